@@ -1,0 +1,3 @@
+module github.com/traceaudit/traceaudit
+
+go 1.26

@@ -1,0 +1,140 @@
+package parse
+
+import "time"
+
+// EventKind is one step of an OAuth 2.0 / OpenID Connect sign-in.
+type EventKind int
+
+const (
+	// AuthorizeRequest: the browser asks the authorize endpoint for a code.
+	AuthorizeRequest EventKind = iota + 1
+	// CodeIssued: the provider hands a code back (302/303 Location with
+	// query or fragment, or a 200 form_post page).
+	CodeIssued
+	// AuthorizeError: the provider answered the authorize request with an
+	// error, as a redirect carrying error=… or as an HTML error page.
+	AuthorizeError
+	// Callback: the app's redirect URI received a code (or an error).
+	Callback
+	// TokenRequest: a POST to the token endpoint (any grant type).
+	TokenRequest
+	// TokenResponse: the token endpoint's answer, success or error.
+	TokenResponse
+	// Discovery: an OpenID configuration document, which names endpoints.
+	Discovery
+)
+
+var eventKindNames = [...]string{
+	AuthorizeRequest: "authorize",
+	CodeIssued:       "code-issued",
+	AuthorizeError:   "authorize-error",
+	Callback:         "callback",
+	TokenRequest:     "token-request",
+	TokenResponse:    "token-response",
+	Discovery:        "discovery",
+}
+
+// String is the kind's stable name, used in JSON output.
+func (k EventKind) String() string {
+	if k > 0 && int(k) < len(eventKindNames) {
+		return eventKindNames[k]
+	}
+	return "unknown"
+}
+
+// MarshalText makes the kind serialize as its name.
+func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Provider identifies the identity provider family and flavour of an
+// endpoint, e.g. {Family: "entra", Variant: "v2", Cloud: "global", Tenant: "common"}.
+type Provider struct {
+	Family  string `json:"family"`            // entra, adfs, google, okta, auth0, keycloak, generic
+	Variant string `json:"variant,omitempty"` // v1, v2, b2c, ciam; okta "org" or an AS id
+	Cloud   string `json:"cloud,omitempty"`   // entra: global, usgov, china
+	Tenant  string `json:"tenant,omitempty"`  // tenant / realm / org host
+	Host    string `json:"host,omitempty"`
+}
+
+// ProviderError is an OAuth error answer with the fields providers add for
+// support escalation. None of its fields is secret.
+type ProviderError struct {
+	Error       string   `json:"error,omitempty"`
+	Description string   `json:"error_description,omitempty"`
+	Codes       []string `json:"error_codes,omitempty"` // "AADSTS54005", "MSIS9612", "AADB2C90006"
+	TraceID     string   `json:"trace_id,omitempty"`
+	Correlation string   `json:"correlation_id,omitempty"`
+	Timestamp   string   `json:"timestamp,omitempty"`
+	URI         string   `json:"error_uri,omitempty"`
+	Suberror    string   `json:"suberror,omitempty"`
+}
+
+// IsZero reports whether no error was found.
+func (e *ProviderError) IsZero() bool {
+	return e == nil || (e.Error == "" && e.Description == "" && len(e.Codes) == 0)
+}
+
+// Event is one OAuth step found in an exchange. An exchange can yield
+// several (an authorize request and the code its response issued).
+type Event struct {
+	Kind EventKind
+	// Exchange is the source exchange's Index; Ref its contract locator.
+	Exchange int
+	Ref      string
+	// Time is when the step happened: the request start for requests, the
+	// response end (or start) for responses.
+	Time time.Time
+	// ServerDate is the provider's or app's Date header, when present: the
+	// provider's clock, immune to the capture machine's skew.
+	ServerDate time.Time
+
+	Provider Provider
+	// Endpoint is the URL of the endpoint without query or fragment.
+	Endpoint string
+	Method   string
+	Status   int
+
+	ClientID     string
+	RedirectURI  string
+	State        Secret
+	Nonce        Secret
+	Scope        string
+	Resource     string // Entra v1 "resource"
+	ResponseType string
+	ResponseMode string // as requested: query, fragment, form_post
+	Prompt       string
+
+	CodeChallenge       Secret
+	CodeChallengeMethod string
+
+	// Code is the authorization code issued, delivered or redeemed.
+	Code Secret
+	// Delivery says how a code or error came back: query, fragment, form_post.
+	Delivery string
+
+	GrantType    string
+	CodeVerifier Secret
+	RefreshToken Secret
+	// ClientAuth is how the client authenticated at the token endpoint:
+	// "secret" (body), "basic", "assertion", "none".
+	ClientAuth   string
+	ClientSecret Secret
+	Assertion    Secret
+
+	// Token response contents (present/absent), fingerprinted.
+	AccessToken Secret
+	IDToken     Secret
+	ExpiresIn   int
+
+	Err *ProviderError
+
+	// Request context the rules use.
+	Origin      string // Origin header of the request
+	Referer     string // Referer with query and fragment removed
+	UserAgent   string
+	Prefetch    string // the header that marked a prefetch, e.g. "Sec-Purpose: prefetch"
+	Conn        string
+	Page        string
+	Process     string
+	RequestID   string // client-request-id header (MSAL) = Entra correlation_id
+	CookieNames []string
+}

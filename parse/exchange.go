@@ -1,0 +1,164 @@
+package parse
+
+import (
+	"io"
+	"strings"
+	"time"
+)
+
+// Format names the kind of trace an exchange came from, as the JSON contract
+// spells it.
+type Format string
+
+const (
+	FormatHAR  Format = "har"
+	FormatSAZ  Format = "saz"
+	FormatPCAP Format = "pcap"
+)
+
+// Header is one HTTP header field as it appeared on the wire (or in the
+// trace), name case preserved.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Headers keeps header fields in their original order; lookups are
+// case-insensitive as HTTP requires.
+type Headers []Header
+
+// Get returns the first value of the named header, or "".
+func (h Headers) Get(name string) string {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// Values returns every value of the named header in order.
+func (h Headers) Values(name string) []string {
+	var out []string
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			out = append(out, f.Value)
+		}
+	}
+	return out
+}
+
+// Has reports whether the named header is present.
+func (h Headers) Has(name string) bool {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Body is a message body: its declared or observed size and a bounded copy of
+// its decoded bytes. Readers keep at most Limits.BodyBytes of it; OAuth
+// messages (form posts, JSON token responses, form_post pages, error pages)
+// are far smaller than that.
+type Body struct {
+	// Size is the body's size in bytes as the trace gives it, -1 if unknown.
+	Size int64
+	// Data holds the (content-decoded) bytes kept, possibly fewer than Size.
+	Data []byte
+	// Truncated is set when Data holds less than the whole body.
+	Truncated bool
+	// MIMEType is the body's media type without parameters, lower case.
+	MIMEType string
+}
+
+// Request is the request half of an exchange.
+type Request struct {
+	Method string
+	// URL is absolute (scheme://host/path?query), as the client asked for it.
+	URL     string
+	Proto   string // "HTTP/1.1", "HTTP/2", "h3", ...; "" when unknown
+	Headers Headers
+	Body    Body
+}
+
+// Response is the response half of an exchange.
+type Response struct {
+	Status     int // 0 when the trace holds no status
+	StatusText string
+	Proto      string
+	Headers    Headers
+	Body       Body
+}
+
+// Exchange is one HTTP request and, when captured, its response.
+type Exchange struct {
+	// Index is the exchange's 0-based position in the order the reader
+	// produced it (source order).
+	Index int
+	// Ref locates the exchange in its source as the contract spells it:
+	// "entries[12]" (HAR), "session 5" (SAZ), "frame 1234" (pcap).
+	Ref string
+	// Start is when the request began; End when the response completed
+	// (zero when unknown).
+	Start time.Time
+	End   time.Time
+
+	Request  Request
+	Response *Response // nil when no response was captured
+
+	// Conn identifies the transport connection when the trace knows it
+	// (HAR "connection", SAZ client port, pcap TCP 4-tuple).
+	Conn string
+	// Page groups exchanges of one page or tab (HAR pageref, SAZ process).
+	Page string
+	// Process is the originating process when known (SAZ x-processinfo).
+	Process string
+	// Tunnel marks CONNECT tunnels and similar non-HTTP-content sessions
+	// that readers keep for completeness but rules ignore.
+	Tunnel bool
+	// Comment is the trace's free-text comment for the exchange (HAR
+	// "comment", SAZ ui-comments), used by tests to hold expectations.
+	Comment string
+}
+
+// Status returns the response status, or 0 when there is no response.
+func (e *Exchange) Status() int {
+	if e.Response == nil {
+		return 0
+	}
+	return e.Response.Status
+}
+
+// Note records something a reader could not do or chose to skip: damage,
+// a limit reached, an undecryptable connection. Notes never carry secrets.
+type Note struct {
+	Kind    string // short machine-readable kind, e.g. "truncated", "limit", "tls-no-keys"
+	Ref     string // where it happened, when known
+	Message string
+}
+
+// Reader is what every trace reader offers: Next returns exchanges in source
+// order and io.EOF at the clean end. A damaged input yields what could be
+// read, then either a note (recoverable) or a non-EOF error (fatal). Notes
+// returns the notes gathered so far.
+type Reader interface {
+	Next() (*Exchange, error)
+	Notes() []Note
+}
+
+// ReadAll drains r. It returns the exchanges read before any error.
+func ReadAll(r Reader) ([]*Exchange, error) {
+	var out []*Exchange
+	for {
+		ex, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ex)
+	}
+}
