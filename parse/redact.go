@@ -1,0 +1,106 @@
+package parse
+
+import (
+	"net/url"
+	"strings"
+)
+
+// secretParams are query, fragment and form parameters whose values are
+// replayable secrets (fingerprinted) — compared case-insensitively.
+var secretParams = map[string]bool{
+	"code": true, "access_token": true, "refresh_token": true, "id_token": true,
+	"code_verifier": true, "client_secret": true, "client_assertion": true,
+	"assertion": true, "state": true, "nonce": true, "session_state": true,
+	"samlrequest": true, "samlresponse": true, "wresult": true, "token": true,
+	"device_code": true, "user_code": true, "subject_token": true, "actor_token": true,
+	"sig": true, "signature": true, "x-amz-signature": true, "key": true, "api_key": true,
+	"apikey": true, "sessiontoken": true, "ppft": true, "flowtoken": true, "canary": true, "ctx": true,
+}
+
+// maskedParams hold low-entropy personal or guessable values: masked, never
+// hashed (a plain hash of a user name can be reversed by guessing).
+var maskedParams = map[string]bool{
+	"password": true, "passwd": true, "pwd": true, "login": true, "loginfmt": true,
+	"login_hint": true, "username": true, "user": true, "email": true, "upn": true,
+}
+
+// IsSecretParam reports whether a parameter's value is a replayable secret.
+func IsSecretParam(name string) bool { return secretParams[strings.ToLower(name)] }
+
+// IsMaskedParam reports whether a parameter's value is personal or a password.
+func IsMaskedParam(name string) bool { return maskedParams[strings.ToLower(name)] }
+
+// RedactParam renders one parameter value for output: a fingerprint for a
+// secret, a mask for a password or user name, the value otherwise.
+func RedactParam(name, value string) string {
+	switch {
+	case value == "":
+		return value
+	case IsSecretParam(name):
+		if name == "code_challenge" {
+			return value
+		}
+		return Fingerprint(value)
+	case IsMaskedParam(name):
+		return Mask(value)
+	}
+	return value
+}
+
+// RedactURL replaces secret values in a URL's query and fragment with their
+// fingerprints and masks personal ones, keeping everything else (scheme, host,
+// path, parameter names and order) so the URL still reads as evidence.
+// Userinfo passwords are masked. Unparseable input is returned with its whole
+// query and fragment masked rather than risk a leak.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.IndexAny(raw, "?#"); i >= 0 {
+			return raw[:i] + "?[redacted]"
+		}
+		return raw
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "[redacted]")
+		}
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = redactPairs(u.RawQuery, "&")
+	}
+	frag := u.EscapedFragment()
+	if frag != "" && strings.Contains(frag, "=") {
+		red := redactPairs(frag, "&")
+		u.Fragment, _ = url.PathUnescape(red)
+		u.RawFragment = red
+	}
+	return u.String()
+}
+
+// RedactForm redacts an application/x-www-form-urlencoded body the same way.
+func RedactForm(body string) string { return redactPairs(body, "&") }
+
+// redactPairs rewrites k=v pairs in order without re-sorting or re-encoding
+// the ones it leaves alone.
+func redactPairs(s, sep string) string {
+	parts := strings.Split(s, sep)
+	for i, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			val = v
+		}
+		red := RedactParam(name, val)
+		if red != val {
+			parts[i] = k + "=" + url.QueryEscape(red)
+		}
+	}
+	return strings.Join(parts, sep)
+}

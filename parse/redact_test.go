@@ -1,0 +1,56 @@
+package parse
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedactURL(t *testing.T) {
+	code := "0.AXoAq1bCdEfGhIjKlMnOpQrStUvWxYz"
+	raw := "https://app.example/signin-oidc?code=" + code + "&state=abc123&session_state=s1&foo=bar#id_token=eyJ.x.y&x=1"
+	got := RedactURL(raw)
+	for _, secret := range []string{code, "abc123", "eyJ.x.y", "=s1"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("RedactURL leaked %q: %s", secret, got)
+		}
+	}
+	for _, keep := range []string{"https://app.example/signin-oidc", "foo=bar", "x=1", Fingerprint(code)[len("sha256:"):]} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("RedactURL lost %q: %s", keep, got)
+		}
+	}
+}
+
+func TestRedactURLMasksPersonalValues(t *testing.T) {
+	got := RedactURL("https://idp.example/authorize?login_hint=alice%40contoso.com&client_id=c1")
+	if strings.Contains(got, "alice") {
+		t.Errorf("login_hint leaked: %s", got)
+	}
+	if !strings.Contains(got, "client_id=c1") {
+		t.Errorf("client_id lost: %s", got)
+	}
+}
+
+func TestRedactURLUnparseable(t *testing.T) {
+	got := RedactURL("https://x/%zz?code=SECRETCODE")
+	if strings.Contains(got, "SECRETCODE") {
+		t.Errorf("leaked on bad URL: %s", got)
+	}
+}
+
+func TestSecretFormatsOnlyFingerprint(t *testing.T) {
+	s := NewSecret("SplxlOBeZQQYbYS6WxSbIA")
+	for _, out := range []string{s.String(), s.GoString(), func() string { b, _ := s.MarshalJSON(); return string(b) }()} {
+		if strings.Contains(out, "SplxlOBeZQQYbYS6WxSbIA") {
+			t.Errorf("secret leaked: %s", out)
+		}
+	}
+	if got, want := s.Fingerprint(), "sha256:"; !strings.HasPrefix(got, want) || len(got) != len(want)+12 {
+		t.Errorf("fingerprint %q: want sha256: and 12 hex digits", got)
+	}
+	// RFC 7636 appendix B example.
+	v := NewSecret("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+	if got := v.S256(); got != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
+		t.Errorf("S256 = %s", got)
+	}
+}
