@@ -1,0 +1,497 @@
+// Package httpwire parses HTTP/1.x messages from their wire form into
+// parse.Request and parse.Response, keeping header order and name case
+// (net/http canonicalizes names and loses order, which traces must keep).
+//
+// It serves the SAZ reader (one whole message per file) and the pcap reader
+// (messages one after another on a reassembled TCP stream).
+//
+// Bodies: chunked framing is removed, then the Content-Encoding is undone.
+// Body.Size is the message body length after removing chunked framing and
+// before content decoding (what Content-Length would say); Body.Data holds the
+// content-decoded bytes, at most Limits.BodyBytes of them, and Body.Truncated
+// tells when Data holds less than the whole decoded body.
+//
+// Errors wrap ErrMalformed and say what was wrong and on which line, never
+// the raw value of a header (a Cookie or Authorization value is a secret) nor
+// the request target (a URL may carry an authorization code).
+package httpwire
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// ErrMalformed is wrapped by every error about a message that is not valid
+// HTTP/1.x.
+var ErrMalformed = errors.New("httpwire: malformed message")
+
+// Options tune reading. The zero value reads with parse.DefaultLimits and the
+// "http" scheme.
+type Options struct {
+	Limits parse.Limits
+	// Scheme makes origin-form request targets absolute: "http" when empty.
+	// The pcap reader passes "https" for decrypted TLS, the SAZ reader what
+	// the session says.
+	Scheme string
+	// Warn, when set, receives recoverable problems: a body cut short, an
+	// undecodable Content-Encoding. Messages never carry header values.
+	Warn func(msg string)
+}
+
+func (o Options) warnf(format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// ReadRequest reads one request with the "http" scheme. See Options.ReadRequest.
+func ReadRequest(br *bufio.Reader, l parse.Limits) (*parse.Request, error) {
+	return Options{Limits: l}.ReadRequest(br)
+}
+
+// ReadResponse reads one response to a request with the given method. See
+// Options.ReadResponse.
+func ReadResponse(br *bufio.Reader, requestMethod string, l parse.Limits) (*parse.Response, error) {
+	return Options{Limits: l}.ReadResponse(br, requestMethod)
+}
+
+// ReadRequest reads one request: request line (origin-, absolute-,
+// authority- or asterisk-form), header section and body (chunked with
+// trailers, Content-Length, or none). It returns io.EOF when br holds no more
+// bytes before the request line, and io.ErrUnexpectedEOF (wrapped) when the
+// header section is cut short. A body cut short is returned with
+// Body.Truncated set and a warning.
+//
+// The URL is made absolute from the Host header for origin-form targets;
+// CONNECT's authority-form target is kept as "host:port", as browsers' HAR
+// exports show it.
+func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
+	l := o.Limits.WithDefaults()
+	budget := l.HeaderBytes
+	line, err := readStartLine(br, &budget)
+	if err != nil {
+		return nil, err
+	}
+	method, target, proto, err := parseRequestLine(line)
+	if err != nil {
+		return nil, err
+	}
+	req := &parse.Request{Method: method, Proto: proto}
+	if proto != "HTTP/0.9" {
+		req.Headers, err = readHeaders(br, &budget, l.HeaderCount)
+		if err != nil {
+			return nil, err
+		}
+	}
+	scheme := o.Scheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	req.URL = requestURL(method, target, scheme, req.Headers.Get("Host"))
+
+	te, cl, err := framing(req.Headers)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case te:
+		req.Body, err = readChunked(br, &req.Headers, o, l)
+	case cl >= 0:
+		req.Body, err = readFixed(br, cl, req.Headers, o, l)
+	default:
+		req.Body = parse.Body{Size: 0}
+	}
+	if err != nil {
+		return nil, err
+	}
+	req.Body.MIMEType = mimeType(req.Headers.Get("Content-Type"))
+	return req, nil
+}
+
+// ReadResponse reads one final response to a request with the given method
+// ("" when unknown). Interim 1xx responses (100 Continue, 103 Early Hints)
+// before it are skipped; 101 Switching Protocols is final and has no body,
+// and so has a 2xx answer to CONNECT: the caller stops reading HTTP after
+// either. HEAD, 204 and 304 responses have no body; a response without
+// Content-Length or chunked framing runs to the end of br.
+func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*parse.Response, error) {
+	l := o.Limits.WithDefaults()
+	for {
+		budget := l.HeaderBytes
+		line, err := readStartLine(br, &budget)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := parseStatusLine(line)
+		if err != nil {
+			return nil, err
+		}
+		resp.Headers, err = readHeaders(br, &budget, l.HeaderCount)
+		if err != nil {
+			return nil, err
+		}
+		if resp.Status >= 100 && resp.Status < 200 && resp.Status != 101 {
+			continue
+		}
+		resp.Body.MIMEType = mimeType(resp.Headers.Get("Content-Type"))
+		if !responseHasBody(requestMethod, resp.Status) {
+			resp.Body.Size = 0
+			return resp, nil
+		}
+		te, cl, err := framing(resp.Headers)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case te:
+			resp.Body, err = readChunked(br, &resp.Headers, o, l)
+		case cl >= 0:
+			resp.Body, err = readFixed(br, cl, resp.Headers, o, l)
+		default:
+			resp.Body, err = readToEOF(br, resp.Headers, o, l)
+		}
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.MIMEType = mimeType(resp.Headers.Get("Content-Type"))
+		return resp, nil
+	}
+}
+
+func responseHasBody(method string, status int) bool {
+	switch {
+	case method == "HEAD":
+		return false
+	case status >= 100 && status < 200, status == 204, status == 304:
+		return false
+	case method == "CONNECT" && status >= 200 && status < 300:
+		return false
+	}
+	return true
+}
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
+
+// readLine reads one line without its CRLF (or bare LF), charging its length
+// to budget.
+func readLine(br *bufio.Reader, budget *int64) ([]byte, error) {
+	var buf []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		*budget -= int64(len(frag))
+		if *budget < 0 {
+			return nil, malformed("header section exceeds the header size limit")
+		}
+		if err == bufio.ErrBufferFull {
+			buf = append(buf, frag...)
+			continue
+		}
+		if err != nil {
+			if err == io.EOF {
+				if len(buf)+len(frag) == 0 {
+					return nil, io.EOF
+				}
+				return nil, fmt.Errorf("%w: message cut short in its header section: %w", ErrMalformed, io.ErrUnexpectedEOF)
+			}
+			return nil, err
+		}
+		if buf != nil {
+			frag = append(buf, frag...)
+		} else {
+			frag = append([]byte(nil), frag...)
+		}
+		frag = frag[:len(frag)-1]
+		if n := len(frag); n > 0 && frag[n-1] == '\r' {
+			frag = frag[:n-1]
+		}
+		return frag, nil
+	}
+}
+
+// readStartLine skips the empty lines RFC 9112 section 2.2 lets a receiver
+// ignore before a start line and returns the start line.
+func readStartLine(br *bufio.Reader, budget *int64) (string, error) {
+	for range 16 {
+		line, err := readLine(br, budget)
+		if err != nil {
+			if err == io.EOF {
+				return "", io.EOF
+			}
+			return "", err
+		}
+		if len(line) > 0 {
+			return string(line), nil
+		}
+	}
+	return "", malformed("too many empty lines before the start line")
+}
+
+func isTokenChar(c byte) bool {
+	if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// ValidMethod reports whether m is an HTTP token, as a method must be.
+func ValidMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		if !isTokenChar(m[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func validProto(p string) bool {
+	return len(p) == 8 && strings.HasPrefix(p, "HTTP/") && p[5] >= '0' && p[5] <= '9' && p[6] == '.' && p[7] >= '0' && p[7] <= '9'
+}
+
+func parseRequestLine(line string) (method, target, proto string, err error) {
+	method, rest, ok := strings.Cut(line, " ")
+	if !ok || !ValidMethod(method) {
+		return "", "", "", malformed("request line does not start with a method")
+	}
+	rest = strings.TrimLeft(rest, " ")
+	i := strings.LastIndexByte(rest, ' ')
+	if i < 0 {
+		// HTTP/0.9 simple request: "GET /path".
+		if method != "GET" || rest == "" {
+			return "", "", "", malformed("request line has no protocol version")
+		}
+		return method, rest, "HTTP/0.9", nil
+	}
+	target, proto = strings.TrimRight(rest[:i], " "), rest[i+1:]
+	if !validProto(proto) {
+		return "", "", "", malformed("request line has no valid protocol version")
+	}
+	if target == "" || strings.ContainsAny(target, "\x00\r\n\t") {
+		return "", "", "", malformed("request line has an invalid target")
+	}
+	return method, target, proto, nil
+}
+
+func requestURL(method, target, scheme, host string) string {
+	switch {
+	case method == "CONNECT" && !strings.HasPrefix(target, "/"):
+		return target
+	case strings.HasPrefix(target, "/"):
+		if host == "" {
+			return target
+		}
+		return scheme + "://" + host + target
+	case target == "*":
+		if host == "" {
+			return target
+		}
+		return scheme + "://" + host
+	}
+	return target // absolute-form, as a proxy receives it
+}
+
+func parseStatusLine(line string) (*parse.Response, error) {
+	proto, rest, _ := strings.Cut(line, " ")
+	if !validProto(proto) {
+		return nil, malformed("status line has no valid protocol version")
+	}
+	rest = strings.TrimLeft(rest, " ")
+	code, text, _ := strings.Cut(rest, " ")
+	if len(code) != 3 {
+		return nil, malformed("status line has no three-digit status code")
+	}
+	status, err := strconv.Atoi(code)
+	if err != nil || status < 100 {
+		return nil, malformed("status line has no three-digit status code")
+	}
+	return &parse.Response{Status: status, StatusText: text, Proto: proto}, nil
+}
+
+// readHeaders reads header fields up to the empty line. Obsolete line
+// folding is joined with a space as RFC 9112 section 5.2 allows.
+func readHeaders(br *bufio.Reader, budget *int64, maxCount int) (parse.Headers, error) {
+	var h parse.Headers
+	for n := 1; ; n++ {
+		line, err := readLine(br, budget)
+		if err == io.EOF {
+			return nil, fmt.Errorf("%w: message cut short in its header section: %w", ErrMalformed, io.ErrUnexpectedEOF)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(line) == 0 {
+			return h, nil
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if len(h) == 0 {
+				return nil, malformed("header line %d: continuation line before any field", n)
+			}
+			last := &h[len(h)-1]
+			last.Value = strings.TrimRight(last.Value+" "+strings.TrimSpace(string(line)), " \t")
+			continue
+		}
+		name, value, ok := strings.Cut(string(line), ":")
+		if !ok {
+			return nil, malformed("header line %d: no colon", n)
+		}
+		if !ValidMethod(name) { // a field name is a token too
+			return nil, malformed("header line %d: invalid field name", n)
+		}
+		if len(h) >= maxCount {
+			return nil, malformed("more than %d header fields", maxCount)
+		}
+		h = append(h, parse.Header{Name: name, Value: strings.Trim(value, " \t")})
+	}
+}
+
+// framing tells how a body is delimited: chunked, or cl >= 0 bytes, or
+// neither (cl == -1).
+func framing(h parse.Headers) (chunked bool, cl int64, err error) {
+	if te := h.Values("Transfer-Encoding"); len(te) > 0 {
+		codings := strings.Split(strings.Join(te, ","), ",")
+		last := strings.ToLower(strings.TrimSpace(codings[len(codings)-1]))
+		if last == "chunked" {
+			// Chunked wins over Content-Length (RFC 9112 section 6.3).
+			return true, -1, nil
+		}
+	}
+	cl = -1
+	for _, v := range h.Values("Content-Length") {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			n, perr := strconv.ParseInt(part, 10, 64)
+			if perr != nil || n < 0 || part[0] == '+' {
+				return false, 0, malformed("invalid Content-Length")
+			}
+			if cl >= 0 && n != cl {
+				return false, 0, malformed("conflicting Content-Length fields")
+			}
+			cl = n
+		}
+	}
+	return false, cl, nil
+}
+
+func mimeType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// rawBody collects the first cap bytes of a body and counts all of them.
+type rawBody struct {
+	data []byte
+	size int64
+	cap  int64
+}
+
+func (b *rawBody) Write(p []byte) (int, error) {
+	b.size += int64(len(p))
+	if room := b.cap - int64(len(b.data)); room > 0 {
+		keep := p
+		if int64(len(keep)) > room {
+			keep = keep[:room]
+		}
+		b.data = append(b.data, keep...)
+	}
+	return len(p), nil
+}
+
+// finish decodes the kept bytes. cut tells that the body on the wire ended
+// before its declared end.
+func (b *rawBody) finish(h parse.Headers, cut bool, o Options, l parse.Limits) parse.Body {
+	body := parse.Body{Size: b.size, Truncated: cut || b.size > int64(len(b.data))}
+	enc := strings.Join(h.Values("Content-Encoding"), ",")
+	if len(b.data) == 0 || isIdentity(enc) {
+		body.Data = b.data
+		return body
+	}
+	dec, trunc, err := DecodeContent(enc, b.data, l.BodyBytes)
+	if err != nil {
+		o.warnf("body kept content-encoded: %v", err)
+		body.Data = b.data
+		return body
+	}
+	body.Data = dec
+	body.Truncated = body.Truncated || trunc
+	return body
+}
+
+func readFixed(br *bufio.Reader, n int64, h parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
+	rb := &rawBody{cap: l.BodyBytes}
+	got, err := io.CopyN(rb, br, n)
+	if err != nil && err != io.EOF {
+		return parse.Body{}, err
+	}
+	if got < n {
+		o.warnf("body cut short: %d of %d bytes", got, n)
+	}
+	return rb.finish(h, got < n, o, l), nil
+}
+
+func readToEOF(br *bufio.Reader, h parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
+	rb := &rawBody{cap: l.BodyBytes}
+	if _, err := io.Copy(rb, br); err != nil {
+		return parse.Body{}, err
+	}
+	return rb.finish(h, false, o, l), nil
+}
+
+// readChunked reads a chunked body and its trailer fields, which are
+// appended to h after the header fields.
+func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
+	rb := &rawBody{cap: l.BodyBytes}
+	budget := l.HeaderBytes
+	for {
+		line, err := readLine(br, &budget)
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			o.warnf("chunked body cut short after %d bytes", rb.size)
+			return rb.finish(*h, true, o, l), nil
+		}
+		if err != nil {
+			return parse.Body{}, err
+		}
+		sizeText, _, _ := strings.Cut(string(line), ";")
+		sizeText = strings.TrimSpace(sizeText)
+		if sizeText == "" && len(line) == 0 {
+			continue // tolerate a stray empty line between chunks
+		}
+		size, perr := strconv.ParseUint(sizeText, 16, 63)
+		if perr != nil {
+			return parse.Body{}, malformed("invalid chunk size")
+		}
+		if size == 0 {
+			trailers, err := readHeaders(br, &budget, l.HeaderCount-len(*h))
+			if err != nil {
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					// A missing final CRLF still ends the body.
+					return rb.finish(*h, false, o, l), nil
+				}
+				return parse.Body{}, err
+			}
+			*h = append(*h, trailers...)
+			return rb.finish(*h, false, o, l), nil
+		}
+		got, err := io.CopyN(rb, br, int64(size))
+		if err != nil && err != io.EOF {
+			return parse.Body{}, err
+		}
+		if got < int64(size) {
+			o.warnf("chunked body cut short after %d bytes", rb.size)
+			return rb.finish(*h, true, o, l), nil
+		}
+		// The CRLF that ends the chunk data.
+		if _, err := readLine(br, &budget); err != nil && err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return parse.Body{}, err
+		}
+	}
+}
