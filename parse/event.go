@@ -53,6 +53,7 @@ type Provider struct {
 	Cloud   string `json:"cloud,omitempty"`   // entra: global, usgov, china
 	Tenant  string `json:"tenant,omitempty"`  // tenant / realm / org host
 	Host    string `json:"host,omitempty"`
+	Policy  string `json:"policy,omitempty"` // Azure AD B2C user flow / custom policy
 }
 
 // ProviderError is an OAuth error answer with the fields providers add for

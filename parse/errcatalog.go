@@ -1,0 +1,345 @@
+package parse
+
+import (
+	"regexp"
+	"strings"
+)
+
+// ErrorClass groups provider errors by what went wrong, so rules can reason
+// about Entra, Okta, Google, Keycloak… answers alike.
+type ErrorClass string
+
+const (
+	ClassNone            ErrorClass = ""
+	ClassCodeReused      ErrorClass = "code-reused"      // the code was already redeemed
+	ClassCodeExpired     ErrorClass = "code-expired"     // the code (or grant) expired
+	ClassCodeInvalid     ErrorClass = "code-invalid"     // invalid/expired/used: the provider does not say which
+	ClassCodeMalformed   ErrorClass = "code-malformed"   // the code was altered in transit
+	ClassRedirectURI     ErrorClass = "redirect-uri"     // redirect URI not registered or not equal
+	ClassPKCE            ErrorClass = "pkce"             // verifier does not match / missing
+	ClassPKCEFormat      ErrorClass = "pkce-format"      // challenge/method/verifier malformed
+	ClassClientAuth      ErrorClass = "client-auth"      // client credential wrong, missing or not allowed
+	ClassSPACrossOrigin  ErrorClass = "spa-cross-origin" // 'spa' vs web platform redemption
+	ClassLoop            ErrorClass = "loop"             // request loop / throttling
+	ClassRefreshExpired  ErrorClass = "refresh-expired"  // refresh token expired or revoked
+	ClassInteraction     ErrorClass = "interaction"      // silent request needs interaction/consent/MFA
+	ClassTenant          ErrorClass = "tenant"           // wrong tenant, cloud or endpoint
+	ClassMalformed       ErrorClass = "malformed"        // malformed request / missing parameter
+	ClassFlowExpired     ErrorClass = "flow-expired"     // the sign-in page flow timed out
+	ClassStateMismatch   ErrorClass = "state"            // state/correlation failures reported by clients
+	ClassWrapper         ErrorClass = "wrapper"          // a generic code wrapping the real one (AADSTS70002)
+	ClassScope           ErrorClass = "scope"            // invalid or missing scope
+	ClassAccess          ErrorClass = "access"           // user not allowed / not found / blocked
+	ClassResponseType    ErrorClass = "response-type"    // response_type/mode not enabled
+	ClassGenericGrant    ErrorClass = "invalid-grant"    // bare invalid_grant with nothing more specific
+	ClassUnknownProvider ErrorClass = "unknown"
+)
+
+// ErrorInfo is one catalog entry: a provider code or message, what it means
+// and what to do about it.
+type ErrorInfo struct {
+	// Code is the provider code ("AADSTS54005", "AADB2C90006", "MSIS9612")
+	// or "" for message-matched entries.
+	Code string
+	// Family is the provider family the message belongs to ("" = any).
+	Family string
+	// Match is a lower-case substring of error_description (or of the
+	// error page) identifying the entry when there is no code.
+	Match       string
+	Class       ErrorClass
+	Meaning     string
+	Remediation string
+}
+
+// errorCatalog is ordered: code entries first, then message entries from
+// the most to the least specific text.
+var errorCatalog = []ErrorInfo{
+	// Microsoft Entra ID (knowledge doc §5).
+	{Code: "AADSTS50011", Class: ClassRedirectURI, Meaning: "the redirect URI in the request is not registered for the application",
+		Remediation: "Register the exact redirect URI (scheme, host, port, path, case) in the app registration, or fix the app to send the registered value."},
+	{Code: "AADSTS900971", Class: ClassRedirectURI, Meaning: "no reply address was provided",
+		Remediation: "Send a registered absolute redirect_uri."},
+	{Code: "AADSTS90102", Class: ClassRedirectURI, Meaning: "redirect_uri is not a valid absolute URI",
+		Remediation: "Send a registered absolute redirect_uri (fix placeholders and encoding)."},
+	{Code: "AADSTS70000", Class: ClassGenericGrant, Meaning: "invalid grant: the code is malformed, or the token redirect_uri differs from the authorize one",
+		Remediation: "Restart the sign-in and send the same redirect_uri on the token request as on the authorize request."},
+	{Code: "AADSTS54005", Class: ClassCodeReused, Meaning: "the authorization code was already redeemed",
+		Remediation: "Redeem each code exactly once."},
+	{Code: "AADSTS70008", Class: ClassCodeExpired, Meaning: "the authorization code or refresh token expired from inactivity",
+		Remediation: "Send a new interactive authorization request; redeem codes immediately."},
+	{Code: "AADSTS700082", Class: ClassRefreshExpired, Meaning: "the refresh token expired after 90 days of inactivity",
+		Remediation: "Start an interactive (top-level) sign-in; store the newest refresh token after every refresh."},
+	{Code: "AADSTS700084", Class: ClassRefreshExpired, Meaning: "the single-page app's refresh token reached its fixed 24-hour lifetime",
+		Remediation: "Start an interactive (top-level) sign-in."},
+	{Code: "AADSTS50173", Class: ClassRefreshExpired, Meaning: "the grant was revoked (password change or administrator revocation)",
+		Remediation: "Reauthenticate interactively."},
+	{Code: "AADSTS70043", Class: ClassRefreshExpired, Meaning: "the refresh token expired under a Conditional Access sign-in frequency policy",
+		Remediation: "Reauthenticate interactively."},
+	{Code: "AADSTS50089", Class: ClassFlowExpired, Meaning: "the sign-in flow token expired (the user took too long)",
+		Remediation: "Restart the sign-in."},
+	{Code: "AADSTS50148", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge of the authorization request",
+		Remediation: "Send the exact verifier generated for this authorization request; store it per transaction."},
+	{Code: "AADSTS501481", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge of the authorization request",
+		Remediation: "Send the exact verifier generated for this authorization request; store it per transaction."},
+	{Code: "AADSTS50147", Class: ClassPKCEFormat, Meaning: "the code_challenge has an invalid size",
+		Remediation: "Use S256 with a 43–128 character verifier."},
+	{Code: "AADSTS501491", Class: ClassPKCEFormat, Meaning: "the code_challenge has an invalid size",
+		Remediation: "Use S256 with a 43–128 character verifier."},
+	{Code: "AADSTS50149", Class: ClassPKCEFormat, Meaning: "the code_challenge_method is invalid",
+		Remediation: "Use code_challenge_method=S256."},
+	{Code: "AADSTS9002326", Class: ClassSPACrossOrigin, Meaning: "cross-origin token redemption is permitted only for the 'Single-Page Application' client type",
+		Remediation: "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."},
+	{Code: "AADSTS90023", Class: ClassSPACrossOrigin, Meaning: "cross-origin token redemption is permitted only for the 'Single-Page Application' client type (older code)",
+		Remediation: "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."},
+	{Code: "AADSTS9002327", Class: ClassSPACrossOrigin, Meaning: "a code issued to a 'spa' redirect URI was redeemed without a cross-origin (Origin) request",
+		Remediation: "A spa URI's code must be redeemed by browser JavaScript (CORS with Origin); server-side redemption needs a Web-platform redirect URI and a client credential."},
+	{Code: "AADSTS7000215", Class: ClassClientAuth, Meaning: "invalid client secret (often the secret ID was sent instead of its value)",
+		Remediation: "Send the client secret value, not its ID; rotate if unsure."},
+	{Code: "AADSTS7000222", Class: ClassClientAuth, Meaning: "the client secret has expired",
+		Remediation: "Create a new client secret and deploy it."},
+	{Code: "AADSTS7000218", Class: ClassClientAuth, Meaning: "a confidential client sent neither client_assertion nor client_secret",
+		Remediation: "Send the client credential, or register the redirect URI as a public-client/SPA platform."},
+	{Code: "AADSTS700025", Class: ClassClientAuth, Meaning: "a public client sent a client credential",
+		Remediation: "Public clients (SPA/native) must not send a client secret or assertion."},
+	{Code: "AADSTS700027", Class: ClassClientAuth, Meaning: "the client assertion failed signature validation",
+		Remediation: "Sign the assertion with a certificate registered on the app; check claims (aud, iss, sub, exp)."},
+	{Code: "AADSTS50012", Class: ClassClientAuth, Meaning: "the client assertion or certificate is invalid",
+		Remediation: "Fix the signing certificate, assertion claims or credential."},
+	{Code: "AADSTS70002", Class: ClassWrapper, Meaning: "error validating credentials (legacy wrapper around the real code)",
+		Remediation: "See the wrapped error code."},
+	{Code: "AADSTS700005", Class: ClassTenant, Meaning: "the code was redeemed on a different tenant endpoint than it was issued for",
+		Remediation: "Redeem on the same tenant path as the authorize request."},
+	{Code: "AADSTS700016", Class: ClassTenant, Meaning: "the application was not found in the tenant",
+		Remediation: "Check client_id, tenant and cloud host."},
+	{Code: "AADSTS90002", Class: ClassTenant, Meaning: "the tenant was not found (often the wrong cloud)",
+		Remediation: "Check the tenant id and the cloud host."},
+	{Code: "AADSTS50194", Class: ClassTenant, Meaning: "a single-tenant application used the /common endpoint",
+		Remediation: "Use the tenant-specific (or /organizations) endpoint."},
+	{Code: "AADSTS9001023", Class: ClassTenant, Meaning: "the grant type is not supported on /common or /consumers",
+		Remediation: "Use the tenant-specific endpoint."},
+	{Code: "AADSTS90056", Class: ClassMalformed, Meaning: "the token endpoint was misused (e.g. called with GET)",
+		Remediation: "POST to the token endpoint; back-button GETs can be ignored."},
+	{Code: "AADSTS900561", Class: ClassMalformed, Meaning: "the token endpoint expects POST",
+		Remediation: "POST to the token endpoint; back-button GETs can be ignored."},
+	{Code: "AADSTS900144", Class: ClassMalformed, Meaning: "a required parameter is missing",
+		Remediation: "Inspect the raw request in the trace for the missing parameter."},
+	{Code: "AADSTS90014", Class: ClassMalformed, Meaning: "a required field is missing from the credential",
+		Remediation: "Inspect the raw request in the trace."},
+	{Code: "AADSTS9002313", Class: ClassMalformed, Meaning: "the request is malformed or invalid",
+		Remediation: "Inspect the raw request in the trace (encoding, duplicated or missing parameters)."},
+	{Code: "AADSTS70011", Class: ClassScope, Meaning: "the scope is invalid", Remediation: "Fix the requested scope."},
+	{Code: "AADSTS28003", Class: ClassScope, Meaning: "the scope is empty", Remediation: "Request at least one scope."},
+	{Code: "AADSTS65001", Class: ClassInteraction, Meaning: "the user or administrator has not consented",
+		Remediation: "Request consent interactively or grant admin consent."},
+	{Code: "AADSTS50058", Class: ClassInteraction, Meaning: "no single sign-on session for a silent (prompt=none) request",
+		Remediation: "Fall back to an interactive request."},
+	{Code: "AADSTS50076", Class: ClassInteraction, Meaning: "multi-factor authentication is required",
+		Remediation: "Make an interactive request so the user can complete MFA."},
+	{Code: "AADSTS50079", Class: ClassInteraction, Meaning: "the user must enroll for multi-factor authentication",
+		Remediation: "Make an interactive request."},
+	{Code: "AADSTS50105", Class: ClassAccess, Meaning: "the user is not assigned to the application",
+		Remediation: "Assign the user or group to the application."},
+	{Code: "AADSTS53003", Class: ClassAccess, Meaning: "access was blocked by Conditional Access",
+		Remediation: "Review the Conditional Access policy in the sign-in logs."},
+	{Code: "AADSTS50020", Class: ClassAccess, Meaning: "the user account does not exist in the tenant",
+		Remediation: "Invite the user as a guest or use the right tenant."},
+	{Code: "AADSTS50034", Class: ClassAccess, Meaning: "the user account was not found",
+		Remediation: "Check the account and tenant."},
+	{Code: "AADSTS16000", Class: ClassAccess, Meaning: "account selection problem (can follow a race between sign-ins)",
+		Remediation: "Pick the account again or retry."},
+	{Code: "AADSTS16001", Class: ClassAccess, Meaning: "account selection problem",
+		Remediation: "Pick the account again or retry."},
+	{Code: "AADSTS50196", Class: ClassLoop, Meaning: "the server detected a client request loop",
+		Remediation: "Cache and reuse tokens, try silent acquisition before interactive, never retry auth errors in a tight loop."},
+	{Code: "AADSTS700054", Class: ClassResponseType, Meaning: "response_type id_token is not enabled for the application",
+		Remediation: "Enable ID tokens for the app or use the code flow."},
+	{Code: "AADSTS70007", Class: ClassResponseType, Meaning: "unsupported response_mode",
+		Remediation: "Use a response_mode the flow supports."},
+	// Azure AD B2C.
+	{Code: "AADB2C90006", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client",
+		Remediation: "Register the exact redirect URI for the application."},
+	{Code: "AADB2C90007", Class: ClassRedirectURI, Meaning: "the application has no redirect URIs registered",
+		Remediation: "Register the redirect URI for the application."},
+	{Code: "AADB2C99059", Class: ClassPKCE, Meaning: "the request must present a code_challenge (single-page app)",
+		Remediation: "Send code_challenge and code_challenge_method=S256."},
+	{Code: "AADB2C90182", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge",
+		Remediation: "Send the exact verifier generated for this authorization request."},
+	{Code: "AADB2C90183", Class: ClassPKCEFormat, Meaning: "the code_verifier is invalid",
+		Remediation: "Send a 43–128 character verifier."},
+	{Code: "AADB2C90184", Class: ClassPKCEFormat, Meaning: "the code_challenge_method is not supported",
+		Remediation: "Use S256."},
+	{Code: "AADB2C90079", Class: ClassClientAuth, Meaning: "client credentials are required",
+		Remediation: "Send the client secret."},
+	{Code: "AADB2C90081", Class: ClassClientAuth, Meaning: "the client secret is invalid",
+		Remediation: "Send the current client secret value."},
+	{Code: "AADB2C90084", Class: ClassClientAuth, Meaning: "public clients must not send a client secret",
+		Remediation: "Do not send a client secret from a public client."},
+	{Code: "AADB2C90080", Class: ClassRefreshExpired, Meaning: "the grant has expired (sliding window)",
+		Remediation: "Start an interactive sign-in."},
+	{Code: "AADB2C90129", Class: ClassRefreshExpired, Meaning: "the grant was revoked",
+		Remediation: "Start an interactive sign-in."},
+	{Code: "AADB2C90077", Class: ClassInteraction, Meaning: "no session for a prompt=none request",
+		Remediation: "Fall back to an interactive request."},
+	{Code: "AADB2C90085", Class: ClassTenant, Meaning: "internal error, typically the policy is missing from the token request",
+		Remediation: "Put the policy in the token endpoint path or as ?p=."},
+	// AD FS.
+	{Code: "MSIS9612", Class: ClassCodeInvalid, Meaning: "the authorization code is invalid (already used, expired or altered)",
+		Remediation: "Redeem each code once and immediately."},
+
+	// Message-matched entries: providers without codes.
+	{Match: "code was already redeemed", Class: ClassCodeReused, Meaning: "the authorization code was already redeemed",
+		Remediation: "Redeem each code exactly once."},
+	{Match: "already used", Class: ClassCodeReused, Meaning: "the authorization code was already used",
+		Remediation: "Redeem each code exactly once."},
+	{Match: "authorization code has expired", Class: ClassCodeExpired, Meaning: "the authorization code expired",
+		Remediation: "Redeem the code immediately in the callback request."},
+	{Match: "code has expired", Class: ClassCodeExpired, Meaning: "the authorization code expired",
+		Remediation: "Redeem the code immediately in the callback request."},
+	{Match: "malformed auth code", Family: "google", Class: ClassCodeMalformed, Meaning: "the code was altered (double URL-decoding, or a token sent as a code)",
+		Remediation: "Send the code exactly as received, decoded once."},
+	{Match: "authorization code is invalid or has expired", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
+		Remediation: "Redeem each code once and immediately."},
+	{Match: "code not valid", Family: "keycloak", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used (Keycloak also revokes tokens issued from a reused code)",
+		Remediation: "Redeem each code once and immediately."},
+	{Match: "invalid authorization code", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
+		Remediation: "Redeem each code once and immediately."},
+	{Match: "no longer valid", Class: ClassCodeInvalid, Meaning: "the code is no longer valid",
+		Remediation: "Redeem each code once and immediately."},
+	{Match: "redirect_uri_mismatch", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered, or differs from the authorize request",
+		Remediation: "Register the exact redirect URI and send the same value on the token request."},
+	{Match: "incorrect redirect_uri", Class: ClassRedirectURI, Meaning: "the token redirect_uri differs from the authorize one",
+		Remediation: "Send the identical redirect_uri on the token request."},
+	{Match: "invalid parameter: redirect_uri", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client",
+		Remediation: "Add the exact URI to the client's valid redirect URIs."},
+	{Match: "callback url mismatch", Class: ClassRedirectURI, Meaning: "the redirect URI is not in the allowed callback URLs",
+		Remediation: "Add the exact URI to Allowed Callback URLs."},
+	{Match: "must be a login redirect uri", Class: ClassRedirectURI, Meaning: "the redirect URI is not a Login redirect URI of the app",
+		Remediation: "Add the exact URI to the app's Sign-in redirect URIs."},
+	{Match: "absolute uri that is whitelisted", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the app",
+		Remediation: "Add the exact URI to the app's redirect URIs."},
+	{Match: "pre-registered 'redirect_uris'", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client",
+		Remediation: "Register the exact redirect URI."},
+	{Match: "'redirect_uri' is not valid", Class: ClassRedirectURI, Meaning: "the redirect_uri is not valid for this client or request",
+		Remediation: "Send a registered redirect_uri, the same on the authorize and token requests."},
+	{Match: "redirect uri", Class: ClassRedirectURI, Meaning: "the redirect URI was rejected",
+		Remediation: "Register the exact redirect URI and send the same value on the token request."},
+	{Match: "pkce verification failed", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge",
+		Remediation: "Send the exact verifier generated for this authorization request."},
+	{Match: "failed to verify code verifier", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge",
+		Remediation: "Send the exact verifier generated for this authorization request."},
+	{Match: "invalid code verifier", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge",
+		Remediation: "Send the exact verifier generated for this authorization request."},
+	{Match: "missing code verifier", Class: ClassPKCE, Meaning: "the code_verifier is missing",
+		Remediation: "Send the verifier generated for this authorization request."},
+	{Match: "code verifier not specified", Class: ClassPKCE, Meaning: "the code_verifier is missing",
+		Remediation: "Send the verifier generated for this authorization request."},
+	{Match: "missing code_verifier", Class: ClassPKCE, Meaning: "the code_verifier is missing",
+		Remediation: "Send the verifier generated for this authorization request."},
+	{Match: "token has been expired or revoked", Class: ClassRefreshExpired, Meaning: "the refresh token expired or was revoked",
+		Remediation: "Start an interactive sign-in (Google apps in Testing status get 7-day refresh tokens)."},
+	{Match: "stale token", Class: ClassRefreshExpired, Meaning: "a rotated (stale) refresh token was reused",
+		Remediation: "Store the newest refresh token after every refresh; serialize refreshes."},
+	{Match: "session not active", Class: ClassRefreshExpired, Meaning: "the session behind the refresh token is gone",
+		Remediation: "Start an interactive sign-in."},
+	{Match: "token is not active", Class: ClassRefreshExpired, Meaning: "the refresh token is no longer active",
+		Remediation: "Start an interactive sign-in."},
+	{Match: "refresh token is invalid or expired", Class: ClassRefreshExpired, Meaning: "the refresh token is invalid or expired",
+		Remediation: "Start an interactive sign-in."},
+	{Match: "client request loop", Class: ClassLoop, Meaning: "the server detected a client request loop",
+		Remediation: "Cache and reuse tokens; stop the loop."},
+}
+
+// Catalog returns a copy of the error catalog, in lookup order.
+func Catalog() []ErrorInfo {
+	return append([]ErrorInfo(nil), errorCatalog...)
+}
+
+// LookupCode finds a catalog entry by provider code ("AADSTS54005").
+func LookupCode(code string) (ErrorInfo, bool) {
+	for _, e := range errorCatalog {
+		if e.Code != "" && strings.EqualFold(e.Code, code) {
+			return e, true
+		}
+	}
+	return ErrorInfo{}, false
+}
+
+// Classify returns the most specific catalog entry for a provider error:
+// a known code other than a wrapper first, then a message match, then the
+// bare OAuth error. ok is false when nothing in the error is known.
+func Classify(pe *ProviderError, family string) (ErrorInfo, bool) {
+	if pe.IsZero() {
+		return ErrorInfo{}, false
+	}
+	var wrapper *ErrorInfo
+	for _, c := range pe.Codes {
+		if e, ok := LookupCode(c); ok {
+			if e.Class == ClassWrapper {
+				w := e
+				wrapper = &w
+				continue
+			}
+			return e, true
+		}
+	}
+	text := strings.ToLower(pe.Description + " " + pe.Error)
+	for _, e := range errorCatalog {
+		if e.Match == "" || (e.Family != "" && family != "" && e.Family != family) {
+			continue
+		}
+		if strings.Contains(text, e.Match) {
+			return e, true
+		}
+	}
+	switch pe.Error {
+	case "invalid_client", "unauthorized_client":
+		return ErrorInfo{Class: ClassClientAuth, Meaning: "the client failed to authenticate",
+			Remediation: "Send exactly one valid client credential; public clients send none."}, true
+	case "invalid_grant":
+		return ErrorInfo{Class: ClassGenericGrant, Meaning: "invalid_grant: the code (or refresh token) is invalid, expired, already used, or was issued for another redirect URI or client",
+			Remediation: "Compare the redemption with its authorize request (redirect_uri, PKCE, timing, reuse)."}, true
+	case "interaction_required", "login_required", "consent_required", "account_selection_required":
+		return ErrorInfo{Class: ClassInteraction, Meaning: "the silent request needs user interaction",
+			Remediation: "Fall back to an interactive request."}, true
+	case "invalid_scope":
+		return ErrorInfo{Class: ClassScope, Meaning: "the scope is invalid", Remediation: "Fix the requested scope."}, true
+	}
+	if wrapper != nil {
+		return *wrapper, true
+	}
+	return ErrorInfo{}, false
+}
+
+// PrimaryCode is the most specific provider code of an error: the first
+// non-wrapper code ("AADSTS54005" rather than its wrapper "AADSTS70002").
+func PrimaryCode(pe *ProviderError) string {
+	if pe == nil || len(pe.Codes) == 0 {
+		return ""
+	}
+	for _, c := range pe.Codes {
+		if e, ok := LookupCode(c); !ok || e.Class != ClassWrapper {
+			return c
+		}
+	}
+	return pe.Codes[0]
+}
+
+var descCodeRE = regexp.MustCompile(`\b(AADSTS\d{4,9}|AADB2C\d{4,9}|MSIS\d{3,9})\b`)
+
+// codesInText returns the provider codes named in a text, in order, once each.
+func codesInText(s string) []string {
+	var out []string
+	for _, m := range descCodeRE.FindAllString(s, 32) {
+		out = appendUnique(out, m)
+	}
+	return out
+}
+
+func appendUnique(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}

@@ -1,0 +1,696 @@
+package parse
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Extractor turns exchanges into OAuth events. It is stateful: it learns
+// authorize and token endpoints from discovery documents and authorize
+// requests, and the app's redirect URIs from authorize requests, so that
+// later exchanges to those URLs are recognised even on unknown hosts.
+// Feed it every exchange of one trace in source order.
+type Extractor struct {
+	authorize map[string]Provider // endpoint key → provider
+	token     map[string]Provider
+	idpHosts  map[string]Provider // hosts that served an authorize endpoint
+	redirects map[string]bool     // redirect URI keys (no query) seen in authorize requests
+}
+
+// NewExtractor returns an Extractor that knows nothing about the trace yet.
+func NewExtractor() *Extractor {
+	return &Extractor{
+		authorize: map[string]Provider{},
+		token:     map[string]Provider{},
+		idpHosts:  map[string]Provider{},
+		redirects: map[string]bool{},
+	}
+}
+
+// ExtractAll runs a fresh Extractor over exchanges in order.
+func ExtractAll(exchanges []*Exchange) []Event {
+	x := NewExtractor()
+	var out []Event
+	for _, ex := range exchanges {
+		out = append(out, x.Exchange(ex)...)
+	}
+	return out
+}
+
+// endpointKey normalises a URL to compare endpoints: lower-case scheme and
+// host, default port dropped, path without trailing slash, no query.
+func endpointKey(u *url.URL) string {
+	host := strings.ToLower(u.Host)
+	switch {
+	case u.Scheme == "https" && strings.HasSuffix(host, ":443"):
+		host = strings.TrimSuffix(host, ":443")
+	case u.Scheme == "http" && strings.HasSuffix(host, ":80"):
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return strings.ToLower(u.Scheme) + "://" + host + strings.TrimSuffix(u.Path, "/")
+}
+
+// endpointOf is the URL without query and fragment, as the trace spells it.
+func endpointOf(u *url.URL) string {
+	c := *u
+	c.RawQuery, c.Fragment, c.RawFragment, c.User = "", "", "", nil
+	c.ForceQuery = false
+	return c.String()
+}
+
+// Exchange returns the OAuth events found in one exchange, in the order
+// they happened (request events before response events).
+func (x *Extractor) Exchange(ex *Exchange) []Event {
+	if ex == nil || ex.Tunnel {
+		return nil
+	}
+	u, err := url.Parse(ex.Request.URL)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	prov := ProviderOf(u)
+	key := endpointKey(u)
+	role := RoleOf(u, prov)
+	if p, ok := x.authorize[key]; ok {
+		role, prov = RoleAuthorize, mergeProvider(prov, p)
+	} else if p, ok := x.token[key]; ok {
+		role, prov = RoleToken, mergeProvider(prov, p)
+	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == "generic" {
+		prov = mergeProvider(prov, p)
+	}
+	base := x.base(ex, u, prov)
+	method := strings.ToUpper(ex.Request.Method)
+	params := requestParams(ex, u)
+
+	var out []Event
+	switch {
+	case role == RoleDiscovery:
+		if ev, ok := x.discovery(ex, u, base); ok {
+			out = append(out, ev)
+		}
+		return out
+	case params.Get("grant_type") != "" && (method == "POST" || role == RoleToken):
+		out = append(out, x.tokenRequest(ex, u, base, params))
+		if resp, ok := tokenResponse(ex, base); ok {
+			out = append(out, resp)
+		}
+		return out
+	case role == RoleToken:
+		// A GET on a token endpoint (back button) or a POST without a
+		// grant: still a token request the provider will reject.
+		out = append(out, x.tokenRequest(ex, u, base, params))
+		if resp, ok := tokenResponse(ex, base); ok {
+			out = append(out, resp)
+		}
+		return out
+	case role == RoleAuthorize || looksLikeAuthorize(u, params):
+		ev := x.authorizeRequest(ex, u, base, params)
+		out = append(out, ev)
+		out = append(out, x.providerAnswer(ex, base, ev)...)
+		return out
+	}
+	if cb, ok := x.callback(ex, u, base, params, prov, role); ok {
+		return append(out, cb)
+	}
+	if x.isIdPHost(u, prov) {
+		out = append(out, x.providerAnswer(ex, base, Event{})...)
+	}
+	return out
+}
+
+func mergeProvider(seen, learnt Provider) Provider {
+	if seen.Family == "generic" && learnt.Family != "" {
+		learnt.Host = seen.Host
+		return learnt
+	}
+	return seen
+}
+
+func (x *Extractor) isIdPHost(u *url.URL, p Provider) bool {
+	if p.Family != "generic" {
+		return true
+	}
+	_, ok := x.idpHosts[strings.ToLower(u.Host)]
+	return ok
+}
+
+// base fills the fields every event of the exchange shares.
+func (x *Extractor) base(ex *Exchange, u *url.URL, p Provider) Event {
+	h := ex.Request.Headers
+	ev := Event{
+		Exchange:  ex.Index,
+		Ref:       ex.Ref,
+		Time:      ex.Start,
+		Provider:  p,
+		Endpoint:  endpointOf(u),
+		Method:    strings.ToUpper(ex.Request.Method),
+		Status:    ex.Status(),
+		Origin:    h.Get("Origin"),
+		Referer:   stripQuery(h.Get("Referer")),
+		UserAgent: h.Get("User-Agent"),
+		Prefetch:  prefetchMarker(h),
+		Conn:      ex.Conn,
+		Page:      ex.Page,
+		Process:   ex.Process,
+		RequestID: h.Get("client-request-id"),
+	}
+	ev.CookieNames = cookieNames(h)
+	if ex.Response != nil {
+		if d := ex.Response.Headers.Get("Date"); d != "" {
+			if t, err := http.ParseTime(d); err == nil {
+				ev.ServerDate = t.UTC()
+			}
+		}
+	}
+	return ev
+}
+
+func responseTime(ex *Exchange) time.Time {
+	if !ex.End.IsZero() {
+		return ex.End
+	}
+	return ex.Start
+}
+
+func stripQuery(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// prefetchMarker returns the header that marks a speculative request.
+func prefetchMarker(h Headers) string {
+	for _, name := range []string{"Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"} {
+		v := h.Get(name)
+		lv := strings.ToLower(v)
+		if strings.Contains(lv, "prefetch") || strings.Contains(lv, "prerender") || strings.Contains(lv, "preview") {
+			return name + ": " + v
+		}
+	}
+	if v := h.Get("Next-Router-Prefetch"); v != "" && v != "0" {
+		return "Next-Router-Prefetch: " + v
+	}
+	return ""
+}
+
+func cookieNames(h Headers) []string {
+	var names []string
+	for _, v := range h.Values("Cookie") {
+		for _, part := range strings.Split(v, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if name != "" {
+				names = appendUnique(names, name)
+			}
+			if len(names) >= 200 {
+				return names
+			}
+		}
+	}
+	return names
+}
+
+// requestParams merges the query with a form or JSON body. Body values win
+// (an authorize POST or a token POST carries its parameters in the body).
+func requestParams(ex *Exchange, u *url.URL) url.Values {
+	q, _ := url.ParseQuery(u.RawQuery)
+	if q == nil {
+		q = url.Values{}
+	}
+	body := bodyParams(ex.Request.Headers, ex.Request.Body)
+	for k, v := range body {
+		q[k] = v
+	}
+	return q
+}
+
+func bodyParams(h Headers, b Body) url.Values {
+	if len(b.Data) == 0 {
+		return nil
+	}
+	mt := b.MIMEType
+	if mt == "" {
+		mt = strings.ToLower(strings.TrimSpace(strings.Split(h.Get("Content-Type"), ";")[0]))
+	}
+	switch {
+	case strings.Contains(mt, "json"):
+		return jsonParams(b.Data)
+	case mt == "application/x-www-form-urlencoded", mt == "" && looksLikeForm(b.Data):
+		v, _ := url.ParseQuery(string(b.Data))
+		return v
+	}
+	return nil
+}
+
+func looksLikeForm(b []byte) bool {
+	s := string(b)
+	return strings.Contains(s, "=") && !strings.ContainsAny(s, " \n{<")
+}
+
+// jsonParams reads the top-level string and number members of a JSON object.
+func jsonParams(data []byte) url.Values {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	out := url.Values{}
+	for k, raw := range m {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			out.Set(k, s)
+			continue
+		}
+		var n json.Number
+		if json.Unmarshal(raw, &n) == nil {
+			out.Set(k, n.String())
+		}
+	}
+	return out
+}
+
+// looksLikeAuthorize recognises an RFC 6749 authorize request on an unknown
+// server by its parameters.
+func looksLikeAuthorize(u *url.URL, p url.Values) bool {
+	if p.Get("client_id") == "" || p.Get("response_type") == "" {
+		return false
+	}
+	return genericAuthorizePath(u.Path) || p.Get("redirect_uri") != "" || p.Get("scope") != ""
+}
+
+func (x *Extractor) authorizeRequest(ex *Exchange, u *url.URL, base Event, p url.Values) Event {
+	ev := base
+	ev.Kind = AuthorizeRequest
+	ev.ClientID = p.Get("client_id")
+	ev.RedirectURI = p.Get("redirect_uri")
+	ev.State = NewSecret(p.Get("state"))
+	ev.Nonce = NewSecret(p.Get("nonce"))
+	ev.Scope = p.Get("scope")
+	ev.Resource = p.Get("resource")
+	ev.ResponseType = p.Get("response_type")
+	ev.ResponseMode = p.Get("response_mode")
+	ev.Prompt = p.Get("prompt")
+	ev.CodeChallenge = NewSecret(p.Get("code_challenge"))
+	ev.CodeChallengeMethod = p.Get("code_challenge_method")
+	if ev.Provider.Family == "entra" && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
+		ev.Provider.Policy = p.Get("p")
+	}
+	x.authorize[endpointKey(u)] = ev.Provider
+	x.idpHosts[strings.ToLower(u.Host)] = ev.Provider
+	if ru, err := url.Parse(ev.RedirectURI); err == nil && ru.Host != "" {
+		x.redirects[endpointKey(ru)] = true
+	}
+	return ev
+}
+
+// callback recognises the app's redirect URI receiving a code or an error.
+func (x *Extractor) callback(ex *Exchange, u *url.URL, base Event, p url.Values, prov Provider, role EndpointRole) (Event, bool) {
+	if role != RoleNone {
+		return Event{}, false
+	}
+	code, state, errStr := p.Get("code"), p.Get("state"), p.Get("error")
+	if code == "" && errStr == "" {
+		return Event{}, false
+	}
+	known := x.redirects[endpointKey(u)]
+	if !known {
+		// Unknown app URL: accept code+state, but never on a provider host
+		// (the provider's own pages carry other "code" parameters).
+		if state == "" || (code == "" && errStr == "") || x.isIdPHost(u, prov) {
+			return Event{}, false
+		}
+	}
+	ev := base
+	ev.Kind = Callback
+	ev.Provider = Provider{Family: "app", Host: strings.ToLower(u.Hostname())}
+	ev.RedirectURI = endpointOf(u)
+	ev.Code = NewSecret(code)
+	ev.State = NewSecret(state)
+	ev.Delivery = "query"
+	if base.Method == "POST" && bodyParams(ex.Request.Headers, ex.Request.Body).Get("code") != "" ||
+		base.Method == "POST" && bodyParams(ex.Request.Headers, ex.Request.Body).Get("error") != "" {
+		ev.Delivery = "form_post"
+	}
+	if t := p.Get("id_token"); t != "" {
+		ev.IDToken = NewSecret(t)
+	}
+	if errStr != "" {
+		ev.Err = providerErrorFromParams(p)
+	}
+	return ev, true
+}
+
+func providerErrorFromParams(p url.Values) *ProviderError {
+	pe := &ProviderError{
+		Error:       p.Get("error"),
+		Description: p.Get("error_description"),
+		URI:         p.Get("error_uri"),
+		TraceID:     p.Get("trace_id"),
+		Correlation: p.Get("correlation_id"),
+		Timestamp:   p.Get("timestamp"),
+		Suberror:    p.Get("suberror"),
+	}
+	for _, c := range strings.FieldsFunc(p.Get("error_codes"), func(r rune) bool { return r == ',' || r == ' ' || r == '[' || r == ']' }) {
+		pe.Codes = appendUnique(pe.Codes, numericCode(c))
+	}
+	for _, c := range codesInText(pe.Description) {
+		pe.Codes = appendUnique(pe.Codes, c)
+	}
+	fillFromDescription(pe)
+	return pe
+}
+
+func numericCode(c string) string {
+	if _, err := strconv.Atoi(c); err == nil {
+		return "AADSTS" + c
+	}
+	return c
+}
+
+// fillFromDescription takes Trace ID / Correlation ID / Timestamp from an
+// Entra description when the JSON members are absent.
+func fillFromDescription(pe *ProviderError) {
+	for _, line := range strings.Split(pe.Description, "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := cutPrefixFold(line, "Trace ID:"); ok && pe.TraceID == "" {
+			pe.TraceID = strings.TrimSpace(v)
+		} else if v, ok := cutPrefixFold(line, "Correlation ID:"); ok && pe.Correlation == "" {
+			pe.Correlation = strings.TrimSpace(v)
+		} else if v, ok := cutPrefixFold(line, "Timestamp:"); ok && pe.Timestamp == "" {
+			pe.Timestamp = strings.TrimSpace(v)
+		}
+	}
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return "", false
+}
+
+func (x *Extractor) tokenRequest(ex *Exchange, u *url.URL, base Event, p url.Values) Event {
+	ev := base
+	ev.Kind = TokenRequest
+	ev.GrantType = p.Get("grant_type")
+	ev.Code = NewSecret(p.Get("code"))
+	ev.RedirectURI = p.Get("redirect_uri")
+	ev.CodeVerifier = NewSecret(p.Get("code_verifier"))
+	ev.RefreshToken = NewSecret(p.Get("refresh_token"))
+	ev.ClientID = p.Get("client_id")
+	ev.Scope = p.Get("scope")
+	ev.Resource = p.Get("resource")
+	ev.ClientAuth = "none"
+	if s := p.Get("client_secret"); s != "" {
+		ev.ClientAuth, ev.ClientSecret = "secret", NewSecret(s)
+	}
+	if a := p.Get("client_assertion"); a != "" {
+		if ev.ClientAuth == "secret" {
+			ev.ClientAuth = "secret+assertion"
+		} else {
+			ev.ClientAuth = "assertion"
+		}
+		ev.Assertion = NewSecret(a)
+	}
+	if id, secret, ok := basicAuth(ex.Request.Headers.Get("Authorization")); ok {
+		if ev.ClientAuth == "none" {
+			ev.ClientAuth = "basic"
+		} else {
+			ev.ClientAuth += "+basic"
+		}
+		ev.ClientSecret = NewSecret(secret)
+		if ev.ClientID == "" {
+			ev.ClientID = id
+		}
+	}
+	if ev.Provider.Family == "entra" && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
+		ev.Provider.Policy = p.Get("p")
+	}
+	x.token[endpointKey(u)] = ev.Provider
+	return ev
+}
+
+// basicAuth decodes HTTP Basic client credentials (RFC 6749 §2.3.1: both
+// parts are form-encoded before base64).
+func basicAuth(h string) (id, secret string, ok bool) {
+	scheme, rest, found := strings.Cut(strings.TrimSpace(h), " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil {
+		return "", "", false
+	}
+	id, secret, found = strings.Cut(string(raw), ":")
+	if !found {
+		return "", "", false
+	}
+	if v, err := url.QueryUnescape(id); err == nil {
+		id = v
+	}
+	if v, err := url.QueryUnescape(secret); err == nil {
+		secret = v
+	}
+	return id, secret, true
+}
+
+// tokenResponse reads the token endpoint's answer.
+func tokenResponse(ex *Exchange, base Event) (Event, bool) {
+	if ex.Response == nil || ex.Response.Status == 0 {
+		return Event{}, false
+	}
+	ev := base
+	ev.Kind = TokenResponse
+	ev.Time = responseTime(ex)
+	ev.Method, ev.Origin, ev.Referer, ev.Prefetch, ev.CookieNames = "", "", "", "", nil
+	resp := ex.Response
+	data := resp.Body.Data
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) == nil {
+		str := func(k string) string {
+			var s string
+			if raw, ok := m[k]; ok && json.Unmarshal(raw, &s) == nil {
+				return s
+			}
+			return ""
+		}
+		ev.AccessToken = NewSecret(str("access_token"))
+		ev.IDToken = NewSecret(str("id_token"))
+		ev.RefreshToken = NewSecret(str("refresh_token"))
+		ev.Scope = str("scope")
+		if raw, ok := m["expires_in"]; ok {
+			var n json.Number
+			if json.Unmarshal(raw, &n) == nil {
+				if v, err := n.Int64(); err == nil && v >= 0 && v < 1<<31 {
+					ev.ExpiresIn = int(v)
+				}
+			} else if v, err := strconv.Atoi(str("expires_in")); err == nil && v >= 0 {
+				ev.ExpiresIn = v
+			}
+		}
+		if e := str("error"); e != "" || str("error_description") != "" {
+			pe := &ProviderError{
+				Error:       e,
+				Description: str("error_description"),
+				TraceID:     str("trace_id"),
+				Correlation: str("correlation_id"),
+				Timestamp:   str("timestamp"),
+				URI:         str("error_uri"),
+				Suberror:    str("suberror"),
+			}
+			if raw, ok := m["error_codes"]; ok {
+				var codes []json.RawMessage
+				if json.Unmarshal(raw, &codes) == nil {
+					for i, c := range codes {
+						if i >= 32 {
+							break
+						}
+						var n json.Number
+						var s string
+						if json.Unmarshal(c, &n) == nil {
+							pe.Codes = appendUnique(pe.Codes, numericCode(n.String()))
+						} else if json.Unmarshal(c, &s) == nil && s != "" {
+							pe.Codes = appendUnique(pe.Codes, numericCode(s))
+						}
+					}
+				}
+			}
+			for _, c := range codesInText(pe.Description) {
+				pe.Codes = appendUnique(pe.Codes, c)
+			}
+			fillFromDescription(pe)
+			ev.Err = pe
+		}
+	} else if resp.Status >= 400 {
+		// Not JSON (AD FS and proxies answer HTML or text): keep what the
+		// text says.
+		pe := &ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
+		text := string(data)
+		pe.Codes = codesInText(text)
+		if m := htmlErrorPage(data, base.Provider); m != nil {
+			pe = m
+		}
+		ev.Err = pe
+	}
+	if ev.Err == nil && resp.Status >= 400 {
+		ev.Err = &ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
+	}
+	return ev, true
+}
+
+// discovery reads an OpenID Provider Configuration document and learns its
+// endpoints.
+func (x *Extractor) discovery(ex *Exchange, u *url.URL, base Event) (Event, bool) {
+	if ex.Response == nil || ex.Response.Status != 200 {
+		return Event{}, false
+	}
+	var doc struct {
+		Issuer                string `json:"issuer"`
+		AuthorizationEndpoint string `json:"authorization_endpoint"`
+		TokenEndpoint         string `json:"token_endpoint"`
+	}
+	if json.Unmarshal(ex.Response.Body.Data, &doc) != nil || (doc.AuthorizationEndpoint == "" && doc.TokenEndpoint == "") {
+		return Event{}, false
+	}
+	prov := base.Provider
+	if iu, err := url.Parse(doc.Issuer); err == nil && iu.Host != "" {
+		if ip := ProviderOf(iu); ip.Family != "generic" || prov.Family == "generic" {
+			prov = ip
+		}
+	}
+	if au, err := url.Parse(doc.AuthorizationEndpoint); err == nil && au.Host != "" {
+		x.authorize[endpointKey(au)] = prov
+		x.idpHosts[strings.ToLower(au.Host)] = prov
+	}
+	if tu, err := url.Parse(doc.TokenEndpoint); err == nil && tu.Host != "" {
+		x.token[endpointKey(tu)] = prov
+	}
+	ev := base
+	ev.Kind = Discovery
+	ev.Provider = prov
+	ev.Time = responseTime(ex)
+	return ev, true
+}
+
+// providerAnswer looks at a provider response for a code or an error on
+// its way back to the app: a redirect, a form_post page, or an error page.
+func (x *Extractor) providerAnswer(ex *Exchange, base Event, authz Event) []Event {
+	resp := ex.Response
+	if resp == nil {
+		return nil
+	}
+	ev := base
+	ev.Time = responseTime(ex)
+	ev.Method, ev.Origin, ev.Referer, ev.Prefetch, ev.CookieNames, ev.UserAgent = "", "", "", "", nil, ""
+	ev.ClientID = authz.ClientID
+	ev.ResponseMode = authz.ResponseMode
+	if resp.Status >= 300 && resp.Status < 400 {
+		loc := resp.Headers.Get("Location")
+		if loc == "" {
+			return nil
+		}
+		lu, err := url.Parse(loc)
+		if err != nil {
+			return nil
+		}
+		if reqURL, err := url.Parse(ex.Request.URL); err == nil {
+			lu = reqURL.ResolveReference(lu)
+		}
+		p, delivery := locationParams(lu)
+		if p == nil {
+			return nil
+		}
+		if !x.redirects[endpointKey(lu)] && authz.Kind == 0 && p.Get("state") == "" {
+			return nil
+		}
+		if authz.RedirectURI != "" && !strings.EqualFold(endpointOf(lu), authz.RedirectURI) && p.Get("code") == "" && p.Get("error") == "" {
+			return nil
+		}
+		ev.RedirectURI = endpointOf(lu)
+		ev.State = NewSecret(p.Get("state"))
+		ev.Delivery = delivery
+		switch {
+		case p.Get("code") != "":
+			ev.Kind = CodeIssued
+			ev.Code = NewSecret(p.Get("code"))
+			ev.AccessToken = NewSecret(p.Get("access_token"))
+			ev.IDToken = NewSecret(p.Get("id_token"))
+			return []Event{ev}
+		case p.Get("error") != "":
+			ev.Kind = AuthorizeError
+			ev.Err = providerErrorFromParams(p)
+			return []Event{ev}
+		case p.Get("access_token") != "" || p.Get("id_token") != "":
+			// Implicit flow: tokens in the front channel, no code.
+			ev.Kind = CodeIssued
+			ev.AccessToken = NewSecret(p.Get("access_token"))
+			ev.IDToken = NewSecret(p.Get("id_token"))
+			return []Event{ev}
+		}
+		return nil
+	}
+	if !isHTML(resp) {
+		return nil
+	}
+	if form, ok := formPostPage(resp.Body.Data); ok {
+		fields := form.Fields
+		if fields.Get("code") != "" || fields.Get("error") != "" || fields.Get("id_token") != "" || fields.Get("access_token") != "" {
+			action := form.Action
+			if reqURL, err := url.Parse(ex.Request.URL); err == nil {
+				if au, err := url.Parse(action); err == nil {
+					action = endpointOf(reqURL.ResolveReference(au))
+				}
+			}
+			ev.RedirectURI = action
+			ev.State = NewSecret(fields.Get("state"))
+			ev.Delivery = "form_post"
+			if fields.Get("error") != "" {
+				ev.Kind = AuthorizeError
+				ev.Err = providerErrorFromParams(fields)
+			} else {
+				ev.Kind = CodeIssued
+				ev.Code = NewSecret(fields.Get("code"))
+				ev.IDToken = NewSecret(fields.Get("id_token"))
+				ev.AccessToken = NewSecret(fields.Get("access_token"))
+			}
+			return []Event{ev}
+		}
+	}
+	if pe := htmlErrorPage(resp.Body.Data, base.Provider); pe != nil {
+		ev.Kind = AuthorizeError
+		ev.RedirectURI = authz.RedirectURI
+		ev.State = authz.State
+		ev.Err = pe
+		return []Event{ev}
+	}
+	return nil
+}
+
+// locationParams returns the OAuth parameters of a redirect target, from the
+// fragment when it carries them (response_mode=fragment), else the query.
+func locationParams(u *url.URL) (url.Values, string) {
+	if u.Fragment != "" {
+		if f, err := url.ParseQuery(u.Fragment); err == nil || len(f) > 0 {
+			if f.Get("code") != "" || f.Get("error") != "" || f.Get("access_token") != "" || f.Get("id_token") != "" {
+				return f, "fragment"
+			}
+		}
+	}
+	q, _ := url.ParseQuery(u.RawQuery)
+	if q.Get("code") != "" || q.Get("error") != "" || q.Get("access_token") != "" || q.Get("id_token") != "" {
+		return q, "query"
+	}
+	return nil, ""
+}
+
+func isHTML(r *Response) bool {
+	mt := r.Body.MIMEType
+	if mt == "" {
+		mt = strings.ToLower(r.Headers.Get("Content-Type"))
+	}
+	return strings.Contains(mt, "html") || (mt == "" && len(r.Body.Data) > 0 && strings.Contains(strings.ToLower(string(r.Body.Data[:min(len(r.Body.Data), 512)])), "<html"))
+}

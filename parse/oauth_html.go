@@ -1,0 +1,171 @@
+package parse
+
+import (
+	"bytes"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+
+	xhtml "golang.org/x/net/html"
+)
+
+// htmlForm is an HTML form's action and its hidden inputs: what a
+// response_mode=form_post page makes the browser POST to the app.
+type htmlForm struct {
+	Action string
+	Method string
+	Fields url.Values
+}
+
+// maxHTMLTokens bounds the tokenizer's work on one page.
+const maxHTMLTokens = 200000
+
+// formPostPage finds the first form whose hidden inputs carry OAuth response
+// parameters (code, state, id_token, error). Browsers never show these
+// values in a URL, so the page body is the only place to read them.
+func formPostPage(data []byte) (htmlForm, bool) {
+	if !bytes.Contains(bytes.ToLower(data[:min(len(data), 1<<20)]), []byte("<form")) {
+		return htmlForm{}, false
+	}
+	z := xhtml.NewTokenizer(bytes.NewReader(data))
+	z.SetMaxBuf(1 << 20)
+	var cur *htmlForm
+	for i := 0; i < maxHTMLTokens; i++ {
+		tt := z.Next()
+		switch tt {
+		case xhtml.ErrorToken:
+			if cur != nil && isOAuthForm(cur) {
+				return *cur, true
+			}
+			return htmlForm{}, false
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			t := z.Token()
+			switch t.Data {
+			case "form":
+				cur = &htmlForm{Action: attr(t, "action"), Method: strings.ToUpper(attr(t, "method")), Fields: url.Values{}}
+			case "input":
+				if cur == nil {
+					continue
+				}
+				name := attr(t, "name")
+				typ := strings.ToLower(attr(t, "type"))
+				if name != "" && (typ == "hidden" || typ == "") && len(cur.Fields) < 64 {
+					cur.Fields.Add(name, attr(t, "value"))
+				}
+			}
+		case xhtml.EndTagToken:
+			if t := z.Token(); t.Data == "form" && cur != nil {
+				if isOAuthForm(cur) {
+					return *cur, true
+				}
+				cur = nil
+			}
+		}
+	}
+	return htmlForm{}, false
+}
+
+func isOAuthForm(f *htmlForm) bool {
+	for _, k := range []string{"code", "error", "id_token", "access_token"} {
+		if f.Fields.Get(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func attr(t xhtml.Token, name string) string {
+	for _, a := range t.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+var (
+	reAADMessage   = regexp.MustCompile(`\b((?:AADSTS|AADB2C)\d{4,9}):\s*([^"<\r\n\\]{0,600})`)
+	reMSIS         = regexp.MustCompile(`\b(MSIS\d{3,9})\b:?\s*([^"<\r\n\\]{0,400})`)
+	reRequestID    = regexp.MustCompile(`(?i)(?:request[ -]?id|trace[ -]?id)\s*[:=]\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
+	reCorrelation  = regexp.MustCompile(`(?i)correlation[ -]?id"?\s*[:=]\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
+	reSessionID    = regexp.MustCompile(`"sessionId"\s*:\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"`)
+	reTimestamp    = regexp.MustCompile(`(?i)timestamp"?\s*[:=]\s*"?(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)`)
+	reGoogleError  = regexp.MustCompile(`Error\s+(\d{3})\s*:\s*([a-z_]+)`)
+	reEchoedURI    = regexp.MustCompile(`(?i)redirect URI '([^']{1,1000})'`)
+	htmlErrPhrases = []struct{ match, oauthErr string }{
+		{"callback url mismatch", "unauthorized_client"},
+		{"must be a login redirect uri", "invalid_request"},
+		{"absolute uri that is whitelisted", "invalid_request"},
+		{"invalid parameter: redirect_uri", "invalid_request"},
+		{"pre-registered 'redirect_uris'", "invalid_request"},
+		{"the provided value for the input parameter 'redirect_uri' is not valid", "invalid_request"},
+	}
+)
+
+// htmlErrorPage reads a provider's HTML error page: Entra's page with
+// Request Id / Correlation Id / Timestamp and an AADSTS message, AD FS MSIS
+// codes, Google's "Error 400: redirect_uri_mismatch", and the redirect URI
+// pages of Okta, Auth0, Keycloak and Authelia. It returns nil when the page
+// is not a recognised error page.
+func htmlErrorPage(data []byte, p Provider) *ProviderError {
+	if len(data) == 0 {
+		return nil
+	}
+	raw := string(data[:min(len(data), 1<<20)])
+	text := html.UnescapeString(raw)
+	text = strings.ReplaceAll(text, `\u0027`, "'")
+	pe := &ProviderError{}
+	if m := reAADMessage.FindStringSubmatch(text); m != nil {
+		pe.Codes = codesInText(text)
+		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
+		pe.Error = "authorize_error"
+	} else if m := reMSIS.FindStringSubmatch(text); m != nil && p.Family == "adfs" {
+		pe.Codes = []string{m[1]}
+		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
+		pe.Error = "authorize_error"
+	} else if m := reGoogleError.FindStringSubmatch(text); m != nil && p.Family == "google" {
+		pe.Error = m[2]
+		pe.Description = "Error " + m[1] + ": " + m[2]
+	} else {
+		lt := strings.ToLower(text)
+		for _, ph := range htmlErrPhrases {
+			if i := strings.Index(lt, ph.match); i >= 0 {
+				pe.Error = ph.oauthErr
+				end := min(len(text), i+300)
+				if j := strings.IndexAny(text[i:end], "<\"\n"); j > 0 {
+					end = i + j
+				}
+				pe.Description = strings.TrimSpace(text[i:end])
+				break
+			}
+		}
+	}
+	if pe.Error == "" {
+		return nil
+	}
+	if m := reRequestID.FindStringSubmatch(text); m != nil {
+		pe.TraceID = m[1]
+	} else if m := reSessionID.FindStringSubmatch(text); m != nil {
+		pe.TraceID = m[1]
+	}
+	if m := reCorrelation.FindStringSubmatch(text); m != nil {
+		pe.Correlation = m[1]
+	}
+	if m := reTimestamp.FindStringSubmatch(text); m != nil {
+		pe.Timestamp = m[1]
+	}
+	return pe
+}
+
+// EchoedRedirectURI returns the redirect URI an error message quotes
+// (Entra's AADSTS50011 "The redirect URI '…' specified in the request…").
+func EchoedRedirectURI(pe *ProviderError) string {
+	if pe == nil {
+		return ""
+	}
+	if m := reEchoedURI.FindStringSubmatch(pe.Description); m != nil {
+		return m[1]
+	}
+	return ""
+}

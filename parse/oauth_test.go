@@ -1,0 +1,324 @@
+package parse
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// mkExchange builds an exchange for one edge case; body types are inferred.
+func mkExchange(i int, method, rawURL string, reqHeaders Headers, reqBody string, status int, respHeaders Headers, respBody string) *Exchange {
+	ex := &Exchange{
+		Index: i,
+		Ref:   "entries[" + strconv.Itoa(i) + "]",
+		Start: time.Date(2026, 11, 26, 10, 0, i, 0, time.UTC),
+		Request: Request{
+			Method:  method,
+			URL:     rawURL,
+			Headers: reqHeaders,
+			Body:    Body{Size: int64(len(reqBody)), Data: []byte(reqBody)},
+		},
+	}
+	if reqBody != "" && reqHeaders.Get("Content-Type") == "" {
+		ex.Request.Body.MIMEType = "application/x-www-form-urlencoded"
+	}
+	if status != 0 {
+		mt := strings.ToLower(strings.TrimSpace(strings.Split(respHeaders.Get("Content-Type"), ";")[0]))
+		ex.Response = &Response{Status: status, Headers: respHeaders,
+			Body: Body{Size: int64(len(respBody)), Data: []byte(respBody), MIMEType: mt}}
+		ex.End = ex.Start.Add(200 * time.Millisecond)
+	}
+	return ex
+}
+
+func kinds(evs []Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Kind.String())
+	}
+	return out
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestEntraTokenErrors parses the real Entra error bodies of the corpus.
+func TestEntraTokenErrors(t *testing.T) {
+	tests := []struct {
+		file        string
+		err         string
+		codes       []string
+		primary     string
+		class       ErrorClass
+		trace, corr string
+		timestamp   string
+		uri         string
+	}{
+		{"AADSTS50148_pennersr_django-allauth_2916.json", "invalid_grant", []string{"AADSTS50148"}, "AADSTS50148", ClassPKCE, "", "", "", ""},
+		{"AADSTS54005_davidjrh_dnn.azureadprovider_17.json", "invalid_grant", []string{"AADSTS70002", "AADSTS54005"}, "AADSTS54005", ClassCodeReused,
+			"9df0210d-bf9f-45d9-b19b-b326453e6400", "48ac1682-e414-42c2-9eac-f1d6114e8648", "2018-11-19 17:52:50Z", ""},
+		{"AADSTS70000_QuePort_passport-azure-oauth_6.json", "invalid_grant", []string{"AADSTS70002", "AADSTS70000"}, "AADSTS70000", ClassGenericGrant,
+			"8ccfdad7-7856-498c-82fa-88e6d5b40fee", "c7f33b6a-5683-4fff-be74-ffba44a27abc", "2014-08-27 12:08:46Z", ""},
+		{"AADSTS700082_Azure_azure-cli_14244.json", "invalid_grant", []string{"AADSTS700082"}, "AADSTS700082", ClassRefreshExpired,
+			"6e94ade5-10de-4d67-909a-14d845813500", "0e87b495-1e24-4882-be85-d012c216f4f6", "2020-07-06 22:31:52Z", "https://login.microsoftonline.com/error?code=700082"},
+		{"AADSTS70008_Azure_azure-sdk-for-net_19201.json", "invalid_grant", []string{"AADSTS70008"}, "AADSTS70008", ClassCodeExpired,
+			"fddb1c98-20a3-400b-9448-a22141cf0300", "9c48170d-d932-4cf9-9dd5-13574a735234", "2021-03-04 01:10:05Z", "https://login.microsoftonline.com/error?code=70008"},
+		{"AADSTS9002313_Azure-Samples_ms-identity-dotnet-webapi-azurefunctions_3.json", "invalid_grant", []string{"AADSTS9002313"}, "AADSTS9002313", ClassMalformed,
+			"f86ee3a2-1c21-48b0-97fb-ab08841b2100", "b5de6866-5136-40f0-a128-b54f8cc9be2b", "2020-07-08 13:34:18Z", "https://login.microsoftonline.com/error?code=9002313"},
+		{"AADSTS9002313_AzureAD_azure-activedirectory-library-for-nodejs_219.json", "invalid_grant", []string{"AADSTS9002313"}, "AADSTS9002313", ClassMalformed,
+			"<REMOVED>", "5b7c06c8-f9d2-46be-9fd0-c1aa18c278a9", "2019-05-23 13:15:22Z", ""},
+		{"AADSTS9002313_AzureAD_microsoft-authentication-library-for-js_1611.json", "invalid_grant", []string{"AADSTS9002313"}, "AADSTS9002313", ClassMalformed,
+			"3099dbcf-726a-4cda-aaae-6e4012332c00", "b46949b3-a406-48d4-8cb5-179eba1d7487", "2020-05-06 09:52:09Z", "https://login.microsoftonline.com/error?code=9002313"},
+		{"AADSTS9002313_AzureAD_microsoft-authentication-library-for-js_3088.json", "invalid_grant", []string{"AADSTS9002313"}, "AADSTS9002313", ClassMalformed,
+			"f351e59c-dc4f-4b10-8293-4e6fe8c8c600", "196c96ec-1310-4afb-8d4b-ab70d77bb816", "2021-02-22 00:34:40Z", "https://login.microsoftonline.com/error?code=9002313"},
+		{"AADSTS9002326_umijs_umi-request_299.json", "invalid_request", []string{"AADSTS9002326"}, "AADSTS9002326", ClassSPACrossOrigin,
+			"0c7f2993-b612-434d-9cee-244e88f51600", "45d80262-c77f-487b-a95b-4566c736e1bc", "2022-06-07 19:14:30Z", "https://login.windows.net/error?code=9002326"},
+		{"AADSTS9002326_vippsas_vipps-ecom-api_246.json", "invalid_request", []string{"AADSTS9002326"}, "AADSTS9002326", ClassSPACrossOrigin,
+			"578a738f-3b77-4a4b-a425-160f38da2d00", "cabc0d01-da8d-4b44-90b8-b182c1f21e1b", "2022-07-03 18:51:58Z", "https://login.windows.net/error?code=9002326"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", "aad-responses", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex := mkExchange(0, "POST", "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token", nil,
+				"grant_type=authorization_code&code=abc%2Bdef&client_id=cid&redirect_uri=https%3A%2F%2Fapp%2Fcb",
+				400, Headers{{"Content-Type", "application/json; charset=utf-8"}}, string(body))
+			evs := NewExtractor().Exchange(ex)
+			if got, want := kinds(evs), []string{"token-request", "token-response"}; !equalStrings(got, want) {
+				t.Fatalf("kinds = %v, want %v", got, want)
+			}
+			req, resp := evs[0], evs[1]
+			if !req.Code.Equal(NewSecret("abc+def")) {
+				t.Errorf("code not form-decoded: %s", req.Code)
+			}
+			if req.Provider.Family != "entra" || req.Provider.Variant != "v2" || req.Provider.Tenant != "contoso.onmicrosoft.com" {
+				t.Errorf("provider = %+v", req.Provider)
+			}
+			pe := resp.Err
+			if pe == nil {
+				t.Fatal("no error parsed")
+			}
+			if pe.Error != tt.err || !equalStrings(pe.Codes, tt.codes) || pe.TraceID != tt.trace || pe.Correlation != tt.corr ||
+				pe.Timestamp != tt.timestamp || pe.URI != tt.uri {
+				t.Errorf("error = %+v", *pe)
+			}
+			if got := PrimaryCode(pe); got != tt.primary {
+				t.Errorf("PrimaryCode = %q, want %q", got, tt.primary)
+			}
+			if info, ok := Classify(pe, "entra"); !ok || info.Class != tt.class {
+				t.Errorf("Classify = %+v, %v; want class %q", info, ok, tt.class)
+			}
+		})
+	}
+}
+
+func TestProviderOf(t *testing.T) {
+	tests := []struct {
+		url  string
+		want Provider
+		role EndpointRole
+	}{
+		{"https://login.microsoftonline.com/common/oauth2/v2.0/authorize", Provider{Family: "entra", Variant: "v2", Cloud: "global", Tenant: "common", Host: "login.microsoftonline.com"}, RoleAuthorize},
+		{"https://login.microsoftonline.com/contoso.com/oauth2/token", Provider{Family: "entra", Variant: "v1", Cloud: "global", Tenant: "contoso.com", Host: "login.microsoftonline.com"}, RoleToken},
+		{"https://login.windows.net/common/oauth2/authorize", Provider{Family: "entra", Variant: "v1", Cloud: "global", Tenant: "common", Host: "login.windows.net"}, RoleAuthorize},
+		{"https://login.microsoftonline.us/t/oauth2/v2.0/token", Provider{Family: "entra", Variant: "v2", Cloud: "usgov", Tenant: "t", Host: "login.microsoftonline.us"}, RoleToken},
+		{"https://login.partner.microsoftonline.cn/t/oauth2/v2.0/authorize", Provider{Family: "entra", Variant: "v2", Cloud: "china", Tenant: "t", Host: "login.partner.microsoftonline.cn"}, RoleAuthorize},
+		{"https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin/oauth2/v2.0/authorize", Provider{Family: "entra", Variant: "b2c", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "contoso.b2clogin.com", Policy: "B2C_1_signin"}, RoleAuthorize},
+		{"https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/token?p=B2C_1_signin", Provider{Family: "entra", Variant: "b2c", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "contoso.b2clogin.com", Policy: "B2C_1_signin"}, RoleToken},
+		{"https://contoso.ciamlogin.com/0000-1111/oauth2/v2.0/authorize", Provider{Family: "entra", Variant: "ciam", Cloud: "global", Tenant: "0000-1111", Host: "contoso.ciamlogin.com"}, RoleAuthorize},
+		{"https://sts.contoso.com/adfs/oauth2/token", Provider{Family: "adfs", Tenant: "sts.contoso.com", Host: "sts.contoso.com"}, RoleToken},
+		{"https://accounts.google.com/o/oauth2/v2/auth", Provider{Family: "google", Host: "accounts.google.com"}, RoleAuthorize},
+		{"https://oauth2.googleapis.com/token", Provider{Family: "google", Host: "oauth2.googleapis.com"}, RoleToken},
+		{"https://dev-1.okta.com/oauth2/v1/authorize", Provider{Family: "okta", Variant: "org", Tenant: "dev-1.okta.com", Host: "dev-1.okta.com"}, RoleAuthorize},
+		{"https://dev-1.okta.com/oauth2/default/v1/token", Provider{Family: "okta", Variant: "default", Tenant: "dev-1.okta.com", Host: "dev-1.okta.com"}, RoleToken},
+		{"https://x.eu.auth0.com/oauth/token", Provider{Family: "auth0", Tenant: "x.eu.auth0.com", Host: "x.eu.auth0.com"}, RoleToken},
+		{"https://kc.example.org/realms/demo/protocol/openid-connect/auth", Provider{Family: "keycloak", Tenant: "demo", Host: "kc.example.org"}, RoleAuthorize},
+		{"https://kc.example.org/auth/realms/demo/protocol/openid-connect/token", Provider{Family: "keycloak", Variant: "legacy", Tenant: "demo", Host: "kc.example.org"}, RoleToken},
+		{"https://idp.example.net/oauth2/authorize", Provider{Family: "generic", Host: "idp.example.net"}, RoleNone},
+	}
+	for _, tt := range tests {
+		u, _ := url.Parse(tt.url)
+		got := ProviderOf(u)
+		if got != tt.want {
+			t.Errorf("ProviderOf(%s) = %+v, want %+v", tt.url, got, tt.want)
+		}
+		if r := RoleOf(u, got); r != tt.role {
+			t.Errorf("RoleOf(%s) = %v, want %v", tt.url, r, tt.role)
+		}
+	}
+}
+
+// TestDeliveries covers the three ways a code comes back and the callback.
+func TestDeliveries(t *testing.T) {
+	authz := "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=c1&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fsignin-oidc&state=S1&response_mode="
+	t.Run("query", func(t *testing.T) {
+		x := NewExtractor()
+		evs := x.Exchange(mkExchange(0, "GET", authz+"query", nil, "", 302,
+			Headers{{"Location", "https://app.example/signin-oidc?code=C%2F1&state=S1"}, {"Date", "Thu, 26 Nov 2026 10:00:00 GMT"}}, ""))
+		if got := kinds(evs); !equalStrings(got, []string{"authorize", "code-issued"}) {
+			t.Fatalf("kinds = %v", got)
+		}
+		ci := evs[1]
+		if ci.Delivery != "query" || !ci.Code.Equal(NewSecret("C/1")) || !ci.State.Equal(NewSecret("S1")) || ci.ServerDate.IsZero() {
+			t.Errorf("code-issued = %+v", ci)
+		}
+		cb := x.Exchange(mkExchange(1, "GET", "https://app.example/signin-oidc?code=C%2F1&state=S1",
+			Headers{{"Sec-Purpose", "prefetch"}, {"Cookie", "a=1; .AspNetCore.Correlation.x=2"}}, "", 200, nil, ""))
+		if len(cb) != 1 || cb[0].Kind != Callback || !cb[0].Code.Equal(NewSecret("C/1")) || cb[0].Prefetch != "Sec-Purpose: prefetch" ||
+			!equalStrings(cb[0].CookieNames, []string{"a", ".AspNetCore.Correlation.x"}) {
+			t.Errorf("callback = %+v", cb)
+		}
+	})
+	t.Run("fragment", func(t *testing.T) {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authz+"fragment", nil, "", 302,
+			Headers{{"Location", "https://app.example/signin-oidc#code=C2&state=S1&session_state=x"}}, ""))
+		if len(evs) != 2 || evs[1].Delivery != "fragment" || !evs[1].Code.Equal(NewSecret("C2")) {
+			t.Errorf("events = %+v", evs)
+		}
+	})
+	t.Run("form_post", func(t *testing.T) {
+		page := `<html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="https://app.example/signin-oidc">` +
+			`<input type="hidden" name="code" value="C3&amp;x" /><input type="hidden" name="state" value="S1" />` +
+			`<input type="hidden" name="session_state" value="ss" /><noscript><p>Script is disabled.</p><input type="submit" value="Continue" /></noscript></form>` +
+			`<script language="javascript">window.setTimeout('document.forms[0].submit()', 0);</script></body></html>`
+		x := NewExtractor()
+		x.Exchange(mkExchange(0, "GET", authz+"form_post", nil, "", 302, Headers{{"Location", "https://login.microsoftonline.com/common/login"}}, ""))
+		evs := x.Exchange(mkExchange(1, "POST", "https://login.microsoftonline.com/common/login", nil, "login=a&passwd=b", 200,
+			Headers{{"Content-Type", "text/html; charset=utf-8"}}, page))
+		if len(evs) != 1 || evs[0].Kind != CodeIssued || evs[0].Delivery != "form_post" || !evs[0].Code.Equal(NewSecret("C3&x")) ||
+			evs[0].RedirectURI != "https://app.example/signin-oidc" {
+			t.Fatalf("events = %+v", evs)
+		}
+		cb := x.Exchange(mkExchange(2, "POST", "https://app.example/signin-oidc", Headers{{"Origin", "https://login.microsoftonline.com"}},
+			"code=C3%26x&state=S1&session_state=ss", 302, Headers{{"Location", "/"}}, ""))
+		if len(cb) != 1 || cb[0].Kind != Callback || cb[0].Delivery != "form_post" || !cb[0].Code.Equal(NewSecret("C3&x")) ||
+			cb[0].Origin != "https://login.microsoftonline.com" {
+			t.Errorf("callback = %+v", cb)
+		}
+	})
+}
+
+func TestAuthorizeErrorPages(t *testing.T) {
+	t.Run("entra", func(t *testing.T) {
+		page := `<html><body><div id="debugDetails">Request Id: 2b3a6d8f-1c2d-4e5f-8a9b-0c1d2e3f4a5b<br/>` +
+			`Correlation Id: 7c8d9e0f-1a2b-4c3d-9e8f-7a6b5c4d3e2f<br/>Timestamp: 2026-11-26T10:00:00Z<br/>` +
+			`Message: AADSTS50011: The redirect URI &#39;http://app.example/signin-oidc&#39; specified in the request does not match the redirect URIs configured for the application &#39;c1&#39;.</div></body></html>`
+		evs := NewExtractor().Exchange(mkExchange(0, "GET",
+			"https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=c1&response_type=code&redirect_uri=http%3A%2F%2Fapp.example%2Fsignin-oidc&state=S",
+			nil, "", 200, Headers{{"Content-Type", "text/html"}}, page))
+		if got := kinds(evs); !equalStrings(got, []string{"authorize", "authorize-error"}) {
+			t.Fatalf("kinds = %v", got)
+		}
+		pe := evs[1].Err
+		if !equalStrings(pe.Codes, []string{"AADSTS50011"}) || pe.TraceID != "2b3a6d8f-1c2d-4e5f-8a9b-0c1d2e3f4a5b" ||
+			pe.Correlation != "7c8d9e0f-1a2b-4c3d-9e8f-7a6b5c4d3e2f" || pe.Timestamp != "2026-11-26T10:00:00Z" {
+			t.Errorf("error = %+v", *pe)
+		}
+		if got := EchoedRedirectURI(pe); got != "http://app.example/signin-oidc" {
+			t.Errorf("EchoedRedirectURI = %q", got)
+		}
+	})
+	t.Run("google", func(t *testing.T) {
+		page := `<html><body><h1>Access blocked: This app’s request is invalid</h1><p>Error 400: redirect_uri_mismatch</p></body></html>`
+		evs := NewExtractor().Exchange(mkExchange(0, "GET",
+			"https://accounts.google.com/o/oauth2/v2/auth?client_id=c1&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S",
+			nil, "", 400, Headers{{"Content-Type", "text/html"}}, page))
+		if len(evs) != 2 || evs[1].Err == nil || evs[1].Err.Error != "redirect_uri_mismatch" {
+			t.Fatalf("events = %+v", evs)
+		}
+		if info, _ := Classify(evs[1].Err, "google"); info.Class != ClassRedirectURI {
+			t.Errorf("class = %q", info.Class)
+		}
+	})
+	t.Run("error-redirect", func(t *testing.T) {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET",
+			"https://kc.example.org/realms/demo/protocol/openid-connect/auth?client_id=c1&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=S&prompt=none",
+			nil, "", 302, Headers{{"Location", "https://app/cb?error=login_required&state=S"}}, ""))
+		if len(evs) != 2 || evs[1].Kind != AuthorizeError || evs[1].Err.Error != "login_required" {
+			t.Fatalf("events = %+v", evs)
+		}
+	})
+	t.Run("login-page-is-not-an-error", func(t *testing.T) {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET",
+			"https://dev-1.okta.com/oauth2/default/v1/authorize?client_id=c1&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=S",
+			nil, "", 200, Headers{{"Content-Type", "text/html"}}, "<html><form action='/login'><input name='username'></form></html>"))
+		if got := kinds(evs); !equalStrings(got, []string{"authorize"}) {
+			t.Errorf("kinds = %v", got)
+		}
+	})
+}
+
+// TestDiscoveryTeachesEndpoints: an unknown server's token endpoint is
+// recognised after its discovery document.
+func TestDiscoveryTeachesEndpoints(t *testing.T) {
+	x := NewExtractor()
+	doc := `{"issuer":"https://id.example.net","authorization_endpoint":"https://id.example.net/oidc/start","token_endpoint":"https://id.example.net/oidc/exchange"}`
+	evs := x.Exchange(mkExchange(0, "GET", "https://id.example.net/.well-known/openid-configuration", nil, "", 200,
+		Headers{{"Content-Type", "application/json"}}, doc))
+	if len(evs) != 1 || evs[0].Kind != Discovery {
+		t.Fatalf("discovery events = %+v", evs)
+	}
+	evs = x.Exchange(mkExchange(1, "GET", "https://id.example.net/oidc/start?client_id=c&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=s", nil, "", 302,
+		Headers{{"Location", "https://app/cb?code=K&state=s"}}, ""))
+	if got := kinds(evs); !equalStrings(got, []string{"authorize", "code-issued"}) {
+		t.Fatalf("authorize kinds = %v", got)
+	}
+	evs = x.Exchange(mkExchange(2, "POST", "https://id.example.net/oidc/exchange", Headers{{"Authorization", "Basic YyUzQTE6cyUyNmVjcmV0"}},
+		"code=K&redirect_uri=https%3A%2F%2Fapp%2Fcb", 200, Headers{{"Content-Type", "application/json"}},
+		`{"access_token":"at","token_type":"Bearer","expires_in":"3600","refresh_token":"rt"}`))
+	if got := kinds(evs); !equalStrings(got, []string{"token-request", "token-response"}) {
+		t.Fatalf("token kinds = %v", got)
+	}
+	if evs[0].ClientAuth != "basic" || evs[0].ClientID != "c:1" || !evs[0].ClientSecret.Equal(NewSecret("s&ecret")) {
+		t.Errorf("client auth = %q %q %s", evs[0].ClientAuth, evs[0].ClientID, evs[0].ClientSecret)
+	}
+	if evs[1].AccessToken.IsZero() || evs[1].RefreshToken.IsZero() || evs[1].ExpiresIn != 3600 || evs[1].Err != nil {
+		t.Errorf("token response = %+v", evs[1])
+	}
+}
+
+// TestSecretsNeverInStrings: no raw secret of a parsed exchange shows up in
+// the formatted events.
+func TestSecretsNeverInStrings(t *testing.T) {
+	x := NewExtractor()
+	var evs []Event
+	evs = append(evs, x.Exchange(mkExchange(0, "GET", "https://dev-1.okta.com/oauth2/default/v1/authorize?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=RAWSTATE1&nonce=RAWNONCE1&code_challenge=RAWCHALLENGE1&code_challenge_method=plain", nil, "", 302,
+		Headers{{"Location", "https://app/cb?code=RAWCODE1&state=RAWSTATE1"}}, ""))...)
+	evs = append(evs, x.Exchange(mkExchange(1, "POST", "https://dev-1.okta.com/oauth2/default/v1/token", nil,
+		"grant_type=authorization_code&code=RAWCODE1&code_verifier=RAWVERIFIER1&client_secret=RAWSECRET1", 200,
+		Headers{{"Content-Type", "application/json"}}, `{"access_token":"RAWACCESS1","id_token":"RAWID1","refresh_token":"RAWREFRESH1"}`))...)
+	s := ""
+	for _, e := range evs {
+		s += sprintEvent(e)
+	}
+	for _, raw := range []string{"RAWSTATE1", "RAWNONCE1", "RAWCODE1", "RAWVERIFIER1", "RAWSECRET1", "RAWACCESS1", "RAWID1", "RAWREFRESH1", "RAWCHALLENGE1"} {
+		if strings.Contains(s, raw) {
+			t.Errorf("%s leaked into formatted events", raw)
+		}
+	}
+	if !strings.Contains(s, Fingerprint("RAWCODE1")) {
+		t.Errorf("code fingerprint missing from %s", s)
+	}
+}
+
+func sprintEvent(e Event) string {
+	b, _ := json.Marshal(e)
+	return fmt.Sprintf("%v %+v %#v %s", e, e, e, b)
+}

@@ -1,0 +1,273 @@
+package parse
+
+import (
+	"net/url"
+	"strings"
+	"time"
+)
+
+// EndpointRole is what an identity provider endpoint is for.
+type EndpointRole int
+
+const (
+	RoleNone EndpointRole = iota
+	RoleAuthorize
+	RoleToken
+	RoleDiscovery
+)
+
+// ProviderOf identifies the identity provider family behind an endpoint URL
+// from its host and path alone. Hosts it does not recognise are "generic";
+// the extractor still recognises their endpoints from the OAuth parameters.
+func ProviderOf(u *url.URL) Provider {
+	if u == nil {
+		return Provider{Family: "generic"}
+	}
+	host := strings.ToLower(u.Hostname())
+	segs := pathSegments(u.Path)
+	p := Provider{Family: "generic", Host: host}
+	first := ""
+	if len(segs) > 0 {
+		first = segs[0]
+	}
+	switch {
+	case host == "login.microsoftonline.com" || host == "login.windows.net" || host == "login.microsoft.com" ||
+		host == "sts.windows.net":
+		p.Family, p.Cloud, p.Tenant = "entra", "global", first
+	case host == "login.microsoftonline.us" || host == "login.usgovcloudapi.net":
+		p.Family, p.Cloud, p.Tenant = "entra", "usgov", first
+	case host == "login.partner.microsoftonline.cn" || host == "login.chinacloudapi.cn":
+		p.Family, p.Cloud, p.Tenant = "entra", "china", first
+	case strings.HasSuffix(host, ".b2clogin.com"):
+		p.Family, p.Variant, p.Cloud, p.Tenant = "entra", "b2c", "global", first
+		if len(segs) > 1 && !strings.EqualFold(segs[1], "oauth2") && !strings.HasPrefix(segs[1], "v2.0") {
+			p.Policy = segs[1]
+		} else if pol := u.Query().Get("p"); pol != "" {
+			p.Policy = pol
+		}
+	case strings.HasSuffix(host, ".ciamlogin.com"):
+		p.Family, p.Variant, p.Cloud, p.Tenant = "entra", "ciam", "global", first
+	case strings.Contains(strings.ToLower(u.Path), "/adfs/"):
+		p.Family, p.Tenant = "adfs", host
+	case host == "accounts.google.com" || host == "oauth2.googleapis.com" ||
+		(host == "www.googleapis.com" && first == "oauth2"):
+		p.Family = "google"
+	case strings.HasSuffix(host, ".okta.com") || strings.HasSuffix(host, ".oktapreview.com") ||
+		strings.HasSuffix(host, ".okta-emea.com") || strings.HasSuffix(host, ".okta-gov.com"):
+		p.Family, p.Tenant = "okta", host
+		p.Variant = oktaAS(segs)
+	case strings.HasSuffix(host, ".auth0.com"):
+		p.Family, p.Tenant = "auth0", host
+	case strings.HasSuffix(host, ".amazoncognito.com"):
+		p.Family, p.Tenant = "cognito", host
+	}
+	if p.Family == "generic" {
+		if realm, legacy, ok := keycloakRealm(segs); ok {
+			p.Family, p.Tenant = "keycloak", realm
+			if legacy {
+				p.Variant = "legacy"
+			}
+		} else if as := oktaAS(segs); as != "" && len(segs) > 2 && segs[0] == "oauth2" {
+			// Okta behind a custom domain keeps its /oauth2/{as}/v1/ layout.
+			p.Family, p.Tenant, p.Variant = "okta", host, as
+		}
+	}
+	if p.Family == "entra" && p.Variant == "" {
+		lp := strings.ToLower(u.Path)
+		switch {
+		case strings.Contains(lp, "/oauth2/v2.0/"), strings.HasSuffix(lp, "/v2.0/.well-known/openid-configuration"):
+			p.Variant = "v2"
+		case strings.Contains(lp, "/oauth2/"), strings.HasSuffix(lp, "/.well-known/openid-configuration"):
+			p.Variant = "v1"
+		}
+	}
+	return p
+}
+
+// oktaAS returns "org" for /oauth2/v1/… and the authorization server id for
+// /oauth2/{as}/v1/…, or "".
+func oktaAS(segs []string) string {
+	if len(segs) >= 2 && segs[0] == "oauth2" {
+		if segs[1] == "v1" {
+			return "org"
+		}
+		if len(segs) >= 3 && segs[2] == "v1" {
+			return segs[1]
+		}
+	}
+	return ""
+}
+
+// keycloakRealm finds /realms/{realm}/protocol/openid-connect/ (Keycloak ≥17)
+// or /auth/realms/{realm}/… (before 17).
+func keycloakRealm(segs []string) (realm string, legacy, ok bool) {
+	for i := 0; i+3 < len(segs); i++ {
+		if segs[i] == "realms" && segs[i+2] == "protocol" && segs[i+3] == "openid-connect" {
+			return segs[i+1], i > 0 && segs[i-1] == "auth", true
+		}
+	}
+	for i := 0; i+2 < len(segs); i++ {
+		if segs[i] == "realms" && segs[i+2] == ".well-known" {
+			return segs[i+1], i > 0 && segs[i-1] == "auth", true
+		}
+	}
+	return "", false, false
+}
+
+func pathSegments(p string) []string {
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RoleOf says whether a URL is a well-known authorize, token or discovery
+// endpoint of a recognised provider (or of the common generic layouts).
+// Endpoints learnt from discovery documents are handled by the Extractor.
+func RoleOf(u *url.URL, p Provider) EndpointRole {
+	if u == nil {
+		return RoleNone
+	}
+	lp := strings.ToLower(strings.TrimSuffix(u.Path, "/"))
+	if strings.HasSuffix(lp, "/.well-known/openid-configuration") ||
+		strings.HasSuffix(lp, "/.well-known/oauth-authorization-server") {
+		return RoleDiscovery
+	}
+	switch p.Family {
+	case "entra", "adfs":
+		switch {
+		case strings.HasSuffix(lp, "/oauth2/v2.0/authorize"), strings.HasSuffix(lp, "/oauth2/authorize"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/oauth2/v2.0/token"), strings.HasSuffix(lp, "/oauth2/token"):
+			return RoleToken
+		}
+	case "google":
+		switch lp {
+		case "/o/oauth2/v2/auth", "/o/oauth2/auth", "/o/oauth2/v2/auth/oauthchooseaccount", "/signin/oauth":
+			return RoleAuthorize
+		case "/token", "/oauth2/v4/token", "/oauth2/v3/token", "/o/oauth2/token":
+			return RoleToken
+		}
+	case "okta":
+		switch {
+		case strings.HasSuffix(lp, "/v1/authorize"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/v1/token"):
+			return RoleToken
+		}
+	case "keycloak":
+		switch {
+		case strings.HasSuffix(lp, "/protocol/openid-connect/auth"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/protocol/openid-connect/token"):
+			return RoleToken
+		}
+	case "auth0":
+		switch lp {
+		case "/authorize":
+			return RoleAuthorize
+		case "/oauth/token":
+			return RoleToken
+		}
+	case "cognito":
+		switch lp {
+		case "/oauth2/authorize", "/login":
+			return RoleAuthorize
+		case "/oauth2/token":
+			return RoleToken
+		}
+	}
+	return RoleNone
+}
+
+// genericAuthorizePath reports whether a path looks like an authorize
+// endpoint of an unrecognised RFC 6749 server.
+func genericAuthorizePath(path string) bool {
+	lp := strings.ToLower(strings.TrimSuffix(path, "/"))
+	for _, s := range []string{"/authorize", "/auth", "/authorization", "/oauth/authorize", "/oauth2/auth",
+		"/connect/authorize", "/oauth2/authorize", "/oauth/auth", "/oidc/auth"} {
+		if strings.HasSuffix(lp, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// genericTokenPath reports whether a path looks like a token endpoint.
+func genericTokenPath(path string) bool {
+	lp := strings.ToLower(strings.TrimSuffix(path, "/"))
+	return strings.HasSuffix(lp, "/token") || strings.HasSuffix(lp, "/oauth/access_token") ||
+		strings.HasSuffix(lp, "/access_token")
+}
+
+// CodeLifetime is how long a provider keeps an authorization code valid.
+type CodeLifetime struct {
+	// Expired: redemptions later than this are over the provider's limit.
+	Expired time.Duration
+	// Suspicious: redemptions later than this are unusually slow.
+	Suspicious time.Duration
+	// Source says where the figure comes from, for findings.
+	Source string
+}
+
+// CodeLifetimeOf returns the authorization code lifetime of a provider
+// family, from the documented or observed figures (knowledge doc §R4).
+func CodeLifetimeOf(p Provider) CodeLifetime {
+	switch p.Family {
+	case "entra":
+		if p.Variant == "b2c" {
+			return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
+				Source: "Azure AD B2C documents about 10 minutes; 5 minutes has been reported"}
+		}
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
+			Source: "Microsoft Entra ID documents about 10 minutes"}
+	case "adfs":
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
+			Source: "AD FS follows the RFC 6749 maximum of 10 minutes"}
+	case "okta":
+		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
+			Source: "Okta codes live 60 seconds (not configurable)"}
+	case "keycloak":
+		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
+			Source: "Keycloak's default realm client login timeout is 60 seconds"}
+	case "cognito":
+		return CodeLifetime{Expired: 5 * time.Minute, Suspicious: 60 * time.Second,
+			Source: "Amazon Cognito codes live 5 minutes"}
+	case "google", "auth0":
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
+			Source: "no documented figure; 60 seconds is unusual, 10 minutes is the RFC 6749 maximum"}
+	}
+	return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
+		Source: "RFC 6749 recommends at most 10 minutes"}
+}
+
+// ProviderName is a human name for findings: "Microsoft Entra ID (v2)".
+func ProviderName(p Provider) string {
+	names := map[string]string{
+		"entra": "Microsoft Entra ID", "adfs": "AD FS", "google": "Google", "okta": "Okta",
+		"auth0": "Auth0", "keycloak": "Keycloak", "cognito": "Amazon Cognito",
+	}
+	n, ok := names[p.Family]
+	if !ok {
+		n = "the authorization server"
+		if p.Host != "" {
+			n += " " + p.Host
+		}
+		return n
+	}
+	switch p.Variant {
+	case "b2c":
+		n = "Azure AD B2C"
+	case "ciam":
+		n = "Microsoft Entra External ID"
+	case "v1", "v2":
+		n += " (" + p.Variant + ")"
+	}
+	if p.Cloud != "" && p.Cloud != "global" {
+		n += " [" + p.Cloud + "]"
+	}
+	return n
+}
