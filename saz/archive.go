@@ -1,0 +1,296 @@
+package saz
+
+import (
+	"archive/zip"
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// member is one archive entry as this package needs it, whether it came from
+// the central directory or, for a truncated archive, from a local header.
+type member struct {
+	name       string
+	method     uint16
+	flags      uint16
+	crc32      uint32
+	compressed int64 // size of the stored (possibly encrypted) data
+	size       int64 // declared uncompressed size; untrusted
+	modTime    uint16
+	extra      []byte
+	dataOffset int64 // -1 when the offset is found lazily through zf
+	zf         *zip.File
+}
+
+func (m *member) encrypted() bool { return m.flags&0x1 != 0 }
+
+// raw returns the member's stored bytes: compressed and maybe encrypted.
+func (m *member) raw(ra io.ReaderAt) (io.Reader, error) {
+	if m.zf != nil {
+		return m.zf.OpenRaw()
+	}
+	return io.NewSectionReader(ra, m.dataOffset, m.compressed), nil
+}
+
+// session groups the members of one Fiddler session.
+type session struct {
+	number   int
+	request  *member // raw/N_c.txt
+	response *member // raw/N_s.txt
+	meta     *member // raw/N_m.xml
+	ws       *member // raw/N_w.txt
+}
+
+func (s *session) slot(kind string) **member {
+	switch kind {
+	case "c":
+		return &s.request
+	case "s":
+		return &s.response
+	case "m":
+		return &s.meta
+	default:
+		return &s.ws
+	}
+}
+
+// sessionMember classifies a member name. It accepts the session number in any
+// width and either slash, and reports ok=false for everything else.
+func sessionMember(name string) (number int, kind string, ok bool) {
+	n := strings.ReplaceAll(name, `\`, "/")
+	rest, found := strings.CutPrefix(n, "raw/")
+	if !found {
+		return 0, "", false
+	}
+	digits, suffix, found := strings.Cut(rest, "_")
+	if !found || digits == "" || len(digits) > 9 {
+		return 0, "", false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, "", false
+		}
+	}
+	switch strings.ToLower(suffix) {
+	case "c.txt":
+		kind = "c"
+	case "s.txt":
+		kind = "s"
+	case "m.xml":
+		kind = "m"
+	case "w.txt":
+		kind = "w"
+	default:
+		return 0, "", false
+	}
+	number, err := strconv.Atoi(digits)
+	if err != nil {
+		return 0, "", false
+	}
+	return number, kind, true
+}
+
+// unsafeName reports member names that would escape the archive if it were
+// extracted: absolute paths, drive letters, ".." components.
+func unsafeName(name string) bool {
+	n := strings.ReplaceAll(name, `\`, "/")
+	if strings.HasPrefix(n, "/") || (len(n) >= 2 && n[1] == ':') {
+		return true
+	}
+	for _, part := range strings.Split(n, "/") {
+		if part == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// groupSessions sorts the members into sessions, in session-number order,
+// and reports what it skipped as notes.
+func (r *Reader) groupSessions(members []*member) []*session {
+	byNumber := make(map[int]*session)
+	for _, m := range members {
+		if strings.HasSuffix(m.name, "/") {
+			continue // directory entry
+		}
+		if unsafeName(m.name) {
+			r.note("unsafe-name", m.name, "member name escapes the archive; skipped")
+			continue
+		}
+		number, kind, ok := sessionMember(m.name)
+		if !ok {
+			continue // _index.htm, [Content_Types].xml, other tools' extras
+		}
+		s := byNumber[number]
+		if s == nil {
+			s = &session{number: number}
+			byNumber[number] = s
+		}
+		slot := s.slot(kind)
+		if *slot != nil {
+			r.note("duplicate", m.name, fmt.Sprintf("session %d already has %s; duplicate ignored", number, (*slot).name))
+			continue
+		}
+		*slot = m
+	}
+	out := make([]*session, 0, len(byNumber))
+	for _, s := range byNumber {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].number < out[j].number })
+	return out
+}
+
+// listMembers reads the central directory, or, when the archive is truncated
+// and has none, recovers what it can from the local file headers.
+func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
+	zr, err := zip.NewReader(ra, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		members, scanErr := r.scanLocalHeaders(ra, size)
+		if scanErr != nil || len(members) == 0 {
+			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		}
+		r.note("truncated", "", fmt.Sprintf("no readable zip central directory (%v); recovered %d members from local headers", err, len(members)))
+		return members, nil
+	}
+	if len(zr.File) > r.maxMembers {
+		return nil, fmt.Errorf("%w: %d members, more than the limit of %d", ErrLimit, len(zr.File), r.maxMembers)
+	}
+	members := make([]*member, 0, len(zr.File))
+	for _, f := range zr.File {
+		members = append(members, &member{
+			name:       f.Name,
+			method:     f.Method,
+			flags:      f.Flags,
+			crc32:      f.CRC32,
+			compressed: int64(f.CompressedSize64),
+			size:       int64(f.UncompressedSize64),
+			modTime:    f.ModifiedTime, //nolint:staticcheck // ZipCrypto checks the DOS time byte
+			extra:      f.Extra,
+			dataOffset: -1,
+			zf:         f,
+		})
+	}
+	return members, nil
+}
+
+const (
+	localHeaderSig    = 0x04034b50
+	centralHeaderSig  = 0x02014b50
+	dataDescriptorSig = 0x08074b50
+	localHeaderLen    = 30
+)
+
+// scanLocalHeaders walks the local file headers from the start of the
+// archive. It is the fallback for archives cut off before their central
+// directory; it stops at the first header it cannot follow.
+func (r *Reader) scanLocalHeaders(ra io.ReaderAt, size int64) ([]*member, error) {
+	var members []*member
+	var off int64
+	var hdr [localHeaderLen]byte
+	for off+localHeaderLen <= size {
+		if len(members) >= r.maxMembers {
+			return members, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers)
+		}
+		if _, err := ra.ReadAt(hdr[:], off); err != nil {
+			break
+		}
+		if binary.LittleEndian.Uint32(hdr[0:]) != localHeaderSig {
+			break
+		}
+		m := &member{
+			flags:      binary.LittleEndian.Uint16(hdr[6:]),
+			method:     binary.LittleEndian.Uint16(hdr[8:]),
+			modTime:    binary.LittleEndian.Uint16(hdr[10:]),
+			crc32:      binary.LittleEndian.Uint32(hdr[14:]),
+			compressed: int64(binary.LittleEndian.Uint32(hdr[18:])),
+			size:       int64(binary.LittleEndian.Uint32(hdr[22:])),
+		}
+		nameLen := int64(binary.LittleEndian.Uint16(hdr[26:]))
+		extraLen := int64(binary.LittleEndian.Uint16(hdr[28:]))
+		if off+localHeaderLen+nameLen+extraLen > size {
+			break
+		}
+		buf := make([]byte, nameLen+extraLen) // at most 128 KiB: both lengths are 16-bit
+		if _, err := ra.ReadAt(buf, off+localHeaderLen); err != nil {
+			break
+		}
+		m.name = string(buf[:nameLen])
+		m.extra = buf[nameLen:]
+		m.dataOffset = off + localHeaderLen + nameLen + extraLen
+		next, ok := r.localDataEnd(ra, size, m)
+		if !ok {
+			// Cut inside this member: keep what is there so the session
+			// can still be read in part.
+			m.compressed = size - m.dataOffset
+			members = append(members, m)
+			break
+		}
+		members = append(members, m)
+		off = next
+	}
+	if len(members) == 0 {
+		return nil, ErrFormat
+	}
+	return members, nil
+}
+
+// localDataEnd finds where a locally described member's data ends, and the
+// next header begins, including any data descriptor.
+func (r *Reader) localDataEnd(ra io.ReaderAt, size int64, m *member) (int64, bool) {
+	if m.flags&0x8 == 0 {
+		end := m.dataOffset + m.compressed
+		return end, end <= size
+	}
+	// Sizes follow the data in a descriptor. Only deflate marks its own end.
+	if m.method != 8 || m.encrypted() {
+		return 0, false
+	}
+	cr := &countingByteReader{r: bufio.NewReader(io.NewSectionReader(ra, m.dataOffset, size-m.dataOffset))}
+	if _, err := io.Copy(io.Discard, io.LimitReader(newFlate(cr), r.limits.InflateBytes)); err != nil {
+		return 0, false
+	}
+	m.compressed = cr.n
+	end := m.dataOffset + cr.n
+	var desc [16]byte
+	n, _ := ra.ReadAt(desc[:], end)
+	if n < 12 {
+		return 0, false
+	}
+	if binary.LittleEndian.Uint32(desc[0:]) == dataDescriptorSig {
+		if n < 16 {
+			return 0, false
+		}
+		m.crc32 = binary.LittleEndian.Uint32(desc[4:])
+		m.size = int64(binary.LittleEndian.Uint32(desc[12:]))
+		return end + 16, true
+	}
+	m.crc32 = binary.LittleEndian.Uint32(desc[0:])
+	return end + 12, end+12 <= size
+}
+
+// countingByteReader lets flate read exactly the compressed bytes (it uses
+// ReadByte when offered) and counts them.
+type countingByteReader struct {
+	r *bufio.Reader
+	n int64
+}
+
+func (c *countingByteReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingByteReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}

@@ -1,0 +1,20 @@
+// Package saz reads Fiddler session archives (.saz) into parse.Exchanges.
+//
+// A SAZ is a zip archive. Each captured session N has up to four members:
+// raw/N_c.txt (the request as the client sent it), raw/N_s.txt (the response
+// as Fiddler received it), raw/N_m.xml (timers and session flags) and, for
+// WebSocket sessions, raw/N_w.txt (the messages). N is Fiddler's session
+// number, written 1, 01, 001 or 0001 wide depending on how many sessions the
+// archive holds; it becomes the exchange's Ref, "session N".
+//
+// Protected archives use WinZip AES (AE-1/AE-2) or traditional PKWARE
+// ZipCrypto. Go's archive/zip locates members but cannot decrypt them, so
+// this package decrypts the raw member bytes itself with the standard
+// library's AES, HMAC-SHA1 and PBKDF2.
+//
+// Archives are untrusted: every member is inflated through a bound
+// (parse.Limits.InflateBytes per member, Options.ArchiveInflateBytes for the
+// whole archive), the member count is bounded, names that would escape the
+// archive are skipped, and damage to one session becomes a parse.Note while
+// the other sessions are still read.
+package saz

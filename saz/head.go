@@ -1,0 +1,104 @@
+package saz
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// head is a message's header section, rewritten where needed so that the
+// HTTP/1.x parser can read it, followed by the rest of the member.
+type head struct {
+	reader *bufio.Reader
+	// proto is the message's real protocol when the start line was
+	// rewritten ("HTTP/2"), else "".
+	proto string
+	// scheme comes from an HTTP/2 :scheme pseudo-header, else "".
+	scheme string
+}
+
+// readHead reads the start line and header fields (at most maxBytes) of a
+// raw message. Fiddler Everywhere writes HTTP/2 sessions with an "HTTP/2"
+// version token, and some writers keep the pseudo-header fields
+// (":authority" and friends); both are turned into their HTTP/1.1 form here,
+// and the real protocol is remembered. Anything else passes unchanged.
+func readHead(r io.Reader, maxBytes int64) (*head, error) {
+	br := bufio.NewReaderSize(r, 16<<10)
+	var lines [][]byte
+	var total int64
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A very long line: hand the message over unchanged and let the
+			// parser apply its own bounds.
+			return &head{reader: bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(append(lines, line), nil)), br))}, nil
+		}
+		total += int64(len(line))
+		if total > maxBytes {
+			return nil, fmt.Errorf("header section exceeds %d bytes", maxBytes)
+		}
+		lines = append(lines, append([]byte(nil), line...))
+		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			return nil, err
+		}
+		if t := bytes.TrimRight(line, "\r\n"); len(t) == 0 && len(lines) > 1 {
+			break
+		}
+	}
+	h := &head{}
+	if len(lines) > 0 {
+		h.rewrite(lines)
+	}
+	h.reader = bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), br))
+	return h, nil
+}
+
+// rewrite normalizes an HTTP/2 or HTTP/3 head in place.
+func (h *head) rewrite(lines [][]byte) {
+	start := string(bytes.TrimRight(lines[0], "\r\n"))
+	proto := ""
+	fields := strings.Fields(start)
+	switch {
+	case len(fields) >= 2 && strings.HasPrefix(fields[0], "HTTP/"): // status line
+		proto = fields[0]
+	case len(fields) == 3:
+		proto = fields[2]
+	}
+	v, isHTTP := strings.CutPrefix(strings.ToUpper(proto), "HTTP/")
+	if !isHTTP || (v != "2" && v != "2.0" && v != "3" && v != "3.0") {
+		return
+	}
+	h.proto = "HTTP/" + v[:1]
+	if v == "2" || v == "3" {
+		start = strings.Replace(start, proto, proto+".0", 1)
+		lines[0] = []byte(start + "\r\n")
+	}
+	var authority string
+	hasHost := false
+	for i := 1; i < len(lines); i++ {
+		l := lines[i]
+		if bytes.HasPrefix(l, []byte(":")) {
+			name, value, _ := strings.Cut(strings.TrimRight(string(l[1:]), "\r\n"), ":")
+			value = strings.TrimSpace(value)
+			switch strings.ToLower(name) {
+			case "authority":
+				authority = value
+			case "scheme":
+				h.scheme = strings.ToLower(value)
+			}
+			lines[i] = nil // pseudo-headers are not fields
+			continue
+		}
+		if len(l) >= 5 && strings.EqualFold(string(l[:5]), "host:") {
+			hasHost = true
+		}
+	}
+	if authority != "" && !hasHost && len(lines) > 1 {
+		lines[1] = append([]byte("Host: "+authority+"\r\n"), lines[1]...)
+	}
+}

@@ -1,0 +1,165 @@
+package saz
+
+import (
+	"bufio"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+)
+
+var errChecksum = errors.New("saz: member checksum mismatch")
+
+func newFlate(r io.Reader) io.Reader { return flate.NewReader(r) }
+
+// open returns the decompressed bytes of m. Reading stops with io.EOF at the
+// member or archive inflation bound, and the returned memberReader tells
+// which bound cut it; a member read to its real end is checked against its
+// CRC-32 (and, for AES, its authentication code).
+func (r *Reader) open(m *member) (*memberReader, error) {
+	raw, err := m.raw(r.ra)
+	if err != nil {
+		return nil, fmt.Errorf("saz: %s: %w", m.name, err)
+	}
+	method := m.method
+	checkCRC := true
+	switch {
+	case m.flags&0x40 != 0:
+		return nil, fmt.Errorf("saz: %s uses PKWARE strong encryption, which is not supported", m.name)
+	case m.encrypted() || method == methodAES:
+		if r.password == "" {
+			return nil, errMissingPassword
+		}
+		if method == methodAES {
+			info, err := parseAESExtra(m.extra)
+			if err != nil {
+				return nil, fmt.Errorf("saz: %s: %w", m.name, err)
+			}
+			raw, err = decryptAES(raw, m.compressed, info, r.password)
+			if err != nil {
+				return nil, err
+			}
+			method = info.method
+			// AE-2 zeroes the CRC; its HMAC authenticates instead.
+			checkCRC = info.version == 1
+		} else {
+			raw, err = decryptZipCrypto(raw, m, r.password)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	var plain io.Reader
+	switch method {
+	case zipStore:
+		plain = raw
+	case zipDeflate:
+		plain = newFlate(raw)
+	default:
+		return nil, fmt.Errorf("saz: %s: unsupported compression method %d", m.name, method)
+	}
+	memberLimit := r.limits.InflateBytes
+	return &memberReader{
+		r:         plain,
+		crc:       crc32.NewIEEE(),
+		want:      m.crc32,
+		checkCRC:  checkCRC,
+		left:      memberLimit,
+		budget:    &r.inflateLeft,
+		encrypted: m.encrypted(),
+	}, nil
+}
+
+const (
+	zipStore   = 0
+	zipDeflate = 8
+)
+
+// memberReader bounds and verifies one member's decompressed stream.
+type memberReader struct {
+	r         io.Reader
+	crc       hash.Hash32
+	want      uint32
+	checkCRC  bool
+	left      int64  // member bound remaining
+	budget    *int64 // archive bound remaining, shared by all members
+	read      int64
+	encrypted bool
+
+	hitMember  bool // stopped at the member bound
+	hitArchive bool // stopped at the archive bound
+	complete   bool // read to the real end and verified
+}
+
+func (m *memberReader) Read(p []byte) (int, error) {
+	if m.left <= 0 || *m.budget <= 0 {
+		var one [1]byte
+		n, err := io.ReadFull(m.r, one[:])
+		if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			return 0, m.finish()
+		}
+		if err != nil && n == 0 {
+			return 0, m.wrap(err)
+		}
+		if m.left <= 0 {
+			m.hitMember = true
+		} else {
+			m.hitArchive = true
+		}
+		return 0, io.EOF
+	}
+	room := min(m.left, *m.budget)
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := m.r.Read(p)
+	m.left -= int64(n)
+	*m.budget -= int64(n)
+	m.read += int64(n)
+	m.crc.Write(p[:n])
+	if err == io.EOF {
+		return n, m.finish()
+	}
+	if err != nil {
+		return n, m.wrap(err)
+	}
+	return n, nil
+}
+
+func (m *memberReader) finish() error {
+	if m.checkCRC && m.crc.Sum32() != m.want {
+		return m.wrap(errChecksum)
+	}
+	m.complete = true
+	return io.EOF
+}
+
+// wrap marks damage in an encrypted member as a possible wrong password: a
+// ZipCrypto header check passes for one wrong password in 256.
+func (m *memberReader) wrap(err error) error {
+	if err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("saz: member cut short: %w", err)
+	}
+	if m.encrypted && !errors.Is(err, ErrPassword) {
+		return fmt.Errorf("%w (or the member is corrupt): %w", errWrongPassword, err)
+	}
+	return err
+}
+
+// readAllMember reads a small member (metadata) whole, within its bounds.
+func (r *Reader) readAllMember(m *member, max int64) ([]byte, error) {
+	mr, err := r.open(m)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(bufio.NewReader(mr), max+1))
+	if err != nil {
+		return data, err
+	}
+	if int64(len(data)) > max || mr.hitMember || mr.hitArchive {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max)
+	}
+	return data, nil
+}

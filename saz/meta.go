@@ -1,0 +1,191 @@
+package saz
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fiddler's SessionFlags bits as _m.xml writes them (BitFlags, hex).
+const (
+	bitIsHTTPS                    = 0x1
+	bitResponseGeneratedByFiddler = 0x100
+	bitIsBlindTunnel              = 0x1000
+	bitIsDecryptingTunnel         = 0x2000
+	bitResponseBodyDropped        = 0x20000
+	bitIsWebSocketTunnel          = 0x40000
+	bitIsRPCTunnel                = 0x200000
+)
+
+// meta is what a session's _m.xml says.
+type meta struct {
+	bitFlags uint64
+	timers   map[string]time.Time
+	flags    map[string]string // lower-case flag name -> value
+	aborted  bool
+	// badTimers lists timer attributes whose value was unreadable.
+	badTimers []string
+}
+
+func (m *meta) flag(name string) string {
+	if m == nil {
+		return ""
+	}
+	return m.flags[name]
+}
+
+func (m *meta) has(bit uint64) bool { return m != nil && m.bitFlags&bit != 0 }
+
+func (m *meta) timer(name string) time.Time {
+	if m == nil {
+		return time.Time{}
+	}
+	return m.timers[name]
+}
+
+// xmlSession mirrors the parts of _m.xml this package reads.
+type xmlSession struct {
+	XMLName  xml.Name   `xml:"Session"`
+	SID      string     `xml:"SID,attr"`
+	BitFlags string     `xml:"BitFlags,attr"`
+	Timers   xmlAttrs   `xml:"SessionTimers"`
+	Flags    []xmlFlag  `xml:"SessionFlags>SessionFlag"`
+	Tunnel   *xmlAttrs  `xml:"TunnelInfo"`
+	Pipe     *xmlAttrs  `xml:"PipeInfo"`
+	Extra    []xml.Attr `xml:",any,attr"`
+}
+
+func (x *xmlSession) attr(name string) string {
+	for _, a := range x.Extra {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+type xmlAttrs struct {
+	Attrs []xml.Attr `xml:",any,attr"`
+}
+
+type xmlFlag struct {
+	Name  string `xml:"N,attr"`
+	Value string `xml:"V,attr"`
+}
+
+var errMetaFormat = errors.New("saz: unreadable session metadata")
+
+// parseMeta reads _m.xml. Unreadable timers are listed, not fatal: a
+// session with odd timestamps is still worth reading.
+func parseMeta(data []byte) (*meta, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	// Fiddler writes UTF-8; accept any declared label rather than fail on
+	// a mislabelled but readable file.
+	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	var x xmlSession
+	if err := dec.Decode(&x); err != nil {
+		return nil, fmt.Errorf("%w: %v", errMetaFormat, err)
+	}
+	m := &meta{timers: make(map[string]time.Time), flags: make(map[string]string, len(x.Flags))}
+	if x.BitFlags != "" {
+		bits, err := strconv.ParseUint(strings.TrimSpace(x.BitFlags), 16, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: BitFlags is not hexadecimal", errMetaFormat)
+		}
+		m.bitFlags = bits
+	}
+	m.aborted = strings.EqualFold(x.attr("Aborted"), "true")
+	for _, a := range x.Timers.Attrs {
+		if _, err := strconv.ParseInt(a.Value, 10, 64); err == nil {
+			continue // GatewayTime, DNSTime, ...: durations in ms, not times
+		}
+		t, ok := parseFiddlerTime(a.Value)
+		if !ok {
+			m.badTimers = append(m.badTimers, a.Name.Local)
+			continue
+		}
+		if !t.IsZero() {
+			m.timers[a.Name.Local] = t
+		}
+	}
+	for _, f := range x.Flags {
+		m.flags[strings.ToLower(f.Name)] = f.Value
+	}
+	return m, nil
+}
+
+// Layouts Fiddler has written timers in: .NET's round-trip "o" format (the
+// usual one, 7 fractional digits and an offset), the same without a zone,
+// and culture-dependent DateTime.ToString forms of older builds. Go accepts a
+// fractional second (with '.' or ',') after the seconds even when the
+// layout has none.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05",
+	"2006/01/02 15:04:05",
+	"1/2/2006 3:04:05 PM",
+	"1/2/2006 15:04:05",
+	"2/1/2006 15:04:05",
+	"2.1.2006 15:04:05",
+	"2-1-2006 15:04:05",
+	"2006. 1. 2. 15:04:05",
+	"2006.01.02 15:04:05",
+}
+
+// parseFiddlerTime parses one timer value. The zero DateTime Fiddler writes
+// for events that never happened ("0001-01-01T00:00:00") yields the zero
+// time and ok. Times without a zone are taken as UTC.
+func parseFiddlerTime(v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.HasPrefix(v, "0001-01-01") {
+		return time.Time{}, true
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			if t.Year() <= 1 {
+				return time.Time{}, true
+			}
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// conn is the client side of the session's connection, "ip:port", or "".
+func (m *meta) conn() string {
+	ip := strings.TrimPrefix(m.flag("x-clientip"), "::ffff:")
+	port := m.flag("x-clientport")
+	if ip == "" || port == "" || port == "0" {
+		return ""
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return ""
+	}
+	return net.JoinHostPort(ip, port)
+}
+
+// process splits x-processinfo ("chrome:1234") into the process name and the
+// name:pid pair that tells one process instance from another.
+func (m *meta) process() (name, instance string) {
+	info := strings.TrimSpace(m.flag("x-processinfo"))
+	if info == "" {
+		return "", ""
+	}
+	name, pid, found := strings.Cut(info, ":")
+	if !found {
+		return info, info
+	}
+	if _, err := strconv.Atoi(pid); err != nil {
+		return info, info
+	}
+	return name, info
+}

@@ -1,0 +1,388 @@
+package saz
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/internal/httpwire"
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Sentinel errors. Every error this package returns wraps one of them or
+// io.EOF.
+var (
+	// ErrFormat: the input is not a zip archive holding SAZ sessions.
+	ErrFormat = errors.New("saz: not a SAZ archive")
+	// ErrPassword: the archive is encrypted and the password is missing or
+	// wrong; the message says which.
+	ErrPassword = errors.New("saz: bad password")
+	// ErrLimit: the archive exceeds a bound (member count, inflated size).
+	ErrLimit = errors.New("saz: limit exceeded")
+)
+
+// DefaultMaxMembers bounds the member count: four members per session and
+// tens of thousands of sessions fit, a directory of millions does not.
+const DefaultMaxMembers = 400_000
+
+// maxMetaBytes bounds one _m.xml; real ones are 1-4 KiB.
+const maxMetaBytes = 1 << 20
+
+// Options configure a Reader. The zero value reads an unprotected archive
+// with parse.DefaultLimits.
+type Options struct {
+	// Password decrypts ZipCrypto or WinZip AES members.
+	Password string
+	// Limits bound header sections, kept bodies and, through InflateBytes,
+	// the inflated size of each member.
+	Limits parse.Limits
+	// Name names the input in error messages (a file name); optional.
+	Name string
+	// MaxMembers bounds the number of archive members; 0 means
+	// DefaultMaxMembers.
+	MaxMembers int
+	// ArchiveInflateBytes bounds the bytes inflated from all members
+	// together; 0 means 16 times Limits.InflateBytes.
+	ArchiveInflateBytes int64
+}
+
+// Reader yields one parse.Exchange per session, in session-number order.
+type Reader struct {
+	ra          io.ReaderAt
+	password    string
+	limits      parse.Limits
+	maxMembers  int
+	inflateLeft int64
+
+	sessions []*session
+	next     int
+	index    int
+	notes    []parse.Note
+	// tunnels maps a client connection to the authority of the CONNECT
+	// tunnel seen on it, so that origin-form requests Fiddler decrypted
+	// inside that tunnel get an https URL with the right host.
+	tunnels map[string]string
+	done    bool
+}
+
+var _ parse.Reader = (*Reader)(nil)
+
+// NewReader opens a SAZ archive of the given size. It fails on input that
+// is not a SAZ (ErrFormat), on a missing or wrong password (ErrPassword) and
+// on an archive past its member bound (ErrLimit); damage inside sessions is
+// reported later, as notes.
+func NewReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
+	r, err := newReader(ra, size, opts)
+	if err != nil && opts.Name != "" {
+		return nil, fmt.Errorf("%s: %w", opts.Name, err)
+	}
+	return r, err
+}
+
+func newReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("%w: negative size", ErrFormat)
+	}
+	r := &Reader{
+		ra:         ra,
+		password:   opts.Password,
+		limits:     opts.Limits.WithDefaults(),
+		maxMembers: opts.MaxMembers,
+		tunnels:    make(map[string]string),
+	}
+	if r.maxMembers <= 0 {
+		r.maxMembers = DefaultMaxMembers
+	}
+	r.inflateLeft = opts.ArchiveInflateBytes
+	if r.inflateLeft <= 0 {
+		r.inflateLeft = 16 * r.limits.InflateBytes
+	}
+	members, err := r.listMembers(ra, size)
+	if err != nil {
+		return nil, err
+	}
+	r.sessions = r.groupSessions(members)
+	if len(r.sessions) == 0 {
+		if !hasSAZMarker(members) {
+			return nil, fmt.Errorf("%w: no raw/N_c.txt session members", ErrFormat)
+		}
+		r.note("empty", "", "archive holds no sessions")
+	}
+	if err := r.checkPassword(members); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// hasSAZMarker reports members only Fiddler puts in an archive, so that an
+// empty but genuine SAZ is told apart from some other zip.
+func hasSAZMarker(members []*member) bool {
+	for _, m := range members {
+		if _, _, ok := sessionMember(m.name); ok || m.name == "_index.htm" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPassword decrypts the smallest encrypted member whole, so that a
+// missing or wrong password is one clear error up front rather than a note
+// on every session.
+func (r *Reader) checkPassword(members []*member) error {
+	var probe *member
+	for _, m := range members {
+		if !m.encrypted() || strings.HasSuffix(m.name, "/") {
+			continue
+		}
+		if probe == nil || m.compressed < probe.compressed {
+			probe = m
+		}
+	}
+	if probe == nil {
+		return nil
+	}
+	if r.password == "" {
+		return errMissingPassword
+	}
+	mr, err := r.open(probe)
+	if err == nil {
+		_, err = io.Copy(io.Discard, mr)
+	}
+	if errors.Is(err, ErrPassword) {
+		return err
+	}
+	if err != nil {
+		r.note("corrupt", probe.name, err.Error())
+	}
+	return nil
+}
+
+// Notes returns the notes gathered so far, in the order they arose.
+func (r *Reader) Notes() []parse.Note { return r.notes }
+
+func (r *Reader) note(kind, ref, msg string) {
+	r.notes = append(r.notes, parse.Note{Kind: kind, Ref: ref, Message: msg})
+}
+
+// Next returns the next session's exchange, or io.EOF after the last one.
+// Sessions that cannot be read are skipped with a note.
+func (r *Reader) Next() (*parse.Exchange, error) {
+	for !r.done && r.next < len(r.sessions) {
+		s := r.sessions[r.next]
+		r.next++
+		ex := r.readSession(s)
+		if r.inflateLeft <= 0 && !r.done {
+			r.done = true
+			r.note("limit", ref(s), fmt.Sprintf("archive inflation limit reached; %d later sessions not read", len(r.sessions)-r.next))
+		}
+		if ex != nil {
+			ex.Index = r.index
+			r.index++
+			return ex, nil
+		}
+	}
+	return nil, io.EOF
+}
+
+func ref(s *session) string { return "session " + strconv.Itoa(s.number) }
+
+// readSession builds the exchange of one session, or returns nil (with a
+// note) when the session holds no readable request.
+func (r *Reader) readSession(s *session) *parse.Exchange {
+	sref := ref(s)
+	var md *meta
+	if s.meta != nil {
+		data, err := r.readAllMember(s.meta, maxMetaBytes)
+		if err == nil {
+			md, err = parseMeta(data)
+		}
+		if err != nil {
+			r.note("bad-metadata", sref, fmt.Sprintf("%s: %v; timers and flags unknown", s.meta.name, err))
+			md = nil
+		} else if len(md.badTimers) > 0 {
+			sort.Strings(md.badTimers)
+			r.note("bad-metadata", sref, fmt.Sprintf("%s: unreadable timers %s", s.meta.name, strings.Join(md.badTimers, ", ")))
+		}
+	}
+	if s.request == nil {
+		r.note("no-request", sref, "session has no request (raw/N_c.txt); skipped")
+		return nil
+	}
+	ex := &parse.Exchange{Ref: sref}
+	if md != nil {
+		ex.Start = md.timer("ClientBeginRequest")
+		if ex.Start.IsZero() {
+			ex.Start = md.timer("ClientConnected")
+		}
+		ex.End = md.timer("ClientDoneResponse")
+		if ex.End.IsZero() {
+			ex.End = md.timer("ServerDoneResponse")
+		}
+		ex.Conn = md.conn()
+		ex.Process, ex.Page = md.process()
+		ex.Comment = md.flag("ui-comments")
+	}
+
+	req, err := r.readRequest(s, md, ex.Conn)
+	if err != nil {
+		r.note("bad-request", sref, err.Error())
+		return nil
+	}
+	ex.Request = *req
+	if req.Method == "CONNECT" || md.has(bitIsBlindTunnel) {
+		ex.Tunnel = true
+		if ex.Conn != "" && req.Method == "CONNECT" {
+			r.tunnels[ex.Conn] = req.URL
+		}
+	}
+	ex.Response = r.readResponse(s, md, req.Method)
+	r.classify(s, md, ex)
+	return ex
+}
+
+// scheme decides how to make an origin-form request target absolute.
+func (r *Reader) scheme(md *meta, conn string) (scheme, tunnelHost string) {
+	tunnelHost, inTunnel := r.tunnels[conn]
+	if conn == "" {
+		inTunnel = false
+	}
+	if md.has(bitIsHTTPS) || inTunnel {
+		return "https", tunnelHost
+	}
+	return "http", ""
+}
+
+func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request, error) {
+	mr, err := r.open(s.request)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.request.name, err)
+	}
+	scheme, tunnelHost := r.scheme(md, conn)
+	head, err := readHead(mr, r.limits.HeaderBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.request.name, err)
+	}
+	if head.scheme != "" {
+		scheme = head.scheme
+	}
+	opts := httpwire.Options{Limits: r.limits, Scheme: scheme, Warn: r.warner(ref(s), s.request.name)}
+	req, err := opts.ReadRequest(head.reader)
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: empty request", s.request.name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.request.name, err)
+	}
+	if head.proto != "" {
+		req.Proto = head.proto
+	}
+	if strings.HasPrefix(req.URL, "/") && tunnelHost != "" {
+		// Decrypted inside a tunnel but without a Host header: the CONNECT
+		// target names the host.
+		host := strings.TrimSuffix(tunnelHost, ":443")
+		req.URL = "https://" + host + req.URL
+	}
+	r.noteLimit(mr, ref(s), s.request.name)
+	return req, nil
+}
+
+func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Response {
+	sref := ref(s)
+	if s.response == nil {
+		r.note("no-response", sref, "no response was captured"+r.metaSays(md))
+		return nil
+	}
+	mr, err := r.open(s.response)
+	if err != nil {
+		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
+		return nil
+	}
+	head, err := readHead(mr, r.limits.HeaderBytes)
+	if err != nil {
+		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
+		return nil
+	}
+	opts := httpwire.Options{Limits: r.limits, Warn: r.warner(sref, s.response.name)}
+	resp, err := opts.ReadResponse(head.reader, method)
+	if err == io.EOF {
+		r.note("no-response", sref, "response file is empty"+r.metaSays(md))
+		return nil
+	}
+	if err != nil {
+		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
+		return nil
+	}
+	if head.proto != "" {
+		resp.Proto = head.proto
+	}
+	r.noteLimit(mr, sref, s.response.name)
+	if md.has(bitResponseGeneratedByFiddler) && method != "CONNECT" {
+		// Fiddler answered itself (a 502 for a failed connection, a
+		// breakpoint, an AutoResponder rule): the server never did.
+		r.note("no-response", sref, fmt.Sprintf("response %d was generated by Fiddler, not received from the server%s", resp.Status, r.metaSays(md)))
+		return nil
+	}
+	if md.has(bitResponseBodyDropped) {
+		resp.Body.Truncated = true
+		r.note("body-dropped", sref, "Fiddler dropped the response body while capturing")
+	}
+	return resp
+}
+
+// metaSays summarizes what the metadata tells about a missing response.
+func (r *Reader) metaSays(md *meta) string {
+	if md == nil {
+		return ""
+	}
+	var parts []string
+	if md.timer("ServerBeginResponse").IsZero() {
+		parts = append(parts, "the server never began a response")
+	}
+	if v := md.flag("x-failsession-when"); v != "" {
+		parts = append(parts, "the session failed while "+v)
+	}
+	if md.aborted || md.flag("x-aborted-when") != "" {
+		parts = append(parts, "aborted")
+	}
+	if v := md.flag("x-hostip"); v == "" {
+		parts = append(parts, "no server address was resolved")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (metadata: " + strings.Join(parts, "; ") + ")"
+}
+
+// classify marks sessions whose content is not HTTP request/response data
+// the rules can use: WebSocket and gRPC streams.
+func (r *Reader) classify(s *session, md *meta, ex *parse.Exchange) {
+	sref := ref(s)
+	ws := s.ws != nil || md.has(bitIsWebSocketTunnel) ||
+		ex.Response != nil && ex.Response.Status == 101 && strings.EqualFold(ex.Response.Headers.Get("Upgrade"), "websocket")
+	if ws {
+		ex.Tunnel = true
+		r.note("websocket", sref, "WebSocket session: the upgrade is kept, its messages are skipped")
+		return
+	}
+	ct := strings.ToLower(ex.Request.Headers.Get("Content-Type"))
+	if strings.HasPrefix(ct, "application/grpc") || md.has(bitIsRPCTunnel) {
+		ex.Tunnel = true
+		r.note("grpc", sref, "gRPC session: kept as a tunnel, its messages are skipped")
+	}
+}
+
+func (r *Reader) warner(sref, name string) func(string) {
+	return func(msg string) { r.note("damaged", sref, name+": "+msg) }
+}
+
+func (r *Reader) noteLimit(mr *memberReader, sref, name string) {
+	switch {
+	case mr.hitMember:
+		r.note("limit", sref, fmt.Sprintf("%s inflates past the %d-byte member limit; the rest is not read", name, r.limits.InflateBytes))
+	case mr.hitArchive:
+		r.note("limit", sref, fmt.Sprintf("%s: archive inflation limit reached", name))
+	}
+}
