@@ -1,0 +1,667 @@
+package tlsdec
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Direction is the side that sent some bytes.
+type Direction int
+
+const (
+	ClientToServer Direction = iota
+	ServerToClient
+)
+
+func (d Direction) String() string {
+	if d == ClientToServer {
+		return "client→server"
+	}
+	return "server→client"
+}
+
+// TLS record content types.
+const (
+	recordCCS       = 20
+	recordAlert     = 21
+	recordHandshake = 22
+	recordAppData   = 23
+	recordHeartbeat = 24
+)
+
+const (
+	// maxRecordPayload is the largest legal TLS 1.2 ciphertext
+	// (2^14 + 2048); anything longer means the stream is not TLS or lost
+	// sync, so the direction is abandoned rather than buffered.
+	maxRecordPayload = 1<<14 + 2048
+	// maxQueued bounds the client records held back until the ServerHello
+	// says how to decrypt them.
+	maxQueued = 16 << 20
+	// maxSeqLookahead is how many lost or undecryptable records a
+	// direction's sequence number may skip over.
+	maxSeqLookahead = 3
+)
+
+// Chunk is decrypted application data from one TLS record.
+type Chunk struct {
+	Dir  Direction
+	Data []byte
+	// Frame and Time are those of the packet that carried the first byte
+	// of the record.
+	Frame int
+	Time  time.Time
+}
+
+// Decrypter holds the secrets of one capture and the TLS 1.2 sessions its
+// connections established, so that abbreviated handshakes (session ID or
+// ticket resumption) find the master secret of the session they resume.
+// It is safe for concurrent use by several Conns.
+type Decrypter struct {
+	keys *KeyLog
+
+	mu       sync.Mutex
+	sessions map[string][]byte // "id:"/"ticket:" + raw bytes -> master secret
+}
+
+// NewDecrypter returns a Decrypter using keys (which may be nil or empty:
+// every connection then yields a tls-no-keys note).
+func NewDecrypter(keys *KeyLog) *Decrypter {
+	return &Decrypter{keys: keys, sessions: make(map[string][]byte)}
+}
+
+func (d *Decrypter) remember(kind string, id, master []byte) {
+	if len(id) == 0 || master == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.sessions) < 1<<16 {
+		d.sessions[kind+string(id)] = master
+	}
+}
+
+func (d *Decrypter) recall(kind string, id []byte) []byte {
+	if len(id) == 0 {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sessions[kind+string(id)]
+}
+
+// record is one TLS record with the frame that carried its first byte.
+type record struct {
+	hdr     [5]byte
+	payload []byte
+	frame   int
+	time    time.Time
+}
+
+type segment struct {
+	off   int64
+	frame int
+	time  time.Time
+}
+
+// epoch is a TLS 1.3 traffic secret and the cipher derived from it.
+type epoch struct {
+	name   string // "early", "handshake", "application"
+	secret []byte
+	cipher recordCipher
+}
+
+// half is the state of one direction of a connection.
+type half struct {
+	dir    Direction
+	buf    []byte
+	bufOff int64 // stream offset of buf[0]
+	segs   []segment
+
+	hs     []byte // handshake bytes not yet parsed into messages
+	hsSkip int    // bytes of an oversized handshake message still to skip
+
+	encrypted bool         // TLS 1.2: a ChangeCipherSpec was seen
+	cipher    recordCipher // TLS 1.2 current cipher
+	pending   recordCipher // TLS 1.2 cipher that the next CCS activates
+	seq       uint64
+	fails     int // consecutive authentication failures
+
+	epochs []epoch // TLS 1.3
+	cur    int
+
+	queued      []record
+	queuedBytes int
+
+	stopped  bool // the rest of this direction is not analysed
+	records  int
+	bytes    int64 // all bytes seen
+	opened   int   // records decrypted
+	failed   int   // records that did not authenticate
+	failedB  int64
+	skippedB int64 // encrypted bytes not decrypted for want of keys
+	early    int   // 0-RTT records without a key
+	plainOut int64
+}
+
+// Conn decrypts one TCP connection. Feed it both directions' bytes in
+// capture order; Drain returns the application data decrypted so far;
+// Close ends the connection and Notes says what could not be analysed.
+type Conn struct {
+	d     *Decrypter
+	label string
+
+	h [2]half
+
+	ch      *clientHello
+	sh      *serverHello
+	chFrame int
+	suite   *suite
+	tls13   bool
+	alpn    string
+	keys    bool // secrets were found for this connection
+	dead    string
+
+	firstFrame int
+	out        []Chunk
+	notes      []parse.Note
+	closed     bool
+}
+
+// NewConn starts a connection. label names it in notes (for example
+// "tcp 10.0.0.2:51234 -> 93.184.216.34:443"); it must not hold secrets.
+func (d *Decrypter) NewConn(label string) *Conn {
+	c := &Conn{d: d, label: label}
+	c.h[ClientToServer].dir = ClientToServer
+	c.h[ServerToClient].dir = ServerToClient
+	return c
+}
+
+// Info describes a connection's handshake as far as it was seen.
+type Info struct {
+	Version string // "TLS 1.2", "TLS 1.3" or "" before the ServerHello
+	Suite   string // IANA cipher suite name, "0xNNNN" when unsupported
+	SNI     string
+	ALPN    string // negotiated protocol, "" when none
+	// HTTP2 is set when ALPN chose HTTP/2; otherwise the application data
+	// is HTTP/1.x (or not HTTP at all).
+	HTTP2 bool
+	// Decrypted is set when secrets for the connection were found.
+	Decrypted bool
+	// Records counts the encrypted records decrypted per direction
+	// (indexed by Direction), handshake records included.
+	Records [2]int
+}
+
+// Info returns what the handshake has shown so far.
+func (c *Conn) Info() Info {
+	var in Info
+	if c.ch != nil {
+		in.SNI = c.ch.sni
+	}
+	if c.sh != nil {
+		in.Version = versionName(c.sh.version)
+		if c.suite != nil {
+			in.Suite = c.suite.name
+		} else {
+			in.Suite = fmt.Sprintf("0x%04X", c.sh.suite)
+		}
+	}
+	in.ALPN = c.alpn
+	in.HTTP2 = IsHTTP2(c.alpn)
+	in.Decrypted = c.keys
+	in.Records = [2]int{c.h[ClientToServer].opened, c.h[ServerToClient].opened}
+	return in
+}
+
+func versionName(v uint16) string {
+	switch v {
+	case versionTLS13:
+		return "TLS 1.3"
+	case versionTLS12:
+		return "TLS 1.2"
+	case 0x0302:
+		return "TLS 1.1"
+	case 0x0301:
+		return "TLS 1.0"
+	case 0x0300:
+		return "SSL 3.0"
+	}
+	return fmt.Sprintf("version 0x%04X", v)
+}
+
+// Drain returns the application data decrypted since the last call, in the
+// order it was decrypted.
+func (c *Conn) Drain() []Chunk {
+	out := c.out
+	c.out = nil
+	return out
+}
+
+// Notes returns what could not be analysed. It is complete after Close.
+func (c *Conn) Notes() []parse.Note { return c.notes }
+
+// LooksLikeTLS reports whether b, the first bytes a side sent, start a TLS
+// record: a handshake (a ClientHello or ServerHello) or, for a capture that
+// began mid-connection, application data.
+func LooksLikeTLS(b []byte) bool {
+	return len(b) >= 3 && (b[0] == recordHandshake || b[0] == recordAppData) && b[1] == 3 && b[2] <= 4
+}
+
+func (c *Conn) ref(frame int) string {
+	if frame <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("frame %d", frame)
+}
+
+func (c *Conn) note(kind string, frame int, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if c.label != "" {
+		msg = c.label + ": " + msg
+	}
+	c.notes = append(c.notes, parse.Note{Kind: kind, Ref: c.ref(frame), Message: msg})
+}
+
+// Feed hands the connection the next bytes one side sent, carried by the
+// packet with the given frame number (1-based) and time.
+func (c *Conn) Feed(dir Direction, data []byte, frame int, t time.Time) {
+	if c.closed || len(data) == 0 || (dir != ClientToServer && dir != ServerToClient) {
+		return
+	}
+	if c.firstFrame == 0 {
+		c.firstFrame = frame
+	}
+	h := &c.h[dir]
+	h.bytes += int64(len(data))
+	if h.stopped {
+		return
+	}
+	h.segs = append(h.segs, segment{off: h.bufOff + int64(len(h.buf)), frame: frame, time: t})
+	h.buf = append(h.buf, data...)
+	consumed := 0
+	for !h.stopped {
+		rest := h.buf[consumed:]
+		if len(rest) < 5 {
+			break
+		}
+		var rec record
+		copy(rec.hdr[:], rest)
+		typ, n := rec.hdr[0], int(rec.hdr[3])<<8|int(rec.hdr[4])
+		if typ < recordCCS || typ > recordHeartbeat || rec.hdr[1] != 3 {
+			c.stop(h, h.bufOff+int64(consumed), "bytes that are not a TLS record")
+			break
+		}
+		if n > maxRecordPayload {
+			c.stop(h, h.bufOff+int64(consumed), fmt.Sprintf("a record that claims %d bytes (more than TLS allows)", n))
+			break
+		}
+		if len(rest) < 5+n {
+			break
+		}
+		rec.frame, rec.time = h.at(h.bufOff + int64(consumed))
+		rec.payload = rest[5 : 5+n]
+		consumed += 5 + n
+		h.records++
+		c.record(h, rec)
+	}
+	if h.stopped {
+		h.buf, h.segs = nil, nil
+		return
+	}
+	// Keep only the incomplete record and the segments that carry it.
+	n := copy(h.buf, h.buf[consumed:])
+	h.buf = h.buf[:n]
+	h.bufOff += int64(consumed)
+	i := 0
+	for i+1 < len(h.segs) && h.segs[i+1].off <= h.bufOff {
+		i++
+	}
+	h.segs = append(h.segs[:0], h.segs[i:]...)
+}
+
+// at returns the frame and time of the packet that carried stream offset off.
+func (h *half) at(off int64) (int, time.Time) {
+	var s segment
+	for _, seg := range h.segs {
+		if seg.off > off {
+			break
+		}
+		s = seg
+	}
+	return s.frame, s.time
+}
+
+// stop abandons the rest of a direction with a note saying why.
+func (c *Conn) stop(h *half, off int64, why string) {
+	frame, _ := h.at(off)
+	h.stopped = true
+	c.note("tls-bad-record", frame, "%s stream has %s at byte %d; the rest of this direction (from frame %d) is not analysed", h.dir, why, off, frame)
+}
+
+// record handles one record of either direction.
+func (c *Conn) record(h *half, rec record) {
+	typ := rec.hdr[0]
+	if c.dead != "" {
+		h.skippedB += int64(len(rec.payload))
+		return
+	}
+	switch {
+	case typ == recordCCS:
+		if c.sh != nil && !c.tls13 {
+			h.encrypted = true
+			h.cipher, h.pending = h.pending, nil
+			h.seq, h.fails = 0, 0
+		}
+		return
+	case c.tls13 && typ == recordAppData, h.encrypted:
+		c.decrypt(h, rec)
+		return
+	case typ == recordHandshake:
+		c.handshake(h, rec.payload, rec.frame)
+		return
+	case typ == recordAppData:
+		// Encrypted data before the ServerHello: 0-RTT early data, held
+		// until the ServerHello says how to decrypt it, or, when no hello
+		// was captured, data that cannot be decrypted.
+		if h.dir == ClientToServer && c.ch != nil && c.sh == nil {
+			if h.queuedBytes+len(rec.payload) > maxQueued {
+				h.skippedB += int64(len(rec.payload))
+				return
+			}
+			rec.payload = bytes.Clone(rec.payload)
+			h.queued = append(h.queued, rec)
+			h.queuedBytes += len(rec.payload)
+			return
+		}
+		h.skippedB += int64(len(rec.payload))
+	}
+	// Plaintext alerts and heartbeats carry nothing to analyse.
+}
+
+// decrypt opens an encrypted record, trying the sequence numbers that lost
+// records would explain and, for TLS 1.3, the next epoch's keys (a Finished
+// or EndOfEarlyData that was not captured or not decrypted).
+func (c *Conn) decrypt(h *half, rec record) {
+	if !c.keys {
+		h.skippedB += int64(len(rec.payload))
+		return
+	}
+	look := min(h.fails, maxSeqLookahead)
+	var cur recordCipher
+	if c.tls13 {
+		if h.cur < len(h.epochs) {
+			cur = h.epochs[h.cur].cipher
+		}
+	} else {
+		cur = h.cipher
+	}
+	if cur != nil {
+		for i := 0; i <= look; i++ {
+			if plain, typ, err := cur.open(nil, h.seq+uint64(i), rec.hdr, rec.payload); err == nil {
+				h.seq += uint64(i) + 1
+				c.opened(h, rec, plain, typ)
+				return
+			}
+		}
+	}
+	if c.tls13 {
+		for next := h.cur + 1; next < len(h.epochs); next++ {
+			e := h.epochs[next].cipher
+			if e == nil {
+				continue
+			}
+			if plain, typ, err := e.open(nil, 0, rec.hdr, rec.payload); err == nil {
+				h.cur, h.seq = next, 1
+				c.opened(h, rec, plain, typ)
+				return
+			}
+		}
+	}
+	h.fails++
+	if c.tls13 && h.dir == ClientToServer && c.ch.earlyData && h.cur < len(h.epochs) &&
+		h.epochs[h.cur].name == "handshake" && h.opened == 0 {
+		// 0-RTT data the key log has no early secret for.
+		h.early++
+		h.skippedB += int64(len(rec.payload))
+		return
+	}
+	h.failed++
+	h.failedB += int64(len(rec.payload))
+}
+
+// opened handles the plaintext of a decrypted record.
+func (c *Conn) opened(h *half, rec record, plain []byte, typ byte) {
+	h.fails = 0
+	h.opened++
+	switch typ {
+	case recordAppData:
+		if len(plain) > 0 {
+			h.plainOut += int64(len(plain))
+			c.out = append(c.out, Chunk{Dir: h.dir, Data: plain, Frame: rec.frame, Time: rec.time})
+		}
+	case recordHandshake:
+		c.handshake(h, plain, rec.frame)
+	}
+}
+
+// handshake reassembles handshake messages across records and handles them.
+func (c *Conn) handshake(h *half, data []byte, frame int) {
+	if h.hsSkip > 0 {
+		n := min(h.hsSkip, len(data))
+		h.hsSkip -= n
+		data = data[n:]
+	}
+	h.hs = append(h.hs, data...)
+	for len(h.hs) >= 4 {
+		typ := h.hs[0]
+		n := int(h.hs[1])<<16 | int(h.hs[2])<<8 | int(h.hs[3])
+		if n > maxHandshakeMsg {
+			// Certificates chains and the like: not needed, not buffered.
+			skip := min(n, len(h.hs)-4)
+			h.hsSkip = n - skip
+			h.hs = h.hs[:copy(h.hs, h.hs[4+skip:])]
+			continue
+		}
+		if len(h.hs) < 4+n {
+			break
+		}
+		c.message(h, typ, h.hs[4:4+n], frame)
+		h.hs = h.hs[:copy(h.hs, h.hs[4+n:])]
+	}
+}
+
+// message handles one handshake message.
+func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
+	switch {
+	case typ == hsClientHello && h.dir == ClientToServer:
+		if c.ch != nil {
+			return // the second ClientHello after a HelloRetryRequest keeps the random
+		}
+		ch, err := parseClientHello(body)
+		if ch == nil {
+			c.note("tls-bad-handshake", frame, "ClientHello could not be parsed: %v", err)
+			return
+		}
+		c.ch, c.chFrame = ch, frame
+	case typ == hsServerHello && h.dir == ServerToClient:
+		if c.sh != nil {
+			return
+		}
+		sh, err := parseServerHello(body)
+		if sh == nil {
+			c.note("tls-bad-handshake", frame, "ServerHello could not be parsed: %v", err)
+			return
+		}
+		if sh.helloRetry {
+			return // the real ServerHello follows the client's second ClientHello
+		}
+		c.sh = sh
+		c.setup(frame)
+	case typ == hsNewSessionTicket && h.dir == ServerToClient && !c.tls13:
+		if c.keys {
+			c.d.remember("ticket:", parseTicket12(body), c.master())
+		}
+	case typ == hsEncryptedExts && h.dir == ServerToClient && c.tls13:
+		c.alpn, _ = parseEncryptedExtensions(body)
+	case typ == hsFinished && c.tls13:
+		if h.cur < len(h.epochs) && h.epochs[h.cur].name == "handshake" {
+			h.cur++
+			h.seq, h.fails = 0, 0
+		}
+	case typ == hsEndOfEarlyData && c.tls13 && h.dir == ClientToServer:
+		if h.cur < len(h.epochs) && h.epochs[h.cur].name == "early" {
+			h.cur++
+			h.seq, h.fails = 0, 0
+		}
+	case typ == hsKeyUpdate && c.tls13:
+		if h.cur < len(h.epochs) && h.epochs[h.cur].cipher != nil {
+			e := &h.epochs[h.cur]
+			next, err := nextSecret13(c.suite, e.secret)
+			if err == nil {
+				e.secret = next
+				e.cipher, err = newCipher13(c.suite, next)
+			}
+			if err != nil {
+				e.cipher = nil
+			}
+			h.seq, h.fails = 0, 0
+		}
+	}
+}
+
+// master returns the TLS 1.2 master secret found for the connection.
+func (c *Conn) master() []byte {
+	if s := c.d.keys.lookup(c.ch.random); s != nil && s.master != nil {
+		return s.master
+	}
+	if m := c.d.recall("id:", c.sh.sessionID); m != nil && bytes.Equal(c.sh.sessionID, c.ch.sessionID) {
+		return m
+	}
+	return c.d.recall("ticket:", c.ch.ticket)
+}
+
+// setup derives the record keys once both hellos are known.
+func (c *Conn) setup(frame int) {
+	if c.ch == nil {
+		c.dead = "no-handshake"
+		c.note("tls-no-handshake", frame, "the ClientHello was not captured, so the connection's secrets cannot be found; it is not analysed")
+		return
+	}
+	c.tls13 = c.sh.version == versionTLS13
+	if c.sh.version != versionTLS12 && !c.tls13 {
+		c.dead = "unsupported"
+		c.note("tls-unsupported", frame, "%s (SNI %q) is not decrypted: only TLS 1.2 and 1.3 are supported", versionName(c.sh.version), c.ch.sni)
+		return
+	}
+	c.suite = suiteByID(c.sh.suite)
+	if c.suite == nil || c.suite.tls13 != c.tls13 {
+		c.suite = nil
+		c.dead = "unsupported"
+		c.note("tls-unsupported", frame, "cipher suite 0x%04X (SNI %q) is not supported; the connection is not decrypted", c.sh.suite, c.ch.sni)
+		return
+	}
+	client, server := &c.h[ClientToServer], &c.h[ServerToClient]
+	if c.tls13 {
+		c.setup13(client, server)
+	} else {
+		c.alpn = c.sh.alpn
+		c.setup12(client, server)
+	}
+	// Early data queued before the ServerHello can now be tried.
+	queued := client.queued
+	client.queued, client.queuedBytes = nil, 0
+	for _, rec := range queued {
+		c.record(client, rec)
+	}
+}
+
+func (c *Conn) setup13(client, server *half) {
+	s := c.d.keys.lookup(c.ch.random)
+	if s == nil || (s.serverHS == nil && s.serverApp == nil && s.clientHS == nil && s.clientApp == nil) {
+		return
+	}
+	c.keys = true
+	mk := func(name string, secret []byte) epoch {
+		e := epoch{name: name, secret: secret}
+		if secret != nil {
+			// A secret of the wrong length for the suite's hash still
+			// yields a cipher; its records then fail authentication.
+			e.cipher, _ = newCipher13(c.suite, secret)
+		}
+		return e
+	}
+	if c.ch.earlyData && s.clientEarly != nil {
+		client.epochs = append(client.epochs, mk("early", s.clientEarly))
+	}
+	client.epochs = append(client.epochs, mk("handshake", s.clientHS), mk("application", s.clientApp))
+	server.epochs = []epoch{mk("handshake", s.serverHS), mk("application", s.serverApp)}
+}
+
+func (c *Conn) setup12(client, server *half) {
+	master := c.master()
+	if master == nil {
+		return
+	}
+	cc, sc, err := keys12(c.suite, master, c.ch.random, c.sh.random, c.sh.etm && c.suite.bulk == bulkCBC)
+	if err != nil {
+		return
+	}
+	c.keys = true
+	client.pending, server.pending = cc, sc
+	c.d.remember("id:", c.sh.sessionID, master)
+}
+
+// Close ends the connection and completes its notes.
+func (c *Conn) Close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	client, server := &c.h[ClientToServer], &c.h[ServerToClient]
+	for _, h := range []*half{client, server} {
+		for _, rec := range h.queued {
+			h.skippedB += int64(len(rec.payload))
+		}
+		h.queued = nil
+	}
+	ref := c.chFrame
+	if ref == 0 {
+		ref = c.firstFrame
+	}
+	sni := ""
+	if c.ch != nil {
+		sni = c.ch.sni
+	}
+	switch {
+	case c.dead != "":
+		// Already explained when it happened.
+	case c.ch == nil && c.sh == nil:
+		if client.bytes+server.bytes > 0 {
+			c.note("tls-no-handshake", ref, "the TLS handshake was not captured (capture began mid-connection?); %d bytes client→server and %d bytes server→client are not analysed", client.bytes, server.bytes)
+		}
+	case c.sh == nil:
+		c.note("tls-no-handshake", ref, "no ServerHello was captured for the connection to %q; %d bytes client→server and %d bytes server→client are not analysed", sni, client.bytes, server.bytes)
+	case !c.keys:
+		c.note("tls-no-keys", ref, "%s connection to %q is not decrypted: no key log entry for its client random; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, client.bytes, server.bytes)
+	}
+	for _, h := range []*half{client, server} {
+		if h.failed > 0 {
+			c.note("tls-auth-failed", ref, "%d of %d encrypted %s records (%d bytes) of the connection to %q failed authentication: the secrets do not match this connection (keys from another capture?) or the records are damaged", h.failed, h.failed+h.opened, h.dir, h.failedB, sni)
+		}
+		if h.early > 0 {
+			c.note("tls-early-data", ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
+		}
+		if len(h.buf) > 0 {
+			c.note("tls-truncated", ref, "the %s stream of the connection to %q ends inside a record; its last %d bytes are not analysed", h.dir, sni, len(h.buf))
+		}
+	}
+	if c.dead == "" && c.keys && client.opened+server.opened == 0 && client.failed+server.failed == 0 && client.bytes+server.bytes > 0 && c.sh != nil {
+		// Keys were found but the capture ends before any encrypted record.
+		c.note("tls-no-data", ref, "no encrypted records of the connection to %q were captured", sni)
+	}
+	client.buf, server.buf = nil, nil
+}

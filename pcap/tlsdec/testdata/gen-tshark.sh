@@ -1,0 +1,33 @@
+#!/bin/sh
+# Regenerates the *.tshark.txt expectations: the HTTP requests tshark finds
+# in each decrypted capture, one "frame<TAB>method<TAB>path" line per request
+# (HTTP/2 frames carrying several HEADERS give several lines).
+# Run from this directory: sh gen-tshark.sh
+set -eu
+gen() { # capture [keylog]
+	out="${1%.*}.tshark.txt"
+	{
+		echo "# $(tshark --version | head -n 1)"
+		tshark -r "$1" ${2:+-o "tls.keylog_file:$2"} \
+			-Y 'http.request || http2.headers.method' -T fields -E aggregator=' ' \
+			-e frame.number -e http.request.method -e http.request.uri \
+			-e http2.headers.method -e http2.headers.path 2>/dev/null |
+			awk -F '\t' '{
+				m = $2 $4; p = $3 $5
+				n = split(m, ms, " "); split(p, ps, " ")
+				for (i = 1; i <= n; i++) printf "%s\t%s\t%s\n", $1, ms[i], ps[i]
+			}'
+	} >"$out"
+}
+# http-chunked-ssl.pcapng keeps its key in the section header comment, which
+# tshark does not read: hand it over as a key log.
+keys=$(mktemp)
+trap 'rm -f "$keys"' EXIT
+strings http-chunked-ssl.pcapng | grep '^CLIENT_RANDOM ' >"$keys"
+gen http-chunked-ssl.pcapng "$keys"
+gen tls12-decryption.pcap tls12-decryption.DERIVED.keys
+gen tls12-decryption-dsb.pcapng
+gen fluxzy-example.com-conn1.pcapng fluxzy-example.com-conn1.nsskeylog
+gen fluxzy-example.com-conn1-dsb.pcapng
+gen fluxzy-grpc-samples-conn9.pcapng fluxzy-grpc-samples-conn9.nsskeylog
+gen fluxzy-pink-floyd-conn14.pcapng fluxzy-pink-floyd-conn14.nsskeylog
