@@ -83,11 +83,14 @@ func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
 		return nil, err
 	}
 	req := &parse.Request{Method: method, Proto: proto}
-	if proto != "HTTP/0.9" {
-		req.Headers, err = readHeaders(br, &budget, l.HeaderCount)
-		if err != nil {
+	req.Headers, err = readHeaders(br, &budget, l.HeaderCount)
+	if err != nil {
+		// An HTTP/0.9 request has no header section; some clients still
+		// send one after a version-less line.
+		if proto != "HTTP/0.9" || !errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, err
 		}
+		req.Headers = nil
 	}
 	scheme := o.Scheme
 	if scheme == "" {
@@ -258,26 +261,36 @@ func validProto(p string) bool {
 	return len(p) == 8 && strings.HasPrefix(p, "HTTP/") && p[5] >= '0' && p[5] <= '9' && p[6] == '.' && p[7] >= '0' && p[7] <= '9'
 }
 
+// knownMethods are the methods accepted on a request line without a
+// target, as Wireshark does ("OPTIONS" alone).
+var knownMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "OPTIONS": true,
+	"TRACE": true, "CONNECT": true, "PATCH": true,
+}
+
+// parseRequestLine splits "METHOD SP target SP HTTP/x.y". It is as lenient
+// as Wireshark and Zeek with real-world oddities: a missing version
+// ("GET /path", HTTP/0.9 style), a broken one ("HTTP/1."), a missing target
+// ("OPTIONS HTTP/1.1") or a known method alone.
 func parseRequestLine(line string) (method, target, proto string, err error) {
 	method, rest, ok := strings.Cut(line, " ")
-	if !ok || !ValidMethod(method) {
+	if !ValidMethod(method) || !ok && !knownMethods[method] {
 		return "", "", "", malformed("request line does not start with a method")
 	}
-	rest = strings.TrimLeft(rest, " ")
+	rest = strings.Trim(rest, " ")
+	if strings.ContainsAny(rest, "\x00\r\n") {
+		return "", "", "", malformed("request line has an invalid target")
+	}
 	i := strings.LastIndexByte(rest, ' ')
 	if i < 0 {
-		// HTTP/0.9 simple request: "GET /path".
-		if method != "GET" || rest == "" {
-			return "", "", "", malformed("request line has no protocol version")
+		if strings.HasPrefix(rest, "HTTP/") {
+			return method, "", rest, nil
 		}
 		return method, rest, "HTTP/0.9", nil
 	}
 	target, proto = strings.TrimRight(rest[:i], " "), rest[i+1:]
-	if !validProto(proto) {
+	if !strings.HasPrefix(proto, "HTTP/") {
 		return "", "", "", malformed("request line has no valid protocol version")
-	}
-	if target == "" || strings.ContainsAny(target, "\x00\r\n\t") {
-		return "", "", "", malformed("request line has an invalid target")
 	}
 	return method, target, proto, nil
 }

@@ -94,7 +94,29 @@ var reqTests = []reqTest{
 	{Name: "bad content-length", Raw: "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", Err: ErrMalformed},
 	{Name: "conflicting content-length", Raw: "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", Err: ErrMalformed},
 	{Name: "header cut short", Raw: "GET / HTTP/1.1\r\nHost: a\r\n", Err: io.ErrUnexpectedEOF},
-	{Name: "bad version", Raw: "GET / HTTP/x\r\n\r\n", Err: ErrMalformed},
+	{Name: "bad version", Raw: "GET / FTP/1.0\r\n\r\n", Err: ErrMalformed},
+	{Name: "method glued to target", Raw: "GET/ HTTP/1.1\r\n\r\n", Err: ErrMalformed},
+	{Name: "unknown method alone", Raw: "HELLO\r\n\r\n", Err: ErrMalformed},
+	{
+		Name: "broken version kept as sent",
+		Raw:  "GET / HTTP/1.\nHost: h\n\n",
+		Want: &parse.Request{Method: "GET", URL: "http://h/", Proto: "HTTP/1.", Headers: hdr("Host", "h")},
+	},
+	{
+		Name: "version-less line followed by headers",
+		Raw:  "GET /HTTP/1.1\nHost: h\n\n",
+		Want: &parse.Request{Method: "GET", URL: "http://h/HTTP/1.1", Proto: "HTTP/0.9", Headers: hdr("Host", "h")},
+	},
+	{
+		Name: "missing target",
+		Raw:  "OPTIONS HTTP/1.1\nHost: h\n\n",
+		Want: &parse.Request{Method: "OPTIONS", URL: "", Proto: "HTTP/1.1", Headers: hdr("Host", "h")},
+	},
+	{
+		Name: "known method alone",
+		Raw:  "OPTIONS\nHost: h\n\n",
+		Want: &parse.Request{Method: "OPTIONS", URL: "", Proto: "HTTP/0.9", Headers: hdr("Host", "h")},
+	},
 	{Name: "bad chunk size", Raw: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", Err: ErrMalformed},
 }
 
@@ -125,7 +147,7 @@ func TestReadRequest(t *testing.T) {
 
 func TestErrorsHideSecrets(t *testing.T) {
 	raws := []string{
-		"GET /cb?code=SECRETCODE HTTP/9\r\n\r\n",
+		"GET /cb?code=SECRETCODE FTP/9\r\n\r\n",
 		"GET / HTTP/1.1\r\nCookie SECRETCODE\r\n\r\n",
 		"GET / HTTP/1.1\r\nAuthorization: Bearer SECRETCODE\r\nbad line SECRETCODE\r\n\r\n",
 	}
