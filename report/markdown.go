@@ -1,0 +1,177 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// MarkdownWriter renders an escalation ticket: the verdict first, then per
+// finding the message, its evidence as a table (time, ref, request, status,
+// provider error code, trace and correlation IDs), the provider timestamps,
+// the remediation and what to capture next. Everything from the trace is
+// escaped, so a hostile value cannot break a table, open a link or inject
+// HTML into the ticket system.
+type MarkdownWriter struct{}
+
+var _ Writer = MarkdownWriter{}
+
+func (MarkdownWriter) Write(w io.Writer, r *Report) error {
+	bw := bufio.NewWriter(w)
+	writeMarkdown(bw, r)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("report: writing markdown: %w", err)
+	}
+	return nil
+}
+
+func writeMarkdown(w *bufio.Writer, r *Report) {
+	sum := Summarize(r.Files)
+	fmt.Fprintf(w, "# traceaudit report\n\n")
+	fmt.Fprintf(w, "**Verdict:** %s.\n\n", md(sum.Verdict()))
+	n := 0
+	for _, f := range r.Files {
+		for _, fd := range f.Findings {
+			n++
+			fmt.Fprintf(w, "%d. **%s** %s in %s: %s\n", n, md(string(fd.Severity)), mdCode(fd.Rule), mdCode(f.Path), md(fd.Message))
+		}
+	}
+	for _, f := range r.Files {
+		if f.Error != "" {
+			n++
+			fmt.Fprintf(w, "%d. **unreadable** %s: %s\n", n, mdCode(f.Path), md(f.Error))
+		}
+	}
+	if n > 0 {
+		w.WriteString("\n")
+	}
+
+	w.WriteString("## Files\n\n")
+	w.WriteString("| file | format | exchanges | events | findings | notes | status |\n")
+	w.WriteString("|---|---|---:|---:|---:|---:|---|\n")
+	for _, f := range r.Files {
+		status := "read"
+		if f.Error != "" {
+			status = "unreadable: " + md(f.Error)
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %s |\n", mdCode(f.Path), md(f.Format),
+			f.Exchanges, f.Events, len(f.Findings), len(f.Notes), status)
+	}
+	w.WriteString("\n")
+
+	n = 0
+	for _, f := range r.Files {
+		for i := range f.Findings {
+			n++
+			writeMarkdownFinding(w, n, &f, &f.Findings[i])
+		}
+	}
+
+	var notes int
+	for _, f := range r.Files {
+		notes += len(f.Notes)
+	}
+	if notes > 0 {
+		w.WriteString("## Notes on the traces\n\n")
+		for _, f := range r.Files {
+			for _, nt := range f.Notes {
+				where := mdCode(f.Path)
+				if nt.Ref != "" {
+					where += " " + mdCode(nt.Ref)
+				}
+				fmt.Fprintf(w, "- %s, %s: %s\n", where, mdCode(nt.Kind), md(nt.Message))
+			}
+		}
+		w.WriteString("\n")
+	}
+	fmt.Fprintf(w, "---\nWritten by %s %s. Secrets are shown only as `sha256:` fingerprints; the same value has the same fingerprint in every report.\n",
+		md(r.Tool.Name), md(r.Tool.Version))
+}
+
+func writeMarkdownFinding(w *bufio.Writer, n int, f *File, fd *Finding) {
+	title := fd.Title
+	if title == "" {
+		title = fd.Rule
+	}
+	fmt.Fprintf(w, "## %d. %s: %s\n\n", n, md(string(fd.Severity)), md(title))
+	fmt.Fprintf(w, "- rule: %s\n- file: %s\n", mdCode(fd.Rule), mdCode(f.Path))
+	if fd.Code != "" {
+		fmt.Fprintf(w, "- authorization code: %s\n", mdCode(fd.Code))
+	}
+	if fd.Confidence != "" {
+		fmt.Fprintf(w, "- confidence: %s\n", md(fd.Confidence))
+	}
+	fmt.Fprintf(w, "\n%s\n\n", md(fd.Message))
+
+	if len(fd.Evidence) > 0 {
+		w.WriteString("| time (UTC) | ref | step | request | status | error code | trace ID | correlation ID |\n")
+		w.WriteString("|---|---|---|---|---:|---|---|---|\n")
+		for _, e := range fd.Evidence {
+			status := "none captured"
+			if e.Status != 0 {
+				status = strconv.Itoa(e.Status)
+			}
+			req := strings.TrimSpace(e.Method + " " + e.URL)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				md(e.Time.String()), mdCode(e.Ref), md(e.Role), md(req), status,
+				mdCode(e.ErrorCode), mdCode(e.TraceID), mdCode(e.CorrelationID))
+		}
+		w.WriteString("\n")
+		for _, e := range fd.Evidence {
+			if e.Timestamp != "" {
+				fmt.Fprintf(w, "- %s: provider timestamp %s\n", mdCode(e.Ref), md(e.Timestamp))
+			}
+			if e.Note != "" {
+				fmt.Fprintf(w, "- %s: %s\n", mdCode(e.Ref), md(e.Note))
+			}
+		}
+		for _, e := range fd.Evidence {
+			if e.Timestamp != "" || e.Note != "" {
+				w.WriteString("\n")
+				break
+			}
+		}
+	}
+	if fd.Remediation != "" {
+		fmt.Fprintf(w, "**Remediation.** %s\n\n", md(fd.Remediation))
+	}
+	if len(fd.NextCapture) > 0 {
+		w.WriteString("**What to capture next.** The trace could not decide:\n\n")
+		for _, c := range fd.NextCapture {
+			fmt.Fprintf(w, "- %s\n", md(c))
+		}
+		w.WriteString("\n")
+	}
+}
+
+// mdEscaper backslash-escapes the characters that start Markdown or HTML
+// syntax inline (CommonMark allows a backslash before any ASCII
+// punctuation); | also ends a GFM table cell, even inside code spans.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
+	`<`, `\<`, `>`, `\>`, `|`, `\|`, `~`, `\~`, `#`, `\#`, `!`, `\!`,
+	`&`, `\&`, `$`, `\$`,
+)
+
+// md makes a hostile string one line of inert Markdown text.
+func md(s string) string {
+	return mdEscaper.Replace(oneLine(s))
+}
+
+// safeCode matches values that can sit in a code span unchanged: refs,
+// fingerprints, rule IDs, error codes, GUIDs, simple paths.
+var safeCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 :._/+=@()\[\]-]*$`)
+
+// mdCode shows s as a code span when that is safe, else as escaped text.
+func mdCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	if safeCode.MatchString(s) {
+		return "`" + s + "`"
+	}
+	return md(s)
+}
