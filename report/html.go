@@ -124,9 +124,9 @@ type htmlRow struct {
 
 type htmlStep struct {
 	Kind, KindClass, Party, Label, Ref, Code, CodeClass, ErrorCode string
-	Status                                                  int
-	Failed                                                  bool
-	Findings                                                []*htmlFinding
+	Status                                                         int
+	Failed                                                         bool
+	Findings                                                       []*htmlFinding
 }
 
 func newHTMLView(r *Report) *htmlView {
