@@ -481,7 +481,8 @@ func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 		if c.ch != nil {
 			return // the second ClientHello after a HelloRetryRequest keeps the random
 		}
-		ch, err := parseClientHello(body)
+		// The hello outlives the handshake buffer it was parsed from.
+		ch, err := parseClientHello(bytes.Clone(body))
 		if ch == nil {
 			c.note("tls-bad-handshake", frame, "ClientHello could not be parsed: %v", err)
 			return
@@ -491,7 +492,7 @@ func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 		if c.sh != nil {
 			return
 		}
-		sh, err := parseServerHello(body)
+		sh, err := parseServerHello(bytes.Clone(body))
 		if sh == nil {
 			c.note("tls-bad-handshake", frame, "ServerHello could not be parsed: %v", err)
 			return
