@@ -83,8 +83,11 @@ type htmlFile struct {
 	Findings  []*htmlFinding
 	ToggleID  string
 	Derived   bool
-	Lanes     []htmlLane
-	Rows      []htmlRow
+	// TimeHeader heads the time column: "UTC" plus the date when every
+	// step falls on one day, so rows show only the time of day.
+	TimeHeader string
+	Lanes      []htmlLane
+	Rows       []htmlRow
 }
 
 type htmlFinding struct {
@@ -297,12 +300,37 @@ func buildTimeline(hf *htmlFile, f *File) {
 		row.Cells[col] = step
 		hf.Rows = append(hf.Rows, row)
 	}
+	hf.TimeHeader = "time (UTC)"
+	if day := sameDay(events); day != "" {
+		hf.TimeHeader = day + " (UTC)"
+		for i, idx := range order {
+			if t := events[idx].Time; !t.IsZero() {
+				hf.Rows[i].Time = t.UTC().Format("15:04:05.000")
+			}
+		}
+	}
 	// Pad every row to the final number of lanes.
 	for i := range hf.Rows {
 		for len(hf.Rows[i].Cells) < len(hf.Lanes) {
 			hf.Rows[i].Cells = append(hf.Rows[i].Cells, nil)
 		}
 	}
+}
+
+// sameDay returns the UTC date shared by every timed event, or "".
+func sameDay(events []TimelineEvent) string {
+	day := ""
+	for _, e := range events {
+		if e.Time.IsZero() {
+			continue
+		}
+		d := e.Time.UTC().Format("2006-01-02")
+		if day != "" && d != day {
+			return ""
+		}
+		day = d
+	}
+	return day
 }
 
 func formatDelta(d time.Duration) string {
