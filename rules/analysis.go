@@ -1,0 +1,355 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Transaction is one sign-in attempt: an authorize request and everything
+// linked to it. Authorize is nil when the trace starts after the authorize
+// request (the transaction was inferred from a code or a callback).
+type Transaction struct {
+	ID          int // 1-based, in order of first appearance
+	Authorize   *parse.Event
+	Issued      []*parse.Event // CodeIssued
+	Errors      []*parse.Event // AuthorizeError
+	Callbacks   []*parse.Event
+	Redemptions []*Redemption
+}
+
+// Interactive reports whether the transaction is a user-visible sign-in
+// (not a silent prompt=none renewal).
+func (t *Transaction) Interactive() bool {
+	return t.Authorize != nil && t.Authorize.Prompt != "none"
+}
+
+// Redemption is one token request with its response (nil when none was
+// captured).
+type Redemption struct {
+	Request  *parse.Event
+	Response *parse.Event
+	// Tx is the transaction of the code redeemed (or of the verifier when
+	// the code is unknown).
+	Tx *Transaction
+	// VerifierTx is the transaction whose code_challenge the request's
+	// code_verifier proves (S256 or plain), nil when none matches.
+	VerifierTx *Transaction
+}
+
+// Failed reports whether the provider refused the redemption.
+func (r *Redemption) Failed() bool {
+	return r.Response != nil && (r.Response.Err != nil || r.Response.Status >= 400)
+}
+
+// Succeeded reports whether the provider answered with tokens.
+func (r *Redemption) Succeeded() bool {
+	return r.Response != nil && !r.Failed() && r.Response.Status > 0
+}
+
+// Class is the catalog class of the provider's error, "" on success.
+func (r *Redemption) Class() parse.ErrorClass {
+	if r.Response == nil || r.Response.Err == nil {
+		return parse.ClassNone
+	}
+	info, _ := parse.Classify(r.Response.Err, r.Request.Provider.Family)
+	return info.Class
+}
+
+// CodeTrail follows one authorization code from issuance to redemption.
+type CodeTrail struct {
+	Code        parse.Secret
+	Tx          *Transaction
+	Issued      *parse.Event
+	Deliveries  []*parse.Event // callbacks that carried it
+	Redemptions []*Redemption
+}
+
+// Analysis is the shared, once-computed view of a trace.
+type Analysis struct {
+	Input
+	Options
+	Transactions []*Transaction
+	Codes        []*CodeTrail  // in order of first appearance
+	Refreshes    []*Redemption // grant_type=refresh_token
+	OtherGrants  []*Redemption // client_credentials, password, ...
+	// Orphans are token responses whose request was not recognised.
+	Orphans  []*parse.Event
+	byIndex  map[int]*parse.Exchange
+	byState  map[parse.Secret]*Transaction
+	byCode   map[parse.Secret]*CodeTrail
+	byChall  map[string]*Transaction
+	pending  map[int]*Redemption
+	lastAuth *Transaction
+}
+
+// Analyze links the events of one trace into transactions and code trails.
+func Analyze(in Input, opts Options) *Analysis {
+	a := &Analysis{
+		Input:   in,
+		Options: opts,
+		byIndex: map[int]*parse.Exchange{},
+		byState: map[parse.Secret]*Transaction{},
+		byCode:  map[parse.Secret]*CodeTrail{},
+		byChall: map[string]*Transaction{},
+		pending: map[int]*Redemption{},
+	}
+	for _, ex := range in.Exchanges {
+		if ex != nil {
+			a.byIndex[ex.Index] = ex
+		}
+	}
+	for i := range in.Events {
+		a.add(&in.Events[i])
+	}
+	return a
+}
+
+func (a *Analysis) newTx(auth *parse.Event) *Transaction {
+	t := &Transaction{ID: len(a.Transactions) + 1, Authorize: auth}
+	a.Transactions = append(a.Transactions, t)
+	return t
+}
+
+func (a *Analysis) trail(code parse.Secret) *CodeTrail {
+	if c, ok := a.byCode[code]; ok {
+		return c
+	}
+	c := &CodeTrail{Code: code}
+	a.byCode[code] = c
+	a.Codes = append(a.Codes, c)
+	return c
+}
+
+func (a *Analysis) add(ev *parse.Event) {
+	switch ev.Kind {
+	case parse.AuthorizeRequest:
+		t := a.newTx(ev)
+		if !ev.State.IsZero() {
+			a.byState[ev.State] = t
+		}
+		if !ev.CodeChallenge.IsZero() {
+			a.byChall[ev.CodeChallenge.Reveal()] = t
+		}
+		a.lastAuth = t
+	case parse.CodeIssued, parse.AuthorizeError:
+		t := a.txForIssue(ev)
+		if ev.Kind == parse.AuthorizeError {
+			t.Errors = append(t.Errors, ev)
+			return
+		}
+		t.Issued = append(t.Issued, ev)
+		if !ev.Code.IsZero() {
+			c := a.trail(ev.Code)
+			if c.Issued == nil {
+				c.Issued = ev
+			}
+			if c.Tx == nil {
+				c.Tx = t
+			}
+		}
+	case parse.Callback:
+		var t *Transaction
+		if !ev.Code.IsZero() {
+			c := a.trail(ev.Code)
+			c.Deliveries = append(c.Deliveries, ev)
+			t = c.Tx
+			if t == nil {
+				t = a.byStateOr(ev.State, nil)
+				if t == nil {
+					t = a.newTx(nil)
+				}
+				c.Tx = t
+			}
+		} else {
+			t = a.byStateOr(ev.State, nil)
+			if t == nil {
+				t = a.newTx(nil)
+			}
+		}
+		t.Callbacks = append(t.Callbacks, ev)
+	case parse.TokenRequest:
+		r := &Redemption{Request: ev}
+		a.pending[ev.Exchange] = r
+		if !ev.CodeVerifier.IsZero() {
+			if t, ok := a.byChall[ev.CodeVerifier.S256()]; ok && t.Authorize.CodeChallengeMethod != "plain" {
+				r.VerifierTx = t
+			} else if t, ok := a.byChall[ev.CodeVerifier.Reveal()]; ok && t.Authorize.CodeChallengeMethod == "plain" {
+				r.VerifierTx = t
+			}
+		}
+		switch {
+		case ev.GrantType == "authorization_code" || (!ev.Code.IsZero() && ev.GrantType == ""):
+			if ev.Code.IsZero() {
+				t := r.VerifierTx
+				if t == nil {
+					t = a.newTx(nil)
+				}
+				r.Tx = t
+				t.Redemptions = append(t.Redemptions, r)
+				return
+			}
+			c := a.trail(ev.Code)
+			if c.Tx == nil {
+				c.Tx = r.VerifierTx
+				if c.Tx == nil {
+					c.Tx = a.newTx(nil)
+				}
+			}
+			r.Tx = c.Tx
+			c.Redemptions = append(c.Redemptions, r)
+			c.Tx.Redemptions = append(c.Tx.Redemptions, r)
+		case ev.GrantType == "refresh_token":
+			a.Refreshes = append(a.Refreshes, r)
+		default:
+			a.OtherGrants = append(a.OtherGrants, r)
+		}
+	case parse.TokenResponse:
+		if r, ok := a.pending[ev.Exchange]; ok && r.Response == nil {
+			r.Response = ev
+			return
+		}
+		a.Orphans = append(a.Orphans, ev)
+	}
+}
+
+func (a *Analysis) byStateOr(s parse.Secret, def *Transaction) *Transaction {
+	if s.IsZero() {
+		return def
+	}
+	if t, ok := a.byState[s]; ok {
+		return t
+	}
+	return def
+}
+
+// txForIssue links a provider answer to its authorize request: by state,
+// else the authorize request of the same exchange, else the latest
+// authorize request to the same provider host.
+func (a *Analysis) txForIssue(ev *parse.Event) *Transaction {
+	if t := a.byStateOr(ev.State, nil); t != nil {
+		return t
+	}
+	for i := len(a.Transactions) - 1; i >= 0; i-- {
+		t := a.Transactions[i]
+		if t.Authorize == nil {
+			continue
+		}
+		if t.Authorize.Exchange == ev.Exchange {
+			return t
+		}
+		if ev.State.IsZero() && t.Authorize.State.IsZero() && t.Authorize.Provider.Host == ev.Provider.Host && len(t.Issued) == 0 {
+			return t
+		}
+	}
+	t := a.newTx(nil)
+	return t
+}
+
+// Exchange returns the exchange an event came from, or nil.
+func (a *Analysis) Exchange(ev *parse.Event) *parse.Exchange {
+	if ev == nil {
+		return nil
+	}
+	return a.byIndex[ev.Exchange]
+}
+
+// Evidence describes an event for a finding, with the provider error's
+// escalation fields when there is one.
+func (a *Analysis) Evidence(ev *parse.Event, note string) Evidence {
+	e := Evidence{Ref: ev.Ref, Time: ev.Time, Method: ev.Method, Status: ev.Status, Note: note}
+	if ex := a.Exchange(ev); ex != nil {
+		e.URL = parse.RedactURL(ex.Request.URL)
+		if e.Method == "" {
+			e.Method = ex.Request.Method
+		}
+		if e.Time.IsZero() {
+			e.Time = ex.Start
+		}
+	} else if ev.Endpoint != "" {
+		e.URL = parse.RedactURL(ev.Endpoint)
+	}
+	if !e.Time.IsZero() {
+		e.Time = e.Time.UTC()
+	}
+	if pe := ev.Err; pe != nil {
+		e.ErrorCode = parse.PrimaryCode(pe)
+		if e.ErrorCode == "" {
+			e.ErrorCode = pe.Error
+		}
+		e.TraceID, e.CorrelationID, e.Timestamp = pe.TraceID, pe.Correlation, pe.Timestamp
+	}
+	return e
+}
+
+// RedemptionEvidence is the request's evidence carrying its response's
+// status and error fields.
+func (a *Analysis) RedemptionEvidence(r *Redemption, note string) Evidence {
+	e := a.Evidence(r.Request, note)
+	if r.Response != nil {
+		resp := a.Evidence(r.Response, "")
+		e.Status = r.Response.Status
+		e.ErrorCode, e.TraceID, e.CorrelationID, e.Timestamp = resp.ErrorCode, resp.TraceID, resp.CorrelationID, resp.Timestamp
+	}
+	return e
+}
+
+// Lifetime is the code lifetime that applies to a provider, after the
+// --code-lifetime override.
+func (a *Analysis) Lifetime(p parse.Provider) parse.CodeLifetime {
+	l := parse.CodeLifetimeOf(p)
+	if a.CodeLifetime > 0 {
+		return parse.CodeLifetime{Expired: a.CodeLifetime, Suspicious: a.CodeLifetime / 2,
+			Source: fmt.Sprintf("--code-lifetime %s", a.CodeLifetime)}
+	}
+	return l
+}
+
+// Elapsed measures from one event to another. It prefers the provider's
+// Date headers when both have one (the provider's own clock, immune to
+// capture skew, at one-second resolution), else the capture times. ok is
+// false when neither pair is known.
+func Elapsed(from, to *parse.Event) (d time.Duration, basis string, ok bool) {
+	if from == nil || to == nil {
+		return 0, "", false
+	}
+	if !from.ServerDate.IsZero() && !to.ServerDate.IsZero() {
+		d := to.ServerDate.Sub(from.ServerDate)
+		if ct, cok := captureElapsed(from, to); cok && d < 2*time.Second && ct >= 0 {
+			// Date headers tick once a second; short gaps read better
+			// from the capture clock.
+			return ct, "capture clock", true
+		}
+		return d, "provider Date headers", true
+	}
+	if d, ok := captureElapsed(from, to); ok {
+		return d, "capture clock", true
+	}
+	return 0, "", false
+}
+
+func captureElapsed(from, to *parse.Event) (time.Duration, bool) {
+	if from.Time.IsZero() || to.Time.IsZero() {
+		return 0, false
+	}
+	return to.Time.Sub(from.Time), true
+}
+
+// before orders events by source position.
+func before(a, b *parse.Event) bool { return a.Exchange < b.Exchange }
+
+// fmtDuration prints a human duration: 850ms, 12.4s, 11m3s.
+func fmtDuration(d time.Duration) string {
+	if d < 0 {
+		return "-" + fmtDuration(-d)
+	}
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	default:
+		return d.Round(time.Second).String()
+	}
+}

@@ -1,0 +1,129 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+const time2s = 2 * time.Second
+
+// CodeExpired: a code redeemed later than its provider allows, or rejected
+// as expired.
+var CodeExpired = &Rule{
+	ID:       "code-expired",
+	Title:    "authorization code redeemed after its lifetime",
+	Severity: Error,
+	Doc: `Detects an authorization code rejected as expired (Entra AADSTS70008 on an
+authorization_code grant, "The authorization code has expired", Okta "invalid or
+has expired"), and a code redeemed later than its provider keeps it: Entra and
+AD FS about 10 minutes, Okta and Keycloak 60 seconds, Amazon Cognito 5 minutes,
+others 10 minutes (RFC 6749). --code-lifetime replaces these figures.
+
+Time runs from the provider's answer that issued the code (or, when that is not
+in the trace, the callback that delivered it) to the token request, on the
+provider's Date headers when both carry one, else on the capture clock.
+
+A bare invalid_grant is attributed to expiry by elimination: the code was not
+redeemed before, the redirect_uri and PKCE verifier match, and the delay is over
+the lifetime (confidence high) or unusually long (medium).
+
+Remediation: redeem the code immediately in the callback request; do not queue
+it, defer it to another service or hand-carry it (Postman, curl); check the
+server clock (NTP).`,
+	Run: runCodeExpired,
+}
+
+func runCodeExpired(p *Pass) {
+	for _, c := range p.Codes {
+		for i, r := range c.Redemptions {
+			checkExpiry(p, c, i, r)
+		}
+	}
+}
+
+// issuedEvent is the best issuance time reference of a code: the
+// provider's answer, else the first delivery (an upper bound).
+func issuedEvent(c *CodeTrail) (*parse.Event, string) {
+	if c.Issued != nil {
+		return c.Issued, "issued"
+	}
+	if len(c.Deliveries) > 0 {
+		return c.Deliveries[0], "delivered to the app"
+	}
+	return nil, ""
+}
+
+func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
+	life := p.Lifetime(r.Request.Provider)
+	from, fromRole := issuedEvent(c)
+	delay, basis, known := Elapsed(from, r.Request)
+	cls := r.Class()
+	name := parse.ProviderName(r.Request.Provider)
+
+	f := Finding{Code: c.Code, Remediation: fmt.Sprintf(
+		"Redeem the code immediately in the callback request; %s allows about %s (%s). Do not queue or defer the redemption, or hand-carry codes (Postman/curl); check the server clock (NTP).",
+		name, fmtDuration(life.Expired), life.Source)}
+	if from != nil {
+		f.Evidence = append(f.Evidence, p.Evidence(from, "code "+fromRole))
+	}
+	f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "redemption"))
+	delayText := ""
+	if known {
+		delayText = fmt.Sprintf(" %s after it was %s (%s)", fmtDuration(delay), fromRole, basis)
+	}
+
+	switch {
+	case cls == parse.ClassCodeExpired && r.Request.GrantType != "refresh_token":
+		f.Message = fmt.Sprintf("%s rejected authorization code %s as expired (%s); it was redeemed%s", name, c.Code,
+			p.RedemptionEvidence(r, "").ErrorCode, orUnknown(delayText))
+		f.Confidence = "high"
+	case r.Failed() && (cls == parse.ClassCodeInvalid || cls == parse.ClassGenericGrant):
+		// By elimination: not reused, same redirect_uri, matching PKCE.
+		if idx > 0 || len(c.Deliveries) > 1 || redirectDiffers(r) || pkceFails(r) || !known {
+			return
+		}
+		switch {
+		case delay > life.Expired:
+			f.Confidence = "high"
+		case delay > life.Suspicious:
+			f.Confidence = "medium"
+		default:
+			return
+		}
+		f.Message = fmt.Sprintf("%s refused authorization code %s with %s; it was redeemed%s, beyond the %s lifetime, and nothing else explains the refusal (not reused, same redirect_uri, PKCE consistent)",
+			name, c.Code, p.RedemptionEvidence(r, "").ErrorCode, delayText, fmtDuration(life.Expired))
+	case r.Response == nil && known && delay > life.Expired:
+		f.Message = fmt.Sprintf("authorization code %s was redeemed%s, beyond %s's %s lifetime; the response is not in the trace",
+			c.Code, delayText, name, fmtDuration(life.Expired))
+		f.Confidence = "medium"
+		f.Severity = Warning
+	default:
+		return
+	}
+	p.Report(f)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return " at an unknown time after issue (the trace lacks the issuing response's time)"
+	}
+	return s
+}
+
+func redirectDiffers(r *Redemption) bool {
+	t := r.Tx
+	return t != nil && t.Authorize != nil && t.Authorize.RedirectURI != "" && r.Request.RedirectURI != "" &&
+		t.Authorize.RedirectURI != r.Request.RedirectURI
+}
+
+// pkceFails reports a verifier that does not prove the code's challenge (or
+// a missing one when a challenge was sent).
+func pkceFails(r *Redemption) bool {
+	t := r.Tx
+	if t == nil || t.Authorize == nil || t.Authorize.CodeChallenge.IsZero() {
+		return false
+	}
+	return r.VerifierTx != t
+}

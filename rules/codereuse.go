@@ -1,0 +1,211 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// CodeReuse: one authorization code delivered to the app or redeemed more
+// than once, or a provider's "already redeemed" answer.
+var CodeReuse = &Rule{
+	ID:       "code-reuse",
+	Title:    "authorization code delivered or redeemed more than once",
+	Severity: Error,
+	Doc: `Detects an authorization code that reached the token endpoint more than once, a
+callback URL carrying the same code that the browser requested more than once
+(reload, back button, prefetch, a form_post page submitted twice), and token
+responses in which the provider says the code was already used (Entra
+AADSTS54005, Google "Code was already redeemed", Keycloak "Code ... already
+used", AD FS MSIS9612 after an earlier redemption).
+
+Codes are single-use (RFC 6749 §4.1.2): the first redemption wins and every
+later one fails; Keycloak even revokes the tokens the first one obtained.
+
+Evidence: the code's issuance, every delivery to the app (with the header
+that marked a prefetch: Sec-Purpose, Purpose, X-Moz, Next-Router-Prefetch),
+every redemption with its status, error code, trace and correlation ids, which
+one won and the delay between them. The likely mechanism is named: prefetch,
+reload/back button, duplicate form_post, two handlers in one callback request
+(Microsoft.Identity.Web before 2.15.1 applying its options twice, middleware
+plus app code), a browser and a server both redeeming, or a retry.
+
+Remediation: redeem each code exactly once per callback (one handler, no
+client+server double exchange), ignore prefetch requests on the callback
+route, clear transient PKCE/state cookies after success, never retry a token
+POST that may have reached the provider (restart the sign-in instead), and
+enable sticky sessions if the app keeps login state in memory.`,
+	Run: runCodeReuse,
+}
+
+const reuseRemediation = "Codes are single-use. Make code redemption happen exactly once per callback (one handler, no client+server double exchange), ignore prefetch requests on the callback route, clear transient PKCE/state cookies after success, never retry a token POST that may have reached the provider — restart the sign-in instead; enable sticky sessions if the app keeps login state in memory."
+
+func runCodeReuse(p *Pass) {
+	for _, c := range p.Codes {
+		if c.Code.IsZero() {
+			continue
+		}
+		reusedAnswer := false
+		for _, r := range c.Redemptions {
+			if r.Class() == parse.ClassCodeReused {
+				reusedAnswer = true
+			}
+		}
+		invalidAfterEarlier := false
+		for i, r := range c.Redemptions {
+			if i > 0 && r.Failed() && (r.Class() == parse.ClassCodeInvalid || r.Class() == parse.ClassGenericGrant) {
+				invalidAfterEarlier = true
+			}
+		}
+		if len(c.Redemptions) < 2 && len(c.Deliveries) < 2 && !reusedAnswer {
+			continue
+		}
+		reportReuse(p, c, reusedAnswer || invalidAfterEarlier)
+	}
+}
+
+func ordinal(i int) string {
+	names := []string{"first", "second", "third", "fourth", "fifth"}
+	if i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("#%d", i+1)
+}
+
+func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
+	f := Finding{Code: c.Code, Remediation: reuseRemediation}
+	if c.Issued != nil {
+		f.Evidence = append(f.Evidence, p.Evidence(c.Issued, "code issued ("+c.Issued.Delivery+")"))
+	}
+	for i, d := range c.Deliveries {
+		note := ordinal(i) + " delivery to the app"
+		if d.Prefetch != "" {
+			note += " (prefetch: " + d.Prefetch + ")"
+		}
+		f.Evidence = append(f.Evidence, p.Evidence(d, note))
+	}
+	var won *Redemption
+	for _, r := range c.Redemptions {
+		if r.Succeeded() {
+			won = r
+			break
+		}
+	}
+	for i, r := range c.Redemptions {
+		note := ordinal(i) + " redemption"
+		switch {
+		case r == won:
+			note += " (won)"
+		case r.Failed():
+			note += " (lost)"
+		case r.Response == nil:
+			note += " (no response captured)"
+		}
+		f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, note))
+	}
+
+	var msg strings.Builder
+	n := len(c.Redemptions)
+	switch {
+	case n >= 2:
+		fmt.Fprintf(&msg, "authorization code %s was redeemed %d times", c.Code, n)
+		if won != nil {
+			fmt.Fprintf(&msg, "; the redemption at %s won", won.Request.Ref)
+		} else {
+			msg.WriteString("; no redemption succeeded")
+		}
+		if d, basis, ok := Elapsed(c.Redemptions[0].Request, c.Redemptions[1].Request); ok {
+			fmt.Fprintf(&msg, ", the second came %s after the first (%s)", fmtDuration(d), basis)
+		}
+		for _, r := range c.Redemptions[1:] {
+			if r.Failed() {
+				if code := p.RedemptionEvidence(r, "").ErrorCode; code != "" {
+					fmt.Fprintf(&msg, "; %s was refused with %s", r.Request.Ref, code)
+				}
+				break
+			}
+		}
+	case len(c.Deliveries) >= 2:
+		fmt.Fprintf(&msg, "authorization code %s was delivered to the app %d times", c.Code, len(c.Deliveries))
+		if d, basis, ok := Elapsed(c.Deliveries[0], c.Deliveries[1]); ok {
+			fmt.Fprintf(&msg, " (second delivery %s after the first, %s)", fmtDuration(d), basis)
+		}
+		if n == 1 {
+			fmt.Fprintf(&msg, "; one redemption is visible (%s)", c.Redemptions[0].Request.Ref)
+		} else if n == 0 {
+			msg.WriteString("; the redemptions are not in this trace (server-side)")
+		}
+	default:
+		r := c.Redemptions[0]
+		fmt.Fprintf(&msg, "%s answered that authorization code %s was already redeemed (%s), but only this redemption is in the trace: another component (a server-side handler, a second app instance, or a retry not captured) redeemed it first",
+			parse.ProviderName(r.Request.Provider), c.Code, p.RedemptionEvidence(r, "").ErrorCode)
+		f.Confidence = "medium"
+	}
+	if mech := reuseMechanism(p, c); mech != "" {
+		msg.WriteString("; likely mechanism: " + mech)
+	}
+	f.Message = msg.String()
+	if n < 2 && len(c.Deliveries) >= 2 && !providerSaysReused && !anyFailed(c.Redemptions) && !deliveryFailed(p, c.Deliveries[1:]) {
+		// Delivered twice but nothing visibly broke: worth fixing, not an outage.
+		f.Severity = Warning
+	}
+	p.Report(f)
+}
+
+func anyFailed(rs []*Redemption) bool {
+	for _, r := range rs {
+		if r.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+func deliveryFailed(p *Pass, ds []*parse.Event) bool {
+	for _, d := range ds {
+		if failed, _ := callbackFailed(p.Analysis, d); failed {
+			return true
+		}
+	}
+	return false
+}
+
+// reuseMechanism names the most likely way the code got used twice.
+func reuseMechanism(p *Pass, c *CodeTrail) string {
+	for _, d := range c.Deliveries {
+		if d.Prefetch != "" {
+			return fmt.Sprintf("a speculative prefetch of the callback URL (%s at %s) consumed the code before the real navigation; ignore prefetch requests on the callback route", d.Prefetch, d.Ref)
+		}
+	}
+	if len(c.Deliveries) >= 2 {
+		a, b := c.Deliveries[0], c.Deliveries[1]
+		if a.Delivery == "form_post" && b.Delivery == "form_post" {
+			return "the form_post page was submitted twice (double submit, or the page was re-posted by reload/back)"
+		}
+		if d, _, ok := Elapsed(a, b); ok && d < time2s {
+			return "the callback URL was requested twice almost at once (duplicate navigation, two app instances, or a service worker)"
+		}
+		return "the callback URL was loaded again (reload, back button or a restored tab) and the app redeemed the code again"
+	}
+	if len(c.Redemptions) >= 2 {
+		r1, r2 := c.Redemptions[0].Request, c.Redemptions[1].Request
+		switch {
+		case (r1.Origin == "") != (r2.Origin == ""):
+			return "both browser JavaScript (with an Origin header) and a server (without) redeemed the code; let exactly one party redeem it"
+		case r1.Origin != "" && r2.Origin != "":
+			return "the browser app redeemed the code twice (e.g. React StrictMode running the effect twice, or two listeners handling the redirect)"
+		}
+		if len(c.Deliveries) == 1 {
+			if cbEx := p.Exchange(c.Deliveries[0]); cbEx != nil && !cbEx.End.IsZero() &&
+				!r2.Time.IsZero() && r2.Time.Before(cbEx.End) && !r1.Time.Before(cbEx.Start) {
+				return "two code-received handlers ran inside the one callback request (e.g. Microsoft.Identity.Web before 2.15.1 applying its options twice, or middleware plus app code both redeeming)"
+			}
+		}
+		if d, _, ok := Elapsed(r1, r2); ok && d < time2s {
+			return "two handlers redeemed the code concurrently (middleware plus app code, or a duplicated handler)"
+		}
+		return "the code was redeemed again later (a retry after a timeout, or a second component)"
+	}
+	return ""
+}

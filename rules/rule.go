@@ -1,0 +1,180 @@
+// Package rules turns the OAuth events of one trace into findings.
+//
+// Analyze links the events into sign-in transactions once (authorize →
+// code issued → deliveries to the app → redemptions → token responses);
+// every Rule reads that shared analysis through a Pass and reports
+// Findings. Rules never parse HTTP and never print; the list of rules is
+// the explicit All().
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Severity ranks findings; --fail-on compares against it.
+type Severity int
+
+const (
+	Info Severity = iota + 1
+	Warning
+	Error
+)
+
+var severityNames = [...]string{Info: "info", Warning: "warning", Error: "error"}
+
+// String is the contract's name: error, warning or info.
+func (s Severity) String() string {
+	if s > 0 && int(s) < len(severityNames) {
+		return severityNames[s]
+	}
+	return "unknown"
+}
+
+// MarshalText writes the name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ParseSeverity reads error, warning or info.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if n != "" && strings.EqualFold(n, s) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("rules: unknown severity %q", s)
+}
+
+// Rule is one check. ID is the stable kebab-case identifier of the CLI
+// contract; Title a short lower-case summary without final period; Doc what
+// the rule detects, its evidence and the remediation (printed by
+// `traceaudit explain`). Run reads the Pass and reports findings.
+type Rule struct {
+	ID       string
+	Title    string
+	Doc      string
+	Severity Severity
+	Run      func(*Pass)
+}
+
+// Options tune the analysis.
+type Options struct {
+	// CodeLifetime, when positive, replaces every provider's authorization
+	// code lifetime (the CLI's --code-lifetime).
+	CodeLifetime time.Duration
+}
+
+// Input is one trace: its exchanges (source order), the events extracted
+// from them (parse.ExtractAll) and the reader's notes.
+type Input struct {
+	Exchanges []*parse.Exchange
+	Events    []parse.Event
+	Notes     []parse.Note
+}
+
+// Evidence is one exchange a finding rests on. URL is redacted
+// (parse.RedactURL); nothing here is secret.
+type Evidence struct {
+	Ref           string    `json:"ref"`
+	Time          time.Time `json:"time,omitzero"`
+	Method        string    `json:"method,omitempty"`
+	URL           string    `json:"url,omitempty"`
+	Status        int       `json:"status,omitempty"`
+	ErrorCode     string    `json:"error_code,omitempty"`
+	TraceID       string    `json:"trace_id,omitempty"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
+	Timestamp     string    `json:"timestamp,omitempty"`
+	// Note is the exchange's role in the finding: "code issued",
+	// "first redemption (won)", "second redemption (lost)".
+	Note string `json:"note,omitempty"`
+}
+
+// Finding is one problem found in a trace.
+type Finding struct {
+	RuleID   string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	// Code is the authorization code concerned, when there is one; it
+	// formats as its fingerprint.
+	Code        parse.Secret `json:"code"`
+	Evidence    []Evidence   `json:"evidence"`
+	Remediation string       `json:"remediation,omitempty"`
+	// Confidence is set when the rule reasons by elimination or timing:
+	// "high", "medium" or "low".
+	Confidence string `json:"confidence,omitempty"`
+}
+
+// Pass is what a rule sees: the shared analysis and a way to report.
+type Pass struct {
+	*Analysis
+	Rule     *Rule
+	findings []Finding
+}
+
+// Report records a finding; RuleID and a missing Severity come from the rule.
+func (p *Pass) Report(f Finding) {
+	f.RuleID = p.Rule.ID
+	if f.Severity == 0 {
+		f.Severity = p.Rule.Severity
+	}
+	p.findings = append(p.findings, f)
+}
+
+// Run applies rules to an analysis and returns their findings in a
+// deterministic order: by first evidence position, then rule ID, then message.
+func Run(a *Analysis, rs []*Rule) []Finding {
+	var out []Finding
+	for _, r := range rs {
+		p := &Pass{Analysis: a, Rule: r}
+		r.Run(p)
+		out = append(out, p.findings...)
+	}
+	sortFindings(out)
+	return out
+}
+
+// Check analyses one trace and runs every rule of All on it.
+func Check(in Input, opts Options) []Finding {
+	return Run(Analyze(in, opts), All())
+}
+
+func sortFindings(fs []Finding) {
+	pos := func(f Finding) int {
+		best := int(^uint(0) >> 1)
+		for _, e := range f.Evidence {
+			if n, ok := refIndex(e.Ref); ok && n < best {
+				best = n
+			}
+		}
+		return best
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		pi, pj := pos(fs[i]), pos(fs[j])
+		if pi != pj {
+			return pi < pj
+		}
+		if fs[i].RuleID != fs[j].RuleID {
+			return fs[i].RuleID < fs[j].RuleID
+		}
+		return fs[i].Message < fs[j].Message
+	})
+}
+
+// refIndex extracts the number of "entries[12]", "session 5", "frame 88".
+func refIndex(ref string) (int, bool) {
+	start := strings.IndexAny(ref, "0123456789")
+	if start < 0 {
+		return 0, false
+	}
+	n := 0
+	for i := start; i < len(ref) && ref[i] >= '0' && ref[i] <= '9'; i++ {
+		if n > 1<<30 {
+			return 0, false
+		}
+		n = n*10 + int(ref[i]-'0')
+	}
+	return n, true
+}

@@ -1,0 +1,166 @@
+package rules
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// MultiTabRace: overlapping sign-ins in one browser that cross.
+var MultiTabRace = &Rule{
+	ID:       "multi-tab-race",
+	Title:    "concurrent sign-ins crossed state or PKCE verifier",
+	Severity: Error,
+	Doc: `Detects two interactive sign-ins for the same client started in one browser
+before the first completed, that then crossed: a token request for one sign-in's
+code carrying the PKCE verifier of the other (S256 of the verifier equals the
+other authorize request's code_challenge), a callback whose state belongs to a
+different sign-in than its code, one code redeemed by both, or the first
+sign-in's callback failing (PKCE mismatch AADSTS50148/501481, an app error,
+"state mismatch", "Correlation failed") after the second one overwrote the
+shared transient state (state, nonce, verifier cookies or storage).
+
+It does not fire on legitimate parallel traffic: silent prompt=none renewals in
+hidden iframes, or one sign-in per tab that each complete cleanly.
+
+Remediation: key state/nonce/verifier storage per transaction (suffix by
+state), do not start a login from background or prefetch requests, and on a
+state mismatch restart sign-in once instead of showing an error.`,
+	Run: runTabRace,
+}
+
+const raceRemediation = "Two sign-ins were started in parallel in one browser and shared one set of transient state. Key state/nonce/verifier storage per transaction (suffix by state), do not start a login from background or prefetch requests, and on state mismatch restart sign-in once instead of showing an error."
+
+// completedAt is the source position at which a transaction's code came
+// back to the app (its first callback), or -1.
+func completedAt(t *Transaction) int {
+	if len(t.Callbacks) > 0 {
+		return t.Callbacks[0].Exchange
+	}
+	return -1
+}
+
+func runTabRace(p *Pass) {
+	var txs []*Transaction
+	for _, t := range p.Transactions {
+		if t.Interactive() {
+			txs = append(txs, t)
+		}
+	}
+	for i, a := range txs {
+		for _, b := range txs[i+1:] {
+			if a.Authorize.ClientID != b.Authorize.ClientID || a.Authorize.State.Equal(b.Authorize.State) && !a.Authorize.State.IsZero() {
+				continue
+			}
+			done := completedAt(a)
+			if done >= 0 && done < b.Authorize.Exchange {
+				continue // a finished before b started: sequential, not concurrent
+			}
+			if ev, why, conf := crossing(p, a, b); why != "" {
+				f := Finding{Remediation: raceRemediation, Confidence: conf, Evidence: []Evidence{
+					p.Evidence(a.Authorize, fmt.Sprintf("sign-in #%d started", a.ID)),
+					p.Evidence(b.Authorize, fmt.Sprintf("sign-in #%d started before #%d completed", b.ID, a.ID)),
+				}}
+				f.Evidence = append(f.Evidence, ev...)
+				f.Message = fmt.Sprintf("two sign-ins for client %s overlapped in one browser (%s and %s) and crossed: %s",
+					a.Authorize.ClientID, a.Authorize.Ref, b.Authorize.Ref, why)
+				for _, r := range append(append([]*Redemption{}, a.Redemptions...), b.Redemptions...) {
+					if !r.Request.Code.IsZero() {
+						f.Code = r.Request.Code
+						break
+					}
+				}
+				p.Report(f)
+			}
+		}
+	}
+}
+
+// crossing looks for proof that transactions a and b (b started while a was
+// in flight) interfered.
+func crossing(p *Pass, a, b *Transaction) (ev []Evidence, why, confidence string) {
+	// 1. A verifier that proves the other sign-in's challenge.
+	for _, pair := range [][2]*Transaction{{a, b}, {b, a}} {
+		for _, r := range pair[0].Redemptions {
+			if r.VerifierTx == pair[1] {
+				return []Evidence{p.RedemptionEvidence(r, fmt.Sprintf("redeems sign-in #%d's code with sign-in #%d's verifier", pair[0].ID, pair[1].ID))},
+					fmt.Sprintf("the token request at %s redeems the code of sign-in #%d with the PKCE verifier of sign-in #%d (S256 of the verifier equals #%d's code_challenge): the second sign-in overwrote the stored verifier",
+						r.Request.Ref, pair[0].ID, pair[1].ID, pair[1].ID), "high"
+			}
+		}
+	}
+	// 2. A callback whose state belongs to the other sign-in.
+	for _, pair := range [][2]*Transaction{{a, b}, {b, a}} {
+		for _, cb := range pair[0].Callbacks {
+			if !cb.State.IsZero() && !pair[1].Authorize.State.IsZero() && cb.State.Equal(pair[1].Authorize.State) {
+				return []Evidence{p.Evidence(cb, "callback with the other sign-in's state")},
+					fmt.Sprintf("the callback at %s carries sign-in #%d's code but sign-in #%d's state", cb.Ref, pair[0].ID, pair[1].ID), "high"
+			}
+		}
+	}
+	// 3. Both sign-ins' pages redeeming one code.
+	for _, c := range p.Codes {
+		if c.Tx != a && c.Tx != b || len(c.Redemptions) < 2 {
+			continue
+		}
+		pages := map[string]bool{}
+		for _, r := range c.Redemptions {
+			pages[r.Request.Page+"|"+r.Request.Origin] = true
+		}
+		if len(pages) > 1 {
+			var evs []Evidence
+			for i, r := range c.Redemptions {
+				evs = append(evs, p.RedemptionEvidence(r, ordinal(i)+" redemption"))
+			}
+			return evs, fmt.Sprintf("code %s was redeemed from two different tabs", c.Code), "medium"
+		}
+	}
+	// 4. The earlier sign-in failing after the later one began.
+	for _, r := range a.Redemptions {
+		if r.Class() == parse.ClassPKCE {
+			return []Evidence{p.RedemptionEvidence(r, "PKCE verification failed")},
+				fmt.Sprintf("sign-in #%d's token request at %s failed PKCE verification (%s) after sign-in #%d replaced the stored verifier",
+					a.ID, r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, b.ID), "medium"
+		}
+	}
+	for _, cb := range a.Callbacks {
+		if cb.Exchange < b.Authorize.Exchange {
+			continue
+		}
+		if failed, how := callbackFailed(p.Analysis, cb); failed {
+			return []Evidence{p.Evidence(cb, "callback failed")},
+				fmt.Sprintf("sign-in #%d's callback at %s failed (%s) after sign-in #%d had replaced the transient state the app keeps for it", a.ID, cb.Ref, how, b.ID), "medium"
+		}
+	}
+	return nil, "", ""
+}
+
+// callbackFailed reports whether the app refused a callback: an error
+// status, a redirect to an error page or straight back to sign-in.
+func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
+	ex := a.Exchange(cb)
+	if ex == nil || ex.Response == nil {
+		return false, ""
+	}
+	st := ex.Response.Status
+	if st >= 400 {
+		return true, fmt.Sprintf("HTTP %d", st)
+	}
+	if st >= 300 && st < 400 {
+		loc := ex.Response.Headers.Get("Location")
+		lu, err := url.Parse(loc)
+		if err != nil {
+			return false, ""
+		}
+		low := strings.ToLower(lu.Path + "?" + lu.RawQuery)
+		if strings.Contains(low, "error") || strings.Contains(low, "state_mismatch") || strings.Contains(low, "correlation") {
+			return true, "redirected to " + parse.RedactURL(loc)
+		}
+		if lu.Query().Get("client_id") != "" && lu.Query().Get("response_type") != "" {
+			return true, "redirected straight back to the authorize endpoint"
+		}
+	}
+	return false, ""
+}
