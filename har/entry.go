@@ -1,0 +1,498 @@
+package har
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"mime"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// entry builds the exchange of the entry the scanner just kept. A non-empty
+// reason means the entry is skipped (with a note saying why).
+func (r *Reader) entry(idx int, ref string, off int64) (*parse.Exchange, string) {
+	sc := r.sc
+	switch {
+	case sc.tooDeep:
+		return nil, fmt.Sprintf("nesting deeper than %d", r.limits.JSONDepth)
+	case sc.tooLarge:
+		return nil, fmt.Sprintf("entry larger than %d bytes", sc.valueCap)
+	case len(sc.buf) == 0 || sc.buf[0] != '{':
+		return nil, "entry is not an object"
+	case !gjson.ValidBytes(sc.buf):
+		return nil, "entry is not valid JSON"
+	}
+	e := gjson.ParseBytes(sc.buf)
+	ex := &parse.Exchange{Index: idx, Ref: ref}
+
+	var req, resp, content gjson.Result
+	var hasResp bool
+	var elapsed gjson.Result
+	var bad string
+	e.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "request":
+			req = v
+		case "response":
+			resp, hasResp = v, true
+		case "startedDateTime":
+			if v.Type == gjson.String {
+				ex.Start = parseTime(r.sc.str(v))
+			}
+		case "time":
+			elapsed = v
+		case "connection":
+			ex.Conn = r.sc.str(v)
+		case "pageref":
+			ex.Page = r.sc.str(v)
+		case "comment":
+			ex.Comment = r.sc.str(v)
+		}
+		return true
+	})
+	if !req.IsObject() {
+		return nil, "request is missing or not an object"
+	}
+	if bad = r.request(ex, req); bad != "" {
+		return nil, bad
+	}
+	if hasResp && resp.Type != gjson.Null {
+		if !resp.IsObject() {
+			return nil, "response is not an object"
+		}
+		if bad, content = r.response(ex, resp); bad != "" {
+			return nil, bad
+		}
+		r.responseBody(ex, ref, content)
+	}
+	if !ex.Start.IsZero() && elapsed.Type == gjson.Number && elapsed.Num >= 0 && elapsed.Num < 1e12 {
+		ex.End = ex.Start.Add(time.Duration(math.Round(elapsed.Num * float64(time.Millisecond))))
+	}
+	return ex, ""
+}
+
+func (r *Reader) request(ex *parse.Exchange, req gjson.Result) string {
+	var post, bodySize gjson.Result
+	var bad string
+	req.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "method":
+			if v.Type != gjson.String {
+				bad = "request.method is not a string"
+			}
+			ex.Request.Method = r.sc.str(v)
+		case "url":
+			if v.Type != gjson.String {
+				bad = "request.url is not a string"
+			}
+			ex.Request.URL = r.sc.str(v)
+		case "httpVersion":
+			ex.Request.Proto = normalizeProto(r.sc.str(v))
+		case "headers":
+			ex.Request.Headers, bad = r.headers(v, "request.headers", ex.Ref)
+		case "postData":
+			post = v
+		case "bodySize":
+			bodySize = v
+		}
+		return bad == ""
+	})
+	if bad != "" {
+		return bad
+	}
+	if ex.Request.Method == "" || ex.Request.URL == "" {
+		return "request has no method or url"
+	}
+	ex.Request.URL = absoluteURL(ex.Request.URL, ex.Request.Headers)
+	ex.Request.Body = parse.Body{Size: -1}
+	if bodySize.Type == gjson.Number && bodySize.Num >= 0 {
+		ex.Request.Body.Size = int64(bodySize.Num)
+	}
+	if post.Type == gjson.Null || !post.Exists() {
+		return ""
+	}
+	if !post.IsObject() {
+		return "request.postData is not an object"
+	}
+	b := &ex.Request.Body
+	b.MIMEType = mediaType(r.sc.str(post.Get("mimeType")))
+	text := post.Get("text")
+	switch {
+	case text.Type == gjson.String:
+		lit := r.sc.literal(text)
+		b.Data, b.Truncated = unescapeBounded(lit, r.limits.BodyBytes)
+		b.Truncated = b.Truncated || r.sc.cutString(lit)
+	case post.Get("params").IsArray():
+		b.Data, b.Truncated = r.formEncode(post.Get("params"))
+	}
+	if b.Size < 0 && !b.Truncated && (b.Data != nil || text.Exists()) {
+		b.Size = int64(len(b.Data))
+	}
+	return ""
+}
+
+func (r *Reader) response(ex *parse.Exchange, resp gjson.Result) (string, gjson.Result) {
+	out := &parse.Response{}
+	var content gjson.Result
+	var bad string
+	resp.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "status":
+			switch {
+			case v.Type == gjson.Number && v.Num >= 0 && v.Num < 1000:
+				out.Status = int(v.Num)
+			case v.Type == gjson.Null:
+			default:
+				bad = "response.status is not a status code"
+			}
+		case "statusText":
+			out.StatusText = r.sc.str(v)
+		case "httpVersion":
+			out.Proto = normalizeProto(r.sc.str(v))
+		case "headers":
+			out.Headers, bad = r.headers(v, "response.headers", ex.Ref)
+		case "content":
+			content = v
+		}
+		return bad == ""
+	})
+	if bad != "" {
+		return bad, content
+	}
+	ex.Response = out
+	return "", content
+}
+
+// responseBody decodes content.text (base64 when content.encoding says so)
+// or reads Playwright's content._file, keeping at most Limits.BodyBytes.
+func (r *Reader) responseBody(ex *parse.Exchange, ref string, content gjson.Result) {
+	b := &ex.Response.Body
+	b.Size = -1
+	if !content.IsObject() {
+		return
+	}
+	if size := content.Get("size"); size.Type == gjson.Number && size.Num >= 0 {
+		b.Size = int64(size.Num)
+	}
+	b.MIMEType = mediaType(r.sc.str(content.Get("mimeType")))
+	text := content.Get("text")
+	if text.Type == gjson.String {
+		lit := r.sc.literal(text)
+		cut := r.sc.cutString(lit)
+		if strings.EqualFold(r.sc.str(content.Get("encoding")), "base64") {
+			// Decode a bounded prefix: 4 base64 characters give 3 bytes.
+			enc, encCut := lit[1:len(lit)-1], false
+			if bytes.IndexByte(enc, '\\') >= 0 || int64(len(enc)) > r.limits.BodyBytes/3*4+4 {
+				enc, encCut = unescapeBounded(lit, r.limits.BodyBytes/3*4+4)
+			}
+			b.Data, b.Truncated = decodeBase64Prefix(enc, r.limits.BodyBytes)
+			b.Truncated = b.Truncated || encCut || cut
+		} else {
+			b.Data, b.Truncated = unescapeBounded(lit, r.limits.BodyBytes)
+			b.Truncated = b.Truncated || cut
+		}
+		if b.Size < 0 && !b.Truncated {
+			b.Size = int64(len(b.Data))
+		}
+		return
+	}
+	if file := content.Get("_file"); file.Type == gjson.String {
+		r.sideFile(b, ref, r.sc.str(file))
+	}
+}
+
+func (r *Reader) sideFile(b *parse.Body, ref, name string) {
+	if r.opts.SideFiles == nil {
+		if !r.sideNote {
+			r.sideNote = true
+			r.note("side-file", ref, "response bodies are stored in side files (content._file) that were not provided; bodies left empty")
+		}
+		return
+	}
+	if !fs.ValidPath(name) {
+		r.note("side-file", ref, "content._file is not a plain relative path; body left empty")
+		return
+	}
+	f, err := r.opts.SideFiles.Open(name)
+	if err != nil {
+		r.note("side-file", ref, "side file %s: %v", name, err)
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, r.limits.BodyBytes+1))
+	if err != nil {
+		r.note("side-file", ref, "side file %s: %v", name, err)
+		return
+	}
+	if int64(len(data)) > r.limits.BodyBytes {
+		data, b.Truncated = data[:r.limits.BodyBytes], true
+	}
+	b.Data = data
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		b.Size = st.Size()
+	} else if !b.Truncated && b.Size < 0 {
+		b.Size = int64(len(data))
+	}
+}
+
+// headers reads a HAR name/value list in order within the header limits.
+func (r *Reader) headers(v gjson.Result, field, ref string) (parse.Headers, string) {
+	if v.Type == gjson.Null {
+		return nil, ""
+	}
+	if !v.IsArray() {
+		return nil, field + " is not an array"
+	}
+	var out parse.Headers
+	var size int64
+	var bad string
+	limited := false
+	v.ForEach(func(_, h gjson.Result) bool {
+		if !h.IsObject() {
+			bad = field + " holds a non-object"
+			return false
+		}
+		nameV := h.Get("name")
+		if nameV.Type != gjson.String {
+			bad = field + " holds a header without a name"
+			return false
+		}
+		name, value := r.sc.str(nameV), r.sc.str(h.Get("value"))
+		size += int64(len(name) + len(value))
+		if len(out) >= r.limits.HeaderCount || size > r.limits.HeaderBytes {
+			limited = true
+			return false
+		}
+		out = append(out, parse.Header{Name: name, Value: value})
+		return true
+	})
+	if limited {
+		r.note("limit", ref, "%s: more than %d fields or %d bytes; the rest dropped", field, r.limits.HeaderCount, r.limits.HeaderBytes)
+	}
+	return out, bad
+}
+
+// normalizeProto spells HTTP versions one way: "http/2.0" and "h2" become
+// "HTTP/2", "h3" becomes "HTTP/3"; "unknown" and "" mean unknown.
+func normalizeProto(p string) string {
+	p = strings.TrimSpace(p)
+	switch strings.ToLower(p) {
+	case "", "unknown":
+		return ""
+	case "h2", "h2c":
+		return "HTTP/2"
+	case "h3":
+		return "HTTP/3"
+	}
+	if len(p) > 5 && strings.EqualFold(p[:5], "http/") {
+		v := strings.TrimSuffix(p[5:], ".0")
+		if v == "1" {
+			v = "1.0"
+		}
+		return "HTTP/" + v
+	}
+	return p
+}
+
+// parseTime accepts the zone forms seen in real HARs: Z, +01:00, +0100 and
+// none (taken as UTC), with 0 to 9 fractional digits.
+func parseTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// absoluteURL rebuilds an absolute URL from HTTP/2 pseudo-headers or Host
+// when a producer recorded only the path.
+func absoluteURL(raw string, h parse.Headers) string {
+	if !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") {
+		return raw
+	}
+	host := h.Get(":authority")
+	if host == "" {
+		host = h.Get("Host")
+	}
+	if host == "" {
+		return raw
+	}
+	scheme := h.Get(":scheme")
+	if scheme == "" {
+		scheme = "https"
+	}
+	return scheme + "://" + host + raw
+}
+
+func mediaType(v string) string {
+	if v == "" {
+		return ""
+	}
+	if mt, _, err := mime.ParseMediaType(v); err == nil {
+		return mt
+	}
+	mt, _, _ := strings.Cut(v, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// formEncode re-encodes postData.params as an urlencoded form.
+func (r *Reader) formEncode(params gjson.Result) ([]byte, bool) {
+	limit := r.limits.BodyBytes
+	var out []byte
+	truncated := false
+	params.ForEach(func(_, p gjson.Result) bool {
+		if len(out) > 0 {
+			out = append(out, '&')
+		}
+		out = append(out, url.QueryEscape(r.sc.str(p.Get("name")))...)
+		out = append(out, '=')
+		out = append(out, url.QueryEscape(r.sc.str(p.Get("value")))...)
+		if int64(len(out)) > limit {
+			out, truncated = out[:limit], true
+			return false
+		}
+		return true
+	})
+	return out, truncated
+}
+
+// decodeBase64Prefix decodes the longest whole-quantum prefix of enc,
+// tolerating the line breaks, URL alphabet and missing padding some
+// producers write.
+func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
+	whole := len(enc) / 4 * 4
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+	n, err := base64.StdEncoding.Decode(out, enc[:whole])
+	if err != nil {
+		enc = bytes.Map(func(r rune) rune {
+			switch r {
+			case '\n', '\r', ' ', '\t':
+				return -1
+			case '-':
+				return '+'
+			case '_':
+				return '/'
+			}
+			return r
+		}, enc)
+		whole = len(enc) / 4 * 4
+		if n, err = base64.StdEncoding.Decode(out, enc[:whole]); err != nil {
+			return nil, true
+		}
+	}
+	if tail := bytes.TrimRight(enc[whole:], "="); len(tail) > 1 {
+		if m, err := base64.RawStdEncoding.Decode(out[n:], tail); err == nil {
+			n += m
+		}
+	}
+	out = out[:n]
+	if int64(len(out)) > limit {
+		return out[:limit], true
+	}
+	return out, false
+}
+
+// unescapeBounded decodes the JSON string literal raw (with its quotes),
+// producing at most limit bytes.
+func unescapeBounded(raw []byte, limit int64) ([]byte, bool) {
+	if len(raw) < 2 {
+		return nil, false
+	}
+	s := raw[1 : len(raw)-1]
+	out := make([]byte, 0, min(int64(len(s)), limit))
+	for len(s) > 0 {
+		if int64(len(out)) >= limit {
+			return out[:limit], true
+		}
+		i := indexByte(s, '\\')
+		if i < 0 {
+			i = len(s)
+		}
+		if i > 0 {
+			n := min(int64(i), limit-int64(len(out)))
+			out = append(out, s[:n]...)
+			if n < int64(i) {
+				return out, true
+			}
+			s = s[i:]
+			continue
+		}
+		if len(s) < 2 {
+			break
+		}
+		switch c := s[1]; c {
+		case 'u':
+			r, n := decodeUnicodeEscape(s)
+			out = utf8.AppendRune(out, r)
+			s = s[n:]
+			continue
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		default:
+			out = append(out, c)
+		}
+		s = s[2:]
+	}
+	if int64(len(out)) > limit {
+		return out[:limit], true
+	}
+	return out, false
+}
+
+// decodeUnicodeEscape decodes \uXXXX (and a following low surrogate) at the
+// start of s, returning the rune and the bytes used.
+func decodeUnicodeEscape(s []byte) (rune, int) {
+	r1, ok := hex4(s)
+	if !ok {
+		return utf8.RuneError, min(2, len(s))
+	}
+	if utf16.IsSurrogate(r1) {
+		if r2, ok := hex4(s[6:]); ok && len(s) >= 12 {
+			if r := utf16.DecodeRune(r1, r2); r != utf8.RuneError {
+				return r, 12
+			}
+		}
+		return utf8.RuneError, 6
+	}
+	return r1, 6
+}
+
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}

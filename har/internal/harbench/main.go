@@ -1,0 +1,83 @@
+// Command harbench generates the benchmark HAR and reads it with the har
+// reader, for bench/har.sh: one process per step so that /usr/bin/time
+// measures the reader's peak memory alone.
+//
+//	harbench -gen big.har            write ~200 MB (hargen.Default)
+//	harbench -read big.har           read it, print entries, bytes, seconds, MB/s
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/har/internal/hargen"
+)
+
+func main() {
+	gen := flag.String("gen", "", "write the benchmark HAR to `file`")
+	read := flag.String("read", "", "read `file` with har.NewReader")
+	entries := flag.Int("entries", hargen.Default.Entries, "entries to generate")
+	bodyKB := flag.Int("body-kb", hargen.Default.BodyBytes>>10, "approximate body size in KiB")
+	flag.Parse()
+	if err := run(*gen, *read, hargen.Config{Entries: *entries, BodyBytes: *bodyKB << 10, Seed: 1}); err != nil {
+		fmt.Fprintln(os.Stderr, "harbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(gen, read string, cfg hargen.Config) error {
+	if gen != "" {
+		f, err := os.Create(gen)
+		if err != nil {
+			return err
+		}
+		n, err := hargen.Write(f, cfg)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("generated %s: %d entries, %d bytes\n", gen, cfg.Entries, n)
+	}
+	if read == "" {
+		return nil
+	}
+	f, err := os.Open(read)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	r, err := har.NewReader(f, har.Options{Name: read})
+	if err != nil {
+		return err
+	}
+	n, bodyBytes := 0, 0
+	for {
+		ex, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		n++
+		if ex.Response != nil {
+			bodyBytes += len(ex.Response.Body.Data)
+		}
+	}
+	secs := time.Since(start).Seconds()
+	fmt.Printf("traceaudit har reader: %d entries, %d body bytes kept, %d notes, %.3f s, %.1f MB/s\n",
+		n, bodyBytes, len(r.Notes()), secs, float64(st.Size())/1e6/secs)
+	return nil
+}

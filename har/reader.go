@@ -1,0 +1,389 @@
+package har
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strconv"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// ErrFormat is wrapped by every error about input that is not a readable HAR
+// document.
+var ErrFormat = errors.New("har: not a HAR document")
+
+// Options configure a Reader.
+type Options struct {
+	// Limits bound what is kept and inflated; zero fields take the defaults.
+	Limits parse.Limits
+	// SideFiles resolves Playwright's content._file bodies (files stored
+	// beside the HAR or in its zip). Nil means they are not available; the
+	// reader then records a note.
+	SideFiles fs.FS
+	// Name is the file name used in errors.
+	Name string
+}
+
+const (
+	// headerBudget bounds the bytes read before log.entries starts: real
+	// logs put only creator, browser, pages and a comment there.
+	headerBudget = 32 << 20
+	// maxNotes bounds the notes kept; the rest are counted.
+	maxNotes = 100
+	readBuf  = 256 << 10
+)
+
+// Reader reads the exchanges of one HAR document in entry order.
+type Reader struct {
+	opts   Options
+	limits parse.Limits
+
+	sc       *scanner
+	index    int  // index of the next entry
+	inArray  bool // inside log.entries
+	done     error
+	notes    []parse.Note
+	dropped  int // notes not kept beyond maxNotes
+	sideNote bool
+}
+
+var _ parse.Reader = (*Reader)(nil)
+
+// NewReader reads up to the start of log.entries. It fails, with an error
+// wrapping ErrFormat, when r does not hold a HAR document.
+func NewReader(r io.Reader, opts Options) (*Reader, error) {
+	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults()}
+	src, err := hr.decompress(r)
+	if err != nil {
+		return nil, err
+	}
+
+	// Walk to log.entries with json.Decoder tokens: the members of log come
+	// in any order, and everything before entries is small.
+	budget := &budgetReader{r: src, left: headerBudget}
+	dec := json.NewDecoder(budget)
+	if err := hr.walkToEntries(dec); err != nil {
+		if errors.Is(err, errBudget) {
+			err = fmt.Errorf("%w: more than %d bytes before log.entries", ErrFormat, headerBudget)
+		}
+		return nil, hr.posError(dec.InputOffset(), "", err)
+	}
+
+	// Hand the rest of the stream to the scanner.
+	rest := io.MultiReader(dec.Buffered(), src)
+	hr.sc = &scanner{
+		br:       bufio.NewReaderSize(rest, readBuf),
+		off:      dec.InputOffset(),
+		maxDepth: hr.limits.JSONDepth,
+		// Enough of a base64 or escaped body to decode BodyBytes of it.
+		strCap:   int(min(hr.limits.BodyBytes*2+1024, 1<<30)),
+		valueCap: int(min(hr.limits.BodyBytes*4+hr.limits.HeaderBytes*4+(1<<20), 1<<30)),
+	}
+	hr.inArray = true
+	return hr, nil
+}
+
+// decompress strips a UTF-8 byte order mark and undoes a gzip or zlib
+// wrapper, bounding the inflated size by Limits.InflateBytes.
+func (r *Reader) decompress(in io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(in, readBuf)
+	skipBOM(br)
+	head, _ := br.Peek(2)
+	var zr io.Reader
+	var err error
+	switch compression(head) {
+	case compressGzip:
+		zr, err = gzip.NewReader(br)
+	case compressZlib:
+		zr, err = zlib.NewReader(br)
+	default:
+		return br, nil
+	}
+	if err != nil {
+		return nil, r.posError(0, "", fmt.Errorf("%w: bad compressed stream: %v", ErrFormat, err))
+	}
+	lim := &budgetReader{r: zr, left: r.limits.InflateBytes, limitErr: errInflate}
+	out := bufio.NewReaderSize(lim, readBuf)
+	skipBOM(out)
+	return out, nil
+}
+
+func skipBOM(br *bufio.Reader) {
+	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+		br.Discard(3)
+	}
+}
+
+var (
+	errBudget  = errors.New("header budget exceeded")
+	errInflate = errors.New("inflate limit reached")
+)
+
+// budgetReader fails with limitErr once more than left bytes were read.
+type budgetReader struct {
+	r        io.Reader
+	left     int64
+	limitErr error
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		if b.limitErr != nil {
+			return 0, b.limitErr
+		}
+		return 0, errBudget
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (r *Reader) walkToEntries(dec *json.Decoder) error {
+	if err := expectDelim(dec, '{', "the document is not a JSON object"); err != nil {
+		return err
+	}
+	for dec.More() {
+		key, err := memberName(dec)
+		if err != nil {
+			return err
+		}
+		if key != "log" {
+			if err := r.skipValue(dec); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := expectDelim(dec, '{', "log is not an object"); err != nil {
+			return err
+		}
+		for dec.More() {
+			key, err := memberName(dec)
+			if err != nil {
+				return err
+			}
+			if key == "entries" {
+				return expectDelim(dec, '[', "log.entries is not an array")
+			}
+			if err := r.skipValue(dec); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("%w: log has no entries", ErrFormat)
+	}
+	return fmt.Errorf("%w: no log object", ErrFormat)
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim, msg string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("%w: %s", ErrFormat, msg)
+	}
+	return nil
+}
+
+func memberName(dec *json.Decoder) (string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	key, ok := tok.(string)
+	if !ok {
+		return "", fmt.Errorf("%w: member name is not a string", ErrFormat)
+	}
+	return key, nil
+}
+
+// skipValue skips one value token by token, so memory stays bounded and
+// nesting is checked against the limit before the decoder's own stack
+// grows with it.
+func (r *Reader) skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+			if depth > r.limits.JSONDepth {
+				return fmt.Errorf("%w: %w (limit %d)", ErrFormat, errDepth, r.limits.JSONDepth)
+			}
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// posError turns err into the reader's one-line error: file name, position
+// and the cause, wrapping ErrFormat for bad input.
+func (r *Reader) posError(off int64, entry string, err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		off = syn.Offset
+	}
+	switch {
+	case errors.Is(err, ErrFormat):
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("%w: unexpected end of file", ErrFormat)
+	case isDataError(err):
+		err = fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	ref := "byte " + strconv.FormatInt(off, 10)
+	if entry != "" {
+		ref = entry + ", " + ref
+	}
+	var out error = &parse.Error{Ref: ref, Err: err}
+	if r.opts.Name != "" {
+		out = fmt.Errorf("%s: %w", r.opts.Name, out)
+	}
+	return out
+}
+
+// isDataError reports whether err is about the bytes of the document (as
+// opposed to an I/O failure of the source).
+func isDataError(err error) bool {
+	var syn *json.SyntaxError
+	var corrupt flate.CorruptInputError
+	return errors.As(err, &syn) || errors.As(err, &corrupt) ||
+		errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
+		errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrHeader) ||
+		errors.Is(err, errSyntax) || errors.Is(err, errDepth) || errors.Is(err, errInflate)
+}
+
+// Notes returns the notes gathered so far.
+func (r *Reader) Notes() []parse.Note {
+	out := append([]parse.Note(nil), r.notes...)
+	if r.dropped > 0 {
+		out = append(out, parse.Note{Kind: "limit", Message: fmt.Sprintf("%d more notes not shown", r.dropped)})
+	}
+	return out
+}
+
+func (r *Reader) note(kind, ref, format string, args ...any) {
+	if len(r.notes) >= maxNotes {
+		r.dropped++
+		return
+	}
+	r.notes = append(r.notes, parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)})
+}
+
+// Next returns the next exchange, io.EOF after the last one. Damage after
+// the start of log.entries ends reading with a note rather than an error;
+// an I/O failure of the source is returned as an error.
+func (r *Reader) Next() (*parse.Exchange, error) {
+	for r.done == nil {
+		if !r.inArray {
+			r.finish()
+			break
+		}
+		ref := "entries[" + strconv.Itoa(r.index) + "]"
+		start := r.sc.off
+		c, err := r.sc.nextByte()
+		if err != nil {
+			r.stop(start, ref, err)
+			break
+		}
+		if c == ']' && r.index == 0 {
+			r.sc.discard(1)
+			r.inArray = false
+			continue
+		}
+		if err := r.sc.scanValue(true); err != nil {
+			r.stop(start, ref, err)
+			break
+		}
+		idx := r.index
+		r.index++
+		if sep, err := r.sc.expect(",]"); err != nil {
+			r.stop(r.sc.off, ref, err)
+		} else if sep == ']' {
+			r.inArray = false
+		}
+		ex, reason := r.entry(idx, ref, start)
+		if reason != "" {
+			r.note("bad-entry", ref, "%s at byte %d; entry skipped", reason, start)
+			continue
+		}
+		return ex, nil
+	}
+	if r.done == io.EOF {
+		return nil, io.EOF
+	}
+	return nil, r.done
+}
+
+// stop ends reading at damage. Data damage becomes a note and a clean
+// io.EOF; anything else (an I/O failure) is returned as the error.
+func (r *Reader) stop(off int64, ref string, err error) {
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		r.note("truncated", ref, "file ends at byte %d inside log.entries; %d entries read", off, r.index)
+	case errors.Is(err, errInflate):
+		r.note("limit", ref, "decompressed size limit of %d bytes reached at byte %d; %d entries read", r.limits.InflateBytes, off, r.index)
+	case isDataError(err):
+		r.note("truncated", ref, "unreadable from byte %d (%v); %d entries read", off, err, r.index)
+	default:
+		r.done = r.posError(off, ref, err)
+		return
+	}
+	r.done = io.EOF
+}
+
+// finish checks what follows log.entries: the other members of log and of
+// the top-level object. Damage there costs nothing already read, so it is
+// only noted.
+func (r *Reader) finish() {
+	r.done = io.EOF
+	for range 2 { // log, then the top-level object
+		for {
+			c, err := r.sc.expect(",}")
+			if err != nil {
+				r.trailerNote(err)
+				return
+			}
+			if c == '}' {
+				break
+			}
+			if _, err := r.sc.scanKey(); err != nil {
+				r.trailerNote(err)
+				return
+			}
+			if err := r.sc.scanValue(false); err != nil {
+				r.trailerNote(err)
+				return
+			}
+		}
+	}
+	if _, err := r.sc.nextByte(); err != io.EOF {
+		r.trailerNote(fmt.Errorf("%w: data after the end of the document", errSyntax))
+	}
+}
+
+func (r *Reader) trailerNote(err error) {
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		r.note("truncated", "", "file ends at byte %d after log.entries; all %d entries read", r.sc.off, r.index)
+	case isDataError(err):
+		r.note("damaged", "", "invalid JSON at byte %d after log.entries (%v); all %d entries read", r.sc.off, err, r.index)
+	default:
+		r.done = r.posError(r.sc.off, "", err)
+	}
+}
