@@ -252,18 +252,23 @@ func (r *Reader) localDataEnd(ra io.ReaderAt, size int64, m *member) (int64, boo
 		return 0, false
 	}
 	cr := &countingByteReader{r: bufio.NewReader(io.NewSectionReader(ra, m.dataOffset, size-m.dataOffset))}
-	if _, err := io.Copy(io.Discard, io.LimitReader(newFlate(cr), r.limits.InflateBytes)); err != nil {
+	// Finding the end means inflating the member: charge it to the
+	// archive's bound like any other read.
+	bound := min(r.limits.InflateBytes, r.inflateLeft)
+	n, err := io.Copy(io.Discard, io.LimitReader(newFlate(cr), bound+1))
+	r.inflateLeft -= n
+	if err != nil || n > bound {
 		return 0, false
 	}
 	m.compressed = cr.n
 	end := m.dataOffset + cr.n
 	var desc [16]byte
-	n, _ := ra.ReadAt(desc[:], end)
-	if n < 12 {
+	got, _ := ra.ReadAt(desc[:], end)
+	if got < 12 {
 		return 0, false
 	}
 	if binary.LittleEndian.Uint32(desc[0:]) == dataDescriptorSig {
-		if n < 16 {
+		if got < 16 {
 			return 0, false
 		}
 		m.crc32 = binary.LittleEndian.Uint32(desc[4:])

@@ -88,24 +88,28 @@ type memberReader struct {
 	read      int64
 	encrypted bool
 
+	damage     error
 	hitMember  bool // stopped at the member bound
 	hitArchive bool // stopped at the archive bound
 	complete   bool // read to the real end and verified
 }
 
+// Read never fails: damage (a CRC mismatch, a cut or corrupt stream, a
+// failed authentication) ends the stream with io.EOF and is kept in damage,
+// so that the message parser keeps what came before it and the caller notes
+// it once.
 func (m *memberReader) Read(p []byte) (int, error) {
 	if m.left <= 0 || *m.budget <= 0 {
 		var one [1]byte
 		n, err := io.ReadFull(m.r, one[:])
-		if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-			return 0, m.finish()
-		}
-		if err != nil && n == 0 {
-			return 0, m.wrap(err)
-		}
-		if m.left <= 0 {
+		switch {
+		case n == 0 && err == io.EOF:
+			m.finish()
+		case n == 0:
+			m.damage = m.wrap(err)
+		case m.left <= 0:
 			m.hitMember = true
-		} else {
+		default:
 			m.hitArchive = true
 		}
 		return 0, io.EOF
@@ -119,21 +123,22 @@ func (m *memberReader) Read(p []byte) (int, error) {
 	*m.budget -= int64(n)
 	m.read += int64(n)
 	m.crc.Write(p[:n])
-	if err == io.EOF {
-		return n, m.finish()
+	switch {
+	case err == io.EOF:
+		m.finish()
+	case err != nil:
+		m.damage = m.wrap(err)
+		err = io.EOF
 	}
-	if err != nil {
-		return n, m.wrap(err)
-	}
-	return n, nil
+	return n, err
 }
 
-func (m *memberReader) finish() error {
+func (m *memberReader) finish() {
 	if m.checkCRC && m.crc.Sum32() != m.want {
-		return m.wrap(errChecksum)
+		m.damage = m.wrap(errChecksum)
+		return
 	}
 	m.complete = true
-	return io.EOF
 }
 
 // wrap marks damage in an encrypted member as a possible wrong password: a
@@ -155,8 +160,11 @@ func (r *Reader) readAllMember(m *member, max int64) ([]byte, error) {
 		return nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(bufio.NewReader(mr), max+1))
+	if err == nil {
+		err = mr.damage
+	}
 	if err != nil {
-		return data, err
+		return nil, err
 	}
 	if int64(len(data)) > max || mr.hitMember || mr.hitArchive {
 		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max)

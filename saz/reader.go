@@ -150,6 +150,9 @@ func (r *Reader) checkPassword(members []*member) error {
 	mr, err := r.open(probe)
 	if err == nil {
 		_, err = io.Copy(io.Discard, mr)
+		if err == nil {
+			err = mr.damage
+		}
 	}
 	if errors.Is(err, ErrPassword) {
 		return err
@@ -270,6 +273,9 @@ func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request,
 	}
 	opts := httpwire.Options{Limits: r.limits, Scheme: scheme, Warn: r.warner(ref(s), s.request.name)}
 	req, err := opts.ReadRequest(head.reader)
+	if err != nil && mr.damage != nil {
+		return nil, fmt.Errorf("%s: %w", s.request.name, mr.damage)
+	}
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty request", s.request.name)
 	}
@@ -285,7 +291,10 @@ func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request,
 		host := strings.TrimSuffix(tunnelHost, ":443")
 		req.URL = "https://" + host + req.URL
 	}
-	r.noteLimit(mr, ref(s), s.request.name)
+	if r.noteLimit(mr, ref(s), s.request.name) {
+		req.Body.Truncated = true
+	}
+	r.verify(mr, ref(s), s.request.name)
 	return req, nil
 }
 
@@ -307,6 +316,10 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Respon
 	}
 	opts := httpwire.Options{Limits: r.limits, Warn: r.warner(sref, s.response.name)}
 	resp, err := opts.ReadResponse(head.reader, method)
+	if err != nil && mr.damage != nil {
+		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, mr.damage))
+		return nil
+	}
 	if err == io.EOF {
 		r.note("no-response", sref, "response file is empty"+r.metaSays(md))
 		return nil
@@ -318,7 +331,10 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Respon
 	if head.proto != "" {
 		resp.Proto = head.proto
 	}
-	r.noteLimit(mr, sref, s.response.name)
+	if r.noteLimit(mr, sref, s.response.name) {
+		resp.Body.Truncated = true
+	}
+	r.verify(mr, sref, s.response.name)
 	if md.has(bitResponseGeneratedByFiddler) && method != "CONNECT" {
 		// Fiddler answered itself (a 502 for a failed connection, a
 		// breakpoint, an AutoResponder rule): the server never did.
@@ -378,11 +394,32 @@ func (r *Reader) warner(sref, name string) func(string) {
 	return func(msg string) { r.note("damaged", sref, name+": "+msg) }
 }
 
-func (r *Reader) noteLimit(mr *memberReader, sref, name string) {
+// verifyTail bounds how much of a member beyond its parsed message is read
+// to reach the end, where the CRC and AES authentication are checked.
+const verifyTail = 1 << 20
+
+// verify reads the rest of a member (Fiddler's text after a CONNECT, bytes
+// past Content-Length) so that its checksum is checked, and notes damage.
+// The parsed message is kept: the damage may lie anywhere in it.
+func (r *Reader) verify(mr *memberReader, sref, name string) {
+	if !mr.complete && !mr.hitMember && !mr.hitArchive && mr.damage == nil {
+		io.CopyN(io.Discard, mr, verifyTail) // never fails; damage is kept in mr
+	}
+	if mr.damage != nil {
+		r.note("corrupt", sref, fmt.Sprintf("%s: %v", name, mr.damage))
+	}
+}
+
+// noteLimit notes a member cut by an inflation bound and reports whether it
+// was.
+func (r *Reader) noteLimit(mr *memberReader, sref, name string) bool {
 	switch {
 	case mr.hitMember:
 		r.note("limit", sref, fmt.Sprintf("%s inflates past the %d-byte member limit; the rest is not read", name, r.limits.InflateBytes))
 	case mr.hitArchive:
 		r.note("limit", sref, fmt.Sprintf("%s: archive inflation limit reached", name))
+	default:
+		return false
 	}
+	return true
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+
+	"github.com/traceaudit/traceaudit/parse"
 )
 
 // Sniff reports whether prefix, the first bytes of a file, looks like a SAZ:
@@ -29,8 +31,9 @@ func Sniff(prefix []byte) bool {
 // Is reports whether the archive of the given size is a zip holding at least
 // one SAZ session member, reading only its directory.
 func Is(ra io.ReaderAt, size int64) bool {
-	r := &Reader{maxMembers: DefaultMaxMembers}
-	r.limits = r.limits.WithDefaults()
+	// Only a truncated archive costs inflation here (to find where members
+	// end); a sniff gets a small budget.
+	r := &Reader{maxMembers: DefaultMaxMembers, limits: parse.DefaultLimits, inflateLeft: 16 << 20}
 	members, err := r.listMembers(ra, size)
 	if err != nil {
 		return false

@@ -1,0 +1,171 @@
+package saz
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+func TestTruncatedArchive(t *testing.T) {
+	full := readFile(t, "OfficeInspectors-NewCaseName.saz")
+	for _, keep := range []float64{0.3, 0.6, 0.95, 0.999} {
+		t.Run(fmt.Sprint(keep), func(t *testing.T) {
+			data := full[:int(float64(len(full))*keep)]
+			exs, notes := readAll(t, data, Options{})
+			if len(exs) == 0 {
+				t.Fatalf("no session recovered from %d of %d bytes", len(data), len(full))
+			}
+			if !hasNote(notes, "truncated", "", "recovered") {
+				t.Errorf("no truncation note: %+v", notes)
+			}
+			for i, e := range exs {
+				if want := fmt.Sprintf("session %d", i+1); e.Ref != want {
+					t.Fatalf("exchange %d is %s, want %s (sessions come in order)", i, e.Ref, want)
+				}
+			}
+			t.Logf("%d bytes: %d sessions", len(data), len(exs))
+		})
+	}
+	if _, err := NewReader(bytes.NewReader(full[:20]), 20, Options{}); !errors.Is(err, ErrFormat) {
+		t.Errorf("20-byte stub: %v", err)
+	}
+}
+
+// zeros is an endless stream of zero bytes, for bombs built on the fly.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func TestInflationBounds(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(name, head string, zeroBytes int64) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, head)
+		if _, err := io.CopyN(w, zeros{}, zeroBytes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Session 1: a 32 MiB response body that compresses to a few KiB.
+	add("raw/1_c.txt", "GET http://bomb.example/ HTTP/1.1\r\nHost: bomb.example\r\n\r\n", 0)
+	add("raw/1_s.txt", "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n", 32<<20)
+	// Session 2: a header section that never ends.
+	add("raw/2_c.txt", "GET http://bomb.example/2 HTTP/1.1\r\nX-Pad: ", 8<<20)
+	// Sessions 3..12: 200 KiB each, to exhaust a small archive bound.
+	for i := 3; i <= 12; i++ {
+		add(fmt.Sprintf("raw/%d_c.txt", i), fmt.Sprintf("POST http://bomb.example/%d HTTP/1.1\r\nContent-Length: 204800\r\n\r\n", i), 200<<10)
+	}
+	zw.Close()
+	data := buf.Bytes()
+	if len(data) > 256<<10 {
+		t.Fatalf("bomb is %d bytes, expected a small archive", len(data))
+	}
+
+	exs, notes := readAll(t, data, Options{
+		Limits:              parse.Limits{InflateBytes: 1 << 20, BodyBytes: 64 << 10, HeaderBytes: 64 << 10},
+		ArchiveInflateBytes: 2 << 20,
+	})
+	s1 := find(t, exs, "session 1")
+	if s1.Response == nil || !s1.Response.Body.Truncated || len(s1.Response.Body.Data) > 64<<10 || s1.Response.Body.Size > 1<<20 {
+		t.Errorf("bomb response not cut: %+v", s1.Response)
+	}
+	if !hasNote(notes, "limit", "session 1", "member limit") {
+		t.Errorf("no member-limit note: %+v", notes)
+	}
+	if !hasNote(notes, "bad-request", "session 2", "header") {
+		t.Errorf("endless header section not refused: %+v", notes)
+	}
+	if !hasNote(notes, "limit", "", "archive inflation limit") {
+		t.Errorf("no archive-limit note: %+v", notes)
+	}
+	if n := len(exs); n >= 11 {
+		t.Errorf("read %d sessions; the archive bound should have stopped it", n)
+	}
+}
+
+func TestMemberCountBound(t *testing.T) {
+	var files []zipFile
+	for i := 1; i <= 30; i++ {
+		files = append(files, zipFile{name: fmt.Sprintf("raw/%d_c.txt", i), body: "GET http://x/ HTTP/1.1\r\n\r\n"})
+	}
+	data := buildZip(t, files)
+	_, err := NewReader(bytes.NewReader(data), int64(len(data)), Options{MaxMembers: 10})
+	if !errors.Is(err, ErrLimit) {
+		t.Errorf("30 members with MaxMembers 10: %v", err)
+	}
+	exs, _ := readAll(t, data, Options{})
+	if len(exs) != 30 {
+		t.Errorf("default bound read %d of 30 sessions", len(exs))
+	}
+}
+
+func TestCorruptMember(t *testing.T) {
+	body := "GET http://x.example/a HTTP/1.1\r\nHost: x.example\r\n\r\n"
+	data := buildZip(t, []zipFile{
+		{name: "raw/1_c.txt", body: body, method: zip.Store},
+		{name: "raw/2_c.txt", body: strings.Replace(body, "/a", "/b", 1), method: zip.Store},
+	})
+	i := bytes.Index(data, []byte("Host: x.example"))
+	data[i] = 'h' // stored bytes no longer match the CRC
+	exs, notes := readAll(t, data, Options{})
+	if len(exs) != 2 {
+		t.Errorf("want both sessions, got %d exchanges", len(exs))
+	}
+	if !hasNote(notes, "corrupt", "session 1", "checksum") || hasNote(notes, "corrupt", "session 2", "") {
+		t.Errorf("corruption not noted: %+v", notes)
+	}
+}
+
+// zipCryptoEncrypt is the writer side of ZipCrypto, for an archive without
+// data descriptors (the header's check byte is then the CRC's high byte),
+// which Info-ZIP and 7-Zip do not write for encrypted members.
+func zipCryptoEncrypt(password string, crc uint32, plain []byte) []byte {
+	z := newZipCrypto(password)
+	out := make([]byte, 0, zipCryptoHdr+len(plain))
+	hdr := []byte("0123456789a")
+	hdr = append(hdr, byte(crc>>24))
+	for _, p := range append(hdr, plain...) {
+		t := uint32(z.k2|2) & 0xffff
+		out = append(out, p^byte((t*(t^1))>>8))
+		z.update(p)
+	}
+	return out
+}
+
+func TestZipCryptoWithoutDescriptor(t *testing.T) {
+	req := []byte("GET http://x.example/enc HTTP/1.1\r\nHost: x.example\r\n\r\n")
+	crc := crc32.ChecksumIEEE(req)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	enc := zipCryptoEncrypt("s3cret", crc, req)
+	w, err := zw.CreateRaw(&zip.FileHeader{
+		Name: "raw/1_c.txt", Method: zip.Store, Flags: 0x1, CRC32: crc,
+		CompressedSize64: uint64(len(enc)), UncompressedSize64: uint64(len(req)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(enc)
+	zw.Close()
+	data := buf.Bytes()
+	exs, _ := readAll(t, data, Options{Password: "s3cret"})
+	if len(exs) != 1 || exs[0].Request.URL != "http://x.example/enc" {
+		t.Fatalf("decrypted %d exchanges", len(exs))
+	}
+	if _, err := NewReader(bytes.NewReader(data), int64(len(data)), Options{Password: "s3cres"}); !errors.Is(err, ErrPassword) {
+		t.Errorf("wrong password: %v", err)
+	}
+}
