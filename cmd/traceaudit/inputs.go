@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// input is one trace to read: a file named on the command line or found in
+// a directory, or standard input.
+type input struct {
+	path     string // as shown in output ("-" for stdin)
+	explicit bool   // named on the command line (an unknown format is an error, not a skip)
+}
+
+// expandInputs turns the command line's PATHs into the list of traces, in a
+// deterministic order: arguments in order, directory contents sorted.
+// Directories are walked recursively; hidden entries (".git") are skipped.
+func expandInputs(paths []string) ([]input, error) {
+	var out []input
+	for _, p := range paths {
+		if p == "-" {
+			out = append(out, input{path: "-", explicit: true})
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			// Kept as an input so that it is reported as unreadable (exit 2)
+			// while the other inputs are still scanned.
+			out = append(out, input{path: p, explicit: true})
+			continue
+		}
+		if !fi.IsDir() {
+			out = append(out, input{path: p, explicit: true})
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				found = append(found, path) // reported as that file's error
+				return nil
+			}
+			name := d.Name()
+			if path != p && len(name) > 1 && name[0] == '.' {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", p, err)
+		}
+		sort.Strings(found)
+		for _, f := range found {
+			out = append(out, input{path: f})
+		}
+	}
+	return out, nil
+}
+
+// errUnknownFormat marks a file that is none of the formats traceaudit reads.
+var errUnknownFormat = errors.New("not a HAR, SAZ, pcap or pcapng file")
+
+// sniffLen is how much of a file the format sniffer looks at.
+const sniffLen = 4096
+
+// sniff names the trace format from the first bytes of a file, looking
+// through one gzip or zlib layer. It never trusts the file name.
+func sniff(prefix []byte) parse.Format {
+	if f := sniffPlain(prefix); f != "" {
+		return f
+	}
+	var inner io.Reader
+	switch {
+	case len(prefix) >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b:
+		zr, err := gzip.NewReader(bytes.NewReader(prefix))
+		if err != nil {
+			return ""
+		}
+		inner = zr
+	case len(prefix) >= 2 && prefix[0]&0x0f == 8 && (uint16(prefix[0])<<8|uint16(prefix[1]))%31 == 0:
+		zr, err := zlib.NewReader(bytes.NewReader(prefix))
+		if err != nil {
+			return ""
+		}
+		inner = zr
+	default:
+		return ""
+	}
+	buf := make([]byte, 512)
+	n, _ := io.ReadFull(inner, buf) // a prefix ends mid-stream: a short read is expected
+	f := sniffPlain(buf[:n])
+	if f == parse.FormatSAZ {
+		return "" // a zip inside gzip is not a SAZ
+	}
+	return f
+}
+
+func sniffPlain(p []byte) parse.Format {
+	if len(p) >= 4 {
+		switch {
+		case bytes.Equal(p[:4], []byte{0xd4, 0xc3, 0xb2, 0xa1}), bytes.Equal(p[:4], []byte{0xa1, 0xb2, 0xc3, 0xd4}),
+			bytes.Equal(p[:4], []byte{0x4d, 0x3c, 0xb2, 0xa1}), bytes.Equal(p[:4], []byte{0xa1, 0xb2, 0x3c, 0x4d}),
+			bytes.Equal(p[:4], []byte{0x0a, 0x0d, 0x0d, 0x0a}):
+			return parse.FormatPCAP
+		case bytes.Equal(p[:4], []byte("PK\x03\x04")), bytes.Equal(p[:4], []byte("PK\x05\x06")):
+			return parse.FormatSAZ
+		}
+	}
+	p = bytes.TrimPrefix(p, []byte("\xef\xbb\xbf"))
+	p = bytes.TrimLeft(p, " \t\r\n")
+	if len(p) > 0 && p[0] == '{' {
+		return parse.FormatHAR
+	}
+	return ""
+}
+
+// openedInput is an input opened for reading, with its sniffed format.
+type openedInput struct {
+	file   *os.File
+	size   int64
+	format parse.Format
+	dir    string // directory of the file, for HAR side files
+	name   string // the input's name for messages ("-" for stdin)
+	close  func()
+}
+
+// openInput opens a trace and sniffs its format. Standard input is spooled to
+// a temporary file first, since SAZ (zip) needs random access.
+func openInput(in input, stdin io.Reader) (*openedInput, error) {
+	var f *os.File
+	cleanup := func() {}
+	if in.path == "-" {
+		tmp, err := os.CreateTemp("", "traceaudit-stdin-*")
+		if err != nil {
+			return nil, fmt.Errorf("spool stdin: %w", err)
+		}
+		cleanup = func() { tmp.Close(); os.Remove(tmp.Name()) }
+		if _, err := io.Copy(tmp, stdin); err != nil {
+			cleanup()
+			return nil, fmt.Errorf("spool stdin: %w", err)
+		}
+		f = tmp
+	} else {
+		var err error
+		f, err = os.Open(in.path)
+		if err != nil {
+			return nil, err
+		}
+		cleanup = func() { f.Close() }
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	if fi.IsDir() {
+		cleanup()
+		return nil, errors.New("is a directory")
+	}
+	prefix := make([]byte, sniffLen)
+	n, err := f.ReadAt(prefix, 0)
+	if err != nil && err != io.EOF {
+		cleanup()
+		return nil, err
+	}
+	format := sniff(prefix[:n])
+	if format == "" {
+		cleanup()
+		if n == 0 {
+			return nil, fmt.Errorf("%w (empty file)", errUnknownFormat)
+		}
+		return nil, errUnknownFormat
+	}
+	dir := "."
+	if in.path != "-" {
+		dir = filepath.Dir(in.path)
+	}
+	return &openedInput{file: f, size: fi.Size(), format: format, dir: dir, name: in.path, close: cleanup}, nil
+}
+
+func isUnknownFormat(err error) bool { return errors.Is(err, errUnknownFormat) }

@@ -1,0 +1,38 @@
+// Command traceaudit reads HAR, Fiddler SAZ and packet-capture traces of
+// OAuth 2.0 / OpenID Connect sign-ins, normalizes them into events and flags
+// what went wrong, offline. See README.md and the CLI contract.
+package main
+
+import (
+	"io"
+	"os"
+)
+
+func main() {
+	env := environment{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+		isTerminal: func(f any) bool {
+			file, ok := f.(*os.File)
+			return ok && isTerminal(file)
+		},
+	}
+	os.Exit(run(os.Args[1:], env))
+}
+
+// environment is everything run touches outside its arguments, so tests can
+// drive the whole CLI in-process.
+type environment struct {
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	getenv     func(string) string
+	isTerminal func(any) bool
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	flag "github.com/spf13/pflag"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usageText = `traceaudit finds why an OAuth 2.0 / OpenID Connect sign-in failed, from a trace.
+
+Usage:
+  traceaudit scan      [flags] PATH...   run the rules; PATH is a file, a directory (recursive) or - (stdin)
+  traceaudit events    [flags] PATH...   the normalized OAuth events, in time order
+  traceaudit exchanges [flags] PATH...   the normalized HTTP exchanges, one per request
+  traceaudit rules                       list the rules: ID, severity, title
+  traceaudit explain RULE                a rule's documentation: what it detects, evidence, remediation
+  traceaudit version
+
+Inputs: HAR (also gzip/zlib-compressed), Fiddler SAZ (also password-protected),
+pcap and pcapng (TLS decrypted with --keylog or keys embedded in the pcapng).
+The format is sniffed from content.
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error or unreadable input.
+Run 'traceaudit COMMAND --help' for a command's flags.
+`
+
+// options are the flags shared by the trace-reading commands.
+type options struct {
+	format       string
+	output       string
+	keylogs      []string
+	password     string
+	noRedact     bool
+	failOn       string
+	jobs         int
+	progress     string
+	codeLifetime time.Duration
+	bodyLimit    int64
+	inflateLimit int64
+}
+
+func run(args []string, env environment) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.stderr, usageText)
+		return exitTrouble
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	var code int
+	switch cmd {
+	case "scan", "events", "exchanges":
+		code, err = runTraceCommand(cmd, rest, env)
+	case "rules":
+		code, err = runRules(rest, env)
+	case "explain":
+		code, err = runExplain(rest, env)
+	case "version", "--version":
+		fmt.Fprintf(env.stdout, "traceaudit %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(env.stdout, usageText)
+		return exitOK
+	default:
+		err = usagef("unknown command %q (try 'traceaudit help')", cmd)
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(env.stderr, "traceaudit: %v\n", err)
+		if isUsage(err) {
+			return exitTrouble
+		}
+		if code == exitOK {
+			code = exitTrouble
+		}
+	}
+	return code
+}
+
+func newFlagSet(name string, env environment) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.SortFlags = false
+	return fs
+}
+
+func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
+	fs := newFlagSet(cmd, env)
+	formats := "table, json, jsonl"
+	if cmd == "scan" {
+		formats = "table, json, jsonl, sarif, markdown, html"
+	}
+	fs.StringVarP(&o.format, "format", "f", "table", "output format: "+formats)
+	fs.StringVarP(&o.output, "output", "o", "", "write there instead of stdout")
+	fs.StringArrayVar(&o.keylogs, "keylog", nil, "NSS key log (SSLKEYLOGFILE) for TLS in captures; may repeat")
+	fs.StringVar(&o.password, "password", "", "password of a protected SAZ (also TRACEAUDIT_SAZ_PASSWORD)")
+	fs.BoolVar(&o.noRedact, "no-redact", false, "print secrets in the clear (default: fingerprints and masks)")
+	fs.StringVar(&o.failOn, "fail-on", "warning", "lowest severity that makes exit code 1: error, warning, info, never")
+	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "files read in parallel")
+	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (only on a terminal), always, never")
+	fs.DurationVar(&o.codeLifetime, "code-lifetime", 0, "authorization code lifetime to assume (default: the provider's)")
+	fs.Int64Var(&o.bodyLimit, "limit-body", 0, "bytes of each message body kept for analysis (default 1 MiB)")
+	fs.Int64Var(&o.inflateLimit, "limit-inflate", 0, "bytes one decompression may produce (default 256 MiB)")
+	fs.Usage = func() {
+		fmt.Fprintf(env.stderr, "Usage: traceaudit %s [flags] PATH...\n\nFlags:\n%s", cmd, fs.FlagUsages())
+	}
+	return fs
+}
+
+func (o *options) validate(cmd string) error {
+	okFormats := map[string]bool{"table": true, "json": true, "jsonl": true}
+	if cmd == "scan" {
+		for _, f := range []string{"sarif", "markdown", "html"} {
+			okFormats[f] = true
+		}
+	}
+	o.format = strings.ToLower(o.format)
+	if !okFormats[o.format] {
+		return usagef("%s: unknown format %q", cmd, o.format)
+	}
+	switch o.failOn {
+	case "error", "warning", "info", "never":
+	default:
+		return usagef("--fail-on: want error, warning, info or never, not %q", o.failOn)
+	}
+	switch o.progress {
+	case "auto", "always", "never":
+	default:
+		return usagef("--progress: want auto, always or never, not %q", o.progress)
+	}
+	if o.jobs < 1 {
+		o.jobs = 1
+	}
+	if o.codeLifetime < 0 {
+		return usagef("--code-lifetime must not be negative")
+	}
+	return nil
+}
+
+// openOutput returns where results go and a function that finishes it.
+func openOutput(o *options, env environment) (io.Writer, func() error, error) {
+	if o.output == "" || o.output == "-" {
+		return env.stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(o.output)
+	if err != nil {
+		return nil, nil, fmt.Errorf("output: %w", err)
+	}
+	return f, f.Close, nil
+}

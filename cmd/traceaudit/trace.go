@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// runTraceCommand runs scan, events or exchanges over the inputs, reading
+// files in parallel and writing results in input order so the output is the
+// same for any -j.
+func runTraceCommand(cmd string, args []string, env environment) (int, error) {
+	var o options
+	fs := traceFlags(cmd, env, &o)
+	if err := fs.Parse(args); err != nil {
+		return exitTrouble, usagef("%s: %v", cmd, err)
+	}
+	if err := o.validate(cmd); err != nil {
+		return exitTrouble, err
+	}
+	if o.password == "" {
+		o.password = env.getenv("TRACEAUDIT_SAZ_PASSWORD")
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitTrouble, usagef("%s: no PATH given (a file, a directory, or - for stdin)", cmd)
+	}
+	keys, err := loadKeyMaterial(o.keylogs)
+	if err != nil {
+		return exitTrouble, err
+	}
+	inputs, err := expandInputs(fs.Args())
+	if err != nil {
+		return exitTrouble, err
+	}
+	w, finish, err := openOutput(&o, env)
+	if err != nil {
+		return exitTrouble, err
+	}
+	out := newResultWriter(cmd, &o, w, env)
+	prog := newProgress(&o, env, inputs)
+	results := analyzeAll(inputs, &o, env, keys, cmd == "scan", func(r fileResult) error {
+		prog.doneFile(r.path, r.findingCount())
+		return out.file(r)
+	})
+	prog.finish()
+	if err := out.close(); err != nil {
+		finish()
+		return exitTrouble, fmt.Errorf("write output: %w", err)
+	}
+	if err := finish(); err != nil {
+		return exitTrouble, fmt.Errorf("write output: %w", err)
+	}
+	code := exitOK
+	for _, r := range results {
+		if r.err != nil {
+			code = exitTrouble
+			msg := r.err.Error()
+			if !strings.HasPrefix(msg, r.path+":") {
+				msg = r.path + ": " + msg
+			}
+			fmt.Fprintf(env.stderr, "traceaudit: %s\n", msg)
+		}
+	}
+	if code == exitOK && cmd == "scan" && out.failed() {
+		code = exitFindings
+	}
+	return code, nil
+}
+
+// outcome is the part of a file result the command needs after writing.
+type outcome struct {
+	path     string
+	format   string
+	explicit bool
+	skipped  bool // found in a directory, not a trace: counted, not an error
+	err      error
+}
+
+// analyzeAll reads inputs with o.jobs workers and hands each result to emit
+// in input order (emit runs on one goroutine at a time). Only small outcomes
+// are retained, so memory is bounded by the files in flight.
+func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, scan bool, emit func(fileResult) error) []outcome {
+	type slot struct {
+		res  fileResult
+		done chan struct{}
+	}
+	slots := make([]*slot, len(inputs))
+	for i := range slots {
+		slots[i] = &slot{done: make(chan struct{})}
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	workers := o.jobs
+	if workers > len(inputs) {
+		workers = len(inputs)
+	}
+	// A window keeps fast workers from racing far ahead of the writer and
+	// holding many finished results in memory.
+	window := make(chan struct{}, 2*workers+1)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				slots[i].res = analyzeInput(inputs[i], o, env, keys, scan)
+				close(slots[i].done)
+			}
+		}()
+	}
+	go func() {
+		for i := range inputs {
+			window <- struct{}{}
+			jobs <- i
+		}
+		close(jobs)
+	}()
+	outcomes := make([]outcome, 0, len(inputs))
+	var writeErr error
+	for i, s := range slots {
+		<-s.done
+		res := s.res
+		s.res = fileResult{}
+		<-window
+		skip := res.err != nil && !inputs[i].explicit && res.format == "" && isUnknownFormat(res.err)
+		if !skip && writeErr == nil {
+			writeErr = emit(res)
+		}
+		oc := outcome{path: res.path, format: string(res.format), explicit: inputs[i].explicit, err: res.err, skipped: skip}
+		if skip {
+			oc.err = nil
+		}
+		outcomes = append(outcomes, oc)
+	}
+	wg.Wait()
+	return outcomes
+}
