@@ -54,3 +54,16 @@ func TestSecretFormatsOnlyFingerprint(t *testing.T) {
 		t.Errorf("S256 = %s", got)
 	}
 }
+
+func TestFingerprintIsIdempotent(t *testing.T) {
+	fp := Fingerprint("some-authorization-code")
+	if got := Fingerprint(fp); got != fp {
+		t.Errorf("Fingerprint(%s) = %s, want it unchanged", fp, got)
+	}
+	if !NewSecret(fp).IsRedacted() || NewSecret("some-authorization-code").IsRedacted() {
+		t.Error("IsRedacted misclassifies")
+	}
+	if IsFingerprint("sha256:0123456789AB") || IsFingerprint("sha256:0123456789a") {
+		t.Error("IsFingerprint accepts a malformed fingerprint")
+	}
+}

@@ -38,11 +38,36 @@ func (s Secret) Fingerprint() string {
 	return Fingerprint(s.raw)
 }
 
-// Fingerprint returns the contract fingerprint of v.
+// Fingerprint returns the contract fingerprint of v. A value that already is
+// a fingerprint (a trace sanitized by traceaudit redact) is returned as it
+// is, so a redacted copy yields the same fingerprints as the original.
 func Fingerprint(v string) string {
+	if IsFingerprint(v) {
+		return v
+	}
 	sum := sha256.Sum256([]byte(v))
 	return "sha256:" + hex.EncodeToString(sum[:6])
 }
+
+// IsFingerprint reports whether v has the form of a contract fingerprint:
+// "sha256:" and 12 lower-case hex digits.
+func IsFingerprint(v string) bool {
+	const prefix = "sha256:"
+	if len(v) != len(prefix)+12 || v[:len(prefix)] != prefix {
+		return false
+	}
+	for _, c := range v[len(prefix):] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsRedacted reports whether the value was replaced by its fingerprint
+// before traceaudit saw it: equality still links it across requests, but
+// properties of the raw value (PKCE S256, length) cannot be checked.
+func (s Secret) IsRedacted() bool { return IsFingerprint(s.raw) }
 
 // Reveal returns the raw value. Only report writers call it, and only with
 // redaction switched off.
