@@ -19,13 +19,26 @@ type head struct {
 	scheme string
 }
 
-// readHead reads the start line and header fields (at most maxBytes) of a
-// raw message. Fiddler Everywhere writes HTTP/2 sessions with an "HTTP/2"
-// version token, and some writers keep the pseudo-header fields
-// (":authority" and friends); both are turned into their HTTP/1.1 form here,
-// and the real protocol is remembered. Anything else passes unchanged.
-func readHead(r io.Reader, maxBytes int64) (*head, error) {
-	br := bufio.NewReaderSize(r, 16<<10)
+// headPeek is how much of a member is looked at for its header section
+// before falling back to reading it line by line.
+const headPeek = 16 << 10
+
+// readHead prepares a raw message for the HTTP/1.x parser. Fiddler
+// Everywhere writes HTTP/2 sessions with an "HTTP/2" version token, and some
+// writers keep the pseudo-header fields (":authority" and friends); both are
+// turned into their HTTP/1.1 form, and the real protocol is remembered.
+// Anything else passes unchanged, without copying.
+func (r *Reader) readHead(mr io.Reader) (*head, error) {
+	if r.br == nil {
+		r.br = bufio.NewReaderSize(mr, headPeek)
+	} else {
+		r.br.Reset(mr)
+	}
+	br := r.br
+	peek, _ := br.Peek(headPeek)
+	if !needsRewrite(peek) {
+		return &head{reader: br}, nil
+	}
 	var lines [][]byte
 	var total int64
 	for {
@@ -36,8 +49,8 @@ func readHead(r io.Reader, maxBytes int64) (*head, error) {
 			return &head{reader: bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(append(lines, line), nil)), br))}, nil
 		}
 		total += int64(len(line))
-		if total > maxBytes {
-			return nil, fmt.Errorf("header section exceeds %d bytes", maxBytes)
+		if total > r.limits.HeaderBytes {
+			return nil, fmt.Errorf("header section exceeds %d bytes", r.limits.HeaderBytes)
 		}
 		lines = append(lines, append([]byte(nil), line...))
 		if err != nil {
@@ -56,6 +69,22 @@ func readHead(r io.Reader, maxBytes int64) (*head, error) {
 	}
 	h.reader = bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), br))
 	return h, nil
+}
+
+// needsRewrite looks at the start of a message for an HTTP/2 or HTTP/3
+// start line or a pseudo-header field.
+func needsRewrite(peek []byte) bool {
+	end := bytes.Index(peek, []byte("\n\r\n"))
+	if end < 0 {
+		end = len(peek)
+	}
+	hdr := peek[:end]
+	line, _, _ := bytes.Cut(hdr, []byte("\n"))
+	line = bytes.TrimRight(line, "\r")
+	if bytes.Contains(line, []byte("HTTP/2")) || bytes.Contains(line, []byte("HTTP/3")) {
+		return true
+	}
+	return bytes.Contains(hdr, []byte("\n:"))
 }
 
 // rewrite normalizes an HTTP/2 or HTTP/3 head in place.

@@ -14,6 +14,19 @@ var errChecksum = errors.New("saz: member checksum mismatch")
 
 func newFlate(r io.Reader) io.Reader { return flate.NewReader(r) }
 
+// inflater returns the Reader's one decompressor reset onto raw. Members are
+// read one after another, and a fresh decompressor costs a 32 KiB window.
+func (r *Reader) inflater(raw io.Reader) io.Reader {
+	if r.flate == nil {
+		r.flate = flate.NewReader(raw)
+		return r.flate
+	}
+	if err := r.flate.(flate.Resetter).Reset(raw, nil); err != nil {
+		return flate.NewReader(raw)
+	}
+	return r.flate
+}
+
 // open returns the decompressed bytes of m. Reading stops with io.EOF at the
 // member or archive inflation bound, and the returned memberReader tells
 // which bound cut it; a member read to its real end is checked against its
@@ -56,7 +69,7 @@ func (r *Reader) open(m *member) (*memberReader, error) {
 	case zipStore:
 		plain = raw
 	case zipDeflate:
-		plain = newFlate(raw)
+		plain = r.inflater(raw)
 	default:
 		return nil, fmt.Errorf("saz: %s: unsupported compression method %d", m.name, method)
 	}

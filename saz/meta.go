@@ -49,60 +49,87 @@ func (m *meta) timer(name string) time.Time {
 	return m.timers[name]
 }
 
-// xmlSession mirrors the parts of _m.xml this package reads.
-type xmlSession struct {
-	XMLName  xml.Name   `xml:"Session"`
-	SID      string     `xml:"SID,attr"`
-	BitFlags string     `xml:"BitFlags,attr"`
-	Timers   xmlAttrs   `xml:"SessionTimers"`
-	Flags    []xmlFlag  `xml:"SessionFlags>SessionFlag"`
-	Tunnel   *xmlAttrs  `xml:"TunnelInfo"`
-	Pipe     *xmlAttrs  `xml:"PipeInfo"`
-	Extra    []xml.Attr `xml:",any,attr"`
-}
-
-func (x *xmlSession) attr(name string) string {
-	for _, a := range x.Extra {
-		if a.Name.Local == name {
-			return a.Value
-		}
-	}
-	return ""
-}
-
-type xmlAttrs struct {
-	Attrs []xml.Attr `xml:",any,attr"`
-}
-
-type xmlFlag struct {
-	Name  string `xml:"N,attr"`
-	Value string `xml:"V,attr"`
-}
-
 var errMetaFormat = errors.New("saz: unreadable session metadata")
 
-// parseMeta reads _m.xml. Unreadable timers are listed, not fatal: a
-// session with odd timestamps is still worth reading.
+// parseMeta reads _m.xml: the Session element's BitFlags, the
+// SessionTimers attributes and the SessionFlag name/value pairs. It walks
+// raw tokens rather than unmarshalling: the file is small but there is one
+// per session, and reflection dominated the cost. Unreadable timers are
+// listed, not fatal: a session with odd timestamps is still worth reading.
 func parseMeta(data []byte) (*meta, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	// Fiddler writes UTF-8; accept any declared label rather than fail on
 	// a mislabelled but readable file.
 	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
-	var x xmlSession
-	if err := dec.Decode(&x); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMetaFormat, err)
-	}
-	m := &meta{timers: make(map[string]time.Time), flags: make(map[string]string, len(x.Flags))}
-	if x.BitFlags != "" {
-		bits, err := strconv.ParseUint(strings.TrimSpace(x.BitFlags), 16, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%w: BitFlags is not hexadecimal", errMetaFormat)
+	m := &meta{timers: make(map[string]time.Time), flags: make(map[string]string)}
+	depth, sawSession := 0, false
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			break
 		}
-		m.bitFlags = bits
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errMetaFormat, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 1 {
+				if t.Name.Local != "Session" || sawSession {
+					return nil, fmt.Errorf("%w: root element is not Session", errMetaFormat)
+				}
+				sawSession = true
+				if err := m.sessionAttrs(t.Attr); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			switch t.Name.Local {
+			case "SessionTimers":
+				m.timerAttrs(t.Attr)
+			case "SessionFlag":
+				var name, value string
+				for _, a := range t.Attr {
+					switch a.Name.Local {
+					case "N":
+						name = a.Value
+					case "V":
+						value = a.Value
+					}
+				}
+				if name != "" {
+					m.flags[strings.ToLower(name)] = value
+				}
+			}
+		case xml.EndElement:
+			depth--
+		}
 	}
-	m.aborted = strings.EqualFold(x.attr("Aborted"), "true")
-	for _, a := range x.Timers.Attrs {
+	if !sawSession || depth != 0 {
+		return nil, fmt.Errorf("%w: no complete Session element", errMetaFormat)
+	}
+	return m, nil
+}
+
+func (m *meta) sessionAttrs(attrs []xml.Attr) error {
+	for _, a := range attrs {
+		switch a.Name.Local {
+		case "BitFlags":
+			bits, err := strconv.ParseUint(strings.TrimSpace(a.Value), 16, 64)
+			if err != nil {
+				return fmt.Errorf("%w: BitFlags is not hexadecimal", errMetaFormat)
+			}
+			m.bitFlags = bits
+		case "Aborted":
+			m.aborted = strings.EqualFold(a.Value, "true")
+		}
+	}
+	return nil
+}
+
+func (m *meta) timerAttrs(attrs []xml.Attr) {
+	for _, a := range attrs {
 		if _, err := strconv.ParseInt(a.Value, 10, 64); err == nil {
 			continue // GatewayTime, DNSTime, ...: durations in ms, not times
 		}
@@ -115,10 +142,6 @@ func parseMeta(data []byte) (*meta, error) {
 			m.timers[a.Name.Local] = t
 		}
 	}
-	for _, f := range x.Flags {
-		m.flags[strings.ToLower(f.Name)] = f.Value
-	}
-	return m, nil
 }
 
 // Layouts Fiddler has written timers in: .NET's round-trip "o" format (the

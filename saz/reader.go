@@ -1,6 +1,7 @@
 package saz
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +67,10 @@ type Reader struct {
 	// inside that tunnel get an https URL with the right host.
 	tunnels map[string]string
 	done    bool
+
+	// Reused across members, which are read one at a time.
+	flate io.ReadCloser
+	br    *bufio.Reader
 }
 
 var _ parse.Reader = (*Reader)(nil)
@@ -264,7 +269,7 @@ func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request,
 		return nil, fmt.Errorf("%s: %w", s.request.name, err)
 	}
 	scheme, tunnelHost := r.scheme(md, conn)
-	head, err := readHead(mr, r.limits.HeaderBytes)
+	head, err := r.readHead(mr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.request.name, err)
 	}
@@ -309,7 +314,7 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Respon
 		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
 		return nil
 	}
-	head, err := readHead(mr, r.limits.HeaderBytes)
+	head, err := r.readHead(mr)
 	if err != nil {
 		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
 		return nil
