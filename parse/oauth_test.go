@@ -322,3 +322,16 @@ func sprintEvent(e Event) string {
 	b, _ := json.Marshal(e)
 	return fmt.Sprintf("%v %+v %#v %s", e, e, e, b)
 }
+
+func TestIsPlaceholder(t *testing.T) {
+	for _, v := range []string{"[REDACTED]", "redacted", "xxxxxxxx", "****", "<REMOVED>", "REDACTED_CODE"} {
+		if !IsPlaceholder(NewSecret(v)) {
+			t.Errorf("IsPlaceholder(%q) = false", v)
+		}
+	}
+	for _, v := range []string{"", "0.AAAA-entra-code", "aB3cD4eF5gH6iJ7kL8mN9oP0", "4/0AX4XfWh"} {
+		if IsPlaceholder(NewSecret(v)) {
+			t.Errorf("IsPlaceholder(%q) = true", v)
+		}
+	}
+}

@@ -8,6 +8,15 @@ func All() []*Rule {
 		RedirectURIMismatch,
 		CodeExpired,
 		MultiTabRace,
+		PKCEMismatch,
+		PKCEMissing,
+		StateMismatch,
+		SPACrossOrigin,
+		ClientAuthFailed,
+		RefreshTokenExpired,
+		RequestLoop,
+		TokenInURL,
+		TraceQuality,
 	}
 }
 

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -75,13 +76,16 @@ type Analysis struct {
 	Refreshes    []*Redemption // grant_type=refresh_token
 	OtherGrants  []*Redemption // client_credentials, password, ...
 	// Orphans are token responses whose request was not recognised.
-	Orphans  []*parse.Event
-	byIndex  map[int]*parse.Exchange
-	byState  map[parse.Secret]*Transaction
-	byCode   map[parse.Secret]*CodeTrail
-	byChall  map[string]*Transaction
-	pending  map[int]*Redemption
-	lastAuth *Transaction
+	Orphans []*parse.Event
+	// Placeholders are events whose code or state a sanitizer replaced
+	// (parse.IsPlaceholder); they are not linked by that value.
+	Placeholders []*parse.Event
+	byIndex      map[int]*parse.Exchange
+	byState      map[parse.Secret]*Transaction
+	byCode       map[parse.Secret]*CodeTrail
+	byChall      map[string]*Transaction
+	pending      map[int]*Redemption
+	lastAuth     *Transaction
 }
 
 // Analyze links the events of one trace into transactions and code trails.
@@ -100,10 +104,30 @@ func Analyze(in Input, opts Options) *Analysis {
 			a.byIndex[ex.Index] = ex
 		}
 	}
+	// Link in source order whatever order the caller sorted events in
+	// (the CLI lists them by time): within one exchange the request comes
+	// before the answer, and exchanges follow the trace.
+	order := make([]*parse.Event, len(in.Events))
 	for i := range in.Events {
-		a.add(&in.Events[i])
+		order[i] = &in.Events[i]
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].Exchange != order[j].Exchange {
+			return order[i].Exchange < order[j].Exchange
+		}
+		return kindRank[order[i].Kind] < kindRank[order[j].Kind]
+	})
+	for _, ev := range order {
+		a.add(ev)
 	}
 	return a
+}
+
+// kindRank orders the events of one exchange: what the client sent, then
+// what the server answered.
+var kindRank = map[parse.EventKind]int{
+	parse.Discovery: 0, parse.AuthorizeRequest: 1, parse.Callback: 2, parse.TokenRequest: 3,
+	parse.CodeIssued: 4, parse.AuthorizeError: 5, parse.TokenResponse: 6,
 }
 
 func (a *Analysis) newTx(auth *parse.Event) *Transaction {
@@ -123,6 +147,17 @@ func (a *Analysis) trail(code parse.Secret) *CodeTrail {
 }
 
 func (a *Analysis) add(ev *parse.Event) {
+	if parse.IsPlaceholder(ev.Code) || parse.IsPlaceholder(ev.State) {
+		a.Placeholders = append(a.Placeholders, ev)
+		c := *ev
+		if parse.IsPlaceholder(c.Code) {
+			c.Code = parse.Secret{}
+		}
+		if parse.IsPlaceholder(c.State) {
+			c.State = parse.Secret{}
+		}
+		ev = &c
+	}
 	switch ev.Kind {
 	case parse.AuthorizeRequest:
 		t := a.newTx(ev)

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"github.com/traceaudit/traceaudit/parse"
 	"path/filepath"
 	"testing"
 
@@ -52,5 +53,32 @@ func TestRules(t *testing.T) {
 		t.Run(r.ID, func(t *testing.T) {
 			rulestest.Run(t, "testdata", r, fixtures(t)...)
 		})
+	}
+}
+
+// TestEventOrderIndependent: the CLI sorts events by time before the rules
+// run; the analysis must give the same findings in any event order.
+func TestEventOrderIndependent(t *testing.T) {
+	for _, file := range fixtures(t) {
+		fx, err := rulestest.LoadHAR(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := parse.ExtractAll(fx.Exchanges)
+		want := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: events}, rules.Options{})
+		reversed := make([]parse.Event, len(events))
+		for i, ev := range events {
+			reversed[len(events)-1-i] = ev
+		}
+		got := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: reversed}, rules.Options{})
+		if len(got) != len(want) {
+			t.Errorf("%s: %d findings in reverse order, %d in source order", file, len(got), len(want))
+			continue
+		}
+		for i := range got {
+			if got[i].RuleID != want[i].RuleID || got[i].Message != want[i].Message {
+				t.Errorf("%s: finding %d differs:\n%s\n%s", file, i, got[i].Message, want[i].Message)
+			}
+		}
 	}
 }

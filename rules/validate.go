@@ -35,7 +35,7 @@ func Validate(rs []*Rule) error {
 			errs = append(errs, fmt.Errorf("rules: %q: title longer than 60 characters", r.ID))
 		case strings.HasSuffix(r.Title, "."):
 			errs = append(errs, fmt.Errorf("rules: %q: title ends with a period", r.ID))
-		case unicode.IsUpper([]rune(r.Title)[0]):
+		case capitalized(strings.Fields(r.Title)[0]):
 			errs = append(errs, fmt.Errorf("rules: %q: title starts with a capital", r.ID))
 		}
 		if len(strings.TrimSpace(r.Doc)) < 80 {
@@ -49,4 +49,18 @@ func Validate(rs []*Rule) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// capitalized reports a word like "Code" (but not an acronym like "PKCE").
+func capitalized(w string) bool {
+	rs := []rune(w)
+	if len(rs) == 0 || !unicode.IsUpper(rs[0]) {
+		return false
+	}
+	for _, r := range rs[1:] {
+		if unicode.IsLower(r) {
+			return true
+		}
+	}
+	return false
 }

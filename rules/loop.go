@@ -1,0 +1,106 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// RequestLoop: AADSTS50196 or the same sign-in repeated in a tight loop.
+var RequestLoop = &Rule{
+	ID:       "request-loop",
+	Title:    "sign-in or token requests repeated in a loop",
+	Severity: Warning,
+	Doc: `Detects Entra's loop protection (AADSTS50196 "The server terminated an operation
+because it encountered a client request loop") and the loop itself: five or more
+authorize requests for one client and redirect URI, or five or more token
+requests for one client and grant, within 60 seconds — typically an app that
+does not cache tokens, whose silent lookup always misses (requested scopes not
+returned), or whose redirect page starts a new login.
+
+Remediation: cache and reuse tokens, try silent acquisition before interactive,
+never retry authentication errors in a tight loop; back off and prompt once.`,
+	Run: runRequestLoop,
+}
+
+const (
+	loopCount  = 5
+	loopWindow = 60 * time.Second
+)
+
+const loopRemediation = "Cache and reuse tokens, call silent acquisition before interactive, never retry auth errors in a tight loop; back off and prompt once."
+
+func runRequestLoop(p *Pass) {
+	// Provider-detected loops.
+	var detected []*parse.Event
+	for i := range p.Events {
+		ev := &p.Events[i]
+		if ev.Err != nil && classOf(ev) == parse.ClassLoop {
+			detected = append(detected, ev)
+		}
+	}
+	sortEvents(detected)
+	for _, ev := range detected {
+		p.Report(Finding{Severity: Error,
+			Message:     fmt.Sprintf("%s stopped a client request loop at %s (%s)", parse.ProviderName(ev.Provider), ev.Ref, parse.PrimaryCode(ev.Err)),
+			Evidence:    []Evidence{p.Evidence(ev, "loop detected by the provider")},
+			Remediation: loopRemediation})
+	}
+	if len(detected) > 0 {
+		return
+	}
+	// Loops visible in the traffic.
+	groups := map[string][]*parse.Event{}
+	var keys []string
+	add := func(key string, ev *parse.Event) {
+		if _, ok := groups[key]; !ok {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], ev)
+	}
+	for _, t := range p.Transactions {
+		if t.Authorize != nil {
+			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI, t.Authorize)
+		}
+	}
+	for _, r := range allTokenRequests(p.Analysis) {
+		add("token|"+r.Request.ClientID+"|"+r.Request.GrantType+"|"+r.Request.Scope, r.Request)
+	}
+	for _, k := range keys {
+		evs := groups[k]
+		sortEvents(evs)
+		for i := 0; i+loopCount <= len(evs); i++ {
+			d, _, ok := Elapsed(evs[i], evs[i+loopCount-1])
+			if !ok || d > loopWindow {
+				continue
+			}
+			j := i + loopCount
+			for j < len(evs) {
+				if d2, _, ok := Elapsed(evs[i], evs[j]); ok && d2 <= loopWindow {
+					j++
+					continue
+				}
+				break
+			}
+			run := evs[i:j]
+			what := "authorize requests"
+			if run[0].Kind == parse.TokenRequest {
+				what = "token requests (grant " + run[0].GrantType + ")"
+			}
+			f := Finding{Remediation: loopRemediation,
+				Message: fmt.Sprintf("%d %s for client %s within %s (%s to %s): the app is looping instead of reusing tokens",
+					len(run), what, orUnknownClient(run[0].ClientID), fmtDuration(d), run[0].Ref, run[len(run)-1].Ref)}
+			for _, ev := range []*parse.Event{run[0], run[1], run[len(run)-1]} {
+				f.Evidence = append(f.Evidence, p.Evidence(ev, "repeated request"))
+			}
+			p.Report(f)
+			break
+		}
+	}
+}
+
+func sortEvents(evs []*parse.Event) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Exchange < evs[j].Exchange })
+}

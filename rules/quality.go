@@ -1,0 +1,142 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// TraceQuality: what the trace lacks for a rule to decide.
+var TraceQuality = &Rule{
+	ID:       "trace-quality",
+	Title:    "the trace lacks what a rule needs to decide",
+	Severity: Info,
+	Doc: `Says when a rule cannot decide and which capture would let it:
+  - TLS connections the reader could not decrypt (reader notes "tls-no-keys"):
+    provide the browser's key log (SSLKEYLOGFILE) with --keylog;
+  - codes or states replaced by a sanitizer's placeholder ("[REDACTED]"): codes
+    cannot be followed, so code-reuse and code-expired cannot decide;
+  - cookies stripped by a sanitized export while a callback failed:
+    state-mismatch cannot check the transient cookies (export with cookies, or
+    capture with a proxy);
+  - a callback that failed although the token exchange is not in the trace
+    (it happened server-side): capture on the server or put a proxy in front of
+    it;
+  - a refused redemption whose code has no issuance time (no timestamps):
+    code-expired cannot measure the delay.
+
+These are notes about the capture, not about the sign-in.`,
+	Run: runTraceQuality,
+}
+
+func runTraceQuality(p *Pass) {
+	tls := 0
+	var firstTLS string
+	for _, n := range p.Notes {
+		if n.Kind == "tls-no-keys" {
+			tls++
+			if firstTLS == "" {
+				firstTLS = n.Ref
+			}
+		}
+	}
+	if tls > 0 {
+		f := Finding{Message: fmt.Sprintf("%d TLS connection(s) could not be decrypted: OAuth traffic inside them is invisible to every rule", tls),
+			Remediation: "Capture with SSLKEYLOGFILE set for the browser (or export keys from the proxy) and pass the key log with --keylog."}
+		if firstTLS != "" {
+			f.Evidence = []Evidence{{Ref: firstTLS, Note: "first undecryptable connection"}}
+		}
+		p.Report(f)
+	}
+	if len(p.Placeholders) > 0 {
+		ev := p.Placeholders[0]
+		p.Report(Finding{
+			Message:     fmt.Sprintf("%d OAuth message(s) carry a sanitizer's placeholder instead of the code or state (first at %s): codes cannot be followed from issuance to redemption, so code-reuse, code-expired and multi-tab-race cannot decide", len(p.Placeholders), ev.Ref),
+			Evidence:    []Evidence{p.Evidence(ev, "placeholder value")},
+			Remediation: "Analyse the original capture with traceaudit (it fingerprints secrets itself) instead of a sanitized export."})
+	}
+	// Failed callbacks the trace cannot explain, grouped by what is missing.
+	cookies := traceHasCookies(p.Analysis)
+	var noCookies, serverSide []*parse.Event
+	for _, t := range p.Transactions {
+		for _, cb := range t.Callbacks {
+			if failed, _ := callbackFailed(p.Analysis, cb); !failed || failureExplained(p.Analysis, t, cb) {
+				continue
+			}
+			if !cookies {
+				noCookies = append(noCookies, cb)
+			}
+			if !cb.Code.IsZero() && codeUnredeemed(p.Analysis, cb.Code) {
+				serverSide = append(serverSide, cb)
+			}
+		}
+	}
+	report := func(cbs []*parse.Event, gap, remediation string) {
+		if len(cbs) == 0 {
+			return
+		}
+		sortEvents(cbs)
+		_, how := callbackFailed(p.Analysis, cbs[0])
+		f := Finding{Message: fmt.Sprintf("%d callback(s) failed (first at %s: %s) and the trace cannot tell why: %s", len(cbs), cbs[0].Ref, how, gap),
+			Remediation: remediation}
+		for i, cb := range cbs {
+			if i == 3 {
+				break
+			}
+			f.Evidence = append(f.Evidence, p.Evidence(cb, "failed callback"))
+		}
+		if len(cbs) == 1 {
+			f.Code = cbs[0].Code
+		}
+		p.Report(f)
+	}
+	report(noCookies, "the trace has no cookies at all (a sanitized export), so state-mismatch cannot check the app's transient state cookies",
+		"Export the HAR with cookies (traceaudit redacts them itself) or capture with a proxy.")
+	report(serverSide, "the code's redemption is not in the trace (the app redeems it server-side), so the provider's answer is unknown",
+		"Capture the server's outbound traffic (a proxy, or a pcap with TLS keys) or read its logs for the token endpoint's answer.")
+	for _, c := range p.Codes {
+		for _, r := range c.Redemptions {
+			cls := r.Class()
+			if !r.Failed() || (cls != parse.ClassGenericGrant && cls != parse.ClassCodeInvalid) || len(c.Redemptions) > 1 {
+				continue
+			}
+			from, _ := issuedEvent(c)
+			if _, _, ok := Elapsed(from, r.Request); ok {
+				continue
+			}
+			p.Report(Finding{Code: c.Code,
+				Message:  fmt.Sprintf("%s refused the code at %s (%s) without saying why, and the trace has no times for the code's issuance and redemption: code-expired cannot tell an expired code from other causes", parse.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode),
+				Evidence: []Evidence{p.RedemptionEvidence(r, "refused redemption")}, Remediation: "Capture with timestamps (a browser or proxy HAR export keeps startedDateTime) including the provider's response that issued the code."})
+		}
+	}
+}
+
+func codeUnredeemed(a *Analysis, code parse.Secret) bool {
+	for _, c := range a.Codes {
+		if c.Code.Equal(code) {
+			return len(c.Redemptions) == 0
+		}
+	}
+	return true
+}
+
+// failureExplained reports whether the trace itself explains a failed
+// callback: it carried an error, it lacked the app's transient cookies, its
+// code was delivered more than once, or a redemption of it was refused.
+func failureExplained(a *Analysis, t *Transaction, cb *parse.Event) bool {
+	if cb.Err != nil {
+		return true
+	}
+	if _, missing := missingCookies(a, t, cb); len(missing) > 0 {
+		return true
+	}
+	if cb.Code.IsZero() {
+		return false
+	}
+	for _, c := range a.Codes {
+		if c.Code.Equal(cb.Code) {
+			return len(c.Deliveries) > 1 || anyFailed(c.Redemptions)
+		}
+	}
+	return false
+}

@@ -1,0 +1,209 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// SPACrossOrigin: Entra's spa / web platform redemption errors.
+var SPACrossOrigin = &Rule{
+	ID:       "spa-cross-origin",
+	Title:    "code redeemed from the wrong origin for its platform",
+	Severity: Error,
+	Doc: `Detects Microsoft Entra ID refusing a code because of where it was redeemed:
+AADSTS9002326 (older AADSTS90023) when browser JavaScript redeems it cross-origin
+(the token POST carries an Origin header) but the redirect URI is not registered
+as a Single-Page Application, and AADSTS9002327 when a code issued to a 'spa'
+redirect URI is redeemed without an Origin header (by a server or a proxy).
+
+Remediation: for AADSTS9002326 register the redirect URI under the Single-page
+application platform (type spa), or redeem server-side with a Web-platform URI;
+for AADSTS9002327 redeem the code in browser JavaScript (CORS, with Origin), or
+use a Web-platform redirect URI and a client credential for server-side
+redemption.`,
+	Run: runSPACrossOrigin,
+}
+
+func runSPACrossOrigin(p *Pass) {
+	for _, r := range allTokenRequests(p.Analysis) {
+		if r.Class() != parse.ClassSPACrossOrigin {
+			continue
+		}
+		req := r.Request
+		code := p.RedemptionEvidence(r, "").ErrorCode
+		f := Finding{Code: req.Code, Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")}}
+		if code == "AADSTS9002327" {
+			f.Message = fmt.Sprintf("the code issued to a 'spa' redirect URI was redeemed at %s without an Origin header (%s): a server or proxy redeemed a code meant for browser JavaScript", req.Ref, code)
+			f.Remediation = "A spa URI's code must be redeemed by browser JavaScript (CORS with Origin); server-side redemption needs a Web-platform redirect URI and a client credential."
+		} else {
+			origin := req.Origin
+			if origin == "" {
+				origin = "(the Origin header is not in the trace)"
+			}
+			f.Message = fmt.Sprintf("browser JavaScript at %s redeemed the code cross-origin at %s (%s), but the redirect URI %q is not registered as a Single-Page Application",
+				origin, req.Ref, code, req.RedirectURI)
+			f.Remediation = "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."
+		}
+		p.Report(f)
+	}
+}
+
+// allTokenRequests is every token request of the trace, in source order.
+func allTokenRequests(a *Analysis) []*Redemption {
+	out := allRedemptions(a)
+	out = append(out, a.Refreshes...)
+	out = append(out, a.OtherGrants...)
+	sortRedemptions(out)
+	return out
+}
+
+func sortRedemptions(rs []*Redemption) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Request.Exchange < rs[j].Request.Exchange })
+}
+
+// ClientAuthFailed: the token endpoint refused the client's credentials.
+var ClientAuthFailed = &Rule{
+	ID:       "client-auth-failed",
+	Title:    "client authentication failed at the token endpoint",
+	Severity: Error,
+	Doc: `Detects a token request refused for its client credentials: error invalid_client
+or unauthorized_client, HTTP 401, Entra AADSTS7000215 (invalid secret — often the
+secret's ID sent instead of its value), AADSTS7000222 (expired secret),
+AADSTS7000218 (no credential from a confidential client), AADSTS700025 (a public
+client sent one), AADSTS700027/50012 (assertion or certificate), B2C
+AADB2C90079/90081/90084. It also flags requests that send two credentials
+(secret and assertion, or body and Basic), and a client assertion replayed in
+two requests (JWT jti reuse on retry).
+
+Remediation: use the secret value (not its ID), rotate expired credentials, send
+exactly one credential type, send none from public clients (SPA, native), and
+build a new client assertion for every request.`,
+	Run: runClientAuthFailed,
+}
+
+const clientAuthRemediation = "Use the secret value (not its ID), rotate expired credentials, send exactly one credential type; public clients (SPA/native) send none; regenerate client assertions per request."
+
+func runClientAuthFailed(p *Pass) {
+	assertions := map[parse.Secret]*Redemption{}
+	for _, r := range allTokenRequests(p.Analysis) {
+		req := r.Request
+		if !req.Assertion.IsZero() {
+			if first, ok := assertions[req.Assertion]; ok {
+				p.Report(Finding{Severity: Warning,
+					Message: fmt.Sprintf("the same client_assertion %s was sent at %s and again at %s; assertions are single-use (jti) and a retry must build a new one",
+						req.Assertion, first.Request.Ref, req.Ref),
+					Evidence:    []Evidence{p.RedemptionEvidence(first, "first use"), p.RedemptionEvidence(r, "replayed")},
+					Remediation: clientAuthRemediation,
+				})
+			} else {
+				assertions[req.Assertion] = r
+			}
+		}
+		refused := r.Class() == parse.ClassClientAuth || (r.Response != nil && r.Response.Status == 401)
+		if !refused {
+			continue
+		}
+		code := p.RedemptionEvidence(r, "").ErrorCode
+		msg := fmt.Sprintf("%s refused the credentials of client %s at %s (%s); the client authenticated with %s",
+			parse.ProviderName(req.Provider), orUnknownClient(req.ClientID), req.Ref, code, authName(req.ClientAuth))
+		if strings.Contains(req.ClientAuth, "+") {
+			msg += "; it sent more than one credential"
+		}
+		if info, ok := parse.LookupCode(code); ok {
+			msg += "; " + info.Meaning
+		}
+		p.Report(Finding{Code: req.Code, Message: msg,
+			Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")}, Remediation: clientAuthRemediation})
+	}
+}
+
+func orUnknownClient(id string) string {
+	if id == "" {
+		return "(client_id not in the request)"
+	}
+	return id
+}
+
+func authName(a string) string {
+	switch a {
+	case "none", "":
+		return "no credential"
+	case "secret":
+		return "a client_secret in the body"
+	case "basic":
+		return "HTTP Basic"
+	case "assertion":
+		return "a client_assertion"
+	}
+	return a
+}
+
+// RefreshTokenExpired: a refresh grant refused as expired or revoked.
+var RefreshTokenExpired = &Rule{
+	ID:       "refresh-token-expired",
+	Title:    "refresh token expired, revoked or raced",
+	Severity: Warning,
+	Doc: `Detects a refresh_token grant refused because the refresh token expired or was
+revoked (Entra AADSTS700082 after 90 days of inactivity, AADSTS700084 for the
+fixed 24-hour SPA lifetime, AADSTS70008, AADSTS50173 after a password change,
+AADSTS70043 Conditional Access sign-in frequency; B2C AADB2C90080/90129; Google
+"Token has been expired or revoked."; Keycloak "Token is not active", "Stale
+token"), and two refresh requests sent with the same refresh token where one
+fails (rotation race between tabs or processes).
+
+This is usually an expected lifecycle event, hence a warning.
+
+Remediation: start an interactive sign-in; store the newest refresh token after
+every refresh; serialize refreshes across tabs and processes.`,
+	Run: runRefreshExpired,
+}
+
+func runRefreshExpired(p *Pass) {
+	byToken := map[parse.Secret][]*Redemption{}
+	var order []parse.Secret
+	for _, r := range p.Refreshes {
+		rt := r.Request.RefreshToken
+		if !rt.IsZero() {
+			if _, ok := byToken[rt]; !ok {
+				order = append(order, rt)
+			}
+			byToken[rt] = append(byToken[rt], r)
+		}
+	}
+	raced := map[*Redemption]bool{}
+	for _, rt := range order {
+		rs := byToken[rt]
+		if len(rs) < 2 || !anyFailed(rs) {
+			continue
+		}
+		f := Finding{Severity: Error, Remediation: "Serialize refreshes across tabs and processes and always store the newest refresh token; with rotation a reused refresh token is refused and may revoke the session."}
+		for i, r := range rs {
+			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, ordinal(i)+" refresh"))
+			raced[r] = true
+		}
+		f.Message = fmt.Sprintf("refresh token %s was sent %d times (%s and %s) and a refresh failed: two tabs or processes raced on one rotating refresh token",
+			rt, len(rs), rs[0].Request.Ref, rs[1].Request.Ref)
+		p.Report(f)
+	}
+	for _, r := range p.Refreshes {
+		if raced[r] || !r.Failed() {
+			continue
+		}
+		cls := r.Class()
+		if cls != parse.ClassRefreshExpired && cls != parse.ClassCodeExpired && cls != parse.ClassGenericGrant && cls != parse.ClassCodeInvalid {
+			continue
+		}
+		code := p.RedemptionEvidence(r, "").ErrorCode
+		msg := fmt.Sprintf("%s refused the refresh token at %s (%s)", parse.ProviderName(r.Request.Provider), r.Request.Ref, code)
+		if info, ok := parse.LookupCode(code); ok {
+			msg += ": " + info.Meaning
+		} else if cls == parse.ClassGenericGrant {
+			msg += ": the refresh token is expired, revoked or was rotated"
+		}
+		p.Report(Finding{Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "refresh refused")},
+			Remediation: "Expected lifecycle event: start an interactive sign-in; store the newest refresh token after every refresh; serialize refreshes across tabs/processes."})
+	}
+}
