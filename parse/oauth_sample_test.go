@@ -1,79 +1,29 @@
 package parse_test
 
 import (
-	"encoding/json"
 	"os"
 	"testing"
 
+	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/parse"
 )
 
-// sampleHAR decodes the few HAR fields the extractor needs. The har package
-// is the real reader; parse cannot import it (har imports parse), and this
-// keeps the extraction test independent of the reader's progress.
-type sampleHAR struct {
-	Log struct {
-		Entries []struct {
-			Request struct {
-				Method   string         `json:"method"`
-				URL      string         `json:"url"`
-				Headers  []harNameValue `json:"headers"`
-				PostData *struct {
-					MimeType string `json:"mimeType"`
-					Text     string `json:"text"`
-				} `json:"postData"`
-			} `json:"request"`
-			Response struct {
-				Status  int            `json:"status"`
-				Headers []harNameValue `json:"headers"`
-				Content struct {
-					MimeType string `json:"mimeType"`
-					Text     string `json:"text"`
-				} `json:"content"`
-			} `json:"response"`
-		} `json:"entries"`
-	} `json:"log"`
-}
-
-type harNameValue struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
 func loadSample(t *testing.T, path string) []*parse.Exchange {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h sampleHAR
-	if err := json.Unmarshal(data, &h); err != nil {
+	defer f.Close()
+	r, err := har.NewReader(f, har.Options{Name: path})
+	if err != nil {
 		t.Fatal(err)
 	}
-	var out []*parse.Exchange
-	for i, e := range h.Log.Entries {
-		ex := &parse.Exchange{Index: i, Ref: "entries[" + itoa(i) + "]"}
-		ex.Request.Method, ex.Request.URL = e.Request.Method, e.Request.URL
-		for _, hv := range e.Request.Headers {
-			ex.Request.Headers = append(ex.Request.Headers, parse.Header{Name: hv.Name, Value: hv.Value})
-		}
-		if e.Request.PostData != nil {
-			ex.Request.Body = parse.Body{Size: int64(len(e.Request.PostData.Text)), Data: []byte(e.Request.PostData.Text), MIMEType: e.Request.PostData.MimeType}
-		}
-		resp := &parse.Response{Status: e.Response.Status}
-		for _, hv := range e.Response.Headers {
-			resp.Headers = append(resp.Headers, parse.Header{Name: hv.Name, Value: hv.Value})
-		}
-		resp.Body = parse.Body{Size: int64(len(e.Response.Content.Text)), Data: []byte(e.Response.Content.Text), MIMEType: e.Response.Content.MimeType}
-		ex.Response = resp
-		out = append(out, ex)
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
+	return exs
 }
 
 // TestOktaSample: the third-party Okta PKCE sample yields one clean sign-in.

@@ -6,6 +6,7 @@
 package rulestest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,8 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/rules"
 )
@@ -55,95 +56,41 @@ type Fixture struct {
 	Wants     []Want
 }
 
-// fixtureHAR is the subset of HAR 1.2 fixtures use.
-type fixtureHAR struct {
-	Log struct {
-		Comment string `json:"comment"`
-		Entries []struct {
-			Pageref         string  `json:"pageref"`
-			StartedDateTime string  `json:"startedDateTime"`
-			Time            float64 `json:"time"`
-			Connection      string  `json:"connection"`
-			Comment         string  `json:"comment"`
-			Request         struct {
-				Method   string    `json:"method"`
-				URL      string    `json:"url"`
-				Headers  []nameVal `json:"headers"`
-				PostData *struct {
-					MimeType string `json:"mimeType"`
-					Text     string `json:"text"`
-				} `json:"postData"`
-			} `json:"request"`
-			Response *struct {
-				Status  int       `json:"status"`
-				Headers []nameVal `json:"headers"`
-				Content struct {
-					MimeType string `json:"mimeType"`
-					Text     string `json:"text"`
-				} `json:"content"`
-			} `json:"response"`
-		} `json:"entries"`
-	} `json:"log"`
-}
-
-type nameVal struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// LoadHAR decodes a fixture. It reads only what the rules need; the har
-// package is the real reader for user traces.
+// LoadHAR reads a fixture with the real HAR reader (har.NewReader) and
+// collects the wants of its entry comments and of its log comment.
 func LoadHAR(path string) (*Fixture, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var h fixtureHAR
-	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("rulestest: %s: %w", path, err)
-	}
-	fx := &Fixture{}
-	if fx.Wants, err = ParseWants(h.Log.Comment, ""); err != nil {
+	r, err := har.NewReader(bytes.NewReader(data), har.Options{Name: path})
+	if err != nil {
 		return nil, err
 	}
-	for i, e := range h.Log.Entries {
-		ref := "entries[" + strconv.Itoa(i) + "]"
-		ex := &parse.Exchange{Index: i, Ref: ref, Conn: e.Connection, Page: e.Pageref, Comment: e.Comment}
-		if e.StartedDateTime != "" {
-			t, err := time.Parse(time.RFC3339Nano, e.StartedDateTime)
-			if err != nil {
-				return nil, fmt.Errorf("rulestest: %s: %s: %w", path, ref, err)
-			}
-			ex.Start = t
-			ex.End = t.Add(time.Duration(e.Time * float64(time.Millisecond)))
-		}
-		ex.Request.Method, ex.Request.URL = e.Request.Method, e.Request.URL
-		for _, hv := range e.Request.Headers {
-			ex.Request.Headers = append(ex.Request.Headers, parse.Header{Name: hv.Name, Value: hv.Value})
-		}
-		if pd := e.Request.PostData; pd != nil {
-			ex.Request.Body = parse.Body{Size: int64(len(pd.Text)), Data: []byte(pd.Text), MIMEType: mediaType(pd.MimeType)}
-		}
-		if r := e.Response; r != nil && r.Status != 0 {
-			resp := &parse.Response{Status: r.Status}
-			for _, hv := range r.Headers {
-				resp.Headers = append(resp.Headers, parse.Header{Name: hv.Name, Value: hv.Value})
-			}
-			resp.Body = parse.Body{Size: int64(len(r.Content.Text)), Data: []byte(r.Content.Text), MIMEType: mediaType(r.Content.MimeType)}
-			ex.Response = resp
-		}
-		w, err := ParseWants(e.Comment, ref)
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("rulestest: %s: %w", path, err)
+	}
+	var log struct {
+		Log struct {
+			Comment string `json:"comment"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(data, &log); err != nil {
+		return nil, fmt.Errorf("rulestest: %s: %w", path, err)
+	}
+	fx := &Fixture{Exchanges: exs}
+	if fx.Wants, err = ParseWants(log.Log.Comment, ""); err != nil {
+		return nil, err
+	}
+	for _, ex := range exs {
+		w, err := ParseWants(ex.Comment, ex.Ref)
 		if err != nil {
 			return nil, err
 		}
 		fx.Wants = append(fx.Wants, w...)
-		fx.Exchanges = append(fx.Exchanges, ex)
 	}
 	return fx, nil
-}
-
-func mediaType(s string) string {
-	return strings.ToLower(strings.TrimSpace(strings.Split(s, ";")[0]))
 }
 
 // Run checks rule r against each fixture file under dir.
