@@ -70,7 +70,7 @@ func ReadResponse(br *bufio.Reader, requestMethod string, l parse.Limits) (*pars
 //
 // The URL is made absolute from the Host header for origin-form targets;
 // CONNECT's authority-form target is kept as "host:port", as browsers' HAR
-// exports show it.
+// exports show it, and the asterisk-form target of "OPTIONS *" as "*".
 func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
 	l := o.Limits.WithDefaults()
 	budget := l.HeaderBytes
@@ -304,11 +304,6 @@ func requestURL(method, target, scheme, host string) string {
 			return target
 		}
 		return scheme + "://" + host + target
-	case target == "*":
-		if host == "" {
-			return target
-		}
-		return scheme + "://" + host
 	}
 	return target // absolute-form, as a proxy receives it
 }
@@ -441,10 +436,8 @@ func (b *rawBody) finish(h parse.Headers, cut bool, o Options, l parse.Limits) p
 
 func readFixed(br *bufio.Reader, n int64, h parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
 	rb := &rawBody{cap: l.BodyBytes}
-	got, err := io.CopyN(rb, br, n)
-	if err != nil && err != io.EOF {
-		return parse.Body{}, err
-	}
+	// A read error (lost bytes in a capture) cuts the body like an early end.
+	got, _ := io.CopyN(rb, br, n)
 	if got < n {
 		o.warnf("body cut short: %d of %d bytes", got, n)
 	}
@@ -453,10 +446,11 @@ func readFixed(br *bufio.Reader, n int64, h parse.Headers, o Options, l parse.Li
 
 func readToEOF(br *bufio.Reader, h parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
 	rb := &rawBody{cap: l.BodyBytes}
-	if _, err := io.Copy(rb, br); err != nil {
-		return parse.Body{}, err
+	_, err := io.Copy(rb, br)
+	if err != nil {
+		o.warnf("body cut short after %d bytes", rb.size)
 	}
-	return rb.finish(h, false, o, l), nil
+	return rb.finish(h, err != nil, o, l), nil
 }
 
 // readChunked reads a chunked body and its trailer fields, which are
@@ -466,7 +460,7 @@ func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) 
 	budget := l.HeaderBytes
 	for {
 		line, err := readLine(br, &budget)
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		if err != nil && (!errors.Is(err, ErrMalformed) || errors.Is(err, io.ErrUnexpectedEOF)) {
 			o.warnf("chunked body cut short after %d bytes", rb.size)
 			return rb.finish(*h, true, o, l), nil
 		}
@@ -494,17 +488,13 @@ func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) 
 			*h = append(*h, trailers...)
 			return rb.finish(*h, false, o, l), nil
 		}
-		got, err := io.CopyN(rb, br, int64(size))
-		if err != nil && err != io.EOF {
-			return parse.Body{}, err
-		}
+		got, _ := io.CopyN(rb, br, int64(size))
 		if got < int64(size) {
 			o.warnf("chunked body cut short after %d bytes", rb.size)
 			return rb.finish(*h, true, o, l), nil
 		}
 		// The CRLF that ends the chunk data.
-		if _, err := readLine(br, &budget); err != nil && err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return parse.Body{}, err
-		}
+		// An error here shows again on the next chunk-size line.
+		_, _ = readLine(br, &budget)
 	}
 }

@@ -1,0 +1,29 @@
+package httpwire
+
+import "github.com/traceaudit/traceaudit/parse"
+
+// BodyBuilder collects a body that arrives in pieces (HTTP/2 DATA frames):
+// it counts every byte, keeps the first Limits.BodyBytes and decodes them
+// like the HTTP/1 readers do.
+type BodyBuilder struct {
+	raw rawBody
+	o   Options
+	l   parse.Limits
+}
+
+// NewBodyBuilder returns an empty builder. o.Warn receives decoding problems.
+func NewBodyBuilder(o Options) *BodyBuilder {
+	l := o.Limits.WithDefaults()
+	return &BodyBuilder{raw: rawBody{cap: l.BodyBytes}, o: o, l: l}
+}
+
+// Write adds body bytes; it never fails.
+func (b *BodyBuilder) Write(p []byte) (int, error) { return b.raw.Write(p) }
+
+// Body returns the body undone from the Content-Encoding in h. cut tells
+// that the body did not arrive whole.
+func (b *BodyBuilder) Body(h parse.Headers, cut bool) parse.Body {
+	body := b.raw.finish(h, cut, b.o, b.l)
+	body.MIMEType = mimeType(h.Get("Content-Type"))
+	return body
+}

@@ -1,0 +1,457 @@
+package pcap
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/traceaudit/traceaudit/internal/httpwire"
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// h2Preface is what an HTTP/2 client sends first (RFC 9113 section 3.4).
+const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+const (
+	// h2MaxFrame bounds one buffered frame. Peers may allow 16 MiB frames,
+	// but real ones stay far below; a larger frame ends the parse.
+	h2MaxFrame = 1 << 20
+	// h2MaxStreams bounds the streams tracked at once per connection.
+	h2MaxStreams = 1000
+	// h2MaxTable bounds the HPACK dynamic table a SETTINGS frame may allow.
+	h2MaxTable = 1 << 20
+	// h2MaxErrors is how many bad frames a connection may have before the
+	// parse gives up on it.
+	h2MaxErrors = 10
+)
+
+// H2Conn parses one HTTP/2 connection (cleartext h2c or decrypted h2) from
+// its two byte streams into exchanges, one per stream. Feed it each side's
+// bytes in order with the frame number and time of the packet (or TLS
+// record) that carried them; take finished exchanges with Exchanges.
+type H2Conn struct {
+	conn   string
+	scheme string
+	limits parse.Limits
+
+	side    [2]h2Side
+	streams map[uint32]*h2Stream
+	done    []finished
+	notes   []parse.Note
+	errors  int
+	dead    bool
+	tooMany bool
+}
+
+// finished is a complete exchange and the frame where its request began.
+type finished struct {
+	ex    *parse.Exchange
+	frame int
+}
+
+type h2Side struct {
+	buf      []byte
+	base     int64 // stream offset of buf[0]
+	marks    []mark
+	preface  bool // the client preface is still expected
+	dec      *hpack.Decoder
+	fr       *http2.Framer
+	frameBuf bytes.Reader
+	// block collects a header block split over CONTINUATION frames.
+	block      []byte
+	blockID    uint32
+	blockEnd   bool // END_STREAM was on the HEADERS frame
+	blockPush  bool
+	blockFrame int
+	blockTime  time.Time
+}
+
+type h2Stream struct {
+	id       uint32
+	frame    int
+	start    time.Time
+	end      time.Time
+	req      parse.Request
+	reqBody  *httpwire.BodyBuilder
+	reqEnded bool
+	resp     *parse.Response
+	respBody *httpwire.BodyBuilder
+	haveReq  bool
+}
+
+// NewH2Conn starts an HTTP/2 connection parser. conn is the TCP 4-tuple
+// the exchanges carry ("10.0.0.1:51234-10.0.0.2:443"), scheme is used when
+// a request lacks :scheme.
+func NewH2Conn(conn, scheme string, l parse.Limits) *H2Conn {
+	c := &H2Conn{conn: conn, scheme: scheme, limits: l.WithDefaults(), streams: map[uint32]*h2Stream{}}
+	for i := range c.side {
+		s := &c.side[i]
+		s.dec = hpack.NewDecoder(4096, nil)
+		s.dec.SetMaxStringLength(int(c.limits.HeaderBytes))
+		s.fr = http2.NewFramer(nil, &s.frameBuf)
+		s.fr.SetMaxReadFrameSize(h2MaxFrame)
+	}
+	c.side[ClientToServer].preface = true
+	return c
+}
+
+// upgraded starts the connection after an HTTP/1.1 "Upgrade: h2c" request,
+// which becomes stream 1 (RFC 7540 section 3.2).
+func (c *H2Conn) upgraded(req *parse.Request, frame int, start time.Time) {
+	st := &h2Stream{id: 1, frame: frame, start: start, req: *req, haveReq: true, reqEnded: true}
+	c.streams[1] = st
+}
+
+func (c *H2Conn) note(kind string, frame int, format string, args ...any) {
+	c.notes = append(c.notes, parse.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + c.conn + ": http2: " + fmt.Sprintf(format, args...)})
+}
+
+// Feed adds the next bytes one side sent.
+func (c *H2Conn) Feed(dir Dir, data []byte, frame int, t time.Time) {
+	if c.dead || len(data) == 0 {
+		return
+	}
+	s := &c.side[dir]
+	s.marks = append(s.marks, mark{off: s.base + int64(len(s.buf)), frame: frame, t: t})
+	s.buf = append(s.buf, data...)
+	c.parse(dir)
+}
+
+// Gap tells that n bytes of one side were lost: the connection's HPACK
+// state is unknown from there on, so parsing stops.
+func (c *H2Conn) Gap(dir Dir, n int) {
+	if c.dead {
+		return
+	}
+	frame, _ := lookupMark(c.side[dir].marks, c.side[dir].base+int64(len(c.side[dir].buf)))
+	c.note("gap", frame, "%d bytes lost in %v stream; HTTP/2 parsing stops", n, dir)
+	c.stop()
+}
+
+func (c *H2Conn) stop() {
+	c.dead = true
+	for i := range c.side {
+		c.side[i].buf, c.side[i].marks = nil, nil
+	}
+}
+
+func (c *H2Conn) parse(dir Dir) {
+	s := &c.side[dir]
+	if s.preface {
+		n := min(len(s.buf), len(h2Preface))
+		if string(s.buf[:n]) != h2Preface[:n] {
+			frame, _ := lookupMark(s.marks, s.base)
+			c.note("malformed", frame, "client did not send the connection preface")
+			c.stop()
+			return
+		}
+		if n < len(h2Preface) {
+			return
+		}
+		c.consume(s, len(h2Preface))
+		s.preface = false
+	}
+	for !c.dead && len(s.buf) >= 9 {
+		length := int(s.buf[0])<<16 | int(s.buf[1])<<8 | int(s.buf[2])
+		frame, t := lookupMark(s.marks, s.base)
+		if length > h2MaxFrame {
+			c.note("limit", frame, "frame of %d bytes exceeds the %d-byte limit; parsing stops", length, h2MaxFrame)
+			c.stop()
+			return
+		}
+		if len(s.buf) < 9+length {
+			return
+		}
+		s.frameBuf.Reset(s.buf[:9+length])
+		f, err := s.fr.ReadFrame()
+		if err != nil {
+			c.errors++
+			c.note("malformed", frame, "bad frame: %v", err)
+			if c.errors >= h2MaxErrors {
+				c.stop()
+				return
+			}
+		} else {
+			c.frame(dir, f, frame, t)
+		}
+		if !c.dead {
+			c.consume(s, 9+length)
+		}
+	}
+}
+
+// consume drops n parsed bytes and the marks no longer needed.
+func (c *H2Conn) consume(s *h2Side, n int) {
+	s.buf = s.buf[n:]
+	s.base += int64(n)
+	i := 0
+	for i+1 < len(s.marks) && s.marks[i+1].off <= s.base {
+		i++
+	}
+	s.marks = s.marks[i:]
+	if len(s.buf) == 0 {
+		s.buf = s.buf[:0:0] // release the backing array between frames
+	}
+}
+
+func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
+	s := &c.side[dir]
+	switch f := f.(type) {
+	case *http2.HeadersFrame:
+		s.block = append(s.block[:0], f.HeaderBlockFragment()...)
+		s.blockID, s.blockEnd, s.blockPush, s.blockFrame, s.blockTime = f.StreamID, f.StreamEnded(), false, frame, t
+		if f.HeadersEnded() {
+			c.headers(dir)
+		}
+	case *http2.PushPromiseFrame:
+		// Decoded only to keep the HPACK state; pushes are not exchanges
+		// a client asked for.
+		s.block = append(s.block[:0], f.HeaderBlockFragment()...)
+		s.blockID, s.blockPush = f.StreamID, true
+		if f.HeadersEnded() {
+			c.headers(dir)
+		}
+	case *http2.ContinuationFrame:
+		if int64(len(s.block)+len(f.HeaderBlockFragment())) > c.limits.HeaderBytes {
+			c.note("limit", frame, "header block exceeds the header size limit; parsing stops")
+			c.stop()
+			return
+		}
+		s.block = append(s.block, f.HeaderBlockFragment()...)
+		if f.HeadersEnded() {
+			c.headers(dir)
+		}
+	case *http2.DataFrame:
+		st := c.streams[f.StreamID]
+		if st == nil {
+			return
+		}
+		if dir == ClientToServer {
+			if st.reqBody == nil {
+				st.reqBody = httpwire.NewBodyBuilder(httpwire.Options{Limits: c.limits})
+			}
+			st.reqBody.Write(f.Data())
+			if f.StreamEnded() {
+				st.reqEnded = true
+			}
+		} else {
+			if st.respBody == nil {
+				st.respBody = httpwire.NewBodyBuilder(httpwire.Options{Limits: c.limits})
+			}
+			st.respBody.Write(f.Data())
+			st.end = t
+			if f.StreamEnded() {
+				c.finish(st, false)
+			}
+		}
+	case *http2.RSTStreamFrame:
+		if st := c.streams[f.StreamID]; st != nil {
+			st.end = t
+			c.note("reset", frame, "stream %d reset by %v: %v", f.StreamID, dir, f.ErrCode)
+			c.finish(st, true)
+		}
+	case *http2.SettingsFrame:
+		if v, ok := f.Value(http2.SettingHeaderTableSize); ok && !f.IsAck() {
+			// Our peer's encoder may now use a table this large.
+			c.side[1-dir].dec.SetAllowedMaxDynamicTableSize(min(v, h2MaxTable))
+		}
+	}
+}
+
+// headers decodes a complete header block.
+func (c *H2Conn) headers(dir Dir) {
+	s := &c.side[dir]
+	fields, err := s.dec.DecodeFull(s.block)
+	s.block = s.block[:0]
+	if err != nil {
+		c.note("malformed", s.blockFrame, "undecodable header block on stream %d: %v; parsing stops", s.blockID, err)
+		c.stop()
+		return
+	}
+	if s.blockPush {
+		return
+	}
+	if len(fields) > c.limits.HeaderCount {
+		fields = fields[:c.limits.HeaderCount]
+	}
+	id := s.blockID
+	st := c.streams[id]
+	if dir == ClientToServer {
+		if st == nil {
+			if len(c.streams) >= h2MaxStreams {
+				if !c.tooMany {
+					c.note("limit", s.blockFrame, "more than %d concurrent streams; later ones skipped", h2MaxStreams)
+					c.tooMany = true
+				}
+				return
+			}
+			st = &h2Stream{id: id, frame: s.blockFrame, start: s.blockTime}
+			c.streams[id] = st
+		}
+		if !st.haveReq {
+			st.haveReq = true
+			st.req = c.request(fields)
+		} else {
+			st.req.Headers = append(st.req.Headers, headerList(fields)...) // trailers
+		}
+		if s.blockEnd {
+			st.reqEnded = true
+		}
+		return
+	}
+	if st == nil {
+		return
+	}
+	st.end = s.blockTime
+	if st.resp == nil {
+		status := 0
+		for _, f := range fields {
+			if f.Name == ":status" {
+				status, _ = strconv.Atoi(f.Value)
+			}
+		}
+		if status >= 100 && status < 200 {
+			if s.blockEnd {
+				c.finish(st, true)
+			}
+			return // interim response
+		}
+		st.resp = &parse.Response{Status: status, StatusText: "", Proto: "HTTP/2", Headers: headerList(fields)}
+	} else {
+		st.resp.Headers = append(st.resp.Headers, headerList(fields)...) // trailers
+	}
+	if s.blockEnd {
+		c.finish(st, false)
+	}
+}
+
+func headerList(fields []hpack.HeaderField) parse.Headers {
+	h := make(parse.Headers, 0, len(fields))
+	for _, f := range fields {
+		h = append(h, parse.Header{Name: f.Name, Value: f.Value})
+	}
+	return h
+}
+
+func (c *H2Conn) request(fields []hpack.HeaderField) parse.Request {
+	var method, scheme, authority, path string
+	for _, f := range fields {
+		switch f.Name {
+		case ":method":
+			method = f.Value
+		case ":scheme":
+			scheme = f.Value
+		case ":authority":
+			authority = f.Value
+		case ":path":
+			path = f.Value
+		}
+	}
+	h := headerList(fields)
+	if authority == "" {
+		authority = h.Get("host")
+	}
+	if scheme == "" {
+		scheme = c.scheme
+	}
+	url := scheme + "://" + authority + path
+	if method == "CONNECT" && path == "" {
+		url = authority
+	}
+	return parse.Request{Method: method, URL: url, Proto: "HTTP/2", Headers: h}
+}
+
+// finish emits a stream's exchange. cut tells that the stream ended
+// abnormally (reset, connection closed).
+func (c *H2Conn) finish(st *h2Stream, cut bool) {
+	delete(c.streams, st.id)
+	if !st.haveReq {
+		return
+	}
+	ex := &parse.Exchange{
+		Ref:     frameRef(st.frame),
+		Start:   st.start,
+		End:     st.end,
+		Request: st.req,
+		Conn:    c.conn,
+	}
+	if st.reqBody != nil {
+		ex.Request.Body = st.reqBody.Body(st.req.Headers, cut && !st.reqEnded)
+	}
+	ex.Request.Body.MIMEType = mimeOf(st.req.Headers)
+	if st.resp != nil {
+		ex.Response = st.resp
+		if st.respBody != nil {
+			ex.Response.Body = st.respBody.Body(st.resp.Headers, cut)
+		}
+		ex.Response.Body.MIMEType = mimeOf(st.resp.Headers)
+		ex.Response.StatusText = ""
+	}
+	if strings.EqualFold(st.req.Method, "CONNECT") {
+		ex.Tunnel = true
+	}
+	c.done = append(c.done, finished{ex: ex, frame: st.frame})
+}
+
+func mimeOf(h parse.Headers) string {
+	mt, _, _ := strings.Cut(h.Get("content-type"), ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// Close ends the connection: streams still open are emitted as they are.
+func (c *H2Conn) Close() {
+	ids := make([]uint32, 0, len(c.streams))
+	for id := range c.streams {
+		ids = append(ids, id)
+	}
+	sortUint32(ids)
+	for _, id := range ids {
+		c.finish(c.streams[id], true)
+	}
+	c.stop()
+}
+
+// Exchanges returns the exchanges finished since the last call.
+func (c *H2Conn) Exchanges() []*parse.Exchange {
+	out := make([]*parse.Exchange, len(c.done))
+	for i, f := range c.done {
+		out[i] = f.ex
+	}
+	c.done = nil
+	return out
+}
+
+func (c *H2Conn) takeDone() []finished {
+	d := c.done
+	c.done = nil
+	return d
+}
+
+// Notes returns what the parser could not do, and forgets it.
+func (c *H2Conn) Notes() []parse.Note {
+	n := c.notes
+	c.notes = nil
+	return n
+}
+
+// lowest is the smallest frame where a request still in progress began,
+// 0 when none.
+func (c *H2Conn) lowest() int {
+	low := 0
+	for _, st := range c.streams {
+		if st.haveReq && (low == 0 || st.frame < low) {
+			low = st.frame
+		}
+	}
+	if s := &c.side[ClientToServer]; len(s.buf) > 0 && !c.dead {
+		if f, _ := lookupMark(s.marks, s.base); f > 0 && (low == 0 || f < low) {
+			low = f
+		}
+	}
+	return low
+}

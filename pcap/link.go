@@ -1,0 +1,182 @@
+package pcap
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/ip4defrag"
+	"github.com/google/gopacket/layers"
+)
+
+// Link types gopacket v1.1.19 does not decode itself.
+const (
+	linkTypeRawBSD1 = 12  // DLT_RAW on some BSDs
+	linkTypeRawBSD2 = 14  // DLT_RAW on OpenBSD
+	linkTypeNFLOG   = 239 // Linux netfilter log
+	linkTypeSLL2    = 276 // Linux cooked capture v2
+)
+
+// tcpSegment is a TCP packet found inside a captured frame, after link
+// layers, VLAN tags, tunnels and IP fragments are undone.
+type tcpSegment struct {
+	netFlow gopacket.Flow
+	tcp     *layers.TCP
+}
+
+// decoder turns frames into TCP segments. It keeps the IPv4 defragmenter,
+// which holds fragments until their datagram is complete.
+type decoder struct {
+	defrag *ip4defrag.IPv4Defragmenter
+	// unsupported counts frames per link type that could not be decoded.
+	unsupported map[uint32]int
+	ip6Frags    int
+}
+
+func newDecoder() *decoder {
+	return &decoder{defrag: ip4defrag.NewIPv4Defragmenter(), unsupported: map[uint32]int{}}
+}
+
+// firstLayer picks the decoder for a link type and strips link headers
+// gopacket does not know. ok is false for an unsupported link type.
+func firstLayer(linkType uint32, data []byte) (gopacket.Decoder, []byte, bool) {
+	switch linkType {
+	case uint32(layers.LinkTypeEthernet), uint32(layers.LinkTypeNull), uint32(layers.LinkTypeLoop),
+		uint32(layers.LinkTypeRaw), uint32(layers.LinkTypeLinuxSLL):
+		return layers.LinkType(linkType), data, true
+	case uint32(layers.LinkTypeIPv4):
+		return layers.LayerTypeIPv4, data, true
+	case uint32(layers.LinkTypeIPv6):
+		return layers.LayerTypeIPv6, data, true
+	case linkTypeRawBSD1, linkTypeRawBSD2:
+		return ipByVersion(data)
+	case linkTypeSLL2:
+		// 20-byte header; the protocol type comes first.
+		if len(data) < 20 {
+			return nil, nil, false
+		}
+		return layers.EthernetType(binary.BigEndian.Uint16(data)), data[20:], true
+	case linkTypeNFLOG:
+		return nflogPayload(data)
+	}
+	return nil, nil, false
+}
+
+func ipByVersion(data []byte) (gopacket.Decoder, []byte, bool) {
+	if len(data) == 0 {
+		return nil, nil, false
+	}
+	switch data[0] >> 4 {
+	case 4:
+		return layers.LayerTypeIPv4, data, true
+	case 6:
+		return layers.LayerTypeIPv6, data, true
+	}
+	return nil, nil, false
+}
+
+// nflogPayload finds the packet inside an NFLOG record: a 4-byte header
+// (family, version, resource id) and TLVs, one of which (type 9) holds the
+// packet. TLV lengths are in host byte order, which captures almost always
+// write little-endian.
+func nflogPayload(data []byte) (gopacket.Decoder, []byte, bool) {
+	if len(data) < 4 {
+		return nil, nil, false
+	}
+	family := data[0]
+	tlvs := data[4:]
+	for len(tlvs) >= 4 {
+		n := int(binary.LittleEndian.Uint16(tlvs))
+		typ := binary.LittleEndian.Uint16(tlvs[2:]) & 0x7fff
+		if n < 4 || n > len(tlvs) {
+			return nil, nil, false
+		}
+		if typ == 9 {
+			payload := tlvs[4:n]
+			switch family {
+			case 2: // AF_INET
+				return layers.LayerTypeIPv4, payload, true
+			case 10: // AF_INET6
+				return layers.LayerTypeIPv6, payload, true
+			}
+			return ipByVersion(payload)
+		}
+		pad := (n + 3) &^ 3
+		if pad > len(tlvs) {
+			break
+		}
+		tlvs = tlvs[pad:]
+	}
+	return nil, nil, false
+}
+
+// decode returns the TCP segment a frame carries, or ok false when it
+// carries none (or only an IP fragment still waiting for the rest).
+func (d *decoder) decode(p packet) (seg tcpSegment, ok bool) {
+	dec, data, known := firstLayer(p.linkType, p.data)
+	if !known {
+		d.unsupported[p.linkType]++
+		return seg, false
+	}
+	pkt := gopacket.NewPacket(data, dec, gopacket.DecodeOptions{NoCopy: true})
+	// Take the innermost IP layer (VXLAN and other tunnels nest them).
+	var netFlow gopacket.Flow
+	var tcp *layers.TCP
+	var haveNet bool
+	for _, l := range pkt.Layers() {
+		switch l := l.(type) {
+		case *layers.IPv4:
+			netFlow, haveNet, tcp = l.NetworkFlow(), true, nil
+			if l.Flags&layers.IPv4MoreFragments != 0 || l.FragOffset != 0 {
+				return d.defragment(l)
+			}
+		case *layers.IPv6:
+			netFlow, haveNet, tcp = l.NetworkFlow(), true, nil
+		case *layers.IPv6Fragment:
+			if l.FragmentOffset != 0 || l.MoreFragments {
+				d.ip6Frags++
+				return seg, false
+			}
+			// An atomic fragment (RFC 6946) holds the whole datagram.
+			if l.NextHeader == layers.IPProtocolTCP {
+				t := &layers.TCP{}
+				if err := t.DecodeFromBytes(l.Payload, gopacket.NilDecodeFeedback); err != nil {
+					return seg, false
+				}
+				tcp = t
+			}
+		case *layers.TCP:
+			tcp = l
+		}
+	}
+	if !haveNet || tcp == nil {
+		return seg, false
+	}
+	return tcpSegment{netFlow: netFlow, tcp: tcp}, true
+}
+
+func (d *decoder) defragment(ip *layers.IPv4) (tcpSegment, bool) {
+	// The defragmenter keeps fragment payloads; the frame buffer is reused.
+	cp := *ip
+	cp.Payload = append([]byte(nil), ip.Payload...)
+	whole, err := d.defrag.DefragIPv4(&cp)
+	if err != nil || whole == nil || whole.Protocol != layers.IPProtocolTCP {
+		return tcpSegment{}, false
+	}
+	t := &layers.TCP{}
+	if err := t.DecodeFromBytes(whole.Payload, gopacket.NilDecodeFeedback); err != nil {
+		return tcpSegment{}, false
+	}
+	return tcpSegment{netFlow: whole.NetworkFlow(), tcp: t}, true
+}
+
+func (d *decoder) notes() []string {
+	var out []string
+	for _, lt := range sortedKeys(d.unsupported) {
+		out = append(out, fmt.Sprintf("%d frames with unsupported link type %d skipped", d.unsupported[lt], lt))
+	}
+	if d.ip6Frags > 0 {
+		out = append(out, fmt.Sprintf("%d IPv6 fragments not reassembled", d.ip6Frags))
+	}
+	return out
+}

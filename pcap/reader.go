@@ -1,0 +1,264 @@
+package pcap
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/reassembly"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// ErrFormat is wrapped by errors about files that are not captures or
+// whose container is broken.
+var ErrFormat = errors.New("pcap: not a pcap or pcapng capture")
+
+// Options tune a Reader.
+type Options struct {
+	// Limits bound bodies and header sections; zero fields take defaults.
+	Limits parse.Limits
+	// Name is the file name used in notes; optional.
+	Name string
+	// Decrypter, when set, decrypts TLS connections (pcap/tlsdec provides
+	// one). Without it, each TLS connection yields a "tls-no-keys" note.
+	Decrypter StreamDecrypter
+}
+
+const (
+	// idleTimeout closes connections silent this long (capture time), so
+	// that memory follows live connections, not the file size.
+	idleTimeout = 2 * time.Minute
+	// flushEvery is how many packets pass between idle checks.
+	flushEvery = 4096
+	// maxHeld bounds the finished exchanges held back to restore request
+	// order behind a request still in progress.
+	maxHeld = 4096
+	// watermarkEvery is how many packets pass between order checks while
+	// exchanges are held.
+	watermarkEvery = 16
+)
+
+// Reader reads HTTP exchanges from a packet capture. It implements
+// parse.Reader: exchanges come in the order their requests began, each
+// with Ref "frame N" (Wireshark's 1-based number of the packet carrying
+// the request's first byte), Start and End from packet times and Conn the
+// TCP 4-tuple "client:port-server:port".
+type Reader struct {
+	opts Options
+	lim  parse.Limits
+	src  packetSource
+	dec  *decoder
+	asm  *reassembly.Assembler
+
+	live     map[*tcpStream]struct{}
+	sessions int
+	ignored  int
+
+	held      exHeap
+	seq       int
+	emitted   int
+	watermark int
+	lastWM    int
+
+	frame    int
+	packets  int
+	snapped  int
+	lastTime time.Time
+	nextIdle int
+
+	notes []parse.Note
+	done  bool
+}
+
+// NewReader starts reading a capture (pcap or pcapng, optionally gzip
+// compressed). It fails with an error wrapping ErrFormat when r does not
+// start like a capture.
+func NewReader(r io.Reader, opts Options) (*Reader, error) {
+	src, err := openCapture(r)
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reader{
+		opts:     opts,
+		lim:      opts.Limits.WithDefaults(),
+		src:      src,
+		dec:      newDecoder(),
+		live:     map[*tcpStream]struct{}{},
+		nextIdle: flushEvery,
+	}
+	pool := reassembly.NewStreamPool(&streamFactory{r: rd})
+	rd.asm = reassembly.NewAssembler(pool)
+	// Out-of-order data kept per connection and in total (pages of ~1.9 KB).
+	rd.asm.AssemblerOptions.MaxBufferedPagesPerConnection = 1024
+	rd.asm.AssemblerOptions.MaxBufferedPagesTotal = 16384
+	return rd, nil
+}
+
+// sink methods for sessions.
+
+func (r *Reader) exchange(f finished) {
+	heap.Push(&r.held, heldExchange{finished: f, seq: r.seq})
+	r.seq++
+}
+
+func (r *Reader) note(n parse.Note) { r.notes = append(r.notes, n) }
+
+func (r *Reader) limits() parse.Limits { return r.lim }
+
+func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
+
+// Notes returns the notes gathered so far, ordered by frame.
+func (r *Reader) Notes() []parse.Note {
+	out := slices.Clone(r.notes)
+	slices.SortStableFunc(out, func(a, b parse.Note) int {
+		return refFrame(a.Ref) - refFrame(b.Ref)
+	})
+	return out
+}
+
+func refFrame(ref string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(ref, "frame "))
+	return n
+}
+
+// Next returns the next exchange, io.EOF after the last one.
+func (r *Reader) Next() (*parse.Exchange, error) {
+	for {
+		if len(r.held) > 0 {
+			top := r.held[0].frame
+			if r.done || top < r.watermark || len(r.held) > maxHeld {
+				h := heap.Pop(&r.held).(heldExchange)
+				h.ex.Index = r.emitted
+				r.emitted++
+				return h.ex, nil
+			}
+			if r.packets-r.lastWM >= watermarkEvery {
+				r.watermark = r.computeWatermark()
+				r.lastWM = r.packets
+				if top < r.watermark {
+					continue
+				}
+			}
+		}
+		if r.done {
+			return nil, io.EOF
+		}
+		r.step()
+	}
+}
+
+// computeWatermark is the smallest frame where a request still in progress
+// began: held exchanges from before it can go out in order.
+func (r *Reader) computeWatermark() int {
+	low := r.frame + 1
+	for s := range r.live {
+		if s.sess == nil {
+			continue
+		}
+		if f := s.sess.lowest(); f > 0 && f < low {
+			low = f
+		}
+	}
+	return low
+}
+
+// step reads and processes one packet, or finishes at the end of input.
+func (r *Reader) step() {
+	p, err := r.src.next()
+	if err != nil {
+		r.finish(err)
+		return
+	}
+	r.frame = p.frame
+	r.packets++
+	if len(p.data) < p.origLen {
+		r.snapped++
+	}
+	if !p.ts.IsZero() {
+		r.lastTime = p.ts
+	}
+	seg, ok := r.dec.decode(p)
+	if ok {
+		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, AncillaryData: []any{p.frame}}
+		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, &asmContext{ci: ci})
+	}
+	if r.packets >= r.nextIdle {
+		r.nextIdle = r.packets + flushEvery
+		if !r.lastTime.IsZero() {
+			r.asm.FlushCloseOlderThan(r.lastTime.Add(-idleTimeout))
+		}
+	}
+}
+
+func (r *Reader) finish(err error) {
+	switch {
+	case err == io.EOF:
+	case errors.Is(err, errTruncated):
+		r.note(parse.Note{Kind: "truncated", Ref: r.byteRef(), Message: r.named("capture file ends inside a packet record; the packets before it were read")})
+	default:
+		r.note(parse.Note{Kind: "damaged", Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
+	}
+	r.asm.FlushAll()
+	// Connections the assembler no longer tracked but never completed.
+	for s := range r.live {
+		s.ReassemblyComplete(nil)
+	}
+	for _, msg := range r.dec.notes() {
+		r.note(parse.Note{Kind: "unsupported", Message: r.named(msg)})
+	}
+	if r.snapped > 0 {
+		r.note(parse.Note{Kind: "truncated", Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
+	}
+	if r.ignored > 0 {
+		r.note(parse.Note{Kind: "not-http", Message: r.named(fmt.Sprintf("%d TCP connections carried neither HTTP nor TLS", r.ignored))})
+	}
+	r.done = true
+}
+
+func (r *Reader) byteRef() string {
+	if r.frame > 0 {
+		return fmt.Sprintf("frame %d", r.frame+1)
+	}
+	return fmt.Sprintf("byte %d", r.src.offset())
+}
+
+func (r *Reader) named(msg string) string {
+	if r.opts.Name == "" {
+		return msg
+	}
+	return r.opts.Name + ": " + msg
+}
+
+// heldExchange orders finished exchanges by request frame, then by the
+// order they finished (pipelined requests in one frame).
+type heldExchange struct {
+	finished
+	seq int
+}
+
+type exHeap []heldExchange
+
+func (h exHeap) Len() int { return len(h) }
+func (h exHeap) Less(i, j int) bool {
+	if h[i].frame != h[j].frame {
+		return h[i].frame < h[j].frame
+	}
+	return h[i].seq < h[j].seq
+}
+func (h exHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *exHeap) Push(x any)   { *h = append(*h, x.(heldExchange)) }
+func (h *exHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+var _ parse.Reader = (*Reader)(nil)

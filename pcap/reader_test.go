@@ -1,0 +1,176 @@
+package pcap
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// readFile reads a testdata capture completely.
+func readFile(t *testing.T, name string, opts Options) ([]*parse.Exchange, []parse.Note) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := NewReader(f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return exs, r.Notes()
+}
+
+// target is the request target as it was on the request line.
+func target(url string) string {
+	_, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		return rest[i:]
+	}
+	return ""
+}
+
+// tsharkDifferences are request lines that tshark 4.0.17 and traceaudit
+// read differently, on purpose: "OPTIONS HTTP/1.1" has no target and a
+// version (as Zeek reads it); tshark takes the version for the target.
+var tsharkDifferences = map[string]string{
+	"methods.pcap 14 OPTIONS HTTP/1.1": "methods.pcap 14 OPTIONS ",
+}
+
+// TestMatchesTshark checks that every capture yields the requests tshark
+// lists (testdata/*.tshark.tsv, made by gen-tshark.sh), in the same order
+// and with the same frame numbers.
+func TestMatchesTshark(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.tshark.tsv")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no expectations: %v", err)
+	}
+	for _, exp := range files {
+		name := strings.TrimSuffix(filepath.Base(exp), ".tshark.tsv")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(exp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			sc := bufio.NewScanner(bytes.NewReader(data))
+			for sc.Scan() {
+				f := strings.Split(sc.Text(), "\t")
+				if len(f) != 3 {
+					t.Fatalf("bad expectation line %q", sc.Text())
+				}
+				line := fmt.Sprintf("%s %s %s %s", name, f[0], f[1], f[2])
+				if alt, ok := tsharkDifferences[line]; ok {
+					line = alt
+				}
+				want = append(want, line)
+			}
+			exs, _ := readFile(t, name, Options{})
+			var got []string
+			for _, ex := range exs {
+				if ex.Request.Proto == "HTTP/2" && ex.Request.Method == "" {
+					continue
+				}
+				got = append(got, fmt.Sprintf("%s %s %s %s", name, strings.TrimPrefix(ex.Ref, "frame "), ex.Request.Method, target(ex.Request.URL)))
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("requests differ from tshark's (-tshark +traceaudit):\n%s", diff)
+			}
+		})
+	}
+}
+
+// zeekLog reads the columns of a Zeek http.log baseline.
+func zeekLog(t *testing.T, name string) []map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	var rows []map[string]string
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "#fields\t"); ok {
+			fields = strings.Split(rest, "\t")
+			continue
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		row := map[string]string{}
+		for i, v := range strings.Split(line, "\t") {
+			if i < len(fields) {
+				row[fields[i]] = v
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// TestMatchesZeek compares method, host, URI, status and body sizes with
+// Zeek's http.log baselines.
+func TestMatchesZeek(t *testing.T) {
+	// methods.pcap is left to TestMatchesTshark: Zeek logs "OPTIONS" alone
+	// as no request and reads HTTP/0.9-style responses as raw bodies.
+	for _, name := range []string{"100-continue.pcap", "multipart-form-data.pcap", "pipelined-requests.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			rows := zeekLog(t, name+".expected-http.log")
+			exs, _ := readFile(t, name, Options{})
+			var want, got []string
+			for _, row := range rows {
+				if row["method"] == "-" {
+					continue // Zeek logs responses to lines it could not read as requests
+				}
+				uri := row["uri"]
+				if uri == "(empty)" {
+					uri = ""
+				}
+				want = append(want, fmt.Sprintf("%s %s %s %s req=%s resp=%s", row["method"], row["host"], uri, row["status_code"], row["request_body_len"], row["response_body_len"]))
+			}
+			for _, ex := range exs {
+				status, respLen := "-", "0"
+				if ex.Response != nil {
+					status = fmt.Sprint(ex.Response.Status)
+					// Zeek counts decoded (gunzipped) body bytes.
+					respLen = fmt.Sprint(len(ex.Response.Body.Data))
+				}
+				got = append(got, fmt.Sprintf("%s %s %s %s req=%d resp=%s", ex.Request.Method, ex.Request.Headers.Get("Host"), target(ex.Request.URL), status, ex.Request.Body.Size, respLen))
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("exchanges differ from Zeek's http.log (-zeek +traceaudit):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNotCapture(t *testing.T) {
+	for _, in := range []string{"", "{\"log\":{}}", "PK\x03\x04", "\xd4\xc3\xb2"} {
+		_, err := NewReader(strings.NewReader(in), Options{})
+		if !errors.Is(err, ErrFormat) {
+			t.Errorf("%q: err = %v, want ErrFormat", in, err)
+		}
+		if Sniff([]byte(in)) {
+			t.Errorf("Sniff(%q) = true", in)
+		}
+	}
+}
+
+var _ = io.EOF

@@ -1,0 +1,308 @@
+package pcap
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/traceaudit/traceaudit/internal/httpwire"
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// sink receives what sessions find: finished exchanges with the frame
+// where their request began, and notes.
+type sink interface {
+	exchange(f finished)
+	note(n parse.Note)
+	limits() parse.Limits
+	decrypter() StreamDecrypter
+}
+
+type sessionMode int
+
+const (
+	modeDetect sessionMode = iota
+	modeHTTP1
+	modeH2
+	modeTLS
+	modeIgnore
+)
+
+// detectTries is how many client chunks may pass before a connection that
+// shows no HTTP start is given up (a capture that began mid-body gets a
+// few chances to reach the next request).
+const detectTries = 8
+
+// session is the application layer of one connection: it recognizes
+// HTTP/1.x, HTTP/2 or TLS from the client's first bytes and hands the two
+// byte streams to the matching parser.
+type session struct {
+	out    sink
+	conn   string
+	scheme string
+	inTLS  bool // plaintext of a TLS connection: no TLS inside TLS
+
+	mode  sessionMode
+	tries int
+	h1    *h1Conn
+	h2    *H2Conn
+	tls   *tlsState
+}
+
+func newSession(out sink, conn, scheme string, inTLS bool) *session {
+	return &session{out: out, conn: conn, scheme: scheme, inTLS: inTLS}
+}
+
+// looksLikeRequest reports whether b starts an HTTP/1.x request line: an
+// upper-case method token followed by a space, or a known method alone on
+// its line.
+func looksLikeRequest(b []byte) bool {
+	n := 0
+	for n < len(b) && n < 24 && (b[n] >= 'A' && b[n] <= 'Z' || b[n] == '_' || b[n] == '-') {
+		n++
+	}
+	if n < 3 || n == len(b) {
+		return false
+	}
+	if b[n] == ' ' {
+		return n+1 < len(b) && b[n+1] != ' ' && b[n+1] != '\r' && b[n+1] != '\n'
+	}
+	return (b[n] == '\r' || b[n] == '\n') && httpwireKnown(string(b[:n]))
+}
+
+func httpwireKnown(m string) bool {
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH":
+		return true
+	}
+	return false
+}
+
+func looksLikeResponse(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("HTTP/1.")) || len(b) < 7 && bytes.HasPrefix([]byte("HTTP/1."), b) && len(b) > 0
+}
+
+func (s *session) note(kind string, frame int, format string, args ...any) {
+	s.out.note(parse.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + s.conn + ": " + fmt.Sprintf(format, args...)})
+}
+
+func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
+	if len(data) == 0 {
+		return
+	}
+	if s.mode == modeDetect {
+		if dir == ServerToClient {
+			return // a response to a request the capture missed
+		}
+		switch {
+		case bytes.HasPrefix(data, []byte(h2Preface[:min(len(h2Preface), len(data))])) && len(data) >= 3:
+			s.mode = modeH2
+			s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
+		case !s.inTLS && looksLikeTLS(data):
+			s.mode = modeTLS
+			s.tls = newTLSState(s)
+		case looksLikeRequest(data):
+			s.mode = modeHTTP1
+			s.h1 = newH1Conn(s)
+		default:
+			s.tries++
+			if s.tries >= detectTries {
+				s.mode = modeIgnore
+			}
+			return
+		}
+	}
+	switch s.mode {
+	case modeHTTP1:
+		s.h1.feed(dir, data, frame, t)
+		if s.mode == modeH2 { // upgraded to h2c meanwhile
+			s.collectH2()
+		}
+	case modeH2:
+		s.h2.Feed(dir, data, frame, t)
+		s.collectH2()
+	case modeTLS:
+		s.tls.feed(dir, data, frame, t)
+	}
+}
+
+func (s *session) collectH2() {
+	for _, f := range s.h2.takeDone() {
+		s.out.exchange(f)
+	}
+	for _, n := range s.h2.Notes() {
+		s.out.note(n)
+	}
+}
+
+// gap tells that n bytes of one side were lost.
+func (s *session) gap(dir Dir, n int) {
+	switch s.mode {
+	case modeHTTP1:
+		s.h1.gap(dir, n)
+	case modeH2:
+		s.h2.Gap(dir, n)
+		s.collectH2()
+	case modeTLS:
+		s.tls.gap(dir, n)
+	}
+}
+
+// eof tells that one side closed its stream (FIN or RST).
+func (s *session) eof(dir Dir) {
+	if s.mode == modeHTTP1 {
+		s.h1.eof(dir)
+	}
+}
+
+func (s *session) close() {
+	if s.h1 != nil {
+		s.h1.close()
+	}
+	switch s.mode {
+	case modeH2:
+		s.h2.Close()
+		s.collectH2()
+	case modeTLS:
+		s.tls.close()
+	}
+}
+
+// lowest is the smallest frame where a request still in progress began, 0
+// when none.
+func (s *session) lowest() int {
+	switch s.mode {
+	case modeHTTP1:
+		return s.h1.lowest()
+	case modeH2:
+		return s.h2.lowest()
+	case modeTLS:
+		return s.tls.lowest()
+	}
+	return 0
+}
+
+// switchToH2 continues an HTTP/1.1 connection upgraded to h2c.
+func (s *session) switchToH2(req *parse.Request, frame int, start time.Time) *H2Conn {
+	s.mode = modeH2
+	s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
+	s.h2.upgraded(req, frame, start)
+	return s.h2
+}
+
+// tlsState follows a TLS connection: decrypted through the decrypter when
+// there is one, otherwise only counted and named by its SNI.
+type tlsState struct {
+	s       *session
+	conn    TLSConn
+	inner   *session
+	hello   []byte
+	sni     string
+	sniDone bool
+	bytes   [2]int64
+	first   int
+	// pendingClient is the first frame of client bytes fed since the last
+	// client plaintext came out, 0 when none: a request may start there.
+	pendingClient int
+}
+
+func newTLSState(s *session) *tlsState {
+	t := &tlsState{s: s}
+	if d := s.out.decrypter(); d != nil {
+		t.conn = d.NewConn("tcp " + s.conn)
+		t.inner = newSession(s.out, s.conn, "https", true)
+	}
+	return t
+}
+
+// maxHello bounds the bytes kept to find the SNI in a ClientHello.
+const maxHello = 16 << 10
+
+func (t *tlsState) feed(dir Dir, data []byte, frame int, ts time.Time) {
+	if t.first == 0 {
+		t.first = frame
+	}
+	t.bytes[dir] += int64(len(data))
+	if dir == ClientToServer && !t.sniDone {
+		t.hello = append(t.hello, data[:min(len(data), maxHello-len(t.hello))]...)
+		t.sni, t.sniDone = clientHelloSNI(t.hello)
+		if t.sniDone || len(t.hello) >= maxHello {
+			t.sniDone, t.hello = true, nil
+		}
+	}
+	if t.conn == nil {
+		return
+	}
+	if dir == ClientToServer && t.pendingClient == 0 {
+		t.pendingClient = frame
+	}
+	t.conn.Feed(dir, data, frame, ts)
+	t.drain()
+}
+
+func (t *tlsState) drain() {
+	for _, p := range t.conn.Drain() {
+		if p.Dir == ClientToServer {
+			t.pendingClient = 0
+		}
+		t.inner.feed(p.Dir, p.Data, p.Frame, p.Time)
+	}
+}
+
+func (t *tlsState) gap(dir Dir, n int) {
+	t.s.note("gap", 0, "%d bytes lost in the %v TLS stream", n, dir)
+	if t.inner != nil {
+		t.inner.gap(dir, n)
+	}
+}
+
+func (t *tlsState) close() {
+	if t.conn == nil {
+		name := t.sni
+		if name == "" {
+			name = "an unnamed server"
+		}
+		t.s.out.note(parse.Note{Kind: "tls-no-keys", Ref: frameRef(t.first), Message: fmt.Sprintf(
+			"tcp %s: TLS to %s not decrypted (no key log): %d bytes client→server, %d bytes server→client",
+			t.s.conn, name, t.bytes[ClientToServer], t.bytes[ServerToClient])})
+		return
+	}
+	t.conn.Close()
+	t.drain()
+	t.inner.close()
+	for _, n := range t.conn.Notes() {
+		t.s.out.note(n)
+	}
+}
+
+func (t *tlsState) lowest() int {
+	if t.conn == nil {
+		return 0
+	}
+	low := t.inner.lowest()
+	if t.pendingClient > 0 && (low == 0 || t.pendingClient < low) {
+		low = t.pendingClient
+	}
+	return low
+}
+
+func (d Dir) String() string {
+	if d == ClientToServer {
+		return "client→server"
+	}
+	return "server→client"
+}
+
+func isUpgrade(h parse.Headers, proto string) bool {
+	for _, v := range h.Values("Upgrade") {
+		for _, p := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), proto) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var _ = httpwire.ErrMalformed
