@@ -31,3 +31,9 @@ gen fluxzy-example.com-conn1.pcapng fluxzy-example.com-conn1.nsskeylog
 gen fluxzy-example.com-conn1-dsb.pcapng
 gen fluxzy-grpc-samples-conn9.pcapng fluxzy-grpc-samples-conn9.nsskeylog
 gen fluxzy-pink-floyd-conn14.pcapng fluxzy-pink-floyd-conn14.nsskeylog
+gen openssl-tls12.pcapng openssl-tls12.keys
+gen openssl-tls13.pcapng openssl-tls13.keys
+cp openssl-tls13.pcapng noearly.pcapng
+gen noearly.pcapng openssl-tls13-noearly.keys
+mv noearly.tshark.txt openssl-tls13-noearly.tshark.txt
+rm noearly.pcapng
