@@ -1,0 +1,273 @@
+// Command record is traceaudit's fixture lab: it runs real OpenID providers
+// (zitadel/oidc's example OP and ory/fosite), a relying party with switchable
+// defects and a headless Chromium on loopback, captures every scenario as a
+// HAR (from CDP events), a pcap (tcpdump), a TLS key log and a pcapng with
+// the keys embedded, and writes the findings the traces must produce.
+//
+// Run it through testdata/lab/record.sh (needs root for tcpdump, chromium,
+// tcpdump, editcap and tshark). It is never run in CI.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+)
+
+var keepWork bool
+
+func main() {
+	out := flag.String("out", "scenarios", "directory that receives one sub-directory per scenario")
+	only := flag.String("only", "", "comma-separated scenario names to record (default: all)")
+	list := flag.Bool("list", false, "list the scenarios and exit")
+	flag.BoolVar(&keepWork, "keep", false, "keep each scenario's scratch directory (for debugging)")
+	flag.Parse()
+	// zitadel's exampleop calls slog.SetDefault, which also captures the
+	// standard logger: report through a logger of our own.
+	log := log.New(os.Stderr, "", 0)
+	all := scenarios()
+	if *list {
+		for _, s := range all {
+			fmt.Printf("%-36s %s\n", s.Name, s.Summary)
+		}
+		return
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(*only, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			want[n] = true
+		}
+	}
+	for n := range want {
+		if !slices.ContainsFunc(all, func(s *scenario) bool { return s.Name == n }) {
+			log.Fatalf("record: unknown scenario %q (see -list)", n)
+		}
+	}
+	for _, tool := range []string{"/usr/bin/chromium", "tcpdump", "editcap", "tshark"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			log.Fatalf("record: %s not found: apt-get install -y chromium tcpdump wireshark-common tshark", tool)
+		}
+	}
+	failed := 0
+	for _, s := range all {
+		if len(want) > 0 && !want[s.Name] {
+			continue
+		}
+		start := time.Now()
+		if err := record(s, filepath.Join(*out, s.Name)); err != nil {
+			failed++
+			log.Printf("FAIL %s: %v", s.Name, err)
+			continue
+		}
+		log.Printf("ok   %s (%.1fs)", s.Name, time.Since(start).Seconds())
+	}
+	if failed > 0 {
+		os.Exit(1)
+	}
+}
+
+// versions reports the module versions compiled into this recorder.
+func versions() map[string]string {
+	v := map[string]string{}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	v["go"] = info.GoVersion
+	for _, d := range info.Deps {
+		switch d.Path {
+		case "github.com/zitadel/oidc/v3", "github.com/ory/fosite", "github.com/chromedp/chromedp", "github.com/chromedp/cdproto":
+			v[d.Path] = d.Version
+		}
+	}
+	return v
+}
+
+func toolVersion(name string, args ...string) string {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+}
+
+// record runs one scenario in a scratch directory and, only when every
+// check passed, replaces dir with its files.
+func record(s *scenario, dir string) error {
+	work, err := os.MkdirTemp("", "lab-"+s.Name+"-")
+	if err != nil {
+		return err
+	}
+	if keepWork {
+		fmt.Fprintln(os.Stderr, "scratch:", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	sess := &session{scenario: s, work: work}
+	if err := sess.run(ctx); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []string{"trace.har", "capture.pcap", "keys.log", "capture-dsb.pcapng", "expect.json", "README.md"} {
+		b, err := os.ReadFile(filepath.Join(work, f))
+		if err != nil {
+			return err
+		}
+		if len(b) > 200*1024 {
+			return fmt.Errorf("%s is %d bytes, over the 200 KB fixture budget", f, len(b))
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func (s *session) run(ctx context.Context) error {
+	sc := s.scenario
+	var err error
+	// ports first, so the capture filter can name them
+	if s.opEP, err = listen(sc.opHost(), sc.OPTLS, sc.HTTP2); err != nil {
+		return err
+	}
+	defer s.opEP.close()
+	if s.rpEP, err = listen(sc.rpHost(), sc.RPTLS, sc.HTTP2); err != nil {
+		return err
+	}
+	defer s.rpEP.close()
+	pcap := filepath.Join(s.work, "capture.pcap")
+	dump, err := startTcpdump(pcap, []int{s.opEP.Port, s.rpEP.Port})
+	if err != nil {
+		return err
+	}
+	dumpStopped := false
+	defer func() {
+		if !dumpStopped {
+			_ = dump.stop()
+		}
+	}()
+
+	cert, pool, err := newCert([]string{sc.opHost(), sc.rpHost()})
+	if err != nil {
+		return err
+	}
+	serverKeys, err := os.Create(filepath.Join(s.work, "keys-servers.log"))
+	if err != nil {
+		return err
+	}
+	defer serverKeys.Close()
+	keyLog := &syncWriter{w: serverKeys}
+	s.opLog = &strings.Builder{}
+	opLog := &syncWriter{w: s.opLog}
+
+	redirects := []string{s.rpEP.Origin() + "/callback", s.rpEP.Origin() + "/spa/callback"}
+	switch sc.Provider {
+	case "zitadel":
+		s.op, err = newZitadel(s.opEP.Origin(), redirects, opLog)
+	case "fosite":
+		s.op, err = newFosite(s.opEP.Origin(), redirects, sc.Fosite, opLog)
+	default:
+		err = fmt.Errorf("unknown provider %q", sc.Provider)
+	}
+	if err != nil {
+		return err
+	}
+	s.rp = newRP(s.rpEP.Origin(), s.op, sc.Defects, sc.SPA, sc.Refresh, backChannelClient(pool, keyLog, sc.HTTP2))
+	if sc.Defects.TokenRedirectURI != "" {
+		s.rp.defects.TokenRedirectURI = strings.ReplaceAll(sc.Defects.TokenRedirectURI, "{rp}", s.rpEP.Origin())
+		s.rp.defects.TokenRedirectURI = strings.ReplaceAll(s.rp.defects.TokenRedirectURI, "{rp-port}", fmt.Sprint(s.rpEP.Port))
+	}
+	s.opEP.serve(s.op.handler, cert, keyLog)
+	s.rpEP.serve(s.rp.handler(), cert, keyLog)
+
+	chromeKeys := filepath.Join(s.work, "keys-chromium.log")
+	s.chrome, err = launchChromium(ctx, filepath.Join(s.work, "profile"), chromeKeys)
+	if err != nil {
+		return err
+	}
+	s.started = time.Now().UTC()
+	driveErr := sc.Drive(ctx, s)
+	s.har = s.chrome.har.build(s.chrome.version, "Recorded by traceaudit's fixture lab: "+sc.Summary)
+	s.chrome.close()
+	s.rpEP.close()
+	s.opEP.close()
+	dumpStopped = true
+	if err := dump.stop(); err != nil {
+		return err
+	}
+	if driveErr != nil {
+		return fmt.Errorf("browser: %w (results so far: %q; provider log: %s)", driveErr, s.results, lastLines(s.opLog.String(), 5))
+	}
+	if err := writeJSON(filepath.Join(s.work, "trace.har"), s.har); err != nil {
+		return err
+	}
+	serverKeys.Close()
+	n, err := mergeKeyLogs(filepath.Join(s.work, "keys.log"), chromeKeys, serverKeys.Name())
+	if err != nil {
+		return err
+	}
+	if n == 0 && (sc.OPTLS || sc.RPTLS) {
+		return errors.New("no TLS secrets were logged")
+	}
+	dsb := filepath.Join(s.work, "capture-dsb.pcapng")
+	if n > 0 {
+		_, err = run(ctx, "editcap", "--inject-secrets", "tls,"+filepath.Join(s.work, "keys.log"), pcap, dsb)
+	} else {
+		// plain HTTP: nothing to inject; keep the same packets as pcapng
+		_, err = run(ctx, "editcap", "-F", "pcapng", pcap, dsb)
+	}
+	if err != nil {
+		return err
+	}
+	if s.wire, err = tsharkRequests(ctx, dsb); err != nil {
+		return err
+	}
+	if keepWork {
+		_ = writeJSON(filepath.Join(s.work, "wire.json"), s.wire)
+	}
+	if len(s.wire) == 0 {
+		return errors.New("tshark decoded no HTTP request from the capture (TLS not decrypted?)")
+	}
+	exp, err := s.expectations()
+	if err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(s.work, "expect.json"), exp); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.work, "README.md"), []byte(s.readme(exp)), 0o644)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+var _ io.Writer = (*syncWriter)(nil)

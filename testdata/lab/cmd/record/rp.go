@@ -1,0 +1,397 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// rpDefects switch the relying party's deliberate mistakes. The zero value
+// is a correct confidential client: per-transaction state and verifier,
+// one redemption, redirect away from the callback after success.
+type rpDefects struct {
+	// RedeemTwice runs the code-received handler twice (two middlewares
+	// both redeeming), one after the other.
+	RedeemTwice bool
+	// RedeemParallel sends two token requests at the same moment.
+	RedeemParallel bool
+	// RenderAtCallback answers the callback with the signed-in page itself
+	// and never clears the transaction, so a reload redeems again.
+	RenderAtCallback bool
+	// TokenRedirectURI, when set, is sent at the token endpoint instead of
+	// the redirect_uri used at authorize.
+	TokenRedirectURI string
+	// RedeemDelay holds the code before redeeming it.
+	RedeemDelay time.Duration
+	// SharedStateCookie keeps one rp_state cookie for all sign-ins, so a
+	// second tab overwrites the first one's state.
+	SharedStateCookie bool
+	// SharedVerifierCookie keeps one rp_pkce cookie for all sign-ins.
+	SharedVerifierCookie bool
+}
+
+// spaDefects switch the browser app's mistakes.
+type spaDefects struct {
+	Double         bool `json:"double"`         // exchange the code twice (effects run twice)
+	WrongVerifier  bool `json:"wrongVerifier"`  // make a new verifier at token time
+	SharedStorage  bool `json:"sharedStorage"`  // one localStorage key for every tab's verifier
+	Refresh        bool `json:"refresh"`        // redeem the refresh token once after sign-in
+	RefreshDelayMS int  `json:"refreshDelayMs"` // wait before the refresh
+}
+
+// rpLogEntry is one back-channel token exchange or one RP decision. It is
+// the RP's log, from which expectations are derived.
+type rpLogEntry struct {
+	Time        time.Time `json:"time"`
+	Event       string    `json:"event"` // token-request, state-mismatch, state-missing
+	Handler     string    `json:"handler,omitempty"`
+	Grant       string    `json:"grant,omitempty"`
+	Code        string    `json:"-"`
+	Refresh     string    `json:"-"` // refresh token sent (refresh grant)
+	IssuedRT    string    `json:"-"` // refresh token the provider returned
+	RedirectURI string    `json:"redirect_uri,omitempty"`
+	Verifier    string    `json:"-"`
+	State       string    `json:"-"`
+	Status      int       `json:"status,omitempty"`
+	Error       string    `json:"error,omitempty"`
+	Description string    `json:"error_description,omitempty"`
+	Started     time.Time `json:"-"`
+}
+
+type rp struct {
+	origin      string
+	redirectURI string
+	op          *provider
+	defects     rpDefects
+	spa         spaDefects
+	client      *http.Client
+	refresh     bool
+
+	mu       sync.Mutex
+	log      []rpLogEntry
+	sessions map[string]string // session id -> refresh token
+}
+
+func newRP(origin string, op *provider, d rpDefects, spa spaDefects, refresh bool, client *http.Client) *rp {
+	return &rp{origin: origin, redirectURI: origin + "/callback", op: op, defects: d, spa: spa, client: client, refresh: refresh, sessions: map[string]string{}}
+}
+
+func (p *rp) record(e rpLogEntry) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log = append(p.log, e)
+}
+
+func (p *rp) entries() []rpLogEntry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]rpLogEntry(nil), p.log...)
+}
+
+func (p *rp) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", p.login)
+	mux.HandleFunc("GET /callback", p.callback)
+	mux.HandleFunc("GET /home", p.home)
+	mux.HandleFunc("GET /refresh", p.refreshHandler)
+	mux.HandleFunc("GET /spa/", p.spaPage)
+	return mux
+}
+
+func b64(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func s256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// codeFingerprint is the contract's fingerprint of a secret.
+func codeFingerprint(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:])[:12]
+}
+
+var rpPage = template.Must(template.New("p").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{.Title}}</title><link rel="icon" href="data:,"></head>
+<body><h1>{{.Title}}</h1><p id="result">{{.Message}}</p></body></html>`))
+
+func writePage(w http.ResponseWriter, status int, title, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = rpPage.Execute(w, map[string]string{"Title": title, "Message": msg})
+}
+
+func setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+}
+
+func (p *rp) login(w http.ResponseWriter, r *http.Request) {
+	state, nonce, verifier := b64(16), b64(16), b64(32)
+	if p.defects.SharedStateCookie {
+		setCookie(w, "rp_state", state, 900)
+	} else {
+		setCookie(w, "rp_tx_"+state, "1", 900)
+	}
+	if p.defects.SharedVerifierCookie {
+		setCookie(w, "rp_pkce", verifier, 900)
+	} else {
+		setCookie(w, "rp_pkce_"+state, verifier, 900)
+	}
+	q := url.Values{
+		"client_id":             {p.op.ClientID},
+		"response_type":         {"code"},
+		"scope":                 {"openid profile offline_access"},
+		"redirect_uri":          {p.redirectURI},
+		"state":                 {state},
+		"nonce":                 {nonce},
+		"code_challenge":        {s256(verifier)},
+		"code_challenge_method": {"S256"},
+	}
+	http.Redirect(w, r, p.op.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
+}
+
+func cookie(r *http.Request, name string) string {
+	c, err := r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (p *rp) callback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state, code := q.Get("state"), q.Get("code")
+	if e := q.Get("error"); e != "" {
+		writePage(w, http.StatusBadRequest, "Sign-in failed", e+": "+q.Get("error_description"))
+		return
+	}
+	var verifier string
+	if p.defects.SharedStateCookie {
+		if got := cookie(r, "rp_state"); got != state {
+			p.record(rpLogEntry{Time: time.Now().UTC(), Event: "state-mismatch", Code: code, State: state})
+			writePage(w, http.StatusBadRequest, "Sign-in failed", "state mismatch: the state in the callback is not the one this browser stored")
+			return
+		}
+	} else if cookie(r, "rp_tx_"+state) == "" {
+		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "state-missing", Code: code, State: state})
+		writePage(w, http.StatusBadRequest, "Sign-in failed", "unknown state")
+		return
+	}
+	if p.defects.SharedVerifierCookie {
+		verifier = cookie(r, "rp_pkce")
+	} else {
+		verifier = cookie(r, "rp_pkce_"+state)
+	}
+	if p.defects.RedeemDelay > 0 {
+		time.Sleep(p.defects.RedeemDelay)
+	}
+	redirect := p.redirectURI
+	if p.defects.TokenRedirectURI != "" {
+		redirect = p.defects.TokenRedirectURI
+	}
+	var results []rpLogEntry
+	switch {
+	case p.defects.RedeemParallel:
+		var wg sync.WaitGroup
+		out := make([]rpLogEntry, 2)
+		start := make(chan struct{})
+		for i := range out {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				out[i] = p.redeem(code, redirect, verifier, state, fmt.Sprintf("parallel %d of 2", i+1))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		results = out
+	case p.defects.RedeemTwice:
+		results = append(results, p.redeem(code, redirect, verifier, state, "handler 1 of 2 (middleware)"))
+		results = append(results, p.redeem(code, redirect, verifier, state, "handler 2 of 2 (app code)"))
+	default:
+		results = append(results, p.redeem(code, redirect, verifier, state, "callback"))
+	}
+	var ok *rpLogEntry
+	for i := range results {
+		if results[i].Status == http.StatusOK {
+			ok = &results[i]
+		}
+	}
+	if ok == nil {
+		last := results[len(results)-1]
+		writePage(w, http.StatusBadGateway, "Sign-in failed", fmt.Sprintf("token endpoint answered %d %s: %s", last.Status, last.Error, last.Description))
+		return
+	}
+	if p.defects.RenderAtCallback {
+		writePage(w, http.StatusOK, "Signed in", "signed in (rendered at the callback URL)")
+		return
+	}
+	sid := b64(16)
+	p.mu.Lock()
+	p.sessions[sid] = ok.IssuedRT
+	p.mu.Unlock()
+	setCookie(w, "rp_session", sid, 3600)
+	setCookie(w, "rp_tx_"+state, "", -1)
+	setCookie(w, "rp_pkce_"+state, "", -1)
+	http.Redirect(w, r, "/home", http.StatusFound)
+}
+
+func (p *rp) home(w http.ResponseWriter, r *http.Request) {
+	writePage(w, http.StatusOK, "Signed in", "signed in")
+}
+
+func (p *rp) refreshHandler(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	rt := p.sessions[cookie(r, "rp_session")]
+	p.mu.Unlock()
+	if rt == "" {
+		writePage(w, http.StatusUnauthorized, "Refresh failed", "no refresh token in this session")
+		return
+	}
+	e := p.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, "refresh")
+	e.Refresh = rt
+	p.record(e)
+	if e.Status != http.StatusOK {
+		writePage(w, http.StatusUnauthorized, "Refresh failed", fmt.Sprintf("%d %s: %s", e.Status, e.Error, e.Description))
+		return
+	}
+	writePage(w, http.StatusOK, "Refreshed", "tokens refreshed")
+}
+
+func (p *rp) redeem(code, redirect, verifier, state, handler string) rpLogEntry {
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
+	}
+	e := p.tokenRequest(form, handler)
+	e.Code, e.RedirectURI, e.Verifier, e.State = code, redirect, verifier, state
+	p.record(e)
+	return e
+}
+
+// tokenRequest posts form to the token endpoint on the back channel with the
+// client's credential.
+func (p *rp) tokenRequest(form url.Values, handler string) rpLogEntry {
+	e := rpLogEntry{Event: "token-request", Handler: handler, Grant: form.Get("grant_type"), Started: time.Now().UTC()}
+	if p.op.ClientAuth == "client_secret_post" {
+		form.Set("client_id", p.op.ClientID)
+		form.Set("client_secret", p.op.ClientSecret)
+	}
+	req, err := http.NewRequest(http.MethodPost, p.op.TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		e.Error = err.Error()
+		return e
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "traceaudit-lab-rp/1 (Go net/http)")
+	if p.op.ClientAuth == "client_secret_basic" {
+		req.SetBasicAuth(url.QueryEscape(p.op.ClientID), url.QueryEscape(p.op.ClientSecret))
+	}
+	resp, err := p.client.Do(req)
+	e.Time = time.Now().UTC()
+	if err != nil {
+		e.Error = "transport: " + err.Error()
+		return e
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	e.Status = resp.StatusCode
+	var tr struct {
+		Error        string `json:"error"`
+		Description  string `json:"error_description"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	_ = json.Unmarshal(body, &tr)
+	e.Error, e.Description, e.IssuedRT = tr.Error, tr.Description, tr.RefreshToken
+	return e
+}
+
+// spaPage serves the browser app: a public client that keeps its PKCE
+// verifier in Web Storage and redeems the code with fetch (CORS).
+func (p *rp) spaPage(w http.ResponseWriter, r *http.Request) {
+	cfg := map[string]any{
+		"authorize":   p.op.AuthorizeURL,
+		"token":       p.op.TokenURL,
+		"clientId":    p.op.PublicClientID,
+		"redirectUri": p.origin + "/spa/callback",
+		"scope":       "openid profile offline_access",
+		"defects":     p.spa,
+	}
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = spaTemplate.Execute(w, template.JS(js))
+}
+
+var spaTemplate = template.Must(template.New("spa").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Lab SPA</title><link rel="icon" href="data:,"></head>
+<body><h1>Lab SPA</h1><pre id="result"></pre>
+<script>
+const cfg = {{.}};
+const out = (s) => { document.getElementById("result").textContent += s + "\n"; };
+const b64url = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)));
+const challenge = async (v) => b64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(v)));
+const verifierKey = (state) => cfg.defects.sharedStorage ? "pkce_verifier" : "pkce_verifier_" + state;
+async function start() {
+  const state = random(16), verifier = random(32);
+  sessionStorage.setItem("oauth_state", state);
+  localStorage.setItem(verifierKey(state), verifier);
+  const q = new URLSearchParams({client_id: cfg.clientId, response_type: "code", scope: cfg.scope,
+    redirect_uri: cfg.redirectUri, state: state, nonce: random(16), code_challenge: await challenge(verifier),
+    code_challenge_method: "S256"});
+  location.assign(cfg.authorize + "?" + q.toString());
+}
+async function token(params) {
+  const r = await fetch(cfg.token, {method: "POST", body: new URLSearchParams(params)});
+  const j = await r.json();
+  return {status: r.status, body: j};
+}
+async function callback() {
+  const q = new URLSearchParams(location.search);
+  const state = q.get("state"), code = q.get("code");
+  if (q.get("error")) { out("error " + q.get("error")); out("done"); return; }
+  if (state !== sessionStorage.getItem("oauth_state")) { out("state mismatch"); out("done"); return; }
+  let verifier = localStorage.getItem(verifierKey(state));
+  if (cfg.defects.wrongVerifier) verifier = random(32);
+  const params = {grant_type: "authorization_code", code: code, redirect_uri: cfg.redirectUri, client_id: cfg.clientId, code_verifier: verifier};
+  const runs = cfg.defects.double ? [token(params), token(params)] : [token(params)];
+  const results = await Promise.all(runs);
+  let rt = "";
+  for (const r of results) {
+    out("token " + r.status + " " + (r.body.error || "ok") + (r.body.error_description ? ": " + r.body.error_description : ""));
+    if (r.body.refresh_token) rt = r.body.refresh_token;
+  }
+  history.replaceState(null, "", "/spa/");
+  if (cfg.defects.refresh && rt) {
+    await new Promise((res) => setTimeout(res, cfg.defects.refreshDelayMs));
+    const r = await token({grant_type: "refresh_token", refresh_token: rt, client_id: cfg.clientId});
+    out("refresh " + r.status + " " + (r.body.error || "ok") + (r.body.error_description ? ": " + r.body.error_description : ""));
+  }
+  out("done");
+}
+(location.pathname.endsWith("/callback") ? callback() : start()).catch((e) => { out("exception " + e); out("done"); });
+</script></body></html>`))

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// scenario is one recorded sign-in story.
+type scenario struct {
+	Name     string
+	Summary  string
+	Provider string // zitadel or fosite
+	OPTLS    bool
+	RPTLS    bool
+	HTTP2    bool // offered by both servers over TLS
+	// OPHost overrides the provider's host name (Entra-shaped traces).
+	OPHost  string
+	Fosite  fositeOptions
+	Defects rpDefects
+	SPA     spaDefects
+	Refresh bool
+	Drive   func(context.Context, *session) error
+	// Rules the traces must produce; every other rule must not fire,
+	// except those in Allow.
+	Rules  []string
+	Allow  []string
+	Shaped string // what is shaped rather than real, for the README
+}
+
+func (s *scenario) opHost() string {
+	if s.OPHost != "" {
+		return s.OPHost
+	}
+	if s.Provider == "zitadel" {
+		return "id.zitadel.test"
+	}
+	return "auth.fosite.test"
+}
+
+func (s *scenario) rpHost() string { return "app.rp.test" }
+
+// session is one run of a scenario.
+type session struct {
+	scenario *scenario
+	work     string
+	opEP     *endpoint
+	rpEP     *endpoint
+	op       *provider
+	rp       *rp
+	chrome   *chromium
+	opLog    *strings.Builder
+	started  time.Time
+	har      harLog
+	wire     []wireRequest
+	results  []string
+}
+
+// serverSignIn: the confidential web app flow in one tab.
+func serverSignIn(ctx context.Context, s *session) error {
+	tab, err := s.chrome.tab()
+	if err != nil {
+		return err
+	}
+	if err := navigate(tab, s.rpEP.Origin()+"/login"); err != nil {
+		return err
+	}
+	if err := signIn(tab, s.op); err != nil {
+		return err
+	}
+	res, err := waitResult(tab, s.rpEP.Origin())
+	s.results = append(s.results, res)
+	return err
+}
+
+func expectResults(s *session, want ...string) error {
+	if len(s.results) != len(want) {
+		return fmt.Errorf("got %d results %q, want %d", len(s.results), s.results, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(s.results[i], w) {
+			return fmt.Errorf("result %d is %q, want it to contain %q", i+1, s.results[i], w)
+		}
+	}
+	return nil
+}
+
+func driveServerClean(ctx context.Context, s *session) error {
+	if err := serverSignIn(ctx, s); err != nil {
+		return err
+	}
+	return expectResults(s, "signed in")
+}
+
+func driveServerFailing(want string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		if err := serverSignIn(ctx, s); err != nil {
+			return err
+		}
+		return expectResults(s, want)
+	}
+}
+
+// driveReload signs in, then reloads the callback page the RP rendered.
+func driveReload(ctx context.Context, s *session) error {
+	if err := serverSignIn(ctx, s); err != nil {
+		return err
+	}
+	tab := s.chrome.first
+	if err := chromedp.Do(tab, chromedp.Reload()); err != nil {
+		return err
+	}
+	res, err := waitResult(tab, s.rpEP.Origin())
+	s.results = append(s.results, res)
+	if err != nil {
+		return err
+	}
+	return expectResults(s, "signed in", "token endpoint answered 400")
+}
+
+// driveRefresh signs in, waits, then asks the RP to refresh its tokens.
+func driveRefresh(wait time.Duration, want string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		if err := serverSignIn(ctx, s); err != nil {
+			return err
+		}
+		time.Sleep(wait)
+		tab := s.chrome.first
+		if err := navigate(tab, s.rpEP.Origin()+"/refresh"); err != nil {
+			return err
+		}
+		res, err := waitResult(tab, s.rpEP.Origin())
+		s.results = append(s.results, res)
+		if err != nil {
+			return err
+		}
+		return expectResults(s, "signed in", want)
+	}
+}
+
+func driveSPA(want ...string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		tab, err := s.chrome.tab()
+		if err != nil {
+			return err
+		}
+		if err := navigate(tab, s.rpEP.Origin()+"/spa/"); err != nil {
+			return err
+		}
+		if err := signIn(tab, s.op); err != nil {
+			return err
+		}
+		res, err := waitResult(tab, s.rpEP.Origin())
+		s.results = append(s.results, res)
+		if err != nil {
+			return err
+		}
+		return expectResults(s, strings.Join(want, "\n"))
+	}
+}
+
+// driveTwoTabs starts a sign-in in tab A, then one in tab B (same browser),
+// then finishes A, then B: the usual "opened the app twice" story.
+func driveTwoTabs(path string, wantA, wantB string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		a, err := s.chrome.tab()
+		if err != nil {
+			return err
+		}
+		if err := navigate(a, s.rpEP.Origin()+path); err != nil {
+			return err
+		}
+		if err := chromedp.Do(a, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+			return err
+		}
+		b, err := s.chrome.tab()
+		if err != nil {
+			return err
+		}
+		if err := navigate(b, s.rpEP.Origin()+path); err != nil {
+			return err
+		}
+		if err := chromedp.Do(b, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+			return err
+		}
+		for _, tab := range []context.Context{a, b} {
+			if err := signIn(tab, s.op); err != nil {
+				return err
+			}
+			res, err := waitResult(tab, s.rpEP.Origin())
+			s.results = append(s.results, res)
+			if err != nil {
+				return err
+			}
+		}
+		return expectResults(s, wantA, wantB)
+	}
+}
+
+func scenarios() []*scenario {
+	return []*scenario{
+		{
+			Name: "clean-zitadel-h2", Summary: "clean confidential code flow with PKCE, zitadel OP, HTTPS, HTTP/2, back-channel token exchange",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveServerClean,
+		},
+		{
+			Name: "code-reuse-double-handler-zitadel", Summary: "the RP's code-received handler runs twice: two back-channel redemptions of one code, zitadel refuses the second",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemTwice: true},
+			Drive: driveServerClean, Rules: []string{"code-reuse"},
+		},
+		{
+			Name: "clean-zitadel-http1-plaintext", Summary: "clean confidential code flow with PKCE, zitadel OP, plain HTTP/1.1 (no TLS) on every hop",
+			Provider: "zitadel", Drive: driveServerClean,
+		},
+		{
+			Name: "clean-fosite-http1-tls", Summary: "clean confidential code flow with PKCE, ory/fosite, HTTPS restricted to HTTP/1.1",
+			Provider: "fosite", OPTLS: true, RPTLS: true, Drive: driveServerClean,
+		},
+		{
+			Name: "clean-fosite-spa-h2", Summary: "clean browser-app flow: public client, PKCE, token request by fetch with CORS, ory/fosite, HTTP/2",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveSPA("token 200 ok", "done"),
+		},
+		{
+			Name: "code-reuse-reload-fosite", Summary: "the RP renders the signed-in page at the callback URL; the user reloads it and the RP redeems the code again; fosite refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RenderAtCallback: true},
+			Drive: driveReload, Rules: []string{"code-reuse"},
+		},
+		{
+			Name: "code-reuse-parallel-fosite", Summary: "the RP sends two token requests for one code at the same moment (retry/race); ory/fosite, HTTP/1.1 over TLS",
+			Provider: "fosite", OPTLS: true, RPTLS: true, Defects: rpDefects{RedeemParallel: true},
+			Drive: driveServerClean, Rules: []string{"code-reuse"},
+		},
+		{
+			Name: "code-reuse-spa-double-fosite", Summary: "the browser app exchanges the code twice (effects run twice, as React StrictMode does); two fetch token requests",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{Double: true},
+			Drive: driveSPA("token 200 ok", "token 400 invalid_grant"), Rules: []string{"code-reuse"},
+		},
+		{
+			Name: "redirect-uri-mismatch-token-zitadel", Summary: "the RP sends http:// instead of https:// as redirect_uri at the token endpoint (TLS-terminating proxy mistake); zitadel refuses",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{TokenRedirectURI: "http://app.rp.test:{rp-port}/callback"},
+			Drive: driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
+			Name: "redirect-uri-mismatch-token-fosite", Summary: "the RP adds a trailing slash to redirect_uri at the token endpoint; fosite refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{TokenRedirectURI: "{rp}/callback/"},
+			Drive: driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
+			Name: "code-expired-fosite", Summary: "the RP holds the code 4 s before redeeming it; fosite is configured with a 2 s code lifetime and refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Fosite: fositeOptions{CodeLifetime: 2 * time.Second},
+			Defects: rpDefects{RedeemDelay: 4 * time.Second},
+			Drive:   driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"code-expired"},
+		},
+		{
+			Name: "multi-tab-state-zitadel", Summary: "two tabs start a sign-in; the RP keeps one state cookie, so tab A's callback fails the state check and its code is never redeemed; tab B succeeds",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{SharedStateCookie: true},
+			Drive: driveTwoTabs("/login", "state mismatch", "signed in"), Rules: []string{"multi-tab-race"}, Allow: []string{"state-mismatch"},
+		},
+		{
+			Name: "multi-tab-pkce-cookie-fosite", Summary: "two tabs start a sign-in; the RP keeps one PKCE verifier cookie, so tab A redeems its code with tab B's verifier; fosite refuses; tab B succeeds",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{SharedVerifierCookie: true},
+			Drive: driveTwoTabs("/login", "token endpoint answered 400 invalid_grant", "signed in"), Rules: []string{"multi-tab-race"}, Allow: []string{"pkce-mismatch"},
+		},
+		{
+			Name: "multi-tab-pkce-spa-fosite", Summary: "two tabs of the browser app start a sign-in; the verifier sits under one localStorage key, so tab A's fetch sends tab B's verifier; fosite refuses; tab B succeeds",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true},
+			Drive: driveTwoTabs("/spa/", "token 400 invalid_grant", "token 200 ok"), Rules: []string{"multi-tab-race"}, Allow: []string{"pkce-mismatch"},
+		},
+		{
+			Name: "pkce-mismatch-spa-fosite", Summary: "the browser app generates a new verifier at token time instead of reusing the stored one; fosite refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{WrongVerifier: true},
+			Drive: driveSPA("token 400 invalid_grant"), Rules: []string{"pkce-mismatch"},
+		},
+		{
+			Name: "refresh-fosite", Summary: "clean sign-in, then the RP redeems its refresh token on the back channel (fosite rotates it)",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Refresh: true,
+			Drive: driveRefresh(0, "tokens refreshed"),
+		},
+		{
+			Name: "refresh-expired-fosite", Summary: "clean sign-in, then a refresh after the refresh token's lifetime (fosite configured to 2 s); fosite refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Refresh: true, Fosite: fositeOptions{RefreshLifetime: 2 * time.Second},
+			Drive: driveRefresh(3*time.Second, "invalid_grant"), Rules: []string{"refresh-token-expired"},
+		},
+		{
+			Name: "refresh-spa-fosite", Summary: "browser app signs in, then refreshes by fetch with CORS (public client, rotated refresh token)",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{Refresh: true},
+			Drive: driveSPA("token 200 ok", "refresh 200 ok", "done"),
+		},
+		{
+			Name: "code-reuse-entra-shaped-fosite", Summary: "Entra-shaped: fosite served as login.microsoftonline.com on /common/oauth2/v2.0/ paths; the RP's handler redeems the code twice",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, OPHost: "login.microsoftonline.com",
+			Fosite:  fositeOptions{AuthorizePath: "/common/oauth2/v2.0/authorize", TokenPath: "/common/oauth2/v2.0/token"},
+			Defects: rpDefects{RedeemTwice: true}, Drive: driveServerClean, Rules: []string{"code-reuse"},
+			Shaped: "The host name login.microsoftonline.com (mapped to 127.0.0.1 by Chromium's --host-resolver-rules and by the RP's dialer) and the /common/oauth2/v2.0/ paths are shaped like Microsoft Entra ID; the server behind them is ory/fosite, so error bodies are fosite's, not AADSTS codes. No packet went to Microsoft.",
+		},
+	}
+}
