@@ -14,7 +14,7 @@ var secretParams = map[string]bool{
 	"samlrequest": true, "samlresponse": true, "wresult": true, "token": true,
 	"device_code": true, "user_code": true, "subject_token": true, "actor_token": true,
 	"sig": true, "signature": true, "x-amz-signature": true, "key": true, "api_key": true,
-	"apikey": true, "sessiontoken": true, "ppft": true, "flowtoken": true, "canary": true, "ctx": true,
+	"apikey": true, "sessiontoken": true, "session_token": true, "statetoken": true, "passcode": true, "otp": true, "ppft": true, "flowtoken": true, "canary": true, "ctx": true,
 }
 
 // maskedParams hold low-entropy personal or guessable values: masked, never

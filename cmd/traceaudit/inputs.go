@@ -154,6 +154,10 @@ func openInput(in input, stdin io.Reader) (*openedInput, error) {
 			cleanup()
 			return nil, fmt.Errorf("spool stdin: %w", err)
 		}
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			cleanup()
+			return nil, fmt.Errorf("spool stdin: %w", err)
+		}
 		f = tmp
 	} else {
 		var err error

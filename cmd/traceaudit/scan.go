@@ -145,7 +145,7 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 			rf.Evidence = append(rf.Evidence, report.Evidence{
 				Ref: e.Ref, Time: report.At(e.Time), Method: e.Method, URL: u, Status: e.Status,
 				ErrorCode: e.ErrorCode, TraceID: e.TraceID, CorrelationID: e.CorrelationID,
-				Timestamp: e.Timestamp, Note: e.Note,
+				Timestamp: e.Timestamp, Role: e.Note,
 			})
 			refFindings[e.Ref] = append(refFindings[e.Ref], i)
 		}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// harSecrets lists the secret values a HAR carries, found independently of
+// traceaudit's extraction: secret parameters in every URL, form body and
+// JSON body, hidden form_post inputs, cookie values and Authorization
+// credentials. Short values are left out: they would match by chance.
+func harSecrets(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	add := func(v string) {
+		if len(v) >= 8 && !parse.IsFingerprint(v) {
+			seen[v] = true
+		}
+	}
+	addPairs := func(s string) {
+		vals, err := url.ParseQuery(s)
+		if err != nil {
+			return
+		}
+		for k, vs := range vals {
+			if parse.IsSecretParam(k) || parse.IsMaskedParam(k) {
+				for _, v := range vs {
+					add(v)
+				}
+			}
+		}
+	}
+	addURL := func(u string) {
+		if i := strings.IndexByte(u, '?'); i >= 0 {
+			q := u[i+1:]
+			if j := strings.IndexByte(q, '#'); j >= 0 {
+				q = q[:j]
+			}
+			addPairs(q)
+		}
+		if i := strings.IndexByte(u, '#'); i >= 0 {
+			addPairs(u[i+1:])
+		}
+	}
+	hidden := regexp.MustCompile(`(?i)<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"`)
+	gjson.GetBytes(data, "log.entries").ForEach(func(_, e gjson.Result) bool {
+		addURL(e.Get("request.url").String())
+		for _, side := range []string{"request", "response"} {
+			e.Get(side + ".headers").ForEach(func(_, h gjson.Result) bool {
+				name, value := strings.ToLower(h.Get("name").String()), h.Get("value").String()
+				switch name {
+				case "location", "referer":
+					addURL(value)
+				case "authorization":
+					if _, cred, ok := strings.Cut(value, " "); ok {
+						add(cred)
+					}
+				case "cookie":
+					for _, c := range strings.Split(value, ";") {
+						if _, v, ok := strings.Cut(c, "="); ok {
+							add(strings.TrimSpace(v))
+						}
+					}
+				case "set-cookie":
+					first, _, _ := strings.Cut(value, ";")
+					if _, v, ok := strings.Cut(first, "="); ok {
+						add(v)
+					}
+				}
+				return true
+			})
+		}
+		addPairs(e.Get("request.postData.text").String())
+		e.Get("request.postData.params").ForEach(func(_, p gjson.Result) bool {
+			if parse.IsSecretParam(p.Get("name").String()) {
+				add(p.Get("value").String())
+			}
+			return true
+		})
+		body := e.Get("response.content.text").String()
+		var obj map[string]any
+		if json.Unmarshal([]byte(body), &obj) == nil {
+			for k, v := range obj {
+				if s, ok := v.(string); ok && parse.IsSecretParam(k) {
+					add(s)
+				}
+			}
+		}
+		for _, m := range hidden.FindAllStringSubmatch(body, -1) {
+			if parse.IsSecretParam(m[1]) {
+				add(m[2])
+			}
+		}
+		return true
+	})
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	return out
+}
+
+// TestNoRawSecretInAnyOutput runs every command and format over the samples
+// and fails on any raw secret in stdout or stderr; with --no-redact the
+// secrets must appear (so the test can fail).
+func TestNoRawSecretInAnyOutput(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(samples, "*.har"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no samples: %v", err)
+	}
+	runs := [][]string{
+		{"scan", "-f", "table"}, {"scan", "-f", "json"}, {"scan", "-f", "jsonl"}, {"scan", "-f", "sarif"},
+		{"scan", "-f", "markdown"}, {"scan", "-f", "html"},
+		{"events", "-f", "table"}, {"events", "-f", "json"}, {"events", "-f", "jsonl"},
+		{"exchanges", "-f", "table"}, {"exchanges", "-f", "json"}, {"exchanges", "-f", "jsonl"},
+	}
+	total := 0
+	for _, f := range files {
+		secrets := harSecrets(t, f)
+		total += len(secrets)
+		for _, args := range runs {
+			_, stdout, stderr := runCLI(t, nil, append(args, f)...)
+			for _, s := range secrets {
+				if strings.Contains(stdout, s) || strings.Contains(stderr, s) {
+					t.Errorf("%s %s: raw secret %s… in output", strings.Join(args, " "), filepath.Base(f), s[:4])
+				}
+			}
+		}
+	}
+	if total == 0 {
+		t.Fatal("the samples carry no secrets: the test proves nothing")
+	}
+	// The opt-out really prints them: the check above can fail.
+	f := filepath.Join(samples, "reuse-double-handler.har")
+	_, stdout, _ := runCLI(t, nil, "events", "-f", "jsonl", "--no-redact", f)
+	found := false
+	for _, s := range harSecrets(t, f) {
+		if strings.Contains(stdout, s) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("--no-redact printed no secret at all")
+	}
+}
