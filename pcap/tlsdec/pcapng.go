@@ -72,7 +72,11 @@ func SecretsFromPCAPNG(r io.ReaderAt, size int64) (*KeyLog, []parse.Note, error)
 			if off == 0 {
 				return keys, notes, fmt.Errorf("%w: byte 0: block length %d", ErrPCAPNG, length)
 			}
-			notes = append(notes, damaged(off, fmt.Sprintf("block length %d does not fit the file", length)))
+			// A cut-short packet block loses no secrets, and the packet
+			// reader reports it; a damaged length or secrets block does.
+			if typ == blockDSB || typ == blockSHB || length < 12 || length%4 != 0 {
+				notes = append(notes, damaged(off, fmt.Sprintf("block length %d does not fit the file; secrets after byte %d are not read", length, off)))
+			}
 			break
 		}
 		if (typ == blockSHB || typ == blockDSB) && length <= maxSecretsBlock {

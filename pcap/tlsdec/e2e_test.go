@@ -1,0 +1,195 @@
+package tlsdec_test
+
+import (
+	"cmp"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/pcap"
+	"github.com/traceaudit/traceaudit/pcap/tlsdec"
+)
+
+type tsharkRequest struct {
+	frame        int
+	method, path string
+}
+
+func readTshark(t *testing.T, name string) []tsharkRequest {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []tsharkRequest
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		n, err := strconv.Atoi(f[0])
+		if err != nil || len(f) != 3 {
+			t.Fatalf("%s: bad line %q", name, line)
+		}
+		out = append(out, tsharkRequest{n, f[1], f[2]})
+	}
+	return out
+}
+
+// pathOf returns the request target of an absolute URL.
+func pathOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if j := strings.IndexByte(u, '/'); j >= 0 {
+			return u[j:]
+		}
+		return "/"
+	}
+	return u
+}
+
+// readCapture runs the pcap reader with the tlsdec hook over a capture.
+func readCapture(t *testing.T, capture string, keylogs ...string) ([]*parse.Exchange, []parse.Note) {
+	t.Helper()
+	var logs []*tlsdec.KeyLog
+	for _, name := range keylogs {
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := tlsdec.ParseKeyLog(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs = append(logs, k)
+	}
+	f, err := os.Open(filepath.Join("testdata", capture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, notes, err := tlsdec.KeysForCapture(f, st.Size(), logs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range notes {
+		t.Errorf("note about embedded secrets: %+v", n)
+	}
+	r, err := pcap.NewReader(f, pcap.Options{Name: capture, Decrypter: tlsdec.NewDecrypter(keys).StreamDecrypter()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		t.Fatalf("after %d exchanges: %v", len(exs), err)
+	}
+	return exs, r.Notes()
+}
+
+// TestPCAPRequestsMatchTshark reads each keyed TLS capture through the pcap
+// reader with the tlsdec hook and compares the HTTP requests with tshark's.
+func TestPCAPRequestsMatchTshark(t *testing.T) {
+	cases := []struct {
+		capture string
+		keylog  string // "" when the keys are embedded in the pcapng
+		tshark  string
+		notes   []string // note kinds expected, in order
+	}{
+		{"tls12-decryption.pcap", "tls12-decryption.DERIVED.keys", "tls12-decryption.tshark.txt", nil},
+		{"tls12-decryption-dsb.pcapng", "", "tls12-decryption-dsb.tshark.txt", nil},
+		{"http-chunked-ssl.pcapng", "", "http-chunked-ssl.tshark.txt", nil},
+		{"fluxzy-example.com-conn1.pcapng", "fluxzy-example.com-conn1.nsskeylog", "fluxzy-example.com-conn1.tshark.txt", nil},
+		{"fluxzy-example.com-conn1-dsb.pcapng", "", "fluxzy-example.com-conn1-dsb.tshark.txt", nil},
+		{"fluxzy-grpc-samples-conn9.pcapng", "fluxzy-grpc-samples-conn9.nsskeylog", "fluxzy-grpc-samples-conn9.tshark.txt", nil},
+		{"fluxzy-pink-floyd-conn14.pcapng", "fluxzy-pink-floyd-conn14.nsskeylog", "fluxzy-pink-floyd-conn14.tshark.txt", nil},
+		{"openssl-tls12.pcapng", "openssl-tls12.keys", "openssl-tls12.tshark.txt", nil},
+		{"openssl-tls13.pcapng", "openssl-tls13.keys", "openssl-tls13.tshark.txt", nil},
+		{"openssl-tls13.pcapng", "openssl-tls13-noearly.keys", "openssl-tls13-noearly.tshark.txt", []string{"tls-early-data"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.capture+"+"+tc.keylog, func(t *testing.T) {
+			var keylogs []string
+			if tc.keylog != "" {
+				keylogs = append(keylogs, tc.keylog)
+			}
+			exs, notes := readCapture(t, tc.capture, keylogs...)
+			var kinds []string
+			for _, n := range notes {
+				if strings.HasPrefix(n.Kind, "tls-") {
+					kinds = append(kinds, n.Kind)
+				}
+				t.Logf("note %+v", n)
+			}
+			if strings.Join(kinds, " ") != strings.Join(tc.notes, " ") {
+				t.Errorf("TLS notes %v, want %v", kinds, tc.notes)
+			}
+			want := readTshark(t, tc.tshark)
+			var got []tsharkRequest
+			for _, ex := range exs {
+				if !strings.HasPrefix(ex.Request.URL, "https://") {
+					t.Errorf("%s: URL %q is not https", ex.Ref, ex.Request.URL)
+				}
+				n, err := strconv.Atoi(strings.TrimPrefix(ex.Ref, "frame "))
+				if err != nil {
+					t.Errorf("ref %q", ex.Ref)
+				}
+				got = append(got, tsharkRequest{n, ex.Request.Method, pathOf(ex.Request.URL)})
+			}
+			// HTTP/2 requests that share a frame come in stream order from
+			// tshark and in completion order from the reader: compare as
+			// sets, pairing equal requests by frame.
+			byRequest := func(a, b tsharkRequest) int {
+				return cmp.Or(strings.Compare(a.method, b.method), strings.Compare(a.path, b.path), a.frame-b.frame)
+			}
+			slices.SortFunc(got, byRequest)
+			slices.SortFunc(want, byRequest)
+			if len(got) != len(want) {
+				t.Fatalf("%d requests, tshark %d:\ngot  %v\nwant %v", len(got), len(want), got, want)
+			}
+			for i, w := range want {
+				g := got[i]
+				if g.method != w.method || g.path != w.path {
+					t.Errorf("request %s %s, tshark %s %s", g.method, g.path, w.method, w.path)
+				}
+				// Our frame is where the request's first record started;
+				// tshark's where the request was complete: never earlier.
+				if g.frame < 1 || g.frame > w.frame {
+					t.Errorf("request %s in frame %d, tshark frame %d", w.path, g.frame, w.frame)
+				}
+			}
+		})
+	}
+}
+
+// TestPCAPWrongKeys: a key log for other captures decrypts nothing and
+// each TLS connection is reported, with its SNI.
+func TestPCAPWrongKeys(t *testing.T) {
+	exs, notes := readCapture(t, "tls12-decryption.pcap", "illustrated-tls13-keylog.txt")
+	if len(exs) != 0 {
+		t.Errorf("%d exchanges from a capture without its keys", len(exs))
+	}
+	var found bool
+	for _, n := range notes {
+		if n.Kind == "tls-no-keys" && strings.Contains(n.Message, "heise.de") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no tls-no-keys note naming heise.de in %+v", notes)
+	}
+}
+
+func TestDirectionsAgree(t *testing.T) {
+	if tlsdec.Direction(pcap.ClientToServer) != tlsdec.ClientToServer || tlsdec.Direction(pcap.ServerToClient) != tlsdec.ServerToClient {
+		t.Fatal("tlsdec and pcap number directions differently")
+	}
+}
