@@ -57,7 +57,9 @@ type packetSource interface {
 var errTruncated = errors.New("pcap: capture file ends inside a packet record")
 
 // Sniff reports whether prefix (the first bytes of a file, 4 at least)
-// starts a pcap or pcapng capture, gzip-compressed or not.
+// starts a pcap or pcapng capture, gzip-compressed or not. A gzip file is
+// recognized only when prefix holds enough of it (512 bytes are plenty) to
+// inflate the capture's magic number.
 func Sniff(prefix []byte) bool {
 	if len(prefix) >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(prefix))

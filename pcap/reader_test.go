@@ -174,3 +174,60 @@ func TestNotCapture(t *testing.T) {
 }
 
 var _ = io.EOF
+
+func TestExchangeDetails(t *testing.T) {
+	exs, notes := readFile(t, "get.pcap", Options{})
+	if len(exs) != 1 {
+		t.Fatalf("%d exchanges", len(exs))
+	}
+	ex := exs[0]
+	// Values from tshark: request in frame 4, response ends in frame 9.
+	if ex.Ref != "frame 4" || ex.Conn != "141.142.228.5:59856-192.150.187.43:80" {
+		t.Errorf("ref %q conn %q", ex.Ref, ex.Conn)
+	}
+	if ex.Start.UnixMicro() != 1362692526939527 || ex.End.UnixMicro() != 1362692527009775 {
+		t.Errorf("start %v end %v", ex.Start, ex.End)
+	}
+	if ex.Request.URL != "http://bro.org/download/CHANGES.bro-aux.txt" || ex.Request.Proto != "HTTP/1.1" {
+		t.Errorf("request %s %s", ex.Request.URL, ex.Request.Proto)
+	}
+	if ex.Response == nil || ex.Response.Status != 200 || ex.Response.Body.Size != 4705 || len(ex.Response.Body.Data) != 4705 {
+		t.Fatalf("response %+v", ex.Response)
+	}
+	if len(notes) != 0 {
+		t.Errorf("notes: %v", notes)
+	}
+}
+
+func TestTLSWithoutKeys(t *testing.T) {
+	for name, sni := range map[string]string{
+		"tls12-decryption.pcap":           "heise.de",
+		"fluxzy-example.com-conn1.pcapng": "example.com",
+		"http-chunked-ssl.pcapng":         "lekensteyn.nl",
+	} {
+		t.Run(name, func(t *testing.T) {
+			exs, notes := readFile(t, name, Options{})
+			if len(exs) != 0 {
+				t.Errorf("%d exchanges from encrypted traffic", len(exs))
+			}
+			var found bool
+			for _, n := range notes {
+				if n.Kind == "tls-no-keys" && strings.Contains(n.Message, "TLS to "+sni+" ") && n.Ref == "frame 4" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no tls-no-keys note for %s at frame 4: %v", sni, notes)
+			}
+		})
+	}
+}
+
+// TestTruncatedPcapng: the Fluxzy capture ends inside its 21st packet, as
+// tshark reports too; the 20 packets before it are read.
+func TestTruncatedPcapng(t *testing.T) {
+	_, notes := readFile(t, "fluxzy-example.com-conn1.pcapng", Options{})
+	if !hasNote(notes, "truncated") {
+		t.Errorf("no truncated note: %v", notes)
+	}
+}
