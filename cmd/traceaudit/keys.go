@@ -1,21 +1,65 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"os"
 
 	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/pcap"
+	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 )
 
-// keyMaterial is the TLS key logs given with --keylog, parsed once and shared
-// by every capture of the run.
+// keyMaterial is the TLS key logs given with --keylog, parsed once and
+// shared by every capture of the run.
 type keyMaterial struct {
-	paths []string
+	logs []*tlsdec.KeyLog
 }
 
+// loadKeyMaterial parses every --keylog file; a malformed one is an error
+// that names the file and line (never the secret).
 func loadKeyMaterial(paths []string) (*keyMaterial, error) {
-	return &keyMaterial{paths: paths}, nil
+	km := &keyMaterial{}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("--keylog: %w", err)
+		}
+		kl, err := tlsdec.ParseKeyLog(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--keylog %s: %w", p, err)
+		}
+		km.logs = append(km.logs, kl)
+	}
+	return km, nil
 }
 
+// newCaptureReader reads a pcap or pcapng, decrypting TLS with the key logs
+// given and the secrets embedded in the capture (Decryption Secrets Blocks,
+// key log lines in a section comment).
 func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (parse.Reader, error) {
-	return nil, errors.New("packet captures are not supported in this build yet")
+	kl, notes, err := tlsdec.KeysForCapture(oi.file, oi.size, keys.logs...)
+	if err != nil {
+		// Embedded secrets could not be read; the capture itself may still be.
+		notes = append(notes, parse.Note{Kind: "tls-keys", Message: err.Error()})
+	}
+	opts := pcap.Options{Limits: o.limits(), Name: oi.name}
+	if kl != nil && kl.Len() > 0 {
+		opts.Decrypter = tlsdec.NewDecrypter(kl).StreamDecrypter()
+	}
+	r, err := pcap.NewReader(oi.file, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &notedReader{Reader: r, extra: notes}, nil
+}
+
+// notedReader adds notes found before reading (key material) to a reader's.
+type notedReader struct {
+	parse.Reader
+	extra []parse.Note
+}
+
+func (n *notedReader) Notes() []parse.Note {
+	return append(append([]parse.Note(nil), n.extra...), n.Reader.Notes()...)
 }
