@@ -62,7 +62,7 @@ func runRequestLoop(p *Pass) {
 	}
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
-			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI, t.Authorize)
+			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI+"|"+t.Authorize.Scope+"|"+t.Authorize.Resource, t.Authorize)
 		}
 	}
 	for _, r := range allTokenRequests(p.Analysis) {
@@ -85,6 +85,9 @@ func runRequestLoop(p *Pass) {
 				break
 			}
 			run := evs[i:j]
+			if d2, _, ok := Elapsed(run[0], run[len(run)-1]); ok {
+				d = d2
+			}
 			what := "authorize requests"
 			if run[0].Kind == parse.TokenRequest {
 				what = "token requests (grant " + run[0].GrantType + ")"

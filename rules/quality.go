@@ -23,7 +23,9 @@ var TraceQuality = &Rule{
     (it happened server-side): capture on the server or put a proxy in front of
     it;
   - a refused redemption whose code has no issuance time (no timestamps):
-    code-expired cannot measure the delay.
+    code-expired cannot measure the delay;
+  - a code refused with a bare invalid_grant soon after issue with nothing in
+    the trace to explain it: another party may have redeemed it out of sight.
 
 These are notes about the capture, not about the sign-in.`,
 	Run: runTraceQuality,
@@ -101,7 +103,14 @@ func runTraceQuality(p *Pass) {
 				continue
 			}
 			from, _ := issuedEvent(c)
-			if _, _, ok := Elapsed(from, r.Request); ok {
+			if d, _, ok := Elapsed(from, r.Request); ok {
+				if d <= p.Lifetime(r.Request.Provider).Suspicious && len(c.Deliveries) <= 1 && !redirectDiffers(r) && !pkceFails(r) {
+					p.Report(Finding{Code: c.Code,
+						Message: fmt.Sprintf("%s refused the code at %s (%s) only %s after issue, and nothing in the trace explains it (one delivery, one redemption, same redirect_uri, PKCE consistent): another component may have redeemed it out of sight, or it was altered in transit",
+							parse.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(d)),
+						Evidence:    []Evidence{p.RedemptionEvidence(r, "refused redemption")},
+						Remediation: "Capture every party that can redeem the code (the browser and the app server, e.g. a proxy in front of the server) and check the provider's sign-in logs with the trace and correlation ids."})
+				}
 				continue
 			}
 			p.Report(Finding{Code: c.Code,

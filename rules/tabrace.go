@@ -56,7 +56,7 @@ func runTabRace(p *Pass) {
 			}
 			done := completedAt(a)
 			if done >= 0 && done < b.Authorize.Exchange {
-				continue // a finished before b started: sequential, not concurrent
+				break // a finished before b (and every later sign-in) started: sequential
 			}
 			if ev, why, conf := crossing(p, a, b); why != "" {
 				f := Finding{Remediation: raceRemediation, Confidence: conf, Evidence: []Evidence{
@@ -101,8 +101,8 @@ func crossing(p *Pass, a, b *Transaction) (ev []Evidence, why, confidence string
 		}
 	}
 	// 3. Both sign-ins' pages redeeming one code.
-	for _, c := range p.Codes {
-		if c.Tx != a && c.Tx != b || len(c.Redemptions) < 2 {
+	for _, c := range codesOf(p.Analysis, a, b) {
+		if len(c.Redemptions) < 2 {
 			continue
 		}
 		pages := map[string]bool{}
@@ -163,4 +163,19 @@ func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
 		}
 	}
 	return false, ""
+}
+
+// codesOf returns the code trails redeemed in transactions a and b.
+func codesOf(an *Analysis, a, b *Transaction) []*CodeTrail {
+	var out []*CodeTrail
+	seen := map[*CodeTrail]bool{}
+	for _, t := range []*Transaction{a, b} {
+		for _, r := range t.Redemptions {
+			if c, ok := an.byCode[r.Request.Code]; ok && !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
