@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -129,9 +128,7 @@ func (r *Reader) request(ex *parse.Exchange, req gjson.Result) string {
 	text := post.Get("text")
 	switch {
 	case text.Type == gjson.String:
-		lit := r.sc.literal(text)
-		b.Data, b.Truncated = unescapeBounded(lit, r.limits.BodyBytes)
-		b.Truncated = b.Truncated || r.sc.cutString(lit)
+		b.Data, b.Truncated = r.text(text, r.limits.BodyBytes)
 	case post.Get("params").IsArray():
 		b.Data, b.Truncated = r.formEncode(post.Get("params"))
 	}
@@ -187,19 +184,17 @@ func (r *Reader) responseBody(ex *parse.Exchange, ref string, content gjson.Resu
 	b.MIMEType = mediaType(r.sc.str(content.Get("mimeType")))
 	text := content.Get("text")
 	if text.Type == gjson.String {
-		lit := r.sc.literal(text)
-		cut := r.sc.cutString(lit)
 		if strings.EqualFold(r.sc.str(content.Get("encoding")), "base64") {
 			// Decode a bounded prefix: 4 base64 characters give 3 bytes.
-			enc, encCut := lit[1:len(lit)-1], false
-			if bytes.IndexByte(enc, '\\') >= 0 || int64(len(enc)) > r.limits.BodyBytes/3*4+4 {
-				enc, encCut = unescapeBounded(lit, r.limits.BodyBytes/3*4+4)
+			limit := r.limits.BodyBytes/3*4 + 4
+			enc, _, cut := r.sc.content(text, limit)
+			if int64(len(enc)) > limit {
+				enc, cut = enc[:limit], true
 			}
 			b.Data, b.Truncated = decodeBase64Prefix(enc, r.limits.BodyBytes)
-			b.Truncated = b.Truncated || encCut || cut
-		} else {
-			b.Data, b.Truncated = unescapeBounded(lit, r.limits.BodyBytes)
 			b.Truncated = b.Truncated || cut
+		} else {
+			b.Data, b.Truncated = r.text(text, r.limits.BodyBytes)
 		}
 		if b.Size < 0 && !b.Truncated {
 			b.Size = int64(len(b.Data))
@@ -403,77 +398,44 @@ func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
 	return out, false
 }
 
-// unescapeBounded decodes the JSON string literal raw (with its quotes),
-// producing at most limit bytes.
-func unescapeBounded(raw []byte, limit int64) ([]byte, bool) {
-	if len(raw) < 2 {
-		return nil, false
+// text returns at most limit decoded bytes of a string value, owned by the
+// caller, and whether the value held more.
+func (r *Reader) text(v gjson.Result, limit int64) ([]byte, bool) {
+	data, view, cut := r.sc.content(v, limit)
+	if int64(len(data)) > limit {
+		data, cut = data[:limit], true
 	}
-	s := raw[1 : len(raw)-1]
+	if view {
+		data = bytes.Clone(data)
+	}
+	return data, cut
+}
+
+// unescapeBounded decodes the content of a JSON string literal (without
+// its quotes), producing at most limit bytes.
+func unescapeBounded(s []byte, limit int64) ([]byte, bool) {
 	out := make([]byte, 0, min(int64(len(s)), limit))
-	for len(s) > 0 {
-		if int64(len(out)) >= limit {
-			return out[:limit], true
-		}
+	for len(s) > 0 && int64(len(out)) < limit {
 		i := indexByte(s, '\\')
 		if i < 0 {
 			i = len(s)
 		}
 		if i > 0 {
-			n := min(int64(i), limit-int64(len(out)))
-			out = append(out, s[:n]...)
-			if n < int64(i) {
-				return out, true
-			}
+			out = append(out, s[:i]...)
 			s = s[i:]
 			continue
 		}
-		if len(s) < 2 {
-			break
+		n, r, ok := decodeEscape(s)
+		if !ok {
+			break // a cut escape at the end
 		}
-		switch c := s[1]; c {
-		case 'u':
-			r, n := decodeUnicodeEscape(s)
-			out = utf8.AppendRune(out, r)
-			s = s[n:]
-			continue
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		default:
-			out = append(out, c)
-		}
-		s = s[2:]
+		out = utf8.AppendRune(out, r)
+		s = s[n:]
 	}
 	if int64(len(out)) > limit {
 		return out[:limit], true
 	}
-	return out, false
-}
-
-// decodeUnicodeEscape decodes \uXXXX (and a following low surrogate) at the
-// start of s, returning the rune and the bytes used.
-func decodeUnicodeEscape(s []byte) (rune, int) {
-	r1, ok := hex4(s)
-	if !ok {
-		return utf8.RuneError, min(2, len(s))
-	}
-	if utf16.IsSurrogate(r1) {
-		if r2, ok := hex4(s[6:]); ok && len(s) >= 12 {
-			if r := utf16.DecodeRune(r1, r2); r != utf8.RuneError {
-				return r, 12
-			}
-		}
-		return utf8.RuneError, 6
-	}
-	return r1, 6
+	return out, len(s) > 0
 }
 
 func hex4(s []byte) (rune, bool) {

@@ -362,7 +362,7 @@ func (r *Reader) finish() {
 			if c == '}' {
 				break
 			}
-			if _, err := r.sc.scanKey(); err != nil {
+			if err := r.sc.skipKey(); err != nil {
 				r.trailerNote(err)
 				return
 			}

@@ -3,47 +3,62 @@ package har
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
 
 // scanner frames JSON values in the stream after the walk to log.entries.
-// It does not parse: it finds where a value ends (string and escape aware,
-// counting nesting) and keeps a bounded copy of it for gjson. This is what
-// makes the reader fast (bytes.IndexByte through long strings) and its memory
-// flat (strings longer than strCap and values longer than valueCap are cut).
+// It does not build a tree: it finds where a value ends (string and escape
+// aware, counting nesting) and keeps a bounded copy of it for gjson. Short
+// strings stay in that copy as they are; long ones (bodies) are unescaped
+// on the fly into a side buffer and replaced by a short reference, so gjson
+// only ever walks a small skeleton and a body is read once. Memory is flat:
+// strings are cut at strCap and values at valueCap.
 type scanner struct {
 	br  *bufio.Reader
 	off int64 // offset of the next unread byte in the (decompressed) document
 
 	maxDepth int
-	strCap   int // most bytes of one string's content kept
-	valueCap int // most bytes of one value kept
+	strCap   int // most decoded bytes of one long string kept
+	valueCap int // most bytes of one value kept (skeleton and side together)
 
-	buf []byte // kept bytes of the last value, whitespace outside strings dropped
-
-	// Long strings are moved out of buf into side, and buf holds a short
-	// placeholder ("\u0000\u0001" and the index into spans) instead, so
-	// that gjson walks a small skeleton and never scans a body.
-	side  []byte
-	spans [][2]int // [start, end) of each string literal, quotes included
+	buf   []byte // skeleton of the last value, whitespace outside strings dropped
+	side  []byte // decoded long strings of the last value
+	spans []span
 
 	// Set by scanValue for the last value.
-	tooDeep      bool
-	tooLarge     bool
-	strTruncated bool
+	tooDeep  bool
+	tooLarge bool
+
+	// State of the string being read.
+	keep     bool
+	strStart int // start of its content in side
+	strCut   bool
 }
 
-// sideMin is the string length from which a string is kept in side.
-const sideMin = 16 << 10
+// span is one long string moved to side.
+type span struct {
+	start, end int
+	cut        bool // cut at strCap
+}
 
-// placeholder starts every side reference in buf; a string that starts
-// with it in the input goes to side too, so a reference is never forged.
+// sideMax is the longest string kept in the skeleton; longer ones (and
+// strings that cross a read boundary) go to side.
+const sideMax = 16 << 10
+
+// placeholder starts every side reference in the skeleton; a string that
+// starts with it in the input goes to side too, so a reference is never
+// forged.
 var placeholder = []byte(`\u0000\u0001`)
 
 var (
@@ -51,10 +66,15 @@ var (
 	errDepth  = errors.New("nesting too deep")
 )
 
-// peek returns the buffered bytes, reading more when none are left.
-func (s *scanner) peek() ([]byte, error) {
-	if s.br.Buffered() == 0 {
-		if _, err := s.br.Peek(1); err != nil {
+// peek returns the buffered bytes, reading more when fewer than need are
+// buffered (need is small: an escape sequence cut by a read boundary).
+func (s *scanner) peek(need int) ([]byte, error) {
+	if s.br.Buffered() < max(need, 1) {
+		b, err := s.br.Peek(max(need, 1))
+		if err != nil {
+			if len(b) > 0 && err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
 			return nil, err
 		}
 	}
@@ -70,7 +90,7 @@ func (s *scanner) discard(n int) {
 // nextByte skips whitespace and returns the next byte without consuming it.
 func (s *scanner) nextByte() (byte, error) {
 	for {
-		b, err := s.peek()
+		b, err := s.peek(0)
 		if err != nil {
 			return 0, err
 		}
@@ -99,13 +119,13 @@ func (s *scanner) expect(set string) (byte, error) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// scanValue consumes one JSON value. With keep, its bytes are collected in
-// s.buf and s.side (bounded by strCap and valueCap); without, they are only
-// skipped, so a value of any size costs no memory. A clean end of input
-// inside the value is io.ErrUnexpectedEOF.
+// scanValue consumes one JSON value. With keep, it is kept in s.buf and
+// s.side (bounded by strCap and valueCap); without, it is only skipped, so a
+// value of any size costs no memory. A clean end of input inside the value
+// is io.ErrUnexpectedEOF.
 func (s *scanner) scanValue(keep bool) error {
 	s.buf, s.side, s.spans = s.buf[:0], s.side[:0], s.spans[:0]
-	s.tooDeep, s.tooLarge, s.strTruncated = false, false, false
+	s.tooDeep, s.tooLarge = false, false
 	// A one-off huge value must not pin its buffers.
 	if cap(s.buf) > 1<<20 {
 		s.buf = nil
@@ -113,58 +133,24 @@ func (s *scanner) scanValue(keep bool) error {
 	if cap(s.side) > 2*s.strCap+1<<20 {
 		s.side = nil
 	}
+	s.keep = keep
 
 	var (
-		depth    int
-		inStr    bool
-		bsRun    int // backslashes that ended the previous chunk inside a string
-		strStart int // index in side of the current string's opening quote
-		strCut   bool
-		scalar   bool // a top-level number or literal is being read
+		depth  int
+		inStr  bool
+		scalar bool // a top-level number or literal is being read
+		need   int
 	)
-	// String content goes to side as it arrives (one copy for a body);
-	// closeStr moves short strings back into buf.
-	appendStr := func(p []byte) {
-		if !keep || strCut {
-			return
-		}
-		if room := s.strCap - (len(s.side) - strStart - 1); len(p) > room {
-			p = p[:max(room, 0)]
-			strCut = true
-			s.strTruncated = true
-		}
-		s.side = append(s.side, p...)
-	}
-	closeStr := func() {
-		inStr = false
-		if !keep {
-			return
-		}
-		if strCut {
-			s.side = append(s.side[:strStart+1], trimPartialEscape(s.side[strStart+1:])...)
-		}
-		s.side = append(s.side, '"')
-		lit := s.side[strStart:]
-		if len(lit)-2 <= sideMin && !bytes.HasPrefix(lit[1:], placeholder) {
-			s.buf = append(s.buf, lit...)
-			s.side = s.side[:strStart]
-			return
-		}
-		s.spans = append(s.spans, [2]int{strStart, len(s.side)})
-		s.buf = append(s.buf, '"')
-		s.buf = append(s.buf, placeholder...)
-		s.buf = strconv.AppendInt(s.buf, int64(len(s.spans)-1), 10)
-		s.buf = append(s.buf, '"')
-	}
 	checkSize := func() {
-		if keep && len(s.buf)+len(s.side) > s.valueCap {
-			keep = false
+		if s.keep && len(s.buf)+len(s.side) > s.valueCap {
+			s.keep = false
 			s.tooLarge = true
 		}
 	}
 
 	for {
-		chunk, err := s.peek()
+		chunk, err := s.peek(need)
+		need = 0
 		if err != nil {
 			if err == io.EOF {
 				if scalar {
@@ -177,29 +163,22 @@ func (s *scanner) scanValue(keep bool) error {
 		i := 0
 		for i < len(chunk) {
 			if inStr {
-				rest := chunk[i:]
-				end := closingQuote(rest, bsRun)
-				if end < 0 {
-					appendStr(rest)
-					t := trailingBackslashes(rest)
-					if t == len(rest) {
-						bsRun += t
-					} else {
-						bsRun = t
+				n, closed := s.longString(chunk[i:])
+				i += n
+				if closed {
+					inStr = false
+					if depth == 0 {
+						s.discard(i)
+						checkSize()
+						return nil
 					}
-					i = len(chunk)
 					continue
 				}
-				appendStr(rest[:end])
-				i += end + 1
-				bsRun = 0
-				closeStr()
-				if depth == 0 {
-					s.discard(i)
-					checkSize()
-					return nil
+				if i < len(chunk) {
+					// An escape sequence continues past the buffered bytes.
+					need = len(chunk) - i + 12
 				}
-				continue
+				break
 			}
 
 			c := chunk[i]
@@ -208,7 +187,7 @@ func (s *scanner) scanValue(keep bool) error {
 					s.discard(i)
 					return nil
 				}
-				if keep {
+				if s.keep {
 					s.buf = append(s.buf, c)
 				}
 				i++
@@ -217,18 +196,31 @@ func (s *scanner) scanValue(keep bool) error {
 			switch c {
 			case ' ', '\t', '\n', '\r':
 			case '"':
-				inStr, strCut = true, false
-				strStart = len(s.side)
-				if keep {
-					s.side = append(s.side, '"')
+				// A string that ends within this chunk and is short stays
+				// in the skeleton as it is; anything else is decoded to side.
+				rest := chunk[i+1:]
+				if end := closingQuote(rest[:min(len(rest), sideMax+1)], 0); end >= 0 && end <= sideMax &&
+					!bytes.HasPrefix(rest, placeholder) {
+					if s.keep {
+						s.buf = append(s.buf, chunk[i:i+end+2]...)
+					}
+					i += end + 2
+					if depth == 0 {
+						s.discard(i)
+						checkSize()
+						return nil
+					}
+					continue
 				}
+				inStr = true
+				s.strStart, s.strCut = len(s.side), false
 			case '{', '[':
 				depth++
 				if depth > s.maxDepth {
 					s.tooDeep = true
-					keep = false
+					s.keep = false
 				}
-				if keep {
+				if s.keep {
 					s.buf = append(s.buf, c)
 				}
 			case '}', ']':
@@ -237,7 +229,7 @@ func (s *scanner) scanValue(keep bool) error {
 					return fmt.Errorf("%w: unexpected %q", errSyntax, c)
 				}
 				depth--
-				if keep {
+				if s.keep {
 					s.buf = append(s.buf, c)
 				}
 				if depth == 0 {
@@ -249,7 +241,7 @@ func (s *scanner) scanValue(keep bool) error {
 				if depth == 0 {
 					scalar = true
 				}
-				if keep {
+				if s.keep {
 					s.buf = append(s.buf, c)
 				}
 			}
@@ -260,8 +252,176 @@ func (s *scanner) scanValue(keep bool) error {
 	}
 }
 
-// closingQuote returns the index in p of the quote that ends the string
-// being read, or -1. carry is the number of backslashes directly before p.
+// longString reads string content from p, unescaping it into side. It
+// returns the bytes consumed and whether the closing quote was among them;
+// it stops short of an escape sequence that p holds only part of.
+//
+// This loop is where a HAR's bodies are read, so it is written for speed:
+// eight bytes at a time are stored unconditionally and then searched for a
+// quote or backslash in a register (the classic has-zero-byte test); the
+// decoded text is never longer than the input, so one Grow per chunk makes
+// room. It works on a local copy of side because storing the slice header
+// into the heap-allocated scanner on every append would cost a GC write
+// barrier per escape.
+func (s *scanner) longString(p []byte) (int, bool) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = '"' * lo, '\\' * lo
+	keep := s.keep && !s.strCut
+	limit := s.strStart + s.strCap
+	side := s.side
+	if keep {
+		side = slices.Grow(side, min(len(p), max(limit-len(side), 0))+8)
+	}
+	i, closed := 0, false
+	for i < len(p) {
+		var k int // plain bytes before the next quote or backslash
+		if i+8 <= len(p) {
+			v := binary.LittleEndian.Uint64(p[i:])
+			x, y := v^quotes, v^backslashes
+			m := ((x-lo)&^x | (y-lo)&^y) & hi
+			k = 8
+			if m != 0 {
+				k = bits.TrailingZeros64(m) / 8
+			}
+			if keep {
+				if n := len(side); limit-n >= 8 {
+					side = side[:n+8]
+					binary.LittleEndian.PutUint64(side[n:], v)
+					side = side[:n+k]
+				} else {
+					side, keep = s.addCut(side, p[i:i+k], limit)
+				}
+			}
+			i += k
+			if k == 8 {
+				continue
+			}
+		} else {
+			for k < len(p)-i && p[i+k] != '"' && p[i+k] != '\\' {
+				k++
+			}
+			if keep {
+				side, keep = s.addCut(side, p[i:i+k], limit)
+			}
+			i += k
+			if i == len(p) {
+				break
+			}
+		}
+
+		// p[i] is a quote or a backslash.
+		if p[i] == '"' {
+			i++
+			closed = true
+			break
+		}
+		if i+1 < len(p) {
+			if c := simpleEscapes[p[i+1]]; c != 0 {
+				if keep {
+					side, keep = s.addCut(side, []byte{c}, limit)
+				}
+				i += 2
+				continue
+			}
+		}
+		n, r, ok := decodeEscape(p[i:])
+		if !ok {
+			break
+		}
+		if keep {
+			var tmp [4]byte
+			side, keep = s.addCut(side, utf8.AppendRune(tmp[:0], r), limit)
+		}
+		i += n
+	}
+	if s.keep {
+		s.side = side
+	}
+	if closed {
+		s.closeString()
+	}
+	return i, closed
+}
+
+// simpleEscapes maps the byte after a backslash to the byte it stands for,
+// for the escapes of one byte ("\u" and invalid escapes are not here).
+var simpleEscapes = [256]byte{
+	'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t',
+}
+
+// addCut appends b to side up to limit, marking the string cut when it
+// does not fit; it reports whether there is room for more.
+func (s *scanner) addCut(side, b []byte, limit int) ([]byte, bool) {
+	if room := limit - len(side); len(b) > room {
+		s.strCut = true
+		return append(side, b[:max(room, 0)]...), false
+	}
+	return append(side, b...), true
+}
+
+func (s *scanner) closeString() {
+	if !s.keep {
+		return
+	}
+	s.spans = append(s.spans, span{start: s.strStart, end: len(s.side), cut: s.strCut})
+	s.buf = append(s.buf, '"')
+	s.buf = append(s.buf, placeholder...)
+	s.buf = strconv.AppendInt(s.buf, int64(len(s.spans)-1), 10)
+	s.buf = append(s.buf, '"')
+}
+
+// decodeEscape decodes the escape sequence at the start of p (which starts
+// with a backslash). ok is false when p ends before the sequence does. A
+// malformed sequence decodes to U+FFFD or the escaped byte itself: bodies
+// are evidence, not something to reject.
+func decodeEscape(p []byte) (n int, r rune, ok bool) {
+	if len(p) < 2 {
+		return 0, 0, false
+	}
+	switch c := p[1]; c {
+	case 'u':
+		if len(p) < 6 {
+			return 0, 0, false
+		}
+		r1, ok1 := hex4(p)
+		if !ok1 {
+			return 2, utf8.RuneError, true
+		}
+		if !utf16.IsSurrogate(r1) {
+			return 6, r1, true
+		}
+		if len(p) < 12 {
+			if len(p) >= 7 && p[6] != '\\' || len(p) >= 8 && p[7] != 'u' {
+				return 6, utf8.RuneError, true
+			}
+			return 0, 0, false
+		}
+		if r2, ok2 := hex4(p[6:]); ok2 {
+			if r := utf16.DecodeRune(r1, r2); r != utf8.RuneError {
+				return 12, r, true
+			}
+		}
+		return 6, utf8.RuneError, true
+	case 'b':
+		return 2, '\b', true
+	case 'f':
+		return 2, '\f', true
+	case 'n':
+		return 2, '\n', true
+	case 'r':
+		return 2, '\r', true
+	case 't':
+		return 2, '\t', true
+	default:
+		if c >= utf8.RuneSelf {
+			return 2, utf8.RuneError, true
+		}
+		return 2, rune(c), true
+	}
+}
+
+// closingQuote returns the index in p of the first quote not escaped by a
+// backslash, or -1.
 func closingQuote(p []byte, carry int) int {
 	from := 0
 	for {
@@ -284,115 +444,113 @@ func closingQuote(p []byte, carry int) int {
 	}
 }
 
-func trailingBackslashes(p []byte) int {
-	n := 0
-	for j := len(p) - 1; j >= 0 && p[j] == '\\'; j-- {
-		n++
-	}
-	return n
-}
-
-// scanKey reads an object member name and its colon. Names longer than
-// strCap are cut; only their prefix matters to the reader.
-func (s *scanner) scanKey() (string, error) {
+// skipKey reads an object member name and its colon.
+func (s *scanner) skipKey() error {
 	c, err := s.nextByte()
 	if err != nil {
-		return "", err
+		return err
 	}
 	if c != '"' {
 		s.discard(1)
-		return "", fmt.Errorf("%w: unexpected %q, want a member name", errSyntax, c)
+		return fmt.Errorf("%w: unexpected %q, want a member name", errSyntax, c)
 	}
-	if err := s.scanValue(true); err != nil {
-		return "", err
+	if err := s.scanValue(false); err != nil {
+		return err
 	}
-	key := string(s.buf)
-	if _, err := s.expect(":"); err != nil {
-		return "", err
-	}
-	return key, nil
+	_, err = s.expect(":")
+	return err
 }
 
-// trimPartialEscape drops an escape sequence cut short at the end of a
-// string's content, so that a truncated string stays valid JSON.
-func trimPartialEscape(b []byte) []byte {
-	from := max(len(b)-6, 0)
-	last := bytes.LastIndexByte(b[from:], '\\')
-	if last < 0 {
-		return b
+// content returns the decoded bytes of a string value of the last kept
+// value, whether they are a view into side (valid until the next scanValue)
+// and whether the string was cut at strCap. Short strings are unescaped
+// from the skeleton into a new slice of at most limit bytes.
+func (s *scanner) content(v gjson.Result, limit int64) (data []byte, view, cut bool) {
+	if v.Type != gjson.String {
+		return nil, false, false
 	}
-	last += from
-	run := 0
-	for j := last; j >= 0 && b[j] == '\\'; j-- {
-		run++
+	if sp, ok := s.spanOf(v); ok {
+		return s.side[sp.start:sp.end], true, sp.cut
 	}
-	if run%2 == 0 {
-		return b // the backslash is itself escaped
+	if len(v.Raw) < 2 {
+		return nil, false, false
 	}
-	need := 2
-	if last+1 < len(b) && b[last+1] == 'u' {
-		need = 6
-	}
-	if last+need > len(b) {
-		return b[:last]
-	}
-	return b
+	data, cut = unescapeBounded([]byte(v.Raw[1:len(v.Raw)-1]), limit)
+	return data, false, cut
 }
 
-// cutString reports whether the kept string literal raw (quotes included)
-// may have been cut at strCap by the last scanValue: a cut string is as long
-// as the cap less at most one partial escape.
-func (s *scanner) cutString(raw []byte) bool {
-	return s.strTruncated && len(raw)-2 >= s.strCap-5
-}
-
-// literal returns the raw JSON literal (quotes included) of a string value
-// of the last kept value, resolving side references. The bytes are valid
-// until the next scanValue.
-func (s *scanner) literal(v gjson.Result) []byte {
+func (s *scanner) spanOf(v gjson.Result) (span, bool) {
 	if v.Type != gjson.String || !strings.HasPrefix(v.Str, "\x00\x01") {
-		return []byte(v.Raw)
+		return span{}, false
 	}
 	i, err := strconv.Atoi(v.Str[2:])
 	if err != nil || i < 0 || i >= len(s.spans) {
-		return []byte(v.Raw)
+		return span{}, false
 	}
-	sp := s.spans[i]
-	return s.side[sp[0]:sp[1]]
+	return s.spans[i], true
 }
 
-// str returns the decoded text of a string value, resolving side
-// references; numbers and booleans are rendered as text (producers disagree
-// on whether connection and pageref are strings or numbers).
+// str returns the text of a string value, resolving side references;
+// numbers and booleans are rendered as text (producers disagree on whether
+// connection and pageref are strings or numbers).
 func (s *scanner) str(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
-		if !strings.HasPrefix(v.Str, "\x00\x01") {
-			return v.Str
+		if sp, ok := s.spanOf(v); ok {
+			return string(s.side[sp.start:sp.end])
 		}
-		b, _ := unescapeBounded(s.literal(v), int64(s.strCap))
-		return string(b)
+		return v.Str
 	case gjson.Number, gjson.True, gjson.False:
 		return v.Raw
 	}
 	return ""
 }
 
-// indexByte is bytes.IndexByte with a plain loop over the first bytes:
-// escape-heavy text (HTML, JSON bodies) has a quote or backslash every few
-// bytes, where the call overhead of the vectorized search dominates.
+// indexByte is bytes.IndexByte tuned for escape-heavy text (HTML, JSON
+// bodies), where a quote or backslash comes every few bytes and the call
+// overhead of the vectorized search dominates: the first 64 bytes are
+// searched eight at a time in a register (the classic has-zero-byte test).
 func indexByte(p []byte, c byte) int {
-	n := min(len(p), 24)
-	for i, b := range p[:n] {
-		if b == c {
-			return i
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	pattern := uint64(c) * lo
+	i := 0
+	for ; i+8 <= len(p) && i < 64; i += 8 {
+		x := binary.LittleEndian.Uint64(p[i:]) ^ pattern
+		if m := (x - lo) &^ x & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
 		}
 	}
-	if n == len(p) {
+	if i < 64 {
+		for ; i < len(p); i++ {
+			if p[i] == c {
+				return i
+			}
+		}
 		return -1
 	}
-	if i := bytes.IndexByte(p[n:], c); i >= 0 {
-		return n + i
+	if j := bytes.IndexByte(p[i:], c); j >= 0 {
+		return i + j
+	}
+	return -1
+}
+
+// indexQuoteOrBackslash returns the index of the first '"' or '\\' in p,
+// or -1, eight bytes at a time.
+func indexQuoteOrBackslash(p []byte) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = '"' * lo, '\\' * lo
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		v := binary.LittleEndian.Uint64(p[i:])
+		x, y := v^quotes, v^backslashes
+		if m := ((x-lo)&^x | (y-lo)&^y) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(p); i++ {
+		if p[i] == '"' || p[i] == '\\' {
+			return i
+		}
 	}
 	return -1
 }

@@ -1,0 +1,85 @@
+package har
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/har/internal/hargen"
+)
+
+var bench struct {
+	once sync.Once
+	dir  string
+	path string
+	size int64
+	err  error
+}
+
+// benchHAR writes the ~200 MB benchmark HAR once per test binary run.
+func benchHAR(b *testing.B) (string, int64) {
+	bench.once.Do(func() {
+		bench.dir, bench.err = os.MkdirTemp("", "har-bench-")
+		if bench.err != nil {
+			return
+		}
+		bench.path = filepath.Join(bench.dir, "big.har")
+		f, err := os.Create(bench.path)
+		if err != nil {
+			bench.err = err
+			return
+		}
+		bench.size, bench.err = hargen.Write(f, hargen.Default)
+		if err := f.Close(); bench.err == nil {
+			bench.err = err
+		}
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.path, bench.size
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.dir != "" {
+		os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkReader reads a generated Chrome-like HAR of 240 entries with
+// ~850 KB bodies (about 200 MB) and reports MB/s.
+func BenchmarkReader(b *testing.B) {
+	path, size := benchHAR(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := NewReader(f, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			_, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		f.Close()
+		if n != hargen.Default.Entries {
+			b.Fatalf("%d entries, want %d", n, hargen.Default.Entries)
+		}
+	}
+}
