@@ -523,6 +523,7 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 				pe.Codes = appendUnique(pe.Codes, c)
 			}
 			fillFromDescription(pe)
+			fillFromHeaders(pe, ex, ev.ServerDate)
 			ev.Err = pe
 		}
 	} else if resp.Status >= 400 {
@@ -661,6 +662,7 @@ func (x *Extractor) providerAnswer(ex *Exchange, base Event, authz Event) []Even
 		}
 	}
 	if pe := htmlErrorPage(resp.Body.Data, base.Provider); pe != nil {
+		fillFromHeaders(pe, ex, ev.ServerDate)
 		ev.Kind = AuthorizeError
 		ev.RedirectURI = authz.RedirectURI
 		ev.State = authz.State
@@ -693,4 +695,28 @@ func isHTML(r *Response) bool {
 		mt = strings.ToLower(r.Headers.Get("Content-Type"))
 	}
 	return strings.Contains(mt, "html") || (mt == "" && len(r.Body.Data) > 0 && strings.Contains(strings.ToLower(string(r.Body.Data[:min(len(r.Body.Data), 512)])), "<html"))
+}
+
+// fillFromHeaders completes an error's escalation fields from the response
+// headers when the body lacks them: Entra sends the request id (the "Trace
+// ID" / "Request Id") as x-ms-request-id and echoes the client's
+// client-request-id, which is the correlation id.
+func fillFromHeaders(pe *ProviderError, ex *Exchange, date time.Time) {
+	if ex.Response == nil {
+		return
+	}
+	h := ex.Response.Headers
+	if pe.TraceID == "" {
+		pe.TraceID = h.Get("x-ms-request-id")
+	}
+	if pe.Correlation == "" {
+		if v := h.Get("client-request-id"); v != "" {
+			pe.Correlation = v
+		} else if v := ex.Request.Headers.Get("client-request-id"); v != "" {
+			pe.Correlation = v
+		}
+	}
+	if pe.Timestamp == "" && !date.IsZero() && (pe.TraceID != "" || len(pe.Codes) > 0) {
+		pe.Timestamp = date.UTC().Format("2006-01-02 15:04:05Z")
+	}
 }

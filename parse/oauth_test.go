@@ -335,3 +335,60 @@ func TestIsPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// TestEntraConfigErrorPage: Entra renders its error page from a $Config
+// object; the ids then come from JSON-ish members and response headers.
+func TestEntraConfigErrorPage(t *testing.T) {
+	page := `<html><head><script>//<![CDATA[
+$Config={"iErrorCode":50011,"strServiceExceptionMessage":"AADSTS50011: The redirect URI \u0027https://app.example/cb/\u0027 specified in the request does not match the redirect URIs configured for the application \u0027c1\u0027.","correlationId":"5b7c06c8-f9d2-46be-9fd0-c1aa18c278a9"};
+//]]></script></head><body></body></html>`
+	evs := NewExtractor().Exchange(mkExchange(0, "GET",
+		"https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=c1&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=S",
+		nil, "", 200, Headers{{"Content-Type", "text/html; charset=utf-8"}, {"x-ms-request-id", "4f0d9d1c-2a6b-4c39-8f4e-1a2b3c4d5e00"},
+			{"Date", "Thu, 26 Nov 2026 10:00:00 GMT"}}, page))
+	if len(evs) != 2 || evs[1].Err == nil {
+		t.Fatalf("events = %+v", evs)
+	}
+	pe := evs[1].Err
+	if PrimaryCode(pe) != "AADSTS50011" || pe.Correlation != "5b7c06c8-f9d2-46be-9fd0-c1aa18c278a9" ||
+		pe.TraceID != "4f0d9d1c-2a6b-4c39-8f4e-1a2b3c4d5e00" || pe.Timestamp != "2026-11-26 10:00:00Z" {
+		t.Errorf("error = %+v", *pe)
+	}
+	if got := EchoedRedirectURI(pe); got != "https://app.example/cb/" {
+		t.Errorf("EchoedRedirectURI = %q", got)
+	}
+}
+
+// TestProviderStrings classifies other providers' token errors.
+func TestProviderStrings(t *testing.T) {
+	tests := []struct {
+		family, body string
+		class        ErrorClass
+		codes        []string
+	}{
+		{"adfs", `{"error":"invalid_grant","error_description":"MSIS9612: The authorization code received in the 'code' parameter is invalid. "}`, ClassCodeInvalid, []string{"MSIS9612"}},
+		{"entra", `{"error":"invalid_grant","error_description":"AADB2C90080: The provided grant has expired. Please re-authenticate and try again.\r\nCorrelation ID: 2a3b\r\nTimestamp: 2026-11-26 10:00:00Z\r\n"}`, ClassRefreshExpired, []string{"AADB2C90080"}},
+		{"google", `{"error":"invalid_grant","error_description":"Code was already redeemed."}`, ClassCodeReused, nil},
+		{"google", `{"error":"invalid_grant","error_description":"Malformed auth code."}`, ClassCodeMalformed, nil},
+		{"google", `{"error":"redirect_uri_mismatch","error_description":"Bad Request"}`, ClassRedirectURI, nil},
+		{"keycloak", `{"error":"invalid_grant","error_description":"Code not valid"}`, ClassCodeInvalid, nil},
+		{"keycloak", `{"error":"invalid_grant","error_description":"Incorrect redirect_uri"}`, ClassRedirectURI, nil},
+		{"keycloak", `{"error":"invalid_grant","error_description":"PKCE verification failed: Invalid code verifier"}`, ClassPKCE, nil},
+		{"okta", `{"error":"invalid_grant","error_description":"The authorization code is invalid or has expired."}`, ClassCodeInvalid, nil},
+		{"auth0", `{"error":"invalid_grant","error_description":"Invalid authorization code"}`, ClassCodeInvalid, nil},
+		{"generic", `{"error":"invalid_grant"}`, ClassGenericGrant, nil},
+		{"generic", `{"error":"invalid_client","error_description":"Client authentication failed"}`, ClassClientAuth, nil},
+	}
+	for _, tt := range tests {
+		ex := mkExchange(0, "POST", "https://idp.example/token", nil, "grant_type=authorization_code&code=x", 400,
+			Headers{{"Content-Type", "application/json"}}, tt.body)
+		evs := NewExtractor().Exchange(ex)
+		if len(evs) != 2 || evs[1].Err == nil {
+			t.Fatalf("%s: events = %+v", tt.body, evs)
+		}
+		info, _ := Classify(evs[1].Err, tt.family)
+		if info.Class != tt.class || !equalStrings(evs[1].Err.Codes, tt.codes) {
+			t.Errorf("%s: class %q codes %v, want %q %v", tt.body, info.Class, evs[1].Err.Codes, tt.class, tt.codes)
+		}
+	}
+}

@@ -3,7 +3,9 @@ package rules_test
 import (
 	"github.com/traceaudit/traceaudit/parse"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/rules/rulestest"
@@ -80,5 +82,55 @@ func TestEventOrderIndependent(t *testing.T) {
 				t.Errorf("%s: finding %d differs:\n%s\n%s", file, i, got[i].Message, want[i].Message)
 			}
 		}
+	}
+}
+
+// TestTraceQualityTLSNotes: readers report undecryptable TLS as notes;
+// trace-quality turns them into one info finding, and ignores other notes.
+func TestTraceQualityTLSNotes(t *testing.T) {
+	run := func(notes []parse.Note) []rules.Finding {
+		a := rules.Analyze(rules.Input{Notes: notes}, rules.Options{})
+		return rules.Run(a, []*rules.Rule{rules.TraceQuality})
+	}
+	got := run([]parse.Note{
+		{Kind: "tls-no-keys", Ref: "frame 12", Message: "no key for client random 0a1b…"},
+		{Kind: "tls-no-keys", Ref: "frame 40", Message: "no key for client random 77aa…"},
+		{Kind: "truncated", Ref: "frame 90", Message: "capture ends mid-stream"},
+	})
+	if len(got) != 1 || got[0].Severity != rules.Info || !strings.Contains(got[0].Message, "2 TLS connection(s)") ||
+		len(got[0].Evidence) != 1 || got[0].Evidence[0].Ref != "frame 12" || !strings.Contains(got[0].Remediation, "--keylog") {
+		t.Errorf("findings = %+v", got)
+	}
+	if got := run([]parse.Note{{Kind: "truncated", Ref: "frame 90"}}); len(got) != 0 {
+		t.Errorf("findings for a non-TLS note: %+v", got)
+	}
+}
+
+// TestCodeLifetimeOption: --code-lifetime replaces the provider's figure.
+func TestCodeLifetimeOption(t *testing.T) {
+	fx, err := rulestest.LoadHAR(filepath.Join("testdata", "slow-but-accepted.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}
+	// Accepted after 40 s: no finding with Entra's 10 minutes, nor with 30 s
+	// (the provider accepted it, so the code did not expire).
+	for _, d := range []time.Duration{0, 30 * time.Second} {
+		if got := rules.Run(rules.Analyze(in, rules.Options{CodeLifetime: d}), []*rules.Rule{rules.CodeExpired}); len(got) != 0 {
+			t.Errorf("lifetime %v: findings %+v", d, got)
+		}
+	}
+	fx, err = rulestest.LoadHAR(filepath.Join("testdata", "invalid-grant-fast.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}
+	// Refused 2 s after issue: not expiry with Okta's 60 s, expiry with 1 s.
+	if got := rules.Run(rules.Analyze(in, rules.Options{}), []*rules.Rule{rules.CodeExpired}); len(got) != 0 {
+		t.Errorf("default lifetime: findings %+v", got)
+	}
+	got := rules.Run(rules.Analyze(in, rules.Options{CodeLifetime: time.Second}), []*rules.Rule{rules.CodeExpired})
+	if len(got) != 1 || got[0].Confidence != "high" || !strings.Contains(got[0].Remediation, "--code-lifetime 1s") {
+		t.Errorf("1s lifetime: findings %+v", got)
 	}
 }
