@@ -144,6 +144,8 @@ type half struct {
 	failedB  int64
 	skippedB int64 // encrypted bytes not decrypted for want of keys
 	early    int   // 0-RTT records without a key
+	rejected int   // 0-RTT records decrypted but rejected by the server
+	rejectB  int64
 	plainOut int64
 }
 
@@ -164,6 +166,10 @@ type Conn struct {
 	alpn    string
 	keys    bool // secrets were found for this connection
 	dead    string
+	// awaitEE holds the client's records while it is unknown whether the
+	// server accepts 0-RTT early data (TLS 1.3 EncryptedExtensions).
+	awaitEE       bool
+	earlyRejected bool
 
 	firstFrame int
 	out        []Chunk
@@ -350,6 +356,18 @@ func (c *Conn) record(h *half, rec record) {
 		return
 	}
 	switch {
+	case typ == recordAppData && h.dir == ClientToServer && c.ch != nil && (c.sh == nil || c.awaitEE):
+		// Encrypted data before the ServerHello is 0-RTT early data: it is
+		// held until the ServerHello says how to decrypt it and the
+		// EncryptedExtensions whether the server accepted it.
+		if h.queuedBytes+len(rec.payload) > maxQueued {
+			h.skippedB += int64(len(rec.payload))
+			return
+		}
+		rec.payload = bytes.Clone(rec.payload)
+		h.queued = append(h.queued, rec)
+		h.queuedBytes += len(rec.payload)
+		return
 	case typ == recordCCS:
 		if c.sh != nil && !c.tls13 {
 			h.encrypted = true
@@ -364,19 +382,7 @@ func (c *Conn) record(h *half, rec record) {
 		c.handshake(h, rec.payload, rec.frame)
 		return
 	case typ == recordAppData:
-		// Encrypted data before the ServerHello: 0-RTT early data, held
-		// until the ServerHello says how to decrypt it, or, when no hello
-		// was captured, data that cannot be decrypted.
-		if h.dir == ClientToServer && c.ch != nil && c.sh == nil {
-			if h.queuedBytes+len(rec.payload) > maxQueued {
-				h.skippedB += int64(len(rec.payload))
-				return
-			}
-			rec.payload = bytes.Clone(rec.payload)
-			h.queued = append(h.queued, rec)
-			h.queuedBytes += len(rec.payload)
-			return
-		}
+		// Application data without a captured handshake.
 		h.skippedB += int64(len(rec.payload))
 	}
 	// Plaintext alerts and heartbeats carry nothing to analyse.
@@ -439,6 +445,14 @@ func (c *Conn) opened(h *half, rec record, plain []byte, typ byte) {
 	h.opened++
 	switch typ {
 	case recordAppData:
+		if c.earlyRejected && h.dir == ClientToServer && h.cur < len(h.epochs) && h.epochs[h.cur].name == "early" {
+			// The server never processed it; the client repeats such
+			// requests after the handshake, so keeping it would show a
+			// request twice.
+			h.rejected++
+			h.rejectB += int64(len(plain))
+			return
+		}
 		if len(plain) > 0 {
 			h.plainOut += int64(len(plain))
 			c.out = append(c.out, Chunk{Dir: h.dir, Data: plain, Frame: rec.frame, Time: rec.time})
@@ -507,7 +521,15 @@ func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 			c.d.remember("ticket:", parseTicket12(body), c.master())
 		}
 	case typ == hsEncryptedExts && h.dir == ServerToClient && c.tls13:
-		c.alpn, _ = parseEncryptedExtensions(body)
+		var accepted bool
+		c.alpn, accepted = parseEncryptedExtensions(body)
+		if c.ch.earlyData {
+			c.earlyRejected = !accepted
+		}
+		if c.awaitEE {
+			c.awaitEE = false
+			c.flushQueued()
+		}
 	case typ == hsFinished && c.tls13:
 		if h.cur < len(h.epochs) && h.epochs[h.cur].name == "handshake" {
 			h.cur++
@@ -572,7 +594,14 @@ func (c *Conn) setup(frame int) {
 		c.alpn = c.sh.alpn
 		c.setup12(client, server)
 	}
-	// Early data queued before the ServerHello can now be tried.
+	if !c.awaitEE {
+		c.flushQueued()
+	}
+}
+
+// flushQueued decrypts the client records held back for the handshake.
+func (c *Conn) flushQueued() {
+	client := &c.h[ClientToServer]
 	queued := client.queued
 	client.queued, client.queuedBytes = nil, 0
 	for _, rec := range queued {
@@ -600,6 +629,9 @@ func (c *Conn) setup13(client, server *half) {
 	}
 	client.epochs = append(client.epochs, mk("handshake", s.clientHS), mk("application", s.clientApp))
 	server.epochs = []epoch{mk("handshake", s.serverHS), mk("application", s.serverApp)}
+	// Whether the server took the early data shows in its encrypted
+	// extensions; without its handshake key that stays unknown.
+	c.awaitEE = c.ch.earlyData && server.epochs[0].cipher != nil
 }
 
 func (c *Conn) setup12(client, server *half) {
@@ -623,6 +655,11 @@ func (c *Conn) Close() {
 	}
 	c.closed = true
 	client, server := &c.h[ClientToServer], &c.h[ServerToClient]
+	if c.awaitEE {
+		// The EncryptedExtensions never came: decrypt what was held.
+		c.awaitEE = false
+		c.flushQueued()
+	}
 	for _, h := range []*half{client, server} {
 		for _, rec := range h.queued {
 			h.skippedB += int64(len(rec.payload))
@@ -654,7 +691,14 @@ func (c *Conn) Close() {
 			c.note("tls-auth-failed", ref, "%d of %d encrypted %s records (%d bytes) of the connection to %q failed authentication: the secrets do not match this connection (keys from another capture?) or the records are damaged", h.failed, h.failed+h.opened, h.dir, h.failedB, sni)
 		}
 		if h.early > 0 {
-			c.note("tls-early-data", ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
+			if c.earlyRejected {
+				c.note("tls-early-data", ref, "%d 0-RTT early data records of the connection to %q are not decrypted (no CLIENT_EARLY_TRAFFIC_SECRET); the server rejected them, so the client normally repeats them after the handshake", h.early, sni)
+			} else {
+				c.note("tls-early-data", ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
+			}
+		}
+		if h.rejected > 0 {
+			c.note("tls-early-data-rejected", ref, "%d 0-RTT early data records (%d bytes) of the connection to %q are left out: the server rejected them, so it never processed them; the client normally repeats them after the handshake", h.rejected, h.rejectB, sni)
 		}
 		if len(h.buf) > 0 {
 			c.note("tls-truncated", ref, "the %s stream of the connection to %q ends inside a record; its last %d bytes are not analysed", h.dir, sni, len(h.buf))

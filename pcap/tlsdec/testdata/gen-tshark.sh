@@ -37,3 +37,4 @@ cp openssl-tls13.pcapng noearly.pcapng
 gen noearly.pcapng openssl-tls13-noearly.keys
 mv noearly.tshark.txt openssl-tls13-noearly.tshark.txt
 rm noearly.pcapng
+gen openssl-tls13-rejected.pcapng openssl-tls13-rejected.keys
