@@ -231,3 +231,42 @@ func TestTruncatedPcapng(t *testing.T) {
 		t.Errorf("no truncated note: %v", notes)
 	}
 }
+
+// TestH2C reads cleartext HTTP/2 made by gen-h2c.go: prior knowledge, and
+// an HTTP/1.1 request upgraded with "Upgrade: h2c" whose response comes on
+// stream 1.
+func TestH2C(t *testing.T) {
+	exs, notes := readFile(t, "h2c.pcapng", Options{})
+	type row struct {
+		Ref, Method, URL, Proto string
+		Status                  int
+		ReqBody, RespBody       string
+		RespType                string
+	}
+	var got []row
+	for _, ex := range exs {
+		r := row{Ref: ex.Ref, Method: ex.Request.Method, URL: ex.Request.URL, Proto: ex.Request.Proto, ReqBody: string(ex.Request.Body.Data)}
+		if ex.Response != nil {
+			r.Status, r.RespBody, r.RespType = ex.Response.Status, string(ex.Response.Body.Data), ex.Response.Body.MIMEType
+		}
+		got = append(got, r)
+	}
+	want := []row{
+		{"frame 10", "GET", "http://127.0.0.1:18080/authorize?client_id=app&state=s1", "HTTP/2", 200, "", "hello HTTP/2.0 /authorize\n", "text/plain"},
+		{"frame 14", "POST", "http://127.0.0.1:18080/token", "HTTP/2", 200, "grant_type=authorization_code&code=c0de&client_id=app",
+			`{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed","form_bytes":53}`, "application/json"},
+		{"frame 26", "GET", "http://127.0.0.1:18080/upgrade?step=1", "HTTP/1.1", 200, "", "hello HTTP/1.1 /upgrade\n", "text/plain"},
+		{"frame 34", "GET", "http://127.0.0.1:18080/after-upgrade", "HTTP/2", 200, "", "hello HTTP/2.0 /after-upgrade\n", "text/plain"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("exchanges differ (-want +got):\n%s", diff)
+	}
+	for _, ex := range exs {
+		if ex.Conn == "" || ex.End.Before(ex.Start) {
+			t.Errorf("%s: conn %q, %v..%v", ex.Ref, ex.Conn, ex.Start, ex.End)
+		}
+	}
+	if len(notes) != 0 {
+		t.Errorf("notes: %v", notes)
+	}
+}
