@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/saz"
 )
 
 // input is one trace to read: a file named on the command line or found in
@@ -183,6 +185,16 @@ func openInput(in input, stdin io.Reader) (*openedInput, error) {
 		return nil, err
 	}
 	format := sniff(prefix[:n])
+	if !in.explicit {
+		// In a directory, a JSON or zip file that is not a trace (an
+		// expectations file, a zipped report) is skipped, not an error.
+		switch {
+		case format == parse.FormatHAR && !har.Sniff(prefix[:n]):
+			format = ""
+		case format == parse.FormatSAZ && !saz.Is(f, fi.Size()):
+			format = ""
+		}
+	}
 	if format == "" {
 		cleanup()
 		if n == 0 {

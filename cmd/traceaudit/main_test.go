@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -217,5 +219,53 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Shards partition the inputs: every file lands in exactly one shard.
+func TestShardPartition(t *testing.T) {
+	const n = 3
+	_, all, _ := runCLI(t, nil, "exchanges", "-f", "jsonl", samples)
+	var joined []string
+	for k := 1; k <= n; k++ {
+		code, out, stderr := runCLI(t, nil, "exchanges", "-f", "jsonl", "--shard", fmt.Sprintf("%d/%d", k, n), samples)
+		if code != exitOK {
+			t.Fatalf("shard %d/%d: exit %d %s", k, n, code, stderr)
+		}
+		joined = append(joined, strings.Split(strings.TrimSpace(out), "\n")...)
+	}
+	want := strings.Split(strings.TrimSpace(all), "\n")
+	sort.Strings(joined)
+	sort.Strings(want)
+	if strings.Join(joined, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the shards' union differs from the whole run")
+	}
+	for _, bad := range []string{"0/3", "4/3", "1/0", "a/b", "1/3x"} {
+		if code, _, _ := runCLI(t, nil, "scan", "--shard", bad, samples); code != exitTrouble {
+			t.Errorf("--shard %s: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+// Progress goes to stderr only on a terminal (or when forced), never into a pipe.
+func TestProgressOnlyOnTerminal(t *testing.T) {
+	run := func(terminal bool, args ...string) string {
+		var out, errb bytes.Buffer
+		env := environment{stdin: bytes.NewReader(nil), stdout: &out, stderr: &errb,
+			getenv: func(string) string { return "" }, isTerminal: func(any) bool { return terminal }}
+		run(args, env)
+		return errb.String()
+	}
+	if got := run(false, "scan", "-f", "json", samples); got != "" {
+		t.Errorf("progress in a pipe: %q", got)
+	}
+	if got := run(true, "scan", "-f", "json", samples); !strings.Contains(got, "files") || !strings.Contains(got, "findings") {
+		t.Errorf("no progress on a terminal: %q", got)
+	}
+	if got := run(true, "scan", "--progress", "never", "-f", "json", samples); got != "" {
+		t.Errorf("--progress never printed %q", got)
+	}
+	if got := run(false, "scan", "--progress", "always", "-f", "json", samples); !strings.Contains(got, "5/5 files") {
+		t.Errorf("--progress always printed %q", got)
 	}
 }

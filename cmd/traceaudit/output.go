@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -39,9 +40,51 @@ type resultWriter struct {
 	w   *bufio.Writer
 	env environment
 
-	doc      jsonDocument
-	scan     *scanWriter
-	findings bool // a finding at or above --fail-on was written
+	doc   jsonDocument
+	scan  *scanWriter
+	stats runStats
+}
+
+// runStats counts what a run has written, for the closing summary.
+type runStats struct {
+	exchanges, events, findings int
+	byRule                      map[string]int
+	bySeverity                  map[string]int
+}
+
+func (s *runStats) add(r fileResult) {
+	s.exchanges += len(r.exchanges)
+	s.events += len(r.events)
+	if r.scan == nil {
+		return
+	}
+	if s.byRule == nil {
+		s.byRule, s.bySeverity = map[string]int{}, map[string]int{}
+	}
+	for _, f := range r.scan.findings {
+		s.findings++
+		s.byRule[f.RuleID]++
+		s.bySeverity[f.Severity.String()]++
+	}
+}
+
+func (s *runStats) byRuleText() string {
+	ids := make([]string, 0, len(s.byRule))
+	for id := range s.byRule {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	parts := make([]string, 0, len(ids))
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("%s %d", id, s.byRule[id]))
+	}
+	var sev []string
+	for _, name := range []string{"error", "warning", "info"} {
+		if n := s.bySeverity[name]; n > 0 {
+			sev = append(sev, fmt.Sprintf("%d %s", n, name))
+		}
+	}
+	return strings.Join(parts, ", ") + "; " + strings.Join(sev, ", ")
 }
 
 func newResultWriter(cmd string, o *options, w io.Writer, env environment) *resultWriter {
@@ -142,6 +185,7 @@ func errString(err error) string {
 
 // file writes one file's results.
 func (rw *resultWriter) file(r fileResult) error {
+	rw.stats.add(r)
 	switch rw.cmd {
 	case "scan":
 		return rw.scan.file(r)

@@ -46,6 +46,9 @@ type options struct {
 	codeLifetime time.Duration
 	bodyLimit    int64
 	inflateLimit int64
+	shard        string
+	shardK       int // 1-based shard index; 0 when not sharding
+	shardN       int
 }
 
 func run(args []string, env environment) int {
@@ -109,6 +112,7 @@ func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "files read in parallel")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (only on a terminal), always, never")
 	fs.DurationVar(&o.codeLifetime, "code-lifetime", 0, "authorization code lifetime to assume (default: the provider's)")
+	fs.StringVar(&o.shard, "shard", "", "scan only shard K of N (`K/N`, 1-based), a stable split by path for running one corpus on many hosts")
 	fs.Int64Var(&o.bodyLimit, "limit-body", 0, "bytes of each message body kept for analysis (default 1 MiB)")
 	fs.Int64Var(&o.inflateLimit, "limit-inflate", 0, "bytes one decompression may produce (default 256 MiB)")
 	fs.Usage = func() {
@@ -140,6 +144,12 @@ func (o *options) validate(cmd string) error {
 	}
 	if o.jobs < 1 {
 		o.jobs = 1
+	}
+	if o.shard != "" {
+		if _, err := fmt.Sscanf(o.shard, "%d/%d", &o.shardK, &o.shardN); err != nil || o.shardN < 1 || o.shardK < 1 || o.shardK > o.shardN ||
+			o.shard != fmt.Sprintf("%d/%d", o.shardK, o.shardN) {
+			return usagef("--shard: want K/N with 1 <= K <= N, not %q", o.shard)
+		}
 	}
 	if o.codeLifetime < 0 {
 		return usagef("--code-lifetime must not be negative")

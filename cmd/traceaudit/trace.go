@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"hash/fnv"
+	"io"
 	"strings"
 	"sync"
+	"time"
 )
 
 // runTraceCommand runs scan, events or exchanges over the inputs, reading
@@ -33,16 +36,17 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	if err != nil {
 		return exitTrouble, err
 	}
+	if o.shardN > 0 {
+		inputs = shardInputs(inputs, o.shardK, o.shardN)
+	}
+	start := time.Now()
 	w, finish, err := openOutput(&o, env)
 	if err != nil {
 		return exitTrouble, err
 	}
 	out := newResultWriter(cmd, &o, w, env)
 	prog := newProgress(&o, env, inputs)
-	results := analyzeAll(inputs, &o, env, keys, cmd == "scan", func(r fileResult) error {
-		prog.doneFile(r.path, r.findingCount())
-		return out.file(r)
-	})
+	results := analyzeAll(inputs, &o, env, keys, cmd == "scan", prog.doneFile, out.file)
 	prog.finish()
 	if err := out.close(); err != nil {
 		finish()
@@ -50,6 +54,9 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	}
 	if err := finish(); err != nil {
 		return exitTrouble, fmt.Errorf("write output: %w", err)
+	}
+	if prog.on {
+		printSummary(env.stderr, results, out, time.Since(start))
 	}
 	code := exitOK
 	for _, r := range results {
@@ -78,9 +85,11 @@ type outcome struct {
 }
 
 // analyzeAll reads inputs with o.jobs workers and hands each result to emit
-// in input order (emit runs on one goroutine at a time). Only small outcomes
+// in input order (emit runs on one goroutine at a time); done is told of
+// every input, skipped ones included. Only small outcomes
 // are retained, so memory is bounded by the files in flight.
-func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, scan bool, emit func(fileResult) error) []outcome {
+func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, scan bool,
+	done func(path string, findings int), emit func(fileResult) error) []outcome {
 	type slot struct {
 		res  fileResult
 		done chan struct{}
@@ -123,6 +132,7 @@ func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, 
 		s.res = fileResult{}
 		<-window
 		skip := res.err != nil && !inputs[i].explicit && res.format == "" && isUnknownFormat(res.err)
+		done(res.path, res.findingCount())
 		if !skip && writeErr == nil {
 			writeErr = emit(res)
 		}
@@ -134,4 +144,46 @@ func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, 
 	}
 	wg.Wait()
 	return outcomes
+}
+
+// shardInputs keeps the inputs of shard k of n: a file belongs to the shard
+// its path hashes to (FNV-1a), so independent hosts given the same corpus
+// and the same N split it with no coordination and no overlap.
+func shardInputs(inputs []input, k, n int) []input {
+	var out []input
+	for _, in := range inputs {
+		h := fnv.New64a()
+		h.Write([]byte(in.path))
+		if int(h.Sum64()%uint64(n)) == k-1 {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// printSummary closes a batch on stderr: files, exchanges, findings by rule
+// and severity, unreadable files and time. It goes to stderr so that stdout
+// stays the deterministic report.
+func printSummary(w io.Writer, results []outcome, rw *resultWriter, elapsed time.Duration) {
+	var files, skipped, unreadable int
+	for _, r := range results {
+		switch {
+		case r.skipped:
+			skipped++
+		case r.err != nil:
+			unreadable++
+			files++
+		default:
+			files++
+		}
+	}
+	fmt.Fprintf(w, "traceaudit: %d files (%d unreadable, %d skipped as not traces), %d exchanges, %d OAuth events",
+		files, unreadable, skipped, rw.stats.exchanges, rw.stats.events)
+	if rw.cmd == "scan" {
+		fmt.Fprintf(w, ", %d findings", rw.stats.findings)
+		if len(rw.stats.byRule) > 0 {
+			fmt.Fprintf(w, " (%s)", rw.stats.byRuleText())
+		}
+	}
+	fmt.Fprintf(w, " in %s\n", elapsed.Round(time.Millisecond))
 }
