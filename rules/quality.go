@@ -131,12 +131,13 @@ func codeUnredeemed(a *Analysis, code parse.Secret) bool {
 
 // failureExplained reports whether the trace itself explains a failed
 // callback: it carried an error, it lacked the app's transient cookies, its
-// code was delivered more than once, or a redemption of it was refused.
+// code was delivered more than once, a redemption of it was refused, or
+// another sign-in for the client started in between (multi-tab-race).
 func failureExplained(a *Analysis, t *Transaction, cb *parse.Event) bool {
 	if cb.Err != nil {
 		return true
 	}
-	if _, missing := missingCookies(a, t, cb); len(missing) > 0 {
+	if _, missing := missingCookies(a, t, cb); len(missing) > 0 || overlapped(a, t, cb) {
 		return true
 	}
 	if cb.Code.IsZero() {
@@ -145,6 +146,21 @@ func failureExplained(a *Analysis, t *Transaction, cb *parse.Event) bool {
 	for _, c := range a.Codes {
 		if c.Code.Equal(cb.Code) {
 			return len(c.Deliveries) > 1 || anyFailed(c.Redemptions)
+		}
+	}
+	return false
+}
+
+// overlapped reports whether another interactive sign-in for the same client
+// started after t's authorize request and before callback cb.
+func overlapped(a *Analysis, t *Transaction, cb *parse.Event) bool {
+	if !t.Interactive() {
+		return false
+	}
+	for _, o := range a.Transactions {
+		if o != t && o.Interactive() && o.Authorize.ClientID == t.Authorize.ClientID &&
+			o.Authorize.Exchange > t.Authorize.Exchange && o.Authorize.Exchange < cb.Exchange {
+			return true
 		}
 	}
 	return false
