@@ -1,0 +1,250 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
+
+// bodyKind sorts a body by what its rewrite needs.
+type bodyKind int
+
+const (
+	bodyBinary bodyKind = iota
+	bodyForm
+	bodyJSON
+	bodyText // HTML, XML, scripts, plain text
+)
+
+func kindOf(mt string, data []byte) bodyKind {
+	mt = strings.ToLower(mt)
+	switch {
+	case mt == "application/x-www-form-urlencoded":
+		return bodyForm
+	case strings.Contains(mt, "json"):
+		return bodyJSON
+	case strings.HasPrefix(mt, "text/"), strings.Contains(mt, "xml"), strings.Contains(mt, "html"),
+		strings.Contains(mt, "javascript"), strings.Contains(mt, "ecmascript"):
+		return bodyText
+	case mt == "" || mt == "application/octet-stream":
+		if !utf8.Valid(data[:min(len(data), 4096)]) {
+			return bodyBinary
+		}
+		t := bytes.TrimSpace(data)
+		if len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+			return bodyJSON
+		}
+		if looksForm(t) {
+			return bodyForm
+		}
+		return bodyText
+	}
+	return bodyBinary
+}
+
+// looksForm mirrors parse: an '=' and none of the bytes a form never holds.
+func looksForm(b []byte) bool {
+	return bytes.IndexByte(b, '=') >= 0 && !bytes.ContainsAny(b, " \n{<")
+}
+
+// oauthBody reports bodies StripBodies keeps: the ones an OAuth message or
+// an error page can travel in.
+func oauthBody(mt string) bool {
+	mt = strings.ToLower(mt)
+	return mt == "" || strings.Contains(mt, "json") || strings.Contains(mt, "html") || strings.Contains(mt, "xml") ||
+		mt == "application/x-www-form-urlencoded" || mt == "text/plain"
+}
+
+// body rewrites a decoded message body according to its media type.
+// Binary bodies come back unchanged.
+func (r *redactor) body(mt string, data []byte) []byte {
+	if len(data) == 0 {
+		return data
+	}
+	switch kindOf(mt, data) {
+	case bodyForm:
+		s := string(data)
+		if red := r.pairs(s, 0); red != s {
+			return []byte(red)
+		}
+		return data
+	case bodyJSON:
+		if out, ok := r.json(data); ok {
+			return out
+		}
+		return []byte(r.text(string(data)))
+	case bodyText:
+		s := string(data)
+		if red := r.text(s); red != s {
+			return []byte(red)
+		}
+	}
+	return data
+}
+
+// maxJSONDepth bounds the walk of a JSON body; deeper values are left to the
+// sweep.
+const maxJSONDepth = 64
+
+// edit replaces raw bytes [start, end) of a document.
+type edit struct {
+	start, end int
+	repl       []byte
+}
+
+func applyEdits(doc []byte, eds []edit) []byte {
+	if len(eds) == 0 {
+		return doc
+	}
+	sort.Slice(eds, func(i, j int) bool { return eds[i].start < eds[j].start })
+	out := make([]byte, 0, len(doc))
+	last := 0
+	for _, e := range eds {
+		if e.start < last || e.end > len(doc) {
+			continue // overlapping edits cannot happen on leaves; be safe
+		}
+		out = append(out, doc[last:e.start]...)
+		out = append(out, e.repl...)
+		last = e.end
+	}
+	return append(out, doc[last:]...)
+}
+
+// jsonString encodes s as a JSON string without HTML escaping, as HAR
+// producers write them.
+func jsonString(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// json rewrites a JSON body: members named like secrets are redacted at any
+// depth, other strings as free values. ok is false when data is not JSON.
+func (r *redactor) json(data []byte) ([]byte, bool) {
+	if !gjson.ValidBytes(data) {
+		return nil, false
+	}
+	doc := gjson.ParseBytes(data)
+	method := ""
+	if doc.IsObject() {
+		method = doc.Get("code_challenge_method").String()
+	}
+	var eds []edit
+	r.jsonValue(doc, "", method, 0, &eds)
+	return applyEdits(data, eds), true
+}
+
+func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds *[]edit) {
+	switch {
+	case v.Type == gjson.String:
+		var red string
+		if name != "" {
+			red = r.value(name, v.Str, method, 0)
+		} else {
+			red = r.free(v.Str, 0)
+		}
+		if red != v.Str {
+			*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})
+		}
+	case v.IsObject() || v.IsArray():
+		if depth >= maxJSONDepth {
+			return
+		}
+		isObj := v.IsObject()
+		v.ForEach(func(k, x gjson.Result) bool {
+			n := ""
+			if isObj {
+				n = k.Str
+			}
+			r.jsonValue(x, n, method, depth+1, eds)
+			return true
+		})
+	}
+}
+
+var (
+	reInput    = regexp.MustCompile(`(?i)<input\b[^>]*>`)
+	reAttr     = regexp.MustCompile(`(?i)\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	reJSONPair = regexp.MustCompile(`"([A-Za-z_$][A-Za-z0-9_$-]{0,63})"\s*:\s*"((?:[^"\\\n]|\\.)*)"`)
+	reURL      = regexp.MustCompile(`(?i)https?://[^\s"'<>\\` + "`" + `]+`)
+)
+
+// text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
+// (form_post pages), JSON-like "name":"value" members (the login page's
+// $Config), URLs, then collected secrets anywhere.
+func (r *redactor) text(s string) string {
+	s = reInput.ReplaceAllStringFunc(s, r.inputTag)
+	s = reJSONPair.ReplaceAllStringFunc(s, r.jsonPair)
+	s = reURL.ReplaceAllStringFunc(s, func(u string) string { return r.url(u, 0) })
+	return r.sweep.apply(s)
+}
+
+// inputTag redacts the value attribute of an <input> whose name is secret.
+func (r *redactor) inputTag(tag string) string {
+	attrs := reAttr.FindAllStringSubmatchIndex(tag, -1)
+	name := ""
+	valStart, valEnd := -1, -1
+	for _, a := range attrs {
+		key := strings.ToLower(tag[a[2]:a[3]])
+		s, e := -1, -1
+		for g := 4; g < 10; g += 2 {
+			if a[g] >= 0 {
+				s, e = a[g], a[g+1]
+				break
+			}
+		}
+		if s < 0 {
+			continue
+		}
+		switch key {
+		case "name":
+			if name == "" {
+				name = html.UnescapeString(tag[s:e])
+			}
+		case "value":
+			if valStart < 0 {
+				valStart, valEnd = s, e
+			}
+		}
+	}
+	if valStart < 0 {
+		return tag
+	}
+	val := html.UnescapeString(tag[valStart:valEnd])
+	red := r.value(name, val, "", 0)
+	if red == val {
+		return tag
+	}
+	return tag[:valStart] + html.EscapeString(red) + tag[valEnd:]
+}
+
+// jsonPair redacts "name":"value" when the name is secret.
+func (r *redactor) jsonPair(m string) string {
+	sub := reJSONPair.FindStringSubmatchIndex(m)
+	if sub == nil {
+		return m
+	}
+	name := m[sub[2]:sub[3]]
+	if classify(name) == classKeep {
+		return m
+	}
+	rawVal := m[sub[4]:sub[5]]
+	var val string
+	if err := json.Unmarshal([]byte(`"`+rawVal+`"`), &val); err != nil {
+		val = rawVal
+	}
+	red := r.value(name, val, "", 0)
+	if red == val {
+		return m
+	}
+	enc := jsonString(red)
+	return m[:sub[4]] + string(enc[1:len(enc)-1]) + m[sub[5]:]
+}

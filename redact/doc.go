@@ -1,0 +1,20 @@
+// Package redact writes sanitized copies of HAR and SAZ traces that can be
+// shared (attached to a ticket) yet still scan to the same findings.
+//
+// Replayable secrets (codes, tokens, client secrets and assertions, state,
+// nonce, SAML messages, session artifacts) become their contract fingerprint
+// (parse.Fingerprint), wherever they appear: query strings, fragments, URLs
+// in headers, form and JSON bodies, form_post pages. parse.Fingerprint is
+// idempotent, so the copy yields the same fingerprints as the original and a
+// copy of a copy is unchanged. Passwords, user names and cookie values are
+// masked. PKCE stays checkable: every code_verifier is replaced by a valid
+// verifier derived from it, and every code_challenge that a verifier of the
+// trace proves is replaced by the challenge of the derived verifier, so S256
+// matches and mismatches survive.
+//
+// Redaction takes two passes: the first reads the trace with the format's
+// reader to collect verifiers and every secret value; the second rewrites the
+// trace, then sweeps each rewritten text for collected secrets that appeared
+// somewhere unexpected (a script, an initiator stack, a page title).
+// Everything else stays byte for byte as it was.
+package redact

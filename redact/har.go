@@ -1,0 +1,490 @@
+package redact
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// ErrFormat is wrapped by errors about input that cannot be redacted
+// because it cannot be read as the format it claims.
+var ErrFormat = errors.New("redact: unreadable input")
+
+// HAR writes a redacted copy of the HAR document read from in to w. The
+// input is read twice (collect, then rewrite), hence the io.ReadSeeker; a
+// gzip- or zlib-compressed HAR is written uncompressed. Memory is bounded by
+// the largest entry, not by the file. Damage inside log.entries ends the
+// copy with a valid document holding the entries read and a note in Stats;
+// input that is not a HAR at all is an error wrapping ErrFormat (and
+// har.ErrFormat).
+func HAR(in io.ReadSeeker, w io.Writer, opts Options) (Stats, error) {
+	var st Stats
+	r := newRedactor(opts)
+	start, err := in.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return st, fmt.Errorf("redact: %w", err)
+	}
+	hr, err := har.NewReader(in, har.Options{Limits: opts.Limits})
+	if err != nil {
+		return st, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	r.collecting = true
+	for {
+		ex, err := hr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return st, fmt.Errorf("redact: %w", err)
+		}
+		r.collect(ex)
+	}
+	r.collecting = false
+	if _, err := in.Seek(start, io.SeekStart); err != nil {
+		return st, fmt.Errorf("redact: %w", err)
+	}
+	r.stats = &st
+	bw := bufio.NewWriterSize(w, 256<<10)
+	if err := r.har(in, bw); err != nil {
+		return st, err
+	}
+	if err := bw.Flush(); err != nil {
+		return st, fmt.Errorf("redact: write: %w", err)
+	}
+	return st, nil
+}
+
+// writeErr marks failures of the output, which end the copy.
+type writeErr struct{ err error }
+
+func (e writeErr) Error() string { return "redact: write: " + e.err.Error() }
+func (e writeErr) Unwrap() error { return e.err }
+
+// har is the second pass: a json.Decoder walk of the document skeleton
+// that rewrites each member of log (entries one at a time). The bytes
+// between values (whitespace, punctuation) are copied from the input, so
+// the copy differs from the original only where a value was redacted.
+func (r *redactor) har(in io.Reader, bw *bufio.Writer) (err error) {
+	src, err := r.decompress(in)
+	if err != nil {
+		return err
+	}
+	rec := &recorder{r: src}
+	dec := json.NewDecoder(rec)
+	out := &harWriter{bw: bw, rec: rec, dec: dec}
+	defer func() {
+		if p := recover(); p != nil {
+			e, ok := p.(writeErr)
+			if !ok {
+				panic(p)
+			}
+			err = e
+		}
+	}()
+	// Damage (which the first pass accepted) closes whatever is open so
+	// that the copy stays a valid document.
+	var stack []byte
+	closeAll := func(ref string, cause error) error {
+		r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: "truncated", Ref: ref,
+			Message: fmt.Sprintf("input unreadable from byte %d (%v); the copy ends there", dec.InputOffset(), cause)})
+		for i := len(stack) - 1; i >= 0; i-- {
+			out.raw([]byte{stack[i]})
+		}
+		return nil
+	}
+	// value copies one member value, redacted by fn; a failure leaves null
+	// in its place.
+	value := func(ref string, fn func([]byte) []byte) bool {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			out.raw([]byte("null"))
+			closeAll(ref, err)
+			return false
+		}
+		out.value(raw, fn(raw))
+		return true
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return fmt.Errorf("%w: document is not a JSON object", ErrFormat)
+	}
+	out.copy()
+	stack = append(stack, '}')
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return closeAll("", err)
+		}
+		out.copy()
+		if k, _ := key.(string); k != "log" {
+			if !value(k, r.generic) {
+				return nil
+			}
+			continue
+		}
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			out.raw([]byte("null"))
+			return closeAll("log", fmt.Errorf("log is not an object"))
+		}
+		out.copy()
+		stack = append(stack, '}')
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				return closeAll("log", err)
+			}
+			out.copy()
+			if lk, _ := key.(string); lk != "entries" {
+				if !value("log."+lk, r.generic) {
+					return nil
+				}
+				continue
+			}
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				out.raw([]byte("null"))
+				return closeAll("log.entries", fmt.Errorf("log.entries is not an array"))
+			}
+			out.copy()
+			stack = append(stack, ']')
+			for i := 0; dec.More(); i++ {
+				if !value("entries["+strconv.Itoa(i)+"]", r.harEntry) {
+					return nil
+				}
+				r.stats.Exchanges++
+			}
+			if _, err := dec.Token(); err != nil {
+				return closeAll("log.entries", err)
+			}
+			out.copy()
+			stack = stack[:len(stack)-1]
+		}
+		if _, err := dec.Token(); err != nil {
+			return closeAll("log", err)
+		}
+		out.copy()
+		stack = stack[:len(stack)-1]
+	}
+	if _, err := dec.Token(); err != nil {
+		return closeAll("", err)
+	}
+	out.copy()
+	out.raw([]byte("\n"))
+	return nil
+}
+
+// recorder keeps the bytes the decoder read from offset base on, so that
+// the text between tokens can be copied.
+type recorder struct {
+	r    io.Reader
+	buf  []byte
+	base int64
+}
+
+func (c *recorder) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.buf = append(c.buf, p[:n]...)
+	return n, err
+}
+
+// take returns the bytes from base to off and forgets them.
+func (c *recorder) take(off int64) []byte {
+	n := int(off - c.base)
+	if n <= 0 || n > len(c.buf) {
+		return nil
+	}
+	b := c.buf[:n]
+	c.base = off
+	rest := c.buf[n:]
+	// Reuse the buffer once the kept tail is small.
+	c.buf = append(make([]byte, 0, max(len(rest), 64<<10)), rest...)
+	return b
+}
+
+// harWriter writes the skeleton; a failed write panics with writeErr, which
+// har recovers, so that the walk reads as the document's shape.
+type harWriter struct {
+	bw  *bufio.Writer
+	rec *recorder
+	dec *json.Decoder
+}
+
+// copy writes the input consumed since the last copy.
+func (w *harWriter) copy() { w.raw(w.rec.take(w.dec.InputOffset())) }
+
+// value writes the input consumed since the last copy with its final raw
+// value replaced by red.
+func (w *harWriter) value(raw, red []byte) {
+	b := w.rec.take(w.dec.InputOffset())
+	if len(b) >= len(raw) {
+		w.raw(b[:len(b)-len(raw)])
+	}
+	w.raw(red)
+}
+
+func (w *harWriter) raw(b []byte) {
+	if _, err := w.bw.Write(b); err != nil {
+		panic(writeErr{err})
+	}
+}
+
+// generic redacts every string of a JSON value as a free value.
+func (r *redactor) generic(raw []byte) []byte {
+	if !gjson.ValidBytes(raw) {
+		return raw
+	}
+	var eds []edit
+	r.walkGeneric(gjson.ParseBytes(raw), 0, &eds)
+	return applyEdits(raw, eds)
+}
+
+func (r *redactor) walkGeneric(v gjson.Result, depth int, eds *[]edit) {
+	switch {
+	case v.Type == gjson.String:
+		if red := r.free(v.Str, 0); red != v.Str {
+			*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})
+		}
+	case v.IsObject() || v.IsArray():
+		if depth >= maxJSONDepth {
+			return
+		}
+		v.ForEach(func(_, x gjson.Result) bool {
+			r.walkGeneric(x, depth+1, eds)
+			return true
+		})
+	}
+}
+
+// harEntry rewrites one entry, knowing the HAR fields.
+func (r *redactor) harEntry(raw []byte) []byte {
+	if !gjson.ValidBytes(raw) {
+		return raw
+	}
+	e := gjson.ParseBytes(raw)
+	if !e.IsObject() {
+		return r.generic(raw)
+	}
+	var eds []edit
+	e.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "request", "response":
+			if v.IsObject() {
+				r.harMessage(v, &eds)
+				return true
+			}
+		}
+		r.walkGeneric(v, 1, &eds)
+		return true
+	})
+	return applyEdits(raw, eds)
+}
+
+// challengeMethod finds code_challenge_method in a request's URL or form.
+func challengeMethod(msg gjson.Result) string {
+	if u := msg.Get("url").String(); u != "" {
+		if _, q, ok := strings.Cut(u, "?"); ok {
+			for _, p := range strings.Split(q, "&") {
+				if k, v, _ := strings.Cut(p, "="); unescape(k) == "code_challenge_method" {
+					return unescape(v)
+				}
+			}
+		}
+	}
+	var m string
+	msg.Get("postData.params").ForEach(func(_, p gjson.Result) bool {
+		if p.Get("name").String() == "code_challenge_method" {
+			m = p.Get("value").String()
+			return false
+		}
+		return true
+	})
+	return m
+}
+
+func (r *redactor) setString(v gjson.Result, red string, eds *[]edit) {
+	if v.Type == gjson.String && red != v.Str {
+		*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})
+	}
+}
+
+// harMessage rewrites a request or response object.
+func (r *redactor) harMessage(msg gjson.Result, eds *[]edit) {
+	method := challengeMethod(msg)
+	msg.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "url", "redirectURL":
+			if v.Type == gjson.String {
+				r.setString(v, r.url(v.Str, 0), eds)
+				return true
+			}
+		case "headers":
+			if v.IsArray() {
+				v.ForEach(func(_, h gjson.Result) bool {
+					r.harPair(h, eds, func(name, val string) string { return r.header(name, val) })
+					return true
+				})
+				return true
+			}
+		case "cookies":
+			if v.IsArray() {
+				v.ForEach(func(_, c gjson.Result) bool {
+					r.harPair(c, eds, func(_, val string) string { return r.mask(val) })
+					return true
+				})
+				return true
+			}
+		case "queryString":
+			if v.IsArray() {
+				v.ForEach(func(_, p gjson.Result) bool {
+					r.harPair(p, eds, func(name, val string) string { return r.value(name, val, method, 0) })
+					return true
+				})
+				return true
+			}
+		case "postData":
+			if v.IsObject() {
+				r.harPostData(v, method, eds)
+				return true
+			}
+		case "content":
+			if v.IsObject() {
+				r.harContent(v, eds)
+				return true
+			}
+		}
+		r.walkGeneric(v, 2, eds)
+		return true
+	})
+}
+
+// harPair rewrites the value of a {name, value, ...} object with fn; its
+// other members are free values.
+func (r *redactor) harPair(obj gjson.Result, eds *[]edit, fn func(name, value string) string) {
+	if !obj.IsObject() {
+		r.walkGeneric(obj, 3, eds)
+		return
+	}
+	name := obj.Get("name").String()
+	obj.ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case k.Str == "name" && v.Type == gjson.String:
+			// Names stay, but a cookie name may embed the state.
+			r.setString(v, r.sweep.apply(v.Str), eds)
+		case k.Str == "value" && v.Type == gjson.String:
+			r.setString(v, fn(name, v.Str), eds)
+		default:
+			r.walkGeneric(v, 4, eds)
+		}
+		return true
+	})
+}
+
+func (r *redactor) harPostData(pd gjson.Result, method string, eds *[]edit) {
+	mt := pd.Get("mimeType").String()
+	pd.ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case k.Str == "mimeType":
+		case k.Str == "text" && v.Type == gjson.String:
+			r.setString(v, string(r.body(mediaType(mt), []byte(v.Str))), eds)
+		case k.Str == "params" && v.IsArray():
+			v.ForEach(func(_, p gjson.Result) bool {
+				r.harPair(p, eds, func(name, val string) string { return r.value(name, val, method, 0) })
+				return true
+			})
+		default:
+			r.walkGeneric(v, 3, eds)
+		}
+		return true
+	})
+}
+
+// harContent rewrites response.content: text bodies are redacted (decoded
+// from base64 and encoded again when content.encoding says so), and under
+// StripBodies non-OAuth bodies are replaced.
+func (r *redactor) harContent(c gjson.Result, eds *[]edit) {
+	mt := mediaType(c.Get("mimeType").String())
+	b64 := strings.EqualFold(c.Get("encoding").String(), "base64")
+	c.ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case k.Str == "mimeType" || k.Str == "encoding":
+		case k.Str == "text" && v.Type == gjson.String:
+			r.setString(v, r.harText(mt, v.Str, b64), eds)
+		default:
+			r.walkGeneric(v, 3, eds)
+		}
+		return true
+	})
+}
+
+func (r *redactor) harText(mt, text string, b64 bool) string {
+	if text == "" {
+		return text
+	}
+	if r.opts.StripBodies && !oauthBody(mt) {
+		if r.stats != nil {
+			r.stats.Stripped++
+		}
+		if b64 {
+			return base64.StdEncoding.EncodeToString([]byte(strippedBody))
+		}
+		return strippedBody
+	}
+	if !b64 {
+		return string(r.body(mt, []byte(text)))
+	}
+	data, err := base64.StdEncoding.DecodeString(text)
+	if err != nil {
+		data, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(text, "="))
+	}
+	if err != nil {
+		return r.sweep.apply(text)
+	}
+	red := r.body(mt, data)
+	if bytes.Equal(red, data) {
+		return text
+	}
+	return base64.StdEncoding.EncodeToString(red)
+}
+
+func mediaType(v string) string {
+	mt, _, _ := strings.Cut(v, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// decompress strips a byte order mark and undoes gzip or zlib, bounded by
+// Limits.InflateBytes, as the HAR reader does.
+func (r *redactor) decompress(in io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(in, 256<<10)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	head, _ := br.Peek(2)
+	var zr io.Reader
+	var err error
+	switch {
+	case len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
+		zr, err = gzip.NewReader(br)
+	case len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0:
+		zr, err = zlib.NewReader(br)
+	default:
+		return br, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad compressed stream: %v", ErrFormat, err)
+	}
+	out := bufio.NewReaderSize(io.LimitReader(zr, r.limits.InflateBytes), 256<<10)
+	if b, _ := out.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		out.Discard(3)
+	}
+	return out, nil
+}

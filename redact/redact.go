@@ -1,0 +1,189 @@
+package redact
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Options configure a redaction.
+type Options struct {
+	// Password opens a protected SAZ. The copy is written unprotected.
+	Password string
+	// Limits bound what is read and inflated; zero fields take the
+	// defaults.
+	Limits parse.Limits
+	// StripBodies replaces response bodies that carry no OAuth message
+	// (scripts, style sheets, images, fonts) by a short placeholder. JSON,
+	// HTML, XML, form and plain text bodies are kept (redacted).
+	StripBodies bool
+}
+
+// Stats count what a redaction did.
+type Stats struct {
+	// Exchanges is the number of HAR entries or SAZ sessions written.
+	Exchanges int
+	// Replaced counts values replaced by a fingerprint, a mask or a PKCE
+	// stand-in.
+	Replaced int
+	// Verifiers counts distinct PKCE verifiers given a stand-in.
+	Verifiers int
+	// Stripped counts response bodies replaced under StripBodies.
+	Stripped int
+	// Notes record damage met in the input; what could be read was
+	// written.
+	Notes []parse.Note
+}
+
+// strippedBody replaces a body under StripBodies.
+const strippedBody = "[body removed by traceaudit redact]"
+
+// redactor holds what one redaction learnt in its first pass.
+type redactor struct {
+	opts       Options
+	limits     parse.Limits
+	verifiers  map[string]string // verifier -> stand-in
+	challenges map[string]string // S256(verifier) -> S256(stand-in)
+	sweep      *sweeper
+	collecting bool // first pass: learn values, output is discarded
+	stats      *Stats
+}
+
+func newRedactor(opts Options) *redactor {
+	return &redactor{
+		opts:       opts,
+		limits:     opts.Limits.WithDefaults(),
+		verifiers:  map[string]string{},
+		challenges: map[string]string{},
+		sweep:      newSweeper(),
+	}
+}
+
+// learn records a replacement for the sweep. Only the first pass learns:
+// the second applies what it learnt, so output does not depend on where in
+// the trace a secret first appeared.
+func (r *redactor) learn(v, repl string) {
+	if r.collecting {
+		r.sweep.add(v, repl)
+	}
+}
+
+// collect runs the rewrite over one exchange as a reader produced it, to
+// learn verifiers and secret values. The result is discarded.
+func (r *redactor) collect(ex *parse.Exchange) {
+	r.url(ex.Request.URL, 0)
+	for _, h := range ex.Request.Headers {
+		r.header(h.Name, h.Value)
+	}
+	r.body(mimeOf(ex.Request.Body.MIMEType, ex.Request.Headers), ex.Request.Body.Data)
+	if ex.Response == nil {
+		return
+	}
+	for _, h := range ex.Response.Headers {
+		r.header(h.Name, h.Value)
+	}
+	r.body(mimeOf(ex.Response.Body.MIMEType, ex.Response.Headers), ex.Response.Body.Data)
+}
+
+func mimeOf(mt string, h parse.Headers) string {
+	if mt != "" {
+		return mt
+	}
+	ct, _, _ := strings.Cut(h.Get("Content-Type"), ";")
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+// header redacts one header value.
+func (r *redactor) header(name, value string) string {
+	if value == "" {
+		return value
+	}
+	lname := strings.ToLower(strings.TrimSpace(name))
+	switch lname {
+	case "authorization", "proxy-authorization":
+		return r.authorization(value)
+	case "cookie":
+		return r.cookieHeader(value)
+	case "set-cookie", "set-cookie2":
+		return r.setCookie(value)
+	case "location", "referer", "content-location", "origin", ":path", "x-original-url", "x-rewrite-url":
+		return r.url(value, 0)
+	case "refresh":
+		if i := strings.Index(strings.ToLower(value), "url="); i >= 0 {
+			return value[:i+4] + r.url(value[i+4:], 0)
+		}
+	}
+	if secretHeader(lname) {
+		return r.secret(value)
+	}
+	return r.free(value, 0)
+}
+
+// authorization keeps the scheme and fingerprints the credential. HTTP Basic
+// keeps its client id and replaces only the secret, so that the copy still
+// shows which client authenticated how.
+func (r *redactor) authorization(v string) string {
+	trimmed := strings.TrimLeft(v, " \t")
+	scheme, cred, ok := strings.Cut(trimmed, " ")
+	if !ok {
+		return r.secret(v)
+	}
+	lead := v[:len(v)-len(trimmed)] + scheme + " "
+	cred = strings.TrimLeft(cred, " ")
+	if isPlaceholder(cred) {
+		return v
+	}
+	if strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
+			if id, secret, found := strings.Cut(string(raw), ":"); found {
+				r.learn(cred, parse.Fingerprint(cred))
+				s := secret
+				if u, err := url.QueryUnescape(secret); err == nil {
+					s = u
+				}
+				// Fingerprinted even when it reads like a placeholder
+				// ("secret"): the credential as a whole must not survive.
+				r.count()
+				red := id + ":" + parse.Fingerprint(s)
+				return lead + base64.StdEncoding.EncodeToString([]byte(red))
+			}
+		}
+	}
+	return lead + r.secret(cred)
+}
+
+// cookieHeader masks every cookie value and keeps the names.
+func (r *redactor) cookieHeader(v string) string {
+	parts := strings.Split(v, ";")
+	for i, p := range parts {
+		name, val, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		// Names stay (rules match them between Set-Cookie and Cookie),
+		// but some embed the state ("rp_tx_<state>"): the sweep replaces
+		// it the same way everywhere.
+		parts[i] = r.sweep.apply(name) + "=" + r.mask(val)
+	}
+	return strings.Join(parts, ";")
+}
+
+// setCookie masks the value and keeps the name and every attribute
+// (SameSite, Secure, Path, Domain, Expires, Max-Age), which rules read.
+func (r *redactor) setCookie(v string) string {
+	first, attrs, _ := strings.Cut(v, ";")
+	name, val, ok := strings.Cut(first, "=")
+	if !ok {
+		return v
+	}
+	lead := val[:len(val)-len(strings.TrimLeft(val, " "))]
+	core := strings.TrimSpace(val)
+	red := r.mask(core)
+	out := r.sweep.apply(name) + "=" + lead + red
+	if len(attrs) > 0 || strings.Contains(v, ";") {
+		out += ";" + r.sweep.apply(attrs)
+	}
+	return out
+}

@@ -1,0 +1,235 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/rules"
+)
+
+// harFixtures are every HAR copied into testdata (see PROVENANCE.md).
+func harFixtures(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, pat := range []string{"rules/*.har", "har/*.har", "har/*.gz", "har/*.zhar", "lab/*.har"} {
+		m, err := filepath.Glob(filepath.Join("testdata", pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m...)
+	}
+	if len(out) < 30 {
+		t.Fatalf("only %d HAR fixtures", len(out))
+	}
+	return out
+}
+
+// shape is what must survive redaction of one exchange.
+type shape struct {
+	Ref, Method, Path string
+	Status            int
+}
+
+func shapes(exs []*parse.Exchange) []shape {
+	var out []shape
+	for _, ex := range exs {
+		p := ex.Request.URL
+		if u, err := url.Parse(p); err == nil {
+			p = u.Host + u.Path
+		}
+		out = append(out, shape{ex.Ref, ex.Request.Method, p, ex.Status()})
+	}
+	return out
+}
+
+// finding is the part of a finding that must survive redaction: rule, code
+// fingerprint and evidence refs. Messages may quote a verifier's
+// fingerprint, which redaction changes on purpose.
+type finding struct {
+	Rule, Code string
+	Refs       []string
+}
+
+func findings(exs []*parse.Exchange) []finding {
+	fs := rules.Check(rules.Input{Exchanges: exs, Events: parse.ExtractAll(exs)}, rules.Options{})
+	var out []finding
+	for _, f := range fs {
+		g := finding{Rule: f.RuleID, Code: f.Code.Fingerprint()}
+		for _, e := range f.Evidence {
+			g.Refs = append(g.Refs, e.Ref)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+func readHAR(t testing.TB, data []byte) ([]*parse.Exchange, []parse.Note) {
+	t.Helper()
+	r, err := har.NewReader(bytes.NewReader(data), har.Options{})
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return exs, r.Notes()
+}
+
+// secretsOf lists the values of the original that must not survive: secret
+// and personal parameters of URLs, Location/Referer targets and bodies,
+// cookie values, Authorization credentials, token response members. Short
+// values (a state of "1") would match unrelated bytes and are left out.
+func secretsOf(exs []*parse.Exchange) []string {
+	set := map[string]bool{}
+	addParams := func(v url.Values) {
+		for k, vs := range v {
+			lk := strings.ToLower(k)
+			if !parse.IsSecretParam(lk) && !parse.IsMaskedParam(lk) && lk != "code_verifier" {
+				continue
+			}
+			for _, x := range vs {
+				set[x] = true
+			}
+		}
+	}
+	addURL := func(raw string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		q, _ := url.ParseQuery(u.RawQuery)
+		addParams(q)
+		f, _ := url.ParseQuery(u.Fragment)
+		addParams(f)
+	}
+	addBody := func(b parse.Body, h parse.Headers) {
+		ct := strings.ToLower(h.Get("Content-Type") + b.MIMEType)
+		switch {
+		case strings.Contains(ct, "form-urlencoded"):
+			q, _ := url.ParseQuery(string(b.Data))
+			addParams(q)
+		case strings.Contains(ct, "json"):
+			var m map[string]any
+			if json.Unmarshal(b.Data, &m) == nil {
+				for k, v := range m {
+					if s, ok := v.(string); ok && (parse.IsSecretParam(k) || parse.IsMaskedParam(k)) {
+						set[s] = true
+					}
+				}
+			}
+		}
+	}
+	addHeaders := func(h parse.Headers) {
+		for _, f := range h {
+			switch strings.ToLower(f.Name) {
+			case "authorization":
+				if _, cred, ok := strings.Cut(f.Value, " "); ok {
+					set[cred] = true
+					if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+						if _, s, ok := strings.Cut(string(raw), ":"); ok {
+							set[s] = true
+						}
+					}
+				}
+			case "cookie":
+				for _, p := range strings.Split(f.Value, ";") {
+					if _, v, ok := strings.Cut(p, "="); ok {
+						set[strings.TrimSpace(v)] = true
+					}
+				}
+			case "set-cookie":
+				first, _, _ := strings.Cut(f.Value, ";")
+				if _, v, ok := strings.Cut(first, "="); ok {
+					set[strings.TrimSpace(v)] = true
+				}
+			case "location", "referer":
+				addURL(f.Value)
+			}
+		}
+	}
+	for _, ex := range exs {
+		addURL(ex.Request.URL)
+		addHeaders(ex.Request.Headers)
+		addBody(ex.Request.Body, ex.Request.Headers)
+		if ex.Response != nil {
+			addHeaders(ex.Response.Headers)
+			addBody(ex.Response.Body, ex.Response.Headers)
+		}
+	}
+	var out []string
+	for s := range set {
+		if len(s) >= 10 && !isPlaceholder(s) {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// leaks returns the secrets found in the copy, raw or URL-encoded.
+func leaks(copy []byte, secrets []string) []string {
+	var out []string
+	for _, s := range secrets {
+		if bytes.Contains(copy, []byte(s)) || bytes.Contains(copy, []byte(url.QueryEscape(s))) {
+			out = append(out, s[:4]+"…")
+		}
+	}
+	return out
+}
+
+func redactHAR(t testing.TB, data []byte, opts Options) ([]byte, Stats) {
+	t.Helper()
+	var out bytes.Buffer
+	st, err := HAR(bytes.NewReader(data), &out, opts)
+	if err != nil {
+		t.Fatalf("redact: %v", err)
+	}
+	return out.Bytes(), st
+}
+
+func TestHARFixtures(t *testing.T) {
+	for _, file := range harFixtures(t) {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := har.NewReader(bytes.NewReader(data), har.Options{}); err != nil {
+				// A negative fixture: redact must refuse it as well.
+				if _, err := HAR(bytes.NewReader(data), io.Discard, Options{}); err == nil {
+					t.Fatal("redact accepted input the HAR reader refuses")
+				}
+				return
+			}
+			orig, _ := readHAR(t, data)
+			red, _ := redactHAR(t, data, Options{})
+			got, _ := readHAR(t, red)
+			if diff := cmp.Diff(shapes(orig), shapes(got)); diff != "" {
+				t.Errorf("exchanges differ (-orig +copy):\n%s", diff)
+			}
+			if diff := cmp.Diff(findings(orig), findings(got)); diff != "" {
+				t.Errorf("findings differ (-orig +copy):\n%s", diff)
+			}
+			if l := leaks(red, secretsOf(orig)); len(l) > 0 {
+				t.Errorf("%d secret values survive: %v", len(l), l)
+			}
+			// Redacting the copy again changes nothing.
+			again, _ := redactHAR(t, red, Options{})
+			if !bytes.Equal(again, red) {
+				t.Errorf("redacting the copy again changed it")
+			}
+		})
+	}
+}

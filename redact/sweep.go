@@ -1,0 +1,116 @@
+package redact
+
+import "strings"
+
+// sweeper replaces secret values collected in the first pass wherever they
+// turn up in text the structured rewrite does not understand (a script that
+// echoes a flow token, an initiator stack URL, a page title). It finds a
+// secret only where it starts after a non-alphanumeric byte, which is how
+// values sit in queries, JSON, HTML and headers, and keeps the lookup to one
+// map probe per such position.
+type sweeper struct {
+	byPrefix map[string][]int32
+	vals     []string
+	repl     []string
+	bytes    int
+}
+
+const (
+	sweepMin    = 12       // shorter values would hit unrelated text
+	sweepPrefix = 8        // bytes of a value used as its lookup key
+	sweepMax    = 1 << 18  // values kept
+	sweepBytes  = 64 << 20 // bytes of values kept
+)
+
+func newSweeper() *sweeper { return &sweeper{byPrefix: map[string][]int32{}} }
+
+// add remembers that v is to be written as repl. Values that are too short,
+// that hold bytes needing escapes in JSON, HTML or XML, or that look like
+// a GUID (cookies often hold request ids that must stay readable) are not
+// swept.
+func (s *sweeper) add(v, repl string) {
+	if s == nil || len(v) < sweepMin || len(s.vals) >= sweepMax || s.bytes+len(v) > sweepBytes || v == repl {
+		return
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c == '\'' || c >= 0x7f {
+			return
+		}
+	}
+	if isGUID(v) {
+		return
+	}
+	key := v[:sweepPrefix]
+	for _, i := range s.byPrefix[key] {
+		if s.vals[i] == v {
+			return
+		}
+	}
+	s.byPrefix[key] = append(s.byPrefix[key], int32(len(s.vals)))
+	s.vals = append(s.vals, v)
+	s.repl = append(s.repl, repl)
+	s.bytes += len(v)
+}
+
+func isGUID(v string) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// apply returns text with every collected value replaced, longest match
+// first.
+func (s *sweeper) apply(text string) string {
+	if s == nil || len(s.vals) == 0 || len(text) < sweepMin {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+sweepMin <= len(text); i++ {
+		if i > 0 && alnum(text[i-1]) {
+			continue
+		}
+		cands := s.byPrefix[text[i:i+sweepPrefix]]
+		if len(cands) == 0 {
+			continue
+		}
+		best := -1
+		for _, c := range cands {
+			v := s.vals[c]
+			if strings.HasPrefix(text[i:], v) && (best < 0 || len(v) > len(s.vals[best])) {
+				best = int(c)
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(text))
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(s.repl[best])
+		i += len(s.vals[best]) - 1
+		last = i + 1
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}

@@ -1,0 +1,389 @@
+package redact
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"net/url"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// class is what a named value is, for redaction.
+type class int
+
+const (
+	classKeep      class = iota
+	classSecret          // replayable: fingerprinted
+	classMasked          // personal or guessable: masked
+	classVerifier        // PKCE code_verifier: replaced by a derived verifier
+	classChallenge       // PKCE code_challenge: mapped with the verifiers
+)
+
+// extraSecretParams complement parse.IsSecretParam with values found in real
+// sign-in traces: ID token hints, Entra's client_info (user and tenant object
+// ids), session nonces, the login page's $Config members (sFT, sCtx,
+// apiCanary), anti-forgery tokens and SAML artifacts.
+var extraSecretParams = map[string]bool{
+	"id_token_hint": true, "logout_token": true, "sso_nonce": true, "client_info": true,
+	"sft": true, "sctx": true, "apicanary": true, "samlart": true, "wctx": true,
+	"csrf_token": true, "csrftoken": true, "_csrf": true, "authenticity_token": true,
+	"__requestverificationtoken": true, "requestverificationtoken": true,
+	"x-ms-refreshtokencredential": true, "refreshtokencredential": true,
+	"request": true, "jwt": true, "otc": true, "dssotoken": true,
+}
+
+// extraMaskedParams complement parse.IsMaskedParam.
+var extraMaskedParams = map[string]bool{
+	"passcode": true, "newpassword": true, "new_password": true, "phone": true,
+	"phonenumber": true, "mobile": true, "displayname": true, "mail": true,
+}
+
+// classify names a parameter, JSON member, form field or cookie-like name.
+// HTML pages write & as &amp;, which leaves "amp;" in front of names.
+func classify(name string) class {
+	n := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "amp;")))
+	switch {
+	case n == "":
+		return classKeep
+	case n == "code_verifier":
+		return classVerifier
+	case n == "code_challenge":
+		return classChallenge
+	case parse.IsSecretParam(n) || extraSecretParams[n]:
+		return classSecret
+	case parse.IsMaskedParam(n) || extraMaskedParams[n]:
+		return classMasked
+	}
+	return classKeep
+}
+
+// secretHeader reports header names whose whole value is a credential.
+func secretHeader(lname string) bool {
+	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "x-csrf", "x-xsrf"} {
+		if strings.Contains(lname, s) {
+			return true
+		}
+	}
+	return false
+}
+
+const masked = "[redacted]"
+
+// isPlaceholder reports a value a sanitizer already put in place of a secret,
+// or one of ours; it is kept so that the rules see what they saw.
+func isPlaceholder(v string) bool {
+	return v == masked || parse.IsFingerprint(v) || parse.IsPlaceholder(parse.NewSecret(v))
+}
+
+// unreserved reports RFC 7636's verifier alphabet.
+func unreserved(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// maxVerifier bounds a derived verifier: longer input is a broken verifier
+// either way (RFC 7636 allows 128), and stays broken at this length.
+const maxVerifier = 4096
+
+// deriveVerifier returns the stand-in for verifier v: as long as v (so a
+// length error survives), drawn from the unreserved alphabet (starting with
+// '+' when v has characters outside it, so that error survives too), and
+// derived from SHA-256 of v so that the same verifier always gets the same
+// stand-in and nothing about v can be read back.
+func deriveVerifier(v string) string {
+	if isPlaceholder(v) || isDerived(v) {
+		return v
+	}
+	n := min(len(v), maxVerifier)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	out := make([]byte, 0, n)
+	var block [8]byte
+	for counter := uint64(0); len(out) < n; counter++ {
+		binary.BigEndian.PutUint64(block[:], counter)
+		sum := sha256.Sum256([]byte("traceaudit redact pkce\x00" + v + "\x00" + string(block[:])))
+		for _, b := range sum {
+			if len(out) == n {
+				break
+			}
+			out = append(out, alphabet[b&63])
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		if !unreserved(v[i]) {
+			out[0] = '+'
+			break
+		}
+	}
+	if n >= markFrom {
+		copy(out[n-markLen:], verifierMark(out[:n-markLen]))
+	}
+	return string(out)
+}
+
+// A derived verifier of markFrom characters or more ends with markLen
+// characters computed from the rest, so that redacting a copy again leaves
+// its verifiers alone (a real verifier ends so by chance once in 2^30).
+const (
+	markFrom = 16
+	markLen  = 5
+)
+
+func verifierMark(head []byte) string {
+	sum := sha256.Sum256(append([]byte("traceaudit redact mark\x00"), head...))
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:markLen]
+}
+
+func isDerived(v string) bool {
+	n := len(v)
+	return n >= markFrom && n <= maxVerifier && v[n-markLen:] == verifierMark([]byte(v[:n-markLen]))
+}
+
+// s256 is the PKCE S256 challenge of v.
+func s256(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// looksJWT reports a compact JWS or JWE: base64url segments joined by dots,
+// the first one a JSON object ("eyJ").
+func looksJWT(v string) bool {
+	if len(v) < 24 || !strings.HasPrefix(v, "eyJ") {
+		return false
+	}
+	dots := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '.':
+			dots++
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '=':
+		default:
+			return false
+		}
+	}
+	return dots == 2 || dots == 4
+}
+
+// looksURL reports an absolute http(s) URL or an origin-form target with a
+// query.
+func looksURL(v string) bool {
+	l := len(v)
+	if l > 8 {
+		l = 8
+	}
+	p := strings.ToLower(v[:l])
+	return strings.HasPrefix(p, "https://") || strings.HasPrefix(p, "http://") ||
+		(strings.HasPrefix(v, "/") && strings.ContainsAny(v, "?#"))
+}
+
+// maxNest bounds URLs inside parameters inside URLs.
+const maxNest = 4
+
+// url rewrites the query and fragment parameters of a URL (absolute or
+// relative) and masks a userinfo password, leaving every other byte as it
+// was.
+func (r *redactor) url(raw string, nest int) string {
+	end := strings.IndexAny(raw, "?#")
+	if end < 0 {
+		end = len(raw)
+	}
+	head := r.userinfo(raw[:end])
+	if nest >= maxNest {
+		return head + r.sweep.apply(raw[end:])
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	rest := raw[end:]
+	if strings.HasPrefix(rest, "?") {
+		q := rest[1:]
+		frag := ""
+		if i := strings.IndexByte(q, '#'); i >= 0 {
+			q, frag = q[:i], q[i:]
+		}
+		b.WriteByte('?')
+		b.WriteString(r.pairs(q, nest+1))
+		rest = frag
+	}
+	if strings.HasPrefix(rest, "#") {
+		b.WriteByte('#')
+		f := rest[1:]
+		if strings.Contains(f, "=") {
+			// A fragment read as parameters: the browser's part of the
+			// redirect in response_mode=fragment (may start with "/" or "!").
+			b.WriteString(r.pairs(f, nest+1))
+		} else {
+			b.WriteString(r.sweep.apply(f))
+		}
+	}
+	return b.String()
+}
+
+// userinfo masks the password of scheme://user:password@host.
+func (r *redactor) userinfo(head string) string {
+	i := strings.Index(head, "://")
+	if i < 0 {
+		return r.sweep.apply(head)
+	}
+	auth := head[i+3:]
+	if j := strings.IndexByte(auth, '/'); j >= 0 {
+		auth = auth[:j]
+	}
+	at := strings.LastIndexByte(auth, '@')
+	if at < 0 {
+		return r.sweep.apply(head)
+	}
+	user, _, hasPass := strings.Cut(auth[:at], ":")
+	if !hasPass {
+		return r.sweep.apply(head)
+	}
+	r.count()
+	return head[:i+3] + user + ":" + url.QueryEscape(masked) + head[i+3+at:]
+}
+
+// pairs rewrites name=value pairs separated by '&' in order, re-encoding
+// only the values it changes. The code_challenge_method of the same set
+// decides how a code_challenge maps.
+func (r *redactor) pairs(s string, nest int) string {
+	if s == "" {
+		return s
+	}
+	parts := strings.Split(s, "&")
+	method := ""
+	for _, p := range parts {
+		k, v, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimPrefix(unescape(k), "amp;"), "code_challenge_method") {
+			method = unescape(v)
+		}
+	}
+	changed := false
+	for i, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || v == "" {
+			continue
+		}
+		val := unescape(v)
+		red := r.value(unescape(k), val, method, nest)
+		if red != val {
+			parts[i] = k + "=" + url.QueryEscape(red)
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	return strings.Join(parts, "&")
+}
+
+func unescape(s string) string {
+	if v, err := url.QueryUnescape(s); err == nil {
+		return v
+	}
+	return s
+}
+
+// value redacts one named value.
+func (r *redactor) value(name, v, method string, nest int) string {
+	if v == "" {
+		return v
+	}
+	switch classify(name) {
+	case classVerifier:
+		return r.verifier(v)
+	case classChallenge:
+		return r.challenge(v, method)
+	case classSecret:
+		return r.secret(v)
+	case classMasked:
+		return r.mask(v)
+	}
+	return r.free(v, nest)
+}
+
+// free redacts a value whose name says nothing: a JWT is fingerprinted, a
+// URL has its parameters redacted, and any collected secret inside is
+// swept.
+func (r *redactor) free(v string, nest int) string {
+	switch {
+	case looksJWT(v):
+		return r.secret(v)
+	case looksURL(v):
+		return r.url(v, nest)
+	}
+	return r.sweep.apply(v)
+}
+
+func (r *redactor) count() {
+	if r.stats != nil {
+		r.stats.Replaced++
+	}
+}
+
+// secret fingerprints a replayable value.
+func (r *redactor) secret(v string) string {
+	if v == "" || isPlaceholder(v) {
+		return v
+	}
+	fp := parse.Fingerprint(v)
+	r.learn(v, fp)
+	r.count()
+	return fp
+}
+
+// mask hides a personal value.
+func (r *redactor) mask(v string) string {
+	if v == "" || isPlaceholder(v) {
+		return v
+	}
+	r.learn(v, masked)
+	r.count()
+	return masked
+}
+
+// verifier replaces a PKCE verifier with its derived stand-in and remembers
+// the pair so that challenges map the same way.
+func (r *redactor) verifier(v string) string {
+	if isPlaceholder(v) {
+		return v
+	}
+	d, ok := r.verifiers[v]
+	if !ok {
+		d = deriveVerifier(v)
+		if len(r.verifiers) < maxVerifiers {
+			r.verifiers[v] = d
+			r.challenges[s256(v)] = s256(d)
+			if r.stats != nil {
+				r.stats.Verifiers++
+			}
+		}
+	}
+	r.learn(v, d)
+	r.count()
+	return d
+}
+
+// challenge maps a code_challenge: one that a verifier of the trace proves
+// by S256 becomes the S256 of that verifier's stand-in; a plain challenge
+// (the verifier itself) becomes the verifier's stand-in. An S256 challenge no
+// verifier proves is a hash and stays as it is.
+func (r *redactor) challenge(c, method string) string {
+	if isPlaceholder(c) {
+		return c
+	}
+	if m, ok := r.challenges[c]; ok {
+		r.count()
+		return m
+	}
+	if method == "plain" || !strings.EqualFold(method, "S256") {
+		if method == "plain" || r.verifiers[c] != "" || method != "" {
+			r.count()
+			return deriveVerifier(c)
+		}
+		// No method: RFC 7636 says plain, but most clients that omit it
+		// send S256 anyway; only a challenge equal to a verifier is one.
+	}
+	return c
+}
+
+// maxVerifiers bounds the verifier map of one trace.
+const maxVerifiers = 1 << 16
