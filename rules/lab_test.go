@@ -1,0 +1,242 @@
+package rules_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/pcap"
+	"github.com/traceaudit/traceaudit/pcap/tlsdec"
+	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/rules/rulestest"
+)
+
+// labDir holds the fixture lab's recordings: real providers (zitadel,
+// fosite), a relying party with switchable defects and a real Chromium,
+// captured as a HAR and as a pcapng with its TLS keys embedded. Each
+// scenario's expect.json was derived from what the provider and the RP
+// actually did.
+const labDir = "../testdata/lab/scenarios"
+
+type labExpect struct {
+	Scenario string   `json:"scenario"`
+	MustNot  []string `json:"must_not"`
+	May      []string `json:"may"`
+	Findings []struct {
+		Rule     string `json:"rule"`
+		Code     string `json:"code"`
+		Evidence []struct {
+			Kind string `json:"kind"`
+			HAR  string `json:"har"`
+			PCAP string `json:"pcap"`
+		} `json:"evidence"`
+	} `json:"findings"`
+	Events []struct {
+		Kind  string `json:"kind"`
+		HAR   string `json:"har"`
+		PCAP  string `json:"pcap"`
+		Code  string `json:"code"`
+		State string `json:"state"`
+	} `json:"events"`
+}
+
+// labTrace is one of a scenario's two captures.
+type labTrace struct {
+	name   string
+	refOf  func(har, pcap string) string
+	load   func(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note)
+	events []parse.Event
+}
+
+func loadLabHAR(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
+	data, err := os.ReadFile(filepath.Join(dir, "trace.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := har.NewReader(bytes.NewReader(data), har.Options{Name: "trace.har"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exs, r.Notes()
+}
+
+func loadLabPCAP(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
+	f, err := os.Open(filepath.Join(dir, "capture-dsb.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, notes, err := tlsdec.KeysForCapture(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	opts := pcap.Options{Name: "capture-dsb.pcapng"}
+	if keys != nil && keys.Len() > 0 {
+		opts.Decrypter = tlsdec.NewDecrypter(keys).StreamDecrypter()
+	}
+	r, err := pcap.NewReader(f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exs, append(notes, r.Notes()...)
+}
+
+// TestLab runs extraction and every rule over each lab recording and
+// compares with its expect.json: the OAuth steps found (kind, position,
+// code and state), the findings that must appear with their code and
+// evidence, the rules that must not fire, and no finding of a rule the
+// scenario neither expects nor allows.
+func TestLab(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(labDir, "*", "expect.json"))
+	if len(dirs) == 0 {
+		t.Fatalf("no lab scenarios under %s", labDir)
+	}
+	for _, expPath := range dirs {
+		dir := filepath.Dir(expPath)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			data, err := os.ReadFile(expPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var exp labExpect
+			if err := json.Unmarshal(data, &exp); err != nil {
+				t.Fatal(err)
+			}
+			traces := []labTrace{
+				{name: "har", refOf: func(h, _ string) string { return h }, load: loadLabHAR},
+				{name: "pcap", refOf: func(_, p string) string { return p }, load: loadLabPCAP},
+			}
+			for _, tr := range traces {
+				t.Run(tr.name, func(t *testing.T) {
+					exs, notes := tr.load(t, dir)
+					events := parse.ExtractAll(exs)
+					checkLabEvents(t, tr, exp, events)
+					findings := rules.Check(rules.Input{Exchanges: exs, Events: events, Notes: notes}, rules.Options{})
+					checkLabFindings(t, tr, exp, findings)
+					rulestest.CheckNoLeak(t, events, findings)
+				})
+			}
+		})
+	}
+}
+
+var labKinds = map[string]parse.EventKind{
+	"authorize": parse.AuthorizeRequest, "code-issued": parse.CodeIssued, "callback": parse.Callback,
+	"token-request": parse.TokenRequest, "authorize-error": parse.AuthorizeError,
+}
+
+func checkLabEvents(t *testing.T, tr labTrace, exp labExpect, events []parse.Event) {
+	t.Helper()
+	for _, want := range exp.Events {
+		ref := tr.refOf(want.HAR, want.PCAP)
+		kind, known := labKinds[want.Kind]
+		if ref == "" || !known {
+			continue
+		}
+		found := false
+		for _, ev := range events {
+			if ev.Kind != kind || ev.Ref != ref {
+				continue
+			}
+			found = true
+			if want.Code != "" && ev.Code.Fingerprint() != want.Code {
+				t.Errorf("%s %s: code %s, want %s", want.Kind, ref, ev.Code, want.Code)
+			}
+			if want.State != "" && !ev.State.Equal(parse.NewSecret(want.State)) {
+				t.Errorf("%s %s: state %s, want %s", want.Kind, ref, ev.State, parse.Fingerprint(want.State))
+			}
+		}
+		if !found {
+			t.Errorf("missing %s event at %s", want.Kind, ref)
+		}
+	}
+}
+
+func checkLabFindings(t *testing.T, tr labTrace, exp labExpect, findings []rules.Finding) {
+	t.Helper()
+	allowed := map[string]bool{}
+	for _, r := range exp.May {
+		allowed[r] = true
+	}
+	for _, want := range exp.Findings {
+		allowed[want.Rule] = true
+		// Required in this trace only when every piece of its evidence is
+		// in it (back-channel token requests are in the capture only).
+		var refs []string
+		complete := true
+		for _, e := range want.Evidence {
+			ref := tr.refOf(e.HAR, e.PCAP)
+			if ref == "" {
+				complete = false
+				continue
+			}
+			refs = append(refs, ref)
+		}
+		if !complete {
+			continue
+		}
+		matched := false
+		for _, f := range findings {
+			if f.RuleID != want.Rule || (want.Code != "" && f.Code.Fingerprint() != want.Code) {
+				continue
+			}
+			have := map[string]bool{}
+			for _, e := range f.Evidence {
+				have[e.Ref] = true
+			}
+			missing := []string{}
+			for _, r := range refs {
+				if !have[r] {
+					missing = append(missing, r)
+				}
+			}
+			if len(missing) == 0 {
+				matched = true
+				break
+			}
+			t.Errorf("%s finding lacks evidence %v: %s", want.Rule, missing, f.Message)
+			matched = true
+		}
+		if !matched {
+			t.Errorf("missing %s finding for code %s (evidence %s)", want.Rule, want.Code, strings.Join(refs, ", "))
+		}
+	}
+	mustNot := map[string]bool{}
+	for _, r := range exp.MustNot {
+		mustNot[r] = true
+	}
+	var unexpected []string
+	for _, f := range findings {
+		switch {
+		case mustNot[f.RuleID]:
+			t.Errorf("%s must not fire: %s", f.RuleID, f.Message)
+		case !allowed[f.RuleID]:
+			unexpected = append(unexpected, f.RuleID+": "+f.Message)
+		}
+	}
+	sort.Strings(unexpected)
+	for _, u := range unexpected {
+		t.Errorf("unexpected finding %s", u)
+	}
+}
