@@ -193,13 +193,7 @@ func (rw *resultWriter) file(r fileResult) error {
 		recs := rw.exchangeRecords(r)
 		switch rw.o.format {
 		case "jsonl":
-			enc := json.NewEncoder(rw.w)
-			enc.SetEscapeHTML(false)
-			for _, rec := range recs {
-				if err := enc.Encode(rec); err != nil {
-					return err
-				}
-			}
+			return writeLines(rw.w, recs)
 		case "json":
 			rw.doc.Files = append(rw.doc.Files, fileExchangesJSON{Path: r.path, Format: string(r.format),
 				Error: errString(r.err), Notes: notesJSON(r.notes), Exchanges: recs})
@@ -210,18 +204,24 @@ func (rw *resultWriter) file(r fileResult) error {
 		recs := eventRecords(r, rw.o.noRedact)
 		switch rw.o.format {
 		case "jsonl":
-			enc := json.NewEncoder(rw.w)
-			enc.SetEscapeHTML(false)
-			for _, rec := range recs {
-				if err := enc.Encode(rec); err != nil {
-					return err
-				}
-			}
+			return writeLines(rw.w, recs)
 		case "json":
 			rw.doc.Files = append(rw.doc.Files, fileEventsJSON{Path: r.path, Format: string(r.format),
 				Error: errString(r.err), Notes: notesJSON(r.notes), Events: recs})
 		default:
 			return rw.eventsTable(r, recs)
+		}
+	}
+	return nil
+}
+
+// writeLines writes one JSON object per line (JSON Lines).
+func writeLines[T any](w io.Writer, recs []T) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, rec := range recs {
+		if err := enc.Encode(rec); err != nil {
+			return err
 		}
 	}
 	return nil
