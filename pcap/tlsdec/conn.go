@@ -170,6 +170,9 @@ type Conn struct {
 	// server accepts 0-RTT early data (TLS 1.3 EncryptedExtensions).
 	awaitEE       bool
 	earlyRejected bool
+	// renegotiating is the ClientHello of a TLS 1.2 renegotiation, sent
+	// encrypted, until the matching ServerHello.
+	renegotiating *clientHello
 
 	firstFrame int
 	out        []Chunk
@@ -404,6 +407,11 @@ func (c *Conn) decrypt(h *half, rec record) {
 		}
 	} else {
 		cur = h.cipher
+		if cur == nil {
+			// Keys of a renegotiation that were not found (already noted).
+			h.skippedB += int64(len(rec.payload))
+			return
+		}
 	}
 	if cur != nil {
 		for i := 0; i <= look; i++ {
@@ -492,7 +500,8 @@ func (c *Conn) handshake(h *half, data []byte, frame int) {
 func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 	switch {
 	case typ == hsClientHello && h.dir == ClientToServer:
-		if c.ch != nil {
+		renegotiation := c.ch != nil && !c.tls13 && h.encrypted
+		if c.ch != nil && !renegotiation {
 			return // the second ClientHello after a HelloRetryRequest keeps the random
 		}
 		// The hello outlives the handshake buffer it was parsed from.
@@ -501,9 +510,14 @@ func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 			c.note("tls-bad-handshake", frame, "ClientHello could not be parsed: %v", err)
 			return
 		}
+		if renegotiation {
+			c.renegotiating = ch
+			return
+		}
 		c.ch, c.chFrame = ch, frame
 	case typ == hsServerHello && h.dir == ServerToClient:
-		if c.sh != nil {
+		renegotiation := c.sh != nil && c.renegotiating != nil && h.encrypted
+		if c.sh != nil && !renegotiation {
 			return
 		}
 		sh, err := parseServerHello(bytes.Clone(body))
@@ -513,6 +527,10 @@ func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 		}
 		if sh.helloRetry {
 			return // the real ServerHello follows the client's second ClientHello
+		}
+		if renegotiation {
+			c.renegotiate(sh, frame)
+			return
 		}
 		c.sh = sh
 		c.setup(frame)
@@ -634,18 +652,38 @@ func (c *Conn) setup13(client, server *half) {
 	c.awaitEE = c.ch.earlyData && server.epochs[0].cipher != nil
 }
 
-func (c *Conn) setup12(client, server *half) {
+func (c *Conn) setup12(client, server *half) bool {
 	master := c.master()
 	if master == nil {
-		return
+		return false
 	}
 	cc, sc, err := keys12(c.suite, master, c.ch.random, c.sh.random, c.sh.etm && c.suite.bulk == bulkCBC)
 	if err != nil {
-		return
+		return false
 	}
 	c.keys = true
 	client.pending, server.pending = cc, sc
 	c.d.remember("id:", c.sh.sessionID, master)
+	return true
+}
+
+// renegotiate derives the keys of a TLS 1.2 renegotiation, which the next
+// ChangeCipherSpec of each side switches to. Without them the rest of the
+// connection is skipped, not reported record by record.
+func (c *Conn) renegotiate(sh *serverHello, frame int) {
+	client, server := &c.h[ClientToServer], &c.h[ServerToClient]
+	c.ch, c.sh, c.renegotiating = c.renegotiating, sh, nil
+	client.pending, server.pending = nil, nil
+	c.suite = suiteByID(sh.suite)
+	switch {
+	case sh.version != versionTLS12:
+		c.note("tls-unsupported", frame, "renegotiation to %s is not followed; the rest of the connection is not decrypted", versionName(sh.version))
+	case c.suite == nil || c.suite.tls13:
+		c.suite = nil
+		c.note("tls-unsupported", frame, "renegotiation to cipher suite 0x%04X is not supported; the rest of the connection is not decrypted", sh.suite)
+	case !c.setup12(client, server):
+		c.note("tls-no-keys", frame, "the renegotiated handshake has no key log entry for its client random; the rest of the connection to %q is not decrypted", c.ch.sni)
+	}
 }
 
 // Close ends the connection and completes its notes.

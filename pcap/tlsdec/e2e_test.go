@@ -117,6 +117,10 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 		{"openssl-tls12.pcapng", "openssl-tls12.keys", "openssl-tls12.tshark.txt", nil, nil},
 		{"openssl-tls13.pcapng", "openssl-tls13.keys", "openssl-tls13.tshark.txt", nil, nil},
 		{"openssl-tls13.pcapng", "openssl-tls13-noearly.keys", "openssl-tls13-noearly.tshark.txt", []string{"tls-early-data"}, nil},
+		{"openssl-tls12-reneg.pcapng", "openssl-tls12-reneg.keys", "openssl-tls12-reneg.tshark.txt", nil, nil},
+		// The renegotiation resumes the first session by ticket: the first
+		// handshake's key decrypts both.
+		{"openssl-tls12-reneg.pcapng", "openssl-tls12-reneg-first.keys", "openssl-tls12-reneg-first.tshark.txt", nil, nil},
 		{"openssl-tls13-rejected.pcapng", "openssl-tls13-rejected.keys", "openssl-tls13-rejected.tshark.txt", []string{"tls-early-data-rejected"}, []string{"/early"}},
 	}
 	for _, tc := range cases {

@@ -38,3 +38,8 @@ gen noearly.pcapng openssl-tls13-noearly.keys
 mv noearly.tshark.txt openssl-tls13-noearly.tshark.txt
 rm noearly.pcapng
 gen openssl-tls13-rejected.pcapng openssl-tls13-rejected.keys
+gen openssl-tls12-reneg.pcapng openssl-tls12-reneg.keys
+cp openssl-tls12-reneg.pcapng first.pcapng
+gen first.pcapng openssl-tls12-reneg-first.keys
+mv first.tshark.txt openssl-tls12-reneg-first.tshark.txt
+rm first.pcapng
