@@ -43,11 +43,13 @@ type session struct {
 	scheme string
 	inTLS  bool // plaintext of a TLS connection: no TLS inside TLS
 
-	mode  sessionMode
-	tries int
-	h1    *h1Conn
-	h2    *H2Conn
-	tls   *tlsState
+	mode     sessionMode
+	tries    int
+	early    []earlyChunk // client bytes held until the protocol shows
+	earlyLen int
+	h1       *h1Conn
+	h2       *H2Conn
+	tls      *tlsState
 }
 
 func newSession(out sink, conn, scheme string, inTLS bool) *session {
@@ -93,25 +95,13 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 	}
 	if s.mode == modeDetect {
 		if dir == ServerToClient {
-			return // a response to a request the capture missed
-		}
-		switch {
-		case bytes.HasPrefix(data, []byte(h2Preface[:min(len(h2Preface), len(data))])) && len(data) >= 3:
-			s.mode = modeH2
-			s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
-		case !s.inTLS && looksLikeTLS(data):
-			s.mode = modeTLS
-			s.tls = newTLSState(s)
-		case looksLikeRequest(data):
-			s.mode = modeHTTP1
-			s.h1 = newH1Conn(s)
-		default:
-			s.tries++
-			if s.tries >= detectTries {
-				s.mode = modeIgnore
+			if len(s.early) > 0 { // answering bytes held back
+				s.early = append(s.early, earlyChunk{dir: dir, data: bytes.Clone(data), frame: frame, t: t})
 			}
-			return
+			return // otherwise a response to a request the capture missed
 		}
+		s.detect(data, frame, t)
+		return
 	}
 	switch s.mode {
 	case modeHTTP1:
@@ -125,6 +115,71 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 	case modeTLS:
 		s.tls.feed(dir, data, frame, t)
 	}
+}
+
+// undecided tells whether b, the start of a client stream, may still
+// become a request line, a TLS record or the HTTP/2 preface.
+func undecided(b []byte) bool {
+	if len(b) >= 24 {
+		return false
+	}
+	if bytes.HasPrefix([]byte(h2Preface), b) || len(b) < 3 && (len(b) == 0 || b[0] == 0x16) {
+		return true
+	}
+	for i, c := range b {
+		if c == ' ' && i == len(b)-1 {
+			return true // "GET " with the target still to come
+		}
+		if !(c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// detect recognizes the protocol from the client's first bytes, holding
+// back a few tiny segments until they can tell.
+func (s *session) detect(data []byte, frame int, t time.Time) {
+	s.early = append(s.early, earlyChunk{dir: ClientToServer, data: bytes.Clone(data), frame: frame, t: t})
+	s.earlyLen += len(data)
+	head := make([]byte, 0, s.earlyLen)
+	for _, c := range s.early {
+		if c.dir == ClientToServer {
+			head = append(head, c.data...)
+		}
+	}
+	if undecided(head) {
+		return
+	}
+	early := s.early
+	s.early, s.earlyLen = nil, 0
+	switch {
+	case bytes.HasPrefix(head, []byte(h2Preface)):
+		s.mode = modeH2
+		s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
+	case !s.inTLS && looksLikeTLS(head):
+		s.mode = modeTLS
+		s.tls = newTLSState(s)
+	case looksLikeRequest(head):
+		s.mode = modeHTTP1
+		s.h1 = newH1Conn(s)
+	default:
+		s.tries++
+		if s.tries >= detectTries {
+			s.mode = modeIgnore
+		}
+		return
+	}
+	for _, c := range early {
+		s.feed(c.dir, c.data, c.frame, c.t)
+	}
+}
+
+type earlyChunk struct {
+	dir   Dir
+	data  []byte
+	frame int
+	t     time.Time
 }
 
 func (s *session) collectH2() {

@@ -1,0 +1,151 @@
+package pcap
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+var fuzzLimits = parse.Limits{BodyBytes: 1 << 14, InflateBytes: 1 << 16, HeaderBytes: 1 << 14, HeaderCount: 100}
+
+// FuzzReader reads arbitrary capture files: no panic, errors only from
+// NewReader and wrapping ErrFormat, bounded bodies.
+func FuzzReader(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.pcap*")
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil && len(data) < 64<<10 {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := NewReader(bytes.NewReader(data), Options{Limits: fuzzLimits})
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error without ErrFormat: %v", err)
+			}
+			return
+		}
+		exs, err := parse.ReadAll(r)
+		if err != nil {
+			t.Fatalf("Next failed: %v", err)
+		}
+		for _, ex := range exs {
+			checkBounded(t, ex)
+		}
+	})
+}
+
+func checkBounded(t *testing.T, ex *parse.Exchange) {
+	t.Helper()
+	if int64(len(ex.Request.Body.Data)) > fuzzLimits.BodyBytes {
+		t.Fatalf("request body kept %d bytes", len(ex.Request.Body.Data))
+	}
+	if ex.Response != nil && int64(len(ex.Response.Body.Data)) > fuzzLimits.BodyBytes {
+		t.Fatalf("response body kept %d bytes", len(ex.Response.Body.Data))
+	}
+	if ex.Ref == "" {
+		t.Fatalf("exchange without ref")
+	}
+}
+
+// testSink collects what a session emits.
+type testSink struct {
+	exs   []finished
+	notes []parse.Note
+}
+
+func (s *testSink) exchange(f finished)        { s.exs = append(s.exs, f) }
+func (s *testSink) note(n parse.Note)          { s.notes = append(s.notes, n) }
+func (s *testSink) limits() parse.Limits       { return fuzzLimits.WithDefaults() }
+func (s *testSink) decrypter() StreamDecrypter { return nil }
+
+// feedStreams plays client and server bytes into a session in slices of
+// the given size, alternating sides, one frame per slice.
+func feedStreams(client, server []byte, step int) *testSink {
+	out := &testSink{}
+	s := newSession(out, "10.0.0.1:1-10.0.0.2:80", "http", false)
+	if step <= 0 {
+		step = 1
+	}
+	frame := 0
+	t0 := time.Unix(1700000000, 0)
+	for len(client) > 0 || len(server) > 0 {
+		for _, side := range []struct {
+			dir Dir
+			b   *[]byte
+		}{{ClientToServer, &client}, {ServerToClient, &server}} {
+			n := min(step, len(*side.b))
+			if n == 0 {
+				continue
+			}
+			frame++
+			s.feed(side.dir, (*side.b)[:n], frame, t0.Add(time.Duration(frame)*time.Millisecond))
+			*side.b = (*side.b)[n:]
+		}
+	}
+	s.close()
+	return out
+}
+
+// FuzzHTTP1Stream feeds arbitrary client and server streams to the
+// HTTP/1 session parser.
+func FuzzHTTP1Stream(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST /t HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"),
+		[]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"), 7)
+	f.Add([]byte("CONNECT a:443 HTTP/1.1\r\n\r\n\x16\x03\x01\x00\x05hello"), []byte("HTTP/1.1 200 OK\r\n\r\n\x16\x03\x03"), 3)
+	f.Add([]byte("GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n"+h2Preface), []byte("HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"), 5)
+	f.Fuzz(func(t *testing.T, client, server []byte, step int) {
+		if step < 1 || step > 4096 {
+			step = 1 + step&1023
+		}
+		out := feedStreams(client, server, step)
+		for _, fe := range out.exs {
+			checkBounded(t, fe.ex)
+		}
+	})
+}
+
+// FuzzH2 feeds arbitrary bytes after the HTTP/2 preface.
+func FuzzH2(f *testing.F) {
+	f.Add([]byte("\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x0e\x01\x05\x00\x00\x00\x01\x82\x86\x84\x41\x8a\x08\x9d\x5c\x0b\x81\x70\xdc\x78\x0f\x03"),
+		[]byte("\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x01\x04\x00\x00\x00\x01\x88\x00\x00\x02\x00\x01\x00\x00\x00\x01hi"), 9)
+	f.Fuzz(func(t *testing.T, client, server []byte, step int) {
+		if step < 1 || step > 4096 {
+			step = 1 + step&1023
+		}
+		out := feedStreams(append([]byte(h2Preface), client...), server, step)
+		for _, fe := range out.exs {
+			checkBounded(t, fe.ex)
+		}
+	})
+}
+
+// TestSessionSplits checks that where segments split a stream does not
+// change what is parsed.
+func TestSessionSplits(t *testing.T) {
+	client := []byte("GET /a HTTP/1.1\r\nHost: h\r\n\r\nHEAD /b HTTP/1.1\r\nHost: h\r\n\r\nPOST /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /d HTTP/1.1\r\nHost: h\r\n\r\n")
+	server := []byte("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\nHTTP/1.0 200 OK\r\n\r\nuntil close")
+	want := "GET http://h/a 200 1|HEAD http://h/b 200 0|POST http://h/c 201 0|GET http://h/d 200 11|"
+	for _, step := range []int{1, 2, 3, 7, 64, 4096} {
+		out := feedStreams(client, server, step)
+		got := ""
+		for _, f := range out.exs {
+			got += f.ex.Request.Method + " " + f.ex.Request.URL
+			if f.ex.Response != nil {
+				got += " " + itoa(f.ex.Response.Status) + " " + itoa(len(f.ex.Response.Body.Data))
+			}
+			got += "|"
+		}
+		if got != want {
+			t.Errorf("step %d:\n got %s\nwant %s\nnotes %v", step, got, want, out.notes)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
