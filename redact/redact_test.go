@@ -74,6 +74,16 @@ func findings(exs []*parse.Exchange) []finding {
 	return out
 }
 
+// tryReadHAR reads data as a HAR, reporting whether it is one.
+func tryReadHAR(data []byte) ([]*parse.Exchange, bool) {
+	r, err := har.NewReader(bytes.NewReader(data), har.Options{})
+	if err != nil {
+		return nil, false
+	}
+	exs, err := parse.ReadAll(r)
+	return exs, err == nil
+}
+
 func readHAR(t testing.TB, data []byte) ([]*parse.Exchange, []parse.Note) {
 	t.Helper()
 	r, err := har.NewReader(bytes.NewReader(data), har.Options{})

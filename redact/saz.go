@@ -1,0 +1,357 @@
+package redact
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"html"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/traceaudit/traceaudit/internal/httpwire"
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/saz"
+)
+
+// SAZ writes a redacted copy of the SAZ archive in ra to w: a new,
+// unprotected zip with the same members in the same order, each raw HTTP
+// message rewritten, each _m.xml kept with its flag values reviewed. A
+// protected archive needs Options.Password. Damaged members are written as
+// far as they could be read, with a note in Stats naming the session.
+func SAZ(ra io.ReaderAt, size int64, w io.Writer, opts Options) (Stats, error) {
+	var st Stats
+	r := newRedactor(opts)
+	sopts := saz.Options{Password: opts.Password, Limits: opts.Limits}
+	sr, err := saz.NewReader(ra, size, sopts)
+	if err != nil {
+		return st, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	r.collecting = true
+	for {
+		ex, err := sr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return st, fmt.Errorf("redact: %w", err)
+		}
+		r.collect(ex)
+	}
+	r.collecting = false
+	r.stats = &st
+
+	zw := zip.NewWriter(w)
+	err = saz.Members(ra, size, sopts, func(m saz.Member) error {
+		ref := memberRef(m.Name)
+		if m.Err != nil {
+			st.Notes = append(st.Notes, parse.Note{Kind: "damaged", Ref: ref,
+				Message: fmt.Sprintf("%s: %v; the part read is written", m.Name, m.Err)})
+		}
+		data := r.sazMember(m.Name, m.Data)
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: m.Name, Method: zip.Deflate, Modified: m.Modified})
+		if err != nil {
+			return fmt.Errorf("redact: write %s: %w", ref, err)
+		}
+		if _, err := fw.Write(data); err != nil {
+			return fmt.Errorf("redact: write %s: %w", ref, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	if err := zw.Close(); err != nil {
+		return st, fmt.Errorf("redact: write: %w", err)
+	}
+	return st, nil
+}
+
+// memberRef names a member's session the way the reader does ("session
+// 5"), or the member itself.
+func memberRef(name string) string {
+	n := strings.ReplaceAll(name, `\`, "/")
+	if rest, ok := strings.CutPrefix(n, "raw/"); ok {
+		if digits, _, ok := strings.Cut(rest, "_"); ok {
+			if v, err := strconv.Atoi(digits); err == nil && v >= 0 {
+				return "session " + strconv.Itoa(v)
+			}
+		}
+	}
+	return name
+}
+
+// sazMember rewrites one member by its kind.
+func (r *redactor) sazMember(name string, data []byte) []byte {
+	lname := strings.ToLower(strings.ReplaceAll(name, `\`, "/"))
+	switch {
+	case strings.HasPrefix(lname, "raw/") && strings.HasSuffix(lname, "_c.txt"):
+		r.stats.Exchanges++
+		return r.message(data, true)
+	case strings.HasPrefix(lname, "raw/") && strings.HasSuffix(lname, "_s.txt"):
+		return r.message(data, false)
+	case strings.HasPrefix(lname, "raw/") && strings.HasSuffix(lname, "_m.xml"):
+		return r.sessionMeta(data)
+	case lname == "[content_types].xml":
+		return data
+	}
+	if !utf8.Valid(data) {
+		return data
+	}
+	// _index.htm lists every URL; WebSocket message logs; other tools'
+	// extras.
+	return []byte(r.text(string(data)))
+}
+
+// message rewrites a raw HTTP/1.x message as Fiddler stores it: start
+// line, header fields and body. The body is decoded (chunked framing,
+// Content-Encoding) to be redacted; when redaction changes it, it is
+// written decoded with a new Content-Length. Bytes after the message
+// (Fiddler's notes after a CONNECT) are swept.
+func (r *redactor) message(data []byte, request bool) []byte {
+	headEnd, sepLen := bytes.Index(data, []byte("\r\n\r\n")), 4
+	if i := bytes.Index(data, []byte("\n\n")); i >= 0 && (headEnd < 0 || i < headEnd) {
+		headEnd, sepLen = i, 2
+	}
+	head, rest := data, []byte(nil)
+	if headEnd >= 0 {
+		head, rest = data[:headEnd], data[headEnd+sepLen:]
+	}
+	lines := strings.Split(string(head), "\n")
+	var fields []headerLine
+	for i, line := range lines {
+		cr := ""
+		if strings.HasSuffix(line, "\r") {
+			line, cr = line[:len(line)-1], "\r"
+		}
+		switch {
+		case i == 0:
+			if request {
+				line = r.requestLine(line)
+			}
+		case strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t"):
+			line = r.free(line, 0) // obsolete line folding
+		default:
+			from := 0
+			if strings.HasPrefix(line, ":") {
+				from = 1 // HTTP/2 pseudo-header written by Fiddler Everywhere
+			}
+			if j := strings.IndexByte(line[from:], ':'); j >= 0 {
+				j += from
+				name, val := line[:j], line[j+1:]
+				lead := val[:len(val)-len(strings.TrimLeft(val, " \t"))]
+				trimmed := strings.TrimSpace(val)
+				trail := val[len(lead)+len(trimmed):]
+				fields = append(fields, headerLine{index: i, name: strings.TrimSpace(name), value: trimmed})
+				line = name + ":" + lead + r.header(name, trimmed) + trail
+			}
+		}
+		lines[i] = line + cr
+	}
+	if headEnd < 0 {
+		return []byte(strings.Join(lines, "\n"))
+	}
+	body, trailer := r.frame(fields, rest)
+	out, changed := r.messageBody(fields, body, request)
+	sep := string(data[headEnd : headEnd+sepLen])
+	var b bytes.Buffer
+	if changed {
+		// Written decoded, without chunked framing: drop the framing and
+		// coding fields and state the new length.
+		eol := "\n"
+		if sepLen == 4 {
+			eol = "\r\n"
+		}
+		kept := lines[:0:0]
+		drop := map[int]bool{}
+		for _, f := range fields {
+			switch strings.ToLower(f.name) {
+			case "content-length", "transfer-encoding", "content-encoding":
+				drop[f.index] = true
+			}
+		}
+		for i, l := range lines {
+			if !drop[i] {
+				kept = append(kept, strings.TrimSuffix(l, "\r"))
+			}
+		}
+		kept = append(kept, "Content-Length: "+strconv.Itoa(len(out)))
+		b.WriteString(strings.Join(kept, eol))
+		b.WriteString(sep)
+		b.Write(out)
+	} else {
+		b.WriteString(strings.Join(lines, "\n"))
+		b.WriteString(sep)
+		b.Write(body.raw)
+	}
+	if len(trailer) > 0 {
+		if utf8.Valid(trailer) {
+			b.WriteString(r.sweep.apply(string(trailer)))
+		} else {
+			b.Write(trailer)
+		}
+	}
+	return b.Bytes()
+}
+
+type headerLine struct {
+	index       int
+	name, value string
+}
+
+func fieldValue(fields []headerLine, name string) string {
+	var vals []string
+	for _, f := range fields {
+		if strings.EqualFold(f.name, name) {
+			vals = append(vals, f.value)
+		}
+	}
+	return strings.Join(vals, ", ")
+}
+
+// requestLine rewrites the request target of "METHOD target PROTO".
+func (r *redactor) requestLine(line string) string {
+	method, rest, ok := strings.Cut(line, " ")
+	if !ok {
+		return line
+	}
+	target, proto, hasProto := strings.Cut(rest, " ")
+	out := method + " " + r.url(target, 0)
+	if hasProto {
+		out += " " + proto
+	}
+	return out
+}
+
+// rawBody is a message body as stored and, when chunked, undone.
+type rawBody struct {
+	raw     []byte // the stored bytes, framing included
+	payload []byte // without chunked framing
+}
+
+// frame splits the bytes after the header section into the body and what
+// follows it, by the message's framing.
+func (r *redactor) frame(fields []headerLine, rest []byte) (rawBody, []byte) {
+	te := strings.ToLower(fieldValue(fields, "Transfer-Encoding"))
+	if strings.HasSuffix(strings.TrimSpace(te), "chunked") {
+		payload, n, ok := dechunk(rest, r.limits.BodyBytes*16)
+		if ok {
+			return rawBody{raw: rest[:n], payload: payload}, rest[n:]
+		}
+		return rawBody{raw: rest, payload: nil}, nil
+	}
+	if cl := fieldValue(fields, "Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(strings.TrimSpace(strings.Split(cl, ",")[0]), 10, 64); err == nil && n >= 0 {
+			n = min(n, int64(len(rest)))
+			return rawBody{raw: rest[:n], payload: rest[:n]}, rest[n:]
+		}
+	}
+	return rawBody{raw: rest, payload: rest}, nil
+}
+
+// dechunk undoes chunked framing, returning the payload and the bytes the
+// framing used (trailer fields included). ok is false for broken framing.
+func dechunk(b []byte, limit int64) ([]byte, int, bool) {
+	var out []byte
+	pos := 0
+	for {
+		nl := bytes.IndexByte(b[pos:], '\n')
+		if nl < 0 {
+			return nil, 0, false
+		}
+		line := strings.TrimSpace(string(b[pos : pos+nl]))
+		line, _, _ = strings.Cut(line, ";")
+		size, err := strconv.ParseInt(strings.TrimSpace(line), 16, 64)
+		if err != nil || size < 0 || size > int64(len(b)) {
+			return nil, 0, false
+		}
+		pos += nl + 1
+		if size == 0 {
+			// Trailer fields up to an empty line.
+			for {
+				nl := bytes.IndexByte(b[pos:], '\n')
+				if nl < 0 {
+					return out, len(b), true
+				}
+				empty := len(strings.TrimSpace(string(b[pos:pos+nl]))) == 0
+				pos += nl + 1
+				if empty {
+					return out, pos, true
+				}
+			}
+		}
+		if pos+int(size) > len(b) || int64(len(out))+size > limit {
+			return nil, 0, false
+		}
+		out = append(out, b[pos:pos+int(size)]...)
+		pos += int(size)
+		if bytes.HasPrefix(b[pos:], []byte("\r\n")) {
+			pos += 2
+		} else if bytes.HasPrefix(b[pos:], []byte("\n")) {
+			pos++
+		}
+	}
+}
+
+// messageBody redacts a body; changed reports that out (decoded) replaces
+// it.
+func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) ([]byte, bool) {
+	if len(body.payload) == 0 {
+		return nil, false
+	}
+	mt := mediaType(fieldValue(fields, "Content-Type"))
+	data := body.payload
+	if ce := fieldValue(fields, "Content-Encoding"); ce != "" {
+		dec, truncated, err := httpwire.DecodeContent(ce, data, r.limits.InflateBytes)
+		if err != nil || truncated {
+			if r.opts.StripBodies && !request && !oauthBody(mt) {
+				r.stats.Stripped++
+				return []byte(strippedBody), true
+			}
+			return nil, false // undecodable: binary as far as we can tell
+		}
+		data = dec
+	}
+	if r.opts.StripBodies && !request && !oauthBody(mt) {
+		r.stats.Stripped++
+		return []byte(strippedBody), true
+	}
+	red := r.body(mt, data)
+	if bytes.Equal(red, data) {
+		return nil, false
+	}
+	return red, true
+}
+
+var reSessionFlag = regexp.MustCompile(`(<SessionFlag\s+N="([^"]*)"\s+V=")([^"]*)(")`)
+
+// sessionMeta reviews the flag values of _m.xml: credentials Fiddler
+// recorded are replaced, URLs and collected secrets redacted. Client and
+// server addresses, process names and timers stay: rules and support need
+// them.
+func (r *redactor) sessionMeta(data []byte) []byte {
+	if !utf8.Valid(data) {
+		return data
+	}
+	s := reSessionFlag.ReplaceAllStringFunc(string(data), func(m string) string {
+		sub := reSessionFlag.FindStringSubmatch(m)
+		name := strings.ToLower(html.UnescapeString(sub[2]))
+		val := html.UnescapeString(sub[3])
+		var red string
+		switch {
+		case strings.Contains(name, "password") || strings.Contains(name, "cookie"):
+			red = r.mask(val)
+		case strings.Contains(name, "auth") || strings.Contains(name, "cred") || strings.Contains(name, "token"):
+			red = r.secret(val)
+		default:
+			red = r.free(val, 0)
+		}
+		if red == val {
+			return m
+		}
+		return sub[1] + html.EscapeString(red) + sub[4]
+	})
+	return []byte(r.sweep.apply(s))
+}

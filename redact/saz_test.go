@@ -1,0 +1,207 @@
+package redact
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/saz"
+)
+
+func readSAZ(t testing.TB, data []byte, password string) ([]*parse.Exchange, []parse.Note) {
+	t.Helper()
+	r, err := saz.NewReader(bytes.NewReader(data), int64(len(data)), saz.Options{Password: password})
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return exs, r.Notes()
+}
+
+func redactSAZ(t testing.TB, data []byte, opts Options) ([]byte, Stats) {
+	t.Helper()
+	var out bytes.Buffer
+	st, err := SAZ(bytes.NewReader(data), int64(len(data)), &out, opts)
+	if err != nil {
+		t.Fatalf("redact: %v", err)
+	}
+	return out.Bytes(), st
+}
+
+// sazFromExchanges writes exchanges as Fiddler would store them: an
+// absolute-form request line, the header fields, the decoded body with its
+// length, and _m.xml with the timers and the comment.
+func sazFromExchanges(t testing.TB, exs []*parse.Exchange) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(name string, data []byte) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	message := func(start string, h parse.Headers, body []byte) []byte {
+		var b bytes.Buffer
+		b.WriteString(start + "\r\n")
+		for _, f := range h {
+			switch strings.ToLower(f.Name) {
+			case "content-length", "transfer-encoding", "content-encoding":
+				continue
+			}
+			if strings.HasPrefix(f.Name, ":") {
+				continue
+			}
+			fmt.Fprintf(&b, "%s: %s\r\n", f.Name, f.Value)
+		}
+		if len(body) > 0 {
+			fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+		}
+		b.WriteString("\r\n")
+		b.Write(body)
+		return b.Bytes()
+	}
+	for i, ex := range exs {
+		n := strconv.Itoa(i + 1)
+		add("raw/"+n+"_c.txt", message(ex.Request.Method+" "+ex.Request.URL+" HTTP/1.1", ex.Request.Headers, ex.Request.Body.Data))
+		if resp := ex.Response; resp != nil && resp.Status > 0 {
+			add("raw/"+n+"_s.txt", message(fmt.Sprintf("HTTP/1.1 %d %s", resp.Status, resp.StatusText), resp.Headers, resp.Body.Data))
+		}
+		ts := func(tm time.Time) string {
+			if tm.IsZero() {
+				return "0001-01-01T00:00:00"
+			}
+			return tm.UTC().Format(time.RFC3339Nano)
+		}
+		add("raw/"+n+"_m.xml", fmt.Appendf(nil, `<?xml version="1.0" encoding="utf-8"?>
+<Session SID="%s" BitFlags="0">
+  <SessionTimers ClientConnected="%s" ClientBeginRequest="%s" ClientDoneResponse="%s" />
+  <SessionFlags>
+    <SessionFlag N="x-clientip" V="127.0.0.1" />
+    <SessionFlag N="x-clientport" V="%d" />
+    <SessionFlag N="ui-comments" V="%s" />
+  </SessionFlags>
+</Session>`, n, ts(ex.Start), ts(ex.Start), ts(ex.End), 50000+i, xmlEscape(ex.Comment)))
+	}
+	var index bytes.Buffer
+	index.WriteString("<html><body><table>")
+	for i, ex := range exs {
+		fmt.Fprintf(&index, "<tr><td>%d</td><td>%s</td></tr>", i+1, xmlEscape(ex.Request.URL))
+	}
+	index.WriteString("</table></body></html>")
+	add("_index.htm", index.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch c {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// checkSAZ is the acceptance check for one archive.
+func checkSAZ(t *testing.T, data []byte, password string) {
+	orig, _ := readSAZ(t, data, password)
+	red, _ := redactSAZ(t, data, Options{Password: password})
+	got, _ := readSAZ(t, red, "")
+	if diff := cmp.Diff(shapes(orig), shapes(got)); diff != "" {
+		t.Errorf("exchanges differ (-orig +copy):\n%s", diff)
+	}
+	if diff := cmp.Diff(findings(orig), findings(got)); diff != "" {
+		t.Errorf("findings differ (-orig +copy):\n%s", diff)
+	}
+	if l := leaks(unzipAll(t, red), secretsOf(orig)); len(l) > 0 {
+		t.Errorf("%d secret values survive: %v", len(l), l)
+	}
+}
+
+// unzipAll concatenates the inflated members, so that leaks are looked for
+// in what a reader of the copy would see.
+func unzipAll(t testing.TB, data []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all bytes.Buffer
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.ReadFrom(rc)
+		rc.Close()
+		all.WriteByte('\n')
+	}
+	return all.Bytes()
+}
+
+func TestSAZFixtures(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "saz", "*.saz"))
+	if err != nil || len(files) < 6 {
+		t.Fatalf("SAZ fixtures: %v (%d)", err, len(files))
+	}
+	for _, file := range files {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The protected copies' test passwords (saz/reader_test.go).
+			password := map[string]string{
+				"fluxzy-minimal.aes256.saz":    "traceaudit-PW",
+				"fluxzy-minimal.aes128.saz":    "traceaudit-128",
+				"fluxzy-minimal.zipcrypto.saz": "traceaudit-PW",
+			}[filepath.Base(file)]
+			checkSAZ(t, data, password)
+		})
+	}
+}
+
+// TestSAZFromHAR stores every HAR fixture as a SAZ, so that the OAuth
+// traffic of the rule fixtures and lab recordings goes through the SAZ
+// rewrite too.
+func TestSAZFromHAR(t *testing.T) {
+	for _, file := range harFixtures(t) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, ok := tryReadHAR(data)
+		if !ok || len(exs) == 0 {
+			continue
+		}
+		t.Run(file, func(t *testing.T) {
+			checkSAZ(t, sazFromExchanges(t, exs), "")
+		})
+	}
+}
+
