@@ -204,4 +204,3 @@ func TestSAZFromHAR(t *testing.T) {
 		})
 	}
 }
-
