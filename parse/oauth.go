@@ -492,37 +492,7 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 				ev.ExpiresIn = v
 			}
 		}
-		if e := str("error"); e != "" || str("error_description") != "" {
-			pe := &ProviderError{
-				Error:       e,
-				Description: str("error_description"),
-				TraceID:     str("trace_id"),
-				Correlation: str("correlation_id"),
-				Timestamp:   str("timestamp"),
-				URI:         str("error_uri"),
-				Suberror:    str("suberror"),
-			}
-			if raw, ok := m["error_codes"]; ok {
-				var codes []json.RawMessage
-				if json.Unmarshal(raw, &codes) == nil {
-					for i, c := range codes {
-						if i >= 32 {
-							break
-						}
-						var n json.Number
-						var s string
-						if json.Unmarshal(c, &n) == nil {
-							pe.Codes = appendUnique(pe.Codes, numericCode(n.String()))
-						} else if json.Unmarshal(c, &s) == nil && s != "" {
-							pe.Codes = appendUnique(pe.Codes, numericCode(s))
-						}
-					}
-				}
-			}
-			for _, c := range codesInText(pe.Description) {
-				pe.Codes = appendUnique(pe.Codes, c)
-			}
-			fillFromDescription(pe)
+		if pe := jsonProviderError(m); pe != nil {
 			fillFromHeaders(pe, ex, ev.ServerDate)
 			ev.Err = pe
 		}
@@ -635,6 +605,16 @@ func (x *Extractor) providerAnswer(ex *Exchange, base Event, authz Event) []Even
 		return nil
 	}
 	if !isHTML(resp) {
+		if resp.Status >= 400 && authz.Kind == AuthorizeRequest {
+			if pe := bodyError(resp.Body.Data, base.Provider); pe != nil {
+				fillFromHeaders(pe, ex, ev.ServerDate)
+				ev.Kind = AuthorizeError
+				ev.RedirectURI = authz.RedirectURI
+				ev.State = authz.State
+				ev.Err = pe
+				return []Event{ev}
+			}
+		}
 		return nil
 	}
 	if form, ok := formPostPage(resp.Body.Data); ok {
@@ -719,4 +699,89 @@ func fillFromHeaders(pe *ProviderError, ex *Exchange, date time.Time) {
 	if pe.Timestamp == "" && !date.IsZero() && (pe.TraceID != "" || len(pe.Codes) > 0) {
 		pe.Timestamp = date.UTC().Format("2006-01-02 15:04:05Z")
 	}
+}
+
+// jsonProviderError reads an OAuth JSON error object (RFC 6749 §5.2 plus
+// the members Entra adds), or returns nil when m carries no error.
+func jsonProviderError(m map[string]json.RawMessage) *ProviderError {
+	str := func(k string) string {
+		var s string
+		if raw, ok := m[k]; ok && json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		return ""
+	}
+	e := str("error")
+	if e == "" && str("error_description") == "" {
+		return nil
+	}
+	pe := &ProviderError{
+		Error:       e,
+		Description: str("error_description"),
+		TraceID:     str("trace_id"),
+		Correlation: str("correlation_id"),
+		Timestamp:   str("timestamp"),
+		URI:         str("error_uri"),
+		Suberror:    str("suberror"),
+	}
+	if raw, ok := m["error_codes"]; ok {
+		var codes []json.RawMessage
+		if json.Unmarshal(raw, &codes) == nil {
+			for i, c := range codes {
+				if i >= 32 {
+					break
+				}
+				var n json.Number
+				var s string
+				if json.Unmarshal(c, &n) == nil {
+					pe.Codes = appendUnique(pe.Codes, numericCode(n.String()))
+				} else if json.Unmarshal(c, &s) == nil && s != "" {
+					pe.Codes = appendUnique(pe.Codes, numericCode(s))
+				}
+			}
+		}
+	}
+	for _, c := range codesInText(pe.Description) {
+		pe.Codes = appendUnique(pe.Codes, c)
+	}
+	fillFromDescription(pe)
+	return pe
+}
+
+// bodyError reads an error a provider answered in a JSON or plain-text body
+// (fosite answers a bad authorize request with JSON, zitadel with text).
+// Text counts only when the catalog knows it.
+func bodyError(data []byte, p Provider) *ProviderError {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) == nil {
+		return jsonProviderError(m)
+	}
+	text := strings.TrimSpace(string(data[:min(len(data), 4096)]))
+	if text == "" || strings.ContainsAny(text[:min(len(text), 64)], "<{") {
+		return nil
+	}
+	pe := &ProviderError{Description: text, Codes: codesInText(text)}
+	if name, rest, ok := strings.Cut(text, ":"); ok && isOAuthErrorName(name) {
+		pe.Error, pe.Description = name, strings.TrimSpace(rest)
+	}
+	if pe.Error == "" {
+		pe.Error = "invalid_request"
+	}
+	if info, ok := Classify(pe, p.Family); !ok || info.Class == ClassNone || info.Class == ClassGenericGrant && len(pe.Codes) == 0 && !strings.Contains(text, "invalid_grant") {
+		return nil
+	}
+	if len(pe.Description) > 300 {
+		pe.Description = pe.Description[:300]
+	}
+	return pe
+}
+
+func isOAuthErrorName(s string) bool {
+	switch s {
+	case "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type", "invalid_scope",
+		"server_error", "temporarily_unavailable", "invalid_client", "invalid_grant", "unsupported_grant_type",
+		"interaction_required", "login_required", "consent_required", "account_selection_required":
+		return true
+	}
+	return false
 }

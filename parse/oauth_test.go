@@ -377,6 +377,18 @@ func TestProviderStrings(t *testing.T) {
 		{"okta", `{"error":"invalid_grant","error_description":"The authorization code is invalid or has expired."}`, ClassCodeInvalid, nil},
 		{"auth0", `{"error":"invalid_grant","error_description":"Invalid authorization code"}`, ClassCodeInvalid, nil},
 		{"generic", `{"error":"invalid_grant"}`, ClassGenericGrant, nil},
+		// ory/fosite v0.49.0: one generic description plus a specific hint.
+		{"generic", `{"error":"invalid_grant","error_description":"The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client. The authorization code has already been used."}`, ClassCodeReused, nil},
+		{"generic", `{"error":"invalid_grant","error_description":"The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client. The 'redirect_uri' from this request does not match the one from the authorize request."}`, ClassRedirectURI, nil},
+		{"generic", `{"error":"invalid_grant","error_description":"The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client. The PKCE code challenge did not match the code verifier."}`, ClassPKCE, nil},
+		{"generic", `{"error":"invalid_token","error_description":"Token expired. Authorize code expired at '2026-11-26 10:01:00 +0000 UTC'."}`, ClassCodeExpired, nil},
+		{"generic", `{"error":"invalid_token","error_description":"Token expired. The refresh token expired."}`, ClassRefreshExpired, nil},
+		{"generic", `{"error":"invalid_grant","error_description":"The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client. The refresh token was already used."}`, ClassRefreshExpired, nil},
+		// zitadel/oidc v3.52.0.
+		{"generic", `{"error":"invalid_grant","error_description":"invalid code"}`, ClassCodeInvalid, nil},
+		{"generic", `{"error":"invalid_grant","error_description":"redirect_uri does not correspond"}`, ClassRedirectURI, nil},
+		{"generic", `{"error":"invalid_grant","error_description":"invalid code challenge"}`, ClassPKCE, nil},
+		{"generic", `{"error":"invalid_grant","error_description":"invalid code_verifier"}`, ClassPKCE, nil},
 		{"generic", `{"error":"invalid_client","error_description":"Client authentication failed"}`, ClassClientAuth, nil},
 	}
 	for _, tt := range tests {
@@ -390,5 +402,29 @@ func TestProviderStrings(t *testing.T) {
 		if info.Class != tt.class || !equalStrings(evs[1].Err.Codes, tt.codes) {
 			t.Errorf("%s: class %q codes %v, want %q %v", tt.body, info.Class, evs[1].Err.Codes, tt.class, tt.codes)
 		}
+	}
+}
+
+// TestAuthorizeBodyErrors: fosite answers a bad authorize request with a JSON
+// error, zitadel with plain text; neither redirects.
+func TestAuthorizeBodyErrors(t *testing.T) {
+	authz := "https://id.example/oauth2/auth?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb%2F&state=s"
+	tests := []struct{ name, ct, body string }{
+		{"fosite-json", "application/json;charset=UTF-8", `{"error":"invalid_request","error_description":"The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed. The 'redirect_uri' parameter does not match any of the OAuth 2.0 Client's pre-registered redirect urls."}`},
+		{"zitadel-text", "text/plain; charset=utf-8", "The requested redirect_uri is missing in the client configuration. If you have any questions, you may contact the administrator of the application.\n"},
+	}
+	for _, tt := range tests {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authz, nil, "", 400, Headers{{"Content-Type", tt.ct}}, tt.body))
+		if len(evs) != 2 || evs[1].Kind != AuthorizeError {
+			t.Fatalf("%s: events = %+v", tt.name, evs)
+		}
+		if info, _ := Classify(evs[1].Err, ""); info.Class != ClassRedirectURI {
+			t.Errorf("%s: class %q", tt.name, info.Class)
+		}
+	}
+	// An unrelated text error page is not an OAuth error.
+	evs := NewExtractor().Exchange(mkExchange(0, "GET", authz, nil, "", 404, Headers{{"Content-Type", "text/plain"}}, "404 page not found\n"))
+	if len(evs) != 1 {
+		t.Errorf("404 text: events = %+v", evs)
 	}
 }
