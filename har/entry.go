@@ -114,8 +114,8 @@ func (r *Reader) request(ex *parse.Exchange, req gjson.Result) string {
 	}
 	ex.Request.URL = absoluteURL(ex.Request.URL, ex.Request.Headers)
 	ex.Request.Body = parse.Body{Size: -1}
-	if bodySize.Type == gjson.Number && bodySize.Num >= 0 {
-		ex.Request.Body.Size = int64(bodySize.Num)
+	if n, ok := sizeOf(bodySize); ok {
+		ex.Request.Body.Size = n
 	}
 	if post.Type == gjson.Null || !post.Exists() {
 		return ""
@@ -178,8 +178,8 @@ func (r *Reader) responseBody(ex *parse.Exchange, ref string, content gjson.Resu
 	if !content.IsObject() {
 		return
 	}
-	if size := content.Get("size"); size.Type == gjson.Number && size.Num >= 0 {
-		b.Size = int64(size.Num)
+	if n, ok := sizeOf(content.Get("size")); ok {
+		b.Size = n
 	}
 	b.MIMEType = mediaType(r.sc.str(content.Get("mimeType")))
 	text := content.Get("text")
@@ -275,6 +275,15 @@ func (r *Reader) headers(v gjson.Result, field, ref string) (parse.Headers, stri
 		r.note("limit", ref, "%s: more than %d fields or %d bytes; the rest dropped", field, r.limits.HeaderCount, r.limits.HeaderBytes)
 	}
 	return out, bad
+}
+
+// sizeOf reads a byte count; negative (Playwright's -1), fractional and
+// absurd values mean unknown.
+func sizeOf(v gjson.Result) (int64, bool) {
+	if v.Type != gjson.Number || v.Num < 0 || v.Num > 1<<53 || v.Num != math.Trunc(v.Num) {
+		return 0, false
+	}
+	return int64(v.Num), true
 }
 
 // normalizeProto spells HTTP versions one way: "http/2.0" and "h2" become

@@ -2,6 +2,7 @@ package har
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -537,6 +538,88 @@ func TestHostile(t *testing.T) {
 		}
 		if exs[0].Request.URL != "\x00\x010" || len(exs[0].Comment) != 20000 {
 			t.Errorf("url %q, comment %d bytes", exs[0].Request.URL, len(exs[0].Comment))
+		}
+	})
+	t.Run("absurd sizes", func(t *testing.T) {
+		doc := `{"log":{"entries":[{"time":1e300,"startedDateTime":"2026-03-01T09:00:00Z","request":{"method":"GET","url":"https://a.example/","bodySize":1e300},` +
+			`"response":{"status":200,"content":{"size":-1e300,"text":"x"}}}]}}`
+		r, err := NewReader(strings.NewReader(doc), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := parse.ReadAll(r)
+		if err != nil || len(exs) != 1 {
+			t.Fatalf("%d exchanges, %v", len(exs), err)
+		}
+		ex := exs[0]
+		if ex.Request.Body.Size != -1 || ex.Response.Body.Size != 1 || !ex.End.IsZero() {
+			t.Errorf("request size %d, response size %d, End %v", ex.Request.Body.Size, ex.Response.Body.Size, ex.End)
+		}
+	})
+	t.Run("entry over the value limit", func(t *testing.T) {
+		var many strings.Builder
+		for i := range 400 {
+			fmt.Fprintf(&many, `{"name":"h%d","value":"%s"},`, i, strings.Repeat("v", 4096))
+		}
+		doc := `{"log":{"entries":[{"request":{"method":"GET","url":"https://a.example/","headers":[` + many.String() +
+			`{"name":"last","value":""}]}},` + entry(`"next"`) + `]}}`
+		// The value limit is 4×BodyBytes + 4×HeaderBytes + 1 MiB.
+		r, err := NewReader(strings.NewReader(doc), Options{Limits: parse.Limits{BodyBytes: 1000, HeaderBytes: 1000}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := parse.ReadAll(r)
+		if err != nil || len(exs) != 1 || exs[0].Ref != "entries[1]" {
+			t.Fatalf("%d exchanges, %v", len(exs), err)
+		}
+		if n := r.Notes(); len(n) != 1 || n[0].Ref != "entries[0]" || !strings.Contains(n[0].Message, "larger than") {
+			t.Errorf("notes %v", n)
+		}
+	})
+	t.Run("notes are capped", func(t *testing.T) {
+		doc := `{"log":{"entries":[` + strings.Repeat(`1,`, 150) + entry(`"x"`) + `]}}`
+		r, err := NewReader(strings.NewReader(doc), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := parse.ReadAll(r)
+		if err != nil || len(exs) != 1 || exs[0].Index != 150 {
+			t.Fatalf("%d exchanges, %v", len(exs), err)
+		}
+		n := r.Notes()
+		if len(n) != maxNotes+1 || n[maxNotes].Kind != "limit" || !strings.Contains(n[maxNotes].Message, "50 more") {
+			t.Errorf("%d notes, last %v", len(n), n[len(n)-1])
+		}
+	})
+	t.Run("inflate limit", func(t *testing.T) {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write([]byte(`{"log":{"entries":[` + entry(`"x"`) + `,` + entry(`"`+strings.Repeat("y", 1<<20)+`"`) + `]}}`))
+		zw.Close()
+		r, err := NewReader(&z, Options{Limits: parse.Limits{InflateBytes: 64 << 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := parse.ReadAll(r)
+		if err != nil || len(exs) != 1 {
+			t.Fatalf("%d exchanges, %v", len(exs), err)
+		}
+		if n := r.Notes(); len(n) != 1 || n[0].Kind != "limit" || n[0].Ref != "entries[1]" {
+			t.Errorf("notes %v", n)
+		}
+	})
+	t.Run("truncated gzip", func(t *testing.T) {
+		data := mustRead(t, "testdata/edge-gzip.har.gz")
+		r, err := NewReader(bytes.NewReader(data[:len(data)-40]), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := parse.ReadAll(r)
+		if err != nil || len(exs) != 0 {
+			t.Fatalf("%d exchanges, %v", len(exs), err)
+		}
+		if n := r.Notes(); len(n) != 1 || n[0].Kind != "truncated" {
+			t.Errorf("notes %v", n)
 		}
 	})
 	t.Run("garbage after the document", func(t *testing.T) {

@@ -273,9 +273,30 @@ func (s *scanner) longString(p []byte) (int, bool) {
 		side = slices.Grow(side, min(len(p), max(limit-len(side), 0))+8)
 	}
 	i, closed := 0, false
+	clean := 0 // plain 8-byte words in a row
 	for i < len(p) {
 		var k int // plain bytes before the next quote or backslash
-		if i+8 <= len(p) {
+		switch {
+		case clean >= 4:
+			// A long run without escapes (base64, minified text): let
+			// the vectorized search find its end.
+			clean = 0
+			w := p[i:]
+			k = bytes.IndexByte(w, '\\')
+			if k < 0 {
+				k = len(w)
+			}
+			if q := bytes.IndexByte(w[:k], '"'); q >= 0 {
+				k = q
+			}
+			if keep {
+				side, keep = s.addCut(side, w[:k], limit)
+			}
+			i += k
+			if i == len(p) {
+				continue
+			}
+		case i+8 <= len(p):
 			v := binary.LittleEndian.Uint64(p[i:])
 			x, y := v^quotes, v^backslashes
 			m := ((x-lo)&^x | (y-lo)&^y) & hi
@@ -294,9 +315,11 @@ func (s *scanner) longString(p []byte) (int, bool) {
 			}
 			i += k
 			if k == 8 {
+				clean++
 				continue
 			}
-		} else {
+			clean = 0
+		default:
 			for k < len(p)-i && p[i+k] != '"' && p[i+k] != '\\' {
 				k++
 			}
@@ -305,7 +328,7 @@ func (s *scanner) longString(p []byte) (int, bool) {
 			}
 			i += k
 			if i == len(p) {
-				break
+				continue
 			}
 		}
 
