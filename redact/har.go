@@ -63,6 +63,7 @@ func HAR(in io.ReadSeeker, w io.Writer, opts Options) (Stats, error) {
 	if err := bw.Flush(); err != nil {
 		return st, fmt.Errorf("redact: write: %w", err)
 	}
+	st.Verifiers = len(r.verifiers)
 	return st, nil
 }
 
@@ -104,12 +105,15 @@ func (r *redactor) har(in io.Reader, bw *bufio.Writer) (err error) {
 		}
 		return nil
 	}
-	// value copies one member value, redacted by fn; a failure leaves null
-	// in its place.
-	value := func(ref string, fn func([]byte) []byte) bool {
+	// value copies one value, redacted by fn. When it cannot be read, a
+	// member (whose name is written) gets null and an array element is
+	// left out.
+	value := func(ref string, member bool, fn func([]byte) []byte) bool {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			out.raw([]byte("null"))
+			if member {
+				out.raw([]byte(":null"))
+			}
 			closeAll(ref, err)
 			return false
 		}
@@ -128,13 +132,13 @@ func (r *redactor) har(in io.Reader, bw *bufio.Writer) (err error) {
 		}
 		out.copy()
 		if k, _ := key.(string); k != "log" {
-			if !value(k, r.generic) {
+			if !value(k, true, r.generic) {
 				return nil
 			}
 			continue
 		}
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-			out.raw([]byte("null"))
+			out.raw([]byte(":null"))
 			return closeAll("log", fmt.Errorf("log is not an object"))
 		}
 		out.copy()
@@ -146,19 +150,19 @@ func (r *redactor) har(in io.Reader, bw *bufio.Writer) (err error) {
 			}
 			out.copy()
 			if lk, _ := key.(string); lk != "entries" {
-				if !value("log."+lk, r.generic) {
+				if !value("log."+lk, true, r.generic) {
 					return nil
 				}
 				continue
 			}
 			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-				out.raw([]byte("null"))
+				out.raw([]byte(":null"))
 				return closeAll("log.entries", fmt.Errorf("log.entries is not an array"))
 			}
 			out.copy()
 			stack = append(stack, ']')
 			for i := 0; dec.More(); i++ {
-				if !value("entries["+strconv.Itoa(i)+"]", r.harEntry) {
+				if !value("entries["+strconv.Itoa(i)+"]", false, r.harEntry) {
 					return nil
 				}
 				r.stats.Exchanges++

@@ -66,6 +66,7 @@ func SAZ(ra io.ReaderAt, size int64, w io.Writer, opts Options) (Stats, error) {
 	if err := zw.Close(); err != nil {
 		return st, fmt.Errorf("redact: write: %w", err)
 	}
+	st.Verifiers = len(r.verifiers)
 	return st, nil
 }
 

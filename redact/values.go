@@ -352,9 +352,6 @@ func (r *redactor) verifier(v string) string {
 		if len(r.verifiers) < maxVerifiers {
 			r.verifiers[v] = d
 			r.challenges[s256(v)] = s256(d)
-			if r.stats != nil {
-				r.stats.Verifiers++
-			}
 		}
 	}
 	r.learn(v, d)

@@ -1,0 +1,282 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// entry is a hand-written HAR entry for one edge case.
+type entry struct {
+	Method, URL string
+	ReqHeaders  [][2]string
+	ReqMIME     string
+	ReqBody     string
+	Status      int
+	RespHeaders [][2]string
+	RespMIME    string
+	RespBody    string
+	RespBase64  bool
+}
+
+func buildHAR(t testing.TB, entries ...entry) []byte {
+	t.Helper()
+	pairs := func(hs [][2]string) []map[string]string {
+		out := []map[string]string{}
+		for _, h := range hs {
+			out = append(out, map[string]string{"name": h[0], "value": h[1]})
+		}
+		return out
+	}
+	var es []any
+	for i, e := range entries {
+		req := map[string]any{"method": e.Method, "url": e.URL, "httpVersion": "HTTP/1.1", "headers": pairs(e.ReqHeaders)}
+		if e.ReqBody != "" {
+			req["postData"] = map[string]any{"mimeType": e.ReqMIME, "text": e.ReqBody}
+		}
+		content := map[string]any{"mimeType": e.RespMIME, "size": len(e.RespBody), "text": e.RespBody}
+		if e.RespBase64 {
+			content["text"] = base64.StdEncoding.EncodeToString([]byte(e.RespBody))
+			content["encoding"] = "base64"
+		}
+		es = append(es, map[string]any{
+			"startedDateTime": "2026-11-26T10:00:0" + string(rune('0'+i)) + "Z", "time": 10,
+			"request":  req,
+			"response": map[string]any{"status": e.Status, "statusText": "", "httpVersion": "HTTP/1.1", "headers": pairs(e.RespHeaders), "content": content},
+		})
+	}
+	data, err := json.MarshalIndent(map[string]any{"log": map[string]any{"version": "1.2", "creator": map[string]string{"name": "test"}, "entries": es}}, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func mustNotContain(t *testing.T, out []byte, what ...string) {
+	t.Helper()
+	for _, w := range what {
+		if bytes.Contains(out, []byte(w)) {
+			t.Errorf("copy still holds %q", w)
+		}
+	}
+}
+
+func mustContain(t *testing.T, out []byte, what ...string) {
+	t.Helper()
+	for _, w := range what {
+		if !bytes.Contains(out, []byte(w)) {
+			t.Errorf("copy lacks %q", w)
+		}
+	}
+}
+
+const (
+	verifierA = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636 appendix B
+	verifierB = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+)
+
+// TestPKCEPreserved: a verifier that proves its challenge still does, one
+// that does not still does not, and a verifier RFC 7636 forbids stays
+// forbidden for the same reason.
+func TestPKCEPreserved(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, challenge, verifier string
+	}{
+		{"s256 match", "S256", s256(verifierA), verifierA},
+		{"s256 mismatch", "S256", s256(verifierA), verifierB},
+		{"plain match", "plain", verifierA, verifierA},
+		{"plain mismatch", "plain", verifierA, verifierB},
+		{"short verifier", "S256", s256("short"), "short"},
+		{"bad characters", "S256", s256(verifierA + "!"), verifierA + "!"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := buildHAR(t,
+				entry{Method: "GET", URL: "https://login.example.com/oauth2/authorize?client_id=app&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=st4te-value-123&code_challenge=" + tc.challenge + "&code_challenge_method=" + tc.method,
+					Status: 302, RespHeaders: [][2]string{{"Location", "https://app.example.com/cb?code=the-code-1234567&state=st4te-value-123"}}},
+				entry{Method: "GET", URL: "https://app.example.com/cb?code=the-code-1234567&state=st4te-value-123", Status: 200},
+				entry{Method: "POST", URL: "https://login.example.com/oauth2/token", ReqMIME: "application/x-www-form-urlencoded",
+					ReqBody: "grant_type=authorization_code&code=the-code-1234567&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&client_id=app&code_verifier=" + tc.verifier,
+					Status: 200, RespMIME: "application/json", RespBody: `{"access_token":"at-value-abcdefghijkl","token_type":"Bearer","expires_in":3600}`},
+			)
+			orig, _ := readHAR(t, data)
+			red, st := redactHAR(t, data, Options{})
+			got, _ := readHAR(t, red)
+			ev0, ev1 := parse.ExtractAll(orig), parse.ExtractAll(got)
+			chal := func(evs []parse.Event) parse.Secret {
+				for _, e := range evs {
+					if e.Kind == parse.AuthorizeRequest {
+						return e.CodeChallenge
+					}
+				}
+				t.Fatal("no authorize request")
+				return parse.Secret{}
+			}
+			ver := func(evs []parse.Event) parse.Secret {
+				for _, e := range evs {
+					if e.Kind == parse.TokenRequest {
+						return e.CodeVerifier
+					}
+				}
+				t.Fatal("no token request")
+				return parse.Secret{}
+			}
+			proves := func(c, v parse.Secret) bool {
+				if tc.method == "plain" {
+					return c.Reveal() == v.Reveal()
+				}
+				return c.Reveal() == v.S256()
+			}
+			if a, b := proves(chal(ev0), ver(ev0)), proves(chal(got0(ev1)), ver(ev1)); a != b {
+				t.Errorf("verifier proves challenge: %v in the original, %v in the copy", a, b)
+			}
+			v0, v1 := ver(ev0), ver(ev1)
+			if v0.Len() != v1.Len() {
+				t.Errorf("verifier length %d became %d", v0.Len(), v1.Len())
+			}
+			if ok0, ok1 := validChars(v0.Reveal()), validChars(v1.Reveal()); ok0 != ok1 {
+				t.Errorf("verifier alphabet validity %v became %v", ok0, ok1)
+			}
+			mustNotContain(t, red, tc.verifier, "the-code-1234567", "st4te-value-123", "at-value-abcdefghijkl")
+			if tc.method == "plain" {
+				mustNotContain(t, red, tc.challenge)
+			}
+			if st.Verifiers != 1 {
+				t.Errorf("Stats.Verifiers = %d, want 1", st.Verifiers)
+			}
+		})
+	}
+}
+
+func got0(evs []parse.Event) []parse.Event { return evs }
+
+func validChars(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if !unreserved(v[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCredentialsAndCookies: Authorization keeps its scheme (and a Basic
+// client id), cookies keep names and attributes, login form fields and
+// JWTs anywhere are replaced.
+func TestCredentialsAndCookies(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZUBleGFtcGxlLmNvbSJ9.c2lnbmF0dXJlLXZhbHVl"
+	basic := base64.StdEncoding.EncodeToString([]byte("my-client:s3cr3t-client-password"))
+	data := buildHAR(t,
+		entry{Method: "GET", URL: "https://api.example.com/me", Status: 200,
+			ReqHeaders: [][2]string{{"Authorization", "Bearer " + jwt}, {"Cookie", "ESTSAUTH=estsauth-cookie-value; fpc=fpc-cookie-value-1"}, {"X-Api-Key", "api-key-value-0123"}},
+			RespHeaders: [][2]string{{"Set-Cookie", "session=session-cookie-value; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT"}},
+			RespMIME:    "application/json", RespBody: `{"user":{"name":"Alice","token":"` + jwt + `"}}`},
+		entry{Method: "POST", URL: "https://login.example.com/oauth2/token", Status: 400,
+			ReqHeaders: [][2]string{{"Authorization", "Basic " + basic}},
+			ReqMIME:    "application/x-www-form-urlencoded", ReqBody: "grant_type=client_credentials&scope=api",
+			RespMIME: "application/json", RespBody: `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0d6f4c7e-1111-2222-3333-444455556666"}`},
+		entry{Method: "POST", URL: "https://login.microsoftonline.com/common/login", Status: 200,
+			ReqMIME: "application/x-www-form-urlencoded",
+			ReqBody: "login=alice%40example.com&loginfmt=alice%40example.com&passwd=hunter2-password&flowToken=flow-token-value-0123&canary=canary-value-0123&ctx=ctx-value-0123",
+			RespMIME: "text/html", RespBody: `<script>$Config={"sFT":"flow-token-value-0123","canary":"canary-value-0123","correlationId":"5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff"};</script>`},
+	)
+	red, _ := redactHAR(t, data, Options{})
+	mustNotContain(t, red, jwt, basic, "s3cr3t-client-password", "estsauth-cookie-value", "fpc-cookie-value-1",
+		"session-cookie-value", "api-key-value-0123", "alice%40example.com", "alice@example.com", "hunter2-password",
+		"flow-token-value-0123", "canary-value-0123", "ctx-value-0123")
+	mustContain(t, red, "Bearer "+parse.Fingerprint(jwt), "ESTSAUTH=[redacted]; fpc=[redacted]",
+		"session=[redacted]; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
+		"AADSTS7000215", "0d6f4c7e-1111-2222-3333-444455556666", "5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff", "grant_type=client_credentials")
+	exs, _ := readHAR(t, red)
+	auth := exs[1].Request.Headers.Get("Authorization")
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(auth, "Basic "))
+	if err != nil || !strings.HasPrefix(string(raw), "my-client:sha256:") {
+		t.Errorf("Basic credential = %q (%v), want the client id and a fingerprint", raw, err)
+	}
+}
+
+// TestFormPostAndFragment: codes delivered by a form_post page or in a
+// fragment are fingerprinted where they sit, and the events keep the same
+// code fingerprints.
+func TestFormPostAndFragment(t *testing.T) {
+	idt := "eyJhbGciOiJSUzI1NiJ9.eyJub25jZSI6Im4ifQ.c2lnbmF0dXJl"
+	page := `<html><body onload="document.forms[0].submit()"><form method="POST" action="https://app.example.com/signin-oidc">` +
+		`<input type="hidden" name="code" value="form-post-code-0123456"/><input type="hidden" name="id_token" value="` + idt + `"/>` +
+		`<input type="hidden" name="state" value="form-post-state-0123"/><input type="hidden" name="session_state" value="sess-state-0123456"/></form></body></html>`
+	data := buildHAR(t,
+		entry{Method: "POST", URL: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=app&response_type=code%20id_token&response_mode=form_post&redirect_uri=https%3A%2F%2Fapp.example.com%2Fsignin-oidc&state=form-post-state-0123&nonce=nonce-value-01234",
+			Status: 200, RespMIME: "text/html", RespBody: page},
+		entry{Method: "GET", URL: "https://login.example.com/authorize?client_id=spa&response_type=code&redirect_uri=https%3A%2F%2Fspa.example.com%2F&response_mode=fragment&state=frag-state-012345",
+			Status: 302, RespHeaders: [][2]string{{"Location", "https://spa.example.com/#code=fragment-code-0123456&state=frag-state-012345"}}},
+	)
+	orig, _ := readHAR(t, data)
+	red, _ := redactHAR(t, data, Options{})
+	got, _ := readHAR(t, red)
+	mustNotContain(t, red, "form-post-code-0123456", idt, "form-post-state-0123", "sess-state-0123456", "fragment-code-0123456", "frag-state-012345", "nonce-value-01234")
+	codes := func(exs []*parse.Exchange) []string {
+		var out []string
+		for _, e := range parse.ExtractAll(exs) {
+			if !e.Code.IsZero() {
+				out = append(out, e.Kind.String()+" "+e.Code.Fingerprint()+" "+e.State.Fingerprint())
+			}
+		}
+		return out
+	}
+	c0, c1 := codes(orig), codes(got)
+	if len(c0) != 2 || strings.Join(c0, "|") != strings.Join(c1, "|") {
+		t.Errorf("code events differ:\n%v\n%v", c0, c1)
+	}
+}
+
+// TestStripBodies: scripts and images go, OAuth bodies stay (redacted).
+func TestStripBodies(t *testing.T) {
+	data := buildHAR(t,
+		entry{Method: "GET", URL: "https://cdn.example.com/app.js", Status: 200, RespMIME: "application/javascript", RespBody: "var x = 'bundle';"},
+		entry{Method: "GET", URL: "https://cdn.example.com/logo.png", Status: 200, RespMIME: "image/png", RespBody: "\x89PNG....", RespBase64: true},
+		entry{Method: "POST", URL: "https://login.example.com/token", Status: 200, RespMIME: "application/json", RespBody: `{"access_token":"access-token-0123456"}`},
+	)
+	red, st := redactHAR(t, data, Options{StripBodies: true})
+	if st.Stripped != 2 {
+		t.Errorf("Stripped = %d, want 2", st.Stripped)
+	}
+	mustNotContain(t, red, "bundle", base64.StdEncoding.EncodeToString([]byte("\x89PNG....")), "access-token-0123456")
+	mustContain(t, red, strippedBody, parse.Fingerprint("access-token-0123456"))
+	exs, _ := readHAR(t, red)
+	if len(exs) != 3 || string(exs[1].Response.Body.Data) != strippedBody {
+		t.Errorf("stripped image body reads as %q", exs[1].Response.Body.Data)
+	}
+}
+
+// TestErrors: input that is not a HAR is refused with ErrFormat; a HAR cut
+// inside log.entries yields a valid copy of the entries read and a note
+// naming the entry.
+func TestErrors(t *testing.T) {
+	_, err := HAR(strings.NewReader(`{"not":"a har"}`), io.Discard, Options{})
+	if !errors.Is(err, ErrFormat) || !errors.Is(err, har.ErrFormat) {
+		t.Errorf("non-HAR input: err = %v, want ErrFormat", err)
+	}
+	data := buildHAR(t,
+		entry{Method: "GET", URL: "https://a.example.com/1?code=first-code-0123456", Status: 200},
+		entry{Method: "GET", URL: "https://a.example.com/2?code=second-code-0123456", Status: 200},
+	)
+	cut := data[:bytes.Index(data, []byte("second-code"))]
+	red, st := redactHAR(t, cut, Options{})
+	exs, notes := readHAR(t, red)
+	if len(exs) != 1 || len(notes) != 0 {
+		t.Errorf("copy of a cut HAR: %d exchanges, notes %v; want 1 exchange and a clean document", len(exs), notes)
+	}
+	if len(st.Notes) != 1 || st.Notes[0].Ref != "entries[1]" {
+		t.Errorf("notes = %+v, want one at entries[1]", st.Notes)
+	}
+	mustNotContain(t, red, "first-code-0123456")
+
+	_, err = SAZ(bytes.NewReader([]byte("PK\x03\x04garbage")), 12, io.Discard, Options{})
+	if !errors.Is(err, ErrFormat) {
+		t.Errorf("non-SAZ input: err = %v, want ErrFormat", err)
+	}
+}
