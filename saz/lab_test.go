@@ -1,0 +1,121 @@
+package saz
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// The fixture lab's sign-ins, converted from their HAR by
+// saz/internal/har2saz (see testdata/PROVENANCE.md), read back through the
+// SAZ reader: every entry must come back as its session, and every OAuth
+// step the lab recorded must be found at that session.
+func TestLabSignIns(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "lab", "*"))
+	if len(dirs) == 0 {
+		t.Fatal("no lab fixtures")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var har struct {
+				Log struct {
+					Entries []struct {
+						Started string `json:"startedDateTime"`
+						Request struct {
+							Method   string `json:"method"`
+							URL      string `json:"url"`
+							PostData *struct {
+								Text string `json:"text"`
+							} `json:"postData"`
+						} `json:"request"`
+						Response struct {
+							Status  int `json:"status"`
+							Content struct {
+								Text     string `json:"text"`
+								Encoding string `json:"encoding"`
+							} `json:"content"`
+						} `json:"response"`
+					} `json:"entries"`
+				} `json:"log"`
+			}
+			var expect struct {
+				Events []struct {
+					Kind   string `json:"kind"`
+					HAR    string `json:"har"`
+					Method string `json:"method"`
+					Status int    `json:"status"`
+					Code   string `json:"code"`
+				} `json:"events"`
+			}
+			for name, v := range map[string]any{"trace.har": &har, "expect.json": &expect} {
+				data, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(data, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "trace.saz"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			exs, notes := readAll(t, data, Options{})
+			for _, n := range notes {
+				t.Errorf("note %+v", n)
+			}
+			if len(exs) != len(har.Log.Entries) {
+				t.Fatalf("%d sessions for %d HAR entries", len(exs), len(har.Log.Entries))
+			}
+			for i, e := range har.Log.Entries {
+				x := exs[i]
+				if x.Ref != "session "+strconv.Itoa(i+1) || x.Request.Method != e.Request.Method || x.Request.URL != e.Request.URL || x.Status() != e.Response.Status {
+					t.Errorf("entries[%d] %s %s %d came back as %s: %s %s %d", i, e.Request.Method, e.Request.URL, e.Response.Status,
+						x.Ref, x.Request.Method, x.Request.URL, x.Status())
+				}
+				if start, _ := time.Parse(time.RFC3339Nano, e.Started); !x.Start.Equal(start) {
+					t.Errorf("entries[%d] started %v, session %v", i, start, x.Start)
+				}
+				if e.Request.PostData != nil && string(x.Request.Body.Data) != e.Request.PostData.Text {
+					t.Errorf("entries[%d] request body differs", i)
+				}
+				if e.Response.Content.Encoding == "" && x.Response != nil && string(x.Response.Body.Data) != e.Response.Content.Text {
+					t.Errorf("entries[%d] response body differs", i)
+				}
+				if x.Request.Proto != "HTTP/2" {
+					t.Errorf("entries[%d] proto %q, want HTTP/2", i, x.Request.Proto)
+				}
+			}
+			events := parse.ExtractAll(exs)
+			checked := 0
+			for _, want := range expect.Events {
+				n, ok := strings.CutPrefix(want.HAR, "entries[")
+				if !ok {
+					continue // back-channel steps are only in the captures
+				}
+				idx, _ := strconv.Atoi(strings.TrimSuffix(n, "]"))
+				ref := "session " + strconv.Itoa(idx+1)
+				found := false
+				for _, ev := range events {
+					if ev.Ref == ref && ev.Kind.String() == want.Kind && (want.Code == "" || ev.Code.Fingerprint() == want.Code) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s event (%s) not found at %s", want.Kind, want.HAR, ref)
+				}
+				checked++
+			}
+			if checked == 0 {
+				t.Errorf("expect.json has no browser events to check")
+			}
+			t.Logf("%d sessions, %d recorded browser steps found", len(exs), checked)
+		})
+	}
+}
