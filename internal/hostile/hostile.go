@@ -54,20 +54,34 @@ func Write(dir string) ([]Case, error) {
 			return add("many-entries-bad.har", "entries of the wrong type",
 				[]byte(`{"log":{"entries":[1,"x",null,{"request":42},{"request":{"method":7,"url":[]}}]}}`))
 		},
-		func() error { return add("gzip-bomb.har.gz", "gzip HAR inflating to 512 MiB, past the default limit", gzipBomb(512<<20)) },
-		func() error { return add("zip-bomb.saz", "SAZ member inflating to 512 MiB, past the default limit", zipBomb(512<<20)) },
-		func() error { return add("zip-4gib.saz", "SAZ member declaring 4 GiB in a tiny archive", zipDeclared4GiB()) },
+		func() error {
+			return add("gzip-bomb.har.gz", "gzip HAR inflating to 512 MiB, past the default limit", gzipBomb(512<<20))
+		},
+		func() error {
+			return add("zip-bomb.saz", "SAZ member inflating to 512 MiB, past the default limit", zipBomb(512<<20))
+		},
+		func() error {
+			return add("zip-4gib.saz", "SAZ member declaring 4 GiB in a tiny archive", zipDeclared4GiB())
+		},
 		func() error { return add("zip-escape.saz", "SAZ member names escaping the archive", zipEscape()) },
 		func() error { return add("zip-many.saz", "SAZ with 50k empty members", zipMany(50_000)) },
 		func() error { return add("pcap-2gib-record.pcap", "pcap record claiming 2 GiB", pcap2GiBRecord()) },
 		func() error { return add("pcapng-2gib-block.pcapng", "pcapng block claiming 2 GiB", pcapng2GiBBlock()) },
-		func() error { return add("pcap-random.pcap", "random bytes after a pcap header", afterMagic(pcapHeader(1), 1<<20, 1)) },
+		func() error {
+			return add("pcap-random.pcap", "random bytes after a pcap header", afterMagic(pcapHeader(1), 1<<20, 1))
+		},
 		func() error {
 			return add("pcapng-random.pcapng", "random bytes after a pcapng magic", afterMagic([]byte{0x0a, 0x0d, 0x0d, 0x0a}, 1<<20, 2))
 		},
-		func() error { return add("zip-random.saz", "random bytes after a zip magic", afterMagic([]byte("PK\x03\x04"), 1<<20, 3)) },
-		func() error { return add("gzip-random.har.gz", "random bytes after a gzip magic", afterMagic([]byte{0x1f, 0x8b, 8, 0}, 1<<20, 4)) },
-		func() error { return add("json-random.har", "random bytes after a {", afterMagic([]byte("{"), 1<<20, 5)) },
+		func() error {
+			return add("zip-random.saz", "random bytes after a zip magic", afterMagic([]byte("PK\x03\x04"), 1<<20, 3))
+		},
+		func() error {
+			return add("gzip-random.har.gz", "random bytes after a gzip magic", afterMagic([]byte{0x1f, 0x8b, 8, 0}, 1<<20, 4))
+		},
+		func() error {
+			return add("json-random.har", "random bytes after a {", afterMagic([]byte("{"), 1<<20, 5))
+		},
 		func() error {
 			return add("garbage-keylog.pcap", "a key log of garbage (exit 2 naming the line)", pcapHeader(1),
 				"--keylog", "DIR/garbage.keys")
