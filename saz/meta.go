@@ -70,6 +70,12 @@ func parseMeta(data []byte) (*meta, error) {
 			break
 		}
 		if err != nil {
+			// A syntax error's text can quote the file; its line cannot
+			// leak a flag value.
+			var syn *xml.SyntaxError
+			if errors.As(err, &syn) {
+				return nil, fmt.Errorf("%w: XML syntax error on line %d", errMetaFormat, syn.Line)
+			}
 			return nil, fmt.Errorf("%w: %v", errMetaFormat, err)
 		}
 		switch t := tok.(type) {

@@ -292,9 +292,14 @@ func TestSniffAndIs(t *testing.T) {
 			t.Errorf("Is(%s) = false", name)
 		}
 	}
-	other := buildZip(t, []zipFile{{name: "word/document.xml", body: "<w/>"}})
+	other := buildZip(t, []zipFile{{name: "[Content_Types].xml", body: "<Types/>"}, {name: "word/document.xml", body: "<w/>"}})
 	if Sniff(other) || Is(bytes.NewReader(other), int64(len(other))) {
-		t.Errorf("an unrelated zip is taken for a SAZ")
+		t.Errorf("an Office document is taken for a SAZ")
+	}
+	// 7-Zip puts [Content_Types].xml first; the raw/ member behind it
+	// decides.
+	if data := readFile(t, "fluxzy-minimal.aes256.saz"); !Sniff(data[:4096]) {
+		t.Errorf("Sniff misses a SAZ whose first member is [Content_Types].xml")
 	}
 	har := []byte(`{"log":{"version":"1.2","entries":[]}}`)
 	if Sniff(har) || Is(bytes.NewReader(har), int64(len(har))) {

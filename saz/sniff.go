@@ -1,7 +1,6 @@
 package saz
 
 import (
-	"bytes"
 	"encoding/binary"
 	"io"
 
@@ -9,23 +8,35 @@ import (
 )
 
 // Sniff reports whether prefix, the first bytes of a file, looks like a SAZ:
-// a zip archive whose first member is one Fiddler writes first (raw/, a
-// session member, _index.htm or [Content_Types].xml). Archives written by
-// other zip tools may order members differently; Is settles those.
+// a zip archive whose local headers, as far as prefix reaches, include a
+// raw/ session member or Fiddler's _index.htm. Fiddler writes raw/ first;
+// other zip tools may put [Content_Types].xml first, which alone would also
+// match every Office document, so it only counts when a raw/ member follows
+// within prefix. Is settles what a prefix cannot.
 func Sniff(prefix []byte) bool {
-	if len(prefix) < localHeaderLen || binary.LittleEndian.Uint32(prefix) != localHeaderSig {
-		return false
+	off := 0
+	for off+localHeaderLen <= len(prefix) && binary.LittleEndian.Uint32(prefix[off:]) == localHeaderSig {
+		flags := binary.LittleEndian.Uint16(prefix[off+6:])
+		compressed := int(binary.LittleEndian.Uint32(prefix[off+18:]))
+		nameLen := int(binary.LittleEndian.Uint16(prefix[off+26:]))
+		extraLen := int(binary.LittleEndian.Uint16(prefix[off+28:]))
+		nameEnd := off + localHeaderLen + nameLen
+		if nameEnd > len(prefix) {
+			return false
+		}
+		name := string(prefix[off+localHeaderLen : nameEnd])
+		if name == "raw/" || name == "_index.htm" {
+			return true
+		}
+		if _, _, ok := sessionMember(name); ok {
+			return true
+		}
+		if flags&0x8 != 0 {
+			return false // size unknown until the data descriptor
+		}
+		off = nameEnd + extraLen + compressed
 	}
-	nameLen := int(binary.LittleEndian.Uint16(prefix[26:]))
-	if len(prefix) < localHeaderLen+nameLen {
-		return false
-	}
-	name := prefix[localHeaderLen : localHeaderLen+nameLen]
-	if bytes.Equal(name, []byte("raw/")) || bytes.Equal(name, []byte("_index.htm")) || bytes.Equal(name, []byte("[Content_Types].xml")) {
-		return true
-	}
-	_, _, ok := sessionMember(string(name))
-	return ok
+	return false
 }
 
 // Is reports whether the archive of the given size is a zip holding at least
