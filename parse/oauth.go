@@ -69,6 +69,9 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 	if ex == nil || ex.Tunnel {
 		return nil
 	}
+	if m := strings.ToUpper(ex.Request.Method); m == "OPTIONS" || m == "CONNECT" {
+		return nil // CORS preflights and tunnels carry no OAuth parameters
+	}
 	u, err := url.Parse(ex.Request.URL)
 	if err != nil || u.Host == "" {
 		return nil

@@ -428,3 +428,18 @@ func TestAuthorizeBodyErrors(t *testing.T) {
 		t.Errorf("404 text: events = %+v", evs)
 	}
 }
+
+// TestPreflightIgnored: a CORS preflight to a known token endpoint is not a
+// token request.
+func TestPreflightIgnored(t *testing.T) {
+	x := NewExtractor()
+	x.Exchange(mkExchange(0, "GET", "https://id.example/.well-known/openid-configuration", nil, "", 200, Headers{{"Content-Type", "application/json"}},
+		`{"issuer":"https://id.example","authorization_endpoint":"https://id.example/auth","token_endpoint":"https://id.example/oauth/token"}`))
+	if evs := x.Exchange(mkExchange(1, "OPTIONS", "https://id.example/oauth/token", Headers{{"Origin", "https://app"}}, "", 204, nil, "")); len(evs) != 0 {
+		t.Errorf("preflight events = %+v", evs)
+	}
+	if evs := x.Exchange(mkExchange(2, "POST", "https://id.example/oauth/token", Headers{{"Origin", "https://app"}}, "grant_type=refresh_token&refresh_token=r", 200,
+		Headers{{"Content-Type", "application/json"}}, `{"access_token":"a"}`)); len(evs) != 2 {
+		t.Errorf("token events = %+v", evs)
+	}
+}

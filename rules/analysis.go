@@ -18,6 +18,9 @@ type Transaction struct {
 	Errors      []*parse.Event // AuthorizeError
 	Callbacks   []*parse.Event
 	Redemptions []*Redemption
+	// Continued are later requests to the authorize endpoint with the same
+	// state and client before any answer: the same sign-in going on.
+	Continued []*parse.Event
 }
 
 // Interactive reports whether the transaction is a user-visible sign-in
@@ -160,6 +163,13 @@ func (a *Analysis) add(ev *parse.Event) {
 	}
 	switch ev.Kind {
 	case parse.AuthorizeRequest:
+		if t, ok := a.byState[ev.State]; ok && !ev.State.IsZero() && t.Authorize != nil &&
+			t.Authorize.ClientID == ev.ClientID && len(t.Issued) == 0 && len(t.Errors) == 0 && len(t.Callbacks) == 0 {
+			// The same sign-in going on: a login form posting the authorize
+			// parameters back (fosite, AD FS) or a reload of the authorize URL.
+			t.Continued = append(t.Continued, ev)
+			return
+		}
 		t := a.newTx(ev)
 		if !ev.State.IsZero() {
 			a.byState[ev.State] = t

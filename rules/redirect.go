@@ -88,8 +88,11 @@ func runRedirectMismatch(p *Pass) {
 			}
 			f := Finding{Code: r.Request.Code, Remediation: redirectRemediation, Evidence: []Evidence{
 				p.Evidence(t.Authorize, "authorize request"),
-				p.RedemptionEvidence(r, "token request"),
 			}}
+			if c, ok := p.byCode[r.Request.Code]; ok && c.Issued != nil && c.Issued.Exchange != t.Authorize.Exchange {
+				f.Evidence = append(f.Evidence, p.Evidence(c.Issued, "code issued to "+c.Issued.RedirectURI))
+			}
+			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request"))
 			if got == "" {
 				f.Message = fmt.Sprintf("the token request omits redirect_uri although the authorize request sent %q (RFC 6749 §4.1.3 requires the same value)", want)
 			} else {

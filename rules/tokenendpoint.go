@@ -102,7 +102,11 @@ func runClientAuthFailed(p *Pass) {
 				assertions[req.Assertion] = r
 			}
 		}
-		refused := r.Class() == parse.ClassClientAuth || (r.Response != nil && r.Response.Status == 401)
+		cls := r.Class()
+		// A 401 is a client authentication failure unless the error says
+		// otherwise (fosite answers expired codes and tokens with 401).
+		refused := cls == parse.ClassClientAuth ||
+			(r.Response != nil && r.Response.Status == 401 && (cls == parse.ClassNone || cls == parse.ClassUnknownProvider))
 		if !refused {
 			continue
 		}
