@@ -2,22 +2,30 @@ package har
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
+	"testing/iotest"
 
 	"github.com/traceaudit/traceaudit/parse"
 )
 
 var refPattern = regexp.MustCompile(`^entries\[[0-9]+\]$`)
 
-// FuzzReader checks, on any input: no panic, errors wrap ErrFormat unless
-// the source failed, every exchange has its entry's Ref and index, bodies
-// and notes stay within the limits.
+// FuzzReader checks, on any input: no panic; errors wrap ErrFormat; every
+// exchange has its entry's Ref and a growing index; bodies, headers and
+// notes stay within the limits; reading one byte at a time (every escape
+// split by a read boundary) gives the same result; and on input that
+// encoding/json decodes as a well-typed HAR, method, URL, status and text
+// bodies equal the oracle's.
 func FuzzReader(f *testing.F) {
 	err := fs.WalkDir(os.DirFS("testdata"), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -36,22 +44,16 @@ func FuzzReader(f *testing.F) {
 	limits := parse.Limits{BodyBytes: 512, InflateBytes: 1 << 20, HeaderBytes: 1024, HeaderCount: 16, JSONDepth: 32}
 	side := fstest.MapFS{"a.html": {Data: []byte("<p>side</p>")}}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := NewReader(bytes.NewReader(data), Options{Limits: limits, SideFiles: side, Name: "fuzz.har"})
+		opts := Options{Limits: limits, SideFiles: side, Name: "fuzz.har"}
+		exs, notes, err := readAllFrom(bytes.NewReader(data), opts)
 		if err != nil {
 			if !errors.Is(err, ErrFormat) {
-				t.Fatalf("NewReader error does not wrap ErrFormat: %v", err)
+				t.Fatalf("error does not wrap ErrFormat: %v", err)
 			}
 			return
 		}
 		last := -1
-		for {
-			ex, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("Next error on in-memory input: %v", err)
-			}
+		for _, ex := range exs {
 			if ex.Index <= last || !refPattern.MatchString(ex.Ref) {
 				t.Fatalf("exchange Index %d (after %d) Ref %q", ex.Index, last, ex.Ref)
 			}
@@ -65,13 +67,95 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("%s: %d headers", ex.Ref, len(ex.Request.Headers))
 			}
 		}
-		if n := len(r.Notes()); n > maxNotes+1 {
-			t.Fatalf("%d notes", n)
+		if len(notes) > maxNotes+1 {
+			t.Fatalf("%d notes", len(notes))
 		}
-		if _, err := r.Next(); err != io.EOF {
-			t.Fatalf("Next after the end: %v", err)
+
+		if len(data) < 64<<10 {
+			exs1, notes1, err1 := readAllFrom(iotest.OneByteReader(bytes.NewReader(data)), opts)
+			if err1 != nil || !reflect.DeepEqual(exs, exs1) || !reflect.DeepEqual(notes, notes1) {
+				t.Fatalf("one byte at a time: %d exchanges (%v), notes %v; at once: %d exchanges, notes %v",
+					len(exs1), err1, notes1, len(exs), notes)
+			}
 		}
+		compareWithOracle(t, data)
 	})
+}
+
+func readAllFrom(in io.Reader, opts Options) ([]*parse.Exchange, []parse.Note, error) {
+	r, err := NewReader(in, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := r.Next(); err != io.EOF {
+		return nil, nil, errors.New("Next after the end did not return io.EOF")
+	}
+	return exs, r.Notes(), nil
+}
+
+// strictHAR is what the oracle requires of a well-typed HAR.
+type strictHAR struct {
+	Log *struct {
+		Entries []struct {
+			Request *struct {
+				Method  string `json:"method"`
+				URL     string `json:"url"`
+				Headers []struct {
+					Name  string `json:"name"`
+					Value string `json:"value"`
+				} `json:"headers"`
+			} `json:"request"`
+			Response *struct {
+				Status  int `json:"status"`
+				Content *struct {
+					Text     *string `json:"text"`
+					Encoding string  `json:"encoding"`
+				} `json:"content"`
+			} `json:"response"`
+		} `json:"entries"`
+	} `json:"log"`
+}
+
+func compareWithOracle(t *testing.T, data []byte) {
+	var h strictHAR
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if dec.Decode(&h) != nil || dec.More() || h.Log == nil || h.Log.Entries == nil || bytes.HasPrefix(data, utf8BOM) {
+		return
+	}
+	for _, e := range h.Log.Entries {
+		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" || strings.HasPrefix(e.Request.URL, "/") ||
+			e.Response != nil && (e.Response.Status < 0 || e.Response.Status >= 1000) || len(e.Request.Headers) > 1000 {
+			return
+		}
+	}
+	// Duplicate members and deep nesting are read differently by design.
+	if bytes.Count(data, []byte(`"request"`)) != len(h.Log.Entries) || bytes.Count(data, []byte("[")) > 500 {
+		return
+	}
+	exs, notes, err := readAllFrom(bytes.NewReader(data), Options{})
+	notes = slices.DeleteFunc(notes, func(n parse.Note) bool { return n.Kind == "side-file" })
+	if err != nil || len(notes) != 0 || len(exs) != len(h.Log.Entries) {
+		t.Fatalf("well-typed HAR: %d exchanges (%v), notes %v; oracle %d entries", len(exs), err, notes, len(h.Log.Entries))
+	}
+	for i, e := range h.Log.Entries {
+		ex := exs[i]
+		if ex.Request.Method != e.Request.Method || ex.Request.URL != e.Request.URL {
+			t.Fatalf("%s: %q %q, oracle %q %q", ex.Ref, ex.Request.Method, ex.Request.URL, e.Request.Method, e.Request.URL)
+		}
+		if e.Response == nil {
+			continue
+		}
+		if ex.Response == nil || ex.Response.Status != e.Response.Status {
+			t.Fatalf("%s: response %+v, oracle status %d", ex.Ref, ex.Response, e.Response.Status)
+		}
+		if c := e.Response.Content; c != nil && c.Text != nil && c.Encoding == "" && !bytes.Equal(ex.Response.Body.Data, []byte(*c.Text)) {
+			t.Fatalf("%s: body %q, oracle %q", ex.Ref, ex.Response.Body.Data, *c.Text)
+		}
+	}
 }
 
 func bodyOf(r *parse.Response) parse.Body {

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -674,4 +676,37 @@ func TestSniff(t *testing.T) {
 			t.Errorf("Sniff(%q) = true", data[:min(len(data), 20)])
 		}
 	}
+}
+
+// TestReadBoundaries reads every corpus HAR through reads of 1 to 40 bytes,
+// so that strings, escapes and \u sequences are split at every possible
+// place, and expects exactly what one read of the file gives.
+func TestReadBoundaries(t *testing.T) {
+	names, err := filepath.Glob("testdata/*.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		data := mustRead(t, name)
+		want, wantNotes, wantErr := readAllFrom(bytes.NewReader(data), Options{})
+		got, gotNotes, gotErr := readAllFrom(&choppyReader{data: data, rng: rand.New(rand.NewPCG(7, uint64(len(data))))}, Options{})
+		if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) || !reflect.DeepEqual(want, got) || !reflect.DeepEqual(wantNotes, gotNotes) {
+			t.Errorf("%s: small reads gave %d exchanges (%v), notes %v; one read %d (%v), notes %v",
+				name, len(got), gotErr, gotNotes, len(want), wantErr, wantNotes)
+		}
+	}
+}
+
+type choppyReader struct {
+	data []byte
+	rng  *rand.Rand
+}
+
+func (c *choppyReader) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 1+c.rng.IntN(40))], c.data)
+	c.data = c.data[n:]
+	return n, nil
 }

@@ -40,6 +40,8 @@ type scanner struct {
 	tooDeep  bool
 	tooLarge bool
 
+	eof bool // the input ended; everything left is buffered
+
 	// State of the string being read.
 	keep     bool
 	strStart int // start of its content in side
@@ -67,15 +69,19 @@ var (
 )
 
 // peek returns the buffered bytes, reading more when fewer than need are
-// buffered (need is small: an escape sequence cut by a read boundary).
+// buffered (need is at most sideMax+2). At the end of the input it returns
+// what is left, fewer than need bytes, and sets s.eof; io.EOF only when
+// nothing is left.
 func (s *scanner) peek(need int) ([]byte, error) {
-	if s.br.Buffered() < max(need, 1) {
-		b, err := s.br.Peek(max(need, 1))
+	need = max(need, 1)
+	if s.br.Buffered() < need {
+		b, err := s.br.Peek(need)
 		if err != nil {
-			if len(b) > 0 && err == io.EOF {
-				err = io.ErrUnexpectedEOF
+			if len(b) == 0 || err != io.EOF {
+				return nil, err
 			}
-			return nil, err
+			s.eof = true
+			return b, nil
 		}
 	}
 	b, _ := s.br.Peek(s.br.Buffered())
@@ -176,6 +182,10 @@ func (s *scanner) scanValue(keep bool) error {
 				}
 				if i < len(chunk) {
 					// An escape sequence continues past the buffered bytes.
+					if s.eof {
+						s.discard(i)
+						return io.ErrUnexpectedEOF
+					}
 					need = len(chunk) - i + 12
 				}
 				break
@@ -196,11 +206,17 @@ func (s *scanner) scanValue(keep bool) error {
 			switch c {
 			case ' ', '\t', '\n', '\r':
 			case '"':
-				// A string that ends within this chunk and is short stays
-				// in the skeleton as it is; anything else is decoded to side.
+				// A short string stays in the skeleton as it is; a long one
+				// is decoded to side. Deciding needs sideMax+2 bytes
+				// from the quote on: when the chunk ends before a short
+				// string does, read more first.
 				rest := chunk[i+1:]
-				if end := closingQuote(rest[:min(len(rest), sideMax+1)], 0); end >= 0 && end <= sideMax &&
-					!bytes.HasPrefix(rest, placeholder) {
+				end := closingQuote(rest[:min(len(rest), sideMax+1)], 0)
+				if end < 0 && len(rest) <= sideMax && !s.eof {
+					need = sideMax + 2
+					goto refill
+				}
+				if end >= 0 && !bytes.HasPrefix(rest, placeholder) {
 					if s.keep {
 						s.buf = append(s.buf, chunk[i:i+end+2]...)
 					}
@@ -247,6 +263,7 @@ func (s *scanner) scanValue(keep bool) error {
 			}
 			i++
 		}
+	refill:
 		checkSize()
 		s.discard(i)
 	}
