@@ -1,24 +1,62 @@
-// Command pcapbench writes the synthetic capture bench/pcap.sh measures.
+// Command pcapbench writes the synthetic capture bench/pcap.sh measures,
+// and reads a capture the way traceaudit does, printing the count.
 //
-//	pcapbench -o big.pcap [-conns 20000]
+//	pcapbench -o big.pcap [-conns 2000]
+//	pcapbench -read big.pcap
 package main
 
 import (
 	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
+	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/internal/capgen"
 )
 
+func readCapture(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := pcap.NewReader(f, pcap.Options{Name: name})
+	if err != nil {
+		return err
+	}
+	n := 0
+	for {
+		_, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		n++
+	}
+	notes := r.Notes()
+	fmt.Printf("requests %d notes %d\n", n, len(notes))
+	return nil
+}
+
 func main() {
 	out := flag.String("o", "big.pcap", "output file")
+	read := flag.String("read", "", "read this capture and print its request count")
 	cfg := capgen.DefaultConfig
-	flag.IntVar(&cfg.Conns, "conns", 8000, "connections")
+	flag.IntVar(&cfg.Conns, "conns", 2000, "connections")
 	flag.IntVar(&cfg.PerConn, "per-conn", cfg.PerConn, "exchanges per connection")
 	flag.IntVar(&cfg.BodyBytes, "body", cfg.BodyBytes, "response body bytes")
 	flag.Parse()
+	if *read != "" {
+		if err := readCapture(*read); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
