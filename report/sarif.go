@@ -180,7 +180,7 @@ func newSARIF(r *Report) *sarifLog {
 		for _, n := range f.Notes {
 			nl := sarifLocation{PhysicalLocation: &sarifPhysicalLocation{ArtifactLocation: loc}}
 			if n.Ref != "" {
-				nl.LogicalLocations = []sarifLogicalLocation{{Name: n.Ref, Kind: "element"}}
+				nl.LogicalLocations = []sarifLogicalLocation{{Name: n.Ref, Kind: logicalKind(n.Ref)}}
 			}
 			kind := n.Kind
 			if kind == "" {
@@ -205,7 +205,7 @@ func newSARIF(r *Report) *sarifLog {
 				}
 				seen[ref] = true
 				loc.LogicalLocations = append(loc.LogicalLocations, sarifLogicalLocation{
-					Name: ref, FullyQualifiedName: f.Path + "#" + ref, Kind: "element",
+					Name: ref, FullyQualifiedName: f.Path + "#" + ref, Kind: logicalKind(ref),
 				})
 			}
 			run.Results = append(run.Results, sarifResult{
@@ -296,4 +296,14 @@ func nonEmpty(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// logicalKind names the kind of a ref for SARIF: a HAR ref ("entries[12]")
+// is an element of a document's array, which SARIF calls "element"; SAZ
+// sessions and pcap frames match none of SARIF's kinds, so they get none.
+func logicalKind(ref string) string {
+	if strings.HasPrefix(ref, "entries[") {
+		return "element"
+	}
+	return ""
 }
