@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // member is one archive entry as this package needs it, whether it came from
@@ -23,17 +24,14 @@ type member struct {
 	size       int64 // declared uncompressed size; untrusted
 	modTime    uint16
 	extra      []byte
-	dataOffset int64 // -1 when the offset is found lazily through zf
-	zf         *zip.File
+	dataOffset int64
+	modified   time.Time // zero when only a local header was recovered
 }
 
 func (m *member) encrypted() bool { return m.flags&0x1 != 0 }
 
 // raw returns the member's stored bytes: compressed and maybe encrypted.
 func (m *member) raw(ra io.ReaderAt) (io.Reader, error) {
-	if m.zf != nil {
-		return m.zf.OpenRaw()
-	}
 	return io.NewSectionReader(ra, m.dataOffset, m.compressed), nil
 }
 
@@ -163,6 +161,15 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 	}
 	members := make([]*member, 0, len(zr.File))
 	for _, f := range zr.File {
+		off, err := f.DataOffset()
+		if err != nil {
+			r.note("corrupt", f.Name, fmt.Sprintf("local header unreadable (%v); member skipped", err))
+			continue
+		}
+		if off < 0 || int64(f.CompressedSize64) > size-off {
+			r.note("corrupt", f.Name, "member data runs past the end of the archive; member skipped")
+			continue
+		}
 		members = append(members, &member{
 			name:       f.Name,
 			method:     f.Method,
@@ -172,11 +179,41 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 			size:       int64(f.UncompressedSize64),
 			modTime:    f.ModifiedTime, //nolint:staticcheck // ZipCrypto checks the DOS time byte
 			extra:      f.Extra,
-			dataOffset: -1,
-			zf:         f,
+			dataOffset: off,
+			modified:   f.Modified,
 		})
 	}
-	return members, nil
+	return r.dropOverlaps(members), nil
+}
+
+// dropOverlaps skips members whose data overlaps another's: no zip writer
+// produces them, and overlapping members are how the densest zip bombs
+// inflate one compressed stream many times.
+func (r *Reader) dropOverlaps(members []*member) []*member {
+	byOffset := make([]*member, len(members))
+	copy(byOffset, members)
+	sort.SliceStable(byOffset, func(i, j int) bool { return byOffset[i].dataOffset < byOffset[j].dataOffset })
+	overlap := make(map[*member]bool)
+	var end int64 = -1
+	for _, m := range byOffset {
+		if m.compressed > 0 && m.dataOffset < end {
+			overlap[m] = true
+			continue
+		}
+		end = max(end, m.dataOffset+m.compressed)
+	}
+	if len(overlap) == 0 {
+		return members
+	}
+	kept := members[:0]
+	for _, m := range members {
+		if overlap[m] {
+			r.note("overlap", m.name, "member data overlaps another member's (a zip bomb pattern); member skipped")
+			continue
+		}
+		kept = append(kept, m)
+	}
+	return kept
 }
 
 const (
@@ -222,6 +259,9 @@ func (r *Reader) scanLocalHeaders(ra io.ReaderAt, size int64) ([]*member, error)
 		}
 		m.name = string(buf[:nameLen])
 		m.extra = buf[nameLen:]
+		if m.compressed == 0xffffffff || m.size == 0xffffffff {
+			m.size, m.compressed = zip64Sizes(m.extra, m.size, m.compressed)
+		}
 		m.dataOffset = off + localHeaderLen + nameLen + extraLen
 		next, ok := r.localDataEnd(ra, size, m)
 		if !ok {
@@ -238,6 +278,32 @@ func (r *Reader) scanLocalHeaders(ra io.ReaderAt, size int64) ([]*member, error)
 		return nil, ErrFormat
 	}
 	return members, nil
+}
+
+// zip64Sizes reads the sizes a zip64 extra field (0x0001) holds in place of
+// the local header's 0xffffffff markers: uncompressed first, then compressed.
+func zip64Sizes(extra []byte, size, compressed int64) (int64, int64) {
+	for len(extra) >= 4 {
+		id := binary.LittleEndian.Uint16(extra)
+		n := int(binary.LittleEndian.Uint16(extra[2:]))
+		extra = extra[4:]
+		if n > len(extra) {
+			break
+		}
+		field := extra[:n]
+		extra = extra[n:]
+		if id != 0x0001 {
+			continue
+		}
+		if size == 0xffffffff && len(field) >= 8 {
+			size = int64(binary.LittleEndian.Uint64(field) & (1<<62 - 1))
+			field = field[8:]
+		}
+		if compressed == 0xffffffff && len(field) >= 8 {
+			compressed = int64(binary.LittleEndian.Uint64(field) & (1<<62 - 1))
+		}
+	}
+	return size, compressed
 }
 
 // localDataEnd finds where a locally described member's data ends, and the

@@ -37,10 +37,7 @@ func Members(ra io.ReaderAt, size int64, opts Options, fn func(Member) error) er
 		if len(m.name) > 0 && m.name[len(m.name)-1] == '/' || unsafeName(m.name) {
 			continue
 		}
-		out := Member{Name: m.name}
-		if m.zf != nil {
-			out.Modified = m.zf.Modified
-		}
+		out := Member{Name: m.name, Modified: m.modified}
 		out.Data, out.Err = r.readMemberPart(m)
 		if err := fn(out); err != nil {
 			return err
