@@ -122,8 +122,7 @@ type strictHAR struct {
 
 func compareWithOracle(t *testing.T, data []byte) {
 	var h strictHAR
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if dec.Decode(&h) != nil || dec.More() || h.Log == nil || h.Log.Entries == nil || bytes.HasPrefix(data, utf8BOM) {
+	if json.Unmarshal(data, &h) != nil || h.Log == nil || h.Log.Entries == nil || bytes.HasPrefix(data, utf8BOM) {
 		return
 	}
 	for _, e := range h.Log.Entries {
