@@ -149,3 +149,80 @@ func TestSessionSplits(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestSessionCases(t *testing.T) {
+	cases := []struct {
+		name           string
+		client, server string
+		want           string // method url status tunnel|...
+		noteKind       string
+	}{
+		{
+			name:   "CONNECT tunnel stops HTTP",
+			client: "CONNECT login.example.com:443 HTTP/1.1\r\nHost: login.example.com:443\r\n\r\n\x16\x03\x01\x00\x05hello",
+			server: "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03\x00\x02hi",
+			want:   "CONNECT login.example.com:443 200 true|",
+		},
+		{
+			name:   "websocket upgrade stops HTTP",
+			client: "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x85abcdefghi",
+			server: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi",
+			want:   "GET http://h/ws 101 false|",
+		},
+		{
+			name:   "request without response",
+			client: "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
+			server: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+			want:   "GET http://h/a 200 false|GET http://h/b 0 false|",
+		},
+		{
+			name:     "response without request",
+			client:   "GET /a HTTP/1.1\r\nHost: h\r\n\r\n",
+			server:   "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+			want:     "GET http://h/a 200 false|",
+			noteKind: "orphan",
+		},
+		{
+			name:   "not HTTP",
+			client: "\x00\x01binary protocol on port 80\r\n",
+			server: "\x00\x02reply",
+			want:   "",
+		},
+		{
+			name:     "garbage between requests",
+			client:   "GET /a HTTP/1.1\r\nHost: h\r\n\r\nthis is not a request\r\n\r\n",
+			server:   "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+			want:     "GET http://h/a 200 false|",
+			noteKind: "malformed",
+		},
+		{
+			name:     "absurd header section",
+			client:   "GET /a HTTP/1.1\r\nX: " + string(bytes.Repeat([]byte("a"), 1<<15)) + "\r\n\r\n",
+			server:   "",
+			want:     "",
+			noteKind: "malformed",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := feedStreams([]byte(c.client), []byte(c.server), 1400)
+			got := ""
+			for _, f := range out.exs {
+				status := 0
+				if f.ex.Response != nil {
+					status = f.ex.Response.Status
+				}
+				got += f.ex.Request.Method + " " + f.ex.Request.URL + " " + strconv.Itoa(status) + " " + strconv.FormatBool(f.ex.Tunnel) + "|"
+			}
+			if got != c.want {
+				t.Errorf("got %q, want %q; notes %v", got, c.want, out.notes)
+			}
+			if c.noteKind != "" && !hasNote(out.notes, c.noteKind) {
+				t.Errorf("no %q note: %v", c.noteKind, out.notes)
+			}
+			if c.noteKind == "" && len(out.notes) > 0 {
+				t.Errorf("unexpected notes: %v", out.notes)
+			}
+		})
+	}
+}

@@ -1,0 +1,140 @@
+package pcap
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+)
+
+// TestLinkLayers re-encapsulates get.pcap's Ethernet frames in every link
+// layer and tunnel the reader supports; the exchange must stay the same.
+func TestLinkLayers(t *testing.T) {
+	pkts := loadPackets(t, "get.pcap")
+	base, _ := readBytes(t, writePcap(t, pkts, false))
+	if len(base) != 1 {
+		t.Fatalf("baseline: %v", summary(base))
+	}
+	ipOf := func(frame []byte) []byte { return frame[14:] } // get.pcap is untagged Ethernet
+
+	rewrap := func(linkType uint32, f func(ip []byte) []byte) []rawPacket {
+		out := make([]rawPacket, len(pkts))
+		for i, p := range pkts {
+			data := f(ipOf(p.data))
+			out[i] = rawPacket{data: data, ts: p.ts, origLen: len(data), linkType: linkType}
+		}
+		return out
+	}
+	le := binary.LittleEndian
+	be := binary.BigEndian
+	cases := map[string][]rawPacket{
+		"raw IPv4 (101)": rewrap(101, func(ip []byte) []byte { return bytes.Clone(ip) }),
+		"IPv4 (228)":     rewrap(228, func(ip []byte) []byte { return bytes.Clone(ip) }),
+		"BSD raw (12)":   rewrap(12, func(ip []byte) []byte { return bytes.Clone(ip) }),
+		"null (0)": rewrap(0, func(ip []byte) []byte {
+			return append(le.AppendUint32(nil, 2), ip...) // AF_INET, host order
+		}),
+		"loop (108)": rewrap(108, func(ip []byte) []byte {
+			return append(be.AppendUint32(nil, 2), ip...)
+		}),
+		"Linux SLL (113)": rewrap(113, func(ip []byte) []byte {
+			h := make([]byte, 16)
+			be.PutUint16(h[2:], 1) // ARPHRD_ETHER
+			be.PutUint16(h[4:], 6)
+			be.PutUint16(h[14:], 0x0800)
+			return append(h, ip...)
+		}),
+		"Linux SLL2 (276)": rewrap(276, func(ip []byte) []byte {
+			h := make([]byte, 20)
+			be.PutUint16(h, 0x0800)
+			be.PutUint16(h[8:], 1)
+			h[11] = 6
+			return append(h, ip...)
+		}),
+		"NFLOG (239)": rewrap(239, func(ip []byte) []byte {
+			h := []byte{2, 0, 0, 0}                                   // AF_INET, version 0, resource 0
+			h = append(h, 8, 0, 1, 0, 0x08, 0x00, 3, 0)               // NFULA_PACKET_HDR
+			h = append(h, le.AppendUint16(nil, uint16(4+len(ip)))...) // NFULA_PAYLOAD
+			h = append(h, 9, 0)
+			h = append(h, ip...)
+			for len(h)%4 != 0 {
+				h = append(h, 0)
+			}
+			return h
+		}),
+		"802.1Q QinQ (1)": rewrap(1, func(ip []byte) []byte {
+			h := []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xa8, 0, 10, 0x81, 0x00, 0, 20, 0x08, 0x00}
+			return append(h, ip...)
+		}),
+		"VXLAN (1)": rewrap(1, func(ip []byte) []byte {
+			inner := append([]byte{2, 0, 0, 0, 0, 4, 2, 0, 0, 0, 0, 3, 0x08, 0x00}, ip...)
+			return vxlan(t, inner)
+		}),
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			exs, notes := readBytes(t, writePcapBigEndian(c)) // pcapgo cannot write link types above 255
+			if len(exs) != 1 || exs[0].Ref != base[0].Ref || exs[0].Request.URL != base[0].Request.URL || exs[0].Conn != base[0].Conn ||
+				exs[0].Response == nil || len(exs[0].Response.Body.Data) != len(base[0].Response.Body.Data) {
+				t.Errorf("got %v, want %v; notes %v", summary(exs), summary(base), notes)
+			}
+		})
+	}
+}
+
+// vxlan wraps an inner Ethernet frame in Ethernet/IPv4/UDP 4789/VXLAN.
+func vxlan(t *testing.T, inner []byte) []byte {
+	t.Helper()
+	eth := &layers.Ethernet{SrcMAC: []byte{2, 0, 0, 0, 0, 9}, DstMAC: []byte{2, 0, 0, 0, 0, 8}, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: []byte{192, 168, 0, 1}, DstIP: []byte{192, 168, 0, 2}}
+	udp := &layers.UDP{SrcPort: 40000, DstPort: 4789}
+	udp.SetNetworkLayerForChecksum(ip)
+	vx := []byte{0x08, 0, 0, 0, 0, 0, 42, 0} // flags: VNI present; VNI 42
+	buf := gopacket.NewSerializeBuffer()
+	err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		eth, ip, udp, gopacket.Payload(append(vx, inner...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(buf.Bytes())
+}
+
+// TestIPv4Fragments splits the request packet into two IP fragments.
+func TestIPv4Fragments(t *testing.T) {
+	pkts := loadPackets(t, "get.pcap")
+	var out []rawPacket
+	for i, p := range pkts {
+		if i != 3 { // frame 4 carries the request
+			out = append(out, p)
+			continue
+		}
+		ip := p.data[14:]
+		ihl := int(ip[0]&0x0f) * 4
+		total := int(be16(ip[2:]))
+		payload := ip[ihl:total]
+		cut := 64 // a multiple of 8
+		for k, part := range [][]byte{payload[:cut], payload[cut:]} {
+			h := bytes.Clone(ip[:ihl])
+			binary.BigEndian.PutUint16(h[2:], uint16(ihl+len(part)))
+			off := uint16(0)
+			if k == 1 {
+				off = uint16(cut / 8)
+			} else {
+				off |= 0x2000 // more fragments
+			}
+			binary.BigEndian.PutUint16(h[6:], off)
+			h[10], h[11] = 0, 0
+			data := append(bytes.Clone(p.data[:14]), append(h, part...)...)
+			out = append(out, rawPacket{data: data, ts: p.ts, origLen: len(data), linkType: p.linkType})
+		}
+	}
+	exs, notes := readBytes(t, writePcap(t, out, false))
+	// The request is reassembled in the second fragment: frame 5.
+	if len(exs) != 1 || exs[0].Ref != "frame 5" || exs[0].Request.URL != "http://bro.org/download/CHANGES.bro-aux.txt" || exs[0].Response == nil {
+		t.Errorf("got %v; notes %v", summary(exs), notes)
+	}
+}
+
+func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
