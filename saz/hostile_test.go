@@ -195,3 +195,17 @@ func TestOverlappingMembers(t *testing.T) {
 		t.Errorf("overlap not noted: %+v", notes)
 	}
 }
+
+func TestNotesCappedPerKind(t *testing.T) {
+	var files []zipFile
+	for i := 1; i <= 120; i++ {
+		files = append(files, zipFile{name: fmt.Sprintf("raw/%03d_c.txt", i), body: "GET http://x.example/ HTTP/1.1\r\n\r\n"})
+	}
+	exs, notes := readAll(t, buildZip(t, files), Options{})
+	if len(exs) != 120 {
+		t.Fatalf("%d exchanges", len(exs))
+	}
+	if len(notes) != maxNotesPerKind+1 || !hasNote(notes, "no-response", "", "70 more") {
+		t.Errorf("%d notes; last %+v", len(notes), notes[len(notes)-1])
+	}
+}

@@ -68,6 +68,9 @@ type Reader struct {
 	tunnels map[string]string
 	done    bool
 
+	noteCount  map[string]int
+	summarized bool
+
 	// Reused across members, which are read one at a time.
 	flate io.ReadCloser
 	br    *bufio.Reader
@@ -171,8 +174,38 @@ func (r *Reader) checkPassword(members []*member) error {
 // Notes returns the notes gathered so far, in the order they arose.
 func (r *Reader) Notes() []parse.Note { return r.notes }
 
+// maxNotesPerKind keeps a systematic problem (every session of a large
+// capture lacking a response, say) from burying the other notes; the rest
+// are counted in one summary note per kind at the end.
+const maxNotesPerKind = 50
+
 func (r *Reader) note(kind, ref, msg string) {
+	if r.noteCount == nil {
+		r.noteCount = make(map[string]int)
+	}
+	r.noteCount[kind]++
+	if r.noteCount[kind] > maxNotesPerKind {
+		return
+	}
 	r.notes = append(r.notes, parse.Note{Kind: kind, Ref: ref, Message: msg})
+}
+
+// summarizeNotes adds the count of notes left out, once, at the end.
+func (r *Reader) summarizeNotes() {
+	if r.summarized {
+		return
+	}
+	r.summarized = true
+	kinds := make([]string, 0, len(r.noteCount))
+	for k, n := range r.noteCount {
+		if n > maxNotesPerKind {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		r.notes = append(r.notes, parse.Note{Kind: k, Message: fmt.Sprintf("%d more %q notes not listed", r.noteCount[k]-maxNotesPerKind, k)})
+	}
 }
 
 // Next returns the next session's exchange, or io.EOF after the last one.
@@ -192,6 +225,7 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 			return ex, nil
 		}
 	}
+	r.summarizeNotes()
 	return nil, io.EOF
 }
 
