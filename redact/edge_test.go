@@ -103,7 +103,7 @@ func TestPKCEPreserved(t *testing.T) {
 				entry{Method: "GET", URL: "https://app.example.com/cb?code=the-code-1234567&state=st4te-value-123", Status: 200},
 				entry{Method: "POST", URL: "https://login.example.com/oauth2/token", ReqMIME: "application/x-www-form-urlencoded",
 					ReqBody: "grant_type=authorization_code&code=the-code-1234567&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&client_id=app&code_verifier=" + tc.verifier,
-					Status: 200, RespMIME: "application/json", RespBody: `{"access_token":"at-value-abcdefghijkl","token_type":"Bearer","expires_in":3600}`},
+					Status:  200, RespMIME: "application/json", RespBody: `{"access_token":"at-value-abcdefghijkl","token_type":"Bearer","expires_in":3600}`},
 			)
 			orig, _ := readHAR(t, data)
 			red, st := redactHAR(t, data, Options{})
@@ -133,7 +133,7 @@ func TestPKCEPreserved(t *testing.T) {
 				}
 				return c.Reveal() == v.S256()
 			}
-			if a, b := proves(chal(ev0), ver(ev0)), proves(chal(got0(ev1)), ver(ev1)); a != b {
+			if a, b := proves(chal(ev0), ver(ev0)), proves(chal(ev1), ver(ev1)); a != b {
 				t.Errorf("verifier proves challenge: %v in the original, %v in the copy", a, b)
 			}
 			v0, v1 := ver(ev0), ver(ev1)
@@ -154,7 +154,7 @@ func TestPKCEPreserved(t *testing.T) {
 	}
 }
 
-func got0(evs []parse.Event) []parse.Event { return evs }
+
 
 func validChars(v string) bool {
 	for i := 0; i < len(v); i++ {
@@ -173,7 +173,7 @@ func TestCredentialsAndCookies(t *testing.T) {
 	basic := base64.StdEncoding.EncodeToString([]byte("my-client:s3cr3t-client-password"))
 	data := buildHAR(t,
 		entry{Method: "GET", URL: "https://api.example.com/me", Status: 200,
-			ReqHeaders: [][2]string{{"Authorization", "Bearer " + jwt}, {"Cookie", "ESTSAUTH=estsauth-cookie-value; fpc=fpc-cookie-value-1"}, {"X-Api-Key", "api-key-value-0123"}},
+			ReqHeaders:  [][2]string{{"Authorization", "Bearer " + jwt}, {"Cookie", "ESTSAUTH=estsauth-cookie-value; fpc=fpc-cookie-value-1"}, {"X-Api-Key", "api-key-value-0123"}},
 			RespHeaders: [][2]string{{"Set-Cookie", "session=session-cookie-value; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT"}},
 			RespMIME:    "application/json", RespBody: `{"user":{"name":"Alice","token":"` + jwt + `"}}`},
 		entry{Method: "POST", URL: "https://login.example.com/oauth2/token", Status: 400,
@@ -181,8 +181,8 @@ func TestCredentialsAndCookies(t *testing.T) {
 			ReqMIME:    "application/x-www-form-urlencoded", ReqBody: "grant_type=client_credentials&scope=api",
 			RespMIME: "application/json", RespBody: `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0d6f4c7e-1111-2222-3333-444455556666"}`},
 		entry{Method: "POST", URL: "https://login.microsoftonline.com/common/login", Status: 200,
-			ReqMIME: "application/x-www-form-urlencoded",
-			ReqBody: "login=alice%40example.com&loginfmt=alice%40example.com&passwd=hunter2-password&flowToken=flow-token-value-0123&canary=canary-value-0123&ctx=ctx-value-0123",
+			ReqMIME:  "application/x-www-form-urlencoded",
+			ReqBody:  "login=alice%40example.com&loginfmt=alice%40example.com&passwd=hunter2-password&flowToken=flow-token-value-0123&canary=canary-value-0123&ctx=ctx-value-0123",
 			RespMIME: "text/html", RespBody: `<script>$Config={"sFT":"flow-token-value-0123","canary":"canary-value-0123","correlationId":"5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff"};</script>`},
 	)
 	red, _ := redactHAR(t, data, Options{})

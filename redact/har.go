@@ -161,17 +161,10 @@ func (r *redactor) har(in io.Reader, bw *bufio.Writer) (err error) {
 			}
 			out.copy()
 			stack = append(stack, ']')
-			for i := 0; dec.More(); i++ {
-				if !value("entries["+strconv.Itoa(i)+"]", false, r.harEntry) {
-					return nil
-				}
-				r.stats.Exchanges++
-			}
-			if _, err := dec.Token(); err != nil {
-				return closeAll("log.entries", err)
-			}
-			out.copy()
-			stack = stack[:len(stack)-1]
+			// From here on a byte framer takes over, as in the HAR
+			// reader: one malformed entry must not end the copy.
+			fr := &framer{br: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(rec.rest()), src), 256<<10), off: dec.InputOffset()}
+			return r.harTail(fr, out, stack)
 		}
 		if _, err := dec.Token(); err != nil {
 			return closeAll("log", err)
@@ -201,6 +194,9 @@ func (c *recorder) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// rest returns the bytes read but not yet taken.
+func (c *recorder) rest() []byte { return c.buf }
+
 // take returns the bytes from base to off and forgets them.
 func (c *recorder) take(off int64) []byte {
 	n := int(off - c.base)
@@ -213,6 +209,197 @@ func (c *recorder) take(off int64) []byte {
 	// Reuse the buffer once the kept tail is small.
 	c.buf = append(make([]byte, 0, max(len(rest), 64<<10)), rest...)
 	return b
+}
+
+// harTail writes log.entries and everything after it. stack holds the
+// closing delimiters still open (top object, log, entries).
+func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
+	closeAll := func(ref string, cause error) error {
+		r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: "truncated", Ref: ref,
+			Message: fmt.Sprintf("input unreadable from byte %d (%v); the copy ends there", fr.off, cause)})
+		for i := len(stack) - 1; i >= 0; i-- {
+			out.raw([]byte{stack[i]})
+		}
+		return nil
+	}
+	// The entries. A separator is written only once the value after it
+	// was read, so that a cut leaves no dangling comma.
+	var pending []byte
+	for i := 0; ; i++ {
+		ref := "entries[" + strconv.Itoa(i) + "]"
+		c, ws, err := fr.next()
+		pending = append(pending, ws...)
+		if err != nil {
+			return closeAll(ref, err)
+		}
+		if c == ']' && i == 0 {
+			fr.skip(1)
+			out.raw(pending)
+			out.raw([]byte("]"))
+			break
+		}
+		raw, err := fr.value()
+		if err != nil {
+			return closeAll(ref, err)
+		}
+		out.raw(pending)
+		pending = pending[:0]
+		if gjson.ValidBytes(raw) {
+			out.raw(r.harEntry(raw))
+		} else {
+			// The reader skips it with a note; null keeps the index of
+			// every later entry, which findings refer to.
+			out.raw([]byte("null"))
+			r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: "bad-entry", Ref: ref, Message: "entry is not valid JSON; written as null"})
+		}
+		r.stats.Exchanges++
+		c, ws, err = fr.next()
+		pending = append(pending, ws...)
+		if err != nil || (c != ',' && c != ']') {
+			return closeAll(ref, fmt.Errorf("want , or ] after the entry: %w", errOr(err)))
+		}
+		fr.skip(1)
+		pending = append(pending, c)
+		if c == ']' {
+			out.raw(pending)
+			break
+		}
+	}
+	stack = stack[:len(stack)-1]
+	// The rest of log, then of the top-level object.
+	for len(stack) > 0 {
+		c, ws, err := fr.next()
+		out.raw(ws)
+		if err != nil || (c != ',' && c != '}') {
+			return closeAll("log", fmt.Errorf("want , or }: %w", errOr(err)))
+		}
+		fr.skip(1)
+		if c == '}' {
+			out.raw([]byte("}"))
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		out.raw([]byte(","))
+		_, ws, err = fr.next()
+		out.raw(ws)
+		key, err2 := fr.value()
+		if err != nil || err2 != nil || len(key) == 0 || key[0] != '"' || !gjson.ValidBytes(key) {
+			out.raw([]byte(`"":null`))
+			return closeAll("log", fmt.Errorf("bad member name: %w", errOr(err, err2)))
+		}
+		out.raw(key)
+		c, ws, err = fr.next()
+		out.raw(ws)
+		if err != nil || c != ':' {
+			out.raw([]byte(":null"))
+			return closeAll("log", fmt.Errorf("want : after a member name: %w", errOr(err)))
+		}
+		fr.skip(1)
+		out.raw([]byte(":"))
+		_, ws, err = fr.next()
+		out.raw(ws)
+		val, err2 := fr.value()
+		if err != nil || err2 != nil || !gjson.ValidBytes(val) {
+			out.raw([]byte("null"))
+			return closeAll("log", fmt.Errorf("bad member value: %w", errOr(err, err2)))
+		}
+		out.raw(r.generic(val))
+	}
+	_, ws, _ := fr.next()
+	out.raw(ws)
+	return nil
+}
+
+// errOr returns the first non-nil error, or one saying the syntax is wrong.
+func errOr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return errors.New("invalid JSON")
+}
+
+// framer finds where JSON values end without parsing them (string and
+// escape aware, counting nesting), as the HAR reader's scanner does, so
+// that a malformed entry costs that entry only.
+type framer struct {
+	br  *bufio.Reader
+	off int64
+}
+
+// next skips whitespace and returns the next byte, unread, and the
+// whitespace skipped.
+func (f *framer) next() (byte, []byte, error) {
+	var ws []byte
+	for {
+		c, err := f.br.ReadByte()
+		if err != nil {
+			return 0, ws, err
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			ws = append(ws, c)
+			f.off++
+			continue
+		}
+		f.br.UnreadByte()
+		return c, ws, nil
+	}
+}
+
+func (f *framer) skip(n int) {
+	d, _ := f.br.Discard(n)
+	f.off += int64(d)
+}
+
+// value returns the raw bytes of the next value, which starts at the next
+// byte. Scalars end before , ] } or whitespace.
+func (f *framer) value() ([]byte, error) {
+	var out []byte
+	depth := 0
+	inString, escaped := false, false
+	for {
+		c, err := f.br.ReadByte()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return out, err
+		}
+		if !inString && depth == 0 && len(out) > 0 && out[0] != '"' && out[0] != '{' && out[0] != '[' {
+			switch c {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				f.br.UnreadByte()
+				return out, nil
+			}
+		}
+		f.off++
+		out = append(out, c)
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				if depth == 0 {
+					return out, nil
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth <= 0 {
+				return out, nil
+			}
+		}
+	}
 }
 
 // harWriter writes the skeleton; a failed write panics with writeErr, which

@@ -1,0 +1,54 @@
+package redact
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// FuzzRedactHAR: redacting arbitrary input never panics, and when the
+// input reads as a HAR the copy reads as a HAR with as many exchanges.
+func FuzzRedactHAR(f *testing.F) {
+	for _, file := range harFixtures(f) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(data) < 64<<10 {
+			f.Add(data)
+		}
+	}
+	f.Add(buildHAR(f, entry{Method: "POST", URL: "https://l.example.com/token?code=c0de-0123456789", ReqMIME: "application/json",
+		ReqBody: `{"code_verifier":"` + verifierA + `","nested":{"refresh_token":"rt-0123456789ab"}}`, Status: 200,
+		RespMIME: "text/html", RespBody: `<input name="code" value="x&amp;y">`}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		limits := parse.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
+		var out bytes.Buffer
+		_, err := HAR(bytes.NewReader(data), &out, Options{Limits: limits})
+		in, inErr := har.NewReader(bytes.NewReader(data), har.Options{Limits: limits})
+		if inErr != nil {
+			return
+		}
+		if err != nil {
+			t.Fatalf("input reads as a HAR but redaction failed: %v", err)
+		}
+		want, err := parse.ReadAll(in)
+		if err != nil {
+			return // an I/O failure cannot happen on a bytes.Reader
+		}
+		cp, err := har.NewReader(bytes.NewReader(out.Bytes()), har.Options{Limits: limits})
+		if err != nil {
+			t.Fatalf("copy does not read as a HAR: %v", err)
+		}
+		got, err := parse.ReadAll(cp)
+		if err != nil {
+			t.Fatalf("copy: %v", err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("copy has %d exchanges, input %d", len(got), len(want))
+		}
+	})
+}
