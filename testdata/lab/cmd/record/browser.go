@@ -103,7 +103,7 @@ func waitResult(ctx context.Context, origin string) (string, error) {
 })()`, origin)
 	// evaluate in a loop: the page navigates under us while the flow runs,
 	// and an evaluation in a vanished context fails
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(100 * time.Second)
 	var lastErr error
 	for time.Now().Before(deadline) {
 		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -60,19 +60,20 @@ type finding struct {
 }
 
 type expectation struct {
-	Schema     int               `json:"schema"`
-	Scenario   string            `json:"scenario"`
-	Summary    string            `json:"summary"`
-	RecordedAt string            `json:"recorded_at"`
-	Provider   map[string]any    `json:"provider"`
-	RP         map[string]any    `json:"relying_party"`
-	Browser    string            `json:"browser"`
-	Versions   map[string]string `json:"versions"`
-	Findings   []finding         `json:"findings"`
-	MustNot    []string          `json:"must_not"`
-	May        []string          `json:"may"`
-	Events     []observation     `json:"events"`
-	Notes      []string          `json:"notes,omitempty"`
+	Schema      int               `json:"schema"`
+	Scenario    string            `json:"scenario"`
+	Summary     string            `json:"summary"`
+	RecordedAt  string            `json:"recorded_at"`
+	Provider    map[string]any    `json:"provider"`
+	RP          map[string]any    `json:"relying_party"`
+	Browser     string            `json:"browser"`
+	Versions    map[string]string `json:"versions"`
+	Findings    []finding         `json:"findings"`
+	MustNot     []string          `json:"must_not"`
+	May         []string          `json:"may"`
+	Events      []observation     `json:"events"`
+	ProviderLog []string          `json:"provider_log,omitempty"`
+	Notes       []string          `json:"notes,omitempty"`
 }
 
 func redactQuery(raw string) string {
@@ -251,6 +252,14 @@ func (s *session) expectations() (*expectation, error) {
 	}
 	for _, o := range obs {
 		exp.Events = append(exp.Events, *o)
+	}
+	if sc.Provider == "fosite" {
+		// the lab's own log lines around fosite: fingerprints only, no secrets
+		for _, l := range strings.Split(strings.TrimSpace(s.opLog.String()), "\n") {
+			if l != "" {
+				exp.ProviderLog = append(exp.ProviderLog, l)
+			}
+		}
 	}
 	for _, rule := range sc.Rules {
 		f, err := derive(rule, s, obs)

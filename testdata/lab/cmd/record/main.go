@@ -65,7 +65,15 @@ func main() {
 			continue
 		}
 		start := time.Now()
-		if err := record(s, filepath.Join(*out, s.Name)); err != nil {
+		var err error
+		// a run can lose a race with the capture; retry before giving up
+		for attempt := 1; attempt <= 3; attempt++ {
+			if err = record(s, filepath.Join(*out, s.Name)); err == nil {
+				break
+			}
+			log.Printf("retry %s (attempt %d): %v", s.Name, attempt, err)
+		}
+		if err != nil {
 			failed++
 			log.Printf("FAIL %s: %v", s.Name, err)
 			continue
@@ -248,6 +256,7 @@ func (s *session) run(ctx context.Context) error {
 	}
 	if keepWork {
 		_ = writeJSON(filepath.Join(s.work, "wire.json"), s.wire)
+		_ = os.WriteFile(filepath.Join(s.work, "provider.log"), []byte(s.opLog.String()), 0o644)
 	}
 	if len(s.wire) == 0 {
 		return errors.New("tshark decoded no HTTP request from the capture (TLS not decrypted?)")

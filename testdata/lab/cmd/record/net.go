@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -90,7 +91,9 @@ func listen(host string, useTLS, http2 bool) (*endpoint, error) {
 
 // serve starts h on the endpoint. keyLog receives the server's TLS secrets.
 func (e *endpoint) serve(h http.Handler, cert tls.Certificate, keyLog io.Writer) {
-	e.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// the browser drops idle connections at exit; the server's complaints
+	// about that are noise
+	e.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	if e.HTTP2 {
