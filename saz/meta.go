@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// Fiddler's SessionFlags bits as _m.xml writes them (BitFlags, hex).
+// Fiddler's SessionFlags bits as _m.xml writes them (BitFlags, hex), from
+// FiddlerCore's SessionFlags enumeration.
 const (
 	bitIsHTTPS                    = 0x1
 	bitResponseGeneratedByFiddler = 0x100
@@ -20,7 +21,8 @@ const (
 	bitIsDecryptingTunnel         = 0x2000
 	bitResponseBodyDropped        = 0x20000
 	bitIsWebSocketTunnel          = 0x40000
-	bitIsRPCTunnel                = 0x200000
+	bitIsRPCTunnel                = 0x200000 // RPC over HTTP (RPC_IN_DATA/RPC_OUT_DATA)
+	bitIsGRPCTunnel               = 0x800000
 )
 
 // meta is what a session's _m.xml says.

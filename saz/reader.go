@@ -423,9 +423,13 @@ func (r *Reader) classify(s *session, md *meta, ex *parse.Exchange) {
 		return
 	}
 	ct := strings.ToLower(ex.Request.Headers.Get("Content-Type"))
-	if strings.HasPrefix(ct, "application/grpc") || md.has(bitIsRPCTunnel) {
+	switch {
+	case strings.HasPrefix(ct, "application/grpc") || md.has(bitIsGRPCTunnel):
 		ex.Tunnel = true
 		r.note("grpc", sref, "gRPC session: kept as a tunnel, its messages are skipped")
+	case md.has(bitIsRPCTunnel):
+		ex.Tunnel = true
+		r.note("rpc", sref, "RPC-over-HTTP tunnel: kept as a tunnel, its content is skipped")
 	}
 }
 
