@@ -19,7 +19,7 @@ import (
 
 // entry builds the exchange of the entry the scanner just kept. A non-empty
 // reason means the entry is skipped (with a note saying why).
-func (r *Reader) entry(idx int, ref string, off int64) (*parse.Exchange, string) {
+func (r *Reader) entry(idx int, ref string) (*parse.Exchange, string) {
 	sc := r.sc
 	switch {
 	case sc.tooDeep:

@@ -317,7 +317,7 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 		} else if sep == ']' {
 			r.inArray = false
 		}
-		ex, reason := r.entry(idx, ref, start)
+		ex, reason := r.entry(idx, ref)
 		if reason != "" {
 			r.note("bad-entry", ref, "%s at byte %d; entry skipped", reason, start)
 			continue

@@ -358,7 +358,11 @@ func (s *scanner) longString(p []byte) (int, bool) {
 		if i+1 < len(p) {
 			if c := simpleEscapes[p[i+1]]; c != 0 {
 				if keep {
-					side, keep = s.addCut(side, []byte{c}, limit)
+					if len(side) < limit {
+						side = append(side, c)
+					} else {
+						keep, s.strCut = false, true
+					}
 				}
 				i += 2
 				continue
