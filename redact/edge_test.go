@@ -154,8 +154,6 @@ func TestPKCEPreserved(t *testing.T) {
 	}
 }
 
-
-
 func validChars(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if !unreserved(v[i]) {
