@@ -145,6 +145,7 @@ type half struct {
 	skippedB int64 // encrypted bytes not decrypted for want of keys
 	early    int   // 0-RTT records without a key
 	rejected int   // 0-RTT records decrypted but rejected by the server
+	noSecret int   // TLS 1.3 records of an epoch the key log has no secret for
 	rejectB  int64
 	plainOut int64
 }
@@ -443,6 +444,13 @@ func (c *Conn) decrypt(h *half, rec record) {
 		h.skippedB += int64(len(rec.payload))
 		return
 	}
+	if cur == nil {
+		// The key log lacks this epoch's secret (often the handshake
+		// secrets): nothing was tried, nothing failed.
+		h.noSecret++
+		h.skippedB += int64(len(rec.payload))
+		return
+	}
 	h.failed++
 	h.failedB += int64(len(rec.payload))
 }
@@ -734,6 +742,9 @@ func (c *Conn) Close() {
 			} else {
 				c.note("tls-early-data", ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
 			}
+		}
+		if h.noSecret > 0 {
+			c.note("tls-partial-keys", ref, "%d encrypted %s records of the connection to %q are not decrypted: the key log lacks their traffic secret (handshake or application)", h.noSecret, h.dir, sni)
 		}
 		if h.rejected > 0 {
 			c.note("tls-early-data-rejected", ref, "%d 0-RTT early data records (%d bytes) of the connection to %q are left out: the server rejected them, so it never processed them; the client normally repeats them after the handshake", h.rejected, h.rejectB, sni)

@@ -244,3 +244,25 @@ func TestIsHTTP2(t *testing.T) {
 		}
 	}
 }
+
+// TestApplicationSecretsOnly decrypts with only the *_TRAFFIC_SECRET_0
+// lines: every request is found, the handshake records are reported as
+// lacking a secret, not as failing authentication.
+func TestApplicationSecretsOnly(t *testing.T) {
+	keys := readKeyLogFile(t, "fluxzy-grpc-samples-conn9.nsskeylog")
+	for _, s := range keys.byRandom {
+		s.clientHS, s.serverHS = nil, nil
+	}
+	tc := oneConn(t, "fluxzy-grpc-samples-conn9.pcapng")
+	c, chunks := decryptConn(NewDecrypter(keys), tc)
+	if got := len(http2Requests(t, chunks)); got != 9 {
+		t.Errorf("%d requests, want 9", got)
+	}
+	got := kinds(c.Notes())
+	if len(got) != 2 || got[0] != "tls-partial-keys" || got[1] != "tls-partial-keys" {
+		t.Errorf("notes %v, want tls-partial-keys for each direction", got)
+	}
+	if in := c.Info(); in.ALPN != "" {
+		t.Errorf("ALPN %q without the server's handshake secret", in.ALPN)
+	}
+}
