@@ -223,6 +223,8 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Start an interactive sign-in."},
 	{Match: "refresh token was already used", Class: ClassRefreshExpired, Meaning: "a rotated refresh token was used again",
 		Remediation: "Store the newest refresh token after every refresh; serialize refreshes across tabs and processes."},
+	{Match: "refresh token is malformed or not valid", Class: ClassRefreshExpired, Meaning: "the refresh token is unknown to the provider (revoked, rotated away, or altered)",
+		Remediation: "Start an interactive sign-in; store the newest refresh token after every refresh."},
 	{Match: "concurrent requests using the same token", Class: ClassRefreshExpired, Meaning: "two refreshes raced on one refresh token",
 		Remediation: "Serialize refreshes across tabs and processes."},
 	{Match: "authorize code expired", Class: ClassCodeExpired, Meaning: "the authorization code expired",

@@ -398,3 +398,30 @@ func fmtDuration(d time.Duration) string {
 		return d.Round(time.Second).String()
 	}
 }
+
+// CodeStory is the evidence of a code's issuance and of its deliveries to
+// the app, leaving out exchanges already in have.
+func (a *Analysis) CodeStory(code parse.Secret, have []Evidence) []Evidence {
+	c, ok := a.byCode[code]
+	if !ok || code.IsZero() {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, e := range have {
+		seen[e.Ref] = true
+	}
+	var out []Evidence
+	add := func(ev *parse.Event, note string) {
+		if ev != nil && !seen[ev.Ref] {
+			seen[ev.Ref] = true
+			out = append(out, a.Evidence(ev, note))
+		}
+	}
+	if c.Issued != nil {
+		add(c.Issued, "code issued ("+c.Issued.Delivery+")")
+	}
+	for i, d := range c.Deliveries {
+		add(d, ordinal(i)+" delivery to the app")
+	}
+	return out
+}

@@ -79,21 +79,28 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 		f.Message = fmt.Sprintf("%s rejected authorization code %s as expired (%s); it was redeemed%s", name, c.Code,
 			p.RedemptionEvidence(r, "").ErrorCode, orUnknown(delayText))
 		f.Confidence = "high"
-	case r.Failed() && (cls == parse.ClassCodeInvalid || cls == parse.ClassGenericGrant):
+	case r.Failed() && (cls == parse.ClassCodeInvalid || cls == parse.ClassGenericGrant || unclassified(r)):
 		// By elimination: not reused, same redirect_uri, matching PKCE.
 		if idx > 0 || len(c.Deliveries) > 1 || redirectDiffers(r) || pkceFails(r) || !known {
 			return
 		}
+		var judgement string
 		switch {
 		case delay > life.Expired:
 			f.Confidence = "high"
+			judgement = fmt.Sprintf("beyond the %s lifetime (%s)", fmtDuration(life.Expired), life.Source)
 		case delay > life.Suspicious:
 			f.Confidence = "medium"
+			judgement = fmt.Sprintf("longer than codes commonly live (%s; many providers allow only 60 s)", life.Source)
 		default:
 			return
 		}
-		f.Message = fmt.Sprintf("%s refused authorization code %s with %s; it was redeemed%s, beyond the %s lifetime, and nothing else explains the refusal (not reused, same redirect_uri, PKCE consistent)",
-			name, c.Code, p.RedemptionEvidence(r, "").ErrorCode, delayText, fmtDuration(life.Expired))
+		if unclassified(r) {
+			// The answer does not even name the grant: one notch less sure.
+			f.Confidence = map[string]string{"high": "medium", "medium": "low"}[f.Confidence]
+		}
+		f.Message = fmt.Sprintf("%s refused authorization code %s with %s; it was redeemed%s, %s, and nothing else explains the refusal (not reused, same redirect_uri, PKCE consistent)",
+			name, c.Code, p.RedemptionEvidence(r, "").ErrorCode, delayText, judgement)
 	case r.Response == nil && known && delay > life.Expired:
 		f.Message = fmt.Sprintf("authorization code %s was redeemed%s, beyond %s's %s lifetime; the response is not in the trace",
 			c.Code, delayText, name, fmtDuration(life.Expired))
@@ -126,4 +133,15 @@ func pkceFails(r *Redemption) bool {
 		return false
 	}
 	return r.VerifierTx != t
+}
+
+// unclassified reports a refusal whose error the catalog does not know
+// (fosite answers an expired code with a generic invalid_request).
+func unclassified(r *Redemption) bool {
+	if r.Response == nil || r.Response.Err == nil {
+		return false
+	}
+	_, known := parse.Classify(r.Response.Err, r.Request.Provider.Family)
+	e := r.Response.Err.Error
+	return !known && (e == "invalid_request" || e == "invalid_grant" || e == "invalid_token")
 }

@@ -82,7 +82,9 @@ func runPKCEMismatch(p *Pass) {
 		if t != nil && t.Authorize != nil {
 			f.Evidence = append(f.Evidence, p.Evidence(t.Authorize, "authorize request with the challenge"))
 		}
-		f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request with the verifier"))
+		redemption := p.RedemptionEvidence(r, "token request with the verifier")
+		f.Evidence = append(f.Evidence, p.CodeStory(req.Code, append(f.Evidence, redemption))...)
+		f.Evidence = append(f.Evidence, redemption)
 		if ok, why := validVerifier(req.CodeVerifier); !ok {
 			f.Message = fmt.Sprintf("the code_verifier %s sent at %s is invalid: %s", req.CodeVerifier, req.Ref, why)
 			p.Report(f)

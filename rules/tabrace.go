@@ -58,36 +58,45 @@ func runTabRace(p *Pass) {
 			if done >= 0 && done < b.Authorize.Exchange {
 				break // a finished before b (and every later sign-in) started: sequential
 			}
-			if ev, why, conf := crossing(p, a, b); why != "" {
-				f := Finding{Remediation: raceRemediation, Confidence: conf, Evidence: []Evidence{
-					p.Evidence(a.Authorize, fmt.Sprintf("sign-in #%d started", a.ID)),
-					p.Evidence(b.Authorize, fmt.Sprintf("sign-in #%d started before #%d completed", b.ID, a.ID)),
-				}}
-				f.Evidence = append(f.Evidence, ev...)
-				f.Message = fmt.Sprintf("two sign-ins for client %s overlapped in one browser (%s and %s) and crossed: %s",
-					a.Authorize.ClientID, a.Authorize.Ref, b.Authorize.Ref, why)
-				for _, r := range append(append([]*Redemption{}, a.Redemptions...), b.Redemptions...) {
-					if !r.Request.Code.IsZero() {
-						f.Code = r.Request.Code
-						break
-					}
-				}
-				p.Report(f)
+			x, ok := crossing(p, a, b)
+			if !ok {
+				continue
 			}
+			f := Finding{Remediation: raceRemediation, Confidence: x.confidence, Code: x.code, Evidence: []Evidence{
+				p.Evidence(a.Authorize, fmt.Sprintf("sign-in #%d started", a.ID)),
+				p.Evidence(b.Authorize, fmt.Sprintf("sign-in #%d started before #%d completed", b.ID, a.ID)),
+			}}
+			if !x.code.IsZero() {
+				f.Evidence = append(f.Evidence, p.CodeStory(x.code, x.evidence)...)
+			}
+			f.Evidence = append(f.Evidence, x.evidence...)
+			f.Message = fmt.Sprintf("two sign-ins for client %s overlapped in one browser (%s and %s) and crossed: %s",
+				a.Authorize.ClientID, a.Authorize.Ref, b.Authorize.Ref, x.why)
+			p.Report(f)
 		}
 	}
 }
 
+// cross is the proof that two sign-ins interfered.
+type cross struct {
+	evidence   []Evidence
+	why        string
+	confidence string
+	code       parse.Secret // the code of the sign-in that broke
+}
+
 // crossing looks for proof that transactions a and b (b started while a was
 // in flight) interfered.
-func crossing(p *Pass, a, b *Transaction) (ev []Evidence, why, confidence string) {
+func crossing(p *Pass, a, b *Transaction) (cross, bool) {
 	// 1. A verifier that proves the other sign-in's challenge.
 	for _, pair := range [][2]*Transaction{{a, b}, {b, a}} {
 		for _, r := range pair[0].Redemptions {
 			if r.VerifierTx == pair[1] {
-				return []Evidence{p.RedemptionEvidence(r, fmt.Sprintf("redeems sign-in #%d's code with sign-in #%d's verifier", pair[0].ID, pair[1].ID))},
-					fmt.Sprintf("the token request at %s redeems the code of sign-in #%d with the PKCE verifier of sign-in #%d (S256 of the verifier equals #%d's code_challenge): the second sign-in overwrote the stored verifier",
-						r.Request.Ref, pair[0].ID, pair[1].ID, pair[1].ID), "high"
+				return cross{
+					evidence: []Evidence{p.RedemptionEvidence(r, fmt.Sprintf("redeems sign-in #%d's code with sign-in #%d's verifier", pair[0].ID, pair[1].ID))},
+					why: fmt.Sprintf("the token request at %s redeems the code of sign-in #%d with the PKCE verifier of sign-in #%d (S256 of the verifier equals #%d's code_challenge): the second sign-in overwrote the stored verifier",
+						r.Request.Ref, pair[0].ID, pair[1].ID, pair[1].ID),
+					confidence: "high", code: r.Request.Code}, true
 			}
 		}
 	}
@@ -95,8 +104,10 @@ func crossing(p *Pass, a, b *Transaction) (ev []Evidence, why, confidence string
 	for _, pair := range [][2]*Transaction{{a, b}, {b, a}} {
 		for _, cb := range pair[0].Callbacks {
 			if !cb.State.IsZero() && !pair[1].Authorize.State.IsZero() && cb.State.Equal(pair[1].Authorize.State) {
-				return []Evidence{p.Evidence(cb, "callback with the other sign-in's state")},
-					fmt.Sprintf("the callback at %s carries sign-in #%d's code but sign-in #%d's state", cb.Ref, pair[0].ID, pair[1].ID), "high"
+				return cross{
+					evidence:   []Evidence{p.Evidence(cb, "callback with the other sign-in's state")},
+					why:        fmt.Sprintf("the callback at %s carries sign-in #%d's code but sign-in #%d's state", cb.Ref, pair[0].ID, pair[1].ID),
+					confidence: "high", code: cb.Code}, true
 			}
 		}
 	}
@@ -114,15 +125,17 @@ func crossing(p *Pass, a, b *Transaction) (ev []Evidence, why, confidence string
 			for i, r := range c.Redemptions {
 				evs = append(evs, p.RedemptionEvidence(r, ordinal(i)+" redemption"))
 			}
-			return evs, fmt.Sprintf("code %s was redeemed from two different tabs", c.Code), "medium"
+			return cross{evidence: evs, why: fmt.Sprintf("code %s was redeemed from two different tabs", c.Code), confidence: "medium", code: c.Code}, true
 		}
 	}
 	// 4. The earlier sign-in failing after the later one began.
 	for _, r := range a.Redemptions {
 		if r.Class() == parse.ClassPKCE {
-			return []Evidence{p.RedemptionEvidence(r, "PKCE verification failed")},
-				fmt.Sprintf("sign-in #%d's token request at %s failed PKCE verification (%s) after sign-in #%d replaced the stored verifier",
-					a.ID, r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, b.ID), "medium"
+			return cross{
+				evidence: []Evidence{p.RedemptionEvidence(r, "PKCE verification failed")},
+				why: fmt.Sprintf("sign-in #%d's token request at %s failed PKCE verification (%s) after sign-in #%d replaced the stored verifier",
+					a.ID, r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, b.ID),
+				confidence: "medium", code: r.Request.Code}, true
 		}
 	}
 	for _, cb := range a.Callbacks {
@@ -130,11 +143,13 @@ func crossing(p *Pass, a, b *Transaction) (ev []Evidence, why, confidence string
 			continue
 		}
 		if failed, how := callbackFailed(p.Analysis, cb); failed {
-			return []Evidence{p.Evidence(cb, "callback failed")},
-				fmt.Sprintf("sign-in #%d's callback at %s failed (%s) after sign-in #%d had replaced the transient state the app keeps for it", a.ID, cb.Ref, how, b.ID), "medium"
+			return cross{
+				evidence:   []Evidence{p.Evidence(cb, "callback failed")},
+				why:        fmt.Sprintf("sign-in #%d's callback at %s failed (%s) after sign-in #%d had replaced the transient state the app keeps for it", a.ID, cb.Ref, how, b.ID),
+				confidence: "medium", code: cb.Code}, true
 		}
 	}
-	return nil, "", ""
+	return cross{}, false
 }
 
 // callbackFailed reports whether the app refused a callback: an error
