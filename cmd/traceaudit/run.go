@@ -23,6 +23,7 @@ Usage:
   traceaudit exchanges [flags] PATH...   the normalized HTTP exchanges, one per request
   traceaudit rules                       list the rules: ID, severity, title
   traceaudit explain RULE                a rule's documentation: what it detects, evidence, remediation
+  traceaudit redact    [flags] IN -o OUT write a sanitized copy of a HAR or SAZ for sharing
   traceaudit version
 
 Inputs: HAR (also gzip/zlib-compressed), Fiddler SAZ (also password-protected),
@@ -66,6 +67,8 @@ func run(args []string, env environment) int {
 		code, err = runRules(rest, env)
 	case "explain":
 		code, err = runExplain(rest, env)
+	case "redact":
+		code, err = runRedact(rest, env)
 	case "version", "--version":
 		fmt.Fprintf(env.stdout, "traceaudit %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
 		return exitOK

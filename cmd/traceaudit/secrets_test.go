@@ -26,7 +26,7 @@ func harSecrets(t *testing.T, path string) []string {
 	}
 	seen := map[string]bool{}
 	add := func(v string) {
-		if len(v) >= 8 && !parse.IsFingerprint(v) {
+		if len(v) >= 8 && !parse.IsFingerprint(v) && v != parse.Mask(v) {
 			seen[v] = true
 		}
 	}
