@@ -44,6 +44,8 @@ const (
 	// maxSeqLookahead is how many lost or undecryptable records a
 	// direction's sequence number may skip over.
 	maxSeqLookahead = 3
+	// maxGapLookahead is how many records a TCP gap may have swallowed.
+	maxGapLookahead = 256
 )
 
 // Chunk is decrypted application data from one TLS record.
@@ -137,6 +139,11 @@ type half struct {
 	queuedBytes int
 
 	stopped  bool // the rest of this direction is not analysed
+	resync   bool // bytes were lost: look for the next record header
+	afterGap bool // the next record's sequence number is unknown
+	gapFails int
+	gaps     int
+	lostB    int64 // bytes lost in gaps or skipped to resynchronize
 	records  int
 	bytes    int64 // all bytes seen
 	opened   int   // records decrypted
@@ -294,6 +301,15 @@ func (c *Conn) Feed(dir Direction, data []byte, frame int, t time.Time) {
 	h.buf = append(h.buf, data...)
 	consumed := 0
 	for !h.stopped {
+		if h.resync {
+			skip, found := resync(h.buf[consumed:])
+			consumed += skip
+			h.lostB += int64(skip)
+			if !found {
+				break
+			}
+			h.resync = false
+		}
 		rest := h.buf[consumed:]
 		if len(rest) < 5 {
 			break
@@ -331,6 +347,48 @@ func (c *Conn) Feed(dir Direction, data []byte, frame int, t time.Time) {
 		i++
 	}
 	h.segs = append(h.segs[:0], h.segs[i:]...)
+}
+
+// Gap tells the connection that n bytes one side sent were not captured.
+// The record they were part of is lost; decryption resumes at the next
+// record header, with the sequence number found by trial.
+func (c *Conn) Gap(dir Direction, n int) {
+	if c.closed || (dir != ClientToServer && dir != ServerToClient) {
+		return
+	}
+	h := &c.h[dir]
+	h.gaps++
+	h.lostB += int64(n) + int64(len(h.buf))
+	if h.stopped {
+		return
+	}
+	h.bufOff += int64(len(h.buf)) + int64(n)
+	h.buf, h.segs = h.buf[:0], h.segs[:0]
+	h.hs, h.hsSkip = h.hs[:0], 0
+	h.resync, h.afterGap = true, true
+}
+
+// resync returns how many bytes of b precede the first plausible record
+// header: application data or alert, TLS 1.0-1.2 record version, a legal
+// length, and, when b holds it, another plausible header right after.
+func resync(b []byte) (skip int, found bool) {
+	plausible := func(h []byte) bool {
+		n := int(h[3])<<8 | int(h[4])
+		return (h[0] == recordAppData || h[0] == recordAlert || h[0] == recordHandshake) &&
+			h[1] == 3 && h[2] >= 1 && h[2] <= 3 && n > 0 && n <= maxRecordPayload
+	}
+	for i := 0; i+5 <= len(b); i++ {
+		if !plausible(b[i:]) {
+			continue
+		}
+		next := i + 5 + (int(b[i+3])<<8 | int(b[i+4]))
+		if next+5 <= len(b) && !plausible(b[next:]) {
+			continue
+		}
+		return i, true
+	}
+	// Keep a possible header start for the next segment.
+	return max(0, len(b)-4), false
 }
 
 // at returns the frame and time of the packet that carried stream offset off.
@@ -401,6 +459,9 @@ func (c *Conn) decrypt(h *half, rec record) {
 		return
 	}
 	look := min(h.fails, maxSeqLookahead)
+	if h.afterGap {
+		look = maxGapLookahead
+	}
 	var cur recordCipher
 	if c.tls13 {
 		if h.cur < len(h.epochs) {
@@ -444,6 +505,13 @@ func (c *Conn) decrypt(h *half, rec record) {
 		h.skippedB += int64(len(rec.payload))
 		return
 	}
+	if h.afterGap {
+		// Wide trials are for the first records after a gap, not for a
+		// connection whose keys are wrong.
+		if h.gapFails++; h.gapFails >= 4 {
+			h.afterGap, h.gapFails = false, 0
+		}
+	}
 	if cur == nil {
 		// The key log lacks this epoch's secret (often the handshake
 		// secrets): nothing was tried, nothing failed.
@@ -458,6 +526,7 @@ func (c *Conn) decrypt(h *half, rec record) {
 // opened handles the plaintext of a decrypted record.
 func (c *Conn) opened(h *half, rec record, plain []byte, typ byte) {
 	h.fails = 0
+	h.afterGap = false
 	h.opened++
 	switch typ {
 	case recordAppData:
@@ -742,6 +811,9 @@ func (c *Conn) Close() {
 			} else {
 				c.note("tls-early-data", ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
 			}
+		}
+		if h.gaps > 0 {
+			c.note("tls-gap", ref, "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); the records they touched are lost, decryption resumed after them", h.lostB, h.dir, sni, h.gaps)
 		}
 		if h.noSecret > 0 {
 			c.note("tls-partial-keys", ref, "%d encrypted %s records of the connection to %q are not decrypted: the key log lacks their traffic secret (handshake or application)", h.noSecret, h.dir, sni)

@@ -266,3 +266,40 @@ func TestApplicationSecretsOnly(t *testing.T) {
 		t.Errorf("ALPN %q without the server's handshake secret", in.ALPN)
 	}
 }
+
+// TestGap loses server segments in the middle of an HTTP/2 connection:
+// decryption resumes at the next record, finding its sequence number.
+func TestGap(t *testing.T) {
+	keys := readKeyLogFile(t, "fluxzy-pink-floyd-conn14.nsskeylog")
+	tc := oneConn(t, "fluxzy-pink-floyd-conn14.pcapng")
+	c := NewDecrypter(keys).NewConn("test")
+	var chunks []Chunk
+	var server, lost int
+	for _, s := range tc.segs {
+		if s.dir == ServerToClient {
+			server++
+			if server >= 40 && server < 44 {
+				c.Gap(s.dir, len(s.data))
+				lost += len(s.data)
+				continue
+			}
+		}
+		c.Feed(s.dir, s.data, s.frame, s.time)
+		chunks = append(chunks, c.Drain()...)
+	}
+	c.Close()
+	if got := len(http2Requests(t, chunks)); got != 18 {
+		t.Errorf("%d requests, want 18", got)
+	}
+	notes := c.Notes()
+	if len(notes) != 1 || notes[0].Kind != "tls-gap" || !strings.Contains(notes[0].Message, "4 gaps") {
+		t.Fatalf("notes %+v, want one tls-gap for 4 gaps", notes)
+	}
+	// Records that the gap touched are lost; the rest decrypt.
+	if got := c.Info().Records[ServerToClient]; got < 25 || got >= 33 {
+		t.Errorf("%d server records decrypted, want most of 33 but not all", got)
+	}
+	if lost == 0 {
+		t.Fatal("nothing dropped")
+	}
+}

@@ -38,6 +38,9 @@ func (h hookConn) Drain() []pcap.Plaintext {
 	return out
 }
 
+// Gap passes on a TCP gap; the pcap reader calls it when the conn has it.
+func (h hookConn) Gap(dir pcap.Dir, n int) { h.c.Gap(Direction(dir), n) }
+
 func (h hookConn) ALPN() string        { return h.c.Info().ALPN }
 func (h hookConn) Close()              { h.c.Close() }
 func (h hookConn) Notes() []parse.Note { return h.c.Notes() }
