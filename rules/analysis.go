@@ -390,6 +390,8 @@ func fmtDuration(d time.Duration) string {
 		return "-" + fmtDuration(-d)
 	}
 	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()
 	case d < time.Minute:

@@ -99,6 +99,9 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 			// The answer does not even name the grant: one notch less sure.
 			f.Confidence = map[string]string{"high": "medium", "medium": "low"}[f.Confidence]
 		}
+		if f.Confidence == "low" {
+			f.Severity = Warning
+		}
 		f.Message = fmt.Sprintf("%s refused authorization code %s with %s; it was redeemed%s, %s, and nothing else explains the refusal (not reused, same redirect_uri, PKCE consistent)",
 			name, c.Code, p.RedemptionEvidence(r, "").ErrorCode, delayText, judgement)
 	case r.Response == nil && known && delay > life.Expired:

@@ -202,10 +202,10 @@ func runRefreshExpired(p *Pass) {
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the refresh token at %s (%s)", parse.ProviderName(r.Request.Provider), r.Request.Ref, code)
-		if info, ok := parse.LookupCode(code); ok {
+		if info, ok := parse.Classify(r.Response.Err, r.Request.Provider.Family); ok && cls != parse.ClassGenericGrant && cls != parse.ClassCodeInvalid {
 			msg += ": " + info.Meaning
-		} else if cls == parse.ClassGenericGrant {
-			msg += ": the refresh token is expired, revoked or was rotated"
+		} else {
+			msg += ": the refresh token is expired, revoked or was rotated away"
 		}
 		p.Report(Finding{Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "refresh refused")},
 			Remediation: "Expected lifecycle event: start an interactive sign-in; store the newest refresh token after every refresh; serialize refreshes across tabs/processes."})
