@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -414,6 +415,69 @@ func (b *rawBody) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// ReadFrom reads r to its end into the body, keeping the first cap bytes;
+// it spares io.Copy its 32 KiB buffer per body.
+func (b *rawBody) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	var scratch []byte
+	for {
+		var n int
+		var err error
+		if room := b.cap - int64(len(b.data)); room > 0 {
+			if len(b.data) == cap(b.data) {
+				b.data = slices.Grow(b.data, int(min(room, int64(max(512, len(b.data))))))
+			}
+			p := b.data[len(b.data):cap(b.data)]
+			if int64(len(p)) > room {
+				p = p[:room]
+			}
+			n, err = r.Read(p)
+			b.data = b.data[:len(b.data)+n]
+		} else {
+			if scratch == nil {
+				scratch = make([]byte, 4096)
+			}
+			n, err = r.Read(scratch)
+		}
+		total += int64(n)
+		b.size += int64(n)
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// readN reads n bytes (fewer if r ends or fails), keeping the first cap.
+// The buffer grows with what arrives, never from the declared length
+// alone, which a hostile message may inflate.
+func (b *rawBody) readN(r io.Reader, n int64) int64 {
+	keep := min(n, b.cap-int64(len(b.data)))
+	var got int64
+	for got < keep {
+		if len(b.data) == cap(b.data) {
+			b.data = slices.Grow(b.data, int(min(keep-got, int64(max(4096, len(b.data))))))
+		}
+		p := b.data[len(b.data):cap(b.data)]
+		if int64(len(p)) > keep-got {
+			p = p[:keep-got]
+		}
+		m, err := r.Read(p)
+		b.data = b.data[:len(b.data)+m]
+		got += int64(m)
+		if err != nil {
+			b.size += got
+			return got
+		}
+	}
+	b.size += got
+	rest, _ := io.CopyN(io.Discard, r, n-got)
+	b.size += rest
+	return got + rest
+}
+
 // finish decodes the kept bytes. cut tells that the body on the wire ended
 // before its declared end.
 func (b *rawBody) finish(h parse.Headers, cut bool, o Options, l parse.Limits) parse.Body {
@@ -437,7 +501,7 @@ func (b *rawBody) finish(h parse.Headers, cut bool, o Options, l parse.Limits) p
 func readFixed(br *bufio.Reader, n int64, h parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
 	rb := &rawBody{cap: l.BodyBytes}
 	// A read error (lost bytes in a capture) cuts the body like an early end.
-	got, _ := io.CopyN(rb, br, n)
+	got := rb.readN(br, n)
 	if got < n {
 		o.warnf("body cut short: %d of %d bytes", got, n)
 	}
@@ -488,7 +552,7 @@ func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) 
 			*h = append(*h, trailers...)
 			return rb.finish(*h, false, o, l), nil
 		}
-		got, _ := io.CopyN(rb, br, int64(size))
+		got := rb.readN(br, int64(size))
 		if got < int64(size) {
 			o.warnf("chunked body cut short after %d bytes", rb.size)
 			return rb.finish(*h, true, o, l), nil
