@@ -157,3 +157,23 @@ func TestInertCheckersCatchProblems(t *testing.T) {
 		t.Errorf("countCells miscounts")
 	}
 }
+
+// TestMarkdownPipeInCodeSpan: a value that goes into a code span keeps its
+// table row intact; one that cannot is escaped instead.
+func TestMarkdownPipeInCodeSpan(t *testing.T) {
+	r := readFixture(t, "signin.json")
+	ev := &r.Files[0].Findings[0].Evidence[0]
+	ev.URL = "https://app.example/cb?x=a|b|c&y=1"
+	ev.TraceID = `a\|b`
+	ev.CorrelationID = "x`|`y"
+	var buf bytes.Buffer
+	if err := (MarkdownWriter{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	assertMarkdownTables(t, buf.Bytes())
+	for _, want := range []string{"`https://app.example/cb?x=a\\|b\\|c&y=1`", `a\\\|b`, "x\\`\\|\\`y"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("markdown lacks %s", want)
+		}
+	}
+}

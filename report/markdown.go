@@ -4,8 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
+		"strconv"
 	"strings"
 )
 
@@ -36,13 +35,13 @@ func writeMarkdown(w *bufio.Writer, r *Report) {
 	for _, f := range r.Files {
 		for _, fd := range f.Findings {
 			n++
-			fmt.Fprintf(w, "%d. **%s** %s in %s: %s\n", n, md(string(fd.Severity)), mdCode(fd.Rule), mdCode(f.Path), md(fd.Message))
+			fmt.Fprintf(w, "%d. **%s** %s in %s: %s\n", n, md(string(fd.Severity)), mdCode(fd.Rule, false), mdCode(f.Path, false), md(fd.Message))
 		}
 	}
 	for _, f := range r.Files {
 		if f.Error != "" {
 			n++
-			fmt.Fprintf(w, "%d. **unreadable** %s: %s\n", n, mdCode(f.Path), md(f.Error))
+			fmt.Fprintf(w, "%d. **unreadable** %s: %s\n", n, mdCode(f.Path, false), md(f.Error))
 		}
 	}
 	if n > 0 {
@@ -57,7 +56,7 @@ func writeMarkdown(w *bufio.Writer, r *Report) {
 		if f.Error != "" {
 			status = "unreadable: " + md(f.Error)
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %s |\n", mdCode(f.Path), md(f.Format),
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %s |\n", mdCode(f.Path, true), md(f.Format),
 			f.Exchanges, f.Events, len(f.Findings), len(f.Notes), status)
 	}
 	w.WriteString("\n")
@@ -78,11 +77,11 @@ func writeMarkdown(w *bufio.Writer, r *Report) {
 		w.WriteString("## Notes on the traces\n\n")
 		for _, f := range r.Files {
 			for _, nt := range f.Notes {
-				where := mdCode(f.Path)
+				where := mdCode(f.Path, false)
 				if nt.Ref != "" {
-					where += " " + mdCode(nt.Ref)
+					where += " " + mdCode(nt.Ref, false)
 				}
-				fmt.Fprintf(w, "- %s, %s: %s\n", where, mdCode(nt.Kind), md(nt.Message))
+				fmt.Fprintf(w, "- %s, %s: %s\n", where, mdCode(nt.Kind, false), md(nt.Message))
 			}
 		}
 		w.WriteString("\n")
@@ -97,9 +96,9 @@ func writeMarkdownFinding(w *bufio.Writer, n int, f *File, fd *Finding) {
 		title = fd.Rule
 	}
 	fmt.Fprintf(w, "## %d. %s: %s\n\n", n, md(string(fd.Severity)), md(title))
-	fmt.Fprintf(w, "- rule: %s\n- file: %s\n", mdCode(fd.Rule), mdCode(f.Path))
+	fmt.Fprintf(w, "- rule: %s\n- file: %s\n", mdCode(fd.Rule, false), mdCode(f.Path, false))
 	if fd.Code != "" {
-		fmt.Fprintf(w, "- authorization code: %s\n", mdCode(fd.Code))
+		fmt.Fprintf(w, "- authorization code: %s\n", mdCode(fd.Code, false))
 	}
 	if fd.Confidence != "" {
 		fmt.Fprintf(w, "- confidence: %s\n", md(fd.Confidence))
@@ -114,18 +113,18 @@ func writeMarkdownFinding(w *bufio.Writer, n int, f *File, fd *Finding) {
 			if e.Status != 0 {
 				status = strconv.Itoa(e.Status)
 			}
-			req := strings.TrimSpace(e.Method + " " + e.URL)
+			req := strings.TrimSpace(md(e.Method) + " " + mdCode(e.URL, true))
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				md(e.Time.String()), mdCode(e.Ref), md(e.Role), md(req), status,
-				mdCode(e.ErrorCode), mdCode(e.TraceID), mdCode(e.CorrelationID))
+				md(e.Time.String()), mdCode(e.Ref, true), md(e.Role), req, status,
+				mdCode(e.ErrorCode, true), mdCode(e.TraceID, true), mdCode(e.CorrelationID, true))
 		}
 		w.WriteString("\n")
 		for _, e := range fd.Evidence {
 			if e.Timestamp != "" {
-				fmt.Fprintf(w, "- %s: provider timestamp %s\n", mdCode(e.Ref), md(e.Timestamp))
+				fmt.Fprintf(w, "- %s: provider timestamp %s\n", mdCode(e.Ref, false), md(e.Timestamp))
 			}
 			if e.Note != "" {
-				fmt.Fprintf(w, "- %s: %s\n", mdCode(e.Ref), md(e.Note))
+				fmt.Fprintf(w, "- %s: %s\n", mdCode(e.Ref, false), md(e.Note))
 			}
 		}
 		for _, e := range fd.Evidence {
@@ -161,17 +160,22 @@ func md(s string) string {
 	return mdEscaper.Replace(oneLine(s))
 }
 
-// safeCode matches values that can sit in a code span unchanged: refs,
-// fingerprints, rule IDs, error codes, GUIDs, simple paths.
-var safeCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 :._/+=@()\[\]-]*$`)
-
-// mdCode shows s as a code span when that is safe, else as escaped text.
-func mdCode(s string) string {
+// mdCode shows s as a code span, which keeps URLs and IDs readable in the
+// raw ticket text too. Values a code span cannot hold safely (backticks,
+// backslashes, which GFM's table splitter reads as escapes even in code,
+// and angle brackets, for renderers that mishandle HTML in code) are shown
+// as escaped text instead. In a table cell, | is escaped: GFM splits cells
+// before it parses code spans.
+func mdCode(s string, inTable bool) string {
+	s = strings.TrimSpace(oneLine(s))
 	if s == "" {
 		return ""
 	}
-	if safeCode.MatchString(s) {
-		return "`" + s + "`"
+	if strings.ContainsAny(s, "`\\<>") {
+		return md(s)
 	}
-	return md(s)
+	if inTable {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	return "`" + s + "`"
 }
