@@ -244,6 +244,9 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 		}
 		out.raw(pending)
 		pending = pending[:0]
+		if !gjson.ValidBytes(raw) {
+			raw = repairStrings(raw)
+		}
 		if gjson.ValidBytes(raw) {
 			out.raw(r.harEntry(raw))
 		} else {
@@ -308,6 +311,39 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 	_, ws, _ := fr.next()
 	out.raw(ws)
 	return nil
+}
+
+// repairStrings makes the string literals of raw valid JSON the way the
+// HAR reader tolerates them: raw control characters are escaped, a
+// backslash before a character that starts no escape is doubled.
+func repairStrings(raw []byte) []byte {
+	out := make([]byte, 0, len(raw)+16)
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case !inString:
+			if c == '"' {
+				inString = true
+			}
+			out = append(out, c)
+		case c == '"':
+			inString = false
+			out = append(out, c)
+		case c == '\\':
+			if i+1 < len(raw) && strings.IndexByte(`"\\/bfnrtu`, raw[i+1]) >= 0 {
+				out = append(out, c, raw[i+1])
+				i++
+			} else {
+				out = append(out, '\\', '\\')
+			}
+		case c < 0x20:
+			out = append(out, fmt.Sprintf("\\u%04x", c)...)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // errOr returns the first non-nil error, or one saying the syntax is wrong.
