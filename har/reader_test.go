@@ -686,7 +686,11 @@ func TestReadBoundaries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range names {
+	lab, err := filepath.Glob("testdata/lab/*.har")
+	if err != nil || len(lab) == 0 {
+		t.Fatalf("no lab recordings: %v", err)
+	}
+	for _, name := range append(names, lab...) {
 		data := mustRead(t, name)
 		want, wantNotes, wantErr := readAllFrom(bytes.NewReader(data), Options{})
 		got, gotNotes, gotErr := readAllFrom(&choppyReader{data: data, rng: rand.New(rand.NewPCG(7, uint64(len(data))))}, Options{})

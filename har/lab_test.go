@@ -1,0 +1,98 @@
+package har
+
+import (
+	"encoding/json"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// labExpect is the part of a fixture-lab expect.json the reader can be
+// checked against: the browser-side events, each naming its HAR entry.
+type labExpect struct {
+	Events []struct {
+		Kind    string `json:"kind"`
+		Channel string `json:"channel"`
+		HAR     string `json:"har"`
+		Time    string `json:"time"`
+		Method  string `json:"method"`
+		URL     string `json:"url"`
+		Status  int    `json:"status"`
+	} `json:"events"`
+}
+
+// TestLab reads the fixture lab's recordings (real Chromium sign-ins
+// against zitadel and fosite) and checks every exchange against the
+// encoding/json oracle and every browser event of expect.json against the
+// exchange its "har" ref names.
+func TestLab(t *testing.T) {
+	names, err := filepath.Glob("testdata/lab/*.har")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no lab recordings: %v", err)
+	}
+	for _, path := range names {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			exs, r := readFile(t, path, Options{})
+			oracle := readOracle(t, path).Log.Entries
+			if len(exs) != len(oracle) || len(r.Notes()) != 0 {
+				t.Fatalf("%d exchanges, oracle %d; notes %v", len(exs), len(oracle), r.Notes())
+			}
+			for i, ex := range exs {
+				o := oracle[i]
+				if ex.Ref != "entries["+strconv.Itoa(i)+"]" || ex.Request.Method != o.Request.Method ||
+					ex.Request.URL != o.Request.URL || o.Response == nil || ex.Status() != o.Response.Status {
+					t.Errorf("%s: %s %s %d; oracle %s %s", ex.Ref, ex.Request.Method, ex.Request.URL, ex.Status(), o.Request.Method, o.Request.URL)
+				}
+			}
+
+			var exp labExpect
+			if err := json.Unmarshal(mustRead(t, strings.TrimSuffix(path, ".har")+".expect.json"), &exp); err != nil {
+				t.Fatal(err)
+			}
+			byRef := map[string]*parse.Exchange{}
+			for _, ex := range exs {
+				byRef[ex.Ref] = ex
+			}
+			checked := 0
+			for _, ev := range exp.Events {
+				if ev.Channel != "browser" || ev.HAR == "" {
+					continue
+				}
+				ex := byRef[ev.HAR]
+				if ex == nil {
+					t.Errorf("%s event at %s: no such exchange", ev.Kind, ev.HAR)
+					continue
+				}
+				checked++
+				// expect.json redacts codes in URLs; compare up to the query.
+				if ex.Request.Method != ev.Method || ex.Status() != ev.Status || pathOf(t, ex.Request.URL) != pathOf(t, ev.URL) {
+					t.Errorf("%s event at %s: %s %s %d, want %s %s %d", ev.Kind, ev.HAR,
+						ex.Request.Method, pathOf(t, ex.Request.URL), ex.Status(), ev.Method, pathOf(t, ev.URL), ev.Status)
+				}
+				if ev.Kind != "code-issued" { // its time is the provider's, not the browser's
+					want, err := time.Parse(time.RFC3339Nano, ev.Time)
+					if err != nil || !ex.Start.Equal(want) {
+						t.Errorf("%s event at %s: Start %v, want %s", ev.Kind, ev.HAR, ex.Start, ev.Time)
+					}
+				}
+			}
+			if checked == 0 {
+				t.Error("no browser events checked")
+			}
+		})
+	}
+}
+
+func pathOf(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("url %q: %v", raw, err)
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}
