@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-		"strconv"
+	"strconv"
 	"strings"
 )
 
