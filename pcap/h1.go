@@ -31,7 +31,7 @@ const (
 	maxConnNotes = 5
 	brSize       = 4096
 	// maxPipelined bounds the requests waiting for responses.
-	maxPipelined = 100
+	maxPipelined = 32
 )
 
 type h1Conn struct {

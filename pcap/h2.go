@@ -22,7 +22,10 @@ const (
 	// but real ones stay far below; a larger frame ends the parse.
 	h2MaxFrame = 1 << 20
 	// h2MaxStreams bounds the streams tracked at once per connection.
-	h2MaxStreams = 1000
+	h2MaxStreams = 256
+	// h2MaxKept bounds the body bytes kept for one connection's open
+	// streams; bodies beyond it are counted but not kept (Truncated).
+	h2MaxKept = 16 << 20
 	// h2MaxTable bounds the HPACK dynamic table a SETTINGS frame may allow.
 	h2MaxTable = 1 << 20
 	// h2MaxErrors is how many bad frames a connection may have before the
@@ -44,6 +47,7 @@ type H2Conn struct {
 	done    []finished
 	notes   []parse.Note
 	errors  int
+	kept    int64 // body bytes reserved by open streams
 	dead    bool
 	tooMany bool
 }
@@ -82,6 +86,17 @@ type h2Stream struct {
 	resp     *parse.Response
 	respBody *httpwire.BodyBuilder
 	haveReq  bool
+	reserved int64
+}
+
+// newBody starts a body within the connection's budget.
+func (c *H2Conn) newBody(st *h2Stream) *httpwire.BodyBuilder {
+	allow := max(1, min(c.limits.BodyBytes, h2MaxKept-c.kept))
+	c.kept += allow
+	st.reserved += allow
+	l := c.limits
+	l.BodyBytes = allow
+	return httpwire.NewBodyBuilder(httpwire.Options{Limits: l})
 }
 
 // NewH2Conn starts an HTTP/2 connection parser. conn is the TCP 4-tuple
@@ -233,7 +248,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		}
 		if dir == ClientToServer {
 			if st.reqBody == nil {
-				st.reqBody = httpwire.NewBodyBuilder(httpwire.Options{Limits: c.limits})
+				st.reqBody = c.newBody(st)
 			}
 			st.reqBody.Write(f.Data())
 			if f.StreamEnded() {
@@ -241,7 +256,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 			}
 		} else {
 			if st.respBody == nil {
-				st.respBody = httpwire.NewBodyBuilder(httpwire.Options{Limits: c.limits})
+				st.respBody = c.newBody(st)
 			}
 			st.respBody.Write(f.Data())
 			st.end = t
@@ -370,6 +385,7 @@ func (c *H2Conn) request(fields []hpack.HeaderField) parse.Request {
 // abnormally (reset, connection closed).
 func (c *H2Conn) finish(st *h2Stream, cut bool) {
 	delete(c.streams, st.id)
+	c.kept -= st.reserved
 	if !st.haveReq {
 		return
 	}

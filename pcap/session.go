@@ -307,6 +307,11 @@ func (t *tlsState) drain() {
 
 func (t *tlsState) gap(dir Dir, n int) {
 	t.s.note("gap", 0, "%d bytes lost in the %v TLS stream", n, dir)
+	// A decrypter that can resynchronize after lost bytes (pcap/tlsdec's
+	// does) is told; others lose the rest of the direction.
+	if g, ok := t.conn.(interface{ Gap(Dir, int) }); ok {
+		g.Gap(dir, n)
+	}
 	if t.inner != nil {
 		t.inner.gap(dir, n)
 	}
