@@ -247,6 +247,8 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Redeem each code once and immediately."},
 	{Match: "invalid authorization code", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
+	{Match: "incorrect or expired", Class: ClassCodeInvalid, Meaning: "the code is incorrect, expired or already used",
+		Remediation: "Redeem each code once and immediately."},
 	{Match: "no longer valid", Class: ClassCodeInvalid, Meaning: "the code is no longer valid",
 		Remediation: "Redeem each code once and immediately."},
 	{Match: "redirect_uri_mismatch", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered, or differs from the authorize request",

@@ -97,7 +97,11 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 			out = append(out, ev)
 		}
 		return out
-	case params.Get("grant_type") != "" && (method == "POST" || role == RoleToken):
+	case params.Get("grant_type") != "" && (method == "POST" || role == RoleToken),
+		// GitHub-style exchanges omit grant_type: a POST of a code with
+		// client credentials or a verifier to a token-like path.
+		method == "POST" && params.Get("code") != "" && (params.Get("client_id") != "" || params.Get("code_verifier") != "") &&
+			genericTokenPath(u.Path) && !x.redirects[key]:
 		out = append(out, x.tokenRequest(ex, u, base, params))
 		if resp, ok := tokenResponse(ex, base); ok {
 			out = append(out, resp)
@@ -499,6 +503,18 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 			fillFromHeaders(pe, ex, ev.ServerDate)
 			ev.Err = pe
 		}
+	} else if f := formResponse(resp); f != nil {
+		// GitHub answers form-encoded unless asked for JSON.
+		ev.AccessToken = NewSecret(f.Get("access_token"))
+		ev.IDToken = NewSecret(f.Get("id_token"))
+		ev.RefreshToken = NewSecret(f.Get("refresh_token"))
+		ev.Scope = f.Get("scope")
+		if v, err := strconv.Atoi(f.Get("expires_in")); err == nil && v >= 0 {
+			ev.ExpiresIn = v
+		}
+		if f.Get("error") != "" {
+			ev.Err = providerErrorFromParams(f)
+		}
 	} else if resp.Status >= 400 {
 		// Not JSON (AD FS and proxies answer HTML or text): keep what the
 		// text says.
@@ -787,4 +803,20 @@ func isOAuthErrorName(s string) bool {
 		return true
 	}
 	return false
+}
+
+// formResponse reads a form-encoded token response, or returns nil.
+func formResponse(r *Response) url.Values {
+	mt := r.Body.MIMEType
+	if mt != "application/x-www-form-urlencoded" && !(mt == "" || mt == "text/plain") {
+		return nil
+	}
+	if len(r.Body.Data) == 0 || !looksLikeForm(r.Body.Data) {
+		return nil
+	}
+	v, _ := url.ParseQuery(string(r.Body.Data))
+	if v.Get("access_token") == "" && v.Get("error") == "" {
+		return nil
+	}
+	return v
 }

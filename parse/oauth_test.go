@@ -443,3 +443,26 @@ func TestPreflightIgnored(t *testing.T) {
 		t.Errorf("token events = %+v", evs)
 	}
 }
+
+// TestGitHubStyleExchange: no grant_type, form-encoded answer.
+func TestGitHubStyleExchange(t *testing.T) {
+	x := NewExtractor()
+	evs := x.Exchange(mkExchange(0, "POST", "https://github.com/login/oauth/access_token", nil,
+		"client_id=Iv1.abc&client_secret=s3cr3t&code=gh-code-1&redirect_uri=https%3A%2F%2Fapp%2Fcb", 200,
+		Headers{{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}, "access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo&token_type=bearer"))
+	if got := kinds(evs); !equalStrings(got, []string{"token-request", "token-response"}) {
+		t.Fatalf("kinds = %v", got)
+	}
+	if !evs[0].Code.Equal(NewSecret("gh-code-1")) || evs[0].ClientAuth != "secret" || evs[1].AccessToken.IsZero() || evs[1].Err != nil {
+		t.Errorf("events = %+v", evs)
+	}
+	evs = x.Exchange(mkExchange(1, "POST", "https://github.com/login/oauth/access_token", nil,
+		"client_id=Iv1.abc&client_secret=s3cr3t&code=gh-code-1", 200,
+		Headers{{"Content-Type", "application/x-www-form-urlencoded"}}, "error=bad_verification_code&error_description=The+code+passed+is+incorrect+or+expired."))
+	if len(evs) != 2 || evs[1].Err == nil || evs[1].Err.Error != "bad_verification_code" || evs[0].Provider.Family != "github" {
+		t.Fatalf("error events = %+v", evs)
+	}
+	if info, _ := Classify(evs[1].Err, "github"); info.Class != ClassCodeInvalid {
+		t.Errorf("class = %q", info.Class)
+	}
+}

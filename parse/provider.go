@@ -60,6 +60,8 @@ func ProviderOf(u *url.URL) Provider {
 		p.Family, p.Tenant = "auth0", host
 	case strings.HasSuffix(host, ".amazoncognito.com"):
 		p.Family, p.Tenant = "cognito", host
+	case host == "github.com":
+		p.Family = "github"
 	}
 	if p.Family == "generic" {
 		if realm, legacy, ok := keycloakRealm(segs); ok {
@@ -179,6 +181,13 @@ func RoleOf(u *url.URL, p Provider) EndpointRole {
 		case "/oauth2/token":
 			return RoleToken
 		}
+	case "github":
+		switch lp {
+		case "/login/oauth/authorize":
+			return RoleAuthorize
+		case "/login/oauth/access_token":
+			return RoleToken
+		}
 	}
 	return RoleNone
 }
@@ -236,6 +245,9 @@ func CodeLifetimeOf(p Provider) CodeLifetime {
 	case "cognito":
 		return CodeLifetime{Expired: 5 * time.Minute, Suspicious: 60 * time.Second,
 			Source: "Amazon Cognito codes live 5 minutes"}
+	case "github":
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
+			Source: "GitHub codes expire after 10 minutes"}
 	case "google", "auth0":
 		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
 			Source: "no documented figure; 60 seconds is unusual, 10 minutes is the RFC 6749 maximum"}
@@ -248,7 +260,7 @@ func CodeLifetimeOf(p Provider) CodeLifetime {
 func ProviderName(p Provider) string {
 	names := map[string]string{
 		"entra": "Microsoft Entra ID", "adfs": "AD FS", "google": "Google", "okta": "Okta",
-		"auth0": "Auth0", "keycloak": "Keycloak", "cognito": "Amazon Cognito",
+		"auth0": "Auth0", "keycloak": "Keycloak", "cognito": "Amazon Cognito", "github": "GitHub",
 	}
 	n, ok := names[p.Family]
 	if !ok {
