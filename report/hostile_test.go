@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -175,5 +177,30 @@ func TestMarkdownPipeInCodeSpan(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("markdown lacks %s", want)
 		}
+	}
+}
+
+// TestHTMLStyleMatchesCSP: the CSP names the stylesheet by hash, so if the
+// template ever changed a byte of it the page would render unstyled.
+func TestHTMLStyleMatchesCSP(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (HTMLWriter{}).Write(&buf, readFixture(t, "signin.json")); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	start := strings.Index(out, "<style>") + len("<style>")
+	end := strings.Index(out, "</style>")
+	if start < len("<style>") || end < start {
+		t.Fatal("no <style> element")
+	}
+	sum := sha256.Sum256([]byte(out[start:end]))
+	want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	// html/template writes the attribute's quotes as &#39;.
+	csp := strings.ReplaceAll(htmlCSP, "'", "&#39;")
+	if !strings.Contains(out, csp) || !strings.Contains(htmlCSP, want) {
+		t.Errorf("CSP %q does not allow the page's stylesheet (hash %s)", htmlCSP, want)
+	}
+	if strings.Count(out, "<style") != 1 || strings.Contains(out, "style=") {
+		t.Errorf("the page has more styles than the hashed stylesheet")
 	}
 }

@@ -105,6 +105,8 @@ type htmlFinding struct {
 	EvidenceNotes []htmlEvidenceNote
 	Remediation   string
 	NextCapture   []string
+	// RuleHelp is the rule's documentation, shown folded.
+	RuleHelp []string
 }
 
 type htmlEvidence struct {
@@ -151,6 +153,14 @@ func newHTMLView(r *Report) *htmlView {
 	} else if sum.Findings > 0 {
 		v.VerdictClass = "info"
 	}
+	ruleHelp := map[string][]string{}
+	for _, ri := range r.Rules {
+		if ri.Help != "" {
+			if _, dup := ruleHelp[ri.ID]; !dup {
+				ruleHelp[ri.ID] = strings.Split(multiLine(strings.TrimSpace(ri.Help)), "\n")
+			}
+		}
+	}
 	n := 0
 	for fi := range r.Files {
 		f := &r.Files[fi]
@@ -163,7 +173,9 @@ func newHTMLView(r *Report) *htmlView {
 		}
 		for i := range f.Findings {
 			n++
-			hf.Findings = append(hf.Findings, newHTMLFinding(n, &f.Findings[i]))
+			hfd := newHTMLFinding(n, &f.Findings[i])
+			hfd.RuleHelp = ruleHelp[f.Findings[i].Rule]
+			hf.Findings = append(hf.Findings, hfd)
 		}
 		buildTimeline(&hf, f)
 		v.HasFindings = v.HasFindings || len(hf.Findings) > 0

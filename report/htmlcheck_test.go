@@ -18,6 +18,7 @@ var (
 		"h3": true, "p": true, "code": true, "span": true, "small": true, "strong": true, "br": true,
 		"table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true,
 		"ul": true, "li": true, "div": true, "input": true, "label": true, "a": true,
+		"details": true, "summary": true,
 	}
 	allowedAttrs = map[string]bool{
 		"lang": true, "charset": true, "http-equiv": true, "content": true, "name": true,
