@@ -143,7 +143,8 @@ type half struct {
 	afterGap bool // the next record's sequence number is unknown
 	gapFails int
 	gaps     int
-	lostB    int64 // bytes lost in gaps or skipped to resynchronize
+	gapB     int64 // bytes not captured
+	lostB    int64 // captured bytes of records a gap broke, skipped
 	records  int
 	bytes    int64 // all bytes seen
 	opened   int   // records decrypted
@@ -358,7 +359,8 @@ func (c *Conn) Gap(dir Direction, n int) {
 	}
 	h := &c.h[dir]
 	h.gaps++
-	h.lostB += int64(n) + int64(len(h.buf))
+	h.gapB += int64(n)
+	h.lostB += int64(len(h.buf))
 	if h.stopped {
 		return
 	}
@@ -813,7 +815,7 @@ func (c *Conn) Close() {
 			}
 		}
 		if h.gaps > 0 {
-			c.note("tls-gap", ref, "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); the records they touched are lost, decryption resumed after them", h.lostB, h.dir, sni, h.gaps)
+			c.note("tls-gap", ref, "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); %d captured bytes of the records they broke were skipped and decryption resumed at the next record", h.gapB, h.dir, sni, h.gaps, h.lostB)
 		}
 		if h.noSecret > 0 {
 			c.note("tls-partial-keys", ref, "%d encrypted %s records of the connection to %q are not decrypted: the key log lacks their traffic secret (handshake or application)", h.noSecret, h.dir, sni)

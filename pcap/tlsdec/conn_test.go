@@ -292,7 +292,7 @@ func TestGap(t *testing.T) {
 		t.Errorf("%d requests, want 18", got)
 	}
 	notes := c.Notes()
-	if len(notes) != 1 || notes[0].Kind != "tls-gap" || !strings.Contains(notes[0].Message, "4 gaps") {
+	if len(notes) != 1 || notes[0].Kind != "tls-gap" || !strings.Contains(notes[0].Message, "(4 gaps)") {
 		t.Fatalf("notes %+v, want one tls-gap for 4 gaps", notes)
 	}
 	// Records that the gap touched are lost; the rest decrypt.

@@ -121,6 +121,9 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 		// The renegotiation resumes the first session by ticket: the first
 		// handshake's key decrypts both.
 		{"openssl-tls12-reneg.pcapng", "openssl-tls12-reneg-first.keys", "openssl-tls12-reneg-first.tshark.txt", nil, nil},
+		// Frames 150-153 (two server segments) removed: the reader resumes
+		// decryption after the gap.
+		{"fluxzy-pink-floyd-conn14-gap.pcapng", "fluxzy-pink-floyd-conn14.nsskeylog", "fluxzy-pink-floyd-conn14-gap.tshark.txt", []string{"tls-gap"}, nil},
 		{"openssl-tls13-rejected.pcapng", "openssl-tls13-rejected.keys", "openssl-tls13-rejected.tshark.txt", []string{"tls-early-data-rejected"}, []string{"/early"}},
 	}
 	for _, tc := range cases {

@@ -43,3 +43,4 @@ cp openssl-tls12-reneg.pcapng first.pcapng
 gen first.pcapng openssl-tls12-reneg-first.keys
 mv first.tshark.txt openssl-tls12-reneg-first.tshark.txt
 rm first.pcapng
+gen fluxzy-pink-floyd-conn14-gap.pcapng fluxzy-pink-floyd-conn14.nsskeylog
