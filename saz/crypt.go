@@ -34,11 +34,10 @@ var (
 
 // aesInfo is the content of a WinZip AES extra field.
 type aesInfo struct {
-	version  uint16 // 1 = AE-1 (CRC kept), 2 = AE-2 (CRC zero)
-	keyLen   int    // 16, 24 or 32
-	saltLen  int    // 8, 12 or 16
-	method   uint16 // the real compression method
-	hasField bool
+	version uint16 // 1 = AE-1 (CRC kept), 2 = AE-2 (CRC zero)
+	keyLen  int    // 16, 24 or 32
+	saltLen int    // 8, 12 or 16
+	method  uint16 // the real compression method
 }
 
 func parseAESExtra(extra []byte) (aesInfo, error) {
@@ -57,7 +56,7 @@ func parseAESExtra(extra []byte) (aesInfo, error) {
 		if n < 7 || field[2] != 'A' || field[3] != 'E' {
 			return aesInfo{}, errors.New("saz: malformed WinZip AES extra field")
 		}
-		info := aesInfo{version: binary.LittleEndian.Uint16(field), method: binary.LittleEndian.Uint16(field[5:]), hasField: true}
+		info := aesInfo{version: binary.LittleEndian.Uint16(field), method: binary.LittleEndian.Uint16(field[5:])}
 		switch field[4] {
 		case 1:
 			info.keyLen, info.saltLen = 16, 8

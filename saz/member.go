@@ -98,7 +98,6 @@ type memberReader struct {
 	checkCRC  bool
 	left      int64  // member bound remaining
 	budget    *int64 // archive bound remaining, shared by all members
-	read      int64
 	encrypted bool
 
 	damage     error
@@ -134,7 +133,6 @@ func (m *memberReader) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	m.left -= int64(n)
 	*m.budget -= int64(n)
-	m.read += int64(n)
 	m.crc.Write(p[:n])
 	switch {
 	case err == io.EOF:
