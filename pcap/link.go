@@ -27,6 +27,7 @@ type tcpSegment struct {
 // decoder turns frames into TCP segments. It keeps the IPv4 defragmenter,
 // which holds fragments until their datagram is complete.
 type decoder struct {
+	fast   fastPath
 	defrag *ip4defrag.IPv4Defragmenter
 	// unsupported counts frames per link type that could not be decoded.
 	unsupported map[uint32]int
@@ -34,7 +35,54 @@ type decoder struct {
 }
 
 func newDecoder() *decoder {
-	return &decoder{defrag: ip4defrag.NewIPv4Defragmenter(), unsupported: map[uint32]int{}}
+	d := &decoder{defrag: ip4defrag.NewIPv4Defragmenter(), unsupported: map[uint32]int{}}
+	f := &d.fast
+	f.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &f.eth, &f.dot1q, &f.ip4, &f.ip6, &f.tcp, &f.udp)
+	f.parser.IgnoreUnsupported = true
+	return d
+}
+
+// fastPath decodes the common Ethernet (VLAN) / IP / TCP frame without
+// allocating; anything else (tunnels, fragments, other link types) takes
+// gopacket.NewPacket.
+type fastPath struct {
+	parser  *gopacket.DecodingLayerParser
+	eth     layers.Ethernet
+	dot1q   layers.Dot1Q
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	tcp     layers.TCP
+	udp     layers.UDP
+	decoded []gopacket.LayerType
+}
+
+// decode reports done when it decided the frame: seg is valid when ok.
+func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
+	f.parser.DecodeLayers(data, &f.decoded) // errors leave a prefix decoded
+	var netFlow gopacket.Flow
+	haveNet := false
+	for _, lt := range f.decoded {
+		switch lt {
+		case layers.LayerTypeIPv4:
+			if f.ip4.Flags&layers.IPv4MoreFragments != 0 || f.ip4.FragOffset != 0 {
+				return seg, false, false
+			}
+			netFlow, haveNet = f.ip4.NetworkFlow(), true
+		case layers.LayerTypeIPv6:
+			netFlow, haveNet = f.ip6.NetworkFlow(), true
+		case layers.LayerTypeTCP:
+			if !haveNet {
+				return seg, false, false
+			}
+			return tcpSegment{netFlow: netFlow, tcp: &f.tcp}, true, true
+		case layers.LayerTypeUDP:
+			if f.udp.DstPort == 4789 || f.udp.SrcPort == 4789 {
+				return seg, false, false // VXLAN: the slow path follows it
+			}
+			return seg, false, true
+		}
+	}
+	return seg, false, false
 }
 
 // firstLayer picks the decoder for a link type and strips link headers
@@ -113,6 +161,11 @@ func nflogPayload(data []byte) (gopacket.Decoder, []byte, bool) {
 // decode returns the TCP segment a frame carries, or ok false when it
 // carries none (or only an IP fragment still waiting for the rest).
 func (d *decoder) decode(p packet) (seg tcpSegment, ok bool) {
+	if p.linkType == uint32(layers.LinkTypeEthernet) {
+		if seg, ok, done := d.fast.decode(p.data); done {
+			return seg, ok
+		}
+	}
 	dec, data, known := firstLayer(p.linkType, p.data)
 	if !known {
 		d.unsupported[p.linkType]++

@@ -186,7 +186,7 @@ func (r *Reader) step() {
 	}
 	seg, ok := r.dec.decode(p)
 	if ok {
-		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, AncillaryData: []any{p.frame}}
+		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
 		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, &asmContext{ci: ci})
 	}
 	if r.packets >= r.nextIdle {

@@ -3,7 +3,6 @@ package pcap
 import (
 	"bytes"
 	"net"
-	"strconv"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -11,20 +10,13 @@ import (
 )
 
 // asmContext carries a packet's time and frame number through the
-// assembler: the frame rides in CaptureInfo.AncillaryData, which the
-// assembler keeps with every buffered page.
+// assembler, which keeps it with every buffered page. The frame rides in
+// CaptureInfo.InterfaceIndex, unused otherwise, to spare an allocation.
 type asmContext struct{ ci gopacket.CaptureInfo }
 
 func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
-func frameOf(ci gopacket.CaptureInfo) int {
-	if len(ci.AncillaryData) > 0 {
-		if f, ok := ci.AncillaryData[0].(int); ok {
-			return f
-		}
-	}
-	return 0
-}
+func frameOf(ci gopacket.CaptureInfo) int { return ci.InterfaceIndex }
 
 type streamFactory struct{ r *Reader }
 
@@ -148,5 +140,3 @@ func (s *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	delete(s.r.live, s)
 	return true
 }
-
-var _ = strconv.Itoa
