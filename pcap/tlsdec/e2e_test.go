@@ -150,7 +150,12 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 				t.Fatalf("tshark lists %d of the %d omitted paths", n, len(tc.omit))
 			}
 			var got []tsharkRequest
+			// ALPN h2 (the Fluxzy captures) and HTTP/2 requests go together.
+			wantH2 := strings.HasPrefix(tc.capture, "fluxzy-")
 			for _, ex := range exs {
+				if (ex.Request.Proto == "HTTP/2") != wantH2 {
+					t.Errorf("%s: protocol %q", ex.Ref, ex.Request.Proto)
+				}
 				if !strings.HasPrefix(ex.Request.URL, "https://") {
 					t.Errorf("%s: URL %q is not https", ex.Ref, ex.Request.URL)
 				}
