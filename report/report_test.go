@@ -309,3 +309,25 @@ func TestFinalizeSortsAndRemapsHighlights(t *testing.T) {
 		t.Errorf("Finalize left schema %d, findings %d", r.SchemaVersion, r.Summary.Findings)
 	}
 }
+
+func TestTableCapsNotesPerKind(t *testing.T) {
+	f := File{Path: "cap.pcapng", Format: "pcap"}
+	for i := 0; i < 7; i++ {
+		f.Notes = append(f.Notes, Note{Kind: "tls-no-keys", Ref: "frame " + string(rune('1'+i)), Message: "no key"})
+	}
+	f.Notes = append(f.Notes, Note{Kind: "truncated", Message: "cut"})
+	r := &Report{SchemaVersion: SchemaVersion, Files: []File{f}}
+	var buf bytes.Buffer
+	if err := (TableWriter{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "note: cap.pcapng frame 1: tls-no-keys: no key\n" +
+		"note: cap.pcapng frame 2: tls-no-keys: no key\n" +
+		"note: cap.pcapng frame 3: tls-no-keys: no key\n" +
+		"note: cap.pcapng: truncated: cut\n" +
+		"note: cap.pcapng: 4 more tls-no-keys notes\n" +
+		"no findings in 1 file\n"
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("table notes (-want +got):\n%s", diff)
+	}
+}

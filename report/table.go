@@ -22,6 +22,9 @@ type TableWriter struct {
 
 var _ Writer = TableWriter{}
 
+// notesPerKind is how many notes of one kind per file the table prints.
+const notesPerKind = 3
+
 const (
 	ansiReset  = "\x1b[0m"
 	ansiRed    = "\x1b[1;31m"
@@ -95,12 +98,29 @@ func (t TableWriter) write(w *bufio.Writer, r *Report) error {
 		}
 	}
 	for _, f := range r.Files {
+		// A damaged capture can yield dozens of notes of one kind; on a
+		// terminal the first few say enough (json and html keep them all).
+		shown := map[string]int{}
 		for _, n := range f.Notes {
+			shown[n.Kind]++
+			if shown[n.Kind] > notesPerKind {
+				continue
+			}
 			where := oneLine(f.Path)
 			if n.Ref != "" {
 				where += " " + oneLine(n.Ref)
 			}
 			fmt.Fprintf(w, "%s %s: %s: %s\n", t.paint(ansiDim, "note:"), where, oneLine(n.Kind), oneLine(n.Message))
+		}
+		var kinds []string
+		for _, n := range f.Notes {
+			if shown[n.Kind] > notesPerKind {
+				kinds = append(kinds, n.Kind)
+				shown[n.Kind] = -shown[n.Kind] // report each kind once
+			}
+		}
+		for _, k := range kinds {
+			fmt.Fprintf(w, "%s %s: %d more %s notes\n", t.paint(ansiDim, "note:"), oneLine(f.Path), -shown[k]-notesPerKind, oneLine(k))
 		}
 	}
 	_, err := fmt.Fprintln(w, Summarize(r.Files).Verdict())
