@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -305,7 +307,7 @@ func (a *Analysis) Exchange(ev *parse.Event) *parse.Exchange {
 func (a *Analysis) Evidence(ev *parse.Event, note string) Evidence {
 	e := Evidence{Ref: ev.Ref, Time: ev.Time, Method: ev.Method, Status: ev.Status, Note: note}
 	if ex := a.Exchange(ev); ex != nil {
-		e.URL = parse.RedactURL(ex.Request.URL)
+		e.URL = redactURL(ex.Request.URL)
 		if e.Method == "" {
 			e.Method = ex.Request.Method
 		}
@@ -313,7 +315,7 @@ func (a *Analysis) Evidence(ev *parse.Event, note string) Evidence {
 			e.Time = ex.Start
 		}
 	} else if ev.Endpoint != "" {
-		e.URL = parse.RedactURL(ev.Endpoint)
+		e.URL = redactURL(ev.Endpoint)
 	}
 	if !e.Time.IsZero() {
 		e.Time = e.Time.UTC()
@@ -424,6 +426,35 @@ func (a *Analysis) CodeStory(code parse.Secret, have []Evidence) []Evidence {
 	}
 	for i, d := range c.Deliveries {
 		add(d, ordinal(i)+" delivery to the app")
+	}
+	return out
+}
+
+// redactURL is parse.RedactURL plus the PKCE challenge of the plain method,
+// which is the verifier itself (RFC 7636 §4.2) and must not be shown.
+func redactURL(raw string) string {
+	red := parse.RedactURL(raw)
+	if !strings.Contains(strings.ToLower(red), "code_challenge_method=plain") {
+		return red
+	}
+	base, query, ok := strings.Cut(red, "?")
+	if !ok {
+		return red
+	}
+	query, frag, hasFrag := strings.Cut(query, "#")
+	pairs := strings.Split(query, "&")
+	for i, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if ok && strings.EqualFold(k, "code_challenge") && v != "" {
+			if dec, err := url.QueryUnescape(v); err == nil {
+				v = dec
+			}
+			pairs[i] = k + "=" + url.QueryEscape(parse.Fingerprint(v))
+		}
+	}
+	out := base + "?" + strings.Join(pairs, "&")
+	if hasFrag {
+		out += "#" + frag
 	}
 	return out
 }

@@ -249,7 +249,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 				why = fmt.Sprintf("the sign-in took %s, longer than such correlation cookies usually live (ASP.NET Core: 15 minutes)", fmtDuration(d))
 			}
 		}
-		startEv := Evidence{Ref: start.Ref, Time: start.Start.UTC(), Method: start.Request.Method, URL: parse.RedactURL(start.Request.URL),
+		startEv := Evidence{Ref: start.Ref, Time: start.Start.UTC(), Method: start.Request.Method, URL: redactURL(start.Request.URL),
 			Status: start.Status(), Note: "sign-in started; transient cookies set"}
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",

@@ -171,7 +171,7 @@ func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
 		}
 		low := strings.ToLower(lu.Path + "?" + lu.RawQuery)
 		if strings.Contains(low, "error") || strings.Contains(low, "state_mismatch") || strings.Contains(low, "correlation") {
-			return true, "redirected to " + parse.RedactURL(loc)
+			return true, "redirected to " + redactURL(loc)
 		}
 		if lu.Query().Get("client_id") != "" && lu.Query().Get("response_type") != "" {
 			return true, "redirected straight back to the authorize endpoint"
