@@ -61,10 +61,10 @@ func (s *session) slot(kind string) **member {
 // width and either slash, and reports ok=false for everything else.
 func sessionMember(name string) (number int, kind string, ok bool) {
 	n := strings.ReplaceAll(name, `\`, "/")
-	rest, found := strings.CutPrefix(n, "raw/")
-	if !found {
+	if len(n) < 4 || !strings.EqualFold(n[:4], "raw/") {
 		return 0, "", false
 	}
+	rest := n[4:]
 	digits, suffix, found := strings.Cut(rest, "_")
 	if !found || digits == "" || len(digits) > 9 {
 		return 0, "", false

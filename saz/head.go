@@ -36,7 +36,11 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 	}
 	br := r.br
 	peek, _ := br.Peek(headPeek)
-	if !needsRewrite(peek) {
+	// A file that ends inside its header section (no empty line after the
+	// last field; hand-written and some tools' SAZs) is a whole message
+	// all the same: the rewrite path completes it.
+	unterminated := len(peek) < headPeek && len(bytes.TrimSpace(peek)) > 0 && headerEnd(peek) < 0
+	if !unterminated && !needsRewrite(peek) {
 		return &head{reader: br}, nil
 	}
 	var lines [][]byte
@@ -66,6 +70,12 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 	h := &head{}
 	if len(lines) > 0 {
 		h.rewrite(lines)
+		if last := lines[len(lines)-1]; len(bytes.TrimRight(last, "\r\n")) > 0 {
+			if !bytes.HasSuffix(last, []byte("\n")) {
+				lines = append(lines, []byte("\r\n"))
+			}
+			lines = append(lines, []byte("\r\n"))
+		}
 	}
 	h.reader = bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), br))
 	return h, nil
@@ -74,7 +84,7 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 // needsRewrite looks at the start of a message for an HTTP/2 or HTTP/3
 // start line or a pseudo-header field.
 func needsRewrite(peek []byte) bool {
-	end := bytes.Index(peek, []byte("\n\r\n"))
+	end := headerEnd(peek)
 	if end < 0 {
 		end = len(peek)
 	}
@@ -130,4 +140,18 @@ func (h *head) rewrite(lines [][]byte) {
 	if authority != "" && !hasHost && len(lines) > 1 {
 		lines[1] = append([]byte("Host: "+authority+"\r\n"), lines[1]...)
 	}
+}
+
+// headerEnd is the index of the empty line that ends the header section in
+// b, or -1.
+func headerEnd(b []byte) int {
+	crlf := bytes.Index(b, []byte("\n\r\n"))
+	lf := bytes.Index(b, []byte("\n\n"))
+	switch {
+	case crlf < 0:
+		return lf
+	case lf < 0 || crlf < lf:
+		return crlf
+	}
+	return lf
 }
