@@ -313,23 +313,35 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 	return nil
 }
 
-// repairStrings makes the string literals of raw valid JSON the way the
-// HAR reader tolerates them: raw control characters are escaped, a
-// backslash before a character that starts no escape is doubled.
+// repairStrings makes the long string literals of raw valid JSON the way
+// the HAR reader tolerates them (it sets strings of 16 KiB or more aside
+// unchecked): raw control characters are escaped, a backslash before a
+// character that starts no escape is doubled. Short literals are left as
+// they are: the reader refuses an entry with a broken one, and so does the
+// copy.
 func repairStrings(raw []byte) []byte {
+	const long = 16 << 10
 	out := make([]byte, 0, len(raw)+16)
-	inString := false
+	inString, repair := false, false
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch {
 		case !inString:
 			if c == '"' {
 				inString = true
+				end := stringEnd(raw, i+1)
+				repair = end-i >= long || bytes.HasPrefix(raw[i+1:], []byte(`\u0000\u0001`))
 			}
 			out = append(out, c)
 		case c == '"':
 			inString = false
 			out = append(out, c)
+		case !repair:
+			out = append(out, c)
+			if c == '\\' && i+1 < len(raw) {
+				out = append(out, raw[i+1])
+				i++
+			}
 		case c == '\\':
 			if i+1 < len(raw) && strings.IndexByte(`"\\/bfnrtu`, raw[i+1]) >= 0 {
 				out = append(out, c, raw[i+1])
@@ -344,6 +356,20 @@ func repairStrings(raw []byte) []byte {
 		}
 	}
 	return out
+}
+
+// stringEnd returns the index of the quote that ends the string literal
+// whose content starts at from, or len(raw).
+func stringEnd(raw []byte, from int) int {
+	for i := from; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(raw)
 }
 
 // errOr returns the first non-nil error, or one saying the syntax is wrong.
