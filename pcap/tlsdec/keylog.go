@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // ErrKeyLog marks a key log that is not in the NSS key log format.
@@ -186,4 +187,31 @@ func (k *KeyLog) lookup(random []byte) *secrets {
 		return nil
 	}
 	return k.byRandom[[32]byte(random)]
+}
+
+// ReadKeyLogFiles parses and merges several key log files (--keylog given
+// more than once). Errors name the file and line, never a secret.
+func ReadKeyLogFiles(paths ...string) (*KeyLog, error) {
+	keys := &KeyLog{}
+	for _, p := range paths {
+		k, err := parseKeyLogFile(p)
+		if err != nil {
+			return nil, err
+		}
+		keys.Merge(k)
+	}
+	return keys, nil
+}
+
+func parseKeyLogFile(path string) (*KeyLog, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("tlsdec: %w", err)
+	}
+	defer f.Close()
+	k, err := ParseKeyLog(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
 }

@@ -173,3 +173,21 @@ func hexBytes(t *testing.T, s string) []byte {
 	}
 	return b
 }
+
+func TestReadKeyLogFiles(t *testing.T) {
+	k, err := ReadKeyLogFiles(filepath.Join("testdata", "openssl-tls13.keys"), filepath.Join("testdata", "tls12-decryption.DERIVED.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Len() != 3 {
+		t.Errorf("Len = %d, want 3 (two TLS 1.3 connections, one TLS 1.2)", k.Len())
+	}
+	// A binary file is refused with its name and line.
+	_, err = ReadKeyLogFiles(filepath.Join("testdata", "openssl-tls13.keys"), filepath.Join("testdata", "tls12-decryption.pcap"))
+	if !errors.Is(err, ErrKeyLog) || !strings.Contains(err.Error(), "tls12-decryption.pcap: ") || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("err %v, want ErrKeyLog naming the file and line 1", err)
+	}
+	if _, err := ReadKeyLogFiles(filepath.Join("testdata", "missing.keys")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: err %v", err)
+	}
+}
