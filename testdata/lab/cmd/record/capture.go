@@ -27,7 +27,7 @@ func startTcpdump(path string, ports []int) (*tcpdump, error) {
 	for _, p := range ports {
 		filter = append(filter, "port "+strconv.Itoa(p))
 	}
-	args := []string{"-i", "lo", "-U", "-n", "-w", path, "tcp and (" + strings.Join(filter, " or ") + ")"}
+	args := []string{"-i", "lo", "--immediate-mode", "-U", "-n", "-w", path, "tcp and (" + strings.Join(filter, " or ") + ")"}
 	cmd := exec.Command("tcpdump", args...)
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -70,7 +70,7 @@ func startTcpdump(path string, ports []int) (*tcpdump, error) {
 }
 
 func (t *tcpdump) stop() error {
-	time.Sleep(300 * time.Millisecond) // let the last FINs through
+	time.Sleep(500 * time.Millisecond) // let the last FINs through
 	if err := t.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		return fmt.Errorf("stop tcpdump: %w", err)
 	}

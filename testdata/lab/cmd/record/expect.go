@@ -1,9 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -135,10 +138,22 @@ func (s *session) observe() []*observation {
 		switch {
 		case base == s.op.AuthorizeURL && e.Request.Method == "GET":
 			o.Kind, o.State, o.Challenge, o.RedirectURI = "authorize", q.Get("state"), q.Get("code_challenge"), q.Get("redirect_uri")
+			if e.Response.Status >= 400 {
+				o.Error, o.Description = errorOf(e.Response.Content.Text)
+			}
 			obs = append(obs, o)
+		case base == s.op.AuthorizeURL && e.Request.Method == "POST":
+			// a login form posted back to the authorize endpoint (fosite):
+			// not an OAuth step of its own, but it can issue the code
 		case slices.ContainsFunc(callbackPrefixes, func(p string) bool { return base == p }) && q.Get("code") != "":
 			o.Kind, o.State, o.rawCode, o.Code = "callback", q.Get("state"), q.Get("code"), fp(q.Get("code"))
 			obs = append(obs, o)
+		case slices.ContainsFunc(callbackPrefixes, func(p string) bool { return base == p }) && e.Request.Method == "POST" && e.Request.PostData != nil:
+			f, _ := url.ParseQuery(e.Request.PostData.Text)
+			if f.Get("code") != "" {
+				o.Kind, o.State, o.rawCode, o.Code = "callback", f.Get("state"), f.Get("code"), fp(f.Get("code"))
+				obs = append(obs, o)
+			}
 		case base == s.op.TokenURL && e.Request.Method == "POST" && e.Request.PostData != nil:
 			f, _ := url.ParseQuery(e.Request.PostData.Text)
 			o.Kind, o.Grant, o.RedirectURI = "token-request", f.Get("grant_type"), f.Get("redirect_uri")
@@ -152,6 +167,17 @@ func (s *session) observe() []*observation {
 			_ = json.Unmarshal([]byte(e.Response.Content.Text), &body)
 			o.Error, o.Description = body.Error, body.Description
 			obs = append(obs, o)
+		}
+		// the provider's form_post page that carries the code
+		if m := formPostCode.FindStringSubmatch(e.Response.Content.Text); m != nil && e.Response.Status == 200 {
+			st := formPostState.FindStringSubmatch(e.Response.Content.Text)
+			c := &observation{Kind: "code-issued", Channel: "browser", HAR: ref, Time: parseTime(e.StartedDateTime).Add(time.Duration(e.Time * float64(time.Millisecond))),
+				Method: e.Request.Method, URL: redactQuery(e.Request.URL), Status: e.Response.Status, path: requestURI(e.Request.URL), Tab: o.Tab,
+				rawCode: html.UnescapeString(m[1]), Code: fp(html.UnescapeString(m[1]))}
+			if st != nil {
+				c.State = html.UnescapeString(st[1])
+			}
+			obs = append(obs, c)
 		}
 		// the provider's redirect that carries the code
 		if loc := e.Response.RedirectURL; loc != "" {
@@ -180,6 +206,9 @@ func (s *session) observe() []*observation {
 			if used[i] || w.Method != o.Method || w.Path != o.path {
 				continue
 			}
+			if o.Kind == "callback" && o.Method == "POST" && w.Form["code"] != o.rawCode {
+				continue
+			}
 			if o.Kind == "token-request" {
 				if (o.rawCode != "" && w.Form["code"] != o.rawCode) || (o.rawRefresh != "" && w.Form["refresh_token"] != o.rawRefresh) {
 					continue
@@ -195,6 +224,28 @@ func (s *session) observe() []*observation {
 	}
 	sort.SliceStable(obs, func(i, j int) bool { return obs[i].Time.Before(obs[j].Time) })
 	return obs
+}
+
+var (
+	formPostCode  = regexp.MustCompile(`name="code" value="([^"]*)"`)
+	formPostState = regexp.MustCompile(`name="state" value="([^"]*)"`)
+)
+
+// errorOf reads a provider's error answer: OAuth JSON, or the text of an
+// error page.
+func errorOf(body string) (string, string) {
+	var j struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal([]byte(body), &j) == nil && j.Error != "" {
+		return j.Error, j.Description
+	}
+	text := strings.Join(strings.Fields(body), " ")
+	if len(text) > 300 {
+		text = text[:300]
+	}
+	return "", text
 }
 
 func tabOfPage(s *session, pageref string) string {
@@ -401,7 +452,62 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 				Detail:      map[string]string{"authorize_redirect_uri": az.RedirectURI, "token_redirect_uri": t.RedirectURI},
 				DerivedFrom: "redirect_uri differs between the authorize request and the token request; " + refusal(s, t)}, nil
 		}
-		return nil, fmt.Errorf("no token request with a different redirect_uri")
+		for _, az := range byKind(obs, "authorize") {
+			if az.Status < 400 {
+				continue
+			}
+			return &finding{Rule: rule, Evidence: []evidence{ev(az)},
+				Detail:      map[string]any{"authorize_redirect_uri": az.RedirectURI, "registered_redirect_uris": s.registered},
+				DerivedFrom: fmt.Sprintf("the authorize request's redirect_uri is not registered for the client; %s answered %d with an error page: %q", s.op.Name, az.Status, az.Description)}, nil
+		}
+		return nil, fmt.Errorf("no token request with a different redirect_uri and no refused authorize request")
+	case "client-auth-failed":
+		for _, t := range tokens {
+			if t.Error != "invalid_client" && t.Status != 401 {
+				continue
+			}
+			return &finding{Rule: rule, Code: t.Code, Evidence: []evidence{ev(t)},
+				DerivedFrom: "the RP authenticated with a client secret that is not the client's; " + refusal(s, t)}, nil
+		}
+		return nil, fmt.Errorf("no token request refused for client authentication")
+	case "pkce-missing":
+		for _, t := range tokens {
+			is := issuedFor(obs, t.rawCode)
+			if is == nil || t.rawVerifier != "" {
+				continue
+			}
+			az := authorizeFor(obs, is.State)
+			if az == nil || az.Challenge == "" {
+				continue
+			}
+			return &finding{Rule: rule, Code: t.Code, Evidence: []evidence{ev(az), ev(is), ev(t)},
+				DerivedFrom: "the authorize request carried a code_challenge but the token request has no code_verifier; " + refusal(s, t)}, nil
+		}
+		return nil, fmt.Errorf("no token request without the verifier its authorize request promised")
+	case "state-mismatch":
+		if len(byKind(obs, "authorize")) != 1 {
+			return nil, fmt.Errorf("want exactly one authorize request")
+		}
+		for _, l := range s.rp.entries() {
+			if l.Event != "state-missing" && l.Event != "state-mismatch" {
+				continue
+			}
+			f := &finding{Rule: rule, Code: fp(l.Code)}
+			if az := authorizeFor(obs, l.State); az != nil {
+				f.Evidence = append(f.Evidence, ev(az))
+			}
+			if is := issuedFor(obs, l.Code); is != nil {
+				f.Evidence = append(f.Evidence, ev(is))
+			}
+			for _, c := range byKind(obs, "callback") {
+				if c.rawCode == l.Code {
+					f.Evidence = append(f.Evidence, ev(c))
+				}
+			}
+			f.DerivedFrom = "the RP's log: the callback's state has no transaction cookie in this browser (" + l.Event + "), so the RP refused it and never redeemed the code; the cookie was set with SameSite=" + cmp.Or(s.scenario.Defects.CookieSameSite, "Lax") + " and the callback is a cross-site " + callbackMethod(s.scenario)
+			return f, nil
+		}
+		return nil, fmt.Errorf("the RP logged no state failure")
 	case "code-expired":
 		for _, t := range tokens {
 			is := issuedFor(obs, t.rawCode)
@@ -486,6 +592,13 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 		return nil, fmt.Errorf("no refused refresh request")
 	}
 	return nil, fmt.Errorf("no derivation for rule %s", rule)
+}
+
+func callbackMethod(sc *scenario) string {
+	if sc.Defects.FormPost {
+		return "POST (form_post)"
+	}
+	return "GET redirect"
 }
 
 func roundSeconds(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }

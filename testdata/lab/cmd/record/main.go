@@ -193,6 +193,7 @@ func (s *session) run(ctx context.Context) error {
 	opLog := &syncWriter{w: s.opLog}
 
 	redirects := []string{s.rpEP.Origin() + "/callback", s.rpEP.Origin() + "/spa/callback"}
+	s.registered = redirects
 	switch sc.Provider {
 	case "zitadel":
 		s.op, err = newZitadel(s.opEP.Origin(), redirects, opLog)
@@ -205,10 +206,9 @@ func (s *session) run(ctx context.Context) error {
 		return err
 	}
 	s.rp = newRP(s.rpEP.Origin(), s.op, sc.Defects, sc.SPA, sc.Refresh, backChannelClient(pool, keyLog, sc.HTTP2))
-	if sc.Defects.TokenRedirectURI != "" {
-		s.rp.defects.TokenRedirectURI = strings.ReplaceAll(sc.Defects.TokenRedirectURI, "{rp}", s.rpEP.Origin())
-		s.rp.defects.TokenRedirectURI = strings.ReplaceAll(s.rp.defects.TokenRedirectURI, "{rp-port}", fmt.Sprint(s.rpEP.Port))
-	}
+	expand := strings.NewReplacer("{rp}", s.rpEP.Origin(), "{rp-port}", fmt.Sprint(s.rpEP.Port))
+	s.rp.defects.TokenRedirectURI = expand.Replace(sc.Defects.TokenRedirectURI)
+	s.rp.defects.AuthorizeRedirectURI = expand.Replace(sc.Defects.AuthorizeRedirectURI)
 	s.opEP.serve(s.op.handler, cert, keyLog)
 	s.rpEP.serve(s.rp.handler(), cert, keyLog)
 

@@ -116,13 +116,13 @@ func newFosite(issuer string, redirectURIs []string, opts fositeOptions, log io.
 	password := randomHex(8)
 	store := fositestorage.NewMemoryStore()
 	scopes := []string{"openid", "profile", "offline", "offline_access"}
-	store.Clients["rp-web"] = &fosite.DefaultOpenIDConnectClient{
+	store.Clients["rp-web"] = &responseModeClient{DefaultOpenIDConnectClient: &fosite.DefaultOpenIDConnectClient{
 		DefaultClient: &fosite.DefaultClient{
 			ID: "rp-web", Secret: hashed, RedirectURIs: redirectURIs,
 			ResponseTypes: []string{"code"}, GrantTypes: []string{"authorization_code", "refresh_token"}, Scopes: scopes,
 		},
 		TokenEndpointAuthMethod: "client_secret_post",
-	}
+	}}
 	store.Clients["rp-spa"] = &fosite.DefaultOpenIDConnectClient{
 		DefaultClient: &fosite.DefaultClient{
 			ID: "rp-spa", Public: true, RedirectURIs: redirectURIs,
@@ -168,6 +168,16 @@ func newFosite(issuer string, redirectURIs []string, opts fositeOptions, log io.
 		RefreshLifetime: opts.RefreshLifetime,
 		handler:         mux,
 	}, nil
+}
+
+// responseModeClient lets the web client ask for response_mode=form_post
+// (fosite only honours response modes a client declares).
+type responseModeClient struct {
+	*fosite.DefaultOpenIDConnectClient
+}
+
+func (c *responseModeClient) GetResponseModes() []fosite.ResponseModeType {
+	return []fosite.ResponseModeType{fosite.ResponseModeDefault, fosite.ResponseModeQuery, fosite.ResponseModeFormPost}
 }
 
 type fositeServer struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -38,6 +39,20 @@ type rpDefects struct {
 	SharedStateCookie bool
 	// SharedVerifierCookie keeps one rp_pkce cookie for all sign-ins.
 	SharedVerifierCookie bool
+	// AuthorizeRedirectURI, when set, is sent at authorize instead of the
+	// registered callback.
+	AuthorizeRedirectURI string
+	// WrongSecret authenticates with a secret that is not the client's
+	// (the secret's ID pasted instead of its value).
+	WrongSecret bool
+	// OmitVerifier drops code_verifier from the token request although the
+	// authorize request carried a code_challenge.
+	OmitVerifier bool
+	// FormPost asks for response_mode=form_post; the callback is a POST.
+	FormPost bool
+	// CookieSameSite is the SameSite attribute of the transaction cookies:
+	// Lax (default), Strict or None (with Secure).
+	CookieSameSite string
 }
 
 // spaDefects switch the browser app's mistakes.
@@ -102,6 +117,7 @@ func (p *rp) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login", p.login)
 	mux.HandleFunc("GET /callback", p.callback)
+	mux.HandleFunc("POST /callback", p.callback)
 	mux.HandleFunc("GET /home", p.home)
 	mux.HandleFunc("GET /refresh", p.refreshHandler)
 	mux.HandleFunc("GET /spa/", p.spaPage)
@@ -138,31 +154,41 @@ func writePage(w http.ResponseWriter, status int, title, msg string) {
 	_ = rpPage.Execute(w, map[string]string{"Title": title, "Message": msg})
 }
 
-func setCookie(w http.ResponseWriter, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+func (p *rp) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: maxAge}
+	switch p.defects.CookieSameSite {
+	case "Strict":
+		c.SameSite = http.SameSiteStrictMode
+	case "None":
+		c.SameSite, c.Secure = http.SameSiteNoneMode, true
+	}
+	http.SetCookie(w, c)
 }
 
 func (p *rp) login(w http.ResponseWriter, r *http.Request) {
 	state, nonce, verifier := b64(16), b64(16), b64(32)
 	if p.defects.SharedStateCookie {
-		setCookie(w, "rp_state", state, 900)
+		p.setCookie(w, "rp_state", state, 900)
 	} else {
-		setCookie(w, "rp_tx_"+state, "1", 900)
+		p.setCookie(w, "rp_tx_"+state, "1", 900)
 	}
 	if p.defects.SharedVerifierCookie {
-		setCookie(w, "rp_pkce", verifier, 900)
+		p.setCookie(w, "rp_pkce", verifier, 900)
 	} else {
-		setCookie(w, "rp_pkce_"+state, verifier, 900)
+		p.setCookie(w, "rp_pkce_"+state, verifier, 900)
 	}
 	q := url.Values{
 		"client_id":             {p.op.ClientID},
 		"response_type":         {"code"},
 		"scope":                 {"openid profile offline_access"},
-		"redirect_uri":          {p.redirectURI},
+		"redirect_uri":          {cmp.Or(p.defects.AuthorizeRedirectURI, p.redirectURI)},
 		"state":                 {state},
 		"nonce":                 {nonce},
 		"code_challenge":        {s256(verifier)},
 		"code_challenge_method": {"S256"},
+	}
+	if p.defects.FormPost {
+		q.Set("response_mode", "form_post")
 	}
 	http.Redirect(w, r, p.op.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
 }
@@ -177,6 +203,13 @@ func cookie(r *http.Request, name string) string {
 
 func (p *rp) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			writePage(w, http.StatusBadRequest, "Sign-in failed", "bad form")
+			return
+		}
+		q = r.PostForm
+	}
 	state, code := q.Get("state"), q.Get("code")
 	if e := q.Get("error"); e != "" {
 		writePage(w, http.StatusBadRequest, "Sign-in failed", e+": "+q.Get("error_description"))
@@ -248,9 +281,9 @@ func (p *rp) callback(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.sessions[sid] = ok.IssuedRT
 	p.mu.Unlock()
-	setCookie(w, "rp_session", sid, 3600)
-	setCookie(w, "rp_tx_"+state, "", -1)
-	setCookie(w, "rp_pkce_"+state, "", -1)
+	p.setCookie(w, "rp_session", sid, 3600)
+	p.setCookie(w, "rp_tx_"+state, "", -1)
+	p.setCookie(w, "rp_pkce_"+state, "", -1)
 	http.Redirect(w, r, "/home", http.StatusFound)
 }
 
@@ -278,11 +311,11 @@ func (p *rp) refreshHandler(w http.ResponseWriter, r *http.Request) {
 
 func (p *rp) redeem(code, redirect, verifier, state, handler string) rpLogEntry {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}}
-	if verifier != "" {
+	if verifier != "" && !p.defects.OmitVerifier {
 		form.Set("code_verifier", verifier)
 	}
 	e := p.tokenRequest(form, handler)
-	e.Code, e.RedirectURI, e.Verifier, e.State = code, redirect, verifier, state
+	e.Code, e.RedirectURI, e.Verifier, e.State = code, redirect, form.Get("code_verifier"), state
 	p.record(e)
 	return e
 }
@@ -291,9 +324,13 @@ func (p *rp) redeem(code, redirect, verifier, state, handler string) rpLogEntry 
 // client's credential.
 func (p *rp) tokenRequest(form url.Values, handler string) rpLogEntry {
 	e := rpLogEntry{Event: "token-request", Handler: handler, Grant: form.Get("grant_type"), Started: time.Now().UTC()}
+	secret := p.op.ClientSecret
+	if p.defects.WrongSecret {
+		secret = "7f0d1b2c-secret-id-not-value"
+	}
 	if p.op.ClientAuth == "client_secret_post" {
 		form.Set("client_id", p.op.ClientID)
-		form.Set("client_secret", p.op.ClientSecret)
+		form.Set("client_secret", secret)
 	}
 	req, err := http.NewRequest(http.MethodPost, p.op.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -304,7 +341,7 @@ func (p *rp) tokenRequest(form url.Values, handler string) rpLogEntry {
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "traceaudit-lab-rp/1 (Go net/http)")
 	if p.op.ClientAuth == "client_secret_basic" {
-		req.SetBasicAuth(url.QueryEscape(p.op.ClientID), url.QueryEscape(p.op.ClientSecret))
+		req.SetBasicAuth(url.QueryEscape(p.op.ClientID), url.QueryEscape(secret))
 	}
 	resp, err := p.client.Do(req)
 	e.Time = time.Now().UTC()

@@ -57,6 +57,8 @@ type session struct {
 	har      harLog
 	wire     []wireRequest
 	results  []string
+	// registered are the redirect URIs the provider knows for the clients.
+	registered []string
 }
 
 // serverSignIn: the confidential web app flow in one tab.
@@ -200,6 +202,29 @@ func driveTwoTabs(path string, wantA, wantB string) func(context.Context, *sessi
 	}
 }
 
+// driveAuthorizeError starts a sign-in that the provider refuses at the
+// authorize endpoint with an error page.
+func driveAuthorizeError(want string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		tab, err := s.chrome.tab()
+		if err != nil {
+			return err
+		}
+		if err := navigate(tab, s.rpEP.Origin()+"/login"); err != nil {
+			return err
+		}
+		text, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.origin + " " + document.body.innerText`))
+		if err != nil {
+			return err
+		}
+		s.results = append(s.results, text)
+		if !strings.HasPrefix(text, s.opEP.Origin()) {
+			return fmt.Errorf("browser is not on the provider's error page: %q", text)
+		}
+		return expectResults(s, want)
+	}
+}
+
 func scenarios() []*scenario {
 	return []*scenario{
 		{
@@ -289,6 +314,41 @@ func scenarios() []*scenario {
 			Name: "refresh-spa-fosite", Summary: "browser app signs in, then refreshes by fetch with CORS (public client, rotated refresh token)",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{Refresh: true},
 			Drive: driveSPA("token 200 ok", "refresh 200 ok", "done"),
+		},
+		{
+			Name: "redirect-uri-mismatch-authorize-zitadel", Summary: "the RP sends an http:// redirect_uri that is not registered (only https:// is); zitadel refuses at the authorize endpoint with an error page",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{AuthorizeRedirectURI: "http://app.rp.test:{rp-port}/callback"},
+			Drive: driveAuthorizeError("redirect_uri"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
+			Name: "redirect-uri-mismatch-authorize-fosite", Summary: "the RP sends redirect_uri /signin-oidc, which is not registered; fosite refuses at the authorize endpoint",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{AuthorizeRedirectURI: "{rp}/signin-oidc"},
+			Drive: driveAuthorizeError("redirect_uri"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
+			Name: "client-auth-failed-zitadel", Summary: "the RP authenticates (HTTP Basic) with a wrong client secret, as when the secret's ID is pasted instead of its value; zitadel refuses",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{WrongSecret: true},
+			Drive: driveServerFailing("invalid_client"), Rules: []string{"client-auth-failed"},
+		},
+		{
+			Name: "pkce-missing-fosite", Summary: "the authorize request carries a code_challenge but the RP's token request omits code_verifier; fosite refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{OmitVerifier: true},
+			Drive: driveServerFailing("token endpoint answered 400"), Rules: []string{"pkce-missing"},
+		},
+		{
+			Name: "state-mismatch-samesite-strict-zitadel", Summary: "the RP keeps its state cookie with SameSite=Strict; the provider's cross-site redirect to the callback arrives without it and the RP refuses the state",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{CookieSameSite: "Strict"},
+			Drive: driveServerFailing("unknown state"), Rules: []string{"state-mismatch"},
+		},
+		{
+			Name: "clean-fosite-form-post", Summary: "clean confidential flow with response_mode=form_post: fosite answers with an auto-submitting form, the browser POSTs the code to the callback (cookies SameSite=None; Secure)",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{FormPost: true, CookieSameSite: "None"},
+			Drive: driveServerClean,
+		},
+		{
+			Name: "state-mismatch-form-post-lax-fosite", Summary: "response_mode=form_post with the RP's state cookie SameSite=Lax: the cross-site POST to the callback carries no cookie (ASP.NET's \"Correlation failed\" story); the RP refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{FormPost: true},
+			Drive: driveServerFailing("unknown state"), Rules: []string{"state-mismatch"},
 		},
 		{
 			Name: "code-reuse-entra-shaped-fosite", Summary: "Entra-shaped: fosite served as login.microsoftonline.com on /common/oauth2/v2.0/ paths; the RP's handler redeems the code twice",
