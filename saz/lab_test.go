@@ -10,16 +10,21 @@ import (
 	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/saz/internal/har2saz"
 )
 
+// labScenarios is the fixture lab's recordings (testdata/lab at the
+// repository root), shared by every package's tests.
+const labScenarios = "../testdata/lab/scenarios"
+
 // The fixture lab's sign-ins, converted from their HAR by
-// saz/internal/har2saz (see testdata/PROVENANCE.md), read back through the
-// SAZ reader: every entry must come back as its session, and every OAuth
-// step the lab recorded must be found at that session.
+// saz/internal/har2saz as the tests run, read back through the SAZ reader:
+// every entry must come back as its session, and every OAuth step the lab
+// recorded in the browser must be found at that session.
 func TestLabSignIns(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join("testdata", "lab", "*"))
+	dirs, _ := filepath.Glob(filepath.Join(labScenarios, "*"))
 	if len(dirs) == 0 {
-		t.Fatal("no lab fixtures")
+		t.Fatal("no lab scenarios")
 	}
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -30,6 +35,7 @@ func TestLabSignIns(t *testing.T) {
 						Request struct {
 							Method   string `json:"method"`
 							URL      string `json:"url"`
+							Version  string `json:"httpVersion"`
 							PostData *struct {
 								Text string `json:"text"`
 							} `json:"postData"`
@@ -62,7 +68,11 @@ func TestLabSignIns(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			data, err := os.ReadFile(filepath.Join(dir, "trace.saz"))
+			harData, err := os.ReadFile(filepath.Join(dir, "trace.har"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := har2saz.Convert(harData)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,8 +98,8 @@ func TestLabSignIns(t *testing.T) {
 				if e.Response.Content.Encoding == "" && x.Response != nil && string(x.Response.Body.Data) != e.Response.Content.Text {
 					t.Errorf("entries[%d] response body differs", i)
 				}
-				if x.Request.Proto != "HTTP/2" {
-					t.Errorf("entries[%d] proto %q, want HTTP/2", i, x.Request.Proto)
+				if want := labProto(e.Request.Version); x.Request.Proto != want {
+					t.Errorf("entries[%d] proto %q, want %q", i, x.Request.Proto, want)
 				}
 			}
 			events := parse.ExtractAll(exs)
@@ -117,5 +127,38 @@ func TestLabSignIns(t *testing.T) {
 			}
 			t.Logf("%d sessions, %d recorded browser steps found", len(exs), checked)
 		})
+	}
+}
+
+func labProto(harVersion string) string {
+	switch strings.ToLower(harVersion) {
+	case "http/2.0", "h2":
+		return "HTTP/2"
+	case "", "http/1.1":
+		return "HTTP/1.1"
+	}
+	return strings.ToUpper(harVersion)
+}
+
+// The converted lab scenarios committed for other packages' tests read
+// cleanly and hold every session the archive lists.
+func TestLabFixtures(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "lab", "*.saz"))
+	if len(paths) == 0 {
+		t.Fatal("no converted lab fixtures")
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := oracle(t, data)
+		exs, notes := readAll(t, data, Options{})
+		if len(exs) != len(want) || len(notes) != 0 {
+			t.Errorf("%s: %d sessions of %d, notes %+v", p, len(exs), len(want), notes)
+		}
+		if events := parse.ExtractAll(exs); len(events) == 0 {
+			t.Errorf("%s: no OAuth events", p)
+		}
 	}
 }
