@@ -155,7 +155,6 @@ type half struct {
 	rejected int   // 0-RTT records decrypted but rejected by the server
 	noSecret int   // TLS 1.3 records of an epoch the key log has no secret for
 	rejectB  int64
-	plainOut int64
 }
 
 // Conn decrypts one TCP connection. Feed it both directions' bytes in
@@ -541,7 +540,6 @@ func (c *Conn) opened(h *half, rec record, plain []byte, typ byte) {
 			return
 		}
 		if len(plain) > 0 {
-			h.plainOut += int64(len(plain))
 			c.out = append(c.out, Chunk{Dir: h.dir, Data: plain, Frame: rec.frame, Time: rec.time})
 		}
 	case recordHandshake:
