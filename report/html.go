@@ -69,6 +69,7 @@ type htmlView struct {
 	HasFindings  bool
 	HasTimeline  bool
 	HasNotes     bool
+	HasHints     bool
 	ToolName     string
 	ToolVersion  string
 }
@@ -88,6 +89,8 @@ type htmlFile struct {
 	TimeHeader string
 	Lanes      []htmlLane
 	Rows       []htmlRow
+	// CaptureHints says what to capture next for this file.
+	CaptureHints []string
 }
 
 type htmlFinding struct {
@@ -178,6 +181,8 @@ func newHTMLView(r *Report) *htmlView {
 			hf.Findings = append(hf.Findings, hfd)
 		}
 		buildTimeline(&hf, f)
+		hf.CaptureHints = captureHints(f)
+		v.HasHints = v.HasHints || len(hf.CaptureHints) > 0
 		v.HasFindings = v.HasFindings || len(hf.Findings) > 0
 		v.HasTimeline = v.HasTimeline || len(hf.Rows) > 0
 		v.HasNotes = v.HasNotes || len(hf.Notes) > 0

@@ -69,6 +69,23 @@ func writeMarkdown(w *bufio.Writer, r *Report) {
 		}
 	}
 
+	var hinted bool
+	for _, f := range r.Files {
+		hints := captureHints(&f)
+		if len(hints) == 0 {
+			continue
+		}
+		if !hinted {
+			w.WriteString("## What to capture next\n\n")
+			hinted = true
+		}
+		fmt.Fprintf(w, "%s:\n\n", mdCode(f.Path, false))
+		for _, h := range hints {
+			fmt.Fprintf(w, "- %s\n", md(h))
+		}
+		w.WriteString("\n")
+	}
+
 	var notes int
 	for _, f := range r.Files {
 		notes += len(f.Notes)
