@@ -18,7 +18,7 @@ import (
 // package sentinel, Next ends in io.EOF, and every exchange names its session.
 func FuzzReader(f *testing.F) {
 	paths, _ := filepath.Glob(filepath.Join("testdata", "*.saz"))
-	lab, _ := filepath.Glob(filepath.Join("testdata", "lab", "*", "*.saz"))
+	lab, _ := filepath.Glob(filepath.Join("testdata", "lab", "*.saz"))
 	paths = append(paths, lab...)
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
