@@ -3,6 +3,10 @@ package saz
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/aes"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -207,5 +211,74 @@ func TestNotesCappedPerKind(t *testing.T) {
 	}
 	if len(notes) != maxNotesPerKind+1 || !hasNote(notes, "no-response", "", "70 more") {
 		t.Errorf("%d notes; last %+v", len(notes), notes[len(notes)-1])
+	}
+}
+
+// aesEncrypt is the writer side of WinZip AES, for variants the fixtures
+// made with 7-Zip (AE-2, AES-128/256, deflate) do not cover.
+func aesEncrypt(t *testing.T, password string, strength byte, plain []byte) []byte {
+	t.Helper()
+	keyLen := map[byte]int{1: 16, 2: 24, 3: 32}[strength]
+	salt := bytes.Repeat([]byte{0x5a}, keyLen/2)
+	keys, err := pbkdf2.Key(sha1.New, password, salt, aesIterations, 2*keyLen+aesVerifierLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := aes.NewCipher(keys[:keyLen])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counter, stream [aes.BlockSize]byte
+	ct := make([]byte, len(plain))
+	for i := range plain {
+		if i%aes.BlockSize == 0 {
+			for j := range counter {
+				counter[j]++
+				if counter[j] != 0 {
+					break
+				}
+			}
+			block.Encrypt(stream[:], counter[:])
+		}
+		ct[i] = plain[i] ^ stream[i%aes.BlockSize]
+	}
+	mac := hmac.New(sha1.New, keys[keyLen:2*keyLen])
+	mac.Write(ct)
+	out := append(append(append([]byte(nil), salt...), keys[2*keyLen:]...), ct...)
+	return append(out, mac.Sum(nil)[:aesMACLen]...)
+}
+
+func TestAE1StoredAES192(t *testing.T) {
+	// More than one AES block, so the little-endian counter advances.
+	req := []byte("GET http://x.example/ae1 HTTP/1.1\r\nHost: x.example\r\nX-Pad: " + strings.Repeat("p", 100) + "\r\n\r\n")
+	build := func(tamper bool) []byte {
+		enc := aesEncrypt(t, "pw-192", 2, req)
+		if tamper {
+			enc[40] ^= 1
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		w, err := zw.CreateRaw(&zip.FileHeader{
+			Name: "raw/1_c.txt", Method: methodAES, Flags: 0x1, CRC32: crc32.ChecksumIEEE(req),
+			CompressedSize64: uint64(len(enc)), UncompressedSize64: uint64(len(req)),
+			// AE-1 (CRC kept), "AE", AES-192, stored.
+			Extra: []byte{0x01, 0x99, 7, 0, 1, 0, 'A', 'E', 2, 0, 0},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(enc)
+		zw.Close()
+		return buf.Bytes()
+	}
+	exs, notes := readAll(t, build(false), Options{Password: "pw-192"})
+	if len(exs) != 1 || exs[0].Request.Headers.Get("X-Pad") != strings.Repeat("p", 100) || hasNote(notes, "corrupt", "", "") {
+		t.Fatalf("AE-1 member: %d exchanges, notes %+v", len(exs), notes)
+	}
+	// A flipped ciphertext bit fails the authentication code. The
+	// password check reads this same member, so the archive is refused.
+	data := build(true)
+	if _, err := NewReader(bytes.NewReader(data), int64(len(data)), Options{Password: "pw-192"}); !errors.Is(err, ErrPassword) || !strings.Contains(err.Error(), "authentication") {
+		t.Errorf("tampered AES member: %v", err)
 	}
 }
