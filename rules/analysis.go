@@ -353,15 +353,15 @@ func (a *Analysis) Lifetime(p parse.Provider) parse.CodeLifetime {
 	return l
 }
 
-// Elapsed measures from one event to another. It prefers the provider's
-// Date headers when both have one (the provider's own clock, immune to
+// Elapsed measures from one event to another. It prefers the Date headers
+// when both come from the same party (the provider's own clock, immune to
 // capture skew, at one-second resolution), else the capture times. ok is
 // false when neither pair is known.
 func Elapsed(from, to *parse.Event) (d time.Duration, basis string, ok bool) {
 	if from == nil || to == nil {
 		return 0, "", false
 	}
-	if !from.ServerDate.IsZero() && !to.ServerDate.IsZero() {
+	if !from.ServerDate.IsZero() && !to.ServerDate.IsZero() && sameClock(from, to) {
 		d := to.ServerDate.Sub(from.ServerDate)
 		if ct, cok := captureElapsed(from, to); cok && d < 2*time.Second && ct >= 0 {
 			// Date headers tick once a second; short gaps read better
@@ -374,6 +374,17 @@ func Elapsed(from, to *parse.Event) (d time.Duration, basis string, ok bool) {
 		return d, "capture clock", true
 	}
 	return 0, "", false
+}
+
+// sameClock reports whether two events' Date headers come from one party:
+// the same host, or the same known provider (Google's authorize and token
+// hosts differ). The app's clock and the provider's are never compared.
+func sameClock(a, b *parse.Event) bool {
+	if strings.EqualFold(a.Provider.Host, b.Provider.Host) {
+		return true
+	}
+	f := a.Provider.Family
+	return f == b.Provider.Family && f != "generic" && f != "app" && f != ""
 }
 
 func captureElapsed(from, to *parse.Event) (time.Duration, bool) {

@@ -134,3 +134,21 @@ func TestCodeLifetimeOption(t *testing.T) {
 		t.Errorf("1s lifetime: findings %+v", got)
 	}
 }
+
+// TestElapsedClocks: Date headers are compared only within one party; the
+// app's clock and the provider's are not.
+func TestElapsedClocks(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	issued := &parse.Event{Time: t0, ServerDate: t0, Provider: parse.Provider{Family: "okta", Host: "dev-1.okta.com"}}
+	token := &parse.Event{Time: t0.Add(5 * time.Second), ServerDate: t0.Add(90 * time.Second), Provider: parse.Provider{Family: "okta", Host: "dev-1.okta.com"}}
+	if d, basis, ok := rules.Elapsed(issued, token); !ok || d != 90*time.Second || basis != "provider Date headers" {
+		t.Errorf("provider to provider = %v %q %v", d, basis, ok)
+	}
+	callback := &parse.Event{Time: t0.Add(time.Second), ServerDate: t0.Add(-time.Hour), Provider: parse.Provider{Family: "app", Host: "app.example"}}
+	if d, basis, ok := rules.Elapsed(callback, token); !ok || d != 4*time.Second || basis != "capture clock" {
+		t.Errorf("app to provider = %v %q %v", d, basis, ok)
+	}
+	if _, _, ok := rules.Elapsed(&parse.Event{}, token); ok {
+		t.Error("elapsed from an event without times")
+	}
+}
