@@ -199,17 +199,20 @@ func decryptZipCrypto(raw io.Reader, m *member, password string) (io.Reader, err
 	if m.compressed < zipCryptoHdr {
 		return nil, fmt.Errorf("saz: ZipCrypto member shorter than its header (%d bytes)", m.compressed)
 	}
-	z := newZipCrypto(password)
-	var hdr [zipCryptoHdr]byte
-	if _, err := io.ReadFull(raw, hdr[:]); err != nil {
+	var enc [zipCryptoHdr]byte
+	if _, err := io.ReadFull(raw, enc[:]); err != nil {
 		return nil, fmt.Errorf("saz: reading ZipCrypto header: %w", err)
 	}
-	z.decrypt(hdr[:])
-	// Writers differ on which byte they put there when a data descriptor
-	// follows; accept either and let the CRC settle it.
-	got := hdr[zipCryptoHdr-1]
-	if got != byte(m.crc32>>24) && (m.flags&0x8 == 0 || got != byte(m.modTime>>8)) {
-		return nil, errWrongPassword
+	for _, pw := range zipCryptoPasswords(password) {
+		z := newZipCrypto(pw)
+		hdr := enc
+		z.decrypt(hdr[:])
+		// Writers differ on which byte they put there when a data
+		// descriptor follows; accept either and let the CRC settle it.
+		got := hdr[zipCryptoHdr-1]
+		if got == byte(m.crc32>>24) || (m.flags&0x8 != 0 && got == byte(m.modTime>>8)) {
+			return &zipCryptoReader{r: io.LimitReader(raw, m.compressed-zipCryptoHdr), z: z}, nil
+		}
 	}
-	return &zipCryptoReader{r: io.LimitReader(raw, m.compressed-zipCryptoHdr), z: z}, nil
+	return nil, errWrongPassword
 }

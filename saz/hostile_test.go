@@ -182,6 +182,30 @@ func TestZipCryptoWithoutDescriptor(t *testing.T) {
 	}
 }
 
+// Fiddler's zip library encrypts ZipCrypto passwords as IBM437 bytes; the
+// same password typed on a UTF-8 terminal must still open the archive.
+func TestZipCryptoNonASCIIPassword(t *testing.T) {
+	req := []byte("GET http://x.example/cp437 HTTP/1.1\r\nHost: x.example\r\n\r\n")
+	crc := crc32.ChecksumIEEE(req)
+	for _, tc := range []struct{ name, typed, asEncrypted string }{
+		{"ibm437", "Müller-Straße", "M\x81ller-Stra\xe1e"},
+		{"latin1", "Müller-Straße", "M\xfcller-Stra\xdfe"},
+		{"utf8", "Müller-Straße", "Müller-Straße"},
+	} {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		enc := zipCryptoEncrypt(tc.asEncrypted, crc, req)
+		w, _ := zw.CreateRaw(&zip.FileHeader{Name: "raw/1_c.txt", Method: zip.Store, Flags: 0x1, CRC32: crc,
+			CompressedSize64: uint64(len(enc)), UncompressedSize64: uint64(len(req))})
+		w.Write(enc)
+		zw.Close()
+		exs, _ := readAll(t, buf.Bytes(), Options{Password: tc.typed})
+		if len(exs) != 1 || exs[0].Request.URL != "http://x.example/cp437" {
+			t.Errorf("%s: %d exchanges", tc.name, len(exs))
+		}
+	}
+}
+
 func TestOverlappingMembers(t *testing.T) {
 	data := buildZip(t, []zipFile{
 		{name: "raw/1_c.txt", body: "GET http://a.example/ HTTP/1.1\r\n\r\n"},
