@@ -142,7 +142,16 @@ func crossing(p *Pass, a, b *Transaction) (cross, bool) {
 		if cb.Exchange < b.Authorize.Exchange {
 			continue
 		}
-		if failed, how := callbackFailed(p.Analysis, cb); failed {
+		failed, how := callbackFailed(p.Analysis, cb)
+		if name, what, ok := cookieHolding(p.Analysis, cb, b); ok {
+			why := fmt.Sprintf("sign-in #%d's callback at %s carries cookie %s holding sign-in #%d's %s: sign-in #%d overwrote the transient state the app keeps for #%d",
+				a.ID, cb.Ref, name, b.ID, what, b.ID, a.ID)
+			if failed {
+				why += fmt.Sprintf(", and the app refused the callback (%s)", how)
+			}
+			return cross{evidence: []Evidence{p.Evidence(cb, "callback with the other sign-in's cookie")}, why: why, confidence: "high", code: cb.Code}, true
+		}
+		if failed {
 			return cross{
 				evidence:   []Evidence{p.Evidence(cb, "callback failed")},
 				why:        fmt.Sprintf("sign-in #%d's callback at %s failed (%s) after sign-in #%d had replaced the transient state the app keeps for it", a.ID, cb.Ref, how, b.ID),
@@ -193,4 +202,37 @@ func codesOf(an *Analysis, a, b *Transaction) []*CodeTrail {
 		}
 	}
 	return out
+}
+
+// cookieHolding finds a cookie of the callback's request whose value is the
+// other sign-in's state, nonce, or PKCE verifier (its S256 equals the other
+// authorize request's challenge): proof that the other sign-in overwrote it.
+// Values are compared, never shown.
+func cookieHolding(a *Analysis, cb *parse.Event, other *Transaction) (name, what string, ok bool) {
+	ex := a.Exchange(cb)
+	if ex == nil || other.Authorize == nil {
+		return "", "", false
+	}
+	oa := other.Authorize
+	for _, header := range ex.Request.Headers.Values("Cookie") {
+		for _, part := range strings.Split(header, ";") {
+			n, v, found := strings.Cut(strings.TrimSpace(part), "=")
+			if !found || len(v) < 8 {
+				continue
+			}
+			if dec, err := url.QueryUnescape(v); err == nil {
+				v = dec
+			}
+			sv := parse.NewSecret(v)
+			switch {
+			case !oa.State.IsZero() && sv.Equal(oa.State):
+				return n, "state", true
+			case !oa.Nonce.IsZero() && sv.Equal(oa.Nonce):
+				return n, "nonce", true
+			case !oa.CodeChallenge.IsZero() && oa.CodeChallengeMethod != "plain" && sv.S256() == oa.CodeChallenge.Reveal():
+				return n, "PKCE verifier", true
+			}
+		}
+	}
+	return "", "", false
 }
