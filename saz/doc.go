@@ -17,4 +17,24 @@
 // whole archive), the member count is bounded, names that would escape the
 // archive are skipped, and damage to one session becomes a parse.Note while
 // the other sessions are still read.
+//
+// Note kinds (parse.Note.Kind), with Ref "session N" or a member name:
+//
+//	truncated     no central directory; members recovered from local headers
+//	unsafe-name   a member name escaping the archive, skipped
+//	duplicate     a second member for the same session and role, ignored
+//	overlap       member data overlapping another's (zip bomb pattern), skipped
+//	corrupt       CRC, authentication or stream damage in a member
+//	limit         an inflation bound cut a member, or stopped the archive
+//	empty         a SAZ without sessions
+//	bad-metadata  _m.xml unreadable, or some of its timers
+//	no-request    a session without raw/N_c.txt, skipped
+//	bad-request   a request that is not HTTP, session skipped
+//	no-response   no response captured, or one Fiddler generated itself
+//	bad-response  a response that is not HTTP, Response left nil
+//	damaged       a message cut short or an undecodable Content-Encoding
+//	body-dropped  Fiddler dropped the response body while capturing
+//	websocket, grpc, rpc  sessions kept as tunnels, their messages skipped
+//
+// At most 50 notes of one kind are listed; one more note counts the rest.
 package saz
