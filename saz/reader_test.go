@@ -489,3 +489,31 @@ func chunked(s string) string {
 	return strconv.FormatInt(int64(half), 16) + "\r\n" + s[:half] + "\r\n" +
 		strconv.FormatInt(int64(len(s)-half), 16) + "\r\n" + s[half:] + "\r\n"
 }
+
+// _m.xml as other SAZ writers shape it: mixed-case flag names, escaped
+// values, extra elements with text, timers without a zone.
+func TestParseMetaVariants(t *testing.T) {
+	md, err := parseMeta([]byte(`<Session SID="7" BitFlags="1"><SessionTimers ClientConnected="2026-06-01T12:00:00.000" ClientBeginRequest="2026-10-08T23:23:35.338-07:00" DNSTime="12" ServerConnected="0001-01-01T00:00:00"/>` +
+		`<SessionFlags><SessionFlag N="x-clientIP" V="192.0.2.25"/><SessionFlag N="X-ClientPort" V="4242"/><SessionFlag N="ui-comments" V="&lt;b&gt; &amp; &#48;"/></SessionFlags>` +
+		`<SessionMetrics RequestDuration="17"><TTFB>2&#48;</TTFB></SessionMetrics></Session>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := md.timer("ClientConnected"); !got.Equal(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("ClientConnected %v", got)
+	}
+	if got := md.timer("ClientBeginRequest"); !got.Equal(time.Date(2026, 10, 9, 6, 23, 35, 338000000, time.UTC)) {
+		t.Errorf("ClientBeginRequest %v", got)
+	}
+	if !md.timer("ServerConnected").IsZero() || len(md.badTimers) != 0 || !md.has(bitIsHTTPS) {
+		t.Errorf("ServerConnected %v, bad timers %v, bits %x", md.timer("ServerConnected"), md.badTimers, md.bitFlags)
+	}
+	if md.conn() != "192.0.2.25:4242" || md.flag("ui-comments") != "<b> & 0" {
+		t.Errorf("conn %q comment %q", md.conn(), md.flag("ui-comments"))
+	}
+	for _, bad := range []string{"", "<NotSession/>", "<Session BitFlags='xyz'/>", "<Session><SessionTimers", "<Session/><Session/>"} {
+		if _, err := parseMeta([]byte(bad)); err == nil {
+			t.Errorf("parseMeta(%q) accepted", bad)
+		}
+	}
+}
