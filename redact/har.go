@@ -416,7 +416,7 @@ func (f *framer) skip(n int) {
 }
 
 // value returns the raw bytes of the next value, which starts at the next
-// byte. Scalars end before , ] } or whitespace.
+// byte. A scalar ends before whitespace or any structural byte.
 func (f *framer) value() ([]byte, error) {
 	var out []byte
 	depth := 0
@@ -431,7 +431,7 @@ func (f *framer) value() ([]byte, error) {
 		}
 		if !inString && depth == 0 && len(out) > 0 && out[0] != '"' && out[0] != '{' && out[0] != '[' {
 			switch c {
-			case ',', ']', '}', ' ', '\t', '\n', '\r':
+			case ',', ']', '}', '[', '{', '"', ':', ' ', '\t', '\n', '\r':
 				f.br.UnreadByte()
 				return out, nil
 			}
