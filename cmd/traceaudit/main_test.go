@@ -265,7 +265,7 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 	if got := run(true, "scan", "--progress", "never", "-f", "json", samples); got != "" {
 		t.Errorf("--progress never printed %q", got)
 	}
-	if got := run(false, "scan", "--progress", "always", "-f", "json", samples); !strings.Contains(got, "5/5 files") {
+	if got := run(false, "scan", "--progress", "always", "-f", "json", samples); !strings.Contains(got, "7/7 files") {
 		t.Errorf("--progress always printed %q", got)
 	}
 }
