@@ -16,6 +16,8 @@ func All() []*Rule {
 		RefreshTokenExpired,
 		RequestLoop,
 		TokenInURL,
+		WrongEndpoint,
+		InteractionRequired,
 		TraceQuality,
 	}
 }

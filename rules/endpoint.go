@@ -1,0 +1,175 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// WrongEndpoint: a code redeemed at another tenant, cloud or policy than it
+// was issued for, or a token endpoint called with GET.
+var WrongEndpoint = &Rule{
+	ID:       "wrong-endpoint",
+	Title:    "code redeemed at a different tenant, cloud or endpoint",
+	Severity: Error,
+	Doc: `Detects a token request sent to another endpoint than the one that issued the
+code: a different Microsoft Entra tenant path (/common vs /{tenant}, Entra answers
+AADSTS700005), another cloud (login.microsoftonline.com vs .us or .cn), another
+B2C policy, or another provider host; provider answers naming the tenant or
+cloud (AADSTS90002 tenant not found, AADSTS50194 single-tenant app on /common,
+AADSTS9001023 grant not supported on /common or /consumers, AADSTS700016 app not
+found in the tenant, AADB2C90085 policy missing); and a token endpoint requested
+with GET (AADSTS90056/900561), usually a back button or a pasted URL, which is
+harmless.
+
+Remediation: redeem the code at the same authority (host, tenant path, policy)
+as the authorize request; use the tenant-specific endpoint for single-tenant
+apps; register the app in the cloud it signs in to.`,
+	Run: runWrongEndpoint,
+}
+
+func authority(p parse.Provider) string {
+	a := strings.ToLower(p.Host)
+	if p.Tenant != "" {
+		a += "/" + strings.ToLower(p.Tenant)
+	}
+	if p.Policy != "" {
+		a += " (policy " + strings.ToLower(p.Policy) + ")"
+	}
+	return a
+}
+
+func runWrongEndpoint(p *Pass) {
+	reported := map[*Redemption]bool{}
+	for _, t := range p.Transactions {
+		az := t.Authorize
+		if az == nil {
+			continue
+		}
+		for _, r := range t.Redemptions {
+			got, want := r.Request.Provider, az.Provider
+			if got.Family == "generic" || want.Family == "generic" || got.Family != want.Family {
+				continue // unknown layouts: hosts may legitimately differ (Google)
+			}
+			if want.Family == "google" || authority(got) == authority(want) {
+				continue
+			}
+			f := Finding{Code: r.Request.Code, Evidence: []Evidence{p.Evidence(az, "authorize request"), p.RedemptionEvidence(r, "token request")},
+				Message: fmt.Sprintf("the code was issued by %s but redeemed at %s", authority(want), authority(got)),
+				Remediation: "Redeem the code at the same authority (host, tenant path, policy) as the authorize request."}
+			if r.Failed() {
+				f.Message += fmt.Sprintf("; %s refused it (%s)", parse.ProviderName(got), p.RedemptionEvidence(r, "").ErrorCode)
+			} else if r.Succeeded() {
+				f.Severity = Warning
+				f.Message += "; the provider accepted it here (e.g. /common resolving to the same tenant), but this breaks for other accounts"
+			}
+			p.Report(f)
+			reported[r] = true
+		}
+	}
+	for _, r := range allTokenRequests(p.Analysis) {
+		if reported[r] {
+			continue
+		}
+		req := r.Request
+		if req.Method == "GET" {
+			p.Report(Finding{Severity: Info,
+				Message:     fmt.Sprintf("the token endpoint was requested with GET at %s (a back button, bookmark or pasted URL); token requests must be POSTs, and this one is harmless", req.Ref),
+				Evidence:    []Evidence{p.RedemptionEvidence(r, "GET on the token endpoint")},
+				Remediation: "Nothing to fix if the sign-in otherwise completed; never link to the token endpoint."})
+			continue
+		}
+		if r.Class() != parse.ClassTenant {
+			continue
+		}
+		code := p.RedemptionEvidence(r, "").ErrorCode
+		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", parse.ProviderName(req.Provider), req.Ref, code)
+		if info, ok := parse.Classify(r.Response.Err, req.Provider.Family); ok {
+			msg += ": " + info.Meaning
+		}
+		p.Report(Finding{Code: req.Code, Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")},
+			Remediation: "Use the tenant-specific endpoint for single-tenant apps, the same tenant path as the authorize request, and the cloud the app is registered in."})
+	}
+	// Authorize-time tenant and cloud errors.
+	for _, t := range p.Transactions {
+		for _, e := range t.Errors {
+			if classOf(e) != parse.ClassTenant {
+				continue
+			}
+			info, _ := parse.Classify(e.Err, e.Provider.Family)
+			p.Report(Finding{
+				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", parse.ProviderName(e.Provider), e.Ref, parse.PrimaryCode(e.Err), info.Meaning),
+				Evidence:    []Evidence{p.Evidence(e, "authorize error")},
+				Remediation: "Check the client_id, the tenant in the authority URL and the cloud host the app is registered in."})
+		}
+	}
+}
+
+// InteractionRequired: silent requests that need the user.
+var InteractionRequired = &Rule{
+	ID:       "interaction-required",
+	Title:    "silent sign-in needs user interaction",
+	Severity: Info,
+	Doc: `Reports silent requests (prompt=none, hidden iframes, refresh) that the provider
+answered with login_required, interaction_required, consent_required or
+account_selection_required, or Entra AADSTS50058 (no session), AADSTS65001
+(consent), AADSTS50076/50079 (MFA), B2C AADB2C90077. These are expected answers: the app must
+fall back to an interactive request. Third-party-cookie blocking (Safari ITP,
+Brave, Chrome's tracking protection) makes every silent iframe renewal answer
+login_required.
+
+Remediation: fall back to an interactive (top-level redirect or popup) request;
+grant admin consent or assign the user; satisfy MFA or Conditional Access.`,
+	Run: runInteractionRequired,
+}
+
+func runInteractionRequired(p *Pass) {
+	type hit struct {
+		ev   *parse.Event
+		code string
+	}
+	var hits []hit
+	for _, t := range p.Transactions {
+		for _, e := range t.Errors {
+			if classOf(e) == parse.ClassInteraction {
+				code := parse.PrimaryCode(e.Err)
+				if code == "" {
+					code = e.Err.Error
+				}
+				hits = append(hits, hit{e, code})
+			}
+		}
+	}
+	for _, r := range allTokenRequests(p.Analysis) {
+		if r.Class() == parse.ClassInteraction {
+			hits = append(hits, hit{r.Response, p.RedemptionEvidence(r, "").ErrorCode})
+		}
+	}
+	if len(hits) == 0 {
+		return
+	}
+	// One finding per answer kind: a renewal loop answers the same many times.
+	byCode := map[string][]hit{}
+	var order []string
+	for _, h := range hits {
+		if _, ok := byCode[h.code]; !ok {
+			order = append(order, h.code)
+		}
+		byCode[h.code] = append(byCode[h.code], h)
+	}
+	for _, code := range order {
+		hs := byCode[code]
+		first := hs[0].ev
+		info, _ := parse.Classify(first.Err, first.Provider.Family)
+		f := Finding{Remediation: "Fall back to an interactive (top-level redirect or popup) request; grant consent or assign the user; satisfy MFA or Conditional Access."}
+		f.Message = fmt.Sprintf("%s answered %d silent request(s) with %s (first at %s): %s", parse.ProviderName(first.Provider), len(hs), code, first.Ref, info.Meaning)
+		for i, h := range hs {
+			if i == 3 {
+				break
+			}
+			f.Evidence = append(f.Evidence, p.Evidence(h.ev, "needs interaction"))
+		}
+		p.Report(f)
+	}
+}
