@@ -56,7 +56,7 @@ func runWrongEndpoint(p *Pass) {
 				continue
 			}
 			f := Finding{Code: r.Request.Code, Evidence: []Evidence{p.Evidence(az, "authorize request"), p.RedemptionEvidence(r, "token request")},
-				Message: fmt.Sprintf("the code was issued by %s but redeemed at %s", authority(want), authority(got)),
+				Message:     fmt.Sprintf("the code was issued by %s but redeemed at %s", authority(want), authority(got)),
 				Remediation: "Redeem the code at the same authority (host, tenant path, policy) as the authorize request."}
 			if r.Failed() {
 				f.Message += fmt.Sprintf("; %s refused it (%s)", parse.ProviderName(got), p.RedemptionEvidence(r, "").ErrorCode)
