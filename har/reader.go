@@ -47,7 +47,9 @@ type Reader struct {
 	limits parse.Limits
 
 	sc       *scanner
-	index    int  // index of the next entry
+	bom      int64 // bytes of a byte order mark skipped before the document
+	inflated bool  // offsets count bytes of the decompressed document
+	index    int   // index of the next entry
 	inArray  bool // inside log.entries
 	done     error
 	notes    []parse.Note
@@ -95,7 +97,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 // wrapper, bounding the inflated size by Limits.InflateBytes.
 func (r *Reader) decompress(in io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(in, readBuf)
-	skipBOM(br)
+	r.bom = skipBOM(br)
 	head, _ := br.Peek(2)
 	var zr io.Reader
 	var err error
@@ -108,18 +110,32 @@ func (r *Reader) decompress(in io.Reader) (io.Reader, error) {
 		return br, nil
 	}
 	if err != nil {
-		return nil, r.posError(0, "", fmt.Errorf("%w: bad compressed stream: %v", ErrFormat, err))
+		return nil, r.posError(-r.bom, "", fmt.Errorf("%w: bad compressed stream: %v", ErrFormat, err))
 	}
 	lim := &budgetReader{r: zr, left: r.limits.InflateBytes, limitErr: errInflate}
 	out := bufio.NewReaderSize(lim, readBuf)
-	skipBOM(out)
+	r.inflated = true
+	r.bom = skipBOM(out)
 	return out, nil
 }
 
-func skipBOM(br *bufio.Reader) {
+// skipBOM discards a UTF-8 byte order mark and returns its length.
+func skipBOM(br *bufio.Reader) int64 {
 	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 		br.Discard(3)
+		return 3
 	}
+	return 0
+}
+
+// at names a position given as an offset from the start of the JSON text:
+// the byte offset in the file, or in the decompressed document.
+func (r *Reader) at(off int64) string {
+	s := "byte " + strconv.FormatInt(off+r.bom, 10)
+	if r.inflated {
+		s += " of the decompressed document"
+	}
+	return s
 }
 
 var (
@@ -246,7 +262,7 @@ func (r *Reader) posError(off int64, entry string, err error) error {
 	case isDataError(err):
 		err = fmt.Errorf("%w: %w", ErrFormat, err)
 	}
-	ref := "byte " + strconv.FormatInt(off, 10)
+	ref := r.at(off)
 	if entry != "" {
 		ref = entry + ", " + ref
 	}
@@ -319,7 +335,7 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 		}
 		ex, reason := r.entry(idx, ref)
 		if reason != "" {
-			r.note("bad-entry", ref, "%s at byte %d; entry skipped", reason, start)
+			r.note("bad-entry", ref, "%s at %s; entry skipped", reason, r.at(start))
 			continue
 		}
 		return ex, nil
@@ -335,11 +351,11 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 func (r *Reader) stop(off int64, ref string, err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.note("truncated", ref, "file ends at byte %d inside log.entries; %d entries read", off, r.index)
+		r.note("truncated", ref, "file ends at %s inside log.entries; %d entries read", r.at(off), r.index)
 	case errors.Is(err, errInflate):
-		r.note("limit", ref, "decompressed size limit of %d bytes reached at byte %d; %d entries read", r.limits.InflateBytes, off, r.index)
+		r.note("limit", ref, "decompressed size limit of %d bytes reached at %s; %d entries read", r.limits.InflateBytes, r.at(off), r.index)
 	case isDataError(err):
-		r.note("truncated", ref, "unreadable from byte %d (%v); %d entries read", off, err, r.index)
+		r.note("truncated", ref, "unreadable from %s (%v); %d entries read", r.at(off), err, r.index)
 	default:
 		r.done = r.posError(off, ref, err)
 		return
@@ -380,9 +396,9 @@ func (r *Reader) finish() {
 func (r *Reader) trailerNote(err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.note("truncated", "", "file ends at byte %d after log.entries; all %d entries read", r.sc.off, r.index)
+		r.note("truncated", "", "file ends at %s after log.entries; all %d entries read", r.at(r.sc.off), r.index)
 	case isDataError(err):
-		r.note("damaged", "", "invalid JSON at byte %d after log.entries (%v); all %d entries read", r.sc.off, err, r.index)
+		r.note("damaged", "", "invalid JSON at %s after log.entries (%v); all %d entries read", r.at(r.sc.off), err, r.index)
 	default:
 		r.done = r.posError(r.sc.off, "", err)
 	}

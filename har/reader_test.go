@@ -370,6 +370,9 @@ func TestNotHAR(t *testing.T) {
 		{"truncated before entries", []byte(`{"log":{"version":"1.2","pag`), "unexpected end of file"},
 		{"depth bomb before entries", []byte(`{"log":{"pages":` + strings.Repeat("[", 5000)), "nesting too deep"},
 		{"gzip header only", []byte{0x1f, 0x8b}, "bad compressed stream"},
+		// Offsets count the file's bytes, byte order mark included.
+		{"not JSON after a BOM", append(bytes.Clone(utf8BOM), mustRead(t, "testdata/harviewer-not-json.har")...), "byte 113: har: not a HAR document: invalid character 'x'"},
+		{"gzip of not JSON", gzipBytes(t, mustRead(t, "testdata/harviewer-not-json.har")), "byte 110 of the decompressed document: har: not a HAR document"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
@@ -389,6 +392,19 @@ func TestNotHAR(t *testing.T) {
 			}
 		})
 	}
+}
+
+func gzipBytes(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func mustRead(t *testing.T, path string) []byte {
