@@ -50,7 +50,7 @@ type Reader struct {
 	bom      int64 // bytes of a byte order mark skipped before the document
 	inflated bool  // offsets count bytes of the decompressed document
 	index    int   // index of the next entry
-	inArray  bool // inside log.entries
+	inArray  bool  // inside log.entries
 	done     error
 	notes    []parse.Note
 	dropped  int // notes not kept beyond maxNotes
