@@ -69,15 +69,6 @@ func isInvisibleControl(r rune) bool {
 		r == 0x2028 || r == 0x2029 || r == utf8.RuneError
 }
 
-// truncate shortens s to at most n runes, marking the cut with "…".
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
 // findingFingerprint is the stable identity of a finding: its own
 // Fingerprint when the rules engine set one, else a hash of the rule, the
 // file path, the code fingerprint and the evidence refs — none of which
