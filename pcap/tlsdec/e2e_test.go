@@ -15,8 +15,8 @@ import (
 )
 
 type tsharkRequest struct {
-	frame        int
-	method, path string
+	frame               int
+	method, path, proto string
 }
 
 func readTshark(t *testing.T, name string) []tsharkRequest {
@@ -32,10 +32,10 @@ func readTshark(t *testing.T, name string) []tsharkRequest {
 		}
 		f := strings.Split(line, "\t")
 		n, err := strconv.Atoi(f[0])
-		if err != nil || len(f) != 3 {
+		if err != nil || len(f) != 4 {
 			t.Fatalf("%s: bad line %q", name, line)
 		}
-		out = append(out, tsharkRequest{n, f[1], f[2]})
+		out = append(out, tsharkRequest{n, f[1], f[2], f[3]})
 	}
 	return out
 }
@@ -124,6 +124,10 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 		// Frames 150-153 (two server segments) removed: the reader resumes
 		// decryption after the gap.
 		{"fluxzy-pink-floyd-conn14-gap.pcapng", "fluxzy-pink-floyd-conn14.nsskeylog", "fluxzy-pink-floyd-conn14-gap.tshark.txt", []string{"tls-gap"}, nil},
+		// The team's fixture lab: Chromium and Go over TLS 1.3, HTTP/2 and
+		// HTTP/1.1, real OAuth sign-ins.
+		{"lab-clean-zitadel-h2.pcap", "lab-clean-zitadel-h2.keys", "lab-clean-zitadel-h2.tshark.txt", nil, nil},
+		{"lab-clean-fosite-http1-tls.pcap", "lab-clean-fosite-http1-tls.keys", "lab-clean-fosite-http1-tls.tshark.txt", nil, nil},
 		{"openssl-tls13-rejected.pcapng", "openssl-tls13-rejected.keys", "openssl-tls13-rejected.tshark.txt", []string{"tls-early-data-rejected"}, []string{"/early"}},
 	}
 	for _, tc := range cases {
@@ -150,12 +154,7 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 				t.Fatalf("tshark lists %d of the %d omitted paths", n, len(tc.omit))
 			}
 			var got []tsharkRequest
-			// ALPN h2 (the Fluxzy captures) and HTTP/2 requests go together.
-			wantH2 := strings.HasPrefix(tc.capture, "fluxzy-")
 			for _, ex := range exs {
-				if (ex.Request.Proto == "HTTP/2") != wantH2 {
-					t.Errorf("%s: protocol %q", ex.Ref, ex.Request.Proto)
-				}
 				if !strings.HasPrefix(ex.Request.URL, "https://") {
 					t.Errorf("%s: URL %q is not https", ex.Ref, ex.Request.URL)
 				}
@@ -163,7 +162,11 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 				if err != nil {
 					t.Errorf("ref %q", ex.Ref)
 				}
-				got = append(got, tsharkRequest{n, ex.Request.Method, pathOf(ex.Request.URL)})
+				proto := "HTTP/1"
+				if ex.Request.Proto == "HTTP/2" {
+					proto = "HTTP/2"
+				}
+				got = append(got, tsharkRequest{n, ex.Request.Method, pathOf(ex.Request.URL), proto})
 			}
 			// HTTP/2 requests that share a frame come in stream order from
 			// tshark and in completion order from the reader: compare as
@@ -178,8 +181,8 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 			}
 			for i, w := range want {
 				g := got[i]
-				if g.method != w.method || g.path != w.path {
-					t.Errorf("request %s %s, tshark %s %s", g.method, g.path, w.method, w.path)
+				if g.method != w.method || g.path != w.path || g.proto != w.proto {
+					t.Errorf("request %s %s %s, tshark %s %s %s", g.method, g.path, g.proto, w.method, w.path, w.proto)
 				}
 				// Our frame is where the request's first record started;
 				// tshark's where the request was complete: never earlier.

@@ -20,6 +20,7 @@ type request struct {
 	frame  int
 	method string
 	path   string
+	proto  string // HTTP/1 or HTTP/2
 }
 
 // readTsharkRequests reads a *.tshark.txt expectation (see gen-tshark.sh).
@@ -35,14 +36,14 @@ func readTsharkRequests(t *testing.T, name string) []request {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) != 3 {
+		if len(f) != 4 {
 			t.Fatalf("%s: bad line %q", name, line)
 		}
 		n, err := strconv.Atoi(f[0])
 		if err != nil {
 			t.Fatalf("%s: bad frame in %q", name, line)
 		}
-		out = append(out, request{n, f[1], f[2]})
+		out = append(out, request{n, f[1], f[2], f[3]})
 	}
 	return out
 }
@@ -80,7 +81,7 @@ func http1Requests(t *testing.T, chunks []Chunk) []request {
 		if _, err := io.Copy(io.Discard, req.Body); err != nil {
 			t.Fatalf("HTTP/1 body at plaintext byte %d: %v", off, err)
 		}
-		out = append(out, request{frameAt(chunks, ClientToServer, off), req.Method, req.URL.RequestURI()})
+		out = append(out, request{frameAt(chunks, ClientToServer, off), req.Method, req.URL.RequestURI(), "HTTP/1"})
 	}
 }
 
@@ -105,7 +106,7 @@ func http2Requests(t *testing.T, chunks []Chunk) []request {
 			t.Fatalf("HTTP/2 frame at plaintext byte %d: %v", off, err)
 		}
 		if mh, ok := f.(*http2.MetaHeadersFrame); ok {
-			out = append(out, request{frameAt(chunks, ClientToServer, off), mh.PseudoValue("method"), mh.PseudoValue("path")})
+			out = append(out, request{frameAt(chunks, ClientToServer, off), mh.PseudoValue("method"), mh.PseudoValue("path"), "HTTP/2"})
 		}
 	}
 }
@@ -199,8 +200,8 @@ func TestCaptures(t *testing.T) {
 			}
 			for i := range want {
 				g, w := got[i], want[i]
-				if g.method != w.method || g.path != w.path {
-					t.Errorf("request %d = %s %s, tshark %s %s", i, g.method, g.path, w.method, w.path)
+				if g.method != w.method || g.path != w.path || g.proto != w.proto {
+					t.Errorf("request %d = %s %s %s, tshark %s %s %s", i, g.method, g.path, g.proto, w.method, w.path, w.proto)
 				}
 				// tshark names the frame that completed the request; ours is
 				// where its first record started, never later.

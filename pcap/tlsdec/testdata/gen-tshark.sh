@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates the *.tshark.txt expectations: the HTTP requests tshark finds
-# in each decrypted capture, one "frame<TAB>method<TAB>path" line per request
-# (HTTP/2 frames carrying several HEADERS give several lines).
+# in each decrypted capture, one "frame<TAB>method<TAB>path<TAB>protocol" line per request
+# (HTTP/2 frames carrying several HEADERS give several lines), then the
+# protocol: HTTP/1 or HTTP/2.
 # Run from this directory: sh gen-tshark.sh
 set -eu
 gen() { # capture [keylog]
@@ -13,9 +14,9 @@ gen() { # capture [keylog]
 			-e frame.number -e http.request.method -e http.request.uri \
 			-e http2.headers.method -e http2.headers.path 2>/dev/null |
 			awk -F '\t' '{
-				m = $2 $4; p = $3 $5
+				m = $2 $4; p = $3 $5; proto = ($2 != "") ? "HTTP/1" : "HTTP/2"
 				n = split(m, ms, " "); split(p, ps, " ")
-				for (i = 1; i <= n; i++) printf "%s\t%s\t%s\n", $1, ms[i], ps[i]
+				for (i = 1; i <= n; i++) printf "%s\t%s\t%s\t%s\n", $1, ms[i], ps[i], proto
 			}'
 	} >"$out"
 }
@@ -44,3 +45,5 @@ gen first.pcapng openssl-tls12-reneg-first.keys
 mv first.tshark.txt openssl-tls12-reneg-first.tshark.txt
 rm first.pcapng
 gen fluxzy-pink-floyd-conn14-gap.pcapng fluxzy-pink-floyd-conn14.nsskeylog
+gen lab-clean-zitadel-h2.pcap lab-clean-zitadel-h2.keys
+gen lab-clean-fosite-http1-tls.pcap lab-clean-fosite-http1-tls.keys
