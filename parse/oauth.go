@@ -338,9 +338,10 @@ func (x *Extractor) callback(ex *Exchange, u *url.URL, base Event, p url.Values,
 	ev.Code = NewSecret(code)
 	ev.State = NewSecret(state)
 	ev.Delivery = "query"
-	if base.Method == "POST" && bodyParams(ex.Request.Headers, ex.Request.Body).Get("code") != "" ||
-		base.Method == "POST" && bodyParams(ex.Request.Headers, ex.Request.Body).Get("error") != "" {
-		ev.Delivery = "form_post"
+	if base.Method == "POST" {
+		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {
+			ev.Delivery = "form_post"
+		}
 	}
 	if t := p.Get("id_token"); t != "" {
 		ev.IDToken = NewSecret(t)
