@@ -294,6 +294,25 @@ func TestEdgeCases(t *testing.T) {
 			}
 		}
 	})
+	t.Run("insomnia", func(t *testing.T) {
+		exs, r := readFile(t, "testdata/edge-insomnia.har", Options{})
+		if len(exs) != 2 || len(r.Notes()) != 0 {
+			t.Fatalf("%d exchanges, notes %v", len(exs), r.Notes())
+		}
+		token, unsent := exs[0], exs[1]
+		if string(token.Request.Body.Data) != "grant_type=client_credentials&scope=api%3A%2F%2Fx%2F.default" || token.Comment != "Get token" {
+			t.Errorf("token request body %q comment %q", token.Request.Body.Data, token.Comment)
+		}
+		if b := token.Response.Body; string(b.Data) != "{\"token_type\":1}\n" || b.MIMEType != "application/json" || b.Size != 17 {
+			t.Errorf("token response body %q mime %q size %d", b.Data, b.MIMEType, b.Size)
+		}
+		if unsent.Response == nil || unsent.Response.Status != 0 || unsent.Response.Body.Size != 0 || !unsent.Start.Equal(token.Start) {
+			t.Errorf("never-sent request: response %+v, Start %v", unsent.Response, unsent.Start)
+		}
+		if got := string(unsent.Request.Body.Data); got != "note=a+b&file=" {
+			t.Errorf("multipart params re-encoded as %q", got)
+		}
+	})
 	t.Run("entries-first", func(t *testing.T) {
 		exs, r := readFile(t, "testdata/edge-entries-first.har", Options{})
 		if len(exs) != 1 || len(r.Notes()) != 0 {
