@@ -3,6 +3,7 @@ package saz
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -147,6 +148,12 @@ func (r *Reader) groupSessions(members []*member) []*session {
 // listMembers reads the central directory, or, when the archive is truncated
 // and has none, recovers what it can from the local file headers.
 func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
+	// archive/zip keeps every directory entry it finds, however many; count
+	// them first so that a directory of millions is refused before it is
+	// held in memory.
+	if n := countCentralHeaders(ra, size, r.maxMembers+1); n > r.maxMembers {
+		return nil, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers)
+	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		members, scanErr := r.scanLocalHeaders(ra, size)
@@ -313,9 +320,10 @@ func (r *Reader) localDataEnd(ra io.ReaderAt, size int64, m *member) (int64, boo
 		end := m.dataOffset + m.compressed
 		return end, end <= size
 	}
-	// Sizes follow the data in a descriptor. Only deflate marks its own end.
+	// Sizes follow the data in a descriptor. Deflate marks its own end;
+	// anything else (stored, encrypted) is found by its descriptor.
 	if m.method != 8 || m.encrypted() {
-		return 0, false
+		return r.findDescriptor(ra, size, m)
 	}
 	cr := &countingByteReader{r: bufio.NewReader(io.NewSectionReader(ra, m.dataOffset, size-m.dataOffset))}
 	// Finding the end means inflating the member: charge it to the
@@ -345,6 +353,47 @@ func (r *Reader) localDataEnd(ra io.ReaderAt, size int64, m *member) (int64, boo
 	return end + 12, end+12 <= size
 }
 
+// findDescriptor finds the data descriptor that ends a member of unknown
+// size: a descriptor signature whose compressed-size field equals its own
+// distance from the start of the data. It looks through at most
+// InflateBytes of data.
+func (r *Reader) findDescriptor(ra io.ReaderAt, size int64, m *member) (int64, bool) {
+	sig := []byte{'P', 'K', 7, 8}
+	limit := min(size-m.dataOffset, r.limits.InflateBytes)
+	buf := make([]byte, 64<<10)
+	for base := int64(0); base < limit; base += int64(len(buf) - 3) {
+		n, _ := ra.ReadAt(buf, m.dataOffset+base)
+		if n < 4 {
+			return 0, false
+		}
+		chunk := buf[:n]
+		for i := 0; ; {
+			j := bytes.Index(chunk[i:], sig)
+			if j < 0 {
+				break
+			}
+			p := base + int64(i+j) // descriptor offset from the data start
+			var d [24]byte
+			got, _ := ra.ReadAt(d[:], m.dataOffset+p)
+			switch {
+			case got >= 16 && int64(binary.LittleEndian.Uint32(d[8:])) == p:
+				m.compressed, m.crc32 = p, binary.LittleEndian.Uint32(d[4:])
+				m.size = int64(binary.LittleEndian.Uint32(d[12:]))
+				return m.dataOffset + p + 16, true
+			case got >= 24 && int64(binary.LittleEndian.Uint64(d[8:])) == p:
+				m.compressed, m.crc32 = p, binary.LittleEndian.Uint32(d[4:])
+				m.size = int64(binary.LittleEndian.Uint64(d[16:]) & (1<<62 - 1))
+				return m.dataOffset + p + 24, true
+			}
+			i += j + 1
+		}
+		if n < len(buf) {
+			break
+		}
+	}
+	return 0, false
+}
+
 // countingByteReader lets flate read exactly the compressed bytes (it uses
 // ReadByte when offered) and counts them.
 type countingByteReader struct {
@@ -364,4 +413,73 @@ func (c *countingByteReader) ReadByte() (byte, error) {
 		c.n++
 	}
 	return b, err
+}
+
+const (
+	endOfCentralSig      = 0x06054b50
+	zip64EndLocatorSig   = 0x07064b50
+	zip64EndOfCentralSig = 0x06064b50
+	endOfCentralLen      = 22
+	centralHeaderLen     = 46
+)
+
+// countCentralHeaders counts central directory headers, up to limit, the
+// way archive/zip walks them: from the directory offset the end record
+// gives, until a header fails to start with its signature. It returns 0
+// when it cannot find the directory; archive/zip then reports why.
+func countCentralHeaders(ra io.ReaderAt, size int64, limit int) int {
+	tail := min(size, endOfCentralLen+65535)
+	buf := make([]byte, tail)
+	if _, err := ra.ReadAt(buf, size-tail); err != nil && err != io.EOF {
+		return 0
+	}
+	at := -1
+	for i := len(buf) - endOfCentralLen; i >= 0; i-- {
+		if binary.LittleEndian.Uint32(buf[i:]) == endOfCentralSig {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return 0
+	}
+	dirOffset := int64(binary.LittleEndian.Uint32(buf[at+16:]))
+	if dirOffset == 0xffffffff {
+		// Zip64: the locator just before the end record points at the
+		// zip64 end record, which holds the real offset.
+		loc := size - tail + int64(at) - 20
+		var l [20]byte
+		if loc < 0 {
+			return 0
+		}
+		if _, err := ra.ReadAt(l[:], loc); err != nil || binary.LittleEndian.Uint32(l[:]) != zip64EndLocatorSig {
+			return 0
+		}
+		recOff := int64(binary.LittleEndian.Uint64(l[8:]))
+		var rec [56]byte
+		if recOff < 0 || recOff > size-56 {
+			return 0
+		}
+		if _, err := ra.ReadAt(rec[:], recOff); err != nil || binary.LittleEndian.Uint32(rec[:]) != zip64EndOfCentralSig {
+			return 0
+		}
+		dirOffset = int64(binary.LittleEndian.Uint64(rec[48:]))
+	}
+	if dirOffset < 0 || dirOffset >= size {
+		return 0
+	}
+	br := bufio.NewReader(io.NewSectionReader(ra, dirOffset, size-dirOffset))
+	var hdr [centralHeaderLen]byte
+	n := 0
+	for n < limit {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil || binary.LittleEndian.Uint32(hdr[:]) != centralHeaderSig {
+			break
+		}
+		skip := int(binary.LittleEndian.Uint16(hdr[28:])) + int(binary.LittleEndian.Uint16(hdr[30:])) + int(binary.LittleEndian.Uint16(hdr[32:]))
+		if _, err := br.Discard(skip); err != nil {
+			break
+		}
+		n++
+	}
+	return n
 }

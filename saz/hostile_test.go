@@ -45,6 +45,15 @@ func TestTruncatedArchive(t *testing.T) {
 	if len(exs) < 20 || len(exs) >= 50 || !hasNote(notes, "truncated", "", "recovered") {
 		t.Errorf("generated SAZ cut at 70%%: %d sessions, notes %+v", len(exs), notes)
 	}
+	// Protected archives cut short: ZipCrypto with descriptors (zip -P),
+	// AES without (7-Zip).
+	for _, name := range []string{"fluxzy-minimal.zipcrypto.saz", "fluxzy-minimal.aes256.saz"} {
+		prot := readFile(t, name)
+		exs, notes := readAll(t, prot[:len(prot)*8/10], Options{Password: "traceaudit-PW"})
+		if len(exs) < 3 || !hasNote(notes, "truncated", "", "recovered") {
+			t.Errorf("%s cut at 80%%: %d sessions, notes %+v", name, len(exs), notes)
+		}
+	}
 	if _, err := NewReader(bytes.NewReader(full[:20]), 20, Options{}); !errors.Is(err, ErrFormat) {
 		t.Errorf("20-byte stub: %v", err)
 	}
@@ -118,9 +127,27 @@ func TestMemberCountBound(t *testing.T) {
 	if !errors.Is(err, ErrLimit) {
 		t.Errorf("30 members with MaxMembers 10: %v", err)
 	}
+	if n := countCentralHeaders(bytes.NewReader(data), int64(len(data)), 1000); n != 30 {
+		t.Errorf("counted %d central headers, want 30", n)
+	}
 	exs, _ := readAll(t, data, Options{})
 	if len(exs) != 30 {
 		t.Errorf("default bound read %d of 30 sessions", len(exs))
+	}
+	// The end record claims 2 entries; the walk, like archive/zip's, goes
+	// by signatures, so a lying count does not get past the bound.
+	lying := bytes.Clone(data)
+	eocd := bytes.LastIndex(lying, []byte("PK\x05\x06"))
+	binary.LittleEndian.PutUint16(lying[eocd+8:], 2)
+	binary.LittleEndian.PutUint16(lying[eocd+10:], 2)
+	if _, err := NewReader(bytes.NewReader(lying), int64(len(lying)), Options{MaxMembers: 10}); !errors.Is(err, ErrLimit) {
+		t.Errorf("lying entry count: %v", err)
+	}
+	// Without the bound, archive/zip rejects the count and the members are
+	// recovered from their local headers: stored, sized by descriptors.
+	exs, notes := readAll(t, lying, Options{})
+	if len(exs) != 30 || !hasNote(notes, "truncated", "", "recovered 30 members") || hasNote(notes, "corrupt", "", "") {
+		t.Errorf("lying count, stored members: %d sessions, notes %+v", len(exs), notes[:min(3, len(notes))])
 	}
 }
 
