@@ -118,7 +118,7 @@ func RunOptions(t *testing.T, dir string, r *rules.Rule, opts rules.Options, fil
 }
 
 // Check matches findings of one rule against wants.
-func Check(t *testing.T, ruleID string, wants []Want, findings []rules.Finding) {
+func Check(t testing.TB, ruleID string, wants []Want, findings []rules.Finding) {
 	t.Helper()
 	var mine []Want
 	for _, w := range wants {
@@ -194,7 +194,7 @@ func describe(fs []rules.Finding) string {
 
 // CheckNoLeak fails when a raw secret of the events (code, verifier, state,
 // tokens, client secret) appears in the JSON of the findings.
-func CheckNoLeak(t *testing.T, events []parse.Event, findings []rules.Finding) {
+func CheckNoLeak(t testing.TB, events []parse.Event, findings []rules.Finding) {
 	t.Helper()
 	out, err := json.Marshal(findings)
 	if err != nil {
