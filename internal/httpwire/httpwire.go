@@ -84,7 +84,7 @@ func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
 		return nil, err
 	}
 	req := &parse.Request{Method: method, Proto: proto}
-	req.Headers, err = readHeaders(br, &budget, l.HeaderCount)
+	req.Headers, err = readHeaders(br, &budget, l.HeaderCount, o)
 	if err != nil {
 		// An HTTP/0.9 request has no header section; some clients still
 		// send one after a version-less line.
@@ -101,7 +101,8 @@ func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
 
 	te, cl, err := framing(req.Headers)
 	if err != nil {
-		return nil, err
+		o.warnf("request body ignored: %v", err)
+		err = nil
 	}
 	switch {
 	case te:
@@ -136,7 +137,7 @@ func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*parse.Re
 		if err != nil {
 			return nil, err
 		}
-		resp.Headers, err = readHeaders(br, &budget, l.HeaderCount)
+		resp.Headers, err = readHeaders(br, &budget, l.HeaderCount, o)
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +151,8 @@ func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*parse.Re
 		}
 		te, cl, err := framing(resp.Headers)
 		if err != nil {
-			return nil, err
+			o.warnf("response body read to the end of the stream: %v", err)
+			err = nil
 		}
 		switch {
 		case te:
@@ -328,7 +330,7 @@ func parseStatusLine(line string) (*parse.Response, error) {
 
 // readHeaders reads header fields up to the empty line. Obsolete line
 // folding is joined with a space as RFC 9112 section 5.2 allows.
-func readHeaders(br *bufio.Reader, budget *int64, maxCount int) (parse.Headers, error) {
+func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (parse.Headers, error) {
 	var h parse.Headers
 	for n := 1; ; n++ {
 		line, err := readLine(br, budget)
@@ -343,18 +345,19 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int) (parse.Headers, 
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if len(h) == 0 {
-				return nil, malformed("header line %d: continuation line before any field", n)
+				o.warnf("header line %d continues no field; skipped", n)
+				continue
 			}
 			last := &h[len(h)-1]
 			last.Value = strings.TrimRight(last.Value+" "+strings.TrimSpace(string(line)), " \t")
 			continue
 		}
 		name, value, ok := strings.Cut(string(line), ":")
-		if !ok {
-			return nil, malformed("header line %d: no colon", n)
-		}
-		if !ValidMethod(name) { // a field name is a token too
-			return nil, malformed("header line %d: invalid field name", n)
+		if !ok || !ValidMethod(name) { // a field name is a token
+			// Old clients send such lines ("Mozilla 4.0 (compatible...)");
+			// Wireshark and Zeek read past them, and so do we.
+			o.warnf("header line %d is not a field; skipped", n)
+			continue
 		}
 		if len(h) >= maxCount {
 			return nil, malformed("more than %d header fields", maxCount)
@@ -363,8 +366,12 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int) (parse.Headers, 
 	}
 }
 
+// badLength marks a Content-Length that cannot be trusted: a request then
+// has no body and a response runs to the end of the stream.
+const badLength = -2
+
 // framing tells how a body is delimited: chunked, or cl >= 0 bytes, or
-// neither (cl == -1).
+// neither (cl == -1), or an unusable Content-Length (cl == badLength).
 func framing(h parse.Headers) (chunked bool, cl int64, err error) {
 	if te := h.Values("Transfer-Encoding"); len(te) > 0 {
 		codings := strings.Split(strings.Join(te, ","), ",")
@@ -380,10 +387,10 @@ func framing(h parse.Headers) (chunked bool, cl int64, err error) {
 			part = strings.TrimSpace(part)
 			n, perr := strconv.ParseInt(part, 10, 64)
 			if perr != nil || n < 0 || part[0] == '+' {
-				return false, 0, malformed("invalid Content-Length")
+				return false, badLength, malformed("invalid Content-Length")
 			}
 			if cl >= 0 && n != cl {
-				return false, 0, malformed("conflicting Content-Length fields")
+				return false, badLength, malformed("conflicting Content-Length fields")
 			}
 			cl = n
 		}
@@ -538,10 +545,12 @@ func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) 
 		}
 		size, perr := strconv.ParseUint(sizeText, 16, 63)
 		if perr != nil {
-			return parse.Body{}, malformed("invalid chunk size")
+			// The framing is lost: keep the body so far, cut.
+			o.warnf("invalid chunk size after %d body bytes; body cut", rb.size)
+			return rb.finish(*h, true, o, l), nil
 		}
 		if size == 0 {
-			trailers, err := readHeaders(br, &budget, l.HeaderCount-len(*h))
+			trailers, err := readHeaders(br, &budget, l.HeaderCount-len(*h), o)
 			if err != nil {
 				if errors.Is(err, io.ErrUnexpectedEOF) {
 					// A missing final CRLF still ends the body.

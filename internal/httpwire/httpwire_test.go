@@ -24,6 +24,8 @@ type reqTest struct {
 	Scheme string
 	Want   *parse.Request
 	Err    error
+	// Warn is a text the warnings must contain.
+	Warn string
 	// Rest is what must remain unread after the request.
 	Rest string
 }
@@ -87,12 +89,30 @@ var reqTests = []reqTest{
 		Name: "body cut short is kept truncated",
 		Raw:  "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
 		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "10"), Body: parse.Body{Size: 3, Data: []byte("abc"), Truncated: true}},
+		Warn: "body cut short: 3 of 10 bytes",
 	},
 	{Name: "empty input", Raw: "", Err: io.EOF},
 	{Name: "not http", Raw: "\x16\x03\x01\x02\x00 hello\r\n\r\n", Err: ErrMalformed},
-	{Name: "no colon", Raw: "GET / HTTP/1.1\r\nAuthorization Bearer tok\r\n\r\n", Err: ErrMalformed},
-	{Name: "bad content-length", Raw: "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", Err: ErrMalformed},
-	{Name: "conflicting content-length", Raw: "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", Err: ErrMalformed},
+	{
+		Name: "line without colon skipped",
+		Raw:  "CONNECT mail.example:25 / HTTP/1.0\r\nMozilla 4.0 (compatible; MSIE 5.01)\r\n\r\n",
+		Want: &parse.Request{Method: "CONNECT", URL: "mail.example:25 /", Proto: "HTTP/1.0"},
+		Warn: "header line 1 is not a field",
+	},
+	{
+		Name: "bad content-length: no body",
+		Raw:  "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\nGET",
+		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "1x")},
+		Warn: "invalid Content-Length",
+		Rest: "GET",
+	},
+	{
+		Name: "conflicting content-length: no body",
+		Raw:  "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "1", "Content-Length", "2")},
+		Warn: "conflicting Content-Length",
+		Rest: "ab",
+	},
 	{Name: "header cut short", Raw: "GET / HTTP/1.1\r\nHost: a\r\n", Err: io.ErrUnexpectedEOF},
 	{Name: "bad version", Raw: "GET / FTP/1.0\r\n\r\n", Err: ErrMalformed},
 	{Name: "method glued to target", Raw: "GET/ HTTP/1.1\r\n\r\n", Err: ErrMalformed},
@@ -117,14 +137,21 @@ var reqTests = []reqTest{
 		Raw:  "OPTIONS\nHost: h\n\n",
 		Want: &parse.Request{Method: "OPTIONS", URL: "", Proto: "HTTP/0.9", Headers: hdr("Host", "h")},
 	},
-	{Name: "bad chunk size", Raw: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", Err: ErrMalformed},
+	{
+		Name: "chunk size overflow cuts the body",
+		Raw:  "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n10000000000000000\r\nx",
+		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Transfer-Encoding", "chunked"), Body: parse.Body{Size: 2, Data: []byte("ab"), Truncated: true}},
+		Warn: "invalid chunk size",
+		Rest: "x",
+	},
 }
 
 func TestReadRequest(t *testing.T) {
 	for _, tt := range reqTests {
 		t.Run(tt.Name, func(t *testing.T) {
 			br := bufio.NewReader(strings.NewReader(tt.Raw))
-			got, err := Options{Scheme: tt.Scheme}.ReadRequest(br)
+			var warns []string
+			got, err := Options{Scheme: tt.Scheme, Warn: func(m string) { warns = append(warns, m) }}.ReadRequest(br)
 			if tt.Err != nil {
 				if !errors.Is(err, tt.Err) {
 					t.Fatalf("err = %v, want %v", err, tt.Err)
@@ -136,6 +163,9 @@ func TestReadRequest(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.Want, got); diff != "" {
 				t.Errorf("request mismatch (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(strings.Join(warns, "\n"), tt.Warn) || tt.Warn == "" && len(warns) > 0 {
+				t.Errorf("warnings %q, want one containing %q", warns, tt.Warn)
 			}
 			rest, _ := io.ReadAll(br)
 			if string(rest) != tt.Rest {
@@ -152,12 +182,16 @@ func TestErrorsHideSecrets(t *testing.T) {
 		"GET / HTTP/1.1\r\nAuthorization: Bearer SECRETCODE\r\nbad line SECRETCODE\r\n\r\n",
 	}
 	for _, raw := range raws {
-		_, err := ReadRequest(bufio.NewReader(strings.NewReader(raw)), parse.Limits{})
-		if err == nil {
-			t.Fatalf("%q: no error", raw)
+		var said []string
+		_, err := Options{Warn: func(m string) { said = append(said, m) }}.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		if err != nil {
+			said = append(said, err.Error())
 		}
-		if strings.Contains(err.Error(), "SECRETCODE") {
-			t.Errorf("error leaks a secret: %v", err)
+		if len(said) == 0 {
+			t.Fatalf("%q: neither error nor warning", raw)
+		}
+		if strings.Contains(strings.Join(said, "\n"), "SECRETCODE") {
+			t.Errorf("error or warning leaks a secret: %q", said)
 		}
 	}
 }
