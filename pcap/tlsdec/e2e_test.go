@@ -1,6 +1,7 @@
 package tlsdec_test
 
 import (
+	"bytes"
 	"cmp"
 	"os"
 	"path/filepath"
@@ -216,4 +217,50 @@ func TestDirectionsAgree(t *testing.T) {
 	if tlsdec.Direction(pcap.ClientToServer) != tlsdec.ClientToServer || tlsdec.Direction(pcap.ServerToClient) != tlsdec.ServerToClient {
 		t.Fatal("tlsdec and pcap number directions differently")
 	}
+}
+
+// FuzzPCAPWithKeys runs damaged captures through the pcap reader with the
+// tlsdec hook and the seeds' keys: gaps, cut records and garbage reach the
+// decrypter through the real pipeline. No panic; every TLS note explained.
+func FuzzPCAPWithKeys(f *testing.F) {
+	keys := &tlsdec.KeyLog{}
+	for _, tc := range []struct{ capture, keylog string }{
+		{"tls12-decryption.pcap", "tls12-decryption.DERIVED.keys"},
+		{"illustrated-tls13-capture.pcap", "illustrated-tls13-keylog.txt"},
+		{"fluxzy-example.com-conn1-dsb.pcapng", ""},
+		{"openssl-tls13.pcapng", "openssl-tls13.keys"},
+	} {
+		raw, err := os.ReadFile(filepath.Join("testdata", tc.capture))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+		if tc.keylog != "" {
+			k, err := tlsdec.ReadKeyLogFiles(filepath.Join("testdata", tc.keylog))
+			if err != nil {
+				f.Fatal(err)
+			}
+			keys.Merge(k)
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		all, _, err := tlsdec.KeysForCapture(bytes.NewReader(in), int64(len(in)), keys)
+		if err != nil {
+			all = keys
+		}
+		r, err := pcap.NewReader(bytes.NewReader(in), pcap.Options{Decrypter: tlsdec.NewDecrypter(all).StreamDecrypter()})
+		if err != nil {
+			return
+		}
+		for i := 0; i < 10000; i++ {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+		}
+		for _, n := range r.Notes() {
+			if strings.HasPrefix(n.Kind, "tls-") && n.Message == "" {
+				t.Fatalf("empty note %+v", n)
+			}
+		}
+	})
 }
