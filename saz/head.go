@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +18,9 @@ type head struct {
 	proto string
 	// scheme comes from an HTTP/2 :scheme pseudo-header, else "".
 	scheme string
+	// cut is set when a body without framing was longer than the body
+	// limit and only its start is passed on.
+	cut bool
 }
 
 // headPeek is how much of a member is looked at for its header section
@@ -77,8 +81,38 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 			lines = append(lines, []byte("\r\n"))
 		}
 	}
-	h.reader = bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), br))
+	var rest io.Reader = br
+	if h.proto != "" && len(lines) > 1 && !bytes.HasPrefix(lines[0], []byte("HTTP/")) && !hasFraming(lines) {
+		// An HTTP/2 or HTTP/3 request body needs no Content-Length (its
+		// frames end it), so Fiddler Everywhere may write none; in a SAZ
+		// the body is the rest of the file.
+		body, err := io.ReadAll(io.LimitReader(br, r.limits.BodyBytes+1))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(body)) > r.limits.BodyBytes {
+			body, h.cut = body[:r.limits.BodyBytes], true
+		}
+		if len(body) > 0 {
+			blank := lines[len(lines)-1]
+			lines[len(lines)-1] = []byte("Content-Length: " + strconv.Itoa(len(body)) + "\r\n")
+			lines = append(lines, blank)
+		}
+		rest = bytes.NewReader(body)
+	}
+	h.reader = bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), rest))
 	return h, nil
+}
+
+// hasFraming reports a Content-Length or Transfer-Encoding field.
+func hasFraming(lines [][]byte) bool {
+	for _, l := range lines[1:] {
+		name, _, ok := bytes.Cut(l, []byte(":"))
+		if ok && (bytes.EqualFold(bytes.TrimSpace(name), []byte("content-length")) || bytes.EqualFold(bytes.TrimSpace(name), []byte("transfer-encoding"))) {
+			return true
+		}
+	}
+	return false
 }
 
 // needsRewrite looks at the start of a message for an HTTP/2 or HTTP/3

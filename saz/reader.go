@@ -324,6 +324,9 @@ func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request,
 	if head.proto != "" {
 		req.Proto = head.proto
 	}
+	if head.cut {
+		req.Body.Truncated = true
+	}
 	if strings.HasPrefix(req.URL, "/") && tunnelHost != "" {
 		// Decrypted inside a tunnel but without a Host header: the CONNECT
 		// target names the host.

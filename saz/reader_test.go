@@ -418,6 +418,9 @@ func TestEdgeSessions(t *testing.T) {
 		// A duplicate of session 10 in another width, and an escaping name.
 		{name: "raw/010_c.txt", body: "GET /dup HTTP/1.1\r\nHost: dup\r\n\r\n"},
 		{name: "raw/../../evil/11_c.txt", body: "GET /evil HTTP/1.1\r\nHost: evil\r\n\r\n"},
+		// 11: an HTTP/2 token request whose body has no Content-Length.
+		{name: "raw/11_c.txt", body: "POST https://login.example.com/token HTTP/2\r\ncontent-type: application/x-www-form-urlencoded\r\n\r\ngrant_type=authorization_code&code=abc"},
+		{name: "raw/11_s.txt", body: "HTTP/2 400\r\ncontent-type: application/json\r\n\r\n{\"error\":\"invalid_grant\"}"},
 		// 12: a request file that ends right after its last field.
 		{name: "raw/12_c.txt", body: "GET http://short.example/ HTTP/1.1\r\nHost: short.example"},
 		{name: "_index.htm", body: "<html></html>"},
@@ -427,7 +430,7 @@ func TestEdgeSessions(t *testing.T) {
 	for i, e := range exs {
 		refs[i] = e.Ref
 	}
-	if want := "session 1,session 2,session 3,session 4,session 5,session 6,session 9,session 10,session 12"; strings.Join(refs, ",") != want {
+	if want := "session 1,session 2,session 3,session 4,session 5,session 6,session 9,session 10,session 11,session 12"; strings.Join(refs, ",") != want {
 		t.Fatalf("sessions %s, want %s", strings.Join(refs, ","), want)
 	}
 	s2 := find(t, exs, "session 2")
@@ -466,6 +469,10 @@ func TestEdgeSessions(t *testing.T) {
 	}
 	if s10 := find(t, exs, "session 10"); s10.Request.URL != "https://secure.example/x" || s10.Conn != "" {
 		t.Errorf("session 10 URL %q Conn %q", s10.Request.URL, s10.Conn)
+	}
+	if s11 := find(t, exs, "session 11"); string(s11.Request.Body.Data) != "grant_type=authorization_code&code=abc" ||
+		s11.Status() != 400 || string(s11.Response.Body.Data) != `{"error":"invalid_grant"}` {
+		t.Errorf("HTTP/2 body without Content-Length: %q, status %d", s11.Request.Body.Data, s11.Status())
 	}
 	if s12 := find(t, exs, "session 12"); s12.Request.Headers.Get("Host") != "short.example" {
 		t.Errorf("unterminated head: %+v", s12.Request)
