@@ -353,7 +353,9 @@ func (s Summary) Verdict() string {
 		b.WriteString(plural(s.Findings, "finding"))
 		var parts []string
 		for _, sev := range []Severity{SeverityError, SeverityWarning, SeverityInfo} {
-			if n := s.BySeverity[sev]; n > 0 {
+			if n := s.BySeverity[sev]; n > 0 && sev == SeverityInfo {
+				parts = append(parts, fmt.Sprintf("%d info", n)) // "info" has no plural
+			} else if n > 0 {
 				parts = append(parts, plural(n, string(sev)))
 			}
 		}

@@ -275,6 +275,10 @@ func TestSummary(t *testing.T) {
 	if diff := cmp.Diff(wantCounts, s.RuleCounts()); diff != "" {
 		t.Errorf("RuleCounts (-want +got):\n%s", diff)
 	}
+	infos := Summary{Files: 2, Findings: 3, BySeverity: map[Severity]int{SeverityInfo: 2, SeverityWarning: 1}}
+	if got := infos.Verdict(); got != "3 findings (1 warning, 2 info) in 2 files" {
+		t.Errorf("Verdict = %q", got)
+	}
 	if got := (Summary{Files: 1}).Verdict(); got != "no findings in 1 file" {
 		t.Errorf("empty Verdict = %q", got)
 	}
