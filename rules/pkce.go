@@ -134,10 +134,13 @@ func runPKCEMissing(p *Pass) {
 			req := r.Request
 			switch {
 			case !az.CodeChallenge.IsZero() && req.CodeVerifier.IsZero():
+				evs := []Evidence{p.Evidence(az, "authorize request with the challenge")}
+				red := p.RedemptionEvidence(r, "token request without verifier")
+				evs = append(evs, p.CodeStory(req.Code, append(evs, red))...)
 				p.Report(Finding{Code: req.Code, Severity: Error,
 					Message: fmt.Sprintf("the authorize request at %s sent a code_challenge but the token request at %s sends no code_verifier%s",
 						az.Ref, req.Ref, refusedSuffix(p, r)),
-					Evidence:    []Evidence{p.Evidence(az, "authorize request with the challenge"), p.RedemptionEvidence(r, "token request without verifier")},
+					Evidence:    append(evs, red),
 					Remediation: pkceRemediation + " A code obtained by a SPA cannot be redeemed by a server that never had the verifier.",
 				})
 			case az.CodeChallenge.IsZero() && !req.CodeVerifier.IsZero():

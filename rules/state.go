@@ -229,7 +229,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		}
 		var names []string
 		for _, c := range missing {
-			names = append(names, c.name)
+			names = append(names, cookieName(c.name, t.Authorize))
 		}
 		why := "the cookie was lost (overwritten by another tab's sign-in, set for another host or path, or dropped by a proxy)"
 		c := missing[0]
@@ -251,10 +251,58 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		}
 		startEv := Evidence{Ref: start.Ref, Time: start.Start.UTC(), Method: start.Request.Method, URL: redactURL(start.Request.URL),
 			Status: start.Status(), Note: "sign-in started; transient cookies set"}
+		evs := []Evidence{startEv, p.Evidence(t.Authorize, "authorize request")}
+		cbEv := p.Evidence(cb, "callback without the cookie")
+		evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
+		evs = append(evs, cbEv)
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",
 				cb.Ref, how, strings.Join(names, ", "), start.Ref, why),
-			Evidence:    []Evidence{startEv, p.Evidence(t.Authorize, "authorize request"), p.Evidence(cb, "callback without the cookie")},
+			Evidence:    evs,
 			Remediation: "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), key them per transaction, and restart sign-in once on a mismatch."})
 	}
+}
+
+// cookieName renders a cookie name for a finding. Apps put the state or
+// another per-sign-in value in transient cookie names ("rp_pkce_<state>",
+// ".AspNetCore.Correlation.<id>"): a known secret becomes its fingerprint and
+// any other long random-looking part is elided.
+func cookieName(name string, az *parse.Event) string {
+	if az != nil {
+		for _, sec := range []parse.Secret{az.State, az.Nonce} {
+			if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
+				name = strings.ReplaceAll(name, sec.Reveal(), "<"+sec.Fingerprint()+">")
+			}
+		}
+	}
+	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '_' || r == '-' || r == '<' || r == '>' })
+	for _, part := range parts {
+		if len(part) >= 16 && !strings.HasPrefix(part, "sha256:") && looksRandom(part) {
+			name = strings.ReplaceAll(name, part, "…")
+		}
+	}
+	return name
+}
+
+// looksRandom reports a token that mixes letters and digits or cases, as
+// generated identifiers do (and words do not).
+func looksRandom(s string) bool {
+	var lower, upper, digit bool
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= '0' && r <= '9':
+			digit = true
+		}
+	}
+	n := 0
+	for _, b := range []bool{lower, upper, digit} {
+		if b {
+			n++
+		}
+	}
+	return n >= 2
 }

@@ -145,7 +145,7 @@ func crossing(p *Pass, a, b *Transaction) (cross, bool) {
 		failed, how := callbackFailed(p.Analysis, cb)
 		if name, what, ok := cookieHolding(p.Analysis, cb, b); ok {
 			why := fmt.Sprintf("sign-in #%d's callback at %s carries cookie %s holding sign-in #%d's %s: sign-in #%d overwrote the transient state the app keeps for #%d",
-				a.ID, cb.Ref, name, b.ID, what, b.ID, a.ID)
+				a.ID, cb.Ref, cookieName(cookieName(name, a.Authorize), b.Authorize), b.ID, what, b.ID, a.ID)
 			if failed {
 				why += fmt.Sprintf(", and the app refused the callback (%s)", how)
 			}
