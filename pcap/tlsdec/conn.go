@@ -181,6 +181,11 @@ type Conn struct {
 	// renegotiating is the ClientHello of a TLS 1.2 renegotiation, sent
 	// encrypted, until the matching ServerHello.
 	renegotiating *clientHello
+	// awaitKeys is set when an Encrypted Client Hello hid the random the
+	// key log names: the server's first encrypted record picks the key log
+	// entry by trial, and the client's records wait for it.
+	awaitKeys  bool
+	echTrialed int // key log entries tried
 
 	firstFrame int
 	out        []Chunk
@@ -419,7 +424,7 @@ func (c *Conn) record(h *half, rec record) {
 		return
 	}
 	switch {
-	case typ == recordAppData && h.dir == ClientToServer && c.ch != nil && (c.sh == nil || c.awaitEE):
+	case typ == recordAppData && h.dir == ClientToServer && c.ch != nil && (c.sh == nil || c.awaitEE || c.awaitKeys):
 		// Encrypted data before the ServerHello is 0-RTT early data: it is
 		// held until the ServerHello says how to decrypt it and the
 		// EncryptedExtensions whether the server accepted it.
@@ -439,6 +444,9 @@ func (c *Conn) record(h *half, rec record) {
 		}
 		return
 	case c.tls13 && typ == recordAppData, h.encrypted:
+		if c.awaitKeys {
+			c.matchKeys(rec)
+		}
 		c.decrypt(h, rec)
 		return
 	case typ == recordHandshake:
@@ -706,6 +714,49 @@ func (c *Conn) flushQueued() {
 
 func (c *Conn) setup13(client, server *half) {
 	s := c.d.keys.lookup(c.ch.random)
+	if s == nil && c.ch.ech && c.d.keys.Len() > 0 {
+		c.awaitKeys = true
+		return
+	}
+	c.useSecrets13(s)
+}
+
+// maxECHTrials bounds the key log entries tried for one connection.
+const maxECHTrials = 1 << 14
+
+// matchKeys finds the key log entry of a connection whose ClientHello
+// random the capture does not show (Encrypted Client Hello: key logs name
+// the inner ClientHello's random) by opening the server's first encrypted
+// record with each logged server handshake secret.
+func (c *Conn) matchKeys(rec record) {
+	c.awaitKeys = false
+	var found *secrets
+	for _, s := range c.d.keys.byRandom {
+		if s.serverHS == nil {
+			continue
+		}
+		if c.echTrialed++; c.echTrialed > maxECHTrials {
+			break
+		}
+		ciph, err := newCipher13(c.suite, s.serverHS)
+		if err != nil {
+			continue
+		}
+		if _, _, err := ciph.open(nil, 0, rec.hdr, rec.payload); err == nil {
+			found = s
+			break
+		}
+	}
+	c.useSecrets13(found)
+	if c.keys && c.awaitEE {
+		return // the EncryptedExtensions release the client's records
+	}
+	c.flushQueued()
+}
+
+// useSecrets13 sets up the TLS 1.3 epochs from a connection's secrets.
+func (c *Conn) useSecrets13(s *secrets) {
+	client, server := &c.h[ClientToServer], &c.h[ServerToClient]
 	if s == nil || (s.serverHS == nil && s.serverApp == nil && s.clientHS == nil && s.clientApp == nil) {
 		return
 	}
@@ -798,6 +849,8 @@ func (c *Conn) Close() {
 		}
 	case c.sh == nil:
 		c.note("tls-no-handshake", ref, "no ServerHello was captured for the connection to %q; %d bytes client→server and %d bytes server→client are not analysed", sni, client.bytes, server.bytes)
+	case !c.keys && c.ch.ech && c.echTrialed > 0:
+		c.note("tls-no-keys", ref, "%s connection to %q is not decrypted: it uses Encrypted Client Hello, which hides the client random key logs name, and none of the %d key log entries tried decrypts it; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, min(c.echTrialed, maxECHTrials), client.bytes, server.bytes)
 	case !c.keys:
 		c.note("tls-no-keys", ref, "%s connection to %q is not decrypted: no key log entry for its client random; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, client.bytes, server.bytes)
 	}

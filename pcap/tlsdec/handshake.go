@@ -24,6 +24,7 @@ const (
 	extSessionTicket       = 35
 	extEarlyData           = 42
 	extSupportedVersions   = 43
+	extECH                 = 0xfe0d // encrypted_client_hello (also sent as GREASE)
 	versionTLS12           = 0x0303
 	versionTLS13           = 0x0304
 	maxHandshakeMsg        = 1 << 20 // larger messages are skipped unparsed
@@ -76,6 +77,7 @@ type clientHello struct {
 	versions     []uint16 // supported_versions
 	ticket       []byte   // session_ticket extension (TLS 1.2 resumption)
 	earlyData    bool     // offers 0-RTT
+	ech          bool     // carries an encrypted_client_hello extension
 	legacyVerion uint16
 }
 
@@ -118,6 +120,8 @@ func parseClientHello(body []byte) (*clientHello, error) {
 			ch.ticket = data.b
 		case extEarlyData:
 			ch.earlyData = true
+		case extECH:
+			ch.ech = true
 		}
 	}
 	if r.bad || exts.bad {
