@@ -17,22 +17,45 @@ import (
 	"github.com/traceaudit/traceaudit/parse"
 )
 
-// entry builds the exchange of the entry the scanner just kept. A non-empty
-// reason means the entry is skipped (with a note saying why).
-func (r *Reader) entry(idx int, ref string) (*parse.Exchange, string) {
-	sc := r.sc
+// decoder turns one frame into an exchange. It touches nothing of the
+// Reader but its read-only settings, so that it can run while the Reader
+// frames the next entry; its notes are merged in order afterwards.
+type decoder struct {
+	limits    parse.Limits
+	sideFiles fs.FS
+	f         *frame
+	notes     []pendingNote
+	ex        *parse.Exchange
+}
+
+// pendingNote is a note made while decoding; once marks the note about
+// missing side files, which the Reader records only for the first entry.
+type pendingNote struct {
+	parse.Note
+	once bool
+}
+
+func (d *decoder) note(kind, ref, format string, args ...any) {
+	d.notes = append(d.notes, pendingNote{Note: parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)}})
+}
+
+// entry builds the exchange of the frame. A non-empty reason means the
+// entry is skipped (with a note saying why).
+func (d *decoder) entry() (*parse.Exchange, string) {
+	f := d.f
 	switch {
-	case sc.tooDeep:
-		return nil, fmt.Sprintf("nesting deeper than %d", r.limits.JSONDepth)
-	case sc.tooLarge:
-		return nil, fmt.Sprintf("entry larger than %d bytes", sc.valueCap)
-	case len(sc.buf) == 0 || sc.buf[0] != '{':
+	case f.tooDeep:
+		return nil, fmt.Sprintf("nesting deeper than %d", d.limits.JSONDepth)
+	case f.tooLarge:
+		return nil, fmt.Sprintf("entry larger than %d bytes", f.valueCap)
+	case len(f.buf) == 0 || f.buf[0] != '{':
 		return nil, "entry is not an object"
-	case !gjson.ValidBytes(sc.buf):
+	case !gjson.ValidBytes(f.buf):
 		return nil, "entry is not valid JSON"
 	}
-	e := gjson.ParseBytes(sc.buf)
-	ex := &parse.Exchange{Index: idx, Ref: ref}
+	e := gjson.ParseBytes(f.buf)
+	ex := &parse.Exchange{Index: f.idx, Ref: f.ref}
+	ref := f.ref
 
 	var req, resp, content gjson.Result
 	var hasResp bool
@@ -46,33 +69,33 @@ func (r *Reader) entry(idx int, ref string) (*parse.Exchange, string) {
 			resp, hasResp = v, true
 		case "startedDateTime":
 			if v.Type == gjson.String {
-				ex.Start = parseTime(r.sc.str(v))
+				ex.Start = parseTime(d.f.str(v))
 			}
 		case "time":
 			elapsed = v
 		case "connection":
-			ex.Conn = r.sc.str(v)
+			ex.Conn = d.f.str(v)
 		case "pageref":
-			ex.Page = r.sc.str(v)
+			ex.Page = d.f.str(v)
 		case "comment":
-			ex.Comment = r.sc.str(v)
+			ex.Comment = d.f.str(v)
 		}
 		return true
 	})
 	if !req.IsObject() {
 		return nil, "request is missing or not an object"
 	}
-	if bad = r.request(ex, req); bad != "" {
+	if bad = d.request(ex, req); bad != "" {
 		return nil, bad
 	}
 	if hasResp && resp.Type != gjson.Null {
 		if !resp.IsObject() {
 			return nil, "response is not an object"
 		}
-		if bad, content = r.response(ex, resp); bad != "" {
+		if bad, content = d.response(ex, resp); bad != "" {
 			return nil, bad
 		}
-		r.responseBody(ex, ref, content)
+		d.responseBody(ex, ref, content)
 	}
 	if !ex.Start.IsZero() && elapsed.Type == gjson.Number && elapsed.Num >= 0 && elapsed.Num < 1e12 {
 		ex.End = ex.Start.Add(time.Duration(math.Round(elapsed.Num * float64(time.Millisecond))))
@@ -80,7 +103,7 @@ func (r *Reader) entry(idx int, ref string) (*parse.Exchange, string) {
 	return ex, ""
 }
 
-func (r *Reader) request(ex *parse.Exchange, req gjson.Result) string {
+func (d *decoder) request(ex *parse.Exchange, req gjson.Result) string {
 	var post, bodySize gjson.Result
 	var bad string
 	req.ForEach(func(k, v gjson.Result) bool {
@@ -89,16 +112,16 @@ func (r *Reader) request(ex *parse.Exchange, req gjson.Result) string {
 			if v.Type != gjson.String {
 				bad = "request.method is not a string"
 			}
-			ex.Request.Method = r.sc.str(v)
+			ex.Request.Method = d.f.str(v)
 		case "url":
 			if v.Type != gjson.String {
 				bad = "request.url is not a string"
 			}
-			ex.Request.URL = r.sc.str(v)
+			ex.Request.URL = d.f.str(v)
 		case "httpVersion":
-			ex.Request.Proto = normalizeProto(r.sc.str(v))
+			ex.Request.Proto = normalizeProto(d.f.str(v))
 		case "headers":
-			ex.Request.Headers, bad = r.headers(v, "request.headers", ex.Ref)
+			ex.Request.Headers, bad = d.headers(v, "request.headers", ex.Ref)
 		case "postData":
 			post = v
 		case "bodySize":
@@ -124,13 +147,13 @@ func (r *Reader) request(ex *parse.Exchange, req gjson.Result) string {
 		return "request.postData is not an object"
 	}
 	b := &ex.Request.Body
-	b.MIMEType = mediaType(r.sc.str(post.Get("mimeType")))
+	b.MIMEType = mediaType(d.f.str(post.Get("mimeType")))
 	text := post.Get("text")
 	switch {
 	case text.Type == gjson.String:
-		b.Data, b.Truncated = r.text(text, r.limits.BodyBytes)
+		b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
 	case post.Get("params").IsArray():
-		b.Data, b.Truncated = r.formEncode(post.Get("params"))
+		b.Data, b.Truncated = d.formEncode(post.Get("params"))
 	}
 	if b.Size < 0 && !b.Truncated && (b.Data != nil || text.Exists()) {
 		b.Size = int64(len(b.Data))
@@ -138,7 +161,7 @@ func (r *Reader) request(ex *parse.Exchange, req gjson.Result) string {
 	return ""
 }
 
-func (r *Reader) response(ex *parse.Exchange, resp gjson.Result) (string, gjson.Result) {
+func (d *decoder) response(ex *parse.Exchange, resp gjson.Result) (string, gjson.Result) {
 	out := &parse.Response{}
 	var content gjson.Result
 	var bad string
@@ -153,11 +176,11 @@ func (r *Reader) response(ex *parse.Exchange, resp gjson.Result) (string, gjson.
 				bad = "response.status is not a status code"
 			}
 		case "statusText":
-			out.StatusText = r.sc.str(v)
+			out.StatusText = d.f.str(v)
 		case "httpVersion":
-			out.Proto = normalizeProto(r.sc.str(v))
+			out.Proto = normalizeProto(d.f.str(v))
 		case "headers":
-			out.Headers, bad = r.headers(v, "response.headers", ex.Ref)
+			out.Headers, bad = d.headers(v, "response.headers", ex.Ref)
 		case "content":
 			content = v
 		}
@@ -172,7 +195,7 @@ func (r *Reader) response(ex *parse.Exchange, resp gjson.Result) (string, gjson.
 
 // responseBody decodes content.text (base64 when content.encoding says so)
 // or reads Playwright's content._file, keeping at most Limits.BodyBytes.
-func (r *Reader) responseBody(ex *parse.Exchange, ref string, content gjson.Result) {
+func (d *decoder) responseBody(ex *parse.Exchange, ref string, content gjson.Result) {
 	b := &ex.Response.Body
 	b.Size = -1
 	if !content.IsObject() {
@@ -181,20 +204,20 @@ func (r *Reader) responseBody(ex *parse.Exchange, ref string, content gjson.Resu
 	if n, ok := sizeOf(content.Get("size")); ok {
 		b.Size = n
 	}
-	b.MIMEType = mediaType(r.sc.str(content.Get("mimeType")))
+	b.MIMEType = mediaType(d.f.str(content.Get("mimeType")))
 	text := content.Get("text")
 	if text.Type == gjson.String {
-		if strings.EqualFold(r.sc.str(content.Get("encoding")), "base64") {
+		if strings.EqualFold(d.f.str(content.Get("encoding")), "base64") {
 			// Decode a bounded prefix: 4 base64 characters give 3 bytes.
-			limit := r.limits.BodyBytes/3*4 + 4
-			enc, _, cut := r.sc.content(text, limit)
+			limit := d.limits.BodyBytes/3*4 + 4
+			enc, _, cut := d.f.content(text, limit)
 			if int64(len(enc)) > limit {
 				enc, cut = enc[:limit], true
 			}
-			b.Data, b.Truncated = decodeBase64Prefix(enc, r.limits.BodyBytes)
+			b.Data, b.Truncated = decodeBase64Prefix(enc, d.limits.BodyBytes)
 			b.Truncated = b.Truncated || cut
 		} else {
-			b.Data, b.Truncated = r.text(text, r.limits.BodyBytes)
+			b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
 		}
 		if b.Size < 0 && !b.Truncated {
 			b.Size = int64(len(b.Data))
@@ -202,38 +225,36 @@ func (r *Reader) responseBody(ex *parse.Exchange, ref string, content gjson.Resu
 		return
 	}
 	if file := content.Get("_file"); file.Type == gjson.String {
-		r.sideFile(b, ref, r.sc.str(file))
+		d.sideFile(b, ref, d.f.str(file))
 	}
 }
 
-func (r *Reader) sideFile(b *parse.Body, ref, name string) {
-	if r.opts.SideFiles == nil {
-		if !r.sideNote {
-			r.sideNote = true
-			r.note("side-file", ref, "response bodies are stored in side files (content._file) that were not provided; bodies left empty")
-		}
+func (d *decoder) sideFile(b *parse.Body, ref, name string) {
+	if d.sideFiles == nil {
+		d.notes = append(d.notes, pendingNote{once: true, Note: parse.Note{Kind: "side-file", Ref: ref,
+			Message: "response bodies are stored in side files (content._file) that were not provided; bodies left empty"}})
 		return
 	}
 	if !fs.ValidPath(name) {
-		r.note("side-file", ref, "content._file is not a plain relative path; body left empty")
+		d.note("side-file", ref, "content._file is not a plain relative path; body left empty")
 		return
 	}
-	f, err := r.opts.SideFiles.Open(name)
+	file, err := d.sideFiles.Open(name)
 	if err != nil {
-		r.note("side-file", ref, "side file %s: %v", name, err)
+		d.note("side-file", ref, "side file %s: %v", name, err)
 		return
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, r.limits.BodyBytes+1))
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, d.limits.BodyBytes+1))
 	if err != nil {
-		r.note("side-file", ref, "side file %s: %v", name, err)
+		d.note("side-file", ref, "side file %s: %v", name, err)
 		return
 	}
-	if int64(len(data)) > r.limits.BodyBytes {
-		data, b.Truncated = data[:r.limits.BodyBytes], true
+	if int64(len(data)) > d.limits.BodyBytes {
+		data, b.Truncated = data[:d.limits.BodyBytes], true
 	}
 	b.Data = data
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+	if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
 		b.Size = st.Size()
 	} else if !b.Truncated && b.Size < 0 {
 		b.Size = int64(len(data))
@@ -241,7 +262,7 @@ func (r *Reader) sideFile(b *parse.Body, ref, name string) {
 }
 
 // headers reads a HAR name/value list in order within the header limits.
-func (r *Reader) headers(v gjson.Result, field, ref string) (parse.Headers, string) {
+func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, string) {
 	if v.Type == gjson.Null {
 		return nil, ""
 	}
@@ -262,9 +283,9 @@ func (r *Reader) headers(v gjson.Result, field, ref string) (parse.Headers, stri
 			bad = field + " holds a header without a name"
 			return false
 		}
-		name, value := r.sc.str(nameV), r.sc.str(h.Get("value"))
+		name, value := d.f.str(nameV), d.f.str(h.Get("value"))
 		size += int64(len(name) + len(value))
-		if len(out) >= r.limits.HeaderCount || size > r.limits.HeaderBytes {
+		if len(out) >= d.limits.HeaderCount || size > d.limits.HeaderBytes {
 			limited = true
 			return false
 		}
@@ -272,7 +293,7 @@ func (r *Reader) headers(v gjson.Result, field, ref string) (parse.Headers, stri
 		return true
 	})
 	if limited {
-		r.note("limit", ref, "%s: more than %d fields or %d bytes; the rest dropped", field, r.limits.HeaderCount, r.limits.HeaderBytes)
+		d.note("limit", ref, "%s: more than %d fields or %d bytes; the rest dropped", field, d.limits.HeaderCount, d.limits.HeaderBytes)
 	}
 	return out, bad
 }
@@ -351,17 +372,17 @@ func mediaType(v string) string {
 }
 
 // formEncode re-encodes postData.params as an urlencoded form.
-func (r *Reader) formEncode(params gjson.Result) ([]byte, bool) {
-	limit := r.limits.BodyBytes
+func (d *decoder) formEncode(params gjson.Result) ([]byte, bool) {
+	limit := d.limits.BodyBytes
 	var out []byte
 	truncated := false
 	params.ForEach(func(_, p gjson.Result) bool {
 		if len(out) > 0 {
 			out = append(out, '&')
 		}
-		out = append(out, url.QueryEscape(r.sc.str(p.Get("name")))...)
+		out = append(out, url.QueryEscape(d.f.str(p.Get("name")))...)
 		out = append(out, '=')
-		out = append(out, url.QueryEscape(r.sc.str(p.Get("value")))...)
+		out = append(out, url.QueryEscape(d.f.str(p.Get("value")))...)
 		if int64(len(out)) > limit {
 			out, truncated = out[:limit], true
 			return false
@@ -409,8 +430,8 @@ func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
 
 // text returns at most limit decoded bytes of a string value, owned by the
 // caller, and whether the value held more.
-func (r *Reader) text(v gjson.Result, limit int64) ([]byte, bool) {
-	data, view, cut := r.sc.content(v, limit)
+func (d *decoder) text(v gjson.Result, limit int64) ([]byte, bool) {
+	data, view, cut := d.f.content(v, limit)
 	if int64(len(data)) > limit {
 		data, cut = data[:limit], true
 	}

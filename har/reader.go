@@ -51,10 +51,16 @@ type Reader struct {
 	inflated bool  // offsets count bytes of the decompressed document
 	index    int   // index of the next entry
 	inArray  bool  // inside log.entries
-	done     error
+	done     error // how reading ended: io.EOF, or the error to return
+
+	ahead       *frame   // the entry framed but not yet decoded
+	spare       []*frame // frames whose buffers can be reused
+	parallelMin int      // see the constant; tests change it
+
 	notes    []parse.Note
-	dropped  int // notes not kept beyond maxNotes
-	sideNote bool
+	pending  []parse.Note // notes of framing, recorded after the entry before
+	dropped  int          // notes not kept beyond maxNotes
+	sideNote bool         // the missing side files were noted
 }
 
 var _ parse.Reader = (*Reader)(nil)
@@ -62,7 +68,7 @@ var _ parse.Reader = (*Reader)(nil)
 // NewReader reads up to the start of log.entries. It fails, with an error
 // wrapping ErrFormat, when r does not hold a HAR document.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
-	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults()}
+	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), parallelMin: parallelMin}
 	src, err := hr.decompress(r)
 	if err != nil {
 		return nil, err
@@ -293,57 +299,140 @@ func (r *Reader) Notes() []parse.Note {
 	return out
 }
 
+// note records a note of framing; it waits in r.pending until the notes
+// of the entry before are recorded.
 func (r *Reader) note(kind, ref, format string, args ...any) {
+	r.pending = append(r.pending, parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)})
+}
+
+func (r *Reader) flushNotes() {
+	for _, n := range r.pending {
+		r.addNote(n)
+	}
+	r.pending = r.pending[:0]
+}
+
+func (r *Reader) addNote(n parse.Note) {
 	if len(r.notes) >= maxNotes {
 		r.dropped++
 		return
 	}
-	r.notes = append(r.notes, parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)})
+	r.notes = append(r.notes, n)
 }
+
+// parallelMin is the size of long strings in an entry from which the entry
+// is decoded (base64, bodies copied out) on a second goroutine while the
+// scanner frames the next one. Small entries are not worth the handover.
+const parallelMin = 64 << 10
 
 // Next returns the next exchange, io.EOF after the last one. Damage after
 // the start of log.entries ends reading with a note rather than an error;
 // an I/O failure of the source is returned as an error.
+//
+// Next frames one entry ahead: while an entry with large bodies is decoded
+// on a second goroutine, the scanner reads the next one. The goroutine
+// ends before Next returns, and notes are merged in entry order, so the
+// result is the same as reading one entry at a time.
 func (r *Reader) Next() (*parse.Exchange, error) {
+	for {
+		if r.ahead == nil {
+			r.ahead = r.frameNext()
+			r.flushNotes()
+			if r.ahead == nil {
+				return nil, r.done
+			}
+		}
+		cur := r.ahead
+		var d *decoder
+		if len(cur.side) >= r.parallelMin {
+			done := make(chan *decoder, 1)
+			go func() { done <- r.decode(cur) }()
+			r.ahead = r.frameNext()
+			d = <-done
+		} else {
+			d = r.decode(cur)
+			r.ahead = r.frameNext()
+		}
+		// The entry's own notes come before what framing the next one noted.
+		for _, n := range d.notes {
+			if n.once {
+				if r.sideNote {
+					continue
+				}
+				r.sideNote = true
+			}
+			r.addNote(n.Note)
+		}
+		r.flushNotes()
+		ex := d.ex
+		r.spare = append(r.spare, cur)
+		if ex != nil {
+			return ex, nil
+		}
+	}
+}
+
+// decode runs on a frame only; see decoder.
+func (r *Reader) decode(f *frame) *decoder {
+	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f}
+	ex, reason := d.entry()
+	if reason != "" {
+		d.note("bad-entry", f.ref, "%s at %s; entry skipped", reason, r.at(f.start))
+		ex = nil
+	}
+	d.ex = ex
+	return d
+}
+
+// frameNext scans the next entry into a frame, or returns nil at the end
+// of log.entries (r.done then says how it ended). Its notes wait in
+// r.pending until the previous entry's notes are recorded.
+func (r *Reader) frameNext() *frame {
 	for r.done == nil {
 		if !r.inArray {
 			r.finish()
-			break
+			return nil
 		}
 		ref := "entries[" + strconv.Itoa(r.index) + "]"
 		start := r.sc.off
 		c, err := r.sc.nextByte()
 		if err != nil {
 			r.stop(start, ref, err)
-			break
+			return nil
 		}
 		if c == ']' && r.index == 0 {
 			r.sc.discard(1)
 			r.inArray = false
 			continue
 		}
-		if err := r.sc.scanValue(true); err != nil {
-			r.stop(start, ref, err)
-			break
+		f := &frame{}
+		if n := len(r.spare); n > 0 {
+			f, r.spare = r.spare[n-1], r.spare[:n-1]
 		}
-		idx := r.index
+		r.sc.buf, r.sc.side, r.sc.spans = f.buf, f.side, f.spans
+		err = r.sc.scanValue(true)
+		*f = frame{
+			idx: r.index, ref: ref, start: start,
+			buf: r.sc.buf, side: r.sc.side, spans: r.sc.spans,
+			tooDeep: r.sc.tooDeep, tooLarge: r.sc.tooLarge, valueCap: r.sc.valueCap,
+		}
+		// The frame owns its buffers now: the scanner must not touch them
+		// while the frame is decoded.
+		r.sc.buf, r.sc.side, r.sc.spans = nil, nil, nil
+		if err != nil {
+			r.spare = append(r.spare, f)
+			r.stop(start, ref, err)
+			return nil
+		}
 		r.index++
 		if sep, err := r.sc.expect(",]"); err != nil {
 			r.stop(r.sc.off, ref, err)
 		} else if sep == ']' {
 			r.inArray = false
 		}
-		ex, reason := r.entry(idx, ref)
-		if reason != "" {
-			r.note("bad-entry", ref, "%s at %s; entry skipped", reason, r.at(start))
-			continue
-		}
-		return ex, nil
+		return f
 	}
-	if r.done == io.EOF {
-		return nil, io.EOF
-	}
-	return nil, r.done
+	return nil
 }
 
 // stop ends reading at damage. Data damage becomes a note and a clean

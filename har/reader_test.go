@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -748,4 +749,34 @@ func (c *choppyReader) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), 1+c.rng.IntN(40))], c.data)
 	c.data = c.data[n:]
 	return n, nil
+}
+
+// TestParallelDecode checks that decoding entries on a second goroutine
+// (normally only entries with long strings) gives exactly what decoding
+// them one at a time gives, notes and their order included.
+func TestParallelDecode(t *testing.T) {
+	names, err := filepath.Glob("testdata/*.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range append(names, "testdata/edge-gzip.har.gz", "testdata/playwright-sidefile/har.har") {
+		read := func(parallelMin int) ([]*parse.Exchange, []parse.Note, error) {
+			r, err := NewReader(bytes.NewReader(mustRead(t, name)), Options{Limits: parse.Limits{HeaderCount: 5}})
+			if err != nil {
+				return nil, nil, err
+			}
+			r.parallelMin = parallelMin
+			exs, err := parse.ReadAll(r)
+			return exs, r.Notes(), err
+		}
+		seq, seqNotes, seqErr := read(math.MaxInt)
+		par, parNotes, parErr := read(0)
+		if fmt.Sprint(seqErr) != fmt.Sprint(parErr) || !reflect.DeepEqual(seq, par) || !reflect.DeepEqual(seqNotes, parNotes) {
+			t.Errorf("%s: parallel %d exchanges (%v), notes %v; sequential %d (%v), notes %v",
+				name, len(par), parErr, parNotes, len(seq), seqErr, seqNotes)
+		}
+		if seqErr == nil && len(seqNotes) == 0 && strings.Contains(name, "chrome51") {
+			t.Errorf("%s: expected header-limit notes to compare", name)
+		}
+	}
 }

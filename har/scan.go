@@ -505,11 +505,26 @@ func (s *scanner) skipKey() error {
 	return err
 }
 
-// content returns the decoded bytes of a string value of the last kept
-// value, whether they are a view into side (valid until the next scanValue)
-// and whether the string was cut at strCap. Short strings are unescaped
-// from the skeleton into a new slice of at most limit bytes.
-func (s *scanner) content(v gjson.Result, limit int64) (data []byte, view, cut bool) {
+// frame is one entry as the scanner kept it: the skeleton gjson reads and
+// the long strings it refers to.
+type frame struct {
+	idx   int
+	ref   string
+	start int64 // offset of the entry in the document
+
+	buf      []byte
+	side     []byte
+	spans    []span
+	tooDeep  bool
+	tooLarge bool
+	valueCap int
+}
+
+// content returns the decoded bytes of a string value of the frame,
+// whether they are a view into side (valid while the frame is) and whether
+// the string was cut at strCap. Short strings are unescaped from the
+// skeleton into a new slice of at most limit bytes.
+func (s *frame) content(v gjson.Result, limit int64) (data []byte, view, cut bool) {
 	if v.Type != gjson.String {
 		return nil, false, false
 	}
@@ -523,7 +538,7 @@ func (s *scanner) content(v gjson.Result, limit int64) (data []byte, view, cut b
 	return data, false, cut
 }
 
-func (s *scanner) spanOf(v gjson.Result) (span, bool) {
+func (s *frame) spanOf(v gjson.Result) (span, bool) {
 	if v.Type != gjson.String || !strings.HasPrefix(v.Str, "\x00\x01") {
 		return span{}, false
 	}
@@ -537,7 +552,7 @@ func (s *scanner) spanOf(v gjson.Result) (span, bool) {
 // str returns the text of a string value, resolving side references;
 // numbers and booleans are rendered as text (producers disagree on whether
 // connection and pageref are strings or numbers).
-func (s *scanner) str(v gjson.Result) string {
+func (s *frame) str(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
 		if sp, ok := s.spanOf(v); ok {
