@@ -44,7 +44,7 @@ func runSPACrossOrigin(p *Pass) {
 				origin = "(the Origin header is not in the trace)"
 			}
 			f.Message = fmt.Sprintf("browser JavaScript at %s redeemed the code cross-origin at %s (%s), but the redirect URI %q is not registered as a Single-Page Application",
-				origin, req.Ref, code, req.RedirectURI)
+				origin, req.Ref, code, redactURL(req.RedirectURI))
 			f.Remediation = "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."
 		}
 		p.Report(f)
