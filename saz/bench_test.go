@@ -83,3 +83,20 @@ func TestGeneratedSAZ(t *testing.T) {
 		t.Errorf("decoded bodies wrong")
 	}
 }
+
+// BenchmarkReaderOffice reads the real Fiddler capture in testdata (56
+// sessions, a 144 KiB JSON body, CONNECT tunnels).
+func BenchmarkReaderOffice(b *testing.B) {
+	data := readFile(b, "OfficeInspectors-NewCaseName.saz")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data), int64(len(data)), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if exs, err := parse.ReadAll(r); err != nil || len(exs) != 56 {
+			b.Fatalf("read %d sessions: %v", len(exs), err)
+		}
+	}
+}
