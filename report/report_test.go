@@ -335,3 +335,22 @@ func TestTableCapsNotesPerKind(t *testing.T) {
 		t.Errorf("table notes (-want +got):\n%s", diff)
 	}
 }
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"a b c", 10, "a b c"},
+		{"alpha beta gamma", 10, "alpha beta\ngamma"},
+		{"testdata/lab/scenarios/code-reuse-reload/trace.har", 24, "testdata/lab/scenarios/\ncode-reuse-reload/\ntrace.har"},
+		{"abcdefghijklmnopqrstuvwxyz", 10, "abcdefghij\nklmnopqrst\nuvwxyz"},
+		{"", 5, ""},
+	}
+	for _, tt := range tests {
+		if got := wrap(tt.in, tt.width); got != tt.want {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+	}
+}

@@ -164,6 +164,13 @@ func wrap(s string, width int) string {
 		}
 		for len(line)+len(w) > width {
 			cut := width - len(line)
+			// Prefer to split a long path or URL after a slash.
+			for i := cut; i > cut/2; i-- {
+				if w[i-1] == '/' {
+					cut = i
+					break
+				}
+			}
 			line = append(line, w[:cut]...)
 			lines = append(lines, string(line))
 			line = line[:0]
