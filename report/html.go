@@ -43,7 +43,7 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlTemplateText))
 var htmlCSP = func() string {
 	sum := sha256.Sum256([]byte(htmlCSS))
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"'; img-src 'none'; base-uri 'none'; form-action 'none'"
 }()
 
 func (HTMLWriter) Write(w io.Writer, r *Report) error {
