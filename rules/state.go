@@ -87,7 +87,7 @@ func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
 			continue
 		}
 		lu, err := url.Parse(loc)
-		if err != nil || base.ResolveReference(lu).String() != ex.Request.URL {
+		if err != nil || !sameRequest(base.ResolveReference(lu), ex.Request.URL, az) {
 			continue
 		}
 		var cs []setCookie
@@ -305,4 +305,19 @@ func looksRandom(s string) bool {
 		}
 	}
 	return n >= 2
+}
+
+// sameRequest reports whether a redirect target is the authorize request the
+// browser then made: same host and path, and the same state (browsers may
+// re-encode a Location's query, so the strings need not be equal).
+func sameRequest(target *url.URL, requested string, az *parse.Event) bool {
+	if target.String() == requested {
+		return true
+	}
+	ru, err := url.Parse(requested)
+	if err != nil || !strings.EqualFold(target.Host, ru.Host) || target.Path != ru.Path {
+		return false
+	}
+	st := target.Query().Get("state")
+	return st != "" && parse.NewSecret(st).Equal(az.State)
 }
