@@ -211,7 +211,7 @@ func (s *scanner) scanValue(keep bool) error {
 				// from the quote on: when the chunk ends before a short
 				// string does, read more first.
 				rest := chunk[i+1:]
-				end := closingQuote(rest[:min(len(rest), sideMax+1)], 0)
+				end := closingQuote(rest[:min(len(rest), sideMax+1)])
 				if end < 0 && len(rest) <= sideMax && !s.eof {
 					need = sideMax + 2
 					goto refill
@@ -464,9 +464,9 @@ func decodeEscape(p []byte) (n int, r rune, ok bool) {
 	}
 }
 
-// closingQuote returns the index in p of the first quote not escaped by a
-// backslash, or -1.
-func closingQuote(p []byte, carry int) int {
+// closingQuote returns the index in p, the content of a string from its
+// start, of the first quote not escaped by a backslash, or -1.
+func closingQuote(p []byte) int {
 	from := 0
 	for {
 		q := indexByte(p[from:], '"')
@@ -477,9 +477,6 @@ func closingQuote(p []byte, carry int) int {
 		n := 0
 		for j := q - 1; j >= 0 && p[j] == '\\'; j-- {
 			n++
-		}
-		if n == q {
-			n += carry
 		}
 		if n%2 == 0 {
 			return q
@@ -524,12 +521,12 @@ type frame struct {
 // whether they are a view into side (valid while the frame is) and whether
 // the string was cut at strCap. Short strings are unescaped from the
 // skeleton into a new slice of at most limit bytes.
-func (s *frame) content(v gjson.Result, limit int64) (data []byte, view, cut bool) {
+func (f *frame) content(v gjson.Result, limit int64) (data []byte, view, cut bool) {
 	if v.Type != gjson.String {
 		return nil, false, false
 	}
-	if sp, ok := s.spanOf(v); ok {
-		return s.side[sp.start:sp.end], true, sp.cut
+	if sp, ok := f.spanOf(v); ok {
+		return f.side[sp.start:sp.end], true, sp.cut
 	}
 	if len(v.Raw) < 2 {
 		return nil, false, false
@@ -538,25 +535,25 @@ func (s *frame) content(v gjson.Result, limit int64) (data []byte, view, cut boo
 	return data, false, cut
 }
 
-func (s *frame) spanOf(v gjson.Result) (span, bool) {
+func (f *frame) spanOf(v gjson.Result) (span, bool) {
 	if v.Type != gjson.String || !strings.HasPrefix(v.Str, "\x00\x01") {
 		return span{}, false
 	}
 	i, err := strconv.Atoi(v.Str[2:])
-	if err != nil || i < 0 || i >= len(s.spans) {
+	if err != nil || i < 0 || i >= len(f.spans) {
 		return span{}, false
 	}
-	return s.spans[i], true
+	return f.spans[i], true
 }
 
 // str returns the text of a string value, resolving side references;
 // numbers and booleans are rendered as text (producers disagree on whether
 // connection and pageref are strings or numbers).
-func (s *frame) str(v gjson.Result) string {
+func (f *frame) str(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
-		if sp, ok := s.spanOf(v); ok {
-			return string(s.side[sp.start:sp.end])
+		if sp, ok := f.spanOf(v); ok {
+			return string(f.side[sp.start:sp.end])
 		}
 		return v.Str
 	case gjson.Number, gjson.True, gjson.False:
@@ -589,27 +586,6 @@ func indexByte(p []byte, c byte) int {
 	}
 	if j := bytes.IndexByte(p[i:], c); j >= 0 {
 		return i + j
-	}
-	return -1
-}
-
-// indexQuoteOrBackslash returns the index of the first '"' or '\\' in p,
-// or -1, eight bytes at a time.
-func indexQuoteOrBackslash(p []byte) int {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	const quotes, backslashes = '"' * lo, '\\' * lo
-	i := 0
-	for ; i+8 <= len(p); i += 8 {
-		v := binary.LittleEndian.Uint64(p[i:])
-		x, y := v^quotes, v^backslashes
-		if m := ((x-lo)&^x | (y-lo)&^y) & hi; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; i < len(p); i++ {
-		if p[i] == '"' || p[i] == '\\' {
-			return i
-		}
 	}
 	return -1
 }
