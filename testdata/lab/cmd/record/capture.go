@@ -218,8 +218,10 @@ func tsharkRequests(ctx context.Context, pcapng string) ([]wireRequest, error) {
 		}
 		if keys := split(col[11]); len(keys) > 0 {
 			vals := split(col[12])
+			// a packet can carry frames of several streams: the form
+			// belongs to a POST still waiting for its body
 			for _, sid := range uniq(streamIDs) {
-				if r := byStream[tcpStream+"/"+sid]; r != nil && len(r.Form) == 0 {
+				if r := byStream[tcpStream+"/"+sid]; r != nil && r.Method == "POST" && len(r.Form) == 0 {
 					for i := range keys {
 						if i < len(vals) {
 							r.Form[keys[i]] = vals[i]

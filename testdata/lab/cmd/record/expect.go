@@ -168,10 +168,11 @@ func (s *session) observe() []*observation {
 			o.Error, o.Description = body.Error, body.Description
 			obs = append(obs, o)
 		}
-		// the provider's form_post page that carries the code
+		// the provider's form_post page that carries the code; an issuance
+		// is timed by the start of the request that issued it
 		if m := formPostCode.FindStringSubmatch(e.Response.Content.Text); m != nil && e.Response.Status == 200 {
 			st := formPostState.FindStringSubmatch(e.Response.Content.Text)
-			c := &observation{Kind: "code-issued", Channel: "browser", HAR: ref, Time: parseTime(e.StartedDateTime).Add(time.Duration(e.Time * float64(time.Millisecond))),
+			c := &observation{Kind: "code-issued", Channel: "browser", HAR: ref, Time: parseTime(e.StartedDateTime),
 				Method: e.Request.Method, URL: redactQuery(e.Request.URL), Status: e.Response.Status, path: requestURI(e.Request.URL), Tab: o.Tab,
 				rawCode: html.UnescapeString(m[1]), Code: fp(html.UnescapeString(m[1]))}
 			if st != nil {
@@ -182,7 +183,7 @@ func (s *session) observe() []*observation {
 		// the provider's redirect that carries the code
 		if loc := e.Response.RedirectURL; loc != "" {
 			if lu, err := url.Parse(loc); err == nil && lu.Query().Get("code") != "" {
-				c := &observation{Kind: "code-issued", Channel: "browser", HAR: ref, Time: parseTime(e.StartedDateTime).Add(time.Duration(e.Time * float64(time.Millisecond))),
+				c := &observation{Kind: "code-issued", Channel: "browser", HAR: ref, Time: parseTime(e.StartedDateTime),
 					Method: e.Request.Method, URL: redactQuery(e.Request.URL), Status: e.Response.Status, path: requestURI(e.Request.URL), Tab: o.Tab,
 					State: lu.Query().Get("state"), rawCode: lu.Query().Get("code"), Code: fp(lu.Query().Get("code"))}
 				obs = append(obs, c)
@@ -352,6 +353,24 @@ func describeDefects(sc *scenario) []string {
 	}
 	if sc.Defects.SharedVerifierCookie {
 		d = append(d, "one PKCE verifier cookie for every sign-in (not per transaction)")
+	}
+	if sc.Defects.AuthorizeRedirectURI != "" {
+		d = append(d, "sends an unregistered redirect_uri at authorize: "+sc.Defects.AuthorizeRedirectURI)
+	}
+	if sc.Defects.WrongSecret {
+		d = append(d, "authenticates with a wrong client secret")
+	}
+	if sc.Defects.OmitVerifier {
+		d = append(d, "omits code_verifier at the token endpoint")
+	}
+	if sc.Defects.FormPost {
+		d = append(d, "asks for response_mode=form_post (not a defect)")
+	}
+	if sc.Defects.CookieSameSite != "" {
+		d = append(d, "transaction cookies SameSite="+sc.Defects.CookieSameSite)
+	}
+	if sc.Defects.KeepOldRefreshToken {
+		d = append(d, "keeps the first refresh token and ignores the rotated one")
 	}
 	if sc.SPA.Double {
 		d = append(d, "browser app exchanges the code twice")
@@ -584,6 +603,17 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 		for _, t := range tokens {
 			if t.Grant != "refresh_token" || t.Status == 200 {
 				continue
+			}
+			var earlier *observation
+			for _, u := range tokens {
+				if u != t && u.Grant == "refresh_token" && u.rawRefresh == t.rawRefresh && u.Time.Before(t.Time) {
+					earlier = u
+				}
+			}
+			if earlier != nil {
+				return &finding{Rule: rule, RefreshToken: t.Refresh, Evidence: []evidence{ev(earlier), ev(t)},
+					Detail:      map[string]any{"reused_after_rotation": true},
+					DerivedFrom: "the refresh token had already been redeemed (and rotated) by an earlier refresh; the RP sent the old one again; " + refusal(s, t)}, nil
 			}
 			return &finding{Rule: rule, RefreshToken: t.Refresh, Evidence: []evidence{ev(t)},
 				Detail:      map[string]any{"provider_lifetime_seconds": s.op.RefreshLifetime.Seconds()},

@@ -22,15 +22,20 @@ func (s *session) readme(exp *expectation) string {
 	fmt.Fprintf(&b, "- Relying party: the lab's Go RP at `%s`, %s. Defects switched on: %s.\n", s.rpEP.Origin(), exp.RP["client_type"], orNone(describeDefects(sc)))
 	fmt.Fprintf(&b, "- Browser: Debian Chromium %s, headless, fresh profile, driven by chromedp %s; `--host-resolver-rules=\"MAP * 127.0.0.1\"`.\n", s.chrome.version, exp.Versions["github.com/chromedp/chromedp"])
 	fmt.Fprintf(&b, "- Transport: provider %s, RP %s.\n", transport(s.opEP), transport(s.rpEP))
-	fmt.Fprintf(&b, "- Capture: %s; %s; %s.\n\n", toolVersion("tcpdump", "--version"), toolVersion("editcap", "--version"), exp.Versions["go"])
+	fmt.Fprintf(&b, "- Capture: %s; %s; Go %s.\n\n", toolVersion("tcpdump", "--version"), strings.TrimSuffix(toolVersion("editcap", "--version"), "."), strings.TrimPrefix(exp.Versions["go"], "go"))
 	b.WriteString("## Files\n\n")
 	b.WriteString("- `trace.har`: the browser's traffic as HAR 1.2, **assembled by the lab's recorder from Chrome DevTools Protocol Network events** (requestWillBeSent incl. redirectResponse, the ExtraInfo events for raw headers and cookies, responseReceived, loadingFinished, Network.getResponseBody), as Chrome DevTools' own HAR export does. CDP reports headers as a JSON object, so header order is alphabetical except HTTP/1.1 response headers, which come from the verbatim `headersText`. Query strings and form params are kept undecoded, as Chrome writes them.\n")
-	b.WriteString("- `capture.pcap`: `tcpdump -i lo` filtered to the provider's and the RP's ports (browser and back-channel traffic).")
+	fmt.Fprintf(&b, "- `capture.pcap`: `tcpdump -i lo --immediate-mode -w capture.pcap 'tcp and (port %d or port %d)'`: the provider's and the RP's ports only (browser and back-channel traffic).", s.opEP.Port, s.rpEP.Port)
 	if s.rp != nil && !strings.Contains(sc.Name, "spa") {
 		b.WriteString(" The RP's token requests to the provider travel on the back channel: they are in the capture, not in the HAR.")
 	}
-	b.WriteString("\n- `keys.log`: NSS key log (SSLKEYLOGFILE format) merged from Chromium, the Go servers (`tls.Config.KeyLogWriter`) and the RP's client.\n")
-	b.WriteString("- `capture-dsb.pcapng`: the capture with the keys embedded (`editcap --inject-secrets tls,keys.log`); tshark decrypts it with no other input.\n")
+	if s.opEP.TLS || s.rpEP.TLS {
+		b.WriteString("\n- `keys.log`: NSS key log (SSLKEYLOGFILE format) merged from Chromium, the Go servers (`tls.Config.KeyLogWriter`) and the RP's client.\n")
+		b.WriteString("- `capture-dsb.pcapng`: the capture with the keys embedded (`editcap --inject-secrets tls,keys.log`); tshark decrypts it with no other input.\n")
+	} else {
+		b.WriteString("\n- `keys.log`: empty: nothing in this scenario uses TLS.\n")
+		b.WriteString("- `capture-dsb.pcapng`: the same packets as pcapng (`editcap -F pcapng`), with no secrets block since there are no keys.\n")
+	}
 	b.WriteString("- `expect.json`: the findings these traces must produce (`findings`: rule, code fingerprint, evidence refs `entries[N]` in the HAR and `frame N` in the capture), the rules that must not fire (`must_not`), the rules that may (`may`), and every OAuth step seen (`events`). Derived from the provider's own answers and the RP's log, not typed by hand.\n\n")
 	b.WriteString("## Real and shaped\n\n")
 	b.WriteString("Real: every byte on the wire was produced by the software above; provider error strings are the provider's own. ")

@@ -50,6 +50,9 @@ type rpDefects struct {
 	OmitVerifier bool
 	// FormPost asks for response_mode=form_post; the callback is a POST.
 	FormPost bool
+	// KeepOldRefreshToken ignores the rotated refresh token a refresh
+	// returns and reuses the first one.
+	KeepOldRefreshToken bool
 	// CookieSameSite is the SameSite attribute of the transaction cookies:
 	// Lax (default), Strict or None (with Secure).
 	CookieSameSite string
@@ -90,15 +93,14 @@ type rp struct {
 	defects     rpDefects
 	spa         spaDefects
 	client      *http.Client
-	refresh     bool
 
 	mu       sync.Mutex
 	log      []rpLogEntry
 	sessions map[string]string // session id -> refresh token
 }
 
-func newRP(origin string, op *provider, d rpDefects, spa spaDefects, refresh bool, client *http.Client) *rp {
-	return &rp{origin: origin, redirectURI: origin + "/callback", op: op, defects: d, spa: spa, client: client, refresh: refresh, sessions: map[string]string{}}
+func newRP(origin string, op *provider, d rpDefects, spa spaDefects, client *http.Client) *rp {
+	return &rp{origin: origin, redirectURI: origin + "/callback", op: op, defects: d, spa: spa, client: client, sessions: map[string]string{}}
 }
 
 func (p *rp) record(e rpLogEntry) {
@@ -305,6 +307,12 @@ func (p *rp) refreshHandler(w http.ResponseWriter, r *http.Request) {
 	if e.Status != http.StatusOK {
 		writePage(w, http.StatusUnauthorized, "Refresh failed", fmt.Sprintf("%d %s: %s", e.Status, e.Error, e.Description))
 		return
+	}
+	if e.IssuedRT != "" && !p.defects.KeepOldRefreshToken {
+		// rotation: keep the newest refresh token
+		p.mu.Lock()
+		p.sessions[cookie(r, "rp_session")] = e.IssuedRT
+		p.mu.Unlock()
 	}
 	writePage(w, http.StatusOK, "Refreshed", "tokens refreshed")
 }

@@ -124,22 +124,24 @@ func driveReload(ctx context.Context, s *session) error {
 }
 
 // driveRefresh signs in, waits, then asks the RP to refresh its tokens.
-func driveRefresh(wait time.Duration, want string) func(context.Context, *session) error {
+func driveRefresh(wait time.Duration, want ...string) func(context.Context, *session) error {
 	return func(ctx context.Context, s *session) error {
 		if err := serverSignIn(ctx, s); err != nil {
 			return err
 		}
 		time.Sleep(wait)
 		tab := s.chrome.first
-		if err := navigate(tab, s.rpEP.Origin()+"/refresh"); err != nil {
-			return err
+		for range want {
+			if err := navigate(tab, s.rpEP.Origin()+"/refresh"); err != nil {
+				return err
+			}
+			res, err := waitResult(tab, s.rpEP.Origin())
+			s.results = append(s.results, res)
+			if err != nil {
+				return err
+			}
 		}
-		res, err := waitResult(tab, s.rpEP.Origin())
-		s.results = append(s.results, res)
-		if err != nil {
-			return err
-		}
-		return expectResults(s, "signed in", want)
+		return expectResults(s, append([]string{"signed in"}, want...)...)
 	}
 }
 
@@ -309,6 +311,16 @@ func scenarios() []*scenario {
 			Name: "refresh-expired-fosite", Summary: "clean sign-in, then a refresh after the refresh token's lifetime (fosite configured to 2 s); fosite refuses",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Refresh: true, Fosite: fositeOptions{RefreshLifetime: 2 * time.Second},
 			Drive: driveRefresh(3*time.Second, "invalid_grant"), Rules: []string{"refresh-token-expired"},
+		},
+		{
+			Name: "refresh-zitadel", Summary: "clean sign-in with zitadel, then the RP redeems its refresh token on the back channel",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Refresh: true,
+			Drive: driveRefresh(0, "tokens refreshed"),
+		},
+		{
+			Name: "refresh-reuse-rotated-fosite", Summary: "the RP refreshes twice but keeps the first refresh token; fosite rotated it at the first refresh and refuses the reuse",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Refresh: true, Defects: rpDefects{KeepOldRefreshToken: true},
+			Drive: driveRefresh(0, "tokens refreshed", "invalid_grant"), Rules: []string{"refresh-token-expired"},
 		},
 		{
 			Name: "refresh-spa-fosite", Summary: "browser app signs in, then refreshes by fetch with CORS (public client, rotated refresh token)",
