@@ -148,7 +148,13 @@ func (h *head) rewrite(lines [][]byte) {
 	}
 	h.proto = "HTTP/" + v[:1]
 	if v == "2" || v == "3" {
-		start = strings.Replace(start, proto, proto+".0", 1)
+		// The version is the first field of a status line and the last of
+		// a request line (whose target may contain the same text).
+		if i := strings.LastIndex(start, proto); strings.HasPrefix(start, "HTTP/") {
+			start = proto + ".0" + start[len(proto):]
+		} else {
+			start = start[:i] + proto + ".0" + start[i+len(proto):]
+		}
 		lines[0] = []byte(start + "\r\n")
 	}
 	var authority string

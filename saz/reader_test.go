@@ -397,7 +397,7 @@ func TestEdgeSessions(t *testing.T) {
 		{name: "raw/0003_m.xml", body: "<Session SID='3' BitFlags='zz'><SessionTimers"},
 		// 4: HTTP/2 as Fiddler Everywhere writes it, gzip-free, with
 		// pseudo-headers and no Host.
-		{name: "raw/0004_c.txt", body: "GET https://api.example.com/me HTTP/2\r\n:authority: api.example.com\r\n:scheme: https\r\naccept: */*\r\n\r\n"},
+		{name: "raw/0004_c.txt", body: "GET https://api.example.com/me?v=HTTP/2 HTTP/2\r\n:authority: api.example.com\r\n:scheme: https\r\naccept: */*\r\n\r\n"},
 		{name: "raw/0004_s.txt", body: "HTTP/2 200\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"},
 		// 5: WebSocket.
 		{name: "raw/0005_c.txt", body: "GET https://rt.example.com/ws HTTP/1.1\r\nHost: rt.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"},
@@ -451,6 +451,9 @@ func TestEdgeSessions(t *testing.T) {
 		t.Errorf("session 3 body %q", s3.Request.Body.Data)
 	}
 	s4 := find(t, exs, "session 4")
+	if s4.Request.URL != "https://api.example.com/me?v=HTTP/2" {
+		t.Errorf("HTTP/2 request URL %q", s4.Request.URL)
+	}
 	if s4.Request.Proto != "HTTP/2" || s4.Response == nil || s4.Response.Proto != "HTTP/2" || s4.Status() != 200 ||
 		s4.Request.Headers.Get("Host") != "api.example.com" || s4.Request.Headers.Has(":authority") || string(s4.Response.Body.Data) != "{}" {
 		t.Errorf("HTTP/2 session: %+v", s4)
