@@ -330,9 +330,13 @@ func normalizeProto(p string) string {
 }
 
 // parseTime accepts the zone forms seen in real HARs: Z, +01:00, +0100 and
-// none (taken as UTC), with 0 to 9 fractional digits.
+// none (taken as UTC), with 0 to 9 fractional digits, and a space in place
+// of the T. Anything else leaves the time unknown.
 func parseTime(s string) time.Time {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05"} {
+	for _, layout := range []string{
+		time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05",
+		"2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05Z0700", "2006-01-02 15:04:05",
+	} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t
 		}

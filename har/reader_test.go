@@ -780,3 +780,31 @@ func TestParallelDecode(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalize(t *testing.T) {
+	protos := map[string]string{
+		"HTTP/1.1": "HTTP/1.1", "http/1.1": "HTTP/1.1", "HTTP/1.0": "HTTP/1.0", "http/2.0": "HTTP/2", "HTTP/2": "HTTP/2",
+		"h2": "HTTP/2", "h3": "HTTP/3", "HTTP/3": "HTTP/3", "unknown": "", "": "", " HTTP/1.1 ": "HTTP/1.1", "h3-29": "h3-29",
+	}
+	for in, want := range protos {
+		if got := normalizeProto(in); got != want {
+			t.Errorf("normalizeProto(%q) = %q, want %q", in, got, want)
+		}
+	}
+	times := map[string]time.Time{
+		"2026-03-01T09:00:00Z":                time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
+		"2026-03-01T10:00:00+01:00":           time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
+		"2026-03-01T10:00:00.5+0100":          time.Date(2026, 3, 1, 9, 0, 0, 5e8, time.UTC),
+		"2026-03-01T09:00:00.123456789":       time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC),
+		"2026-03-01 09:00:00.25Z":             time.Date(2026, 3, 1, 9, 0, 0, 25e7, time.UTC),
+		"2026-03-01T09:00:00.7221474-07:00":   time.Date(2026, 3, 1, 16, 0, 0, 722147400, time.UTC),
+		"yesterday":                           {},
+		"":                                    {},
+		"2026-03-01T09:00:00Z trailing words": {},
+	}
+	for in, want := range times {
+		if got := parseTime(in); !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
