@@ -123,8 +123,21 @@ func (t TableWriter) write(w *bufio.Writer, r *Report) error {
 			fmt.Fprintf(w, "%s %s: %d more %s notes\n", t.paint(ansiDim, "note:"), oneLine(f.Path), -shown[k]-notesPerKind, oneLine(k))
 		}
 	}
-	_, err := fmt.Fprintln(w, Summarize(r.Files).Verdict())
-	return err
+	sum := Summarize(r.Files)
+	if _, err := fmt.Fprintln(w, sum.Verdict()); err != nil {
+		return err
+	}
+	// A batch scan's findings spread over rules; say which dominate.
+	if counts := sum.RuleCounts(); len(counts) > 1 {
+		parts := make([]string, len(counts))
+		for i, c := range counts {
+			parts[i] = fmt.Sprintf("%s %d", oneLine(c.Rule), c.Count)
+		}
+		if _, err := fmt.Fprintf(w, "by rule: %s\n", strings.Join(parts, ", ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t TableWriter) severity(s Severity) string {
