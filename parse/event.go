@@ -138,4 +138,9 @@ type Event struct {
 	Process     string
 	RequestID   string // client-request-id header (MSAL) = Entra correlation_id
 	CookieNames []string
+	// Library names the client library when the request reveals it
+	// (MSAL's x-client-SKU/x-client-ver, Microsoft.Identity.Web's
+	// x-client-brkrver, well-known transient cookie names), e.g.
+	// "Microsoft.Identity.Web 2.13.0"; it helps attribute a root cause.
+	Library string
 }

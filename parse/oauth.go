@@ -303,6 +303,7 @@ func (x *Extractor) authorizeRequest(ex *Exchange, u *url.URL, base Event, p url
 	ev.Prompt = p.Get("prompt")
 	ev.CodeChallenge = NewSecret(p.Get("code_challenge"))
 	ev.CodeChallengeMethod = p.Get("code_challenge_method")
+	ev.Library = libraryOf(p, ev.CookieNames)
 	if ev.Provider.Family == "entra" && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
 		ev.Provider.Policy = p.Get("p")
 	}
@@ -346,6 +347,7 @@ func (x *Extractor) callback(ex *Exchange, u *url.URL, base Event, p url.Values,
 	if t := p.Get("id_token"); t != "" {
 		ev.IDToken = NewSecret(t)
 	}
+	ev.Library = libraryOf(nil, ev.CookieNames)
 	if errStr != "" {
 		ev.Err = providerErrorFromParams(p)
 	}
@@ -412,6 +414,12 @@ func (x *Extractor) tokenRequest(ex *Exchange, u *url.URL, base Event, p url.Val
 	ev.ClientID = p.Get("client_id")
 	ev.Scope = p.Get("scope")
 	ev.Resource = p.Get("resource")
+	ev.Library = libraryOf(p, nil)
+	if ev.Library == "" {
+		// MSAL also sends its SKU as headers on token requests.
+		h := ex.Request.Headers
+		ev.Library = libraryOf(url.Values{"x-client-SKU": {h.Get("x-client-SKU")}, "x-client-ver": {h.Get("x-client-VER")}}, nil)
+	}
 	ev.ClientAuth = "none"
 	if s := p.Get("client_secret"); s != "" {
 		ev.ClientAuth, ev.ClientSecret = "secret", NewSecret(s)

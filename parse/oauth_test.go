@@ -466,3 +466,23 @@ func TestGitHubStyleExchange(t *testing.T) {
 		t.Errorf("class = %q", info.Class)
 	}
 }
+
+func TestLibraryOf(t *testing.T) {
+	x := NewExtractor()
+	evs := x.Exchange(mkExchange(0, "GET", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fsignin-oidc&state=CfDJ8x&x-client-SKU=ID_NET8_0&x-client-ver=7.1.2.0&x-client-brkrver=IDWeb.2.13.0",
+		nil, "", 302, Headers{{"Location", "https://login.microsoftonline.com/common/login"}}, ""))
+	if evs[0].Library != "Microsoft.Identity.Web 2.13.0" {
+		t.Errorf("authorize library = %q", evs[0].Library)
+	}
+	evs = x.Exchange(mkExchange(1, "POST", "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+		Headers{{"x-client-SKU", "msal.js.browser"}, {"x-client-VER", "3.7.1"}, {"Origin", "https://spa"}},
+		"grant_type=authorization_code&code=c1&client_id=c", 200, Headers{{"Content-Type", "application/json"}}, `{"access_token":"a"}`))
+	if evs[0].Library != "MSAL.js (msal-browser) 3.7.1" {
+		t.Errorf("token library = %q", evs[0].Library)
+	}
+	evs = x.Exchange(mkExchange(2, "GET", "https://app/signin-oidc?code=c2&state=CfDJ8x",
+		Headers{{"Cookie", ".AspNetCore.Correlation.abc=N; other=1"}}, "", 302, nil, ""))
+	if len(evs) != 1 || evs[0].Library != "ASP.NET Core OpenID Connect handler" {
+		t.Errorf("callback = %+v", evs)
+	}
+}

@@ -469,3 +469,40 @@ func redactURL(raw string) string {
 	}
 	return out
 }
+
+// Library is the client library the transaction's requests reveal, or "".
+func (t *Transaction) Library() string {
+	if t.Authorize != nil && t.Authorize.Library != "" {
+		return t.Authorize.Library
+	}
+	for _, cb := range t.Callbacks {
+		if cb.Library != "" {
+			return cb.Library
+		}
+	}
+	for _, r := range t.Redemptions {
+		if r.Request.Library != "" {
+			return r.Request.Library
+		}
+	}
+	return ""
+}
+
+// versionBelow reports whether a dotted version is lower than want
+// ("2.13.0" < "2.15.1"); unparsable versions are not.
+func versionBelow(v, want string) bool {
+	a, b := strings.Split(v, "."), strings.Split(want, ".")
+	for i := 0; i < len(b); i++ {
+		var x, y int
+		if i < len(a) {
+			if _, err := fmt.Sscanf(a[i], "%d", &x); err != nil {
+				return false
+			}
+		}
+		fmt.Sscanf(b[i], "%d", &y)
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}

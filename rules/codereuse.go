@@ -199,13 +199,27 @@ func reuseMechanism(p *Pass, c *CodeTrail) string {
 		if len(c.Deliveries) == 1 {
 			if cbEx := p.Exchange(c.Deliveries[0]); cbEx != nil && !cbEx.End.IsZero() &&
 				!r2.Time.IsZero() && r2.Time.Before(cbEx.End) && !r1.Time.Before(cbEx.Start) {
-				return "two code-received handlers ran inside the one callback request (e.g. Microsoft.Identity.Web before 2.15.1 applying its options twice, or middleware plus app code both redeeming)"
+				return "two code-received handlers ran inside the one callback request (e.g. Microsoft.Identity.Web before 2.15.1 applying its options twice, or middleware plus app code both redeeming)" + idwebNote(c)
 			}
 		}
 		if d, _, ok := Elapsed(r1, r2); ok && d < time2s {
-			return "two handlers redeemed the code concurrently (middleware plus app code, or a duplicated handler)"
+			return "two handlers redeemed the code concurrently (middleware plus app code, or a duplicated handler)" + idwebNote(c)
 		}
 		return "the code was redeemed again later (a retry after a timeout, or a second component)"
 	}
 	return ""
+}
+
+// idwebNote names the Microsoft.Identity.Web version when the trace shows
+// one affected by the double code-received handler (fixed in 2.15.1).
+func idwebNote(c *CodeTrail) string {
+	if c.Tx == nil {
+		return ""
+	}
+	lib := c.Tx.Library()
+	v, ok := strings.CutPrefix(lib, "Microsoft.Identity.Web ")
+	if !ok || !versionBelow(v, "2.15.1") {
+		return ""
+	}
+	return fmt.Sprintf("; the app sends %s (x-client-brkrver), which applies its OpenID Connect options twice when AddMicrosoftIdentityWebApp is combined with EnableTokenAcquisitionToCallDownstreamApi: upgrade to 2.15.1 or later", lib)
 }

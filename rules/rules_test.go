@@ -152,3 +152,14 @@ func TestElapsedClocks(t *testing.T) {
 		t.Error("elapsed from an event without times")
 	}
 }
+
+func TestIdWebNote(t *testing.T) {
+	fx, err := rulestest.LoadHAR(filepath.Join("testdata", "reuse-double-handler.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rules.Run(rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{}), []*rules.Rule{rules.CodeReuse})
+	if len(got) != 1 || !strings.Contains(got[0].Message, "Microsoft.Identity.Web 2.13.0") || !strings.Contains(got[0].Message, "2.15.1 or later") {
+		t.Errorf("findings = %+v", got)
+	}
+}
