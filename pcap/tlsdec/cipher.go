@@ -1,10 +1,13 @@
 package tlsdec
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"hash"
@@ -25,6 +28,24 @@ type recordCipher interface {
 func prf12(h func() hash.Hash, secret []byte, label string, seed []byte, n int) []byte {
 	ls := make([]byte, 0, len(label)+len(seed))
 	ls = append(append(ls, label...), seed...)
+	return pHash(h, secret, ls, n)
+}
+
+// prf10 is the TLS 1.0 and 1.1 PRF (RFC 2246 section 5): P_MD5 over the
+// first half of the secret XOR P_SHA1 over the second half.
+func prf10(secret []byte, label string, seed []byte, n int) []byte {
+	ls := make([]byte, 0, len(label)+len(seed))
+	ls = append(append(ls, label...), seed...)
+	half := (len(secret) + 1) / 2
+	out := pHash(md5.New, secret[:half], ls, n)
+	for i, b := range pHash(sha1.New, secret[len(secret)-half:], ls, n) {
+		out[i] ^= b
+	}
+	return out
+}
+
+// pHash is P_hash of RFC 5246 section 5.
+func pHash(h func() hash.Hash, secret, ls []byte, n int) []byte {
 	mac := hmac.New(h, secret)
 	mac.Write(ls)
 	a := mac.Sum(nil)
@@ -53,19 +74,27 @@ func expandLabel(h func() hash.Hash, secret []byte, label string, n int) ([]byte
 	return hkdf.Expand(h, secret, string(info), n)
 }
 
-// keys12 derives the TLS 1.2 client and server record ciphers from a master
-// secret (RFC 5246 section 6.3).
-func keys12(s *suite, master, clientRandom, serverRandom []byte, etm bool) (client, server recordCipher, err error) {
+// keys12 derives the TLS 1.0-1.2 client and server record ciphers from a
+// master secret (RFC 5246 section 6.3, RFC 2246 section 6.3).
+func keys12(s *suite, version uint16, master, clientRandom, serverRandom []byte, etm bool) (client, server recordCipher, err error) {
 	ivLen := 0
-	switch s.bulk {
-	case bulkGCM:
+	switch {
+	case s.bulk == bulkGCM:
 		ivLen = 4
-	case bulkChaCha:
+	case s.bulk == bulkChaCha:
 		ivLen = 12
+	case version == versionTLS10:
+		ivLen = 16 // the first record's CBC IV; later ones chain
 	}
 	seed := make([]byte, 0, 64)
 	seed = append(append(seed, serverRandom...), clientRandom...)
-	block := prf12(s.prfHash, master, "key expansion", seed, 2*(s.macLen+s.keyLen+ivLen))
+	n := 2 * (s.macLen + s.keyLen + ivLen)
+	var block []byte
+	if version < versionTLS12 {
+		block = prf10(master, "key expansion", seed, n)
+	} else {
+		block = prf12(s.prfHash, master, "key expansion", seed, n)
+	}
 	take := func(n int) []byte {
 		b := block[:n:n]
 		block = block[n:]
@@ -106,7 +135,11 @@ func newCipher12(s *suite, key, iv, macKey []byte, etm bool) (recordCipher, erro
 		if err != nil {
 			return nil, err
 		}
-		return &cbcHMAC{block: b, mac: hmac.New(s.mac, macKey), macLen: s.macLen, etm: etm}, nil
+		c := &cbcHMAC{block: b, mac: hmac.New(s.mac, macKey), macLen: s.macLen, etm: etm}
+		if len(iv) > 0 {
+			c.chained = bytes.Clone(iv)
+		}
+		return c, nil
 	}
 	return nil, errors.New("unsupported bulk cipher")
 }
@@ -215,21 +248,42 @@ func (c *xorNonceAEAD) open(dst []byte, seq uint64, hdr [5]byte, payload []byte)
 	return out[:i], out[i], nil
 }
 
-// cbcHMAC is TLS 1.1+ AES-CBC with an explicit IV and HMAC, either
-// MAC-then-encrypt (RFC 5246 6.2.3.2) or encrypt-then-MAC (RFC 7366).
+// cbcHMAC is AES-CBC with HMAC, either MAC-then-encrypt (RFC 5246
+// 6.2.3.2) or encrypt-then-MAC (RFC 7366). TLS 1.1 and 1.2 send each
+// record's IV; TLS 1.0 chains it from the previous record's last
+// ciphertext block (chained).
 type cbcHMAC struct {
-	block  cipher.Block
-	mac    hash.Hash
-	macLen int
-	etm    bool
-	ad     [13]byte
-	sum    []byte
+	block   cipher.Block
+	mac     hash.Hash
+	macLen  int
+	etm     bool
+	chained []byte // TLS 1.0: the IV of the next record
+	ad      [13]byte
+	sum     []byte
+}
+
+// advance moves a TLS 1.0 IV chain past a record, whether or not it
+// authenticated: the chain follows the ciphertext.
+func (c *cbcHMAC) advance(payload []byte) {
+	if c.chained == nil {
+		return
+	}
+	if c.etm && len(payload) >= c.macLen {
+		payload = payload[:len(payload)-c.macLen]
+	}
+	if bs := c.block.BlockSize(); len(payload) >= bs && len(payload)%bs == 0 {
+		copy(c.chained, payload[len(payload)-bs:])
+	}
 }
 
 func (c *cbcHMAC) open(dst []byte, seq uint64, hdr [5]byte, payload []byte) ([]byte, byte, error) {
 	bs := c.block.BlockSize()
+	ivLen := bs
+	if c.chained != nil {
+		ivLen = 0
+	}
 	if c.etm {
-		if len(payload) < bs+bs+c.macLen {
+		if len(payload) < ivLen+bs+c.macLen {
 			return nil, 0, errAuth
 		}
 		body, tag := payload[:len(payload)-c.macLen], payload[len(payload)-c.macLen:]
@@ -238,10 +292,13 @@ func (c *cbcHMAC) open(dst []byte, seq uint64, hdr [5]byte, payload []byte) ([]b
 		}
 		payload = body
 	}
-	if len(payload) < 2*bs || len(payload)%bs != 0 {
+	if len(payload) < ivLen+bs || len(payload)%bs != 0 {
 		return nil, 0, errAuth
 	}
-	iv, ct := payload[:bs], payload[bs:]
+	iv, ct := payload[:ivLen], payload[ivLen:]
+	if c.chained != nil {
+		iv = c.chained
+	}
 	out := append(dst[:0], ct...)
 	cipher.NewCBCDecrypter(c.block, iv).CryptBlocks(out, out)
 	pad := int(out[len(out)-1])

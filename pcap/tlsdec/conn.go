@@ -2,6 +2,7 @@ package tlsdec
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"fmt"
 	"sync"
 	"time"
@@ -485,6 +486,10 @@ func (c *Conn) decrypt(h *half, rec record) {
 		}
 	}
 	if cur != nil {
+		// A TLS 1.0 CBC IV chain moves past this record whatever happens.
+		if ch, ok := cur.(*cbcHMAC); ok {
+			defer ch.advance(rec.payload)
+		}
 		for i := 0; i <= look; i++ {
 			if plain, typ, err := cur.open(nil, h.seq+uint64(i), rec.hdr, rec.payload); err == nil {
 				h.seq += uint64(i) + 1
@@ -678,13 +683,13 @@ func (c *Conn) setup(frame int) {
 		return
 	}
 	c.tls13 = c.sh.version == versionTLS13
-	if c.sh.version != versionTLS12 && !c.tls13 {
+	if (c.sh.version < versionTLS10 || c.sh.version > versionTLS12) && !c.tls13 {
 		c.dead = "unsupported"
-		c.note("tls-unsupported", frame, "%s (SNI %q) is not decrypted: only TLS 1.2 and 1.3 are supported", versionName(c.sh.version), c.ch.sni)
+		c.note("tls-unsupported", frame, "%s (SNI %q) is not decrypted: only TLS 1.0 to 1.3 are supported", versionName(c.sh.version), c.ch.sni)
 		return
 	}
 	c.suite = suiteByID(c.sh.suite)
-	if c.suite == nil || c.suite.tls13 != c.tls13 {
+	if c.suite == nil || c.suite.tls13 != c.tls13 || !validBefore12(c.suite, c.sh.version) {
 		c.suite = nil
 		c.dead = "unsupported"
 		c.note("tls-unsupported", frame, "cipher suite 0x%04X (SNI %q) is not supported; the connection is not decrypted", c.sh.suite, c.ch.sni)
@@ -785,7 +790,7 @@ func (c *Conn) setup12(client, server *half) bool {
 	if master == nil {
 		return false
 	}
-	cc, sc, err := keys12(c.suite, master, c.ch.random, c.sh.random, c.sh.etm && c.suite.bulk == bulkCBC)
+	cc, sc, err := keys12(c.suite, c.sh.version, master, c.ch.random, c.sh.random, c.sh.etm && c.suite.bulk == bulkCBC)
 	if err != nil {
 		return false
 	}
@@ -793,6 +798,12 @@ func (c *Conn) setup12(client, server *half) bool {
 	client.pending, server.pending = cc, sc
 	c.d.remember("id:", c.sh.sessionID, master)
 	return true
+}
+
+// validBefore12 reports whether a suite can be used at the version: before
+// TLS 1.2 only CBC suites with HMAC-SHA1 exist.
+func validBefore12(s *suite, version uint16) bool {
+	return version >= versionTLS12 || s.bulk == bulkCBC && s.macLen == sha1.Size
 }
 
 // renegotiate derives the keys of a TLS 1.2 renegotiation, which the next
@@ -804,9 +815,9 @@ func (c *Conn) renegotiate(sh *serverHello, frame int) {
 	client.pending, server.pending = nil, nil
 	c.suite = suiteByID(sh.suite)
 	switch {
-	case sh.version != versionTLS12:
+	case sh.version < versionTLS10 || sh.version > versionTLS12:
 		c.note("tls-unsupported", frame, "renegotiation to %s is not followed; the rest of the connection is not decrypted", versionName(sh.version))
-	case c.suite == nil || c.suite.tls13:
+	case c.suite == nil || c.suite.tls13 || !validBefore12(c.suite, sh.version):
 		c.suite = nil
 		c.note("tls-unsupported", frame, "renegotiation to cipher suite 0x%04X is not supported; the rest of the connection is not decrypted", sh.suite)
 	case !c.setup12(client, server):

@@ -1,4 +1,4 @@
-// Package tlsdec decrypts TLS 1.2 and TLS 1.3 connections found in packet
+// Package tlsdec decrypts TLS 1.0 to 1.3 connections found in packet
 // captures, given the session secrets a browser or proxy wrote to an NSS key
 // log (SSLKEYLOGFILE), a pcapng Decryption Secrets Block or a pcapng section
 // comment.

@@ -129,6 +129,9 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 		// HTTP/1.1, real OAuth sign-ins.
 		{"lab-clean-zitadel-h2.pcap", "lab-clean-zitadel-h2.keys", "lab-clean-zitadel-h2.tshark.txt", nil, nil},
 		{"lab-clean-fosite-http1-tls.pcap", "lab-clean-fosite-http1-tls.keys", "lab-clean-fosite-http1-tls.tshark.txt", nil, nil},
+		// TLS 1.0 (chained CBC IVs, MD5/SHA-1 PRF) with and without
+		// encrypt-then-MAC, and TLS 1.1; key log with RSA lines to skip.
+		{"openssl-tls10-11.pcapng", "openssl-tls10-11.keys", "openssl-tls10-11.tshark.txt", nil, nil},
 		{"openssl-tls13-rejected.pcapng", "openssl-tls13-rejected.keys", "openssl-tls13-rejected.tshark.txt", []string{"tls-early-data-rejected"}, []string{"/early"}},
 	}
 	for _, tc := range cases {

@@ -25,6 +25,8 @@ const (
 	extEarlyData           = 42
 	extSupportedVersions   = 43
 	extECH                 = 0xfe0d // encrypted_client_hello (also sent as GREASE)
+	versionTLS10           = 0x0301
+	versionTLS11           = 0x0302
 	versionTLS12           = 0x0303
 	versionTLS13           = 0x0304
 	maxHandshakeMsg        = 1 << 20 // larger messages are skipped unparsed

@@ -85,7 +85,8 @@ var suites = []suite{
 	chacha12(0xCCAD, "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256"),
 	chacha12(0xCCAE, "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256"),
 
-	// TLS 1.2 AES-CBC with HMAC (RFC 5246, 5289, 4492).
+	// AES-CBC with HMAC (RFC 5246, 5289, 4492); the SHA-1 ones also serve
+	// TLS 1.0 and 1.1.
 	cbc12(0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", 16, sha1.New, sha1.Size),
 	cbc12(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", 32, sha1.New, sha1.Size),
 	cbc12(0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 16, sha1.New, sha1.Size),

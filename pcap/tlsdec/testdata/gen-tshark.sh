@@ -47,3 +47,4 @@ rm first.pcapng
 gen fluxzy-pink-floyd-conn14-gap.pcapng fluxzy-pink-floyd-conn14.nsskeylog
 gen lab-clean-zitadel-h2.pcap lab-clean-zitadel-h2.keys
 gen lab-clean-fosite-http1-tls.pcap lab-clean-fosite-http1-tls.keys
+gen openssl-tls10-11.pcapng openssl-tls10-11.keys
