@@ -72,6 +72,9 @@ func runTabRace(p *Pass) {
 			f.Evidence = append(f.Evidence, x.evidence...)
 			f.Message = fmt.Sprintf("two sign-ins for client %s overlapped in one browser (%s and %s) and crossed: %s",
 				a.Authorize.ClientID, a.Authorize.Ref, b.Authorize.Ref, x.why)
+			if note := raceLibraryNote(a.Library()); note != "" {
+				f.Message += "; " + note
+			}
 			p.Report(f)
 		}
 	}
@@ -235,4 +238,19 @@ func cookieHolding(a *Analysis, cb *parse.Event, other *Transaction) (name, what
 		}
 	}
 	return "", "", false
+}
+
+// raceLibraryNote says how a known library behaves with concurrent sign-ins.
+func raceLibraryNote(lib string) string {
+	switch {
+	case strings.HasPrefix(lib, "NextAuth.js"), strings.HasPrefix(lib, "Auth.js"):
+		return lib + " keeps one state and PKCE cookie per provider, so concurrent sign-ins with one provider collide (it reports \"state mismatch\" or \"State cookie was missing\")"
+	case strings.HasPrefix(lib, "ASP.NET Core"), strings.HasPrefix(lib, "Microsoft.Identity.Web"):
+		return "the ASP.NET Core handler reports such a callback as \"Correlation failed.\""
+	case strings.HasPrefix(lib, "MSAL.js"):
+		return lib + " allows one interaction at a time per app (interaction_in_progress) and keeps its request state in browser storage shared by the tabs"
+	case strings.HasPrefix(lib, "express-openid-connect"):
+		return "express-openid-connect keeps one auth_verification cookie, which the second sign-in overwrites"
+	}
+	return ""
 }
