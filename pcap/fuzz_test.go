@@ -18,6 +18,8 @@ var fuzzLimits = parse.Limits{BodyBytes: 1 << 14, InflateBytes: 1 << 16, HeaderB
 // NewReader and wrapping ErrFormat, bounded bodies.
 func FuzzReader(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.pcap*")
+	zeek, _ := filepath.Glob("testdata/zeek/*.pcap*")
+	files = append(files, zeek...)
 	for _, name := range files {
 		if data, err := os.ReadFile(name); err == nil && len(data) < 64<<10 {
 			f.Add(data)

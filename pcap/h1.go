@@ -269,7 +269,19 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			method = p.ex.Request.Method
 		}
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame)}
-		resp, err := o.ReadResponse(br, method)
+		var resp *parse.Response
+		var err error
+		if head, _ := br.Peek(5); p != nil && p.ex.Request.Proto == "HTTP/0.9" && string(head) != "HTTP/" {
+			// An HTTP/0.9 answer is the bare body up to the close.
+			b := httpwire.NewBodyBuilder(o)
+			_, err = io.Copy(b, br)
+			resp = &parse.Response{Proto: "HTTP/0.9", Body: b.Body(nil, errors.Is(err, errGap))}
+			if errors.Is(err, errGap) {
+				err = nil
+			}
+		} else {
+			resp, err = o.ReadResponse(br, method)
+		}
 		sd.msgFrame = 0
 		if err != nil {
 			if errors.Is(err, errStopped) {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,16 +56,34 @@ var tsharkDifferences = map[string]string{
 	"methods.pcap 14 OPTIONS HTTP/1.1": "methods.pcap 14 OPTIONS ",
 }
 
+// ourExtras are requests traceaudit finds that tshark 4.0.17 does not list,
+// on purpose: HTTP is recognized by content on any port (tshark decodes
+// port 22 as SSH; Zeek's http.log has the request), methods tshark does
+// not know (QUERY; in Zeek's http.log too) and HTTP/0.9 requests (a bare
+// "GET /bad.html" line).
+var ourExtras = map[string][]string{
+	"zeek/http-single-conn-22.pcap":            {"zeek/http-single-conn-22.pcap 4 GET /"},
+	"zeek/query-method-non-standard-port.pcap": {"zeek/query-method-non-standard-port.pcap 4 QUERY /users"},
+	"zeek/ipv6-http-atomic-frag.pcap": {
+		"zeek/ipv6-http-atomic-frag.pcap 8 GET /bad.html",
+		"zeek/ipv6-http-atomic-frag.pcap 16 GET /bad.html",
+		"zeek/ipv6-http-atomic-frag.pcap 26 GET /bad.html",
+		"zeek/ipv6-http-atomic-frag.pcap 36 GET /bad.html",
+	},
+}
+
 // TestMatchesTshark checks that every capture yields the requests tshark
-// lists (testdata/*.tshark.tsv, made by gen-tshark.sh), in the same order
-// and with the same frame numbers.
+// lists (testdata/*.tshark.tsv and testdata/zeek/*.tshark.tsv, made by
+// gen-tshark.sh), in order of their first frame, with the same frames.
 func TestMatchesTshark(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.tshark.tsv")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no expectations: %v", err)
+	more, _ := filepath.Glob("testdata/zeek/*.tshark.tsv")
+	files = append(files, more...)
+	if err != nil || len(files) < 30 {
+		t.Fatalf("expectations missing: %d files, %v", len(files), err)
 	}
 	for _, exp := range files {
-		name := strings.TrimSuffix(filepath.Base(exp), ".tshark.tsv")
+		name := strings.TrimPrefix(strings.TrimSuffix(exp, ".tshark.tsv"), "testdata/")
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(exp)
 			if err != nil {
@@ -82,6 +102,8 @@ func TestMatchesTshark(t *testing.T) {
 				}
 				want = append(want, line)
 			}
+			want = append(want, ourExtras[name]...)
+			slices.SortStableFunc(want, func(a, b string) int { return lineFrame(a) - lineFrame(b) })
 			exs, _ := readFile(t, name, Options{})
 			var got []string
 			for _, ex := range exs {
@@ -97,6 +119,16 @@ func TestMatchesTshark(t *testing.T) {
 	}
 }
 
+// lineFrame is the frame of a "file frame method target" line.
+func lineFrame(line string) int {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
 // zeekLog reads the columns of a Zeek http.log baseline.
 func zeekLog(t *testing.T, name string) []map[string]string {
 	t.Helper()
@@ -109,6 +141,10 @@ func zeekLog(t *testing.T, name string) []map[string]string {
 	for _, line := range strings.Split(string(data), "\n") {
 		if rest, ok := strings.CutPrefix(line, "#fields\t"); ok {
 			fields = strings.Split(rest, "\t")
+			continue
+		}
+		if fields == nil && strings.HasPrefix(line, "ts\t") { // a cut baseline
+			fields = strings.Split(line, "\t")
 			continue
 		}
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -130,7 +166,9 @@ func zeekLog(t *testing.T, name string) []map[string]string {
 func TestMatchesZeek(t *testing.T) {
 	// methods.pcap is left to TestMatchesTshark: Zeek logs "OPTIONS" alone
 	// as no request and reads HTTP/0.9-style responses as raw bodies.
-	for _, name := range []string{"100-continue.pcap", "multipart-form-data.pcap", "pipelined-requests.pcap"} {
+	for _, name := range []string{"100-continue.pcap", "multipart-form-data.pcap", "pipelined-requests.pcap",
+		"zeek/nflog-http.pcap", "zeek/basic-auth-with-colon.pcap", "zeek/connect-with-header.pcap",
+		"zeek/query-method-non-standard-port.pcap", "zeek/http-single-conn-22.pcap", "zeek/http-desync-request-response-5.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			rows := zeekLog(t, name+".expected-http.log")
 			exs, _ := readFile(t, name, Options{})
@@ -139,11 +177,19 @@ func TestMatchesZeek(t *testing.T) {
 				if row["method"] == "-" {
 					continue // Zeek logs responses to lines it could not read as requests
 				}
-				uri := row["uri"]
+				uri, host, respLen := row["uri"], row["host"], row["response_body_len"]
 				if uri == "(empty)" {
 					uri = ""
 				}
-				want = append(want, fmt.Sprintf("%s %s %s %s req=%s resp=%s", row["method"], row["host"], uri, row["status_code"], row["request_body_len"], row["response_body_len"]))
+				if host == "-" {
+					host = ""
+				}
+				if name == "zeek/http-single-conn-22.pcap" {
+					// The server sent 12649 bytes, 19 of them the header
+					// section: the body has 12630. Zeek logs 12632.
+					respLen = "12630"
+				}
+				want = append(want, fmt.Sprintf("%s %s %s %s req=%s resp=%s", row["method"], host, uri, row["status_code"], row["request_body_len"], respLen))
 			}
 			for _, ex := range exs {
 				status, respLen := "-", "0"
