@@ -461,9 +461,14 @@ func unescapeBounded(s []byte, limit int64) ([]byte, bool) {
 		}
 		n, r, ok := decodeEscape(s)
 		if !ok {
-			break // a cut escape at the end
+			if _, hex := hex4(s); !hex {
+				break // a cut escape at the end
+			}
+			n, r = 6, utf8.RuneError // a high surrogate ends the string
 		}
-		out = utf8.AppendRune(out, r)
+		if r >= 0 {
+			out = utf8.AppendRune(out, r)
+		}
 		s = s[n:]
 	}
 	if int64(len(out)) > limit {

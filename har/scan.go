@@ -286,6 +286,16 @@ func (s *scanner) longString(p []byte) (int, bool) {
 	keep := s.keep && !s.strCut
 	limit := s.strStart + s.strCap
 	side := s.side
+	if keep && limit-len(side) >= len(p)+8 {
+		// The common case: all of p fits under the cap.
+		side = slices.Grow(side, len(p)+8)
+		side, i, closed := decodeInto(side, p)
+		s.side = side
+		if closed {
+			s.closeString()
+		}
+		return i, closed
+	}
 	if keep {
 		side = slices.Grow(side, min(len(p), max(limit-len(side), 0))+8)
 	}
@@ -372,7 +382,7 @@ func (s *scanner) longString(p []byte) (int, bool) {
 		if !ok {
 			break
 		}
-		if keep {
+		if keep && r >= 0 {
 			var tmp [4]byte
 			side, keep = s.addCut(side, utf8.AppendRune(tmp[:0], r), limit)
 		}
@@ -385,6 +395,81 @@ func (s *scanner) longString(p []byte) (int, bool) {
 		s.closeString()
 	}
 	return i, closed
+}
+
+// decodeInto is longString's loop for when all of p fits in dst without a
+// cap check: dst must have room for len(p)+8 more bytes. Decoded text is
+// never longer than its input, so every eight-byte store stays in bounds.
+func decodeInto(dst, p []byte) ([]byte, int, bool) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = '"' * lo, '\\' * lo
+	n := len(dst)
+	dst = dst[:cap(dst)]
+	i, clean := 0, 0
+	for i < len(p) {
+		if clean >= 4 {
+			clean = 0
+			w := p[i:]
+			k := bytes.IndexByte(w, '\\')
+			if k < 0 {
+				k = len(w)
+			}
+			if q := bytes.IndexByte(w[:k], '"'); q >= 0 {
+				k = q
+			}
+			n += copy(dst[n:], w[:k])
+			i += k
+			if i == len(p) {
+				break
+			}
+		} else if i+8 <= len(p) {
+			v := binary.LittleEndian.Uint64(p[i:])
+			binary.LittleEndian.PutUint64(dst[n:], v)
+			x, y := v^quotes, v^backslashes
+			m := ((x-lo)&^x | (y-lo)&^y) & hi
+			if m == 0 {
+				i += 8
+				n += 8
+				clean++
+				continue
+			}
+			clean = 0
+			k := bits.TrailingZeros64(m) / 8
+			i += k
+			n += k
+		} else {
+			for i < len(p) && p[i] != '"' && p[i] != '\\' {
+				dst[n] = p[i]
+				n++
+				i++
+			}
+			if i == len(p) {
+				break
+			}
+		}
+
+		// p[i] is a quote or a backslash.
+		if p[i] == '"' {
+			return dst[:n], i + 1, true
+		}
+		if i+1 < len(p) {
+			if c := simpleEscapes[p[i+1]]; c != 0 {
+				dst[n] = c
+				n++
+				i += 2
+				continue
+			}
+		}
+		k, r, ok := decodeEscape(p[i:])
+		if !ok {
+			break
+		}
+		if r >= 0 {
+			n += utf8.EncodeRune(dst[n:], r)
+		}
+		i += k
+	}
+	return dst[:n], i, false
 }
 
 // simpleEscapes maps the byte after a backslash to the byte it stands for,
@@ -416,8 +501,11 @@ func (s *scanner) closeString() {
 
 // decodeEscape decodes the escape sequence at the start of p (which starts
 // with a backslash). ok is false when p ends before the sequence does. A
-// malformed sequence decodes to U+FFFD or the escaped byte itself: bodies
-// are evidence, not something to reject.
+// malformed sequence is read leniently, since bodies are evidence, not
+// something to reject: a bad \u or a backslash before a non-ASCII byte is
+// dropped (r < 0: nothing to emit, only the backslash consumed). The
+// decoded rune never takes more bytes than the sequence, which decodeInto
+// relies on.
 func decodeEscape(p []byte) (n int, r rune, ok bool) {
 	if len(p) < 2 {
 		return 0, 0, false
@@ -429,7 +517,7 @@ func decodeEscape(p []byte) (n int, r rune, ok bool) {
 		}
 		r1, ok1 := hex4(p)
 		if !ok1 {
-			return 2, utf8.RuneError, true
+			return 1, -1, true
 		}
 		if !utf16.IsSurrogate(r1) {
 			return 6, r1, true
@@ -458,7 +546,7 @@ func decodeEscape(p []byte) (n int, r rune, ok bool) {
 		return 2, '\t', true
 	default:
 		if c >= utf8.RuneSelf {
-			return 2, utf8.RuneError, true
+			return 1, -1, true
 		}
 		return 2, rune(c), true
 	}

@@ -1,0 +1,40 @@
+package har
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzStringDecode checks the two JSON string decoders (decodeInto for
+// bodies, unescapeBounded for short strings) against encoding/json on
+// valid UTF-8 string contents, and that decodeInto never writes more than
+// its input on anything.
+func FuzzStringDecode(f *testing.F) {
+	for _, s := range []string{
+		`plain`, `a\"b\\c\/d\b\f\n\r\t`, `\u00e9\u4e2d\ud83d\ude00`, `\ud83d`, `\ude00x`, `\ud83d\u0041`,
+		`\uZZZZ`, `\x`, "\\\xc3\xa9", `<div class=\"row\">\t<a href=\"/p?x=1&y=2\">item</a></div>\n`,
+		`12345678901234567890123456789012345678901234567890\"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, content []byte) {
+		p := append(bytes.Clone(content), '"')
+		dst := make([]byte, 0, len(p)+8)
+		got, n, closed := decodeInto(dst, p)
+		if len(got) > n {
+			t.Fatalf("decodeInto wrote %d bytes for %d consumed", len(got), n)
+		}
+		var want string
+		if !utf8.Valid(content) || json.Unmarshal(append(append([]byte{'"'}, content...), '"'), &want) != nil {
+			return
+		}
+		if !closed || n != len(p) || string(got) != want {
+			t.Fatalf("decodeInto(%q) = %q (consumed %d, closed %v), encoding/json %q", content, got, n, closed, want)
+		}
+		if short, cut := unescapeBounded(content, int64(len(content))+1); cut || string(short) != want {
+			t.Fatalf("unescapeBounded(%q) = %q (cut %v), encoding/json %q", content, short, cut, want)
+		}
+	})
+}
