@@ -60,3 +60,7 @@ func libraryOf(p url.Values, cookies []string) string {
 	}
 	return ""
 }
+
+// LibraryOfCookies names the framework that a set of cookie names reveals
+// (".AspNetCore.Correlation.*" → the ASP.NET Core handler), or "".
+func LibraryOfCookies(names []string) string { return libraryOf(nil, names) }

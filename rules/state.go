@@ -255,6 +255,17 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		cbEv := p.Evidence(cb, "callback without the cookie")
 		evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
 		evs = append(evs, cbEv)
+		lib := t.Library()
+		if lib == "" {
+			var setNames []string
+			for _, c := range missing {
+				setNames = append(setNames, c.name)
+			}
+			lib = parse.LibraryOfCookies(setNames)
+		}
+		if note := raceLibraryNote(lib); note != "" && !strings.HasPrefix(note, "MSAL") {
+			why += "; " + note
+		}
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",
 				cb.Ref, how, strings.Join(names, ", "), start.Ref, why),
