@@ -89,6 +89,8 @@ func FuzzRecords(f *testing.F) {
 		{"illustrated-tls13-capture.pcap", "illustrated-tls13-keylog.txt"},
 		{"tls12-decryption.pcap", "tls12-decryption.DERIVED.keys"},
 		{"fluxzy-example.com-conn1.pcapng", "fluxzy-example.com-conn1.nsskeylog"},
+		{"openssl-tls10-11.pcapng", "openssl-tls10-11.keys"},
+		{"openssl-tls13.pcapng", "openssl-tls13.keys"},
 	} {
 		keys.Merge(readKeyLogFile(f, tc.keylog))
 		for _, c := range readConns(f, tc.capture) {
