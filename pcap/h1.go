@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
@@ -197,9 +198,14 @@ func (c *h1Conn) malformed(frame int, dir Dir, err error) {
 func (c *h1Conn) warn(frame int) func(string) {
 	return func(msg string) {
 		c.notes++
-		if c.notes <= maxConnNotes {
-			c.s.note("truncated", frame, "%s", msg)
+		if c.notes > maxConnNotes {
+			return
 		}
+		kind := "malformed"
+		if strings.Contains(msg, "cut") {
+			kind = "truncated"
+		}
+		c.s.note(kind, frame, "%s", msg)
 	}
 }
 

@@ -73,8 +73,9 @@ type Reader struct {
 	lastTime time.Time
 	nextIdle int
 
-	notes []parse.Note
-	done  bool
+	notes   []parse.Note
+	dropped map[string]int // notes past maxNotes, by kind
+	done    bool
 }
 
 // NewReader starts reading a capture (pcap or pcapng, optionally gzip
@@ -108,7 +109,19 @@ func (r *Reader) exchange(f finished) {
 	r.seq++
 }
 
-func (r *Reader) note(n parse.Note) { r.notes = append(r.notes, n) }
+// maxNotes bounds the notes kept; later ones are only counted by kind.
+const maxNotes = 1000
+
+func (r *Reader) note(n parse.Note) {
+	if len(r.notes) >= maxNotes {
+		if r.dropped == nil {
+			r.dropped = map[string]int{}
+		}
+		r.dropped[n.Kind]++
+		return
+	}
+	r.notes = append(r.notes, n)
+}
 
 func (r *Reader) limits() parse.Limits { return r.lim }
 
@@ -118,7 +131,10 @@ func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
 func (r *Reader) Notes() []parse.Note {
 	out := slices.Clone(r.notes)
 	slices.SortStableFunc(out, func(a, b parse.Note) int {
-		return refFrame(a.Ref) - refFrame(b.Ref)
+		if d := refFrame(a.Ref) - refFrame(b.Ref); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Kind+a.Message, b.Kind+b.Message)
 	})
 	return out
 }
@@ -198,12 +214,14 @@ func (r *Reader) step() {
 }
 
 func (r *Reader) finish(err error) {
+	// File-level notes go in even past maxNotes: they are few and matter.
+	var tail []parse.Note
 	switch {
 	case err == io.EOF:
 	case errors.Is(err, errTruncated):
-		r.note(parse.Note{Kind: "truncated", Ref: r.byteRef(), Message: r.named("capture file ends inside a packet record; the packets before it were read")})
+		tail = append(tail, parse.Note{Kind: "truncated", Ref: r.byteRef(), Message: r.named("capture file ends inside a packet record; the packets before it were read")})
 	default:
-		r.note(parse.Note{Kind: "damaged", Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
+		tail = append(tail, parse.Note{Kind: "damaged", Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
 	}
 	r.asm.FlushAll()
 	// Connections the assembler no longer tracked but never completed.
@@ -211,14 +229,18 @@ func (r *Reader) finish(err error) {
 		s.ReassemblyComplete(nil)
 	}
 	for _, msg := range r.dec.notes() {
-		r.note(parse.Note{Kind: "unsupported", Message: r.named(msg)})
+		tail = append(tail, parse.Note{Kind: "unsupported", Message: r.named(msg)})
 	}
 	if r.snapped > 0 {
-		r.note(parse.Note{Kind: "truncated", Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
+		tail = append(tail, parse.Note{Kind: "truncated", Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
 	}
 	if r.ignored > 0 {
-		r.note(parse.Note{Kind: "not-http", Message: r.named(fmt.Sprintf("%d TCP connections carried neither HTTP nor TLS", r.ignored))})
+		tail = append(tail, parse.Note{Kind: "not-http", Message: r.named(fmt.Sprintf("%d TCP connections carried neither HTTP nor TLS", r.ignored))})
 	}
+	for _, kind := range sortedKeys(r.dropped) {
+		tail = append(tail, parse.Note{Kind: "limit", Message: r.named(fmt.Sprintf("%d more %q notes not kept", r.dropped[kind], kind))})
+	}
+	r.notes = append(r.notes, tail...)
 	r.done = true
 }
 
