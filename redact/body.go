@@ -170,21 +170,154 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 	}
 }
 
-var (
-	reInput    = regexp.MustCompile(`(?i)<input\b[^>]*>`)
-	reAttr     = regexp.MustCompile(`(?i)\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
-	reJSONPair = regexp.MustCompile(`"([A-Za-z_$][A-Za-z0-9_$-]{0,63})"\s*:\s*"((?:[^"\\\n]|\\.)*)"`)
-	reURL      = regexp.MustCompile(`(?i)https?://[^\s"'<>\\` + "`" + `]+`)
-)
+var reAttr = regexp.MustCompile(`(?i)\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 
 // text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
 // (form_post pages), JSON-like "name":"value" members (the login page's
-// $Config), URLs, then collected secrets anywhere.
+// $Config), URLs, then collected secrets anywhere. The scans are by hand:
+// bodies run to megabytes of script, and regular expressions over all of
+// it cost a hundred times more.
 func (r *redactor) text(s string) string {
-	s = reInput.ReplaceAllStringFunc(s, r.inputTag)
-	s = reJSONPair.ReplaceAllStringFunc(s, r.jsonPair)
-	s = reURL.ReplaceAllStringFunc(s, func(u string) string { return r.url(u, 0) })
+	s = r.inputTags(s)
+	s = r.jsonPairs(s)
+	s = r.urls(s)
 	return r.sweep.apply(s)
+}
+
+// inputTags rewrites every <input ...> tag.
+func (r *redactor) inputTags(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+6 > len(s) || !strings.EqualFold(s[i+1:i+6], "input") || (i+6 < len(s) && alnum(s[i+6])) {
+			i++
+			continue
+		}
+		end := strings.IndexByte(s[i:], '>')
+		if end < 0 {
+			break
+		}
+		tag := s[i : i+end+1]
+		if red := r.inputTag(tag); red != tag {
+			b.WriteString(s[last:i])
+			b.WriteString(red)
+			last = i + len(tag)
+		}
+		i += len(tag)
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// jsonPairs rewrites "name":"value" members whose name is secret, in any
+// text (a script's object literal, an inline JSON island).
+func (r *redactor) jsonPairs(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], ':')
+		if j < 0 {
+			break
+		}
+		colon := i + j
+		i = colon + 1
+		keyEnd := colon - 1 // the closing quote of the name, before optional spaces
+		for keyEnd >= 0 && s[keyEnd] == ' ' {
+			keyEnd--
+		}
+		if keyEnd <= 0 || s[keyEnd] != '"' {
+			continue
+		}
+		keyStart := strings.LastIndexByte(s[max(0, keyEnd-64):keyEnd], '"')
+		if keyStart < 0 {
+			continue
+		}
+		keyStart += max(0, keyEnd-64) + 1
+		name := s[keyStart:keyEnd]
+		if classify(name) == classKeep {
+			continue
+		}
+		v := keyEnd + 1
+		for v < len(s) && (s[v] == ' ' || s[v] == ':' || s[v] == '\t') {
+			v++
+		}
+		if v >= len(s) || s[v] != '"' {
+			continue
+		}
+		vEnd := stringEnd([]byte(s[v+1:min(len(s), v+1+(1<<20))]), 0) + v + 1
+		if vEnd >= len(s) || s[vEnd] != '"' {
+			continue
+		}
+		rawVal := s[v+1 : vEnd]
+		var val string
+		if err := json.Unmarshal([]byte(`"`+rawVal+`"`), &val); err != nil {
+			val = rawVal
+		}
+		red := r.value(name, val, "", 0)
+		if red == val {
+			i = vEnd + 1
+			continue
+		}
+		enc := jsonString(red)
+		b.WriteString(s[last : v+1])
+		b.Write(enc[1 : len(enc)-1])
+		last = vEnd
+		i = vEnd + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// urlEnd reports bytes that end a URL in free text.
+func urlEnd(c byte) bool {
+	return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == '`' || c >= 0x7f
+}
+
+// urls rewrites every http(s) URL in free text.
+func (r *redactor) urls(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "http")
+		if j < 0 {
+			break
+		}
+		i += j
+		rest := s[i:]
+		if !strings.HasPrefix(rest, "https://") && !strings.HasPrefix(rest, "http://") {
+			i += 4
+			continue
+		}
+		end := i
+		for end < len(s) && !urlEnd(s[end]) {
+			end++
+		}
+		u := s[i:end]
+		if strings.ContainsAny(u, "?#@") {
+			if red := r.url(u, 0); red != u {
+				b.WriteString(s[last:i])
+				b.WriteString(red)
+				last = end
+			}
+		}
+		i = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // inputTag redacts the value attribute of an <input> whose name is secret.
@@ -226,25 +359,3 @@ func (r *redactor) inputTag(tag string) string {
 	return tag[:valStart] + html.EscapeString(red) + tag[valEnd:]
 }
 
-// jsonPair redacts "name":"value" when the name is secret.
-func (r *redactor) jsonPair(m string) string {
-	sub := reJSONPair.FindStringSubmatchIndex(m)
-	if sub == nil {
-		return m
-	}
-	name := m[sub[2]:sub[3]]
-	if classify(name) == classKeep {
-		return m
-	}
-	rawVal := m[sub[4]:sub[5]]
-	var val string
-	if err := json.Unmarshal([]byte(`"`+rawVal+`"`), &val); err != nil {
-		val = rawVal
-	}
-	red := r.value(name, val, "", 0)
-	if red == val {
-		return m
-	}
-	enc := jsonString(red)
-	return m[:sub[4]] + string(enc[1:len(enc)-1]) + m[sub[5]:]
-}

@@ -9,6 +9,9 @@ import "strings"
 // values sit in queries, JSON, HTML and headers, and keeps the lookup to one
 // map probe per such position.
 type sweeper struct {
+	// first2 has a bit for the first two bytes of every value: one array
+	// probe rules out most positions before the map is asked.
+	first2   [1 << 16 / 64]uint64
 	byPrefix map[string][]int32
 	vals     []string
 	repl     []string
@@ -46,6 +49,8 @@ func (s *sweeper) add(v, repl string) {
 			return
 		}
 	}
+	k2 := uint16(v[0])<<8 | uint16(v[1])
+	s.first2[k2/64] |= 1 << (k2 % 64)
 	s.byPrefix[key] = append(s.byPrefix[key], int32(len(s.vals)))
 	s.vals = append(s.vals, v)
 	s.repl = append(s.repl, repl)
@@ -84,6 +89,9 @@ func (s *sweeper) apply(text string) string {
 	last := 0
 	for i := 0; i+sweepMin <= len(text); i++ {
 		if i > 0 && alnum(text[i-1]) {
+			continue
+		}
+		if k2 := uint16(text[i])<<8 | uint16(text[i+1]); s.first2[k2/64]&(1<<(k2%64)) == 0 {
 			continue
 		}
 		cands := s.byPrefix[text[i:i+sweepPrefix]]
