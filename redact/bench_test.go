@@ -22,7 +22,7 @@ func generatedHAR(tb testing.TB, n int) []byte {
 		case 1:
 			es = append(es, entry{Method: "POST", URL: "https://login.example.com/token", ReqMIME: "application/x-www-form-urlencoded",
 				ReqBody: fmt.Sprintf("grant_type=authorization_code&code=code-%08d-abcdefgh&code_verifier=%s&client_id=app", i-1, verifierA),
-				Status: 200, RespMIME: "application/json", RespBody: fmt.Sprintf(`{"access_token":"at-%08d-0123456789","id_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln","expires_in":3600}`, i)})
+				Status:  200, RespMIME: "application/json", RespBody: fmt.Sprintf(`{"access_token":"at-%08d-0123456789","id_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln","expires_in":3600}`, i)})
 		default:
 			es = append(es, entry{Method: "GET", URL: fmt.Sprintf("https://cdn.example.com/%d.js", i), Status: 200,
 				ReqHeaders: [][2]string{{"Cookie", "fpc=abcdefghijkl0123; x-ms-gateway-slice=estsfd"}}, RespMIME: "application/javascript", RespBody: script})

@@ -358,4 +358,3 @@ func (r *redactor) inputTag(tag string) string {
 	}
 	return tag[:valStart] + html.EscapeString(red) + tag[valEnd:]
 }
-
