@@ -172,7 +172,7 @@ func TestCredentialsAndCookies(t *testing.T) {
 	data := buildHAR(t,
 		entry{Method: "GET", URL: "https://api.example.com/me", Status: 200,
 			ReqHeaders:  [][2]string{{"Authorization", "Bearer " + jwt}, {"Cookie", "ESTSAUTH=estsauth-cookie-value; fpc=fpc-cookie-value-1"}, {"X-Api-Key", "api-key-value-0123"}},
-			RespHeaders: [][2]string{{"Set-Cookie", "session=session-cookie-value; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT"}},
+			RespHeaders: [][2]string{{"Set-Cookie", "session=session-cookie-value; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT\nsecond=second-cookie-value; Path=/"}},
 			RespMIME:    "application/json", RespBody: `{"user":{"name":"Alice","token":"` + jwt + `"}}`},
 		entry{Method: "POST", URL: "https://login.example.com/oauth2/token", Status: 400,
 			ReqHeaders: [][2]string{{"Authorization", "Basic " + basic}},
@@ -185,7 +185,7 @@ func TestCredentialsAndCookies(t *testing.T) {
 	)
 	red, _ := redactHAR(t, data, Options{})
 	mustNotContain(t, red, jwt, basic, "s3cr3t-client-password", "estsauth-cookie-value", "fpc-cookie-value-1",
-		"session-cookie-value", "api-key-value-0123", "alice%40example.com", "alice@example.com", "hunter2-password",
+		"session-cookie-value", "second-cookie-value", "api-key-value-0123", "alice%40example.com", "alice@example.com", "hunter2-password",
 		"flow-token-value-0123", "canary-value-0123", "ctx-value-0123")
 	mustContain(t, red, "Bearer "+parse.Fingerprint(jwt), "ESTSAUTH=[redacted]; fpc=[redacted]",
 		"session=[redacted]; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT",

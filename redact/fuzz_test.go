@@ -3,10 +3,12 @@ package redact
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/saz"
 )
 
 // FuzzRedactHAR: redacting arbitrary input never panics, and when the
@@ -47,6 +49,54 @@ func FuzzRedactHAR(f *testing.F) {
 		if err != nil {
 			t.Fatalf("copy: %v", err)
 		}
+		if len(got) != len(want) {
+			t.Fatalf("copy has %d exchanges, input %d", len(got), len(want))
+		}
+	})
+}
+
+// FuzzRedactSAZ: redacting arbitrary input never panics, and when the
+// input reads as a SAZ the copy reads as a SAZ with as many exchanges.
+func FuzzRedactSAZ(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "saz", "*.saz"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(data) < 64<<10 {
+			f.Add(data)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "rules", "multitab-verifier.har"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	exs, ok := tryReadHAR(data)
+	if !ok {
+		f.Fatal("multitab-verifier.har does not read")
+	}
+	f.Add(sazFromExchanges(f, exs))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		limits := parse.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
+		var out bytes.Buffer
+		_, err := SAZ(bytes.NewReader(data), int64(len(data)), &out, Options{Limits: limits})
+		in, inErr := saz.NewReader(bytes.NewReader(data), int64(len(data)), saz.Options{Limits: limits})
+		if inErr != nil {
+			return
+		}
+		if err != nil {
+			t.Fatalf("input reads as a SAZ but redaction failed: %v", err)
+		}
+		want, _ := parse.ReadAll(in)
+		cp, err := saz.NewReader(bytes.NewReader(out.Bytes()), int64(out.Len()), saz.Options{Limits: limits})
+		if err != nil {
+			t.Fatalf("copy does not read as a SAZ: %v", err)
+		}
+		got, _ := parse.ReadAll(cp)
 		if len(got) != len(want) {
 			t.Fatalf("copy has %d exchanges, input %d", len(got), len(want))
 		}

@@ -107,7 +107,12 @@ func (r *redactor) header(name, value string) string {
 	case "cookie":
 		return r.cookieHeader(value)
 	case "set-cookie", "set-cookie2":
-		return r.setCookie(value)
+		// Browsers' HAR exports join several cookies with newlines.
+		lines := strings.Split(value, "\n")
+		for i, l := range lines {
+			lines[i] = r.setCookie(l)
+		}
+		return strings.Join(lines, "\n")
 	case "location", "referer", "content-location", "origin", ":path", "x-original-url", "x-rewrite-url":
 		return r.url(value, 0)
 	case "refresh":
