@@ -1,6 +1,7 @@
 package har
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har/internal/hargen"
+	"github.com/traceaudit/traceaudit/parse"
 )
 
 var bench struct {
@@ -80,6 +82,26 @@ func BenchmarkReader(b *testing.B) {
 		f.Close()
 		if n != hargen.Default.Entries {
 			b.Fatalf("%d entries, want %d", n, hargen.Default.Entries)
+		}
+	}
+}
+
+// BenchmarkReaderCorpus reads a real Chrome export (27 entries, 420 KB),
+// where per-entry costs matter more than body decoding.
+func BenchmarkReaderCorpus(b *testing.B) {
+	data, err := os.ReadFile("testdata/harviewer-chrome51.har")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := parse.ReadAll(r); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
