@@ -55,7 +55,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, runR
 	res.format = oi.format
 	r, err := newReader(oi, o, env, keys)
 	if err != nil {
-		res.err = err
+		res.err = withLimitHint(err)
 		return res
 	}
 	x := parse.NewExtractor()
@@ -67,7 +67,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, runR
 		}
 		if err != nil {
 			if len(res.exchanges) == 0 && !isPartial(err) {
-				res.err = err
+				res.err = withLimitHint(err)
 				return res
 			}
 			res.notes = append(res.notes, parse.Note{Kind: "damaged", Message: err.Error()})
@@ -89,7 +89,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, runR
 			exchanges = append(exchanges, ex)
 		}
 	}
-	res.notes = append(res.notes, r.Notes()...)
+	res.notes = finishNotes(append(res.notes, r.Notes()...))
 	if runRules {
 		// The rules want events in source order, as extracted.
 		res.scan = runScanRules(exchanges, res.events, res.notes, o)
@@ -140,4 +140,12 @@ func firstFrames(stack []byte) string {
 		return string(stack[:max]) + "…"
 	}
 	return string(stack)
+}
+
+// withLimitHint names the flag that raises the limit an error hit.
+func withLimitHint(err error) error {
+	if h := limitHint(err.Error()); h != "" {
+		return fmt.Errorf("%w%s", err, h)
+	}
+	return err
 }

@@ -269,3 +269,44 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 		t.Errorf("--progress always printed %q", got)
 	}
 }
+
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"scan", "--help"}, {"events", "-h"}, {"redact", "--help"}} {
+		if code, _, _ := runCLI(t, nil, args...); code != exitOK {
+			t.Errorf("%q: exit %d, want 0", args, code)
+		}
+	}
+}
+
+// A limit that stops reading names the flag that raises it, and raising it
+// reads further.
+func TestLimitsNameTheirFlag(t *testing.T) {
+	dir := t.TempDir()
+	deep := filepath.Join(dir, "deep.har")
+	body := `{"log":{"pages":` + strings.Repeat("[", 3000) + strings.Repeat("]", 3000) + `,"entries":[` +
+		`{"startedDateTime":"2026-11-26T10:00:00Z","request":{"method":"GET","url":"https://a.example/","headers":[]},"response":{"status":200,"headers":[]}}]}}`
+	if err := os.WriteFile(deep, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "exchanges", deep)
+	if code != exitTrouble || !strings.Contains(stderr, "--limit-json-depth") {
+		t.Errorf("deep JSON: exit %d, stderr %q: want exit 2 naming --limit-json-depth", code, stderr)
+	}
+	code, out, stderr := runCLI(t, nil, "exchanges", "-f", "jsonl", "--limit-json-depth", "5000", deep)
+	if code != exitOK || strings.Count(out, "\n") != 1 {
+		t.Errorf("raised limit: exit %d, %q, %q", code, out, stderr)
+	}
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body))
+	zw.Close()
+	small := filepath.Join(dir, "small.har.gz")
+	if err := os.WriteFile(small, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = runCLI(t, nil, "exchanges", "-f", "json", "--limit-json-depth", "5000", "--limit-inflate", "1000", small)
+	if !strings.Contains(out, "--limit-inflate") {
+		t.Errorf("inflate limit note does not name --limit-inflate: %s", out)
+	}
+}

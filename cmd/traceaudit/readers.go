@@ -10,7 +10,8 @@ import (
 )
 
 func (o *options) limits() parse.Limits {
-	return parse.Limits{BodyBytes: o.bodyLimit, InflateBytes: o.inflateLimit}.WithDefaults()
+	return parse.Limits{BodyBytes: o.bodyLimit, InflateBytes: o.inflateLimit, HeaderBytes: o.headerBytes,
+		HeaderCount: o.headerLimit, JSONDepth: o.jsonDepth}.WithDefaults()
 }
 
 // newReader opens the reader for a sniffed input.
@@ -19,7 +20,8 @@ func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) 
 	case parse.FormatHAR:
 		return har.NewReader(oi.file, har.Options{Limits: o.limits(), SideFiles: os.DirFS(oi.dir), Name: oi.name})
 	case parse.FormatSAZ:
-		return saz.NewReader(oi.file, oi.size, saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name})
+		return saz.NewReader(oi.file, oi.size, saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name,
+			MaxMembers: o.members, ArchiveInflateBytes: o.archiveBytes})
 	case parse.FormatPCAP:
 		return newCaptureReader(oi, o, keys)
 	}

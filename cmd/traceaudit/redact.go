@@ -21,13 +21,12 @@ func runRedact(args []string, env environment) (int, error) {
 	fs.StringVarP(&o.output, "output", "o", "", "where to write the sanitized copy (required; - for stdout)")
 	fs.StringVar(&o.password, "password", "", "password of a protected SAZ (also TRACEAUDIT_SAZ_PASSWORD); the copy is unprotected")
 	fs.BoolVar(&strip, "strip-bodies", false, "replace response bodies that carry no OAuth message (scripts, images, fonts) by a placeholder")
-	fs.Int64Var(&o.bodyLimit, "limit-body", 0, "bytes of each message body kept (default 1 MiB)")
-	fs.Int64Var(&o.inflateLimit, "limit-inflate", 0, "bytes one decompression may produce (default 256 MiB)")
+	addLimitFlags(fs, &o)
 	fs.Usage = func() {
 		fmt.Fprintf(env.stderr, "Usage: traceaudit redact [flags] IN -o OUT\n\nFlags:\n%s", fs.FlagUsages())
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitTrouble, usagef("redact: %v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return exitTrouble, err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	flag "github.com/spf13/pflag"
+
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/saz"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -47,6 +50,11 @@ type options struct {
 	codeLifetime time.Duration
 	bodyLimit    int64
 	inflateLimit int64
+	headerLimit  int
+	headerBytes  int64
+	jsonDepth    int
+	members      int
+	archiveBytes int64
 	shard        string
 	shardK       int // 1-based shard index; 0 when not sharding
 	shardN       int
@@ -80,7 +88,7 @@ func run(args []string, env environment) int {
 	}
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			return exitOK // the usage was printed
 		}
 		fmt.Fprintf(env.stderr, "traceaudit: %v\n", err)
 		if isUsage(err) {
@@ -91,6 +99,18 @@ func run(args []string, env environment) int {
 		}
 	}
 	return code
+}
+
+// parseFlags parses a command's flags; -h/--help is not an error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	}
+	return usagef("%s: %v", fs.Name(), err)
 }
 
 func newFlagSet(name string, env environment) *flag.FlagSet {
@@ -116,8 +136,7 @@ func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (only on a terminal), always, never")
 	fs.DurationVar(&o.codeLifetime, "code-lifetime", 0, "authorization code lifetime to assume (default: the provider's)")
 	fs.StringVar(&o.shard, "shard", "", "scan only shard K of N (`K/N`, 1-based), a stable split by path for running one corpus on many hosts")
-	fs.Int64Var(&o.bodyLimit, "limit-body", 0, "bytes of each message body kept for analysis (default 1 MiB)")
-	fs.Int64Var(&o.inflateLimit, "limit-inflate", 0, "bytes one decompression may produce (default 256 MiB)")
+	addLimitFlags(fs, o)
 	fs.Usage = func() {
 		fmt.Fprintf(env.stderr, "Usage: traceaudit %s [flags] PATH...\n\nFlags:\n%s", cmd, fs.FlagUsages())
 	}
@@ -158,6 +177,20 @@ func (o *options) validate(cmd string) error {
 		return usagef("--code-lifetime must not be negative")
 	}
 	return nil
+}
+
+// addLimitFlags declares the reader limits every trace-reading command
+// shares. Hitting one is a note naming the flag; the rest of the file is
+// still read.
+func addLimitFlags(fs *flag.FlagSet, o *options) {
+	d := parse.DefaultLimits
+	fs.Int64Var(&o.bodyLimit, "limit-body", 0, fmt.Sprintf("bytes of each message body kept for analysis (default %d)", d.BodyBytes))
+	fs.Int64Var(&o.inflateLimit, "limit-inflate", 0, fmt.Sprintf("bytes one decompression (body, HAR, archive member) may produce (default %d)", d.InflateBytes))
+	fs.Int64Var(&o.archiveBytes, "limit-archive-inflate", 0, "bytes inflated from all members of one SAZ (default 16 × --limit-inflate)")
+	fs.IntVar(&o.members, "limit-members", 0, fmt.Sprintf("members of one SAZ archive (default %d)", saz.DefaultMaxMembers))
+	fs.IntVar(&o.headerLimit, "limit-headers", 0, fmt.Sprintf("header fields of one message (default %d)", d.HeaderCount))
+	fs.Int64Var(&o.headerBytes, "limit-header-bytes", 0, fmt.Sprintf("bytes of one message's header section (default %d)", d.HeaderBytes))
+	fs.IntVar(&o.jsonDepth, "limit-json-depth", 0, fmt.Sprintf("JSON nesting depth (default %d)", d.JSONDepth))
 }
 
 // openOutput returns where results go and a function that finishes it.

@@ -226,8 +226,8 @@ func uniqueInts(in []int) []int {
 // runRules prints the rule list.
 func runRules(args []string, env environment) (int, error) {
 	fs := newFlagSet("rules", env)
-	if err := fs.Parse(args); err != nil {
-		return exitTrouble, usagef("rules: %v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return exitTrouble, err
 	}
 	t := newTable(env.stdout)
 	t.Header("ID", "SEVERITY", "TITLE")
@@ -242,8 +242,8 @@ func runRules(args []string, env environment) (int, error) {
 // runExplain prints one rule's documentation.
 func runExplain(args []string, env environment) (int, error) {
 	fs := newFlagSet("explain", env)
-	if err := fs.Parse(args); err != nil {
-		return exitTrouble, usagef("explain: %v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return exitTrouble, err
 	}
 	if fs.NArg() != 1 {
 		return exitTrouble, usagef("explain: want exactly one RULE (see 'traceaudit rules')")

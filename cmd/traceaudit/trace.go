@@ -15,8 +15,8 @@ import (
 func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	var o options
 	fs := traceFlags(cmd, env, &o)
-	if err := fs.Parse(args); err != nil {
-		return exitTrouble, usagef("%s: %v", cmd, err)
+	if err := parseFlags(fs, args); err != nil {
+		return exitTrouble, err
 	}
 	if err := o.validate(cmd); err != nil {
 		return exitTrouble, err
