@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -68,12 +69,18 @@ type Decrypter struct {
 
 	mu       sync.Mutex
 	sessions map[string][]byte // "id:"/"ticket:" + raw bytes -> master secret
+	// trials left for matching Encrypted Client Hello connections to key
+	// log entries, over the whole capture: the cost stays bounded however
+	// many such connections there are.
+	trials atomic.Int64
 }
 
 // NewDecrypter returns a Decrypter using keys (which may be nil or empty:
 // every connection then yields a tls-no-keys note).
 func NewDecrypter(keys *KeyLog) *Decrypter {
-	return &Decrypter{keys: keys, sessions: make(map[string][]byte)}
+	d := &Decrypter{keys: keys, sessions: make(map[string][]byte)}
+	d.trials.Store(maxTrialsPerCapture)
+	return d
 }
 
 func (d *Decrypter) remember(kind string, id, master []byte) {
@@ -186,7 +193,8 @@ type Conn struct {
 	// key log names: the server's first encrypted record picks the key log
 	// entry by trial, and the client's records wait for it.
 	awaitKeys  bool
-	echTrialed int // key log entries tried
+	echMatched bool // matchKeys ran
+	echTrialed int  // key log entries tried
 
 	firstFrame int
 	out        []Chunk
@@ -726,23 +734,28 @@ func (c *Conn) setup13(client, server *half) {
 	c.useSecrets13(s)
 }
 
-// maxECHTrials bounds the key log entries tried for one connection.
-const maxECHTrials = 1 << 14
+const (
+	// maxECHTrials bounds the key log entries tried for one connection,
+	// maxTrialsPerCapture those tried for all connections of a capture.
+	maxECHTrials        = 1 << 14
+	maxTrialsPerCapture = 1 << 20
+)
 
 // matchKeys finds the key log entry of a connection whose ClientHello
 // random the capture does not show (Encrypted Client Hello: key logs name
 // the inner ClientHello's random) by opening the server's first encrypted
 // record with each logged server handshake secret.
 func (c *Conn) matchKeys(rec record) {
-	c.awaitKeys = false
+	c.awaitKeys, c.echMatched = false, true
 	var found *secrets
 	for _, s := range c.d.keys.byRandom {
 		if s.serverHS == nil {
 			continue
 		}
-		if c.echTrialed++; c.echTrialed > maxECHTrials {
+		if c.echTrialed >= maxECHTrials || c.d.trials.Add(-1) < 0 {
 			break
 		}
+		c.echTrialed++
 		ciph, err := newCipher13(c.suite, s.serverHS)
 		if err != nil {
 			continue
@@ -860,8 +873,8 @@ func (c *Conn) Close() {
 		}
 	case c.sh == nil:
 		c.note("tls-no-handshake", ref, "no ServerHello was captured for the connection to %q; %d bytes client→server and %d bytes server→client are not analysed", sni, client.bytes, server.bytes)
-	case !c.keys && c.ch.ech && c.echTrialed > 0:
-		c.note("tls-no-keys", ref, "%s connection to %q is not decrypted: it uses Encrypted Client Hello, which hides the client random key logs name, and none of the %d key log entries tried decrypts it; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, min(c.echTrialed, maxECHTrials), client.bytes, server.bytes)
+	case !c.keys && c.echMatched:
+		c.note("tls-no-keys", ref, "%s connection to %q is not decrypted: it uses Encrypted Client Hello, which hides the client random key logs name, and none of the %d key log entries tried decrypts it (at most %d per connection and %d per capture are tried); %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, c.echTrialed, maxECHTrials, maxTrialsPerCapture, client.bytes, server.bytes)
 	case !c.keys:
 		c.note("tls-no-keys", ref, "%s connection to %q is not decrypted: no key log entry for its client random; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, client.bytes, server.bytes)
 	}
