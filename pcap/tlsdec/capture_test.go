@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -127,23 +129,18 @@ func readConns(t testing.TB, name string) []*tcpConn {
 			h.ahead = map[uint32]tcpSegment{}
 		}
 		h.ahead[seq] = seg
-		// Deliver whatever is now contiguous.
-		for progress := true; progress; {
-			progress = false
-			for s, sg := range h.ahead {
-				end := s + uint32(len(sg.data))
-				if int32(end-h.next) <= 0 { // wholly old: retransmission
-					delete(h.ahead, s)
-					progress = true
-					continue
-				}
-				if int32(s-h.next) <= 0 {
-					sg.data = sg.data[h.next-s:]
-					st.conn.segs = append(st.conn.segs, sg)
-					h.next = end
-					delete(h.ahead, s)
-					progress = true
-				}
+		// Deliver whatever is now contiguous, lowest sequence number first.
+		for len(h.ahead) > 0 {
+			s := slices.MinFunc(slices.Collect(maps.Keys(h.ahead)), func(a, b uint32) int { return int(int32(a - b)) })
+			sg := h.ahead[s]
+			if int32(s-h.next) > 0 {
+				break // a gap: wait for the missing bytes
+			}
+			delete(h.ahead, s)
+			if end := s + uint32(len(sg.data)); int32(end-h.next) > 0 {
+				sg.data = sg.data[h.next-s:]
+				st.conn.segs = append(st.conn.segs, sg)
+				h.next = end
 			}
 		}
 	}
