@@ -99,10 +99,18 @@ func (f *feedReader) Read(p []byte) (int, error) {
 		if sd.gapAt >= 0 && sd.read == sd.gapAt {
 			return 0, errGap
 		}
-		if sd.resync && len(sd.buf) > 0 && sd.gapAt < 0 {
-			if sd.startsMessage(sd.buf) {
+		if sd.resync && len(sd.buf) > 0 {
+			switch {
+			case sd.gapAt >= 0:
+				// More bytes were lost further on: what comes before
+				// that gap cannot be resynchronized on.
+				n := min(int64(len(sd.buf)), sd.gapAt-sd.read)
+				sd.read += n
+				sd.buf = sd.buf[n:]
+				continue
+			case sd.startsMessage(sd.buf):
 				sd.resync = false
-			} else {
+			default:
 				sd.read += int64(len(sd.buf))
 				sd.buf = sd.buf[:0]
 			}
@@ -174,7 +182,9 @@ func (sd *h1Side) startMessage(br **bufio.Reader, fr *feedReader) (frame int, t 
 // afterGap drops what was buffered before lost bytes and waits for the
 // next message start.
 func (sd *h1Side) afterGap(br **bufio.Reader, fr *feedReader) {
-	sd.gapAt = -1
+	if sd.gapAt >= 0 && sd.read >= sd.gapAt {
+		sd.gapAt = -1 // at the gap; a later one stays pending
+	}
 	sd.resync = true
 	*br = bufio.NewReaderSize(fr, brSize)
 }

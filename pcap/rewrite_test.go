@@ -220,6 +220,7 @@ func TestTCPDamage(t *testing.T) {
 	swap[6], swap[7] = swap[7], swap[6]
 	dup := append(append(append([]rawPacket(nil), pkts[:8]...), pkts[6]), pkts[8:]...)
 	drop := append(append([]rawPacket(nil), pkts[:6]...), pkts[7:]...)
+	dropTwo := append(append(append([]rawPacket(nil), pkts[:6]...), pkts[7]), pkts[9:]...)
 
 	for name, c := range map[string]struct {
 		pkts []rawPacket
@@ -229,6 +230,7 @@ func TestTCPDamage(t *testing.T) {
 		"out of order":   {swap, 4705, ""},
 		"retransmission": {dup, 4705, ""},
 		"lost segment":   {drop, 0, "gap"},
+		"two lost":       {dropTwo, 0, "gap"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			exs, notes := readBytes(t, writePcap(t, c.pkts, false))
