@@ -154,6 +154,9 @@ func (d *decoder) request(ex *parse.Exchange, req gjson.Result) string {
 		b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
 	case post.Get("params").IsArray():
 		b.Data, b.Truncated = d.formEncode(post.Get("params"))
+	case post.Get("_file").Type == gjson.String:
+		// Playwright stores attached request bodies beside the HAR too.
+		d.sideFile(b, ex.Ref, d.f.str(post.Get("_file")))
 	}
 	if b.Size < 0 && !b.Truncated && (b.Data != nil || text.Exists()) {
 		b.Size = int64(len(b.Data))

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -328,14 +329,24 @@ func TestEdgeCases(t *testing.T) {
 		if b := exs[0].Response.Body; string(b.Data) != "<h1>side</h1>\n" || b.Size != 14 || b.MIMEType != "text/html" {
 			t.Errorf("side file body %q size %d mime %q", b.Data, b.Size, b.MIMEType)
 		}
+		if b := exs[1].Request.Body; string(b.Data) != "grant_type=authorization_code&code=x1" || b.Size != 37 ||
+			b.MIMEType != "application/x-www-form-urlencoded" {
+			t.Errorf("postData side file %q size %d mime %q", b.Data, b.Size, b.MIMEType)
+		}
 		if len(r.Notes()) != 0 {
 			t.Errorf("notes %v", r.Notes())
 		}
-		// Without the side files: an empty body and a note.
+		// Without the side files: empty bodies and one note, on the first.
 		exs, r = readFile(t, "testdata/playwright-sidefile/har.har", Options{})
 		notes := r.Notes()
-		if len(exs[0].Response.Body.Data) != 0 || len(notes) != 1 || notes[0].Kind != "side-file" || notes[0].Ref != "entries[0]" {
-			t.Errorf("without side files: body %q notes %v", exs[0].Response.Body.Data, notes)
+		if len(exs[0].Response.Body.Data) != 0 || len(exs[1].Request.Body.Data) != 0 ||
+			len(notes) != 1 || notes[0].Kind != "side-file" || notes[0].Ref != "entries[0]" {
+			t.Errorf("without side files: bodies %q %q, notes %v", exs[0].Response.Body.Data, exs[1].Request.Body.Data, notes)
+		}
+		// A side file that is missing is noted where it is missing.
+		exs, r = readFile(t, "testdata/playwright-sidefile/har.har", Options{SideFiles: fstest.MapFS{"3f2ac54d.html": {Data: []byte("x")}}})
+		if notes := r.Notes(); len(notes) != 1 || notes[0].Ref != "entries[1]" || !strings.Contains(notes[0].Message, "9c1e7d20.dat") {
+			t.Errorf("missing side file: notes %v", notes)
 		}
 	})
 	t.Run("bad-entry", func(t *testing.T) {
