@@ -194,10 +194,10 @@ func ExplainURIDiff(want, got string) string {
 		return "identical"
 	}
 	if uw, err := url.QueryUnescape(got); err == nil && uw == want {
-		return "the second is percent-encoded once more (double encoding)"
+		return "the second is percent-encoded where the first is not (encoded one time too many)"
 	}
 	if uw, err := url.QueryUnescape(want); err == nil && uw == got {
-		return "the first is percent-encoded once more (double encoding)"
+		return "the first is percent-encoded where the second is not (decoded one time too many, or encoded one time too many)"
 	}
 	if strings.EqualFold(want, got) {
 		return "they differ only in letter case (" + firstDiff(want, got) + "); providers compare redirect URIs case-sensitively"

@@ -163,3 +163,24 @@ func TestIdWebNote(t *testing.T) {
 		t.Errorf("findings = %+v", got)
 	}
 }
+
+func TestExplainURIDiff(t *testing.T) {
+	tests := []struct{ a, b, want string }{
+		{"https://app.example/cb", "http://app.example/cb", "scheme https vs http"},
+		{"https://app.example/cb", "https://app.example/cb/", "trailing slash"},
+		{"https://app.example/SignIn", "https://app.example/signin", "letter case"},
+		{"https://app.example/cb", "https://app.example:443/cb", "default port explicitly"},
+		{"https://app.example:8443/cb", "https://app.example:9443/cb", "port 8443 vs 9443"},
+		{"https://app.example/cb", "https://other.example/cb", "host app.example vs other.example"},
+		{"https://app.example/cb", "https%3A%2F%2Fapp.example%2Fcb", "second is percent-encoded"},
+		{"https://app.example/a%20b", "https://app.example/a b", "first is percent-encoded"},
+		{"https://app.example/a%2Fb", "https://app.example/a%2fb", "letter case"},
+		{"https://app.example/cb", "https://app.example/cb?x=1", "query string"},
+		{"https://app.example/cb", "https://app.example/cb", "identical"},
+	}
+	for _, tt := range tests {
+		if got := rules.ExplainURIDiff(tt.a, tt.b); !strings.Contains(got, tt.want) {
+			t.Errorf("ExplainURIDiff(%q, %q) = %q, want it to mention %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
