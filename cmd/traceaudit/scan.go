@@ -137,6 +137,10 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 		if rule := rules.ByID(fd.RuleID); rule != nil {
 			rf.Title = rule.Title
 		}
+		if fd.RuleID == "trace-quality" && fd.Remediation != "" {
+			// What a trace-quality finding asks for is the next capture.
+			rf.NextCapture = []string{fd.Remediation}
+		}
 		for _, e := range fd.Evidence {
 			u := e.URL
 			if raw, ok := rawURL[e.Ref]; ok && sw.o.noRedact {
