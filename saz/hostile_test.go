@@ -80,11 +80,12 @@ func TestInflationBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Session 1: a 32 MiB response body that compresses to a few KiB.
+	// Session 1: an 8 MiB response body that compresses to a few KiB,
+	// eight times the member bound below.
 	add("raw/1_c.txt", "GET http://bomb.example/ HTTP/1.1\r\nHost: bomb.example\r\n\r\n", 0)
-	add("raw/1_s.txt", "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n", 32<<20)
+	add("raw/1_s.txt", "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n", 8<<20)
 	// Session 2: a header section that never ends.
-	add("raw/2_c.txt", "GET http://bomb.example/2 HTTP/1.1\r\nX-Pad: ", 8<<20)
+	add("raw/2_c.txt", "GET http://bomb.example/2 HTTP/1.1\r\nX-Pad: ", 2<<20)
 	// Sessions 3..12: 200 KiB each, to exhaust a small archive bound.
 	for i := 3; i <= 12; i++ {
 		add(fmt.Sprintf("raw/%d_c.txt", i), fmt.Sprintf("POST http://bomb.example/%d HTTP/1.1\r\nContent-Length: 204800\r\n\r\n", i), 200<<10)
