@@ -54,6 +54,9 @@ type fastPath struct {
 	tcp     layers.TCP
 	udp     layers.UDP
 	decoded []gopacket.LayerType
+	// quic counts UDP packets to or from port 443: QUIC, which carries
+	// HTTP/3 that this reader cannot see into.
+	quic int
 }
 
 // decode reports done when it decided the frame: seg is valid when ok.
@@ -78,6 +81,9 @@ func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
 		case layers.LayerTypeUDP:
 			if f.udp.DstPort == 4789 || f.udp.SrcPort == 4789 {
 				return seg, false, false // VXLAN: the slow path follows it
+			}
+			if f.udp.DstPort == 443 || f.udp.SrcPort == 443 {
+				f.quic++
 			}
 			return seg, false, true
 		}
@@ -200,6 +206,10 @@ func (d *decoder) decode(p packet) (seg tcpSegment, ok bool) {
 			}
 		case *layers.TCP:
 			tcp = l
+		case *layers.UDP:
+			if l.DstPort == 443 || l.SrcPort == 443 {
+				d.fast.quic++
+			}
 		}
 	}
 	if !haveNet || tcp == nil {
@@ -223,13 +233,17 @@ func (d *decoder) defragment(ip *layers.IPv4) (tcpSegment, bool) {
 	return tcpSegment{netFlow: whole.NetworkFlow(), tcp: t}, true
 }
 
-func (d *decoder) notes() []string {
-	var out []string
+// notes says what the decoder skipped, as (kind, message) pairs.
+func (d *decoder) notes() [][2]string {
+	var out [][2]string
 	for _, lt := range sortedKeys(d.unsupported) {
-		out = append(out, fmt.Sprintf("%d frames with unsupported link type %d skipped", d.unsupported[lt], lt))
+		out = append(out, [2]string{"unsupported", fmt.Sprintf("%d frames with unsupported link type %d skipped", d.unsupported[lt], lt)})
+	}
+	if d.fast.quic > 0 {
+		out = append(out, [2]string{"quic", fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})
 	}
 	if d.ip6Frags > 0 {
-		out = append(out, fmt.Sprintf("%d IPv6 fragments not reassembled", d.ip6Frags))
+		out = append(out, [2]string{"unsupported", fmt.Sprintf("%d IPv6 fragments not reassembled", d.ip6Frags)})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package pcap
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
 
 	"github.com/google/gopacket"
@@ -138,3 +139,30 @@ func TestIPv4Fragments(t *testing.T) {
 }
 
 func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
+
+// TestQUICNote: UDP on port 443 is QUIC, which hides HTTP/3; the reader
+// says so instead of staying silent.
+func TestQUICNote(t *testing.T) {
+	pkts := loadPackets(t, "get.pcap")
+	eth := &layers.Ethernet{SrcMAC: []byte{2, 0, 0, 0, 0, 9}, DstMAC: []byte{2, 0, 0, 0, 0, 8}, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: []byte{192, 168, 0, 1}, DstIP: []byte{20, 190, 151, 7}}
+	udp := &layers.UDP{SrcPort: 50000, DstPort: 443}
+	udp.SetNetworkLayerForChecksum(ip)
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		eth, ip, udp, gopacket.Payload([]byte{0xc3, 0, 0, 0, 1})); err != nil {
+		t.Fatal(err)
+	}
+	quic := rawPacket{data: bytes.Clone(buf.Bytes()), ts: pkts[0].ts, origLen: len(buf.Bytes()), linkType: 1}
+	exs, notes := readBytes(t, writePcap(t, append([]rawPacket{quic, quic}, pkts...), false))
+	if len(exs) != 1 || exs[0].Ref != "frame 6" {
+		t.Errorf("got %v", summary(exs))
+	}
+	var found bool
+	for _, n := range notes {
+		found = found || n.Kind == "quic" && strings.HasPrefix(n.Message, "2 UDP packets on port 443")
+	}
+	if !found {
+		t.Errorf("no quic note: %v", notes)
+	}
+}

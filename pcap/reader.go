@@ -228,8 +228,8 @@ func (r *Reader) finish(err error) {
 	for s := range r.live {
 		s.ReassemblyComplete(nil)
 	}
-	for _, msg := range r.dec.notes() {
-		tail = append(tail, parse.Note{Kind: "unsupported", Message: r.named(msg)})
+	for _, n := range r.dec.notes() {
+		tail = append(tail, parse.Note{Kind: n[0], Message: r.named(n[1])})
 	}
 	if r.snapped > 0 {
 		tail = append(tail, parse.Note{Kind: "truncated", Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
