@@ -23,9 +23,9 @@ var refPattern = regexp.MustCompile(`^entries\[[0-9]+\]$`)
 // FuzzReader checks, on any input: no panic; errors wrap ErrFormat; every
 // exchange has its entry's Ref and a growing index; bodies, headers and
 // notes stay within the limits; reading one byte at a time (every escape
-// split by a read boundary) gives the same result; and on input that
-// encoding/json decodes as a well-typed HAR, method, URL, status and text
-// bodies equal the oracle's.
+// split by a read boundary, every entry decoded on the second goroutine)
+// gives the same result; and on input that encoding/json decodes as a
+// well-typed HAR, method, URL, status and text bodies equal the oracle's.
 func FuzzReader(f *testing.F) {
 	err := fs.WalkDir(os.DirFS("testdata"), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -45,7 +45,7 @@ func FuzzReader(f *testing.F) {
 	side := fstest.MapFS{"a.html": {Data: []byte("<p>side</p>")}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := Options{Limits: limits, SideFiles: side, Name: "fuzz.har"}
-		exs, notes, err := readAllFrom(bytes.NewReader(data), opts)
+		exs, notes, err := readAllFrom(bytes.NewReader(data), opts, -1)
 		if err != nil {
 			if !errors.Is(err, ErrFormat) {
 				t.Fatalf("error does not wrap ErrFormat: %v", err)
@@ -72,7 +72,7 @@ func FuzzReader(f *testing.F) {
 		}
 
 		if len(data) < 64<<10 {
-			exs1, notes1, err1 := readAllFrom(iotest.OneByteReader(bytes.NewReader(data)), opts)
+			exs1, notes1, err1 := readAllFrom(iotest.OneByteReader(bytes.NewReader(data)), opts, 0)
 			if err1 != nil || !reflect.DeepEqual(exs, exs1) || !reflect.DeepEqual(notes, notes1) {
 				t.Fatalf("one byte at a time: %d exchanges (%v), notes %v; at once: %d exchanges, notes %v",
 					len(exs1), err1, notes1, len(exs), notes)
@@ -82,10 +82,15 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
-func readAllFrom(in io.Reader, opts Options) ([]*parse.Exchange, []parse.Note, error) {
+// readAllFrom reads everything from in; parallelMin 0 decodes every entry
+// on the second goroutine, -1 keeps the reader's default.
+func readAllFrom(in io.Reader, opts Options, parallelMin int) ([]*parse.Exchange, []parse.Note, error) {
 	r, err := NewReader(in, opts)
 	if err != nil {
 		return nil, nil, err
+	}
+	if parallelMin >= 0 {
+		r.parallelMin = parallelMin
 	}
 	exs, err := parse.ReadAll(r)
 	if err != nil {
@@ -135,7 +140,7 @@ func compareWithOracle(t *testing.T, data []byte) {
 	if bytes.Count(data, []byte(`"request"`)) != len(h.Log.Entries) || bytes.Count(data, []byte("[")) > 500 {
 		return
 	}
-	exs, notes, err := readAllFrom(bytes.NewReader(data), Options{})
+	exs, notes, err := readAllFrom(bytes.NewReader(data), Options{}, -1)
 	notes = slices.DeleteFunc(notes, func(n parse.Note) bool { return n.Kind == "side-file" })
 	if err != nil || len(notes) != 0 || len(exs) != len(h.Log.Entries) {
 		t.Fatalf("well-typed HAR: %d exchanges (%v), notes %v; oracle %d entries", len(exs), err, notes, len(h.Log.Entries))

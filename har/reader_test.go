@@ -739,8 +739,8 @@ func TestReadBoundaries(t *testing.T) {
 	}
 	for _, name := range append(names, lab...) {
 		data := mustRead(t, name)
-		want, wantNotes, wantErr := readAllFrom(bytes.NewReader(data), Options{})
-		got, gotNotes, gotErr := readAllFrom(&choppyReader{data: data, rng: rand.New(rand.NewPCG(7, uint64(len(data))))}, Options{})
+		want, wantNotes, wantErr := readAllFrom(bytes.NewReader(data), Options{}, -1)
+		got, gotNotes, gotErr := readAllFrom(&choppyReader{data: data, rng: rand.New(rand.NewPCG(7, uint64(len(data))))}, Options{}, -1)
 		if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) || !reflect.DeepEqual(want, got) || !reflect.DeepEqual(wantNotes, gotNotes) {
 			t.Errorf("%s: small reads gave %d exchanges (%v), notes %v; one read %d (%v), notes %v",
 				name, len(got), gotErr, gotNotes, len(want), wantErr, wantNotes)
