@@ -13,6 +13,7 @@ func All() []*Rule {
 		StateMismatch,
 		SPACrossOrigin,
 		ClientAuthFailed,
+		SecretInBrowser,
 		RefreshTokenExpired,
 		RequestLoop,
 		TokenInURL,

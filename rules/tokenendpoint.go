@@ -75,8 +75,8 @@ secret's ID sent instead of its value), AADSTS7000222 (expired secret),
 AADSTS7000218 (no credential from a confidential client), AADSTS700025 (a public
 client sent one), AADSTS700027/50012 (assertion or certificate), B2C
 AADB2C90079/90081/90084. It also flags requests that send two credentials
-(secret and assertion, or body and Basic), and a client assertion replayed in
-two requests (JWT jti reuse on retry).
+(secret and assertion, or body and Basic) and a client assertion replayed in two
+requests (JWT jti reuse on retry).
 
 Remediation: use the secret value (not its ID), rotate expired credentials, send
 exactly one credential type, send none from public clients (SPA, native), and
@@ -209,5 +209,37 @@ func runRefreshExpired(p *Pass) {
 		}
 		p.Report(Finding{Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "refresh refused")},
 			Remediation: "Expected lifecycle event: start an interactive sign-in; store the newest refresh token after every refresh; serialize refreshes across tabs/processes."})
+	}
+}
+
+// SecretInBrowser: a client secret sent by browser JavaScript.
+var SecretInBrowser = &Rule{
+	ID:       "secret-in-browser",
+	Title:    "client secret sent from browser JavaScript",
+	Severity: Warning,
+	Doc: `Detects a token request that carries a client secret (in the body or as HTTP
+Basic) and an Origin header: browser JavaScript sent it, so the secret ships in
+the web page and every user can read it. Such a client cannot be confidential;
+RFC 9700 and the providers treat browser apps as public clients (Entra refuses
+credentials with an Origin header, AADSTS700025 / AADSTS9002326).
+
+Remediation: remove the secret from the browser app and rotate it; register the
+app as a public client (single-page application) using PKCE, or redeem codes on a
+backend.`,
+	Run: runSecretInBrowser,
+}
+
+func runSecretInBrowser(p *Pass) {
+	for _, r := range allTokenRequests(p.Analysis) {
+		req := r.Request
+		if req.Origin == "" || req.Origin == "null" || req.ClientSecret.IsZero() {
+			continue
+		}
+		p.Report(Finding{
+			Message: fmt.Sprintf("browser JavaScript at %s sent client %s's secret %s to the token endpoint at %s (%s): a secret in a web page is readable by every user, so this client cannot be confidential",
+				req.Origin, orUnknownClient(req.ClientID), req.ClientSecret, req.Ref, authName(req.ClientAuth)),
+			Evidence:    []Evidence{p.RedemptionEvidence(r, "client secret sent from a browser")},
+			Remediation: "Remove the secret from the browser app and rotate it; register the app as a public client (SPA) using PKCE, or redeem codes on a backend."})
+		return // one finding per trace: every later request repeats it
 	}
 }
