@@ -40,7 +40,7 @@ func (s *sweeper) add(v, repl string) {
 			return
 		}
 	}
-	if isGUID(v) {
+	if isGUID(v) || looksURL(v) {
 		return
 	}
 	key := v[:sweepPrefix]

@@ -293,6 +293,12 @@ func (r *redactor) value(name, v, method string, nest int) string {
 	case classChallenge:
 		return r.challenge(v, method)
 	case classSecret:
+		if looksURL(v) {
+			// A script's {"token": "https://idp/oauth2/token"} names an
+			// endpoint; fingerprinting it would also sweep the endpoint
+			// out of every request URL.
+			return r.url(v, nest)
+		}
 		return r.secret(v)
 	case classMasked:
 		return r.mask(v)
