@@ -34,6 +34,8 @@
 //	bad-response  a response that is not HTTP, Response left nil
 //	damaged       a message cut short or an undecodable Content-Encoding
 //	body-dropped  Fiddler dropped the response body while capturing
+//	tls-not-decrypted  a CONNECT tunnel Fiddler passed through without
+//	              decrypting: its requests are not in the archive
 //	websocket, grpc, rpc  sessions kept as tunnels, their messages skipped
 //
 // At most 50 notes of one kind are listed; one more note counts the rest.

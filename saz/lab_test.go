@@ -23,11 +23,12 @@ const labScenarios = "../testdata/lab/scenarios"
 // every entry must come back as its session, and every OAuth step the lab
 // recorded in the browser must be found at that session.
 func TestLabSignIns(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join(labScenarios, "*"))
-	if len(dirs) == 0 {
+	hars, _ := filepath.Glob(filepath.Join(labScenarios, "*", "trace.har"))
+	if len(hars) == 0 {
 		t.Fatal("no lab scenarios")
 	}
-	for _, dir := range dirs {
+	for _, harPath := range hars {
+		dir := filepath.Dir(harPath)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			var har struct {
 				Log struct {

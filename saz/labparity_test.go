@@ -19,12 +19,13 @@ import (
 // browser's HAR or as a SAZ of the same traffic: same rules, same codes,
 // same evidence, entries[N] becoming session N+1.
 func TestLabRulesSameOnSAZ(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join("..", "testdata", "lab", "scenarios", "*"))
-	if len(dirs) == 0 {
+	hars, _ := filepath.Glob(filepath.Join("..", "testdata", "lab", "scenarios", "*", "trace.har"))
+	if len(hars) == 0 {
 		t.Fatal("no lab scenarios")
 	}
 	found := 0
-	for _, dir := range dirs {
+	for _, harPath := range hars {
+		dir := filepath.Dir(harPath)
 		harData, err := os.ReadFile(filepath.Join(dir, "trace.har"))
 		if err != nil {
 			t.Fatal(err)

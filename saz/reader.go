@@ -279,6 +279,11 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 		if ex.Conn != "" && req.Method == "CONNECT" {
 			r.tunnels[ex.Conn] = req.URL
 		}
+		if md.has(bitIsBlindTunnel) {
+			// Fiddler passed the TLS bytes through unread: whatever
+			// sign-in traffic went this way is not in the archive.
+			r.note("tls-not-decrypted", sref, fmt.Sprintf("Fiddler did not decrypt the tunnel to %s (HTTPS decryption off, or the host excluded); the requests inside it are not in the archive", req.URL))
+		}
 	}
 	ex.Response = r.readResponse(s, md, req.Method)
 	r.classify(s, md, ex)

@@ -421,6 +421,10 @@ func TestEdgeSessions(t *testing.T) {
 		// 11: an HTTP/2 token request whose body has no Content-Length.
 		{name: "raw/11_c.txt", body: "POST https://login.example.com/token HTTP/2\r\ncontent-type: application/x-www-form-urlencoded\r\n\r\ngrant_type=authorization_code&code=abc"},
 		{name: "raw/11_s.txt", body: "HTTP/2 400\r\ncontent-type: application/json\r\n\r\n{\"error\":\"invalid_grant\"}"},
+		// 13: a tunnel Fiddler did not decrypt (IsBlindTunnel).
+		{name: "raw/13_c.txt", body: "CONNECT login.microsoftonline.com:443 HTTP/1.1\r\nHost: login.microsoftonline.com:443\r\n\r\n"},
+		{name: "raw/13_s.txt", body: "HTTP/1.1 200 Connection Established\r\n\r\n"},
+		{name: "raw/13_m.xml", body: metaXML("1000", "50013")},
 		// 12: a request file that ends right after its last field.
 		{name: "raw/12_c.txt", body: "GET http://short.example/ HTTP/1.1\r\nHost: short.example"},
 		{name: "_index.htm", body: "<html></html>"},
@@ -430,7 +434,7 @@ func TestEdgeSessions(t *testing.T) {
 	for i, e := range exs {
 		refs[i] = e.Ref
 	}
-	if want := "session 1,session 2,session 3,session 4,session 5,session 6,session 9,session 10,session 11,session 12"; strings.Join(refs, ",") != want {
+	if want := "session 1,session 2,session 3,session 4,session 5,session 6,session 9,session 10,session 11,session 12,session 13"; strings.Join(refs, ",") != want {
 		t.Fatalf("sessions %s, want %s", strings.Join(refs, ","), want)
 	}
 	s2 := find(t, exs, "session 2")
@@ -479,6 +483,12 @@ func TestEdgeSessions(t *testing.T) {
 	}
 	if s12 := find(t, exs, "session 12"); s12.Request.Headers.Get("Host") != "short.example" {
 		t.Errorf("unterminated head: %+v", s12.Request)
+	}
+	if s13 := find(t, exs, "session 13"); !s13.Tunnel || !hasNote(notes, "tls-not-decrypted", "session 13", "login.microsoftonline.com:443") {
+		t.Errorf("blind tunnel not noted: %+v", notes)
+	}
+	if hasNote(notes, "tls-not-decrypted", "session 1", "") {
+		t.Errorf("a decrypting tunnel was noted as not decrypted")
 	}
 	if !hasNote(notes, "duplicate", "raw/010_c.txt", "") || !hasNote(notes, "unsafe-name", "raw/../../evil/11_c.txt", "") {
 		t.Errorf("duplicate or unsafe member not noted: %+v", notes)
