@@ -2,6 +2,7 @@ package tlsdec
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha1"
 	"fmt"
 	"sync"
@@ -151,6 +152,7 @@ type half struct {
 	afterGap bool // the next record's sequence number is unknown
 	gapFails int
 	gaps     int
+	gapFrame int   // the first frame after the first gap
 	gapB     int64 // bytes not captured
 	lostB    int64 // captured bytes of records a gap broke, skipped
 	records  int
@@ -308,6 +310,9 @@ func (c *Conn) Feed(dir Direction, data []byte, frame int, t time.Time) {
 	}
 	h := &c.h[dir]
 	h.bytes += int64(len(data))
+	if h.gaps > 0 && h.gapFrame == 0 {
+		h.gapFrame = frame
+	}
 	if h.stopped {
 		return
 	}
@@ -890,7 +895,7 @@ func (c *Conn) Close() {
 			}
 		}
 		if h.gaps > 0 {
-			c.note("tls-gap", ref, "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); %d captured bytes of the records they broke were skipped and decryption resumed at the next record", h.gapB, h.dir, sni, h.gaps, h.lostB)
+			c.note("tls-gap", cmp.Or(h.gapFrame, ref), "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); %d captured bytes of the records they broke were skipped and decryption resumed at the next record", h.gapB, h.dir, sni, h.gaps, h.lostB)
 		}
 		if h.noSecret > 0 {
 			c.note("tls-partial-keys", ref, "%d encrypted %s records of the connection to %q are not decrypted: the key log lacks their traffic secret (handshake or application)", h.noSecret, h.dir, sni)

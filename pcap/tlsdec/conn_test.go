@@ -274,7 +274,7 @@ func TestGap(t *testing.T) {
 	tc := oneConn(t, "fluxzy-pink-floyd-conn14.pcapng")
 	c := NewDecrypter(keys).NewConn("test")
 	var chunks []Chunk
-	var server, lost int
+	var server, lost, firstAfterGap int
 	for _, s := range tc.segs {
 		if s.dir == ServerToClient {
 			server++
@@ -282,6 +282,9 @@ func TestGap(t *testing.T) {
 				c.Gap(s.dir, len(s.data))
 				lost += len(s.data)
 				continue
+			}
+			if server >= 44 && firstAfterGap == 0 {
+				firstAfterGap = s.frame
 			}
 		}
 		c.Feed(s.dir, s.data, s.frame, s.time)
@@ -294,6 +297,9 @@ func TestGap(t *testing.T) {
 	notes := c.Notes()
 	if len(notes) != 1 || notes[0].Kind != "tls-gap" || !strings.Contains(notes[0].Message, "(4 gaps)") {
 		t.Fatalf("notes %+v, want one tls-gap for 4 gaps", notes)
+	}
+	if notes[0].Ref != "frame "+strconv.Itoa(firstAfterGap) {
+		t.Errorf("gap note at %q, want the first server frame after the gap, %d", notes[0].Ref, firstAfterGap)
 	}
 	// Records that the gap touched are lost; the rest decrypt.
 	if got := c.Info().Records[ServerToClient]; got < 25 || got >= 33 {
