@@ -32,6 +32,9 @@ func kindOf(mt string, data []byte) bodyKind {
 	case strings.HasPrefix(mt, "text/"), strings.Contains(mt, "xml"), strings.Contains(mt, "html"),
 		strings.Contains(mt, "javascript"), strings.Contains(mt, "ecmascript"):
 		return bodyText
+	case strings.HasPrefix(mt, "multipart/") && utf8.Valid(data):
+		// Form fields in parts: the sweep and the scans still apply.
+		return bodyText
 	case mt == "" || mt == "application/octet-stream":
 		if !utf8.Valid(data[:min(len(data), 4096)]) {
 			return bodyBinary

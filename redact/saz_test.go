@@ -3,6 +3,7 @@ package redact
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -203,4 +204,50 @@ func TestSAZFromHAR(t *testing.T) {
 			checkSAZ(t, sazFromExchanges(t, exs), "")
 		})
 	}
+}
+
+// TestSAZChunkedGzip: a token response stored chunked and gzip-encoded is
+// decoded, redacted and written plain with its new length; the copy reads
+// the same token fingerprints.
+func TestSAZChunkedGzip(t *testing.T) {
+	body := `{"access_token":"gz-access-token-0123456789","refresh_token":"gz-refresh-token-0123456789","token_type":"Bearer"}`
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body))
+	zw.Close()
+	half := gz.Len() / 2
+	chunked := fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", half, gz.Bytes()[:half], gz.Len()-half, gz.Bytes()[half:])
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	add := func(name, data string) {
+		f, err := w.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte(data))
+	}
+	add("raw/1_c.txt", "POST https://login.example.com/token HTTP/1.1\r\nHost: login.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 62\r\n\r\ngrant_type=refresh_token&refresh_token=old-refresh-token-01234")
+	add("raw/1_s.txt", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"+chunked)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	orig, _ := readSAZ(t, data, "")
+	red, _ := redactSAZ(t, data, Options{})
+	got, notes := readSAZ(t, red, "")
+	if len(got) != 1 || got[0].Response == nil {
+		t.Fatalf("copy: %d exchanges, notes %v", len(got), notes)
+	}
+	ev0, ev1 := parse.ExtractAll(orig), parse.ExtractAll(got)
+	if len(ev0) != 2 || len(ev1) != 2 {
+		t.Fatalf("events: %d in the original, %d in the copy", len(ev0), len(ev1))
+	}
+	if a, b := ev0[1].AccessToken.Fingerprint(), ev1[1].AccessToken.Fingerprint(); a != b || a == "" {
+		t.Errorf("access token fingerprint %q became %q", a, b)
+	}
+	if a, b := ev0[0].RefreshToken.Fingerprint(), ev1[0].RefreshToken.Fingerprint(); a != b || a == "" {
+		t.Errorf("refresh token fingerprint %q became %q", a, b)
+	}
+	all := unzipAll(t, red)
+	mustNotContain(t, all, "gz-access-token-0123456789", "gz-refresh-token-0123456789", "old-refresh-token-01234", "chunked", "gzip")
 }
