@@ -427,6 +427,11 @@ func (h *half) at(off int64) (int, time.Time) {
 func (c *Conn) stop(h *half, off int64, why string) {
 	frame, _ := h.at(off)
 	h.stopped = true
+	if c.ch == nil && c.sh == nil {
+		// A capture that began mid-connection starts mid-record; Close
+		// reports the whole connection as not analysed.
+		return
+	}
 	c.note("tls-bad-record", frame, "%s stream has %s at byte %d; the rest of this direction (from frame %d) is not analysed", h.dir, why, off, frame)
 }
 

@@ -135,6 +135,12 @@ func TestHandshakeNotCaptured(t *testing.T) {
 	if got := kinds(c.Notes()); len(got) != 1 || got[0] != "tls-no-handshake" {
 		t.Errorf("notes %v, want tls-no-handshake", got)
 	}
+	// Starting mid-record as well: still one note for the connection.
+	late[0].data = late[0].data[7:]
+	c, _ = decryptConn(NewDecrypter(nil), &tcpConn{name: tc.name, segs: late})
+	if got := kinds(c.Notes()); len(got) != 1 || got[0] != "tls-no-handshake" {
+		t.Errorf("mid-record start: notes %v, want tls-no-handshake", got)
+	}
 }
 
 // TestCorruptedRecord damages one server record: that record is reported,
