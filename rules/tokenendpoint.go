@@ -188,8 +188,18 @@ func runRefreshExpired(p *Pass) {
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, ordinal(i)+" refresh"))
 			raced[r] = true
 		}
-		f.Message = fmt.Sprintf("refresh token %s was sent %d times (%s and %s) and a refresh failed: two tabs or processes raced on one rotating refresh token",
-			rt, len(rs), rs[0].Request.Ref, rs[1].Request.Ref)
+		first, second := rs[0], rs[1]
+		rotated := first.Succeeded() && !first.Response.RefreshToken.IsZero() && !first.Response.RefreshToken.Equal(rt)
+		sequential := first.Response != nil && !second.Request.Time.IsZero() && !first.Response.Time.IsZero() &&
+			!second.Request.Time.Before(first.Response.Time)
+		if rotated && sequential {
+			f.Message = fmt.Sprintf("refresh token %s was used again at %s after the refresh at %s had rotated it (the provider returned a new refresh token), and the reuse failed: the client keeps the old refresh token instead of the newest one",
+				rt, second.Request.Ref, first.Request.Ref)
+			f.Remediation = "Store the refresh token returned by every refresh and use only the newest; providers that rotate refresh tokens refuse (and may revoke the session on) reuse of an old one."
+		} else {
+			f.Message = fmt.Sprintf("refresh token %s was sent %d times (%s and %s) and a refresh failed: two tabs or processes raced on one rotating refresh token",
+				rt, len(rs), first.Request.Ref, second.Request.Ref)
+		}
 		p.Report(f)
 	}
 	for _, r := range p.Refreshes {
