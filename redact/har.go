@@ -695,6 +695,9 @@ func (r *redactor) harText(mt, text string, b64 bool) string {
 	if !b64 {
 		return string(r.body(mt, []byte(text)))
 	}
+	if mt != "" && mt != "application/octet-stream" && kindOf(mt, nil) == bodyBinary {
+		return text // an image or font: nothing to redact, not worth decoding
+	}
 	data, err := base64.StdEncoding.DecodeString(text)
 	if err != nil {
 		data, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(text, "="))

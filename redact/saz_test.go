@@ -251,3 +251,26 @@ func TestSAZChunkedGzip(t *testing.T) {
 	all := unzipAll(t, red)
 	mustNotContain(t, all, "gz-access-token-0123456789", "gz-refresh-token-0123456789", "old-refresh-token-01234", "chunked", "gzip")
 }
+
+// TestSAZStripBodies: under StripBodies a script body becomes the
+// placeholder with its new length, the token response stays (redacted).
+func TestSAZStripBodies(t *testing.T) {
+	exs, ok := tryReadHAR(buildHAR(t,
+		entry{Method: "GET", URL: "https://cdn.example.com/app.js", Status: 200, RespHeaders: [][2]string{{"Content-Type", "application/javascript"}}, RespMIME: "application/javascript", RespBody: "var bundle = 'large script';"},
+		entry{Method: "POST", URL: "https://login.example.com/token", Status: 200, RespHeaders: [][2]string{{"Content-Type", "application/json"}}, RespMIME: "application/json", RespBody: `{"access_token":"access-token-0123456"}`},
+	))
+	if !ok {
+		t.Fatal("fixture does not read")
+	}
+	red, st := redactSAZ(t, sazFromExchanges(t, exs), Options{StripBodies: true})
+	if st.Stripped != 1 {
+		t.Errorf("Stripped = %d, want 1", st.Stripped)
+	}
+	got, _ := readSAZ(t, red, "")
+	if len(got) != 2 || string(got[0].Response.Body.Data) != strippedBody {
+		t.Fatalf("copy: %d exchanges, first body %q", len(got), got[0].Response.Body.Data)
+	}
+	if !strings.Contains(string(got[1].Response.Body.Data), parse.Fingerprint("access-token-0123456")) {
+		t.Errorf("token response body = %q", got[1].Response.Body.Data)
+	}
+}
