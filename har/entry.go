@@ -420,7 +420,7 @@ func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
 		}, enc)
 		whole = len(enc) / 4 * 4
 		if n, err = base64.StdEncoding.Decode(out, enc[:whole]); err != nil {
-			return nil, true
+			return out[:min(int64(n), limit)], true // what decoded before the damage
 		}
 	}
 	if tail := bytes.TrimRight(enc[whole:], "="); len(tail) > 1 {

@@ -425,6 +425,19 @@ func TestNotHAR(t *testing.T) {
 	}
 }
 
+func readDoc(t *testing.T, doc string, opts Options) ([]*parse.Exchange, *Reader) {
+	t.Helper()
+	r, err := NewReader(strings.NewReader(doc), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := parse.ReadAll(r)
+	if err != nil || len(exs) == 0 {
+		t.Fatalf("%d exchanges, %v", len(exs), err)
+	}
+	return exs, r
+}
+
 func gzipBytes(t *testing.T, data []byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -587,6 +600,14 @@ func TestHostile(t *testing.T) {
 		}
 		if exs[0].Request.URL != "\x00\x010" || len(exs[0].Comment) != 20000 {
 			t.Errorf("url %q, comment %d bytes", exs[0].Request.URL, len(exs[0].Comment))
+		}
+	})
+	t.Run("damaged base64", func(t *testing.T) {
+		doc := `{"log":{"entries":[{"request":{"method":"GET","url":"https://a.example/"},` +
+			`"response":{"status":200,"content":{"encoding":"base64","text":"QUJDREVG!!!!QUJD"}}}]}}`
+		exs, r := readDoc(t, doc, Options{})
+		if b := exs[0].Response.Body; string(b.Data) != "ABCDEF" || !b.Truncated || len(r.Notes()) != 0 {
+			t.Errorf("body %q truncated %v, notes %v", b.Data, b.Truncated, r.Notes())
 		}
 	})
 	t.Run("absurd sizes", func(t *testing.T) {
