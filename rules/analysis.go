@@ -90,7 +90,6 @@ type Analysis struct {
 	byCode       map[parse.Secret]*CodeTrail
 	byChall      map[string]*Transaction
 	pending      map[int]*Redemption
-	lastAuth     *Transaction
 }
 
 // Analyze links the events of one trace into transactions and code trails.
@@ -179,7 +178,6 @@ func (a *Analysis) add(ev *parse.Event) {
 		if !ev.CodeChallenge.IsZero() {
 			a.byChall[ev.CodeChallenge.Reveal()] = t
 		}
-		a.lastAuth = t
 	case parse.CodeIssued, parse.AuthorizeError:
 		t := a.txForIssue(ev)
 		if ev.Kind == parse.AuthorizeError {
