@@ -48,6 +48,7 @@ type H2Conn struct {
 	notes   []parse.Note
 	errors  int
 	kept    int64 // body bytes reserved by open streams
+	closing bool
 	dead    bool
 	tooMany bool
 }
@@ -86,7 +87,31 @@ type h2Stream struct {
 	resp     *parse.Response
 	respBody *httpwire.BodyBuilder
 	haveReq  bool
+	respDone bool // the response ended before its request was seen
 	reserved int64
+}
+
+// stream returns the state of a stream, starting it when new. A response
+// may be seen before its request when the capture delivers the two
+// directions out of step; it then waits for the request. nil means the
+// stream limit was reached.
+func (c *H2Conn) stream(id uint32, frame int) *h2Stream {
+	if st := c.streams[id]; st != nil {
+		return st
+	}
+	if id == 0 {
+		return nil
+	}
+	if len(c.streams) >= h2MaxStreams {
+		if !c.tooMany {
+			c.note("limit", frame, "more than %d concurrent streams; later ones skipped", h2MaxStreams)
+			c.tooMany = true
+		}
+		return nil
+	}
+	st := &h2Stream{id: id}
+	c.streams[id] = st
+	return st
 }
 
 // newBody starts a body within the connection's budget.
@@ -242,7 +267,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 			c.headers(dir)
 		}
 	case *http2.DataFrame:
-		st := c.streams[f.StreamID]
+		st := c.stream(f.StreamID, frame)
 		if st == nil {
 			return
 		}
@@ -295,21 +320,14 @@ func (c *H2Conn) headers(dir Dir) {
 		fields = fields[:c.limits.HeaderCount]
 	}
 	id := s.blockID
-	st := c.streams[id]
+	st := c.stream(id, s.blockFrame)
+	if st == nil {
+		return
+	}
 	if dir == ClientToServer {
-		if st == nil {
-			if len(c.streams) >= h2MaxStreams {
-				if !c.tooMany {
-					c.note("limit", s.blockFrame, "more than %d concurrent streams; later ones skipped", h2MaxStreams)
-					c.tooMany = true
-				}
-				return
-			}
-			st = &h2Stream{id: id, frame: s.blockFrame, start: s.blockTime}
-			c.streams[id] = st
-		}
 		if !st.haveReq {
 			st.haveReq = true
+			st.frame, st.start = s.blockFrame, s.blockTime
 			st.req = c.request(fields)
 		} else {
 			st.req.Headers = append(st.req.Headers, headerList(fields)...) // trailers
@@ -317,9 +335,9 @@ func (c *H2Conn) headers(dir Dir) {
 		if s.blockEnd {
 			st.reqEnded = true
 		}
-		return
-	}
-	if st == nil {
+		if st.respDone {
+			c.finish(st, false)
+		}
 		return
 	}
 	st.end = s.blockTime
@@ -384,10 +402,14 @@ func (c *H2Conn) request(fields []hpack.HeaderField) parse.Request {
 // finish emits a stream's exchange. cut tells that the stream ended
 // abnormally (reset, connection closed).
 func (c *H2Conn) finish(st *h2Stream, cut bool) {
+	if !st.haveReq && !c.closing {
+		st.respDone = true
+		return
+	}
 	delete(c.streams, st.id)
 	c.kept -= st.reserved
 	if !st.haveReq {
-		return
+		return // a response whose request the capture missed
 	}
 	ex := &parse.Exchange{
 		Ref:     frameRef(st.frame),
@@ -421,6 +443,7 @@ func mimeOf(h parse.Headers) string {
 
 // Close ends the connection: streams still open are emitted as they are.
 func (c *H2Conn) Close() {
+	c.closing = true
 	ids := make([]uint32, 0, len(c.streams))
 	for id := range c.streams {
 		ids = append(ids, id)

@@ -123,7 +123,7 @@ func undecided(b []byte) bool {
 	if len(b) >= 24 {
 		return false
 	}
-	if bytes.HasPrefix([]byte(h2Preface), b) || len(b) < 3 && (len(b) == 0 || b[0] == 0x16) {
+	if bytes.HasPrefix([]byte(h2Preface), b) || len(b) < 3 && (len(b) == 0 || b[0] == 0x16 || b[0] == 0x17) {
 		return true
 	}
 	for i, c := range b {

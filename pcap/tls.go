@@ -52,10 +52,11 @@ type Plaintext struct {
 	Time  time.Time
 }
 
-// looksLikeTLS reports whether a side's first bytes start a TLS handshake
-// record (0x16 0x03 0x0X).
+// looksLikeTLS reports whether a side's first bytes start a TLS record:
+// a handshake (0x16 0x03 0x0X) or, for a capture that began
+// mid-connection, application data (0x17).
 func looksLikeTLS(b []byte) bool {
-	return len(b) >= 3 && b[0] == 0x16 && b[1] == 3 && b[2] <= 4
+	return len(b) >= 3 && (b[0] == 0x16 || b[0] == 0x17) && b[1] == 3 && b[2] <= 4
 }
 
 // clientHelloSNI returns the server name of the ClientHello at the start of

@@ -1,0 +1,138 @@
+package pcap
+
+import (
+	"bytes"
+	"compress/gzip"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// h2Writer builds one side of an HTTP/2 connection with x/net's Framer and
+// HPACK encoder, as a real peer would.
+type h2Writer struct {
+	buf bytes.Buffer
+	fr  *http2.Framer
+	hb  bytes.Buffer
+	enc *hpack.Encoder
+}
+
+func newH2Writer() *h2Writer {
+	w := &h2Writer{}
+	w.fr = http2.NewFramer(&w.buf, nil)
+	w.enc = hpack.NewEncoder(&w.hb)
+	return w
+}
+
+func (w *h2Writer) block(kv ...string) []byte {
+	w.hb.Reset()
+	for i := 0; i+1 < len(kv); i += 2 {
+		w.enc.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
+	}
+	return bytes.Clone(w.hb.Bytes())
+}
+
+func (w *h2Writer) headers(id uint32, end bool, kv ...string) {
+	w.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: w.block(kv...), EndStream: end, EndHeaders: true})
+}
+
+// splitHeaders sends a header block as HEADERS plus CONTINUATION frames.
+func (w *h2Writer) splitHeaders(id uint32, end bool, kv ...string) {
+	b := w.block(kv...)
+	cut := len(b) / 2
+	w.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: b[:cut], EndStream: end, PadLength: 3})
+	w.fr.WriteContinuation(id, true, b[cut:])
+}
+
+func TestH2Conn(t *testing.T) {
+	cl, sv := newH2Writer(), newH2Writer()
+	cl.buf.WriteString(h2Preface)
+	cl.fr.WriteSettings()
+	sv.fr.WriteSettings(http2.Setting{ID: http2.SettingHeaderTableSize, Val: 8192})
+	// Stream 1: GET split over CONTINUATION; response with an interim 103,
+	// gzip body in padded DATA frames and trailers.
+	cl.splitHeaders(1, true, ":method", "GET", ":scheme", "https", ":authority", "login.example.com", ":path", "/authorize?client_id=app", "cookie", "a=1")
+	// Stream 3: POST with a body; reset by the server.
+	cl.headers(3, false, ":method", "POST", ":scheme", "https", ":authority", "login.example.com", ":path", "/token", "content-type", "application/x-www-form-urlencoded")
+	cl.fr.WriteData(3, true, []byte("grant_type=authorization_code&code=c0de"))
+	// Stream 5: never answered.
+	cl.headers(5, true, ":method", "GET", ":scheme", "https", ":authority", "login.example.com", ":path", "/pending")
+
+	sv.headers(1, false, ":status", "103", "link", "</a.css>")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"ok":true}`))
+	zw.Close()
+	sv.headers(1, false, ":status", "200", "content-type", "application/json", "content-encoding", "gzip")
+	half := gz.Len() / 2
+	sv.fr.WriteDataPadded(1, false, gz.Bytes()[:half], []byte{0, 0})
+	sv.fr.WritePushPromise(http2.PushPromiseParam{StreamID: 1, PromiseID: 2, BlockFragment: sv.block(":method", "GET", ":path", "/pushed", ":scheme", "https", ":authority", "login.example.com"), EndHeaders: true})
+	sv.fr.WriteData(1, false, gz.Bytes()[half:])
+	sv.headers(1, true, "grpc-status", "0")
+	sv.fr.WriteRSTStream(3, http2.ErrCodeRefusedStream)
+
+	type row struct {
+		Method, URL   string
+		Status        int
+		ReqBody, Resp string
+		Trailer       string
+	}
+	for _, step := range []int{1, 5, 17, 100000} {
+		out := feedStreams(cl.buf.Bytes(), sv.buf.Bytes(), step)
+		var got []row
+		for _, f := range out.exs {
+			if f.ex.Ref == "" {
+				t.Errorf("step %d: exchange without ref", step)
+			}
+			r := row{Method: f.ex.Request.Method, URL: f.ex.Request.URL, ReqBody: string(f.ex.Request.Body.Data)}
+			if f.ex.Response != nil {
+				r.Status, r.Resp, r.Trailer = f.ex.Response.Status, string(f.ex.Response.Body.Data), f.ex.Response.Headers.Get("grpc-status")
+			}
+			got = append(got, r)
+		}
+		// Exchanges come out as streams finish: 1, then 3 (reset), then 5
+		// at the close.
+		want := []row{
+			{Method: "GET", URL: "https://login.example.com/authorize?client_id=app", Status: 200, Resp: `{"ok":true}`, Trailer: "0"},
+			{Method: "POST", URL: "https://login.example.com/token", ReqBody: "grant_type=authorization_code&code=c0de"},
+			{Method: "GET", URL: "https://login.example.com/pending"},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("step %d: exchanges differ (-want +got):\n%s\nnotes %v", step, diff, out.notes)
+		}
+		if !hasNote(out.notes, "reset") {
+			t.Errorf("step %d: no note for the reset stream: %v", step, out.notes)
+		}
+	}
+}
+
+// TestH2FrameRefs: each exchange is located at the frame that carried the
+// first byte of its HEADERS frame.
+func TestH2FrameRefs(t *testing.T) {
+	cl, sv := newH2Writer(), newH2Writer()
+	cl.buf.WriteString(h2Preface)
+	cl.fr.WriteSettings()
+	pre := cl.buf.Len()
+	cl.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/one")
+	sv.headers(1, true, ":status", "204")
+	h := newH2Conn(t)
+	t0 := time.Unix(1700000000, 0)
+	h.Feed(ClientToServer, cl.buf.Bytes()[:pre], 3, t0)
+	h.Feed(ClientToServer, cl.buf.Bytes()[pre:], 7, t0.Add(time.Second))
+	h.Feed(ServerToClient, sv.buf.Bytes(), 9, t0.Add(2*time.Second))
+	exs := h.Exchanges()
+	if len(exs) != 1 || exs[0].Ref != "frame 7" || exs[0].Status() != 204 || !exs[0].Start.Equal(t0.Add(time.Second)) || !exs[0].End.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("got %+v", exs)
+	}
+	if exs[0].Request.Proto != "HTTP/2" || exs[0].Conn != "c-s" {
+		t.Errorf("proto %q conn %q", exs[0].Request.Proto, exs[0].Conn)
+	}
+}
+
+func newH2Conn(t *testing.T) *H2Conn {
+	t.Helper()
+	return NewH2Conn("c-s", "http", fuzzLimits)
+}
