@@ -687,6 +687,9 @@ func (c *Conn) master() []byte {
 	if s := c.d.keys.lookup(c.ch.random); s != nil && s.master != nil {
 		return s.master
 	}
+	if m := c.d.keys.sessionMaster(c.sh.sessionID); m != nil {
+		return m
+	}
 	if m := c.d.recall("id:", c.sh.sessionID); m != nil && bytes.Equal(c.sh.sessionID, c.ch.sessionID) {
 		return m
 	}

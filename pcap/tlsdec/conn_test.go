@@ -315,3 +315,44 @@ func TestGap(t *testing.T) {
 		t.Fatal("nothing dropped")
 	}
 }
+
+// TestSessionIDKeyLog decrypts with the older "RSA Session-ID:... Master-Key:..."
+// form: the full handshake and its session ID resumption both use it.
+func TestSessionIDKeyLog(t *testing.T) {
+	byRandom := readKeyLogFile(t, "openssl-tls12.keys")
+	var conns []*tcpConn
+	for _, c := range readConns(t, "openssl-tls12.pcapng") {
+		if len(c.segs) > 0 && LooksLikeTLS(c.segs[0].data) {
+			conns = append(conns, c)
+		}
+	}
+	if len(conns) != 3 {
+		t.Fatalf("%d TLS connections, want 3", len(conns))
+	}
+	// Learn the first connection's session ID and master secret, and log
+	// them the old way only.
+	c0, _ := decryptConn(NewDecrypter(byRandom), conns[0])
+	if len(c0.sh.sessionID) == 0 {
+		t.Fatal("first connection has no session ID")
+	}
+	line := "RSA Session-ID:" + hex.EncodeToString(c0.sh.sessionID) + " Master-Key:" + hex.EncodeToString(c0.master()) + "\n"
+	keys, err := ParseKeyLog(strings.NewReader(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDecrypter(keys)
+	for i, want := range []string{"GET /etm ", "GET /resumed "} {
+		c, chunks := decryptConn(d, conns[i])
+		if got := string(plaintext(chunks, ClientToServer)); !strings.HasPrefix(got, want) {
+			t.Errorf("connection %d: plaintext %.20q, want %q", i, got, want)
+		}
+		if len(c.Notes()) != 0 {
+			t.Errorf("connection %d: notes %+v", i, c.Notes())
+		}
+	}
+	// The third connection has another session: no keys.
+	c2, _ := decryptConn(d, conns[2])
+	if got := kinds(c2.Notes()); len(got) != 1 || got[0] != "tls-no-keys" {
+		t.Errorf("third connection: notes %v, want tls-no-keys", got)
+	}
+}

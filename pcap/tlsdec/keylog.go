@@ -36,6 +36,10 @@ type secrets struct {
 // empty key log; a nil *KeyLog is one too.
 type KeyLog struct {
 	byRandom map[[32]byte]*secrets
+	// bySessionID holds TLS 1.2 master secrets logged by session ID
+	// ("RSA Session-ID:... Master-Key:...", as older Java agents and NSS
+	// wrote them).
+	bySessionID map[string][]byte
 	// skipped counts lines with labels this package does not use
 	// (EXPORTER_SECRET, RSA, future labels).
 	skipped int
@@ -103,6 +107,9 @@ func (k *KeyLog) addLine(raw []byte) error {
 	if !isLabel(fields[0]) {
 		return errors.New("not an NSS key log line (label expected)")
 	}
+	if string(fields[0]) == "RSA" && len(fields) == 3 && bytes.HasPrefix(fields[1], []byte("Session-ID:")) {
+		return k.addSessionID(fields[1][len("Session-ID:"):], fields[2])
+	}
 	slot, known := keyLogLabels[string(fields[0])]
 	if !known {
 		k.skipped++
@@ -137,6 +144,34 @@ func (k *KeyLog) addLine(raw []byte) error {
 	return nil
 }
 
+// addSessionID parses the two values of an "RSA Session-ID:<id>
+// Master-Key:<secret>" line.
+func (k *KeyLog) addSessionID(id, master []byte) error {
+	master, ok := bytes.CutPrefix(master, []byte("Master-Key:"))
+	if !ok {
+		return errors.New("RSA Session-ID line without Master-Key")
+	}
+	if len(id) == 0 || len(id) > 64 || len(id)%2 != 0 {
+		return errors.New("session ID is not 1 to 32 hex-encoded bytes")
+	}
+	rawID := make([]byte, len(id)/2)
+	if _, err := hex.Decode(rawID, id); err != nil {
+		return errors.New("session ID is not hex")
+	}
+	if len(master) != 96 {
+		return errors.New("master key is not 96 hex digits")
+	}
+	secret := make([]byte, 48)
+	if _, err := hex.Decode(secret, master); err != nil {
+		return errors.New("master key is not hex")
+	}
+	if k.bySessionID == nil {
+		k.bySessionID = make(map[string][]byte)
+	}
+	k.bySessionID[string(rawID)] = secret
+	return nil
+}
+
 // isLabel reports whether b looks like an NSS label: upper-case letters,
 // digits and underscores.
 func isLabel(b []byte) bool {
@@ -155,6 +190,14 @@ func (k *KeyLog) Merge(o *KeyLog) {
 		return
 	}
 	k.skipped += o.skipped
+	for id, master := range o.bySessionID {
+		if k.bySessionID == nil {
+			k.bySessionID = make(map[string][]byte)
+		}
+		if k.bySessionID[id] == nil {
+			k.bySessionID[id] = master
+		}
+	}
 	for random, os := range o.byRandom {
 		if k.byRandom == nil {
 			k.byRandom = make(map[[32]byte]*secrets)
@@ -172,13 +215,21 @@ func (k *KeyLog) Merge(o *KeyLog) {
 	}
 }
 
-// Len is the number of connections (client randoms) the key log has
-// secrets for.
+// Len is the number of connections (client randoms) and sessions
+// (session IDs) the key log has secrets for.
 func (k *KeyLog) Len() int {
 	if k == nil {
 		return 0
 	}
-	return len(k.byRandom)
+	return len(k.byRandom) + len(k.bySessionID)
+}
+
+// sessionMaster returns the master secret logged for a TLS 1.2 session ID.
+func (k *KeyLog) sessionMaster(id []byte) []byte {
+	if k == nil || len(id) == 0 {
+		return nil
+	}
+	return k.bySessionID[string(id)]
 }
 
 // lookup returns the secrets logged for a client random, or nil.

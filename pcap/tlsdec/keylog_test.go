@@ -22,7 +22,8 @@ func TestParseKeyLog(t *testing.T) {
 		"\r\n" +
 		"CLIENT_RANDOM " + random1 + " " + secretHex + "\r\n" +
 		"EXPORTER_SECRET " + random2 + " " + secretHex + "\n" +
-		"RSA Session-ID:00 Master-Key:00\n" +
+		"RSA Session-ID:" + random2 + " Master-Key:" + secretHex + "\n" +
+		"RSA 0123456789abcdef " + secretHex + "\n" +
 		"CLIENT_HANDSHAKE_TRAFFIC_SECRET " + random2 + " " + secretHex[:64] + "\n" +
 		"SERVER_HANDSHAKE_TRAFFIC_SECRET " + random2 + " " + secretHex[:64] + "\n" +
 		"CLIENT_TRAFFIC_SECRET_0 " + strings.ToUpper(random2) + " " + secretHex[:64] + "\n" +
@@ -33,11 +34,14 @@ func TestParseKeyLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.Len() != 2 {
-		t.Fatalf("Len = %d, want 2", k.Len())
+	if k.Len() != 3 {
+		t.Fatalf("Len = %d, want 3 (two client randoms, one session ID)", k.Len())
 	}
 	if k.skipped != 2 {
-		t.Errorf("skipped = %d, want 2 (EXPORTER_SECRET, RSA)", k.skipped)
+		t.Errorf("skipped = %d, want 2 (EXPORTER_SECRET, RSA premaster)", k.skipped)
+	}
+	if m := k.sessionMaster(hexBytes(t, random2)); len(m) != 48 {
+		t.Errorf("RSA Session-ID master secret not found")
 	}
 	s1 := k.lookup(hexBytes(t, random1))
 	if s1 == nil || len(s1.master) != 48 {
@@ -61,6 +65,8 @@ func TestParseKeyLogErrors(t *testing.T) {
 		{"odd secret", "CLIENT_RANDOM " + random1 + " " + secretHex[:95] + "\n", "line 1:"},
 		{"missing secret", "\n\nCLIENT_TRAFFIC_SECRET_0 " + random1 + "\n", "line 3:"},
 		{"extra field", "CLIENT_RANDOM " + random1 + " " + secretHex + " " + secretHex + "\n", "line 1:"},
+		{"session ID master", "RSA Session-ID:00ff Master-Key:" + secretHex[:90] + "\n", "line 1:"},
+		{"session ID hex", "RSA Session-ID:0g Master-Key:" + secretHex + "\n", "line 1:"},
 		{"long line", "CLIENT_RANDOM " + random1 + " " + strings.Repeat(secretHex, 100) + "\n", "line 1:"},
 	}
 	for _, tc := range cases {
