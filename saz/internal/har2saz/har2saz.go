@@ -39,11 +39,11 @@ type harHeader struct {
 }
 
 type harEntry struct {
-	StartedDateTime string  `json:"startedDateTime"`
-	Time            float64 `json:"time"`
-	Connection      string  `json:"connection"`
-	ServerIP        string  `json:"serverIPAddress"`
-	Comment         string  `json:"comment"`
+	StartedDateTime string          `json:"startedDateTime"`
+	Time            float64         `json:"time"`
+	Connection      json.RawMessage `json:"connection"` // a string in HAR 1.2, a number from some tools
+	ServerIP        string          `json:"serverIPAddress"`
+	Comment         string          `json:"comment"`
 	Request         struct {
 		Method      string      `json:"method"`
 		URL         string      `json:"url"`
@@ -79,6 +79,7 @@ const bitIsHTTPS = 0x1
 // Convert returns the SAZ for har. Entry N (0-based) becomes session N+1.
 func Convert(har []byte) ([]byte, error) {
 	var doc harDoc
+	har = bytes.TrimPrefix(har, []byte("\xef\xbb\xbf")) // Fiddler's own HAR export starts with a BOM
 	if err := json.Unmarshal(har, &doc); err != nil {
 		return nil, fmt.Errorf("har2saz: %w", err)
 	}
@@ -92,7 +93,7 @@ func Convert(har []byte) ([]byte, error) {
 	index.WriteString("<html><body><table><thead><tr><th>#</th><th>Result</th><th>URL</th></tr></thead><tbody>")
 	modified := time.Time{}
 	for i, e := range doc.Log.Entries {
-		start, err := time.Parse(time.RFC3339Nano, e.StartedDateTime)
+		start, err := parseStart(e.StartedDateTime)
 		if err != nil {
 			return nil, fmt.Errorf("har2saz: entries[%d]: startedDateTime: %w", i, err)
 		}
@@ -140,6 +141,33 @@ func Convert(har []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// parseStart reads startedDateTime in the ISO 8601 forms HAR writers use
+// (with or without a colon in the offset); an absent one is the zero time,
+// which the metadata writes as Fiddler's "never".
+func parseStart(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	var err error
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
+		var t time.Time
+		if t, err = time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+// connectionID reads HAR's connection field, a string or a number.
+func connectionID(raw json.RawMessage) (int, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		s = string(raw)
+	}
+	id, err := strconv.Atoi(s)
+	return id, err == nil
 }
 
 // version maps HAR's httpVersion spellings to a start-line token.
@@ -216,7 +244,12 @@ func response(e harEntry) (string, error) {
 }
 
 // fiddlerTime is .NET's round-trip format, as _m.xml writes timers.
-func fiddlerTime(t time.Time) string { return t.Format("2006-01-02T15:04:05.0000000-07:00") }
+func fiddlerTime(t time.Time) string {
+	if t.IsZero() {
+		return "0001-01-01T00:00:00"
+	}
+	return t.Format("2006-01-02T15:04:05.0000000-07:00")
+}
 
 func ms(f float64) time.Duration {
 	if f < 0 {
@@ -250,7 +283,7 @@ func metadata(number int, e harEntry, start time.Time) string {
 	}
 	// HAR's connection id stands in for the client port: one id, one
 	// connection, which is what the port tells in a real SAZ.
-	if id, err := strconv.Atoi(e.Connection); err == nil && id > 0 && id < 65536 {
+	if id, ok := connectionID(e.Connection); ok && id > 0 && id < 65536 {
 		flag("x-clientip", "127.0.0.1")
 		flag("x-clientport", strconv.Itoa(id))
 	}

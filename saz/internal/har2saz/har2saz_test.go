@@ -61,6 +61,21 @@ func TestConvert(t *testing.T) {
 	if m2, _ := member(t, saz, "raw/02_m.xml"); !strings.Contains(m2, `ServerBeginResponse="0001-01-01T00:00:00"`) {
 		t.Errorf("unanswered entry's metadata:\n%s", m2)
 	}
+	// Tools' variations: a BOM, a numeric connection id, an offset
+	// without a colon, no start time at all.
+	saz, err = Convert([]byte("\xef\xbb\xbf" + `{"log":{"entries":[
+	 {"startedDateTime":"2026-03-01T10:00:00.5+0100","connection":42,"request":{"method":"GET","url":"http://a.example/","headers":[]},"response":{"status":204,"headers":[],"content":{}}},
+	 {"request":{"method":"GET","url":"http://b.example/","headers":[]},"response":{"status":204,"headers":[],"content":{}}}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ = member(t, saz, "raw/01_m.xml")
+	if !strings.Contains(m, `ClientBeginRequest="2026-03-01T10:00:00.5000000+01:00"`) || !strings.Contains(m, `N="x-clientport" V="42"`) {
+		t.Errorf("variant metadata:\n%s", m)
+	}
+	if m2, _ := member(t, saz, "raw/02_m.xml"); !strings.Contains(m2, `ClientBeginRequest="0001-01-01T00:00:00"`) {
+		t.Errorf("entry without a start:\n%s", m2)
+	}
 	if _, err := Convert([]byte(`{"log":{"entries":[]}}`)); err == nil {
 		t.Errorf("empty HAR converted")
 	}
