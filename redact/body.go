@@ -149,10 +149,15 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 	switch {
 	case v.Type == gjson.String:
 		var red string
-		if name != "" {
-			red = r.value(name, v.Str, method, 0)
-		} else {
+		switch {
+		case name == "" || depth > 1 && strings.EqualFold(name, "code"):
+			// A nested "code" is an API error code (Graph's
+			// {"error":{"code":"InvalidAuthenticationToken"}}), evidence
+			// to keep; parse reads OAuth parameters from the top level
+			// only, and a real authorization code is still swept.
 			red = r.free(v.Str, 0)
+		default:
+			red = r.value(name, v.Str, method, 0)
 		}
 		if red != v.Str {
 			*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})

@@ -173,7 +173,7 @@ func TestCredentialsAndCookies(t *testing.T) {
 		entry{Method: "GET", URL: "https://api.example.com/me", Status: 200,
 			ReqHeaders:  [][2]string{{"Authorization", "Bearer " + jwt}, {"Cookie", "ESTSAUTH=estsauth-cookie-value; fpc=fpc-cookie-value-1"}, {"X-Api-Key", "api-key-value-0123"}},
 			RespHeaders: [][2]string{{"Set-Cookie", "session=session-cookie-value; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT\nsecond=second-cookie-value; Path=/"}},
-			RespMIME:    "application/json", RespBody: `{"user":{"name":"Alice","token":"` + jwt + `"}}`},
+			RespMIME:    "application/json", RespBody: `{"user":{"name":"Alice","token":"` + jwt + `"},"error":{"code":"InvalidAuthenticationToken"}}`},
 		entry{Method: "POST", URL: "https://login.example.com/oauth2/token", Status: 400,
 			ReqHeaders: [][2]string{{"Authorization", "Basic " + basic}},
 			ReqMIME:    "application/x-www-form-urlencoded", ReqBody: "grant_type=client_credentials&scope=api",
@@ -189,7 +189,7 @@ func TestCredentialsAndCookies(t *testing.T) {
 		"flow-token-value-0123", "canary-value-0123", "ctx-value-0123")
 	mustContain(t, red, "Bearer "+parse.Fingerprint(jwt), "ESTSAUTH=[redacted]; fpc=[redacted]",
 		"session=[redacted]; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
-		"AADSTS7000215", "0d6f4c7e-1111-2222-3333-444455556666", "5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff", "grant_type=client_credentials")
+		`\"code\":\"InvalidAuthenticationToken\"`, "AADSTS7000215", "0d6f4c7e-1111-2222-3333-444455556666", "5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff", "grant_type=client_credentials")
 	exs, _ := readHAR(t, red)
 	auth := exs[1].Request.Headers.Get("Authorization")
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(auth, "Basic "))
