@@ -17,4 +17,12 @@
 // trace, then sweeps each rewritten text for collected secrets that appeared
 // somewhere unexpected (a script, an initiator stack, a page title).
 // Everything else stays byte for byte as it was.
+//
+// HAR copies (HAR) are streamed: memory depends on the largest entry, not on
+// the file; a compressed HAR is written uncompressed. SAZ copies (SAZ) are a
+// new, unprotected zip with the same members in the same order; a body that
+// redaction changes is written decoded (no chunked framing, no
+// Content-Encoding) with its new Content-Length. Damage the format's reader
+// tolerates is tolerated too and reported in Stats.Notes; input the reader
+// refuses is an error wrapping ErrFormat.
 package redact
