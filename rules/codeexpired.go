@@ -62,13 +62,12 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 	cls := r.Class()
 	name := parse.ProviderName(r.Request.Provider)
 
+	if r.Succeeded() || (r.Response == nil && !(known && delay > life.Expired)) {
+		return // the common case: nothing to report, build no evidence
+	}
 	f := Finding{Code: c.Code, Remediation: fmt.Sprintf(
 		"Redeem the code immediately in the callback request; %s allows about %s (%s). Do not queue or defer the redemption, or hand-carry codes (Postman/curl); check the server clock (NTP).",
 		name, fmtDuration(life.Expired), life.Source)}
-	if from != nil {
-		f.Evidence = append(f.Evidence, p.Evidence(from, "code "+fromRole))
-	}
-	f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "redemption"))
 	delayText := ""
 	if known {
 		delayText = fmt.Sprintf(" %s after it was %s (%s)", fmtDuration(delay), fromRole, basis)
@@ -112,6 +111,10 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 	default:
 		return
 	}
+	if from != nil {
+		f.Evidence = append(f.Evidence, p.Evidence(from, "code "+fromRole))
+	}
+	f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "redemption"))
 	p.Report(f)
 }
 

@@ -79,18 +79,22 @@ func runPKCEMismatch(p *Pass) {
 			continue // crosses another sign-in: multi-tab-race
 		}
 		f := Finding{Code: req.Code, Remediation: pkceRemediation}
+		challengeKnown := t != nil && t.Authorize != nil && !t.Authorize.CodeChallenge.IsZero()
+		valid, invalidWhy := validVerifier(req.CodeVerifier)
+		if valid && !(challengeKnown && r.VerifierTx != t) && !(r.Class() == parse.ClassPKCE && !challengeKnown) {
+			continue // the common case: nothing to report, build no evidence
+		}
 		if t != nil && t.Authorize != nil {
 			f.Evidence = append(f.Evidence, p.Evidence(t.Authorize, "authorize request with the challenge"))
 		}
 		redemption := p.RedemptionEvidence(r, "token request with the verifier")
 		f.Evidence = append(f.Evidence, p.CodeStory(req.Code, append(f.Evidence, redemption))...)
 		f.Evidence = append(f.Evidence, redemption)
-		if ok, why := validVerifier(req.CodeVerifier); !ok {
-			f.Message = fmt.Sprintf("the code_verifier %s sent at %s is invalid: %s", req.CodeVerifier, req.Ref, why)
+		if !valid {
+			f.Message = fmt.Sprintf("the code_verifier %s sent at %s is invalid: %s", req.CodeVerifier, req.Ref, invalidWhy)
 			p.Report(f)
 			continue
 		}
-		challengeKnown := t != nil && t.Authorize != nil && !t.Authorize.CodeChallenge.IsZero()
 		switch {
 		case challengeKnown && r.VerifierTx != t:
 			method := t.Authorize.CodeChallengeMethod
