@@ -291,10 +291,13 @@ func parseRequestLine(line string) (method, target, proto string, err error) {
 		}
 		return method, rest, "HTTP/0.9", nil
 	}
-	target, proto = strings.TrimRight(rest[:i], " "), rest[i+1:]
+	proto = rest[i+1:]
 	if !strings.HasPrefix(proto, "HTTP/") {
 		return "", "", "", malformed("request line has no valid protocol version")
 	}
+	// A target with spaces ("CONNECT host:25 / HTTP/1.0") ends at the
+	// first one, as Wireshark reads it.
+	target, _, _ = strings.Cut(rest[:i], " ")
 	return method, target, proto, nil
 }
 
@@ -308,7 +311,11 @@ func requestURL(method, target, scheme, host string) string {
 		}
 		return scheme + "://" + host + target
 	}
-	return target // absolute-form, as a proxy receives it
+	// absolute-form, as a proxy receives it; the scheme is case-insensitive.
+	if scheme, rest, ok := strings.Cut(target, "://"); ok {
+		return strings.ToLower(scheme) + "://" + rest
+	}
+	return target
 }
 
 func parseStatusLine(line string) (*parse.Response, error) {
@@ -373,12 +380,15 @@ const badLength = -2
 // framing tells how a body is delimited: chunked, or cl >= 0 bytes, or
 // neither (cl == -1), or an unusable Content-Length (cl == badLength).
 func framing(h parse.Headers) (chunked bool, cl int64, err error) {
-	if te := h.Values("Transfer-Encoding"); len(te) > 0 {
-		codings := strings.Split(strings.Join(te, ","), ",")
-		last := strings.ToLower(strings.TrimSpace(codings[len(codings)-1]))
-		if last == "chunked" {
+	for _, v := range h.Values("Transfer-Encoding") {
+		for _, c := range strings.Split(v, ",") {
 			// Chunked wins over Content-Length (RFC 9112 section 6.3).
-			return true, -1, nil
+			// RFC 9112 wants it last; like Wireshark, we take it
+			// anywhere ("chunked, identity"), or the rest of the
+			// stream would be misread.
+			if strings.EqualFold(strings.TrimSpace(c), "chunked") {
+				return true, -1, nil
+			}
 		}
 	}
 	cl = -1

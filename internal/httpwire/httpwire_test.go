@@ -47,7 +47,7 @@ var reqTests = []reqTest{
 	},
 	{
 		Name: "absolute-form through a proxy",
-		Raw:  "GET http://b.example/x?y=1 HTTP/1.1\r\nHost: b.example\r\n\r\n",
+		Raw:  "GET HTTP://b.example/x?y=1 HTTP/1.1\r\nHost: b.example\r\n\r\n",
 		Want: &parse.Request{Method: "GET", URL: "http://b.example/x?y=1", Proto: "HTTP/1.1", Headers: hdr("Host", "b.example")},
 	},
 	{
@@ -91,12 +91,18 @@ var reqTests = []reqTest{
 		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "10"), Body: parse.Body{Size: 3, Data: []byte("abc"), Truncated: true}},
 		Warn: "body cut short: 3 of 10 bytes",
 	},
+	{
+		Name: "chunked not last still frames the body",
+		Raw:  "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\nGET",
+		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Transfer-Encoding", "chunked, identity")},
+		Rest: "GET",
+	},
 	{Name: "empty input", Raw: "", Err: io.EOF},
 	{Name: "not http", Raw: "\x16\x03\x01\x02\x00 hello\r\n\r\n", Err: ErrMalformed},
 	{
 		Name: "line without colon skipped",
 		Raw:  "CONNECT mail.example:25 / HTTP/1.0\r\nMozilla 4.0 (compatible; MSIE 5.01)\r\n\r\n",
-		Want: &parse.Request{Method: "CONNECT", URL: "mail.example:25 /", Proto: "HTTP/1.0"},
+		Want: &parse.Request{Method: "CONNECT", URL: "mail.example:25", Proto: "HTTP/1.0"},
 		Warn: "header line 1 is not a field",
 	},
 	{
