@@ -90,6 +90,8 @@ type Analysis struct {
 	byCode       map[parse.Secret]*CodeTrail
 	byChall      map[string]*Transaction
 	pending      map[int]*Redemption
+	pos          map[int]int // exchange Index → position in Exchanges
+	cookies      int         // traceHasCookies: 0 unknown, 1 no, 2 yes
 }
 
 // Analyze links the events of one trace into transactions and code trails.
@@ -103,9 +105,11 @@ func Analyze(in Input, opts Options) *Analysis {
 		byChall: map[string]*Transaction{},
 		pending: map[int]*Redemption{},
 	}
-	for _, ex := range in.Exchanges {
+	a.pos = map[int]int{}
+	for i, ex := range in.Exchanges {
 		if ex != nil {
 			a.byIndex[ex.Index] = ex
+			a.pos[ex.Index] = i
 		}
 	}
 	// Link in source order whatever order the caller sorted events in

@@ -70,13 +70,15 @@ func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
 	if ex == nil {
 		return nil, nil
 	}
-	for i := len(a.Exchanges) - 1; i >= 0; i-- {
+	at, ok := a.pos[ex.Index]
+	if !ok {
+		return nil, nil
+	}
+	// The app's redirect comes shortly before the authorize request.
+	for i := at - 1; i >= 0 && i >= at-50; i-- {
 		prev := a.Exchanges[i]
-		if prev == nil || prev.Index >= ex.Index || prev.Response == nil {
+		if prev == nil || prev.Response == nil {
 			continue
-		}
-		if ex.Index-prev.Index > 50 {
-			break
 		}
 		loc := prev.Response.Headers.Get("Location")
 		if loc == "" {
@@ -104,15 +106,16 @@ func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
 // traceHasCookies reports whether the trace kept any cookie at all (sanitized
 // exports strip them everywhere).
 func traceHasCookies(a *Analysis) bool {
-	for _, ex := range a.Exchanges {
-		if ex == nil {
-			continue
-		}
-		if ex.Request.Headers.Has("Cookie") || (ex.Response != nil && ex.Response.Headers.Has("Set-Cookie")) {
-			return true
+	if a.cookies == 0 {
+		a.cookies = 1
+		for _, ex := range a.Exchanges {
+			if ex != nil && (ex.Request.Headers.Has("Cookie") || (ex.Response != nil && ex.Response.Headers.Has("Set-Cookie"))) {
+				a.cookies = 2
+				break
+			}
 		}
 	}
-	return false
+	return a.cookies == 2
 }
 
 func runStateMismatch(p *Pass) {
