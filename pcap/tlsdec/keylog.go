@@ -3,11 +3,13 @@ package tlsdec
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 )
 
 // ErrKeyLog marks a key log that is not in the NSS key log format.
@@ -56,11 +58,13 @@ var keyLogLabels = map[string]func(*secrets) *[]byte{
 }
 
 // ParseKeyLog reads an NSS key log. Blank lines, # comments, CRLF line ends
-// and unknown labels (EXPORTER_SECRET, RSA, ...) are accepted; any other line
-// is an error naming its line number, never its content.
+// and unknown labels (EXPORTER_SECRET, RSA, ...) are accepted, and so is a
+// UTF-8 or UTF-16 byte order mark (Windows PowerShell writes UTF-16 when a
+// key log is copied with a redirection); any other line is an error naming
+// its line number, never its content.
 func ParseKeyLog(r io.Reader) (*KeyLog, error) {
 	k := &KeyLog{}
-	if err := k.read(r, true); err != nil {
+	if err := k.read(withoutBOM(r), true); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -102,6 +106,9 @@ func (k *KeyLog) addLine(raw []byte) error {
 	b := bytes.TrimSpace(raw)
 	if len(b) == 0 || b[0] == '#' {
 		return nil
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return errors.New("NUL bytes: a binary file, or UTF-16 text without a byte order mark (save the key log as UTF-8)")
 	}
 	fields := bytes.Fields(b)
 	if !isLabel(fields[0]) {
@@ -170,6 +177,61 @@ func (k *KeyLog) addSessionID(id, master []byte) error {
 	}
 	k.bySessionID[string(rawID)] = secret
 	return nil
+}
+
+// withoutBOM returns r as UTF-8 without a byte order mark, converting
+// UTF-16 text that starts with one.
+func withoutBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	b, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+		return br
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		br.Discard(2)
+		return &utf16Reader{r: br, order: binary.LittleEndian}
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		br.Discard(2)
+		return &utf16Reader{r: br, order: binary.BigEndian}
+	}
+	return br
+}
+
+// utf16Reader turns UTF-16 into UTF-8. Key logs are ASCII; anything else
+// (surrogates included) becomes U+FFFD and then a line error.
+type utf16Reader struct {
+	r       *bufio.Reader
+	order   binary.ByteOrder
+	pending []byte
+}
+
+func (u *utf16Reader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(u.pending) > 0 {
+			c := copy(p[n:], u.pending)
+			u.pending, n = u.pending[c:], n+c
+			continue
+		}
+		var b [2]byte
+		if _, err := io.ReadFull(u.r, b[:]); err != nil {
+			if n > 0 {
+				return n, nil
+			}
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF // an odd trailing byte
+			}
+			return 0, err
+		}
+		if cu := u.order.Uint16(b[:]); cu < utf8.RuneSelf {
+			p[n] = byte(cu)
+			n++
+		} else {
+			u.pending = utf8.AppendRune(u.pending[:0], rune(cu))
+		}
+	}
+	return n, nil
 }
 
 // isLabel reports whether b looks like an NSS label: upper-case letters,

@@ -2,6 +2,7 @@ package tlsdec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -195,5 +196,45 @@ func TestReadKeyLogFiles(t *testing.T) {
 	}
 	if _, err := ReadKeyLogFiles(filepath.Join("testdata", "missing.keys")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: err %v", err)
+	}
+}
+
+// TestKeyLogEncodings: the same key log saved with a UTF-8 byte order mark
+// or as UTF-16 (little and big endian, as PowerShell and Notepad write it).
+func TestKeyLogEncodings(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "openssl-tls13.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readKeyLogFile(t, "openssl-tls13.keys")
+	utf16 := func(bom []byte, order binary.AppendByteOrder) []byte {
+		out := bytes.Clone(bom)
+		for _, c := range strings.ReplaceAll(string(raw), "\n", "\r\n") {
+			out = order.AppendUint16(out, uint16(c))
+		}
+		return out
+	}
+	for name, in := range map[string][]byte{
+		"utf-8 bom": append([]byte{0xEF, 0xBB, 0xBF}, raw...),
+		"utf-16le":  utf16([]byte{0xFF, 0xFE}, binary.LittleEndian),
+		"utf-16be":  utf16([]byte{0xFE, 0xFF}, binary.BigEndian),
+	} {
+		k, err := ParseKeyLog(bytes.NewReader(in))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if k.Len() != want.Len() {
+			t.Errorf("%s: %d entries, want %d", name, k.Len(), want.Len())
+		}
+		for r, ws := range want.byRandom {
+			if gs := k.byRandom[r]; gs == nil || !bytes.Equal(gs.serverApp, ws.serverApp) {
+				t.Errorf("%s: secrets differ", name)
+			}
+		}
+	}
+	// UTF-16 without a byte order mark is not guessed: a line error.
+	if _, err := ParseKeyLog(bytes.NewReader(utf16(nil, binary.LittleEndian))); !errors.Is(err, ErrKeyLog) || !strings.Contains(err.Error(), "UTF-16") {
+		t.Errorf("UTF-16 without BOM: err %v, want ErrKeyLog naming UTF-16", err)
 	}
 }
