@@ -35,7 +35,7 @@ func NewExtractor() *Extractor {
 // ExtractAll runs a fresh Extractor over exchanges in order.
 func ExtractAll(exchanges []*Exchange) []Event {
 	x := NewExtractor()
-	var out []Event
+	out := make([]Event, 0, len(exchanges)/2+1)
 	for _, ex := range exchanges {
 		out = append(out, x.Exchange(ex)...)
 	}
