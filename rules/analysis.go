@@ -288,7 +288,11 @@ func (a *Analysis) txForIssue(ev *parse.Event) *Transaction {
 		if t.Authorize.Exchange == ev.Exchange {
 			return t
 		}
-		if ev.State.IsZero() && t.Authorize.State.IsZero() && t.Authorize.Provider.Host == ev.Provider.Host && len(t.Issued) == 0 {
+		// An answer without state (an error page, Google's /signin/oauth/error)
+		// belongs to the latest unanswered sign-in at the same provider.
+		if ev.State.IsZero() && len(t.Issued) == 0 && len(t.Errors) == 0 && len(t.Callbacks) == 0 &&
+			(strings.EqualFold(t.Authorize.Provider.Host, ev.Provider.Host) ||
+				t.Authorize.Provider.Family == ev.Provider.Family && ev.Provider.Family != "generic") {
 			return t
 		}
 	}
