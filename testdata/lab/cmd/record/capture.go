@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,7 +20,8 @@ import (
 // nothing but the scenario's own exchanges lands in the fixture.
 type tcpdump struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *bytes.Buffer // written by the reader goroutine until done closes
+	done   chan struct{}
 }
 
 func startTcpdump(path string, ports []int) (*tcpdump, error) {
@@ -27,7 +29,7 @@ func startTcpdump(path string, ports []int) (*tcpdump, error) {
 	for _, p := range ports {
 		filter = append(filter, "port "+strconv.Itoa(p))
 	}
-	args := []string{"-i", "lo", "--immediate-mode", "-U", "-n", "-w", path, "tcp and (" + strings.Join(filter, " or ") + ")"}
+	args := []string{"-i", "lo", "--immediate-mode", "-B", "32768", "-U", "-n", "-w", path, "tcp and (" + strings.Join(filter, " or ") + ")"}
 	cmd := exec.Command("tcpdump", args...)
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -40,9 +42,10 @@ func startTcpdump(path string, ports []int) (*tcpdump, error) {
 		return nil, fmt.Errorf("start tcpdump: %w", err)
 	}
 	pw.Close()
-	t := &tcpdump{cmd: cmd, stderr: &bytes.Buffer{}}
+	t := &tcpdump{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	ready := make(chan bool, 1)
 	go func() {
+		defer close(t.done)
 		sc := bufio.NewScanner(pr)
 		signalled := false
 		for sc.Scan() {
@@ -79,8 +82,16 @@ func (t *tcpdump) stop() error {
 	if err != nil && !errors.As(err, &exit) {
 		return fmt.Errorf("tcpdump: %w", err)
 	}
+	<-t.done
+	// a capture with holes would give readers gaps the real traffic never
+	// had: refuse it (the scenario is then recorded again)
+	if m := droppedRE.FindStringSubmatch(t.stderr.String()); m != nil && m[1] != "0" {
+		return fmt.Errorf("tcpdump: %s packets dropped by kernel", m[1])
+	}
 	return nil
 }
+
+var droppedRE = regexp.MustCompile(`(\d+) packets? dropped by kernel`)
 
 // mergeKeyLogs writes the NSS key-log lines of every source once, sorted, so
 // that the fixture's keys.log covers browser, servers and RP client.

@@ -266,6 +266,11 @@ func (s *session) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if lost, err := run(ctx, "tshark", "-r", dsb, "-Y", "tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment", "-T", "fields", "-e", "frame.number"); err != nil {
+		return err
+	} else if lost = strings.TrimSpace(lost); lost != "" {
+		return fmt.Errorf("capture has holes (tshark: lost segment before frames %s)", strings.ReplaceAll(lost, "\n", ","))
+	}
 	if s.wire, err = tsharkRequests(ctx, dsb); err != nil {
 		return err
 	}
