@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,12 +159,21 @@ func TestSessionCases(t *testing.T) {
 		client, server string
 		want           string // method url status tunnel|...
 		noteKind       string
+		noteText       string
 	}{
 		{
-			name:   "CONNECT tunnel stops HTTP",
-			client: "CONNECT login.example.com:443 HTTP/1.1\r\nHost: login.example.com:443\r\n\r\n\x16\x03\x01\x00\x05hello",
-			server: "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03\x00\x02hi",
-			want:   "CONNECT login.example.com:443 200 true|",
+			name:     "CONNECT tunnel carries TLS",
+			client:   "CONNECT login.example.com:443 HTTP/1.1\r\nHost: login.example.com:443\r\n\r\n\x16\x03\x01\x00\x05hello",
+			server:   "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03\x00\x02hi",
+			want:     "CONNECT login.example.com:443 200 true|",
+			noteKind: "tls-no-keys",
+			noteText: "10 bytes client→server, 7 bytes server→client",
+		},
+		{
+			name:   "CONNECT tunnel carries plain HTTP",
+			client: "CONNECT app.example:80 HTTP/1.1\r\n\r\nGET /inner HTTP/1.1\r\nHost: app.example\r\n\r\n",
+			server: "HTTP/1.1 200 OK\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+			want:   "CONNECT app.example:80 200 true|GET http://app.example/inner 204 false|",
 		},
 		{
 			name:   "websocket upgrade stops HTTP",
@@ -221,6 +231,11 @@ func TestSessionCases(t *testing.T) {
 			}
 			if c.noteKind != "" && !hasNote(out.notes, c.noteKind) {
 				t.Errorf("no %q note: %v", c.noteKind, out.notes)
+			}
+			for _, n := range out.notes {
+				if n.Kind == c.noteKind && !strings.Contains(n.Message, c.noteText) {
+					t.Errorf("note %q lacks %q", n.Message, c.noteText)
+				}
 			}
 			if c.noteKind == "" && len(out.notes) > 0 {
 				t.Errorf("unexpected notes: %v", out.notes)

@@ -2,9 +2,12 @@ package pcap
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +44,7 @@ type h1Conn struct {
 	// reqs are requests waiting for their response, oldest first.
 	reqs     []*h1Pending
 	notes    int
-	switched bool // upgraded to h2c: the remaining bytes go to s.h2
+	switched bool // h2c or a tunnel: the remaining bytes go to s's new parser
 }
 
 type h1Pending struct {
@@ -255,7 +258,8 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		}
 		switch {
 		case req.Method == "CONNECT" && p.status >= 200 && p.status < 300:
-			return // a tunnel: the rest is opaque
+			c.handOver(sd, br) // into the tunnel
+			return
 		case p.status == 101 && isUpgrade(req.Headers, "h2c"):
 			c.handOver(sd, br)
 			return
@@ -331,14 +335,23 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			p.ex.Tunnel = true
 		}
 		c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
-		if resp.Status == 101 || p.ex.Tunnel {
-			return // another protocol or a tunnel: the rest is opaque
+		if p.ex.Tunnel {
+			// What goes through the tunnel (TLS, or plain HTTP) is a
+			// connection of its own.
+			c.s.switchToTunnel()
+			c.switched = true
+			c.handOver(sd, br)
+			return
+		}
+		if resp.Status == 101 {
+			return // another protocol (WebSocket, ...): opaque
 		}
 	}
 }
 
-// handOver passes the bytes a side buffered after an h2c upgrade to the
-// HTTP/2 parser; later bytes go there directly.
+// handOver passes the bytes a side holds after the connection switched
+// protocols (h2c, or a CONNECT tunnel) to the session's new parser, which
+// receives later bytes directly.
 func (c *h1Conn) handOver(sd *h1Side, br *bufio.Reader) {
 	if !c.switched {
 		return
@@ -346,13 +359,32 @@ func (c *h1Conn) handOver(sd *h1Side, br *bufio.Reader) {
 	start := offset(sd, br)
 	if n := br.Buffered(); n > 0 {
 		b, _ := br.Peek(n)
-		frame, t := lookupMark(sd.marks, start)
-		c.s.h2.Feed(sd.dir, append([]byte(nil), b...), frame, t)
+		c.forward(sd, bytes.Clone(b), start)
 	}
 	if len(sd.buf) > 0 {
-		frame, t := lookupMark(sd.marks, sd.read)
-		c.s.h2.Feed(sd.dir, sd.buf, frame, t)
+		c.forward(sd, sd.buf, sd.read)
 		sd.buf = nil
+	}
+}
+
+// forward feeds data, which starts at stream offset off, to the session
+// packet by packet, so that each byte keeps its frame.
+func (c *h1Conn) forward(sd *h1Side, data []byte, off int64) {
+	for len(data) > 0 {
+		i, _ := slices.BinarySearchFunc(sd.marks, off, func(m mark, off int64) int { return cmp.Compare(m.off, off) })
+		if i == len(sd.marks) || sd.marks[i].off > off {
+			i-- // the mark at or before off
+		}
+		n := len(data)
+		if i+1 < len(sd.marks) {
+			n = int(min(int64(n), sd.marks[i+1].off-off))
+		}
+		frame, t := 0, time.Time{}
+		if i >= 0 {
+			frame, t = sd.marks[i].frame, sd.marks[i].t
+		}
+		c.s.feed(sd.dir, data[:n], frame, t)
+		data, off = data[n:], off+int64(n)
 	}
 }
 

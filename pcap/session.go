@@ -27,6 +27,7 @@ const (
 	modeH2
 	modeTLS
 	modeIgnore
+	modeTunnel
 )
 
 // detectTries is how many client chunks may pass before a connection that
@@ -50,6 +51,8 @@ type session struct {
 	h1       *h1Conn
 	h2       *H2Conn
 	tls      *tlsState
+	tunnel   *session // what a CONNECT tunnel carries
+	tunneled bool     // this session is the inside of a tunnel
 }
 
 func newSession(out sink, conn, scheme string, inTLS bool) *session {
@@ -95,8 +98,12 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 	}
 	if s.mode == modeDetect {
 		if dir == ServerToClient {
-			if len(s.early) > 0 { // answering bytes held back
+			// Hold server bytes while client bytes wait for the protocol
+			// to show, or at the start of a tunnel, where the two sides'
+			// first bytes reach us in either order.
+			if len(s.early) > 0 || s.tunneled && s.earlyLen < maxEarly {
 				s.early = append(s.early, earlyChunk{dir: dir, data: bytes.Clone(data), frame: frame, t: t})
+				s.earlyLen += len(data)
 			}
 			return // otherwise a response to a request the capture missed
 		}
@@ -114,6 +121,8 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 		s.collectH2()
 	case modeTLS:
 		s.tls.feed(dir, data, frame, t)
+	case modeTunnel:
+		s.tunnel.feed(dir, data, frame, t)
 	}
 }
 
@@ -142,13 +151,13 @@ func undecided(b []byte) bool {
 func (s *session) detect(data []byte, frame int, t time.Time) {
 	s.early = append(s.early, earlyChunk{dir: ClientToServer, data: bytes.Clone(data), frame: frame, t: t})
 	s.earlyLen += len(data)
-	head := make([]byte, 0, s.earlyLen)
+	head := make([]byte, 0, 64)
 	for _, c := range s.early {
 		if c.dir == ClientToServer {
 			head = append(head, c.data...)
 		}
 	}
-	if undecided(head) {
+	if undecided(head) && s.earlyLen < maxEarly {
 		return
 	}
 	early := s.early
@@ -201,13 +210,18 @@ func (s *session) gap(dir Dir, n int) {
 		s.collectH2()
 	case modeTLS:
 		s.tls.gap(dir, n)
+	case modeTunnel:
+		s.tunnel.gap(dir, n)
 	}
 }
 
 // eof tells that one side closed its stream (FIN or RST).
 func (s *session) eof(dir Dir) {
-	if s.mode == modeHTTP1 {
+	switch s.mode {
+	case modeHTTP1:
 		s.h1.eof(dir)
+	case modeTunnel:
+		s.tunnel.eof(dir)
 	}
 }
 
@@ -221,6 +235,8 @@ func (s *session) close() {
 		s.collectH2()
 	case modeTLS:
 		s.tls.close()
+	case modeTunnel:
+		s.tunnel.close()
 	}
 }
 
@@ -234,9 +250,22 @@ func (s *session) lowest() int {
 		return s.h2.lowest()
 	case modeTLS:
 		return s.tls.lowest()
+	case modeTunnel:
+		return s.tunnel.lowest()
 	}
 	return 0
 }
+
+// switchToTunnel continues a connection after CONNECT was answered 2xx:
+// the tunnel's content is recognized like a new connection's.
+func (s *session) switchToTunnel() {
+	s.mode = modeTunnel
+	s.tunnel = newSession(s.out, s.conn, "http", s.inTLS)
+	s.tunnel.tunneled = true
+}
+
+// maxEarly bounds the bytes held back before the protocol is known.
+const maxEarly = 64 << 10
 
 // switchToH2 continues an HTTP/1.1 connection upgraded to h2c.
 func (s *session) switchToH2(req *parse.Request, frame int, start time.Time) *H2Conn {
