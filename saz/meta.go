@@ -54,11 +54,19 @@ func (m *meta) timer(name string) time.Time {
 var errMetaFormat = errors.New("saz: unreadable session metadata")
 
 // parseMeta reads _m.xml: the Session element's BitFlags, the
-// SessionTimers attributes and the SessionFlag name/value pairs. It walks
-// raw tokens rather than unmarshalling: the file is small but there is one
-// per session, and reflection dominated the cost. Unreadable timers are
-// listed, not fatal: a session with odd timestamps is still worth reading.
+// SessionTimers attributes and the SessionFlag name/value pairs. Files in
+// Fiddler's own shape take a fast path; the rest go through encoding/xml's
+// raw tokens. Unreadable timers are listed, not fatal: a session with odd
+// timestamps is still worth reading.
 func parseMeta(data []byte) (*meta, error) {
+	if m, ok := parseMetaFast(data); ok {
+		return m, nil
+	}
+	return parseMetaXML(data)
+}
+
+// parseMetaXML is parseMeta through encoding/xml, for any well-formed file.
+func parseMetaXML(data []byte) (*meta, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	// Fiddler writes UTF-8; accept any declared label rather than fail on
