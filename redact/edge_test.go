@@ -278,3 +278,21 @@ func TestErrors(t *testing.T) {
 		t.Errorf("non-SAZ input: err = %v, want ErrFormat", err)
 	}
 }
+
+// TestEntryBound: an entry larger than Limits.InflateBytes is not held in
+// memory; it becomes null with a note and later entries keep their index.
+func TestEntryBound(t *testing.T) {
+	data := buildHAR(t,
+		entry{Method: "GET", URL: "https://a.example.com/big", Status: 200, RespMIME: "text/plain", RespBody: strings.Repeat("x", 8000)},
+		entry{Method: "GET", URL: "https://a.example.com/next?code=next-code-0123456", Status: 200},
+	)
+	red, st := redactHAR(t, data, Options{Limits: parse.Limits{InflateBytes: 4000}})
+	exs, _ := readHAR(t, red)
+	if len(exs) != 1 || exs[0].Ref != "entries[1]" {
+		t.Fatalf("copy holds %d exchanges, want only entries[1]", len(exs))
+	}
+	if len(st.Notes) != 1 || st.Notes[0].Ref != "entries[0]" || st.Notes[0].Kind != "limit" {
+		t.Errorf("notes = %+v, want a limit note at entries[0]", st.Notes)
+	}
+	mustNotContain(t, red, "next-code-0123456", strings.Repeat("x", 100))
+}

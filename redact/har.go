@@ -163,7 +163,8 @@ func (r *redactor) har(in io.Reader, bw *bufio.Writer) (err error) {
 			stack = append(stack, ']')
 			// From here on a byte framer takes over, as in the HAR
 			// reader: one malformed entry must not end the copy.
-			fr := &framer{br: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(rec.rest()), src), 256<<10), off: dec.InputOffset()}
+			fr := &framer{br: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(rec.rest()), src), 256<<10), off: dec.InputOffset(),
+				max: int(min(r.limits.InflateBytes, 1<<30))}
 			return r.harTail(fr, out, stack)
 		}
 		if _, err := dec.Token(); err != nil {
@@ -239,7 +240,13 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 			break
 		}
 		raw, err := fr.value()
-		if err != nil {
+		if errors.Is(err, errTooLarge) {
+			// Bounded memory over a complete copy: the entry is left out
+			// (as null, so later entries keep their index).
+			raw = []byte("null")
+			r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: "limit", Ref: ref,
+				Message: fmt.Sprintf("entry larger than %d bytes; written as null", fr.max)})
+		} else if err != nil {
 			return closeAll(ref, err)
 		}
 		out.raw(pending)
@@ -388,7 +395,12 @@ func errOr(errs ...error) error {
 type framer struct {
 	br  *bufio.Reader
 	off int64
+	// max bounds the bytes kept of one value: a longer value is still
+	// framed (read to its end) but value returns errTooLarge.
+	max int
 }
+
+var errTooLarge = errors.New("value too large")
 
 // next skips whitespace and returns the next byte, unread, and the
 // whitespace skipped.
@@ -416,9 +428,13 @@ func (f *framer) skip(n int) {
 }
 
 // value returns the raw bytes of the next value, which starts at the next
-// byte. A scalar ends before whitespace or any structural byte.
+// byte. A scalar ends before whitespace or any structural byte. A value
+// longer than max is framed to its end but not kept: value then returns
+// errTooLarge.
 func (f *framer) value() ([]byte, error) {
 	var out []byte
+	var first byte
+	n := 0
 	depth := 0
 	inString, escaped := false, false
 	for {
@@ -429,15 +445,20 @@ func (f *framer) value() ([]byte, error) {
 			}
 			return out, err
 		}
-		if !inString && depth == 0 && len(out) > 0 && out[0] != '"' && out[0] != '{' && out[0] != '[' {
+		if n == 0 {
+			first = c
+		} else if !inString && depth == 0 && first != '"' && first != '{' && first != '[' {
 			switch c {
 			case ',', ']', '}', '[', '{', '"', ':', ' ', '\t', '\n', '\r':
 				f.br.UnreadByte()
-				return out, nil
+				return f.done(out, n)
 			}
 		}
 		f.off++
-		out = append(out, c)
+		n++
+		if n <= f.max {
+			out = append(out, c)
+		}
 		switch {
 		case inString:
 			switch {
@@ -448,7 +469,7 @@ func (f *framer) value() ([]byte, error) {
 			case c == '"':
 				inString = false
 				if depth == 0 {
-					return out, nil
+					return f.done(out, n)
 				}
 			}
 		case c == '"':
@@ -458,10 +479,17 @@ func (f *framer) value() ([]byte, error) {
 		case c == '}' || c == ']':
 			depth--
 			if depth <= 0 {
-				return out, nil
+				return f.done(out, n)
 			}
 		}
 	}
+}
+
+func (f *framer) done(out []byte, n int) ([]byte, error) {
+	if n > f.max {
+		return nil, errTooLarge
+	}
+	return out, nil
 }
 
 // harWriter writes the skeleton; a failed write panics with writeErr, which
