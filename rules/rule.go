@@ -1,10 +1,21 @@
 // Package rules turns the OAuth events of one trace into findings.
 //
 // Analyze links the events into sign-in transactions once (authorize →
-// code issued → deliveries to the app → redemptions → token responses);
-// every Rule reads that shared analysis through a Pass and reports
-// Findings. Rules never parse HTTP and never print; the list of rules is
-// the explicit All().
+// code issued → deliveries to the app → redemptions → token responses), by
+// state, code and PKCE (S256 of a verifier names the authorize request it
+// belongs to); every Rule reads that shared analysis through a Pass and
+// reports Findings. Rules never parse HTTP and never print; the list of
+// rules is the explicit All(). Check runs them all:
+//
+//	events := parse.ExtractAll(exchanges)
+//	findings := rules.Check(rules.Input{Exchanges: exchanges, Events: events, Notes: notes},
+//		rules.Options{CodeLifetime: 0}) // 0: each provider's own lifetime
+//
+// Adding a rule: a *Rule value in its own file, listed in All(), with a
+// positive and a near-miss fixture under testdata/ whose HAR entry comments
+// say `want RULE-ID "message regexp"` (rulestest runs every rule over every
+// fixture, so an unexpected finding fails too), and, where the fixture lab
+// records the condition, the scenario's expect.json (TestLab).
 package rules
 
 import (
