@@ -1,8 +1,10 @@
 package pcap
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/ip4defrag"
@@ -31,7 +33,8 @@ type decoder struct {
 	defrag *ip4defrag.IPv4Defragmenter
 	// unsupported counts frames per link type that could not be decoded.
 	unsupported map[uint32]int
-	ip6Frags    int
+	ip6         map[string]*ip6Pending
+	ip6Frags    int // IPv6 fragments given up on
 }
 
 func newDecoder() *decoder {
@@ -193,8 +196,7 @@ func (d *decoder) decode(p packet) (seg tcpSegment, ok bool) {
 			netFlow, haveNet, tcp = l.NetworkFlow(), true, nil
 		case *layers.IPv6Fragment:
 			if l.FragmentOffset != 0 || l.MoreFragments {
-				d.ip6Frags++
-				return seg, false
+				return d.defragment6(netFlow, l, p.frame)
 			}
 			// An atomic fragment (RFC 6946) holds the whole datagram.
 			if l.NextHeader == layers.IPProtocolTCP {
@@ -216,6 +218,89 @@ func (d *decoder) decode(p packet) (seg tcpSegment, ok bool) {
 		return seg, false
 	}
 	return tcpSegment{netFlow: netFlow, tcp: tcp}, true
+}
+
+// IPv6 fragments wait here until their datagram is whole (gopacket has no
+// IPv6 defragmenter). Bounds: datagrams of at most 64 KiB, a few hundred
+// pending, dropped when not completed within a number of frames.
+const (
+	ip6MaxPending   = 256
+	ip6MaxDatagram  = 1 << 16
+	ip6PendingFrame = 10000
+)
+
+type ip6Pending struct {
+	first   int // frame of the first fragment seen
+	next    layers.IPProtocol
+	parts   map[int][]byte // by byte offset
+	end     int            // datagram length, -1 until the last fragment
+	size    int
+	netFlow gopacket.Flow
+}
+
+func (d *decoder) defragment6(netFlow gopacket.Flow, f *layers.IPv6Fragment, frame int) (tcpSegment, bool) {
+	if d.ip6 == nil {
+		d.ip6 = map[string]*ip6Pending{}
+	}
+	key := netFlow.String() + "/" + strconv.FormatUint(uint64(f.Identification), 10)
+	pd := d.ip6[key]
+	if pd == nil {
+		for k, old := range d.ip6 { // expire the stale
+			if frame-old.first > ip6PendingFrame {
+				delete(d.ip6, k)
+				d.ip6Frags++
+			}
+		}
+		if len(d.ip6) >= ip6MaxPending { // and the oldest past the bound
+			oldest := ""
+			for k, old := range d.ip6 {
+				if oldest == "" || old.first < d.ip6[oldest].first || old.first == d.ip6[oldest].first && k < oldest {
+					oldest = k
+				}
+			}
+			delete(d.ip6, oldest)
+			d.ip6Frags++
+		}
+		pd = &ip6Pending{first: frame, parts: map[int][]byte{}, end: -1, netFlow: netFlow}
+		d.ip6[key] = pd
+	}
+	off := int(f.FragmentOffset) * 8
+	if off == 0 {
+		pd.next = f.NextHeader
+	}
+	if !f.MoreFragments {
+		pd.end = off + len(f.Payload)
+	}
+	if _, dup := pd.parts[off]; !dup {
+		pd.size += len(f.Payload)
+		pd.parts[off] = bytes.Clone(f.Payload)
+	}
+	if pd.size > ip6MaxDatagram || off+len(f.Payload) > ip6MaxDatagram {
+		delete(d.ip6, key)
+		d.ip6Frags++
+		return tcpSegment{}, false
+	}
+	if pd.end < 0 {
+		return tcpSegment{}, false
+	}
+	// Whole when the parts tile [0, end).
+	whole := make([]byte, 0, pd.end)
+	for len(whole) < pd.end {
+		part, ok := pd.parts[len(whole)]
+		if !ok || len(part) == 0 {
+			return tcpSegment{}, false
+		}
+		whole = append(whole, part...)
+	}
+	delete(d.ip6, key)
+	if pd.next != layers.IPProtocolTCP || len(whole) != pd.end {
+		return tcpSegment{}, false
+	}
+	t := &layers.TCP{}
+	if err := t.DecodeFromBytes(whole, gopacket.NilDecodeFeedback); err != nil {
+		return tcpSegment{}, false
+	}
+	return tcpSegment{netFlow: pd.netFlow, tcp: t}, true
 }
 
 func (d *decoder) defragment(ip *layers.IPv4) (tcpSegment, bool) {
@@ -242,8 +327,8 @@ func (d *decoder) notes() [][2]string {
 	if d.fast.quic > 0 {
 		out = append(out, [2]string{"quic", fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})
 	}
-	if d.ip6Frags > 0 {
-		out = append(out, [2]string{"unsupported", fmt.Sprintf("%d IPv6 fragments not reassembled", d.ip6Frags)})
+	if n := d.ip6Frags + len(d.ip6); n > 0 {
+		out = append(out, [2]string{"unsupported", fmt.Sprintf("%d IPv6 datagrams could not be reassembled from their fragments", n)})
 	}
 	return out
 }

@@ -166,3 +166,54 @@ func TestQUICNote(t *testing.T) {
 		t.Errorf("no quic note: %v", notes)
 	}
 }
+
+// TestIPv6Fragments splits test_loopback.pcap's first request (IPv6 over
+// BSD loopback) into two IPv6 fragments, sent in reverse order.
+func TestIPv6Fragments(t *testing.T) {
+	pkts := loadPackets(t, "test_loopback.pcap")
+	base, _ := readBytes(t, writePcap(t, pkts, false))
+	var out []rawPacket
+	for i, p := range pkts {
+		if i != 0 { // frame 1 carries the first request
+			out = append(out, p)
+			continue
+		}
+		lo, ip := p.data[:4], p.data[4:]
+		if ip[0]>>4 != 6 || ip[6] != 6 {
+			t.Fatalf("frame 1 is not IPv6/TCP")
+		}
+		payload := ip[40:]
+		cut := 96 // a multiple of 8
+		var frags [][]byte
+		for k, part := range [][]byte{payload[:cut], payload[cut:]} {
+			h := bytes.Clone(ip[:40])
+			h[6] = 44 // Fragment header follows
+			binary.BigEndian.PutUint16(h[4:], uint16(8+len(part)))
+			fh := make([]byte, 8)
+			fh[0] = 6 // then TCP
+			off := uint16(0)
+			if k == 1 {
+				off = uint16(cut/8) << 3
+			} else {
+				off = 1 // more fragments
+			}
+			binary.BigEndian.PutUint16(fh[2:], off)
+			binary.BigEndian.PutUint32(fh[4:], 0xbeef)
+			data := append(append(append(bytes.Clone(lo), h...), fh...), part...)
+			frags = append(frags, data)
+		}
+		for _, f := range [][]byte{frags[1], frags[0]} {
+			out = append(out, rawPacket{data: f, ts: p.ts, origLen: len(f), linkType: p.linkType})
+		}
+	}
+	exs, notes := readBytes(t, writePcap(t, out, false))
+	// The request is whole with its second fragment (first in the file):
+	// frame 2; the others shift by one.
+	if len(exs) != len(base) || exs[0].Ref != "frame 2" || exs[0].Request.URL != base[0].Request.URL || exs[0].Response == nil ||
+		len(exs[0].Response.Body.Data) != len(base[0].Response.Body.Data) {
+		t.Errorf("got %v, want %v; notes %v", summary(exs), summary(base), notes)
+	}
+	if hasNote(notes, "unsupported") {
+		t.Errorf("notes: %v", notes)
+	}
+}
