@@ -152,19 +152,22 @@ type half struct {
 	afterGap bool // the next record's sequence number is unknown
 	gapFails int
 	gaps     int
-	gapFrame int   // the first frame after the first gap
-	gapB     int64 // bytes not captured
-	lostB    int64 // captured bytes of records a gap broke, skipped
-	records  int
-	bytes    int64 // all bytes seen
-	opened   int   // records decrypted
-	failed   int   // records that did not authenticate
-	failedB  int64
-	skippedB int64 // encrypted bytes not decrypted for want of keys
-	early    int   // 0-RTT records without a key
-	rejected int   // 0-RTT records decrypted but rejected by the server
-	noSecret int   // TLS 1.3 records of an epoch the key log has no secret for
-	rejectB  int64
+	gapFrame int // the first frame after the first gap
+	// alertDesc is the first fatal alert this side sent, in alertFrame.
+	alertDesc  byte
+	alertFrame int
+	gapB       int64 // bytes not captured
+	lostB      int64 // captured bytes of records a gap broke, skipped
+	records    int
+	bytes      int64 // all bytes seen
+	opened     int   // records decrypted
+	failed     int   // records that did not authenticate
+	failedB    int64
+	skippedB   int64 // encrypted bytes not decrypted for want of keys
+	early      int   // 0-RTT records without a key
+	rejected   int   // 0-RTT records decrypted but rejected by the server
+	noSecret   int   // TLS 1.3 records of an epoch the key log has no secret for
+	rejectB    int64
 }
 
 // Conn decrypts one TCP connection. Feed it both directions' bytes in
@@ -474,8 +477,26 @@ func (c *Conn) record(h *half, rec record) {
 	case typ == recordAppData:
 		// Application data without a captured handshake.
 		h.skippedB += int64(len(rec.payload))
+	case typ == recordAlert:
+		c.alert(h, rec.payload, rec.frame)
 	}
-	// Plaintext alerts and heartbeats carry nothing to analyse.
+	// Heartbeats carry nothing to analyse.
+}
+
+// alert remembers the first fatal alert a side sent: a handshake that a
+// client or server aborted (an untrusted certificate, a required client
+// certificate) explains a sign-in that never reached HTTP.
+func (c *Conn) alert(h *half, body []byte, frame int) {
+	if len(body) != 2 || h.alertFrame != 0 {
+		return
+	}
+	level, desc := body[0], body[1]
+	// close_notify and user_canceled end connections normally; TLS 1.3
+	// treats every other alert as fatal whatever its level says.
+	if desc == 0 || desc == 90 || (level != 2 && !c.tls13) {
+		return
+	}
+	h.alertDesc, h.alertFrame = desc, frame
 }
 
 // decrypt opens an encrypted record, trying the sequence numbers that lost
@@ -575,6 +596,8 @@ func (c *Conn) opened(h *half, rec record, plain []byte, typ byte) {
 		}
 	case recordHandshake:
 		c.handshake(h, plain, rec.frame)
+	case recordAlert:
+		c.alert(h, plain, rec.frame)
 	}
 }
 
@@ -902,6 +925,9 @@ func (c *Conn) Close() {
 				c.note("tls-early-data", ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
 			}
 		}
+		if h.alertFrame != 0 {
+			c.note("tls-alert", h.alertFrame, "the %s of the connection to %q ended it with TLS alert %s", sideName(h.dir), sni, alertName(h.alertDesc))
+		}
 		if h.gaps > 0 {
 			c.note("tls-gap", cmp.Or(h.gapFrame, ref), "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); %d captured bytes of the records they broke were skipped and decryption resumed at the next record", h.gapB, h.dir, sni, h.gaps, h.lostB)
 		}
@@ -920,4 +946,48 @@ func (c *Conn) Close() {
 		c.note("tls-no-data", ref, "no encrypted records of the connection to %q were captured", sni)
 	}
 	client.buf, server.buf = nil, nil
+}
+
+func sideName(d Direction) string {
+	if d == ClientToServer {
+		return "client"
+	}
+	return "server"
+}
+
+// alertNames are the TLS alerts (RFC 8446 6, RFC 5246 7.2) with what they
+// usually mean for a sign-in.
+var alertNames = map[byte]string{
+	10:  "unexpected_message",
+	20:  "bad_record_mac",
+	22:  "record_overflow",
+	40:  "handshake_failure (no common cipher suite, version or parameters)",
+	42:  "bad_certificate",
+	43:  "unsupported_certificate",
+	44:  "certificate_revoked",
+	45:  "certificate_expired",
+	46:  "certificate_unknown (the certificate was not accepted)",
+	47:  "illegal_parameter",
+	48:  "unknown_ca (the certificate's issuer is not trusted, e.g. an intercepting proxy)",
+	49:  "access_denied",
+	50:  "decode_error",
+	51:  "decrypt_error",
+	70:  "protocol_version (no TLS version in common)",
+	71:  "insufficient_security",
+	80:  "internal_error",
+	86:  "inappropriate_fallback",
+	109: "missing_extension",
+	110: "unsupported_extension",
+	112: "unrecognized_name (the server does not serve this host name)",
+	113: "bad_certificate_status_response",
+	115: "unknown_psk_identity",
+	116: "certificate_required (the server requires a client certificate)",
+	120: "no_application_protocol",
+}
+
+func alertName(desc byte) string {
+	if n, ok := alertNames[desc]; ok {
+		return fmt.Sprintf("%d %s", desc, n)
+	}
+	return fmt.Sprintf("%d", desc)
 }

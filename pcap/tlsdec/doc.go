@@ -24,6 +24,7 @@
 //	tls-early-data-rejected 0-RTT data the server rejected, left out
 //	tls-gap                 bytes missing from the capture; decryption resumed
 //	tls-bad-record          bytes that are not TLS records; rest of the side skipped
+//	tls-alert               a side ended the connection with a fatal TLS alert
 //	tls-bad-handshake       a hello that cannot be parsed
 //	tls-truncated           the capture ends inside a record
 //	tls-no-data             keys found but no encrypted record captured

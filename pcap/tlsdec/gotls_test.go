@@ -192,3 +192,42 @@ func TestGoTLSResumption(t *testing.T) {
 		t.Errorf("notes %+v, want one tls-no-keys", notes)
 	}
 }
+
+// TestAlert: a client that does not trust the server's certificate aborts
+// the handshake with a fatal alert (bad_certificate, 42), plaintext in
+// TLS 1.2 and encrypted under the handshake keys in TLS 1.3. Either way a
+// tls-alert note names it.
+func TestAlert(t *testing.T) {
+	cert := testCertificate(t)
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		var keylog bytes.Buffer
+		server := &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: version}
+		client := &tls.Config{ServerName: "test.example", KeyLogWriter: &keylog, MaxVersion: version} // verifies, and fails
+		cs, ss := net.Pipe()
+		tr := &transcript{}
+		done := make(chan error, 1)
+		go func() {
+			done <- tls.Server(&recordingConn{Conn: ss, dir: ServerToClient, tr: tr}, server).Handshake()
+		}()
+		if err := tls.Client(&recordingConn{Conn: cs, dir: ClientToServer, tr: tr}, client).Handshake(); err == nil {
+			t.Fatal("handshake with an untrusted certificate succeeded")
+		}
+		cs.Close()
+		<-done
+		ss.Close()
+		keys, err := ParseKeyLog(&keylog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := decryptTranscript(NewDecrypter(keys), tr)
+		var alerts []string
+		for _, n := range c.Notes() {
+			if n.Kind == "tls-alert" {
+				alerts = append(alerts, n.Message)
+			}
+		}
+		if len(alerts) != 1 || !strings.Contains(alerts[0], "client") || !strings.Contains(alerts[0], "42 bad_certificate") {
+			t.Errorf("TLS %x: alert notes %q, want the client's bad_certificate", version, alerts)
+		}
+	}
+}
