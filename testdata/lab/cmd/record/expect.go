@@ -477,7 +477,7 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 			}
 			return &finding{Rule: rule, Evidence: []evidence{ev(az)},
 				Detail:      map[string]any{"authorize_redirect_uri": az.RedirectURI, "registered_redirect_uris": s.registered},
-				DerivedFrom: fmt.Sprintf("the authorize request's redirect_uri is not registered for the client; %s answered %d with an error page: %q", s.op.Name, az.Status, az.Description)}, nil
+				DerivedFrom: fmt.Sprintf("the authorize request's redirect_uri is not registered for the client; %s refused it with %d and did not redirect back: %q", s.op.Name, az.Status, strings.TrimSpace(az.Error+" "+az.Description))}, nil
 		}
 		return nil, fmt.Errorf("no token request with a different redirect_uri and no refused authorize request")
 	case "client-auth-failed":
