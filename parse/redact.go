@@ -37,9 +37,6 @@ func RedactParam(name, value string) string {
 	case value == "":
 		return value
 	case IsSecretParam(name):
-		if name == "code_challenge" {
-			return value
-		}
 		return Fingerprint(value)
 	case IsMaskedParam(name):
 		return Mask(value)
@@ -81,9 +78,16 @@ func RedactURL(raw string) string {
 func RedactForm(body string) string { return redactPairs(body, "&") }
 
 // redactPairs rewrites k=v pairs in order without re-sorting or re-encoding
-// the ones it leaves alone.
+// the ones it leaves alone. A PKCE code_challenge is kept only with the S256
+// method: with "plain" (or no method) the challenge is the verifier itself.
 func redactPairs(s, sep string) string {
 	parts := strings.Split(s, sep)
+	plainPKCE := true
+	for _, p := range parts {
+		if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(k, "code_challenge_method") {
+			plainPKCE = !strings.EqualFold(v, "S256")
+		}
+	}
 	for i, p := range parts {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
@@ -98,6 +102,9 @@ func redactPairs(s, sep string) string {
 			val = v
 		}
 		red := RedactParam(name, val)
+		if plainPKCE && strings.EqualFold(name, "code_challenge") && val != "" {
+			red = Fingerprint(val)
+		}
 		if red != val {
 			parts[i] = k + "=" + url.QueryEscape(red)
 		}

@@ -67,3 +67,16 @@ func TestFingerprintIsIdempotent(t *testing.T) {
 		t.Error("IsFingerprint accepts a malformed fingerprint")
 	}
 }
+
+func TestRedactURLPlainPKCEChallenge(t *testing.T) {
+	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	for _, q := range []string{"code_challenge=" + verifier + "&code_challenge_method=plain", "code_challenge=" + verifier} {
+		if got := RedactURL("https://idp.example/authorize?" + q); strings.Contains(got, verifier) {
+			t.Errorf("plain challenge (the verifier) shown: %s", got)
+		}
+	}
+	const s256 = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	if got := RedactURL("https://idp.example/authorize?code_challenge=" + s256 + "&code_challenge_method=S256"); !strings.Contains(got, s256) {
+		t.Errorf("S256 challenge should stay readable: %s", got)
+	}
+}
