@@ -377,15 +377,16 @@ func (r *redactor) challenge(c, method string) string {
 		r.count()
 		return m
 	}
-	if method == "plain" || !strings.EqualFold(method, "S256") {
-		if method == "plain" || r.verifiers[c] != "" || method != "" {
-			r.count()
-			return deriveVerifier(c)
-		}
-		// No method: RFC 7636 says plain, but most clients that omit it
-		// send S256 anyway; only a challenge equal to a verifier is one.
+	switch {
+	case strings.EqualFold(method, "S256"):
+		return c // a hash that no verifier of the trace proves
+	case method == "" && r.verifiers[c] == "":
+		// No method: RFC 7636 says plain, but clients that omit it mostly
+		// send S256; only a challenge equal to a verifier is known plain.
+		return c
 	}
-	return c
+	r.count()
+	return deriveVerifier(c)
 }
 
 // maxVerifiers bounds the verifier map of one trace.
