@@ -127,7 +127,7 @@ func fp(v string) string {
 // capture frame where tshark saw the same request.
 func (s *session) observe() []*observation {
 	var obs []*observation
-	callbackPrefixes := []string{s.rpEP.Origin() + "/callback", s.rpEP.Origin() + "/spa/callback"}
+	callbackPrefixes := s.registered
 	for i, e := range s.har.Log.Entries {
 		ref := fmt.Sprintf("entries[%d]", i)
 		u, _ := url.Parse(e.Request.URL)
@@ -365,6 +365,9 @@ func describeDefects(sc *scenario) []string {
 	}
 	if sc.Defects.FormPost {
 		d = append(d, "asks for response_mode=form_post (not a defect)")
+	}
+	if sc.Defects.CallbackPath != "" {
+		d = append(d, "redirect URI path "+sc.Defects.CallbackPath+" (not a defect)")
 	}
 	if sc.Defects.CookieSameSite != "" {
 		d = append(d, "transaction cookies SameSite="+sc.Defects.CookieSameSite)

@@ -208,6 +208,9 @@ func (s *session) run(ctx context.Context) error {
 	opLog := &syncWriter{w: s.opLog}
 
 	redirects := []string{s.rpEP.Origin() + "/callback", s.rpEP.Origin() + "/spa/callback"}
+	if sc.Defects.CallbackPath != "" {
+		redirects = append(redirects, s.rpEP.Origin()+sc.Defects.CallbackPath)
+	}
 	s.registered = redirects
 	switch sc.Provider {
 	case "zitadel":

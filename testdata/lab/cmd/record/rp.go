@@ -50,6 +50,9 @@ type rpDefects struct {
 	OmitVerifier bool
 	// FormPost asks for response_mode=form_post; the callback is a POST.
 	FormPost bool
+	// CallbackPath replaces /callback as the registered redirect path
+	// (e.g. ASP.NET's /signin-oidc); not a defect.
+	CallbackPath string
 	// KeepOldRefreshToken ignores the rotated refresh token a refresh
 	// returns and reuses the first one.
 	KeepOldRefreshToken bool
@@ -100,7 +103,7 @@ type rp struct {
 }
 
 func newRP(origin string, op *provider, d rpDefects, spa spaDefects, client *http.Client) *rp {
-	return &rp{origin: origin, redirectURI: origin + "/callback", op: op, defects: d, spa: spa, client: client, sessions: map[string]string{}}
+	return &rp{origin: origin, redirectURI: origin + cmp.Or(d.CallbackPath, "/callback"), op: op, defects: d, spa: spa, client: client, sessions: map[string]string{}}
 }
 
 func (p *rp) record(e rpLogEntry) {
@@ -120,6 +123,10 @@ func (p *rp) handler() http.Handler {
 	mux.HandleFunc("GET /login", p.login)
 	mux.HandleFunc("GET /callback", p.callback)
 	mux.HandleFunc("POST /callback", p.callback)
+	if path := p.defects.CallbackPath; path != "" {
+		mux.HandleFunc("GET "+path, p.callback)
+		mux.HandleFunc("POST "+path, p.callback)
+	}
 	mux.HandleFunc("GET /home", p.home)
 	mux.HandleFunc("GET /refresh", p.refreshHandler)
 	mux.HandleFunc("GET /spa/", p.spaPage)

@@ -369,6 +369,14 @@ func scenarios() []*scenario {
 			Drive: driveServerFailing("unknown state"), Rules: []string{"state-mismatch"},
 		},
 		{
+			Name: "code-reuse-form-post-entra-shaped-fosite", Summary: "Entra-shaped web app: fosite served as login.microsoftonline.com on /common/oauth2/v2.0/ paths, response_mode=form_post to /signin-oidc, and the app's code-received handler redeems the code twice within that one POST (the Microsoft.Identity.Web double-handler pattern)",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, OPHost: "login.microsoftonline.com",
+			Fosite:  fositeOptions{AuthorizePath: "/common/oauth2/v2.0/authorize", TokenPath: "/common/oauth2/v2.0/token"},
+			Defects: rpDefects{RedeemTwice: true, FormPost: true, CookieSameSite: "None", CallbackPath: "/signin-oidc"},
+			Drive:   driveServerClean, Rules: []string{"code-reuse"},
+			Shaped: "The host name login.microsoftonline.com (mapped to 127.0.0.1 by Chromium's --host-resolver-rules and by the RP's dialer), the /common/oauth2/v2.0/ paths and the /signin-oidc callback are shaped like Microsoft Entra ID and ASP.NET; the server behind them is ory/fosite, so error bodies are fosite's, not AADSTS codes. No packet went to Microsoft.",
+		},
+		{
 			Name: "code-reuse-entra-shaped-fosite", Summary: "Entra-shaped: fosite served as login.microsoftonline.com on /common/oauth2/v2.0/ paths; the RP's handler redeems the code twice",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, OPHost: "login.microsoftonline.com",
 			Fosite:  fositeOptions{AuthorizePath: "/common/oauth2/v2.0/authorize", TokenPath: "/common/oauth2/v2.0/token"},
