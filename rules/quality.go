@@ -14,6 +14,9 @@ var TraceQuality = &Rule{
 	Doc: `Says when a rule cannot decide and which capture would let it:
   - TLS connections the reader could not decrypt (reader notes "tls-no-keys"):
     provide the browser's key log (SSLKEYLOGFILE) with --keylog;
+  - HTTPS tunnels a Fiddler capture did not decrypt (SAZ notes
+    "tls-not-decrypted"): turn on "Decrypt HTTPS traffic" in Fiddler and capture
+    again;
   - codes or states replaced by a sanitizer's placeholder ("[REDACTED]"): codes
     cannot be followed, so code-reuse and code-expired cannot decide;
   - cookies stripped by a sanitized export while a callback failed:
@@ -32,15 +35,29 @@ These are notes about the capture, not about the sign-in.`,
 }
 
 func runTraceQuality(p *Pass) {
-	tls := 0
-	var firstTLS string
+	tls, tunnels := 0, 0
+	var firstTLS, firstTunnel string
 	for _, n := range p.Notes {
-		if n.Kind == "tls-no-keys" {
+		switch n.Kind {
+		case "tls-no-keys":
 			tls++
 			if firstTLS == "" {
 				firstTLS = n.Ref
 			}
+		case "tls-not-decrypted":
+			tunnels++
+			if firstTunnel == "" {
+				firstTunnel = n.Ref
+			}
 		}
+	}
+	if tunnels > 0 {
+		f := Finding{Message: fmt.Sprintf("%d HTTPS tunnel(s) were captured without decryption: the sign-in traffic inside them is not in the archive", tunnels),
+			Remediation: "In Fiddler, enable Tools > Options > HTTPS > Decrypt HTTPS traffic (trust its root certificate), then reproduce the sign-in and save the sessions again."}
+		if firstTunnel != "" {
+			f.Evidence = []Evidence{{Ref: firstTunnel, Note: "first undecrypted tunnel"}}
+		}
+		p.Report(f)
 	}
 	if tls > 0 {
 		f := Finding{Message: fmt.Sprintf("%d TLS connection(s) could not be decrypted: OAuth traffic inside them is invisible to every rule", tls),

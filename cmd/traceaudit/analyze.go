@@ -89,11 +89,13 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, runR
 			exchanges = append(exchanges, ex)
 		}
 	}
-	res.notes = finishNotes(append(res.notes, r.Notes()...))
+	res.notes = append(res.notes, r.Notes()...)
 	if runRules {
-		// The rules want events in source order, as extracted.
+		// The rules want events in source order, as extracted, and every
+		// note (they count undecryptable connections).
 		res.scan = runScanRules(exchanges, res.events, res.notes, o)
 	}
+	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)
 	sortEvents(res.events)
 	return res
