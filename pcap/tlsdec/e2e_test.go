@@ -41,6 +41,28 @@ func readTshark(t *testing.T, name string) []tsharkRequest {
 	return out
 }
 
+// readTsharkStatuses reads a *.tshark-status.txt expectation: the
+// response status codes tshark finds, one per line.
+func readTsharkStatuses(t *testing.T, name string) map[int]int {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]int{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n, err := strconv.Atoi(line)
+		if err != nil {
+			t.Fatalf("%s: bad line %q", name, line)
+		}
+		out[n]++
+	}
+	return out
+}
+
 // pathOf returns the request target of an absolute URL.
 func pathOf(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
@@ -177,6 +199,20 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 			// sets, pairing equal requests by frame.
 			byRequest := func(a, b tsharkRequest) int {
 				return cmp.Or(strings.Compare(a.method, b.method), strings.Compare(a.path, b.path), a.frame-b.frame)
+			}
+			// Every response tshark decrypts, the reader finds too (tshark
+			// misses HTTP/1.0 responses that end at connection close, so
+			// the reader may find more).
+			statuses := map[int]int{}
+			for _, ex := range exs {
+				if ex.Status() != 0 {
+					statuses[ex.Status()]++
+				}
+			}
+			for code, n := range readTsharkStatuses(t, strings.TrimSuffix(tc.tshark, ".tshark.txt")+".tshark-status.txt") {
+				if statuses[code] < n {
+					t.Errorf("%d responses with status %d, tshark %d", statuses[code], code, n)
+				}
 			}
 			slices.SortFunc(got, byRequest)
 			slices.SortFunc(want, byRequest)

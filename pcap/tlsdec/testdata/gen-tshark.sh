@@ -19,6 +19,15 @@ gen() { # capture [keylog]
 				for (i = 1; i <= n; i++) printf "%s\t%s\t%s\t%s\n", $1, ms[i], ps[i], proto
 			}'
 	} >"$out"
+	# The response status codes tshark finds, sorted (HTTP/1.0 responses
+	# that end at connection close are not marked as responses by tshark).
+	{
+		echo "# $(tshark --version | head -n 1)"
+		tshark -r "$1" ${2:+-o "tls.keylog_file:$2"} \
+			-Y 'http.response || http2.headers.status' -T fields -E aggregator=' ' \
+			-e http.response.code -e http2.headers.status 2>/dev/null |
+			tr '\t ' '\n\n' | grep . | sort -n
+	} >"${1%.*}.tshark-status.txt"
 }
 # http-chunked-ssl.pcapng keeps its key in the section header comment, which
 # tshark does not read: hand it over as a key log.
@@ -37,12 +46,14 @@ gen openssl-tls13.pcapng openssl-tls13.keys
 cp openssl-tls13.pcapng noearly.pcapng
 gen noearly.pcapng openssl-tls13-noearly.keys
 mv noearly.tshark.txt openssl-tls13-noearly.tshark.txt
+mv noearly.tshark-status.txt openssl-tls13-noearly.tshark-status.txt
 rm noearly.pcapng
 gen openssl-tls13-rejected.pcapng openssl-tls13-rejected.keys
 gen openssl-tls12-reneg.pcapng openssl-tls12-reneg.keys
 cp openssl-tls12-reneg.pcapng first.pcapng
 gen first.pcapng openssl-tls12-reneg-first.keys
 mv first.tshark.txt openssl-tls12-reneg-first.tshark.txt
+mv first.tshark-status.txt openssl-tls12-reneg-first.tshark-status.txt
 rm first.pcapng
 gen fluxzy-pink-floyd-conn14-gap.pcapng fluxzy-pink-floyd-conn14.nsskeylog
 gen lab-clean-zitadel-h2.pcap lab-clean-zitadel-h2.keys
