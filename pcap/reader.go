@@ -37,9 +37,11 @@ const (
 	idleTimeout = 2 * time.Minute
 	// flushEvery is how many packets pass between idle checks.
 	flushEvery = 4096
-	// maxHeld bounds the finished exchanges held back to restore request
-	// order behind a request still in progress.
-	maxHeld = 4096
+	// maxHeld and maxHeldBytes bound the finished exchanges held back to
+	// restore request order behind a request still in progress (a long
+	// poll, say); past them, order gives way to memory.
+	maxHeld      = 4096
+	maxHeldBytes = 64 << 20
 	// watermarkEvery is how many packets pass between order checks while
 	// exchanges are held.
 	watermarkEvery = 16
@@ -62,6 +64,7 @@ type Reader struct {
 	ignored  int
 
 	held      exHeap
+	heldBytes int64 // body bytes kept by held exchanges
 	seq       int
 	emitted   int
 	watermark int
@@ -107,6 +110,15 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 func (r *Reader) exchange(f finished) {
 	heap.Push(&r.held, heldExchange{finished: f, seq: r.seq})
 	r.seq++
+	r.heldBytes += keptBytes(f.ex)
+}
+
+func keptBytes(ex *parse.Exchange) int64 {
+	n := int64(len(ex.Request.Body.Data))
+	if ex.Response != nil {
+		n += int64(len(ex.Response.Body.Data))
+	}
+	return n
 }
 
 // maxNotes bounds the notes kept; later ones are only counted by kind.
@@ -149,8 +161,9 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 	for {
 		if len(r.held) > 0 {
 			top := r.held[0].frame
-			if r.done || top < r.watermark || len(r.held) > maxHeld {
+			if r.done || top < r.watermark || len(r.held) > maxHeld || r.heldBytes > maxHeldBytes {
 				h := heap.Pop(&r.held).(heldExchange)
+				r.heldBytes -= keptBytes(h.ex)
 				h.ex.Index = r.emitted
 				r.emitted++
 				return h.ex, nil
