@@ -1,12 +1,35 @@
-// Package pcap reads HTTP exchanges from packet captures: pcap and pcapng
-// files (optionally gzip-compressed), through link layers, VLAN tags,
-// VXLAN and IP fragments, TCP reassembly (gopacket's pure-Go reassembly),
-// and HTTP/1.x or cleartext HTTP/2 recognized by content on any port.
+// Package pcap reads HTTP exchanges from packet captures.
 //
-// TLS connections are handed to a StreamDecrypter (pcap/tlsdec) when one is
-// configured; otherwise each yields a "tls-no-keys" note naming the server.
+// Containers: pcap (micro- and nanosecond, both byte orders, Kuznetzov's
+// variant) and pcapng (several sections and interfaces, per-interface time
+// resolution, EPB, SPB and the obsolete packet block), either one
+// gzip-compressed. Sniff tells them from other files.
 //
-// Memory follows live connections, not the file: finished connections are
-// flushed, idle ones closed, bodies and header sections bounded by
-// parse.Limits.
+// Below TCP: Ethernet with 802.1Q/QinQ tags, Linux cooked captures (SLL,
+// SLL2), raw IPv4/IPv6, BSD loopback/null, NFLOG, VXLAN tunnels, IPv4 and
+// IPv6 fragments. TCP is reassembled with gopacket's pure-Go reassembly:
+// out-of-order segments, retransmissions, connections caught
+// mid-stream; lost bytes become "gap" notes and what can still be read is
+// kept.
+//
+// Above TCP, the protocol is recognized by content on any port: HTTP/1.x
+// (keep-alive, pipelining, chunked, 100-continue, HEAD/204/304, bodies
+// delimited by the close, CONNECT tunnels, 101 upgrades), cleartext HTTP/2
+// (prior knowledge or "Upgrade: h2c"; H2Conn also serves decrypted h2) and
+// TLS, which a StreamDecrypter (pcap/tlsdec) turns back into either;
+// without one, each TLS connection yields a "tls-no-keys" note naming its
+// server. QUIC (HTTP/3) is only counted in a note.
+//
+// Each Exchange has Ref "frame N", N being Wireshark's 1-based number of
+// the packet that carried the request's first byte (for decrypted TLS, the
+// first byte of the record holding it); Start and End are the times of the
+// packets carrying the request's first and the response's last byte; Conn
+// is the TCP 4-tuple "client:port-server:port". Exchanges come in the
+// order their requests began. Body.Size counts body bytes after chunked
+// framing is removed and before content decoding.
+//
+// Memory follows live connections, not the file: closed connections are
+// flushed, idle ones (two minutes of capture time) closed, and bodies,
+// header sections, pipelined requests, HTTP/2 streams, held-back exchanges
+// and notes are all bounded.
 package pcap
