@@ -44,7 +44,7 @@ func main() {
 	all := scenarios()
 	if *list {
 		for _, s := range all {
-			fmt.Printf("%-36s %s\n", s.Name, s.Summary)
+			fmt.Printf("%-42s %s\n", s.Name, s.Summary)
 		}
 		return
 	}
