@@ -262,6 +262,11 @@ func scenarios() []*scenario {
 			Drive: driveReload, Rules: []string{"code-reuse"},
 		},
 		{
+			Name: "code-reuse-reload-zitadel-http1-plaintext", Summary: "the reload story over plain HTTP/1.1 with zitadel: the RP renders the signed-in page at the callback URL, the user reloads, the RP redeems the code again and zitadel refuses (readable without any key)",
+			Provider: "zitadel", Defects: rpDefects{RenderAtCallback: true},
+			Drive: driveReload, Rules: []string{"code-reuse"},
+		},
+		{
 			Name: "code-reuse-parallel-fosite", Summary: "the RP sends two token requests for one code at the same moment (retry/race); ory/fosite, HTTP/1.1 over TLS",
 			Provider: "fosite", OPTLS: true, RPTLS: true, Defects: rpDefects{RedeemParallel: true},
 			Drive: driveServerClean, Rules: []string{"code-reuse"},
