@@ -182,6 +182,18 @@ func TestSessionCases(t *testing.T) {
 			want:   "GET http://h/ws 101 false|",
 		},
 		{
+			name:   "CONNECT tunnel carries SMTP",
+			client: "CONNECT mail.example:25 HTTP/1.0\r\n\r\nHELO client.example\r\nMAIL FROM:<a@example>\r\n",
+			server: "HTTP/1.0 200 Connection established\r\n\r\n220 mail.example ESMTP\r\n250 Ok.\r\n",
+			want:   "CONNECT mail.example:25 200 true|",
+		},
+		{
+			name:   "WebDAV method",
+			client: "PROPFIND /dav/ HTTP/1.1\r\nHost: h\r\nDepth: 1\r\n\r\n",
+			server: "HTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n",
+			want:   "PROPFIND http://h/dav/ 207 false|",
+		},
+		{
 			name:   "request without response",
 			client: "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
 			server: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
@@ -216,30 +228,32 @@ func TestSessionCases(t *testing.T) {
 		},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			out := feedStreams([]byte(c.client), []byte(c.server), 1400)
-			got := ""
-			for _, f := range out.exs {
-				status := 0
-				if f.ex.Response != nil {
-					status = f.ex.Response.Status
+		for _, step := range []int{1400, 3} {
+			t.Run(c.name+"/step "+strconv.Itoa(step), func(t *testing.T) {
+				out := feedStreams([]byte(c.client), []byte(c.server), step)
+				got := ""
+				for _, f := range out.exs {
+					status := 0
+					if f.ex.Response != nil {
+						status = f.ex.Response.Status
+					}
+					got += f.ex.Request.Method + " " + f.ex.Request.URL + " " + strconv.Itoa(status) + " " + strconv.FormatBool(f.ex.Tunnel) + "|"
 				}
-				got += f.ex.Request.Method + " " + f.ex.Request.URL + " " + strconv.Itoa(status) + " " + strconv.FormatBool(f.ex.Tunnel) + "|"
-			}
-			if got != c.want {
-				t.Errorf("got %q, want %q; notes %v", got, c.want, out.notes)
-			}
-			if c.noteKind != "" && !hasNote(out.notes, c.noteKind) {
-				t.Errorf("no %q note: %v", c.noteKind, out.notes)
-			}
-			for _, n := range out.notes {
-				if n.Kind == c.noteKind && !strings.Contains(n.Message, c.noteText) {
-					t.Errorf("note %q lacks %q", n.Message, c.noteText)
+				if got != c.want {
+					t.Errorf("got %q, want %q; notes %v", got, c.want, out.notes)
 				}
-			}
-			if c.noteKind == "" && len(out.notes) > 0 {
-				t.Errorf("unexpected notes: %v", out.notes)
-			}
-		})
+				if c.noteKind != "" && !hasNote(out.notes, c.noteKind) {
+					t.Errorf("no %q note: %v", c.noteKind, out.notes)
+				}
+				for _, n := range out.notes {
+					if n.Kind == c.noteKind && !strings.Contains(n.Message, c.noteText) {
+						t.Errorf("note %q lacks %q", n.Message, c.noteText)
+					}
+				}
+				if c.noteKind == "" && len(out.notes) > 0 {
+					t.Errorf("unexpected notes: %v", out.notes)
+				}
+			})
+		}
 	}
 }

@@ -60,8 +60,10 @@ func newSession(out sink, conn, scheme string, inTLS bool) *session {
 }
 
 // looksLikeRequest reports whether b starts an HTTP/1.x request line: an
-// upper-case method token followed by a space, or a known method alone on
-// its line.
+// upper-case method token, a space and, when the line is complete, an
+// HTTP version at its end. Without a version (HTTP/0.9, or a line not
+// complete yet) the method must be one HTTP knows, so that "HELO host" in
+// an SMTP stream is not taken for a request.
 func looksLikeRequest(b []byte) bool {
 	n := 0
 	for n < len(b) && n < 24 && (b[n] >= 'A' && b[n] <= 'Z' || b[n] == '_' || b[n] == '-') {
@@ -70,18 +72,35 @@ func looksLikeRequest(b []byte) bool {
 	if n < 3 || n == len(b) {
 		return false
 	}
-	if b[n] == ' ' {
-		return n+1 < len(b) && b[n+1] != ' ' && b[n+1] != '\r' && b[n+1] != '\n'
+	known := httpMethods[string(b[:n])]
+	if b[n] == '\r' || b[n] == '\n' {
+		return known // "OPTIONS" alone
 	}
-	return (b[n] == '\r' || b[n] == '\n') && httpwireKnown(string(b[:n]))
-}
-
-func httpwireKnown(m string) bool {
-	switch m {
-	case "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH":
+	if b[n] != ' ' || n+1 == len(b) || b[n+1] == ' ' || b[n+1] == '\r' || b[n+1] == '\n' {
+		return false
+	}
+	end := bytes.IndexByte(b[:min(len(b), 8192)], '\n')
+	if end < 0 {
+		return known
+	}
+	line := bytes.TrimRight(b[:end], "\r")
+	if sp := bytes.LastIndexByte(line, ' '); sp > n && bytes.HasPrefix(line[sp+1:], []byte("HTTP/")) {
 		return true
 	}
-	return false
+	return known
+}
+
+// httpMethods are the methods Wireshark's HTTP dissector knows (RFC 9110,
+// WebDAV, CalDAV, UPnP, RPC over HTTP) plus QUERY.
+var httpMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "OPTIONS": true, "TRACE": true,
+	"CONNECT": true, "PATCH": true, "QUERY": true, "PROPFIND": true, "PROPPATCH": true, "MKCOL": true,
+	"COPY": true, "MOVE": true, "LOCK": true, "UNLOCK": true, "SEARCH": true, "REPORT": true,
+	"CHECKOUT": true, "CHECKIN": true, "UNCHECKOUT": true, "MERGE": true, "MKACTIVITY": true,
+	"VERSION-CONTROL": true, "BASELINE-CONTROL": true, "MKWORKSPACE": true, "LABEL": true, "UPDATE": true,
+	"ORDERPATCH": true, "ACL": true, "BIND": true, "UNBIND": true, "REBIND": true, "LINK": true,
+	"UNLINK": true, "MKCALENDAR": true, "NOTIFY": true, "SUBSCRIBE": true, "UNSUBSCRIBE": true,
+	"M-SEARCH": true, "CCM_POST": true, "RPC_IN_DATA": true, "RPC_OUT_DATA": true, "POLL": true,
 }
 
 func looksLikeResponse(b []byte) bool {
@@ -127,23 +146,23 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 }
 
 // undecided tells whether b, the start of a client stream, may still
-// become a request line, a TLS record or the HTTP/2 preface.
+// become a request line, a TLS record or the HTTP/2 preface: it is a
+// prefix of one, or a request line whose end has not arrived.
 func undecided(b []byte) bool {
-	if len(b) >= 24 {
-		return false
-	}
 	if bytes.HasPrefix([]byte(h2Preface), b) || len(b) < 3 && (len(b) == 0 || b[0] == 0x16 || b[0] == 0x17) {
 		return true
 	}
-	for i, c := range b {
-		if c == ' ' && i == len(b)-1 {
-			return true // "GET " with the target still to come
-		}
-		if !(c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
-			return false
-		}
+	n := 0
+	for n < len(b) && (b[n] >= 'A' && b[n] <= 'Z' || b[n] == '_' || b[n] == '-') {
+		n++
 	}
-	return true
+	if n == len(b) {
+		return n < 24 // a method still arriving
+	}
+	if n < 3 || b[n] != ' ' {
+		return false
+	}
+	return bytes.IndexByte(b, '\n') < 0 && len(b) < 8192
 }
 
 // detect recognizes the protocol from the client's first bytes, holding
