@@ -15,7 +15,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"os/exec"
@@ -301,8 +300,6 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, " | ")
 }
-
-var _ io.Writer = (*syncWriter)(nil)
 
 // writeIndex lists every recorded scenario of dir in the file index, from
 // their expect.json files.
