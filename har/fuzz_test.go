@@ -110,8 +110,8 @@ type strictHAR struct {
 				Method  string `json:"method"`
 				URL     string `json:"url"`
 				Headers []struct {
-					Name  string `json:"name"`
-					Value string `json:"value"`
+					Name  *string `json:"name"`
+					Value string  `json:"value"`
 				} `json:"headers"`
 			} `json:"request"`
 			Response *struct {
@@ -134,6 +134,12 @@ func compareWithOracle(t *testing.T, data []byte) {
 		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" || strings.HasPrefix(e.Request.URL, "/") ||
 			e.Response != nil && (e.Response.Status < 0 || e.Response.Status >= 1000) || len(e.Request.Headers) > 1000 {
 			return
+		}
+		// HAR requires a header's name; the reader skips an entry without one.
+		for _, h := range e.Request.Headers {
+			if h.Name == nil {
+				return
+			}
 		}
 	}
 	// Duplicate members and deep nesting are read differently by design.
