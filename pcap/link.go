@@ -99,7 +99,10 @@ func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
 func firstLayer(linkType uint32, data []byte) (gopacket.Decoder, []byte, bool) {
 	switch linkType {
 	case uint32(layers.LinkTypeEthernet), uint32(layers.LinkTypeNull), uint32(layers.LinkTypeLoop),
-		uint32(layers.LinkTypeRaw), uint32(layers.LinkTypeLinuxSLL):
+		uint32(layers.LinkTypeRaw), uint32(layers.LinkTypeLinuxSLL), uint32(layers.LinkTypePPP),
+		uint32(layers.LinkTypeIEEE802_11), uint32(layers.LinkTypeIEEE80211Radio), uint32(layers.LinkTypePFLog):
+		// gopacket decodes these, down to the 802.11 data frames of an
+		// open or already decrypted Wi-Fi capture.
 		return layers.LinkType(linkType), data, true
 	case uint32(layers.LinkTypeIPv4):
 		return layers.LayerTypeIPv4, data, true

@@ -217,3 +217,25 @@ func TestIPv6Fragments(t *testing.T) {
 		t.Errorf("notes: %v", notes)
 	}
 }
+
+// TestWiFi wraps get.pcap's IP packets in radiotap + 802.11 data frames
+// with LLC/SNAP, as a monitor-mode capture of an open network has them.
+func TestWiFi(t *testing.T) {
+	pkts := loadPackets(t, "get.pcap")
+	base, _ := readBytes(t, writePcap(t, pkts, false))
+	var out []rawPacket
+	for _, p := range pkts {
+		radiotap := []byte{0, 0, 8, 0, 0, 0, 0, 0} // version, pad, length 8, no fields
+		dot11 := []byte{0x08, 0x01, 0, 0, // data frame, to DS; duration
+			2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 3, // three addresses
+			0, 0} // sequence control
+		llc := []byte{0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00}
+		data := append(append(append(radiotap, dot11...), llc...), p.data[14:]...)
+		out = append(out, rawPacket{data: data, ts: p.ts, origLen: len(data), linkType: 127})
+	}
+	exs, notes := readBytes(t, writePcapBigEndian(out))
+	if len(exs) != 1 || exs[0].Request.URL != base[0].Request.URL || exs[0].Response == nil ||
+		len(exs[0].Response.Body.Data) != len(base[0].Response.Body.Data) {
+		t.Errorf("got %v, want %v; notes %v", summary(exs), summary(base), notes)
+	}
+}
