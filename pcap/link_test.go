@@ -226,7 +226,7 @@ func TestWiFi(t *testing.T) {
 	var out []rawPacket
 	for _, p := range pkts {
 		radiotap := []byte{0, 0, 8, 0, 0, 0, 0, 0} // version, pad, length 8, no fields
-		dot11 := []byte{0x08, 0x01, 0, 0, // data frame, to DS; duration
+		dot11 := []byte{0x08, 0x01, 0, 0,          // data frame, to DS; duration
 			2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 3, // three addresses
 			0, 0} // sequence control
 		llc := []byte{0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00}
