@@ -188,6 +188,12 @@ func TestSessionCases(t *testing.T) {
 			want:   "CONNECT mail.example:25 200 true|",
 		},
 		{
+			name:   "no Host header",
+			client: "GET /old HTTP/1.0\r\n\r\n",
+			server: "HTTP/1.0 200 OK\r\n\r\nbye",
+			want:   "GET http://10.0.0.2:80/old 200 false|",
+		},
+		{
 			name:   "WebDAV method",
 			client: "PROPFIND /dav/ HTTP/1.1\r\nHost: h\r\nDepth: 1\r\n\r\n",
 			server: "HTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n",

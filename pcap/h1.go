@@ -242,6 +242,12 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			sd.afterGap(&br, fr)
 			continue
 		}
+		if strings.HasPrefix(req.URL, "/") {
+			// No Host header (HTTP/1.0, HTTP/0.9): the server's address
+			// stands in for it.
+			_, server, _ := strings.Cut(c.s.conn, "-")
+			req.URL = c.s.scheme + "://" + server + req.URL
+		}
 		p := &h1Pending{frame: frame, ex: &parse.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *req}}
 		c.reqs = append(c.reqs, p)
 		if len(c.reqs) > maxPipelined {
