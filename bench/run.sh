@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# bench/run.sh: one command for traceaudit's speed and peak memory on large
+# inputs, against the tools people use today, and on a batch of files.
+#
+#   bench/run.sh                 # everything; ~10-20 minutes on a loaded 2-core machine
+#   REPEAT=3 bench/run.sh        # best (lowest wall) of 3 runs per measurement
+#   PROFILE=1 bench/run.sh       # also CPU and heap profiles of the CLI per reader,
+#                                # top frames printed, profiles in bench/out/*.prof
+#   SKIP=batch bench/run.sh      # skip a part: any of har pcap saz batch (space separated)
+#   BENCH_OUT=/some/dir bench/run.sh  # work somewhere else than bench/out
+#
+# What it does, in one run:
+#   1. builds traceaudit once (bench/out/traceaudit) and the generators of
+#      har/internal/harbench, pcap/internal/pcapbench and saz/internal/har2saz;
+#   2. generates into bench/out/ (ignored by git; kept between runs):
+#      a HAR at 1x (24 entries of ~850 KB, ~20 MB) and 10x (240 entries, ~200 MB),
+#      a pcap at 1x (1,300 keep-alive connections, ~30 MB) and 10x (13,000, ~300 MB),
+#      a SAZ of SAZ_SESSIONS (4,000) sessions;
+#   3. times `traceaudit exchanges -f jsonl` and `traceaudit scan -f json` on
+#      each, and jq (HAR), tshark (pcap), unzip -p | grep (SAZ) extracting the
+#      same requests; checks the request counts agree; prints wall time,
+#      MB/s, CPU time, peak RSS (/usr/bin/time -v) and the ratios;
+#   4. prints peak RSS of `scan` at 1x and 10x (memory must stay flat; the
+#      goal is <= 64 MiB on the 200 MB HAR);
+#   5. builds bench/out/batch/ (~200 mixed traces: copies of testdata/samples,
+#      the lab scenarios and the SAZ lab fixtures under varied names, plus
+#      broken files), scans it with -j 1 and -j 2, prints files/s and checks
+#      the two outputs are identical.
+#
+# Wall time on a shared machine is noisy; CPU time (user+sys) is the steadier
+# comparison. The load average is printed with the figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${BENCH_OUT:-bench/out}
+repeat=${REPEAT:-1}
+saz_sessions=${SAZ_SESSIONS:-4000}
+skip=" ${SKIP:-} "
+mkdir -p "$out"
+
+need=()
+command -v jq >/dev/null || need+=(jq)
+command -v tshark >/dev/null || need+=(tshark)
+command -v unzip >/dev/null || need+=(unzip)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "== build"
+ta=$out/traceaudit
+go build -o "$ta" ./cmd/traceaudit
+go build -o "$out/harbench" ./har/internal/harbench
+go build -o "$out/pcapbench" ./pcap/internal/pcapbench
+
+echo "== inputs (bench/out, generated once)"
+gen_har() { # FILE ENTRIES
+	[ -s "$1" ] || "$out/harbench" -gen "$1" -entries "$2" >/dev/null
+}
+gen_pcap() { # FILE CONNS
+	[ -s "$1" ] || "$out/pcapbench" -o "$1" -conns "$2" >/dev/null
+}
+gen_har "$out/har-1x.har" 24
+gen_har "$out/har-10x.har" 240
+gen_pcap "$out/cap-1x.pcap" 1300
+gen_pcap "$out/cap-10x.pcap" 13000
+saz=$out/sessions-$saz_sessions.saz
+if [ ! -s "$saz" ]; then
+	# A HAR of small entries (16 KB bodies, every tenth a token request),
+	# converted the way the SAZ lab fixtures are: one session per entry.
+	"$out/harbench" -gen "$out/saz-src.har" -entries "$saz_sessions" -body-kb 16 >/dev/null
+	go run ./saz/internal/har2saz/mkfixture.go "$out/saz-src.har" "$saz"
+	rm -f "$out/saz-src.har"
+fi
+for f in "$out"/har-1x.har "$out"/har-10x.har "$out"/cap-1x.pcap "$out"/cap-10x.pcap "$saz"; do
+	printf '  %-32s %8.1f MB\n' "$f" "$(stat -c %s "$f" | awk '{ print $1 / 1e6 }')"
+done
+
+results=$out/results.tsv
+: >"$results"
+
+# measure LABEL INPUT CMD...: runs CMD $repeat times under /usr/bin/time -v
+# (stdout to $out/LABEL.out) and appends to $results the best (lowest wall)
+# run: label, input bytes, wall s, cpu s, peak RSS KiB, exit status.
+# Exit status 1 is normal for traceaudit scan (findings) and grep -c (none).
+measure() {
+	local label=$1 input=$2
+	shift 2
+	local size best=""
+	size=$(du -sb "$input" | cut -f1)
+	for _ in $(seq "$repeat"); do
+		/usr/bin/time -v -o "$out/$label.time" "$@" >"$out/$label.out" 2>"$out/$label.err" || true
+		local line
+		line=$(awk -v label="$label" -v size="$size" '
+			/Elapsed \(wall clock\)/ { n = split($NF, p, ":"); wall = (n == 3) ? p[1]*3600 + p[2]*60 + p[3] : p[1]*60 + p[2] }
+			/User time \(seconds\)/ { cpu += $NF }
+			/System time \(seconds\)/ { cpu += $NF }
+			/Maximum resident set size/ { rss = $NF }
+			/Exit status/ { status = $NF }
+			/Command terminated by signal/ { status = "sig" $NF }
+			END { printf "%s\t%d\t%.3f\t%.3f\t%d\t%s\n", label, size, wall, cpu, rss, status }' "$out/$label.time")
+		if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN { split(a, x, "\t"); split(b, y, "\t"); exit !(x[3] < y[3]) }'; then
+			best=$line
+		fi
+	done
+	printf '%s\n' "$best" >>"$results"
+	printf '  %s\n' "$best"
+}
+
+# field LABEL N: column N of LABEL's line in $results.
+field() { awk -F'\t' -v l="$1" -v n="$2" '$1 == l { print $n }' "$results"; }
+
+# check_counts WHAT A B: the two tools must see the same number of requests.
+mismatch=0
+check_counts() {
+	if [ "$2" != "$3" ]; then
+		echo "  MISMATCH $1: traceaudit $2, reference $3" >&2
+		mismatch=1
+	else
+		echo "  $1: both see $2 requests"
+	fi
+}
+
+# jsonl_lines LABEL: request lines in a traceaudit exchanges -f jsonl output.
+jsonl_lines() { wc -l <"$out/$1.out"; }
+
+if [[ $skip != *" har "* ]]; then
+	echo "== HAR"
+	for size in 1x 10x; do
+		measure "har-$size-scan" "$out/har-$size.har" "$ta" scan -f json --progress never "$out/har-$size.har"
+	done
+	measure har-10x-exchanges "$out/har-10x.har" "$ta" exchanges -f jsonl --progress never "$out/har-10x.har"
+	measure har-10x-jq "$out/har-10x.har" jq -c '.log.entries[] | [.request.method,.request.url,.response.status]' "$out/har-10x.har"
+	check_counts HAR "$(jsonl_lines har-10x-exchanges)" "$(jsonl_lines har-10x-jq)"
+fi
+
+if [[ $skip != *" pcap "* ]]; then
+	echo "== pcap"
+	for size in 1x 10x; do
+		measure "cap-$size-scan" "$out/cap-$size.pcap" "$ta" scan -f json --progress never "$out/cap-$size.pcap"
+	done
+	measure cap-10x-exchanges "$out/cap-10x.pcap" "$ta" exchanges -f jsonl --progress never "$out/cap-10x.pcap"
+	measure cap-10x-tshark "$out/cap-10x.pcap" tshark -r "$out/cap-10x.pcap" -Y http.request -T fields -e http.request.method -e http.request.full_uri
+	check_counts pcap "$(jsonl_lines cap-10x-exchanges)" "$(jsonl_lines cap-10x-tshark)"
+fi
+
+if [[ $skip != *" saz "* ]]; then
+	echo "== SAZ"
+	measure saz-scan "$saz" "$ta" scan -f json --progress never "$saz"
+	measure saz-exchanges "$saz" "$ta" exchanges -f jsonl --progress never "$saz"
+	measure saz-unzip "$saz" sh -c 'unzip -p "$1" "raw/*_c.txt" | grep -a -c "^[A-Z][A-Z]* "' sh "$saz"
+	check_counts SAZ "$(jsonl_lines saz-exchanges)" "$(cat "$out/saz-unzip.out")"
+fi
+
+if [[ $skip != *" batch "* ]]; then
+	echo "== batch"
+	batch=$out/batch
+	rm -rf "$batch"
+	mkdir -p "$batch"
+	pool=()
+	for f in testdata/samples/*.har testdata/samples/*.pcap* testdata/lab/scenarios/*/trace.har \
+		testdata/lab/scenarios/*/capture.pcap testdata/lab/scenarios/*/capture-dsb.pcapng saz/testdata/lab/*.saz; do
+		[ -s "$f" ] && pool+=("$f")
+	done
+	# Varied names and depths: ticket folders, customer-style names, and
+	# every seventh file without its extension (the format is sniffed).
+	n=0
+	while [ "$n" -lt 192 ]; do
+		src=${pool[$((n % ${#pool[@]}))]}
+		dir=$batch/ticket-$((1000 + n % 23))/$((n % 3))
+		mkdir -p "$dir"
+		base=$(basename "$(dirname "$src")")-$(basename "$src")
+		name=case$((n * 7919 % 100000))-$base
+		[ $((n % 7)) -eq 3 ] && name=${name%.*}
+		cp "$src" "$dir/$name"
+		n=$((n + 1))
+	done
+	# Broken files: truncated in the middle, garbage, empty, not a trace.
+	mkdir -p "$batch/broken"
+	head -c 3000 testdata/samples/okta-har-analyzer-sample.har >"$batch/broken/truncated.har"
+	head -c 5000 testdata/samples/code-expired.pcapng >"$batch/broken/truncated.pcapng"
+	head -c 4000 saz/testdata/lab/refresh-fosite.saz >"$batch/broken/truncated.saz"
+	head -c 65536 /dev/urandom >"$batch/broken/garbage.pcap"
+	: >"$batch/broken/empty.har"
+	printf 'not a trace\n' >"$batch/broken/notes.txt"
+	{ printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00'; head -c 4000 /dev/urandom; } >"$batch/broken/bad-header.pcap"
+	files=$(find "$batch" -type f | wc -l)
+	for j in 1 2; do
+		measure "batch-j$j" "$batch" "$ta" scan -f json --progress never -j "$j" "$batch"
+	done
+	if cmp -s "$out/batch-j1.out" "$out/batch-j2.out" && [ "$(field batch-j1 6)" = "$(field batch-j2 6)" ]; then
+		echo "  -j 1 and -j 2: identical output ($(wc -c <"$out/batch-j1.out") bytes), exit $(field batch-j1 6)"
+	else
+		echo "  MISMATCH: -j 1 and -j 2 outputs differ (see $out/batch-j1.out, $out/batch-j2.out)" >&2
+		mismatch=1
+	fi
+	echo "  closing summary (-j 2): $(tail -n 1 "$out/batch-j2.err")"
+fi
+
+echo
+echo "== results: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (at the end), best of $repeat run(s)"
+awk -F'\t' -v files="${files:-0}" '
+	{ label[NR] = $1; size[NR] = $2; wall[NR] = $3; cpu[NR] = $4; rss[NR] = $5; st[NR] = $6; at[$1] = NR }
+	END {
+		printf "%-20s %9s %8s %9s %8s %10s %10s %5s\n", "case", "input MB", "wall s", "MB/s", "cpu s", "MB/cpu-s", "peak RSS", "exit"
+		for (i = 1; i <= NR; i++) {
+			w = wall[i] > 0 ? wall[i] : 0.001; c = cpu[i] > 0 ? cpu[i] : 0.001
+			printf "%-20s %9.1f %8.2f %9.1f %8.2f %10.1f %6.1f MiB %5s\n", label[i], size[i]/1e6, wall[i], size[i]/1e6/w, cpu[i], size[i]/1e6/c, rss[i]/1024, st[i]
+		}
+		print ""
+		split("har-10x-jq cap-10x-tshark saz-unzip", refs, " ")
+		split("har-10x-exchanges cap-10x-exchanges saz-exchanges", ours, " ")
+		for (k = 1; k <= 3; k++) {
+			r = at[refs[k]]; o = at[ours[k]]
+			if (!r || !o) continue
+			printf "%-18s vs %-15s %6.1fx faster (wall) %6.1fx (cpu) %6.1fx less peak memory\n", ours[k], refs[k], wall[r]/wall[o], cpu[r]/cpu[o], rss[r]/rss[o]
+		}
+		print ""
+		split("har cap", kinds, " ")
+		for (k = 1; k <= 2; k++) {
+			a = at[kinds[k] "-1x-scan"]; b = at[kinds[k] "-10x-scan"]
+			if (!a || !b) continue
+			printf "memory, scan %-4s 1x %6.1f MB -> %5.1f MiB; 10x %6.1f MB -> %5.1f MiB (x%.2f for x%.1f input)\n", kinds[k], size[a]/1e6, rss[a]/1024, size[b]/1e6, rss[b]/1024, rss[b]/rss[a], size[b]/size[a]
+		}
+		if (at["har-10x-scan"]) {
+			m = rss[at["har-10x-scan"]]/1024
+			printf "goal: scan of the 200 MB HAR within 64 MiB: %s (%.1f MiB)\n", m <= 64 ? "met" : "NOT met", m
+		}
+		for (j = 1; j <= 2; j++) {
+			b = at["batch-j" j]
+			if (b) printf "batch -j %d: %d files in %.2f s: %.1f files/s, %.1f MB/s, cpu %.2f s, peak RSS %.1f MiB\n", j, files, wall[b], files/wall[b], size[b]/1e6/wall[b], cpu[b], rss[b]/1024
+		}
+	}' "$results"
+
+if [ -n "${PROFILE:-}" ]; then
+	echo
+	echo "== CPU and heap profiles through the CLI (go test -bench BenchmarkCLI)"
+	for pair in har:$out/har-10x.har pcap:$out/cap-10x.pcap saz:$saz; do
+		kind=${pair%%:*}
+		file=$(realpath "${pair#*:}")
+		TRACEAUDIT_BENCH_FILE=$file go test -run '^$' -bench '^BenchmarkCLIFile$' -benchtime 1x \
+			-cpuprofile "$out/cpu-$kind.prof" -memprofile "$out/mem-$kind.prof" -o "$out/traceaudit.test" ./cmd/traceaudit >"$out/bench-$kind.txt"
+		echo "-- $kind: $(grep '^BenchmarkCLIFile' "$out/bench-$kind.txt")"
+		go tool pprof -top -nodecount 12 "$out/traceaudit.test" "$out/cpu-$kind.prof" 2>/dev/null | sed -n '/^ *flat/,$p'
+		echo "   heap (alloc_space):"
+		go tool pprof -sample_index=alloc_space -top -nodecount 8 "$out/traceaudit.test" "$out/mem-$kind.prof" 2>/dev/null | sed -n '/^ *flat/,$p'
+	done
+fi
+
+exit "$mismatch"
