@@ -97,7 +97,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, runR
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)
-	sortEvents(res.events)
+	sortEvents(res.events, res.exchanges)
 	return res
 }
 
@@ -108,15 +108,21 @@ func isPartial(err error) bool {
 	return errors.As(err, &pe)
 }
 
-// sortEvents orders events by time when every event has one; a trace
-// without times (some hand-made HARs) keeps its source order.
-func sortEvents(evs []parse.Event) {
-	for i := range evs {
-		if evs[i].Time.IsZero() {
+// sortEvents orders events by the start of the exchange each came from,
+// keeping extraction order inside an exchange (authorize before the code its
+// response issued): a response's own time can trail the next request's start
+// by rounding in the trace. A trace without times keeps its source order.
+func sortEvents(evs []parse.Event, rows []exchangeRow) {
+	start := make(map[int]time.Time, len(rows))
+	for _, r := range rows {
+		if r.Time.IsZero() {
 			return
 		}
+		start[r.Index] = r.Time
 	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	sort.SliceStable(evs, func(i, j int) bool {
+		return start[evs[i].Exchange].Before(start[evs[j].Exchange])
+	})
 }
 
 // sortExchanges orders exchanges as the contract asks: by the time requests

@@ -125,3 +125,75 @@ func TestLabScenarios(t *testing.T) {
 		}
 	}
 }
+
+// TestLabEventSequence: `traceaudit events` on each lab HAR and DSB capture
+// shows the OAuth steps the recorder logged, in order, with the same code
+// fingerprints: every recorded step visible in that form must appear, in
+// the recorded order.
+func TestLabEventSequence(t *testing.T) {
+	dirs, _ := filepath.Glob("../../testdata/lab/scenarios/*")
+	checked := 0
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, "expect.json"))
+		if err != nil {
+			continue
+		}
+		var exp struct {
+			Events []struct {
+				Kind string `json:"kind"`
+				HAR  string `json:"har"`
+				PCAP string `json:"pcap"`
+				Code string `json:"code"`
+			} `json:"events"`
+		}
+		if err := json.Unmarshal(raw, &exp); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		for _, form := range []struct{ file, key string }{{"trace.har", "har"}, {"capture-dsb.pcapng", "pcap"}} {
+			_, out, stderr := runCLI(t, nil, "events", "-f", "jsonl", filepath.Join(dir, form.file))
+			type ev struct{ Kind, Code string }
+			var got []ev
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var e struct {
+					Kind string `json:"kind"`
+					Code string `json:"code"`
+				}
+				if line == "" {
+					continue
+				}
+				if err := json.Unmarshal([]byte(line), &e); err != nil {
+					t.Fatalf("%s: bad jsonl %q: %v (%s)", dir, line, err, stderr)
+				}
+				got = append(got, ev{e.Kind, e.Code})
+			}
+			// Each expected step must be found after the previous one.
+			at := 0
+			for _, want := range exp.Events {
+				ref := want.HAR
+				if form.key == "pcap" {
+					ref = want.PCAP
+				}
+				if ref == "" {
+					continue // not visible in this form (back channel in a HAR)
+				}
+				found := false
+				for at < len(got) {
+					g := got[at]
+					at++
+					if g.Kind == want.Kind && (want.Code == "" || g.Code == want.Code) {
+						found = true
+						break
+					}
+				}
+				if !found {
+					t.Errorf("%s/%s: step %s %s (%s) missing or out of order", filepath.Base(dir), form.file, want.Kind, want.Code, ref)
+					break
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no recorded step checked")
+	}
+}
