@@ -4,8 +4,9 @@
 #
 #   bench/run.sh                 # everything; ~10-20 minutes on a loaded 2-core machine
 #   REPEAT=3 bench/run.sh        # best (lowest wall) of 3 runs per measurement
-#   PROFILE=1 bench/run.sh       # also CPU and heap profiles of the CLI per reader,
-#                                # top frames printed, profiles in bench/out/*.prof
+#   PROFILE=1 bench/run.sh       # also CPU and heap profiles of `scan` per reader on the
+#                                # 10x inputs, top frames printed, profiles in bench/out/*.prof
+#                                # (PROFILE="har saz": only those)
 #   SKIP=batch bench/run.sh      # skip a part: any of har pcap saz batch (space separated)
 #   BENCH_OUT=/some/dir bench/run.sh  # work somewhere else than bench/out
 #
@@ -147,8 +148,11 @@ if [[ $skip != *" saz "* ]]; then
 	echo "== SAZ"
 	measure saz-scan "$saz" "$ta" scan -f json --progress never "$saz"
 	measure saz-exchanges "$saz" "$ta" exchanges -f jsonl --progress never "$saz"
-	measure saz-unzip "$saz" sh -c 'unzip -p "$1" "raw/*_c.txt" | grep -a -c "^[A-Z][A-Z]* "' sh "$saz"
-	check_counts SAZ "$(jsonl_lines saz-exchanges)" "$(cat "$out/saz-unzip.out")"
+	# unzip -p concatenates the request files; a request body without a
+	# final newline runs into the next request line, so count request lines
+	# wherever they start.
+	measure saz-unzip "$saz" sh -c 'unzip -p "$1" "raw/*_c.txt" | grep -a -o -E "[A-Z]+ (https?://|/)[^ ]* HTTP/[0-9.]+" | wc -l' sh "$saz"
+	check_counts SAZ "$(jsonl_lines saz-exchanges)" "$(tr -d ' ' <"$out/saz-unzip.out")"
 fi
 
 if [[ $skip != *" batch "* ]]; then
@@ -185,7 +189,7 @@ if [[ $skip != *" batch "* ]]; then
 	{ printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00'; head -c 4000 /dev/urandom; } >"$batch/broken/bad-header.pcap"
 	files=$(find "$batch" -type f | wc -l)
 	for j in 1 2; do
-		measure "batch-j$j" "$batch" "$ta" scan -f json --progress never -j "$j" "$batch"
+		measure "batch-j$j" "$batch" "$ta" scan -f json --progress always -j "$j" "$batch"
 	done
 	if cmp -s "$out/batch-j1.out" "$out/batch-j2.out" && [ "$(field batch-j1 6)" = "$(field batch-j2 6)" ]; then
 		echo "  -j 1 and -j 2: identical output ($(wc -c <"$out/batch-j1.out") bytes), exit $(field batch-j1 6)"
@@ -193,7 +197,7 @@ if [[ $skip != *" batch "* ]]; then
 		echo "  MISMATCH: -j 1 and -j 2 outputs differ (see $out/batch-j1.out, $out/batch-j2.out)" >&2
 		mismatch=1
 	fi
-	echo "  closing summary (-j 2): $(tail -n 1 "$out/batch-j2.err")"
+	echo "  closing summary (-j 2): $(tr '\r' '\n' <"$out/batch-j2.err" | grep -v '^\s*$' | tail -n 1)"
 fi
 
 echo
@@ -212,7 +216,7 @@ awk -F'\t' -v files="${files:-0}" '
 		for (k = 1; k <= 3; k++) {
 			r = at[refs[k]]; o = at[ours[k]]
 			if (!r || !o) continue
-			printf "%-18s vs %-15s %6.1fx faster (wall) %6.1fx (cpu) %6.1fx less peak memory\n", ours[k], refs[k], wall[r]/wall[o], cpu[r]/cpu[o], rss[r]/rss[o]
+			printf "%-18s vs %-15s wall %6.2fx, cpu %6.2fx faster; peak RSS %6.1f vs %6.1f MiB\n", ours[k], refs[k], wall[r]/wall[o], cpu[r]/cpu[o], rss[o]/1024, rss[r]/1024
 		}
 		print ""
 		split("har cap", kinds, " ")
@@ -234,9 +238,16 @@ awk -F'\t' -v files="${files:-0}" '
 if [ -n "${PROFILE:-}" ]; then
 	echo
 	echo "== CPU and heap profiles through the CLI (go test -bench BenchmarkCLI)"
-	for pair in har:$out/har-10x.har pcap:$out/cap-10x.pcap saz:$saz; do
-		kind=${pair%%:*}
-		file=$(realpath "${pair#*:}")
+	kinds=$PROFILE
+	[ "$kinds" = 1 ] && kinds="har pcap saz"
+	for kind in $kinds; do
+		case $kind in
+		har) file=$out/har-10x.har ;;
+		pcap) file=$out/cap-10x.pcap ;;
+		saz) file=$saz ;;
+		*) echo "PROFILE: unknown input $kind (har, pcap, saz)" >&2 && exit 2 ;;
+		esac
+		file=$(realpath "$file")
 		TRACEAUDIT_BENCH_FILE=$file go test -run '^$' -bench '^BenchmarkCLIFile$' -benchtime 1x \
 			-cpuprofile "$out/cpu-$kind.prof" -memprofile "$out/mem-$kind.prof" -o "$out/traceaudit.test" ./cmd/traceaudit >"$out/bench-$kind.txt"
 		echo "-- $kind: $(grep '^BenchmarkCLIFile' "$out/bench-$kind.txt")"
