@@ -210,6 +210,11 @@ func (d *decoder) decode(p packet) (seg tcpSegment, ok bool) {
 				tcp = t
 			}
 		case *layers.TCP:
+			// A header cut short by the snap length decodes to a layer
+			// with no ports; reassembling it would key a stream on nothing.
+			if len(l.Contents) < 20 {
+				return seg, false
+			}
 			tcp = l
 		case *layers.UDP:
 			if l.DstPort == 443 || l.SrcPort == 443 {
