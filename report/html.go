@@ -262,7 +262,13 @@ func buildTimeline(hf *htmlFile, f *File) {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return events[a].Time.Compare(events[b].Time.Time) })
+	if hf.Derived {
+		// A timeline given by the CLI is already in flow order (by the start
+		// of each exchange, so a code is issued before the callback that
+		// receives it even when rounding makes their times disagree);
+		// evidence gathered from findings is put in time order here.
+		slices.SortStableFunc(order, func(a, b int) int { return events[a].Time.Compare(events[b].Time.Time) })
+	}
 
 	laneIndex := map[string]int{}
 	var first time.Time
