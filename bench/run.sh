@@ -248,7 +248,7 @@ if [ -n "${PROFILE:-}" ]; then
 		*) echo "PROFILE: unknown input $kind (har, pcap, saz)" >&2 && exit 2 ;;
 		esac
 		file=$(realpath "$file")
-		TRACEAUDIT_BENCH_FILE=$file go test -run '^$' -bench '^BenchmarkCLIFile$' -benchtime 1x \
+		TRACEAUDIT_BENCH_FILE=$file go test -run '^$' -bench '^BenchmarkCLIFile$/^scan$' -benchtime 1x \
 			-cpuprofile "$out/cpu-$kind.prof" -memprofile "$out/mem-$kind.prof" -o "$out/traceaudit.test" ./cmd/traceaudit >"$out/bench-$kind.txt"
 		echo "-- $kind: $(grep '^BenchmarkCLIFile' "$out/bench-$kind.txt")"
 		go tool pprof -top -nodecount 12 "$out/traceaudit.test" "$out/cpu-$kind.prof" 2>/dev/null | sed -n '/^ *flat/,$p'

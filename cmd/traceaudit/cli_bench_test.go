@@ -54,14 +54,15 @@ func BenchmarkCLI(b *testing.B) {
 	}
 }
 
-// BenchmarkCLIFile runs scan -f json on the file named by
-// TRACEAUDIT_BENCH_FILE (bench/run.sh PROFILE=1 points it at its generated
-// hundreds-of-megabytes inputs to take CPU and heap profiles through the
-// CLI), or on the bundled HAR sample when unset.
+// BenchmarkCLIFile runs scan -f json and exchanges -f jsonl on the file
+// named by TRACEAUDIT_BENCH_FILE (bench/run.sh PROFILE=1 points it at its
+// generated hundreds-of-megabytes inputs to take CPU and heap profiles
+// through the CLI), or on the bundled HAR sample when unset.
 func BenchmarkCLIFile(b *testing.B) {
 	path := os.Getenv("TRACEAUDIT_BENCH_FILE")
 	if path == "" {
 		path = filepath.Join(samples, "multi-tab-pkce-spa.har")
 	}
-	benchCLI(b, path, "scan", "-f", "json", "--progress", "never")
+	b.Run("scan", func(b *testing.B) { benchCLI(b, path, "scan", "-f", "json", "--progress", "never") })
+	b.Run("exchanges", func(b *testing.B) { benchCLI(b, path, "exchanges", "-f", "jsonl", "--progress", "never") })
 }
