@@ -2,7 +2,8 @@
 # bench/run.sh: one command for traceaudit's speed and peak memory on large
 # inputs, against the tools people use today, and on a batch of files.
 #
-#   bench/run.sh                 # everything; ~10-20 minutes on a loaded 2-core machine
+#   bench/run.sh                 # everything; ~10 minutes on a loaded 2-core machine,
+#                                # most of it `scan` of the 300 MB pcap
 #   REPEAT=3 bench/run.sh        # best (lowest wall) of 3 runs per measurement
 #   PROFILE=1 bench/run.sh       # also CPU and heap profiles of `scan` per reader on the
 #                                # 10x inputs, top frames printed, profiles in bench/out/*.prof
@@ -60,19 +61,27 @@ gen_har() { # FILE ENTRIES
 gen_pcap() { # FILE CONNS
 	[ -s "$1" ] || "$out/pcapbench" -o "$1" -conns "$2" >/dev/null
 }
-gen_har "$out/har-1x.har" 24
-gen_har "$out/har-10x.har" 240
-gen_pcap "$out/cap-1x.pcap" 1300
-gen_pcap "$out/cap-10x.pcap" 13000
+inputs=()
+if [[ $skip != *" har "* ]]; then
+	gen_har "$out/har-1x.har" 24
+	gen_har "$out/har-10x.har" 240
+	inputs+=("$out/har-1x.har" "$out/har-10x.har")
+fi
+if [[ $skip != *" pcap "* ]]; then
+	gen_pcap "$out/cap-1x.pcap" 1300
+	gen_pcap "$out/cap-10x.pcap" 13000
+	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap")
+fi
 saz=$out/sessions-$saz_sessions.saz
-if [ ! -s "$saz" ]; then
+if [[ $skip != *" saz "* ]] && [ ! -s "$saz" ]; then
 	# A HAR of small entries (16 KB bodies, every tenth a token request),
 	# converted the way the SAZ lab fixtures are: one session per entry.
 	"$out/harbench" -gen "$out/saz-src.har" -entries "$saz_sessions" -body-kb 16 >/dev/null
 	go run ./saz/internal/har2saz/mkfixture.go "$out/saz-src.har" "$saz"
 	rm -f "$out/saz-src.har"
 fi
-for f in "$out"/har-1x.har "$out"/har-10x.har "$out"/cap-1x.pcap "$out"/cap-10x.pcap "$saz"; do
+[[ $skip != *" saz "* ]] && inputs+=("$saz")
+for f in "${inputs[@]}"; do
 	printf '  %-32s %8.1f MB\n' "$f" "$(stat -c %s "$f" | awk '{ print $1 / 1e6 }')"
 done
 
