@@ -61,26 +61,31 @@ gen_har() { # FILE ENTRIES
 gen_pcap() { # FILE CONNS
 	[ -s "$1" ] || "$out/pcapbench" -o "$1" -conns "$2" >/dev/null
 }
+profile=${PROFILE:-}
+[ "$profile" = 1 ] && profile="har pcap saz"
+profile=" $profile "
+# needed KIND: the inputs of KIND are measured or profiled.
+needed() { [[ $skip != *" $1 "* || $profile == *" $1 "* ]]; }
 inputs=()
-if [[ $skip != *" har "* ]]; then
+if needed har; then
 	gen_har "$out/har-1x.har" 24
 	gen_har "$out/har-10x.har" 240
 	inputs+=("$out/har-1x.har" "$out/har-10x.har")
 fi
-if [[ $skip != *" pcap "* ]]; then
+if needed pcap; then
 	gen_pcap "$out/cap-1x.pcap" 1300
 	gen_pcap "$out/cap-10x.pcap" 13000
 	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap")
 fi
 saz=$out/sessions-$saz_sessions.saz
-if [[ $skip != *" saz "* ]] && [ ! -s "$saz" ]; then
+if needed saz && [ ! -s "$saz" ]; then
 	# A HAR of small entries (16 KB bodies, every tenth a token request),
 	# converted the way the SAZ lab fixtures are: one session per entry.
 	"$out/harbench" -gen "$out/saz-src.har" -entries "$saz_sessions" -body-kb 16 >/dev/null
 	go run ./saz/internal/har2saz/mkfixture.go "$out/saz-src.har" "$saz"
 	rm -f "$out/saz-src.har"
 fi
-[[ $skip != *" saz "* ]] && inputs+=("$saz")
+needed saz && inputs+=("$saz")
 for f in "${inputs[@]}"; do
 	printf '  %-32s %8.1f MB\n' "$f" "$(stat -c %s "$f" | awk '{ print $1 / 1e6 }')"
 done
@@ -244,12 +249,10 @@ awk -F'\t' -v files="${files:-0}" '
 		}
 	}' "$results"
 
-if [ -n "${PROFILE:-}" ]; then
+if [ -n "${profile// /}" ]; then
 	echo
 	echo "== CPU and heap profiles through the CLI (go test -bench BenchmarkCLI)"
-	kinds=$PROFILE
-	[ "$kinds" = 1 ] && kinds="har pcap saz"
-	for kind in $kinds; do
+	for kind in $profile; do
 		case $kind in
 		har) file=$out/har-10x.har ;;
 		pcap) file=$out/cap-10x.pcap ;;
@@ -258,7 +261,8 @@ if [ -n "${PROFILE:-}" ]; then
 		esac
 		file=$(realpath "$file")
 		TRACEAUDIT_BENCH_FILE=$file go test -run '^$' -bench '^BenchmarkCLIFile$/^scan$' -benchtime 1x \
-			-cpuprofile "$out/cpu-$kind.prof" -memprofile "$out/mem-$kind.prof" -o "$out/traceaudit.test" ./cmd/traceaudit >"$out/bench-$kind.txt"
+			-cpuprofile "$out/cpu-$kind.prof" -memprofile "$out/mem-$kind.prof" -o "$out/traceaudit.test" ./cmd/traceaudit >"$out/bench-$kind.txt" ||
+			{ cat "$out/bench-$kind.txt" >&2 && exit 1; }
 		echo "-- $kind: $(grep '^BenchmarkCLIFile' "$out/bench-$kind.txt")"
 		go tool pprof -top -nodecount 12 "$out/traceaudit.test" "$out/cpu-$kind.prof" 2>/dev/null | sed -n '/^ *flat/,$p'
 		echo "   heap (alloc_space):"
