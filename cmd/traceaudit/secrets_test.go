@@ -114,13 +114,17 @@ func harSecrets(t *testing.T, path string) []string {
 }
 
 // TestNoRawSecretInAnyOutput runs every command and format over the samples
-// and fails on any raw secret in stdout or stderr; with --no-redact the
-// secrets must appear (so the test can fail).
+// and the lab recordings (each HAR, and the capture of the same sign-in,
+// whose secrets the HAR reveals) and fails on any raw secret in stdout,
+// stderr or an -o file; with --no-redact the secrets must appear (so the
+// test can fail).
 func TestNoRawSecretInAnyOutput(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(samples, "*.har"))
-	if err != nil || len(files) == 0 {
+	hars, err := filepath.Glob(filepath.Join(samples, "*.har"))
+	if err != nil || len(hars) == 0 {
 		t.Fatalf("no samples: %v", err)
 	}
+	lab, _ := filepath.Glob("../../testdata/lab/scenarios/*/trace.har")
+	hars = append(hars, lab...)
 	runs := [][]string{
 		{"scan", "-f", "table"}, {"scan", "-f", "json"}, {"scan", "-f", "jsonl"}, {"scan", "-f", "sarif"},
 		{"scan", "-f", "markdown"}, {"scan", "-f", "html"},
@@ -128,20 +132,37 @@ func TestNoRawSecretInAnyOutput(t *testing.T) {
 		{"exchanges", "-f", "table"}, {"exchanges", "-f", "json"}, {"exchanges", "-f", "jsonl"},
 	}
 	total := 0
-	for _, f := range files {
+	for _, f := range hars {
 		secrets := harSecrets(t, f)
 		total += len(secrets)
-		for _, args := range runs {
-			_, stdout, stderr := runCLI(t, nil, append(args, f)...)
+		inputs := [][]string{{f}}
+		if capture := filepath.Join(filepath.Dir(f), "capture-dsb.pcapng"); fileExists(capture) {
+			inputs = append(inputs, []string{capture})
+		}
+		for _, in := range inputs {
+			for _, args := range runs {
+				_, stdout, stderr := runCLI(t, nil, append(append([]string(nil), args...), in...)...)
+				for _, s := range secrets {
+					if strings.Contains(stdout, s) || strings.Contains(stderr, s) {
+						t.Errorf("%s %s: raw secret %s… in output", strings.Join(args, " "), in[0], s[:4])
+					}
+				}
+			}
+			out := filepath.Join(t.TempDir(), "report.html")
+			runCLI(t, nil, append([]string{"scan", "-f", "html", "-o", out}, in...)...)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, s := range secrets {
-				if strings.Contains(stdout, s) || strings.Contains(stderr, s) {
-					t.Errorf("%s %s: raw secret %s… in output", strings.Join(args, " "), filepath.Base(f), s[:4])
+				if strings.Contains(string(data), s) {
+					t.Errorf("scan -o %s: raw secret %s… in the file", in[0], s[:4])
 				}
 			}
 		}
 	}
 	if total == 0 {
-		t.Fatal("the samples carry no secrets: the test proves nothing")
+		t.Fatal("the inputs carry no secrets: the test proves nothing")
 	}
 	// The opt-out really prints them: the check above can fail.
 	f := filepath.Join(samples, "reuse-double-handler.har")
@@ -155,4 +176,9 @@ func TestNoRawSecretInAnyOutput(t *testing.T) {
 	if !found {
 		t.Error("--no-redact printed no secret at all")
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
