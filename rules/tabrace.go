@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
 )
@@ -43,15 +44,44 @@ func completedAt(t *Transaction) int {
 }
 
 func runTabRace(p *Pass) {
-	var txs []*Transaction
+	// Sign-ins race only with others of the same client: group them, in
+	// source order, so a trace of many clients costs no cross-client work.
+	byClient := map[string][]*Transaction{}
+	var clients []string
 	for _, t := range p.Transactions {
-		if t.Interactive() {
-			txs = append(txs, t)
+		if !t.Interactive() {
+			continue
 		}
+		id := t.Authorize.ClientID
+		if _, ok := byClient[id]; !ok {
+			clients = append(clients, id)
+		}
+		byClient[id] = append(byClient[id], t)
 	}
+	for _, id := range clients {
+		racePairs(p, byClient[id])
+	}
+}
+
+// Bounds on the sign-ins one sign-in is compared with, so that a trace of
+// thousands of unfinished authorize requests stays linear: a browser races
+// a handful of tabs, and a login transaction does not outlive an hour
+// (providers expire them sooner).
+const (
+	maxRaceCandidates = 64
+	maxRaceWindow     = time.Hour
+)
+
+func racePairs(p *Pass, txs []*Transaction) {
 	for i, a := range txs {
-		for _, b := range txs[i+1:] {
-			if a.Authorize.ClientID != b.Authorize.ClientID || a.Authorize.State.Equal(b.Authorize.State) && !a.Authorize.State.IsZero() {
+		for k, b := range txs[i+1:] {
+			if k >= maxRaceCandidates {
+				break
+			}
+			if at, bt := a.Authorize.Time, b.Authorize.Time; !at.IsZero() && !bt.IsZero() && bt.Sub(at) > maxRaceWindow {
+				break
+			}
+			if a.Authorize.State.Equal(b.Authorize.State) && !a.Authorize.State.IsZero() {
 				continue
 			}
 			done := completedAt(a)

@@ -1,0 +1,35 @@
+package rules
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// BenchmarkTabRaceUnfinished: thousands of authorize requests of one
+// client that never complete (a crawler, a loop) must cost linear work, not
+// a comparison of every pair.
+func BenchmarkTabRaceUnfinished(b *testing.B) {
+	const n = 20000
+	start := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	var in Input
+	for i := 0; i < n; i++ {
+		ex := &parse.Exchange{Index: i, Ref: fmt.Sprintf("frame %d", i+1), Start: start.Add(time.Duration(i) * time.Second),
+			Request: parse.Request{Method: "GET", URL: "https://idp.example/authorize"}}
+		in.Exchanges = append(in.Exchanges, ex)
+		in.Events = append(in.Events, parse.Event{
+			Kind: parse.AuthorizeRequest, Exchange: i, Ref: ex.Ref, Time: ex.Start, Method: "GET",
+			Endpoint: "https://idp.example/authorize", ClientID: "app", ResponseType: "code",
+			RedirectURI: "https://app.example/cb", State: parse.NewSecret(fmt.Sprintf("state-%d", i)),
+		})
+	}
+	a := Analyze(in, Options{})
+	b.ResetTimer()
+	for range b.N {
+		if fs := Run(a, []*Rule{MultiTabRace}); len(fs) != 0 {
+			b.Fatalf("unfinished sign-ins with their own state crossed nothing, got %d findings", len(fs))
+		}
+	}
+}
