@@ -116,15 +116,18 @@ func htmlErrorPage(data []byte, p Provider) *ProviderError {
 	text := html.UnescapeString(raw)
 	text = strings.ReplaceAll(text, `\u0027`, "'")
 	pe := &ProviderError{}
-	if m := reAADMessage.FindStringSubmatch(text); m != nil {
+	// Cheap substring and provider checks first: the regexps scan up to a
+	// MiB of every HTML answer, and most pages are ordinary login pages.
+	hasAAD := strings.Contains(text, "AADSTS") || strings.Contains(text, "AADB2C")
+	if m := matchIf(hasAAD, reAADMessage, text); m != nil {
 		pe.Codes = codesInText(text)
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
-	} else if m := reMSIS.FindStringSubmatch(text); m != nil && p.Family == "adfs" {
+	} else if m := matchIf(p.Family == "adfs" && strings.Contains(text, "MSIS"), reMSIS, text); m != nil {
 		pe.Codes = []string{m[1]}
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
-	} else if m := reGoogleError.FindStringSubmatch(text); m != nil && p.Family == "google" {
+	} else if m := matchIf(p.Family == "google" && strings.Contains(text, "Error"), reGoogleError, text); m != nil {
 		pe.Error = m[2]
 		pe.Description = "Error " + m[1] + ": " + m[2]
 	} else {
@@ -156,6 +159,14 @@ func htmlErrorPage(data []byte, p Provider) *ProviderError {
 		pe.Timestamp = m[1]
 	}
 	return pe
+}
+
+// matchIf runs re only when the cheap precondition holds.
+func matchIf(ok bool, re *regexp.Regexp, text string) []string {
+	if !ok {
+		return nil
+	}
+	return re.FindStringSubmatch(text)
 }
 
 // EchoedRedirectURI returns the redirect URI an error message quotes
