@@ -39,7 +39,10 @@ type fileResult struct {
 // analyzeInput reads one trace, extracts its OAuth events and, when scanning,
 // runs the rules. A panic anywhere below is that file's error, not the
 // batch's: one hostile file must not stop a scan of hundreds.
-func analyzeInput(in input, o *options, env environment, keys *keyMaterial, runRules bool) (res fileResult) {
+func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd string) (res fileResult) {
+	runRules := cmd == "scan"
+	// The exchanges listing needs no OAuth events: skip extraction.
+	extract := cmd != "exchanges"
 	res.path = in.path
 	defer func() {
 		if p := recover(); p != nil {
@@ -73,8 +76,9 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, runR
 			res.notes = append(res.notes, parse.Note{Kind: "damaged", Message: err.Error()})
 			break
 		}
-		evs := x.Exchange(ex)
-		res.events = append(res.events, evs...)
+		if extract {
+			res.events = append(res.events, x.Exchange(ex)...)
+		}
 		res.exchanges = append(res.exchanges, exchangeRow{
 			Index: ex.Index, Ref: ex.Ref, Time: ex.Start, Method: ex.Request.Method,
 			URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,

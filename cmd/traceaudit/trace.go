@@ -46,7 +46,7 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	}
 	out := newResultWriter(cmd, &o, w, env)
 	prog := newProgress(&o, env, inputs)
-	results := analyzeAll(inputs, &o, env, keys, cmd == "scan", prog.doneFile, out.file)
+	results := analyzeAll(inputs, &o, env, keys, cmd, prog.doneFile, out.file)
 	prog.finish()
 	if err := out.close(); err != nil {
 		finish()
@@ -88,7 +88,7 @@ type outcome struct {
 // in input order (emit runs on one goroutine at a time); done is told of
 // every input, skipped ones included. Only small outcomes
 // are retained, so memory is bounded by the files in flight.
-func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, scan bool,
+func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, cmd string,
 	done func(path string, findings int), emit func(fileResult) error) []outcome {
 	type slot struct {
 		res  fileResult
@@ -112,7 +112,7 @@ func analyzeAll(inputs []input, o *options, env environment, keys *keyMaterial, 
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				slots[i].res = analyzeInput(inputs[i], o, env, keys, scan)
+				slots[i].res = analyzeInput(inputs[i], o, env, keys, cmd)
 				close(slots[i].done)
 			}
 		}()
@@ -177,8 +177,11 @@ func printSummary(w io.Writer, results []outcome, rw *resultWriter, elapsed time
 			files++
 		}
 	}
-	fmt.Fprintf(w, "traceaudit: %d files (%d unreadable, %d skipped as not traces), %d exchanges, %d OAuth events",
-		files, unreadable, skipped, rw.stats.exchanges, rw.stats.events)
+	fmt.Fprintf(w, "traceaudit: %d files (%d unreadable, %d skipped as not traces), %d exchanges",
+		files, unreadable, skipped, rw.stats.exchanges)
+	if rw.cmd != "exchanges" {
+		fmt.Fprintf(w, ", %d OAuth events", rw.stats.events)
+	}
 	if rw.cmd == "scan" {
 		fmt.Fprintf(w, ", %d findings", rw.stats.findings)
 		if len(rw.stats.byRule) > 0 {
