@@ -12,7 +12,7 @@ import (
 // TestNoNetwork runs full scans, in every report format, over the samples
 // and the lab captures inside a new network namespace (no interface but a
 // down loopback) and under strace, and fails if traceaudit creates any
-// network socket. traceaudit must never open a connection: traces are a
+// network socket or if the result differs from a scan with the network. traceaudit must never open a connection: traces are a
 // customer's secret.
 func TestNoNetwork(t *testing.T) {
 	if testing.Short() {
@@ -31,13 +31,23 @@ func TestNoNetwork(t *testing.T) {
 	inputs = append(inputs, lab...)
 	for _, format := range []string{"table", "json", "sarif", "markdown", "html"} {
 		trace := filepath.Join(t.TempDir(), "strace.log")
+		report := filepath.Join(t.TempDir(), "report")
 		args := append([]string{"-n", "strace", "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", trace,
-			os.Args[0], "scan", "-f", format, "-o", os.DevNull, "--fail-on", "never"}, inputs...)
+			os.Args[0], "scan", "-f", format, "-o", report, "--fail-on", "never"}, inputs...)
 		cmd := exec.Command("unshare", args...)
 		cmd.Env = append(os.Environ(), "TRACEAUDIT_TEST_AS_CLI=1")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s: scan without network failed: %v\n%s", format, err, out)
+		}
+		// The same result as with the network present.
+		got, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want, _ := runCLI(t, nil, append([]string{"scan", "-f", format, "--fail-on", "never"}, inputs...)...)
+		if string(got) != want {
+			t.Errorf("%s: the scan without network differs from the scan with it", format)
 		}
 		log, err := os.ReadFile(trace)
 		if err != nil {
