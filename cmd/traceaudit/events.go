@@ -39,6 +39,8 @@ type eventJSON struct {
 	Assertion           string               `json:"client_assertion,omitempty"`
 	AccessToken         string               `json:"access_token,omitempty"`
 	IDToken             string               `json:"id_token,omitempty"`
+	IDTokenClaims       *claimsJSON          `json:"id_token_claims,omitempty"`
+	AccessTokenClaims   *claimsJSON          `json:"access_token_claims,omitempty"`
 	ExpiresIn           int                  `json:"expires_in,omitempty"`
 	Error               *parse.ProviderError `json:"error,omitempty"`
 	Origin              string               `json:"origin,omitempty"`
@@ -70,8 +72,38 @@ func eventRecord(file string, format parse.Format, e *parse.Event, noRedact bool
 		Assertion: e.Assertion.Render(noRedact), AccessToken: e.AccessToken.Render(noRedact),
 		IDToken: e.IDToken.Render(noRedact), ExpiresIn: e.ExpiresIn, Error: e.Err,
 		Origin: e.Origin, Prefetch: e.Prefetch, Conn: e.Conn, Page: e.Page, Process: e.Process,
-		RequestID: e.RequestID,
+		RequestID: e.RequestID, IDTokenClaims: claims(e.IDToken), AccessTokenClaims: claims(e.AccessToken),
 	}
+}
+
+// claimsJSON is a JWT's non-identifying claims, times as the contract
+// writes them.
+type claimsJSON struct {
+	Alg    string   `json:"alg,omitempty"`
+	Kid    string   `json:"kid,omitempty"`
+	Typ    string   `json:"typ,omitempty"`
+	Issuer string   `json:"iss,omitempty"`
+	Aud    []string `json:"aud,omitempty"`
+	Tenant string   `json:"tid,omitempty"`
+	AZP    string   `json:"azp,omitempty"`
+	AppID  string   `json:"appid,omitempty"`
+	Ver    string   `json:"ver,omitempty"`
+	Scope  string   `json:"scp,omitempty"`
+	Issued string   `json:"iat,omitempty"`
+	Before string   `json:"nbf,omitempty"`
+	Expiry string   `json:"exp,omitempty"`
+}
+
+// claims returns a token's non-identifying JWT claims, nil for an opaque
+// or absent token.
+func claims(s parse.Secret) *claimsJSON {
+	c, ok := s.Claims()
+	if !ok {
+		return nil
+	}
+	return &claimsJSON{Alg: c.Alg, Kid: c.Kid, Typ: c.Typ, Issuer: c.Issuer, Aud: c.Aud, Tenant: c.Tenant,
+		AZP: c.AZP, AppID: c.AppID, Ver: c.Ver, Scope: c.Scope,
+		Issued: formatTime(c.Issued), Before: formatTime(c.Before), Expiry: formatTime(c.Expiry)}
 }
 
 func eventRecords(r fileResult, noRedact bool) []eventJSON {

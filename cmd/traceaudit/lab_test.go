@@ -197,3 +197,33 @@ func TestLabEventSequence(t *testing.T) {
 		t.Fatal("no recorded step checked")
 	}
 }
+
+// Token responses show the ID token's non-identifying claims (issuer,
+// audience, expiry), never the token.
+func TestEventsShowTokenClaims(t *testing.T) {
+	f := "../../testdata/lab/scenarios/clean-zitadel-h2/capture-dsb.pcapng"
+	_, out, _ := runCLI(t, nil, "events", "-f", "jsonl", f)
+	var seen bool
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e struct {
+			Kind   string `json:"kind"`
+			Claims *struct {
+				Iss string   `json:"iss"`
+				Aud []string `json:"aud"`
+				Exp string   `json:"exp"`
+			} `json:"id_token_claims"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == "token-response" && e.Claims != nil {
+			seen = true
+			if !strings.HasPrefix(e.Claims.Iss, "https://") || len(e.Claims.Aud) == 0 || e.Claims.Exp == "" {
+				t.Errorf("claims %+v", e.Claims)
+			}
+		}
+	}
+	if !seen {
+		t.Error("no token response with ID token claims")
+	}
+}
