@@ -2,6 +2,7 @@ package parse
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -110,4 +111,18 @@ func redactPairs(s, sep string) string {
 		}
 	}
 	return strings.Join(parts, sep)
+}
+
+// emailPattern finds e-mail addresses and UPNs in free text (provider
+// error descriptions quote them: "AADSTS50034: The user account
+// alice@contoso.com does not exist").
+var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+
+// RedactText masks e-mail addresses and UPNs in free text; personal data,
+// masked rather than hashed.
+func RedactText(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return emailPattern.ReplaceAllString(s, "[redacted-email]")
 }

@@ -80,3 +80,13 @@ func TestRedactURLPlainPKCEChallenge(t *testing.T) {
 		t.Errorf("S256 challenge should stay readable: %s", got)
 	}
 }
+
+func TestRedactTextMasksEmails(t *testing.T) {
+	got := RedactText("AADSTS50034: The user account alice.o'hara@contoso.onmicrosoft.com does not exist in tenant x.")
+	if strings.Contains(got, "alice") || !strings.Contains(got, "AADSTS50034") || !strings.Contains(got, "does not exist") {
+		t.Errorf("RedactText = %q", got)
+	}
+	if RedactText("no address here") != "no address here" {
+		t.Error("changed text without an address")
+	}
+}

@@ -51,6 +51,16 @@ type eventJSON struct {
 	RequestID           string               `json:"client_request_id,omitempty"`
 }
 
+// redactError masks personal data in a provider error's free text.
+func redactError(pe *parse.ProviderError, noRedact bool) *parse.ProviderError {
+	if pe == nil || noRedact {
+		return pe
+	}
+	c := *pe
+	c.Description = parse.RedactText(c.Description)
+	return &c
+}
+
 func eventRecord(file string, format parse.Format, e *parse.Event, noRedact bool) eventJSON {
 	url := func(u string) string {
 		if noRedact {
@@ -70,7 +80,7 @@ func eventRecord(file string, format parse.Format, e *parse.Event, noRedact bool
 		CodeVerifier: e.CodeVerifier.Render(noRedact), RefreshToken: e.RefreshToken.Render(noRedact),
 		ClientAuth: e.ClientAuth, ClientSecret: e.ClientSecret.Render(noRedact),
 		Assertion: e.Assertion.Render(noRedact), AccessToken: e.AccessToken.Render(noRedact),
-		IDToken: e.IDToken.Render(noRedact), ExpiresIn: e.ExpiresIn, Error: e.Err,
+		IDToken: e.IDToken.Render(noRedact), ExpiresIn: e.ExpiresIn, Error: redactError(e.Err, noRedact),
 		Origin: e.Origin, Prefetch: e.Prefetch, Conn: e.Conn, Page: e.Page, Process: e.Process,
 		RequestID: e.RequestID, IDTokenClaims: claims(e.IDToken), AccessTokenClaims: claims(e.AccessToken),
 	}

@@ -126,13 +126,19 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 	}
 	refFindings := map[string][]int{}
 	for i, fd := range r.scan.findings {
+		text := func(s string) string {
+			if sw.o.noRedact {
+				return s
+			}
+			return parse.RedactText(s)
+		}
 		rf := report.Finding{
 			Rule:        fd.RuleID,
 			Severity:    report.Severity(fd.Severity.String()),
-			Message:     fd.Message,
+			Message:     text(fd.Message),
 			Code:        fd.Code.Render(sw.o.noRedact),
 			Confidence:  fd.Confidence,
-			Remediation: fd.Remediation,
+			Remediation: text(fd.Remediation),
 		}
 		if rule := rules.ByID(fd.RuleID); rule != nil {
 			rf.Title = rule.Title
