@@ -22,6 +22,7 @@ import (
 // frames the next entry; its notes are merged in order afterwards.
 type decoder struct {
 	limits    parse.Limits
+	skipBody  func(string) bool
 	sideFiles fs.FS
 	f         *frame
 	notes     []pendingNote
@@ -208,6 +209,10 @@ func (d *decoder) responseBody(ex *parse.Exchange, ref string, content gjson.Res
 		b.Size = n
 	}
 	b.MIMEType = mediaType(d.f.str(content.Get("mimeType")))
+	if d.skipBody != nil && d.skipBody(b.MIMEType) {
+		b.Truncated = true
+		return
+	}
 	text := content.Get("text")
 	if text.Type == gjson.String {
 		if strings.EqualFold(d.f.str(content.Get("encoding")), "base64") {

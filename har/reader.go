@@ -30,6 +30,10 @@ type Options struct {
 	SideFiles fs.FS
 	// Name is the file name used in errors.
 	Name string
+	// SkipBody, when set, is asked for each response body's media type;
+	// true leaves the body's Data empty (Size kept, Truncated set), which
+	// saves decoding scripts, images and fonts that no analysis reads.
+	SkipBody func(mimeType string) bool
 }
 
 const (
@@ -374,7 +378,7 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 
 // decode runs on a frame only; see decoder.
 func (r *Reader) decode(f *frame) *decoder {
-	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f}
+	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody}
 	ex, reason := d.entry()
 	if reason != "" {
 		d.note("bad-entry", f.ref, "%s at %s; entry skipped", reason, r.at(f.start))

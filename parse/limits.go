@@ -1,5 +1,7 @@
 package parse
 
+import "strings"
+
 // Limits bounds what readers keep and inflate, so that hostile or huge traces
 // cost bounded memory. Zero fields mean "use the default".
 type Limits struct {
@@ -44,4 +46,25 @@ func (l Limits) WithDefaults() Limits {
 		d.JSONDepth = l.JSONDepth
 	}
 	return d
+}
+
+// CarriesNoOAuth reports whether a response body of this media type can
+// never hold an OAuth message (a token response, a form_post page, an error
+// page or text): scripts, style sheets, images, fonts, media, binaries.
+// Readers may skip decoding such bodies.
+func CarriesNoOAuth(mimeType string) bool {
+	switch {
+	case mimeType == "":
+		return false
+	case strings.HasPrefix(mimeType, "image/"), strings.HasPrefix(mimeType, "font/"),
+		strings.HasPrefix(mimeType, "audio/"), strings.HasPrefix(mimeType, "video/"):
+		return true
+	}
+	switch mimeType {
+	case "application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript",
+		"text/css", "application/wasm", "application/octet-stream", "application/font-woff", "application/font-woff2",
+		"application/x-font-woff", "application/pdf", "application/zip":
+		return true
+	}
+	return false
 }

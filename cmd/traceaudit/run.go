@@ -39,6 +39,7 @@ Run 'traceaudit COMMAND --help' for a command's flags.
 
 // options are the flags shared by the trace-reading commands.
 type options struct {
+	cmd          string // the command being run: scan, events, exchanges, redact
 	format       string
 	output       string
 	keylogs      []string

@@ -13,7 +13,7 @@ import (
 // files in parallel and writing results in input order so the output is the
 // same for any -j.
 func runTraceCommand(cmd string, args []string, env environment) (int, error) {
-	var o options
+	o := options{cmd: cmd}
 	fs := traceFlags(cmd, env, &o)
 	if err := parseFlags(fs, args); err != nil {
 		return exitTrouble, err
