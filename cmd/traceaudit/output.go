@@ -176,11 +176,13 @@ func (rw *resultWriter) exchangeRecords(r fileResult) []exchangeJSON {
 	return out
 }
 
-func errString(err error) string {
-	if err == nil {
+// errText is the file's error for the report, without the file name the
+// report already shows beside it (readers put it in their errors).
+func (r fileResult) errText() string {
+	if r.err == nil {
 		return ""
 	}
-	return err.Error()
+	return strings.TrimPrefix(r.err.Error(), r.path+": ")
 }
 
 // file writes one file's results.
@@ -196,7 +198,7 @@ func (rw *resultWriter) file(r fileResult) error {
 			return writeLines(rw.w, recs)
 		case "json":
 			rw.doc.Files = append(rw.doc.Files, fileExchangesJSON{Path: r.path, Format: string(r.format),
-				Error: errString(r.err), Notes: notesJSON(r.notes), Exchanges: recs})
+				Error: r.errText(), Notes: notesJSON(r.notes), Exchanges: recs})
 		default:
 			return rw.exchangesTable(r, recs)
 		}
@@ -207,7 +209,7 @@ func (rw *resultWriter) file(r fileResult) error {
 			return writeLines(rw.w, recs)
 		case "json":
 			rw.doc.Files = append(rw.doc.Files, fileEventsJSON{Path: r.path, Format: string(r.format),
-				Error: errString(r.err), Notes: notesJSON(r.notes), Events: recs})
+				Error: r.errText(), Notes: notesJSON(r.notes), Events: recs})
 		default:
 			return rw.eventsTable(r, recs)
 		}
@@ -264,7 +266,7 @@ func (rw *resultWriter) fileHeading(r fileResult, count int, what string) {
 		fmt.Fprintf(rw.w, "  note [%s] %s%s\n", n.Kind, refPrefix(n.Ref), n.Message)
 	}
 	if r.err != nil {
-		fmt.Fprintf(rw.w, "  error: %v\n", r.err)
+		fmt.Fprintf(rw.w, "  error: %s\n", r.errText())
 	}
 }
 

@@ -110,7 +110,7 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 		Format:    string(r.format),
 		Exchanges: len(r.exchanges),
 		Events:    len(r.events),
-		Error:     errString(r.err),
+		Error:     r.errText(),
 	}
 	for _, n := range r.notes {
 		f.Notes = append(f.Notes, report.Note{Kind: n.Kind, Message: n.Message, Ref: n.Ref})
