@@ -75,8 +75,9 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 			s.decide(d, data)
 		}
 		// Feed packet by packet so that each byte keeps its frame.
+		var ci gopacket.CaptureInfo
 		for off := 0; off < length; {
-			ci := sg.CaptureInfo(off)
+			ci = captureInfo(sg, off, ci)
 			n := s.runLength(sg, off, length, frameOf(ci))
 			s.sess.feed(s.role(d), data[off:off+n], frameOf(ci), ci.Timestamp)
 			off += n
@@ -87,18 +88,36 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 	}
 }
 
+// captureInfo is sg.CaptureInfo(off), or prev where gopacket v1.1.19
+// cannot tell: its pages after the first of a large packet carry no
+// AssemblerContext and CaptureInfo dereferences the nil one (found by
+// FuzzReader). Those bytes belong to the packet of the page before.
+func captureInfo(sg reassembly.ScatterGather, off int, prev gopacket.CaptureInfo) (ci gopacket.CaptureInfo) {
+	defer func() {
+		if recover() != nil {
+			ci = prev
+		}
+	}()
+	return sg.CaptureInfo(off)
+}
+
 // runLength is how many bytes from off came in the same frame.
 func (s *tcpStream) runLength(sg reassembly.ScatterGather, off, length, frame int) int {
-	if frameOf(sg.CaptureInfo(length-1)) == frame {
+	var last gopacket.CaptureInfo
+	frameAt := func(i int) int {
+		last = captureInfo(sg, i, last)
+		return frameOf(last)
+	}
+	if frameAt(length-1) == frame {
 		return length - off
 	}
 	// Several packets: step through coarsely, then byte by byte.
 	const step = 64
 	n := off + 1
-	for n+step < length && frameOf(sg.CaptureInfo(n+step-1)) == frame {
+	for n+step < length && frameAt(n+step-1) == frame {
 		n += step
 	}
-	for n < length && frameOf(sg.CaptureInfo(n)) == frame {
+	for n < length && frameAt(n) == frame {
 		n++
 	}
 	return n - off
