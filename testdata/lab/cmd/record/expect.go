@@ -309,7 +309,7 @@ func (s *session) expectations() (*expectation, error) {
 		// the lab's own log lines around fosite: fingerprints only, no secrets
 		for _, l := range strings.Split(strings.TrimSpace(s.opLog.String()), "\n") {
 			if l != "" {
-				exp.ProviderLog = append(exp.ProviderLog, l)
+				exp.ProviderLog = append(exp.ProviderLog, stripPaths(l))
 			}
 		}
 	}
@@ -641,4 +641,13 @@ func refusal(s *session, o *observation) string {
 		return s.op.Name + " accepted every request"
 	}
 	return fmt.Sprintf("%s answered %d %s %q", s.op.Name, o.Status, o.Error, o.Description)
+}
+
+// goFilePath matches the absolute source paths in a Go stack trace
+// (fosite's errors carry one); they name the recording machine, so only the
+// module-relative part is kept.
+var goFilePath = regexp.MustCompile(`(?:/[^/\s"\\]+)+/(pkg/mod/|src/|testdata/lab/)`)
+
+func stripPaths(line string) string {
+	return goFilePath.ReplaceAllString(line, "$1")
 }
