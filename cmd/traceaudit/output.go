@@ -285,13 +285,7 @@ func formatName(f parse.Format) string {
 }
 
 func (rw *resultWriter) exchangesTable(r fileResult, recs []exchangeJSON) error {
-	rw.fileHeading(r, len(recs), "exchanges")
-	if len(recs) == 0 {
-		fmt.Fprintln(rw.w)
-		return nil
-	}
-	t := newTable(rw.w)
-	t.Header("REF", "TIME", "METHOD", "STATUS", "URL")
+	rows := make([][]string, 0, len(recs))
 	for _, e := range recs {
 		status := strconv.Itoa(e.Status)
 		if e.Status == 0 {
@@ -300,36 +294,37 @@ func (rw *resultWriter) exchangesTable(r fileResult, recs []exchangeJSON) error 
 		if e.Tunnel {
 			status += " (tunnel)"
 		}
-		if err := t.Append(e.Ref, e.Time, e.Method, status, shorten(e.URL, 120)); err != nil {
-			return err
-		}
+		rows = append(rows, []string{e.Ref, e.Time, e.Method, status, shorten(e.URL, 120)})
 	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	fmt.Fprintln(rw.w)
-	return nil
+	return rw.fileTable(r, "exchanges", []string{"REF", "TIME", "METHOD", "STATUS", "URL"}, rows)
 }
 
 func (rw *resultWriter) eventsTable(r fileResult, recs []eventJSON) error {
-	rw.fileHeading(r, len(recs), "OAuth events")
-	if len(recs) == 0 {
-		fmt.Fprintln(rw.w)
-		return nil
-	}
-	t := newTable(rw.w)
-	t.Header("TIME", "REF", "EVENT", "PROVIDER", "CLIENT", "DETAILS")
+	rows := make([][]string, 0, len(recs))
 	for _, e := range recs {
 		prov := e.Provider.Family
 		if e.Provider.Variant != "" {
 			prov += " " + e.Provider.Variant
 		}
-		if err := t.Append(e.Time, e.Ref, e.Kind, prov, shorten(e.ClientID, 40), shorten(eventDetails(e), 140)); err != nil {
+		rows = append(rows, []string{e.Time, e.Ref, e.Kind, prov, shorten(e.ClientID, 40), shorten(eventDetails(e), 140)})
+	}
+	return rw.fileTable(r, "OAuth events", []string{"TIME", "REF", "EVENT", "PROVIDER", "CLIENT", "DETAILS"}, rows)
+}
+
+// fileTable writes one file's heading, notes and rows as a table.
+func (rw *resultWriter) fileTable(r fileResult, what string, header []string, rows [][]string) error {
+	rw.fileHeading(r, len(rows), what)
+	if len(rows) > 0 {
+		t := newTable(rw.w)
+		t.Header(header)
+		for _, row := range rows {
+			if err := t.Append(row); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
 			return err
 		}
-	}
-	if err := t.Render(); err != nil {
-		return err
 	}
 	fmt.Fprintln(rw.w)
 	return nil

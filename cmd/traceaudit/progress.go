@@ -14,6 +14,7 @@ type progress struct {
 	on         bool
 	total      int
 	totalBytes int64
+	sizes      map[string]int64 // input sizes, taken once at the start
 	done       int
 	doneBytes  int64
 	findings   int
@@ -33,11 +34,13 @@ func newProgress(o *options, env environment, inputs []input) *progress {
 	if !p.on {
 		return p
 	}
+	p.sizes = make(map[string]int64, len(inputs))
 	for _, in := range inputs {
 		if in.path == "-" {
 			continue
 		}
 		if fi, err := os.Stat(in.path); err == nil {
+			p.sizes[in.path] = fi.Size()
 			p.totalBytes += fi.Size()
 		}
 	}
@@ -50,9 +53,7 @@ func (p *progress) doneFile(path string, findings int) {
 		return
 	}
 	p.done++
-	if fi, err := os.Stat(path); err == nil {
-		p.doneBytes += fi.Size()
-	}
+	p.doneBytes += p.sizes[path]
 	p.findings += findings
 	now := p.now()
 	if p.done < p.total && now.Sub(p.last) < 100*time.Millisecond {
