@@ -25,27 +25,8 @@ cap=$out/big-$conns.pcap
 [ -s "$cap" ] || "$out/pcapbench" -o "$cap" -conns "$conns"
 size=$(stat -c %s "$cap")
 
-# run LABEL CMD...: runs CMD $repeat times under /usr/bin/time -v and
-# appends "label wall cpu rss_kb" for the best (lowest wall) run.
-run() {
-	local label=$1
-	shift
-	local best=""
-	for _ in $(seq "$repeat"); do
-		/usr/bin/time -v -o "$out/$label.time" "$@" >"$out/$label.out" 2>/dev/null
-		local line
-		line=$(awk -v label="$label" '
-			/Elapsed \(wall clock\)/ { n = split($NF, p, ":"); wall = (n == 3) ? p[1]*3600 + p[2]*60 + p[3] : p[1]*60 + p[2] }
-			/User time \(seconds\)/ { cpu += $NF }
-			/System time \(seconds\)/ { cpu += $NF }
-			/Maximum resident set size/ { rss = $NF }
-			END { printf "%s %.3f %.3f %d\n", label, wall, cpu, rss }' "$out/$label.time")
-		if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN { split(a, x); split(b, y); exit !(x[2] < y[2]) }'; then
-			best=$line
-		fi
-	done
-	echo "$best" >>"$out/results"
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 : >"$out/results"
 run traceaudit "$out/pcapbench" -read "$cap"
