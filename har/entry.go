@@ -175,9 +175,16 @@ func (d *decoder) response(ex *parse.Exchange, resp gjson.Result) (string, gjson
 			switch {
 			case v.Type == gjson.Number && v.Num >= 0 && v.Num < 1000:
 				out.Status = int(v.Num)
+			case v.Type == gjson.Number && v.Num == -1:
+				// Playwright's failed request: no response, status left 0.
 			case v.Type == gjson.Null:
 			default:
 				bad = "response.status is not a status code"
+			}
+		case "_failureText", "_error":
+			// Playwright and Chrome say why a request got no answer.
+			if v.Type == gjson.String {
+				ex.Failure = boundText(d.f.str(v), 200)
 			}
 		case "statusText":
 			out.StatusText = d.f.str(v)
@@ -504,4 +511,15 @@ func hex4(s []byte) (rune, bool) {
 		r = r<<4 | rune(c)
 	}
 	return r, true
+}
+
+// boundText keeps at most n bytes of a free-text field, cut at a rune.
+func boundText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

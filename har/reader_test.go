@@ -180,9 +180,12 @@ func TestDialects(t *testing.T) {
 		if got := exs[2].Request.Proto; got != "HTTP/3" {
 			t.Errorf("h3 normalized to %q, want HTTP/3", got)
 		}
-		// The failed flow keeps a response with status 0.
-		if exs[1].Response == nil || exs[1].Response.Status != 0 {
+		// The failed flow keeps a response with status 0 and Chrome's reason.
+		if exs[1].Response == nil || exs[1].Response.Status != 0 || exs[1].Answered() {
 			t.Errorf("failed flow: response %+v, want status 0", exs[1].Response)
+		}
+		if exs[1].Failure != "net::ERR_INTERNET_DISCONNECTED" || exs[0].Failure != "" {
+			t.Errorf("failure texts %q, %q; want Chrome's _error on the failed flow only", exs[1].Failure, exs[0].Failure)
 		}
 		// content.encoding base64 is decoded: the PNG signature.
 		if b := exs[2].Response.Body; !bytes.HasPrefix(b.Data, []byte("\x89PNG\r\n\x1a\n")) || int64(len(b.Data)) != b.Size {
@@ -190,6 +193,26 @@ func TestDialects(t *testing.T) {
 		}
 		if exs[0].Page != "page_1" {
 			t.Errorf("pageref %q", exs[0].Page)
+		}
+	})
+	t.Run("playwright-failed", func(t *testing.T) {
+		// Playwright writes a request that got no answer with status -1
+		// and _failureText: an exchange without a response, not a skip.
+		exs, r := readFile(t, "testdata/edge-playwright-failed.har", Options{})
+		if len(exs) != 4 {
+			t.Fatalf("%d exchanges, want 4", len(exs))
+		}
+		for _, n := range r.Notes() {
+			t.Errorf("note %s: %s", n.Kind, n.Message)
+		}
+		failed := exs[3]
+		if failed.Answered() || failed.Status() != 0 || failed.Failure != "net::ERR_FAILED" || !failed.End.IsZero() {
+			t.Errorf("failed request: status %d, failure %q, end %v", failed.Status(), failed.Failure, failed.End)
+		}
+		for _, ex := range exs[:3] {
+			if !ex.Answered() || ex.Failure != "" {
+				t.Errorf("%s: answered %v, failure %q", ex.Ref, ex.Answered(), ex.Failure)
+			}
 		}
 	})
 	t.Run("chrome51", func(t *testing.T) {
