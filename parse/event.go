@@ -22,6 +22,10 @@ const (
 	TokenResponse
 	// Discovery: an OpenID configuration document, which names endpoints.
 	Discovery
+	// APICall: a request that presents an access token to a resource (an
+	// Authorization: Bearer header), e.g. userinfo or the app's own API; its
+	// status shows whether the token still worked.
+	APICall
 )
 
 var eventKindNames = [...]string{
@@ -32,6 +36,7 @@ var eventKindNames = [...]string{
 	TokenRequest:     "token-request",
 	TokenResponse:    "token-response",
 	Discovery:        "discovery",
+	APICall:          "api-call",
 }
 
 // String is the kind's stable name, used in JSON output.
@@ -127,6 +132,10 @@ type Event struct {
 	ExpiresIn   int
 
 	Err *ProviderError
+
+	// Failure is why the request got no answer, when the client recorded
+	// it (Exchange.Failure: a CORS block, a network error, an abort).
+	Failure string
 
 	// Request context the rules use.
 	Origin      string // Origin header of the request

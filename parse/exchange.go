@@ -2,6 +2,8 @@ package parse
 
 import (
 	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -121,6 +123,101 @@ type Exchange struct {
 	// Comment is the trace's free-text comment for the exchange (HAR
 	// "comment", SAZ ui-comments), used by tests to hold expectations.
 	Comment string
+	// Failure is the client's reason the request got no answer, when the
+	// trace records one (Chrome "_error" such as "net::ERR_FAILED",
+	// Playwright "_failureText"): blocked by CORS, a network error, aborted.
+	// The response is then nil or has status 0.
+	Failure string
+}
+
+// Answered reports whether the trace holds a response with a status.
+func (e *Exchange) Answered() bool { return e.Response != nil && e.Response.Status > 0 }
+
+// Location is the response's Location header resolved against the request
+// URL (relative redirects are common), or nil when there is none or it does
+// not parse.
+func (e *Exchange) Location() *url.URL {
+	if e.Response == nil {
+		return nil
+	}
+	loc := e.Response.Headers.Get("Location")
+	if loc == "" {
+		return nil
+	}
+	lu, err := url.Parse(loc)
+	if err != nil {
+		return nil
+	}
+	base, err := url.Parse(e.Request.URL)
+	if err != nil {
+		return lu
+	}
+	return base.ResolveReference(lu)
+}
+
+// SetCookies is every cookie the response sets, with its attributes
+// (SameSite, Secure, expiry), as net/http reads Set-Cookie; fields that do
+// not parse are left out.
+func (r *Response) SetCookies() []*http.Cookie {
+	if r == nil {
+		return nil
+	}
+	var out []*http.Cookie
+	for _, v := range r.Headers.Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(v); err == nil {
+			out = append(out, c)
+			continue
+		}
+		// Browsers accept names and values net/http calls invalid (a
+		// sanitizer's "rp_tx_sha256:…"): read the attributes of the same
+		// line with a stand-in pair, and keep the raw name and value.
+		first, attrs, _ := strings.Cut(v, ";")
+		name, val, ok := strings.Cut(first, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			continue
+		}
+		c, err := http.ParseSetCookie("x=x;" + attrs)
+		if err != nil {
+			continue
+		}
+		c.Name, c.Value, c.Raw = strings.TrimSpace(name), strings.TrimSpace(val), v
+		out = append(out, c)
+	}
+	return out
+}
+
+// Cookies is every cookie the request sends, as net/http reads the Cookie
+// headers; values are raw, never for output.
+func (r *Request) Cookies() []*http.Cookie {
+	var out []*http.Cookie
+	for _, v := range r.Headers.Values("Cookie") {
+		cs, err := http.ParseCookie(v)
+		if err == nil {
+			out = append(out, cs...)
+			continue
+		}
+		// One pair net/http calls invalid rejects the whole header, while
+		// browsers send such names and values: split it as they do.
+		for _, part := range strings.Split(v, ";") {
+			name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if ok && name != "" {
+				out = append(out, &http.Cookie{Name: name, Value: val})
+			}
+		}
+	}
+	return out
+}
+
+// Expired reports whether a Set-Cookie deletes its cookie: an empty value,
+// Max-Age zero or negative, or an expiry in the past of the response.
+func Expired(c *http.Cookie, at time.Time) bool {
+	if c.Value == "" || c.MaxAge < 0 {
+		return true
+	}
+	if !c.Expires.IsZero() && (c.Expires.Year() < 2000 || (!at.IsZero() && c.Expires.Before(at))) {
+		return true
+	}
+	return false
 }
 
 // Status returns the response status, or 0 when there is no response.

@@ -115,7 +115,7 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 			out = append(out, resp)
 		}
 		return out
-	case role == RoleAuthorize || looksLikeAuthorize(u, params):
+	case role == RoleAuthorize || looksLikeAuthorize(u, params) && !signInUIStep(u, prov):
 		ev := x.authorizeRequest(ex, u, base, params)
 		out = append(out, ev)
 		out = append(out, x.providerAnswer(ex, base, ev)...)
@@ -127,7 +127,33 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 	if x.isIdPHost(u, prov) {
 		out = append(out, x.providerAnswer(ex, base, Event{})...)
 	}
+	if len(out) == 0 {
+		if tok := bearerToken(ex.Request.Headers.Get("Authorization")); tok != "" {
+			ev := base
+			ev.Kind = APICall
+			ev.AccessToken = NewSecret(tok)
+			out = append(out, ev)
+		}
+	}
 	return out
+}
+
+// signInUIStep reports a provider's own sign-in page talking to its
+// backend, which carries the authorize parameters without being an
+// authorize request: Google's consent and account pages post them to
+// accounts.google.com/_/signin/oauth (and other /_/ paths).
+func signInUIStep(u *url.URL, p Provider) bool {
+	return p.Family == "google" && strings.HasPrefix(u.Path, "/_/")
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" (or DPoP)
+// header, or "".
+func bearerToken(h string) string {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "DPoP")) {
+		return ""
+	}
+	return strings.TrimSpace(rest)
 }
 
 func mergeProvider(seen, learnt Provider) Provider {
@@ -165,6 +191,7 @@ func (x *Extractor) base(ex *Exchange, u *url.URL, p Provider) Event {
 		Page:      ex.Page,
 		Process:   ex.Process,
 		RequestID: h.Get("client-request-id"),
+		Failure:   ex.Failure,
 	}
 	ev.CookieNames = cookieNames(h)
 	if ex.Response != nil {

@@ -3,6 +3,7 @@ package parse
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -484,5 +485,64 @@ func TestLibraryOf(t *testing.T) {
 		Headers{{"Cookie", ".AspNetCore.Correlation.abc=N; other=1"}}, "", 302, nil, ""))
 	if len(evs) != 1 || evs[0].Library != "ASP.NET Core OpenID Connect handler" {
 		t.Errorf("callback = %+v", evs)
+	}
+}
+
+func TestURLTokens(t *testing.T) {
+	got := URLTokens("https://host.example/wopi/files/1?access_token=abc%2Bdef;access_token_ttl=0&ID_TOKEN=x.y.z#refresh_token=rt1&access_token=[REDACTED]")
+	if len(got) != 3 {
+		t.Fatalf("tokens %+v, want 3", got)
+	}
+	if got[0].Param != "access_token" || got[0].In != "query" || got[0].Value.Reveal() != "abc+def" {
+		t.Errorf("first %+v", got[0])
+	}
+	if got[1].Param != "id_token" || got[2].Param != "refresh_token" || got[2].In != "fragment" {
+		t.Errorf("others %+v %+v", got[1], got[2])
+	}
+	if got := URLTokens("https://host.example/cb?access_token_ttl=5&code=abc"); len(got) != 0 {
+		t.Errorf("tokens in a URL without any: %+v", got)
+	}
+}
+
+func TestGoogleSignInUIStepIsNotAuthorize(t *testing.T) {
+	// Google's consent page posts the authorize parameters to its own
+	// backend; the sign-in's authorize request is the /o/oauth2 one.
+	ex := &Exchange{Index: 3, Ref: "entries[3]", Request: Request{Method: "POST",
+		URL: "https://accounts.google.com/_/signin/oauth?authuser=0&hl=en&_reqid=123&rt=j&client_id=1.apps.googleusercontent.com&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=openid&state=s1"},
+		Response: &Response{Status: 200}}
+	for _, ev := range ExtractAll([]*Exchange{ex}) {
+		if ev.Kind == AuthorizeRequest {
+			t.Errorf("%s read as an authorize request", ex.Request.URL)
+		}
+	}
+}
+
+func TestAPICall(t *testing.T) {
+	ex := &Exchange{Index: 0, Ref: "entries[0]", Request: Request{Method: "GET", URL: "https://app.example/api/me",
+		Headers: Headers{{Name: "Authorization", Value: "Bearer tok123456"}}}, Response: &Response{Status: 401}}
+	evs := ExtractAll([]*Exchange{ex})
+	if len(evs) != 1 || evs[0].Kind != APICall || evs[0].Status != 401 || !evs[0].AccessToken.Equal(NewSecret("tok123456")) {
+		t.Errorf("events %+v", evs)
+	}
+}
+
+func TestCookiesModel(t *testing.T) {
+	resp := &Response{Headers: Headers{
+		{Name: "Set-Cookie", Value: "tx=abc; Path=/; SameSite=Lax; Secure; HttpOnly"},
+		{Name: "Set-Cookie", Value: "rp_tx_sha256:0123=[redacted]; SameSite=None"},
+		{Name: "Set-Cookie", Value: "old=; Max-Age=0"},
+	}}
+	cs := resp.SetCookies()
+	if len(cs) != 3 || cs[0].Name != "tx" || cs[0].SameSite != http.SameSiteLaxMode || !cs[0].Secure ||
+		cs[1].Name != "rp_tx_sha256:0123" || cs[1].SameSite != http.SameSiteNoneMode || !Expired(cs[2], time.Time{}) || Expired(cs[0], time.Time{}) {
+		t.Errorf("set cookies %+v", cs)
+	}
+	req := Request{Headers: Headers{{Name: "Cookie", Value: "a=1; rp_tx_sha256:0123=[redacted]"}}}
+	if got := req.Cookies(); len(got) != 2 || got[1].Name != "rp_tx_sha256:0123" {
+		t.Errorf("cookies %+v", got)
+	}
+	ex := &Exchange{Request: Request{URL: "https://app.example/login/start"}, Response: &Response{Status: 302, Headers: Headers{{Name: "Location", Value: "../cb?x=1"}}}}
+	if loc := ex.Location(); loc == nil || loc.String() != "https://app.example/cb?x=1" {
+		t.Errorf("location %v", loc)
 	}
 }
