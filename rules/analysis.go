@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -80,6 +79,9 @@ type Analysis struct {
 	Codes        []*CodeTrail  // in order of first appearance
 	Refreshes    []*Redemption // grant_type=refresh_token
 	OtherGrants  []*Redemption // client_credentials, password, ...
+	// APICalls are requests presenting an access token (bearer), in
+	// source order.
+	APICalls []*parse.Event
 	// Orphans are token responses whose request was not recognised.
 	Orphans []*parse.Event
 	// Placeholders are events whose code or state a sanitizer replaced
@@ -91,7 +93,11 @@ type Analysis struct {
 	byChall      map[string]*Transaction
 	pending      map[int]*Redemption
 	pos          map[int]int // exchange Index → position in Exchanges
-	cookies      int         // traceHasCookies: 0 unknown, 1 no, 2 yes
+	// Crossings are the overlapping sign-ins that interfered, with proof.
+	Crossings []*Crossing
+	// HasCookies reports whether the trace kept any cookie at all
+	// (sanitized exports strip them everywhere).
+	HasCookies bool
 }
 
 // Analyze links the events of one trace into transactions and code trails.
@@ -128,14 +134,27 @@ func Analyze(in Input, opts Options) *Analysis {
 	for _, ev := range order {
 		a.add(ev)
 	}
+	a.finish()
 	return a
+}
+
+// finish computes what rules share once the events are linked; the
+// analysis is read-only afterwards.
+func (a *Analysis) finish() {
+	for _, ex := range a.Exchanges {
+		if ex != nil && (ex.Request.Headers.Has("Cookie") || (ex.Response != nil && ex.Response.Headers.Has("Set-Cookie"))) {
+			a.HasCookies = true
+			break
+		}
+	}
+	a.findCrossings()
 }
 
 // kindRank orders the events of one exchange: what the client sent, then
 // what the server answered.
 var kindRank = map[parse.EventKind]int{
 	parse.Discovery: 0, parse.AuthorizeRequest: 1, parse.Callback: 2, parse.TokenRequest: 3,
-	parse.CodeIssued: 4, parse.AuthorizeError: 5, parse.TokenResponse: 6,
+	parse.CodeIssued: 4, parse.AuthorizeError: 5, parse.TokenResponse: 6, parse.APICall: 7,
 }
 
 func (a *Analysis) newTx(auth *parse.Event) *Transaction {
@@ -254,6 +273,8 @@ func (a *Analysis) add(ev *parse.Event) {
 		default:
 			a.OtherGrants = append(a.OtherGrants, r)
 		}
+	case parse.APICall:
+		a.APICalls = append(a.APICalls, ev)
 	case parse.TokenResponse:
 		if r, ok := a.pending[ev.Exchange]; ok && r.Response == nil {
 			r.Response = ev
@@ -313,7 +334,7 @@ func (a *Analysis) Exchange(ev *parse.Event) *parse.Exchange {
 func (a *Analysis) Evidence(ev *parse.Event, note string) Evidence {
 	e := Evidence{Ref: ev.Ref, Time: ev.Time, Method: ev.Method, Status: ev.Status, Note: note}
 	if ex := a.Exchange(ev); ex != nil {
-		e.URL = redactURL(ex.Request.URL)
+		e.URL = parse.RedactURL(ex.Request.URL)
 		if e.Method == "" {
 			e.Method = ex.Request.Method
 		}
@@ -321,7 +342,7 @@ func (a *Analysis) Evidence(ev *parse.Event, note string) Evidence {
 			e.Time = ex.Start
 		}
 	} else if ev.Endpoint != "" {
-		e.URL = redactURL(ev.Endpoint)
+		e.URL = parse.RedactURL(ev.Endpoint)
 	}
 	if !e.Time.IsZero() {
 		e.Time = e.Time.UTC()
@@ -447,33 +468,14 @@ func (a *Analysis) CodeStory(code parse.Secret, have []Evidence) []Evidence {
 	return out
 }
 
-// redactURL is parse.RedactURL plus the PKCE challenge of the plain method,
-// which is the verifier itself (RFC 7636 §4.2) and must not be shown.
-func redactURL(raw string) string {
-	red := parse.RedactURL(raw)
-	if !strings.Contains(strings.ToLower(red), "code_challenge_method=plain") {
-		return red
+// ExchangeEvidence describes an exchange that has no OAuth event (the app's
+// response that started a sign-in, a request with a token in its URL).
+func (a *Analysis) ExchangeEvidence(ex *parse.Exchange, note string) Evidence {
+	e := Evidence{Ref: ex.Ref, Method: ex.Request.Method, URL: parse.RedactURL(ex.Request.URL), Status: ex.Status(), Note: note}
+	if !ex.Start.IsZero() {
+		e.Time = ex.Start.UTC()
 	}
-	base, query, ok := strings.Cut(red, "?")
-	if !ok {
-		return red
-	}
-	query, frag, hasFrag := strings.Cut(query, "#")
-	pairs := strings.Split(query, "&")
-	for i, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		if ok && strings.EqualFold(k, "code_challenge") && v != "" {
-			if dec, err := url.QueryUnescape(v); err == nil {
-				v = dec
-			}
-			pairs[i] = k + "=" + url.QueryEscape(parse.Fingerprint(v))
-		}
-	}
-	out := base + "?" + strings.Join(pairs, "&")
-	if hasFrag {
-		out += "#" + frag
-	}
-	return out
+	return e
 }
 
 // Library is the client library the transaction's requests reveal, or "".
@@ -511,4 +513,23 @@ func versionBelow(v, want string) bool {
 		}
 	}
 	return false
+}
+
+// RefusedUse is the first API call, after the refused redemption lost was
+// sent, that presents the access token redemption won obtained and is
+// refused (401 or 403): what the user saw when the provider revoked the
+// grant. Nil when the trace shows none.
+func (a *Analysis) RefusedUse(won, lost *Redemption) *parse.Event {
+	if won.Response == nil || won.Response.AccessToken.IsZero() {
+		return nil
+	}
+	for _, call := range a.APICalls {
+		if call.Exchange <= lost.Request.Exchange || !call.AccessToken.Equal(won.Response.AccessToken) {
+			continue
+		}
+		if call.Status == 401 || call.Status == 403 {
+			return call
+		}
+	}
+	return nil
 }

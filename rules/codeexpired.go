@@ -43,18 +43,6 @@ func runCodeExpired(p *Pass) {
 	}
 }
 
-// issuedEvent is the best issuance time reference of a code: the
-// provider's answer, else the first delivery (an upper bound).
-func issuedEvent(c *CodeTrail) (*parse.Event, string) {
-	if c.Issued != nil {
-		return c.Issued, "issued"
-	}
-	if len(c.Deliveries) > 0 {
-		return c.Deliveries[0], "delivered to the app"
-	}
-	return nil, ""
-}
-
 func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 	life := p.Lifetime(r.Request.Provider)
 	from, fromRole := issuedEvent(c)
@@ -123,31 +111,4 @@ func orUnknown(s string) string {
 		return " at an unknown time after issue (the trace lacks the issuing response's time)"
 	}
 	return s
-}
-
-func redirectDiffers(r *Redemption) bool {
-	t := r.Tx
-	return t != nil && t.Authorize != nil && t.Authorize.RedirectURI != "" && r.Request.RedirectURI != "" &&
-		t.Authorize.RedirectURI != r.Request.RedirectURI
-}
-
-// pkceFails reports a verifier that does not prove the code's challenge (or
-// a missing one when a challenge was sent).
-func pkceFails(r *Redemption) bool {
-	t := r.Tx
-	if t == nil || t.Authorize == nil || t.Authorize.CodeChallenge.IsZero() {
-		return false
-	}
-	return r.VerifierTx != t
-}
-
-// unclassified reports a refusal whose error the catalog does not know
-// (fosite answers an expired code with a generic invalid_request).
-func unclassified(r *Redemption) bool {
-	if r.Response == nil || r.Response.Err == nil {
-		return false
-	}
-	_, known := parse.Classify(r.Response.Err, r.Request.Provider.Family)
-	e := r.Response.Err.Error
-	return !known && (e == "invalid_request" || e == "invalid_grant" || e == "invalid_token")
 }

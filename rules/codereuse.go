@@ -65,14 +65,6 @@ func runCodeReuse(p *Pass) {
 	}
 }
 
-func ordinal(i int) string {
-	names := []string{"first", "second", "third", "fourth", "fifth"}
-	if i < len(names) {
-		return names[i]
-	}
-	return fmt.Sprintf("#%d", i+1)
-}
-
 func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	f := Finding{Code: c.Code, Remediation: reuseRemediation}
 	if c.Issued != nil {
@@ -142,8 +134,25 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 			parse.ProviderName(r.Request.Provider), c.Code, p.RedemptionEvidence(r, "").ErrorCode)
 		f.Confidence = "medium"
 	}
-	if mech := reuseMechanism(p, c); mech != "" {
-		msg.WriteString("; likely mechanism: " + mech)
+	if x := p.CrossingOf(c); x != nil {
+		// One story per incident: the race explains this reuse.
+		fmt.Fprintf(&msg, "; the redemptions belong to two overlapping sign-ins in one browser (#%d at %s and #%d at %s) that crossed, see multi-tab-race",
+			x.A.ID, x.A.Authorize.Ref, x.B.ID, x.B.Authorize.Ref)
+		f.Mechanism, f.Remediation, f.Confidence = x.Mechanism, x.Remediation(), x.Confidence
+	} else if mech, words := p.ReuseStory(c); words != "" {
+		msg.WriteString("; likely mechanism: " + words)
+		f.Mechanism = mech
+	} else {
+		f.Mechanism = mech
+	}
+	if won != nil {
+		if lost := firstLost(c.Redemptions); lost != nil {
+			if call := p.RefusedUse(won, lost); call != nil {
+				fmt.Fprintf(&msg, "; what the user saw: the app's next call with the access token the winning redemption obtained (%s %s) was refused with HTTP %d, consistent with %s revoking the grant after the second redemption",
+					call.Method, call.Ref, call.Status, parse.ProviderName(lost.Request.Provider))
+				f.Evidence = append(f.Evidence, p.Evidence(call, "API call with the winning token refused"))
+			}
+		}
 	}
 	f.Message = msg.String()
 	if n < 2 && len(c.Deliveries) >= 2 && !providerSaysReused && !anyFailed(c.Redemptions) && !deliveryFailed(p, c.Deliveries[1:]) {
@@ -151,15 +160,6 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 		f.Severity = Warning
 	}
 	p.Report(f)
-}
-
-func anyFailed(rs []*Redemption) bool {
-	for _, r := range rs {
-		if r.Failed() {
-			return true
-		}
-	}
-	return false
 }
 
 func deliveryFailed(p *Pass, ds []*parse.Event) bool {
@@ -171,55 +171,12 @@ func deliveryFailed(p *Pass, ds []*parse.Event) bool {
 	return false
 }
 
-// reuseMechanism names the most likely way the code got used twice.
-func reuseMechanism(p *Pass, c *CodeTrail) string {
-	for _, d := range c.Deliveries {
-		if d.Prefetch != "" {
-			return fmt.Sprintf("a speculative prefetch of the callback URL (%s at %s) consumed the code before the real navigation; ignore prefetch requests on the callback route", d.Prefetch, d.Ref)
+// firstLost is the first refused redemption, or nil.
+func firstLost(rs []*Redemption) *Redemption {
+	for _, r := range rs {
+		if r.Failed() {
+			return r
 		}
 	}
-	if len(c.Deliveries) >= 2 {
-		a, b := c.Deliveries[0], c.Deliveries[1]
-		if a.Delivery == "form_post" && b.Delivery == "form_post" {
-			return "the form_post page was submitted twice (double submit, or the page was re-posted by reload/back)"
-		}
-		if d, _, ok := Elapsed(a, b); ok && d < time2s {
-			return "the callback URL was requested twice almost at once (duplicate navigation, two app instances, or a service worker)"
-		}
-		return "the callback URL was loaded again (reload, back button or a restored tab) and the app redeemed the code again"
-	}
-	if len(c.Redemptions) >= 2 {
-		r1, r2 := c.Redemptions[0].Request, c.Redemptions[1].Request
-		switch {
-		case (r1.Origin == "") != (r2.Origin == ""):
-			return "both browser JavaScript (with an Origin header) and a server (without) redeemed the code; let exactly one party redeem it"
-		case r1.Origin != "" && r2.Origin != "":
-			return "the browser app redeemed the code twice (e.g. React StrictMode running the effect twice, or two listeners handling the redirect)"
-		}
-		if len(c.Deliveries) == 1 {
-			if cbEx := p.Exchange(c.Deliveries[0]); cbEx != nil && !cbEx.End.IsZero() &&
-				!r2.Time.IsZero() && r2.Time.Before(cbEx.End) && !r1.Time.Before(cbEx.Start) {
-				return "two code-received handlers ran inside the one callback request (e.g. Microsoft.Identity.Web before 2.15.1 applying its options twice, or middleware plus app code both redeeming)" + idwebNote(c)
-			}
-		}
-		if d, _, ok := Elapsed(r1, r2); ok && d < time2s {
-			return "two handlers redeemed the code concurrently (middleware plus app code, or a duplicated handler)" + idwebNote(c)
-		}
-		return "the code was redeemed again later (a retry after a timeout, or a second component)"
-	}
-	return ""
-}
-
-// idwebNote names the Microsoft.Identity.Web version when the trace shows
-// one affected by the double code-received handler (fixed in 2.15.1).
-func idwebNote(c *CodeTrail) string {
-	if c.Tx == nil {
-		return ""
-	}
-	lib := c.Tx.Library()
-	v, ok := strings.CutPrefix(lib, "Microsoft.Identity.Web ")
-	if !ok || !versionBelow(v, "2.15.1") {
-		return ""
-	}
-	return fmt.Sprintf("; the app sends %s (x-client-brkrver), which applies its OpenID Connect options twice when AddMicrosoftIdentityWebApp is combined with EnableTokenAcquisitionToCallDownstreamApi: upgrade to 2.15.1 or later", lib)
+	return nil
 }

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -102,8 +101,4 @@ func runRequestLoop(p *Pass) {
 			break
 		}
 	}
-}
-
-func sortEvents(evs []*parse.Event) {
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Exchange < evs[j].Exchange })
 }

@@ -31,7 +31,8 @@ var TraceQuality = &Rule{
     the trace to explain it: another party may have redeemed it out of sight.
 
 These are notes about the capture, not about the sign-in.`,
-	Run: runTraceQuality,
+	AboutCapture: true,
+	Run:          runTraceQuality,
 }
 
 func runTraceQuality(p *Pass) {
@@ -75,7 +76,7 @@ func runTraceQuality(p *Pass) {
 			Remediation: "Analyse the original capture with traceaudit (it fingerprints secrets itself) instead of a sanitized export."})
 	}
 	// Failed callbacks the trace cannot explain, grouped by what is missing.
-	cookies := traceHasCookies(p.Analysis)
+	cookies := p.HasCookies
 	var noCookies, serverSide []*parse.Event
 	for _, t := range p.Transactions {
 		for _, cb := range t.Callbacks {
@@ -163,21 +164,6 @@ func failureExplained(a *Analysis, t *Transaction, cb *parse.Event) bool {
 	for _, c := range a.Codes {
 		if c.Code.Equal(cb.Code) {
 			return len(c.Deliveries) > 1 || anyFailed(c.Redemptions)
-		}
-	}
-	return false
-}
-
-// overlapped reports whether another interactive sign-in for the same client
-// started after t's authorize request and before callback cb.
-func overlapped(a *Analysis, t *Transaction, cb *parse.Event) bool {
-	if !t.Interactive() {
-		return false
-	}
-	for _, o := range a.Transactions {
-		if o != t && o.Interactive() && o.Authorize.ClientID == t.Authorize.ClientID &&
-			o.Authorize.Exchange > t.Authorize.Exchange && o.Authorize.Exchange < cb.Exchange {
-			return true
 		}
 	}
 	return false

@@ -59,11 +59,11 @@ func runRedirectMismatch(p *Pass) {
 			}
 			msg := fmt.Sprintf("%s rejected the redirect URI", parse.ProviderName(providerOf(t, e)))
 			if sent != "" {
-				msg += fmt.Sprintf(" %q", redactURL(sent))
+				msg += fmt.Sprintf(" %q", parse.RedactURL(sent))
 			}
 			msg += fmt.Sprintf(" at authorize time (%s)", code)
 			if echoed := parse.EchoedRedirectURI(e.Err); echoed != "" && sent != "" && echoed != sent {
-				msg += "; the error quotes " + fmt.Sprintf("%q", redactURL(echoed)) + ": " + ExplainURIDiff(sent, echoed)
+				msg += "; the error quotes " + fmt.Sprintf("%q", parse.RedactURL(echoed)) + ": " + ExplainURIDiff(sent, echoed)
 			} else if sent != "" {
 				if hint := uriHint(sent); hint != "" {
 					msg += "; " + hint
@@ -94,9 +94,9 @@ func runRedirectMismatch(p *Pass) {
 			}
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request"))
 			if got == "" {
-				f.Message = fmt.Sprintf("the token request omits redirect_uri although the authorize request sent %q (RFC 6749 §4.1.3 requires the same value)", redactURL(want))
+				f.Message = fmt.Sprintf("the token request omits redirect_uri although the authorize request sent %q (RFC 6749 §4.1.3 requires the same value)", parse.RedactURL(want))
 			} else {
-				f.Message = fmt.Sprintf("token request redirect_uri %q differs from the authorize request's %q: %s", redactURL(got), redactURL(want), ExplainURIDiff(want, got))
+				f.Message = fmt.Sprintf("token request redirect_uri %q differs from the authorize request's %q: %s", parse.RedactURL(got), parse.RedactURL(want), ExplainURIDiff(want, got))
 			}
 			if r.Succeeded() {
 				f.Severity = Warning
@@ -123,36 +123,13 @@ func runRedirectMismatch(p *Pass) {
 			}
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request refused"))
 			f.Message = fmt.Sprintf("%s refused the token request's redirect_uri %q (%s)",
-				parse.ProviderName(r.Request.Provider), redactURL(r.Request.RedirectURI), p.RedemptionEvidence(r, "").ErrorCode)
+				parse.ProviderName(r.Request.Provider), parse.RedactURL(r.Request.RedirectURI), p.RedemptionEvidence(r, "").ErrorCode)
 			if r.Tx == nil || r.Tx.Authorize == nil {
 				f.Message += "; the authorize request is not in the trace, so the two values cannot be compared"
 			}
 			p.Report(f)
 		}
 	}
-}
-
-func allRedemptions(a *Analysis) []*Redemption {
-	var out []*Redemption
-	for _, c := range a.Codes {
-		out = append(out, c.Redemptions...)
-	}
-	for _, t := range a.Transactions {
-		for _, r := range t.Redemptions {
-			if r.Request.Code.IsZero() {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
-
-func classOf(e *parse.Event) parse.ErrorClass {
-	if e == nil || e.Err == nil {
-		return parse.ClassNone
-	}
-	info, _ := parse.Classify(e.Err, e.Provider.Family)
-	return info.Class
 }
 
 func providerOf(t *Transaction, e *parse.Event) parse.Provider {

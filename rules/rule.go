@@ -68,7 +68,10 @@ type Rule struct {
 	Title    string
 	Doc      string
 	Severity Severity
-	Run      func(*Pass)
+	// AboutCapture marks a rule that reports on the trace, not the sign-in:
+	// its remediation is the capture to make next.
+	AboutCapture bool
+	Run          func(*Pass)
 }
 
 // Options tune the analysis.
@@ -116,6 +119,9 @@ type Finding struct {
 	// Confidence is set when the rule reasons by elimination or timing:
 	// "high", "medium" or "low".
 	Confidence string `json:"confidence,omitempty"`
+	// Mechanism is how the incident most likely came about, when the rule
+	// can tell (the message says it in words).
+	Mechanism Mechanism `json:"mechanism,omitempty"`
 }
 
 // Pass is what a rule sees: the shared analysis and a way to report.

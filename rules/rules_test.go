@@ -53,7 +53,7 @@ func fixtures(t *testing.T) []string {
 func TestRules(t *testing.T) {
 	for _, r := range rules.All() {
 		t.Run(r.ID, func(t *testing.T) {
-			rulestest.Run(t, "testdata", r, fixtures(t)...)
+			rulestest.Run(t, loadHAR, "testdata", r, fixtures(t)...)
 		})
 	}
 }
@@ -62,7 +62,7 @@ func TestRules(t *testing.T) {
 // run; the analysis must give the same findings in any event order.
 func TestEventOrderIndependent(t *testing.T) {
 	for _, file := range fixtures(t) {
-		fx, err := rulestest.LoadHAR(filepath.Join("testdata", file))
+		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestTraceQualityTLSNotes(t *testing.T) {
 
 // TestCodeLifetimeOption: --code-lifetime replaces the provider's figure.
 func TestCodeLifetimeOption(t *testing.T) {
-	fx, err := rulestest.LoadHAR(filepath.Join("testdata", "slow-but-accepted.har"))
+	fx, err := fixture(filepath.Join("testdata", "slow-but-accepted.har"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestCodeLifetimeOption(t *testing.T) {
 			t.Errorf("lifetime %v: findings %+v", d, got)
 		}
 	}
-	fx, err = rulestest.LoadHAR(filepath.Join("testdata", "invalid-grant-fast.har"))
+	fx, err = fixture(filepath.Join("testdata", "invalid-grant-fast.har"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestElapsedClocks(t *testing.T) {
 }
 
 func TestIdWebNote(t *testing.T) {
-	fx, err := rulestest.LoadHAR(filepath.Join("testdata", "reuse-double-handler.har"))
+	fx, err := fixture(filepath.Join("testdata", "reuse-double-handler.har"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -33,93 +31,8 @@ generate a fresh state per sign-in, and on a mismatch restart sign-in once.`,
 	Run: runStateMismatch,
 }
 
-type setCookie struct {
-	name, sameSite string
-	secure         bool
-	deleted        bool
-}
-
-func parseSetCookie(v string) setCookie {
-	parts := strings.Split(v, ";")
-	name, val, _ := strings.Cut(strings.TrimSpace(parts[0]), "=")
-	c := setCookie{name: strings.TrimSpace(name), deleted: strings.TrimSpace(val) == ""}
-	for _, a := range parts[1:] {
-		k, v, _ := strings.Cut(strings.TrimSpace(a), "=")
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "samesite":
-			c.sameSite = strings.ToLower(strings.TrimSpace(v))
-		case "secure":
-			c.secure = true
-		case "max-age":
-			if strings.TrimSpace(v) == "0" || strings.HasPrefix(strings.TrimSpace(v), "-") {
-				c.deleted = true
-			}
-		case "expires":
-			if t, err := time.Parse(time.RFC1123, strings.TrimSpace(v)); err == nil && t.Year() < 2000 {
-				c.deleted = true
-			}
-		}
-	}
-	return c
-}
-
-// loginStart finds the app response that sent the browser to this authorize
-// request, and the transient cookies it set.
-func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
-	ex := a.Exchange(az)
-	if ex == nil {
-		return nil, nil
-	}
-	at, ok := a.pos[ex.Index]
-	if !ok {
-		return nil, nil
-	}
-	// The app's redirect comes shortly before the authorize request.
-	for i := at - 1; i >= 0 && i >= at-50; i-- {
-		prev := a.Exchanges[i]
-		if prev == nil || prev.Response == nil {
-			continue
-		}
-		loc := prev.Response.Headers.Get("Location")
-		if loc == "" {
-			continue
-		}
-		base, err := url.Parse(prev.Request.URL)
-		if err != nil {
-			continue
-		}
-		lu, err := url.Parse(loc)
-		if err != nil || !sameRequest(base.ResolveReference(lu), ex.Request.URL, az) {
-			continue
-		}
-		var cs []setCookie
-		for _, v := range prev.Response.Headers.Values("Set-Cookie") {
-			if c := parseSetCookie(v); c.name != "" && !c.deleted {
-				cs = append(cs, c)
-			}
-		}
-		return prev, cs
-	}
-	return nil, nil
-}
-
-// traceHasCookies reports whether the trace kept any cookie at all (sanitized
-// exports strip them everywhere).
-func traceHasCookies(a *Analysis) bool {
-	if a.cookies == 0 {
-		a.cookies = 1
-		for _, ex := range a.Exchanges {
-			if ex != nil && (ex.Request.Headers.Has("Cookie") || (ex.Response != nil && ex.Response.Headers.Has("Set-Cookie"))) {
-				a.cookies = 2
-				break
-			}
-		}
-	}
-	return a.cookies == 2
-}
-
 func runStateMismatch(p *Pass) {
-	cookiesKept := traceHasCookies(p.Analysis)
+	cookiesKept := p.HasCookies
 	for _, t := range p.Transactions {
 		az := t.Authorize
 		if az == nil {
@@ -196,30 +109,6 @@ func runStateMismatch(p *Pass) {
 	}
 }
 
-// missingCookies returns the transient cookies the app set when starting
-// t's sign-in that callback cb did not send, and the exchange that set them.
-func missingCookies(a *Analysis, t *Transaction, cb *parse.Event) (*parse.Exchange, []setCookie) {
-	if t.Authorize == nil || !traceHasCookies(a) {
-		return nil, nil
-	}
-	start, set := loginStart(a, t.Authorize)
-	if start == nil || len(set) == 0 {
-		return nil, nil
-	}
-	have := map[string]bool{}
-	for _, n := range cb.CookieNames {
-		have[n] = true
-	}
-	var missing []setCookie
-	for _, c := range set {
-		if !have[c.name] {
-			missing = append(missing, c)
-		}
-	}
-	sort.SliceStable(missing, func(i, j int) bool { return missing[i].name < missing[j].name })
-	return start, missing
-}
-
 func checkTransientCookies(p *Pass, t *Transaction) {
 	for _, cb := range t.Callbacks {
 		failed, how := callbackFailed(p.Analysis, cb)
@@ -252,8 +141,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 				why = fmt.Sprintf("the sign-in took %s, longer than such correlation cookies usually live (ASP.NET Core: 15 minutes)", fmtDuration(d))
 			}
 		}
-		startEv := Evidence{Ref: start.Ref, Time: start.Start.UTC(), Method: start.Request.Method, URL: redactURL(start.Request.URL),
-			Status: start.Status(), Note: "sign-in started; transient cookies set"}
+		startEv := p.ExchangeEvidence(start, "sign-in started; transient cookies set")
 		evs := []Evidence{startEv, p.Evidence(t.Authorize, "authorize request")}
 		cbEv := p.Evidence(cb, "callback without the cookie")
 		evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
@@ -275,63 +163,4 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			Evidence:    evs,
 			Remediation: "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), key them per transaction, and restart sign-in once on a mismatch."})
 	}
-}
-
-// cookieName renders a cookie name for a finding. Apps put the state or
-// another per-sign-in value in transient cookie names ("rp_pkce_<state>",
-// ".AspNetCore.Correlation.<id>"): a known secret becomes its fingerprint and
-// any other long random-looking part is elided.
-func cookieName(name string, az *parse.Event) string {
-	if az != nil {
-		for _, sec := range []parse.Secret{az.State, az.Nonce} {
-			if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
-				name = strings.ReplaceAll(name, sec.Reveal(), "<"+sec.Fingerprint()+">")
-			}
-		}
-	}
-	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '_' || r == '-' || r == '<' || r == '>' })
-	for _, part := range parts {
-		if len(part) >= 16 && !strings.HasPrefix(part, "sha256:") && looksRandom(part) {
-			name = strings.ReplaceAll(name, part, "…")
-		}
-	}
-	return name
-}
-
-// looksRandom reports a token that mixes letters and digits or cases, as
-// generated identifiers do (and words do not).
-func looksRandom(s string) bool {
-	var lower, upper, digit bool
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z':
-			lower = true
-		case r >= 'A' && r <= 'Z':
-			upper = true
-		case r >= '0' && r <= '9':
-			digit = true
-		}
-	}
-	n := 0
-	for _, b := range []bool{lower, upper, digit} {
-		if b {
-			n++
-		}
-	}
-	return n >= 2
-}
-
-// sameRequest reports whether a redirect target is the authorize request the
-// browser then made: same host and path, and the same state (browsers may
-// re-encode a Location's query, so the strings need not be equal).
-func sameRequest(target *url.URL, requested string, az *parse.Event) bool {
-	if target.String() == requested {
-		return true
-	}
-	ru, err := url.Parse(requested)
-	if err != nil || !strings.EqualFold(target.Host, ru.Host) || target.Path != ru.Path {
-		return false
-	}
-	st := target.Query().Get("state")
-	return st != "" && parse.NewSecret(st).Equal(az.State)
 }

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -44,24 +43,11 @@ func runSPACrossOrigin(p *Pass) {
 				origin = "(the Origin header is not in the trace)"
 			}
 			f.Message = fmt.Sprintf("browser JavaScript at %s redeemed the code cross-origin at %s (%s), but the redirect URI %q is not registered as a Single-Page Application",
-				origin, req.Ref, code, redactURL(req.RedirectURI))
+				origin, req.Ref, code, parse.RedactURL(req.RedirectURI))
 			f.Remediation = "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."
 		}
 		p.Report(f)
 	}
-}
-
-// allTokenRequests is every token request of the trace, in source order.
-func allTokenRequests(a *Analysis) []*Redemption {
-	out := allRedemptions(a)
-	out = append(out, a.Refreshes...)
-	out = append(out, a.OtherGrants...)
-	sortRedemptions(out)
-	return out
-}
-
-func sortRedemptions(rs []*Redemption) {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Request.Exchange < rs[j].Request.Exchange })
 }
 
 // ClientAuthFailed: the token endpoint refused the client's credentials.
@@ -122,13 +108,6 @@ func runClientAuthFailed(p *Pass) {
 		p.Report(Finding{Code: req.Code, Message: msg,
 			Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")}, Remediation: clientAuthRemediation})
 	}
-}
-
-func orUnknownClient(id string) string {
-	if id == "" {
-		return "(client_id not in the request)"
-	}
-	return id
 }
 
 func authName(a string) string {

@@ -97,7 +97,7 @@ func runTokenInURL(p *Pass) {
 				break
 			}
 			f.Evidence = append(f.Evidence, Evidence{Ref: ex.Ref, Time: ex.Start.UTC(), Method: ex.Request.Method,
-				URL: redactURL(ex.Request.URL), Status: ex.Status(), Note: g.param + " in the query"})
+				URL: parse.RedactURL(ex.Request.URL), Status: ex.Status(), Note: g.param + " in the query"})
 		}
 		f.Message = fmt.Sprintf("%d request(s) pass %s in the URL query (first at %s); URLs end up in history, logs and Referer headers",
 			len(g.refs), g.param, g.refs[0].Ref)

@@ -140,10 +140,11 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 			Confidence:  fd.Confidence,
 			Remediation: text(fd.Remediation),
 		}
-		if rule := rules.ByID(fd.RuleID); rule != nil {
+		rule := rules.ByID(fd.RuleID)
+		if rule != nil {
 			rf.Title = rule.Title
 		}
-		if fd.RuleID == "trace-quality" && fd.Remediation != "" {
+		if rule != nil && rule.AboutCapture && fd.Remediation != "" {
 			// What a trace-quality finding asks for is the next capture.
 			rf.NextCapture = []string{fd.Remediation}
 		}

@@ -1,22 +1,24 @@
-// Package rulestest runs a rule over HAR fixtures whose expectations sit
-// next to the traffic: an entry's "comment" holds `want RULE-ID` (optionally
-// followed by a quoted regular expression the message must match), and the
-// log's comment holds wants for findings without evidence. A want no finding
-// satisfies fails the test, and so does a finding no want expects.
+// Package rulestest runs a rule over fixtures whose expectations sit next to
+// the traffic: an exchange's comment (a HAR entry's "comment") holds
+// `want RULE-ID` (optionally followed by a quoted regular expression the
+// message must match), and the trace's own comment (a HAR log's) holds wants
+// for findings without evidence. A want no finding satisfies fails the test,
+// and so does a finding no want expects.
+//
+// It reads no trace format itself: the test passes a Loader (the rules
+// tests read HAR with the real reader), so rules and their test kit depend
+// on the model only.
 package rulestest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/rules"
 )
@@ -56,31 +58,15 @@ type Fixture struct {
 	Wants     []Want
 }
 
-// LoadHAR reads a fixture with the real HAR reader (har.NewReader) and
-// collects the wants of its entry comments and of its log comment.
-func LoadHAR(path string) (*Fixture, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	r, err := har.NewReader(bytes.NewReader(data), har.Options{Name: path})
-	if err != nil {
-		return nil, err
-	}
-	exs, err := parse.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("rulestest: %s: %w", path, err)
-	}
-	var log struct {
-		Log struct {
-			Comment string `json:"comment"`
-		} `json:"log"`
-	}
-	if err := json.Unmarshal(data, &log); err != nil {
-		return nil, fmt.Errorf("rulestest: %s: %w", path, err)
-	}
+// Loader reads one fixture file into its exchanges and the trace-level
+// comment ("" when the format has none).
+type Loader func(path string) (exchanges []*parse.Exchange, comment string, err error)
+
+// NewFixture collects the wants of a trace's exchanges and of its comment.
+func NewFixture(exs []*parse.Exchange, comment string) (*Fixture, error) {
 	fx := &Fixture{Exchanges: exs}
-	if fx.Wants, err = ParseWants(log.Log.Comment, ""); err != nil {
+	var err error
+	if fx.Wants, err = ParseWants(comment, ""); err != nil {
 		return nil, err
 	}
 	for _, ex := range exs {
@@ -93,18 +79,27 @@ func LoadHAR(path string) (*Fixture, error) {
 	return fx, nil
 }
 
+// Load reads a fixture with load and collects its wants.
+func Load(load Loader, path string) (*Fixture, error) {
+	exs, comment, err := load(path)
+	if err != nil {
+		return nil, fmt.Errorf("rulestest: %s: %w", path, err)
+	}
+	return NewFixture(exs, comment)
+}
+
 // Run checks rule r against each fixture file under dir.
-func Run(t *testing.T, dir string, r *rules.Rule, files ...string) {
+func Run(t *testing.T, load Loader, dir string, r *rules.Rule, files ...string) {
 	t.Helper()
-	RunOptions(t, dir, r, rules.Options{}, files...)
+	RunOptions(t, load, dir, r, rules.Options{}, files...)
 }
 
 // RunOptions is Run with analysis options (e.g. a --code-lifetime).
-func RunOptions(t *testing.T, dir string, r *rules.Rule, opts rules.Options, files ...string) {
+func RunOptions(t *testing.T, load Loader, dir string, r *rules.Rule, opts rules.Options, files ...string) {
 	t.Helper()
 	for _, file := range files {
 		t.Run(file, func(t *testing.T) {
-			fx, err := LoadHAR(filepath.Join(dir, file))
+			fx, err := Load(load, filepath.Join(dir, file))
 			if err != nil {
 				t.Fatal(err)
 			}

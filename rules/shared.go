@@ -1,0 +1,334 @@
+package rules
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Helpers that more than one rule file reads. They belong to the analysis:
+// each reads the Analysis (never writes it) and no rule file calls into
+// another rule file.
+
+// issuedEvent is the best issuance time reference of a code: the
+// provider's answer, else the first delivery (an upper bound).
+func issuedEvent(c *CodeTrail) (*parse.Event, string) {
+	if c.Issued != nil {
+		return c.Issued, "issued"
+	}
+	if len(c.Deliveries) > 0 {
+		return c.Deliveries[0], "delivered to the app"
+	}
+	return nil, ""
+}
+
+func redirectDiffers(r *Redemption) bool {
+	t := r.Tx
+	return t != nil && t.Authorize != nil && t.Authorize.RedirectURI != "" && r.Request.RedirectURI != "" &&
+		t.Authorize.RedirectURI != r.Request.RedirectURI
+}
+
+// pkceFails reports a verifier that does not prove the code's challenge (or
+// a missing one when a challenge was sent).
+func pkceFails(r *Redemption) bool {
+	t := r.Tx
+	if t == nil || t.Authorize == nil || t.Authorize.CodeChallenge.IsZero() {
+		return false
+	}
+	return r.VerifierTx != t
+}
+
+func ordinal(i int) string {
+	names := []string{"first", "second", "third", "fourth", "fifth"}
+	if i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("#%d", i+1)
+}
+
+func anyFailed(rs []*Redemption) bool {
+	for _, r := range rs {
+		if r.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+func sortEvents(evs []*parse.Event) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Exchange < evs[j].Exchange })
+}
+
+// overlapped reports whether another interactive sign-in for the same client
+// started after t's authorize request and before callback cb.
+func overlapped(a *Analysis, t *Transaction, cb *parse.Event) bool {
+	if !t.Interactive() {
+		return false
+	}
+	for _, o := range a.Transactions {
+		if o != t && o.Interactive() && o.Authorize.ClientID == t.Authorize.ClientID &&
+			o.Authorize.Exchange > t.Authorize.Exchange && o.Authorize.Exchange < cb.Exchange {
+			return true
+		}
+	}
+	return false
+}
+
+func allRedemptions(a *Analysis) []*Redemption {
+	var out []*Redemption
+	for _, c := range a.Codes {
+		out = append(out, c.Redemptions...)
+	}
+	for _, t := range a.Transactions {
+		for _, r := range t.Redemptions {
+			if r.Request.Code.IsZero() {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func classOf(e *parse.Event) parse.ErrorClass {
+	if e == nil || e.Err == nil {
+		return parse.ClassNone
+	}
+	info, _ := parse.Classify(e.Err, e.Provider.Family)
+	return info.Class
+}
+
+// setCookie is a transient cookie an app set when starting a sign-in.
+type setCookie struct {
+	name     string
+	sameSite string // lax, strict, none, or "" when unset
+	secure   bool
+}
+
+var sameSiteNames = map[http.SameSite]string{http.SameSiteLaxMode: "lax", http.SameSiteStrictMode: "strict", http.SameSiteNoneMode: "none"}
+
+// loginStart finds the app response that sent the browser to this authorize
+// request, and the transient cookies it set.
+func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
+	ex := a.Exchange(az)
+	if ex == nil {
+		return nil, nil
+	}
+	at, ok := a.pos[ex.Index]
+	if !ok {
+		return nil, nil
+	}
+	// The app's redirect comes shortly before the authorize request.
+	for i := at - 1; i >= 0 && i >= at-50; i-- {
+		prev := a.Exchanges[i]
+		if prev == nil {
+			continue
+		}
+		loc := prev.Location()
+		if loc == nil || !sameRequest(loc, ex.Request.URL, az) {
+			continue
+		}
+		var cs []setCookie
+		for _, c := range prev.Response.SetCookies() {
+			if !parse.Expired(c, prev.End) {
+				cs = append(cs, setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure})
+			}
+		}
+		return prev, cs
+	}
+	return nil, nil
+}
+
+// missingCookies returns the transient cookies the app set when starting
+// t's sign-in that callback cb did not send, and the exchange that set them.
+func missingCookies(a *Analysis, t *Transaction, cb *parse.Event) (*parse.Exchange, []setCookie) {
+	if t.Authorize == nil || !a.HasCookies {
+		return nil, nil
+	}
+	start, set := loginStart(a, t.Authorize)
+	if start == nil || len(set) == 0 {
+		return nil, nil
+	}
+	have := map[string]bool{}
+	for _, n := range cb.CookieNames {
+		have[n] = true
+	}
+	var missing []setCookie
+	for _, c := range set {
+		if !have[c.name] {
+			missing = append(missing, c)
+		}
+	}
+	sort.SliceStable(missing, func(i, j int) bool { return missing[i].name < missing[j].name })
+	return start, missing
+}
+
+// cookieName renders a cookie name for a finding. Apps put the state or
+// another per-sign-in value in transient cookie names ("rp_pkce_<state>",
+// ".AspNetCore.Correlation.<id>"): a known secret becomes its fingerprint and
+// any other long random-looking part is elided.
+func cookieName(name string, az *parse.Event) string {
+	if az != nil {
+		for _, sec := range []parse.Secret{az.State, az.Nonce} {
+			if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
+				name = strings.ReplaceAll(name, sec.Reveal(), "<"+sec.Fingerprint()+">")
+			}
+		}
+	}
+	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '_' || r == '-' || r == '<' || r == '>' })
+	for _, part := range parts {
+		if len(part) >= 16 && !strings.HasPrefix(part, "sha256:") && looksRandom(part) {
+			name = strings.ReplaceAll(name, part, "…")
+		}
+	}
+	return name
+}
+
+// looksRandom reports a token that mixes letters and digits or cases, as
+// generated identifiers do (and words do not).
+func looksRandom(s string) bool {
+	var lower, upper, digit bool
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= '0' && r <= '9':
+			digit = true
+		}
+	}
+	n := 0
+	for _, b := range []bool{lower, upper, digit} {
+		if b {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// sameRequest reports whether a redirect target is the authorize request the
+// browser then made: same host and path, and the same state (browsers may
+// re-encode a Location's query, so the strings need not be equal).
+func sameRequest(target *url.URL, requested string, az *parse.Event) bool {
+	if target.String() == requested {
+		return true
+	}
+	ru, err := url.Parse(requested)
+	if err != nil || !strings.EqualFold(target.Host, ru.Host) || target.Path != ru.Path {
+		return false
+	}
+	st := target.Query().Get("state")
+	return st != "" && parse.NewSecret(st).Equal(az.State)
+}
+
+// callbackFailed reports whether the app refused a callback: an error
+// status, a redirect to an error page or straight back to sign-in.
+func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
+	ex := a.Exchange(cb)
+	if ex == nil || ex.Response == nil {
+		return false, ""
+	}
+	st := ex.Response.Status
+	if st >= 400 {
+		return true, fmt.Sprintf("HTTP %d", st)
+	}
+	if st >= 300 && st < 400 {
+		lu := ex.Location()
+		if lu == nil {
+			return false, ""
+		}
+		low := strings.ToLower(lu.Path + "?" + lu.RawQuery)
+		if strings.Contains(low, "error") || strings.Contains(low, "state_mismatch") || strings.Contains(low, "correlation") {
+			return true, "redirected to " + parse.RedactURL(ex.Response.Headers.Get("Location"))
+		}
+		if q := lu.Query(); q.Get("client_id") != "" && q.Get("response_type") != "" {
+			return true, "redirected straight back to the authorize endpoint"
+		}
+	}
+	return false, ""
+}
+
+// codesOf returns the code trails redeemed in transactions a and b.
+func codesOf(an *Analysis, a, b *Transaction) []*CodeTrail {
+	var out []*CodeTrail
+	seen := map[*CodeTrail]bool{}
+	for _, t := range []*Transaction{a, b} {
+		for _, r := range t.Redemptions {
+			if c, ok := an.byCode[r.Request.Code]; ok && !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// cookieHolding finds a cookie of the callback's request whose value is the
+// other sign-in's state, nonce, or PKCE verifier (its S256 equals the other
+// authorize request's challenge): proof that the other sign-in overwrote it.
+// Values are compared, never shown.
+func cookieHolding(a *Analysis, cb *parse.Event, other *Transaction) (name, what string, ok bool) {
+	ex := a.Exchange(cb)
+	if ex == nil || other.Authorize == nil {
+		return "", "", false
+	}
+	oa := other.Authorize
+	for _, c := range ex.Request.Cookies() {
+		v := c.Value
+		if len(v) < 8 {
+			continue
+		}
+		if dec, err := url.QueryUnescape(v); err == nil {
+			v = dec
+		}
+		sv := parse.NewSecret(v)
+		switch {
+		case !oa.State.IsZero() && sv.Equal(oa.State):
+			return c.Name, "state", true
+		case !oa.Nonce.IsZero() && sv.Equal(oa.Nonce):
+			return c.Name, "nonce", true
+		case !oa.CodeChallenge.IsZero() && oa.CodeChallengeMethod != "plain" && sv.S256() == oa.CodeChallenge.Reveal():
+			return c.Name, "PKCE verifier", true
+		}
+	}
+	return "", "", false
+}
+
+// raceLibraryNote says how a known library behaves with concurrent sign-ins.
+func raceLibraryNote(lib string) string {
+	switch {
+	case strings.HasPrefix(lib, "NextAuth.js"), strings.HasPrefix(lib, "Auth.js"):
+		return lib + " keeps one state and PKCE cookie per provider, so concurrent sign-ins with one provider collide (it reports \"state mismatch\" or \"State cookie was missing\")"
+	case strings.HasPrefix(lib, "ASP.NET Core"), strings.HasPrefix(lib, "Microsoft.Identity.Web"):
+		return "the ASP.NET Core handler reports such a callback as \"Correlation failed.\""
+	case strings.HasPrefix(lib, "MSAL.js"):
+		return lib + " allows one interaction at a time per app (interaction_in_progress) and keeps its request state in browser storage shared by the tabs"
+	case strings.HasPrefix(lib, "express-openid-connect"):
+		return "express-openid-connect keeps one auth_verification cookie, which the second sign-in overwrites"
+	}
+	return ""
+}
+
+// allTokenRequests is every token request of the trace, in source order.
+func allTokenRequests(a *Analysis) []*Redemption {
+	out := allRedemptions(a)
+	out = append(out, a.Refreshes...)
+	out = append(out, a.OtherGrants...)
+	sortRedemptions(out)
+	return out
+}
+
+func sortRedemptions(rs []*Redemption) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Request.Exchange < rs[j].Request.Exchange })
+}
+
+func orUnknownClient(id string) string {
+	if id == "" {
+		return "(client_id not in the request)"
+	}
+	return id
+}

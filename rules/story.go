@@ -1,0 +1,460 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Mechanism names how an incident came about, as a value that later steps
+// (case-specific remediation, verdicts) can switch on; a finding's message
+// says the same in words.
+type Mechanism string
+
+const (
+	// MechPrefetch: a speculative prefetch of the callback URL used the code.
+	MechPrefetch Mechanism = "prefetch"
+	// MechFormPostResubmit: the form_post page was submitted twice before
+	// the first redemption was answered.
+	MechFormPostResubmit Mechanism = "form-post-resubmitted"
+	// MechReload: the callback was loaded again after the first redemption
+	// was answered (reload, back button, restored tab).
+	MechReload Mechanism = "reload"
+	// MechDuplicateNavigation: the callback was requested again before the
+	// first redemption was answered (duplicate navigation, two app
+	// instances, a service worker).
+	MechDuplicateNavigation Mechanism = "duplicate-navigation"
+	// MechDoubleHandler: two redemptions inside one callback request, or two
+	// server handlers redeeming at once.
+	MechDoubleHandler Mechanism = "double-handler"
+	// MechBrowserAndServer: browser JavaScript and a server both redeemed.
+	MechBrowserAndServer Mechanism = "browser-and-server"
+	// MechBrowserTwice: the browser app redeemed one code twice (React
+	// StrictMode, two listeners).
+	MechBrowserTwice Mechanism = "browser-redeemed-twice"
+	// MechRetry: the code was redeemed again after the first was answered.
+	MechRetry Mechanism = "retry"
+	// MechOutOfSight: the provider says the code was used, and no earlier
+	// redemption is in the trace.
+	MechOutOfSight Mechanism = "redeemed-out-of-sight"
+	// MechMultiTab: overlapping sign-ins in one browser crossed their codes,
+	// states or verifiers.
+	MechMultiTab Mechanism = "multi-tab"
+	// MechGrantReplaced: a second sign-in for the same client made the
+	// provider revoke the first sign-in's outstanding code.
+	MechGrantReplaced Mechanism = "grant-replaced"
+	// MechSlowRedemption: the code was redeemed later than the provider
+	// keeps it.
+	MechSlowRedemption Mechanism = "slow-redemption"
+	// MechShortLifetime: the app paused seconds before redeeming and the
+	// provider's code lifetime is likely shorter than that.
+	MechShortLifetime Mechanism = "short-lifetime"
+	// MechIssuedEarlier: refused as expired far inside the provider's
+	// lifetime: the code was issued earlier than the trace shows (a replayed
+	// or bookmarked callback, a code of another session) or a clock is off.
+	MechIssuedEarlier Mechanism = "issued-earlier"
+)
+
+// Crossing is the proof that two overlapping sign-ins for one client in one
+// browser interfered. A started first; B started before A completed.
+type Crossing struct {
+	A, B       *Transaction
+	Mechanism  Mechanism // MechMultiTab or MechGrantReplaced
+	Why        string
+	Confidence string
+	// Code is the code of the sign-in that broke.
+	Code     parse.Secret
+	Evidence []Evidence
+	// Codes are the code trails the crossing explains: code-reuse reports
+	// on them name the crossing instead of a mechanism of their own.
+	Codes []*CodeTrail
+}
+
+const raceRemediation = "Two sign-ins were started in parallel in one browser and shared one set of transient state. Key state/nonce/verifier storage per transaction (suffix by state), do not start a login from background or prefetch requests, and on state mismatch restart sign-in once instead of showing an error."
+
+const grantReplacedRemediation = "A second sign-in for the same client in the same browser session made the provider revoke the first sign-in's outstanding code. Do not start a new sign-in while one is in flight (one interaction at a time per app, e.g. a lock in shared storage), key state/nonce/verifier per transaction, and when a redemption is refused restart the sign-in once: the session at the provider makes it silent. Confirm in the provider's logs (trace and correlation ids) that the code was revoked."
+
+// Remediation is the advice for a crossing, shared by every finding that
+// tells its story.
+func (x *Crossing) Remediation() string {
+	if x.Mechanism == MechGrantReplaced {
+		return grantReplacedRemediation
+	}
+	return raceRemediation
+}
+
+// Bounds on the sign-ins one sign-in is compared with, so that a trace of
+// thousands of unfinished authorize requests stays linear: a browser races
+// a handful of tabs, and a login transaction does not outlive an hour
+// (providers expire them sooner).
+const (
+	maxRaceCandidates = 64
+	maxRaceWindow     = time.Hour
+)
+
+// completedAt is the source position at which a transaction's code came
+// back to the app (its first callback), or -1.
+func completedAt(t *Transaction) int {
+	if len(t.Callbacks) > 0 {
+		return t.Callbacks[0].Exchange
+	}
+	return -1
+}
+
+// findCrossings pairs the overlapping interactive sign-ins of each client
+// and keeps those with proof that they crossed.
+func (a *Analysis) findCrossings() {
+	// Sign-ins race only with others of the same client: group them, in
+	// source order, so a trace of many clients costs no cross-client work.
+	byClient := map[string][]*Transaction{}
+	var clients []string
+	for _, t := range a.Transactions {
+		if !t.Interactive() {
+			continue
+		}
+		id := t.Authorize.ClientID
+		if _, ok := byClient[id]; !ok {
+			clients = append(clients, id)
+		}
+		byClient[id] = append(byClient[id], t)
+	}
+	for _, id := range clients {
+		txs := byClient[id]
+		for i, x := range txs {
+			for k, y := range txs[i+1:] {
+				if k >= maxRaceCandidates {
+					break
+				}
+				if at, bt := x.Authorize.Time, y.Authorize.Time; !at.IsZero() && !bt.IsZero() && bt.Sub(at) > maxRaceWindow {
+					break
+				}
+				if x.Authorize.State.Equal(y.Authorize.State) && !x.Authorize.State.IsZero() {
+					continue
+				}
+				if done := completedAt(x); done >= 0 && done < y.Authorize.Exchange {
+					break // x finished before y (and every later sign-in) started: sequential
+				}
+				if c, ok := a.crossing(x, y); ok {
+					c.A, c.B = x, y
+					a.Crossings = append(a.Crossings, c)
+				}
+			}
+		}
+	}
+}
+
+// CrossingOf returns the crossing that explains a code trail, or nil.
+func (a *Analysis) CrossingOf(c *CodeTrail) *Crossing {
+	for _, x := range a.Crossings {
+		for _, cc := range x.Codes {
+			if cc == c {
+				return x
+			}
+		}
+	}
+	return nil
+}
+
+func (a *Analysis) trailOf(code parse.Secret) *CodeTrail {
+	if code.IsZero() {
+		return nil
+	}
+	return a.byCode[code]
+}
+
+// crossing looks for proof that sign-ins x and y (y started while x was in
+// flight) interfered, strongest proof first.
+func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
+	pairs := [][2]*Transaction{{x, y}, {y, x}}
+	// 1. A verifier that proves the other sign-in's challenge.
+	for _, pair := range pairs {
+		for _, r := range pair[0].Redemptions {
+			if r.VerifierTx == pair[1] {
+				return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: r.Request.Code,
+					Evidence: []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("redeems sign-in #%d's code with sign-in #%d's verifier", pair[0].ID, pair[1].ID))},
+					Why: fmt.Sprintf("the token request at %s redeems the code of sign-in #%d with the PKCE verifier of sign-in #%d (S256 of the verifier equals #%d's code_challenge): the second sign-in overwrote the stored verifier",
+						r.Request.Ref, pair[0].ID, pair[1].ID, pair[1].ID),
+					Codes: trails(a.trailOf(r.Request.Code))}, true
+			}
+		}
+	}
+	// 2. A callback whose state belongs to the other sign-in.
+	for _, pair := range pairs {
+		for _, cb := range pair[0].Callbacks {
+			if !cb.State.IsZero() && !pair[1].Authorize.State.IsZero() && cb.State.Equal(pair[1].Authorize.State) {
+				return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: cb.Code,
+					Evidence: []Evidence{a.Evidence(cb, "callback with the other sign-in's state")},
+					Why:      fmt.Sprintf("the callback at %s carries sign-in #%d's code but sign-in #%d's state", cb.Ref, pair[0].ID, pair[1].ID),
+					Codes:    trails(a.trailOf(cb.Code))}, true
+			}
+		}
+	}
+	// 3. One slot for both: one sign-in's code reached the app and was
+	// never redeemed, while the other's was redeemed twice.
+	for _, pair := range pairs {
+		lost, twice := a.unredeemedCode(pair[0]), a.codeRedeemedTwice(pair[1])
+		if lost == nil || twice == nil {
+			continue
+		}
+		evs := []Evidence{a.Evidence(lost.Deliveries[0], fmt.Sprintf("sign-in #%d's code delivered, never redeemed", pair[0].ID))}
+		for i, r := range twice.Redemptions {
+			evs = append(evs, a.RedemptionEvidence(r, fmt.Sprintf("%s redemption of sign-in #%d's code", ordinal(i), pair[1].ID)))
+		}
+		return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: twice.Code, Evidence: evs,
+			Why: fmt.Sprintf("sign-in #%d's code %s reached the app at %s but was never redeemed, while sign-in #%d's code %s was redeemed %d times (%s and %s): both tabs handed their code to the app through one shared slot (storage or a cookie), the later one overwrote it, and both redeemed that one",
+				pair[0].ID, lost.Code, lost.Deliveries[0].Ref, pair[1].ID, twice.Code, len(twice.Redemptions),
+				twice.Redemptions[0].Request.Ref, twice.Redemptions[1].Request.Ref),
+			Codes: trails(lost, twice)}, true
+	}
+	// 4. Both sign-ins' pages redeeming one code.
+	for _, c := range a.codesOf(x, y) {
+		if len(c.Redemptions) < 2 {
+			continue
+		}
+		pages := map[string]bool{}
+		for _, r := range c.Redemptions {
+			pages[r.Request.Page+"|"+r.Request.Origin] = true
+		}
+		if len(pages) > 1 {
+			var evs []Evidence
+			for i, r := range c.Redemptions {
+				evs = append(evs, a.RedemptionEvidence(r, ordinal(i)+" redemption"))
+			}
+			return &Crossing{Mechanism: MechMultiTab, Confidence: "medium", Code: c.Code, Evidence: evs,
+				Why: fmt.Sprintf("code %s was redeemed from two different tabs", c.Code), Codes: trails(c)}, true
+		}
+	}
+	// 5. The earlier sign-in failing PKCE after the later one began.
+	for _, r := range x.Redemptions {
+		if r.Class() == parse.ClassPKCE {
+			return &Crossing{Mechanism: MechMultiTab, Confidence: "medium", Code: r.Request.Code,
+				Evidence: []Evidence{a.RedemptionEvidence(r, "PKCE verification failed")},
+				Why: fmt.Sprintf("sign-in #%d's token request at %s failed PKCE verification (%s) after sign-in #%d replaced the stored verifier",
+					x.ID, r.Request.Ref, a.RedemptionEvidence(r, "").ErrorCode, y.ID),
+				Codes: trails(a.trailOf(r.Request.Code))}, true
+		}
+	}
+	// 6. A callback carrying the other sign-in's transient value.
+	for _, cb := range x.Callbacks {
+		if cb.Exchange < y.Authorize.Exchange {
+			continue
+		}
+		if name, what, ok := cookieHolding(a, cb, y); ok {
+			why := fmt.Sprintf("sign-in #%d's callback at %s carries cookie %s holding sign-in #%d's %s: sign-in #%d overwrote the transient state the app keeps for #%d",
+				x.ID, cb.Ref, cookieName(cookieName(name, x.Authorize), y.Authorize), y.ID, what, y.ID, x.ID)
+			if failed, how := callbackFailed(a, cb); failed {
+				why += fmt.Sprintf(", and the app refused the callback (%s)", how)
+			}
+			return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: cb.Code, Why: why,
+				Evidence: []Evidence{a.Evidence(cb, "callback with the other sign-in's cookie")}, Codes: trails(a.trailOf(cb.Code))}, true
+		}
+	}
+	// 7. The grant replaced: the earlier code refused, bare, after the
+	// later sign-in got its own code, while the later one succeeded.
+	if c, r, ok := a.grantReplaced(x, y); ok {
+		d, basis, _ := Elapsed(c.Issued, r.Request)
+		return &Crossing{Mechanism: MechGrantReplaced, Confidence: "medium", Code: c.Code,
+			Evidence: []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("sign-in #%d's code refused", x.ID))},
+			Why: fmt.Sprintf("sign-in #%d's code %s was issued before sign-in #%d's and redeemed after it at %s, %s after issue (%s), and %s refused it (%s) while sign-in #%d's redemption succeeded; nothing else explains the refusal (one delivery, one redemption, same redirect_uri, PKCE consistent): the provider most likely revoked the outstanding code when the same browser session signed in again for the same client (the grant was replaced)",
+				x.ID, c.Code, y.ID, r.Request.Ref, fmtDuration(d), basis, parse.ProviderName(r.Request.Provider),
+				a.RedemptionEvidence(r, "").ErrorCode, y.ID),
+			Codes: trails(c)}, true
+	}
+	// 8. The earlier sign-in's callback failing after the later one began.
+	for _, cb := range x.Callbacks {
+		if cb.Exchange < y.Authorize.Exchange {
+			continue
+		}
+		if failed, how := callbackFailed(a, cb); failed {
+			return &Crossing{Mechanism: MechMultiTab, Confidence: "medium", Code: cb.Code,
+				Evidence: []Evidence{a.Evidence(cb, "callback failed")},
+				Why:      fmt.Sprintf("sign-in #%d's callback at %s failed (%s) after sign-in #%d had replaced the transient state the app keeps for it", x.ID, cb.Ref, how, y.ID),
+				Codes:    trails(a.trailOf(cb.Code))}, true
+		}
+	}
+	return nil, false
+}
+
+func trails(cs ...*CodeTrail) []*CodeTrail {
+	var out []*CodeTrail
+	for _, c := range cs {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// unredeemedCode is a code of t delivered to the app and never redeemed
+// in a trace that shows redemptions of t's client.
+func (a *Analysis) unredeemedCode(t *Transaction) *CodeTrail {
+	for _, cb := range t.Callbacks {
+		if c := a.trailOf(cb.Code); c != nil && len(c.Redemptions) == 0 && len(c.Deliveries) > 0 {
+			return c
+		}
+	}
+	return nil
+}
+
+// codeRedeemedTwice is a code of t redeemed more than once.
+func (a *Analysis) codeRedeemedTwice(t *Transaction) *CodeTrail {
+	for _, r := range t.Redemptions {
+		if c := a.trailOf(r.Request.Code); c != nil && c.Tx == t && len(c.Redemptions) >= 2 {
+			return c
+		}
+	}
+	return nil
+}
+
+// codesOf returns the code trails redeemed in transactions x and y.
+func (a *Analysis) codesOf(x, y *Transaction) []*CodeTrail {
+	var out []*CodeTrail
+	seen := map[*CodeTrail]bool{}
+	for _, t := range []*Transaction{x, y} {
+		for _, r := range t.Redemptions {
+			if c := a.trailOf(r.Request.Code); c != nil && !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// grantReplaced finds x's code refused with a bare or generic answer and
+// nothing else to explain it, issued before y's code and redeemed after y's
+// code was issued, while y's redemption succeeded.
+func (a *Analysis) grantReplaced(x, y *Transaction) (*CodeTrail, *Redemption, bool) {
+	var yIssued *parse.Event
+	for _, ev := range y.Issued {
+		if !ev.Code.IsZero() {
+			yIssued = ev
+			break
+		}
+	}
+	ySucceeded := false
+	for _, r := range y.Redemptions {
+		ySucceeded = ySucceeded || r.Succeeded()
+	}
+	if yIssued == nil || !ySucceeded {
+		return nil, nil, false
+	}
+	for _, r := range x.Redemptions {
+		c := a.trailOf(r.Request.Code)
+		if c == nil || c.Issued == nil || !r.Failed() || len(c.Redemptions) != 1 || len(c.Deliveries) > 1 ||
+			redirectDiffers(r) || pkceFails(r) || r.VerifierTx != nil && r.VerifierTx != x {
+			continue
+		}
+		switch r.Class() {
+		case parse.ClassGenericGrant, parse.ClassCodeInvalid:
+		default:
+			if !unclassified(r) {
+				continue
+			}
+		}
+		if c.Issued.Exchange < yIssued.Exchange && r.Request.Exchange > yIssued.Exchange {
+			if d, _, ok := Elapsed(c.Issued, r.Request); ok && d > a.Lifetime(r.Request.Provider).Suspicious {
+				continue // old enough for expiry to explain it
+			}
+			return c, r, true
+		}
+	}
+	return nil, nil, false
+}
+
+// ReuseStory names how a code came to be used more than once, from the
+// order of events rather than from fixed delays: words for the finding and
+// the structured Mechanism.
+func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
+	for _, d := range c.Deliveries {
+		if d.Prefetch != "" {
+			return MechPrefetch, fmt.Sprintf("a speculative prefetch of the callback URL (%s at %s) consumed the code before the real navigation; ignore prefetch requests on the callback route", d.Prefetch, d.Ref)
+		}
+	}
+	if len(c.Deliveries) >= 2 {
+		d1, d2 := c.Deliveries[0], c.Deliveries[1]
+		after, ref, known := a.afterFirstAnswer(c, d1, d2)
+		formPost := d1.Delivery == "form_post" && d2.Delivery == "form_post"
+		switch {
+		case known && after && formPost:
+			return MechReload, fmt.Sprintf("the form_post page was posted again at %s after %s had been answered (reload or back button re-posting it), and the app redeemed the code again", d2.Ref, ref)
+		case known && after:
+			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app redeemed the code again", d2.Ref, ref)
+		case known && formPost:
+			return MechFormPostResubmit, fmt.Sprintf("the form_post page was submitted twice: the second post at %s came before %s was answered (double submit)", d2.Ref, ref)
+		case known:
+			return MechDuplicateNavigation, fmt.Sprintf("the callback URL was requested again at %s before %s was answered (duplicate navigation, two app instances, or a service worker)", d2.Ref, ref)
+		}
+		return MechReload, fmt.Sprintf("the callback URL was loaded again at %s (reload, back button or a restored tab; the trace lacks the times to tell it from a duplicate navigation) and the app redeemed the code again", d2.Ref)
+	}
+	if len(c.Redemptions) >= 2 {
+		r1, r2 := c.Redemptions[0], c.Redemptions[1]
+		q1, q2 := r1.Request, r2.Request
+		answered := r1.Response != nil && !r1.Response.Time.IsZero() && !q2.Time.IsZero() && !q2.Time.Before(r1.Response.Time)
+		switch {
+		case (q1.Origin == "") != (q2.Origin == ""):
+			return MechBrowserAndServer, "both browser JavaScript (with an Origin header) and a server (without) redeemed the code; let exactly one party redeem it"
+		case q1.Origin != "" && q2.Origin != "" && answered:
+			return MechBrowserTwice, "the browser app redeemed the code again after the first redemption was answered (a second listener handling the redirect, or the callback handler run again)"
+		case q1.Origin != "" && q2.Origin != "":
+			return MechBrowserTwice, "the browser app redeemed the code twice at once (e.g. React StrictMode running the effect twice, or two listeners handling the redirect)"
+		}
+		if len(c.Deliveries) == 1 {
+			if cbEx := a.Exchange(c.Deliveries[0]); cbEx != nil && !cbEx.End.IsZero() &&
+				!q2.Time.IsZero() && q2.Time.Before(cbEx.End) && !q1.Time.Before(cbEx.Start) {
+				return MechDoubleHandler, "two code-received handlers ran inside the one callback request (e.g. Microsoft.Identity.Web before 2.15.1 applying its options twice, or middleware plus app code both redeeming)" + idwebNote(c)
+			}
+		}
+		if !answered && r1.Response != nil && !q2.Time.IsZero() {
+			return MechDoubleHandler, "two handlers redeemed the code concurrently, the second before the first was answered (middleware plus app code, or a duplicated handler)" + idwebNote(c)
+		}
+		return MechRetry, "the code was redeemed again after the first redemption was answered (a retry after a timeout, or a second component)"
+	}
+	return MechOutOfSight, ""
+}
+
+// afterFirstAnswer reports whether delivery d2 came after the app's first
+// use of the code was answered: the first redemption's response when the
+// trace has it, else the first delivery's own response (a server-side app
+// redeems inside the callback request). ref names what was answered.
+func (a *Analysis) afterFirstAnswer(c *CodeTrail, d1, d2 *parse.Event) (after bool, ref string, known bool) {
+	for _, r := range c.Redemptions {
+		if r.Request.Exchange > d2.Exchange || r.Response == nil {
+			continue
+		}
+		if !r.Response.Time.IsZero() && !d2.Time.IsZero() {
+			return !d2.Time.Before(r.Response.Time), "the first redemption (" + r.Request.Ref + ")", true
+		}
+	}
+	if ex := a.Exchange(d1); ex != nil && !ex.End.IsZero() && !d2.Time.IsZero() && ex.Answered() {
+		return !d2.Time.Before(ex.End), "the first delivery (" + d1.Ref + ")", true
+	}
+	return false, "", false
+}
+
+// idwebNote names the Microsoft.Identity.Web version when the trace shows
+// one affected by the double code-received handler (fixed in 2.15.1).
+func idwebNote(c *CodeTrail) string {
+	if c.Tx == nil {
+		return ""
+	}
+	lib := c.Tx.Library()
+	v, ok := strings.CutPrefix(lib, "Microsoft.Identity.Web ")
+	if !ok || !versionBelow(v, "2.15.1") {
+		return ""
+	}
+	return fmt.Sprintf("; the app sends %s (x-client-brkrver), which applies its OpenID Connect options twice when AddMicrosoftIdentityWebApp is combined with EnableTokenAcquisitionToCallDownstreamApi: upgrade to 2.15.1 or later", lib)
+}
+
+// unclassified reports a refusal whose error the catalog does not know
+// (fosite answers an expired code with a generic invalid_request).
+func unclassified(r *Redemption) bool {
+	if r.Response == nil || r.Response.Err == nil {
+		return false
+	}
+	_, known := parse.Classify(r.Response.Err, r.Request.Provider.Family)
+	e := r.Response.Err.Error
+	return !known && (e == "invalid_request" || e == "invalid_grant" || e == "invalid_token")
+}
