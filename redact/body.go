@@ -189,7 +189,7 @@ func (r *redactor) text(s string) string {
 	s = r.inputTags(s)
 	s = r.jsonPairs(s)
 	s = r.urls(s)
-	return r.sweep.apply(s)
+	return r.sweep.apply(r.shapes(s))
 }
 
 // inputTags rewrites every <input ...> tag.

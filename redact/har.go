@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/parse"
 )
 
@@ -56,7 +58,12 @@ func HAR(in io.ReadSeeker, w io.Writer, opts Options) (Stats, error) {
 		return st, fmt.Errorf("redact: %w", err)
 	}
 	r.stats = &st
-	bw := bufio.NewWriterSize(w, 256<<10)
+	// Every byte of the copy passes the shape guard: a secret the rewrite
+	// missed refuses the copy instead of shipping in one that looks clean.
+	g := secretscan.NewGuard(w)
+	bw := bufio.NewWriterSize(g, 256<<10)
+	r.outOffset = func() int64 { return g.Written() + int64(bw.Buffered()) }
+	g.Where = r.entryAt
 	if err := r.har(in, bw); err != nil {
 		return st, err
 	}
@@ -65,6 +72,15 @@ func HAR(in io.ReadSeeker, w io.Writer, opts Options) (Stats, error) {
 	}
 	st.Verifiers = len(r.verifiers)
 	return st, nil
+}
+
+// entryAt names the part of the copy at output offset off.
+func (r *redactor) entryAt(off int64) string {
+	i := sort.Search(len(r.entryStarts), func(i int) bool { return r.entryStarts[i] > off }) - 1
+	if i < 0 {
+		return "log"
+	}
+	return "entries[" + strconv.Itoa(i) + "]"
 }
 
 // writeErr marks failures of the output, which end the copy.
@@ -251,6 +267,9 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 		}
 		out.raw(pending)
 		pending = pending[:0]
+		if r.outOffset != nil {
+			r.entryStarts = append(r.entryStarts, r.outOffset())
+		}
 		if !gjson.ValidBytes(raw) {
 			raw = repairStrings(raw)
 		}

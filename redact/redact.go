@@ -49,6 +49,10 @@ type redactor struct {
 	sweep      *sweeper
 	collecting bool // first pass: learn values, output is discarded
 	stats      *Stats
+	// outOffset and entryStarts locate HAR entries in the copy, to name
+	// where a leak was found.
+	outOffset   func() int64
+	entryStarts []int64
 }
 
 func newRedactor(opts Options) *redactor {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
+	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/saz"
 )
@@ -51,6 +52,9 @@ func SAZ(ra io.ReaderAt, size int64, w io.Writer, opts Options) (Stats, error) {
 				Message: fmt.Sprintf("%s: %v; the part read is written", m.Name, m.Err)})
 		}
 		data := r.sazMember(m.Name, m.Data)
+		if err := r.checkMember(m.Name, data); err != nil {
+			return err
+		}
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: m.Name, Method: zip.Deflate, Modified: m.Modified})
 		if err != nil {
 			return fmt.Errorf("redact: write %s: %w", ref, err)
@@ -68,6 +72,62 @@ func SAZ(ra io.ReaderAt, size int64, w io.Writer, opts Options) (Stats, error) {
 	}
 	st.Verifiers = len(r.verifiers)
 	return st, nil
+}
+
+// checkMember refuses a member in which a secret-shaped string survived
+// the rewrite: its bytes as written, and a message's body decoded (chunked
+// framing and Content-Encoding undone) as Fiddler and DevTools will show
+// it.
+func (r *redactor) checkMember(name string, data []byte) error {
+	if err := secretscan.Check(name, data); err != nil {
+		return err
+	}
+	lname := strings.ToLower(strings.ReplaceAll(name, `\`, "/"))
+	if !strings.HasPrefix(lname, "raw/") || !(strings.HasSuffix(lname, "_c.txt") || strings.HasSuffix(lname, "_s.txt")) {
+		return nil
+	}
+	fields, rest, bodyAt := splitMessage(data)
+	if rest == nil {
+		return nil
+	}
+	body, _ := r.frame(fields, rest)
+	payload := body.payload
+	if ce := fieldValue(fields, "Content-Encoding"); ce != "" {
+		dec, _, err := httpwire.DecodeContent(ce, payload, r.limits.InflateBytes)
+		if err != nil {
+			return nil // opaque: nothing readable can leak from it
+		}
+		payload = dec
+	} else if len(body.raw) == len(payload) {
+		return nil // checked as written
+	}
+	if m, ok := secretscan.First(payload); ok {
+		return &secretscan.LeakError{Member: name + " (decoded body)", Offset: int64(bodyAt + m.Start), Kind: m.Kind}
+	}
+	return nil
+}
+
+// splitMessage returns the header fields of a raw message, the bytes after
+// its header section (nil when it has none) and where they start.
+func splitMessage(data []byte) ([]headerLine, []byte, int) {
+	headEnd, sepLen := bytes.Index(data, []byte("\r\n\r\n")), 4
+	if i := bytes.Index(data, []byte("\n\n")); i >= 0 && (headEnd < 0 || i < headEnd) {
+		headEnd, sepLen = i, 2
+	}
+	if headEnd < 0 {
+		return nil, nil, 0
+	}
+	var fields []headerLine
+	for i, line := range strings.Split(string(data[:headEnd]), "\n") {
+		if i == 0 {
+			continue
+		}
+		name, val, ok := strings.Cut(strings.TrimSuffix(line, "\r"), ":")
+		if ok {
+			fields = append(fields, headerLine{index: i, name: strings.TrimSpace(name), value: strings.TrimSpace(val)})
+		}
+	}
+	return fields, data[headEnd+sepLen:], headEnd + sepLen
 }
 
 // memberRef names a member's session the way the reader does ("session

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/parse"
 )
 
@@ -316,7 +317,18 @@ func (r *redactor) free(v string, nest int) string {
 	case looksURL(v):
 		return r.url(v, nest)
 	}
-	return r.sweep.apply(v)
+	return r.sweep.apply(r.shapes(v))
+}
+
+// shapes fingerprints secret-shaped strings (JWTs at any URL-encoding
+// depth, Bearer credentials, key log lines, high-entropy values after
+// credential names) wherever they sit in a value or text.
+func (r *redactor) shapes(s string) string {
+	red := secretscan.RedactString(s)
+	if red != s {
+		r.count()
+	}
+	return red
 }
 
 func (r *redactor) count() {

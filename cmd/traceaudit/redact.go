@@ -53,16 +53,18 @@ func runRedact(args []string, env environment) (int, error) {
 
 	// Write to a temporary file beside the output and rename it at the end,
 	// so a failure never leaves a half-sanitized file that looks complete.
-	var w io.Writer = env.stdout
-	var tmp *os.File
+	// For stdout the copy is spooled first: a refused copy (a secret that
+	// survived) must not have been half written.
+	dir := os.TempDir()
 	if o.output != "-" {
-		tmp, err = os.CreateTemp(filepath.Dir(o.output), ".traceaudit-redact-*")
-		if err != nil {
-			return exitTrouble, fmt.Errorf("redact: %w", err)
-		}
-		defer os.Remove(tmp.Name())
-		w = tmp
+		dir = filepath.Dir(o.output)
 	}
+	tmp, err := os.CreateTemp(dir, ".traceaudit-redact-*")
+	if err != nil {
+		return exitTrouble, fmt.Errorf("redact: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	var w io.Writer = tmp
 	var stats redact.Stats
 	switch oi.format {
 	case parse.FormatHAR:
@@ -72,15 +74,20 @@ func runRedact(args []string, env environment) (int, error) {
 	default:
 		err = errors.New("redact reads HAR and SAZ; captures carry TLS keys and payloads that cannot be rewritten safely — share the findings instead")
 	}
-	if err == nil && tmp != nil {
-		if err = tmp.Close(); err == nil {
+	if err == nil {
+		if o.output == "-" {
+			if _, err = tmp.Seek(0, io.SeekStart); err == nil {
+				_, err = io.Copy(env.stdout, tmp)
+			}
+			if cerr := tmp.Close(); err == nil {
+				err = cerr
+			}
+		} else if err = tmp.Close(); err == nil {
 			err = os.Rename(tmp.Name(), o.output)
 		}
 	}
 	if err != nil {
-		if tmp != nil {
-			tmp.Close()
-		}
+		tmp.Close()
 		return exitTrouble, fmt.Errorf("%s: %w", in.path, err)
 	}
 	for _, n := range stats.Notes {

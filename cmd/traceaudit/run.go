@@ -11,6 +11,7 @@ import (
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/saz"
 )
@@ -195,13 +196,48 @@ func addLimitFlags(fs *flag.FlagSet, o *options) {
 }
 
 // openOutput returns where results go and a function that finishes it.
+// Unless --no-redact, every byte passes the secret sweep (JWTs at any
+// URL-encoding depth, Bearer credentials, key log lines, high-entropy
+// values after credential names become fingerprints) whatever wrote it:
+// this is the one place output is opened, so every format and command
+// gets it.
 func openOutput(o *options, env environment) (io.Writer, func() error, error) {
-	if o.output == "" || o.output == "-" {
-		return env.stdout, func() error { return nil }, nil
+	var w io.Writer = env.stdout
+	closeFn := func() error { return nil }
+	if o.output != "" && o.output != "-" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return nil, nil, fmt.Errorf("output: %w", err)
+		}
+		w, closeFn = f, f.Close
 	}
-	f, err := os.Create(o.output)
-	if err != nil {
-		return nil, nil, fmt.Errorf("output: %w", err)
+	if o.noRedact {
+		return w, closeFn, nil
 	}
-	return f, f.Close, nil
+	sw := secretscan.NewWriter(w)
+	return sw, func() error {
+		err := sw.Flush()
+		if cerr := closeFn(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
+}
+
+// sweptStderr passes diagnostics (notes, errors, progress) through the
+// same sweep as the output; the caller flushes it.
+func sweptStderr(o *options, env environment) (environment, func()) {
+	if o.noRedact {
+		return env, func() {}
+	}
+	orig, isTerm := env.stderr, env.isTerminal
+	sw := secretscan.NewWriter(orig)
+	env.stderr = sw
+	env.isTerminal = func(f any) bool {
+		if f == any(sw) {
+			f = orig
+		}
+		return isTerm(f)
+	}
+	return env, func() { sw.Flush() }
 }

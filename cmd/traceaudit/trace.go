@@ -24,6 +24,8 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	if o.password == "" {
 		o.password = env.getenv("TRACEAUDIT_SAZ_PASSWORD")
 	}
+	env, flushStderr := sweptStderr(&o, env)
+	defer flushStderr()
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return exitTrouble, usagef("%s: no PATH given (a file, a directory, or - for stdin)", cmd)

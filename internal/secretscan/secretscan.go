@@ -1,0 +1,569 @@
+// Package secretscan is the last line of redaction: a sweep by shape over
+// bytes about to be written. Structured redaction (parse, redact) knows
+// names and places; this package knows only what a secret looks like, so it
+// finds what the structured layer missed wherever it sits:
+//
+//   - JWS/JWE compact tokens ("eyJ" base64url segments joined by dots) at any
+//     URL-encoding depth (dots written as ".", "%2E", "%252E", …);
+//   - credentials after an HTTP authentication scheme (Bearer, Basic,
+//     Negotiate, NTLM), with the space as " ", "+" or percent-encoded;
+//   - SSLKEYLOGFILE lines (the secret field);
+//   - long high-entropy values right after a credential-like name
+//     (token, secret, password, assertion, api key, … in any naming style)
+//     and "=", ":" or a percent-encoded "=".
+//
+// Reports replace what it finds by the contract fingerprint of the value
+// after URL decoding (Redact, Writer); sanitized copies refuse to be written
+// when it finds anything (Find).
+package secretscan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"math"
+	"strings"
+)
+
+// Kind names a shape.
+type Kind string
+
+// The shapes.
+const (
+	JWT        Kind = "a JWT"
+	AuthScheme Kind = "an authorization credential"
+	KeyLog     Kind = "a TLS key log secret"
+	Credential Kind = "a credential value"
+)
+
+// Match is one secret-shaped string: bytes [Start, End) of the input, and
+// the value they hold after percent-decoding.
+type Match struct {
+	Start, End int
+	Kind       Kind
+	Value      string
+}
+
+// Replacement is what Redact writes in place of m: the contract fingerprint
+// ("sha256:" and 12 hex of SHA-256 of the decoded value). A colon needs no
+// escape at any URL-encoding depth, so the text around stays valid.
+func (m Match) Replacement() string { return fingerprint(m.Value) }
+
+func fingerprint(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:6])
+}
+
+// Limits of the shapes.
+const (
+	minJWTHead  = 10 // "eyJ" and at least this many bytes in all before the first dot
+	minJWTTail  = 8  // bytes of segments after the first dot
+	minAuthCred = 16 // credential after an authentication scheme
+	minCredVal  = 20 // value after a credential-like name
+	maxName     = 64 // bytes of a name looked at before a separator
+	maxValue    = 1 << 20
+	minEntropy  = 3.0 // bits per character of a credential value
+)
+
+// trigger marks bytes at which a shape can start or be anchored.
+var trigger = func() (t [256]bool) {
+	for _, c := range []byte("eBbNnCSER=:%") {
+		t[c] = true
+	}
+	return t
+}()
+
+// Find returns the secret-shaped strings of b, in order, without overlap
+// (the earliest, then the longest wins).
+func Find(b []byte) []Match {
+	var out []Match
+	scan(b, func(m Match) bool { out = append(out, m); return true })
+	return out
+}
+
+// First returns the first secret-shaped string of b.
+func First(b []byte) (Match, bool) {
+	var first Match
+	found := false
+	scan(b, func(m Match) bool { first, found = m, true; return false })
+	return first, found
+}
+
+// Redact returns b with every match replaced by its fingerprint. It returns
+// b itself when nothing matched.
+func Redact(b []byte) []byte {
+	var out []byte
+	last := 0
+	scan(b, func(m Match) bool {
+		if out == nil {
+			out = make([]byte, 0, len(b))
+		}
+		out = append(out, b[last:m.Start]...)
+		out = append(out, m.Replacement()...)
+		last = m.End
+		return true
+	})
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// RedactString is Redact for strings.
+func RedactString(s string) string {
+	if len(s) < minCredVal-4 {
+		return s
+	}
+	r := Redact([]byte(s))
+	if len(r) == len(s) && string(r) == s {
+		return s
+	}
+	return string(r)
+}
+
+// scan calls fn for each match in order; fn returns false to stop.
+// Matches may overlap (a password that runs into a key log line): a later
+// one that ends beyond the current one is cut to start where it ends, so
+// that what fn gets never overlaps and covers every byte of every match.
+func scan(b []byte, fn func(Match) bool) {
+	var cur Match
+	have := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !trigger[c] {
+			continue
+		}
+		var m Match
+		ok := false
+		switch c {
+		case 'e':
+			m, ok = jwtAt(b, i)
+		case 'B', 'b', 'N', 'n':
+			m, ok = authAt(b, i)
+		case 'C', 'S', 'E', 'R':
+			m, ok = keyLogAt(b, i)
+		case '=', ':', '%':
+			m, ok = credentialAt(b, i)
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case !have:
+			cur, have = m, true
+		case m.Start >= cur.End:
+			if !fn(cur) {
+				return
+			}
+			cur = m
+		case m.End > cur.End:
+			if !fn(cur) {
+				return
+			}
+			m.Start = cur.End
+			cur = m
+		}
+	}
+	if have {
+		fn(cur)
+	}
+}
+
+// pct reads a percent-escape at b[i] ('%', then "25" once per extra level,
+// then two hex digits) and returns the byte it finally decodes to, its
+// length and its depth. ok is false when b[i] starts no escape.
+func pct(b []byte, i int) (c byte, n, depth int, ok bool) {
+	if i >= len(b) || b[i] != '%' {
+		return 0, 0, 0, false
+	}
+	p, depth := i+1, 1
+	for p+2 <= len(b) {
+		v, good := hexByte(b[p], b[p+1])
+		if !good {
+			return 0, 0, 0, false
+		}
+		if v == '%' && p+4 <= len(b) {
+			if _, next := hexByte(b[p+2], b[p+3]); next {
+				p += 2
+				depth++
+				continue
+			}
+		}
+		return v, p + 2 - i, depth, true
+	}
+	return 0, 0, 0, false
+}
+
+func hexByte(a, b byte) (byte, bool) {
+	x, ok1 := unhex(a)
+	y, ok2 := unhex(b)
+	return x<<4 | y, ok1 && ok2
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+func b64url(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// run reads bytes accepted by ok, plain or percent-encoded, from b[i], at
+// most maxValue decoded. It returns the end and the decoded value.
+func run(b []byte, i int, ok func(byte) bool, dec *[]byte) int {
+	*dec = (*dec)[:0]
+	for i < len(b) && len(*dec) < maxValue {
+		c := b[i]
+		if ok(c) {
+			*dec = append(*dec, c)
+			i++
+			continue
+		}
+		if c == '%' {
+			if v, n, _, good := pct(b, i); good && ok(v) {
+				*dec = append(*dec, v)
+				i += n
+				continue
+			}
+		}
+		break
+	}
+	return i
+}
+
+// jwtAt matches a compact JWS or JWE starting at b[i].
+func jwtAt(b []byte, i int) (Match, bool) {
+	if i+3 > len(b) || b[i+1] != 'y' || b[i+2] != 'J' {
+		return Match{}, false
+	}
+	var dec []byte
+	end := run(b, i, b64url, &dec)
+	if len(dec) < minJWTHead || !jsonHead(dec) {
+		return Match{}, false
+	}
+	val := append([]byte(nil), dec...)
+	dots, tail := 0, 0
+	for dots < 4 && end < len(b) {
+		n := 0
+		if b[end] == '.' {
+			n = 1
+		} else if v, l, _, ok := pct(b, end); ok && v == '.' {
+			n = l
+		}
+		if n == 0 {
+			break
+		}
+		// A dot counts when a segment or another dot follows (a JWE's
+		// encrypted key may be empty); a sentence's full stop does not.
+		segStart := end + n
+		segEnd := run(b, segStart, b64url, &dec)
+		if len(dec) == 0 {
+			if _, _, _, ok := pct(b, segStart); !(segStart < len(b) && b[segStart] == '.') && !(ok && pctDot(b, segStart)) {
+				break
+			}
+		}
+		val = append(val, '.')
+		val = append(val, dec...)
+		tail += len(dec)
+		dots++
+		end = segEnd
+	}
+	if dots == 0 || tail < minJWTTail {
+		return Match{}, false
+	}
+	return Match{Start: i, End: end, Kind: JWT, Value: string(val)}, true
+}
+
+// jsonHead reports a first segment that decodes to printable text, as a
+// JOSE header does ("keyJustification" does not).
+func jsonHead(seg []byte) bool {
+	n := len(seg) / 4 * 4
+	if n > 64 {
+		n = 64
+	}
+	var buf [48]byte
+	k, err := base64.RawURLEncoding.Decode(buf[:], seg[:n])
+	if err != nil {
+		return false
+	}
+	for _, c := range buf[:k] {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func pctDot(b []byte, i int) bool {
+	v, _, _, ok := pct(b, i)
+	return ok && v == '.'
+}
+
+// token68 is RFC 9110's credential alphabet.
+func token68(c byte) bool {
+	return b64url(c) || c == '.' || c == '~' || c == '+' || c == '/' || c == '='
+}
+
+var schemes = []struct {
+	name string
+	min  int
+}{{"bearer", minAuthCred}, {"basic", minAuthCred}, {"negotiate", 24}, {"ntlm", 24}}
+
+// authAt matches a credential after an authentication scheme at b[i].
+func authAt(b []byte, i int) (Match, bool) {
+	for _, s := range schemes {
+		if i+len(s.name) >= len(b) || !equalFold(b[i:i+len(s.name)], s.name) {
+			continue
+		}
+		p := i + len(s.name)
+		spaces := 0
+		for p < len(b) {
+			switch {
+			case b[p] == ' ' || b[p] == '+':
+				p++
+			default:
+				if v, n, _, ok := pct(b, p); ok && v == ' ' {
+					p += n
+				} else {
+					goto cred
+				}
+			}
+			spaces++
+		}
+	cred:
+		if spaces == 0 || spaces > 4 {
+			return Match{}, false
+		}
+		var dec []byte
+		end := run(b, p, token68, &dec)
+		if len(dec) < s.min || isPlaceholder(string(dec)) {
+			return Match{}, false
+		}
+		if s.name == "basic" {
+			// Prose ("Basic authentication…") stops at a space; a real
+			// credential decodes to id:secret.
+			// A copy keeps the id and fingerprints the secret
+			// ("id:sha256:…"), which is no credential.
+			raw, err := base64.StdEncoding.DecodeString(string(dec))
+			_, secret, found := bytes.Cut(raw, []byte(":"))
+			if err != nil || !found || isPlaceholder(string(secret)) {
+				return Match{}, false
+			}
+		}
+		if !mixed(dec) {
+			return Match{}, false
+		}
+		return Match{Start: p, End: end, Kind: AuthScheme, Value: string(dec)}, true
+	}
+	return Match{}, false
+}
+
+func equalFold(b []byte, lower string) bool {
+	for k := 0; k < len(lower); k++ {
+		c := b[k]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[k] {
+			return false
+		}
+	}
+	return true
+}
+
+var keyLogLabels = []string{
+	"CLIENT_RANDOM", "CLIENT_EARLY_TRAFFIC_SECRET", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+	"SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
+	"EXPORTER_SECRET", "EARLY_EXPORTER_SECRET", "RSA",
+}
+
+func isHex(c byte) bool { _, ok := unhex(c); return ok }
+
+// keyLogAt matches the secret of an NSS key log line at b[i]: LABEL, a hex
+// client random (or encrypted pre-master prefix), a hex secret.
+func keyLogAt(b []byte, i int) (Match, bool) {
+	for _, l := range keyLogLabels {
+		if !bytes.HasPrefix(b[i:], []byte(l)) {
+			continue
+		}
+		p := i + len(l)
+		if p >= len(b) || b[p] != ' ' {
+			return Match{}, false
+		}
+		p++
+		q := p
+		for q < len(b) && isHex(b[q]) {
+			q++
+		}
+		if q-p < 16 || q >= len(b) || b[q] != ' ' {
+			return Match{}, false
+		}
+		s := q + 1
+		e := s
+		for e < len(b) && isHex(b[e]) {
+			e++
+		}
+		if e-s < 32 {
+			return Match{}, false
+		}
+		return Match{Start: s, End: e, Kind: KeyLog, Value: string(b[s:e])}, true
+	}
+	return Match{}, false
+}
+
+// credWords are the name families whose values are credentials, matched in
+// a name lower-cased with '_', '-' and '.' removed, so that every naming
+// style (access_token, accessToken, AccessToken, x-api-key) matches.
+var credWords = []string{"token", "secret", "password", "passwd", "assertion", "apikey", "credential",
+	"subscriptionkey", "accesskey", "privatekey", "signature", "samlresponse", "samlrequest", "wresult"}
+
+// CredentialName reports a name of the token, secret, password, assertion
+// and api-key families in any naming style.
+func CredentialName(name string) bool {
+	var buf [maxName]byte
+	n := 0
+	for i := 0; i < len(name) && n < len(buf); i++ {
+		c := name[i]
+		switch {
+		case c == '_' || c == '-' || c == '.' || c == ' ':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	norm := string(buf[:n])
+	if norm == "pwd" || norm == "sig" || norm == "xmssig" {
+		return true
+	}
+	for _, w := range credWords {
+		if strings.Contains(norm, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func nameByte(c byte) bool { return b64url(c) || c == '.' || c == '$' }
+
+// credValue is what a credential value holds: token68 and the punctuation
+// of generated passwords, not what separates values (space, quotes, '&',
+// ';', ',', ':', brackets).
+func credValue(c byte) bool {
+	return token68(c) || strings.IndexByte("!$*@#^()|?", c) >= 0
+}
+
+// credentialAt matches a high-entropy value after a credential-like name
+// and the separator at b[i] ("=", ":" or a percent-encoded "=").
+func credentialAt(b []byte, i int) (Match, bool) {
+	sepLen := 1
+	if b[i] == '%' {
+		v, n, _, ok := pct(b, i)
+		if !ok || v != '=' {
+			return Match{}, false
+		}
+		sepLen = n
+	}
+	// The value: after optional spaces and one quote (plain or escaped).
+	p := i + sepLen
+	for p < len(b) && b[p] == ' ' {
+		p++
+	}
+	if p < len(b) && b[p] == '\\' && p+1 < len(b) && b[p+1] == '"' {
+		p += 2
+	} else if p < len(b) && (b[p] == '"' || b[p] == '\'') {
+		p++
+	}
+	var dec []byte
+	end := run(b, p, credValue, &dec)
+	if len(dec) < minCredVal {
+		return Match{}, false
+	}
+	// The name: before optional spaces and one quote.
+	q := i - 1
+	for q >= 0 && b[q] == ' ' {
+		q--
+	}
+	if q >= 0 && (b[q] == '"' || b[q] == '\'') {
+		q--
+		if q >= 0 && b[q] == '\\' {
+			q--
+		}
+	}
+	nameEnd := q + 1
+	for q >= 0 && nameEnd-q <= maxName && nameByte(b[q]) {
+		q--
+	}
+	start := q + 1
+	switch {
+	case q >= 0 && b[q] == '%':
+		// "%26name": the escape ends before the name.
+		if _, n, _, ok := pct(b, q); ok {
+			start = min(q+n, nameEnd)
+		}
+	case q >= 0 && b[q] == '\\' && start < nameEnd:
+		// A JSON escape ("\nname", "\u0026name") ends before it.
+		start++
+		if b[q+1] == 'u' {
+			start = min(start+4, nameEnd)
+		}
+	}
+	if nameEnd-start < 3 || !CredentialName(string(b[start:nameEnd])) {
+		return Match{}, false
+	}
+	v := string(dec)
+	if isPlaceholder(v) || !mixed(dec) || entropy(dec) < minEntropy {
+		return Match{}, false
+	}
+	kind := Credential
+	if strings.HasPrefix(v, "eyJ") && strings.Contains(v, ".") {
+		kind = JWT
+	}
+	return Match{Start: p, End: end, Kind: kind, Value: v}, true
+}
+
+// isPlaceholder reports values already redacted.
+func isPlaceholder(v string) bool {
+	return strings.HasPrefix(v, "sha256") || strings.Contains(v, "redacted") || strings.Contains(v, "REDACTED")
+}
+
+// mixed reports a value with letters and digits, as keys and tokens have
+// and words and identifiers mostly do not.
+func mixed(v []byte) bool {
+	var letter, digit bool
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		}
+	}
+	return letter && digit
+}
+
+// entropy is the Shannon entropy of v in bits per byte.
+func entropy(v []byte) float64 {
+	var counts [256]int
+	for _, c := range v {
+		counts[c]++
+	}
+	h, n := 0.0, float64(len(v))
+	for _, k := range counts {
+		if k > 0 {
+			p := float64(k) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}

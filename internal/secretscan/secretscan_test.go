@@ -1,0 +1,135 @@
+package secretscan
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// jwt builds a signed-looking JWT; the signature is arbitrary bytes.
+func jwt(claims string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256","kid":"k1","typ":"JWT"}`)) + "." + enc([]byte(claims)) + "." +
+		enc([]byte("signature-bytes-0123456789abcdef0123456789"))
+}
+
+func TestFindShapes(t *testing.T) {
+	tok := jwt(`{"sub":"alice","sid":"0f1e2d3c","exp":1700000000}`)
+	once := url.QueryEscape(tok)                                         // dots stay
+	nested := url.QueryEscape("WOPIsrc=https://x/y&access_token=" + tok) // still one level
+	dots1 := strings.ReplaceAll(tok, ".", "%2E")
+	dots2 := strings.ReplaceAll(tok, ".", "%252E")
+	jwe := "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXZpdml2aXZpdml2.Y2lwaGVydGV4dGNpcGhlcnRleHQ.dGFndGFndGFndGFn"
+	cases := []struct {
+		name, in string
+		kind     Kind
+		value    string
+	}{
+		{"plain JWT in JSON", `{"url":"https://a/b?x=` + tok + `"}`, JWT, tok},
+		{"query-escaped", "qs=" + once, JWT, tok},
+		{"nested qs", "https://office/findsession?qs=" + nested, JWT, tok},
+		{"dots %2E", "a=" + dots1, JWT, tok},
+		{"dots %252E", "qs=WOPIsrc%3Dx%26access_token%3D" + dots2 + "%26z%3D1", JWT, tok},
+		{"JWE with empty key", "x " + jwe + " y", JWT, jwe},
+		{"bearer", `"value":"Bearer Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"`, AuthScheme, "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"},
+		{"bearer encoded", "auth=Bearer%20Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5&x=1", AuthScheme, "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"},
+		{"basic", "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("client-id:s3cr3t-value")), AuthScheme,
+			base64.StdEncoding.EncodeToString([]byte("client-id:s3cr3t-value"))},
+		{"keylog", "CLIENT_RANDOM " + strings.Repeat("ab", 32) + " " + strings.Repeat("c7", 48) + "\n", KeyLog, strings.Repeat("c7", 48)},
+		{"camel json", `{"refreshToken":"0.AXkAq9Zk3mP1zR7uLw2bTyQ4nV8"}`, Credential, "0.AXkAq9Zk3mP1zR7uLw2bTyQ4nV8"},
+		{"kebab header", "x-api-key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0", Credential, "9f8e7d6c5b4a39281706f5e4d3c2b1a0"},
+		{"script", `var AccessToken = "Xy7Kq2Lm9Np4Rs6Tu8Vw1Za3Bc5";`, Credential, "Xy7Kq2Lm9Np4Rs6Tu8Vw1Za3Bc5"},
+		{"escaped json in json", `"text":"{\"client_secret\":\"Q8x~Zk2pL9mN4rT6vW1yB3dF5hJ7\"}"`, Credential, "Q8x~Zk2pL9mN4rT6vW1yB3dF5hJ7"},
+		{"nested form", "qs=a%3D1%26client_secret%3DQ8x~Zk2pL9mN4rT6vW1yB3dF5hJ7%26b%3D2", Credential, "Q8x~Zk2pL9mN4rT6vW1yB3dF5hJ7"},
+		{"percent in value", "password=Pa%24%24w0rdPa55w0rdXyZ12345&next=1", Credential, "Pa$$w0rdPa55w0rdXyZ12345"},
+	}
+	for _, c := range cases {
+		ms := Find([]byte(c.in))
+		if len(ms) != 1 {
+			t.Errorf("%s: %d matches, want 1: %+v", c.name, len(ms), ms)
+			continue
+		}
+		if ms[0].Kind != c.kind || ms[0].Value != c.value {
+			t.Errorf("%s: got %s %q, want %s %q", c.name, ms[0].Kind, ms[0].Value, c.kind, c.value)
+		}
+		red := RedactString(c.in)
+		if strings.Contains(red, c.value) || strings.Contains(red, c.in[ms[0].Start:ms[0].End]) {
+			t.Errorf("%s: value survives Redact: %s", c.name, red)
+		}
+		if !strings.Contains(red, fingerprint(c.value)) {
+			t.Errorf("%s: no fingerprint in %s", c.name, red)
+		}
+	}
+}
+
+// TestNoFalsePositives keeps the sweep from eating evidence: fingerprints,
+// masks, URLs, ids, prose, hashes next to ordinary names, PKCE challenges.
+func TestNoFalsePositives(t *testing.T) {
+	for _, in := range []string{
+		`{"access_token":"sha256:0123456789ab","refresh_token":"[redacted]"}`,
+		"token=sha256%3A0123456789ab&state=sha256:abcdefabcdef",
+		`"token_endpoint":"https://login.example.com/common/oauth2/v2.0/token"`,
+		`"token_type":"Bearer","expires_in":3599`,
+		"Bearer sha256:0123456789ab",
+		"the client used Basic authentication and Bearer tokens, see RFC 6750.",
+		`"code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"`,
+		`"x-ms-request-id":"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"`,
+		`"correlation_id":"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0","trace_id":"abcd1234abcd1234abcd1234abcd1234"`,
+		"tokens: access+id, verifier=sha256:0123456789ab",
+		`"client_info":"eyJ1aWQiOiIxMjM0In0"`, // base64 JSON without a dot is no token
+		"heyJude.Beatles.song",
+		"password=[redacted]&loginfmt=[redacted]",
+		`"passwordResetPolicy":"B2C_1_passwordreset"`,
+		"Content-Type: application/x-www-form-urlencoded",
+	} {
+		if ms := Find([]byte(in)); len(ms) > 0 {
+			t.Errorf("%s: unexpected %+v", in, ms)
+		}
+	}
+}
+
+func TestWriterAcrossWrites(t *testing.T) {
+	tok := jwt(`{"sub":"bob"}`)
+	in := "line one " + tok + " end\n" + `{"apiKey":"` + "Zk2pL9mN4rT6vW1yB3dF5hJ7Q8x" + `"}` + "\nlast " + tok
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	for i := 0; i < len(in); i += 7 {
+		w.Write([]byte(in[i:min(i+7, len(in))]))
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), tok) || strings.Contains(out.String(), "Zk2pL9mN4rT6vW1yB3dF5hJ7Q8x") {
+		t.Fatalf("secret survived: %s", out.String())
+	}
+	if strings.Count(out.String(), fingerprint(tok)) != 2 {
+		t.Fatalf("want the token's fingerprint twice: %s", out.String())
+	}
+}
+
+func TestGuardAcrossWrites(t *testing.T) {
+	tok := jwt(`{"sub":"bob"}`)
+	in := strings.Repeat("x", 70000) + " " + tok + " end"
+	var out bytes.Buffer
+	g := NewGuard(&out)
+	g.Where = func(off int64) string { return "entries[0]" }
+	var err error
+	for i := 0; i < len(in) && err == nil; i += 4096 {
+		_, err = g.Write([]byte(in[i:min(i+4096, len(in))]))
+	}
+	le, ok := err.(*LeakError)
+	if !ok {
+		t.Fatalf("want a LeakError, got %v", err)
+	}
+	if le.Offset != 70001 || le.Kind != JWT || le.Member != "entries[0]" {
+		t.Fatalf("got %+v", le)
+	}
+	if strings.Contains(le.Error(), tok[:20]) {
+		t.Fatal("the error names the value")
+	}
+	if strings.Contains(out.String(), tok) {
+		t.Fatal("the token was passed on")
+	}
+}
