@@ -14,7 +14,7 @@ type JSONWriter struct{}
 var _ Writer = JSONWriter{}
 
 func (JSONWriter) Write(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(terminalSafeJSON{w})
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("report: writing json: %w", err)
@@ -41,7 +41,7 @@ func (j JSONLWriter) Write(w io.Writer, r *Report) error {
 func (JSONLWriter) WriteFile(w io.Writer, f *File) error {
 	// Encoder.Encode writes compact JSON and one trailing newline; JSON
 	// escapes any newline inside strings, so one object is one line.
-	if err := json.NewEncoder(w).Encode(f); err != nil {
+	if err := json.NewEncoder(terminalSafeJSON{w}).Encode(f); err != nil {
 		return fmt.Errorf("report: writing jsonl: %w", err)
 	}
 	return nil

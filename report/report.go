@@ -189,7 +189,10 @@ type Summary struct {
 }
 
 // Time is an instant that marshals as the contract asks: RFC 3339 in UTC
-// with fractional seconds (at least milliseconds, more only when present).
+// with fractional seconds in groups of three digits — milliseconds, or
+// micro- or nanoseconds when the trace has them. Every output writes times
+// this one way; fixed groups keep a trace's times the same width, so they
+// line up in a table and sort as strings.
 type Time struct {
 	time.Time
 }
@@ -202,12 +205,14 @@ func (t Time) String() string {
 	if t.IsZero() {
 		return ""
 	}
-	s := t.UTC().Format("2006-01-02T15:04:05.000000000")
-	// Trim trailing zeros of the fraction but keep milliseconds.
-	for len(s) > len("2006-01-02T15:04:05.000") && s[len(s)-1] == '0' {
-		s = s[:len(s)-1]
+	u := t.UTC()
+	switch ns := u.Nanosecond(); {
+	case ns%int(time.Millisecond) == 0:
+		return u.Format("2006-01-02T15:04:05.000Z")
+	case ns%int(time.Microsecond) == 0:
+		return u.Format("2006-01-02T15:04:05.000000Z")
 	}
-	return s + "Z"
+	return u.Format("2006-01-02T15:04:05.000000000Z")
 }
 
 // MarshalJSON writes the contract form.

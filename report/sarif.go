@@ -132,7 +132,7 @@ type sarifProperties struct {
 }
 
 func (SARIFWriter) Write(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(terminalSafeJSON{w})
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(newSARIF(r)); err != nil {
 		return fmt.Errorf("report: writing sarif: %w", err)

@@ -108,7 +108,7 @@ func TestSARIFFingerprintsStable(t *testing.T) {
 }
 
 func TestNewWriter(t *testing.T) {
-	for _, f := range Formats() {
+	for _, f := range Formats(KindScan) {
 		w, err := NewWriter(f, true)
 		if err != nil || w == nil {
 			t.Errorf("NewWriter(%q) = %v, %v", f, w, err)

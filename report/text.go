@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,6 +18,10 @@ import (
 func oneLine(s string) string {
 	return clean(s, true)
 }
+
+// Line is oneLine for the CLI's own diagnostics on stderr, which quote
+// file names and reader errors.
+func Line(s string) string { return oneLine(s) }
 
 // multiLine is oneLine but keeps line breaks (as \n) for paragraphs.
 func multiLine(s string) string {
@@ -92,4 +97,56 @@ func refs(f *Finding) []string {
 		out = append(out, e.Ref)
 	}
 	return out
+}
+
+// terminalSafeJSON wraps w for JSON output: encoding/json already escapes
+// C0 controls (ESC shows as \u001b) but writes DEL, C1 controls (U+009B is
+// a one-character CSI) and bidi overrides raw, and a terminal acts on them
+// when a user views the output. Each becomes its \u escape, which decodes
+// to the same string. Those characters occur only inside JSON strings, and
+// every Write is a whole encoded value, so no sequence spans two writes.
+type terminalSafeJSON struct{ w io.Writer }
+
+func (s terminalSafeJSON) Write(p []byte) (int, error) {
+	if !needsJSONEscape(p) {
+		return s.w.Write(p)
+	}
+	out := make([]byte, 0, len(p)+32)
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c < utf8.RuneSelf {
+			if c == 0x7f {
+				out = append(out, `\u007f`...)
+			} else {
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(p[i:])
+		if (r >= 0x80 && r < 0xa0) || isBidiControl(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, p[i:i+size]...)
+		}
+		i += size
+	}
+	if _, err := s.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func needsJSONEscape(p []byte) bool {
+	for _, c := range p {
+		if c == 0x7f || c == 0xc2 || c == 0xe2 || c == 0xd8 {
+			return true
+		}
+	}
+	return false
+}
+
+// isBidiControl reports the characters that reorder displayed text.
+func isBidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/report"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
@@ -124,10 +126,7 @@ func newFlagSet(name string, env environment) *flag.FlagSet {
 
 func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 	fs := newFlagSet(cmd, env)
-	formats := "table, json, jsonl"
-	if cmd == "scan" {
-		formats = "table, json, jsonl, sarif, markdown, html"
-	}
+	formats := strings.Join(report.Formats(report.Kind(cmd)), ", ")
 	fs.StringVarP(&o.format, "format", "f", "table", "output format: "+formats)
 	fs.StringVarP(&o.output, "output", "o", "", "write there instead of stdout")
 	fs.StringArrayVar(&o.keylogs, "keylog", nil, "NSS key log (SSLKEYLOGFILE) for TLS in captures; may repeat")
@@ -146,14 +145,8 @@ func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 }
 
 func (o *options) validate(cmd string) error {
-	okFormats := map[string]bool{"table": true, "json": true, "jsonl": true}
-	if cmd == "scan" {
-		for _, f := range []string{"sarif", "markdown", "html"} {
-			okFormats[f] = true
-		}
-	}
 	o.format = strings.ToLower(o.format)
-	if !okFormats[o.format] {
+	if !slices.Contains(report.Formats(report.Kind(cmd)), o.format) {
 		return usagef("%s: unknown format %q", cmd, o.format)
 	}
 	switch o.failOn {

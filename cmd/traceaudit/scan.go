@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -28,83 +26,21 @@ func runScanRules(exchanges []*parse.Exchange, events []parse.Event, notes []par
 	return &scanResult{findings: rules.Check(in, rules.Options{CodeLifetime: o.codeLifetime})}
 }
 
-// scanWriter turns file results into the report wire model and writes it:
-// jsonl streams each file as it finishes; the other formats need the whole
-// report (SARIF and HTML are documents; the table ends with a summary).
-type scanWriter struct {
-	o      *options
-	w      io.Writer
-	env    environment
-	rep    report.Report
-	failed bool
-	failOn rules.Severity // 0: never
-}
-
-func newScanWriter(o *options, w io.Writer, env environment) *scanWriter {
-	sw := &scanWriter{o: o, w: w, env: env}
-	sw.rep = report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "traceaudit", Version: version},
-		Files:         []report.File{},
-		Rules:         ruleInfos(),
-	}
-	if o.failOn != "never" {
-		sw.failOn, _ = rules.ParseSeverity(o.failOn) // validated by options.validate
-	}
-	return sw
-}
-
 func ruleInfos() []report.RuleInfo {
 	var out []report.RuleInfo
 	for _, r := range rules.All() {
-		out = append(out, report.RuleInfo{ID: r.ID, Title: r.Title, Severity: report.Severity(r.Severity.String()), Help: r.Doc})
+		out = append(out, ruleInfo(r))
 	}
 	return out
 }
 
-func (sw *scanWriter) file(r fileResult) error {
-	f := sw.reportFile(r)
-	if sw.failOn > 0 && r.scan != nil {
-		for _, fd := range r.scan.findings {
-			if fd.Severity >= sw.failOn {
-				sw.failed = true
-			}
-		}
-	}
-	if sw.o.format == "jsonl" {
-		one := report.Report{Files: []report.File{f}}
-		report.Finalize(&one)
-		return report.JSONLWriter{}.WriteFile(sw.w, &one.Files[0])
-	}
-	sw.rep.Files = append(sw.rep.Files, f)
-	return nil
-}
-
-func (sw *scanWriter) close() error {
-	if sw.o.format == "jsonl" {
-		return nil
-	}
-	report.Finalize(&sw.rep)
-	var w report.Writer
-	switch sw.o.format {
-	case "json":
-		w = report.JSONWriter{}
-	case "sarif":
-		w = report.SARIFWriter{}
-	case "markdown":
-		w = report.MarkdownWriter{}
-	case "html":
-		w = report.HTMLWriter{}
-	default:
-		color := sw.o.output == "" && sw.env.isTerminal(sw.env.stdout) && sw.env.getenv("NO_COLOR") == ""
-		w = report.TableWriter{Color: color}
-	}
-	return w.Write(sw.w, &sw.rep)
+func ruleInfo(r *rules.Rule) report.RuleInfo {
+	return report.RuleInfo{ID: r.ID, Title: r.Title, Severity: report.Severity(r.Severity.String()), Help: r.Doc}
 }
 
 // reportFile converts one file's results to the wire model, rendering every
 // secret as its fingerprint unless --no-redact.
-func (sw *scanWriter) reportFile(r fileResult) report.File {
+func reportFile(r fileResult, noRedact bool) report.File {
 	f := report.File{
 		Path:      r.path,
 		Format:    string(r.format),
@@ -112,14 +48,14 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 		Events:    len(r.events),
 		Error:     r.errText(),
 	}
-	for _, n := range r.notes {
-		f.Notes = append(f.Notes, report.Note{Kind: n.Kind, Message: n.Message, Ref: n.Ref})
+	if len(r.notes) > 0 {
+		f.Notes = reportNotes(r.notes)
 	}
 	if r.scan == nil {
 		return f
 	}
 	rawURL := map[string]string{}
-	if sw.o.noRedact {
+	if noRedact {
 		for _, x := range r.exchanges {
 			rawURL[x.Ref] = x.URL
 		}
@@ -127,7 +63,7 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 	refFindings := map[string][]int{}
 	for i, fd := range r.scan.findings {
 		text := func(s string) string {
-			if sw.o.noRedact {
+			if noRedact {
 				return s
 			}
 			return parse.RedactText(s)
@@ -136,7 +72,7 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 			Rule:        fd.RuleID,
 			Severity:    report.Severity(fd.Severity.String()),
 			Message:     text(fd.Message),
-			Code:        fd.Code.Render(sw.o.noRedact),
+			Code:        fd.Code.Render(noRedact),
 			Confidence:  fd.Confidence,
 			Remediation: text(fd.Remediation),
 		}
@@ -150,7 +86,7 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 		}
 		for _, e := range fd.Evidence {
 			u := e.URL
-			if raw, ok := rawURL[e.Ref]; ok && sw.o.noRedact {
+			if raw, ok := rawURL[e.Ref]; ok && noRedact {
 				u = raw
 			}
 			rf.Evidence = append(rf.Evidence, report.Evidence{
@@ -162,7 +98,7 @@ func (sw *scanWriter) reportFile(r fileResult) report.File {
 		}
 		f.Findings = append(f.Findings, rf)
 	}
-	f.Timeline = timeline(r.events, refFindings, sw.o.noRedact)
+	f.Timeline = timeline(r.events, refFindings, noRedact)
 	return f
 }
 
@@ -240,14 +176,7 @@ func runRules(args []string, env environment) (int, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return exitTrouble, err
 	}
-	t := newTable(env.stdout)
-	t.Header("ID", "SEVERITY", "TITLE")
-	for _, r := range rules.All() {
-		if err := t.Append(r.ID, r.Severity.String(), r.Title); err != nil {
-			return exitTrouble, err
-		}
-	}
-	return exitOK, t.Render()
+	return exitOK, report.WriteRuleList(env.stdout, ruleInfos())
 }
 
 // runExplain prints one rule's documentation.
@@ -267,6 +196,5 @@ func runExplain(args []string, env environment) (int, error) {
 		}
 		return exitTrouble, usagef("explain: no rule %q; rules are: %s", fs.Arg(0), strings.Join(ids, ", "))
 	}
-	fmt.Fprintf(env.stdout, "%s (%s): %s\n\n%s\n", r.ID, r.Severity, r.Title, strings.TrimSpace(r.Doc))
-	return exitOK, nil
+	return exitOK, report.WriteRuleDoc(env.stdout, ruleInfo(r))
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/traceaudit/traceaudit/report"
 )
 
 // runTraceCommand runs scan, events or exchanges over the inputs, reading
@@ -46,7 +48,11 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	if err != nil {
 		return exitTrouble, err
 	}
-	out := newResultWriter(cmd, &o, w, env)
+	out, err := newResultWriter(cmd, &o, w, env)
+	if err != nil {
+		finish()
+		return exitTrouble, err
+	}
 	prog := newProgress(&o, env, inputs)
 	results := analyzeAll(inputs, &o, env, keys, cmd, prog.doneFile, out.file)
 	prog.finish()
@@ -68,10 +74,10 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 			if !strings.HasPrefix(msg, r.path+":") {
 				msg = r.path + ": " + msg
 			}
-			fmt.Fprintf(env.stderr, "traceaudit: %s\n", msg)
+			fmt.Fprintf(env.stderr, "traceaudit: %s\n", report.Line(msg))
 		}
 	}
-	if code == exitOK && cmd == "scan" && out.failed() {
+	if code == exitOK && cmd == "scan" && out.failed {
 		code = exitFindings
 	}
 	return code, nil
