@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/har/internal/hargen"
+	"github.com/traceaudit/traceaudit/internal/hargen"
 	"github.com/traceaudit/traceaudit/parse"
 )
 

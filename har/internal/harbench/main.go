@@ -3,6 +3,8 @@
 // measures the reader's peak memory alone.
 //
 //	harbench -gen big.har            write ~200 MB (hargen.Default)
+//	harbench -gen many.har -entries 100000 -body-bytes 400   many small entries
+//	harbench -gen cust.har -entries 2000 -body-kb 30 -customer  customer-like
 //	harbench -read big.har           read it, print entries, bytes, seconds, MB/s
 package main
 
@@ -16,7 +18,7 @@ import (
 	"time"
 
 	"github.com/traceaudit/traceaudit/har"
-	"github.com/traceaudit/traceaudit/har/internal/hargen"
+	"github.com/traceaudit/traceaudit/internal/hargen"
 	"github.com/traceaudit/traceaudit/parse"
 )
 
@@ -25,9 +27,14 @@ func main() {
 	read := flag.String("read", "", "read `file` with har.NewReader")
 	entries := flag.Int("entries", hargen.Default.Entries, "entries to generate")
 	bodyKB := flag.Int("body-kb", hargen.Default.BodyBytes>>10, "approximate body size in KiB")
+	bodyBytes := flag.Int("body-bytes", 0, "approximate body size in bytes (overrides -body-kb)")
+	customer := flag.Bool("customer", false, "customer-like shape: a sign-in, then mostly base64 images (hargen.CustomerLike)")
 	keep := flag.Int64("keep", 0, "Limits.BodyBytes for reading (0: the default)")
 	flag.Parse()
-	cfg := hargen.Config{Entries: *entries, BodyBytes: *bodyKB << 10, Seed: 1}
+	cfg := hargen.Config{Entries: *entries, BodyBytes: *bodyKB << 10, Seed: 1, Customer: *customer}
+	if *bodyBytes > 0 {
+		cfg.BodyBytes = *bodyBytes
+	}
 	if err := run(*gen, *read, cfg, parse.Limits{BodyBytes: *keep}); err != nil {
 		fmt.Fprintln(os.Stderr, "harbench:", err)
 		os.Exit(1)
