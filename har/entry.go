@@ -148,16 +148,29 @@ func (d *decoder) request(ex *parse.Exchange, req gjson.Result) string {
 		return "request.postData is not an object"
 	}
 	b := &ex.Request.Body
-	b.MIMEType = mediaType(d.f.str(post.Get("mimeType")))
-	text := post.Get("text")
+	var mimeType, text, params, file gjson.Result
+	post.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "mimeType":
+			first(&mimeType, v)
+		case "text":
+			first(&text, v)
+		case "params":
+			first(&params, v)
+		case "_file":
+			first(&file, v)
+		}
+		return true
+	})
+	b.MIMEType = mediaType(d.f.str(mimeType))
 	switch {
 	case text.Type == gjson.String:
 		b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
-	case post.Get("params").IsArray():
-		b.Data, b.Truncated = d.formEncode(post.Get("params"))
-	case post.Get("_file").Type == gjson.String:
+	case params.IsArray():
+		b.Data, b.Truncated = d.formEncode(params)
+	case file.Type == gjson.String:
 		// Playwright stores attached request bodies beside the HAR too.
-		d.sideFile(b, ex.Ref, d.f.str(post.Get("_file")))
+		d.sideFile(b, ex.Ref, d.f.str(file))
 	}
 	if b.Size < 0 && !b.Truncated && (b.Data != nil || text.Exists()) {
 		b.Size = int64(len(b.Data))
@@ -212,17 +225,32 @@ func (d *decoder) responseBody(ex *parse.Exchange, ref string, content gjson.Res
 	if !content.IsObject() {
 		return
 	}
-	if n, ok := sizeOf(content.Get("size")); ok {
+	var size, mimeType, text, encoding, file gjson.Result
+	content.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "size":
+			first(&size, v)
+		case "mimeType":
+			first(&mimeType, v)
+		case "text":
+			first(&text, v)
+		case "encoding":
+			first(&encoding, v)
+		case "_file":
+			first(&file, v)
+		}
+		return true
+	})
+	if n, ok := sizeOf(size); ok {
 		b.Size = n
 	}
-	b.MIMEType = mediaType(d.f.str(content.Get("mimeType")))
+	b.MIMEType = mediaType(d.f.str(mimeType))
 	if d.skipBody != nil && d.skipBody(b.MIMEType) {
 		b.Truncated = true
 		return
 	}
-	text := content.Get("text")
 	if text.Type == gjson.String {
-		if strings.EqualFold(d.f.str(content.Get("encoding")), "base64") {
+		if encoding.Type == gjson.String && strings.EqualFold(encoding.Str, "base64") {
 			// Decode a bounded prefix: 4 base64 characters give 3 bytes.
 			limit := d.limits.BodyBytes/3*4 + 4
 			enc, _, cut := d.f.content(text, limit)
@@ -239,7 +267,7 @@ func (d *decoder) responseBody(ex *parse.Exchange, ref string, content gjson.Res
 		}
 		return
 	}
-	if file := content.Get("_file"); file.Type == gjson.String {
+	if file.Type == gjson.String {
 		d.sideFile(b, ref, d.f.str(file))
 	}
 }
@@ -293,12 +321,21 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, str
 			bad = field + " holds a non-object"
 			return false
 		}
-		nameV := h.Get("name")
+		var nameV, valueV gjson.Result
+		h.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "name":
+				first(&nameV, v)
+			case "value":
+				first(&valueV, v)
+			}
+			return true
+		})
 		if nameV.Type != gjson.String {
 			bad = field + " holds a header without a name"
 			return false
 		}
-		name, value := d.f.str(nameV), d.f.str(h.Get("value"))
+		name, value := d.f.str(nameV), d.f.str(valueV)
 		size += int64(len(name) + len(value))
 		if len(out) >= d.limits.HeaderCount || size > d.limits.HeaderBytes {
 			limited = true
@@ -311,6 +348,15 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, str
 		d.note("limit", ref, "%s: more than %d fields or %d bytes; the rest dropped", field, d.limits.HeaderCount, d.limits.HeaderBytes)
 	}
 	return out, bad
+}
+
+// first keeps the first value of a member, as gjson's Get would: one
+// ForEach over an object reads every member Get would have searched for,
+// where each Get scans the object again.
+func first(dst *gjson.Result, v gjson.Result) {
+	if !dst.Exists() {
+		*dst = v
+	}
 }
 
 // sizeOf reads a byte count; negative (Playwright's -1), fractional and

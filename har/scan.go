@@ -56,7 +56,7 @@ type span struct {
 
 // sideMax is the longest string kept in the skeleton; longer ones (and
 // strings that cross a read boundary) go to side.
-const sideMax = 16 << 10
+const sideMax = 256
 
 // placeholder starts every side reference in the skeleton; a string that
 // starts with it in the input goes to side too, so a reference is never
@@ -637,15 +637,19 @@ func (f *frame) spanOf(v gjson.Result) (span, bool) {
 // str returns the text of a string value, resolving side references;
 // numbers and booleans are rendered as text (producers disagree on whether
 // connection and pageref are strings or numbers).
+//
+// The text is always a copy of its own: gjson's strings are substrings of
+// the entry's whole skeleton, so keeping one (a URL, a header value) would
+// keep the entry's every byte alive for as long as the exchange lives.
 func (f *frame) str(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
 		if sp, ok := f.spanOf(v); ok {
 			return string(f.side[sp.start:sp.end])
 		}
-		return v.Str
+		return strings.Clone(v.Str)
 	case gjson.Number, gjson.True, gjson.False:
-		return v.Raw
+		return strings.Clone(v.Raw)
 	}
 	return ""
 }
