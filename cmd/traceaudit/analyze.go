@@ -27,13 +27,19 @@ type exchangeRow struct {
 
 // fileResult is everything learned from one input.
 type fileResult struct {
-	path      string
-	format    parse.Format
-	exchanges []exchangeRow
-	events    []parse.Event
-	notes     []parse.Note
-	scan      *scanResult // set by scan
-	err       error       // the input could not be read at all
+	path   string
+	format parse.Format
+	// exchanges are the rows the output needs: every exchange for the
+	// exchanges listing (and with --no-redact, whose evidence shows raw
+	// URLs); for scan and events only those that produced an event, which
+	// is all that ordering events needs, so memory does not grow with the
+	// number of exchanges. exchangeCount counts them all.
+	exchanges     []exchangeRow
+	exchangeCount int
+	events        []parse.Event
+	notes         []parse.Note
+	scan          *scanResult // set by scan
+	err           error       // the input could not be read at all
 }
 
 // analyzeInput reads one trace, extracts its OAuth events and, when scanning,
@@ -41,8 +47,6 @@ type fileResult struct {
 // batch's: one hostile file must not stop a scan of hundreds.
 func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd string) (res fileResult) {
 	runRules := cmd == "scan"
-	// The exchanges listing needs no OAuth events: skip extraction.
-	extract := cmd != "exchanges"
 	res.path = in.path
 	defer func() {
 		if p := recover(); p != nil {
@@ -61,37 +65,9 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		res.err = withLimitHint(err)
 		return res
 	}
-	x := parse.NewExtractor()
-	var exchanges []*parse.Exchange
-	for {
-		ex, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if len(res.exchanges) == 0 && !isPartial(err) {
-				res.err = withLimitHint(err)
-				return res
-			}
-			res.notes = append(res.notes, parse.Note{Kind: "damaged", Message: err.Error()})
-			break
-		}
-		if extract {
-			res.events = append(res.events, x.Exchange(ex)...)
-		}
-		res.exchanges = append(res.exchanges, exchangeRow{
-			Index: ex.Index, Ref: ex.Ref, Time: ex.Start, Method: ex.Request.Method,
-			URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,
-		})
-		if runRules {
-			// Rules read events and exchange metadata, never bodies: drop
-			// them so memory stays bounded by the number of exchanges.
-			ex.Request.Body.Data = nil
-			if ex.Response != nil {
-				ex.Response.Body.Data = nil
-			}
-			exchanges = append(exchanges, ex)
-		}
+	exchanges, untimed := readExchanges(r, &res, cmd, o, env)
+	if res.err != nil {
+		return res
 	}
 	res.notes = append(res.notes, r.Notes()...)
 	if runRules {
@@ -101,7 +77,11 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)
-	sortEvents(res.events, res.exchanges)
+	if !untimed {
+		// Events are ordered by their exchanges' times only when every
+		// exchange has one; otherwise they keep source order.
+		sortEvents(res.events, res.exchanges)
+	}
 	return res
 }
 
@@ -160,4 +140,57 @@ func withLimitHint(err error) error {
 		return fmt.Errorf("%w%s", err, h)
 	}
 	return err
+}
+
+// readExchanges reads every exchange of r into res (event rows, events,
+// count) and returns the exchanges kept whole for the rules (only for scan;
+// nil where one was dropped, see retainer) and whether some exchange had no
+// start time. A read error before any exchange is res.err.
+func readExchanges(r parse.Reader, res *fileResult, cmd string, o *options, env environment) (exchanges []*parse.Exchange, untimed bool) {
+	runRules := cmd == "scan"
+	// The exchanges listing needs no OAuth events: skip extraction.
+	extract := cmd != "exchanges"
+	x := parse.NewExtractor()
+	ret := retainer{all: env.keepAllExchanges}
+	allRows := cmd == "exchanges" || o.noRedact || env.keepAllExchanges
+	for {
+		ex, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if res.exchangeCount == 0 && !isPartial(err) {
+				res.err = withLimitHint(err)
+				return nil, false
+			}
+			res.notes = append(res.notes, parse.Note{Kind: "damaged", Message: err.Error()})
+			break
+		}
+		var evs []parse.Event
+		if extract {
+			evs = x.Exchange(ex)
+			res.events = append(res.events, evs...)
+		}
+		res.exchangeCount++
+		untimed = untimed || ex.Start.IsZero()
+		if allRows || len(evs) > 0 {
+			res.exchanges = append(res.exchanges, exchangeRow{
+				Index: ex.Index, Ref: ex.Ref, Time: ex.Start, Method: ex.Request.Method,
+				URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,
+			})
+		}
+		if runRules {
+			// Rules read events and exchange metadata, never bodies: drop
+			// them so memory stays bounded by the number of exchanges.
+			ex.Request.Body.Data = nil
+			if ex.Response != nil {
+				ex.Response.Body.Data = nil
+			}
+			if !ret.keep(ex, len(evs)) {
+				ex = nil // a hole keeps the positions the rules count in
+			}
+			exchanges = append(exchanges, ex)
+		}
+	}
+	return exchanges, untimed
 }

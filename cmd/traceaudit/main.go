@@ -30,6 +30,10 @@ type environment struct {
 	stderr     io.Writer
 	getenv     func(string) string
 	isTerminal func(any) bool
+	// keepAllExchanges hands the rules every exchange instead of only those
+	// they can read (see retainer): the slow path, for the test that checks
+	// the two give the same output.
+	keepAllExchanges bool
 }
 
 func isTerminal(f *os.File) bool {

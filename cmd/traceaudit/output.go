@@ -31,7 +31,7 @@ type runStats struct {
 }
 
 func (s *runStats) add(r fileResult) {
-	s.exchanges += len(r.exchanges)
+	s.exchanges += r.exchangeCount
 	s.events += len(r.events)
 	if r.scan == nil {
 		return

@@ -44,7 +44,7 @@ func reportFile(r fileResult, noRedact bool) report.File {
 	f := report.File{
 		Path:      r.path,
 		Format:    string(r.format),
-		Exchanges: len(r.exchanges),
+		Exchanges: r.exchangeCount,
 		Events:    len(r.events),
 		Error:     r.errText(),
 	}
