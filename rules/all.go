@@ -19,6 +19,7 @@ func All() []*Rule {
 		TokenInURL,
 		WrongEndpoint,
 		InteractionRequired,
+		TokenRequestFailed,
 		TraceQuality,
 	}
 }

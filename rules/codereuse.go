@@ -26,10 +26,18 @@ later one fails; Keycloak even revokes the tokens the first one obtained.
 Evidence: the code's issuance, every delivery to the app (with the header
 that marked a prefetch: Sec-Purpose, Purpose, X-Moz, Next-Router-Prefetch),
 every redemption with its status, error code, trace and correlation ids, which
-one won and the delay between them. The likely mechanism is named: prefetch,
-reload/back button, duplicate form_post, two handlers in one callback request
-(Microsoft.Identity.Web before 2.15.1 applying its options twice, middleware
-plus app code), a browser and a server both redeeming, or a retry.
+one won and the delay between them. The likely mechanism is named (and given as
+a structured "mechanism" field), decided from the order of events rather than a
+fixed delay: a second delivery after the first redemption was answered is a
+reload, back button or restored tab; one before it is a duplicate navigation,
+double form_post submit or two app instances; two redemptions inside one
+callback request are two handlers (Microsoft.Identity.Web before 2.15.1
+applying its options twice, middleware plus app code); a browser and a server
+both redeeming, the browser app redeeming twice (React StrictMode), a retry;
+a prefetch marked by its header. When the redemptions belong to two overlapping
+sign-ins that crossed, the finding says so and shares multi-tab-race's
+mechanism and remediation. When the app's next call with the winning token is
+refused (401/403: the provider revoked the grant), the finding shows it.
 
 Remediation: redeem each code exactly once per callback (one handler, no
 client+server double exchange), ignore prefetch requests on the callback

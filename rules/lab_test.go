@@ -30,9 +30,12 @@ type labExpect struct {
 	MustNot  []string `json:"must_not"`
 	May      []string `json:"may"`
 	Findings []struct {
-		Rule     string `json:"rule"`
-		Code     string `json:"code"`
-		Evidence []struct {
+		Rule string `json:"rule"`
+		Code string `json:"code"`
+		// Mechanism, when the scenario states it, is the Mechanism the
+		// finding must carry.
+		Mechanism string `json:"mechanism"`
+		Evidence  []struct {
 			Kind string `json:"kind"`
 			HAR  string `json:"har"`
 			PCAP string `json:"pcap"`
@@ -177,6 +180,22 @@ func TestLab(t *testing.T) {
 	}
 }
 
+// labMechanisms is the mechanism each recorded defect must be given, for
+// scenarios whose expect.json predates the field: what the relying party
+// was made to do (SCENARIOS.md).
+var labMechanisms = map[string]rules.Mechanism{
+	"code-reuse-reload-fosite code-reuse":                  rules.MechReload,
+	"code-reuse-reload-zitadel-http1-plaintext code-reuse": rules.MechReload,
+	"code-reuse-double-handler-zitadel code-reuse":         rules.MechDoubleHandler,
+	"code-reuse-entra-shaped-fosite code-reuse":            rules.MechDoubleHandler,
+	"code-reuse-form-post-entra-shaped-fosite code-reuse":  rules.MechDoubleHandler,
+	"code-reuse-spa-double-fosite code-reuse":              rules.MechBrowserTwice,
+	"multi-tab-pkce-cookie-fosite multi-tab-race":          rules.MechMultiTab,
+	"multi-tab-pkce-spa-fosite multi-tab-race":             rules.MechMultiTab,
+	"multi-tab-state-zitadel multi-tab-race":               rules.MechMultiTab,
+	"code-expired-fosite code-expired":                     rules.MechSlowRedemption,
+}
+
 var labKinds = map[string]parse.EventKind{
 	"authorize": parse.AuthorizeRequest, "code-issued": parse.CodeIssued, "callback": parse.Callback,
 	"token-request": parse.TokenRequest, "authorize-error": parse.AuthorizeError,
@@ -256,6 +275,13 @@ func checkLabFindings(t *testing.T, tr labTrace, exp labExpect, findings []rules
 			}
 			if len(missing) == 0 {
 				matched = true
+				want := want.Mechanism
+				if want == "" {
+					want = string(labMechanisms[exp.Scenario+" "+f.RuleID])
+				}
+				if want != "" && string(f.Mechanism) != want {
+					t.Errorf("%s mechanism %q, want %q: %s", f.RuleID, f.Mechanism, want, f.Message)
+				}
 				break
 			}
 			t.Errorf("%s finding lacks evidence %v: %s", want.Rule, missing, f.Message)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
 )
@@ -331,4 +332,46 @@ func orUnknownClient(id string) string {
 		return "(client_id not in the request)"
 	}
 	return id
+}
+
+// Pause is a delay between a code's delivery to the app and its redemption
+// that stands out against the app's other steps.
+type Pause struct {
+	Callback *parse.Event
+	Pause    time.Duration // callback → redemption
+	Others   time.Duration // the longest of the app's other steps
+}
+
+// PauseBeforeRedemption reports the app holding a code for seconds between
+// the callback and the redemption while its other steps (the browser
+// following the provider's redirect, the redemption itself) take
+// milliseconds: an interstitial page, a queued job, a deferred handler.
+// The capture clock measures all three, so no Date-header rounding enters.
+func (a *Analysis) PauseBeforeRedemption(c *CodeTrail, r *Redemption) (Pause, bool) {
+	if len(c.Deliveries) == 0 {
+		return Pause{}, false
+	}
+	cb := c.Deliveries[0]
+	pause, ok := captureElapsed(cb, r.Request)
+	if !ok || pause < 2*time.Second {
+		return Pause{}, false
+	}
+	others := time.Duration(0)
+	if c.Issued != nil {
+		if d, ok := captureElapsed(c.Issued, cb); ok && d > others {
+			others = d
+		}
+	}
+	if r.Response != nil {
+		if d, ok := captureElapsed(r.Request, r.Response); ok && d > others {
+			others = d
+		}
+	}
+	if ex := a.Exchange(cb); ex != nil && !ex.End.IsZero() && ex.End.Sub(ex.Start) > others && r.Request.Time.After(ex.End) {
+		others = ex.End.Sub(ex.Start)
+	}
+	if others <= 0 || pause < 10*others {
+		return Pause{}, false
+	}
+	return Pause{Callback: cb, Pause: pause, Others: others}, true
 }

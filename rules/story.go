@@ -253,7 +253,12 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 	}
 	// 7. The grant replaced: the earlier code refused, bare, after the
 	// later sign-in got its own code, while the later one succeeded.
-	if c, r, ok := a.grantReplaced(x, y); ok {
+	for _, pair := range pairs {
+		c, r, ok := a.grantReplaced(pair[0], pair[1])
+		if !ok {
+			continue
+		}
+		x, y := pair[0], pair[1]
 		d, basis, _ := Elapsed(c.Issued, r.Request)
 		return &Crossing{Mechanism: MechGrantReplaced, Confidence: "medium", Code: c.Code,
 			Evidence: []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("sign-in #%d's code refused", x.ID))},

@@ -13,10 +13,19 @@ var MultiTabRace = &Rule{
 before the first completed, that then crossed: a token request for one sign-in's
 code carrying the PKCE verifier of the other (S256 of the verifier equals the
 other authorize request's code_challenge), a callback whose state belongs to a
-different sign-in than its code, one code redeemed by both, or the first
+different sign-in than its code, one code redeemed by both, one sign-in's code
+delivered but never redeemed while the other's is redeemed twice (both tabs
+handed their code over through one shared storage slot), or the first
 sign-in's callback failing (PKCE mismatch AADSTS50148/501481, an app error,
 "state mismatch", "Correlation failed") after the second one overwrote the
-shared transient state (state, nonce, verifier cookies or storage).
+shared transient state (state, nonce, verifier cookies or storage). Captures
+and SAZ files have no tabs: sign-ins are told apart by state, code and PKCE.
+
+It also reports a grant replaced by the second sign-in (medium confidence):
+the first sign-in's code, issued before the second's and redeemed after it,
+refused with a bare invalid_grant while the second succeeded and nothing else
+explains the refusal — providers that bind codes to the grant revoke the
+outstanding code when the same browser session signs in again for the client.
 
 It does not fire on legitimate parallel traffic: silent prompt=none renewals in
 hidden iframes, or one sign-in per tab that each complete cleanly.

@@ -1,0 +1,84 @@
+package rules_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/rules"
+)
+
+// TestMechanisms: each branch of the mechanism decision, on a trace that
+// shows it. The mechanism is decided from the order of events, and the
+// findings that tell one incident (code-reuse and multi-tab-race on the
+// same code) name the same one.
+func TestMechanisms(t *testing.T) {
+	tests := []struct {
+		file string
+		rule string
+		want rules.Mechanism
+	}{
+		// second delivery after the first redemption was answered
+		{"reuse-reload.har", "code-reuse", rules.MechReload},
+		// second delivery before the first delivery was answered
+		{"reuse-duplicate-navigation.har", "code-reuse", rules.MechDuplicateNavigation},
+		// two redemptions inside one callback request
+		{"reuse-double-handler.har", "code-reuse", rules.MechDoubleHandler},
+		{"reuse-prefetch.har", "code-reuse", rules.MechPrefetch},
+		{"reuse-browser-and-server.har", "code-reuse", rules.MechBrowserAndServer},
+		// redemptions from two sign-ins: one story in both findings
+		{"multitab-shared-slot.har", "multi-tab-race", rules.MechMultiTab},
+		{"multitab-shared-slot.har", "code-reuse", rules.MechMultiTab},
+		{"multitab-verifier.har", "multi-tab-race", rules.MechMultiTab},
+		{"multitab-state-cookie.har", "multi-tab-race", rules.MechMultiTab},
+		{"multitab-grant-replaced.har", "multi-tab-race", rules.MechGrantReplaced},
+		{"expired-short-lifetime.har", "code-expired", rules.MechShortLifetime},
+		{"expired-aadsts70008-early.har", "code-expired", rules.MechIssuedEarlier},
+		{"expired-aadsts70008.har", "code-expired", rules.MechSlowRedemption},
+	}
+	for _, tt := range tests {
+		fx, err := fixture(filepath.Join("testdata", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{})
+		found := false
+		for _, f := range fs {
+			if f.RuleID != tt.rule {
+				continue
+			}
+			found = true
+			if f.Mechanism != tt.want {
+				t.Errorf("%s: %s mechanism %q, want %q: %s", tt.file, tt.rule, f.Mechanism, tt.want, f.Message)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s finding", tt.file, tt.rule)
+		}
+	}
+}
+
+// TestOneStoryPerIncident: when multi-tab-race and code-reuse describe the
+// same code they agree on mechanism and remediation.
+func TestOneStoryPerIncident(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "multitab-shared-slot.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{})
+	var race, reuse *rules.Finding
+	for i := range fs {
+		switch fs[i].RuleID {
+		case "multi-tab-race":
+			race = &fs[i]
+		case "code-reuse":
+			reuse = &fs[i]
+		}
+	}
+	if race == nil || reuse == nil {
+		t.Fatalf("findings %+v", fs)
+	}
+	if !race.Code.Equal(reuse.Code) || race.Mechanism != reuse.Mechanism || race.Remediation != reuse.Remediation {
+		t.Errorf("two stories for one code:\n%s %s %q\n%s %s %q", race.Code, race.Mechanism, race.Remediation, reuse.Code, reuse.Mechanism, reuse.Remediation)
+	}
+}
