@@ -188,6 +188,8 @@ func readExchanges(r parse.Reader, res *fileResult, cmd string, o *options, env 
 			}
 			if !ret.keep(ex, len(evs)) {
 				ex = nil // a hole keeps the positions the rules count in
+			} else {
+				ret.trim(ex)
 			}
 			exchanges = append(exchanges, ex)
 		}

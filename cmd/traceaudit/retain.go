@@ -11,14 +11,16 @@ import (
 // events are extracted. The rules read only a few: the exchange an event
 // came from (evidence, callbacks' cookies and redirects), the app's
 // redirects with a Location header before an authorize request (the
-// transient cookies they set), requests whose URL query carries a token,
-// and whether the trace has any cookie at all. Everything else is dropped
+// transient cookies they set), requests whose URL carries a token, and
+// whether the trace has any cookie at all. Everything else is dropped
 // as it is read, so memory grows with the OAuth traffic of a trace, not
 // with its number of entries. A dropped exchange leaves a nil in the rules'
 // list, so positions (the rules look a bounded number of exchanges back)
 // stay what they were.
 //
-// When a rule starts reading other exchanges, this must learn about it:
+// Kept exchanges also lose the header fields no rule reads (see
+// ruleHeaders). When a rule starts reading other exchanges or other header
+// fields, this must learn about it:
 // TestRetainedScanIdentical compares scans with and without retention on
 // every trace in the repository.
 type retainer struct {
@@ -32,7 +34,7 @@ func (r *retainer) keep(ex *parse.Exchange, events int) bool {
 		return true
 	case ex.Response != nil && ex.Response.Headers.Has("Location"):
 		return true
-	case queryCarriesToken(ex.Request.URL):
+	case carriesToken(ex.Request.URL):
 		return true
 	}
 	// One exchange with a cookie is enough for "the trace has cookies".
@@ -43,14 +45,22 @@ func (r *retainer) keep(ex *parse.Exchange, events int) bool {
 	return false
 }
 
-// queryCarriesToken reports whether the URL's query has a non-empty
-// access_token, id_token or refresh_token (the token-in-url rule's
-// parameters). Queries without "token" or an escape cannot, and are
+// carriesToken reports whether the URL carries an access_token, id_token
+// or refresh_token, read both as net/url does (the token-in-url rule's
+// query check) and as parse.URLTokens does (tolerant, query and fragment):
+// whichever a rule uses, the exchange is kept. URLs whose query and
+// fragment hold neither "token" nor an escape cannot carry one, and are
 // answered without parsing.
-func queryCarriesToken(raw string) bool {
-	_, query, ok := strings.Cut(raw, "?")
-	if !ok || !strings.Contains(query, "%") && !strings.Contains(strings.ToLower(query), "token") {
+func carriesToken(raw string) bool {
+	i := strings.IndexAny(raw, "?#")
+	if i < 0 {
 		return false
+	}
+	if rest := raw[i:]; !strings.Contains(rest, "%") && !strings.Contains(strings.ToLower(rest), "token") {
+		return false
+	}
+	if len(parse.URLTokens(raw)) > 0 {
+		return true
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -58,4 +68,49 @@ func queryCarriesToken(raw string) bool {
 	}
 	q := u.Query()
 	return q.Get("access_token") != "" || q.Get("id_token") != "" || q.Get("refresh_token") != ""
+}
+
+// ruleHeaders are the header fields the rules read of a kept exchange
+// (through parse's Cookies, SetCookies and Location, and directly); events
+// are extracted before, from the whole exchange.
+var ruleHeaders = []string{"Cookie", "Set-Cookie", "Location"}
+
+// trim drops the header fields no rule reads from a kept exchange, in an
+// exactly sized list: user agents, client hints and the like are most of a
+// kept exchange's memory otherwise.
+func (r *retainer) trim(ex *parse.Exchange) {
+	if r.all {
+		return
+	}
+	ex.Request.Headers = onlyRuleHeaders(ex.Request.Headers)
+	if ex.Response != nil {
+		ex.Response.Headers = onlyRuleHeaders(ex.Response.Headers)
+	}
+}
+
+func onlyRuleHeaders(h parse.Headers) parse.Headers {
+	read := func(f parse.Header) bool {
+		for _, name := range ruleHeaders {
+			if strings.EqualFold(f.Name, name) {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for _, f := range h {
+		if read(f) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make(parse.Headers, 0, n)
+	for _, f := range h {
+		if read(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
