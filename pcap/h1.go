@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,10 +43,45 @@ const (
 type h1Conn struct {
 	s     *session
 	sides [2]*h1Side
-	// reqs are requests waiting for their response, oldest first.
+	// reqs are requests waiting for their response, oldest first, and
+	// placeholders for requests lost in the capture.
 	reqs     []*h1Pending
 	notes    int
 	switched bool // h2c or a tunnel: the remaining bytes go to s's new parser
+
+	// After bytes of the server stream were lost (or could not be read),
+	// which request the next response answers is decided from the
+	// capture: see owner. lostFrom is the stream offset where the bytes no
+	// response accounts for begin; lostExact tells that a response ended
+	// there, so that any bytes after it belong to further responses.
+	unsure    bool
+	lostFrom  int64
+	lostExact bool
+	lostMin   int // responses known to lie in the lost bytes
+	// The same for the client stream: a request starting past cliFrom
+	// (or anywhere, when not exact) follows requests lost in the capture.
+	cliUnsure bool
+	cliFrom   int64
+	cliExact  bool
+
+	// What the client's ACKs say about its habits, read while nothing is
+	// lost: pipelined is set when it sent a request while an earlier one
+	// was unanswered; witnessed counts responses whose end the next
+	// request acknowledged exactly, unwitnessed requests sent past a
+	// response end without one there.
+	pipelined   bool
+	lastEnd     int64 // stream offset where the last response ended, -1 before one
+	endSeen     bool  // a request acknowledged exactly lastEnd
+	skippedEnd  bool  // a response ended with no request acknowledging its end
+	witnessed   int
+	unwitnessed int
+
+	// Counts for the connection's note about lost bytes.
+	lostBytes  [2]int64
+	gapFrame   int // first packet after the first lost bytes
+	respLost   int // requests whose response fell into lost bytes
+	undecided  int // responses not paired: the capture cannot tell with what
+	lostAnswer int // responses to requests lost in the capture
 }
 
 type h1Pending struct {
@@ -54,6 +91,14 @@ type h1Pending struct {
 	// was seen; status holds the response status.
 	answered bool
 	status   int
+	// ack is the server stream offset the client had received when it
+	// sent the request and start the request's offset in the client
+	// stream; -1 when unknown.
+	ack, start int64
+	// lost marks a placeholder for requests the capture lost (at least
+	// one); raw a request whose line was read but not the rest, kept as
+	// an exchange if the server answered it.
+	lost, raw bool
 }
 
 type h1Side struct {
@@ -62,11 +107,13 @@ type h1Side struct {
 
 	buf      []byte // bytes not yet read by the parser
 	bufOwned bool
-	total    int64 // bytes delivered so far
-	read     int64 // bytes handed to the parser so far
-	gapAt    int64 // stream offset where bytes were lost, -1 when none
+	total    int64 // stream offset after the bytes delivered or lost so far
+	read     int64 // stream offset of buf[0]
+	gaps     []gapRec
 	eofSeen  bool
 	resync   bool // after a gap or garbage: wait for a message start
+	noFirst  bool // resync: buf[0] is where a message failed, not a start
+	bodyCut  bool // the last message was cut by the gap ahead, already accounted
 	waiting  bool // suspended on the other side, not on bytes
 	done     bool
 	marks    []mark
@@ -76,10 +123,20 @@ type h1Side struct {
 	stop func()
 }
 
+// gapRec is bytes lost at stream offset at, n of them, before frame.
+type gapRec struct {
+	at, n int64
+	frame int
+}
+
+// maxGaps bounds the lost-byte records a side keeps ahead of its parser;
+// past it, the bytes between the last two are dropped as lost too.
+const maxGaps = 16
+
 func newH1Conn(s *session) *h1Conn {
-	c := &h1Conn{s: s}
+	c := &h1Conn{s: s, lastEnd: -1}
 	for d := range c.sides {
-		sd := &h1Side{c: c, dir: Dir(d), gapAt: -1}
+		sd := &h1Side{c: c, dir: Dir(d)}
 		c.sides[d] = sd
 		loop := c.clientLoop
 		if Dir(d) == ServerToClient {
@@ -99,27 +156,17 @@ type feedReader struct {
 func (f *feedReader) Read(p []byte) (int, error) {
 	sd := f.sd
 	for {
-		if sd.gapAt >= 0 && sd.read == sd.gapAt {
+		if sd.atGap() {
 			return 0, errGap
 		}
-		if sd.resync && len(sd.buf) > 0 {
-			switch {
-			case sd.gapAt >= 0:
-				// More bytes were lost further on: what comes before
-				// that gap cannot be resynchronized on.
-				n := min(int64(len(sd.buf)), sd.gapAt-sd.read)
-				sd.read += n
-				sd.buf = sd.buf[n:]
-				continue
-			case sd.startsMessage(sd.buf):
-				sd.resync = false
-			default:
-				sd.read += int64(len(sd.buf))
-				sd.buf = sd.buf[:0]
-			}
+		if sd.resync && len(sd.buf) > 0 && sd.findStart() {
+			sd.resync = false
 		}
 		if len(sd.buf) > 0 && !sd.resync {
 			break
+		}
+		if sd.atGap() {
+			continue
 		}
 		if sd.eofSeen {
 			return 0, io.EOF
@@ -128,21 +175,170 @@ func (f *feedReader) Read(p []byte) (int, error) {
 			return 0, errStopped
 		}
 	}
-	n := len(sd.buf)
-	if sd.gapAt >= 0 {
-		n = int(min(int64(n), sd.gapAt-sd.read))
-	}
+	n := int(min(int64(len(sd.buf)), sd.untilGap()))
 	n = copy(p, sd.buf[:n])
 	sd.buf = sd.buf[n:]
 	sd.read += int64(n)
 	return n, nil
 }
 
-func (sd *h1Side) startsMessage(b []byte) bool {
-	if sd.dir == ClientToServer {
-		return looksLikeRequest(b)
+// atGap reports whether the parser reached bytes lost in the capture.
+func (sd *h1Side) atGap() bool { return len(sd.gaps) > 0 && sd.read == sd.gaps[0].at }
+
+// untilGap is how many buffered bytes come before the next lost ones.
+func (sd *h1Side) untilGap() int64 {
+	if len(sd.gaps) == 0 {
+		return int64(len(sd.buf))
 	}
-	return looksLikeResponse(b)
+	return min(int64(len(sd.buf)), sd.gaps[0].at-sd.read)
+}
+
+// drop discards n buffered bytes.
+func (sd *h1Side) drop(n int) {
+	sd.buf = sd.buf[n:]
+	sd.read += int64(n)
+}
+
+// findStart resynchronizes: it drops buffered bytes up to the next
+// plausible message start (a status or request line at the start of a
+// line, followed by a well-formed header section) and reports whether
+// buf now begins with one. It keeps what may still become one when more
+// bytes arrive.
+func (sd *h1Side) findStart() bool {
+	limit := int(sd.untilGap())
+	final := sd.eofSeen || limit < len(sd.buf)
+	b := sd.buf[:limit]
+	for i := 0; i < len(b); {
+		if (i > 0 || !sd.noFirst) && (i == 0 || b[i-1] == '\n') {
+			switch plausibleStart(b[i:], sd.dir, final) {
+			case startYes:
+				sd.drop(i)
+				sd.noFirst = false
+				return true
+			case startMore:
+				sd.drop(i)
+				sd.noFirst = false
+				return false
+			}
+		}
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	sd.drop(limit)
+	sd.noFirst = false
+	return false
+}
+
+type startVerdict int
+
+const (
+	startNo startVerdict = iota
+	startYes
+	startMore // more bytes are needed to tell
+)
+
+// maxResyncHeader bounds the header section a resynchronization checks.
+const maxResyncHeader = 16 << 10
+
+// plausibleStart tells whether b starts an HTTP/1.x message of the side:
+// a status line "HTTP/1.x NNN" or a request line "METHOD target HTTP/1.x",
+// then header fields up to an empty line. final says no more bytes follow.
+func plausibleStart(b []byte, dir Dir, final bool) startVerdict {
+	more := startMore
+	if final {
+		more = startNo
+	}
+	nl := bytes.IndexByte(b[:min(len(b), 8192)], '\n')
+	if nl < 0 {
+		if len(b) >= 8192 || !startPrefixOK(b, dir) {
+			return startNo
+		}
+		return more
+	}
+	line := bytes.TrimSuffix(b[:nl], []byte("\r"))
+	if !startLineOK(line, dir) {
+		return startNo
+	}
+	for i := nl + 1; ; {
+		if i-nl > maxResyncHeader {
+			return startNo
+		}
+		j := bytes.IndexByte(b[i:min(len(b), nl+1+maxResyncHeader)], '\n')
+		if j < 0 {
+			if i-nl+len(b[i:]) > maxResyncHeader {
+				return startNo
+			}
+			return more
+		}
+		f := bytes.TrimSuffix(b[i:i+j], []byte("\r"))
+		if len(f) == 0 {
+			return startYes
+		}
+		if f[0] != ' ' && f[0] != '\t' { // else an obsolete line folding
+			colon := bytes.IndexByte(f, ':')
+			if colon <= 0 {
+				return startNo
+			}
+			for _, c := range f[:colon] {
+				if !isTokenByte(c) {
+					return startNo
+				}
+			}
+		}
+		i += j + 1
+	}
+}
+
+func isTokenByte(c byte) bool {
+	return c > ' ' && c < 0x7f && !bytes.ContainsRune([]byte("\"(),/:;<=>?@[\\]{}"), rune(c))
+}
+
+// startPrefixOK tells whether an incomplete first line may still become a
+// start line.
+func startPrefixOK(b []byte, dir Dir) bool {
+	if dir == ServerToClient {
+		n := min(len(b), 7)
+		return string(b[:n]) == "HTTP/1."[:n]
+	}
+	for i, c := range b {
+		if c == ' ' {
+			return i >= 3
+		}
+		if c < 'A' || c > 'Z' && c != '_' && c != '-' || i >= 24 {
+			return false
+		}
+	}
+	return true
+}
+
+// startLineOK checks a complete first line.
+func startLineOK(line []byte, dir Dir) bool {
+	if dir == ServerToClient {
+		// HTTP/1.x NNN, then a reason or nothing
+		if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[7] < '0' || line[7] > '9' || line[8] != ' ' {
+			return false
+		}
+		for _, c := range line[9:12] {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return len(line) == 12 || line[12] == ' '
+	}
+	sp := bytes.IndexByte(line, ' ')
+	last := bytes.LastIndexByte(line, ' ')
+	if sp < 3 || last <= sp+1 || !bytes.HasPrefix(line[last+1:], []byte("HTTP/1.")) || len(line)-last-1 != 8 {
+		return false
+	}
+	for _, c := range line[:sp] {
+		if (c < 'A' || c > 'Z') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return bytes.IndexByte(line[sp+1:last], ' ') < 0
 }
 
 // wait suspends the coroutine until cond holds, the other side is done or
@@ -172,27 +368,45 @@ func (sd *h1Side) startMessage(br **bufio.Reader, fr *feedReader) (frame int, t 
 			break
 		}
 		if errors.Is(err, errGap) {
-			sd.afterGap(br, fr)
+			if !sd.bodyCut {
+				// Lost between two messages: they held one at least.
+				sd.c.lostBetween(sd, sd.read)
+			}
+			sd.afterGap(br, fr, true)
 			continue
 		}
 		return 0, time.Time{}, false
 	}
+	sd.bodyCut = false
 	frame, t = lookupMark(sd.marks, offset(sd, *br))
 	sd.msgFrame = frame
 	return frame, t, true
 }
 
-// afterGap drops what was buffered before lost bytes and waits for the
-// next message start.
-func (sd *h1Side) afterGap(br **bufio.Reader, fr *feedReader) {
-	if sd.gapAt >= 0 && sd.read >= sd.gapAt {
-		sd.gapAt = -1 // at the gap; a later one stays pending
+// afterGap makes the parser look for the next message start: past the
+// lost bytes when atGap, else past the message that failed, whose
+// unread bytes go back to buf.
+func (sd *h1Side) afterGap(br **bufio.Reader, fr *feedReader, atGap bool) {
+	if atGap && sd.atGap() {
+		sd.read += sd.gaps[0].n
+		sd.gaps = sd.gaps[1:]
+		if len(sd.gaps) == 0 {
+			sd.gaps = nil
+		}
+	} else if n := (*br).Buffered(); n > 0 {
+		b, _ := (*br).Peek(n)
+		sd.buf = append(bytes.Clone(b), sd.buf...)
+		sd.bufOwned = true
+		sd.read -= int64(n)
+		sd.noFirst = true
+	} else {
+		sd.noFirst = false
 	}
 	sd.resync = true
 	*br = bufio.NewReaderSize(fr, brSize)
 }
 
-func (c *h1Conn) malformed(frame int, dir Dir, err error) {
+func (c *h1Conn) malformed(frame int, dir Dir, err error, sd *h1Side) {
 	c.notes++
 	if c.notes > maxConnNotes {
 		return
@@ -201,11 +415,16 @@ func (c *h1Conn) malformed(frame int, dir Dir, err error) {
 	if dir == ServerToClient {
 		what = "response"
 	}
-	if errors.Is(err, errGap) {
+	switch {
+	case errors.Is(err, errGap) || sd.atGap():
 		c.s.note("gap", frame, "%s cut by bytes lost in the capture", what)
-		return
+	case sd.eofSeen && len(sd.buf) == 0 && errors.Is(err, io.ErrUnexpectedEOF):
+		// The capture (or the connection) simply ends inside it.
+		last, _ := lookupMark(sd.marks, sd.total-1)
+		c.s.note("truncated", frame, "%s cut where the %v stream ends (frame %d)", what, dir, last)
+	default:
+		c.s.note("malformed", frame, "%s not parsed: %v", what, err)
 	}
-	c.s.note("malformed", frame, "%s not parsed: %v", what, err)
 }
 
 func (c *h1Conn) warn(frame int) func(string) {
@@ -231,6 +450,9 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		if !ok {
 			return
 		}
+		start := offset(sd, br)
+		m := markAt(sd.marks, start)
+		line := firstLine(br)
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame)}
 		req, err := o.ReadRequest(br)
 		sd.msgFrame = 0
@@ -238,21 +460,46 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			if errors.Is(err, errStopped) {
 				return
 			}
-			c.malformed(frame, sd.dir, err)
-			sd.afterGap(&br, fr)
+			gapCut := errors.Is(err, errGap) || sd.atGap()
+			c.malformed(frame, sd.dir, err, sd)
+			c.lostRequests(sd, start)
+			if gapCut {
+				// The request is lost with the bytes: its response,
+				// if any, must not go to the next one.
+				c.reqs = append(c.reqs, &h1Pending{frame: frame, lost: true, start: start, ack: -1})
+			} else if raw := rawRequest(line); raw != nil && !sd.eofSeen {
+				// A server may answer a request it could not read
+				// either (400): it keeps its place in the queue.
+				c.reqs = append(c.reqs, &h1Pending{frame: frame, raw: true, start: start, ack: m.ack,
+					ex: &parse.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *raw}})
+			}
+			sd.afterGap(&br, fr, gapCut)
 			continue
 		}
+		c.lostRequests(sd, start)
 		if strings.HasPrefix(req.URL, "/") {
 			// No Host header (HTTP/1.0, HTTP/0.9): the server's address
 			// stands in for it.
 			_, server, _ := strings.Cut(c.s.conn, "-")
 			req.URL = c.s.scheme + "://" + server + req.URL
 		}
-		p := &h1Pending{frame: frame, ex: &parse.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *req}}
+		p := &h1Pending{frame: frame, ack: m.ack, start: start, ex: &parse.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *req}}
+		c.habits(p)
 		c.reqs = append(c.reqs, p)
+		if sd.atGap() && br.Buffered() == 0 && req.Body.Truncated {
+			// Lost bytes cut the body: what follows them is known to
+			// start a request only where Content-Length ends it.
+			c.cliUnsure, c.cliFrom, c.cliExact = true, sd.read, false
+			if end, ok := fixedEnd(req.Headers, req.Body.Size, sd.read); ok {
+				c.cliFrom, c.cliExact = end, true
+			}
+			sd.bodyCut = true
+		}
 		if len(c.reqs) > maxPipelined {
 			// The server stopped answering: give up on the oldest.
-			c.s.out.exchange(finished{ex: c.reqs[0].ex, frame: c.reqs[0].frame})
+			if old := c.reqs[0]; !old.lost && !old.raw {
+				c.s.out.exchange(finished{ex: old.ex, frame: old.frame})
+			}
 			c.reqs = c.reqs[1:]
 		}
 		if req.Method != "CONNECT" && !req.Headers.Has("Upgrade") {
@@ -275,6 +522,213 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 	}
 }
 
+// firstLine is the start of the message's first line as buffered (at
+// most 256 bytes), for a request that may not parse.
+func firstLine(br *bufio.Reader) []byte {
+	b, _ := br.Peek(min(br.Buffered(), 256))
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	return bytes.Clone(bytes.TrimSuffix(b, []byte("\r")))
+}
+
+// rawRequest makes a request of a request line httpwire rejected, nil
+// when the line does not look like one.
+func rawRequest(line []byte) *parse.Request {
+	f := strings.Fields(string(line))
+	if len(f) == 0 || !httpMethods[f[0]] && !startPrefixOK([]byte(f[0]+" "), ClientToServer) {
+		return nil
+	}
+	req := &parse.Request{Method: f[0]}
+	if n := len(f); n > 1 && strings.HasPrefix(f[n-1], "HTTP/") {
+		req.Proto, f = f[n-1], f[:n-1]
+	}
+	req.URL = strings.Join(f[1:], " ")
+	return req
+}
+
+// fixedEnd is the stream offset where a body cut at off by lost bytes
+// would have ended, when Content-Length frames it.
+func fixedEnd(h parse.Headers, got, off int64) (int64, bool) {
+	if h.Has("Transfer-Encoding") {
+		return 0, false
+	}
+	cl, err := strconv.ParseInt(strings.TrimSpace(h.Get("Content-Length")), 10, 64)
+	if err != nil || cl < got {
+		return 0, false
+	}
+	return off + (cl - got), true
+}
+
+// lostRequests puts a placeholder for requests lost in the capture
+// before the request starting at start.
+func (c *h1Conn) lostRequests(sd *h1Side, start int64) {
+	if !c.cliUnsure {
+		return
+	}
+	c.cliUnsure = false
+	if c.cliExact && start <= c.cliFrom {
+		return
+	}
+	c.reqs = append(c.reqs, &h1Pending{frame: sd.msgFrame, lost: true, start: c.cliFrom, ack: -1})
+}
+
+// habits records what a new request says about the client while the
+// server stream is whole.
+func (c *h1Conn) habits(p *h1Pending) {
+	if c.unsure {
+		return
+	}
+	for _, q := range c.reqs {
+		if !q.lost {
+			c.pipelined = true // sent while another waits
+			break
+		}
+	}
+	if p.ack < 0 || c.lastEnd < 0 {
+		return
+	}
+	switch {
+	case p.ack == c.lastEnd:
+		if !c.endSeen {
+			c.witnessed++
+			c.endSeen = true
+		}
+		if c.skippedEnd {
+			c.unwitnessed++
+			c.skippedEnd = false
+		}
+	case p.ack > c.lastEnd:
+		c.unwitnessed++
+	}
+}
+
+// lostBetween tells that bytes the side lost at off began between two
+// messages.
+func (c *h1Conn) lostBetween(sd *h1Side, off int64) {
+	if sd.dir == ClientToServer {
+		if !c.cliUnsure {
+			c.cliUnsure, c.cliFrom, c.cliExact = true, off, false
+		}
+		return
+	}
+	c.serverLost(off, true)
+}
+
+// serverLost tells that the server stream from off on is not accounted
+// for by the responses read; exact when a response ended at off.
+func (c *h1Conn) serverLost(off int64, exact bool) {
+	if c.unsure {
+		return // the earlier start stands
+	}
+	c.unsure, c.lostFrom, c.lostExact, c.lostMin = true, off, exact, 0
+}
+
+// decision is what owner found for a response.
+type decision int
+
+const (
+	paired   decision = iota
+	orphan            // no request in the capture was sent before it
+	lostReq           // it answers a request the capture lost
+	unpaired          // the capture cannot tell which request
+)
+
+// owner decides which waiting request the response starting at stream
+// offset at (in a packet acknowledging ack of the client stream, of
+// frame) answers. Nothing lost: the oldest. After lost bytes, the
+// capture decides:
+//
+//   - a request the client sent after it had received byte at (its ACK)
+//     cannot be answered there, nor one the server had not begun to
+//     receive (the response's ACK), nor one captured after the response
+//     began;
+//   - lost bytes that began where a response ended hold one response at
+//     least;
+//   - a client that waits for each response before the next request
+//     (never seen pipelining) is answered by the last request it sent
+//     before the response came;
+//   - a pipelining client whose requests acknowledged the end of each
+//     response shows by its ACKs how many responses ended in the lost
+//     bytes.
+//
+// Otherwise the response is left unpaired (unpaired). Requests whose
+// response fell into the lost bytes are taken off the queue, marked so.
+func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
+	if len(c.reqs) == 0 {
+		return nil, orphan
+	}
+	if !c.unsure && !c.reqs[0].lost {
+		return c.reqs[0], paired
+	}
+	least := c.lostMin
+	if c.unsure && c.lostExact && at > c.lostFrom {
+		least = max(least, 1)
+	}
+	if c.unsure && c.lostExact && at == c.lostFrom && !c.reqs[0].lost {
+		c.unsure = false
+		return c.reqs[0], paired
+	}
+	last := -1
+	for i, p := range c.reqs {
+		if !p.lost && (p.frame >= frame && frame > 0 || p.ack >= 0 && at >= 0 && p.ack > at) {
+			break
+		}
+		if p.start >= 0 && ack >= 0 && p.start >= ack {
+			break
+		}
+		last = i
+	}
+	j := -1
+	switch {
+	case last < 0:
+		return nil, orphan
+	case last < least:
+		j = -1
+	case last == least:
+		j = least
+	case !c.pipelined:
+		j = last
+	case c.witnessed > 0 && c.unwitnessed == 0 && c.unsure:
+		// Each distinct ACK inside the lost bytes is a response's end.
+		n, prev := 0, int64(-1)
+		for _, p := range c.reqs[:last+1] {
+			if p.ack > c.lostFrom && p.ack < at && p.ack != prev {
+				n++
+				prev = p.ack
+			}
+		}
+		j = min(least+n, last)
+	}
+	if j < 0 {
+		c.lostMin = least + 1
+		c.unsure = true
+		return nil, unpaired
+	}
+	for _, p := range c.reqs[:j] {
+		c.responseLost(p)
+	}
+	c.reqs = c.reqs[j:]
+	if c.reqs[0].lost {
+		return nil, lostReq
+	}
+	c.unsure = false
+	return c.reqs[0], paired
+}
+
+// responseLost ends a request whose response the capture lost.
+func (c *h1Conn) responseLost(p *h1Pending) {
+	if p.lost || p.raw {
+		return
+	}
+	c.respLost++
+	c.notes++
+	if c.notes <= maxConnNotes {
+		c.s.note("gap", p.frame, "response lost in the capture (bytes lost before frame %d)", c.gapFrame)
+	}
+	c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
+}
+
 func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 	fr := &feedReader{sd: sd, yield: yield}
 	br := bufio.NewReaderSize(fr, brSize)
@@ -288,10 +742,10 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if !sd.wait(yield, func() bool { return len(c.reqs) > 0 }) {
 			return
 		}
-		var p *h1Pending
+		start := offset(sd, br)
+		p, verdict := c.owner(start, markAt(sd.marks, start).ack, frame)
 		method := ""
-		if len(c.reqs) > 0 {
-			p = c.reqs[0]
+		if p != nil {
 			method = p.ex.Request.Method
 		}
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame)}
@@ -313,19 +767,62 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			if errors.Is(err, errStopped) {
 				return
 			}
-			c.malformed(frame, sd.dir, err)
-			sd.afterGap(&br, fr)
+			gapCut := errors.Is(err, errGap) || sd.atGap()
+			c.malformed(frame, sd.dir, err, sd)
+			if p != nil && !sd.eofSeen {
+				// The response was there: its request is answered by
+				// nothing readable, and keeps no other's response.
+				c.reqs = c.reqs[1:]
+				if gapCut {
+					c.responseLost(p)
+				} else {
+					c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
+				}
+				p.answered = true
+			}
+			if gapCut {
+				c.serverLost(start, false)
+			}
+			sd.afterGap(&br, fr, gapCut)
 			continue
+		}
+		end := offset(sd, br)
+		if sd.atGap() && br.Buffered() == 0 && resp.Body.Truncated {
+			// Lost bytes cut the body; Content-Length tells where the
+			// next response begins.
+			if e, ok := fixedEnd(resp.Headers, resp.Body.Size, sd.read); ok {
+				c.serverLost(e, true)
+			} else {
+				c.serverLost(sd.read, false)
+			}
+			sd.bodyCut = true
+		} else if !c.unsure {
+			if c.lastEnd >= 0 && !c.endSeen {
+				c.skippedEnd = true
+			}
+			c.lastEnd, c.endSeen = end, false
 		}
 		if p == nil {
 			c.notes++
-			if c.notes <= maxConnNotes {
-				c.s.note("orphan", frame, "response %d without a request in the capture", resp.Status)
+			switch verdict {
+			case orphan:
+				if c.notes <= maxConnNotes {
+					c.s.note("orphan", frame, "response %d without a request in the capture", resp.Status)
+				}
+			case lostReq:
+				c.lostAnswer++
+				if c.notes <= maxConnNotes {
+					c.s.note("gap", frame, "response %d answers a request lost in the capture", resp.Status)
+				}
+			case unpaired:
+				c.undecided++
+				if c.notes <= maxConnNotes {
+					c.s.note("gap", frame, "response %d not paired: after bytes lost before frame %d, the capture cannot tell which of the waiting requests it answers", resp.Status, c.gapFrame)
+				}
 			}
 			continue
 		}
-		end := offset(sd, br) - 1
-		_, p.ex.End = lookupMark(sd.marks, end)
+		_, p.ex.End = lookupMark(sd.marks, end-1)
 		p.ex.Response = resp
 		p.answered, p.status = true, resp.Status
 		c.reqs = c.reqs[1:]
@@ -399,7 +896,15 @@ func (c *h1Conn) feed(dir Dir, data []byte, frame int, t time.Time) {
 	if sd.done {
 		return
 	}
-	sd.marks = append(sd.marks, mark{off: sd.total, frame: frame, t: t})
+	ack := int64(-1)
+	if seg := c.s.seg; seg.ok {
+		if len(sd.marks) == 0 && seg.off != sd.total {
+			// The first bytes: offsets are the TCP stream's from now on.
+			sd.shift(seg.off - sd.total)
+		}
+		ack = seg.ack
+	}
+	sd.marks = append(sd.marks, mark{off: sd.total, frame: frame, t: t, ack: ack})
 	sd.total += int64(len(data))
 	if len(sd.buf) > 0 {
 		if !sd.bufOwned {
@@ -458,18 +963,49 @@ func (c *h1Conn) pump() {
 	}
 }
 
-func (c *h1Conn) gap(dir Dir, n int) {
+// shift moves the side's offsets by d, before any byte arrived.
+func (sd *h1Side) shift(d int64) {
+	sd.total += d
+	sd.read += d
+	for i := range sd.gaps {
+		sd.gaps[i].at += d
+	}
+}
+
+// gap records n bytes lost after those delivered so far; frame is the
+// first packet after them (0 when unknown).
+func (c *h1Conn) gap(dir Dir, n int, frame int) {
 	sd := c.sides[dir]
 	if sd.done {
 		return
 	}
-	if sd.gapAt < 0 {
-		sd.gapAt = sd.total
+	before := 0
+	if len(sd.marks) > 0 {
+		before, _ = lookupMark(sd.marks, sd.total-1)
 	}
-	frame, _ := lookupMark(sd.marks, sd.total-1)
+	if len(sd.gaps) == maxGaps {
+		// Too many pieces: what lies between the last gap and this one
+		// counts as lost too.
+		g := &sd.gaps[len(sd.gaps)-1]
+		if keep := g.at - sd.read; keep >= 0 && keep <= int64(len(sd.buf)) {
+			sd.buf = sd.buf[:keep]
+		}
+		g.n = sd.total + int64(n) - g.at
+	} else {
+		sd.gaps = append(sd.gaps, gapRec{at: sd.total, n: int64(n), frame: frame})
+	}
+	sd.total += int64(n)
+	c.lostBytes[dir] += int64(n)
+	if c.gapFrame == 0 {
+		c.gapFrame = cmp.Or(frame, before)
+	}
 	c.notes++
 	if c.notes <= maxConnNotes {
-		c.s.note("gap", frame, "%d bytes lost in the %v stream after this frame", n, dir)
+		after := ""
+		if before > 0 {
+			after = fmt.Sprintf(" (after frame %d)", before)
+		}
+		c.s.note("gap", cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
 	}
 }
 
@@ -500,16 +1036,50 @@ func (c *h1Conn) close() {
 		}
 	}
 	// Requests never answered.
+	unanswered := 0
 	for _, p := range c.reqs {
+		if p.lost || p.raw {
+			continue
+		}
+		if c.gapFrame > 0 && p.frame >= c.gapFrame || c.unsure {
+			unanswered++
+		}
 		c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 	}
 	c.reqs = nil
+	if lost := c.lostBytes[0] + c.lostBytes[1]; lost > 0 {
+		msg := fmt.Sprintf("%s unanswered after %d bytes lost at frame %d", count(c.respLost+unanswered, "request"), lost, c.gapFrame)
+		if c.respLost > 0 {
+			msg += fmt.Sprintf("; %s lost in the capture", count(c.respLost, "response"))
+		}
+		if c.undecided > 0 {
+			msg += fmt.Sprintf("; %s not paired (which request each answers cannot be told)", count(c.undecided, "response"))
+		}
+		if c.lostAnswer > 0 {
+			msg += fmt.Sprintf("; %s answering requests lost in the capture", count(c.lostAnswer, "response"))
+		}
+		c.s.note("gap", c.gapFrame, "%s", msg)
+	}
 }
 
 func (c *h1Conn) lowest() int {
 	low := c.sides[ClientToServer].msgFrame
-	if len(c.reqs) > 0 && (low == 0 || c.reqs[0].frame < low) {
-		low = c.reqs[0].frame
+	for _, p := range c.reqs {
+		if p.lost {
+			continue
+		}
+		if low == 0 || p.frame < low {
+			low = p.frame
+		}
+		break
 	}
 	return low
+}
+
+// count is "1 request", "3 requests".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }

@@ -2,6 +2,7 @@ package pcap
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -74,6 +75,10 @@ type h2Side struct {
 	blockPush  bool
 	blockFrame int
 	blockTime  time.Time
+	// lost is set once bytes of this direction were lost: its HPACK
+	// state is gone, so nothing more of it is read.
+	lost      bool
+	lostFrame int
 }
 
 type h2Stream struct {
@@ -153,24 +158,47 @@ func (c *H2Conn) note(kind string, frame int, format string, args ...any) {
 
 // Feed adds the next bytes one side sent.
 func (c *H2Conn) Feed(dir Dir, data []byte, frame int, t time.Time) {
-	if c.dead || len(data) == 0 {
+	s := &c.side[dir]
+	if c.dead || s.lost || len(data) == 0 {
 		return
 	}
-	s := &c.side[dir]
 	s.marks = append(s.marks, mark{off: s.base + int64(len(s.buf)), frame: frame, t: t})
 	s.buf = append(s.buf, data...)
 	c.parse(dir)
 }
 
-// Gap tells that n bytes of one side were lost: the connection's HPACK
-// state is unknown from there on, so parsing stops.
-func (c *H2Conn) Gap(dir Dir, n int) {
-	if c.dead {
+// Gap tells that n bytes of one side were lost: that direction's HPACK
+// state is unknown from there on, so its parsing stops.
+func (c *H2Conn) Gap(dir Dir, n int) { c.gapAt(dir, n, 0) }
+
+// gapAt is Gap with the frame of the first packet after the lost bytes
+// (0 when unknown). Each direction has its own HPACK context: the other
+// one goes on (a server→client gap keeps the requests that follow, not
+// their responses). Streams open or opened later lose the rest of what
+// that direction sends; Close counts them.
+func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
+	s := &c.side[dir]
+	if c.dead || s.lost {
 		return
 	}
-	frame, _ := lookupMark(c.side[dir].marks, c.side[dir].base+int64(len(c.side[dir].buf)))
-	c.note("gap", frame, "%d bytes lost in %v stream; HTTP/2 parsing stops", n, dir)
-	c.stop()
+	before, _ := lookupMark(s.marks, s.base+int64(len(s.buf))-1)
+	open := 0
+	for _, st := range c.streams {
+		if st.haveReq {
+			open++
+		}
+	}
+	where := ""
+	if before > 0 {
+		where = fmt.Sprintf(" after frame %d", before)
+	}
+	what := "responses"
+	if dir == ClientToServer {
+		what = "requests"
+	}
+	c.note("gap", cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %d open streams and of later ones are missing", n, dir, where, what, open)
+	s.lost, s.lostFrame = true, cmp.Or(frame, before)
+	s.buf, s.marks = nil, nil
 }
 
 func (c *H2Conn) stop() {
@@ -449,6 +477,17 @@ func (c *H2Conn) Close() {
 		ids = append(ids, id)
 	}
 	sortUint32(ids)
+	if sc := &c.side[ServerToClient]; sc.lost && !c.dead {
+		n := 0
+		for _, id := range ids {
+			if st := c.streams[id]; st.haveReq && st.resp == nil {
+				n++
+			}
+		}
+		if n > 0 {
+			c.note("gap", sc.lostFrame, "%d streams left without their response: it came after bytes lost in the server→client stream", n)
+		}
+	}
 	for _, id := range ids {
 		c.finish(c.streams[id], true)
 	}

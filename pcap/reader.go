@@ -2,6 +2,7 @@ package pcap
 
 import (
 	"container/heap"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/reassembly"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -79,6 +81,7 @@ type Reader struct {
 	notes   []parse.Note
 	dropped map[string]int // notes past maxNotes, by kind
 	done    bool
+	fills   []fill // holes to fill after the current packet
 }
 
 // NewReader starts reading a capture (pcap or pcapng, optionally gzip
@@ -217,6 +220,9 @@ func (r *Reader) step() {
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
 		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, &asmContext{ci: ci})
+		if len(r.fills) > 0 {
+			r.fillHoles(seg, ci)
+		}
 	}
 	if r.packets >= r.nextIdle {
 		r.nextIdle = r.packets + flushEvery
@@ -224,6 +230,34 @@ func (r *Reader) step() {
 			r.asm.FlushCloseOlderThan(r.lastTime.Add(-idleTimeout))
 		}
 	}
+}
+
+// fillHoles hands the assembler stand-in bytes for holes whose data the
+// receiver acknowledged, so that what follows them is delivered now
+// rather than when the assembler's buffers overflow; the streams report
+// the stand-ins as lost bytes.
+func (r *Reader) fillHoles(seg tcpSegment, ci gopacket.CaptureInfo) {
+	fills := r.fills
+	r.fills = nil
+	for _, f := range fills {
+		// The hole is in the direction opposite to the packet that
+		// acknowledged it.
+		var hdr [20]byte
+		binary.BigEndian.PutUint16(hdr[0:], uint16(seg.tcp.DstPort))
+		binary.BigEndian.PutUint16(hdr[2:], uint16(seg.tcp.SrcPort))
+		binary.BigEndian.PutUint32(hdr[4:], f.seq)
+		hdr[12] = 5 << 4
+		t := &layers.TCP{}
+		if t.DecodeFromBytes(hdr[:], gopacket.NilDecodeFeedback) != nil {
+			continue
+		}
+		t.Payload = fillBytes[:f.n]
+		fci := ci
+		fci.InterfaceIndex = fillFrame
+		fci.CaptureLength, fci.Length = f.n, f.n
+		r.asm.AssembleWithContext(seg.netFlow.Reverse(), t, &asmContext{ci: fci})
+	}
+	r.fills = fills[:0]
 }
 
 func (r *Reader) finish(err error) {

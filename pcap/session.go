@@ -53,6 +53,19 @@ type session struct {
 	tls      *tlsState
 	tunnel   *session // what a CONNECT tunnel carries
 	tunneled bool     // this session is the inside of a tunnel
+	// seg describes the bytes being fed when they come straight from TCP
+	// (not from TLS or a tunnel): their stream offset and what the packet
+	// acknowledged of the other direction.
+	seg segInfo
+}
+
+// segInfo places fed bytes in their TCP stream: off is the stream offset
+// of the first byte (lost bytes counted), ack the offset of the other
+// direction the packet acknowledged (-1 when unknown). ok is false for
+// bytes that do not come straight from TCP.
+type segInfo struct {
+	off, ack int64
+	ok       bool
 }
 
 func newSession(out sink, conn, scheme string, inTLS bool) *session {
@@ -121,7 +134,7 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 			// to show, or at the start of a tunnel, where the two sides'
 			// first bytes reach us in either order.
 			if len(s.early) > 0 || s.tunneled && s.earlyLen < maxEarly {
-				s.early = append(s.early, earlyChunk{dir: dir, data: bytes.Clone(data), frame: frame, t: t})
+				s.early = append(s.early, earlyChunk{dir: dir, data: bytes.Clone(data), frame: frame, t: t, seg: s.seg})
 				s.earlyLen += len(data)
 			}
 			return // otherwise a response to a request the capture missed
@@ -168,7 +181,7 @@ func undecided(b []byte) bool {
 // detect recognizes the protocol from the client's first bytes, holding
 // back a few tiny segments until they can tell.
 func (s *session) detect(data []byte, frame int, t time.Time) {
-	s.early = append(s.early, earlyChunk{dir: ClientToServer, data: bytes.Clone(data), frame: frame, t: t})
+	s.early = append(s.early, earlyChunk{dir: ClientToServer, data: bytes.Clone(data), frame: frame, t: t, seg: s.seg})
 	s.earlyLen += len(data)
 	head := make([]byte, 0, 64)
 	for _, c := range s.early {
@@ -198,9 +211,12 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 		}
 		return
 	}
+	seg := s.seg
 	for _, c := range early {
+		s.seg = c.seg
 		s.feed(c.dir, c.data, c.frame, c.t)
 	}
+	s.seg = seg
 }
 
 type earlyChunk struct {
@@ -208,6 +224,7 @@ type earlyChunk struct {
 	data  []byte
 	frame int
 	t     time.Time
+	seg   segInfo
 }
 
 func (s *session) collectH2() {
@@ -219,18 +236,19 @@ func (s *session) collectH2() {
 	}
 }
 
-// gap tells that n bytes of one side were lost.
-func (s *session) gap(dir Dir, n int) {
+// gap tells that n bytes of one side were lost before frame (0 when
+// unknown), the first packet after them.
+func (s *session) gap(dir Dir, n int, frame int) {
 	switch s.mode {
 	case modeHTTP1:
-		s.h1.gap(dir, n)
+		s.h1.gap(dir, n, frame)
 	case modeH2:
-		s.h2.Gap(dir, n)
+		s.h2.gapAt(dir, n, frame)
 		s.collectH2()
 	case modeTLS:
-		s.tls.gap(dir, n)
+		s.tls.gap(dir, n, frame)
 	case modeTunnel:
-		s.tunnel.gap(dir, n)
+		s.tunnel.gap(dir, n, frame)
 	}
 }
 
@@ -353,15 +371,15 @@ func (t *tlsState) drain() {
 	}
 }
 
-func (t *tlsState) gap(dir Dir, n int) {
-	t.s.note("gap", 0, "%d bytes lost in the %v TLS stream", n, dir)
+func (t *tlsState) gap(dir Dir, n int, frame int) {
+	t.s.note("gap", frame, "%d bytes lost in the %v TLS stream before this frame", n, dir)
 	// A decrypter that can resynchronize after lost bytes (pcap/tlsdec's
 	// does) is told; others lose the rest of the direction.
 	if g, ok := t.conn.(interface{ Gap(Dir, int) }); ok {
 		g.Gap(dir, n)
 	}
 	if t.inner != nil {
-		t.inner.gap(dir, n)
+		t.inner.gap(dir, n, frame)
 	}
 }
 

@@ -21,7 +21,7 @@ func frameOf(ci gopacket.CaptureInfo) int { return ci.InterfaceIndex }
 type streamFactory struct{ r *Reader }
 
 func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
-	s := &tcpStream{r: f.r, clientDir: -1}
+	s := &tcpStream{r: f.r, clientDir: -1, ahead: [2]int64{-1, -1}}
 	s.ends[0] = endpoint(netFlow.Src(), tcpFlow.Src())
 	s.ends[1] = endpoint(netFlow.Dst(), tcpFlow.Dst())
 	s.ports = [2]int{int(tcp.SrcPort), int(tcp.DstPort)}
@@ -42,6 +42,47 @@ type tcpStream struct {
 	ports     [2]int
 	clientDir int // assembler direction of the client, -1 until known
 	sess      *session
+	// Per assembler direction: the sequence number of stream offset 0,
+	// the stream offset reached (bytes delivered plus bytes lost) and the
+	// acknowledgment numbers of recent packets, by frame. Pairing after
+	// lost bytes reads what each side had received from these.
+	base   [2]uint32
+	baseOK [2]bool
+	pos    [2]int64
+	acks   [2][ackRing]ackRec
+	nAcks  [2]int
+	// ahead is the lowest stream offset of data seen past a hole in each
+	// direction (the assembler holds it back), -1 when none.
+	ahead [2]int64
+}
+
+// maxFill bounds the hole the reader fills when the other side's ACK
+// shows its bytes were sent but not captured (larger holes wait for the
+// assembler's own limits).
+const maxFill = 256 << 10
+
+// fillBytes is the stand-in payload of a filled hole; never written.
+var fillBytes = make([]byte, maxFill)
+
+// fillFrame marks the stand-in bytes in the assembler's capture info.
+const fillFrame = -1
+
+// fill is a hole to fill after the current packet: n bytes at sequence
+// seq of assembler direction dir of s.
+type fill struct {
+	s   *tcpStream
+	dir int
+	seq uint32
+	n   int
+}
+
+// ackRing is how many recent packets per direction keep their
+// acknowledgment number; older ones read as unknown.
+const ackRing = 8
+
+type ackRec struct {
+	frame int
+	ack   uint32
 }
 
 func asmIndex(d reassembly.TCPFlowDirection) int {
@@ -59,15 +100,82 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 	if tcp.SYN && !tcp.ACK && s.clientDir < 0 {
 		s.clientDir = asmIndex(dir)
 	}
+	if frameOf(ci) == fillFrame {
+		return true
+	}
+	d := asmIndex(dir)
+	if nextSeq < 0 && !s.baseOK[d] {
+		// Where the assembler starts this direction: after the SYN, or
+		// at this segment.
+		s.base[d], s.baseOK[d] = tcp.Seq, true
+		if tcp.SYN {
+			s.base[d]++
+		}
+	}
+	if s.baseOK[d] && len(tcp.Payload) > 0 && nextSeq >= 0 {
+		if off := s.unwrap(d, tcp.Seq); off > s.pos[d] && (s.ahead[d] <= s.pos[d] || off < s.ahead[d]) {
+			s.ahead[d] = off
+		}
+	}
+	if tcp.ACK {
+		s.acks[d][s.nAcks[d]%ackRing] = ackRec{frame: frameOf(ci), ack: tcp.Ack}
+		s.nAcks[d]++
+		// The other side holds data past a hole that this packet
+		// acknowledges: the hole's bytes reached the receiver but not
+		// the capture, so waiting for them is pointless.
+		o := 1 - d
+		if s.baseOK[o] && s.ahead[o] > s.pos[o] && s.ahead[o]-s.pos[o] <= maxFill && s.unwrap(o, tcp.Ack) >= s.ahead[o] {
+			s.r.fills = append(s.r.fills, fill{s: s, dir: o, seq: s.base[o] + uint32(s.pos[o]), n: int(s.ahead[o] - s.pos[o])})
+			s.ahead[o] = -1
+		}
+	}
 	return true
+}
+
+// unwrap turns a sequence number of direction d into a stream offset,
+// the one nearest the offset reached.
+func (s *tcpStream) unwrap(d int, seq uint32) int64 {
+	off := s.pos[d]&^0xffffffff | int64(seq-s.base[d])
+	switch {
+	case off-s.pos[d] > 1<<31:
+		off -= 1 << 32
+	case s.pos[d]-off > 1<<31:
+		off += 1 << 32
+	}
+	return off
+}
+
+// ackedOffset is the stream offset of direction 1-d that the packet of
+// frame, sent in direction d, acknowledged: how much the sender had
+// received. -1 when unknown.
+func (s *tcpStream) ackedOffset(d, frame int) int64 {
+	o := 1 - d
+	if !s.baseOK[o] {
+		return -1
+	}
+	for i := 1; i <= min(s.nAcks[d], ackRing); i++ {
+		r := s.acks[d][(s.nAcks[d]-i)%ackRing]
+		if r.frame != frame {
+			continue
+		}
+		return s.unwrap(o, r.ack)
+	}
+	return -1
 }
 
 func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
 	dir, _, end, skip := sg.Info()
 	length, _ := sg.Lengths()
 	d := asmIndex(dir)
-	if skip > 0 && s.sess != nil {
-		s.sess.gap(s.role(d), skip)
+	if skip > 0 {
+		if s.sess != nil {
+			var ci gopacket.CaptureInfo
+			if length > 0 {
+				ci = captureInfo(sg, 0, ci)
+			}
+			s.sess.gap(s.role(d), skip, frameOf(ci))
+		}
+		s.pos[d] += int64(skip)
 	}
 	if length > 0 {
 		data := sg.Fetch(length)
@@ -78,8 +186,23 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 		var ci gopacket.CaptureInfo
 		for off := 0; off < length; {
 			ci = captureInfo(sg, off, ci)
-			n := s.runLength(sg, off, length, frameOf(ci))
-			s.sess.feed(s.role(d), data[off:off+n], frameOf(ci), ci.Timestamp)
+			frame := frameOf(ci)
+			n := s.runLength(sg, off, length, frame)
+			if frame == fillFrame {
+				// Bytes sent but not captured.
+				var next gopacket.CaptureInfo
+				if off+n < length {
+					next = captureInfo(sg, off+n, ci)
+				}
+				s.sess.gap(s.role(d), n, max(frameOf(next), 0))
+				s.pos[d] += int64(n)
+				off += n
+				continue
+			}
+			s.sess.seg = segInfo{off: s.pos[d], ack: s.ackedOffset(d, frame), ok: true}
+			s.sess.feed(s.role(d), data[off:off+n], frame, ci.Timestamp)
+			s.sess.seg = segInfo{}
+			s.pos[d] += int64(n)
 			off += n
 		}
 	}

@@ -12,22 +12,32 @@ type mark struct {
 	off   int64
 	frame int
 	t     time.Time
+	// ack is the offset of the other direction's stream that the packet
+	// acknowledged, -1 when unknown (HTTP/1 only).
+	ack int64
 }
 
 // lookupMark returns the frame and time of the byte at off: those of the
 // last mark at or before it.
 func lookupMark(marks []mark, off int64) (int, time.Time) {
+	m := markAt(marks, off)
+	return m.frame, m.t
+}
+
+// markAt returns the last mark at or before off (the first mark when off
+// precedes all, a zero mark with ack -1 when there is none).
+func markAt(marks []mark, off int64) mark {
 	i, _ := slices.BinarySearchFunc(marks, off, func(m mark, off int64) int { return cmp.Compare(m.off, off) })
 	if i < len(marks) && marks[i].off == off {
-		return marks[i].frame, marks[i].t
+		return marks[i]
 	}
 	if i == 0 {
 		if len(marks) > 0 {
-			return marks[0].frame, marks[0].t
+			return marks[0]
 		}
-		return 0, time.Time{}
+		return mark{ack: -1}
 	}
-	return marks[i-1].frame, marks[i-1].t
+	return marks[i-1]
 }
 
 func frameRef(frame int) string {
