@@ -60,9 +60,11 @@ type h1Conn struct {
 	lostMin   int // responses known to lie in the lost bytes
 	// The same for the client stream: a request starting past cliFrom
 	// (or anywhere, when not exact) follows requests lost in the capture.
-	cliUnsure bool
-	cliFrom   int64
-	cliExact  bool
+	cliUnsure  bool
+	cliFrom    int64
+	cliExact   bool
+	cliCertain bool  // a request began in the lost bytes
+	minReq     int64 // the smallest request read, in bytes
 
 	// What the client's ACKs say about its habits, read while nothing is
 	// lost: pipelined is set when it sent a request while an earlier one
@@ -95,10 +97,14 @@ type h1Pending struct {
 	// sent the request and start the request's offset in the client
 	// stream; -1 when unknown.
 	ack, start int64
-	// lost marks a placeholder for requests the capture lost (at least
-	// one); raw a request whose line was read but not the rest, kept as
-	// an exchange if the server answered it.
+	// lost marks a placeholder for requests the capture lost, in
+	// lostBytes bytes: at least lostMin more of them (0 or 1), used of
+	// them answered so far. raw marks a request whose line was read but
+	// not the rest, kept as an exchange if the server answered it.
 	lost, raw bool
+	lostMin   int
+	lostBytes int64
+	used      int64
 }
 
 type h1Side struct {
@@ -466,7 +472,10 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			if gapCut {
 				// The request is lost with the bytes: its response,
 				// if any, must not go to the next one.
-				c.reqs = append(c.reqs, &h1Pending{frame: frame, lost: true, start: start, ack: -1})
+				if !c.cliUnsure {
+					c.cliUnsure, c.cliFrom, c.cliExact = true, start, false
+				}
+				c.cliCertain = true
 			} else if raw := rawRequest(line); raw != nil && !sd.eofSeen {
 				// A server may answer a request it could not read
 				// either (400): it keeps its place in the queue.
@@ -484,6 +493,9 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			req.URL = c.s.scheme + "://" + server + req.URL
 		}
 		p := &h1Pending{frame: frame, ack: m.ack, start: start, ex: &parse.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *req}}
+		if size := offset(sd, br) - start; !req.Body.Truncated && (c.minReq == 0 || size < c.minReq) {
+			c.minReq = size
+		}
 		c.habits(p)
 		c.reqs = append(c.reqs, p)
 		if sd.atGap() && br.Buffered() == 0 && req.Body.Truncated {
@@ -501,6 +513,9 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 				c.s.out.exchange(finished{ex: old.ex, frame: old.frame})
 			}
 			c.reqs = c.reqs[1:]
+			if c.lostMin > 0 {
+				c.lostMin-- // its response was among those not paired
+			}
 		}
 		if req.Method != "CONNECT" && !req.Headers.Has("Upgrade") {
 			continue
@@ -567,10 +582,16 @@ func (c *h1Conn) lostRequests(sd *h1Side, start int64) {
 		return
 	}
 	c.cliUnsure = false
+	certain := c.cliCertain || c.cliExact && start > c.cliFrom
+	c.cliCertain = false
 	if c.cliExact && start <= c.cliFrom {
 		return
 	}
-	c.reqs = append(c.reqs, &h1Pending{frame: sd.msgFrame, lost: true, start: c.cliFrom, ack: -1})
+	p := &h1Pending{frame: sd.msgFrame, lost: true, start: c.cliFrom, ack: -1, lostBytes: start - c.cliFrom}
+	if certain {
+		p.lostMin = 1
+	}
+	c.reqs = append(c.reqs, p)
 }
 
 // habits records what a new request says about the client while the
@@ -578,6 +599,9 @@ func (c *h1Conn) lostRequests(sd *h1Side, start int64) {
 func (c *h1Conn) habits(p *h1Pending) {
 	if c.unsure {
 		return
+	}
+	if p.ack > c.sides[ServerToClient].total {
+		return // the client had server bytes the capture has not (yet)
 	}
 	for _, q := range c.reqs {
 		if !q.lost {
@@ -608,7 +632,7 @@ func (c *h1Conn) habits(p *h1Pending) {
 func (c *h1Conn) lostBetween(sd *h1Side, off int64) {
 	if sd.dir == ClientToServer {
 		if !c.cliUnsure {
-			c.cliUnsure, c.cliFrom, c.cliExact = true, off, false
+			c.cliUnsure, c.cliFrom, c.cliExact = true, off, true
 		}
 		return
 	}
@@ -655,6 +679,26 @@ const (
 // Otherwise the response is left unpaired (unpaired). Requests whose
 // response fell into the lost bytes are taken off the queue, marked so.
 func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
+	if len(c.reqs) == 0 {
+		return nil, orphan
+	}
+	for !c.unsure && len(c.reqs) > 0 && c.reqs[0].lost {
+		// Requests lost at the head of the queue: the next response
+		// answers one when one surely began there; none is left when
+		// the lost bytes cannot hold another request as large as the
+		// smallest this client sent.
+		p := c.reqs[0]
+		if p.lostMin > 0 {
+			p.lostMin--
+			p.used++
+			return nil, lostReq
+		}
+		if c.minReq > 0 && p.lostBytes < (p.used+1)*c.minReq {
+			c.reqs = c.reqs[1:]
+			continue
+		}
+		break
+	}
 	if len(c.reqs) == 0 {
 		return nil, orphan
 	}
@@ -710,6 +754,9 @@ func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
 	}
 	c.reqs = c.reqs[j:]
 	if c.reqs[0].lost {
+		c.reqs[0].used++
+		c.reqs[0].lostMin = 0
+		c.unsure = false
 		return nil, lostReq
 	}
 	c.unsure = false
