@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+	"github.com/traceaudit/traceaudit/parse"
 )
 
 // bodyKind sorts a body by what its rewrite needs.
@@ -189,7 +190,7 @@ func (r *redactor) text(s string) string {
 	s = r.inputTags(s)
 	s = r.jsonPairs(s)
 	s = r.urls(s)
-	return r.sweep.apply(r.shapes(s))
+	return r.sweep.apply(r.shapes(parse.RedactText(s)))
 }
 
 // inputTags rewrites every <input ...> tag.

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/parse"
 )
 
@@ -295,4 +297,73 @@ func TestEntryBound(t *testing.T) {
 		t.Errorf("notes = %+v, want a limit note at entries[0]", st.Notes)
 	}
 	mustNotContain(t, red, "next-code-0123456", strings.Repeat("x", 100))
+}
+
+// TestNestedAndStyledSecrets: the places issue 13 found secrets surviving
+// a copy — a token URL-encoded inside another parameter (Office WOPI
+// qs=…%26access_token%3D…), a Bearer credential in a custom header, JSON
+// members in camel and Pascal case, a token assigned in an inline script,
+// an entry comment — are redacted by the structured rewrite, values that
+// carry no shape included, and the URL stays valid with its other
+// parameters as they were.
+func TestNestedAndStyledSecrets(t *testing.T) {
+	const opaque = "opaque-wopi-token"
+	qs := url.QueryEscape("WOPIsrc=https://wopi.example/files/1&access_token=" + opaque + "&access_token_ttl=1800000000")
+	data := buildHAR(t,
+		entry{Method: "GET", URL: "https://office.example/findsession?qs=" + qs + "&ui=en-US", Status: 200,
+			ReqHeaders: [][2]string{{"X-Custom-Auth", "Bearer custom-auth-value"}, {"Ocp-Apim-Subscription-Key", "apim-key-value"}},
+			RespMIME:   "application/json", RespBody: `{"data":{"accessToken":"camel-token-value","RefreshToken":"pascal-token-value","token_type":"Bearer","userPrincipalName":"alice@contoso.example"}}`},
+		entry{Method: "GET", URL: "https://app.example/", Status: 200,
+			RespMIME: "text/html", RespBody: `<script>window.cfg = {"apiKey": "script-api-key"};</script><p>Contact bob@contoso.example</p>`},
+	)
+	red, _ := redactHAR(t, data, Options{})
+	mustNotContain(t, red, opaque, "custom-auth-value", "apim-key-value", "camel-token-value", "pascal-token-value",
+		"script-api-key", "alice@contoso.example", "bob@contoso.example")
+	mustContain(t, red, `\"token_type\":\"Bearer\"`, "Bearer "+parse.Fingerprint("custom-auth-value"))
+	exs, _ := readHAR(t, red)
+	u, err := url.Parse(exs[0].Request.URL)
+	if err != nil {
+		t.Fatalf("copy's URL does not parse: %v", err)
+	}
+	inner, err := url.ParseQuery(u.Query().Get("qs"))
+	if err != nil {
+		t.Fatalf("copy's qs does not parse: %v", err)
+	}
+	if got := inner.Get("access_token"); got != parse.Fingerprint(opaque) {
+		t.Errorf("nested access_token = %q, want its fingerprint", got)
+	}
+	if inner.Get("WOPIsrc") != "https://wopi.example/files/1" || inner.Get("access_token_ttl") != "1800000000" || u.Query().Get("ui") != "en-US" {
+		t.Errorf("other parameters changed: %s", exs[0].Request.URL)
+	}
+}
+
+// TestRefusesSurvivingSecret: a JWT in a body the rewrite leaves alone (a
+// body typed as an image is binary to it) refuses the copy, naming where
+// and never the value.
+func TestRefusesSurvivingSecret(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVlLTAxMjM0NTY3"
+	data := buildHAR(t,
+		entry{Method: "GET", URL: "https://app.example/", Status: 200, RespMIME: "text/html", RespBody: "<p>ok</p>"},
+		entry{Method: "GET", URL: "https://app.example/logo.png", Status: 200, RespMIME: "image/png", RespBody: "\x89PNG " + jwt},
+	)
+	var out bytes.Buffer
+	_, err := HAR(bytes.NewReader(data), &out, Options{})
+	var leak *secretscan.LeakError
+	if !errors.As(err, &leak) {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+	if leak.Member != "entries[1]" || leak.Kind != secretscan.JWT || leak.Offset <= 0 {
+		t.Errorf("refusal names %+v", leak)
+	}
+	if strings.Contains(err.Error(), jwt[:24]) || bytes.Contains(out.Bytes(), []byte(jwt)) {
+		t.Error("the refusal or the output shows the token")
+	}
+	exs, _ := readHAR(t, data)
+	exs[1].Response.Headers = parse.Headers{{Name: "Content-Type", Value: "image/png"}}
+	exs[1].Response.Body.Data = []byte("\x89PNG " + jwt)
+	saz := sazFromExchanges(t, exs)
+	_, err = SAZ(bytes.NewReader(saz), int64(len(saz)), &out, Options{})
+	if !errors.As(err, &leak) || leak.Member != "raw/2_s.txt" {
+		t.Errorf("SAZ: want a refusal naming raw/2_s.txt, got %v", err)
+	}
 }

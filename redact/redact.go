@@ -124,6 +124,11 @@ func (r *redactor) header(name, value string) string {
 			return value[:i+4] + r.url(value[i+4:], 0)
 		}
 	}
+	if strings.HasSuffix(lname, "-auth") || strings.Contains(lname, "-auth-") || strings.HasPrefix(lname, "auth-") ||
+		strings.Contains(lname, "authorization") {
+		// A custom header carrying a credential (X-Custom-Auth: Bearer …).
+		return r.authorization(value)
+	}
 	if secretHeader(lname) {
 		return r.secret(value)
 	}

@@ -32,13 +32,15 @@ var extraSecretParams = map[string]bool{
 	"csrf_token": true, "csrftoken": true, "_csrf": true, "authenticity_token": true,
 	"__requestverificationtoken": true, "requestverificationtoken": true,
 	"x-ms-refreshtokencredential": true, "refreshtokencredential": true,
-	"request": true, "jwt": true, "otc": true, "dssotoken": true,
+	"request": true, "jwt": true, "otc": true, "dssotoken": true, "relaystate": true,
 }
 
 // extraMaskedParams complement parse.IsMaskedParam.
 var extraMaskedParams = map[string]bool{
 	"passcode": true, "newpassword": true, "new_password": true, "phone": true,
 	"phonenumber": true, "mobile": true, "displayname": true, "mail": true,
+	"userprincipalname": true, "preferred_username": true, "unique_name": true, "nameid": true,
+	"emailaddress": true, "email_address": true, "signinname": true, "login_name": true,
 }
 
 // classify names a parameter, JSON member, form field or cookie-like name.
@@ -57,12 +59,34 @@ func classify(name string) class {
 	case parse.IsMaskedParam(n) || extraMaskedParams[n]:
 		return classMasked
 	}
+	// Names of the families in any naming style (accessToken,
+	// RefreshToken, x-api-key, clientSecret, SAMLAssertion), except the
+	// ones that describe a credential rather than hold it (token_type,
+	// tokenEndpoint, passwordResetPolicy).
+	if secretscan.CredentialName(n) && !describes(n) {
+		if strings.Contains(n, "password") || strings.Contains(n, "passwd") {
+			return classMasked
+		}
+		return classSecret
+	}
 	return classKeep
+}
+
+// describes reports names about a credential, whose values are kept.
+func describes(n string) bool {
+	for _, s := range []string{"type", "endpoint", "uri", "url", "expir", "lifetime", "ttl", "length", "method",
+		"format", "policy", "mode", "supported", "enabled", "name", "hint", "count", "version", "alg", "status", "reset", "kind"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return strings.HasSuffix(n, "_in") || strings.HasSuffix(n, "in")
 }
 
 // secretHeader reports header names whose whole value is a credential.
 func secretHeader(lname string) bool {
-	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "x-csrf", "x-xsrf"} {
+	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "x-csrf", "x-xsrf",
+		"subscription-key", "access-key", "session-key", "private-key"} {
 		if strings.Contains(lname, s) {
 			return true
 		}
@@ -316,8 +340,19 @@ func (r *redactor) free(v string, nest int) string {
 		return r.secret(v)
 	case looksURL(v):
 		return r.url(v, nest)
+	case nest < maxNest && looksQuery(v):
+		// A URL-encoded query string inside a parameter (Office's
+		// qs=WOPIsrc%3D…%26access_token%3D…): its own parameters are
+		// redacted by name, at any depth.
+		v = r.pairs(v, nest+1)
 	}
-	return r.sweep.apply(r.shapes(v))
+	return r.sweep.apply(r.shapes(parse.RedactText(v)))
+}
+
+// looksQuery reports a value that reads as name=value pairs joined by '&'.
+func looksQuery(v string) bool {
+	eq := strings.IndexByte(v, '=')
+	return eq > 0 && strings.IndexByte(v, '&') > 0 && !strings.ContainsAny(v, " \t\n<>{}\"")
 }
 
 // shapes fingerprints secret-shaped strings (JWTs at any URL-encoding

@@ -117,8 +117,13 @@ func harSecrets(t *testing.T, path string) []string {
 // and the lab recordings (each HAR, and the capture of the same sign-in,
 // whose secrets the HAR reveals) and fails on any raw secret in stdout,
 // stderr or an -o file; with --no-redact the secrets must appear (so the
-// test can fail).
+// test can fail). It then does the same over the leak corpus
+// (internal/leakcorpus: marker secrets in every place a trace hides one,
+// as HAR, gzip HAR, SAZ plain, ZipCrypto, AES and gzip-encoded, and a
+// capture), where no marker and no JWT shape at any URL-encoding depth may
+// appear.
 func TestNoRawSecretInAnyOutput(t *testing.T) {
+	t.Run("leak-corpus", func(t *testing.T) { checkLeakOutputs(t, leakFiles(t)) })
 	hars, err := filepath.Glob(filepath.Join(samples, "*.har"))
 	if err != nil || len(hars) == 0 {
 		t.Fatalf("no samples: %v", err)
