@@ -58,6 +58,8 @@ type h1Conn struct {
 	lostFrom  int64
 	lostExact bool
 	lostMin   int // responses known to lie in the lost bytes
+	// epUnpaired counts the responses left unpaired since lostFrom.
+	epUnpaired int
 	// The same for the client stream: a request starting past cliFrom
 	// (or anywhere, when not exact) follows requests lost in the capture.
 	cliUnsure  bool
@@ -82,6 +84,7 @@ type h1Conn struct {
 	lostBytes  [2]int64
 	gapFrame   int // first packet after the first lost bytes
 	respLost   int // requests whose response fell into lost bytes
+	notTold    int // requests whose response is among the unpaired ones
 	undecided  int // responses not paired: the capture cannot tell with what
 	lostAnswer int // responses to requests lost in the capture
 }
@@ -105,6 +108,37 @@ type h1Pending struct {
 	lostMin   int
 	lostBytes int64
 	used      int64
+	// gone marks a request given up on (emitted unanswered) that keeps
+	// its place, so that a late response is not given to the next one.
+	gone bool
+}
+
+// maxGone bounds the requests given up on that keep their place.
+const maxGone = 4096
+
+// giveUp emits the oldest waiting request unanswered when more than
+// maxPipelined wait (the server stopped answering, or the client sent
+// them all at once). It keeps its place in the queue: its response, if it
+// comes, must not go to the next request.
+func (c *h1Conn) giveUp() {
+	live, first := 0, -1
+	for i, p := range c.reqs {
+		if !p.gone && !p.lost {
+			live++
+			if first < 0 && !p.raw {
+				first = i
+			}
+		}
+	}
+	if live > maxPipelined && first >= 0 {
+		p := c.reqs[first]
+		c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
+		p.gone = true
+		p.ex = &parse.Exchange{Request: parse.Request{Method: p.ex.Request.Method, Proto: p.ex.Request.Proto, Headers: p.ex.Request.Headers}}
+	}
+	if len(c.reqs) > maxGone && c.reqs[0].gone {
+		c.reqs = c.reqs[1:]
+	}
 }
 
 type h1Side struct {
@@ -507,16 +541,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			}
 			sd.bodyCut = true
 		}
-		if len(c.reqs) > maxPipelined {
-			// The server stopped answering: give up on the oldest.
-			if old := c.reqs[0]; !old.lost && !old.raw {
-				c.s.out.exchange(finished{ex: old.ex, frame: old.frame})
-			}
-			c.reqs = c.reqs[1:]
-			if c.lostMin > 0 {
-				c.lostMin-- // its response was among those not paired
-			}
-		}
+		c.giveUp()
 		if req.Method != "CONNECT" && !req.Headers.Has("Upgrade") {
 			continue
 		}
@@ -645,7 +670,7 @@ func (c *h1Conn) serverLost(off int64, exact bool) {
 	if c.unsure {
 		return // the earlier start stands
 	}
-	c.unsure, c.lostFrom, c.lostExact, c.lostMin = true, off, exact, 0
+	c.unsure, c.lostFrom, c.lostExact, c.lostMin, c.epUnpaired = true, off, exact, 0, 0
 }
 
 // decision is what owner found for a response.
@@ -746,11 +771,14 @@ func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
 	}
 	if j < 0 {
 		c.lostMin = least + 1
+		c.epUnpaired++
 		c.unsure = true
 		return nil, unpaired
 	}
-	for _, p := range c.reqs[:j] {
-		c.responseLost(p)
+	for i, p := range c.reqs[:j] {
+		// As many of them as responses were left unpaired had their
+		// answer among those; which ones cannot be told.
+		c.responseLost(p, i >= j-c.epUnpaired)
 	}
 	c.reqs = c.reqs[j:]
 	if c.reqs[0].lost {
@@ -764,14 +792,22 @@ func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
 }
 
 // responseLost ends a request whose response the capture lost.
-func (c *h1Conn) responseLost(p *h1Pending) {
-	if p.lost || p.raw {
+func (c *h1Conn) responseLost(p *h1Pending, unpaired bool) {
+	if p.lost || p.raw || p.gone {
 		return
 	}
-	c.respLost++
 	c.notes++
-	if c.notes <= maxConnNotes {
-		c.s.note("gap", p.frame, "response lost in the capture (bytes lost before frame %d)", c.gapFrame)
+	switch {
+	case unpaired:
+		c.notTold++
+		if c.notes <= maxConnNotes {
+			c.s.note("gap", p.frame, "no response paired: after bytes lost before frame %d, its response is among those that could not be told apart", c.gapFrame)
+		}
+	default:
+		c.respLost++
+		if c.notes <= maxConnNotes {
+			c.s.note("gap", p.frame, "response lost in the capture (bytes lost before frame %d)", c.gapFrame)
+		}
 	}
 	c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 }
@@ -821,8 +857,8 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 				// nothing readable, and keeps no other's response.
 				c.reqs = c.reqs[1:]
 				if gapCut {
-					c.responseLost(p)
-				} else {
+					c.responseLost(p, false)
+				} else if !p.gone {
 					c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 				}
 				p.answered = true
@@ -869,10 +905,17 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			}
 			continue
 		}
-		_, p.ex.End = lookupMark(sd.marks, end-1)
-		p.ex.Response = resp
 		p.answered, p.status = true, resp.Status
 		c.reqs = c.reqs[1:]
+		if p.gone {
+			c.notes++
+			if c.notes <= maxConnNotes {
+				c.s.note("late", frame, "response %d to the request at frame %d came after %d more requests; that request was reported unanswered", resp.Status, p.frame, maxPipelined)
+			}
+			continue
+		}
+		_, p.ex.End = lookupMark(sd.marks, end-1)
+		p.ex.Response = resp
 		if resp.Status == 101 && isUpgrade(p.ex.Request.Headers, "h2c") {
 			// The upgraded request is stream 1 of the HTTP/2 connection,
 			// which carries its real response.
@@ -1085,7 +1128,7 @@ func (c *h1Conn) close() {
 	// Requests never answered.
 	unanswered := 0
 	for _, p := range c.reqs {
-		if p.lost || p.raw {
+		if p.lost || p.raw || p.gone {
 			continue
 		}
 		if c.gapFrame > 0 && p.frame >= c.gapFrame || c.unsure {
@@ -1095,7 +1138,7 @@ func (c *h1Conn) close() {
 	}
 	c.reqs = nil
 	if lost := c.lostBytes[0] + c.lostBytes[1]; lost > 0 {
-		msg := fmt.Sprintf("%s unanswered after %d bytes lost at frame %d", count(c.respLost+unanswered, "request"), lost, c.gapFrame)
+		msg := fmt.Sprintf("%s unanswered after %d bytes lost at frame %d", count(c.respLost+c.notTold+unanswered, "request"), lost, c.gapFrame)
 		if c.respLost > 0 {
 			msg += fmt.Sprintf("; %s lost in the capture", count(c.respLost, "response"))
 		}
