@@ -82,3 +82,19 @@ func TestOneStoryPerIncident(t *testing.T) {
 		t.Errorf("two stories for one code:\n%s %s %q\n%s %s %q", race.Code, race.Mechanism, race.Remediation, reuse.Code, reuse.Mechanism, reuse.Remediation)
 	}
 }
+
+// TestTokenInURLOnePerToken: one finding per token, counting every URL
+// (any endpoint, any parameter case or separator); WOPI's by-design token
+// is advice, not a warning.
+func TestTokenInURLOnePerToken(t *testing.T) {
+	for file, want := range map[string]rules.Severity{"token-in-url-wopi.har": rules.Info, "token-in-url-query.har": rules.Warning} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := rules.Run(rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{}), []*rules.Rule{rules.TokenInURL})
+		if len(fs) != 1 || fs[0].Severity != want {
+			t.Errorf("%s: %d findings %+v, want one %s", file, len(fs), fs, want)
+		}
+	}
+}

@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/parse"
@@ -25,8 +23,6 @@ Remediation: use the authorization code flow with PKCE (response_type=code) and
 send access tokens in the Authorization header.`,
 	Run: runTokenInURL,
 }
-
-var urlTokenParams = []string{"access_token", "id_token", "refresh_token"}
 
 func runTokenInURL(p *Pass) {
 	for _, t := range p.Transactions {
@@ -56,51 +52,76 @@ func runTokenInURL(p *Pass) {
 			p.Report(f)
 		}
 	}
-	// Query parameters on any request, grouped by endpoint.
-	type group struct {
-		param string
-		refs  []*parse.Exchange
-	}
-	groups := map[string]*group{}
-	var keys []string
+	reportURLTokens(p)
+}
+
+// urlToken is one token value and every request whose URL carries it.
+type urlToken struct {
+	param     string
+	value     parse.Secret
+	exchanges []*parse.Exchange
+	endpoints map[string]bool
+	wopi      bool
+}
+
+// reportURLTokens gives one finding per token value, counting every URL
+// that carries it, whatever its endpoint.
+func reportURLTokens(p *Pass) {
+	byValue := map[parse.Secret]*urlToken{}
+	var order []*urlToken
 	for _, ex := range p.Exchanges {
 		if ex == nil || ex.Tunnel {
 			continue
 		}
-		u, err := url.Parse(ex.Request.URL)
-		if err != nil || u.RawQuery == "" {
-			continue
-		}
-		q := u.Query()
-		for _, name := range urlTokenParams {
-			if q.Get(name) == "" || parse.IsPlaceholder(parse.NewSecret(q.Get(name))) {
-				continue
+		for _, tok := range parse.URLTokens(ex.Request.URL) {
+			if tok.In != "query" {
+				continue // browsers do not send fragments; implicit-flow redirects are reported above
 			}
-			u2 := *u
-			u2.RawQuery = ""
-			key := name + " " + u2.String()
-			g, ok := groups[key]
+			t, ok := byValue[tok.Value]
 			if !ok {
-				g = &group{param: name}
-				groups[key] = g
-				keys = append(keys, key)
+				t = &urlToken{param: tok.Param, value: tok.Value, endpoints: map[string]bool{}}
+				byValue[tok.Value] = t
+				order = append(order, t)
 			}
-			g.refs = append(g.refs, ex)
+			if n := len(t.exchanges); n == 0 || t.exchanges[n-1] != ex {
+				t.exchanges = append(t.exchanges, ex)
+			}
+			base, _, _ := strings.Cut(ex.Request.URL, "?")
+			t.endpoints[base] = true
+			t.wopi = t.wopi || isWOPI(ex.Request.URL)
 		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		g := groups[k]
-		f := Finding{Remediation: "Send access tokens in the Authorization header (Bearer), never in the URL."}
-		for i, ex := range g.refs {
+	for _, t := range order {
+		first := t.exchanges[0]
+		f := Finding{}
+		for i, ex := range t.exchanges {
 			if i == 3 {
 				break
 			}
-			f.Evidence = append(f.Evidence, Evidence{Ref: ex.Ref, Time: ex.Start.UTC(), Method: ex.Request.Method,
-				URL: parse.RedactURL(ex.Request.URL), Status: ex.Status(), Note: g.param + " in the query"})
+			f.Evidence = append(f.Evidence, p.ExchangeEvidence(ex, t.param+" in the query"))
 		}
-		f.Message = fmt.Sprintf("%d request(s) pass %s in the URL query (first at %s); URLs end up in history, logs and Referer headers",
-			len(g.refs), g.param, g.refs[0].Ref)
+		if last := t.exchanges[len(t.exchanges)-1]; len(t.exchanges) > 3 {
+			f.Evidence = append(f.Evidence, p.ExchangeEvidence(last, fmt.Sprintf("last of %d requests with this token", len(t.exchanges))))
+		}
+		what := map[string]string{"access_token": "access token", "id_token": "ID token", "refresh_token": "refresh token"}[t.param]
+		f.Message = fmt.Sprintf("%s %s is passed as %s in the URL query of %d request(s) to %d endpoint(s) (first at %s); URLs end up in browser history, server and proxy logs and Referer headers",
+			what, t.value, t.param, len(t.exchanges), len(t.endpoints), first.Ref)
+		if t.wopi {
+			// WOPI puts the token in the URL by design: the advice is how
+			// to live with that, and it is not a defect of the sign-in.
+			f.Severity = Info
+			f.Message += "; this is the WOPI protocol, which puts the access token in the URL by design"
+			f.Remediation = "WOPI passes the access token in the URL by design: keep it scoped to one file and user and short-lived (access_token_ttl), serve these URLs over HTTPS only, strip access_token from proxy and server logs, and keep it out of Referer headers (Referrer-Policy: no-referrer)."
+		} else {
+			f.Remediation = "Send access tokens in the Authorization header (Bearer), never in the URL. Where a design must put a token in a URL (file-access protocols such as WOPI, pre-signed links), make it short-lived and scoped to that one resource, strip it from logs and keep it out of Referer (Referrer-Policy: no-referrer)."
+		}
 		p.Report(f)
 	}
+}
+
+// isWOPI recognises a WOPI request (Office for the web's file protocol,
+// which passes access_token and access_token_ttl in the query).
+func isWOPI(raw string) bool {
+	low := strings.ToLower(raw)
+	return strings.Contains(low, "/wopi/") || strings.Contains(low, "access_token_ttl=")
 }
