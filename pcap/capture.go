@@ -10,6 +10,8 @@ import (
 	"io"
 	"math/bits"
 	"time"
+
+	"github.com/traceaudit/traceaudit/pcap/etl"
 )
 
 // maxPacketBytes bounds one captured packet. Real snap lengths are at most
@@ -56,8 +58,9 @@ type packetSource interface {
 
 var errTruncated = errors.New("pcap: capture file ends inside a packet record")
 
-// Sniff reports whether prefix (the first bytes of a file, 4 at least)
-// starts a pcap or pcapng capture, gzip-compressed or not. A gzip file is
+// Sniff reports whether prefix (the first bytes of a file, 4 at least;
+// 88 for a Windows ETL capture) starts a pcap, pcapng or ETL capture,
+// gzip-compressed or not. A gzip file is
 // recognized only when prefix holds enough of it (512 bytes are plenty) to
 // inflate the capture's magic number.
 func Sniff(prefix []byte) bool {
@@ -66,14 +69,20 @@ func Sniff(prefix []byte) bool {
 		if err != nil {
 			return false
 		}
-		var inner [4]byte
+		var inner [etlSniffLen]byte
 		n, _ := io.ReadFull(zr, inner[:])
 		return sniffPlain(inner[:n])
 	}
 	return sniffPlain(prefix)
 }
 
+// etlSniffLen is how much of a file tells an ETL capture (see etl.Sniff).
+const etlSniffLen = 0x58
+
 func sniffPlain(p []byte) bool {
+	if etl.Sniff(p) {
+		return true
+	}
 	if len(p) < 4 {
 		return false
 	}
@@ -105,6 +114,7 @@ func openCapture(r io.Reader) (packetSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: file too short", ErrFormat)
 	}
+	gz := false
 	if head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -114,6 +124,10 @@ func openCapture(r io.Reader) (packetSource, error) {
 		if head, err = br.Peek(4); err != nil {
 			return nil, fmt.Errorf("%w: gzip member too short", ErrFormat)
 		}
+		gz = true
+	}
+	if long, _ := br.Peek(etlSniffLen); etl.Sniff(long) {
+		return openETL(r, gz, br)
 	}
 	cr := &countingReader{r: br}
 	if binary.BigEndian.Uint32(head) == blockSHB {

@@ -84,8 +84,10 @@ type Reader struct {
 	fills   []fill // holes to fill after the current packet
 }
 
-// NewReader starts reading a capture (pcap or pcapng, optionally gzip
-// compressed). It fails with an error wrapping ErrFormat when r does not
+// NewReader starts reading a capture (pcap, pcapng or a Windows ETL
+// capture, optionally gzip compressed). An ETL file needs random access:
+// given an *os.File or *bytes.Reader it is read in place, otherwise it is
+// held in memory. It fails with an error wrapping ErrFormat when r does not
 // start like a capture.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	src, err := openCapture(r)
@@ -169,6 +171,9 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 				r.heldBytes -= keptBytes(h.ex)
 				h.ex.Index = r.emitted
 				r.emitted++
+				if es, ok := r.src.(*etlSource); ok && h.ex.Process == "" {
+					h.ex.Process = es.process(h.frame)
+				}
 				return h.ex, nil
 			}
 			if r.packets-r.lastWM >= watermarkEvery {
@@ -274,6 +279,11 @@ func (r *Reader) finish(err error) {
 	// Connections the assembler no longer tracked but never completed.
 	for s := range r.live {
 		s.ReassemblyComplete(nil)
+	}
+	if es, ok := r.src.(*etlSource); ok {
+		for _, n := range es.fileNotes() {
+			tail = append(tail, parse.Note{Kind: n.Kind, Message: r.named(n.Message)})
+		}
 	}
 	for _, n := range r.dec.notes() {
 		tail = append(tail, parse.Note{Kind: n[0], Message: r.named(n[1])})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/pcap/etl"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
@@ -113,6 +114,9 @@ func sniff(prefix []byte) parse.Format {
 }
 
 func sniffPlain(p []byte) parse.Format {
+	if etl.Sniff(p) {
+		return parse.FormatPCAP // a Windows ETL capture goes through the pcap reader
+	}
 	if len(p) >= 4 {
 		switch {
 		case bytes.Equal(p[:4], []byte{0xd4, 0xc3, 0xb2, 0xa1}), bytes.Equal(p[:4], []byte{0xa1, 0xb2, 0xc3, 0xd4}),
