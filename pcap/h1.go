@@ -485,6 +485,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 	fr := &feedReader{sd: sd, yield: yield}
 	br := bufio.NewReaderSize(fr, brSize)
 	lim := c.s.out.limits()
+	var lineBuf [256]byte // the request line being read, kept in case it fails
 	for {
 		frame, t, ok := sd.startMessage(&br, fr)
 		if !ok {
@@ -492,7 +493,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		}
 		start := offset(sd, br)
 		m := markAt(sd.marks, start)
-		line := firstLine(br)
+		line := firstLine(br, &lineBuf)
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame)}
 		req, err := o.ReadRequest(br)
 		sd.msgFrame = 0
@@ -562,14 +563,14 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 	}
 }
 
-// firstLine is the start of the message's first line as buffered (at
-// most 256 bytes), for a request that may not parse.
-func firstLine(br *bufio.Reader) []byte {
-	b, _ := br.Peek(min(br.Buffered(), 256))
+// firstLine copies the start of the message's first line as buffered
+// (at most 256 bytes) into buf, for a request that may not parse.
+func firstLine(br *bufio.Reader, buf *[256]byte) []byte {
+	b, _ := br.Peek(min(br.Buffered(), len(buf)))
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {
 		b = b[:i]
 	}
-	return bytes.Clone(bytes.TrimSuffix(b, []byte("\r")))
+	return buf[:copy(buf[:], bytes.TrimSuffix(b, []byte("\r")))]
 }
 
 // rawRequest makes a request of a request line httpwire rejected, nil

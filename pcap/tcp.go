@@ -78,10 +78,10 @@ type fill struct {
 
 // ackRing is how many recent packets per direction keep their
 // acknowledgment number; older ones read as unknown.
-const ackRing = 8
+const ackRing = 4
 
 type ackRec struct {
-	frame int
+	frame int32
 	ack   uint32
 }
 
@@ -118,7 +118,7 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 		}
 	}
 	if tcp.ACK {
-		s.acks[d][s.nAcks[d]%ackRing] = ackRec{frame: frameOf(ci), ack: tcp.Ack}
+		s.acks[d][s.nAcks[d]%ackRing] = ackRec{frame: int32(frameOf(ci)), ack: tcp.Ack}
 		s.nAcks[d]++
 		// The other side holds data past a hole that this packet
 		// acknowledges: the hole's bytes reached the receiver but not
@@ -155,7 +155,7 @@ func (s *tcpStream) ackedOffset(d, frame int) int64 {
 	}
 	for i := 1; i <= min(s.nAcks[d], ackRing); i++ {
 		r := s.acks[d][(s.nAcks[d]-i)%ackRing]
-		if r.frame != frame {
+		if int(r.frame) != frame {
 			continue
 		}
 		return s.unwrap(o, r.ack)
