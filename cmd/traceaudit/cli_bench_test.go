@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/internal/secretscan"
 )
 
 // benchEnv is the CLI's environment with output thrown away: the
@@ -65,4 +69,38 @@ func BenchmarkCLIFile(b *testing.B) {
 	}
 	b.Run("scan", func(b *testing.B) { benchCLI(b, path, "scan", "-f", "json", "--progress", "never") })
 	b.Run("exchanges", func(b *testing.B) { benchCLI(b, path, "exchanges", "-f", "jsonl", "--progress", "never") })
+}
+
+// BenchmarkSweepCost measures what the output sweep (internal/secretscan)
+// adds to a command: each iteration runs the command in-process on the
+// file named by TRACEAUDIT_BENCH_FILE (the bundled HAR sample when unset)
+// with its output captured, then sweeps that output again on its own. It
+// reports sweep-%: the sweep's time as a share of the command's.
+func BenchmarkSweepCost(b *testing.B) {
+	path := os.Getenv("TRACEAUDIT_BENCH_FILE")
+	if path == "" {
+		path = filepath.Join(samples, "multi-tab-pkce-spa.har")
+	}
+	for _, args := range [][]string{{"scan", "-f", "json"}, {"exchanges", "-f", "jsonl"}} {
+		b.Run(args[0], func(b *testing.B) {
+			var cmd, sweep time.Duration
+			var outBytes int
+			for b.Loop() {
+				var out bytes.Buffer
+				env := benchEnv()
+				env.stdout = &out
+				start := time.Now()
+				if code := run(append(append([]string{}, args...), "--progress", "never", "--fail-on", "never", path), env); code != exitOK {
+					b.Fatalf("%s: exit %d", path, code)
+				}
+				cmd += time.Since(start)
+				start = time.Now()
+				secretscan.Redact(out.Bytes())
+				sweep += time.Since(start)
+				outBytes = out.Len()
+			}
+			b.ReportMetric(100*float64(sweep)/float64(cmd), "sweep-%")
+			b.ReportMetric(float64(outBytes), "out-bytes")
+		})
+	}
 }

@@ -38,6 +38,8 @@ func runRedact(args []string, env environment) (int, error) {
 	if o.password == "" {
 		o.password = env.getenv("TRACEAUDIT_SAZ_PASSWORD")
 	}
+	env, flushStderr := sweptStderr(&o, env)
+	defer flushStderr()
 	in := input{path: fs.Arg(0), explicit: true}
 	if in.path != "-" && o.output != "-" {
 		if same, _ := sameFile(in.path, o.output); same {

@@ -129,6 +129,7 @@ func RedactString(s string) string {
 func scan(b []byte, fn func(Match) bool) {
 	var cur Match
 	have := false
+	sc := &scratch{dec: make([]byte, 0, 256)}
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if !trigger[c] {
@@ -136,15 +137,27 @@ func scan(b []byte, fn func(Match) bool) {
 		}
 		var m Match
 		ok := false
+		// The cheap tests of the next byte are here, inlined: most
+		// trigger bytes start nothing.
+		var next byte
+		if i+1 < len(b) {
+			next = b[i+1]
+		}
 		switch c {
 		case 'e':
-			m, ok = jwtAt(b, i)
+			if next == 'y' {
+				m, ok = sc.jwtAt(b, i)
+			}
 		case 'B', 'b', 'N', 'n':
-			m, ok = authAt(b, i)
+			if next == 'e' || next == 'E' || next == 'a' || next == 'A' || next == 't' || next == 'T' {
+				m, ok = sc.authAt(b, i)
+			}
 		case 'C', 'S', 'E', 'R':
-			m, ok = keyLogAt(b, i)
+			if next >= 'A' && next <= 'Z' {
+				m, ok = keyLogAt(b, i)
+			}
 		case '=', ':', '%':
-			m, ok = credentialAt(b, i)
+			m, ok = sc.credentialAt(b, i)
 		}
 		if !ok {
 			continue
@@ -169,6 +182,10 @@ func scan(b []byte, fn func(Match) bool) {
 		fn(cur)
 	}
 }
+
+// scratch holds the decoding buffer of one scan, so that looking at a
+// position allocates nothing until a match is found.
+type scratch struct{ dec []byte }
 
 // pct reads a percent-escape at b[i] ('%', then "25" once per extra level,
 // then two hex digits) and returns the byte it finally decodes to, its
@@ -217,36 +234,56 @@ func b64url(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
-// run reads bytes accepted by ok, plain or percent-encoded, from b[i], at
-// most maxValue decoded. It returns the end and the decoded value.
-func run(b []byte, i int, ok func(byte) bool, dec *[]byte) int {
-	*dec = (*dec)[:0]
-	for i < len(b) && len(*dec) < maxValue {
+// A byteClass is a set of bytes, as a table: the scans test one byte at a
+// time in their inner loops.
+type byteClass [256]bool
+
+func classOf(f func(byte) bool) *byteClass {
+	var t byteClass
+	for c := 0; c < 256; c++ {
+		t[c] = f(byte(c))
+	}
+	return &t
+}
+
+var (
+	b64urlClass  = classOf(b64url)
+	token68Class = classOf(token68)
+	credClass    = classOf(credValue)
+)
+
+// run reads bytes of class ok, plain or percent-encoded, from b[i], at
+// most maxValue decoded. It returns the end and the decoded value in dec.
+func run(b []byte, i int, ok *byteClass, dec *[]byte) int {
+	d := (*dec)[:0]
+	for i < len(b) && len(d) < maxValue {
 		c := b[i]
-		if ok(c) {
-			*dec = append(*dec, c)
+		if ok[c] {
+			d = append(d, c)
 			i++
 			continue
 		}
 		if c == '%' {
-			if v, n, _, good := pct(b, i); good && ok(v) {
-				*dec = append(*dec, v)
+			if v, n, _, good := pct(b, i); good && ok[v] {
+				d = append(d, v)
 				i += n
 				continue
 			}
 		}
 		break
 	}
+	*dec = d
 	return i
 }
 
 // jwtAt matches a compact JWS or JWE starting at b[i].
-func jwtAt(b []byte, i int) (Match, bool) {
+func (sc *scratch) jwtAt(b []byte, i int) (Match, bool) {
 	if i+3 > len(b) || b[i+1] != 'y' || b[i+2] != 'J' {
 		return Match{}, false
 	}
-	var dec []byte
-	end := run(b, i, b64url, &dec)
+	dec := sc.dec
+	end := run(b, i, b64urlClass, &dec)
+	defer func() { sc.dec = dec[:0] }()
 	if len(dec) < minJWTHead || !jsonHead(dec) {
 		return Match{}, false
 	}
@@ -265,7 +302,7 @@ func jwtAt(b []byte, i int) (Match, bool) {
 		// A dot counts when a segment or another dot follows (a JWE's
 		// encrypted key may be empty); a sentence's full stop does not.
 		segStart := end + n
-		segEnd := run(b, segStart, b64url, &dec)
+		segEnd := run(b, segStart, b64urlClass, &dec)
 		if len(dec) == 0 {
 			if _, _, _, ok := pct(b, segStart); !(segStart < len(b) && b[segStart] == '.') && !(ok && pctDot(b, segStart)) {
 				break
@@ -319,7 +356,15 @@ var schemes = []struct {
 }{{"bearer", minAuthCred}, {"basic", minAuthCred}, {"negotiate", 24}, {"ntlm", 24}}
 
 // authAt matches a credential after an authentication scheme at b[i].
-func authAt(b []byte, i int) (Match, bool) {
+func (sc *scratch) authAt(b []byte, i int) (Match, bool) {
+	if i+1 >= len(b) {
+		return Match{}, false
+	}
+	switch b[i+1] {
+	case 'e', 'E', 'a', 'A', 't', 'T':
+	default:
+		return Match{}, false
+	}
 	for _, s := range schemes {
 		if i+len(s.name) >= len(b) || !equalFold(b[i:i+len(s.name)], s.name) {
 			continue
@@ -343,8 +388,9 @@ func authAt(b []byte, i int) (Match, bool) {
 		if spaces == 0 || spaces > 4 {
 			return Match{}, false
 		}
-		var dec []byte
-		end := run(b, p, token68, &dec)
+		dec := sc.dec
+		end := run(b, p, token68Class, &dec)
+		sc.dec = dec[:0]
 		if len(dec) < s.min || isPlaceholder(string(dec)) {
 			return Match{}, false
 		}
@@ -391,6 +437,9 @@ func isHex(c byte) bool { _, ok := unhex(c); return ok }
 // keyLogAt matches the secret of an NSS key log line at b[i]: LABEL, a hex
 // client random (or encrypted pre-master prefix), a hex secret.
 func keyLogAt(b []byte, i int) (Match, bool) {
+	if i+3 >= len(b) || !(b[i+1] >= 'A' && b[i+1] <= 'Z') || !(b[i+2] >= 'A' && b[i+2] <= 'Z') {
+		return Match{}, false
+	}
 	for _, l := range keyLogLabels {
 		if !bytes.HasPrefix(b[i:], []byte(l)) {
 			continue
@@ -426,9 +475,19 @@ func keyLogAt(b []byte, i int) (Match, bool) {
 var credWords = []string{"token", "secret", "password", "passwd", "assertion", "apikey", "credential",
 	"subscriptionkey", "accesskey", "privatekey", "signature", "samlresponse", "samlrequest", "wresult"}
 
+var credWordBytes = func() [][]byte {
+	out := make([][]byte, len(credWords))
+	for i, w := range credWords {
+		out[i] = []byte(w)
+	}
+	return out
+}()
+
 // CredentialName reports a name of the token, secret, password, assertion
 // and api-key families in any naming style.
-func CredentialName(name string) bool {
+func CredentialName(name string) bool { return credName([]byte(name)) }
+
+func credName(name []byte) bool {
 	var buf [maxName]byte
 	n := 0
 	for i := 0; i < len(name) && n < len(buf); i++ {
@@ -442,12 +501,13 @@ func CredentialName(name string) bool {
 		buf[n] = c
 		n++
 	}
-	norm := string(buf[:n])
-	if norm == "pwd" || norm == "sig" || norm == "xmssig" {
+	norm := buf[:n]
+	switch string(norm) {
+	case "pwd", "sig", "xmssig":
 		return true
 	}
-	for _, w := range credWords {
-		if strings.Contains(norm, w) {
+	for _, w := range credWordBytes {
+		if bytes.Contains(norm, w) {
 			return true
 		}
 	}
@@ -465,7 +525,7 @@ func credValue(c byte) bool {
 
 // credentialAt matches a high-entropy value after a credential-like name
 // and the separator at b[i] ("=", ":" or a percent-encoded "=").
-func credentialAt(b []byte, i int) (Match, bool) {
+func (sc *scratch) credentialAt(b []byte, i int) (Match, bool) {
 	sepLen := 1
 	if b[i] == '%' {
 		v, n, _, ok := pct(b, i)
@@ -484,8 +544,9 @@ func credentialAt(b []byte, i int) (Match, bool) {
 	} else if p < len(b) && (b[p] == '"' || b[p] == '\'') {
 		p++
 	}
-	var dec []byte
-	end := run(b, p, credValue, &dec)
+	dec := sc.dec
+	end := run(b, p, credClass, &dec)
+	sc.dec = dec[:0]
 	if len(dec) < minCredVal {
 		return Match{}, false
 	}
@@ -518,7 +579,7 @@ func credentialAt(b []byte, i int) (Match, bool) {
 			start = min(start+4, nameEnd)
 		}
 	}
-	if nameEnd-start < 3 || !CredentialName(string(b[start:nameEnd])) {
+	if nameEnd-start < 3 || !credName(b[start:nameEnd]) {
 		return Match{}, false
 	}
 	v := string(dec)
