@@ -133,6 +133,12 @@ type Exchange struct {
 // Answered reports whether the trace holds a response with a status.
 func (e *Exchange) Answered() bool { return e.Response != nil && e.Response.Status > 0 }
 
+// CarriesCookies reports whether the request sends or the response sets a
+// cookie (sanitized exports strip them all).
+func (e *Exchange) CarriesCookies() bool {
+	return e.Request.Headers.Has("Cookie") || e.Response != nil && e.Response.Headers.Has("Set-Cookie")
+}
+
 // Location is the response's Location header resolved against the request
 // URL (relative redirects are common), or nil when there is none or it does
 // not parse.

@@ -112,7 +112,11 @@ type Finding struct {
 	Code string `json:"code,omitempty"`
 	// Confidence is "certain" when the provider confirmed the problem and
 	// "likely" when only the traffic pattern shows it (extension).
-	Confidence  string     `json:"confidence,omitempty"`
+	Confidence string `json:"confidence,omitempty"`
+	// Mechanism names how the incident most likely came about, as a stable
+	// value (rules.Mechanism: "reload", "double-handler", "multi-tab",
+	// "grant-replaced", …) (extension).
+	Mechanism   string     `json:"mechanism,omitempty"`
 	Evidence    []Evidence `json:"evidence"`
 	Remediation string     `json:"remediation"`
 	// NextCapture says what to capture next when the trace could not decide

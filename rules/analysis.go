@@ -142,7 +142,7 @@ func Analyze(in Input, opts Options) *Analysis {
 // analysis is read-only afterwards.
 func (a *Analysis) finish() {
 	for _, ex := range a.Exchanges {
-		if ex != nil && (ex.Request.Headers.Has("Cookie") || (ex.Response != nil && ex.Response.Headers.Has("Set-Cookie"))) {
+		if ex != nil && ex.CarriesCookies() {
 			a.HasCookies = true
 			break
 		}

@@ -244,7 +244,7 @@ func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
 		}
 		low := strings.ToLower(lu.Path + "?" + lu.RawQuery)
 		if strings.Contains(low, "error") || strings.Contains(low, "state_mismatch") || strings.Contains(low, "correlation") {
-			return true, "redirected to " + parse.RedactURL(ex.Response.Headers.Get("Location"))
+			return true, "redirected to " + parse.RedactURL(lu.String())
 		}
 		if q := lu.Query(); q.Get("client_id") != "" && q.Get("response_type") != "" {
 			return true, "redirected straight back to the authorize endpoint"

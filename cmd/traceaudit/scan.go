@@ -74,6 +74,7 @@ func reportFile(r fileResult, noRedact bool) report.File {
 			Message:     text(fd.Message),
 			Code:        fd.Code.Render(noRedact),
 			Confidence:  fd.Confidence,
+			Mechanism:   string(fd.Mechanism),
 			Remediation: text(fd.Remediation),
 		}
 		rule := rules.ByID(fd.RuleID)
