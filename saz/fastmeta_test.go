@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -88,4 +89,16 @@ func FuzzMeta(f *testing.F) {
 			t.Fatal("nil meta without error")
 		}
 	})
+}
+
+// TestIsIntegerMatchesParseInt: the timer check must accept exactly what
+// strconv.ParseInt did before it.
+func TestIsIntegerMatchesParseInt(t *testing.T) {
+	for _, v := range []string{"", "0", "12", "-3", "+4", "-", "+", "+-1", "1.5", " 1", "1 ", "0x10", "1_000",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775808", "2026-03-01T09:00:00.1234567+01:00", "٣"} {
+		_, err := strconv.ParseInt(v, 10, 64)
+		if got := isInteger(v); got != (err == nil) {
+			t.Errorf("isInteger(%q) = %v, ParseInt says %v", v, got, err == nil)
+		}
+	}
 }

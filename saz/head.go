@@ -100,7 +100,13 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 		}
 		rest = bytes.NewReader(body)
 	}
-	h.reader = bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), rest))
+	joined := io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), rest)
+	if r.hr == nil {
+		r.hr = bufio.NewReader(joined)
+	} else {
+		r.hr.Reset(joined)
+	}
+	h.reader = r.hr
 	return h, nil
 }
 

@@ -27,6 +27,21 @@ func (r *Reader) inflater(raw io.Reader) io.Reader {
 	return r.flate
 }
 
+// rawReader returns the Reader's one read buffer reset onto a member's
+// stored bytes: the decompressor reads through it byte by byte, and without
+// it would put a new 4 KiB bufio.Reader (and 4 KiB preads) on every member.
+func (r *Reader) rawReader(raw io.Reader) *bufio.Reader {
+	if r.raw == nil {
+		r.raw = bufio.NewReaderSize(raw, rawBuf)
+	} else {
+		r.raw.Reset(raw)
+	}
+	return r.raw
+}
+
+// rawBuf is the read size of members' stored bytes.
+const rawBuf = 64 << 10
+
 // open returns the decompressed bytes of m. Reading stops with io.EOF at the
 // member or archive inflation bound, and the returned memberReader tells
 // which bound cut it; a member read to its real end is checked against its
@@ -69,7 +84,7 @@ func (r *Reader) open(m *member) (*memberReader, error) {
 	case zipStore:
 		plain = raw
 	case zipDeflate:
-		plain = r.inflater(raw)
+		plain = r.inflater(r.rawReader(raw))
 	default:
 		return nil, fmt.Errorf("saz: %s: unsupported compression method %d", m.name, method)
 	}
@@ -170,7 +185,7 @@ func (r *Reader) readAllMember(m *member, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(bufio.NewReader(mr), max+1))
+	data, err := io.ReadAll(io.LimitReader(mr, max+1))
 	if err == nil {
 		err = mr.damage
 	}

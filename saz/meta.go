@@ -146,7 +146,7 @@ func (m *meta) sessionAttrs(attrs []xml.Attr) error {
 
 func (m *meta) timerAttrs(attrs []xml.Attr) {
 	for _, a := range attrs {
-		if _, err := strconv.ParseInt(a.Value, 10, 64); err == nil {
+		if isInteger(a.Value) {
 			continue // GatewayTime, DNSTime, ...: durations in ms, not times
 		}
 		t, ok := parseFiddlerTime(a.Value)
@@ -158,6 +158,26 @@ func (m *meta) timerAttrs(attrs []xml.Attr) {
 			m.timers[a.Name.Local] = t
 		}
 	}
+}
+
+// isInteger reports what strconv.ParseInt(v, 10, 64) accepts, without the
+// error value ParseInt allocates for every timer that is a time (most of
+// them): only a sign and digits go on to ParseInt.
+func isInteger(v string) bool {
+	d := v
+	if d != "" && (d[0] == '+' || d[0] == '-') {
+		d = d[1:]
+	}
+	if d == "" {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	_, err := strconv.ParseInt(v, 10, 64)
+	return err == nil
 }
 
 // Layouts Fiddler has written timers in: .NET's round-trip "o" format (the

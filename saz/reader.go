@@ -74,6 +74,8 @@ type Reader struct {
 	// Reused across members, which are read one at a time.
 	flate io.ReadCloser
 	br    *bufio.Reader
+	raw   *bufio.Reader // under the decompressor
+	hr    *bufio.Reader // over a rewritten head and the rest of its member
 }
 
 var _ parse.Reader = (*Reader)(nil)
