@@ -4,7 +4,7 @@
 #
 #   bench/run.sh                 # everything; ~10 minutes on a loaded 2-core machine,
 #                                # most of it `scan` of the 300 MB pcap
-#   REPEAT=3 bench/run.sh        # best (lowest wall) of 3 runs per measurement
+#   REPEAT=3 bench/run.sh        # median (by wall time) of 3 runs per measurement
 #   PROFILE=1 bench/run.sh       # also CPU and heap profiles of `scan` per reader on the
 #                                # 10x inputs, top frames printed, profiles in bench/out/*.prof
 #                                # (PROFILE="har saz": only those)
@@ -16,6 +16,9 @@
 #      har/internal/harbench, pcap/internal/pcapbench and saz/internal/har2saz;
 #   2. generates into bench/out/ (ignored by git; kept between runs):
 #      a HAR at 1x (24 entries of ~850 KB, ~20 MB) and 10x (240 entries, ~200 MB),
+#      HARs shaped like real ones: 20,000 entries (~220 MB), 100,000 small
+#      entries (~170 MB) and a customer-like one (2,000 entries, mostly
+#      base64 images, ~55 MB),
 #      a pcap at 1x (1,300 keep-alive connections, ~30 MB) and 10x (13,000, ~300 MB),
 #      a SAZ of SAZ_SESSIONS (4,000) sessions;
 #   3. times `traceaudit exchanges -f jsonl` and `traceaudit scan -f json` on
@@ -23,7 +26,8 @@
 #      same requests; checks the request counts agree; prints wall time,
 #      MB/s, CPU time, peak RSS (/usr/bin/time -v) and the ratios;
 #   4. prints peak RSS of `scan` at 1x and 10x (memory must stay flat; the
-#      goal is <= 64 MiB on the 200 MB HAR);
+#      goal is <= 64 MiB on the 200 MB HAR), and the table of issue 18: scan
+#      against jq, tshark and unzip -p, wall time, ratio and peak RSS;
 #   5. builds bench/out/batch/ (~200 mixed traces: copies of testdata/samples,
 #      the lab scenarios and the SAZ lab fixtures under varied names, plus
 #      broken files), scans it with -j 1 and -j 2, prints files/s and checks
@@ -55,8 +59,8 @@ go build -o "$out/harbench" ./har/internal/harbench
 go build -o "$out/pcapbench" ./pcap/internal/pcapbench
 
 echo "== inputs (bench/out, generated once)"
-gen_har() { # FILE ENTRIES
-	[ -s "$1" ] || "$out/harbench" -gen "$1" -entries "$2" >/dev/null
+gen_har() { # FILE ENTRIES [HARBENCH FLAGS...]
+	[ -s "$1" ] || "$out/harbench" -gen "$1" -entries "$2" "${@:3}" >/dev/null
 }
 gen_pcap() { # FILE CONNS
 	[ -s "$1" ] || "$out/pcapbench" -o "$1" -conns "$2" >/dev/null
@@ -70,7 +74,13 @@ inputs=()
 if needed har; then
 	gen_har "$out/har-1x.har" 24
 	gen_har "$out/har-10x.har" 240
-	inputs+=("$out/har-1x.har" "$out/har-10x.har")
+	# Shaped like real HARs: many entries, where per-entry costs show
+	# (20,000 of ~11 KB; 100,000 of ~1.7 KB, one in ten a token request),
+	# and a customer's (a sign-in, then mostly base64 images).
+	gen_har "$out/har-20k.har" 20000 -body-bytes 9500
+	gen_har "$out/har-100k.har" 100000 -body-bytes 100
+	gen_har "$out/har-customer.har" 2000 -body-kb 30 -customer
+	inputs+=("$out/har-1x.har" "$out/har-10x.har" "$out/har-20k.har" "$out/har-100k.har" "$out/har-customer.har")
 fi
 if needed pcap; then
 	gen_pcap "$out/cap-1x.pcap" 1300
@@ -94,31 +104,29 @@ results=$out/results.tsv
 : >"$results"
 
 # measure LABEL INPUT CMD...: runs CMD $repeat times under /usr/bin/time -v
-# (stdout to $out/LABEL.out) and appends to $results the best (lowest wall)
-# run: label, input bytes, wall s, cpu s, peak RSS KiB, exit status.
+# (stdout to $out/LABEL.out) and appends to $results the median run by wall
+# time: label, input bytes, wall s, cpu s, peak RSS KiB, exit status.
 # Exit status 1 is normal for traceaudit scan (findings) and grep -c (none).
 measure() {
 	local label=$1 input=$2
 	shift 2
-	local size best=""
+	local size runs=""
 	size=$(du -sb "$input" | cut -f1)
 	for _ in $(seq "$repeat"); do
 		/usr/bin/time -v -o "$out/$label.time" "$@" >"$out/$label.out" 2>"$out/$label.err" || true
-		local line
-		line=$(awk -v label="$label" -v size="$size" '
+		runs+=$(awk -v label="$label" -v size="$size" '
 			/Elapsed \(wall clock\)/ { n = split($NF, p, ":"); wall = (n == 3) ? p[1]*3600 + p[2]*60 + p[3] : p[1]*60 + p[2] }
 			/User time \(seconds\)/ { cpu += $NF }
 			/System time \(seconds\)/ { cpu += $NF }
 			/Maximum resident set size/ { rss = $NF }
 			/Exit status/ { status = $NF }
 			/Command terminated by signal/ { status = "sig" $NF }
-			END { printf "%s\t%d\t%.3f\t%.3f\t%d\t%s\n", label, size, wall, cpu, rss, status }' "$out/$label.time")
-		if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN { split(a, x, "\t"); split(b, y, "\t"); exit !(x[3] < y[3]) }'; then
-			best=$line
-		fi
+			END { printf "%s\t%d\t%.3f\t%.3f\t%d\t%s\n", label, size, wall, cpu, rss, status }' "$out/$label.time")$'\n'
 	done
-	printf '%s\n' "$best" >>"$results"
-	printf '  %s\n' "$best"
+	local med
+	med=$(printf '%s' "$runs" | sort -t$'\t' -k3,3n | sed -n "$(((repeat + 1) / 2))p")
+	printf '%s\n' "$med" >>"$results"
+	printf '  %s\n' "$med"
 }
 
 # field LABEL N: column N of LABEL's line in $results.
@@ -146,6 +154,12 @@ if [[ $skip != *" har "* ]]; then
 	measure har-10x-exchanges "$out/har-10x.har" "$ta" exchanges -f jsonl --progress never "$out/har-10x.har"
 	measure har-10x-jq "$out/har-10x.har" jq -c '.log.entries[] | [.request.method,.request.url,.response.status]' "$out/har-10x.har"
 	check_counts HAR "$(jsonl_lines har-10x-exchanges)" "$(jsonl_lines har-10x-jq)"
+	for shape in 20k 100k customer; do
+		f=$out/har-$shape.har
+		measure "har-$shape-scan" "$f" "$ta" scan -f json --progress never "$f"
+		measure "har-$shape-jq" "$f" jq -c '.log.entries[] | [.request.method,.request.url,.response.status]' "$f"
+		check_counts "HAR $shape" "$(grep -m1 -o '"exchanges": [0-9]*' "$out/har-$shape-scan.out" | grep -o '[0-9]*$')" "$(jsonl_lines "har-$shape-jq")"
+	done
 fi
 
 if [[ $skip != *" pcap "* ]]; then
@@ -215,7 +229,7 @@ if [[ $skip != *" batch "* ]]; then
 fi
 
 echo
-echo "== results: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (at the end), best of $repeat run(s)"
+echo "== results: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (at the end), median of $repeat run(s)"
 awk -F'\t' -v files="${files:-0}" '
 	{ label[NR] = $1; size[NR] = $2; wall[NR] = $3; cpu[NR] = $4; rss[NR] = $5; st[NR] = $6; at[$1] = NR }
 	END {
@@ -248,6 +262,25 @@ awk -F'\t' -v files="${files:-0}" '
 			if (b) printf "batch -j %d: %d files in %.2f s: %.1f files/s, %.1f MB/s, cpu %.2f s, peak RSS %.1f MiB\n", j, files, wall[b], files/wall[b], size[b]/1e6/wall[b], cpu[b], rss[b]/1024
 		}
 	}' "$results"
+
+# The table of issue 18: scan (every rule) against the tool people would
+# use to get at the same requests, side by side in this run.
+echo
+printf '| %-34s | %15s | %-22s | %7s | %9s |\n' case "traceaudit scan" peer ratio "peak RSS"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" "$(printf -- '-%.0s' {1..17})" "$(printf -- '-%.0s' {1..24})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..11})"
+for row in "har-20k-scan har-20k-jq jq HAR, 20,000 entries" "har-100k-scan har-100k-jq jq HAR, 100,000 small entries" \
+	"har-customer-scan har-customer-jq jq HAR, 2,000 entries, base64 images" "har-10x-scan har-10x-jq jq HAR, 240 entries of 850 KB" \
+	"cap-10x-scan cap-10x-tshark tshark pcap, 13,000 connections" "saz-scan saz-unzip unzip-p SAZ, $saz_sessions sessions"; do
+	set -- $row
+	ours=$1 ref=$2 peer=$3
+	shift 3
+	[ -n "$(field "$ours" 3)" ] && [ -n "$(field "$ref" 3)" ] || continue
+	awk -v name="$*" -v peer="$peer" -v size="$(field "$ours" 2)" -v w="$(field "$ours" 3)" -v pw="$(field "$ref" 3)" -v rss="$(field "$ours" 5)" 'BEGIN {
+		if (peer == "unzip-p") peer = "unzip -p"
+		w = w > 0 ? w : 0.001
+		printf "| %-34s | %13.2f s | %-8s %11.2f s | %6.1fx | %5.1f MiB |\n", sprintf("%s (%.0f MB)", name, size/1e6), w, peer, pw, pw/w, rss/1024
+	}'
+done
 
 if [ -n "${profile// /}" ]; then
 	echo
