@@ -182,6 +182,11 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 	if first.typ != bufferTypeHeader {
 		return nil, fmt.Errorf("%w: first buffer is not a header buffer", ErrFormat)
 	}
+	if int64(first.size) > size {
+		// Never allocate from a size the file cannot hold.
+		first.size = uint32(size)
+		first.filled = min(first.filled, first.size)
+	}
 	data, err := f.payload(&first)
 	if err != nil {
 		return nil, fmt.Errorf("%w: header buffer: %w", ErrFormat, err)
@@ -260,10 +265,14 @@ func (f *File) payload(b *buffer) ([]byte, error) {
 	if b.flags&flagCompressed != 0 {
 		n = int(min(b.size, b.filled)) - bufferHeaderSize
 	}
+	// The size was checked against the file when the buffer was indexed
+	// (or against maxBufferBytes for the header buffer).
 	raw := make([]byte, n)
-	if _, err := f.r.ReadAt(raw, b.off+bufferHeaderSize); err != nil && err != io.EOF {
+	got, err := f.r.ReadAt(raw, b.off+bufferHeaderSize)
+	if err != nil && err != io.EOF {
 		return nil, err
 	}
+	raw = raw[:got]
 	if b.flags&flagCompressed == 0 {
 		return raw, nil
 	}

@@ -499,7 +499,7 @@ func (r *Reader) makeNotes(c *counts) {
 		add("truncated", "%d packets were cut short by the capture (packettruncatebytes or --pkt-size)", c.truncated)
 	}
 	if c.pktmonDrops > 0 {
-		add("unsupported", "%d frames are packets pktmon saw dropped (event 170); they are read like the others", c.pktmonDrops)
+		add("dropped", "%d frames are packets pktmon logged as dropped (event 170); they are kept, as etl2pcapng keeps them", c.pktmonDrops)
 	}
 	for _, t := range sortedTypeKeys(c.pktmonTypes) {
 		add("unsupported", "%d pktmon packets of payload type %d (not a frame) were skipped", c.pktmonTypes[t], t)
