@@ -313,13 +313,15 @@ func TestNestedAndStyledSecrets(t *testing.T) {
 		entry{Method: "GET", URL: "https://office.example/findsession?qs=" + qs + "&ui=en-US", Status: 200,
 			ReqHeaders: [][2]string{{"X-Custom-Auth", "Bearer custom-auth-value"}, {"Ocp-Apim-Subscription-Key", "apim-key-value"}},
 			RespMIME:   "application/json", RespBody: `{"data":{"accessToken":"camel-token-value","RefreshToken":"pascal-token-value","token_type":"Bearer","userPrincipalName":"alice@contoso.example"}}`},
-		entry{Method: "GET", URL: "https://app.example/", Status: 200,
+		entry{Method: "GET", URL: "https://app.example/?limit=5;access_token=Az9_semicolon-token-3f7c1e2d9b8a4c6e", Status: 200,
 			RespMIME: "text/html", RespBody: `<script>window.cfg = {"apiKey": "script-api-key"};</script><p>Contact bob@contoso.example</p>`},
 	)
 	red, _ := redactHAR(t, data, Options{})
 	mustNotContain(t, red, opaque, "custom-auth-value", "apim-key-value", "camel-token-value", "pascal-token-value",
 		"script-api-key", "alice@contoso.example", "bob@contoso.example")
-	mustContain(t, red, `\"token_type\":\"Bearer\"`, "Bearer "+parse.Fingerprint("custom-auth-value"))
+	mustContain(t, red, `\"token_type\":\"Bearer\"`, "Bearer "+parse.Fingerprint("custom-auth-value"),
+		// A ';'-separated parameter keeps its separators unescaped.
+		"?limit=5;access_token="+url.QueryEscape(parse.Fingerprint("Az9_semicolon-token-3f7c1e2d9b8a4c6e")))
 	exs, _ := readHAR(t, red)
 	u, err := url.Parse(exs[0].Request.URL)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
@@ -290,7 +291,7 @@ func (r *redactor) pairs(s string, nest int) string {
 		val := unescape(v)
 		red := r.value(unescape(k), val, method, nest)
 		if red != val {
-			parts[i] = k + "=" + url.QueryEscape(red)
+			parts[i] = k + "=" + reescape(v, red)
 			changed = true
 		}
 	}
@@ -298,6 +299,30 @@ func (r *redactor) pairs(s string, nest int) string {
 		return s
 	}
 	return strings.Join(parts, "&")
+}
+
+// reescape query-escapes red, a redacted value, the way raw was written:
+// sub-delimiters raw held unescaped stay unescaped, so that a value such as
+// "5;access_token=…" keeps the separators other parsers split on. '&', '#',
+// '+', '%' and spaces are always escaped.
+func reescape(raw, red string) string {
+	esc := url.QueryEscape(red)
+	if !strings.ContainsAny(raw, ";:/=,@!$'()*") {
+		return esc
+	}
+	var b strings.Builder
+	for i := 0; i < len(esc); i++ {
+		if esc[i] == '%' && i+2 < len(esc) {
+			if c, err := strconv.ParseUint(esc[i+1:i+3], 16, 8); err == nil && strings.IndexByte(";:/=,@!$'()*", byte(c)) >= 0 &&
+				strings.IndexByte(raw, byte(c)) >= 0 {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(esc[i])
+	}
+	return b.String()
 }
 
 func unescape(s string) string {
