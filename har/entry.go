@@ -36,7 +36,7 @@ type pendingNote struct {
 	once bool
 }
 
-func (d *decoder) note(kind, ref, format string, args ...any) {
+func (d *decoder) note(kind parse.NoteKind, ref, format string, args ...any) {
 	d.notes = append(d.notes, pendingNote{Note: parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)}})
 }
 
@@ -274,23 +274,23 @@ func (d *decoder) responseBody(ex *parse.Exchange, ref string, content gjson.Res
 
 func (d *decoder) sideFile(b *parse.Body, ref, name string) {
 	if d.sideFiles == nil {
-		d.notes = append(d.notes, pendingNote{once: true, Note: parse.Note{Kind: "side-file", Ref: ref,
+		d.notes = append(d.notes, pendingNote{once: true, Note: parse.Note{Kind: parse.NoteSideFile, Ref: ref,
 			Message: "response bodies are stored in side files (content._file) that were not provided; bodies left empty"}})
 		return
 	}
 	if !fs.ValidPath(name) {
-		d.note("side-file", ref, "content._file is not a plain relative path; body left empty")
+		d.note(parse.NoteSideFile, ref, "content._file is not a plain relative path; body left empty")
 		return
 	}
 	file, err := d.sideFiles.Open(name)
 	if err != nil {
-		d.note("side-file", ref, "side file %s: %v", name, err)
+		d.note(parse.NoteSideFile, ref, "side file %s: %v", name, err)
 		return
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, d.limits.BodyBytes+1))
 	if err != nil {
-		d.note("side-file", ref, "side file %s: %v", name, err)
+		d.note(parse.NoteSideFile, ref, "side file %s: %v", name, err)
 		return
 	}
 	if int64(len(data)) > d.limits.BodyBytes {
@@ -315,7 +315,7 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, str
 	var out parse.Headers
 	var size int64
 	var bad string
-	limited := false
+	var limited parse.Limit
 	v.ForEach(func(_, h gjson.Result) bool {
 		if !h.IsObject() {
 			bad = field + " holds a non-object"
@@ -338,14 +338,18 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, str
 		name, value := d.f.str(nameV), d.f.str(valueV)
 		size += int64(len(name) + len(value))
 		if len(out) >= d.limits.HeaderCount || size > d.limits.HeaderBytes {
-			limited = true
+			limited = parse.LimitHeaderBytes
+			if len(out) >= d.limits.HeaderCount {
+				limited = parse.LimitHeaders
+			}
 			return false
 		}
 		out = append(out, parse.Header{Name: name, Value: value})
 		return true
 	})
-	if limited {
-		d.note("limit", ref, "%s: more than %d fields or %d bytes; the rest dropped", field, d.limits.HeaderCount, d.limits.HeaderBytes)
+	if limited != "" {
+		d.note(parse.NoteLimit, ref, "%s: more than %d fields or %d bytes; the rest dropped", field, d.limits.HeaderCount, d.limits.HeaderBytes)
+		d.notes[len(d.notes)-1].Limit = limited
 	}
 	return out, bad
 }

@@ -149,8 +149,8 @@ func (r *Reader) at(off int64) string {
 }
 
 var (
-	errBudget  = errors.New("header budget exceeded")
-	errInflate = errors.New("inflate limit reached")
+	errBudget        = errors.New("header budget exceeded")
+	errInflate error = &parse.LimitError{Limit: parse.LimitInflate, Err: errors.New("inflate limit reached")}
 )
 
 // budgetReader fails with limitErr once more than left bytes were read.
@@ -298,14 +298,14 @@ func isDataError(err error) bool {
 func (r *Reader) Notes() []parse.Note {
 	out := append([]parse.Note(nil), r.notes...)
 	if r.dropped > 0 {
-		out = append(out, parse.Note{Kind: "limit", Message: fmt.Sprintf("%d more notes not shown", r.dropped)})
+		out = append(out, parse.Note{Kind: parse.NoteLimit, Message: fmt.Sprintf("%d more notes not shown", r.dropped)})
 	}
 	return out
 }
 
 // note records a note of framing; it waits in r.pending until the notes
 // of the entry before are recorded.
-func (r *Reader) note(kind, ref, format string, args ...any) {
+func (r *Reader) note(kind parse.NoteKind, ref, format string, args ...any) {
 	r.pending = append(r.pending, parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -381,7 +381,10 @@ func (r *Reader) decode(f *frame) *decoder {
 	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody}
 	ex, reason := d.entry()
 	if reason != "" {
-		d.note("bad-entry", f.ref, "%s at %s; entry skipped", reason, r.at(f.start))
+		d.note(parse.NoteBadEntry, f.ref, "%s at %s; entry skipped", reason, r.at(f.start))
+		if f.tooDeep {
+			d.notes[len(d.notes)-1].Limit = parse.LimitJSONDepth
+		}
 		ex = nil
 	}
 	d.ex = ex
@@ -444,11 +447,12 @@ func (r *Reader) frameNext() *frame {
 func (r *Reader) stop(off int64, ref string, err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.note("truncated", ref, "file ends at %s inside log.entries; %d entries read", r.at(off), r.index)
+		r.note(parse.NoteTruncated, ref, "file ends at %s inside log.entries; %d entries read", r.at(off), r.index)
 	case errors.Is(err, errInflate):
-		r.note("limit", ref, "decompressed size limit of %d bytes reached at %s; %d entries read", r.limits.InflateBytes, r.at(off), r.index)
+		r.note(parse.NoteLimit, ref, "decompressed size limit of %d bytes reached at %s; %d entries read", r.limits.InflateBytes, r.at(off), r.index)
+		r.pending[len(r.pending)-1].Limit = parse.LimitInflate
 	case isDataError(err):
-		r.note("truncated", ref, "unreadable from %s (%v); %d entries read", r.at(off), err, r.index)
+		r.note(parse.NoteTruncated, ref, "unreadable from %s (%v); %d entries read", r.at(off), err, r.index)
 	default:
 		r.done = r.posError(off, ref, err)
 		return
@@ -489,9 +493,9 @@ func (r *Reader) finish() {
 func (r *Reader) trailerNote(err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.note("truncated", "", "file ends at %s after log.entries; all %d entries read", r.at(r.sc.off), r.index)
+		r.note(parse.NoteTruncated, "", "file ends at %s after log.entries; all %d entries read", r.at(r.sc.off), r.index)
 	case isDataError(err):
-		r.note("damaged", "", "invalid JSON at %s after log.entries (%v); all %d entries read", r.at(r.sc.off), err, r.index)
+		r.note(parse.NoteDamaged, "", "invalid JSON at %s after log.entries (%v); all %d entries read", r.at(r.sc.off), err, r.index)
 	default:
 		r.done = r.posError(r.sc.off, "", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/traceaudit/traceaudit/parse"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -65,7 +67,8 @@ var placeholder = []byte(`\u0000\u0001`)
 
 var (
 	errSyntax = errors.New("invalid JSON")
-	errDepth  = errors.New("nesting too deep")
+	// errDepth carries its limit so the CLI can name the flag.
+	errDepth error = &parse.LimitError{Limit: parse.LimitJSONDepth, Err: errors.New("nesting too deep")}
 )
 
 // peek returns the buffered bytes, reading more when fewer than need are

@@ -237,9 +237,12 @@ func (e *Exchange) Status() int {
 // Note records something a reader could not do or chose to skip: damage,
 // a limit reached, an undecryptable connection. Notes never carry secrets.
 type Note struct {
-	Kind    string // short machine-readable kind, e.g. "truncated", "limit", "tls-no-keys"
+	Kind    NoteKind
 	Ref     string // where it happened, when known
 	Message string
+	// Limit names the configurable bound the note is about, if any, so
+	// the CLI can name the flag that raises it.
+	Limit Limit
 }
 
 // Reader is what every trace reader offers: Next returns exchanges in source

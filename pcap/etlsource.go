@@ -74,7 +74,9 @@ func (s *etlSource) process(frame int) string {
 func (s *etlSource) fileNotes() []parse.Note {
 	var out []parse.Note
 	for _, n := range s.r.Notes() {
-		out = append(out, parse.Note{Kind: n.Kind, Message: "etl: " + n.Message})
+		// etl's kinds (truncated, damaged, limit, unsupported) are
+		// parse.NoteKind values; etl itself stays free of the model.
+		out = append(out, parse.Note{Kind: parse.NoteKind(n.Kind), Message: "etl: " + n.Message})
 	}
 	return out
 }

@@ -267,7 +267,7 @@ func TestSessionCases(t *testing.T) {
 					t.Errorf("no %q note: %v", c.noteKind, out.notes)
 				}
 				for _, n := range out.notes {
-					if n.Kind == c.noteKind && !strings.Contains(n.Message, c.noteText) {
+					if string(n.Kind) == c.noteKind && !strings.Contains(n.Message, c.noteText) {
 						t.Errorf("note %q lacks %q", n.Message, c.noteText)
 					}
 				}

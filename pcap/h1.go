@@ -457,13 +457,13 @@ func (c *h1Conn) malformed(frame int, dir Dir, err error, sd *h1Side) {
 	}
 	switch {
 	case errors.Is(err, errGap) || sd.atGap():
-		c.s.note("gap", frame, "%s cut by bytes lost in the capture", what)
+		c.s.note(parse.NoteGap, frame, "%s cut by bytes lost in the capture", what)
 	case sd.eofSeen && len(sd.buf) == 0 && errors.Is(err, io.ErrUnexpectedEOF):
 		// The capture (or the connection) simply ends inside it.
 		last, _ := lookupMark(sd.marks, sd.total-1)
-		c.s.note("truncated", frame, "%s cut where the %v stream ends (frame %d)", what, dir, last)
+		c.s.note(parse.NoteTruncated, frame, "%s cut where the %v stream ends (frame %d)", what, dir, last)
 	default:
-		c.s.note("malformed", frame, "%s not parsed: %v", what, err)
+		c.s.noteLimit(parse.LimitOf(err), parse.NoteMalformed, frame, "%s not parsed: %v", what, err)
 	}
 }
 
@@ -473,9 +473,9 @@ func (c *h1Conn) warn(frame int) func(string) {
 		if c.notes > maxConnNotes {
 			return
 		}
-		kind := "malformed"
+		kind := parse.NoteMalformed
 		if strings.Contains(msg, "cut") {
-			kind = "truncated"
+			kind = parse.NoteTruncated
 		}
 		c.s.note(kind, frame, "%s", msg)
 	}
@@ -802,12 +802,12 @@ func (c *h1Conn) responseLost(p *h1Pending, unpaired bool) {
 	case unpaired:
 		c.notTold++
 		if c.notes <= maxConnNotes {
-			c.s.note("gap", p.frame, "no response paired: after bytes lost before frame %d, its response is among those that could not be told apart", c.gapFrame)
+			c.s.note(parse.NoteGap, p.frame, "no response paired: after bytes lost before frame %d, its response is among those that could not be told apart", c.gapFrame)
 		}
 	default:
 		c.respLost++
 		if c.notes <= maxConnNotes {
-			c.s.note("gap", p.frame, "response lost in the capture (bytes lost before frame %d)", c.gapFrame)
+			c.s.note(parse.NoteGap, p.frame, "response lost in the capture (bytes lost before frame %d)", c.gapFrame)
 		}
 	}
 	c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
@@ -891,17 +891,17 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			switch verdict {
 			case orphan:
 				if c.notes <= maxConnNotes {
-					c.s.note("orphan", frame, "response %d without a request in the capture", resp.Status)
+					c.s.note(parse.NoteOrphan, frame, "response %d without a request in the capture", resp.Status)
 				}
 			case lostReq:
 				c.lostAnswer++
 				if c.notes <= maxConnNotes {
-					c.s.note("gap", frame, "response %d answers a request lost in the capture", resp.Status)
+					c.s.note(parse.NoteGap, frame, "response %d answers a request lost in the capture", resp.Status)
 				}
 			case unpaired:
 				c.undecided++
 				if c.notes <= maxConnNotes {
-					c.s.note("gap", frame, "response %d not paired: after bytes lost before frame %d, the capture cannot tell which of the waiting requests it answers", resp.Status, c.gapFrame)
+					c.s.note(parse.NoteGap, frame, "response %d not paired: after bytes lost before frame %d, the capture cannot tell which of the waiting requests it answers", resp.Status, c.gapFrame)
 				}
 			}
 			continue
@@ -911,7 +911,7 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if p.gone {
 			c.notes++
 			if c.notes <= maxConnNotes {
-				c.s.note("late", frame, "response %d to the request at frame %d came after %d more requests; that request was reported unanswered", resp.Status, p.frame, maxPipelined)
+				c.s.note(parse.NoteLate, frame, "response %d to the request at frame %d came after %d more requests; that request was reported unanswered", resp.Status, p.frame, maxPipelined)
 			}
 			continue
 		}
@@ -1096,7 +1096,7 @@ func (c *h1Conn) gap(dir Dir, n int, frame int) {
 		if before > 0 {
 			after = fmt.Sprintf(" (after frame %d)", before)
 		}
-		c.s.note("gap", cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
+		c.s.note(parse.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
 	}
 }
 
@@ -1149,7 +1149,7 @@ func (c *h1Conn) close() {
 		if c.lostAnswer > 0 {
 			msg += fmt.Sprintf("; %s answering requests lost in the capture", count(c.lostAnswer, "response"))
 		}
-		c.s.note("gap", c.gapFrame, "%s", msg)
+		c.s.note(parse.NoteGap, c.gapFrame, "%s", msg)
 	}
 }
 

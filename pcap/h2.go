@@ -109,7 +109,7 @@ func (c *H2Conn) stream(id uint32, frame int) *h2Stream {
 	}
 	if len(c.streams) >= h2MaxStreams {
 		if !c.tooMany {
-			c.note("limit", frame, "more than %d concurrent streams; later ones skipped", h2MaxStreams)
+			c.note(parse.NoteLimit, frame, "more than %d concurrent streams; later ones skipped", h2MaxStreams)
 			c.tooMany = true
 		}
 		return nil
@@ -152,7 +152,7 @@ func (c *H2Conn) upgraded(req *parse.Request, frame int, start time.Time) {
 	c.streams[1] = st
 }
 
-func (c *H2Conn) note(kind string, frame int, format string, args ...any) {
+func (c *H2Conn) note(kind parse.NoteKind, frame int, format string, args ...any) {
 	c.notes = append(c.notes, parse.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + c.conn + ": http2: " + fmt.Sprintf(format, args...)})
 }
 
@@ -196,7 +196,7 @@ func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 	if dir == ClientToServer {
 		what = "requests"
 	}
-	c.note("gap", cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %d open streams and of later ones are missing", n, dir, where, what, open)
+	c.note(parse.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %d open streams and of later ones are missing", n, dir, where, what, open)
 	s.lost, s.lostFrame = true, cmp.Or(frame, before)
 	s.buf, s.marks = nil, nil
 }
@@ -214,7 +214,7 @@ func (c *H2Conn) parse(dir Dir) {
 		n := min(len(s.buf), len(h2Preface))
 		if string(s.buf[:n]) != h2Preface[:n] {
 			frame, _ := lookupMark(s.marks, s.base)
-			c.note("malformed", frame, "client did not send the connection preface")
+			c.note(parse.NoteMalformed, frame, "client did not send the connection preface")
 			c.stop()
 			return
 		}
@@ -228,7 +228,7 @@ func (c *H2Conn) parse(dir Dir) {
 		length := int(s.buf[0])<<16 | int(s.buf[1])<<8 | int(s.buf[2])
 		frame, t := lookupMark(s.marks, s.base)
 		if length > h2MaxFrame {
-			c.note("limit", frame, "frame of %d bytes exceeds the %d-byte limit; parsing stops", length, h2MaxFrame)
+			c.note(parse.NoteLimit, frame, "frame of %d bytes exceeds the %d-byte limit; parsing stops", length, h2MaxFrame)
 			c.stop()
 			return
 		}
@@ -239,7 +239,7 @@ func (c *H2Conn) parse(dir Dir) {
 		f, err := s.fr.ReadFrame()
 		if err != nil {
 			c.errors++
-			c.note("malformed", frame, "bad frame: %v", err)
+			c.note(parse.NoteMalformed, frame, "bad frame: %v", err)
 			if c.errors >= h2MaxErrors {
 				c.stop()
 				return
@@ -286,7 +286,8 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		}
 	case *http2.ContinuationFrame:
 		if int64(len(s.block)+len(f.HeaderBlockFragment())) > c.limits.HeaderBytes {
-			c.note("limit", frame, "header block exceeds the header size limit; parsing stops")
+			c.note(parse.NoteLimit, frame, "header block exceeds the header size limit; parsing stops")
+			c.notes[len(c.notes)-1].Limit = parse.LimitHeaderBytes
 			c.stop()
 			return
 		}
@@ -320,7 +321,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 	case *http2.RSTStreamFrame:
 		if st := c.streams[f.StreamID]; st != nil {
 			st.end = t
-			c.note("reset", frame, "stream %d reset by %v: %v", f.StreamID, dir, f.ErrCode)
+			c.note(parse.NoteReset, frame, "stream %d reset by %v: %v", f.StreamID, dir, f.ErrCode)
 			c.finish(st, true)
 		}
 	case *http2.SettingsFrame:
@@ -337,7 +338,7 @@ func (c *H2Conn) headers(dir Dir) {
 	fields, err := s.dec.DecodeFull(s.block)
 	s.block = s.block[:0]
 	if err != nil {
-		c.note("malformed", s.blockFrame, "undecodable header block on stream %d: %v; parsing stops", s.blockID, err)
+		c.note(parse.NoteMalformed, s.blockFrame, "undecodable header block on stream %d: %v; parsing stops", s.blockID, err)
 		c.stop()
 		return
 	}
@@ -485,7 +486,7 @@ func (c *H2Conn) Close() {
 			}
 		}
 		if n > 0 {
-			c.note("gap", sc.lostFrame, "%d streams left without their response: it came after bytes lost in the server→client stream", n)
+			c.note(parse.NoteGap, sc.lostFrame, "%d streams left without their response: it came after bytes lost in the server→client stream", n)
 		}
 	}
 	for _, id := range ids {

@@ -250,7 +250,7 @@ func TestPairingAfterLoss(t *testing.T) {
 			}
 			var all []string
 			for _, nt := range notes {
-				all = append(all, nt.Kind+" "+nt.Ref+" "+nt.Message)
+				all = append(all, string(nt.Kind)+" "+nt.Ref+" "+nt.Message)
 				if nt.Kind == "gap" && nt.Ref == "" {
 					t.Errorf("gap note without a frame: %s", nt.Message)
 				}
@@ -305,7 +305,7 @@ func TestZeekOneDroppedResponse(t *testing.T) {
 	}
 	var msgs []string
 	for _, n := range notes {
-		msgs = append(msgs, n.Kind+" "+n.Ref+" "+n.Message)
+		msgs = append(msgs, string(n.Kind)+" "+n.Ref+" "+n.Message)
 	}
 	joined := strings.Join(msgs, "\n")
 	for _, want := range []string{"gap frame 4 ", "response lost in the capture", "1 request unanswered after 238 bytes lost at frame 7"} {

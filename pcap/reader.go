@@ -79,7 +79,7 @@ type Reader struct {
 	nextIdle int
 
 	notes   []parse.Note
-	dropped map[string]int // notes past maxNotes, by kind
+	dropped map[parse.NoteKind]int // notes past maxNotes, by kind
 	done    bool
 	fills   []fill // holes to fill after the current packet
 }
@@ -132,7 +132,7 @@ const maxNotes = 1000
 func (r *Reader) note(n parse.Note) {
 	if len(r.notes) >= maxNotes {
 		if r.dropped == nil {
-			r.dropped = map[string]int{}
+			r.dropped = map[parse.NoteKind]int{}
 		}
 		r.dropped[n.Kind]++
 		return
@@ -151,7 +151,7 @@ func (r *Reader) Notes() []parse.Note {
 		if d := refFrame(a.Ref) - refFrame(b.Ref); d != 0 {
 			return d
 		}
-		return strings.Compare(a.Kind+a.Message, b.Kind+b.Message)
+		return strings.Compare(string(a.Kind)+a.Message, string(b.Kind)+b.Message)
 	})
 	return out
 }
@@ -271,9 +271,9 @@ func (r *Reader) finish(err error) {
 	switch {
 	case err == io.EOF:
 	case errors.Is(err, errTruncated):
-		tail = append(tail, parse.Note{Kind: "truncated", Ref: r.byteRef(), Message: r.named("capture file ends inside a packet record; the packets before it were read")})
+		tail = append(tail, parse.Note{Kind: parse.NoteTruncated, Ref: r.byteRef(), Message: r.named("capture file ends inside a packet record; the packets before it were read")})
 	default:
-		tail = append(tail, parse.Note{Kind: "damaged", Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
+		tail = append(tail, parse.Note{Kind: parse.NoteDamaged, Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
 	}
 	r.asm.FlushAll()
 	// Connections the assembler no longer tracked but never completed.
@@ -286,16 +286,16 @@ func (r *Reader) finish(err error) {
 		}
 	}
 	for _, n := range r.dec.notes() {
-		tail = append(tail, parse.Note{Kind: n[0], Message: r.named(n[1])})
+		tail = append(tail, parse.Note{Kind: n.Kind, Message: r.named(n.Message)})
 	}
 	if r.snapped > 0 {
-		tail = append(tail, parse.Note{Kind: "truncated", Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
+		tail = append(tail, parse.Note{Kind: parse.NoteTruncated, Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
 	}
 	if r.ignored > 0 {
-		tail = append(tail, parse.Note{Kind: "not-http", Message: r.named(fmt.Sprintf("%d TCP connections carried neither HTTP nor TLS", r.ignored))})
+		tail = append(tail, parse.Note{Kind: parse.NoteNotHTTP, Message: r.named(fmt.Sprintf("%d TCP connections carried neither HTTP nor TLS", r.ignored))})
 	}
 	for _, kind := range sortedKeys(r.dropped) {
-		tail = append(tail, parse.Note{Kind: "limit", Message: r.named(fmt.Sprintf("%d more %q notes not kept", r.dropped[kind], kind))})
+		tail = append(tail, parse.Note{Kind: parse.NoteLimit, Message: r.named(fmt.Sprintf("%d more %q notes not kept", r.dropped[kind], kind))})
 	}
 	r.notes = append(r.notes, tail...)
 	r.done = true

@@ -143,7 +143,7 @@ func summary(exs []*parse.Exchange) []string {
 
 func hasNote(notes []parse.Note, kind string) bool {
 	for _, n := range notes {
-		if n.Kind == kind {
+		if string(n.Kind) == kind {
 			return true
 		}
 	}

@@ -120,8 +120,13 @@ func looksLikeResponse(b []byte) bool {
 	return bytes.HasPrefix(b, []byte("HTTP/1.")) || len(b) < 7 && bytes.HasPrefix([]byte("HTTP/1."), b) && len(b) > 0
 }
 
-func (s *session) note(kind string, frame int, format string, args ...any) {
-	s.out.note(parse.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + s.conn + ": " + fmt.Sprintf(format, args...)})
+func (s *session) note(kind parse.NoteKind, frame int, format string, args ...any) {
+	s.noteLimit("", kind, frame, format, args...)
+}
+
+// noteLimit is note for damage caused by a configurable bound (l), if any.
+func (s *session) noteLimit(l parse.Limit, kind parse.NoteKind, frame int, format string, args ...any) {
+	s.out.note(parse.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + s.conn + ": " + fmt.Sprintf(format, args...), Limit: l})
 }
 
 func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
@@ -372,7 +377,7 @@ func (t *tlsState) drain() {
 }
 
 func (t *tlsState) gap(dir Dir, n int, frame int) {
-	t.s.note("gap", frame, "%d bytes lost in the %v TLS stream before this frame", n, dir)
+	t.s.note(parse.NoteGap, frame, "%d bytes lost in the %v TLS stream before this frame", n, dir)
 	// A decrypter that can resynchronize after lost bytes (pcap/tlsdec's
 	// does) is told; others lose the rest of the direction.
 	if g, ok := t.conn.(interface{ Gap(Dir, int) }); ok {
@@ -389,7 +394,7 @@ func (t *tlsState) close() {
 		if name == "" {
 			name = "an unnamed server"
 		}
-		t.s.out.note(parse.Note{Kind: "tls-no-keys", Ref: frameRef(t.first), Message: fmt.Sprintf(
+		t.s.out.note(parse.Note{Kind: parse.NoteTLSNoKeys, Ref: frameRef(t.first), Message: fmt.Sprintf(
 			"tcp %s: TLS to %s not decrypted (no key log): %d bytes client→server, %d bytes server→client",
 			t.s.conn, name, t.bytes[ClientToServer], t.bytes[ServerToClient])})
 		return

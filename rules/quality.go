@@ -40,12 +40,12 @@ func runTraceQuality(p *Pass) {
 	var firstTLS, firstTunnel string
 	for _, n := range p.Notes {
 		switch n.Kind {
-		case "tls-no-keys":
+		case parse.NoteTLSNoKeys:
 			tls++
 			if firstTLS == "" {
 				firstTLS = n.Ref
 			}
-		case "tls-not-decrypted":
+		case parse.NoteTLSNotDecrypted:
 			tunnels++
 			if firstTunnel == "" {
 				firstTunnel = n.Ref

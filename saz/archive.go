@@ -10,6 +10,8 @@ import (
 	"io"
 	"sort"
 	"strconv"
+
+	"github.com/traceaudit/traceaudit/parse"
 	"strings"
 	"time"
 )
@@ -118,7 +120,7 @@ func (r *Reader) groupSessions(members []*member) []*session {
 			continue // directory entry
 		}
 		if unsafeName(m.name) {
-			r.note("unsafe-name", m.name, "member name escapes the archive; skipped")
+			r.note(parse.NoteUnsafeName, m.name, "member name escapes the archive; skipped")
 			continue
 		}
 		number, kind, ok := sessionMember(m.name)
@@ -132,7 +134,7 @@ func (r *Reader) groupSessions(members []*member) []*session {
 		}
 		slot := s.slot(kind)
 		if *slot != nil {
-			r.note("duplicate", m.name, fmt.Sprintf("session %d already has %s; duplicate ignored", number, (*slot).name))
+			r.note(parse.NoteDuplicate, m.name, fmt.Sprintf("session %d already has %s; duplicate ignored", number, (*slot).name))
 			continue
 		}
 		*slot = m
@@ -152,7 +154,7 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 	// them first so that a directory of millions is refused before it is
 	// held in memory.
 	if n := countCentralHeaders(ra, size, r.maxMembers+1); n > r.maxMembers {
-		return nil, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers)
+		return nil, parse.AtLimit(parse.LimitMembers, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers))
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
@@ -160,21 +162,21 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 		if scanErr != nil || len(members) == 0 {
 			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 		}
-		r.note("truncated", "", fmt.Sprintf("no readable zip central directory (%v); recovered %d members from local headers", err, len(members)))
+		r.note(parse.NoteTruncated, "", fmt.Sprintf("no readable zip central directory (%v); recovered %d members from local headers", err, len(members)))
 		return members, nil
 	}
 	if len(zr.File) > r.maxMembers {
-		return nil, fmt.Errorf("%w: %d members, more than the limit of %d", ErrLimit, len(zr.File), r.maxMembers)
+		return nil, parse.AtLimit(parse.LimitMembers, fmt.Errorf("%w: %d members, more than the limit of %d", ErrLimit, len(zr.File), r.maxMembers))
 	}
 	members := make([]*member, 0, len(zr.File))
 	for _, f := range zr.File {
 		off, err := f.DataOffset()
 		if err != nil {
-			r.note("corrupt", f.Name, fmt.Sprintf("local header unreadable (%v); member skipped", err))
+			r.note(parse.NoteCorrupt, f.Name, fmt.Sprintf("local header unreadable (%v); member skipped", err))
 			continue
 		}
 		if off < 0 || int64(f.CompressedSize64) > size-off {
-			r.note("corrupt", f.Name, "member data runs past the end of the archive; member skipped")
+			r.note(parse.NoteCorrupt, f.Name, "member data runs past the end of the archive; member skipped")
 			continue
 		}
 		members = append(members, &member{
@@ -215,7 +217,7 @@ func (r *Reader) dropOverlaps(members []*member) []*member {
 	kept := members[:0]
 	for _, m := range members {
 		if overlap[m] {
-			r.note("overlap", m.name, "member data overlaps another member's (a zip bomb pattern); member skipped")
+			r.note(parse.NoteOverlap, m.name, "member data overlaps another member's (a zip bomb pattern); member skipped")
 			continue
 		}
 		kept = append(kept, m)
@@ -239,7 +241,7 @@ func (r *Reader) scanLocalHeaders(ra io.ReaderAt, size int64) ([]*member, error)
 	var hdr [localHeaderLen]byte
 	for off+localHeaderLen <= size {
 		if len(members) >= r.maxMembers {
-			return members, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers)
+			return members, parse.AtLimit(parse.LimitMembers, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers))
 		}
 		if _, err := ra.ReadAt(hdr[:], off); err != nil {
 			break

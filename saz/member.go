@@ -8,6 +8,8 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+
+	"github.com/traceaudit/traceaudit/parse"
 )
 
 var errChecksum = errors.New("saz: member checksum mismatch")
@@ -193,7 +195,7 @@ func (r *Reader) readAllMember(m *member, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > max || mr.hitMember || mr.hitArchive {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max)
+		return nil, parse.AtLimit(parse.LimitInflate, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max))
 	}
 	return data, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
 )
 
 // Member is one archive member as Members yields it: its name, time and
@@ -59,7 +61,7 @@ func (r *Reader) readMemberPart(m *member) ([]byte, error) {
 		err = mr.damage
 	}
 	if int64(len(data)) > max || mr.hitMember || mr.hitArchive {
-		return data[:min(int64(len(data)), max)], fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max)
+		return data[:min(int64(len(data)), max)], parse.AtLimit(parse.LimitInflate, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max))
 	}
 	return data, err
 }

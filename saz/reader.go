@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ type Reader struct {
 	tunnels map[string]string
 	done    bool
 
-	noteCount  map[string]int
+	noteCount  map[parse.NoteKind]int
 	summarized bool
 
 	// Reused across members, which are read one at a time.
@@ -119,7 +120,7 @@ func newReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
 		if !hasSAZMarker(members) {
 			return nil, fmt.Errorf("%w: no raw/N_c.txt session members", ErrFormat)
 		}
-		r.note("empty", "", "archive holds no sessions")
+		r.note(parse.NoteEmpty, "", "archive holds no sessions")
 	}
 	if err := r.checkPassword(members); err != nil {
 		return nil, err
@@ -168,7 +169,7 @@ func (r *Reader) checkPassword(members []*member) error {
 		return err
 	}
 	if err != nil {
-		r.note("corrupt", probe.name, err.Error())
+		r.note(parse.NoteCorrupt, probe.name, err.Error())
 	}
 	return nil
 }
@@ -181,15 +182,30 @@ func (r *Reader) Notes() []parse.Note { return r.notes }
 // are counted in one summary note per kind at the end.
 const maxNotesPerKind = 50
 
-func (r *Reader) note(kind, ref, msg string) {
+func (r *Reader) note(kind parse.NoteKind, ref, msg string) {
+	r.addNote(parse.Note{Kind: kind, Ref: ref, Message: msg})
+}
+
+// noteErr notes a damaged part; the note names the limit err was caused
+// by, if any.
+func (r *Reader) noteErr(kind parse.NoteKind, ref, msg string, err error) {
+	r.addNote(parse.Note{Kind: kind, Ref: ref, Message: msg, Limit: parse.LimitOf(err)})
+}
+
+// limitNote notes content left out at a configurable bound.
+func (r *Reader) limitNote(l parse.Limit, ref, msg string) {
+	r.addNote(parse.Note{Kind: parse.NoteLimit, Ref: ref, Message: msg, Limit: l})
+}
+
+func (r *Reader) addNote(n parse.Note) {
 	if r.noteCount == nil {
-		r.noteCount = make(map[string]int)
+		r.noteCount = make(map[parse.NoteKind]int)
 	}
-	r.noteCount[kind]++
-	if r.noteCount[kind] > maxNotesPerKind {
+	r.noteCount[n.Kind]++
+	if r.noteCount[n.Kind] > maxNotesPerKind {
 		return
 	}
-	r.notes = append(r.notes, parse.Note{Kind: kind, Ref: ref, Message: msg})
+	r.notes = append(r.notes, n)
 }
 
 // summarizeNotes adds the count of notes left out, once, at the end.
@@ -198,13 +214,13 @@ func (r *Reader) summarizeNotes() {
 		return
 	}
 	r.summarized = true
-	kinds := make([]string, 0, len(r.noteCount))
+	kinds := make([]parse.NoteKind, 0, len(r.noteCount))
 	for k, n := range r.noteCount {
 		if n > maxNotesPerKind {
 			kinds = append(kinds, k)
 		}
 	}
-	sort.Strings(kinds)
+	slices.Sort(kinds)
 	for _, k := range kinds {
 		r.notes = append(r.notes, parse.Note{Kind: k, Message: fmt.Sprintf("%d more %q notes not listed", r.noteCount[k]-maxNotesPerKind, k)})
 	}
@@ -219,7 +235,7 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 		ex := r.readSession(s)
 		if r.inflateLeft <= 0 && !r.done {
 			r.done = true
-			r.note("limit", ref(s), fmt.Sprintf("archive inflation limit reached; %d later sessions not read", len(r.sessions)-r.next))
+			r.limitNote(parse.LimitArchiveInflate, ref(s), fmt.Sprintf("archive inflation limit reached; %d later sessions not read", len(r.sessions)-r.next))
 		}
 		if ex != nil {
 			ex.Index = r.index
@@ -244,15 +260,15 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 			md, err = parseMeta(data)
 		}
 		if err != nil {
-			r.note("bad-metadata", sref, fmt.Sprintf("%s: %v; timers and flags unknown", s.meta.name, err))
+			r.note(parse.NoteBadMetadata, sref, fmt.Sprintf("%s: %v; timers and flags unknown", s.meta.name, err))
 			md = nil
 		} else if len(md.badTimers) > 0 {
 			sort.Strings(md.badTimers)
-			r.note("bad-metadata", sref, fmt.Sprintf("%s: unreadable timers %s", s.meta.name, strings.Join(md.badTimers, ", ")))
+			r.note(parse.NoteBadMetadata, sref, fmt.Sprintf("%s: unreadable timers %s", s.meta.name, strings.Join(md.badTimers, ", ")))
 		}
 	}
 	if s.request == nil {
-		r.note("no-request", sref, "session has no request (raw/N_c.txt); skipped")
+		r.note(parse.NoteNoRequest, sref, "session has no request (raw/N_c.txt); skipped")
 		return nil
 	}
 	ex := &parse.Exchange{Ref: sref}
@@ -272,7 +288,7 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 
 	req, err := r.readRequest(s, md, ex.Conn)
 	if err != nil {
-		r.note("bad-request", sref, err.Error())
+		r.noteErr(parse.NoteBadRequest, sref, err.Error(), err)
 		return nil
 	}
 	ex.Request = *req
@@ -284,7 +300,7 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 		if md.has(bitIsBlindTunnel) {
 			// Fiddler passed the TLS bytes through unread: whatever
 			// sign-in traffic went this way is not in the archive.
-			r.note("tls-not-decrypted", sref, fmt.Sprintf("Fiddler did not decrypt the tunnel to %s (HTTPS decryption off, or the host excluded); the requests inside it are not in the archive", req.URL))
+			r.note(parse.NoteTLSNotDecrypted, sref, fmt.Sprintf("Fiddler did not decrypt the tunnel to %s (HTTPS decryption off, or the host excluded); the requests inside it are not in the archive", req.URL))
 		}
 	}
 	ex.Response = r.readResponse(s, md, req.Method)
@@ -350,31 +366,31 @@ func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request,
 func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Response {
 	sref := ref(s)
 	if s.response == nil {
-		r.note("no-response", sref, "no response was captured"+r.metaSays(md))
+		r.note(parse.NoteNoResponse, sref, "no response was captured"+r.metaSays(md))
 		return nil
 	}
 	mr, err := r.open(s.response)
 	if err != nil {
-		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
+		r.noteErr(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
 	}
 	head, err := r.readHead(mr)
 	if err != nil {
-		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
+		r.noteErr(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
 	}
 	opts := httpwire.Options{Limits: r.limits, Warn: r.warner(sref, s.response.name)}
 	resp, err := opts.ReadResponse(head.reader, method)
 	if err != nil && mr.damage != nil {
-		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, mr.damage))
+		r.note(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, mr.damage))
 		return nil
 	}
 	if err == io.EOF {
-		r.note("no-response", sref, "response file is empty"+r.metaSays(md))
+		r.note(parse.NoteNoResponse, sref, "response file is empty"+r.metaSays(md))
 		return nil
 	}
 	if err != nil {
-		r.note("bad-response", sref, fmt.Sprintf("%s: %v", s.response.name, err))
+		r.noteErr(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
 	}
 	if head.proto != "" {
@@ -387,12 +403,12 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Respon
 	if md.has(bitResponseGeneratedByFiddler) && method != "CONNECT" {
 		// Fiddler answered itself (a 502 for a failed connection, a
 		// breakpoint, an AutoResponder rule): the server never did.
-		r.note("no-response", sref, fmt.Sprintf("response %d was generated by Fiddler, not received from the server%s", resp.Status, r.metaSays(md)))
+		r.note(parse.NoteNoResponse, sref, fmt.Sprintf("response %d was generated by Fiddler, not received from the server%s", resp.Status, r.metaSays(md)))
 		return nil
 	}
 	if md.has(bitResponseBodyDropped) {
 		resp.Body.Truncated = true
-		r.note("body-dropped", sref, "Fiddler dropped the response body while capturing")
+		r.note(parse.NoteBodyDropped, sref, "Fiddler dropped the response body while capturing")
 	}
 	return resp
 }
@@ -429,22 +445,22 @@ func (r *Reader) classify(s *session, md *meta, ex *parse.Exchange) {
 		ex.Response != nil && ex.Response.Status == 101 && strings.EqualFold(ex.Response.Headers.Get("Upgrade"), "websocket")
 	if ws {
 		ex.Tunnel = true
-		r.note("websocket", sref, "WebSocket session: the upgrade is kept, its messages are skipped")
+		r.note(parse.NoteWebSocket, sref, "WebSocket session: the upgrade is kept, its messages are skipped")
 		return
 	}
 	ct := strings.ToLower(ex.Request.Headers.Get("Content-Type"))
 	switch {
 	case strings.HasPrefix(ct, "application/grpc") || md.has(bitIsGRPCTunnel):
 		ex.Tunnel = true
-		r.note("grpc", sref, "gRPC session: kept as a tunnel, its messages are skipped")
+		r.note(parse.NoteGRPC, sref, "gRPC session: kept as a tunnel, its messages are skipped")
 	case md.has(bitIsRPCTunnel):
 		ex.Tunnel = true
-		r.note("rpc", sref, "RPC-over-HTTP tunnel: kept as a tunnel, its content is skipped")
+		r.note(parse.NoteRPC, sref, "RPC-over-HTTP tunnel: kept as a tunnel, its content is skipped")
 	}
 }
 
 func (r *Reader) warner(sref, name string) func(string) {
-	return func(msg string) { r.note("damaged", sref, name+": "+msg) }
+	return func(msg string) { r.note(parse.NoteDamaged, sref, name+": "+msg) }
 }
 
 // verifyTail bounds how much of a member beyond its parsed message is read
@@ -459,7 +475,7 @@ func (r *Reader) verify(mr *memberReader, sref, name string) {
 		io.CopyN(io.Discard, mr, verifyTail) // never fails; damage is kept in mr
 	}
 	if mr.damage != nil {
-		r.note("corrupt", sref, fmt.Sprintf("%s: %v", name, mr.damage))
+		r.note(parse.NoteCorrupt, sref, fmt.Sprintf("%s: %v", name, mr.damage))
 	}
 }
 
@@ -468,9 +484,9 @@ func (r *Reader) verify(mr *memberReader, sref, name string) {
 func (r *Reader) noteLimit(mr *memberReader, sref, name string) bool {
 	switch {
 	case mr.hitMember:
-		r.note("limit", sref, fmt.Sprintf("%s inflates past the %d-byte member limit; the rest is not read", name, r.limits.InflateBytes))
+		r.limitNote(parse.LimitInflate, sref, fmt.Sprintf("%s inflates past the %d-byte member limit; the rest is not read", name, r.limits.InflateBytes))
 	case mr.hitArchive:
-		r.note("limit", sref, fmt.Sprintf("%s: archive inflation limit reached", name))
+		r.limitNote(parse.LimitArchiveInflate, sref, fmt.Sprintf("%s: archive inflation limit reached", name))
 	default:
 		return false
 	}

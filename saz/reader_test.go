@@ -154,7 +154,7 @@ func find(t *testing.T, exs []*parse.Exchange, ref string) *parse.Exchange {
 
 func hasNote(notes []parse.Note, kind, ref, substr string) bool {
 	for _, n := range notes {
-		if n.Kind == kind && (ref == "" || n.Ref == ref) && strings.Contains(n.Message, substr) {
+		if string(n.Kind) == kind && (ref == "" || n.Ref == ref) && strings.Contains(n.Message, substr) {
 			return true
 		}
 	}

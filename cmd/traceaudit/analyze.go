@@ -134,14 +134,6 @@ func firstFrames(stack []byte) string {
 	return string(stack)
 }
 
-// withLimitHint names the flag that raises the limit an error hit.
-func withLimitHint(err error) error {
-	if h := limitHint(err.Error()); h != "" {
-		return fmt.Errorf("%w%s", err, h)
-	}
-	return err
-}
-
 // readExchanges reads every exchange of r into res (event rows, events,
 // count) and returns the exchanges kept whole for the rules (only for scan;
 // nil where one was dropped, see retainer) and whether some exchange had no
@@ -163,7 +155,7 @@ func readExchanges(r parse.Reader, res *fileResult, cmd string, o *options, env 
 				res.err = withLimitHint(err)
 				return nil, false
 			}
-			res.notes = append(res.notes, parse.Note{Kind: "damaged", Message: err.Error()})
+			res.notes = append(res.notes, parse.Note{Kind: parse.NoteDamaged, Message: err.Error()})
 			break
 		}
 		var evs []parse.Event

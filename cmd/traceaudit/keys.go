@@ -41,7 +41,7 @@ func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (parse.Rea
 	kl, notes, err := tlsdec.KeysForCapture(oi.file, oi.size, keys.logs...)
 	if err != nil {
 		// Embedded secrets could not be read; the capture itself may still be.
-		notes = append(notes, parse.Note{Kind: "tls-keys", Message: err.Error()})
+		notes = append(notes, parse.Note{Kind: parse.NoteTLSKeys, Message: err.Error()})
 	}
 	opts := pcap.Options{Limits: o.limits(), Name: oi.name}
 	if kl != nil && kl.Len() > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -8,27 +9,26 @@ import (
 	"github.com/traceaudit/traceaudit/parse"
 )
 
-// limitHints maps what a reader says when it stops at a limit to the flag
-// that raises it, so a note tells the user how to read further.
-var limitHints = []struct{ phrase, flag string }{
-	{"archive inflation limit", "--limit-archive-inflate"},
-	{"decompressed size limit", "--limit-inflate"},
-	{"member limit", "--limit-inflate"},
-	{"inflate limit", "--limit-inflate"},
-	{"fields or", "--limit-headers or --limit-header-bytes"},
-	{"header size limit", "--limit-header-bytes"},
-	{"nesting", "--limit-json-depth"},
+// limitFlag is the flag that raises a reader bound: every parse.Limit has
+// one, named after it (see addLimitFlags).
+func limitFlag(l parse.Limit) string { return "--limit-" + string(l) }
+
+// limitHint returns " (raise it with --flag)" for a configurable limit, or
+// "" for none.
+func limitHint(l parse.Limit) string {
+	if l == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (raise it with %s)", limitFlag(l))
 }
 
-// limitHint returns " (raise it with --flag)" for a message about a
-// configurable limit, or "".
-func limitHint(msg string) string {
-	for _, h := range limitHints {
-		if strings.Contains(msg, h.phrase) {
-			return fmt.Sprintf(" (raise it with %s)", h.flag)
-		}
+// withLimitHint names the flag that raises the limit an error hit.
+func withLimitHint(err error) error {
+	var le *parse.LimitError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%w%s", err, limitHint(le.Limit))
 	}
-	return ""
+	return err
 }
 
 // maxNotesPerFile keeps a hostile file's notes (one per damaged member or
@@ -38,28 +38,26 @@ const maxNotesPerFile = 200
 // finishNotes adds limit hints and caps the number of notes.
 func finishNotes(notes []parse.Note) []parse.Note {
 	for i := range notes {
-		if notes[i].Kind == "limit" || notes[i].Kind == "bad-entry" {
-			notes[i].Message += limitHint(notes[i].Message)
-		}
+		notes[i].Message += limitHint(notes[i].Limit)
 	}
 	if len(notes) <= maxNotesPerFile {
 		return notes
 	}
-	rest := map[string]int{}
+	rest := map[parse.NoteKind]int{}
 	for _, n := range notes[maxNotesPerFile:] {
 		rest[n.Kind]++
 	}
 	kinds := make([]string, 0, len(rest))
 	for k := range rest {
-		kinds = append(kinds, k)
+		kinds = append(kinds, string(k))
 	}
 	sort.Strings(kinds)
 	var parts []string
 	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", rest[k], k))
+		parts = append(parts, fmt.Sprintf("%d %s", rest[parse.NoteKind(k)], k))
 	}
 	out := append(notes[:maxNotesPerFile:maxNotesPerFile], parse.Note{
-		Kind:    "limit",
+		Kind:    parse.NoteLimit,
 		Message: fmt.Sprintf("%d more notes not shown (%s)", len(notes)-maxNotesPerFile, strings.Join(parts, ", ")),
 	})
 	return out

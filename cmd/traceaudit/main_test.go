@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/traceaudit/traceaudit/parse"
 )
 
 const samples = "../../testdata/samples"
@@ -308,5 +310,27 @@ func TestLimitsNameTheirFlag(t *testing.T) {
 	_, out, _ = runCLI(t, nil, "exchanges", "-f", "json", "--limit-json-depth", "5000", "--limit-inflate", "1000", small)
 	if !strings.Contains(out, "--limit-inflate") {
 		t.Errorf("inflate limit note does not name --limit-inflate: %s", out)
+	}
+
+	// The README promises the hint for the SAZ member bound too.
+	saz := filepath.Join("..", "..", "saz", "testdata", "lab", "code-reuse-reload-fosite.saz")
+	code, _, stderr = runCLI(t, nil, "scan", "--limit-members", "1", saz)
+	if code != exitTrouble || !strings.Contains(stderr, "(raise it with --limit-members)") {
+		t.Errorf("member limit: exit %d, stderr %q: want exit 2 naming --limit-members", code, stderr)
+	}
+	if code, _, stderr = runCLI(t, nil, "scan", "--fail-on", "never", saz); code != exitOK {
+		t.Errorf("default member limit: exit %d, %s", code, stderr)
+	}
+}
+
+// Every reader bound has the flag limitHint names.
+func TestEveryLimitHasItsFlag(t *testing.T) {
+	var o options
+	fs := traceFlags("scan", environment{}, &o)
+	for _, l := range []parse.Limit{parse.LimitBody, parse.LimitInflate, parse.LimitArchiveInflate, parse.LimitMembers,
+		parse.LimitHeaders, parse.LimitHeaderBytes, parse.LimitJSONDepth} {
+		if fs.Lookup(strings.TrimPrefix(limitFlag(l), "--")) == nil {
+			t.Errorf("no flag %s for limit %q", limitFlag(l), l)
+		}
 	}
 }

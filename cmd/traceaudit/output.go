@@ -109,7 +109,7 @@ func (rw *resultWriter) close() error { return rw.out.Close() }
 func reportNotes(notes []parse.Note) []report.Note {
 	out := make([]report.Note, 0, len(notes))
 	for _, n := range notes {
-		out = append(out, report.Note{Kind: n.Kind, Message: n.Message, Ref: n.Ref})
+		out = append(out, report.Note{Kind: string(n.Kind), Message: n.Message, Ref: n.Ref})
 	}
 	return out
 }

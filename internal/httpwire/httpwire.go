@@ -194,7 +194,7 @@ func readLine(br *bufio.Reader, budget *int64) ([]byte, error) {
 		frag, err := br.ReadSlice('\n')
 		*budget -= int64(len(frag))
 		if *budget < 0 {
-			return nil, malformed("header section exceeds the header size limit")
+			return nil, parse.AtLimit(parse.LimitHeaderBytes, malformed("header section exceeds the header size limit"))
 		}
 		if err == bufio.ErrBufferFull {
 			buf = append(buf, frag...)
@@ -367,7 +367,7 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (pars
 			continue
 		}
 		if len(h) >= maxCount {
-			return nil, malformed("more than %d header fields", maxCount)
+			return nil, parse.AtLimit(parse.LimitHeaders, malformed("more than %d header fields", maxCount))
 		}
 		h = append(h, parse.Header{Name: name, Value: strings.Trim(value, " \t")})
 	}

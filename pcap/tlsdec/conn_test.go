@@ -15,7 +15,7 @@ import (
 func kinds(notes []parse.Note) []string {
 	var out []string
 	for _, n := range notes {
-		out = append(out, n.Kind)
+		out = append(out, string(n.Kind))
 	}
 	return out
 }

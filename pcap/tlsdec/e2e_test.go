@@ -165,8 +165,8 @@ func TestPCAPRequestsMatchTshark(t *testing.T) {
 			exs, notes := readCapture(t, tc.capture, keylogs...)
 			var kinds []string
 			for _, n := range notes {
-				if strings.HasPrefix(n.Kind, "tls-") {
-					kinds = append(kinds, n.Kind)
+				if strings.HasPrefix(string(n.Kind), "tls-") {
+					kinds = append(kinds, string(n.Kind))
 				}
 				t.Logf("note %+v", n)
 			}
@@ -297,7 +297,7 @@ func FuzzPCAPWithKeys(f *testing.F) {
 			}
 		}
 		for _, n := range r.Notes() {
-			if strings.HasPrefix(n.Kind, "tls-") && n.Message == "" {
+			if strings.HasPrefix(string(n.Kind), "tls-") && n.Message == "" {
 				t.Fatalf("empty note %+v", n)
 			}
 		}

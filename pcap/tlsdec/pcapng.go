@@ -113,7 +113,7 @@ func SecretsFromPCAPNG(r io.ReaderAt, size int64) (*KeyLog, []parse.Note, error)
 }
 
 func damaged(off int64, msg string) parse.Note {
-	return parse.Note{Kind: "pcapng-damaged", Ref: fmt.Sprintf("byte %d", off), Message: msg}
+	return parse.Note{Kind: parse.NotePcapngDamaged, Ref: fmt.Sprintf("byte %d", off), Message: msg}
 }
 
 // comments returns the opt_comment values of a block's options.

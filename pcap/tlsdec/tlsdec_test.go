@@ -164,7 +164,7 @@ func TestCaptures(t *testing.T) {
 				tlsConns++
 				c, chunks := decryptConn(d, tcpc)
 				for _, n := range c.Notes() {
-					notes = append(notes, n.Kind)
+					notes = append(notes, string(n.Kind))
 					t.Logf("%s: note %+v", tcpc.name, n)
 				}
 				in := c.Info()
