@@ -42,7 +42,7 @@ type ErrorInfo struct {
 	// or "" for message-matched entries.
 	Code string
 	// Family is the provider family the message belongs to ("" = any).
-	Family string
+	Family Family
 	// Match is a lower-case substring of error_description (or of the
 	// error page) identifying the entry when there is no code.
 	Match       string
@@ -239,11 +239,11 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Redeem the code immediately in the callback request."},
 	{Match: "code has expired", Class: ClassCodeExpired, Meaning: "the authorization code expired",
 		Remediation: "Redeem the code immediately in the callback request."},
-	{Match: "malformed auth code", Family: "google", Class: ClassCodeMalformed, Meaning: "the code was altered (double URL-decoding, or a token sent as a code)",
+	{Match: "malformed auth code", Family: FamilyGoogle, Class: ClassCodeMalformed, Meaning: "the code was altered (double URL-decoding, or a token sent as a code)",
 		Remediation: "Send the code exactly as received, decoded once."},
 	{Match: "authorization code is invalid or has expired", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
-	{Match: "code not valid", Family: "keycloak", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used (Keycloak also revokes tokens issued from a reused code)",
+	{Match: "code not valid", Family: FamilyKeycloak, Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used (Keycloak also revokes tokens issued from a reused code)",
 		Remediation: "Redeem each code once and immediately."},
 	{Match: "invalid authorization code", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
@@ -316,7 +316,7 @@ func LookupCode(code string) (ErrorInfo, bool) {
 // Classify returns the most specific catalog entry for a provider error:
 // a known code other than a wrapper first, then a message match, then the
 // bare OAuth error. ok is false when nothing in the error is known.
-func Classify(pe *ProviderError, family string) (ErrorInfo, bool) {
+func Classify(pe *ProviderError, family Family) (ErrorInfo, bool) {
 	if pe.IsZero() {
 		return ErrorInfo{}, false
 	}

@@ -50,10 +50,28 @@ func (k EventKind) String() string {
 // MarshalText makes the kind serialize as its name.
 func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// Family is an identity provider family.
+type Family string
+
+// The provider families ProviderOf recognises, plus FamilyApp for the
+// relying party's own endpoints.
+const (
+	FamilyEntra    Family = "entra" // Microsoft Entra ID (Azure AD), B2C and External ID (CIAM)
+	FamilyADFS     Family = "adfs"
+	FamilyGoogle   Family = "google"
+	FamilyOkta     Family = "okta"
+	FamilyAuth0    Family = "auth0"
+	FamilyCognito  Family = "cognito"
+	FamilyGitHub   Family = "github"
+	FamilyKeycloak Family = "keycloak"
+	FamilyGeneric  Family = "generic" // an endpoint recognised by its OAuth parameters only
+	FamilyApp      Family = "app"     // the relying party (callback, its own API)
+)
+
 // Provider identifies the identity provider family and flavour of an
 // endpoint, e.g. {Family: "entra", Variant: "v2", Cloud: "global", Tenant: "common"}.
 type Provider struct {
-	Family  string `json:"family"`            // entra, adfs, google, okta, auth0, keycloak, generic
+	Family  Family `json:"family"`
 	Variant string `json:"variant,omitempty"` // v1, v2, b2c, ciam; okta "org" or an AS id
 	Cloud   string `json:"cloud,omitempty"`   // entra: global, usgov, china
 	Tenant  string `json:"tenant,omitempty"`  // tenant / realm / org host

@@ -83,7 +83,7 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 		role, prov = RoleAuthorize, mergeProvider(prov, p)
 	} else if p, ok := x.token[key]; ok {
 		role, prov = RoleToken, mergeProvider(prov, p)
-	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == "generic" {
+	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == FamilyGeneric {
 		prov = mergeProvider(prov, p)
 	}
 	base := x.base(ex, u, prov)
@@ -143,7 +143,7 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 // authorize request: Google's consent and account pages post them to
 // accounts.google.com/_/signin/oauth (and other /_/ paths).
 func signInUIStep(u *url.URL, p Provider) bool {
-	return p.Family == "google" && strings.HasPrefix(u.Path, "/_/")
+	return p.Family == FamilyGoogle && strings.HasPrefix(u.Path, "/_/")
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" (or DPoP)
@@ -157,7 +157,7 @@ func bearerToken(h string) string {
 }
 
 func mergeProvider(seen, learnt Provider) Provider {
-	if seen.Family == "generic" && learnt.Family != "" {
+	if seen.Family == FamilyGeneric && learnt.Family != "" {
 		learnt.Host = seen.Host
 		return learnt
 	}
@@ -165,7 +165,7 @@ func mergeProvider(seen, learnt Provider) Provider {
 }
 
 func (x *Extractor) isIdPHost(u *url.URL, p Provider) bool {
-	if p.Family != "generic" {
+	if p.Family != FamilyGeneric {
 		return true
 	}
 	_, ok := x.idpHosts[strings.ToLower(u.Host)]
@@ -331,7 +331,7 @@ func (x *Extractor) authorizeRequest(ex *Exchange, u *url.URL, base Event, p url
 	ev.CodeChallenge = NewSecret(p.Get("code_challenge"))
 	ev.CodeChallengeMethod = p.Get("code_challenge_method")
 	ev.Library = libraryOf(p, ev.CookieNames)
-	if ev.Provider.Family == "entra" && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
+	if ev.Provider.Family == FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
 		ev.Provider.Policy = p.Get("p")
 	}
 	x.authorize[endpointKey(u)] = ev.Provider
@@ -361,7 +361,7 @@ func (x *Extractor) callback(ex *Exchange, u *url.URL, base Event, p url.Values,
 	}
 	ev := base
 	ev.Kind = Callback
-	ev.Provider = Provider{Family: "app", Host: strings.ToLower(u.Hostname())}
+	ev.Provider = Provider{Family: FamilyApp, Host: strings.ToLower(u.Hostname())}
 	ev.RedirectURI = endpointOf(u)
 	ev.Code = NewSecret(code)
 	ev.State = NewSecret(state)
@@ -470,7 +470,7 @@ func (x *Extractor) tokenRequest(ex *Exchange, u *url.URL, base Event, p url.Val
 			ev.ClientID = id
 		}
 	}
-	if ev.Provider.Family == "entra" && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
+	if ev.Provider.Family == FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
 		ev.Provider.Policy = p.Get("p")
 	}
 	x.token[endpointKey(u)] = ev.Provider
@@ -584,7 +584,7 @@ func (x *Extractor) discovery(ex *Exchange, u *url.URL, base Event) (Event, bool
 	}
 	prov := base.Provider
 	if iu, err := url.Parse(doc.Issuer); err == nil && iu.Host != "" {
-		if ip := ProviderOf(iu); ip.Family != "generic" || prov.Family == "generic" {
+		if ip := ProviderOf(iu); ip.Family != FamilyGeneric || prov.Family == FamilyGeneric {
 			prov = ip
 		}
 	}

@@ -123,11 +123,11 @@ func htmlErrorPage(data []byte, p Provider) *ProviderError {
 		pe.Codes = codesInText(text)
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
-	} else if m := matchIf(p.Family == "adfs" && strings.Contains(text, "MSIS"), reMSIS, text); m != nil {
+	} else if m := matchIf(p.Family == FamilyADFS && strings.Contains(text, "MSIS"), reMSIS, text); m != nil {
 		pe.Codes = []string{m[1]}
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
-	} else if m := matchIf(p.Family == "google" && strings.Contains(text, "Error"), reGoogleError, text); m != nil {
+	} else if m := matchIf(p.Family == FamilyGoogle && strings.Contains(text, "Error"), reGoogleError, text); m != nil {
 		pe.Error = m[2]
 		pe.Description = "Error " + m[1] + ": " + m[2]
 	} else {

@@ -399,7 +399,7 @@ func TestProviderStrings(t *testing.T) {
 		if len(evs) != 2 || evs[1].Err == nil {
 			t.Fatalf("%s: events = %+v", tt.body, evs)
 		}
-		info, _ := Classify(evs[1].Err, tt.family)
+		info, _ := Classify(evs[1].Err, Family(tt.family))
 		if info.Class != tt.class || !equalStrings(evs[1].Err.Codes, tt.codes) {
 			t.Errorf("%s: class %q codes %v, want %q %v", tt.body, info.Class, evs[1].Err.Codes, tt.class, tt.codes)
 		}

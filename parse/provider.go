@@ -21,11 +21,11 @@ const (
 // the extractor still recognises their endpoints from the OAuth parameters.
 func ProviderOf(u *url.URL) Provider {
 	if u == nil {
-		return Provider{Family: "generic"}
+		return Provider{Family: FamilyGeneric}
 	}
 	host := strings.ToLower(u.Hostname())
 	segs := pathSegments(u.Path)
-	p := Provider{Family: "generic", Host: host}
+	p := Provider{Family: FamilyGeneric, Host: host}
 	first := ""
 	if len(segs) > 0 {
 		first = segs[0]
@@ -33,48 +33,48 @@ func ProviderOf(u *url.URL) Provider {
 	switch {
 	case host == "login.microsoftonline.com" || host == "login.windows.net" || host == "login.microsoft.com" ||
 		host == "sts.windows.net":
-		p.Family, p.Cloud, p.Tenant = "entra", "global", first
+		p.Family, p.Cloud, p.Tenant = FamilyEntra, "global", first
 	case host == "login.microsoftonline.us" || host == "login.usgovcloudapi.net":
-		p.Family, p.Cloud, p.Tenant = "entra", "usgov", first
+		p.Family, p.Cloud, p.Tenant = FamilyEntra, "usgov", first
 	case host == "login.partner.microsoftonline.cn" || host == "login.chinacloudapi.cn":
-		p.Family, p.Cloud, p.Tenant = "entra", "china", first
+		p.Family, p.Cloud, p.Tenant = FamilyEntra, "china", first
 	case strings.HasSuffix(host, ".b2clogin.com"):
-		p.Family, p.Variant, p.Cloud, p.Tenant = "entra", "b2c", "global", first
+		p.Family, p.Variant, p.Cloud, p.Tenant = FamilyEntra, "b2c", "global", first
 		if len(segs) > 1 && !strings.EqualFold(segs[1], "oauth2") && !strings.HasPrefix(segs[1], "v2.0") {
 			p.Policy = segs[1]
 		} else if pol := u.Query().Get("p"); pol != "" {
 			p.Policy = pol
 		}
 	case strings.HasSuffix(host, ".ciamlogin.com"):
-		p.Family, p.Variant, p.Cloud, p.Tenant = "entra", "ciam", "global", first
+		p.Family, p.Variant, p.Cloud, p.Tenant = FamilyEntra, "ciam", "global", first
 	case strings.Contains(strings.ToLower(u.Path), "/adfs/"):
-		p.Family, p.Tenant = "adfs", host
+		p.Family, p.Tenant = FamilyADFS, host
 	case host == "accounts.google.com" || host == "oauth2.googleapis.com" ||
 		(host == "www.googleapis.com" && first == "oauth2"):
-		p.Family = "google"
+		p.Family = FamilyGoogle
 	case strings.HasSuffix(host, ".okta.com") || strings.HasSuffix(host, ".oktapreview.com") ||
 		strings.HasSuffix(host, ".okta-emea.com") || strings.HasSuffix(host, ".okta-gov.com"):
-		p.Family, p.Tenant = "okta", host
+		p.Family, p.Tenant = FamilyOkta, host
 		p.Variant = oktaAS(segs)
 	case strings.HasSuffix(host, ".auth0.com"):
-		p.Family, p.Tenant = "auth0", host
+		p.Family, p.Tenant = FamilyAuth0, host
 	case strings.HasSuffix(host, ".amazoncognito.com"):
-		p.Family, p.Tenant = "cognito", host
+		p.Family, p.Tenant = FamilyCognito, host
 	case host == "github.com":
-		p.Family = "github"
+		p.Family = FamilyGitHub
 	}
-	if p.Family == "generic" {
+	if p.Family == FamilyGeneric {
 		if realm, legacy, ok := keycloakRealm(segs); ok {
-			p.Family, p.Tenant = "keycloak", realm
+			p.Family, p.Tenant = FamilyKeycloak, realm
 			if legacy {
 				p.Variant = "legacy"
 			}
 		} else if as := oktaAS(segs); as != "" && len(segs) > 2 && segs[0] == "oauth2" {
 			// Okta behind a custom domain keeps its /oauth2/{as}/v1/ layout.
-			p.Family, p.Tenant, p.Variant = "okta", host, as
+			p.Family, p.Tenant, p.Variant = FamilyOkta, host, as
 		}
 	}
-	if p.Family == "entra" && p.Variant == "" {
+	if p.Family == FamilyEntra && p.Variant == "" {
 		lp := strings.ToLower(u.Path)
 		switch {
 		case strings.Contains(lp, "/oauth2/v2.0/"), strings.HasSuffix(lp, "/v2.0/.well-known/openid-configuration"):
@@ -139,14 +139,14 @@ func RoleOf(u *url.URL, p Provider) EndpointRole {
 		return RoleDiscovery
 	}
 	switch p.Family {
-	case "entra", "adfs":
+	case FamilyEntra, FamilyADFS:
 		switch {
 		case strings.HasSuffix(lp, "/oauth2/v2.0/authorize"), strings.HasSuffix(lp, "/oauth2/authorize"):
 			return RoleAuthorize
 		case strings.HasSuffix(lp, "/oauth2/v2.0/token"), strings.HasSuffix(lp, "/oauth2/token"):
 			return RoleToken
 		}
-	case "google":
+	case FamilyGoogle:
 		switch lp {
 		case "/o/oauth2/v2/auth", "/o/oauth2/auth", "/o/oauth2/v2/auth/oauthchooseaccount", "/signin/oauth":
 			return RoleAuthorize
@@ -258,9 +258,9 @@ func CodeLifetimeOf(p Provider) CodeLifetime {
 
 // ProviderName is a human name for findings: "Microsoft Entra ID (v2)".
 func ProviderName(p Provider) string {
-	names := map[string]string{
-		"entra": "Microsoft Entra ID", "adfs": "AD FS", "google": "Google", "okta": "Okta",
-		"auth0": "Auth0", "keycloak": "Keycloak", "cognito": "Amazon Cognito", "github": "GitHub",
+	names := map[Family]string{
+		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
+		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
 	}
 	n, ok := names[p.Family]
 	if !ok {

@@ -23,7 +23,7 @@ func eventRecord(file string, format parse.Format, e *parse.Event, noRedact bool
 	return report.Event{
 		File: file, Format: string(format), Ref: e.Ref, Exchange: e.Exchange,
 		Time: report.At(e.Time), ServerDate: report.At(e.ServerDate), Kind: e.Kind.String(),
-		Provider: report.Provider(e.Provider), Endpoint: redactURL(e.Endpoint, noRedact), Method: e.Method, Status: e.Status,
+		Provider: reportProvider(e.Provider), Endpoint: redactURL(e.Endpoint, noRedact), Method: e.Method, Status: e.Status,
 		ClientID: e.ClientID, RedirectURI: redactURL(e.RedirectURI, noRedact), State: e.State.Render(noRedact),
 		Nonce: e.Nonce.Render(noRedact), Scope: e.Scope, Resource: e.Resource,
 		ResponseType: e.ResponseType, ResponseMode: e.ResponseMode, Prompt: e.Prompt,
@@ -36,6 +36,10 @@ func eventRecord(file string, format parse.Format, e *parse.Event, noRedact bool
 		Origin: e.Origin, Prefetch: e.Prefetch, Conn: e.Conn, Page: e.Page, Process: e.Process,
 		RequestID: e.RequestID, IDTokenClaims: claims(e.IDToken), AccessTokenClaims: claims(e.AccessToken),
 	}
+}
+
+func reportProvider(p parse.Provider) report.Provider {
+	return report.Provider{Family: string(p.Family), Variant: p.Variant, Cloud: p.Cloud, Tenant: p.Tenant, Host: p.Host, Policy: p.Policy}
 }
 
 // claims returns a token's non-identifying JWT claims, nil for an opaque
