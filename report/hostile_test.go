@@ -26,7 +26,7 @@ func hostileReport(s string) *Report {
 		ErrorCode: s, TraceID: s, CorrelationID: s, Role: s, Note: s, Timestamp: s,
 	}
 	fd := Finding{
-		Rule: s, Severity: Severity(s), Title: s, Message: s, Code: s, Confidence: s,
+		Rule: s, Severity: Severity(s), Title: s, Message: s, Code: s, Confidence: Confidence(s),
 		Evidence: []Evidence{ev, ev}, Remediation: s, NextCapture: []string{s, s}, Fingerprint: s,
 	}
 	known := fd

@@ -196,7 +196,7 @@ func newHTMLFinding(n int, fd *Finding) *htmlFinding {
 		Number: n, Anchor: "f" + strconv.Itoa(n),
 		Severity: oneLine(string(fd.Severity)), SevClass: severityClass(fd.Severity),
 		Rule: oneLine(fd.Rule), Title: oneLine(fd.Title), Message: oneLine(fd.Message),
-		Code: oneLine(fd.Code), CodeClass: codeClass(fd.Code), Confidence: oneLine(fd.Confidence),
+		Code: oneLine(fd.Code), CodeClass: codeClass(fd.Code), Confidence: oneLine(string(fd.Confidence)),
 		Remediation: oneLine(fd.Remediation),
 	}
 	for _, e := range fd.Evidence {

@@ -118,7 +118,7 @@ func writeMarkdownFinding(w *bufio.Writer, n int, f *File, fd *Finding) {
 		fmt.Fprintf(w, "- authorization code: %s\n", mdCode(fd.Code, false))
 	}
 	if fd.Confidence != "" {
-		fmt.Fprintf(w, "- confidence: %s\n", md(fd.Confidence))
+		fmt.Fprintf(w, "- confidence: %s\n", md(string(fd.Confidence)))
 	}
 	fmt.Fprintf(w, "\n%s\n\n", md(fd.Message))
 

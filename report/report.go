@@ -100,6 +100,17 @@ func (s Severity) Rank() int {
 	return 0
 }
 
+// Confidence says how sure a finding that reasons by elimination or
+// timing is: high (the trace shows every step), medium (one step is
+// inferred) or low (a plausible reading among others).
+type Confidence string
+
+const (
+	ConfidenceHigh   Confidence = "high"
+	ConfidenceMedium Confidence = "medium"
+	ConfidenceLow    Confidence = "low"
+)
+
 // Finding is one problem a rule found in one file.
 type Finding struct {
 	Rule     string   `json:"rule"`
@@ -110,9 +121,9 @@ type Finding struct {
 	// Code is the fingerprint of the authorization code concerned, when
 	// there is one.
 	Code string `json:"code,omitempty"`
-	// Confidence is "certain" when the provider confirmed the problem and
-	// "likely" when only the traffic pattern shows it (extension).
-	Confidence string `json:"confidence,omitempty"`
+	// Confidence is set when the rule reasons by elimination or timing
+	// (extension).
+	Confidence Confidence `json:"confidence,omitempty"`
 	// Mechanism names how the incident most likely came about, as a stable
 	// value (rules.Mechanism: "reload", "double-handler", "multi-tab",
 	// "grant-replaced", …) (extension).

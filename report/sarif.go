@@ -216,7 +216,7 @@ func newSARIF(r *Report) *sarifLog {
 				Locations:           []sarifLocation{loc},
 				PartialFingerprints: map[string]string{sarifFingerprintKey: findingFingerprint(f.Path, fd)},
 				Properties: sarifProperties{
-					Severity: string(fd.Severity), Code: fd.Code, Confidence: fd.Confidence,
+					Severity: string(fd.Severity), Code: fd.Code, Confidence: string(fd.Confidence),
 					Evidence: fd.Evidence, Remediation: fd.Remediation, NextCapture: fd.NextCapture,
 				},
 			})

@@ -115,7 +115,7 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 		}
 		if unclassified(r) {
 			// The answer does not even name the grant: one notch less sure.
-			f.Confidence = map[string]string{"high": "medium", "medium": "low"}[f.Confidence]
+			f.Confidence = map[Confidence]Confidence{ConfidenceHigh: ConfidenceMedium, ConfidenceMedium: ConfidenceLow}[f.Confidence]
 		}
 		if f.Confidence == "low" {
 			f.Severity = Warning

@@ -116,9 +116,8 @@ type Finding struct {
 	Code        parse.Secret `json:"code"`
 	Evidence    []Evidence   `json:"evidence"`
 	Remediation string       `json:"remediation,omitempty"`
-	// Confidence is set when the rule reasons by elimination or timing:
-	// "high", "medium" or "low".
-	Confidence string `json:"confidence,omitempty"`
+	// Confidence is set when the rule reasons by elimination or timing.
+	Confidence Confidence `json:"confidence,omitempty"`
 	// Mechanism is how the incident most likely came about, when the rule
 	// can tell (the message says it in words).
 	Mechanism Mechanism `json:"mechanism,omitempty"`
@@ -195,3 +194,13 @@ func refIndex(ref string) (int, bool) {
 	}
 	return n, true
 }
+
+// Confidence says how sure a finding that reasons by elimination or timing
+// is. The report writes it as is (report.Confidence has the same values).
+type Confidence string
+
+const (
+	ConfidenceHigh   Confidence = "high"   // the trace shows every step of the story
+	ConfidenceMedium Confidence = "medium" // one step is inferred
+	ConfidenceLow    Confidence = "low"    // a plausible reading among others
+)

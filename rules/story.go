@@ -63,7 +63,7 @@ type Crossing struct {
 	A, B       *Transaction
 	Mechanism  Mechanism // MechMultiTab or MechGrantReplaced
 	Why        string
-	Confidence string
+	Confidence Confidence
 	// Code is the code of the sign-in that broke.
 	Code     parse.Secret
 	Evidence []Evidence

@@ -73,7 +73,7 @@ func reportFile(r fileResult, noRedact bool) report.File {
 			Severity:    report.Severity(fd.Severity.String()),
 			Message:     text(fd.Message),
 			Code:        fd.Code.Render(noRedact),
-			Confidence:  fd.Confidence,
+			Confidence:  report.Confidence(fd.Confidence),
 			Mechanism:   string(fd.Mechanism),
 			Remediation: text(fd.Remediation),
 		}
