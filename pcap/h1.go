@@ -154,6 +154,9 @@ type h1Side struct {
 	resync   bool // after a gap or garbage: wait for a message start
 	noFirst  bool // resync: buf[0] is where a message failed, not a start
 	bodyCut  bool // the last message was cut by the gap ahead, already accounted
+	// tcp tells that offsets are the TCP stream's, lost bytes counted
+	// exactly; inside TLS a gap's size is in TCP bytes, not plaintext.
+	tcp      bool
 	waiting  bool // suspended on the other side, not on bytes
 	done     bool
 	marks    []mark
@@ -537,7 +540,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			// Lost bytes cut the body: what follows them is known to
 			// start a request only where Content-Length ends it.
 			c.cliUnsure, c.cliFrom, c.cliExact = true, sd.read, false
-			if end, ok := fixedEnd(req.Headers, req.Body.Size, sd.read); ok {
+			if end, ok := fixedEnd(req.Headers, req.Body.Size, sd.read); ok && sd.tcp {
 				c.cliFrom, c.cliExact = end, true
 			}
 			sd.bodyCut = true
@@ -874,7 +877,7 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if sd.atGap() && br.Buffered() == 0 && resp.Body.Truncated {
 			// Lost bytes cut the body; Content-Length tells where the
 			// next response begins.
-			if e, ok := fixedEnd(resp.Headers, resp.Body.Size, sd.read); ok {
+			if e, ok := fixedEnd(resp.Headers, resp.Body.Size, sd.read); ok && sd.tcp {
 				c.serverLost(e, true)
 			} else {
 				c.serverLost(sd.read, false)
@@ -989,9 +992,10 @@ func (c *h1Conn) feed(dir Dir, data []byte, frame int, t time.Time) {
 	}
 	ack := int64(-1)
 	if seg := c.s.seg; seg.ok {
-		if len(sd.marks) == 0 && seg.off != sd.total {
+		if len(sd.marks) == 0 {
 			// The first bytes: offsets are the TCP stream's from now on.
 			sd.shift(seg.off - sd.total)
+			sd.tcp = true
 		}
 		ack = seg.ack
 	}
