@@ -3,7 +3,9 @@
 // Containers: pcap (micro- and nanosecond, both byte orders, Kuznetzov's
 // variant) and pcapng (several sections and interfaces, per-interface time
 // resolution, EPB, SPB and the obsolete packet block), either one
-// gzip-compressed. Sniff tells them from other files.
+// gzip-compressed, and Windows ETL captures (netsh trace capture=yes,
+// pktmon), whose frames package pcap/etl takes out of the event log in
+// etl2pcapng's order. Sniff tells them from other files.
 //
 // Below TCP: Ethernet with 802.1Q/QinQ tags, Linux cooked captures (SLL,
 // SLL2), raw IPv4/IPv6, BSD loopback/null, NFLOG, VXLAN tunnels, IPv4 and

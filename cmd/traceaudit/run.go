@@ -33,8 +33,9 @@ Usage:
   traceaudit version
 
 Inputs: HAR (also gzip/zlib-compressed), Fiddler SAZ (also password-protected),
-pcap and pcapng (TLS decrypted with --keylog or keys embedded in the pcapng).
-The format is sniffed from content.
+pcap and pcapng (TLS decrypted with --keylog or keys embedded in the pcapng),
+Windows ETL captures (netsh trace capture=yes, pktmon). The format is sniffed
+from content.
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error or unreadable input.
 Run 'traceaudit COMMAND --help' for a command's flags.
