@@ -23,16 +23,16 @@ const module = "github.com/traceaudit/traceaudit"
 type layer string
 
 const (
-	model      layer = "model"       // parse: the trace model everything shares
-	wire       layer = "httpwire"    // internal/httpwire: HTTP/1 parsing shared by readers
-	reader     layer = "reader"      // har, saz, pcap and their subpackages
-	ruleLayer  layer = "rules"       // rules: checks over the model
-	ruleTest   layer = "rulestest"   // rules/rulestest: fixtures for rule tests
-	reportL    layer = "report"      // report: every output format
-	sanitizer  layer = "redact"      // redact: sanitized copies of HAR and SAZ
-	leaf       layer = "leaf"        // self-contained helpers (secretscan)
-	generator  layer = "generator"   // test-data generators
-	command    layer = "command"     // package main: the CLI and internal tools
+	model      layer = "model"     // parse: the trace model everything shares
+	wire       layer = "httpwire"  // internal/httpwire: HTTP/1 parsing shared by readers
+	reader     layer = "reader"    // har, saz, pcap and their subpackages
+	ruleLayer  layer = "rules"     // rules: checks over the model
+	ruleTest   layer = "rulestest" // rules/rulestest: fixtures for rule tests
+	reportL    layer = "report"    // report: every output format
+	sanitizer  layer = "redact"    // redact: sanitized copies of HAR and SAZ
+	leaf       layer = "leaf"      // self-contained helpers (secretscan)
+	generator  layer = "generator" // test-data generators
+	command    layer = "command"   // package main: the CLI and internal tools
 	unassigned layer = "unassigned"
 )
 
