@@ -50,7 +50,12 @@ func RedactParam(name, value string) string {
 // path, parameter names and order) so the URL still reads as evidence.
 // Userinfo passwords are masked. Unparseable input is returned with its whole
 // query and fragment masked rather than risk a leak.
-func RedactURL(raw string) string {
+func RedactURL(raw string) string { return redactURL(raw, 0) }
+
+// maxNest bounds URLs and query strings inside parameters inside URLs.
+const maxNest = 4
+
+func redactURL(raw string, depth int) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		if i := strings.IndexAny(raw, "?#"); i >= 0 {
@@ -64,11 +69,11 @@ func RedactURL(raw string) string {
 		}
 	}
 	if u.RawQuery != "" {
-		u.RawQuery = redactPairs(u.RawQuery, "&")
+		u.RawQuery = redactPairs(u.RawQuery, "&", depth)
 	}
 	frag := u.EscapedFragment()
 	if frag != "" && strings.Contains(frag, "=") {
-		red := redactPairs(frag, "&")
+		red := redactPairs(frag, "&", depth)
 		u.Fragment, _ = url.PathUnescape(red)
 		u.RawFragment = red
 	}
@@ -76,12 +81,16 @@ func RedactURL(raw string) string {
 }
 
 // RedactForm redacts an application/x-www-form-urlencoded body the same way.
-func RedactForm(body string) string { return redactPairs(body, "&") }
+func RedactForm(body string) string { return redactPairs(body, "&", 0) }
 
 // redactPairs rewrites k=v pairs in order without re-sorting or re-encoding
 // the ones it leaves alone. A PKCE code_challenge is kept only with the S256
 // method: with "plain" (or no method) the challenge is the verifier itself.
-func redactPairs(s, sep string) string {
+//
+// A value that is itself a URL with a query or fragment, or a URL-encoded
+// query string (Office's qs=WOPIsrc%3D…%26access_token%3D…), has its own
+// parameters redacted the same way, up to maxNest levels.
+func redactPairs(s, sep string, depth int) string {
 	parts := strings.Split(s, sep)
 	plainPKCE := true
 	for _, p := range parts {
@@ -105,6 +114,14 @@ func redactPairs(s, sep string) string {
 		red := RedactParam(name, val)
 		if plainPKCE && strings.EqualFold(name, "code_challenge") && val != "" {
 			red = Fingerprint(val)
+		}
+		if red == val && depth < maxNest {
+			switch {
+			case strings.Contains(val, "://") && strings.ContainsAny(val, "?#"):
+				red = redactURL(val, depth+1)
+			case strings.Contains(val, "=") && strings.Contains(val, "&") && !strings.ContainsAny(val, " <>{}\""):
+				red = redactPairs(val, "&", depth+1)
+			}
 		}
 		if red != val {
 			parts[i] = k + "=" + url.QueryEscape(red)

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -88,5 +89,29 @@ func TestRedactTextMasksEmails(t *testing.T) {
 	}
 	if RedactText("no address here") != "no address here" {
 		t.Error("changed text without an address")
+	}
+}
+
+// TestRedactURLNested: a token inside a URL-encoded query string inside a
+// parameter (Office WOPI qs=…%26access_token%3D…), or inside a URL in a
+// parameter, is fingerprinted like a top-level one; the other parameters
+// stay readable.
+func TestRedactURLNested(t *testing.T) {
+	inner := "WOPIsrc=https://wopi.example/files/1&access_token=opaque-nested-token&ttl=1800"
+	got := RedactURL("https://office.example/findsession?qs=" + url.QueryEscape(inner) + "&ui=en-US")
+	u, err := url.Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := url.ParseQuery(u.Query().Get("qs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Get("access_token") != Fingerprint("opaque-nested-token") || q.Get("WOPIsrc") != "https://wopi.example/files/1" || q.Get("ttl") != "1800" || u.Query().Get("ui") != "en-US" {
+		t.Errorf("nested qs redacted as %s", got)
+	}
+	got = RedactURL("https://app.example/login?next=" + url.QueryEscape("https://app.example/cb?code=nested-code-value&x=1"))
+	if strings.Contains(got, "nested-code-value") || !strings.Contains(got, url.QueryEscape(url.QueryEscape(Fingerprint("nested-code-value")))) {
+		t.Errorf("nested URL redacted as %s", got)
 	}
 }
