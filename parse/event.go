@@ -151,12 +151,18 @@ type Event struct {
 
 	Err *ProviderError
 
+	// AllowOrigin is a token response's Access-Control-Allow-Origin: a
+	// browser lets the page read the answer to a cross-origin request only
+	// when it names the request's Origin (or is "*").
+	AllowOrigin string
+
 	// Failure is why the request got no answer, when the client recorded
 	// it (Exchange.Failure: a CORS block, a network error, an abort).
 	Failure string
 
 	// Request context the rules use.
 	Origin      string // Origin header of the request
+	FetchMode   string // Sec-Fetch-Mode: "cors" when the browser applies CORS to the answer
 	Referer     string // Referer with query and fragment removed
 	UserAgent   string
 	Prefetch    string // the header that marked a prefetch, e.g. "Sec-Purpose: prefetch"

@@ -184,6 +184,7 @@ func (x *Extractor) base(ex *Exchange, u *url.URL, p Provider) Event {
 		Method:    strings.ToUpper(ex.Request.Method),
 		Status:    ex.Status(),
 		Origin:    h.Get("Origin"),
+		FetchMode: strings.ToLower(h.Get("Sec-Fetch-Mode")),
 		Referer:   stripQuery(h.Get("Referer")),
 		UserAgent: h.Get("User-Agent"),
 		Prefetch:  prefetchMarker(h),
@@ -511,6 +512,7 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 	ev.Time = responseTime(ex)
 	ev.Method, ev.Origin, ev.Referer, ev.Prefetch, ev.CookieNames = "", "", "", "", nil
 	resp := ex.Response
+	ev.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
 	data := resp.Body.Data
 	var m map[string]json.RawMessage
 	if json.Unmarshal(data, &m) == nil {

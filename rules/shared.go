@@ -270,14 +270,19 @@ func codesOf(an *Analysis, a, b *Transaction) []*CodeTrail {
 
 // cookieHolding finds a cookie of the callback's request whose value is the
 // other sign-in's state, nonce, or PKCE verifier (its S256 equals the other
-// authorize request's challenge): proof that the other sign-in overwrote it.
-// Values are compared, never shown.
-func cookieHolding(a *Analysis, cb *parse.Event, other *Transaction) (name, what string, ok bool) {
+// authorize request's challenge): proof that the other sign-in overwrote
+// the one slot the app keeps. Not proof when the app keys its cookies per
+// sign-in: a cookie named after the other sign-in's state, or the callback
+// also carrying this sign-in's own value of the same kind (the browser
+// sends every cookie of the app). Values are compared, never shown.
+func cookieHolding(a *Analysis, cb *parse.Event, self, other *Transaction) (name, what string, ok bool) {
 	ex := a.Exchange(cb)
-	if ex == nil || other.Authorize == nil {
+	if ex == nil || other.Authorize == nil || self.Authorize == nil {
 		return "", "", false
 	}
-	oa := other.Authorize
+	type held struct{ name, what string }
+	var others []held
+	own := map[string]bool{}
 	for _, c := range ex.Request.Cookies() {
 		v := c.Value
 		if len(v) < 8 {
@@ -287,16 +292,44 @@ func cookieHolding(a *Analysis, cb *parse.Event, other *Transaction) (name, what
 			v = dec
 		}
 		sv := parse.NewSecret(v)
-		switch {
-		case !oa.State.IsZero() && sv.Equal(oa.State):
-			return c.Name, "state", true
-		case !oa.Nonce.IsZero() && sv.Equal(oa.Nonce):
-			return c.Name, "nonce", true
-		case !oa.CodeChallenge.IsZero() && oa.CodeChallengeMethod != "plain" && sv.S256() == oa.CodeChallenge.Reveal():
-			return c.Name, "PKCE verifier", true
+		if w := transientValue(self.Authorize, sv); w != "" {
+			own[w] = true
+		}
+		if w := transientValue(other.Authorize, sv); w != "" && !keyedBy(c.Name, other.Authorize) {
+			others = append(others, held{c.Name, w})
+		}
+	}
+	for _, h := range others {
+		if !own[h.what] {
+			return h.name, h.what, true
 		}
 	}
 	return "", "", false
+}
+
+// transientValue names which of an authorize request's per-sign-in values
+// v is: "state", "nonce", "PKCE verifier", or "".
+func transientValue(az *parse.Event, v parse.Secret) string {
+	switch {
+	case !az.State.IsZero() && v.Equal(az.State):
+		return "state"
+	case !az.Nonce.IsZero() && v.Equal(az.Nonce):
+		return "nonce"
+	case !az.CodeChallenge.IsZero() && az.CodeChallengeMethod != "plain" && v.S256() == az.CodeChallenge.Reveal():
+		return "PKCE verifier"
+	}
+	return ""
+}
+
+// keyedBy reports a cookie name that embeds a sign-in's state or nonce: the
+// app's per-transaction cookie for that sign-in ("rp_pkce_<state>").
+func keyedBy(name string, az *parse.Event) bool {
+	for _, sec := range []parse.Secret{az.State, az.Nonce} {
+		if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
+			return true
+		}
+	}
+	return false
 }
 
 // raceLibraryNote says how a known library behaves with concurrent sign-ins.
@@ -374,4 +407,46 @@ func (a *Analysis) PauseBeforeRedemption(c *CodeTrail, r *Redemption) (Pause, bo
 		return Pause{}, false
 	}
 	return Pause{Callback: cb, Pause: pause, Others: others}, true
+}
+
+// CORSBlocked reports a token request from browser JavaScript whose answer
+// the page could not read: the browser recorded the request as failed
+// (Chrome's net::ERR_FAILED is how a CORS refusal shows in a HAR), or the
+// provider's answer, as a capture shows it, lacks an
+// Access-Control-Allow-Origin for the request's Origin. how says which.
+func CORSBlocked(r *Redemption) (how string, ok bool) {
+	req := r.Request
+	if req.Origin == "" || req.Origin == "null" && req.Failure == "" {
+		return "", false
+	}
+	if r.Response == nil {
+		f := strings.ToLower(req.Failure)
+		if strings.Contains(f, "err_failed") || strings.Contains(f, "cors") || strings.Contains(f, "access control") || strings.Contains(f, "access-control") {
+			return fmt.Sprintf("the browser recorded the request as failed (%s) and the page never saw an answer", req.Failure), true
+		}
+		return "", false
+	}
+	resp := r.Response
+	if req.FetchMode != "cors" {
+		// Only the browser's own word (Sec-Fetch-Mode: cors) says CORS
+		// applies; traces that dropped headers prove nothing.
+		return "", false
+	}
+	if resp.Status <= 0 || resp.AllowOrigin == "*" || strings.EqualFold(strings.TrimSpace(resp.AllowOrigin), req.Origin) {
+		return "", false
+	}
+	if sameOrigin(req.Origin, req.Endpoint) {
+		return "", false
+	}
+	if resp.AllowOrigin == "" {
+		return fmt.Sprintf("the provider answered HTTP %d without an Access-Control-Allow-Origin header, so the browser withheld the answer from the page", resp.Status), true
+	}
+	return fmt.Sprintf("the provider answered HTTP %d with Access-Control-Allow-Origin %q, not the page's origin, so the browser withheld the answer from the page", resp.Status, resp.AllowOrigin), true
+}
+
+// sameOrigin reports whether an Origin header names the endpoint's origin.
+func sameOrigin(origin, endpoint string) bool {
+	o, err1 := url.Parse(origin)
+	e, err2 := url.Parse(endpoint)
+	return err1 == nil && err2 == nil && strings.EqualFold(o.Scheme, e.Scheme) && strings.EqualFold(o.Host, e.Host)
 }

@@ -51,6 +51,9 @@ const (
 	// MechShortLifetime: the app paused seconds before redeeming and the
 	// provider's code lifetime is likely shorter than that.
 	MechShortLifetime Mechanism = "short-lifetime"
+	// MechCORSBlocked: browser JavaScript's cross-origin token request was
+	// answered (or refused) in a way CORS kept from the page.
+	MechCORSBlocked Mechanism = "cors-blocked"
 	// MechIssuedEarlier: refused as expired far inside the provider's
 	// lifetime: the code was issued earlier than the trace shows (a replayed
 	// or bookmarked callback, a code of another session) or a clock is off.
@@ -198,7 +201,11 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		if lost == nil || twice == nil {
 			continue
 		}
-		evs := []Evidence{a.Evidence(lost.Deliveries[0], fmt.Sprintf("sign-in #%d's code delivered, never redeemed", pair[0].ID))}
+		var evs []Evidence
+		if lost.Issued != nil {
+			evs = append(evs, a.Evidence(lost.Issued, fmt.Sprintf("sign-in #%d's code issued", pair[0].ID)))
+		}
+		evs = append(evs, a.Evidence(lost.Deliveries[0], fmt.Sprintf("sign-in #%d's code delivered, never redeemed", pair[0].ID)))
 		for i, r := range twice.Redemptions {
 			evs = append(evs, a.RedemptionEvidence(r, fmt.Sprintf("%s redemption of sign-in #%d's code", ordinal(i), pair[1].ID)))
 		}
@@ -241,7 +248,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		if cb.Exchange < y.Authorize.Exchange {
 			continue
 		}
-		if name, what, ok := cookieHolding(a, cb, y); ok {
+		if name, what, ok := cookieHolding(a, cb, x, y); ok {
 			why := fmt.Sprintf("sign-in #%d's callback at %s carries cookie %s holding sign-in #%d's %s: sign-in #%d overwrote the transient state the app keeps for #%d",
 				x.ID, cb.Ref, cookieName(cookieName(name, x.Authorize), y.Authorize), y.ID, what, y.ID, x.ID)
 			if failed, how := callbackFailed(a, cb); failed {

@@ -18,8 +18,16 @@ AADSTS9002326 (older AADSTS90023) when browser JavaScript redeems it cross-origi
 as a Single-Page Application, and AADSTS9002327 when a code issued to a 'spa'
 redirect URI is redeemed without an Origin header (by a server or a proxy).
 
+It also detects a cross-origin token request whose answer CORS kept from the
+page: a HAR entry the browser recorded as failed (status 0, net::ERR_FAILED)
+for a POST with an Origin header, or, in a capture, the provider's answer
+without an Access-Control-Allow-Origin for that Origin (the code is spent,
+the app never saw the tokens).
+
 Remediation: for AADSTS9002326 register the redirect URI under the Single-page
 application platform (type spa), or redeem server-side with a Web-platform URI;
+for a CORS-blocked answer, add the app's origin to the provider's allowed web
+origins (or register the URI as spa) and start a new sign-in;
 for AADSTS9002327 redeem the code in browser JavaScript (CORS, with Origin), or
 use a Web-platform redirect URI and a client credential for server-side
 redemption.`,
@@ -28,6 +36,10 @@ redemption.`,
 
 func runSPACrossOrigin(p *Pass) {
 	for _, r := range allTokenRequests(p.Analysis) {
+		if how, ok := CORSBlocked(r); ok {
+			reportCORSBlocked(p, r, how)
+			continue
+		}
 		if r.Class() != parse.ClassSPACrossOrigin {
 			continue
 		}
@@ -48,6 +60,28 @@ func runSPACrossOrigin(p *Pass) {
 		}
 		p.Report(f)
 	}
+}
+
+// reportCORSBlocked: browser JavaScript redeemed the code (or refreshed)
+// cross-origin and the page could not read the answer.
+func reportCORSBlocked(p *Pass, r *Redemption, how string) {
+	req := r.Request
+	f := Finding{Code: req.Code, Mechanism: MechCORSBlocked}
+	ev := p.RedemptionEvidence(r, "cross-origin token request the page could not read")
+	if !req.Code.IsZero() {
+		f.Evidence = p.CodeStory(req.Code, []Evidence{ev})
+	}
+	f.Evidence = append(f.Evidence, ev)
+	what := "the code"
+	if req.GrantType == "refresh_token" {
+		what = "the refresh token"
+	}
+	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", req.Origin, what, req.Ref, how)
+	if r.Succeeded() {
+		f.Message += "; the provider did issue tokens (the code is now spent), but the app never received them"
+	}
+	f.Remediation = "Let the token endpoint answer this origin: register the redirect URI as a single-page application (Entra: platform \"spa\", which enables CORS on the token endpoint) or add the app's origin to the provider's allowed web origins (Auth0 \"Allowed Web Origins\", Okta \"Trusted Origins\" with CORS, Keycloak client \"Web origins\"); or redeem the code server-side with a Web-platform redirect URI. Do not retry with the same code: start a new sign-in."
+	p.Report(f)
 }
 
 // ClientAuthFailed: the token endpoint refused the client's credentials.

@@ -34,6 +34,9 @@ func runTokenRequestFailed(p *Pass) {
 		if r.Response != nil || req.Failure == "" {
 			continue
 		}
+		if _, cors := CORSBlocked(r); cors {
+			continue // spa-cross-origin reports it
+		}
 		f := Finding{Code: req.Code, Evidence: []Evidence{p.Evidence(req, "token request without an answer: "+req.Failure)}}
 		if c := p.trailOf(req.Code); c != nil {
 			f.Evidence = append(p.CodeStory(req.Code, f.Evidence), f.Evidence...)
@@ -44,9 +47,6 @@ func runTokenRequestFailed(p *Pass) {
 		}
 		f.Message = fmt.Sprintf("%s at %s got no answer: the browser recorded %q", what, req.Ref, req.Failure)
 		switch {
-		case req.Origin != "" && (strings.Contains(req.Failure, "ERR_FAILED") || strings.Contains(strings.ToLower(req.Failure), "cors") || strings.Contains(strings.ToLower(req.Failure), "access control")):
-			f.Message += fmt.Sprintf(" for a cross-origin POST from %s: most likely CORS blocked it (the token endpoint does not allow this origin, or refused the preflight), so the app never saw the tokens", req.Origin)
-			f.Remediation = "Let the token endpoint answer this origin: register the redirect URI as a single-page application (Entra: platform \"spa\") or add the app's origin to the provider's allowed web origins (Auth0 \"Allowed Web Origins\", Okta \"Trusted Origins\" with CORS, Keycloak client \"Web origins\"); or redeem the code server-side."
 		case strings.Contains(req.Failure, "ABORTED") || strings.Contains(strings.ToLower(req.Failure), "abort"):
 			f.Message += ": the request was aborted (the page navigated away or the app cancelled it) before the provider answered; whether the code was redeemed is unknown"
 			f.Remediation = "Wait for the token response before navigating away from the callback page; if the request may have reached the provider, restart the sign-in instead of retrying with the same code."
