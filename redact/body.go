@@ -226,58 +226,71 @@ func (r *redactor) inputTags(s string) string {
 	return b.String()
 }
 
-// jsonPairs rewrites "name":"value" members whose name is secret, in any
-// text (a script's object literal, an inline JSON island).
+// jsonPairs rewrites name-value pairs whose name is secret, in any text:
+// JSON-like members ("name":"value", a login page's $Config) and script
+// assignments and object literals (accessToken = "…", {apiKey: '…'},
+// window.cfg.token='…'). The name may be double-quoted, single-quoted or
+// bare; the value must be a quoted string.
 func (r *redactor) jsonPairs(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
-		j := strings.IndexByte(s[i:], ':')
+		j := strings.IndexAny(s[i:], ":=")
 		if j < 0 {
 			break
 		}
-		colon := i + j
-		i = colon + 1
-		keyEnd := colon - 1 // the closing quote of the name, before optional spaces
-		for keyEnd >= 0 && s[keyEnd] == ' ' {
-			keyEnd--
+		sep := i + j
+		i = sep + 1
+		if s[sep] == '=' {
+			// Not a comparison or an arrow.
+			if sep > 0 && strings.IndexByte("=!<>", s[sep-1]) >= 0 || sep+1 < len(s) && (s[sep+1] == '=' || s[sep+1] == '>') {
+				continue
+			}
 		}
-		if keyEnd <= 0 || s[keyEnd] != '"' {
+		name, ok := nameBefore(s, sep)
+		if !ok || classify(name) == classKeep {
 			continue
 		}
-		keyStart := strings.LastIndexByte(s[max(0, keyEnd-64):keyEnd], '"')
-		if keyStart < 0 {
-			continue
-		}
-		keyStart += max(0, keyEnd-64) + 1
-		name := s[keyStart:keyEnd]
-		if classify(name) == classKeep {
-			continue
-		}
-		v := keyEnd + 1
-		for v < len(s) && (s[v] == ' ' || s[v] == ':' || s[v] == '\t') {
+		v := sep + 1
+		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 			v++
 		}
-		if v >= len(s) || s[v] != '"' {
+		if v >= len(s) || (s[v] != '"' && s[v] != '\'') {
 			continue
 		}
-		vEnd := stringEnd([]byte(s[v+1:min(len(s), v+1+(1<<20))]), 0) + v + 1
-		if vEnd >= len(s) || s[vEnd] != '"' {
+		quote := s[v]
+		var vEnd int
+		if quote == '"' {
+			vEnd = stringEnd([]byte(s[v+1:min(len(s), v+1+(1<<20))]), 0) + v + 1
+		} else {
+			k := strings.IndexByte(s[v+1:min(len(s), v+1+(1<<20))], '\'')
+			if k < 0 {
+				continue
+			}
+			vEnd = v + 1 + k
+		}
+		if vEnd >= len(s) || s[vEnd] != quote {
 			continue
 		}
 		rawVal := s[v+1 : vEnd]
-		var val string
-		if err := json.Unmarshal([]byte(`"`+rawVal+`"`), &val); err != nil {
-			val = rawVal
+		val := rawVal
+		if quote == '"' {
+			if err := json.Unmarshal([]byte(`"`+rawVal+`"`), &val); err != nil {
+				val = rawVal
+			}
 		}
 		red := r.value(name, val, "", 0)
 		if red == val {
 			i = vEnd + 1
 			continue
 		}
-		enc := jsonString(red)
 		b.WriteString(s[last : v+1])
-		b.Write(enc[1 : len(enc)-1])
+		if quote == '"' {
+			enc := jsonString(red)
+			b.Write(enc[1 : len(enc)-1])
+		} else {
+			b.WriteString(strings.ReplaceAll(red, "'", `\'`))
+		}
 		last = vEnd
 		i = vEnd + 1
 	}
@@ -286,6 +299,35 @@ func (r *redactor) jsonPairs(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// nameBefore returns the name before the separator at sep: a quoted name
+// ("name" or 'name', at most 64 bytes) or a bare identifier, the last
+// segment of a dotted one (window.cfg.token).
+func nameBefore(s string, sep int) (string, bool) {
+	k := sep - 1
+	for k >= 0 && (s[k] == ' ' || s[k] == '\t') {
+		k--
+	}
+	if k <= 0 {
+		return "", false
+	}
+	if q := s[k]; q == '"' || q == '\'' {
+		from := max(0, k-64)
+		open := strings.LastIndexByte(s[from:k], q)
+		if open < 0 {
+			return "", false
+		}
+		return s[from+open+1 : k], true
+	}
+	end := k + 1
+	for k >= 0 && end-k <= 64 && (alnum(s[k]) || s[k] == '_' || s[k] == '$') {
+		k--
+	}
+	if end-(k+1) == 0 {
+		return "", false
+	}
+	return s[k+1 : end], true
 }
 
 // urlEnd reports bytes that end a URL in free text.

@@ -314,12 +314,15 @@ func TestNestedAndStyledSecrets(t *testing.T) {
 			ReqHeaders: [][2]string{{"X-Custom-Auth", "Bearer custom-auth-value"}, {"Ocp-Apim-Subscription-Key", "apim-key-value"}},
 			RespMIME:   "application/json", RespBody: `{"data":{"accessToken":"camel-token-value","RefreshToken":"pascal-token-value","token_type":"Bearer","userPrincipalName":"alice@contoso.example"}}`},
 		entry{Method: "GET", URL: "https://app.example/?limit=5;access_token=Az9_semicolon-token-3f7c1e2d9b8a4c6e", Status: 200,
-			RespMIME: "text/html", RespBody: `<script>window.cfg = {"apiKey": "script-api-key"};</script><p>Contact bob@contoso.example</p>`},
+			RespMIME: "text/html", RespBody: `<script>window.cfg = {"apiKey": "script-api-key"}; var accessToken = "low-entropy-token";` +
+				`cfg2 = {clientSecret: 'single-quoted-secret'}; window.app.refresh_token='dotted-rt-value'; if (a == "b") {}</script>` +
+				`<p>Contact bob@contoso.example</p>`},
 	)
 	red, _ := redactHAR(t, data, Options{})
 	mustNotContain(t, red, opaque, "custom-auth-value", "apim-key-value", "camel-token-value", "pascal-token-value",
-		"script-api-key", "alice@contoso.example", "bob@contoso.example")
+		"script-api-key", "alice@contoso.example", "bob@contoso.example", "low-entropy-token", "single-quoted-secret", "dotted-rt-value")
 	mustContain(t, red, `\"token_type\":\"Bearer\"`, "Bearer "+parse.Fingerprint("custom-auth-value"),
+		`if (a == \"b\")`, "clientSecret: '"+parse.Fingerprint("single-quoted-secret")+"'",
 		// A ';'-separated parameter keeps its separators unescaped.
 		"?limit=5;access_token="+url.QueryEscape(parse.Fingerprint("Az9_semicolon-token-3f7c1e2d9b8a4c6e")))
 	exs, _ := readHAR(t, red)
