@@ -2,6 +2,7 @@ package saz_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,6 +27,11 @@ func TestLabRulesSameOnSAZ(t *testing.T) {
 	found := 0
 	for _, harPath := range hars {
 		dir := filepath.Dir(harPath)
+		if p := labPending(t, dir); p != "" {
+			// the rules cannot yet find the same story without HAR tabs
+			t.Run(filepath.Base(dir), func(t *testing.T) { t.Skipf("pending: %s", p) })
+			continue
+		}
 		harData, err := os.ReadFile(filepath.Join(dir, "trace.har"))
 		if err != nil {
 			t.Fatal(err)
@@ -95,4 +101,21 @@ func mapRefs(lines []string) []string {
 		out[i] = strings.Join(fields, " ")
 	}
 	return out
+}
+
+// labPending is the scenario's "pending" field (testdata/lab/PENDING.md):
+// the rule work its expectations wait for.
+func labPending(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "expect.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp struct {
+		Pending string `json:"pending"`
+	}
+	if err := json.Unmarshal(data, &exp); err != nil {
+		t.Fatal(err)
+	}
+	return exp.Pending
 }
