@@ -24,12 +24,17 @@ type tcpdump struct {
 	done   chan struct{}
 }
 
-func startTcpdump(path string, ports []int) (*tcpdump, error) {
+// portFilter is the BPF expression for TCP to or from any of ports.
+func portFilter(ports ...int) string {
 	var filter []string
 	for _, p := range ports {
 		filter = append(filter, "port "+strconv.Itoa(p))
 	}
-	args := []string{"-i", "lo", "--immediate-mode", "-B", "32768", "-U", "-n", "-w", path, "tcp and (" + strings.Join(filter, " or ") + ")"}
+	return "(" + strings.Join(filter, " or ") + ")"
+}
+
+func startTcpdump(path, filter string) (*tcpdump, error) {
+	args := []string{"-i", "lo", "--immediate-mode", "-B", "32768", "-U", "-n", "-w", path, filter}
 	cmd := exec.Command("tcpdump", args...)
 	pr, pw, err := os.Pipe()
 	if err != nil {

@@ -15,15 +15,22 @@ import (
 
 // allRules are the rule IDs an expectation speaks about.
 var allRules = []string{"code-reuse", "redirect-uri-mismatch", "code-expired", "multi-tab-race", "pkce-mismatch",
-	"pkce-missing", "state-mismatch", "refresh-token-expired", "client-auth-failed"}
+	"pkce-missing", "state-mismatch", "refresh-token-expired", "client-auth-failed", "spa-cross-origin"}
+
+// laterRules joined allRules after scenarios were recorded without them:
+// an older expect.json may leave them out of must_not.
+var laterRules = []string{"spa-cross-origin"}
 
 // observation is one OAuth step seen in the traces, with where to find it.
 type observation struct {
-	Kind        string    `json:"kind"` // authorize, code-issued, callback, token-request
-	Channel     string    `json:"channel"`
-	Tab         string    `json:"tab,omitempty"`
-	HAR         string    `json:"har,omitempty"`  // entries[N] in trace.har
-	PCAP        string    `json:"pcap,omitempty"` // frame N in capture.pcap / capture-dsb.pcapng
+	Kind    string `json:"kind"` // authorize, code-issued, callback, token-request
+	Channel string `json:"channel"`
+	Tab     string `json:"tab,omitempty"`
+	HAR     string `json:"har,omitempty"`  // entries[N] in trace.har
+	PCAP    string `json:"pcap,omitempty"` // frame N in capture.pcap / capture-dsb.pcapng
+	// ServerPCAP is frame N in capture-server.pcap / capture-server-dsb.pcapng
+	// (scenarios with a server-side capture).
+	ServerPCAP  string    `json:"server_pcap,omitempty"`
 	Time        time.Time `json:"time"`
 	Method      string    `json:"method"`
 	URL         string    `json:"url"` // secrets in the query replaced by fingerprints
@@ -38,19 +45,24 @@ type observation struct {
 	Error       string    `json:"error,omitempty"`
 	Description string    `json:"error_description,omitempty"`
 	Handler     string    `json:"rp_handler,omitempty"`
+	// BrowserError is Chrome's failure text for a request that got no
+	// response the page could read (HAR _error), e.g. a CORS block.
+	BrowserError string `json:"browser_error,omitempty"`
 
 	rawCode, rawVerifier, rawRefresh, path string
 }
 
 type evidence struct {
-	Kind        string `json:"kind"`
-	Channel     string `json:"channel"`
-	Handler     string `json:"rp_handler,omitempty"`
-	HAR         string `json:"har,omitempty"`
-	PCAP        string `json:"pcap,omitempty"`
-	Status      int    `json:"status,omitempty"`
-	Error       string `json:"error,omitempty"`
-	Description string `json:"error_description,omitempty"`
+	Kind         string `json:"kind"`
+	BrowserError string `json:"browser_error,omitempty"`
+	Channel      string `json:"channel"`
+	Handler      string `json:"rp_handler,omitempty"`
+	HAR          string `json:"har,omitempty"`
+	PCAP         string `json:"pcap,omitempty"`
+	ServerPCAP   string `json:"server_pcap,omitempty"`
+	Status       int    `json:"status,omitempty"`
+	Error        string `json:"error,omitempty"`
+	Description  string `json:"error_description,omitempty"`
 }
 
 type finding struct {
@@ -60,11 +72,17 @@ type finding struct {
 	Evidence     []evidence `json:"evidence"`
 	DerivedFrom  string     `json:"derived_from"`
 	Detail       any        `json:"detail,omitempty"`
+	// Mechanism is how the story happened, in the words a correct finding
+	// should use (reload, double-handler, multi-tab, short-lifetime, ...).
+	Mechanism string `json:"mechanism,omitempty"`
 }
 
 type expectation struct {
-	Schema      int               `json:"schema"`
-	Scenario    string            `json:"scenario"`
+	Schema   int    `json:"schema"`
+	Scenario string `json:"scenario"`
+	// Pending names the rule work these expectations wait for; the main
+	// module's lab tests skip the scenario, saying so.
+	Pending     string            `json:"pending,omitempty"`
 	Summary     string            `json:"summary"`
 	RecordedAt  string            `json:"recorded_at"`
 	Provider    map[string]any    `json:"provider"`
@@ -76,7 +94,13 @@ type expectation struct {
 	May         []string          `json:"may"`
 	Events      []observation     `json:"events"`
 	ProviderLog []string          `json:"provider_log,omitempty"`
-	Notes       []string          `json:"notes,omitempty"`
+	// ProxyLog is nginx's access log (proxy scenarios): which instance
+	// got each request, and the retries.
+	ProxyLog []string `json:"proxy_log,omitempty"`
+	// Case is the expectation for all the scenario's traces read as one
+	// incident (scan --case), when it has a server-side capture.
+	Case  *caseSpec `json:"case,omitempty"`
+	Notes []string  `json:"notes,omitempty"`
 }
 
 func redactQuery(raw string) string {
@@ -133,7 +157,8 @@ func (s *session) observe() []*observation {
 		u, _ := url.Parse(e.Request.URL)
 		q := u.Query()
 		o := &observation{Channel: "browser", HAR: ref, Time: parseTime(e.StartedDateTime), Method: e.Request.Method,
-			URL: redactQuery(e.Request.URL), Status: e.Response.Status, path: requestURI(e.Request.URL), Tab: tabOfPage(s, e.Pageref)}
+			URL: redactQuery(e.Request.URL), Status: e.Response.Status, path: requestURI(e.Request.URL), Tab: tabOfPage(s, e.Pageref),
+			BrowserError: e.Response.Error}
 		base := u.Scheme + "://" + u.Host + u.Path
 		switch {
 		case base == s.op.AuthorizeURL && e.Request.Method == "GET":
@@ -191,6 +216,13 @@ func (s *session) observe() []*observation {
 		}
 	}
 	for _, l := range s.rp.entries() {
+		if l.Event == "callback-received" && s.scenario.Proxy && l.Code != "" {
+			// behind the proxy, each delivery of the callback to an
+			// instance is an exchange of its own (the server capture's)
+			obs = append(obs, &observation{Kind: "callback", Channel: "proxy-to-app", Handler: l.Handler, Time: l.Time, Method: callbackHTTPMethod(s.scenario),
+				URL: redactQuery(s.rp.redirectURI), rawCode: l.Code, Code: fp(l.Code), State: l.State, path: requestURI(s.rp.redirectURI)})
+			continue
+		}
 		if l.Event != "token-request" {
 			continue
 		}
@@ -201,9 +233,29 @@ func (s *session) observe() []*observation {
 		obs = append(obs, o)
 	}
 	// capture refs
+	s.captureRefs(obs, s.wire, func(o *observation, ref string) { o.PCAP = ref })
+	serverSeen := obs
+	if s.scenario.Proxy {
+		// the proxy's backend side holds the proxy's own requests to the
+		// instances, never the browser's
+		serverSeen = nil
+		for _, o := range obs {
+			if o.Channel != "browser" {
+				serverSeen = append(serverSeen, o)
+			}
+		}
+	}
+	s.captureRefs(serverSeen, s.wireServer, func(o *observation, ref string) { o.ServerPCAP = ref })
+	sort.SliceStable(obs, func(i, j int) bool { return obs[i].Time.Before(obs[j].Time) })
+	return obs
+}
+
+// captureRefs gives each observation the frame of a capture where tshark
+// saw the same request.
+func (s *session) captureRefs(obs []*observation, wire []wireRequest, set func(*observation, string)) {
 	used := map[int]bool{}
 	for _, o := range obs {
-		for i, w := range s.wire {
+		for i, w := range wire {
 			if used[i] || w.Method != o.Method || w.Path != o.path {
 				continue
 			}
@@ -219,12 +271,10 @@ func (s *session) observe() []*observation {
 				}
 			}
 			used[i] = true
-			o.PCAP = fmt.Sprintf("frame %d", w.Frame)
+			set(o, fmt.Sprintf("frame %d", w.Frame))
 			break
 		}
 	}
-	sort.SliceStable(obs, func(i, j int) bool { return obs[i].Time.Before(obs[j].Time) })
-	return obs
 }
 
 var (
@@ -255,13 +305,29 @@ func tabOfPage(s *session, pageref string) string {
 }
 
 func ev(o *observation) evidence {
-	return evidence{Kind: o.Kind, Channel: o.Channel, Handler: o.Handler, HAR: o.HAR, PCAP: o.PCAP, Status: o.Status, Error: o.Error, Description: o.Description}
+	return evidence{Kind: o.Kind, BrowserError: o.BrowserError, ServerPCAP: o.ServerPCAP, Channel: o.Channel, Handler: o.Handler, HAR: o.HAR, PCAP: o.PCAP, Status: o.Status, Error: o.Error, Description: o.Description}
 }
 
 func (s *session) expectations() (*expectation, error) {
 	sc := s.scenario
 	obs := s.observe()
 	for _, o := range obs {
+		if sc.serverSide() && o.Channel == "back-channel" {
+			// only the app server's capture has the back channel
+			if o.ServerPCAP == "" {
+				return nil, fmt.Errorf("no server capture frame found for %s %s", o.Kind, o.URL)
+			}
+			continue
+		}
+		if sc.serverSide() && o.Kind == "callback" && o.ServerPCAP == "" && !sc.Proxy {
+			return nil, fmt.Errorf("no server capture frame found for the callback %s", o.URL)
+		}
+		if o.Channel == "proxy-to-app" {
+			if o.ServerPCAP == "" {
+				return nil, fmt.Errorf("no server capture frame found for the proxied callback (%s)", o.Handler)
+			}
+			continue
+		}
 		if o.PCAP == "" && o.Kind != "code-issued" {
 			return nil, fmt.Errorf("no capture frame found for %s %s (%s)", o.Kind, o.URL, o.Channel)
 		}
@@ -282,7 +348,7 @@ func (s *session) expectations() (*expectation, error) {
 		clientID = s.op.PublicClientID
 	}
 	exp := &expectation{
-		Schema: 1, Scenario: sc.Name, Summary: sc.Summary, RecordedAt: s.started.Format(time.RFC3339),
+		Schema: 1, Scenario: sc.Name, Pending: sc.Pending, Summary: sc.Summary, RecordedAt: s.started.Format(time.RFC3339),
 		Provider: map[string]any{"name": s.op.Name, "module": s.op.Module, "version": v[s.op.Module], "issuer": s.op.Issuer,
 			"authorize_endpoint": s.op.AuthorizeURL, "token_endpoint": s.op.TokenURL},
 		RP:      map[string]any{"origin": s.rpEP.Origin(), "client_id": clientID, "client_type": clientType, "defects": describeDefects(sc)},
@@ -305,7 +371,7 @@ func (s *session) expectations() (*expectation, error) {
 	for _, o := range obs {
 		exp.Events = append(exp.Events, *o)
 	}
-	if sc.Provider == "fosite" {
+	if sc.Provider == "fosite" || sc.Provider == "gooauth2" {
 		// the lab's own log lines around fosite: fingerprints only, no secrets
 		for _, l := range strings.Split(strings.TrimSpace(s.opLog.String()), "\n") {
 			if l != "" {
@@ -318,7 +384,29 @@ func (s *session) expectations() (*expectation, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rule, err)
 		}
+		f.Mechanism = sc.Mechanism[rule]
 		exp.Findings = append(exp.Findings, *f)
+	}
+	if sc.serverSide() {
+		exp.Case = caseOf(sc, exp)
+		exp.ProxyLog = s.proxyLog
+	}
+	if sc.Overlap {
+		issued, tokens := byKind(obs, "code-issued"), byKind(obs, "token-request")
+		if len(issued) != 2 || len(tokens) != 2 {
+			return nil, fmt.Errorf("overlap: want two codes issued and two redemptions, got %d and %d", len(issued), len(tokens))
+		}
+		var firstRedeemed *observation
+		for _, t := range tokens {
+			if t.rawCode == issued[0].rawCode {
+				firstRedeemed = t
+			}
+		}
+		if firstRedeemed == nil || !issued[1].Time.Before(firstRedeemed.Time) {
+			return nil, fmt.Errorf("overlap: the second code was not issued before the first was redeemed")
+		}
+		exp.Notes = append(exp.Notes, fmt.Sprintf("sign-in #1's code (%s) was issued %.1f s before sign-in #2's (%s) and redeemed %.1f s after it; %s accepted both",
+			issued[0].Code, issued[1].Time.Sub(issued[0].Time).Seconds(), issued[1].Code, firstRedeemed.Time.Sub(issued[1].Time).Seconds(), s.op.Name))
 	}
 	if len(sc.Rules) == 0 {
 		// a clean flow: every token request must have succeeded
@@ -383,6 +471,24 @@ func describeDefects(sc *scenario) []string {
 	}
 	if sc.SPA.SharedStorage {
 		d = append(d, "browser app keeps the verifier under one localStorage key shared by tabs")
+	}
+	if sc.SPA.SharedCodeSlot {
+		d = append(d, fmt.Sprintf("browser app hands the code from its callback route to the app through one localStorage slot, read %d ms later", sc.SPA.SlotDelayMS))
+	}
+	if sc.SPA.KeepCallbackURL {
+		d = append(d, "browser app leaves the callback URL in the address bar after the exchange (a reload exchanges again)")
+	}
+	if sc.SPA.RedeemDelayMS > 0 {
+		d = append(d, fmt.Sprintf("browser app shows an interstitial for %d ms between the callback and the redemption", sc.SPA.RedeemDelayMS))
+	}
+	if sc.Defects.SlowFirstCallback > 0 {
+		d = append(d, fmt.Sprintf("the first callback the app gets is answered %s after its redemption (a cold instance)", sc.Defects.SlowFirstCallback))
+	}
+	if sc.Proxy {
+		d = append(d, fmt.Sprintf("runs as two instances behind nginx (proxy_read_timeout %s, proxy_next_upstream error timeout non_idempotent; not a defect of the app)", proxyReadTimeout))
+	}
+	if sc.GoOAuth2.NoCORS || sc.Fosite.NoCORS {
+		d = append(d, "the provider's token endpoint sends no CORS headers (provider configuration, not an app defect)")
 	}
 	if d == nil {
 		d = []string{}
@@ -541,7 +647,7 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 				return nil, fmt.Errorf("code redeemed after %s, within the %s lifetime", delay, s.op.CodeLifetime)
 			}
 			return &finding{Rule: rule, Code: t.Code, Evidence: []evidence{ev(is), ev(t)},
-				Detail:      map[string]any{"seconds_after_issue": roundSeconds(delay), "provider_lifetime_seconds": s.op.CodeLifetime.Seconds()},
+				Detail:      expiryDetail(obs, is, t, s.op.CodeLifetime),
 				DerivedFrom: fmt.Sprintf("the code was redeemed %.1f s after the provider issued it, past its configured %s lifetime; %s", delay.Seconds(), s.op.CodeLifetime, refusal(s, t))}, nil
 		}
 		return nil, fmt.Errorf("no late, refused redemption")
@@ -572,6 +678,31 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 			}
 		}
 		if redeemed == nil {
+			if twice := crossedCode(obs, cbs); twice != nil {
+				// the shared-slot story: tab A's code never reached the
+				// token endpoint, tab B's code went there twice
+				second := cbs[1]
+				if is := issuedFor(obs, second.rawCode); is != nil {
+					f.Evidence = append(f.Evidence, ev(is))
+				}
+				f.Evidence = append(f.Evidence, ev(second))
+				var last *observation
+				for _, t := range tokens {
+					if t.rawCode == twice.rawCode {
+						f.Evidence = append(f.Evidence, ev(t))
+						if t.Status != 200 {
+							last = t
+						}
+					}
+				}
+				f.Code = twice.Code
+				detail["never_redeemed"] = first.Code
+				detail["redeemed_twice"] = twice.Code
+				f.Detail = detail
+				f.DerivedFrom += "both tabs' callbacks handed their code to the app through one storage slot: tab A's code " + first.Code +
+					" was never redeemed, tab B's code " + twice.Code + " was redeemed by both tabs; " + refusal(s, last)
+				return f, nil
+			}
 			f.DerivedFrom += "the RP refused tab A's callback (its log: state mismatch) and never redeemed tab A's code"
 			if !slices.ContainsFunc(s.rp.entries(), func(e rpLogEntry) bool { return e.Event == "state-mismatch" && e.Code == first.rawCode }) {
 				return nil, fmt.Errorf("tab A's code was neither redeemed nor refused by the RP")
@@ -588,6 +719,32 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 		}
 		f.Detail = detail
 		return f, nil
+	case "spa-cross-origin":
+		for _, t := range tokens {
+			if t.Channel != "browser" || t.BrowserError == "" {
+				continue
+			}
+			f := &finding{Rule: rule, Code: t.Code, Evidence: []evidence{}}
+			if is := issuedFor(obs, t.rawCode); is != nil {
+				f.Evidence = append(f.Evidence, ev(is))
+			}
+			f.Evidence = append(f.Evidence, ev(t))
+			answer := "the provider's log shows no answer"
+			for _, l := range strings.Split(s.opLog.String(), "\n") {
+				if (strings.Contains(l, "token answered") || strings.Contains(l, "token issued")) && strings.Contains(l, t.Code) {
+					answer = "the provider logged: " + stripPaths(strings.TrimSpace(l))
+				}
+			}
+			for _, w := range s.wire {
+				if fmt.Sprintf("frame %d", w.Frame) == t.PCAP && w.Status != 0 {
+					answer += fmt.Sprintf("; the capture holds its answer, status %d", w.Status)
+				}
+			}
+			f.Detail = map[string]any{"browser_error": t.BrowserError, "cors": "the token endpoint's answer carries no Access-Control-Allow-Origin"}
+			f.DerivedFrom = "the browser app's fetch to the token endpoint failed in the page (" + t.BrowserError + "); the request reached the provider: " + answer
+			return f, nil
+		}
+		return nil, fmt.Errorf("no failed browser token request")
 	case "pkce-mismatch":
 		for _, t := range tokens {
 			is := issuedFor(obs, t.rawCode)
@@ -650,4 +807,133 @@ var goFilePath = regexp.MustCompile(`(?:/[^/\s"\\]+)+/(pkg/mod/|src/|testdata/la
 
 func stripPaths(line string) string {
 	return goFilePath.ReplaceAllString(line, "$1")
+}
+
+// crossedCode is the code of another callback that was redeemed at least
+// twice while the first callback's code was never redeemed.
+func crossedCode(obs []*observation, cbs []*observation) *observation {
+	if len(cbs) < 2 {
+		return nil
+	}
+	for _, c := range cbs[1:] {
+		n := 0
+		for _, t := range byKind(obs, "token-request") {
+			if t.rawCode == c.rawCode {
+				n++
+			}
+		}
+		if n >= 2 && c.rawCode != cbs[0].rawCode {
+			return c
+		}
+	}
+	return nil
+}
+
+func expiryDetail(obs []*observation, is, t *observation, lifetime time.Duration) map[string]any {
+	d := map[string]any{"seconds_after_issue": roundSeconds(t.Time.Sub(is.Time)), "provider_lifetime_seconds": lifetime.Seconds()}
+	for _, c := range byKind(obs, "callback") {
+		if c.rawCode == t.rawCode {
+			d["seconds_callback_to_redemption"] = roundSeconds(t.Time.Sub(c.Time))
+		}
+	}
+	return d
+}
+
+// caseSpec is what `scan --case` over all of a scenario's traces must give:
+// the files of the incident, the findings with evidence cited from several
+// files, and what each file alone can prove.
+type caseSpec struct {
+	Pending  string        `json:"pending,omitempty"`
+	Inputs   []caseInput   `json:"inputs"`
+	Findings []caseFinding `json:"findings"`
+	// Alone lists, per file, the expected rules whose every piece of
+	// evidence is in that file: what a single-file scan can prove.
+	Alone map[string][]string `json:"alone"`
+}
+
+type caseInput struct {
+	File  string `json:"file"`
+	Lane  string `json:"lane"` // browser, server, proxy
+	Holds string `json:"holds"`
+	// SameAs names the other forms of the same trace.
+	SameAs string `json:"same_as,omitempty"`
+}
+
+type caseRef struct {
+	File    string `json:"file"`
+	Ref     string `json:"ref"`
+	Kind    string `json:"kind"`
+	Channel string `json:"channel"`
+	Handler string `json:"rp_handler,omitempty"`
+	Status  int    `json:"status,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+type caseFinding struct {
+	Rule      string    `json:"rule"`
+	Code      string    `json:"code,omitempty"`
+	Mechanism string    `json:"mechanism,omitempty"`
+	Evidence  []caseRef `json:"evidence"`
+}
+
+func caseOf(sc *scenario, exp *expectation) *caseSpec {
+	lane, holds := "server", "the app server's side: the callbacks it received and its back-channel calls to the provider (keys: keys-server.log, the app's own)"
+	if sc.Proxy {
+		lane, holds = "proxy", "the proxy host's backend side: every request nginx passed to an app instance (plain HTTP) and the instances' back-channel calls to the provider (keys: keys-server.log, the instances')"
+	}
+	c := &caseSpec{
+		Pending: "issue #20: scan --case (several traces of one incident)",
+		Inputs: []caseInput{
+			{File: "trace.har", Lane: "browser", Holds: "the browser's requests (Chrome DevTools Protocol)"},
+			{File: "capture-server-dsb.pcapng", Lane: lane, Holds: holds, SameAs: "capture-server.pcap with keys-server.log"},
+		},
+		Alone: map[string][]string{"trace.har": {}, "capture-dsb.pcapng": {}, "capture-server-dsb.pcapng": {}},
+	}
+	for _, f := range exp.Findings {
+		cf := caseFinding{Rule: f.Rule, Code: f.Code, Mechanism: f.Mechanism}
+		complete := map[string]bool{"trace.har": true, "capture-dsb.pcapng": true, "capture-server-dsb.pcapng": true}
+		delivered := map[string]bool{}
+		for _, e := range f.Evidence {
+			r := caseRef{Kind: e.Kind, Channel: e.Channel, Handler: e.Handler, Status: e.Status, Error: e.Error}
+			if e.HAR != "" {
+				r.File, r.Ref = "trace.har", e.HAR
+				cf.Evidence = append(cf.Evidence, r)
+			}
+			if e.ServerPCAP != "" {
+				// the same exchange seen by the server: both refs stay
+				r.File, r.Ref = "capture-server-dsb.pcapng", e.ServerPCAP
+				cf.Evidence = append(cf.Evidence, r)
+			}
+			if e.HAR == "" && e.ServerPCAP == "" && e.PCAP != "" {
+				r.File, r.Ref = "capture-dsb.pcapng", e.PCAP
+				cf.Evidence = append(cf.Evidence, r)
+			}
+			if e.Kind == "token-request" {
+				// a file proves the finding when it holds every redemption
+				// and a delivery of the code
+				complete["trace.har"] = complete["trace.har"] && e.HAR != ""
+				complete["capture-dsb.pcapng"] = complete["capture-dsb.pcapng"] && e.PCAP != ""
+				complete["capture-server-dsb.pcapng"] = complete["capture-server-dsb.pcapng"] && e.ServerPCAP != ""
+			}
+			if e.Kind == "callback" {
+				delivered["trace.har"] = delivered["trace.har"] || e.HAR != ""
+				delivered["capture-dsb.pcapng"] = delivered["capture-dsb.pcapng"] || e.PCAP != ""
+				delivered["capture-server-dsb.pcapng"] = delivered["capture-server-dsb.pcapng"] || e.ServerPCAP != ""
+			}
+		}
+		for _, file := range []string{"trace.har", "capture-dsb.pcapng", "capture-server-dsb.pcapng"} {
+			if complete[file] && delivered[file] {
+				c.Alone[file] = append(c.Alone[file], f.Rule)
+			}
+		}
+		c.Findings = append(c.Findings, cf)
+	}
+	return c
+}
+
+func callbackHTTPMethod(sc *scenario) string {
+	if sc.Defects.FormPost {
+		return "POST"
+	}
+	return "GET"
 }

@@ -134,7 +134,11 @@ func TestFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(scenarioDir, name)
 			files := map[string][]byte{}
-			for _, f := range fixtureFiles {
+			want := fixtureFiles
+			if _, err := os.Stat(filepath.Join(dir, "capture-server.pcap")); err == nil {
+				want = append(slices.Clone(fixtureFiles), serverFiles...)
+			}
+			for _, f := range want {
 				b, err := os.ReadFile(filepath.Join(dir, f))
 				if err != nil {
 					t.Fatal(err)
@@ -159,6 +163,21 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("expect.json names scenario %q", exp.Scenario)
 			}
 			packets := pcapPackets(t, files["capture.pcap"])
+			serverPackets := 0
+			if files["capture-server.pcap"] != nil {
+				serverPackets = pcapPackets(t, files["capture-server.pcap"])
+				if !hasDSB(t, files["capture-server-dsb.pcapng"]) {
+					t.Error("capture-server-dsb.pcapng has no TLS Decryption Secrets Block")
+				}
+				for _, l := range strings.Split(strings.TrimSpace(string(files["keys-server.log"])), "\n") {
+					if !keyLogLine.MatchString(l) {
+						t.Errorf("keys-server.log line is not NSS key-log format: %.40q", l)
+					}
+				}
+				if exp.Case == nil || len(exp.Case.Findings) != len(exp.Findings) {
+					t.Error("a scenario with a server capture needs the case expectation of every finding")
+				}
+			}
 			keyLines := strings.Fields(strings.TrimSpace(string(files["keys.log"])))
 			tls := len(keyLines) > 0
 			for _, l := range strings.Split(strings.TrimSpace(string(files["keys.log"])), "\n") {
@@ -173,7 +192,8 @@ func TestFixtures(t *testing.T) {
 				t.Error("README.md does not say the secrets are throwaway")
 			}
 
-			checkRef := func(what string, e evidence, code string) {
+			checkRef := func(what string, e evidence, codes ...string) {
+				code := codes[0]
 				if e.HAR != "" {
 					i, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(e.HAR, "entries["), "]"))
 					if err != nil || i < 0 || i >= len(har.Log.Entries) {
@@ -181,12 +201,18 @@ func TestFixtures(t *testing.T) {
 					} else if e.Status != 0 && har.Log.Entries[i].Response.Status != e.Status {
 						t.Errorf("%s: %s has status %d, expect.json says %d", what, e.HAR, har.Log.Entries[i].Response.Status, e.Status)
 					} else if code != "" && (e.Kind == "callback" || e.Kind == "code-issued" || e.Kind == "token-request") &&
-						!slices.ContainsFunc(codesIn(t, &har, i), func(c string) bool { return codeFingerprint(c) == code }) {
+						!slices.ContainsFunc(codesIn(t, &har, i), func(c string) bool { return slices.Contains(codes, codeFingerprint(c)) }) {
 						t.Errorf("%s: %s carries no code with fingerprint %s", what, e.HAR, code)
 					}
 				}
+				if e.ServerPCAP != "" {
+					n, err := strconv.Atoi(strings.TrimPrefix(e.ServerPCAP, "frame "))
+					if err != nil || n < 1 || n > serverPackets {
+						t.Errorf("%s: server capture ref %q outside 1..%d", what, e.ServerPCAP, serverPackets)
+					}
+				}
 				if e.PCAP == "" {
-					if e.Channel == "back-channel" {
+					if e.Channel == "back-channel" && e.ServerPCAP == "" {
 						t.Errorf("%s: back-channel evidence without a capture ref", what)
 					}
 					return
@@ -211,17 +237,42 @@ func TestFixtures(t *testing.T) {
 				if len(f.Evidence) == 0 {
 					t.Errorf("%s: no evidence", f.Rule)
 				}
+				// a crossing's evidence holds the other sign-in's code too
+				codes := []string{f.Code}
+				if d, ok := f.Detail.(map[string]any); ok {
+					if c, ok := d["never_redeemed"].(string); ok {
+						codes = append(codes, c)
+					}
+				}
 				for i, e := range f.Evidence {
-					checkRef(fmt.Sprintf("%s evidence %d", f.Rule, i), e, f.Code)
+					checkRef(fmt.Sprintf("%s evidence %d", f.Rule, i), e, codes...)
 				}
 			}
 			for _, r := range allRules {
-				if !seen[r] && !slices.Contains(exp.MustNot, r) && !slices.Contains(exp.May, r) {
+				if !seen[r] && !slices.Contains(exp.MustNot, r) && !slices.Contains(exp.May, r) && !slices.Contains(laterRules, r) {
 					t.Errorf("rule %s is neither expected, must_not nor may", r)
 				}
 			}
 			for i, o := range exp.Events {
-				checkRef(fmt.Sprintf("event %d (%s)", i, o.Kind), evidence{Kind: o.Kind, Channel: o.Channel, HAR: o.HAR, PCAP: o.PCAP, Status: o.Status}, o.Code)
+				checkRef(fmt.Sprintf("event %d (%s)", i, o.Kind), evidence{Kind: o.Kind, Channel: o.Channel, HAR: o.HAR, PCAP: o.PCAP, ServerPCAP: o.ServerPCAP, Status: o.Status}, o.Code)
+			}
+			if exp.Case != nil {
+				for _, f := range exp.Case.Findings {
+					for i, r := range f.Evidence {
+						e := evidence{Kind: r.Kind, Channel: r.Channel, Status: r.Status}
+						switch r.File {
+						case "trace.har":
+							e.HAR = r.Ref
+						case "capture-server-dsb.pcapng":
+							e.ServerPCAP = r.Ref
+						case "capture-dsb.pcapng":
+							e.PCAP = r.Ref
+						default:
+							t.Errorf("case %s evidence %d: unknown file %q", f.Rule, i, r.File)
+						}
+						checkRef(fmt.Sprintf("case %s evidence %d", f.Rule, i), e, f.Code)
+					}
+				}
 			}
 			// no raw code may sit in expect.json: only fingerprints
 			for i := range har.Log.Entries {

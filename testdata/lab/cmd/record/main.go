@@ -1,6 +1,7 @@
 // Command record is traceaudit's fixture lab: it runs real OpenID providers
-// (zitadel/oidc's example OP and ory/fosite), a relying party with switchable
-// defects and a headless Chromium on loopback, captures every scenario as a
+// (zitadel/oidc's example OP, ory/fosite and go-oauth2/oauth2), a relying
+// party with switchable defects (alone or as two instances behind nginx) and
+// a headless Chromium on loopback, captures every scenario as a
 // HAR (from CDP events), a pcap (tcpdump), a TLS key log and a pcapng with
 // the keys embedded, and writes the findings the traces must produce.
 //
@@ -69,6 +70,14 @@ func main() {
 			log.Fatalf("record: %s not found: apt-get install -y chromium tcpdump wireshark-common tshark", tool)
 		}
 	}
+	for _, s := range all {
+		if s.Proxy && (len(want) == 0 || want[s.Name]) {
+			if _, err := exec.LookPath("nginx"); err != nil {
+				log.Fatalf("record: nginx not found (for %s): apt-get install -y nginx", s.Name)
+			}
+			break
+		}
+	}
 	failed := 0
 	for _, s := range all {
 		if len(want) > 0 && !want[s.Name] {
@@ -109,7 +118,7 @@ func versions() map[string]string {
 	v["go"] = info.GoVersion
 	for _, d := range info.Deps {
 		switch d.Path {
-		case "github.com/zitadel/oidc/v3", "github.com/ory/fosite", "github.com/chromedp/chromedp", "github.com/chromedp/cdproto":
+		case "github.com/zitadel/oidc/v3", "github.com/ory/fosite", "github.com/go-oauth2/oauth2/v4", "github.com/chromedp/chromedp", "github.com/chromedp/cdproto":
 			v[d.Path] = d.Version
 		}
 	}
@@ -143,10 +152,17 @@ func record(s *scenario, dir string) error {
 	if err := sess.run(ctx); err != nil {
 		return err
 	}
+	files := []string{"trace.har", "capture.pcap", "keys.log", "capture-dsb.pcapng", "expect.json", "README.md"}
+	if s.serverSide() {
+		files = append(files, serverFiles...)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, f := range []string{"trace.har", "capture.pcap", "keys.log", "capture-dsb.pcapng", "expect.json", "README.md"} {
+	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(work, f))
 		if err != nil {
 			return err
@@ -181,17 +197,53 @@ func (s *session) run(ctx context.Context) error {
 		return err
 	}
 	defer s.rpEP.close()
+	if sc.Proxy {
+		// the browser's app origin is the proxy's; the app instances
+		// behind it speak plain HTTP/1.1, as behind most TLS-terminating
+		// proxies
+		for range 2 {
+			inst, err := listen(loopback, false, false)
+			if err != nil {
+				return err
+			}
+			defer inst.close()
+			s.instances = append(s.instances, inst)
+		}
+	}
 	pcap := filepath.Join(s.work, "capture.pcap")
-	dump, err := startTcpdump(pcap, []int{s.opEP.Port, s.rpEP.Port})
+	filter := "tcp and " + portFilter(s.opEP.Port, s.rpEP.Port)
+	if sc.serverSide() {
+		// the browser's capture: what the browser's own machine sees
+		filter = "tcp and not host " + appServerAddr + " and " + portFilter(s.opEP.Port, s.rpEP.Port)
+	}
+	var dumps []*tcpdump
+	defer func() {
+		for _, d := range dumps {
+			_ = d.stop()
+		}
+	}()
+	dump, err := startTcpdump(pcap, filter)
 	if err != nil {
 		return err
 	}
-	dumpStopped := false
-	defer func() {
-		if !dumpStopped {
-			_ = dump.stop()
+	dumps = append(dumps, dump)
+	serverPcap := filepath.Join(s.work, "capture-server.pcap")
+	if sc.serverSide() {
+		// the app server's capture: the callbacks it receives and its
+		// back-channel calls (sent from appServerAddr)
+		ports := []int{s.rpEP.Port}
+		if sc.Proxy {
+			ports = nil
+			for _, inst := range s.instances {
+				ports = append(ports, inst.Port)
+			}
 		}
-	}()
+		d, err := startTcpdump(serverPcap, "tcp and ("+portFilter(ports...)+" or host "+appServerAddr+")")
+		if err != nil {
+			return err
+		}
+		dumps = append(dumps, d)
+	}
 
 	cert, pool, err := newCert([]string{sc.opHost(), sc.rpHost()})
 	if err != nil {
@@ -203,6 +255,16 @@ func (s *session) run(ctx context.Context) error {
 	}
 	defer serverKeys.Close()
 	keyLog := &syncWriter{w: serverKeys}
+	rpKeyLog := keyLog
+	rpKeys, err := os.Create(filepath.Join(s.work, "keys-rp.log"))
+	if err != nil {
+		return err
+	}
+	defer rpKeys.Close()
+	if sc.serverSide() {
+		// the app server's own key log: its TLS server and its client
+		rpKeyLog = &syncWriter{w: rpKeys}
+	}
 	s.opLog = &strings.Builder{}
 	opLog := &syncWriter{w: s.opLog}
 
@@ -216,18 +278,35 @@ func (s *session) run(ctx context.Context) error {
 		s.op, err = newZitadel(s.opEP.Origin(), redirects, opLog)
 	case "fosite":
 		s.op, err = newFosite(s.opEP.Origin(), redirects, sc.Fosite, opLog)
+	case "gooauth2":
+		s.op, err = newGoOAuth2(s.opEP.Origin(), s.rpEP.Origin(), sc.GoOAuth2, opLog)
 	default:
 		err = fmt.Errorf("unknown provider %q", sc.Provider)
 	}
 	if err != nil {
 		return err
 	}
-	s.rp = newRP(s.rpEP.Origin(), s.op, sc.Defects, sc.SPA, backChannelClient(pool, keyLog, sc.HTTP2))
+	localAddr := ""
+	if sc.serverSide() {
+		localAddr = appServerAddr
+	}
+	s.rp = newRP(s.rpEP.Origin(), s.op, sc.Defects, sc.SPA, backChannelClient(pool, rpKeyLog, sc.HTTP2, localAddr))
 	expand := strings.NewReplacer("{rp}", s.rpEP.Origin(), "{rp-port}", fmt.Sprint(s.rpEP.Port))
 	s.rp.defects.TokenRedirectURI = expand.Replace(sc.Defects.TokenRedirectURI)
 	s.rp.defects.AuthorizeRedirectURI = expand.Replace(sc.Defects.AuthorizeRedirectURI)
 	s.opEP.serve(s.op.handler, cert, keyLog)
-	s.rpEP.serve(s.rp.handler(), cert, keyLog)
+	var proxy *nginx
+	if sc.Proxy {
+		for i, inst := range s.instances {
+			inst.serve(s.rp.instanceHandler(fmt.Sprintf("instance %d", i+1)), cert, rpKeyLog)
+		}
+		if proxy, err = startNginx(ctx, s.work, s.rpEP, s.instances, cert); err != nil {
+			return err
+		}
+		defer proxy.stop()
+	} else {
+		s.rpEP.serve(s.rp.handler(), cert, rpKeyLog)
+	}
 
 	chromeKeys := filepath.Join(s.work, "keys-chromium.log")
 	s.chrome, err = launchChromium(ctx, filepath.Join(s.work, "profile"), chromeKeys)
@@ -238,12 +317,24 @@ func (s *session) run(ctx context.Context) error {
 	driveErr := sc.Drive(ctx, s)
 	s.har = s.chrome.har.build(s.chrome.version, "Recorded by traceaudit's fixture lab: "+sc.Summary)
 	s.chrome.close()
+	if proxy != nil {
+		if err := proxy.stop(); err != nil {
+			return err
+		}
+		s.proxyLog = proxy.accessLog()
+	}
+	for _, inst := range s.instances {
+		inst.close()
+	}
 	s.rpEP.close()
 	s.opEP.close()
-	dumpStopped = true
-	if err := dump.stop(); err != nil {
-		return err
+	for _, d := range dumps {
+		if err := d.stop(); err != nil {
+			dumps = nil
+			return err
+		}
 	}
+	dumps = nil
 	if driveErr != nil {
 		return fmt.Errorf("browser: %w (results so far: %q; provider log: %s)", driveErr, s.results, lastLines(s.opLog.String(), 5))
 	}
@@ -251,37 +342,41 @@ func (s *session) run(ctx context.Context) error {
 		return err
 	}
 	serverKeys.Close()
-	n, err := mergeKeyLogs(filepath.Join(s.work, "keys.log"), chromeKeys, serverKeys.Name())
+	rpKeys.Close()
+	sources := []string{chromeKeys, serverKeys.Name()}
+	if sc.serverSide() {
+		// the browser side has the browser's keys only
+		sources = []string{chromeKeys}
+	}
+	n, err := mergeKeyLogs(filepath.Join(s.work, "keys.log"), sources...)
 	if err != nil {
 		return err
 	}
 	if n == 0 && (sc.OPTLS || sc.RPTLS) {
 		return errors.New("no TLS secrets were logged")
 	}
-	dsb := filepath.Join(s.work, "capture-dsb.pcapng")
-	if n > 0 {
-		_, err = run(ctx, "editcap", "--inject-secrets", "tls,"+filepath.Join(s.work, "keys.log"), pcap, dsb)
-	} else {
-		// plain HTTP: nothing to inject; keep the same packets as pcapng
-		_, err = run(ctx, "editcap", "-F", "pcapng", pcap, dsb)
-	}
-	if err != nil {
+	if s.wire, err = s.decrypt(ctx, pcap, "keys.log", "capture-dsb.pcapng", n); err != nil {
 		return err
-	}
-	if lost, err := run(ctx, "tshark", "-r", dsb, "-Y", "tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment", "-T", "fields", "-e", "frame.number"); err != nil {
-		return err
-	} else if lost = strings.TrimSpace(lost); lost != "" {
-		return fmt.Errorf("capture has holes (tshark: lost segment before frames %s)", strings.ReplaceAll(lost, "\n", ","))
-	}
-	if s.wire, err = tsharkRequests(ctx, dsb); err != nil {
-		return err
-	}
-	if keepWork {
-		_ = writeJSON(filepath.Join(s.work, "wire.json"), s.wire)
-		_ = os.WriteFile(filepath.Join(s.work, "provider.log"), []byte(s.opLog.String()), 0o644)
 	}
 	if len(s.wire) == 0 {
 		return errors.New("tshark decoded no HTTP request from the capture (TLS not decrypted?)")
+	}
+	if sc.serverSide() {
+		n, err := mergeKeyLogs(filepath.Join(s.work, "keys-server.log"), rpKeys.Name())
+		if err != nil {
+			return err
+		}
+		if s.wireServer, err = s.decrypt(ctx, serverPcap, "keys-server.log", "capture-server-dsb.pcapng", n); err != nil {
+			return err
+		}
+		if len(s.wireServer) == 0 {
+			return errors.New("tshark decoded no HTTP request from the server's capture")
+		}
+	}
+	if keepWork {
+		_ = writeJSON(filepath.Join(s.work, "wire.json"), s.wire)
+		_ = writeJSON(filepath.Join(s.work, "wire-server.json"), s.wireServer)
+		_ = os.WriteFile(filepath.Join(s.work, "provider.log"), []byte(s.opLog.String()), 0o644)
 	}
 	exp, err := s.expectations()
 	if err != nil {
@@ -291,6 +386,28 @@ func (s *session) run(ctx context.Context) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(s.work, "README.md"), []byte(s.readme(exp)), 0o644)
+}
+
+// decrypt embeds the key log (when it has keys) into a pcapng beside the
+// capture, refuses a capture with holes, and lists its HTTP requests.
+func (s *session) decrypt(ctx context.Context, pcap, keys, out string, nkeys int) ([]wireRequest, error) {
+	dsb := filepath.Join(s.work, out)
+	var err error
+	if nkeys > 0 {
+		_, err = run(ctx, "editcap", "--inject-secrets", "tls,"+filepath.Join(s.work, keys), pcap, dsb)
+	} else {
+		// plain HTTP: nothing to inject; keep the same packets as pcapng
+		_, err = run(ctx, "editcap", "-F", "pcapng", pcap, dsb)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if lost, err := run(ctx, "tshark", "-r", dsb, "-Y", "tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment", "-T", "fields", "-e", "frame.number"); err != nil {
+		return nil, err
+	} else if lost = strings.TrimSpace(lost); lost != "" {
+		return nil, fmt.Errorf("%s has holes (tshark: lost segment before frames %s)", out, strings.ReplaceAll(lost, "\n", ","))
+	}
+	return tsharkRequests(ctx, dsb)
 }
 
 func lastLines(s string, n int) string {
@@ -332,8 +449,15 @@ func writeIndex(dir, index string) error {
 			may = append(may, "`"+m+"`")
 		}
 		rel := filepath.ToSlash(filepath.Join(dir, exp.Scenario))
+		mustText := cmp.Or(strings.Join(must, ", "), "none (clean flow)")
+		if exp.Pending != "" {
+			mustText += " (pending, see PENDING.md)"
+		}
+		if exp.Case != nil {
+			mustText += "; two traces: HAR + server capture"
+		}
 		fmt.Fprintf(&b, "| [%s](%s/) | %s %v | %s | %s | %s |\n", exp.Scenario, rel, exp.Provider["name"], exp.Provider["version"],
-			cmp.Or(strings.Join(must, ", "), "none (clean flow)"), cmp.Or(strings.Join(may, ", "), "-"), strings.ReplaceAll(exp.Summary, "|", "/"))
+			mustText, cmp.Or(strings.Join(may, ", "), "-"), strings.ReplaceAll(exp.Summary, "|", "/"))
 	}
 	return os.WriteFile(index, []byte(b.String()), 0o644)
 }

@@ -125,8 +125,11 @@ func (e *endpoint) close() {
 // backChannelClient is the RP's HTTP client: it resolves every name to
 // loopback (like the browser's --host-resolver-rules), trusts the run's
 // certificate and logs its TLS secrets.
-func backChannelClient(pool *x509.CertPool, keyLog io.Writer, http2 bool) *http.Client {
+func backChannelClient(pool *x509.CertPool, keyLog io.Writer, http2 bool, localAddr string) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	if localAddr != "" {
+		dialer.LocalAddr = &net.TCPAddr{IP: net.ParseIP(localAddr)}
+	}
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	if http2 {

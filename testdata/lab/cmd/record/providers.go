@@ -91,6 +91,9 @@ type fositeOptions struct {
 	// paths; defaults /oauth2/auth and /oauth2/token.
 	AuthorizePath string
 	TokenPath     string
+	// NoCORS leaves the token endpoint without CORS headers (fosite has
+	// none of its own; the lab normally adds them for the browser app).
+	NoCORS bool
 }
 
 // newFosite composes ory/fosite with its in-memory store, a confidential and
@@ -148,7 +151,7 @@ func newFosite(issuer string, redirectURIs []string, opts fositeOptions, log io.
 	}
 	oauth2 := compose.ComposeAllEnabled(config, store, key)
 	logger := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{ReplaceAttr: dropTime}))
-	f := &fositeServer{oauth2: oauth2, store: store, issuer: issuer, log: logger, authorizePath: opts.AuthorizePath}
+	f := &fositeServer{oauth2: oauth2, store: store, issuer: issuer, log: logger, authorizePath: opts.AuthorizePath, noCORS: opts.NoCORS}
 	mux := http.NewServeMux()
 	mux.HandleFunc(opts.AuthorizePath, f.authorize)
 	mux.HandleFunc(opts.TokenPath, f.token)
@@ -186,6 +189,7 @@ type fositeServer struct {
 	issuer        string
 	log           *slog.Logger
 	authorizePath string
+	noCORS        bool
 }
 
 var fositeLoginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
@@ -248,11 +252,11 @@ func (f *fositeServer) renderLogin(w http.ResponseWriter, r *http.Request, msg s
 
 func (f *fositeServer) token(w http.ResponseWriter, r *http.Request) {
 	// fosite leaves CORS to the host; the browser app's fetch needs it.
-	if origin := r.Header.Get("Origin"); origin != "" {
+	if origin := r.Header.Get("Origin"); origin != "" && !f.noCORS {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 		w.Header().Set("Vary", "Origin")
 	}
-	if r.Method == http.MethodOptions {
+	if r.Method == http.MethodOptions && !f.noCORS {
 		w.Header().Set("Access-Control-Allow-Methods", "POST")
 		w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
 		w.WriteHeader(http.StatusNoContent)
@@ -274,7 +278,7 @@ func (f *fositeServer) token(w http.ResponseWriter, r *http.Request) {
 		f.oauth2.WriteAccessError(ctx, w, ar, err)
 		return
 	}
-	f.log.Info("token issued", "grant", ar.GetGrantTypes())
+	f.log.Info("token issued", "grant", ar.GetGrantTypes(), "code", fp(r.PostForm.Get("code")), "origin", r.Header.Get("Origin"))
 	f.oauth2.WriteAccessResponse(ctx, w, ar, resp)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -59,6 +60,10 @@ type rpDefects struct {
 	// CookieSameSite is the SameSite attribute of the transaction cookies:
 	// Lax (default), Strict or None (with Secure).
 	CookieSameSite string
+	// SlowFirstCallback holds the answer to the first callback the app
+	// gets (after its redemption) this long: a cold instance loading the
+	// user's profile.
+	SlowFirstCallback time.Duration
 }
 
 // spaDefects switch the browser app's mistakes.
@@ -68,6 +73,17 @@ type spaDefects struct {
 	SharedStorage  bool `json:"sharedStorage"`  // one localStorage key for every tab's verifier
 	Refresh        bool `json:"refresh"`        // redeem the refresh token once after sign-in
 	RefreshDelayMS int  `json:"refreshDelayMs"` // wait before the refresh
+	// SharedCodeSlot hands the code from the callback route to the app
+	// through one localStorage slot, read after SlotDelayMS (the app's
+	// bootstrap): a second tab's callback overwrites the first one's code.
+	SharedCodeSlot bool `json:"sharedCodeSlot"`
+	SlotDelayMS    int  `json:"slotDelayMs"`
+	// KeepCallbackURL leaves the callback URL in the address bar after the
+	// exchange (no history.replaceState): a reload runs the exchange again.
+	KeepCallbackURL bool `json:"keepCallbackUrl"`
+	// RedeemDelayMS shows an interstitial between the callback and the
+	// redemption.
+	RedeemDelayMS int `json:"redeemDelayMs"`
 }
 
 // rpLogEntry is one back-channel token exchange or one RP decision. It is
@@ -97,9 +113,10 @@ type rp struct {
 	spa         spaDefects
 	client      *http.Client
 
-	mu       sync.Mutex
-	log      []rpLogEntry
-	sessions map[string]string // session id -> refresh token
+	mu        sync.Mutex
+	callbacks int // callbacks received, over every instance
+	log       []rpLogEntry
+	sessions  map[string]string // session id -> refresh token
 }
 
 func newRP(origin string, op *provider, d rpDefects, spa spaDefects, client *http.Client) *rp {
@@ -131,6 +148,24 @@ func (p *rp) handler() http.Handler {
 	mux.HandleFunc("GET /refresh", p.refreshHandler)
 	mux.HandleFunc("GET /spa/", p.spaPage)
 	return mux
+}
+
+type instanceKey struct{}
+
+// instanceHandler is the app as one of several instances behind a proxy:
+// the same app, sharing nothing but what the browser's cookies carry.
+func (p *rp) instanceHandler(name string) http.Handler {
+	h := p.handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), instanceKey{}, name)))
+	})
+}
+
+func instanceOf(r *http.Request) string {
+	if v, ok := r.Context().Value(instanceKey{}).(string); ok {
+		return " (" + v + ")"
+	}
+	return ""
 }
 
 func b64(n int) string {
@@ -220,6 +255,7 @@ func (p *rp) callback(w http.ResponseWriter, r *http.Request) {
 		q = r.PostForm
 	}
 	state, code := q.Get("state"), q.Get("code")
+	p.record(rpLogEntry{Time: time.Now().UTC(), Event: "callback-received", Handler: strings.TrimSpace(strings.Trim(instanceOf(r), " ()")), Code: code, State: state})
 	if e := q.Get("error"); e != "" {
 		writePage(w, http.StatusBadRequest, "Sign-in failed", e+": "+q.Get("error_description"))
 		return
@@ -269,7 +305,14 @@ func (p *rp) callback(w http.ResponseWriter, r *http.Request) {
 		results = append(results, p.redeem(code, redirect, verifier, state, "handler 1 of 2 (middleware)"))
 		results = append(results, p.redeem(code, redirect, verifier, state, "handler 2 of 2 (app code)"))
 	default:
-		results = append(results, p.redeem(code, redirect, verifier, state, "callback"))
+		results = append(results, p.redeem(code, redirect, verifier, state, "callback"+instanceOf(r)))
+	}
+	p.mu.Lock()
+	p.callbacks++
+	first := p.callbacks == 1
+	p.mu.Unlock()
+	if first && p.defects.SlowFirstCallback > 0 {
+		time.Sleep(p.defects.SlowFirstCallback)
 	}
 	var ok *rpLogEntry
 	for i := range results {
@@ -424,9 +467,17 @@ async function token(params) {
 }
 async function callback() {
   const q = new URLSearchParams(location.search);
-  const state = q.get("state"), code = q.get("code");
+  const state = q.get("state");
   if (q.get("error")) { out("error " + q.get("error")); out("done"); return; }
   if (state !== sessionStorage.getItem("oauth_state")) { out("state mismatch"); out("done"); return; }
+  const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+  if (cfg.defects.redeemDelayMs) { out("just a moment"); await sleep(cfg.defects.redeemDelayMs); }
+  let code = q.get("code");
+  if (cfg.defects.sharedCodeSlot) {
+    localStorage.setItem("auth_code", code);
+    await sleep(cfg.defects.slotDelayMs);
+    code = localStorage.getItem("auth_code");
+  }
   let verifier = localStorage.getItem(verifierKey(state));
   if (cfg.defects.wrongVerifier) verifier = random(32);
   const params = {grant_type: "authorization_code", code: code, redirect_uri: cfg.redirectUri, client_id: cfg.clientId, code_verifier: verifier};
@@ -437,7 +488,7 @@ async function callback() {
     out("token " + r.status + " " + (r.body.error || "ok") + (r.body.error_description ? ": " + r.body.error_description : ""));
     if (r.body.refresh_token) rt = r.body.refresh_token;
   }
-  history.replaceState(null, "", "/spa/");
+  if (!cfg.defects.keepCallbackUrl) history.replaceState(null, "", "/spa/");
   if (cfg.defects.refresh && rt) {
     await new Promise((res) => setTimeout(res, cfg.defects.refreshDelayMs));
     const r = await token({grant_type: "refresh_token", refresh_token: rt, client_id: cfg.clientId});

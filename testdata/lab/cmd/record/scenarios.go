@@ -13,30 +13,62 @@ import (
 type scenario struct {
 	Name     string
 	Summary  string
-	Provider string // zitadel or fosite
+	Provider string // zitadel, fosite or gooauth2
 	OPTLS    bool
 	RPTLS    bool
 	HTTP2    bool // offered by both servers over TLS
 	// OPHost overrides the provider's host name (Entra-shaped traces).
-	OPHost  string
-	Fosite  fositeOptions
-	Defects rpDefects
-	SPA     spaDefects
-	Refresh bool
-	Drive   func(context.Context, *session) error
+	OPHost   string
+	Fosite   fositeOptions
+	GoOAuth2 gooauth2Options
+	Defects  rpDefects
+	SPA      spaDefects
+	Refresh  bool
+	Drive    func(context.Context, *session) error
 	// Rules the traces must produce; every other rule must not fire,
 	// except those in Allow.
 	Rules  []string
 	Allow  []string
 	Shaped string // what is shaped rather than real, for the README
+	// Mechanism names, per expected rule, how the story happened (reload,
+	// double-handler, multi-tab, short-lifetime, proxy-retry, ...): the
+	// words a correct finding should use.
+	Mechanism map[string]string
+	// Pending, when set, says which issue's rule work this scenario's
+	// expectations wait for; the main module's lab tests skip it by name.
+	Pending string
+	// ServerCapture records the app server's side apart from the
+	// browser's: capture-server.pcap (the callbacks the app receives and
+	// its back-channel calls) with keys-server.log, while capture.pcap
+	// and keys.log hold only what the browser's machine saw.
+	ServerCapture bool
+	// Proxy puts nginx in front of two app instances (plain HTTP behind
+	// it); the server capture is then the proxy host's backend side.
+	Proxy bool
+	// Overlap: the recording is kept only if the first sign-in's code was
+	// issued before the second's and redeemed after it.
+	Overlap bool
 }
+
+func (s *scenario) serverSide() bool { return s.ServerCapture || s.Proxy }
+
+// appServerAddr is the app server's own loopback address: its back-channel
+// calls leave from it, so a capture filter can tell them from the
+// browser's traffic.
+const appServerAddr = "127.0.0.2"
+
+// serverFiles are the extra files of a scenario with a server capture.
+var serverFiles = []string{"capture-server.pcap", "keys-server.log", "capture-server-dsb.pcapng"}
 
 func (s *scenario) opHost() string {
 	if s.OPHost != "" {
 		return s.OPHost
 	}
-	if s.Provider == "zitadel" {
+	switch s.Provider {
+	case "zitadel":
 		return "id.zitadel.test"
+	case "gooauth2":
+		return "auth.go-oauth2.test"
 	}
 	return "auth.fosite.test"
 }
@@ -56,7 +88,12 @@ type session struct {
 	started  time.Time
 	har      harLog
 	wire     []wireRequest
-	results  []string
+	// wireServer: the requests in capture-server.pcap; instances: the app
+	// instances behind the proxy.
+	wireServer []wireRequest
+	instances  []*endpoint
+	proxyLog   []string
+	results    []string
 	// registered are the redirect URIs the provider knows for the clients.
 	registered []string
 }
@@ -120,7 +157,7 @@ func driveReload(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	return expectResults(s, "signed in", "token endpoint answered 400")
+	return expectResults(s, "signed in", "token endpoint answered 4")
 }
 
 // driveRefresh signs in, waits, then asks the RP to refresh its tokens.
@@ -208,6 +245,122 @@ func driveTwoTabs(path string, wantA, wantB string) func(context.Context, *sessi
 		}
 		return expectResults(s, wantA, wantB)
 	}
+}
+
+// driveSPAReload signs in with the browser app, then reloads the page the
+// app left at the callback URL.
+func driveSPAReload(wantFirst, wantReload string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		if err := driveSPA(wantFirst)(ctx, s); err != nil {
+			return err
+		}
+		tab := s.chrome.first
+		if err := chromedp.Do(tab, chromedp.Reload()); err != nil {
+			return err
+		}
+		res, err := waitResult(tab, s.rpEP.Origin())
+		s.results = append(s.results, res)
+		if err != nil {
+			return err
+		}
+		return expectResults(s, wantFirst, wantReload)
+	}
+}
+
+// driveTwoTabsSlot opens the browser app in tab A and tab B (both reach the
+// login form), signs in A, and signs in B while A's app is still booting
+// after its callback, so that both callbacks pass through the app's one
+// storage slot before either reads it.
+func driveTwoTabsSlot(wantA, wantB string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		var tabs []context.Context
+		for range 2 {
+			t, err := s.chrome.tab()
+			if err != nil {
+				return err
+			}
+			if err := navigate(t, s.rpEP.Origin()+"/spa/"); err != nil {
+				return err
+			}
+			if err := chromedp.Do(t, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+				return err
+			}
+			tabs = append(tabs, t)
+		}
+		a, b := tabs[0], tabs[1]
+		if err := signIn(a, s.op); err != nil {
+			return err
+		}
+		if err := waitPath(a, s.rpEP.Origin(), "/spa/callback"); err != nil {
+			return err
+		}
+		if err := signIn(b, s.op); err != nil {
+			return err
+		}
+		for _, t := range tabs {
+			res, err := waitResult(t, s.rpEP.Origin())
+			s.results = append(s.results, res)
+			if err != nil {
+				return err
+			}
+		}
+		return expectResults(s, wantA, wantB)
+	}
+}
+
+// driveTwoTabsOverlap opens the app's sign-in in tab A and tab B, signs in
+// A and, while A's callback is still waiting to redeem its code (the RP's
+// RedeemDelay), signs in B: A's code is issued before B's and redeemed
+// after it, the setting in which a provider that binds codes to the
+// browser's grant would revoke A's.
+func driveTwoTabsOverlap(wantA, wantB string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		var tabs []context.Context
+		for range 2 {
+			t, err := s.chrome.tab()
+			if err != nil {
+				return err
+			}
+			if err := navigate(t, s.rpEP.Origin()+"/login"); err != nil {
+				return err
+			}
+			if err := chromedp.Do(t, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+				return err
+			}
+			tabs = append(tabs, t)
+		}
+		if err := signIn(tabs[0], s.op); err != nil {
+			return err
+		}
+		time.Sleep(time.Second)
+		if err := signIn(tabs[1], s.op); err != nil {
+			return err
+		}
+		for _, t := range tabs {
+			res, err := waitResult(t, s.rpEP.Origin())
+			s.results = append(s.results, res)
+			if err != nil {
+				return err
+			}
+		}
+		return expectResults(s, wantA, wantB)
+	}
+}
+
+// waitPath waits until the tab shows path at origin.
+func waitPath(ctx context.Context, origin, path string) error {
+	expr := fmt.Sprintf(`location.origin === %q && location.pathname === %q`, origin, path)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("tab never reached %s%s", origin, path)
 }
 
 // driveAuthorizeError starts a sign-in that the provider refuses at the
@@ -387,6 +540,94 @@ func scenarios() []*scenario {
 			Fosite:  fositeOptions{AuthorizePath: "/common/oauth2/v2.0/authorize", TokenPath: "/common/oauth2/v2.0/token"},
 			Defects: rpDefects{RedeemTwice: true}, Drive: driveServerClean, Rules: []string{"code-reuse"},
 			Shaped: "The host name login.microsoftonline.com (mapped to 127.0.0.1 by Chromium's --host-resolver-rules and by the RP's dialer) and the /common/oauth2/v2.0/ paths are shaped like Microsoft Entra ID; the server behind them is ory/fosite, so error bodies are fosite's, not AADSTS codes. No packet went to Microsoft.",
+		},
+		{
+			Name: "clean-gooauth2-h2", Summary: "clean confidential code flow with PKCE, go-oauth2/oauth2 (an OAuth 2.0 server: no ID token), HTTPS, HTTP/2, back-channel token exchange",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveServerClean,
+		},
+		{
+			Name: "clean-gooauth2-spa-h2", Summary: "clean browser-app flow with go-oauth2/oauth2: public client, PKCE, token request by fetch with CORS, HTTP/2",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveSPA("token 200 ok", "done"),
+		},
+		{
+			Name: "code-reuse-reload-gooauth2", Summary: "server-side app: the RP renders the signed-in page at the callback URL; the user reloads it, the RP redeems the code again on the back channel and go-oauth2 answers a bare 401 invalid_grant",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RenderAtCallback: true},
+			Drive: driveReload, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "code-reuse-reload-spa-gooauth2", Summary: "browser app: the exchange succeeds but the app leaves the callback URL in the address bar; the user reloads, the app redeems the code again by fetch and go-oauth2 answers a bare 401 invalid_grant",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true},
+			Drive: driveSPAReload("token 200 ok", "token 401 invalid_grant"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "code-reuse-reload-spa-fosite", Summary: "browser app: the exchange succeeds but the app leaves the callback URL in the address bar; the user reloads, the app redeems the code again by fetch and fosite refuses (and revokes the first tokens)",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true},
+			Drive: driveSPAReload("token 200 ok", "token 400 invalid_grant"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "multi-tab-shared-slot-spa-gooauth2", Summary: "two tabs of the browser app sign in at once; the callback route hands the code to the app through one localStorage slot (and one verifier key), so both tabs redeem tab B's code: one succeeds, go-oauth2 refuses the other with a bare invalid_grant, and tab A's code is never redeemed",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true, SharedCodeSlot: true, SlotDelayMS: 3000},
+			Drive: driveTwoTabsSlot("token 200 ok", "token 401 invalid_grant"), Pending: "issue #16: multi-tab crossing through shared storage (correlate by code, not by tab: one sign-in's code never redeemed, the other's redeemed twice)", Rules: []string{"multi-tab-race", "code-reuse"},
+			Mechanism: map[string]string{"multi-tab-race": "multi-tab: shared storage slot", "code-reuse": "multi-tab"},
+		},
+		{
+			Name: "multi-tab-shared-slot-spa-fosite", Summary: "two tabs of the browser app sign in at once; the callback route hands the code to the app through one localStorage slot (and one verifier key), so both tabs redeem tab B's code: one succeeds, fosite refuses the other, and tab A's code is never redeemed",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true, SharedCodeSlot: true, SlotDelayMS: 3000},
+			Drive: driveTwoTabsSlot("token 200 ok", "token 400 invalid_grant"), Pending: "issue #16: multi-tab crossing through shared storage (correlate by code, not by tab: one sign-in's code never redeemed, the other's redeemed twice)", Rules: []string{"multi-tab-race", "code-reuse"},
+			Mechanism: map[string]string{"multi-tab-race": "multi-tab: shared storage slot", "code-reuse": "multi-tab"},
+		},
+		{
+			Name: "code-expired-interstitial-spa-gooauth2", Summary: "go-oauth2 configured with a 5 s code lifetime; the browser app shows an interstitial for 8 s between the callback and the redemption; go-oauth2 answers a bare 401 invalid_grant (the code's TTL ran out in its store)",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, GoOAuth2: gooauth2Options{CodeLifetime: 5 * time.Second},
+			SPA: spaDefects{RedeemDelayMS: 8000}, Drive: driveSPA("token 401 invalid_grant"), Pending: "issue #16: short code lifetime with a generic error (code-expired, low confidence, from the callback-to-redemption delay)", Rules: []string{"code-expired"},
+			Mechanism: map[string]string{"code-expired": "short-lifetime"},
+		},
+		{
+			Name: "code-expired-interstitial-spa-fosite", Summary: "fosite configured with a 5 s code lifetime; the browser app shows an interstitial for 8 s between the callback and the redemption; fosite refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Fosite: fositeOptions{CodeLifetime: 5 * time.Second},
+			SPA: spaDefects{RedeemDelayMS: 8000}, Drive: driveSPA("token 400"), Pending: "issue #16: short code lifetime with a generic error (code-expired, low confidence, from the callback-to-redemption delay)", Rules: []string{"code-expired"},
+			Mechanism: map[string]string{"code-expired": "short-lifetime"},
+		},
+		{
+			Name: "cors-blocked-token-spa-gooauth2", Summary: "browser app whose token endpoint sends no CORS headers (go-oauth2 as shipped): the fetch reaches the server, which redeems the code, but Chrome withholds the answer from the page (failed request, no status)",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, GoOAuth2: gooauth2Options{NoCORS: true},
+			Drive: driveSPA("exception"), Pending: "issue #16: a token POST blocked by CORS is a finding of its own (failed HAR entry, answer without Access-Control-Allow-Origin)", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
+		},
+		{
+			Name: "cors-blocked-token-spa-fosite", Summary: "browser app whose token endpoint sends no CORS headers (fosite leaves CORS to its host): the fetch reaches fosite, which redeems the code, but Chrome withholds the answer from the page (failed request, no status)",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Fosite: fositeOptions{NoCORS: true},
+			Drive: driveSPA("exception"), Pending: "issue #16: a token POST blocked by CORS is a finding of its own (failed HAR entry, answer without Access-Control-Allow-Origin)", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
+		},
+		{
+			Name: "code-reuse-reload-server-capture-fosite", Summary: "server-side app, two traces of one incident: the RP renders the signed-in page at the callback URL, the user reloads it and the RP redeems the code again; the browser's HAR and capture show the two callbacks, only the app server's capture shows the two back-channel redemptions and fosite's refusal",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RenderAtCallback: true}, ServerCapture: true,
+			Drive: driveReload, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "code-reuse-double-handler-server-capture-gooauth2", Summary: "server-side app, two traces of one incident: the app's code-received handler runs twice inside one callback; the browser's HAR shows one callback and a successful sign-in (the first redemption won), only the app server's capture shows the two back-channel redemptions and go-oauth2's bare 401 invalid_grant for the second",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemTwice: true}, ServerCapture: true,
+			Drive: driveServerClean, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "double-handler"},
+		},
+		{
+			Name: "code-reuse-proxy-retry-nginx-fosite", Summary: "nginx in front of two app instances retries the form_post callback: the first instance redeems the code but answers slowly (4 s, past nginx's 2 s proxy_read_timeout; proxy_next_upstream timeout non_idempotent), nginx sends the same POST to the second instance, which redeems the code again; fosite refuses it and the browser gets the second instance's error page",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Proxy: true,
+			Defects: rpDefects{FormPost: true, CookieSameSite: "None", SlowFirstCallback: 4 * time.Second},
+			Drive:   driveServerFailing("token endpoint answered 400"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "proxy-retry"},
+		},
+		{
+			Name: "multi-tab-overlap-zitadel", Summary: "two overlapping sign-ins for one client in one browser, correct RP: tab A's code is issued before tab B's and redeemed after it (the RP waits 5 s before redeeming); zitadel keeps A's code valid and both sign-ins succeed (no grant replacement): a clean flow that must not be reported as a crossing",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 5 * time.Second},
+			Pending: "issue #16: overlapping sign-ins that both succeed are no crossing (today multi-tab-race fires because callback #1 also carries sign-in #2's per-transaction cookie rp_pkce_<state #2>)", Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
+		},
+		{
+			Name: "multi-tab-overlap-fosite", Summary: "two overlapping sign-ins for one client in one browser, correct RP: tab A's code is issued before tab B's and redeemed after it (the RP waits 5 s before redeeming); fosite keeps A's code valid and both sign-ins succeed (no grant replacement): a clean flow that must not be reported as a crossing",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 5 * time.Second},
+			Pending: "issue #16: overlapping sign-ins that both succeed are no crossing (today multi-tab-race fires because callback #1 also carries sign-in #2's per-transaction cookie rp_pkce_<state #2>)", Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
+		},
+		{
+			Name: "multi-tab-overlap-gooauth2", Summary: "two overlapping sign-ins for one client in one browser, correct RP: tab A's code is issued before tab B's and redeemed after it (the RP waits 5 s before redeeming); go-oauth2 keeps A's code valid and both sign-ins succeed (no grant replacement): a clean flow that must not be reported as a crossing",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 5 * time.Second},
+			Pending: "issue #16: overlapping sign-ins that both succeed are no crossing (today multi-tab-race fires because callback #1 also carries sign-in #2's per-transaction cookie rp_pkce_<state #2>)", Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
 		},
 	}
 }
