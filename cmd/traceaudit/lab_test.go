@@ -262,3 +262,20 @@ func TestEventsShowTokenClaims(t *testing.T) {
 		t.Error("no token response with ID token claims")
 	}
 }
+
+// labPending is the "pending" field of the lab scenario in dir (see
+// testdata/lab/PENDING.md), "" for any other directory.
+func labPending(t *testing.T, dir string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "expect.json"))
+	if err != nil {
+		return ""
+	}
+	var exp struct {
+		Pending string `json:"pending"`
+	}
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		t.Fatalf("%s: %v", dir, err)
+	}
+	return exp.Pending
+}
