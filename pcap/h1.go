@@ -580,7 +580,7 @@ func firstLine(br *bufio.Reader, buf *[256]byte) []byte {
 // when the line does not look like one.
 func rawRequest(line []byte) *parse.Request {
 	f := strings.Fields(string(line))
-	if len(f) == 0 || !httpMethods[f[0]] && !startPrefixOK([]byte(f[0]+" "), ClientToServer) {
+	if len(f) == 0 || !httpMethods[f[0]] && !startPrefixOK([]byte(f[0]+" "), ClientToServer) && !badRequestLine(append(line, '\n')) {
 		return nil
 	}
 	req := &parse.Request{Method: f[0]}

@@ -57,11 +57,39 @@ var tsharkDifferences = map[string]string{
 }
 
 // ourExtras are requests traceaudit finds that tshark 4.0.17 does not list,
-// on purpose: HTTP is recognized by content on any port (tshark decodes
+// on purpose: malformed request lines a server answered, HTTP is recognized by content on any port (tshark decodes
 // port 22 as SSH; Zeek's http.log has the request), methods tshark does
 // not know (QUERY; in Zeek's http.log too) and HTTP/0.9 requests (a bare
 // "GET /bad.html" line).
 var ourExtras = map[string][]string{
+	// Request lines HTTP/1 cannot read ("GET/HTTP/1.1", "OPTIONSHTTP/1.1",
+	// a mangled method) that the server answered 400 or 405: exchanges
+	// with their raw line, as Zeek's http.log has them (method "-");
+	// tshark shows only the responses.
+	"methods.pcap": {
+		"methods.pcap 24 OPTIONSHTTP/1.1 ",
+		"methods.pcap 182 GET/ ",
+		"methods.pcap 192 GET/HTTP/1.1 ",
+		"methods.pcap 269 ÃÂÃ /",
+		"methods.pcap 279 ÃÂÃ /HTTP/1.1",
+		"methods.pcap 289 ÃÂÃ/ ",
+		"methods.pcap 299 ÃÂÃ/HTTP/1.1 ",
+		"methods.pcap 309 ÃÂÃ/ ",
+		"methods.pcap 339 CCM_POST/ ",
+		"methods.pcap 349 CCM_POST/HTTP/1.1 ",
+		"methods.pcap 389 CONNECT/ ",
+		"methods.pcap 399 CONNECT/HTTP/1.1 ",
+		"methods.pcap 439 TRACE/ ",
+		"methods.pcap 449 TRACE/HTTP/1.1 ",
+		"methods.pcap 489 DELETE/ ",
+		"methods.pcap 499 DELETE/HTTP/1.1 ",
+		"methods.pcap 539 PUT/ ",
+		"methods.pcap 549 PUT/HTTP/1.1 ",
+		"methods.pcap 589 POST/ ",
+		"methods.pcap 599 POST/HTTP/1.1 ",
+		"methods.pcap 639 HEAD/ ",
+		"methods.pcap 649 HEAD/HTTP/1.1 ",
+	},
 	"zeek/http-single-conn-22.pcap":            {"zeek/http-single-conn-22.pcap 4 GET /"},
 	"zeek/query-method-non-standard-port.pcap": {"zeek/query-method-non-standard-port.pcap 4 QUERY /users"},
 	"zeek/ipv6-http-atomic-frag.pcap": {
@@ -314,5 +342,31 @@ func TestH2C(t *testing.T) {
 	}
 	if len(notes) != 0 {
 		t.Errorf("notes: %v", notes)
+	}
+}
+
+// TestMalformedRequestsAnswered reads methods.pcap, whose clients send
+// request lines HTTP/1 cannot read: each one the server answered is an
+// exchange with its raw line and the server's 400 or 405, and no
+// connection is reported as carrying neither HTTP nor TLS.
+func TestMalformedRequestsAnswered(t *testing.T) {
+	exs, notes := readFile(t, "methods.pcap", Options{})
+	raw := 0
+	for _, ex := range exs {
+		if httpMethods[ex.Request.Method] {
+			continue
+		}
+		raw++
+		if ex.Response == nil || ex.Response.Status != 400 && ex.Response.Status != 405 {
+			t.Errorf("%s %q: response %+v, want the server's 400 or 405", ex.Ref, ex.Request.Method, ex.Response)
+		}
+	}
+	if raw != 22 {
+		t.Errorf("%d exchanges with a raw request line, want 22", raw)
+	}
+	for _, n := range notes {
+		if n.Kind == "not-http" {
+			t.Errorf("note %s: %s", n.Kind, n.Message)
+		}
 	}
 }

@@ -51,8 +51,9 @@ type session struct {
 	h1       *h1Conn
 	h2       *H2Conn
 	tls      *tlsState
-	tunnel   *session // what a CONNECT tunnel carries
-	tunneled bool     // this session is the inside of a tunnel
+	tunnel   *session     // what a CONNECT tunnel carries
+	tunneled bool         // this session is the inside of a tunnel
+	held     []earlyChunk // a first client line naming HTTP that is no request line
 	// seg describes the bytes being fed when they come straight from TCP
 	// (not from TLS or a tunnel): their stream offset and what the packet
 	// acknowledged of the other direction.
@@ -103,6 +104,23 @@ func looksLikeRequest(b []byte) bool {
 	return known
 }
 
+// badRequestLine reports whether b starts with a line that names an HTTP
+// version but is no request line ("GET/HTTP/1.1", "OPTIONSHTTP/1.1"):
+// printable, complete, at most 8 KiB.
+func badRequestLine(b []byte) bool {
+	end := bytes.IndexByte(b[:min(len(b), 8192)], '\n')
+	if end <= 0 {
+		return false
+	}
+	line := bytes.TrimSuffix(b[:end], []byte("\r"))
+	for _, c := range line {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return bytes.Contains(line, []byte("HTTP/"))
+}
+
 // httpMethods are the methods Wireshark's HTTP dissector knows (RFC 9110,
 // WebDAV, CalDAV, UPnP, RPC over HTTP) plus QUERY.
 var httpMethods = map[string]bool{
@@ -141,6 +159,21 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 			if len(s.early) > 0 || s.tunneled && s.earlyLen < maxEarly {
 				s.early = append(s.early, earlyChunk{dir: dir, data: bytes.Clone(data), frame: frame, t: t, seg: s.seg})
 				s.earlyLen += len(data)
+			}
+			if len(s.held) > 0 && len(s.early) == 0 && looksLikeResponse(data) {
+				// The server answered a request line HTTP/1 could not
+				// read: a malformed request, kept as an exchange.
+				held := s.held
+				s.held = nil
+				s.mode = modeHTTP1
+				s.h1 = newH1Conn(s)
+				seg := s.seg
+				for _, c := range held {
+					s.seg = c.seg
+					s.feed(c.dir, c.data, c.frame, c.t)
+				}
+				s.seg = seg
+				s.feed(dir, data, frame, t)
 			}
 			return // otherwise a response to a request the capture missed
 		}
@@ -210,12 +243,19 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 		s.mode = modeHTTP1
 		s.h1 = newH1Conn(s)
 	default:
+		if s.tries == 0 && badRequestLine(head) {
+			// Held until the server shows whether it took this for
+			// HTTP (a status line in answer).
+			s.held = early
+		}
 		s.tries++
 		if s.tries >= detectTries {
 			s.mode = modeIgnore
+			s.held = nil
 		}
 		return
 	}
+	s.held = nil
 	seg := s.seg
 	for _, c := range early {
 		s.seg = c.seg
