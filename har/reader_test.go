@@ -367,7 +367,7 @@ func TestEdgeCases(t *testing.T) {
 			t.Errorf("without side files: bodies %q %q, notes %v", exs[0].Response.Body.Data, exs[1].Request.Body.Data, notes)
 		}
 		// A side file that is missing is noted where it is missing.
-		exs, r = readFile(t, "testdata/playwright-sidefile/har.har", Options{SideFiles: fstest.MapFS{"3f2ac54d.html": {Data: []byte("x")}}})
+		_, r = readFile(t, "testdata/playwright-sidefile/har.har", Options{SideFiles: fstest.MapFS{"3f2ac54d.html": {Data: []byte("x")}}})
 		if notes := r.Notes(); len(notes) != 1 || notes[0].Ref != "entries[1]" || !strings.Contains(notes[0].Message, "9c1e7d20.dat") {
 			t.Errorf("missing side file: notes %v", notes)
 		}

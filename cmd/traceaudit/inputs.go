@@ -149,7 +149,7 @@ type openedInput struct {
 // a temporary file first, since SAZ (zip) needs random access.
 func openInput(in input, stdin io.Reader) (*openedInput, error) {
 	var f *os.File
-	cleanup := func() {}
+	var cleanup func()
 	if in.path == "-" {
 		tmp, err := os.CreateTemp("", "traceaudit-stdin-*")
 		if err != nil {
