@@ -34,15 +34,6 @@ type keepAlive struct {
 	drop  func(dir Dir, msg, part, parts int) bool
 }
 
-// segmentation of one message: part of parts.
-type pkt struct {
-	dir     Dir
-	payload []byte
-	msg     int
-	part    int
-	parts   int
-}
-
 func item(i int) string { return fmt.Sprintf("<item %d>", i) }
 
 func (k keepAlive) request(i int) []byte {

@@ -192,7 +192,7 @@ type counts struct {
 	damagedBuffers, damagedEvents, orphanFragments, oversized int
 	lostFlagged, bufferLostFlagged, truncated, vmswitchBad    int
 	pktmonTypes                                               map[uint16]int
-	ras, classicPackets, overLimit, pktmonDrops               int
+	ras, overLimit, pktmonDrops                               int
 }
 
 func (r *Reader) index() {
@@ -538,7 +538,7 @@ func (r *Reader) Sender(n int) (uint32, bool) {
 
 // Next returns the next frame, io.EOF after the last one.
 func (r *Reader) Next() (*Frame, error) {
-	for r.next < len(r.entries) {
+	if r.next < len(r.entries) {
 		e := &r.entries[r.next]
 		r.next++
 		data, err := r.assemble(e)
