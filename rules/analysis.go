@@ -421,9 +421,6 @@ func captureElapsed(from, to *parse.Event) (time.Duration, bool) {
 	return to.Time.Sub(from.Time), true
 }
 
-// before orders events by source position.
-func before(a, b *parse.Event) bool { return a.Exchange < b.Exchange }
-
 // fmtDuration prints a human duration: 850ms, 12.4s, 11m3s.
 func fmtDuration(d time.Duration) string {
 	if d < 0 {

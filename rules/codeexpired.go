@@ -2,12 +2,9 @@ package rules
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/traceaudit/traceaudit/parse"
 )
-
-const time2s = 2 * time.Second
 
 // CodeExpired: a code redeemed later than its provider allows, or rejected
 // as expired.

@@ -253,21 +253,6 @@ func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
 	return false, ""
 }
 
-// codesOf returns the code trails redeemed in transactions a and b.
-func codesOf(an *Analysis, a, b *Transaction) []*CodeTrail {
-	var out []*CodeTrail
-	seen := map[*CodeTrail]bool{}
-	for _, t := range []*Transaction{a, b} {
-		for _, r := range t.Redemptions {
-			if c, ok := an.byCode[r.Request.Code]; ok && !seen[c] {
-				seen[c] = true
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
 // cookieHolding finds a cookie of the callback's request whose value is the
 // other sign-in's state, nonce, or PKCE verifier (its S256 equals the other
 // authorize request's challenge): proof that the other sign-in overwrote
