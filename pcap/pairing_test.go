@@ -440,3 +440,25 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// TestCaptureEndsInsideMessage: a capture that simply stops inside a
+// header section says "truncated", where the stream ends, not
+// "malformed".
+func TestCaptureEndsInsideMessage(t *testing.T) {
+	for _, tc := range []struct{ client, server, what string }{
+		{"GET /a HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Ty", "response"},
+		{"GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHo", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "request"},
+	} {
+		out := feedStreams([]byte(tc.client), []byte(tc.server), 7)
+		var kinds []string
+		for _, n := range out.notes {
+			kinds = append(kinds, string(n.Kind)+": "+n.Message)
+			if n.Kind == "malformed" {
+				t.Errorf("%s cut by the end of the capture noted as malformed: %s", tc.what, n.Message)
+			}
+		}
+		if !strings.Contains(strings.Join(kinds, "\n"), "truncated: tcp 10.0.0.1:1-10.0.0.2:80: "+tc.what+" cut where the") {
+			t.Errorf("no truncation note for the %s:\n%s", tc.what, strings.Join(kinds, "\n"))
+		}
+	}
+}

@@ -153,6 +153,8 @@ type half struct {
 	gapFails int
 	gaps     int
 	gapFrame int // the first frame after the first gap
+	// lastFrame is the last frame that carried bytes of this side.
+	lastFrame int
 	// alertDesc is the first fatal alert this side sent, in alertFrame.
 	alertDesc  byte
 	alertFrame int
@@ -313,6 +315,7 @@ func (c *Conn) Feed(dir Direction, data []byte, frame int, t time.Time) {
 	}
 	h := &c.h[dir]
 	h.bytes += int64(len(data))
+	h.lastFrame = frame
 	if h.gaps > 0 && h.gapFrame == 0 {
 		h.gapFrame = frame
 	}
@@ -938,7 +941,8 @@ func (c *Conn) Close() {
 			c.note(parse.NoteTLSEarlyDataRejected, ref, "%d 0-RTT early data records (%d bytes) of the connection to %q are left out: the server rejected them, so it never processed them; the client normally repeats them after the handshake", h.rejected, h.rejectB, sni)
 		}
 		if len(h.buf) > 0 {
-			c.note(parse.NoteTLSTruncated, ref, "the %s stream of the connection to %q ends inside a record; its last %d bytes are not analysed", h.dir, sni, len(h.buf))
+			// Noted where the stream ends, not at the handshake.
+			c.note(parse.NoteTLSTruncated, cmp.Or(h.lastFrame, ref), "the %s stream of the connection to %q ends inside a record at this frame; its last %d bytes are not analysed", h.dir, sni, len(h.buf))
 		}
 	}
 	if c.dead == "" && c.keys && client.opened+server.opened == 0 && client.failed+server.failed == 0 && client.bytes+server.bytes > 0 && c.sh != nil {

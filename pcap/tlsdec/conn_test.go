@@ -356,3 +356,40 @@ func TestSessionIDKeyLog(t *testing.T) {
 		t.Errorf("third connection: notes %v, want tls-no-keys", got)
 	}
 }
+
+// TestTruncatedWhereItEnds cuts the capture inside a server record: the
+// note says so at the last frame that carried server bytes, not at the
+// ClientHello, and the records before it decrypt.
+func TestTruncatedWhereItEnds(t *testing.T) {
+	keys := readKeyLogFile(t, "fluxzy-pink-floyd-conn14.nsskeylog")
+	tc := oneConn(t, "fluxzy-pink-floyd-conn14.pcapng")
+	c := NewDecrypter(keys).NewConn("test")
+	var server, last int
+	for _, s := range tc.segs {
+		if s.dir == ServerToClient {
+			server++
+			if server == 30 {
+				// Half of this segment, then the capture ends.
+				c.Feed(s.dir, s.data[:len(s.data)/2], s.frame, s.time)
+				last = s.frame
+				break
+			}
+		}
+		c.Feed(s.dir, s.data, s.frame, s.time)
+		c.Drain()
+	}
+	c.Close()
+	var found bool
+	for _, n := range c.Notes() {
+		if n.Kind != "tls-truncated" {
+			continue
+		}
+		found = true
+		if n.Ref != "frame "+strconv.Itoa(last) {
+			t.Errorf("truncation noted at %q, want frame %d where the stream ends", n.Ref, last)
+		}
+	}
+	if !found {
+		t.Fatalf("no tls-truncated note: %+v", c.Notes())
+	}
+}
