@@ -3,19 +3,30 @@
 // Analyze links the events into sign-in transactions once (authorize →
 // code issued → deliveries to the app → redemptions → token responses), by
 // state, code and PKCE (S256 of a verifier names the authorize request it
-// belongs to); every Rule reads that shared analysis through a Pass and
-// reports Findings. Rules never parse HTTP and never print; the list of
-// rules is the explicit All(). Check runs them all:
+// belongs to), and works out what several rules share: the crossings
+// between overlapping sign-ins (story.go) and whether the trace kept
+// cookies. Every Rule reads that analysis through a Pass and reports
+// Findings; the analysis is read-only once rules run. Rules never parse HTTP
+// (the model gives cookies, resolved redirects, URL tokens) and never
+// print; the list of rules is the explicit All(). Check runs them all:
 //
 //	events := parse.ExtractAll(exchanges)
 //	findings := rules.Check(rules.Input{Exchanges: exchanges, Events: events, Notes: notes},
 //		rules.Options{CodeLifetime: 0}) // 0: each provider's own lifetime
 //
+// Files: analysis.go (linking), shared.go (helpers more than one rule
+// reads), story.go (mechanisms and crossings: one story per incident, so
+// multi-tab-race and code-reuse agree), then one file per rule, which calls
+// only the analysis files, never another rule file. A finding names its
+// Mechanism as a value when the rule can tell how the incident came about.
+//
 // Adding a rule: a *Rule value in its own file, listed in All(), with a
 // positive and a near-miss fixture under testdata/ whose HAR entry comments
 // say `want RULE-ID "message regexp"` (rulestest runs every rule over every
-// fixture, so an unexpected finding fails too), and, where the fixture lab
-// records the condition, the scenario's expect.json (TestLab).
+// fixture, so an unexpected finding fails too; the tests hand it a loader,
+// rulestest reads no format itself), and, where the fixture lab records the
+// condition, the scenario's expect.json (TestLab). A rule about the capture
+// rather than the sign-in sets AboutCapture.
 package rules
 
 import (
