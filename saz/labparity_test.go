@@ -103,8 +103,8 @@ func mapRefs(lines []string) []string {
 	return out
 }
 
-// labPending is the scenario's "pending" field (testdata/lab/PENDING.md):
-// the rule work its expectations wait for.
+// labPending is the scenario's "pending" field, or else its "pending_saz"
+// (testdata/lab/PENDING.md): the rule work its expectations wait for.
 func labPending(t *testing.T, dir string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "expect.json"))
@@ -112,10 +112,14 @@ func labPending(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	var exp struct {
-		Pending string `json:"pending"`
+		Pending    string `json:"pending"`
+		PendingSAZ string `json:"pending_saz"`
 	}
 	if err := json.Unmarshal(data, &exp); err != nil {
 		t.Fatal(err)
 	}
-	return exp.Pending
+	if exp.Pending != "" {
+		return exp.Pending
+	}
+	return exp.PendingSAZ
 }

@@ -83,6 +83,7 @@ type expectation struct {
 	// Pending names the rule work these expectations wait for; the main
 	// module's lab tests skip the scenario, saying so.
 	Pending     string            `json:"pending,omitempty"`
+	PendingSAZ  string            `json:"pending_saz,omitempty"`
 	Summary     string            `json:"summary"`
 	RecordedAt  string            `json:"recorded_at"`
 	Provider    map[string]any    `json:"provider"`
@@ -348,7 +349,7 @@ func (s *session) expectations() (*expectation, error) {
 		clientID = s.op.PublicClientID
 	}
 	exp := &expectation{
-		Schema: 1, Scenario: sc.Name, Pending: sc.Pending, Summary: sc.Summary, RecordedAt: s.started.Format(time.RFC3339),
+		Schema: 1, Scenario: sc.Name, Pending: sc.Pending, PendingSAZ: sc.PendingSAZ, Summary: sc.Summary, RecordedAt: s.started.Format(time.RFC3339),
 		Provider: map[string]any{"name": s.op.Name, "module": s.op.Module, "version": v[s.op.Module], "issuer": s.op.Issuer,
 			"authorize_endpoint": s.op.AuthorizeURL, "token_endpoint": s.op.TokenURL},
 		RP:      map[string]any{"origin": s.rpEP.Origin(), "client_id": clientID, "client_type": clientType, "defects": describeDefects(sc)},

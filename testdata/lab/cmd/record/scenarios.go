@@ -37,6 +37,9 @@ type scenario struct {
 	// Pending, when set, says which issue's rule work this scenario's
 	// expectations wait for; the main module's lab tests skip it by name.
 	Pending string
+	// PendingSAZ is the same for the SAZ converted from the HAR only
+	// (saz/labparity_test.go).
+	PendingSAZ string
 	// ServerCapture records the app server's side apart from the
 	// browser's: capture-server.pcap (the callbacks the app receives and
 	// its back-channel calls) with keys-server.log, while capture.pcap
@@ -567,36 +570,36 @@ func scenarios() []*scenario {
 		{
 			Name: "multi-tab-shared-slot-spa-gooauth2", Summary: "two tabs of the browser app sign in at once; the callback route hands the code to the app through one localStorage slot (and one verifier key), so both tabs redeem tab B's code: one succeeds, go-oauth2 refuses the other with a bare invalid_grant, and tab A's code is never redeemed",
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true, SharedCodeSlot: true, SlotDelayMS: 3000},
-			Drive: driveTwoTabsSlot("token 200 ok", "token 401 invalid_grant"), Pending: "issue #16: multi-tab crossing through shared storage (correlate by code, not by tab: one sign-in's code never redeemed, the other's redeemed twice)", Rules: []string{"multi-tab-race", "code-reuse"},
+			Drive: driveTwoTabsSlot("token 200 ok", "token 401 invalid_grant"), Rules: []string{"multi-tab-race", "code-reuse"},
 			Mechanism: map[string]string{"multi-tab-race": "multi-tab: shared storage slot", "code-reuse": "multi-tab"},
 		},
 		{
 			Name: "multi-tab-shared-slot-spa-fosite", Summary: "two tabs of the browser app sign in at once; the callback route hands the code to the app through one localStorage slot (and one verifier key), so both tabs redeem tab B's code: one succeeds, fosite refuses the other, and tab A's code is never redeemed",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true, SharedCodeSlot: true, SlotDelayMS: 3000},
-			Drive: driveTwoTabsSlot("token 200 ok", "token 400 invalid_grant"), Pending: "issue #16: multi-tab crossing through shared storage (correlate by code, not by tab: one sign-in's code never redeemed, the other's redeemed twice)", Rules: []string{"multi-tab-race", "code-reuse"},
+			Drive: driveTwoTabsSlot("token 200 ok", "token 400 invalid_grant"), Rules: []string{"multi-tab-race", "code-reuse"},
 			Mechanism: map[string]string{"multi-tab-race": "multi-tab: shared storage slot", "code-reuse": "multi-tab"},
 		},
 		{
 			Name: "code-expired-interstitial-spa-gooauth2", Summary: "go-oauth2 configured with a 5 s code lifetime; the browser app shows an interstitial for 8 s between the callback and the redemption; go-oauth2 answers a bare 401 invalid_grant (the code's TTL ran out in its store)",
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, GoOAuth2: gooauth2Options{CodeLifetime: 5 * time.Second},
-			SPA: spaDefects{RedeemDelayMS: 8000}, Drive: driveSPA("token 401 invalid_grant"), Pending: "issue #16: short code lifetime with a generic error (code-expired, low confidence, from the callback-to-redemption delay)", Rules: []string{"code-expired"},
+			SPA: spaDefects{RedeemDelayMS: 8000}, Drive: driveSPA("token 401 invalid_grant"), Rules: []string{"code-expired"},
 			Mechanism: map[string]string{"code-expired": "short-lifetime"},
 		},
 		{
 			Name: "code-expired-interstitial-spa-fosite", Summary: "fosite configured with a 5 s code lifetime; the browser app shows an interstitial for 8 s between the callback and the redemption; fosite refuses",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Fosite: fositeOptions{CodeLifetime: 5 * time.Second},
-			SPA: spaDefects{RedeemDelayMS: 8000}, Drive: driveSPA("token 400"), Pending: "issue #16: short code lifetime with a generic error (code-expired, low confidence, from the callback-to-redemption delay)", Rules: []string{"code-expired"},
+			SPA: spaDefects{RedeemDelayMS: 8000}, Drive: driveSPA("token 400"), Rules: []string{"code-expired"},
 			Mechanism: map[string]string{"code-expired": "short-lifetime"},
 		},
 		{
 			Name: "cors-blocked-token-spa-gooauth2", Summary: "browser app whose token endpoint sends no CORS headers (go-oauth2 as shipped): the fetch reaches the server, which redeems the code, but Chrome withholds the answer from the page (failed request, no status)",
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, GoOAuth2: gooauth2Options{NoCORS: true},
-			Drive: driveSPA("exception"), Pending: "issue #16: a token POST blocked by CORS is a finding of its own (failed HAR entry, answer without Access-Control-Allow-Origin)", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
+			Drive: driveSPA("exception"), PendingSAZ: "issue #16 (7): the SAZ converted from this HAR (saz/internal/har2saz) holds the blocked token POST as a session without a response and without Chrome's _error text; the rules must still give spa-cross-origin there, as from the HAR", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
 		},
 		{
 			Name: "cors-blocked-token-spa-fosite", Summary: "browser app whose token endpoint sends no CORS headers (fosite leaves CORS to its host): the fetch reaches fosite, which redeems the code, but Chrome withholds the answer from the page (failed request, no status)",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Fosite: fositeOptions{NoCORS: true},
-			Drive: driveSPA("exception"), Pending: "issue #16: a token POST blocked by CORS is a finding of its own (failed HAR entry, answer without Access-Control-Allow-Origin)", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
+			Drive: driveSPA("exception"), PendingSAZ: "issue #16 (7): the SAZ converted from this HAR (saz/internal/har2saz) holds the blocked token POST as a session without a response and without Chrome's _error text; the rules must still give spa-cross-origin there, as from the HAR", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
 		},
 		{
 			Name: "code-reuse-reload-server-capture-fosite", Summary: "server-side app, two traces of one incident: the RP renders the signed-in page at the callback URL, the user reloads it and the RP redeems the code again; the browser's HAR and capture show the two callbacks, only the app server's capture shows the two back-channel redemptions and fosite's refusal",
@@ -617,17 +620,17 @@ func scenarios() []*scenario {
 		{
 			Name: "multi-tab-overlap-zitadel", Summary: "two overlapping sign-ins for one client in one browser, correct RP: tab A's code is issued before tab B's and redeemed after it (the RP waits 5 s before redeeming); zitadel keeps A's code valid and both sign-ins succeed (no grant replacement): a clean flow that must not be reported as a crossing",
 			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 5 * time.Second},
-			Pending: "issue #16: overlapping sign-ins that both succeed are no crossing (today multi-tab-race fires because callback #1 also carries sign-in #2's per-transaction cookie rp_pkce_<state #2>)", Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
+			Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
 		},
 		{
 			Name: "multi-tab-overlap-fosite", Summary: "two overlapping sign-ins for one client in one browser, correct RP: tab A's code is issued before tab B's and redeemed after it (the RP waits 5 s before redeeming); fosite keeps A's code valid and both sign-ins succeed (no grant replacement): a clean flow that must not be reported as a crossing",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 5 * time.Second},
-			Pending: "issue #16: overlapping sign-ins that both succeed are no crossing (today multi-tab-race fires because callback #1 also carries sign-in #2's per-transaction cookie rp_pkce_<state #2>)", Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
+			Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
 		},
 		{
 			Name: "multi-tab-overlap-gooauth2", Summary: "two overlapping sign-ins for one client in one browser, correct RP: tab A's code is issued before tab B's and redeemed after it (the RP waits 5 s before redeeming); go-oauth2 keeps A's code valid and both sign-ins succeed (no grant replacement): a clean flow that must not be reported as a crossing",
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 5 * time.Second},
-			Pending: "issue #16: overlapping sign-ins that both succeed are no crossing (today multi-tab-race fires because callback #1 also carries sign-in #2's per-transaction cookie rp_pkce_<state #2>)", Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
+			Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
 		},
 	}
 }
