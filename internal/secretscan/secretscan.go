@@ -75,7 +75,7 @@ var trigger = func() (t [256]bool) {
 }()
 
 // Find returns the secret-shaped strings of b, in order, without overlap
-// (the earliest, then the longest wins).
+// (see scan for how overlapping shapes are cut).
 func Find(b []byte) []Match {
 	var out []Match
 	scan(b, func(m Match) bool { out = append(out, m); return true })
