@@ -196,7 +196,7 @@ func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 	if dir == ClientToServer {
 		what = "requests"
 	}
-	c.note(parse.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %d open streams and of later ones are missing", n, dir, where, what, open)
+	c.note(parse.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %s and of later ones are missing", n, dir, where, what, count(open, "open stream"))
 	s.lost, s.lostFrame = true, cmp.Or(frame, before)
 	s.buf, s.marks = nil, nil
 }
@@ -486,7 +486,7 @@ func (c *H2Conn) Close() {
 			}
 		}
 		if n > 0 {
-			c.note(parse.NoteGap, sc.lostFrame, "%d streams left without their response: it came after bytes lost in the server→client stream", n)
+			c.note(parse.NoteGap, sc.lostFrame, "%s left without a response: it came after bytes lost in the server→client stream", count(n, "stream"))
 		}
 	}
 	for _, id := range ids {

@@ -3,6 +3,7 @@ package pcap
 import (
 	"bytes"
 	"compress/gzip"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +136,53 @@ func TestH2FrameRefs(t *testing.T) {
 func newH2Conn(t *testing.T) *H2Conn {
 	t.Helper()
 	return NewH2Conn("c-s", "http", fuzzLimits)
+}
+
+// TestH2GapOneDirection loses server bytes after stream 1's response:
+// the requests that follow are still read (the client's HPACK context is
+// intact), their responses are not, and the notes say so with frames.
+func TestH2GapOneDirection(t *testing.T) {
+	cl, sv := newH2Writer(), newH2Writer()
+	cl.buf.WriteString(h2Preface)
+	cl.fr.WriteSettings()
+	sv.fr.WriteSettings()
+	cl.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "login.example.com", ":path", "/authorize")
+	sv.headers(1, true, ":status", "200")
+	c := NewH2Conn("c", "https", fuzzLimits)
+	t0 := time.Unix(1700000000, 0)
+	c.Feed(ClientToServer, bytes.Clone(cl.buf.Bytes()), 1, t0)
+	c.Feed(ServerToClient, bytes.Clone(sv.buf.Bytes()), 2, t0)
+	cl.buf.Reset()
+	sv.buf.Reset()
+	c.gapAt(ServerToClient, 500, 4)
+	cl.headers(3, true, ":method", "POST", ":scheme", "https", ":authority", "login.example.com", ":path", "/token")
+	sv.headers(3, true, ":status", "400") // after the gap: not readable
+	c.Feed(ClientToServer, bytes.Clone(cl.buf.Bytes()), 3, t0)
+	c.Feed(ServerToClient, bytes.Clone(sv.buf.Bytes()), 4, t0)
+	c.Close()
+	got := map[string]int{}
+	for _, f := range c.takeDone() {
+		st := 0
+		if f.ex.Response != nil {
+			st = f.ex.Response.Status
+		}
+		got[f.ex.Request.URL] = st
+	}
+	want := map[string]int{"https://login.example.com/authorize": 200, "https://login.example.com/token": 0}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("exchanges (-want +got):\n%s", diff)
+	}
+	var msgs []string
+	for _, n := range c.Notes() {
+		msgs = append(msgs, n.Ref+" "+n.Message)
+		if n.Ref == "" {
+			t.Errorf("note without a frame: %s", n.Message)
+		}
+	}
+	joined := strings.Join(msgs, "\n")
+	for _, s := range []string{"frame 4 tcp c: http2: 500 bytes lost in the server→client stream after frame 2", "1 stream left without a response"} {
+		if !strings.Contains(joined, s) {
+			t.Errorf("notes lack %q:\n%s", s, joined)
+		}
+	}
 }
