@@ -142,7 +142,14 @@ type File struct {
 	bufs   []buffer
 	// damage describes where walking the buffers stopped early, if it did.
 	damage string
+	// inflated counts bytes decompressed so far, against budget: a few
+	// bytes of LZXpress can claim megabytes, in every one of thousands of
+	// buffers.
+	inflated, budget int64
 }
+
+// errBudget stops decompression past the file's budget.
+var errBudget = errors.New("etl: compressed buffers inflate past the limit (more than 32 times the file, plus 16 MiB; real captures inflate under 10 times)")
 
 // Sniff reports whether prefix (at least 0x58 bytes of a file) starts an
 // ETL file: a WMI header buffer whose first record is the system trace
@@ -170,7 +177,7 @@ func Sniff(prefix []byte) bool {
 // Open reads the header and indexes the buffers of an ETL file of the
 // given size.
 func Open(r io.ReaderAt, size int64) (*File, error) {
-	f := &File{r: r, size: size}
+	f := &File{r: r, size: size, budget: 16<<20 + 32*size}
 	var hb [bufferHeaderSize]byte
 	if _, err := r.ReadAt(hb[:], 0); err != nil {
 		return nil, fmt.Errorf("%w: file too short", ErrFormat)
@@ -276,7 +283,17 @@ func (f *File) payload(b *buffer) ([]byte, error) {
 	if b.flags&flagCompressed == 0 {
 		return raw, nil
 	}
-	return decompressXpress(raw, int(b.filled)-bufferHeaderSize)
+	// Decompressed, a buffer holds at most the session's buffer size.
+	if bs := f.Header.BufferSize; bs > 0 && b.filled > bs {
+		return nil, fmt.Errorf("compressed buffer claims %d bytes, more than the session's %d-byte buffers", b.filled, bs)
+	}
+	want := int64(b.filled) - bufferHeaderSize
+	if f.inflated+want > f.budget {
+		return nil, errBudget
+	}
+	out, err := decompressXpress(raw, int(want))
+	f.inflated += int64(len(out))
+	return out, err
 }
 
 // parseLogfileHeader reads the TRACE_LOGFILE_HEADER from the first record

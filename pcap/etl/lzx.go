@@ -26,6 +26,9 @@ func decompressXpress(src []byte, max int) ([]byte, error) {
 		}
 		flagCount--
 		if flags&(1<<flagCount) == 0 {
+			if pos == len(src) {
+				break
+			}
 			if len(dst) >= max {
 				return dst, errCompressed
 			}
@@ -87,10 +90,14 @@ func decompressXpress(src []byte, max int) ([]byte, error) {
 		if offset > len(dst) || length > max-len(dst) {
 			return dst, errCompressed
 		}
-		// Byte by byte: a match may overlap its own output.
+		// A match may overlap its own output, repeating its last offset
+		// bytes: copy from the match's start, the copyable run doubling
+		// each round, so a long run of one byte costs few copies.
 		from := len(dst) - offset
-		for i := range length {
-			dst = append(dst, dst[from+i])
+		for length > 0 {
+			n := min(length, len(dst)-from)
+			dst = append(dst, dst[from:from+n]...)
+			length -= n
 		}
 	}
 	return dst, nil

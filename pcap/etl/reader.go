@@ -2,6 +2,7 @@ package etl
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -192,7 +193,7 @@ type counts struct {
 	damagedBuffers, damagedEvents, orphanFragments, oversized int
 	lostFlagged, bufferLostFlagged, truncated, vmswitchBad    int
 	pktmonTypes                                               map[uint16]int
-	ras, overLimit, pktmonDrops                               int
+	ras, overLimit, pktmonDrops, overBudget                   int
 }
 
 func (r *Reader) index() {
@@ -210,6 +211,10 @@ func (r *Reader) index() {
 			c.bufferLostFlagged++
 		}
 		data, err := f.payload(b)
+		if errors.Is(err, errBudget) {
+			c.overBudget++
+			continue
+		}
 		if err != nil {
 			c.damagedBuffers++
 			if data == nil {
@@ -506,6 +511,9 @@ func (r *Reader) makeNotes(c *counts) {
 	}
 	if c.ras > 0 {
 		add("unsupported", "%d RAS NdisWan events were not read", c.ras)
+	}
+	if c.overBudget > 0 {
+		add("limit", "%d compressed buffers not read: %v", c.overBudget, errBudget)
 	}
 	if c.overLimit > 0 {
 		add("limit", "more than %d frames; the rest of the file was not read", r.lim.MaxFrames)
