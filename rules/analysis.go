@@ -94,7 +94,8 @@ type Analysis struct {
 	pending      map[int]*Redemption
 	pos          map[int]int // exchange Index → position in Exchanges
 	// Crossings are the overlapping sign-ins that interfered, with proof.
-	Crossings []*Crossing
+	Crossings  []*Crossing
+	crossingOf map[*CodeTrail]*Crossing
 	// HasCookies reports whether the trace kept any cookie at all
 	// (sanitized exports strip them everywhere).
 	HasCookies bool

@@ -109,6 +109,7 @@ func completedAt(t *Transaction) int {
 // findCrossings pairs the overlapping interactive sign-ins of each client
 // and keeps those with proof that they crossed.
 func (a *Analysis) findCrossings() {
+	a.crossingOf = map[*CodeTrail]*Crossing{}
 	// Sign-ins race only with others of the same client: group them, in
 	// source order, so a trace of many clients costs no cross-client work.
 	byClient := map[string][]*Transaction{}
@@ -142,23 +143,20 @@ func (a *Analysis) findCrossings() {
 				if c, ok := a.crossing(x, y); ok {
 					c.A, c.B = x, y
 					a.Crossings = append(a.Crossings, c)
+					for _, t := range c.Codes {
+						if _, seen := a.crossingOf[t]; !seen {
+							a.crossingOf[t] = c
+						}
+					}
 				}
 			}
 		}
 	}
 }
 
-// CrossingOf returns the crossing that explains a code trail, or nil.
-func (a *Analysis) CrossingOf(c *CodeTrail) *Crossing {
-	for _, x := range a.Crossings {
-		for _, cc := range x.Codes {
-			if cc == c {
-				return x
-			}
-		}
-	}
-	return nil
-}
+// CrossingOf returns the crossing that explains a code trail (the first
+// found), or nil.
+func (a *Analysis) CrossingOf(c *CodeTrail) *Crossing { return a.crossingOf[c] }
 
 func (a *Analysis) trailOf(code parse.Secret) *CodeTrail {
 	if code.IsZero() {
@@ -170,6 +168,9 @@ func (a *Analysis) trailOf(code parse.Secret) *CodeTrail {
 // crossing looks for proof that sign-ins x and y (y started while x was in
 // flight) interfered, strongest proof first.
 func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
+	if len(x.Callbacks)+len(x.Redemptions)+len(y.Callbacks)+len(y.Redemptions) == 0 {
+		return nil, false // every proof needs a callback or a redemption
+	}
 	pairs := [][2]*Transaction{{x, y}, {y, x}}
 	// 1. A verifier that proves the other sign-in's challenge.
 	for _, pair := range pairs {
