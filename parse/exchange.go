@@ -243,6 +243,9 @@ type Note struct {
 	// Limit names the configurable bound the note is about, if any, so
 	// the CLI can name the flag that raises it.
 	Limit Limit
+	// Host is the server a connection's note concerns (TLS server name,
+	// tunnel target), when known, so a verdict can name it.
+	Host string
 }
 
 // Reader is what every trace reader offers: Next returns exchanges in source

@@ -434,7 +434,7 @@ func (t *tlsState) close() {
 		if name == "" {
 			name = "an unnamed server"
 		}
-		t.s.out.note(parse.Note{Kind: parse.NoteTLSNoKeys, Ref: frameRef(t.first), Message: fmt.Sprintf(
+		t.s.out.note(parse.Note{Kind: parse.NoteTLSNoKeys, Ref: frameRef(t.first), Host: t.sni, Message: fmt.Sprintf(
 			"tcp %s: TLS to %s not decrypted (no key log): %d bytes client→server, %d bytes server→client",
 			t.s.conn, name, t.bytes[ClientToServer], t.bytes[ServerToClient])})
 		return

@@ -80,8 +80,11 @@ type htmlFile struct {
 	Exchanges int
 	Events    int
 	Error     string
-	Notes     []Note
-	Findings  []*htmlFinding
+	// Verdict and VerdictReason are the file's triage bucket and why.
+	Verdict       string
+	VerdictReason string
+	Notes         []Note
+	Findings      []*htmlFinding
 	ToggleID  string
 	Derived   bool
 	// TimeHeader heads the time column: "UTC" plus the date when every
@@ -170,6 +173,7 @@ func newHTMLView(r *Report) *htmlView {
 		hf := htmlFile{
 			Path: oneLine(f.Path), Format: oneLine(f.Format), Exchanges: f.Exchanges, Events: f.Events,
 			Error: oneLine(f.Error), ToggleID: "only-findings-" + strconv.Itoa(fi),
+			Verdict: oneLine(string(f.Verdict)), VerdictReason: oneLine(f.VerdictReason),
 		}
 		for _, nt := range f.Notes {
 			hf.Notes = append(hf.Notes, Note{Kind: oneLine(nt.Kind), Message: oneLine(nt.Message), Ref: oneLine(nt.Ref)})

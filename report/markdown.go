@@ -49,11 +49,14 @@ func writeMarkdown(w *bufio.Writer, r *Report) {
 	}
 
 	w.WriteString("## Files\n\n")
-	w.WriteString("| file | format | exchanges | events | findings | notes | status |\n")
+	w.WriteString("| file | format | exchanges | events | findings | notes | verdict |\n")
 	w.WriteString("|---|---|---:|---:|---:|---:|---|\n")
 	for _, f := range r.Files {
 		status := "read"
-		if f.Error != "" {
+		switch {
+		case f.Verdict != "":
+			status = "**" + md(string(f.Verdict)) + "**: " + md(f.VerdictReason)
+		case f.Error != "":
 			status = "unreadable: " + md(f.Error)
 		}
 		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %s |\n", mdCode(f.Path, true), md(f.Format),

@@ -54,6 +54,27 @@ type File struct {
 	// Timeline lists the file's OAuth steps in time order (extension) for
 	// the HTML swimlane view.
 	Timeline []TimelineEvent `json:"timeline,omitempty"`
+	// Verdict is the file's triage bucket and VerdictReason the sentence
+	// that says why (contract, second wave). Every scan sets them; a report
+	// replayed from an older JSON may lack them.
+	Verdict       Verdict `json:"verdict,omitempty"`
+	VerdictReason string  `json:"verdict_reason,omitempty"`
+}
+
+// Verdict is a file's triage bucket: findings, clean, inconclusive or
+// unreadable.
+type Verdict string
+
+const (
+	VerdictFindings     Verdict = "findings"
+	VerdictClean        Verdict = "clean"
+	VerdictInconclusive Verdict = "inconclusive"
+	VerdictUnreadable   Verdict = "unreadable"
+)
+
+// Verdicts lists the verdicts in the order summaries show them.
+func Verdicts() []Verdict {
+	return []Verdict{VerdictFindings, VerdictInconclusive, VerdictClean, VerdictUnreadable}
 }
 
 // MarshalJSON writes empty notes and findings as [] rather than null, so
@@ -201,6 +222,8 @@ type Summary struct {
 	BySeverity map[Severity]int `json:"by_severity,omitempty"`
 	ByRule     map[string]int   `json:"by_rule,omitempty"`
 	Notes      int              `json:"notes,omitempty"`
+	// ByVerdict counts files per verdict (extension).
+	ByVerdict map[Verdict]int `json:"by_verdict,omitempty"`
 }
 
 // Time is an instant that marshals as the contract asks: RFC 3339 in UTC
@@ -305,6 +328,12 @@ func Summarize(files []File) Summary {
 		if f.Error != "" {
 			s.Errors++
 		}
+		if f.Verdict != "" {
+			if s.ByVerdict == nil {
+				s.ByVerdict = map[Verdict]int{}
+			}
+			s.ByVerdict[f.Verdict]++
+		}
 		s.Notes += len(f.Notes)
 		for _, fd := range f.Findings {
 			s.Findings++
@@ -394,7 +423,22 @@ func (s Summary) Verdict() string {
 			fmt.Fprintf(&b, "; %d files could not be read", s.Errors)
 		}
 	}
+	if v := s.VerdictCounts(); v != "" {
+		b.WriteString("; files by verdict: " + v)
+	}
 	return b.String()
+}
+
+// VerdictCounts is "findings 1, inconclusive 2, clean 3": files per
+// verdict in a fixed order, or "" when no file has one.
+func (s Summary) VerdictCounts() string {
+	var parts []string
+	for _, v := range Verdicts() {
+		if n := s.ByVerdict[v]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", v, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func plural(n int, word string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"sort"
 	"strconv"
@@ -300,7 +301,8 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 		if md.has(bitIsBlindTunnel) {
 			// Fiddler passed the TLS bytes through unread: whatever
 			// sign-in traffic went this way is not in the archive.
-			r.note(parse.NoteTLSNotDecrypted, sref, fmt.Sprintf("Fiddler did not decrypt the tunnel to %s (HTTPS decryption off, or the host excluded); the requests inside it are not in the archive", req.URL))
+			r.addNote(parse.Note{Kind: parse.NoteTLSNotDecrypted, Ref: sref, Host: tunnelHost(req.URL),
+				Message: fmt.Sprintf("Fiddler did not decrypt the tunnel to %s (HTTPS decryption off, or the host excluded); the requests inside it are not in the archive", req.URL)})
 		}
 	}
 	ex.Response = r.readResponse(s, md, req.Method)
@@ -491,4 +493,19 @@ func (r *Reader) noteLimit(mr *memberReader, sref, name string) bool {
 		return false
 	}
 	return true
+}
+
+// tunnelHost is the host a CONNECT names ("login.example.com:443", with or
+// without a scheme), without its port.
+func tunnelHost(target string) string {
+	if i := strings.Index(target, "://"); i >= 0 {
+		target = target[i+3:]
+	}
+	if i := strings.IndexAny(target, "/?#"); i >= 0 {
+		target = target[:i]
+	}
+	if h, _, err := net.SplitHostPort(target); err == nil {
+		return h
+	}
+	return target
 }

@@ -21,6 +21,9 @@ type resultWriter struct {
 	stats  runStats
 	failed bool
 	failOn rules.Severity // 0: never
+	// failInconclusive: --fail-on inconclusive also fails on files the
+	// trace cannot decide.
+	failInconclusive bool
 }
 
 // runStats counts what a run has written, for the closing summary.
@@ -28,11 +31,21 @@ type runStats struct {
 	exchanges, events, findings int
 	byRule                      map[string]int
 	bySeverity                  map[string]int
+	byVerdict                   map[rules.Verdict]int
 }
 
 func (s *runStats) add(r fileResult) {
 	s.exchanges += r.exchangeCount
 	s.events += len(r.events)
+	if s.byVerdict == nil {
+		s.byVerdict = map[rules.Verdict]int{}
+	}
+	switch {
+	case r.err != nil:
+		s.byVerdict[rules.VerdictUnreadable]++
+	case r.scan != nil:
+		s.byVerdict[r.scan.assessment.Verdict]++
+	}
 	if r.scan == nil {
 		return
 	}
@@ -44,6 +57,17 @@ func (s *runStats) add(r fileResult) {
 		s.byRule[f.RuleID]++
 		s.bySeverity[f.Severity.String()]++
 	}
+}
+
+// verdictText is "findings 2, inconclusive 1, clean 3" (files per verdict).
+func (s *runStats) verdictText() string {
+	var parts []string
+	for _, v := range []rules.Verdict{rules.VerdictFindings, rules.VerdictInconclusive, rules.VerdictClean, rules.VerdictUnreadable} {
+		if n := s.byVerdict[v]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", v, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (s *runStats) byRuleText() string {
@@ -76,7 +100,11 @@ func newResultWriter(cmd string, o *options, w io.Writer, env environment) (*res
 		return nil, err
 	}
 	rw := &resultWriter{cmd: cmd, o: o, out: out}
-	if cmd == "scan" && o.failOn != "never" {
+	switch {
+	case cmd != "scan" || o.failOn == "never":
+	case o.failOn == "inconclusive":
+		rw.failOn, rw.failInconclusive = rules.Warning, true
+	default:
 		rw.failOn, _ = rules.ParseSeverity(o.failOn) // validated by options.validate
 	}
 	return rw, nil
@@ -91,6 +119,9 @@ func (rw *resultWriter) file(r fileResult) error {
 				if fd.Severity >= rw.failOn {
 					rw.failed = true
 				}
+			}
+			if rw.failInconclusive && r.err == nil && r.scan.assessment.Verdict == rules.VerdictInconclusive {
+				rw.failed = true
 			}
 		}
 		return rw.out.File(reportFile(r, rw.o.noRedact))

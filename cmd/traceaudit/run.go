@@ -133,7 +133,7 @@ func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 	fs.StringArrayVar(&o.keylogs, "keylog", nil, "NSS key log (SSLKEYLOGFILE) for TLS in captures; may repeat")
 	fs.StringVar(&o.password, "password", "", "password of a protected SAZ (also TRACEAUDIT_SAZ_PASSWORD)")
 	fs.BoolVar(&o.noRedact, "no-redact", false, "print secrets in the clear (default: fingerprints and masks)")
-	fs.StringVar(&o.failOn, "fail-on", "warning", "lowest severity that makes exit code 1: error, warning, info, never")
+	fs.StringVar(&o.failOn, "fail-on", "warning", "lowest severity that makes exit code 1: error, warning, info, never; inconclusive: findings at warning or above and files the trace cannot decide")
 	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "files read in parallel")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (only on a terminal), always, never")
 	fs.DurationVar(&o.codeLifetime, "code-lifetime", 0, "authorization code lifetime to assume (default: the provider's)")
@@ -152,8 +152,12 @@ func (o *options) validate(cmd string) error {
 	}
 	switch o.failOn {
 	case "error", "warning", "info", "never":
+	case "inconclusive":
+		if cmd != "scan" {
+			return usagef("--fail-on inconclusive: only scan gives verdicts")
+		}
 	default:
-		return usagef("--fail-on: want error, warning, info or never, not %q", o.failOn)
+		return usagef("--fail-on: want error, warning, info, inconclusive or never, not %q", o.failOn)
 	}
 	switch o.progress {
 	case "auto", "always", "never":

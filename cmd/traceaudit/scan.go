@@ -11,7 +11,8 @@ import (
 
 // scanResult is the rules' verdict on one file.
 type scanResult struct {
-	findings []rules.Finding
+	findings   []rules.Finding
+	assessment rules.Assessment
 }
 
 func (r fileResult) findingCount() int {
@@ -23,7 +24,9 @@ func (r fileResult) findingCount() int {
 
 func runScanRules(exchanges []*parse.Exchange, events []parse.Event, notes []parse.Note, o *options) *scanResult {
 	in := rules.Input{Exchanges: exchanges, Events: events, Notes: notes}
-	return &scanResult{findings: rules.Check(in, rules.Options{CodeLifetime: o.codeLifetime})}
+	a := rules.Analyze(in, rules.Options{CodeLifetime: o.codeLifetime})
+	findings := rules.Run(a, rules.All())
+	return &scanResult{findings: findings, assessment: rules.Assess(a, findings)}
 }
 
 func ruleInfos() []report.RuleInfo {
@@ -50,6 +53,15 @@ func reportFile(r fileResult, noRedact bool) report.File {
 	}
 	if len(r.notes) > 0 {
 		f.Notes = reportNotes(r.notes)
+	}
+	switch {
+	case f.Error != "":
+		f.Verdict, f.VerdictReason = report.VerdictUnreadable, "the file could not be read: "+f.Error
+	case r.scan != nil:
+		f.Verdict, f.VerdictReason = report.Verdict(r.scan.assessment.Verdict), r.scan.assessment.Reason
+		if !noRedact {
+			f.VerdictReason = parse.RedactText(f.VerdictReason)
+		}
 	}
 	if r.scan == nil {
 		return f

@@ -195,6 +195,9 @@ func printSummary(w io.Writer, results []outcome, rw *resultWriter, elapsed time
 		if len(rw.stats.byRule) > 0 {
 			fmt.Fprintf(w, " (%s)", rw.stats.byRuleText())
 		}
+		if v := rw.stats.verdictText(); v != "" {
+			fmt.Fprintf(w, "; files by verdict: %s", v)
+		}
 	}
 	fmt.Fprintf(w, " in %s\n", elapsed.Round(time.Millisecond))
 }

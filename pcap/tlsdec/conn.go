@@ -304,6 +304,14 @@ func (c *Conn) note(kind parse.NoteKind, frame int, format string, args ...any) 
 	c.notes = append(c.notes, parse.Note{Kind: kind, Ref: c.ref(frame), Message: msg})
 }
 
+// noteHost names the server of note i, when it exists, so a verdict can
+// say which hosts stayed encrypted.
+func (c *Conn) noteHost(i int, host string) {
+	if i < len(c.notes) {
+		c.notes[i].Host = host
+	}
+}
+
 // Feed hands the connection the next bytes one side sent, carried by the
 // packet with the given frame number (1-based) and time.
 func (c *Conn) Feed(dir Direction, data []byte, frame int, t time.Time) {
@@ -913,8 +921,10 @@ func (c *Conn) Close() {
 	case c.sh == nil:
 		c.note(parse.NoteTLSNoHandshake, ref, "no ServerHello was captured for the connection to %q; %d bytes client→server and %d bytes server→client are not analysed", sni, client.bytes, server.bytes)
 	case !c.keys && c.echMatched:
+		defer c.noteHost(len(c.notes), sni)
 		c.note(parse.NoteTLSNoKeys, ref, "%s connection to %q is not decrypted: it uses Encrypted Client Hello, which hides the client random key logs name, and none of the %d key log entries tried decrypts it (at most %d per connection and %d per capture are tried); %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, c.echTrialed, maxECHTrials, maxTrialsPerCapture, client.bytes, server.bytes)
 	case !c.keys:
+		defer c.noteHost(len(c.notes), sni)
 		c.note(parse.NoteTLSNoKeys, ref, "%s connection to %q is not decrypted: no key log entry for its client random; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, client.bytes, server.bytes)
 	}
 	for _, h := range []*half{client, server} {

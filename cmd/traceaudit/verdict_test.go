@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const labDir = "../../testdata/lab/scenarios"
+
+// verdictCase is one lab scenario in one form and the exit codes it must
+// give with the default --fail-on and with --fail-on inconclusive.
+type verdictCase struct {
+	name           string
+	args           []string
+	exit, exitIncl int
+}
+
+func verdictCases(t *testing.T) []verdictCase {
+	t.Helper()
+	// A browser HAR cut off after the callback, before the SPA's token
+	// request: what a support engineer gets when the export was stopped
+	// early.
+	full, err := os.ReadFile(filepath.Join(labDir, "clean-fosite-spa-h2", "trace.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(full, []byte(`/oauth2/token"`))
+	if at < 0 {
+		t.Fatal("the clean SPA trace has no token request")
+	}
+	truncated := filepath.Join(t.TempDir(), "truncated.har")
+	if err := os.WriteFile(truncated, full[:at-200], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []verdictCase{
+		{"clean SPA, tokens in the browser", []string{filepath.Join(labDir, "clean-fosite-spa-h2", "trace.har")}, 0, 0},
+		{"clean web app, redemption server-side", []string{filepath.Join(labDir, "clean-fosite-http1-tls", "trace.har")}, 0, 0},
+		{"clean capture with keys", []string{"--keylog", filepath.Join(labDir, "clean-fosite-http1-tls", "keys.log"), filepath.Join(labDir, "clean-fosite-http1-tls", "capture.pcap")}, 0, 0},
+		{"findings", []string{filepath.Join(labDir, "code-reuse-reload-fosite", "trace.har")}, 1, 1},
+		{"TLS without keys", []string{filepath.Join(labDir, "clean-fosite-http1-tls", "capture.pcap")}, 0, 1},
+		{"findings hidden by TLS without keys", []string{filepath.Join(labDir, "code-reuse-reload-fosite", "capture.pcap")}, 0, 1},
+		{"truncated before the redemption", []string{truncated}, 0, 1},
+	}
+}
+
+// TestVerdictsGolden pins the verdict and its reason on lab scenarios: a
+// clean sign-in says what it saw, findings name the rules, a capture
+// without keys and a trace cut before the redemption are inconclusive and
+// say what to do, and --fail-on inconclusive turns those into exit 1.
+func TestVerdictsGolden(t *testing.T) {
+	var got strings.Builder
+	for _, c := range verdictCases(t) {
+		code, out, stderr := runCLI(t, nil, append([]string{"scan", "-f", "json"}, c.args...)...)
+		if code != c.exit {
+			t.Errorf("%s: exit %d, want %d: %s", c.name, code, c.exit, stderr)
+		}
+		var doc struct {
+			Files []struct {
+				Verdict       string `json:"verdict"`
+				VerdictReason string `json:"verdict_reason"`
+			} `json:"files"`
+			Summary struct {
+				ByVerdict map[string]int `json:"by_verdict"`
+			} `json:"summary"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Files) != 1 {
+			t.Fatalf("%s: bad output (%v): %s", c.name, err, out)
+		}
+		f := doc.Files[0]
+		if doc.Summary.ByVerdict[f.Verdict] != 1 {
+			t.Errorf("%s: summary by_verdict %v does not count the file's verdict %q", c.name, doc.Summary.ByVerdict, f.Verdict)
+		}
+		fmt.Fprintf(&got, "%s\n  %s: %s\n", c.name, f.Verdict, f.VerdictReason)
+		code, _, stderr = runCLI(t, nil, append([]string{"scan", "-f", "json", "--fail-on", "inconclusive"}, c.args...)...)
+		if code != c.exitIncl {
+			t.Errorf("%s: --fail-on inconclusive: exit %d, want %d: %s", c.name, code, c.exitIncl, stderr)
+		}
+	}
+	checkGolden(t, "verdicts.golden", got.String())
+}
+
+// checkGolden compares got with testdata/golden/name, or rewrites it with
+// -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("%s differs (-want +got):\n%s", name, d)
+	}
+}

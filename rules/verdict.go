@@ -1,0 +1,379 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Verdict is a file's triage bucket (CLI contract, "Per-file verdict").
+type Verdict string
+
+const (
+	// VerdictFindings: at least one finding at warning or above.
+	VerdictFindings Verdict = "findings"
+	// VerdictClean: a complete sign-in and nothing at warning or above.
+	VerdictClean Verdict = "clean"
+	// VerdictInconclusive: nothing at warning or above, but the trace cannot
+	// show the sign-in.
+	VerdictInconclusive Verdict = "inconclusive"
+	// VerdictUnreadable: the file could not be read at all (set by the
+	// caller; the analysis never sees such a file).
+	VerdictUnreadable Verdict = "unreadable"
+)
+
+// Assessment is a file's verdict and the one sentence that says why.
+type Assessment struct {
+	Verdict Verdict
+	Reason  string
+}
+
+// Assess gives the verdict on an analysed trace and its findings. A batch
+// of hundreds of traces is triaged by it, so "no findings" is not enough to
+// call a trace clean: it must show a sign-in that completed, and a failure
+// the trace cannot explain (a token request without answer, a refused code
+// with nothing to blame) makes it inconclusive, not clean.
+func Assess(a *Analysis, findings []Finding) Assessment {
+	if s := findingsReason(findings); s != "" {
+		return Assessment{VerdictFindings, s}
+	}
+	if s := unexplainedFailure(a); s != "" {
+		return Assessment{VerdictInconclusive, s}
+	}
+	if s := cutBeforeRedemption(a); s != "" {
+		return Assessment{VerdictInconclusive, s}
+	}
+	if s := completed(a); s != "" {
+		return Assessment{VerdictClean, s}
+	}
+	return Assessment{VerdictInconclusive, whyNoSignIn(a)}
+}
+
+// findingsReason names the findings at warning or above, worst first, or
+// "" when there are none.
+func findingsReason(findings []Finding) string {
+	type count struct {
+		rule string
+		sev  Severity
+		n    int
+	}
+	var counts []*count
+	by := map[string]*count{}
+	for _, f := range findings {
+		if f.Severity < Warning {
+			continue
+		}
+		c := by[f.RuleID]
+		if c == nil {
+			c = &count{rule: f.RuleID}
+			by[f.RuleID] = c
+			counts = append(counts, c)
+		}
+		c.n++
+		if f.Severity > c.sev {
+			c.sev = f.Severity
+		}
+	}
+	if len(counts) == 0 {
+		return ""
+	}
+	sort.SliceStable(counts, func(i, j int) bool { return counts[i].sev > counts[j].sev })
+	parts := make([]string, 0, len(counts))
+	total := 0
+	for _, c := range counts {
+		total += c.n
+		s := fmt.Sprintf("%s (%s)", c.rule, c.sev)
+		if c.n > 1 {
+			s = fmt.Sprintf("%s ×%d (%s)", c.rule, c.n, c.sev)
+		}
+		parts = append(parts, s)
+	}
+	noun := "finding"
+	if total > 1 {
+		noun = "findings"
+	}
+	return fmt.Sprintf("%d %s at warning or above: %s", total, noun, strings.Join(parts, ", "))
+}
+
+// unexplainedFailure describes the first failure in the trace no rule
+// explained (the caller checked there is no finding at warning or above):
+// a token request without an answer, a refused token request, a failed
+// callback, an interactive authorize answered with an error.
+func unexplainedFailure(a *Analysis) string {
+	for _, r := range allTokenRequests(a) {
+		if r.Response == nil {
+			what := "token request"
+			if r.Request.GrantType == "refresh_token" {
+				what = "refresh token request"
+			}
+			why := "the trace ends or the connection was lost before the answer"
+			if r.Request.Failure != "" {
+				why = "the client recorded " + fmt.Sprintf("%q", r.Request.Failure)
+			}
+			return fmt.Sprintf("the %s at %s has no response in the trace (%s), so whether %s issued tokens is unknown",
+				what, r.Request.Ref, why, parse.ProviderName(r.Request.Provider))
+		}
+		if r.Failed() {
+			code := errorText(r.Response)
+			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
+				parse.ProviderName(r.Request.Provider), r.Request.Ref, code)
+		}
+	}
+	for _, t := range a.Transactions {
+		for _, cb := range t.Callbacks {
+			if failed, how := callbackFailed(a, cb); failed {
+				return fmt.Sprintf("the app refused the callback at %s (%s) and the trace cannot tell why", cb.Ref, how)
+			}
+		}
+		if t.Interactive() && len(t.Errors) > 0 && len(t.Issued) == 0 {
+			e := t.Errors[0]
+			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it; see the error's explanation (traceaudit explain %s)",
+				parse.ProviderName(e.Provider), e.Ref, errorText(e), explainKey(e))
+		}
+	}
+	return ""
+}
+
+// cutBeforeRedemption reports a trace that ends early (a truncated HAR, a
+// damaged capture) after a code reached the app and before any redemption
+// of it: the trace stops where the sign-in would have been decided, so a
+// callback that looked accepted proves nothing.
+func cutBeforeRedemption(a *Analysis) string {
+	cut := cutShort(a)
+	if cut == "" {
+		return ""
+	}
+	for _, t := range a.Transactions {
+		if len(t.Redemptions) > 0 {
+			continue
+		}
+		if len(t.Callbacks) > 0 {
+			return fmt.Sprintf("the trace is cut short (%s) before the redemption: the code reached the app at %s and no token request follows", cut, t.Callbacks[len(t.Callbacks)-1].Ref)
+		}
+		if len(t.Issued) > 0 {
+			return fmt.Sprintf("the trace is cut short (%s) before the redemption: the code issued at %s is neither delivered nor redeemed", cut, t.Issued[len(t.Issued)-1].Ref)
+		}
+	}
+	return ""
+}
+
+// cutShort names the first note saying the trace ends early, or "".
+func cutShort(a *Analysis) string {
+	for _, n := range a.Notes {
+		switch n.Kind {
+		case parse.NoteTruncated, parse.NoteDamaged, parse.NoteTLSTruncated, parse.NoteBadEntry:
+			return string(n.Kind)
+		}
+	}
+	return ""
+}
+
+func errorText(e *parse.Event) string {
+	if e == nil || e.Err == nil {
+		if e != nil && e.Status > 0 {
+			return fmt.Sprintf("HTTP %d", e.Status)
+		}
+		return "an error"
+	}
+	code := parse.PrimaryCode(e.Err)
+	switch {
+	case code != "" && e.Err.Error != "" && code != e.Err.Error:
+		return code + " " + e.Err.Error
+	case code != "":
+		return code
+	case e.Err.Error != "":
+		return e.Err.Error
+	}
+	return fmt.Sprintf("HTTP %d", e.Status)
+}
+
+func explainKey(e *parse.Event) string {
+	if e.Err == nil {
+		return "RULE"
+	}
+	if c := parse.PrimaryCode(e.Err); c != "" {
+		return c
+	}
+	if e.Err.Error != "" {
+		return e.Err.Error
+	}
+	return "RULE"
+}
+
+// completed describes the completed sign-ins, or "" when there is none: a
+// code redeemed for tokens, a code the app's callback accepted (the
+// redemption happened server-side, out of this trace), or tokens from a
+// refresh or another grant.
+func completed(a *Analysis) string {
+	var redeemed, delivered, refreshed, other int
+	var first string
+	for _, t := range a.Transactions {
+		done := false
+		for _, r := range t.Redemptions {
+			if !r.Succeeded() {
+				continue
+			}
+			redeemed++
+			done = true
+			if first == "" {
+				first = "tokens issued at " + r.Response.Ref
+				if d, _, ok := Elapsed(t.Authorize, r.Response); ok {
+					first = fmt.Sprintf("tokens issued %s after authorize", humanSeconds(d.Seconds()))
+				}
+			}
+			break
+		}
+		if done {
+			continue
+		}
+		for _, cb := range t.Callbacks {
+			if cb.Code.IsZero() || cb.Err != nil {
+				continue
+			}
+			if failed, _ := callbackFailed(a, cb); failed {
+				continue
+			}
+			if ex := a.Exchange(cb); ex == nil || ex.Response == nil || ex.Response.Status == 0 {
+				continue
+			}
+			delivered++
+			if first == "" {
+				first = fmt.Sprintf("the app's callback at %s accepted the code (redeemed server-side, outside this trace)", cb.Ref)
+			}
+			break
+		}
+	}
+	for _, r := range a.Refreshes {
+		if r.Succeeded() {
+			refreshed++
+		}
+	}
+	for _, r := range a.OtherGrants {
+		if r.Succeeded() {
+			other++
+		}
+	}
+	n := redeemed + delivered
+	if n == 0 && refreshed == 0 && other == 0 {
+		return ""
+	}
+	var parts []string
+	if n > 0 {
+		s := "1 sign-in completed"
+		if n > 1 {
+			s = fmt.Sprintf("%d sign-ins completed", n)
+		}
+		if first != "" {
+			s += ", " + first
+		}
+		parts = append(parts, s)
+	}
+	if refreshed > 0 {
+		parts = append(parts, plural(refreshed, "token refresh", "token refreshes")+" answered with tokens")
+	}
+	if other > 0 {
+		parts = append(parts, plural(other, "token request of another grant", "token requests of other grants")+" answered with tokens")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func humanSeconds(s float64) string {
+	if s < 10 {
+		return fmt.Sprintf("%.1f s", s)
+	}
+	return fmt.Sprintf("%.0f s", s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// whyNoSignIn says why a trace without findings shows no complete sign-in,
+// most actionable reason first: keys to pass, a capture to redo, what the
+// trace ends on.
+func whyNoSignIn(a *Analysis) string {
+	var tlsHosts, tunnelHosts []string
+	tls, tunnels := 0, 0
+	truncated := cutShort(a)
+	for _, n := range a.Notes {
+		switch n.Kind {
+		case parse.NoteTLSNoKeys:
+			tls++
+			tlsHosts = appendHost(tlsHosts, n.Host)
+		case parse.NoteTLSNotDecrypted:
+			tunnels++
+			tunnelHosts = appendHost(tunnelHosts, n.Host)
+		}
+	}
+	switch {
+	case tls > 0:
+		return fmt.Sprintf("%s%s not decrypted; pass --keylog FILE (the SSLKEYLOGFILE the client wrote)",
+			plural(tls, "TLS connection", "TLS connections"), hostList(tlsHosts))
+	case tunnels > 0:
+		return fmt.Sprintf("%s%s not decrypted by Fiddler; enable HTTPS decryption and capture again",
+			plural(tunnels, "HTTPS tunnel", "HTTPS tunnels"), hostList(tunnelHosts))
+	case len(a.Placeholders) > 0:
+		return fmt.Sprintf("%s carry a sanitizer's placeholder instead of the code or state, so the sign-in cannot be followed; scan the original capture",
+			plural(len(a.Placeholders), "OAuth message", "OAuth messages"))
+	}
+	if len(a.Events) == 0 {
+		if len(a.Exchanges) == 0 {
+			return "no HTTP exchange could be read from the trace"
+		}
+		return fmt.Sprintf("no OAuth traffic in %s (no authorize, callback or token request)", plural(len(a.Exchanges), "exchange", "exchanges"))
+	}
+	// The last step the trace shows, to say where it stops.
+	end := ""
+	for _, t := range a.Transactions {
+		switch {
+		case len(t.Callbacks) > 0:
+			end = fmt.Sprintf("the code reached the app at %s but its redemption is not in the trace", t.Callbacks[len(t.Callbacks)-1].Ref)
+		case len(t.Issued) > 0:
+			end = fmt.Sprintf("the code issued at %s is neither delivered nor redeemed in the trace", t.Issued[len(t.Issued)-1].Ref)
+		case t.Authorize != nil:
+			end = fmt.Sprintf("the sign-in started at %s but the trace shows no code", t.Authorize.Ref)
+		}
+	}
+	if truncated != "" && end != "" {
+		return "the trace is cut short (" + truncated + ") before the redemption: " + end
+	}
+	if end != "" {
+		return end
+	}
+	if len(a.APICalls) > 0 {
+		return fmt.Sprintf("no sign-in in the trace, only %s presenting a token", plural(len(a.APICalls), "API call", "API calls"))
+	}
+	return "no complete sign-in in the trace (no code redeemed and no tokens issued)"
+}
+
+func appendHost(hosts []string, h string) []string {
+	if h == "" {
+		return hosts
+	}
+	for _, x := range hosts {
+		if x == h {
+			return hosts
+		}
+	}
+	return append(hosts, h)
+}
+
+// hostList is " to a, b and 2 more", sorted so the sentence is stable.
+func hostList(hosts []string) string {
+	if len(hosts) == 0 {
+		return ""
+	}
+	hs := append([]string(nil), hosts...)
+	sort.Strings(hs)
+	const max = 3
+	s := " to " + strings.Join(hs[:min(len(hs), max)], ", ")
+	if len(hs) > max {
+		s += fmt.Sprintf(" and %d more", len(hs)-max)
+	}
+	return s
+}
