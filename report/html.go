@@ -85,8 +85,8 @@ type htmlFile struct {
 	VerdictReason string
 	Notes         []Note
 	Findings      []*htmlFinding
-	ToggleID  string
-	Derived   bool
+	ToggleID      string
+	Derived       bool
 	// TimeHeader heads the time column: "UTC" plus the date when every
 	// step falls on one day, so rows show only the time of day.
 	TimeHeader string
