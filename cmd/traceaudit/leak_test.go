@@ -225,3 +225,41 @@ func leakFindingKeys(t *testing.T, path string) []string {
 	}
 	return keys
 }
+
+// TestRedactRefusesSurvivingSecret: a token the rewrite cannot reach (in
+// a body typed as an image) makes redact exit 2 naming the entry and the
+// byte offset, without the value, and write no copy — to a file or to
+// stdout.
+func TestRedactRefusesSurvivingSecret(t *testing.T) {
+	tok := leakcorpus.JWT(90)
+	h, err := leakcorpus.HAR([]leakcorpus.Exchange{
+		{Method: "GET", URL: "https://app.example/", Status: 200, RespMIME: "text/html", RespBody: "<p>ok</p>"},
+		{Method: "GET", URL: "https://app.example/logo.png", Status: 200, RespMIME: "image/png", RespBody: "\x89PNG " + tok},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.har")
+	if err := os.WriteFile(in, h, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "copy.har")
+	code, stdout, stderr := runCLI(t, nil, "redact", in, "-o", out)
+	if code != exitTrouble || !strings.Contains(stderr, "a JWT survived redaction at entries[1] byte ") {
+		t.Errorf("exit %d, stderr %q; want 2 naming entries[1] and a byte offset", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, tok[:30]) {
+		t.Error("the refusal shows the token")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused copy was written")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary files left beside the output: %d entries", len(entries))
+	}
+	code, stdout, _ = runCLI(t, nil, "redact", in, "-o", "-")
+	if code != exitTrouble || stdout != "" {
+		t.Errorf("redact -o -: exit %d, %d bytes on stdout; want 2 and nothing", code, len(stdout))
+	}
+}
