@@ -1144,6 +1144,9 @@ func (c *h1Conn) close() {
 	c.reqs = nil
 	if lost := c.lostBytes[0] + c.lostBytes[1]; lost > 0 {
 		msg := fmt.Sprintf("%s unanswered after %d bytes lost at frame %d", count(c.respLost+c.notTold+unanswered, "request"), lost, c.gapFrame)
+		if c.respLost+c.notTold+unanswered == 0 {
+			msg = fmt.Sprintf("every request answered despite %d bytes lost at frame %d", lost, c.gapFrame)
+		}
 		if c.respLost > 0 {
 			msg += fmt.Sprintf("; %s lost in the capture", count(c.respLost, "response"))
 		}
@@ -1160,8 +1163,8 @@ func (c *h1Conn) close() {
 func (c *h1Conn) lowest() int {
 	low := c.sides[ClientToServer].msgFrame
 	for _, p := range c.reqs {
-		if p.lost {
-			continue
+		if p.lost || p.gone {
+			continue // nothing to hold back for: lost, or already out
 		}
 		if low == 0 || p.frame < low {
 			low = p.frame
