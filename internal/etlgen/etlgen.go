@@ -71,6 +71,10 @@ type Options struct {
 	ReverseBuffers bool
 	// LostFlag marks the first data buffer as having lost events.
 	LostFlag bool
+	// Clock is the logfile's clock type: 1 QueryPerformanceCounter at
+	// 10 MHz (default), 2 system time (raw values are FILETIMEs), 3 CPU
+	// cycles at 2400 MHz.
+	Clock uint32
 }
 
 const perfFreq = 10_000_000
@@ -87,7 +91,16 @@ func Build(opts Options, events []Event) ([]byte, error) {
 		}
 	}
 	const raw0 = 5_000_000_000 // the clock's value at Start
-	rawOf := func(t time.Time) int64 { return raw0 + t.Sub(opts.Start).Nanoseconds()/100 }
+	rawOf := func(t time.Time) int64 {
+		d := t.Sub(opts.Start).Nanoseconds()
+		switch opts.Clock {
+		case 2:
+			return filetime(t)
+		case 3:
+			return raw0 + d*2400/1000 // 2400 cycles per microsecond
+		}
+		return raw0 + d/100
+	}
 
 	// Records per processor, in event order.
 	type buf struct {
@@ -229,7 +242,11 @@ func logfileRecord(opts Options, raw int64, buffers int) []byte {
 	tail := (0x38 + 2*ptr + 0xac + 7) &^ 7
 	le.PutUint64(p[tail+8:], perfFreq)
 	le.PutUint64(p[tail+16:], uint64(filetime(opts.Start)))
-	le.PutUint32(p[tail+24:], 1) // QPC clock
+	clock := opts.Clock
+	if clock == 0 {
+		clock = 1
+	}
+	le.PutUint32(p[tail+24:], clock)
 	le.PutUint32(p[tail+28:], opts.BuffersLost)
 	p = append(p, names...)
 

@@ -10,7 +10,7 @@ var errCompressed = errors.New("etl: compressed buffer is damaged")
 // buffer header says how much the buffer held, and a hostile stream must
 // not inflate beyond it.
 func decompressXpress(src []byte, max int) ([]byte, error) {
-	dst := make([]byte, 0, min(max, 4*len(src)+64))
+	dst := make([]byte, 0, max) // max is bounded by the caller
 	var flags uint32
 	flagCount := 0
 	pos := 0

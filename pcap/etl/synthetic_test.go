@@ -254,3 +254,23 @@ func TestLimits(t *testing.T) {
 		t.Errorf("frames %d notes %q", r.Frames(), notes(r))
 	}
 }
+
+// TestClocks: a file's raw timestamps are QueryPerformanceCounter ticks,
+// FILETIMEs (system time clock) or CPU cycles; all come out as UTC.
+func TestClocks(t *testing.T) {
+	for _, clock := range []uint32{1, 2, 3} {
+		evs := []etlgen.Event{
+			{Provider: etlgen.NDIS, ID: 1001, Keyword: etlgen.KwWholePacket, Time: at(1500), User: etlgen.NDISFragment(1, 1, eth("a"))},
+			{Provider: etlgen.NDIS, ID: 1001, Keyword: etlgen.KwWholePacket, Time: at(86_400_000 + 7), User: etlgen.NDISFragment(1, 1, eth("b"))},
+		}
+		r := build(t, etlgen.Options{Clock: clock, Start: t0}, evs)
+		frs := all(t, r)
+		if r.Header().Clock != clock || len(frs) != 2 || !frs[0].Time.Equal(at(1500)) || !frs[1].Time.Equal(at(86_400_007)) {
+			var times []time.Time
+			for _, f := range frs {
+				times = append(times, f.Time)
+			}
+			t.Errorf("clock %d: header clock %d, times %v", clock, r.Header().Clock, times)
+		}
+	}
+}
