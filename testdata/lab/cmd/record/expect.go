@@ -482,6 +482,9 @@ func describeDefects(sc *scenario) []string {
 	if sc.SPA.RedeemDelayMS > 0 {
 		d = append(d, fmt.Sprintf("browser app shows an interstitial for %d ms between the callback and the redemption", sc.SPA.RedeemDelayMS))
 	}
+	if sc.Defects.Interstitial > 0 {
+		d = append(d, fmt.Sprintf("answers the callback with an interstitial page and redeems the code only when it moves on, %s later", sc.Defects.Interstitial))
+	}
 	if sc.Defects.SlowFirstCallback > 0 {
 		d = append(d, fmt.Sprintf("the first callback the app gets is answered %s after its redemption (a cold instance)", sc.Defects.SlowFirstCallback))
 	}

@@ -64,6 +64,10 @@ type rpDefects struct {
 	// gets (after its redemption) this long: a cold instance loading the
 	// user's profile.
 	SlowFirstCallback time.Duration
+	// Interstitial answers the callback with a "just a moment" page that
+	// moves on to /callback/continue after this long; the code is redeemed
+	// there (kept server-side meanwhile, never in a URL again).
+	Interstitial time.Duration
 }
 
 // spaDefects switch the browser app's mistakes.
@@ -114,13 +118,14 @@ type rp struct {
 	client      *http.Client
 
 	mu        sync.Mutex
-	callbacks int // callbacks received, over every instance
+	callbacks int                   // callbacks received, over every instance
+	stash     map[string]url.Values // callbacks held behind the interstitial
 	log       []rpLogEntry
 	sessions  map[string]string // session id -> refresh token
 }
 
 func newRP(origin string, op *provider, d rpDefects, spa spaDefects, client *http.Client) *rp {
-	return &rp{origin: origin, redirectURI: origin + cmp.Or(d.CallbackPath, "/callback"), op: op, defects: d, spa: spa, client: client, sessions: map[string]string{}}
+	return &rp{origin: origin, redirectURI: origin + cmp.Or(d.CallbackPath, "/callback"), op: op, defects: d, spa: spa, client: client, sessions: map[string]string{}, stash: map[string]url.Values{}}
 }
 
 func (p *rp) record(e rpLogEntry) {
@@ -144,6 +149,7 @@ func (p *rp) handler() http.Handler {
 		mux.HandleFunc("GET "+path, p.callback)
 		mux.HandleFunc("POST "+path, p.callback)
 	}
+	mux.HandleFunc("GET /callback/continue", p.callbackContinue)
 	mux.HandleFunc("GET /home", p.home)
 	mux.HandleFunc("GET /refresh", p.refreshHandler)
 	mux.HandleFunc("GET /spa/", p.spaPage)
@@ -254,8 +260,33 @@ func (p *rp) callback(w http.ResponseWriter, r *http.Request) {
 		}
 		q = r.PostForm
 	}
+	p.handleCallback(w, r, q, false)
+}
+
+// callbackContinue is where the interstitial leads: the held callback is
+// handled now.
+func (p *rp) callbackContinue(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	q := p.stash[r.URL.Query().Get("tx")]
+	delete(p.stash, r.URL.Query().Get("tx"))
+	p.mu.Unlock()
+	if q == nil {
+		writePage(w, http.StatusBadRequest, "Sign-in failed", "no sign-in to continue")
+		return
+	}
+	p.handleCallback(w, r, q, true)
+}
+
+var interstitialPage = template.Must(template.New("i").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Just a moment</title><link rel="icon" href="data:,">
+<meta http-equiv="refresh" content="{{.Seconds}};url=/callback/continue?tx={{.Tx}}"></head>
+<body><h1>Just a moment</h1><p id="wait">Setting up your workspace…</p></body></html>`))
+
+func (p *rp) handleCallback(w http.ResponseWriter, r *http.Request, q url.Values, resumed bool) {
 	state, code := q.Get("state"), q.Get("code")
-	p.record(rpLogEntry{Time: time.Now().UTC(), Event: "callback-received", Handler: strings.TrimSpace(strings.Trim(instanceOf(r), " ()")), Code: code, State: state})
+	if !resumed {
+		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "callback-received", Handler: strings.TrimSpace(strings.Trim(instanceOf(r), " ()")), Code: code, State: state})
+	}
 	if e := q.Get("error"); e != "" {
 		writePage(w, http.StatusBadRequest, "Sign-in failed", e+": "+q.Get("error_description"))
 		return
@@ -279,6 +310,16 @@ func (p *rp) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.defects.RedeemDelay > 0 {
 		time.Sleep(p.defects.RedeemDelay)
+	}
+	if p.defects.Interstitial > 0 && !resumed {
+		tx := b64(12)
+		p.mu.Lock()
+		p.stash[tx] = q
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = interstitialPage.Execute(w, map[string]any{"Seconds": int(p.defects.Interstitial.Seconds()), "Tx": tx})
+		return
 	}
 	redirect := p.redirectURI
 	if p.defects.TokenRedirectURI != "" {

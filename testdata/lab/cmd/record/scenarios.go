@@ -632,5 +632,17 @@ func scenarios() []*scenario {
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 5 * time.Second},
 			Drive: driveTwoTabsOverlap("signed in", "signed in"), Overlap: true,
 		},
+		{
+			Name: "code-expired-interstitial-gooauth2", Summary: "server-side app: go-oauth2 configured with a 5 s code lifetime; the app answers the callback with an interstitial page and redeems the code on the back channel when the page moves on 8 s later; go-oauth2 answers a bare 401 invalid_grant",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, GoOAuth2: gooauth2Options{CodeLifetime: 5 * time.Second},
+			Defects: rpDefects{Interstitial: 8 * time.Second}, Drive: driveServerFailing("token endpoint answered 401 invalid_grant"),
+			Rules: []string{"code-expired"}, Mechanism: map[string]string{"code-expired": "short-lifetime"},
+		},
+		{
+			Name: "code-expired-interstitial-fosite", Summary: "server-side app: fosite configured with a 5 s code lifetime; the app answers the callback with an interstitial page and redeems the code on the back channel when the page moves on 8 s later; fosite refuses",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Fosite: fositeOptions{CodeLifetime: 5 * time.Second},
+			Defects: rpDefects{Interstitial: 8 * time.Second}, Drive: driveServerFailing("token endpoint answered 400"),
+			Rules: []string{"code-expired"}, Mechanism: map[string]string{"code-expired": "short-lifetime"},
+		},
 	}
 }
