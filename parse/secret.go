@@ -69,8 +69,9 @@ func IsFingerprint(v string) bool {
 // properties of the raw value (PKCE S256, length) cannot be checked.
 func (s Secret) IsRedacted() bool { return IsFingerprint(s.raw) }
 
-// Reveal returns the raw value. Only report writers call it, and only with
-// redaction switched off.
+// Reveal returns the raw value, for comparisons the analysis needs (a PKCE
+// challenge against a verifier, a secret inside a cookie name). Output goes
+// through Render, which reveals the value only with redaction off.
 func (s Secret) Reveal() string { return s.raw }
 
 // Render returns the fingerprint, or the raw value when noRedact is set.
