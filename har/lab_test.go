@@ -1,30 +1,15 @@
 package har
 
 import (
-	"encoding/json"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/traceaudit/traceaudit/internal/labexpect"
 	"github.com/traceaudit/traceaudit/parse"
 )
-
-// labExpect is the part of a fixture-lab expect.json the reader can be
-// checked against: the browser-side events, each naming its HAR entry.
-type labExpect struct {
-	Events []struct {
-		Kind    string `json:"kind"`
-		Channel string `json:"channel"`
-		HAR     string `json:"har"`
-		Time    string `json:"time"`
-		Method  string `json:"method"`
-		URL     string `json:"url"`
-		Status  int    `json:"status"`
-	} `json:"events"`
-}
 
 // TestLab reads the fixture lab's recordings (real Chromium sign-ins
 // against zitadel and fosite) and checks every exchange against the
@@ -50,8 +35,8 @@ func TestLab(t *testing.T) {
 				}
 			}
 
-			var exp labExpect
-			if err := json.Unmarshal(mustRead(t, strings.TrimSuffix(path, ".har")+".expect.json"), &exp); err != nil {
+			exp, err := labexpect.Read(strings.TrimSuffix(path, ".har") + ".expect.json")
+			if err != nil {
 				t.Fatal(err)
 			}
 			byRef := map[string]*parse.Exchange{}
@@ -75,8 +60,7 @@ func TestLab(t *testing.T) {
 						ex.Request.Method, pathOf(t, ex.Request.URL), ex.Status(), ev.Method, pathOf(t, ev.URL), ev.Status)
 				}
 				if ev.Kind != "code-issued" { // its time is the provider's, not the browser's
-					want, err := time.Parse(time.RFC3339Nano, ev.Time)
-					if err != nil || !ex.Start.Equal(want) {
+					if !ex.Start.Equal(ev.Time) {
 						t.Errorf("%s event at %s: Start %v, want %s", ev.Kind, ev.HAR, ex.Start, ev.Time)
 					}
 				}

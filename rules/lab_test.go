@@ -2,7 +2,6 @@ package rules_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/internal/labexpect"
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/tlsdec"
@@ -24,34 +24,6 @@ import (
 // scenario's expect.json was derived from what the provider and the RP
 // actually did.
 const labDir = "../testdata/lab/scenarios"
-
-type labExpect struct {
-	Scenario string `json:"scenario"`
-	// Pending names the rule work a scenario's expectations wait for
-	// (testdata/lab/PENDING.md); such a scenario is skipped, by name.
-	Pending  string   `json:"pending"`
-	MustNot  []string `json:"must_not"`
-	May      []string `json:"may"`
-	Findings []struct {
-		Rule string `json:"rule"`
-		Code string `json:"code"`
-		// Mechanism, when the scenario states it, is the Mechanism the
-		// finding must carry.
-		Mechanism string `json:"mechanism"`
-		Evidence  []struct {
-			Kind string `json:"kind"`
-			HAR  string `json:"har"`
-			PCAP string `json:"pcap"`
-		} `json:"evidence"`
-	} `json:"findings"`
-	Events []struct {
-		Kind  string `json:"kind"`
-		HAR   string `json:"har"`
-		PCAP  string `json:"pcap"`
-		Code  string `json:"code"`
-		State string `json:"state"`
-	} `json:"events"`
-}
 
 // labTrace is one of a scenario's two captures.
 type labTrace struct {
@@ -153,12 +125,8 @@ func TestLab(t *testing.T) {
 	for _, expPath := range dirs {
 		dir := filepath.Dir(expPath)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			data, err := os.ReadFile(expPath)
+			exp, err := labexpect.Read(expPath)
 			if err != nil {
-				t.Fatal(err)
-			}
-			var exp labExpect
-			if err := json.Unmarshal(data, &exp); err != nil {
 				t.Fatal(err)
 			}
 			if exp.Pending != "" {
@@ -207,7 +175,7 @@ var labKinds = map[string]parse.EventKind{
 	"token-request": parse.TokenRequest, "authorize-error": parse.AuthorizeError,
 }
 
-func checkLabEvents(t *testing.T, tr labTrace, exp labExpect, events []parse.Event) {
+func checkLabEvents(t *testing.T, tr labTrace, exp *labexpect.Expect, events []parse.Event) {
 	t.Helper()
 	for _, want := range exp.Events {
 		ref := tr.refOf(want.HAR, want.PCAP)
@@ -234,7 +202,7 @@ func checkLabEvents(t *testing.T, tr labTrace, exp labExpect, events []parse.Eve
 	}
 }
 
-func checkLabFindings(t *testing.T, tr labTrace, exp labExpect, findings []rules.Finding) {
+func checkLabFindings(t *testing.T, tr labTrace, exp *labexpect.Expect, findings []rules.Finding) {
 	t.Helper()
 	allowed := map[string]bool{}
 	for _, r := range exp.May {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceaudit/traceaudit/internal/labexpect"
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/saz/internal/har2saz"
 )
@@ -52,23 +53,14 @@ func TestLabSignIns(t *testing.T) {
 					} `json:"entries"`
 				} `json:"log"`
 			}
-			var expect struct {
-				Events []struct {
-					Kind   string `json:"kind"`
-					HAR    string `json:"har"`
-					Method string `json:"method"`
-					Status int    `json:"status"`
-					Code   string `json:"code"`
-				} `json:"events"`
+			expect, err := labexpect.Read(filepath.Join(dir, "expect.json"))
+			if err != nil {
+				t.Fatal(err)
 			}
-			for name, v := range map[string]any{"trace.har": &har, "expect.json": &expect} {
-				data, err := os.ReadFile(filepath.Join(dir, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := json.Unmarshal(data, v); err != nil {
-					t.Fatal(err)
-				}
+			if data, err := os.ReadFile(filepath.Join(dir, "trace.har")); err != nil {
+				t.Fatal(err)
+			} else if err := json.Unmarshal(data, &har); err != nil {
+				t.Fatal(err)
 			}
 			harData, err := os.ReadFile(filepath.Join(dir, "trace.har"))
 			if err != nil {

@@ -2,7 +2,6 @@ package saz_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/internal/labexpect"
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/saz"
@@ -107,15 +107,8 @@ func mapRefs(lines []string) []string {
 // (testdata/lab/PENDING.md): the rule work its expectations wait for.
 func labPending(t *testing.T, dir string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "expect.json"))
+	exp, err := labexpect.Read(filepath.Join(dir, "expect.json"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var exp struct {
-		Pending    string `json:"pending"`
-		PendingSAZ string `json:"pending_saz"`
-	}
-	if err := json.Unmarshal(data, &exp); err != nil {
 		t.Fatal(err)
 	}
 	if exp.Pending != "" {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/traceaudit/traceaudit/internal/labexpect"
 )
 
 // labForm is one way to give a scenario's traces to scan: the browser's
@@ -15,30 +17,6 @@ import (
 type labForm struct {
 	name string
 	args []string
-}
-
-// labExpect is the part of a lab scenario's expect.json this test checks.
-type labExpect struct {
-	Scenario string `json:"scenario"`
-	// Pending names the rule work a scenario's expectations wait for
-	// (testdata/lab/PENDING.md); such a scenario is skipped, by name.
-	Pending  string `json:"pending"`
-	Findings []struct {
-		Rule     string `json:"rule"`
-		Code     string `json:"code"`
-		Evidence []struct {
-			Kind string `json:"kind"`
-			HAR  string `json:"har"`
-			PCAP string `json:"pcap"`
-		} `json:"evidence"`
-	} `json:"findings"`
-	MustNot []string `json:"must_not"`
-	May     []string `json:"may"`
-	// Case: scenarios with a server-side capture; Alone lists, per file,
-	// the expected rules that file proves by itself.
-	Case *struct {
-		Alone map[string][]string `json:"alone"`
-	} `json:"case"`
 }
 
 type scanDoc struct {
@@ -68,13 +46,12 @@ func TestLabScenarios(t *testing.T) {
 		t.Fatal("no lab scenarios under testdata/lab/scenarios")
 	}
 	for _, dir := range dirs {
-		raw, err := os.ReadFile(filepath.Join(dir, "expect.json"))
-		if err != nil {
+		if _, err := os.Stat(filepath.Join(dir, "expect.json")); err != nil {
 			continue // not a scenario directory
 		}
-		var exp labExpect
-		if err := json.Unmarshal(raw, &exp); err != nil {
-			t.Fatalf("%s: %v", dir, err)
+		exp, err := labexpect.Read(filepath.Join(dir, "expect.json"))
+		if err != nil {
+			t.Fatal(err)
 		}
 		forms := []labForm{
 			{"har", []string{filepath.Join(dir, "trace.har")}},
@@ -164,21 +141,12 @@ func TestLabEventSequence(t *testing.T) {
 	dirs, _ := filepath.Glob("../../testdata/lab/scenarios/*")
 	checked := 0
 	for _, dir := range dirs {
-		raw, err := os.ReadFile(filepath.Join(dir, "expect.json"))
-		if err != nil {
+		if _, err := os.Stat(filepath.Join(dir, "expect.json")); err != nil {
 			continue
 		}
-		var exp struct {
-			Pending string `json:"pending"`
-			Events  []struct {
-				Kind string `json:"kind"`
-				HAR  string `json:"har"`
-				PCAP string `json:"pcap"`
-				Code string `json:"code"`
-			} `json:"events"`
-		}
-		if err := json.Unmarshal(raw, &exp); err != nil {
-			t.Fatalf("%s: %v", dir, err)
+		exp, err := labexpect.Read(filepath.Join(dir, "expect.json"))
+		if err != nil {
+			t.Fatal(err)
 		}
 		if exp.Pending != "" {
 			t.Logf("%s skipped, pending: %s", filepath.Base(dir), exp.Pending)
@@ -267,15 +235,12 @@ func TestEventsShowTokenClaims(t *testing.T) {
 // testdata/lab/PENDING.md), "" for any other directory.
 func labPending(t *testing.T, dir string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "expect.json"))
-	if err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "expect.json")); err != nil {
 		return ""
 	}
-	var exp struct {
-		Pending string `json:"pending"`
-	}
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatalf("%s: %v", dir, err)
+	exp, err := labexpect.Read(filepath.Join(dir, "expect.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return exp.Pending
 }

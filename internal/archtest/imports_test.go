@@ -30,7 +30,7 @@ const (
 	ruleTest   layer = "rulestest" // rules/rulestest: fixtures for rule tests
 	reportL    layer = "report"    // report: every output format
 	sanitizer  layer = "redact"    // redact: sanitized copies of HAR and SAZ
-	leaf       layer = "leaf"      // self-contained helpers (secretscan)
+	leaf       layer = "leaf"      // self-contained helpers (secretscan, labexpect)
 	generator  layer = "generator" // test-data generators
 	command    layer = "command"   // package main: the CLI and internal tools
 	unassigned layer = "unassigned"
@@ -57,7 +57,7 @@ func layerOf(rel, name string) layer {
 		return reportL
 	case rel == "redact":
 		return sanitizer
-	case rel == "internal/secretscan", rel == "internal/archtest":
+	case rel == "internal/secretscan", rel == "internal/archtest", rel == "internal/labexpect":
 		return leaf
 	case strings.Contains(rel, "internal/") && (strings.HasSuffix(rel, "gen") || strings.Contains(rel, "hostile") ||
 		strings.Contains(rel, "leakcorpus") || strings.Contains(rel, "har2saz")):
