@@ -26,7 +26,7 @@ const (
 // order the CLI's help shows them. This is the one list of format names.
 func Formats(kind Kind) []string {
 	if kind == KindScan {
-		return []string{"table", "json", "jsonl", "sarif", "markdown", "html"}
+		return []string{"table", "json", "jsonl", "sarif", "markdown", "html", "csv"}
 	}
 	return []string{"table", "json", "jsonl"}
 }
@@ -48,6 +48,8 @@ func NewWriter(format string, color bool) (Writer, error) {
 		return MarkdownWriter{}, nil
 	case "html":
 		return HTMLWriter{}, nil
+	case "csv":
+		return CSVWriter{}, nil
 	}
 	return nil, fmt.Errorf("%w %q (want one of %s)", ErrFormat, format, strings.Join(Formats(KindScan), ", "))
 }
@@ -85,6 +87,8 @@ type Output struct {
 
 	rep      Report    // scan documents
 	listings []Listing // listing documents
+	// headed: the CSV header row is written.
+	headed bool
 }
 
 // NewOutput returns the Output of kind in format, writing to w. It never
@@ -112,6 +116,17 @@ func (o *Output) File(f File) error {
 		Finalize(&one)
 		return jl.WriteFile(o.w, &one.Files[0])
 	}
+	if cw, ok := o.writer.(CSVWriter); ok {
+		if !o.headed {
+			o.headed = true
+			if err := cw.WriteHeader(o.w); err != nil {
+				return err
+			}
+		}
+		one := Report{Files: []File{f}}
+		Finalize(&one)
+		return cw.WriteFile(o.w, &one.Files[0])
+	}
 	o.rep.Files = append(o.rep.Files, f)
 	return nil
 }
@@ -133,7 +148,14 @@ func (o *Output) Close() error {
 	var err error
 	switch {
 	case o.kind == KindScan:
-		if _, streamed := o.writer.(JSONLWriter); !streamed {
+		switch cw := o.writer.(type) {
+		case JSONLWriter:
+		case CSVWriter:
+			if !o.headed { // no file: the header alone
+				o.headed = true
+				err = cw.WriteHeader(o.w)
+			}
+		default:
 			Finalize(&o.rep)
 			err = o.writer.Write(o.w, &o.rep)
 		}

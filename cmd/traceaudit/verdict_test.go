@@ -90,7 +90,10 @@ func TestVerdictsGolden(t *testing.T) {
 // -update.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join("testdata", "golden", name)
+	}
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -104,4 +107,24 @@ func checkGolden(t *testing.T, name, got string) {
 	if d := cmp.Diff(string(want), got); d != "" {
 		t.Errorf("%s differs (-want +got):\n%s", name, d)
 	}
+}
+
+// TestCSVGolden pins `scan -f csv` over the bundled samples: one row per
+// file, the unreadable one included, paths as given.
+func TestCSVGolden(t *testing.T) {
+	golden := filepath.Join(mustAbs(t, "testdata/golden"), "samples.scan.csv")
+	code, out, stderr := runCLIIn(t, samples, "scan", "-f", "csv", ".")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	checkGolden(t, golden, out)
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
