@@ -98,7 +98,13 @@ func TestNoRawControlCharacters(t *testing.T) {
 				if !utf8.ValidString(stdout) {
 					t.Errorf("%q: output is not valid UTF-8", args)
 				}
-				if r, bad := rawControl(stdout + stderr); bad {
+				shown := stdout
+				if format == "csv" {
+					// RFC 4180 ends records in CRLF; a CR before the LF
+					// moves no cursor a terminal has not moved anyway.
+					shown = strings.ReplaceAll(shown, "\r\n", "\n")
+				}
+				if r, bad := rawControl(shown + stderr); bad {
 					t.Errorf("%q: raw control character %U in the output", args, r)
 				}
 				// The payload is shown, escaped, not dropped.
