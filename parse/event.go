@@ -163,6 +163,7 @@ type Event struct {
 	// Request context the rules use.
 	Origin      string // Origin header of the request
 	FetchMode   string // Sec-Fetch-Mode: "cors" when the browser applies CORS to the answer
+	Forwarded   string // the header showing the request came through a proxy: "X-Forwarded-For", "Forwarded", "Via"
 	Referer     string // Referer with query and fragment removed
 	UserAgent   string
 	Prefetch    string // the header that marked a prefetch, e.g. "Sec-Purpose: prefetch"

@@ -185,6 +185,7 @@ func (x *Extractor) base(ex *Exchange, u *url.URL, p Provider) Event {
 		Status:    ex.Status(),
 		Origin:    h.Get("Origin"),
 		FetchMode: strings.ToLower(h.Get("Sec-Fetch-Mode")),
+		Forwarded: forwardedBy(h),
 		Referer:   stripQuery(h.Get("Referer")),
 		UserAgent: h.Get("User-Agent"),
 		Prefetch:  prefetchMarker(h),
@@ -217,6 +218,17 @@ func stripQuery(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// forwardedBy names the header that shows a request came through a proxy
+// or load balancer, or "".
+func forwardedBy(h Headers) string {
+	for _, name := range []string{"Forwarded", "X-Forwarded-For", "Via", "X-Real-IP"} {
+		if h.Has(name) {
+			return name
+		}
+	}
+	return ""
 }
 
 // prefetchMarker returns the header that marks a speculative request.

@@ -150,6 +150,9 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	} else if mech, words := p.ReuseStory(c); words != "" {
 		msg.WriteString("; likely mechanism: " + words)
 		f.Mechanism = mech
+		if mech == MechProxyRetry {
+			f.Remediation = "Do not let the proxy or load balancer retry the callback: it is not idempotent (nginx: leave non_idempotent out of proxy_next_upstream and set proxy_read_timeout above the callback's slowest answer; the same for retry policies of other balancers). " + reuseRemediation
+		}
 	} else {
 		f.Mechanism = mech
 	}

@@ -81,7 +81,12 @@ func loadLabHAR(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
 }
 
 func loadLabPCAP(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
-	f, err := os.Open(filepath.Join(dir, "capture-dsb.pcapng"))
+	return loadLabCapture(t, filepath.Join(dir, "capture-dsb.pcapng"))
+}
+
+// loadLabCapture reads a pcapng with its keys embedded (DSB).
+func loadLabCapture(t *testing.T, path string) ([]*parse.Exchange, []parse.Note) {
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +102,7 @@ func loadLabPCAP(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
 	if _, err := f.Seek(0, 0); err != nil {
 		t.Fatal(err)
 	}
-	opts := pcap.Options{Name: "capture-dsb.pcapng"}
+	opts := pcap.Options{Name: filepath.Base(path)}
 	if keys != nil && keys.Len() > 0 {
 		opts.Decrypter = tlsdec.NewDecrypter(keys).StreamDecrypter()
 	}

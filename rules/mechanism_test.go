@@ -98,3 +98,36 @@ func TestTokenInURLOnePerToken(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCaptureMechanisms: the lab's captures taken on the app's side,
+// where the callbacks and the redemptions of each instance are visible.
+func TestServerCaptureMechanisms(t *testing.T) {
+	tests := []struct {
+		scenario string
+		want     rules.Mechanism
+	}{
+		// nginx retried the form_post callback on a second instance while
+		// the first was still redeeming (X-Forwarded-For on both)
+		{"code-reuse-proxy-retry-nginx-fosite", rules.MechProxyRetry},
+		// the user reloaded after the first callback was answered
+		{"code-reuse-reload-server-capture-fosite", rules.MechReload},
+		// two redemptions inside the one callback request
+		{"code-reuse-double-handler-server-capture-gooauth2", rules.MechDoubleHandler},
+	}
+	for _, tt := range tests {
+		exs, notes := loadLabCapture(t, filepath.Join(labDir, tt.scenario, "capture-server-dsb.pcapng"))
+		fs := rules.Check(rules.Input{Exchanges: exs, Events: parse.ExtractAll(exs), Notes: notes}, rules.Options{})
+		found := false
+		for _, f := range fs {
+			if f.RuleID == "code-reuse" {
+				found = true
+				if f.Mechanism != tt.want {
+					t.Errorf("%s: mechanism %q, want %q: %s", tt.scenario, f.Mechanism, tt.want, f.Message)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no code-reuse finding in %+v", tt.scenario, fs)
+		}
+	}
+}

@@ -26,6 +26,9 @@ const (
 	// first redemption was answered (duplicate navigation, two app
 	// instances, a service worker).
 	MechDuplicateNavigation Mechanism = "duplicate-navigation"
+	// MechProxyRetry: a proxy or load balancer in front of the app sent the
+	// callback again (to another instance) while the first was unanswered.
+	MechProxyRetry Mechanism = "proxy-retry"
 	// MechDoubleHandler: two redemptions inside one callback request, or two
 	// server handlers redeeming at once.
 	MechDoubleHandler Mechanism = "double-handler"
@@ -388,17 +391,23 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 	}
 	if len(c.Deliveries) >= 2 {
 		d1, d2 := c.Deliveries[0], c.Deliveries[1]
-		after, ref, known := a.afterFirstAnswer(c, d1, d2)
+		after, ref, openFirst, known := a.afterFirstAnswer(c, d1, d2)
 		formPost := d1.Delivery == "form_post" && d2.Delivery == "form_post"
 		switch {
+		case known && openFirst && (d1.Forwarded != "" || d2.Forwarded != ""):
+			via := d2.Forwarded
+			if via == "" {
+				via = d1.Forwarded
+			}
+			return MechProxyRetry, fmt.Sprintf("the callback reached the app through a proxy (%s) and was delivered again at %s while %s was still unanswered: the proxy or load balancer retried the request (a read timeout shorter than the app's callback, retries of non-idempotent requests) and a second instance redeemed the code again", via, d2.Ref, ref)
 		case known && after && formPost:
 			return MechReload, fmt.Sprintf("the form_post page was posted again at %s after %s had been answered (reload or back button re-posting it), and the app redeemed the code again", d2.Ref, ref)
 		case known && after:
 			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app redeemed the code again", d2.Ref, ref)
 		case known && formPost:
-			return MechFormPostResubmit, fmt.Sprintf("the form_post page was submitted twice: the second post at %s came before %s was answered (double submit)", d2.Ref, ref)
+			return MechFormPostResubmit, fmt.Sprintf("the form_post page was submitted twice: the second post at %s came before %s was answered (double submit, or two app instances)", d2.Ref, ref)
 		case known:
-			return MechDuplicateNavigation, fmt.Sprintf("the callback URL was requested again at %s before %s was answered (duplicate navigation, two app instances, or a service worker)", d2.Ref, ref)
+			return MechDuplicateNavigation, fmt.Sprintf("the callback URL was requested again at %s before %s was answered (duplicate navigation, a prefetch without a marker header, two app instances, or a service worker)", d2.Ref, ref)
 		}
 		return MechReload, fmt.Sprintf("the callback URL was loaded again at %s (reload, back button or a restored tab; the trace lacks the times to tell it from a duplicate navigation) and the app redeemed the code again", d2.Ref)
 	}
@@ -429,22 +438,42 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 }
 
 // afterFirstAnswer reports whether delivery d2 came after the app's first
-// use of the code was answered: the first redemption's response when the
-// trace has it, else the first delivery's own response (a server-side app
-// redeems inside the callback request). ref names what was answered.
-func (a *Analysis) afterFirstAnswer(c *CodeTrail, d1, d2 *parse.Event) (after bool, ref string, known bool) {
+// use of the code was answered: after the first delivery's own response
+// (a server-side app redeems inside it) and after the first redemption's
+// response, of those the trace has. ref names what d2 came before (or,
+// when after, the last of them); openFirst is set when d2 came while the
+// first delivery was still unanswered.
+func (a *Analysis) afterFirstAnswer(c *CodeTrail, d1, d2 *parse.Event) (after bool, ref string, openFirst, known bool) {
+	if d2.Time.IsZero() {
+		return false, "", false, false
+	}
+	type answer struct {
+		at  time.Time
+		ref string
+	}
+	var answers []answer
+	if ex := a.Exchange(d1); ex != nil && !ex.End.IsZero() && ex.Answered() {
+		answers = append(answers, answer{ex.End, "the first delivery (" + d1.Ref + ")"})
+	} else if ex != nil && !ex.Answered() && !ex.Start.IsZero() {
+		// Never answered in the trace: still open when d2 came.
+		return false, "the first delivery (" + d1.Ref + ")", true, true
+	}
 	for _, r := range c.Redemptions {
-		if r.Request.Exchange > d2.Exchange || r.Response == nil {
+		if r.Request.Exchange > d2.Exchange || r.Response == nil || r.Response.Time.IsZero() {
 			continue
 		}
-		if !r.Response.Time.IsZero() && !d2.Time.IsZero() {
-			return !d2.Time.Before(r.Response.Time), "the first redemption (" + r.Request.Ref + ")", true
+		answers = append(answers, answer{r.Response.Time, "the first redemption (" + r.Request.Ref + ")"})
+		break
+	}
+	if len(answers) == 0 {
+		return false, "", false, false
+	}
+	for i, an := range answers {
+		if d2.Time.Before(an.at) {
+			return false, an.ref, i == 0 && strings.HasPrefix(an.ref, "the first delivery"), true
 		}
 	}
-	if ex := a.Exchange(d1); ex != nil && !ex.End.IsZero() && !d2.Time.IsZero() && ex.Answered() {
-		return !d2.Time.Before(ex.End), "the first delivery (" + d1.Ref + ")", true
-	}
-	return false, "", false
+	return true, answers[len(answers)-1].ref, false, true
 }
 
 // idwebNote names the Microsoft.Identity.Web version when the trace shows
