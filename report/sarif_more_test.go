@@ -117,8 +117,8 @@ func TestNewWriter(t *testing.T) {
 	if w, _ := NewWriter("table", true); w != (TableWriter{Color: true}) {
 		t.Errorf("table writer ignores color: %#v", w)
 	}
-	if _, err := NewWriter("csv", false); !errors.Is(err, ErrFormat) {
-		t.Errorf("NewWriter(csv) error = %v, want ErrFormat", err)
+	if _, err := NewWriter("xlsx", false); !errors.Is(err, ErrFormat) {
+		t.Errorf("NewWriter(xlsx) error = %v, want ErrFormat", err)
 	}
 }
 
