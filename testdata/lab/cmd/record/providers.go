@@ -59,6 +59,9 @@ func newZitadel(issuer string, redirectURIs []string, log io.Writer) (*provider,
 	secret := randomHex(16)
 	clients := map[string]*zstorage.Client{
 		"rp-web": zstorage.WebClient("rp-web", secret, redirectURIs...),
+		// the browser app: a public client (no secret, PKCE); zitadel's
+		// example has no user-agent client, its native client is one
+		"rp-spa": zstorage.NativeClient("rp-spa", redirectURIs...),
 	}
 	st := zstorage.NewStorageWithClients(users, clients)
 	logger := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -68,14 +71,15 @@ func newZitadel(issuer string, redirectURIs []string, log io.Writer) (*provider,
 		return nil, fmt.Errorf("zitadel: issuer: %w", err)
 	}
 	return &provider{
-		Name:         "zitadel-oidc",
-		Module:       "github.com/zitadel/oidc/v3",
-		Issuer:       issuer,
-		AuthorizeURL: issuer + "/auth",
-		TokenURL:     issuer + "/oauth/token",
-		ClientID:     "rp-web",
-		ClientSecret: secret,
-		ClientAuth:   "client_secret_basic",
+		Name:           "zitadel-oidc",
+		Module:         "github.com/zitadel/oidc/v3",
+		Issuer:         issuer,
+		AuthorizeURL:   issuer + "/auth",
+		TokenURL:       issuer + "/oauth/token",
+		ClientID:       "rp-web",
+		ClientSecret:   secret,
+		ClientAuth:     "client_secret_basic",
+		PublicClientID: "rp-spa",
 		// the example user store names its user after the issuer's host
 		Username: "test-user@" + u.Hostname(),
 		Password: "verysecure",

@@ -644,5 +644,25 @@ func scenarios() []*scenario {
 			Defects: rpDefects{Interstitial: 8 * time.Second}, Drive: driveServerFailing("token endpoint answered 400"),
 			Rules: []string{"code-expired"}, Mechanism: map[string]string{"code-expired": "short-lifetime"},
 		},
+		{
+			Name: "clean-zitadel-spa-h2", Summary: "clean browser-app flow with zitadel: public (native) client, PKCE, token request by fetch with zitadel's own CORS headers, HTTP/2",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveSPA("token 200 ok", "done"),
+		},
+		{
+			Name: "code-reuse-reload-spa-zitadel", Summary: "browser app: the exchange succeeds but the app leaves the callback URL in the address bar; the user reloads, the app redeems the code again by fetch and zitadel refuses",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true},
+			Drive: driveSPAReload("token 200 ok", "token 400 invalid_grant"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "multi-tab-shared-slot-spa-zitadel", Summary: "two tabs of the browser app sign in at once; the callback route hands the code to the app through one localStorage slot (and one verifier key), so both tabs redeem tab B's code: one succeeds, zitadel refuses the other, and tab A's code is never redeemed",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true, SharedCodeSlot: true, SlotDelayMS: 3000},
+			Drive: driveTwoTabsSlot("token 200 ok", "token 400 invalid_grant"), Rules: []string{"multi-tab-race", "code-reuse"},
+			Mechanism: map[string]string{"multi-tab-race": "multi-tab: shared storage slot", "code-reuse": "multi-tab"},
+		},
+		{
+			Name: "code-reuse-reload-server-capture-zitadel", Summary: "server-side app, two traces of one incident: the RP renders the signed-in page at the callback URL, the user reloads it and the RP redeems the code again; the browser's HAR and capture show the two callbacks, only the app server's capture shows the two back-channel redemptions and zitadel's refusal",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RenderAtCallback: true}, ServerCapture: true,
+			Drive: driveReload, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
 	}
 }
