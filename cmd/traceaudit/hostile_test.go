@@ -99,6 +99,9 @@ func TestHostileCorpus(t *testing.T) {
 	real, _ := filepath.Glob(filepath.Join(samples, "*.har"))
 	lab, _ := filepath.Glob("../../testdata/lab/scenarios/*/*.pcap*")
 	real = append(real, lab...)
+	etls, _ := filepath.Glob("../../pcap/etl/testdata/*.etl")
+	real = append(real, etls...)
+	real = append(real, "../../pcap/testdata/pktmon-wifi-http.etl")
 	cuts, err := hostile.Truncations(dir, real)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/traceaudit/traceaudit/internal/etlgen"
 )
 
 // Case is one hostile input.
@@ -81,6 +83,15 @@ func Write(dir string) ([]Case, error) {
 		},
 		func() error {
 			return add("json-random.har", "random bytes after a {", afterMagic([]byte("{"), 1<<20, 5))
+		},
+		func() error {
+			return add("etl-inflate-bomb.etl", "ETL with 4096 compressed buffers of 80 bytes, each inflating to 1 MiB (4 GiB in all)", etlInflateBomb(4096, 1<<20))
+		},
+		func() error {
+			return add("etl-2gib-buffer.etl", "ETL buffer claiming 2 GiB", etlHugeBuffer())
+		},
+		func() error {
+			return add("etl-random.etl", "random bytes after a valid ETL header buffer", afterMagic(etlHeader(), 1<<20, 6))
 		},
 		func() error {
 			return add("garbage-keylog.pcap", "a key log of garbage (exit 2 naming the line)", pcapHeader(1),
@@ -225,4 +236,51 @@ func afterMagic(magic []byte, n int, seed uint64) []byte {
 		out = binary.LittleEndian.AppendUint64(out, r.Uint64())
 	}
 	return out
+}
+
+// etlHeader is a valid ETL header buffer (4 KiB buffers, no events).
+func etlHeader() []byte {
+	data, err := etlgen.Build(etlgen.Options{BufferSize: 4096}, nil)
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
+
+// etlInflateBomb is a header whose session has buffers of size bytes,
+// then n compressed buffers of 80 bytes each: one literal and one
+// LZXpress match filling the rest of the buffer.
+func etlInflateBomb(n int, size uint32) []byte {
+	out := etlHeader()
+	le := binary.LittleEndian
+	le.PutUint32(out[0x48+0x20:], size) // the logfile header's BufferSize
+	for i := range n {
+		b := make([]byte, 0x48, 0x48+32)
+		le.PutUint32(b[0x00:], 0x48+32)
+		le.PutUint32(b[0x04:], size)
+		le.PutUint64(b[0x18:], uint64(i+1))
+		le.PutUint32(b[0x30:], size)
+		le.PutUint16(b[0x34:], 0x40|0x20) // compressed, processor index
+		// flags: literal then match; the match: offset 1, length 7 (see
+		// the nibble), nibble 15, byte 255, u16 0, u32 length.
+		b = le.AppendUint32(b, 0x40000000)
+		b = append(b, 'A')
+		b = le.AppendUint16(b, 7)
+		b = append(b, 0x0f, 0xff, 0, 0)
+		b = le.AppendUint32(b, size-0x48-1-3) // a 32-bit length is the match's minus 3
+		for len(b) < 0x48+32 {
+			b = append(b, 0)
+		}
+		out = append(out, b...)
+	}
+	return out
+}
+
+// etlHugeBuffer is a header buffer, then a buffer header claiming 2 GiB.
+func etlHugeBuffer() []byte {
+	out := etlHeader()
+	b := make([]byte, 0x48+64)
+	binary.LittleEndian.PutUint32(b[0:], 1<<31)
+	binary.LittleEndian.PutUint32(b[0x30:], 1<<31)
+	return append(out, b...)
 }

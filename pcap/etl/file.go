@@ -287,13 +287,13 @@ func (f *File) payload(b *buffer) ([]byte, error) {
 	if bs := f.Header.BufferSize; bs > 0 && b.filled > bs {
 		return nil, fmt.Errorf("compressed buffer claims %d bytes, more than the session's %d-byte buffers", b.filled, bs)
 	}
+	// The claim counts against the budget before anything is allocated.
 	want := int64(b.filled) - bufferHeaderSize
 	if f.inflated+want > f.budget {
 		return nil, errBudget
 	}
-	out, err := decompressXpress(raw, int(want))
-	f.inflated += int64(len(out))
-	return out, err
+	f.inflated += want
+	return decompressXpress(raw, int(want))
 }
 
 // parseLogfileHeader reads the TRACE_LOGFILE_HEADER from the first record

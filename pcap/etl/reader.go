@@ -513,7 +513,7 @@ func (r *Reader) makeNotes(c *counts) {
 		add("unsupported", "%d RAS NdisWan events were not read", c.ras)
 	}
 	if c.overBudget > 0 {
-		add("limit", "%d compressed buffers not read: %v", c.overBudget, errBudget)
+		add("limit", "%d compressed buffers not read: they would inflate past 32 times the file's size plus 16 MiB (real captures stay under 10 times)", c.overBudget)
 	}
 	if c.overLimit > 0 {
 		add("limit", "more than %d frames; the rest of the file was not read", r.lim.MaxFrames)
