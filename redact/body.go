@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
-	"github.com/traceaudit/traceaudit/parse"
 )
 
 // bodyKind sorts a body by what its rewrite needs.
@@ -190,7 +189,7 @@ func (r *redactor) text(s string) string {
 	s = r.inputTags(s)
 	s = r.jsonPairs(s)
 	s = r.urls(s)
-	return r.sweep.apply(r.shapes(parse.RedactText(s)))
+	return r.sweep.apply(r.shapes(maskEmails(s)))
 }
 
 // inputTags rewrites every <input ...> tag.
@@ -247,15 +246,17 @@ func (r *redactor) jsonPairs(s string) string {
 				continue
 			}
 		}
-		name, ok := nameBefore(s, sep)
-		if !ok || classify(name) == classKeep {
-			continue
-		}
+		// The value's opening quote first: it rules out most separators
+		// of a script before the name is looked at.
 		v := sep + 1
 		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 			v++
 		}
 		if v >= len(s) || (s[v] != '"' && s[v] != '\'') {
+			continue
+		}
+		name, ok := nameBefore(s, sep)
+		if !ok || classify(name) == classKeep {
 			continue
 		}
 		quote := s[v]

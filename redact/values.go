@@ -371,7 +371,7 @@ func (r *redactor) free(v string, nest int) string {
 		// redacted by name, at any depth.
 		v = r.pairs(v, nest+1)
 	}
-	return r.sweep.apply(r.shapes(parse.RedactText(v)))
+	return r.sweep.apply(r.shapes(maskEmails(v)))
 }
 
 // looksQuery reports a value that reads as name=value pairs joined by '&'.
@@ -463,3 +463,70 @@ func (r *redactor) challenge(c, method string) string {
 
 // maxVerifiers bounds the verifier map of one trace.
 const maxVerifiers = 1 << 16
+
+// maskEmails masks e-mail addresses and UPNs as parse.RedactText does
+// ([redacted-email]), by hand: bodies run to megabytes and the regular
+// expression cost most of a copy's time on them.
+func maskEmails(s string) string {
+	if strings.IndexByte(s, '@') < 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '@')
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + 1
+		l := at
+		for l > last && emailLocal(s[l-1]) {
+			l--
+		}
+		if l == at {
+			continue
+		}
+		r := at + 1
+		for r < len(s) && (alnum(s[r]) || s[r] == '-' || s[r] == '.') {
+			r++
+		}
+		n := emailDomain(s[at+1 : r])
+		if n < 0 {
+			continue
+		}
+		b.WriteString(s[last:l])
+		b.WriteString("[redacted-email]")
+		last = at + 1 + n
+		i = last
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func emailLocal(c byte) bool { return alnum(c) || strings.IndexByte("._%+'-", c) >= 0 }
+
+// emailDomain returns the length of the domain at the start of d: labels
+// joined by dots ending in a dot and two or more letters, the last such
+// dot winning; -1 when there is none.
+func emailDomain(d string) int {
+	if k := strings.Index(d, ".."); k >= 0 {
+		d = d[:k]
+	}
+	if d == "" || d[0] == '.' {
+		return -1
+	}
+	for k := strings.LastIndexByte(d, '.'); k > 0; k = strings.LastIndexByte(d[:k], '.') {
+		n := 0
+		for k+1+n < len(d) && (d[k+1+n] >= 'a' && d[k+1+n] <= 'z' || d[k+1+n] >= 'A' && d[k+1+n] <= 'Z') {
+			n++
+		}
+		if n >= 2 {
+			return k + 1 + n
+		}
+	}
+	return -1
+}
