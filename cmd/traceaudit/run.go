@@ -95,7 +95,9 @@ func run(args []string, env environment) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK // the usage was printed
 		}
-		fmt.Fprintf(env.stderr, "traceaudit: %v\n", err)
+		// Errors pass the sweep whatever the flags: none should carry a
+		// secret, and one that does must not print it.
+		fmt.Fprintf(env.stderr, "traceaudit: %s\n", secretscan.RedactString(err.Error()))
 		if isUsage(err) {
 			return exitTrouble
 		}
