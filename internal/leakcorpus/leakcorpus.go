@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"crypto/aes"
 	"crypto/hmac"
 	"crypto/pbkdf2"
@@ -33,9 +34,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Password protects the encrypted SAZ files.
@@ -151,7 +154,7 @@ func PageTitle() string { return "Signed in - token " + JWT(44) }
 func MetaFlag() string { return "x-custom note: Bearer " + JWT(46) }
 
 // Files writes the corpus to dir and returns the paths: HAR, gzip HAR, SAZ
-// (plain, ZipCrypto, AES, gzip-encoded bodies), pcap.
+// (plain, ZipCrypto, AES, bodies encoded with gzip, deflate, br and zstd), pcap.
 func Files(dir string) (map[string]string, error) {
 	exs := Exchanges()
 	out := map[string]string{}
@@ -178,7 +181,7 @@ func Files(dir string) (map[string]string, error) {
 		name string
 		enc  encryption
 		gzip bool
-	}{{"leak.saz", plain, false}, {"leak-zipcrypto.saz", zipCrypto, false}, {"leak-aes.saz", winzipAES, false}, {"leak-gzip.saz", plain, true}} {
+	}{{"leak.saz", plain, false}, {"leak-zipcrypto.saz", zipCrypto, false}, {"leak-aes.saz", winzipAES, false}, {"leak-encoded.saz", plain, true}} {
 		s, err := SAZ(exs, v.enc, v.gzip)
 		if err != nil {
 			return nil, err
@@ -256,20 +259,39 @@ func request(ex Exchange) []byte {
 	return b.Bytes()
 }
 
-func response(ex Exchange, gz bool) []byte {
+// codings are the content codings the encoded SAZ uses, one per exchange
+// in turn.
+var codings = []string{"gzip", "deflate", "br", "zstd"}
+
+func encode(coding string, body []byte) []byte {
+	var z bytes.Buffer
+	var w io.WriteCloser
+	switch coding {
+	case "gzip":
+		w = gzip.NewWriter(&z)
+	case "deflate":
+		w = zlib.NewWriter(&z)
+	case "br":
+		w = brotli.NewWriter(&z)
+	default:
+		w, _ = zstd.NewWriter(&z)
+	}
+	w.Write(body)
+	w.Close()
+	return z.Bytes()
+}
+
+// response renders a response; coding, when set, encodes its body.
+func response(ex Exchange, coding string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", ex.Status, statusText(ex.Status))
 	for _, f := range ex.RespHeaders {
 		fmt.Fprintf(&b, "%s: %s\r\n", f[0], f[1])
 	}
 	body := []byte(ex.RespBody)
-	if gz && len(body) > 0 {
-		var z bytes.Buffer
-		w := gzip.NewWriter(&z)
-		w.Write(body)
-		w.Close()
-		body = z.Bytes()
-		b.WriteString("Content-Encoding: gzip\r\n")
+	if coding != "" && len(body) > 0 {
+		body = encode(coding, body)
+		b.WriteString("Content-Encoding: " + coding + "\r\n")
 	}
 	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
 	b.Write(body)
@@ -294,7 +316,8 @@ const (
 	winzipAES
 )
 
-// SAZ renders the exchanges as a Fiddler archive.
+// SAZ renders the exchanges as a Fiddler archive; gz encodes the response
+// bodies with gzip, deflate, br and zstd in turn.
 func SAZ(exs []Exchange, enc encryption, gz bool) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -339,7 +362,11 @@ func SAZ(exs []Exchange, enc encryption, gz bool) ([]byte, error) {
 		if err := add("raw/"+n+"_c.txt", request(ex)); err != nil {
 			return nil, err
 		}
-		if err := add("raw/"+n+"_s.txt", response(ex, gz)); err != nil {
+		coding := ""
+		if gz {
+			coding = codings[i%len(codings)]
+		}
+		if err := add("raw/"+n+"_s.txt", response(ex, coding)); err != nil {
 			return nil, err
 		}
 		meta := fmt.Sprintf(`<?xml version="1.0" encoding="utf-8"?>
@@ -485,7 +512,7 @@ func PCAP(exs []Exchange) ([]byte, error) {
 				data   []byte
 			}{true, layers.TCP{PSH: true, ACK: true}, seg})
 		}
-		for _, seg := range segments(response(ex, false)) {
+		for _, seg := range segments(response(ex, "")) {
 			steps = append(steps, struct {
 				client bool
 				tcp    layers.TCP
