@@ -221,7 +221,7 @@ func (s *session) observe() []*observation {
 			// behind the proxy, each delivery of the callback to an
 			// instance is an exchange of its own (the server capture's)
 			obs = append(obs, &observation{Kind: "callback", Channel: "proxy-to-app", Handler: l.Handler, Time: l.Time, Method: callbackHTTPMethod(s.scenario),
-				URL: redactQuery(s.rp.redirectURI), rawCode: l.Code, Code: fp(l.Code), State: l.State, path: requestURI(s.rp.redirectURI)})
+				URL: redactQuery(s.rp.origin + l.URI), rawCode: l.Code, Code: fp(l.Code), State: l.State, path: l.URI})
 			continue
 		}
 		if l.Event != "token-request" {
@@ -482,6 +482,9 @@ func describeDefects(sc *scenario) []string {
 	if sc.SPA.RedeemDelayMS > 0 {
 		d = append(d, fmt.Sprintf("browser app shows an interstitial for %d ms between the callback and the redemption", sc.SPA.RedeemDelayMS))
 	}
+	if sc.Defects.InstanceKeys {
+		d = append(d, "each instance protects the transaction cookie with a key of its own (keys not shared between instances)")
+	}
 	if sc.Defects.Interstitial > 0 {
 		d = append(d, fmt.Sprintf("answers the callback with an interstitial page and redeems the code only when it moves on, %s later", sc.Defects.Interstitial))
 	}
@@ -621,7 +624,7 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 			return nil, fmt.Errorf("want exactly one authorize request")
 		}
 		for _, l := range s.rp.entries() {
-			if l.Event != "state-missing" && l.Event != "state-mismatch" {
+			if l.Event != "state-missing" && l.Event != "state-mismatch" && l.Event != "correlation-failed" {
 				continue
 			}
 			f := &finding{Rule: rule, Code: fp(l.Code)}
@@ -634,6 +637,12 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 			for _, c := range byKind(obs, "callback") {
 				if c.rawCode == l.Code {
 					f.Evidence = append(f.Evidence, ev(c))
+				}
+			}
+			for _, c := range byKind(obs, "callback") {
+				if c.Channel == "proxy-to-app" && c.rawCode == l.Code && l.Event == "correlation-failed" {
+					f.DerivedFrom = "the RP's log: " + l.Handler + " got the callback but could not read its transaction cookie, which the instance that served /login had protected with its own key (keys not shared between the instances behind the proxy; see proxy_log for which instance served what), so it refused the callback and never redeemed the code"
+					return f, nil
 				}
 			}
 			f.DerivedFrom = "the RP's log: the callback's state has no transaction cookie in this browser (" + l.Event + "), so the RP refused it and never redeemed the code; the cookie was set with SameSite=" + cmp.Or(s.scenario.Defects.CookieSameSite, "Lax") + " and the callback is a cross-site " + callbackMethod(s.scenario)
@@ -911,6 +920,12 @@ func caseOf(sc *scenario, exp *expectation) *caseSpec {
 			if e.HAR == "" && e.ServerPCAP == "" && e.PCAP != "" {
 				r.File, r.Ref = "capture-dsb.pcapng", e.PCAP
 				cf.Evidence = append(cf.Evidence, r)
+			}
+			if f.Rule != "code-reuse" && e.Channel == "browser" {
+				// other findings need the browser's side of the story
+				complete["trace.har"] = complete["trace.har"] && e.HAR != ""
+				complete["capture-dsb.pcapng"] = complete["capture-dsb.pcapng"] && e.PCAP != ""
+				complete["capture-server-dsb.pcapng"] = complete["capture-server-dsb.pcapng"] && e.ServerPCAP != ""
 			}
 			if e.Kind == "token-request" {
 				// a file proves the finding when it holds every redemption

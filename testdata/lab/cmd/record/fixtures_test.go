@@ -166,11 +166,14 @@ func TestFixtures(t *testing.T) {
 			serverPackets := 0
 			if files["capture-server.pcap"] != nil {
 				serverPackets = pcapPackets(t, files["capture-server.pcap"])
-				if !hasDSB(t, files["capture-server-dsb.pcapng"]) {
+				// the server side may have seen no TLS at all (no back-channel
+				// call behind a TLS-terminating proxy)
+				serverTLS := len(bytes.TrimSpace(files["keys-server.log"])) > 0
+				if serverTLS && !hasDSB(t, files["capture-server-dsb.pcapng"]) {
 					t.Error("capture-server-dsb.pcapng has no TLS Decryption Secrets Block")
 				}
 				for _, l := range strings.Split(strings.TrimSpace(string(files["keys-server.log"])), "\n") {
-					if !keyLogLine.MatchString(l) {
+					if l != "" && !keyLogLine.MatchString(l) {
 						t.Errorf("keys-server.log line is not NSS key-log format: %.40q", l)
 					}
 				}

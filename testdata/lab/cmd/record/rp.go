@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -68,6 +69,10 @@ type rpDefects struct {
 	// moves on to /callback/continue after this long; the code is redeemed
 	// there (kept server-side meanwhile, never in a URL again).
 	Interstitial time.Duration
+	// InstanceKeys protects the correlation cookie with a key of each
+	// instance's own (ASP.NET data protection keys not shared between
+	// instances): an instance cannot read another one's cookie.
+	InstanceKeys bool
 }
 
 // spaDefects switch the browser app's mistakes.
@@ -107,6 +112,7 @@ type rpLogEntry struct {
 	Error       string    `json:"error,omitempty"`
 	Description string    `json:"error_description,omitempty"`
 	Started     time.Time `json:"-"`
+	URI         string    `json:"-"` // request URI of a received callback
 }
 
 type rp struct {
@@ -120,12 +126,13 @@ type rp struct {
 	mu        sync.Mutex
 	callbacks int                   // callbacks received, over every instance
 	stash     map[string]url.Values // callbacks held behind the interstitial
+	keys      map[string][]byte     // instance -> its own cookie protection key
 	log       []rpLogEntry
 	sessions  map[string]string // session id -> refresh token
 }
 
 func newRP(origin string, op *provider, d rpDefects, spa spaDefects, client *http.Client) *rp {
-	return &rp{origin: origin, redirectURI: origin + cmp.Or(d.CallbackPath, "/callback"), op: op, defects: d, spa: spa, client: client, sessions: map[string]string{}, stash: map[string]url.Values{}}
+	return &rp{origin: origin, redirectURI: origin + cmp.Or(d.CallbackPath, "/callback"), op: op, defects: d, spa: spa, client: client, sessions: map[string]string{}, stash: map[string]url.Values{}, keys: map[string][]byte{}}
 }
 
 func (p *rp) record(e rpLogEntry) {
@@ -154,6 +161,25 @@ func (p *rp) handler() http.Handler {
 	mux.HandleFunc("GET /refresh", p.refreshHandler)
 	mux.HandleFunc("GET /spa/", p.spaPage)
 	return mux
+}
+
+// protect is the correlation cookie's value for state: "1", or with
+// InstanceKeys an HMAC under the key of the instance serving r.
+func (p *rp) protect(r *http.Request, state string) string {
+	if !p.defects.InstanceKeys {
+		return "1"
+	}
+	inst := instanceOf(r)
+	p.mu.Lock()
+	key := p.keys[inst]
+	if key == nil {
+		key = []byte(b64(32))
+		p.keys[inst] = key
+	}
+	p.mu.Unlock()
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(state))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 type instanceKey struct{}
@@ -220,7 +246,7 @@ func (p *rp) login(w http.ResponseWriter, r *http.Request) {
 	if p.defects.SharedStateCookie {
 		p.setCookie(w, "rp_state", state, 900)
 	} else {
-		p.setCookie(w, "rp_tx_"+state, "1", 900)
+		p.setCookie(w, "rp_tx_"+state, p.protect(r, state), 900)
 	}
 	if p.defects.SharedVerifierCookie {
 		p.setCookie(w, "rp_pkce", verifier, 900)
@@ -285,7 +311,7 @@ var interstitialPage = template.Must(template.New("i").Parse(`<!DOCTYPE html>
 func (p *rp) handleCallback(w http.ResponseWriter, r *http.Request, q url.Values, resumed bool) {
 	state, code := q.Get("state"), q.Get("code")
 	if !resumed {
-		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "callback-received", Handler: strings.TrimSpace(strings.Trim(instanceOf(r), " ()")), Code: code, State: state})
+		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "callback-received", Handler: strings.TrimSpace(strings.Trim(instanceOf(r), " ()")), Code: code, State: state, URI: r.URL.RequestURI()})
 	}
 	if e := q.Get("error"); e != "" {
 		writePage(w, http.StatusBadRequest, "Sign-in failed", e+": "+q.Get("error_description"))
@@ -298,7 +324,11 @@ func (p *rp) handleCallback(w http.ResponseWriter, r *http.Request, q url.Values
 			writePage(w, http.StatusBadRequest, "Sign-in failed", "state mismatch: the state in the callback is not the one this browser stored")
 			return
 		}
-	} else if cookie(r, "rp_tx_"+state) == "" {
+	} else if c := cookie(r, "rp_tx_"+state); c != "" && c != p.protect(r, state) {
+		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "correlation-failed", Handler: strings.Trim(instanceOf(r), " ()"), Code: code, State: state})
+		writePage(w, http.StatusBadRequest, "Sign-in failed", "correlation failed: the transaction cookie cannot be read")
+		return
+	} else if c == "" {
 		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "state-missing", Code: code, State: state})
 		writePage(w, http.StatusBadRequest, "Sign-in failed", "unknown state")
 		return

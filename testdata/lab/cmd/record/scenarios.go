@@ -664,5 +664,10 @@ func scenarios() []*scenario {
 			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RenderAtCallback: true}, ServerCapture: true,
 			Drive: driveReload, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
 		},
+		{
+			Name: "state-mismatch-proxy-instances-nginx-fosite", Summary: "nginx in front of two app instances that do not share their cookie protection keys (ASP.NET data protection keys per instance): /login is served by one instance, the callback by the other, which cannot read the correlation cookie and refuses the sign-in",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Proxy: true, Defects: rpDefects{InstanceKeys: true},
+			Drive: driveServerFailing("correlation failed"), Rules: []string{"state-mismatch"}, Mechanism: map[string]string{"state-mismatch": "instance-without-shared-state"},
+		},
 	}
 }
