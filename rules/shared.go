@@ -394,39 +394,50 @@ func (a *Analysis) PauseBeforeRedemption(c *CodeTrail, r *Redemption) (Pause, bo
 	return Pause{Callback: cb, Pause: pause, Others: others}, true
 }
 
+// CORSBlock is how a cross-origin token request's answer was kept from
+// the page, and how sure the trace makes that.
+type CORSBlock struct {
+	How        string
+	Confidence Confidence
+}
+
 // CORSBlocked reports a token request from browser JavaScript whose answer
-// the page could not read: the browser recorded the request as failed
-// (Chrome's net::ERR_FAILED is how a CORS refusal shows in a HAR), or the
-// provider's answer, as a capture shows it, lacks an
-// Access-Control-Allow-Origin for the request's Origin. how says which.
-func CORSBlocked(r *Redemption) (how string, ok bool) {
+// the page could not read: the provider's answer, as a capture or proxy
+// shows it, lacks an Access-Control-Allow-Origin for the request's Origin
+// (high); the browser recorded the request as failed the way a CORS
+// refusal shows (Chrome's net::ERR_FAILED, medium); or a cross-origin fetch
+// (Sec-Fetch-Mode: cors) has no answer and no failure text at all, as
+// Firefox writes it and as a SAZ imported from such a HAR holds it (low: a
+// network failure looks the same). A failure text naming a network error
+// is not a CORS block.
+func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 	req := r.Request
-	if req.Origin == "" || req.Origin == "null" && req.Failure == "" {
-		return "", false
+	if req.Origin == "" || req.Origin == "null" || sameOrigin(req.Origin, req.Endpoint) {
+		return CORSBlock{}, false
 	}
 	if r.Response == nil {
 		f := strings.ToLower(req.Failure)
-		if strings.Contains(f, "err_failed") || strings.Contains(f, "cors") || strings.Contains(f, "access control") || strings.Contains(f, "access-control") {
-			return fmt.Sprintf("the browser recorded the request as failed (%s) and the page never saw an answer", req.Failure), true
+		switch {
+		case strings.Contains(f, "err_failed") || strings.Contains(f, "cors") || strings.Contains(f, "access control") || strings.Contains(f, "access-control"):
+			return CORSBlock{How: fmt.Sprintf("the browser recorded the request as failed (%s), as it records a CORS refusal, and the page never saw an answer", req.Failure), Confidence: ConfidenceMedium}, true
+		case f == "" && req.FetchMode == "cors":
+			return CORSBlock{How: "the trace holds no answer and no failure text for this cross-origin fetch, which is how a browser records a CORS refusal (a network failure looks the same; a capture of the wire would tell)", Confidence: ConfidenceLow}, true
 		}
-		return "", false
+		return CORSBlock{}, false
 	}
 	resp := r.Response
 	if req.FetchMode != "cors" {
 		// Only the browser's own word (Sec-Fetch-Mode: cors) says CORS
 		// applies; traces that dropped headers prove nothing.
-		return "", false
+		return CORSBlock{}, false
 	}
 	if resp.Status <= 0 || resp.AllowOrigin == "*" || strings.EqualFold(strings.TrimSpace(resp.AllowOrigin), req.Origin) {
-		return "", false
-	}
-	if sameOrigin(req.Origin, req.Endpoint) {
-		return "", false
+		return CORSBlock{}, false
 	}
 	if resp.AllowOrigin == "" {
-		return fmt.Sprintf("the provider answered HTTP %d without an Access-Control-Allow-Origin header, so the browser withheld the answer from the page", resp.Status), true
+		return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d without an Access-Control-Allow-Origin header, so the browser withheld the answer from the page", resp.Status), Confidence: ConfidenceHigh}, true
 	}
-	return fmt.Sprintf("the provider answered HTTP %d with Access-Control-Allow-Origin %q, not the page's origin, so the browser withheld the answer from the page", resp.Status, resp.AllowOrigin), true
+	return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d with Access-Control-Allow-Origin %q, not the page's origin, so the browser withheld the answer from the page", resp.Status, resp.AllowOrigin), Confidence: ConfidenceHigh}, true
 }
 
 // sameOrigin reports whether an Origin header names the endpoint's origin.

@@ -179,7 +179,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 	for _, pair := range pairs {
 		for _, r := range pair[0].Redemptions {
 			if r.VerifierTx == pair[1] {
-				return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: r.Request.Code,
+				return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: r.Request.Code,
 					Evidence: []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("redeems sign-in #%d's code with sign-in #%d's verifier", pair[0].ID, pair[1].ID))},
 					Why: fmt.Sprintf("the token request at %s redeems the code of sign-in #%d with the PKCE verifier of sign-in #%d (S256 of the verifier equals #%d's code_challenge): the second sign-in overwrote the stored verifier",
 						r.Request.Ref, pair[0].ID, pair[1].ID, pair[1].ID),
@@ -191,7 +191,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 	for _, pair := range pairs {
 		for _, cb := range pair[0].Callbacks {
 			if !cb.State.IsZero() && !pair[1].Authorize.State.IsZero() && cb.State.Equal(pair[1].Authorize.State) {
-				return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: cb.Code,
+				return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: cb.Code,
 					Evidence: []Evidence{a.Evidence(cb, "callback with the other sign-in's state")},
 					Why:      fmt.Sprintf("the callback at %s carries sign-in #%d's code but sign-in #%d's state", cb.Ref, pair[0].ID, pair[1].ID),
 					Codes:    trails(a.trailOf(cb.Code))}, true
@@ -213,7 +213,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		for i, r := range twice.Redemptions {
 			evs = append(evs, a.RedemptionEvidence(r, fmt.Sprintf("%s redemption of sign-in #%d's code", ordinal(i), pair[1].ID)))
 		}
-		return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: twice.Code, Evidence: evs,
+		return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: twice.Code, Evidence: evs,
 			Why: fmt.Sprintf("sign-in #%d's code %s reached the app at %s but was never redeemed, while sign-in #%d's code %s was redeemed %d times (%s and %s): both tabs handed their code to the app through one shared slot (storage or a cookie), the later one overwrote it, and both redeemed that one",
 				pair[0].ID, lost.Code, lost.Deliveries[0].Ref, pair[1].ID, twice.Code, len(twice.Redemptions),
 				twice.Redemptions[0].Request.Ref, twice.Redemptions[1].Request.Ref),
@@ -233,14 +233,14 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 			for i, r := range c.Redemptions {
 				evs = append(evs, a.RedemptionEvidence(r, ordinal(i)+" redemption"))
 			}
-			return &Crossing{Mechanism: MechMultiTab, Confidence: "medium", Code: c.Code, Evidence: evs,
+			return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceMedium, Code: c.Code, Evidence: evs,
 				Why: fmt.Sprintf("code %s was redeemed from two different tabs", c.Code), Codes: trails(c)}, true
 		}
 	}
 	// 5. The earlier sign-in failing PKCE after the later one began.
 	for _, r := range x.Redemptions {
 		if r.Class() == parse.ClassPKCE {
-			return &Crossing{Mechanism: MechMultiTab, Confidence: "medium", Code: r.Request.Code,
+			return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceMedium, Code: r.Request.Code,
 				Evidence: []Evidence{a.RedemptionEvidence(r, "PKCE verification failed")},
 				Why: fmt.Sprintf("sign-in #%d's token request at %s failed PKCE verification (%s) after sign-in #%d replaced the stored verifier",
 					x.ID, r.Request.Ref, a.RedemptionEvidence(r, "").ErrorCode, y.ID),
@@ -258,7 +258,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 			if failed, how := callbackFailed(a, cb); failed {
 				why += fmt.Sprintf(", and the app refused the callback (%s)", how)
 			}
-			return &Crossing{Mechanism: MechMultiTab, Confidence: "high", Code: cb.Code, Why: why,
+			return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: cb.Code, Why: why,
 				Evidence: []Evidence{a.Evidence(cb, "callback with the other sign-in's cookie")}, Codes: trails(a.trailOf(cb.Code))}, true
 		}
 	}
@@ -271,7 +271,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		}
 		x, y := pair[0], pair[1]
 		d, basis, _ := Elapsed(c.Issued, r.Request)
-		return &Crossing{Mechanism: MechGrantReplaced, Confidence: "medium", Code: c.Code,
+		return &Crossing{Mechanism: MechGrantReplaced, Confidence: ConfidenceMedium, Code: c.Code,
 			Evidence: []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("sign-in #%d's code refused", x.ID))},
 			Why: fmt.Sprintf("sign-in #%d's code %s was issued before sign-in #%d's and redeemed after it at %s, %s after issue (%s), and %s refused it (%s) while sign-in #%d's redemption succeeded; nothing else explains the refusal (one delivery, one redemption, same redirect_uri, PKCE consistent): the provider most likely revoked the outstanding code when the same browser session signed in again for the same client (the grant was replaced)",
 				x.ID, c.Code, y.ID, r.Request.Ref, fmtDuration(d), basis, parse.ProviderName(r.Request.Provider),
@@ -284,7 +284,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 			continue
 		}
 		if failed, how := callbackFailed(a, cb); failed {
-			return &Crossing{Mechanism: MechMultiTab, Confidence: "medium", Code: cb.Code,
+			return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceMedium, Code: cb.Code,
 				Evidence: []Evidence{a.Evidence(cb, "callback failed")},
 				Why:      fmt.Sprintf("sign-in #%d's callback at %s failed (%s) after sign-in #%d had replaced the transient state the app keeps for it", x.ID, cb.Ref, how, y.ID),
 				Codes:    trails(a.trailOf(cb.Code))}, true

@@ -36,8 +36,8 @@ redemption.`,
 
 func runSPACrossOrigin(p *Pass) {
 	for _, r := range allTokenRequests(p.Analysis) {
-		if how, ok := CORSBlocked(r); ok {
-			reportCORSBlocked(p, r, how)
+		if b, ok := CORSBlocked(r); ok {
+			reportCORSBlocked(p, r, b)
 			continue
 		}
 		if r.Class() != parse.ClassSPACrossOrigin {
@@ -64,9 +64,12 @@ func runSPACrossOrigin(p *Pass) {
 
 // reportCORSBlocked: browser JavaScript redeemed the code (or refreshed)
 // cross-origin and the page could not read the answer.
-func reportCORSBlocked(p *Pass, r *Redemption, how string) {
+func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
 	req := r.Request
-	f := Finding{Code: req.Code, Mechanism: MechCORSBlocked}
+	f := Finding{Code: req.Code, Mechanism: MechCORSBlocked, Confidence: b.Confidence}
+	if b.Confidence == ConfidenceLow {
+		f.Severity = Warning
+	}
 	ev := p.RedemptionEvidence(r, "cross-origin token request the page could not read")
 	if !req.Code.IsZero() {
 		f.Evidence = p.CodeStory(req.Code, []Evidence{ev})
@@ -76,7 +79,10 @@ func reportCORSBlocked(p *Pass, r *Redemption, how string) {
 	if req.GrantType == "refresh_token" {
 		what = "the refresh token"
 	}
-	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", req.Origin, what, req.Ref, how)
+	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", req.Origin, what, req.Ref, b.How)
+	if b.Confidence == ConfidenceLow {
+		f.Message = fmt.Sprintf("browser JavaScript at %s sent %s cross-origin at %s and got no answer, most likely blocked by CORS: %s", req.Origin, what, req.Ref, b.How)
+	}
 	if r.Succeeded() {
 		f.Message += "; the provider did issue tokens (the code is now spent), but the app never received them"
 	}

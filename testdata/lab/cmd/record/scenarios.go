@@ -594,12 +594,12 @@ func scenarios() []*scenario {
 		{
 			Name: "cors-blocked-token-spa-gooauth2", Summary: "browser app whose token endpoint sends no CORS headers (go-oauth2 as shipped): the fetch reaches the server, which redeems the code, but Chrome withholds the answer from the page (failed request, no status)",
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, GoOAuth2: gooauth2Options{NoCORS: true},
-			Drive: driveSPA("exception"), PendingSAZ: "issue #16 (7): the SAZ converted from this HAR (saz/internal/har2saz) holds the blocked token POST as a session without a response and without Chrome's _error text; the rules must still give spa-cross-origin there, as from the HAR", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
+			Drive: driveSPA("exception"), Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
 		},
 		{
 			Name: "cors-blocked-token-spa-fosite", Summary: "browser app whose token endpoint sends no CORS headers (fosite leaves CORS to its host): the fetch reaches fosite, which redeems the code, but Chrome withholds the answer from the page (failed request, no status)",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Fosite: fositeOptions{NoCORS: true},
-			Drive: driveSPA("exception"), PendingSAZ: "issue #16 (7): the SAZ converted from this HAR (saz/internal/har2saz) holds the blocked token POST as a session without a response and without Chrome's _error text; the rules must still give spa-cross-origin there, as from the HAR", Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
+			Drive: driveSPA("exception"), Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
 		},
 		{
 			Name: "code-reuse-reload-server-capture-fosite", Summary: "server-side app, two traces of one incident: the RP renders the signed-in page at the callback URL, the user reloads it and the RP redeems the code again; the browser's HAR and capture show the two callbacks, only the app server's capture shows the two back-channel redemptions and fosite's refusal",
