@@ -3,14 +3,17 @@ package secretscan
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // Writer redacts everything written through it before passing it on. It
 // holds back the last incomplete line (no shape spans a line break), so the
 // output must end with Flush. A line longer than maxPending is cut at a
 // byte that no shape holds and that separates members (',', '<', '>',
-// braces and brackets).
+// braces and brackets). It is safe for concurrent use, as the standard
+// error it may wrap is.
 type Writer struct {
+	mu      sync.Mutex
 	w       io.Writer
 	pending []byte
 	err     error
@@ -24,6 +27,8 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
 // Write takes p; complete lines are redacted and written at once.
 func (s *Writer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err != nil {
 		return 0, s.err
 	}
@@ -48,6 +53,8 @@ func (s *Writer) Write(p []byte) (int, error) {
 
 // Flush redacts and writes what is held back.
 func (s *Writer) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if len(s.pending) > 0 {
 		s.emit(s.pending)
 		s.pending = s.pending[:0]
