@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -217,10 +218,13 @@ func (JSONLWriter) writeListing(w io.Writer, kind Kind, l *Listing) error {
 	return nil
 }
 
-// writeListing writes one file's table: a heading with the file's notes and
-// error, then one row per record. Every cell is escaped (oneLine), so a
-// trace's escape sequences never reach the terminal.
-func (TableWriter) writeListing(w io.Writer, kind Kind, l *Listing) error {
+// writeListing writes one file's listing: a heading, then one row per
+// record — a table fitted to the width on wide terminals, a block per
+// record on narrow ones. Notes and errors go to Diag when set. Every cell
+// is escaped (oneLine), so a trace's escape sequences never reach the
+// terminal.
+func (t TableWriter) writeListing(w io.Writer, kind Kind, l *Listing) error {
+	width := t.width()
 	var what string
 	var header []string
 	var rows [][]string
@@ -233,7 +237,7 @@ func (TableWriter) writeListing(w io.Writer, kind Kind, l *Listing) error {
 			if e.Provider.Variant != "" {
 				prov += " " + e.Provider.Variant
 			}
-			rows = append(rows, cells(e.Time.String(), e.Ref, e.Kind, prov, shorten(e.ClientID, 40), shorten(eventDetails(e), 140)))
+			rows = append(rows, cells(e.Time.String(), e.Ref, e.Kind, prov, shorten(e.ClientID, 40), shorten(eventDetails(e), 400)))
 		}
 	} else {
 		what = "exchanges"
@@ -247,36 +251,36 @@ func (TableWriter) writeListing(w io.Writer, kind Kind, l *Listing) error {
 			if e.Tunnel {
 				status += " (tunnel)"
 			}
-			rows = append(rows, cells(e.Ref, e.Time.String(), e.Method, status, shorten(e.URL, 120)))
+			rows = append(rows, cells(e.Ref, e.Time.String(), e.Method, status, shorten(e.URL, 400)))
 		}
 	}
 	format := l.Format
 	if format == "" {
 		format = "unknown format"
 	}
-	fmt.Fprintf(w, "%s (%s): %d %s\n", oneLine(l.Path), oneLine(format), len(rows), what)
+	diag := w
+	if t.Diag != nil {
+		diag = t.Diag
+	}
+	fmt.Fprintln(w, wrapIndent(fmt.Sprintf("%s (%s): %d %s", oneLine(l.Path), oneLine(format), len(rows), what), width, "    "))
 	for _, n := range l.Notes {
 		ref := ""
 		if n.Ref != "" {
 			ref = oneLine(n.Ref) + ": "
 		}
-		fmt.Fprintf(w, "  note [%s] %s%s\n", oneLine(n.Kind), ref, oneLine(n.Message))
+		fmt.Fprintf(diag, "note: %s: [%s] %s%s\n", oneLine(l.Path), oneLine(n.Kind), ref, oneLine(n.Message))
 	}
 	if l.Error != "" {
-		fmt.Fprintf(w, "  error: %s\n", oneLine(l.Error))
+		fmt.Fprintf(diag, "error: %s: %s\n", oneLine(l.Path), oneLine(l.Error))
 	}
 	if len(rows) > 0 {
-		t := tablewriter.NewTable(w,
-			tablewriter.WithHeaderAutoFormat(tw.Off),
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-		)
-		t.Header(header)
-		for _, row := range rows {
-			if err := t.Append(row); err != nil {
-				return fmt.Errorf("report: writing table: %w", err)
-			}
+		var err error
+		if width < BlockBelow {
+			err = listingBlocks(w, rows, width)
+		} else {
+			err = listingTable(w, header, rows, width)
 		}
-		if err := t.Render(); err != nil {
+		if err != nil {
 			return fmt.Errorf("report: writing table: %w", err)
 		}
 	}
@@ -284,6 +288,56 @@ func (TableWriter) writeListing(w io.Writer, kind Kind, l *Listing) error {
 		return fmt.Errorf("report: writing table: %w", err)
 	}
 	return nil
+}
+
+// listingTable fits a listing's table to width: the last column (details
+// or URL) wraps, the others keep their natural width up to a cap.
+func listingTable(w io.Writer, header []string, rows [][]string, width int) error {
+	n := len(header)
+	natural := make([]int, n)
+	for i, h := range header {
+		natural[i] = runeLen(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			natural[i] = max(natural[i], runeLen(c))
+		}
+	}
+	caps := make([]int, n)
+	mins := make([]int, n)
+	for i := range caps {
+		caps[i], mins[i] = 40, 6
+	}
+	caps[n-1], mins[n-1] = 0, 30
+	widths := fitColumns(natural, caps, mins, width)
+	wrapped := make([][]string, len(rows))
+	for j, r := range rows {
+		wrapped[j] = make([]string, n)
+		for i, c := range r {
+			wrapped[j][i] = wrap(c, widths[i])
+		}
+	}
+	return renderTable(w, header, wrapped)
+}
+
+// listingBlocks writes each record as a block for a narrow terminal: the
+// short fields on one line, then the long last one (details or URL)
+// wrapped and indented.
+func listingBlocks(w io.Writer, rows [][]string, width int) error {
+	bw := bufio.NewWriter(w)
+	for _, r := range rows {
+		var head []string
+		for _, c := range r[:len(r)-1] {
+			if c != "" {
+				head = append(head, c)
+			}
+		}
+		bw.WriteString(wrapIndent(strings.Join(head, "  "), width, "    ") + "\n")
+		if last := r[len(r)-1]; last != "" {
+			bw.WriteString(wrapIndent("    "+last, width, "    ") + "\n")
+		}
+	}
+	return bw.Flush()
 }
 
 // cells escapes each table cell for the terminal.

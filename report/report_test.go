@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -351,6 +354,46 @@ func TestWrap(t *testing.T) {
 	for _, tt := range tests {
 		if got := wrap(tt.in, tt.width); got != tt.want {
 			t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+	}
+}
+
+// TestTableWidths renders the scan table at 80, 120 and 200 columns: every
+// line of the output fits (colour codes aside), narrow terminals get one
+// block per finding, wide ones a table; golden files pin each layout.
+func TestTableWidths(t *testing.T) {
+	ansi := regexp.MustCompile(`\x1b\[[0-9;]*m`)
+	for _, fixture := range []string{"signin.json", "hostile"} {
+		var r *Report
+		if fixture == "hostile" {
+			r = hostileReport(hostilePayload)
+		} else {
+			r = readFixture(t, fixture)
+		}
+		Finalize(r)
+		for _, width := range []int{80, 120, 200} {
+			var out, diag bytes.Buffer
+			tw := TableWriter{Width: width, Diag: &diag, Color: true}
+			if err := tw.Write(&out, r); err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(out.String()+diag.String(), "\n") {
+				if n := utf8.RuneCountInString(ansi.ReplaceAllString(line, "")); n > width {
+					t.Errorf("%s at %d columns: a line of %d columns: %q", fixture, width, n, line)
+				}
+			}
+			if table := strings.Contains(out.String(), "┌"); table != (width >= BlockBelow) && len(r.Files[0].Findings) > 0 {
+				t.Errorf("%s at %d columns: table layout = %v", fixture, width, table)
+			}
+			if strings.Contains(out.String(), "note:") || !strings.Contains(diag.String(), "in ") {
+				t.Errorf("%s at %d columns: notes or summary not on the diagnostic stream", fixture, width)
+			}
+			plain := TableWriter{Width: width}
+			var both bytes.Buffer
+			if err := plain.Write(&both, r); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, fmt.Sprintf("%s.w%d.table", strings.TrimSuffix(fixture, ".json"), width), both.Bytes())
 		}
 	}
 }

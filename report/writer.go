@@ -61,6 +61,12 @@ type Options struct {
 	Tool  Tool
 	// Rules describes the rules that ran (scan only).
 	Rules []RuleInfo
+	// Width is the terminal's width for the table views (0: DefaultWidth).
+	Width int
+	// Diag receives what is not a result in the table views — notes,
+	// unreadable files, the summary — so stdout carries only results. Nil
+	// writes them to the output.
+	Diag io.Writer
 }
 
 // The listing forms of the formats that can write events and exchanges:
@@ -100,6 +106,10 @@ func NewOutput(w io.Writer, kind Kind, format string, opts Options) (*Output, er
 	wr, err := NewWriter(format, opts.Color)
 	if err != nil {
 		return nil, err
+	}
+	if tw, ok := wr.(TableWriter); ok {
+		tw.Width, tw.Diag = opts.Width, opts.Diag
+		wr = tw
 	}
 	o := &Output{w: bufio.NewWriterSize(w, 64<<10), kind: kind, writer: wr, opts: opts}
 	o.rep = Report{SchemaVersion: SchemaVersion, Tool: opts.Tool, Files: []File{}, Rules: opts.Rules}

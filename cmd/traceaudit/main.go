@@ -6,6 +6,9 @@ package main
 import (
 	"io"
 	"os"
+	"strconv"
+
+	"github.com/traceaudit/traceaudit/report"
 )
 
 func main() {
@@ -18,6 +21,7 @@ func main() {
 			file, ok := f.(*os.File)
 			return ok && isTerminal(file)
 		},
+		columns: terminalColumns,
 	}
 	os.Exit(run(os.Args[1:], env))
 }
@@ -30,6 +34,9 @@ type environment struct {
 	stderr     io.Writer
 	getenv     func(string) string
 	isTerminal func(any) bool
+	// columns is the width of the terminal its argument is, 0 when it is
+	// not one (nil: never a terminal).
+	columns func(any) int
 	// keepAllExchanges hands the rules every exchange instead of only those
 	// they can read (see retainer): the slow path, for the test that checks
 	// the two give the same output.
@@ -39,4 +46,19 @@ type environment struct {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// tableWidth is the width the table views fit: COLUMNS, then the width of
+// the terminal stdout is, then report.DefaultWidth (not a terminal: a pipe
+// or a file).
+func tableWidth(env environment, toStdout bool) int {
+	if n, err := strconv.Atoi(env.getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if toStdout && env.columns != nil {
+		if n := env.columns(env.stdout); n > 0 {
+			return n
+		}
+	}
+	return report.DefaultWidth
 }

@@ -90,7 +90,8 @@ func (s *runStats) byRuleText() string {
 }
 
 func newResultWriter(cmd string, o *options, w io.Writer, env environment) (*resultWriter, error) {
-	opts := report.Options{Tool: report.Tool{Name: "traceaudit", Version: version}}
+	opts := report.Options{Tool: report.Tool{Name: "traceaudit", Version: version},
+		Width: tableWidth(env, o.output == "" || o.output == "-"), Diag: env.stderr}
 	if cmd == "scan" {
 		opts.Rules = ruleInfos()
 		opts.Color = o.format == "table" && o.output == "" && env.isTerminal(env.stdout) && env.getenv("NO_COLOR") == ""

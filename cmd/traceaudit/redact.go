@@ -23,9 +23,9 @@ func runRedact(args []string, env environment) (int, error) {
 	fs.BoolVar(&strip, "strip-bodies", false, "replace response bodies that carry no OAuth message (scripts, images, fonts) by a placeholder")
 	addLimitFlags(fs, &o)
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: traceaudit redact [flags] IN -o OUT\n\nFlags:\n%s", fs.FlagUsages())
+		fmt.Fprintf(fs.Output(), "Usage: traceaudit redact [flags] IN -o OUT\n\nFlags:\n%s", fs.FlagUsages())
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, env); err != nil {
 		return exitTrouble, err
 	}
 	if fs.NArg() != 1 {

@@ -108,22 +108,38 @@ func run(args []string, env environment) int {
 	return code
 }
 
-// parseFlags parses a command's flags; -h/--help is not an error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// parseFlags parses a command's flags; -h/--help is not an error. Help
+// goes to stdout (it is what was asked for); on a mistake only the error
+// and a hint go to stderr, which run prints.
+func parseFlags(fs *flag.FlagSet, args []string, env environment) error {
+	usage := fs.Usage
+	fs.Usage = func() {} // pflag calls it on help and on errors; we decide
+	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(env.stderr)
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(env.stdout)
+		fs.Usage()
+		fs.SetOutput(env.stderr)
 		return err
 	}
-	return usagef("%s: %v", fs.Name(), err)
+	return usagef("%s: %v (see 'traceaudit %s --help')", fs.Name(), err, fs.Name())
 }
 
 func newFlagSet(name string, env environment) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: traceaudit %s [flags]\n", name)
+		if u := fs.FlagUsages(); u != "" {
+			fmt.Fprintf(fs.Output(), "\nFlags:\n%s", u)
+		}
+	}
 	return fs
 }
 
@@ -142,7 +158,7 @@ func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 	fs.StringVar(&o.shard, "shard", "", "scan only shard K of N (`K/N`, 1-based), a stable split by path for running one corpus on many hosts")
 	addLimitFlags(fs, o)
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: traceaudit %s [flags] PATH...\n\nFlags:\n%s", cmd, fs.FlagUsages())
+		fmt.Fprintf(fs.Output(), "Usage: traceaudit %s [flags] PATH...\n\nFlags:\n%s", cmd, fs.FlagUsages())
 	}
 	return fs
 }

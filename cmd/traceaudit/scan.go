@@ -186,7 +186,7 @@ func uniqueInts(in []int) []int {
 // runRules prints the rule list.
 func runRules(args []string, env environment) (int, error) {
 	fs := newFlagSet("rules", env)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, env); err != nil {
 		return exitTrouble, err
 	}
 	return exitOK, report.WriteRuleList(env.stdout, ruleInfos())
@@ -195,7 +195,7 @@ func runRules(args []string, env environment) (int, error) {
 // runExplain prints one rule's documentation.
 func runExplain(args []string, env environment) (int, error) {
 	fs := newFlagSet("explain", env)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, env); err != nil {
 		return exitTrouble, err
 	}
 	if fs.NArg() != 1 {

@@ -17,7 +17,7 @@ import (
 func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	o := options{cmd: cmd}
 	fs := traceFlags(cmd, env, &o)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, env); err != nil {
 		return exitTrouble, err
 	}
 	if err := o.validate(cmd); err != nil {
@@ -63,7 +63,8 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 	if err := finish(); err != nil {
 		return exitTrouble, fmt.Errorf("write output: %w", err)
 	}
-	if prog.on {
+	// The scan table closes with its own summary on stderr; say it once.
+	if prog.on && (cmd != "scan" || o.format != "table") {
 		printSummary(env.stderr, results, out, time.Since(start))
 	}
 	code := exitOK

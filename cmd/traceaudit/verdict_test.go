@@ -128,3 +128,63 @@ func mustAbs(t *testing.T, p string) string {
 	}
 	return a
 }
+
+// runCLIWidth is runCLI with COLUMNS set, as a terminal of that width has.
+func runCLIWidth(t *testing.T, columns int, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := environment{
+		stdin:  bytes.NewReader(nil),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(k string) string {
+			if k == "COLUMNS" {
+				return fmt.Sprint(columns)
+			}
+			return ""
+		},
+		isTerminal: func(any) bool { return false },
+	}
+	code := run(args, env)
+	return code, out.String(), errb.String()
+}
+
+// TestTerminalWidths runs scan, events and exchanges at 80, 120 and 200
+// columns: every line on stdout and stderr fits, stdout holds only results
+// (no note, no summary), and golden files pin the layouts.
+func TestTerminalWidths(t *testing.T) {
+	golden := mustAbs(t, "testdata/golden")
+	t.Chdir(samples)
+	for _, width := range []int{80, 120, 200} {
+		for _, cmd := range []string{"scan", "events", "exchanges"} {
+			code, out, errOut := runCLIWidth(t, width, cmd, "reuse-double-handler.har", "code-expired.pcapng")
+			if code == exitTrouble {
+				t.Fatalf("%s: exit 2: %s", cmd, errOut)
+			}
+			for _, line := range strings.Split(out+errOut, "\n") {
+				if n := len([]rune(line)); n > width {
+					t.Errorf("%s at %d columns: a line of %d columns: %q", cmd, width, n, line)
+				}
+			}
+			if strings.Contains(out, "note:") || strings.Contains(out, " in 2 files") {
+				t.Errorf("%s at %d columns: notes or summary on stdout", cmd, width)
+			}
+			checkGolden(t, filepath.Join(golden, fmt.Sprintf("samples.%s.w%d", cmd, width)), out)
+		}
+	}
+}
+
+// TestHelpOnStdout: help is what was asked for, so it goes to stdout with
+// exit 0; a mistake gets one line and a hint on stderr, nothing on stdout.
+func TestHelpOnStdout(t *testing.T) {
+	for _, args := range [][]string{{"scan", "--help"}, {"events", "-h"}, {"redact", "--help"}, {"rules", "--help"}, {"help"}} {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code != exitOK || !strings.Contains(out, "Usage") || errOut != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	code, out, errOut := runCLI(t, nil, "scan", "--bogus", samples)
+	if code != exitTrouble || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "--help") {
+		t.Errorf("bad flag: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
