@@ -269,13 +269,25 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		if !ok {
 			continue
 		}
-		x, y := pair[0], pair[1]
+		refused, other := pair[0], pair[1]
 		d, basis, _ := Elapsed(c.Issued, r.Request)
-		return &Crossing{Mechanism: MechGrantReplaced, Confidence: ConfidenceMedium, Code: c.Code,
-			Evidence: []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("sign-in #%d's code refused", x.ID))},
+		evs := []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("sign-in #%d's code refused", refused.ID))}
+		for _, ev := range other.Issued {
+			if !ev.Code.IsZero() {
+				evs = append(evs, a.Evidence(ev, fmt.Sprintf("sign-in #%d's code issued", other.ID)))
+				break
+			}
+		}
+		for _, or := range other.Redemptions {
+			if or.Succeeded() {
+				evs = append(evs, a.RedemptionEvidence(or, fmt.Sprintf("sign-in #%d's redemption succeeded", other.ID)))
+				break
+			}
+		}
+		return &Crossing{Mechanism: MechGrantReplaced, Confidence: ConfidenceMedium, Code: c.Code, Evidence: evs,
 			Why: fmt.Sprintf("sign-in #%d's code %s was issued before sign-in #%d's and redeemed after it at %s, %s after issue (%s), and %s refused it (%s) while sign-in #%d's redemption succeeded; nothing else explains the refusal (one delivery, one redemption, same redirect_uri, PKCE consistent): the provider most likely revoked the outstanding code when the same browser session signed in again for the same client (the grant was replaced)",
-				x.ID, c.Code, y.ID, r.Request.Ref, fmtDuration(d), basis, parse.ProviderName(r.Request.Provider),
-				a.RedemptionEvidence(r, "").ErrorCode, y.ID),
+				refused.ID, c.Code, other.ID, r.Request.Ref, fmtDuration(d), basis, parse.ProviderName(r.Request.Provider),
+				a.RedemptionEvidence(r, "").ErrorCode, other.ID),
 			Codes: trails(c)}, true
 	}
 	// 8. The earlier sign-in's callback failing after the later one began.
