@@ -499,6 +499,10 @@ func TestURLTokens(t *testing.T) {
 	if got[1].Param != "id_token" || got[2].Param != "refresh_token" || got[2].In != "fragment" {
 		t.Errorf("others %+v %+v", got[1], got[2])
 	}
+	nested := URLTokens("https://word-edit.officeapps.live.com/we/wordeditorframe.aspx?ui=en-US&qs=WOPIsrc%3Dhttps%253A%252F%252Fhost.example%252Fwopi%252Ffiles%252F1%26access_token%3Dtok999%26access_token_ttl%3D0")
+	if len(nested) != 1 || nested[0].Param != "access_token" || nested[0].Value.Reveal() != "tok999" {
+		t.Errorf("nested tokens %+v", nested)
+	}
 	if got := URLTokens("https://host.example/cb?access_token_ttl=5&code=abc"); len(got) != 0 {
 		t.Errorf("tokens in a URL without any: %+v", got)
 	}

@@ -20,33 +20,49 @@ var urlTokenParams = map[string]bool{"access_token": true, "id_token": true, "re
 // URLTokens returns the tokens a URL carries in its query or fragment,
 // read tolerantly (any parameter-name case, ";" as well as "&" between
 // pairs, undecodable escapes kept as they are) so that no such URL is
-// missed. Sanitizer placeholders are not tokens.
+// missed, and also inside parameter values that are themselves URLs or
+// query strings (Office's qs=WOPIsrc%3D…%26access_token%3D…, a WOPISrc
+// URL carrying its own access_token). Sanitizer placeholders are not tokens.
 func URLTokens(raw string) []URLToken {
 	rest, frag, _ := strings.Cut(raw, "#")
 	_, query, _ := strings.Cut(rest, "?")
 	var out []URLToken
-	for _, part := range []struct{ in, s string }{{"query", query}, {"fragment", frag}} {
-		for _, pair := range strings.FieldsFunc(part.s, func(r rune) bool { return r == '&' || r == ';' }) {
-			k, v, ok := strings.Cut(pair, "=")
-			if !ok || v == "" {
-				continue
-			}
-			if dk, err := url.QueryUnescape(k); err == nil {
-				k = dk
-			}
-			k = strings.ToLower(strings.TrimSpace(k))
-			if !urlTokenParams[k] {
-				continue
-			}
-			if dv, err := url.QueryUnescape(v); err == nil {
-				v = dv
-			}
-			sec := NewSecret(v)
-			if IsPlaceholder(sec) {
-				continue
-			}
-			out = append(out, URLToken{Param: k, In: part.in, Value: sec})
+	out = queryTokens(out, query, "query", 0)
+	return queryTokens(out, frag, "fragment", 0)
+}
+
+// maxNesting bounds how deep URLTokens follows URLs inside parameters.
+const maxNesting = 3
+
+func queryTokens(out []URLToken, query, in string, depth int) []URLToken {
+	for _, pair := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || v == "" {
+			continue
 		}
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if dv, err := url.QueryUnescape(v); err == nil {
+			v = dv
+		}
+		if !urlTokenParams[k] {
+			if depth < maxNesting && strings.Contains(v, "=") {
+				nested := v
+				if _, q, ok := strings.Cut(v, "?"); ok {
+					nested = q
+				}
+				nested, _, _ = strings.Cut(nested, "#")
+				out = queryTokens(out, nested, in, depth+1)
+			}
+			continue
+		}
+		sec := NewSecret(v)
+		if IsPlaceholder(sec) {
+			continue
+		}
+		out = append(out, URLToken{Param: k, In: in, Value: sec})
 	}
 	return out
 }

@@ -123,5 +123,5 @@ func reportURLTokens(p *Pass) {
 // which passes access_token and access_token_ttl in the query).
 func isWOPI(raw string) bool {
 	low := strings.ToLower(raw)
-	return strings.Contains(low, "/wopi/") || strings.Contains(low, "access_token_ttl=")
+	return strings.Contains(low, "/wopi/") || strings.Contains(low, "access_token_ttl") || strings.Contains(low, "wopisrc")
 }
