@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+
 	"github.com/traceaudit/traceaudit/parse"
 )
 
@@ -61,7 +63,7 @@ func looksLikeTLS(b []byte) bool {
 
 // clientHelloSNI returns the server name of the ClientHello at the start of
 // b, and whether b held enough bytes to decide. It reads only the first
-// record and never allocates from an unchecked length.
+// record; cryptobyte bounds every length by the bytes present.
 func clientHelloSNI(b []byte) (sni string, complete bool) {
 	if len(b) < 5 {
 		return "", false
@@ -70,63 +72,36 @@ func clientHelloSNI(b []byte) (sni string, complete bool) {
 	if len(b) < 5+recLen {
 		return "", len(b) >= 16<<10
 	}
-	r := reader{b: b[5 : 5+recLen]}
-	if r.u8() != 1 { // handshake type client_hello
+	r := cryptobyte.String(b[5 : 5+recLen])
+	var typ uint8
+	if !r.ReadUint8(&typ) || typ != 1 { // handshake type client_hello
 		return "", true
 	}
-	r.skip(3 + 2 + 32) // length, version, random
-	r.skip(int(r.u8()))
-	r.skip(int(r.u16()))
-	r.skip(int(r.u8()))
-	ext := reader{b: r.bytes(int(r.u16()))}
-	for !ext.bad && len(ext.b) >= 4 {
-		typ := ext.u16()
-		data := reader{b: ext.bytes(int(ext.u16()))}
-		if typ != 0 { // server_name
+	var sessionID, suites, compression, ext cryptobyte.String
+	if !r.Skip(3+2+32) || // length, version, random
+		!r.ReadUint8LengthPrefixed(&sessionID) || !r.ReadUint16LengthPrefixed(&suites) ||
+		!r.ReadUint8LengthPrefixed(&compression) || !r.ReadUint16LengthPrefixed(&ext) {
+		return "", true
+	}
+	for len(ext) >= 4 {
+		var extType uint16
+		var data, list cryptobyte.String
+		if !ext.ReadUint16(&extType) || !ext.ReadUint16LengthPrefixed(&data) {
+			break
+		}
+		if extType != 0 || !data.ReadUint16LengthPrefixed(&list) { // server_name
 			continue
 		}
-		list := reader{b: data.bytes(int(data.u16()))}
-		for !list.bad && len(list.b) >= 3 {
-			kind := list.u8()
-			name := list.bytes(int(list.u16()))
-			if kind == 0 && !list.bad {
+		for len(list) >= 3 {
+			var kind uint8
+			var name cryptobyte.String
+			if !list.ReadUint8(&kind) || !list.ReadUint16LengthPrefixed(&name) {
+				break
+			}
+			if kind == 0 {
 				return string(name), true
 			}
 		}
 	}
 	return "", true
-}
-
-// reader reads big-endian fields, turning every overrun into bad.
-type reader struct {
-	b   []byte
-	bad bool
-}
-
-func (r *reader) bytes(n int) []byte {
-	if r.bad || n > len(r.b) {
-		r.bad = true
-		return nil
-	}
-	out := r.b[:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) skip(n int) { r.bytes(n) }
-
-func (r *reader) u8() int {
-	b := r.bytes(1)
-	if b == nil {
-		return 0
-	}
-	return int(b[0])
-}
-
-func (r *reader) u16() int {
-	b := r.bytes(2)
-	if b == nil {
-		return 0
-	}
-	return int(binary.BigEndian.Uint16(b))
 }

@@ -3,6 +3,9 @@ package tlsdec
 import (
 	"bytes"
 	"errors"
+	"slices"
+
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // Handshake message types (RFC 8446 B.3, RFC 5246 7.4).
@@ -35,40 +38,10 @@ const (
 
 var errShort = errors.New("handshake message too short")
 
-// reader is a bounds-checked cursor over a handshake message.
-type reader struct {
-	b   []byte
-	bad bool
-}
-
-func (r *reader) bytes(n int) []byte {
-	if r.bad || n < 0 || n > len(r.b) {
-		r.bad = true
-		return nil
-	}
-	out := r.b[:n:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) u8() int {
-	b := r.bytes(1)
-	if b == nil {
-		return 0
-	}
-	return int(b[0])
-}
-
-func (r *reader) u16() int {
-	b := r.bytes(2)
-	if b == nil {
-		return 0
-	}
-	return int(b[0])<<8 | int(b[1])
-}
-
-func (r *reader) vec8() []byte  { return r.bytes(r.u8()) }
-func (r *reader) vec16() []byte { return r.bytes(r.u16()) }
+// The parsers below read with cryptobyte, which bounds every length by the
+// bytes present. What an overrun loses is what the former hand-written
+// cursor lost: a truncated extension still counts by its type, and a
+// hello whose extensions are cut is returned with errShort.
 
 // clientHello is what decryption and reporting need from a ClientHello.
 type clientHello struct {
@@ -83,30 +56,44 @@ type clientHello struct {
 	legacyVerion uint16
 }
 
+// readExtension reads one extension's type and data; ok is false when
+// either is cut short (the type is then still reported when it was read).
+func readExtension(exts *cryptobyte.String) (typ uint16, data cryptobyte.String, ok bool) {
+	if !exts.ReadUint16(&typ) {
+		return 0, nil, false
+	}
+	ok = exts.ReadUint16LengthPrefixed(&data)
+	return typ, data, ok
+}
+
 func parseClientHello(body []byte) (*clientHello, error) {
-	r := &reader{b: body}
+	r := cryptobyte.String(body)
 	ch := &clientHello{}
-	ch.legacyVerion = uint16(r.u16())
-	ch.random = r.bytes(32)
-	ch.sessionID = r.vec8()
-	r.vec16() // cipher suites
-	r.vec8()  // compression methods
-	if r.bad {
+	var sessionID, suites, compression cryptobyte.String
+	if !r.ReadUint16(&ch.legacyVerion) || !r.ReadBytes(&ch.random, 32) || !r.ReadUint8LengthPrefixed(&sessionID) ||
+		!r.ReadUint16LengthPrefixed(&suites) || !r.ReadUint8LengthPrefixed(&compression) {
 		return nil, errShort
 	}
-	if len(r.b) == 0 {
+	ch.random, ch.sessionID = slices.Clip(ch.random), slices.Clip([]byte(sessionID))
+	if r.Empty() {
 		return ch, nil // no extensions (old clients)
 	}
-	exts := &reader{b: r.vec16()}
-	for len(exts.b) > 0 && !exts.bad {
-		typ := exts.u16()
-		data := &reader{b: exts.vec16()}
+	var exts cryptobyte.String
+	if !r.ReadUint16LengthPrefixed(&exts) {
+		return ch, errShort
+	}
+	for !exts.Empty() {
+		typ, data, ok := readExtension(&exts)
 		switch typ {
 		case extServerName:
-			list := &reader{b: data.vec16()}
-			for len(list.b) > 0 && !list.bad {
-				kind := list.u8()
-				name := list.vec16()
+			var list cryptobyte.String
+			data.ReadUint16LengthPrefixed(&list)
+			for !list.Empty() {
+				var kind uint8
+				var name cryptobyte.String
+				if !list.ReadUint8(&kind) || !list.ReadUint16LengthPrefixed(&name) {
+					break
+				}
 				if kind == 0 && ch.sni == "" {
 					ch.sni = string(name)
 				}
@@ -114,32 +101,37 @@ func parseClientHello(body []byte) (*clientHello, error) {
 		case extALPN:
 			ch.alpn = parseALPNList(data)
 		case extSupportedVersions:
-			list := &reader{b: data.vec8()}
-			for len(list.b) > 1 {
-				ch.versions = append(ch.versions, uint16(list.u16()))
+			var list cryptobyte.String
+			data.ReadUint8LengthPrefixed(&list)
+			for len(list) > 1 {
+				var v uint16
+				list.ReadUint16(&v)
+				ch.versions = append(ch.versions, v)
 			}
 		case extSessionTicket:
-			ch.ticket = data.b
+			ch.ticket = slices.Clip([]byte(data))
 		case extEarlyData:
 			ch.earlyData = true
 		case extECH:
 			ch.ech = true
 		}
-	}
-	if r.bad || exts.bad {
-		return ch, errShort
+		if !ok {
+			return ch, errShort
+		}
 	}
 	return ch, nil
 }
 
-func parseALPNList(data *reader) []string {
+func parseALPNList(data cryptobyte.String) []string {
 	var out []string
-	list := &reader{b: data.vec16()}
-	for len(list.b) > 0 && !list.bad {
-		p := list.vec8()
-		if !list.bad {
-			out = append(out, string(p))
+	var list cryptobyte.String
+	data.ReadUint16LengthPrefixed(&list)
+	for !list.Empty() {
+		var p cryptobyte.String
+		if !list.ReadUint8LengthPrefixed(&p) {
+			break
 		}
+		out = append(out, string(p))
 	}
 	return out
 }
@@ -157,28 +149,27 @@ type serverHello struct {
 }
 
 func parseServerHello(body []byte) (*serverHello, error) {
-	r := &reader{b: body}
+	r := cryptobyte.String(body)
 	sh := &serverHello{}
-	sh.version = uint16(r.u16())
-	sh.random = r.bytes(32)
-	sh.sessionID = r.vec8()
-	sh.suite = uint16(r.u16())
-	r.u8() // compression
-	if r.bad {
+	var sessionID cryptobyte.String
+	var compression uint8
+	if !r.ReadUint16(&sh.version) || !r.ReadBytes(&sh.random, 32) || !r.ReadUint8LengthPrefixed(&sessionID) ||
+		!r.ReadUint16(&sh.suite) || !r.ReadUint8(&compression) {
 		return nil, errShort
 	}
+	sh.random, sh.sessionID = slices.Clip(sh.random), slices.Clip([]byte(sessionID))
 	sh.helloRetry = bytes.Equal(sh.random, []byte(helloRetryRandomString))
-	if len(r.b) == 0 {
-		return sh, nil
+	var exts cryptobyte.String
+	if !r.ReadUint16LengthPrefixed(&exts) {
+		return sh, nil // no extensions, or cut before them: the hello itself is whole
 	}
-	exts := &reader{b: r.vec16()}
-	for len(exts.b) > 0 && !exts.bad {
-		typ := exts.u16()
-		data := &reader{b: exts.vec16()}
+	for !exts.Empty() {
+		typ, data, ok := readExtension(&exts)
 		switch typ {
 		case extSupportedVersions:
-			if v := data.u16(); !data.bad {
-				sh.version = uint16(v)
+			var v uint16
+			if data.ReadUint16(&v) {
+				sh.version = v
 			}
 		case extALPN:
 			if p := parseALPNList(data); len(p) > 0 {
@@ -189,9 +180,9 @@ func parseServerHello(body []byte) (*serverHello, error) {
 		case extSessionTicket:
 			sh.ticketExt = true
 		}
-	}
-	if exts.bad {
-		return sh, errShort
+		if !ok {
+			return sh, errShort
+		}
 	}
 	return sh, nil
 }
@@ -199,11 +190,11 @@ func parseServerHello(body []byte) (*serverHello, error) {
 // encryptedExtensions returns the ALPN protocol and whether the server
 // accepted early data (TLS 1.3 EncryptedExtensions).
 func parseEncryptedExtensions(body []byte) (alpn string, earlyData bool) {
-	r := &reader{b: body}
-	exts := &reader{b: r.vec16()}
-	for len(exts.b) > 0 && !exts.bad {
-		typ := exts.u16()
-		data := &reader{b: exts.vec16()}
+	r := cryptobyte.String(body)
+	var exts cryptobyte.String
+	r.ReadUint16LengthPrefixed(&exts)
+	for !exts.Empty() {
+		typ, data, ok := readExtension(&exts)
 		switch typ {
 		case extALPN:
 			if p := parseALPNList(data); len(p) > 0 {
@@ -212,16 +203,18 @@ func parseEncryptedExtensions(body []byte) (alpn string, earlyData bool) {
 		case extEarlyData:
 			earlyData = true
 		}
+		if !ok {
+			break
+		}
 	}
 	return alpn, earlyData
 }
 
 // parseTicket12 returns the ticket of a TLS 1.2 NewSessionTicket.
 func parseTicket12(body []byte) []byte {
-	r := &reader{b: body}
-	r.bytes(4) // lifetime hint
-	t := r.vec16()
-	if r.bad {
+	r := cryptobyte.String(body)
+	var t cryptobyte.String
+	if !r.Skip(4) || !r.ReadUint16LengthPrefixed(&t) { // lifetime hint, ticket
 		return nil
 	}
 	return t
