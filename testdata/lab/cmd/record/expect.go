@@ -48,6 +48,8 @@ type observation struct {
 	// BrowserError is Chrome's failure text for a request that got no
 	// response the page could read (HAR _error), e.g. a CORS block.
 	BrowserError string `json:"browser_error,omitempty"`
+	// AccessToken is the fingerprint of the bearer token of an api-call.
+	AccessToken string `json:"access_token,omitempty"`
 
 	rawCode, rawVerifier, rawRefresh, path string
 }
@@ -180,6 +182,15 @@ func (s *session) observe() []*observation {
 				o.Kind, o.State, o.rawCode, o.Code = "callback", f.Get("state"), f.Get("code"), fp(f.Get("code"))
 				obs = append(obs, o)
 			}
+		case s.op.APIURL != "" && base == s.op.APIURL && e.Request.Method == "GET":
+			// the app's call to a protected resource with its access token
+			o.Kind = "api-call"
+			for _, h := range e.Request.Headers {
+				if t, ok := strings.CutPrefix(h.Value, "Bearer "); ok && strings.EqualFold(h.Name, "authorization") {
+					o.AccessToken = fp(t)
+				}
+			}
+			obs = append(obs, o)
 		case base == s.op.TokenURL && e.Request.Method == "POST" && e.Request.PostData != nil:
 			f, _ := url.ParseQuery(e.Request.PostData.Text)
 			o.Kind, o.Grant, o.RedirectURI = "token-request", f.Get("grant_type"), f.Get("redirect_uri")
@@ -565,7 +576,19 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 			for _, o := range list {
 				f.Evidence = append(f.Evidence, ev(o))
 			}
-			f.Detail = map[string]any{"redemptions": redemptions, "refused": failed}
+			detail := map[string]any{"redemptions": redemptions, "refused": failed}
+			if last != nil {
+				// what the user saw next: the app's API call with the
+				// token of the first exchange, after the refusal
+				for _, a := range byKind(obs, "api-call") {
+					if a.Time.After(last.Time) && a.Status == 401 {
+						f.Evidence = append(f.Evidence, ev(a))
+						detail["api_after_refusal"] = map[string]any{"status": a.Status, "access_token": a.AccessToken,
+							"note": s.op.Name + " revoked the tokens of the first exchange when the code came back"}
+					}
+				}
+			}
+			f.Detail = detail
 			f.DerivedFrom = fmt.Sprintf("the RP/app sent this code to the token endpoint %d times (RP log and capture); %s", redemptions, refusal(s, last))
 			return f, nil
 		}

@@ -113,8 +113,22 @@ func newGoOAuth2(issuer, rpOrigin string, opts gooauth2Options, log io.Writer) (
 		logger.Info("token answered", "grant", r.PostForm.Get("grant_type"), "client_id", r.PostForm.Get("client_id"),
 			"code", fp(r.PostForm.Get("code")), "origin", r.Header.Get("Origin"), "status", rec.status)
 	})
+	mux.HandleFunc("/api/me", func(w http.ResponseWriter, r *http.Request) {
+		if !apiCORS(w, r) {
+			return
+		}
+		ti, err := srv.ValidationBearerToken(r)
+		if err != nil {
+			logger.Info("api refused", "error", err)
+			apiAnswer(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+			return
+		}
+		logger.Info("api answered", "user", ti.GetUserID())
+		apiAnswer(w, http.StatusOK, map[string]string{"sub": ti.GetUserID()})
+	})
 	return &provider{
 		Name:           "go-oauth2",
+		APIURL:         issuer + "/api/me",
 		Module:         "github.com/go-oauth2/oauth2/v4",
 		Issuer:         issuer,
 		AuthorizeURL:   issuer + authorizePath,

@@ -4,12 +4,14 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ory/fosite"
@@ -29,6 +31,9 @@ type provider struct {
 	Issuer       string
 	AuthorizeURL string
 	TokenURL     string
+	// APIURL is a resource on the provider's host that accepts the access
+	// token (the provider's own validation decides).
+	APIURL string
 	// ClientID/ClientSecret: the confidential web client; PublicClientID:
 	// the browser app (none auth, PKCE). Secrets are generated per run.
 	ClientID       string
@@ -159,12 +164,14 @@ func newFosite(issuer string, redirectURIs []string, opts fositeOptions, log io.
 	mux := http.NewServeMux()
 	mux.HandleFunc(opts.AuthorizePath, f.authorize)
 	mux.HandleFunc(opts.TokenPath, f.token)
+	mux.HandleFunc("/api/me", f.api)
 	return &provider{
 		Name:            "ory-fosite",
 		Module:          "github.com/ory/fosite",
 		Issuer:          issuer,
 		AuthorizeURL:    issuer + opts.AuthorizePath,
 		TokenURL:        issuer + opts.TokenPath,
+		APIURL:          issuer + "/api/me",
 		ClientID:        "rp-web",
 		ClientSecret:    secret,
 		ClientAuth:      "client_secret_post",
@@ -284,6 +291,51 @@ func (f *fositeServer) token(w http.ResponseWriter, r *http.Request) {
 	}
 	f.log.Info("token issued", "grant", ar.GetGrantTypes(), "code", fp(r.PostForm.Get("code")), "origin", r.Header.Get("Origin"))
 	f.oauth2.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// api is a protected resource: fosite's own token introspection decides
+// whether the bearer token is still valid (fosite revokes the tokens of a
+// code that was redeemed twice).
+func (f *fositeServer) api(w http.ResponseWriter, r *http.Request) {
+	if !apiCORS(w, r) {
+		return
+	}
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	_, ar, err := f.oauth2.IntrospectToken(r.Context(), token, fosite.AccessToken, &openid.DefaultSession{})
+	if err != nil {
+		rfc := fosite.ErrorToRFC6749Error(err)
+		f.log.Info("api refused", "access_token", fp(token), "error", rfc.ErrorField, "description", rfc.GetDescription())
+		apiAnswer(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": rfc.GetDescription()})
+		return
+	}
+	f.log.Info("api answered", "access_token", fp(token))
+	apiAnswer(w, http.StatusOK, map[string]string{"sub": ar.GetSession().GetSubject()})
+}
+
+// apiCORS lets the browser app call the API with an Authorization header
+// (a preflighted request); it reports whether to go on.
+func apiCORS(w http.ResponseWriter, r *http.Request) bool {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Vary", "Origin")
+	}
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Methods", "GET")
+		w.Header().Set("Access-Control-Allow-Headers", "Authorization")
+		w.WriteHeader(http.StatusNoContent)
+		return false
+	}
+	return true
+}
+
+func apiAnswer(w http.ResponseWriter, status int, body map[string]string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // dropTime keeps provider log lines free of the recorder's clock; the

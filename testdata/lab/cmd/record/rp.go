@@ -93,6 +93,10 @@ type spaDefects struct {
 	// RedeemDelayMS shows an interstitial between the callback and the
 	// redemption.
 	RedeemDelayMS int `json:"redeemDelayMs"`
+	// CallAPI keeps the access token of a successful exchange in
+	// localStorage and, after every exchange, calls the provider's API with
+	// the token it holds (what the user's next page does).
+	CallAPI bool `json:"callApi"`
 }
 
 // rpLogEntry is one back-channel token exchange or one RP decision. It is
@@ -500,6 +504,7 @@ func (p *rp) spaPage(w http.ResponseWriter, r *http.Request) {
 		"clientId":    p.op.PublicClientID,
 		"redirectUri": p.origin + "/spa/callback",
 		"scope":       "openid profile offline_access",
+		"api":         p.op.APIURL,
 		"defects":     p.spa,
 	}
 	js, err := json.Marshal(cfg)
@@ -558,6 +563,11 @@ async function callback() {
   for (const r of results) {
     out("token " + r.status + " " + (r.body.error || "ok") + (r.body.error_description ? ": " + r.body.error_description : ""));
     if (r.body.refresh_token) rt = r.body.refresh_token;
+    if (r.body.access_token) localStorage.setItem("access_token", r.body.access_token);
+  }
+  if (cfg.defects.callApi) {
+    const r = await fetch(cfg.api, {headers: {Authorization: "Bearer " + localStorage.getItem("access_token")}});
+    out("api " + r.status);
   }
   if (!cfg.defects.keepCallbackUrl) history.replaceState(null, "", "/spa/");
   if (cfg.defects.refresh && rt) {

@@ -669,5 +669,15 @@ func scenarios() []*scenario {
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Proxy: true, Defects: rpDefects{InstanceKeys: true},
 			Drive: driveServerFailing("correlation failed"), Rules: []string{"state-mismatch"}, Mechanism: map[string]string{"state-mismatch": "instance-without-shared-state"},
 		},
+		{
+			Name: "code-reuse-reload-spa-api-401-fosite", Summary: "browser app: the exchange succeeds, the app calls an API with its access token (200); the user reloads the callback URL, the app redeems the code again, fosite refuses and revokes the first exchange's tokens, and the app's next API call with the same access token gets 401: what the user saw",
+			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true, CallAPI: true},
+			Drive: driveSPAReload("api 200", "api 401"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "code-reuse-reload-spa-api-gooauth2", Summary: "browser app: the exchange succeeds, the app calls an API with its access token (200); the user reloads the callback URL, the app redeems the code again and go-oauth2 refuses with a bare 401 invalid_grant but revokes nothing: the next API call with the same access token still gets 200",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true, CallAPI: true},
+			Drive: driveSPAReload("api 200", "api 200"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
 	}
 }
