@@ -8,12 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"sort"
 	"strconv"
-
-	"github.com/traceaudit/traceaudit/parse"
 	"strings"
 	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
 )
 
 // member is one archive entry as this package needs it, whether it came from
@@ -289,18 +290,30 @@ func (r *Reader) scanLocalHeaders(ra io.ReaderAt, size int64) ([]*member, error)
 	return members, nil
 }
 
+// extraFields yields the (id, data) fields of a zip extra block in order,
+// stopping at a field whose length runs past the block.
+func extraFields(extra []byte) iter.Seq2[uint16, []byte] {
+	return func(yield func(uint16, []byte) bool) {
+		for len(extra) >= 4 {
+			id := binary.LittleEndian.Uint16(extra)
+			n := int(binary.LittleEndian.Uint16(extra[2:]))
+			extra = extra[4:]
+			if n > len(extra) {
+				return
+			}
+			field := extra[:n]
+			extra = extra[n:]
+			if !yield(id, field) {
+				return
+			}
+		}
+	}
+}
+
 // zip64Sizes reads the sizes a zip64 extra field (0x0001) holds in place of
 // the local header's 0xffffffff markers: uncompressed first, then compressed.
 func zip64Sizes(extra []byte, size, compressed int64) (int64, int64) {
-	for len(extra) >= 4 {
-		id := binary.LittleEndian.Uint16(extra)
-		n := int(binary.LittleEndian.Uint16(extra[2:]))
-		extra = extra[4:]
-		if n > len(extra) {
-			break
-		}
-		field := extra[:n]
-		extra = extra[n:]
+	for id, field := range extraFields(extra) {
 		if id != 0x0001 {
 			continue
 		}

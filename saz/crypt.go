@@ -41,19 +41,11 @@ type aesInfo struct {
 }
 
 func parseAESExtra(extra []byte) (aesInfo, error) {
-	for len(extra) >= 4 {
-		id := binary.LittleEndian.Uint16(extra)
-		n := int(binary.LittleEndian.Uint16(extra[2:]))
-		extra = extra[4:]
-		if n > len(extra) {
-			break
-		}
-		field := extra[:n]
-		extra = extra[n:]
+	for id, field := range extraFields(extra) {
 		if id != extraAES {
 			continue
 		}
-		if n < 7 || field[2] != 'A' || field[3] != 'E' {
+		if len(field) < 7 || field[2] != 'A' || field[3] != 'E' {
 			return aesInfo{}, errors.New("saz: malformed WinZip AES extra field")
 		}
 		info := aesInfo{version: binary.LittleEndian.Uint16(field), method: binary.LittleEndian.Uint16(field[5:])}
