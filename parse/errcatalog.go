@@ -182,9 +182,13 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Fall back to an interactive request."},
 	{Code: "AADB2C90085", Class: ClassTenant, Meaning: "internal error, typically the policy is missing from the token request",
 		Remediation: "Put the policy in the token endpoint path or as ?p=."},
+	{Code: "AADB2C90088", Class: ClassTenant, Meaning: "the grant (code or refresh token) was not issued for this endpoint: it was issued under another user flow or custom policy",
+		Remediation: "Redeem on the token endpoint of the same policy that issued the grant (the policy in the path or ?p= must match the authorize request's)."},
 	// AD FS.
 	{Code: "MSIS9612", Class: ClassCodeInvalid, Meaning: "the authorization code is invalid (already used, expired or altered)",
 		Remediation: "Redeem each code once and immediately."},
+	{Code: "MSIS9622", Class: ClassClientAuth, Meaning: "client authentication failed: the credential the client sent is not valid for this AD FS application group",
+		Remediation: "Send the client secret or certificate registered for the server application in AD FS; check it has not expired."},
 
 	// Message-matched entries: providers without codes. Specific texts come
 	// first: ory/fosite appends a specific hint to one generic description,

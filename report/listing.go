@@ -432,3 +432,57 @@ func WriteRuleDoc(w io.Writer, r RuleInfo) error {
 	}
 	return nil
 }
+
+// ErrorDoc is what `traceaudit explain CODE` shows about a provider error.
+type ErrorDoc struct {
+	// Key is what was looked up; Code the catalog's code, "" for an entry
+	// matched by its message text (Match).
+	Key, Code, Match string
+	Family           string // the provider family a message entry belongs to
+	Class            string
+	Meaning          string
+	Causes           []string
+	Rules            []RuleInfo // the rules that report it
+	NoRuleNote       string
+	Remediation      string
+}
+
+// WriteErrorDoc writes one provider error's explanation: what it means, the
+// usual causes, which rule reports it and what to do.
+func WriteErrorDoc(w io.Writer, d ErrorDoc) error {
+	bw := bufio.NewWriter(w)
+	title := d.Code
+	if title == "" {
+		title = d.Key
+	}
+	fmt.Fprintf(bw, "%s (%s)\n\n", oneLine(title), oneLine(d.Class))
+	if d.Match != "" {
+		fmt.Fprintf(bw, "Recognised by the message text %q", oneLine(d.Match))
+		if d.Family != "" {
+			fmt.Fprintf(bw, " (%s)", oneLine(d.Family))
+		}
+		bw.WriteString(".\n\n")
+	}
+	fmt.Fprintf(bw, "Meaning: %s.\n", oneLine(d.Meaning))
+	if len(d.Causes) > 0 {
+		bw.WriteString("\nUsual causes:\n")
+		for _, c := range d.Causes {
+			fmt.Fprintf(bw, "  - %s\n", oneLine(c))
+		}
+	}
+	if len(d.Rules) > 0 {
+		bw.WriteString("\nReported by:\n")
+		for _, r := range d.Rules {
+			fmt.Fprintf(bw, "  - %s: %s (traceaudit explain %s)\n", oneLine(r.ID), oneLine(r.Title), oneLine(r.ID))
+		}
+	} else if d.NoRuleNote != "" {
+		fmt.Fprintf(bw, "\n%s\n", oneLine(d.NoRuleNote))
+	}
+	if d.Remediation != "" {
+		fmt.Fprintf(bw, "\nWhat to do: %s\n", oneLine(d.Remediation))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("report: writing explanation: %w", err)
+	}
+	return nil
+}

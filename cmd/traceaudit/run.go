@@ -28,7 +28,7 @@ Usage:
   traceaudit events    [flags] PATH...   the normalized OAuth events, in time order
   traceaudit exchanges [flags] PATH...   the normalized HTTP exchanges, one per request
   traceaudit rules                       list the rules: ID, severity, title
-  traceaudit explain RULE                a rule's documentation: what it detects, evidence, remediation
+  traceaudit explain RULE|CODE           a rule's documentation, or a provider error code (AADSTS54005, 54005, invalid_grant)
   traceaudit redact    [flags] IN -o OUT write a sanitized copy of a HAR or SAZ for sharing
   traceaudit version
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -192,22 +193,48 @@ func runRules(args []string, env environment) (int, error) {
 	return exitOK, report.WriteRuleList(env.stdout, ruleInfos())
 }
 
-// runExplain prints one rule's documentation.
+// runExplain prints a rule's documentation, or what a provider error code
+// means, its usual causes, the rules that report it and what to do.
 func runExplain(args []string, env environment) (int, error) {
 	fs := newFlagSet("explain", env)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: traceaudit explain RULE|ERROR-CODE\n\nA rule ID (see 'traceaudit rules'), a provider error code (AADSTS54005,\nAADB2C90088, MSIS9622), its number alone (54005) or an OAuth error (invalid_grant).\n")
+	}
 	if err := parseFlags(fs, args, env); err != nil {
 		return exitTrouble, err
 	}
 	if fs.NArg() != 1 {
-		return exitTrouble, usagef("explain: want exactly one RULE (see 'traceaudit rules')")
+		return exitTrouble, usagef("explain: want exactly one RULE or ERROR-CODE (see 'traceaudit rules')")
 	}
-	r := rules.ByID(fs.Arg(0))
-	if r == nil {
+	key := fs.Arg(0)
+	if r := rules.ByID(key); r != nil {
+		return exitOK, report.WriteRuleDoc(env.stdout, ruleInfo(r))
+	}
+	exps := rules.ExplainError(key)
+	if len(exps) == 0 {
 		var ids []string
 		for _, r := range rules.All() {
 			ids = append(ids, r.ID)
 		}
-		return exitTrouble, usagef("explain: no rule %q; rules are: %s", fs.Arg(0), strings.Join(ids, ", "))
+		return exitTrouble, usagef("explain: %q is neither a rule nor an error code the catalog knows; rules are: %s", report.Line(key), strings.Join(ids, ", "))
 	}
-	return exitOK, report.WriteRuleDoc(env.stdout, ruleInfo(r))
+	for i, e := range exps {
+		if i > 0 {
+			fmt.Fprintln(env.stdout)
+		}
+		if err := report.WriteErrorDoc(env.stdout, errorDoc(e)); err != nil {
+			return exitTrouble, err
+		}
+	}
+	return exitOK, nil
+}
+
+func errorDoc(e rules.ErrorExplanation) report.ErrorDoc {
+	d := report.ErrorDoc{Key: e.Key, Code: e.Info.Code, Match: e.Info.Match, Family: string(e.Info.Family),
+		Class: string(e.Info.Class), Meaning: e.Info.Meaning, Causes: e.Causes, NoRuleNote: e.NoRuleNote,
+		Remediation: e.Info.Remediation}
+	for _, r := range e.Rules {
+		d.Rules = append(d.Rules, ruleInfo(r))
+	}
+	return d
 }

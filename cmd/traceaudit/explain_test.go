@@ -1,0 +1,65 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/rules"
+)
+
+// TestExplainEveryCatalogEntry runs `traceaudit explain` for every entry
+// of the error catalog — by its code, or by its message text — and checks
+// the answer gives the entry's meaning and advice and names only rules
+// that exist.
+func TestExplainEveryCatalogEntry(t *testing.T) {
+	cat := parse.Catalog()
+	if len(cat) < 50 {
+		t.Fatalf("the catalog has only %d entries", len(cat))
+	}
+	for _, e := range cat {
+		key := e.Code
+		if key == "" {
+			key = e.Match
+		}
+		code, out, stderr := runCLI(t, nil, "explain", key)
+		if code != exitOK {
+			t.Errorf("explain %q: exit %d: %s", key, code, stderr)
+			continue
+		}
+		if !strings.Contains(out, "("+string(e.Class)+")") {
+			t.Errorf("explain %q: class %s not shown:\n%s", key, e.Class, out)
+		}
+		if e.Code != "" && (!strings.Contains(out, e.Meaning) || !strings.Contains(out, e.Remediation)) {
+			t.Errorf("explain %q: meaning or remediation missing:\n%s", key, out)
+		}
+		if !strings.Contains(out, "Reported by:") && !strings.Contains(out, "No rule reports") {
+			t.Errorf("explain %q: says nothing of the rules:\n%s", key, out)
+		}
+	}
+	for _, id := range []string{"code-reuse", "code-expired", "redirect-uri-mismatch", "multi-tab-race", "pkce-mismatch",
+		"client-auth-failed", "spa-cross-origin", "refresh-token-expired", "interaction-required", "wrong-endpoint", "request-loop",
+		"state-mismatch", "trace-quality"} {
+		if rules.ByID(id) == nil {
+			t.Errorf("explain names rule %q, which does not exist", id)
+		}
+	}
+}
+
+// TestExplainForms: a code in any case, its number alone, an OAuth error
+// name; an unknown key is a usage error.
+func TestExplainForms(t *testing.T) {
+	for key, want := range map[string]string{
+		"AADSTS54005": "AADSTS54005 (code-reused)", "aadsts54005": "AADSTS54005 (code-reused)", "54005": "AADSTS54005 (code-reused)",
+		"invalid_grant": "invalid_grant (invalid-grant)", "AADB2C90088": "AADB2C90088 (tenant)", "MSIS9622": "MSIS9622 (client-auth)",
+		"code-reuse": "code-reuse (error)",
+	} {
+		code, out, stderr := runCLI(t, nil, "explain", key)
+		if code != exitOK || !strings.HasPrefix(out, want) {
+			t.Errorf("explain %s: exit %d, %q (stderr %q), want it to start %q", key, code, out, stderr, want)
+		}
+	}
+	if code, _, _ := runCLI(t, nil, "explain", "AADSTS1"); code != exitTrouble {
+		t.Errorf("explain of an unknown code: exit %d, want 2", code)
+	}
+}

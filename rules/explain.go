@@ -1,0 +1,170 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// ErrorExplanation is what `traceaudit explain CODE` says about a provider
+// error: the catalog's meaning and advice, the usual causes of its class and
+// the rules that report it.
+type ErrorExplanation struct {
+	// Key is the code or error name looked up ("AADSTS54005",
+	// "invalid_grant", or the catalog's message text).
+	Key         string
+	Info        parse.ErrorInfo
+	Causes      []string
+	Rules       []*Rule
+	NoRuleNote  string // when no rule reports it, where it still shows
+	FromMessage bool   // matched by message text, not by code
+}
+
+// ExplainError looks a provider error up in the catalog: a code
+// ("AADSTS54005", "aadsts54005", "AADB2C90088", "MSIS9622"), a number alone
+// ("54005": every family's code with that number), an OAuth error name
+// ("invalid_grant") or a message text the catalog matches. It returns one
+// explanation per match, none when the catalog does not know it.
+func ExplainError(key string) []ErrorExplanation {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return nil
+	}
+	var out []ErrorExplanation
+	if isDigits(key) {
+		for _, prefix := range []string{"AADSTS", "AADB2C", "MSIS"} {
+			if info, ok := parse.LookupCode(prefix + key); ok {
+				out = append(out, explanation(info.Code, info, false))
+			}
+		}
+		return out
+	}
+	if info, ok := parse.LookupCode(key); ok {
+		return []ErrorExplanation{explanation(info.Code, info, false)}
+	}
+	name := strings.ToLower(key)
+	if info, ok := parse.Classify(&parse.ProviderError{Error: name, Description: name}, ""); ok {
+		return []ErrorExplanation{explanation(key, info, info.Match != "")}
+	}
+	return nil
+}
+
+func explanation(key string, info parse.ErrorInfo, fromMessage bool) ErrorExplanation {
+	e := ErrorExplanation{Key: key, Info: info, Causes: classCauses(info.Class), FromMessage: fromMessage}
+	for _, id := range classRules(info.Class) {
+		if r := ByID(id); r != nil {
+			e.Rules = append(e.Rules, r)
+		}
+	}
+	if len(e.Rules) == 0 {
+		e.NoRuleNote = "No rule reports this error by itself; `traceaudit events` shows it on the exchange that carried it, with its trace and correlation ids."
+	}
+	return e
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// classRules names the rules that report errors of a class, the one that
+// decides most often first.
+func classRules(c parse.ErrorClass) []string {
+	switch c {
+	case parse.ClassCodeReused:
+		return []string{"code-reuse", "multi-tab-race"}
+	case parse.ClassCodeExpired:
+		return []string{"code-expired"}
+	case parse.ClassCodeInvalid, parse.ClassGenericGrant:
+		return []string{"code-reuse", "code-expired", "redirect-uri-mismatch", "pkce-mismatch", "multi-tab-race", "trace-quality"}
+	case parse.ClassRedirectURI:
+		return []string{"redirect-uri-mismatch"}
+	case parse.ClassPKCE:
+		return []string{"pkce-mismatch", "multi-tab-race"}
+	case parse.ClassClientAuth:
+		return []string{"client-auth-failed"}
+	case parse.ClassSPACrossOrigin:
+		return []string{"spa-cross-origin"}
+	case parse.ClassRefreshExpired:
+		return []string{"refresh-token-expired"}
+	case parse.ClassInteraction:
+		return []string{"interaction-required"}
+	case parse.ClassTenant:
+		return []string{"wrong-endpoint"}
+	case parse.ClassLoop:
+		return []string{"request-loop"}
+	case parse.ClassStateMismatch:
+		return []string{"state-mismatch"}
+	}
+	return nil
+}
+
+// classCauses lists what usually produces an error of a class, as a
+// support engineer checks them.
+func classCauses(c parse.ErrorClass) []string {
+	switch c {
+	case parse.ClassCodeReused:
+		return []string{
+			"the callback page was reloaded, or reached again with the back button or a restored tab, after the code was redeemed",
+			"two handlers redeemed the code in one callback request (middleware and app code, an options callback registered twice)",
+			"browser JavaScript and the server both redeemed it, or a SPA redeemed it twice (React StrictMode, two listeners)",
+			"a prefetch or link scanner requested the callback URL first",
+			"two sign-ins in two tabs crossed (see multi-tab-race)",
+		}
+	case parse.ClassCodeExpired:
+		return []string{
+			"the app paused between the callback and the redemption (an interstitial page, a queued job, a debugger)",
+			"the callback URL was replayed or bookmarked, so the code is older than the trace shows",
+			"the app server's or the capture machine's clock is off",
+		}
+	case parse.ClassCodeInvalid, parse.ClassGenericGrant:
+		return []string{
+			"the code was already redeemed (reload, double handler, two tabs)",
+			"the code expired before the redemption",
+			"the token request's redirect_uri differs from the authorize request's",
+			"the PKCE code_verifier is not the one of this code's authorize request",
+			"the code was issued to another client or tenant, or altered in transit (decoded twice)",
+		}
+	case parse.ClassCodeMalformed:
+		return []string{"the code was URL-decoded twice or truncated on its way to the token request", "a token was sent where the code belongs"}
+	case parse.ClassRedirectURI:
+		return []string{
+			"the redirect URI is not registered for the client (a new host, port or path; http vs https behind a TLS-terminating proxy)",
+			"it is registered under the wrong platform (Entra: SPA vs Web)",
+			"the token request sends another redirect_uri than the authorize request",
+		}
+	case parse.ClassPKCE:
+		return []string{
+			"the verifier stored for one sign-in was overwritten by another (two tabs, one storage slot)",
+			"the app lost its stored verifier (a new session, another server instance without shared state)",
+		}
+	case parse.ClassPKCEFormat:
+		return []string{"the code_challenge or code_verifier has the wrong length or characters, or the method is not S256"}
+	case parse.ClassClientAuth:
+		return []string{"the client secret expired or was rotated, or its ID was sent instead of its value", "a public client (SPA, native) sent a secret, or a confidential client sent none", "a client assertion's certificate or claims are wrong"}
+	case parse.ClassSPACrossOrigin:
+		return []string{"the redirect URI is registered for the Web platform but the browser redeemed the code (CORS)", "a SPA-platform code was redeemed server-side"}
+	case parse.ClassRefreshExpired:
+		return []string{"the refresh token reached its lifetime or was revoked (password change, admin action, sign-in frequency policy)", "a rotated refresh token was used again (two tabs or processes refreshing at once)"}
+	case parse.ClassInteraction:
+		return []string{"a silent (prompt=none) request found no session, or needs consent or MFA"}
+	case parse.ClassTenant:
+		return []string{"the wrong tenant, cloud or endpoint version (v1 vs v2, /common for a single-tenant app)",
+			"Azure AD B2C: the token request names another user flow or custom policy than the authorize request"}
+	case parse.ClassLoop:
+		return []string{"the app requests tokens again and again instead of caching them"}
+	case parse.ClassFlowExpired:
+		return []string{"the user stayed on the sign-in page too long"}
+	case parse.ClassMalformed, parse.ClassResponseType, parse.ClassScope:
+		return []string{"the request is missing a parameter or uses one the client is not configured for"}
+	case parse.ClassAccess:
+		return []string{"the user is not assigned to the app, blocked or unknown in this tenant"}
+	case parse.ClassWrapper:
+		return []string{"it wraps a more specific code: look for the other code in the same answer"}
+	}
+	return nil
+}
