@@ -65,7 +65,10 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		res.err = withLimitHint(err)
 		return res
 	}
-	exchanges, untimed := readExchanges(r, &res, cmd, o, env)
+	ra := newReadAhead(r)
+	defer ra.close() // before the file closes, also after a panic
+	exchanges, untimed := readExchanges(ra, &res, cmd, o, env)
+	ra.close()
 	if res.err != nil {
 		return res
 	}

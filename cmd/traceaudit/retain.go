@@ -38,7 +38,7 @@ func (r *retainer) keep(ex *parse.Exchange, events int) bool {
 		return true
 	}
 	// One exchange with a cookie is enough for "the trace has cookies".
-	if !r.cookie && (ex.Request.Headers.Has("Cookie") || ex.Response != nil && ex.Response.Headers.Has("Set-Cookie")) {
+	if !r.cookie && ex.CarriesCookies() {
 		r.cookie = true
 		return true
 	}

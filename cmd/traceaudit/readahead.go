@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// readAhead runs a trace reader on a goroutine of its own, a batch of
+// exchanges ahead of the caller, so that parsing the file (JSON framing and
+// decoding, inflating, reassembling) overlaps with extracting events and
+// keeping what the rules need: on two cores, a scan's wall time approaches
+// the reader's alone. The exchanges, their order, the error that ends them
+// and the reader's notes are those of reading without it.
+type readAhead struct {
+	src     parse.Reader
+	batches chan aheadBatch
+	stop    chan struct{}
+	done    chan struct{}
+	cur     aheadBatch
+	pos     int
+	closed  bool
+}
+
+// aheadBatch is a run of exchanges; the last batch carries the error that
+// ended reading (io.EOF at the end), or the reader's panic.
+type aheadBatch struct {
+	exs   []*parse.Exchange
+	err   error
+	panic *readerPanic
+}
+
+// readerPanic carries a panic of the reader to the caller's goroutine, where
+// the per-file recovery turns it into that file's error.
+type readerPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *readerPanic) String() string {
+	return fmt.Sprintf("%v (in the reader: %s)", p.value, firstFrames(p.stack))
+}
+
+// A batch ends at aheadCount exchanges or aheadBytes of bodies, whichever
+// comes first: few enough that the exchanges in flight (at most three
+// batches) cost little memory, many enough that handing over is cheap next
+// to reading.
+const (
+	aheadCount = 64
+	aheadBytes = 2 << 20
+)
+
+func newReadAhead(r parse.Reader) *readAhead {
+	ra := &readAhead{src: r, batches: make(chan aheadBatch, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go ra.run()
+	return ra
+}
+
+func (ra *readAhead) run() {
+	defer close(ra.done)
+	var b aheadBatch
+	defer func() {
+		if p := recover(); p != nil {
+			b.panic = &readerPanic{value: p, stack: debug.Stack()}
+			ra.send(b)
+		}
+	}()
+	size := 0
+	for {
+		ex, err := ra.src.Next()
+		if err != nil {
+			b.err = err
+			ra.send(b)
+			return
+		}
+		b.exs = append(b.exs, ex)
+		size += len(ex.Request.Body.Data)
+		if ex.Response != nil {
+			size += len(ex.Response.Body.Data)
+		}
+		if len(b.exs) >= aheadCount || size >= aheadBytes {
+			if !ra.send(b) {
+				return
+			}
+			b, size = aheadBatch{exs: make([]*parse.Exchange, 0, aheadCount)}, 0
+		}
+	}
+}
+
+// send hands a batch over, or gives up when the caller stopped reading.
+func (ra *readAhead) send(b aheadBatch) bool {
+	select {
+	case ra.batches <- b:
+		return true
+	case <-ra.stop:
+		return false
+	}
+}
+
+// Next returns the reader's exchanges in order, then its error; a panic of
+// the reader is raised again here.
+func (ra *readAhead) Next() (*parse.Exchange, error) {
+	for ra.pos >= len(ra.cur.exs) {
+		if ra.cur.panic != nil {
+			panic(ra.cur.panic)
+		}
+		if ra.cur.err != nil {
+			return nil, ra.cur.err
+		}
+		ra.cur, ra.pos = <-ra.batches, 0
+	}
+	ex := ra.cur.exs[ra.pos]
+	ra.cur.exs[ra.pos] = nil // the caller decides what stays alive
+	ra.pos++
+	return ex, nil
+}
+
+// Notes are the reader's; call close first, so that the reader is done.
+func (ra *readAhead) Notes() []parse.Note { return ra.src.Notes() }
+
+// close stops the goroutine and waits for it: after close the reader and
+// its file are the caller's again.
+func (ra *readAhead) close() {
+	if ra.closed {
+		return
+	}
+	ra.closed = true
+	close(ra.stop)
+	<-ra.done
+}
