@@ -95,7 +95,9 @@ func (t TableWriter) write(w, diag *bufio.Writer, r *Report) error {
 		return err
 	}
 	for _, f := range r.Files {
-		if f.Error != "" {
+		// With Diag set the caller reports unreadable files itself (the
+		// CLI's closing error lines); say it once.
+		if f.Error != "" && t.Diag == nil {
 			t.diagLine(diag, width, ansiRed, "unreadable:", oneLine(f.Path)+": "+oneLine(f.Error))
 		}
 	}

@@ -61,7 +61,7 @@ func runTraceQuality(p *Pass) {
 		p.Report(f)
 	}
 	if tls > 0 {
-		f := Finding{Message: fmt.Sprintf("%d TLS connection(s) could not be decrypted: OAuth traffic inside them is invisible to every rule", tls),
+		f := Finding{Message: fmt.Sprintf("%d TLS connection(s) could not be decrypted: OAuth traffic inside them is invisible to every rule; pass the key log with --keylog FILE", tls),
 			Remediation: "Capture with SSLKEYLOGFILE set for the browser (or export keys from the proxy) and pass the key log with --keylog."}
 		if firstTLS != "" {
 			f.Evidence = []Evidence{{Ref: firstTLS, Note: "first undecryptable connection"}}

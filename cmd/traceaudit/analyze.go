@@ -62,7 +62,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 	res.format = oi.format
 	r, err := newReader(oi, o, env, keys)
 	if err != nil {
-		res.err = withLimitHint(err)
+		res.err = withReadHint(withLimitHint(err), o, oi.file)
 		return res
 	}
 	ra := newReadAhead(r)
@@ -77,6 +77,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		// The rules want events in source order, as extracted, and every
 		// note (they count undecryptable connections).
 		res.scan = runScanRules(exchanges, res.events, res.notes, o)
+		tlsHint(&res, o)
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)

@@ -43,9 +43,15 @@ type environment struct {
 	keepAllExchanges bool
 }
 
+// isTerminal reports whether f is a terminal: a character device that
+// has a window size (/dev/null is a character device too, and must not get
+// colours or progress).
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	return terminalColumns(f) > 0 || !canMeasureTerminal
 }
 
 // tableWidth is the width the table views fit: COLUMNS, then the width of

@@ -8,6 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// canMeasureTerminal: terminalColumns works on this system.
+const canMeasureTerminal = true
+
 // terminalColumns is the width of the terminal f is, or 0 when f is not a
 // terminal.
 func terminalColumns(f any) int {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -187,4 +188,69 @@ func TestHelpOnStdout(t *testing.T) {
 	if code != exitTrouble || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "--help") {
 		t.Errorf("bad flag: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+}
+
+// TestMessagesSayWhatToDo: an encrypted SAZ without a password names the
+// flag and the variable; a Fluxzy archive is named with the export to use;
+// a key log next to a capture is named, not loaded; a key log of another
+// session is called that, not blamed on Encrypted Client Hello.
+func TestMessagesSayWhatToDo(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "scan", "../../saz/testdata/fluxzy-minimal.aes128.saz")
+	if code != exitTrouble || !strings.Contains(stderr, "--password") || !strings.Contains(stderr, "TRACEAUDIT_SAZ_PASSWORD") {
+		t.Errorf("encrypted SAZ: exit %d: %s", code, stderr)
+	}
+
+	fx := filepath.Join(t.TempDir(), "session.fxzy")
+	writeZip(t, fx, "meta.json", "exchanges/1.mpack", "connections/1.mpack", "captures/1.pcapng")
+	code, _, stderr = runCLI(t, nil, "scan", fx)
+	if code != exitTrouble || !strings.Contains(stderr, "Fluxzy") || !strings.Contains(stderr, "HTTP Archive") || strings.Contains(stderr, "not a SAZ") {
+		t.Errorf("fxzy: exit %d: %s", code, stderr)
+	}
+
+	dir := t.TempDir()
+	capture, err := os.ReadFile(filepath.Join(labDir, "clean-fosite-http1-tls", "capture.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := os.ReadFile(filepath.Join(labDir, "clean-fosite-http1-tls", "keys.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "capture.pcap"), capture, 0o644)
+	os.WriteFile(filepath.Join(dir, "sslkeylog.txt"), keys, 0o644)
+	t.Chdir(dir)
+	code, out, stderr := runCLI(t, nil, "scan", "-f", "csv", "capture.pcap")
+	if code != exitOK || !strings.Contains(out, "inconclusive") || !strings.Contains(out, "pass --keylog sslkeylog.txt") {
+		t.Errorf("key log next to the capture: exit %d: %s %s", code, out, stderr)
+	}
+}
+
+// TestKeyLogOfAnotherSession: keys that match no connection of the capture
+// are called that.
+func TestKeyLogOfAnotherSession(t *testing.T) {
+	code, out, stderr := runCLI(t, nil, "scan", "-f", "csv", "--keylog", filepath.Join(labDir, "code-expired-fosite", "keys.log"),
+		filepath.Join(labDir, "clean-fosite-http1-tls", "capture.pcap"))
+	if code != exitOK || !strings.Contains(out, "none of the client randoms in the key log") || strings.Contains(out, "Encrypted Client Hello") {
+		t.Errorf("exit %d: %s %s", code, out, stderr)
+	}
+}
+
+func writeZip(t *testing.T, path string, names ...string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, n := range names {
+		w, err := zw.Create(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("{}"))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 }
