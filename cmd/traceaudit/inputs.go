@@ -14,7 +14,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/parse"
-	"github.com/traceaudit/traceaudit/pcap/etl"
+	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
@@ -81,9 +81,17 @@ var errUnknownFormat = errors.New("not a HAR, SAZ, pcap or pcapng file")
 // sniffLen is how much of a file the format sniffer looks at.
 const sniffLen = 4096
 
-// sniff names the trace format from the first bytes of a file, looking
-// through one gzip or zlib layer. It never trusts the file name.
+// sniff names the reader to try from the first bytes of a file. It never
+// trusts the file name. Captures are the pcap reader's own test (pcap,
+// pcapng and ETL, plain or gzip-compressed, see pcap.Sniff); for the rest it
+// is lenient on purpose — any zip is handed to the SAZ reader and any JSON
+// object to the HAR reader, looking through one gzip or zlib layer — so a
+// damaged trace gets that reader's error rather than "not a trace" (a
+// directory scan applies the readers' strict tests, see openInput).
 func sniff(prefix []byte) parse.Format {
+	if pcap.Sniff(prefix) {
+		return parse.FormatPCAP
+	}
 	if f := sniffPlain(prefix); f != "" {
 		return f
 	}
@@ -106,26 +114,16 @@ func sniff(prefix []byte) parse.Format {
 	}
 	buf := make([]byte, 512)
 	n, _ := io.ReadFull(inner, buf) // a prefix ends mid-stream: a short read is expected
-	f := sniffPlain(buf[:n])
-	if f == parse.FormatSAZ {
-		return "" // a zip inside gzip is not a SAZ
+	if f := sniffPlain(buf[:n]); f == parse.FormatHAR {
+		return f // a zip inside gzip is not a SAZ
 	}
-	return f
+	return ""
 }
 
+// sniffPlain: a zip is for the SAZ reader, a JSON object for the HAR reader.
 func sniffPlain(p []byte) parse.Format {
-	if etl.Sniff(p) {
-		return parse.FormatPCAP // a Windows ETL capture goes through the pcap reader
-	}
-	if len(p) >= 4 {
-		switch {
-		case bytes.Equal(p[:4], []byte{0xd4, 0xc3, 0xb2, 0xa1}), bytes.Equal(p[:4], []byte{0xa1, 0xb2, 0xc3, 0xd4}),
-			bytes.Equal(p[:4], []byte{0x4d, 0x3c, 0xb2, 0xa1}), bytes.Equal(p[:4], []byte{0xa1, 0xb2, 0x3c, 0x4d}),
-			bytes.Equal(p[:4], []byte{0x0a, 0x0d, 0x0d, 0x0a}):
-			return parse.FormatPCAP
-		case bytes.Equal(p[:4], []byte("PK\x03\x04")), bytes.Equal(p[:4], []byte("PK\x05\x06")):
-			return parse.FormatSAZ
-		}
+	if len(p) >= 4 && (bytes.Equal(p[:4], []byte("PK\x03\x04")) || bytes.Equal(p[:4], []byte("PK\x05\x06"))) {
+		return parse.FormatSAZ
 	}
 	p = bytes.TrimPrefix(p, []byte("\xef\xbb\xbf"))
 	p = bytes.TrimLeft(p, " \t\r\n")

@@ -184,6 +184,9 @@ func TestSniff(t *testing.T) {
 		{[]byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0}, "pcap"},
 		{[]byte{0x4d, 0x3c, 0xb2, 0xa1}, "pcap"},
 		{[]byte{0x0a, 0x0d, 0x0d, 0x0a}, "pcap"},
+		// Kuznetzov's modified pcap, which the pcap reader reads: the
+		// capture magic numbers are pcap.Sniff's alone now.
+		{[]byte{0x34, 0xcd, 0xb2, 0xa1}, "pcap"},
 		{[]byte("GET / HTTP/1.1\r\n"), ""},
 		{[]byte{}, ""},
 		{[]byte{0x1f, 0x8b}, ""},
