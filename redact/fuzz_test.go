@@ -64,7 +64,7 @@ func FuzzRedactHAR(f *testing.F) {
 // FuzzRedactSAZ: redacting arbitrary input never panics, and when the
 // input reads as a SAZ the copy reads as a SAZ with as many exchanges.
 func FuzzRedactSAZ(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "saz", "*.saz"))
+	files, err := filepath.Glob(sazFixtures)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func FuzzRedactSAZ(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	data, err := os.ReadFile(filepath.Join("testdata", "rules", "multitab-verifier.har"))
+	data, err := os.ReadFile(filepath.Join("..", "rules", "testdata", "multitab-verifier.har"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -18,12 +18,16 @@ import (
 	"github.com/traceaudit/traceaudit/rules"
 )
 
-// harFixtures are every HAR copied into testdata (see PROVENANCE.md).
+// harFixtures are every HAR the repository holds for other packages' tests
+// (their provenance is beside them): the rule fixtures, the HAR reader's
+// corpus and the fixture lab's recordings. They are read in place, not
+// copied, so a fixture fixed there is fixed here.
 func harFixtures(t testing.TB) []string {
 	t.Helper()
 	var out []string
-	for _, pat := range []string{"rules/*.har", "har/*.har", "har/*.gz", "har/*.zhar", "lab/*.har"} {
-		m, err := filepath.Glob(filepath.Join("testdata", pat))
+	for _, pat := range []string{"rules/testdata/*.har", "har/testdata/*.har", "har/testdata/*.gz", "har/testdata/*.zhar",
+		"testdata/lab/scenarios/*/trace.har"} {
+		m, err := filepath.Glob(filepath.Join("..", pat))
 		if err != nil {
 			t.Fatal(err)
 		}

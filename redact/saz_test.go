@@ -165,8 +165,11 @@ func unzipAll(t testing.TB, data []byte) []byte {
 	return all.Bytes()
 }
 
+// sazFixtures are the SAZ reader's archives, read in place.
+var sazFixtures = filepath.Join("..", "saz", "testdata", "*.saz")
+
 func TestSAZFixtures(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "saz", "*.saz"))
+	files, err := filepath.Glob(sazFixtures)
 	if err != nil || len(files) < 6 {
 		t.Fatalf("SAZ fixtures: %v (%d)", err, len(files))
 	}
