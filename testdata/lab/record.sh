@@ -1,7 +1,7 @@
 #!/bin/sh
 # Records every fixture scenario into testdata/lab/scenarios/ (or only some:
 # record.sh -only clean-zitadel-h2,code-reuse-double-handler-zitadel).
-# Needs root (tcpdump on lo) and: apt-get install -y chromium tcpdump wireshark-common tshark nginx
+# Needs root (tcpdump on lo) and: apt-get install -y chromium tcpdump wireshark-common tshark nginx haproxy
 set -eu
 cd "$(dirname "$0")"
 exec go run ./cmd/record -out scenarios "$@"

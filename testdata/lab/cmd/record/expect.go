@@ -231,7 +231,7 @@ func (s *session) observe() []*observation {
 		if l.Event == "callback-received" && s.scenario.Proxy && l.Code != "" {
 			// behind the proxy, each delivery of the callback to an
 			// instance is an exchange of its own (the server capture's)
-			obs = append(obs, &observation{Kind: "callback", Channel: "proxy-to-app", Handler: l.Handler, Time: l.Time, Method: callbackHTTPMethod(s.scenario),
+			obs = append(obs, &observation{Kind: "callback", Channel: "proxy-to-app", Handler: l.Handler, Time: l.Time, Method: l.Method,
 				URL: redactQuery(s.rp.origin + l.URI), rawCode: l.Code, Code: fp(l.Code), State: l.State, path: l.URI})
 			continue
 		}
@@ -503,7 +503,11 @@ func describeDefects(sc *scenario) []string {
 		d = append(d, fmt.Sprintf("the first callback the app gets is answered %s after its redemption (a cold instance)", sc.Defects.SlowFirstCallback))
 	}
 	if sc.Proxy {
-		d = append(d, fmt.Sprintf("runs as two instances behind nginx (proxy_read_timeout %s, proxy_next_upstream error timeout non_idempotent; not a defect of the app)", proxyReadTimeout))
+		if sc.ProxyKind == "haproxy" {
+			d = append(d, fmt.Sprintf("runs as two instances behind HAProxy (timeout server %s, retry-on response-timeout, option redispatch; not a defect of the app)", proxyReadTimeout))
+		} else {
+			d = append(d, fmt.Sprintf("runs as two instances behind nginx (proxy_read_timeout %s, proxy_next_upstream error timeout non_idempotent; not a defect of the app)", proxyReadTimeout))
+		}
 	}
 	if sc.GoOAuth2.NoCORS || sc.Fosite.NoCORS {
 		d = append(d, "the provider's token endpoint sends no CORS headers (provider configuration, not an app defect)")
@@ -971,11 +975,4 @@ func caseOf(sc *scenario, exp *expectation) *caseSpec {
 		c.Findings = append(c.Findings, cf)
 	}
 	return c
-}
-
-func callbackHTTPMethod(sc *scenario) string {
-	if sc.Defects.FormPost {
-		return "POST"
-	}
-	return "GET"
 }

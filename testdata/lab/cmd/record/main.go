@@ -72,10 +72,10 @@ func main() {
 	}
 	for _, s := range all {
 		if s.Proxy && (len(want) == 0 || want[s.Name]) {
-			if _, err := exec.LookPath("nginx"); err != nil {
-				log.Fatalf("record: nginx not found (for %s): apt-get install -y nginx", s.Name)
+			tool := cmp.Or(s.ProxyKind, "nginx")
+			if _, err := exec.LookPath(tool); err != nil {
+				log.Fatalf("record: %s not found (for %s): apt-get install -y %s", tool, s.Name, tool)
 			}
-			break
 		}
 	}
 	failed := 0
@@ -295,12 +295,17 @@ func (s *session) run(ctx context.Context) error {
 	s.rp.defects.TokenRedirectURI = expand.Replace(sc.Defects.TokenRedirectURI)
 	s.rp.defects.AuthorizeRedirectURI = expand.Replace(sc.Defects.AuthorizeRedirectURI)
 	s.opEP.serve(s.op.handler, cert, keyLog)
-	var proxy *nginx
+	var proxy reverseProxy
 	if sc.Proxy {
 		for i, inst := range s.instances {
 			inst.serve(s.rp.instanceHandler(fmt.Sprintf("instance %d", i+1)), cert, rpKeyLog)
 		}
-		if proxy, err = startNginx(ctx, s.work, s.rpEP, s.instances, cert); err != nil {
+		if sc.ProxyKind == "haproxy" {
+			proxy, err = startHAProxy(ctx, s.work, s.rpEP, s.instances, cert)
+		} else {
+			proxy, err = startNginx(ctx, s.work, s.rpEP, s.instances, cert)
+		}
+		if err != nil {
 			return err
 		}
 		defer proxy.stop()

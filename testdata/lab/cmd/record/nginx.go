@@ -11,12 +11,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"text/template"
 	"time"
 )
+
+// reverseProxy is a real proxy program the lab runs in front of the app's
+// instances.
+type reverseProxy interface {
+	stop() error
+	// accessLog is the proxy's own account of each request: which
+	// instance it went to, and the retries.
+	accessLog() []string
+}
 
 // nginx is Debian's nginx run as a TLS-terminating reverse proxy in front
 // of the app's instances, configured the way a retrying load balancer is:
@@ -78,12 +88,10 @@ func startNginx(ctx context.Context, work string, front *endpoint, instances []*
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	certPEM, keyPEM, err := pemOf(cert)
 	if err != nil {
-		return nil, fmt.Errorf("nginx: key: %w", err)
+		return nil, err
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
 	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o600); err != nil {
 		return nil, err
 	}
@@ -133,6 +141,50 @@ func startNginx(ctx context.Context, work string, front *endpoint, instances []*
 	}
 }
 
+// pemOf is the run's throwaway certificate and key for a proxy's files
+// (in the scratch directory, never in a fixture).
+func pemOf(cert tls.Certificate) (certPEM, keyPEM []byte, err error) {
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("proxy key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
+}
+
+// waitListening waits until port accepts connections or done reports the
+// process's end.
+func waitListening(ctx context.Context, port int, done <-chan error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(loopback, strconv.Itoa(port)), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case err := <-done:
+			return fmt.Errorf("exited: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return errors.New("not listening within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var logCode = regexp.MustCompile(`([?&]code=)([^&\s"]+)`)
+
+// redactLogLine replaces an authorization code in a logged URL by its
+// fingerprint, as everywhere in expect.json.
+func redactLogLine(l string) string {
+	return logCode.ReplaceAllStringFunc(l, func(m string) string {
+		sub := logCode.FindStringSubmatch(m)
+		return sub[1] + codeFingerprint(sub[2])
+	})
+}
+
 // stop ends nginx gracefully (SIGQUIT) and waits for it.
 func (n *nginx) stop() error {
 	if n.stopped {
@@ -161,7 +213,7 @@ func (n *nginx) accessLog() []string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if l != "" {
-			out = append(out, l)
+			out = append(out, redactLogLine(l))
 		}
 	}
 	return out

@@ -31,7 +31,11 @@ func (s *session) readme(exp *expectation) string {
 	if sc.serverSide() {
 		fmt.Fprintf(&b, "- `capture.pcap`: the browser's machine: `tcpdump -i lo --immediate-mode -w capture.pcap 'tcp and not host %s and (port %d or port %d)'`, the browser's traffic to the provider and to the app only; `keys.log` is Chromium's key log. No back-channel call is in it.\n", appServerAddr, s.opEP.Port, s.rpEP.Port)
 		if sc.Proxy {
-			fmt.Fprintf(&b, "- `capture-server.pcap`: the proxy host's backend side: nginx (TLS on port %d, h2) passed each request to app instance 1 or 2 (plain HTTP/1.1 on ports %d and %d); the capture holds those requests and the instances' back-channel calls to the provider (sent from %s). `proxy_log` in `expect.json` is nginx's access log.\n", s.rpEP.Port, s.instances[0].Port, s.instances[1].Port, appServerAddr)
+			proxy := "nginx " + toolVersion("nginx", "-v")
+			if sc.ProxyKind == "haproxy" {
+				proxy = toolVersion("haproxy", "-v")
+			}
+			fmt.Fprintf(&b, "- `capture-server.pcap`: the proxy host's backend side: the proxy (%s; TLS on port %d, h2) passed each request to app instance 1 or 2 (plain HTTP/1.1 on ports %d and %d); the capture holds those requests and the instances' back-channel calls to the provider (sent from %s). `proxy_log` in `expect.json` is the proxy's access log.\n", proxy, s.rpEP.Port, s.instances[0].Port, s.instances[1].Port, appServerAddr)
 		} else {
 			fmt.Fprintf(&b, "- `capture-server.pcap`: the app server: the callbacks it received on port %d and its back-channel calls to the provider (sent from %s).\n", s.rpEP.Port, appServerAddr)
 		}

@@ -117,6 +117,7 @@ type rpLogEntry struct {
 	Description string    `json:"error_description,omitempty"`
 	Started     time.Time `json:"-"`
 	URI         string    `json:"-"` // request URI of a received callback
+	Method      string    `json:"-"`
 }
 
 type rp struct {
@@ -315,7 +316,7 @@ var interstitialPage = template.Must(template.New("i").Parse(`<!DOCTYPE html>
 func (p *rp) handleCallback(w http.ResponseWriter, r *http.Request, q url.Values, resumed bool) {
 	state, code := q.Get("state"), q.Get("code")
 	if !resumed {
-		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "callback-received", Handler: strings.TrimSpace(strings.Trim(instanceOf(r), " ()")), Code: code, State: state, URI: r.URL.RequestURI()})
+		p.record(rpLogEntry{Time: time.Now().UTC(), Event: "callback-received", Handler: strings.TrimSpace(strings.Trim(instanceOf(r), " ()")), Code: code, State: state, URI: r.URL.RequestURI(), Method: r.Method})
 	}
 	if e := q.Get("error"); e != "" {
 		writePage(w, http.StatusBadRequest, "Sign-in failed", e+": "+q.Get("error_description"))

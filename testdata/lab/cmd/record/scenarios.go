@@ -48,6 +48,8 @@ type scenario struct {
 	// Proxy puts nginx in front of two app instances (plain HTTP behind
 	// it); the server capture is then the proxy host's backend side.
 	Proxy bool
+	// ProxyKind is the proxy's program: nginx (default) or haproxy.
+	ProxyKind string
 	// Overlap: the recording is kept only if the first sign-in's code was
 	// issued before the second's and redeemed after it.
 	Overlap bool
@@ -678,6 +680,12 @@ func scenarios() []*scenario {
 			Name: "code-reuse-reload-spa-api-gooauth2", Summary: "browser app: the exchange succeeds, the app calls an API with its access token (200); the user reloads the callback URL, the app redeems the code again and go-oauth2 refuses with a bare 401 invalid_grant but revokes nothing: the next API call with the same access token still gets 200",
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true, CallAPI: true},
 			Drive: driveSPAReload("api 200", "api 200"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "code-reuse-proxy-retry-haproxy-gooauth2", Summary: "HAProxy in front of two app instances retries the callback: the first instance redeems the code but answers slowly (4 s, past HAProxy's 2 s timeout server; retry-on response-timeout, option redispatch), HAProxy sends the same GET callback (go-oauth2 has no form_post) to the other instance, which redeems the code again; go-oauth2 answers a bare 401 invalid_grant and the browser gets the second instance's error page",
+			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Proxy: true, ProxyKind: "haproxy",
+			Defects: rpDefects{SlowFirstCallback: 4 * time.Second},
+			Drive:   driveServerFailing("token endpoint answered 401"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "proxy-retry"},
 		},
 	}
 }
