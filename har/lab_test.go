@@ -4,24 +4,26 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/internal/labexpect"
 	"github.com/traceaudit/traceaudit/parse"
 )
 
+// labHARs are the fixture lab's browser recordings (testdata/lab/README.md).
+var labHARs = filepath.Join("..", "testdata", "lab", "scenarios", "*", "trace.har")
+
 // TestLab reads the fixture lab's recordings (real Chromium sign-ins
 // against zitadel and fosite) and checks every exchange against the
 // encoding/json oracle and every browser event of expect.json against the
 // exchange its "har" ref names.
 func TestLab(t *testing.T) {
-	names, err := filepath.Glob("testdata/lab/*.har")
+	names, err := filepath.Glob(labHARs)
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no lab recordings: %v", err)
 	}
 	for _, path := range names {
-		t.Run(filepath.Base(path), func(t *testing.T) {
+		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
 			exs, r := readFile(t, path, Options{})
 			oracle := readOracle(t, path).Log.Entries
 			if len(exs) != len(oracle) || len(r.Notes()) != 0 {
@@ -35,7 +37,7 @@ func TestLab(t *testing.T) {
 				}
 			}
 
-			exp, err := labexpect.Read(strings.TrimSuffix(path, ".har") + ".expect.json")
+			exp, err := labexpect.Read(filepath.Join(filepath.Dir(path), "expect.json"))
 			if err != nil {
 				t.Fatal(err)
 			}

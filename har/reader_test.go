@@ -777,7 +777,7 @@ func TestReadBoundaries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lab, err := filepath.Glob("testdata/lab/*.har")
+	lab, err := filepath.Glob(labHARs)
 	if err != nil || len(lab) == 0 {
 		t.Fatalf("no lab recordings: %v", err)
 	}
