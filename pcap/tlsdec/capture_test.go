@@ -44,7 +44,7 @@ type tcpHalf struct {
 // delivered when the gap fills, as any reassembler would.
 func readConns(t testing.TB, name string) []*tcpConn {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	raw, err := os.ReadFile(fixture(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func plaintext(chunks []Chunk, dir Direction) []byte {
 
 func readKeyLogFile(t testing.TB, name string) *KeyLog {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
+	f, err := os.Open(fixture(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func readKeyLogFile(t testing.TB, name string) *KeyLog {
 
 func readEmbeddedKeys(t testing.TB, name string) *KeyLog {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	raw, err := os.ReadFile(fixture(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +199,14 @@ func readEmbeddedKeys(t testing.TB, name string) *KeyLog {
 		t.Logf("note: %+v", n)
 	}
 	return k
+}
+
+// fixture is a test file's path: tlsdec's own testdata, or the pcap
+// reader's for the captures both packages test, which are kept once, in
+// pcap/testdata.
+func fixture(name string) string {
+	if _, err := os.Stat(filepath.Join("testdata", name)); err == nil {
+		return filepath.Join("testdata", name)
+	}
+	return filepath.Join("..", "testdata", name)
 }

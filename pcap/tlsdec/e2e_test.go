@@ -22,7 +22,7 @@ type tsharkRequest struct {
 
 func readTshark(t *testing.T, name string) []tsharkRequest {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	raw, err := os.ReadFile(fixture(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func readTshark(t *testing.T, name string) []tsharkRequest {
 // response status codes tshark finds, one per line.
 func readTsharkStatuses(t *testing.T, name string) map[int]int {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	raw, err := os.ReadFile(fixture(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func readCapture(t *testing.T, capture string, keylogs ...string) ([]*parse.Exch
 	t.Helper()
 	var logs []*tlsdec.KeyLog
 	for _, name := range keylogs {
-		f, err := os.Open(filepath.Join("testdata", name))
+		f, err := os.Open(fixture(name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func readCapture(t *testing.T, capture string, keylogs ...string) ([]*parse.Exch
 		}
 		logs = append(logs, k)
 	}
-	f, err := os.Open(filepath.Join("testdata", capture))
+	f, err := os.Open(fixture(capture))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,13 +269,13 @@ func FuzzPCAPWithKeys(f *testing.F) {
 		{"fluxzy-example.com-conn1-dsb.pcapng", ""},
 		{"openssl-tls13.pcapng", "openssl-tls13.keys"},
 	} {
-		raw, err := os.ReadFile(filepath.Join("testdata", tc.capture))
+		raw, err := os.ReadFile(fixture(tc.capture))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(raw)
 		if tc.keylog != "" {
-			k, err := tlsdec.ReadKeyLogFiles(filepath.Join("testdata", tc.keylog))
+			k, err := tlsdec.ReadKeyLogFiles(fixture(tc.keylog))
 			if err != nil {
 				f.Fatal(err)
 			}
@@ -302,4 +302,13 @@ func FuzzPCAPWithKeys(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fixture is a test file's path: tlsdec's own testdata, or pcap's for the
+// captures both packages test (kept once, in pcap/testdata).
+func fixture(name string) string {
+	if _, err := os.Stat(filepath.Join("testdata", name)); err == nil {
+		return filepath.Join("testdata", name)
+	}
+	return filepath.Join("..", "testdata", name)
 }

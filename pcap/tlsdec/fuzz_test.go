@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 
 func FuzzKeyLog(f *testing.F) {
 	for _, name := range []string{"fluxzy-grpc-samples-conn9.nsskeylog", "illustrated-tls13-keylog.txt", "tls12-decryption.DERIVED.keys"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+		b, err := os.ReadFile(fixture(name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -51,7 +50,7 @@ func isHex(s string) bool {
 
 func FuzzSecretsFromPCAPNG(f *testing.F) {
 	for _, name := range []string{"tls12-decryption-dsb.pcapng", "fluxzy-example.com-conn1-dsb.pcapng", "tls12-decryption.pcap"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+		b, err := os.ReadFile(fixture(name))
 		if err != nil {
 			f.Fatal(err)
 		}

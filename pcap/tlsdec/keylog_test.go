@@ -146,7 +146,7 @@ func TestSecretsFromPCAPNG(t *testing.T) {
 }
 
 func TestSecretsFromPCAPNGDamaged(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "tls12-decryption-dsb.pcapng"))
+	raw, err := os.ReadFile(fixture("tls12-decryption-dsb.pcapng"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func hexBytes(t *testing.T, s string) []byte {
 }
 
 func TestReadKeyLogFiles(t *testing.T) {
-	k, err := ReadKeyLogFiles(filepath.Join("testdata", "openssl-tls13.keys"), filepath.Join("testdata", "tls12-decryption.DERIVED.keys"))
+	k, err := ReadKeyLogFiles(fixture("openssl-tls13.keys"), fixture("tls12-decryption.DERIVED.keys"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestReadKeyLogFiles(t *testing.T) {
 		t.Errorf("Len = %d, want 3 (two TLS 1.3 connections, one TLS 1.2)", k.Len())
 	}
 	// A binary file is refused with its name and line.
-	_, err = ReadKeyLogFiles(filepath.Join("testdata", "openssl-tls13.keys"), filepath.Join("testdata", "tls12-decryption.pcap"))
+	_, err = ReadKeyLogFiles(fixture("openssl-tls13.keys"), fixture("tls12-decryption.pcap"))
 	if !errors.Is(err, ErrKeyLog) || !strings.Contains(err.Error(), "tls12-decryption.pcap: ") || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("err %v, want ErrKeyLog naming the file and line 1", err)
 	}
@@ -202,7 +202,7 @@ func TestReadKeyLogFiles(t *testing.T) {
 // TestKeyLogEncodings: the same key log saved with a UTF-8 byte order mark
 // or as UTF-16 (little and big endian, as PowerShell and Notepad write it).
 func TestKeyLogEncodings(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "openssl-tls13.keys"))
+	raw, err := os.ReadFile(fixture("openssl-tls13.keys"))
 	if err != nil {
 		t.Fatal(err)
 	}

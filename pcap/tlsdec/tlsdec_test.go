@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,7 +25,7 @@ type request struct {
 // readTsharkRequests reads a *.tshark.txt expectation (see gen-tshark.sh).
 func readTsharkRequests(t *testing.T, name string) []request {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	raw, err := os.ReadFile(fixture(name))
 	if err != nil {
 		t.Fatal(err)
 	}
