@@ -3,10 +3,13 @@
 # in each decrypted capture, one "frame<TAB>method<TAB>path<TAB>protocol" line per request
 # (HTTP/2 frames carrying several HEADERS give several lines), then the
 # protocol: HTTP/1 or HTTP/2.
-# Run from this directory: sh gen-tshark.sh
+# Run from this directory: sh gen-tshark.sh. Captures shared with the pcap
+# reader are read from its testdata ($pcapdata); the outputs are written here.
 set -eu
+pcapdata=../../testdata
 gen() { # capture [keylog]
-	out="${1%.*}.tshark.txt"
+	base=$(basename "${1%.*}")
+	out="$base.tshark.txt"
 	{
 		echo "# $(tshark --version | head -n 1)"
 		tshark -r "$1" ${2:+-o "tls.keylog_file:$2"} \
@@ -27,17 +30,17 @@ gen() { # capture [keylog]
 			-Y 'http.response || http2.headers.status' -T fields -E aggregator=' ' \
 			-e http.response.code -e http2.headers.status 2>/dev/null |
 			tr '\t ' '\n\n' | grep . | sort -n
-	} >"${1%.*}.tshark-status.txt"
+	} >"$base.tshark-status.txt"
 }
 # http-chunked-ssl.pcapng keeps its key in the section header comment, which
 # tshark does not read: hand it over as a key log.
 keys=$(mktemp)
 trap 'rm -f "$keys"' EXIT
-strings http-chunked-ssl.pcapng | grep '^CLIENT_RANDOM ' >"$keys"
-gen http-chunked-ssl.pcapng "$keys"
-gen tls12-decryption.pcap tls12-decryption.DERIVED.keys
+strings "$pcapdata/http-chunked-ssl.pcapng" | grep '^CLIENT_RANDOM ' >"$keys"
+gen "$pcapdata/http-chunked-ssl.pcapng" "$keys"
+gen "$pcapdata/tls12-decryption.pcap" tls12-decryption.DERIVED.keys
 gen tls12-decryption-dsb.pcapng
-gen fluxzy-example.com-conn1.pcapng fluxzy-example.com-conn1.nsskeylog
+gen "$pcapdata/fluxzy-example.com-conn1.pcapng" fluxzy-example.com-conn1.nsskeylog
 gen fluxzy-example.com-conn1-dsb.pcapng
 gen fluxzy-grpc-samples-conn9.pcapng fluxzy-grpc-samples-conn9.nsskeylog
 gen fluxzy-pink-floyd-conn14.pcapng fluxzy-pink-floyd-conn14.nsskeylog
