@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,8 +30,13 @@ func (MarkdownWriter) Write(w io.Writer, r *Report) error {
 
 func writeMarkdown(w *bufio.Writer, r *Report) {
 	sum := Summarize(r.Files)
-	fmt.Fprintf(w, "# traceaudit report\n\n")
+	fmt.Fprintf(w, "# %s\n\n", md(TicketTitle(r)))
 	fmt.Fprintf(w, "**Verdict:** %s.\n\n", md(sum.Verdict()))
+	for _, f := range r.Files {
+		if f.Facts != nil && (len(f.Findings) > 0 || len(r.Files) == 1) {
+			writeMarkdownFacts(w, &f)
+		}
+	}
 	n := 0
 	for _, f := range r.Files {
 		for _, fd := range f.Findings {
@@ -94,7 +100,7 @@ func writeMarkdown(w *bufio.Writer, r *Report) {
 		notes += len(f.Notes)
 	}
 	if notes > 0 {
-		w.WriteString("## Notes on the traces\n\n")
+		w.WriteString("## Appendix: notes on the traces\n\n")
 		for _, f := range r.Files {
 			for _, nt := range f.Notes {
 				where := mdCode(f.Path, false)
@@ -120,22 +126,25 @@ func writeMarkdownFinding(w *bufio.Writer, n int, f *File, fd *Finding) {
 	if fd.Code != "" {
 		fmt.Fprintf(w, "- authorization code: %s\n", mdCode(fd.Code, false))
 	}
+	if fd.Mechanism != "" {
+		fmt.Fprintf(w, "- mechanism: %s\n", mdCode(fd.Mechanism, false))
+	}
 	if fd.Confidence != "" {
 		fmt.Fprintf(w, "- confidence: %s\n", md(string(fd.Confidence)))
 	}
 	fmt.Fprintf(w, "\n%s\n\n", md(fd.Message))
 
 	if len(fd.Evidence) > 0 {
-		w.WriteString("| time (UTC) | ref | step | request | status | error code | trace ID | correlation ID |\n")
-		w.WriteString("|---|---|---|---|---:|---|---|---|\n")
-		for _, e := range fd.Evidence {
+		w.WriteString("| time (UTC) | ref | step | request | proves | status | error code | trace ID | correlation ID |\n")
+		w.WriteString("|---|---|---|---|---|---:|---|---|---|\n")
+		for _, e := range evidenceByTime(fd.Evidence) {
 			status := "none captured"
 			if e.Status != 0 {
 				status = strconv.Itoa(e.Status)
 			}
 			req := strings.TrimSpace(md(e.Method) + " " + mdCode(e.URL, true))
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				md(e.Time.String()), mdCode(e.Ref, true), md(e.Role), req, status,
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				md(e.Time.String()), mdCode(e.Ref, true), md(e.Role), req, mdCode(e.Param, true), status,
 				mdCode(e.ErrorCode, true), mdCode(e.TraceID, true), mdCode(e.CorrelationID, true))
 		}
 		w.WriteString("\n")
@@ -198,4 +207,65 @@ func mdCode(s string, inTable bool) string {
 		s = strings.ReplaceAll(s, "|", `\|`)
 	}
 	return "`" + s + "`"
+}
+
+// evidenceByTime is the evidence in time order, rows without a time kept
+// after the timed ones in their own order: a ticket reads as a story.
+func evidenceByTime(ev []Evidence) []Evidence {
+	out := append([]Evidence(nil), ev...)
+	slices.SortStableFunc(out, func(a, b Evidence) int {
+		switch {
+		case a.Time.IsZero() && b.Time.IsZero():
+			return 0
+		case a.Time.IsZero():
+			return 1
+		case b.Time.IsZero():
+			return -1
+		}
+		return a.Time.Compare(b.Time.Time)
+	})
+	return out
+}
+
+func writeMarkdownFacts(w *bufio.Writer, f *File) {
+	fc := f.Facts
+	fmt.Fprintf(w, "## Facts: %s\n\n", mdCode(f.Path, false))
+	w.WriteString("| | |\n|---|---|\n")
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "| %s | %s |\n", k, v)
+		}
+	}
+	prov := md(fc.Provider)
+	if fc.Cloud != "" {
+		prov += ", cloud " + md(fc.Cloud)
+	}
+	if fc.ProviderHost != "" {
+		prov += " (" + mdCode(fc.ProviderHost, true) + ")"
+	}
+	row("provider", prov)
+	row("tenant", mdCode(fc.Tenant, true))
+	row("client ID", mdCodes(fc.ClientIDs))
+	row("app name", md(fc.AppName))
+	row("user agent", mdCode(fc.UserAgent, true))
+	row("client library", md(fc.Library))
+	if !fc.Start.IsZero() {
+		row("time range (UTC)", md(fc.Start.String()+" – "+fc.End.String()))
+	}
+	row("request IDs (client-request-id)", mdCodes(fc.RequestIDs))
+	row("trace IDs", mdCodes(fc.TraceIDs))
+	row("correlation IDs", mdCodes(fc.CorrelationIDs))
+	w.WriteString("\n")
+	if steps := LogSearch(fc); len(steps) > 0 {
+		w.WriteString("**Find it in the provider's logs.** ")
+		w.WriteString(md(steps) + "\n\n")
+	}
+}
+
+func mdCodes(vs []string) string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, mdCode(v, true))
+	}
+	return strings.Join(out, ", ")
 }

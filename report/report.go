@@ -59,6 +59,28 @@ type File struct {
 	// replayed from an older JSON may lack them.
 	Verdict       Verdict `json:"verdict,omitempty"`
 	VerdictReason string  `json:"verdict_reason,omitempty"`
+	// Facts are what a ticket states about the sign-in (extension).
+	Facts *Facts `json:"facts,omitempty"`
+}
+
+// Facts are the identifiers a support ticket quotes and a provider's
+// support asks for: who, which app, when, and the ids to find the request
+// in the provider's logs. None of them is secret.
+type Facts struct {
+	Provider       string   `json:"provider,omitempty"` // "Microsoft Entra ID (v2)"
+	Family         string   `json:"family,omitempty"`
+	Cloud          string   `json:"cloud,omitempty"`
+	Tenant         string   `json:"tenant,omitempty"`
+	ProviderHost   string   `json:"provider_host,omitempty"`
+	ClientIDs      []string `json:"client_ids,omitempty"`
+	AppName        string   `json:"app_name,omitempty"`
+	UserAgent      string   `json:"user_agent,omitempty"`
+	Library        string   `json:"library,omitempty"`
+	Start          Time     `json:"start,omitzero"`
+	End            Time     `json:"end,omitzero"`
+	RequestIDs     []string `json:"request_ids,omitempty"` // client-request-id
+	TraceIDs       []string `json:"trace_ids,omitempty"`
+	CorrelationIDs []string `json:"correlation_ids,omitempty"`
 }
 
 // Verdict is a file's triage bucket: findings, clean, inconclusive or
@@ -178,6 +200,9 @@ type Evidence struct {
 	// Timestamp is the provider's own timestamp from the error body, as the
 	// provider wrote it (extension); quote it to the provider's support.
 	Timestamp string `json:"timestamp,omitempty"`
+	// Param is the parameter of this exchange that proves the finding,
+	// e.g. "redirect_uri=http://app.example/cb" (extension).
+	Param string `json:"param,omitempty"`
 }
 
 // TimelineEvent is one OAuth step on the sign-in timeline (extension).

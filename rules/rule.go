@@ -115,6 +115,9 @@ type Evidence struct {
 	// Note is the exchange's role in the finding: "code issued",
 	// "first redemption (won)", "second redemption (lost)".
 	Note string `json:"note,omitempty"`
+	// Param is the parameter of this exchange that proves the finding,
+	// e.g. "redirect_uri=http://app.example/cb" (set by Remediate).
+	Param string `json:"param,omitempty"`
 }
 
 // Finding is one problem found in a trace.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,6 +28,7 @@ func runScanRules(exchanges []*parse.Exchange, events []parse.Event, notes []par
 	in := rules.Input{Exchanges: exchanges, Events: events, Notes: notes}
 	a := rules.Analyze(in, rules.Options{CodeLifetime: o.codeLifetime})
 	findings := rules.Run(a, rules.All())
+	rules.Remediate(a, findings)
 	return &scanResult{findings: findings, assessment: rules.Assess(a, findings)}
 }
 
@@ -106,14 +108,77 @@ func reportFile(r fileResult, noRedact bool) report.File {
 			rf.Evidence = append(rf.Evidence, report.Evidence{
 				Ref: e.Ref, Time: report.At(e.Time), Method: e.Method, URL: u, Status: e.Status,
 				ErrorCode: e.ErrorCode, TraceID: e.TraceID, CorrelationID: e.CorrelationID,
-				Timestamp: e.Timestamp, Role: e.Note,
+				Timestamp: e.Timestamp, Role: e.Note, Param: text(e.Param),
 			})
 			refFindings[e.Ref] = append(refFindings[e.Ref], i)
 		}
 		f.Findings = append(f.Findings, rf)
 	}
 	f.Timeline = timeline(r.events, refFindings, noRedact)
+	f.Facts = facts(r.events, noRedact)
 	return f
+}
+
+// facts gathers what a ticket states about the sign-in from the events:
+// the provider of the first authorize (or any provider event), the client
+// ids, the browser, the time range and the ids the provider's logs are
+// searched by.
+func facts(events []parse.Event, noRedact bool) *report.Facts {
+	if len(events) == 0 {
+		return nil
+	}
+	var fc report.Facts
+	add := func(list []string, v string) []string {
+		if v == "" || slices.Contains(list, v) || len(list) >= 8 {
+			return list
+		}
+		return append(list, v)
+	}
+	var prov parse.Provider
+	for i := range events {
+		e := &events[i]
+		if prov.Family == "" && e.Provider.Family != "" && e.Provider.Family != parse.FamilyApp {
+			prov = e.Provider
+		}
+		if e.Kind == parse.AuthorizeRequest && e.Provider.Family != "" && (prov.Tenant == "" || e.Provider.Tenant != "") && fc.ClientIDs == nil {
+			prov = e.Provider
+		}
+		fc.ClientIDs = add(fc.ClientIDs, e.ClientID)
+		if fc.UserAgent == "" && e.Origin == "" && e.UserAgent != "" && (e.Kind == parse.AuthorizeRequest || e.Kind == parse.Callback) {
+			fc.UserAgent = e.UserAgent
+		}
+		if fc.Library == "" {
+			fc.Library = e.Library
+		}
+		if !e.Time.IsZero() {
+			if fc.Start.IsZero() || e.Time.Before(fc.Start.Time) {
+				fc.Start = report.At(e.Time)
+			}
+			if e.Time.After(fc.End.Time) {
+				fc.End = report.At(e.Time)
+			}
+		}
+		fc.RequestIDs = add(fc.RequestIDs, e.RequestID)
+		if e.Err != nil {
+			fc.TraceIDs = add(fc.TraceIDs, e.Err.TraceID)
+			fc.CorrelationIDs = add(fc.CorrelationIDs, e.Err.Correlation)
+		}
+	}
+	if fc.UserAgent == "" {
+		for i := range events {
+			if events[i].UserAgent != "" {
+				fc.UserAgent = events[i].UserAgent
+				break
+			}
+		}
+	}
+	if prov.Family != "" {
+		fc.Provider, fc.Family, fc.Cloud, fc.Tenant, fc.ProviderHost = parse.ProviderName(prov), string(prov.Family), prov.Cloud, prov.Tenant, prov.Host
+	}
+	if !noRedact {
+		fc.UserAgent = parse.RedactText(fc.UserAgent)
+	}
+	return &fc
 }
 
 // timeline lays the OAuth steps out for the HTML swimlanes: one lane per tab

@@ -254,3 +254,43 @@ func writeZip(t *testing.T, path string, names ...string) {
 	}
 	f.Close()
 }
+
+// TestTicketMarkdownGolden pins the ticket-ready Markdown of one trace per
+// rule and mechanism the lab records: title line, facts, where to look in
+// the provider's logs, evidence in time order with the proving parameter,
+// and remediation for the case.
+func TestTicketMarkdownGolden(t *testing.T) {
+	golden := mustAbs(t, "testdata/golden/ticket")
+	cases := map[string][]string{
+		"code-reuse-reload":                 {"code-reuse-reload-fosite/trace.har"},
+		"code-reuse-double-handler":         {"--keylog", "code-reuse-double-handler-zitadel/keys.log", "code-reuse-double-handler-zitadel/capture.pcap"},
+		"code-reuse-entra-shaped":           {"code-reuse-entra-shaped-fosite/capture-dsb.pcapng"},
+		"code-reuse-spa-double":             {"code-reuse-spa-double-fosite/trace.har"},
+		"code-expired":                      {"code-expired-fosite/capture-dsb.pcapng"},
+		"multi-tab-pkce-spa":                {"multi-tab-pkce-spa-fosite/trace.har"},
+		"multi-tab-pkce-cookie":             {"multi-tab-pkce-cookie-fosite/trace.har"},
+		"multi-tab-state":                   {"multi-tab-state-zitadel/trace.har"},
+		"redirect-uri-mismatch-authorize":   {"redirect-uri-mismatch-authorize-zitadel/trace.har"},
+		"redirect-uri-mismatch-token-proxy": {"redirect-uri-mismatch-token-fosite/capture-dsb.pcapng"},
+		"pkce-mismatch":                     {"pkce-mismatch-spa-fosite/trace.har"},
+		"state-mismatch":                    {"state-mismatch-samesite-strict-zitadel/trace.har"},
+		"clean":                             {"clean-fosite-spa-h2/trace.har"},
+	}
+	if *update {
+		os.MkdirAll(golden, 0o755)
+	}
+	t.Chdir(labDir)
+	for name, args := range cases {
+		code, out, stderr := runCLI(t, nil, append([]string{"scan", "-f", "markdown", "--fail-on", "never"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		if strings.Contains(out, "/work/") || strings.Contains(out, "//"+args[len(args)-1]) {
+			t.Errorf("%s: the report names a path the user did not type", name)
+		}
+		if first := strings.SplitN(out, "\n", 2)[0]; name != "clean" && !strings.Contains(first, " UTC") {
+			t.Errorf("%s: title line %q has no UTC time", name, first)
+		}
+		checkGolden(t, filepath.Join(golden, name+".md"), out)
+	}
+}

@@ -1,0 +1,308 @@
+package rules
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+// Remediation for the case: the rules' advice is one paragraph per rule or
+// mechanism; Remediate rewrites it from the evidence of each finding — which
+// side changed, where the fix lives for this provider, the exact value to
+// register — and shows in the evidence rows the parameter that proves it.
+
+// Redirect URI cases, set as the finding's Mechanism when the rule left it
+// empty.
+const (
+	// MechRedirectNotRegistered: the provider refused the redirect URI at
+	// authorize time: the registration lacks it.
+	MechRedirectNotRegistered Mechanism = "not-registered"
+	// MechRedirectTokenDiffers: the token call sent another redirect_uri
+	// than the authorize request: the app's code is at fault.
+	MechRedirectTokenDiffers Mechanism = "token-call-differs"
+	// MechRedirectProxyScheme: the two differ by http vs https: the app
+	// builds its URL behind a TLS-terminating proxy.
+	MechRedirectProxyScheme Mechanism = "proxy-scheme"
+	// MechRedirectRefusedAtToken: the provider refused the token call's
+	// redirect_uri and the authorize request is not in the trace.
+	MechRedirectRefusedAtToken Mechanism = "refused-at-token"
+)
+
+// Remediate rewrites the remediation of each finding for its case and adds
+// the proving parameters to its evidence.
+func Remediate(a *Analysis, fs []Finding) {
+	for i := range fs {
+		f := &fs[i]
+		c := contextOf(a, f)
+		addParams(f, c)
+		if s := caseRemediation(f, c); s != "" {
+			f.Remediation = s
+		}
+	}
+}
+
+// findingContext is what the evidence of one finding shows about the
+// sign-in: the events behind its refs.
+type findingContext struct {
+	events    []*parse.Event
+	provider  parse.Provider
+	client    string
+	authorize *parse.Event
+	tokenReq  *parse.Event
+}
+
+func contextOf(a *Analysis, f *Finding) findingContext {
+	refs := map[string]bool{}
+	for _, e := range f.Evidence {
+		refs[e.Ref] = true
+	}
+	var c findingContext
+	for i := range a.Events {
+		ev := &a.Events[i]
+		if !refs[ev.Ref] {
+			continue
+		}
+		c.events = append(c.events, ev)
+		if c.provider.Family == "" && ev.Provider.Family != "" && ev.Provider.Family != parse.FamilyApp {
+			c.provider = ev.Provider
+		}
+		if c.client == "" && ev.ClientID != "" {
+			c.client = ev.ClientID
+		}
+		switch ev.Kind {
+		case parse.AuthorizeRequest:
+			if c.authorize == nil {
+				c.authorize = ev
+			}
+		case parse.TokenRequest:
+			c.tokenReq = ev // the last one: the refused or repeated call
+		}
+	}
+	return c
+}
+
+// addParams shows, on each evidence row, the parameter the finding turns
+// on: the redirect_uri of the authorize and token requests, the code, the
+// PKCE verifier, the state.
+func addParams(f *Finding, c findingContext) {
+	byRef := map[string][]*parse.Event{}
+	for _, ev := range c.events {
+		byRef[ev.Ref] = append(byRef[ev.Ref], ev)
+	}
+	for i := range f.Evidence {
+		e := &f.Evidence[i]
+		if e.Param != "" {
+			continue
+		}
+		for _, ev := range byRef[e.Ref] {
+			if p := provingParam(f.RuleID, ev); p != "" {
+				e.Param = p
+				break
+			}
+		}
+	}
+}
+
+func provingParam(rule string, ev *parse.Event) string {
+	switch rule {
+	case "redirect-uri-mismatch":
+		if (ev.Kind == parse.AuthorizeRequest || ev.Kind == parse.TokenRequest) && ev.RedirectURI != "" {
+			return "redirect_uri=" + parse.RedactURL(ev.RedirectURI)
+		}
+		if ev.Kind == parse.TokenRequest {
+			return "redirect_uri absent"
+		}
+	case "code-reuse", "code-expired":
+		if (ev.Kind == parse.TokenRequest || ev.Kind == parse.Callback || ev.Kind == parse.CodeIssued) && !ev.Code.IsZero() {
+			return "code=" + ev.Code.String()
+		}
+	case "pkce-mismatch", "pkce-missing", "multi-tab-race":
+		switch {
+		case ev.Kind == parse.TokenRequest && !ev.CodeVerifier.IsZero():
+			return "code_verifier=" + ev.CodeVerifier.String()
+		case ev.Kind == parse.AuthorizeRequest && !ev.State.IsZero():
+			return "state=" + ev.State.String()
+		case ev.Kind == parse.Callback && !ev.State.IsZero():
+			return "state=" + ev.State.String()
+		}
+	case "state-mismatch":
+		if !ev.State.IsZero() {
+			return "state=" + ev.State.String()
+		}
+	}
+	return ""
+}
+
+func caseRemediation(f *Finding, c findingContext) string {
+	switch f.RuleID {
+	case "redirect-uri-mismatch":
+		return redirectRemedy(f, c)
+	case "code-reuse":
+		return reuseRemedy(f)
+	case "multi-tab-race":
+		return raceRemedy(f)
+	case "code-expired":
+		return expiredRemedy(f)
+	}
+	return ""
+}
+
+func redirectRemedy(f *Finding, c findingContext) string {
+	var authURI, tokenURI string
+	if c.authorize != nil {
+		authURI = c.authorize.RedirectURI
+	}
+	if c.tokenReq != nil {
+		tokenURI = c.tokenReq.RedirectURI
+	}
+	rejectedAtAuthorize := false
+	for _, e := range f.Evidence {
+		if e.Note == "provider rejected the redirect URI" {
+			rejectedAtAuthorize = true
+		}
+	}
+	switch {
+	case rejectedAtAuthorize:
+		setMech(f, MechRedirectNotRegistered)
+		s := "The provider refused the redirect URI when the sign-in started: the fix lives in the app registration, not in the token call. " +
+			registration(c.provider, c.client, authURI)
+		if isHTTPOnNonLoopback(authURI) {
+			setMech(f, MechRedirectProxyScheme)
+			s = fmt.Sprintf("The app sent %q, an http:// URI on a public host: it builds its redirect URI from the request it sees behind a TLS-terminating proxy (load balancer, App Service, ingress), which arrives as http. Register nothing new; make the app see https: %s. Only if http is really intended: %s",
+				parse.RedactURL(authURI), forwardedHeaders, registration(c.provider, c.client, authURI))
+		}
+		return s
+	case c.tokenReq != nil && authURI != "" && tokenURI != authURI:
+		setMech(f, MechRedirectTokenDiffers)
+		if schemeOnly(authURI, tokenURI) {
+			setMech(f, MechRedirectProxyScheme)
+			return fmt.Sprintf("The authorize request sent %q and the token call %q: only the scheme differs, so the app builds the token call's redirect URI from a request it sees as http behind a TLS-terminating proxy. The fix lives in the app, not in the registration: %s, or configure the redirect URI explicitly and use the same value in both calls.",
+				parse.RedactURL(authURI), parse.RedactURL(tokenURI), forwardedHeaders)
+		}
+		if tokenURI == "" {
+			return fmt.Sprintf("The token call omits redirect_uri although the authorize request sent %q: the fix lives in the app's token call: send redirect_uri=%q with the code (RFC 6749 §4.1.3); the registration is fine, the provider accepted the URI at authorize time.",
+				parse.RedactURL(authURI), parse.RedactURL(authURI))
+		}
+		return fmt.Sprintf("The authorize request sent %q and the token call %q. The fix lives in the app's token call, not in the registration (the provider accepted the first URI when the sign-in started): send on the token request exactly the redirect_uri of the authorize request — keep it with the state, or build both from one setting.",
+			parse.RedactURL(authURI), parse.RedactURL(tokenURI))
+	case c.tokenReq != nil:
+		setMech(f, MechRedirectRefusedAtToken)
+		return fmt.Sprintf("The provider refused the token call's redirect_uri %q. The authorize request is not in this trace: if it sent another value, send that one on the token call; if this value is what the app uses, register it. %s",
+			parse.RedactURL(tokenURI), registration(c.provider, c.client, tokenURI))
+	}
+	return ""
+}
+
+const forwardedHeaders = "honour X-Forwarded-Proto and X-Forwarded-Host from the proxy (ASP.NET Core: app.UseForwardedHeaders() with ForwardedHeaders.XForwardedProto | XForwardedHost, trusting your proxy's network; Express: app.set('trust proxy', …); Spring Boot: server.forward-headers-strategy=framework; Django: SECURE_PROXY_SSL_HEADER; nginx in front: proxy_set_header X-Forwarded-Proto $scheme)"
+
+// registration says where the redirect URI is registered at this provider
+// and which exact value to add.
+func registration(p parse.Provider, client, uri string) string {
+	exact := "the exact URI"
+	if uri != "" {
+		exact = fmt.Sprintf("exactly %q (scheme, host, port, path and case as sent)", parse.RedactURL(uri))
+	}
+	cl := "the client"
+	if client != "" {
+		cl = "client " + client
+	}
+	switch p.Family {
+	case parse.FamilyEntra:
+		if p.Variant == "b2c" {
+			return fmt.Sprintf("Azure portal → Azure AD B2C → App registrations → %s → Authentication → add %s under the platform the app uses (Single-page application when browser JavaScript redeems the code, Web when a server does).", cl, exact)
+		}
+		return fmt.Sprintf("Microsoft Entra admin center → Identity → Applications → App registrations → %s → Authentication → under the platform the app uses (Single-page application when browser JavaScript redeems the code with PKCE, Web when a server redeems it with a secret) → Add URI: %s.", cl, exact)
+	case parse.FamilyOkta:
+		return fmt.Sprintf("Okta Admin Console → Applications → Applications → the app of %s → General → LOGIN → Sign-in redirect URIs → add %s.", cl, exact)
+	case parse.FamilyAuth0:
+		return fmt.Sprintf("Auth0 Dashboard → Applications → Applications → the application of %s → Settings → Allowed Callback URLs → add %s.", cl, exact)
+	case parse.FamilyGoogle:
+		return fmt.Sprintf("Google Cloud console → APIs & Services → Credentials → OAuth 2.0 Client IDs → %s → Authorized redirect URIs → add %s (the change can take a few minutes to apply).", cl, exact)
+	case parse.FamilyKeycloak:
+		realm := "the realm"
+		if p.Tenant != "" {
+			realm = "realm " + p.Tenant
+		}
+		return fmt.Sprintf("Keycloak Admin Console → %s → Clients → %s → Settings → Valid redirect URIs → add %s (a * wildcard matches only at the end).", realm, cl, exact)
+	case parse.FamilyADFS:
+		return fmt.Sprintf("AD FS Management → Application Groups → the group of %s → the application → Redirect URI → add %s.", cl, exact)
+	case parse.FamilyCognito:
+		return fmt.Sprintf("Amazon Cognito console → User pools → the pool → App integration → App clients → %s → Hosted UI → Allowed callback URLs → add %s.", cl, exact)
+	}
+	return fmt.Sprintf("Register %s as a redirect URI of %s at the authorization server.", exact, cl)
+}
+
+func setMech(f *Finding, m Mechanism) {
+	switch f.Mechanism {
+	case "", MechRedirectNotRegistered, MechRedirectTokenDiffers:
+		f.Mechanism = m
+	}
+}
+
+func isHTTPOnNonLoopback(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	h := u.Hostname()
+	return h != "localhost" && h != "127.0.0.1" && h != "::1" && h != ""
+}
+
+// schemeOnly reports URIs that differ only by http vs https (and the
+// default port that goes with it).
+func schemeOnly(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil || strings.EqualFold(ua.Scheme, ub.Scheme) {
+		return false
+	}
+	return strings.EqualFold(ua.Hostname(), ub.Hostname()) && ua.EscapedPath() == ub.EscapedPath() && ua.RawQuery == ub.RawQuery
+}
+
+func reuseRemedy(f *Finding) string {
+	switch f.Mechanism {
+	case MechReload:
+		return "The callback URL was loaded again after the code had been redeemed (reload, back button, restored tab). After processing the callback, remove code and state from the URL — in a SPA history.replaceState(null, \"\", location.pathname), on a server a 302 redirect to a clean URL — and treat a callback whose state was already consumed as \"already signed in\" (redirect into the app) instead of redeeming the code again."
+	case MechDuplicateNavigation, MechFormPostResubmit:
+		return "The callback was requested twice before the first redemption was answered (a double navigation, a form_post page submitted twice, a service worker replaying it). Make the callback idempotent per state: mark the state consumed before redeeming, and let a second request with that state wait for the first or redirect into the app; do not resubmit the form_post page."
+	case MechDoubleHandler:
+		return "Two code handlers redeemed the code inside one callback request. Keep one place that redeems: either the framework's handler or your own call (e.g. not both OnAuthorizationCodeReceived with AcquireTokenByAuthorizationCode and the middleware's own redemption; Microsoft.Identity.Web 2.15.1 or later when its options were applied twice)."
+	case MechBrowserAndServer:
+		return "The browser's JavaScript and the server both redeemed the code. Choose one: a SPA (PKCE, the browser redeems, redirect URI registered as Single-page application) or a web app (the server redeems with a credential, redirect URI registered as Web), and remove the other path."
+	case MechBrowserTwice:
+		return "The browser app redeemed the code twice. Guard the redemption so it runs once per code: React StrictMode runs effects twice in development (use a ref, or call MSAL's handleRedirectPromise once at start-up), and register one redirect listener."
+	case MechPrefetch:
+		return "A prefetch of the callback URL used the code before the user's navigation. Ignore prefetch on the callback: answer 204 without redeeming when the request carries Sec-Purpose: prefetch (or Purpose: prefetch), and keep the callback URL out of speculation rules and link previews."
+	case MechRetry:
+		return "The app redeemed the code again after the provider had answered. A code is single-use: never retry a token request that reached the provider; on a refusal restart the sign-in with a new authorize request."
+	case MechOutOfSight:
+		return "The provider says the code was already used, and no earlier redemption is in this trace: another party redeemed it — a second app instance, a proxy, a link scanner, or a server you did not capture. Capture the app server's outbound traffic too, and look the correlation id up in the provider's logs to see the first redemption."
+	}
+	return ""
+}
+
+func raceRemedy(f *Finding) string {
+	if f.Mechanism == MechGrantReplaced {
+		return ""
+	}
+	msg := strings.ToLower(f.Message)
+	switch {
+	case strings.Contains(msg, "cookie"):
+		return "Two sign-ins in one browser shared one transient cookie (one storage slot for the state, nonce or verifier): the later sign-in overwrote the earlier one's. Name the transient cookie per transaction (suffix it with the state, as ASP.NET's .AspNetCore.Correlation.<state> does) and expire it after use; on a state mismatch restart the sign-in once instead of showing an error."
+	case strings.Contains(msg, "verifier"):
+		return "Two sign-ins in one browser shared one stored PKCE verifier: the second overwrote the first's, so the first code was redeemed with the wrong verifier. Store the verifier per transaction, keyed by its state (e.g. sessionStorage key \"pkce.\" + state), read it back by the state the callback carries, and do not start a second sign-in while one is in flight."
+	case strings.Contains(msg, "state"):
+		return "Two sign-ins in one browser crossed their state: the callback of one carried a state the app had replaced with the other's. Keep one entry per transaction (keyed by state) instead of a single \"current state\" slot, and on a state mismatch restart the sign-in once instead of showing an error."
+	}
+	return ""
+}
+
+func expiredRemedy(f *Finding) string {
+	switch f.Mechanism {
+	case MechSlowRedemption:
+		return "The code was redeemed after the provider's lifetime for it. Redeem it in the callback request itself: no interstitial page, queued job or user action between the callback and the token request; check the app server's latency to the token endpoint and its clock (NTP)."
+	}
+	return "" // issued-earlier and short-lifetime: the rule's advice is already for the case
+}
