@@ -28,7 +28,7 @@ func loadSample(t *testing.T, path string) []*parse.Exchange {
 
 // TestOktaSample: the third-party Okta PKCE sample yields one clean sign-in.
 func TestOktaSample(t *testing.T) {
-	exs := loadSample(t, "testdata/har/okta-har-analyzer-sample.har")
+	exs := loadSample(t, "../testdata/samples/okta-har-analyzer-sample.har")
 	evs := parse.ExtractAll(exs)
 	type row struct {
 		kind parse.EventKind
