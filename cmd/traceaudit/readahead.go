@@ -47,8 +47,8 @@ func (p *readerPanic) String() string {
 // batches) cost little memory, many enough that handing over is cheap next
 // to reading.
 const (
-	aheadCount = 64
-	aheadBytes = 2 << 20
+	aheadCount = 16
+	aheadBytes = 256 << 10
 )
 
 func newReadAhead(r parse.Reader) *readAhead {
