@@ -30,6 +30,7 @@ Usage:
   traceaudit rules                       list the rules: ID, severity, title
   traceaudit explain RULE|CODE           a rule's documentation, or a provider error code (AADSTS54005, 54005, invalid_grant)
   traceaudit redact    [flags] IN -o OUT write a sanitized copy of a HAR or SAZ for sharing
+  traceaudit compare   [flags] GOOD BAD  what differs between a working sign-in and a failing one
   traceaudit version
 
 Inputs: HAR (also gzip/zlib-compressed), Fiddler SAZ (also password-protected),
@@ -82,6 +83,8 @@ func run(args []string, env environment) int {
 		code, err = runExplain(rest, env)
 	case "redact":
 		code, err = runRedact(rest, env)
+	case "compare":
+		code, err = runCompare(rest, env)
 	case "version", "--version":
 		fmt.Fprintf(env.stdout, "traceaudit %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
 		return exitOK

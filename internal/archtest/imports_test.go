@@ -30,6 +30,7 @@ const (
 	ruleTest   layer = "rulestest" // rules/rulestest: fixtures for rule tests
 	reportL    layer = "report"    // report: every output format
 	sanitizer  layer = "redact"    // redact: sanitized copies of HAR and SAZ
+	comparer   layer = "compare"   // compare: a working trace's sign-ins against a failing one's
 	leaf       layer = "leaf"      // self-contained helpers (secretscan, labexpect)
 	generator  layer = "generator" // test-data generators
 	command    layer = "command"   // package main: the CLI and internal tools
@@ -57,6 +58,8 @@ func layerOf(rel, name string) layer {
 		return reportL
 	case rel == "redact":
 		return sanitizer
+	case rel == "compare":
+		return comparer
 	case rel == "internal/secretscan", rel == "internal/archtest", rel == "internal/labexpect":
 		return leaf
 	case strings.Contains(rel, "internal/") && (strings.HasSuffix(rel, "gen") || strings.Contains(rel, "hostile") ||
@@ -106,6 +109,8 @@ func allowed(from layer, fromRel, to string) (bool, string) {
 	case sanitizer:
 		return toLayer == model || toLayer == wire || toLayer == reader || toLayer == leaf,
 			"redact rewrites traces; it neither runs rules nor renders reports"
+	case comparer:
+		return toLayer == model, "compare reads only the model"
 	case generator:
 		return toLayer == model || toLayer == generator, "generators write test data from scratch"
 	}

@@ -1,0 +1,94 @@
+package compare
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+func TestByteDiff(t *testing.T) {
+	for _, c := range []struct{ a, b, want string }{
+		{"https://app/cb", "https://app/cb/", `first differs at byte 14: (end) vs "/"; the second has "/" more`},
+		{"https://app/cb", "http://app/cb", `first differs at byte 4: "s://app/" vs "://app/c"`},
+		{"same", "same", ""},
+	} {
+		if got := ByteDiff(c.a, c.b); got != c.want {
+			t.Errorf("ByteDiff(%q, %q) = %q, want %q", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestCookieNameHidesPerSignInValues(t *testing.T) {
+	known := strings.NewReplacer("em1E66fy_Hs1OeW9C-dNAg", "*")
+	for _, c := range []struct{ in, want string }{
+		{"rp_tx_em1E66fy_Hs1OeW9C-dNAg", "rp_tx_*"},
+		{".AspNetCore.Correlation.Fq3kJ9x0aLQ2mZ7rTt1u", ".AspNetCore.Correlation.*"},
+		{"rp_session", "rp_session"},
+		{"JSESSIONID", "JSESSIONID"},
+	} {
+		if got := cookieName(c.in, known); got != c.want {
+			t.Errorf("cookieName(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// signInEvents is one sign-in of a confidential client; reuse redeems
+// its code a second time.
+func signInEvents(port string, reuse bool, verifier string) []parse.Event {
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	redirect := "https://app.test:" + port + "/callback"
+	code := parse.NewSecret("code-" + port)
+	ch := parse.NewSecret(parse.NewSecret("verifier-one-1234567890").S256())
+	ev := []parse.Event{
+		{Kind: parse.AuthorizeRequest, Exchange: 0, Ref: "entries[0]", Time: t0, Endpoint: "https://id.test/auth", Method: "GET", Status: 302,
+			RedirectURI: redirect, State: parse.NewSecret("state-" + port), CodeChallenge: ch, CodeChallengeMethod: "S256", Scope: "openid"},
+		{Kind: parse.CodeIssued, Exchange: 1, Ref: "entries[1]", Time: t0.Add(time.Second), Endpoint: "https://id.test/auth", Status: 302,
+			Code: code, State: parse.NewSecret("state-" + port)},
+		{Kind: parse.Callback, Exchange: 2, Ref: "entries[2]", Time: t0.Add(1100 * time.Millisecond), Endpoint: redirect, Method: "GET", Status: 302,
+			Code: code, State: parse.NewSecret("state-" + port)},
+		{Kind: parse.TokenRequest, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1200 * time.Millisecond), Endpoint: "https://id.test/token", Method: "POST",
+			Status: 200, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: parse.NewSecret(verifier)},
+		{Kind: parse.TokenResponse, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1300 * time.Millisecond), Endpoint: "https://id.test/token", Status: 200,
+			AccessToken: parse.NewSecret("at")},
+	}
+	if reuse {
+		ev = append(ev,
+			parse.Event{Kind: parse.TokenRequest, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3 * time.Second), Endpoint: "https://id.test/token",
+				Method: "POST", Status: 400, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: parse.NewSecret(verifier)},
+			parse.Event{Kind: parse.TokenResponse, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3100 * time.Millisecond), Endpoint: "https://id.test/token",
+				Status: 400, Err: &parse.ProviderError{Error: "invalid_grant"}})
+	}
+	return ev
+}
+
+func TestCompareNamesTheExplainingDifference(t *testing.T) {
+	good := Trace{File: "good.har", Events: signInEvents("1", false, "verifier-one-1234567890")}
+	// A trace against itself, and against another run that differs by port
+	// only, matches.
+	if r := Compare(good, good); r.Differs() || r.First != nil {
+		t.Errorf("a trace against itself differs: %+v", r.First)
+	}
+	if r := Compare(good, Trace{Events: signInEvents("2", false, "verifier-one-1234567890")}); r.Differs() {
+		t.Errorf("a port-only difference counts: %+v", r.First)
+	}
+	reuse := Compare(good, Trace{Events: signInEvents("1", true, "verifier-one-1234567890")})
+	if f := reuse.First; f == nil || f.Step != StepTokenRequest || f.N != 2 || f.Class != ExtraRedemption {
+		t.Errorf("reuse: first difference %+v, want the second token-request", f)
+	}
+	pkce := Compare(good, Trace{Events: signInEvents("1", false, "another-verifier-0987654321")})
+	if f := pkce.First; f == nil || f.Field != "code_verifier" || f.Class != Explains {
+		t.Errorf("pkce: first difference %+v, want the code_verifier", f)
+	}
+	// No value of a secret reaches the result.
+	for _, st := range pkce.Steps {
+		for _, d := range st.Differences {
+			for _, s := range []string{d.Good, d.Bad, d.Note} {
+				if strings.Contains(s, "verifier-one") || strings.Contains(s, "another-verifier") || strings.Contains(s, "code-1") {
+					t.Errorf("a raw secret in %+v", d)
+				}
+			}
+		}
+	}
+}
