@@ -9,6 +9,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/parse"
 	"github.com/traceaudit/traceaudit/redact"
+	"github.com/traceaudit/traceaudit/report"
 )
 
 // runRedact writes a sanitized copy of a HAR or SAZ: secrets become their
@@ -93,7 +94,7 @@ func runRedact(args []string, env environment) (int, error) {
 		return exitTrouble, fmt.Errorf("%s: %w", in.path, err)
 	}
 	for _, n := range stats.Notes {
-		fmt.Fprintf(env.stderr, "traceaudit: %s: note [%s] %s%s\n", in.path, n.Kind, refPrefix(n.Ref), n.Message)
+		fmt.Fprintf(env.stderr, "traceaudit: %s\n", report.Line(fmt.Sprintf("%s: note [%s] %s%s", in.path, n.Kind, refPrefix(n.Ref), n.Message)))
 	}
 	fmt.Fprintf(env.stderr, "traceaudit: wrote %s: %d exchanges, %d values replaced, %d PKCE verifiers given stand-ins, %d bodies stripped\n",
 		displayOut(o.output), stats.Exchanges, stats.Replaced, stats.Verifiers, stats.Stripped)

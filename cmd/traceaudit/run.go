@@ -100,7 +100,7 @@ func run(args []string, env environment) int {
 		}
 		// Errors pass the sweep whatever the flags: none should carry a
 		// secret, and one that does must not print it.
-		fmt.Fprintf(env.stderr, "traceaudit: %s\n", secretscan.RedactString(err.Error()))
+		fmt.Fprintf(env.stderr, "traceaudit: %s\n", report.Line(secretscan.RedactString(err.Error())))
 		if isUsage(err) {
 			return exitTrouble
 		}
