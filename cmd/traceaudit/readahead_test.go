@@ -28,7 +28,9 @@ func (f *fakeReader) Next() (*parse.Exchange, error) {
 	return &parse.Exchange{Index: f.i - 1, Request: parse.Request{Body: parse.Body{Data: make([]byte, f.body)}}}, nil
 }
 
-func (f *fakeReader) Notes() []parse.Note { return []parse.Note{{Kind: "k", Message: "read " + strings.Repeat("x", f.i)}} }
+func (f *fakeReader) Notes() []parse.Note {
+	return []parse.Note{{Kind: "k", Message: "read " + strings.Repeat("x", f.i)}}
+}
 
 // TestReadAheadSameSequence: the exchanges come in order, batches cut by
 // count and by body bytes alike, then the reader's own error.
