@@ -177,4 +177,10 @@ type Event struct {
 	// x-client-brkrver, well-known transient cookie names), e.g.
 	// "Microsoft.Identity.Web 2.13.0"; it helps attribute a root cause.
 	Library string
+
+	// Vantages lists where the step was seen when several traces of one
+	// incident are read together (scan --case): "browser", "server",
+	// "proxy", sorted; nil for a single trace. A callback the server side
+	// saw and the browser's trace lacks was never sent by the browser.
+	Vantages []string
 }

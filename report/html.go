@@ -205,15 +205,15 @@ func newHTMLFinding(n int, fd *Finding) *htmlFinding {
 	}
 	for _, e := range fd.Evidence {
 		h.Evidence = append(h.Evidence, htmlEvidence{
-			Time: e.Time.String(), Ref: oneLine(e.Ref), Role: oneLine(e.Role), Method: oneLine(e.Method),
+			Time: e.Time.String(), Ref: oneLine(e.Where()), Role: oneLine(e.Role), Method: oneLine(e.Method),
 			URL: oneLine(e.URL), Status: e.Status, ErrorCode: oneLine(e.ErrorCode),
 			TraceID: oneLine(e.TraceID), CorrelationID: oneLine(e.CorrelationID),
 		})
 		if e.Timestamp != "" {
-			h.EvidenceNotes = append(h.EvidenceNotes, htmlEvidenceNote{oneLine(e.Ref), "provider timestamp " + oneLine(e.Timestamp)})
+			h.EvidenceNotes = append(h.EvidenceNotes, htmlEvidenceNote{oneLine(e.Where()), "provider timestamp " + oneLine(e.Timestamp)})
 		}
 		if e.Note != "" {
-			h.EvidenceNotes = append(h.EvidenceNotes, htmlEvidenceNote{oneLine(e.Ref), oneLine(e.Note)})
+			h.EvidenceNotes = append(h.EvidenceNotes, htmlEvidenceNote{oneLine(e.Where()), oneLine(e.Note)})
 		}
 	}
 	for _, c := range fd.NextCapture {

@@ -77,6 +77,9 @@ func writeMarkdown(w *bufio.Writer, r *Report) {
 			writeMarkdownFinding(w, n, &f, &f.Findings[i])
 		}
 	}
+	for i := range r.Files {
+		writeMarkdownCaseTimeline(w, &r.Files[i])
+	}
 
 	var hinted bool
 	for _, f := range r.Files {
@@ -144,16 +147,16 @@ func writeMarkdownFinding(w *bufio.Writer, n int, f *File, fd *Finding) {
 			}
 			req := strings.TrimSpace(md(e.Method) + " " + mdCode(e.URL, true))
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				md(e.Time.String()), mdCode(e.Ref, true), md(e.Role), req, mdCode(e.Param, true), status,
+				md(e.Time.String()), mdCode(e.Where(), true), md(e.Role), req, mdCode(e.Param, true), status,
 				mdCode(e.ErrorCode, true), mdCode(e.TraceID, true), mdCode(e.CorrelationID, true))
 		}
 		w.WriteString("\n")
 		for _, e := range fd.Evidence {
 			if e.Timestamp != "" {
-				fmt.Fprintf(w, "- %s: provider timestamp %s\n", mdCode(e.Ref, false), md(e.Timestamp))
+				fmt.Fprintf(w, "- %s: provider timestamp %s\n", mdCode(e.Where(), false), md(e.Timestamp))
 			}
 			if e.Note != "" {
-				fmt.Fprintf(w, "- %s: %s\n", mdCode(e.Ref, false), md(e.Note))
+				fmt.Fprintf(w, "- %s: %s\n", mdCode(e.Where(), false), md(e.Note))
 			}
 		}
 		for _, e := range fd.Evidence {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,38 @@ type Report struct {
 	// Rules describes the rules that ran (extension), so SARIF and HTML can
 	// show titles and help text without importing the rules engine.
 	Rules []RuleInfo `json:"rules,omitempty"`
+	// Case says how scan --case read the inputs as one incident
+	// (extension): which traces were merged, each one's clock offset and
+	// how it was found.
+	Case *Case `json:"case,omitempty"`
+}
+
+// Case is how scan --case read several traces as one incident. When
+// Merged, the incident's findings are in the file object whose format is
+// "case"; otherwise every input was analysed alone and Reason says why.
+type Case struct {
+	Merged bool        `json:"merged"`
+	Reason string      `json:"reason,omitempty"`
+	Inputs []CaseInput `json:"inputs"`
+}
+
+// CaseInput is one trace of a case.
+type CaseInput struct {
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	// Lane is where the trace was taken: browser, server or proxy.
+	Lane   string `json:"lane"`
+	Merged bool   `json:"merged"`
+	// OffsetSeconds is added to the trace's times to put them on the
+	// reference trace's clock; Basis says how it was found: reference,
+	// matched exchanges, provider Date headers, none.
+	OffsetSeconds float64 `json:"offset_seconds"`
+	Basis         string  `json:"basis,omitempty"`
+	Matches       int     `json:"matches,omitempty"`
+	With          string  `json:"with,omitempty"`
+	// Duplicates counts the trace's exchanges another trace of the case
+	// also holds; each counts once, citing both.
+	Duplicates int `json:"duplicates,omitempty"`
 }
 
 // Tool names the program that wrote the report.
@@ -184,6 +217,9 @@ type Finding struct {
 
 // Evidence is one exchange that supports a finding.
 type Evidence struct {
+	// File is the trace the exchange is in, set when a finding rests on
+	// several traces (scan --case).
+	File          string `json:"file,omitempty"`
 	Ref           string `json:"ref"`
 	Time          Time   `json:"time,omitzero"`
 	Method        string `json:"method"`
@@ -205,10 +241,20 @@ type Evidence struct {
 	Param string `json:"param,omitempty"`
 }
 
+// Where is the evidence's ref, after its file's base name when it has one.
+func (e Evidence) Where() string {
+	if e.File == "" {
+		return e.Ref
+	}
+	return filepath.Base(e.File) + " " + e.Ref
+}
+
 // TimelineEvent is one OAuth step on the sign-in timeline (extension).
 type TimelineEvent struct {
 	Time Time   `json:"time,omitzero"`
 	Ref  string `json:"ref"`
+	// File is the trace the step is in (scan --case).
+	File string `json:"file,omitempty"`
 	// Kind is one of authorize, code-issued, callback, token-request,
 	// token-response, authorize-error.
 	Kind string `json:"kind"`

@@ -85,7 +85,7 @@ func findingFingerprint(path string, f *Finding) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s", f.Rule, path, f.Code)
 	for _, e := range f.Evidence {
-		fmt.Fprintf(h, "\x00%s", e.Ref)
+		fmt.Fprintf(h, "\x00%s", e.Where())
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
@@ -94,7 +94,7 @@ func findingFingerprint(path string, f *Finding) string {
 func refs(f *Finding) []string {
 	out := make([]string, 0, len(f.Evidence))
 	for _, e := range f.Evidence {
-		out = append(out, e.Ref)
+		out = append(out, e.Where())
 	}
 	return out
 }

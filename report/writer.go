@@ -141,6 +141,9 @@ func (o *Output) File(f File) error {
 	return nil
 }
 
+// SetCase records how scan --case read the inputs; the documents carry it.
+func (o *Output) SetCase(c *Case) { o.rep.Case = c }
+
 // Listing adds one file of the events or exchanges listing.
 func (o *Output) Listing(l Listing) error {
 	if o.kind == KindScan {

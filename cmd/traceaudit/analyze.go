@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"time"
 
@@ -40,6 +41,10 @@ type fileResult struct {
 	notes         []parse.Note
 	scan          *scanResult // set by scan
 	err           error       // the input could not be read at all
+	// With scan --case, what the incident merge needs: the exchanges kept
+	// for the rules and the events in source order.
+	kept      []*parse.Exchange
+	srcEvents []parse.Event
 }
 
 // analyzeInput reads one trace, extracts its OAuth events and, when scanning,
@@ -78,6 +83,9 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		// note (they count undecryptable connections).
 		res.scan = runScanRules(exchanges, res.events, res.notes, o)
 		tlsHint(&res, o)
+		if o.caseMode {
+			res.kept, res.srcEvents = exchanges, slices.Clone(res.events)
+		}
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)

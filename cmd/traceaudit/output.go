@@ -113,18 +113,8 @@ func newResultWriter(cmd string, o *options, w io.Writer, env environment) (*res
 
 // file hands one file's results to the output.
 func (rw *resultWriter) file(r fileResult) error {
-	rw.stats.add(r)
+	rw.account(r)
 	if rw.cmd == "scan" {
-		if rw.failOn > 0 && r.scan != nil {
-			for _, fd := range r.scan.findings {
-				if fd.Severity >= rw.failOn {
-					rw.failed = true
-				}
-			}
-			if rw.failInconclusive && r.err == nil && r.scan.assessment.Verdict == rules.VerdictInconclusive {
-				rw.failed = true
-			}
-		}
 		return rw.out.File(reportFile(r, rw.o.noRedact))
 	}
 	l := report.Listing{Path: r.path, Format: string(r.format), Error: r.errText(), Notes: reportNotes(r.notes)}
@@ -134,6 +124,22 @@ func (rw *resultWriter) file(r fileResult) error {
 		l.Exchanges = exchangeRecords(r, rw.o.noRedact)
 	}
 	return rw.out.Listing(l)
+}
+
+// account counts a result for the summary and the exit code.
+func (rw *resultWriter) account(r fileResult) {
+	rw.stats.add(r)
+	if rw.cmd != "scan" || rw.failOn == 0 || r.scan == nil {
+		return
+	}
+	for _, fd := range r.scan.findings {
+		if fd.Severity >= rw.failOn {
+			rw.failed = true
+		}
+	}
+	if rw.failInconclusive && r.err == nil && r.scan.assessment.Verdict == rules.VerdictInconclusive {
+		rw.failed = true
+	}
 }
 
 func (rw *resultWriter) close() error { return rw.out.Close() }

@@ -64,6 +64,7 @@ type options struct {
 	shard        string
 	shardK       int // 1-based shard index; 0 when not sharding
 	shardN       int
+	caseMode     bool // scan --case: all inputs are one incident
 }
 
 func run(args []string, env environment) int {
@@ -159,6 +160,9 @@ func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (only on a terminal), always, never")
 	fs.DurationVar(&o.codeLifetime, "code-lifetime", 0, "authorization code lifetime to assume (default: the provider's)")
 	fs.StringVar(&o.shard, "shard", "", "scan only shard K of N (`K/N`, 1-based), a stable split by path for running one corpus on many hosts")
+	if cmd == "scan" {
+		fs.BoolVar(&o.caseMode, "case", false, "read all inputs as one incident (a browser HAR and the server's capture): one timeline, clocks aligned, findings citing several files")
+	}
 	addLimitFlags(fs, o)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: traceaudit %s [flags] PATH...\n\nFlags:\n%s", cmd, fs.FlagUsages())

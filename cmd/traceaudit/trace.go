@@ -54,7 +54,19 @@ func runTraceCommand(cmd string, args []string, env environment) (int, error) {
 		return exitTrouble, err
 	}
 	prog := newProgress(&o, env, inputs)
-	results := analyzeAll(inputs, &o, env, keys, cmd, prog.doneFile, out.file)
+	emit := out.file
+	var held []fileResult
+	if o.caseMode {
+		// The incident is written once every trace is read.
+		emit = func(r fileResult) error { held = append(held, r); return nil }
+	}
+	results := analyzeAll(inputs, &o, env, keys, cmd, prog.doneFile, emit)
+	if o.caseMode {
+		if err := writeCase(held, &o, out); err != nil {
+			finish()
+			return exitTrouble, fmt.Errorf("write output: %w", err)
+		}
+	}
 	prog.finish()
 	if err := out.close(); err != nil {
 		finish()

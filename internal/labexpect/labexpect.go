@@ -88,9 +88,36 @@ type Evidence struct {
 // incident (scan --case).
 type Case struct {
 	Pending string `json:"pending,omitempty"`
+	// Inputs are the files to give scan --case, in order, and the lane
+	// each was taken from (browser, server, proxy).
+	Inputs []CaseInput `json:"inputs"`
+	// Findings are what scan --case must give, citing evidence by file.
+	Findings []CaseFinding `json:"findings"`
 	// Alone lists, per file, the expected rules whose every piece of
 	// evidence is in that file: what a single-file scan can prove.
 	Alone map[string][]string `json:"alone"`
+}
+
+// CaseInput is one file of a case.
+type CaseInput struct {
+	File string `json:"file"`
+	Lane string `json:"lane"`
+}
+
+// CaseFinding is a finding of the whole case.
+type CaseFinding struct {
+	Rule      string         `json:"rule"`
+	Code      string         `json:"code,omitempty"`
+	Mechanism string         `json:"mechanism,omitempty"`
+	Evidence  []CaseEvidence `json:"evidence"`
+}
+
+// CaseEvidence is one step a case finding rests on, in one file.
+type CaseEvidence struct {
+	File   string `json:"file"`
+	Ref    string `json:"ref"`
+	Kind   string `json:"kind"`
+	Status int    `json:"status,omitempty"`
 }
 
 // Read decodes the expect.json at path.

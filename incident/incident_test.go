@@ -1,0 +1,92 @@
+package incident
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/parse"
+)
+
+var t0 = time.Date(2026, 12, 4, 22, 0, 0, 0, time.UTC)
+
+// callbacks builds a trace of n sign-in callbacks, one code each, the
+// k-th at t0+k·10s+delay(k) on the trace's clock skewed by skew.
+func callbacks(path string, format parse.Format, n int, skew time.Duration, delay func(int) time.Duration, ref func(int) string) Trace {
+	tr := Trace{Path: path, Format: format}
+	for k := 0; k < n; k++ {
+		at := t0.Add(time.Duration(k)*10*time.Second + delay(k) + skew)
+		u := fmt.Sprintf("https://app.example/callback?code=c%d&state=s%d", k, k)
+		ex := &parse.Exchange{Index: k, Ref: ref(k), Start: at, End: at.Add(20 * time.Millisecond),
+			Request: parse.Request{Method: "GET", URL: u}, Response: &parse.Response{Status: 302}}
+		tr.Exchanges = append(tr.Exchanges, ex)
+		tr.Events = append(tr.Events, parse.Event{Kind: parse.Callback, Exchange: k, Ref: ex.Ref, Time: at,
+			Method: "GET", Endpoint: "https://app.example/callback", Status: 302,
+			Code: parse.NewSecret(fmt.Sprintf("c%d", k)), State: parse.NewSecret(fmt.Sprintf("s%d", k))})
+	}
+	return tr
+}
+
+func none(int) time.Duration { return 0 }
+
+// The offset is the median of the matched pairs: one callback the server
+// received late (queued 4 s behind a proxy) does not move it.
+func TestMedianOffsetIgnoresOutlier(t *testing.T) {
+	browser := callbacks("b.har", parse.FormatHAR, 5, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
+	late := func(k int) time.Duration {
+		if k == 2 {
+			return 4 * time.Second
+		}
+		return 3 * time.Millisecond
+	}
+	server := callbacks("s.pcap", parse.FormatPCAP, 5, -3*time.Hour, late, func(k int) string { return fmt.Sprintf("frame %d", 10+k) })
+	c := Merge([]Trace{browser, server})
+	if !c.Merged {
+		t.Fatalf("not merged: %s", c.Why)
+	}
+	a := c.Traces[1]
+	want := 3*time.Hour - 3*time.Millisecond
+	if a.Basis != BasisMatched || a.Matches != 5 || a.Offset != want {
+		t.Fatalf("offset %s by %s over %d, want %s by matched exchanges over 5", a.Offset, a.Basis, a.Matches, want)
+	}
+	// Four copies lie within the window and count once; the late one is
+	// 4 s off once aligned, so it stays a delivery of its own.
+	if a.Duplicates != 4 {
+		t.Errorf("%d duplicates, want 4", a.Duplicates)
+	}
+	if got := len(c.Events); got != 6 {
+		t.Errorf("%d merged events, want 6", got)
+	}
+	copies, ok := c.Origin("b.har entries[0]")
+	if !ok || len(copies) != 2 || copies[1].Path != "s.pcap" || copies[1].Ref != "frame 10" {
+		t.Errorf("origin of b.har entries[0]: %+v", copies)
+	}
+	// A capture without back-channel calls is taken as the browser's side.
+	for _, ev := range c.Events {
+		if ev.Ref == "b.har entries[0]" && (len(ev.Vantages) != 1 || ev.Vantages[0] != LaneBrowser) {
+			t.Errorf("vantages %v", ev.Vantages)
+		}
+	}
+}
+
+// Traces without a common exchange or value are not one incident.
+func TestUnrelatedNotMerged(t *testing.T) {
+	a := callbacks("a.har", parse.FormatHAR, 2, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
+	b := callbacks("b.har", parse.FormatHAR, 2, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
+	for i := range b.Events {
+		b.Events[i].Code = parse.NewSecret("other" + b.Events[i].Code.Reveal())
+		b.Events[i].State = parse.NewSecret("other" + b.Events[i].State.Reveal())
+	}
+	c := Merge([]Trace{a, b})
+	if c.Merged || c.Why == "" || len(c.Events) != 0 {
+		t.Fatalf("merged unrelated traces: %+v", c)
+	}
+}
+
+// Two traces with the same base name are told apart by their paths.
+func TestLabelsKeepPathsApart(t *testing.T) {
+	got := labelsOf([]Alignment{{Path: "x/trace.har"}, {Path: "y/trace.har"}, {Path: "y/capture.pcap"}})
+	if got[0] != "x/trace.har" || got[1] != "y/trace.har" || got[2] != "capture.pcap" {
+		t.Errorf("labels %v", got)
+	}
+}
