@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -406,6 +407,8 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 		after, ref, openFirst, known := a.afterFirstAnswer(c, d1, d2)
 		formPost := d1.Delivery == "form_post" && d2.Delivery == "form_post"
 		switch {
+		case known && openFirst && resentBehindBrowser(d1, d2):
+			return MechProxyRetry, fmt.Sprintf("the browser sent the callback once (%s), yet the app side received it again at %s while the first was still unanswered: a reverse proxy or load balancer in front of the app retried it (a read timeout shorter than the app's callback; retries of non-idempotent requests, HAProxy retry-on with redispatch, an F5 pool's reselect) and another instance redeemed the code again", d1.Ref, d2.Ref)
 		case known && openFirst && (d1.Forwarded != "" || d2.Forwarded != ""):
 			via := d2.Forwarded
 			if via == "" {
@@ -447,6 +450,14 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 		return MechRetry, "the code was redeemed again after the first redemption was answered (a retry after a timeout, or a second component)"
 	}
 	return MechOutOfSight, ""
+}
+
+// resentBehindBrowser reports, for traces of one incident read together
+// (scan --case), a second delivery the server side saw and the browser's
+// trace lacks, though the browser's trace holds the first: the browser sent
+// the callback once and something between it and the app sent it again.
+func resentBehindBrowser(d1, d2 *parse.Event) bool {
+	return slices.Contains(d1.Vantages, "browser") && len(d2.Vantages) > 0 && !slices.Contains(d2.Vantages, "browser")
 }
 
 // afterFirstAnswer reports whether delivery d2 came after the app's first
