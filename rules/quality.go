@@ -24,11 +24,13 @@ var TraceQuality = &Rule{
     capture with a proxy);
   - a callback that failed although the token exchange is not in the trace
     (it happened server-side): capture on the server or put a proxy in front of
-    it;
+    it, and read both traces as one incident with scan --case;
   - a refused redemption whose code has no issuance time (no timestamps):
     code-expired cannot measure the delay;
   - a code refused with a bare invalid_grant soon after issue with nothing in
-    the trace to explain it: another party may have redeemed it out of sight.
+    the trace to explain it: another party may have redeemed it out of sight;
+    the finding names the trace to add (the browser's HAR or the app server's
+    capture) and scan --case reads them together.
 
 These are notes about the capture, not about the sign-in.`,
 	AboutCapture: true,
@@ -112,8 +114,13 @@ func runTraceQuality(p *Pass) {
 	}
 	report(noCookies, "the trace has no cookies at all (a sanitized export), so state-mismatch cannot check the app's transient state cookies",
 		"Export the HAR with cookies (traceaudit redacts them itself) or capture with a proxy.")
-	report(serverSide, "the code's redemption is not in the trace (the app redeems it server-side), so the provider's answer is unknown",
-		"Capture the server's outbound traffic (a proxy, or a pcap with TLS keys) or read its logs for the token endpoint's answer.")
+	if readTogether(p.Analysis) {
+		report(serverSide, "no trace of the case holds a redemption of the code (the app refused the callback before redeeming it, or the server's capture misses its outbound calls), so the provider's answer is unknown",
+			"Check that the server capture holds the app's outbound calls to the token endpoint (with the app's TLS key log), or read the app's log for why it refused the callback.")
+	} else {
+		report(serverSide, "the code's redemption is not in the trace (the app redeems it server-side), so the provider's answer is unknown",
+			"Add the app server's capture (the callbacks it received and its back-channel calls to the token endpoint: a pcap with the app's TLS key log, or a proxy in front of it) and read both as one incident: traceaudit scan --case THIS-TRACE SERVER-CAPTURE. Or read the app's log for the token endpoint's answer.")
+	}
 	for _, c := range p.Codes {
 		for _, r := range c.Redemptions {
 			cls := r.Class()
@@ -130,7 +137,7 @@ func runTraceQuality(p *Pass) {
 						Message: fmt.Sprintf("%s refused the code at %s (%s) only %s after issue, and nothing in the trace explains it (one delivery, one redemption, same redirect_uri, PKCE consistent): another component may have redeemed it out of sight, or it was altered in transit",
 							parse.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(d)),
 						Evidence:    []Evidence{p.RedemptionEvidence(r, "refused redemption")},
-						Remediation: "Capture every party that can redeem the code (the browser and the app server, e.g. a proxy in front of the server) and check the provider's sign-in logs with the trace and correlation ids."})
+						Remediation: outOfSightRemediation(p.Analysis, r)})
 				}
 				continue
 			}
@@ -139,6 +146,31 @@ func runTraceQuality(p *Pass) {
 				Evidence: []Evidence{p.RedemptionEvidence(r, "refused redemption")}, Remediation: "Capture with timestamps (a browser or proxy HAR export keeps startedDateTime) including the provider's response that issued the code."})
 		}
 	}
+}
+
+// readTogether reports whether the analysis holds several traces of one
+// incident (scan --case): their events say where each was seen.
+func readTogether(a *Analysis) bool {
+	for i := range a.Events {
+		if len(a.Events[i].Vantages) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// outOfSightRemediation names the trace that would show the other
+// redemption: the browser's when the app server redeemed (a reload or a
+// second callback), the app server's when browser JavaScript did.
+func outOfSightRemediation(a *Analysis, r *Redemption) string {
+	const logs = " and check the provider's sign-in logs with the trace and correlation ids."
+	if readTogether(a) {
+		return "Capture every party that can redeem the code (the browser, each app instance, a proxy in front of them) and add its trace to the case" + logs
+	}
+	if r.Request.Origin != "" {
+		return "Add the app server's capture (its back-channel calls to the token endpoint, with its TLS key log) and read it with this trace as one incident: traceaudit scan --case THIS-TRACE SERVER-CAPTURE;" + logs
+	}
+	return "Add the browser's HAR of the same sign-in (a reload or a second callback shows there) and the capture of any other app instance, and read them with this trace as one incident: traceaudit scan --case BROWSER.har THIS-TRACE;" + logs
 }
 
 func codeUnredeemed(a *Analysis, code parse.Secret) bool {

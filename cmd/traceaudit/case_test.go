@@ -231,3 +231,40 @@ func TestCaseDuplicateCaptures(t *testing.T) {
 		t.Errorf("%d code-reuse findings, want one", reuse)
 	}
 }
+
+// A browser trace whose failed callback has its redemption out of sight
+// says which trace to add and points at scan --case; read together with
+// the proxy-side capture, the advice no longer asks for it.
+func TestTraceQualityPointsAtCase(t *testing.T) {
+	dir := "../../testdata/lab/scenarios/state-mismatch-proxy-instances-nginx-fosite"
+	remediation := func(args ...string) string {
+		code, out, stderr := runCLI(t, nil, append([]string{"scan", "-f", "json", "--fail-on", "never"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var doc struct {
+			Files []struct {
+				Findings []struct{ Rule, Remediation string }
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range doc.Files {
+			for _, fd := range f.Findings {
+				if fd.Rule == "trace-quality" {
+					return fd.Remediation
+				}
+			}
+		}
+		return ""
+	}
+	alone := remediation(filepath.Join(dir, browserHAR))
+	if !strings.Contains(alone, "app server's capture") || !strings.Contains(alone, "scan --case") {
+		t.Errorf("single-file advice %q: want the server capture and scan --case", alone)
+	}
+	together := remediation("--case", filepath.Join(dir, browserHAR), filepath.Join(dir, serverDSB))
+	if strings.Contains(together, "scan --case") {
+		t.Errorf("advice in a case still asks for scan --case: %q", together)
+	}
+}
