@@ -31,6 +31,7 @@ const (
 	reportL    layer = "report"    // report: every output format
 	sanitizer  layer = "redact"    // redact: sanitized copies of HAR and SAZ
 	comparer   layer = "compare"   // compare: a working trace's sign-ins against a failing one's
+	incidentL  layer = "incident"  // incident: several traces of one incident merged (scan --case)
 	leaf       layer = "leaf"      // self-contained helpers (secretscan, labexpect)
 	generator  layer = "generator" // test-data generators
 	command    layer = "command"   // package main: the CLI and internal tools
@@ -60,6 +61,8 @@ func layerOf(rel, name string) layer {
 		return sanitizer
 	case rel == "compare":
 		return comparer
+	case rel == "incident":
+		return incidentL
 	case rel == "internal/secretscan", rel == "internal/archtest", rel == "internal/labexpect":
 		return leaf
 	case strings.Contains(rel, "internal/") && (strings.HasSuffix(rel, "gen") || strings.Contains(rel, "hostile") ||
@@ -111,6 +114,8 @@ func allowed(from layer, fromRel, to string) (bool, string) {
 			"redact rewrites traces; it neither runs rules nor renders reports"
 	case comparer:
 		return toLayer == model, "compare reads only the model"
+	case incidentL:
+		return toLayer == model, "incident reads only the model"
 	case generator:
 		return toLayer == model || toLayer == generator, "generators write test data from scratch"
 	}
