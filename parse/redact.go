@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/traceaudit/traceaudit/internal/secretscan"
 )
 
 // secretParams are query, fragment and form parameters whose values are
@@ -50,7 +52,14 @@ func RedactParam(name, value string) string {
 // path, parameter names and order) so the URL still reads as evidence.
 // Userinfo passwords are masked. Unparseable input is returned with its whole
 // query and fragment masked rather than risk a leak.
-func RedactURL(raw string) string { return redactURL(raw, 0) }
+//
+// Values the names do not give away but whose shape does (a JWT in any
+// parameter or path segment, a credential after a credential-like name) are
+// fingerprinted too: output writers sweep by shape as a last line, but a
+// table that wraps a long URL cuts a token into pieces the sweep no longer
+// recognises (Cloudflare Access's signed "meta" parameter did), so the URL
+// must already be clean when it is laid out.
+func RedactURL(raw string) string { return secretscan.RedactString(redactURL(raw, 0)) }
 
 // maxNest bounds URLs and query strings inside parameters inside URLs.
 const maxNest = 4
