@@ -65,6 +65,9 @@ func runRequestLoop(p *Pass) {
 		}
 	}
 	for _, r := range allTokenRequests(p.Analysis) {
+		if pollPending(r) {
+			continue
+		}
 		add("token|"+r.Request.ClientID+"|"+r.Request.GrantType+"|"+r.Request.Scope, r.Request)
 	}
 	for _, k := range keys {

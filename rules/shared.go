@@ -446,3 +446,18 @@ func sameOrigin(origin, endpoint string) bool {
 	e, err2 := url.Parse(endpoint)
 	return err1 == nil && err2 == nil && strings.EqualFold(o.Scheme, e.Scheme) && strings.EqualFold(o.Host, e.Host)
 }
+
+// pollPending reports a token request the provider answered "keep polling"
+// (RFC 8628 §3.5 authorization_pending or slow_down; CIBA uses the same
+// answers): device code and CIBA clients are told to repeat these requests
+// until the user approves, so they are the protocol, not a loop.
+func pollPending(r *Redemption) bool {
+	if r.Response == nil || r.Response.Err == nil {
+		return false
+	}
+	switch r.Response.Err.Error {
+	case "authorization_pending", "slow_down":
+		return true
+	}
+	return false
+}

@@ -102,7 +102,20 @@ func findingsReason(findings []Finding) string {
 // a token request without an answer, a refused token request, a failed
 // callback, an interactive authorize answered with an error.
 func unexplainedFailure(a *Analysis) string {
-	for _, r := range allTokenRequests(a) {
+	reqs := allTokenRequests(a)
+	for i, r := range reqs {
+		if pollPending(r) {
+			if pollAnswered(reqs[i+1:], r) {
+				continue
+			}
+			for _, o := range reqs[i+1:] {
+				if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType == r.Request.GrantType {
+					r = o
+				}
+			}
+			return fmt.Sprintf("%s was still waiting for the user to approve the sign-in when the trace ends (%s at %s, the last poll of the client): the outcome is not in the trace",
+				parse.ProviderName(r.Request.Provider), errorText(r.Response), r.Request.Ref)
+		}
 		if r.Response == nil {
 			what := "token request"
 			if r.Request.GrantType == "refresh_token" {
@@ -376,4 +389,16 @@ func hostList(hosts []string) string {
 		s += fmt.Sprintf(" and %d more", len(hs)-max)
 	}
 	return s
+}
+
+// pollAnswered reports whether a later poll of the same client and grant
+// got a final answer (tokens or a refusal other than "keep polling").
+func pollAnswered(later []*Redemption, r *Redemption) bool {
+	for _, o := range later {
+		if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType == r.Request.GrantType &&
+			o.Response != nil && !pollPending(o) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,40 @@
+package rules_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/rules"
+)
+
+// TestDeviceCodePolling: a device code client polls the token endpoint and
+// is answered authorization_pending until the user approves. That is the
+// protocol, not a loop, and not a refusal: the trace is clean once a poll
+// gets tokens, and inconclusive (naming the last poll) when none does.
+func TestDeviceCodePolling(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "device-code-polling.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assess := func(exs []*parse.Exchange) (rules.Assessment, []rules.Finding) {
+		in := rules.Input{Exchanges: exs, Events: parse.ExtractAll(exs)}
+		a := rules.Analyze(in, rules.Options{})
+		fs := rules.Run(a, rules.All())
+		return rules.Assess(a, fs), fs
+	}
+	got, fs := assess(fx.Exchanges)
+	for _, f := range fs {
+		t.Errorf("finding on a device code sign-in that polled as told: %s %s", f.RuleID, f.Message)
+	}
+	if got.Verdict != rules.VerdictClean {
+		t.Errorf("verdict = %s (%s), want clean", got.Verdict, got.Reason)
+	}
+	// Without the poll that got tokens: still waiting at the end.
+	last := fx.Exchanges[len(fx.Exchanges)-2].Ref
+	got, _ = assess(fx.Exchanges[:len(fx.Exchanges)-1])
+	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "still waiting") || !strings.Contains(got.Reason, last) {
+		t.Errorf("cut before approval: verdict = %s (%s), want inconclusive naming %s", got.Verdict, got.Reason, last)
+	}
+}
