@@ -461,3 +461,13 @@ func pollPending(r *Redemption) bool {
 	}
 	return false
 }
+
+// messageRedirect reports a redirect_uri that is not a callback URL at all:
+// Google's popup code flows hand the code to the opener page by
+// postMessage (Google Identity Services' "storagerelay://…", gapi.auth2's
+// "postmessage"), so no request to the app carries it and there is no
+// callback to forge; these clients send no state by default.
+func messageRedirect(uri string) bool {
+	u := strings.ToLower(uri)
+	return u == "postmessage" || strings.HasPrefix(u, "storagerelay://")
+}

@@ -348,6 +348,9 @@ func whyNoSignIn(a *Analysis) string {
 			end = fmt.Sprintf("the code reached the app at %s but its redemption is not in the trace", t.Callbacks[len(t.Callbacks)-1].Ref)
 		case len(t.Issued) > 0:
 			end = fmt.Sprintf("the code issued at %s is neither delivered nor redeemed in the trace", t.Issued[len(t.Issued)-1].Ref)
+		case t.Authorize != nil && messageRedirect(t.Authorize.RedirectURI):
+			end = fmt.Sprintf("the sign-in started at %s hands its code to the page by postMessage (redirect_uri %q), never in a URL, so the trace cannot show it; look at the app's own request that sends the code to its server",
+				t.Authorize.Ref, parse.RedactURL(t.Authorize.RedirectURI))
 		case t.Authorize != nil:
 			end = fmt.Sprintf("the sign-in started at %s but the trace shows no code", t.Authorize.Ref)
 		}

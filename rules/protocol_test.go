@@ -38,3 +38,24 @@ func TestDeviceCodePolling(t *testing.T) {
 		t.Errorf("cut before approval: verdict = %s (%s), want inconclusive naming %s", got.Verdict, got.Reason, last)
 	}
 }
+
+// TestGooglePopupNoCallback: Google's popup code flow (redirect_uri
+// storagerelay://… or postmessage) has no callback URL, so an authorize
+// request without state is not a CSRF hole, and the verdict says why the
+// code is not in the trace instead of calling the sign-in unfinished.
+func TestGooglePopupNoCallback(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "google-gis-popup.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}
+	a := rules.Analyze(in, rules.Options{})
+	fs := rules.Run(a, rules.All())
+	for _, f := range fs {
+		t.Errorf("finding on a Google popup sign-in: %s %s", f.RuleID, f.Message)
+	}
+	got := rules.Assess(a, fs)
+	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "postMessage") {
+		t.Errorf("verdict = %s (%s), want inconclusive saying the code goes by postMessage", got.Verdict, got.Reason)
+	}
+}
