@@ -60,6 +60,7 @@ func (HTMLWriter) Write(w io.Writer, r *Report) error {
 // The view types hold display-ready, cleaned strings; the template only
 // ranges over them, so all decisions stay in Go where tests reach them.
 type htmlView struct {
+	Title        string
 	CSP          string
 	CSS          template.CSS
 	Verdict      string
@@ -94,6 +95,45 @@ type htmlFile struct {
 	Rows       []htmlRow
 	// CaptureHints says what to capture next for this file.
 	CaptureHints []string
+	// Facts are the ticket's facts rows and how to find the sign-in in the
+	// provider's logs.
+	Facts     []htmlFact
+	LogSearch string
+}
+
+type htmlFact struct{ Name, Value string }
+
+func htmlFacts(f *File, show bool) ([]htmlFact, string) {
+	fc := f.Facts
+	if fc == nil || !show {
+		return nil, ""
+	}
+	var out []htmlFact
+	add := func(k, v string) {
+		if v = oneLine(v); v != "" {
+			out = append(out, htmlFact{k, v})
+		}
+	}
+	prov := fc.Provider
+	if fc.Cloud != "" {
+		prov += ", cloud " + fc.Cloud
+	}
+	if fc.ProviderHost != "" {
+		prov += " (" + fc.ProviderHost + ")"
+	}
+	add("provider", prov)
+	add("tenant", fc.Tenant)
+	add("client ID", strings.Join(fc.ClientIDs, ", "))
+	add("app name", fc.AppName)
+	add("user agent", fc.UserAgent)
+	add("client library", fc.Library)
+	if !fc.Start.IsZero() {
+		add("time range (UTC)", fc.Start.String()+" – "+fc.End.String())
+	}
+	add("request IDs (client-request-id)", strings.Join(fc.RequestIDs, ", "))
+	add("trace IDs", strings.Join(fc.TraceIDs, ", "))
+	add("correlation IDs", strings.Join(fc.CorrelationIDs, ", "))
+	return out, oneLine(LogSearch(fc))
 }
 
 type htmlFinding struct {
@@ -107,6 +147,7 @@ type htmlFinding struct {
 	Code          string
 	CodeClass     string
 	Confidence    string
+	Mechanism     string
 	Evidence      []htmlEvidence
 	EvidenceNotes []htmlEvidenceNote
 	Remediation   string
@@ -116,15 +157,15 @@ type htmlFinding struct {
 }
 
 type htmlEvidence struct {
-	Time, Ref, Role, Method, URL      string
-	Status                            int
-	ErrorCode, TraceID, CorrelationID string
+	Time, Ref, Role, Method, URL, Param string
+	Status                              int
+	ErrorCode, TraceID, CorrelationID   string
 }
 
 type htmlEvidenceNote struct{ Ref, Text string }
 
 type htmlLane struct {
-	Name, Party, PartyClass string
+	Name, Title, Party, PartyClass string
 }
 
 type htmlRow struct {
@@ -145,6 +186,7 @@ func newHTMLView(r *Report) *htmlView {
 	v := &htmlView{
 		CSP:          htmlCSP,
 		CSS:          template.CSS(htmlCSS),
+		Title:        TicketTitle(r),
 		Verdict:      sum.Verdict(),
 		VerdictClass: "none",
 		RuleCounts:   sum.RuleCounts(),
@@ -184,6 +226,7 @@ func newHTMLView(r *Report) *htmlView {
 			hfd.RuleHelp = ruleHelp[f.Findings[i].Rule]
 			hf.Findings = append(hf.Findings, hfd)
 		}
+		hf.Facts, hf.LogSearch = htmlFacts(f, len(f.Findings) > 0 || len(r.Files) == 1)
 		buildTimeline(&hf, f)
 		hf.CaptureHints = captureHints(f)
 		v.HasHints = v.HasHints || len(hf.CaptureHints) > 0
@@ -201,12 +244,12 @@ func newHTMLFinding(n int, fd *Finding) *htmlFinding {
 		Severity: oneLine(string(fd.Severity)), SevClass: severityClass(fd.Severity),
 		Rule: oneLine(fd.Rule), Title: oneLine(fd.Title), Message: oneLine(fd.Message),
 		Code: oneLine(fd.Code), CodeClass: codeClass(fd.Code), Confidence: oneLine(string(fd.Confidence)),
-		Remediation: oneLine(fd.Remediation),
+		Remediation: oneLine(fd.Remediation), Mechanism: oneLine(fd.Mechanism),
 	}
-	for _, e := range fd.Evidence {
+	for _, e := range evidenceByTime(fd.Evidence) {
 		h.Evidence = append(h.Evidence, htmlEvidence{
 			Time: e.Time.String(), Ref: oneLine(e.Where()), Role: oneLine(e.Role), Method: oneLine(e.Method),
-			URL: oneLine(e.URL), Status: e.Status, ErrorCode: oneLine(e.ErrorCode),
+			URL: oneLine(e.URL), Param: oneLine(e.Param), Status: e.Status, ErrorCode: oneLine(e.ErrorCode),
 			TraceID: oneLine(e.TraceID), CorrelationID: oneLine(e.CorrelationID),
 		})
 		if e.Timestamp != "" {
@@ -299,7 +342,7 @@ func buildTimeline(hf *htmlFile, f *File) {
 			if parties[e.Party] {
 				pc = e.Party
 			}
-			hf.Lanes = append(hf.Lanes, htmlLane{Name: oneLine(name), Party: oneLine(e.Party), PartyClass: pc})
+			hf.Lanes = append(hf.Lanes, htmlLane{Name: oneLine(name), Title: oneLine(e.LaneTitle), Party: oneLine(e.Party), PartyClass: pc})
 		}
 		if first.IsZero() && !e.Time.IsZero() {
 			first = e.Time.Time

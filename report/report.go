@@ -260,8 +260,12 @@ type TimelineEvent struct {
 	Kind string `json:"kind"`
 	// Party is who acted: browser, app or provider.
 	Party string `json:"party,omitempty"`
-	// Lane groups the steps of one tab or connection.
-	Lane      string `json:"lane,omitempty"`
+	// Lane groups the steps of one page or connection: "Page 1", "Page 2"
+	// for browser pages (a HAR page is one navigation), the connection for
+	// a capture.
+	Lane string `json:"lane,omitempty"`
+	// LaneTitle says what the lane is, e.g. "page id page_2" (extension).
+	LaneTitle string `json:"lane_title,omitempty"`
 	Label     string `json:"label,omitempty"` // e.g. "POST /oauth2/v2.0/token"
 	Code      string `json:"code,omitempty"`  // code fingerprint
 	Status    int    `json:"status,omitempty"`

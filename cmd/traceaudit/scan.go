@@ -185,6 +185,20 @@ func facts(events []parse.Event, noRedact bool) *report.Facts {
 // or connection, each step attributed to the party that acted.
 func timeline(events []parse.Event, refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
 	var out []report.TimelineEvent
+	// Browser pages become "Page 1", "Page 2" in order of first use: a page
+	// id means nothing to a reader, so it goes in the lane's tooltip. They
+	// are not called tabs: a HAR page is one top-level navigation, and one
+	// tab makes several.
+	tabs := map[string]string{}
+	// Only pages the browser navigated are tabs; a HAR's "page" of
+	// server-side requests (an app's own capture) keeps its name.
+	browserPage := map[string]bool{}
+	for i := range events {
+		e := &events[i]
+		if e.Page != "" && (e.Kind == parse.AuthorizeRequest || e.Kind == parse.Callback || (e.Kind == parse.TokenRequest && e.Origin != "")) {
+			browserPage[e.Page] = true
+		}
+	}
 	for i := range events {
 		e := &events[i]
 		var party string
@@ -201,22 +215,34 @@ func timeline(events []parse.Event, refFindings map[string][]int, noRedact bool)
 		default:
 			continue
 		}
-		lane := e.Page
-		if lane == "" {
-			lane = e.Conn
+		lane, laneTitle := e.Page, ""
+		if lane != "" && !browserPage[lane] {
+			laneTitle = "page id " + lane
+		} else if lane != "" {
+			if _, ok := tabs[lane]; !ok {
+				tabs[lane] = fmt.Sprintf("Page %d", len(tabs)+1)
+			}
+			lane, laneTitle = tabs[e.Page], "page id "+e.Page
 		}
 		if lane == "" {
-			lane = "trace"
+			lane, laneTitle = e.Conn, "connection "+e.Conn
+		}
+		if lane == "" {
+			lane, laneTitle = "trace", ""
 		}
 		label := e.Method + " " + pathOf(e.Endpoint)
 		te := report.TimelineEvent{
 			Time: report.At(e.Time), Ref: e.Ref, Kind: e.Kind.String(), Party: party, Lane: lane,
 			Label: strings.TrimSpace(label), Code: e.Code.Render(noRedact), Status: e.Status,
 		}
-		if e.Err != nil && len(e.Err.Codes) > 0 {
-			te.ErrorCode = e.Err.Codes[0]
-		} else if e.Err != nil {
-			te.ErrorCode = e.Err.Error
+		te.LaneTitle = laneTitle
+		// The chip shows the code the findings name: the most specific one
+		// (AADSTS54005, not its wrapper AADSTS70002).
+		if e.Err != nil {
+			te.ErrorCode = parse.PrimaryCode(e.Err)
+			if te.ErrorCode == "" {
+				te.ErrorCode = e.Err.Error
+			}
 		}
 		if idx := refFindings[e.Ref]; len(idx) > 0 {
 			te.Highlight = uniqueInts(idx)
