@@ -449,9 +449,9 @@ func (d *decoder) formEncode(params gjson.Result) ([]byte, bool) {
 		if len(out) > 0 {
 			out = append(out, '&')
 		}
-		out = append(out, url.QueryEscape(d.f.str(p.Get("name")))...)
+		out = append(out, formField(d.f.str(p.Get("name")))...)
 		out = append(out, '=')
-		out = append(out, url.QueryEscape(d.f.str(p.Get("value")))...)
+		out = append(out, formField(d.f.str(p.Get("value")))...)
 		if int64(len(out)) > limit {
 			out, truncated = out[:limit], true
 			return false
@@ -459,6 +459,44 @@ func (d *decoder) formEncode(params gjson.Result) ([]byte, bool) {
 		return true
 	})
 	return out, truncated
+}
+
+// formField writes one postData.params name or value into a form. Exporters
+// disagree on whether params are decoded: Chrome keeps them as sent
+// ("https%3A%2F%2Fapp…", "email%20profile"), Firebug-style HAR 1.1 decoded.
+// A field with a %XX escape and nothing a form encoder would have escaped
+// is taken as already encoded; escaping it again would turn a redirect_uri
+// into a different one.
+func formField(s string) string {
+	if formEncoded(s) {
+		return s
+	}
+	return url.QueryEscape(s)
+}
+
+func formEncoded(s string) bool {
+	escaped := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+			escaped = true
+			i += 2
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '+', c == '*', c == '!', c == '\'', c == '(', c == ')':
+			// encodeURIComponent leaves !'()* alone.
+		default:
+			return false
+		}
+	}
+	return escaped
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // decodeBase64Prefix decodes the longest whole-quantum prefix of enc,
