@@ -268,3 +268,38 @@ func TestTraceQualityPointsAtCase(t *testing.T) {
 		t.Errorf("advice in a case still asks for scan --case: %q", together)
 	}
 }
+
+// Markdown shows the incident as one timeline with a column per trace, and
+// the browser's one callback arriving twice on the proxy's side; HTML gives
+// each trace a lane.
+func TestCaseReportLanes(t *testing.T) {
+	dir := "../../testdata/lab/scenarios/code-reuse-proxy-retry-haproxy-gooauth2"
+	args := []string{filepath.Join(dir, browserHAR), filepath.Join(dir, serverDSB)}
+	_, md, stderr := runCLI(t, nil, append([]string{"scan", "--case", "-f", "markdown", "--fail-on", "never"}, args...)...)
+	head := "| time | browser: trace.har | proxy: capture-server-dsb.pcapng |"
+	if !strings.Contains(md, "## One timeline") || !strings.Contains(md, head) {
+		t.Fatalf("no timeline with a column per trace (%s):\n%s", stderr, md)
+	}
+	var browserCallbacks, proxyCallbacks int
+	for _, line := range strings.Split(md, "\n") {
+		cells := strings.Split(line, " | ")
+		if len(cells) != 3 || !strings.Contains(line, "`callback`") {
+			continue
+		}
+		if strings.Contains(cells[1], "`callback`") {
+			browserCallbacks++
+		}
+		if strings.Contains(cells[2], "`callback`") {
+			proxyCallbacks++
+		}
+	}
+	if browserCallbacks != 1 || proxyCallbacks != 2 {
+		t.Errorf("callbacks in the timeline: browser %d, proxy %d; want 1 and 2", browserCallbacks, proxyCallbacks)
+	}
+	_, html, _ := runCLI(t, nil, append([]string{"scan", "--case", "-f", "html", "--fail-on", "never"}, args...)...)
+	for _, lane := range []string{"browser: trace.har", "proxy: capture-server-dsb.pcapng"} {
+		if !strings.Contains(html, lane) {
+			t.Errorf("HTML has no lane %q", lane)
+		}
+	}
+}
