@@ -262,34 +262,52 @@ func pathQuery(raw string) string {
 }
 
 // laneOf guesses where a trace was taken. A HAR or a SAZ is the browser's
-// (Fiddler sits in front of it); a capture that sends token requests without
-// an Origin header is a server's, and one that delivers callbacks to more
-// than one app instance is a proxy's backend side.
+// (Fiddler sits in front of it). A capture is the app server's when it
+// sends token requests without an Origin header, or receives callbacks
+// without showing any authorize request (those go from the browser to the
+// provider, past the app); it is a proxy's backend side when the app's
+// requests in it reach more than one address (the instances behind it).
 func laneOf(t Trace) string {
 	if t.Format == parse.FormatHAR || t.Format == parse.FormatSAZ {
 		return LaneBrowser
 	}
-	server := false
-	instances := map[string]bool{}
+	backChannel, authorize, callbacks := false, false, false
+	appHosts := map[string]bool{}
 	for _, ev := range t.Events {
 		switch ev.Kind {
 		case parse.TokenRequest:
 			if ev.Origin == "" {
-				server = true
+				backChannel = true
 			}
+		case parse.AuthorizeRequest:
+			authorize = true
 		case parse.Callback:
-			if _, dst, ok := strings.Cut(ev.Conn, "-"); ok {
-				instances[dst] = true
+			callbacks = true
+			if u, err := url.Parse(ev.Endpoint); err == nil {
+				appHosts[strings.ToLower(u.Hostname())] = true
 			}
 		}
 	}
-	switch {
-	case server && len(instances) > 1:
-		return LaneProxy
-	case server:
-		return LaneServer
+	if !backChannel && (authorize || !callbacks) {
+		return LaneBrowser
 	}
-	return LaneBrowser
+	instances := map[string]bool{}
+	for _, ex := range t.Exchanges {
+		if ex == nil {
+			continue
+		}
+		u, err := url.Parse(ex.Request.URL)
+		if err != nil || !appHosts[strings.ToLower(u.Hostname())] {
+			continue
+		}
+		if _, dst, ok := strings.Cut(ex.Conn, "-"); ok && dst != "" {
+			instances[dst] = true
+		}
+	}
+	if len(instances) > 1 {
+		return LaneProxy
+	}
+	return LaneServer
 }
 
 // pair is one exchange seen in two traces.
@@ -632,6 +650,7 @@ func (c *Case) build(ref int, units [][]*unit) {
 			if ex.Page == "" && ex.Conn == "" {
 				ex.Page = c.Traces[u.trace].Lane
 			}
+			ex.Instance = instanceOf(u, c.Traces)
 			c.Exchanges = append(c.Exchanges, &ex)
 		}
 		for _, ev := range u.events {
@@ -741,4 +760,19 @@ func signed(d time.Duration) string {
 		s = "+" + s
 	}
 	return s
+}
+
+// instanceOf is the app instance a proxy's backend-side trace shows serving
+// the exchange (the destination of its connection), "" when no proxy-lane
+// copy of it exists.
+func instanceOf(u *unit, al []Alignment) string {
+	for _, x := range append([]*unit{u}, u.copies...) {
+		if al[x.trace].Lane != LaneProxy || x.ex == nil {
+			continue
+		}
+		if _, dst, ok := strings.Cut(x.ex.Conn, "-"); ok && dst != "" {
+			return dst
+		}
+	}
+	return ""
 }

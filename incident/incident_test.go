@@ -61,9 +61,13 @@ func TestMedianOffsetIgnoresOutlier(t *testing.T) {
 	if !ok || len(copies) != 2 || copies[1].Path != "s.pcap" || copies[1].Ref != "frame 10" {
 		t.Errorf("origin of b.har entries[0]: %+v", copies)
 	}
-	// A capture without back-channel calls is taken as the browser's side.
+	// A capture that receives callbacks and shows no authorize request is
+	// the app server's side; the merged callback was seen by both.
+	if c.Traces[1].Lane != LaneServer {
+		t.Errorf("lane %q, want server", c.Traces[1].Lane)
+	}
 	for _, ev := range c.Events {
-		if ev.Ref == "b.har entries[0]" && (len(ev.Vantages) != 1 || ev.Vantages[0] != LaneBrowser) {
+		if ev.Ref == "b.har entries[0]" && (len(ev.Vantages) != 2 || ev.Vantages[0] != LaneBrowser || ev.Vantages[1] != LaneServer) {
 			t.Errorf("vantages %v", ev.Vantages)
 		}
 	}

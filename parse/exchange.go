@@ -117,6 +117,10 @@ type Exchange struct {
 	Page string
 	// Process is the originating process when known (SAZ x-processinfo).
 	Process string
+	// Instance is the app instance that served the request (its address
+	// behind a proxy), known when a proxy's backend-side capture is read
+	// with the browser's trace (scan --case); "" otherwise.
+	Instance string
 	// Tunnel marks CONNECT tunnels and similar non-HTTP-content sessions
 	// that readers keep for completeness but rules ignore.
 	Tunnel bool

@@ -193,6 +193,9 @@ func failureExplained(a *Analysis, t *Transaction, cb *parse.Event) bool {
 	if _, missing := missingCookies(a, t, cb); len(missing) > 0 || overlapped(a, t, cb) {
 		return true
 	}
+	if _, ok := instanceSwitch(a, t, cb); ok {
+		return true
+	}
 	if cb.Code.IsZero() {
 		return false
 	}

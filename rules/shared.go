@@ -471,3 +471,37 @@ func messageRedirect(uri string) bool {
 	u := strings.ToLower(uri)
 	return u == "postmessage" || strings.HasPrefix(u, "storagerelay://")
 }
+
+// InstanceSwitch is a failed callback served by another app instance than
+// the one that started its sign-in, while the browser sent back every
+// cookie that start set: the second instance could not read the first
+// one's sign-in state. Known only when a proxy's backend-side capture is
+// read with the browser's trace (parse.Exchange.Instance).
+type InstanceSwitch struct {
+	Start      *parse.Exchange // the app's response that started the sign-in
+	From, To   string          // the instances that started it and got the callback
+	HowRefused string
+	// CookiesSent: the start set cookies and the callback sent them all.
+	CookiesSent bool
+}
+
+func instanceSwitch(a *Analysis, t *Transaction, cb *parse.Event) (InstanceSwitch, bool) {
+	failed, how := callbackFailed(a, cb)
+	cbEx := a.Exchange(cb)
+	if !failed || cbEx == nil || cbEx.Instance == "" || t.Authorize == nil {
+		return InstanceSwitch{}, false
+	}
+	start, set := loginStart(a, t.Authorize)
+	if start == nil || start.Instance == "" || start.Instance == cbEx.Instance {
+		return InstanceSwitch{}, false
+	}
+	_, missing := missingCookies(a, t, cb)
+	if len(missing) > 0 {
+		return InstanceSwitch{}, false // a lost cookie is the simpler story
+	}
+	if c, ok := a.byCode[cb.Code]; ok && !cb.Code.IsZero() && len(c.Redemptions) > 0 {
+		return InstanceSwitch{}, false // the app got as far as redeeming
+	}
+	return InstanceSwitch{Start: start, From: start.Instance, To: cbEx.Instance, HowRefused: how,
+		CookiesSent: len(set) > 0 && a.HasCookies}, true
+}

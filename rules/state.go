@@ -24,6 +24,10 @@ Secure is rejected, the login page was left open past the cookie's lifetime
 It also flags a callback whose state matches none of the trace's authorize
 requests while it failed, the same state reused by different sign-ins (no CSRF
 protection), and code-flow authorize requests with neither state, nonce nor PKCE.
+With scan --case and a capture of a proxy's backend side, it names a callback
+refused by another app instance than the one that started the sign-in while the
+browser sent every cookie back: the instances do not share their sign-in state
+(data protection keys, session store).
 
 Remediation: set transient cookies with SameSite=None; Secure when the callback
 is a cross-site form_post (or use response_mode=query), key them per transaction,
@@ -41,6 +45,7 @@ func runStateMismatch(p *Pass) {
 		if cookiesKept {
 			checkTransientCookies(p, t)
 		}
+		checkInstanceSwitch(p, t)
 	}
 	// Callbacks whose state matches no sign-in, that failed.
 	states := map[parse.Secret]bool{}
@@ -162,5 +167,30 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 				cb.Ref, how, strings.Join(names, ", "), start.Ref, why),
 			Evidence:    evs,
 			Remediation: "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), key them per transaction, and restart sign-in once on a mismatch."})
+	}
+}
+
+// checkInstanceSwitch reports a callback refused by another app instance
+// than the one that started the sign-in (scan --case with a proxy's
+// backend-side capture): the instances do not share their sign-in state.
+func checkInstanceSwitch(p *Pass, t *Transaction) {
+	for _, cb := range t.Callbacks {
+		sw, ok := instanceSwitch(p.Analysis, t, cb)
+		if !ok {
+			continue
+		}
+		evs := []Evidence{p.ExchangeEvidence(sw.Start, "sign-in started at instance "+sw.From), p.Evidence(t.Authorize, "authorize request")}
+		cbEv := p.Evidence(cb, "callback refused by instance "+sw.To)
+		evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
+		evs = append(evs, cbEv)
+		sent := ""
+		if sw.CookiesSent {
+			sent = " though the browser sent back every cookie set when the sign-in started"
+		}
+		p.Report(Finding{Code: cb.Code, Confidence: ConfidenceMedium, Mechanism: MechInstanceWithoutSharedState,
+			Message: fmt.Sprintf("the app refused the callback at %s (%s)%s: the proxy sent the sign-in's start (%s) to app instance %s and the callback to instance %s, which could not read the first instance's sign-in state (correlation and nonce cookies protected with keys it does not have, or a session it does not hold) and never redeemed the code",
+				cb.Ref, sw.HowRefused, sent, sw.Start.Ref, sw.From, sw.To),
+			Evidence:    evs,
+			Remediation: "Share the sign-in state between the app's instances: one data protection key ring for all of them (ASP.NET Core: PersistKeysTo… shared storage and the same SetApplicationName; other stacks: the same cookie encryption/signing secret) and a shared session store (Redis, SQL) instead of in-memory sessions; or keep a sign-in on one instance (sticky sessions) until its callback completes."})
 	}
 }

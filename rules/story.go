@@ -58,6 +58,11 @@ const (
 	// MechCORSBlocked: browser JavaScript's cross-origin token request was
 	// answered (or refused) in a way CORS kept from the page.
 	MechCORSBlocked Mechanism = "cors-blocked"
+	// MechInstanceWithoutSharedState: behind a proxy, the callback reached
+	// another app instance than the one that started the sign-in, and that
+	// instance could not read the sign-in state (its own data protection
+	// keys, its own session store), so it refused the callback.
+	MechInstanceWithoutSharedState Mechanism = "instance-without-shared-state"
 	// MechIssuedEarlier: refused as expired far inside the provider's
 	// lifetime: the code was issued earlier than the trace shows (a replayed
 	// or bookmarked callback, a code of another session) or a clock is off.

@@ -972,10 +972,6 @@ func caseOf(sc *scenario, exp *expectation) *caseSpec {
 			}
 		}
 		c.Findings = append(c.Findings, cf)
-		if f.Mechanism == "instance-without-shared-state" {
-			// scan --case names the reuse mechanisms; this one waits.
-			c.Pending = "issue #20: scan --case (several traces of one incident)"
-		}
 	}
 	return c
 }
