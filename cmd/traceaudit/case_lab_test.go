@@ -136,6 +136,26 @@ func TestLabCase(t *testing.T) {
 					t.Errorf("finding %s %s is one the scenario must not produce", got.Rule, got.Code)
 				}
 			}
+			// Each file alone gives at least what it can prove by itself.
+			for file, want := range exp.Case.Alone {
+				if len(want) == 0 {
+					continue
+				}
+				code, out, stderr := runCLI(t, nil, "scan", "-f", "json", "--fail-on", "never", filepath.Join(dir, file))
+				var alone scanDoc
+				if err := json.Unmarshal([]byte(out), &alone); err != nil || code != exitOK || len(alone.Files) != 1 {
+					t.Fatalf("%s alone: exit %d, %v: %s", file, code, err, stderr)
+				}
+				for _, rule := range want {
+					found := false
+					for _, fd := range alone.Files[0].Findings {
+						found = found || fd.Rule == rule
+					}
+					if !found {
+						t.Errorf("%s alone: no %s", file, rule)
+					}
+				}
+			}
 			// One timeline, a lane per trace.
 			lanes := map[string]bool{}
 			for _, te := range f.Timeline {

@@ -947,8 +947,10 @@ func caseOf(sc *scenario, exp *expectation) *caseSpec {
 				r.File, r.Ref = "capture-dsb.pcapng", e.PCAP
 				cf.Evidence = append(cf.Evidence, r)
 			}
-			if f.Rule != "code-reuse" && e.Channel == "browser" {
-				// other findings need the browser's side of the story
+			if f.Rule != "code-reuse" && (e.Channel == "browser" || e.Channel == "proxy-to-app") {
+				// other findings need the browser's side of the story, and
+				// what the proxy passed to which instance when the
+				// evidence names it
 				complete["trace.har"] = complete["trace.har"] && e.HAR != ""
 				complete["capture-dsb.pcapng"] = complete["capture-dsb.pcapng"] && e.PCAP != ""
 				complete["capture-server-dsb.pcapng"] = complete["capture-server-dsb.pcapng"] && e.ServerPCAP != ""
