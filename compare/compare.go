@@ -553,21 +553,6 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *parse.E
 	return ds
 }
 
-// failureOf is the first refused event of a sign-in.
-func (c *comparer) failureOf(s *signin) *parse.Event {
-	if s == nil {
-		return nil
-	}
-	for _, k := range stepOrder {
-		for _, e := range s.steps[k] {
-			if refused(e) {
-				return e
-			}
-		}
-	}
-	return nil
-}
-
 func invalidClient(s *signin) bool {
 	if s == nil {
 		return false
