@@ -18,6 +18,10 @@ var secretParams = map[string]bool{
 	"device_code": true, "user_code": true, "subject_token": true, "actor_token": true,
 	"sig": true, "signature": true, "x-amz-signature": true, "key": true, "api_key": true,
 	"apikey": true, "sessiontoken": true, "session_token": true, "statetoken": true, "passcode": true, "otp": true, "ppft": true, "flowtoken": true, "canary": true, "ctx": true,
+	// One-time credentials of other sign-in protocols that share traces with
+	// OAuth: CAS service tickets (?ticket=ST-…), SAML artifacts, OAuth 1.0a
+	// verifiers and request tokens, Keycloak's login-action session_code.
+	"ticket": true, "samlart": true, "oauth_verifier": true, "oauth_token": true, "session_code": true,
 }
 
 // maskedParams hold low-entropy personal or guessable values: masked, never

@@ -115,3 +115,25 @@ func TestRedactURLNested(t *testing.T) {
 		t.Errorf("nested URL redacted as %s", got)
 	}
 }
+
+// TestRedactURLOtherProtocolsOneTimeCredentials: URLs of the sign-in
+// protocols that sit beside OAuth in real traces, shaped after the ones
+// public code quotes (a CAS service ticket, a Keycloak login action, a SAML
+// artifact, an OAuth 1.0a callback): their one-time credentials are short or
+// low-entropy enough to pass the shape sweep, so the names must catch them.
+func TestRedactURLOtherProtocolsOneTimeCredentials(t *testing.T) {
+	for raw, secret := range map[string]string{
+		"https://www.example.org/app/?ticket=ST-526-6ERlmAsiril3Kta0AGtX-cas": "6ERlmAsiril3Kta0AGtX",
+		"https://sso.example.org/realms/acme/login-actions/authenticate?session_code=R58UUiktmq7qXMsCMzVhkB3JkzgliOU5N4otnh-_eHM&execution=569eb383&client_id=gui&tab_id=0BtUgJqm1TI": "R58UUiktmq7qXMsCMzVhkB3Jkzgl",
+		"https://sp.example.org/saml/acs?SAMLart=AAQAAMFbLinlXaCM%2BFIxiDwGOLAy2T71gbpO7ZhNzAgEANlB90ECfpNEVLg%3D":                                                                    "AAQAAMFbLinlXaCM",
+		"https://app.example.org/cb?oauth_token=NPcudxy0yU5T3tBz&oauth_verifier=uw7NjWHT6OJ1MpJOXs":                                                                                   "uw7NjWHT6OJ1MpJOXs",
+	} {
+		got := RedactURL(raw)
+		if strings.Contains(got, secret) {
+			t.Errorf("RedactURL leaked %q: %s", secret, got)
+		}
+		if !strings.Contains(got, "sha256") {
+			t.Errorf("RedactURL has no fingerprint: %s", got)
+		}
+	}
+}
