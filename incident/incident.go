@@ -150,6 +150,9 @@ func Merge(traces []Trace) *Case {
 	best, bestN := -1, 0
 	var bestAl []Alignment
 	for ref := range traces {
+		if ref == maxReferences {
+			break // each candidate aligns every trace: bound the work
+		}
 		al := align(ref, units, c.Traces)
 		n := 0
 		for _, a := range al {
@@ -414,16 +417,28 @@ func matchBy(a, b []*unit, offA, offB time.Duration, aligned bool, key func(*uni
 	}
 	used := map[*unit]bool{}
 	for _, k := range keys {
+		// Both lists are in time order: a cursor skips what lies before
+		// the window, and at most maxCandidates inside it are weighed, so
+		// a trace of thousands of identical requests stays linear.
+		as, i := ka[k], 0
 		for _, ub := range kb[k] {
+			tb := ub.start.Add(offB)
+			for i < len(as) && (used[as[i]] || as[i].start.Add(offA).Before(tb.Add(-window))) {
+				i++
+			}
 			var bestU *unit
 			var bestD time.Duration
-			for _, ua := range ka[k] {
-				if used[ua] {
+			for j, n := i, 0; j < len(as) && n < maxCandidates; j++ {
+				ta := as[j].start.Add(offA)
+				if ta.After(tb.Add(window)) {
+					break
+				}
+				if used[as[j]] {
 					continue
 				}
-				d := absDur(ua.start.Add(offA).Sub(ub.start.Add(offB)))
-				if d <= window && (bestU == nil || d < bestD) {
-					bestU, bestD = ua, d
+				n++
+				if d := absDur(ta.Sub(tb)); bestU == nil || d < bestD {
+					bestU, bestD = as[j], d
 				}
 			}
 			if bestU != nil {
@@ -434,6 +449,12 @@ func matchBy(a, b []*unit, offA, offB time.Duration, aligned bool, key func(*uni
 	}
 	return out
 }
+
+// maxReferences bounds the traces tried as the reference clock.
+const maxReferences = 8
+
+// maxCandidates bounds the copies weighed for one exchange.
+const maxCandidates = 32
 
 func byKey(us []*unit, key func(*unit) []string) map[string][]*unit {
 	m := map[string][]*unit{}
@@ -738,20 +759,21 @@ func labelsOf(al []Alignment) []string {
 // Summary is one sentence per merged trace saying how its clock was
 // aligned, for the report's notes.
 func (a Alignment) Summary() string {
+	name, with := filepath.Base(a.Path), filepath.Base(a.With)
 	switch a.Basis {
 	case BasisReference:
-		return fmt.Sprintf("%s (%s): the reference clock", a.Path, a.Lane)
+		return fmt.Sprintf("%s (%s): the reference clock", name, a.Lane)
 	case BasisMatched:
 		if a.Matches == 1 {
-			return fmt.Sprintf("%s (%s): clock offset %s to %s, from the one exchange seen in both", a.Path, a.Lane, signed(a.Offset), a.With)
+			return fmt.Sprintf("%s (%s): clock offset %s to %s, from the one exchange seen in both", name, a.Lane, signed(a.Offset), with)
 		}
-		return fmt.Sprintf("%s (%s): clock offset %s to %s, the median over %d exchanges seen in both", a.Path, a.Lane, signed(a.Offset), a.With, a.Matches)
+		return fmt.Sprintf("%s (%s): clock offset %s to %s, the median over %d exchanges seen in both", name, a.Lane, signed(a.Offset), with, a.Matches)
 	case BasisDate:
-		return fmt.Sprintf("%s (%s): clock offset %s to %s from %d provider Date headers (good to about a second; no exchange seen in both)", a.Path, a.Lane, signed(a.Offset), a.With, a.Matches)
+		return fmt.Sprintf("%s (%s): clock offset %s to %s from %d provider Date headers (good to about a second; no exchange seen in both)", name, a.Lane, signed(a.Offset), with, a.Matches)
 	case BasisNone:
-		return fmt.Sprintf("%s (%s): shares values with %s but no exchange and no provider Date header; its times are taken as they are", a.Path, a.Lane, a.With)
+		return fmt.Sprintf("%s (%s): shares values with %s but no exchange and no provider Date header; its times are taken as they are", name, a.Lane, with)
 	}
-	return fmt.Sprintf("%s (%s): shares nothing with the other traces; analysed alone", a.Path, a.Lane)
+	return fmt.Sprintf("%s (%s): shares nothing with the other traces; analysed alone", name, a.Lane)
 }
 
 func signed(d time.Duration) string {

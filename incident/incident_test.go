@@ -94,3 +94,33 @@ func TestLabelsKeepPathsApart(t *testing.T) {
 		t.Errorf("labels %v", got)
 	}
 }
+
+// sameCallbacks is a trace of n copies of one callback at one instant: the
+// worst case for pairing copies (every exchange has the same key).
+func sameCallbacks(path string, n int, skew time.Duration) Trace {
+	tr := Trace{Path: path, Format: parse.FormatPCAP}
+	for k := 0; k < n; k++ {
+		at := t0.Add(skew)
+		ex := &parse.Exchange{Index: k, Ref: fmt.Sprintf("frame %d", k+1), Start: at, End: at,
+			Request: parse.Request{Method: "GET", URL: "https://app.example/callback?code=c&state=s"}, Response: &parse.Response{Status: 400}}
+		tr.Exchanges = append(tr.Exchanges, ex)
+		tr.Events = append(tr.Events, parse.Event{Kind: parse.Callback, Exchange: k, Ref: ex.Ref, Time: at, Method: "GET",
+			Endpoint: "https://app.example/callback", Code: parse.NewSecret("c"), State: parse.NewSecret("s")})
+	}
+	return tr
+}
+
+// Thousands of identical requests pair one to one, each counted once.
+func TestManyIdenticalExchanges(t *testing.T) {
+	c := Merge([]Trace{sameCallbacks("a.pcap", 20000, 0), sameCallbacks("b.pcap", 20000, time.Minute)})
+	if !c.Merged || c.Traces[1].Offset != -time.Minute || c.Traces[1].Duplicates != 20000 || len(c.Events) != 20000 {
+		t.Fatalf("merged %v, offset %s, %d duplicates, %d events", c.Merged, c.Traces[1].Offset, c.Traces[1].Duplicates, len(c.Events))
+	}
+}
+
+func BenchmarkMergeIdentical(b *testing.B) {
+	x, y := sameCallbacks("a.pcap", 20000, 0), sameCallbacks("b.pcap", 20000, time.Minute)
+	for b.Loop() {
+		Merge([]Trace{x, y})
+	}
+}
