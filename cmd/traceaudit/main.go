@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/traceaudit/traceaudit/report"
 )
@@ -41,6 +42,8 @@ type environment struct {
 	// they can read (see retainer): the slow path, for the test that checks
 	// the two give the same output.
 	keepAllExchanges bool
+	// now is the clock (nil: time.Now); the bundle's manifest records it.
+	now func() time.Time
 }
 
 // isTerminal reports whether f is a terminal: a character device that

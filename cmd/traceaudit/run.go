@@ -31,6 +31,7 @@ Usage:
   traceaudit explain RULE|CODE           a rule's documentation, or a provider error code (AADSTS54005, 54005, invalid_grant)
   traceaudit redact    [flags] IN -o OUT write a sanitized copy of a HAR or SAZ for sharing
   traceaudit compare   [flags] GOOD BAD  what differs between a working sign-in and a failing one
+  traceaudit bundle    [flags] PATH... -o CASE.zip  one zip to attach to an escalation: reports, redacted traces, manifest
   traceaudit version
 
 Inputs: HAR (also gzip/zlib-compressed), Fiddler SAZ (also password-protected),
@@ -86,6 +87,8 @@ func run(args []string, env environment) int {
 		code, err = runRedact(rest, env)
 	case "compare":
 		code, err = runCompare(rest, env)
+	case "bundle":
+		code, err = runBundle(rest, env)
 	case "version", "--version":
 		fmt.Fprintf(env.stdout, "traceaudit %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
 		return exitOK
