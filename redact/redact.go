@@ -19,6 +19,12 @@ type Options struct {
 	// (scripts, style sheets, images, fonts) by a short placeholder. JSON,
 	// HTML, XML, form and plain text bodies are kept (redacted).
 	StripBodies bool
+	// Verifiers are PKCE verifiers seen in other traces of the same
+	// incident (bundle): a code_challenge in this trace whose verifier is
+	// only in another (the browser's HAR has the challenge, the server's
+	// capture the verifier) maps to the same stand-in's challenge, so the
+	// copies still prove each other when read as one case.
+	Verifiers []string
 }
 
 // Stats count what a redaction did.
@@ -56,13 +62,22 @@ type redactor struct {
 }
 
 func newRedactor(opts Options) *redactor {
-	return &redactor{
+	r := &redactor{
 		opts:       opts,
 		limits:     opts.Limits.WithDefaults(),
 		verifiers:  map[string]string{},
 		challenges: map[string]string{},
 		sweep:      newSweeper(),
 	}
+	for _, v := range opts.Verifiers {
+		if len(r.challenges) >= maxVerifiers {
+			break
+		}
+		if v != "" && !isPlaceholder(v) {
+			r.challenges[s256(v)] = s256(deriveVerifier(v))
+		}
+	}
+	return r
 }
 
 // learn records a replacement for the sweep. Only the first pass learns:

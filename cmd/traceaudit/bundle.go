@@ -113,9 +113,10 @@ func runBundle(args []string, env environment) (int, error) {
 	}
 	man := manifest{SchemaVersion: 1, Tool: report.Tool{Name: "traceaudit", Version: version},
 		Command: bundleCommand(args), Created: report.At(bundleNow(env))}
+	verifiers := incidentVerifiers(inputs, &o, env, keys)
 	used := map[string]bool{}
 	for i, in := range inputs {
-		mi, copyMember, err := bundleInput(i, in, &o, env, keys, used)
+		mi, copyMember, err := bundleInput(i, in, &o, env, keys, used, verifiers)
 		if err != nil {
 			fmt.Fprintf(env.stderr, "traceaudit: %s: no redacted copy in the bundle: %s\n", report.Line(in.path), report.Line(err.Error()))
 			scanCode = exitTrouble
@@ -273,7 +274,7 @@ func limitArgs(o *options) []string {
 
 // bundleInput hashes one input and makes its redacted copy: HAR and SAZ
 // as redact writes them, a capture as a redacted HAR of its exchanges.
-func bundleInput(i int, in input, o *options, env environment, keys *keyMaterial, used map[string]bool) (manifestInput, *bundleMember, error) {
+func bundleInput(i int, in input, o *options, env environment, keys *keyMaterial, used map[string]bool, verifiers []string) (manifestInput, *bundleMember, error) {
 	mi := manifestInput{Name: in.path}
 	f, err := os.Open(in.path)
 	if err != nil {
@@ -293,7 +294,7 @@ func bundleInput(i int, in input, o *options, env environment, keys *keyMaterial
 	defer oi.close()
 	mi.Format = string(oi.format)
 	base := filepath.Base(in.path)
-	opts := redact.Options{Password: o.password, Limits: o.limits()}
+	opts := redact.Options{Password: o.password, Limits: o.limits(), Verifiers: verifiers}
 	var b bytes.Buffer
 	switch oi.format {
 	case parse.FormatHAR:
@@ -329,6 +330,32 @@ func bundleInput(i int, in input, o *options, env environment, keys *keyMaterial
 	used[name] = true
 	mi.Copy = name
 	return mi, &bundleMember{name: name, data: b.Bytes()}, nil
+}
+
+// incidentVerifiers gathers the PKCE verifiers of every input, so each
+// copy maps a challenge whose verifier is in another trace the same way
+// (see redact.Options.Verifiers). Only with several inputs; raw values stay
+// in memory.
+func incidentVerifiers(inputs []input, o *options, env environment, keys *keyMaterial) []string {
+	if len(inputs) < 2 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, in := range inputs {
+		t, _, err := readTrace(in, o, env, keys)
+		if err != nil {
+			continue // reported when its copy is made
+		}
+		for _, e := range t.Events {
+			if v := e.CodeVerifier.Reveal(); v != "" && !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // writeBundleZip writes members in order with fixed timestamps, to a temporary
