@@ -133,8 +133,8 @@ func pointText(p *StepPoint) string {
 }
 
 func writeCompareText(w *bufio.Writer, c *Comparison) {
-	fmt.Fprintf(w, "good: %s (%s, %d sign-ins)\n", oneLine(c.Good.File), c.Good.Format, c.Good.SignIns)
-	fmt.Fprintf(w, "bad:  %s (%s, %d sign-ins)\n", oneLine(c.Bad.File), c.Bad.Format, c.Bad.SignIns)
+	fmt.Fprintf(w, "good: %s (%s, %s)\n", oneLine(c.Good.File), c.Good.Format, plural(c.Good.SignIns, "sign-in"))
+	fmt.Fprintf(w, "bad:  %s (%s, %s)\n", oneLine(c.Bad.File), c.Bad.Format, plural(c.Bad.SignIns, "sign-in"))
 	if c.First == nil || c.Match {
 		fmt.Fprintln(w, "\nThe sign-ins match.")
 	} else {
@@ -168,8 +168,8 @@ func quoteEmpty(s string) string {
 
 func writeCompareMarkdown(w *bufio.Writer, c *Comparison) {
 	fmt.Fprintf(w, "# Comparison of a working and a failing sign-in\n\n")
-	fmt.Fprintf(w, "- Working: %s (%s, %d sign-ins)\n", mdCode(c.Good.File, false), md(c.Good.Format), c.Good.SignIns)
-	fmt.Fprintf(w, "- Failing: %s (%s, %d sign-ins)\n\n", mdCode(c.Bad.File, false), md(c.Bad.Format), c.Bad.SignIns)
+	fmt.Fprintf(w, "- Working: %s (%s, %s)\n", mdCode(c.Good.File, false), md(c.Good.Format), plural(c.Good.SignIns, "sign-in"))
+	fmt.Fprintf(w, "- Failing: %s (%s, %s)\n\n", mdCode(c.Bad.File, false), md(c.Bad.Format), plural(c.Bad.SignIns, "sign-in"))
 	if c.First == nil || c.Match {
 		fmt.Fprintf(w, "**The sign-ins match.**\n\n")
 	} else {

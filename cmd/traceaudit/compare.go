@@ -59,6 +59,11 @@ func runCompare(args []string, env environment) (int, error) {
 		traces[i] = t
 	}
 	res := compare.Compare(traces[0], traces[1])
+	for i, n := range []int{res.GoodSignIns, res.BadSignIns} {
+		if n == 0 {
+			fmt.Fprintf(env.stderr, "traceaudit: %s: note: no sign-in found (no authorize, callback or token request); nothing of it to compare\n", report.Line(fs.Arg(i)))
+		}
+	}
 	doc := comparisonDoc(traces[0], traces[1], res)
 	w, finish, err := openOutput(&o, env)
 	if err != nil {
