@@ -208,12 +208,18 @@ func newSARIF(r *Report) *sarifLog {
 					Name: ref, FullyQualifiedName: f.Path + "#" + ref, Kind: logicalKind(ref),
 				})
 			}
+			locs := []sarifLocation{loc}
+			if byFile := caseLocations(&run, fd); len(byFile) > 0 {
+				// An incident of several traces (scan --case): each
+				// trace is an artifact, located with its own refs.
+				locs = byFile
+			}
 			run.Results = append(run.Results, sarifResult{
 				RuleID:              fd.Rule,
 				RuleIndex:           ruleIndex[fd.Rule],
 				Level:               sarifLevel(fd.Severity),
 				Message:             sarifMessage{Text: nonEmpty(clean(fd.Message, true), fd.Rule)},
-				Locations:           []sarifLocation{loc},
+				Locations:           locs,
 				PartialFingerprints: map[string]string{sarifFingerprintKey: findingFingerprint(f.Path, fd)},
 				Properties: sarifProperties{
 					Severity: string(fd.Severity), Code: fd.Code, Confidence: string(fd.Confidence),
@@ -271,6 +277,44 @@ func sarifRules(r *Report, d *sarifDriver) map[string]int {
 
 // artifactURI turns a file path into a URI reference: forward slashes,
 // percent-encoded, so "#", "?" and spaces in names survive.
+// caseLocations locates a finding whose evidence names its traces
+// (evidence[].file): one location per trace, in evidence order, adding the
+// trace to the run's artifacts when it is not there yet. Nil when no
+// evidence names a file.
+func caseLocations(run *sarifRun, fd *Finding) []sarifLocation {
+	var out []sarifLocation
+	at := map[string]int{}
+	seen := map[string]bool{}
+	for _, e := range fd.Evidence {
+		if e.File == "" {
+			continue
+		}
+		uri := artifactURI(e.File)
+		i, ok := at[uri]
+		if !ok {
+			idx := -1
+			for j, a := range run.Artifacts {
+				if a.Location.URI == uri {
+					idx = j
+				}
+			}
+			if idx < 0 {
+				idx = len(run.Artifacts)
+				run.Artifacts = append(run.Artifacts, sarifArtifact{Location: sarifArtifactLocation{URI: uri, Index: idx}})
+			}
+			at[uri], i = len(out), len(out)
+			out = append(out, sarifLocation{PhysicalLocation: &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: uri, Index: idx}}})
+		}
+		if key := uri + "#" + e.Ref; !seen[key] {
+			seen[key] = true
+			out[i].LogicalLocations = append(out[i].LogicalLocations, sarifLogicalLocation{
+				Name: e.Ref, FullyQualifiedName: e.File + "#" + e.Ref, Kind: logicalKind(e.Ref),
+			})
+		}
+	}
+	return out
+}
+
 func artifactURI(path string) string {
 	u := url.URL{Path: filepath.ToSlash(path)}
 	return u.String()

@@ -303,3 +303,42 @@ func TestCaseReportLanes(t *testing.T) {
 		}
 	}
 }
+
+// In SARIF an incident's finding is located in each of its traces, with
+// that trace's own refs.
+func TestCaseSARIFLocations(t *testing.T) {
+	_, out, _ := runCLI(t, nil, "scan", "--case", "-f", "sarif", "--fail-on", "never",
+		filepath.Join(labReload, browserHAR), filepath.Join(labReload, serverDSB))
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+					} `json:"physicalLocation"`
+					LogicalLocations []struct{ Name string } `json:"logicalLocations"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil || len(log.Runs) != 1 {
+		t.Fatalf("bad SARIF: %v", err)
+	}
+	for _, r := range log.Runs[0].Results {
+		if r.RuleID != "code-reuse" {
+			continue
+		}
+		got := map[string][]string{}
+		for _, l := range r.Locations {
+			for _, ll := range l.LogicalLocations {
+				got[filepath.Base(l.PhysicalLocation.ArtifactLocation.URI)] = append(got[filepath.Base(l.PhysicalLocation.ArtifactLocation.URI)], ll.Name)
+			}
+		}
+		if len(got[browserHAR]) != 3 || len(got[serverDSB]) != 4 || !slices.Contains(got[serverDSB], "frame 54") {
+			t.Errorf("code-reuse locations %v", got)
+		}
+		return
+	}
+	t.Fatal("no code-reuse result")
+}
