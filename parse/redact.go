@@ -137,7 +137,13 @@ func redactPairs(s, sep string, depth int) string {
 			}
 		}
 		if red != val {
-			parts[i] = k + "=" + url.QueryEscape(red)
+			// A fingerprint goes in as it is: a colon needs no escape in a
+			// query or fragment, and "sha256:…" must read the same in a URL
+			// as in every other field, so that one search finds it.
+			if !IsFingerprint(red) {
+				red = url.QueryEscape(red)
+			}
+			parts[i] = k + "=" + red
 		}
 	}
 	return strings.Join(parts, sep)
