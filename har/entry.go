@@ -321,21 +321,24 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, str
 			bad = field + " holds a non-object"
 			return false
 		}
-		var nameV, valueV gjson.Result
-		h.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "name":
-				first(&nameV, v)
-			case "value":
-				first(&valueV, v)
+		name, value, plain := plainHeader(h.Raw)
+		if !plain {
+			var nameV, valueV gjson.Result
+			h.ForEach(func(k, v gjson.Result) bool {
+				switch k.Str {
+				case "name":
+					first(&nameV, v)
+				case "value":
+					first(&valueV, v)
+				}
+				return true
+			})
+			if nameV.Type != gjson.String {
+				bad = field + " holds a header without a name"
+				return false
 			}
-			return true
-		})
-		if nameV.Type != gjson.String {
-			bad = field + " holds a header without a name"
-			return false
+			name, value = d.f.str(nameV), d.f.str(valueV)
 		}
-		name, value := d.f.str(nameV), d.f.str(valueV)
 		size += int64(len(name) + len(value))
 		if len(out) >= d.limits.HeaderCount || size > d.limits.HeaderBytes {
 			limited = parse.LimitHeaderBytes
@@ -352,6 +355,32 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, str
 		d.notes[len(d.notes)-1].Limit = limited
 	}
 	return out, bad
+}
+
+// plainHeader reads the form nearly every header has in the skeleton,
+// {"name":"…","value":"…"} with no escape in either string (so no side
+// reference either), without gjson: a fifth of the decoding time of a HAR
+// of small entries went to walking these objects. Any other form is left
+// to the general path, which gives the same result for this one.
+func plainHeader(raw string) (name, value string, ok bool) {
+	const open, mid = `{"name":"`, `","value":"`
+	rest, found := strings.CutPrefix(raw, open)
+	if !found {
+		return "", "", false
+	}
+	i := strings.IndexAny(rest, `"\`)
+	if i < 0 || rest[i] != '"' {
+		return "", "", false
+	}
+	name, rest = rest[:i], rest[i:]
+	if rest, found = strings.CutPrefix(rest, mid); !found {
+		return "", "", false
+	}
+	i = strings.IndexAny(rest, `"\`)
+	if i < 0 || rest[i] != '"' || rest[i:] != `"}` {
+		return "", "", false
+	}
+	return strings.Clone(name), strings.Clone(rest[:i]), true
 }
 
 // first keeps the first value of a member, as gjson's Get would: one

@@ -30,3 +30,29 @@ func TestSkipBody(t *testing.T) {
 		t.Errorf("JSON body lost: %+v", j)
 	}
 }
+
+// TestPlainHeaderMatchesGeneralPath: the fast path for
+// {"name":"…","value":"…"} gives what the general path gives, and declines
+// every other form.
+func TestPlainHeaderMatchesGeneralPath(t *testing.T) {
+	for _, c := range []struct {
+		raw         string
+		name, value string
+		ok          bool
+	}{
+		{`{"name":"accept","value":"*/*"}`, "accept", "*/*", true},
+		{`{"name":"","value":""}`, "", "", true},
+		{`{"name":"x","value":"a\"b"}`, "", "", false},
+		{`{"name":"x\\u0041","value":"v"}`, "", "", false},
+		{`{"name":"x","value":"\u0000\u00010"}`, "", "", false},
+		{`{"value":"v","name":"x"}`, "", "", false},
+		{`{"name":"x","value":"v","comment":""}`, "", "", false},
+		{`{"name":"x","value":1}`, "", "", false},
+		{`{"name":"x"}`, "", "", false},
+	} {
+		name, value, ok := plainHeader(c.raw)
+		if ok != c.ok || name != c.name || value != c.value {
+			t.Errorf("plainHeader(%s) = %q, %q, %v; want %q, %q, %v", c.raw, name, value, ok, c.name, c.value, c.ok)
+		}
+	}
+}
