@@ -138,8 +138,8 @@ func caseFile(c *incident.Case, r fileResult, noRedact bool) report.File {
 			if i > 0 && !cp.Time.IsZero() && requestStep(te.Kind) {
 				d.Time = report.At(cp.Time)
 			}
-			if i > 0 && cp.Status != 0 {
-				d.Status = cp.Status
+			if i > 0 {
+				d.Status = cp.Status // 0: this trace saw no answer
 			}
 			tl = append(tl, d)
 		}
