@@ -342,3 +342,53 @@ func TestCaseSARIFLocations(t *testing.T) {
 	}
 	t.Fatal("no code-reuse result")
 }
+
+// The proxy's retry is told by timing across traces: the second delivery
+// came while the browser's one request was still open. With the browser's
+// clock hours off it still is, and only with the clocks aligned.
+func TestCaseSkewedProxyRetry(t *testing.T) {
+	dir := "../../testdata/lab/scenarios/code-reuse-proxy-retry-haproxy-gooauth2"
+	for _, skew := range []time.Duration{-3*time.Hour - 7*time.Second, 90 * time.Second} {
+		har := shiftHAR(t, filepath.Join(dir, browserHAR), skew, "")
+		doc := scanCase(t, har, filepath.Join(dir, serverDSB))
+		if !doc.Case.Merged || len(doc.Files) != 1 {
+			t.Fatalf("%s: not merged: %s", skew, doc.Case.Reason)
+		}
+		var mech string
+		for _, fd := range doc.Files[0].Findings {
+			if fd.Rule == "code-reuse" {
+				mech = fd.Mechanism
+			}
+		}
+		if mech != "proxy-retry" {
+			t.Errorf("%s: code-reuse mechanism %q, want proxy-retry", skew, mech)
+		}
+	}
+}
+
+// An unreadable input is reported as in any scan (exit 2, its error in its
+// file object) and the others are still read; one readable trace is no
+// case, and the reason says so.
+func TestCaseUnreadableInput(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(bad, []byte("not a trace at all\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, nil, "scan", "--case", "-f", "json", "--fail-on", "never", filepath.Join(labReload, browserHAR), bad)
+	var doc struct {
+		Case struct {
+			Merged bool
+			Reason string
+		}
+		Files []struct{ Path, Error, Verdict string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("bad output: %v", err)
+	}
+	if code != exitTrouble || len(doc.Files) != 2 || doc.Files[1].Error == "" || doc.Files[0].Verdict != "findings" {
+		t.Errorf("exit %d, files %+v: want exit 2, the HAR scanned alone and the other's error", code, doc.Files)
+	}
+	if doc.Case.Merged || !strings.Contains(doc.Case.Reason, "at least two traces") {
+		t.Errorf("case %+v", doc.Case)
+	}
+}
