@@ -92,3 +92,29 @@ func TestCompareNamesTheExplainingDifference(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareEndpoints: another tenant, cloud or endpoint version is named
+// by field; a port alone is cosmetic.
+func TestCompareEndpoints(t *testing.T) {
+	good := signInEvents("1", false, "verifier-one-1234567890")
+	bad := signInEvents("1", false, "verifier-one-1234567890")
+	for i := range good {
+		good[i].Provider = parse.Provider{Family: parse.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com"}
+		bad[i].Provider = parse.Provider{Family: parse.FamilyEntra, Variant: "v1", Cloud: "usgov", Tenant: "common"}
+	}
+	bad[0].Endpoint = "https://id.test:8443/auth"
+	bad[0].ResponseMode, bad[0].Prompt = "form_post", "login"
+	r := Compare(Trace{Events: good}, Trace{Events: bad})
+	got := map[string]Class{}
+	for _, d := range r.Steps[0].Differences {
+		got[d.Field] = d.Class
+	}
+	for _, f := range []string{"variant", "cloud", "tenant", "response_mode", "prompt"} {
+		if got[f] != Parameter {
+			t.Errorf("authorize: %s not reported as a parameter difference (%v)", f, got)
+		}
+	}
+	if got["port"] != Cosmetic {
+		t.Errorf("a port alone is %v, want cosmetic", got["port"])
+	}
+}

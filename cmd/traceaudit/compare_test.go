@@ -195,6 +195,29 @@ func TestCompareSameAnswerAcrossFormats(t *testing.T) {
 	}
 }
 
+// TestCompareHARAgainstSAZ: the browser's HAR of a reload and the Fiddler
+// archive made from it (testdata/case) name the same first difference
+// against a working HAR: the second delivery of the code.
+func TestCompareHARAgainstSAZ(t *testing.T) {
+	good := filepath.Join(labDir, "clean-fosite-http1-tls", "trace.har")
+	var answers []string
+	for _, bad := range []string{filepath.Join(labDir, "code-reuse-reload-server-capture-fosite", "trace.har"),
+		filepath.Join("testdata", "case", "reload-server-capture-fosite.saz")} {
+		code, doc := runCompareJSON(t, good, bad)
+		if code != exitFindings || doc.First == nil {
+			t.Fatalf("%s: exit %d, first %+v", bad, code, doc.First)
+		}
+		f := doc.First
+		if f.Step != "callback" || f.Field != "callback" || f.N != 2 {
+			t.Errorf("%s: first difference %+v, want the second callback", bad, f)
+		}
+		answers = append(answers, f.Step+" "+f.Field+" "+f.Class)
+	}
+	if answers[0] != answers[1] {
+		t.Errorf("HAR and SAZ differ: %q", answers)
+	}
+}
+
 // TestCompareWithItself: a trace compared with itself matches, exit 0,
 // with no difference at any step, in every format.
 func TestCompareWithItself(t *testing.T) {

@@ -276,7 +276,7 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 }
 
 func TestHelpExitsZero(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"--help"}, {"scan", "--help"}, {"events", "-h"}, {"redact", "--help"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"scan", "--help"}, {"events", "-h"}, {"redact", "--help"}, {"compare", "--help"}, {"bundle", "-h"}} {
 		if code, _, _ := runCLI(t, nil, args...); code != exitOK {
 			t.Errorf("%q: exit %d, want 0", args, code)
 		}
