@@ -124,3 +124,30 @@ func BenchmarkMergeIdentical(b *testing.B) {
 		Merge([]Trace{x, y})
 	}
 }
+
+// Token responses whose requests the traces lost (a body cut, a sanitized
+// export) still pair by the provider's correlation ID, and give the clock.
+func TestCorrelationIDAligns(t *testing.T) {
+	mk := func(path string, skew time.Duration) Trace {
+		tr := Trace{Path: path, Format: parse.FormatPCAP}
+		for k, corr := range []string{"8f1d", "a220", "c0de"} {
+			at := t0.Add(time.Duration(k)*time.Minute + skew)
+			ex := &parse.Exchange{Index: k, Ref: fmt.Sprintf("frame %d", k+1), Start: at, End: at,
+				Request:  parse.Request{Method: "POST", URL: "https://login.example/oauth2/v2.0/token"},
+				Response: &parse.Response{Status: 400}}
+			tr.Exchanges = append(tr.Exchanges, ex)
+			tr.Events = append(tr.Events, parse.Event{Kind: parse.TokenResponse, Exchange: k, Ref: ex.Ref, Time: at, Status: 400,
+				Provider: parse.Provider{Family: parse.FamilyEntra, Host: "login.example"},
+				Err:      &parse.ProviderError{Error: "invalid_grant", Codes: []string{"AADSTS54005"}, Correlation: corr}})
+		}
+		return tr
+	}
+	c := Merge([]Trace{mk("app.pcap", 0), mk("proxy.pcap", 42*time.Minute)})
+	a := c.Traces[1]
+	if !c.Merged || a.Basis != BasisMatched || a.Matches != 3 || a.Offset != -42*time.Minute {
+		t.Fatalf("merged %v, offset %s by %q over %d; want -42m by matched exchanges over 3", c.Merged, a.Offset, a.Basis, a.Matches)
+	}
+	if a.Duplicates != 3 || len(c.Events) != 3 {
+		t.Errorf("%d duplicates, %d events; want each response once", a.Duplicates, len(c.Events))
+	}
+}
