@@ -101,6 +101,9 @@ func runBundle(args []string, env environment) (int, error) {
 		if in.path == "-" {
 			return exitTrouble, usagef("bundle: inputs are files (stdin has no name to record)")
 		}
+		if same, _ := sameFile(in.path, o.output); same {
+			return exitTrouble, usagef("bundle: the output would overwrite the input %s", in.path)
+		}
 	}
 	keys, err := loadKeyMaterial(o.keylogs)
 	if err != nil {
@@ -380,6 +383,11 @@ func writeBundleZip(path string, members []bundleMember) error {
 		}
 	}
 	if err := zw.Close(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("bundle: %w", err)
+	}
+	// CreateTemp makes the file private; a bundle is made to be shared.
+	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
 		return fmt.Errorf("bundle: %w", err)
 	}
