@@ -218,7 +218,10 @@ func (t TableWriter) writeTable(w *bufio.Writer, r *Report, width int) error {
 		natural[3] = max(natural[3], runeLen(r.ref))
 		natural[4] = max(natural[4], runeLen(r.msg))
 	}
-	widths := fitColumns(natural, []int{10, 24, 40, 18, 0}, []int{8, 12, 16, 12, 30}, width)
+	// The message is what a reader reads: it gets at least 45 % of the
+	// width; rule IDs stay whole (the longest is 21 columns).
+	msgMin := max(30, (width-16)*45/100)
+	widths := fitColumns(natural, []int{10, 24, 40, 18, 0}, []int{8, 21, 14, 12, msgMin}, width)
 	cells := make([][]string, 0, len(rows))
 	for _, r := range rows {
 		cells = append(cells, []string{
@@ -373,14 +376,9 @@ func wrap(s string, width int) string {
 		}
 		for len(line)+len(w) > width {
 			cut := width - len(line)
-			// Prefer to split a long path or URL after a slash or
-			// between query parameters.
-			for i := cut; i > cut/2; i-- {
-				if c := w[i-1]; c == '/' || c == '&' || c == '?' || c == ',' {
-					cut = i
-					break
-				}
-			}
+			// Prefer to split a long path or URL after a slash, a dash,
+			// a dot or between query parameters, not mid-word.
+			cut = breakAt(w, cut)
 			line = append(line, w[:cut]...)
 			lines = append(lines, string(line))
 			line = line[:0]
@@ -392,4 +390,18 @@ func wrap(s string, width int) string {
 		lines = append(lines, string(line))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// breakAt picks where to split a word too long for its line, at most cut
+// runes in: after the last slash in the second half of the line, else
+// after a query separator, dash, dot or underscore, else at cut.
+func breakAt(w []rune, cut int) int {
+	for _, set := range []string{"/", "&?,", "-._"} {
+		for i := cut; i > cut/2; i-- {
+			if strings.ContainsRune(set, w[i-1]) {
+				return i
+			}
+		}
+	}
+	return cut
 }
