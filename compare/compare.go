@@ -470,8 +470,11 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *parse.E
 	case ge == nil:
 		return []Difference{c.extra(kind, i, n, b, be)}
 	case be == nil:
-		return []Difference{{Field: "step", Good: "present", Bad: "missing", Class: MissingStep,
-			Note: fmt.Sprintf("the failing trace has no %s here (%s in the working trace)", describe(kind, n), ge.Ref)}}
+		note := fmt.Sprintf("the failing trace has no %s here (%s in the working trace)", describe(kind, n), ge.Ref)
+		if backChannel(kind, g, ge) && !anyStep(c.bs, StepTokenRequest) {
+			note += "; it is a back-channel call (no Origin), which a browser trace cannot show: add the app server's capture"
+		}
+		return []Difference{{Field: "step", Good: "present", Bad: "missing", Class: MissingStep, Note: note}}
 	}
 	var ds []Difference
 	add := func(d Difference) { ds = append(ds, d) }
@@ -1084,4 +1087,31 @@ func requestOrigin(s *signin, resp *parse.Event) string {
 		}
 	}
 	return ""
+}
+
+// backChannel reports whether a token step of the working trace went from
+// the app's server (a token request without Origin), not the browser.
+func backChannel(kind string, s *signin, e *parse.Event) bool {
+	switch kind {
+	case StepTokenRequest, StepRefreshRequest:
+		return e.Origin == "" && e.FetchMode == ""
+	case StepTokenResponse, StepRefreshResponse:
+		for _, k := range []string{StepTokenRequest, StepRefreshRequest} {
+			for _, r := range s.steps[k] {
+				if r.Exchange == e.Exchange {
+					return r.Origin == "" && r.FetchMode == ""
+				}
+			}
+		}
+	}
+	return false
+}
+
+func anyStep(ss []*signin, kind string) bool {
+	for _, s := range ss {
+		if len(s.steps[kind]) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -289,3 +289,22 @@ func TestCompareFormatsAndExitCodes(t *testing.T) {
 		t.Errorf("unknown format: exit %d, want 2", code)
 	}
 }
+
+// TestCompareNamesBackChannelGaps: a server-side flow's capture against
+// the same run's browser HAR differs only by the back-channel redemption,
+// which the note says a browser trace cannot show.
+func TestCompareNamesBackChannelGaps(t *testing.T) {
+	dir := filepath.Join(labDir, "clean-zitadel-h2")
+	code, doc := runCompareJSON(t, filepath.Join(dir, "capture-dsb.pcapng"), filepath.Join(dir, "trace.har"))
+	if code != exitFindings || doc.First == nil {
+		t.Fatalf("exit %d, first %+v", code, doc.First)
+	}
+	if doc.First.Step != "token-request" || doc.First.Class != "missing-step" || !strings.Contains(doc.First.Note, "back-channel") {
+		t.Errorf("first difference %+v, want the missing back-channel token request", doc.First)
+	}
+	// The SPA run seen by its HAR and its capture matches.
+	spa := filepath.Join(labDir, "clean-fosite-spa-h2")
+	if code, doc := runCompareJSON(t, filepath.Join(spa, "trace.har"), filepath.Join(spa, "capture-dsb.pcapng")); code != exitOK || !doc.Match {
+		t.Errorf("one browser-app run as HAR and as capture: exit %d, first %+v", code, doc.First)
+	}
+}
