@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -237,7 +238,12 @@ func (t TableWriter) writeListing(w io.Writer, kind Kind, l *Listing) error {
 			if e.Provider.Variant != "" {
 				prov += " " + e.Provider.Variant
 			}
-			rows = append(rows, cells(e.Time.String(), e.Ref, e.Kind, prov, shorten(e.ClientID, 40), shorten(eventDetails(e), 400)))
+			ref := e.Ref
+			if l.Format == FormatCase && e.File != "" {
+				// several traces on one timeline: name the trace
+				ref = filepath.Base(e.File) + " " + ref
+			}
+			rows = append(rows, cells(e.Time.String(), ref, e.Kind, prov, shorten(e.ClientID, 40), shorten(eventDetails(e), 400)))
 		}
 	} else {
 		what = "exchanges"

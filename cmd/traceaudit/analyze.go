@@ -83,9 +83,9 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		// note (they count undecryptable connections).
 		res.scan = runScanRules(exchanges, res.events, res.notes, o)
 		tlsHint(&res, o)
-		if o.caseMode {
-			res.kept, res.srcEvents = exchanges, slices.Clone(res.events)
-		}
+	}
+	if o.caseMode {
+		res.kept, res.srcEvents = exchanges, slices.Clone(res.events)
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)
@@ -183,7 +183,7 @@ func readExchanges(r parse.Reader, res *fileResult, cmd string, o *options, env 
 				URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,
 			})
 		}
-		if runRules {
+		if runRules || o.caseMode {
 			// Rules read events and exchange metadata, never bodies: drop
 			// them so memory stays bounded by the number of exchanges.
 			ex.Request.Body.Data = nil

@@ -54,6 +54,9 @@ func writeCase(results []fileResult, o *options, out *resultWriter) error {
 	if !c.Merged {
 		return nil
 	}
+	if out.cmd == "events" {
+		return out.out.Listing(caseListing(c, results, merged, o.noRedact))
+	}
 	cr := caseResult(c, results, merged, o)
 	out.account(cr)
 	return out.out.File(caseFile(c, cr, o.noRedact))
@@ -156,4 +159,37 @@ func requestStep(kind string) bool {
 		return true
 	}
 	return false
+}
+
+// caseListing is events --case: the incident's events in one time order on
+// the reference clock, each naming its trace and ref (an event captured in
+// several traces once, from the kept copy).
+func caseListing(c *incident.Case, results []fileResult, merged map[string]bool, noRedact bool) report.Listing {
+	var paths []string
+	for _, r := range results {
+		if merged[r.path] {
+			paths = append(paths, r.path)
+		}
+	}
+	l := report.Listing{Path: strings.Join(paths, " + "), Format: report.FormatCase}
+	for _, a := range c.Traces {
+		if a.Merged {
+			l.Notes = append(l.Notes, report.Note{Kind: string(noteCaseClock), Message: a.Summary()})
+		}
+	}
+	for i := range c.Events {
+		e := &c.Events[i]
+		rec := eventRecord(l.Path, parse.Format(report.FormatCase), e, noRedact)
+		if copies, ok := c.Origin(e.Ref); ok {
+			rec.File, rec.Ref = copies[0].Path, copies[0].Ref
+			rec.Format = ""
+			for _, t := range c.Traces {
+				if t.Path == rec.File {
+					rec.Format = string(t.Format)
+				}
+			}
+		}
+		l.Events = append(l.Events, rec)
+	}
+	return l
 }

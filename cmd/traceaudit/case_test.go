@@ -392,3 +392,35 @@ func TestCaseUnreadableInput(t *testing.T) {
 		t.Errorf("case %+v", doc.Case)
 	}
 }
+
+// events --case lists the incident's steps in one time order on the
+// reference clock, each naming its trace: the browser's one callback, then
+// the back-channel redemption and the retried delivery from the proxy's.
+func TestEventsCase(t *testing.T) {
+	dir := "../../testdata/lab/scenarios/code-reuse-proxy-retry-haproxy-gooauth2"
+	har := shiftHAR(t, filepath.Join(dir, browserHAR), 4*time.Hour, "")
+	code, out, stderr := runCLI(t, nil, "events", "--case", "-f", "jsonl", har, filepath.Join(dir, serverDSB))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got []string
+	var last time.Time
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e struct{ File, Ref, Kind, Time string }
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("bad jsonl %q: %v", line, err)
+		}
+		at, err := time.Parse(time.RFC3339Nano, e.Time)
+		if err != nil || at.Before(last.Add(-50*time.Millisecond)) {
+			t.Errorf("%s %s at %s: not in time order after %s", e.File, e.Ref, e.Time, last)
+		}
+		last = at
+		if e.Kind == "callback" || e.Kind == "token-request" {
+			got = append(got, filepath.Base(e.File)+" "+e.Kind)
+		}
+	}
+	want := []string{"trace.har callback", serverDSB + " token-request", serverDSB + " callback", serverDSB + " token-request"}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps %v, want %v", got, want)
+	}
+}

@@ -163,7 +163,7 @@ func traceFlags(cmd string, env environment, o *options) *flag.FlagSet {
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (only on a terminal), always, never")
 	fs.DurationVar(&o.codeLifetime, "code-lifetime", 0, "authorization code lifetime to assume (default: the provider's)")
 	fs.StringVar(&o.shard, "shard", "", "scan only shard K of N (`K/N`, 1-based), a stable split by path for running one corpus on many hosts")
-	if cmd == "scan" {
+	if cmd == "scan" || cmd == "events" {
 		fs.BoolVar(&o.caseMode, "case", false, "read all inputs as one incident (a browser HAR and the server's capture): one timeline, clocks aligned, findings citing several files")
 	}
 	addLimitFlags(fs, o)
