@@ -118,8 +118,13 @@ func runBundle(args []string, env environment) (int, error) {
 		Command: bundleCommand(args), Created: report.At(bundleNow(env))}
 	verifiers := incidentVerifiers(inputs, &o, env, keys)
 	used := map[string]bool{}
-	for i, in := range inputs {
-		mi, copyMember, err := bundleInput(i, in, &o, env, keys, used, verifiers)
+	for _, in := range inputs {
+		// Numbered among the inputs the bundle records, so that files of
+		// a directory that are not traces leave no gaps.
+		mi, copyMember, err := bundleInput(len(man.Inputs), in, &o, env, keys, used, verifiers)
+		if err != nil && !in.explicit && isUnknownFormat(err) {
+			continue // found in a directory and not a trace: the scan skipped it too
+		}
 		if err != nil {
 			fmt.Fprintf(env.stderr, "traceaudit: %s: no redacted copy in the bundle: %s\n", report.Line(in.path), report.Line(err.Error()))
 			scanCode = exitTrouble

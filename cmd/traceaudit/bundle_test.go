@@ -257,6 +257,32 @@ func TestBundleLab(t *testing.T) {
 	}
 }
 
+// TestBundleDirectory: a scenario's folder as the input; files that are
+// not traces (expect.json, README.md, the key log) are skipped as scan
+// skips them, and the copies are numbered without gaps.
+func TestBundleDirectory(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "case.zip")
+	code, stderr := runBundleCLI(t, bundleClock, filepath.Join(labDir, "code-reuse-reload-gooauth2"), "-o", out)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1 (written, with findings): %s", code, stderr)
+	}
+	names, data := readZip(t, out)
+	var copies []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "traces/") {
+			copies = append(copies, n)
+		}
+	}
+	want := []string{"traces/01-capture-dsb.pcapng.har", "traces/02-capture.pcap.har", "traces/03-trace.har"}
+	if strings.Join(copies, " ") != strings.Join(want, " ") {
+		t.Errorf("copies %q, want %q", copies, want)
+	}
+	var man manifest
+	if err := json.Unmarshal(data["MANIFEST.json"], &man); err != nil || len(man.Inputs) != 3 {
+		t.Errorf("manifest inputs %+v (%v), want the 3 traces", man.Inputs, err)
+	}
+}
+
 // TestBundleMarkdownGolden: the bundle's README.md for one scenario, as
 // reviewed (regenerate with -update-bundle and review the diff).
 func TestBundleMarkdownGolden(t *testing.T) {
