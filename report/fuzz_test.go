@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"testing"
 )
 
@@ -47,6 +48,16 @@ func FuzzWriters(f *testing.F) {
 				assertInertHTML(t, out)
 			case "md":
 				assertMarkdownTables(t, out)
+			case "csv":
+				recs, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+				if err != nil || len(recs) != len(r.Files)+1 {
+					t.Fatalf("csv: %d records, %v", len(recs), err)
+				}
+				for _, rec := range recs {
+					if len(rec) != len(CSVHeader) {
+						t.Fatalf("csv: a row of %d fields", len(rec))
+					}
+				}
 			}
 		}
 	})

@@ -23,22 +23,25 @@ func hostileReport(s string) *Report {
 	t0 := At(time.Date(2026, 11, 26, 10, 0, 1, 234_000_000, time.UTC))
 	ev := Evidence{
 		Ref: s, Time: t0, Method: s, URL: "javascript:alert(document.domain)//" + s, Status: 400,
-		ErrorCode: s, TraceID: s, CorrelationID: s, Role: s, Note: s, Timestamp: s,
+		ErrorCode: s, TraceID: s, CorrelationID: s, Role: s, Note: s, Timestamp: s, Param: s,
 	}
 	fd := Finding{
-		Rule: s, Severity: Severity(s), Title: s, Message: s, Code: s, Confidence: Confidence(s),
+		Rule: s, Severity: Severity(s), Title: s, Message: s, Code: s, Confidence: Confidence(s), Mechanism: s,
 		Evidence: []Evidence{ev, ev}, Remediation: s, NextCapture: []string{s, s}, Fingerprint: s,
 	}
 	known := fd
 	known.Rule = "code-reuse"
 	known.Severity = SeverityError
-	tl := TimelineEvent{Time: t0, Ref: s, Kind: s, Party: s, Lane: s, Label: s, Code: s, Status: 400, ErrorCode: s, Highlight: []int{0, 1, 7, -1}}
+	tl := TimelineEvent{Time: t0, Ref: s, Kind: s, Party: s, Lane: s, LaneTitle: s, Label: s, Code: s, Status: 400, ErrorCode: s, Highlight: []int{0, 1, 7, -1}}
+	facts := &Facts{Provider: s, Family: "entra", Cloud: s, Tenant: s, ProviderHost: s, ClientIDs: []string{s, s}, AppName: s,
+		UserAgent: s, Library: s, Start: t0, End: t0, RequestIDs: []string{s}, TraceIDs: []string{s}, CorrelationIDs: []string{s}}
 	return &Report{
 		SchemaVersion: SchemaVersion,
 		Tool:          Tool{Name: s, Version: s},
 		Files: []File{
 			{Path: s, Format: s, Exchanges: 2, Events: 2, Notes: []Note{{Kind: s, Message: s, Ref: s}},
-				Findings: []Finding{fd, known}, Timeline: []TimelineEvent{tl, tl}},
+				Findings: []Finding{fd, known}, Timeline: []TimelineEvent{tl, tl},
+				Verdict: Verdict(s), VerdictReason: s, Facts: facts},
 			{Path: "javascript:alert(1)" + s, Format: s, Error: s},
 		},
 		Summary: Summary{Files: 2, Findings: 2, Errors: 1},

@@ -23,6 +23,7 @@ var (
 	allowedAttrs = map[string]bool{
 		"lang": true, "charset": true, "http-equiv": true, "content": true, "name": true,
 		"class": true, "id": true, "href": true, "type": true, "for": true,
+		"title": true, // a lane's tooltip: text only, escaped by html/template
 	}
 )
 

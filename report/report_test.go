@@ -34,6 +34,7 @@ func writers() []struct {
 		{"md", MarkdownWriter{}},
 		{"html", HTMLWriter{}},
 		{"sarif", SARIFWriter{}},
+		{"csv", CSVWriter{}},
 	}
 }
 
