@@ -294,3 +294,58 @@ func TestTicketMarkdownGolden(t *testing.T) {
 		checkGolden(t, filepath.Join(golden, name+".md"), out)
 	}
 }
+
+// TestTimelineChipNamesTheFindingsCode: Entra wraps AADSTS54005 in
+// AADSTS70002; the timeline chip shows the code the finding names, and
+// browser pages are "Page N" lanes with the page id as their title.
+func TestTimelineChipNamesTheFindingsCode(t *testing.T) {
+	code, out, stderr := runCLI(t, nil, "scan", "-f", "json", filepath.Join(samples, "reuse-double-handler.har"))
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Files []struct {
+			Findings []struct {
+				Evidence []struct {
+					Ref       string `json:"ref"`
+					ErrorCode string `json:"error_code"`
+				} `json:"evidence"`
+			} `json:"findings"`
+			Timeline []struct {
+				Ref       string `json:"ref"`
+				Lane      string `json:"lane"`
+				LaneTitle string `json:"lane_title"`
+				ErrorCode string `json:"error_code"`
+			} `json:"timeline"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]string{}
+	for _, fd := range doc.Files[0].Findings {
+		for _, e := range fd.Evidence {
+			if e.ErrorCode != "" {
+				named[e.Ref] = e.ErrorCode
+			}
+		}
+	}
+	chips, pages := 0, 0
+	for _, st := range doc.Files[0].Timeline {
+		if st.ErrorCode != "" {
+			chips++
+			if want := named[st.Ref]; want != "" && st.ErrorCode != want {
+				t.Errorf("%s: chip %s, the finding names %s", st.Ref, st.ErrorCode, want)
+			}
+		}
+		if strings.HasPrefix(st.Lane, "Page ") {
+			pages++
+			if !strings.HasPrefix(st.LaneTitle, "page id ") {
+				t.Errorf("lane %s has title %q", st.Lane, st.LaneTitle)
+			}
+		}
+	}
+	if chips == 0 || pages == 0 || named["entries[4]"] != "AADSTS54005" {
+		t.Errorf("%d error chips and %d page lanes in the timeline; the finding names %v", chips, pages, named)
+	}
+}
