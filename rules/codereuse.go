@@ -151,7 +151,7 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 		msg.WriteString("; likely mechanism: " + words)
 		f.Mechanism = mech
 		if mech == MechProxyRetry {
-			f.Remediation = "Do not let the proxy or load balancer retry the callback: it is not idempotent (nginx: leave non_idempotent out of proxy_next_upstream and set proxy_read_timeout above the callback's slowest answer; the same for retry policies of other balancers). " + reuseRemediation
+			f.Remediation = "Do not let the proxy or load balancer retry the callback: it is not idempotent (nginx: leave non_idempotent out of proxy_next_upstream and set proxy_read_timeout above the callback's slowest answer; HAProxy: no retry-on condition that fires after the request was sent, such as response-timeout, for the callback route, and timeout server above its slowest answer; F5 and cloud load balancers: no retry or reselect on timeout for it). " + reuseRemediation
 		}
 	} else {
 		f.Mechanism = mech
