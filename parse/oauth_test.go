@@ -75,6 +75,8 @@ func TestEntraTokenErrors(t *testing.T) {
 			"9df0210d-bf9f-45d9-b19b-b326453e6400", "48ac1682-e414-42c2-9eac-f1d6114e8648", "2018-11-19 17:52:50Z", ""},
 		{"AADSTS70000_QuePort_passport-azure-oauth_6.json", "invalid_grant", []string{"AADSTS70002", "AADSTS70000"}, "AADSTS70000", ClassGenericGrant,
 			"8ccfdad7-7856-498c-82fa-88e6d5b40fee", "c7f33b6a-5683-4fff-be74-ffba44a27abc", "2014-08-27 12:08:46Z", ""},
+		{"AADSTS50126_Azure_azure-cli_18647.json", "invalid_grant", []string{"AADSTS50126"}, "AADSTS50126", ClassAccess,
+			"a287413d-c526-4d4a-a6eb-ac9108b03000", "7f85270a-1b07-401e-b684-a19533c1b5ea", "2021-06-25 13:16:19Z", "https://login.microsoftonline.com/error?code=50126"},
 		{"AADSTS700082_Azure_azure-cli_14244.json", "invalid_grant", []string{"AADSTS700082"}, "AADSTS700082", ClassRefreshExpired,
 			"6e94ade5-10de-4d67-909a-14d845813500", "0e87b495-1e24-4882-be85-d012c216f4f6", "2020-07-06 22:31:52Z", "https://login.microsoftonline.com/error?code=700082"},
 		{"AADSTS70008_Azure_azure-sdk-for-net_19201.json", "invalid_grant", []string{"AADSTS70008"}, "AADSTS70008", ClassCodeExpired,

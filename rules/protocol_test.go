@@ -59,3 +59,19 @@ func TestGooglePopupNoCallback(t *testing.T) {
 		t.Errorf("verdict = %s (%s), want inconclusive saying the code goes by postMessage", got.Verdict, got.Reason)
 	}
 }
+
+// TestVerdictGivesTheProviderReason: a refused token request whose code the
+// catalog knows (AADSTS50126, a wrong password on the password grant) is
+// explained by that code; the verdict says so instead of "the trace cannot
+// explain why".
+func TestVerdictGivesTheProviderReason(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "ropc-wrong-password.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{})
+	got := rules.Assess(a, rules.Run(a, rules.All()))
+	if strings.Contains(got.Reason, "cannot explain") || !strings.Contains(got.Reason, "password is wrong") || !strings.Contains(got.Reason, "explain AADSTS50126") {
+		t.Errorf("verdict = %s (%s), want the catalog's meaning of AADSTS50126", got.Verdict, got.Reason)
+	}
+}

@@ -130,6 +130,15 @@ func unexplainedFailure(a *Analysis) string {
 		}
 		if r.Failed() {
 			code := errorText(r.Response)
+			// A code the catalog knows by itself (a wrong password, a
+			// disabled account) is its own explanation, even if no rule
+			// turns it into a finding.
+			if r.Response.Err != nil {
+				if info, ok := parse.Classify(r.Response.Err, r.Response.Provider.Family); ok && info.Code != "" && info.Class != parse.ClassGenericGrant {
+					return fmt.Sprintf("%s refused the token request at %s (%s): %s; see traceaudit explain %s",
+						parse.ProviderName(r.Request.Provider), r.Request.Ref, code, info.Meaning, info.Code)
+				}
+			}
 			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
 				parse.ProviderName(r.Request.Provider), r.Request.Ref, code)
 		}
