@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -119,6 +120,10 @@ func reportFile(r fileResult, noRedact bool) report.File {
 	return f
 }
 
+// appNamedRE finds the application's display name where Entra's error
+// descriptions give it ("…the application with ID '…' named 'Contoso HR'").
+var appNamedRE = regexp.MustCompile(`\bnamed '([^'\x00-\x1f]{1,100})'`)
+
 // facts gathers what a ticket states about the sign-in from the events:
 // the provider of the first authorize (or any provider event), the client
 // ids, the browser, the time range and the ids the provider's logs are
@@ -162,6 +167,9 @@ func facts(events []parse.Event, noRedact bool) *report.Facts {
 		if e.Err != nil {
 			fc.TraceIDs = add(fc.TraceIDs, e.Err.TraceID)
 			fc.CorrelationIDs = add(fc.CorrelationIDs, e.Err.Correlation)
+			if m := appNamedRE.FindStringSubmatch(e.Err.Description); m != nil && fc.AppName == "" {
+				fc.AppName = m[1]
+			}
 		}
 	}
 	if fc.UserAgent == "" {
