@@ -275,6 +275,9 @@ func TestTicketMarkdownGolden(t *testing.T) {
 		"pkce-mismatch":                     {"pkce-mismatch-spa-fosite/trace.har"},
 		"state-mismatch":                    {"state-mismatch-samesite-strict-zitadel/trace.har"},
 		"clean":                             {"clean-fosite-spa-h2/trace.har"},
+		// Provider-shaped fixtures of the rules (relative to the lab).
+		"redirect-uri-mismatch-entra-aadsts50011-proxy": {"../../../rules/testdata/redirect-aadsts50011.har"},
+		"redirect-uri-mismatch-google-not-registered":   {"../../../rules/testdata/google-redirect-error-page.har"},
 	}
 	if *update {
 		os.MkdirAll(golden, 0o755)
