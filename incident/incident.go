@@ -166,6 +166,20 @@ func Merge(traces []Trace) *Case {
 	}
 	if bestN < 2 {
 		c.Why = "the traces share no exchange and no value (code, state, token or correlation ID): they do not look like one incident, so each is analysed alone"
+		var empty []string
+		for _, t := range traces {
+			if len(t.Events) == 0 {
+				empty = append(empty, filepath.Base(t.Path))
+			}
+		}
+		if len(empty) > 0 {
+			// The usual cause: a capture whose TLS was not decrypted.
+			verb := "holds"
+			if len(empty) > 1 {
+				verb = "hold"
+			}
+			c.Why += fmt.Sprintf("; %s %s no OAuth step at all (TLS not decrypted? pass the key log with --keylog)", strings.Join(empty, ", "), verb)
+		}
 		for i := range c.Traces {
 			c.Traces[i].Merged = false
 		}

@@ -424,3 +424,17 @@ func TestEventsCase(t *testing.T) {
 		t.Errorf("steps %v, want %v", got, want)
 	}
 }
+
+// A server capture read without its TLS keys holds no OAuth step: the case
+// is refused and the reason asks for the key log; with it, the traces merge.
+func TestCaseNeedsServerKeys(t *testing.T) {
+	har, pcap := filepath.Join(labReload, browserHAR), filepath.Join(labReload, "capture-server.pcap")
+	doc := scanCase(t, har, pcap)
+	if doc.Case.Merged || !strings.Contains(doc.Case.Reason, "--keylog") {
+		t.Errorf("without keys: merged %v, reason %q", doc.Case.Merged, doc.Case.Reason)
+	}
+	doc = scanCase(t, "--keylog", filepath.Join(labReload, "keys-server.log"), har, pcap)
+	if !doc.Case.Merged || len(doc.Files) != 1 {
+		t.Errorf("with keys: not merged: %q", doc.Case.Reason)
+	}
+}
