@@ -146,7 +146,11 @@ func unexplainedFailure(a *Analysis) string {
 	for _, t := range a.Transactions {
 		for _, cb := range t.Callbacks {
 			if failed, how := callbackFailed(a, cb); failed {
-				return fmt.Sprintf("the app refused the callback at %s (%s) and the trace cannot tell why", cb.Ref, how)
+				s := fmt.Sprintf("the app refused the callback at %s (%s) and the trace cannot tell why", cb.Ref, how)
+				if !cb.Code.IsZero() && !redeemedInTrace(a, cb.Code) {
+					s += "; no redemption of its code is in the trace (the app refused it first, or redeemed it server-side out of sight): add the app server's capture (scan --case with both traces) or its log"
+				}
+				return s
 			}
 		}
 		if t.Interactive() && len(t.Errors) > 0 && len(t.Issued) == 0 {
@@ -410,6 +414,16 @@ func pollAnswered(later []*Redemption, r *Redemption) bool {
 		if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType == r.Request.GrantType &&
 			o.Response != nil && !pollPending(o) {
 			return true
+		}
+	}
+	return false
+}
+
+// redeemedInTrace reports whether the trace holds a token request for code.
+func redeemedInTrace(a *Analysis, code parse.Secret) bool {
+	for _, c := range a.Codes {
+		if c.Code.Equal(code) {
+			return len(c.Redemptions) > 0
 		}
 	}
 	return false

@@ -48,6 +48,7 @@ func verdictCases(t *testing.T) []verdictCase {
 		{"TLS without keys", []string{filepath.Join(labDir, "clean-fosite-http1-tls", "capture.pcap")}, 0, 1},
 		{"findings hidden by TLS without keys", []string{filepath.Join(labDir, "code-reuse-reload-fosite", "capture.pcap")}, 0, 1},
 		{"truncated before the redemption", []string{truncated}, 0, 1},
+		{"browser HAR of a callback the app refused, redemption server-side", []string{filepath.Join(labDir, "code-expired-fosite", "trace.har")}, 0, 1},
 	}
 }
 
