@@ -8,9 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 // Listing is one input file's part of the `events` or `exchanges` output:
@@ -411,19 +408,18 @@ func eventDetails(e *Event) string {
 	return strings.Join(parts, " ")
 }
 
-// WriteRuleList writes the `rules` command's table: ID, severity, title.
-func WriteRuleList(w io.Writer, rules []RuleInfo) error {
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
-	t.Header("ID", "SEVERITY", "TITLE")
-	for _, r := range rules {
-		if err := t.Append(oneLine(r.ID), oneLine(string(r.Severity)), oneLine(r.Title)); err != nil {
-			return fmt.Errorf("report: writing rules: %w", err)
-		}
+// WriteRuleList writes the `rules` command's table: ID, severity, title,
+// fitted to width columns (0: DefaultWidth) like every table.
+func WriteRuleList(w io.Writer, rules []RuleInfo, width int) error {
+	if width <= 0 {
+		width = DefaultWidth
 	}
-	if err := t.Render(); err != nil {
+	header := []string{"ID", "SEVERITY", "TITLE"}
+	rows := make([][]string, 0, len(rules))
+	for _, r := range rules {
+		rows = append(rows, cells(r.ID, string(r.Severity), r.Title))
+	}
+	if err := listingTable(w, header, rows, max(width, minWidth)); err != nil {
 		return fmt.Errorf("report: writing rules: %w", err)
 	}
 	return nil

@@ -289,7 +289,7 @@ func runRules(args []string, env environment) (int, error) {
 	if err := parseFlags(fs, args, env); err != nil {
 		return exitTrouble, err
 	}
-	return exitOK, report.WriteRuleList(env.stdout, ruleInfos())
+	return exitOK, report.WriteRuleList(env.stdout, ruleInfos(), tableWidth(env, true))
 }
 
 // runExplain prints a rule's documentation, or what a provider error code
