@@ -447,7 +447,12 @@ func (x *Extractor) tokenRequest(ex *Exchange, u *url.URL, base Event, p url.Val
 	ev := base
 	ev.Kind = TokenRequest
 	ev.GrantType = p.Get("grant_type")
-	ev.Code = NewSecret(p.Get("code"))
+	// ADAL's v1 device flow sends the device code as "code"
+	// (grant_type=device_code): it is not an authorization code, and its
+	// polls must not read as one code redeemed again and again.
+	if !isDeviceGrant(ev.GrantType) {
+		ev.Code = NewSecret(p.Get("code"))
+	}
 	ev.RedirectURI = p.Get("redirect_uri")
 	ev.CodeVerifier = NewSecret(p.Get("code_verifier"))
 	ev.RefreshToken = NewSecret(p.Get("refresh_token"))
@@ -869,4 +874,10 @@ func formResponse(r *Response) url.Values {
 		return nil
 	}
 	return v
+}
+
+// isDeviceGrant reports the device authorization grant (RFC 8628), in its
+// standard name and the short one Entra v1 accepts.
+func isDeviceGrant(g string) bool {
+	return g == "urn:ietf:params:oauth:grant-type:device_code" || g == "device_code"
 }

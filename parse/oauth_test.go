@@ -552,3 +552,24 @@ func TestCookiesModel(t *testing.T) {
 		t.Errorf("location %v", loc)
 	}
 }
+
+// TestDeviceCodePollIsNotAnAuthorizationCode: ADAL's v1 device flow polls
+// with grant_type=device_code and the device code in "code" (as in
+// AzureAD/azure-activedirectory-library-for-nodejs#137, whose pending
+// answer this is); the event carries no authorization code.
+func TestDeviceCodePollIsNotAnAuthorizationCode(t *testing.T) {
+	body := `{"error":"authorization_pending","error_description":"AADSTS70016: Pending end-user authorization.\r\nTrace ID: cd417f24-8d41-4d02-89bf-f8fc974e887f\r\nCorrelation ID: 02c9684c-b36c-423a-a78d-68ff007b0dbd\r\nTimestamp: 2016-10-19 16:29:47Z","error_codes":[70016],"timestamp":"2016-10-19 16:29:47Z","trace_id":"cd417f24-8d41-4d02-89bf-f8fc974e887f","correlation_id":"02c9684c-b36c-423a-a78d-68ff007b0dbd"}`
+	ex := mkExchange(0, "POST", "https://login.microsoftonline.com/common/oauth2/token?api-version=1.0", nil,
+		"grant_type=device_code&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&resource=https%3A%2F%2Fmanagement.core.windows.net%2F&code=CAQABAAEAAABnfiG-mA6NTae7CdWW7QfdAALzDWjw6qSn4ABEPfbE8RUMTJguCHaoeK1t8URWbuGJSstw",
+		400, Headers{{"Content-Type", "application/json; charset=utf-8"}}, body)
+	evs := NewExtractor().Exchange(ex)
+	if got, want := kinds(evs), []string{"token-request", "token-response"}; !equalStrings(got, want) {
+		t.Fatalf("kinds = %v, want %v", got, want)
+	}
+	if evs[0].GrantType != "device_code" || !evs[0].Code.IsZero() {
+		t.Errorf("grant %q code %s: the device code read as an authorization code", evs[0].GrantType, evs[0].Code)
+	}
+	if evs[1].Err == nil || evs[1].Err.Error != "authorization_pending" {
+		t.Errorf("answer = %+v", evs[1].Err)
+	}
+}
