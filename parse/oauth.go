@@ -715,6 +715,23 @@ func (x *Extractor) providerAnswer(ex *Exchange, base Event, authz Event) []Even
 			return []Event{ev}
 		}
 	}
+	if messageMode(authz.ResponseMode) {
+		if fields, ok := postMessagePage(resp.Body.Data); ok {
+			ev.RedirectURI = authz.RedirectURI
+			ev.State = NewSecret(fields.Get("state"))
+			ev.Delivery = "post_message"
+			if fields.Get("error") != "" {
+				ev.Kind = AuthorizeError
+				ev.Err = providerErrorFromParams(fields)
+			} else {
+				ev.Kind = CodeIssued
+				ev.Code = NewSecret(fields.Get("code"))
+				ev.IDToken = NewSecret(fields.Get("id_token"))
+				ev.AccessToken = NewSecret(fields.Get("access_token"))
+			}
+			return []Event{ev}
+		}
+	}
 	if pe := htmlErrorPage(resp.Body.Data, base.Provider); pe != nil {
 		fillFromHeaders(pe, ex, ev.ServerDate)
 		ev.Kind = AuthorizeError

@@ -180,3 +180,85 @@ func EchoedRedirectURI(pe *ProviderError) string {
 	}
 	return ""
 }
+
+// messageMode reports the response modes whose answer is a page that hands
+// the result to the opener or parent window by postMessage: Auth0's
+// web_message, Okta's okta_post_message.
+func messageMode(mode string) bool {
+	switch strings.ToLower(mode) {
+	case "web_message", "okta_post_message":
+		return true
+	}
+	return false
+}
+
+// rePostMessageField finds the OAuth members of the object such a page
+// posts: {"code":"…","state":"…"} (Auth0) or {'code': '…'} (Okta).
+var rePostMessageField = regexp.MustCompile(`["']?\b(code|state|error|error_description|id_token|access_token)["']?\s*:\s*(?:"((?:[^"\\]|\\.)+)"|'((?:[^'\\]|\\.)+)')`)
+
+// postMessagePage reads the OAuth response a web_message or
+// okta_post_message page posts to the app: the page body is the only place
+// the code appears in a trace.
+func postMessagePage(data []byte) (url.Values, bool) {
+	raw := data[:min(len(data), 1<<20)]
+	if !bytes.Contains(raw, []byte("postMessage")) {
+		return nil, false
+	}
+	v := url.Values{}
+	for _, m := range rePostMessageField.FindAllSubmatch(raw, 32) {
+		val := m[2]
+		if val == nil {
+			val = m[3]
+		}
+		if k := string(m[1]); v.Get(k) == "" {
+			v.Set(k, jsUnescape(string(val)))
+		}
+	}
+	if !isOAuthForm(&htmlForm{Fields: v}) {
+		return nil, false
+	}
+	return v, true
+}
+
+// jsUnescape undoes the escapes of a JavaScript string literal that
+// providers write (\/, \xHH, \uHHHH, \\, \", \').
+func jsUnescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch n := s[i]; {
+		case n == 'x' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]):
+			b.WriteByte(unhexDigit(s[i+1])<<4 | unhexDigit(s[i+2]))
+			i += 2
+		case n == 'u' && i+4 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]) && isHexDigit(s[i+3]) && isHexDigit(s[i+4]):
+			r := rune(unhexDigit(s[i+1]))<<12 | rune(unhexDigit(s[i+2]))<<8 | rune(unhexDigit(s[i+3]))<<4 | rune(unhexDigit(s[i+4]))
+			b.WriteRune(r)
+			i += 4
+		default:
+			b.WriteByte(n)
+		}
+	}
+	return b.String()
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhexDigit(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}

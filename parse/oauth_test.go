@@ -573,3 +573,25 @@ func TestDeviceCodePollIsNotAnAuthorizationCode(t *testing.T) {
 		t.Errorf("answer = %+v", evs[1].Err)
 	}
 }
+
+// TestWebMessageAnswer: Auth0's response_mode=web_message answers the
+// authorize request with a page whose script posts {"code","state"} to the
+// app; that page is the only place the code appears. The body is Auth0's
+// real answer to a silent (prompt=none) request, as quoted in a public
+// write-up of Auth0 silent renewal (2019).
+func TestWebMessageAnswer(t *testing.T) {
+	body := `<!DOCTYPE html><html><head><title>Authorization Response</title></head><body><script type="text/javascript">(function(window, document) {var targetOrigin = "http://localhost:3000";var webMessageRequest = {};var authorizationResponse = {type: "authorization_response",response: {"code":"a_Yja9QKgxtwCnA2","state":"QIA33u4JKTwCmXjPcZXoHyJD5h5szwFs"}};var mainWin = (window.opener) ? window.opener : window.parent;if (webMessageRequest["web_message_uri"] && webMessageRequest["web_message_target"]) {window.addEventListener("message", function(evt) {if (evt.origin != targetOrigin)return;switch (evt.data.type) {case "relay_response":var messageTargetWindow = evt.source.frames[webMessageRequest["web_message_target"]];if (messageTargetWindow) {messageTargetWindow.postMessage(authorizationResponse, webMessageRequest["web_message_uri"]);window.close();}break;}});mainWin.postMessage({type: "relay_request"}, targetOrigin);} else {mainWin.postMessage(authorizationResponse, targetOrigin);}})(this, this.document);</script></body></html>`
+	u := "https://example.auth0.com/authorize?client_id=cid&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000&scope=openid&response_mode=web_message&prompt=none&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=QIA33u4JKTwCmXjPcZXoHyJD5h5szwFs"
+	ex := mkExchange(0, "GET", u, nil, "", 200, Headers{{"Content-Type", "text/html; charset=utf-8"}}, body)
+	evs := NewExtractor().Exchange(ex)
+	if got, want := kinds(evs), []string{"authorize", "code-issued"}; !equalStrings(got, want) {
+		t.Fatalf("kinds = %v, want %v", got, want)
+	}
+	ci := evs[1]
+	if !ci.Code.Equal(NewSecret("a_Yja9QKgxtwCnA2")) || !ci.State.Equal(NewSecret("QIA33u4JKTwCmXjPcZXoHyJD5h5szwFs")) || ci.Delivery != "post_message" {
+		t.Errorf("code %s state %s delivery %q", ci.Code, ci.State, ci.Delivery)
+	}
+	if got := jsUnescape(`https\x3A\x2F\x2Fapp\u002Eexample\/cb`); got != "https://app.example/cb" {
+		t.Errorf("jsUnescape = %q", got)
+	}
+}

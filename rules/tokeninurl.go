@@ -30,8 +30,8 @@ func runTokenInURL(p *Pass) {
 			if ci.AccessToken.IsZero() && ci.IDToken.IsZero() {
 				continue
 			}
-			if ci.Delivery == "form_post" {
-				continue // a POST body, not a URL
+			if ci.Delivery == "form_post" || ci.Delivery == "post_message" {
+				continue // a POST body or a page's script, not a URL
 			}
 			var kinds []string
 			if !ci.AccessToken.IsZero() {
