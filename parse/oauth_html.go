@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"html"
 	"net/url"
 	"regexp"
@@ -25,7 +26,13 @@ const maxHTMLTokens = 200000
 // parameters (code, state, id_token, error). Browsers never show these
 // values in a URL, so the page body is the only place to read them.
 func formPostPage(data []byte) (htmlForm, bool) {
-	if !bytes.Contains(bytes.ToLower(data[:min(len(data), 1<<20)]), []byte("<form")) {
+	head := data[:min(len(data), 1<<20)]
+	if isASCII(head) {
+		// Most pages: search without a lowered copy of the body.
+		if !containsFoldASCII(head, "<form") {
+			return htmlForm{}, false
+		}
+	} else if !bytes.Contains(bytes.ToLower(head), []byte("<form")) {
 		return htmlForm{}, false
 	}
 	z := xhtml.NewTokenizer(bytes.NewReader(data))
@@ -112,6 +119,9 @@ func htmlErrorPage(data []byte, p Provider) *ProviderError {
 	if len(data) == 0 {
 		return nil
 	}
+	if head := data[:min(len(data), 1<<20)]; plainPage(head) && !mayBeErrorPage(head, p) {
+		return nil
+	}
 	raw := string(data[:min(len(data), 1<<20)])
 	text := html.UnescapeString(raw)
 	text = strings.ReplaceAll(text, `\u0027`, "'")
@@ -159,6 +169,104 @@ func htmlErrorPage(data []byte, p Provider) *ProviderError {
 		pe.Timestamp = m[1]
 	}
 	return pe
+}
+
+// plainPage reports whether b is ASCII without character references or
+// backslashes: html.UnescapeString, the \u0027 replacement and
+// strings.ToLower then change nothing but ASCII case, so what
+// htmlErrorPage looks for can be looked for in b itself.
+func plainPage(b []byte) bool {
+	return isASCII(b) && bytes.IndexByte(b, '&') < 0 && bytes.IndexByte(b, '\\') < 0
+}
+
+// mayBeErrorPage runs htmlErrorPage's preconditions over a plain page
+// without copying it: false means htmlErrorPage finds nothing there, which
+// is the answer for almost every HTML body of a trace (the copies and the
+// lowered text cost a fifth of a capture scan's CPU).
+func mayBeErrorPage(b []byte, p Provider) bool {
+	if bytes.Contains(b, []byte("AADSTS")) || bytes.Contains(b, []byte("AADB2C")) ||
+		p.Family == FamilyADFS && bytes.Contains(b, []byte("MSIS")) ||
+		p.Family == FamilyGoogle && bytes.Contains(b, []byte("Error")) {
+		return true
+	}
+	for _, ph := range htmlErrPhrases {
+		if containsFoldASCII(b, ph.match) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(b []byte) bool {
+	// Eight bytes at a time: this runs over every HTML body of a trace.
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII reports whether b contains lower (lower-case ASCII)
+// in any ASCII case.
+func containsFoldASCII(b []byte, lower string) bool {
+	first, up := lower[0], lower[0]
+	if 'a' <= up && up <= 'z' {
+		up -= 'a' - 'A'
+	}
+	// Next positions of each case of the first byte, each found once per
+	// pass over b (-1: none left; -2: not searched yet).
+	nextLo, nextUp := -2, -2
+	if up == first {
+		nextUp = -1
+	}
+	for from := 0; len(b)-from >= len(lower); {
+		if nextLo != -1 && nextLo < from {
+			nextLo = index(b, from, first)
+		}
+		if nextUp != -1 && nextUp < from {
+			nextUp = index(b, from, up)
+		}
+		i := nextLo
+		if i < 0 || nextUp >= 0 && nextUp < i {
+			i = nextUp
+		}
+		if i < 0 || len(b)-i < len(lower) {
+			return false
+		}
+		if equalFoldASCII(b[i:i+len(lower)], lower) {
+			return true
+		}
+		from = i + 1
+	}
+	return false
+}
+
+// index is the position of c in b from from on, -1 when absent.
+func index(b []byte, from int, c byte) int {
+	if i := bytes.IndexByte(b[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
+}
+
+func equalFoldASCII(b []byte, lower string) bool {
+	for k := 0; k < len(lower); k++ {
+		c := b[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // matchIf runs re only when the cheap precondition holds.

@@ -1,0 +1,76 @@
+package parse
+
+import (
+	"bytes"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// containsFoldASCII must answer as bytes.Contains over bytes.ToLower does
+// on ASCII input, which formPostPage and htmlErrorPage used before.
+func TestContainsFoldASCII(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	alpha := []byte("fFoOrRmM<x aA")
+	for n := 0; n < 100000; n++ {
+		b := make([]byte, rng.Intn(20))
+		for i := range b {
+			b[i] = alpha[rng.Intn(len(alpha))]
+		}
+		for _, w := range []string{"<form", "form", "a", "xa"} {
+			want := bytes.Contains(bytes.ToLower(b), []byte(w))
+			if got := containsFoldASCII(b, w); got != want {
+				t.Fatalf("%q in %q: %v, want %v", w, b, got, want)
+			}
+		}
+	}
+}
+
+// The shortcut for plain pages must not hide an error page: each phrase in
+// any case, a character reference, an escaped quote and a non-ASCII page
+// (the Kelvin sign lowers to "k") are still read.
+func TestHTMLErrorPageShortcut(t *testing.T) {
+	for _, ph := range htmlErrPhrases {
+		for _, page := range []string{
+			"<p>" + strings.ToUpper(ph.match) + "</p>",
+			"<p>" + ph.match + "</p>",
+		} {
+			pe := htmlErrorPage([]byte(page), Provider{})
+			if pe == nil || pe.Error != ph.oauthErr {
+				t.Errorf("%q: %+v, want %s", page, pe, ph.oauthErr)
+			}
+		}
+	}
+	for _, page := range []string{
+		"<p>Callbac&#107; URL mismatch</p>",
+		"<p>CALLBAC\u212a URL MISMATCH</p>",
+		`<p>pre-registered \u0027redirect_uris\u0027</p>`,
+		"<p>AADSTS50011: The redirect URI does not match</p>",
+	} {
+		if pe := htmlErrorPage([]byte(page), Provider{}); pe == nil {
+			t.Errorf("%q: not read as an error page", page)
+		}
+	}
+	if pe := htmlErrorPage([]byte(strings.Repeat("<p>Sign in</p>", 300)), Provider{}); pe != nil {
+		t.Errorf("a login page read as an error page: %+v", pe)
+	}
+	if _, ok := formPostPage([]byte(`<FORM method="post" action="https://app/cb"><input type="hidden" name="code" value="c"></FORM>`)); !ok {
+		t.Error("an upper-case form_post page not read")
+	}
+}
+
+func TestIsASCII(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		b := bytes.Repeat([]byte("a"), n)
+		if !isASCII(b) {
+			t.Fatalf("%d ASCII bytes: not ASCII", n)
+		}
+		for i := range b {
+			c := bytes.Clone(b)
+			c[i] = 0x80
+			if isASCII(c) {
+				t.Fatalf("0x80 at %d of %d: ASCII", i, n)
+			}
+		}
+	}
+}
