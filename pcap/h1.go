@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
@@ -446,7 +447,25 @@ func (sd *h1Side) afterGap(br **bufio.Reader, fr *feedReader, atGap bool) {
 		sd.noFirst = false
 	}
 	sd.resync = true
-	*br = bufio.NewReaderSize(fr, brSize)
+	(*br).Reset(fr)
+}
+
+// readers recycles the parsers' buffered readers: a capture of many short
+// connections otherwise allocates two 4 KiB buffers per connection.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, brSize) }}
+
+// newBufReader is a reader of brSize bytes over fr; release returns it.
+func newBufReader(fr *feedReader) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(fr)
+	return br
+}
+
+// release gives br back once its parser returned: nothing read through it
+// is kept (httpwire copies what it returns, the loops clone what they keep).
+func release(br *bufio.Reader) {
+	br.Reset(nil)
+	readers.Put(br)
 }
 
 func (c *h1Conn) malformed(frame int, dir Dir, err error, sd *h1Side) {
@@ -486,7 +505,8 @@ func (c *h1Conn) warn(frame int) func(string) {
 
 func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 	fr := &feedReader{sd: sd, yield: yield}
-	br := bufio.NewReaderSize(fr, brSize)
+	br := newBufReader(fr)
+	defer release(br)
 	lim := c.s.out.limits()
 	var lineBuf [256]byte // the request line being read, kept in case it fails
 	for {
@@ -818,7 +838,8 @@ func (c *h1Conn) responseLost(p *h1Pending, unpaired bool) {
 
 func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 	fr := &feedReader{sd: sd, yield: yield}
-	br := bufio.NewReaderSize(fr, brSize)
+	br := newBufReader(fr)
+	defer release(br)
 	lim := c.s.out.limits()
 	for {
 		frame, _, ok := sd.startMessage(&br, fr)
