@@ -71,6 +71,10 @@ type Reader struct {
 	emitted   int
 	watermark int
 	lastWM    int
+	// touched are the streams fed or closed since the last
+	// computeWatermark; lows holds every other stream's lowest frame.
+	touched []*tcpStream
+	lows    lowHeap
 
 	frame    int
 	packets  int
@@ -193,17 +197,80 @@ func (r *Reader) Next() (*parse.Exchange, error) {
 
 // computeWatermark is the smallest frame where a request still in progress
 // began: held exchanges from before it can go out in order.
+//
+// A stream's lowest frame changes only while the assembler hands it bytes
+// or closes it, so only the streams touched since the last call are asked
+// again; the others keep their entry in r.lows. A capture with thousands of
+// idle connections (kept until the idle timeout) used to have every one
+// asked every 16 packets.
 func (r *Reader) computeWatermark() int {
-	low := r.frame + 1
-	for s := range r.live {
-		if s.sess == nil {
-			continue
+	for _, s := range r.touched {
+		s.touched = false
+		low := 0
+		if !s.closed && s.sess != nil {
+			low = s.sess.lowest()
 		}
-		if f := s.sess.lowest(); f > 0 && f < low {
-			low = f
+		if low != s.low {
+			s.low = low
+			s.lowVer++
+			if low > 0 {
+				heap.Push(&r.lows, lowEntry{frame: low, s: s, ver: s.lowVer})
+			}
 		}
 	}
+	clear(r.touched)
+	r.touched = r.touched[:0]
+	// Entries of streams whose frame changed since are dropped when they
+	// come to the top; past a bound, all of them at once.
+	if len(r.lows) > 2*len(r.live)+64 {
+		live := r.lows[:0]
+		for _, e := range r.lows {
+			if e.ver == e.s.lowVer {
+				live = append(live, e)
+			}
+		}
+		clear(r.lows[len(live):])
+		r.lows = live
+		heap.Init(&r.lows)
+	}
+	for len(r.lows) > 0 && r.lows[0].ver != r.lows[0].s.lowVer {
+		heap.Pop(&r.lows)
+	}
+	low := r.frame + 1
+	if len(r.lows) > 0 && r.lows[0].frame < low {
+		low = r.lows[0].frame
+	}
 	return low
+}
+
+// touch marks s for computeWatermark to ask again.
+func (r *Reader) touch(s *tcpStream) {
+	if !s.touched {
+		s.touched = true
+		r.touched = append(r.touched, s)
+	}
+}
+
+// lowEntry is a stream's lowest frame as last asked; ver tells whether it
+// is still current.
+type lowEntry struct {
+	frame int
+	s     *tcpStream
+	ver   int
+}
+
+type lowHeap []lowEntry
+
+func (h lowHeap) Len() int           { return len(h) }
+func (h lowHeap) Less(i, j int) bool { return h[i].frame < h[j].frame }
+func (h lowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *lowHeap) Push(x any)        { *h = append(*h, x.(lowEntry)) }
+func (h *lowHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = lowEntry{}
+	*h = old[:len(old)-1]
+	return x
 }
 
 // step reads and processes one packet, or finishes at the end of input.

@@ -54,6 +54,13 @@ type tcpStream struct {
 	// ahead is the lowest stream offset of data seen past a hole in each
 	// direction (the assembler holds it back), -1 when none.
 	ahead [2]int64
+	// For Reader.computeWatermark: the session's lowest frame when last
+	// asked (0: none), its version, whether the stream was fed or closed
+	// since, and whether it is closed.
+	low     int
+	lowVer  int
+	touched bool
+	closed  bool
 }
 
 // maxFill bounds the hole the reader fills when the other side's ACK
@@ -164,6 +171,7 @@ func (s *tcpStream) ackedOffset(d, frame int) int64 {
 }
 
 func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
+	s.r.touch(s)
 	dir, _, end, skip := sg.Info()
 	length, _ := sg.Lengths()
 	d := asmIndex(dir)
@@ -273,6 +281,8 @@ func (s *tcpStream) role(d int) Dir {
 }
 
 func (s *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
+	s.r.touch(s)
+	s.closed = true
 	if s.sess != nil {
 		s.sess.close()
 		if s.sess.mode == modeIgnore || s.sess.mode == modeDetect {

@@ -49,6 +49,7 @@ func main() {
 	flag.IntVar(&cfg.Conns, "conns", 2000, "connections")
 	flag.IntVar(&cfg.PerConn, "per-conn", cfg.PerConn, "exchanges per connection")
 	flag.IntVar(&cfg.BodyBytes, "body", cfg.BodyBytes, "response body bytes")
+	flag.IntVar(&cfg.Concurrent, "concurrent", cfg.Concurrent, "connections open at once, interleaved packet by packet")
 	flag.Parse()
 	if *read != "" {
 		if err := readCapture(*read); err != nil {
