@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,17 +10,177 @@ import (
 // JSONWriter writes the canonical report: one indented JSON document.
 // encoding/json escapes <, > and & and replaces invalid UTF-8, so the
 // output is safe to embed and always valid JSON.
+//
+// The document is streamed: each file's findings and timeline steps are
+// encoded one at a time, so no copy of the whole document (compact, then
+// indented) is held in memory. The bytes are those of encoding the Report
+// at once with Encoder.SetIndent("", "  "): JSON encoding is
+// compositional, and an element indented with its depth as prefix is the
+// same text the whole document's indentation gives it.
 type JSONWriter struct{}
 
 var _ Writer = JSONWriter{}
 
 func (JSONWriter) Write(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(terminalSafeJSON{w})
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := writeJSONReport(terminalSafeJSON{w}, r); err != nil {
 		return fmt.Errorf("report: writing json: %w", err)
 	}
 	return nil
+}
+
+// jsonIndent is the indentation of one nesting level.
+const jsonIndent = "  "
+
+// jsonChunks encodes values indented at a given depth into one reused
+// buffer and writes them.
+type jsonChunks struct {
+	w   io.Writer
+	buf bytes.Buffer
+	// encs holds one encoder per depth: an encoder keeps its indentation
+	// buffer between values.
+	encs []*json.Encoder
+}
+
+// encode returns v indented as if it stood at depth levels of nesting
+// (its first line unindented), without the encoder's trailing newline.
+// The result is valid until the next call.
+func (c *jsonChunks) encode(v any, depth int) ([]byte, error) {
+	c.buf.Reset()
+	for len(c.encs) <= depth {
+		enc := json.NewEncoder(&c.buf)
+		enc.SetIndent(indentOf(len(c.encs)), jsonIndent)
+		c.encs = append(c.encs, enc)
+	}
+	enc := c.encs[depth]
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(c.buf.Bytes(), []byte("\n")), nil
+}
+
+func (c *jsonChunks) write(b []byte) error {
+	_, err := c.w.Write(b)
+	return err
+}
+
+func indentOf(depth int) string {
+	return string(bytes.Repeat([]byte(jsonIndent), depth))
+}
+
+// splitAt cuts doc, the indented encoding of an object at depth, at its
+// member key whose value is the empty array: it returns what precedes the
+// value and what follows it. Only a member of this object starts a line
+// with exactly this indentation followed by the key (a newline inside a
+// string is escaped), so the cut is unambiguous.
+func splitAt(doc []byte, depth int, key string) (head, tail []byte, ok bool) {
+	mark := []byte("\n" + indentOf(depth+1) + `"` + key + `": []`)
+	i := bytes.Index(doc, mark)
+	if i < 0 {
+		return nil, nil, false
+	}
+	cut := i + len(mark) - len("[]")
+	return doc[:cut], doc[cut+len("[]"):], true
+}
+
+// writeArray writes a non-empty array member's value, the member standing
+// in an object at depth, one element at a time.
+func writeArray[T any](c *jsonChunks, elems []T, depth int, each func(c *jsonChunks, v *T, depth int) error) error {
+	lead := "\n" + indentOf(depth+2)
+	open, next := []byte("["+lead), []byte(","+lead)
+	for i := range elems {
+		sep := next
+		if i == 0 {
+			sep = open
+		}
+		if err := c.write(sep); err != nil {
+			return err
+		}
+		if err := each(c, &elems[i], depth+2); err != nil {
+			return err
+		}
+	}
+	return c.write([]byte("\n" + indentOf(depth+1) + "]"))
+}
+
+// writeValue writes one element encoded at depth.
+func writeValue[T any](c *jsonChunks, v *T, depth int) error {
+	b, err := c.encode(v, depth)
+	if err != nil {
+		return err
+	}
+	return c.write(b)
+}
+
+func writeJSONReport(w io.Writer, r *Report) error {
+	c := &jsonChunks{w: w}
+	if len(r.Files) == 0 {
+		// Nothing large: the document at once ("files" may be null).
+		b, err := c.encode(r, 0)
+		if err != nil {
+			return err
+		}
+		return c.write(append(b, '\n'))
+	}
+	shell := *r
+	shell.Files = []File{}
+	doc, err := c.encode(&shell, 0)
+	if err != nil {
+		return err
+	}
+	head, tail, ok := splitAt(doc, 0, "files")
+	if !ok {
+		return fmt.Errorf("no files member in the report's encoding")
+	}
+	// The shell is small; keep its tail before the buffer is reused.
+	tail = bytes.Clone(tail)
+	if err := c.write(head); err != nil {
+		return err
+	}
+	if err := writeArray(c, r.Files, 0, writeJSONFile); err != nil {
+		return err
+	}
+	return c.write(append(tail, '\n'))
+}
+
+// writeJSONFile writes one file object at depth, its findings and timeline
+// one element at a time.
+func writeJSONFile(c *jsonChunks, f *File, depth int) error {
+	if len(f.Findings) == 0 && len(f.Timeline) == 0 {
+		return writeValue(c, f, depth)
+	}
+	// File.MarshalJSON writes no findings as [] and leaves out an empty
+	// timeline; the timeline member follows findings.
+	shell := *f
+	shell.Findings, shell.Timeline = nil, nil
+	doc, err := c.encode(shell, depth)
+	if err != nil {
+		return err
+	}
+	head, tail, ok := splitAt(doc, depth, "findings")
+	if !ok {
+		return fmt.Errorf("no findings member in a file's encoding")
+	}
+	tail = bytes.Clone(tail)
+	if err := c.write(head); err != nil {
+		return err
+	}
+	if len(f.Findings) == 0 {
+		err = c.write([]byte("[]"))
+	} else {
+		err = writeArray(c, f.Findings, depth, writeValue[Finding])
+	}
+	if err != nil {
+		return err
+	}
+	if len(f.Timeline) > 0 {
+		if err := c.write([]byte(",\n" + indentOf(depth+1) + `"timeline": `)); err != nil {
+			return err
+		}
+		if err := writeArray(c, f.Timeline, depth, writeValue[TimelineEvent]); err != nil {
+			return err
+		}
+	}
+	return c.write(tail)
 }
 
 // JSONLWriter writes one file object per line. The CLI calls WriteFile as

@@ -104,7 +104,8 @@ func refs(f *Finding) []string {
 // a one-character CSI) and bidi overrides raw, and a terminal acts on them
 // when a user views the output. Each becomes its \u escape, which decodes
 // to the same string. Those characters occur only inside JSON strings, and
-// every Write is a whole encoded value, so no sequence spans two writes.
+// every Write is whole encoded values or the punctuation between them (the
+// json writer streams), so no sequence spans two writes.
 type terminalSafeJSON struct{ w io.Writer }
 
 func (s terminalSafeJSON) Write(p []byte) (int, error) {
