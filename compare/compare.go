@@ -1,6 +1,6 @@
 // Package compare aligns the sign-ins of a working trace with those of a
 // failing one, step by step, and names what differs, the difference that
-// explains the failure first. It reads only the model (parse): the CLI
+// explains the failure first. It reads only the model: the CLI
 // reads the traces and report renders the result.
 //
 // Values it hands out are never secrets: parameters that are not secret
@@ -18,17 +18,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Trace is one side of a comparison.
 type Trace struct {
 	File   string
-	Format parse.Format
-	Events []parse.Event
+	Format model.Format
+	Events []model.Event
 	// Exchanges, when given, add cookies set by the page that started a
 	// sign-in and the exchanges' full (redacted) URLs. Looked up by Index.
-	Exchanges []*parse.Exchange
+	Exchanges []*model.Exchange
 }
 
 // Step kinds, in the order a sign-in goes through them.
@@ -135,18 +136,18 @@ func (r *Result) Differs() bool {
 
 // signin is one sign-in's events by step.
 type signin struct {
-	steps map[string][]*parse.Event
+	steps map[string][]*model.Event
 	start time.Time
 }
 
-func (s *signin) first(kind string) *parse.Event {
+func (s *signin) first(kind string) *model.Event {
 	if l := s.steps[kind]; len(l) > 0 {
 		return l[0]
 	}
 	return nil
 }
 
-func (s *signin) add(kind string, e *parse.Event) {
+func (s *signin) add(kind string, e *model.Event) {
 	s.steps[kind] = append(s.steps[kind], e)
 	if s.start.IsZero() || (!e.Time.IsZero() && e.Time.Before(s.start)) {
 		s.start = e.Time
@@ -154,7 +155,7 @@ func (s *signin) add(kind string, e *parse.Event) {
 }
 
 // code is the authorization code the sign-in was issued or delivered.
-func (s *signin) code() parse.Secret {
+func (s *signin) code() secret.Secret {
 	for _, k := range []string{StepCodeIssued, StepCallback, StepTokenRequest} {
 		for _, e := range s.steps[k] {
 			if !e.Code.IsZero() {
@@ -162,14 +163,14 @@ func (s *signin) code() parse.Secret {
 			}
 		}
 	}
-	return parse.Secret{}
+	return secret.Secret{}
 }
 
-func (s *signin) state() parse.Secret {
+func (s *signin) state() secret.Secret {
 	if a := s.first(StepAuthorize); a != nil {
 		return a.State
 	}
-	return parse.Secret{}
+	return secret.Secret{}
 }
 
 // done is when the sign-in finished its first pass: the first token
@@ -191,15 +192,15 @@ func (s *signin) done() time.Time {
 
 // signIns groups events into sign-ins: an authorize request starts one;
 // the code, state and exchange link the later steps to it.
-func signIns(events []parse.Event) []*signin {
-	evs := make([]*parse.Event, len(events))
+func signIns(events []model.Event) []*signin {
+	evs := make([]*model.Event, len(events))
 	for i := range events {
 		evs[i] = &events[i]
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 	var out []*signin
 	newSignin := func() *signin {
-		s := &signin{steps: map[string][]*parse.Event{}}
+		s := &signin{steps: map[string][]*model.Event{}}
 		out = append(out, s)
 		return s
 	}
@@ -209,7 +210,7 @@ func signIns(events []parse.Event) []*signin {
 		}
 		return out[len(out)-1]
 	}
-	byCode := func(c parse.Secret) *signin {
+	byCode := func(c secret.Secret) *signin {
 		if c.IsZero() {
 			return nil
 		}
@@ -220,7 +221,7 @@ func signIns(events []parse.Event) []*signin {
 		}
 		return nil
 	}
-	byState := func(st parse.Secret) *signin {
+	byState := func(st secret.Secret) *signin {
 		if st.IsZero() {
 			return nil
 		}
@@ -243,7 +244,7 @@ func signIns(events []parse.Event) []*signin {
 	}
 	for _, e := range evs {
 		switch e.Kind {
-		case parse.AuthorizeRequest:
+		case model.AuthorizeRequest:
 			// A login form that posts back to the authorize endpoint
 			// (fosite, many providers) repeats the request: same state,
 			// same sign-in.
@@ -252,9 +253,9 @@ func signIns(events []parse.Event) []*signin {
 				continue
 			}
 			newSignin().add(StepAuthorize, e)
-		case parse.CodeIssued, parse.AuthorizeError:
+		case model.CodeIssued, model.AuthorizeError:
 			kind := StepCodeIssued
-			if e.Kind == parse.AuthorizeError {
+			if e.Kind == model.AuthorizeError {
 				kind = StepAuthorizeError
 			}
 			s := byExchange(StepAuthorize, e.Exchange)
@@ -265,7 +266,7 @@ func signIns(events []parse.Event) []*signin {
 				s = last()
 			}
 			s.add(kind, e)
-		case parse.Callback:
+		case model.Callback:
 			s := byCode(e.Code)
 			if s == nil {
 				s = byState(e.State)
@@ -274,7 +275,7 @@ func signIns(events []parse.Event) []*signin {
 				s = last()
 			}
 			s.add(StepCallback, e)
-		case parse.TokenRequest:
+		case model.TokenRequest:
 			if isRefresh(e) {
 				last().add(StepRefreshRequest, e)
 				continue
@@ -284,7 +285,7 @@ func signIns(events []parse.Event) []*signin {
 				s = last()
 			}
 			s.add(StepTokenRequest, e)
-		case parse.TokenResponse:
+		case model.TokenResponse:
 			s := byExchange(StepTokenRequest, e.Exchange)
 			kind := StepTokenResponse
 			if s == nil {
@@ -296,7 +297,7 @@ func signIns(events []parse.Event) []*signin {
 				s = last()
 			}
 			s.add(kind, e)
-		case parse.APICall:
+		case model.APICall:
 			var s *signin
 			for _, c := range out {
 				if r := c.first(StepTokenResponse); r != nil && !r.Time.After(e.Time) {
@@ -313,7 +314,7 @@ func signIns(events []parse.Event) []*signin {
 	return out
 }
 
-func isRefresh(e *parse.Event) bool {
+func isRefresh(e *model.Event) bool {
 	return e.GrantType == "refresh_token" || (e.GrantType != "" && e.GrantType != "authorization_code" && e.Code.IsZero())
 }
 
@@ -335,7 +336,7 @@ func Compare(good, bad Trace) *Result {
 			b = bs[i]
 		}
 		for _, kind := range stepOrder {
-			var gl, bl []*parse.Event
+			var gl, bl []*model.Event
 			if g != nil {
 				gl = g.steps[kind]
 			}
@@ -344,7 +345,7 @@ func Compare(good, bad Trace) *Result {
 			}
 			for n := 0; n < max(len(gl), len(bl)); n++ {
 				st := Step{Step: kind, SignIn: i + 1, N: n + 1}
-				var ge, be *parse.Event
+				var ge, be *model.Event
 				if n < len(gl) {
 					ge = gl[n]
 					st.Good = c.point(ge, c.gx)
@@ -401,13 +402,13 @@ func sortDiffs(ds []Difference) {
 type comparer struct {
 	good, bad  Trace
 	gs, bs     []*signin
-	gx, bx     map[int]*parse.Exchange
+	gx, bx     map[int]*model.Exchange
 	gk, bk     *strings.Replacer // state and nonce values in cookie names
 	badRefused bool
 }
 
-func indexExchanges(xs []*parse.Exchange) map[int]*parse.Exchange {
-	m := make(map[int]*parse.Exchange, len(xs))
+func indexExchanges(xs []*model.Exchange) map[int]*model.Exchange {
+	m := make(map[int]*model.Exchange, len(xs))
 	for _, x := range xs {
 		if x != nil {
 			m[x.Index] = x
@@ -416,10 +417,10 @@ func indexExchanges(xs []*parse.Exchange) map[int]*parse.Exchange {
 	return m
 }
 
-func (c *comparer) point(e *parse.Event, xs map[int]*parse.Exchange) *Point {
+func (c *comparer) point(e *model.Event, xs map[int]*model.Exchange) *Point {
 	p := &Point{Ref: e.Ref, Time: e.Time, Method: e.Method, URL: e.Endpoint, Status: e.Status, ErrorCode: errorCode(e)}
 	if x := xs[e.Exchange]; x != nil {
-		p.URL = parse.RedactURL(x.Request.URL)
+		p.URL = secret.RedactURL(x.Request.URL)
 		if p.Method == "" {
 			p.Method = x.Request.Method
 		}
@@ -428,7 +429,7 @@ func (c *comparer) point(e *parse.Event, xs map[int]*parse.Exchange) *Point {
 }
 
 // errorCode is the provider's most specific code: AADSTS…, else error=.
-func errorCode(e *parse.Event) string {
+func errorCode(e *model.Event) string {
 	if e == nil || e.Err.IsZero() {
 		return ""
 	}
@@ -440,11 +441,11 @@ func errorCode(e *parse.Event) string {
 
 // refused reports whether a step failed: an error status, a provider
 // error, or a request the client recorded as failed.
-func refused(e *parse.Event) bool {
+func refused(e *model.Event) bool {
 	if e == nil {
 		return false
 	}
-	if e.Kind == parse.AuthorizeError || !e.Err.IsZero() || e.Failure != "" {
+	if e.Kind == model.AuthorizeError || !e.Err.IsZero() || e.Failure != "" {
 		return true
 	}
 	return e.Status >= 400
@@ -463,7 +464,7 @@ func anyRefusal(ss []*signin) bool {
 	return false
 }
 
-func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *parse.Event) []Difference {
+func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.Event) []Difference {
 	switch {
 	case ge == nil && be == nil:
 		return nil
@@ -522,7 +523,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *parse.E
 	}
 	for _, f := range []struct {
 		name string
-		g, b parse.Secret
+		g, b secret.Secret
 	}{{"state", ge.State, be.State}, {"nonce", ge.Nonce, be.Nonce}, {"code_challenge", ge.CodeChallenge, be.CodeChallenge},
 		{"access_token", ge.AccessToken, be.AccessToken}, {"id_token", ge.IDToken, be.IDToken}} {
 		if f.g.IsZero() != f.b.IsZero() {
@@ -581,14 +582,14 @@ func refusedAuthorize(s *signin) bool {
 	return a != nil && refused(a)
 }
 
-func presence(s parse.Secret) string {
+func presence(s secret.Secret) string {
 	if s.IsZero() {
 		return "absent"
 	}
 	return "present"
 }
 
-func statusText(e *parse.Event) string {
+func statusText(e *model.Event) string {
 	if e.Failure != "" {
 		if e.Status > 0 {
 			return fmt.Sprintf("%d (%s)", e.Status, e.Failure)
@@ -601,7 +602,7 @@ func statusText(e *parse.Event) string {
 	return fmt.Sprint(e.Status)
 }
 
-func refusalNote(kind string, e *parse.Event) string {
+func refusalNote(kind string, e *model.Event) string {
 	if !refused(e) {
 		return ""
 	}
@@ -611,7 +612,7 @@ func refusalNote(kind string, e *parse.Event) string {
 	return fmt.Sprintf("the failing trace's %s was refused", kind)
 }
 
-func errorNote(e *parse.Event) string {
+func errorNote(e *model.Event) string {
 	if e.Err.IsZero() {
 		return ""
 	}
@@ -620,14 +621,14 @@ func errorNote(e *parse.Event) string {
 		if len(d) > 160 {
 			d = d[:160] + "…"
 		}
-		return parse.RedactText(d)
+		return secret.RedactText(d)
 	}
 	return ""
 }
 
 // diffEndpoint compares where a step went: provider family, flavour,
 // cloud, tenant, host and path. A port alone is cosmetic.
-func (c *comparer) diffEndpoint(ge, be *parse.Event) []Difference {
+func (c *comparer) diffEndpoint(ge, be *model.Event) []Difference {
 	var ds []Difference
 	gp, bp := ge.Provider, be.Provider
 	for _, f := range []struct{ name, g, b string }{
@@ -716,7 +717,7 @@ func ByteDiff(a, b string) string {
 // own sign-in's authorize (the provider requires them equal), its verifier
 // against the sign-in's challenge, the client secret, and the delays
 // since the code was issued and delivered.
-func (c *comparer) diffRedemption(i, n int, g, b *signin, ge, be *parse.Event) []Difference {
+func (c *comparer) diffRedemption(i, n int, g, b *signin, ge, be *model.Event) []Difference {
 	var ds []Difference
 	gok, gknown := redirectMatches(g, ge)
 	bok, bknown := redirectMatches(b, be)
@@ -759,7 +760,7 @@ func (c *comparer) diffRedemption(i, n int, g, b *signin, ge, be *parse.Event) [
 
 // redirectMatches says whether a token request's redirect_uri equals its
 // sign-in's authorize request's, and whether that can be told.
-func redirectMatches(s *signin, tr *parse.Event) (ok, known bool) {
+func redirectMatches(s *signin, tr *model.Event) (ok, known bool) {
 	if s == nil || tr == nil {
 		return false, false
 	}
@@ -792,7 +793,7 @@ func (v verifier) text() string {
 // verifierState checks a token request's code_verifier against its
 // sign-in's code_challenge (RFC 7636 §4.6); with all given, a verifier that
 // proves another sign-in's challenge is a crossing.
-func verifierState(s *signin, tr *parse.Event, all []*signin) verifier {
+func verifierState(s *signin, tr *model.Event, all []*signin) verifier {
 	if s == nil || tr == nil {
 		return verifier{}
 	}
@@ -821,7 +822,7 @@ func verifierState(s *signin, tr *parse.Event, all []*signin) verifier {
 		nonEmpty(a.CodeChallengeMethod, "plain") + ")"}
 }
 
-func proves(v parse.Secret, a *parse.Event) bool {
+func proves(v secret.Secret, a *model.Event) bool {
 	if strings.EqualFold(a.CodeChallengeMethod, "S256") {
 		return v.S256() == a.CodeChallenge.Reveal()
 	}
@@ -838,7 +839,7 @@ func nonEmpty(s, d string) string {
 // timing compares one delay; only a failing-side delay far longer than
 // the working one (three times and two seconds more) is a difference:
 // smaller ones are the noise of two runs.
-func timing(field, what string, gFrom, gTo, bFrom, bTo *parse.Event) []Difference {
+func timing(field, what string, gFrom, gTo, bFrom, bTo *model.Event) []Difference {
 	if gFrom == nil || bFrom == nil || gTo == nil || bTo == nil || gFrom.Time.IsZero() || bFrom.Time.IsZero() {
 		return nil
 	}
@@ -861,7 +862,7 @@ func roundDur(d time.Duration) string {
 }
 
 // extra describes a step only the failing trace has.
-func (c *comparer) extra(kind string, i, n int, b *signin, be *parse.Event) Difference {
+func (c *comparer) extra(kind string, i, n int, b *signin, be *model.Event) Difference {
 	d := Difference{Field: "step", Good: "missing", Bad: "present", Class: ExtraStep,
 		Note: fmt.Sprintf("the failing trace has an extra %s (%s)", describe(kind, n), be.Ref)}
 	switch {
@@ -896,7 +897,7 @@ func describe(kind string, n int) string {
 // diffCookies compares the cookie names a step sends, and the names and
 // attributes of those its response (or, for an authorize request, the
 // page that sent the browser there) sets. Values are never read.
-func (c *comparer) diffCookies(kind string, b *signin, ge, be *parse.Event) []Difference {
+func (c *comparer) diffCookies(kind string, b *signin, ge, be *model.Event) []Difference {
 	var ds []Difference
 	gn, bn := cookieNames(ge, c.gx, c.gk), cookieNames(be, c.bx, c.bk)
 	if !slices.Equal(gn, bn) {
@@ -915,7 +916,7 @@ func (c *comparer) diffCookies(kind string, b *signin, ge, be *parse.Event) []Di
 	return ds
 }
 
-func cookieNames(e *parse.Event, xs map[int]*parse.Exchange, known *strings.Replacer) []string {
+func cookieNames(e *model.Event, xs map[int]*model.Exchange, known *strings.Replacer) []string {
 	var names []string
 	if x := xs[e.Exchange]; x != nil {
 		for _, ck := range x.Request.Cookies() {
@@ -934,9 +935,9 @@ func cookieNames(e *parse.Event, xs map[int]*parse.Exchange, known *strings.Repl
 // sets; for an authorize request, also those of the exchange that
 // redirected the browser to it (the app's login route sets its state and
 // verifier cookies there).
-func (c *comparer) cookiesSet(kind string, e *parse.Event, xs map[int]*parse.Exchange, known *strings.Replacer) []string {
+func (c *comparer) cookiesSet(kind string, e *model.Event, xs map[int]*model.Exchange, known *strings.Replacer) []string {
 	var out []string
-	add := func(x *parse.Exchange) {
+	add := func(x *model.Exchange) {
 		if x == nil || x.Response == nil {
 			return
 		}
@@ -961,7 +962,7 @@ func (c *comparer) cookiesSet(kind string, e *parse.Event, xs map[int]*parse.Exc
 			if ck.Path != "" {
 				attrs = append(attrs, "Path="+ck.Path)
 			}
-			if parse.Expired(ck, x.End) {
+			if model.Expired(ck, x.End) {
 				attrs = append(attrs, "deleted")
 			}
 			out = append(out, cookieName(ck.Name, known)+" ("+strings.Join(attrs, " ")+")")
@@ -977,8 +978,8 @@ func (c *comparer) cookiesSet(kind string, e *parse.Event, xs map[int]*parse.Exc
 }
 
 // referrerOf is the latest exchange before x whose Location is x's URL.
-func referrerOf(x *parse.Exchange, xs map[int]*parse.Exchange) *parse.Exchange {
-	var best *parse.Exchange
+func referrerOf(x *model.Exchange, xs map[int]*model.Exchange) *model.Exchange {
+	var best *model.Exchange
 	for _, o := range xs {
 		if o.Index == x.Index || o.Start.After(x.Start) {
 			continue
@@ -1030,11 +1031,11 @@ func cookieName(name string, known *strings.Replacer) string {
 
 // secretNames builds the replacer that hides a trace's state and nonce
 // values inside cookie names.
-func secretNames(events []parse.Event) *strings.Replacer {
+func secretNames(events []model.Event) *strings.Replacer {
 	var pairs []string
 	seen := map[string]bool{}
 	for i := range events {
-		for _, s := range []parse.Secret{events[i].State, events[i].Nonce} {
+		for _, s := range []secret.Secret{events[i].State, events[i].Nonce} {
 			if v := s.Reveal(); len(v) >= 8 && !seen[v] {
 				seen[v] = true
 				pairs = append(pairs, v, "*")
@@ -1050,7 +1051,7 @@ func secretNames(events []parse.Event) *strings.Replacer {
 // corsDiff compares whether a browser could read a token response: a
 // cross-origin fetch's answer reaches the page only when
 // Access-Control-Allow-Origin names the page's origin (or is "*").
-func corsDiff(ge, be *parse.Event, gOrigin, bOrigin string) (Difference, bool) {
+func corsDiff(ge, be *model.Event, gOrigin, bOrigin string) (Difference, bool) {
 	gok, bok := corsReadable(ge, gOrigin), corsReadable(be, bOrigin)
 	if gok == bok || bOrigin == "" {
 		if stripPort(ge.AllowOrigin) != stripPort(be.AllowOrigin) {
@@ -1066,7 +1067,7 @@ func corsDiff(ge, be *parse.Event, gOrigin, bOrigin string) (Difference, bool) {
 			" read it (Access-Control-Allow-Origin): the browser withholds the tokens from the app"}, true
 }
 
-func corsReadable(e *parse.Event, origin string) bool {
+func corsReadable(e *model.Event, origin string) bool {
 	if origin == "" {
 		return true // not a cross-origin browser request
 	}
@@ -1075,7 +1076,7 @@ func corsReadable(e *parse.Event, origin string) bool {
 
 // requestOrigin is the Origin header of the token request a response
 // answers (the response event does not carry it).
-func requestOrigin(s *signin, resp *parse.Event) string {
+func requestOrigin(s *signin, resp *model.Event) string {
 	if s == nil || resp == nil {
 		return ""
 	}
@@ -1091,7 +1092,7 @@ func requestOrigin(s *signin, resp *parse.Event) string {
 
 // backChannel reports whether a token step of the working trace went from
 // the app's server (a token request without Origin), not the browser.
-func backChannel(kind string, s *signin, e *parse.Event) bool {
+func backChannel(kind string, s *signin, e *model.Event) bool {
 	switch kind {
 	case StepTokenRequest, StepRefreshRequest:
 		return e.Origin == "" && e.FetchMode == ""

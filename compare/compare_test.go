@@ -5,7 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 func TestByteDiff(t *testing.T) {
@@ -36,29 +37,29 @@ func TestCookieNameHidesPerSignInValues(t *testing.T) {
 
 // signInEvents is one sign-in of a confidential client; reuse redeems
 // its code a second time.
-func signInEvents(port string, reuse bool, verifier string) []parse.Event {
+func signInEvents(port string, reuse bool, verifier string) []model.Event {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	redirect := "https://app.test:" + port + "/callback"
-	code := parse.NewSecret("code-" + port)
-	ch := parse.NewSecret(parse.NewSecret("verifier-one-1234567890").S256())
-	ev := []parse.Event{
-		{Kind: parse.AuthorizeRequest, Exchange: 0, Ref: "entries[0]", Time: t0, Endpoint: "https://id.test/auth", Method: "GET", Status: 302,
-			RedirectURI: redirect, State: parse.NewSecret("state-" + port), CodeChallenge: ch, CodeChallengeMethod: "S256", Scope: "openid"},
-		{Kind: parse.CodeIssued, Exchange: 1, Ref: "entries[1]", Time: t0.Add(time.Second), Endpoint: "https://id.test/auth", Status: 302,
-			Code: code, State: parse.NewSecret("state-" + port)},
-		{Kind: parse.Callback, Exchange: 2, Ref: "entries[2]", Time: t0.Add(1100 * time.Millisecond), Endpoint: redirect, Method: "GET", Status: 302,
-			Code: code, State: parse.NewSecret("state-" + port)},
-		{Kind: parse.TokenRequest, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1200 * time.Millisecond), Endpoint: "https://id.test/token", Method: "POST",
-			Status: 200, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: parse.NewSecret(verifier)},
-		{Kind: parse.TokenResponse, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1300 * time.Millisecond), Endpoint: "https://id.test/token", Status: 200,
-			AccessToken: parse.NewSecret("at")},
+	code := secret.New("code-" + port)
+	ch := secret.New(secret.New("verifier-one-1234567890").S256())
+	ev := []model.Event{
+		{Kind: model.AuthorizeRequest, Exchange: 0, Ref: "entries[0]", Time: t0, Endpoint: "https://id.test/auth", Method: "GET", Status: 302,
+			RedirectURI: redirect, State: secret.New("state-" + port), CodeChallenge: ch, CodeChallengeMethod: "S256", Scope: "openid"},
+		{Kind: model.CodeIssued, Exchange: 1, Ref: "entries[1]", Time: t0.Add(time.Second), Endpoint: "https://id.test/auth", Status: 302,
+			Code: code, State: secret.New("state-" + port)},
+		{Kind: model.Callback, Exchange: 2, Ref: "entries[2]", Time: t0.Add(1100 * time.Millisecond), Endpoint: redirect, Method: "GET", Status: 302,
+			Code: code, State: secret.New("state-" + port)},
+		{Kind: model.TokenRequest, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1200 * time.Millisecond), Endpoint: "https://id.test/token", Method: "POST",
+			Status: 200, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: secret.New(verifier)},
+		{Kind: model.TokenResponse, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1300 * time.Millisecond), Endpoint: "https://id.test/token", Status: 200,
+			AccessToken: secret.New("at")},
 	}
 	if reuse {
 		ev = append(ev,
-			parse.Event{Kind: parse.TokenRequest, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3 * time.Second), Endpoint: "https://id.test/token",
-				Method: "POST", Status: 400, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: parse.NewSecret(verifier)},
-			parse.Event{Kind: parse.TokenResponse, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3100 * time.Millisecond), Endpoint: "https://id.test/token",
-				Status: 400, Err: &parse.ProviderError{Error: "invalid_grant"}})
+			model.Event{Kind: model.TokenRequest, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3 * time.Second), Endpoint: "https://id.test/token",
+				Method: "POST", Status: 400, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: secret.New(verifier)},
+			model.Event{Kind: model.TokenResponse, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3100 * time.Millisecond), Endpoint: "https://id.test/token",
+				Status: 400, Err: &model.ProviderError{Error: "invalid_grant"}})
 	}
 	return ev
 }
@@ -99,8 +100,8 @@ func TestCompareEndpoints(t *testing.T) {
 	good := signInEvents("1", false, "verifier-one-1234567890")
 	bad := signInEvents("1", false, "verifier-one-1234567890")
 	for i := range good {
-		good[i].Provider = parse.Provider{Family: parse.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com"}
-		bad[i].Provider = parse.Provider{Family: parse.FamilyEntra, Variant: "v1", Cloud: "usgov", Tenant: "common"}
+		good[i].Provider = model.Provider{Family: model.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com"}
+		bad[i].Provider = model.Provider{Family: model.FamilyEntra, Variant: "v1", Cloud: "usgov", Tenant: "common"}
 	}
 	bad[0].Endpoint = "https://id.test:8443/auth"
 	bad[0].ResponseMode, bad[0].Prompt = "form_post", "login"

@@ -4,38 +4,39 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // eventsFrom builds a sign-in's worth of events from fuzz bytes: every
 // kind, shuffled times, shared and missing codes, states and verifiers,
 // errors and failures, so the grouping and the comparison meet orders no
 // real trace has.
-func eventsFrom(data []byte) []parse.Event {
+func eventsFrom(data []byte) []model.Event {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	vals := []string{"", "a", "bbbbbbbbbbbbbbbbbbbb", "sha256:0123456789ab", "https://app.test:1/cb", "https://app.test:2/cb/"}
 	pick := func(b byte) string { return vals[int(b)%len(vals)] }
-	var evs []parse.Event
+	var evs []model.Event
 	for i := 0; i+8 <= len(data) && len(evs) < 64; i += 8 {
 		b := data[i : i+8]
-		e := parse.Event{
-			Kind:     parse.EventKind(int(b[0])%9 + 1),
+		e := model.Event{
+			Kind:     model.EventKind(int(b[0])%9 + 1),
 			Exchange: int(b[1] % 16),
 			Ref:      "entries[x]",
 			Time:     t0.Add(time.Duration(int8(b[2])) * time.Second),
 			Status:   []int{0, 200, 302, 400, 401, 502}[int(b[3])%6],
-			Code:     parse.NewSecret(pick(b[4])),
-			State:    parse.NewSecret(pick(b[5])),
+			Code:     secret.New(pick(b[4])),
+			State:    secret.New(pick(b[5])),
 			Endpoint: pick(b[6]),
 		}
 		e.RedirectURI = pick(b[7])
 		switch b[7] % 5 {
 		case 0:
-			e.CodeVerifier = parse.NewSecret(pick(b[4]))
+			e.CodeVerifier = secret.New(pick(b[4]))
 		case 1:
-			e.CodeChallenge, e.CodeChallengeMethod = parse.NewSecret(pick(b[5])), "S256"
+			e.CodeChallenge, e.CodeChallengeMethod = secret.New(pick(b[5])), "S256"
 		case 2:
-			e.Err = &parse.ProviderError{Error: "invalid_client"}
+			e.Err = &model.ProviderError{Error: "invalid_client"}
 		case 3:
 			e.Failure, e.Origin = "net::ERR_FAILED", "https://app.test"
 		case 4:

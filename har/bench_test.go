@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/internal/hargen"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 var bench struct {
@@ -100,7 +100,7 @@ func BenchmarkReaderCorpus(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := parse.ReadAll(r); err != nil {
+		if _, err := model.ReadAll(r); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,35 +14,35 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // decoder turns one frame into an exchange. It touches nothing of the
 // Reader but its read-only settings, so that it can run while the Reader
 // frames the next entry; its notes are merged in order afterwards.
 type decoder struct {
-	limits    parse.Limits
+	limits    model.Limits
 	skipBody  func(string) bool
 	sideFiles fs.FS
 	f         *frame
 	notes     []pendingNote
-	ex        *parse.Exchange
+	ex        *model.Exchange
 }
 
 // pendingNote is a note made while decoding; once marks the note about
 // missing side files, which the Reader records only for the first entry.
 type pendingNote struct {
-	parse.Note
+	model.Note
 	once bool
 }
 
-func (d *decoder) note(kind parse.NoteKind, ref, format string, args ...any) {
-	d.notes = append(d.notes, pendingNote{Note: parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)}})
+func (d *decoder) note(kind model.NoteKind, ref, format string, args ...any) {
+	d.notes = append(d.notes, pendingNote{Note: model.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)}})
 }
 
 // entry builds the exchange of the frame. A non-empty reason means the
 // entry is skipped (with a note saying why).
-func (d *decoder) entry() (*parse.Exchange, string) {
+func (d *decoder) entry() (*model.Exchange, string) {
 	f := d.f
 	switch {
 	case f.tooDeep:
@@ -55,7 +55,7 @@ func (d *decoder) entry() (*parse.Exchange, string) {
 		return nil, "entry is not valid JSON"
 	}
 	e := gjson.ParseBytes(f.buf)
-	ex := &parse.Exchange{Index: f.idx, Ref: f.ref}
+	ex := &model.Exchange{Index: f.idx, Ref: f.ref}
 	ref := f.ref
 
 	var req, resp, content gjson.Result
@@ -104,7 +104,7 @@ func (d *decoder) entry() (*parse.Exchange, string) {
 	return ex, ""
 }
 
-func (d *decoder) request(ex *parse.Exchange, req gjson.Result) string {
+func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 	var post, bodySize gjson.Result
 	var bad string
 	req.ForEach(func(k, v gjson.Result) bool {
@@ -137,7 +137,7 @@ func (d *decoder) request(ex *parse.Exchange, req gjson.Result) string {
 		return "request has no method or url"
 	}
 	ex.Request.URL = absoluteURL(ex.Request.URL, ex.Request.Headers)
-	ex.Request.Body = parse.Body{Size: -1}
+	ex.Request.Body = model.Body{Size: -1}
 	if n, ok := sizeOf(bodySize); ok {
 		ex.Request.Body.Size = n
 	}
@@ -178,8 +178,8 @@ func (d *decoder) request(ex *parse.Exchange, req gjson.Result) string {
 	return ""
 }
 
-func (d *decoder) response(ex *parse.Exchange, resp gjson.Result) (string, gjson.Result) {
-	out := &parse.Response{}
+func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson.Result) {
+	out := &model.Response{}
 	var content gjson.Result
 	var bad string
 	resp.ForEach(func(k, v gjson.Result) bool {
@@ -219,7 +219,7 @@ func (d *decoder) response(ex *parse.Exchange, resp gjson.Result) (string, gjson
 
 // responseBody decodes content.text (base64 when content.encoding says so)
 // or reads Playwright's content._file, keeping at most Limits.BodyBytes.
-func (d *decoder) responseBody(ex *parse.Exchange, ref string, content gjson.Result) {
+func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Result) {
 	b := &ex.Response.Body
 	b.Size = -1
 	if !content.IsObject() {
@@ -272,25 +272,25 @@ func (d *decoder) responseBody(ex *parse.Exchange, ref string, content gjson.Res
 	}
 }
 
-func (d *decoder) sideFile(b *parse.Body, ref, name string) {
+func (d *decoder) sideFile(b *model.Body, ref, name string) {
 	if d.sideFiles == nil {
-		d.notes = append(d.notes, pendingNote{once: true, Note: parse.Note{Kind: parse.NoteSideFile, Ref: ref,
+		d.notes = append(d.notes, pendingNote{once: true, Note: model.Note{Kind: model.NoteSideFile, Ref: ref,
 			Message: "response bodies are stored in side files (content._file) that were not provided; bodies left empty"}})
 		return
 	}
 	if !fs.ValidPath(name) {
-		d.note(parse.NoteSideFile, ref, "content._file is not a plain relative path; body left empty")
+		d.note(model.NoteSideFile, ref, "content._file is not a plain relative path; body left empty")
 		return
 	}
 	file, err := d.sideFiles.Open(name)
 	if err != nil {
-		d.note(parse.NoteSideFile, ref, "side file %s: %v", name, err)
+		d.note(model.NoteSideFile, ref, "side file %s: %v", name, err)
 		return
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, d.limits.BodyBytes+1))
 	if err != nil {
-		d.note(parse.NoteSideFile, ref, "side file %s: %v", name, err)
+		d.note(model.NoteSideFile, ref, "side file %s: %v", name, err)
 		return
 	}
 	if int64(len(data)) > d.limits.BodyBytes {
@@ -305,17 +305,17 @@ func (d *decoder) sideFile(b *parse.Body, ref, name string) {
 }
 
 // headers reads a HAR name/value list in order within the header limits.
-func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, string) {
+func (d *decoder) headers(v gjson.Result, field, ref string) (model.Headers, string) {
 	if v.Type == gjson.Null {
 		return nil, ""
 	}
 	if !v.IsArray() {
 		return nil, field + " is not an array"
 	}
-	var out parse.Headers
+	var out model.Headers
 	var size int64
 	var bad string
-	var limited parse.Limit
+	var limited model.Limit
 	v.ForEach(func(_, h gjson.Result) bool {
 		if !h.IsObject() {
 			bad = field + " holds a non-object"
@@ -341,17 +341,17 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (parse.Headers, str
 		}
 		size += int64(len(name) + len(value))
 		if len(out) >= d.limits.HeaderCount || size > d.limits.HeaderBytes {
-			limited = parse.LimitHeaderBytes
+			limited = model.LimitHeaderBytes
 			if len(out) >= d.limits.HeaderCount {
-				limited = parse.LimitHeaders
+				limited = model.LimitHeaders
 			}
 			return false
 		}
-		out = append(out, parse.Header{Name: name, Value: value})
+		out = append(out, model.Header{Name: name, Value: value})
 		return true
 	})
 	if limited != "" {
-		d.note(parse.NoteLimit, ref, "%s: more than %d fields or %d bytes; the rest dropped", field, d.limits.HeaderCount, d.limits.HeaderBytes)
+		d.note(model.NoteLimit, ref, "%s: more than %d fields or %d bytes; the rest dropped", field, d.limits.HeaderCount, d.limits.HeaderBytes)
 		d.notes[len(d.notes)-1].Limit = limited
 	}
 	return out, bad
@@ -440,7 +440,7 @@ func parseTime(s string) time.Time {
 
 // absoluteURL rebuilds an absolute URL from HTTP/2 pseudo-headers or Host
 // when a producer recorded only the path.
-func absoluteURL(raw string, h parse.Headers) string {
+func absoluteURL(raw string, h model.Headers) string {
 	if !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") {
 		return raw
 	}

@@ -15,7 +15,7 @@ import (
 	"testing/fstest"
 	"testing/iotest"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 var refPattern = regexp.MustCompile(`^entries\[[0-9]+\]$`)
@@ -41,7 +41,7 @@ func FuzzReader(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	limits := parse.Limits{BodyBytes: 512, InflateBytes: 1 << 20, HeaderBytes: 1024, HeaderCount: 16, JSONDepth: 32}
+	limits := model.Limits{BodyBytes: 512, InflateBytes: 1 << 20, HeaderBytes: 1024, HeaderCount: 16, JSONDepth: 32}
 	side := fstest.MapFS{"a.html": {Data: []byte("<p>side</p>")}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := Options{Limits: limits, SideFiles: side, Name: "fuzz.har"}
@@ -58,7 +58,7 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("exchange Index %d (after %d) Ref %q", ex.Index, last, ex.Ref)
 			}
 			last = ex.Index
-			for _, b := range []parse.Body{ex.Request.Body, bodyOf(ex.Response)} {
+			for _, b := range []model.Body{ex.Request.Body, bodyOf(ex.Response)} {
 				if int64(len(b.Data)) > limits.BodyBytes {
 					t.Fatalf("%s: body of %d bytes over the limit", ex.Ref, len(b.Data))
 				}
@@ -84,7 +84,7 @@ func FuzzReader(f *testing.F) {
 
 // readAllFrom reads everything from in; parallelMin 0 decodes every entry
 // on the second goroutine, -1 keeps the reader's default.
-func readAllFrom(in io.Reader, opts Options, parallelMin int) ([]*parse.Exchange, []parse.Note, error) {
+func readAllFrom(in io.Reader, opts Options, parallelMin int) ([]*model.Exchange, []model.Note, error) {
 	r, err := NewReader(in, opts)
 	if err != nil {
 		return nil, nil, err
@@ -92,7 +92,7 @@ func readAllFrom(in io.Reader, opts Options, parallelMin int) ([]*parse.Exchange
 	if parallelMin >= 0 {
 		r.parallelMin = parallelMin
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,7 +147,7 @@ func compareWithOracle(t *testing.T, data []byte) {
 		return
 	}
 	exs, notes, err := readAllFrom(bytes.NewReader(data), Options{}, -1)
-	notes = slices.DeleteFunc(notes, func(n parse.Note) bool { return n.Kind == "side-file" })
+	notes = slices.DeleteFunc(notes, func(n model.Note) bool { return n.Kind == "side-file" })
 	if err != nil || len(notes) != 0 || len(exs) != len(h.Log.Entries) {
 		t.Fatalf("well-typed HAR: %d exchanges (%v), notes %v; oracle %d entries", len(exs), err, notes, len(h.Log.Entries))
 	}
@@ -168,9 +168,9 @@ func compareWithOracle(t *testing.T, data []byte) {
 	}
 }
 
-func bodyOf(r *parse.Response) parse.Body {
+func bodyOf(r *model.Response) model.Body {
 	if r == nil {
-		return parse.Body{}
+		return model.Body{}
 	}
 	return r.Body
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/internal/labexpect"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // labHARs are the fixture lab's browser recordings (testdata/lab/README.md).
@@ -41,7 +41,7 @@ func TestLab(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			byRef := map[string]*parse.Exchange{}
+			byRef := map[string]*model.Exchange{}
 			for _, ex := range exs {
 				byRef[ex.Ref] = ex
 			}

@@ -13,7 +13,7 @@ import (
 	"io/fs"
 	"strconv"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // ErrFormat is wrapped by every error about input that is not a readable HAR
@@ -23,7 +23,7 @@ var ErrFormat = errors.New("har: not a HAR document")
 // Options configure a Reader.
 type Options struct {
 	// Limits bound what is kept and inflated; zero fields take the defaults.
-	Limits parse.Limits
+	Limits model.Limits
 	// SideFiles resolves Playwright's content._file bodies (files stored
 	// beside the HAR or in its zip). Nil means they are not available; the
 	// reader then records a note.
@@ -48,7 +48,7 @@ const (
 // Reader reads the exchanges of one HAR document in entry order.
 type Reader struct {
 	opts   Options
-	limits parse.Limits
+	limits model.Limits
 
 	sc       *scanner
 	bom      int64 // bytes of a byte order mark skipped before the document
@@ -61,13 +61,13 @@ type Reader struct {
 	spare       []*frame // frames whose buffers can be reused
 	parallelMin int      // see the constant; tests change it
 
-	notes    []parse.Note
-	pending  []parse.Note // notes of framing, recorded after the entry before
+	notes    []model.Note
+	pending  []model.Note // notes of framing, recorded after the entry before
 	dropped  int          // notes not kept beyond maxNotes
 	sideNote bool         // the missing side files were noted
 }
 
-var _ parse.Reader = (*Reader)(nil)
+var _ model.Reader = (*Reader)(nil)
 
 // NewReader reads up to the start of log.entries. It fails, with an error
 // wrapping ErrFormat, when r does not hold a HAR document.
@@ -150,7 +150,7 @@ func (r *Reader) at(off int64) string {
 
 var (
 	errBudget        = errors.New("header budget exceeded")
-	errInflate error = &parse.LimitError{Limit: parse.LimitInflate, Err: errors.New("inflate limit reached")}
+	errInflate error = &model.LimitError{Limit: model.LimitInflate, Err: errors.New("inflate limit reached")}
 )
 
 // budgetReader fails with limitErr once more than left bytes were read.
@@ -276,7 +276,7 @@ func (r *Reader) posError(off int64, entry string, err error) error {
 	if entry != "" {
 		ref = entry + ", " + ref
 	}
-	var out error = &parse.Error{Ref: ref, Err: err}
+	var out error = &model.Error{Ref: ref, Err: err}
 	if r.opts.Name != "" {
 		out = fmt.Errorf("%s: %w", r.opts.Name, out)
 	}
@@ -295,18 +295,18 @@ func isDataError(err error) bool {
 }
 
 // Notes returns the notes gathered so far.
-func (r *Reader) Notes() []parse.Note {
-	out := append([]parse.Note(nil), r.notes...)
+func (r *Reader) Notes() []model.Note {
+	out := append([]model.Note(nil), r.notes...)
 	if r.dropped > 0 {
-		out = append(out, parse.Note{Kind: parse.NoteLimit, Message: fmt.Sprintf("%d more notes not shown", r.dropped)})
+		out = append(out, model.Note{Kind: model.NoteLimit, Message: fmt.Sprintf("%d more notes not shown", r.dropped)})
 	}
 	return out
 }
 
 // note records a note of framing; it waits in r.pending until the notes
 // of the entry before are recorded.
-func (r *Reader) note(kind parse.NoteKind, ref, format string, args ...any) {
-	r.pending = append(r.pending, parse.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)})
+func (r *Reader) note(kind model.NoteKind, ref, format string, args ...any) {
+	r.pending = append(r.pending, model.Note{Kind: kind, Ref: ref, Message: fmt.Sprintf(format, args...)})
 }
 
 func (r *Reader) flushNotes() {
@@ -316,7 +316,7 @@ func (r *Reader) flushNotes() {
 	r.pending = r.pending[:0]
 }
 
-func (r *Reader) addNote(n parse.Note) {
+func (r *Reader) addNote(n model.Note) {
 	if len(r.notes) >= maxNotes {
 		r.dropped++
 		return
@@ -337,7 +337,7 @@ const parallelMin = 64 << 10
 // on a second goroutine, the scanner reads the next one. The goroutine
 // ends before Next returns, and notes are merged in entry order, so the
 // result is the same as reading one entry at a time.
-func (r *Reader) Next() (*parse.Exchange, error) {
+func (r *Reader) Next() (*model.Exchange, error) {
 	for {
 		if r.ahead == nil {
 			r.ahead = r.frameNext()
@@ -381,9 +381,9 @@ func (r *Reader) decode(f *frame) *decoder {
 	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody}
 	ex, reason := d.entry()
 	if reason != "" {
-		d.note(parse.NoteBadEntry, f.ref, "%s at %s; entry skipped", reason, r.at(f.start))
+		d.note(model.NoteBadEntry, f.ref, "%s at %s; entry skipped", reason, r.at(f.start))
 		if f.tooDeep {
-			d.notes[len(d.notes)-1].Limit = parse.LimitJSONDepth
+			d.notes[len(d.notes)-1].Limit = model.LimitJSONDepth
 		}
 		ex = nil
 	}
@@ -447,12 +447,12 @@ func (r *Reader) frameNext() *frame {
 func (r *Reader) stop(off int64, ref string, err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.note(parse.NoteTruncated, ref, "file ends at %s inside log.entries; %d entries read", r.at(off), r.index)
+		r.note(model.NoteTruncated, ref, "file ends at %s inside log.entries; %d entries read", r.at(off), r.index)
 	case errors.Is(err, errInflate):
-		r.note(parse.NoteLimit, ref, "decompressed size limit of %d bytes reached at %s; %d entries read", r.limits.InflateBytes, r.at(off), r.index)
-		r.pending[len(r.pending)-1].Limit = parse.LimitInflate
+		r.note(model.NoteLimit, ref, "decompressed size limit of %d bytes reached at %s; %d entries read", r.limits.InflateBytes, r.at(off), r.index)
+		r.pending[len(r.pending)-1].Limit = model.LimitInflate
 	case isDataError(err):
-		r.note(parse.NoteTruncated, ref, "unreadable from %s (%v); %d entries read", r.at(off), err, r.index)
+		r.note(model.NoteTruncated, ref, "unreadable from %s (%v); %d entries read", r.at(off), err, r.index)
 	default:
 		r.done = r.posError(off, ref, err)
 		return
@@ -493,9 +493,9 @@ func (r *Reader) finish() {
 func (r *Reader) trailerNote(err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.note(parse.NoteTruncated, "", "file ends at %s after log.entries; all %d entries read", r.at(r.sc.off), r.index)
+		r.note(model.NoteTruncated, "", "file ends at %s after log.entries; all %d entries read", r.at(r.sc.off), r.index)
 	case isDataError(err):
-		r.note(parse.NoteDamaged, "", "invalid JSON at %s after log.entries (%v); all %d entries read", r.at(r.sc.off), err, r.index)
+		r.note(model.NoteDamaged, "", "invalid JSON at %s after log.entries (%v); all %d entries read", r.at(r.sc.off), err, r.index)
 	default:
 		r.done = r.posError(r.sc.off, "", err)
 	}

@@ -19,7 +19,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // oracleHAR is the minimal view of a HAR that the tests decode with
@@ -51,7 +51,7 @@ func readOracle(t *testing.T, path string) oracleHAR {
 	return h
 }
 
-func readFile(t *testing.T, path string, opts Options) ([]*parse.Exchange, *Reader) {
+func readFile(t *testing.T, path string, opts Options) ([]*model.Exchange, *Reader) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -62,7 +62,7 @@ func readFile(t *testing.T, path string, opts Options) ([]*parse.Exchange, *Read
 	if err != nil {
 		t.Fatalf("NewReader: %v", err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatalf("ReadAll: %v", err)
 	}
@@ -123,7 +123,7 @@ func fileExists(path string) bool {
 
 // compareMitmproxy checks method, URL and status against mitmproxy's own
 // import of the same file.
-func compareMitmproxy(t *testing.T, path string, exs []*parse.Exchange) {
+func compareMitmproxy(t *testing.T, path string, exs []*model.Exchange) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -394,7 +394,7 @@ func TestEdgeCases(t *testing.T) {
 	})
 }
 
-func checkBase64Fixture(t *testing.T, exs []*parse.Exchange) {
+func checkBase64Fixture(t *testing.T, exs []*model.Exchange) {
 	t.Helper()
 	if len(exs) != 1 {
 		t.Fatalf("%d exchanges", len(exs))
@@ -432,12 +432,12 @@ func TestNotHAR(t *testing.T) {
 		t.Run(tt.Name, func(t *testing.T) {
 			r, err := NewReader(bytes.NewReader(tt.Input), Options{Name: tt.Name})
 			if err == nil {
-				_, err = parse.ReadAll(r)
+				_, err = model.ReadAll(r)
 			}
 			if !errors.Is(err, ErrFormat) {
 				t.Fatalf("error %v, want one wrapping ErrFormat", err)
 			}
-			var perr *parse.Error
+			var perr *model.Error
 			if !errors.As(err, &perr) || !strings.HasPrefix(perr.Ref, "byte ") {
 				t.Errorf("error %v has no byte position", err)
 			}
@@ -448,13 +448,13 @@ func TestNotHAR(t *testing.T) {
 	}
 }
 
-func readDoc(t *testing.T, doc string, opts Options) ([]*parse.Exchange, *Reader) {
+func readDoc(t *testing.T, doc string, opts Options) ([]*model.Exchange, *Reader) {
 	t.Helper()
 	r, err := NewReader(strings.NewReader(doc), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil || len(exs) == 0 {
 		t.Fatalf("%d exchanges, %v", len(exs), err)
 	}
@@ -526,7 +526,7 @@ func TestTruncated(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			exs, err := parse.ReadAll(r)
+			exs, err := model.ReadAll(r)
 			if err != nil {
 				t.Fatalf("ReadAll: %v", err)
 			}
@@ -542,7 +542,7 @@ func TestTruncated(t *testing.T) {
 }
 
 func TestHostile(t *testing.T) {
-	small := Options{Limits: parse.Limits{BodyBytes: 1000, JSONDepth: 50, HeaderCount: 3}}
+	small := Options{Limits: model.Limits{BodyBytes: 1000, JSONDepth: 50, HeaderCount: 3}}
 	entry := func(body string) string {
 		return `{"request":{"method":"GET","url":"https://a.example/","headers":[]},"response":{"status":200,"content":{"mimeType":"text/plain","text":` + body + `}}}`
 	}
@@ -553,7 +553,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 2 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -571,7 +571,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 2 || exs[1].Ref != "entries[2]" {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -585,7 +585,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -600,7 +600,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 || len(exs[0].Request.Headers) != 3 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -617,7 +617,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -640,7 +640,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -657,11 +657,11 @@ func TestHostile(t *testing.T) {
 		doc := `{"log":{"entries":[{"request":{"method":"GET","url":"https://a.example/","headers":[` + many.String() +
 			`{"name":"last","value":""}]}},` + entry(`"next"`) + `]}}`
 		// The value limit is 4×BodyBytes + 4×HeaderBytes + 1 MiB.
-		r, err := NewReader(strings.NewReader(doc), Options{Limits: parse.Limits{BodyBytes: 1000, HeaderBytes: 1000}})
+		r, err := NewReader(strings.NewReader(doc), Options{Limits: model.Limits{BodyBytes: 1000, HeaderBytes: 1000}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 || exs[0].Ref != "entries[1]" {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -675,7 +675,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 || exs[0].Index != 150 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -689,11 +689,11 @@ func TestHostile(t *testing.T) {
 		zw := gzip.NewWriter(&z)
 		zw.Write([]byte(`{"log":{"entries":[` + entry(`"x"`) + `,` + entry(`"`+strings.Repeat("y", 1<<20)+`"`) + `]}}`))
 		zw.Close()
-		r, err := NewReader(&z, Options{Limits: parse.Limits{InflateBytes: 64 << 10}})
+		r, err := NewReader(&z, Options{Limits: model.Limits{InflateBytes: 64 << 10}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -707,7 +707,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 0 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -721,7 +721,7 @@ func TestHostile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != 1 {
 			t.Fatalf("%d exchanges, %v", len(exs), err)
 		}
@@ -739,7 +739,7 @@ func TestReadError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if !errors.Is(err, boom) || len(exs) != 1 {
 		t.Errorf("%d exchanges, err %v", len(exs), err)
 	}
@@ -815,13 +815,13 @@ func TestParallelDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range append(names, "testdata/edge-gzip.har.gz", "testdata/playwright-sidefile/har.har") {
-		read := func(parallelMin int) ([]*parse.Exchange, []parse.Note, error) {
-			r, err := NewReader(bytes.NewReader(mustRead(t, name)), Options{Limits: parse.Limits{HeaderCount: 5}})
+		read := func(parallelMin int) ([]*model.Exchange, []model.Note, error) {
+			r, err := NewReader(bytes.NewReader(mustRead(t, name)), Options{Limits: model.Limits{HeaderCount: 5}})
 			if err != nil {
 				return nil, nil, err
 			}
 			r.parallelMin = parallelMin
-			exs, err := parse.ReadAll(r)
+			exs, err := model.ReadAll(r)
 			return exs, r.Notes(), err
 		}
 		seq, seqNotes, seqErr := read(math.MaxInt)

@@ -14,7 +14,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 
 	"github.com/tidwall/gjson"
 )
@@ -68,7 +68,7 @@ var placeholder = []byte(`\u0000\u0001`)
 var (
 	errSyntax = errors.New("invalid JSON")
 	// errDepth carries its limit so the CLI can name the flag.
-	errDepth error = &parse.LimitError{Limit: parse.LimitJSONDepth, Err: errors.New("nesting too deep")}
+	errDepth error = &model.LimitError{Limit: model.LimitJSONDepth, Err: errors.New("nesting too deep")}
 )
 
 // peek returns the buffered bytes, reading more when fewer than need are

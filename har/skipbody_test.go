@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // SkipBody leaves out the bodies a caller does not want decoded and keeps
@@ -15,11 +15,11 @@ func TestSkipBody(t *testing.T) {
   "response":{"status":200,"headers":[],"content":{"size":11,"mimeType":"application/javascript; charset=utf-8","text":"alert(1);//"}}},
  {"startedDateTime":"2026-11-26T10:00:01Z","request":{"method":"POST","url":"https://a.example/token","headers":[]},
   "response":{"status":400,"headers":[],"content":{"size":26,"mimeType":"application/json","text":"{\"error\":\"invalid_grant\"}"}}}]}}`
-	r, err := NewReader(strings.NewReader(doc), Options{SkipBody: parse.CarriesNoOAuth})
+	r, err := NewReader(strings.NewReader(doc), Options{SkipBody: model.CarriesNoOAuth})
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil || len(exs) != 2 {
 		t.Fatalf("read %d exchanges: %v", len(exs), err)
 	}

@@ -4,7 +4,7 @@
 // instance. It aligns the traces' clocks from exchanges seen in more than
 // one of them, counts an exchange captured twice once, and hands the rules
 // one merged, time-ordered list of exchanges and events. It reads only the
-// model (package parse).
+// model (packages model, secret, catalog and oauth).
 package incident
 
 import (
@@ -16,16 +16,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Trace is one input: its exchanges in source order (nil where the reader's
 // caller dropped one) and the events extracted from them.
 type Trace struct {
 	Path      string
-	Format    parse.Format
-	Exchanges []*parse.Exchange
-	Events    []parse.Event
+	Format    model.Format
+	Exchanges []*model.Exchange
+	Events    []model.Event
 }
 
 // Lanes: where a trace was taken.
@@ -46,7 +47,7 @@ const (
 // Alignment is what the case learnt of one trace.
 type Alignment struct {
 	Path   string
-	Format parse.Format
+	Format model.Format
 	Lane   string
 	// Merged is false for a trace that shares nothing with the others; it
 	// is analysed alone.
@@ -84,8 +85,8 @@ type Case struct {
 	// Exchanges and Events are the merged traces on the reference clock,
 	// ordered by time and renumbered (Index), with Ref spelled
 	// "<trace label> <ref>" so messages name the file; Origin resolves it.
-	Exchanges []*parse.Exchange
-	Events    []parse.Event
+	Exchanges []*model.Exchange
+	Events    []model.Event
 	origin    map[string][]Copy
 }
 
@@ -116,10 +117,10 @@ const weakWindow = time.Second
 // unit is one exchange of one trace with its events.
 type unit struct {
 	trace  int
-	ex     *parse.Exchange // nil when only events are known
+	ex     *model.Exchange // nil when only events are known
 	index  int             // the exchange's Index in its trace
 	start  time.Time       // capture time, the trace's own clock
-	events []parse.Event
+	events []model.Event
 	keys   []string // what identifies the exchange across traces; nil: nothing
 	// weak identifies an exchange without OAuth events (a page, the
 	// app's /login) by method, path and query: enough to count it once
@@ -240,7 +241,7 @@ func identify(u *unit) (keys, corr []string) {
 			path = pathQuery(ev.Endpoint)
 		}
 		switch ev.Kind {
-		case parse.AuthorizeRequest, parse.Callback, parse.TokenRequest, parse.APICall:
+		case model.AuthorizeRequest, model.Callback, model.TokenRequest, model.APICall:
 			parts = append(parts, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", ev.Kind, ev.Code, ev.State, ev.CodeVerifier,
 				ev.RefreshToken, ev.GrantType, ev.AccessToken))
 			if ev.RequestID != "" {
@@ -285,20 +286,20 @@ func pathQuery(raw string) string {
 // provider, past the app); it is a proxy's backend side when the app's
 // requests in it reach more than one address (the instances behind it).
 func laneOf(t Trace) string {
-	if t.Format == parse.FormatHAR || t.Format == parse.FormatSAZ {
+	if t.Format == model.FormatHAR || t.Format == model.FormatSAZ {
 		return LaneBrowser
 	}
 	backChannel, authorize, callbacks := false, false, false
 	appHosts := map[string]bool{}
 	for _, ev := range t.Events {
 		switch ev.Kind {
-		case parse.TokenRequest:
+		case model.TokenRequest:
 			if ev.Origin == "" {
 				backChannel = true
 			}
-		case parse.AuthorizeRequest:
+		case model.AuthorizeRequest:
 			authorize = true
-		case parse.Callback:
+		case model.Callback:
 			callbacks = true
 			if u, err := url.Parse(ev.Endpoint); err == nil {
 				appHosts[strings.ToLower(u.Hostname())] = true
@@ -520,8 +521,8 @@ func shareValue(a, b []*unit) bool {
 				}
 			}
 			for _, ev := range u.events {
-				for _, s := range []parse.Secret{ev.Code, ev.State, ev.CodeVerifier, ev.RefreshToken, ev.AccessToken, ev.IDToken} {
-					if !s.IsZero() && !parse.IsPlaceholder(s) && f(s.Fingerprint()) {
+				for _, s := range []secret.Secret{ev.Code, ev.State, ev.CodeVerifier, ev.RefreshToken, ev.AccessToken, ev.IDToken} {
+					if !s.IsZero() && !secret.IsPlaceholder(s) && f(s.Fingerprint()) {
 						return true
 					}
 				}
@@ -542,7 +543,7 @@ func dateOffset(a []*unit, offA time.Duration, b []*unit) (time.Duration, int, b
 		m := map[string][]time.Duration{}
 		for _, u := range us {
 			for _, ev := range u.events {
-				if ev.ServerDate.IsZero() || ev.Time.IsZero() || ev.Provider.Family == parse.FamilyApp || ev.Provider.Host == "" {
+				if ev.ServerDate.IsZero() || ev.Time.IsZero() || ev.Provider.Family == model.FamilyApp || ev.Provider.Host == "" {
 					continue
 				}
 				h := strings.ToLower(ev.Provider.Host)

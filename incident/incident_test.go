@@ -5,24 +5,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 var t0 = time.Date(2026, 12, 4, 22, 0, 0, 0, time.UTC)
 
 // callbacks builds a trace of n sign-in callbacks, one code each, the
 // k-th at t0+k·10s+delay(k) on the trace's clock skewed by skew.
-func callbacks(path string, format parse.Format, n int, skew time.Duration, delay func(int) time.Duration, ref func(int) string) Trace {
+func callbacks(path string, format model.Format, n int, skew time.Duration, delay func(int) time.Duration, ref func(int) string) Trace {
 	tr := Trace{Path: path, Format: format}
 	for k := 0; k < n; k++ {
 		at := t0.Add(time.Duration(k)*10*time.Second + delay(k) + skew)
 		u := fmt.Sprintf("https://app.example/callback?code=c%d&state=s%d", k, k)
-		ex := &parse.Exchange{Index: k, Ref: ref(k), Start: at, End: at.Add(20 * time.Millisecond),
-			Request: parse.Request{Method: "GET", URL: u}, Response: &parse.Response{Status: 302}}
+		ex := &model.Exchange{Index: k, Ref: ref(k), Start: at, End: at.Add(20 * time.Millisecond),
+			Request: model.Request{Method: "GET", URL: u}, Response: &model.Response{Status: 302}}
 		tr.Exchanges = append(tr.Exchanges, ex)
-		tr.Events = append(tr.Events, parse.Event{Kind: parse.Callback, Exchange: k, Ref: ex.Ref, Time: at,
+		tr.Events = append(tr.Events, model.Event{Kind: model.Callback, Exchange: k, Ref: ex.Ref, Time: at,
 			Method: "GET", Endpoint: "https://app.example/callback", Status: 302,
-			Code: parse.NewSecret(fmt.Sprintf("c%d", k)), State: parse.NewSecret(fmt.Sprintf("s%d", k))})
+			Code: secret.New(fmt.Sprintf("c%d", k)), State: secret.New(fmt.Sprintf("s%d", k))})
 	}
 	return tr
 }
@@ -32,14 +33,14 @@ func none(int) time.Duration { return 0 }
 // The offset is the median of the matched pairs: one callback the server
 // received late (queued 4 s behind a proxy) does not move it.
 func TestMedianOffsetIgnoresOutlier(t *testing.T) {
-	browser := callbacks("b.har", parse.FormatHAR, 5, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
+	browser := callbacks("b.har", model.FormatHAR, 5, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
 	late := func(k int) time.Duration {
 		if k == 2 {
 			return 4 * time.Second
 		}
 		return 3 * time.Millisecond
 	}
-	server := callbacks("s.pcap", parse.FormatPCAP, 5, -3*time.Hour, late, func(k int) string { return fmt.Sprintf("frame %d", 10+k) })
+	server := callbacks("s.pcap", model.FormatPCAP, 5, -3*time.Hour, late, func(k int) string { return fmt.Sprintf("frame %d", 10+k) })
 	c := Merge([]Trace{browser, server})
 	if !c.Merged {
 		t.Fatalf("not merged: %s", c.Why)
@@ -75,11 +76,11 @@ func TestMedianOffsetIgnoresOutlier(t *testing.T) {
 
 // Traces without a common exchange or value are not one incident.
 func TestUnrelatedNotMerged(t *testing.T) {
-	a := callbacks("a.har", parse.FormatHAR, 2, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
-	b := callbacks("b.har", parse.FormatHAR, 2, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
+	a := callbacks("a.har", model.FormatHAR, 2, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
+	b := callbacks("b.har", model.FormatHAR, 2, 0, none, func(k int) string { return fmt.Sprintf("entries[%d]", k) })
 	for i := range b.Events {
-		b.Events[i].Code = parse.NewSecret("other" + b.Events[i].Code.Reveal())
-		b.Events[i].State = parse.NewSecret("other" + b.Events[i].State.Reveal())
+		b.Events[i].Code = secret.New("other" + b.Events[i].Code.Reveal())
+		b.Events[i].State = secret.New("other" + b.Events[i].State.Reveal())
 	}
 	c := Merge([]Trace{a, b})
 	if c.Merged || c.Why == "" || len(c.Events) != 0 {
@@ -98,14 +99,14 @@ func TestLabelsKeepPathsApart(t *testing.T) {
 // sameCallbacks is a trace of n copies of one callback at one instant: the
 // worst case for pairing copies (every exchange has the same key).
 func sameCallbacks(path string, n int, skew time.Duration) Trace {
-	tr := Trace{Path: path, Format: parse.FormatPCAP}
+	tr := Trace{Path: path, Format: model.FormatPCAP}
 	for k := 0; k < n; k++ {
 		at := t0.Add(skew)
-		ex := &parse.Exchange{Index: k, Ref: fmt.Sprintf("frame %d", k+1), Start: at, End: at,
-			Request: parse.Request{Method: "GET", URL: "https://app.example/callback?code=c&state=s"}, Response: &parse.Response{Status: 400}}
+		ex := &model.Exchange{Index: k, Ref: fmt.Sprintf("frame %d", k+1), Start: at, End: at,
+			Request: model.Request{Method: "GET", URL: "https://app.example/callback?code=c&state=s"}, Response: &model.Response{Status: 400}}
 		tr.Exchanges = append(tr.Exchanges, ex)
-		tr.Events = append(tr.Events, parse.Event{Kind: parse.Callback, Exchange: k, Ref: ex.Ref, Time: at, Method: "GET",
-			Endpoint: "https://app.example/callback", Code: parse.NewSecret("c"), State: parse.NewSecret("s")})
+		tr.Events = append(tr.Events, model.Event{Kind: model.Callback, Exchange: k, Ref: ex.Ref, Time: at, Method: "GET",
+			Endpoint: "https://app.example/callback", Code: secret.New("c"), State: secret.New("s")})
 	}
 	return tr
 }
@@ -129,16 +130,16 @@ func BenchmarkMergeIdentical(b *testing.B) {
 // export) still pair by the provider's correlation ID, and give the clock.
 func TestCorrelationIDAligns(t *testing.T) {
 	mk := func(path string, skew time.Duration) Trace {
-		tr := Trace{Path: path, Format: parse.FormatPCAP}
+		tr := Trace{Path: path, Format: model.FormatPCAP}
 		for k, corr := range []string{"8f1d", "a220", "c0de"} {
 			at := t0.Add(time.Duration(k)*time.Minute + skew)
-			ex := &parse.Exchange{Index: k, Ref: fmt.Sprintf("frame %d", k+1), Start: at, End: at,
-				Request:  parse.Request{Method: "POST", URL: "https://login.example/oauth2/v2.0/token"},
-				Response: &parse.Response{Status: 400}}
+			ex := &model.Exchange{Index: k, Ref: fmt.Sprintf("frame %d", k+1), Start: at, End: at,
+				Request:  model.Request{Method: "POST", URL: "https://login.example/oauth2/v2.0/token"},
+				Response: &model.Response{Status: 400}}
 			tr.Exchanges = append(tr.Exchanges, ex)
-			tr.Events = append(tr.Events, parse.Event{Kind: parse.TokenResponse, Exchange: k, Ref: ex.Ref, Time: at, Status: 400,
-				Provider: parse.Provider{Family: parse.FamilyEntra, Host: "login.example"},
-				Err:      &parse.ProviderError{Error: "invalid_grant", Codes: []string{"AADSTS54005"}, Correlation: corr}})
+			tr.Events = append(tr.Events, model.Event{Kind: model.TokenResponse, Exchange: k, Ref: ex.Ref, Time: at, Status: 400,
+				Provider: model.Provider{Family: model.FamilyEntra, Host: "login.example"},
+				Err:      &model.ProviderError{Error: "invalid_grant", Codes: []string{"AADSTS54005"}, Correlation: corr}})
 		}
 		return tr
 	}

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap/etl"
 )
 
@@ -71,12 +71,12 @@ func (s *etlSource) process(frame int) string {
 	return ""
 }
 
-func (s *etlSource) fileNotes() []parse.Note {
-	var out []parse.Note
+func (s *etlSource) fileNotes() []model.Note {
+	var out []model.Note
 	for _, n := range s.r.Notes() {
 		// etl's kinds (truncated, damaged, limit, unsupported) are
-		// parse.NoteKind values; etl itself stays free of the model.
-		out = append(out, parse.Note{Kind: parse.NoteKind(n.Kind), Message: "etl: " + n.Message})
+		// model.NoteKind values; etl itself stays free of the model.
+		out = append(out, model.Note{Kind: model.NoteKind(n.Kind), Message: "etl: " + n.Message})
 	}
 	return out
 }

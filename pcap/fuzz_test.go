@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
-var fuzzLimits = parse.Limits{BodyBytes: 1 << 14, InflateBytes: 1 << 16, HeaderBytes: 1 << 14, HeaderCount: 100}
+var fuzzLimits = model.Limits{BodyBytes: 1 << 14, InflateBytes: 1 << 16, HeaderBytes: 1 << 14, HeaderCount: 100}
 
 // FuzzReader reads arbitrary capture files: no panic, errors only from
 // NewReader and wrapping ErrFormat, bounded bodies.
@@ -34,7 +34,7 @@ func FuzzReader(f *testing.F) {
 			}
 			return
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil {
 			t.Fatalf("Next failed: %v", err)
 		}
@@ -44,7 +44,7 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
-func checkBounded(t *testing.T, ex *parse.Exchange) {
+func checkBounded(t *testing.T, ex *model.Exchange) {
 	t.Helper()
 	if int64(len(ex.Request.Body.Data)) > fuzzLimits.BodyBytes {
 		t.Fatalf("request body kept %d bytes", len(ex.Request.Body.Data))
@@ -60,12 +60,12 @@ func checkBounded(t *testing.T, ex *parse.Exchange) {
 // testSink collects what a session emits.
 type testSink struct {
 	exs   []finished
-	notes []parse.Note
+	notes []model.Note
 }
 
 func (s *testSink) exchange(f finished)        { s.exs = append(s.exs, f) }
-func (s *testSink) note(n parse.Note)          { s.notes = append(s.notes, n) }
-func (s *testSink) limits() parse.Limits       { return fuzzLimits.WithDefaults() }
+func (s *testSink) note(n model.Note)          { s.notes = append(s.notes, n) }
+func (s *testSink) limits() model.Limits       { return fuzzLimits.WithDefaults() }
 func (s *testSink) decrypter() StreamDecrypter { return nil }
 
 // feedStreams plays client and server bytes into a session in slices of

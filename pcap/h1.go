@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // The HTTP/1 parser of each side runs as a coroutine (iter.Pull) over a
@@ -91,7 +91,7 @@ type h1Conn struct {
 }
 
 type h1Pending struct {
-	ex    *parse.Exchange
+	ex    *model.Exchange
 	frame int
 	// answered is set once the response (or the end of the server stream)
 	// was seen; status holds the response status.
@@ -135,7 +135,7 @@ func (c *h1Conn) giveUp() {
 		p := c.reqs[first]
 		c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 		p.gone = true
-		p.ex = &parse.Exchange{Request: parse.Request{Method: p.ex.Request.Method, Proto: p.ex.Request.Proto, Headers: p.ex.Request.Headers}}
+		p.ex = &model.Exchange{Request: model.Request{Method: p.ex.Request.Method, Proto: p.ex.Request.Proto, Headers: p.ex.Request.Headers}}
 	}
 	if len(c.reqs) > maxGone && c.reqs[0].gone {
 		c.reqs = c.reqs[1:]
@@ -479,13 +479,13 @@ func (c *h1Conn) malformed(frame int, dir Dir, err error, sd *h1Side) {
 	}
 	switch {
 	case errors.Is(err, errGap) || sd.atGap():
-		c.s.note(parse.NoteGap, frame, "%s cut by bytes lost in the capture", what)
+		c.s.note(model.NoteGap, frame, "%s cut by bytes lost in the capture", what)
 	case sd.eofSeen && len(sd.buf) == 0 && errors.Is(err, io.ErrUnexpectedEOF):
 		// The capture (or the connection) simply ends inside it.
 		last, _ := lookupMark(sd.marks, sd.total-1)
-		c.s.note(parse.NoteTruncated, frame, "%s cut where the %v stream ends (frame %d)", what, dir, last)
+		c.s.note(model.NoteTruncated, frame, "%s cut where the %v stream ends (frame %d)", what, dir, last)
 	default:
-		c.s.noteLimit(parse.LimitOf(err), parse.NoteMalformed, frame, "%s not parsed: %v", what, err)
+		c.s.noteLimit(model.LimitOf(err), model.NoteMalformed, frame, "%s not parsed: %v", what, err)
 	}
 }
 
@@ -495,9 +495,9 @@ func (c *h1Conn) warn(frame int) func(string) {
 		if c.notes > maxConnNotes {
 			return
 		}
-		kind := parse.NoteMalformed
+		kind := model.NoteMalformed
 		if strings.Contains(msg, "cut") {
-			kind = parse.NoteTruncated
+			kind = model.NoteTruncated
 		}
 		c.s.note(kind, frame, "%s", msg)
 	}
@@ -538,7 +538,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 				// A server may answer a request it could not read
 				// either (400): it keeps its place in the queue.
 				c.reqs = append(c.reqs, &h1Pending{frame: frame, raw: true, start: start, ack: m.ack,
-					ex: &parse.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *raw}})
+					ex: &model.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *raw}})
 			}
 			sd.afterGap(&br, fr, gapCut)
 			continue
@@ -550,7 +550,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			_, server, _ := strings.Cut(c.s.conn, "-")
 			req.URL = c.s.scheme + "://" + server + req.URL
 		}
-		p := &h1Pending{frame: frame, ack: m.ack, start: start, ex: &parse.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *req}}
+		p := &h1Pending{frame: frame, ack: m.ack, start: start, ex: &model.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *req}}
 		if size := offset(sd, br) - start; !req.Body.Truncated && (c.minReq == 0 || size < c.minReq) {
 			c.minReq = size
 		}
@@ -598,12 +598,12 @@ func firstLine(br *bufio.Reader, buf *[256]byte) []byte {
 
 // rawRequest makes a request of a request line httpwire rejected, nil
 // when the line does not look like one.
-func rawRequest(line []byte) *parse.Request {
+func rawRequest(line []byte) *model.Request {
 	f := strings.Fields(string(line))
 	if len(f) == 0 || !httpMethods[f[0]] && !startPrefixOK([]byte(f[0]+" "), ClientToServer) && !badRequestLine(append(line, '\n')) {
 		return nil
 	}
-	req := &parse.Request{Method: f[0]}
+	req := &model.Request{Method: f[0]}
 	if n := len(f); n > 1 && strings.HasPrefix(f[n-1], "HTTP/") {
 		req.Proto, f = f[n-1], f[:n-1]
 	}
@@ -613,7 +613,7 @@ func rawRequest(line []byte) *parse.Request {
 
 // fixedEnd is the stream offset where a body cut at off by lost bytes
 // would have ended, when Content-Length frames it.
-func fixedEnd(h parse.Headers, got, off int64) (int64, bool) {
+func fixedEnd(h model.Headers, got, off int64) (int64, bool) {
 	if h.Has("Transfer-Encoding") {
 		return 0, false
 	}
@@ -825,12 +825,12 @@ func (c *h1Conn) responseLost(p *h1Pending, unpaired bool) {
 	case unpaired:
 		c.notTold++
 		if c.notes <= maxConnNotes {
-			c.s.note(parse.NoteGap, p.frame, "no response paired: after bytes lost before frame %d, its response is among those that could not be told apart", c.gapFrame)
+			c.s.note(model.NoteGap, p.frame, "no response paired: after bytes lost before frame %d, its response is among those that could not be told apart", c.gapFrame)
 		}
 	default:
 		c.respLost++
 		if c.notes <= maxConnNotes {
-			c.s.note(parse.NoteGap, p.frame, "response lost in the capture (bytes lost before frame %d)", c.gapFrame)
+			c.s.note(model.NoteGap, p.frame, "response lost in the capture (bytes lost before frame %d)", c.gapFrame)
 		}
 	}
 	c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
@@ -857,13 +857,13 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			method = p.ex.Request.Method
 		}
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame)}
-		var resp *parse.Response
+		var resp *model.Response
 		var err error
 		if head, _ := br.Peek(5); p != nil && p.ex.Request.Proto == "HTTP/0.9" && string(head) != "HTTP/" {
 			// An HTTP/0.9 answer is the bare body up to the close.
 			b := httpwire.NewBodyBuilder(o)
 			_, err = io.Copy(b, br)
-			resp = &parse.Response{Proto: "HTTP/0.9", Body: b.Body(nil, errors.Is(err, errGap))}
+			resp = &model.Response{Proto: "HTTP/0.9", Body: b.Body(nil, errors.Is(err, errGap))}
 			if errors.Is(err, errGap) {
 				err = nil
 			}
@@ -915,17 +915,17 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			switch verdict {
 			case orphan:
 				if c.notes <= maxConnNotes {
-					c.s.note(parse.NoteOrphan, frame, "response %d without a request in the capture", resp.Status)
+					c.s.note(model.NoteOrphan, frame, "response %d without a request in the capture", resp.Status)
 				}
 			case lostReq:
 				c.lostAnswer++
 				if c.notes <= maxConnNotes {
-					c.s.note(parse.NoteGap, frame, "response %d answers a request lost in the capture", resp.Status)
+					c.s.note(model.NoteGap, frame, "response %d answers a request lost in the capture", resp.Status)
 				}
 			case unpaired:
 				c.undecided++
 				if c.notes <= maxConnNotes {
-					c.s.note(parse.NoteGap, frame, "response %d not paired: after bytes lost before frame %d, the capture cannot tell which of the waiting requests it answers", resp.Status, c.gapFrame)
+					c.s.note(model.NoteGap, frame, "response %d not paired: after bytes lost before frame %d, the capture cannot tell which of the waiting requests it answers", resp.Status, c.gapFrame)
 				}
 			}
 			continue
@@ -935,7 +935,7 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if p.gone {
 			c.notes++
 			if c.notes <= maxConnNotes {
-				c.s.note(parse.NoteLate, frame, "response %d to the request at frame %d came after %d more requests; that request was reported unanswered", resp.Status, p.frame, maxPipelined)
+				c.s.note(model.NoteLate, frame, "response %d to the request at frame %d came after %d more requests; that request was reported unanswered", resp.Status, p.frame, maxPipelined)
 			}
 			continue
 		}
@@ -1121,7 +1121,7 @@ func (c *h1Conn) gap(dir Dir, n int, frame int) {
 		if before > 0 {
 			after = fmt.Sprintf(" (after frame %d)", before)
 		}
-		c.s.note(parse.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
+		c.s.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
 	}
 }
 
@@ -1177,7 +1177,7 @@ func (c *h1Conn) close() {
 		if c.lostAnswer > 0 {
 			msg += fmt.Sprintf("; %s answering requests lost in the capture", count(c.lostAnswer, "response"))
 		}
-		c.s.note(parse.NoteGap, c.gapFrame, "%s", msg)
+		c.s.note(model.NoteGap, c.gapFrame, "%s", msg)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // h2Preface is what an HTTP/2 client sends first (RFC 9113 section 3.4).
@@ -41,12 +41,12 @@ const (
 type H2Conn struct {
 	conn   string
 	scheme string
-	limits parse.Limits
+	limits model.Limits
 
 	side    [2]h2Side
 	streams map[uint32]*h2Stream
 	done    []finished
-	notes   []parse.Note
+	notes   []model.Note
 	errors  int
 	kept    int64 // body bytes reserved by open streams
 	closing bool
@@ -56,7 +56,7 @@ type H2Conn struct {
 
 // finished is a complete exchange and the frame where its request began.
 type finished struct {
-	ex    *parse.Exchange
+	ex    *model.Exchange
 	frame int
 }
 
@@ -86,10 +86,10 @@ type h2Stream struct {
 	frame    int
 	start    time.Time
 	end      time.Time
-	req      parse.Request
+	req      model.Request
 	reqBody  *httpwire.BodyBuilder
 	reqEnded bool
-	resp     *parse.Response
+	resp     *model.Response
 	respBody *httpwire.BodyBuilder
 	haveReq  bool
 	respDone bool // the response ended before its request was seen
@@ -109,7 +109,7 @@ func (c *H2Conn) stream(id uint32, frame int) *h2Stream {
 	}
 	if len(c.streams) >= h2MaxStreams {
 		if !c.tooMany {
-			c.note(parse.NoteLimit, frame, "more than %d concurrent streams; later ones skipped", h2MaxStreams)
+			c.note(model.NoteLimit, frame, "more than %d concurrent streams; later ones skipped", h2MaxStreams)
 			c.tooMany = true
 		}
 		return nil
@@ -132,7 +132,7 @@ func (c *H2Conn) newBody(st *h2Stream) *httpwire.BodyBuilder {
 // NewH2Conn starts an HTTP/2 connection parser. conn is the TCP 4-tuple
 // the exchanges carry ("10.0.0.1:51234-10.0.0.2:443"), scheme is used when
 // a request lacks :scheme.
-func NewH2Conn(conn, scheme string, l parse.Limits) *H2Conn {
+func NewH2Conn(conn, scheme string, l model.Limits) *H2Conn {
 	c := &H2Conn{conn: conn, scheme: scheme, limits: l.WithDefaults(), streams: map[uint32]*h2Stream{}}
 	for i := range c.side {
 		s := &c.side[i]
@@ -147,13 +147,13 @@ func NewH2Conn(conn, scheme string, l parse.Limits) *H2Conn {
 
 // upgraded starts the connection after an HTTP/1.1 "Upgrade: h2c" request,
 // which becomes stream 1 (RFC 7540 section 3.2).
-func (c *H2Conn) upgraded(req *parse.Request, frame int, start time.Time) {
+func (c *H2Conn) upgraded(req *model.Request, frame int, start time.Time) {
 	st := &h2Stream{id: 1, frame: frame, start: start, req: *req, haveReq: true, reqEnded: true}
 	c.streams[1] = st
 }
 
-func (c *H2Conn) note(kind parse.NoteKind, frame int, format string, args ...any) {
-	c.notes = append(c.notes, parse.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + c.conn + ": http2: " + fmt.Sprintf(format, args...)})
+func (c *H2Conn) note(kind model.NoteKind, frame int, format string, args ...any) {
+	c.notes = append(c.notes, model.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + c.conn + ": http2: " + fmt.Sprintf(format, args...)})
 }
 
 // Feed adds the next bytes one side sent.
@@ -196,7 +196,7 @@ func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 	if dir == ClientToServer {
 		what = "requests"
 	}
-	c.note(parse.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %s and of later ones are missing", n, dir, where, what, count(open, "open stream"))
+	c.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %s and of later ones are missing", n, dir, where, what, count(open, "open stream"))
 	s.lost, s.lostFrame = true, cmp.Or(frame, before)
 	s.buf, s.marks = nil, nil
 }
@@ -214,7 +214,7 @@ func (c *H2Conn) parse(dir Dir) {
 		n := min(len(s.buf), len(h2Preface))
 		if string(s.buf[:n]) != h2Preface[:n] {
 			frame, _ := lookupMark(s.marks, s.base)
-			c.note(parse.NoteMalformed, frame, "client did not send the connection preface")
+			c.note(model.NoteMalformed, frame, "client did not send the connection preface")
 			c.stop()
 			return
 		}
@@ -228,7 +228,7 @@ func (c *H2Conn) parse(dir Dir) {
 		length := int(s.buf[0])<<16 | int(s.buf[1])<<8 | int(s.buf[2])
 		frame, t := lookupMark(s.marks, s.base)
 		if length > h2MaxFrame {
-			c.note(parse.NoteLimit, frame, "frame of %d bytes exceeds the %d-byte limit; parsing stops", length, h2MaxFrame)
+			c.note(model.NoteLimit, frame, "frame of %d bytes exceeds the %d-byte limit; parsing stops", length, h2MaxFrame)
 			c.stop()
 			return
 		}
@@ -239,7 +239,7 @@ func (c *H2Conn) parse(dir Dir) {
 		f, err := s.fr.ReadFrame()
 		if err != nil {
 			c.errors++
-			c.note(parse.NoteMalformed, frame, "bad frame: %v", err)
+			c.note(model.NoteMalformed, frame, "bad frame: %v", err)
 			if c.errors >= h2MaxErrors {
 				c.stop()
 				return
@@ -286,8 +286,8 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		}
 	case *http2.ContinuationFrame:
 		if int64(len(s.block)+len(f.HeaderBlockFragment())) > c.limits.HeaderBytes {
-			c.note(parse.NoteLimit, frame, "header block exceeds the header size limit; parsing stops")
-			c.notes[len(c.notes)-1].Limit = parse.LimitHeaderBytes
+			c.note(model.NoteLimit, frame, "header block exceeds the header size limit; parsing stops")
+			c.notes[len(c.notes)-1].Limit = model.LimitHeaderBytes
 			c.stop()
 			return
 		}
@@ -321,7 +321,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 	case *http2.RSTStreamFrame:
 		if st := c.streams[f.StreamID]; st != nil {
 			st.end = t
-			c.note(parse.NoteReset, frame, "stream %d reset by %v: %v", f.StreamID, dir, f.ErrCode)
+			c.note(model.NoteReset, frame, "stream %d reset by %v: %v", f.StreamID, dir, f.ErrCode)
 			c.finish(st, true)
 		}
 	case *http2.SettingsFrame:
@@ -338,7 +338,7 @@ func (c *H2Conn) headers(dir Dir) {
 	fields, err := s.dec.DecodeFull(s.block)
 	s.block = s.block[:0]
 	if err != nil {
-		c.note(parse.NoteMalformed, s.blockFrame, "undecodable header block on stream %d: %v; parsing stops", s.blockID, err)
+		c.note(model.NoteMalformed, s.blockFrame, "undecodable header block on stream %d: %v; parsing stops", s.blockID, err)
 		c.stop()
 		return
 	}
@@ -383,7 +383,7 @@ func (c *H2Conn) headers(dir Dir) {
 			}
 			return // interim response
 		}
-		st.resp = &parse.Response{Status: status, StatusText: "", Proto: "HTTP/2", Headers: headerList(fields)}
+		st.resp = &model.Response{Status: status, StatusText: "", Proto: "HTTP/2", Headers: headerList(fields)}
 	} else {
 		st.resp.Headers = append(st.resp.Headers, headerList(fields)...) // trailers
 	}
@@ -392,15 +392,15 @@ func (c *H2Conn) headers(dir Dir) {
 	}
 }
 
-func headerList(fields []hpack.HeaderField) parse.Headers {
-	h := make(parse.Headers, 0, len(fields))
+func headerList(fields []hpack.HeaderField) model.Headers {
+	h := make(model.Headers, 0, len(fields))
 	for _, f := range fields {
-		h = append(h, parse.Header{Name: f.Name, Value: f.Value})
+		h = append(h, model.Header{Name: f.Name, Value: f.Value})
 	}
 	return h
 }
 
-func (c *H2Conn) request(fields []hpack.HeaderField) parse.Request {
+func (c *H2Conn) request(fields []hpack.HeaderField) model.Request {
 	var method, scheme, authority, path string
 	for _, f := range fields {
 		switch f.Name {
@@ -425,7 +425,7 @@ func (c *H2Conn) request(fields []hpack.HeaderField) parse.Request {
 	if method == "CONNECT" && path == "" {
 		url = authority
 	}
-	return parse.Request{Method: method, URL: url, Proto: "HTTP/2", Headers: h}
+	return model.Request{Method: method, URL: url, Proto: "HTTP/2", Headers: h}
 }
 
 // finish emits a stream's exchange. cut tells that the stream ended
@@ -440,7 +440,7 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 	if !st.haveReq {
 		return // a response whose request the capture missed
 	}
-	ex := &parse.Exchange{
+	ex := &model.Exchange{
 		Ref:     frameRef(st.frame),
 		Start:   st.start,
 		End:     st.end,
@@ -465,7 +465,7 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 	c.done = append(c.done, finished{ex: ex, frame: st.frame})
 }
 
-func mimeOf(h parse.Headers) string {
+func mimeOf(h model.Headers) string {
 	mt, _, _ := strings.Cut(h.Get("content-type"), ";")
 	return strings.ToLower(strings.TrimSpace(mt))
 }
@@ -486,7 +486,7 @@ func (c *H2Conn) Close() {
 			}
 		}
 		if n > 0 {
-			c.note(parse.NoteGap, sc.lostFrame, "%s left without a response: it came after bytes lost in the server→client stream", count(n, "stream"))
+			c.note(model.NoteGap, sc.lostFrame, "%s left without a response: it came after bytes lost in the server→client stream", count(n, "stream"))
 		}
 	}
 	for _, id := range ids {
@@ -496,8 +496,8 @@ func (c *H2Conn) Close() {
 }
 
 // Exchanges returns the exchanges finished since the last call.
-func (c *H2Conn) Exchanges() []*parse.Exchange {
-	out := make([]*parse.Exchange, len(c.done))
+func (c *H2Conn) Exchanges() []*model.Exchange {
+	out := make([]*model.Exchange, len(c.done))
 	for i, f := range c.done {
 		out[i] = f.ex
 	}
@@ -512,7 +512,7 @@ func (c *H2Conn) takeDone() []finished {
 }
 
 // Notes returns what the parser could not do, and forgets it.
-func (c *H2Conn) Notes() []parse.Note {
+func (c *H2Conn) Notes() []model.Note {
 	n := c.notes
 	c.notes = nil
 	return n

@@ -10,7 +10,7 @@ import (
 	"github.com/google/gopacket/ip4defrag"
 	"github.com/google/gopacket/layers"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // Link types gopacket v1.1.19 does not decode itself.
@@ -329,16 +329,16 @@ func (d *decoder) defragment(ip *layers.IPv4) (tcpSegment, bool) {
 }
 
 // notes says what the decoder skipped (kind and message only).
-func (d *decoder) notes() []parse.Note {
-	var out []parse.Note
+func (d *decoder) notes() []model.Note {
+	var out []model.Note
 	for _, lt := range sortedKeys(d.unsupported) {
-		out = append(out, parse.Note{Kind: parse.NoteUnsupported, Message: fmt.Sprintf("%d frames with unsupported link type %d skipped", d.unsupported[lt], lt)})
+		out = append(out, model.Note{Kind: model.NoteUnsupported, Message: fmt.Sprintf("%d frames with unsupported link type %d skipped", d.unsupported[lt], lt)})
 	}
 	if d.fast.quic > 0 {
-		out = append(out, parse.Note{Kind: parse.NoteQUIC, Message: fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})
+		out = append(out, model.Note{Kind: model.NoteQUIC, Message: fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})
 	}
 	if n := d.ip6Frags + len(d.ip6); n > 0 {
-		out = append(out, parse.Note{Kind: parse.NoteUnsupported, Message: fmt.Sprintf("%d IPv6 datagrams could not be reassembled from their fragments", n)})
+		out = append(out, model.Note{Kind: model.NoteUnsupported, Message: fmt.Sprintf("%d IPv6 datagrams could not be reassembled from their fragments", n)})
 	}
 	return out
 }

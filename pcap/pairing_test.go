@@ -17,7 +17,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // keepAlive describes a generated keep-alive connection: n requests for
@@ -136,7 +136,7 @@ var itemPath = regexp.MustCompile(`/item/(\d+)$`)
 
 // checkOwn asserts that every exchange's response is its own request's
 // and returns the items of the requests seen and of those unanswered.
-func checkOwn(t *testing.T, exs []*parse.Exchange) (seen, unanswered []int) {
+func checkOwn(t *testing.T, exs []*model.Exchange) (seen, unanswered []int) {
 	t.Helper()
 	for _, ex := range exs {
 		m := itemPath.FindStringSubmatch(ex.Request.URL)

@@ -15,7 +15,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/reassembly"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // ErrFormat is wrapped by errors about files that are not captures or
@@ -25,7 +25,7 @@ var ErrFormat = errors.New("pcap: not a pcap or pcapng capture")
 // Options tune a Reader.
 type Options struct {
 	// Limits bound bodies and header sections; zero fields take defaults.
-	Limits parse.Limits
+	Limits model.Limits
 	// Name is the file name used in notes; optional.
 	Name string
 	// Decrypter, when set, decrypts TLS connections (pcap/tlsdec provides
@@ -50,13 +50,13 @@ const (
 )
 
 // Reader reads HTTP exchanges from a packet capture. It implements
-// parse.Reader: exchanges come in the order their requests began, each
+// model.Reader: exchanges come in the order their requests began, each
 // with Ref "frame N" (Wireshark's 1-based number of the packet carrying
 // the request's first byte), Start and End from packet times and Conn the
 // TCP 4-tuple "client:port-server:port".
 type Reader struct {
 	opts Options
-	lim  parse.Limits
+	lim  model.Limits
 	src  packetSource
 	dec  *decoder
 	asm  *reassembly.Assembler
@@ -82,8 +82,8 @@ type Reader struct {
 	lastTime time.Time
 	nextIdle int
 
-	notes   []parse.Note
-	dropped map[parse.NoteKind]int // notes past maxNotes, by kind
+	notes   []model.Note
+	dropped map[model.NoteKind]int // notes past maxNotes, by kind
 	done    bool
 	fills   []fill // holes to fill after the current packet
 }
@@ -122,7 +122,7 @@ func (r *Reader) exchange(f finished) {
 	r.heldBytes += keptBytes(f.ex)
 }
 
-func keptBytes(ex *parse.Exchange) int64 {
+func keptBytes(ex *model.Exchange) int64 {
 	n := int64(len(ex.Request.Body.Data))
 	if ex.Response != nil {
 		n += int64(len(ex.Response.Body.Data))
@@ -133,10 +133,10 @@ func keptBytes(ex *parse.Exchange) int64 {
 // maxNotes bounds the notes kept; later ones are only counted by kind.
 const maxNotes = 1000
 
-func (r *Reader) note(n parse.Note) {
+func (r *Reader) note(n model.Note) {
 	if len(r.notes) >= maxNotes {
 		if r.dropped == nil {
-			r.dropped = map[parse.NoteKind]int{}
+			r.dropped = map[model.NoteKind]int{}
 		}
 		r.dropped[n.Kind]++
 		return
@@ -144,14 +144,14 @@ func (r *Reader) note(n parse.Note) {
 	r.notes = append(r.notes, n)
 }
 
-func (r *Reader) limits() parse.Limits { return r.lim }
+func (r *Reader) limits() model.Limits { return r.lim }
 
 func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
 
 // Notes returns the notes gathered so far, ordered by frame.
-func (r *Reader) Notes() []parse.Note {
+func (r *Reader) Notes() []model.Note {
 	out := slices.Clone(r.notes)
-	slices.SortStableFunc(out, func(a, b parse.Note) int {
+	slices.SortStableFunc(out, func(a, b model.Note) int {
 		if d := refFrame(a.Ref) - refFrame(b.Ref); d != 0 {
 			return d
 		}
@@ -166,7 +166,7 @@ func refFrame(ref string) int {
 }
 
 // Next returns the next exchange, io.EOF after the last one.
-func (r *Reader) Next() (*parse.Exchange, error) {
+func (r *Reader) Next() (*model.Exchange, error) {
 	for {
 		if len(r.held) > 0 {
 			top := r.held[0].frame
@@ -334,13 +334,13 @@ func (r *Reader) fillHoles(seg tcpSegment, ci gopacket.CaptureInfo) {
 
 func (r *Reader) finish(err error) {
 	// File-level notes go in even past maxNotes: they are few and matter.
-	var tail []parse.Note
+	var tail []model.Note
 	switch {
 	case err == io.EOF:
 	case errors.Is(err, errTruncated):
-		tail = append(tail, parse.Note{Kind: parse.NoteTruncated, Ref: r.byteRef(), Message: r.named("capture file ends inside a packet record; the packets before it were read")})
+		tail = append(tail, model.Note{Kind: model.NoteTruncated, Ref: r.byteRef(), Message: r.named("capture file ends inside a packet record; the packets before it were read")})
 	default:
-		tail = append(tail, parse.Note{Kind: parse.NoteDamaged, Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
+		tail = append(tail, model.Note{Kind: model.NoteDamaged, Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
 	}
 	r.asm.FlushAll()
 	// Connections the assembler no longer tracked but never completed.
@@ -349,20 +349,20 @@ func (r *Reader) finish(err error) {
 	}
 	if es, ok := r.src.(*etlSource); ok {
 		for _, n := range es.fileNotes() {
-			tail = append(tail, parse.Note{Kind: n.Kind, Message: r.named(n.Message)})
+			tail = append(tail, model.Note{Kind: n.Kind, Message: r.named(n.Message)})
 		}
 	}
 	for _, n := range r.dec.notes() {
-		tail = append(tail, parse.Note{Kind: n.Kind, Message: r.named(n.Message)})
+		tail = append(tail, model.Note{Kind: n.Kind, Message: r.named(n.Message)})
 	}
 	if r.snapped > 0 {
-		tail = append(tail, parse.Note{Kind: parse.NoteTruncated, Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
+		tail = append(tail, model.Note{Kind: model.NoteTruncated, Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})
 	}
 	if r.ignored > 0 {
-		tail = append(tail, parse.Note{Kind: parse.NoteNotHTTP, Message: r.named(fmt.Sprintf("%d TCP connections carried neither HTTP nor TLS", r.ignored))})
+		tail = append(tail, model.Note{Kind: model.NoteNotHTTP, Message: r.named(fmt.Sprintf("%d TCP connections carried neither HTTP nor TLS", r.ignored))})
 	}
 	for _, kind := range sortedKeys(r.dropped) {
-		tail = append(tail, parse.Note{Kind: parse.NoteLimit, Message: r.named(fmt.Sprintf("%d more %q notes not kept", r.dropped[kind], kind))})
+		tail = append(tail, model.Note{Kind: model.NoteLimit, Message: r.named(fmt.Sprintf("%d more %q notes not kept", r.dropped[kind], kind))})
 	}
 	r.notes = append(r.notes, tail...)
 	r.done = true
@@ -407,4 +407,4 @@ func (h *exHeap) Pop() any {
 	return x
 }
 
-var _ parse.Reader = (*Reader)(nil)
+var _ model.Reader = (*Reader)(nil)

@@ -15,11 +15,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // readFile reads a testdata capture completely.
-func readFile(t *testing.T, name string, opts Options) ([]*parse.Exchange, []parse.Note) {
+func readFile(t *testing.T, name string, opts Options) ([]*model.Exchange, []model.Note) {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
@@ -30,7 +30,7 @@ func readFile(t *testing.T, name string, opts Options) ([]*parse.Exchange, []par
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // These tests rewrite real captures (reorder, duplicate, drop or cut
@@ -114,13 +114,13 @@ func writeSection(t *testing.T, w io.Writer, pkts []rawPacket) {
 	}
 }
 
-func readBytes(t *testing.T, data []byte) ([]*parse.Exchange, []parse.Note) {
+func readBytes(t *testing.T, data []byte) ([]*model.Exchange, []model.Note) {
 	t.Helper()
 	r, err := NewReader(bytes.NewReader(data), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func readBytes(t *testing.T, data []byte) ([]*parse.Exchange, []parse.Note) {
 }
 
 // summary is what must survive a rewrite: request, status, kept body.
-func summary(exs []*parse.Exchange) []string {
+func summary(exs []*model.Exchange) []string {
 	var out []string
 	for _, ex := range exs {
 		s := ex.Ref + " " + ex.Request.Method + " " + ex.Request.URL
@@ -141,7 +141,7 @@ func summary(exs []*parse.Exchange) []string {
 	return out
 }
 
-func hasNote(notes []parse.Note, kind string) bool {
+func hasNote(notes []model.Note, kind string) bool {
 	for _, n := range notes {
 		if string(n.Kind) == kind {
 			return true

@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // sink receives what sessions find: finished exchanges with the frame
 // where their request began, and notes.
 type sink interface {
 	exchange(f finished)
-	note(n parse.Note)
-	limits() parse.Limits
+	note(n model.Note)
+	limits() model.Limits
 	decrypter() StreamDecrypter
 }
 
@@ -138,13 +138,13 @@ func looksLikeResponse(b []byte) bool {
 	return bytes.HasPrefix(b, []byte("HTTP/1.")) || len(b) < 7 && bytes.HasPrefix([]byte("HTTP/1."), b) && len(b) > 0
 }
 
-func (s *session) note(kind parse.NoteKind, frame int, format string, args ...any) {
+func (s *session) note(kind model.NoteKind, frame int, format string, args ...any) {
 	s.noteLimit("", kind, frame, format, args...)
 }
 
 // noteLimit is note for damage caused by a configurable bound (l), if any.
-func (s *session) noteLimit(l parse.Limit, kind parse.NoteKind, frame int, format string, args ...any) {
-	s.out.note(parse.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + s.conn + ": " + fmt.Sprintf(format, args...), Limit: l})
+func (s *session) noteLimit(l model.Limit, kind model.NoteKind, frame int, format string, args ...any) {
+	s.out.note(model.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + s.conn + ": " + fmt.Sprintf(format, args...), Limit: l})
 }
 
 func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
@@ -350,7 +350,7 @@ func (s *session) switchToTunnel() {
 const maxEarly = 64 << 10
 
 // switchToH2 continues an HTTP/1.1 connection upgraded to h2c.
-func (s *session) switchToH2(req *parse.Request, frame int, start time.Time) *H2Conn {
+func (s *session) switchToH2(req *model.Request, frame int, start time.Time) *H2Conn {
 	s.mode = modeH2
 	s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
 	s.h2.upgraded(req, frame, start)
@@ -417,7 +417,7 @@ func (t *tlsState) drain() {
 }
 
 func (t *tlsState) gap(dir Dir, n int, frame int) {
-	t.s.note(parse.NoteGap, frame, "%d bytes lost in the %v TLS stream before this frame", n, dir)
+	t.s.note(model.NoteGap, frame, "%d bytes lost in the %v TLS stream before this frame", n, dir)
 	// A decrypter that can resynchronize after lost bytes (pcap/tlsdec's
 	// does) is told; others lose the rest of the direction.
 	if g, ok := t.conn.(interface{ Gap(Dir, int) }); ok {
@@ -434,7 +434,7 @@ func (t *tlsState) close() {
 		if name == "" {
 			name = "an unnamed server"
 		}
-		t.s.out.note(parse.Note{Kind: parse.NoteTLSNoKeys, Ref: frameRef(t.first), Host: t.sni, Message: fmt.Sprintf(
+		t.s.out.note(model.Note{Kind: model.NoteTLSNoKeys, Ref: frameRef(t.first), Host: t.sni, Message: fmt.Sprintf(
 			"tcp %s: TLS to %s not decrypted (no key log): %d bytes client→server, %d bytes server→client",
 			t.s.conn, name, t.bytes[ClientToServer], t.bytes[ServerToClient])})
 		return
@@ -465,7 +465,7 @@ func (d Dir) String() string {
 	return "server→client"
 }
 
-func isUpgrade(h parse.Headers, proto string) bool {
+func isUpgrade(h model.Headers, proto string) bool {
 	for _, v := range h.Values("Upgrade") {
 		for _, p := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(p), proto) {

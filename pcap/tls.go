@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // Dir is the side of a connection that sent some bytes.
@@ -41,7 +41,7 @@ type TLSConn interface {
 	// Close ends the connection; Notes then says what could not be
 	// decrypted (never key material).
 	Close()
-	Notes() []parse.Note
+	Notes() []model.Note
 }
 
 // Plaintext is decrypted application data from one TLS record.

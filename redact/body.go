@@ -51,7 +51,7 @@ func kindOf(mt string, data []byte) bodyKind {
 	return bodyBinary
 }
 
-// looksForm mirrors parse: an '=' and none of the bytes a form never holds.
+// looksForm mirrors the oauth extractor: an '=' and none of the bytes a form never holds.
 func looksForm(b []byte) bool {
 	return bytes.IndexByte(b, '=') >= 0 && !bytes.ContainsAny(b, " \n{<")
 }
@@ -153,7 +153,7 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 		case name == "" || depth > 1 && strings.EqualFold(name, "code"):
 			// A nested "code" is an API error code (Graph's
 			// {"error":{"code":"InvalidAuthenticationToken"}}), evidence
-			// to keep; parse reads OAuth parameters from the top level
+			// to keep; oauth reads OAuth parameters from the top level
 			// only, and a real authorization code is still swept.
 			red = r.free(v.Str, 0)
 		default:

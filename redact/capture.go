@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // Exchanges writes a redacted HAR of exchanges read from a capture. A
@@ -18,7 +18,7 @@ import (
 // as a HAR 1.2 document, which then goes through the same rewrite and
 // guard as any HAR. Refs change (entries[N] instead of frame N); each
 // entry's comment keeps the capture's ref.
-func Exchanges(exs []*parse.Exchange, w io.Writer, opts Options) (Stats, error) {
+func Exchanges(exs []*model.Exchange, w io.Writer, opts Options) (Stats, error) {
 	var buf bytes.Buffer
 	if err := writeHAR(&buf, exs); err != nil {
 		return Stats{}, fmt.Errorf("redact: %w", err)
@@ -80,7 +80,7 @@ type harEntry struct {
 	Error           string         `json:"_error,omitempty"`
 }
 
-func headersOf(h parse.Headers) []harNV {
+func headersOf(h model.Headers) []harNV {
 	out := make([]harNV, 0, len(h))
 	for _, f := range h {
 		out = append(out, harNV{Name: f.Name, Value: f.Value})
@@ -95,7 +95,7 @@ func proto(p string) string {
 	return p
 }
 
-func writeHAR(w io.Writer, exs []*parse.Exchange) error {
+func writeHAR(w io.Writer, exs []*model.Exchange) error {
 	entries := make([]harEntry, 0, len(exs))
 	for _, ex := range exs {
 		if ex == nil || ex.Tunnel {

@@ -3,8 +3,8 @@
 //
 // Replayable secrets (codes, tokens, client secrets and assertions, state,
 // nonce, SAML messages, session artifacts) become their contract fingerprint
-// (parse.Fingerprint), wherever they appear: query strings, fragments, URLs
-// in headers, form and JSON bodies, form_post pages. parse.Fingerprint is
+// (secret.Fingerprint), wherever they appear: query strings, fragments, URLs
+// in headers, form and JSON bodies, form_post pages. secret.Fingerprint is
 // idempotent, so the copy yields the same fingerprints as the original and a
 // copy of a copy is unchanged. Passwords, user names and cookie values are
 // masked. PKCE stays checkable: every code_verifier is replaced by a valid

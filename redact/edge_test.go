@@ -12,7 +12,9 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/internal/secretscan"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // entry is a hand-written HAR entry for one edge case.
@@ -110,26 +112,26 @@ func TestPKCEPreserved(t *testing.T) {
 			orig, _ := readHAR(t, data)
 			red, st := redactHAR(t, data, Options{})
 			got, _ := readHAR(t, red)
-			ev0, ev1 := parse.ExtractAll(orig), parse.ExtractAll(got)
-			chal := func(evs []parse.Event) parse.Secret {
+			ev0, ev1 := oauth.ExtractAll(orig), oauth.ExtractAll(got)
+			chal := func(evs []model.Event) secret.Secret {
 				for _, e := range evs {
-					if e.Kind == parse.AuthorizeRequest {
+					if e.Kind == model.AuthorizeRequest {
 						return e.CodeChallenge
 					}
 				}
 				t.Fatal("no authorize request")
-				return parse.Secret{}
+				return secret.Secret{}
 			}
-			ver := func(evs []parse.Event) parse.Secret {
+			ver := func(evs []model.Event) secret.Secret {
 				for _, e := range evs {
-					if e.Kind == parse.TokenRequest {
+					if e.Kind == model.TokenRequest {
 						return e.CodeVerifier
 					}
 				}
 				t.Fatal("no token request")
-				return parse.Secret{}
+				return secret.Secret{}
 			}
-			proves := func(c, v parse.Secret) bool {
+			proves := func(c, v secret.Secret) bool {
 				if tc.method == "plain" {
 					return c.Reveal() == v.Reveal()
 				}
@@ -189,7 +191,7 @@ func TestCredentialsAndCookies(t *testing.T) {
 	mustNotContain(t, red, jwt, basic, "s3cr3t-client-password", "estsauth-cookie-value", "fpc-cookie-value-1",
 		"session-cookie-value", "second-cookie-value", "api-key-value-0123", "alice%40example.com", "alice@example.com", "hunter2-password",
 		"flow-token-value-0123", "canary-value-0123", "ctx-value-0123")
-	mustContain(t, red, "Bearer "+parse.Fingerprint(jwt), "ESTSAUTH=[redacted]; fpc=[redacted]",
+	mustContain(t, red, "Bearer "+secret.Fingerprint(jwt), "ESTSAUTH=[redacted]; fpc=[redacted]",
 		"session=[redacted]; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
 		`\"code\":\"InvalidAuthenticationToken\"`, "AADSTS7000215", "0d6f4c7e-1111-2222-3333-444455556666", "5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff", "grant_type=client_credentials")
 	exs, _ := readHAR(t, red)
@@ -218,9 +220,9 @@ func TestFormPostAndFragment(t *testing.T) {
 	red, _ := redactHAR(t, data, Options{})
 	got, _ := readHAR(t, red)
 	mustNotContain(t, red, "form-post-code-0123456", idt, "form-post-state-0123", "sess-state-0123456", "fragment-code-0123456", "frag-state-012345", "nonce-value-01234")
-	codes := func(exs []*parse.Exchange) []string {
+	codes := func(exs []*model.Exchange) []string {
 		var out []string
-		for _, e := range parse.ExtractAll(exs) {
+		for _, e := range oauth.ExtractAll(exs) {
 			if !e.Code.IsZero() {
 				out = append(out, e.Kind.String()+" "+e.Code.Fingerprint()+" "+e.State.Fingerprint())
 			}
@@ -245,7 +247,7 @@ func TestStripBodies(t *testing.T) {
 		t.Errorf("Stripped = %d, want 2", st.Stripped)
 	}
 	mustNotContain(t, red, "bundle", base64.StdEncoding.EncodeToString([]byte("\x89PNG....")), "access-token-0123456")
-	mustContain(t, red, strippedBody, parse.Fingerprint("access-token-0123456"))
+	mustContain(t, red, strippedBody, secret.Fingerprint("access-token-0123456"))
 	exs, _ := readHAR(t, red)
 	if len(exs) != 3 || string(exs[1].Response.Body.Data) != strippedBody {
 		t.Errorf("stripped image body reads as %q", exs[1].Response.Body.Data)
@@ -288,7 +290,7 @@ func TestEntryBound(t *testing.T) {
 		entry{Method: "GET", URL: "https://a.example.com/big", Status: 200, RespMIME: "text/plain", RespBody: strings.Repeat("x", 8000)},
 		entry{Method: "GET", URL: "https://a.example.com/next?code=next-code-0123456", Status: 200},
 	)
-	red, st := redactHAR(t, data, Options{Limits: parse.Limits{InflateBytes: 4000}})
+	red, st := redactHAR(t, data, Options{Limits: model.Limits{InflateBytes: 4000}})
 	exs, _ := readHAR(t, red)
 	if len(exs) != 1 || exs[0].Ref != "entries[1]" {
 		t.Fatalf("copy holds %d exchanges, want only entries[1]", len(exs))
@@ -321,10 +323,10 @@ func TestNestedAndStyledSecrets(t *testing.T) {
 	red, _ := redactHAR(t, data, Options{})
 	mustNotContain(t, red, opaque, "custom-auth-value", "apim-key-value", "camel-token-value", "pascal-token-value",
 		"script-api-key", "alice@contoso.example", "bob@contoso.example", "low-entropy-token", "single-quoted-secret", "dotted-rt-value")
-	mustContain(t, red, `\"token_type\":\"Bearer\"`, "Bearer "+parse.Fingerprint("custom-auth-value"),
-		`if (a == \"b\")`, "clientSecret: '"+parse.Fingerprint("single-quoted-secret")+"'",
+	mustContain(t, red, `\"token_type\":\"Bearer\"`, "Bearer "+secret.Fingerprint("custom-auth-value"),
+		`if (a == \"b\")`, "clientSecret: '"+secret.Fingerprint("single-quoted-secret")+"'",
 		// A ';'-separated parameter keeps its separators unescaped.
-		"?limit=5;access_token="+url.QueryEscape(parse.Fingerprint("Az9_semicolon-token-3f7c1e2d9b8a4c6e")))
+		"?limit=5;access_token="+url.QueryEscape(secret.Fingerprint("Az9_semicolon-token-3f7c1e2d9b8a4c6e")))
 	exs, _ := readHAR(t, red)
 	u, err := url.Parse(exs[0].Request.URL)
 	if err != nil {
@@ -334,7 +336,7 @@ func TestNestedAndStyledSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatalf("copy's qs does not parse: %v", err)
 	}
-	if got := inner.Get("access_token"); got != parse.Fingerprint(opaque) {
+	if got := inner.Get("access_token"); got != secret.Fingerprint(opaque) {
 		t.Errorf("nested access_token = %q, want its fingerprint", got)
 	}
 	if inner.Get("WOPIsrc") != "https://wopi.example/files/1" || inner.Get("access_token_ttl") != "1800000000" || u.Query().Get("ui") != "en-US" {
@@ -364,7 +366,7 @@ func TestRefusesSurvivingSecret(t *testing.T) {
 		t.Error("the refusal or the output shows the token")
 	}
 	exs, _ := readHAR(t, data)
-	exs[1].Response.Headers = parse.Headers{{Name: "Content-Type", Value: "image/png"}}
+	exs[1].Response.Headers = model.Headers{{Name: "Content-Type", Value: "image/png"}}
 	exs[1].Response.Body.Data = []byte("\x89PNG " + jwt)
 	saz := sazFromExchanges(t, exs)
 	_, err = SAZ(bytes.NewReader(saz), int64(len(saz)), &out, Options{})
@@ -374,14 +376,14 @@ func TestRefusesSurvivingSecret(t *testing.T) {
 }
 
 // TestMaskEmailsAgreesWithParse: the hand-written masker gives what
-// parse.RedactText's regular expression gives.
+// secret.RedactText's regular expression gives.
 func TestMaskEmailsAgreesWithParse(t *testing.T) {
 	for _, s := range []string{
 		"", "no at sign", "alice@contoso.com", "AADSTS50034: The user account alice.b+x@sub.contoso.co.uk does not exist.",
 		"a@b.com-x", "x@y", "@contoso.com", "bob@localhost", "two: a@b.io, c_d@e-f.org.", "weird a@b..com c@.com d@e.c",
 		"o'neil@contoso.com", "mail%40x.com user%40contoso.com", "a@b.c0m q@r.com2", "x@@y.com", "loginfmt=alice@contoso.example&x=1",
 	} {
-		if got, want := maskEmails(s), parse.RedactText(s); got != want {
+		if got, want := maskEmails(s), secret.RedactText(s); got != want {
 			t.Errorf("%q: got %q, want %q", s, got, want)
 		}
 	}

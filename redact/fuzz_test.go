@@ -9,7 +9,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/internal/secretscan"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
@@ -29,7 +29,7 @@ func FuzzRedactHAR(f *testing.F) {
 		ReqBody: `{"code_verifier":"` + verifierA + `","nested":{"refresh_token":"rt-0123456789ab"}}`, Status: 200,
 		RespMIME: "text/html", RespBody: `<input name="code" value="x&amp;y">`}))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		limits := parse.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
+		limits := model.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
 		var out bytes.Buffer
 		_, err := HAR(bytes.NewReader(data), &out, Options{Limits: limits})
 		in, inErr := har.NewReader(bytes.NewReader(data), har.Options{Limits: limits})
@@ -43,7 +43,7 @@ func FuzzRedactHAR(f *testing.F) {
 		if err != nil {
 			t.Fatalf("input reads as a HAR but redaction failed: %v", err)
 		}
-		want, err := parse.ReadAll(in)
+		want, err := model.ReadAll(in)
 		if err != nil {
 			return // an I/O failure cannot happen on a bytes.Reader
 		}
@@ -51,7 +51,7 @@ func FuzzRedactHAR(f *testing.F) {
 		if err != nil {
 			t.Fatalf("copy does not read as a HAR: %v", err)
 		}
-		got, err := parse.ReadAll(cp)
+		got, err := model.ReadAll(cp)
 		if err != nil {
 			t.Fatalf("copy: %v", err)
 		}
@@ -87,7 +87,7 @@ func FuzzRedactSAZ(f *testing.F) {
 	}
 	f.Add(sazFromExchanges(f, exs))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		limits := parse.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
+		limits := model.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
 		var out bytes.Buffer
 		_, err := SAZ(bytes.NewReader(data), int64(len(data)), &out, Options{Limits: limits})
 		in, inErr := saz.NewReader(bytes.NewReader(data), int64(len(data)), saz.Options{Limits: limits})
@@ -101,12 +101,12 @@ func FuzzRedactSAZ(f *testing.F) {
 		if err != nil {
 			t.Fatalf("input reads as a SAZ but redaction failed: %v", err)
 		}
-		want, _ := parse.ReadAll(in)
+		want, _ := model.ReadAll(in)
 		cp, err := saz.NewReader(bytes.NewReader(out.Bytes()), int64(out.Len()), saz.Options{Limits: limits})
 		if err != nil {
 			t.Fatalf("copy does not read as a SAZ: %v", err)
 		}
-		got, _ := parse.ReadAll(cp)
+		got, _ := model.ReadAll(cp)
 		if len(got) != len(want) {
 			t.Fatalf("copy has %d exchanges, input %d", len(got), len(want))
 		}

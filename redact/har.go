@@ -17,7 +17,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/internal/secretscan"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // ErrFormat is wrapped by errors about input that cannot be redacted
@@ -114,7 +114,7 @@ func (r *redactor) har(in io.Reader, bw *bufio.Writer) (err error) {
 	// that the copy stays a valid document.
 	var stack []byte
 	closeAll := func(ref string, cause error) error {
-		r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: parse.NoteTruncated, Ref: ref,
+		r.stats.Notes = append(r.stats.Notes, model.Note{Kind: model.NoteTruncated, Ref: ref,
 			Message: fmt.Sprintf("input unreadable from byte %d (%v); the copy ends there", dec.InputOffset(), cause)})
 		for i := len(stack) - 1; i >= 0; i-- {
 			out.raw([]byte{stack[i]})
@@ -232,7 +232,7 @@ func (c *recorder) take(off int64) []byte {
 // closing delimiters still open (top object, log, entries).
 func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 	closeAll := func(ref string, cause error) error {
-		r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: parse.NoteTruncated, Ref: ref,
+		r.stats.Notes = append(r.stats.Notes, model.Note{Kind: model.NoteTruncated, Ref: ref,
 			Message: fmt.Sprintf("input unreadable from byte %d (%v); the copy ends there", fr.off, cause)})
 		for i := len(stack) - 1; i >= 0; i-- {
 			out.raw([]byte{stack[i]})
@@ -260,7 +260,7 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 			// Bounded memory over a complete copy: the entry is left out
 			// (as null, so later entries keep their index).
 			raw = []byte("null")
-			r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: parse.NoteLimit, Ref: ref,
+			r.stats.Notes = append(r.stats.Notes, model.Note{Kind: model.NoteLimit, Ref: ref,
 				Message: fmt.Sprintf("entry larger than %d bytes; written as null", fr.max)})
 		} else if err != nil {
 			return closeAll(ref, err)
@@ -279,7 +279,7 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 			// The reader skips it with a note; null keeps the index of
 			// every later entry, which findings refer to.
 			out.raw([]byte("null"))
-			r.stats.Notes = append(r.stats.Notes, parse.Note{Kind: parse.NoteBadEntry, Ref: ref, Message: "entry is not valid JSON; written as null"})
+			r.stats.Notes = append(r.stats.Notes, model.Note{Kind: model.NoteBadEntry, Ref: ref, Message: "entry is not valid JSON; written as null"})
 		}
 		r.stats.Exchanges++
 		c, ws, err = fr.next()

@@ -5,7 +5,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Options configure a redaction.
@@ -14,7 +15,7 @@ type Options struct {
 	Password string
 	// Limits bound what is read and inflated; zero fields take the
 	// defaults.
-	Limits parse.Limits
+	Limits model.Limits
 	// StripBodies replaces response bodies that carry no OAuth message
 	// (scripts, style sheets, images, fonts) by a short placeholder. JSON,
 	// HTML, XML, form and plain text bodies are kept (redacted).
@@ -40,7 +41,7 @@ type Stats struct {
 	Stripped int
 	// Notes record damage met in the input; what could be read was
 	// written.
-	Notes []parse.Note
+	Notes []model.Note
 }
 
 // strippedBody replaces a body under StripBodies.
@@ -49,7 +50,7 @@ const strippedBody = "[body removed by traceaudit redact]"
 // redactor holds what one redaction learnt in its first pass.
 type redactor struct {
 	opts       Options
-	limits     parse.Limits
+	limits     model.Limits
 	verifiers  map[string]string // verifier -> stand-in
 	challenges map[string]string // S256(verifier) -> S256(stand-in)
 	sweep      *sweeper
@@ -91,7 +92,7 @@ func (r *redactor) learn(v, repl string) {
 
 // collect runs the rewrite over one exchange as a reader produced it, to
 // learn verifiers and secret values. The result is discarded.
-func (r *redactor) collect(ex *parse.Exchange) {
+func (r *redactor) collect(ex *model.Exchange) {
 	r.url(ex.Request.URL, 0)
 	for _, h := range ex.Request.Headers {
 		r.header(h.Name, h.Value)
@@ -106,7 +107,7 @@ func (r *redactor) collect(ex *parse.Exchange) {
 	r.body(mimeOf(ex.Response.Body.MIMEType, ex.Response.Headers), ex.Response.Body.Data)
 }
 
-func mimeOf(mt string, h parse.Headers) string {
+func mimeOf(mt string, h model.Headers) string {
 	if mt != "" {
 		return mt
 	}
@@ -166,16 +167,16 @@ func (r *redactor) authorization(v string) string {
 	}
 	if strings.EqualFold(scheme, "Basic") {
 		if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
-			if id, secret, found := strings.Cut(string(raw), ":"); found {
-				r.learn(cred, parse.Fingerprint(cred))
-				s := secret
-				if u, err := url.QueryUnescape(secret); err == nil {
+			if id, secretValue, found := strings.Cut(string(raw), ":"); found {
+				r.learn(cred, secret.Fingerprint(cred))
+				s := secretValue
+				if u, err := url.QueryUnescape(secretValue); err == nil {
 					s = u
 				}
 				// Fingerprinted even when it reads like a placeholder
 				// ("secret"): the credential as a whole must not survive.
 				r.count()
-				red := id + ":" + parse.Fingerprint(s)
+				red := id + ":" + secret.Fingerprint(s)
 				return lead + base64.StdEncoding.EncodeToString([]byte(red))
 			}
 		}

@@ -14,8 +14,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/traceaudit/traceaudit/har"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // harFixtures are every HAR the repository holds for other packages' tests
@@ -45,7 +47,7 @@ type shape struct {
 	Status            int
 }
 
-func shapes(exs []*parse.Exchange) []shape {
+func shapes(exs []*model.Exchange) []shape {
 	var out []shape
 	for _, ex := range exs {
 		p := ex.Request.URL
@@ -65,8 +67,8 @@ type finding struct {
 	Refs       []string
 }
 
-func findings(exs []*parse.Exchange) []finding {
-	fs := rules.Check(rules.Input{Exchanges: exs, Events: parse.ExtractAll(exs)}, rules.Options{})
+func findings(exs []*model.Exchange) []finding {
+	fs := rules.Check(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs)}, rules.Options{})
 	var out []finding
 	for _, f := range fs {
 		g := finding{Rule: f.RuleID, Code: f.Code.Fingerprint()}
@@ -79,22 +81,22 @@ func findings(exs []*parse.Exchange) []finding {
 }
 
 // tryReadHAR reads data as a HAR, reporting whether it is one.
-func tryReadHAR(data []byte) ([]*parse.Exchange, bool) {
+func tryReadHAR(data []byte) ([]*model.Exchange, bool) {
 	r, err := har.NewReader(bytes.NewReader(data), har.Options{})
 	if err != nil {
 		return nil, false
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	return exs, err == nil
 }
 
-func readHAR(t testing.TB, data []byte) ([]*parse.Exchange, []parse.Note) {
+func readHAR(t testing.TB, data []byte) ([]*model.Exchange, []model.Note) {
 	t.Helper()
 	r, err := har.NewReader(bytes.NewReader(data), har.Options{})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
@@ -105,12 +107,12 @@ func readHAR(t testing.TB, data []byte) ([]*parse.Exchange, []parse.Note) {
 // and personal parameters of URLs, Location/Referer targets and bodies,
 // cookie values, Authorization credentials, token response members. Short
 // values (a state of "1") would match unrelated bytes and are left out.
-func secretsOf(exs []*parse.Exchange) []string {
+func secretsOf(exs []*model.Exchange) []string {
 	set := map[string]bool{}
 	addParams := func(v url.Values) {
 		for k, vs := range v {
 			lk := strings.ToLower(k)
-			if !parse.IsSecretParam(lk) && !parse.IsMaskedParam(lk) && lk != "code_verifier" {
+			if !secret.IsSecretParam(lk) && !secret.IsMaskedParam(lk) && lk != "code_verifier" {
 				continue
 			}
 			for _, x := range vs {
@@ -128,7 +130,7 @@ func secretsOf(exs []*parse.Exchange) []string {
 		f, _ := url.ParseQuery(u.Fragment)
 		addParams(f)
 	}
-	addBody := func(b parse.Body, h parse.Headers) {
+	addBody := func(b model.Body, h model.Headers) {
 		ct := strings.ToLower(h.Get("Content-Type") + b.MIMEType)
 		switch {
 		case strings.Contains(ct, "form-urlencoded"):
@@ -138,14 +140,14 @@ func secretsOf(exs []*parse.Exchange) []string {
 			var m map[string]any
 			if json.Unmarshal(b.Data, &m) == nil {
 				for k, v := range m {
-					if s, ok := v.(string); ok && (parse.IsSecretParam(k) || parse.IsMaskedParam(k)) {
+					if s, ok := v.(string); ok && (secret.IsSecretParam(k) || secret.IsMaskedParam(k)) {
 						set[s] = true
 					}
 				}
 			}
 		}
 	}
-	addHeaders := func(h parse.Headers) {
+	addHeaders := func(h model.Headers) {
 		for _, f := range h {
 			switch strings.ToLower(f.Name) {
 			case "authorization":

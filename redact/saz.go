@@ -13,7 +13,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
 	"github.com/traceaudit/traceaudit/internal/secretscan"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
@@ -48,7 +48,7 @@ func SAZ(ra io.ReaderAt, size int64, w io.Writer, opts Options) (Stats, error) {
 	err = saz.Members(ra, size, sopts, func(m saz.Member) error {
 		ref := memberRef(m.Name)
 		if m.Err != nil {
-			st.Notes = append(st.Notes, parse.Note{Kind: parse.NoteDamaged, Ref: ref,
+			st.Notes = append(st.Notes, model.Note{Kind: model.NoteDamaged, Ref: ref,
 				Message: fmt.Sprintf("%s: %v; the part read is written", m.Name, m.Err)})
 		}
 		data := r.sazMember(m.Name, m.Data)

@@ -13,17 +13,19 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/saz"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
-func readSAZ(t testing.TB, data []byte, password string) ([]*parse.Exchange, []parse.Note) {
+func readSAZ(t testing.TB, data []byte, password string) ([]*model.Exchange, []model.Note) {
 	t.Helper()
 	r, err := saz.NewReader(bytes.NewReader(data), int64(len(data)), saz.Options{Password: password})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
@@ -43,7 +45,7 @@ func redactSAZ(t testing.TB, data []byte, opts Options) ([]byte, Stats) {
 // sazFromExchanges writes exchanges as Fiddler would store them: an
 // absolute-form request line, the header fields, the decoded body with its
 // length, and _m.xml with the timers and the comment.
-func sazFromExchanges(t testing.TB, exs []*parse.Exchange) []byte {
+func sazFromExchanges(t testing.TB, exs []*model.Exchange) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -54,7 +56,7 @@ func sazFromExchanges(t testing.TB, exs []*parse.Exchange) []byte {
 		}
 		w.Write(data)
 	}
-	message := func(start string, h parse.Headers, body []byte) []byte {
+	message := func(start string, h model.Headers, body []byte) []byte {
 		var b bytes.Buffer
 		b.WriteString(start + "\r\n")
 		for _, f := range h {
@@ -241,7 +243,7 @@ func TestSAZChunkedGzip(t *testing.T) {
 	if len(got) != 1 || got[0].Response == nil {
 		t.Fatalf("copy: %d exchanges, notes %v", len(got), notes)
 	}
-	ev0, ev1 := parse.ExtractAll(orig), parse.ExtractAll(got)
+	ev0, ev1 := oauth.ExtractAll(orig), oauth.ExtractAll(got)
 	if len(ev0) != 2 || len(ev1) != 2 {
 		t.Fatalf("events: %d in the original, %d in the copy", len(ev0), len(ev1))
 	}
@@ -273,7 +275,7 @@ func TestSAZStripBodies(t *testing.T) {
 	if len(got) != 2 || string(got[0].Response.Body.Data) != strippedBody {
 		t.Fatalf("copy: %d exchanges, first body %q", len(got), got[0].Response.Body.Data)
 	}
-	if !strings.Contains(string(got[1].Response.Body.Data), parse.Fingerprint("access-token-0123456")) {
+	if !strings.Contains(string(got[1].Response.Body.Data), secret.Fingerprint("access-token-0123456")) {
 		t.Errorf("token response body = %q", got[1].Response.Body.Data)
 	}
 }

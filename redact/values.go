@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // class is what a named value is, for redaction.
@@ -23,7 +23,7 @@ const (
 	classChallenge       // PKCE code_challenge: mapped with the verifiers
 )
 
-// extraSecretParams complement parse.IsSecretParam with values found in real
+// extraSecretParams complement secret.IsSecretParam with values found in real
 // sign-in traces: ID token hints, Entra's client_info (user and tenant object
 // ids), session nonces, the login page's $Config members (sFT, sCtx,
 // apiCanary), anti-forgery tokens and SAML artifacts.
@@ -36,7 +36,7 @@ var extraSecretParams = map[string]bool{
 	"request": true, "jwt": true, "otc": true, "dssotoken": true, "relaystate": true,
 }
 
-// extraMaskedParams complement parse.IsMaskedParam.
+// extraMaskedParams complement secret.IsMaskedParam.
 var extraMaskedParams = map[string]bool{
 	"passcode": true, "newpassword": true, "new_password": true, "phone": true,
 	"phonenumber": true, "mobile": true, "displayname": true, "mail": true,
@@ -55,9 +55,9 @@ func classify(name string) class {
 		return classVerifier
 	case n == "code_challenge":
 		return classChallenge
-	case parse.IsSecretParam(n) || extraSecretParams[n]:
+	case secret.IsSecretParam(n) || extraSecretParams[n]:
 		return classSecret
-	case parse.IsMaskedParam(n) || extraMaskedParams[n]:
+	case secret.IsMaskedParam(n) || extraMaskedParams[n]:
 		return classMasked
 	}
 	// Names of the families in any naming style (accessToken,
@@ -100,7 +100,7 @@ const masked = "[redacted]"
 // isPlaceholder reports a value a sanitizer already put in place of a secret,
 // or one of ours; it is kept so that the rules see what they saw.
 func isPlaceholder(v string) bool {
-	return v == masked || parse.IsFingerprint(v) || parse.IsPlaceholder(parse.NewSecret(v))
+	return v == masked || secret.IsFingerprint(v) || secret.IsPlaceholder(secret.New(v))
 }
 
 // unreserved reports RFC 7636's verifier alphabet.
@@ -402,7 +402,7 @@ func (r *redactor) secret(v string) string {
 	if v == "" || isPlaceholder(v) {
 		return v
 	}
-	fp := parse.Fingerprint(v)
+	fp := secret.Fingerprint(v)
 	r.learn(v, fp)
 	r.count()
 	return fp
@@ -464,7 +464,7 @@ func (r *redactor) challenge(c, method string) string {
 // maxVerifiers bounds the verifier map of one trace.
 const maxVerifiers = 1 << 16
 
-// maskEmails masks e-mail addresses and UPNs as parse.RedactText does
+// maskEmails masks e-mail addresses and UPNs as secret.RedactText does
 // ([redacted-email]), by hand: bodies run to megabytes and the regular
 // expression cost most of a copy's time on them.
 func maskEmails(s string) string {

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Transaction is one sign-in attempt: an authorize request and everything
@@ -14,14 +16,14 @@ import (
 // request (the transaction was inferred from a code or a callback).
 type Transaction struct {
 	ID          int // 1-based, in order of first appearance
-	Authorize   *parse.Event
-	Issued      []*parse.Event // CodeIssued
-	Errors      []*parse.Event // AuthorizeError
-	Callbacks   []*parse.Event
+	Authorize   *model.Event
+	Issued      []*model.Event // CodeIssued
+	Errors      []*model.Event // AuthorizeError
+	Callbacks   []*model.Event
 	Redemptions []*Redemption
 	// Continued are later requests to the authorize endpoint with the same
 	// state and client before any answer: the same sign-in going on.
-	Continued []*parse.Event
+	Continued []*model.Event
 }
 
 // Interactive reports whether the transaction is a user-visible sign-in
@@ -33,8 +35,8 @@ func (t *Transaction) Interactive() bool {
 // Redemption is one token request with its response (nil when none was
 // captured).
 type Redemption struct {
-	Request  *parse.Event
-	Response *parse.Event
+	Request  *model.Event
+	Response *model.Event
 	// Tx is the transaction of the code redeemed (or of the verifier when
 	// the code is unknown).
 	Tx *Transaction
@@ -54,20 +56,20 @@ func (r *Redemption) Succeeded() bool {
 }
 
 // Class is the catalog class of the provider's error, "" on success.
-func (r *Redemption) Class() parse.ErrorClass {
+func (r *Redemption) Class() catalog.ErrorClass {
 	if r.Response == nil || r.Response.Err == nil {
-		return parse.ClassNone
+		return catalog.ClassNone
 	}
-	info, _ := parse.Classify(r.Response.Err, r.Request.Provider.Family)
+	info, _ := catalog.Classify(r.Response.Err, r.Request.Provider.Family)
 	return info.Class
 }
 
 // CodeTrail follows one authorization code from issuance to redemption.
 type CodeTrail struct {
-	Code        parse.Secret
+	Code        secret.Secret
 	Tx          *Transaction
-	Issued      *parse.Event
-	Deliveries  []*parse.Event // callbacks that carried it
+	Issued      *model.Event
+	Deliveries  []*model.Event // callbacks that carried it
 	Redemptions []*Redemption
 }
 
@@ -81,15 +83,15 @@ type Analysis struct {
 	OtherGrants  []*Redemption // client_credentials, password, ...
 	// APICalls are requests presenting an access token (bearer), in
 	// source order.
-	APICalls []*parse.Event
+	APICalls []*model.Event
 	// Orphans are token responses whose request was not recognised.
-	Orphans []*parse.Event
+	Orphans []*model.Event
 	// Placeholders are events whose code or state a sanitizer replaced
-	// (parse.IsPlaceholder); they are not linked by that value.
-	Placeholders []*parse.Event
-	byIndex      map[int]*parse.Exchange
-	byState      map[parse.Secret]*Transaction
-	byCode       map[parse.Secret]*CodeTrail
+	// (secret.IsPlaceholder); they are not linked by that value.
+	Placeholders []*model.Event
+	byIndex      map[int]*model.Exchange
+	byState      map[secret.Secret]*Transaction
+	byCode       map[secret.Secret]*CodeTrail
 	byChall      map[string]*Transaction
 	pending      map[int]*Redemption
 	pos          map[int]int // exchange Index → position in Exchanges
@@ -106,9 +108,9 @@ func Analyze(in Input, opts Options) *Analysis {
 	a := &Analysis{
 		Input:   in,
 		Options: opts,
-		byIndex: map[int]*parse.Exchange{},
-		byState: map[parse.Secret]*Transaction{},
-		byCode:  map[parse.Secret]*CodeTrail{},
+		byIndex: map[int]*model.Exchange{},
+		byState: map[secret.Secret]*Transaction{},
+		byCode:  map[secret.Secret]*CodeTrail{},
 		byChall: map[string]*Transaction{},
 		pending: map[int]*Redemption{},
 	}
@@ -122,7 +124,7 @@ func Analyze(in Input, opts Options) *Analysis {
 	// Link in source order whatever order the caller sorted events in
 	// (the CLI lists them by time): within one exchange the request comes
 	// before the answer, and exchanges follow the trace.
-	order := make([]*parse.Event, len(in.Events))
+	order := make([]*model.Event, len(in.Events))
 	for i := range in.Events {
 		order[i] = &in.Events[i]
 	}
@@ -153,18 +155,18 @@ func (a *Analysis) finish() {
 
 // kindRank orders the events of one exchange: what the client sent, then
 // what the server answered.
-var kindRank = map[parse.EventKind]int{
-	parse.Discovery: 0, parse.AuthorizeRequest: 1, parse.Callback: 2, parse.TokenRequest: 3,
-	parse.CodeIssued: 4, parse.AuthorizeError: 5, parse.TokenResponse: 6, parse.APICall: 7,
+var kindRank = map[model.EventKind]int{
+	model.Discovery: 0, model.AuthorizeRequest: 1, model.Callback: 2, model.TokenRequest: 3,
+	model.CodeIssued: 4, model.AuthorizeError: 5, model.TokenResponse: 6, model.APICall: 7,
 }
 
-func (a *Analysis) newTx(auth *parse.Event) *Transaction {
+func (a *Analysis) newTx(auth *model.Event) *Transaction {
 	t := &Transaction{ID: len(a.Transactions) + 1, Authorize: auth}
 	a.Transactions = append(a.Transactions, t)
 	return t
 }
 
-func (a *Analysis) trail(code parse.Secret) *CodeTrail {
+func (a *Analysis) trail(code secret.Secret) *CodeTrail {
 	if c, ok := a.byCode[code]; ok {
 		return c
 	}
@@ -174,20 +176,20 @@ func (a *Analysis) trail(code parse.Secret) *CodeTrail {
 	return c
 }
 
-func (a *Analysis) add(ev *parse.Event) {
-	if parse.IsPlaceholder(ev.Code) || parse.IsPlaceholder(ev.State) {
+func (a *Analysis) add(ev *model.Event) {
+	if secret.IsPlaceholder(ev.Code) || secret.IsPlaceholder(ev.State) {
 		a.Placeholders = append(a.Placeholders, ev)
 		c := *ev
-		if parse.IsPlaceholder(c.Code) {
-			c.Code = parse.Secret{}
+		if secret.IsPlaceholder(c.Code) {
+			c.Code = secret.Secret{}
 		}
-		if parse.IsPlaceholder(c.State) {
-			c.State = parse.Secret{}
+		if secret.IsPlaceholder(c.State) {
+			c.State = secret.Secret{}
 		}
 		ev = &c
 	}
 	switch ev.Kind {
-	case parse.AuthorizeRequest:
+	case model.AuthorizeRequest:
 		if t, ok := a.byState[ev.State]; ok && !ev.State.IsZero() && t.Authorize != nil &&
 			t.Authorize.ClientID == ev.ClientID && len(t.Issued) == 0 && len(t.Errors) == 0 && len(t.Callbacks) == 0 {
 			// The same sign-in going on: a login form posting the authorize
@@ -202,9 +204,9 @@ func (a *Analysis) add(ev *parse.Event) {
 		if !ev.CodeChallenge.IsZero() {
 			a.byChall[ev.CodeChallenge.Reveal()] = t
 		}
-	case parse.CodeIssued, parse.AuthorizeError:
+	case model.CodeIssued, model.AuthorizeError:
 		t := a.txForIssue(ev)
-		if ev.Kind == parse.AuthorizeError {
+		if ev.Kind == model.AuthorizeError {
 			t.Errors = append(t.Errors, ev)
 			return
 		}
@@ -218,7 +220,7 @@ func (a *Analysis) add(ev *parse.Event) {
 				c.Tx = t
 			}
 		}
-	case parse.Callback:
+	case model.Callback:
 		var t *Transaction
 		if !ev.Code.IsZero() {
 			c := a.trail(ev.Code)
@@ -238,7 +240,7 @@ func (a *Analysis) add(ev *parse.Event) {
 			}
 		}
 		t.Callbacks = append(t.Callbacks, ev)
-	case parse.TokenRequest:
+	case model.TokenRequest:
 		r := &Redemption{Request: ev}
 		a.pending[ev.Exchange] = r
 		if !ev.CodeVerifier.IsZero() {
@@ -274,9 +276,9 @@ func (a *Analysis) add(ev *parse.Event) {
 		default:
 			a.OtherGrants = append(a.OtherGrants, r)
 		}
-	case parse.APICall:
+	case model.APICall:
 		a.APICalls = append(a.APICalls, ev)
-	case parse.TokenResponse:
+	case model.TokenResponse:
 		if r, ok := a.pending[ev.Exchange]; ok && r.Response == nil {
 			r.Response = ev
 			return
@@ -285,7 +287,7 @@ func (a *Analysis) add(ev *parse.Event) {
 	}
 }
 
-func (a *Analysis) byStateOr(s parse.Secret, def *Transaction) *Transaction {
+func (a *Analysis) byStateOr(s secret.Secret, def *Transaction) *Transaction {
 	if s.IsZero() {
 		return def
 	}
@@ -298,7 +300,7 @@ func (a *Analysis) byStateOr(s parse.Secret, def *Transaction) *Transaction {
 // txForIssue links a provider answer to its authorize request: by state,
 // else the authorize request of the same exchange, else the latest
 // authorize request to the same provider host.
-func (a *Analysis) txForIssue(ev *parse.Event) *Transaction {
+func (a *Analysis) txForIssue(ev *model.Event) *Transaction {
 	if t := a.byStateOr(ev.State, nil); t != nil {
 		return t
 	}
@@ -323,7 +325,7 @@ func (a *Analysis) txForIssue(ev *parse.Event) *Transaction {
 }
 
 // Exchange returns the exchange an event came from, or nil.
-func (a *Analysis) Exchange(ev *parse.Event) *parse.Exchange {
+func (a *Analysis) Exchange(ev *model.Event) *model.Exchange {
 	if ev == nil {
 		return nil
 	}
@@ -332,10 +334,10 @@ func (a *Analysis) Exchange(ev *parse.Event) *parse.Exchange {
 
 // Evidence describes an event for a finding, with the provider error's
 // escalation fields when there is one.
-func (a *Analysis) Evidence(ev *parse.Event, note string) Evidence {
+func (a *Analysis) Evidence(ev *model.Event, note string) Evidence {
 	e := Evidence{Ref: ev.Ref, Time: ev.Time, Method: ev.Method, Status: ev.Status, Note: note}
 	if ex := a.Exchange(ev); ex != nil {
-		e.URL = parse.RedactURL(ex.Request.URL)
+		e.URL = secret.RedactURL(ex.Request.URL)
 		if e.Method == "" {
 			e.Method = ex.Request.Method
 		}
@@ -343,13 +345,13 @@ func (a *Analysis) Evidence(ev *parse.Event, note string) Evidence {
 			e.Time = ex.Start
 		}
 	} else if ev.Endpoint != "" {
-		e.URL = parse.RedactURL(ev.Endpoint)
+		e.URL = secret.RedactURL(ev.Endpoint)
 	}
 	if !e.Time.IsZero() {
 		e.Time = e.Time.UTC()
 	}
 	if pe := ev.Err; pe != nil {
-		e.ErrorCode = parse.PrimaryCode(pe)
+		e.ErrorCode = catalog.PrimaryCode(pe)
 		if e.ErrorCode == "" {
 			e.ErrorCode = pe.Error
 		}
@@ -372,10 +374,10 @@ func (a *Analysis) RedemptionEvidence(r *Redemption, note string) Evidence {
 
 // Lifetime is the code lifetime that applies to a provider, after the
 // --code-lifetime override.
-func (a *Analysis) Lifetime(p parse.Provider) parse.CodeLifetime {
-	l := parse.CodeLifetimeOf(p)
+func (a *Analysis) Lifetime(p model.Provider) model.CodeLifetime {
+	l := model.CodeLifetimeOf(p)
 	if a.CodeLifetime > 0 {
-		return parse.CodeLifetime{Expired: a.CodeLifetime, Suspicious: a.CodeLifetime / 2,
+		return model.CodeLifetime{Expired: a.CodeLifetime, Suspicious: a.CodeLifetime / 2,
 			Source: fmt.Sprintf("--code-lifetime %s", a.CodeLifetime)}
 	}
 	return l
@@ -385,7 +387,7 @@ func (a *Analysis) Lifetime(p parse.Provider) parse.CodeLifetime {
 // when both come from the same party (the provider's own clock, immune to
 // capture skew, at one-second resolution), else the capture times. ok is
 // false when neither pair is known.
-func Elapsed(from, to *parse.Event) (d time.Duration, basis string, ok bool) {
+func Elapsed(from, to *model.Event) (d time.Duration, basis string, ok bool) {
 	if from == nil || to == nil {
 		return 0, "", false
 	}
@@ -407,7 +409,7 @@ func Elapsed(from, to *parse.Event) (d time.Duration, basis string, ok bool) {
 // sameClock reports whether two events' Date headers come from one party:
 // the same host, or the same known provider (Google's authorize and token
 // hosts differ). The app's clock and the provider's are never compared.
-func sameClock(a, b *parse.Event) bool {
+func sameClock(a, b *model.Event) bool {
 	if strings.EqualFold(a.Provider.Host, b.Provider.Host) {
 		return true
 	}
@@ -415,7 +417,7 @@ func sameClock(a, b *parse.Event) bool {
 	return f == b.Provider.Family && f != "generic" && f != "app" && f != ""
 }
 
-func captureElapsed(from, to *parse.Event) (time.Duration, bool) {
+func captureElapsed(from, to *model.Event) (time.Duration, bool) {
 	if from.Time.IsZero() || to.Time.IsZero() {
 		return 0, false
 	}
@@ -441,7 +443,7 @@ func fmtDuration(d time.Duration) string {
 
 // CodeStory is the evidence of a code's issuance and of its deliveries to
 // the app, leaving out exchanges already in have.
-func (a *Analysis) CodeStory(code parse.Secret, have []Evidence) []Evidence {
+func (a *Analysis) CodeStory(code secret.Secret, have []Evidence) []Evidence {
 	c, ok := a.byCode[code]
 	if !ok || code.IsZero() {
 		return nil
@@ -451,7 +453,7 @@ func (a *Analysis) CodeStory(code parse.Secret, have []Evidence) []Evidence {
 		seen[e.Ref] = true
 	}
 	var out []Evidence
-	add := func(ev *parse.Event, note string) {
+	add := func(ev *model.Event, note string) {
 		if ev != nil && !seen[ev.Ref] {
 			seen[ev.Ref] = true
 			out = append(out, a.Evidence(ev, note))
@@ -468,8 +470,8 @@ func (a *Analysis) CodeStory(code parse.Secret, have []Evidence) []Evidence {
 
 // ExchangeEvidence describes an exchange that has no OAuth event (the app's
 // response that started a sign-in, a request with a token in its URL).
-func (a *Analysis) ExchangeEvidence(ex *parse.Exchange, note string) Evidence {
-	e := Evidence{Ref: ex.Ref, Method: ex.Request.Method, URL: parse.RedactURL(ex.Request.URL), Status: ex.Status(), Note: note}
+func (a *Analysis) ExchangeEvidence(ex *model.Exchange, note string) Evidence {
+	e := Evidence{Ref: ex.Ref, Method: ex.Request.Method, URL: secret.RedactURL(ex.Request.URL), Status: ex.Status(), Note: note}
 	if !ex.Start.IsZero() {
 		e.Time = ex.Start.UTC()
 	}
@@ -517,7 +519,7 @@ func versionBelow(v, want string) bool {
 // sent, that presents the access token redemption won obtained and is
 // refused (401 or 403): what the user saw when the provider revoked the
 // grant. Nil when the trace shows none.
-func (a *Analysis) RefusedUse(won, lost *Redemption) *parse.Event {
+func (a *Analysis) RefusedUse(won, lost *Redemption) *model.Event {
 	if won.Response == nil || won.Response.AccessToken.IsZero() {
 		return nil
 	}

@@ -3,7 +3,8 @@ package rules
 import (
 	"fmt"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // CodeExpired: a code redeemed later than its provider allows, or rejected
@@ -55,7 +56,7 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 	from, fromRole := issuedEvent(c)
 	delay, basis, known := Elapsed(from, r.Request)
 	cls := r.Class()
-	name := parse.ProviderName(r.Request.Provider)
+	name := model.ProviderName(r.Request.Provider)
 
 	if r.Succeeded() || (r.Response == nil && !(known && delay > life.Expired)) {
 		return // the common case: nothing to report, build no evidence
@@ -70,7 +71,7 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 
 	f.Mechanism = MechSlowRedemption
 	switch {
-	case cls == parse.ClassCodeExpired && r.Request.GrantType != "refresh_token":
+	case cls == catalog.ClassCodeExpired && r.Request.GrantType != "refresh_token":
 		f.Message = fmt.Sprintf("%s rejected authorization code %s as expired (%s); it was redeemed%s", name, c.Code,
 			p.RedemptionEvidence(r, "").ErrorCode, orUnknown(delayText))
 		f.Confidence = "high"
@@ -82,7 +83,7 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 				fmtDuration(life.Expired), name, life.Source)
 			f.Remediation = "Check where the code came from: a callback URL opened again from history, a bookmark or a restored tab carries an old code (start a new sign-in instead), and a code copied from another session is not this one. Compare the provider's sign-in log for this code (trace and correlation ids) with the trace's times, and check the clocks (NTP) of the app server and the capture machine."
 		}
-	case r.Failed() && (cls == parse.ClassCodeInvalid || cls == parse.ClassGenericGrant || unclassified(r)):
+	case r.Failed() && (cls == catalog.ClassCodeInvalid || cls == catalog.ClassGenericGrant || unclassified(r)):
 		// By elimination: not reused, same redirect_uri, matching PKCE.
 		if idx > 0 || len(c.Deliveries) > 1 || redirectDiffers(r) || pkceFails(r) || !known || p.CrossingOf(c) != nil {
 			return

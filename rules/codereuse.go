@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // CodeReuse: one authorization code delivered to the app or redeemed more
@@ -56,13 +57,13 @@ func runCodeReuse(p *Pass) {
 		}
 		reusedAnswer := false
 		for _, r := range c.Redemptions {
-			if r.Class() == parse.ClassCodeReused {
+			if r.Class() == catalog.ClassCodeReused {
 				reusedAnswer = true
 			}
 		}
 		invalidAfterEarlier := false
 		for i, r := range c.Redemptions {
-			if i > 0 && r.Failed() && (r.Class() == parse.ClassCodeInvalid || r.Class() == parse.ClassGenericGrant) {
+			if i > 0 && r.Failed() && (r.Class() == catalog.ClassCodeInvalid || r.Class() == catalog.ClassGenericGrant) {
 				invalidAfterEarlier = true
 			}
 		}
@@ -139,7 +140,7 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	default:
 		r := c.Redemptions[0]
 		fmt.Fprintf(&msg, "%s answered that authorization code %s was already redeemed (%s), but only this redemption is in the trace: another component (a server-side handler, a second app instance, or a retry not captured) redeemed it first",
-			parse.ProviderName(r.Request.Provider), c.Code, p.RedemptionEvidence(r, "").ErrorCode)
+			model.ProviderName(r.Request.Provider), c.Code, p.RedemptionEvidence(r, "").ErrorCode)
 		f.Confidence = "medium"
 	}
 	if x := p.CrossingOf(c); x != nil {
@@ -160,7 +161,7 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 		if lost := firstLost(c.Redemptions); lost != nil {
 			if call := p.RefusedUse(won, lost); call != nil {
 				fmt.Fprintf(&msg, "; what the user saw: the app's next call with the access token the winning redemption obtained (%s %s) was refused with HTTP %d, consistent with %s revoking the grant after the second redemption",
-					call.Method, call.Ref, call.Status, parse.ProviderName(lost.Request.Provider))
+					call.Method, call.Ref, call.Status, model.ProviderName(lost.Request.Provider))
 				f.Evidence = append(f.Evidence, p.Evidence(call, "API call with the winning token refused"))
 			}
 		}
@@ -173,7 +174,7 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	p.Report(f)
 }
 
-func deliveryFailed(p *Pass, ds []*parse.Event) bool {
+func deliveryFailed(p *Pass, ds []*model.Event) bool {
 	for _, d := range ds {
 		if failed, _ := callbackFailed(p.Analysis, d); failed {
 			return true

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // WrongEndpoint: a code redeemed at another tenant, cloud or policy than it
@@ -29,7 +30,7 @@ apps; register the app in the cloud it signs in to.`,
 	Run: runWrongEndpoint,
 }
 
-func authority(p parse.Provider) string {
+func authority(p model.Provider) string {
 	a := strings.ToLower(p.Host)
 	if p.Tenant != "" {
 		a += "/" + strings.ToLower(p.Tenant)
@@ -59,7 +60,7 @@ func runWrongEndpoint(p *Pass) {
 				Message:     fmt.Sprintf("the code was issued by %s but redeemed at %s", authority(want), authority(got)),
 				Remediation: "Redeem the code at the same authority (host, tenant path, policy) as the authorize request."}
 			if r.Failed() {
-				f.Message += fmt.Sprintf("; %s refused it (%s)", parse.ProviderName(got), p.RedemptionEvidence(r, "").ErrorCode)
+				f.Message += fmt.Sprintf("; %s refused it (%s)", model.ProviderName(got), p.RedemptionEvidence(r, "").ErrorCode)
 			} else if r.Succeeded() {
 				f.Severity = Warning
 				f.Message += "; the provider accepted it here (e.g. /common resolving to the same tenant), but this breaks for other accounts"
@@ -80,12 +81,12 @@ func runWrongEndpoint(p *Pass) {
 				Remediation: "Nothing to fix if the sign-in otherwise completed; never link to the token endpoint."})
 			continue
 		}
-		if r.Class() != parse.ClassTenant {
+		if r.Class() != catalog.ClassTenant {
 			continue
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
-		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", parse.ProviderName(req.Provider), req.Ref, code)
-		if info, ok := parse.Classify(r.Response.Err, req.Provider.Family); ok {
+		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", model.ProviderName(req.Provider), req.Ref, code)
+		if info, ok := catalog.Classify(r.Response.Err, req.Provider.Family); ok {
 			msg += ": " + info.Meaning
 		}
 		p.Report(Finding{Code: req.Code, Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")},
@@ -94,12 +95,12 @@ func runWrongEndpoint(p *Pass) {
 	// Authorize-time tenant and cloud errors.
 	for _, t := range p.Transactions {
 		for _, e := range t.Errors {
-			if classOf(e) != parse.ClassTenant {
+			if classOf(e) != catalog.ClassTenant {
 				continue
 			}
-			info, _ := parse.Classify(e.Err, e.Provider.Family)
+			info, _ := catalog.Classify(e.Err, e.Provider.Family)
 			p.Report(Finding{
-				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", parse.ProviderName(e.Provider), e.Ref, parse.PrimaryCode(e.Err), info.Meaning),
+				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", model.ProviderName(e.Provider), e.Ref, catalog.PrimaryCode(e.Err), info.Meaning),
 				Evidence:    []Evidence{p.Evidence(e, "authorize error")},
 				Remediation: "Check the client_id, the tenant in the authority URL and the cloud host the app is registered in."})
 		}
@@ -126,14 +127,14 @@ grant admin consent or assign the user; satisfy MFA or Conditional Access.`,
 
 func runInteractionRequired(p *Pass) {
 	type hit struct {
-		ev   *parse.Event
+		ev   *model.Event
 		code string
 	}
 	var hits []hit
 	for _, t := range p.Transactions {
 		for _, e := range t.Errors {
-			if classOf(e) == parse.ClassInteraction {
-				code := parse.PrimaryCode(e.Err)
+			if classOf(e) == catalog.ClassInteraction {
+				code := catalog.PrimaryCode(e.Err)
 				if code == "" {
 					code = e.Err.Error
 				}
@@ -142,7 +143,7 @@ func runInteractionRequired(p *Pass) {
 		}
 	}
 	for _, r := range allTokenRequests(p.Analysis) {
-		if r.Class() == parse.ClassInteraction {
+		if r.Class() == catalog.ClassInteraction {
 			hits = append(hits, hit{r.Response, p.RedemptionEvidence(r, "").ErrorCode})
 		}
 	}
@@ -161,9 +162,9 @@ func runInteractionRequired(p *Pass) {
 	for _, code := range order {
 		hs := byCode[code]
 		first := hs[0].ev
-		info, _ := parse.Classify(first.Err, first.Provider.Family)
+		info, _ := catalog.Classify(first.Err, first.Provider.Family)
 		f := Finding{Remediation: "Fall back to an interactive (top-level redirect or popup) request; grant consent or assign the user; satisfy MFA or Conditional Access."}
-		f.Message = fmt.Sprintf("%s answered %d silent request(s) with %s (first at %s): %s", parse.ProviderName(first.Provider), len(hs), code, first.Ref, info.Meaning)
+		f.Message = fmt.Sprintf("%s answered %d silent request(s) with %s (first at %s): %s", model.ProviderName(first.Provider), len(hs), code, first.Ref, info.Meaning)
 		for i, h := range hs {
 			if i == 3 {
 				break

@@ -3,7 +3,8 @@ package rules
 import (
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // ErrorExplanation is what `traceaudit explain CODE` says about a provider
@@ -13,7 +14,7 @@ type ErrorExplanation struct {
 	// Key is the code or error name looked up ("AADSTS54005",
 	// "invalid_grant", or the catalog's message text).
 	Key         string
-	Info        parse.ErrorInfo
+	Info        catalog.ErrorInfo
 	Causes      []string
 	Rules       []*Rule
 	NoRuleNote  string // when no rule reports it, where it still shows
@@ -33,23 +34,23 @@ func ExplainError(key string) []ErrorExplanation {
 	var out []ErrorExplanation
 	if isDigits(key) {
 		for _, prefix := range []string{"AADSTS", "AADB2C", "MSIS"} {
-			if info, ok := parse.LookupCode(prefix + key); ok {
+			if info, ok := catalog.LookupCode(prefix + key); ok {
 				out = append(out, explanation(info.Code, info, false))
 			}
 		}
 		return out
 	}
-	if info, ok := parse.LookupCode(key); ok {
+	if info, ok := catalog.LookupCode(key); ok {
 		return []ErrorExplanation{explanation(info.Code, info, false)}
 	}
 	name := strings.ToLower(key)
-	if info, ok := parse.Classify(&parse.ProviderError{Error: name, Description: name}, ""); ok {
+	if info, ok := catalog.Classify(&model.ProviderError{Error: name, Description: name}, ""); ok {
 		return []ErrorExplanation{explanation(key, info, info.Match != "")}
 	}
 	return nil
 }
 
-func explanation(key string, info parse.ErrorInfo, fromMessage bool) ErrorExplanation {
+func explanation(key string, info catalog.ErrorInfo, fromMessage bool) ErrorExplanation {
 	e := ErrorExplanation{Key: key, Info: info, Causes: classCauses(info.Class), FromMessage: fromMessage}
 	for _, id := range classRules(info.Class) {
 		if r := ByID(id); r != nil {
@@ -73,31 +74,31 @@ func isDigits(s string) bool {
 
 // classRules names the rules that report errors of a class, the one that
 // decides most often first.
-func classRules(c parse.ErrorClass) []string {
+func classRules(c catalog.ErrorClass) []string {
 	switch c {
-	case parse.ClassCodeReused:
+	case catalog.ClassCodeReused:
 		return []string{"code-reuse", "multi-tab-race"}
-	case parse.ClassCodeExpired:
+	case catalog.ClassCodeExpired:
 		return []string{"code-expired"}
-	case parse.ClassCodeInvalid, parse.ClassGenericGrant:
+	case catalog.ClassCodeInvalid, catalog.ClassGenericGrant:
 		return []string{"code-reuse", "code-expired", "redirect-uri-mismatch", "pkce-mismatch", "multi-tab-race", "trace-quality"}
-	case parse.ClassRedirectURI:
+	case catalog.ClassRedirectURI:
 		return []string{"redirect-uri-mismatch"}
-	case parse.ClassPKCE:
+	case catalog.ClassPKCE:
 		return []string{"pkce-mismatch", "multi-tab-race"}
-	case parse.ClassClientAuth:
+	case catalog.ClassClientAuth:
 		return []string{"client-auth-failed"}
-	case parse.ClassSPACrossOrigin:
+	case catalog.ClassSPACrossOrigin:
 		return []string{"spa-cross-origin"}
-	case parse.ClassRefreshExpired:
+	case catalog.ClassRefreshExpired:
 		return []string{"refresh-token-expired"}
-	case parse.ClassInteraction:
+	case catalog.ClassInteraction:
 		return []string{"interaction-required"}
-	case parse.ClassTenant:
+	case catalog.ClassTenant:
 		return []string{"wrong-endpoint"}
-	case parse.ClassLoop:
+	case catalog.ClassLoop:
 		return []string{"request-loop"}
-	case parse.ClassStateMismatch:
+	case catalog.ClassStateMismatch:
 		return []string{"state-mismatch"}
 	}
 	return nil
@@ -105,9 +106,9 @@ func classRules(c parse.ErrorClass) []string {
 
 // classCauses lists what usually produces an error of a class, as a
 // support engineer checks them.
-func classCauses(c parse.ErrorClass) []string {
+func classCauses(c catalog.ErrorClass) []string {
 	switch c {
-	case parse.ClassCodeReused:
+	case catalog.ClassCodeReused:
 		return []string{
 			"the callback page was reloaded, or reached again with the back button or a restored tab, after the code was redeemed",
 			"two handlers redeemed the code in one callback request (middleware and app code, an options callback registered twice)",
@@ -115,13 +116,13 @@ func classCauses(c parse.ErrorClass) []string {
 			"a prefetch or link scanner requested the callback URL first",
 			"two sign-ins in two tabs crossed (see multi-tab-race)",
 		}
-	case parse.ClassCodeExpired:
+	case catalog.ClassCodeExpired:
 		return []string{
 			"the app paused between the callback and the redemption (an interstitial page, a queued job, a debugger)",
 			"the callback URL was replayed or bookmarked, so the code is older than the trace shows",
 			"the app server's or the capture machine's clock is off",
 		}
-	case parse.ClassCodeInvalid, parse.ClassGenericGrant:
+	case catalog.ClassCodeInvalid, catalog.ClassGenericGrant:
 		return []string{
 			"the code was already redeemed (reload, double handler, two tabs)",
 			"the code expired before the redemption",
@@ -129,41 +130,41 @@ func classCauses(c parse.ErrorClass) []string {
 			"the PKCE code_verifier is not the one of this code's authorize request",
 			"the code was issued to another client or tenant, or altered in transit (decoded twice)",
 		}
-	case parse.ClassCodeMalformed:
+	case catalog.ClassCodeMalformed:
 		return []string{"the code was URL-decoded twice or truncated on its way to the token request", "a token was sent where the code belongs"}
-	case parse.ClassRedirectURI:
+	case catalog.ClassRedirectURI:
 		return []string{
 			"the redirect URI is not registered for the client (a new host, port or path; http vs https behind a TLS-terminating proxy)",
 			"it is registered under the wrong platform (Entra: SPA vs Web)",
 			"the token request sends another redirect_uri than the authorize request",
 		}
-	case parse.ClassPKCE:
+	case catalog.ClassPKCE:
 		return []string{
 			"the verifier stored for one sign-in was overwritten by another (two tabs, one storage slot)",
 			"the app lost its stored verifier (a new session, another server instance without shared state)",
 		}
-	case parse.ClassPKCEFormat:
+	case catalog.ClassPKCEFormat:
 		return []string{"the code_challenge or code_verifier has the wrong length or characters, or the method is not S256"}
-	case parse.ClassClientAuth:
+	case catalog.ClassClientAuth:
 		return []string{"the client secret expired or was rotated, or its ID was sent instead of its value", "a public client (SPA, native) sent a secret, or a confidential client sent none", "a client assertion's certificate or claims are wrong"}
-	case parse.ClassSPACrossOrigin:
+	case catalog.ClassSPACrossOrigin:
 		return []string{"the redirect URI is registered for the Web platform but the browser redeemed the code (CORS)", "a SPA-platform code was redeemed server-side"}
-	case parse.ClassRefreshExpired:
+	case catalog.ClassRefreshExpired:
 		return []string{"the refresh token reached its lifetime or was revoked (password change, admin action, sign-in frequency policy)", "a rotated refresh token was used again (two tabs or processes refreshing at once)"}
-	case parse.ClassInteraction:
+	case catalog.ClassInteraction:
 		return []string{"a silent (prompt=none) request found no session, or needs consent or MFA"}
-	case parse.ClassTenant:
+	case catalog.ClassTenant:
 		return []string{"the wrong tenant, cloud or endpoint version (v1 vs v2, /common for a single-tenant app)",
 			"Azure AD B2C: the token request names another user flow or custom policy than the authorize request"}
-	case parse.ClassLoop:
+	case catalog.ClassLoop:
 		return []string{"the app requests tokens again and again instead of caching them"}
-	case parse.ClassFlowExpired:
+	case catalog.ClassFlowExpired:
 		return []string{"the user stayed on the sign-in page too long"}
-	case parse.ClassMalformed, parse.ClassResponseType, parse.ClassScope:
+	case catalog.ClassMalformed, catalog.ClassResponseType, catalog.ClassScope:
 		return []string{"the request is missing a parameter or uses one the client is not configured for"}
-	case parse.ClassAccess:
+	case catalog.ClassAccess:
 		return []string{"the user is not assigned to the app, blocked or unknown in this tenant"}
-	case parse.ClassWrapper:
+	case catalog.ClassWrapper:
 		return []string{"it wraps a more specific code: look for the other code in the same answer"}
 	}
 	return nil

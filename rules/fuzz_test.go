@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/rules/rulestest"
 )
@@ -22,12 +23,12 @@ func FuzzCheck(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := har.NewReader(bytes.NewReader(data), har.Options{Limits: parse.Limits{BodyBytes: 64 << 10, InflateBytes: 1 << 20}})
+		r, err := har.NewReader(bytes.NewReader(data), har.Options{Limits: model.Limits{BodyBytes: 64 << 10, InflateBytes: 1 << 20}})
 		if err != nil {
 			return
 		}
-		exs, _ := parse.ReadAll(r)
-		events := parse.ExtractAll(exs)
+		exs, _ := model.ReadAll(r)
+		events := oauth.ExtractAll(exs)
 		in := rules.Input{Exchanges: exs, Events: events, Notes: r.Notes()}
 		first := rules.Check(in, rules.Options{})
 		again := rules.Check(in, rules.Options{})

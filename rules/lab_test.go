@@ -11,11 +11,13 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/internal/labexpect"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/rules/rulestest"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // labDir holds the fixture lab's recordings: real providers (zitadel,
@@ -29,7 +31,7 @@ const labDir = "../testdata/lab/scenarios"
 type labTrace struct {
 	name  string
 	refOf func(har, pcap string) string
-	load  func(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note)
+	load  func(t *testing.T, dir string) ([]*model.Exchange, []model.Note)
 }
 
 // frameResolver maps the lab's frame numbers to the reader's. The contract
@@ -37,7 +39,7 @@ type labTrace struct {
 // tshark's frame, where HTTP reassembly of a request split over several TLS
 // records completes, which can be a later packet of the same request. The
 // exchange meant is the last one that started at or before that frame.
-func frameResolver(exs []*parse.Exchange) func(string) string {
+func frameResolver(exs []*model.Exchange) func(string) string {
 	var starts []int
 	for _, ex := range exs {
 		var n int
@@ -64,7 +66,7 @@ func frameResolver(exs []*parse.Exchange) func(string) string {
 	}
 }
 
-func loadLabHAR(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
+func loadLabHAR(t *testing.T, dir string) ([]*model.Exchange, []model.Note) {
 	data, err := os.ReadFile(filepath.Join(dir, "trace.har"))
 	if err != nil {
 		t.Fatal(err)
@@ -73,19 +75,19 @@ func loadLabHAR(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return exs, r.Notes()
 }
 
-func loadLabPCAP(t *testing.T, dir string) ([]*parse.Exchange, []parse.Note) {
+func loadLabPCAP(t *testing.T, dir string) ([]*model.Exchange, []model.Note) {
 	return loadLabCapture(t, filepath.Join(dir, "capture-dsb.pcapng"))
 }
 
 // loadLabCapture reads a pcapng with its keys embedded (DSB).
-func loadLabCapture(t *testing.T, path string) ([]*parse.Exchange, []parse.Note) {
+func loadLabCapture(t *testing.T, path string) ([]*model.Exchange, []model.Note) {
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +112,7 @@ func loadLabCapture(t *testing.T, path string) ([]*parse.Exchange, []parse.Note)
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +150,7 @@ func TestLab(t *testing.T) {
 						resolve := frameResolver(exs)
 						tr.refOf = func(_, p string) string { return resolve(p) }
 					}
-					events := parse.ExtractAll(exs)
+					events := oauth.ExtractAll(exs)
 					checkLabEvents(t, tr, exp, events)
 					findings := rules.Check(rules.Input{Exchanges: exs, Events: events, Notes: notes}, rules.Options{})
 					checkLabFindings(t, tr, exp, findings)
@@ -175,12 +177,12 @@ var labMechanisms = map[string]rules.Mechanism{
 	"code-expired-fosite code-expired":                     rules.MechSlowRedemption,
 }
 
-var labKinds = map[string]parse.EventKind{
-	"authorize": parse.AuthorizeRequest, "code-issued": parse.CodeIssued, "callback": parse.Callback,
-	"token-request": parse.TokenRequest, "authorize-error": parse.AuthorizeError,
+var labKinds = map[string]model.EventKind{
+	"authorize": model.AuthorizeRequest, "code-issued": model.CodeIssued, "callback": model.Callback,
+	"token-request": model.TokenRequest, "authorize-error": model.AuthorizeError,
 }
 
-func checkLabEvents(t *testing.T, tr labTrace, exp *labexpect.Expect, events []parse.Event) {
+func checkLabEvents(t *testing.T, tr labTrace, exp *labexpect.Expect, events []model.Event) {
 	t.Helper()
 	for _, want := range exp.Events {
 		ref := tr.refOf(want.HAR, want.PCAP)
@@ -197,8 +199,8 @@ func checkLabEvents(t *testing.T, tr labTrace, exp *labexpect.Expect, events []p
 			if want.Code != "" && ev.Code.Fingerprint() != want.Code {
 				t.Errorf("%s %s: code %s, want %s", want.Kind, ref, ev.Code, want.Code)
 			}
-			if want.State != "" && !ev.State.Equal(parse.NewSecret(want.State)) {
-				t.Errorf("%s %s: state %s, want %s", want.Kind, ref, ev.State, parse.Fingerprint(want.State))
+			if want.State != "" && !ev.State.Equal(secret.New(want.State)) {
+				t.Errorf("%s %s: state %s, want %s", want.Kind, ref, ev.State, secret.Fingerprint(want.State))
 			}
 		}
 		if !found {

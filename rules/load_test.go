@@ -6,13 +6,13 @@ import (
 	"os"
 
 	"github.com/traceaudit/traceaudit/har"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/rules/rulestest"
 )
 
 // loadHAR is the rules tests' fixture loader: the real HAR reader, and the
 // log's comment for wants without evidence.
-func loadHAR(path string) ([]*parse.Exchange, string, error) {
+func loadHAR(path string) ([]*model.Exchange, string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", err
@@ -21,7 +21,7 @@ func loadHAR(path string) ([]*parse.Exchange, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		return nil, "", err
 	}

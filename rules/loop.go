@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // RequestLoop: AADSTS50196 or the same sign-in repeated in a tight loop.
@@ -33,17 +34,17 @@ const loopRemediation = "Cache and reuse tokens, call silent acquisition before 
 
 func runRequestLoop(p *Pass) {
 	// Provider-detected loops.
-	var detected []*parse.Event
+	var detected []*model.Event
 	for i := range p.Events {
 		ev := &p.Events[i]
-		if ev.Err != nil && classOf(ev) == parse.ClassLoop {
+		if ev.Err != nil && classOf(ev) == catalog.ClassLoop {
 			detected = append(detected, ev)
 		}
 	}
 	sortEvents(detected)
 	for _, ev := range detected {
 		p.Report(Finding{Severity: Error,
-			Message:     fmt.Sprintf("%s stopped a client request loop at %s (%s)", parse.ProviderName(ev.Provider), ev.Ref, parse.PrimaryCode(ev.Err)),
+			Message:     fmt.Sprintf("%s stopped a client request loop at %s (%s)", model.ProviderName(ev.Provider), ev.Ref, catalog.PrimaryCode(ev.Err)),
 			Evidence:    []Evidence{p.Evidence(ev, "loop detected by the provider")},
 			Remediation: loopRemediation})
 	}
@@ -51,9 +52,9 @@ func runRequestLoop(p *Pass) {
 		return
 	}
 	// Loops visible in the traffic.
-	groups := map[string][]*parse.Event{}
+	groups := map[string][]*model.Event{}
 	var keys []string
-	add := func(key string, ev *parse.Event) {
+	add := func(key string, ev *model.Event) {
 		if _, ok := groups[key]; !ok {
 			keys = append(keys, key)
 		}
@@ -91,13 +92,13 @@ func runRequestLoop(p *Pass) {
 				d = d2
 			}
 			what := "authorize requests"
-			if run[0].Kind == parse.TokenRequest {
+			if run[0].Kind == model.TokenRequest {
 				what = "token requests (grant " + run[0].GrantType + ")"
 			}
 			f := Finding{Remediation: loopRemediation,
 				Message: fmt.Sprintf("%d %s for client %s within %s (%s to %s): the app is looping instead of reusing tokens",
 					len(run), what, orUnknownClient(run[0].ClientID), fmtDuration(d), run[0].Ref, run[len(run)-1].Ref)}
-			for _, ev := range []*parse.Event{run[0], run[1], run[len(run)-1]} {
+			for _, ev := range []*model.Event{run[0], run[1], run[len(run)-1]} {
 				f.Evidence = append(f.Evidence, p.Evidence(ev, "repeated request"))
 			}
 			p.Report(f)

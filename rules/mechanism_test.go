@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
 )
 
@@ -41,7 +41,7 @@ func TestMechanisms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{})
+		fs := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
 		found := false
 		for _, f := range fs {
 			if f.RuleID != tt.rule {
@@ -65,7 +65,7 @@ func TestOneStoryPerIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{})
+	fs := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
 	var race, reuse *rules.Finding
 	for i := range fs {
 		switch fs[i].RuleID {
@@ -92,7 +92,7 @@ func TestTokenInURLOnePerToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := rules.Run(rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{}), []*rules.Rule{rules.TokenInURL})
+		fs := rules.Run(rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{}), []*rules.Rule{rules.TokenInURL})
 		if len(fs) != 1 || fs[0].Severity != want {
 			t.Errorf("%s: %d findings %+v, want one %s", file, len(fs), fs, want)
 		}
@@ -116,7 +116,7 @@ func TestServerCaptureMechanisms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		exs, notes := loadLabCapture(t, filepath.Join(labDir, tt.scenario, "capture-server-dsb.pcapng"))
-		fs := rules.Check(rules.Input{Exchanges: exs, Events: parse.ExtractAll(exs), Notes: notes}, rules.Options{})
+		fs := rules.Check(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs), Notes: notes}, rules.Options{})
 		found := false
 		for _, f := range fs {
 			if f.RuleID == "code-reuse" {

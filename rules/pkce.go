@@ -3,7 +3,9 @@ package rules
 import (
 	"fmt"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // PKCEMismatch: the verifier does not prove the challenge of the code's
@@ -55,7 +57,7 @@ S256 challenge on the authorize request and the verifier on the token request.`,
 
 const pkceRemediation = "Send the exact verifier generated for this authorization request; store it per transaction (keyed by state); the party that started the flow must redeem the code."
 
-func validVerifier(s parse.Secret) (bool, string) {
+func validVerifier(s secret.Secret) (bool, string) {
 	n := s.Len()
 	if n < 43 || n > 128 {
 		return false, fmt.Sprintf("it is %d characters long (RFC 7636 requires 43–128)", n)
@@ -81,7 +83,7 @@ func runPKCEMismatch(p *Pass) {
 		f := Finding{Code: req.Code, Remediation: pkceRemediation}
 		challengeKnown := t != nil && t.Authorize != nil && !t.Authorize.CodeChallenge.IsZero()
 		valid, invalidWhy := validVerifier(req.CodeVerifier)
-		if valid && !(challengeKnown && r.VerifierTx != t) && !(r.Class() == parse.ClassPKCE && !challengeKnown) {
+		if valid && !(challengeKnown && r.VerifierTx != t) && !(r.Class() == catalog.ClassPKCE && !challengeKnown) {
 			continue // the common case: nothing to report, build no evidence
 		}
 		if t != nil && t.Authorize != nil {
@@ -104,15 +106,15 @@ func runPKCEMismatch(p *Pass) {
 			f.Message = fmt.Sprintf("the code_verifier %s sent at %s does not prove the %s code_challenge of the authorize request at %s, nor any other sign-in's in this trace",
 				req.CodeVerifier, req.Ref, method, t.Authorize.Ref)
 			if r.Failed() {
-				f.Message += fmt.Sprintf("; %s refused it (%s)", parse.ProviderName(req.Provider), p.RedemptionEvidence(r, "").ErrorCode)
+				f.Message += fmt.Sprintf("; %s refused it (%s)", model.ProviderName(req.Provider), p.RedemptionEvidence(r, "").ErrorCode)
 			} else if r.Succeeded() {
 				f.Message += "; the provider accepted it anyway, so it does not enforce PKCE for this client"
 				f.Severity = Warning
 			}
 			f.Message += "; the verifier was regenerated or another sign-in overwrote the stored one, or a different party redeemed the code"
-		case r.Class() == parse.ClassPKCE && !challengeKnown:
+		case r.Class() == catalog.ClassPKCE && !challengeKnown:
 			f.Message = fmt.Sprintf("%s refused the PKCE verifier at %s (%s); the authorize request is not in the trace, so the challenge cannot be compared",
-				parse.ProviderName(req.Provider), req.Ref, p.RedemptionEvidence(r, "").ErrorCode)
+				model.ProviderName(req.Provider), req.Ref, p.RedemptionEvidence(r, "").ErrorCode)
 			f.Confidence = "medium"
 		default:
 			continue
@@ -170,7 +172,7 @@ func runPKCEMissing(p *Pass) {
 
 func refusedSuffix(p *Pass, r *Redemption) string {
 	if r.Failed() {
-		return fmt.Sprintf("; %s refused it (%s)", parse.ProviderName(r.Request.Provider), p.RedemptionEvidence(r, "").ErrorCode)
+		return fmt.Sprintf("; %s refused it (%s)", model.ProviderName(r.Request.Provider), p.RedemptionEvidence(r, "").ErrorCode)
 	}
 	return ""
 }

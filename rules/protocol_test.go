@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
 )
 
@@ -18,8 +19,8 @@ func TestDeviceCodePolling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assess := func(exs []*parse.Exchange) (rules.Assessment, []rules.Finding) {
-		in := rules.Input{Exchanges: exs, Events: parse.ExtractAll(exs)}
+	assess := func(exs []*model.Exchange) (rules.Assessment, []rules.Finding) {
+		in := rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs)}
 		a := rules.Analyze(in, rules.Options{})
 		fs := rules.Run(a, rules.All())
 		return rules.Assess(a, fs), fs
@@ -48,7 +49,7 @@ func TestGooglePopupNoCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}
+	in := rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
 	a := rules.Analyze(in, rules.Options{})
 	fs := rules.Run(a, rules.All())
 	for _, f := range fs {
@@ -69,7 +70,7 @@ func TestVerdictGivesTheProviderReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{})
+	a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
 	got := rules.Assess(a, rules.Run(a, rules.All()))
 	if strings.Contains(got.Reason, "cannot explain") || !strings.Contains(got.Reason, "password is wrong") || !strings.Contains(got.Reason, "explain AADSTS50126") {
 		t.Errorf("verdict = %s (%s), want the catalog's meaning of AADSTS50126", got.Verdict, got.Reason)

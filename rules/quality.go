@@ -3,7 +3,9 @@ package rules
 import (
 	"fmt"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // TraceQuality: what the trace lacks for a rule to decide.
@@ -42,12 +44,12 @@ func runTraceQuality(p *Pass) {
 	var firstTLS, firstTunnel string
 	for _, n := range p.Notes {
 		switch n.Kind {
-		case parse.NoteTLSNoKeys:
+		case model.NoteTLSNoKeys:
 			tls++
 			if firstTLS == "" {
 				firstTLS = n.Ref
 			}
-		case parse.NoteTLSNotDecrypted:
+		case model.NoteTLSNotDecrypted:
 			tunnels++
 			if firstTunnel == "" {
 				firstTunnel = n.Ref
@@ -79,7 +81,7 @@ func runTraceQuality(p *Pass) {
 	}
 	// Failed callbacks the trace cannot explain, grouped by what is missing.
 	cookies := p.HasCookies
-	var noCookies, serverSide []*parse.Event
+	var noCookies, serverSide []*model.Event
 	for _, t := range p.Transactions {
 		for _, cb := range t.Callbacks {
 			if failed, _ := callbackFailed(p.Analysis, cb); !failed || failureExplained(p.Analysis, t, cb) {
@@ -93,7 +95,7 @@ func runTraceQuality(p *Pass) {
 			}
 		}
 	}
-	report := func(cbs []*parse.Event, gap, remediation string) {
+	report := func(cbs []*model.Event, gap, remediation string) {
 		if len(cbs) == 0 {
 			return
 		}
@@ -124,7 +126,7 @@ func runTraceQuality(p *Pass) {
 	for _, c := range p.Codes {
 		for _, r := range c.Redemptions {
 			cls := r.Class()
-			if !r.Failed() || (cls != parse.ClassGenericGrant && cls != parse.ClassCodeInvalid) || len(c.Redemptions) > 1 {
+			if !r.Failed() || (cls != catalog.ClassGenericGrant && cls != catalog.ClassCodeInvalid) || len(c.Redemptions) > 1 {
 				continue
 			}
 			from, _ := issuedEvent(c)
@@ -135,14 +137,14 @@ func runTraceQuality(p *Pass) {
 				if d <= p.Lifetime(r.Request.Provider).Suspicious && len(c.Deliveries) <= 1 && !redirectDiffers(r) && !pkceFails(r) {
 					p.Report(Finding{Code: c.Code,
 						Message: fmt.Sprintf("%s refused the code at %s (%s) only %s after issue, and nothing in the trace explains it (one delivery, one redemption, same redirect_uri, PKCE consistent): another component may have redeemed it out of sight, or it was altered in transit",
-							parse.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(d)),
+							model.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(d)),
 						Evidence:    []Evidence{p.RedemptionEvidence(r, "refused redemption")},
 						Remediation: outOfSightRemediation(p.Analysis, r)})
 				}
 				continue
 			}
 			p.Report(Finding{Code: c.Code,
-				Message:  fmt.Sprintf("%s refused the code at %s (%s) without saying why, and the trace has no times for the code's issuance and redemption: code-expired cannot tell an expired code from other causes", parse.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode),
+				Message:  fmt.Sprintf("%s refused the code at %s (%s) without saying why, and the trace has no times for the code's issuance and redemption: code-expired cannot tell an expired code from other causes", model.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode),
 				Evidence: []Evidence{p.RedemptionEvidence(r, "refused redemption")}, Remediation: "Capture with timestamps (a browser or proxy HAR export keeps startedDateTime) including the provider's response that issued the code."})
 		}
 	}
@@ -173,7 +175,7 @@ func outOfSightRemediation(a *Analysis, r *Redemption) string {
 	return "Add the browser's HAR of the same sign-in (a reload or a second callback shows there) and the capture of any other app instance, and read them with this trace as one incident: traceaudit scan --case BROWSER.har THIS-TRACE;" + logs
 }
 
-func codeUnredeemed(a *Analysis, code parse.Secret) bool {
+func codeUnredeemed(a *Analysis, code secret.Secret) bool {
 	for _, c := range a.Codes {
 		if c.Code.Equal(code) {
 			return len(c.Redemptions) == 0
@@ -186,7 +188,7 @@ func codeUnredeemed(a *Analysis, code parse.Secret) bool {
 // callback: it carried an error, it lacked the app's transient cookies, its
 // code was delivered more than once, a redemption of it was refused, or
 // another sign-in for the client started in between (multi-tab-race).
-func failureExplained(a *Analysis, t *Transaction, cb *parse.Event) bool {
+func failureExplained(a *Analysis, t *Transaction, cb *model.Event) bool {
 	if cb.Err != nil {
 		return true
 	}

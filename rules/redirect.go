@@ -5,7 +5,10 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // RedirectURIMismatch: the token redirect_uri differs from the authorize
@@ -37,11 +40,11 @@ X-Forwarded-Host.`,
 const redirectRemediation = "Register exactly the URI the app sends (scheme, host, port, path, case) or fix the app to send the registered value; send the identical redirect_uri on the token request; behind a proxy honour X-Forwarded-Proto/X-Forwarded-Host."
 
 func runRedirectMismatch(p *Pass) {
-	reported := map[*parse.Event]bool{}
+	reported := map[*model.Event]bool{}
 	for _, t := range p.Transactions {
 		// Authorize-time rejection.
 		for _, e := range t.Errors {
-			if classOf(e) != parse.ClassRedirectURI {
+			if classOf(e) != catalog.ClassRedirectURI {
 				continue
 			}
 			sent := ""
@@ -53,17 +56,17 @@ func runRedirectMismatch(p *Pass) {
 				}
 			}
 			f.Evidence = append(f.Evidence, p.Evidence(e, "provider rejected the redirect URI"))
-			code := parse.PrimaryCode(e.Err)
+			code := catalog.PrimaryCode(e.Err)
 			if code == "" {
 				code = e.Err.Error
 			}
-			msg := fmt.Sprintf("%s rejected the redirect URI", parse.ProviderName(providerOf(t, e)))
+			msg := fmt.Sprintf("%s rejected the redirect URI", model.ProviderName(providerOf(t, e)))
 			if sent != "" {
-				msg += fmt.Sprintf(" %q", parse.RedactURL(sent))
+				msg += fmt.Sprintf(" %q", secret.RedactURL(sent))
 			}
 			msg += fmt.Sprintf(" at authorize time (%s)", code)
-			if echoed := parse.EchoedRedirectURI(e.Err); echoed != "" && sent != "" && echoed != sent {
-				msg += "; the error quotes " + fmt.Sprintf("%q", parse.RedactURL(echoed)) + ": " + ExplainURIDiff(sent, echoed)
+			if echoed := oauth.EchoedRedirectURI(e.Err); echoed != "" && sent != "" && echoed != sent {
+				msg += "; the error quotes " + fmt.Sprintf("%q", secret.RedactURL(echoed)) + ": " + ExplainURIDiff(sent, echoed)
 			} else if sent != "" {
 				if hint := uriHint(sent); hint != "" {
 					msg += "; " + hint
@@ -94,9 +97,9 @@ func runRedirectMismatch(p *Pass) {
 			}
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request"))
 			if got == "" {
-				f.Message = fmt.Sprintf("the token request omits redirect_uri although the authorize request sent %q (RFC 6749 §4.1.3 requires the same value)", parse.RedactURL(want))
+				f.Message = fmt.Sprintf("the token request omits redirect_uri although the authorize request sent %q (RFC 6749 §4.1.3 requires the same value)", secret.RedactURL(want))
 			} else {
-				f.Message = fmt.Sprintf("token request redirect_uri %q differs from the authorize request's %q: %s", parse.RedactURL(got), parse.RedactURL(want), ExplainURIDiff(want, got))
+				f.Message = fmt.Sprintf("token request redirect_uri %q differs from the authorize request's %q: %s", secret.RedactURL(got), secret.RedactURL(want), ExplainURIDiff(want, got))
 			}
 			if r.Succeeded() {
 				f.Severity = Warning
@@ -111,7 +114,7 @@ func runRedirectMismatch(p *Pass) {
 	// Token responses naming the redirect URI, not explained above.
 	for _, rs := range [][]*Redemption{allRedemptions(p.Analysis)} {
 		for _, r := range rs {
-			if r.Response == nil || reported[r.Response] || r.Class() != parse.ClassRedirectURI {
+			if r.Response == nil || reported[r.Response] || r.Class() != catalog.ClassRedirectURI {
 				continue
 			}
 			if r.Request.GrantType != "" && r.Request.GrantType != "authorization_code" {
@@ -123,7 +126,7 @@ func runRedirectMismatch(p *Pass) {
 			}
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request refused"))
 			f.Message = fmt.Sprintf("%s refused the token request's redirect_uri %q (%s)",
-				parse.ProviderName(r.Request.Provider), parse.RedactURL(r.Request.RedirectURI), p.RedemptionEvidence(r, "").ErrorCode)
+				model.ProviderName(r.Request.Provider), secret.RedactURL(r.Request.RedirectURI), p.RedemptionEvidence(r, "").ErrorCode)
 			if r.Tx == nil || r.Tx.Authorize == nil {
 				f.Message += "; the authorize request is not in the trace, so the two values cannot be compared"
 			}
@@ -132,7 +135,7 @@ func runRedirectMismatch(p *Pass) {
 	}
 }
 
-func providerOf(t *Transaction, e *parse.Event) parse.Provider {
+func providerOf(t *Transaction, e *model.Event) model.Provider {
 	if t != nil && t.Authorize != nil {
 		return t.Authorize.Provider
 	}

@@ -5,7 +5,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Remediation for the case: the rules' advice is one paragraph per rule or
@@ -46,11 +47,11 @@ func Remediate(a *Analysis, fs []Finding) {
 // findingContext is what the evidence of one finding shows about the
 // sign-in: the events behind its refs.
 type findingContext struct {
-	events    []*parse.Event
-	provider  parse.Provider
+	events    []*model.Event
+	provider  model.Provider
 	client    string
-	authorize *parse.Event
-	tokenReq  *parse.Event
+	authorize *model.Event
+	tokenReq  *model.Event
 }
 
 func contextOf(a *Analysis, f *Finding) findingContext {
@@ -65,18 +66,18 @@ func contextOf(a *Analysis, f *Finding) findingContext {
 			continue
 		}
 		c.events = append(c.events, ev)
-		if c.provider.Family == "" && ev.Provider.Family != "" && ev.Provider.Family != parse.FamilyApp {
+		if c.provider.Family == "" && ev.Provider.Family != "" && ev.Provider.Family != model.FamilyApp {
 			c.provider = ev.Provider
 		}
 		if c.client == "" && ev.ClientID != "" {
 			c.client = ev.ClientID
 		}
 		switch ev.Kind {
-		case parse.AuthorizeRequest:
+		case model.AuthorizeRequest:
 			if c.authorize == nil {
 				c.authorize = ev
 			}
-		case parse.TokenRequest:
+		case model.TokenRequest:
 			c.tokenReq = ev // the last one: the refused or repeated call
 		}
 	}
@@ -87,7 +88,7 @@ func contextOf(a *Analysis, f *Finding) findingContext {
 // on: the redirect_uri of the authorize and token requests, the code, the
 // PKCE verifier, the state.
 func addParams(f *Finding, c findingContext) {
-	byRef := map[string][]*parse.Event{}
+	byRef := map[string][]*model.Event{}
 	for _, ev := range c.events {
 		byRef[ev.Ref] = append(byRef[ev.Ref], ev)
 	}
@@ -105,26 +106,26 @@ func addParams(f *Finding, c findingContext) {
 	}
 }
 
-func provingParam(rule string, ev *parse.Event) string {
+func provingParam(rule string, ev *model.Event) string {
 	switch rule {
 	case "redirect-uri-mismatch":
-		if (ev.Kind == parse.AuthorizeRequest || ev.Kind == parse.TokenRequest) && ev.RedirectURI != "" {
-			return "redirect_uri=" + parse.RedactURL(ev.RedirectURI)
+		if (ev.Kind == model.AuthorizeRequest || ev.Kind == model.TokenRequest) && ev.RedirectURI != "" {
+			return "redirect_uri=" + secret.RedactURL(ev.RedirectURI)
 		}
-		if ev.Kind == parse.TokenRequest {
+		if ev.Kind == model.TokenRequest {
 			return "redirect_uri absent"
 		}
 	case "code-reuse", "code-expired":
-		if (ev.Kind == parse.TokenRequest || ev.Kind == parse.Callback || ev.Kind == parse.CodeIssued) && !ev.Code.IsZero() {
+		if (ev.Kind == model.TokenRequest || ev.Kind == model.Callback || ev.Kind == model.CodeIssued) && !ev.Code.IsZero() {
 			return "code=" + ev.Code.String()
 		}
 	case "pkce-mismatch", "pkce-missing", "multi-tab-race":
 		switch {
-		case ev.Kind == parse.TokenRequest && !ev.CodeVerifier.IsZero():
+		case ev.Kind == model.TokenRequest && !ev.CodeVerifier.IsZero():
 			return "code_verifier=" + ev.CodeVerifier.String()
-		case ev.Kind == parse.AuthorizeRequest && !ev.State.IsZero():
+		case ev.Kind == model.AuthorizeRequest && !ev.State.IsZero():
 			return "state=" + ev.State.String()
-		case ev.Kind == parse.Callback && !ev.State.IsZero():
+		case ev.Kind == model.Callback && !ev.State.IsZero():
 			return "state=" + ev.State.String()
 		}
 	case "state-mismatch":
@@ -171,7 +172,7 @@ func redirectRemedy(f *Finding, c findingContext) string {
 		if isHTTPOnNonLoopback(authURI) {
 			setMech(f, MechRedirectProxyScheme)
 			s = fmt.Sprintf("The app sent %q, an http:// URI on a public host: it builds its redirect URI from the request it sees behind a TLS-terminating proxy (load balancer, App Service, ingress), which arrives as http. Register nothing new; make the app see https: %s. Only if http is really intended: %s",
-				parse.RedactURL(authURI), forwardedHeaders, registration(c.provider, c.client, authURI))
+				secret.RedactURL(authURI), forwardedHeaders, registration(c.provider, c.client, authURI))
 		}
 		return s
 	case c.tokenReq != nil && authURI != "" && tokenURI != authURI:
@@ -179,18 +180,18 @@ func redirectRemedy(f *Finding, c findingContext) string {
 		if schemeOnly(authURI, tokenURI) {
 			setMech(f, MechRedirectProxyScheme)
 			return fmt.Sprintf("The authorize request sent %q and the token call %q: only the scheme differs, so the app builds the token call's redirect URI from a request it sees as http behind a TLS-terminating proxy. The fix lives in the app, not in the registration: %s, or configure the redirect URI explicitly and use the same value in both calls.",
-				parse.RedactURL(authURI), parse.RedactURL(tokenURI), forwardedHeaders)
+				secret.RedactURL(authURI), secret.RedactURL(tokenURI), forwardedHeaders)
 		}
 		if tokenURI == "" {
 			return fmt.Sprintf("The token call omits redirect_uri although the authorize request sent %q: the fix lives in the app's token call: send redirect_uri=%q with the code (RFC 6749 §4.1.3); the registration is fine, the provider accepted the URI at authorize time.",
-				parse.RedactURL(authURI), parse.RedactURL(authURI))
+				secret.RedactURL(authURI), secret.RedactURL(authURI))
 		}
 		return fmt.Sprintf("The authorize request sent %q and the token call %q. The fix lives in the app's token call, not in the registration (the provider accepted the first URI when the sign-in started): send on the token request exactly the redirect_uri of the authorize request — keep it with the state, or build both from one setting.",
-			parse.RedactURL(authURI), parse.RedactURL(tokenURI))
+			secret.RedactURL(authURI), secret.RedactURL(tokenURI))
 	case c.tokenReq != nil:
 		setMech(f, MechRedirectRefusedAtToken)
 		return fmt.Sprintf("The provider refused the token call's redirect_uri %q. The authorize request is not in this trace: if it sent another value, send that one on the token call; if this value is what the app uses, register it. %s",
-			parse.RedactURL(tokenURI), registration(c.provider, c.client, tokenURI))
+			secret.RedactURL(tokenURI), registration(c.provider, c.client, tokenURI))
 	}
 	return ""
 }
@@ -199,36 +200,36 @@ const forwardedHeaders = "honour X-Forwarded-Proto and X-Forwarded-Host from the
 
 // registration says where the redirect URI is registered at this provider
 // and which exact value to add.
-func registration(p parse.Provider, client, uri string) string {
+func registration(p model.Provider, client, uri string) string {
 	exact := "the exact URI"
 	if uri != "" {
-		exact = fmt.Sprintf("exactly %q (scheme, host, port, path and case as sent)", parse.RedactURL(uri))
+		exact = fmt.Sprintf("exactly %q (scheme, host, port, path and case as sent)", secret.RedactURL(uri))
 	}
 	cl := "the client"
 	if client != "" {
 		cl = "client " + client
 	}
 	switch p.Family {
-	case parse.FamilyEntra:
+	case model.FamilyEntra:
 		if p.Variant == "b2c" {
 			return fmt.Sprintf("Azure portal → Azure AD B2C → App registrations → %s → Authentication → add %s under the platform the app uses (Single-page application when browser JavaScript redeems the code, Web when a server does).", cl, exact)
 		}
 		return fmt.Sprintf("Microsoft Entra admin center → Identity → Applications → App registrations → %s → Authentication → under the platform the app uses (Single-page application when browser JavaScript redeems the code with PKCE, Web when a server redeems it with a secret) → Add URI: %s.", cl, exact)
-	case parse.FamilyOkta:
+	case model.FamilyOkta:
 		return fmt.Sprintf("Okta Admin Console → Applications → Applications → the app of %s → General → LOGIN → Sign-in redirect URIs → add %s.", cl, exact)
-	case parse.FamilyAuth0:
+	case model.FamilyAuth0:
 		return fmt.Sprintf("Auth0 Dashboard → Applications → Applications → the application of %s → Settings → Allowed Callback URLs → add %s.", cl, exact)
-	case parse.FamilyGoogle:
+	case model.FamilyGoogle:
 		return fmt.Sprintf("Google Cloud console → APIs & Services → Credentials → OAuth 2.0 Client IDs → %s → Authorized redirect URIs → add %s (the change can take a few minutes to apply).", cl, exact)
-	case parse.FamilyKeycloak:
+	case model.FamilyKeycloak:
 		realm := "the realm"
 		if p.Tenant != "" {
 			realm = "realm " + p.Tenant
 		}
 		return fmt.Sprintf("Keycloak Admin Console → %s → Clients → %s → Settings → Valid redirect URIs → add %s (a * wildcard matches only at the end).", realm, cl, exact)
-	case parse.FamilyADFS:
+	case model.FamilyADFS:
 		return fmt.Sprintf("AD FS Management → Application Groups → the group of %s → the application → Redirect URI → add %s.", cl, exact)
-	case parse.FamilyCognito:
+	case model.FamilyCognito:
 		return fmt.Sprintf("Amazon Cognito console → User pools → the pool → App integration → App clients → %s → Hosted UI → Allowed callback URLs → add %s.", cl, exact)
 	}
 	return fmt.Sprintf("Register %s as a redirect URI of %s at the authorization server.", exact, cl)

@@ -10,7 +10,7 @@
 // (the model gives cookies, resolved redirects, URL tokens) and never
 // print; the list of rules is the explicit All(). Check runs them all:
 //
-//	events := parse.ExtractAll(exchanges)
+//	events := oauth.ExtractAll(exchanges)
 //	findings := rules.Check(rules.Input{Exchanges: exchanges, Events: events, Notes: notes},
 //		rules.Options{CodeLifetime: 0}) // 0: each provider's own lifetime
 //
@@ -35,7 +35,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Severity ranks findings; --fail-on compares against it.
@@ -93,15 +94,15 @@ type Options struct {
 }
 
 // Input is one trace: its exchanges (source order), the events extracted
-// from them (parse.ExtractAll) and the reader's notes.
+// from them (oauth.ExtractAll) and the reader's notes.
 type Input struct {
-	Exchanges []*parse.Exchange
-	Events    []parse.Event
-	Notes     []parse.Note
+	Exchanges []*model.Exchange
+	Events    []model.Event
+	Notes     []model.Note
 }
 
 // Evidence is one exchange a finding rests on. URL is redacted
-// (parse.RedactURL); nothing here is secret.
+// (secret.RedactURL); nothing here is secret.
 type Evidence struct {
 	Ref           string    `json:"ref"`
 	Time          time.Time `json:"time,omitzero"`
@@ -127,9 +128,9 @@ type Finding struct {
 	Message  string   `json:"message"`
 	// Code is the authorization code concerned, when there is one; it
 	// formats as its fingerprint.
-	Code        parse.Secret `json:"code"`
-	Evidence    []Evidence   `json:"evidence"`
-	Remediation string       `json:"remediation,omitempty"`
+	Code        secret.Secret `json:"code"`
+	Evidence    []Evidence    `json:"evidence"`
+	Remediation string        `json:"remediation,omitempty"`
 	// Confidence is set when the rule reasons by elimination or timing.
 	Confidence Confidence `json:"confidence,omitempty"`
 	// Mechanism is how the incident most likely came about, when the rule

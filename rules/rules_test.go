@@ -1,7 +1,8 @@
 package rules_test
 
 import (
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,9 +67,9 @@ func TestEventOrderIndependent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		events := parse.ExtractAll(fx.Exchanges)
+		events := oauth.ExtractAll(fx.Exchanges)
 		want := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: events}, rules.Options{})
-		reversed := make([]parse.Event, len(events))
+		reversed := make([]model.Event, len(events))
 		for i, ev := range events {
 			reversed[len(events)-1-i] = ev
 		}
@@ -88,11 +89,11 @@ func TestEventOrderIndependent(t *testing.T) {
 // TestTraceQualityTLSNotes: readers report undecryptable TLS as notes;
 // trace-quality turns them into one info finding, and ignores other notes.
 func TestTraceQualityTLSNotes(t *testing.T) {
-	run := func(notes []parse.Note) []rules.Finding {
+	run := func(notes []model.Note) []rules.Finding {
 		a := rules.Analyze(rules.Input{Notes: notes}, rules.Options{})
 		return rules.Run(a, []*rules.Rule{rules.TraceQuality})
 	}
-	got := run([]parse.Note{
+	got := run([]model.Note{
 		{Kind: "tls-no-keys", Ref: "frame 12", Message: "no key for client random 0a1b…"},
 		{Kind: "tls-no-keys", Ref: "frame 40", Message: "no key for client random 77aa…"},
 		{Kind: "truncated", Ref: "frame 90", Message: "capture ends mid-stream"},
@@ -101,7 +102,7 @@ func TestTraceQualityTLSNotes(t *testing.T) {
 		len(got[0].Evidence) != 1 || got[0].Evidence[0].Ref != "frame 12" || !strings.Contains(got[0].Remediation, "--keylog") {
 		t.Errorf("findings = %+v", got)
 	}
-	if got := run([]parse.Note{{Kind: "truncated", Ref: "frame 90"}}); len(got) != 0 {
+	if got := run([]model.Note{{Kind: "truncated", Ref: "frame 90"}}); len(got) != 0 {
 		t.Errorf("findings for a non-TLS note: %+v", got)
 	}
 }
@@ -112,7 +113,7 @@ func TestCodeLifetimeOption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}
+	in := rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
 	// Accepted after 40 s: no finding with Entra's 10 minutes, nor with 30 s
 	// (the provider accepted it, so the code did not expire).
 	for _, d := range []time.Duration{0, 30 * time.Second} {
@@ -124,7 +125,7 @@ func TestCodeLifetimeOption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in = rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}
+	in = rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
 	// Refused 2 s after issue: not expiry with Okta's 60 s, expiry with 1 s.
 	if got := rules.Run(rules.Analyze(in, rules.Options{}), []*rules.Rule{rules.CodeExpired}); len(got) != 0 {
 		t.Errorf("default lifetime: findings %+v", got)
@@ -139,16 +140,16 @@ func TestCodeLifetimeOption(t *testing.T) {
 // app's clock and the provider's are not.
 func TestElapsedClocks(t *testing.T) {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	issued := &parse.Event{Time: t0, ServerDate: t0, Provider: parse.Provider{Family: "okta", Host: "dev-1.okta.com"}}
-	token := &parse.Event{Time: t0.Add(5 * time.Second), ServerDate: t0.Add(90 * time.Second), Provider: parse.Provider{Family: "okta", Host: "dev-1.okta.com"}}
+	issued := &model.Event{Time: t0, ServerDate: t0, Provider: model.Provider{Family: "okta", Host: "dev-1.okta.com"}}
+	token := &model.Event{Time: t0.Add(5 * time.Second), ServerDate: t0.Add(90 * time.Second), Provider: model.Provider{Family: "okta", Host: "dev-1.okta.com"}}
 	if d, basis, ok := rules.Elapsed(issued, token); !ok || d != 90*time.Second || basis != "provider Date headers" {
 		t.Errorf("provider to provider = %v %q %v", d, basis, ok)
 	}
-	callback := &parse.Event{Time: t0.Add(time.Second), ServerDate: t0.Add(-time.Hour), Provider: parse.Provider{Family: "app", Host: "app.example"}}
+	callback := &model.Event{Time: t0.Add(time.Second), ServerDate: t0.Add(-time.Hour), Provider: model.Provider{Family: "app", Host: "app.example"}}
 	if d, basis, ok := rules.Elapsed(callback, token); !ok || d != 4*time.Second || basis != "capture clock" {
 		t.Errorf("app to provider = %v %q %v", d, basis, ok)
 	}
-	if _, _, ok := rules.Elapsed(&parse.Event{}, token); ok {
+	if _, _, ok := rules.Elapsed(&model.Event{}, token); ok {
 		t.Error("elapsed from an event without times")
 	}
 }
@@ -158,7 +159,7 @@ func TestIdWebNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := rules.Run(rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: parse.ExtractAll(fx.Exchanges)}, rules.Options{}), []*rules.Rule{rules.CodeReuse})
+	got := rules.Run(rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{}), []*rules.Rule{rules.CodeReuse})
 	if len(got) != 1 || !strings.Contains(got[0].Message, "Microsoft.Identity.Web 2.13.0") || !strings.Contains(got[0].Message, "2.15.1 or later") {
 		t.Errorf("findings = %+v", got)
 	}

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Helpers that more than one rule file reads. They belong to the analysis:
@@ -17,7 +19,7 @@ import (
 
 // issuedEvent is the best issuance time reference of a code: the
 // provider's answer, else the first delivery (an upper bound).
-func issuedEvent(c *CodeTrail) (*parse.Event, string) {
+func issuedEvent(c *CodeTrail) (*model.Event, string) {
 	if c.Issued != nil {
 		return c.Issued, "issued"
 	}
@@ -60,13 +62,13 @@ func anyFailed(rs []*Redemption) bool {
 	return false
 }
 
-func sortEvents(evs []*parse.Event) {
+func sortEvents(evs []*model.Event) {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Exchange < evs[j].Exchange })
 }
 
 // overlapped reports whether another interactive sign-in for the same client
 // started after t's authorize request and before callback cb.
-func overlapped(a *Analysis, t *Transaction, cb *parse.Event) bool {
+func overlapped(a *Analysis, t *Transaction, cb *model.Event) bool {
 	if !t.Interactive() {
 		return false
 	}
@@ -94,11 +96,11 @@ func allRedemptions(a *Analysis) []*Redemption {
 	return out
 }
 
-func classOf(e *parse.Event) parse.ErrorClass {
+func classOf(e *model.Event) catalog.ErrorClass {
 	if e == nil || e.Err == nil {
-		return parse.ClassNone
+		return catalog.ClassNone
 	}
-	info, _ := parse.Classify(e.Err, e.Provider.Family)
+	info, _ := catalog.Classify(e.Err, e.Provider.Family)
 	return info.Class
 }
 
@@ -113,7 +115,7 @@ var sameSiteNames = map[http.SameSite]string{http.SameSiteLaxMode: "lax", http.S
 
 // loginStart finds the app response that sent the browser to this authorize
 // request, and the transient cookies it set.
-func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
+func loginStart(a *Analysis, az *model.Event) (*model.Exchange, []setCookie) {
 	ex := a.Exchange(az)
 	if ex == nil {
 		return nil, nil
@@ -134,7 +136,7 @@ func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
 		}
 		var cs []setCookie
 		for _, c := range prev.Response.SetCookies() {
-			if !parse.Expired(c, prev.End) {
+			if !model.Expired(c, prev.End) {
 				cs = append(cs, setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure})
 			}
 		}
@@ -145,7 +147,7 @@ func loginStart(a *Analysis, az *parse.Event) (*parse.Exchange, []setCookie) {
 
 // missingCookies returns the transient cookies the app set when starting
 // t's sign-in that callback cb did not send, and the exchange that set them.
-func missingCookies(a *Analysis, t *Transaction, cb *parse.Event) (*parse.Exchange, []setCookie) {
+func missingCookies(a *Analysis, t *Transaction, cb *model.Event) (*model.Exchange, []setCookie) {
 	if t.Authorize == nil || !a.HasCookies {
 		return nil, nil
 	}
@@ -171,9 +173,9 @@ func missingCookies(a *Analysis, t *Transaction, cb *parse.Event) (*parse.Exchan
 // another per-sign-in value in transient cookie names ("rp_pkce_<state>",
 // ".AspNetCore.Correlation.<id>"): a known secret becomes its fingerprint and
 // any other long random-looking part is elided.
-func cookieName(name string, az *parse.Event) string {
+func cookieName(name string, az *model.Event) string {
 	if az != nil {
-		for _, sec := range []parse.Secret{az.State, az.Nonce} {
+		for _, sec := range []secret.Secret{az.State, az.Nonce} {
 			if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
 				name = strings.ReplaceAll(name, sec.Reveal(), "<"+sec.Fingerprint()+">")
 			}
@@ -214,7 +216,7 @@ func looksRandom(s string) bool {
 // sameRequest reports whether a redirect target is the authorize request the
 // browser then made: same host and path, and the same state (browsers may
 // re-encode a Location's query, so the strings need not be equal).
-func sameRequest(target *url.URL, requested string, az *parse.Event) bool {
+func sameRequest(target *url.URL, requested string, az *model.Event) bool {
 	if target.String() == requested {
 		return true
 	}
@@ -223,12 +225,12 @@ func sameRequest(target *url.URL, requested string, az *parse.Event) bool {
 		return false
 	}
 	st := target.Query().Get("state")
-	return st != "" && parse.NewSecret(st).Equal(az.State)
+	return st != "" && secret.New(st).Equal(az.State)
 }
 
 // callbackFailed reports whether the app refused a callback: an error
 // status, a redirect to an error page or straight back to sign-in.
-func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
+func callbackFailed(a *Analysis, cb *model.Event) (bool, string) {
 	ex := a.Exchange(cb)
 	if ex == nil || ex.Response == nil {
 		return false, ""
@@ -244,7 +246,7 @@ func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
 		}
 		low := strings.ToLower(lu.Path + "?" + lu.RawQuery)
 		if strings.Contains(low, "error") || strings.Contains(low, "state_mismatch") || strings.Contains(low, "correlation") {
-			return true, "redirected to " + parse.RedactURL(lu.String())
+			return true, "redirected to " + secret.RedactURL(lu.String())
 		}
 		if q := lu.Query(); q.Get("client_id") != "" && q.Get("response_type") != "" {
 			return true, "redirected straight back to the authorize endpoint"
@@ -260,7 +262,7 @@ func callbackFailed(a *Analysis, cb *parse.Event) (bool, string) {
 // sign-in: a cookie named after the other sign-in's state, or the callback
 // also carrying this sign-in's own value of the same kind (the browser
 // sends every cookie of the app). Values are compared, never shown.
-func cookieHolding(a *Analysis, cb *parse.Event, self, other *Transaction) (name, what string, ok bool) {
+func cookieHolding(a *Analysis, cb *model.Event, self, other *Transaction) (name, what string, ok bool) {
 	ex := a.Exchange(cb)
 	if ex == nil || other.Authorize == nil || self.Authorize == nil {
 		return "", "", false
@@ -276,7 +278,7 @@ func cookieHolding(a *Analysis, cb *parse.Event, self, other *Transaction) (name
 		if dec, err := url.QueryUnescape(v); err == nil {
 			v = dec
 		}
-		sv := parse.NewSecret(v)
+		sv := secret.New(v)
 		if w := transientValue(self.Authorize, sv); w != "" {
 			own[w] = true
 		}
@@ -294,7 +296,7 @@ func cookieHolding(a *Analysis, cb *parse.Event, self, other *Transaction) (name
 
 // transientValue names which of an authorize request's per-sign-in values
 // v is: "state", "nonce", "PKCE verifier", or "".
-func transientValue(az *parse.Event, v parse.Secret) string {
+func transientValue(az *model.Event, v secret.Secret) string {
 	switch {
 	case !az.State.IsZero() && v.Equal(az.State):
 		return "state"
@@ -308,8 +310,8 @@ func transientValue(az *parse.Event, v parse.Secret) string {
 
 // keyedBy reports a cookie name that embeds a sign-in's state or nonce: the
 // app's per-transaction cookie for that sign-in ("rp_pkce_<state>").
-func keyedBy(name string, az *parse.Event) bool {
-	for _, sec := range []parse.Secret{az.State, az.Nonce} {
+func keyedBy(name string, az *model.Event) bool {
+	for _, sec := range []secret.Secret{az.State, az.Nonce} {
 		if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
 			return true
 		}
@@ -355,7 +357,7 @@ func orUnknownClient(id string) string {
 // Pause is a delay between a code's delivery to the app and its redemption
 // that stands out against the app's other steps.
 type Pause struct {
-	Callback *parse.Event
+	Callback *model.Event
 	Pause    time.Duration // callback → redemption
 	Others   time.Duration // the longest of the app's other steps
 }
@@ -476,16 +478,16 @@ func messageRedirect(uri string) bool {
 // the one that started its sign-in, while the browser sent back every
 // cookie that start set: the second instance could not read the first
 // one's sign-in state. Known only when a proxy's backend-side capture is
-// read with the browser's trace (parse.Exchange.Instance).
+// read with the browser's trace (model.Exchange.Instance).
 type InstanceSwitch struct {
-	Start      *parse.Exchange // the app's response that started the sign-in
+	Start      *model.Exchange // the app's response that started the sign-in
 	From, To   string          // the instances that started it and got the callback
 	HowRefused string
 	// CookiesSent: the start set cookies and the callback sent them all.
 	CookiesSent bool
 }
 
-func instanceSwitch(a *Analysis, t *Transaction, cb *parse.Event) (InstanceSwitch, bool) {
+func instanceSwitch(a *Analysis, t *Transaction, cb *model.Event) (InstanceSwitch, bool) {
 	failed, how := callbackFailed(a, cb)
 	cbEx := a.Exchange(cb)
 	if !failed || cbEx == nil || cbEx.Instance == "" || t.Authorize == nil {

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/oauth"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // StateMismatch: the app could not match the callback to its sign-in.
@@ -48,7 +49,7 @@ func runStateMismatch(p *Pass) {
 		checkInstanceSwitch(p, t)
 	}
 	// Callbacks whose state matches no sign-in, that failed.
-	states := map[parse.Secret]bool{}
+	states := map[secret.Secret]bool{}
 	haveAuthz := false
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
@@ -77,8 +78,8 @@ func runStateMismatch(p *Pass) {
 	}
 	// The same state in different sign-ins, and sign-ins without any CSRF
 	// protection.
-	byState := map[parse.Secret][]*Transaction{}
-	var order []parse.Secret
+	byState := map[secret.Secret][]*Transaction{}
+	var order []secret.Secret
 	for _, t := range p.Transactions {
 		az := t.Authorize
 		if az == nil {
@@ -157,7 +158,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			for _, c := range missing {
 				setNames = append(setNames, c.name)
 			}
-			lib = parse.LibraryOfCookies(setNames)
+			lib = oauth.LibraryOfCookies(setNames)
 		}
 		if note := raceLibraryNote(lib); note != "" && !strings.HasPrefix(note, "MSAL") {
 			why += "; " + note

@@ -4,11 +4,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 func TestCookieName(t *testing.T) {
-	az := &parse.Event{State: parse.NewSecret("BtoQrLfgv7XxU4ft2_s42w")}
+	az := &model.Event{State: secret.New("BtoQrLfgv7XxU4ft2_s42w")}
 	tests := []struct{ in, want string }{
 		{"rp_pkce_BtoQrLfgv7XxU4ft2_s42w", "rp_pkce_<" + az.State.Fingerprint() + ">"},
 		{".AspNetCore.Correlation.Sdf7Kx2PqL9mN4bV1cXz", ".AspNetCore.Correlation.…"},

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Mechanism names how an incident came about, as a value that later steps
@@ -77,7 +79,7 @@ type Crossing struct {
 	Why        string
 	Confidence Confidence
 	// Code is the code of the sign-in that broke.
-	Code     parse.Secret
+	Code     secret.Secret
 	Evidence []Evidence
 	// Codes are the code trails the crossing explains: code-reuse reports
 	// on them name the crossing instead of a mechanism of their own.
@@ -167,7 +169,7 @@ func (a *Analysis) findCrossings() {
 // found), or nil.
 func (a *Analysis) CrossingOf(c *CodeTrail) *Crossing { return a.crossingOf[c] }
 
-func (a *Analysis) trailOf(code parse.Secret) *CodeTrail {
+func (a *Analysis) trailOf(code secret.Secret) *CodeTrail {
 	if code.IsZero() {
 		return nil
 	}
@@ -245,7 +247,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 	}
 	// 5. The earlier sign-in failing PKCE after the later one began.
 	for _, r := range x.Redemptions {
-		if r.Class() == parse.ClassPKCE {
+		if r.Class() == catalog.ClassPKCE {
 			return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceMedium, Code: r.Request.Code,
 				Evidence: []Evidence{a.RedemptionEvidence(r, "PKCE verification failed")},
 				Why: fmt.Sprintf("sign-in #%d's token request at %s failed PKCE verification (%s) after sign-in #%d replaced the stored verifier",
@@ -292,7 +294,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		}
 		return &Crossing{Mechanism: MechGrantReplaced, Confidence: ConfidenceMedium, Code: c.Code, Evidence: evs,
 			Why: fmt.Sprintf("sign-in #%d's code %s was issued before sign-in #%d's and redeemed after it at %s, %s after issue (%s), and %s refused it (%s) while sign-in #%d's redemption succeeded; nothing else explains the refusal (one delivery, one redemption, same redirect_uri, PKCE consistent): the provider most likely revoked the outstanding code when the same browser session signed in again for the same client (the grant was replaced)",
-				refused.ID, c.Code, other.ID, r.Request.Ref, fmtDuration(d), basis, parse.ProviderName(r.Request.Provider),
+				refused.ID, c.Code, other.ID, r.Request.Ref, fmtDuration(d), basis, model.ProviderName(r.Request.Provider),
 				a.RedemptionEvidence(r, "").ErrorCode, other.ID),
 			Codes: trails(c)}, true
 	}
@@ -361,7 +363,7 @@ func (a *Analysis) codesOf(x, y *Transaction) []*CodeTrail {
 // nothing else to explain it, issued before y's code and redeemed after y's
 // code was issued, while y's redemption succeeded.
 func (a *Analysis) grantReplaced(x, y *Transaction) (*CodeTrail, *Redemption, bool) {
-	var yIssued *parse.Event
+	var yIssued *model.Event
 	for _, ev := range y.Issued {
 		if !ev.Code.IsZero() {
 			yIssued = ev
@@ -382,7 +384,7 @@ func (a *Analysis) grantReplaced(x, y *Transaction) (*CodeTrail, *Redemption, bo
 			continue
 		}
 		switch r.Class() {
-		case parse.ClassGenericGrant, parse.ClassCodeInvalid:
+		case catalog.ClassGenericGrant, catalog.ClassCodeInvalid:
 		default:
 			if !unclassified(r) {
 				continue
@@ -461,7 +463,7 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 // (scan --case), a second delivery the server side saw and the browser's
 // trace lacks, though the browser's trace holds the first: the browser sent
 // the callback once and something between it and the app sent it again.
-func resentBehindBrowser(d1, d2 *parse.Event) bool {
+func resentBehindBrowser(d1, d2 *model.Event) bool {
 	return slices.Contains(d1.Vantages, "browser") && len(d2.Vantages) > 0 && !slices.Contains(d2.Vantages, "browser")
 }
 
@@ -471,7 +473,7 @@ func resentBehindBrowser(d1, d2 *parse.Event) bool {
 // response, of those the trace has. ref names what d2 came before (or,
 // when after, the last of them); openFirst is set when d2 came while the
 // first delivery was still unanswered.
-func (a *Analysis) afterFirstAnswer(c *CodeTrail, d1, d2 *parse.Event) (after bool, ref string, openFirst, known bool) {
+func (a *Analysis) afterFirstAnswer(c *CodeTrail, d1, d2 *model.Event) (after bool, ref string, openFirst, known bool) {
 	if d2.Time.IsZero() {
 		return false, "", false, false
 	}
@@ -524,7 +526,7 @@ func unclassified(r *Redemption) bool {
 	if r.Response == nil || r.Response.Err == nil {
 		return false
 	}
-	_, known := parse.Classify(r.Response.Err, r.Request.Provider.Family)
+	_, known := catalog.Classify(r.Response.Err, r.Request.Provider.Family)
 	e := r.Response.Err.Error
 	return !known && (e == "invalid_request" || e == "invalid_grant" || e == "invalid_token")
 }

@@ -5,7 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // BenchmarkTabRaceUnfinished: thousands of authorize requests of one
@@ -16,13 +17,13 @@ func BenchmarkTabRaceUnfinished(b *testing.B) {
 	start := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	var in Input
 	for i := 0; i < n; i++ {
-		ex := &parse.Exchange{Index: i, Ref: fmt.Sprintf("frame %d", i+1), Start: start.Add(time.Duration(i) * time.Second),
-			Request: parse.Request{Method: "GET", URL: "https://idp.example/authorize"}}
+		ex := &model.Exchange{Index: i, Ref: fmt.Sprintf("frame %d", i+1), Start: start.Add(time.Duration(i) * time.Second),
+			Request: model.Request{Method: "GET", URL: "https://idp.example/authorize"}}
 		in.Exchanges = append(in.Exchanges, ex)
-		in.Events = append(in.Events, parse.Event{
-			Kind: parse.AuthorizeRequest, Exchange: i, Ref: ex.Ref, Time: ex.Start, Method: "GET",
+		in.Events = append(in.Events, model.Event{
+			Kind: model.AuthorizeRequest, Exchange: i, Ref: ex.Ref, Time: ex.Start, Method: "GET",
 			Endpoint: "https://idp.example/authorize", ClientID: "app", ResponseType: "code",
-			RedirectURI: "https://app.example/cb", State: parse.NewSecret(fmt.Sprintf("state-%d", i)),
+			RedirectURI: "https://app.example/cb", State: secret.New(fmt.Sprintf("state-%d", i)),
 		})
 	}
 	b.ResetTimer()

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // SPACrossOrigin: Entra's spa / web platform redemption errors.
@@ -40,7 +42,7 @@ func runSPACrossOrigin(p *Pass) {
 			reportCORSBlocked(p, r, b)
 			continue
 		}
-		if r.Class() != parse.ClassSPACrossOrigin {
+		if r.Class() != catalog.ClassSPACrossOrigin {
 			continue
 		}
 		req := r.Request
@@ -55,7 +57,7 @@ func runSPACrossOrigin(p *Pass) {
 				origin = "(the Origin header is not in the trace)"
 			}
 			f.Message = fmt.Sprintf("browser JavaScript at %s redeemed the code cross-origin at %s (%s), but the redirect URI %q is not registered as a Single-Page Application",
-				origin, req.Ref, code, parse.RedactURL(req.RedirectURI))
+				origin, req.Ref, code, secret.RedactURL(req.RedirectURI))
 			f.Remediation = "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."
 		}
 		p.Report(f)
@@ -113,7 +115,7 @@ build a new client assertion for every request.`,
 const clientAuthRemediation = "Use the secret value (not its ID), rotate expired credentials, send exactly one credential type; public clients (SPA/native) send none; regenerate client assertions per request."
 
 func runClientAuthFailed(p *Pass) {
-	assertions := map[parse.Secret]*Redemption{}
+	assertions := map[secret.Secret]*Redemption{}
 	for _, r := range allTokenRequests(p.Analysis) {
 		req := r.Request
 		if !req.Assertion.IsZero() {
@@ -131,18 +133,18 @@ func runClientAuthFailed(p *Pass) {
 		cls := r.Class()
 		// A 401 is a client authentication failure unless the error says
 		// otherwise (fosite answers expired codes and tokens with 401).
-		refused := cls == parse.ClassClientAuth ||
-			(r.Response != nil && r.Response.Status == 401 && (cls == parse.ClassNone || cls == parse.ClassUnknownProvider))
+		refused := cls == catalog.ClassClientAuth ||
+			(r.Response != nil && r.Response.Status == 401 && (cls == catalog.ClassNone || cls == catalog.ClassUnknownProvider))
 		if !refused {
 			continue
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the credentials of client %s at %s (%s); the client authenticated with %s",
-			parse.ProviderName(req.Provider), orUnknownClient(req.ClientID), req.Ref, code, authName(req.ClientAuth))
+			model.ProviderName(req.Provider), orUnknownClient(req.ClientID), req.Ref, code, authName(req.ClientAuth))
 		if strings.Contains(req.ClientAuth, "+") {
 			msg += "; it sent more than one credential"
 		}
-		if info, ok := parse.LookupCode(code); ok {
+		if info, ok := catalog.LookupCode(code); ok {
 			msg += "; " + info.Meaning
 		}
 		p.Report(Finding{Code: req.Code, Message: msg,
@@ -185,8 +187,8 @@ every refresh; serialize refreshes across tabs and processes.`,
 }
 
 func runRefreshExpired(p *Pass) {
-	byToken := map[parse.Secret][]*Redemption{}
-	var order []parse.Secret
+	byToken := map[secret.Secret][]*Redemption{}
+	var order []secret.Secret
 	for _, r := range p.Refreshes {
 		rt := r.Request.RefreshToken
 		if !rt.IsZero() {
@@ -226,12 +228,12 @@ func runRefreshExpired(p *Pass) {
 			continue
 		}
 		cls := r.Class()
-		if cls != parse.ClassRefreshExpired && cls != parse.ClassCodeExpired && cls != parse.ClassGenericGrant && cls != parse.ClassCodeInvalid {
+		if cls != catalog.ClassRefreshExpired && cls != catalog.ClassCodeExpired && cls != catalog.ClassGenericGrant && cls != catalog.ClassCodeInvalid {
 			continue
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
-		msg := fmt.Sprintf("%s refused the refresh token at %s (%s)", parse.ProviderName(r.Request.Provider), r.Request.Ref, code)
-		if info, ok := parse.Classify(r.Response.Err, r.Request.Provider.Family); ok && cls != parse.ClassGenericGrant && cls != parse.ClassCodeInvalid {
+		msg := fmt.Sprintf("%s refused the refresh token at %s (%s)", model.ProviderName(r.Request.Provider), r.Request.Ref, code)
+		if info, ok := catalog.Classify(r.Response.Err, r.Request.Provider.Family); ok && cls != catalog.ClassGenericGrant && cls != catalog.ClassCodeInvalid {
 			msg += ": " + info.Meaning
 		} else {
 			msg += ": the refresh token is expired, revoked or was rotated away"

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // TokenInURL: tokens in URLs (implicit flow, access_token query parameters).
@@ -42,7 +43,7 @@ func runTokenInURL(p *Pass) {
 			}
 			f := Finding{
 				Message: fmt.Sprintf("%s returned %s in the redirect URL's %s at %s (implicit or hybrid flow)",
-					parse.ProviderName(ci.Provider), strings.Join(kinds, " and "), ci.Delivery, ci.Ref),
+					model.ProviderName(ci.Provider), strings.Join(kinds, " and "), ci.Delivery, ci.Ref),
 				Remediation: "Use the authorization code flow with PKCE (response_type=code); if an ID token must come from the authorize endpoint, use response_mode=form_post.",
 			}
 			if t.Authorize != nil && t.Authorize.Exchange != ci.Exchange {
@@ -58,8 +59,8 @@ func runTokenInURL(p *Pass) {
 // urlToken is one token value and every request whose URL carries it.
 type urlToken struct {
 	param     string
-	value     parse.Secret
-	exchanges []*parse.Exchange
+	value     secret.Secret
+	exchanges []*model.Exchange
 	endpoints map[string]bool
 	wopi      bool
 }
@@ -67,13 +68,13 @@ type urlToken struct {
 // reportURLTokens gives one finding per token value, counting every URL
 // that carries it, whatever its endpoint.
 func reportURLTokens(p *Pass) {
-	byValue := map[parse.Secret]*urlToken{}
+	byValue := map[secret.Secret]*urlToken{}
 	var order []*urlToken
 	for _, ex := range p.Exchanges {
 		if ex == nil || ex.Tunnel {
 			continue
 		}
-		for _, tok := range parse.URLTokens(ex.Request.URL) {
+		for _, tok := range secret.URLTokens(ex.Request.URL) {
 			if tok.In != "query" {
 				continue // browsers do not send fragments; implicit-flow redirects are reported above
 			}

@@ -5,7 +5,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Verdict is a file's triage bucket (CLI contract, "Per-file verdict").
@@ -114,7 +116,7 @@ func unexplainedFailure(a *Analysis) string {
 				}
 			}
 			return fmt.Sprintf("%s was still waiting for the user to approve the sign-in when the trace ends (%s at %s, the last poll of the client): the outcome is not in the trace",
-				parse.ProviderName(r.Request.Provider), errorText(r.Response), r.Request.Ref)
+				model.ProviderName(r.Request.Provider), errorText(r.Response), r.Request.Ref)
 		}
 		if r.Response == nil {
 			what := "token request"
@@ -126,7 +128,7 @@ func unexplainedFailure(a *Analysis) string {
 				why = "the client recorded " + fmt.Sprintf("%q", r.Request.Failure)
 			}
 			return fmt.Sprintf("the %s at %s has no response in the trace (%s), so whether %s issued tokens is unknown",
-				what, r.Request.Ref, why, parse.ProviderName(r.Request.Provider))
+				what, r.Request.Ref, why, model.ProviderName(r.Request.Provider))
 		}
 		if r.Failed() {
 			code := errorText(r.Response)
@@ -134,13 +136,13 @@ func unexplainedFailure(a *Analysis) string {
 			// disabled account) is its own explanation, even if no rule
 			// turns it into a finding.
 			if r.Response.Err != nil {
-				if info, ok := parse.Classify(r.Response.Err, r.Response.Provider.Family); ok && info.Code != "" && info.Class != parse.ClassGenericGrant {
+				if info, ok := catalog.Classify(r.Response.Err, r.Response.Provider.Family); ok && info.Code != "" && info.Class != catalog.ClassGenericGrant {
 					return fmt.Sprintf("%s refused the token request at %s (%s): %s; see traceaudit explain %s",
-						parse.ProviderName(r.Request.Provider), r.Request.Ref, code, info.Meaning, info.Code)
+						model.ProviderName(r.Request.Provider), r.Request.Ref, code, info.Meaning, info.Code)
 				}
 			}
 			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
-				parse.ProviderName(r.Request.Provider), r.Request.Ref, code)
+				model.ProviderName(r.Request.Provider), r.Request.Ref, code)
 		}
 	}
 	for _, t := range a.Transactions {
@@ -156,7 +158,7 @@ func unexplainedFailure(a *Analysis) string {
 		if t.Interactive() && len(t.Errors) > 0 && len(t.Issued) == 0 {
 			e := t.Errors[0]
 			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it; see the error's explanation (traceaudit explain %s)",
-				parse.ProviderName(e.Provider), e.Ref, errorText(e), explainKey(e))
+				model.ProviderName(e.Provider), e.Ref, errorText(e), explainKey(e))
 		}
 	}
 	return ""
@@ -189,21 +191,21 @@ func cutBeforeRedemption(a *Analysis) string {
 func cutShort(a *Analysis) string {
 	for _, n := range a.Notes {
 		switch n.Kind {
-		case parse.NoteTruncated, parse.NoteDamaged, parse.NoteTLSTruncated, parse.NoteBadEntry:
+		case model.NoteTruncated, model.NoteDamaged, model.NoteTLSTruncated, model.NoteBadEntry:
 			return string(n.Kind)
 		}
 	}
 	return ""
 }
 
-func errorText(e *parse.Event) string {
+func errorText(e *model.Event) string {
 	if e == nil || e.Err == nil {
 		if e != nil && e.Status > 0 {
 			return fmt.Sprintf("HTTP %d", e.Status)
 		}
 		return "an error"
 	}
-	code := parse.PrimaryCode(e.Err)
+	code := catalog.PrimaryCode(e.Err)
 	switch {
 	case code != "" && e.Err.Error != "" && code != e.Err.Error:
 		return code + " " + e.Err.Error
@@ -215,11 +217,11 @@ func errorText(e *parse.Event) string {
 	return fmt.Sprintf("HTTP %d", e.Status)
 }
 
-func explainKey(e *parse.Event) string {
+func explainKey(e *model.Event) string {
 	if e.Err == nil {
 		return "RULE"
 	}
-	if c := parse.PrimaryCode(e.Err); c != "" {
+	if c := catalog.PrimaryCode(e.Err); c != "" {
 		return c
 	}
 	if e.Err.Error != "" {
@@ -328,10 +330,10 @@ func whyNoSignIn(a *Analysis) string {
 	truncated := cutShort(a)
 	for _, n := range a.Notes {
 		switch n.Kind {
-		case parse.NoteTLSNoKeys:
+		case model.NoteTLSNoKeys:
 			tls++
 			tlsHosts = appendHost(tlsHosts, n.Host)
-		case parse.NoteTLSNotDecrypted:
+		case model.NoteTLSNotDecrypted:
 			tunnels++
 			tunnelHosts = appendHost(tunnelHosts, n.Host)
 		}
@@ -363,7 +365,7 @@ func whyNoSignIn(a *Analysis) string {
 			end = fmt.Sprintf("the code issued at %s is neither delivered nor redeemed in the trace", t.Issued[len(t.Issued)-1].Ref)
 		case t.Authorize != nil && messageRedirect(t.Authorize.RedirectURI):
 			end = fmt.Sprintf("the sign-in started at %s hands its code to the page by postMessage (redirect_uri %q), never in a URL, so the trace cannot show it; look at the app's own request that sends the code to its server",
-				t.Authorize.Ref, parse.RedactURL(t.Authorize.RedirectURI))
+				t.Authorize.Ref, secret.RedactURL(t.Authorize.RedirectURI))
 		case t.Authorize != nil:
 			end = fmt.Sprintf("the sign-in started at %s but the trace shows no code", t.Authorize.Ref)
 		}
@@ -420,7 +422,7 @@ func pollAnswered(later []*Redemption, r *Redemption) bool {
 }
 
 // redeemedInTrace reports whether the trace holds a token request for code.
-func redeemedInTrace(a *Analysis, code parse.Secret) bool {
+func redeemedInTrace(a *Analysis, code secret.Secret) bool {
 	for _, c := range a.Codes {
 		if c.Code.Equal(code) {
 			return len(c.Redemptions) > 0

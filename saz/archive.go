@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // member is one archive entry as this package needs it, whether it came from
@@ -121,7 +121,7 @@ func (r *Reader) groupSessions(members []*member) []*session {
 			continue // directory entry
 		}
 		if unsafeName(m.name) {
-			r.note(parse.NoteUnsafeName, m.name, "member name escapes the archive; skipped")
+			r.note(model.NoteUnsafeName, m.name, "member name escapes the archive; skipped")
 			continue
 		}
 		number, kind, ok := sessionMember(m.name)
@@ -135,7 +135,7 @@ func (r *Reader) groupSessions(members []*member) []*session {
 		}
 		slot := s.slot(kind)
 		if *slot != nil {
-			r.note(parse.NoteDuplicate, m.name, fmt.Sprintf("session %d already has %s; duplicate ignored", number, (*slot).name))
+			r.note(model.NoteDuplicate, m.name, fmt.Sprintf("session %d already has %s; duplicate ignored", number, (*slot).name))
 			continue
 		}
 		*slot = m
@@ -155,7 +155,7 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 	// them first so that a directory of millions is refused before it is
 	// held in memory.
 	if n := countCentralHeaders(ra, size, r.maxMembers+1); n > r.maxMembers {
-		return nil, parse.AtLimit(parse.LimitMembers, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers))
+		return nil, model.AtLimit(model.LimitMembers, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers))
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
@@ -163,21 +163,21 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 		if scanErr != nil || len(members) == 0 {
 			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 		}
-		r.note(parse.NoteTruncated, "", fmt.Sprintf("no readable zip central directory (%v); recovered %d members from local headers", err, len(members)))
+		r.note(model.NoteTruncated, "", fmt.Sprintf("no readable zip central directory (%v); recovered %d members from local headers", err, len(members)))
 		return members, nil
 	}
 	if len(zr.File) > r.maxMembers {
-		return nil, parse.AtLimit(parse.LimitMembers, fmt.Errorf("%w: %d members, more than the limit of %d", ErrLimit, len(zr.File), r.maxMembers))
+		return nil, model.AtLimit(model.LimitMembers, fmt.Errorf("%w: %d members, more than the limit of %d", ErrLimit, len(zr.File), r.maxMembers))
 	}
 	members := make([]*member, 0, len(zr.File))
 	for _, f := range zr.File {
 		off, err := f.DataOffset()
 		if err != nil {
-			r.note(parse.NoteCorrupt, f.Name, fmt.Sprintf("local header unreadable (%v); member skipped", err))
+			r.note(model.NoteCorrupt, f.Name, fmt.Sprintf("local header unreadable (%v); member skipped", err))
 			continue
 		}
 		if off < 0 || int64(f.CompressedSize64) > size-off {
-			r.note(parse.NoteCorrupt, f.Name, "member data runs past the end of the archive; member skipped")
+			r.note(model.NoteCorrupt, f.Name, "member data runs past the end of the archive; member skipped")
 			continue
 		}
 		members = append(members, &member{
@@ -218,7 +218,7 @@ func (r *Reader) dropOverlaps(members []*member) []*member {
 	kept := members[:0]
 	for _, m := range members {
 		if overlap[m] {
-			r.note(parse.NoteOverlap, m.name, "member data overlaps another member's (a zip bomb pattern); member skipped")
+			r.note(model.NoteOverlap, m.name, "member data overlaps another member's (a zip bomb pattern); member skipped")
 			continue
 		}
 		kept = append(kept, m)
@@ -242,7 +242,7 @@ func (r *Reader) scanLocalHeaders(ra io.ReaderAt, size int64) ([]*member, error)
 	var hdr [localHeaderLen]byte
 	for off+localHeaderLen <= size {
 		if len(members) >= r.maxMembers {
-			return members, parse.AtLimit(parse.LimitMembers, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers))
+			return members, model.AtLimit(model.LimitMembers, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers))
 		}
 		if _, err := ra.ReadAt(hdr[:], off); err != nil {
 			break

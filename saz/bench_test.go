@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // generatedSAZ builds an archive of n sessions shaped like a sign-in
@@ -65,7 +65,7 @@ func BenchmarkReader(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err != nil || len(exs) != sessions {
 			b.Fatalf("read %d sessions: %v", len(exs), err)
 		}
@@ -95,7 +95,7 @@ func BenchmarkReaderOffice(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if exs, err := parse.ReadAll(r); err != nil || len(exs) != 56 {
+		if exs, err := model.ReadAll(r); err != nil || len(exs) != 56 {
 			b.Fatalf("read %d sessions: %v", len(exs), err)
 		}
 	}

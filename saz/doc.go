@@ -1,4 +1,4 @@
-// Package saz reads Fiddler session archives (.saz) into parse.Exchanges.
+// Package saz reads Fiddler session archives (.saz) into model.Exchanges.
 //
 // A SAZ is a zip archive. Each captured session N has up to four members:
 // raw/N_c.txt (the request as the client sent it), raw/N_s.txt (the response
@@ -13,12 +13,12 @@
 // library's AES, HMAC-SHA1 and PBKDF2.
 //
 // Archives are untrusted: every member is inflated through a bound
-// (parse.Limits.InflateBytes per member, Options.ArchiveInflateBytes for the
+// (model.Limits.InflateBytes per member, Options.ArchiveInflateBytes for the
 // whole archive), the member count is bounded, names that would escape the
-// archive are skipped, and damage to one session becomes a parse.Note while
+// archive are skipped, and damage to one session becomes a model.Note while
 // the other sessions are still read.
 //
-// Note kinds (parse.Note.Kind), with Ref "session N" or a member name:
+// Note kinds (model.Note.Kind), with Ref "session N" or a member name:
 //
 //	truncated     no central directory; members recovered from local headers
 //	unsafe-name   a member name escaping the archive, skipped

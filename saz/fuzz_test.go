@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // FuzzReader feeds archives to the reader: every testdata SAZ (plain and
@@ -35,7 +35,7 @@ func FuzzReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := Options{
 			Password:            "traceaudit-PW",
-			Limits:              parse.Limits{BodyBytes: 64 << 10, InflateBytes: 1 << 20, HeaderBytes: 64 << 10},
+			Limits:              model.Limits{BodyBytes: 64 << 10, InflateBytes: 1 << 20, HeaderBytes: 64 << 10},
 			ArchiveInflateBytes: 8 << 20,
 			MaxMembers:          2000,
 		}

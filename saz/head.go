@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // head is a message's header section, rewritten where needed so that the
@@ -60,7 +60,7 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 		}
 		total += int64(len(line))
 		if total > r.limits.HeaderBytes {
-			return nil, parse.AtLimit(parse.LimitHeaderBytes, fmt.Errorf("header section exceeds %d bytes", r.limits.HeaderBytes))
+			return nil, model.AtLimit(model.LimitHeaderBytes, fmt.Errorf("header section exceeds %d bytes", r.limits.HeaderBytes))
 		}
 		lines = append(lines, append([]byte(nil), line...))
 		if err != nil {

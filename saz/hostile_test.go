@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 func TestTruncatedArchive(t *testing.T) {
@@ -97,7 +97,7 @@ func TestInflationBounds(t *testing.T) {
 	}
 
 	exs, notes := readAll(t, data, Options{
-		Limits:              parse.Limits{InflateBytes: 1 << 20, BodyBytes: 64 << 10, HeaderBytes: 64 << 10},
+		Limits:              model.Limits{InflateBytes: 1 << 20, BodyBytes: 64 << 10, HeaderBytes: 64 << 10},
 		ArchiveInflateBytes: 2 << 20,
 	})
 	s1 := find(t, exs, "session 1")

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/traceaudit/traceaudit/internal/labexpect"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/saz/internal/har2saz"
 )
 
@@ -103,7 +103,7 @@ func TestLabSignIns(t *testing.T) {
 					t.Errorf("entries[%d] proto %q, want %q", i, x.Request.Proto, want)
 				}
 			}
-			events := parse.ExtractAll(exs)
+			events := oauth.ExtractAll(exs)
 			checked := 0
 			for _, want := range expect.Events {
 				n, ok := strings.CutPrefix(want.HAR, "entries[")
@@ -163,7 +163,7 @@ func TestLabFixtures(t *testing.T) {
 				t.Errorf("%s: note %+v", p, n)
 			}
 		}
-		if events := parse.ExtractAll(exs); len(events) == 0 {
+		if events := oauth.ExtractAll(exs); len(events) == 0 {
 			t.Errorf("%s: no OAuth events", p)
 		}
 	}

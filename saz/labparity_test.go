@@ -10,7 +10,8 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/internal/labexpect"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/saz"
 	"github.com/traceaudit/traceaudit/saz/internal/har2saz"
@@ -63,13 +64,13 @@ func TestLabRulesSameOnSAZ(t *testing.T) {
 
 // check reads a trace and runs every rule, summarizing each finding as
 // rule, code fingerprint and evidence refs.
-func check(t *testing.T, r parse.Reader) []string {
+func check(t *testing.T, r model.Reader) []string {
 	t.Helper()
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := rules.Check(rules.Input{Exchanges: exs, Events: parse.ExtractAll(exs), Notes: r.Notes()}, rules.Options{})
+	fs := rules.Check(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs), Notes: r.Notes()}, rules.Options{})
 	out := make([]string, 0, len(fs))
 	for _, f := range fs {
 		refs := make([]string, len(f.Evidence))

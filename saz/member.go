@@ -9,7 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 var errChecksum = errors.New("saz: member checksum mismatch")
@@ -195,7 +195,7 @@ func (r *Reader) readAllMember(m *member, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > max || mr.hitMember || mr.hitArchive {
-		return nil, parse.AtLimit(parse.LimitInflate, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max))
+		return nil, model.AtLimit(model.LimitInflate, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max))
 	}
 	return data, nil
 }

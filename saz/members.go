@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // Member is one archive member as Members yields it: its name, time and
@@ -61,7 +61,7 @@ func (r *Reader) readMemberPart(m *member) ([]byte, error) {
 		err = mr.damage
 	}
 	if int64(len(data)) > max || mr.hitMember || mr.hitArchive {
-		return data[:min(int64(len(data)), max)], parse.AtLimit(parse.LimitInflate, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max))
+		return data[:min(int64(len(data)), max)], model.AtLimit(model.LimitInflate, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max))
 	}
 	return data, err
 }

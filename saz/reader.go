@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // Sentinel errors. Every error this package returns wraps one of them or
@@ -35,13 +35,13 @@ const DefaultMaxMembers = 400_000
 const maxMetaBytes = 1 << 20
 
 // Options configure a Reader. The zero value reads an unprotected archive
-// with parse.DefaultLimits.
+// with model.DefaultLimits.
 type Options struct {
 	// Password decrypts ZipCrypto or WinZip AES members.
 	Password string
 	// Limits bound header sections, kept bodies and, through InflateBytes,
 	// the inflated size of each member.
-	Limits parse.Limits
+	Limits model.Limits
 	// Name names the input in error messages (a file name); optional.
 	Name string
 	// MaxMembers bounds the number of archive members; 0 means
@@ -52,25 +52,25 @@ type Options struct {
 	ArchiveInflateBytes int64
 }
 
-// Reader yields one parse.Exchange per session, in session-number order.
+// Reader yields one model.Exchange per session, in session-number order.
 type Reader struct {
 	ra          io.ReaderAt
 	password    string
-	limits      parse.Limits
+	limits      model.Limits
 	maxMembers  int
 	inflateLeft int64
 
 	sessions []*session
 	next     int
 	index    int
-	notes    []parse.Note
+	notes    []model.Note
 	// tunnels maps a client connection to the authority of the CONNECT
 	// tunnel seen on it, so that origin-form requests Fiddler decrypted
 	// inside that tunnel get an https URL with the right host.
 	tunnels map[string]string
 	done    bool
 
-	noteCount  map[parse.NoteKind]int
+	noteCount  map[model.NoteKind]int
 	summarized bool
 
 	// Reused across members, which are read one at a time.
@@ -80,7 +80,7 @@ type Reader struct {
 	hr    *bufio.Reader // over a rewritten head and the rest of its member
 }
 
-var _ parse.Reader = (*Reader)(nil)
+var _ model.Reader = (*Reader)(nil)
 
 // NewReader opens a SAZ archive of the given size. It fails on input that
 // is not a SAZ (ErrFormat), on a missing or wrong password (ErrPassword) and
@@ -121,7 +121,7 @@ func newReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
 		if !hasSAZMarker(members) {
 			return nil, fmt.Errorf("%w: no raw/N_c.txt session members", ErrFormat)
 		}
-		r.note(parse.NoteEmpty, "", "archive holds no sessions")
+		r.note(model.NoteEmpty, "", "archive holds no sessions")
 	}
 	if err := r.checkPassword(members); err != nil {
 		return nil, err
@@ -170,37 +170,37 @@ func (r *Reader) checkPassword(members []*member) error {
 		return err
 	}
 	if err != nil {
-		r.note(parse.NoteCorrupt, probe.name, err.Error())
+		r.note(model.NoteCorrupt, probe.name, err.Error())
 	}
 	return nil
 }
 
 // Notes returns the notes gathered so far, in the order they arose.
-func (r *Reader) Notes() []parse.Note { return r.notes }
+func (r *Reader) Notes() []model.Note { return r.notes }
 
 // maxNotesPerKind keeps a systematic problem (every session of a large
 // capture lacking a response, say) from burying the other notes; the rest
 // are counted in one summary note per kind at the end.
 const maxNotesPerKind = 50
 
-func (r *Reader) note(kind parse.NoteKind, ref, msg string) {
-	r.addNote(parse.Note{Kind: kind, Ref: ref, Message: msg})
+func (r *Reader) note(kind model.NoteKind, ref, msg string) {
+	r.addNote(model.Note{Kind: kind, Ref: ref, Message: msg})
 }
 
 // noteErr notes a damaged part; the note names the limit err was caused
 // by, if any.
-func (r *Reader) noteErr(kind parse.NoteKind, ref, msg string, err error) {
-	r.addNote(parse.Note{Kind: kind, Ref: ref, Message: msg, Limit: parse.LimitOf(err)})
+func (r *Reader) noteErr(kind model.NoteKind, ref, msg string, err error) {
+	r.addNote(model.Note{Kind: kind, Ref: ref, Message: msg, Limit: model.LimitOf(err)})
 }
 
 // limitNote notes content left out at a configurable bound.
-func (r *Reader) limitNote(l parse.Limit, ref, msg string) {
-	r.addNote(parse.Note{Kind: parse.NoteLimit, Ref: ref, Message: msg, Limit: l})
+func (r *Reader) limitNote(l model.Limit, ref, msg string) {
+	r.addNote(model.Note{Kind: model.NoteLimit, Ref: ref, Message: msg, Limit: l})
 }
 
-func (r *Reader) addNote(n parse.Note) {
+func (r *Reader) addNote(n model.Note) {
 	if r.noteCount == nil {
-		r.noteCount = make(map[parse.NoteKind]int)
+		r.noteCount = make(map[model.NoteKind]int)
 	}
 	r.noteCount[n.Kind]++
 	if r.noteCount[n.Kind] > maxNotesPerKind {
@@ -215,7 +215,7 @@ func (r *Reader) summarizeNotes() {
 		return
 	}
 	r.summarized = true
-	kinds := make([]parse.NoteKind, 0, len(r.noteCount))
+	kinds := make([]model.NoteKind, 0, len(r.noteCount))
 	for k, n := range r.noteCount {
 		if n > maxNotesPerKind {
 			kinds = append(kinds, k)
@@ -223,20 +223,20 @@ func (r *Reader) summarizeNotes() {
 	}
 	slices.Sort(kinds)
 	for _, k := range kinds {
-		r.notes = append(r.notes, parse.Note{Kind: k, Message: fmt.Sprintf("%d more %q notes not listed", r.noteCount[k]-maxNotesPerKind, k)})
+		r.notes = append(r.notes, model.Note{Kind: k, Message: fmt.Sprintf("%d more %q notes not listed", r.noteCount[k]-maxNotesPerKind, k)})
 	}
 }
 
 // Next returns the next session's exchange, or io.EOF after the last one.
 // Sessions that cannot be read are skipped with a note.
-func (r *Reader) Next() (*parse.Exchange, error) {
+func (r *Reader) Next() (*model.Exchange, error) {
 	for !r.done && r.next < len(r.sessions) {
 		s := r.sessions[r.next]
 		r.next++
 		ex := r.readSession(s)
 		if r.inflateLeft <= 0 && !r.done {
 			r.done = true
-			r.limitNote(parse.LimitArchiveInflate, ref(s), fmt.Sprintf("archive inflation limit reached; %d later sessions not read", len(r.sessions)-r.next))
+			r.limitNote(model.LimitArchiveInflate, ref(s), fmt.Sprintf("archive inflation limit reached; %d later sessions not read", len(r.sessions)-r.next))
 		}
 		if ex != nil {
 			ex.Index = r.index
@@ -252,7 +252,7 @@ func ref(s *session) string { return "session " + strconv.Itoa(s.number) }
 
 // readSession builds the exchange of one session, or returns nil (with a
 // note) when the session holds no readable request.
-func (r *Reader) readSession(s *session) *parse.Exchange {
+func (r *Reader) readSession(s *session) *model.Exchange {
 	sref := ref(s)
 	var md *meta
 	if s.meta != nil {
@@ -261,18 +261,18 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 			md, err = parseMeta(data)
 		}
 		if err != nil {
-			r.note(parse.NoteBadMetadata, sref, fmt.Sprintf("%s: %v; timers and flags unknown", s.meta.name, err))
+			r.note(model.NoteBadMetadata, sref, fmt.Sprintf("%s: %v; timers and flags unknown", s.meta.name, err))
 			md = nil
 		} else if len(md.badTimers) > 0 {
 			sort.Strings(md.badTimers)
-			r.note(parse.NoteBadMetadata, sref, fmt.Sprintf("%s: unreadable timers %s", s.meta.name, strings.Join(md.badTimers, ", ")))
+			r.note(model.NoteBadMetadata, sref, fmt.Sprintf("%s: unreadable timers %s", s.meta.name, strings.Join(md.badTimers, ", ")))
 		}
 	}
 	if s.request == nil {
-		r.note(parse.NoteNoRequest, sref, "session has no request (raw/N_c.txt); skipped")
+		r.note(model.NoteNoRequest, sref, "session has no request (raw/N_c.txt); skipped")
 		return nil
 	}
-	ex := &parse.Exchange{Ref: sref}
+	ex := &model.Exchange{Ref: sref}
 	if md != nil {
 		ex.Start = md.timer("ClientBeginRequest")
 		if ex.Start.IsZero() {
@@ -289,7 +289,7 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 
 	req, err := r.readRequest(s, md, ex.Conn)
 	if err != nil {
-		r.noteErr(parse.NoteBadRequest, sref, err.Error(), err)
+		r.noteErr(model.NoteBadRequest, sref, err.Error(), err)
 		return nil
 	}
 	ex.Request = *req
@@ -301,7 +301,7 @@ func (r *Reader) readSession(s *session) *parse.Exchange {
 		if md.has(bitIsBlindTunnel) {
 			// Fiddler passed the TLS bytes through unread: whatever
 			// sign-in traffic went this way is not in the archive.
-			r.addNote(parse.Note{Kind: parse.NoteTLSNotDecrypted, Ref: sref, Host: tunnelHost(req.URL),
+			r.addNote(model.Note{Kind: model.NoteTLSNotDecrypted, Ref: sref, Host: tunnelHost(req.URL),
 				Message: fmt.Sprintf("Fiddler did not decrypt the tunnel to %s (HTTPS decryption off, or the host excluded); the requests inside it are not in the archive", req.URL)})
 		}
 	}
@@ -322,7 +322,7 @@ func (r *Reader) scheme(md *meta, conn string) (scheme, tunnelHost string) {
 	return "http", ""
 }
 
-func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request, error) {
+func (r *Reader) readRequest(s *session, md *meta, conn string) (*model.Request, error) {
 	mr, err := r.open(s.request)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.request.name, err)
@@ -365,34 +365,34 @@ func (r *Reader) readRequest(s *session, md *meta, conn string) (*parse.Request,
 	return req, nil
 }
 
-func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Response {
+func (r *Reader) readResponse(s *session, md *meta, method string) *model.Response {
 	sref := ref(s)
 	if s.response == nil {
-		r.note(parse.NoteNoResponse, sref, "no response was captured"+r.metaSays(md))
+		r.note(model.NoteNoResponse, sref, "no response was captured"+r.metaSays(md))
 		return nil
 	}
 	mr, err := r.open(s.response)
 	if err != nil {
-		r.noteErr(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
+		r.noteErr(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
 	}
 	head, err := r.readHead(mr)
 	if err != nil {
-		r.noteErr(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
+		r.noteErr(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
 	}
 	opts := httpwire.Options{Limits: r.limits, Warn: r.warner(sref, s.response.name)}
 	resp, err := opts.ReadResponse(head.reader, method)
 	if err != nil && mr.damage != nil {
-		r.note(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, mr.damage))
+		r.note(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, mr.damage))
 		return nil
 	}
 	if err == io.EOF {
-		r.note(parse.NoteNoResponse, sref, "response file is empty"+r.metaSays(md))
+		r.note(model.NoteNoResponse, sref, "response file is empty"+r.metaSays(md))
 		return nil
 	}
 	if err != nil {
-		r.noteErr(parse.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
+		r.noteErr(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
 	}
 	if head.proto != "" {
@@ -405,12 +405,12 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *parse.Respon
 	if md.has(bitResponseGeneratedByFiddler) && method != "CONNECT" {
 		// Fiddler answered itself (a 502 for a failed connection, a
 		// breakpoint, an AutoResponder rule): the server never did.
-		r.note(parse.NoteNoResponse, sref, fmt.Sprintf("response %d was generated by Fiddler, not received from the server%s", resp.Status, r.metaSays(md)))
+		r.note(model.NoteNoResponse, sref, fmt.Sprintf("response %d was generated by Fiddler, not received from the server%s", resp.Status, r.metaSays(md)))
 		return nil
 	}
 	if md.has(bitResponseBodyDropped) {
 		resp.Body.Truncated = true
-		r.note(parse.NoteBodyDropped, sref, "Fiddler dropped the response body while capturing")
+		r.note(model.NoteBodyDropped, sref, "Fiddler dropped the response body while capturing")
 	}
 	return resp
 }
@@ -441,28 +441,28 @@ func (r *Reader) metaSays(md *meta) string {
 
 // classify marks sessions whose content is not HTTP request/response data
 // the rules can use: WebSocket and gRPC streams.
-func (r *Reader) classify(s *session, md *meta, ex *parse.Exchange) {
+func (r *Reader) classify(s *session, md *meta, ex *model.Exchange) {
 	sref := ref(s)
 	ws := s.ws != nil || md.has(bitIsWebSocketTunnel) ||
 		ex.Response != nil && ex.Response.Status == 101 && strings.EqualFold(ex.Response.Headers.Get("Upgrade"), "websocket")
 	if ws {
 		ex.Tunnel = true
-		r.note(parse.NoteWebSocket, sref, "WebSocket session: the upgrade is kept, its messages are skipped")
+		r.note(model.NoteWebSocket, sref, "WebSocket session: the upgrade is kept, its messages are skipped")
 		return
 	}
 	ct := strings.ToLower(ex.Request.Headers.Get("Content-Type"))
 	switch {
 	case strings.HasPrefix(ct, "application/grpc") || md.has(bitIsGRPCTunnel):
 		ex.Tunnel = true
-		r.note(parse.NoteGRPC, sref, "gRPC session: kept as a tunnel, its messages are skipped")
+		r.note(model.NoteGRPC, sref, "gRPC session: kept as a tunnel, its messages are skipped")
 	case md.has(bitIsRPCTunnel):
 		ex.Tunnel = true
-		r.note(parse.NoteRPC, sref, "RPC-over-HTTP tunnel: kept as a tunnel, its content is skipped")
+		r.note(model.NoteRPC, sref, "RPC-over-HTTP tunnel: kept as a tunnel, its content is skipped")
 	}
 }
 
 func (r *Reader) warner(sref, name string) func(string) {
-	return func(msg string) { r.note(parse.NoteDamaged, sref, name+": "+msg) }
+	return func(msg string) { r.note(model.NoteDamaged, sref, name+": "+msg) }
 }
 
 // verifyTail bounds how much of a member beyond its parsed message is read
@@ -477,7 +477,7 @@ func (r *Reader) verify(mr *memberReader, sref, name string) {
 		io.CopyN(io.Discard, mr, verifyTail) // never fails; damage is kept in mr
 	}
 	if mr.damage != nil {
-		r.note(parse.NoteCorrupt, sref, fmt.Sprintf("%s: %v", name, mr.damage))
+		r.note(model.NoteCorrupt, sref, fmt.Sprintf("%s: %v", name, mr.damage))
 	}
 }
 
@@ -486,9 +486,9 @@ func (r *Reader) verify(mr *memberReader, sref, name string) {
 func (r *Reader) noteLimit(mr *memberReader, sref, name string) bool {
 	switch {
 	case mr.hitMember:
-		r.limitNote(parse.LimitInflate, sref, fmt.Sprintf("%s inflates past the %d-byte member limit; the rest is not read", name, r.limits.InflateBytes))
+		r.limitNote(model.LimitInflate, sref, fmt.Sprintf("%s inflates past the %d-byte member limit; the rest is not read", name, r.limits.InflateBytes))
 	case mr.hitArchive:
-		r.limitNote(parse.LimitArchiveInflate, sref, fmt.Sprintf("%s: archive inflation limit reached", name))
+		r.limitNote(model.LimitArchiveInflate, sref, fmt.Sprintf("%s: archive inflation limit reached", name))
 	default:
 		return false
 	}

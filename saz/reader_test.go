@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 func readFile(t testing.TB, name string) []byte {
@@ -28,13 +28,13 @@ func readFile(t testing.TB, name string) []byte {
 	return data
 }
 
-func readAll(t testing.TB, data []byte, opts Options) ([]*parse.Exchange, []parse.Note) {
+func readAll(t testing.TB, data []byte, opts Options) ([]*model.Exchange, []model.Note) {
 	t.Helper()
 	r, err := NewReader(bytes.NewReader(data), int64(len(data)), opts)
 	if err != nil {
 		t.Fatalf("NewReader: %v", err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatalf("ReadAll: %v", err)
 	}
@@ -141,7 +141,7 @@ func TestCorpusMatchesOracle(t *testing.T) {
 	}
 }
 
-func find(t *testing.T, exs []*parse.Exchange, ref string) *parse.Exchange {
+func find(t *testing.T, exs []*model.Exchange, ref string) *model.Exchange {
 	t.Helper()
 	for _, e := range exs {
 		if e.Ref == ref {
@@ -152,7 +152,7 @@ func find(t *testing.T, exs []*parse.Exchange, ref string) *parse.Exchange {
 	return nil
 }
 
-func hasNote(notes []parse.Note, kind, ref, substr string) bool {
+func hasNote(notes []model.Note, kind, ref, substr string) bool {
 	for _, n := range notes {
 		if string(n.Kind) == kind && (ref == "" || n.Ref == ref) && strings.Contains(n.Message, substr) {
 			return true
@@ -213,7 +213,7 @@ func TestOfficeAbortedSessions(t *testing.T) {
 		t.Errorf("session 3 body size %d kept %d truncated %v", s3.Response.Body.Size, len(s3.Response.Body.Data), s3.Response.Body.Truncated)
 	}
 	// With a small body limit the same body is cut and says so.
-	exs, _ = readAll(t, readFile(t, "OfficeInspectors-NewCaseName.saz"), Options{Limits: parse.Limits{BodyBytes: 1000}})
+	exs, _ = readAll(t, readFile(t, "OfficeInspectors-NewCaseName.saz"), Options{Limits: model.Limits{BodyBytes: 1000}})
 	s3 = find(t, exs, "session 3")
 	if s3.Response.Body.Size != 144183 || len(s3.Response.Body.Data) != 1000 || !s3.Response.Body.Truncated {
 		t.Errorf("limited session 3 body size %d kept %d truncated %v", s3.Response.Body.Size, len(s3.Response.Body.Data), s3.Response.Body.Truncated)

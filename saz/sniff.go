@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // Sniff reports whether prefix, the first bytes of a file, looks like a SAZ:
@@ -44,7 +44,7 @@ func Sniff(prefix []byte) bool {
 func Is(ra io.ReaderAt, size int64) bool {
 	// Only a truncated archive costs inflation here (to find where members
 	// end); a sniff gets a small budget.
-	r := &Reader{maxMembers: DefaultMaxMembers, limits: parse.DefaultLimits, inflateLeft: 16 << 20}
+	r := &Reader{maxMembers: DefaultMaxMembers, limits: model.DefaultLimits, inflateLeft: 16 << 20}
 	members, err := r.listMembers(ra, size)
 	if err != nil {
 		return false

@@ -9,7 +9,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 )
 
 // exchangeRow is what the CLI keeps of an exchange once its events are
@@ -29,7 +30,7 @@ type exchangeRow struct {
 // fileResult is everything learned from one input.
 type fileResult struct {
 	path   string
-	format parse.Format
+	format model.Format
 	// exchanges are the rows the output needs: every exchange for the
 	// exchanges listing (and with --no-redact, whose evidence shows raw
 	// URLs); for scan and events only those that produced an event, which
@@ -37,14 +38,14 @@ type fileResult struct {
 	// number of exchanges. exchangeCount counts them all.
 	exchanges     []exchangeRow
 	exchangeCount int
-	events        []parse.Event
-	notes         []parse.Note
+	events        []model.Event
+	notes         []model.Note
 	scan          *scanResult // set by scan
 	err           error       // the input could not be read at all
 	// With scan --case, what the incident merge needs: the exchanges kept
 	// for the rules and the events in source order.
-	kept      []*parse.Exchange
-	srcEvents []parse.Event
+	kept      []*model.Exchange
+	srcEvents []model.Event
 }
 
 // analyzeInput reads one trace, extracts its OAuth events and, when scanning,
@@ -101,20 +102,20 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 // one slice grown by append copied a capture's 65,000 events five times
 // over (270 MB per scan).
 type eventChunks struct {
-	full [][]parse.Event
-	cur  []parse.Event
+	full [][]model.Event
+	cur  []model.Event
 	n    int
 }
 
 const eventChunk = 512
 
-func (c *eventChunks) add(evs []parse.Event) {
+func (c *eventChunks) add(evs []model.Event) {
 	for _, ev := range evs {
 		if len(c.cur) == cap(c.cur) {
 			if c.cur != nil {
 				c.full = append(c.full, c.cur)
 			}
-			c.cur = make([]parse.Event, 0, eventChunk)
+			c.cur = make([]model.Event, 0, eventChunk)
 		}
 		c.cur = append(c.cur, ev)
 		c.n++
@@ -122,11 +123,11 @@ func (c *eventChunks) add(evs []parse.Event) {
 }
 
 // all is every event in order, in one slice of their number.
-func (c *eventChunks) all() []parse.Event {
+func (c *eventChunks) all() []model.Event {
 	if c.n == 0 {
 		return nil
 	}
-	out := make([]parse.Event, 0, c.n)
+	out := make([]model.Event, 0, c.n)
 	for _, ch := range c.full {
 		out = append(out, ch...)
 	}
@@ -136,7 +137,7 @@ func (c *eventChunks) all() []parse.Event {
 // isPartial reports whether a reader error came after readable content that
 // is worth keeping (the reader marks it so).
 func isPartial(err error) bool {
-	var pe *parse.Error
+	var pe *model.Error
 	return errors.As(err, &pe)
 }
 
@@ -144,7 +145,7 @@ func isPartial(err error) bool {
 // keeping extraction order inside an exchange (authorize before the code its
 // response issued): a response's own time can trail the next request's start
 // by rounding in the trace. A trace without times keeps its source order.
-func sortEvents(evs []parse.Event, rows []exchangeRow) {
+func sortEvents(evs []model.Event, rows []exchangeRow) {
 	start := make(map[int]time.Time, len(rows))
 	for _, r := range rows {
 		if r.Time.IsZero() {
@@ -186,11 +187,11 @@ func firstFrames(stack []byte) string {
 // count) and returns the exchanges kept whole for the rules (only for scan;
 // nil where one was dropped, see retainer) and whether some exchange had no
 // start time. A read error before any exchange is res.err.
-func readExchanges(r parse.Reader, res *fileResult, cmd string, o *options, env environment) (exchanges []*parse.Exchange, untimed bool) {
+func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env environment) (exchanges []*model.Exchange, untimed bool) {
 	runRules := cmd == "scan"
 	// The exchanges listing needs no OAuth events: skip extraction.
 	extract := cmd != "exchanges"
-	x := parse.NewExtractor()
+	x := oauth.NewExtractor()
 	ret := retainer{all: env.keepAllExchanges}
 	allRows := cmd == "exchanges" || o.noRedact || env.keepAllExchanges
 	var events eventChunks
@@ -205,10 +206,10 @@ func readExchanges(r parse.Reader, res *fileResult, cmd string, o *options, env 
 				res.err = withLimitHint(err)
 				return nil, false
 			}
-			res.notes = append(res.notes, parse.Note{Kind: parse.NoteDamaged, Message: err.Error()})
+			res.notes = append(res.notes, model.Note{Kind: model.NoteDamaged, Message: err.Error()})
 			break
 		}
-		var evs []parse.Event
+		var evs []model.Event
 		if extract {
 			evs = x.Exchange(ex)
 			events.add(evs)

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/redact"
 	"github.com/traceaudit/traceaudit/report"
 )
@@ -305,17 +305,17 @@ func bundleInput(i int, in input, o *options, env environment, keys *keyMaterial
 	opts := redact.Options{Password: o.password, Limits: o.limits(), Verifiers: verifiers}
 	var b bytes.Buffer
 	switch oi.format {
-	case parse.FormatHAR:
+	case model.FormatHAR:
 		_, err = redact.HAR(oi.file, &b, opts)
-	case parse.FormatSAZ:
+	case model.FormatSAZ:
 		_, err = redact.SAZ(oi.file, oi.size, &b, opts)
-	case parse.FormatPCAP:
+	case model.FormatPCAP:
 		base += ".har"
-		var r parse.Reader
+		var r model.Reader
 		r, err = newReader(oi, o, env, keys)
 		if err == nil {
-			var exs []*parse.Exchange
-			exs, err = parse.ReadAll(r)
+			var exs []*model.Exchange
+			exs, err = model.ReadAll(r)
 			if err != nil && len(exs) > 0 && isPartial(err) {
 				err = nil
 			}

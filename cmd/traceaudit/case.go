@@ -5,14 +5,14 @@ import (
 	"strings"
 
 	"github.com/traceaudit/traceaudit/incident"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/report"
 )
 
 // Note kinds scan --case adds.
 const (
-	noteCaseClock     parse.NoteKind = "case-clock"      // how a trace's clock was aligned
-	noteCaseNotMerged parse.NoteKind = "case-not-merged" // a trace analysed alone, and why
+	noteCaseClock     model.NoteKind = "case-clock"      // how a trace's clock was aligned
+	noteCaseNotMerged model.NoteKind = "case-not-merged" // a trace analysed alone, and why
 )
 
 // writeCase writes scan --case: the traces that share exchanges or values
@@ -45,7 +45,7 @@ func writeCase(results []fileResult, o *options, out *resultWriter) error {
 			if c.Merged {
 				why = "shares no exchange and no value (code, state, token or correlation ID) with the other traces: analysed alone"
 			}
-			r.notes = append(r.notes, parse.Note{Kind: noteCaseNotMerged, Message: why})
+			r.notes = append(r.notes, model.Note{Kind: noteCaseNotMerged, Message: why})
 		}
 		if err := out.file(r); err != nil {
 			return err
@@ -65,10 +65,10 @@ func writeCase(results []fileResult, o *options, out *resultWriter) error {
 // caseResult runs the rules on the merged incident.
 func caseResult(c *incident.Case, results []fileResult, merged map[string]bool, o *options) fileResult {
 	var paths []string
-	var notes []parse.Note
+	var notes []model.Note
 	for _, a := range c.Traces {
 		if a.Merged {
-			notes = append(notes, parse.Note{Kind: noteCaseClock, Message: a.Summary()})
+			notes = append(notes, model.Note{Kind: noteCaseClock, Message: a.Summary()})
 		}
 	}
 	count := 0
@@ -179,7 +179,7 @@ func caseListing(c *incident.Case, results []fileResult, merged map[string]bool,
 	}
 	for i := range c.Events {
 		e := &c.Events[i]
-		rec := eventRecord(l.Path, parse.Format(report.FormatCase), e, noRedact)
+		rec := eventRecord(l.Path, model.Format(report.FormatCase), e, noRedact)
 		if copies, ok := c.Origin(e.Ref); ok {
 			rec.File, rec.Ref = copies[0].Path, copies[0].Ref
 			rec.Format = ""

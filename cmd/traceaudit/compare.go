@@ -8,7 +8,8 @@ import (
 	"strings"
 
 	"github.com/traceaudit/traceaudit/compare"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/report"
 )
 
@@ -94,7 +95,7 @@ func contains(list []string, s string) bool {
 // readTrace reads one trace whole for compare and bundle: its events and
 // its exchanges without bodies (cookies and URLs are read from headers).
 // A panic below is this file's error.
-func readTrace(in input, o *options, env environment, keys *keyMaterial) (t compare.Trace, notes []parse.Note, err error) {
+func readTrace(in input, o *options, env environment, keys *keyMaterial) (t compare.Trace, notes []model.Note, err error) {
 	t.File = in.path
 	defer func() {
 		if p := recover(); p != nil {
@@ -111,7 +112,7 @@ func readTrace(in input, o *options, env environment, keys *keyMaterial) (t comp
 	if err != nil {
 		return t, nil, withLimitHint(err)
 	}
-	x := parse.NewExtractor()
+	x := oauth.NewExtractor()
 	for {
 		ex, rerr := r.Next()
 		if rerr == io.EOF {
@@ -121,7 +122,7 @@ func readTrace(in input, o *options, env environment, keys *keyMaterial) (t comp
 			if len(t.Exchanges) == 0 && !isPartial(rerr) {
 				return t, nil, withLimitHint(rerr)
 			}
-			notes = append(notes, parse.Note{Kind: parse.NoteDamaged, Message: rerr.Error()})
+			notes = append(notes, model.Note{Kind: model.NoteDamaged, Message: rerr.Error()})
 			break
 		}
 		t.Events = append(t.Events, x.Exchange(ex)...)

@@ -1,25 +1,26 @@
 package main
 
 import (
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/report"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // redactError masks personal data in a provider error's free text.
-func redactError(pe *parse.ProviderError, noRedact bool) *report.ProviderError {
+func redactError(pe *model.ProviderError, noRedact bool) *report.ProviderError {
 	if pe == nil {
 		return nil
 	}
 	c := report.ProviderError(*pe)
 	if !noRedact {
-		c.Description = parse.RedactText(c.Description)
+		c.Description = secret.RedactText(c.Description)
 	}
 	return &c
 }
 
-// eventRecord is the wire form of a parse.Event: secrets rendered as
+// eventRecord is the wire form of a model.Event: secrets rendered as
 // fingerprints (or raw with --no-redact), URLs redacted.
-func eventRecord(file string, format parse.Format, e *parse.Event, noRedact bool) report.Event {
+func eventRecord(file string, format model.Format, e *model.Event, noRedact bool) report.Event {
 	return report.Event{
 		File: file, Format: string(format), Ref: e.Ref, Exchange: e.Exchange,
 		Time: report.At(e.Time), ServerDate: report.At(e.ServerDate), Kind: e.Kind.String(),
@@ -38,13 +39,13 @@ func eventRecord(file string, format parse.Format, e *parse.Event, noRedact bool
 	}
 }
 
-func reportProvider(p parse.Provider) report.Provider {
+func reportProvider(p model.Provider) report.Provider {
 	return report.Provider{Family: string(p.Family), Variant: p.Variant, Cloud: p.Cloud, Tenant: p.Tenant, Host: p.Host, Policy: p.Policy}
 }
 
 // claims returns a token's non-identifying JWT claims, nil for an opaque
 // or absent token.
-func claims(s parse.Secret) *report.Claims {
+func claims(s secret.Secret) *report.Claims {
 	c, ok := s.Claims()
 	if !ok {
 		return nil

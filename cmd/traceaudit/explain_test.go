@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/rules"
 )
 
@@ -13,7 +13,7 @@ import (
 // the answer gives the entry's meaning and advice and names only rules
 // that exist.
 func TestExplainEveryCatalogEntry(t *testing.T) {
-	cat := parse.Catalog()
+	cat := catalog.Catalog()
 	if len(cat) < 50 {
 		t.Fatalf("the catalog has only %d entries", len(cat))
 	}

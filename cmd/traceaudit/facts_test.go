@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // TestFacts: the facts block takes the provider of the authorize request,
@@ -13,11 +13,11 @@ import (
 // of the provider's errors, and the app's name when an error names it.
 func TestFacts(t *testing.T) {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	entra := parse.Provider{Family: parse.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "login.microsoftonline.com"}
-	evs := []parse.Event{
-		{Kind: parse.AuthorizeRequest, Time: t0, Provider: entra, ClientID: "c1", UserAgent: "Mozilla/5.0 Edg/140", RequestID: "r1"},
-		{Kind: parse.Callback, Time: t0.Add(time.Second), Provider: parse.Provider{Family: parse.FamilyApp}},
-		{Kind: parse.TokenResponse, Time: t0.Add(2 * time.Second), Provider: entra, Err: &parse.ProviderError{
+	entra := model.Provider{Family: model.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "login.microsoftonline.com"}
+	evs := []model.Event{
+		{Kind: model.AuthorizeRequest, Time: t0, Provider: entra, ClientID: "c1", UserAgent: "Mozilla/5.0 Edg/140", RequestID: "r1"},
+		{Kind: model.Callback, Time: t0.Add(time.Second), Provider: model.Provider{Family: model.FamilyApp}},
+		{Kind: model.TokenResponse, Time: t0.Add(2 * time.Second), Provider: entra, Err: &model.ProviderError{
 			Error: "invalid_grant", TraceID: "t1", Correlation: "k1",
 			Description: "AADSTS65001: The user or administrator has not consented to use the application with ID 'c1' named 'Contoso HR'."}},
 	}

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/saz"
 )
@@ -113,7 +113,7 @@ func tlsHint(res *fileResult, o *options) {
 	}
 	undecrypted := 0
 	for _, n := range res.notes {
-		if n.Kind == parse.NoteTLSNoKeys {
+		if n.Kind == model.NoteTLSNoKeys {
 			undecrypted++
 		}
 	}

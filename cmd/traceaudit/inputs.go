@@ -13,7 +13,7 @@ import (
 	"sort"
 
 	"github.com/traceaudit/traceaudit/har"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/saz"
 )
@@ -88,9 +88,9 @@ const sniffLen = 4096
 // object to the HAR reader, looking through one gzip or zlib layer — so a
 // damaged trace gets that reader's error rather than "not a trace" (a
 // directory scan applies the readers' strict tests, see openInput).
-func sniff(prefix []byte) parse.Format {
+func sniff(prefix []byte) model.Format {
 	if pcap.Sniff(prefix) {
-		return parse.FormatPCAP
+		return model.FormatPCAP
 	}
 	if f := sniffPlain(prefix); f != "" {
 		return f
@@ -114,21 +114,21 @@ func sniff(prefix []byte) parse.Format {
 	}
 	buf := make([]byte, 512)
 	n, _ := io.ReadFull(inner, buf) // a prefix ends mid-stream: a short read is expected
-	if f := sniffPlain(buf[:n]); f == parse.FormatHAR {
+	if f := sniffPlain(buf[:n]); f == model.FormatHAR {
 		return f // a zip inside gzip is not a SAZ
 	}
 	return ""
 }
 
 // sniffPlain: a zip is for the SAZ reader, a JSON object for the HAR reader.
-func sniffPlain(p []byte) parse.Format {
+func sniffPlain(p []byte) model.Format {
 	if len(p) >= 4 && (bytes.Equal(p[:4], []byte("PK\x03\x04")) || bytes.Equal(p[:4], []byte("PK\x05\x06"))) {
-		return parse.FormatSAZ
+		return model.FormatSAZ
 	}
 	p = bytes.TrimPrefix(p, []byte("\xef\xbb\xbf"))
 	p = bytes.TrimLeft(p, " \t\r\n")
 	if len(p) > 0 && p[0] == '{' {
-		return parse.FormatHAR
+		return model.FormatHAR
 	}
 	return ""
 }
@@ -137,7 +137,7 @@ func sniffPlain(p []byte) parse.Format {
 type openedInput struct {
 	file   *os.File
 	size   int64
-	format parse.Format
+	format model.Format
 	dir    string // directory of the file, for HAR side files
 	name   string // the input's name for messages ("-" for stdin)
 	close  func()
@@ -191,9 +191,9 @@ func openInput(in input, stdin io.Reader) (*openedInput, error) {
 		// In a directory, a JSON or zip file that is not a trace (an
 		// expectations file, a zipped report) is skipped, not an error.
 		switch {
-		case format == parse.FormatHAR && !har.Sniff(prefix[:n]):
+		case format == model.FormatHAR && !har.Sniff(prefix[:n]):
 			format = ""
-		case format == parse.FormatSAZ && !saz.Is(f, fi.Size()):
+		case format == model.FormatSAZ && !saz.Is(f, fi.Size()):
 			format = ""
 		}
 	}

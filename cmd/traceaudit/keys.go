@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 )
@@ -37,11 +37,11 @@ func loadKeyMaterial(paths []string) (*keyMaterial, error) {
 // newCaptureReader reads a pcap or pcapng, decrypting TLS with the key logs
 // given and the secrets embedded in the capture (Decryption Secrets Blocks,
 // key log lines in a section comment).
-func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (parse.Reader, error) {
+func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (model.Reader, error) {
 	kl, notes, err := tlsdec.KeysForCapture(oi.file, oi.size, keys.logs...)
 	if err != nil {
 		// Embedded secrets could not be read; the capture itself may still be.
-		notes = append(notes, parse.Note{Kind: parse.NoteTLSKeys, Message: err.Error()})
+		notes = append(notes, model.Note{Kind: model.NoteTLSKeys, Message: err.Error()})
 	}
 	opts := pcap.Options{Limits: o.limits(), Name: oi.name}
 	if kl != nil && kl.Len() > 0 {
@@ -56,10 +56,10 @@ func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (parse.Rea
 
 // notedReader adds notes found before reading (key material) to a reader's.
 type notedReader struct {
-	parse.Reader
-	extra []parse.Note
+	model.Reader
+	extra []model.Note
 }
 
-func (n *notedReader) Notes() []parse.Note {
-	return append(append([]parse.Note(nil), n.extra...), n.Reader.Notes()...)
+func (n *notedReader) Notes() []model.Note {
+	return append(append([]model.Note(nil), n.extra...), n.Reader.Notes()...)
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
 	"github.com/traceaudit/traceaudit/internal/leakcorpus"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
@@ -201,7 +201,7 @@ func sazExchanges(t *testing.T, data []byte, password string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,16 +6,16 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
-// limitFlag is the flag that raises a reader bound: every parse.Limit has
+// limitFlag is the flag that raises a reader bound: every model.Limit has
 // one, named after it (see addLimitFlags).
-func limitFlag(l parse.Limit) string { return "--limit-" + string(l) }
+func limitFlag(l model.Limit) string { return "--limit-" + string(l) }
 
 // limitHint returns " (raise it with --flag)" for a configurable limit, or
 // "" for none.
-func limitHint(l parse.Limit) string {
+func limitHint(l model.Limit) string {
 	if l == "" {
 		return ""
 	}
@@ -24,7 +24,7 @@ func limitHint(l parse.Limit) string {
 
 // withLimitHint names the flag that raises the limit an error hit.
 func withLimitHint(err error) error {
-	var le *parse.LimitError
+	var le *model.LimitError
 	if errors.As(err, &le) {
 		return fmt.Errorf("%w%s", err, limitHint(le.Limit))
 	}
@@ -36,14 +36,14 @@ func withLimitHint(err error) error {
 const maxNotesPerFile = 200
 
 // finishNotes adds limit hints and caps the number of notes.
-func finishNotes(notes []parse.Note) []parse.Note {
+func finishNotes(notes []model.Note) []model.Note {
 	for i := range notes {
 		notes[i].Message += limitHint(notes[i].Limit)
 	}
 	if len(notes) <= maxNotesPerFile {
 		return notes
 	}
-	rest := map[parse.NoteKind]int{}
+	rest := map[model.NoteKind]int{}
 	for _, n := range notes[maxNotesPerFile:] {
 		rest[n.Kind]++
 	}
@@ -54,10 +54,10 @@ func finishNotes(notes []parse.Note) []parse.Note {
 	sort.Strings(kinds)
 	var parts []string
 	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", rest[parse.NoteKind(k)], k))
+		parts = append(parts, fmt.Sprintf("%d %s", rest[model.NoteKind(k)], k))
 	}
-	out := append(notes[:maxNotesPerFile:maxNotesPerFile], parse.Note{
-		Kind:    parse.NoteLimit,
+	out := append(notes[:maxNotesPerFile:maxNotesPerFile], model.Note{
+		Kind:    model.NoteLimit,
 		Message: fmt.Sprintf("%d more notes not shown (%s)", len(notes)-maxNotesPerFile, strings.Join(parts, ", ")),
 	})
 	return out

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 const samples = "../../testdata/samples"
@@ -330,8 +330,8 @@ func TestLimitsNameTheirFlag(t *testing.T) {
 func TestEveryLimitHasItsFlag(t *testing.T) {
 	var o options
 	fs := traceFlags("scan", environment{}, &o)
-	for _, l := range []parse.Limit{parse.LimitBody, parse.LimitInflate, parse.LimitArchiveInflate, parse.LimitMembers,
-		parse.LimitHeaders, parse.LimitHeaderBytes, parse.LimitJSONDepth} {
+	for _, l := range []model.Limit{model.LimitBody, model.LimitInflate, model.LimitArchiveInflate, model.LimitMembers,
+		model.LimitHeaders, model.LimitHeaderBytes, model.LimitJSONDepth} {
 		if fs.Lookup(strings.TrimPrefix(limitFlag(l), "--")) == nil {
 			t.Errorf("no flag %s for limit %q", limitFlag(l), l)
 		}

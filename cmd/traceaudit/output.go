@@ -6,9 +6,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/report"
 	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // resultWriter turns each file's results into report's wire model (values
@@ -144,7 +145,7 @@ func (rw *resultWriter) account(r fileResult) {
 
 func (rw *resultWriter) close() error { return rw.out.Close() }
 
-func reportNotes(notes []parse.Note) []report.Note {
+func reportNotes(notes []model.Note) []report.Note {
 	out := make([]report.Note, 0, len(notes))
 	for _, n := range notes {
 		out = append(out, report.Note{Kind: string(n.Kind), Message: n.Message, Ref: n.Ref})
@@ -167,7 +168,7 @@ func redactURL(u string, noRedact bool) string {
 	if noRedact {
 		return u
 	}
-	return parse.RedactURL(u)
+	return secret.RedactURL(u)
 }
 
 // errText is the file's error for the report, without the file name the

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // readAhead runs a trace reader on a goroutine of its own, a batch of
@@ -14,7 +14,7 @@ import (
 // the reader's alone. The exchanges, their order, the error that ends them
 // and the reader's notes are those of reading without it.
 type readAhead struct {
-	src     parse.Reader
+	src     model.Reader
 	batches chan aheadBatch
 	stop    chan struct{}
 	done    chan struct{}
@@ -26,7 +26,7 @@ type readAhead struct {
 // aheadBatch is a run of exchanges; the last batch carries the error that
 // ended reading (io.EOF at the end), or the reader's panic.
 type aheadBatch struct {
-	exs   []*parse.Exchange
+	exs   []*model.Exchange
 	err   error
 	panic *readerPanic
 }
@@ -51,7 +51,7 @@ const (
 	aheadBytes = 256 << 10
 )
 
-func newReadAhead(r parse.Reader) *readAhead {
+func newReadAhead(r model.Reader) *readAhead {
 	ra := &readAhead{src: r, batches: make(chan aheadBatch, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go ra.run()
 	return ra
@@ -83,7 +83,7 @@ func (ra *readAhead) run() {
 			if !ra.send(b) {
 				return
 			}
-			b, size = aheadBatch{exs: make([]*parse.Exchange, 0, aheadCount)}, 0
+			b, size = aheadBatch{exs: make([]*model.Exchange, 0, aheadCount)}, 0
 		}
 	}
 }
@@ -100,7 +100,7 @@ func (ra *readAhead) send(b aheadBatch) bool {
 
 // Next returns the reader's exchanges in order, then its error; a panic of
 // the reader is raised again here.
-func (ra *readAhead) Next() (*parse.Exchange, error) {
+func (ra *readAhead) Next() (*model.Exchange, error) {
 	for ra.pos >= len(ra.cur.exs) {
 		if ra.cur.panic != nil {
 			panic(ra.cur.panic)
@@ -117,7 +117,7 @@ func (ra *readAhead) Next() (*parse.Exchange, error) {
 }
 
 // Notes are the reader's; call close first, so that the reader is done.
-func (ra *readAhead) Notes() []parse.Note { return ra.src.Notes() }
+func (ra *readAhead) Notes() []model.Note { return ra.src.Notes() }
 
 // close stops the goroutine and waits for it: after close the reader and
 // its file are the caller's again.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // fakeReader yields n exchanges, then err (or panics with it when panics).
@@ -17,7 +17,7 @@ type fakeReader struct {
 	body   int
 }
 
-func (f *fakeReader) Next() (*parse.Exchange, error) {
+func (f *fakeReader) Next() (*model.Exchange, error) {
 	if f.i == f.n {
 		if f.panics {
 			panic(f.err)
@@ -25,11 +25,11 @@ func (f *fakeReader) Next() (*parse.Exchange, error) {
 		return nil, f.err
 	}
 	f.i++
-	return &parse.Exchange{Index: f.i - 1, Request: parse.Request{Body: parse.Body{Data: make([]byte, f.body)}}}, nil
+	return &model.Exchange{Index: f.i - 1, Request: model.Request{Body: model.Body{Data: make([]byte, f.body)}}}, nil
 }
 
-func (f *fakeReader) Notes() []parse.Note {
-	return []parse.Note{{Kind: "k", Message: "read " + strings.Repeat("x", f.i)}}
+func (f *fakeReader) Notes() []model.Note {
+	return []model.Note{{Kind: "k", Message: "read " + strings.Repeat("x", f.i)}}
 }
 
 // TestReadAheadSameSequence: the exchanges come in order, batches cut by

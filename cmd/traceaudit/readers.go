@@ -5,31 +5,31 @@ import (
 	"os"
 
 	"github.com/traceaudit/traceaudit/har"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
-func (o *options) limits() parse.Limits {
-	return parse.Limits{BodyBytes: o.bodyLimit, InflateBytes: o.inflateLimit, HeaderBytes: o.headerBytes,
+func (o *options) limits() model.Limits {
+	return model.Limits{BodyBytes: o.bodyLimit, InflateBytes: o.inflateLimit, HeaderBytes: o.headerBytes,
 		HeaderCount: o.headerLimit, JSONDepth: o.jsonDepth}.WithDefaults()
 }
 
 // skipBody says which HAR response bodies not to decode: none is needed to
 // list exchanges, and no analysis reads scripts, images or fonts.
 func (o *options) skipBody(mimeType string) bool {
-	return o.cmd == "exchanges" || parse.CarriesNoOAuth(mimeType)
+	return o.cmd == "exchanges" || model.CarriesNoOAuth(mimeType)
 }
 
 // newReader opens the reader for a sniffed input.
-func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) (parse.Reader, error) {
+func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) (model.Reader, error) {
 	switch oi.format {
-	case parse.FormatHAR:
+	case model.FormatHAR:
 		return har.NewReader(oi.file, har.Options{Limits: o.limits(), SideFiles: os.DirFS(oi.dir), Name: oi.name,
 			SkipBody: o.skipBody})
-	case parse.FormatSAZ:
+	case model.FormatSAZ:
 		return saz.NewReader(oi.file, oi.size, saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name,
 			MaxMembers: o.members, ArchiveInflateBytes: o.archiveBytes})
-	case parse.FormatPCAP:
+	case model.FormatPCAP:
 		return newCaptureReader(oi, o, keys)
 	}
 	return nil, fmt.Errorf("%w", errUnknownFormat)

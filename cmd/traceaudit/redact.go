@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/redact"
 	"github.com/traceaudit/traceaudit/report"
 )
@@ -70,9 +70,9 @@ func runRedact(args []string, env environment) (int, error) {
 	var w io.Writer = tmp
 	var stats redact.Stats
 	switch oi.format {
-	case parse.FormatHAR:
+	case model.FormatHAR:
 		stats, err = redact.HAR(oi.file, w, opts)
-	case parse.FormatSAZ:
+	case model.FormatSAZ:
 		stats, err = redact.SAZ(oi.file, oi.size, w, opts)
 	default:
 		err = errors.New("redact reads HAR and SAZ; captures carry TLS keys and payloads that cannot be rewritten safely — share the findings instead")

@@ -4,7 +4,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // retainer decides which exchanges are kept whole for the rules once their
@@ -28,7 +29,7 @@ type retainer struct {
 	cookie bool // an exchange with a cookie was kept
 }
 
-func (r *retainer) keep(ex *parse.Exchange, events int) bool {
+func (r *retainer) keep(ex *model.Exchange, events int) bool {
 	switch {
 	case r.all, events > 0:
 		return true
@@ -47,7 +48,7 @@ func (r *retainer) keep(ex *parse.Exchange, events int) bool {
 
 // carriesToken reports whether the URL carries an access_token, id_token
 // or refresh_token, read both as net/url does (the token-in-url rule's
-// query check) and as parse.URLTokens does (tolerant, query and fragment):
+// query check) and as secret.URLTokens does (tolerant, query and fragment):
 // whichever a rule uses, the exchange is kept. URLs whose query and
 // fragment hold neither "token" nor an escape cannot carry one, and are
 // answered without parsing.
@@ -59,7 +60,7 @@ func carriesToken(raw string) bool {
 	if rest := raw[i:]; !strings.Contains(rest, "%") && !strings.Contains(strings.ToLower(rest), "token") {
 		return false
 	}
-	if len(parse.URLTokens(raw)) > 0 {
+	if len(secret.URLTokens(raw)) > 0 {
 		return true
 	}
 	u, err := url.Parse(raw)
@@ -71,14 +72,14 @@ func carriesToken(raw string) bool {
 }
 
 // ruleHeaders are the header fields the rules read of a kept exchange
-// (through parse's Cookies, SetCookies and Location, and directly); events
+// (through the model's Cookies, SetCookies and Location, and directly); events
 // are extracted before, from the whole exchange.
 var ruleHeaders = []string{"Cookie", "Set-Cookie", "Location"}
 
 // trim drops the header fields no rule reads from a kept exchange, in an
 // exactly sized list: user agents, client hints and the like are most of a
 // kept exchange's memory otherwise.
-func (r *retainer) trim(ex *parse.Exchange) {
+func (r *retainer) trim(ex *model.Exchange) {
 	if r.all {
 		return
 	}
@@ -88,8 +89,8 @@ func (r *retainer) trim(ex *parse.Exchange) {
 	}
 }
 
-func onlyRuleHeaders(h parse.Headers) parse.Headers {
-	read := func(f parse.Header) bool {
+func onlyRuleHeaders(h model.Headers) model.Headers {
+	read := func(f model.Header) bool {
 		for _, name := range ruleHeaders {
 			if strings.EqualFold(f.Name, name) {
 				return true
@@ -106,7 +107,7 @@ func onlyRuleHeaders(h parse.Headers) parse.Headers {
 	if n == 0 {
 		return nil
 	}
-	out := make(parse.Headers, 0, n)
+	out := make(model.Headers, 0, n)
 	for _, f := range h {
 		if read(f) {
 			out = append(out, f)

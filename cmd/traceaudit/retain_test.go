@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/internal/hargen"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // repoTraces lists every trace in the repository's testdata folders (the
@@ -121,21 +121,21 @@ func TestRetainedScanIdentical(t *testing.T) {
 // events, redirects, URLs with a token in the query, and the first with a
 // cookie; not the rest.
 func TestRetainerKeeps(t *testing.T) {
-	get := func(url string, reqH, respH parse.Headers) *parse.Exchange {
-		ex := &parse.Exchange{Request: parse.Request{Method: "GET", URL: url, Headers: reqH}}
-		ex.Response = &parse.Response{Status: 200, Headers: respH}
+	get := func(url string, reqH, respH model.Headers) *model.Exchange {
+		ex := &model.Exchange{Request: model.Request{Method: "GET", URL: url, Headers: reqH}}
+		ex.Response = &model.Response{Status: 200, Headers: respH}
 		return ex
 	}
-	cookie := parse.Headers{{Name: "Cookie", Value: "a=1"}}
+	cookie := model.Headers{{Name: "Cookie", Value: "a=1"}}
 	for _, c := range []struct {
 		name   string
-		ex     *parse.Exchange
+		ex     *model.Exchange
 		events int
 		want   bool
 	}{
 		{"plain asset", get("https://cdn.example/app.js?v=1", nil, nil), 0, false},
 		{"event", get("https://cdn.example/app.js", nil, nil), 1, true},
-		{"redirect", get("https://app.example/", nil, parse.Headers{{Name: "location", Value: "/x"}}), 0, true},
+		{"redirect", get("https://app.example/", nil, model.Headers{{Name: "location", Value: "/x"}}), 0, true},
 		{"token in query", get("https://api.example/me?x=1&access_token=abc", nil, nil), 0, true},
 		{"escaped token name", get("https://api.example/me?id%5Ftoken=abc", nil, nil), 0, true},
 		{"empty token", get("https://api.example/me?access_token=", nil, nil), 0, false},
@@ -144,11 +144,11 @@ func TestRetainerKeeps(t *testing.T) {
 		{"placeholder token", get("https://api.example/me?access_token=REDACTED", nil, nil), 0, true},
 		{"first cookie", get("https://app.example/api", cookie, nil), 0, true},
 		{"second cookie", get("https://app.example/api", cookie, nil), 0, false},
-		{"no response", &parse.Exchange{Request: parse.Request{URL: "https://app.example/"}}, 0, false},
+		{"no response", &model.Exchange{Request: model.Request{URL: "https://app.example/"}}, 0, false},
 	} {
 		var r retainer
 		if c.name == "second cookie" {
-			r.keep(get("https://app.example/", nil, parse.Headers{{Name: "Set-Cookie", Value: "a=1"}}), 0)
+			r.keep(get("https://app.example/", nil, model.Headers{{Name: "Set-Cookie", Value: "a=1"}}), 0)
 		}
 		if got := r.keep(c.ex, c.events); got != c.want {
 			t.Errorf("%s: keep = %v, want %v", c.name, got, c.want)

@@ -13,7 +13,7 @@ import (
 	flag "github.com/spf13/pflag"
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/report"
 	"github.com/traceaudit/traceaudit/saz"
 )
@@ -211,7 +211,7 @@ func (o *options) validate(cmd string) error {
 // shares. Hitting one is a note naming the flag; the rest of the file is
 // still read.
 func addLimitFlags(fs *flag.FlagSet, o *options) {
-	d := parse.DefaultLimits
+	d := model.DefaultLimits
 	fs.Int64Var(&o.bodyLimit, "limit-body", 0, fmt.Sprintf("bytes of each message body kept for analysis (default %d)", d.BodyBytes))
 	fs.Int64Var(&o.inflateLimit, "limit-inflate", 0, fmt.Sprintf("bytes one decompression (body, HAR, archive member) may produce (default %d)", d.InflateBytes))
 	fs.Int64Var(&o.archiveBytes, "limit-archive-inflate", 0, "bytes inflated from all members of one SAZ (default 16 × --limit-inflate)")

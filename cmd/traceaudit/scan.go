@@ -7,9 +7,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/report"
 	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // scanResult is the rules' verdict on one file.
@@ -25,7 +27,7 @@ func (r fileResult) findingCount() int {
 	return len(r.scan.findings)
 }
 
-func runScanRules(exchanges []*parse.Exchange, events []parse.Event, notes []parse.Note, o *options) *scanResult {
+func runScanRules(exchanges []*model.Exchange, events []model.Event, notes []model.Note, o *options) *scanResult {
 	in := rules.Input{Exchanges: exchanges, Events: events, Notes: notes}
 	a := rules.Analyze(in, rules.Options{CodeLifetime: o.codeLifetime})
 	findings := rules.Run(a, rules.All())
@@ -64,7 +66,7 @@ func reportFile(r fileResult, noRedact bool) report.File {
 	case r.scan != nil:
 		f.Verdict, f.VerdictReason = report.Verdict(r.scan.assessment.Verdict), r.scan.assessment.Reason
 		if !noRedact {
-			f.VerdictReason = parse.RedactText(f.VerdictReason)
+			f.VerdictReason = secret.RedactText(f.VerdictReason)
 		}
 	}
 	if r.scan == nil {
@@ -82,7 +84,7 @@ func reportFile(r fileResult, noRedact bool) report.File {
 			if noRedact {
 				return s
 			}
-			return parse.RedactText(s)
+			return secret.RedactText(s)
 		}
 		rf := report.Finding{
 			Rule:        fd.RuleID,
@@ -128,7 +130,7 @@ var appNamedRE = regexp.MustCompile(`\bnamed '([^'\x00-\x1f]{1,100})'`)
 // the provider of the first authorize (or any provider event), the client
 // ids, the browser, the time range and the ids the provider's logs are
 // searched by.
-func facts(events []parse.Event, noRedact bool) *report.Facts {
+func facts(events []model.Event, noRedact bool) *report.Facts {
 	if len(events) == 0 {
 		return nil
 	}
@@ -139,17 +141,17 @@ func facts(events []parse.Event, noRedact bool) *report.Facts {
 		}
 		return append(list, v)
 	}
-	var prov parse.Provider
+	var prov model.Provider
 	for i := range events {
 		e := &events[i]
-		if prov.Family == "" && e.Provider.Family != "" && e.Provider.Family != parse.FamilyApp {
+		if prov.Family == "" && e.Provider.Family != "" && e.Provider.Family != model.FamilyApp {
 			prov = e.Provider
 		}
-		if e.Kind == parse.AuthorizeRequest && e.Provider.Family != "" && (prov.Tenant == "" || e.Provider.Tenant != "") && fc.ClientIDs == nil {
+		if e.Kind == model.AuthorizeRequest && e.Provider.Family != "" && (prov.Tenant == "" || e.Provider.Tenant != "") && fc.ClientIDs == nil {
 			prov = e.Provider
 		}
 		fc.ClientIDs = add(fc.ClientIDs, e.ClientID)
-		if fc.UserAgent == "" && e.Origin == "" && e.UserAgent != "" && (e.Kind == parse.AuthorizeRequest || e.Kind == parse.Callback) {
+		if fc.UserAgent == "" && e.Origin == "" && e.UserAgent != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback) {
 			fc.UserAgent = e.UserAgent
 		}
 		if fc.Library == "" {
@@ -181,17 +183,17 @@ func facts(events []parse.Event, noRedact bool) *report.Facts {
 		}
 	}
 	if prov.Family != "" {
-		fc.Provider, fc.Family, fc.Cloud, fc.Tenant, fc.ProviderHost = parse.ProviderName(prov), string(prov.Family), prov.Cloud, prov.Tenant, prov.Host
+		fc.Provider, fc.Family, fc.Cloud, fc.Tenant, fc.ProviderHost = model.ProviderName(prov), string(prov.Family), prov.Cloud, prov.Tenant, prov.Host
 	}
 	if !noRedact {
-		fc.UserAgent = parse.RedactText(fc.UserAgent)
+		fc.UserAgent = secret.RedactText(fc.UserAgent)
 	}
 	return &fc
 }
 
 // timeline lays the OAuth steps out for the HTML swimlanes: one lane per tab
 // or connection, each step attributed to the party that acted.
-func timeline(events []parse.Event, refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
+func timeline(events []model.Event, refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
 	var out []report.TimelineEvent
 	// Browser pages become "Page 1", "Page 2" in order of first use: a page
 	// id means nothing to a reader, so it goes in the lane's tooltip. They
@@ -203,7 +205,7 @@ func timeline(events []parse.Event, refFindings map[string][]int, noRedact bool)
 	browserPage := map[string]bool{}
 	for i := range events {
 		e := &events[i]
-		if e.Page != "" && (e.Kind == parse.AuthorizeRequest || e.Kind == parse.Callback || (e.Kind == parse.TokenRequest && e.Origin != "")) {
+		if e.Page != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback || (e.Kind == model.TokenRequest && e.Origin != "")) {
 			browserPage[e.Page] = true
 		}
 	}
@@ -211,11 +213,11 @@ func timeline(events []parse.Event, refFindings map[string][]int, noRedact bool)
 		e := &events[i]
 		var party string
 		switch e.Kind {
-		case parse.AuthorizeRequest, parse.Callback:
+		case model.AuthorizeRequest, model.Callback:
 			party = "browser"
-		case parse.CodeIssued, parse.AuthorizeError, parse.TokenResponse:
+		case model.CodeIssued, model.AuthorizeError, model.TokenResponse:
 			party = "provider"
-		case parse.TokenRequest:
+		case model.TokenRequest:
 			party = "app"
 			if e.Origin != "" {
 				party = "browser"
@@ -247,7 +249,7 @@ func timeline(events []parse.Event, refFindings map[string][]int, noRedact bool)
 		// The chip shows the code the findings name: the most specific one
 		// (AADSTS54005, not its wrapper AADSTS70002).
 		if e.Err != nil {
-			te.ErrorCode = parse.PrimaryCode(e.Err)
+			te.ErrorCode = catalog.PrimaryCode(e.Err)
 			if te.ErrorCode == "" {
 				te.ErrorCode = e.Err.Error
 			}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // harSecrets lists the secret values a HAR carries, found independently of
@@ -26,7 +26,7 @@ func harSecrets(t *testing.T, path string) []string {
 	}
 	seen := map[string]bool{}
 	add := func(v string) {
-		if len(v) >= 8 && !parse.IsFingerprint(v) && v != parse.Mask(v) {
+		if len(v) >= 8 && !secret.IsFingerprint(v) && v != secret.Mask(v) {
 			seen[v] = true
 		}
 	}
@@ -36,7 +36,7 @@ func harSecrets(t *testing.T, path string) []string {
 			return
 		}
 		for k, vs := range vals {
-			if parse.IsSecretParam(k) || parse.IsMaskedParam(k) {
+			if secret.IsSecretParam(k) || secret.IsMaskedParam(k) {
 				for _, v := range vs {
 					add(v)
 				}
@@ -85,7 +85,7 @@ func harSecrets(t *testing.T, path string) []string {
 		}
 		addPairs(e.Get("request.postData.text").String())
 		e.Get("request.postData.params").ForEach(func(_, p gjson.Result) bool {
-			if parse.IsSecretParam(p.Get("name").String()) {
+			if secret.IsSecretParam(p.Get("name").String()) {
 				add(p.Get("value").String())
 			}
 			return true
@@ -94,13 +94,13 @@ func harSecrets(t *testing.T, path string) []string {
 		var obj map[string]any
 		if json.Unmarshal([]byte(body), &obj) == nil {
 			for k, v := range obj {
-				if s, ok := v.(string); ok && parse.IsSecretParam(k) {
+				if s, ok := v.(string); ok && secret.IsSecretParam(k) {
 					add(s)
 				}
 			}
 		}
 		for _, m := range hidden.FindAllStringSubmatch(body, -1) {
-			if parse.IsSecretParam(m[1]) {
+			if secret.IsSecretParam(m[1]) {
 				add(m[2])
 			}
 		}

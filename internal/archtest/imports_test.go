@@ -23,7 +23,7 @@ const module = "github.com/traceaudit/traceaudit"
 type layer string
 
 const (
-	model      layer = "model"     // parse: the trace model everything shares
+	model      layer = "model"     // secret, model, catalog, oauth: the trace model everything shares
 	wire       layer = "httpwire"  // internal/httpwire: HTTP/1 parsing shared by readers
 	reader     layer = "reader"    // har, saz, pcap and their subpackages
 	ruleLayer  layer = "rules"     // rules: checks over the model
@@ -47,7 +47,7 @@ func layerOf(rel, name string) layer {
 	switch {
 	case name == "main":
 		return command
-	case rel == "parse":
+	case modelRank(rel) >= 0:
 		return model
 	case rel == "internal/httpwire":
 		return wire
@@ -74,6 +74,13 @@ func layerOf(rel, name string) layer {
 	return unassigned
 }
 
+// modelPackages are the model layer, lowest first: each may import only
+// those before it.
+var modelPackages = []string{"secret", "model", "catalog", "oauth"}
+
+// modelRank is rel's place in modelPackages, or -1.
+func modelRank(rel string) int { return slices.Index(modelPackages, rel) }
+
 // family is the reader family a package belongs to, or "".
 func family(rel string) string {
 	for _, f := range readerFamilies {
@@ -92,7 +99,11 @@ func allowed(from layer, fromRel, to string) (bool, string) {
 	case command:
 		return true, ""
 	case model:
-		// A leaf is self-contained (secretscan's shapes back RedactURL).
+		// A leaf is self-contained (secretscan's shapes back RedactURL); the
+		// model's own packages import only those below them.
+		if toLayer == model {
+			return modelRank(to) < modelRank(fromRel), "a model package imports only those below it: " + strings.Join(modelPackages, " < ")
+		}
 		return toLayer == leaf, "the model imports only self-contained leaf helpers"
 	case leaf:
 		return false, "a leaf helper imports nothing from the module"
@@ -186,14 +197,16 @@ func TestImportRules(t *testing.T) {
 func TestLayering(t *testing.T) {
 	for _, e := range [][2]string{
 		{"har", "saz"}, {"saz", "pcap"}, {"pcap/tlsdec", "har"}, {"pcap", "rules"}, {"har", "report"},
-		{"rules", "har"}, {"rules", "report"}, {"report", "pcap"}, {"report", "rules"}, {"parse", "har"},
+		{"rules", "har"}, {"rules", "report"}, {"report", "pcap"}, {"report", "rules"}, {"model", "har"}, {"oauth", "saz"},
+		{"secret", "model"}, {"model", "oauth"}, {"model", "catalog"}, {"catalog", "oauth"},
 		{"rules/rulestest", "har"},
 	} {
 		if ok, _ := allowed(layerOf(e[0], ""), e[0], e[1]); ok {
 			t.Errorf("%s -> %s is allowed", e[0], e[1])
 		}
 	}
-	for _, e := range [][2]string{{"pcap/tlsdec", "pcap"}, {"pcap", "pcap/etl"}, {"rules", "parse"}, {"report", "parse"}} {
+	for _, e := range [][2]string{{"pcap/tlsdec", "pcap"}, {"pcap", "pcap/etl"}, {"rules", "oauth"}, {"rules", "catalog"}, {"report", "model"},
+		{"model", "secret"}, {"catalog", "model"}, {"oauth", "catalog"}, {"oauth", "secret"}} {
 		if ok, why := allowed(layerOf(e[0], ""), e[0], e[1]); !ok {
 			t.Errorf("%s -> %s is refused: %s", e[0], e[1], why)
 		}

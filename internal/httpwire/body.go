@@ -1,6 +1,8 @@
 package httpwire
 
-import "github.com/traceaudit/traceaudit/parse"
+import (
+	"github.com/traceaudit/traceaudit/model"
+)
 
 // BodyBuilder collects a body that arrives in pieces (HTTP/2 DATA frames):
 // it counts every byte, keeps the first Limits.BodyBytes and decodes them
@@ -8,7 +10,7 @@ import "github.com/traceaudit/traceaudit/parse"
 type BodyBuilder struct {
 	raw rawBody
 	o   Options
-	l   parse.Limits
+	l   model.Limits
 }
 
 // NewBodyBuilder returns an empty builder. o.Warn receives decoding problems.
@@ -22,7 +24,7 @@ func (b *BodyBuilder) Write(p []byte) (int, error) { return b.raw.Write(p) }
 
 // Body returns the body undone from the Content-Encoding in h. cut tells
 // that the body did not arrive whole.
-func (b *BodyBuilder) Body(h parse.Headers, cut bool) parse.Body {
+func (b *BodyBuilder) Body(h model.Headers, cut bool) model.Body {
 	body := b.raw.finish(h, cut, b.o, b.l)
 	body.MIMEType = mimeType(h.Get("Content-Type"))
 	return body

@@ -7,10 +7,10 @@ import (
 	"io"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
-var fuzzLimits = parse.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 16, HeaderBytes: 1 << 14, HeaderCount: 100}
+var fuzzLimits = model.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 16, HeaderBytes: 1 << 14, HeaderCount: 100}
 
 // FuzzReadRequest reads requests until the input ends or fails: no panic,
 // bounded bodies, and every error is EOF or wraps ErrMalformed.

@@ -1,5 +1,5 @@
 // Package httpwire parses HTTP/1.x messages from their wire form into
-// parse.Request and parse.Response, keeping header order and name case
+// model.Request and model.Response, keeping header order and name case
 // (net/http canonicalizes names and loses order, which traces must keep).
 //
 // It serves the SAZ reader (one whole message per file) and the pcap reader
@@ -25,17 +25,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // ErrMalformed is wrapped by every error about a message that is not valid
 // HTTP/1.x.
 var ErrMalformed = errors.New("httpwire: malformed message")
 
-// Options tune reading. The zero value reads with parse.DefaultLimits and the
+// Options tune reading. The zero value reads with model.DefaultLimits and the
 // "http" scheme.
 type Options struct {
-	Limits parse.Limits
+	Limits model.Limits
 	// Scheme makes origin-form request targets absolute: "http" when empty.
 	// The pcap reader passes "https" for decrypted TLS, the SAZ reader what
 	// the session says.
@@ -52,13 +52,13 @@ func (o Options) warnf(format string, args ...any) {
 }
 
 // ReadRequest reads one request with the "http" scheme. See Options.ReadRequest.
-func ReadRequest(br *bufio.Reader, l parse.Limits) (*parse.Request, error) {
+func ReadRequest(br *bufio.Reader, l model.Limits) (*model.Request, error) {
 	return Options{Limits: l}.ReadRequest(br)
 }
 
 // ReadResponse reads one response to a request with the given method. See
 // Options.ReadResponse.
-func ReadResponse(br *bufio.Reader, requestMethod string, l parse.Limits) (*parse.Response, error) {
+func ReadResponse(br *bufio.Reader, requestMethod string, l model.Limits) (*model.Response, error) {
 	return Options{Limits: l}.ReadResponse(br, requestMethod)
 }
 
@@ -72,7 +72,7 @@ func ReadResponse(br *bufio.Reader, requestMethod string, l parse.Limits) (*pars
 // The URL is made absolute from the Host header for origin-form targets;
 // CONNECT's authority-form target is kept as "host:port", as browsers' HAR
 // exports show it, and the asterisk-form target of "OPTIONS *" as "*".
-func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
+func (o Options) ReadRequest(br *bufio.Reader) (*model.Request, error) {
 	l := o.Limits.WithDefaults()
 	budget := l.HeaderBytes
 	line, err := readStartLine(br, &budget)
@@ -86,7 +86,7 @@ func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
 	// The method and version would otherwise be substrings of the request
 	// line and keep all of it alive with the exchange (a capture's kept
 	// exchanges spent a tenth of their memory on request lines).
-	req := &parse.Request{Method: own(method), Proto: own(proto)}
+	req := &model.Request{Method: own(method), Proto: own(proto)}
 	req.Headers, err = readHeaders(br, &budget, l.HeaderCount, o)
 	if err != nil {
 		// An HTTP/0.9 request has no header section; some clients still
@@ -113,7 +113,7 @@ func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
 	case cl >= 0:
 		req.Body, err = readFixed(br, cl, req.Headers, o, l)
 	default:
-		req.Body = parse.Body{Size: 0}
+		req.Body = model.Body{Size: 0}
 	}
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (o Options) ReadRequest(br *bufio.Reader) (*parse.Request, error) {
 // and so has a 2xx answer to CONNECT: the caller stops reading HTTP after
 // either. HEAD, 204 and 304 responses have no body; a response without
 // Content-Length or chunked framing runs to the end of br.
-func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*parse.Response, error) {
+func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*model.Response, error) {
 	l := o.Limits.WithDefaults()
 	for {
 		budget := l.HeaderBytes
@@ -197,7 +197,7 @@ func readLine(br *bufio.Reader, budget *int64) ([]byte, error) {
 		frag, err := br.ReadSlice('\n')
 		*budget -= int64(len(frag))
 		if *budget < 0 {
-			return nil, parse.AtLimit(parse.LimitHeaderBytes, malformed("header section exceeds the header size limit"))
+			return nil, model.AtLimit(model.LimitHeaderBytes, malformed("header section exceeds the header size limit"))
 		}
 		if err == bufio.ErrBufferFull {
 			buf = append(buf, frag...)
@@ -321,7 +321,7 @@ func requestURL(method, target, scheme, host string) string {
 	return target
 }
 
-func parseStatusLine(line string) (*parse.Response, error) {
+func parseStatusLine(line string) (*model.Response, error) {
 	proto, rest, _ := strings.Cut(line, " ")
 	if !validProto(proto) {
 		return nil, malformed("status line has no valid protocol version")
@@ -335,7 +335,7 @@ func parseStatusLine(line string) (*parse.Response, error) {
 	if err != nil || status < 100 {
 		return nil, malformed("status line has no three-digit status code")
 	}
-	return &parse.Response{Status: status, StatusText: own(text), Proto: own(proto)}, nil
+	return &model.Response{Status: status, StatusText: own(text), Proto: own(proto)}, nil
 }
 
 // own returns s detached from the line it was cut from: a shared constant
@@ -369,8 +369,8 @@ func own(s string) string {
 
 // readHeaders reads header fields up to the empty line. Obsolete line
 // folding is joined with a space as RFC 9112 section 5.2 allows.
-func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (parse.Headers, error) {
-	var h parse.Headers
+func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (model.Headers, error) {
+	var h model.Headers
 	for n := 1; ; n++ {
 		line, err := readLine(br, budget)
 		if err == io.EOF {
@@ -399,9 +399,9 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (pars
 			continue
 		}
 		if len(h) >= maxCount {
-			return nil, parse.AtLimit(parse.LimitHeaders, malformed("more than %d header fields", maxCount))
+			return nil, model.AtLimit(model.LimitHeaders, malformed("more than %d header fields", maxCount))
 		}
-		h = append(h, parse.Header{Name: name, Value: strings.Trim(value, " \t")})
+		h = append(h, model.Header{Name: name, Value: strings.Trim(value, " \t")})
 	}
 }
 
@@ -411,7 +411,7 @@ const badLength = -2
 
 // framing tells how a body is delimited: chunked, or cl >= 0 bytes, or
 // neither (cl == -1), or an unusable Content-Length (cl == badLength).
-func framing(h parse.Headers) (chunked bool, cl int64, err error) {
+func framing(h model.Headers) (chunked bool, cl int64, err error) {
 	for _, v := range h.Values("Transfer-Encoding") {
 		for _, c := range strings.Split(v, ",") {
 			// Chunked wins over Content-Length (RFC 9112 section 6.3).
@@ -534,8 +534,8 @@ func (b *rawBody) readN(r io.Reader, n int64) int64 {
 
 // finish decodes the kept bytes. cut tells that the body on the wire ended
 // before its declared end.
-func (b *rawBody) finish(h parse.Headers, cut bool, o Options, l parse.Limits) parse.Body {
-	body := parse.Body{Size: b.size, Truncated: cut || b.size > int64(len(b.data))}
+func (b *rawBody) finish(h model.Headers, cut bool, o Options, l model.Limits) model.Body {
+	body := model.Body{Size: b.size, Truncated: cut || b.size > int64(len(b.data))}
 	enc := strings.Join(h.Values("Content-Encoding"), ",")
 	if len(b.data) == 0 || isIdentity(enc) {
 		body.Data = b.data
@@ -552,7 +552,7 @@ func (b *rawBody) finish(h parse.Headers, cut bool, o Options, l parse.Limits) p
 	return body
 }
 
-func readFixed(br *bufio.Reader, n int64, h parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
+func readFixed(br *bufio.Reader, n int64, h model.Headers, o Options, l model.Limits) (model.Body, error) {
 	rb := &rawBody{cap: l.BodyBytes}
 	// A read error (lost bytes in a capture) cuts the body like an early end.
 	got := rb.readN(br, n)
@@ -562,7 +562,7 @@ func readFixed(br *bufio.Reader, n int64, h parse.Headers, o Options, l parse.Li
 	return rb.finish(h, got < n, o, l), nil
 }
 
-func readToEOF(br *bufio.Reader, h parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
+func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits) (model.Body, error) {
 	rb := &rawBody{cap: l.BodyBytes}
 	_, err := io.Copy(rb, br)
 	if err != nil {
@@ -573,7 +573,7 @@ func readToEOF(br *bufio.Reader, h parse.Headers, o Options, l parse.Limits) (pa
 
 // readChunked reads a chunked body and its trailer fields, which are
 // appended to h after the header fields.
-func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) (parse.Body, error) {
+func readChunked(br *bufio.Reader, h *model.Headers, o Options, l model.Limits) (model.Body, error) {
 	rb := &rawBody{cap: l.BodyBytes}
 	budget := l.HeaderBytes
 	for {
@@ -583,7 +583,7 @@ func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) 
 			return rb.finish(*h, true, o, l), nil
 		}
 		if err != nil {
-			return parse.Body{}, err
+			return model.Body{}, err
 		}
 		sizeText, _, _ := strings.Cut(string(line), ";")
 		sizeText = strings.TrimSpace(sizeText)
@@ -603,7 +603,7 @@ func readChunked(br *bufio.Reader, h *parse.Headers, o Options, l parse.Limits) 
 					// A missing final CRLF still ends the body.
 					return rb.finish(*h, false, o, l), nil
 				}
-				return parse.Body{}, err
+				return model.Body{}, err
 			}
 			*h = append(*h, trailers...)
 			return rb.finish(*h, false, o, l), nil

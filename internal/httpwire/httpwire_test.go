@@ -15,14 +15,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 type reqTest struct {
 	Name   string
 	Raw    string
 	Scheme string
-	Want   *parse.Request
+	Want   *model.Request
 	Err    error
 	// Warn is a text the warnings must contain.
 	Warn string
@@ -34,7 +34,7 @@ var reqTests = []reqTest{
 	{
 		Name: "origin-form keeps header order and case",
 		Raw:  "GET /authorize?client_id=app&state=xyz HTTP/1.1\r\nhost: login.example.com\r\nX-B: 2\r\nX-a: 1\r\nCookie: s=secret\r\n\r\n",
-		Want: &parse.Request{
+		Want: &model.Request{
 			Method: "GET", URL: "http://login.example.com/authorize?client_id=app&state=xyz", Proto: "HTTP/1.1",
 			Headers: hdr("host", "login.example.com", "X-B", "2", "X-a", "1", "Cookie", "s=secret"),
 		},
@@ -43,58 +43,58 @@ var reqTests = []reqTest{
 		Name:   "scheme from caller",
 		Raw:    "GET / HTTP/1.1\nHost: a.example\n\n",
 		Scheme: "https",
-		Want:   &parse.Request{Method: "GET", URL: "https://a.example/", Proto: "HTTP/1.1", Headers: hdr("Host", "a.example")},
+		Want:   &model.Request{Method: "GET", URL: "https://a.example/", Proto: "HTTP/1.1", Headers: hdr("Host", "a.example")},
 	},
 	{
 		Name: "absolute-form through a proxy",
 		Raw:  "GET HTTP://b.example/x?y=1 HTTP/1.1\r\nHost: b.example\r\n\r\n",
-		Want: &parse.Request{Method: "GET", URL: "http://b.example/x?y=1", Proto: "HTTP/1.1", Headers: hdr("Host", "b.example")},
+		Want: &model.Request{Method: "GET", URL: "http://b.example/x?y=1", Proto: "HTTP/1.1", Headers: hdr("Host", "b.example")},
 	},
 	{
 		Name: "authority-form CONNECT",
 		Raw:  "CONNECT login.example.com:443 HTTP/1.1\r\nHost: login.example.com:443\r\n\r\n\x16\x03\x01",
-		Want: &parse.Request{Method: "CONNECT", URL: "login.example.com:443", Proto: "HTTP/1.1", Headers: hdr("Host", "login.example.com:443")},
+		Want: &model.Request{Method: "CONNECT", URL: "login.example.com:443", Proto: "HTTP/1.1", Headers: hdr("Host", "login.example.com:443")},
 		Rest: "\x16\x03\x01",
 	},
 	{
 		Name: "content-length body and pipelined next request",
 		Raw:  "POST /token HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\nContent-Length: 9\r\n\r\ncode=abcdGET / HTTP/1.1\r\n\r\n",
-		Want: &parse.Request{
+		Want: &model.Request{
 			Method: "POST", URL: "http://a/token", Proto: "HTTP/1.1",
 			Headers: hdr("Host", "a", "Content-Type", "application/x-www-form-urlencoded; charset=utf-8", "Content-Length", "9"),
-			Body:    parse.Body{Size: 9, Data: []byte("code=abcd"), MIMEType: "application/x-www-form-urlencoded"},
+			Body:    model.Body{Size: 9, Data: []byte("code=abcd"), MIMEType: "application/x-www-form-urlencoded"},
 		},
 		Rest: "GET / HTTP/1.1\r\n\r\n",
 	},
 	{
 		Name: "chunked with extension and trailer",
 		Raw:  "POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n",
-		Want: &parse.Request{
+		Want: &model.Request{
 			Method: "POST", URL: "http://a/p", Proto: "HTTP/1.1",
 			Headers: hdr("Host", "a", "Transfer-Encoding", "chunked", "X-Trailer", "t"),
-			Body:    parse.Body{Size: 5, Data: []byte("abcde")},
+			Body:    model.Body{Size: 5, Data: []byte("abcde")},
 		},
 	},
 	{
 		Name: "obsolete line folding",
 		Raw:  "GET / HTTP/1.0\r\nX-Long: a\r\n  b\r\n\r\n",
-		Want: &parse.Request{Method: "GET", URL: "/", Proto: "HTTP/1.0", Headers: hdr("X-Long", "a b")},
+		Want: &model.Request{Method: "GET", URL: "/", Proto: "HTTP/1.0", Headers: hdr("X-Long", "a b")},
 	},
 	{
 		Name: "HTTP/0.9 simple request",
 		Raw:  "GET /old\r\n",
-		Want: &parse.Request{Method: "GET", URL: "/old", Proto: "HTTP/0.9"},
+		Want: &model.Request{Method: "GET", URL: "/old", Proto: "HTTP/0.9"},
 	},
 	{
 		Name: "body cut short is kept truncated",
 		Raw:  "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
-		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "10"), Body: parse.Body{Size: 3, Data: []byte("abc"), Truncated: true}},
+		Want: &model.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "10"), Body: model.Body{Size: 3, Data: []byte("abc"), Truncated: true}},
 		Warn: "body cut short: 3 of 10 bytes",
 	},
 	{
 		Name: "chunked not last still frames the body",
 		Raw:  "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\nGET",
-		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Transfer-Encoding", "chunked, identity")},
+		Want: &model.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Transfer-Encoding", "chunked, identity")},
 		Rest: "GET",
 	},
 	{Name: "empty input", Raw: "", Err: io.EOF},
@@ -102,20 +102,20 @@ var reqTests = []reqTest{
 	{
 		Name: "line without colon skipped",
 		Raw:  "CONNECT mail.example:25 / HTTP/1.0\r\nMozilla 4.0 (compatible; MSIE 5.01)\r\n\r\n",
-		Want: &parse.Request{Method: "CONNECT", URL: "mail.example:25", Proto: "HTTP/1.0"},
+		Want: &model.Request{Method: "CONNECT", URL: "mail.example:25", Proto: "HTTP/1.0"},
 		Warn: "header line 1 is not a field",
 	},
 	{
 		Name: "bad content-length: no body",
 		Raw:  "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\nGET",
-		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "1x")},
+		Want: &model.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "1x")},
 		Warn: "invalid Content-Length",
 		Rest: "GET",
 	},
 	{
 		Name: "conflicting content-length: no body",
 		Raw:  "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
-		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "1", "Content-Length", "2")},
+		Want: &model.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "1", "Content-Length", "2")},
 		Warn: "conflicting Content-Length",
 		Rest: "ab",
 	},
@@ -126,27 +126,27 @@ var reqTests = []reqTest{
 	{
 		Name: "broken version kept as sent",
 		Raw:  "GET / HTTP/1.\nHost: h\n\n",
-		Want: &parse.Request{Method: "GET", URL: "http://h/", Proto: "HTTP/1.", Headers: hdr("Host", "h")},
+		Want: &model.Request{Method: "GET", URL: "http://h/", Proto: "HTTP/1.", Headers: hdr("Host", "h")},
 	},
 	{
 		Name: "version-less line followed by headers",
 		Raw:  "GET /HTTP/1.1\nHost: h\n\n",
-		Want: &parse.Request{Method: "GET", URL: "http://h/HTTP/1.1", Proto: "HTTP/0.9", Headers: hdr("Host", "h")},
+		Want: &model.Request{Method: "GET", URL: "http://h/HTTP/1.1", Proto: "HTTP/0.9", Headers: hdr("Host", "h")},
 	},
 	{
 		Name: "missing target",
 		Raw:  "OPTIONS HTTP/1.1\nHost: h\n\n",
-		Want: &parse.Request{Method: "OPTIONS", URL: "", Proto: "HTTP/1.1", Headers: hdr("Host", "h")},
+		Want: &model.Request{Method: "OPTIONS", URL: "", Proto: "HTTP/1.1", Headers: hdr("Host", "h")},
 	},
 	{
 		Name: "known method alone",
 		Raw:  "OPTIONS\nHost: h\n\n",
-		Want: &parse.Request{Method: "OPTIONS", URL: "", Proto: "HTTP/0.9", Headers: hdr("Host", "h")},
+		Want: &model.Request{Method: "OPTIONS", URL: "", Proto: "HTTP/0.9", Headers: hdr("Host", "h")},
 	},
 	{
 		Name: "chunk size overflow cuts the body",
 		Raw:  "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n10000000000000000\r\nx",
-		Want: &parse.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Transfer-Encoding", "chunked"), Body: parse.Body{Size: 2, Data: []byte("ab"), Truncated: true}},
+		Want: &model.Request{Method: "POST", URL: "/", Proto: "HTTP/1.1", Headers: hdr("Transfer-Encoding", "chunked"), Body: model.Body{Size: 2, Data: []byte("ab"), Truncated: true}},
 		Warn: "invalid chunk size",
 		Rest: "x",
 	},
@@ -204,17 +204,17 @@ func TestErrorsHideSecrets(t *testing.T) {
 
 func TestLimits(t *testing.T) {
 	many := "GET / HTTP/1.1\r\n" + strings.Repeat("X: y\r\n", 20) + "\r\n"
-	_, err := ReadRequest(bufio.NewReader(strings.NewReader(many)), parse.Limits{HeaderCount: 10})
+	_, err := ReadRequest(bufio.NewReader(strings.NewReader(many)), model.Limits{HeaderCount: 10})
 	if !errors.Is(err, ErrMalformed) {
 		t.Errorf("header count: err = %v", err)
 	}
 	big := "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", 5000) + "\r\n\r\n"
-	_, err = ReadRequest(bufio.NewReader(strings.NewReader(big)), parse.Limits{HeaderBytes: 1000})
+	_, err = ReadRequest(bufio.NewReader(strings.NewReader(big)), model.Limits{HeaderBytes: 1000})
 	if !errors.Is(err, ErrMalformed) {
 		t.Errorf("header bytes: err = %v", err)
 	}
 	body := "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n" + strings.Repeat("z", 100)
-	req, err := ReadRequest(bufio.NewReader(strings.NewReader(body)), parse.Limits{BodyBytes: 10})
+	req, err := ReadRequest(bufio.NewReader(strings.NewReader(body)), model.Limits{BodyBytes: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ type respTest struct {
 	Name   string
 	Raw    string
 	Method string
-	Want   *parse.Response
+	Want   *model.Response
 	Err    error
 	Rest   string
 }
@@ -236,45 +236,45 @@ var respTests = []respTest{
 	{
 		Name: "interim 100 skipped",
 		Raw:  "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-		Want: &parse.Response{Status: 200, StatusText: "OK", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "2"), Body: parse.Body{Size: 2, Data: []byte("ok")}},
+		Want: &model.Response{Status: 200, StatusText: "OK", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "2"), Body: model.Body{Size: 2, Data: []byte("ok")}},
 	},
 	{
 		Name:   "HEAD has no body",
 		Method: "HEAD",
 		Raw:    "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
-		Want:   &parse.Response{Status: 200, StatusText: "OK", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "50")},
+		Want:   &model.Response{Status: 200, StatusText: "OK", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "50")},
 		Rest:   "HTTP/1.1 204 No Content\r\n\r\n",
 	},
 	{
 		Name: "304 has no body",
 		Raw:  "HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\nnext",
-		Want: &parse.Response{Status: 304, StatusText: "Not Modified", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "50")},
+		Want: &model.Response{Status: 304, StatusText: "Not Modified", Proto: "HTTP/1.1", Headers: hdr("Content-Length", "50")},
 		Rest: "next",
 	},
 	{
 		Name: "101 switching protocols stops",
 		Raw:  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello",
-		Want: &parse.Response{Status: 101, StatusText: "Switching Protocols", Proto: "HTTP/1.1", Headers: hdr("Upgrade", "websocket")},
+		Want: &model.Response{Status: 101, StatusText: "Switching Protocols", Proto: "HTTP/1.1", Headers: hdr("Upgrade", "websocket")},
 		Rest: "\x81\x05hello",
 	},
 	{
 		Name:   "CONNECT 200 starts a tunnel",
 		Method: "CONNECT",
 		Raw:    "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03",
-		Want:   &parse.Response{Status: 200, StatusText: "Connection established", Proto: "HTTP/1.1"},
+		Want:   &model.Response{Status: 200, StatusText: "Connection established", Proto: "HTTP/1.1"},
 		Rest:   "\x16\x03\x03",
 	},
 	{
 		Name: "close-delimited",
 		Raw:  "HTTP/1.0 302 Found\r\nLocation: https://app/cb?code=x\r\nContent-Type: text/html\r\n\r\n<html>moved</html>",
-		Want: &parse.Response{Status: 302, StatusText: "Found", Proto: "HTTP/1.0", Headers: hdr("Location", "https://app/cb?code=x", "Content-Type", "text/html"), Body: parse.Body{Size: 18, Data: []byte("<html>moved</html>"), MIMEType: "text/html"}},
+		Want: &model.Response{Status: 302, StatusText: "Found", Proto: "HTTP/1.0", Headers: hdr("Location", "https://app/cb?code=x", "Content-Type", "text/html"), Body: model.Body{Size: 18, Data: []byte("<html>moved</html>"), MIMEType: "text/html"}},
 	},
 	{
 		Name: "chunked gzip json",
 		Raw:  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk(gz(`{"access_token":"t"}`)) + "0\r\n\r\n",
-		Want: &parse.Response{Status: 200, StatusText: "OK", Proto: "HTTP/1.1",
+		Want: &model.Response{Status: 200, StatusText: "OK", Proto: "HTTP/1.1",
 			Headers: hdr("Content-Type", "application/json", "Content-Encoding", "gzip", "Transfer-Encoding", "chunked"),
-			Body:    parse.Body{Size: int64(len(gz(`{"access_token":"t"}`))), Data: []byte(`{"access_token":"t"}`), MIMEType: "application/json"}},
+			Body:    model.Body{Size: int64(len(gz(`{"access_token":"t"}`))), Data: []byte(`{"access_token":"t"}`), MIMEType: "application/json"}},
 	},
 	{Name: "no status code", Raw: "HTTP/1.1 OK\r\n\r\n", Err: ErrMalformed},
 	{Name: "request instead of response", Raw: "GET / HTTP/1.1\r\n\r\n", Err: ErrMalformed},
@@ -303,7 +303,7 @@ func TestReadResponse(t *testing.T) {
 	for _, tt := range respTests {
 		t.Run(tt.Name, func(t *testing.T) {
 			br := bufio.NewReader(strings.NewReader(tt.Raw))
-			got, err := ReadResponse(br, tt.Method, parse.Limits{})
+			got, err := ReadResponse(br, tt.Method, model.Limits{})
 			if tt.Err != nil {
 				if !errors.Is(err, tt.Err) {
 					t.Fatalf("err = %v, want %v", err, tt.Err)
@@ -391,10 +391,10 @@ func TestDecodeContent(t *testing.T) {
 }
 
 // hdr builds Headers from name, value pairs.
-func hdr(kv ...string) parse.Headers {
-	var h parse.Headers
+func hdr(kv ...string) model.Headers {
+	var h model.Headers
 	for i := 0; i+1 < len(kv); i += 2 {
-		h = append(h, parse.Header{Name: kv[i], Value: kv[i+1]})
+		h = append(h, model.Header{Name: kv[i], Value: kv[i+1]})
 	}
 	return h
 }

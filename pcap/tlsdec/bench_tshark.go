@@ -15,7 +15,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 )
@@ -45,7 +45,7 @@ func main() {
 		if err != nil {
 			return err
 		}
-		exs, err := parse.ReadAll(r)
+		exs, err := model.ReadAll(r)
 		if err == nil && len(exs) == 0 {
 			err = fmt.Errorf("no exchanges")
 		}

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // Direction is the side that sent some bytes.
@@ -205,7 +205,7 @@ type Conn struct {
 
 	firstFrame int
 	out        []Chunk
-	notes      []parse.Note
+	notes      []model.Note
 	closed     bool
 }
 
@@ -280,7 +280,7 @@ func (c *Conn) Drain() []Chunk {
 }
 
 // Notes returns what could not be analysed. It is complete after Close.
-func (c *Conn) Notes() []parse.Note { return c.notes }
+func (c *Conn) Notes() []model.Note { return c.notes }
 
 // LooksLikeTLS reports whether b, the first bytes a side sent, start a TLS
 // record: a handshake (a ClientHello or ServerHello) or, for a capture that
@@ -296,12 +296,12 @@ func (c *Conn) ref(frame int) string {
 	return fmt.Sprintf("frame %d", frame)
 }
 
-func (c *Conn) note(kind parse.NoteKind, frame int, format string, args ...any) {
+func (c *Conn) note(kind model.NoteKind, frame int, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if c.label != "" {
 		msg = c.label + ": " + msg
 	}
-	c.notes = append(c.notes, parse.Note{Kind: kind, Ref: c.ref(frame), Message: msg})
+	c.notes = append(c.notes, model.Note{Kind: kind, Ref: c.ref(frame), Message: msg})
 }
 
 // noteHost names the server of note i, when it exists, so a verdict can
@@ -446,7 +446,7 @@ func (c *Conn) stop(h *half, off int64, why string) {
 		// reports the whole connection as not analysed.
 		return
 	}
-	c.note(parse.NoteTLSBadRecord, frame, "%s stream has %s at byte %d; the rest of this direction (from frame %d) is not analysed", h.dir, why, off, frame)
+	c.note(model.NoteTLSBadRecord, frame, "%s stream has %s at byte %d; the rest of this direction (from frame %d) is not analysed", h.dir, why, off, frame)
 }
 
 // record handles one record of either direction.
@@ -649,7 +649,7 @@ func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 		// The hello outlives the handshake buffer it was parsed from.
 		ch, err := parseClientHello(bytes.Clone(body))
 		if ch == nil {
-			c.note(parse.NoteTLSBadHandshake, frame, "ClientHello could not be parsed: %v", err)
+			c.note(model.NoteTLSBadHandshake, frame, "ClientHello could not be parsed: %v", err)
 			return
 		}
 		if renegotiation {
@@ -664,7 +664,7 @@ func (c *Conn) message(h *half, typ byte, body []byte, frame int) {
 		}
 		sh, err := parseServerHello(bytes.Clone(body))
 		if sh == nil {
-			c.note(parse.NoteTLSBadHandshake, frame, "ServerHello could not be parsed: %v", err)
+			c.note(model.NoteTLSBadHandshake, frame, "ServerHello could not be parsed: %v", err)
 			return
 		}
 		if sh.helloRetry {
@@ -734,20 +734,20 @@ func (c *Conn) master() []byte {
 func (c *Conn) setup(frame int) {
 	if c.ch == nil {
 		c.dead = "no-handshake"
-		c.note(parse.NoteTLSNoHandshake, frame, "the ClientHello was not captured, so the connection's secrets cannot be found; it is not analysed")
+		c.note(model.NoteTLSNoHandshake, frame, "the ClientHello was not captured, so the connection's secrets cannot be found; it is not analysed")
 		return
 	}
 	c.tls13 = c.sh.version == versionTLS13
 	if (c.sh.version < versionTLS10 || c.sh.version > versionTLS12) && !c.tls13 {
 		c.dead = "unsupported"
-		c.note(parse.NoteTLSUnsupported, frame, "%s (SNI %q) is not decrypted: only TLS 1.0 to 1.3 are supported", versionName(c.sh.version), c.ch.sni)
+		c.note(model.NoteTLSUnsupported, frame, "%s (SNI %q) is not decrypted: only TLS 1.0 to 1.3 are supported", versionName(c.sh.version), c.ch.sni)
 		return
 	}
 	c.suite = suiteByID(c.sh.suite)
 	if c.suite == nil || c.suite.tls13 != c.tls13 || !validBefore12(c.suite, c.sh.version) {
 		c.suite = nil
 		c.dead = "unsupported"
-		c.note(parse.NoteTLSUnsupported, frame, "cipher suite 0x%04X (SNI %q) is not supported; the connection is not decrypted", c.sh.suite, c.ch.sni)
+		c.note(model.NoteTLSUnsupported, frame, "cipher suite 0x%04X (SNI %q) is not supported; the connection is not decrypted", c.sh.suite, c.ch.sni)
 		return
 	}
 	client, server := &c.h[ClientToServer], &c.h[ServerToClient]
@@ -876,12 +876,12 @@ func (c *Conn) renegotiate(sh *serverHello, frame int) {
 	c.suite = suiteByID(sh.suite)
 	switch {
 	case sh.version < versionTLS10 || sh.version > versionTLS12:
-		c.note(parse.NoteTLSUnsupported, frame, "renegotiation to %s is not followed; the rest of the connection is not decrypted", versionName(sh.version))
+		c.note(model.NoteTLSUnsupported, frame, "renegotiation to %s is not followed; the rest of the connection is not decrypted", versionName(sh.version))
 	case c.suite == nil || c.suite.tls13 || !validBefore12(c.suite, sh.version):
 		c.suite = nil
-		c.note(parse.NoteTLSUnsupported, frame, "renegotiation to cipher suite 0x%04X is not supported; the rest of the connection is not decrypted", sh.suite)
+		c.note(model.NoteTLSUnsupported, frame, "renegotiation to cipher suite 0x%04X is not supported; the rest of the connection is not decrypted", sh.suite)
 	case !c.setup12(client, server):
-		c.note(parse.NoteTLSNoKeys, frame, "the renegotiated handshake has no key log entry for its client random; the rest of the connection to %q is not decrypted", c.ch.sni)
+		c.note(model.NoteTLSNoKeys, frame, "the renegotiated handshake has no key log entry for its client random; the rest of the connection to %q is not decrypted", c.ch.sni)
 	}
 }
 
@@ -916,48 +916,48 @@ func (c *Conn) Close() {
 		// Already explained when it happened.
 	case c.ch == nil && c.sh == nil:
 		if client.bytes+server.bytes > 0 {
-			c.note(parse.NoteTLSNoHandshake, ref, "the TLS handshake was not captured (capture began mid-connection?); %d bytes client→server and %d bytes server→client are not analysed", client.bytes, server.bytes)
+			c.note(model.NoteTLSNoHandshake, ref, "the TLS handshake was not captured (capture began mid-connection?); %d bytes client→server and %d bytes server→client are not analysed", client.bytes, server.bytes)
 		}
 	case c.sh == nil:
-		c.note(parse.NoteTLSNoHandshake, ref, "no ServerHello was captured for the connection to %q; %d bytes client→server and %d bytes server→client are not analysed", sni, client.bytes, server.bytes)
+		c.note(model.NoteTLSNoHandshake, ref, "no ServerHello was captured for the connection to %q; %d bytes client→server and %d bytes server→client are not analysed", sni, client.bytes, server.bytes)
 	case !c.keys && c.echMatched:
 		defer c.noteHost(len(c.notes), sni)
-		c.note(parse.NoteTLSNoKeys, ref, "%s connection to %q is not decrypted: it uses Encrypted Client Hello, which hides the client random key logs name, and none of the %d key log entries tried decrypts it (at most %d per connection and %d per capture are tried); %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, c.echTrialed, maxECHTrials, maxTrialsPerCapture, client.bytes, server.bytes)
+		c.note(model.NoteTLSNoKeys, ref, "%s connection to %q is not decrypted: it uses Encrypted Client Hello, which hides the client random key logs name, and none of the %d key log entries tried decrypts it (at most %d per connection and %d per capture are tried); %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, c.echTrialed, maxECHTrials, maxTrialsPerCapture, client.bytes, server.bytes)
 	case !c.keys:
 		defer c.noteHost(len(c.notes), sni)
-		c.note(parse.NoteTLSNoKeys, ref, "%s connection to %q is not decrypted: no key log entry for its client random; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, client.bytes, server.bytes)
+		c.note(model.NoteTLSNoKeys, ref, "%s connection to %q is not decrypted: no key log entry for its client random; %d bytes client→server and %d bytes server→client are not analysed", versionName(c.sh.version), sni, client.bytes, server.bytes)
 	}
 	for _, h := range []*half{client, server} {
 		if h.failed > 0 {
-			c.note(parse.NoteTLSAuthFailed, ref, "%d of %d encrypted %s records (%d bytes) of the connection to %q failed authentication: the secrets do not match this connection (keys from another capture?) or the records are damaged", h.failed, h.failed+h.opened, h.dir, h.failedB, sni)
+			c.note(model.NoteTLSAuthFailed, ref, "%d of %d encrypted %s records (%d bytes) of the connection to %q failed authentication: the secrets do not match this connection (keys from another capture?) or the records are damaged", h.failed, h.failed+h.opened, h.dir, h.failedB, sni)
 		}
 		if h.early > 0 {
 			if c.earlyRejected {
-				c.note(parse.NoteTLSEarlyData, ref, "%d 0-RTT early data records of the connection to %q are not decrypted (no CLIENT_EARLY_TRAFFIC_SECRET); the server rejected them, so the client normally repeats them after the handshake", h.early, sni)
+				c.note(model.NoteTLSEarlyData, ref, "%d 0-RTT early data records of the connection to %q are not decrypted (no CLIENT_EARLY_TRAFFIC_SECRET); the server rejected them, so the client normally repeats them after the handshake", h.early, sni)
 			} else {
-				c.note(parse.NoteTLSEarlyData, ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
+				c.note(model.NoteTLSEarlyData, ref, "%d 0-RTT early data records of the connection to %q are not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for it", h.early, sni)
 			}
 		}
 		if h.alertFrame != 0 {
-			c.note(parse.NoteTLSAlert, h.alertFrame, "the %s of the connection to %q ended it with TLS alert %s", sideName(h.dir), sni, alertName(h.alertDesc))
+			c.note(model.NoteTLSAlert, h.alertFrame, "the %s of the connection to %q ended it with TLS alert %s", sideName(h.dir), sni, alertName(h.alertDesc))
 		}
 		if h.gaps > 0 {
-			c.note(parse.NoteTLSGap, cmp.Or(h.gapFrame, ref), "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); %d captured bytes of the records they broke were skipped and decryption resumed at the next record", h.gapB, h.dir, sni, h.gaps, h.lostB)
+			c.note(model.NoteTLSGap, cmp.Or(h.gapFrame, ref), "%d bytes of the %s stream of the connection to %q were not captured (%d gaps); %d captured bytes of the records they broke were skipped and decryption resumed at the next record", h.gapB, h.dir, sni, h.gaps, h.lostB)
 		}
 		if h.noSecret > 0 {
-			c.note(parse.NoteTLSPartialKeys, ref, "%d encrypted %s records of the connection to %q are not decrypted: the key log lacks their traffic secret (handshake or application)", h.noSecret, h.dir, sni)
+			c.note(model.NoteTLSPartialKeys, ref, "%d encrypted %s records of the connection to %q are not decrypted: the key log lacks their traffic secret (handshake or application)", h.noSecret, h.dir, sni)
 		}
 		if h.rejected > 0 {
-			c.note(parse.NoteTLSEarlyDataRejected, ref, "%d 0-RTT early data records (%d bytes) of the connection to %q are left out: the server rejected them, so it never processed them; the client normally repeats them after the handshake", h.rejected, h.rejectB, sni)
+			c.note(model.NoteTLSEarlyDataRejected, ref, "%d 0-RTT early data records (%d bytes) of the connection to %q are left out: the server rejected them, so it never processed them; the client normally repeats them after the handshake", h.rejected, h.rejectB, sni)
 		}
 		if len(h.buf) > 0 {
 			// Noted where the stream ends, not at the handshake.
-			c.note(parse.NoteTLSTruncated, cmp.Or(h.lastFrame, ref), "the %s stream of the connection to %q ends inside a record at this frame; its last %d bytes are not analysed", h.dir, sni, len(h.buf))
+			c.note(model.NoteTLSTruncated, cmp.Or(h.lastFrame, ref), "the %s stream of the connection to %q ends inside a record at this frame; its last %d bytes are not analysed", h.dir, sni, len(h.buf))
 		}
 	}
 	if c.dead == "" && c.keys && client.opened+server.opened == 0 && client.failed+server.failed == 0 && client.bytes+server.bytes > 0 && c.sh != nil {
 		// Keys were found but the capture ends before any encrypted record.
-		c.note(parse.NoteTLSNoData, ref, "no encrypted records of the connection to %q were captured", sni)
+		c.note(model.NoteTLSNoData, ref, "no encrypted records of the connection to %q were captured", sni)
 	}
 	client.buf, server.buf = nil, nil
 }

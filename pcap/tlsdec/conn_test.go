@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // notesOf returns the kinds of notes, in order.
-func kinds(notes []parse.Note) []string {
+func kinds(notes []model.Note) []string {
 	var out []string
 	for _, n := range notes {
 		out = append(out, string(n.Kind))
@@ -21,7 +21,7 @@ func kinds(notes []parse.Note) []string {
 }
 
 // assertNoSecrets fails if a note quotes any secret of the key log.
-func assertNoSecrets(t *testing.T, k *KeyLog, notes []parse.Note) {
+func assertNoSecrets(t *testing.T, k *KeyLog, notes []model.Note) {
 	t.Helper()
 	for _, s := range k.byRandom {
 		for _, b := range [][]byte{s.master, s.clientHS, s.serverHS, s.clientApp, s.serverApp, s.clientEarly} {

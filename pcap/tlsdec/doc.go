@@ -10,7 +10,7 @@
 // Chunks that remember the frame which carried their record, so that an
 // HTTP request found in the plaintext can be located in the capture.
 //
-// What cannot be decrypted becomes a parse.Note whose Ref is the frame of
+// What cannot be decrypted becomes a model.Note whose Ref is the frame of
 // the ClientHello (or of the damage) and whose message names the connection
 // and its server (SNI); key material never appears in notes or errors.
 // Note kinds:

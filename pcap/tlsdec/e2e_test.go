@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 )
@@ -76,7 +76,7 @@ func pathOf(u string) string {
 }
 
 // readCapture runs the pcap reader with the tlsdec hook over a capture.
-func readCapture(t *testing.T, capture string, keylogs ...string) ([]*parse.Exchange, []parse.Note) {
+func readCapture(t *testing.T, capture string, keylogs ...string) ([]*model.Exchange, []model.Note) {
 	t.Helper()
 	var logs []*tlsdec.KeyLog
 	for _, name := range keylogs {
@@ -111,7 +111,7 @@ func readCapture(t *testing.T, capture string, keylogs ...string) ([]*parse.Exch
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatalf("after %d exchanges: %v", len(exs), err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 )
@@ -34,7 +34,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		fmt.Println(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 )
 
@@ -43,13 +43,13 @@ func (h hookConn) Gap(dir pcap.Dir, n int) { h.c.Gap(Direction(dir), n) }
 
 func (h hookConn) ALPN() string        { return h.c.Info().ALPN }
 func (h hookConn) Close()              { h.c.Close() }
-func (h hookConn) Notes() []parse.Note { return h.c.Notes() }
+func (h hookConn) Notes() []model.Note { return h.c.Notes() }
 
 // KeysForCapture gathers the secrets for one capture file: those embedded
 // in it (pcapng Decryption Secrets Blocks and section comments) merged with
 // the key logs the user gave. The notes say which embedded secrets were
 // damaged.
-func KeysForCapture(capture io.ReaderAt, size int64, keylogs ...*KeyLog) (*KeyLog, []parse.Note, error) {
+func KeysForCapture(capture io.ReaderAt, size int64, keylogs ...*KeyLog) (*KeyLog, []model.Note, error) {
 	keys := &KeyLog{}
 	for _, k := range keylogs {
 		keys.Merge(k)

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // ErrPCAPNG marks a pcapng file whose block structure is broken.
@@ -35,9 +35,9 @@ const (
 // anywhere apply to the whole file. A file that is not pcapng yields an empty
 // key log. Damage after the first block ends the walk: the secrets found so
 // far are returned with a note.
-func SecretsFromPCAPNG(r io.ReaderAt, size int64) (*KeyLog, []parse.Note, error) {
+func SecretsFromPCAPNG(r io.ReaderAt, size int64) (*KeyLog, []model.Note, error) {
 	keys := &KeyLog{}
-	var notes []parse.Note
+	var notes []model.Note
 	var order binary.ByteOrder
 	var hdr [12]byte
 	for off := int64(0); off < size; {
@@ -112,8 +112,8 @@ func SecretsFromPCAPNG(r io.ReaderAt, size int64) (*KeyLog, []parse.Note, error)
 	return keys, notes, nil
 }
 
-func damaged(off int64, msg string) parse.Note {
-	return parse.Note{Kind: parse.NotePcapngDamaged, Ref: fmt.Sprintf("byte %d", off), Message: msg}
+func damaged(off int64, msg string) model.Note {
+	return model.Note{Kind: model.NotePcapngDamaged, Ref: fmt.Sprintf("byte %d", off), Message: msg}
 }
 
 // comments returns the opt_comment values of a block's options.

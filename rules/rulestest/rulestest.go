@@ -19,8 +19,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Want is one expectation: a finding of Rule with evidence at Ref ("" for a
@@ -54,16 +56,16 @@ func ParseWants(comment, ref string) ([]Want, error) {
 
 // Fixture is a decoded trace with its expectations.
 type Fixture struct {
-	Exchanges []*parse.Exchange
+	Exchanges []*model.Exchange
 	Wants     []Want
 }
 
 // Loader reads one fixture file into its exchanges and the trace-level
 // comment ("" when the format has none).
-type Loader func(path string) (exchanges []*parse.Exchange, comment string, err error)
+type Loader func(path string) (exchanges []*model.Exchange, comment string, err error)
 
 // NewFixture collects the wants of a trace's exchanges and of its comment.
-func NewFixture(exs []*parse.Exchange, comment string) (*Fixture, error) {
+func NewFixture(exs []*model.Exchange, comment string) (*Fixture, error) {
 	fx := &Fixture{Exchanges: exs}
 	var err error
 	if fx.Wants, err = ParseWants(comment, ""); err != nil {
@@ -103,7 +105,7 @@ func RunOptions(t *testing.T, load Loader, dir string, r *rules.Rule, opts rules
 			if err != nil {
 				t.Fatal(err)
 			}
-			events := parse.ExtractAll(fx.Exchanges)
+			events := oauth.ExtractAll(fx.Exchanges)
 			a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: events}, opts)
 			findings := rules.Run(a, []*rules.Rule{r})
 			Check(t, r.ID, fx.Wants, findings)
@@ -189,7 +191,7 @@ func describe(fs []rules.Finding) string {
 
 // CheckNoLeak fails when a raw secret of the events (code, verifier, state,
 // tokens, client secret) appears in the JSON of the findings.
-func CheckNoLeak(t testing.TB, events []parse.Event, findings []rules.Finding) {
+func CheckNoLeak(t testing.TB, events []model.Event, findings []rules.Finding) {
 	t.Helper()
 	out, err := json.Marshal(findings)
 	if err != nil {
@@ -197,7 +199,7 @@ func CheckNoLeak(t testing.TB, events []parse.Event, findings []rules.Finding) {
 	}
 	s := string(out)
 	for _, ev := range events {
-		for _, sec := range []parse.Secret{ev.Code, ev.CodeVerifier, ev.State, ev.Nonce, ev.AccessToken, ev.IDToken,
+		for _, sec := range []secret.Secret{ev.Code, ev.CodeVerifier, ev.State, ev.Nonce, ev.AccessToken, ev.IDToken,
 			ev.RefreshToken, ev.ClientSecret, ev.Assertion} {
 			if sec.Len() >= 6 && strings.Contains(s, sec.Reveal()) {
 				t.Errorf("%s: a raw secret (%s) leaked into the findings", ev.Ref, sec)

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // recorder is a testing.TB that keeps the failures instead of failing.
@@ -59,14 +60,14 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckNoLeak(t *testing.T) {
-	ev := parse.Event{Ref: "entries[1]", Code: parse.NewSecret("raw-code-value-123")}
+	ev := model.Event{Ref: "entries[1]", Code: secret.New("raw-code-value-123")}
 	r := &recorder{TB: t}
-	CheckNoLeak(r, []parse.Event{ev}, []rules.Finding{{Message: "code raw-code-value-123 leaked"}})
+	CheckNoLeak(r, []model.Event{ev}, []rules.Finding{{Message: "code raw-code-value-123 leaked"}})
 	if len(r.errs) == 0 {
 		t.Error("leak not detected")
 	}
 	r = &recorder{TB: t}
-	CheckNoLeak(r, []parse.Event{ev}, []rules.Finding{{Message: "code " + ev.Code.Fingerprint()}})
+	CheckNoLeak(r, []model.Event{ev}, []rules.Finding{{Message: "code " + ev.Code.Fingerprint()}})
 	if len(r.errs) != 0 {
 		t.Errorf("fingerprint reported as a leak: %v", r.errs)
 	}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/internal/hargen"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 func main() {
@@ -35,7 +35,7 @@ func main() {
 	if *bodyBytes > 0 {
 		cfg.BodyBytes = *bodyBytes
 	}
-	if err := run(*gen, *read, cfg, parse.Limits{BodyBytes: *keep}); err != nil {
+	if err := run(*gen, *read, cfg, model.Limits{BodyBytes: *keep}); err != nil {
 		fmt.Fprintln(os.Stderr, "harbench:", err)
 		os.Exit(1)
 	}
@@ -51,7 +51,7 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-func run(gen, read string, cfg hargen.Config, limits parse.Limits) error {
+func run(gen, read string, cfg hargen.Config, limits model.Limits) error {
 	if gen != "" {
 		f, err := os.Create(gen)
 		if err != nil {

@@ -1,4 +1,4 @@
-package parse
+package secret
 
 import (
 	"encoding/base64"
@@ -13,7 +13,7 @@ func TestClaimsKeepOnlyNonIdentifyingClaims(t *testing.T) {
 		enc(`{"iss":"https://login.microsoftonline.com/72f988bf/v2.0","aud":"11111111-2222","tid":"72f988bf","ver":"2.0",`+
 			`"iat":1764151200,"nbf":1764151200,"exp":1764154800,"name":"Alice Example","preferred_username":"alice@contoso.com",`+
 			`"oid":"00000000-aaaa","sub":"s-123","email":"alice@contoso.com","scp":"User.Read openid"}`) + ".c2ln"
-	c, ok := NewSecret(tok).Claims()
+	c, ok := New(tok).Claims()
 	if !ok {
 		t.Fatal("not decoded")
 	}
@@ -31,7 +31,7 @@ func TestClaimsKeepOnlyNonIdentifyingClaims(t *testing.T) {
 		}
 	}
 	for _, notJWT := range []string{"opaque-token", "a.b", "e30.e30", strings.Repeat("a.", 2) + "x", "eyJ.!!!.x"} {
-		if _, ok := NewSecret(notJWT).Claims(); ok {
+		if _, ok := New(notJWT).Claims(); ok {
 			t.Errorf("%q decoded as a JWT", notJWT)
 		}
 	}

@@ -1,4 +1,4 @@
-package parse
+package oauth
 
 import (
 	"net/url"

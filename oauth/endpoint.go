@@ -1,9 +1,10 @@
-package parse
+package oauth
 
 import (
 	"net/url"
 	"strings"
-	"time"
+
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // EndpointRole is what an identity provider endpoint is for.
@@ -19,13 +20,13 @@ const (
 // ProviderOf identifies the identity provider family behind an endpoint URL
 // from its host and path alone. Hosts it does not recognise are "generic";
 // the extractor still recognises their endpoints from the OAuth parameters.
-func ProviderOf(u *url.URL) Provider {
+func ProviderOf(u *url.URL) model.Provider {
 	if u == nil {
-		return Provider{Family: FamilyGeneric}
+		return model.Provider{Family: model.FamilyGeneric}
 	}
 	host := strings.ToLower(u.Hostname())
 	segs := pathSegments(u.Path)
-	p := Provider{Family: FamilyGeneric, Host: host}
+	p := model.Provider{Family: model.FamilyGeneric, Host: host}
 	first := ""
 	if len(segs) > 0 {
 		first = segs[0]
@@ -33,48 +34,48 @@ func ProviderOf(u *url.URL) Provider {
 	switch {
 	case host == "login.microsoftonline.com" || host == "login.windows.net" || host == "login.microsoft.com" ||
 		host == "sts.windows.net":
-		p.Family, p.Cloud, p.Tenant = FamilyEntra, "global", first
+		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "global", first
 	case host == "login.microsoftonline.us" || host == "login.usgovcloudapi.net":
-		p.Family, p.Cloud, p.Tenant = FamilyEntra, "usgov", first
+		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "usgov", first
 	case host == "login.partner.microsoftonline.cn" || host == "login.chinacloudapi.cn":
-		p.Family, p.Cloud, p.Tenant = FamilyEntra, "china", first
+		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "china", first
 	case strings.HasSuffix(host, ".b2clogin.com"):
-		p.Family, p.Variant, p.Cloud, p.Tenant = FamilyEntra, "b2c", "global", first
+		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "b2c", "global", first
 		if len(segs) > 1 && !strings.EqualFold(segs[1], "oauth2") && !strings.HasPrefix(segs[1], "v2.0") {
 			p.Policy = segs[1]
 		} else if pol := u.Query().Get("p"); pol != "" {
 			p.Policy = pol
 		}
 	case strings.HasSuffix(host, ".ciamlogin.com"):
-		p.Family, p.Variant, p.Cloud, p.Tenant = FamilyEntra, "ciam", "global", first
+		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "ciam", "global", first
 	case strings.Contains(strings.ToLower(u.Path), "/adfs/"):
-		p.Family, p.Tenant = FamilyADFS, host
+		p.Family, p.Tenant = model.FamilyADFS, host
 	case host == "accounts.google.com" || host == "oauth2.googleapis.com" ||
 		(host == "www.googleapis.com" && first == "oauth2"):
-		p.Family = FamilyGoogle
+		p.Family = model.FamilyGoogle
 	case strings.HasSuffix(host, ".okta.com") || strings.HasSuffix(host, ".oktapreview.com") ||
 		strings.HasSuffix(host, ".okta-emea.com") || strings.HasSuffix(host, ".okta-gov.com"):
-		p.Family, p.Tenant = FamilyOkta, host
+		p.Family, p.Tenant = model.FamilyOkta, host
 		p.Variant = oktaAS(segs)
 	case strings.HasSuffix(host, ".auth0.com"):
-		p.Family, p.Tenant = FamilyAuth0, host
+		p.Family, p.Tenant = model.FamilyAuth0, host
 	case strings.HasSuffix(host, ".amazoncognito.com"):
-		p.Family, p.Tenant = FamilyCognito, host
+		p.Family, p.Tenant = model.FamilyCognito, host
 	case host == "github.com":
-		p.Family = FamilyGitHub
+		p.Family = model.FamilyGitHub
 	}
-	if p.Family == FamilyGeneric {
+	if p.Family == model.FamilyGeneric {
 		if realm, legacy, ok := keycloakRealm(segs); ok {
-			p.Family, p.Tenant = FamilyKeycloak, realm
+			p.Family, p.Tenant = model.FamilyKeycloak, realm
 			if legacy {
 				p.Variant = "legacy"
 			}
 		} else if as := oktaAS(segs); as != "" && len(segs) > 2 && segs[0] == "oauth2" {
 			// Okta behind a custom domain keeps its /oauth2/{as}/v1/ layout.
-			p.Family, p.Tenant, p.Variant = FamilyOkta, host, as
+			p.Family, p.Tenant, p.Variant = model.FamilyOkta, host, as
 		}
 	}
-	if p.Family == FamilyEntra && p.Variant == "" {
+	if p.Family == model.FamilyEntra && p.Variant == "" {
 		lp := strings.ToLower(u.Path)
 		switch {
 		case strings.Contains(lp, "/oauth2/v2.0/"), strings.HasSuffix(lp, "/v2.0/.well-known/openid-configuration"):
@@ -129,7 +130,7 @@ func pathSegments(p string) []string {
 // RoleOf says whether a URL is a well-known authorize, token or discovery
 // endpoint of a recognised provider (or of the common generic layouts).
 // Endpoints learnt from discovery documents are handled by the Extractor.
-func RoleOf(u *url.URL, p Provider) EndpointRole {
+func RoleOf(u *url.URL, p model.Provider) EndpointRole {
 	if u == nil {
 		return RoleNone
 	}
@@ -139,14 +140,14 @@ func RoleOf(u *url.URL, p Provider) EndpointRole {
 		return RoleDiscovery
 	}
 	switch p.Family {
-	case FamilyEntra, FamilyADFS:
+	case model.FamilyEntra, model.FamilyADFS:
 		switch {
 		case strings.HasSuffix(lp, "/oauth2/v2.0/authorize"), strings.HasSuffix(lp, "/oauth2/authorize"):
 			return RoleAuthorize
 		case strings.HasSuffix(lp, "/oauth2/v2.0/token"), strings.HasSuffix(lp, "/oauth2/token"):
 			return RoleToken
 		}
-	case FamilyGoogle:
+	case model.FamilyGoogle:
 		switch lp {
 		case "/o/oauth2/v2/auth", "/o/oauth2/auth", "/o/oauth2/v2/auth/oauthchooseaccount", "/signin/oauth":
 			return RoleAuthorize
@@ -210,76 +211,4 @@ func genericTokenPath(path string) bool {
 	lp := strings.ToLower(strings.TrimSuffix(path, "/"))
 	return strings.HasSuffix(lp, "/token") || strings.HasSuffix(lp, "/oauth/access_token") ||
 		strings.HasSuffix(lp, "/access_token")
-}
-
-// CodeLifetime is how long a provider keeps an authorization code valid.
-type CodeLifetime struct {
-	// Expired: redemptions later than this are over the provider's limit.
-	Expired time.Duration
-	// Suspicious: redemptions later than this are unusually slow.
-	Suspicious time.Duration
-	// Source says where the figure comes from, for findings.
-	Source string
-}
-
-// CodeLifetimeOf returns the authorization code lifetime of a provider
-// family, from the documented or observed figures (knowledge doc §R4).
-func CodeLifetimeOf(p Provider) CodeLifetime {
-	switch p.Family {
-	case "entra":
-		if p.Variant == "b2c" {
-			return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
-				Source: "Azure AD B2C documents about 10 minutes; 5 minutes has been reported"}
-		}
-		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
-			Source: "Microsoft Entra ID documents about 10 minutes"}
-	case "adfs":
-		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
-			Source: "AD FS follows the RFC 6749 maximum of 10 minutes"}
-	case "okta":
-		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
-			Source: "Okta codes live 60 seconds (not configurable)"}
-	case "keycloak":
-		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
-			Source: "Keycloak's default realm client login timeout is 60 seconds"}
-	case "cognito":
-		return CodeLifetime{Expired: 5 * time.Minute, Suspicious: 60 * time.Second,
-			Source: "Amazon Cognito codes live 5 minutes"}
-	case "github":
-		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
-			Source: "GitHub codes expire after 10 minutes"}
-	case "google", "auth0":
-		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
-			Source: "no documented figure; 60 seconds is unusual, 10 minutes is the RFC 6749 maximum"}
-	}
-	return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
-		Source: "RFC 6749 recommends at most 10 minutes"}
-}
-
-// ProviderName is a human name for findings: "Microsoft Entra ID (v2)".
-func ProviderName(p Provider) string {
-	names := map[Family]string{
-		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
-		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
-	}
-	n, ok := names[p.Family]
-	if !ok {
-		n = "the authorization server"
-		if p.Host != "" {
-			n += " " + p.Host
-		}
-		return n
-	}
-	switch p.Variant {
-	case "b2c":
-		n = "Azure AD B2C"
-	case "ciam":
-		n = "Microsoft Entra External ID"
-	case "v1", "v2":
-		n += " (" + p.Variant + ")"
-	}
-	if p.Cloud != "" && p.Cloud != "global" {
-		n += " [" + p.Cloud + "]"
-	}
-	return n
 }

@@ -1,14 +1,15 @@
-package parse_test
+package oauth_test
 
 import (
 	"os"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har"
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 )
 
-func loadSample(t *testing.T, path string) []*parse.Exchange {
+func loadSample(t *testing.T, path string) []*model.Exchange {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -19,7 +20,7 @@ func loadSample(t *testing.T, path string) []*parse.Exchange {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := parse.ReadAll(r)
+	exs, err := model.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,16 +30,16 @@ func loadSample(t *testing.T, path string) []*parse.Exchange {
 // TestOktaSample: the third-party Okta PKCE sample yields one clean sign-in.
 func TestOktaSample(t *testing.T) {
 	exs := loadSample(t, "../testdata/samples/okta-har-analyzer-sample.har")
-	evs := parse.ExtractAll(exs)
+	evs := oauth.ExtractAll(exs)
 	type row struct {
-		kind parse.EventKind
+		kind model.EventKind
 		ref  string
 	}
 	want := []row{
-		{parse.AuthorizeRequest, "entries[0]"},
-		{parse.Callback, "entries[4]"},
-		{parse.TokenRequest, "entries[5]"},
-		{parse.TokenResponse, "entries[5]"},
+		{model.AuthorizeRequest, "entries[0]"},
+		{model.Callback, "entries[4]"},
+		{model.TokenRequest, "entries[5]"},
+		{model.TokenResponse, "entries[5]"},
 	}
 	if len(evs) != len(want) {
 		t.Fatalf("got %d events, want %d: %+v", len(evs), len(want), evs)

@@ -1,4 +1,4 @@
-package parse
+package secret
 
 import (
 	"net/url"
@@ -58,7 +58,7 @@ func queryTokens(out []URLToken, query, in string, depth int) []URLToken {
 			}
 			continue
 		}
-		sec := NewSecret(v)
+		sec := New(v)
 		if IsPlaceholder(sec) {
 			continue
 		}

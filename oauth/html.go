@@ -1,4 +1,4 @@
-package parse
+package oauth
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/traceaudit/traceaudit/model"
 	xhtml "golang.org/x/net/html"
 )
 
@@ -115,7 +116,7 @@ var (
 // codes, Google's "Error 400: redirect_uri_mismatch", and the redirect URI
 // pages of Okta, Auth0, Keycloak and Authelia. It returns nil when the page
 // is not a recognised error page.
-func htmlErrorPage(data []byte, p Provider) *ProviderError {
+func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 	if len(data) == 0 {
 		return nil
 	}
@@ -125,7 +126,7 @@ func htmlErrorPage(data []byte, p Provider) *ProviderError {
 	raw := string(data[:min(len(data), 1<<20)])
 	text := html.UnescapeString(raw)
 	text = strings.ReplaceAll(text, `\u0027`, "'")
-	pe := &ProviderError{}
+	pe := &model.ProviderError{}
 	// Cheap substring and provider checks first: the regexps scan up to a
 	// MiB of every HTML answer, and most pages are ordinary login pages.
 	hasAAD := strings.Contains(text, "AADSTS") || strings.Contains(text, "AADB2C")
@@ -133,11 +134,11 @@ func htmlErrorPage(data []byte, p Provider) *ProviderError {
 		pe.Codes = codesInText(text)
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
-	} else if m := matchIf(p.Family == FamilyADFS && strings.Contains(text, "MSIS"), reMSIS, text); m != nil {
+	} else if m := matchIf(p.Family == model.FamilyADFS && strings.Contains(text, "MSIS"), reMSIS, text); m != nil {
 		pe.Codes = []string{m[1]}
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
-	} else if m := matchIf(p.Family == FamilyGoogle && strings.Contains(text, "Error"), reGoogleError, text); m != nil {
+	} else if m := matchIf(p.Family == model.FamilyGoogle && strings.Contains(text, "Error"), reGoogleError, text); m != nil {
 		pe.Error = m[2]
 		pe.Description = "Error " + m[1] + ": " + m[2]
 	} else {
@@ -183,10 +184,10 @@ func plainPage(b []byte) bool {
 // without copying it: false means htmlErrorPage finds nothing there, which
 // is the answer for almost every HTML body of a trace (the copies and the
 // lowered text cost a fifth of a capture scan's CPU).
-func mayBeErrorPage(b []byte, p Provider) bool {
+func mayBeErrorPage(b []byte, p model.Provider) bool {
 	if bytes.Contains(b, []byte("AADSTS")) || bytes.Contains(b, []byte("AADB2C")) ||
-		p.Family == FamilyADFS && bytes.Contains(b, []byte("MSIS")) ||
-		p.Family == FamilyGoogle && bytes.Contains(b, []byte("Error")) {
+		p.Family == model.FamilyADFS && bytes.Contains(b, []byte("MSIS")) ||
+		p.Family == model.FamilyGoogle && bytes.Contains(b, []byte("Error")) {
 		return true
 	}
 	for _, ph := range htmlErrPhrases {
@@ -279,7 +280,7 @@ func matchIf(ok bool, re *regexp.Regexp, text string) []string {
 
 // EchoedRedirectURI returns the redirect URI an error message quotes
 // (Entra's AADSTS50011 "The redirect URI '…' specified in the request…").
-func EchoedRedirectURI(pe *ProviderError) string {
+func EchoedRedirectURI(pe *model.ProviderError) string {
 	if pe == nil {
 		return ""
 	}

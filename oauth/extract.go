@@ -1,4 +1,4 @@
-package parse
+package oauth
 
 import (
 	"encoding/base64"
@@ -8,6 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Extractor turns exchanges into OAuth events. It is stateful: it learns
@@ -16,26 +20,26 @@ import (
 // later exchanges to those URLs are recognised even on unknown hosts.
 // Feed it every exchange of one trace in source order.
 type Extractor struct {
-	authorize map[string]Provider // endpoint key → provider
-	token     map[string]Provider
-	idpHosts  map[string]Provider // hosts that served an authorize endpoint
-	redirects map[string]bool     // redirect URI keys (no query) seen in authorize requests
+	authorize map[string]model.Provider // endpoint key → provider
+	token     map[string]model.Provider
+	idpHosts  map[string]model.Provider // hosts that served an authorize endpoint
+	redirects map[string]bool           // redirect URI keys (no query) seen in authorize requests
 }
 
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
 func NewExtractor() *Extractor {
 	return &Extractor{
-		authorize: map[string]Provider{},
-		token:     map[string]Provider{},
-		idpHosts:  map[string]Provider{},
+		authorize: map[string]model.Provider{},
+		token:     map[string]model.Provider{},
+		idpHosts:  map[string]model.Provider{},
 		redirects: map[string]bool{},
 	}
 }
 
 // ExtractAll runs a fresh Extractor over exchanges in order.
-func ExtractAll(exchanges []*Exchange) []Event {
+func ExtractAll(exchanges []*model.Exchange) []model.Event {
 	x := NewExtractor()
-	out := make([]Event, 0, len(exchanges)/2+1)
+	out := make([]model.Event, 0, len(exchanges)/2+1)
 	for _, ex := range exchanges {
 		out = append(out, x.Exchange(ex)...)
 	}
@@ -65,7 +69,7 @@ func endpointOf(u *url.URL) string {
 
 // Exchange returns the OAuth events found in one exchange, in the order
 // they happened (request events before response events).
-func (x *Extractor) Exchange(ex *Exchange) []Event {
+func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 	if ex == nil || ex.Tunnel {
 		return nil
 	}
@@ -83,14 +87,14 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 		role, prov = RoleAuthorize, mergeProvider(prov, p)
 	} else if p, ok := x.token[key]; ok {
 		role, prov = RoleToken, mergeProvider(prov, p)
-	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == FamilyGeneric {
+	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == model.FamilyGeneric {
 		prov = mergeProvider(prov, p)
 	}
 	base := x.base(ex, u, prov)
 	method := strings.ToUpper(ex.Request.Method)
 	params := requestParams(ex, u)
 
-	var out []Event
+	var out []model.Event
 	switch {
 	case role == RoleDiscovery:
 		if ev, ok := x.discovery(ex, u, base); ok {
@@ -125,13 +129,13 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 		return append(out, cb)
 	}
 	if x.isIdPHost(u, prov) {
-		out = append(out, x.providerAnswer(ex, base, Event{})...)
+		out = append(out, x.providerAnswer(ex, base, model.Event{})...)
 	}
 	if len(out) == 0 {
 		if tok := bearerToken(ex.Request.Headers.Get("Authorization")); tok != "" {
 			ev := base
-			ev.Kind = APICall
-			ev.AccessToken = NewSecret(tok)
+			ev.Kind = model.APICall
+			ev.AccessToken = secret.New(tok)
 			out = append(out, ev)
 		}
 	}
@@ -142,8 +146,8 @@ func (x *Extractor) Exchange(ex *Exchange) []Event {
 // backend, which carries the authorize parameters without being an
 // authorize request: Google's consent and account pages post them to
 // accounts.google.com/_/signin/oauth (and other /_/ paths).
-func signInUIStep(u *url.URL, p Provider) bool {
-	return p.Family == FamilyGoogle && strings.HasPrefix(u.Path, "/_/")
+func signInUIStep(u *url.URL, p model.Provider) bool {
+	return p.Family == model.FamilyGoogle && strings.HasPrefix(u.Path, "/_/")
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" (or DPoP)
@@ -156,16 +160,16 @@ func bearerToken(h string) string {
 	return strings.TrimSpace(rest)
 }
 
-func mergeProvider(seen, learnt Provider) Provider {
-	if seen.Family == FamilyGeneric && learnt.Family != "" {
+func mergeProvider(seen, learnt model.Provider) model.Provider {
+	if seen.Family == model.FamilyGeneric && learnt.Family != "" {
 		learnt.Host = seen.Host
 		return learnt
 	}
 	return seen
 }
 
-func (x *Extractor) isIdPHost(u *url.URL, p Provider) bool {
-	if p.Family != FamilyGeneric {
+func (x *Extractor) isIdPHost(u *url.URL, p model.Provider) bool {
+	if p.Family != model.FamilyGeneric {
 		return true
 	}
 	_, ok := x.idpHosts[strings.ToLower(u.Host)]
@@ -173,9 +177,9 @@ func (x *Extractor) isIdPHost(u *url.URL, p Provider) bool {
 }
 
 // base fills the fields every event of the exchange shares.
-func (x *Extractor) base(ex *Exchange, u *url.URL, p Provider) Event {
+func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model.Event {
 	h := ex.Request.Headers
-	ev := Event{
+	ev := model.Event{
 		Exchange:  ex.Index,
 		Ref:       ex.Ref,
 		Time:      ex.Start,
@@ -206,7 +210,7 @@ func (x *Extractor) base(ex *Exchange, u *url.URL, p Provider) Event {
 	return ev
 }
 
-func responseTime(ex *Exchange) time.Time {
+func responseTime(ex *model.Exchange) time.Time {
 	if !ex.End.IsZero() {
 		return ex.End
 	}
@@ -222,7 +226,7 @@ func stripQuery(s string) string {
 
 // forwardedBy names the header that shows a request came through a proxy
 // or load balancer, or "".
-func forwardedBy(h Headers) string {
+func forwardedBy(h model.Headers) string {
 	for _, name := range []string{"Forwarded", "X-Forwarded-For", "Via", "X-Real-IP"} {
 		if h.Has(name) {
 			return name
@@ -232,7 +236,7 @@ func forwardedBy(h Headers) string {
 }
 
 // prefetchMarker returns the header that marks a speculative request.
-func prefetchMarker(h Headers) string {
+func prefetchMarker(h model.Headers) string {
 	for _, name := range []string{"Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"} {
 		v := h.Get(name)
 		lv := strings.ToLower(v)
@@ -246,7 +250,7 @@ func prefetchMarker(h Headers) string {
 	return ""
 }
 
-func cookieNames(h Headers) []string {
+func cookieNames(h model.Headers) []string {
 	var names []string
 	for _, v := range h.Values("Cookie") {
 		for _, part := range strings.Split(v, ";") {
@@ -264,7 +268,7 @@ func cookieNames(h Headers) []string {
 
 // requestParams merges the query with a form or JSON body. Body values win
 // (an authorize POST or a token POST carries its parameters in the body).
-func requestParams(ex *Exchange, u *url.URL) url.Values {
+func requestParams(ex *model.Exchange, u *url.URL) url.Values {
 	q, _ := url.ParseQuery(u.RawQuery)
 	if q == nil {
 		q = url.Values{}
@@ -276,7 +280,7 @@ func requestParams(ex *Exchange, u *url.URL) url.Values {
 	return q
 }
 
-func bodyParams(h Headers, b Body) url.Values {
+func bodyParams(h model.Headers, b model.Body) url.Values {
 	if len(b.Data) == 0 {
 		return nil
 	}
@@ -329,22 +333,22 @@ func looksLikeAuthorize(u *url.URL, p url.Values) bool {
 	return genericAuthorizePath(u.Path) || p.Get("redirect_uri") != "" || p.Get("scope") != ""
 }
 
-func (x *Extractor) authorizeRequest(ex *Exchange, u *url.URL, base Event, p url.Values) Event {
+func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.Event, p url.Values) model.Event {
 	ev := base
-	ev.Kind = AuthorizeRequest
+	ev.Kind = model.AuthorizeRequest
 	ev.ClientID = p.Get("client_id")
 	ev.RedirectURI = p.Get("redirect_uri")
-	ev.State = NewSecret(p.Get("state"))
-	ev.Nonce = NewSecret(p.Get("nonce"))
+	ev.State = secret.New(p.Get("state"))
+	ev.Nonce = secret.New(p.Get("nonce"))
 	ev.Scope = p.Get("scope")
 	ev.Resource = p.Get("resource")
 	ev.ResponseType = p.Get("response_type")
 	ev.ResponseMode = p.Get("response_mode")
 	ev.Prompt = p.Get("prompt")
-	ev.CodeChallenge = NewSecret(p.Get("code_challenge"))
+	ev.CodeChallenge = secret.New(p.Get("code_challenge"))
 	ev.CodeChallengeMethod = p.Get("code_challenge_method")
 	ev.Library = libraryOf(p, ev.CookieNames)
-	if ev.Provider.Family == FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
+	if ev.Provider.Family == model.FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
 		ev.Provider.Policy = p.Get("p")
 	}
 	x.authorize[endpointKey(u)] = ev.Provider
@@ -356,28 +360,28 @@ func (x *Extractor) authorizeRequest(ex *Exchange, u *url.URL, base Event, p url
 }
 
 // callback recognises the app's redirect URI receiving a code or an error.
-func (x *Extractor) callback(ex *Exchange, u *url.URL, base Event, p url.Values, prov Provider, role EndpointRole) (Event, bool) {
+func (x *Extractor) callback(ex *model.Exchange, u *url.URL, base model.Event, p url.Values, prov model.Provider, role EndpointRole) (model.Event, bool) {
 	if role != RoleNone {
-		return Event{}, false
+		return model.Event{}, false
 	}
 	code, state, errStr := p.Get("code"), p.Get("state"), p.Get("error")
 	if code == "" && errStr == "" {
-		return Event{}, false
+		return model.Event{}, false
 	}
 	known := x.redirects[endpointKey(u)]
 	if !known {
 		// Unknown app URL: accept code+state, but never on a provider host
 		// (the provider's own pages carry other "code" parameters).
 		if state == "" || (code == "" && errStr == "") || x.isIdPHost(u, prov) {
-			return Event{}, false
+			return model.Event{}, false
 		}
 	}
 	ev := base
-	ev.Kind = Callback
-	ev.Provider = Provider{Family: FamilyApp, Host: strings.ToLower(u.Hostname())}
+	ev.Kind = model.Callback
+	ev.Provider = model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())}
 	ev.RedirectURI = endpointOf(u)
-	ev.Code = NewSecret(code)
-	ev.State = NewSecret(state)
+	ev.Code = secret.New(code)
+	ev.State = secret.New(state)
 	ev.Delivery = "query"
 	if base.Method == "POST" {
 		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {
@@ -385,7 +389,7 @@ func (x *Extractor) callback(ex *Exchange, u *url.URL, base Event, p url.Values,
 		}
 	}
 	if t := p.Get("id_token"); t != "" {
-		ev.IDToken = NewSecret(t)
+		ev.IDToken = secret.New(t)
 	}
 	ev.Library = libraryOf(nil, ev.CookieNames)
 	if errStr != "" {
@@ -394,8 +398,8 @@ func (x *Extractor) callback(ex *Exchange, u *url.URL, base Event, p url.Values,
 	return ev, true
 }
 
-func providerErrorFromParams(p url.Values) *ProviderError {
-	pe := &ProviderError{
+func providerErrorFromParams(p url.Values) *model.ProviderError {
+	pe := &model.ProviderError{
 		Error:       p.Get("error"),
 		Description: p.Get("error_description"),
 		URI:         p.Get("error_uri"),
@@ -423,7 +427,7 @@ func numericCode(c string) string {
 
 // fillFromDescription takes Trace ID / Correlation ID / Timestamp from an
 // Entra description when the JSON members are absent.
-func fillFromDescription(pe *ProviderError) {
+func fillFromDescription(pe *model.ProviderError) {
 	for _, line := range strings.Split(pe.Description, "\n") {
 		line = strings.TrimSpace(line)
 		if v, ok := cutPrefixFold(line, "Trace ID:"); ok && pe.TraceID == "" {
@@ -443,19 +447,19 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	return "", false
 }
 
-func (x *Extractor) tokenRequest(ex *Exchange, u *url.URL, base Event, p url.Values) Event {
+func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Event, p url.Values) model.Event {
 	ev := base
-	ev.Kind = TokenRequest
+	ev.Kind = model.TokenRequest
 	ev.GrantType = p.Get("grant_type")
 	// ADAL's v1 device flow sends the device code as "code"
 	// (grant_type=device_code): it is not an authorization code, and its
 	// polls must not read as one code redeemed again and again.
 	if !isDeviceGrant(ev.GrantType) {
-		ev.Code = NewSecret(p.Get("code"))
+		ev.Code = secret.New(p.Get("code"))
 	}
 	ev.RedirectURI = p.Get("redirect_uri")
-	ev.CodeVerifier = NewSecret(p.Get("code_verifier"))
-	ev.RefreshToken = NewSecret(p.Get("refresh_token"))
+	ev.CodeVerifier = secret.New(p.Get("code_verifier"))
+	ev.RefreshToken = secret.New(p.Get("refresh_token"))
 	ev.ClientID = p.Get("client_id")
 	ev.Scope = p.Get("scope")
 	ev.Resource = p.Get("resource")
@@ -467,7 +471,7 @@ func (x *Extractor) tokenRequest(ex *Exchange, u *url.URL, base Event, p url.Val
 	}
 	ev.ClientAuth = "none"
 	if s := p.Get("client_secret"); s != "" {
-		ev.ClientAuth, ev.ClientSecret = "secret", NewSecret(s)
+		ev.ClientAuth, ev.ClientSecret = "secret", secret.New(s)
 	}
 	if a := p.Get("client_assertion"); a != "" {
 		if ev.ClientAuth == "secret" {
@@ -475,20 +479,20 @@ func (x *Extractor) tokenRequest(ex *Exchange, u *url.URL, base Event, p url.Val
 		} else {
 			ev.ClientAuth = "assertion"
 		}
-		ev.Assertion = NewSecret(a)
+		ev.Assertion = secret.New(a)
 	}
-	if id, secret, ok := basicAuth(ex.Request.Headers.Get("Authorization")); ok {
+	if id, secretValue, ok := basicAuth(ex.Request.Headers.Get("Authorization")); ok {
 		if ev.ClientAuth == "none" {
 			ev.ClientAuth = "basic"
 		} else {
 			ev.ClientAuth += "+basic"
 		}
-		ev.ClientSecret = NewSecret(secret)
+		ev.ClientSecret = secret.New(secretValue)
 		if ev.ClientID == "" {
 			ev.ClientID = id
 		}
 	}
-	if ev.Provider.Family == FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
+	if ev.Provider.Family == model.FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
 		ev.Provider.Policy = p.Get("p")
 	}
 	x.token[endpointKey(u)] = ev.Provider
@@ -520,12 +524,12 @@ func basicAuth(h string) (id, secret string, ok bool) {
 }
 
 // tokenResponse reads the token endpoint's answer.
-func tokenResponse(ex *Exchange, base Event) (Event, bool) {
+func tokenResponse(ex *model.Exchange, base model.Event) (model.Event, bool) {
 	if ex.Response == nil || ex.Response.Status == 0 {
-		return Event{}, false
+		return model.Event{}, false
 	}
 	ev := base
-	ev.Kind = TokenResponse
+	ev.Kind = model.TokenResponse
 	ev.Time = responseTime(ex)
 	ev.Method, ev.Origin, ev.Referer, ev.Prefetch, ev.CookieNames = "", "", "", "", nil
 	resp := ex.Response
@@ -540,9 +544,9 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 			}
 			return ""
 		}
-		ev.AccessToken = NewSecret(str("access_token"))
-		ev.IDToken = NewSecret(str("id_token"))
-		ev.RefreshToken = NewSecret(str("refresh_token"))
+		ev.AccessToken = secret.New(str("access_token"))
+		ev.IDToken = secret.New(str("id_token"))
+		ev.RefreshToken = secret.New(str("refresh_token"))
 		ev.Scope = str("scope")
 		if raw, ok := m["expires_in"]; ok {
 			var n json.Number
@@ -560,9 +564,9 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 		}
 	} else if f := formResponse(resp); f != nil {
 		// GitHub answers form-encoded unless asked for JSON.
-		ev.AccessToken = NewSecret(f.Get("access_token"))
-		ev.IDToken = NewSecret(f.Get("id_token"))
-		ev.RefreshToken = NewSecret(f.Get("refresh_token"))
+		ev.AccessToken = secret.New(f.Get("access_token"))
+		ev.IDToken = secret.New(f.Get("id_token"))
+		ev.RefreshToken = secret.New(f.Get("refresh_token"))
 		ev.Scope = f.Get("scope")
 		if v, err := strconv.Atoi(f.Get("expires_in")); err == nil && v >= 0 {
 			ev.ExpiresIn = v
@@ -573,7 +577,7 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 	} else if resp.Status >= 400 {
 		// Not JSON (AD FS and proxies answer HTML or text): keep what the
 		// text says.
-		pe := &ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
+		pe := &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
 		text := string(data)
 		pe.Codes = codesInText(text)
 		if m := htmlErrorPage(data, base.Provider); m != nil {
@@ -582,16 +586,16 @@ func tokenResponse(ex *Exchange, base Event) (Event, bool) {
 		ev.Err = pe
 	}
 	if ev.Err == nil && resp.Status >= 400 {
-		ev.Err = &ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
+		ev.Err = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
 	}
 	return ev, true
 }
 
 // discovery reads an OpenID Provider Configuration document and learns its
 // endpoints.
-func (x *Extractor) discovery(ex *Exchange, u *url.URL, base Event) (Event, bool) {
+func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) (model.Event, bool) {
 	if ex.Response == nil || ex.Response.Status != 200 {
-		return Event{}, false
+		return model.Event{}, false
 	}
 	var doc struct {
 		Issuer                string `json:"issuer"`
@@ -599,11 +603,11 @@ func (x *Extractor) discovery(ex *Exchange, u *url.URL, base Event) (Event, bool
 		TokenEndpoint         string `json:"token_endpoint"`
 	}
 	if json.Unmarshal(ex.Response.Body.Data, &doc) != nil || (doc.AuthorizationEndpoint == "" && doc.TokenEndpoint == "") {
-		return Event{}, false
+		return model.Event{}, false
 	}
 	prov := base.Provider
 	if iu, err := url.Parse(doc.Issuer); err == nil && iu.Host != "" {
-		if ip := ProviderOf(iu); ip.Family != FamilyGeneric || prov.Family == FamilyGeneric {
+		if ip := ProviderOf(iu); ip.Family != model.FamilyGeneric || prov.Family == model.FamilyGeneric {
 			prov = ip
 		}
 	}
@@ -615,7 +619,7 @@ func (x *Extractor) discovery(ex *Exchange, u *url.URL, base Event) (Event, bool
 		x.token[endpointKey(tu)] = prov
 	}
 	ev := base
-	ev.Kind = Discovery
+	ev.Kind = model.Discovery
 	ev.Provider = prov
 	ev.Time = responseTime(ex)
 	return ev, true
@@ -623,7 +627,7 @@ func (x *Extractor) discovery(ex *Exchange, u *url.URL, base Event) (Event, bool
 
 // providerAnswer looks at a provider response for a code or an error on
 // its way back to the app: a redirect, a form_post page, or an error page.
-func (x *Extractor) providerAnswer(ex *Exchange, base Event, authz Event) []Event {
+func (x *Extractor) providerAnswer(ex *model.Exchange, base model.Event, authz model.Event) []model.Event {
 	resp := ex.Response
 	if resp == nil {
 		return nil
@@ -656,37 +660,37 @@ func (x *Extractor) providerAnswer(ex *Exchange, base Event, authz Event) []Even
 			return nil
 		}
 		ev.RedirectURI = endpointOf(lu)
-		ev.State = NewSecret(p.Get("state"))
+		ev.State = secret.New(p.Get("state"))
 		ev.Delivery = delivery
 		switch {
 		case p.Get("code") != "":
-			ev.Kind = CodeIssued
-			ev.Code = NewSecret(p.Get("code"))
-			ev.AccessToken = NewSecret(p.Get("access_token"))
-			ev.IDToken = NewSecret(p.Get("id_token"))
-			return []Event{ev}
+			ev.Kind = model.CodeIssued
+			ev.Code = secret.New(p.Get("code"))
+			ev.AccessToken = secret.New(p.Get("access_token"))
+			ev.IDToken = secret.New(p.Get("id_token"))
+			return []model.Event{ev}
 		case p.Get("error") != "":
-			ev.Kind = AuthorizeError
+			ev.Kind = model.AuthorizeError
 			ev.Err = providerErrorFromParams(p)
-			return []Event{ev}
+			return []model.Event{ev}
 		case p.Get("access_token") != "" || p.Get("id_token") != "":
 			// Implicit flow: tokens in the front channel, no code.
-			ev.Kind = CodeIssued
-			ev.AccessToken = NewSecret(p.Get("access_token"))
-			ev.IDToken = NewSecret(p.Get("id_token"))
-			return []Event{ev}
+			ev.Kind = model.CodeIssued
+			ev.AccessToken = secret.New(p.Get("access_token"))
+			ev.IDToken = secret.New(p.Get("id_token"))
+			return []model.Event{ev}
 		}
 		return nil
 	}
 	if !isHTML(resp) {
-		if resp.Status >= 400 && authz.Kind == AuthorizeRequest {
+		if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 			if pe := bodyError(resp.Body.Data, base.Provider); pe != nil {
 				fillFromHeaders(pe, ex, ev.ServerDate)
-				ev.Kind = AuthorizeError
+				ev.Kind = model.AuthorizeError
 				ev.RedirectURI = authz.RedirectURI
 				ev.State = authz.State
 				ev.Err = pe
-				return []Event{ev}
+				return []model.Event{ev}
 			}
 		}
 		return nil
@@ -701,44 +705,44 @@ func (x *Extractor) providerAnswer(ex *Exchange, base Event, authz Event) []Even
 				}
 			}
 			ev.RedirectURI = action
-			ev.State = NewSecret(fields.Get("state"))
+			ev.State = secret.New(fields.Get("state"))
 			ev.Delivery = "form_post"
 			if fields.Get("error") != "" {
-				ev.Kind = AuthorizeError
+				ev.Kind = model.AuthorizeError
 				ev.Err = providerErrorFromParams(fields)
 			} else {
-				ev.Kind = CodeIssued
-				ev.Code = NewSecret(fields.Get("code"))
-				ev.IDToken = NewSecret(fields.Get("id_token"))
-				ev.AccessToken = NewSecret(fields.Get("access_token"))
+				ev.Kind = model.CodeIssued
+				ev.Code = secret.New(fields.Get("code"))
+				ev.IDToken = secret.New(fields.Get("id_token"))
+				ev.AccessToken = secret.New(fields.Get("access_token"))
 			}
-			return []Event{ev}
+			return []model.Event{ev}
 		}
 	}
 	if messageMode(authz.ResponseMode) {
 		if fields, ok := postMessagePage(resp.Body.Data); ok {
 			ev.RedirectURI = authz.RedirectURI
-			ev.State = NewSecret(fields.Get("state"))
+			ev.State = secret.New(fields.Get("state"))
 			ev.Delivery = "post_message"
 			if fields.Get("error") != "" {
-				ev.Kind = AuthorizeError
+				ev.Kind = model.AuthorizeError
 				ev.Err = providerErrorFromParams(fields)
 			} else {
-				ev.Kind = CodeIssued
-				ev.Code = NewSecret(fields.Get("code"))
-				ev.IDToken = NewSecret(fields.Get("id_token"))
-				ev.AccessToken = NewSecret(fields.Get("access_token"))
+				ev.Kind = model.CodeIssued
+				ev.Code = secret.New(fields.Get("code"))
+				ev.IDToken = secret.New(fields.Get("id_token"))
+				ev.AccessToken = secret.New(fields.Get("access_token"))
 			}
-			return []Event{ev}
+			return []model.Event{ev}
 		}
 	}
 	if pe := htmlErrorPage(resp.Body.Data, base.Provider); pe != nil {
 		fillFromHeaders(pe, ex, ev.ServerDate)
-		ev.Kind = AuthorizeError
+		ev.Kind = model.AuthorizeError
 		ev.RedirectURI = authz.RedirectURI
 		ev.State = authz.State
 		ev.Err = pe
-		return []Event{ev}
+		return []model.Event{ev}
 	}
 	return nil
 }
@@ -760,7 +764,7 @@ func locationParams(u *url.URL) (url.Values, string) {
 	return nil, ""
 }
 
-func isHTML(r *Response) bool {
+func isHTML(r *model.Response) bool {
 	mt := r.Body.MIMEType
 	if mt == "" {
 		mt = strings.ToLower(r.Headers.Get("Content-Type"))
@@ -772,7 +776,7 @@ func isHTML(r *Response) bool {
 // headers when the body lacks them: Entra sends the request id (the "Trace
 // ID" / "Request Id") as x-ms-request-id and echoes the client's
 // client-request-id, which is the correlation id.
-func fillFromHeaders(pe *ProviderError, ex *Exchange, date time.Time) {
+func fillFromHeaders(pe *model.ProviderError, ex *model.Exchange, date time.Time) {
 	if ex.Response == nil {
 		return
 	}
@@ -794,7 +798,7 @@ func fillFromHeaders(pe *ProviderError, ex *Exchange, date time.Time) {
 
 // jsonProviderError reads an OAuth JSON error object (RFC 6749 §5.2 plus
 // the members Entra adds), or returns nil when m carries no error.
-func jsonProviderError(m map[string]json.RawMessage) *ProviderError {
+func jsonProviderError(m map[string]json.RawMessage) *model.ProviderError {
 	str := func(k string) string {
 		var s string
 		if raw, ok := m[k]; ok && json.Unmarshal(raw, &s) == nil {
@@ -806,7 +810,7 @@ func jsonProviderError(m map[string]json.RawMessage) *ProviderError {
 	if e == "" && str("error_description") == "" {
 		return nil
 	}
-	pe := &ProviderError{
+	pe := &model.ProviderError{
 		Error:       e,
 		Description: str("error_description"),
 		TraceID:     str("trace_id"),
@@ -842,7 +846,7 @@ func jsonProviderError(m map[string]json.RawMessage) *ProviderError {
 // bodyError reads an error a provider answered in a JSON or plain-text body
 // (fosite answers a bad authorize request with JSON, zitadel with text).
 // Text counts only when the catalog knows it.
-func bodyError(data []byte, p Provider) *ProviderError {
+func bodyError(data []byte, p model.Provider) *model.ProviderError {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(data, &m) == nil {
 		return jsonProviderError(m)
@@ -851,14 +855,14 @@ func bodyError(data []byte, p Provider) *ProviderError {
 	if text == "" || strings.ContainsAny(text[:min(len(text), 64)], "<{") {
 		return nil
 	}
-	pe := &ProviderError{Description: text, Codes: codesInText(text)}
+	pe := &model.ProviderError{Description: text, Codes: codesInText(text)}
 	if name, rest, ok := strings.Cut(text, ":"); ok && isOAuthErrorName(name) {
 		pe.Error, pe.Description = name, strings.TrimSpace(rest)
 	}
 	if pe.Error == "" {
 		pe.Error = "invalid_request"
 	}
-	if info, ok := Classify(pe, p.Family); !ok || info.Class == ClassNone || info.Class == ClassGenericGrant && len(pe.Codes) == 0 && !strings.Contains(text, "invalid_grant") {
+	if info, ok := catalog.Classify(pe, p.Family); !ok || info.Class == catalog.ClassNone || info.Class == catalog.ClassGenericGrant && len(pe.Codes) == 0 && !strings.Contains(text, "invalid_grant") {
 		return nil
 	}
 	if len(pe.Description) > 300 {
@@ -878,7 +882,7 @@ func isOAuthErrorName(s string) bool {
 }
 
 // formResponse reads a form-encoded token response, or returns nil.
-func formResponse(r *Response) url.Values {
+func formResponse(r *model.Response) url.Values {
 	mt := r.Body.MIMEType
 	if mt != "application/x-www-form-urlencoded" && !(mt == "" || mt == "text/plain") {
 		return nil

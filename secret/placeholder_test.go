@@ -1,4 +1,4 @@
-package parse
+package secret
 
 import "testing"
 
@@ -13,7 +13,7 @@ func TestIsPlaceholderPublicSanitizers(t *testing.T) {
 		"[code redacted]",         // cloudflare/har-sanitizer
 		"[REDACTED]", "xxxxx", "<removed>", "[masked]",
 	} {
-		if !IsPlaceholder(NewSecret(v)) {
+		if !IsPlaceholder(New(v)) {
 			t.Errorf("IsPlaceholder(%q) = false", v)
 		}
 	}
@@ -23,7 +23,7 @@ func TestIsPlaceholderPublicSanitizers(t *testing.T) {
 		"Hashed: 9c1f5e2a0b7d4e3f", // wso2's hash mode keeps values apart: not a placeholder
 		"SplxlOBeZQQYbYS6WxSbIA",
 	} {
-		if IsPlaceholder(NewSecret(v)) {
+		if IsPlaceholder(New(v)) {
 			t.Errorf("IsPlaceholder(%q) = true", v)
 		}
 	}

@@ -1,8 +1,9 @@
-package parse
+package catalog
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // ErrorClass groups provider errors by what went wrong, so rules can reason
@@ -42,7 +43,7 @@ type ErrorInfo struct {
 	// or "" for message-matched entries.
 	Code string
 	// Family is the provider family the message belongs to ("" = any).
-	Family Family
+	Family model.Family
 	// Match is a lower-case substring of error_description (or of the
 	// error page) identifying the entry when there is no code.
 	Match       string
@@ -283,11 +284,11 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Redeem the code immediately in the callback request."},
 	{Match: "code has expired", Class: ClassCodeExpired, Meaning: "the authorization code expired",
 		Remediation: "Redeem the code immediately in the callback request."},
-	{Match: "malformed auth code", Family: FamilyGoogle, Class: ClassCodeMalformed, Meaning: "the code was altered (double URL-decoding, or a token sent as a code)",
+	{Match: "malformed auth code", Family: model.FamilyGoogle, Class: ClassCodeMalformed, Meaning: "the code was altered (double URL-decoding, or a token sent as a code)",
 		Remediation: "Send the code exactly as received, decoded once."},
 	{Match: "authorization code is invalid or has expired", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
-	{Match: "code not valid", Family: FamilyKeycloak, Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used (Keycloak also revokes tokens issued from a reused code)",
+	{Match: "code not valid", Family: model.FamilyKeycloak, Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used (Keycloak also revokes tokens issued from a reused code)",
 		Remediation: "Redeem each code once and immediately."},
 	{Match: "invalid authorization code", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
@@ -360,7 +361,7 @@ func LookupCode(code string) (ErrorInfo, bool) {
 // Classify returns the most specific catalog entry for a provider error:
 // a known code other than a wrapper first, then a message match, then the
 // bare OAuth error. ok is false when nothing in the error is known.
-func Classify(pe *ProviderError, family Family) (ErrorInfo, bool) {
+func Classify(pe *model.ProviderError, family model.Family) (ErrorInfo, bool) {
 	if pe.IsZero() {
 		return ErrorInfo{}, false
 	}
@@ -405,7 +406,7 @@ func Classify(pe *ProviderError, family Family) (ErrorInfo, bool) {
 
 // PrimaryCode is the most specific provider code of an error: the first
 // non-wrapper code ("AADSTS54005" rather than its wrapper "AADSTS70002").
-func PrimaryCode(pe *ProviderError) string {
+func PrimaryCode(pe *model.ProviderError) string {
 	if pe == nil || len(pe.Codes) == 0 {
 		return ""
 	}
@@ -415,24 +416,4 @@ func PrimaryCode(pe *ProviderError) string {
 		}
 	}
 	return pe.Codes[0]
-}
-
-var descCodeRE = regexp.MustCompile(`\b(AADSTS\d{4,9}|AADB2C\d{4,9}|MSIS\d{3,9})\b`)
-
-// codesInText returns the provider codes named in a text, in order, once each.
-func codesInText(s string) []string {
-	var out []string
-	for _, m := range descCodeRE.FindAllString(s, 32) {
-		out = appendUnique(out, m)
-	}
-	return out
-}
-
-func appendUnique(list []string, v string) []string {
-	for _, x := range list {
-		if x == v {
-			return list
-		}
-	}
-	return append(list, v)
 }

@@ -1,4 +1,4 @@
-package parse
+package secret
 
 import (
 	"net/url"
@@ -40,7 +40,7 @@ func TestRedactURLUnparseable(t *testing.T) {
 }
 
 func TestSecretFormatsOnlyFingerprint(t *testing.T) {
-	s := NewSecret("SplxlOBeZQQYbYS6WxSbIA")
+	s := New("SplxlOBeZQQYbYS6WxSbIA")
 	for _, out := range []string{s.String(), s.GoString(), func() string { b, _ := s.MarshalJSON(); return string(b) }()} {
 		if strings.Contains(out, "SplxlOBeZQQYbYS6WxSbIA") {
 			t.Errorf("secret leaked: %s", out)
@@ -50,7 +50,7 @@ func TestSecretFormatsOnlyFingerprint(t *testing.T) {
 		t.Errorf("fingerprint %q: want sha256: and 12 hex digits", got)
 	}
 	// RFC 7636 appendix B example.
-	v := NewSecret("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+	v := New("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
 	if got := v.S256(); got != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
 		t.Errorf("S256 = %s", got)
 	}
@@ -61,7 +61,7 @@ func TestFingerprintIsIdempotent(t *testing.T) {
 	if got := Fingerprint(fp); got != fp {
 		t.Errorf("Fingerprint(%s) = %s, want it unchanged", fp, got)
 	}
-	if !NewSecret(fp).IsRedacted() || NewSecret("some-authorization-code").IsRedacted() {
+	if !New(fp).IsRedacted() || New("some-authorization-code").IsRedacted() {
 		t.Error("IsRedacted misclassifies")
 	}
 	if IsFingerprint("sha256:0123456789AB") || IsFingerprint("sha256:0123456789a") {

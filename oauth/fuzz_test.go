@@ -1,4 +1,4 @@
-package parse
+package oauth
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // FuzzExtract builds exchanges from fuzz bytes: a request line-ish URL, a
@@ -32,15 +35,15 @@ func FuzzExtract(f *testing.F) {
 		methods := []string{"GET", "POST"}
 		statuses := []int{200, 302, 400, 303, 0}
 		cts := []string{"application/json", "text/html", "application/x-www-form-urlencoded", ""}
-		ex := &Exchange{
+		ex := &model.Exchange{
 			Ref: "entries[0]",
-			Request: Request{Method: methods[int(mode)%2], URL: rawURL,
-				Headers: Headers{{"Content-Type", cts[int(mode/2)%4]}, {"Authorization", "Basic " + reqBody}},
-				Body:    Body{Data: []byte(reqBody), MIMEType: cts[int(mode/8)%4]}},
+			Request: model.Request{Method: methods[int(mode)%2], URL: rawURL,
+				Headers: model.Headers{{Name: "Content-Type", Value: cts[int(mode/2)%4]}, {Name: "Authorization", Value: "Basic " + reqBody}},
+				Body:    model.Body{Data: []byte(reqBody), MIMEType: cts[int(mode/8)%4]}},
 		}
 		if st := statuses[int(mode/32)%5]; st != 0 {
-			ex.Response = &Response{Status: st, Headers: Headers{{"Location", location}, {"Date", location}},
-				Body: Body{Data: []byte(respBody), MIMEType: cts[int(mode)%4]}}
+			ex.Response = &model.Response{Status: st, Headers: model.Headers{{Name: "Location", Value: location}, {Name: "Date", Value: location}},
+				Body: model.Body{Data: []byte(respBody), MIMEType: cts[int(mode)%4]}}
 		}
 		// Run twice: the second pass sees endpoints learnt by the first.
 		for i := 0; i < 2; i++ {
@@ -55,6 +58,6 @@ func FuzzExtract(f *testing.F) {
 				}
 			}
 		}
-		_ = RedactURL(rawURL)
+		_ = secret.RedactURL(rawURL)
 	})
 }

@@ -1,12 +1,33 @@
-package parse_test
+package secret_test
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/traceaudit/traceaudit/parse"
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
+
+func loadSample(t *testing.T, path string) []*model.Exchange {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := har.NewReader(f, har.Options{Name: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := model.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exs
+}
 
 var jwtInURL = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
 
@@ -24,7 +45,7 @@ func TestRedactURLCloudflareAccessMeta(t *testing.T) {
 		if len(jwts) == 0 {
 			continue
 		}
-		got := parse.RedactURL(raw)
+		got := secret.RedactURL(raw)
 		for _, jwt := range jwts {
 			checked++
 			for _, seg := range strings.Split(jwt, ".") {
@@ -32,8 +53,8 @@ func TestRedactURLCloudflareAccessMeta(t *testing.T) {
 					t.Errorf("%s: RedactURL kept a piece of a JWT (%.16s…): %s", ex.Ref, seg, got)
 				}
 			}
-			if !strings.Contains(got, parse.Fingerprint(jwt)) {
-				t.Errorf("%s: RedactURL lacks the JWT's fingerprint %s: %s", ex.Ref, parse.Fingerprint(jwt), got)
+			if !strings.Contains(got, secret.Fingerprint(jwt)) {
+				t.Errorf("%s: RedactURL lacks the JWT's fingerprint %s: %s", ex.Ref, secret.Fingerprint(jwt), got)
 			}
 		}
 		if strings.Contains(raw, "kid=") && !strings.Contains(got, "kid=32eafc7626e9") {

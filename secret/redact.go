@@ -1,4 +1,4 @@
-package parse
+package secret
 
 import (
 	"net/url"

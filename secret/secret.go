@@ -1,4 +1,4 @@
-package parse
+package secret
 
 import (
 	"crypto/sha256"
@@ -19,8 +19,8 @@ type Secret struct {
 	raw string
 }
 
-// NewSecret wraps a raw value (after URL/form decoding).
-func NewSecret(raw string) Secret { return Secret{raw: raw} }
+// New wraps a raw value (after URL/form decoding).
+func New(raw string) Secret { return Secret{raw: raw} }
 
 // IsZero reports whether no value was present.
 func (s Secret) IsZero() bool { return s.raw == "" }
@@ -97,7 +97,7 @@ func (s Secret) S256() string {
 func (s Secret) String() string { return s.Fingerprint() }
 
 // GoString keeps %#v from printing the raw field.
-func (s Secret) GoString() string { return "parse.Secret(" + s.Fingerprint() + ")" }
+func (s Secret) GoString() string { return "secret.Secret(" + s.Fingerprint() + ")" }
 
 // MarshalJSON writes the fingerprint (null when empty).
 func (s Secret) MarshalJSON() ([]byte, error) {

@@ -1,6 +1,10 @@
-package parse
+package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/traceaudit/traceaudit/secret"
+)
 
 // EventKind is one step of an OAuth 2.0 / OpenID Connect sign-in.
 type EventKind int
@@ -119,34 +123,34 @@ type Event struct {
 
 	ClientID     string
 	RedirectURI  string
-	State        Secret
-	Nonce        Secret
+	State        secret.Secret
+	Nonce        secret.Secret
 	Scope        string
 	Resource     string // Entra v1 "resource"
 	ResponseType string
 	ResponseMode string // as requested: query, fragment, form_post
 	Prompt       string
 
-	CodeChallenge       Secret
+	CodeChallenge       secret.Secret
 	CodeChallengeMethod string
 
 	// Code is the authorization code issued, delivered or redeemed.
-	Code Secret
+	Code secret.Secret
 	// Delivery says how a code or error came back: query, fragment, form_post.
 	Delivery string
 
 	GrantType    string
-	CodeVerifier Secret
-	RefreshToken Secret
+	CodeVerifier secret.Secret
+	RefreshToken secret.Secret
 	// ClientAuth is how the client authenticated at the token endpoint:
 	// "secret" (body), "basic", "assertion", "none".
 	ClientAuth   string
-	ClientSecret Secret
-	Assertion    Secret
+	ClientSecret secret.Secret
+	Assertion    secret.Secret
 
 	// Token response contents (present/absent), fingerprinted.
-	AccessToken Secret
-	IDToken     Secret
+	AccessToken secret.Secret
+	IDToken     secret.Secret
 	ExpiresIn   int
 
 	Err *ProviderError

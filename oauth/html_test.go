@@ -1,10 +1,12 @@
-package parse
+package oauth
 
 import (
 	"bytes"
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // containsFoldASCII must answer as bytes.Contains over bytes.ToLower does
@@ -35,7 +37,7 @@ func TestHTMLErrorPageShortcut(t *testing.T) {
 			"<p>" + strings.ToUpper(ph.match) + "</p>",
 			"<p>" + ph.match + "</p>",
 		} {
-			pe := htmlErrorPage([]byte(page), Provider{})
+			pe := htmlErrorPage([]byte(page), model.Provider{})
 			if pe == nil || pe.Error != ph.oauthErr {
 				t.Errorf("%q: %+v, want %s", page, pe, ph.oauthErr)
 			}
@@ -47,11 +49,11 @@ func TestHTMLErrorPageShortcut(t *testing.T) {
 		`<p>pre-registered \u0027redirect_uris\u0027</p>`,
 		"<p>AADSTS50011: The redirect URI does not match</p>",
 	} {
-		if pe := htmlErrorPage([]byte(page), Provider{}); pe == nil {
+		if pe := htmlErrorPage([]byte(page), model.Provider{}); pe == nil {
 			t.Errorf("%q: not read as an error page", page)
 		}
 	}
-	if pe := htmlErrorPage([]byte(strings.Repeat("<p>Sign in</p>", 300)), Provider{}); pe != nil {
+	if pe := htmlErrorPage([]byte(strings.Repeat("<p>Sign in</p>", 300)), model.Provider{}); pe != nil {
 		t.Errorf("a login page read as an error page: %+v", pe)
 	}
 	if _, ok := formPostPage([]byte(`<FORM method="post" action="https://app/cb"><input type="hidden" name="code" value="c"></FORM>`)); !ok {

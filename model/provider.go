@@ -1,0 +1,75 @@
+package model
+
+import "time"
+
+// CodeLifetime is how long a provider keeps an authorization code valid.
+type CodeLifetime struct {
+	// Expired: redemptions later than this are over the provider's limit.
+	Expired time.Duration
+	// Suspicious: redemptions later than this are unusually slow.
+	Suspicious time.Duration
+	// Source says where the figure comes from, for findings.
+	Source string
+}
+
+// CodeLifetimeOf returns the authorization code lifetime of a provider
+// family, from the documented or observed figures (knowledge doc §R4).
+func CodeLifetimeOf(p Provider) CodeLifetime {
+	switch p.Family {
+	case "entra":
+		if p.Variant == "b2c" {
+			return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
+				Source: "Azure AD B2C documents about 10 minutes; 5 minutes has been reported"}
+		}
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
+			Source: "Microsoft Entra ID documents about 10 minutes"}
+	case "adfs":
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 5 * time.Minute,
+			Source: "AD FS follows the RFC 6749 maximum of 10 minutes"}
+	case "okta":
+		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
+			Source: "Okta codes live 60 seconds (not configurable)"}
+	case "keycloak":
+		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
+			Source: "Keycloak's default realm client login timeout is 60 seconds"}
+	case "cognito":
+		return CodeLifetime{Expired: 5 * time.Minute, Suspicious: 60 * time.Second,
+			Source: "Amazon Cognito codes live 5 minutes"}
+	case "github":
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
+			Source: "GitHub codes expire after 10 minutes"}
+	case "google", "auth0":
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
+			Source: "no documented figure; 60 seconds is unusual, 10 minutes is the RFC 6749 maximum"}
+	}
+	return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
+		Source: "RFC 6749 recommends at most 10 minutes"}
+}
+
+// ProviderName is a human name for findings: "Microsoft Entra ID (v2)".
+func ProviderName(p Provider) string {
+	names := map[Family]string{
+		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
+		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
+	}
+	n, ok := names[p.Family]
+	if !ok {
+		n = "the authorization server"
+		if p.Host != "" {
+			n += " " + p.Host
+		}
+		return n
+	}
+	switch p.Variant {
+	case "b2c":
+		n = "Azure AD B2C"
+	case "ciam":
+		n = "Microsoft Entra External ID"
+	case "v1", "v2":
+		n += " (" + p.Variant + ")"
+	}
+	if p.Cloud != "" && p.Cloud != "global" {
+		n += " [" + p.Cloud + "]"
+	}
+	return n
+}
