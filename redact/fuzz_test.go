@@ -55,10 +55,28 @@ func FuzzRedactHAR(f *testing.F) {
 		if err != nil {
 			t.Fatalf("copy: %v", err)
 		}
+		if damaged(in.Notes()) {
+			// On a damaged input the copy keeps each unreadable entry's
+			// place as null and stops where its own framing stops, which
+			// need not be where the reader stopped: only validity (above)
+			// holds there, not the count.
+			return
+		}
 		if len(got) != len(want) {
 			t.Fatalf("copy has %d exchanges, input %d", len(got), len(want))
 		}
 	})
+}
+
+// damaged reports whether the HAR reader found part of its input unreadable.
+func damaged(notes []model.Note) bool {
+	for _, n := range notes {
+		switch n.Kind {
+		case model.NoteTruncated, model.NoteDamaged, model.NoteBadEntry:
+			return true
+		}
+	}
+	return false
 }
 
 // FuzzRedactSAZ: redacting arbitrary input never panics, and when the

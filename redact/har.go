@@ -340,13 +340,15 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 }
 
 // repairStrings makes the long string literals of raw valid JSON the way
-// the HAR reader tolerates them (it sets strings of 16 KiB or more aside
-// unchecked): raw control characters are escaped, a backslash before a
+// the HAR reader tolerates them (it sets strings of more than 256 bytes
+// aside unchecked): raw control characters are escaped, a backslash before a
 // character that starts no escape is doubled. Short literals are left as
 // they are: the reader refuses an entry with a broken one, and so does the
 // copy.
 func repairStrings(raw []byte) []byte {
-	const long = 16 << 10
+	// The HAR reader sets string contents of more than 256 bytes (har's
+	// sideMax) aside and decodes them leniently; repair the same ones.
+	const sideMax = 256
 	out := make([]byte, 0, len(raw)+16)
 	inString, repair := false, false
 	for i := 0; i < len(raw); i++ {
@@ -356,7 +358,7 @@ func repairStrings(raw []byte) []byte {
 			if c == '"' {
 				inString = true
 				end := stringEnd(raw, i+1)
-				repair = end-i >= long || bytes.HasPrefix(raw[i+1:], []byte(`\u0000\u0001`))
+				repair = end-i-1 > sideMax || bytes.HasPrefix(raw[i+1:], []byte(`\u0000\u0001`))
 			}
 			out = append(out, c)
 		case c == '"':
