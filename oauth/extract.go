@@ -705,34 +705,14 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, base model.Event, authz m
 				}
 			}
 			ev.RedirectURI = action
-			ev.State = secret.New(fields.Get("state"))
-			ev.Delivery = "form_post"
-			if fields.Get("error") != "" {
-				ev.Kind = model.AuthorizeError
-				ev.Err = providerErrorFromParams(fields)
-			} else {
-				ev.Kind = model.CodeIssued
-				ev.Code = secret.New(fields.Get("code"))
-				ev.IDToken = secret.New(fields.Get("id_token"))
-				ev.AccessToken = secret.New(fields.Get("access_token"))
-			}
+			deliveredInPage(&ev, "form_post", fields)
 			return []model.Event{ev}
 		}
 	}
 	if messageMode(authz.ResponseMode) {
 		if fields, ok := postMessagePage(resp.Body.Data); ok {
 			ev.RedirectURI = authz.RedirectURI
-			ev.State = secret.New(fields.Get("state"))
-			ev.Delivery = "post_message"
-			if fields.Get("error") != "" {
-				ev.Kind = model.AuthorizeError
-				ev.Err = providerErrorFromParams(fields)
-			} else {
-				ev.Kind = model.CodeIssued
-				ev.Code = secret.New(fields.Get("code"))
-				ev.IDToken = secret.New(fields.Get("id_token"))
-				ev.AccessToken = secret.New(fields.Get("access_token"))
-			}
+			deliveredInPage(&ev, "post_message", fields)
 			return []model.Event{ev}
 		}
 	}
@@ -901,4 +881,21 @@ func formResponse(r *model.Response) url.Values {
 // standard name and the short one Entra v1 accepts.
 func isDeviceGrant(g string) bool {
 	return g == "urn:ietf:params:oauth:grant-type:device_code" || g == "device_code"
+}
+
+// deliveredInPage fills ev from the parameters an answer page hands to the
+// app (form_post's hidden inputs, a post_message script): the code and
+// tokens it issues, or the provider's error.
+func deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
+	ev.State = secret.New(fields.Get("state"))
+	ev.Delivery = delivery
+	if fields.Get("error") != "" {
+		ev.Kind = model.AuthorizeError
+		ev.Err = providerErrorFromParams(fields)
+		return
+	}
+	ev.Kind = model.CodeIssued
+	ev.Code = secret.New(fields.Get("code"))
+	ev.IDToken = secret.New(fields.Get("id_token"))
+	ev.AccessToken = secret.New(fields.Get("access_token"))
 }
