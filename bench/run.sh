@@ -19,7 +19,9 @@
 #      HARs shaped like real ones: 20,000 entries (~220 MB), 100,000 small
 #      entries (~170 MB) and a customer-like one (2,000 entries, mostly
 #      base64 images, ~55 MB),
-#      a pcap at 1x (1,300 keep-alive connections, ~30 MB) and 10x (13,000, ~300 MB),
+#      a pcap at 1x (1,300 keep-alive connections, ~30 MB) and 10x (13,000, ~300 MB)
+#      and a customer-like one (444 connections, 2,220 requests, mostly gzip and br
+#      scripts, JSON, images and fonts, ~60 MB),
 #      a SAZ of SAZ_SESSIONS (4,000) sessions;
 #   3. times `traceaudit exchanges -f jsonl` and `traceaudit scan -f json` on
 #      each, and jq (HAR), tshark (pcap), unzip -p | grep (SAZ) extracting the
@@ -62,8 +64,8 @@ echo "== inputs (bench/out, generated once)"
 gen_har() { # FILE ENTRIES [HARBENCH FLAGS...]
 	[ -s "$1" ] || "$out/harbench" -gen "$1" -entries "$2" "${@:3}" >/dev/null
 }
-gen_pcap() { # FILE CONNS
-	[ -s "$1" ] || "$out/pcapbench" -o "$1" -conns "$2" >/dev/null
+gen_pcap() { # FILE CONNS [PCAPBENCH FLAGS...]
+	[ -s "$1" ] || "$out/pcapbench" -o "$1" -conns "$2" "${@:3}" >/dev/null
 }
 profile=${PROFILE:-}
 [ "$profile" = 1 ] && profile="har pcap saz"
@@ -85,7 +87,10 @@ fi
 if needed pcap; then
 	gen_pcap "$out/cap-1x.pcap" 1300
 	gen_pcap "$out/cap-10x.pcap" 13000
-	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap")
+	# Shaped like a customer's: a sign-in, then 2,200 requests for gzip and
+	# br scripts, styles and JSON (chunked or not), images and fonts.
+	gen_pcap "$out/cap-customer.pcap" 444 -customer
+	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap" "$out/cap-customer.pcap")
 fi
 saz=$out/sessions-$saz_sessions.saz
 if needed saz && [ ! -s "$saz" ]; then
@@ -170,6 +175,11 @@ if [[ $skip != *" pcap "* ]]; then
 	measure cap-10x-exchanges "$out/cap-10x.pcap" "$ta" exchanges -f jsonl --progress never "$out/cap-10x.pcap"
 	measure cap-10x-tshark "$out/cap-10x.pcap" tshark -r "$out/cap-10x.pcap" -Y http.request -T fields -e http.request.method -e http.request.full_uri
 	check_counts pcap "$(jsonl_lines cap-10x-exchanges)" "$(jsonl_lines cap-10x-tshark)"
+	f=$out/cap-customer.pcap
+	measure cap-customer-scan "$f" "$ta" scan -f json --progress never "$f"
+	measure cap-customer-exchanges "$f" "$ta" exchanges -f jsonl --progress never "$f"
+	measure cap-customer-tshark "$f" tshark -r "$f" -Y http.request -T fields -e http.request.method -e http.request.full_uri
+	check_counts "pcap customer" "$(jsonl_lines cap-customer-exchanges)" "$(jsonl_lines cap-customer-tshark)"
 fi
 
 if [[ $skip != *" saz "* ]]; then
@@ -271,7 +281,8 @@ echo "| case | traceaudit scan wall (cpu) | peer wall (cpu) | ratio wall (cpu) |
 echo "|---|---:|---:|---:|---:|"
 for row in "har-20k-scan har-20k-jq jq HAR, 20,000 entries" "har-100k-scan har-100k-jq jq HAR, 100,000 small entries" \
 	"har-customer-scan har-customer-jq jq HAR, 2,000 entries, base64 images" "har-10x-scan har-10x-jq jq HAR, 240 entries of 850 KB" \
-	"cap-10x-scan cap-10x-tshark tshark pcap, 13,000 connections" "saz-scan saz-unzip unzip-p SAZ, $saz_sessions sessions"; do
+	"cap-10x-scan cap-10x-tshark tshark pcap, 13,000 connections" \
+	"cap-customer-scan cap-customer-tshark tshark pcap, 2,220 requests, compressed bodies, images" "saz-scan saz-unzip unzip-p SAZ, $saz_sessions sessions"; do
 	set -- $row
 	ours=$1 ref=$2 peer=$3
 	shift 3

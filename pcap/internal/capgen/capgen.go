@@ -22,6 +22,9 @@ type Config struct {
 	PerConn     int // exchanges per connection (keep-alive)
 	BodyBytes   int // response body size
 	SegmentSize int // TCP payload per packet
+	// Customer makes a customer-like capture (see customer.go) instead of
+	// authorize requests answered with plain HTML; BodyBytes is unused.
+	Customer bool
 }
 
 // DefaultConfig makes about 50 MB.
@@ -35,6 +38,7 @@ type Stats struct {
 }
 
 type conn struct {
+	id       int
 	client   net.IP
 	port     uint16
 	seqC     uint32
@@ -57,7 +61,7 @@ func Write(w io.Writer, cfg Config) (Stats, error) {
 	next := 0
 	for next < cfg.Conns || len(live) > 0 {
 		for len(live) < cfg.Concurrent && next < cfg.Conns {
-			c := &conn{client: net.IPv4(10, 1, byte(next>>8), byte(next)).To4(), port: uint16(20000 + next%40000), seqC: 1000, seqS: 5000}
+			c := &conn{id: next, client: net.IPv4(10, 1, byte(next>>8), byte(next)).To4(), port: uint16(20000 + next%40000), seqC: 1000, seqS: 5000}
 			g.open(c)
 			live = append(live, c)
 			next++
@@ -124,12 +128,26 @@ func (g *gen) queueExchange(c *conn) {
 	n := c.step
 	c.step++
 	g.stats.Exchanges++
+	if g.cfg.Customer {
+		req, resp := g.customerExchange(c, n)
+		g.queue(c, req, resp)
+		return
+	}
 	req := fmt.Sprintf("GET /oauth2/v2.0/authorize?client_id=app-%d&response_type=code&redirect_uri=https%%3A%%2F%%2Fapp.example%%2Fcb&state=s%d-%d HTTP/1.1\r\n"+
 		"Host: login.example.com\r\nUser-Agent: capgen\r\nAccept: text/html\r\nCookie: sid=%08d\r\n\r\n", n, c.port, n, n)
-	c.pending = append(c.pending, []byte(req))
-	c.fromSide = append(c.fromSide, true)
 	body := strings.Repeat("x", g.cfg.BodyBytes)
 	resp := []byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
+	g.queue(c, []byte(req), resp)
+}
+
+// queue sends req in segments from the client, then resp from the server.
+func (g *gen) queue(c *conn, req, resp []byte) {
+	for len(req) > 0 {
+		k := min(len(req), g.cfg.SegmentSize)
+		c.pending = append(c.pending, req[:k])
+		c.fromSide = append(c.fromSide, true)
+		req = req[k:]
+	}
 	for len(resp) > 0 {
 		k := min(len(resp), g.cfg.SegmentSize)
 		c.pending = append(c.pending, resp[:k])

@@ -2,6 +2,7 @@
 // and reads a capture the way traceaudit does, printing the count.
 //
 //	pcapbench -o big.pcap [-conns 2000]
+//	pcapbench -o customer.pcap -conns 444 -customer
 //	pcapbench -read big.pcap
 package main
 
@@ -49,6 +50,7 @@ func main() {
 	flag.IntVar(&cfg.Conns, "conns", 2000, "connections")
 	flag.IntVar(&cfg.PerConn, "per-conn", cfg.PerConn, "exchanges per connection")
 	flag.IntVar(&cfg.BodyBytes, "body", cfg.BodyBytes, "response body bytes")
+	flag.BoolVar(&cfg.Customer, "customer", false, "a customer-like capture: a sign-in, then compressed scripts, JSON, images and fonts (-body unused)")
 	flag.IntVar(&cfg.Concurrent, "concurrent", cfg.Concurrent, "connections open at once, interleaved packet by packet")
 	flag.Parse()
 	if *read != "" {
