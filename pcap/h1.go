@@ -856,7 +856,7 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if p != nil {
 			method = p.ex.Request.Method
 		}
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame)}
+		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody()}
 		var resp *model.Response
 		var err error
 		if head, _ := br.Peek(5); p != nil && p.ex.Request.Proto == "HTTP/0.9" && string(head) != "HTTP/" {

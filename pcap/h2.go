@@ -49,9 +49,12 @@ type H2Conn struct {
 	notes   []model.Note
 	errors  int
 	kept    int64 // body bytes reserved by open streams
-	closing bool
-	dead    bool
-	tooMany bool
+	// SkipBody, when set, says which response bodies to count without
+	// keeping or decoding them (see Options.SkipBody).
+	SkipBody func(mimeType string) bool
+	closing  bool
+	dead     bool
+	tooMany  bool
 }
 
 // finished is a complete exchange and the frame where its request began.
@@ -311,6 +314,9 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		} else {
 			if st.respBody == nil {
 				st.respBody = c.newBody(st)
+				if c.SkipBody != nil && st.resp != nil && c.SkipBody(mimeOf(st.resp.Headers)) {
+					st.respBody.Skip()
+				}
 			}
 			st.respBody.Write(f.Data())
 			st.end = t

@@ -31,6 +31,11 @@ type Options struct {
 	// Decrypter, when set, decrypts TLS connections (pcap/tlsdec provides
 	// one). Without it, each TLS connection yields a "tls-no-keys" note.
 	Decrypter StreamDecrypter
+	// SkipBody, when set, is asked for each response body's media type;
+	// true reads the body past without keeping or decoding it (Size kept,
+	// Data empty), which saves decompressing scripts, images and fonts no
+	// analysis reads. See httpwire.Options.SkipBody.
+	SkipBody func(mimeType string) bool
 }
 
 const (
@@ -147,6 +152,8 @@ func (r *Reader) note(n model.Note) {
 func (r *Reader) limits() model.Limits { return r.lim }
 
 func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
+
+func (r *Reader) skipBody() func(string) bool { return r.opts.SkipBody }
 
 // Notes returns the notes gathered so far, ordered by frame.
 func (r *Reader) Notes() []model.Note {

@@ -17,6 +17,7 @@ type sink interface {
 	note(n model.Note)
 	limits() model.Limits
 	decrypter() StreamDecrypter
+	skipBody() func(mimeType string) bool
 }
 
 type sessionMode int
@@ -236,6 +237,7 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 	case bytes.HasPrefix(head, []byte(h2Preface)):
 		s.mode = modeH2
 		s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
+		s.h2.SkipBody = s.out.skipBody()
 	case !s.inTLS && looksLikeTLS(head):
 		s.mode = modeTLS
 		s.tls = newTLSState(s)
@@ -353,6 +355,7 @@ const maxEarly = 64 << 10
 func (s *session) switchToH2(req *model.Request, frame int, start time.Time) *H2Conn {
 	s.mode = modeH2
 	s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
+	s.h2.SkipBody = s.out.skipBody()
 	s.h2.upgraded(req, frame, start)
 	return s.h2
 }

@@ -44,6 +44,10 @@ func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (model.Rea
 		notes = append(notes, model.Note{Kind: model.NoteTLSKeys, Message: err.Error()})
 	}
 	opts := pcap.Options{Limits: o.limits(), Name: oi.name}
+	if o.cmd == "scan" || o.cmd == "events" || o.cmd == "exchanges" {
+		// Not for bundle's sanitized copy, which keeps every body.
+		opts.SkipBody = o.skipBody
+	}
 	if kl != nil && kl.Len() > 0 {
 		opts.Decrypter = tlsdec.NewDecrypter(kl).StreamDecrypter()
 	}

@@ -19,6 +19,11 @@ func NewBodyBuilder(o Options) *BodyBuilder {
 	return &BodyBuilder{raw: rawBody{cap: l.BodyBytes}, o: o, l: l}
 }
 
+// Skip makes the builder count the bytes written without keeping them:
+// Body then decodes nothing, as Options.SkipBody does for HTTP/1 bodies.
+// Call it before the first Write.
+func (b *BodyBuilder) Skip() { b.raw = rawBody{skip: true} }
+
 // Write adds body bytes; it never fails.
 func (b *BodyBuilder) Write(p []byte) (int, error) { return b.raw.Write(p) }
 

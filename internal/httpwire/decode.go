@@ -62,6 +62,25 @@ func DecodeContent(contentEncoding string, body []byte, limit int64) (decoded []
 	return decoded, truncated, nil
 }
 
+// unknownCoding is the error DecodeContent gives for the first coding it
+// does not know in contentEncoding, taken last to first, without decoding
+// anything; nil when it knows them all.
+func unknownCoding(contentEncoding string) error {
+	codings := strings.Split(contentEncoding, ",")
+	for i := len(codings) - 1; i >= 0; i-- {
+		switch c := strings.ToLower(strings.TrimSpace(codings[i])); c {
+		case "", "identity", "gzip", "x-gzip", "deflate", "br", "zstd":
+		default:
+			return unsupported(c)
+		}
+	}
+	return nil
+}
+
+func unsupported(coding string) error {
+	return fmt.Errorf("%w: unsupported coding %q", ErrEncoding, coding)
+}
+
 func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 	var r io.Reader
 	switch coding {
@@ -92,7 +111,7 @@ func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 		defer zr.Close()
 		r = zr
 	default:
-		return in, false, fmt.Errorf("%w: unsupported coding %q", ErrEncoding, coding)
+		return in, false, unsupported(coding)
 	}
 	out, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if int64(len(out)) > limit {

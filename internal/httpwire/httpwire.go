@@ -43,6 +43,14 @@ type Options struct {
 	// Warn, when set, receives recoverable problems: a body cut short, an
 	// undecodable Content-Encoding. Messages never carry header values.
 	Warn func(msg string)
+	// SkipBody, when set, is asked for each response body's media type;
+	// true reads the body past (framing undone, bytes counted in Size)
+	// without keeping or decoding it: Data stays empty and Truncated tells
+	// only whether the body was cut, as for a body kept whole. It saves
+	// decoding images, scripts and fonts nothing reads. Warnings about the
+	// framing stay, and so does the one about an unknown coding; a corrupt
+	// compressed stream is not noticed.
+	SkipBody func(mimeType string) bool
 }
 
 func (o Options) warnf(format string, args ...any) {
@@ -109,9 +117,9 @@ func (o Options) ReadRequest(br *bufio.Reader) (*model.Request, error) {
 	}
 	switch {
 	case te:
-		req.Body, err = readChunked(br, &req.Headers, o, l)
+		req.Body, err = readChunked(br, &req.Headers, o, l, false)
 	case cl >= 0:
-		req.Body, err = readFixed(br, cl, req.Headers, o, l)
+		req.Body, err = readFixed(br, cl, req.Headers, o, l, false)
 	default:
 		req.Body = model.Body{Size: 0}
 	}
@@ -157,13 +165,14 @@ func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*model.Re
 			o.warnf("response body read to the end of the stream: %v", err)
 			err = nil
 		}
+		skip := o.SkipBody != nil && o.SkipBody(resp.Body.MIMEType)
 		switch {
 		case te:
-			resp.Body, err = readChunked(br, &resp.Headers, o, l)
+			resp.Body, err = readChunked(br, &resp.Headers, o, l, skip)
 		case cl >= 0:
-			resp.Body, err = readFixed(br, cl, resp.Headers, o, l)
+			resp.Body, err = readFixed(br, cl, resp.Headers, o, l, skip)
 		default:
-			resp.Body, err = readToEOF(br, resp.Headers, o, l)
+			resp.Body, err = readToEOF(br, resp.Headers, o, l, skip)
 		}
 		if err != nil {
 			return nil, err
@@ -446,10 +455,19 @@ func mimeType(ct string) string {
 }
 
 // rawBody collects the first cap bytes of a body and counts all of them.
+// A skipped body keeps none (cap 0) and is not decoded.
 type rawBody struct {
 	data []byte
 	size int64
 	cap  int64
+	skip bool
+}
+
+func newRawBody(l model.Limits, skip bool) *rawBody {
+	if skip {
+		return &rawBody{skip: true}
+	}
+	return &rawBody{cap: l.BodyBytes}
 }
 
 func (b *rawBody) Write(p []byte) (int, error) {
@@ -535,8 +553,17 @@ func (b *rawBody) readN(r io.Reader, n int64) int64 {
 // finish decodes the kept bytes. cut tells that the body on the wire ended
 // before its declared end.
 func (b *rawBody) finish(h model.Headers, cut bool, o Options, l model.Limits) model.Body {
-	body := model.Body{Size: b.size, Truncated: cut || b.size > int64(len(b.data))}
 	enc := strings.Join(h.Values("Content-Encoding"), ",")
+	if b.skip {
+		// The one decoding problem told without decoding.
+		if b.size > 0 && !isIdentity(enc) {
+			if err := unknownCoding(enc); err != nil {
+				o.warnf("body kept content-encoded: %v", err)
+			}
+		}
+		return model.Body{Size: b.size, Truncated: cut}
+	}
+	body := model.Body{Size: b.size, Truncated: cut || b.size > int64(len(b.data))}
 	if len(b.data) == 0 || isIdentity(enc) {
 		body.Data = b.data
 		return body
@@ -552,8 +579,8 @@ func (b *rawBody) finish(h model.Headers, cut bool, o Options, l model.Limits) m
 	return body
 }
 
-func readFixed(br *bufio.Reader, n int64, h model.Headers, o Options, l model.Limits) (model.Body, error) {
-	rb := &rawBody{cap: l.BodyBytes}
+func readFixed(br *bufio.Reader, n int64, h model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
+	rb := newRawBody(l, skip)
 	// A read error (lost bytes in a capture) cuts the body like an early end.
 	got := rb.readN(br, n)
 	if got < n {
@@ -562,8 +589,8 @@ func readFixed(br *bufio.Reader, n int64, h model.Headers, o Options, l model.Li
 	return rb.finish(h, got < n, o, l), nil
 }
 
-func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits) (model.Body, error) {
-	rb := &rawBody{cap: l.BodyBytes}
+func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
+	rb := newRawBody(l, skip)
 	_, err := io.Copy(rb, br)
 	if err != nil {
 		o.warnf("body cut short after %d bytes", rb.size)
@@ -573,8 +600,8 @@ func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits) (mo
 
 // readChunked reads a chunked body and its trailer fields, which are
 // appended to h after the header fields.
-func readChunked(br *bufio.Reader, h *model.Headers, o Options, l model.Limits) (model.Body, error) {
-	rb := &rawBody{cap: l.BodyBytes}
+func readChunked(br *bufio.Reader, h *model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
+	rb := newRawBody(l, skip)
 	budget := l.HeaderBytes
 	for {
 		line, err := readLine(br, &budget)

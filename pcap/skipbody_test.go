@@ -1,0 +1,82 @@
+package pcap
+
+import (
+	"bytes"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/pcap/internal/capgen"
+)
+
+// TestSkipBody reads every committed capture and a generated customer-like
+// one (gzip and br scripts, chunked JSON, images, fonts) with and without
+// SkipBody: the same exchanges and notes come out, the skipped bodies
+// with their size and without data, the others as they were.
+func TestSkipBody(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := capgen.Write(&buf, capgen.Config{Conns: 30, Concurrent: 7, PerConn: 5, SegmentSize: 1448, Customer: true}); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]byte{"customer": buf.Bytes()}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	caps, _ := filepath.Glob(filepath.Join("testdata", "*.cap"))
+	for _, f := range append(files, caps...) {
+		if !strings.HasSuffix(f, ".tsv") && !strings.Contains(f, ".expected") {
+			inputs[filepath.Base(f)] = nil
+		}
+	}
+	skipped := 0
+	for name, data := range inputs {
+		read := func(skip func(string) bool) ([]*model.Exchange, []model.Note) {
+			if data != nil {
+				return readOpts(t, data, Options{SkipBody: skip})
+			}
+			return readFile(t, name, Options{SkipBody: skip})
+		}
+		kept, keptNotes := read(nil)
+		got, gotNotes := read(model.CarriesNoOAuth)
+		if len(kept) != len(got) {
+			t.Fatalf("%s: %d exchanges skipping, %d keeping", name, len(got), len(kept))
+		}
+		for i, k := range kept {
+			g := got[i]
+			if k.Response != nil && g.Response != nil && model.CarriesNoOAuth(k.Response.Body.MIMEType) {
+				if len(g.Response.Body.Data) != 0 || g.Response.Body.Size != k.Response.Body.Size {
+					t.Errorf("%s %s: skipped body %d bytes of %d, kept %d", name, k.Ref, len(g.Response.Body.Data), g.Response.Body.Size, k.Response.Body.Size)
+				}
+				if k.Response.Body.Size > 0 {
+					skipped++
+				}
+				k.Response.Body, g.Response.Body = model.Body{}, model.Body{}
+			}
+			if diff := cmp.Diff(k, g); diff != "" {
+				t.Errorf("%s exchange %d differs (-kept +skipped):\n%s", name, i, diff)
+			}
+		}
+		decodeOnly := func(n model.Note) bool { return strings.Contains(n.Message, "body kept content-encoded") }
+		if !slices.EqualFunc(slices.DeleteFunc(keptNotes, decodeOnly), slices.DeleteFunc(gotNotes, decodeOnly), func(a, b model.Note) bool { return cmp.Equal(a, b) }) {
+			t.Errorf("%s: notes differ:\n%v\n%v", name, keptNotes, gotNotes)
+		}
+	}
+	if skipped < 100 {
+		t.Errorf("only %d bodies skipped", skipped)
+	}
+}
+
+func readOpts(t *testing.T, data []byte, opts Options) ([]*model.Exchange, []model.Note) {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(data), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := model.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exs, r.Notes()
+}
