@@ -195,7 +195,15 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	ret := retainer{all: env.keepAllExchanges}
 	allRows := cmd == "exchanges" || o.noRedact || env.keepAllExchanges
 	var events eventChunks
-	defer func() { res.events = append(res.events, events.all()...) }()
+	defer func() {
+		// The joined slice becomes res.events as it is: appending it to an
+		// empty list would copy every event once more.
+		if len(res.events) == 0 {
+			res.events = events.all()
+		} else {
+			res.events = append(res.events, events.all()...)
+		}
+	}()
 	for {
 		ex, err := r.Next()
 		if err == io.EOF {
