@@ -541,10 +541,10 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	}
 	if kind == StepTokenRequest {
 		ds = append(ds, c.diffRedemption(i, n, g, b, ge, be)...)
-		if be.Failure != "" && be.Origin != "" && ge.Failure == "" {
+		if be.Failure != "" && be.Origin() != "" && ge.Failure == "" {
 			// A HAR shows a CORS block as a failed fetch with no answer.
 			add(Difference{Field: "allow_origin", Good: "readable", Bad: "no answer (" + be.Failure + ")", Class: Explains,
-				Note: "the browser withheld the token response from the page of origin " + be.Origin +
+				Note: "the browser withheld the token response from the page of origin " + be.Origin() +
 					": the token endpoint's answer lacks an Access-Control-Allow-Origin naming it"})
 		}
 	}
@@ -923,7 +923,7 @@ func cookieNames(e *model.Event, xs map[int]*model.Exchange, known *strings.Repl
 			names = append(names, cookieName(ck.Name, known))
 		}
 	} else {
-		for _, n := range e.CookieNames {
+		for _, n := range e.CookieNames() {
 			names = append(names, cookieName(n, known))
 		}
 	}
@@ -1083,7 +1083,7 @@ func requestOrigin(s *signin, resp *model.Event) string {
 	for _, k := range []string{StepTokenRequest, StepRefreshRequest} {
 		for _, e := range s.steps[k] {
 			if e.Exchange == resp.Exchange {
-				return e.Origin
+				return e.Origin()
 			}
 		}
 	}
@@ -1095,12 +1095,12 @@ func requestOrigin(s *signin, resp *model.Event) string {
 func backChannel(kind string, s *signin, e *model.Event) bool {
 	switch kind {
 	case StepTokenRequest, StepRefreshRequest:
-		return e.Origin == "" && e.FetchMode == ""
+		return e.Origin() == "" && e.FetchMode() == ""
 	case StepTokenResponse, StepRefreshResponse:
 		for _, k := range []string{StepTokenRequest, StepRefreshRequest} {
 			for _, r := range s.steps[k] {
 				if r.Exchange == e.Exchange {
-					return r.Origin == "" && r.FetchMode == ""
+					return r.Origin() == "" && r.FetchMode() == ""
 				}
 			}
 		}

@@ -38,7 +38,7 @@ func eventsFrom(data []byte) []model.Event {
 		case 2:
 			e.Err = &model.ProviderError{Error: "invalid_client"}
 		case 3:
-			e.Failure, e.Origin = "net::ERR_FAILED", "https://app.test"
+			e.Failure, e.Context = "net::ERR_FAILED", &model.RequestContext{Origin: "https://app.test"}
 		case 4:
 			e.GrantType = "refresh_token"
 		}

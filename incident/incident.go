@@ -244,8 +244,8 @@ func identify(u *unit) (keys, corr []string) {
 		case model.AuthorizeRequest, model.Callback, model.TokenRequest, model.APICall:
 			parts = append(parts, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", ev.Kind, ev.Code, ev.State, ev.CodeVerifier,
 				ev.RefreshToken, ev.GrantType, ev.AccessToken))
-			if ev.RequestID != "" {
-				corr = append(corr, "request-id "+ev.RequestID)
+			if ev.RequestID() != "" {
+				corr = append(corr, "request-id "+ev.RequestID())
 			}
 		}
 		if ev.Err != nil {
@@ -294,7 +294,7 @@ func laneOf(t Trace) string {
 	for _, ev := range t.Events {
 		switch ev.Kind {
 		case model.TokenRequest:
-			if ev.Origin == "" {
+			if ev.Origin() == "" {
 				backChannel = true
 			}
 		case model.AuthorizeRequest:

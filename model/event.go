@@ -164,23 +164,13 @@ type Event struct {
 	// it (Exchange.Failure: a CORS block, a network error, an abort).
 	Failure string
 
-	// Request context the rules use.
-	Origin      string // Origin header of the request
-	FetchMode   string // Sec-Fetch-Mode: "cors" when the browser applies CORS to the answer
-	Forwarded   string // the header showing the request came through a proxy: "X-Forwarded-For", "Forwarded", "Via"
-	Referer     string // Referer with query and fragment removed
-	UserAgent   string
-	Prefetch    string // the header that marked a prefetch, e.g. "Sec-Purpose: prefetch"
-	Conn        string
-	Page        string
-	Process     string
-	RequestID   string // client-request-id header (MSAL) = Entra correlation_id
-	CookieNames []string
-	// Library names the client library when the request reveals it
-	// (MSAL's x-client-SKU/x-client-ver, Microsoft.Identity.Web's
-	// x-client-brkrver, well-known transient cookie names), e.g.
-	// "Microsoft.Identity.Web 2.13.0"; it helps attribute a root cause.
-	Library string
+	// Context is what the request said about where it came from; nil
+	// when it said nothing (read it through the methods of the same names:
+	// Origin, UserAgent, Conn, ...). It is shared and never changed once
+	// set: the events of one exchange share one, and the extractor gives
+	// equal contexts of different exchanges one copy (most requests of a
+	// trace come from one browser), which keeps an event small.
+	Context *RequestContext
 
 	// Vantages lists where the step was seen when several traces of one
 	// incident are read together (scan --case): "browser", "server",
@@ -188,3 +178,72 @@ type Event struct {
 	// saw and the browser's trace lacks was never sent by the browser.
 	Vantages []string
 }
+
+// RequestContext is the request context the rules use, shared between
+// events (see Event.Context): set a new one rather than changing it.
+type RequestContext struct {
+	Origin    string // Origin header of the request
+	FetchMode string // Sec-Fetch-Mode: "cors" when the browser applies CORS to the answer
+	Forwarded string // the header showing the request came through a proxy: "X-Forwarded-For", "Forwarded", "Via"
+	Referer   string // Referer with query and fragment removed
+	UserAgent string
+	Prefetch  string // the header that marked a prefetch, e.g. "Sec-Purpose: prefetch"
+	Conn      string
+	Page      string
+	Process   string
+	RequestID string // client-request-id header (MSAL) = Entra correlation_id
+	// CookieNames are the names of the cookies the request sent.
+	CookieNames []string
+	// Library names the client library when the request reveals it
+	// (MSAL's x-client-SKU/x-client-ver, Microsoft.Identity.Web's
+	// x-client-brkrver, well-known transient cookie names), e.g.
+	// "Microsoft.Identity.Web 2.13.0"; it helps attribute a root cause.
+	Library string
+}
+
+var noContext RequestContext
+
+func (e *Event) ctx() *RequestContext {
+	if e.Context == nil {
+		return &noContext
+	}
+	return e.Context
+}
+
+// Origin is the request's Origin header.
+func (e *Event) Origin() string { return e.ctx().Origin }
+
+// FetchMode is the request's Sec-Fetch-Mode, lower case.
+func (e *Event) FetchMode() string { return e.ctx().FetchMode }
+
+// Forwarded names the header that shows the request came through a proxy.
+func (e *Event) Forwarded() string { return e.ctx().Forwarded }
+
+// Referer is the request's Referer without query and fragment.
+func (e *Event) Referer() string { return e.ctx().Referer }
+
+// UserAgent is the request's User-Agent.
+func (e *Event) UserAgent() string { return e.ctx().UserAgent }
+
+// Prefetch is the header that marked the request a prefetch, e.g.
+// "Sec-Purpose: prefetch".
+func (e *Event) Prefetch() string { return e.ctx().Prefetch }
+
+// Conn is the exchange's transport connection (Exchange.Conn).
+func (e *Event) Conn() string { return e.ctx().Conn }
+
+// Page is the exchange's page or tab (Exchange.Page).
+func (e *Event) Page() string { return e.ctx().Page }
+
+// Process is the exchange's originating process (Exchange.Process).
+func (e *Event) Process() string { return e.ctx().Process }
+
+// RequestID is the request's client-request-id header.
+func (e *Event) RequestID() string { return e.ctx().RequestID }
+
+// CookieNames are the names of the cookies the request sent; callers must
+// not change the slice.
+func (e *Event) CookieNames() []string { return e.ctx().CookieNames }
+
+// Library is the client library the request reveals, or "".
+func (e *Event) Library() string { return e.ctx().Library }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ type Extractor struct {
 	token     map[string]model.Provider
 	idpHosts  map[string]model.Provider // hosts that served an authorize endpoint
 	redirects map[string]bool           // redirect URI keys (no query) seen in authorize requests
+	contexts  contexts
 }
 
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
@@ -33,6 +35,7 @@ func NewExtractor() *Extractor {
 		token:     map[string]model.Provider{},
 		idpHosts:  map[string]model.Provider{},
 		redirects: map[string]bool{},
+		contexts:  contexts{seen: map[contextKey]*model.RequestContext{}},
 	}
 }
 
@@ -107,7 +110,7 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 		method == "POST" && params.Get("code") != "" && (params.Get("client_id") != "" || params.Get("code_verifier") != "") &&
 			genericTokenPath(u.Path) && !x.redirects[key]:
 		out = append(out, x.tokenRequest(ex, u, base, params))
-		if resp, ok := tokenResponse(ex, base); ok {
+		if resp, ok := x.tokenResponse(ex, base); ok {
 			out = append(out, resp)
 		}
 		return out
@@ -115,7 +118,7 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 		// A GET on a token endpoint (back button) or a POST without a
 		// grant: still a token request the provider will reject.
 		out = append(out, x.tokenRequest(ex, u, base, params))
-		if resp, ok := tokenResponse(ex, base); ok {
+		if resp, ok := x.tokenResponse(ex, base); ok {
 			out = append(out, resp)
 		}
 		return out
@@ -180,26 +183,28 @@ func (x *Extractor) isIdPHost(u *url.URL, p model.Provider) bool {
 func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model.Event {
 	h := ex.Request.Headers
 	ev := model.Event{
-		Exchange:  ex.Index,
-		Ref:       ex.Ref,
-		Time:      ex.Start,
-		Provider:  p,
-		Endpoint:  endpointOf(u),
-		Method:    strings.ToUpper(ex.Request.Method),
-		Status:    ex.Status(),
-		Origin:    h.Get("Origin"),
-		FetchMode: strings.ToLower(h.Get("Sec-Fetch-Mode")),
-		Forwarded: forwardedBy(h),
-		Referer:   stripQuery(h.Get("Referer")),
-		UserAgent: h.Get("User-Agent"),
-		Prefetch:  prefetchMarker(h),
-		Conn:      ex.Conn,
-		Page:      ex.Page,
-		Process:   ex.Process,
-		RequestID: h.Get("client-request-id"),
-		Failure:   ex.Failure,
+		Exchange: ex.Index,
+		Ref:      ex.Ref,
+		Time:     ex.Start,
+		Provider: p,
+		Endpoint: endpointOf(u),
+		Method:   strings.ToUpper(ex.Request.Method),
+		Status:   ex.Status(),
+		Failure:  ex.Failure,
 	}
-	ev.CookieNames = cookieNames(h)
+	ev.Context = x.contexts.get(model.RequestContext{
+		Origin:      h.Get("Origin"),
+		FetchMode:   strings.ToLower(h.Get("Sec-Fetch-Mode")),
+		Forwarded:   forwardedBy(h),
+		Referer:     stripQuery(h.Get("Referer")),
+		UserAgent:   h.Get("User-Agent"),
+		Prefetch:    prefetchMarker(h),
+		Conn:        ex.Conn,
+		Page:        ex.Page,
+		Process:     ex.Process,
+		RequestID:   h.Get("client-request-id"),
+		CookieNames: cookieNames(h),
+	})
 	if ex.Response != nil {
 		if d := ex.Response.Headers.Get("Date"); d != "" {
 			if t, err := http.ParseTime(d); err == nil {
@@ -347,7 +352,7 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	ev.Prompt = p.Get("prompt")
 	ev.CodeChallenge = secret.New(p.Get("code_challenge"))
 	ev.CodeChallengeMethod = p.Get("code_challenge_method")
-	ev.Library = libraryOf(p, ev.CookieNames)
+	x.setLibrary(&ev, libraryOf(p, ev.CookieNames()))
 	if ev.Provider.Family == model.FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
 		ev.Provider.Policy = p.Get("p")
 	}
@@ -391,7 +396,7 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, base model.Event, p
 	if t := p.Get("id_token"); t != "" {
 		ev.IDToken = secret.New(t)
 	}
-	ev.Library = libraryOf(nil, ev.CookieNames)
+	x.setLibrary(&ev, libraryOf(nil, ev.CookieNames()))
 	if errStr != "" {
 		ev.Err = providerErrorFromParams(p)
 	}
@@ -463,12 +468,13 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 	ev.ClientID = p.Get("client_id")
 	ev.Scope = p.Get("scope")
 	ev.Resource = p.Get("resource")
-	ev.Library = libraryOf(p, nil)
-	if ev.Library == "" {
+	lib := libraryOf(p, nil)
+	if lib == "" {
 		// MSAL also sends its SKU as headers on token requests.
 		h := ex.Request.Headers
-		ev.Library = libraryOf(url.Values{"x-client-SKU": {h.Get("x-client-SKU")}, "x-client-ver": {h.Get("x-client-VER")}}, nil)
+		lib = libraryOf(url.Values{"x-client-SKU": {h.Get("x-client-SKU")}, "x-client-ver": {h.Get("x-client-VER")}}, nil)
 	}
+	x.setLibrary(&ev, lib)
 	ev.ClientAuth = "none"
 	if s := p.Get("client_secret"); s != "" {
 		ev.ClientAuth, ev.ClientSecret = "secret", secret.New(s)
@@ -524,14 +530,15 @@ func basicAuth(h string) (id, secret string, ok bool) {
 }
 
 // tokenResponse reads the token endpoint's answer.
-func tokenResponse(ex *model.Exchange, base model.Event) (model.Event, bool) {
+func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.Event, bool) {
 	if ex.Response == nil || ex.Response.Status == 0 {
 		return model.Event{}, false
 	}
 	ev := base
 	ev.Kind = model.TokenResponse
 	ev.Time = responseTime(ex)
-	ev.Method, ev.Origin, ev.Referer, ev.Prefetch, ev.CookieNames = "", "", "", "", nil
+	ev.Method = ""
+	x.answerContext(&ev, false)
 	resp := ex.Response
 	ev.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
 	data := resp.Body.Data
@@ -634,7 +641,8 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, base model.Event, authz m
 	}
 	ev := base
 	ev.Time = responseTime(ex)
-	ev.Method, ev.Origin, ev.Referer, ev.Prefetch, ev.CookieNames, ev.UserAgent = "", "", "", "", nil, ""
+	ev.Method = ""
+	x.answerContext(&ev, true)
 	ev.ClientID = authz.ClientID
 	ev.ResponseMode = authz.ResponseMode
 	if resp.Status >= 300 && resp.Status < 400 {
@@ -898,4 +906,85 @@ func deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
 	ev.Code = secret.New(fields.Get("code"))
 	ev.IDToken = secret.New(fields.Get("id_token"))
 	ev.AccessToken = secret.New(fields.Get("access_token"))
+}
+
+// contexts gives equal request contexts one shared copy (see
+// model.Event.Context): most requests of a trace come from one browser, and
+// an event points at its context instead of holding a dozen strings.
+type contexts struct {
+	last *model.RequestContext
+	seen map[contextKey]*model.RequestContext
+}
+
+// contextKey is a RequestContext in comparable form.
+type contextKey struct {
+	origin, fetchMode, forwarded, referer, userAgent, prefetch string
+	conn, page, process, requestID, cookies, library           string
+}
+
+// maxContexts bounds the table: a trace whose every request differs
+// (request ids) gains nothing from it, and must not grow it without end.
+const maxContexts = 4096
+
+// get returns the shared copy of c, or nil when c is empty.
+func (cs *contexts) get(c model.RequestContext) *model.RequestContext {
+	k := contextKey{c.Origin, c.FetchMode, c.Forwarded, c.Referer, c.UserAgent, c.Prefetch,
+		c.Conn, c.Page, c.Process, c.RequestID, strings.Join(c.CookieNames, "\x00"), c.Library}
+	if k == (contextKey{}) && c.CookieNames == nil {
+		return nil
+	}
+	if cs.last != nil && sameContext(cs.last, &c) {
+		return cs.last
+	}
+	if p, ok := cs.seen[k]; ok && sameContext(p, &c) {
+		cs.last = p
+		return p
+	}
+	if len(cs.seen) >= maxContexts {
+		clear(cs.seen)
+	}
+	p := new(model.RequestContext)
+	*p = c
+	cs.seen[k] = p
+	cs.last = p
+	return p
+}
+
+// sameContext compares every field, cookie names one by one (a name may
+// hold the separator of contextKey).
+func sameContext(a, b *model.RequestContext) bool {
+	return a.Origin == b.Origin && a.FetchMode == b.FetchMode && a.Forwarded == b.Forwarded &&
+		a.Referer == b.Referer && a.UserAgent == b.UserAgent && a.Prefetch == b.Prefetch &&
+		a.Conn == b.Conn && a.Page == b.Page && a.Process == b.Process && a.RequestID == b.RequestID &&
+		a.Library == b.Library && slices.Equal(a.CookieNames, b.CookieNames) &&
+		(a.CookieNames == nil) == (b.CookieNames == nil)
+}
+
+func contextOf(ev *model.Event) model.RequestContext {
+	if ev.Context == nil {
+		return model.RequestContext{}
+	}
+	return *ev.Context
+}
+
+// setLibrary gives ev a context naming lib (the shared one is not changed).
+func (x *Extractor) setLibrary(ev *model.Event, lib string) {
+	if lib == ev.Library() {
+		return
+	}
+	c := contextOf(ev)
+	c.Library = lib
+	ev.Context = x.contexts.get(c)
+}
+
+// answerContext keeps of the request's context what a response event
+// carries: not the request's Origin, Referer, prefetch marker and cookies,
+// nor with noAgent its User-Agent.
+func (x *Extractor) answerContext(ev *model.Event, noAgent bool) {
+	c := contextOf(ev)
+	c.Origin, c.Referer, c.Prefetch, c.CookieNames = "", "", "", nil
+	if noAgent {
+		c.UserAgent = ""
+	}
+	ev.Context = x.contexts.get(c)
 }

@@ -188,8 +188,8 @@ func TestDeliveries(t *testing.T) {
 		}
 		cb := x.Exchange(mkExchange(1, "GET", "https://app.example/signin-oidc?code=C%2F1&state=S1",
 			model.Headers{{Name: "Sec-Purpose", Value: "prefetch"}, {Name: "Cookie", Value: "a=1; .AspNetCore.Correlation.x=2"}}, "", 200, nil, ""))
-		if len(cb) != 1 || cb[0].Kind != model.Callback || !cb[0].Code.Equal(secret.New("C/1")) || cb[0].Prefetch != "Sec-Purpose: prefetch" ||
-			!equalStrings(cb[0].CookieNames, []string{"a", ".AspNetCore.Correlation.x"}) {
+		if len(cb) != 1 || cb[0].Kind != model.Callback || !cb[0].Code.Equal(secret.New("C/1")) || cb[0].Prefetch() != "Sec-Purpose: prefetch" ||
+			!equalStrings(cb[0].CookieNames(), []string{"a", ".AspNetCore.Correlation.x"}) {
 			t.Errorf("callback = %+v", cb)
 		}
 	})
@@ -216,7 +216,7 @@ func TestDeliveries(t *testing.T) {
 		cb := x.Exchange(mkExchange(2, "POST", "https://app.example/signin-oidc", model.Headers{{Name: "Origin", Value: "https://login.microsoftonline.com"}},
 			"code=C3%26x&state=S1&session_state=ss", 302, model.Headers{{Name: "Location", Value: "/"}}, ""))
 		if len(cb) != 1 || cb[0].Kind != model.Callback || cb[0].Delivery != "form_post" || !cb[0].Code.Equal(secret.New("C3&x")) ||
-			cb[0].Origin != "https://login.microsoftonline.com" {
+			cb[0].Origin() != "https://login.microsoftonline.com" {
 			t.Errorf("callback = %+v", cb)
 		}
 	})
@@ -478,18 +478,18 @@ func TestLibraryOf(t *testing.T) {
 	x := NewExtractor()
 	evs := x.Exchange(mkExchange(0, "GET", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fsignin-oidc&state=CfDJ8x&x-client-SKU=ID_NET8_0&x-client-ver=7.1.2.0&x-client-brkrver=IDWeb.2.13.0",
 		nil, "", 302, model.Headers{{Name: "Location", Value: "https://login.microsoftonline.com/common/login"}}, ""))
-	if evs[0].Library != "Microsoft.Identity.Web 2.13.0" {
-		t.Errorf("authorize library = %q", evs[0].Library)
+	if evs[0].Library() != "Microsoft.Identity.Web 2.13.0" {
+		t.Errorf("authorize library = %q", evs[0].Library())
 	}
 	evs = x.Exchange(mkExchange(1, "POST", "https://login.microsoftonline.com/common/oauth2/v2.0/token",
 		model.Headers{{Name: "x-client-SKU", Value: "msal.js.browser"}, {Name: "x-client-VER", Value: "3.7.1"}, {Name: "Origin", Value: "https://spa"}},
 		"grant_type=authorization_code&code=c1&client_id=c", 200, model.Headers{{Name: "Content-Type", Value: "application/json"}}, `{"access_token":"a"}`))
-	if evs[0].Library != "MSAL.js (msal-browser) 3.7.1" {
-		t.Errorf("token library = %q", evs[0].Library)
+	if evs[0].Library() != "MSAL.js (msal-browser) 3.7.1" {
+		t.Errorf("token library = %q", evs[0].Library())
 	}
 	evs = x.Exchange(mkExchange(2, "GET", "https://app/signin-oidc?code=c2&state=CfDJ8x",
 		model.Headers{{Name: "Cookie", Value: ".AspNetCore.Correlation.abc=N; other=1"}}, "", 302, nil, ""))
-	if len(evs) != 1 || evs[0].Library != "ASP.NET Core OpenID Connect handler" {
+	if len(evs) != 1 || evs[0].Library() != "ASP.NET Core OpenID Connect handler" {
 		t.Errorf("callback = %+v", evs)
 	}
 }

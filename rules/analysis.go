@@ -480,17 +480,17 @@ func (a *Analysis) ExchangeEvidence(ex *model.Exchange, note string) Evidence {
 
 // Library is the client library the transaction's requests reveal, or "".
 func (t *Transaction) Library() string {
-	if t.Authorize != nil && t.Authorize.Library != "" {
-		return t.Authorize.Library
+	if t.Authorize != nil && t.Authorize.Library() != "" {
+		return t.Authorize.Library()
 	}
 	for _, cb := range t.Callbacks {
-		if cb.Library != "" {
-			return cb.Library
+		if cb.Library() != "" {
+			return cb.Library()
 		}
 	}
 	for _, r := range t.Redemptions {
-		if r.Request.Library != "" {
-			return r.Request.Library
+		if r.Request.Library() != "" {
+			return r.Request.Library()
 		}
 	}
 	return ""

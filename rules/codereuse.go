@@ -81,8 +81,8 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	}
 	for i, d := range c.Deliveries {
 		note := ordinal(i) + " delivery to the app"
-		if d.Prefetch != "" {
-			note += " (prefetch: " + d.Prefetch + ")"
+		if d.Prefetch() != "" {
+			note += " (prefetch: " + d.Prefetch() + ")"
 		}
 		f.Evidence = append(f.Evidence, p.Evidence(d, note))
 	}

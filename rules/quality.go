@@ -169,7 +169,7 @@ func outOfSightRemediation(a *Analysis, r *Redemption) string {
 	if readTogether(a) {
 		return "Capture every party that can redeem the code (the browser, each app instance, a proxy in front of them) and add its trace to the case" + logs
 	}
-	if r.Request.Origin != "" {
+	if r.Request.Origin() != "" {
 		return "Add the app server's capture (its back-channel calls to the token endpoint, with its TLS key log) and read it with this trace as one incident: traceaudit scan --case THIS-TRACE SERVER-CAPTURE;" + logs
 	}
 	return "Add the browser's HAR of the same sign-in (a reload or a second callback shows there) and the capture of any other app instance, and read them with this trace as one incident: traceaudit scan --case BROWSER.har THIS-TRACE;" + logs

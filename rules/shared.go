@@ -156,7 +156,7 @@ func missingCookies(a *Analysis, t *Transaction, cb *model.Event) (*model.Exchan
 		return nil, nil
 	}
 	have := map[string]bool{}
-	for _, n := range cb.CookieNames {
+	for _, n := range cb.CookieNames() {
 		have[n] = true
 	}
 	var missing []setCookie
@@ -414,7 +414,7 @@ type CORSBlock struct {
 // is not a CORS block.
 func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 	req := r.Request
-	if req.Origin == "" || req.Origin == "null" || sameOrigin(req.Origin, req.Endpoint) {
+	if req.Origin() == "" || req.Origin() == "null" || sameOrigin(req.Origin(), req.Endpoint) {
 		return CORSBlock{}, false
 	}
 	if r.Response == nil {
@@ -422,18 +422,18 @@ func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 		switch {
 		case strings.Contains(f, "err_failed") || strings.Contains(f, "cors") || strings.Contains(f, "access control") || strings.Contains(f, "access-control"):
 			return CORSBlock{How: fmt.Sprintf("the browser recorded the request as failed (%s), as it records a CORS refusal, and the page never saw an answer", req.Failure), Confidence: ConfidenceMedium}, true
-		case f == "" && req.FetchMode == "cors":
+		case f == "" && req.FetchMode() == "cors":
 			return CORSBlock{How: "the trace holds no answer and no failure text for this cross-origin fetch, which is how a browser records a CORS refusal (a network failure looks the same; a capture of the wire would tell)", Confidence: ConfidenceLow}, true
 		}
 		return CORSBlock{}, false
 	}
 	resp := r.Response
-	if req.FetchMode != "cors" {
+	if req.FetchMode() != "cors" {
 		// Only the browser's own word (Sec-Fetch-Mode: cors) says CORS
 		// applies; traces that dropped headers prove nothing.
 		return CORSBlock{}, false
 	}
-	if resp.Status <= 0 || resp.AllowOrigin == "*" || strings.EqualFold(strings.TrimSpace(resp.AllowOrigin), req.Origin) {
+	if resp.Status <= 0 || resp.AllowOrigin == "*" || strings.EqualFold(strings.TrimSpace(resp.AllowOrigin), req.Origin()) {
 		return CORSBlock{}, false
 	}
 	if resp.AllowOrigin == "" {

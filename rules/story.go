@@ -234,7 +234,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		}
 		pages := map[string]bool{}
 		for _, r := range c.Redemptions {
-			pages[r.Request.Page+"|"+r.Request.Origin] = true
+			pages[r.Request.Page()+"|"+r.Request.Origin()] = true
 		}
 		if len(pages) > 1 {
 			var evs []Evidence
@@ -405,8 +405,8 @@ func (a *Analysis) grantReplaced(x, y *Transaction) (*CodeTrail, *Redemption, bo
 // the structured Mechanism.
 func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 	for _, d := range c.Deliveries {
-		if d.Prefetch != "" {
-			return MechPrefetch, fmt.Sprintf("a speculative prefetch of the callback URL (%s at %s) consumed the code before the real navigation; ignore prefetch requests on the callback route", d.Prefetch, d.Ref)
+		if d.Prefetch() != "" {
+			return MechPrefetch, fmt.Sprintf("a speculative prefetch of the callback URL (%s at %s) consumed the code before the real navigation; ignore prefetch requests on the callback route", d.Prefetch(), d.Ref)
 		}
 	}
 	if len(c.Deliveries) >= 2 {
@@ -416,10 +416,10 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 		switch {
 		case known && openFirst && resentBehindBrowser(d1, d2):
 			return MechProxyRetry, fmt.Sprintf("the browser sent the callback once (%s), yet the app side received it again at %s while the first was still unanswered: a reverse proxy or load balancer in front of the app retried it (a read timeout shorter than the app's callback; retries of non-idempotent requests, HAProxy retry-on with redispatch, an F5 pool's reselect) and another instance redeemed the code again", d1.Ref, d2.Ref)
-		case known && openFirst && (d1.Forwarded != "" || d2.Forwarded != ""):
-			via := d2.Forwarded
+		case known && openFirst && (d1.Forwarded() != "" || d2.Forwarded() != ""):
+			via := d2.Forwarded()
 			if via == "" {
-				via = d1.Forwarded
+				via = d1.Forwarded()
 			}
 			return MechProxyRetry, fmt.Sprintf("the callback reached the app through a proxy (%s) and was delivered again at %s while %s was still unanswered: the proxy or load balancer retried the request (a read timeout shorter than the app's callback, retries of non-idempotent requests) and a second instance redeemed the code again", via, d2.Ref, ref)
 		case known && after && formPost:
@@ -438,11 +438,11 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 		q1, q2 := r1.Request, r2.Request
 		answered := r1.Response != nil && !r1.Response.Time.IsZero() && !q2.Time.IsZero() && !q2.Time.Before(r1.Response.Time)
 		switch {
-		case (q1.Origin == "") != (q2.Origin == ""):
+		case (q1.Origin() == "") != (q2.Origin() == ""):
 			return MechBrowserAndServer, "both browser JavaScript (with an Origin header) and a server (without) redeemed the code; let exactly one party redeem it"
-		case q1.Origin != "" && q2.Origin != "" && answered:
+		case q1.Origin() != "" && q2.Origin() != "" && answered:
 			return MechBrowserTwice, "the browser app redeemed the code again after the first redemption was answered (a second listener handling the redirect, or the callback handler run again)"
-		case q1.Origin != "" && q2.Origin != "":
+		case q1.Origin() != "" && q2.Origin() != "":
 			return MechBrowserTwice, "the browser app redeemed the code twice at once (e.g. React StrictMode running the effect twice, or two listeners handling the redirect)"
 		}
 		if len(c.Deliveries) == 1 {

@@ -52,7 +52,7 @@ func runSPACrossOrigin(p *Pass) {
 			f.Message = fmt.Sprintf("the code issued to a 'spa' redirect URI was redeemed at %s without an Origin header (%s): a server or proxy redeemed a code meant for browser JavaScript", req.Ref, code)
 			f.Remediation = "A spa URI's code must be redeemed by browser JavaScript (CORS with Origin); server-side redemption needs a Web-platform redirect URI and a client credential."
 		} else {
-			origin := req.Origin
+			origin := req.Origin()
 			if origin == "" {
 				origin = "(the Origin header is not in the trace)"
 			}
@@ -81,9 +81,9 @@ func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
 	if req.GrantType == "refresh_token" {
 		what = "the refresh token"
 	}
-	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", req.Origin, what, req.Ref, b.How)
+	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", req.Origin(), what, req.Ref, b.How)
 	if b.Confidence == ConfidenceLow {
-		f.Message = fmt.Sprintf("browser JavaScript at %s sent %s cross-origin at %s and got no answer, most likely blocked by CORS: %s", req.Origin, what, req.Ref, b.How)
+		f.Message = fmt.Sprintf("browser JavaScript at %s sent %s cross-origin at %s and got no answer, most likely blocked by CORS: %s", req.Origin(), what, req.Ref, b.How)
 	}
 	if r.Succeeded() {
 		f.Message += "; the provider did issue tokens (the code is now spent), but the app never received them"
@@ -263,12 +263,12 @@ backend.`,
 func runSecretInBrowser(p *Pass) {
 	for _, r := range allTokenRequests(p.Analysis) {
 		req := r.Request
-		if req.Origin == "" || req.Origin == "null" || req.ClientSecret.IsZero() {
+		if req.Origin() == "" || req.Origin() == "null" || req.ClientSecret.IsZero() {
 			continue
 		}
 		p.Report(Finding{
 			Message: fmt.Sprintf("browser JavaScript at %s sent client %s's secret %s to the token endpoint at %s (%s): a secret in a web page is readable by every user, so this client cannot be confidential",
-				req.Origin, orUnknownClient(req.ClientID), req.ClientSecret, req.Ref, authName(req.ClientAuth)),
+				req.Origin(), orUnknownClient(req.ClientID), req.ClientSecret, req.Ref, authName(req.ClientAuth)),
 			Evidence:    []Evidence{p.RedemptionEvidence(r, "client secret sent from a browser")},
 			Remediation: "Remove the secret from the browser app and rotate it; register the app as a public client (SPA) using PKCE, or redeem codes on a backend."})
 		return // one finding per trace: every later request repeats it

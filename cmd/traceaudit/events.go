@@ -34,8 +34,8 @@ func eventRecord(file string, format model.Format, e *model.Event, noRedact bool
 		ClientAuth: e.ClientAuth, ClientSecret: e.ClientSecret.Render(noRedact),
 		Assertion: e.Assertion.Render(noRedact), AccessToken: e.AccessToken.Render(noRedact),
 		IDToken: e.IDToken.Render(noRedact), ExpiresIn: e.ExpiresIn, Error: redactError(e.Err, noRedact),
-		Origin: e.Origin, Prefetch: e.Prefetch, Conn: e.Conn, Page: e.Page, Process: e.Process,
-		RequestID: e.RequestID, IDTokenClaims: claims(e.IDToken), AccessTokenClaims: claims(e.AccessToken),
+		Origin: e.Origin(), Prefetch: e.Prefetch(), Conn: e.Conn(), Page: e.Page(), Process: e.Process(),
+		RequestID: e.RequestID(), IDTokenClaims: claims(e.IDToken), AccessTokenClaims: claims(e.AccessToken),
 	}
 }
 

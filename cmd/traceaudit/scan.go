@@ -151,11 +151,11 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 			prov = e.Provider
 		}
 		fc.ClientIDs = add(fc.ClientIDs, e.ClientID)
-		if fc.UserAgent == "" && e.Origin == "" && e.UserAgent != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback) {
-			fc.UserAgent = e.UserAgent
+		if fc.UserAgent == "" && e.Origin() == "" && e.UserAgent() != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback) {
+			fc.UserAgent = e.UserAgent()
 		}
 		if fc.Library == "" {
-			fc.Library = e.Library
+			fc.Library = e.Library()
 		}
 		if !e.Time.IsZero() {
 			if fc.Start.IsZero() || e.Time.Before(fc.Start.Time) {
@@ -165,7 +165,7 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 				fc.End = report.At(e.Time)
 			}
 		}
-		fc.RequestIDs = add(fc.RequestIDs, e.RequestID)
+		fc.RequestIDs = add(fc.RequestIDs, e.RequestID())
 		if e.Err != nil {
 			fc.TraceIDs = add(fc.TraceIDs, e.Err.TraceID)
 			fc.CorrelationIDs = add(fc.CorrelationIDs, e.Err.Correlation)
@@ -176,8 +176,8 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 	}
 	if fc.UserAgent == "" {
 		for i := range events {
-			if events[i].UserAgent != "" {
-				fc.UserAgent = events[i].UserAgent
+			if events[i].UserAgent() != "" {
+				fc.UserAgent = events[i].UserAgent()
 				break
 			}
 		}
@@ -205,8 +205,8 @@ func timeline(events []model.Event, refFindings map[string][]int, noRedact bool)
 	browserPage := map[string]bool{}
 	for i := range events {
 		e := &events[i]
-		if e.Page != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback || (e.Kind == model.TokenRequest && e.Origin != "")) {
-			browserPage[e.Page] = true
+		if e.Page() != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback || (e.Kind == model.TokenRequest && e.Origin() != "")) {
+			browserPage[e.Page()] = true
 		}
 	}
 	for i := range events {
@@ -219,23 +219,23 @@ func timeline(events []model.Event, refFindings map[string][]int, noRedact bool)
 			party = "provider"
 		case model.TokenRequest:
 			party = "app"
-			if e.Origin != "" {
+			if e.Origin() != "" {
 				party = "browser"
 			}
 		default:
 			continue
 		}
-		lane, laneTitle := e.Page, ""
+		lane, laneTitle := e.Page(), ""
 		if lane != "" && !browserPage[lane] {
 			laneTitle = "page id " + lane
 		} else if lane != "" {
 			if _, ok := tabs[lane]; !ok {
 				tabs[lane] = fmt.Sprintf("Page %d", len(tabs)+1)
 			}
-			lane, laneTitle = tabs[e.Page], "page id "+e.Page
+			lane, laneTitle = tabs[e.Page()], "page id "+e.Page()
 		}
 		if lane == "" {
-			lane, laneTitle = e.Conn, "connection "+e.Conn
+			lane, laneTitle = e.Conn(), "connection "+e.Conn()
 		}
 		if lane == "" {
 			lane, laneTitle = "trace", ""
