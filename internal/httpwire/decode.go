@@ -5,10 +5,12 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
@@ -81,15 +83,42 @@ func unsupported(coding string) error {
 	return fmt.Errorf("%w: unsupported coding %q", ErrEncoding, coding)
 }
 
+// Decompressors are reused: each new one allocates its window and tables
+// (a gzip reader about 40 KiB, a brotli one more), once per body.
+var (
+	gzipReaders   sync.Pool // *gzip.Reader
+	brotliReaders sync.Pool // *brotli.Reader
+)
+
+// gzipSizeHint is the decoded size a gzip stream's trailer states (ISIZE),
+// believed only up to 64 times the compressed size: it sizes the output
+// buffer, whose growth by doubling otherwise costs more than the result.
+func gzipSizeHint(in []byte) int64 {
+	if len(in) < 18 {
+		return 0
+	}
+	return min(int64(binary.LittleEndian.Uint32(in[len(in)-4:])), 64*int64(len(in)))
+}
+
 func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 	var r io.Reader
+	var hint int64
 	switch coding {
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(in))
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(bytes.NewReader(in))
+		} else {
+			err = zr.Reset(bytes.NewReader(in))
+		}
+		if zr != nil {
+			defer gzipReaders.Put(zr)
+		}
 		if err != nil {
 			return cutOrFail(coding, nil, err)
 		}
-		r = zr
+		r, hint = zr, gzipSizeHint(in)
 	case "deflate":
 		// "deflate" means zlib (RFC 9110) but many servers send raw
 		// deflate; a zlib header check tells them apart.
@@ -99,7 +128,14 @@ func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 			r = flate.NewReader(bytes.NewReader(in))
 		}
 	case "br":
-		r = brotli.NewReader(bytes.NewReader(in))
+		zr, _ := brotliReaders.Get().(*brotli.Reader)
+		if zr == nil {
+			zr = brotli.NewReader(bytes.NewReader(in))
+		} else if err := zr.Reset(bytes.NewReader(in)); err != nil {
+			return nil, false, fmt.Errorf("%w: br: %w", ErrEncoding, err)
+		}
+		defer brotliReaders.Put(zr)
+		r = zr
 	case "zstd":
 		zr, err := zstd.NewReader(bytes.NewReader(in),
 			zstd.WithDecoderConcurrency(1),
@@ -113,7 +149,7 @@ func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 	default:
 		return in, false, unsupported(coding)
 	}
-	out, err := io.ReadAll(io.LimitReader(r, limit+1))
+	out, err := readAtMost(r, limit+1, hint)
 	if int64(len(out)) > limit {
 		return out[:limit], true, nil
 	}
@@ -121,6 +157,31 @@ func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 		return cutOrFail(coding, out, err)
 	}
 	return out, false, nil
+}
+
+// readAtMost reads r to its end or to n bytes, as io.ReadAll of an
+// io.LimitReader does, into a buffer of hint bytes (plus one, to see the
+// end) when the size is known.
+func readAtMost(r io.Reader, n, hint int64) ([]byte, error) {
+	size := int64(512)
+	if hint > 0 {
+		size = hint + 1
+	}
+	buf := make([]byte, 0, min(size, n))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		m, err := r.Read(buf[len(buf):min(int64(cap(buf)), n)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // cutOrFail turns an early end of the compressed stream into a truncated
