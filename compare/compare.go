@@ -315,7 +315,7 @@ func signIns(events []model.Event) []*signin {
 }
 
 func isRefresh(e *model.Event) bool {
-	return e.GrantType == "refresh_token" || (e.GrantType != "" && e.GrantType != "authorization_code" && e.Code.IsZero())
+	return e.GrantType() == "refresh_token" || (e.GrantType() != "" && e.GrantType() != "authorization_code" && e.Code.IsZero())
 }
 
 // Compare aligns good's sign-ins with bad's, i-th with i-th in time order,
@@ -505,13 +505,13 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		{"client_id", ge.ClientID, be.ClientID},
 		{"scope", ge.Scope, be.Scope},
 		{"resource", ge.Resource, be.Resource},
-		{"response_type", ge.ResponseType, be.ResponseType},
+		{"response_type", ge.ResponseType(), be.ResponseType()},
 		{"response_mode", ge.ResponseMode, be.ResponseMode},
-		{"prompt", ge.Prompt, be.Prompt},
-		{"code_challenge_method", ge.CodeChallengeMethod, be.CodeChallengeMethod},
+		{"prompt", ge.Prompt(), be.Prompt()},
+		{"code_challenge_method", ge.CodeChallengeMethod(), be.CodeChallengeMethod()},
 		{"delivery", ge.Delivery, be.Delivery},
-		{"grant_type", ge.GrantType, be.GrantType},
-		{"client_auth", ge.ClientAuth, be.ClientAuth},
+		{"grant_type", ge.GrantType(), be.GrantType()},
+		{"client_auth", ge.ClientAuth(), be.ClientAuth()},
 	} {
 		if f.g != f.b {
 			cl := Parameter
@@ -524,7 +524,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	for _, f := range []struct {
 		name string
 		g, b secret.Secret
-	}{{"state", ge.State, be.State}, {"nonce", ge.Nonce, be.Nonce}, {"code_challenge", ge.CodeChallenge, be.CodeChallenge},
+	}{{"state", ge.State, be.State}, {"nonce", ge.Nonce(), be.Nonce()}, {"code_challenge", ge.CodeChallenge(), be.CodeChallenge()},
 		{"access_token", ge.AccessToken, be.AccessToken}, {"id_token", ge.IDToken, be.IDToken}} {
 		if f.g.IsZero() != f.b.IsZero() {
 			add(Difference{Field: f.name, Good: presence(f.g), Bad: presence(f.b), Class: Parameter})
@@ -630,7 +630,7 @@ func errorNote(e *model.Event) string {
 // cloud, tenant, host and path. A port alone is cosmetic.
 func (c *comparer) diffEndpoint(ge, be *model.Event) []Difference {
 	var ds []Difference
-	gp, bp := ge.Provider, be.Provider
+	gp, bp := ge.Provider(), be.Provider()
 	for _, f := range []struct{ name, g, b string }{
 		{"provider", string(gp.Family), string(bp.Family)},
 		{"variant", gp.Variant, bp.Variant},
@@ -740,15 +740,15 @@ func (c *comparer) diffRedemption(i, n int, g, b *signin, ge, be *model.Event) [
 			d.Class = Crossing
 		}
 		ds = append(ds, d)
-	} else if ge.CodeVerifier.IsZero() != be.CodeVerifier.IsZero() {
-		ds = append(ds, Difference{Field: "code_verifier", Good: presence(ge.CodeVerifier), Bad: presence(be.CodeVerifier), Class: Parameter})
+	} else if ge.CodeVerifier().IsZero() != be.CodeVerifier().IsZero() {
+		ds = append(ds, Difference{Field: "code_verifier", Good: presence(ge.CodeVerifier()), Bad: presence(be.CodeVerifier()), Class: Parameter})
 	}
-	if ge.ClientAuth == be.ClientAuth && !ge.ClientSecret.IsZero() && !be.ClientSecret.IsZero() && !ge.ClientSecret.Equal(be.ClientSecret) {
+	if ge.ClientAuth() == be.ClientAuth() && !ge.ClientSecret().IsZero() && !be.ClientSecret().IsZero() && !ge.ClientSecret().Equal(be.ClientSecret()) {
 		cl := Parameter
 		if invalidClient(b) {
 			cl = Explains
 		}
-		ds = append(ds, Difference{Field: "client_secret", Good: ge.ClientSecret.Fingerprint(), Bad: be.ClientSecret.Fingerprint(),
+		ds = append(ds, Difference{Field: "client_secret", Good: ge.ClientSecret().Fingerprint(), Bad: be.ClientSecret().Fingerprint(),
 			Class: cl, Note: "another client secret (fingerprints shown)"})
 	}
 	if n == 0 {
@@ -798,35 +798,35 @@ func verifierState(s *signin, tr *model.Event, all []*signin) verifier {
 		return verifier{}
 	}
 	a := s.first(StepAuthorize)
-	if a == nil || a.CodeChallenge.IsZero() || a.CodeChallenge.IsRedacted() {
+	if a == nil || a.CodeChallenge().IsZero() || a.CodeChallenge().IsRedacted() {
 		return verifier{}
 	}
-	if tr.CodeVerifier.IsZero() {
+	if tr.CodeVerifier().IsZero() {
 		return verifier{code: "missing", note: "the authorize request sent a code_challenge but the token request has no code_verifier"}
 	}
-	if tr.CodeVerifier.IsRedacted() {
+	if tr.CodeVerifier().IsRedacted() {
 		return verifier{}
 	}
-	if proves(tr.CodeVerifier, a) {
+	if proves(tr.CodeVerifier(), a) {
 		return verifier{code: "ok"}
 	}
 	for k, o := range all {
 		if o == s {
 			continue
 		}
-		if oa := o.first(StepAuthorize); oa != nil && !oa.CodeChallenge.IsZero() && proves(tr.CodeVerifier, oa) {
+		if oa := o.first(StepAuthorize); oa != nil && !oa.CodeChallenge().IsZero() && proves(tr.CodeVerifier(), oa) {
 			return verifier{code: "other-signin", note: fmt.Sprintf("the verifier proves sign-in %d's challenge, not this sign-in's: the sign-ins crossed", k+1)}
 		}
 	}
 	return verifier{code: "mismatch", note: "the code_verifier does not prove the authorize request's code_challenge (" +
-		nonEmpty(a.CodeChallengeMethod, "plain") + ")"}
+		nonEmpty(a.CodeChallengeMethod(), "plain") + ")"}
 }
 
 func proves(v secret.Secret, a *model.Event) bool {
-	if strings.EqualFold(a.CodeChallengeMethod, "S256") {
-		return v.S256() == a.CodeChallenge.Reveal()
+	if strings.EqualFold(a.CodeChallengeMethod(), "S256") {
+		return v.S256() == a.CodeChallenge().Reveal()
 	}
-	return v.Equal(a.CodeChallenge)
+	return v.Equal(a.CodeChallenge())
 }
 
 func nonEmpty(s, d string) string {
@@ -1035,7 +1035,7 @@ func secretNames(events []model.Event) *strings.Replacer {
 	var pairs []string
 	seen := map[string]bool{}
 	for i := range events {
-		for _, s := range []secret.Secret{events[i].State, events[i].Nonce} {
+		for _, s := range []secret.Secret{events[i].State, events[i].Nonce()} {
 			if v := s.Reveal(); len(v) >= 8 && !seen[v] {
 				seen[v] = true
 				pairs = append(pairs, v, "*")
@@ -1054,15 +1054,15 @@ func secretNames(events []model.Event) *strings.Replacer {
 func corsDiff(ge, be *model.Event, gOrigin, bOrigin string) (Difference, bool) {
 	gok, bok := corsReadable(ge, gOrigin), corsReadable(be, bOrigin)
 	if gok == bok || bOrigin == "" {
-		if stripPort(ge.AllowOrigin) != stripPort(be.AllowOrigin) {
-			return Difference{Field: "allow_origin", Good: ge.AllowOrigin, Bad: be.AllowOrigin, Class: Parameter}, true
+		if stripPort(ge.AllowOrigin()) != stripPort(be.AllowOrigin()) {
+			return Difference{Field: "allow_origin", Good: ge.AllowOrigin(), Bad: be.AllowOrigin(), Class: Parameter}, true
 		}
 		return Difference{}, false
 	}
 	if bok {
-		return Difference{Field: "allow_origin", Good: ge.AllowOrigin, Bad: be.AllowOrigin, Class: Parameter}, true
+		return Difference{Field: "allow_origin", Good: ge.AllowOrigin(), Bad: be.AllowOrigin(), Class: Parameter}, true
 	}
-	return Difference{Field: "allow_origin", Good: ge.AllowOrigin, Bad: be.AllowOrigin, Class: Explains,
+	return Difference{Field: "allow_origin", Good: ge.AllowOrigin(), Bad: be.AllowOrigin(), Class: Explains,
 		Note: "the failing trace's token response lets no page of origin " + bOrigin +
 			" read it (Access-Control-Allow-Origin): the browser withholds the tokens from the app"}, true
 }
@@ -1071,7 +1071,7 @@ func corsReadable(e *model.Event, origin string) bool {
 	if origin == "" {
 		return true // not a cross-origin browser request
 	}
-	return e.AllowOrigin == "*" || e.AllowOrigin == origin
+	return e.AllowOrigin() == "*" || e.AllowOrigin() == origin
 }
 
 // requestOrigin is the Origin header of the token request a response

@@ -44,20 +44,20 @@ func signInEvents(port string, reuse bool, verifier string) []model.Event {
 	ch := secret.New(secret.New("verifier-one-1234567890").S256())
 	ev := []model.Event{
 		{Kind: model.AuthorizeRequest, Exchange: 0, Ref: "entries[0]", Time: t0, Endpoint: "https://id.test/auth", Method: "GET", Status: 302,
-			RedirectURI: redirect, State: secret.New("state-" + port), CodeChallenge: ch, CodeChallengeMethod: "S256", Scope: "openid"},
+			RedirectURI: redirect, State: secret.New("state-" + port), Authz: &model.AuthorizeParams{CodeChallenge: ch, CodeChallengeMethod: "S256"}, Scope: "openid"},
 		{Kind: model.CodeIssued, Exchange: 1, Ref: "entries[1]", Time: t0.Add(time.Second), Endpoint: "https://id.test/auth", Status: 302,
 			Code: code, State: secret.New("state-" + port)},
 		{Kind: model.Callback, Exchange: 2, Ref: "entries[2]", Time: t0.Add(1100 * time.Millisecond), Endpoint: redirect, Method: "GET", Status: 302,
 			Code: code, State: secret.New("state-" + port)},
 		{Kind: model.TokenRequest, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1200 * time.Millisecond), Endpoint: "https://id.test/token", Method: "POST",
-			Status: 200, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: secret.New(verifier)},
+			Status: 200, Code: code, RedirectURI: redirect, Token: &model.TokenParams{GrantType: "authorization_code", CodeVerifier: secret.New(verifier)}},
 		{Kind: model.TokenResponse, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1300 * time.Millisecond), Endpoint: "https://id.test/token", Status: 200,
 			AccessToken: secret.New("at")},
 	}
 	if reuse {
 		ev = append(ev,
 			model.Event{Kind: model.TokenRequest, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3 * time.Second), Endpoint: "https://id.test/token",
-				Method: "POST", Status: 400, Code: code, GrantType: "authorization_code", RedirectURI: redirect, CodeVerifier: secret.New(verifier)},
+				Method: "POST", Status: 400, Code: code, RedirectURI: redirect, Token: &model.TokenParams{GrantType: "authorization_code", CodeVerifier: secret.New(verifier)}},
 			model.Event{Kind: model.TokenResponse, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3100 * time.Millisecond), Endpoint: "https://id.test/token",
 				Status: 400, Err: &model.ProviderError{Error: "invalid_grant"}})
 	}
@@ -100,11 +100,14 @@ func TestCompareEndpoints(t *testing.T) {
 	good := signInEvents("1", false, "verifier-one-1234567890")
 	bad := signInEvents("1", false, "verifier-one-1234567890")
 	for i := range good {
-		good[i].Provider = model.Provider{Family: model.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com"}
-		bad[i].Provider = model.Provider{Family: model.FamilyEntra, Variant: "v1", Cloud: "usgov", Tenant: "common"}
+		good[i].Prov = &model.Provider{Family: model.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com"}
+		bad[i].Prov = &model.Provider{Family: model.FamilyEntra, Variant: "v1", Cloud: "usgov", Tenant: "common"}
 	}
 	bad[0].Endpoint = "https://id.test:8443/auth"
-	bad[0].ResponseMode, bad[0].Prompt = "form_post", "login"
+	bad[0].ResponseMode = "form_post"
+	az := *bad[0].Authz
+	az.Prompt = "login"
+	bad[0].Authz = &az
 	r := Compare(Trace{Events: good}, Trace{Events: bad})
 	got := map[string]Class{}
 	for _, d := range r.Steps[0].Differences {

@@ -32,15 +32,15 @@ func eventsFrom(data []byte) []model.Event {
 		e.RedirectURI = pick(b[7])
 		switch b[7] % 5 {
 		case 0:
-			e.CodeVerifier = secret.New(pick(b[4]))
+			e.Token = &model.TokenParams{CodeVerifier: secret.New(pick(b[4]))}
 		case 1:
-			e.CodeChallenge, e.CodeChallengeMethod = secret.New(pick(b[5])), "S256"
+			e.Authz = &model.AuthorizeParams{CodeChallenge: secret.New(pick(b[5])), CodeChallengeMethod: "S256"}
 		case 2:
 			e.Err = &model.ProviderError{Error: "invalid_client"}
 		case 3:
 			e.Failure, e.Context = "net::ERR_FAILED", &model.RequestContext{Origin: "https://app.test"}
 		case 4:
-			e.GrantType = "refresh_token"
+			e.Token = &model.TokenParams{GrantType: "refresh_token"}
 		}
 		evs = append(evs, e)
 	}

@@ -242,8 +242,8 @@ func identify(u *unit) (keys, corr []string) {
 		}
 		switch ev.Kind {
 		case model.AuthorizeRequest, model.Callback, model.TokenRequest, model.APICall:
-			parts = append(parts, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", ev.Kind, ev.Code, ev.State, ev.CodeVerifier,
-				ev.RefreshToken, ev.GrantType, ev.AccessToken))
+			parts = append(parts, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", ev.Kind, ev.Code, ev.State, ev.CodeVerifier(),
+				ev.RefreshToken(), ev.GrantType(), ev.AccessToken))
 			if ev.RequestID() != "" {
 				corr = append(corr, "request-id "+ev.RequestID())
 			}
@@ -521,7 +521,7 @@ func shareValue(a, b []*unit) bool {
 				}
 			}
 			for _, ev := range u.events {
-				for _, s := range []secret.Secret{ev.Code, ev.State, ev.CodeVerifier, ev.RefreshToken, ev.AccessToken, ev.IDToken} {
+				for _, s := range []secret.Secret{ev.Code, ev.State, ev.CodeVerifier(), ev.RefreshToken(), ev.AccessToken, ev.IDToken} {
 					if !s.IsZero() && !secret.IsPlaceholder(s) && f(s.Fingerprint()) {
 						return true
 					}
@@ -543,10 +543,10 @@ func dateOffset(a []*unit, offA time.Duration, b []*unit) (time.Duration, int, b
 		m := map[string][]time.Duration{}
 		for _, u := range us {
 			for _, ev := range u.events {
-				if ev.ServerDate.IsZero() || ev.Time.IsZero() || ev.Provider.Family == model.FamilyApp || ev.Provider.Host == "" {
+				if ev.ServerDate.IsZero() || ev.Time.IsZero() || ev.Provider().Family == model.FamilyApp || ev.Provider().Host == "" {
 					continue
 				}
-				h := strings.ToLower(ev.Provider.Host)
+				h := strings.ToLower(ev.Provider().Host)
 				m[h] = append(m[h], ev.ServerDate.Sub(ev.Time.Add(off)))
 			}
 		}

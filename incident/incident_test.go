@@ -138,8 +138,8 @@ func TestCorrelationIDAligns(t *testing.T) {
 				Response: &model.Response{Status: 400}}
 			tr.Exchanges = append(tr.Exchanges, ex)
 			tr.Events = append(tr.Events, model.Event{Kind: model.TokenResponse, Exchange: k, Ref: ex.Ref, Time: at, Status: 400,
-				Provider: model.Provider{Family: model.FamilyEntra, Host: "login.example"},
-				Err:      &model.ProviderError{Error: "invalid_grant", Codes: []string{"AADSTS54005"}, Correlation: corr}})
+				Prov: &model.Provider{Family: model.FamilyEntra, Host: "login.example"},
+				Err:  &model.ProviderError{Error: "invalid_grant", Codes: []string{"AADSTS54005"}, Correlation: corr}})
 		}
 		return tr
 	}

@@ -115,7 +115,10 @@ type Event struct {
 	// provider's clock, immune to the capture machine's skew.
 	ServerDate time.Time
 
-	Provider Provider
+	// Prov is the endpoint's provider (read it with Provider); nil when
+	// none was named. Like Context it is shared between events and never
+	// changed once set: set a new one.
+	Prov *Provider
 	// Endpoint is the URL of the endpoint without query or fragment.
 	Endpoint string
 	Method   string
@@ -124,41 +127,27 @@ type Event struct {
 	ClientID     string
 	RedirectURI  string
 	State        secret.Secret
-	Nonce        secret.Secret
 	Scope        string
 	Resource     string // Entra v1 "resource"
-	ResponseType string
 	ResponseMode string // as requested: query, fragment, form_post
-	Prompt       string
-
-	CodeChallenge       secret.Secret
-	CodeChallengeMethod string
+	// Authz holds the parameters only an authorize request carries (read
+	// them with the methods of the same names); nil on other events.
+	Authz *AuthorizeParams
 
 	// Code is the authorization code issued, delivered or redeemed.
 	Code secret.Secret
 	// Delivery says how a code or error came back: query, fragment, form_post.
 	Delivery string
 
-	GrantType    string
-	CodeVerifier secret.Secret
-	RefreshToken secret.Secret
-	// ClientAuth is how the client authenticated at the token endpoint:
-	// "secret" (body), "basic", "assertion", "none".
-	ClientAuth   string
-	ClientSecret secret.Secret
-	Assertion    secret.Secret
+	// Token holds what only token requests and responses carry (read it
+	// with the methods of the same names); nil on other events.
+	Token *TokenParams
 
-	// Token response contents (present/absent), fingerprinted.
+	// Token contents (present/absent), fingerprinted.
 	AccessToken secret.Secret
 	IDToken     secret.Secret
-	ExpiresIn   int
 
 	Err *ProviderError
-
-	// AllowOrigin is a token response's Access-Control-Allow-Origin: a
-	// browser lets the page read the answer to a cross-origin request only
-	// when it names the request's Origin (or is "*").
-	AllowOrigin string
 
 	// Failure is why the request got no answer, when the client recorded
 	// it (Exchange.Failure: a CORS block, a network error, an abort).
@@ -247,3 +236,96 @@ func (e *Event) CookieNames() []string { return e.ctx().CookieNames }
 
 // Library is the client library the request reveals, or "".
 func (e *Event) Library() string { return e.ctx().Library }
+
+// Provider is the endpoint's provider, the zero Provider when none.
+func (e *Event) Provider() Provider {
+	if e.Prov == nil {
+		return Provider{}
+	}
+	return *e.Prov
+}
+
+// AuthorizeParams are the parameters only an authorize request carries
+// (Event.Authz).
+type AuthorizeParams struct {
+	Nonce               secret.Secret
+	ResponseType        string
+	Prompt              string
+	CodeChallenge       secret.Secret
+	CodeChallengeMethod string
+}
+
+var noAuthz AuthorizeParams
+
+func (e *Event) authz() *AuthorizeParams {
+	if e.Authz == nil {
+		return &noAuthz
+	}
+	return e.Authz
+}
+
+// Nonce is the authorize request's nonce.
+func (e *Event) Nonce() secret.Secret { return e.authz().Nonce }
+
+// ResponseType is the authorize request's response_type.
+func (e *Event) ResponseType() string { return e.authz().ResponseType }
+
+// Prompt is the authorize request's prompt.
+func (e *Event) Prompt() string { return e.authz().Prompt }
+
+// CodeChallenge is the authorize request's PKCE code_challenge.
+func (e *Event) CodeChallenge() secret.Secret { return e.authz().CodeChallenge }
+
+// CodeChallengeMethod is the authorize request's code_challenge_method.
+func (e *Event) CodeChallengeMethod() string { return e.authz().CodeChallengeMethod }
+
+// TokenParams is what only token requests and responses carry (Event.Token).
+type TokenParams struct {
+	GrantType    string
+	CodeVerifier secret.Secret
+	RefreshToken secret.Secret
+	// ClientAuth is how the client authenticated at the token endpoint:
+	// "secret" (body), "basic", "assertion", "none".
+	ClientAuth   string
+	ClientSecret secret.Secret
+	Assertion    secret.Secret
+	ExpiresIn    int
+	// AllowOrigin is a token response's Access-Control-Allow-Origin: a
+	// browser lets the page read the answer to a cross-origin request only
+	// when it names the request's Origin (or is "*").
+	AllowOrigin string
+}
+
+var noToken TokenParams
+
+func (e *Event) token() *TokenParams {
+	if e.Token == nil {
+		return &noToken
+	}
+	return e.Token
+}
+
+// GrantType is the token request's grant_type.
+func (e *Event) GrantType() string { return e.token().GrantType }
+
+// CodeVerifier is the token request's PKCE code_verifier.
+func (e *Event) CodeVerifier() secret.Secret { return e.token().CodeVerifier }
+
+// RefreshToken is the refresh token a token request redeemed or a
+// token response issued.
+func (e *Event) RefreshToken() secret.Secret { return e.token().RefreshToken }
+
+// ClientAuth is how the client authenticated at the token endpoint.
+func (e *Event) ClientAuth() string { return e.token().ClientAuth }
+
+// ClientSecret is the token request's client secret.
+func (e *Event) ClientSecret() secret.Secret { return e.token().ClientSecret }
+
+// Assertion is the token request's client assertion.
+func (e *Event) Assertion() secret.Secret { return e.token().Assertion }
+
+// ExpiresIn is the token response's expires_in.
+func (e *Event) ExpiresIn() int { return e.token().ExpiresIn }
+
+// AllowOrigin is the token response's Access-Control-Allow-Origin.
+func (e *Event) AllowOrigin() string { return e.token().AllowOrigin }

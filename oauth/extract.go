@@ -26,6 +26,7 @@ type Extractor struct {
 	idpHosts  map[string]model.Provider // hosts that served an authorize endpoint
 	redirects map[string]bool           // redirect URI keys (no query) seen in authorize requests
 	contexts  contexts
+	providers providers
 }
 
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
@@ -36,6 +37,7 @@ func NewExtractor() *Extractor {
 		idpHosts:  map[string]model.Provider{},
 		redirects: map[string]bool{},
 		contexts:  contexts{seen: map[contextKey]*model.RequestContext{}},
+		providers: providers{seen: map[model.Provider]*model.Provider{}},
 	}
 }
 
@@ -186,7 +188,7 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		Exchange: ex.Index,
 		Ref:      ex.Ref,
 		Time:     ex.Start,
-		Provider: p,
+		Prov:     x.providers.get(p),
 		Endpoint: endpointOf(u),
 		Method:   strings.ToUpper(ex.Request.Method),
 		Status:   ex.Status(),
@@ -344,20 +346,27 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	ev.ClientID = p.Get("client_id")
 	ev.RedirectURI = p.Get("redirect_uri")
 	ev.State = secret.New(p.Get("state"))
-	ev.Nonce = secret.New(p.Get("nonce"))
 	ev.Scope = p.Get("scope")
 	ev.Resource = p.Get("resource")
-	ev.ResponseType = p.Get("response_type")
 	ev.ResponseMode = p.Get("response_mode")
-	ev.Prompt = p.Get("prompt")
-	ev.CodeChallenge = secret.New(p.Get("code_challenge"))
-	ev.CodeChallengeMethod = p.Get("code_challenge_method")
-	x.setLibrary(&ev, libraryOf(p, ev.CookieNames()))
-	if ev.Provider.Family == model.FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
-		ev.Provider.Policy = p.Get("p")
+	az := model.AuthorizeParams{
+		Nonce:               secret.New(p.Get("nonce")),
+		ResponseType:        p.Get("response_type"),
+		Prompt:              p.Get("prompt"),
+		CodeChallenge:       secret.New(p.Get("code_challenge")),
+		CodeChallengeMethod: p.Get("code_challenge_method"),
 	}
-	x.authorize[endpointKey(u)] = ev.Provider
-	x.idpHosts[strings.ToLower(u.Host)] = ev.Provider
+	if az != (model.AuthorizeParams{}) {
+		ev.Authz = &az
+	}
+	x.setLibrary(&ev, libraryOf(p, ev.CookieNames()))
+	if ev.Provider().Family == model.FamilyEntra && ev.Provider().Variant == "b2c" && ev.Provider().Policy == "" {
+		pv := ev.Provider()
+		pv.Policy = p.Get("p")
+		ev.Prov = x.providers.get(pv)
+	}
+	x.authorize[endpointKey(u)] = ev.Provider()
+	x.idpHosts[strings.ToLower(u.Host)] = ev.Provider()
 	if ru, err := url.Parse(ev.RedirectURI); err == nil && ru.Host != "" {
 		x.redirects[endpointKey(ru)] = true
 	}
@@ -383,7 +392,7 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, base model.Event, p
 	}
 	ev := base
 	ev.Kind = model.Callback
-	ev.Provider = model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())}
+	ev.Prov = x.providers.get(model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())})
 	ev.RedirectURI = endpointOf(u)
 	ev.Code = secret.New(code)
 	ev.State = secret.New(state)
@@ -455,16 +464,18 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Event, p url.Values) model.Event {
 	ev := base
 	ev.Kind = model.TokenRequest
-	ev.GrantType = p.Get("grant_type")
+	tp := new(model.TokenParams)
+	ev.Token = tp
+	tp.GrantType = p.Get("grant_type")
 	// ADAL's v1 device flow sends the device code as "code"
 	// (grant_type=device_code): it is not an authorization code, and its
 	// polls must not read as one code redeemed again and again.
-	if !isDeviceGrant(ev.GrantType) {
+	if !isDeviceGrant(tp.GrantType) {
 		ev.Code = secret.New(p.Get("code"))
 	}
 	ev.RedirectURI = p.Get("redirect_uri")
-	ev.CodeVerifier = secret.New(p.Get("code_verifier"))
-	ev.RefreshToken = secret.New(p.Get("refresh_token"))
+	tp.CodeVerifier = secret.New(p.Get("code_verifier"))
+	tp.RefreshToken = secret.New(p.Get("refresh_token"))
 	ev.ClientID = p.Get("client_id")
 	ev.Scope = p.Get("scope")
 	ev.Resource = p.Get("resource")
@@ -475,33 +486,35 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 		lib = libraryOf(url.Values{"x-client-SKU": {h.Get("x-client-SKU")}, "x-client-ver": {h.Get("x-client-VER")}}, nil)
 	}
 	x.setLibrary(&ev, lib)
-	ev.ClientAuth = "none"
+	tp.ClientAuth = "none"
 	if s := p.Get("client_secret"); s != "" {
-		ev.ClientAuth, ev.ClientSecret = "secret", secret.New(s)
+		tp.ClientAuth, tp.ClientSecret = "secret", secret.New(s)
 	}
 	if a := p.Get("client_assertion"); a != "" {
-		if ev.ClientAuth == "secret" {
-			ev.ClientAuth = "secret+assertion"
+		if tp.ClientAuth == "secret" {
+			tp.ClientAuth = "secret+assertion"
 		} else {
-			ev.ClientAuth = "assertion"
+			tp.ClientAuth = "assertion"
 		}
-		ev.Assertion = secret.New(a)
+		tp.Assertion = secret.New(a)
 	}
 	if id, secretValue, ok := basicAuth(ex.Request.Headers.Get("Authorization")); ok {
-		if ev.ClientAuth == "none" {
-			ev.ClientAuth = "basic"
+		if tp.ClientAuth == "none" {
+			tp.ClientAuth = "basic"
 		} else {
-			ev.ClientAuth += "+basic"
+			tp.ClientAuth += "+basic"
 		}
-		ev.ClientSecret = secret.New(secretValue)
+		tp.ClientSecret = secret.New(secretValue)
 		if ev.ClientID == "" {
 			ev.ClientID = id
 		}
 	}
-	if ev.Provider.Family == model.FamilyEntra && ev.Provider.Variant == "b2c" && ev.Provider.Policy == "" {
-		ev.Provider.Policy = p.Get("p")
+	if ev.Provider().Family == model.FamilyEntra && ev.Provider().Variant == "b2c" && ev.Provider().Policy == "" {
+		pv := ev.Provider()
+		pv.Policy = p.Get("p")
+		ev.Prov = x.providers.get(pv)
 	}
-	x.token[endpointKey(u)] = ev.Provider
+	x.token[endpointKey(u)] = ev.Provider()
 	return ev
 }
 
@@ -536,11 +549,13 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	}
 	ev := base
 	ev.Kind = model.TokenResponse
+	tp := new(model.TokenParams)
+	ev.Token = tp
 	ev.Time = responseTime(ex)
 	ev.Method = ""
 	x.answerContext(&ev, false)
 	resp := ex.Response
-	ev.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
+	tp.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
 	data := resp.Body.Data
 	var m map[string]json.RawMessage
 	if json.Unmarshal(data, &m) == nil {
@@ -553,16 +568,16 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		}
 		ev.AccessToken = secret.New(str("access_token"))
 		ev.IDToken = secret.New(str("id_token"))
-		ev.RefreshToken = secret.New(str("refresh_token"))
+		tp.RefreshToken = secret.New(str("refresh_token"))
 		ev.Scope = str("scope")
 		if raw, ok := m["expires_in"]; ok {
 			var n json.Number
 			if json.Unmarshal(raw, &n) == nil {
 				if v, err := n.Int64(); err == nil && v >= 0 && v < 1<<31 {
-					ev.ExpiresIn = int(v)
+					tp.ExpiresIn = int(v)
 				}
 			} else if v, err := strconv.Atoi(str("expires_in")); err == nil && v >= 0 {
-				ev.ExpiresIn = v
+				tp.ExpiresIn = v
 			}
 		}
 		if pe := jsonProviderError(m); pe != nil {
@@ -573,10 +588,10 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		// GitHub answers form-encoded unless asked for JSON.
 		ev.AccessToken = secret.New(f.Get("access_token"))
 		ev.IDToken = secret.New(f.Get("id_token"))
-		ev.RefreshToken = secret.New(f.Get("refresh_token"))
+		tp.RefreshToken = secret.New(f.Get("refresh_token"))
 		ev.Scope = f.Get("scope")
 		if v, err := strconv.Atoi(f.Get("expires_in")); err == nil && v >= 0 {
-			ev.ExpiresIn = v
+			tp.ExpiresIn = v
 		}
 		if f.Get("error") != "" {
 			ev.Err = providerErrorFromParams(f)
@@ -587,7 +602,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		pe := &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
 		text := string(data)
 		pe.Codes = codesInText(text)
-		if m := htmlErrorPage(data, base.Provider); m != nil {
+		if m := htmlErrorPage(data, base.Provider()); m != nil {
 			pe = m
 		}
 		ev.Err = pe
@@ -612,7 +627,7 @@ func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) 
 	if json.Unmarshal(ex.Response.Body.Data, &doc) != nil || (doc.AuthorizationEndpoint == "" && doc.TokenEndpoint == "") {
 		return model.Event{}, false
 	}
-	prov := base.Provider
+	prov := base.Provider()
 	if iu, err := url.Parse(doc.Issuer); err == nil && iu.Host != "" {
 		if ip := ProviderOf(iu); ip.Family != model.FamilyGeneric || prov.Family == model.FamilyGeneric {
 			prov = ip
@@ -627,7 +642,7 @@ func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) 
 	}
 	ev := base
 	ev.Kind = model.Discovery
-	ev.Provider = prov
+	ev.Prov = x.providers.get(prov)
 	ev.Time = responseTime(ex)
 	return ev, true
 }
@@ -692,7 +707,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, base model.Event, authz m
 	}
 	if !isHTML(resp) {
 		if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
-			if pe := bodyError(resp.Body.Data, base.Provider); pe != nil {
+			if pe := bodyError(resp.Body.Data, base.Provider()); pe != nil {
 				fillFromHeaders(pe, ex, ev.ServerDate)
 				ev.Kind = model.AuthorizeError
 				ev.RedirectURI = authz.RedirectURI
@@ -724,7 +739,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, base model.Event, authz m
 			return []model.Event{ev}
 		}
 	}
-	if pe := htmlErrorPage(resp.Body.Data, base.Provider); pe != nil {
+	if pe := htmlErrorPage(resp.Body.Data, base.Provider()); pe != nil {
 		fillFromHeaders(pe, ex, ev.ServerDate)
 		ev.Kind = model.AuthorizeError
 		ev.RedirectURI = authz.RedirectURI
@@ -987,4 +1002,27 @@ func (x *Extractor) answerContext(ev *model.Event, noAgent bool) {
 		c.UserAgent = ""
 	}
 	ev.Context = x.contexts.get(c)
+}
+
+// providers gives equal providers one shared copy (model.Event.Prov): a
+// trace's events name a handful of endpoints.
+type providers struct {
+	seen map[model.Provider]*model.Provider
+}
+
+// get returns the shared copy of p, or nil for the zero Provider.
+func (ps *providers) get(p model.Provider) *model.Provider {
+	if p == (model.Provider{}) {
+		return nil
+	}
+	if q, ok := ps.seen[p]; ok {
+		return q
+	}
+	if len(ps.seen) >= maxContexts {
+		clear(ps.seen)
+	}
+	q := new(model.Provider)
+	*q = p
+	ps.seen[p] = q
+	return q
 }

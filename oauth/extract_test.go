@@ -115,8 +115,8 @@ func TestEntraTokenErrors(t *testing.T) {
 			if !req.Code.Equal(secret.New("abc+def")) {
 				t.Errorf("code not form-decoded: %s", req.Code)
 			}
-			if req.Provider.Family != "entra" || req.Provider.Variant != "v2" || req.Provider.Tenant != "contoso.onmicrosoft.com" {
-				t.Errorf("provider = %+v", req.Provider)
+			if req.Provider().Family != "entra" || req.Provider().Variant != "v2" || req.Provider().Tenant != "contoso.onmicrosoft.com" {
+				t.Errorf("provider = %+v", req.Provider())
 			}
 			pe := resp.Err
 			if pe == nil {
@@ -293,10 +293,10 @@ func TestDiscoveryTeachesEndpoints(t *testing.T) {
 	if got := kinds(evs); !equalStrings(got, []string{"token-request", "token-response"}) {
 		t.Fatalf("token kinds = %v", got)
 	}
-	if evs[0].ClientAuth != "basic" || evs[0].ClientID != "c:1" || !evs[0].ClientSecret.Equal(secret.New("s&ecret")) {
-		t.Errorf("client auth = %q %q %s", evs[0].ClientAuth, evs[0].ClientID, evs[0].ClientSecret)
+	if evs[0].ClientAuth() != "basic" || evs[0].ClientID != "c:1" || !evs[0].ClientSecret().Equal(secret.New("s&ecret")) {
+		t.Errorf("client auth = %q %q %s", evs[0].ClientAuth(), evs[0].ClientID, evs[0].ClientSecret())
 	}
-	if evs[1].AccessToken.IsZero() || evs[1].RefreshToken.IsZero() || evs[1].ExpiresIn != 3600 || evs[1].Err != nil {
+	if evs[1].AccessToken.IsZero() || evs[1].RefreshToken().IsZero() || evs[1].ExpiresIn() != 3600 || evs[1].Err != nil {
 		t.Errorf("token response = %+v", evs[1])
 	}
 }
@@ -460,13 +460,13 @@ func TestGitHubStyleExchange(t *testing.T) {
 	if got := kinds(evs); !equalStrings(got, []string{"token-request", "token-response"}) {
 		t.Fatalf("kinds = %v", got)
 	}
-	if !evs[0].Code.Equal(secret.New("gh-code-1")) || evs[0].ClientAuth != "secret" || evs[1].AccessToken.IsZero() || evs[1].Err != nil {
+	if !evs[0].Code.Equal(secret.New("gh-code-1")) || evs[0].ClientAuth() != "secret" || evs[1].AccessToken.IsZero() || evs[1].Err != nil {
 		t.Errorf("events = %+v", evs)
 	}
 	evs = x.Exchange(mkExchange(1, "POST", "https://github.com/login/oauth/access_token", nil,
 		"client_id=Iv1.abc&client_secret=s3cr3t&code=gh-code-1", 200,
 		model.Headers{{Name: "Content-Type", Value: "application/x-www-form-urlencoded"}}, "error=bad_verification_code&error_description=The+code+passed+is+incorrect+or+expired."))
-	if len(evs) != 2 || evs[1].Err == nil || evs[1].Err.Error != "bad_verification_code" || evs[0].Provider.Family != "github" {
+	if len(evs) != 2 || evs[1].Err == nil || evs[1].Err.Error != "bad_verification_code" || evs[0].Provider().Family != "github" {
 		t.Fatalf("error events = %+v", evs)
 	}
 	if info, _ := catalog.Classify(evs[1].Err, "github"); info.Class != catalog.ClassCodeInvalid {
@@ -570,8 +570,8 @@ func TestDeviceCodePollIsNotAnAuthorizationCode(t *testing.T) {
 	if got, want := kinds(evs), []string{"token-request", "token-response"}; !equalStrings(got, want) {
 		t.Fatalf("kinds = %v, want %v", got, want)
 	}
-	if evs[0].GrantType != "device_code" || !evs[0].Code.IsZero() {
-		t.Errorf("grant %q code %s: the device code read as an authorization code", evs[0].GrantType, evs[0].Code)
+	if evs[0].GrantType() != "device_code" || !evs[0].Code.IsZero() {
+		t.Errorf("grant %q code %s: the device code read as an authorization code", evs[0].GrantType(), evs[0].Code)
 	}
 	if evs[1].Err == nil || evs[1].Err.Error != "authorization_pending" {
 		t.Errorf("answer = %+v", evs[1].Err)

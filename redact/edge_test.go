@@ -116,7 +116,7 @@ func TestPKCEPreserved(t *testing.T) {
 			chal := func(evs []model.Event) secret.Secret {
 				for _, e := range evs {
 					if e.Kind == model.AuthorizeRequest {
-						return e.CodeChallenge
+						return e.CodeChallenge()
 					}
 				}
 				t.Fatal("no authorize request")
@@ -125,7 +125,7 @@ func TestPKCEPreserved(t *testing.T) {
 			ver := func(evs []model.Event) secret.Secret {
 				for _, e := range evs {
 					if e.Kind == model.TokenRequest {
-						return e.CodeVerifier
+						return e.CodeVerifier()
 					}
 				}
 				t.Fatal("no token request")

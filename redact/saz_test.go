@@ -250,7 +250,7 @@ func TestSAZChunkedGzip(t *testing.T) {
 	if a, b := ev0[1].AccessToken.Fingerprint(), ev1[1].AccessToken.Fingerprint(); a != b || a == "" {
 		t.Errorf("access token fingerprint %q became %q", a, b)
 	}
-	if a, b := ev0[0].RefreshToken.Fingerprint(), ev1[0].RefreshToken.Fingerprint(); a != b || a == "" {
+	if a, b := ev0[0].RefreshToken().Fingerprint(), ev1[0].RefreshToken().Fingerprint(); a != b || a == "" {
 		t.Errorf("refresh token fingerprint %q became %q", a, b)
 	}
 	all := unzipAll(t, red)

@@ -29,7 +29,7 @@ type Transaction struct {
 // Interactive reports whether the transaction is a user-visible sign-in
 // (not a silent prompt=none renewal).
 func (t *Transaction) Interactive() bool {
-	return t.Authorize != nil && t.Authorize.Prompt != "none"
+	return t.Authorize != nil && t.Authorize.Prompt() != "none"
 }
 
 // Redemption is one token request with its response (nil when none was
@@ -60,7 +60,7 @@ func (r *Redemption) Class() catalog.ErrorClass {
 	if r.Response == nil || r.Response.Err == nil {
 		return catalog.ClassNone
 	}
-	info, _ := catalog.Classify(r.Response.Err, r.Request.Provider.Family)
+	info, _ := catalog.Classify(r.Response.Err, r.Request.Provider().Family)
 	return info.Class
 }
 
@@ -201,8 +201,8 @@ func (a *Analysis) add(ev *model.Event) {
 		if !ev.State.IsZero() {
 			a.byState[ev.State] = t
 		}
-		if !ev.CodeChallenge.IsZero() {
-			a.byChall[ev.CodeChallenge.Reveal()] = t
+		if !ev.CodeChallenge().IsZero() {
+			a.byChall[ev.CodeChallenge().Reveal()] = t
 		}
 	case model.CodeIssued, model.AuthorizeError:
 		t := a.txForIssue(ev)
@@ -243,15 +243,15 @@ func (a *Analysis) add(ev *model.Event) {
 	case model.TokenRequest:
 		r := &Redemption{Request: ev}
 		a.pending[ev.Exchange] = r
-		if !ev.CodeVerifier.IsZero() {
-			if t, ok := a.byChall[ev.CodeVerifier.S256()]; ok && t.Authorize.CodeChallengeMethod != "plain" {
+		if !ev.CodeVerifier().IsZero() {
+			if t, ok := a.byChall[ev.CodeVerifier().S256()]; ok && t.Authorize.CodeChallengeMethod() != "plain" {
 				r.VerifierTx = t
-			} else if t, ok := a.byChall[ev.CodeVerifier.Reveal()]; ok && t.Authorize.CodeChallengeMethod == "plain" {
+			} else if t, ok := a.byChall[ev.CodeVerifier().Reveal()]; ok && t.Authorize.CodeChallengeMethod() == "plain" {
 				r.VerifierTx = t
 			}
 		}
 		switch {
-		case ev.GrantType == "authorization_code" || (!ev.Code.IsZero() && ev.GrantType == ""):
+		case ev.GrantType() == "authorization_code" || (!ev.Code.IsZero() && ev.GrantType() == ""):
 			if ev.Code.IsZero() {
 				t := r.VerifierTx
 				if t == nil {
@@ -271,7 +271,7 @@ func (a *Analysis) add(ev *model.Event) {
 			r.Tx = c.Tx
 			c.Redemptions = append(c.Redemptions, r)
 			c.Tx.Redemptions = append(c.Tx.Redemptions, r)
-		case ev.GrantType == "refresh_token":
+		case ev.GrantType() == "refresh_token":
 			a.Refreshes = append(a.Refreshes, r)
 		default:
 			a.OtherGrants = append(a.OtherGrants, r)
@@ -315,8 +315,8 @@ func (a *Analysis) txForIssue(ev *model.Event) *Transaction {
 		// An answer without state (an error page, Google's /signin/oauth/error)
 		// belongs to the latest unanswered sign-in at the same provider.
 		if ev.State.IsZero() && len(t.Issued) == 0 && len(t.Errors) == 0 && len(t.Callbacks) == 0 &&
-			(strings.EqualFold(t.Authorize.Provider.Host, ev.Provider.Host) ||
-				t.Authorize.Provider.Family == ev.Provider.Family && ev.Provider.Family != "generic") {
+			(strings.EqualFold(t.Authorize.Provider().Host, ev.Provider().Host) ||
+				t.Authorize.Provider().Family == ev.Provider().Family && ev.Provider().Family != "generic") {
 			return t
 		}
 	}
@@ -410,11 +410,11 @@ func Elapsed(from, to *model.Event) (d time.Duration, basis string, ok bool) {
 // the same host, or the same known provider (Google's authorize and token
 // hosts differ). The app's clock and the provider's are never compared.
 func sameClock(a, b *model.Event) bool {
-	if strings.EqualFold(a.Provider.Host, b.Provider.Host) {
+	if strings.EqualFold(a.Provider().Host, b.Provider().Host) {
 		return true
 	}
-	f := a.Provider.Family
-	return f == b.Provider.Family && f != "generic" && f != "app" && f != ""
+	f := a.Provider().Family
+	return f == b.Provider().Family && f != "generic" && f != "app" && f != ""
 }
 
 func captureElapsed(from, to *model.Event) (time.Duration, bool) {

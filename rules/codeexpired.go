@@ -52,11 +52,11 @@ func runCodeExpired(p *Pass) {
 }
 
 func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
-	life := p.Lifetime(r.Request.Provider)
+	life := p.Lifetime(r.Request.Provider())
 	from, fromRole := issuedEvent(c)
 	delay, basis, known := Elapsed(from, r.Request)
 	cls := r.Class()
-	name := model.ProviderName(r.Request.Provider)
+	name := model.ProviderName(r.Request.Provider())
 
 	if r.Succeeded() || (r.Response == nil && !(known && delay > life.Expired)) {
 		return // the common case: nothing to report, build no evidence
@@ -71,7 +71,7 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 
 	f.Mechanism = MechSlowRedemption
 	switch {
-	case cls == catalog.ClassCodeExpired && r.Request.GrantType != "refresh_token":
+	case cls == catalog.ClassCodeExpired && r.Request.GrantType() != "refresh_token":
 		f.Message = fmt.Sprintf("%s rejected authorization code %s as expired (%s); it was redeemed%s", name, c.Code,
 			p.RedemptionEvidence(r, "").ErrorCode, orUnknown(delayText))
 		f.Confidence = "high"

@@ -140,7 +140,7 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	default:
 		r := c.Redemptions[0]
 		fmt.Fprintf(&msg, "%s answered that authorization code %s was already redeemed (%s), but only this redemption is in the trace: another component (a server-side handler, a second app instance, or a retry not captured) redeemed it first",
-			model.ProviderName(r.Request.Provider), c.Code, p.RedemptionEvidence(r, "").ErrorCode)
+			model.ProviderName(r.Request.Provider()), c.Code, p.RedemptionEvidence(r, "").ErrorCode)
 		f.Confidence = "medium"
 	}
 	if x := p.CrossingOf(c); x != nil {
@@ -161,7 +161,7 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 		if lost := firstLost(c.Redemptions); lost != nil {
 			if call := p.RefusedUse(won, lost); call != nil {
 				fmt.Fprintf(&msg, "; what the user saw: the app's next call with the access token the winning redemption obtained (%s %s) was refused with HTTP %d, consistent with %s revoking the grant after the second redemption",
-					call.Method, call.Ref, call.Status, model.ProviderName(lost.Request.Provider))
+					call.Method, call.Ref, call.Status, model.ProviderName(lost.Request.Provider()))
 				f.Evidence = append(f.Evidence, p.Evidence(call, "API call with the winning token refused"))
 			}
 		}

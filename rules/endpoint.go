@@ -49,7 +49,7 @@ func runWrongEndpoint(p *Pass) {
 			continue
 		}
 		for _, r := range t.Redemptions {
-			got, want := r.Request.Provider, az.Provider
+			got, want := r.Request.Provider(), az.Provider()
 			if got.Family == "generic" || want.Family == "generic" || got.Family != want.Family {
 				continue // unknown layouts: hosts may legitimately differ (Google)
 			}
@@ -85,8 +85,8 @@ func runWrongEndpoint(p *Pass) {
 			continue
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
-		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", model.ProviderName(req.Provider), req.Ref, code)
-		if info, ok := catalog.Classify(r.Response.Err, req.Provider.Family); ok {
+		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", model.ProviderName(req.Provider()), req.Ref, code)
+		if info, ok := catalog.Classify(r.Response.Err, req.Provider().Family); ok {
 			msg += ": " + info.Meaning
 		}
 		p.Report(Finding{Code: req.Code, Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")},
@@ -98,9 +98,9 @@ func runWrongEndpoint(p *Pass) {
 			if classOf(e) != catalog.ClassTenant {
 				continue
 			}
-			info, _ := catalog.Classify(e.Err, e.Provider.Family)
+			info, _ := catalog.Classify(e.Err, e.Provider().Family)
 			p.Report(Finding{
-				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", model.ProviderName(e.Provider), e.Ref, catalog.PrimaryCode(e.Err), info.Meaning),
+				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", model.ProviderName(e.Provider()), e.Ref, catalog.PrimaryCode(e.Err), info.Meaning),
 				Evidence:    []Evidence{p.Evidence(e, "authorize error")},
 				Remediation: "Check the client_id, the tenant in the authority URL and the cloud host the app is registered in."})
 		}
@@ -162,9 +162,9 @@ func runInteractionRequired(p *Pass) {
 	for _, code := range order {
 		hs := byCode[code]
 		first := hs[0].ev
-		info, _ := catalog.Classify(first.Err, first.Provider.Family)
+		info, _ := catalog.Classify(first.Err, first.Provider().Family)
 		f := Finding{Remediation: "Fall back to an interactive (top-level redirect or popup) request; grant consent or assign the user; satisfy MFA or Conditional Access."}
-		f.Message = fmt.Sprintf("%s answered %d silent request(s) with %s (first at %s): %s", model.ProviderName(first.Provider), len(hs), code, first.Ref, info.Meaning)
+		f.Message = fmt.Sprintf("%s answered %d silent request(s) with %s (first at %s): %s", model.ProviderName(first.Provider()), len(hs), code, first.Ref, info.Meaning)
 		for i, h := range hs {
 			if i == 3 {
 				break

@@ -44,7 +44,7 @@ func runRequestLoop(p *Pass) {
 	sortEvents(detected)
 	for _, ev := range detected {
 		p.Report(Finding{Severity: Error,
-			Message:     fmt.Sprintf("%s stopped a client request loop at %s (%s)", model.ProviderName(ev.Provider), ev.Ref, catalog.PrimaryCode(ev.Err)),
+			Message:     fmt.Sprintf("%s stopped a client request loop at %s (%s)", model.ProviderName(ev.Provider()), ev.Ref, catalog.PrimaryCode(ev.Err)),
 			Evidence:    []Evidence{p.Evidence(ev, "loop detected by the provider")},
 			Remediation: loopRemediation})
 	}
@@ -69,7 +69,7 @@ func runRequestLoop(p *Pass) {
 		if pollPending(r) {
 			continue
 		}
-		add("token|"+r.Request.ClientID+"|"+r.Request.GrantType+"|"+r.Request.Scope, r.Request)
+		add("token|"+r.Request.ClientID+"|"+r.Request.GrantType()+"|"+r.Request.Scope, r.Request)
 	}
 	for _, k := range keys {
 		evs := groups[k]
@@ -93,7 +93,7 @@ func runRequestLoop(p *Pass) {
 			}
 			what := "authorize requests"
 			if run[0].Kind == model.TokenRequest {
-				what = "token requests (grant " + run[0].GrantType + ")"
+				what = "token requests (grant " + run[0].GrantType() + ")"
 			}
 			f := Finding{Remediation: loopRemediation,
 				Message: fmt.Sprintf("%d %s for client %s within %s (%s to %s): the app is looping instead of reusing tokens",

@@ -74,15 +74,15 @@ func runPKCEMismatch(p *Pass) {
 	for _, r := range allRedemptions(p.Analysis) {
 		req := r.Request
 		t := r.Tx
-		if req.CodeVerifier.IsZero() {
+		if req.CodeVerifier().IsZero() {
 			continue
 		}
 		if r.VerifierTx != nil && r.VerifierTx != t && t != nil && t.Authorize != nil {
 			continue // crosses another sign-in: multi-tab-race
 		}
 		f := Finding{Code: req.Code, Remediation: pkceRemediation}
-		challengeKnown := t != nil && t.Authorize != nil && !t.Authorize.CodeChallenge.IsZero()
-		valid, invalidWhy := validVerifier(req.CodeVerifier)
+		challengeKnown := t != nil && t.Authorize != nil && !t.Authorize.CodeChallenge().IsZero()
+		valid, invalidWhy := validVerifier(req.CodeVerifier())
 		if valid && !(challengeKnown && r.VerifierTx != t) && !(r.Class() == catalog.ClassPKCE && !challengeKnown) {
 			continue // the common case: nothing to report, build no evidence
 		}
@@ -93,20 +93,20 @@ func runPKCEMismatch(p *Pass) {
 		f.Evidence = append(f.Evidence, p.CodeStory(req.Code, append(f.Evidence, redemption))...)
 		f.Evidence = append(f.Evidence, redemption)
 		if !valid {
-			f.Message = fmt.Sprintf("the code_verifier %s sent at %s is invalid: %s", req.CodeVerifier, req.Ref, invalidWhy)
+			f.Message = fmt.Sprintf("the code_verifier %s sent at %s is invalid: %s", req.CodeVerifier(), req.Ref, invalidWhy)
 			p.Report(f)
 			continue
 		}
 		switch {
 		case challengeKnown && r.VerifierTx != t:
-			method := t.Authorize.CodeChallengeMethod
+			method := t.Authorize.CodeChallengeMethod()
 			if method == "" {
 				method = "plain"
 			}
 			f.Message = fmt.Sprintf("the code_verifier %s sent at %s does not prove the %s code_challenge of the authorize request at %s, nor any other sign-in's in this trace",
-				req.CodeVerifier, req.Ref, method, t.Authorize.Ref)
+				req.CodeVerifier(), req.Ref, method, t.Authorize.Ref)
 			if r.Failed() {
-				f.Message += fmt.Sprintf("; %s refused it (%s)", model.ProviderName(req.Provider), p.RedemptionEvidence(r, "").ErrorCode)
+				f.Message += fmt.Sprintf("; %s refused it (%s)", model.ProviderName(req.Provider()), p.RedemptionEvidence(r, "").ErrorCode)
 			} else if r.Succeeded() {
 				f.Message += "; the provider accepted it anyway, so it does not enforce PKCE for this client"
 				f.Severity = Warning
@@ -114,7 +114,7 @@ func runPKCEMismatch(p *Pass) {
 			f.Message += "; the verifier was regenerated or another sign-in overwrote the stored one, or a different party redeemed the code"
 		case r.Class() == catalog.ClassPKCE && !challengeKnown:
 			f.Message = fmt.Sprintf("%s refused the PKCE verifier at %s (%s); the authorize request is not in the trace, so the challenge cannot be compared",
-				model.ProviderName(req.Provider), req.Ref, p.RedemptionEvidence(r, "").ErrorCode)
+				model.ProviderName(req.Provider()), req.Ref, p.RedemptionEvidence(r, "").ErrorCode)
 			f.Confidence = "medium"
 		default:
 			continue
@@ -129,7 +129,7 @@ func runPKCEMissing(p *Pass) {
 		if az == nil {
 			continue
 		}
-		if az.CodeChallengeMethod == "plain" || (!az.CodeChallenge.IsZero() && az.CodeChallengeMethod == "") {
+		if az.CodeChallengeMethod() == "plain" || (!az.CodeChallenge().IsZero() && az.CodeChallengeMethod() == "") {
 			p.Report(Finding{
 				Message:     fmt.Sprintf("the authorize request at %s uses the plain PKCE method: the challenge is the verifier, visible in the browser history and logs", az.Ref),
 				Evidence:    []Evidence{p.Evidence(az, "authorize request")},
@@ -139,7 +139,7 @@ func runPKCEMissing(p *Pass) {
 		for _, r := range t.Redemptions {
 			req := r.Request
 			switch {
-			case !az.CodeChallenge.IsZero() && req.CodeVerifier.IsZero():
+			case !az.CodeChallenge().IsZero() && req.CodeVerifier().IsZero():
 				evs := []Evidence{p.Evidence(az, "authorize request with the challenge")}
 				red := p.RedemptionEvidence(r, "token request without verifier")
 				evs = append(evs, p.CodeStory(req.Code, append(evs, red))...)
@@ -149,7 +149,7 @@ func runPKCEMissing(p *Pass) {
 					Evidence:    append(evs, red),
 					Remediation: pkceRemediation + " A code obtained by a SPA cannot be redeemed by a server that never had the verifier.",
 				})
-			case az.CodeChallenge.IsZero() && !req.CodeVerifier.IsZero():
+			case az.CodeChallenge().IsZero() && !req.CodeVerifier().IsZero():
 				msg := fmt.Sprintf("the token request at %s sends a code_verifier although the authorize request at %s had no code_challenge (PKCE downgrade)", req.Ref, az.Ref)
 				if r.Succeeded() {
 					msg += "; the provider accepted it, which RFC 9700 says it must not"
@@ -158,7 +158,7 @@ func runPKCEMissing(p *Pass) {
 					Evidence:    []Evidence{p.Evidence(az, "authorize request without challenge"), p.RedemptionEvidence(r, "token request with verifier")},
 					Remediation: "Send the challenge on the authorize request whenever the token request sends a verifier.",
 				})
-			case az.CodeChallenge.IsZero() && req.ClientAuth == "none" && r.Succeeded():
+			case az.CodeChallenge().IsZero() && req.ClientAuth() == "none" && r.Succeeded():
 				p.Report(Finding{Code: req.Code,
 					Message: fmt.Sprintf("public client %s (no client credential) used the authorization code flow without PKCE (%s, %s); RFC 9700 requires PKCE for public clients",
 						az.ClientID, az.Ref, req.Ref),
@@ -172,7 +172,7 @@ func runPKCEMissing(p *Pass) {
 
 func refusedSuffix(p *Pass, r *Redemption) string {
 	if r.Failed() {
-		return fmt.Sprintf("; %s refused it (%s)", model.ProviderName(r.Request.Provider), p.RedemptionEvidence(r, "").ErrorCode)
+		return fmt.Sprintf("; %s refused it (%s)", model.ProviderName(r.Request.Provider()), p.RedemptionEvidence(r, "").ErrorCode)
 	}
 	return ""
 }

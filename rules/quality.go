@@ -134,17 +134,17 @@ func runTraceQuality(p *Pass) {
 				if _, paused := p.PauseBeforeRedemption(c, r); paused || p.CrossingOf(c) != nil {
 					continue // code-expired or multi-tab-race names the likely cause
 				}
-				if d <= p.Lifetime(r.Request.Provider).Suspicious && len(c.Deliveries) <= 1 && !redirectDiffers(r) && !pkceFails(r) {
+				if d <= p.Lifetime(r.Request.Provider()).Suspicious && len(c.Deliveries) <= 1 && !redirectDiffers(r) && !pkceFails(r) {
 					p.Report(Finding{Code: c.Code,
 						Message: fmt.Sprintf("%s refused the code at %s (%s) only %s after issue, and nothing in the trace explains it (one delivery, one redemption, same redirect_uri, PKCE consistent): another component may have redeemed it out of sight, or it was altered in transit",
-							model.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(d)),
+							model.ProviderName(r.Request.Provider()), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(d)),
 						Evidence:    []Evidence{p.RedemptionEvidence(r, "refused redemption")},
 						Remediation: outOfSightRemediation(p.Analysis, r)})
 				}
 				continue
 			}
 			p.Report(Finding{Code: c.Code,
-				Message:  fmt.Sprintf("%s refused the code at %s (%s) without saying why, and the trace has no times for the code's issuance and redemption: code-expired cannot tell an expired code from other causes", model.ProviderName(r.Request.Provider), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode),
+				Message:  fmt.Sprintf("%s refused the code at %s (%s) without saying why, and the trace has no times for the code's issuance and redemption: code-expired cannot tell an expired code from other causes", model.ProviderName(r.Request.Provider()), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode),
 				Evidence: []Evidence{p.RedemptionEvidence(r, "refused redemption")}, Remediation: "Capture with timestamps (a browser or proxy HAR export keeps startedDateTime) including the provider's response that issued the code."})
 		}
 	}

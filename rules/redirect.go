@@ -117,7 +117,7 @@ func runRedirectMismatch(p *Pass) {
 			if r.Response == nil || reported[r.Response] || r.Class() != catalog.ClassRedirectURI {
 				continue
 			}
-			if r.Request.GrantType != "" && r.Request.GrantType != "authorization_code" {
+			if r.Request.GrantType() != "" && r.Request.GrantType() != "authorization_code" {
 				continue
 			}
 			f := Finding{Code: r.Request.Code, Remediation: redirectRemediation}
@@ -126,7 +126,7 @@ func runRedirectMismatch(p *Pass) {
 			}
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request refused"))
 			f.Message = fmt.Sprintf("%s refused the token request's redirect_uri %q (%s)",
-				model.ProviderName(r.Request.Provider), secret.RedactURL(r.Request.RedirectURI), p.RedemptionEvidence(r, "").ErrorCode)
+				model.ProviderName(r.Request.Provider()), secret.RedactURL(r.Request.RedirectURI), p.RedemptionEvidence(r, "").ErrorCode)
 			if r.Tx == nil || r.Tx.Authorize == nil {
 				f.Message += "; the authorize request is not in the trace, so the two values cannot be compared"
 			}
@@ -137,9 +137,9 @@ func runRedirectMismatch(p *Pass) {
 
 func providerOf(t *Transaction, e *model.Event) model.Provider {
 	if t != nil && t.Authorize != nil {
-		return t.Authorize.Provider
+		return t.Authorize.Provider()
 	}
-	return e.Provider
+	return e.Provider()
 }
 
 func clientOf(t *Transaction) string {

@@ -66,8 +66,8 @@ func contextOf(a *Analysis, f *Finding) findingContext {
 			continue
 		}
 		c.events = append(c.events, ev)
-		if c.provider.Family == "" && ev.Provider.Family != "" && ev.Provider.Family != model.FamilyApp {
-			c.provider = ev.Provider
+		if c.provider.Family == "" && ev.Provider().Family != "" && ev.Provider().Family != model.FamilyApp {
+			c.provider = ev.Provider()
 		}
 		if c.client == "" && ev.ClientID != "" {
 			c.client = ev.ClientID
@@ -121,8 +121,8 @@ func provingParam(rule string, ev *model.Event) string {
 		}
 	case "pkce-mismatch", "pkce-missing", "multi-tab-race":
 		switch {
-		case ev.Kind == model.TokenRequest && !ev.CodeVerifier.IsZero():
-			return "code_verifier=" + ev.CodeVerifier.String()
+		case ev.Kind == model.TokenRequest && !ev.CodeVerifier().IsZero():
+			return "code_verifier=" + ev.CodeVerifier().String()
 		case ev.Kind == model.AuthorizeRequest && !ev.State.IsZero():
 			return "state=" + ev.State.String()
 		case ev.Kind == model.Callback && !ev.State.IsZero():

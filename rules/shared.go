@@ -39,7 +39,7 @@ func redirectDiffers(r *Redemption) bool {
 // a missing one when a challenge was sent).
 func pkceFails(r *Redemption) bool {
 	t := r.Tx
-	if t == nil || t.Authorize == nil || t.Authorize.CodeChallenge.IsZero() {
+	if t == nil || t.Authorize == nil || t.Authorize.CodeChallenge().IsZero() {
 		return false
 	}
 	return r.VerifierTx != t
@@ -100,7 +100,7 @@ func classOf(e *model.Event) catalog.ErrorClass {
 	if e == nil || e.Err == nil {
 		return catalog.ClassNone
 	}
-	info, _ := catalog.Classify(e.Err, e.Provider.Family)
+	info, _ := catalog.Classify(e.Err, e.Provider().Family)
 	return info.Class
 }
 
@@ -175,7 +175,7 @@ func missingCookies(a *Analysis, t *Transaction, cb *model.Event) (*model.Exchan
 // any other long random-looking part is elided.
 func cookieName(name string, az *model.Event) string {
 	if az != nil {
-		for _, sec := range []secret.Secret{az.State, az.Nonce} {
+		for _, sec := range []secret.Secret{az.State, az.Nonce()} {
 			if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
 				name = strings.ReplaceAll(name, sec.Reveal(), "<"+sec.Fingerprint()+">")
 			}
@@ -300,9 +300,9 @@ func transientValue(az *model.Event, v secret.Secret) string {
 	switch {
 	case !az.State.IsZero() && v.Equal(az.State):
 		return "state"
-	case !az.Nonce.IsZero() && v.Equal(az.Nonce):
+	case !az.Nonce().IsZero() && v.Equal(az.Nonce()):
 		return "nonce"
-	case !az.CodeChallenge.IsZero() && az.CodeChallengeMethod != "plain" && v.S256() == az.CodeChallenge.Reveal():
+	case !az.CodeChallenge().IsZero() && az.CodeChallengeMethod() != "plain" && v.S256() == az.CodeChallenge().Reveal():
 		return "PKCE verifier"
 	}
 	return ""
@@ -311,7 +311,7 @@ func transientValue(az *model.Event, v secret.Secret) string {
 // keyedBy reports a cookie name that embeds a sign-in's state or nonce: the
 // app's per-transaction cookie for that sign-in ("rp_pkce_<state>").
 func keyedBy(name string, az *model.Event) bool {
-	for _, sec := range []secret.Secret{az.State, az.Nonce} {
+	for _, sec := range []secret.Secret{az.State, az.Nonce()} {
 		if sec.Len() >= 6 && strings.Contains(name, sec.Reveal()) {
 			return true
 		}
@@ -433,13 +433,13 @@ func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 		// applies; traces that dropped headers prove nothing.
 		return CORSBlock{}, false
 	}
-	if resp.Status <= 0 || resp.AllowOrigin == "*" || strings.EqualFold(strings.TrimSpace(resp.AllowOrigin), req.Origin()) {
+	if resp.Status <= 0 || resp.AllowOrigin() == "*" || strings.EqualFold(strings.TrimSpace(resp.AllowOrigin()), req.Origin()) {
 		return CORSBlock{}, false
 	}
-	if resp.AllowOrigin == "" {
+	if resp.AllowOrigin() == "" {
 		return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d without an Access-Control-Allow-Origin header, so the browser withheld the answer from the page", resp.Status), Confidence: ConfidenceHigh}, true
 	}
-	return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d with Access-Control-Allow-Origin %q, not the page's origin, so the browser withheld the answer from the page", resp.Status, resp.AllowOrigin), Confidence: ConfidenceHigh}, true
+	return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d with Access-Control-Allow-Origin %q, not the page's origin, so the browser withheld the answer from the page", resp.Status, resp.AllowOrigin()), Confidence: ConfidenceHigh}, true
 }
 
 // sameOrigin reports whether an Origin header names the endpoint's origin.

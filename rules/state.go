@@ -86,7 +86,7 @@ func runStateMismatch(p *Pass) {
 			continue
 		}
 		if az.State.IsZero() {
-			if strings.Contains(az.ResponseType, "code") && az.Nonce.IsZero() && az.CodeChallenge.IsZero() && !messageRedirect(az.RedirectURI) {
+			if strings.Contains(az.ResponseType(), "code") && az.Nonce().IsZero() && az.CodeChallenge().IsZero() && !messageRedirect(az.RedirectURI) {
 				p.Report(Finding{Severity: Warning,
 					Message:     fmt.Sprintf("the authorize request at %s sends neither state, nonce nor a PKCE challenge: nothing protects the callback against CSRF", az.Ref),
 					Evidence:    []Evidence{p.Evidence(az, "authorize request")},
@@ -105,7 +105,7 @@ func runStateMismatch(p *Pass) {
 			continue
 		}
 		a, b := ts[0].Authorize, ts[1].Authorize
-		if a.Nonce.Equal(b.Nonce) && a.CodeChallenge.Equal(b.CodeChallenge) {
+		if a.Nonce().Equal(b.Nonce()) && a.CodeChallenge().Equal(b.CodeChallenge()) {
 			continue // the same request sent again (reload), not a new sign-in
 		}
 		p.Report(Finding{Severity: Warning,

@@ -294,7 +294,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		}
 		return &Crossing{Mechanism: MechGrantReplaced, Confidence: ConfidenceMedium, Code: c.Code, Evidence: evs,
 			Why: fmt.Sprintf("sign-in #%d's code %s was issued before sign-in #%d's and redeemed after it at %s, %s after issue (%s), and %s refused it (%s) while sign-in #%d's redemption succeeded; nothing else explains the refusal (one delivery, one redemption, same redirect_uri, PKCE consistent): the provider most likely revoked the outstanding code when the same browser session signed in again for the same client (the grant was replaced)",
-				refused.ID, c.Code, other.ID, r.Request.Ref, fmtDuration(d), basis, model.ProviderName(r.Request.Provider),
+				refused.ID, c.Code, other.ID, r.Request.Ref, fmtDuration(d), basis, model.ProviderName(r.Request.Provider()),
 				a.RedemptionEvidence(r, "").ErrorCode, other.ID),
 			Codes: trails(c)}, true
 	}
@@ -391,7 +391,7 @@ func (a *Analysis) grantReplaced(x, y *Transaction) (*CodeTrail, *Redemption, bo
 			}
 		}
 		if c.Issued.Exchange < yIssued.Exchange && r.Request.Exchange > yIssued.Exchange {
-			if d, _, ok := Elapsed(c.Issued, r.Request); ok && d > a.Lifetime(r.Request.Provider).Suspicious {
+			if d, _, ok := Elapsed(c.Issued, r.Request); ok && d > a.Lifetime(r.Request.Provider()).Suspicious {
 				continue // old enough for expiry to explain it
 			}
 			return c, r, true
@@ -526,7 +526,7 @@ func unclassified(r *Redemption) bool {
 	if r.Response == nil || r.Response.Err == nil {
 		return false
 	}
-	_, known := catalog.Classify(r.Response.Err, r.Request.Provider.Family)
+	_, known := catalog.Classify(r.Response.Err, r.Request.Provider().Family)
 	e := r.Response.Err.Error
 	return !known && (e == "invalid_request" || e == "invalid_grant" || e == "invalid_token")
 }

@@ -22,7 +22,7 @@ func BenchmarkTabRaceUnfinished(b *testing.B) {
 		in.Exchanges = append(in.Exchanges, ex)
 		in.Events = append(in.Events, model.Event{
 			Kind: model.AuthorizeRequest, Exchange: i, Ref: ex.Ref, Time: ex.Start, Method: "GET",
-			Endpoint: "https://idp.example/authorize", ClientID: "app", ResponseType: "code",
+			Endpoint: "https://idp.example/authorize", ClientID: "app", Authz: &model.AuthorizeParams{ResponseType: "code"},
 			RedirectURI: "https://app.example/cb", State: secret.New(fmt.Sprintf("state-%d", i)),
 		})
 	}

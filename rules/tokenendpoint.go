@@ -78,7 +78,7 @@ func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
 	}
 	f.Evidence = append(f.Evidence, ev)
 	what := "the code"
-	if req.GrantType == "refresh_token" {
+	if req.GrantType() == "refresh_token" {
 		what = "the refresh token"
 	}
 	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", req.Origin(), what, req.Ref, b.How)
@@ -118,16 +118,16 @@ func runClientAuthFailed(p *Pass) {
 	assertions := map[secret.Secret]*Redemption{}
 	for _, r := range allTokenRequests(p.Analysis) {
 		req := r.Request
-		if !req.Assertion.IsZero() {
-			if first, ok := assertions[req.Assertion]; ok {
+		if !req.Assertion().IsZero() {
+			if first, ok := assertions[req.Assertion()]; ok {
 				p.Report(Finding{Severity: Warning,
 					Message: fmt.Sprintf("the same client_assertion %s was sent at %s and again at %s; assertions are single-use (jti) and a retry must build a new one",
-						req.Assertion, first.Request.Ref, req.Ref),
+						req.Assertion(), first.Request.Ref, req.Ref),
 					Evidence:    []Evidence{p.RedemptionEvidence(first, "first use"), p.RedemptionEvidence(r, "replayed")},
 					Remediation: clientAuthRemediation,
 				})
 			} else {
-				assertions[req.Assertion] = r
+				assertions[req.Assertion()] = r
 			}
 		}
 		cls := r.Class()
@@ -140,8 +140,8 @@ func runClientAuthFailed(p *Pass) {
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the credentials of client %s at %s (%s); the client authenticated with %s",
-			model.ProviderName(req.Provider), orUnknownClient(req.ClientID), req.Ref, code, authName(req.ClientAuth))
-		if strings.Contains(req.ClientAuth, "+") {
+			model.ProviderName(req.Provider()), orUnknownClient(req.ClientID), req.Ref, code, authName(req.ClientAuth()))
+		if strings.Contains(req.ClientAuth(), "+") {
 			msg += "; it sent more than one credential"
 		}
 		if info, ok := catalog.LookupCode(code); ok {
@@ -190,7 +190,7 @@ func runRefreshExpired(p *Pass) {
 	byToken := map[secret.Secret][]*Redemption{}
 	var order []secret.Secret
 	for _, r := range p.Refreshes {
-		rt := r.Request.RefreshToken
+		rt := r.Request.RefreshToken()
 		if !rt.IsZero() {
 			if _, ok := byToken[rt]; !ok {
 				order = append(order, rt)
@@ -210,7 +210,7 @@ func runRefreshExpired(p *Pass) {
 			raced[r] = true
 		}
 		first, second := rs[0], rs[1]
-		rotated := first.Succeeded() && !first.Response.RefreshToken.IsZero() && !first.Response.RefreshToken.Equal(rt)
+		rotated := first.Succeeded() && !first.Response.RefreshToken().IsZero() && !first.Response.RefreshToken().Equal(rt)
 		sequential := first.Response != nil && !second.Request.Time.IsZero() && !first.Response.Time.IsZero() &&
 			!second.Request.Time.Before(first.Response.Time)
 		if rotated && sequential {
@@ -232,8 +232,8 @@ func runRefreshExpired(p *Pass) {
 			continue
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
-		msg := fmt.Sprintf("%s refused the refresh token at %s (%s)", model.ProviderName(r.Request.Provider), r.Request.Ref, code)
-		if info, ok := catalog.Classify(r.Response.Err, r.Request.Provider.Family); ok && cls != catalog.ClassGenericGrant && cls != catalog.ClassCodeInvalid {
+		msg := fmt.Sprintf("%s refused the refresh token at %s (%s)", model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
+		if info, ok := catalog.Classify(r.Response.Err, r.Request.Provider().Family); ok && cls != catalog.ClassGenericGrant && cls != catalog.ClassCodeInvalid {
 			msg += ": " + info.Meaning
 		} else {
 			msg += ": the refresh token is expired, revoked or was rotated away"
@@ -263,12 +263,12 @@ backend.`,
 func runSecretInBrowser(p *Pass) {
 	for _, r := range allTokenRequests(p.Analysis) {
 		req := r.Request
-		if req.Origin() == "" || req.Origin() == "null" || req.ClientSecret.IsZero() {
+		if req.Origin() == "" || req.Origin() == "null" || req.ClientSecret().IsZero() {
 			continue
 		}
 		p.Report(Finding{
 			Message: fmt.Sprintf("browser JavaScript at %s sent client %s's secret %s to the token endpoint at %s (%s): a secret in a web page is readable by every user, so this client cannot be confidential",
-				req.Origin(), orUnknownClient(req.ClientID), req.ClientSecret, req.Ref, authName(req.ClientAuth)),
+				req.Origin(), orUnknownClient(req.ClientID), req.ClientSecret(), req.Ref, authName(req.ClientAuth())),
 			Evidence:    []Evidence{p.RedemptionEvidence(r, "client secret sent from a browser")},
 			Remediation: "Remove the secret from the browser app and rotate it; register the app as a public client (SPA) using PKCE, or redeem codes on a backend."})
 		return // one finding per trace: every later request repeats it

@@ -42,7 +42,7 @@ func runTokenRequestFailed(p *Pass) {
 			f.Evidence = append(p.CodeStory(req.Code, f.Evidence), f.Evidence...)
 		}
 		what := "the token request"
-		if req.GrantType == "refresh_token" {
+		if req.GrantType() == "refresh_token" {
 			what = "the refresh token request"
 		}
 		f.Message = fmt.Sprintf("%s at %s got no answer: the browser recorded %q", what, req.Ref, req.Failure)

@@ -43,11 +43,11 @@ func runTokenInURL(p *Pass) {
 			}
 			f := Finding{
 				Message: fmt.Sprintf("%s returned %s in the redirect URL's %s at %s (implicit or hybrid flow)",
-					model.ProviderName(ci.Provider), strings.Join(kinds, " and "), ci.Delivery, ci.Ref),
+					model.ProviderName(ci.Provider()), strings.Join(kinds, " and "), ci.Delivery, ci.Ref),
 				Remediation: "Use the authorization code flow with PKCE (response_type=code); if an ID token must come from the authorize endpoint, use response_mode=form_post.",
 			}
 			if t.Authorize != nil && t.Authorize.Exchange != ci.Exchange {
-				f.Evidence = append(f.Evidence, p.Evidence(t.Authorize, "authorize request (response_type "+t.Authorize.ResponseType+")"))
+				f.Evidence = append(f.Evidence, p.Evidence(t.Authorize, "authorize request (response_type "+t.Authorize.ResponseType()+")"))
 			}
 			f.Evidence = append(f.Evidence, p.Evidence(ci, "tokens in the redirect URL"))
 			p.Report(f)

@@ -111,16 +111,16 @@ func unexplainedFailure(a *Analysis) string {
 				continue
 			}
 			for _, o := range reqs[i+1:] {
-				if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType == r.Request.GrantType {
+				if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType() == r.Request.GrantType() {
 					r = o
 				}
 			}
 			return fmt.Sprintf("%s was still waiting for the user to approve the sign-in when the trace ends (%s at %s, the last poll of the client): the outcome is not in the trace",
-				model.ProviderName(r.Request.Provider), errorText(r.Response), r.Request.Ref)
+				model.ProviderName(r.Request.Provider()), errorText(r.Response), r.Request.Ref)
 		}
 		if r.Response == nil {
 			what := "token request"
-			if r.Request.GrantType == "refresh_token" {
+			if r.Request.GrantType() == "refresh_token" {
 				what = "refresh token request"
 			}
 			why := "the trace ends or the connection was lost before the answer"
@@ -128,7 +128,7 @@ func unexplainedFailure(a *Analysis) string {
 				why = "the client recorded " + fmt.Sprintf("%q", r.Request.Failure)
 			}
 			return fmt.Sprintf("the %s at %s has no response in the trace (%s), so whether %s issued tokens is unknown",
-				what, r.Request.Ref, why, model.ProviderName(r.Request.Provider))
+				what, r.Request.Ref, why, model.ProviderName(r.Request.Provider()))
 		}
 		if r.Failed() {
 			code := errorText(r.Response)
@@ -136,13 +136,13 @@ func unexplainedFailure(a *Analysis) string {
 			// disabled account) is its own explanation, even if no rule
 			// turns it into a finding.
 			if r.Response.Err != nil {
-				if info, ok := catalog.Classify(r.Response.Err, r.Response.Provider.Family); ok && info.Code != "" && info.Class != catalog.ClassGenericGrant {
+				if info, ok := catalog.Classify(r.Response.Err, r.Response.Provider().Family); ok && info.Code != "" && info.Class != catalog.ClassGenericGrant {
 					return fmt.Sprintf("%s refused the token request at %s (%s): %s; see traceaudit explain %s",
-						model.ProviderName(r.Request.Provider), r.Request.Ref, code, info.Meaning, info.Code)
+						model.ProviderName(r.Request.Provider()), r.Request.Ref, code, info.Meaning, info.Code)
 				}
 			}
 			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
-				model.ProviderName(r.Request.Provider), r.Request.Ref, code)
+				model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
 		}
 	}
 	for _, t := range a.Transactions {
@@ -158,7 +158,7 @@ func unexplainedFailure(a *Analysis) string {
 		if t.Interactive() && len(t.Errors) > 0 && len(t.Issued) == 0 {
 			e := t.Errors[0]
 			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it; see the error's explanation (traceaudit explain %s)",
-				model.ProviderName(e.Provider), e.Ref, errorText(e), explainKey(e))
+				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainKey(e))
 		}
 	}
 	return ""
@@ -413,7 +413,7 @@ func hostList(hosts []string) string {
 // got a final answer (tokens or a refusal other than "keep polling").
 func pollAnswered(later []*Redemption, r *Redemption) bool {
 	for _, o := range later {
-		if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType == r.Request.GrantType &&
+		if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType() == r.Request.GrantType() &&
 			o.Response != nil && !pollPending(o) {
 			return true
 		}

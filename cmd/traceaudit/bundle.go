@@ -356,7 +356,7 @@ func incidentVerifiers(inputs []input, o *options, env environment, keys *keyMat
 			continue // reported when its copy is made
 		}
 		for _, e := range t.Events {
-			if v := e.CodeVerifier.Reveal(); v != "" && !seen[v] {
+			if v := e.CodeVerifier().Reveal(); v != "" && !seen[v] {
 				seen[v] = true
 				out = append(out, v)
 			}

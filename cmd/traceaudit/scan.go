@@ -144,11 +144,11 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 	var prov model.Provider
 	for i := range events {
 		e := &events[i]
-		if prov.Family == "" && e.Provider.Family != "" && e.Provider.Family != model.FamilyApp {
-			prov = e.Provider
+		if prov.Family == "" && e.Provider().Family != "" && e.Provider().Family != model.FamilyApp {
+			prov = e.Provider()
 		}
-		if e.Kind == model.AuthorizeRequest && e.Provider.Family != "" && (prov.Tenant == "" || e.Provider.Tenant != "") && fc.ClientIDs == nil {
-			prov = e.Provider
+		if e.Kind == model.AuthorizeRequest && e.Provider().Family != "" && (prov.Tenant == "" || e.Provider().Tenant != "") && fc.ClientIDs == nil {
+			prov = e.Provider()
 		}
 		fc.ClientIDs = add(fc.ClientIDs, e.ClientID)
 		if fc.UserAgent == "" && e.Origin() == "" && e.UserAgent() != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback) {
