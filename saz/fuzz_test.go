@@ -15,7 +15,8 @@ import (
 
 // FuzzReader feeds archives to the reader: every testdata SAZ (plain and
 // protected) plus small hand-made ones. Properties: no panic, errors wrap a
-// package sentinel, Next ends in io.EOF, and every exchange names its session.
+// package sentinel, Next ends in io.EOF, every exchange names its session,
+// and reading with sessions inflated ahead gives what reading in line does.
 func FuzzReader(f *testing.F) {
 	paths, _ := filepath.Glob(filepath.Join("testdata", "*.saz"))
 	lab, _ := filepath.Glob(filepath.Join("testdata", "lab", "*.saz"))
@@ -64,5 +65,7 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("%s: kept %d body bytes", ex.Ref, len(ex.Request.Body.Data))
 			}
 		}
+		// Inflating sessions ahead changes nothing that is read.
+		sameAhead(t, "input", data, opts)
 	})
 }

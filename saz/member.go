@@ -5,7 +5,6 @@ import (
 	"compress/flate"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 
@@ -16,29 +15,36 @@ var errChecksum = errors.New("saz: member checksum mismatch")
 
 func newFlate(r io.Reader) io.Reader { return flate.NewReader(r) }
 
-// inflater returns the Reader's one decompressor reset onto raw. Members are
-// read one after another, and a fresh decompressor costs a 32 KiB window.
-func (r *Reader) inflater(raw io.Reader) io.Reader {
-	if r.flate == nil {
-		r.flate = flate.NewReader(raw)
-		return r.flate
-	}
-	if err := r.flate.(flate.Resetter).Reset(raw, nil); err != nil {
-		return flate.NewReader(raw)
-	}
-	return r.flate
+// inflaters are what reading members one after another needs: a
+// decompressor (a fresh one costs a 32 KiB window) and a read buffer under
+// it (without which flate reads the stored bytes through a new 4 KiB
+// bufio.Reader, in 4 KiB preads, per member). Each goroutine that inflates
+// members has its own.
+type inflaters struct {
+	flate io.ReadCloser
+	raw   *bufio.Reader
 }
 
-// rawReader returns the Reader's one read buffer reset onto a member's
-// stored bytes: the decompressor reads through it byte by byte, and without
-// it would put a new 4 KiB bufio.Reader (and 4 KiB preads) on every member.
-func (r *Reader) rawReader(raw io.Reader) *bufio.Reader {
-	if r.raw == nil {
-		r.raw = bufio.NewReaderSize(raw, rawBuf)
-	} else {
-		r.raw.Reset(raw)
+// inflater returns the decompressor reset onto raw.
+func (in *inflaters) inflater(raw io.Reader) io.Reader {
+	if in.flate == nil {
+		in.flate = flate.NewReader(raw)
+		return in.flate
 	}
-	return r.raw
+	if err := in.flate.(flate.Resetter).Reset(raw, nil); err != nil {
+		return flate.NewReader(raw)
+	}
+	return in.flate
+}
+
+// rawReader returns the read buffer reset onto a member's stored bytes.
+func (in *inflaters) rawReader(raw io.Reader) *bufio.Reader {
+	if in.raw == nil {
+		in.raw = bufio.NewReaderSize(raw, rawBuf)
+	} else {
+		in.raw.Reset(raw)
+	}
+	return in.raw
 }
 
 // rawBuf is the read size of members' stored bytes.
@@ -49,27 +55,52 @@ const rawBuf = 64 << 10
 // which bound cut it; a member read to its real end is checked against its
 // CRC-32 (and, for AES, its authentication code).
 func (r *Reader) open(m *member) (*memberReader, error) {
+	plain, checkCRC, err := r.plain(&r.inf, m)
+	if err != nil {
+		return nil, err
+	}
+	return r.memberReader(m, checkCRC, plain), nil
+}
+
+// memberReader bounds and verifies a member's plain stream for the
+// Reader's goroutine, which alone keeps the archive's inflation budget.
+func (r *Reader) memberReader(m *member, checkCRC bool, plain io.Reader) *memberReader {
+	return &memberReader{
+		r:         plain,
+		want:      m.crc32,
+		checkCRC:  checkCRC,
+		left:      r.limits.InflateBytes,
+		budget:    &r.inflateLeft,
+		encrypted: m.encrypted(),
+	}
+}
+
+// plain returns m's stored bytes decrypted and decompressed, unbounded,
+// through in; checkCRC tells whether its CRC-32 is to be checked. It reads
+// only what does not change (the archive, the password, the limits), so
+// that members can be inflated on other goroutines than the Reader's.
+func (r *Reader) plain(in *inflaters, m *member) (plain io.Reader, checkCRC bool, err error) {
 	raw, err := m.raw(r.ra)
 	if err != nil {
-		return nil, fmt.Errorf("saz: %s: %w", m.name, err)
+		return nil, false, fmt.Errorf("saz: %s: %w", m.name, err)
 	}
 	method := m.method
-	checkCRC := true
+	checkCRC = true
 	switch {
 	case m.flags&0x40 != 0:
-		return nil, fmt.Errorf("saz: %s uses PKWARE strong encryption, which is not supported", m.name)
+		return nil, false, fmt.Errorf("saz: %s uses PKWARE strong encryption, which is not supported", m.name)
 	case m.encrypted() || method == methodAES:
 		if r.password == "" {
-			return nil, errMissingPassword
+			return nil, false, errMissingPassword
 		}
 		if method == methodAES {
 			info, err := parseAESExtra(m.extra)
 			if err != nil {
-				return nil, fmt.Errorf("saz: %s: %w", m.name, err)
+				return nil, false, fmt.Errorf("saz: %s: %w", m.name, err)
 			}
 			raw, err = decryptAES(raw, m.compressed, info, r.password)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			method = info.method
 			// AE-2 zeroes the CRC; its HMAC authenticates instead.
@@ -77,29 +108,17 @@ func (r *Reader) open(m *member) (*memberReader, error) {
 		} else {
 			raw, err = decryptZipCrypto(raw, m, r.password)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
-	var plain io.Reader
 	switch method {
 	case zipStore:
-		plain = raw
+		return raw, checkCRC, nil
 	case zipDeflate:
-		plain = r.inflater(r.rawReader(raw))
-	default:
-		return nil, fmt.Errorf("saz: %s: unsupported compression method %d", m.name, method)
+		return in.inflater(in.rawReader(raw)), checkCRC, nil
 	}
-	memberLimit := r.limits.InflateBytes
-	return &memberReader{
-		r:         plain,
-		crc:       crc32.NewIEEE(),
-		want:      m.crc32,
-		checkCRC:  checkCRC,
-		left:      memberLimit,
-		budget:    &r.inflateLeft,
-		encrypted: m.encrypted(),
-	}, nil
+	return nil, false, fmt.Errorf("saz: %s: unsupported compression method %d", m.name, method)
 }
 
 const (
@@ -107,10 +126,15 @@ const (
 	zipDeflate = 8
 )
 
-// memberReader bounds and verifies one member's decompressed stream.
+// memberReader bounds and verifies one member's decompressed stream. The
+// stream may start with bytes inflated ahead on another goroutine (pre);
+// they are served, counted and checked exactly as if read from it.
 type memberReader struct {
-	r         io.Reader
-	crc       hash.Hash32
+	r         io.Reader // the stream after pre; nil when pre holds all of it
+	pre       []byte    // the stream's first bytes, not yet served
+	preCRC    uint32    // CRC-32 of all of pre as fetched
+	preEnd    error     // when r is nil: how the stream ended after pre
+	crc       uint32
 	want      uint32
 	checkCRC  bool
 	left      int64  // member bound remaining
@@ -129,12 +153,11 @@ type memberReader struct {
 // it once.
 func (m *memberReader) Read(p []byte) (int, error) {
 	if m.left <= 0 || *m.budget <= 0 {
-		var one [1]byte
-		n, err := io.ReadFull(m.r, one[:])
+		more, err := m.more()
 		switch {
-		case n == 0 && err == io.EOF:
+		case !more && err == io.EOF:
 			m.finish()
-		case n == 0:
+		case !more:
 			m.damage = m.wrap(err)
 		case m.left <= 0:
 			m.hitMember = true
@@ -147,10 +170,26 @@ func (m *memberReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > room {
 		p = p[:room]
 	}
-	n, err := m.r.Read(p)
+	var n int
+	var err error
+	switch {
+	case len(m.pre) > 0:
+		n = copy(p, m.pre)
+		m.pre = m.pre[n:]
+		if len(m.pre) == 0 {
+			m.crc = m.preCRC
+			if m.r == nil {
+				err = m.preEnd
+			}
+		}
+	case m.r == nil:
+		err = m.preEnd
+	default:
+		n, err = m.r.Read(p)
+		m.crc = crc32.Update(m.crc, crc32.IEEETable, p[:n])
+	}
 	m.left -= int64(n)
 	*m.budget -= int64(n)
-	m.crc.Write(p[:n])
 	switch {
 	case err == io.EOF:
 		m.finish()
@@ -161,8 +200,22 @@ func (m *memberReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// more reports whether the stream holds another byte past a bound; when it
+// does not, err tells how it ended.
+func (m *memberReader) more() (bool, error) {
+	if len(m.pre) > 0 {
+		return true, nil
+	}
+	if m.r == nil {
+		return false, m.preEnd
+	}
+	var one [1]byte
+	n, err := io.ReadFull(m.r, one[:])
+	return n > 0, err
+}
+
 func (m *memberReader) finish() {
-	if m.checkCRC && m.crc.Sum32() != m.want {
+	if m.checkCRC && m.crc != m.want {
 		m.damage = m.wrap(errChecksum)
 		return
 	}
@@ -183,7 +236,7 @@ func (m *memberReader) wrap(err error) error {
 
 // readAllMember reads a small member (metadata) whole, within its bounds.
 func (r *Reader) readAllMember(m *member, max int64) ([]byte, error) {
-	mr, err := r.open(m)
+	mr, err := r.openFetched(m)
 	if err != nil {
 		return nil, err
 	}

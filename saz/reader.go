@@ -73,11 +73,14 @@ type Reader struct {
 	noteCount  map[model.NoteKind]int
 	summarized bool
 
-	// Reused across members, which are read one at a time.
-	flate io.ReadCloser
-	br    *bufio.Reader
-	raw   *bufio.Reader // under the decompressor
-	hr    *bufio.Reader // over a rewritten head and the rest of its member
+	// Reused across members, which are parsed one at a time.
+	inf inflaters     // for members read on this goroutine
+	br  *bufio.Reader // over a member's start
+	hr  *bufio.Reader // over a rewritten head and the rest of its member
+
+	// Sessions inflated ahead, on goroutines of their own (prefetch.go).
+	ahead int
+	fetch fetcher
 }
 
 var _ model.Reader = (*Reader)(nil)
@@ -104,6 +107,7 @@ func newReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
 		limits:     opts.Limits.WithDefaults(),
 		maxMembers: opts.MaxMembers,
 		tunnels:    make(map[string]string),
+		ahead:      fetchAhead,
 	}
 	if r.maxMembers <= 0 {
 		r.maxMembers = DefaultMaxMembers
@@ -232,8 +236,12 @@ func (r *Reader) summarizeNotes() {
 func (r *Reader) Next() (*model.Exchange, error) {
 	for !r.done && r.next < len(r.sessions) {
 		s := r.sessions[r.next]
+		if r.ahead > 0 {
+			r.fetch.cur = r.take(r.next)
+		}
 		r.next++
 		ex := r.readSession(s)
+		r.release()
 		if r.inflateLeft <= 0 && !r.done {
 			r.done = true
 			r.limitNote(model.LimitArchiveInflate, ref(s), fmt.Sprintf("archive inflation limit reached; %d later sessions not read", len(r.sessions)-r.next))
@@ -244,6 +252,7 @@ func (r *Reader) Next() (*model.Exchange, error) {
 			return ex, nil
 		}
 	}
+	r.abandon()
 	r.summarizeNotes()
 	return nil, io.EOF
 }
@@ -323,7 +332,7 @@ func (r *Reader) scheme(md *meta, conn string) (scheme, tunnelHost string) {
 }
 
 func (r *Reader) readRequest(s *session, md *meta, conn string) (*model.Request, error) {
-	mr, err := r.open(s.request)
+	mr, err := r.openFetched(s.request)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.request.name, err)
 	}
@@ -371,7 +380,7 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *model.Respon
 		r.note(model.NoteNoResponse, sref, "no response was captured"+r.metaSays(md))
 		return nil
 	}
-	mr, err := r.open(s.response)
+	mr, err := r.openFetched(s.response)
 	if err != nil {
 		r.noteErr(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
