@@ -83,14 +83,15 @@ func FuzzReader(f *testing.F) {
 }
 
 // readAllFrom reads everything from in; parallelMin 0 decodes every entry
-// on the second goroutine, -1 keeps the reader's default.
+// on the second goroutine on its own (batches of one), -1 keeps the
+// reader's default batches.
 func readAllFrom(in io.Reader, opts Options, parallelMin int) ([]*model.Exchange, []model.Note, error) {
 	r, err := NewReader(in, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	if parallelMin >= 0 {
-		r.parallelMin = parallelMin
+	if parallelMin == 0 {
+		r.batchMax = 1
 	}
 	exs, err := model.ReadAll(r)
 	if err != nil {

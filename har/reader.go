@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/traceaudit/traceaudit/model"
@@ -57,9 +58,18 @@ type Reader struct {
 	inArray  bool  // inside log.entries
 	done     error // how reading ended: io.EOF, or the error to return
 
-	ahead       *frame   // the entry framed but not yet decoded
-	spare       []*frame // frames whose buffers can be reused
-	parallelMin int      // see the constant; tests change it
+	sk     *skeleton // the decoder's; one entry is decoded at a time
+	intern *interner
+
+	ready    []*decoder // decoded entries not handed out yet
+	readyPos int
+	framed   []*frame // the next batch, framed, not decoded yet
+	spare    []*frame // frames whose buffers can be reused
+	// Tests change these: batchMax bounds the entries of a batch (0: the
+	// default); sequential decodes each entry as soon as it is framed, on
+	// the caller's goroutine.
+	batchMax   int
+	sequential bool
 
 	notes    []model.Note
 	pending  []model.Note // notes of framing, recorded after the entry before
@@ -72,7 +82,8 @@ var _ model.Reader = (*Reader)(nil)
 // NewReader reads up to the start of log.entries. It fails, with an error
 // wrapping ErrFormat, when r does not hold a HAR document.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
-	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), parallelMin: parallelMin}
+	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries,
+		sk: &skeleton{}, intern: newInterner()}
 	src, err := hr.decompress(r)
 	if err != nil {
 		return nil, err
@@ -324,61 +335,133 @@ func (r *Reader) addNote(n model.Note) {
 	r.notes = append(r.notes, n)
 }
 
-// parallelMin is the size of long strings in an entry from which the entry
-// is decoded (base64, bodies copied out) on a second goroutine while the
-// scanner frames the next one. Small entries are not worth the handover.
-const parallelMin = 64 << 10
+// A batch of entries ends at batchEntries entries or batchBytes of
+// framed bytes, whichever comes first: enough that handing a batch to the
+// decoding goroutine costs little next to decoding it, few enough that the
+// three batches in flight (one handed out, one decoded, one framed) stay
+// small.
+const (
+	batchEntries = 64
+	batchBytes   = 1 << 20
+)
 
 // Next returns the next exchange, io.EOF after the last one. Damage after
 // the start of log.entries ends reading with a note rather than an error;
 // an I/O failure of the source is returned as an error.
 //
-// Next frames one entry ahead: while an entry with large bodies is decoded
-// on a second goroutine, the scanner reads the next one. The goroutine
-// ends before Next returns, and notes are merged in entry order, so the
-// result is the same as reading one entry at a time.
+// Next works in batches: while one batch of entries is decoded on a second
+// goroutine, this one frames the next, so that on two cores scanning and
+// decoding overlap. The goroutine ends before Next returns, and notes are
+// merged in entry order, so the result is the same as reading one entry at
+// a time.
 func (r *Reader) Next() (*model.Exchange, error) {
 	for {
-		if r.ahead == nil {
-			r.ahead = r.frameNext()
-			r.flushNotes()
-			if r.ahead == nil {
+		for r.readyPos < len(r.ready) {
+			d := r.ready[r.readyPos]
+			r.ready[r.readyPos] = nil
+			r.readyPos++
+			// The entry's own notes come before what framing noted.
+			for _, n := range d.notes {
+				if n.once {
+					if r.sideNote {
+						continue
+					}
+					r.sideNote = true
+				}
+				r.addNote(n.Note)
+			}
+			r.recycle(d.f)
+			if d.ex != nil {
+				return d.ex, nil
+			}
+		}
+		r.ready, r.readyPos = r.ready[:0], 0
+		if r.sequential {
+			f := r.frameNext()
+			if f == nil {
+				r.flushNotes()
+				return nil, r.done
+			}
+			r.ready = append(r.ready, r.decode(f))
+			continue
+		}
+		if len(r.framed) == 0 {
+			r.framed = r.frameBatch(r.framed)
+			if len(r.framed) == 0 {
+				// Framing notes come only when framing ends: after every
+				// entry's own.
+				r.flushNotes()
 				return nil, r.done
 			}
 		}
-		cur := r.ahead
-		var d *decoder
-		if len(cur.side) >= r.parallelMin {
-			done := make(chan *decoder, 1)
-			go func() { done <- r.decode(cur) }()
-			r.ahead = r.frameNext()
-			d = <-done
-		} else {
-			d = r.decode(cur)
-			r.ahead = r.frameNext()
-		}
-		// The entry's own notes come before what framing the next one noted.
-		for _, n := range d.notes {
-			if n.once {
-				if r.sideNote {
-					continue
+		batch := r.framed
+		done := make(chan any, 1)
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					done <- decodePanic{p, debug.Stack()}
 				}
-				r.sideNote = true
-			}
-			r.addNote(n.Note)
-		}
-		r.flushNotes()
-		ex := d.ex
-		r.spare = append(r.spare, cur)
-		if ex != nil {
-			return ex, nil
+			}()
+			done <- r.decodeAll(batch)
+		}()
+		r.framed = r.frameBatch(nil)
+		switch v := (<-done).(type) {
+		case decodePanic:
+			panic(fmt.Sprintf("%v\n(in the HAR decoder goroutine)\n%s", v.value, v.stack))
+		case []*decoder:
+			r.ready = v
 		}
 	}
 }
 
+// decodePanic carries a panic of the decoding goroutine to the caller's,
+// where the CLI's per-file recovery turns it into that file's error.
+type decodePanic struct {
+	value any
+	stack []byte
+}
+
+// recycle keeps a frame's buffers for a later entry, unless they are large
+// or enough frames are kept already: there are up to three batches of
+// frames in flight, and one entry with large bodies must not leave every
+// frame holding its capacity.
+func (r *Reader) recycle(f *frame) {
+	if len(r.spare) < 3*batchEntries && cap(f.buf)+cap(f.side) <= spareMax {
+		r.spare = append(r.spare, f)
+	}
+}
+
+const spareMax = 256 << 10
+
+// frameBatch frames the next batch of entries into dst.
+func (r *Reader) frameBatch(dst []*frame) []*frame {
+	size := 0
+	for len(dst) < max(r.batchMax, 1) && size < batchBytes {
+		f := r.frameNext()
+		if f == nil {
+			break
+		}
+		dst = append(dst, f)
+		size += len(f.buf) + len(f.side)
+	}
+	return dst
+}
+
+// decodeAll decodes a batch in order; it runs on the decoding goroutine
+// and touches only the frames, the decoder's state and the read-only
+// settings.
+func (r *Reader) decodeAll(batch []*frame) []*decoder {
+	out := make([]*decoder, len(batch))
+	for i, f := range batch {
+		out[i] = r.decode(f)
+	}
+	return out
+}
+
 // decode runs on a frame only; see decoder.
 func (r *Reader) decode(f *frame) *decoder {
-	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody}
+	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
+		sk: r.sk, intern: r.intern}
 	ex, reason := d.entry()
 	if reason != "" {
 		d.note(model.NoteBadEntry, f.ref, "%s at %s; entry skipped", reason, r.at(f.start))
@@ -427,7 +510,7 @@ func (r *Reader) frameNext() *frame {
 		// while the frame is decoded.
 		r.sc.buf, r.sc.side, r.sc.spans = nil, nil, nil
 		if err != nil {
-			r.spare = append(r.spare, f)
+			r.recycle(f)
 			r.stop(start, ref, err)
 			return nil
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -806,29 +805,35 @@ func (c *choppyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// TestParallelDecode checks that decoding entries on a second goroutine
-// (normally only entries with long strings) gives exactly what decoding
-// them one at a time gives, notes and their order included.
+// TestParallelDecode checks that decoding batches of entries on a second
+// goroutine (batches of one, and the default) gives exactly what decoding
+// them one at a time on the caller's gives, notes and their order included.
 func TestParallelDecode(t *testing.T) {
 	names, err := filepath.Glob("testdata/*.har")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range append(names, "testdata/edge-gzip.har.gz", "testdata/playwright-sidefile/har.har") {
-		read := func(parallelMin int) ([]*model.Exchange, []model.Note, error) {
+		read := func(batch int) ([]*model.Exchange, []model.Note, error) {
 			r, err := NewReader(bytes.NewReader(mustRead(t, name)), Options{Limits: model.Limits{HeaderCount: 5}})
 			if err != nil {
 				return nil, nil, err
 			}
-			r.parallelMin = parallelMin
+			if batch > 0 {
+				r.batchMax = batch
+			} else {
+				r.sequential = true
+			}
 			exs, err := model.ReadAll(r)
 			return exs, r.Notes(), err
 		}
-		seq, seqNotes, seqErr := read(math.MaxInt)
-		par, parNotes, parErr := read(0)
-		if fmt.Sprint(seqErr) != fmt.Sprint(parErr) || !reflect.DeepEqual(seq, par) || !reflect.DeepEqual(seqNotes, parNotes) {
-			t.Errorf("%s: parallel %d exchanges (%v), notes %v; sequential %d (%v), notes %v",
-				name, len(par), parErr, parNotes, len(seq), seqErr, seqNotes)
+		seq, seqNotes, seqErr := read(0)
+		for _, batch := range []int{1, 3, batchEntries} {
+			par, parNotes, parErr := read(batch)
+			if fmt.Sprint(seqErr) != fmt.Sprint(parErr) || !reflect.DeepEqual(seq, par) || !reflect.DeepEqual(seqNotes, parNotes) {
+				t.Errorf("%s: batches of %d: %d exchanges (%v), notes %v; sequential %d (%v), notes %v",
+					name, batch, len(par), parErr, parNotes, len(seq), seqErr, seqNotes)
+			}
 		}
 		if seqErr == nil && len(seqNotes) == 0 && strings.Contains(name, "chrome51") {
 			t.Errorf("%s: expected header-limit notes to compare", name)

@@ -56,6 +56,9 @@ type span struct {
 	cut        bool // cut at strCap
 }
 
+// sideWindow is how much more room longString makes in side at a time.
+const sideWindow = 16 << 10
+
 // sideMax is the longest string kept in the skeleton; longer ones (and
 // strings that cross a read boundary) go to side.
 const sideMax = 256
@@ -290,14 +293,29 @@ func (s *scanner) longString(p []byte) (int, bool) {
 	limit := s.strStart + s.strCap
 	side := s.side
 	if keep && limit-len(side) >= len(p)+8 {
-		// The common case: all of p fits under the cap.
-		side = slices.Grow(side, len(p)+8)
-		side, i, closed := decodeInto(side, p)
-		s.side = side
-		if closed {
-			s.closeString()
+		// The common case: all of p fits under the cap. p is everything
+		// buffered (up to readBuf), usually far more than the string:
+		// room is made a window at a time, so that a frame's side buffer
+		// grows with its strings, not with the read buffer.
+		i := 0
+		for {
+			w := p[i:min(len(p), i+sideWindow)]
+			last := i+len(w) == len(p)
+			side = slices.Grow(side, len(w)+8)
+			var n int
+			var closed bool
+			// Short of the window's end only at an escape sequence the
+			// window cuts, which the next window holds whole.
+			side, n, closed = decodeInto(side, w)
+			i += n
+			if closed || last {
+				s.side = side
+				if closed {
+					s.closeString()
+				}
+				return i, closed
+			}
 		}
-		return i, closed
 	}
 	if keep {
 		side = slices.Grow(side, min(len(p), max(limit-len(side), 0))+8)

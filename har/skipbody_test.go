@@ -50,7 +50,7 @@ func TestPlainHeaderMatchesGeneralPath(t *testing.T) {
 		{`{"name":"x","value":1}`, "", "", false},
 		{`{"name":"x"}`, "", "", false},
 	} {
-		name, value, ok := plainHeader(c.raw)
+		name, value, ok := plainHeader(c.raw, nil)
 		if ok != c.ok || name != c.name || value != c.value {
 			t.Errorf("plainHeader(%s) = %q, %q, %v; want %q, %q, %v", c.raw, name, value, ok, c.name, c.value, c.ok)
 		}

@@ -1,0 +1,388 @@
+package har
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// skeleton reads an entry's skeleton (frame.buf) in one validating pass and
+// then hands the decoder gjson.Result values member by member, as gjson's
+// ValidBytes, ParseBytes and ForEach did, without their cost: gjson copied
+// the skeleton into a string, validated it, and found the end of every
+// object or array again at each level it was walked (request, headers,
+// each header), five passes over most bytes of a HAR of small entries.
+// The validating pass records where every object and array ends, so that
+// walking one member after another never rescans a nested value.
+//
+// Results are views into the frame's buffer, which is reused for a later
+// entry: the decoder copies every string it keeps (frame.str, plainHeader,
+// the interner), as it did with gjson's substrings of the whole skeleton.
+type skeleton struct {
+	b      []byte  // the frame's buffer
+	s      string  // the same bytes, viewed as a string
+	opens  []int32 // offset of every '{' and '[', in order
+	ends   []int32 // offset of the matching '}' or ']'
+	stack  []int32 // indexes into opens of the containers not closed yet
+	strBuf []byte  // scratch for unescaping
+}
+
+// reset validates buf as gjson.ValidBytes would (the skeleton holds no
+// whitespace outside strings, so none is accepted there) and indexes its
+// containers; false means buf is not valid JSON. buf must not change while
+// the skeleton's results are in use.
+func (k *skeleton) reset(buf []byte) bool {
+	k.b, k.s = buf, unsafe.String(unsafe.SliceData(buf), len(buf))
+	k.opens, k.ends, k.stack = k.opens[:0], k.ends[:0], k.stack[:0]
+	if len(buf) > 1<<31-1 {
+		return false
+	}
+	s := k.s
+	n := len(s)
+	i := 0
+	var ok bool
+value:
+	if i >= n {
+		return false
+	}
+	switch c := s[i]; c {
+	case '{', '[':
+		k.stack = append(k.stack, int32(len(k.opens)))
+		k.opens = append(k.opens, int32(i))
+		k.ends = append(k.ends, 0)
+		i++
+		if i < n && (c == '{' && s[i] == '}' || c == '[' && s[i] == ']') {
+			goto closeIt
+		}
+		if c == '{' {
+			goto key
+		}
+		goto value
+	case '"':
+		if i, _, ok = validStr(buf, i+1); !ok {
+			return false
+		}
+	case 't':
+		if len(s)-i < 4 || s[i:i+4] != "true" {
+			return false
+		}
+		i += 4
+	case 'f':
+		if len(s)-i < 5 || s[i:i+5] != "false" {
+			return false
+		}
+		i += 5
+	case 'n':
+		if len(s)-i < 4 || s[i:i+4] != "null" {
+			return false
+		}
+		i += 4
+	default:
+		if i, ok = validNum(s, i); !ok {
+			return false
+		}
+	}
+	goto after
+key:
+	if i >= n || s[i] != '"' {
+		return false
+	}
+	if i, _, ok = validStr(buf, i+1); !ok {
+		return false
+	}
+	if i >= n || s[i] != ':' {
+		return false
+	}
+	i++
+	goto value
+closeIt:
+	// s[i] closes the innermost open container.
+	{
+		top := k.stack[len(k.stack)-1]
+		k.ends[top] = int32(i)
+		k.stack = k.stack[:len(k.stack)-1]
+		i++
+	}
+after:
+	if len(k.stack) == 0 {
+		return i == n
+	}
+	if i >= n {
+		return false
+	}
+	{
+		obj := s[k.opens[k.stack[len(k.stack)-1]]] == '{'
+		switch s[i] {
+		case ',':
+			i++
+			if obj {
+				goto key
+			}
+			goto value
+		case '}':
+			if obj {
+				goto closeIt
+			}
+		case ']':
+			if !obj {
+				goto closeIt
+			}
+		}
+	}
+	return false
+}
+
+// validStr checks a string's content from i (after its opening quote) as
+// gjson does: no control byte, only JSON's escapes; it returns the offset
+// after the closing quote and whether an escape was seen.
+func validStr(s []byte, i int) (int, bool, bool) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = '"' * lo, '\\' * lo
+	esc := false
+	for {
+		// Eight plain bytes at a time: no quote, backslash or byte < 0x20.
+		for i+8 <= len(s) {
+			v := binary.LittleEndian.Uint64(s[i:])
+			x, y := v^quotes, v^backslashes
+			m := ((x-lo)&^x | (y-lo)&^y | (v-0x2020202020202020)&^v) & hi
+			if m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			return i, esc, false
+		}
+		switch c := s[i]; {
+		case c == '"':
+			return i + 1, esc, true
+		case c < ' ':
+			return i, esc, false
+		case c == '\\':
+			esc = true
+			if i+1 >= len(s) {
+				return i, esc, false
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(s)-i < 6 || !isHex(s[i+2]) || !isHex(s[i+3]) || !isHex(s[i+4]) || !isHex(s[i+5]) {
+					return i, esc, false
+				}
+				i += 6
+			default:
+				return i, esc, false
+			}
+		default:
+			i++
+		}
+	}
+}
+
+// validNum checks a number at i with gjson's grammar (JSON's).
+func validNum(s string, i int) (int, bool) {
+	n := len(s)
+	if s[i] == '-' {
+		i++
+	}
+	if i >= n || s[i] < '0' || s[i] > '9' {
+		return i, false
+	}
+	if s[i] == '0' {
+		i++
+	} else {
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < n && s[i] == '.' {
+		i++
+		if i >= n || s[i] < '0' || s[i] > '9' {
+			return i, false
+		}
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < n && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < n && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= n || s[i] < '0' || s[i] > '9' {
+			return i, false
+		}
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	return i, true
+}
+
+// root is the whole skeleton as a value; reset must have accepted it.
+func (k *skeleton) root() gjson.Result {
+	_, r := k.value(0)
+	return r
+}
+
+// end returns the offset of the byte that closes the container opening at
+// off.
+func (k *skeleton) end(off int) int {
+	lo, hi := 0, len(k.opens)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if int(k.opens[m]) < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(k.opens) && int(k.opens[lo]) == off {
+		return int(k.ends[lo])
+	}
+	return -1 // not a container of this skeleton: not reached on a validated one
+}
+
+// each calls fn for each member of the object (key and value) or element
+// of the array v, a value this skeleton returned, as v.ForEach would.
+func (k *skeleton) each(v gjson.Result, fn func(key, value gjson.Result) bool) {
+	if !v.Exists() {
+		return
+	}
+	if v.Type != gjson.JSON {
+		fn(gjson.Result{}, v)
+		return
+	}
+	s := k.s
+	i := v.Index
+	if i < 0 || i >= len(s) || len(v.Raw) == 0 || unsafe.StringData(v.Raw) != unsafe.StringData(s[i:]) {
+		v.ForEach(fn) // not one of ours
+		return
+	}
+	end := k.end(i)
+	if end < 0 {
+		v.ForEach(fn)
+		return
+	}
+	obj := s[i] == '{'
+	var key gjson.Result
+	if obj {
+		key.Type = gjson.String
+	} else {
+		key.Type, key.Num = gjson.Number, -1
+	}
+	i++
+	for i < end {
+		if obj {
+			var raw, str string
+			i, raw, str = k.str(i)
+			key.Raw, key.Str, key.Index = raw, str, i-len(raw)
+			i++ // the colon
+		} else {
+			key.Num++
+		}
+		var val gjson.Result
+		i, val = k.value(i)
+		if !fn(key, val) {
+			return
+		}
+		if i < end {
+			i++ // the comma
+		}
+	}
+}
+
+// value reads the value at i and returns the offset after it.
+func (k *skeleton) value(i int) (int, gjson.Result) {
+	s := k.s
+	r := gjson.Result{Index: i}
+	switch s[i] {
+	case '{', '[':
+		e := k.end(i)
+		r.Type, r.Raw = gjson.JSON, s[i:e+1]
+		return e + 1, r
+	case '"':
+		r.Type = gjson.String
+		i, r.Raw, r.Str = k.str(i)
+		return i, r
+	case 't':
+		r.Type, r.Raw = gjson.True, s[i:i+4]
+		return i + 4, r
+	case 'f':
+		r.Type, r.Raw = gjson.False, s[i:i+5]
+		return i + 5, r
+	case 'n':
+		r.Type, r.Raw = gjson.Null, s[i:i+4]
+		return i + 4, r
+	}
+	j, _ := validNum(s, i)
+	r.Type, r.Raw = gjson.Number, s[i:j]
+	r.Num, _ = strconv.ParseFloat(r.Raw, 64)
+	return j, r
+}
+
+// str reads the (validated) string at i: the offset after it, its raw text
+// and its content, unescaped as gjson does.
+func (k *skeleton) str(i int) (int, string, string) {
+	j, esc, _ := validStr(k.b, i+1)
+	raw := k.s[i:j]
+	if !esc {
+		return j, raw, raw[1 : len(raw)-1]
+	}
+	return j, raw, k.unescape(raw[1 : len(raw)-1])
+}
+
+// unescape decodes the content of a valid JSON string as gjson's unescape
+// does: a high surrogate pairs with a following low one, any other
+// surrogate becomes U+FFFD. The result is a new string.
+func (k *skeleton) unescape(s string) string {
+	out := k.strBuf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'u':
+			r := hexRune(s[i+1 : i+5])
+			i += 4
+			if utf16.IsSurrogate(r) && r < 0xDC00 && len(s)-i >= 7 && s[i+1] == '\\' && s[i+2] == 'u' {
+				if r2 := hexRune(s[i+3 : i+7]); r2 >= 0xDC00 && r2 < 0xE000 {
+					r = utf16.DecodeRune(r, r2)
+					i += 6
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			out = append(out, simpleEscapes[s[i]])
+		}
+	}
+	k.strBuf = out[:0]
+	return string(out)
+}
+
+func hexRune(s string) rune {
+	var r rune
+	for j := range 4 {
+		c := s[j]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		default:
+			c = c - 'A' + 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}

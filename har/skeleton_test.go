@@ -1,0 +1,192 @@
+package har
+
+import (
+	"bufio"
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/tidwall/gjson"
+	"github.com/traceaudit/traceaudit/internal/hargen"
+	"github.com/traceaudit/traceaudit/model"
+)
+
+// readBoth reads data with the one-pass skeleton decoder and with gjson's
+// ValidBytes, ParseBytes and ForEach (the reader before it), and fails when
+// exchanges or notes differ.
+func readBoth(t *testing.T, name string, data []byte, opts Options) int {
+	t.Helper()
+	read := func(reference bool) ([]*model.Exchange, []model.Note, error) {
+		r, err := NewReader(bytes.NewReader(data), opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		if reference {
+			r.sk, r.intern = nil, nil
+		}
+		exs, err := model.ReadAll(r)
+		return exs, r.Notes(), err
+	}
+	exs, notes, err := read(false)
+	wantExs, wantNotes, wantErr := read(true)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("%s: error %v, reference %v", name, err, wantErr)
+	}
+	if len(exs) != len(wantExs) {
+		t.Fatalf("%s: %d exchanges, reference %d", name, len(exs), len(wantExs))
+	}
+	for i := range exs {
+		if !reflect.DeepEqual(exs[i], wantExs[i]) {
+			t.Fatalf("%s: exchange %d\n got %+v\nwant %+v", name, i, exs[i], wantExs[i])
+		}
+	}
+	if !reflect.DeepEqual(notes, wantNotes) {
+		t.Fatalf("%s: notes\n got %v\nwant %v", name, notes, wantNotes)
+	}
+	return len(exs)
+}
+
+// TestSkeletonMatchesGJSON reads every HAR under the repository's testdata
+// folders (Chrome, Firefox, Safari, Fiddler, Charles, Playwright,
+// mitmproxy, Insomnia exports, the lab and corpus copies, damaged ones)
+// both ways.
+func TestSkeletonMatchesGJSON(t *testing.T) {
+	side := fstest.MapFS{"a.html": {Data: []byte("<p>side</p>")}}
+	small := model.Limits{BodyBytes: 64, HeaderBytes: 256, HeaderCount: 4, JSONDepth: 8}
+	files, entries := 0, 0
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.Contains(path, "testdata") ||
+			!(strings.HasSuffix(path, ".har") || strings.HasSuffix(path, ".har.gz") || strings.HasSuffix(path, ".zhar")) {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		entries += readBoth(t, path, data, Options{SideFiles: side})
+		readBoth(t, path+" (small limits)", data, Options{Limits: small})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 100 || entries < 500 {
+		t.Fatalf("only %d files, %d entries read", files, entries)
+	}
+	t.Logf("%d files, %d entries", files, entries)
+
+	// Generated HARs shaped like the benchmarks': many small entries, and
+	// sign-in traffic among base64 images.
+	for _, cfg := range []hargen.Config{hargen.ManyEntries(500), {Entries: 200, BodyBytes: 30 << 10, Seed: 2, Customer: true}} {
+		var buf bytes.Buffer
+		if _, err := hargen.Write(&buf, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if n := readBoth(t, "generated", buf.Bytes(), Options{}); n != cfg.Entries {
+			t.Fatalf("generated: %d exchanges, want %d", n, cfg.Entries)
+		}
+	}
+}
+
+// TestSkeletonValid compares the validating pass with gjson.ValidBytes on
+// skeletons (no whitespace outside strings) and the values it hands out
+// with gjson's.
+func TestSkeletonValid(t *testing.T) {
+	for _, s := range []string{
+		`{}`, `[]`, `{"a":1}`, `{"a":[1,2,{"b":null}],"c":"d"}`, `{"a":-0.5e+10,"b":true,"c":false}`,
+		`{"a":01}`, `{"a":1.}`, `{"a":-}`, `{"a":1e}`, `{"a":tru}`, `{"a":nul}`, `{"a"}`, `{"a":1,}`, `[1,]`,
+		`{"a":1}}`, `{"a":1]`, `[1}`, `{"a":"\x01"}`, `{"a":"\q"}`, `{"a":"\u12G4"}`, `{"a":"\u12"}`,
+		`{"\u0041":"\ud83d\ude00\ud83d\u0041\ude00x\"\\\/\b\f\n\r\t"}`, `{"a":"é\u00e9"}`, `{"a":1}x`, `{`, `"`,
+		`{"a":"b"`, `{"a":[`, `{"a":{"b":{"c":[[[]]]}}}`, `{"a":[{},{},[]],"b":[true,false,null,0,-1]}`,
+	} {
+		var k skeleton
+		got, want := k.reset([]byte(s)), gjson.Valid(s)
+		if got != want {
+			t.Errorf("reset(%s) = %v, gjson.Valid %v", s, got, want)
+			continue
+		}
+		if got {
+			compareValues(t, &k, k.root(), gjson.Parse(s))
+		}
+	}
+}
+
+// compareValues walks a value the skeleton's way and gjson's way.
+func compareValues(t *testing.T, k *skeleton, got, want gjson.Result) {
+	t.Helper()
+	if got.Type != want.Type || got.Raw != want.Raw || got.Str != want.Str || got.Num != want.Num {
+		t.Fatalf("value %#v, gjson %#v", got, want)
+	}
+	if got.Type != gjson.JSON {
+		return
+	}
+	type kv struct{ k, v gjson.Result }
+	var gs, ws []kv
+	k.each(got, func(key, v gjson.Result) bool { gs = append(gs, kv{key, v}); return true })
+	want.ForEach(func(key, v gjson.Result) bool { ws = append(ws, kv{key, v}); return true })
+	if len(gs) != len(ws) {
+		t.Fatalf("%s: %d members, gjson %d", got.Raw, len(gs), len(ws))
+	}
+	for i := range gs {
+		if gs[i].k.Type != ws[i].k.Type || gs[i].k.Str != ws[i].k.Str || gs[i].k.Raw != ws[i].k.Raw || gs[i].k.Num != ws[i].k.Num {
+			t.Fatalf("%s: key %#v, gjson %#v", got.Raw, gs[i].k, ws[i].k)
+		}
+		compareValues(t, k, gs[i].v, ws[i].v)
+	}
+}
+
+// FuzzSkeleton reads one entry (the input, between a HAR's header and
+// trailer) with the one-pass decoder and with gjson, which must agree, and
+// checks the validating pass and the values handed out against gjson on
+// the input's skeleton.
+func FuzzSkeleton(f *testing.F) {
+	for _, s := range []string{
+		`{"request":{"method":"GET","url":"https://a.example/","headers":[{"name":"Host","value":"a.example"}]},"response":{"status":200,"content":{"text":"hi","mimeType":"text/html"}}}`,
+		`{"request":{"method":"POST","url":"/token","headers":[{"name":":authority","value":"idp"},{"value":"v","name":"n"},{"name":"a\"b","value":"\u00e9"}],"postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"code","value":"x y"}]}},"response":null}`,
+		`{"request":{"method":"GET","url":"u","headers":[]},"response":{"status":302,"headers":[{"name":"Location","value":"https://app/cb?code=1"}],"content":{"size":-1,"text":"aGVsbG8=","encoding":"base64"}},"startedDateTime":"2024-01-01T00:00:00.5+01:00","time":12.5}`,
+		`{"request":{"method":"GET","url":"u","url":"v","headers":[{"name":"x","value":1},{"name":"y","value":null}]},"response":{"status":-1,"_failureText":"net::ERR_ABORTED"},"connection":123,"pageref":"p","comment":"c"}`,
+		`{"request":{"method":1,"url":"u"}}`, `{"request":[]}`, `{"request":{"method":"GET","url":"u","headers":{}}}`,
+		`{"request":{"method":"GET","url":"u","headers":[1]}}`, `{"request":{"method":"GET","url":"u"},"response":{"status":"200"}}`,
+		`{"request":{"method":"GET","url":"u"},"response":{"content":{"text":"` + strings.Repeat(`x\"`, 200) + `"}}}`,
+		`{"\u0072equest":{"method":"GET","url":"u"}}`, `{"request":{"method":"GET","url":"u"}`, `{"request":{"method":"GET","url":"u"},}`,
+	} {
+		f.Add([]byte(s))
+	}
+	limits := model.Limits{BodyBytes: 512, InflateBytes: 1 << 20, HeaderBytes: 1024, HeaderCount: 16, JSONDepth: 32}
+	side := fstest.MapFS{"a.html": {Data: []byte("<p>side</p>")}}
+	f.Fuzz(func(t *testing.T, entry []byte) {
+		var doc bytes.Buffer
+		doc.WriteString(`{"log":{"entries":[`)
+		doc.Write(entry)
+		doc.WriteString(`,`)
+		doc.Write(entry)
+		doc.WriteString(`]}}`)
+		readBoth(t, "fuzz", doc.Bytes(), Options{Limits: limits, SideFiles: side})
+
+		// The skeleton the scanner keeps of the input, compared value by value.
+		sc := &scanner{br: bufio.NewReader(bytes.NewReader(entry)), maxDepth: 64, strCap: 1 << 20, valueCap: 1 << 20}
+		if sc.scanValue(true) != nil || sc.tooDeep || sc.tooLarge {
+			return
+		}
+		var k skeleton
+		got, want := k.reset(sc.buf), gjson.ValidBytes(sc.buf)
+		if got != want {
+			t.Fatalf("reset(%s) = %v, gjson.ValidBytes %v", sc.buf, got, want)
+		}
+		if got {
+			compareValues(t, &k, k.root(), gjson.ParseBytes(sc.buf))
+		}
+	})
+}
