@@ -105,3 +105,37 @@ func BenchmarkReaderCorpus(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReaderFile reads the HAR named by TRACEAUDIT_BENCH_FILE as scan
+// does (bodies of scripts, images and fonts skipped), for profiling the
+// reader alone on generated many-entry files.
+func BenchmarkReaderFile(b *testing.B) {
+	path := os.Getenv("TRACEAUDIT_BENCH_FILE")
+	if path == "" {
+		b.Skip("TRACEAUDIT_BENCH_FILE not set")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := NewReader(f, Options{SkipBody: model.CarriesNoOAuth})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := r.Next(); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+		}
+		f.Close()
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/model"
@@ -36,6 +37,27 @@ type decoder struct {
 	// copies each.
 	intern *interner
 }
+
+// view returns the text of a value as frame.str does, without copying: a
+// view into the frame's buffers, valid while the frame is decoded. Only
+// what is not kept may hold it (a parsed time, a lookup key).
+func (d *decoder) view(v gjson.Result) string {
+	switch v.Type {
+	case gjson.String:
+		if sp, ok := d.f.spanOf(v); ok {
+			b := d.f.side[sp.start:sp.end]
+			return unsafe.String(unsafe.SliceData(b), len(b))
+		}
+		return v.Str
+	case gjson.Number, gjson.True, gjson.False:
+		return v.Raw
+	}
+	return ""
+}
+
+// istr is frame.str through the interner: for texts that repeat from
+// entry to entry.
+func (d *decoder) istr(v gjson.Result) string { return d.intern.str(d.view(v)) }
 
 // each walks an object's members or an array's elements.
 func (d *decoder) each(v gjson.Result, fn func(key, value gjson.Result) bool) {
@@ -96,14 +118,14 @@ func (d *decoder) entry() (*model.Exchange, string) {
 			resp, hasResp = v, true
 		case "startedDateTime":
 			if v.Type == gjson.String {
-				ex.Start = parseTime(d.f.str(v))
+				ex.Start = parseTime(d.view(v))
 			}
 		case "time":
 			elapsed = v
 		case "connection":
-			ex.Conn = d.f.str(v)
+			ex.Conn = d.istr(v)
 		case "pageref":
-			ex.Page = d.f.str(v)
+			ex.Page = d.istr(v)
 		case "comment":
 			ex.Comment = d.f.str(v)
 		}
@@ -139,14 +161,14 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 			if v.Type != gjson.String {
 				bad = "request.method is not a string"
 			}
-			ex.Request.Method = d.f.str(v)
+			ex.Request.Method = d.istr(v)
 		case "url":
 			if v.Type != gjson.String {
 				bad = "request.url is not a string"
 			}
 			ex.Request.URL = d.f.str(v)
 		case "httpVersion":
-			ex.Request.Proto = normalizeProto(d.f.str(v))
+			ex.Request.Proto = d.intern.proto(d.view(v))
 		case "headers":
 			ex.Request.Headers, bad = d.headers(v, "request.headers", ex.Ref)
 		case "postData":
@@ -188,7 +210,7 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 		}
 		return true
 	})
-	b.MIMEType = mediaType(d.f.str(mimeType))
+	b.MIMEType = d.intern.mediaType(d.view(mimeType))
 	switch {
 	case text.Type == gjson.String:
 		b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
@@ -226,9 +248,9 @@ func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson
 				ex.Failure = boundText(d.f.str(v), 200)
 			}
 		case "statusText":
-			out.StatusText = d.f.str(v)
+			out.StatusText = d.istr(v)
 		case "httpVersion":
-			out.Proto = normalizeProto(d.f.str(v))
+			out.Proto = d.intern.proto(d.view(v))
 		case "headers":
 			out.Headers, bad = d.headers(v, "response.headers", ex.Ref)
 		case "content":
@@ -270,7 +292,7 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 	if n, ok := sizeOf(size); ok {
 		b.Size = n
 	}
-	b.MIMEType = mediaType(d.f.str(mimeType))
+	b.MIMEType = d.intern.mediaType(d.view(mimeType))
 	if d.skipBody != nil && d.skipBody(b.MIMEType) {
 		b.Truncated = true
 		return
@@ -342,7 +364,21 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (model.Headers, str
 	var size int64
 	var bad string
 	var limited model.Limit
-	d.each(v, func(_, h gjson.Result) bool {
+	// add keeps one header; false stops the list.
+	add := func(name, value string) bool {
+		size += int64(len(name) + len(value))
+		if len(out) >= d.limits.HeaderCount || size > d.limits.HeaderBytes {
+			limited = model.LimitHeaderBytes
+			if len(out) >= d.limits.HeaderCount {
+				limited = model.LimitHeaders
+			}
+			return false
+		}
+		out = append(out, model.Header{Name: name, Value: value})
+		return true
+	}
+	// general reads any element.
+	general := func(h gjson.Result) bool {
 		if !h.IsObject() {
 			bad = field + " holds a non-object"
 			return false
@@ -363,19 +399,13 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (model.Headers, str
 				bad = field + " holds a header without a name"
 				return false
 			}
-			name, value = d.f.str(nameV), d.f.str(valueV)
+			name, value = d.istr(nameV), d.istr(valueV)
 		}
-		size += int64(len(name) + len(value))
-		if len(out) >= d.limits.HeaderCount || size > d.limits.HeaderBytes {
-			limited = model.LimitHeaderBytes
-			if len(out) >= d.limits.HeaderCount {
-				limited = model.LimitHeaders
-			}
-			return false
-		}
-		out = append(out, model.Header{Name: name, Value: value})
-		return true
-	})
+		return add(name, value)
+	}
+	if d.sk == nil || !d.sk.headers(v, d.intern, d.limits.HeaderCount, &out, add, general) {
+		d.each(v, func(_, h gjson.Result) bool { return general(h) })
+	}
 	if limited != "" {
 		d.note(model.NoteLimit, ref, "%s: more than %d fields or %d bytes; the rest dropped", field, d.limits.HeaderCount, d.limits.HeaderBytes)
 		d.notes[len(d.notes)-1].Limit = limited

@@ -9,7 +9,9 @@ import "strings"
 // forgotten all at once when full, so what it holds stays small whatever
 // the input. A nil interner copies every text.
 type interner struct {
-	m map[string]string
+	m     map[string]string
+	media map[string]string // mediaType's answers, by its argument
+	protos map[string]string // normalizeProto's
 }
 
 const (
@@ -17,7 +19,9 @@ const (
 	internMaxCount = 4096
 )
 
-func newInterner() *interner { return &interner{m: make(map[string]string, 256)} }
+func newInterner() *interner {
+	return &interner{m: make(map[string]string, 256), media: make(map[string]string), protos: make(map[string]string)}
+}
 
 // str returns s or an equal string seen before, never s itself: s may be a
 // view into a buffer that is reused.
@@ -33,5 +37,37 @@ func (in *interner) str(s string) string {
 	}
 	t := strings.Clone(s)
 	in.m[t] = t
+	return t
+}
+
+// mediaType is mediaType(v), remembered: parsing a Content-Type allocates,
+// and a HAR holds a handful of distinct ones. v may be a view.
+func (in *interner) mediaType(v string) string {
+	if in == nil {
+		return strings.Clone(mediaType(v))
+	}
+	return in.memo(in.media, v, mediaType)
+}
+
+// proto is normalizeProto(v), remembered.
+func (in *interner) proto(v string) string {
+	if in == nil {
+		return strings.Clone(normalizeProto(v))
+	}
+	return in.memo(in.protos, v, normalizeProto)
+}
+
+func (in *interner) memo(m map[string]string, v string, f func(string) string) string {
+	if len(v) > internMaxLen {
+		return strings.Clone(f(v))
+	}
+	if t, ok := m[v]; ok {
+		return t
+	}
+	if len(m) >= internMaxCount {
+		clear(m)
+	}
+	t := in.str(f(v))
+	m[strings.Clone(v)] = t
 	return t
 }

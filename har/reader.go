@@ -483,7 +483,8 @@ func (r *Reader) frameNext() *frame {
 			r.finish()
 			return nil
 		}
-		ref := "entries[" + strconv.Itoa(r.index) + "]"
+		var b [32]byte
+		ref := string(append(strconv.AppendInt(append(b[:0], "entries["...), int64(r.index), 10), ']'))
 		start := r.sc.off
 		c, err := r.sc.nextByte()
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
 
@@ -640,7 +641,8 @@ func (f *frame) content(v gjson.Result, limit int64) (data []byte, view, cut boo
 	if len(v.Raw) < 2 {
 		return nil, false, false
 	}
-	data, cut = unescapeBounded([]byte(v.Raw[1:len(v.Raw)-1]), limit)
+	raw := v.Raw[1 : len(v.Raw)-1] // read only: no copy needed
+	data, cut = unescapeBounded(unsafe.Slice(unsafe.StringData(raw), len(raw)), limit)
 	return data, false, cut
 }
 

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/tidwall/gjson"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // skeleton reads an entry's skeleton (frame.buf) in one validating pass and
@@ -28,8 +29,9 @@ type skeleton struct {
 	s      string  // the same bytes, viewed as a string
 	opens  []int32 // offset of every '{' and '[', in order
 	ends   []int32 // offset of the matching '}' or ']'
+	counts []int32 // number of members or elements
 	stack  []int32 // indexes into opens of the containers not closed yet
-	strBuf []byte  // scratch for unescaping
+	arena  []byte  // unescaped strings of the current skeleton
 }
 
 // reset validates buf as gjson.ValidBytes would (the skeleton holds no
@@ -38,7 +40,12 @@ type skeleton struct {
 // the skeleton's results are in use.
 func (k *skeleton) reset(buf []byte) bool {
 	k.b, k.s = buf, unsafe.String(unsafe.SliceData(buf), len(buf))
-	k.opens, k.ends, k.stack = k.opens[:0], k.ends[:0], k.stack[:0]
+	k.opens, k.ends, k.counts, k.stack = k.opens[:0], k.ends[:0], k.counts[:0], k.stack[:0]
+	// Views into the arena die with the entry they were made for.
+	k.arena = k.arena[:0]
+	if cap(k.arena) > 1<<20 {
+		k.arena = nil
+	}
 	if len(buf) > 1<<31-1 {
 		return false
 	}
@@ -50,11 +57,15 @@ value:
 	if i >= n {
 		return false
 	}
+	if len(k.stack) > 0 {
+		k.counts[k.stack[len(k.stack)-1]]++
+	}
 	switch c := s[i]; c {
 	case '{', '[':
 		k.stack = append(k.stack, int32(len(k.opens)))
 		k.opens = append(k.opens, int32(i))
 		k.ends = append(k.ends, 0)
+		k.counts = append(k.counts, 0)
 		i++
 		if i < n && (c == '{' && s[i] == '}' || c == '[' && s[i] == ']') {
 			goto closeIt
@@ -235,6 +246,13 @@ func (k *skeleton) root() gjson.Result {
 // end returns the offset of the byte that closes the container opening at
 // off.
 func (k *skeleton) end(off int) int {
+	e, _ := k.container(off)
+	return e
+}
+
+// container returns the offset of the byte that closes the container
+// opening at off, and its number of members or elements.
+func (k *skeleton) container(off int) (int, int) {
 	lo, hi := 0, len(k.opens)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -245,9 +263,9 @@ func (k *skeleton) end(off int) int {
 		}
 	}
 	if lo < len(k.opens) && int(k.opens[lo]) == off {
-		return int(k.ends[lo])
+		return int(k.ends[lo]), int(k.counts[lo])
 	}
-	return -1 // not a container of this skeleton: not reached on a validated one
+	return -1, 0 // not a container of this skeleton: not reached on a validated one
 }
 
 // each calls fn for each member of the object (key and value) or element
@@ -341,9 +359,12 @@ func (k *skeleton) str(i int) (int, string, string) {
 
 // unescape decodes the content of a valid JSON string as gjson's unescape
 // does: a high surrogate pairs with a following low one, any other
-// surrogate becomes U+FFFD. The result is a new string.
+// surrogate becomes U+FFFD. The result is a view into the arena, valid
+// until the next reset (growing the arena leaves earlier views on the old
+// array, which they keep alive).
 func (k *skeleton) unescape(s string) string {
-	out := k.strBuf[:0]
+	start := len(k.arena)
+	out := k.arena
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '\\' {
@@ -366,8 +387,12 @@ func (k *skeleton) unescape(s string) string {
 			out = append(out, simpleEscapes[s[i]])
 		}
 	}
-	k.strBuf = out[:0]
-	return string(out)
+	k.arena = out
+	b := out[start:]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func hexRune(s string) rune {
@@ -385,4 +410,97 @@ func hexRune(s string) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
+}
+
+// headers walks a header array of this skeleton as decoder.headers's
+// general path does, reading elements of the plain form (see plainHeader)
+// in place, without building a value for each, and handing the others to
+// general; it presizes *out to the number of elements (at most limit, the
+// most headers kept).
+// false means v is not an array of this skeleton and nothing was read.
+func (k *skeleton) headers(v gjson.Result, in *interner, limit int, out *model.Headers, add func(name, value string) bool, general func(gjson.Result) bool) bool {
+	s := k.s
+	i := v.Index
+	if !v.IsArray() || i < 0 || i >= len(s) || unsafe.StringData(v.Raw) != unsafe.StringData(s[i:]) {
+		return false
+	}
+	end, count := k.container(i)
+	if end != i+len(v.Raw)-1 {
+		return false
+	}
+	if count > 0 {
+		*out = make(model.Headers, 0, min(count, limit, maxPresize))
+	}
+	i++
+	for i < end {
+		var more bool
+		if name, value, next, plain := plainHeaderAt(s, i); plain {
+			more = add(in.str(name), in.str(value))
+			i = next
+		} else {
+			var h gjson.Result
+			i, h = k.value(i)
+			more = general(h)
+		}
+		if !more {
+			break
+		}
+		i++ // the comma, or past the end
+	}
+	if len(*out) == 0 {
+		*out = nil // as appending to nil leaves it
+	}
+	return true
+}
+
+// maxPresize bounds a header slice made before its elements are read.
+const maxPresize = 256
+
+// plainHeaderAt reads {"name":"…","value":"…"} at i with no escape in
+// either string; the strings are views into s.
+func plainHeaderAt(s string, i int) (name, value string, next int, ok bool) {
+	const open, mid = `{"name":"`, `","value":"`
+	if len(s)-i < len(open) || s[i:i+len(open)] != open {
+		return "", "", 0, false
+	}
+	i += len(open)
+	j := plainEnd(s, i)
+	if j < 0 {
+		return "", "", 0, false
+	}
+	name = s[i:j]
+	i = j
+	if len(s)-i < len(mid) || s[i:i+len(mid)] != mid {
+		return "", "", 0, false
+	}
+	i += len(mid)
+	j = plainEnd(s, i)
+	if j < 0 || len(s)-j < 2 || s[j+1] != '}' {
+		return "", "", 0, false
+	}
+	return name, s[i:j], j + 2, true
+}
+
+// plainEnd returns the offset of the quote ending a string's content that
+// starts at i, or -1 when a backslash comes first.
+func plainEnd(s string, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = '"' * lo, '\\' * lo
+	for ; i+8 <= len(s); i += 8 {
+		v := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		x, y := v^quotes, v^backslashes
+		if m := ((x-lo)&^x | (y-lo)&^y) & hi; m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			return i
+		case '\\':
+			return -1
+		}
+	}
+	return -1
 }
