@@ -9,8 +9,8 @@ import "strings"
 // forgotten all at once when full, so what it holds stays small whatever
 // the input. A nil interner copies every text.
 type interner struct {
-	m     map[string]string
-	media map[string]string // mediaType's answers, by its argument
+	m      map[string]string
+	media  map[string]string // mediaType's answers, by its argument
 	protos map[string]string // normalizeProto's
 }
 
