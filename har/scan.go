@@ -173,11 +173,15 @@ func (s *scanner) scanValue(keep bool) error {
 			}
 			return err
 		}
-		i := 0
+		// chunk[run:i] goes to the skeleton as it is: bytes are copied a
+		// run at a time, not one by one, up to whitespace, a long string,
+		// the end of the value or of the chunk.
+		i, run := 0, 0
 		for i < len(chunk) {
 			if inStr {
 				n, closed := s.longString(chunk[i:])
 				i += n
+				run = i
 				if closed {
 					inStr = false
 					if depth == 0 {
@@ -208,10 +212,15 @@ func (s *scanner) scanValue(keep bool) error {
 					s.buf = append(s.buf, c)
 				}
 				i++
+				run = i
 				continue
 			}
 			switch c {
 			case ' ', '\t', '\n', '\r':
+				if s.keep {
+					s.buf = append(s.buf, chunk[run:i]...)
+				}
+				run = i + 1
 			case '"':
 				// A short string stays in the skeleton as it is; a long one
 				// is decoded to side. Deciding needs sideMax+2 bytes
@@ -224,27 +233,31 @@ func (s *scanner) scanValue(keep bool) error {
 					goto refill
 				}
 				if end >= 0 && !bytes.HasPrefix(rest, placeholder) {
-					if s.keep {
-						s.buf = append(s.buf, chunk[i:i+end+2]...)
-					}
 					i += end + 2
 					if depth == 0 {
+						if s.keep {
+							s.buf = append(s.buf, chunk[run:i]...)
+						}
 						s.discard(i)
 						checkSize()
 						return nil
 					}
 					continue
 				}
+				if s.keep {
+					s.buf = append(s.buf, chunk[run:i]...)
+				}
+				run = i + 1
 				inStr = true
 				s.strStart, s.strCut = len(s.side), false
 			case '{', '[':
 				depth++
 				if depth > s.maxDepth {
+					if s.keep {
+						s.buf = append(s.buf, chunk[run:i]...)
+					}
 					s.tooDeep = true
 					s.keep = false
-				}
-				if s.keep {
-					s.buf = append(s.buf, c)
 				}
 			case '}', ']':
 				if depth == 0 {
@@ -252,25 +265,32 @@ func (s *scanner) scanValue(keep bool) error {
 					return fmt.Errorf("%w: unexpected %q", errSyntax, c)
 				}
 				depth--
-				if s.keep {
-					s.buf = append(s.buf, c)
-				}
 				if depth == 0 {
-					s.discard(i + 1)
+					i++
+					if s.keep {
+						s.buf = append(s.buf, chunk[run:i]...)
+					}
+					s.discard(i)
 					checkSize()
 					return nil
 				}
 			default:
 				if depth == 0 {
 					scalar = true
-				}
-				if s.keep {
-					s.buf = append(s.buf, c)
+					if s.keep {
+						s.buf = append(s.buf, c)
+					}
+					i++
+					run = i
+					continue
 				}
 			}
 			i++
 		}
 	refill:
+		if s.keep && run < i {
+			s.buf = append(s.buf, chunk[run:i]...)
+		}
 		checkSize()
 		s.discard(i)
 	}
