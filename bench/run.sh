@@ -22,10 +22,13 @@
 #      a pcap at 1x (1,300 keep-alive connections, ~30 MB) and 10x (13,000, ~300 MB)
 #      and a customer-like one (444 connections, 2,220 requests, mostly gzip and br
 #      scripts, JSON, images and fonts, ~60 MB),
-#      a SAZ of SAZ_SESSIONS (4,000) sessions;
+#      a SAZ of SAZ_SESSIONS (4,000) sessions (~33 MB) and one of
+#      SAZ_BIG_SESSIONS (9,000, ~74 MB, the size of issue 18's SAZ);
 #   3. times `traceaudit exchanges -f jsonl` and `traceaudit scan -f json` on
 #      each, and jq (HAR), tshark (pcap), unzip -p | grep (SAZ) extracting the
-#      same requests; checks the request counts agree; prints wall time,
+#      same requests (SAZ: two peers, unzip -p of the whole archive, which
+#      inflates every member as traceaudit does, and of the request members
+#      raw/*_c.txt only, ~5 % of the bytes); checks the request counts agree; prints wall time,
 #      MB/s, CPU time, peak RSS (/usr/bin/time -v) and the ratios;
 #   4. prints peak RSS of `scan` at 1x and 10x (memory must stay flat; the
 #      goal is <= 64 MiB on the 200 MB HAR), and the table of issue 18: scan
@@ -42,6 +45,7 @@ cd "$(dirname "$0")/.."
 out=${BENCH_OUT:-bench/out}
 repeat=${REPEAT:-1}
 saz_sessions=${SAZ_SESSIONS:-4000}
+saz_big_sessions=${SAZ_BIG_SESSIONS:-9000}
 skip=" ${SKIP:-} "
 mkdir -p "$out"
 
@@ -92,15 +96,22 @@ if needed pcap; then
 	gen_pcap "$out/cap-customer.pcap" 444 -customer
 	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap" "$out/cap-customer.pcap")
 fi
-saz=$out/sessions-$saz_sessions.saz
-if needed saz && [ ! -s "$saz" ]; then
-	# A HAR of small entries (16 KB bodies, every tenth a token request),
-	# converted the way the SAZ lab fixtures are: one session per entry.
-	"$out/harbench" -gen "$out/saz-src.har" -entries "$saz_sessions" -body-kb 16 >/dev/null
-	go run ./saz/internal/har2saz/mkfixture.go "$out/saz-src.har" "$saz"
+# gen_saz FILE SESSIONS: a HAR of small entries (16 KB bodies, every tenth
+# a token request), converted the way the SAZ lab fixtures are: one session
+# per entry.
+gen_saz() {
+	[ -s "$1" ] && return
+	"$out/harbench" -gen "$out/saz-src.har" -entries "$2" -body-kb 16 >/dev/null
+	go run ./saz/internal/har2saz/mkfixture.go "$out/saz-src.har" "$1"
 	rm -f "$out/saz-src.har"
+}
+saz=$out/sessions-$saz_sessions.saz
+saz_big=$out/sessions-$saz_big_sessions.saz
+if needed saz; then
+	gen_saz "$saz" "$saz_sessions"
+	gen_saz "$saz_big" "$saz_big_sessions"
+	inputs+=("$saz" "$saz_big")
 fi
-needed saz && inputs+=("$saz")
 for f in "${inputs[@]}"; do
 	printf '  %-32s %8.1f MB\n' "$f" "$(stat -c %s "$f" | awk '{ print $1 / 1e6 }')"
 done
@@ -184,13 +195,22 @@ fi
 
 if [[ $skip != *" saz "* ]]; then
 	echo "== SAZ"
-	measure saz-scan "$saz" "$ta" scan -f json --progress never "$saz"
-	measure saz-exchanges "$saz" "$ta" exchanges -f jsonl --progress never "$saz"
-	# unzip -p concatenates the request files; a request body without a
-	# final newline runs into the next request line, so count request lines
-	# wherever they start.
-	measure saz-unzip "$saz" sh -c 'unzip -p "$1" "raw/*_c.txt" | grep -a -o -E "[A-Z]+ (https?://|/)[^ ]* HTTP/[0-9.]+" | wc -l' sh "$saz"
-	check_counts SAZ "$(jsonl_lines saz-exchanges)" "$(tr -d ' ' <"$out/saz-unzip.out")"
+	# Two peers, as unzip -p concatenates members: the whole archive
+	# (every member inflated and CRC-checked, as traceaudit does; issue 18's
+	# peer) and the request members only (raw/*_c.txt, ~5 % of the bytes).
+	# A request body without a final newline runs into the next request
+	# line, so request lines are counted wherever they start; responses and
+	# _m.xml hold none.
+	unzip_count='unzip -p "$1" ${2:+"$2"} | grep -a -o -E "[A-Z]+ (https?://|/)[^ ]* HTTP/[0-9.]+" | wc -l'
+	for f in "$saz" "$saz_big"; do
+		l=saz-$(basename "$f" .saz | sed 's/^sessions-//')
+		measure "$l-scan" "$f" "$ta" scan -f json --progress never "$f"
+		measure "$l-exchanges" "$f" "$ta" exchanges -f jsonl --progress never "$f"
+		measure "$l-unzip-all" "$f" sh -c "$unzip_count" sh "$f"
+		measure "$l-unzip-req" "$f" sh -c "$unzip_count" sh "$f" 'raw/*_c.txt'
+		check_counts "SAZ $l, whole archive" "$(jsonl_lines "$l-exchanges")" "$(tr -d ' ' <"$out/$l-unzip-all.out")"
+		check_counts "SAZ $l, request members" "$(jsonl_lines "$l-exchanges")" "$(tr -d ' ' <"$out/$l-unzip-req.out")"
+	done
 fi
 
 if [[ $skip != *" batch "* ]]; then
@@ -240,7 +260,7 @@ fi
 
 echo
 echo "== results: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (at the end), median of $repeat run(s)"
-awk -F'\t' -v files="${files:-0}" '
+awk -F'\t' -v files="${files:-0}" -v bigsaz="$saz_big_sessions" '
 	{ label[NR] = $1; size[NR] = $2; wall[NR] = $3; cpu[NR] = $4; rss[NR] = $5; st[NR] = $6; at[$1] = NR }
 	END {
 		printf "%-20s %9s %8s %9s %8s %10s %10s %5s\n", "case", "input MB", "wall s", "MB/s", "cpu s", "MB/cpu-s", "peak RSS", "exit"
@@ -249,8 +269,8 @@ awk -F'\t' -v files="${files:-0}" '
 			printf "%-20s %9.1f %8.2f %9.1f %8.2f %10.1f %6.1f MiB %5s\n", label[i], size[i]/1e6, wall[i], size[i]/1e6/w, cpu[i], size[i]/1e6/c, rss[i]/1024, st[i]
 		}
 		print ""
-		split("har-10x-jq cap-10x-tshark saz-unzip", refs, " ")
-		split("har-10x-exchanges cap-10x-exchanges saz-exchanges", ours, " ")
+		split("har-10x-jq cap-10x-tshark saz-" bigsaz "-unzip-all", refs, " ")
+		split("har-10x-exchanges cap-10x-exchanges saz-" bigsaz "-exchanges", ours, " ")
 		for (k = 1; k <= 3; k++) {
 			r = at[refs[k]]; o = at[ours[k]]
 			if (!r || !o) continue
@@ -282,7 +302,11 @@ echo "|---|---:|---:|---:|---:|"
 for row in "har-20k-scan har-20k-jq jq HAR, 20,000 entries" "har-100k-scan har-100k-jq jq HAR, 100,000 small entries" \
 	"har-customer-scan har-customer-jq jq HAR, 2,000 entries, base64 images" "har-10x-scan har-10x-jq jq HAR, 240 entries of 850 KB" \
 	"cap-10x-scan cap-10x-tshark tshark pcap, 13,000 connections" \
-	"cap-customer-scan cap-customer-tshark tshark pcap, 2,220 requests, compressed bodies, images" "saz-scan saz-unzip unzip-p SAZ, $saz_sessions sessions"; do
+	"cap-customer-scan cap-customer-tshark tshark pcap, 2,220 requests, compressed bodies, images" \
+	"saz-$saz_sessions-scan saz-$saz_sessions-unzip-all unzip-p SAZ, $saz_sessions sessions, peer: whole archive" \
+	"saz-$saz_sessions-scan saz-$saz_sessions-unzip-req unzip-p-req SAZ, $saz_sessions sessions, peer: request members only" \
+	"saz-$saz_big_sessions-scan saz-$saz_big_sessions-unzip-all unzip-p SAZ, $saz_big_sessions sessions, peer: whole archive" \
+	"saz-$saz_big_sessions-scan saz-$saz_big_sessions-unzip-req unzip-p-req SAZ, $saz_big_sessions sessions, peer: request members only"; do
 	set -- $row
 	ours=$1 ref=$2 peer=$3
 	shift 3
@@ -290,6 +314,7 @@ for row in "har-20k-scan har-20k-jq jq HAR, 20,000 entries" "har-100k-scan har-1
 	awk -v name="$*" -v peer="$peer" -v size="$(field "$ours" 2)" -v w="$(field "$ours" 3)" -v c="$(field "$ours" 4)" \
 		-v pw="$(field "$ref" 3)" -v pc="$(field "$ref" 4)" -v rss="$(field "$ours" 5)" 'BEGIN {
 		if (peer == "unzip-p") peer = "unzip -p"
+		if (peer == "unzip-p-req") peer = "unzip -p raw/*_c.txt"
 		w = w > 0 ? w : 0.001; c = c > 0 ? c : 0.001
 		printf "| %s, %.0f MB | %.2f s (%.2f s) | %s %.2f s (%.2f s) | %.1fx (%.1fx) | %.1f MiB |\n", name, size/1e6, w, c, peer, pw, pc, pw/w, pc/c, rss/1024
 	}'
