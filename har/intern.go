@@ -1,26 +1,32 @@
 package har
 
-import "strings"
+import (
+	"hash/maphash"
+	"strings"
+)
 
 // interner hands out one copy of each short text it has seen: header names
 // and most header values repeat from entry to entry (user agents, accept
 // lists, cache policies), and copying each was a third of the allocations
-// of reading a HAR of small entries. It is bounded: short texts only, and
-// forgotten all at once when full, so what it holds stays small whatever
-// the input. A nil interner copies every text.
+// of reading a HAR of small entries. Texts are kept in a direct-mapped
+// cache (a text replaces the one in its slot), so what it holds is bounded
+// whatever the input: internSlots texts of at most internMaxLen bytes. A
+// nil interner copies every text.
 type interner struct {
-	m      map[string]string
+	seed   maphash.Seed
+	slots  [internSlots]string
 	media  map[string]string // mediaType's answers, by its argument
 	protos map[string]string // normalizeProto's
 }
 
 const (
 	internMaxLen   = 128
-	internMaxCount = 4096
+	internSlots    = 4096 // a power of two
+	internMaxCount = 4096 // most answers remembered by a memo
 )
 
 func newInterner() *interner {
-	return &interner{m: make(map[string]string, 256), media: make(map[string]string), protos: make(map[string]string)}
+	return &interner{seed: maphash.MakeSeed(), media: make(map[string]string), protos: make(map[string]string)}
 }
 
 // str returns s or an equal string seen before, never s itself: s may be a
@@ -29,14 +35,15 @@ func (in *interner) str(s string) string {
 	if in == nil || len(s) > internMaxLen {
 		return strings.Clone(s)
 	}
-	if t, ok := in.m[s]; ok {
-		return t
+	if s == "" {
+		return ""
 	}
-	if len(in.m) >= internMaxCount {
-		clear(in.m)
+	slot := &in.slots[maphash.String(in.seed, s)&(internSlots-1)]
+	if *slot == s {
+		return *slot
 	}
 	t := strings.Clone(s)
-	in.m[t] = t
+	*slot = t
 	return t
 }
 

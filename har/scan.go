@@ -595,23 +595,33 @@ func decodeEscape(p []byte) (n int, r rune, ok bool) {
 }
 
 // closingQuote returns the index in p, the content of a string from its
-// start, of the first quote not escaped by a backslash, or -1.
+// start, of the first quote not escaped by a backslash, or -1. One pass,
+// eight bytes at a time, stopping at quotes and backslashes only: a
+// backslash and the byte after it are skipped.
 func closingQuote(p []byte) int {
-	from := 0
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = '"' * lo, '\\' * lo
+	i := 0
 	for {
-		q := indexByte(p[from:], '"')
-		if q < 0 {
+		for i+8 <= len(p) {
+			v := binary.LittleEndian.Uint64(p[i:])
+			x, y := v^quotes, v^backslashes
+			if m := ((x-lo)&^x | (y-lo)&^y) & hi; m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
+		for i < len(p) && p[i] != '"' && p[i] != '\\' {
+			i++
+		}
+		if i >= len(p) {
 			return -1
 		}
-		q += from
-		n := 0
-		for j := q - 1; j >= 0 && p[j] == '\\'; j-- {
-			n++
+		if p[i] == '"' {
+			return i
 		}
-		if n%2 == 0 {
-			return q
-		}
-		from = q + 1
+		i += 2 // the backslash and the byte it escapes
 	}
 }
 

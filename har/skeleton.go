@@ -1,6 +1,7 @@
 package har
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strconv"
@@ -349,8 +350,10 @@ func (k *skeleton) value(i int) (int, gjson.Result) {
 // str reads the (validated) string at i: the offset after it, its raw text
 // and its content, unescaped as gjson does.
 func (k *skeleton) str(i int) (int, string, string) {
-	j, esc, _ := validStr(k.b, i+1)
+	q := closingQuote(k.b[i+1:])
+	j := i + 1 + q + 1
 	raw := k.s[i:j]
+	esc := bytes.IndexByte(k.b[i+1:j-1], '\\') >= 0
 	if !esc {
 		return j, raw, raw[1 : len(raw)-1]
 	}

@@ -20,6 +20,9 @@ func FuzzStringDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, content []byte) {
+		if got, want := closingQuote(content), closingQuoteRef(content); got != want {
+			t.Fatalf("closingQuote(%q) = %d, want %d", content, got, want)
+		}
 		p := append(bytes.Clone(content), '"')
 		dst := make([]byte, 0, len(p)+8)
 		got, n, closed := decodeInto(dst, p)
@@ -37,4 +40,22 @@ func FuzzStringDecode(f *testing.F) {
 			t.Fatalf("unescapeBounded(%q) = %q (cut %v), encoding/json %q", content, short, cut, want)
 		}
 	})
+}
+
+// closingQuoteRef is closingQuote written plainly: the first quote preceded
+// by an even number of backslashes.
+func closingQuoteRef(p []byte) int {
+	for q := range p {
+		if p[q] != '"' {
+			continue
+		}
+		n := 0
+		for j := q - 1; j >= 0 && p[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+	}
+	return -1
 }
