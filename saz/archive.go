@@ -157,7 +157,10 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 	if n := countCentralHeaders(ra, size, r.maxMembers+1); n > r.maxMembers {
 		return nil, model.AtLimit(model.LimitMembers, fmt.Errorf("%w: more than %d members", ErrLimit, r.maxMembers))
 	}
-	zr, err := zip.NewReader(ra, size)
+	// archive/zip reads each member's local header (30 bytes) on its own
+	// to find where its data starts; headers of small members lie close
+	// together, and a window serves most of them from one read.
+	zr, err := zip.NewReader(&windowReaderAt{ra: ra}, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		members, scanErr := r.scanLocalHeaders(ra, size)
 		if scanErr != nil || len(members) == 0 {
@@ -497,4 +500,37 @@ func countCentralHeaders(ra io.ReaderAt, size int64, limit int) int {
 		n++
 	}
 	return n
+}
+
+// windowReaderAt serves small reads from a window read ahead of them, as
+// many at once as fit; larger reads, and small ones the window cannot hold
+// (near a short read or failure), go to the source unchanged.
+type windowReaderAt struct {
+	ra  io.ReaderAt
+	buf []byte
+	off int64 // of buf[0] in the source
+	n   int   // valid bytes in buf
+}
+
+const (
+	headerWindow   = 16 << 10
+	windowReadsMax = 512
+)
+
+func (w *windowReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > windowReadsMax || off < 0 {
+		return w.ra.ReadAt(p, off)
+	}
+	if off < w.off || off+int64(len(p)) > w.off+int64(w.n) {
+		if w.buf == nil {
+			w.buf = make([]byte, headerWindow)
+		}
+		w.n, _ = w.ra.ReadAt(w.buf, off)
+		w.off = off
+		if len(p) > w.n {
+			w.n = 0
+			return w.ra.ReadAt(p, off)
+		}
+	}
+	return copy(p, w.buf[off-w.off:]), nil
 }

@@ -194,6 +194,10 @@ func (h *head) rewrite(lines [][]byte) {
 // b, or -1.
 func headerEnd(b []byte) int {
 	crlf := bytes.Index(b, []byte("\n\r\n"))
+	if crlf >= 0 {
+		// Only an earlier "\n\n" matters: do not scan the body for one.
+		b = b[:crlf+1]
+	}
 	lf := bytes.Index(b, []byte("\n\n"))
 	switch {
 	case crlf < 0:

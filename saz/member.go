@@ -2,6 +2,7 @@ package saz
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
@@ -21,8 +22,9 @@ func newFlate(r io.Reader) io.Reader { return flate.NewReader(r) }
 // bufio.Reader, in 4 KiB preads, per member). Each goroutine that inflates
 // members has its own.
 type inflaters struct {
-	flate io.ReadCloser
-	raw   *bufio.Reader
+	flate  io.ReadCloser
+	raw    *bufio.Reader
+	stored bytes.Reader // over stored bytes already in memory
 }
 
 // inflater returns the decompressor reset onto raw.
@@ -55,7 +57,7 @@ const rawBuf = 64 << 10
 // which bound cut it; a member read to its real end is checked against its
 // CRC-32 (and, for AES, its authentication code).
 func (r *Reader) open(m *member) (*memberReader, error) {
-	plain, checkCRC, err := r.plain(&r.inf, m)
+	plain, checkCRC, err := r.plain(&r.inf, m, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -76,12 +78,16 @@ func (r *Reader) memberReader(m *member, checkCRC bool, plain io.Reader) *member
 }
 
 // plain returns m's stored bytes decrypted and decompressed, unbounded,
-// through in; checkCRC tells whether its CRC-32 is to be checked. It reads
-// only what does not change (the archive, the password, the limits), so
-// that members can be inflated on other goroutines than the Reader's.
-func (r *Reader) plain(in *inflaters, m *member) (plain io.Reader, checkCRC bool, err error) {
-	raw, err := m.raw(r.ra)
-	if err != nil {
+// through in; checkCRC tells whether its CRC-32 is to be checked. stored,
+// when not nil, holds m's stored bytes, already read from the archive. It
+// reads only what does not change (the archive, the password, the limits),
+// so that members can be inflated on other goroutines than the Reader's.
+func (r *Reader) plain(in *inflaters, m *member, stored []byte) (plain io.Reader, checkCRC bool, err error) {
+	var raw io.Reader
+	if stored != nil {
+		in.stored.Reset(stored)
+		raw = &in.stored
+	} else if raw, err = m.raw(r.ra); err != nil {
 		return nil, false, fmt.Errorf("saz: %s: %w", m.name, err)
 	}
 	method := m.method
@@ -116,6 +122,10 @@ func (r *Reader) plain(in *inflaters, m *member) (plain io.Reader, checkCRC bool
 	case zipStore:
 		return raw, checkCRC, nil
 	case zipDeflate:
+		if raw == &in.stored {
+			// flate reads a bytes.Reader byte by byte as it is.
+			return in.inflater(raw), checkCRC, nil
+		}
 		return in.inflater(in.rawReader(raw)), checkCRC, nil
 	}
 	return nil, false, fmt.Errorf("saz: %s: unsupported compression method %d", m.name, method)

@@ -24,6 +24,9 @@ const fetchAhead = 2
 // stays under (fetchAhead+1) sessions of three such members.
 const fetchCap = 1 << 20
 
+// spanMax bounds the stored bytes of a session read at once.
+const spanMax = 1 << 20
+
 // Free buffers and decompressors pass from parsed sessions to the next
 // fetches; a buffer larger than poolBufMax is left to the collector.
 const (
@@ -95,24 +98,67 @@ func (r *Reader) startFetch(s *session) *sessionFetch {
 			}
 		}()
 		in := r.fetch.getInflaters()
+		lo, span := r.readSpan(members)
+		keepSpan := false
 		for k, m := range members {
 			if m == nil {
 				continue
 			}
-			sf.members[k] = r.fetchMember(in, m)
+			var stored []byte
+			if span != nil {
+				stored = span[m.dataOffset-lo : m.dataOffset-lo+m.compressed]
+			}
+			sf.members[k] = r.fetchMember(in, m, stored)
 			if sf.members[k].inf != nil {
 				in = r.fetch.getInflaters() // in went with the member's rest
+				keepSpan = true             // which may still read span
 			}
 		}
 		r.fetch.putInflaters(in)
+		if span != nil && !keepSpan {
+			r.fetch.putBuf(span[:0])
+		}
 	}()
 	return sf
 }
 
-// fetchMember inflates the start of m, at most fetchCap bytes.
-func (r *Reader) fetchMember(in *inflaters, m *member) fetchedMember {
+// readSpan reads a session's stored members with one read when they lie
+// together in the archive, as zip writers put them (one read instead of
+// one or more per member, and flate then reads memory without a buffer in
+// between). It returns nil, and the members are read one by one, when they
+// lie apart or the read fails.
+func (r *Reader) readSpan(members [3]*member) (lo int64, span []byte) {
+	lo, hi, sum := int64(-1), int64(0), int64(0)
+	for _, m := range members {
+		if m == nil {
+			continue
+		}
+		if lo < 0 || m.dataOffset < lo {
+			lo = m.dataOffset
+		}
+		hi = max(hi, m.dataOffset+m.compressed)
+		sum += m.compressed
+	}
+	if lo < 0 || hi <= lo || hi-lo > spanMax || 2*sum < hi-lo {
+		return 0, nil
+	}
+	n := int(hi - lo)
+	buf := r.fetch.getBuf()
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	if got, _ := r.ra.ReadAt(buf[:n], lo); got != n {
+		r.fetch.putBuf(buf[:0])
+		return 0, nil
+	}
+	return lo, buf[:n]
+}
+
+// fetchMember inflates the start of m, at most fetchCap bytes; stored, if
+// not nil, holds m's stored bytes.
+func (r *Reader) fetchMember(in *inflaters, m *member, stored []byte) fetchedMember {
 	fm := fetchedMember{m: m}
-	plain, checkCRC, err := r.plain(in, m)
+	plain, checkCRC, err := r.plain(in, m, stored)
 	if err != nil {
 		fm.err = err
 		return fm
@@ -178,7 +224,7 @@ func (r *Reader) release() {
 	r.fetch.cur = nil
 	for k := range sf.members {
 		fm := &sf.members[k]
-		if fm.data != nil && cap(fm.data) <= poolBufMax {
+		if fm.data != nil {
 			r.fetch.putBuf(fm.data[:0])
 		}
 		if fm.inf != nil {
@@ -221,6 +267,9 @@ func (f *fetcher) getBuf() []byte {
 }
 
 func (f *fetcher) putBuf(b []byte) {
+	if cap(b) > poolBufMax {
+		return
+	}
 	select {
 	case f.bufs <- b:
 	default:

@@ -186,3 +186,32 @@ func TestFetchAheadAbandoned(t *testing.T) {
 		<-sf.done // would hang if a goroutine waited for its result to be taken
 	}
 }
+
+// TestWindowReaderAt: reads through the window give the bytes, counts and
+// errors of the source, whether the window holds them, the source ends
+// inside them or they are too large for it.
+func TestWindowReaderAt(t *testing.T) {
+	src := make([]byte, 3*headerWindow+123)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	ra := bytes.NewReader(src)
+	w := &windowReaderAt{ra: ra}
+	rng := rand.New(rand.NewPCG(7, 18))
+	for i := range 5000 {
+		n := rng.IntN(64)
+		if i%50 == 0 {
+			n = windowReadsMax + rng.IntN(100)
+		}
+		off := int64(rng.IntN(len(src) + 100))
+		if i%7 == 0 {
+			off = int64(len(src) - rng.IntN(80)) // reads across the end
+		}
+		got, want := make([]byte, n), make([]byte, n)
+		gn, gerr := w.ReadAt(got, off)
+		wn, werr := ra.ReadAt(want, off)
+		if gn != wn || (gerr == nil) != (werr == nil) || !bytes.Equal(got[:gn], want[:wn]) {
+			t.Fatalf("ReadAt(%d bytes, %d): window %d %v, source %d %v", n, off, gn, gerr, wn, werr)
+		}
+	}
+}

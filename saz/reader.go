@@ -239,6 +239,8 @@ func (r *Reader) Next() (*model.Exchange, error) {
 		if r.ahead > 0 {
 			r.fetch.cur = r.take(r.next)
 		}
+		// A session is read once: its members need not stay in memory.
+		r.sessions[r.next] = nil
 		r.next++
 		ex := r.readSession(s)
 		r.release()
