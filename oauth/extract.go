@@ -27,6 +27,7 @@ type Extractor struct {
 	redirects map[string]bool           // redirect URI keys (no query) seen in authorize requests
 	contexts  contexts
 	providers providers
+	strings   strs
 }
 
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
@@ -38,6 +39,7 @@ func NewExtractor() *Extractor {
 		redirects: map[string]bool{},
 		contexts:  contexts{seen: map[contextKey]*model.RequestContext{}},
 		providers: providers{seen: map[model.Provider]*model.Provider{}},
+		strings:   strs{seen: map[string]string{}},
 	}
 }
 
@@ -95,14 +97,16 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == model.FamilyGeneric {
 		prov = mergeProvider(prov, p)
 	}
-	base := x.base(ex, u, prov)
+	// Most exchanges of a trace yield no event: the fields events share
+	// are read only when one does.
+	lb := lazyBase{x: x, ex: ex, u: u, prov: prov}
 	method := strings.ToUpper(ex.Request.Method)
 	params := requestParams(ex, u)
 
 	var out []model.Event
 	switch {
 	case role == RoleDiscovery:
-		if ev, ok := x.discovery(ex, u, base); ok {
+		if ev, ok := x.discovery(ex, u, lb.get()); ok {
 			out = append(out, ev)
 		}
 		return out
@@ -111,34 +115,34 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 		// client credentials or a verifier to a token-like path.
 		method == "POST" && params.Get("code") != "" && (params.Get("client_id") != "" || params.Get("code_verifier") != "") &&
 			genericTokenPath(u.Path) && !x.redirects[key]:
-		out = append(out, x.tokenRequest(ex, u, base, params))
-		if resp, ok := x.tokenResponse(ex, base); ok {
+		out = append(out, x.tokenRequest(ex, u, lb.get(), params))
+		if resp, ok := x.tokenResponse(ex, lb.get()); ok {
 			out = append(out, resp)
 		}
 		return out
 	case role == RoleToken:
 		// A GET on a token endpoint (back button) or a POST without a
 		// grant: still a token request the provider will reject.
-		out = append(out, x.tokenRequest(ex, u, base, params))
-		if resp, ok := x.tokenResponse(ex, base); ok {
+		out = append(out, x.tokenRequest(ex, u, lb.get(), params))
+		if resp, ok := x.tokenResponse(ex, lb.get()); ok {
 			out = append(out, resp)
 		}
 		return out
 	case role == RoleAuthorize || looksLikeAuthorize(u, params) && !signInUIStep(u, prov):
-		ev := x.authorizeRequest(ex, u, base, params)
+		ev := x.authorizeRequest(ex, u, lb.get(), params)
 		out = append(out, ev)
-		out = append(out, x.providerAnswer(ex, base, ev)...)
+		out = append(out, x.providerAnswer(ex, &lb, ev)...)
 		return out
 	}
-	if cb, ok := x.callback(ex, u, base, params, prov, role); ok {
+	if cb, ok := x.callback(ex, u, &lb, params, prov, role); ok {
 		return append(out, cb)
 	}
 	if x.isIdPHost(u, prov) {
-		out = append(out, x.providerAnswer(ex, base, model.Event{})...)
+		out = append(out, x.providerAnswer(ex, &lb, model.Event{})...)
 	}
 	if len(out) == 0 {
 		if tok := bearerToken(ex.Request.Headers.Get("Authorization")); tok != "" {
-			ev := base
+			ev := lb.get()
 			ev.Kind = model.APICall
 			ev.AccessToken = secret.New(tok)
 			out = append(out, ev)
@@ -181,6 +185,23 @@ func (x *Extractor) isIdPHost(u *url.URL, p model.Provider) bool {
 	return ok
 }
 
+// lazyBase is the base event of one exchange, filled on first use.
+type lazyBase struct {
+	x    *Extractor
+	ex   *model.Exchange
+	u    *url.URL
+	prov model.Provider
+	ev   model.Event
+	done bool
+}
+
+func (b *lazyBase) get() model.Event {
+	if !b.done {
+		b.ev, b.done = b.x.base(b.ex, b.u, b.prov), true
+	}
+	return b.ev
+}
+
 // base fills the fields every event of the exchange shares.
 func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model.Event {
 	h := ex.Request.Headers
@@ -189,7 +210,7 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		Ref:      ex.Ref,
 		Time:     ex.Start,
 		Prov:     x.providers.get(p),
-		Endpoint: endpointOf(u),
+		Endpoint: x.strings.get(endpointOf(u)),
 		Method:   strings.ToUpper(ex.Request.Method),
 		Status:   ex.Status(),
 		Failure:  ex.Failure,
@@ -343,10 +364,10 @@ func looksLikeAuthorize(u *url.URL, p url.Values) bool {
 func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.Event, p url.Values) model.Event {
 	ev := base
 	ev.Kind = model.AuthorizeRequest
-	ev.ClientID = p.Get("client_id")
-	ev.RedirectURI = p.Get("redirect_uri")
+	ev.ClientID = x.strings.get(p.Get("client_id"))
+	ev.RedirectURI = x.strings.get(p.Get("redirect_uri"))
 	ev.State = secret.New(p.Get("state"))
-	ev.Scope = p.Get("scope")
+	ev.Scope = x.strings.get(p.Get("scope"))
 	ev.Resource = p.Get("resource")
 	ev.ResponseMode = p.Get("response_mode")
 	az := model.AuthorizeParams{
@@ -374,7 +395,7 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 }
 
 // callback recognises the app's redirect URI receiving a code or an error.
-func (x *Extractor) callback(ex *model.Exchange, u *url.URL, base model.Event, p url.Values, prov model.Provider, role EndpointRole) (model.Event, bool) {
+func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url.Values, prov model.Provider, role EndpointRole) (model.Event, bool) {
 	if role != RoleNone {
 		return model.Event{}, false
 	}
@@ -390,14 +411,14 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, base model.Event, p
 			return model.Event{}, false
 		}
 	}
-	ev := base
+	ev := lb.get()
 	ev.Kind = model.Callback
 	ev.Prov = x.providers.get(model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())})
-	ev.RedirectURI = endpointOf(u)
+	ev.RedirectURI = x.strings.get(endpointOf(u))
 	ev.Code = secret.New(code)
 	ev.State = secret.New(state)
 	ev.Delivery = "query"
-	if base.Method == "POST" {
+	if ev.Method == "POST" {
 		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {
 			ev.Delivery = "form_post"
 		}
@@ -473,11 +494,11 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 	if !isDeviceGrant(tp.GrantType) {
 		ev.Code = secret.New(p.Get("code"))
 	}
-	ev.RedirectURI = p.Get("redirect_uri")
+	ev.RedirectURI = x.strings.get(p.Get("redirect_uri"))
 	tp.CodeVerifier = secret.New(p.Get("code_verifier"))
 	tp.RefreshToken = secret.New(p.Get("refresh_token"))
-	ev.ClientID = p.Get("client_id")
-	ev.Scope = p.Get("scope")
+	ev.ClientID = x.strings.get(p.Get("client_id"))
+	ev.Scope = x.strings.get(p.Get("scope"))
 	ev.Resource = p.Get("resource")
 	lib := libraryOf(p, nil)
 	if lib == "" {
@@ -649,11 +670,12 @@ func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) 
 
 // providerAnswer looks at a provider response for a code or an error on
 // its way back to the app: a redirect, a form_post page, or an error page.
-func (x *Extractor) providerAnswer(ex *model.Exchange, base model.Event, authz model.Event) []model.Event {
+func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model.Event) []model.Event {
 	resp := ex.Response
 	if resp == nil {
 		return nil
 	}
+	base := lb.get()
 	ev := base
 	ev.Time = responseTime(ex)
 	ev.Method = ""
@@ -1025,4 +1047,24 @@ func (ps *providers) get(p model.Provider) *model.Provider {
 	*q = p
 	ps.seen[p] = q
 	return q
+}
+
+// strs gives equal strings one copy: endpoints, client ids, redirect URIs
+// and scopes repeat in every event of a sign-in and across sign-ins.
+type strs struct {
+	seen map[string]string
+}
+
+func (ss *strs) get(v string) string {
+	if v == "" {
+		return ""
+	}
+	if w, ok := ss.seen[v]; ok {
+		return w
+	}
+	if len(ss.seen) >= maxContexts {
+		clear(ss.seen)
+	}
+	ss.seen[v] = v
+	return v
 }
