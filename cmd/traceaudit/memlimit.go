@@ -1,0 +1,77 @@
+package main
+
+import (
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+)
+
+// Memory budget of the trace commands (issue 18: scan within 64 MiB of peak
+// RSS whatever the number of entries). With the default GOGC the heap grows
+// to twice what is live before a collection, and pages freed by one are
+// returned to the system only slowly: a scan holding 25 MiB peaked near
+// 100 MiB of RSS. A soft limit makes the collector run before the heap
+// passes the budget and return freed pages at once.
+//
+// memoryBudget is what the Go runtime may hold (heap, stacks, collector
+// data); the binary's own pages come on top (12 to 16 MiB on linux/amd64),
+// hence 44 MiB for a 64 MiB peak.
+const memoryBudget = 44 << 20
+
+// memoryLiftAt is the live heap at which the limit is lifted: with more
+// live, each collection would free less than 16 MiB and the collector would
+// run ever more often for a budget the trace cannot fit anyway (the default
+// pacing, twice the live heap, then applies, as without the limit).
+const memoryLiftAt = 28 << 20
+
+// memLimit sets the soft limit for one command and lifts it when what the
+// command holds outgrows it. A user's GOMEMLIMIT or GOGC wins: the limit is
+// not set at all then. Safe for the concurrent workers of a batch.
+type memLimit struct {
+	mu   sync.Mutex
+	on   bool
+	prev int64
+	live []metrics.Sample
+}
+
+func startMemLimit(env environment) *memLimit {
+	m := &memLimit{}
+	if env.getenv("GOMEMLIMIT") != "" || env.getenv("GOGC") != "" {
+		return m
+	}
+	m.on = true
+	m.prev = debug.SetMemoryLimit(memoryBudget)
+	m.live = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	return m
+}
+
+// check lifts the limit once the live heap (as of the last collection)
+// passes memoryLiftAt. It is cheap enough to call every thousand exchanges.
+func (m *memLimit) check() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.on {
+		return
+	}
+	metrics.Read(m.live)
+	if v := m.live[0].Value; v.Kind() == metrics.KindUint64 && v.Uint64() > memoryLiftAt {
+		m.on = false
+		debug.SetMemoryLimit(m.prev)
+	}
+}
+
+// stop restores the limit the process had.
+func (m *memLimit) stop() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.on {
+		m.on = false
+		debug.SetMemoryLimit(m.prev)
+	}
+}
