@@ -52,6 +52,8 @@ const (
 	// watermarkEvery is how many packets pass between order checks while
 	// exchanges are held.
 	watermarkEvery = 16
+	// parkAbove is Reader.parkAbove's value.
+	parkAbove = 256
 )
 
 // Reader reads HTTP exchanges from a packet capture. It implements
@@ -66,9 +68,13 @@ type Reader struct {
 	dec  *decoder
 	asm  *reassembly.Assembler
 
-	live     map[*tcpStream]struct{}
-	sessions int
-	ignored  int
+	live map[*tcpStream]struct{}
+	// parkAbove is how many live connections make idle HTTP/1 parsers
+	// park (see h1Side.parked): restarting one costs a little CPU, holding
+	// thousands costs memory.
+	parkAbove int
+	sessions  int
+	ignored   int
 
 	held      exHeap
 	heldBytes int64 // body bytes kept by held exchanges
@@ -110,6 +116,8 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		dec:      newDecoder(),
 		live:     map[*tcpStream]struct{}{},
 		nextIdle: flushEvery,
+
+		parkAbove: parkAbove,
 	}
 	pool := reassembly.NewStreamPool(&streamFactory{r: rd})
 	rd.asm = reassembly.NewAssembler(pool)
@@ -154,6 +162,8 @@ func (r *Reader) limits() model.Limits { return r.lim }
 func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
 
 func (r *Reader) skipBody() func(string) bool { return r.opts.SkipBody }
+
+func (r *Reader) crowded() bool { return len(r.live) > r.parkAbove }
 
 // Notes returns the notes gathered so far, ordered by frame.
 func (r *Reader) Notes() []model.Note {

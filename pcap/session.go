@@ -18,6 +18,8 @@ type sink interface {
 	limits() model.Limits
 	decrypter() StreamDecrypter
 	skipBody() func(mimeType string) bool
+	// crowded tells that idle parsers should park.
+	crowded() bool
 }
 
 type sessionMode int

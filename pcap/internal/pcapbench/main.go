@@ -3,7 +3,7 @@
 //
 //	pcapbench -o big.pcap [-conns 2000]
 //	pcapbench -o customer.pcap -conns 444 -customer
-//	pcapbench -read big.pcap
+//	pcapbench -read big.pcap [-skip]
 package main
 
 import (
@@ -13,17 +13,22 @@ import (
 	"io"
 	"os"
 
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 	"github.com/traceaudit/traceaudit/pcap/internal/capgen"
 )
 
-func readCapture(name string) error {
+func readCapture(name string, skip bool) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := pcap.NewReader(f, pcap.Options{Name: name})
+	o := pcap.Options{Name: name}
+	if skip {
+		o.SkipBody = model.CarriesNoOAuth
+	}
+	r, err := pcap.NewReader(f, o)
 	if err != nil {
 		return err
 	}
@@ -46,6 +51,7 @@ func readCapture(name string) error {
 func main() {
 	out := flag.String("o", "big.pcap", "output file")
 	read := flag.String("read", "", "read this capture and print its request count")
+	skip := flag.Bool("skip", false, "with -read: skip the bodies scan skips (images, scripts, styles, fonts)")
 	cfg := capgen.DefaultConfig
 	flag.IntVar(&cfg.Conns, "conns", 2000, "connections")
 	flag.IntVar(&cfg.PerConn, "per-conn", cfg.PerConn, "exchanges per connection")
@@ -54,7 +60,7 @@ func main() {
 	flag.IntVar(&cfg.Concurrent, "concurrent", cfg.Concurrent, "connections open at once, interleaved packet by packet")
 	flag.Parse()
 	if *read != "" {
-		if err := readCapture(*read); err != nil {
+		if err := readCapture(*read, *skip); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
