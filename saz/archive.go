@@ -46,6 +46,7 @@ type session struct {
 	response *member // raw/N_s.txt
 	meta     *member // raw/N_m.xml
 	ws       *member // raw/N_w.txt
+	ref      string  // "session N", made once (ref)
 }
 
 func (s *session) slot(kind string) **member {
@@ -104,7 +105,7 @@ func unsafeName(name string) bool {
 	if strings.HasPrefix(n, "/") || (len(n) >= 2 && n[1] == ':') {
 		return true
 	}
-	for _, part := range strings.Split(n, "/") {
+	for part := range strings.SplitSeq(n, "/") {
 		if part == ".." {
 			return true
 		}

@@ -19,7 +19,7 @@ import (
 // slower but reads any XML. A differential test holds the two to the same
 // results.
 func parseMetaFast(data []byte) (*meta, bool) {
-	p := fastXML{b: bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))}
+	p := fastXML{b: bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), attrs: make([]xml.Attr, 0, 16)}
 	p.ws()
 	if bytes.HasPrefix(p.b, []byte("<?xml")) {
 		end := bytes.Index(p.b, []byte("?>"))
@@ -69,7 +69,12 @@ func parseMetaFast(data []byte) (*meta, bool) {
 	return m, true
 }
 
-type fastXML struct{ b []byte }
+type fastXML struct {
+	b []byte
+	// attrs backs each startTag's attributes in turn: callers read them
+	// before the next tag.
+	attrs []xml.Attr
+}
 
 func (p *fastXML) ws() {
 	i := 0
@@ -140,9 +145,67 @@ func (p *fastXML) name() (string, bool) {
 	if i == 0 {
 		return "", false
 	}
-	n := string(p.b[:i])
+	n := knownName(p.b[:i])
 	p.b = p.b[i:]
 	return n, true
+}
+
+// knownName returns the element and attribute names Fiddler writes as
+// constants, and copies others: a session's file holds some twenty names.
+func knownName(b []byte) string {
+	switch string(b) { // no allocation to compare
+	case "Session":
+		return "Session"
+	case "SID":
+		return "SID"
+	case "BitFlags":
+		return "BitFlags"
+	case "SessionTimers":
+		return "SessionTimers"
+	case "SessionFlags":
+		return "SessionFlags"
+	case "SessionFlag":
+		return "SessionFlag"
+	case "PipeInfo":
+		return "PipeInfo"
+	case "N":
+		return "N"
+	case "V":
+		return "V"
+	case "ClientConnected":
+		return "ClientConnected"
+	case "ClientBeginRequest":
+		return "ClientBeginRequest"
+	case "GotRequestHeaders":
+		return "GotRequestHeaders"
+	case "ClientDoneRequest":
+		return "ClientDoneRequest"
+	case "GatewayTime":
+		return "GatewayTime"
+	case "DNSTime":
+		return "DNSTime"
+	case "TCPConnectTime":
+		return "TCPConnectTime"
+	case "HTTPSHandshakeTime":
+		return "HTTPSHandshakeTime"
+	case "ServerConnected":
+		return "ServerConnected"
+	case "FiddlerBeginRequest":
+		return "FiddlerBeginRequest"
+	case "ServerGotRequest":
+		return "ServerGotRequest"
+	case "ServerBeginResponse":
+		return "ServerBeginResponse"
+	case "GotResponseHeaders":
+		return "GotResponseHeaders"
+	case "ServerDoneResponse":
+		return "ServerDoneResponse"
+	case "ClientBeginResponse":
+		return "ClientBeginResponse"
+	case "ClientDoneResponse":
+		return "ClientDoneResponse"
+	}
+	return string(b)
 }
 
 // startTag reads <name a="v" ...> or <name ... />.
@@ -154,6 +217,8 @@ func (p *fastXML) startTag() (name string, attrs []xml.Attr, empty, ok bool) {
 	if name, ok = p.name(); !ok {
 		return "", nil, false, false
 	}
+	attrs = p.attrs[:0]
+	defer func() { p.attrs = attrs[:0] }()
 	for {
 		before := len(p.b)
 		p.ws()

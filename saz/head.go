@@ -49,30 +49,45 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 	if !unterminated && !needsRewrite(peek) {
 		return &head{reader: br}, nil
 	}
-	var lines [][]byte
+	// The lines are copied into one buffer, reused from member to member,
+	// and cut into lines once all are read (appending may move it).
+	r.headBuf = r.headBuf[:0]
+	ends := r.headEnds[:0]
+	defer func() { r.headEnds = ends[:0] }()
+	cut := func() [][]byte {
+		lines := make([][]byte, len(ends), len(ends)+3)
+		start := 0
+		for i, end := range ends {
+			lines[i] = r.headBuf[start:end:end] // appending to a line copies it
+			start = end
+		}
+		return lines
+	}
 	var total int64
 	for {
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			// A very long line: hand the message over unchanged and let the
 			// parser apply its own bounds.
-			return &head{reader: bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(append(lines, line), nil)), br))}, nil
+			return &head{reader: bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Join(append(cut(), line), nil)), br))}, nil
 		}
 		total += int64(len(line))
 		if total > r.limits.HeaderBytes {
 			return nil, model.AtLimit(model.LimitHeaderBytes, fmt.Errorf("header section exceeds %d bytes", r.limits.HeaderBytes))
 		}
-		lines = append(lines, append([]byte(nil), line...))
+		r.headBuf = append(r.headBuf, line...)
+		ends = append(ends, len(r.headBuf))
 		if err != nil {
 			if err == io.EOF {
 				break
 			}
 			return nil, err
 		}
-		if t := bytes.TrimRight(line, "\r\n"); len(t) == 0 && len(lines) > 1 {
+		if t := bytes.TrimRight(line, "\r\n"); len(t) == 0 && len(ends) > 1 {
 			break
 		}
 	}
+	lines := cut()
 	h := &head{}
 	if len(lines) > 0 {
 		h.rewrite(lines)
@@ -88,9 +103,11 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 		// An HTTP/2 or HTTP/3 request body needs no Content-Length (its
 		// frames end it), so Fiddler Everywhere may write none; in a SAZ
 		// the body is the rest of the file.
-		body, err := io.ReadAll(io.LimitReader(br, r.limits.BodyBytes+1))
-		if err != nil {
-			return nil, err
+		var body []byte
+		if _, err := br.Peek(1); err == nil { // most have none
+			if body, err = io.ReadAll(io.LimitReader(br, r.limits.BodyBytes+1)); err != nil {
+				return nil, err
+			}
 		}
 		if int64(len(body)) > r.limits.BodyBytes {
 			body, h.cut = body[:r.limits.BodyBytes], true
@@ -102,11 +119,17 @@ func (r *Reader) readHead(mr io.Reader) (*head, error) {
 		}
 		rest = bytes.NewReader(body)
 	}
-	joined := io.MultiReader(bytes.NewReader(bytes.Join(lines, nil)), rest)
+	// The rewritten head, then the rest.
+	r.joinBuf = r.joinBuf[:0]
+	for _, l := range lines {
+		r.joinBuf = append(r.joinBuf, l...)
+	}
+	r.joined.head.Reset(r.joinBuf)
+	r.joined.rest = rest
 	if r.hr == nil {
-		r.hr = bufio.NewReader(joined)
+		r.hr = bufio.NewReader(&r.joined)
 	} else {
-		r.hr.Reset(joined)
+		r.hr.Reset(&r.joined)
 	}
 	h.reader = r.hr
 	return h, nil
@@ -206,4 +229,18 @@ func headerEnd(b []byte) int {
 		return crlf
 	}
 	return lf
+}
+
+// headThenRest reads a rewritten head, then the rest of its member, as
+// io.MultiReader would, without a new reader per member.
+type headThenRest struct {
+	head bytes.Reader
+	rest io.Reader
+}
+
+func (h *headThenRest) Read(p []byte) (int, error) {
+	if h.head.Len() > 0 {
+		return h.head.Read(p)
+	}
+	return h.rest.Read(p)
 }

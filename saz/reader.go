@@ -77,6 +77,11 @@ type Reader struct {
 	inf inflaters     // for members read on this goroutine
 	br  *bufio.Reader // over a member's start
 	hr  *bufio.Reader // over a rewritten head and the rest of its member
+	// A head's lines as read, where they end, and the head rewritten.
+	headBuf  []byte
+	headEnds []int
+	joinBuf  []byte
+	joined   headThenRest
 
 	// Sessions inflated ahead, on goroutines of their own (prefetch.go).
 	ahead int
@@ -259,7 +264,13 @@ func (r *Reader) Next() (*model.Exchange, error) {
 	return nil, io.EOF
 }
 
-func ref(s *session) string { return "session " + strconv.Itoa(s.number) }
+// ref names a session in notes, once per session.
+func ref(s *session) string {
+	if s.ref == "" {
+		s.ref = "session " + strconv.Itoa(s.number)
+	}
+	return s.ref
+}
 
 // readSession builds the exchange of one session, or returns nil (with a
 // note) when the session holds no readable request.
