@@ -18,6 +18,7 @@ package httpwire
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -199,7 +200,9 @@ func malformed(format string, args ...any) error {
 }
 
 // readLine reads one line without its CRLF (or bare LF), charging its length
-// to budget.
+// to budget. The line is br's own buffer when it fits in it, so it is valid
+// only until the next read from br: callers copy what they keep (one copy
+// per header line, where there were two).
 func readLine(br *bufio.Reader, budget *int64) ([]byte, error) {
 	var buf []byte
 	for {
@@ -223,8 +226,6 @@ func readLine(br *bufio.Reader, budget *int64) ([]byte, error) {
 		}
 		if buf != nil {
 			frag = append(buf, frag...)
-		} else {
-			frag = append([]byte(nil), frag...)
 		}
 		frag = frag[:len(frag)-1]
 		if n := len(frag); n > 0 && frag[n-1] == '\r' {
@@ -257,6 +258,19 @@ func isTokenChar(c byte) bool {
 		return true
 	}
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// validToken is ValidMethod of bytes.
+func validToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !isTokenChar(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidMethod reports whether m is an HTTP token, as a method must be.
@@ -379,7 +393,8 @@ func own(s string) string {
 // readHeaders reads header fields up to the empty line. Obsolete line
 // folding is joined with a space as RFC 9112 section 5.2 allows.
 func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (model.Headers, error) {
-	var h model.Headers
+	// Room for a typical header section at once rather than growing from one.
+	h := make(model.Headers, 0, 8)
 	for n := 1; ; n++ {
 		line, err := readLine(br, budget)
 		if err == io.EOF {
@@ -389,6 +404,9 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (mode
 			return nil, err
 		}
 		if len(line) == 0 {
+			if len(h) == 0 {
+				return nil, nil
+			}
 			return h, nil
 		}
 		if line[0] == ' ' || line[0] == '\t' {
@@ -400,8 +418,8 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (mode
 			last.Value = strings.TrimRight(last.Value+" "+strings.TrimSpace(string(line)), " \t")
 			continue
 		}
-		name, value, ok := strings.Cut(string(line), ":")
-		if !ok || !ValidMethod(name) { // a field name is a token
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 || !validToken(line[:colon]) { // a field name is a token
 			// Old clients send such lines ("Mozilla 4.0 (compatible...)");
 			// Wireshark and Zeek read past them, and so do we.
 			o.warnf("header line %d is not a field; skipped", n)
@@ -410,7 +428,9 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (mode
 		if len(h) >= maxCount {
 			return nil, model.AtLimit(model.LimitHeaders, malformed("more than %d header fields", maxCount))
 		}
-		h = append(h, model.Header{Name: name, Value: strings.Trim(value, " \t")})
+		// Name and value share one copy of the line.
+		field := string(line)
+		h = append(h, model.Header{Name: field[:colon], Value: strings.Trim(field[colon+1:], " \t")})
 	}
 }
 
@@ -421,8 +441,11 @@ const badLength = -2
 // framing tells how a body is delimited: chunked, or cl >= 0 bytes, or
 // neither (cl == -1), or an unusable Content-Length (cl == badLength).
 func framing(h model.Headers) (chunked bool, cl int64, err error) {
-	for _, v := range h.Values("Transfer-Encoding") {
-		for _, c := range strings.Split(v, ",") {
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, "Transfer-Encoding") {
+			continue
+		}
+		for c := range strings.SplitSeq(f.Value, ",") {
 			// Chunked wins over Content-Length (RFC 9112 section 6.3).
 			// RFC 9112 wants it last; like Wireshark, we take it
 			// anywhere ("chunked, identity"), or the rest of the
@@ -433,8 +456,11 @@ func framing(h model.Headers) (chunked bool, cl int64, err error) {
 		}
 	}
 	cl = -1
-	for _, v := range h.Values("Content-Length") {
-		for _, part := range strings.Split(v, ",") {
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, "Content-Length") {
+			continue
+		}
+		for part := range strings.SplitSeq(f.Value, ",") {
 			part = strings.TrimSpace(part)
 			n, perr := strconv.ParseInt(part, 10, 64)
 			if perr != nil || n < 0 || part[0] == '+' {
@@ -598,6 +624,33 @@ func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits, ski
 	return rb.finish(h, err != nil, o, l), nil
 }
 
+// parseChunkSize reads hex digits as strconv.ParseUint(s, 16, 63) does,
+// without making a string of them.
+func parseChunkSize(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		if n >= 1<<59 { // n*16 would pass 1<<63
+			return 0, false
+		}
+		n = n*16 + uint64(d)
+	}
+	return n, n < 1<<63
+}
+
 // readChunked reads a chunked body and its trailer fields, which are
 // appended to h after the header fields.
 func readChunked(br *bufio.Reader, h *model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
@@ -612,13 +665,13 @@ func readChunked(br *bufio.Reader, h *model.Headers, o Options, l model.Limits, 
 		if err != nil {
 			return model.Body{}, err
 		}
-		sizeText, _, _ := strings.Cut(string(line), ";")
-		sizeText = strings.TrimSpace(sizeText)
-		if sizeText == "" && len(line) == 0 {
+		sizeText, _, _ := bytes.Cut(line, []byte(";"))
+		sizeText = bytes.TrimSpace(sizeText)
+		if len(sizeText) == 0 && len(line) == 0 {
 			continue // tolerate a stray empty line between chunks
 		}
-		size, perr := strconv.ParseUint(sizeText, 16, 63)
-		if perr != nil {
+		size, ok := parseChunkSize(sizeText)
+		if !ok {
 			// The framing is lost: keep the body so far, cut.
 			o.warnf("invalid chunk size after %d body bytes; body cut", rb.size)
 			return rb.finish(*h, true, o, l), nil
