@@ -89,12 +89,16 @@ type Analysis struct {
 	// Placeholders are events whose code or state a sanitizer replaced
 	// (secret.IsPlaceholder); they are not linked by that value.
 	Placeholders []*model.Event
-	byIndex      map[int]*model.Exchange
-	byState      map[secret.Secret]*Transaction
-	byCode       map[secret.Secret]*CodeTrail
-	byChall      map[string]*Transaction
-	pending      map[int]*Redemption
-	pos          map[int]int // exchange Index → position in Exchanges
+	// byIndex and pos find an exchange by its Index, and its position in
+	// Exchanges; nil when every exchange sits at the position of its
+	// Index (the CLI's list, nil where it dropped one): then the list is
+	// the index, and a trace of 65,000 kept exchanges needs no two maps.
+	byIndex map[int]*model.Exchange
+	byState map[secret.Secret]*Transaction
+	byCode  map[secret.Secret]*CodeTrail
+	byChall map[string]*Transaction
+	pending map[int]*Redemption
+	pos     map[int]int // exchange Index → position in Exchanges
 	// Crossings are the overlapping sign-ins that interfered, with proof.
 	Crossings  []*Crossing
 	crossingOf map[*CodeTrail]*Crossing
@@ -108,17 +112,25 @@ func Analyze(in Input, opts Options) *Analysis {
 	a := &Analysis{
 		Input:   in,
 		Options: opts,
-		byIndex: map[int]*model.Exchange{},
 		byState: map[secret.Secret]*Transaction{},
 		byCode:  map[secret.Secret]*CodeTrail{},
 		byChall: map[string]*Transaction{},
 		pending: map[int]*Redemption{},
 	}
-	a.pos = map[int]int{}
+	direct := true
 	for i, ex := range in.Exchanges {
-		if ex != nil {
-			a.byIndex[ex.Index] = ex
-			a.pos[ex.Index] = i
+		if ex != nil && ex.Index != i {
+			direct = false
+			break
+		}
+	}
+	if !direct {
+		a.byIndex, a.pos = map[int]*model.Exchange{}, map[int]int{}
+		for i, ex := range in.Exchanges {
+			if ex != nil {
+				a.byIndex[ex.Index] = ex
+				a.pos[ex.Index] = i
+			}
 		}
 	}
 	// Link in source order whatever order the caller sorted events in
@@ -329,7 +341,20 @@ func (a *Analysis) Exchange(ev *model.Event) *model.Exchange {
 	if ev == nil {
 		return nil
 	}
-	return a.byIndex[ev.Exchange]
+	ex, _, _ := a.exchangeAt(ev.Exchange)
+	return ex
+}
+
+// exchangeAt finds the exchange of an Index and its position in Exchanges.
+func (a *Analysis) exchangeAt(index int) (ex *model.Exchange, pos int, ok bool) {
+	if a.byIndex != nil {
+		ex, ok = a.byIndex[index]
+		return ex, a.pos[index], ok
+	}
+	if index < 0 || index >= len(a.Exchanges) || a.Exchanges[index] == nil {
+		return nil, 0, false
+	}
+	return a.Exchanges[index], index, true
 }
 
 // Evidence describes an event for a finding, with the provider error's

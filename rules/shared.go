@@ -120,7 +120,7 @@ func loginStart(a *Analysis, az *model.Event) (*model.Exchange, []setCookie) {
 	if ex == nil {
 		return nil, nil
 	}
-	at, ok := a.pos[ex.Index]
+	_, at, ok := a.exchangeAt(ex.Index)
 	if !ok {
 		return nil, nil
 	}
