@@ -65,6 +65,8 @@ type Reader struct {
 	readyPos int
 	framed   []*frame // the next batch, framed, not decoded yet
 	spare    []*frame // frames whose buffers can be reused
+	// spareBytes is the buffer capacity of the spare frames.
+	spareBytes int
 	// Tests change these: batchMax bounds the entries of a batch (0: the
 	// default); sequential decodes each entry as soon as it is framed, on
 	// the caller's goroutine.
@@ -421,17 +423,34 @@ type decodePanic struct {
 	stack []byte
 }
 
-// recycle keeps a frame's buffers for a later entry, unless they are large
-// or enough frames are kept already: there are up to three batches of
-// frames in flight, and one entry with large bodies must not leave every
-// frame holding its capacity.
+// recycle keeps a frame's buffers for a later entry, within a budget:
+// there are up to three batches of frames in flight, and entries with large
+// bodies must not leave every kept frame holding their capacity.
 func (r *Reader) recycle(f *frame) {
-	if len(r.spare) < 3*batchEntries && cap(f.buf)+cap(f.side) <= spareMax {
+	size := frameCap(f)
+	if len(r.spare) < 3*batchEntries && r.spareBytes+size <= spareBudget {
 		r.spare = append(r.spare, f)
+		r.spareBytes += size
 	}
 }
 
-const spareMax = 256 << 10
+// spareFrame returns a kept frame, or a new one.
+func (r *Reader) spareFrame() *frame {
+	n := len(r.spare)
+	if n == 0 {
+		return &frame{}
+	}
+	f := r.spare[n-1]
+	r.spare[n-1] = nil
+	r.spare = r.spare[:n-1]
+	r.spareBytes -= frameCap(f)
+	return f
+}
+
+func frameCap(f *frame) int { return cap(f.buf) + cap(f.side) }
+
+// spareBudget bounds the buffer capacity of the frames kept for reuse.
+const spareBudget = 8 << 20
 
 // frameBatch frames the next batch of entries into dst.
 func (r *Reader) frameBatch(dst []*frame) []*frame {
@@ -496,10 +515,7 @@ func (r *Reader) frameNext() *frame {
 			r.inArray = false
 			continue
 		}
-		f := &frame{}
-		if n := len(r.spare); n > 0 {
-			f, r.spare = r.spare[n-1], r.spare[:n-1]
-		}
+		f := r.spareFrame()
 		r.sc.buf, r.sc.side, r.sc.spans = f.buf, f.side, f.spans
 		err = r.sc.scanValue(true)
 		*f = frame{

@@ -599,9 +599,16 @@ func decodeEscape(p []byte) (n int, r rune, ok bool) {
 // eight bytes at a time, stopping at quotes and backslashes only: a
 // backslash and the byte after it are skipped.
 func closingQuote(p []byte) int {
+	q, _ := closingQuoteEsc(p)
+	return q
+}
+
+// closingQuoteEsc is closingQuote, also reporting whether a backslash came
+// before the quote.
+func closingQuoteEsc(p []byte) (int, bool) {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	const quotes, backslashes = '"' * lo, '\\' * lo
-	i := 0
+	i, esc := 0, false
 	for {
 		for i+8 <= len(p) {
 			v := binary.LittleEndian.Uint64(p[i:])
@@ -616,11 +623,12 @@ func closingQuote(p []byte) int {
 			i++
 		}
 		if i >= len(p) {
-			return -1
+			return -1, esc
 		}
 		if p[i] == '"' {
-			return i
+			return i, esc
 		}
+		esc = true
 		i += 2 // the backslash and the byte it escapes
 	}
 }

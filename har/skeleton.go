@@ -1,7 +1,6 @@
 package har
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strconv"
@@ -350,10 +349,9 @@ func (k *skeleton) value(i int) (int, gjson.Result) {
 // str reads the (validated) string at i: the offset after it, its raw text
 // and its content, unescaped as gjson does.
 func (k *skeleton) str(i int) (int, string, string) {
-	q := closingQuote(k.b[i+1:])
+	q, esc := closingQuoteEsc(k.b[i+1:])
 	j := i + 1 + q + 1
 	raw := k.s[i:j]
-	esc := bytes.IndexByte(k.b[i+1:j-1], '\\') >= 0
 	if !esc {
 		return j, raw, raw[1 : len(raw)-1]
 	}
