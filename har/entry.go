@@ -589,7 +589,9 @@ func isHex(c byte) bool {
 // producers write.
 func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
 	whole := len(enc) / 4 * 4
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+	// Room for an unpadded tail too: StdEncoding.DecodedLen counts whole
+	// quanta only, and decoding "aGVsbG8" panicked.
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(enc)))
 	n, err := base64.StdEncoding.Decode(out, enc[:whole])
 	if err != nil {
 		enc = bytes.Map(func(r rune) rune {

@@ -632,6 +632,17 @@ func TestHostile(t *testing.T) {
 			t.Errorf("body %q truncated %v, notes %v", b.Data, b.Truncated, r.Notes())
 		}
 	})
+	t.Run("unpadded base64", func(t *testing.T) {
+		// Its tail decoded past the buffer sized for whole quanta: a panic.
+		for text, want := range map[string]string{"aGVsbG8": "hello", "aGVsbA": "hell", "aGVsbG8h": "hello!", "aA": "h"} {
+			doc := `{"log":{"entries":[{"request":{"method":"GET","url":"https://a.example/"},` +
+				`"response":{"status":200,"content":{"encoding":"base64","text":"` + text + `"}}}]}}`
+			exs, _ := readDoc(t, doc, Options{})
+			if b := exs[0].Response.Body; string(b.Data) != want || b.Truncated {
+				t.Errorf("%s: body %q truncated %v, want %q", text, b.Data, b.Truncated, want)
+			}
+		}
+	})
 	t.Run("absurd sizes", func(t *testing.T) {
 		doc := `{"log":{"entries":[{"time":1e300,"startedDateTime":"2026-03-01T09:00:00Z","request":{"method":"GET","url":"https://a.example/","bodySize":1e300},` +
 			`"response":{"status":200,"content":{"size":-1e300,"text":"x"}}}]}}`
