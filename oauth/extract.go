@@ -226,7 +226,7 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		Page:        ex.Page,
 		Process:     ex.Process,
 		RequestID:   h.Get("client-request-id"),
-		CookieNames: cookieNames(h),
+		CookieNames: slices.Clip(cookieNames(h)), // shared: appending must copy
 	})
 	if ex.Response != nil {
 		if d := ex.Response.Headers.Get("Date"); d != "" {
