@@ -192,12 +192,22 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 			compressed: int64(f.CompressedSize64),
 			size:       int64(f.UncompressedSize64),
 			modTime:    f.ModifiedTime, //nolint:staticcheck // ZipCrypto checks the DOS time byte
-			extra:      f.Extra,
+			extra:      aesExtra(f.Method, f.Extra),
 			dataOffset: off,
 			modified:   f.Modified,
 		})
 	}
 	return r.dropOverlaps(members), nil
+}
+
+// aesExtra keeps a member's extra field only where it is read (the WinZip
+// AES field), as a copy: archive/zip's holds the member's name and comment
+// too, for every member of the archive.
+func aesExtra(method uint16, extra []byte) []byte {
+	if method != methodAES || len(extra) == 0 {
+		return nil
+	}
+	return bytes.Clone(extra)
 }
 
 // dropOverlaps skips members whose data overlaps another's: no zip writer
