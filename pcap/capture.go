@@ -145,6 +145,7 @@ type pcapSource struct {
 	linkType uint32
 	buf      []byte
 	frame    int
+	hdr      [24]byte // a record header; a field, or it escapes per packet
 }
 
 func newPcapSource(r *countingReader) (*pcapSource, error) {
@@ -181,7 +182,7 @@ func (s *pcapSource) next() (packet, error) {
 	if s.modified {
 		hdrLen = 24
 	}
-	var hdr [24]byte
+	hdr := &s.hdr
 	n, err := io.ReadFull(s.r, hdr[:hdrLen])
 	if err == io.EOF {
 		return packet{}, io.EOF

@@ -73,6 +73,7 @@ type Reader struct {
 	// park (see h1Side.parked): restarting one costs a little CPU, holding
 	// thousands costs memory.
 	parkAbove int
+	ctxs      []asmContext // see context
 	sessions  int
 	ignored   int
 
@@ -162,6 +163,22 @@ func (r *Reader) limits() model.Limits { return r.lim }
 func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
 
 func (r *Reader) skipBody() func(string) bool { return r.opts.SkipBody }
+
+// context hands out a packet's assembler context from a slab of
+// ctxSlab: the assembler keeps the ones of out-of-order packets with their
+// pages, so each needs its own, and one allocation per packet was a
+// tenth of the reader's. A kept one pins at most its slab.
+func (r *Reader) context(ci gopacket.CaptureInfo) *asmContext {
+	if len(r.ctxs) == 0 {
+		r.ctxs = make([]asmContext, ctxSlab)
+	}
+	c := &r.ctxs[0]
+	r.ctxs = r.ctxs[1:]
+	c.ci = ci
+	return c
+}
+
+const ctxSlab = 16
 
 func (r *Reader) crowded() bool { return len(r.live) > r.parkAbove }
 
@@ -308,7 +325,7 @@ func (r *Reader) step() {
 	seg, ok := r.dec.decode(p)
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
-		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, &asmContext{ci: ci})
+		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, r.context(ci))
 		if len(r.fills) > 0 {
 			r.fillHoles(seg, ci)
 		}
@@ -344,7 +361,7 @@ func (r *Reader) fillHoles(seg tcpSegment, ci gopacket.CaptureInfo) {
 		fci := ci
 		fci.InterfaceIndex = fillFrame
 		fci.CaptureLength, fci.Length = f.n, f.n
-		r.asm.AssembleWithContext(seg.netFlow.Reverse(), t, &asmContext{ci: fci})
+		r.asm.AssembleWithContext(seg.netFlow.Reverse(), t, r.context(fci))
 	}
 	r.fills = fills[:0]
 }
