@@ -1,7 +1,6 @@
 package pcap
 
 import (
-	"container/heap"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -131,7 +130,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 // sink methods for sessions.
 
 func (r *Reader) exchange(f finished) {
-	heap.Push(&r.held, heldExchange{finished: f, seq: r.seq})
+	heapPush(&r.held, heldExchange{finished: f, seq: r.seq})
 	r.seq++
 	r.heldBytes += keptBytes(f.ex)
 }
@@ -205,7 +204,7 @@ func (r *Reader) Next() (*model.Exchange, error) {
 		if len(r.held) > 0 {
 			top := r.held[0].frame
 			if r.done || top < r.watermark || len(r.held) > maxHeld || r.heldBytes > maxHeldBytes {
-				h := heap.Pop(&r.held).(heldExchange)
+				h := heapPop(&r.held)
 				r.heldBytes -= keptBytes(h.ex)
 				h.ex.Index = r.emitted
 				r.emitted++
@@ -248,7 +247,7 @@ func (r *Reader) computeWatermark() int {
 			s.low = low
 			s.lowVer++
 			if low > 0 {
-				heap.Push(&r.lows, lowEntry{frame: low, s: s, ver: s.lowVer})
+				heapPush(&r.lows, lowEntry{frame: low, s: s, ver: s.lowVer})
 			}
 		}
 	}
@@ -265,10 +264,10 @@ func (r *Reader) computeWatermark() int {
 		}
 		clear(r.lows[len(live):])
 		r.lows = live
-		heap.Init(&r.lows)
+		heapInit(r.lows)
 	}
 	for len(r.lows) > 0 && r.lows[0].ver != r.lows[0].s.lowVer {
-		heap.Pop(&r.lows)
+		heapPop(&r.lows)
 	}
 	low := r.frame + 1
 	if len(r.lows) > 0 && r.lows[0].frame < low {
@@ -295,17 +294,7 @@ type lowEntry struct {
 
 type lowHeap []lowEntry
 
-func (h lowHeap) Len() int           { return len(h) }
 func (h lowHeap) Less(i, j int) bool { return h[i].frame < h[j].frame }
-func (h lowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *lowHeap) Push(x any)        { *h = append(*h, x.(lowEntry)) }
-func (h *lowHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = lowEntry{}
-	*h = old[:len(old)-1]
-	return x
-}
 
 // step reads and processes one packet, or finishes at the end of input.
 func (r *Reader) step() {
@@ -425,20 +414,11 @@ type heldExchange struct {
 
 type exHeap []heldExchange
 
-func (h exHeap) Len() int { return len(h) }
 func (h exHeap) Less(i, j int) bool {
 	if h[i].frame != h[j].frame {
 		return h[i].frame < h[j].frame
 	}
 	return h[i].seq < h[j].seq
-}
-func (h exHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *exHeap) Push(x any)   { *h = append(*h, x.(heldExchange)) }
-func (h *exHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }
 
 var _ model.Reader = (*Reader)(nil)

@@ -25,7 +25,7 @@ var ErrEncoding = errors.New("httpwire: cannot decode content")
 const zstdMaxWindow = 8 << 20
 
 func isIdentity(contentEncoding string) bool {
-	for _, c := range strings.Split(contentEncoding, ",") {
+	for c := range strings.SplitSeq(contentEncoding, ",") {
 		if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
 			return false
 		}

@@ -571,6 +571,9 @@ func (b *rawBody) readN(r io.Reader, n int64) int64 {
 		}
 	}
 	b.size += got
+	if got == n {
+		return n // spare CopyN's LimitReader
+	}
 	rest, _ := io.CopyN(io.Discard, r, n-got)
 	b.size += rest
 	return got + rest
