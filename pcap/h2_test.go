@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // h2Writer builds one side of an HTTP/2 connection with x/net's Framer and
@@ -183,6 +185,46 @@ func TestH2GapOneDirection(t *testing.T) {
 	for _, s := range []string{"frame 4 tcp c: http2: 500 bytes lost in the server→client stream after frame 2", "1 stream left without a response"} {
 		if !strings.Contains(joined, s) {
 			t.Errorf("notes lack %q:\n%s", s, joined)
+		}
+	}
+}
+
+// TestH2SkipBody: with SkipBody, a script's DATA frames are counted, not
+// kept or decoded; the JSON answer beside it is kept.
+func TestH2SkipBody(t *testing.T) {
+	cl, sv := newH2Writer(), newH2Writer()
+	cl.buf.WriteString(h2Preface)
+	cl.fr.WriteSettings()
+	sv.fr.WriteSettings()
+	cl.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "cdn.example", ":path", "/app.js")
+	cl.headers(3, true, ":method", "GET", ":scheme", "https", ":authority", "api.example", ":path", "/me")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Repeat("function f(){}\n", 400)))
+	zw.Close()
+	sv.headers(1, false, ":status", "200", "content-type", "text/javascript; charset=utf-8", "content-encoding", "gzip")
+	sv.fr.WriteData(1, false, gz.Bytes()[:10])
+	sv.headers(3, false, ":status", "200", "content-type", "application/json")
+	sv.fr.WriteData(3, true, []byte(`{"sub":"1"}`))
+	sv.fr.WriteData(1, true, gz.Bytes()[10:])
+	for _, skip := range []bool{false, true} {
+		c := NewH2Conn("c-s", "https", fuzzLimits)
+		if skip {
+			c.SkipBody = model.CarriesNoOAuth
+		}
+		c.Feed(ClientToServer, cl.buf.Bytes(), 1, time.Time{})
+		c.Feed(ServerToClient, sv.buf.Bytes(), 2, time.Time{})
+		c.Close()
+		bodies := map[string]model.Body{}
+		for _, f := range c.takeDone() {
+			bodies[f.ex.Request.URL] = f.ex.Response.Body
+		}
+		js, me := bodies["https://cdn.example/app.js"], bodies["https://api.example/me"]
+		if js.Size != int64(gz.Len()) || js.MIMEType != "text/javascript" || (len(js.Data) == 0) != skip {
+			t.Errorf("skip %v: script body: size %d of %d, %d bytes kept", skip, js.Size, gz.Len(), len(js.Data))
+		}
+		if string(me.Data) != `{"sub":"1"}` {
+			t.Errorf("skip %v: JSON body %q", skip, me.Data)
 		}
 	}
 }
