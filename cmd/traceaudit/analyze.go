@@ -83,7 +83,6 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		return res
 	}
 	res.notes = append(res.notes, r.Notes()...)
-	env.mem.check()
 	if runRules {
 		// The rules want events in source order, as extracted, and every
 		// note (they count undecryptable connections).
@@ -242,9 +241,6 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			events.add(evs)
 		}
 		res.exchangeCount++
-		if res.exchangeCount%1024 == 0 {
-			env.mem.check()
-		}
 		untimed = untimed || ex.Start.IsZero()
 		switch {
 		case allRows:

@@ -44,8 +44,6 @@ type environment struct {
 	keepAllExchanges bool
 	// now is the clock (nil: time.Now); the bundle's manifest records it.
 	now func() time.Time
-	// mem is the soft memory limit of a trace command (nil: none).
-	mem *memLimit
 }
 
 // isTerminal reports whether f is a terminal: a character device that

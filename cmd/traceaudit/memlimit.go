@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -20,13 +21,15 @@ const memoryBudget = 44 << 20
 
 // memoryLiftAt is the live heap at which the limit is lifted: with more
 // live, each collection would free less than 16 MiB and the collector would
-// run ever more often for a budget the trace cannot fit anyway (the default
-// pacing, twice the live heap, then applies, as without the limit).
+// run ever more often for a budget the command cannot fit anyway (the
+// default pacing, twice the live heap, then applies, as without the limit).
 const memoryLiftAt = 28 << 20
 
 // memLimit sets the soft limit for one command and lifts it when what the
-// command holds outgrows it. A user's GOMEMLIMIT or GOGC wins: the limit is
-// not set at all then. Safe for the concurrent workers of a batch.
+// command holds outgrows it, whatever phase it is in: after every
+// collection it reads the live heap (a finalizer on an object dropped at
+// once runs after each collection). A user's GOMEMLIMIT or GOGC wins: the
+// limit is not set at all then.
 type memLimit struct {
 	mu   sync.Mutex
 	on   bool
@@ -42,32 +45,40 @@ func startMemLimit(env environment) *memLimit {
 	m.on = true
 	m.prev = debug.SetMemoryLimit(memoryBudget)
 	m.live = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	m.arm()
 	return m
 }
 
+// gcSentinel is dropped as soon as it is made: its finalizer runs after the
+// next collection.
+type gcSentinel struct{ m *memLimit }
+
+func (m *memLimit) arm() {
+	runtime.SetFinalizer(&gcSentinel{m: m}, func(s *gcSentinel) {
+		if s.m.check() {
+			s.m.arm()
+		}
+	})
+}
+
 // check lifts the limit once the live heap (as of the last collection)
-// passes memoryLiftAt. It is cheap enough to call every thousand exchanges.
-func (m *memLimit) check() {
-	if m == nil {
-		return
-	}
+// passes memoryLiftAt; it reports whether the limit is still on.
+func (m *memLimit) check() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.on {
-		return
+		return false
 	}
 	metrics.Read(m.live)
 	if v := m.live[0].Value; v.Kind() == metrics.KindUint64 && v.Uint64() > memoryLiftAt {
 		m.on = false
 		debug.SetMemoryLimit(m.prev)
 	}
+	return m.on
 }
 
 // stop restores the limit the process had.
 func (m *memLimit) stop() {
-	if m == nil {
-		return
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.on {

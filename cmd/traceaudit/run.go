@@ -78,9 +78,9 @@ func run(args []string, env environment) int {
 	var code int
 	switch cmd {
 	case "scan", "events", "exchanges":
-		env.mem = startMemLimit(env)
+		mem := startMemLimit(env)
 		code, err = runTraceCommand(cmd, rest, env)
-		env.mem.stop()
+		mem.stop()
 	case "rules":
 		code, err = runRules(rest, env)
 	case "explain":
