@@ -42,10 +42,10 @@ type fileResult struct {
 	// without --no-redact), when each exchange with an event began: all
 	// that ordering events needs, in a quarter of a row.
 	starts []exchangeStart
-	events        []model.Event
-	notes         []model.Note
-	scan          *scanResult // set by scan
-	err           error       // the input could not be read at all
+	events []model.Event
+	notes  []model.Note
+	scan   *scanResult // set by scan
+	err    error       // the input could not be read at all
 	// With scan --case, what the incident merge needs: the exchanges kept
 	// for the rules and the events in source order.
 	kept      []*model.Exchange
