@@ -58,13 +58,17 @@ type Reader struct {
 	inArray  bool  // inside log.entries
 	done     error // how reading ended: io.EOF, or the error to return
 
-	sk     *skeleton // the decoder's; one entry is decoded at a time
-	intern *interner
+	// states are the decoding goroutines' own: batch n is decoded with
+	// states[n%decodeDepth], after batch n-decodeDepth was.
+	states   [decodeDepth]decodeState
+	batchSeq int
+	// reference decodes with gjson alone (tests compare the two).
+	reference bool
 
 	ready    []*decoder // decoded entries not handed out yet
 	readyPos int
-	framed   []*frame // the next batch, framed, not decoded yet
-	spare    []*frame // frames whose buffers can be reused
+	inflight []chan any // batches being decoded, in order
+	spare    []*frame   // frames whose buffers can be reused
 	// spareBytes is the buffer capacity of the spare frames.
 	spareBytes int
 	// Tests change these: batchMax bounds the entries of a batch (0: the
@@ -84,8 +88,10 @@ var _ model.Reader = (*Reader)(nil)
 // NewReader reads up to the start of log.entries. It fails, with an error
 // wrapping ErrFormat, when r does not hold a HAR document.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
-	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries,
-		sk: &skeleton{}, intern: newInterner()}
+	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries}
+	for i := range hr.states {
+		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner()}
+	}
 	src, err := hr.decompress(r)
 	if err != nil {
 		return nil, err
@@ -338,24 +344,32 @@ func (r *Reader) addNote(n model.Note) {
 }
 
 // A batch of entries ends at batchEntries entries or batchBytes of
-// framed bytes, whichever comes first: enough that handing a batch to the
+// framed bytes, whichever comes first: enough that handing a batch to a
 // decoding goroutine costs little next to decoding it, few enough that the
-// three batches in flight (one handed out, one decoded, one framed) stay
+// batches in flight (one handed out, decodeDepth decoded, one framed) stay
 // small.
 const (
 	batchEntries = 64
 	batchBytes   = 1 << 20
+	decodeDepth  = 2
 )
+
+// decodeState is what a decoding goroutine uses and no other touches.
+type decodeState struct {
+	sk     *skeleton
+	intern *interner
+}
 
 // Next returns the next exchange, io.EOF after the last one. Damage after
 // the start of log.entries ends reading with a note rather than an error;
 // an I/O failure of the source is returned as an error.
 //
-// Next works in batches: while one batch of entries is decoded on a second
-// goroutine, this one frames the next, so that on two cores scanning and
-// decoding overlap. The goroutine ends before Next returns, and notes are
-// merged in entry order, so the result is the same as reading one entry at
-// a time.
+// Next works in batches: up to decodeDepth batches of entries are decoded
+// on goroutines of their own while this one frames the next, so that on two
+// cores scanning and decoding overlap with whatever the caller does with
+// the exchanges. Notes are merged in entry order, so the result is the
+// same as reading one entry at a time. A decoding goroutine touches only
+// its batch's frames and its own state, and ends on its own.
 func (r *Reader) Next() (*model.Exchange, error) {
 	for {
 		for r.readyPos < len(r.ready) {
@@ -384,29 +398,25 @@ func (r *Reader) Next() (*model.Exchange, error) {
 				r.flushNotes()
 				return nil, r.done
 			}
-			r.ready = append(r.ready, r.decode(f))
+			r.ready = append(r.ready, r.decode(f, r.state(0)))
 			continue
 		}
-		if len(r.framed) == 0 {
-			r.framed = r.frameBatch(r.framed)
-			if len(r.framed) == 0 {
-				// Framing notes come only when framing ends: after every
-				// entry's own.
-				r.flushNotes()
-				return nil, r.done
+		for len(r.inflight) < decodeDepth {
+			batch := r.frameBatch(nil)
+			if len(batch) == 0 {
+				break
 			}
+			r.inflight = append(r.inflight, r.decodeAsync(batch, r.state(r.batchSeq)))
+			r.batchSeq++
 		}
-		batch := r.framed
-		done := make(chan any, 1)
-		go func() {
-			defer func() {
-				if p := recover(); p != nil {
-					done <- decodePanic{p, debug.Stack()}
-				}
-			}()
-			done <- r.decodeAll(batch)
-		}()
-		r.framed = r.frameBatch(nil)
+		if len(r.inflight) == 0 {
+			// Framing notes come only when framing ends: after every
+			// entry's own.
+			r.flushNotes()
+			return nil, r.done
+		}
+		done := r.inflight[0]
+		r.inflight = r.inflight[1:]
 		switch v := (<-done).(type) {
 		case decodePanic:
 			panic(fmt.Sprintf("%v\n(in the HAR decoder goroutine)\n%s", v.value, v.stack))
@@ -416,7 +426,29 @@ func (r *Reader) Next() (*model.Exchange, error) {
 	}
 }
 
-// decodePanic carries a panic of the decoding goroutine to the caller's,
+func (r *Reader) state(seq int) decodeState {
+	if r.reference {
+		return decodeState{}
+	}
+	return r.states[seq%decodeDepth]
+}
+
+// decodeAsync decodes a batch on a goroutine of its own; the channel
+// receives the decoders or the goroutine's panic.
+func (r *Reader) decodeAsync(batch []*frame, st decodeState) chan any {
+	done := make(chan any, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- decodePanic{p, debug.Stack()}
+			}
+		}()
+		done <- r.decodeAll(batch, st)
+	}()
+	return done
+}
+
+// decodePanic carries a panic of a decoding goroutine to the caller's,
 // where the CLI's per-file recovery turns it into that file's error.
 type decodePanic struct {
 	value any
@@ -469,18 +501,18 @@ func (r *Reader) frameBatch(dst []*frame) []*frame {
 // decodeAll decodes a batch in order; it runs on the decoding goroutine
 // and touches only the frames, the decoder's state and the read-only
 // settings.
-func (r *Reader) decodeAll(batch []*frame) []*decoder {
+func (r *Reader) decodeAll(batch []*frame, st decodeState) []*decoder {
 	out := make([]*decoder, len(batch))
 	for i, f := range batch {
-		out[i] = r.decode(f)
+		out[i] = r.decode(f, st)
 	}
 	return out
 }
 
 // decode runs on a frame only; see decoder.
-func (r *Reader) decode(f *frame) *decoder {
+func (r *Reader) decode(f *frame, st decodeState) *decoder {
 	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
-		sk: r.sk, intern: r.intern}
+		sk: st.sk, intern: st.intern}
 	ex, reason := d.entry()
 	if reason != "" {
 		d.note(model.NoteBadEntry, f.ref, "%s at %s; entry skipped", reason, r.at(f.start))

@@ -26,9 +26,7 @@ func readBoth(t *testing.T, name string, data []byte, opts Options) int {
 		if err != nil {
 			return nil, nil, err
 		}
-		if reference {
-			r.sk, r.intern = nil, nil
-		}
+		r.reference = reference
 		exs, err := model.ReadAll(r)
 		return exs, r.Notes(), err
 	}
