@@ -244,18 +244,33 @@ func (m *memberReader) wrap(err error) error {
 	return err
 }
 
-// readAllMember reads a small member (metadata) whole, within its bounds.
+// readAllMember reads a small member (metadata) whole, within its bounds,
+// into a buffer reused from session to session: the data is valid until
+// the next call.
 func (r *Reader) readAllMember(m *member, max int64) ([]byte, error) {
 	mr, err := r.openFetched(m)
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(mr, max+1))
-	if err == nil {
-		err = mr.damage
+	// As io.ReadAll, without a new buffer per member: mr ends every read
+	// with io.EOF, damage included, and keeps the damage.
+	lr := io.LimitedReader{R: mr, N: max + 1}
+	data := r.metaBuf[:0]
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err != nil {
+			break
+		}
 	}
-	if err != nil {
-		return nil, err
+	if cap(data) <= 64<<10 {
+		r.metaBuf = data
+	}
+	if mr.damage != nil {
+		return nil, mr.damage
 	}
 	if int64(len(data)) > max || mr.hitMember || mr.hitArchive {
 		return nil, model.AtLimit(model.LimitInflate, fmt.Errorf("%w: %s is larger than %d bytes", ErrLimit, m.name, max))

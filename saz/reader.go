@@ -82,6 +82,7 @@ type Reader struct {
 	headEnds []int
 	joinBuf  []byte
 	joined   headThenRest
+	metaBuf  []byte // a session's _m.xml
 
 	// Sessions inflated ahead, on goroutines of their own (prefetch.go).
 	ahead int
