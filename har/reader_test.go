@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -878,4 +879,29 @@ func TestNormalize(t *testing.T) {
 			t.Errorf("parseTime(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// panicFS panics when a side file is opened.
+type panicFS struct{}
+
+func (panicFS) Open(string) (fs.File, error) { panic("side file boom") }
+
+// TestDecodePanicReachesCaller checks that a panic while decoding a batch
+// on its goroutine is raised again by Next on the caller's goroutine (where
+// the CLI turns it into the file's error) instead of ending the process.
+func TestDecodePanicReachesCaller(t *testing.T) {
+	doc := `{"log":{"entries":[{"request":{"method":"GET","url":"https://a.example/"},` +
+		`"response":{"status":200,"content":{"mimeType":"text/html","_file":"a.html"}}}]}}`
+	r, err := NewReader(strings.NewReader(doc), Options{SideFiles: panicFS{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		p := recover()
+		if s, _ := p.(string); !strings.Contains(s, "side file boom") || !strings.Contains(s, "HAR decoder goroutine") {
+			t.Fatalf("recovered %v", p)
+		}
+	}()
+	r.Next()
+	t.Fatal("Next returned")
 }
