@@ -174,7 +174,10 @@ func (r *Reader) listMembers(ra io.ReaderAt, size int64) ([]*member, error) {
 		return nil, model.AtLimit(model.LimitMembers, fmt.Errorf("%w: %d members, more than the limit of %d", ErrLimit, len(zr.File), r.maxMembers))
 	}
 	members := make([]*member, 0, len(zr.File))
-	for _, f := range zr.File {
+	for i, f := range zr.File {
+		// Each zip.File is garbage once copied: the list of both for a
+		// large archive would be most of the heap at its start.
+		zr.File[i] = nil
 		off, err := f.DataOffset()
 		if err != nil {
 			r.note(model.NoteCorrupt, f.Name, fmt.Sprintf("local header unreadable (%v); member skipped", err))
