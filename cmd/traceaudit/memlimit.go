@@ -23,7 +23,13 @@ const memoryBudget = 44 << 20
 // live, each collection would free less than 16 MiB and the collector would
 // run ever more often for a budget the command cannot fit anyway (the
 // default pacing, twice the live heap, then applies, as without the limit).
-const memoryLiftAt = 28 << 20
+// It takes memoryLiftAfter collections in a row over it: a moment when two
+// copies of the events are live (joining them after reading) must not lift
+// it for the rest of the run.
+const (
+	memoryLiftAt    = 28 << 20
+	memoryLiftAfter = 2
+)
 
 // memLimit sets the soft limit for one command and lifts it when what the
 // command holds outgrows it, whatever phase it is in: after every
@@ -33,6 +39,7 @@ const memoryLiftAt = 28 << 20
 type memLimit struct {
 	mu   sync.Mutex
 	on   bool
+	over int // collections in a row that found more than memoryLiftAt live
 	prev int64
 	live []metrics.Sample
 }
@@ -62,7 +69,8 @@ func (m *memLimit) arm() {
 }
 
 // check lifts the limit once the live heap (as of the last collection)
-// passes memoryLiftAt; it reports whether the limit is still on.
+// has been over memoryLiftAt memoryLiftAfter times in a row; it reports
+// whether the limit is still on. It runs once after each collection.
 func (m *memLimit) check() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -70,7 +78,11 @@ func (m *memLimit) check() bool {
 		return false
 	}
 	metrics.Read(m.live)
-	if v := m.live[0].Value; v.Kind() == metrics.KindUint64 && v.Uint64() > memoryLiftAt {
+	if v := m.live[0].Value; v.Kind() != metrics.KindUint64 || v.Uint64() <= memoryLiftAt {
+		m.over = 0
+		return true
+	}
+	if m.over++; m.over >= memoryLiftAfter {
 		m.on = false
 		debug.SetMemoryLimit(m.prev)
 	}
