@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -86,7 +87,7 @@ func unsupported(coding string) error {
 // Decompressors are reused: each new one allocates its window and tables
 // (a gzip reader about 40 KiB, a brotli one more), once per body.
 var (
-	gzipReaders   sync.Pool // *gzip.Reader
+	gzipReaders   sync.Pool // *kgzip.Reader
 	brotliReaders sync.Pool // *brotli.Reader
 )
 
@@ -105,16 +106,12 @@ func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 	var hint int64
 	switch coding {
 	case "gzip", "x-gzip":
-		zr, _ := gzipReaders.Get().(*gzip.Reader)
-		var err error
-		if zr == nil {
-			zr, err = gzip.NewReader(bytes.NewReader(in))
-		} else {
-			err = zr.Reset(bytes.NewReader(in))
+		if out, trunc, ok := gunzipWhole(in, limit); ok {
+			return out, trunc, nil
 		}
-		if zr != nil {
-			defer gzipReaders.Put(zr)
-		}
+		// A cut or damaged stream: compress/gzip reads it, whose partial
+		// output and errors the kept bytes and notes have always been.
+		zr, err := gzip.NewReader(bytes.NewReader(in))
 		if err != nil {
 			return cutOrFail(coding, nil, err)
 		}
@@ -157,6 +154,31 @@ func decodeOne(coding string, in []byte, limit int64) ([]byte, bool, error) {
 		return cutOrFail(coding, out, err)
 	}
 	return out, false, nil
+}
+
+// gunzipWhole decodes a whole gzip stream with klauspost's reader, which
+// inflates about 1.5 times as fast as compress/gzip; ok is false when the
+// stream is cut or damaged, where the two differ in how much they give
+// before the error (FuzzGzipAsStdlib holds them to the same results).
+func gunzipWhole(in []byte, limit int64) (out []byte, truncated, ok bool) {
+	zr, _ := gzipReaders.Get().(*kgzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = kgzip.NewReader(bytes.NewReader(in))
+	} else {
+		err = zr.Reset(bytes.NewReader(in))
+	}
+	if zr != nil {
+		defer gzipReaders.Put(zr)
+	}
+	if err != nil {
+		return nil, false, false
+	}
+	out, err = readAtMost(zr, limit+1, gzipSizeHint(in))
+	if int64(len(out)) > limit {
+		return out[:limit], true, true
+	}
+	return out, false, err == nil
 }
 
 // readAtMost reads r to its end or to n bytes, as io.ReadAll of an
