@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -214,4 +215,42 @@ func TestWindowReaderAt(t *testing.T) {
 			t.Fatalf("ReadAt(%d bytes, %d): window %d %v, source %d %v", n, off, gn, gerr, wn, werr)
 		}
 	}
+}
+
+// TestSkipBody: response bodies SkipBody names are read past, not kept;
+// others are kept; the members are still read to their end, so a damaged
+// one is noted as without SkipBody.
+func TestSkipBody(t *testing.T) {
+	png := gzipped(strings.Repeat("\x89PNG not really", 200))
+	page := "<html><form method=post action=https://app.example/cb><input name=code value=abc></form></html>"
+	data := buildZip(t, []zipFile{
+		{name: "raw/1_c.txt", body: "GET https://cdn.example/logo.png HTTP/1.1\r\nHost: cdn.example\r\n\r\n"},
+		{name: "raw/1_s.txt", body: fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s", len(png), png)},
+		{name: "raw/2_c.txt", body: "GET https://login.example/authorize HTTP/1.1\r\nHost: login.example\r\n\r\n"},
+		{name: "raw/2_s.txt", body: fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s", len(page), page)},
+		{name: "raw/3_c.txt", body: "GET https://cdn.example/font.woff2 HTTP/1.1\r\nHost: cdn.example\r\n\r\n"},
+		{name: "raw/3_s.txt", body: "HTTP/1.1 200 OK\r\nContent-Type: font/woff2\r\nContent-Length: 12\r\n\r\nwOF2 fontXYZ", method: zip.Store},
+	})
+	i := bytes.Index(data, []byte("fontXYZ"))
+	data[i] = 'F' // stored bytes no longer match the CRC
+	skip := func(mimeType string) bool { return model.CarriesNoOAuth(mimeType) }
+	kept, keptNotes := readAll(t, data, Options{})
+	exs, notes := readAll(t, data, Options{SkipBody: skip})
+	if len(exs) != 3 || len(kept) != 3 {
+		t.Fatalf("%d and %d exchanges", len(exs), len(kept))
+	}
+	if len(kept[0].Response.Body.Data) == 0 || len(exs[0].Response.Body.Data) != 0 || len(exs[2].Response.Body.Data) != 0 {
+		t.Errorf("image and font bodies: kept %d bytes without SkipBody, %d and %d with it",
+			len(kept[0].Response.Body.Data), len(exs[0].Response.Body.Data), len(exs[2].Response.Body.Data))
+	}
+	if string(exs[1].Response.Body.Data) != page {
+		t.Errorf("HTML body not kept: %q", exs[1].Response.Body.Data)
+	}
+	if !hasNote(notes, "corrupt", "session 3", "checksum") {
+		t.Errorf("damage in a skipped body not noted: %+v", notes)
+	}
+	if d := cmp.Diff(keptNotes, notes); d != "" {
+		t.Errorf("notes differ with SkipBody (-without +with):\n%s", d)
+	}
+	sameAhead(t, "skip bodies", data, Options{SkipBody: skip})
 }

@@ -50,6 +50,12 @@ type Options struct {
 	// ArchiveInflateBytes bounds the bytes inflated from all members
 	// together; 0 means 16 times Limits.InflateBytes.
 	ArchiveInflateBytes int64
+	// SkipBody, when set, is asked for each response body's media type;
+	// true reads the body past without keeping or decoding it (see
+	// httpwire.Options.SkipBody), which saves copying and decompressing
+	// scripts, images and fonts that no analysis reads. The member is still
+	// inflated to its end and its CRC checked.
+	SkipBody func(mimeType string) bool
 }
 
 // Reader yields one model.Exchange per session, in session-number order.
@@ -57,6 +63,7 @@ type Reader struct {
 	ra          io.ReaderAt
 	password    string
 	limits      model.Limits
+	skipBody    func(mimeType string) bool
 	maxMembers  int
 	inflateLeft int64
 
@@ -111,6 +118,7 @@ func newReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
 		ra:         ra,
 		password:   opts.Password,
 		limits:     opts.Limits.WithDefaults(),
+		skipBody:   opts.SkipBody,
 		maxMembers: opts.MaxMembers,
 		tunnels:    make(map[string]string),
 		ahead:      fetchAhead,
@@ -404,7 +412,7 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *model.Respon
 		r.noteErr(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, err), err)
 		return nil
 	}
-	opts := httpwire.Options{Limits: r.limits, Warn: r.warner(sref, s.response.name)}
+	opts := httpwire.Options{Limits: r.limits, Warn: r.warner(sref, s.response.name), SkipBody: r.skipBody}
 	resp, err := opts.ReadResponse(head.reader, method)
 	if err != nil && mr.damage != nil {
 		r.note(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, mr.damage))

@@ -14,7 +14,7 @@ func (o *options) limits() model.Limits {
 		HeaderCount: o.headerLimit, JSONDepth: o.jsonDepth}.WithDefaults()
 }
 
-// skipBody says which HAR response bodies not to decode: none is needed to
+// skipBody says which response bodies not to decode: none is needed to
 // list exchanges, and no analysis reads scripts, images or fonts.
 func (o *options) skipBody(mimeType string) bool {
 	return o.cmd == "exchanges" || model.CarriesNoOAuth(mimeType)
@@ -27,8 +27,13 @@ func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) 
 		return har.NewReader(oi.file, har.Options{Limits: o.limits(), SideFiles: os.DirFS(oi.dir), Name: oi.name,
 			SkipBody: o.skipBody})
 	case model.FormatSAZ:
-		return saz.NewReader(oi.file, oi.size, saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name,
-			MaxMembers: o.members, ArchiveInflateBytes: o.archiveBytes})
+		opts := saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name,
+			MaxMembers: o.members, ArchiveInflateBytes: o.archiveBytes}
+		if o.cmd == "scan" || o.cmd == "events" || o.cmd == "exchanges" {
+			// As for captures: not for bundle's sanitized copy.
+			opts.SkipBody = o.skipBody
+		}
+		return saz.NewReader(oi.file, oi.size, opts)
 	case model.FormatPCAP:
 		return newCaptureReader(oi, o, keys)
 	}
