@@ -194,7 +194,30 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 // timeline lays the OAuth steps out for the HTML swimlanes: one lane per tab
 // or connection, each step attributed to the party that acted.
 func timeline(events []model.Event, refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
-	var out []report.TimelineEvent
+	// Sized once, and lane titles and labels made once per lane and
+	// endpoint: a capture's 65,000 steps otherwise allocated twice their
+	// size in regrowth and three strings each.
+	n := 0
+	for i := range events {
+		if timelineParty(&events[i]) != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]report.TimelineEvent, 0, n)
+	pageTitle, connTitle := map[string]string{}, map[string]string{}
+	once := func(m map[string]string, prefix, v string) string {
+		t, ok := m[v]
+		if !ok {
+			t = prefix + v
+			m[v] = t
+		}
+		return t
+	}
+	type labelKey struct{ method, endpoint string }
+	labels := map[labelKey]string{}
 	// Browser pages become "Page 1", "Page 2" in order of first use: a page
 	// id means nothing to a reader, so it goes in the lane's tooltip. They
 	// are not called tabs: a HAR page is one top-level navigation, and one
@@ -211,39 +234,34 @@ func timeline(events []model.Event, refFindings map[string][]int, noRedact bool)
 	}
 	for i := range events {
 		e := &events[i]
-		var party string
-		switch e.Kind {
-		case model.AuthorizeRequest, model.Callback:
-			party = "browser"
-		case model.CodeIssued, model.AuthorizeError, model.TokenResponse:
-			party = "provider"
-		case model.TokenRequest:
-			party = "app"
-			if e.Origin() != "" {
-				party = "browser"
-			}
-		default:
+		party := timelineParty(e)
+		if party == "" {
 			continue
 		}
 		lane, laneTitle := e.Page(), ""
 		if lane != "" && !browserPage[lane] {
-			laneTitle = "page id " + lane
+			laneTitle = once(pageTitle, "page id ", lane)
 		} else if lane != "" {
 			if _, ok := tabs[lane]; !ok {
 				tabs[lane] = fmt.Sprintf("Page %d", len(tabs)+1)
 			}
-			lane, laneTitle = tabs[e.Page()], "page id "+e.Page()
+			lane, laneTitle = tabs[e.Page()], once(pageTitle, "page id ", e.Page())
 		}
-		if lane == "" {
-			lane, laneTitle = e.Conn(), "connection "+e.Conn()
+		if lane == "" && e.Conn() != "" {
+			lane, laneTitle = e.Conn(), once(connTitle, "connection ", e.Conn())
 		}
 		if lane == "" {
 			lane, laneTitle = "trace", ""
 		}
-		label := e.Method + " " + pathOf(e.Endpoint)
+		lk := labelKey{e.Method, e.Endpoint}
+		label, ok := labels[lk]
+		if !ok {
+			label = strings.TrimSpace(e.Method + " " + pathOf(e.Endpoint))
+			labels[lk] = label
+		}
 		te := report.TimelineEvent{
 			Time: report.At(e.Time), Ref: e.Ref, Kind: e.Kind.String(), Party: party, Lane: lane,
-			Label: strings.TrimSpace(label), Code: e.Code.Render(noRedact), Status: e.Status,
+			Label: label, Code: e.Code.Render(noRedact), Status: e.Status,
 		}
 		te.LaneTitle = laneTitle
 		// The chip shows the code the findings name: the most specific one
@@ -260,6 +278,23 @@ func timeline(events []model.Event, refFindings map[string][]int, noRedact bool)
 		out = append(out, te)
 	}
 	return out
+}
+
+// timelineParty is who acted in a step the timeline shows, "" for events
+// it leaves out.
+func timelineParty(e *model.Event) string {
+	switch e.Kind {
+	case model.AuthorizeRequest, model.Callback:
+		return "browser"
+	case model.CodeIssued, model.AuthorizeError, model.TokenResponse:
+		return "provider"
+	case model.TokenRequest:
+		if e.Origin() != "" {
+			return "browser"
+		}
+		return "app"
+	}
+	return ""
 }
 
 func pathOf(endpoint string) string {
