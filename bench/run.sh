@@ -21,7 +21,8 @@
 #      base64 images, ~55 MB),
 #      a pcap at 1x (1,300 keep-alive connections, ~30 MB) and 10x (13,000, ~300 MB)
 #      and a customer-like one (444 connections, 2,220 requests, mostly gzip and br
-#      scripts, JSON, images and fonts, ~60 MB),
+#      scripts, JSON, images and fonts, ~60 MB) and one of 3,000 connections open
+#      at once (~32 MB; cap-wide-read is the capture reader alone),
 #      a SAZ of SAZ_SESSIONS (4,000) sessions (~33 MB) and one of
 #      SAZ_BIG_SESSIONS (9,000, ~74 MB, the size of issue 18's SAZ);
 #   3. times `traceaudit exchanges -f jsonl` and `traceaudit scan -f json` on
@@ -94,7 +95,9 @@ if needed pcap; then
 	# Shaped like a customer's: a sign-in, then 2,200 requests for gzip and
 	# br scripts, styles and JSON (chunked or not), images and fonts.
 	gen_pcap "$out/cap-customer.pcap" 444 -customer
-	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap" "$out/cap-customer.pcap")
+	# 3,000 connections open at once: what the reader holds per connection.
+	gen_pcap "$out/cap-wide.pcap" 6000 -concurrent 3000 -per-conn 2 -body 2000
+	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap" "$out/cap-customer.pcap" "$out/cap-wide.pcap")
 fi
 # gen_saz FILE SESSIONS: a HAR of small entries (16 KB bodies, every tenth
 # a token request), converted the way the SAZ lab fixtures are: one session
@@ -191,6 +194,9 @@ if [[ $skip != *" pcap "* ]]; then
 	measure cap-customer-exchanges "$f" "$ta" exchanges -f jsonl --progress never "$f"
 	measure cap-customer-tshark "$f" tshark -r "$f" -Y http.request -T fields -e http.request.method -e http.request.full_uri
 	check_counts "pcap customer" "$(jsonl_lines cap-customer-exchanges)" "$(jsonl_lines cap-customer-tshark)"
+	f=$out/cap-wide.pcap
+	measure cap-wide-scan "$f" "$ta" scan -f json --progress never "$f"
+	measure cap-wide-read "$f" "$out/pcapbench" -read "$f"
 fi
 
 if [[ $skip != *" saz "* ]]; then
