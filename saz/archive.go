@@ -527,7 +527,7 @@ type windowReaderAt struct {
 }
 
 const (
-	headerWindow   = 16 << 10
+	headerWindow   = 4 << 10
 	windowReadsMax = 512
 )
 
