@@ -532,7 +532,7 @@ const (
 )
 
 func (w *windowReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if len(p) > windowReadsMax || off < 0 {
+	if len(p) == 0 || len(p) > windowReadsMax || off < 0 {
 		return w.ra.ReadAt(p, off)
 	}
 	if off < w.off || off+int64(len(p)) > w.off+int64(w.n) {
