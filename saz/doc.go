@@ -18,6 +18,12 @@
 // archive are skipped, and damage to one session becomes a model.Note while
 // the other sessions are still read.
 //
+// Inflating members is most of the work: while one session is parsed, the
+// next two are decrypted, inflated and CRC-summed on goroutines of their
+// own (at most 1 MiB of each member ahead); bounds, checksums and notes
+// are applied as the parsed session reads its members, so what is read
+// does not depend on it.
+//
 // Note kinds (model.Note.Kind), with Ref "session N" or a member name:
 //
 //	truncated     no central directory; members recovered from local headers

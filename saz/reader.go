@@ -101,7 +101,9 @@ var _ model.Reader = (*Reader)(nil)
 // NewReader opens a SAZ archive of the given size. It fails on input that
 // is not a SAZ (ErrFormat), on a missing or wrong password (ErrPassword) and
 // on an archive past its member bound (ErrLimit); damage inside sessions is
-// reported later, as notes.
+// reported later, as notes. Next inflates the sessions after the one it
+// returns on other goroutines, so ra is read from several goroutines at
+// once, as io.ReaderAt allows.
 func NewReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
 	r, err := newReader(ra, size, opts)
 	if err != nil && opts.Name != "" {
