@@ -28,6 +28,11 @@ type Extractor struct {
 	contexts  contexts
 	providers providers
 	strings   strs
+	// The last Date header read and what it parsed to: responses of one
+	// second share it, and a value http.ParseTime refuses costs three
+	// parse errors each time it is tried.
+	lastDate       string
+	lastServerDate time.Time
 }
 
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
@@ -230,12 +235,24 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 	})
 	if ex.Response != nil {
 		if d := ex.Response.Headers.Get("Date"); d != "" {
-			if t, err := http.ParseTime(d); err == nil {
-				ev.ServerDate = t.UTC()
-			}
+			ev.ServerDate = x.serverDate(d)
 		}
 	}
 	return ev
+}
+
+// serverDate is the time a Date header gives, zero when it is not an HTTP
+// date.
+func (x *Extractor) serverDate(d string) time.Time {
+	if d == x.lastDate {
+		return x.lastServerDate
+	}
+	var t time.Time
+	if p, err := http.ParseTime(d); err == nil {
+		t = p.UTC()
+	}
+	x.lastDate, x.lastServerDate = strings.Clone(d), t
+	return t
 }
 
 func responseTime(ex *model.Exchange) time.Time {
