@@ -83,6 +83,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		return res
 	}
 	res.notes = append(res.notes, r.Notes()...)
+	ra.release()
 	if runRules {
 		// The rules want events in source order, as extracted, and every
 		// note (they count undecryptable connections).
@@ -98,7 +99,19 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		// Events are ordered by their exchanges' times only when every
 		// exchange has one; otherwise they keep source order.
 		starts := res.starts
-		if starts == nil {
+		switch {
+		case starts != nil:
+		case len(res.exchanges) == 0 && len(exchanges) > 0:
+			// The exchanges kept for the rules hold every exchange with
+			// an event (see retainer.keep): no list of starts was kept
+			// beside them while the rules ran.
+			starts = make([]exchangeStart, 0, len(res.events))
+			for _, ex := range exchanges {
+				if ex != nil {
+					starts = append(starts, exchangeStart{index: ex.Index, start: ex.Start})
+				}
+			}
+		default:
 			starts = make([]exchangeStart, 0, len(res.exchanges))
 			for _, r := range res.exchanges {
 				starts = append(starts, exchangeStart{index: r.Index, start: r.Time})
@@ -140,10 +153,15 @@ func (c *eventChunks) all() []model.Event {
 		return nil
 	}
 	out := make([]model.Event, 0, c.n)
-	for _, ch := range c.full {
+	// Each chunk is let go once copied: a collection during the copy then
+	// does not find every event twice.
+	for i, ch := range c.full {
 		out = append(out, ch...)
+		c.full[i] = nil
 	}
-	return append(out, c.cur...)
+	out = append(out, c.cur...)
+	c.full, c.cur = nil, nil
+	return out
 }
 
 // isPartial reports whether a reader error came after readable content that
@@ -248,7 +266,8 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 				Index: ex.Index, Ref: ex.Ref, Time: ex.Start, Method: ex.Request.Method,
 				URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,
 			})
-		case len(evs) > 0:
+		case len(evs) > 0 && !runRules && !o.caseMode:
+			// With the rules, the exchange is kept and gives its start.
 			res.starts = append(res.starts, exchangeStart{index: ex.Index, start: ex.Start})
 		}
 		if runRules || o.caseMode {
@@ -262,6 +281,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 				ex = nil // a hole keeps the positions the rules count in
 			} else {
 				ret.trim(ex)
+				ex = ret.hold(ex)
 			}
 			exchanges = append(exchanges, ex)
 		}

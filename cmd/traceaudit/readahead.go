@@ -128,4 +128,13 @@ func (ra *readAhead) close() {
 	ra.closed = true
 	close(ra.stop)
 	<-ra.done
+	ra.cur = aheadBatch{}
+}
+
+// release lets the reader (its buffers, a capture's reassembly pages) go
+// once closed and its notes taken, before the rules run: the deferred close
+// would hold it to the end otherwise.
+func (ra *readAhead) release() {
+	ra.close()
+	ra.src = nil
 }

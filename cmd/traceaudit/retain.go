@@ -3,6 +3,7 @@ package main
 import (
 	"net/url"
 	"strings"
+	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/secret"
@@ -27,6 +28,47 @@ import (
 type retainer struct {
 	all    bool // keep everything (the test's reference path)
 	cookie bool // an exchange with a cookie was kept
+	// slab holds the kept exchanges' copies with their responses, many to
+	// an allocation (see hold).
+	slab []keptExchange
+}
+
+// keptExchange is a kept exchange and its response in one object: the
+// reader's two allocations round up to 448 bytes, and a capture whose every
+// exchange makes an event keeps 65,000 of them.
+type keptExchange struct {
+	ex   model.Exchange
+	resp model.Response
+}
+
+// keptChunk exchanges share an allocation of about 64 KiB (a size the
+// allocator rounds by pages, not by size class); the first chunk is small
+// so that traces with few OAuth exchanges hold little.
+var keptChunk = (64 << 10) / int(unsafe.Sizeof(keptExchange{}))
+
+const keptFirstChunk = 16
+
+// hold returns a copy of a kept (and trimmed) exchange stored in the slab,
+// the reader's own exchange left to the collector. The copy is whole, so
+// the rules read the same fields.
+func (r *retainer) hold(ex *model.Exchange) *model.Exchange {
+	if r.all {
+		return ex
+	}
+	if len(r.slab) == cap(r.slab) {
+		n := keptChunk
+		if r.slab == nil {
+			n = keptFirstChunk
+		}
+		r.slab = make([]keptExchange, 0, n)
+	}
+	r.slab = append(r.slab, keptExchange{ex: *ex})
+	k := &r.slab[len(r.slab)-1]
+	if ex.Response != nil {
+		k.resp = *ex.Response
+		k.ex.Response = &k.resp
+	}
+	return &k.ex
 }
 
 func (r *retainer) keep(ex *model.Exchange, events int) bool {
