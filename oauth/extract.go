@@ -27,6 +27,7 @@ type Extractor struct {
 	redirects map[string]bool           // redirect URI keys (no query) seen in authorize requests
 	contexts  contexts
 	providers providers
+	authzs    authzs
 	strings   strs
 	// The last Date header read and what it parsed to: responses of one
 	// second share it, and a value http.ParseTime refuses costs three
@@ -44,6 +45,7 @@ func NewExtractor() *Extractor {
 		redirects: map[string]bool{},
 		contexts:  contexts{seen: map[contextKey]*model.RequestContext{}},
 		providers: providers{seen: map[model.Provider]*model.Provider{}},
+		authzs:    authzs{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
 		strings:   strs{seen: map[string]string{}},
 	}
 }
@@ -394,7 +396,13 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 		CodeChallenge:       secret.New(p.Get("code_challenge")),
 		CodeChallengeMethod: p.Get("code_challenge_method"),
 	}
-	if az != (model.AuthorizeParams{}) {
+	switch {
+	case az == (model.AuthorizeParams{}):
+	case az.Nonce.IsZero() && az.CodeChallenge.IsZero():
+		// Without the per-request values, requests of one client repeat
+		// the same few parameters: one shared copy each.
+		ev.Authz = x.authzs.get(az)
+	default:
 		ev.Authz = &az
 	}
 	x.setLibrary(&ev, libraryOf(p, ev.CookieNames()))
@@ -1063,6 +1071,25 @@ func (ps *providers) get(p model.Provider) *model.Provider {
 	q := new(model.Provider)
 	*q = p
 	ps.seen[p] = q
+	return q
+}
+
+// authzs gives equal authorize parameters one copy (events read them, never
+// change them).
+type authzs struct {
+	seen map[model.AuthorizeParams]*model.AuthorizeParams
+}
+
+func (as *authzs) get(az model.AuthorizeParams) *model.AuthorizeParams {
+	if q, ok := as.seen[az]; ok {
+		return q
+	}
+	if len(as.seen) >= maxContexts {
+		clear(as.seen)
+	}
+	q := new(model.AuthorizeParams)
+	*q = az
+	as.seen[az] = q
 	return q
 }
 
