@@ -3,6 +3,7 @@ package pcap
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,7 +42,31 @@ func FuzzReader(f *testing.F) {
 		for _, ex := range exs {
 			checkBounded(t, ex)
 		}
+		// Skipping bodies and parking idle parsers read the same exchanges.
+		r, _ = NewReader(bytes.NewReader(data), Options{Limits: fuzzLimits, SkipBody: model.CarriesNoOAuth})
+		r.parkAbove = 0
+		other, err := model.ReadAll(r)
+		if err != nil || len(other) != len(exs) {
+			t.Fatalf("skipping and parking: %d exchanges (%v), else %d", len(other), err, len(exs))
+		}
+		for i, ex := range exs {
+			if a, b := rowOf(ex), rowOf(other[i]); a != b {
+				t.Fatalf("exchange %d: %q, skipping and parking %q", i, a, b)
+			}
+		}
 	})
+}
+
+// rowOf is what skipping a body must not change.
+func rowOf(ex *model.Exchange) string {
+	row := fmt.Sprintf("%s %s %s %s", ex.Ref, ex.Request.Method, ex.Request.URL, ex.Request.Body.Data)
+	if ex.Response != nil {
+		row += fmt.Sprintf(" %d %d %v", ex.Response.Status, ex.Response.Body.Size, len(ex.Response.Headers))
+		if !model.CarriesNoOAuth(ex.Response.Body.MIMEType) {
+			row += string(ex.Response.Body.Data)
+		}
+	}
+	return row
 }
 
 func checkBounded(t *testing.T, ex *model.Exchange) {

@@ -46,8 +46,10 @@ type Options struct {
 	Warn func(msg string)
 	// SkipBody, when set, is asked for each response body's media type;
 	// true reads the body past (framing undone, bytes counted in Size)
-	// without keeping or decoding it: Data stays empty and Truncated tells
-	// only whether the body was cut, as for a body kept whole. It saves
+	// without keeping or decoding it: Data stays empty and Truncated is
+	// what it would be for the body kept undecoded (cut, or longer than
+	// Limits.BodyBytes; a decoded one may also be cut by its limit or its
+	// compressed stream, which is not looked at). It saves
 	// decoding images, scripts and fonts nothing reads. Warnings about the
 	// framing stay, and so does the one about an unknown coding; a corrupt
 	// compressed stream is not noticed.
@@ -590,7 +592,9 @@ func (b *rawBody) finish(h model.Headers, cut bool, o Options, l model.Limits) m
 				o.warnf("body kept content-encoded: %v", err)
 			}
 		}
-		return model.Body{Size: b.size, Truncated: cut}
+		// Truncated as a body kept undecoded would say: readers use it to
+		// tell where a body cut by lost bytes ends.
+		return model.Body{Size: b.size, Truncated: cut || b.size > l.BodyBytes}
 	}
 	body := model.Body{Size: b.size, Truncated: cut || b.size > int64(len(b.data))}
 	if len(b.data) == 0 || isIdentity(enc) {
