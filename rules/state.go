@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -48,16 +49,24 @@ func runStateMismatch(p *Pass) {
 		}
 		checkInstanceSwitch(p, t)
 	}
-	// Callbacks whose state matches no sign-in, that failed.
-	states := map[secret.Secret]bool{}
-	haveAuthz := false
+	// Callbacks whose state matches no sign-in, that failed. The states
+	// are gathered only when there are such callbacks (a capture of 65,000
+	// authorize requests has none).
+	haveAuthz, orphans := false, false
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
 			haveAuthz = true
-			states[t.Authorize.State] = true
+		} else if len(t.Callbacks) > 0 {
+			orphans = true
 		}
 	}
-	if haveAuthz {
+	if haveAuthz && orphans {
+		states := map[secret.Secret]bool{}
+		for _, t := range p.Transactions {
+			if t.Authorize != nil {
+				states[t.Authorize.State] = true
+			}
+		}
 		for _, t := range p.Transactions {
 			if t.Authorize != nil {
 				continue
@@ -78,9 +87,12 @@ func runStateMismatch(p *Pass) {
 	}
 	// The same state in different sign-ins, and sign-ins without any CSRF
 	// protection.
-	byState := map[secret.Secret][]*Transaction{}
+	// Only the first two sign-ins of a state and their number are
+	// reported: one map entry per state, a record per reused one.
+	first := make(map[secret.Secret]int, len(p.Transactions)) // → position in Transactions
+	reused := map[secret.Secret]*reusedState{}
 	var order []secret.Secret
-	for _, t := range p.Transactions {
+	for i, t := range p.Transactions {
 		az := t.Authorize
 		if az == nil {
 			continue
@@ -94,25 +106,39 @@ func runStateMismatch(p *Pass) {
 			}
 			continue
 		}
-		if _, ok := byState[az.State]; !ok {
-			order = append(order, az.State)
-		}
-		byState[az.State] = append(byState[az.State], t)
-	}
-	for _, s := range order {
-		ts := byState[s]
-		if len(ts) < 2 {
+		f, ok := first[az.State]
+		if !ok {
+			first[az.State] = i
 			continue
 		}
-		a, b := ts[0].Authorize, ts[1].Authorize
+		if r := reused[az.State]; r != nil {
+			r.n++
+			continue
+		}
+		reused[az.State] = &reusedState{pos: f, first: p.Transactions[f], second: t, n: 2}
+		order = append(order, az.State)
+	}
+	// In the order the states first appeared.
+	sort.Slice(order, func(i, j int) bool { return reused[order[i]].pos < reused[order[j]].pos })
+	for _, s := range order {
+		r := reused[s]
+		a, b := r.first.Authorize, r.second.Authorize
 		if a.Nonce().Equal(b.Nonce()) && a.CodeChallenge().Equal(b.CodeChallenge()) {
 			continue // the same request sent again (reload), not a new sign-in
 		}
 		p.Report(Finding{Severity: Warning,
-			Message:     fmt.Sprintf("%d different sign-ins (%s, %s) send the same state %s: a constant state gives no CSRF protection and makes callbacks of different sign-ins indistinguishable", len(ts), a.Ref, b.Ref, s),
+			Message:     fmt.Sprintf("%d different sign-ins (%s, %s) send the same state %s: a constant state gives no CSRF protection and makes callbacks of different sign-ins indistinguishable", r.n, a.Ref, b.Ref, s),
 			Evidence:    []Evidence{p.Evidence(a, "first use of the state"), p.Evidence(b, "same state, different sign-in")},
 			Remediation: "Generate a fresh, unguessable state for every sign-in."})
 	}
+}
+
+// reusedState is a state sent by more than one sign-in: the first two and
+// how many.
+type reusedState struct {
+	pos           int // of first in Transactions
+	first, second *Transaction
+	n             int
 }
 
 func checkTransientCookies(p *Pass, t *Transaction) {
