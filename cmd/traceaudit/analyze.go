@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -147,6 +148,11 @@ func (c *eventChunks) add(evs []model.Event) {
 	}
 }
 
+// joinCollectAt is the number of events (360 bytes each) from which a
+// collection runs before they are joined: below it the join costs less than
+// the collection.
+const joinCollectAt = 8192
+
 // all is every event in order, in one slice of their number.
 func (c *eventChunks) all() []model.Event {
 	if c.n == 0 {
@@ -234,6 +240,13 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	defer func() {
 		// The joined slice becomes res.events as it is: appending it to an
 		// empty list would copy every event once more.
+		// Collect before joining many events: a collection that falls
+		// during the join finds every event twice, and with the default
+		// pacing the heap then grows to twice that while the rules run
+		// (issue 18: 224 MiB of peak RSS for 65,000 events, 200 with this).
+		if events.n >= joinCollectAt {
+			runtime.GC()
+		}
 		if len(res.events) == 0 {
 			res.events = events.all()
 		} else {
