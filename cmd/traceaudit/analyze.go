@@ -182,11 +182,34 @@ func isPartial(err error) bool {
 // response issued): a response's own time can trail the next request's start
 // by rounding in the trace. A trace without times keeps its source order.
 func sortEvents(evs []model.Event, starts []exchangeStart) {
-	start := make(map[int]time.Time, len(starts))
+	lo, hi := 0, -1
 	for _, r := range starts {
 		if r.start.IsZero() {
 			return
 		}
+		lo, hi = min(lo, r.index), max(hi, r.index)
+	}
+	if lo == 0 && hi < 2*len(starts)+64 {
+		// Indexes of exchanges with events are dense enough (a capture
+		// whose every exchange makes an event): a list by index, not a
+		// map of 65,000 entries looked up a million times.
+		start := make([]time.Time, hi+1)
+		for _, r := range starts {
+			start[r.index] = r.start
+		}
+		at := func(i int) time.Time {
+			if i < 0 || i >= len(start) {
+				return time.Time{}
+			}
+			return start[i]
+		}
+		sort.SliceStable(evs, func(i, j int) bool {
+			return at(evs[i].Exchange).Before(at(evs[j].Exchange))
+		})
+		return
+	}
+	start := make(map[int]time.Time, len(starts))
+	for _, r := range starts {
 		start[r.index] = r.start
 	}
 	sort.SliceStable(evs, func(i, j int) bool {
