@@ -37,6 +37,9 @@ type decoder struct {
 	// intern shares the text of repeated header names and values; nil
 	// copies each.
 	intern *interner
+	// arena holds the raw strings unescaped for this entry (see
+	// frame.spanText); reused from entry to entry.
+	arena *[]byte
 }
 
 // view returns the text of a value as frame.str does, without copying: a
@@ -46,7 +49,7 @@ func (d *decoder) view(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
 		if sp, ok := d.f.spanOf(v); ok {
-			b := d.f.side[sp.start:sp.end]
+			b := d.f.spanText(sp, d.arena)
 			return unsafe.String(unsafe.SliceData(b), len(b))
 		}
 		return v.Str
@@ -302,7 +305,7 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 		if encoding.Type == gjson.String && strings.EqualFold(encoding.Str, "base64") {
 			// Decode a bounded prefix: 4 base64 characters give 3 bytes.
 			limit := d.limits.BodyBytes/3*4 + 4
-			enc, _, cut := d.f.content(text, limit)
+			enc, _, cut := d.f.content(text, limit, d.arena)
 			if int64(len(enc)) > limit {
 				enc, cut = enc[:limit], true
 			}
@@ -633,7 +636,13 @@ func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
 // text returns at most limit decoded bytes of a string value, owned by the
 // caller, and whether the value held more.
 func (d *decoder) text(v gjson.Result, limit int64) ([]byte, bool) {
-	data, view, cut := d.f.content(v, limit)
+	if sp, ok := d.f.spanOf(v); ok && sp.raw && int64(len(d.f.side[sp.start:sp.end])) <= limit {
+		// Unescaped straight into the caller's buffer, not copied out
+		// of the arena: the decoded text is never longer than raw.
+		raw := d.f.side[sp.start:sp.end]
+		return unescapeRaw(make([]byte, 0, len(raw)+8), raw), false
+	}
+	data, view, cut := d.f.content(v, limit, d.arena)
 	if int64(len(data)) > limit {
 		data, cut = data[:limit], true
 	}

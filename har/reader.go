@@ -90,7 +90,7 @@ var _ model.Reader = (*Reader)(nil)
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries}
 	for i := range hr.states {
-		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner()}
+		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}
 	}
 	src, err := hr.decompress(r)
 	if err != nil {
@@ -114,6 +114,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		br:       bufio.NewReaderSize(rest, readBuf),
 		off:      dec.InputOffset(),
 		maxDepth: hr.limits.JSONDepth,
+		skipBody: opts.SkipBody,
 		// Enough of a base64 or escaped body to decode BodyBytes of it.
 		strCap:   int(min(hr.limits.BodyBytes*2+1024, 1<<30)),
 		valueCap: int(min(hr.limits.BodyBytes*4+hr.limits.HeaderBytes*4+(1<<20), 1<<30)),
@@ -136,7 +137,11 @@ func (r *Reader) decompress(in io.Reader) (io.Reader, error) {
 	case compressZlib:
 		zr, err = zlib.NewReader(br)
 	default:
-		return br, nil
+		// The scanner reads the rest itself, straight from in: read
+		// through br, every byte would be copied once more whenever the
+		// scanner tops up a buffer that is not empty.
+		head, _ := br.Peek(br.Buffered())
+		return io.MultiReader(bytes.NewReader(head), in), nil
 	}
 	if err != nil {
 		return nil, r.posError(-r.bom, "", fmt.Errorf("%w: bad compressed stream: %v", ErrFormat, err))
@@ -358,6 +363,7 @@ const (
 type decodeState struct {
 	sk     *skeleton
 	intern *interner
+	arena  *[]byte
 }
 
 // Next returns the next exchange, io.EOF after the last one. Damage after
@@ -512,7 +518,16 @@ func (r *Reader) decodeAll(batch []*frame, st decodeState) []*decoder {
 // decode runs on a frame only; see decoder.
 func (r *Reader) decode(f *frame, st decodeState) *decoder {
 	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
-		sk: st.sk, intern: st.intern}
+		sk: st.sk, intern: st.intern, arena: st.arena}
+	if d.arena == nil {
+		d.arena = new([]byte)
+	}
+	// Views into the arena die with the entry they were made for; a
+	// one-off huge body must not pin it.
+	*d.arena = (*d.arena)[:0]
+	if cap(*d.arena) > 1<<20 {
+		*d.arena = nil
+	}
 	ex, reason := d.entry()
 	if reason != "" {
 		d.note(model.NoteBadEntry, f.ref, "%s at %s; entry skipped", reason, r.at(f.start))

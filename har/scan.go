@@ -45,6 +45,16 @@ type scanner struct {
 
 	eof bool // the input ended; everything left is buffered
 
+	hasRaw bool // s.spans has a raw string
+	// skipBody is Options.SkipBody; skipMemo remembers its answers by
+	// the media type's text in the input.
+	skipBody func(string) bool
+	skipMemo map[string]bool
+	// Tests: rawOff decodes every long string while framing, rawAll
+	// keeps every one raw that can be.
+	rawOff, rawAll bool
+	noRaw          bool // no more raw strings in this value (settleRaw ran)
+
 	// State of the string being read.
 	keep     bool
 	strStart int // start of its content in side
@@ -55,6 +65,9 @@ type scanner struct {
 type span struct {
 	start, end int
 	cut        bool // cut at strCap
+	// raw: side[start:end] is the string's content as it is in the input,
+	// escapes and all, to be unescaped by unescapeRaw.
+	raw bool
 }
 
 // sideWindow is how much more room longString makes in side at a time.
@@ -147,6 +160,7 @@ func (s *scanner) scanValue(keep bool) error {
 		s.side = nil
 	}
 	s.keep = keep
+	s.hasRaw, s.noRaw = false, s.rawOff
 
 	var (
 		depth  int
@@ -156,6 +170,15 @@ func (s *scanner) scanValue(keep bool) error {
 	)
 	checkSize := func() {
 		if s.keep && len(s.buf)+len(s.side) > s.valueCap {
+			// The limit counts decoded bytes: raw strings are decoded
+			// before it is judged, once per value.
+			if s.hasRaw {
+				s.settleRaw()
+				s.noRaw = true
+				if len(s.buf)+len(s.side) <= s.valueCap {
+					return
+				}
+			}
 			s.keep = false
 			s.tooLarge = true
 		}
@@ -243,6 +266,36 @@ func (s *scanner) scanValue(keep bool) error {
 						return nil
 					}
 					continue
+				}
+				if s.keep {
+					s.buf = append(s.buf, chunk[run:i]...)
+					run = i
+				}
+				if s.keep && !s.noRaw && (s.rawAll || s.skippedBody()) {
+					// Kept raw when the whole string is buffered: the
+					// decoding goroutines unescape it (see rawEnd), or,
+					// as a body nothing reads, nobody does.
+					if q := s.rawEnd(rest); q >= 0 {
+						start := len(s.side)
+						s.side = append(s.side, rest[:q]...)
+						s.spans = append(s.spans, span{start: start, end: len(s.side), raw: true})
+						s.hasRaw = true
+						s.addRef()
+						i += q + 2
+						run = i
+						if depth == 0 {
+							s.discard(i)
+							checkSize()
+							return nil
+						}
+						continue
+					}
+					// A string the buffer cuts: read on from its quote so
+					// that it is buffered whole, when it fits.
+					if i > 0 && !s.eof && len(chunk) < readBuf {
+						need = readBuf
+						goto refill
+					}
 				}
 				if s.keep {
 					s.buf = append(s.buf, chunk[run:i]...)
@@ -535,6 +588,154 @@ func (s *scanner) closeString() {
 		return
 	}
 	s.spans = append(s.spans, span{start: s.strStart, end: len(s.side), cut: s.strCut})
+	s.addRef()
+}
+
+// rawEnd returns the length of the content of the long string that p
+// starts (p is what follows its opening quote) when it can be kept raw,
+// or -1. Kept raw: the closing quote is buffered, the content is at most
+// strCap bytes (so its decoded text, never longer, is not cut) and at
+// least 12 bytes follow the quote (so that decoding, which may look up to
+// 12 bytes past an escape, reads it as longString would have, whatever
+// comes after the string).
+//
+// This is all the framing goroutine does with a body: find where it ends
+// (a quote is the closing one when an even number of backslashes comes
+// before it) and copy it.
+func (s *scanner) rawEnd(p []byte) int {
+	p = p[:min(len(p), s.strCap+13)]
+	i := 0
+	for {
+		if i = nextQuote(p, i); i < 0 {
+			return -1
+		}
+		n := 0
+		for n < i && p[i-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			break
+		}
+		i++
+	}
+	if i > s.strCap || len(p)-i-1 < 12 {
+		return -1
+	}
+	return i
+}
+
+// skippedBody reports whether the long string starting now is, by the
+// look of the skeleton so far, the text of a content object whose
+// mimeType (given before it) SkipBody leaves out. Such a body is kept raw:
+// not decoded while framing, since nobody reads it. Other bodies are
+// decoded while framing, in the one pass that finds their end: keeping
+// them raw would cost a second pass. The look is a guess, only ever
+// choosing between two ways of keeping the same string.
+func (s *scanner) skippedBody() bool {
+	const key, mimeKey = `"text":`, `"mimeType":"`
+	b := s.buf
+	if s.skipBody == nil || !bytes.HasSuffix(b, []byte(key)) {
+		return false
+	}
+	obj := b[bytes.LastIndexByte(b, '{')+1:]
+	k := bytes.LastIndex(obj, []byte(mimeKey))
+	if k < 0 {
+		return false
+	}
+	v := obj[k+len(mimeKey):]
+	e := bytes.IndexByte(v, '"')
+	if e < 0 || e > 128 || bytes.IndexByte(v[:e], '\\') >= 0 {
+		return false
+	}
+	v = v[:e]
+	skip, ok := s.skipMemo[string(v)]
+	if !ok {
+		skip = s.skipBody(mediaType(string(v)))
+		if s.skipMemo == nil || len(s.skipMemo) >= 64 {
+			s.skipMemo = make(map[string]bool)
+		}
+		s.skipMemo[string(v)] = skip
+	}
+	return skip
+}
+
+// nextQuote returns the offset of the first quote in p from i, or -1.
+// Escape-heavy text (HTML) has an escaped quote every few dozen bytes,
+// too close for the vectorized search to pay for its call: words of eight
+// bytes are searched in a register first, and the vectorized search takes
+// over on a long run without quotes (base64).
+func nextQuote(p []byte, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes = '"' * lo
+	for clean := 0; i+8 <= len(p); clean++ {
+		if clean == 4 {
+			if j := bytes.IndexByte(p[i:], '"'); j >= 0 {
+				return i + j
+			}
+			return -1
+		}
+		x := binary.LittleEndian.Uint64(p[i:]) ^ quotes
+		if m := (x - lo) &^ x & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		i += 8
+	}
+	for ; i < len(p); i++ {
+		if p[i] == '"' {
+			return i
+		}
+	}
+	return -1
+}
+
+// settleRaw unescapes the raw strings of the value being read, so that
+// side holds decoded text only, as without raw strings.
+func (s *scanner) settleRaw() {
+	out := make([]byte, 0, len(s.side))
+	prev := 0
+	for k := range s.spans {
+		sp := &s.spans[k]
+		start := len(out)
+		if sp.raw {
+			out = unescapeRaw(out, s.side[sp.start:sp.end])
+		} else {
+			out = append(out, s.side[sp.start:sp.end]...)
+		}
+		prev = sp.end
+		sp.start, sp.end, sp.raw = start, len(out), false
+	}
+	// A string being read by longString follows the spans.
+	s.strStart += len(out) - prev
+	s.side = append(out, s.side[prev:]...)
+	s.hasRaw = false
+}
+
+// unescapeRaw appends the decoded text of raw, the content of a string
+// (without its quotes) as rawEnd kept it, to dst, as longString would
+// have decoded it: an escape that would look past the content sees the
+// closing quote.
+func unescapeRaw(dst, raw []byte) []byte {
+	dst = slices.Grow(dst, len(raw)+8)
+	for {
+		var n int
+		dst, n, _ = decodeInto(dst, raw)
+		raw = raw[n:]
+		if len(raw) == 0 {
+			return dst
+		}
+		var tmp [12]byte
+		copy(tmp[:], raw)
+		tmp[len(raw)] = '"'
+		k, r, _ := decodeEscape(tmp[:])
+		if r >= 0 {
+			dst = utf8.AppendRune(dst, r)
+		}
+		raw = raw[k:]
+	}
+}
+
+// addRef appends a reference to the last span to the skeleton.
+func (s *scanner) addRef() {
 	s.buf = append(s.buf, '"')
 	s.buf = append(s.buf, placeholder...)
 	s.buf = strconv.AppendInt(s.buf, int64(len(s.spans)-1), 10)
@@ -669,12 +870,14 @@ type frame struct {
 // whether they are a view into side (valid while the frame is) and whether
 // the string was cut at strCap. Short strings are unescaped from the
 // skeleton into a new slice of at most limit bytes.
-func (f *frame) content(v gjson.Result, limit int64) (data []byte, view, cut bool) {
+// Raw strings are unescaped into *arena, which must stay untouched but
+// for appends while the view is in use.
+func (f *frame) content(v gjson.Result, limit int64, arena *[]byte) (data []byte, view, cut bool) {
 	if v.Type != gjson.String {
 		return nil, false, false
 	}
 	if sp, ok := f.spanOf(v); ok {
-		return f.side[sp.start:sp.end], true, sp.cut
+		return f.spanText(sp, arena), true, sp.cut
 	}
 	if len(v.Raw) < 2 {
 		return nil, false, false
@@ -682,6 +885,18 @@ func (f *frame) content(v gjson.Result, limit int64) (data []byte, view, cut boo
 	raw := v.Raw[1 : len(v.Raw)-1] // read only: no copy needed
 	data, cut = unescapeBounded(unsafe.Slice(unsafe.StringData(raw), len(raw)), limit)
 	return data, false, cut
+}
+
+// spanText returns the decoded text of a span: a view into side, or for a
+// raw span into *arena, where it is unescaped now.
+func (f *frame) spanText(sp span, arena *[]byte) []byte {
+	b := f.side[sp.start:sp.end:sp.end]
+	if !sp.raw {
+		return b
+	}
+	start := len(*arena)
+	*arena = unescapeRaw(*arena, b)
+	return (*arena)[start:len(*arena):len(*arena)]
 }
 
 func (f *frame) spanOf(v gjson.Result) (span, bool) {
@@ -706,6 +921,9 @@ func (f *frame) str(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
 		if sp, ok := f.spanOf(v); ok {
+			if sp.raw {
+				return string(unescapeRaw(nil, f.side[sp.start:sp.end]))
+			}
 			return string(f.side[sp.start:sp.end])
 		}
 		return strings.Clone(v.Str)

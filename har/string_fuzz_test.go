@@ -7,8 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// FuzzStringDecode checks the two JSON string decoders (decodeInto for
-// bodies, unescapeBounded for short strings) against encoding/json on
+// FuzzStringDecode checks the JSON string decoders (decodeInto for
+// bodies, unescapeRaw for bodies kept raw, unescapeBounded for short
+// strings) against encoding/json on
 // valid UTF-8 string contents, and that decodeInto never writes more than
 // its input on anything.
 func FuzzStringDecode(f *testing.F) {
@@ -28,6 +29,16 @@ func FuzzStringDecode(f *testing.F) {
 		got, n, closed := decodeInto(dst, p)
 		if len(got) > n {
 			t.Fatalf("decodeInto wrote %d bytes for %d consumed", len(got), n)
+		}
+		if closingQuote(p) == len(content) {
+			// content is a whole string's content, as the scanner keeps
+			// it raw: unescapeRaw reads it as decodeInto does with the
+			// closing quote and more input after it.
+			padded := append(bytes.Clone(p), "            "...)
+			want, _, _ := decodeInto(make([]byte, 0, len(padded)+8), padded)
+			if got := unescapeRaw([]byte("x"), content); string(got) != "x"+string(want) {
+				t.Fatalf("unescapeRaw(%q) = %q, decodeInto %q", content, got[1:], want)
+			}
 		}
 		var want string
 		if !utf8.Valid(content) || json.Unmarshal(append(append([]byte{'"'}, content...), '"'), &want) != nil {
