@@ -89,7 +89,7 @@ var (
 )
 
 // peek returns the buffered bytes, reading more when fewer than need are
-// buffered (need is at most sideMax+2). At the end of the input it returns
+// buffered (need is at most the buffer's size). At the end of the input it returns
 // what is left, fewer than need bytes, and sets s.eof; io.EOF only when
 // nothing is left.
 func (s *scanner) peek(need int) ([]byte, error) {
@@ -292,8 +292,8 @@ func (s *scanner) scanValue(keep bool) error {
 					}
 					// A string the buffer cuts: read on from its quote so
 					// that it is buffered whole, when it fits.
-					if i > 0 && !s.eof && len(chunk) < readBuf {
-						need = readBuf
+					if i > 0 && !s.eof && len(chunk) < s.br.Size() {
+						need = s.br.Size()
 						goto refill
 					}
 				}
