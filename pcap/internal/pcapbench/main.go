@@ -4,6 +4,7 @@
 //	pcapbench -o big.pcap [-conns 2000]
 //	pcapbench -o customer.pcap -conns 444 -customer
 //	pcapbench -read big.pcap [-skip]
+//	pcapbench -read big.pcap -floor walk|decode|asm
 package main
 
 import (
@@ -52,6 +53,7 @@ func main() {
 	out := flag.String("o", "big.pcap", "output file")
 	read := flag.String("read", "", "read this capture and print its request count")
 	skip := flag.Bool("skip", false, "with -read: skip the bodies scan skips (images, scripts, styles, fonts)")
+	floorStage := flag.String("floor", "", "with -read: only walk the records, decode the layers too, or reassemble too (walk, decode, asm)")
 	cfg := capgen.DefaultConfig
 	flag.IntVar(&cfg.Conns, "conns", 2000, "connections")
 	flag.IntVar(&cfg.PerConn, "per-conn", cfg.PerConn, "exchanges per connection")
@@ -59,6 +61,13 @@ func main() {
 	flag.BoolVar(&cfg.Customer, "customer", false, "a customer-like capture: a sign-in, then compressed scripts, JSON, images and fonts (-body unused)")
 	flag.IntVar(&cfg.Concurrent, "concurrent", cfg.Concurrent, "connections open at once, interleaved packet by packet")
 	flag.Parse()
+	if *read != "" && *floorStage != "" {
+		if err := floor(*read, *floorStage); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *read != "" {
 		if err := readCapture(*read, *skip); err != nil {
 			fmt.Fprintln(os.Stderr, err)
