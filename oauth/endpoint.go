@@ -25,7 +25,11 @@ func ProviderOf(u *url.URL) model.Provider {
 		return model.Provider{Family: model.FamilyGeneric}
 	}
 	host := strings.ToLower(u.Hostname())
-	segs := pathSegments(u.Path)
+	// Only the first three segments decide here (Keycloak's realm, read
+	// below, needs them all): kept on the stack, as ProviderOf runs on
+	// every exchange of a trace.
+	var head [3]string
+	segs := head[:leadingSegments(u.Path, &head)]
 	p := model.Provider{Family: model.FamilyGeneric, Host: host}
 	first := ""
 	if len(segs) > 0 {
@@ -48,7 +52,7 @@ func ProviderOf(u *url.URL) model.Provider {
 		}
 	case strings.HasSuffix(host, ".ciamlogin.com"):
 		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "ciam", "global", first
-	case strings.Contains(strings.ToLower(u.Path), "/adfs/"):
+	case pathContainsFold(u.Path, "/adfs/"):
 		p.Family, p.Tenant = model.FamilyADFS, host
 	case host == "accounts.google.com" || host == "oauth2.googleapis.com" ||
 		(host == "www.googleapis.com" && first == "oauth2"):
@@ -65,7 +69,7 @@ func ProviderOf(u *url.URL) model.Provider {
 		p.Family = model.FamilyGitHub
 	}
 	if p.Family == model.FamilyGeneric {
-		if realm, legacy, ok := keycloakRealm(segs); ok {
+		if realm, legacy, ok := keycloakRealmOf(u.Path); ok {
 			p.Family, p.Tenant = model.FamilyKeycloak, realm
 			if legacy {
 				p.Variant = "legacy"
@@ -115,6 +119,54 @@ func keycloakRealm(segs []string) (realm string, legacy, ok bool) {
 		}
 	}
 	return "", false, false
+}
+
+// keycloakRealmOf is keycloakRealm of the path's segments; a realm needs
+// a segment "realms" followed by another, so a path without "realms/" has
+// none and is not split.
+func keycloakRealmOf(path string) (realm string, legacy, ok bool) {
+	if !strings.Contains(path, "realms/") {
+		return "", false, false
+	}
+	return keycloakRealm(pathSegments(path))
+}
+
+// leadingSegments stores up to len(head) first non-empty segments of p, as
+// pathSegments would give them, and returns how many it stored.
+func leadingSegments(p string, head *[3]string) int {
+	n := 0
+	for n < len(head) && p != "" {
+		var s string
+		s, p, _ = strings.Cut(p, "/")
+		if s != "" {
+			head[n] = s
+			n++
+		}
+	}
+	return n
+}
+
+// pathContainsFold reports strings.Contains(strings.ToLower(s), sub) for
+// a lower-case ASCII sub holding no 'i' or 'k', without building the
+// lower-cased copy: the only runes besides A-Z that ToLower maps into ASCII
+// are U+0130 (to 'i') and U+212A (Kelvin, to 'k').
+func pathContainsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func pathSegments(p string) []string {

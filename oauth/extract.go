@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -108,7 +109,13 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 	// are read only when one does.
 	lb := lazyBase{x: x, ex: ex, u: u, prov: prov}
 	method := strings.ToUpper(ex.Request.Method)
-	params := requestParams(ex, u)
+	// Off the provider's endpoints, an event needs one of the gate keys
+	// (grant_type, code, client_id, error): without any, the parameters
+	// are never read and are not parsed (nil reads as empty).
+	var params url.Values
+	if role != RoleNone || mayHoldGateKey(ex, u) {
+		params = requestParams(ex, u)
+	}
 
 	var out []model.Event
 	switch {
@@ -328,8 +335,28 @@ func requestParams(ex *model.Exchange, u *url.URL) url.Values {
 }
 
 func bodyParams(h model.Headers, b model.Body) url.Values {
+	switch bodyKindOf(h, b) {
+	case bodyJSON:
+		return jsonParams(b.Data)
+	case bodyForm:
+		v, _ := url.ParseQuery(string(b.Data))
+		return v
+	}
+	return nil
+}
+
+type bodyKind int
+
+const (
+	bodyNone bodyKind = iota
+	bodyJSON
+	bodyForm
+)
+
+// bodyKindOf says how bodyParams reads a request body.
+func bodyKindOf(h model.Headers, b model.Body) bodyKind {
 	if len(b.Data) == 0 {
-		return nil
+		return bodyNone
 	}
 	mt := b.MIMEType
 	if mt == "" {
@@ -337,12 +364,55 @@ func bodyParams(h model.Headers, b model.Body) url.Values {
 	}
 	switch {
 	case strings.Contains(mt, "json"):
-		return jsonParams(b.Data)
+		return bodyJSON
 	case mt == "application/x-www-form-urlencoded", mt == "" && looksLikeForm(b.Data):
-		v, _ := url.ParseQuery(string(b.Data))
-		return v
+		return bodyForm
 	}
-	return nil
+	return bodyNone
+}
+
+// gateKeys are the parameters without which an exchange off the
+// provider's known endpoints yields no event (see Exchange).
+var gateKeys = [...]string{"grant_type", "code", "client_id", "error"}
+
+// mayHoldGateKey reports whether requestParams(ex, u) might hold a gate
+// key. It may say yes wrongly, never no: a query or form key decodes to a
+// gate key only if it is one or holds a '%' escape, and a JSON member name
+// only if it appears quoted as is or the body holds a '\' escape.
+func mayHoldGateKey(ex *model.Exchange, u *url.URL) bool {
+	if formMayHoldGateKey(u.RawQuery) {
+		return true
+	}
+	b := ex.Request.Body
+	switch bodyKindOf(ex.Request.Headers, b) {
+	case bodyJSON:
+		if bytes.IndexByte(b.Data, '\\') >= 0 {
+			return true
+		}
+		for _, k := range gateKeys {
+			if bytes.Contains(b.Data, []byte(`"`+k+`"`)) {
+				return true
+			}
+		}
+	case bodyForm:
+		return formMayHoldGateKey(string(b.Data))
+	}
+	return false
+}
+
+// formMayHoldGateKey reports whether url.ParseQuery(s) might hold a gate
+// key (url.ParseQuery splits at '&', and its keys are unescaped: '+' to a
+// space, "%XX" to a byte).
+func formMayHoldGateKey(s string) bool {
+	for s != "" {
+		var kv string
+		kv, s, _ = strings.Cut(s, "&")
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.IndexByte(k, '%') >= 0 || slices.Contains(gateKeys[:], k) {
+			return true
+		}
+	}
+	return false
 }
 
 func looksLikeForm(b []byte) bool {

@@ -45,6 +45,7 @@ func FuzzExtract(f *testing.F) {
 			ex.Response = &model.Response{Status: st, Headers: model.Headers{{Name: "Location", Value: location}, {Name: "Date", Value: location}},
 				Body: model.Body{Data: []byte(respBody), MIMEType: cts[int(mode)%4]}}
 		}
+		checkFastPaths(t, ex)
 		// Run twice: the second pass sees endpoints learnt by the first.
 		for i := 0; i < 2; i++ {
 			for _, ev := range x.Exchange(ex) {
