@@ -24,12 +24,16 @@ import (
 type Extractor struct {
 	authorize map[string]model.Provider // endpoint key → provider
 	token     map[string]model.Provider
-	idpHosts  map[string]model.Provider // hosts that served an authorize endpoint
-	redirects map[string]bool           // redirect URI keys (no query) seen in authorize requests
-	contexts  contexts
-	providers providers
-	authzs    authzs
-	strings   strs
+	// endpointHosts holds the host part (see endpointHost) of every key of
+	// authorize and token: an exchange to another host matches neither,
+	// and its endpoint key is not built.
+	endpointHosts map[string]bool
+	idpHosts      map[string]model.Provider // hosts that served an authorize endpoint
+	redirects     map[string]bool           // redirect URI keys (no query) seen in authorize requests
+	contexts      contexts
+	providers     providers
+	authzs        authzs
+	strings       strs
 	// The last Date header read and what it parsed to: responses of one
 	// second share it, and a value http.ParseTime refuses costs three
 	// parse errors each time it is tried.
@@ -40,14 +44,15 @@ type Extractor struct {
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
 func NewExtractor() *Extractor {
 	return &Extractor{
-		authorize: map[string]model.Provider{},
-		token:     map[string]model.Provider{},
-		idpHosts:  map[string]model.Provider{},
-		redirects: map[string]bool{},
-		contexts:  contexts{seen: map[contextKey]*model.RequestContext{}},
-		providers: providers{seen: map[model.Provider]*model.Provider{}},
-		authzs:    authzs{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
-		strings:   strs{seen: map[string]string{}},
+		authorize:     map[string]model.Provider{},
+		token:         map[string]model.Provider{},
+		endpointHosts: map[string]bool{},
+		idpHosts:      map[string]model.Provider{},
+		redirects:     map[string]bool{},
+		contexts:      contexts{seen: map[contextKey]*model.RequestContext{}},
+		providers:     providers{seen: map[model.Provider]*model.Provider{}},
+		authzs:        authzs{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
+		strings:       strs{seen: map[string]string{}},
 	}
 }
 
@@ -64,6 +69,12 @@ func ExtractAll(exchanges []*model.Exchange) []model.Event {
 // endpointKey normalises a URL to compare endpoints: lower-case scheme and
 // host, default port dropped, path without trailing slash, no query.
 func endpointKey(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + endpointHost(u) + strings.TrimSuffix(u.Path, "/")
+}
+
+// endpointHost is the host part of endpointKey: lower case, default port
+// dropped.
+func endpointHost(u *url.URL) string {
 	host := strings.ToLower(u.Host)
 	switch {
 	case u.Scheme == "https" && strings.HasSuffix(host, ":443"):
@@ -71,7 +82,18 @@ func endpointKey(u *url.URL) string {
 	case u.Scheme == "http" && strings.HasSuffix(host, ":80"):
 		host = strings.TrimSuffix(host, ":80")
 	}
-	return strings.ToLower(u.Scheme) + "://" + host + strings.TrimSuffix(u.Path, "/")
+	return host
+}
+
+// learnAuthorize and learnToken record an endpoint of the provider p.
+func (x *Extractor) learnAuthorize(u *url.URL, p model.Provider) {
+	x.authorize[endpointKey(u)] = p
+	x.endpointHosts[endpointHost(u)] = true
+}
+
+func (x *Extractor) learnToken(u *url.URL, p model.Provider) {
+	x.token[endpointKey(u)] = p
+	x.endpointHosts[endpointHost(u)] = true
 }
 
 // endpointOf is the URL without query and fragment, as the trace spells it.
@@ -96,12 +118,18 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 		return nil
 	}
 	prov := ProviderOf(u)
-	key := endpointKey(u)
 	role := RoleOf(u, prov)
-	if p, ok := x.authorize[key]; ok {
-		role, prov = RoleAuthorize, mergeProvider(prov, p)
-	} else if p, ok := x.token[key]; ok {
-		role, prov = RoleToken, mergeProvider(prov, p)
+	learntRole, learnt := RoleNone, model.Provider{}
+	if x.endpointHosts[endpointHost(u)] {
+		key := endpointKey(u)
+		if p, ok := x.authorize[key]; ok {
+			learntRole, learnt = RoleAuthorize, p
+		} else if p, ok := x.token[key]; ok {
+			learntRole, learnt = RoleToken, p
+		}
+	}
+	if learntRole != RoleNone {
+		role, prov = learntRole, mergeProvider(prov, learnt)
 	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == model.FamilyGeneric {
 		prov = mergeProvider(prov, p)
 	}
@@ -128,7 +156,7 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 		// GitHub-style exchanges omit grant_type: a POST of a code with
 		// client credentials or a verifier to a token-like path.
 		method == "POST" && params.Get("code") != "" && (params.Get("client_id") != "" || params.Get("code_verifier") != "") &&
-			genericTokenPath(u.Path) && !x.redirects[key]:
+			genericTokenPath(u.Path) && !x.redirects[endpointKey(u)]:
 		out = append(out, x.tokenRequest(ex, u, lb.get(), params))
 		if resp, ok := x.tokenResponse(ex, lb.get()); ok {
 			out = append(out, resp)
@@ -481,7 +509,7 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 		pv.Policy = p.Get("p")
 		ev.Prov = x.providers.get(pv)
 	}
-	x.authorize[endpointKey(u)] = ev.Provider()
+	x.learnAuthorize(u, ev.Provider())
 	x.idpHosts[strings.ToLower(u.Host)] = ev.Provider()
 	if ru, err := url.Parse(ev.RedirectURI); err == nil && ru.Host != "" {
 		x.redirects[endpointKey(ru)] = true
@@ -630,7 +658,7 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 		pv.Policy = p.Get("p")
 		ev.Prov = x.providers.get(pv)
 	}
-	x.token[endpointKey(u)] = ev.Provider()
+	x.learnToken(u, ev.Provider())
 	return ev
 }
 
@@ -750,11 +778,11 @@ func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) 
 		}
 	}
 	if au, err := url.Parse(doc.AuthorizationEndpoint); err == nil && au.Host != "" {
-		x.authorize[endpointKey(au)] = prov
+		x.learnAuthorize(au, prov)
 		x.idpHosts[strings.ToLower(au.Host)] = prov
 	}
 	if tu, err := url.Parse(doc.TokenEndpoint); err == nil && tu.Host != "" {
-		x.token[endpointKey(tu)] = prov
+		x.learnToken(tu, prov)
 	}
 	ev := base
 	ev.Kind = model.Discovery

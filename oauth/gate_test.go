@@ -87,3 +87,25 @@ func TestPathHelpers(t *testing.T) {
 		checkFastPaths(t, &model.Exchange{Request: model.Request{Method: "GET", URL: "https://h.example" + p}})
 	}
 }
+
+// TestLearntEndpointOtherSpelling: an endpoint learnt from discovery is
+// recognised when a later request spells its host in another case, with
+// the default port, or with a trailing slash (the learnt-host check must
+// normalise as endpointKey does).
+func TestLearntEndpointOtherSpelling(t *testing.T) {
+	x := NewExtractor()
+	doc := `{"issuer":"https://id.example","authorization_endpoint":"https://Auth.Example:443/x/authz","token_endpoint":"https://auth.example/x/tok"}`
+	json := model.Headers{{Name: "Content-Type", Value: "application/json"}}
+	if got := kinds(x.Exchange(mkExchange(0, "GET", "https://id.example/.well-known/openid-configuration", nil, "", 200, json, doc))); !equalStrings(got, []string{"discovery"}) {
+		t.Fatalf("discovery: %v", got)
+	}
+	if got := kinds(x.Exchange(mkExchange(1, "GET", "https://AUTH.example/x/authz/?foo=1", nil, "", 200, nil, ""))); len(got) == 0 || got[0] != model.AuthorizeRequest.String() {
+		t.Fatalf("learnt authorize endpoint not recognised: %v", got)
+	}
+	if got := kinds(x.Exchange(mkExchange(2, "POST", "https://auth.example:443/x/tok", nil, "a=b", 400, json, `{"error":"invalid_grant"}`))); len(got) == 0 || got[0] != model.TokenRequest.String() {
+		t.Fatalf("learnt token endpoint not recognised: %v", got)
+	}
+	if got := kinds(x.Exchange(mkExchange(3, "GET", "https://other.example/x/authz", nil, "", 200, nil, ""))); len(got) != 0 {
+		t.Fatalf("another host matched a learnt endpoint: %v", got)
+	}
+}
