@@ -14,6 +14,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"testing/iotest"
+	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -132,7 +133,10 @@ type strictHAR struct {
 
 func compareWithOracle(t *testing.T, data []byte) {
 	var h strictHAR
-	if json.Unmarshal(data, &h) != nil || h.Log == nil || h.Log.Entries == nil || bytes.HasPrefix(data, utf8BOM) {
+	// encoding/json replaces each byte of invalid UTF-8 in a string with
+	// U+FFFD; the reader keeps the bytes the trace has (a body is evidence),
+	// so the two differ there by design.
+	if !utf8.Valid(data) || json.Unmarshal(data, &h) != nil || h.Log == nil || h.Log.Entries == nil || bytes.HasPrefix(data, utf8BOM) {
 		return
 	}
 	for _, e := range h.Log.Entries {
