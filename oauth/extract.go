@@ -31,8 +31,8 @@ type Extractor struct {
 	idpHosts      map[string]model.Provider // hosts that served an authorize endpoint
 	redirects     map[string]bool           // redirect URI keys (no query) seen in authorize requests
 	contexts      contexts
-	providers     providers
-	authzs        authzs
+	providers     shared[model.Provider]
+	authzs        shared[model.AuthorizeParams]
 	strings       strs
 	// The last Date header read and what it parsed to: responses of one
 	// second share it, and a value http.ParseTime refuses costs three
@@ -50,8 +50,8 @@ func NewExtractor() *Extractor {
 		idpHosts:      map[string]model.Provider{},
 		redirects:     map[string]bool{},
 		contexts:      contexts{seen: map[contextKey]*model.RequestContext{}},
-		providers:     providers{seen: map[model.Provider]*model.Provider{}},
-		authzs:        authzs{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
+		providers:     shared[model.Provider]{seen: map[model.Provider]*model.Provider{}},
+		authzs:        shared[model.AuthorizeParams]{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
 		strings:       strs{seen: map[string]string{}},
 	}
 }
@@ -1149,45 +1149,28 @@ func (x *Extractor) answerContext(ev *model.Event, noAgent bool) {
 	ev.Context = x.contexts.get(c)
 }
 
-// providers gives equal providers one shared copy (model.Event.Prov): a
-// trace's events name a handful of endpoints.
-type providers struct {
-	seen map[model.Provider]*model.Provider
+// shared gives equal values one copy that events point to (events read
+// it, never change it): a trace's events name a handful of providers and
+// authorize parameter sets. The zero value gives nil. The table is bounded
+// by maxContexts.
+type shared[T comparable] struct {
+	seen map[T]*T
 }
 
-// get returns the shared copy of p, or nil for the zero Provider.
-func (ps *providers) get(p model.Provider) *model.Provider {
-	if p == (model.Provider{}) {
+func (s *shared[T]) get(v T) *T {
+	var zero T
+	if v == zero {
 		return nil
 	}
-	if q, ok := ps.seen[p]; ok {
+	if q, ok := s.seen[v]; ok {
 		return q
 	}
-	if len(ps.seen) >= maxContexts {
-		clear(ps.seen)
+	if len(s.seen) >= maxContexts {
+		clear(s.seen)
 	}
-	q := new(model.Provider)
-	*q = p
-	ps.seen[p] = q
-	return q
-}
-
-// authzs gives equal authorize parameters one copy (events read them, never
-// change them).
-type authzs struct {
-	seen map[model.AuthorizeParams]*model.AuthorizeParams
-}
-
-func (as *authzs) get(az model.AuthorizeParams) *model.AuthorizeParams {
-	if q, ok := as.seen[az]; ok {
-		return q
-	}
-	if len(as.seen) >= maxContexts {
-		clear(as.seen)
-	}
-	q := new(model.AuthorizeParams)
-	*q = az
-	as.seen[az] = q
+	q := new(T)
+	*q = v
+	s.seen[v] = q
 	return q
 }
 
