@@ -23,43 +23,9 @@ func FuzzBase64Prefix(f *testing.F) {
 			return
 		}
 		got, gotCut := decodeBase64Prefix(enc, limit)
-		want, wantCut := decodeBase64PrefixStd(enc, limit)
+		want, wantCut := decodeBase64PrefixWith(false, enc, limit)
 		if !bytes.Equal(got, want) || gotCut != wantCut {
 			t.Fatalf("decodeBase64Prefix(%q, %d) = %q, %v; encoding/base64 alone %q, %v", enc, limit, got, gotCut, want, wantCut)
 		}
 	})
-}
-
-// decodeBase64PrefixStd is decodeBase64Prefix before its vectorized pass.
-func decodeBase64PrefixStd(enc []byte, limit int64) ([]byte, bool) {
-	whole := len(enc) / 4 * 4
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(enc)))
-	n, err := base64.StdEncoding.Decode(out, enc[:whole])
-	if err != nil {
-		enc = bytes.Map(func(r rune) rune {
-			switch r {
-			case '\n', '\r', ' ', '\t':
-				return -1
-			case '-':
-				return '+'
-			case '_':
-				return '/'
-			}
-			return r
-		}, enc)
-		whole = len(enc) / 4 * 4
-		if n, err = base64.StdEncoding.Decode(out, enc[:whole]); err != nil {
-			return out[:min(int64(n), limit)], true
-		}
-	}
-	if tail := bytes.TrimRight(enc[whole:], "="); len(tail) > 1 {
-		if m, err := base64.RawStdEncoding.Decode(out[n:], tail); err == nil {
-			n += m
-		}
-	}
-	out = out[:n]
-	if int64(len(out)) > limit {
-		return out[:limit], true
-	}
-	return out, false
 }

@@ -3,6 +3,7 @@ package har
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -592,6 +593,13 @@ func isHex(c byte) bool {
 // tolerating the line breaks, URL alphabet and missing padding some
 // producers write.
 func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
+	return decodeBase64PrefixWith(true, enc, limit)
+}
+
+// decodeBase64PrefixWith is decodeBase64Prefix, with or without its
+// vectorized first pass (without: the reader before it, FuzzBase64Prefix's
+// reference).
+func decodeBase64PrefixWith(vectorized bool, enc []byte, limit int64) ([]byte, bool) {
 	whole := len(enc) / 4 * 4
 	// Room for an unpadded tail too: StdEncoding.DecodedLen counts whole
 	// quanta only, and decoding "aGVsbG8" panicked.
@@ -600,7 +608,11 @@ func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
 	// base64 pages) reads valid blocks and leaves the rest to
 	// encoding/base64; when it fails, encoding/base64 decodes it all again,
 	// so that damaged bodies keep exactly what they kept before.
-	n, err := fastbase64.StdEncoding.Decode(out, enc[:whole])
+	var n int
+	err := errNotTried
+	if vectorized {
+		n, err = fastbase64.StdEncoding.Decode(out, enc[:whole])
+	}
 	if err != nil {
 		n, err = base64.StdEncoding.Decode(out, enc[:whole])
 	}
@@ -632,6 +644,9 @@ func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
 	}
 	return out, false
 }
+
+// errNotTried stands for a decoding pass that did not run.
+var errNotTried = errors.New("not tried")
 
 // text returns at most limit decoded bytes of a string value, owned by the
 // caller, and whether the value held more.
