@@ -59,6 +59,20 @@ func TestTruncatedArchive(t *testing.T) {
 	}
 }
 
+// addZeroPadded adds a member holding head and then zeroBytes zero bytes
+// (they compress to almost nothing: bombs and big members built on the fly).
+func addZeroPadded(t testing.TB, zw *zip.Writer, name, head string, zeroBytes int64) {
+	t.Helper()
+	w, err := zw.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, head)
+	if _, err := io.CopyN(w, zeros{}, zeroBytes); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // zeros is an endless stream of zero bytes, for bombs built on the fly.
 type zeros struct{}
 
@@ -70,16 +84,7 @@ func (zeros) Read(p []byte) (int, error) {
 func TestInflationBounds(t *testing.T) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	add := func(name, head string, zeroBytes int64) {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, head)
-		if _, err := io.CopyN(w, zeros{}, zeroBytes); err != nil {
-			t.Fatal(err)
-		}
-	}
+	add := func(name, head string, zeroBytes int64) { addZeroPadded(t, zw, name, head, zeroBytes) }
 	// Session 1: an 8 MiB response body that compresses to a few KiB,
 	// eight times the member bound below.
 	add("raw/1_c.txt", "GET http://bomb.example/ HTTP/1.1\r\nHost: bomb.example\r\n\r\n", 0)

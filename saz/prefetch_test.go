@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -59,16 +58,7 @@ func bigMembersSAZ(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	add := func(name, head string, zeroBytes int64) {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, head)
-		if _, err := io.CopyN(w, zeros{}, zeroBytes); err != nil {
-			t.Fatal(err)
-		}
-	}
+	add := func(name, head string, zeroBytes int64) { addZeroPadded(t, zw, name, head, zeroBytes) }
 	add("raw/1_c.txt", "GET http://big.example/1 HTTP/1.1\r\nHost: big.example\r\n\r\n", 0)
 	add("raw/1_s.txt", "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n", 3<<20)
 	add("raw/1_m.xml", metaXML("1", "1001"), 0)
