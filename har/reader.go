@@ -311,8 +311,9 @@ func (r *Reader) posError(off int64, entry string, err error) error {
 // opposed to an I/O failure of the source).
 func isDataError(err error) bool {
 	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError // a number out of float64's range, read as a token
 	var corrupt flate.CorruptInputError
-	return errors.As(err, &syn) || errors.As(err, &corrupt) ||
+	return errors.As(err, &syn) || errors.As(err, &typ) || errors.As(err, &corrupt) ||
 		errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
 		errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrHeader) ||
 		errors.Is(err, errSyntax) || errors.Is(err, errDepth) || errors.Is(err, errInflate)
