@@ -8,7 +8,9 @@ import (
 
 // FuzzBase64Prefix checks decodeBase64Prefix, whose first pass is
 // vectorized, against the same function on encoding/base64 alone (the
-// reader before it), on valid, damaged and odd bodies.
+// reader before it), on valid, damaged and odd bodies, and decoding into
+// a reused buffer full of another body's bytes (Reader.Release) against a
+// new one.
 func FuzzBase64Prefix(f *testing.F) {
 	long := []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("<html>\x00\xff body é "), 40)))
 	for _, s := range [][]byte{
@@ -23,9 +25,14 @@ func FuzzBase64Prefix(f *testing.F) {
 			return
 		}
 		got, gotCut := decodeBase64Prefix(enc, limit)
-		want, wantCut := decodeBase64PrefixWith(false, enc, limit)
+		want, wantCut := decodeBase64PrefixWith(false, nil, enc, limit)
 		if !bytes.Equal(got, want) || gotCut != wantCut {
 			t.Fatalf("decodeBase64Prefix(%q, %d) = %q, %v; encoding/base64 alone %q, %v", enc, limit, got, gotCut, want, wantCut)
+		}
+		dirty := bytes.Repeat([]byte{poisonByte}, len(enc)+7)
+		reused, reusedCut := decodeBase64PrefixInto(dirty[:3], enc, limit)
+		if !bytes.Equal(reused, want) || reusedCut != wantCut {
+			t.Fatalf("decodeBase64PrefixInto(used buffer, %q, %d) = %q, %v; new buffer %q, %v", enc, limit, reused, reusedCut, want, wantCut)
 		}
 	})
 }

@@ -41,6 +41,8 @@ type decoder struct {
 	// arena holds the raw strings unescaped for this entry (see
 	// frame.spanText); reused from entry to entry.
 	arena *[]byte
+	// pool gives the buffers bodies are decoded into (nil: new ones).
+	pool *bodyPool
 }
 
 // view returns the text of a value as frame.str does, without copying: a
@@ -310,7 +312,7 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 			if int64(len(enc)) > limit {
 				enc, cut = enc[:limit], true
 			}
-			b.Data, b.Truncated = decodeBase64Prefix(enc, d.limits.BodyBytes)
+			b.Data, b.Truncated = decodeBase64PrefixInto(d.pool.get(base64.RawStdEncoding.DecodedLen(len(enc))), enc, d.limits.BodyBytes)
 			b.Truncated = b.Truncated || cut
 		} else {
 			b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
@@ -593,17 +595,28 @@ func isHex(c byte) bool {
 // tolerating the line breaks, URL alphabet and missing padding some
 // producers write.
 func decodeBase64Prefix(enc []byte, limit int64) ([]byte, bool) {
-	return decodeBase64PrefixWith(true, enc, limit)
+	return decodeBase64PrefixWith(true, nil, enc, limit)
+}
+
+// decodeBase64PrefixInto is decodeBase64Prefix decoding into buf's
+// capacity when it is enough.
+func decodeBase64PrefixInto(buf, enc []byte, limit int64) ([]byte, bool) {
+	return decodeBase64PrefixWith(true, buf, enc, limit)
 }
 
 // decodeBase64PrefixWith is decodeBase64Prefix, with or without its
 // vectorized first pass (without: the reader before it, FuzzBase64Prefix's
 // reference).
-func decodeBase64PrefixWith(vectorized bool, enc []byte, limit int64) ([]byte, bool) {
+func decodeBase64PrefixWith(vectorized bool, buf, enc []byte, limit int64) ([]byte, bool) {
 	whole := len(enc) / 4 * 4
 	// Room for an unpadded tail too: StdEncoding.DecodedLen counts whole
 	// quanta only, and decoding "aGVsbG8" panicked.
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(enc)))
+	n0 := base64.RawStdEncoding.DecodedLen(len(enc))
+	out := buf[:0]
+	if cap(out) < n0 {
+		out = make([]byte, n0)
+	}
+	out = out[:n0]
 	// The vectorized decoder (a tenth of the time on bodies of images and
 	// base64 pages) reads valid blocks and leaves the rest to
 	// encoding/base64; when it fails, encoding/base64 decodes it all again,
@@ -655,14 +668,14 @@ func (d *decoder) text(v gjson.Result, limit int64) ([]byte, bool) {
 		// Unescaped straight into the caller's buffer, not copied out
 		// of the arena: the decoded text is never longer than raw.
 		raw := d.f.side[sp.start:sp.end]
-		return unescapeRaw(make([]byte, 0, len(raw)+8), raw), false
+		return unescapeRaw(d.pool.get(len(raw)+8), raw), false
 	}
 	data, view, cut := d.f.content(v, limit, d.arena)
 	if int64(len(data)) > limit {
 		data, cut = data[:limit], true
 	}
 	if view {
-		data = bytes.Clone(data)
+		data = append(d.pool.get(len(data)), data...)
 	}
 	return data, cut
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// true leaves the body's Data empty (Size kept, Truncated set), which
 	// saves decoding scripts, images and fonts that no analysis reads.
 	SkipBody func(mimeType string) bool
+	// PoisonReleased overwrites the body buffers handed back with
+	// Release before they are reused: for tests of callers, whose output
+	// changes if they still read a body they released.
+	PoisonReleased bool
 }
 
 const (
@@ -77,6 +81,9 @@ type Reader struct {
 	batchMax   int
 	sequential bool
 
+	// pool keeps the body buffers handed back with Release.
+	pool bodyPool
+
 	notes    []model.Note
 	pending  []model.Note // notes of framing, recorded after the entry before
 	dropped  int          // notes not kept beyond maxNotes
@@ -89,6 +96,7 @@ var _ model.Reader = (*Reader)(nil)
 // wrapping ErrFormat, when r does not hold a HAR document.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries}
+	hr.pool.poison = opts.PoisonReleased
 	for i := range hr.states {
 		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}
 	}
@@ -519,7 +527,7 @@ func (r *Reader) decodeAll(batch []*frame, st decodeState) []*decoder {
 // decode runs on a frame only; see decoder.
 func (r *Reader) decode(f *frame, st decodeState) *decoder {
 	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
-		sk: st.sk, intern: st.intern, arena: st.arena}
+		sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool}
 	if d.arena == nil {
 		d.arena = new([]byte)
 	}

@@ -259,6 +259,14 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	x := oauth.NewExtractor()
 	ret := retainer{all: env.keepAllExchanges}
 	allRows := cmd == "exchanges" || o.noRedact || env.keepAllExchanges
+	// Bodies are handed back to the reader for reuse once events are
+	// extracted: nothing below keeps them (events hold copies, rows and
+	// kept exchanges no body). Not on the reference path of the tests,
+	// which compare the two.
+	var rel bodyReleaser
+	if !env.keepAllExchanges {
+		rel, _ = r.(bodyReleaser)
+	}
 	var events eventChunks
 	defer func() {
 		// The joined slice becomes res.events as it is: appending it to an
@@ -305,6 +313,9 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		case len(evs) > 0 && !runRules && !o.caseMode:
 			// With the rules, the exchange is kept and gives its start.
 			res.starts = append(res.starts, exchangeStart{index: ex.Index, start: ex.Start})
+		}
+		if rel != nil {
+			rel.Release(ex) // sets the bodies' Data to nil
 		}
 		if runRules || o.caseMode {
 			// Rules read events and exchange metadata, never bodies: drop

@@ -42,6 +42,10 @@ type environment struct {
 	// they can read (see retainer): the slow path, for the test that checks
 	// the two give the same output.
 	keepAllExchanges bool
+	// poisonBodies has the HAR reader overwrite the body buffers handed
+	// back to it (see readExchanges), so that a test comparing with the
+	// reference path sees any use of a body after it was handed back.
+	poisonBodies bool
 	// now is the clock (nil: time.Now); the bundle's manifest records it.
 	now func() time.Time
 }

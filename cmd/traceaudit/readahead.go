@@ -15,6 +15,7 @@ import (
 // and the reader's notes are those of reading without it.
 type readAhead struct {
 	src     model.Reader
+	rel     bodyReleaser // src, when it reuses released bodies
 	batches chan aheadBatch
 	stop    chan struct{}
 	done    chan struct{}
@@ -53,6 +54,7 @@ const (
 
 func newReadAhead(r model.Reader) *readAhead {
 	ra := &readAhead{src: r, batches: make(chan aheadBatch, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	ra.rel, _ = r.(bodyReleaser)
 	go ra.run()
 	return ra
 }
@@ -116,6 +118,21 @@ func (ra *readAhead) Next() (*model.Exchange, error) {
 	return ex, nil
 }
 
+// bodyReleaser is a reader that reuses the body buffers of exchanges
+// handed back to it (har.Reader.Release): the caller must keep no
+// reference to them.
+type bodyReleaser interface {
+	Release(ex *model.Exchange)
+}
+
+// Release hands the bodies of ex back to the reader when it reuses them;
+// otherwise it does nothing. Safe while the reader runs ahead.
+func (ra *readAhead) Release(ex *model.Exchange) {
+	if ra.rel != nil {
+		ra.rel.Release(ex)
+	}
+}
+
 // Notes are the reader's; call close first, so that the reader is done.
 func (ra *readAhead) Notes() []model.Note { return ra.src.Notes() }
 
@@ -136,5 +153,5 @@ func (ra *readAhead) close() {
 // would hold it to the end otherwise.
 func (ra *readAhead) release() {
 	ra.close()
-	ra.src = nil
+	ra.src, ra.rel = nil, nil
 }

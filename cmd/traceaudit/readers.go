@@ -25,7 +25,7 @@ func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) 
 	switch oi.format {
 	case model.FormatHAR:
 		return har.NewReader(oi.file, har.Options{Limits: o.limits(), SideFiles: os.DirFS(oi.dir), Name: oi.name,
-			SkipBody: o.skipBody})
+			SkipBody: o.skipBody, PoisonReleased: env.poisonBodies})
 	case model.FormatSAZ:
 		opts := saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name,
 			MaxMembers: o.members, ArchiveInflateBytes: o.archiveBytes}
