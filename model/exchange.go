@@ -150,7 +150,12 @@ func (e *Exchange) Location() *url.URL {
 	if e.Response == nil {
 		return nil
 	}
-	loc := e.Response.Headers.Get("Location")
+	return ResolveLocation(e.Request.URL, e.Response.Headers.Get("Location"))
+}
+
+// ResolveLocation is a Location header's value resolved against the
+// request URL, or nil when it is empty or does not parse.
+func ResolveLocation(requestURL, loc string) *url.URL {
 	if loc == "" {
 		return nil
 	}
@@ -158,7 +163,7 @@ func (e *Exchange) Location() *url.URL {
 	if err != nil {
 		return nil
 	}
-	base, err := url.Parse(e.Request.URL)
+	base, err := url.Parse(requestURL)
 	if err != nil {
 		return lu
 	}
@@ -172,8 +177,13 @@ func (r *Response) SetCookies() []*http.Cookie {
 	if r == nil {
 		return nil
 	}
+	return ParseSetCookies(r.Headers)
+}
+
+// ParseSetCookies is Response.SetCookies of header fields h.
+func ParseSetCookies(h Headers) []*http.Cookie {
 	var out []*http.Cookie
-	for _, v := range r.Headers.Values("Set-Cookie") {
+	for _, v := range h.Values("Set-Cookie") {
 		if c, err := http.ParseSetCookie(v); err == nil {
 			out = append(out, c)
 			continue
@@ -198,9 +208,12 @@ func (r *Response) SetCookies() []*http.Cookie {
 
 // Cookies is every cookie the request sends, as net/http reads the Cookie
 // headers; values are raw, never for output.
-func (r *Request) Cookies() []*http.Cookie {
+func (r *Request) Cookies() []*http.Cookie { return ParseCookies(r.Headers) }
+
+// ParseCookies is Request.Cookies of header fields h.
+func ParseCookies(h Headers) []*http.Cookie {
 	var out []*http.Cookie
-	for _, v := range r.Headers.Values("Cookie") {
+	for _, v := range h.Values("Cookie") {
 		cs, err := http.ParseCookie(v)
 		if err == nil {
 			out = append(out, cs...)

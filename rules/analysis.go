@@ -91,15 +91,15 @@ type Analysis struct {
 	// (secret.IsPlaceholder); they are not linked by that value.
 	Placeholders []*model.Event
 	// byIndex and pos find an exchange by its Index, and its position in
-	// Exchanges; nil when every exchange sits at the position of its
+	// Kept; nil when every exchange sits at the position of its
 	// Index (the CLI's list, nil where it dropped one): then the list is
 	// the index, and a trace of 65,000 kept exchanges needs no two maps.
-	byIndex map[int]*model.Exchange
+	byIndex map[int]*Exchange
 	byState map[secret.Secret]*Transaction
 	byCode  map[secret.Secret]*CodeTrail
 	byChall map[string]*Transaction
 	pending map[int]*Redemption
-	pos     map[int]int // exchange Index → position in Exchanges
+	pos     map[int]int // exchange Index → position in Kept
 	// Crossings are the overlapping sign-ins that interfered, with proof.
 	Crossings  []*Crossing
 	crossingOf map[*CodeTrail]*Crossing
@@ -120,16 +120,22 @@ func Analyze(in Input, opts Options) *Analysis {
 		byChall: map[string]*Transaction{},
 		pending: map[int]*Redemption{},
 	}
+	if a.Kept == nil {
+		a.Kept = compact(in.Exchanges)
+	}
+	// The rules read Kept only: the caller's model exchanges are not held
+	// here.
+	a.Exchanges = nil
 	direct := true
-	for i, ex := range in.Exchanges {
+	for i, ex := range a.Kept {
 		if ex != nil && ex.Index != i {
 			direct = false
 			break
 		}
 	}
 	if !direct {
-		a.byIndex, a.pos = map[int]*model.Exchange{}, map[int]int{}
-		for i, ex := range in.Exchanges {
+		a.byIndex, a.pos = map[int]*Exchange{}, map[int]int{}
+		for i, ex := range a.Kept {
 			if ex != nil {
 				a.byIndex[ex.Index] = ex
 				a.pos[ex.Index] = i
@@ -159,7 +165,7 @@ func Analyze(in Input, opts Options) *Analysis {
 // finish computes what rules share once the events are linked; the
 // analysis is read-only afterwards.
 func (a *Analysis) finish() {
-	for _, ex := range a.Exchanges {
+	for _, ex := range a.Kept {
 		if ex != nil && ex.CarriesCookies() {
 			a.HasCookies = true
 			break
@@ -353,7 +359,7 @@ func (a *Analysis) txForIssue(ev *model.Event) *Transaction {
 }
 
 // Exchange returns the exchange an event came from, or nil.
-func (a *Analysis) Exchange(ev *model.Event) *model.Exchange {
+func (a *Analysis) Exchange(ev *model.Event) *Exchange {
 	if ev == nil {
 		return nil
 	}
@@ -361,16 +367,16 @@ func (a *Analysis) Exchange(ev *model.Event) *model.Exchange {
 	return ex
 }
 
-// exchangeAt finds the exchange of an Index and its position in Exchanges.
-func (a *Analysis) exchangeAt(index int) (ex *model.Exchange, pos int, ok bool) {
+// exchangeAt finds the exchange of an Index and its position in Kept.
+func (a *Analysis) exchangeAt(index int) (ex *Exchange, pos int, ok bool) {
 	if a.byIndex != nil {
 		ex, ok = a.byIndex[index]
 		return ex, a.pos[index], ok
 	}
-	if index < 0 || index >= len(a.Exchanges) || a.Exchanges[index] == nil {
+	if index < 0 || index >= len(a.Kept) || a.Kept[index] == nil {
 		return nil, 0, false
 	}
-	return a.Exchanges[index], index, true
+	return a.Kept[index], index, true
 }
 
 // Evidence describes an event for a finding, with the provider error's
@@ -378,9 +384,9 @@ func (a *Analysis) exchangeAt(index int) (ex *model.Exchange, pos int, ok bool) 
 func (a *Analysis) Evidence(ev *model.Event, note string) Evidence {
 	e := Evidence{Ref: ev.Ref, Time: ev.Time, Method: ev.Method, Status: ev.Status, Note: note}
 	if ex := a.Exchange(ev); ex != nil {
-		e.URL = secret.RedactURL(ex.Request.URL)
+		e.URL = secret.RedactURL(ex.URL)
 		if e.Method == "" {
-			e.Method = ex.Request.Method
+			e.Method = ex.Method
 		}
 		if e.Time.IsZero() {
 			e.Time = ex.Start
@@ -511,8 +517,8 @@ func (a *Analysis) CodeStory(code secret.Secret, have []Evidence) []Evidence {
 
 // ExchangeEvidence describes an exchange that has no OAuth event (the app's
 // response that started a sign-in, a request with a token in its URL).
-func (a *Analysis) ExchangeEvidence(ex *model.Exchange, note string) Evidence {
-	e := Evidence{Ref: ex.Ref, Method: ex.Request.Method, URL: secret.RedactURL(ex.Request.URL), Status: ex.Status(), Note: note}
+func (a *Analysis) ExchangeEvidence(ex *Exchange, note string) Evidence {
+	e := Evidence{Ref: ex.Ref, Method: ex.Method, URL: secret.RedactURL(ex.URL), Status: ex.Status, Note: note}
 	if !ex.Start.IsZero() {
 		e.Time = ex.Start.UTC()
 	}

@@ -97,8 +97,12 @@ type Options struct {
 // from them (oauth.ExtractAll) and the reader's notes.
 type Input struct {
 	Exchanges []*model.Exchange
-	Events    []model.Event
-	Notes     []model.Note
+	// Kept, when set, stands for Exchanges: what the rules read of each
+	// exchange (ExchangeSlab.Keep), nil where the caller dropped one. The
+	// CLI keeps only these; Analyze makes them from Exchanges otherwise.
+	Kept   []*Exchange
+	Events []model.Event
+	Notes  []model.Note
 }
 
 // Evidence is one exchange a finding rests on. URL is redacted

@@ -115,7 +115,7 @@ var sameSiteNames = map[http.SameSite]string{http.SameSiteLaxMode: "lax", http.S
 
 // loginStart finds the app response that sent the browser to this authorize
 // request, and the transient cookies it set.
-func loginStart(a *Analysis, az *model.Event) (*model.Exchange, []setCookie) {
+func loginStart(a *Analysis, az *model.Event) (*Exchange, []setCookie) {
 	ex := a.Exchange(az)
 	if ex == nil {
 		return nil, nil
@@ -126,16 +126,16 @@ func loginStart(a *Analysis, az *model.Event) (*model.Exchange, []setCookie) {
 	}
 	// The app's redirect comes shortly before the authorize request.
 	for i := at - 1; i >= 0 && i >= at-50; i-- {
-		prev := a.Exchanges[i]
+		prev := a.Kept[i]
 		if prev == nil {
 			continue
 		}
 		loc := prev.Location()
-		if loc == nil || !sameRequest(loc, ex.Request.URL, az) {
+		if loc == nil || !sameRequest(loc, ex.URL, az) {
 			continue
 		}
 		var cs []setCookie
-		for _, c := range prev.Response.SetCookies() {
+		for _, c := range prev.SetCookies() {
 			if !model.Expired(c, prev.End) {
 				cs = append(cs, setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure})
 			}
@@ -147,7 +147,7 @@ func loginStart(a *Analysis, az *model.Event) (*model.Exchange, []setCookie) {
 
 // missingCookies returns the transient cookies the app set when starting
 // t's sign-in that callback cb did not send, and the exchange that set them.
-func missingCookies(a *Analysis, t *Transaction, cb *model.Event) (*model.Exchange, []setCookie) {
+func missingCookies(a *Analysis, t *Transaction, cb *model.Event) (*Exchange, []setCookie) {
 	if t.Authorize == nil || !a.HasCookies {
 		return nil, nil
 	}
@@ -232,10 +232,10 @@ func sameRequest(target *url.URL, requested string, az *model.Event) bool {
 // status, a redirect to an error page or straight back to sign-in.
 func callbackFailed(a *Analysis, cb *model.Event) (bool, string) {
 	ex := a.Exchange(cb)
-	if ex == nil || ex.Response == nil {
+	if ex == nil || !ex.Responded {
 		return false, ""
 	}
-	st := ex.Response.Status
+	st := ex.Status
 	if st >= 400 {
 		return true, fmt.Sprintf("HTTP %d", st)
 	}
@@ -270,7 +270,7 @@ func cookieHolding(a *Analysis, cb *model.Event, self, other *Transaction) (name
 	type held struct{ name, what string }
 	var others []held
 	own := map[string]bool{}
-	for _, c := range ex.Request.Cookies() {
+	for _, c := range ex.Cookies() {
 		v := c.Value
 		if len(v) < 8 {
 			continue
@@ -480,8 +480,8 @@ func messageRedirect(uri string) bool {
 // one's sign-in state. Known only when a proxy's backend-side capture is
 // read with the browser's trace (model.Exchange.Instance).
 type InstanceSwitch struct {
-	Start      *model.Exchange // the app's response that started the sign-in
-	From, To   string          // the instances that started it and got the callback
+	Start      *Exchange // the app's response that started the sign-in
+	From, To   string    // the instances that started it and got the callback
 	HowRefused string
 	// CookiesSent: the start set cookies and the callback sent them all.
 	CookiesSent bool

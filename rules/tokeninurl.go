@@ -60,7 +60,7 @@ func runTokenInURL(p *Pass) {
 type urlToken struct {
 	param     string
 	value     secret.Secret
-	exchanges []*model.Exchange
+	exchanges []*Exchange
 	endpoints map[string]bool
 	wopi      bool
 }
@@ -70,11 +70,11 @@ type urlToken struct {
 func reportURLTokens(p *Pass) {
 	byValue := map[secret.Secret]*urlToken{}
 	var order []*urlToken
-	for _, ex := range p.Exchanges {
+	for _, ex := range p.Kept {
 		if ex == nil || ex.Tunnel {
 			continue
 		}
-		for _, tok := range secret.URLTokens(ex.Request.URL) {
+		for _, tok := range secret.URLTokens(ex.URL) {
 			if tok.In != "query" {
 				continue // browsers do not send fragments; implicit-flow redirects are reported above
 			}
@@ -87,9 +87,9 @@ func reportURLTokens(p *Pass) {
 			if n := len(t.exchanges); n == 0 || t.exchanges[n-1] != ex {
 				t.exchanges = append(t.exchanges, ex)
 			}
-			base, _, _ := strings.Cut(ex.Request.URL, "?")
+			base, _, _ := strings.Cut(ex.URL, "?")
 			t.endpoints[base] = true
-			t.wopi = t.wopi || isWOPI(ex.Request.URL)
+			t.wopi = t.wopi || isWOPI(ex.URL)
 		}
 	}
 	for _, t := range order {

@@ -263,7 +263,7 @@ func completed(a *Analysis) string {
 			if failed, _ := callbackFailed(a, cb); failed {
 				continue
 			}
-			if ex := a.Exchange(cb); ex == nil || ex.Response == nil || ex.Response.Status == 0 {
+			if ex := a.Exchange(cb); ex == nil || !ex.Responded || ex.Status == 0 {
 				continue
 			}
 			delivered++
@@ -350,10 +350,10 @@ func whyNoSignIn(a *Analysis) string {
 			plural(len(a.Placeholders), "OAuth message", "OAuth messages"))
 	}
 	if len(a.Events) == 0 {
-		if len(a.Exchanges) == 0 {
+		if len(a.Kept) == 0 {
 			return "no HTTP exchange could be read from the trace"
 		}
-		return fmt.Sprintf("no OAuth traffic in %s (no authorize, callback or token request)", plural(len(a.Exchanges), "exchange", "exchanges"))
+		return fmt.Sprintf("no OAuth traffic in %s (no authorize, callback or token request)", plural(len(a.Kept), "exchange", "exchanges"))
 	}
 	// The last step the trace shows, to say where it stops.
 	end := ""

@@ -12,6 +12,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
+	"github.com/traceaudit/traceaudit/rules"
 )
 
 // exchangeRow is what the CLI keeps of an exchange once its events are
@@ -78,7 +79,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 	}
 	ra := newReadAhead(r)
 	defer ra.close() // before the file closes, also after a panic
-	exchanges, untimed := readExchanges(ra, &res, cmd, o, env)
+	kept, untimed := readExchanges(ra, &res, cmd, o, env)
 	ra.close()
 	if res.err != nil {
 		return res
@@ -88,11 +89,12 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 	if runRules {
 		// The rules want events in source order, as extracted, and every
 		// note (they count undecryptable connections).
-		res.scan = runScanRules(exchanges, res.events, res.notes, o)
+		in := rules.Input{Exchanges: kept.full, Kept: kept.compact, Events: res.events, Notes: res.notes}
+		res.scan = runScanRules(in, o)
 		tlsHint(&res, o)
 	}
 	if o.caseMode {
-		res.kept, res.srcEvents = exchanges, slices.Clone(res.events)
+		res.kept, res.srcEvents = kept.full, slices.Clone(res.events)
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)
@@ -102,16 +104,11 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		starts := res.starts
 		switch {
 		case starts != nil:
-		case len(res.exchanges) == 0 && len(exchanges) > 0:
+		case len(res.exchanges) == 0 && kept.len() > 0:
 			// The exchanges kept for the rules hold every exchange with
 			// an event (see retainer.keep): no list of starts was kept
 			// beside them while the rules ran.
-			starts = make([]exchangeStart, 0, len(res.events))
-			for _, ex := range exchanges {
-				if ex != nil {
-					starts = append(starts, exchangeStart{index: ex.Index, start: ex.Start})
-				}
-			}
+			starts = kept.starts(len(res.events))
 		default:
 			starts = make([]exchangeStart, 0, len(res.exchanges))
 			for _, r := range res.exchanges {
@@ -249,15 +246,15 @@ func firstFrames(stack []byte) string {
 }
 
 // readExchanges reads every exchange of r into res (event rows, events,
-// count) and returns the exchanges kept whole for the rules (only for scan;
+// count) and returns the exchanges kept for the rules (only for scan;
 // nil where one was dropped, see retainer) and whether some exchange had no
 // start time. A read error before any exchange is res.err.
-func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env environment) (exchanges []*model.Exchange, untimed bool) {
+func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env environment) (kept keptList, untimed bool) {
 	runRules := cmd == "scan"
 	// The exchanges listing needs no OAuth events: skip extraction.
 	extract := cmd != "exchanges"
 	x := oauth.NewExtractor()
-	ret := retainer{all: env.keepAllExchanges}
+	ret := retainer{all: env.keepAllExchanges, whole: o.caseMode}
 	allRows := cmd == "exchanges" || o.noRedact || env.keepAllExchanges
 	// Bodies are handed back to the reader for reuse once events are
 	// extracted: nothing below keeps them (events hold copies, rows and
@@ -292,7 +289,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		if err != nil {
 			if res.exchangeCount == 0 && !isPartial(err) {
 				res.err = withLimitHint(err)
-				return nil, false
+				return keptList{}, false
 			}
 			res.notes = append(res.notes, model.Note{Kind: model.NoteDamaged, Message: err.Error()})
 			break
@@ -326,12 +323,9 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			}
 			if !ret.keep(ex, len(evs)) {
 				ex = nil // a hole keeps the positions the rules count in
-			} else {
-				ret.trim(ex)
-				ex = ret.hold(ex)
 			}
-			exchanges = append(exchanges, ex)
+			ret.add(&kept, ex)
 		}
 	}
-	return exchanges, untimed
+	return kept, untimed
 }

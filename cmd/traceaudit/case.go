@@ -7,6 +7,7 @@ import (
 	"github.com/traceaudit/traceaudit/incident"
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/report"
+	"github.com/traceaudit/traceaudit/rules"
 )
 
 // Note kinds scan --case adds.
@@ -95,7 +96,7 @@ func caseResult(c *incident.Case, results []fileResult, merged map[string]bool, 
 			URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,
 		})
 	}
-	res.scan = runScanRules(c.Exchanges, c.Events, notes, o)
+	res.scan = runScanRules(rules.Input{Exchanges: c.Exchanges, Events: c.Events, Notes: notes}, o)
 	return res
 }
 

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/secret"
 )
 
@@ -20,22 +21,73 @@ import (
 // list, so positions (the rules look a bounded number of exchanges back)
 // stay what they were.
 //
-// Kept exchanges also lose the header fields no rule reads (see
-// ruleHeaders). When a rule starts reading other exchanges or other header
-// fields, this must learn about it:
+// A kept exchange is held as what the rules read of it (rules.Exchange:
+// no bodies, and of the header fields only Cookie, Set-Cookie and
+// Location); for scan --case, whose incident merge reads more, as a copy
+// without the header fields no rule reads (see ruleHeaders). When a rule
+// starts reading other exchanges, this must learn about it:
 // TestRetainedScanIdentical compares scans with and without retention on
 // every trace in the repository.
 type retainer struct {
 	all    bool // keep everything (the test's reference path)
 	cookie bool // an exchange with a cookie was kept
-	// slab holds the kept exchanges' copies with their responses, many to
-	// an allocation (see hold).
-	slab []keptExchange
+	// whole keeps model exchanges (trimmed copies) instead of what the
+	// rules read of them: scan --case, whose incident merge reads more.
+	whole bool
+	// slab holds the whole exchanges' copies with their responses, many
+	// to an allocation (see hold); compact the rules' copies.
+	slab    []keptExchange
+	compact rules.ExchangeSlab
+}
+
+// keptList is the rules' list of exchanges, nil where one was dropped:
+// model exchanges (full) for the test's reference path and scan --case,
+// what the rules read of them (compact, 160 bytes where an exchange and
+// its response are 432) otherwise.
+type keptList struct {
+	full    []*model.Exchange
+	compact []*rules.Exchange
+}
+
+func (l *keptList) len() int { return max(len(l.full), len(l.compact)) }
+
+// starts lists when each kept exchange began.
+func (l *keptList) starts(n int) []exchangeStart {
+	out := make([]exchangeStart, 0, n)
+	for _, ex := range l.full {
+		if ex != nil {
+			out = append(out, exchangeStart{index: ex.Index, start: ex.Start})
+		}
+	}
+	for _, ex := range l.compact {
+		if ex != nil {
+			out = append(out, exchangeStart{index: ex.Index, start: ex.Start})
+		}
+	}
+	return out
+}
+
+// add puts ex (nil when dropped) at the end of the list, as a copy when
+// the retainer keeps copies.
+func (r *retainer) add(l *keptList, ex *model.Exchange) {
+	switch {
+	case r.all:
+		l.full = append(l.full, ex)
+	case r.whole:
+		if ex != nil {
+			r.trim(ex)
+			ex = r.hold(ex)
+		}
+		l.full = append(l.full, ex)
+	case ex == nil:
+		l.compact = append(l.compact, nil)
+	default:
+		l.compact = append(l.compact, r.compact.Keep(ex))
+	}
 }
 
 // keptExchange is a kept exchange and its response in one object: the
-// reader's two allocations round up to 448 bytes, and a capture whose every
-// exchange makes an event keeps 65,000 of them.
+// reader's two allocations round up to 448 bytes.
 type keptExchange struct {
 	ex   model.Exchange
 	resp model.Response
@@ -52,9 +104,6 @@ const keptFirstChunk = 16
 // the reader's own exchange left to the collector. The copy is whole, so
 // the rules read the same fields.
 func (r *retainer) hold(ex *model.Exchange) *model.Exchange {
-	if r.all {
-		return ex
-	}
 	if len(r.slab) == cap(r.slab) {
 		n := keptChunk
 		if r.slab == nil {

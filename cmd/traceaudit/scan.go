@@ -27,8 +27,7 @@ func (r fileResult) findingCount() int {
 	return len(r.scan.findings)
 }
 
-func runScanRules(exchanges []*model.Exchange, events []model.Event, notes []model.Note, o *options) *scanResult {
-	in := rules.Input{Exchanges: exchanges, Events: events, Notes: notes}
+func runScanRules(in rules.Input, o *options) *scanResult {
 	a := rules.Analyze(in, rules.Options{CodeLifetime: o.codeLifetime})
 	findings := rules.Run(a, rules.All())
 	rules.Remediate(a, findings)

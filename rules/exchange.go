@@ -1,0 +1,154 @@
+package rules
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/traceaudit/traceaudit/model"
+)
+
+// Exchange is what the rules read of an exchange: where and when it was,
+// its method, URL and status, and the header fields of the cookie and
+// redirect checks. A trace whose every exchange makes an OAuth event keeps
+// all of them while the rules run (65,000 in issue 18's worst capture):
+// this is 160 bytes where a model.Exchange and its response are 432.
+// NewExchange makes one; a rule that starts reading another field of an
+// exchange adds it here (TestExchangeReadsModel and the CLI's
+// TestRetainedScanIdentical compare with the model's answers).
+type Exchange struct {
+	Index int
+	Ref   string
+	Start time.Time
+	End   time.Time
+
+	Method string
+	URL    string
+	// Instance is model.Exchange.Instance: the app instance that served it.
+	Instance string
+	// Status is the response's status, 0 without a response.
+	Status int
+
+	// fields are the request's Cookie fields and the response's
+	// Set-Cookie and Location fields, as the trace has them: no name is
+	// read on both sides.
+	fields model.Headers
+	// Responded: the trace holds a response (model.Exchange.Response).
+	Responded bool
+	Tunnel    bool
+}
+
+// NewExchange copies what the rules read of ex.
+func NewExchange(ex *model.Exchange) Exchange {
+	x := Exchange{
+		Index: ex.Index, Ref: ex.Ref, Start: ex.Start, End: ex.End,
+		Method: ex.Request.Method, URL: ex.Request.URL, Instance: ex.Instance,
+		Status: ex.Status(), Responded: ex.Response != nil, Tunnel: ex.Tunnel,
+	}
+	n := count(ex.Request.Headers, "Cookie")
+	if ex.Response != nil {
+		n += count(ex.Response.Headers, "Set-Cookie", "Location")
+	}
+	if n == 0 {
+		return x
+	}
+	x.fields = make(model.Headers, 0, n)
+	x.fields = appendFields(x.fields, ex.Request.Headers, "Cookie")
+	if ex.Response != nil {
+		x.fields = appendFields(x.fields, ex.Response.Headers, "Set-Cookie", "Location")
+	}
+	return x
+}
+
+func count(h model.Headers, names ...string) int {
+	n := 0
+	for _, f := range h {
+		if oneOf(f.Name, names) {
+			n++
+		}
+	}
+	return n
+}
+
+func appendFields(dst, h model.Headers, names ...string) model.Headers {
+	for _, f := range h {
+		if oneOf(f.Name, names) {
+			dst = append(dst, f)
+		}
+	}
+	return dst
+}
+
+func oneOf(name string, names []string) bool {
+	for _, n := range names {
+		if strings.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// Answered is model.Exchange.Answered.
+func (x *Exchange) Answered() bool { return x.Responded && x.Status > 0 }
+
+// CarriesCookies is model.Exchange.CarriesCookies.
+func (x *Exchange) CarriesCookies() bool {
+	return x.fields.Has("Cookie") || x.fields.Has("Set-Cookie")
+}
+
+// Location is model.Exchange.Location.
+func (x *Exchange) Location() *url.URL {
+	if !x.Responded {
+		return nil
+	}
+	return model.ResolveLocation(x.URL, x.fields.Get("Location"))
+}
+
+// SetCookies is model.Response.SetCookies of the exchange's response.
+func (x *Exchange) SetCookies() []*http.Cookie {
+	if !x.Responded {
+		return nil
+	}
+	return model.ParseSetCookies(x.fields)
+}
+
+// Cookies is model.Request.Cookies of the exchange's request.
+func (x *Exchange) Cookies() []*http.Cookie { return model.ParseCookies(x.fields) }
+
+// exchangeChunk exchanges share an allocation of about 64 KiB.
+const exchangeChunk = (64 << 10) / 160
+
+// ExchangeSlab holds compact copies of exchanges, many to an allocation.
+type ExchangeSlab struct {
+	slab []Exchange
+}
+
+// Keep copies what the rules read of ex and returns the copy.
+func (s *ExchangeSlab) Keep(ex *model.Exchange) *Exchange {
+	if len(s.slab) == cap(s.slab) {
+		n := exchangeChunk
+		if s.slab == nil {
+			n = 16 // traces with few OAuth exchanges hold little
+		}
+		s.slab = make([]Exchange, 0, n)
+	}
+	s.slab = append(s.slab, NewExchange(ex))
+	return &s.slab[len(s.slab)-1]
+}
+
+// compact is the rules' view of a list of model exchanges, nil where the
+// list has a nil.
+func compact(exs []*model.Exchange) []*Exchange {
+	if exs == nil {
+		return nil
+	}
+	var s ExchangeSlab
+	out := make([]*Exchange, len(exs))
+	for i, ex := range exs {
+		if ex != nil {
+			out[i] = s.Keep(ex)
+		}
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+package rules_test
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/rules"
+)
+
+// TestExchangeReadsModel: the compact exchange the rules read answers as
+// the model exchange it was made from, on every fixture and on edge cases
+// (no response, a response without status, relative and broken Location,
+// header names in other cases, cookies net/http calls invalid, the fields
+// on the side the rules do not read).
+func TestExchangeReadsModel(t *testing.T) {
+	var exs []*model.Exchange
+	for _, f := range fixtures(t) {
+		got, _, err := loadHAR(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs = append(exs, got...)
+	}
+	at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	resp := func(status int, h ...string) *model.Response {
+		r := &model.Response{Status: status}
+		for i := 0; i+1 < len(h); i += 2 {
+			r.Headers = append(r.Headers, model.Header{Name: h[i], Value: h[i+1]})
+		}
+		return r
+	}
+	req := func(url string, h ...string) model.Request {
+		r := model.Request{Method: "GET", URL: url}
+		for i := 0; i+1 < len(h); i += 2 {
+			r.Headers = append(r.Headers, model.Header{Name: h[i], Value: h[i+1]})
+		}
+		return r
+	}
+	exs = append(exs,
+		&model.Exchange{Index: 1, Ref: "frame 1", Start: at, Request: req("https://app.example/login")},
+		&model.Exchange{Index: 2, Ref: "frame 2", Start: at, End: at.Add(time.Second), Instance: "10.0.0.2:80",
+			Request:  req("https://app.example/cb?code=x", "cookie", "a=1; b=2", "Cookie", "rp_tx:1=v", "Location", "/not-read"),
+			Response: resp(302, "location", "../error?x=1", "SET-COOKIE", "s=1; SameSite=None; Secure", "Set-Cookie", "rp_tx:9=z; Max-Age=0", "Cookie", "c=3")},
+		&model.Exchange{Index: 3, Ref: "frame 3", Request: req("://bad url"), Response: resp(0, "Location", "%zz")},
+		&model.Exchange{Index: 4, Ref: "frame 4", Tunnel: true, Request: req("app.example:443"), Response: resp(200)},
+		&model.Exchange{Index: 5, Ref: "frame 5", Request: req("https://app.example/"), Response: resp(303, "Location", "https://idp.example/authorize?state=s")},
+	)
+	var slab rules.ExchangeSlab
+	for _, ex := range exs {
+		x := slab.Keep(ex)
+		name := ex.Ref
+		same := func(what string, got, want any) {
+			t.Helper()
+			if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
+				t.Errorf("%s: %s = %s, the model says %s", name, what, g, w)
+			}
+		}
+		same("Index", x.Index, ex.Index)
+		same("Ref", x.Ref, ex.Ref)
+		same("Start", x.Start, ex.Start)
+		same("End", x.End, ex.End)
+		same("Method", x.Method, ex.Request.Method)
+		same("URL", x.URL, ex.Request.URL)
+		same("Instance", x.Instance, ex.Instance)
+		same("Tunnel", x.Tunnel, ex.Tunnel)
+		same("Status", x.Status, ex.Status())
+		same("Responded", x.Responded, ex.Response != nil)
+		same("Answered", x.Answered(), ex.Answered())
+		same("CarriesCookies", x.CarriesCookies(), ex.CarriesCookies())
+		same("Location", x.Location(), ex.Location())
+		same("SetCookies", cookies(x.SetCookies()), cookies(ex.Response.SetCookies()))
+		same("Cookies", cookies(x.Cookies()), cookies(ex.Request.Cookies()))
+	}
+	if got := unsafe.Sizeof(rules.Exchange{}); got > 160 {
+		t.Errorf("rules.Exchange is %d bytes, over 160: a capture keeps 65,000 of them", got)
+	}
+}
+
+func cookies(cs []*http.Cookie) string {
+	s := ""
+	for _, c := range cs {
+		s += fmt.Sprintf("%q=%q %v %v %v %v|", c.Name, c.Value, c.SameSite, c.Secure, c.MaxAge, c.Expires)
+	}
+	return s
+}
