@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 
@@ -39,7 +41,20 @@ type Options struct {
 	// Release before they are reused: for tests of callers, whose output
 	// changes if they still read a body they released.
 	PoisonReleased bool
+
+	// mapping overrides when a file is read through a mapping (tests
+	// compare the ways).
+	mapping mapMode
 }
+
+// mapMode says when the reader maps a file.
+type mapMode int
+
+const (
+	mapLarge  mapMode = iota // regular files of mapMin bytes or more
+	mapNever                 // always read(2)
+	mapAlways                // every regular file
+)
 
 const (
 	// headerBudget bounds the bytes read before log.entries starts: real
@@ -83,6 +98,10 @@ type Reader struct {
 
 	// pool keeps the body buffers handed back with Release.
 	pool bodyPool
+	// mapped is the scanner's source when the file is read through a
+	// mapping; unmap unmaps it if the Reader is dropped before the end.
+	mapped *mappedFile
+	unmap  runtime.Cleanup
 
 	notes    []model.Note
 	pending  []model.Note // notes of framing, recorded after the entry before
@@ -99,6 +118,14 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr.pool.poison = opts.PoisonReleased
 	for i := range hr.states {
 		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}
+	}
+	// Where the file stands now: the scanner's start in the file, for
+	// reading it through a mapping.
+	base := int64(-1)
+	if f, ok := r.(*os.File); ok && opts.mapping != mapNever {
+		if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+			base = pos
+		}
 	}
 	src, err := hr.decompress(r)
 	if err != nil {
@@ -126,6 +153,11 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		// Enough of a base64 or escaped body to decode BodyBytes of it.
 		strCap:   int(min(hr.limits.BodyBytes*2+1024, 1<<30)),
 		valueCap: int(min(hr.limits.BodyBytes*4+hr.limits.HeaderBytes*4+(1<<20), 1<<30)),
+	}
+	if !hr.inflated {
+		if m := mapInput(r, base, hr.bom+dec.InputOffset(), opts.mapping == mapAlways); m != nil {
+			hr.useMapped(m)
+		}
 	}
 	hr.inArray = true
 	return hr, nil
@@ -385,7 +417,10 @@ type decodeState struct {
 // the exchanges. Notes are merged in entry order, so the result is the
 // same as reading one entry at a time. A decoding goroutine touches only
 // its batch's frames and its own state, and ends on its own.
-func (r *Reader) Next() (*model.Exchange, error) {
+func (r *Reader) Next() (ex *model.Exchange, err error) {
+	if r.mapped != nil {
+		defer r.guardFault(&ex, &err, debug.SetPanicOnFault(true))
+	}
 	for {
 		for r.readyPos < len(r.ready) {
 			d := r.ready[r.readyPos]
@@ -410,6 +445,7 @@ func (r *Reader) Next() (*model.Exchange, error) {
 		if r.sequential {
 			f := r.frameNext()
 			if f == nil {
+				r.releaseMapped()
 				r.flushNotes()
 				return nil, r.done
 			}
@@ -427,6 +463,7 @@ func (r *Reader) Next() (*model.Exchange, error) {
 		if len(r.inflight) == 0 {
 			// Framing notes come only when framing ends: after every
 			// entry's own.
+			r.releaseMapped()
 			r.flushNotes()
 			return nil, r.done
 		}

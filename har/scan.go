@@ -1,7 +1,6 @@
 package har
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -28,7 +27,7 @@ import (
 // only ever walks a small skeleton and a body is read once. Memory is flat:
 // strings are cut at strCap and values at valueCap.
 type scanner struct {
-	br  *bufio.Reader
+	br  source
 	off int64 // offset of the next unread byte in the (decompressed) document
 
 	maxDepth int
