@@ -71,6 +71,11 @@ type Body struct {
 	Data []byte
 	// Truncated is set when Data holds less than the whole body.
 	Truncated bool
+	// Skipped is set when the reader was asked not to keep or decode this
+	// body (a reader's SkipBody option): Data is empty whatever the body
+	// held. The OAuth extractor reports reading such a body, so that a
+	// caller that skipped it can read the trace again with it.
+	Skipped bool
 	// MIMEType is the body's media type without parameters, lower case.
 	MIMEType string
 }

@@ -39,6 +39,9 @@ type Extractor struct {
 	// parse errors each time it is tried.
 	lastDate       string
 	lastServerDate time.Time
+	// skippedRead is set once a response body the reader skipped was
+	// read (see SkippedBodyRead).
+	skippedRead bool
 }
 
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
@@ -141,7 +144,7 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 	// (grant_type, code, client_id, error): without any, the parameters
 	// are never read and are not parsed (nil reads as empty).
 	var params url.Values
-	if role != RoleNone || mayHoldGateKey(ex, u) {
+	if role != RoleNone || mayHoldGateKey(&ex.Request, u) {
 		params = requestParams(ex, u)
 	}
 
@@ -403,16 +406,16 @@ func bodyKindOf(h model.Headers, b model.Body) bodyKind {
 // provider's known endpoints yields no event (see Exchange).
 var gateKeys = [...]string{"grant_type", "code", "client_id", "error"}
 
-// mayHoldGateKey reports whether requestParams(ex, u) might hold a gate
+// mayHoldGateKey reports whether requestParams might hold a gate
 // key. It may say yes wrongly, never no: a query or form key decodes to a
 // gate key only if it is one or holds a '%' escape, and a JSON member name
 // only if it appears quoted as is or the body holds a '\' escape.
-func mayHoldGateKey(ex *model.Exchange, u *url.URL) bool {
+func mayHoldGateKey(req *model.Request, u *url.URL) bool {
 	if formMayHoldGateKey(u.RawQuery) {
 		return true
 	}
-	b := ex.Request.Body
-	switch bodyKindOf(ex.Request.Headers, b) {
+	b := req.Body
+	switch bodyKindOf(req.Headers, b) {
 	case bodyJSON:
 		if bytes.IndexByte(b.Data, '\\') >= 0 {
 			return true
@@ -700,7 +703,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	x.answerContext(&ev, false)
 	resp := ex.Response
 	tp.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
-	data := resp.Body.Data
+	data := x.respBody(resp)
 	var m map[string]json.RawMessage
 	if json.Unmarshal(data, &m) == nil {
 		str := func(k string) string {
@@ -768,7 +771,7 @@ func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) 
 		AuthorizationEndpoint string `json:"authorization_endpoint"`
 		TokenEndpoint         string `json:"token_endpoint"`
 	}
-	if json.Unmarshal(ex.Response.Body.Data, &doc) != nil || (doc.AuthorizationEndpoint == "" && doc.TokenEndpoint == "") {
+	if json.Unmarshal(x.respBody(ex.Response), &doc) != nil || (doc.AuthorizationEndpoint == "" && doc.TokenEndpoint == "") {
 		return model.Event{}, false
 	}
 	prov := base.Provider()
@@ -850,9 +853,9 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		}
 		return nil
 	}
-	if !isHTML(resp) {
+	if !x.isHTML(resp) {
 		if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
-			if pe := bodyError(resp.Body.Data, base.Provider()); pe != nil {
+			if pe := bodyError(x.respBody(resp), base.Provider()); pe != nil {
 				fillFromHeaders(pe, ex, ev.ServerDate)
 				ev.Kind = model.AuthorizeError
 				ev.RedirectURI = authz.RedirectURI
@@ -863,7 +866,8 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		}
 		return nil
 	}
-	if form, ok := formPostPage(resp.Body.Data); ok {
+	data := x.respBody(resp)
+	if form, ok := formPostPage(data); ok {
 		fields := form.Fields
 		if fields.Get("code") != "" || fields.Get("error") != "" || fields.Get("id_token") != "" || fields.Get("access_token") != "" {
 			action := form.Action
@@ -878,13 +882,13 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		}
 	}
 	if messageMode(authz.ResponseMode) {
-		if fields, ok := postMessagePage(resp.Body.Data); ok {
+		if fields, ok := postMessagePage(data); ok {
 			ev.RedirectURI = authz.RedirectURI
 			deliveredInPage(&ev, "post_message", fields)
 			return []model.Event{ev}
 		}
 	}
-	if pe := htmlErrorPage(resp.Body.Data, base.Provider()); pe != nil {
+	if pe := htmlErrorPage(data, base.Provider()); pe != nil {
 		fillFromHeaders(pe, ex, ev.ServerDate)
 		ev.Kind = model.AuthorizeError
 		ev.RedirectURI = authz.RedirectURI
@@ -912,12 +916,21 @@ func locationParams(u *url.URL) (url.Values, string) {
 	return nil, ""
 }
 
-func isHTML(r *model.Response) bool {
+// isHTML says whether an answer is a page: by its media type, or by its
+// first bytes when it has none.
+func (x *Extractor) isHTML(r *model.Response) bool {
 	mt := r.Body.MIMEType
 	if mt == "" {
 		mt = strings.ToLower(r.Headers.Get("Content-Type"))
 	}
-	return strings.Contains(mt, "html") || (mt == "" && len(r.Body.Data) > 0 && strings.Contains(strings.ToLower(string(r.Body.Data[:min(len(r.Body.Data), 512)])), "<html"))
+	if strings.Contains(mt, "html") {
+		return true
+	}
+	if mt != "" {
+		return false
+	}
+	data := x.respBody(r)
+	return len(data) > 0 && strings.Contains(strings.ToLower(string(data[:min(len(data), 512)])), "<html")
 }
 
 // fillFromHeaders completes an error's escalation fields from the response

@@ -93,7 +93,10 @@ func (s *testSink) note(n model.Note)           { s.notes = append(s.notes, n) }
 func (s *testSink) limits() model.Limits        { return fuzzLimits.WithDefaults() }
 func (s *testSink) decrypter() StreamDecrypter  { return nil }
 func (s *testSink) skipBody() func(string) bool { return nil }
-func (s *testSink) crowded() bool               { return true }
+func (s *testSink) skipResponse() func(*model.Request, *model.Response) bool {
+	return nil
+}
+func (s *testSink) crowded() bool { return true }
 
 // feedStreams plays client and server bytes into a session in slices of
 // the given size, alternating sides, one frame per slice.

@@ -879,6 +879,13 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			method = p.ex.Request.Method
 		}
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody()}
+		if sr := c.s.out.skipResponse(); sr != nil {
+			var req *model.Request
+			if p != nil {
+				req = &p.ex.Request
+			}
+			o.SkipResponse = func(resp *model.Response) bool { return sr(req, resp) }
+		}
 		var resp *model.Response
 		var err error
 		if head, _ := br.Peek(5); p != nil && p.ex.Request.Proto == "HTTP/0.9" && string(head) != "HTTP/" {

@@ -52,9 +52,12 @@ type H2Conn struct {
 	// SkipBody, when set, says which response bodies to count without
 	// keeping or decoding them (see Options.SkipBody).
 	SkipBody func(mimeType string) bool
-	closing  bool
-	dead     bool
-	tooMany  bool
+	// SkipResponse, when set, is asked as a response's body starts when
+	// its request ended without a body (see Options.SkipResponse).
+	SkipResponse func(req *model.Request, resp *model.Response) bool
+	closing      bool
+	dead         bool
+	tooMany      bool
 }
 
 // finished is a complete exchange and the frame where its request began.
@@ -314,7 +317,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		} else {
 			if st.respBody == nil {
 				st.respBody = c.newBody(st)
-				if c.SkipBody != nil && st.resp != nil && c.SkipBody(mimeOf(st.resp.Headers)) {
+				if c.skipResponse(st) {
 					st.respBody.Skip()
 				}
 			}
@@ -539,4 +542,22 @@ func (c *H2Conn) lowest() int {
 		}
 	}
 	return low
+}
+
+// skipResponse says whether to count a response body without keeping it:
+// its media type says so, or SkipResponse does for a request that ended
+// without a body (one still arriving could change what it decides).
+func (c *H2Conn) skipResponse(st *h2Stream) bool {
+	if st.resp == nil {
+		return false
+	}
+	if c.SkipBody != nil && c.SkipBody(mimeOf(st.resp.Headers)) {
+		return true
+	}
+	if c.SkipResponse == nil || !st.haveReq || !st.reqEnded || st.reqBody != nil {
+		return false
+	}
+	resp := *st.resp
+	resp.Body.MIMEType = mimeOf(resp.Headers)
+	return c.SkipResponse(&st.req, &resp)
 }

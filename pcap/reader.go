@@ -35,6 +35,12 @@ type Options struct {
 	// Data empty), which saves decompressing scripts, images and fonts no
 	// analysis reads. See httpwire.Options.SkipBody.
 	SkipBody func(mimeType string) bool
+	// SkipResponse, when set, is asked for each response as its body
+	// starts, with the request it answers (nil when the capture has none)
+	// and the response's status and headers (Body.MIMEType set, no data);
+	// true skips the body as SkipBody does. HTTP/2 asks it only for
+	// requests that ended without a body.
+	SkipResponse func(req *model.Request, resp *model.Response) bool
 }
 
 const (
@@ -162,6 +168,10 @@ func (r *Reader) limits() model.Limits { return r.lim }
 func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
 
 func (r *Reader) skipBody() func(string) bool { return r.opts.SkipBody }
+
+func (r *Reader) skipResponse() func(*model.Request, *model.Response) bool {
+	return r.opts.SkipResponse
+}
 
 // context hands out a packet's assembler context from a slab of
 // ctxSlab: the assembler keeps the ones of out-of-order packets with their

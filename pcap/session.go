@@ -18,6 +18,7 @@ type sink interface {
 	limits() model.Limits
 	decrypter() StreamDecrypter
 	skipBody() func(mimeType string) bool
+	skipResponse() func(req *model.Request, resp *model.Response) bool
 	// crowded tells that idle parsers should park.
 	crowded() bool
 }
@@ -239,7 +240,7 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 	case bytes.HasPrefix(head, []byte(h2Preface)):
 		s.mode = modeH2
 		s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
-		s.h2.SkipBody = s.out.skipBody()
+		s.h2.SkipBody, s.h2.SkipResponse = s.out.skipBody(), s.out.skipResponse()
 	case !s.inTLS && looksLikeTLS(head):
 		s.mode = modeTLS
 		s.tls = newTLSState(s)
@@ -357,7 +358,7 @@ const maxEarly = 64 << 10
 func (s *session) switchToH2(req *model.Request, frame int, start time.Time) *H2Conn {
 	s.mode = modeH2
 	s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
-	s.h2.SkipBody = s.out.skipBody()
+	s.h2.SkipBody, s.h2.SkipResponse = s.out.skipBody(), s.out.skipResponse()
 	s.h2.upgraded(req, frame, start)
 	return s.h2
 }

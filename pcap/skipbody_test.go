@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/pcap/internal/capgen"
 )
 
@@ -79,4 +80,78 @@ func readOpts(t *testing.T, data []byte, opts Options) ([]*model.Exchange, []mod
 		t.Fatal(err)
 	}
 	return exs, r.Notes()
+}
+
+// TestSkipResponse: SkipResponse is asked with the request each response
+// answers, and what it skips is read past as SkipBody's are: the same
+// exchanges and notes, the skipped bodies with their size and no data
+// (Skipped set), the others as they were. It skips with the OAuth
+// extractor's decision, as the CLI does, on the customer-like capture and
+// the repository's captures.
+func TestSkipResponse(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := capgen.Write(&buf, capgen.Config{Conns: 30, Concurrent: 7, PerConn: 5, SegmentSize: 1448, Customer: true}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
+	caps, _ := filepath.Glob(filepath.Join("testdata", "*.cap"))
+	inputs := map[string][]byte{"customer": buf.Bytes()}
+	for _, f := range append(files, caps...) {
+		if !strings.HasSuffix(f, ".tsv") && !strings.Contains(f, ".expected") {
+			inputs[filepath.Base(f)] = nil
+		}
+	}
+	skipped := 0
+	for name, data := range inputs {
+		asked, askedURL := map[*model.Request]int{}, map[string]int{}
+		read := func(skip func(*model.Request, *model.Response) bool) ([]*model.Exchange, []model.Note) {
+			if data != nil {
+				return readOpts(t, data, Options{SkipResponse: skip})
+			}
+			return readFile(t, name, Options{SkipResponse: skip})
+		}
+		kept, keptNotes := read(nil)
+		got, gotNotes := read(func(req *model.Request, resp *model.Response) bool {
+			if len(resp.Body.Data) != 0 || resp.Body.MIMEType != strings.ToLower(strings.TrimSpace(strings.Split(resp.Headers.Get("Content-Type"), ";")[0])) {
+				t.Errorf("%s: asked with body %q, media type %q", name, resp.Body.Data, resp.Body.MIMEType)
+			}
+			asked[req]++
+			askedURL[req.URL]++
+			return !oauth.ResponseBodyMayMatter(req, resp)
+		})
+		if len(kept) != len(got) {
+			t.Fatalf("%s: %d exchanges skipping, %d keeping", name, len(got), len(kept))
+		}
+		for i, k := range kept {
+			g := got[i]
+			// HTTP/1 asks once with the exchange's own request (HTTP/2 with
+			// its stream's, copied into the exchange at its end).
+			if n := asked[&g.Request]; n > 1 || n == 0 && g.Response != nil && g.Response.Body.Size > 0 && !g.Response.Body.Skipped && g.Response.Proto == "HTTP/1.1" {
+				t.Errorf("%s %s: asked %d times with this exchange's request", name, g.Ref, n)
+			}
+			if g.Response != nil && g.Response.Body.Skipped {
+				if asked[&g.Request] == 0 && askedURL[g.Request.URL] == 0 {
+					t.Errorf("%s %s: body skipped without asking", name, g.Ref)
+				}
+				if len(g.Response.Body.Data) != 0 || g.Response.Body.Size != k.Response.Body.Size {
+					t.Errorf("%s %s: skipped body %d bytes of %d, kept %d", name, k.Ref, len(g.Response.Body.Data), g.Response.Body.Size, k.Response.Body.Size)
+				}
+				if k.Response.Body.Size > 0 {
+					skipped++
+				}
+				k.Response.Body, g.Response.Body = model.Body{}, model.Body{}
+			}
+			if diff := cmp.Diff(k, g); diff != "" {
+				t.Errorf("%s exchange %d differs (-kept +skipped):\n%s", name, i, diff)
+			}
+		}
+		decodeOnly := func(n model.Note) bool { return strings.Contains(n.Message, "body kept content-encoded") }
+		if !slices.EqualFunc(slices.DeleteFunc(keptNotes, decodeOnly), slices.DeleteFunc(gotNotes, decodeOnly), func(a, b model.Note) bool { return cmp.Equal(a, b) }) {
+			t.Errorf("%s: notes differ:\n%v\n%v", name, keptNotes, gotNotes)
+		}
+	}
+	if skipped < 20 {
+		t.Errorf("only %d bodies skipped", skipped)
+	}
+	t.Logf("%d bodies skipped", skipped)
 }

@@ -56,6 +56,10 @@ type Options struct {
 	// scripts, images and fonts that no analysis reads. The member is still
 	// inflated to its end and its CRC checked.
 	SkipBody func(mimeType string) bool
+	// SkipResponse, when set, is asked for each response once its status
+	// line and headers are read (Body.MIMEType set, no data), with the
+	// request it answers; true skips its body as SkipBody does.
+	SkipResponse func(req *model.Request, resp *model.Response) bool
 }
 
 // Reader yields one model.Exchange per session, in session-number order.
@@ -64,6 +68,7 @@ type Reader struct {
 	password    string
 	limits      model.Limits
 	skipBody    func(mimeType string) bool
+	skipResp    func(req *model.Request, resp *model.Response) bool
 	maxMembers  int
 	inflateLeft int64
 
@@ -121,6 +126,7 @@ func newReader(ra io.ReaderAt, size int64, opts Options) (*Reader, error) {
 		password:   opts.Password,
 		limits:     opts.Limits.WithDefaults(),
 		skipBody:   opts.SkipBody,
+		skipResp:   opts.SkipResponse,
 		maxMembers: opts.MaxMembers,
 		tunnels:    make(map[string]string),
 		ahead:      fetchAhead,
@@ -338,7 +344,7 @@ func (r *Reader) readSession(s *session) *model.Exchange {
 				Message: fmt.Sprintf("Fiddler did not decrypt the tunnel to %s (HTTPS decryption off, or the host excluded); the requests inside it are not in the archive", req.URL)})
 		}
 	}
-	ex.Response = r.readResponse(s, md, req.Method)
+	ex.Response = r.readResponse(s, md, &ex.Request)
 	r.classify(s, md, ex)
 	return ex
 }
@@ -398,7 +404,8 @@ func (r *Reader) readRequest(s *session, md *meta, conn string) (*model.Request,
 	return req, nil
 }
 
-func (r *Reader) readResponse(s *session, md *meta, method string) *model.Response {
+func (r *Reader) readResponse(s *session, md *meta, req *model.Request) *model.Response {
+	method := req.Method
 	sref := ref(s)
 	if s.response == nil {
 		r.note(model.NoteNoResponse, sref, "no response was captured"+r.metaSays(md))
@@ -415,6 +422,9 @@ func (r *Reader) readResponse(s *session, md *meta, method string) *model.Respon
 		return nil
 	}
 	opts := httpwire.Options{Limits: r.limits, Warn: r.warner(sref, s.response.name), SkipBody: r.skipBody}
+	if r.skipResp != nil {
+		opts.SkipResponse = func(resp *model.Response) bool { return r.skipResp(req, resp) }
+	}
 	resp, err := opts.ReadResponse(head.reader, method)
 	if err != nil && mr.damage != nil {
 		r.note(model.NoteBadResponse, sref, fmt.Sprintf("%s: %v", s.response.name, mr.damage))

@@ -48,6 +48,9 @@ type fileResult struct {
 	notes  []model.Note
 	scan   *scanResult // set by scan
 	err    error       // the input could not be read at all
+	// reread: the extractor read a response body the reader skipped
+	// (see options.skipResponse), and the trace was read again whole.
+	reread bool
 	// With scan --case, what the incident merge needs: the exchanges kept
 	// for the rules and the events in source order.
 	kept      []*model.Exchange
@@ -72,15 +75,41 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 	}
 	defer oi.close()
 	res.format = oi.format
+	if env.wholeBodies && !o.wholeBodies {
+		whole := *o
+		whole.wholeBodies = true
+		o = &whole
+	}
 	r, err := newReader(oi, o, env, keys)
 	if err != nil {
 		res.err = withReadHint(withLimitHint(err), o, oi.file)
 		return res
 	}
 	ra := newReadAhead(r)
-	defer ra.close() // before the file closes, also after a panic
+	defer func() { ra.close() }() // before the file closes, also after a panic
 	kept, untimed := readExchanges(ra, &res, cmd, o, env)
 	ra.close()
+	if res.reread {
+		// Rare: a URL the trace taught to be a token endpoint answered
+		// without a grant in its request. Everything read so far is
+		// dropped and the trace read again keeping every body the
+		// reader would keep without skipResponse.
+		whole := *o
+		whole.wholeBodies = true
+		o = &whole
+		res = fileResult{path: in.path, format: oi.format, reread: true}
+		if _, err := oi.file.Seek(0, io.SeekStart); err != nil {
+			res.err = err
+			return res
+		}
+		if r, err = newReader(oi, o, env, keys); err != nil {
+			res.err = withReadHint(withLimitHint(err), o, oi.file)
+			return res
+		}
+		ra = newReadAhead(r)
+		kept, untimed = readExchanges(ra, &res, cmd, o, env)
+		ra.close()
+	}
 	if res.err != nil {
 		return res
 	}
@@ -297,6 +326,10 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		var evs []model.Event
 		if extract {
 			evs = x.Exchange(ex)
+			if x.SkippedBodyRead() && !o.wholeBodies {
+				res.reread = true
+				return keptList{}, false
+			}
 			events.add(evs)
 		}
 		res.exchangeCount++

@@ -47,6 +47,7 @@ func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (model.Rea
 	if o.cmd == "scan" || o.cmd == "events" || o.cmd == "exchanges" {
 		// Not for bundle's sanitized copy, which keeps every body.
 		opts.SkipBody = o.skipBody
+		opts.SkipResponse = o.skipResponse()
 	}
 	if kl != nil && kl.Len() > 0 {
 		opts.Decrypter = tlsdec.NewDecrypter(kl).StreamDecrypter()

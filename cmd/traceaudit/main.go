@@ -46,6 +46,9 @@ type environment struct {
 	// back to it (see readExchanges), so that a test comparing with the
 	// reference path sees any use of a body after it was handed back.
 	poisonBodies bool
+	// wholeBodies decodes every body a reader would decode without
+	// options.skipResponse: the reference path its test compares with.
+	wholeBodies bool
 	// now is the clock (nil: time.Now); the bundle's manifest records it.
 	now func() time.Time
 }

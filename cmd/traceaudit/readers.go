@@ -6,6 +6,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/saz"
 )
 
@@ -20,6 +21,22 @@ func (o *options) skipBody(mimeType string) bool {
 	return o.cmd == "exchanges" || model.CarriesNoOAuth(mimeType)
 }
 
+// skipResponse says, for scan and events, which other response bodies not
+// to decode: those the OAuth extractor cannot read whatever it learnt,
+// except the one case it can only tell once the exchanges before are
+// extracted (oauth.ResponseBodyMayMatter). readExchanges watches for that
+// case and analyzeInput then reads the trace again with wholeBodies. Nil
+// when not skipping. Captures and SAZ: the HAR reader's bodies are not
+// compressed, and skipping there only saves unescaping.
+func (o *options) skipResponse() func(req *model.Request, resp *model.Response) bool {
+	if o.wholeBodies || (o.cmd != "scan" && o.cmd != "events") {
+		return nil
+	}
+	return func(req *model.Request, resp *model.Response) bool {
+		return !oauth.ResponseBodyMayMatter(req, resp)
+	}
+}
+
 // newReader opens the reader for a sniffed input.
 func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) (model.Reader, error) {
 	switch oi.format {
@@ -32,6 +49,7 @@ func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) 
 		if o.cmd == "scan" || o.cmd == "events" || o.cmd == "exchanges" {
 			// As for captures: not for bundle's sanitized copy.
 			opts.SkipBody = o.skipBody
+			opts.SkipResponse = o.skipResponse()
 		}
 		return saz.NewReader(oi.file, oi.size, opts)
 	case model.FormatPCAP:

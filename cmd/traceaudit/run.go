@@ -66,6 +66,10 @@ type options struct {
 	shardK       int // 1-based shard index; 0 when not sharding
 	shardN       int
 	caseMode     bool // scan --case: all inputs are one incident
+	// wholeBodies turns off skipping the response bodies the OAuth
+	// extractor cannot need (see skipResponse): set for reading a trace
+	// again once the extractor read one it had been told was skipped.
+	wholeBodies bool
 }
 
 func run(args []string, env environment) int {

@@ -54,6 +54,11 @@ type Options struct {
 	// framing stay, and so does the one about an unknown coding; a corrupt
 	// compressed stream is not noticed.
 	SkipBody func(mimeType string) bool
+	// SkipResponse, when set, is asked once a response's status line and
+	// header section are read (Body.MIMEType is set, Body.Data is not);
+	// true skips its body as SkipBody does. The caller knows the request
+	// it answers (the OAuth extractor's decision needs it).
+	SkipResponse func(resp *model.Response) bool
 }
 
 func (o Options) warnf(format string, args ...any) {
@@ -168,7 +173,7 @@ func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*model.Re
 			o.warnf("response body read to the end of the stream: %v", err)
 			err = nil
 		}
-		skip := o.SkipBody != nil && o.SkipBody(resp.Body.MIMEType)
+		skip := o.SkipBody != nil && o.SkipBody(resp.Body.MIMEType) || o.SkipResponse != nil && o.SkipResponse(resp)
 		switch {
 		case te:
 			resp.Body, err = readChunked(br, &resp.Headers, o, l, skip)
@@ -594,7 +599,7 @@ func (b *rawBody) finish(h model.Headers, cut bool, o Options, l model.Limits) m
 		}
 		// Truncated as a body kept undecoded would say: readers use it to
 		// tell where a body cut by lost bytes ends.
-		return model.Body{Size: b.size, Truncated: cut || b.size > l.BodyBytes}
+		return model.Body{Size: b.size, Truncated: cut || b.size > l.BodyBytes, Skipped: true}
 	}
 	body := model.Body{Size: b.size, Truncated: cut || b.size > int64(len(b.data))}
 	if len(b.data) == 0 || isIdentity(enc) {

@@ -67,7 +67,10 @@ func checkSkipMatches(t *testing.T, raw []byte, method string, l model.Limits) {
 		if isIdentity(strings.Join(k.Headers.Values("Content-Encoding"), ",")) && s.Body.Truncated != k.Body.Truncated {
 			t.Errorf("response %d: skipped body truncated %v, kept %v", i, s.Body.Truncated, k.Body.Truncated)
 		}
-		k.Body.Data, k.Body.Truncated, s.Body.Truncated = nil, false, false
+		if k.Body.Skipped || s.Body.Size > 0 && !s.Body.Skipped {
+			t.Errorf("response %d: Skipped %v when skipped, %v when kept", i, s.Body.Skipped, k.Body.Skipped)
+		}
+		k.Body.Data, k.Body.Truncated, s.Body.Truncated, s.Body.Skipped = nil, false, false, false
 		if diff := cmp.Diff(k, s); diff != "" {
 			t.Errorf("response %d differs (-kept +skipped):\n%s", i, diff)
 		}

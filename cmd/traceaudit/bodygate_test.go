@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/internal/leakcorpus"
+	"github.com/traceaudit/traceaudit/model"
+)
+
+func runCLIWhole(whole bool, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	env := environment{
+		stdin:       bytes.NewReader(nil),
+		stdout:      &out,
+		stderr:      &errb,
+		getenv:      func(string) string { return "" },
+		isTerminal:  func(any) bool { return false },
+		wholeBodies: whole,
+	}
+	code := run(args, env)
+	return code, out.String(), errb.String()
+}
+
+// learntTokenCapture is a capture whose second exchange needs its body
+// although oauth.ResponseBodyMayMatter says no: a discovery document names
+// the app's /session as the token endpoint, and a GET there is answered
+// with tokens and an error. A third call's body is not needed.
+func learntTokenCapture(t *testing.T) string {
+	t.Helper()
+	json := [][2]string{{"Content-Type", "application/json"}}
+	data, err := leakcorpus.PCAP([]leakcorpus.Exchange{
+		{Method: "GET", URL: "http://id.example/.well-known/openid-configuration", ReqHeaders: [][2]string{{"Host", "id.example"}},
+			Status: 200, RespHeaders: json,
+			RespBody: `{"issuer":"http://id.example","authorization_endpoint":"http://id.example/a","token_endpoint":"http://app.example/session"}`},
+		{Method: "GET", URL: "http://app.example/session", ReqHeaders: [][2]string{{"Host", "app.example"}},
+			Status: 200, RespHeaders: json,
+			RespBody: `{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed.","error_codes":[54005]}`},
+		{Method: "GET", URL: "http://app.example/api/me", ReqHeaders: [][2]string{{"Host", "app.example"}},
+			Status: 200, RespHeaders: json, RespBody: `{"name":"x"}`},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "learnt-token.pcap")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSkipResponseIdentical: skipping the response bodies the extractor
+// cannot need (options.skipResponse) changes no byte of scan and events
+// output, on every trace of the repository and on a capture where the
+// extractor does need one it was told was skipped (read again whole).
+func TestSkipResponseIdentical(t *testing.T) {
+	traces := append(repoTraces(t), []string{learntTokenCapture(t)})
+	for _, cmd := range [][]string{
+		{"scan", "-f", "json", "--fail-on", "never"},
+		{"events", "-f", "json"},
+	} {
+		for _, tr := range traces {
+			args := append(append(append([]string{}, cmd...), "--progress", "never"), tr...)
+			codeA, outA, errA := runCLIWhole(false, args...)
+			codeB, outB, errB := runCLIWhole(true, args...)
+			if codeA != codeB || outA != outB || errA != errB {
+				t.Errorf("%s: skipping and whole differ (exit %d vs %d)\nskipping:\n%.2000s\nwhole:\n%.2000s",
+					strings.Join(args, " "), codeA, codeB, outA+errA, outB+errB)
+			}
+		}
+	}
+	t.Logf("%d traces, 2 commands each", len(traces))
+}
+
+// TestSkipResponseReread: where the extractor reads a body the reader
+// skipped, the trace is read again whole and the events are those of the
+// body; elsewhere it is read once.
+func TestSkipResponseReread(t *testing.T) {
+	env := environment{stdin: bytes.NewReader(nil), getenv: func(string) string { return "" }}
+	o := &options{cmd: "events", format: "json"}
+	res := analyzeInput(input{path: learntTokenCapture(t), explicit: true}, o, env, &keyMaterial{}, "events")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if !res.reread {
+		t.Error("the learnt token endpoint's answer did not make the capture be read again")
+	}
+	var tokenErr bool
+	for _, ev := range res.events {
+		if ev.Kind == model.TokenResponse && ev.Err != nil && ev.Err.Error == "invalid_grant" {
+			tokenErr = true
+		}
+	}
+	if !tokenErr {
+		t.Errorf("no token response with the body's error: %+v", res.events)
+	}
+	if o.wholeBodies {
+		t.Error("reading again changed the caller's options")
+	}
+	// A token request and an API call: events, and nothing read again.
+	data, err := leakcorpus.PCAP([]leakcorpus.Exchange{leakcorpus.Exchanges()[1],
+		{Method: "GET", URL: "http://app.example/session", ReqHeaders: [][2]string{{"Host", "app.example"}},
+			Status: 200, RespHeaders: [][2]string{{"Content-Type", "application/json"}}, RespBody: `{"access_token":"x"}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "plain.pcap")
+	if err := os.WriteFile(plain, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = analyzeInput(input{path: plain, explicit: true}, o, env, &keyMaterial{}, "events")
+	if res.err != nil || res.reread || len(res.events) != 2 {
+		t.Errorf("token request capture: err %v, read again %v, events %+v", res.err, res.reread, res.events)
+	}
+}

@@ -1,0 +1,235 @@
+package oauth
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/pcap"
+	"github.com/traceaudit/traceaudit/pcap/tlsdec"
+)
+
+// gated is ex as a reader skipping the bodies ResponseBodyMayMatter says
+// false for gives it: the response's data gone, Skipped set.
+func gated(ex *model.Exchange) (*model.Exchange, bool) {
+	if ex.Response == nil {
+		return ex, false
+	}
+	probe := *ex.Response
+	probe.Body = model.Body{MIMEType: ex.Response.Body.MIMEType}
+	if ResponseBodyMayMatter(&ex.Request, &probe) {
+		return ex, false
+	}
+	g, resp := *ex, *ex.Response
+	resp.Body.Data, resp.Body.Skipped = nil, true
+	g.Response = &resp
+	return &g, true
+}
+
+// learntToken reports whether x took the URL for a token endpoint from the
+// trace (the one case ResponseBodyMayMatter cannot foresee).
+func learntToken(x *Extractor, rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	_, ok := x.token[endpointKey(u)]
+	return ok
+}
+
+// checkGate extracts exs whole and with the bodies ResponseBodyMayMatter
+// lets a reader skip: the events are the same, exchange by exchange, until
+// the extractor says it read a skipped body, which only a learnt token
+// endpoint may cause (a caller then reads the trace again whole). It
+// returns how many bodies were skipped.
+func checkGate(t *testing.T, name string, exs []*model.Exchange) (skipped int) {
+	t.Helper()
+	whole, part := NewExtractor(), NewExtractor()
+	for i, ex := range exs {
+		g, skip := gated(ex)
+		if skip {
+			skipped++
+		}
+		learnt := learntToken(part, ex.Request.URL)
+		want := whole.Exchange(ex)
+		got := part.Exchange(g)
+		if part.SkippedBodyRead() {
+			if !skip || !learnt {
+				t.Fatalf("%s exchange %d (%s %s): a skipped body read without a learnt token endpoint", name, i, ex.Request.Method, ex.Request.URL)
+			}
+			return skipped
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s exchange %d (%s %s, skipped %v): events differ\nwhole:   %+v\nskipped: %+v", name, i, ex.Request.Method, ex.Request.URL, skip, want, got)
+		}
+	}
+	return skipped
+}
+
+func readCapture(t *testing.T, path string) []*model.Exchange {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := pcap.Options{Name: path}
+	if kl, _, _ := tlsdec.KeysForCapture(f, fi.Size()); kl != nil && kl.Len() > 0 {
+		opts.Decrypter = tlsdec.NewDecrypter(kl).StreamDecrypter()
+	}
+	r, err := pcap.NewReader(f, opts)
+	if err != nil {
+		return nil // not a capture this reader opens: nothing to check
+	}
+	exs, _ := model.ReadAll(r)
+	return exs
+}
+
+func readHAR(t *testing.T, path string) []*model.Exchange {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := har.NewReader(f, har.Options{Name: path})
+	if err != nil {
+		return nil
+	}
+	exs, _ := model.ReadAll(r)
+	return exs
+}
+
+// TestResponseBodyGate runs checkGate over every HAR and capture of the
+// repository's testdata (samples, the lab's sign-ins on fosite, zitadel,
+// Keycloak and others, third-party traces).
+func TestResponseBodyGate(t *testing.T) {
+	var files []string
+	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	traces, skipped, withBody := 0, 0, 0
+	for _, p := range files {
+		var exs []*model.Exchange
+		switch {
+		case strings.HasSuffix(p, ".har"):
+			exs = readHAR(t, p)
+		case strings.HasSuffix(p, ".pcap"), strings.HasSuffix(p, ".pcapng"):
+			exs = readCapture(t, p)
+		default:
+			continue
+		}
+		if len(exs) == 0 {
+			continue
+		}
+		traces++
+		for _, ex := range exs {
+			if ex.Response != nil && len(ex.Response.Body.Data) > 0 {
+				withBody++
+			}
+		}
+		skipped += checkGate(t, p, exs)
+	}
+	t.Logf("%d traces, %d of %d response bodies skipped", traces, skipped, withBody)
+	if traces < 100 || skipped < 25 {
+		t.Errorf("only %d traces and %d skipped bodies checked", traces, skipped)
+	}
+}
+
+// TestResponseBodyGateLearnt: the case ResponseBodyMayMatter cannot tell,
+// a URL a discovery document named as the token endpoint, is reported by
+// SkippedBodyRead, and skipping that body does change the events.
+func TestResponseBodyGateLearnt(t *testing.T) {
+	doc := &model.Exchange{
+		Request: model.Request{Method: "GET", URL: "https://id.example/.well-known/openid-configuration"},
+		Response: &model.Response{Status: 200, Body: model.Body{MIMEType: "application/json",
+			Data: []byte(`{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a","token_endpoint":"https://app.example/session"}`)}},
+	}
+	call := &model.Exchange{
+		Request: model.Request{Method: "GET", URL: "https://app.example/session"},
+		Response: &model.Response{Status: 200, Body: model.Body{MIMEType: "application/json",
+			Data: []byte(`{"access_token":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.","error":"invalid_grant"}`)}},
+	}
+	if g, _ := gated(doc); g != doc {
+		t.Fatal("a discovery document's body skipped")
+	}
+	g, skip := gated(call)
+	if !skip {
+		t.Fatal("the call's body is not skipped: the test checks nothing")
+	}
+	whole, part := NewExtractor(), NewExtractor()
+	whole.Exchange(doc)
+	part.Exchange(doc)
+	want, got := whole.Exchange(call), part.Exchange(g)
+	if !part.SkippedBodyRead() {
+		t.Error("reading a skipped token response not reported")
+	}
+	if reflect.DeepEqual(want, got) {
+		t.Error("the skipped body changed nothing: the case is not one that needs reporting")
+	}
+	// A fresh extractor learnt nothing: the same call reads no body.
+	fresh := NewExtractor()
+	fresh.Exchange(g)
+	if fresh.SkippedBodyRead() {
+		t.Error("a call to an unknown URL read its skipped body")
+	}
+}
+
+// FuzzResponseBodyGate: checkGate on exchanges built from fuzz input, each
+// given twice so that the second pass sees what the first taught. A mode
+// picks the method, the request's and the response's media types and the
+// status.
+func FuzzResponseBodyGate(f *testing.F) {
+	const get, post, json, html, untyped, ok, found, bad = 0, 1, 0, 1, 3, 0, 1, 2
+	mode := func(method, reqType, respType, status int) uint16 {
+		return uint16(method + 4*reqType + 24*respType + 144*status)
+	}
+	f.Add("https://id.example/.well-known/openid-configuration", "", `{"issuer":"https://id.example","token_endpoint":"https://app.example/t"}`, mode(get, json, json, ok),
+		"https://app.example/t", "", `{"access_token":"a"}`, mode(get, json, json, ok))
+	f.Add("https://login.microsoftonline.com/common/oauth2/v2.0/token", "grant_type=authorization_code&code=abc", `{"error":"invalid_grant","error_codes":[54005]}`, mode(post, 2, json, bad),
+		"https://app.example/api/me", "", `{"name":"x"}`, mode(get, json, json, ok))
+	f.Add("https://dev-1.okta.com/oauth2/default/v1/authorize?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=s", "", "https://app/cb?code=abc&state=s", mode(get, json, json, found),
+		"https://app/cb?code=abc&state=s", "", "<html></html>", mode(get, json, html, ok))
+	f.Add("https://app.example/token", `{"grant_type":"refresh_token","refresh_token":"r"}`, `{"access_token":"a"}`, mode(post, json, json, ok),
+		"https://app.example/token", "", `{"access_token":"b"}`, mode(get, json, json, ok))
+	// An authorize endpoint learnt from its parameters, then an error
+	// answered in JSON there; a provider's host answering without a type.
+	f.Add("https://id.example/x/start?client_id=c&response_type=code&scope=openid", "", "", mode(get, json, json, found),
+		"https://id.example/x/start", "", `{"error":"invalid_request","error_description":"AADSTS50011: bad"}`, mode(get, json, json, bad))
+	f.Add("https://login.microsoftonline.com/common/discover", "", "<html>AADSTS50011: The redirect URI</html>", mode(get, json, untyped, ok),
+		"https://login.microsoftonline.com/common/x", "", "<html><form action=https://app/cb><input type=hidden name=code value=c></form></html>", mode(get, json, untyped, ok))
+	// A provider's token endpoint asked without a grant (the back button).
+	f.Add("https://login.microsoftonline.com/common/oauth2/v2.0/token", "", `{"error":"invalid_request"}`, mode(get, json, json, ok),
+		"https://app.example/", "", "", mode(get, json, json, ok))
+	f.Fuzz(func(t *testing.T, url1, body1, resp1 string, m1 uint16, url2, body2, resp2 string, m2 uint16) {
+		methods := []string{"GET", "POST", "OPTIONS", "PUT"}
+		cts := []string{"application/json", "text/html", "application/x-www-form-urlencoded", "", "text/plain", "application/problem+json"}
+		statuses := []int{200, 302, 400, 201, 0, 500}
+		build := func(rawURL, reqBody, respBody string, m uint16) *model.Exchange {
+			reqType, respType := cts[int(m/4)%6], cts[int(m/24)%6]
+			ex := &model.Exchange{Request: model.Request{Method: methods[m%4], URL: rawURL,
+				Headers: model.Headers{{Name: "Content-Type", Value: reqType}},
+				Body:    model.Body{Data: []byte(reqBody), MIMEType: reqType}}}
+			ex.Response = &model.Response{Status: statuses[int(m/144)%6], Headers: model.Headers{{Name: "Content-Type", Value: respType}, {Name: "Location", Value: respBody}},
+				Body: model.Body{Data: []byte(respBody), MIMEType: respType}}
+			return ex
+		}
+		a, b := build(url1, body1, resp1, m1), build(url2, body2, resp2, m2)
+		checkGate(t, "fuzz", []*model.Exchange{a, b, a, b})
+	})
+}
