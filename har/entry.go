@@ -30,6 +30,10 @@ type decoder struct {
 	f         *frame
 	notes     []pendingNote
 	ex        *model.Exchange
+	// exchangeMem and responseMem hold what ex points to: one allocation with
+	// the decoder.
+	exchangeMem model.Exchange
+	responseMem model.Response
 
 	// sk reads the skeleton in one pass; nil reads it with gjson's own
 	// ValidBytes, ParseBytes and ForEach (the reference the tests compare
@@ -110,7 +114,8 @@ func (d *decoder) entry() (*model.Exchange, string) {
 		}
 		e = gjson.ParseBytes(f.buf)
 	}
-	ex := &model.Exchange{Index: f.idx, Ref: f.ref}
+	d.exchangeMem = model.Exchange{Index: f.idx, Ref: f.ref}
+	ex := &d.exchangeMem
 	ref := f.ref
 
 	var req, resp, content gjson.Result
@@ -234,7 +239,8 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 }
 
 func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson.Result) {
-	out := &model.Response{}
+	d.responseMem = model.Response{}
+	out := &d.responseMem
 	var content gjson.Result
 	var bad string
 	d.each(resp, func(k, v gjson.Result) bool {

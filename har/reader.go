@@ -437,8 +437,13 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 				r.addNote(n.Note)
 			}
 			r.recycle(d.f)
-			if d.ex != nil {
-				return d.ex, nil
+			// A kept exchange keeps its decoder (they share an
+			// allocation), not what the decoder refers to: its frame,
+			// notes, the decoding state and the Reader.
+			ex := d.ex
+			*d = decoder{exchangeMem: d.exchangeMem, responseMem: d.responseMem}
+			if ex != nil {
+				return ex, nil
 			}
 		}
 		r.ready, r.readyPos = r.ready[:0], 0
@@ -554,16 +559,24 @@ func (r *Reader) frameBatch(dst []*frame) []*frame {
 // and touches only the frames, the decoder's state and the read-only
 // settings.
 func (r *Reader) decodeAll(batch []*frame, st decodeState) []*decoder {
+	// The batch's decoders, and the exchanges and responses they make,
+	// in one allocation rather than three an entry.
+	ds := make([]decoder, len(batch))
 	out := make([]*decoder, len(batch))
 	for i, f := range batch {
-		out[i] = r.decode(f, st)
+		out[i] = r.decodeInto(&ds[i], f, st)
 	}
 	return out
 }
 
 // decode runs on a frame only; see decoder.
 func (r *Reader) decode(f *frame, st decodeState) *decoder {
-	d := &decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
+	return r.decodeInto(new(decoder), f, st)
+}
+
+// decodeInto is decode into d, a zero decoder.
+func (r *Reader) decodeInto(d *decoder, f *frame, st decodeState) *decoder {
+	*d = decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
 		sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool}
 	if d.arena == nil {
 		d.arena = new([]byte)
