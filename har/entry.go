@@ -114,9 +114,9 @@ func (d *decoder) entry() (*model.Exchange, string) {
 		}
 		e = gjson.ParseBytes(f.buf)
 	}
-	d.exchangeMem = model.Exchange{Index: f.idx, Ref: f.ref}
+	d.exchangeMem = model.Exchange{Index: f.idx, Ref: entryRef(f.idx)}
 	ex := &d.exchangeMem
-	ref := f.ref
+	ref := ex.Ref
 
 	var req, resp, content gjson.Result
 	var hasResp bool

@@ -589,7 +589,7 @@ func (r *Reader) decodeInto(d *decoder, f *frame, st decodeState) *decoder {
 	}
 	ex, reason := d.entry()
 	if reason != "" {
-		d.note(model.NoteBadEntry, f.ref, "%s at %s; entry skipped", reason, r.at(f.start))
+		d.note(model.NoteBadEntry, entryRef(f.idx), "%s at %s; entry skipped", reason, r.at(f.start))
 		if f.tooDeep {
 			d.notes[len(d.notes)-1].Limit = model.LimitJSONDepth
 		}
@@ -608,12 +608,10 @@ func (r *Reader) frameNext() *frame {
 			r.finish()
 			return nil
 		}
-		var b [32]byte
-		ref := string(append(strconv.AppendInt(append(b[:0], "entries["...), int64(r.index), 10), ']'))
 		start := r.sc.off
 		c, err := r.sc.nextByte()
 		if err != nil {
-			r.stop(start, ref, err)
+			r.stop(start, entryRef(r.index), err)
 			return nil
 		}
 		if c == ']' && r.index == 0 {
@@ -625,7 +623,7 @@ func (r *Reader) frameNext() *frame {
 		r.sc.buf, r.sc.side, r.sc.spans = f.buf, f.side, f.spans
 		err = r.sc.scanValue(true)
 		*f = frame{
-			idx: r.index, ref: ref, start: start,
+			idx: r.index, start: start,
 			buf: r.sc.buf, side: r.sc.side, spans: r.sc.spans,
 			tooDeep: r.sc.tooDeep, tooLarge: r.sc.tooLarge, valueCap: r.sc.valueCap,
 		}
@@ -634,18 +632,26 @@ func (r *Reader) frameNext() *frame {
 		r.sc.buf, r.sc.side, r.sc.spans = nil, nil, nil
 		if err != nil {
 			r.recycle(f)
-			r.stop(start, ref, err)
+			r.stop(start, entryRef(r.index), err)
 			return nil
 		}
 		r.index++
 		if sep, err := r.sc.expect(",]"); err != nil {
-			r.stop(r.sc.off, ref, err)
+			r.stop(r.sc.off, entryRef(f.idx), err)
 		} else if sep == ']' {
 			r.inArray = false
 		}
 		return f
 	}
 	return nil
+}
+
+// entryRef names entry i in notes and exchanges. The decoders make it:
+// the framing goroutine, which bounds the reader's speed, only does for
+// its own notes.
+func entryRef(i int) string {
+	var b [32]byte
+	return string(append(strconv.AppendInt(append(b[:0], "entries["...), int64(i), 10), ']'))
 }
 
 // stop ends reading at damage. Data damage becomes a note and a clean

@@ -854,7 +854,6 @@ func (s *scanner) skipKey() error {
 // the long strings it refers to.
 type frame struct {
 	idx   int
-	ref   string
 	start int64 // offset of the entry in the document
 
 	buf      []byte
