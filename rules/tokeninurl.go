@@ -71,7 +71,7 @@ func reportURLTokens(p *Pass) {
 	byValue := map[secret.Secret]*urlToken{}
 	var order []*urlToken
 	for _, ex := range p.Kept {
-		if ex == nil || ex.Tunnel {
+		if ex == nil || ex.Tunnel || !secret.MayHaveURLTokens(ex.URL) {
 			continue
 		}
 		for _, tok := range secret.URLTokens(ex.URL) {

@@ -144,11 +144,7 @@ func (r *retainer) keep(ex *model.Exchange, events int) bool {
 // fragment hold neither "token" nor an escape cannot carry one, and are
 // answered without parsing.
 func carriesToken(raw string) bool {
-	i := strings.IndexAny(raw, "?#")
-	if i < 0 {
-		return false
-	}
-	if rest := raw[i:]; !strings.Contains(rest, "%") && !strings.Contains(strings.ToLower(rest), "token") {
+	if !secret.MayHaveURLTokens(raw) {
 		return false
 	}
 	if len(secret.URLTokens(raw)) > 0 {

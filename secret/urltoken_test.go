@@ -1,0 +1,47 @@
+package secret
+
+import "testing"
+
+// FuzzMayHaveURLTokens: the shortcut never says no where URLTokens finds
+// a token.
+func FuzzMayHaveURLTokens(f *testing.F) {
+	for _, s := range []string{
+		"https://app.example/cb#access_token=eyJ0eXAi&id_token=x",
+		"https://api.example/me?ACCESS_TOKEN=abcdefgh",
+		"https://api.example/me?access%5Ftoken=abcdefgh",
+		"https://wopi.example/x?qs=WOPIsrc%3Dhttps%253A%252F%252Fh%26access_token%3Dabc",
+		"https://api.example/me?access_to\u212Aen=abcdefgh",
+		"https://api.example/me?a=1;+refresh_token+=zz",
+		"https://idp.example/authorize?client_id=c&state=s",
+		"https://idp.example/authorize",
+		"?token",
+		"#",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if toks := URLTokens(raw); len(toks) > 0 && !MayHaveURLTokens(raw) {
+			t.Errorf("MayHaveURLTokens(%q) = false, URLTokens finds %d", raw, len(toks))
+		}
+	})
+}
+
+// TestMayHaveURLTokens pins the answers of the shortcut both ways.
+func TestMayHaveURLTokens(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://api.example/me?ACCESS_TOKEN=abcdefgh":             true,
+		"https://api.example/me?access%5Ftoken=abcdefgh":           true,
+		"https://app.example/cb#id_token=x":                        true,
+		"https://api.example/me?access_to\u212Aen=abcdefgh":        true,
+		"https://idp.example/authorize?client_id=c&state=s":        false,
+		"https://idp.example/token":                                false, // "token" in the path only
+		"https://idp.example/authorize?response_type=code&scope=o": false,
+	} {
+		if got := MayHaveURLTokens(raw); got != want {
+			t.Errorf("MayHaveURLTokens(%q) = %v, want %v", raw, got, want)
+		}
+		if !want && len(URLTokens(raw)) > 0 {
+			t.Errorf("URLTokens(%q) finds a token the case says is not there", raw)
+		}
+	}
+}
