@@ -19,29 +19,45 @@ import (
 // hence 44 MiB for a 64 MiB peak.
 const memoryBudget = 44 << 20
 
-// memoryLiftAt is the live heap at which the limit is lifted: with more
+// memoryLiftAt is the live heap at which the budget is lifted: with more
 // live, each collection would free less than 16 MiB and the collector would
-// run ever more often for a budget the command cannot fit anyway (the
-// default pacing, twice the live heap, then applies, as without the limit).
-// It takes memoryLiftAfter collections in a row over it: a moment when two
-// copies of the events are live (joining them after reading) must not lift
-// it for the rest of the run.
+// run ever more often for a budget the command cannot fit anyway. It takes
+// memoryLiftAfter collections in a row over it: a moment when two copies of
+// the events are live (joining them after reading) must not lift it for the
+// rest of the run.
+//
+// Once lifted, the limit follows the live heap: after every collection it
+// is set to what the runtime holds besides the heap, plus the live heap
+// and memoryHeadroom percent of it. Each collection then frees at least
+// that share of the live heap, so they never run back to back, and the
+// runtime returns freed pages to stay under the limit: without a limit
+// the default pacing (GOGC=100) let the heap grow to twice what is live and
+// freed pages went back slowly (issue 18: a capture holding 65,000 sign-ins
+// peaked at 170-200 MiB). 75 rather than 100: the memory the trace holds
+// at the end, and so the peak, is 25 % smaller for about 30 % more
+// collections while the limit follows (a few percent of CPU).
 const (
 	memoryLiftAt    = 28 << 20
 	memoryLiftAfter = 2
+	memoryHeadroom  = 75
+	// memorySlack is added to the limit for what grows between a
+	// collection and the next besides the heap (stacks, the collector's
+	// own data).
+	memorySlack = 4 << 20
 )
 
-// memLimit sets the soft limit for one command and lifts it when what the
-// command holds outgrows it, whatever phase it is in: after every
-// collection it reads the live heap (a finalizer on an object dropped at
-// once runs after each collection). A user's GOMEMLIMIT or GOGC wins: the
-// limit is not set at all then.
+// memLimit sets the soft limit for one command and, when what the command
+// holds outgrows the budget, has it follow the live heap, whatever phase
+// the command is in: after every collection it reads the live heap (a
+// finalizer on an object dropped at once runs after each collection). A
+// user's GOMEMLIMIT or GOGC wins: the limit is not set at all then.
 type memLimit struct {
-	mu   sync.Mutex
-	on   bool
-	over int // collections in a row that found more than memoryLiftAt live
-	prev int64
-	live []metrics.Sample
+	mu     sync.Mutex
+	on     bool
+	follow bool // lifted: the limit follows the live heap
+	over   int  // collections in a row that found more than memoryLiftAt live
+	prev   int64
+	live   []metrics.Sample
 }
 
 func startMemLimit(env environment) *memLimit {
@@ -51,7 +67,15 @@ func startMemLimit(env environment) *memLimit {
 	}
 	m.on = true
 	m.prev = debug.SetMemoryLimit(memoryBudget)
-	m.live = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	m.live = []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		// What the limit counts (total less released) besides the heap.
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+	}
 	m.arm()
 	return m
 }
@@ -68,9 +92,10 @@ func (m *memLimit) arm() {
 	})
 }
 
-// check lifts the limit once the live heap (as of the last collection)
-// has been over memoryLiftAt memoryLiftAfter times in a row; it reports
-// whether the limit is still on. It runs once after each collection.
+// check lifts the budget once the live heap (as of the last collection)
+// has been over memoryLiftAt memoryLiftAfter times in a row, and from then
+// on sets the limit after the live heap; it reports whether the limit is
+// still on. It runs once after each collection.
 func (m *memLimit) check() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -78,15 +103,37 @@ func (m *memLimit) check() bool {
 		return false
 	}
 	metrics.Read(m.live)
-	if v := m.live[0].Value; v.Kind() != metrics.KindUint64 || v.Uint64() <= memoryLiftAt {
+	for _, s := range m.live {
+		if s.Value.Kind() != metrics.KindUint64 {
+			// A runtime without these metrics: no limit at all rather
+			// than one that cannot follow.
+			m.on = false
+			debug.SetMemoryLimit(m.prev)
+			return false
+		}
+	}
+	live := m.live[0].Value.Uint64()
+	if !m.follow && live <= memoryLiftAt {
 		m.over = 0
 		return true
 	}
-	if m.over++; m.over >= memoryLiftAfter {
-		m.on = false
-		debug.SetMemoryLimit(m.prev)
+	if m.over++; m.follow || m.over >= memoryLiftAfter {
+		m.follow = true
+		debug.SetMemoryLimit(followLimit(live, m.live[1].Value.Uint64(),
+			m.live[2].Value.Uint64()+m.live[3].Value.Uint64()+m.live[4].Value.Uint64()+m.live[5].Value.Uint64()))
 	}
-	return m.on
+	return true
+}
+
+// followLimit is the limit for a live heap of live bytes when the runtime
+// holds total bytes, heap of them: the runtime's other memory, the live
+// heap and memoryHeadroom percent of it, and never under the budget.
+func followLimit(live, total, heap uint64) int64 {
+	other := uint64(0)
+	if total > heap {
+		other = total - heap
+	}
+	return int64(max(other+live+live*memoryHeadroom/100+memorySlack, memoryBudget))
 }
 
 // stop restores the limit the process had.

@@ -8,9 +8,9 @@ import (
 )
 
 // TestMemLimit: the trace commands set the soft memory limit only when the
-// user set neither GOMEMLIMIT nor GOGC, lift it once the live heap passes
-// memoryLiftAt (after any collection), and give the process its limit
-// back when they end.
+// user set neither GOMEMLIMIT nor GOGC, let it follow the live heap once
+// that passes memoryLiftAt (after any collection), and give the process
+// its limit back when they end.
 func TestMemLimit(t *testing.T) {
 	limit := func() int64 { return debug.SetMemoryLimit(-1) } // -1 reads it
 	prev := limit()
@@ -48,19 +48,47 @@ func TestMemLimit(t *testing.T) {
 	for i := range held {
 		held[i] = 1 // a live heap over the threshold
 	}
-	// No call to check: the hook that runs after each collection lifts it,
-	// whatever the command is doing.
+	// No call to check: the hook that runs after each collection lets the
+	// limit follow the live heap, whatever the command is doing.
 	deadline := time.Now().Add(10 * time.Second)
-	for limit() != prev && time.Now().Before(deadline) {
+	for limit() == memoryBudget && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := limit(); got != prev {
-		t.Errorf("limit %d with %d bytes live, want it lifted to the process's %d", got, len(held), prev)
+	// At least the live heap and its headroom (no back-to-back
+	// collections), at most what the default pacing would let the heap
+	// grow to plus the runtime's own memory.
+	low, high := int64(len(held))*(100+memoryHeadroom)/100, int64(len(held))*2+(32<<20)
+	if got := limit(); got < low || got > high {
+		t.Errorf("limit %d with %d bytes live, want it to follow the live heap: between %d and %d", got, len(held), low, high)
 	}
 	runtime.KeepAlive(held)
+	held = nil
+	// Once the command holds less, the limit comes down with it, to the
+	// budget at the least.
+	deadline = time.Now().Add(10 * time.Second)
+	for limit() != memoryBudget && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := limit(); got != memoryBudget {
+		t.Errorf("limit %d with little live, want the budget %d", got, memoryBudget)
+	}
 	m.stop()
 	if got := limit(); got != prev {
 		t.Errorf("limit %d after stop, want %d", got, prev)
+	}
+}
+
+// TestFollowLimit: the limit the live heap sets counts the runtime's
+// memory besides the heap, the live heap and its headroom, never under the
+// budget.
+func TestFollowLimit(t *testing.T) {
+	const mib = 1 << 20
+	if got, want := followLimit(100*mib, 130*mib, 120*mib), int64((10+100+75)*mib+memorySlack); got != want {
+		t.Errorf("followLimit(100 MiB live, 10 MiB besides the heap) = %d, want %d", got, want)
+	}
+	if got := followLimit(1*mib, 20*mib, 30*mib); got != memoryBudget {
+		t.Errorf("followLimit(1 MiB live) = %d, want the budget %d", got, memoryBudget)
 	}
 }
