@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,58 +13,52 @@ import (
 	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 )
 
-// gated is ex as a reader skipping the bodies ResponseBodyMayMatter says
-// false for gives it: the response's data gone, Skipped set.
-func gated(ex *model.Exchange) (*model.Exchange, bool) {
+// gated is ex as a reader skipping the bodies g says false for gives it:
+// the response's data gone, Skipped set.
+func gated(g *BodyGate, ex *model.Exchange) (*model.Exchange, bool) {
 	if ex.Response == nil {
+		_ = g.MayMatter(&ex.Request, nil)
 		return ex, false
 	}
 	probe := *ex.Response
 	probe.Body = model.Body{MIMEType: ex.Response.Body.MIMEType}
-	if ResponseBodyMayMatter(&ex.Request, &probe) {
+	if g.MayMatter(&ex.Request, &probe) {
 		return ex, false
 	}
-	g, resp := *ex, *ex.Response
+	c, resp := *ex, *ex.Response
 	resp.Body.Data, resp.Body.Skipped = nil, true
-	g.Response = &resp
-	return &g, true
+	c.Response = &resp
+	return &c, true
 }
 
-// learntToken reports whether x took the URL for a token endpoint from the
-// trace (the one case ResponseBodyMayMatter cannot foresee).
-func learntToken(x *Extractor, rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false
-	}
-	_, ok := x.token[endpointKey(u)]
-	return ok
-}
-
-// checkGate extracts exs whole and with the bodies ResponseBodyMayMatter
-// lets a reader skip: the events are the same, exchange by exchange, until
-// the extractor says it read a skipped body, which only a learnt token
-// endpoint may cause (a caller then reads the trace again whole). It
-// returns how many bodies were skipped.
+// checkGate extracts exs whole and with the bodies a BodyGate lets a reader
+// skip, both in the same order: the events are the same, exchange by
+// exchange, until the extractor says it read a skipped body, which only
+// what a discovery document taught it may cause (a caller then reads the
+// trace again whole). It returns how many bodies were skipped.
 func checkGate(t *testing.T, name string, exs []*model.Exchange) (skipped int) {
 	t.Helper()
+	g := NewBodyGate()
 	whole, part := NewExtractor(), NewExtractor()
+	discovered := false
 	for i, ex := range exs {
-		g, skip := gated(ex)
+		c, skip := gated(g, ex)
 		if skip {
 			skipped++
 		}
-		learnt := learntToken(part, ex.Request.URL)
 		want := whole.Exchange(ex)
-		got := part.Exchange(g)
+		got := part.Exchange(c)
 		if part.SkippedBodyRead() {
-			if !skip || !learnt {
-				t.Fatalf("%s exchange %d (%s %s): a skipped body read without a learnt token endpoint", name, i, ex.Request.Method, ex.Request.URL)
+			if !skip || !discovered {
+				t.Fatalf("%s exchange %d (%s %s): a skipped body read, not after a discovery document", name, i, ex.Request.Method, ex.Request.URL)
 			}
 			return skipped
 		}
 		if !reflect.DeepEqual(want, got) {
 			t.Fatalf("%s exchange %d (%s %s, skipped %v): events differ\nwhole:   %+v\nskipped: %+v", name, i, ex.Request.Method, ex.Request.URL, skip, want, got)
+		}
+		for _, ev := range got {
+			discovered = discovered || ev.Kind == model.Discovery
 		}
 	}
 	return skipped
@@ -146,36 +139,35 @@ func TestResponseBodyGate(t *testing.T) {
 		skipped += checkGate(t, p, exs)
 	}
 	t.Logf("%d traces, %d of %d response bodies skipped", traces, skipped, withBody)
-	if traces < 100 || skipped < 25 {
+	if traces < 100 || skipped < 150 {
 		t.Errorf("only %d traces and %d skipped bodies checked", traces, skipped)
 	}
 }
 
-// TestResponseBodyGateLearnt: the case ResponseBodyMayMatter cannot tell,
-// a URL a discovery document named as the token endpoint, is reported by
-// SkippedBodyRead, and skipping that body does change the events.
+// TestResponseBodyGateLearnt: what BodyGate cannot know, a URL on another
+// host that a discovery document named as the token endpoint, is reported
+// by SkippedBodyRead, and skipping that body does change the events; what
+// it learns from requests, it knows.
 func TestResponseBodyGateLearnt(t *testing.T) {
-	doc := &model.Exchange{
-		Request: model.Request{Method: "GET", URL: "https://id.example/.well-known/openid-configuration"},
-		Response: &model.Response{Status: 200, Body: model.Body{MIMEType: "application/json",
-			Data: []byte(`{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a","token_endpoint":"https://app.example/session"}`)}},
+	json := func(method, rawURL, body string) *model.Exchange {
+		return &model.Exchange{Request: model.Request{Method: method, URL: rawURL},
+			Response: &model.Response{Status: 200, Body: model.Body{MIMEType: "application/json", Data: []byte(body)}}}
 	}
-	call := &model.Exchange{
-		Request: model.Request{Method: "GET", URL: "https://app.example/session"},
-		Response: &model.Response{Status: 200, Body: model.Body{MIMEType: "application/json",
-			Data: []byte(`{"access_token":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.","error":"invalid_grant"}`)}},
-	}
-	if g, _ := gated(doc); g != doc {
+	doc := json("GET", "https://id.example/.well-known/openid-configuration",
+		`{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a","token_endpoint":"https://app.example/session"}`)
+	call := json("GET", "https://app.example/session", `{"access_token":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.","error":"invalid_grant"}`)
+	g := NewBodyGate()
+	if c, _ := gated(g, doc); c != doc {
 		t.Fatal("a discovery document's body skipped")
 	}
-	g, skip := gated(call)
+	c, skip := gated(g, call)
 	if !skip {
 		t.Fatal("the call's body is not skipped: the test checks nothing")
 	}
 	whole, part := NewExtractor(), NewExtractor()
 	whole.Exchange(doc)
 	part.Exchange(doc)
-	want, got := whole.Exchange(call), part.Exchange(g)
+	want, got := whole.Exchange(call), part.Exchange(c)
 	if !part.SkippedBodyRead() {
 		t.Error("reading a skipped token response not reported")
 	}
@@ -184,9 +176,42 @@ func TestResponseBodyGateLearnt(t *testing.T) {
 	}
 	// A fresh extractor learnt nothing: the same call reads no body.
 	fresh := NewExtractor()
-	fresh.Exchange(g)
+	fresh.Exchange(c)
 	if fresh.SkippedBodyRead() {
 		t.Error("a call to an unknown URL read its skipped body")
+	}
+
+	// Learnt from requests: a token endpoint from a token request, a
+	// provider's host from an authorize request (its pages), and the
+	// default port written or not.
+	page := func(rawURL string) *model.Exchange {
+		return &model.Exchange{Request: model.Request{Method: "GET", URL: rawURL},
+			Response: &model.Response{Status: 200, Body: model.Body{MIMEType: "text/html", Data: []byte("<html></html>")}}}
+	}
+	g = NewBodyGate()
+	for _, c := range []struct {
+		ex   *model.Exchange
+		skip bool
+	}{
+		{page("https://app.example/home"), true},
+		{json("GET", "https://app.example/api/me", `{}`), true},
+		{json("POST", "https://app.example/session?grant_type=refresh_token", `{}`), false},
+		{json("GET", "https://app.example/session", `{}`), false},
+		{page("https://id.example:443/login"), true},
+		{page("https://id.example/authorize?client_id=c&response_type=code"), false},
+		{page("https://id.example:443/login"), false},
+		{json("GET", "https://id.example/userinfo", `{}`), false},
+		{page("https://login.microsoftonline.com/common/login"), false},
+		{json("GET", "https://login.microsoftonline.com/common/GetCredentialType", `{}`), true},
+		{page("https://app.example/home"), true},
+		// An authorize endpoint with its default port written, then
+		// without it: the same endpoint to the Extractor.
+		{page("https://sso.example:443/oauth/start?client_id=c&response_type=code&scope=openid"), false},
+		{page("https://sso.example/oauth/start"), false},
+	} {
+		if _, skip := gated(g, c.ex); skip != c.skip {
+			t.Errorf("%s %s: skipped %v, want %v", c.ex.Request.Method, c.ex.Request.URL, skip, c.skip)
+		}
 	}
 }
 

@@ -411,7 +411,13 @@ var gateKeys = [...]string{"grant_type", "code", "client_id", "error"}
 // gate key only if it is one or holds a '%' escape, and a JSON member name
 // only if it appears quoted as is or the body holds a '\' escape.
 func mayHoldGateKey(req *model.Request, u *url.URL) bool {
-	if formMayHoldGateKey(u.RawQuery) {
+	return mayHoldKey(req, u, gateKeys[:])
+}
+
+// mayHoldKey reports whether requestParams might hold one of keys, as
+// mayHoldGateKey does for the gate keys.
+func mayHoldKey(req *model.Request, u *url.URL, keys []string) bool {
+	if formMayHoldKey(u.RawQuery, keys) {
 		return true
 	}
 	b := req.Body
@@ -420,13 +426,13 @@ func mayHoldGateKey(req *model.Request, u *url.URL) bool {
 		if bytes.IndexByte(b.Data, '\\') >= 0 {
 			return true
 		}
-		for _, k := range gateKeys {
+		for _, k := range keys {
 			if bytes.Contains(b.Data, []byte(`"`+k+`"`)) {
 				return true
 			}
 		}
 	case bodyForm:
-		return formMayHoldGateKey(string(b.Data))
+		return formMayHoldKey(string(b.Data), keys)
 	}
 	return false
 }
@@ -434,12 +440,14 @@ func mayHoldGateKey(req *model.Request, u *url.URL) bool {
 // formMayHoldGateKey reports whether url.ParseQuery(s) might hold a gate
 // key (url.ParseQuery splits at '&', and its keys are unescaped: '+' to a
 // space, "%XX" to a byte).
-func formMayHoldGateKey(s string) bool {
+func formMayHoldGateKey(s string) bool { return formMayHoldKey(s, gateKeys[:]) }
+
+func formMayHoldKey(s string, keys []string) bool {
 	for s != "" {
 		var kv string
 		kv, s, _ = strings.Cut(s, "&")
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.IndexByte(k, '%') >= 0 || slices.Contains(gateKeys[:], k) {
+		if strings.IndexByte(k, '%') >= 0 || slices.Contains(keys, k) {
 			return true
 		}
 	}

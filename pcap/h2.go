@@ -52,8 +52,9 @@ type H2Conn struct {
 	// SkipBody, when set, says which response bodies to count without
 	// keeping or decoding them (see Options.SkipBody).
 	SkipBody func(mimeType string) bool
-	// SkipResponse, when set, is asked as a response's body starts when
-	// its request ended without a body (see Options.SkipResponse).
+	// SkipResponse, when set, is asked once a response's header block
+	// ends, body or not; its answer counts for a request that ended
+	// without a body (see Options.SkipResponse).
 	SkipResponse func(req *model.Request, resp *model.Response) bool
 	closing      bool
 	dead         bool
@@ -100,6 +101,7 @@ type h2Stream struct {
 	haveReq  bool
 	respDone bool // the response ended before its request was seen
 	reserved int64
+	skip     bool // count the response body without keeping it (skipResponse)
 }
 
 // stream returns the state of a stream, starting it when new. A response
@@ -317,7 +319,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		} else {
 			if st.respBody == nil {
 				st.respBody = c.newBody(st)
-				if c.skipResponse(st) {
+				if st.skip {
 					st.respBody.Skip()
 				}
 			}
@@ -393,6 +395,7 @@ func (c *H2Conn) headers(dir Dir) {
 			return // interim response
 		}
 		st.resp = &model.Response{Status: status, StatusText: "", Proto: "HTTP/2", Headers: headerList(fields)}
+		st.skip = c.skipResponse(st)
 	} else {
 		st.resp.Headers = append(st.resp.Headers, headerList(fields)...) // trailers
 	}
@@ -544,20 +547,18 @@ func (c *H2Conn) lowest() int {
 	return low
 }
 
-// skipResponse says whether to count a response body without keeping it:
-// its media type says so, or SkipResponse does for a request that ended
-// without a body (one still arriving could change what it decides).
+// skipResponse says, as a response's headers end, whether to count its
+// body without keeping it: its media type says so, or SkipResponse does
+// for a request that ended without a body (one still arriving could change
+// what it decides). SkipResponse is asked for every response with its
+// request, body or not: a caller may learn from each.
 func (c *H2Conn) skipResponse(st *h2Stream) bool {
-	if st.resp == nil {
-		return false
-	}
-	if c.SkipBody != nil && c.SkipBody(mimeOf(st.resp.Headers)) {
-		return true
-	}
-	if c.SkipResponse == nil || !st.haveReq || !st.reqEnded || st.reqBody != nil {
-		return false
+	skip := c.SkipBody != nil && c.SkipBody(mimeOf(st.resp.Headers))
+	if c.SkipResponse == nil || !st.haveReq {
+		return skip
 	}
 	resp := *st.resp
 	resp.Body.MIMEType = mimeOf(resp.Headers)
-	return c.SkipResponse(&st.req, &resp)
+	gate := c.SkipResponse(&st.req, &resp)
+	return skip || gate && st.reqEnded && st.reqBody == nil
 }

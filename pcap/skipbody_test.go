@@ -104,6 +104,7 @@ func TestSkipResponse(t *testing.T) {
 	skipped := 0
 	for name, data := range inputs {
 		asked, askedURL := map[*model.Request]int{}, map[string]int{}
+		gate := oauth.NewBodyGate()
 		read := func(skip func(*model.Request, *model.Response) bool) ([]*model.Exchange, []model.Note) {
 			if data != nil {
 				return readOpts(t, data, Options{SkipResponse: skip})
@@ -117,7 +118,7 @@ func TestSkipResponse(t *testing.T) {
 			}
 			asked[req]++
 			askedURL[req.URL]++
-			return !oauth.ResponseBodyMayMatter(req, resp)
+			return !gate.MayMatter(req, resp)
 		})
 		if len(kept) != len(got) {
 			t.Fatalf("%s: %d exchanges skipping, %d keeping", name, len(got), len(kept))

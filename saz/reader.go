@@ -58,7 +58,10 @@ type Options struct {
 	SkipBody func(mimeType string) bool
 	// SkipResponse, when set, is asked for each response once its status
 	// line and headers are read (Body.MIMEType set, no data), with the
-	// request it answers; true skips its body as SkipBody does.
+	// request it answers; true skips its body as SkipBody does. It is also
+	// asked for responses without a body, and with a nil response for a
+	// session without one, its answer unused: a caller may learn from
+	// every request.
 	SkipResponse func(req *model.Request, resp *model.Response) bool
 }
 
@@ -409,6 +412,9 @@ func (r *Reader) readResponse(s *session, md *meta, req *model.Request) *model.R
 	sref := ref(s)
 	if s.response == nil {
 		r.note(model.NoteNoResponse, sref, "no response was captured"+r.metaSays(md))
+		if r.skipResp != nil {
+			r.skipResp(req, nil) // a caller may learn from the request
+		}
 		return nil
 	}
 	mr, err := r.openFetched(s.response)

@@ -22,18 +22,20 @@ func (o *options) skipBody(mimeType string) bool {
 }
 
 // skipResponse says, for scan and events, which other response bodies not
-// to decode: those the OAuth extractor cannot read whatever it learnt,
-// except the one case it can only tell once the exchanges before are
-// extracted (oauth.ResponseBodyMayMatter). readExchanges watches for that
-// case and analyzeInput then reads the trace again with wholeBodies. Nil
-// when not skipping. Captures and SAZ: the HAR reader's bodies are not
-// compressed, and skipping there only saves unescaping.
+// to decode: those the OAuth extractor will not read (oauth.BodyGate, one
+// per trace, learning as the reader goes). Where the gate was wrong (what
+// a discovery document taught the extractor, exchanges met in another
+// order), readExchanges sees the extractor read a skipped body and
+// analyzeInput reads the trace again with wholeBodies. Nil when not
+// skipping. Captures and SAZ: the HAR reader's bodies are not compressed,
+// and skipping there would only save unescaping.
 func (o *options) skipResponse() func(req *model.Request, resp *model.Response) bool {
 	if o.wholeBodies || (o.cmd != "scan" && o.cmd != "events") {
 		return nil
 	}
+	g := oauth.NewBodyGate()
 	return func(req *model.Request, resp *model.Response) bool {
-		return !oauth.ResponseBodyMayMatter(req, resp)
+		return !g.MayMatter(req, resp)
 	}
 }
 

@@ -54,10 +54,12 @@ type Options struct {
 	// framing stay, and so does the one about an unknown coding; a corrupt
 	// compressed stream is not noticed.
 	SkipBody func(mimeType string) bool
-	// SkipResponse, when set, is asked once a response's status line and
-	// header section are read (Body.MIMEType is set, Body.Data is not);
-	// true skips its body as SkipBody does. The caller knows the request
-	// it answers (the OAuth extractor's decision needs it).
+	// SkipResponse, when set, is asked once a final response's status line
+	// and header section are read (Body.MIMEType is set, Body.Data is
+	// not); true skips its body as SkipBody does. The caller knows the
+	// request it answers (the OAuth extractor's decision needs it). It is
+	// asked for responses without a body too (HEAD, 204, 304), its answer
+	// unused, so that a caller learning from the trace sees every one.
 	SkipResponse func(resp *model.Response) bool
 }
 
@@ -165,6 +167,9 @@ func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*model.Re
 		}
 		resp.Body.MIMEType = mimeType(resp.Headers.Get("Content-Type"))
 		if !responseHasBody(requestMethod, resp.Status) {
+			if o.SkipResponse != nil {
+				o.SkipResponse(resp)
+			}
 			resp.Body.Size = 0
 			return resp, nil
 		}
