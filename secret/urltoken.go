@@ -33,17 +33,69 @@ func URLTokens(raw string) []URLToken {
 
 // MayHaveURLTokens reports whether URLTokens(raw) can find a token, at a
 // fraction of its cost: it is false only for a URL without query or
-// fragment, or whose query and fragment hold neither an escape nor "token"
-// in any case (every parameter URLTokens looks for ends in "token", and
-// keys are compared after strings.ToLower as here). A capture can hold
-// 65,000 URLs to ask about (FuzzMayHaveURLTokens).
+// fragment, or whose query and fragment hold neither "token" in any case
+// (every parameter URLTokens looks for ends in "token", and keys are
+// compared after strings.ToLower as here) nor an escape that decodes to a
+// letter of it in any case, to "%" (an escape escaped, for the nested
+// levels) or to the first byte of the Kelvin sign (which lowers to "k").
+// Authorize URLs carry escapes (redirect_uri) but rarely those; a capture
+// can hold 65,000 of them (FuzzMayHaveURLTokens).
 func MayHaveURLTokens(raw string) bool {
 	i := strings.IndexAny(raw, "?#")
 	if i < 0 {
 		return false
 	}
 	rest := raw[i:]
-	return strings.Contains(rest, "%") || strings.Contains(strings.ToLower(rest), "token")
+	if containsToken(rest) {
+		return true
+	}
+	for j := strings.IndexByte(rest, '%'); j >= 0; {
+		if j+2 < len(rest) {
+			hi, ok1 := unhex(rest[j+1])
+			lo, ok2 := unhex(rest[j+2])
+			if ok1 && ok2 {
+				switch hi<<4 | lo {
+				case '%', 't', 'T', 'o', 'O', 'k', 'K', 'e', 'E', 'n', 'N', 0xE2:
+					return true
+				}
+			}
+		}
+		k := strings.IndexByte(rest[j+1:], '%')
+		if k < 0 {
+			break
+		}
+		j += 1 + k
+	}
+	return false
+}
+
+// containsToken is strings.Contains(strings.ToLower(s), "token") without
+// the copy for ASCII text.
+func containsToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.Contains(strings.ToLower(s), "token")
+		}
+	}
+	for i := 0; i+5 <= len(s); i++ {
+		// |0x20 lowers an ASCII letter and maps no other byte to one.
+		if s[i]|0x20 == 't' && s[i+1]|0x20 == 'o' && s[i+2]|0x20 == 'k' && s[i+3]|0x20 == 'e' && s[i+4]|0x20 == 'n' {
+			return true
+		}
+	}
+	return false
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // maxNesting bounds how deep URLTokens follows URLs inside parameters.

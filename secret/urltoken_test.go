@@ -1,6 +1,9 @@
 package secret
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // FuzzMayHaveURLTokens: the shortcut never says no where URLTokens finds
 // a token.
@@ -11,6 +14,9 @@ func FuzzMayHaveURLTokens(f *testing.F) {
 		"https://api.example/me?access%5Ftoken=abcdefgh",
 		"https://wopi.example/x?qs=WOPIsrc%3Dhttps%253A%252F%252Fh%26access_token%3Dabc",
 		"https://api.example/me?access_to\u212Aen=abcdefgh",
+		"https://api.example/me?access_to%E2%84%AAen=abcdefgh",
+		"https://api.example/me?access_%74o%4Ben=abcdefgh",
+		"https://w.example/?qs=WOPIsrc%3Dx%26access_%2574oken%3Dabcdefgh",
 		"https://api.example/me?a=1;+refresh_token+=zz",
 		"https://idp.example/authorize?client_id=c&state=s",
 		"https://idp.example/authorize",
@@ -20,6 +26,9 @@ func FuzzMayHaveURLTokens(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
+		if got, want := containsToken(raw), strings.Contains(strings.ToLower(raw), "token"); got != want {
+			t.Errorf("containsToken(%q) = %v, lowering says %v", raw, got, want)
+		}
 		if toks := URLTokens(raw); len(toks) > 0 && !MayHaveURLTokens(raw) {
 			t.Errorf("MayHaveURLTokens(%q) = false, URLTokens finds %d", raw, len(toks))
 		}
@@ -29,19 +38,50 @@ func FuzzMayHaveURLTokens(f *testing.F) {
 // TestMayHaveURLTokens pins the answers of the shortcut both ways.
 func TestMayHaveURLTokens(t *testing.T) {
 	for raw, want := range map[string]bool{
-		"https://api.example/me?ACCESS_TOKEN=abcdefgh":             true,
-		"https://api.example/me?access%5Ftoken=abcdefgh":           true,
-		"https://app.example/cb#id_token=x":                        true,
-		"https://api.example/me?access_to\u212Aen=abcdefgh":        true,
-		"https://idp.example/authorize?client_id=c&state=s":        false,
-		"https://idp.example/token":                                false, // "token" in the path only
-		"https://idp.example/authorize?response_type=code&scope=o": false,
+		"https://api.example/me?ACCESS_TOKEN=abcdefgh":                                            true,
+		"https://api.example/me?access%5Ftoken=abcdefgh":                                          true,
+		"https://app.example/cb#id_token=x":                                                       true,
+		"https://api.example/me?access_to\u212Aen=abcdefgh":                                       true,
+		"https://api.example/me?access_to%E2%84%AAen=abcdefgh":                                    true,
+		"https://api.example/me?access_%74o%4Ben=abcdefgh":                                        true,
+		"https://w.example/?qs=WOPIsrc%3Dx%26access_%2574oken%3Dabcdefgh":                         true,
+		"https://app.example/cb?redirect_uri=https%3A%2F%2Fapp.example%2Fsignin-oidc&state=a%2Bb": false,
+		"https://idp.example/authorize?client_id=c&state=s":                                       false,
+		"https://idp.example/token":                                                               false, // "token" in the path only
+		"https://idp.example/authorize?response_type=code&scope=o":                                false,
 	} {
 		if got := MayHaveURLTokens(raw); got != want {
 			t.Errorf("MayHaveURLTokens(%q) = %v, want %v", raw, got, want)
 		}
 		if !want && len(URLTokens(raw)) > 0 {
 			t.Errorf("URLTokens(%q) finds a token the case says is not there", raw)
+		}
+	}
+}
+
+// TestURLTokensThroughEscapes: the escapes MayHaveURLTokens looks for do
+// hide tokens URLTokens finds, so the shortcut must say yes to them.
+func TestURLTokensThroughEscapes(t *testing.T) {
+	for _, raw := range []string{
+		"https://api.example/me?access_%74o%4Ben=abcdefgh",
+		"https://api.example/me?access_to%E2%84%AAen=abcdefgh",
+		"https://w.example/?qs=WOPIsrc%3Dx%26access_%2574oken%3Dabcdefgh",
+	} {
+		if len(URLTokens(raw)) == 0 {
+			t.Errorf("URLTokens(%q) finds no token", raw)
+		}
+		if !MayHaveURLTokens(raw) {
+			t.Errorf("MayHaveURLTokens(%q) = false", raw)
+		}
+	}
+}
+
+// TestContainsToken: the ASCII search answers as lowering and searching.
+func TestContainsToken(t *testing.T) {
+	for _, s := range []string{"", "toke", "token", "TOKEN", "xToKeNx", "to ken", "tokeN", "\u212Aen", "to\u212Aen",
+		"TO\u212AEN", "t\x00ken", "access_TOKEN=1", "tOkEn\xff", "Tok", "4OKEN", "TOKEn"} {
+		if got, want := containsToken(s), strings.Contains(strings.ToLower(s), "token"); got != want {
+			t.Errorf("containsToken(%q) = %v, want %v", s, got, want)
 		}
 	}
 }
