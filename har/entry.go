@@ -104,7 +104,7 @@ func (d *decoder) entry() (*model.Exchange, string) {
 	}
 	var e gjson.Result
 	if d.sk != nil {
-		if !d.sk.reset(f.buf) {
+		if !d.sk.reset(f.buf, f.strs) {
 			return nil, "entry is not valid JSON"
 		}
 		e = d.sk.root()

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -536,7 +537,9 @@ func (r *Reader) spareFrame() *frame {
 	return f
 }
 
-func frameCap(f *frame) int { return cap(f.buf) + cap(f.side) }
+func frameCap(f *frame) int {
+	return cap(f.buf) + cap(f.side) + cap(f.strs)*int(unsafe.Sizeof(strSpan{}))
+}
 
 // spareBudget bounds the buffer capacity of the frames kept for reuse.
 const spareBudget = 8 << 20
@@ -620,16 +623,16 @@ func (r *Reader) frameNext() *frame {
 			continue
 		}
 		f := r.spareFrame()
-		r.sc.buf, r.sc.side, r.sc.spans = f.buf, f.side, f.spans
+		r.sc.buf, r.sc.side, r.sc.spans, r.sc.strs = f.buf, f.side, f.spans, f.strs
 		err = r.sc.scanValue(true)
 		*f = frame{
 			idx: r.index, start: start,
-			buf: r.sc.buf, side: r.sc.side, spans: r.sc.spans,
+			buf: r.sc.buf, side: r.sc.side, spans: r.sc.spans, strs: r.sc.strs,
 			tooDeep: r.sc.tooDeep, tooLarge: r.sc.tooLarge, valueCap: r.sc.valueCap,
 		}
 		// The frame owns its buffers now: the scanner must not touch them
 		// while the frame is decoded.
-		r.sc.buf, r.sc.side, r.sc.spans = nil, nil, nil
+		r.sc.buf, r.sc.side, r.sc.spans, r.sc.strs = nil, nil, nil, nil
 		if err != nil {
 			r.recycle(f)
 			r.stop(start, entryRef(r.index), err)

@@ -37,6 +37,7 @@ type scanner struct {
 	buf   []byte // skeleton of the last value, whitespace outside strings dropped
 	side  []byte // decoded long strings of the last value
 	spans []span
+	strs  []strSpan // where the skeleton's strings are, in order (see strSpan)
 
 	// Set by scanValue for the last value.
 	tooDeep  bool
@@ -67,6 +68,15 @@ type span struct {
 	// raw: side[start:end] is the string's content as it is in the input,
 	// escapes and all, to be unescaped by unescapeRaw.
 	raw bool
+}
+
+// strSpan is a plain string of the skeleton as the scanner found it while
+// framing, one without a backslash or a byte below 0x20: its quotes are at
+// buf[start] and buf[end]. Such a string is valid JSON, and the decoders'
+// validating pass (skeleton.reset) need not read it again; most of an
+// entry's strings are plain. Other strings are not listed.
+type strSpan struct {
+	start, end int32
 }
 
 // sideWindow is how much more room longString makes in side at a time.
@@ -149,7 +159,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // value of any size costs no memory. A clean end of input inside the value
 // is io.ErrUnexpectedEOF.
 func (s *scanner) scanValue(keep bool) error {
-	s.buf, s.side, s.spans = s.buf[:0], s.side[:0], s.spans[:0]
+	s.buf, s.side, s.spans, s.strs = s.buf[:0], s.side[:0], s.spans[:0], s.strs[:0]
 	s.tooDeep, s.tooLarge = false, false
 	// A one-off huge value must not pin its buffers.
 	if cap(s.buf) > 1<<20 {
@@ -157,6 +167,9 @@ func (s *scanner) scanValue(keep bool) error {
 	}
 	if cap(s.side) > 2*s.strCap+1<<20 {
 		s.side = nil
+	}
+	if cap(s.strs) > 1<<16 {
+		s.strs = nil
 	}
 	s.keep = keep
 	s.hasRaw, s.noRaw = false, s.rawOff
@@ -249,12 +262,17 @@ func (s *scanner) scanValue(keep bool) error {
 				// from the quote on: when the chunk ends before a short
 				// string does, read more first.
 				rest := chunk[i+1:]
-				end := closingQuote(rest[:min(len(rest), sideMax+1)])
+				end, esc, ctrl := closingQuoteInfo(rest[:min(len(rest), sideMax+1)])
 				if end < 0 && len(rest) <= sideMax && !s.eof {
 					need = sideMax + 2
 					goto refill
 				}
 				if end >= 0 && !bytes.HasPrefix(rest, placeholder) {
+					if s.keep && !esc && !ctrl {
+						// The quote lands after the run not copied yet.
+						at := len(s.buf) + i - run
+						s.strs = append(s.strs, strSpan{start: int32(at), end: int32(at + end + 1)})
+					}
 					i += end + 2
 					if depth == 0 {
 						if s.keep {
@@ -833,6 +851,41 @@ func closingQuoteEsc(p []byte) (int, bool) {
 	}
 }
 
+// closingQuoteInfo is closingQuoteEsc, also reporting whether a byte
+// below 0x20 (invalid in a JSON string) came before the quote.
+func closingQuoteInfo(p []byte) (int, bool, bool) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes, spaces = '"' * lo, '\\' * lo, 0x20 * lo
+	i, esc, ctrl := 0, false, false
+	for {
+		for i+8 <= len(p) {
+			v := binary.LittleEndian.Uint64(p[i:])
+			x, y := v^quotes, v^backslashes
+			if m := ((x-lo)&^x | (y-lo)&^y | (v-spaces)&^v) & hi; m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
+		for i < len(p) && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20 {
+			i++
+		}
+		if i >= len(p) {
+			return -1, esc, ctrl
+		}
+		switch p[i] {
+		case '"':
+			return i, esc, ctrl
+		case '\\':
+			esc = true
+			i += 2 // the backslash and the byte it escapes
+		default:
+			ctrl = true
+			i++
+		}
+	}
+}
+
 // skipKey reads an object member name and its colon.
 func (s *scanner) skipKey() error {
 	c, err := s.nextByte()
@@ -859,6 +912,7 @@ type frame struct {
 	buf      []byte
 	side     []byte
 	spans    []span
+	strs     []strSpan
 	tooDeep  bool
 	tooLarge bool
 	valueCap int

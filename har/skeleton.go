@@ -37,8 +37,10 @@ type skeleton struct {
 // reset validates buf as gjson.ValidBytes would (the skeleton holds no
 // whitespace outside strings, so none is accepted there) and indexes its
 // containers; false means buf is not valid JSON. buf must not change while
-// the skeleton's results are in use.
-func (k *skeleton) reset(buf []byte) bool {
+// the skeleton's results are in use. strs, when not nil, is where the
+// scanner found buf's plain strings (frame.strs), which are valid and are
+// passed over without being read again; any other string is checked here.
+func (k *skeleton) reset(buf []byte, strs []strSpan) bool {
 	k.b, k.s = buf, unsafe.String(unsafe.SliceData(buf), len(buf))
 	k.opens, k.ends, k.counts, k.stack = k.opens[:0], k.ends[:0], k.counts[:0], k.stack[:0]
 	// Views into the arena die with the entry they were made for.
@@ -52,7 +54,24 @@ func (k *skeleton) reset(buf []byte) bool {
 	s := k.s
 	n := len(s)
 	i := 0
+	next := 0 // the first of strs not passed yet
 	var ok bool
+	// str checks the string whose opening quote is at i and moves i
+	// past its closing quote.
+	str := func() bool {
+		for next < len(strs) && int(strs[next].start) < i {
+			next++
+		}
+		if next < len(strs) {
+			if sp := strs[next]; int(sp.start) == i && int(sp.end) < n && s[sp.end] == '"' {
+				next++
+				i = int(sp.end) + 1
+				return true
+			}
+		}
+		i, _, ok = validStr(buf, i+1)
+		return ok
+	}
 value:
 	if i >= n {
 		return false
@@ -75,7 +94,7 @@ value:
 		}
 		goto value
 	case '"':
-		if i, _, ok = validStr(buf, i+1); !ok {
+		if !str() {
 			return false
 		}
 	case 't':
@@ -103,7 +122,7 @@ key:
 	if i >= n || s[i] != '"' {
 		return false
 	}
-	if i, _, ok = validStr(buf, i+1); !ok {
+	if !str() {
 		return false
 	}
 	if i >= n || s[i] != ':' {

@@ -139,7 +139,7 @@ func TestSkeletonValid(t *testing.T) {
 		`{"a":"b"`, `{"a":[`, `{"a":{"b":{"c":[[[]]]}}}`, `{"a":[{},{},[]],"b":[true,false,null,0,-1]}`,
 	} {
 		var k skeleton
-		got, want := k.reset([]byte(s)), gjson.Valid(s)
+		got, want := k.reset([]byte(s), nil), gjson.Valid(s)
 		if got != want {
 			t.Errorf("reset(%s) = %v, gjson.Valid %v", s, got, want)
 			continue
@@ -207,13 +207,66 @@ func FuzzSkeleton(f *testing.F) {
 		if sc.scanValue(true) != nil || sc.tooDeep || sc.tooLarge {
 			return
 		}
+		checkStrs(t, sc.buf, sc.strs)
 		var k skeleton
-		got, want := k.reset(sc.buf), gjson.ValidBytes(sc.buf)
+		got, want := k.reset(sc.buf, nil), gjson.ValidBytes(sc.buf)
 		if got != want {
 			t.Fatalf("reset(%s) = %v, gjson.ValidBytes %v", sc.buf, got, want)
+		}
+		if withStrs := k.reset(sc.buf, sc.strs); withStrs != want {
+			t.Fatalf("reset(%s) with the scanner's strings = %v, gjson.ValidBytes %v", sc.buf, withStrs, want)
 		}
 		if got {
 			compareValues(t, &k, k.root(), gjson.ParseBytes(sc.buf))
 		}
 	})
+}
+
+// checkStrs checks the scanner's list of a skeleton's plain strings
+// against the skeleton: in order, each from its opening to its closing
+// quote, with no backslash or control byte in between.
+func checkStrs(t *testing.T, buf []byte, strs []strSpan) {
+	t.Helper()
+	prev := -1
+	for _, sp := range strs {
+		start, end := int(sp.start), int(sp.end)
+		if start <= prev || end <= start || end >= len(buf) || buf[start] != '"' || buf[end] != '"' {
+			t.Fatalf("%s: string %+v out of place", buf, sp)
+		}
+		if bytes.IndexByte(buf[start+1:end], '\\') >= 0 || bytes.IndexByte(buf[start+1:end], '"') >= 0 ||
+			bytes.ContainsFunc(buf[start+1:end], func(r rune) bool { return r < 0x20 }) {
+			t.Fatalf("%s: string %+v is not plain", buf, sp)
+		}
+		prev = end
+	}
+}
+
+// TestScannerStrs pins which strings the scanner lists as plain: keys and
+// values without escapes, not those with a backslash or a control byte,
+// nor side references; and reset passes over them to the same answers.
+func TestScannerStrs(t *testing.T) {
+	long := strings.Repeat("x", sideMax+10)
+	in := `{"a" : "b", "c":["d","e\"f","g` + "\x01" + `h",` + "\n" + `"` + long + `",1]}`
+	sc := &scanner{br: bufio.NewReader(strings.NewReader(in)), maxDepth: 8, strCap: 1 << 20, valueCap: 1 << 20}
+	if err := sc.scanValue(true); err != nil {
+		t.Fatal(err)
+	}
+	checkStrs(t, sc.buf, sc.strs)
+	var got []string
+	for _, sp := range sc.strs {
+		got = append(got, string(sc.buf[sp.start:sp.end+1]))
+	}
+	if want := []string{`"a"`, `"b"`, `"c"`, `"d"`}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("plain strings %q, want %q (skeleton %s)", got, want, sc.buf)
+	}
+	var k skeleton
+	if k.reset(sc.buf, sc.strs) {
+		t.Fatal("a control byte in a string passed") // "g\x01h"
+	}
+	valid := `{"a":"b","c":["d","e\"f"]}`
+	sc = &scanner{br: bufio.NewReader(strings.NewReader(valid)), maxDepth: 8, strCap: 1 << 20, valueCap: 1 << 20}
+	if err := sc.scanValue(true); err != nil || len(sc.strs) != 4 || !k.reset(sc.buf, sc.strs) {
+		t.Fatalf("%s: error %v, %d plain strings, or not valid", valid, err, len(sc.strs))
+	}
+	compareValues(t, &k, k.root(), gjson.Parse(valid))
 }
