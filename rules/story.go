@@ -108,6 +108,10 @@ const (
 	maxRaceWindow     = time.Hour
 )
 
+// hasProof reports whether a sign-in has what a proof of crossing needs:
+// a callback or a redemption.
+func hasProof(t *Transaction) bool { return len(t.Callbacks)+len(t.Redemptions) > 0 }
+
 // completedAt is the source position at which a transaction's code came
 // back to the app (its first callback), or -1.
 func completedAt(t *Transaction) int {
@@ -135,9 +139,25 @@ func (a *Analysis) findCrossings() {
 		}
 		byClient[id] = append(byClient[id], t)
 	}
+	var next []int
 	for _, id := range clients {
 		txs := byClient[id]
+		// next[j] is the first sign-in from j on that holds a proof
+		// (len(txs) when none): a sign-in without one can cross only one
+		// that has one (see crossing), so it is compared only when one is
+		// among its candidates. A capture of 65,000 authorize requests
+		// and no callback then costs no pairs at all.
+		next = slices.Grow(next[:0], len(txs)+1)[:len(txs)+1]
+		next[len(txs)] = len(txs)
+		for j := len(txs) - 1; j >= 0; j-- {
+			if next[j] = next[j+1]; hasProof(txs[j]) {
+				next[j] = j
+			}
+		}
 		for i, x := range txs {
+			if !hasProof(x) && next[i+1]-(i+1) >= maxRaceCandidates {
+				continue
+			}
 			for k, y := range txs[i+1:] {
 				if k >= maxRaceCandidates {
 					break
@@ -179,7 +199,7 @@ func (a *Analysis) trailOf(code secret.Secret) *CodeTrail {
 // crossing looks for proof that sign-ins x and y (y started while x was in
 // flight) interfered, strongest proof first.
 func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
-	if len(x.Callbacks)+len(x.Redemptions)+len(y.Callbacks)+len(y.Redemptions) == 0 {
+	if !hasProof(x) && !hasProof(y) {
 		return nil, false // every proof needs a callback or a redemption
 	}
 	pairs := [][2]*Transaction{{x, y}, {y, x}}
