@@ -183,7 +183,7 @@ func (r *Reader) context(ci gopacket.CaptureInfo) *asmContext {
 	}
 	c := &r.ctxs[0]
 	r.ctxs = r.ctxs[1:]
-	c.ci = ci
+	c.ts, c.frame = ci.Timestamp, ci.InterfaceIndex
 	return c
 }
 

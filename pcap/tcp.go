@@ -1,6 +1,8 @@
 package pcap
 
 import (
+	"time"
+
 	"bytes"
 	"net"
 
@@ -12,9 +14,17 @@ import (
 // asmContext carries a packet's time and frame number through the
 // assembler, which keeps it with every buffered page. The frame rides in
 // CaptureInfo.InterfaceIndex, unused otherwise, to spare an allocation.
-type asmContext struct{ ci gopacket.CaptureInfo }
+// Only those two are kept (32 bytes, not CaptureInfo's 72: one context is
+// made per packet): the assembler reads the time, the streams the time and
+// the frame (frameOf).
+type asmContext struct {
+	ts    time.Time
+	frame int
+}
 
-func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo {
+	return gopacket.CaptureInfo{Timestamp: c.ts, InterfaceIndex: c.frame}
+}
 
 func frameOf(ci gopacket.CaptureInfo) int { return ci.InterfaceIndex }
 
@@ -190,12 +200,19 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 		if s.sess == nil {
 			s.decide(d, data)
 		}
-		// Feed packet by packet so that each byte keeps its frame.
+		// Feed packet by packet so that each byte keeps its frame. Most
+		// calls carry one packet (one chunk: every offset has its
+		// CaptureInfo), whose run is the whole: runLength would ask
+		// again for the last byte.
+		single := sg.Stats().Chunks == 1
 		var ci gopacket.CaptureInfo
 		for off := 0; off < length; {
 			ci = captureInfo(sg, off, ci)
 			frame := frameOf(ci)
-			n := s.runLength(sg, off, length, frame)
+			n := length - off
+			if !single {
+				n = s.runLength(sg, off, length, frame)
+			}
 			if frame == fillFrame {
 				// Bytes sent but not captured.
 				var next gopacket.CaptureInfo
