@@ -19,12 +19,41 @@ type Transaction struct {
 	ID          int // 1-based, in order of first appearance
 	Authorize   *model.Event
 	Issued      []*model.Event // CodeIssued
-	Errors      []*model.Event // AuthorizeError
 	Callbacks   []*model.Event
 	Redemptions []*Redemption
-	// Continued are later requests to the authorize endpoint with the same
-	// state and client before any answer: the same sign-in going on.
-	Continued []*model.Event
+	// rare holds what few sign-ins have (read it with Errors and
+	// Continued); nil otherwise: a capture of 65,000 authorize requests
+	// makes as many transactions, and this keeps each at 96 bytes (136
+	// with the two lists in place).
+	rare *txRare
+}
+
+type txRare struct {
+	errors, continued []*model.Event
+}
+
+// Errors are the sign-in's AuthorizeError events.
+func (t *Transaction) Errors() []*model.Event {
+	if t.rare == nil {
+		return nil
+	}
+	return t.rare.errors
+}
+
+// Continued are later requests to the authorize endpoint with the same
+// state and client before any answer: the same sign-in going on.
+func (t *Transaction) Continued() []*model.Event {
+	if t.rare == nil {
+		return nil
+	}
+	return t.rare.continued
+}
+
+func (t *Transaction) more() *txRare {
+	if t.rare == nil {
+		t.rare = &txRare{}
+	}
+	return t.rare
 }
 
 // Interactive reports whether the transaction is a user-visible sign-in
@@ -195,9 +224,8 @@ func (a *Analysis) newTx(auth *model.Event) *Transaction {
 	return t
 }
 
-// txChunk transactions share an allocation of about 64 KiB: one each
-// rounded 136 bytes up to 144, and a capture of 65,000 authorize requests
-// makes as many.
+// txChunk transactions share an allocation of about 64 KiB: a capture of
+// 65,000 authorize requests makes as many.
 var txChunk = (64 << 10) / int(unsafe.Sizeof(Transaction{}))
 
 func (a *Analysis) trail(code secret.Secret) *CodeTrail {
@@ -225,10 +253,10 @@ func (a *Analysis) add(ev *model.Event) {
 	switch ev.Kind {
 	case model.AuthorizeRequest:
 		if t, ok := a.byState[ev.State]; ok && !ev.State.IsZero() && t.Authorize != nil &&
-			t.Authorize.ClientID == ev.ClientID && len(t.Issued) == 0 && len(t.Errors) == 0 && len(t.Callbacks) == 0 {
+			t.Authorize.ClientID == ev.ClientID && len(t.Issued) == 0 && len(t.Errors()) == 0 && len(t.Callbacks) == 0 {
 			// The same sign-in going on: a login form posting the authorize
 			// parameters back (fosite, AD FS) or a reload of the authorize URL.
-			t.Continued = append(t.Continued, ev)
+			t.more().continued = append(t.more().continued, ev)
 			return
 		}
 		t := a.newTx(ev)
@@ -241,7 +269,7 @@ func (a *Analysis) add(ev *model.Event) {
 	case model.CodeIssued, model.AuthorizeError:
 		t := a.txForIssue(ev)
 		if ev.Kind == model.AuthorizeError {
-			t.Errors = append(t.Errors, ev)
+			t.more().errors = append(t.more().errors, ev)
 			return
 		}
 		t.Issued = append(t.Issued, ev)
@@ -348,7 +376,7 @@ func (a *Analysis) txForIssue(ev *model.Event) *Transaction {
 		}
 		// An answer without state (an error page, Google's /signin/oauth/error)
 		// belongs to the latest unanswered sign-in at the same provider.
-		if ev.State.IsZero() && len(t.Issued) == 0 && len(t.Errors) == 0 && len(t.Callbacks) == 0 &&
+		if ev.State.IsZero() && len(t.Issued) == 0 && len(t.Errors()) == 0 && len(t.Callbacks) == 0 &&
 			(strings.EqualFold(t.Authorize.Provider().Host, ev.Provider().Host) ||
 				t.Authorize.Provider().Family == ev.Provider().Family && ev.Provider().Family != "generic") {
 			return t

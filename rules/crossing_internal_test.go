@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"testing"
+	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/secret"
@@ -34,5 +35,13 @@ func TestCrossingCandidatesWithoutProof(t *testing.T) {
 		if tc.want > 0 && (a.Crossings[0].A != txs[0] || a.Crossings[0].B != txs[tc.at]) {
 			t.Errorf("proof at sign-in %d: crossing of #%d and #%d, want #1 and #%d", tc.at, a.Crossings[0].A.ID, a.Crossings[0].B.ID, tc.at+1)
 		}
+	}
+}
+
+// TestTransactionSize: a capture of 65,000 authorize requests holds as many
+// transactions while the rules run; what few sign-ins have stays aside.
+func TestTransactionSize(t *testing.T) {
+	if got := unsafe.Sizeof(Transaction{}); got > 96 {
+		t.Errorf("Transaction is %d bytes, over 96: put a list few sign-ins have in txRare", got)
 	}
 }

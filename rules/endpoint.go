@@ -94,7 +94,7 @@ func runWrongEndpoint(p *Pass) {
 	}
 	// Authorize-time tenant and cloud errors.
 	for _, t := range p.Transactions {
-		for _, e := range t.Errors {
+		for _, e := range t.Errors() {
 			if classOf(e) != catalog.ClassTenant {
 				continue
 			}
@@ -132,7 +132,7 @@ func runInteractionRequired(p *Pass) {
 	}
 	var hits []hit
 	for _, t := range p.Transactions {
-		for _, e := range t.Errors {
+		for _, e := range t.Errors() {
 			if classOf(e) == catalog.ClassInteraction {
 				code := catalog.PrimaryCode(e.Err)
 				if code == "" {

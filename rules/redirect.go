@@ -43,7 +43,7 @@ func runRedirectMismatch(p *Pass) {
 	reported := map[*model.Event]bool{}
 	for _, t := range p.Transactions {
 		// Authorize-time rejection.
-		for _, e := range t.Errors {
+		for _, e := range t.Errors() {
 			if classOf(e) != catalog.ClassRedirectURI {
 				continue
 			}

@@ -155,8 +155,8 @@ func unexplainedFailure(a *Analysis) string {
 				return s
 			}
 		}
-		if t.Interactive() && len(t.Errors) > 0 && len(t.Issued) == 0 {
-			e := t.Errors[0]
+		if t.Interactive() && len(t.Errors()) > 0 && len(t.Issued) == 0 {
+			e := t.Errors()[0]
 			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it; see the error's explanation (traceaudit explain %s)",
 				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainKey(e))
 		}
