@@ -10,6 +10,7 @@ import (
 	"math"
 	"mime"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -158,8 +159,8 @@ func (d *decoder) entry() (*model.Exchange, string) {
 		}
 		d.responseBody(ex, ref, content)
 	}
-	if !ex.Start.IsZero() && elapsed.Type == gjson.Number && elapsed.Num >= 0 && elapsed.Num < 1e12 {
-		ex.End = ex.Start.Add(time.Duration(math.Round(elapsed.Num * float64(time.Millisecond))))
+	if ms := numOf(elapsed); !ex.Start.IsZero() && elapsed.Type == gjson.Number && ms >= 0 && ms < 1e12 {
+		ex.End = ex.Start.Add(time.Duration(math.Round(ms * float64(time.Millisecond))))
 	}
 	return ex, ""
 }
@@ -246,10 +247,11 @@ func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson
 	d.each(resp, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "status":
+			n := numOf(v)
 			switch {
-			case v.Type == gjson.Number && v.Num >= 0 && v.Num < 1000:
-				out.Status = int(v.Num)
-			case v.Type == gjson.Number && v.Num == -1:
+			case v.Type == gjson.Number && n >= 0 && n < 1000:
+				out.Status = int(n)
+			case v.Type == gjson.Number && n == -1:
 				// Playwright's failed request: no response, status left 0.
 			case v.Type == gjson.Null:
 			default:
@@ -452,6 +454,18 @@ func plainHeader(raw string, in *interner) (name, value string, ok bool) {
 	return in.str(name), in.str(rest[:i]), true
 }
 
+// numOf is the value of a number: the skeleton leaves Num to be parsed
+// when read (most numbers of an entry, headersSize and the like, never
+// are); gjson's own results have it already. A zero Num is parsed again,
+// which gives zero for a number that is zero.
+func numOf(v gjson.Result) float64 {
+	if v.Type != gjson.Number || v.Num != 0 {
+		return v.Num
+	}
+	n, _ := strconv.ParseFloat(v.Raw, 64)
+	return n
+}
+
 // first keeps the first value of a member, as gjson's Get would: one
 // ForEach over an object reads every member Get would have searched for,
 // where each Get scans the object again.
@@ -464,10 +478,11 @@ func first(dst *gjson.Result, v gjson.Result) {
 // sizeOf reads a byte count; negative (Playwright's -1), fractional and
 // absurd values mean unknown.
 func sizeOf(v gjson.Result) (int64, bool) {
-	if v.Type != gjson.Number || v.Num < 0 || v.Num > 1<<53 || v.Num != math.Trunc(v.Num) {
+	n := numOf(v)
+	if v.Type != gjson.Number || n < 0 || n > 1<<53 || n != math.Trunc(n) {
 		return 0, false
 	}
-	return int64(v.Num), true
+	return int64(n), true
 }
 
 // normalizeProto spells HTTP versions one way: "http/2.0" and "h2" become

@@ -3,7 +3,6 @@ package har
 import (
 	"encoding/binary"
 	"math/bits"
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -361,8 +360,7 @@ func (k *skeleton) value(i int) (int, gjson.Result) {
 	}
 	j, _ := validNum(s, i)
 	r.Type, r.Raw = gjson.Number, s[i:j]
-	r.Num, _ = strconv.ParseFloat(r.Raw, 64)
-	return j, r
+	return j, r // Num is parsed when read: numOf
 }
 
 // str reads the (validated) string at i: the offset after it, its raw text

@@ -153,7 +153,7 @@ func TestSkeletonValid(t *testing.T) {
 // compareValues walks a value the skeleton's way and gjson's way.
 func compareValues(t *testing.T, k *skeleton, got, want gjson.Result) {
 	t.Helper()
-	if got.Type != want.Type || got.Raw != want.Raw || got.Str != want.Str || got.Num != want.Num {
+	if got.Type != want.Type || got.Raw != want.Raw || got.Str != want.Str || numOf(got) != want.Num {
 		t.Fatalf("value %#v, gjson %#v", got, want)
 	}
 	if got.Type != gjson.JSON {
