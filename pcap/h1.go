@@ -212,32 +212,54 @@ type feedReader struct {
 }
 
 func (f *feedReader) Read(p []byte) (int, error) {
-	sd := f.sd
-	for {
-		if sd.atGap() {
-			return 0, errGap
-		}
-		if sd.resync && len(sd.buf) > 0 && sd.findStart() {
-			sd.resync = false
-		}
-		if len(sd.buf) > 0 && !sd.resync {
-			break
-		}
-		if sd.atGap() {
-			continue
-		}
-		if sd.eofSeen {
-			return 0, io.EOF
-		}
-		if !f.yield(struct{}{}) {
-			return 0, errStopped
-		}
+	if err := f.wait(); err != nil {
+		return 0, err
 	}
+	sd := f.sd
 	n := int(min(int64(len(sd.buf)), sd.untilGap()))
 	n = copy(p, sd.buf[:n])
 	sd.buf = sd.buf[n:]
 	sd.read += int64(n)
 	return n, nil
+}
+
+// wait waits for bytes to read, or returns what stops reading.
+func (f *feedReader) wait() error {
+	sd := f.sd
+	for {
+		if sd.atGap() {
+			return errGap
+		}
+		if sd.resync && len(sd.buf) > 0 && sd.findStart() {
+			sd.resync = false
+		}
+		if len(sd.buf) > 0 && !sd.resync {
+			return nil
+		}
+		if sd.atGap() {
+			continue
+		}
+		if sd.eofSeen {
+			return io.EOF
+		}
+		if !f.yield(struct{}{}) {
+			return errStopped
+		}
+	}
+}
+
+// discard reads past up to n bytes as Read would, without copying them
+// (httpwire.Options.Discard): a skipped body's bytes are not copied out
+// of the packets to be thrown away.
+func (f *feedReader) discard(n int64) (int64, error) {
+	if err := f.wait(); err != nil {
+		return 0, err
+	}
+	sd := f.sd
+	k := min(int64(len(sd.buf)), sd.untilGap(), n)
+	sd.buf = sd.buf[k:]
+	sd.read += k
+	return k, nil
 }
 
 // atGap reports whether the parser reached bytes lost in the capture.
@@ -878,7 +900,7 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if p != nil {
 			method = p.ex.Request.Method
 		}
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody()}
+		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard}
 		if sr := c.s.out.skipResponse(); sr != nil {
 			var req *model.Request
 			if p != nil {

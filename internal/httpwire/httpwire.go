@@ -61,6 +61,13 @@ type Options struct {
 	// asked for responses without a body too (HEAD, 204, 304), its answer
 	// unused, so that a caller learning from the trace sees every one.
 	SkipResponse func(resp *model.Response) bool
+	// Discard, when set, reads past up to n bytes of what the
+	// bufio.Reader given to ReadResponse reads from, without copying
+	// them, as a Read of the same length would (the bytes it passed, or
+	// 0 and the error Read would return). Skipped bodies go through it
+	// once that reader's buffer is empty, instead of being copied out to
+	// be thrown away.
+	Discard func(n int64) (int64, error)
 }
 
 func (o Options) warnf(format string, args ...any) {
@@ -499,13 +506,44 @@ type rawBody struct {
 	size int64
 	cap  int64
 	skip bool
+	// discard reads past bytes under a bufio.Reader (Options.Discard),
+	// for a skipped body.
+	discard func(int64) (int64, error)
 }
 
-func newRawBody(l model.Limits, skip bool) *rawBody {
+func newRawBody(l model.Limits, skip bool, o Options) *rawBody {
 	if skip {
-		return &rawBody{skip: true}
+		return &rawBody{skip: true, discard: o.Discard}
 	}
 	return &rawBody{cap: l.BodyBytes}
+}
+
+// pass reads past up to n bytes of br without copying them (n < 0: to the
+// end): its buffered bytes, then through discard, as io.CopyN or io.Copy
+// into io.Discard would; it returns the bytes passed and the error that
+// stopped it (io.EOF at the end of the stream).
+func pass(br *bufio.Reader, n int64, discard func(int64) (int64, error)) (int64, error) {
+	var done int64
+	for n < 0 || done < n {
+		want := n - done
+		if n < 0 {
+			want = 1 << 62
+		}
+		if k := br.Buffered(); k > 0 {
+			d, _ := br.Discard(int(min(int64(k), want)))
+			done += int64(d)
+			continue
+		}
+		d, err := discard(want)
+		done += d
+		if err != nil {
+			return done, err
+		}
+		if d == 0 {
+			return done, io.ErrNoProgress
+		}
+	}
+	return done, nil
 }
 
 func (b *rawBody) Write(p []byte) (int, error) {
@@ -586,7 +624,12 @@ func (b *rawBody) readN(r io.Reader, n int64) int64 {
 	if got == n {
 		return n // spare CopyN's LimitReader
 	}
-	rest, _ := io.CopyN(io.Discard, r, n-got)
+	var rest int64
+	if br, ok := r.(*bufio.Reader); ok && b.discard != nil {
+		rest, _ = pass(br, n-got, b.discard)
+	} else {
+		rest, _ = io.CopyN(io.Discard, r, n-got)
+	}
 	b.size += rest
 	return got + rest
 }
@@ -623,7 +666,7 @@ func (b *rawBody) finish(h model.Headers, cut bool, o Options, l model.Limits) m
 }
 
 func readFixed(br *bufio.Reader, n int64, h model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
-	rb := newRawBody(l, skip)
+	rb := newRawBody(l, skip, o)
 	// A read error (lost bytes in a capture) cuts the body like an early end.
 	got := rb.readN(br, n)
 	if got < n {
@@ -633,8 +676,18 @@ func readFixed(br *bufio.Reader, n int64, h model.Headers, o Options, l model.Li
 }
 
 func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
-	rb := newRawBody(l, skip)
-	_, err := io.Copy(rb, br)
+	rb := newRawBody(l, skip, o)
+	var err error
+	if rb.discard != nil {
+		var n int64
+		n, err = pass(br, -1, rb.discard)
+		rb.size += n
+		if err == io.EOF {
+			err = nil
+		}
+	} else {
+		_, err = io.Copy(rb, br)
+	}
 	if err != nil {
 		o.warnf("body cut short after %d bytes", rb.size)
 	}
@@ -671,7 +724,7 @@ func parseChunkSize(b []byte) (uint64, bool) {
 // readChunked reads a chunked body and its trailer fields, which are
 // appended to h after the header fields.
 func readChunked(br *bufio.Reader, h *model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
-	rb := newRawBody(l, skip)
+	rb := newRawBody(l, skip, o)
 	budget := l.HeaderBytes
 	for {
 		line, err := readLine(br, &budget)

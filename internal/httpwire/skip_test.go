@@ -3,6 +3,7 @@ package httpwire
 import (
 	"bufio"
 	"bytes"
+	"errors"
 
 	"io"
 	"slices"
@@ -24,12 +25,21 @@ type reading struct {
 }
 
 func readAllResponses(raw []byte, method string, l model.Limits, skip bool) reading {
+	return readAllFrom(&piecesReader{data: raw, piece: len(raw) + 1, failAt: -1}, method, l, skip, false)
+}
+
+// readAllFrom is readAllResponses over src, with Options.Discard reading
+// past src's bytes when pass is set.
+func readAllFrom(src *piecesReader, method string, l model.Limits, skip, pass bool) reading {
 	var r reading
 	o := Options{Limits: l, Warn: func(m string) { r.warns = append(r.warns, m) }}
 	if skip {
 		o.SkipBody = func(string) bool { return true }
 	}
-	br := bufio.NewReader(bytes.NewReader(raw))
+	if pass {
+		o.Discard = src.discard
+	}
+	br := bufio.NewReader(src)
 	for range 100 {
 		resp, err := o.ReadResponse(br, method)
 		if err != nil {
@@ -40,6 +50,72 @@ func readAllResponses(raw []byte, method string, l model.Limits, skip bool) read
 	}
 	r.rest, _ = io.ReadAll(br)
 	return r
+}
+
+// piecesReader hands out data at most piece bytes at a time and fails
+// with errCut from failAt on (never when negative), as a capture's stream
+// stops at lost bytes; discard passes bytes as Read would.
+type piecesReader struct {
+	data       []byte
+	pos, piece int
+	failAt     int
+	discarded  int
+}
+
+var errCut = errors.New("bytes lost")
+
+func (p *piecesReader) next(n int) (int, error) {
+	if p.failAt >= 0 && p.pos >= p.failAt {
+		return 0, errCut
+	}
+	if p.pos == len(p.data) {
+		return 0, io.EOF
+	}
+	end := len(p.data)
+	if p.failAt >= 0 {
+		end = min(end, p.failAt)
+	}
+	return min(n, p.piece, end-p.pos), nil
+}
+
+func (p *piecesReader) Read(b []byte) (int, error) {
+	n, err := p.next(len(b))
+	if err != nil {
+		return 0, err
+	}
+	copy(b, p.data[p.pos:p.pos+n])
+	p.pos += n
+	return n, nil
+}
+
+func (p *piecesReader) discard(n int64) (int64, error) {
+	k, err := p.next(int(min(n, 1<<30)))
+	if err != nil {
+		return 0, err
+	}
+	p.pos += k
+	p.discarded += k
+	return int64(k), nil
+}
+
+// checkPassMatches: skipping bodies through Options.Discard reads a stream
+// exactly as skipping them by copying, whatever the pieces and wherever
+// the stream fails.
+func checkPassMatches(t *testing.T, raw []byte, method string, l model.Limits) {
+	t.Helper()
+	for _, piece := range []int{1, 7, 1000, len(raw) + 1} {
+		for _, failAt := range []int{-1, len(raw) / 3, len(raw) / 2, len(raw) - 1} {
+			copied := readAllFrom(&piecesReader{data: raw, piece: piece, failAt: failAt}, method, l, true, false)
+			src := &piecesReader{data: raw, piece: piece, failAt: failAt}
+			passed := readAllFrom(src, method, l, true, true)
+			if (copied.err == nil) != (passed.err == nil) || copied.err != nil && copied.err.Error() != passed.err.Error() {
+				t.Fatalf("piece %d, fail at %d: errors differ: copied %v, passed %v", piece, failAt, copied.err, passed.err)
+			}
+			if diff := cmp.Diff(copied.resps, passed.resps); diff != "" || !bytes.Equal(copied.rest, passed.rest) || !slices.Equal(copied.warns, passed.warns) {
+				t.Fatalf("piece %d, fail at %d: readings differ (-copied +passed):\n%s\nrest %q / %q\nwarnings %q / %q", piece, failAt, diff, copied.rest, passed.rest, copied.warns, passed.warns)
+			}
+		}
+	}
 }
 
 // checkSkipMatches: a skipped body is read past exactly as a kept one
@@ -103,10 +179,27 @@ func TestSkipBody(t *testing.T) {
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
 			checkSkipMatches(t, []byte(raw), "GET", model.Limits{BodyBytes: 1000})
+			checkPassMatches(t, []byte(raw), "GET", model.Limits{BodyBytes: 1000})
 		})
 	}
+	// The bytes of a skipped body are passed, not copied.
+	big := strings.Repeat("0123456789", 2000)
+	for _, raw := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n" + big + "HTTP/1.1 204 No Content\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4e20\r\n" + big + "\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		"HTTP/1.1 200 OK\r\n\r\n" + big,
+	} {
+		src := &piecesReader{data: []byte(raw), piece: 1448, failAt: -1}
+		if r := readAllFrom(src, "GET", model.Limits{}, true, true); len(r.resps) == 0 || r.resps[0].Body.Size != 20000 || src.discarded < 20000-4096 {
+			t.Errorf("passed %d of a 20000-byte body (%d responses)", src.discarded, len(r.resps))
+		}
+		checkPassMatches(t, []byte(raw), "GET", model.Limits{})
+	}
 	for _, tt := range respTests {
-		t.Run(tt.Name, func(t *testing.T) { checkSkipMatches(t, []byte(tt.Raw), tt.Method, model.Limits{}) })
+		t.Run(tt.Name, func(t *testing.T) {
+			checkSkipMatches(t, []byte(tt.Raw), tt.Method, model.Limits{})
+			checkPassMatches(t, []byte(tt.Raw), tt.Method, model.Limits{})
+		})
 	}
 
 	// What is told and what is not.
@@ -151,5 +244,6 @@ func FuzzSkipBody(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"), "GET")
 	f.Fuzz(func(t *testing.T, data []byte, method string) {
 		checkSkipMatches(t, data, method, fuzzLimits)
+		checkPassMatches(t, data, method, fuzzLimits)
 	})
 }
