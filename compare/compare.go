@@ -445,7 +445,7 @@ func refused(e *model.Event) bool {
 	if e == nil {
 		return false
 	}
-	if e.Kind == model.AuthorizeError || !e.Err.IsZero() || e.Failure != "" {
+	if e.Kind == model.AuthorizeError || !e.Err.IsZero() || e.Failure() != "" {
 		return true
 	}
 	return e.Status >= 400
@@ -480,7 +480,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	var ds []Difference
 	add := func(d Difference) { ds = append(ds, d) }
 	// Status and provider error.
-	if ge.Status != be.Status || ge.Failure != be.Failure {
+	if ge.Status != be.Status || ge.Failure() != be.Failure() {
 		cl := Parameter
 		if refused(be) && !refused(ge) {
 			cl = Refusal
@@ -509,7 +509,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		{"response_mode", ge.ResponseMode, be.ResponseMode},
 		{"prompt", ge.Prompt(), be.Prompt()},
 		{"code_challenge_method", ge.CodeChallengeMethod(), be.CodeChallengeMethod()},
-		{"delivery", ge.Delivery, be.Delivery},
+		{"delivery", ge.Delivery(), be.Delivery()},
 		{"grant_type", ge.GrantType(), be.GrantType()},
 		{"client_auth", ge.ClientAuth(), be.ClientAuth()},
 	} {
@@ -525,7 +525,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		name string
 		g, b secret.Secret
 	}{{"state", ge.State, be.State}, {"nonce", ge.Nonce(), be.Nonce()}, {"code_challenge", ge.CodeChallenge(), be.CodeChallenge()},
-		{"access_token", ge.AccessToken, be.AccessToken}, {"id_token", ge.IDToken, be.IDToken}} {
+		{"access_token", ge.AccessToken(), be.AccessToken()}, {"id_token", ge.IDToken(), be.IDToken()}} {
 		if f.g.IsZero() != f.b.IsZero() {
 			add(Difference{Field: f.name, Good: presence(f.g), Bad: presence(f.b), Class: Parameter})
 		}
@@ -541,9 +541,9 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	}
 	if kind == StepTokenRequest {
 		ds = append(ds, c.diffRedemption(i, n, g, b, ge, be)...)
-		if be.Failure != "" && be.Origin() != "" && ge.Failure == "" {
+		if be.Failure() != "" && be.Origin() != "" && ge.Failure() == "" {
 			// A HAR shows a CORS block as a failed fetch with no answer.
-			add(Difference{Field: "allow_origin", Good: "readable", Bad: "no answer (" + be.Failure + ")", Class: Explains,
+			add(Difference{Field: "allow_origin", Good: "readable", Bad: "no answer (" + be.Failure() + ")", Class: Explains,
 				Note: "the browser withheld the token response from the page of origin " + be.Origin() +
 					": the token endpoint's answer lacks an Access-Control-Allow-Origin naming it"})
 		}
@@ -590,11 +590,11 @@ func presence(s secret.Secret) string {
 }
 
 func statusText(e *model.Event) string {
-	if e.Failure != "" {
+	if e.Failure() != "" {
 		if e.Status > 0 {
-			return fmt.Sprintf("%d (%s)", e.Status, e.Failure)
+			return fmt.Sprintf("%d (%s)", e.Status, e.Failure())
 		}
-		return "no answer (" + e.Failure + ")"
+		return "no answer (" + e.Failure() + ")"
 	}
 	if e.Status == 0 {
 		return "no answer"
@@ -606,7 +606,7 @@ func refusalNote(kind string, e *model.Event) string {
 	if !refused(e) {
 		return ""
 	}
-	if e.Failure != "" {
+	if e.Failure() != "" {
 		return "the failing trace's request got no answer the page could read"
 	}
 	return fmt.Sprintf("the failing trace's %s was refused", kind)

@@ -52,7 +52,7 @@ func signInEvents(port string, reuse bool, verifier string) []model.Event {
 		{Kind: model.TokenRequest, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1200 * time.Millisecond), Endpoint: "https://id.test/token", Method: "POST",
 			Status: 200, Code: code, RedirectURI: redirect, Token: &model.TokenParams{GrantType: "authorization_code", CodeVerifier: secret.New(verifier)}},
 		{Kind: model.TokenResponse, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1300 * time.Millisecond), Endpoint: "https://id.test/token", Status: 200,
-			AccessToken: secret.New("at")},
+			Rare: &model.EventRare{AccessToken: secret.New("at")}},
 	}
 	if reuse {
 		ev = append(ev,

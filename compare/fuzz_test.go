@@ -38,7 +38,8 @@ func eventsFrom(data []byte) []model.Event {
 		case 2:
 			e.Err = &model.ProviderError{Error: "invalid_client"}
 		case 3:
-			e.Failure, e.Context = "net::ERR_FAILED", &model.RequestContext{Origin: "https://app.test"}
+			e.SetFailure("net::ERR_FAILED")
+			e.Context = &model.RequestContext{Origin: "https://app.test"}
 		case 4:
 			e.Token = &model.TokenParams{GrantType: "refresh_token"}
 		}

@@ -243,7 +243,7 @@ func identify(u *unit) (keys, corr []string) {
 		switch ev.Kind {
 		case model.AuthorizeRequest, model.Callback, model.TokenRequest, model.APICall:
 			parts = append(parts, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", ev.Kind, ev.Code, ev.State, ev.CodeVerifier(),
-				ev.RefreshToken(), ev.GrantType(), ev.AccessToken))
+				ev.RefreshToken(), ev.GrantType(), ev.AccessToken()))
 			if ev.RequestID() != "" {
 				corr = append(corr, "request-id "+ev.RequestID())
 			}
@@ -521,7 +521,7 @@ func shareValue(a, b []*unit) bool {
 				}
 			}
 			for _, ev := range u.events {
-				for _, s := range []secret.Secret{ev.Code, ev.State, ev.CodeVerifier(), ev.RefreshToken(), ev.AccessToken, ev.IDToken} {
+				for _, s := range []secret.Secret{ev.Code, ev.State, ev.CodeVerifier(), ev.RefreshToken(), ev.AccessToken(), ev.IDToken()} {
 					if !s.IsZero() && !secret.IsPlaceholder(s) && f(s.Fingerprint()) {
 						return true
 					}
@@ -692,7 +692,7 @@ func (c *Case) build(ref int, units [][]*unit) {
 		for _, ev := range u.events {
 			ev.Exchange, ev.Ref = idx, label
 			ev.Time = shift(ev.Time, off)
-			ev.Vantages = lanes
+			ev.SetVantages(lanes)
 			c.Events = append(c.Events, ev)
 		}
 	}

@@ -68,8 +68,8 @@ func TestMedianOffsetIgnoresOutlier(t *testing.T) {
 		t.Errorf("lane %q, want server", c.Traces[1].Lane)
 	}
 	for _, ev := range c.Events {
-		if ev.Ref == "b.har entries[0]" && (len(ev.Vantages) != 2 || ev.Vantages[0] != LaneBrowser || ev.Vantages[1] != LaneServer) {
-			t.Errorf("vantages %v", ev.Vantages)
+		if ev.Ref == "b.har entries[0]" && (len(ev.Vantages()) != 2 || ev.Vantages()[0] != LaneBrowser || ev.Vantages()[1] != LaneServer) {
+			t.Errorf("vantages %v", ev.Vantages())
 		}
 	}
 }

@@ -136,22 +136,12 @@ type Event struct {
 
 	// Code is the authorization code issued, delivered or redeemed.
 	Code secret.Secret
-	// Delivery says how a code or error came back: query, fragment, form_post.
-	Delivery string
 
 	// Token holds what only token requests and responses carry (read it
 	// with the methods of the same names); nil on other events.
 	Token *TokenParams
 
-	// Token contents (present/absent), fingerprinted.
-	AccessToken secret.Secret
-	IDToken     secret.Secret
-
 	Err *ProviderError
-
-	// Failure is why the request got no answer, when the client recorded
-	// it (Exchange.Failure: a CORS block, a network error, an abort).
-	Failure string
 
 	// Context is what the request said about where it came from; nil
 	// when it said nothing (read it through the methods of the same names:
@@ -161,12 +151,91 @@ type Event struct {
 	// trace come from one browser), which keeps an event small.
 	Context *RequestContext
 
+	// Rare holds what few events carry (read and set it with the methods
+	// Delivery, AccessToken, IDToken, Failure, Vantages and their Set…);
+	// nil on most. A capture whose every exchange is an authorize request
+	// holds 65,000 events at once. Like Context it is never changed once
+	// set, so copies of an event may share it.
+	Rare *EventRare
+}
+
+// EventRare is what few events carry (Event.Rare).
+type EventRare struct {
+	// Delivery says how a code or error came back: query, fragment, form_post.
+	Delivery string
+	// Token contents (present/absent), fingerprinted.
+	AccessToken secret.Secret
+	IDToken     secret.Secret
+	// Failure is why the request got no answer, when the client recorded
+	// it (Exchange.Failure: a CORS block, a network error, an abort).
+	Failure string
 	// Vantages lists where the step was seen when several traces of one
 	// incident are read together (scan --case): "browser", "server",
 	// "proxy", sorted; nil for a single trace. A callback the server side
 	// saw and the browser's trace lacks was never sent by the browser.
 	Vantages []string
 }
+
+var noRare EventRare
+
+func (e *Event) rare() *EventRare {
+	if e.Rare == nil {
+		return &noRare
+	}
+	return e.Rare
+}
+
+// setRare changes what the event carries aside, on a copy: events that
+// share the old one keep it. An event left with nothing aside holds nil.
+func (e *Event) setRare(set func(r *EventRare)) {
+	old := e.rare()
+	r := *old
+	set(&r)
+	switch {
+	case r.Delivery == "" && r.AccessToken.IsZero() && r.IDToken.IsZero() && r.Failure == "" && r.Vantages == nil:
+		e.Rare = nil
+	case r.Delivery == old.Delivery && r.AccessToken == old.AccessToken && r.IDToken == old.IDToken &&
+		r.Failure == old.Failure && sameSlice(r.Vantages, old.Vantages):
+		// Nothing changed: keep the one it has.
+	default:
+		e.Rare = &r
+	}
+}
+
+func sameSlice(a, b []string) bool {
+	return (a == nil) == (b == nil) && len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// SetDelivery sets Delivery.
+func (e *Event) SetDelivery(v string) { e.setRare(func(r *EventRare) { r.Delivery = v }) }
+
+// SetAccessToken sets AccessToken.
+func (e *Event) SetAccessToken(v secret.Secret) { e.setRare(func(r *EventRare) { r.AccessToken = v }) }
+
+// SetIDToken sets IDToken.
+func (e *Event) SetIDToken(v secret.Secret) { e.setRare(func(r *EventRare) { r.IDToken = v }) }
+
+// SetFailure sets Failure.
+func (e *Event) SetFailure(v string) { e.setRare(func(r *EventRare) { r.Failure = v }) }
+
+// SetVantages sets Vantages.
+func (e *Event) SetVantages(v []string) { e.setRare(func(r *EventRare) { r.Vantages = v }) }
+
+// Delivery says how a code or error came back: query, fragment, form_post.
+func (e *Event) Delivery() string { return e.rare().Delivery }
+
+// AccessToken is the access token the step carried, if any.
+func (e *Event) AccessToken() secret.Secret { return e.rare().AccessToken }
+
+// IDToken is the ID token the step carried, if any.
+func (e *Event) IDToken() secret.Secret { return e.rare().IDToken }
+
+// Failure is why the request got no answer, when the client recorded it.
+func (e *Event) Failure() string { return e.rare().Failure }
+
+// Vantages lists where the step was seen (scan --case); callers must not
+// change the slice.
+func (e *Event) Vantages() []string { return e.rare().Vantages }
 
 // RequestContext is the request context the rules use, shared between
 // events (see Event.Context): set a new one rather than changing it.

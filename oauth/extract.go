@@ -189,7 +189,7 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 		if tok := bearerToken(ex.Request.Headers.Get("Authorization")); tok != "" {
 			ev := lb.get()
 			ev.Kind = model.APICall
-			ev.AccessToken = secret.New(tok)
+			ev.SetAccessToken(secret.New(tok))
 			out = append(out, ev)
 		}
 	}
@@ -258,7 +258,9 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		Endpoint: x.strings.get(endpointOf(u)),
 		Method:   strings.ToUpper(ex.Request.Method),
 		Status:   ex.Status(),
-		Failure:  ex.Failure,
+	}
+	if ex.Failure != "" {
+		ev.SetFailure(ex.Failure)
 	}
 	ev.Context = x.contexts.get(model.RequestContext{
 		Origin:      h.Get("Origin"),
@@ -551,14 +553,14 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 	ev.RedirectURI = x.strings.get(endpointOf(u))
 	ev.Code = secret.New(code)
 	ev.State = secret.New(state)
-	ev.Delivery = "query"
+	ev.SetDelivery("query")
 	if ev.Method == "POST" {
 		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {
-			ev.Delivery = "form_post"
+			ev.SetDelivery("form_post")
 		}
 	}
 	if t := p.Get("id_token"); t != "" {
-		ev.IDToken = secret.New(t)
+		ev.SetIDToken(secret.New(t))
 	}
 	x.setLibrary(&ev, libraryOf(nil, ev.CookieNames()))
 	if errStr != "" {
@@ -721,8 +723,8 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 			}
 			return ""
 		}
-		ev.AccessToken = secret.New(str("access_token"))
-		ev.IDToken = secret.New(str("id_token"))
+		ev.SetAccessToken(secret.New(str("access_token")))
+		ev.SetIDToken(secret.New(str("id_token")))
 		tp.RefreshToken = secret.New(str("refresh_token"))
 		ev.Scope = str("scope")
 		if raw, ok := m["expires_in"]; ok {
@@ -741,8 +743,8 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		}
 	} else if f := formResponse(resp); f != nil {
 		// GitHub answers form-encoded unless asked for JSON.
-		ev.AccessToken = secret.New(f.Get("access_token"))
-		ev.IDToken = secret.New(f.Get("id_token"))
+		ev.SetAccessToken(secret.New(f.Get("access_token")))
+		ev.SetIDToken(secret.New(f.Get("id_token")))
 		tp.RefreshToken = secret.New(f.Get("refresh_token"))
 		ev.Scope = f.Get("scope")
 		if v, err := strconv.Atoi(f.Get("expires_in")); err == nil && v >= 0 {
@@ -840,13 +842,13 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		}
 		ev.RedirectURI = endpointOf(lu)
 		ev.State = secret.New(p.Get("state"))
-		ev.Delivery = delivery
+		ev.SetDelivery(delivery)
 		switch {
 		case p.Get("code") != "":
 			ev.Kind = model.CodeIssued
 			ev.Code = secret.New(p.Get("code"))
-			ev.AccessToken = secret.New(p.Get("access_token"))
-			ev.IDToken = secret.New(p.Get("id_token"))
+			ev.SetAccessToken(secret.New(p.Get("access_token")))
+			ev.SetIDToken(secret.New(p.Get("id_token")))
 			return []model.Event{ev}
 		case p.Get("error") != "":
 			ev.Kind = model.AuthorizeError
@@ -855,8 +857,8 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		case p.Get("access_token") != "" || p.Get("id_token") != "":
 			// Implicit flow: tokens in the front channel, no code.
 			ev.Kind = model.CodeIssued
-			ev.AccessToken = secret.New(p.Get("access_token"))
-			ev.IDToken = secret.New(p.Get("id_token"))
+			ev.SetAccessToken(secret.New(p.Get("access_token")))
+			ev.SetIDToken(secret.New(p.Get("id_token")))
 			return []model.Event{ev}
 		}
 		return nil
@@ -1077,7 +1079,7 @@ func isDeviceGrant(g string) bool {
 // tokens it issues, or the provider's error.
 func deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
 	ev.State = secret.New(fields.Get("state"))
-	ev.Delivery = delivery
+	ev.SetDelivery(delivery)
 	if fields.Get("error") != "" {
 		ev.Kind = model.AuthorizeError
 		ev.Err = providerErrorFromParams(fields)
@@ -1085,8 +1087,8 @@ func deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
 	}
 	ev.Kind = model.CodeIssued
 	ev.Code = secret.New(fields.Get("code"))
-	ev.IDToken = secret.New(fields.Get("id_token"))
-	ev.AccessToken = secret.New(fields.Get("access_token"))
+	ev.SetIDToken(secret.New(fields.Get("id_token")))
+	ev.SetAccessToken(secret.New(fields.Get("access_token")))
 }
 
 // contexts gives equal request contexts one shared copy (see

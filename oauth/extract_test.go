@@ -183,7 +183,7 @@ func TestDeliveries(t *testing.T) {
 			t.Fatalf("kinds = %v", got)
 		}
 		ci := evs[1]
-		if ci.Delivery != "query" || !ci.Code.Equal(secret.New("C/1")) || !ci.State.Equal(secret.New("S1")) || ci.ServerDate.IsZero() {
+		if ci.Delivery() != "query" || !ci.Code.Equal(secret.New("C/1")) || !ci.State.Equal(secret.New("S1")) || ci.ServerDate.IsZero() {
 			t.Errorf("code-issued = %+v", ci)
 		}
 		cb := x.Exchange(mkExchange(1, "GET", "https://app.example/signin-oidc?code=C%2F1&state=S1",
@@ -196,7 +196,7 @@ func TestDeliveries(t *testing.T) {
 	t.Run("fragment", func(t *testing.T) {
 		evs := NewExtractor().Exchange(mkExchange(0, "GET", authz+"fragment", nil, "", 302,
 			model.Headers{{Name: "Location", Value: "https://app.example/signin-oidc#code=C2&state=S1&session_state=x"}}, ""))
-		if len(evs) != 2 || evs[1].Delivery != "fragment" || !evs[1].Code.Equal(secret.New("C2")) {
+		if len(evs) != 2 || evs[1].Delivery() != "fragment" || !evs[1].Code.Equal(secret.New("C2")) {
 			t.Errorf("events = %+v", evs)
 		}
 	})
@@ -209,13 +209,13 @@ func TestDeliveries(t *testing.T) {
 		x.Exchange(mkExchange(0, "GET", authz+"form_post", nil, "", 302, model.Headers{{Name: "Location", Value: "https://login.microsoftonline.com/common/login"}}, ""))
 		evs := x.Exchange(mkExchange(1, "POST", "https://login.microsoftonline.com/common/login", nil, "login=a&passwd=b", 200,
 			model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}, page))
-		if len(evs) != 1 || evs[0].Kind != model.CodeIssued || evs[0].Delivery != "form_post" || !evs[0].Code.Equal(secret.New("C3&x")) ||
+		if len(evs) != 1 || evs[0].Kind != model.CodeIssued || evs[0].Delivery() != "form_post" || !evs[0].Code.Equal(secret.New("C3&x")) ||
 			evs[0].RedirectURI != "https://app.example/signin-oidc" {
 			t.Fatalf("events = %+v", evs)
 		}
 		cb := x.Exchange(mkExchange(2, "POST", "https://app.example/signin-oidc", model.Headers{{Name: "Origin", Value: "https://login.microsoftonline.com"}},
 			"code=C3%26x&state=S1&session_state=ss", 302, model.Headers{{Name: "Location", Value: "/"}}, ""))
-		if len(cb) != 1 || cb[0].Kind != model.Callback || cb[0].Delivery != "form_post" || !cb[0].Code.Equal(secret.New("C3&x")) ||
+		if len(cb) != 1 || cb[0].Kind != model.Callback || cb[0].Delivery() != "form_post" || !cb[0].Code.Equal(secret.New("C3&x")) ||
 			cb[0].Origin() != "https://login.microsoftonline.com" {
 			t.Errorf("callback = %+v", cb)
 		}
@@ -296,7 +296,7 @@ func TestDiscoveryTeachesEndpoints(t *testing.T) {
 	if evs[0].ClientAuth() != "basic" || evs[0].ClientID != "c:1" || !evs[0].ClientSecret().Equal(secret.New("s&ecret")) {
 		t.Errorf("client auth = %q %q %s", evs[0].ClientAuth(), evs[0].ClientID, evs[0].ClientSecret())
 	}
-	if evs[1].AccessToken.IsZero() || evs[1].RefreshToken().IsZero() || evs[1].ExpiresIn() != 3600 || evs[1].Err != nil {
+	if evs[1].AccessToken().IsZero() || evs[1].RefreshToken().IsZero() || evs[1].ExpiresIn() != 3600 || evs[1].Err != nil {
 		t.Errorf("token response = %+v", evs[1])
 	}
 }
@@ -460,7 +460,7 @@ func TestGitHubStyleExchange(t *testing.T) {
 	if got := kinds(evs); !equalStrings(got, []string{"token-request", "token-response"}) {
 		t.Fatalf("kinds = %v", got)
 	}
-	if !evs[0].Code.Equal(secret.New("gh-code-1")) || evs[0].ClientAuth() != "secret" || evs[1].AccessToken.IsZero() || evs[1].Err != nil {
+	if !evs[0].Code.Equal(secret.New("gh-code-1")) || evs[0].ClientAuth() != "secret" || evs[1].AccessToken().IsZero() || evs[1].Err != nil {
 		t.Errorf("events = %+v", evs)
 	}
 	evs = x.Exchange(mkExchange(1, "POST", "https://github.com/login/oauth/access_token", nil,
@@ -531,7 +531,7 @@ func TestAPICall(t *testing.T) {
 	ex := &model.Exchange{Index: 0, Ref: "entries[0]", Request: model.Request{Method: "GET", URL: "https://app.example/api/me",
 		Headers: model.Headers{{Name: "Authorization", Value: "Bearer tok123456"}}}, Response: &model.Response{Status: 401}}
 	evs := ExtractAll([]*model.Exchange{ex})
-	if len(evs) != 1 || evs[0].Kind != model.APICall || evs[0].Status != 401 || !evs[0].AccessToken.Equal(secret.New("tok123456")) {
+	if len(evs) != 1 || evs[0].Kind != model.APICall || evs[0].Status != 401 || !evs[0].AccessToken().Equal(secret.New("tok123456")) {
 		t.Errorf("events %+v", evs)
 	}
 }
@@ -592,8 +592,8 @@ func TestWebMessageAnswer(t *testing.T) {
 		t.Fatalf("kinds = %v, want %v", got, want)
 	}
 	ci := evs[1]
-	if !ci.Code.Equal(secret.New("a_Yja9QKgxtwCnA2")) || !ci.State.Equal(secret.New("QIA33u4JKTwCmXjPcZXoHyJD5h5szwFs")) || ci.Delivery != "post_message" {
-		t.Errorf("code %s state %s delivery %q", ci.Code, ci.State, ci.Delivery)
+	if !ci.Code.Equal(secret.New("a_Yja9QKgxtwCnA2")) || !ci.State.Equal(secret.New("QIA33u4JKTwCmXjPcZXoHyJD5h5szwFs")) || ci.Delivery() != "post_message" {
+		t.Errorf("code %s state %s delivery %q", ci.Code, ci.State, ci.Delivery())
 	}
 	if got := jsUnescape(`https\x3A\x2F\x2Fapp\u002Eexample\/cb`); got != "https://app.example/cb" {
 		t.Errorf("jsUnescape = %q", got)

@@ -67,7 +67,7 @@ func TestOktaSample(t *testing.T) {
 	if tr.GrantType() != "authorization_code" || tr.ClientAuth() != "basic" || tr.ClientID != "0aa3abc123def" || tr.RedirectURI != az.RedirectURI {
 		t.Errorf("token request = %+v", tr)
 	}
-	if resp.Err != nil || resp.AccessToken.IsZero() || resp.IDToken.IsZero() || resp.ExpiresIn() != 3600 {
+	if resp.Err != nil || resp.AccessToken().IsZero() || resp.IDToken().IsZero() || resp.ExpiresIn() != 3600 {
 		t.Errorf("token response = %+v", resp)
 	}
 }

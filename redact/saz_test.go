@@ -247,7 +247,7 @@ func TestSAZChunkedGzip(t *testing.T) {
 	if len(ev0) != 2 || len(ev1) != 2 {
 		t.Fatalf("events: %d in the original, %d in the copy", len(ev0), len(ev1))
 	}
-	if a, b := ev0[1].AccessToken.Fingerprint(), ev1[1].AccessToken.Fingerprint(); a != b || a == "" {
+	if a, b := ev0[1].AccessToken().Fingerprint(), ev1[1].AccessToken().Fingerprint(); a != b || a == "" {
 		t.Errorf("access token fingerprint %q became %q", a, b)
 	}
 	if a, b := ev0[0].RefreshToken().Fingerprint(), ev1[0].RefreshToken().Fingerprint(); a != b || a == "" {

@@ -535,7 +535,7 @@ func (a *Analysis) CodeStory(code secret.Secret, have []Evidence) []Evidence {
 		}
 	}
 	if c.Issued != nil {
-		add(c.Issued, "code issued ("+c.Issued.Delivery+")")
+		add(c.Issued, "code issued ("+c.Issued.Delivery()+")")
 	}
 	for i, d := range c.Deliveries {
 		add(d, ordinal(i)+" delivery to the app")
@@ -595,11 +595,11 @@ func versionBelow(v, want string) bool {
 // refused (401 or 403): what the user saw when the provider revoked the
 // grant. Nil when the trace shows none.
 func (a *Analysis) RefusedUse(won, lost *Redemption) *model.Event {
-	if won.Response == nil || won.Response.AccessToken.IsZero() {
+	if won.Response == nil || won.Response.AccessToken().IsZero() {
 		return nil
 	}
 	for _, call := range a.APICalls {
-		if call.Exchange <= lost.Request.Exchange || !call.AccessToken.Equal(won.Response.AccessToken) {
+		if call.Exchange <= lost.Request.Exchange || !call.AccessToken().Equal(won.Response.AccessToken()) {
 			continue
 		}
 		if call.Status == 401 || call.Status == 403 {

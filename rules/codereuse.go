@@ -77,7 +77,7 @@ func runCodeReuse(p *Pass) {
 func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	f := Finding{Code: c.Code, Remediation: reuseRemediation}
 	if c.Issued != nil {
-		f.Evidence = append(f.Evidence, p.Evidence(c.Issued, "code issued ("+c.Issued.Delivery+")"))
+		f.Evidence = append(f.Evidence, p.Evidence(c.Issued, "code issued ("+c.Issued.Delivery()+")"))
 	}
 	for i, d := range c.Deliveries {
 		note := ordinal(i) + " delivery to the app"

@@ -154,7 +154,7 @@ func runTraceQuality(p *Pass) {
 // incident (scan --case): their events say where each was seen.
 func readTogether(a *Analysis) bool {
 	for i := range a.Events {
-		if len(a.Events[i].Vantages) > 0 {
+		if len(a.Events[i].Vantages()) > 0 {
 			return true
 		}
 	}

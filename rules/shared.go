@@ -418,10 +418,10 @@ func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 		return CORSBlock{}, false
 	}
 	if r.Response == nil {
-		f := strings.ToLower(req.Failure)
+		f := strings.ToLower(req.Failure())
 		switch {
 		case strings.Contains(f, "err_failed") || strings.Contains(f, "cors") || strings.Contains(f, "access control") || strings.Contains(f, "access-control"):
-			return CORSBlock{How: fmt.Sprintf("the browser recorded the request as failed (%s), as it records a CORS refusal, and the page never saw an answer", req.Failure), Confidence: ConfidenceMedium}, true
+			return CORSBlock{How: fmt.Sprintf("the browser recorded the request as failed (%s), as it records a CORS refusal, and the page never saw an answer", req.Failure()), Confidence: ConfidenceMedium}, true
 		case f == "" && req.FetchMode() == "cors":
 			return CORSBlock{How: "the trace holds no answer and no failure text for this cross-origin fetch, which is how a browser records a CORS refusal (a network failure looks the same; a capture of the wire would tell)", Confidence: ConfidenceLow}, true
 		}

@@ -158,7 +158,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		why := "the cookie was lost (overwritten by another tab's sign-in, set for another host or path, or dropped by a proxy)"
 		c := missing[0]
 		switch {
-		case cb.Delivery == "form_post" && (c.sameSite == "lax" || c.sameSite == "strict" || c.sameSite == ""):
+		case cb.Delivery() == "form_post" && (c.sameSite == "lax" || c.sameSite == "strict" || c.sameSite == ""):
 			ss := c.sameSite
 			if ss == "" {
 				ss = "unset (Lax by default)"

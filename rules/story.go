@@ -432,7 +432,7 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 	if len(c.Deliveries) >= 2 {
 		d1, d2 := c.Deliveries[0], c.Deliveries[1]
 		after, ref, openFirst, known := a.afterFirstAnswer(c, d1, d2)
-		formPost := d1.Delivery == "form_post" && d2.Delivery == "form_post"
+		formPost := d1.Delivery() == "form_post" && d2.Delivery() == "form_post"
 		switch {
 		case known && openFirst && resentBehindBrowser(d1, d2):
 			return MechProxyRetry, fmt.Sprintf("the browser sent the callback once (%s), yet the app side received it again at %s while the first was still unanswered: a reverse proxy or load balancer in front of the app retried it (a read timeout shorter than the app's callback; retries of non-idempotent requests, HAProxy retry-on with redispatch, an F5 pool's reselect) and another instance redeemed the code again", d1.Ref, d2.Ref)
@@ -484,7 +484,7 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 // trace lacks, though the browser's trace holds the first: the browser sent
 // the callback once and something between it and the app sent it again.
 func resentBehindBrowser(d1, d2 *model.Event) bool {
-	return slices.Contains(d1.Vantages, "browser") && len(d2.Vantages) > 0 && !slices.Contains(d2.Vantages, "browser")
+	return slices.Contains(d1.Vantages(), "browser") && len(d2.Vantages()) > 0 && !slices.Contains(d2.Vantages(), "browser")
 }
 
 // afterFirstAnswer reports whether delivery d2 came after the app's first

@@ -31,13 +31,13 @@ request is in flight; or redeem the code server-side.`,
 func runTokenRequestFailed(p *Pass) {
 	for _, r := range allTokenRequests(p.Analysis) {
 		req := r.Request
-		if r.Response != nil || req.Failure == "" {
+		if r.Response != nil || req.Failure() == "" {
 			continue
 		}
 		if _, cors := CORSBlocked(r); cors {
 			continue // spa-cross-origin reports it
 		}
-		f := Finding{Code: req.Code, Evidence: []Evidence{p.Evidence(req, "token request without an answer: "+req.Failure)}}
+		f := Finding{Code: req.Code, Evidence: []Evidence{p.Evidence(req, "token request without an answer: "+req.Failure())}}
 		if c := p.trailOf(req.Code); c != nil {
 			f.Evidence = append(p.CodeStory(req.Code, f.Evidence), f.Evidence...)
 		}
@@ -45,9 +45,9 @@ func runTokenRequestFailed(p *Pass) {
 		if req.GrantType() == "refresh_token" {
 			what = "the refresh token request"
 		}
-		f.Message = fmt.Sprintf("%s at %s got no answer: the browser recorded %q", what, req.Ref, req.Failure)
+		f.Message = fmt.Sprintf("%s at %s got no answer: the browser recorded %q", what, req.Ref, req.Failure())
 		switch {
-		case strings.Contains(req.Failure, "ABORTED") || strings.Contains(strings.ToLower(req.Failure), "abort"):
+		case strings.Contains(req.Failure(), "ABORTED") || strings.Contains(strings.ToLower(req.Failure()), "abort"):
 			f.Message += ": the request was aborted (the page navigated away or the app cancelled it) before the provider answered; whether the code was redeemed is unknown"
 			f.Remediation = "Wait for the token response before navigating away from the callback page; if the request may have reached the provider, restart the sign-in instead of retrying with the same code."
 		default:

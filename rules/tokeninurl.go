@@ -28,22 +28,22 @@ send access tokens in the Authorization header.`,
 func runTokenInURL(p *Pass) {
 	for _, t := range p.Transactions {
 		for _, ci := range t.Issued {
-			if ci.AccessToken.IsZero() && ci.IDToken.IsZero() {
+			if ci.AccessToken().IsZero() && ci.IDToken().IsZero() {
 				continue
 			}
-			if ci.Delivery == "form_post" || ci.Delivery == "post_message" {
+			if ci.Delivery() == "form_post" || ci.Delivery() == "post_message" {
 				continue // a POST body or a page's script, not a URL
 			}
 			var kinds []string
-			if !ci.AccessToken.IsZero() {
+			if !ci.AccessToken().IsZero() {
 				kinds = append(kinds, "an access token")
 			}
-			if !ci.IDToken.IsZero() {
+			if !ci.IDToken().IsZero() {
 				kinds = append(kinds, "an ID token")
 			}
 			f := Finding{
 				Message: fmt.Sprintf("%s returned %s in the redirect URL's %s at %s (implicit or hybrid flow)",
-					model.ProviderName(ci.Provider()), strings.Join(kinds, " and "), ci.Delivery, ci.Ref),
+					model.ProviderName(ci.Provider()), strings.Join(kinds, " and "), ci.Delivery(), ci.Ref),
 				Remediation: "Use the authorization code flow with PKCE (response_type=code); if an ID token must come from the authorize endpoint, use response_mode=form_post.",
 			}
 			if t.Authorize != nil && t.Authorize.Exchange != ci.Exchange {

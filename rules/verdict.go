@@ -124,8 +124,8 @@ func unexplainedFailure(a *Analysis) string {
 				what = "refresh token request"
 			}
 			why := "the trace ends or the connection was lost before the answer"
-			if r.Request.Failure != "" {
-				why = "the client recorded " + fmt.Sprintf("%q", r.Request.Failure)
+			if r.Request.Failure() != "" {
+				why = "the client recorded " + fmt.Sprintf("%q", r.Request.Failure())
 			}
 			return fmt.Sprintf("the %s at %s has no response in the trace (%s), so whether %s issued tokens is unknown",
 				what, r.Request.Ref, why, model.ProviderName(r.Request.Provider()))

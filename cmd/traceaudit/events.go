@@ -29,13 +29,13 @@ func eventRecord(file string, format model.Format, e *model.Event, noRedact bool
 		Nonce: e.Nonce().Render(noRedact), Scope: e.Scope, Resource: e.Resource,
 		ResponseType: e.ResponseType(), ResponseMode: e.ResponseMode, Prompt: e.Prompt(),
 		CodeChallenge: e.CodeChallenge().Render(noRedact), CodeChallengeMethod: e.CodeChallengeMethod(),
-		Code: e.Code.Render(noRedact), Delivery: e.Delivery, GrantType: e.GrantType(),
+		Code: e.Code.Render(noRedact), Delivery: e.Delivery(), GrantType: e.GrantType(),
 		CodeVerifier: e.CodeVerifier().Render(noRedact), RefreshToken: e.RefreshToken().Render(noRedact),
 		ClientAuth: e.ClientAuth(), ClientSecret: e.ClientSecret().Render(noRedact),
-		Assertion: e.Assertion().Render(noRedact), AccessToken: e.AccessToken.Render(noRedact),
-		IDToken: e.IDToken.Render(noRedact), ExpiresIn: e.ExpiresIn(), Error: redactError(e.Err, noRedact),
+		Assertion: e.Assertion().Render(noRedact), AccessToken: e.AccessToken().Render(noRedact),
+		IDToken: e.IDToken().Render(noRedact), ExpiresIn: e.ExpiresIn(), Error: redactError(e.Err, noRedact),
 		Origin: e.Origin(), Prefetch: e.Prefetch(), Conn: e.Conn(), Page: e.Page(), Process: e.Process(),
-		RequestID: e.RequestID(), IDTokenClaims: claims(e.IDToken), AccessTokenClaims: claims(e.AccessToken),
+		RequestID: e.RequestID(), IDTokenClaims: claims(e.IDToken()), AccessTokenClaims: claims(e.AccessToken()),
 	}
 }
 

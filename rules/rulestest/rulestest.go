@@ -199,7 +199,7 @@ func CheckNoLeak(t testing.TB, events []model.Event, findings []rules.Finding) {
 	}
 	s := string(out)
 	for _, ev := range events {
-		for _, sec := range []secret.Secret{ev.Code, ev.CodeVerifier(), ev.State, ev.Nonce(), ev.AccessToken, ev.IDToken,
+		for _, sec := range []secret.Secret{ev.Code, ev.CodeVerifier(), ev.State, ev.Nonce(), ev.AccessToken(), ev.IDToken(),
 			ev.RefreshToken(), ev.ClientSecret(), ev.Assertion()} {
 			if sec.Len() >= 6 && strings.Contains(s, sec.Reveal()) {
 				t.Errorf("%s: a raw secret (%s) leaked into the findings", ev.Ref, sec)
