@@ -103,3 +103,50 @@ func TestExchangeOwnsNoDecoderState(t *testing.T) {
 		t.Fatal("exchanges read in batches differ from those read one by one")
 	}
 }
+
+// TestHeaderPool pins the header lists' pool as TestBodyPool the bodies':
+// a list comes back only to a request it can hold, one handed back twice
+// is handed out once, released fields are cleared (poisoned in tests), the
+// budget bounds what is kept.
+func TestHeaderPool(t *testing.T) {
+	var p headerPool
+	if h := p.get(9); cap(h) != 9 {
+		t.Fatalf("before any release: cap %d, want 9", cap(h))
+	}
+	h := make(model.Headers, 3, 12) // class 8
+	h[0] = model.Header{Name: "Cookie", Value: "a=1"}
+	p.put(h)
+	if h[:1][0] != (model.Header{}) {
+		t.Fatal("a released list keeps its fields")
+	}
+	if got := p.get(9); unsafe.SliceData(got[:1]) == unsafe.SliceData(h[:1]) || cap(got) != 16 {
+		t.Fatalf("a 12-field list handed out for 9 fields, or a new list of cap %d", cap(got))
+	}
+	p.put(h)
+	first, second := p.get(8), p.get(8)
+	if unsafe.SliceData(first[:1]) != unsafe.SliceData(h[:1]) || len(first) != 0 {
+		t.Fatal("the kept list was not handed out empty")
+	}
+	if unsafe.SliceData(second[:1]) == unsafe.SliceData(h[:1]) {
+		t.Fatal("a list handed back twice was handed out twice")
+	}
+	var q headerPool
+	for range 2 * headerPoolMax / maxPresize {
+		q.put(make(model.Headers, 0, maxPresize))
+	}
+	q.put(make(model.Headers, 0, 4*maxPresize)) // above the classes: not kept
+	if q.fields > headerPoolMax || len(q.kept) != headerPoolMax/maxPresize {
+		t.Fatalf("kept %d fields in %d lists, budget %d", q.fields, len(q.kept), headerPoolMax)
+	}
+	r := headerPool{poison: true}
+	g := model.Headers{{Name: "Set-Cookie", Value: "s=1"}}
+	r.put(g)
+	if g[0].Name != poisonText || g[0].Value != poisonText {
+		t.Fatalf("poisoning left %+v", g[0])
+	}
+	var nilPool *headerPool
+	if got := nilPool.get(5); cap(got) != 5 {
+		t.Fatal("a nil pool must make lists")
+	}
+	nilPool.put(g)
+}

@@ -46,8 +46,10 @@ type decoder struct {
 	// arena holds the raw strings unescaped for this entry (see
 	// frame.spanText); reused from entry to entry.
 	arena *[]byte
-	// pool gives the buffers bodies are decoded into (nil: new ones).
-	pool *bodyPool
+	// pool gives the buffers bodies are decoded into, hpool the header
+	// lists (nil: new ones).
+	pool  *bodyPool
+	hpool *headerPool
 }
 
 // view returns the text of a value as frame.str does, without copying: a
@@ -418,7 +420,7 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (model.Headers, str
 		}
 		return add(name, value)
 	}
-	if d.sk == nil || !d.sk.headers(v, d.intern, d.limits.HeaderCount, &out, add, general) {
+	if d.sk == nil || !d.sk.headers(v, d.intern, d.limits.HeaderCount, d.hpool, &out, add, general) {
 		d.each(v, func(_, h gjson.Result) bool { return general(h) })
 	}
 	if limited != "" {

@@ -97,8 +97,10 @@ type Reader struct {
 	batchMax   int
 	sequential bool
 
-	// pool keeps the body buffers handed back with Release.
-	pool bodyPool
+	// pool keeps the body buffers handed back with Release, hpool the
+	// header lists handed back with ReleaseHeaders.
+	pool  bodyPool
+	hpool headerPool
 	// mapped is the scanner's source when the file is read through a
 	// mapping; unmap unmaps it if the Reader is dropped before the end.
 	mapped *mappedFile
@@ -117,6 +119,7 @@ var _ model.Reader = (*Reader)(nil)
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries}
 	hr.pool.poison = opts.PoisonReleased
+	hr.hpool.poison = opts.PoisonReleased
 	for i := range hr.states {
 		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}
 	}
@@ -580,7 +583,7 @@ func (r *Reader) decode(f *frame, st decodeState) *decoder {
 // decodeInto is decode into d, a zero decoder.
 func (r *Reader) decodeInto(d *decoder, f *frame, st decodeState) *decoder {
 	*d = decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
-		sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool}
+		sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool, hpool: &r.hpool}
 	if d.arena == nil {
 		d.arena = new([]byte)
 	}

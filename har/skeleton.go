@@ -434,9 +434,9 @@ func hexRune(s string) rune {
 // general path does, reading elements of the plain form (see plainHeader)
 // in place, without building a value for each, and handing the others to
 // general; it presizes *out to the number of elements (at most limit, the
-// most headers kept).
+// most headers kept), from pool.
 // false means v is not an array of this skeleton and nothing was read.
-func (k *skeleton) headers(v gjson.Result, in *interner, limit int, out *model.Headers, add func(name, value string) bool, general func(gjson.Result) bool) bool {
+func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *headerPool, out *model.Headers, add func(name, value string) bool, general func(gjson.Result) bool) bool {
 	s := k.s
 	i := v.Index
 	if !v.IsArray() || i < 0 || i >= len(s) || unsafe.StringData(v.Raw) != unsafe.StringData(s[i:]) {
@@ -447,7 +447,7 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, out *model.H
 		return false
 	}
 	if count > 0 {
-		*out = make(model.Headers, 0, min(count, limit, maxPresize))
+		*out = pool.get(min(count, limit, maxPresize))
 	}
 	i++
 	for i < end {

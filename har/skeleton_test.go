@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -20,7 +21,8 @@ import (
 // readBoth reads data with the one-pass skeleton decoder and with gjson's
 // ValidBytes, ParseBytes and ForEach (the reader before it), and fails when
 // exchanges or notes differ. The skeleton decoder's reading also hands every
-// exchange's bodies back (Release, poisoned) as soon as it has copied them,
+// exchange's bodies and header lists back (Release, ReleaseHeaders,
+// poisoned) as soon as it has copied them,
 // as the CLI does once it has extracted events: a body decoded into a
 // buffer still in use, or a buffer the reader still reads after handing it
 // out, changes what is read.
@@ -45,14 +47,19 @@ func readBoth(t *testing.T, name string, data []byte, opts Options) int {
 			}
 			if !reference {
 				req := bytes.Clone(ex.Request.Body.Data)
+				reqH := slices.Clone(ex.Request.Headers)
 				var resp []byte
+				var respH model.Headers
 				if ex.Response != nil {
 					resp = bytes.Clone(ex.Response.Body.Data)
+					respH = slices.Clone(ex.Response.Headers)
+					r.ReleaseHeaders(ex.Response.Headers)
 				}
+				r.ReleaseHeaders(ex.Request.Headers)
 				r.Release(ex)
-				ex.Request.Body.Data = req
+				ex.Request.Body.Data, ex.Request.Headers = req, reqH
 				if ex.Response != nil {
-					ex.Response.Body.Data = resp
+					ex.Response.Body.Data, ex.Response.Headers = resp, respH
 				}
 			}
 			exs = append(exs, ex)

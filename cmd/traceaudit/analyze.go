@@ -344,7 +344,15 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			// With the rules, the exchange is kept and gives its start.
 			res.starts = append(res.starts, exchangeStart{index: ex.Index, start: ex.Start})
 		}
+		// The header lists go back once the retainer is done with the
+		// exchange: what it keeps are copies of fields (trim and the
+		// rules' compact exchange make new lists).
+		var reqHeaders, respHeaders model.Headers
 		if rel != nil {
+			reqHeaders = ex.Request.Headers
+			if ex.Response != nil {
+				respHeaders = ex.Response.Headers
+			}
 			rel.Release(ex) // sets the bodies' Data to nil
 		}
 		if runRules || o.caseMode {
@@ -358,6 +366,9 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 				ex = nil // a hole keeps the positions the rules count in
 			}
 			ret.add(&kept, ex)
+		}
+		if rel != nil {
+			rel.ReleaseHeaders(reqHeaders, respHeaders)
 		}
 	}
 	return kept, untimed

@@ -123,6 +123,7 @@ func (ra *readAhead) Next() (*model.Exchange, error) {
 // reference to them.
 type bodyReleaser interface {
 	Release(ex *model.Exchange)
+	ReleaseHeaders(lists ...model.Headers)
 }
 
 // Release hands the bodies of ex back to the reader when it reuses them;
@@ -130,6 +131,14 @@ type bodyReleaser interface {
 func (ra *readAhead) Release(ex *model.Exchange) {
 	if ra.rel != nil {
 		ra.rel.Release(ex)
+	}
+}
+
+// ReleaseHeaders hands header lists back to the reader when it reuses
+// them; otherwise it does nothing.
+func (ra *readAhead) ReleaseHeaders(lists ...model.Headers) {
+	if ra.rel != nil {
+		ra.rel.ReleaseHeaders(lists...)
 	}
 }
 
