@@ -30,23 +30,30 @@ type Exchange struct {
 	// Status is the response's status, 0 without a response.
 	Status int
 
-	// fields are the request's Cookie fields and the response's
-	// Set-Cookie and Location fields, as the trace has them: no name is
-	// read on both sides.
+	// fields are the request's Cookie fields (see ExchangeSlab.Keep) and
+	// the response's Set-Cookie and Location fields, as the trace has
+	// them: no name is read on both sides.
 	fields model.Headers
 	// Responded: the trace holds a response (model.Exchange.Response).
 	Responded bool
 	Tunnel    bool
+	cookies   bool // model.Exchange.CarriesCookies
 }
 
 // NewExchange copies what the rules read of ex.
-func NewExchange(ex *model.Exchange) Exchange {
+func NewExchange(ex *model.Exchange) Exchange { return newExchange(ex, true) }
+
+func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	x := Exchange{
 		Index: ex.Index, Ref: ex.Ref, Start: ex.Start, End: ex.End,
 		Method: ex.Request.Method, URL: ex.Request.URL, Instance: ex.Instance,
 		Status: ex.Status(), Responded: ex.Response != nil, Tunnel: ex.Tunnel,
+		cookies: ex.CarriesCookies(),
 	}
-	n := count(ex.Request.Headers, "Cookie")
+	n := 0
+	if requestCookies {
+		n = count(ex.Request.Headers, "Cookie")
+	}
 	if ex.Response != nil {
 		n += count(ex.Response.Headers, "Set-Cookie", "Location")
 	}
@@ -54,7 +61,9 @@ func NewExchange(ex *model.Exchange) Exchange {
 		return x
 	}
 	x.fields = make(model.Headers, 0, n)
-	x.fields = appendFields(x.fields, ex.Request.Headers, "Cookie")
+	if requestCookies {
+		x.fields = appendFields(x.fields, ex.Request.Headers, "Cookie")
+	}
 	if ex.Response != nil {
 		x.fields = appendFields(x.fields, ex.Response.Headers, "Set-Cookie", "Location")
 	}
@@ -93,9 +102,7 @@ func oneOf(name string, names []string) bool {
 func (x *Exchange) Answered() bool { return x.Responded && x.Status > 0 }
 
 // CarriesCookies is model.Exchange.CarriesCookies.
-func (x *Exchange) CarriesCookies() bool {
-	return x.fields.Has("Cookie") || x.fields.Has("Set-Cookie")
-}
+func (x *Exchange) CarriesCookies() bool { return x.cookies }
 
 // Location is model.Exchange.Location.
 func (x *Exchange) Location() *url.URL {
@@ -113,7 +120,8 @@ func (x *Exchange) SetCookies() []*http.Cookie {
 	return model.ParseSetCookies(x.fields)
 }
 
-// Cookies is model.Request.Cookies of the exchange's request.
+// Cookies is model.Request.Cookies of the exchange's request; an
+// exchange kept without a callback (ExchangeSlab.Keep) has none.
 func (x *Exchange) Cookies() []*http.Cookie { return model.ParseCookies(x.fields) }
 
 // exchangeChunk exchanges share an allocation of about 64 KiB.
@@ -124,8 +132,20 @@ type ExchangeSlab struct {
 	slab []Exchange
 }
 
-// Keep copies what the rules read of ex and returns the copy.
-func (s *ExchangeSlab) Keep(ex *model.Exchange) *Exchange {
+// Keep copies what the rules read of ex, whose events are evs, and returns
+// the copy. The request's cookies are read only where a callback arrived
+// (cookieHolding): other exchanges keep only whether they carried any. A
+// capture whose 65,000 authorize requests each send a cookie otherwise
+// keeps them all.
+func (s *ExchangeSlab) Keep(ex *model.Exchange, evs []model.Event) *Exchange {
+	callback := false
+	for i := range evs {
+		callback = callback || evs[i].Kind == model.Callback
+	}
+	return s.keep(ex, callback)
+}
+
+func (s *ExchangeSlab) keep(ex *model.Exchange, requestCookies bool) *Exchange {
 	if len(s.slab) == cap(s.slab) {
 		n := exchangeChunk
 		if s.slab == nil {
@@ -133,7 +153,7 @@ func (s *ExchangeSlab) Keep(ex *model.Exchange) *Exchange {
 		}
 		s.slab = make([]Exchange, 0, n)
 	}
-	s.slab = append(s.slab, NewExchange(ex))
+	s.slab = append(s.slab, newExchange(ex, requestCookies))
 	return &s.slab[len(s.slab)-1]
 }
 
@@ -147,7 +167,7 @@ func compact(exs []*model.Exchange) []*Exchange {
 	out := make([]*Exchange, len(exs))
 	for i, ex := range exs {
 		if ex != nil {
-			out[i] = s.Keep(ex)
+			out[i] = s.keep(ex, true)
 		}
 	}
 	return out

@@ -13,7 +13,8 @@ import (
 )
 
 // TestExchangeReadsModel: the compact exchange the rules read answers as
-// the model exchange it was made from, on every fixture and on edge cases
+// the model exchange it was made from (the request's cookies only when it
+// made a callback), on every fixture and on edge cases
 // (no response, a response without status, relative and broken Location,
 // header names in other cases, cookies net/http calls invalid, the fields
 // on the side the rules do not read).
@@ -51,8 +52,12 @@ func TestExchangeReadsModel(t *testing.T) {
 		&model.Exchange{Index: 5, Ref: "frame 5", Request: req("https://app.example/"), Response: resp(303, "Location", "https://idp.example/authorize?state=s")},
 	)
 	var slab rules.ExchangeSlab
+	callback := []model.Event{{Kind: model.AuthorizeRequest}, {Kind: model.Callback}}
 	for _, ex := range exs {
-		x := slab.Keep(ex)
+		x := slab.Keep(ex, callback)
+		// Kept for another event, the request's cookies are left out and
+		// everything else stays.
+		other := slab.Keep(ex, []model.Event{{Kind: model.AuthorizeRequest}, {Kind: model.CodeIssued}})
 		name := ex.Ref
 		same := func(what string, got, want any) {
 			t.Helper()
@@ -75,6 +80,10 @@ func TestExchangeReadsModel(t *testing.T) {
 		same("Location", x.Location(), ex.Location())
 		same("SetCookies", cookies(x.SetCookies()), cookies(ex.Response.SetCookies()))
 		same("Cookies", cookies(x.Cookies()), cookies(ex.Request.Cookies()))
+		same("Cookies kept without a callback", cookies(other.Cookies()), "")
+		same("CarriesCookies kept without a callback", other.CarriesCookies(), ex.CarriesCookies())
+		same("Location kept without a callback", other.Location(), ex.Location())
+		same("SetCookies kept without a callback", cookies(other.SetCookies()), cookies(ex.Response.SetCookies()))
 	}
 	if got := unsafe.Sizeof(rules.Exchange{}); got > 160 {
 		t.Errorf("rules.Exchange is %d bytes, over 160: a capture keeps 65,000 of them", got)

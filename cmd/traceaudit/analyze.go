@@ -365,7 +365,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			if !ret.keep(ex, len(evs)) {
 				ex = nil // a hole keeps the positions the rules count in
 			}
-			ret.add(&kept, ex)
+			ret.add(&kept, ex, evs)
 		}
 		if rel != nil {
 			rel.ReleaseHeaders(reqHeaders, respHeaders)

@@ -67,9 +67,9 @@ func (l *keptList) starts(n int) []exchangeStart {
 	return out
 }
 
-// add puts ex (nil when dropped) at the end of the list, as a copy when
-// the retainer keeps copies.
-func (r *retainer) add(l *keptList, ex *model.Exchange) {
+// add puts ex (nil when dropped), whose events are evs, at the end of the
+// list, as a copy when the retainer keeps copies.
+func (r *retainer) add(l *keptList, ex *model.Exchange, evs []model.Event) {
 	switch {
 	case r.all:
 		l.full = append(l.full, ex)
@@ -82,7 +82,7 @@ func (r *retainer) add(l *keptList, ex *model.Exchange) {
 	case ex == nil:
 		l.compact = append(l.compact, nil)
 	default:
-		l.compact = append(l.compact, r.compact.Keep(ex))
+		l.compact = append(l.compact, r.compact.Keep(ex, evs))
 	}
 }
 
