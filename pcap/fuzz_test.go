@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,17 +83,24 @@ func checkBounded(t *testing.T, ex *model.Exchange) {
 	}
 }
 
-// testSink collects what a session emits.
+// testSink collects what a session emits; with skip, every response
+// body is skipped.
 type testSink struct {
 	exs   []finished
 	notes []model.Note
+	skip  bool
 }
 
-func (s *testSink) exchange(f finished)         { s.exs = append(s.exs, f) }
-func (s *testSink) note(n model.Note)           { s.notes = append(s.notes, n) }
-func (s *testSink) limits() model.Limits        { return fuzzLimits.WithDefaults() }
-func (s *testSink) decrypter() StreamDecrypter  { return nil }
-func (s *testSink) skipBody() func(string) bool { return nil }
+func (s *testSink) exchange(f finished)        { s.exs = append(s.exs, f) }
+func (s *testSink) note(n model.Note)          { s.notes = append(s.notes, n) }
+func (s *testSink) limits() model.Limits       { return fuzzLimits.WithDefaults() }
+func (s *testSink) decrypter() StreamDecrypter { return nil }
+func (s *testSink) skipBody() func(string) bool {
+	if s.skip {
+		return func(string) bool { return true }
+	}
+	return nil
+}
 func (s *testSink) skipResponse() func(*model.Request, *model.Response) bool {
 	return nil
 }
@@ -101,7 +109,11 @@ func (s *testSink) crowded() bool { return true }
 // feedStreams plays client and server bytes into a session in slices of
 // the given size, alternating sides, one frame per slice.
 func feedStreams(client, server []byte, step int) *testSink {
-	out := &testSink{}
+	return feedStreamsTo(&testSink{}, client, server, step)
+}
+
+// feedStreamsTo is feedStreams into out.
+func feedStreamsTo(out *testSink, client, server []byte, step int) *testSink {
 	s := newSession(out, "10.0.0.1:1-10.0.0.2:80", "http", false)
 	if step <= 0 {
 		step = 1
@@ -156,7 +168,65 @@ func FuzzHTTP1Stream(f *testing.F) {
 		for _, fe := range out.exs {
 			checkBounded(t, fe.ex)
 		}
+		checkSkipSame(t, out, client, server, step)
 	})
+}
+
+// checkSkipSame: the same streams read skipping every response body give
+// the same exchanges and notes, the skipped bodies with their size and no
+// data (the parser passes over them as the bytes arrive, see
+// feedReader.discard), except for what only decoding a body tells.
+func checkSkipSame(t *testing.T, kept *testSink, client, server []byte, step int) {
+	t.Helper()
+	skipped := feedStreamsTo(&testSink{skip: true}, client, server, step)
+	if len(kept.exs) != len(skipped.exs) {
+		t.Fatalf("step %d: %d exchanges skipping bodies, %d keeping them", step, len(skipped.exs), len(kept.exs))
+	}
+	row := func(f finished) string {
+		ex := f.ex
+		r := fmt.Sprintf("%d %s %s %s %s %q %v", f.frame, ex.Ref, ex.Request.Method, ex.Request.URL, ex.Start, ex.Request.Body.Data, ex.End)
+		if ex.Response != nil {
+			r += fmt.Sprintf(" %d %d %v", ex.Response.Status, ex.Response.Body.Size, ex.Response.Headers)
+		}
+		return r
+	}
+	for i := range kept.exs {
+		if a, b := row(kept.exs[i]), row(skipped.exs[i]); a != b {
+			t.Fatalf("step %d, exchange %d:\nkept    %s\nskipped %s", step, i, a, b)
+		}
+	}
+	decodeOnly := func(n model.Note) bool { return strings.Contains(n.Message, "body kept content-encoded") }
+	a := slices.DeleteFunc(slices.Clone(kept.notes), decodeOnly)
+	b := slices.DeleteFunc(slices.Clone(skipped.notes), decodeOnly)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("step %d: notes differ\nkept    %v\nskipped %v", step, a, b)
+	}
+}
+
+// TestSkipAcrossGap: bodies skipped while bytes are lost inside them, or
+// right after them, read as bodies kept, whatever the packet size.
+func TestSkipAcrossGap(t *testing.T) {
+	body := strings.Repeat("0123456789abcdef", 600) // 9,600 bytes
+	client := []byte("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n")
+	for name, server := range map[string]string{
+		"inside fixed": "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body[:5000] + gapMark + body[5100:] +
+			"HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + "HTTP/1.1 204 No Content\r\n\r\n",
+		"after fixed": "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + gapMark +
+			"HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + "HTTP/1.1 204 No Content\r\n\r\n",
+		"inside chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2580\r\n" + body[:7000] + gapMark + body[7100:] + "\r\n0\r\n\r\n" +
+			"HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + "HTTP/1.1 204 No Content\r\n\r\n",
+		"to the end": "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + "HTTP/1.1 200 OK\r\n\r\n" + body[:4000] + gapMark + body[4100:],
+	} {
+		for _, step := range []int{1, 100, 1448, 4096, 20000} {
+			t.Run(fmt.Sprintf("%s/%d", name, step), func(t *testing.T) {
+				kept := feedStreams(client, []byte(server), step)
+				if len(kept.exs) == 0 {
+					t.Fatal("no exchange")
+				}
+				checkSkipSame(t, kept, client, []byte(server), step)
+			})
+		}
+	}
 }
 
 // FuzzH2 feeds arbitrary bytes after the HTTP/2 preface.

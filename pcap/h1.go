@@ -157,11 +157,15 @@ type h1Side struct {
 	bodyCut  bool // the last message was cut by the gap ahead, already accounted
 	// tcp tells that offsets are the TCP stream's, lost bytes counted
 	// exactly; inside TLS a gap's size is in TCP bytes, not plaintext.
-	tcp      bool
-	waiting  bool // suspended on the other side, not on bytes
-	done     bool
-	marks    []mark
-	msgFrame int // frame where the message being parsed began, 0 when idle
+	tcp     bool
+	waiting bool // suspended on the other side, not on bytes
+	done    bool
+	// pass is how many arriving bytes feed drops itself for a parser
+	// passing over a skipped body (feedReader.discard), passed how many it
+	// dropped: the parser is woken once, not for every packet.
+	pass, passed int64
+	marks        []mark
+	msgFrame     int // frame where the message being parsed began, 0 when idle
 
 	// The parser runs as a coroutine over loop while a message is read.
 	// Between two messages with nothing to read it returns, parked set,
@@ -252,10 +256,25 @@ func (f *feedReader) wait() error {
 // (httpwire.Options.Discard): a skipped body's bytes are not copied out
 // of the packets to be thrown away.
 func (f *feedReader) discard(n int64) (int64, error) {
+	sd := f.sd
+	if n > 0 && len(sd.buf) == 0 && !sd.resync && !sd.eofSeen && !sd.atGap() {
+		// Nothing to pass yet: feed drops up to n arriving bytes itself
+		// and wakes this parser once they are passed, or when anything
+		// else arrives (bytes after lost ones, the end).
+		sd.pass, sd.passed = n, 0
+		ok := f.yield(struct{}{})
+		passed := sd.passed
+		sd.pass, sd.passed = 0, 0
+		if passed > 0 {
+			return passed, nil
+		}
+		if !ok {
+			return 0, errStopped
+		}
+	}
 	if err := f.wait(); err != nil {
 		return 0, err
 	}
-	sd := f.sd
 	k := min(int64(len(sd.buf)), sd.untilGap(), n)
 	sd.buf = sd.buf[k:]
 	sd.read += k
@@ -1073,6 +1092,26 @@ func (c *h1Conn) feed(dir Dir, data []byte, frame int, t time.Time) {
 	}
 	sd.marks = append(sd.marks, mark{off: sd.total, frame: frame, t: t, ack: ack})
 	sd.total += int64(len(data))
+	if sd.pass > 0 && len(sd.buf) == 0 {
+		// The parser passes over a skipped body (feedReader.discard):
+		// drop what it would read past, never beyond lost bytes, and wake
+		// it only when it has more to do.
+		k := min(int64(len(data)), sd.pass)
+		if len(sd.gaps) > 0 {
+			k = min(k, sd.gaps[0].at-sd.read)
+		}
+		if k > 0 {
+			data = data[k:]
+			sd.read += k
+			sd.pass -= k
+			sd.passed += k
+		}
+		if len(data) == 0 && sd.pass > 0 {
+			c.pump()
+			c.keep(sd)
+			return
+		}
+	}
 	if len(sd.buf) > 0 {
 		if !sd.bufOwned {
 			sd.buf = append([]byte(nil), sd.buf...)
