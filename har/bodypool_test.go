@@ -104,10 +104,9 @@ func TestExchangeOwnsNoDecoderState(t *testing.T) {
 	}
 }
 
-// TestHeaderPool pins the header lists' pool as TestBodyPool the bodies':
-// a list comes back only to a request it can hold, one handed back twice
-// is handed out once, released fields are cleared (poisoned in tests), the
-// budget bounds what is kept.
+// TestHeaderPool pins the header lists' pool: a list comes back only to
+// a request it can hold, released fields are cleared (poisoned in tests),
+// the budget bounds what is kept.
 func TestHeaderPool(t *testing.T) {
 	var p headerPool
 	if h := p.get(9); cap(h) != 9 {
@@ -115,28 +114,26 @@ func TestHeaderPool(t *testing.T) {
 	}
 	h := make(model.Headers, 3, 12) // class 8
 	h[0] = model.Header{Name: "Cookie", Value: "a=1"}
-	p.put(h)
+	p.put(h, nil)
 	if h[:1][0] != (model.Header{}) {
 		t.Fatal("a released list keeps its fields")
 	}
 	if got := p.get(9); unsafe.SliceData(got[:1]) == unsafe.SliceData(h[:1]) || cap(got) != 16 {
 		t.Fatalf("a 12-field list handed out for 9 fields, or a new list of cap %d", cap(got))
 	}
-	p.put(h)
-	first, second := p.get(8), p.get(8)
-	if unsafe.SliceData(first[:1]) != unsafe.SliceData(h[:1]) || len(first) != 0 {
+	if got := p.get(8); unsafe.SliceData(got[:1]) != unsafe.SliceData(h[:1]) || len(got) != 0 {
 		t.Fatal("the kept list was not handed out empty")
 	}
-	if unsafe.SliceData(second[:1]) == unsafe.SliceData(h[:1]) {
-		t.Fatal("a list handed back twice was handed out twice")
+	if got := p.get(8); unsafe.SliceData(got[:1]) == unsafe.SliceData(h[:1]) {
+		t.Fatal("a list handed back once was handed out twice")
 	}
 	var q headerPool
 	for range 2 * headerPoolMax / maxPresize {
 		q.put(make(model.Headers, 0, maxPresize))
 	}
 	q.put(make(model.Headers, 0, 4*maxPresize)) // above the classes: not kept
-	if q.fields > headerPoolMax || len(q.kept) != headerPoolMax/maxPresize {
-		t.Fatalf("kept %d fields in %d lists, budget %d", q.fields, len(q.kept), headerPoolMax)
+	if q.fields > headerPoolMax || len(q.free[headerClasses-1]) != headerPoolMax/maxPresize {
+		t.Fatalf("kept %d fields in %d lists, budget %d", q.fields, len(q.free[headerClasses-1]), headerPoolMax)
 	}
 	r := headerPool{poison: true}
 	g := model.Headers{{Name: "Set-Cookie", Value: "s=1"}}
