@@ -3,108 +3,16 @@ package har
 import (
 	"math/bits"
 	"sync"
-	"unsafe"
 
+	"github.com/traceaudit/traceaudit/internal/bodypool"
 	"github.com/traceaudit/traceaudit/model"
 )
 
-// bodyPool keeps the body buffers a caller handed back with
-// Reader.Release, for the bodies of later entries. A scan decodes every
-// HTML and JSON body of a HAR into a buffer of its own and drops it as soon
-// as its events are extracted: on 20,000 entries of ~9.5 KB that was
-// 170 MB allocated per scan, and the collections it caused were a sixth of
-// the CPU. Nothing is reused that was not handed back, so a caller that
-// never calls Release gets fresh buffers as before.
-//
-// Buffers are kept by power-of-two capacity classes from 512 bytes to
-// 1 MiB, within a budget; from the first Release on, new buffers are made
-// with a class's capacity so that they can come back to it.
-type bodyPool struct {
-	mu    sync.Mutex
-	free  [poolClasses][][]byte
-	bytes int // capacity of the buffers in free
-	// kept holds the buffers in free by their first byte: one handed
-	// back twice is kept once.
-	kept   map[*byte]struct{}
-	active bool // a buffer was handed back: round new ones to a class
-	// poison overwrites every buffer handed back (tests of callers: a
-	// caller still reading a released body reads garbage, and its
-	// output changes).
-	poison bool
-}
-
-const (
-	poolMinShift = 9  // 512 bytes: smaller bodies cost little to allocate
-	poolMaxShift = 20 // 1 MiB, the default body limit
-	poolClasses  = poolMaxShift - poolMinShift + 1
-	// poolBudget bounds the capacity kept; a scan has a few hundred
-	// bodies in flight (decoded batches, the read-ahead's).
-	poolBudget   = 8 << 20
-	poolPerClass = 512
-)
+// bodyPool keeps the body buffers handed back with Reader.Release.
+type bodyPool = bodypool.Pool
 
 // poisonByte fills released buffers under Options.PoisonReleased.
-const poisonByte = 0xA5
-
-// get returns an empty buffer with room for n bytes: a kept one when
-// there is one, else a new one.
-func (p *bodyPool) get(n int) []byte {
-	if p == nil || n < 1<<poolMinShift || n > 1<<poolMaxShift {
-		return make([]byte, 0, n)
-	}
-	c := bits.Len(uint(n-1)) - poolMinShift // the class whose size is ≥ n
-	p.mu.Lock()
-	if l := p.free[c]; len(l) > 0 {
-		b := l[len(l)-1]
-		l[len(l)-1] = nil
-		p.free[c] = l[:len(l)-1]
-		p.bytes -= cap(b)
-		delete(p.kept, unsafe.SliceData(b[:1]))
-		p.mu.Unlock()
-		return b[:0]
-	}
-	active := p.active
-	p.mu.Unlock()
-	if !active {
-		return make([]byte, 0, n)
-	}
-	return make([]byte, 0, 1<<(c+poolMinShift))
-}
-
-// put keeps b for a later get, when it fits a class and the budget. The
-// caller guarantees that nothing refers to b any more.
-func (p *bodyPool) put(b []byte) {
-	size := cap(b)
-	if p == nil || size < 1<<poolMinShift {
-		return
-	}
-	if p.poison {
-		b = b[:size]
-		for i := range b {
-			b[i] = poisonByte
-		}
-	}
-	if size > 1<<poolMaxShift {
-		return
-	}
-	c := bits.Len(uint(size)) - 1 - poolMinShift // the class whose size is ≤ size
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.active = true
-	if p.bytes+size > poolBudget || len(p.free[c]) >= poolPerClass {
-		return
-	}
-	key := unsafe.SliceData(b[:1])
-	if _, twice := p.kept[key]; twice {
-		return // handed back twice: kept twice, it would go to two bodies
-	}
-	if p.kept == nil {
-		p.kept = make(map[*byte]struct{})
-	}
-	p.kept[key] = struct{}{}
-	p.free[c] = append(p.free[c], b[:0])
-	p.bytes += size
-}
+const poisonByte = bodypool.PoisonByte
 
 // headerPool keeps the header lists a caller handed back with
 // Reader.ReleaseHeaders, by power-of-two capacity up to maxPresize
@@ -209,10 +117,10 @@ func (r *Reader) Release(ex *model.Exchange) {
 	if ex == nil {
 		return
 	}
-	r.pool.put(ex.Request.Body.Data)
+	r.pool.Put(ex.Request.Body.Data)
 	ex.Request.Body.Data = nil
 	if ex.Response != nil {
-		r.pool.put(ex.Response.Body.Data)
+		r.pool.Put(ex.Response.Body.Data)
 		ex.Response.Body.Data = nil
 	}
 }

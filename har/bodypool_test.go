@@ -10,62 +10,6 @@ import (
 	"github.com/traceaudit/traceaudit/model"
 )
 
-// TestBodyPool pins the pool's bookkeeping: a buffer comes back only to a
-// request it can hold, a buffer handed back twice is handed out once, the
-// budget bounds what is kept, and poisoning overwrites a buffer's whole
-// capacity.
-func TestBodyPool(t *testing.T) {
-	var p bodyPool
-	if b := p.get(9500); cap(b) != 9500 {
-		t.Fatalf("before any Release: cap %d, want the exact 9500", cap(b))
-	}
-	b := make([]byte, 100, 10000) // class 8 KiB: holds requests up to 8,192 bytes
-	p.put(b)
-	if got := p.get(9000); unsafe.SliceData(got[:1]) == unsafe.SliceData(b[:1]) {
-		t.Fatal("a 10,000-byte buffer handed out for 9,000 bytes from the 8 KiB class")
-	} else if cap(got) != 16<<10 {
-		t.Fatalf("new buffer after a Release: cap %d, want 16 KiB", cap(got))
-	}
-	p.put(b) // twice
-	first, second := p.get(8000), p.get(8000)
-	if unsafe.SliceData(first[:1]) != unsafe.SliceData(b[:1]) || len(first) != 0 {
-		t.Fatal("the kept buffer was not handed out empty")
-	}
-	if unsafe.SliceData(second[:1]) == unsafe.SliceData(b[:1]) {
-		t.Fatal("a buffer handed back twice was handed out twice")
-	}
-	p.put(b)
-	if got := p.get(8000); unsafe.SliceData(got[:1]) != unsafe.SliceData(b[:1]) {
-		t.Fatal("a buffer handed back again after reuse was not kept")
-	}
-
-	var q bodyPool
-	for range 2 * poolBudget / (1 << poolMaxShift) {
-		q.put(make([]byte, 0, 1<<poolMaxShift))
-	}
-	if q.bytes > poolBudget {
-		t.Fatalf("kept %d bytes, budget %d", q.bytes, poolBudget)
-	}
-	q.put(make([]byte, 0, 4<<20)) // above the classes: not kept
-	q.put(make([]byte, 0, 100))   // below: not kept
-	if q.bytes > poolBudget || len(q.kept) != poolBudget/(1<<poolMaxShift) {
-		t.Fatalf("kept %d bytes in %d buffers", q.bytes, len(q.kept))
-	}
-
-	r := bodyPool{poison: true}
-	c := []byte("secret body, still read by someone")
-	c = append(c, make([]byte, 600)...)
-	r.put(c[:3])
-	if !bytes.Equal(c[:cap(c)], bytes.Repeat([]byte{poisonByte}, cap(c))) {
-		t.Fatal("poisoning left bytes of the body")
-	}
-	var nilPool *bodyPool
-	if got := nilPool.get(1000); cap(got) != 1000 {
-		t.Fatal("a nil pool must make buffers")
-	}
-	nilPool.put(c)
-}
-
 // TestExchangeOwnsNoDecoderState checks what an exchange handed out keeps
 // alive: it shares an allocation with its decoder (decodeAll), which must
 // no longer refer to its frame, notes, decoding state or the Reader once

@@ -322,7 +322,7 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 			if int64(len(enc)) > limit {
 				enc, cut = enc[:limit], true
 			}
-			b.Data, b.Truncated = decodeBase64PrefixInto(d.pool.get(base64.RawStdEncoding.DecodedLen(len(enc))), enc, d.limits.BodyBytes)
+			b.Data, b.Truncated = decodeBase64PrefixInto(d.pool.Get(base64.RawStdEncoding.DecodedLen(len(enc))), enc, d.limits.BodyBytes)
 			b.Truncated = b.Truncated || cut
 		} else {
 			b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
@@ -691,14 +691,14 @@ func (d *decoder) text(v gjson.Result, limit int64) ([]byte, bool) {
 		// Unescaped straight into the caller's buffer, not copied out
 		// of the arena: the decoded text is never longer than raw.
 		raw := d.f.side[sp.start:sp.end]
-		return unescapeRaw(d.pool.get(len(raw)+8), raw), false
+		return unescapeRaw(d.pool.Get(len(raw)+8), raw), false
 	}
 	data, view, cut := d.f.content(v, limit, d.arena)
 	if int64(len(data)) > limit {
 		data, cut = data[:limit], true
 	}
 	if view {
-		data = append(d.pool.get(len(data)), data...)
+		data = append(d.pool.Get(len(data)), data...)
 	}
 	return data, cut
 }

@@ -118,7 +118,7 @@ var _ model.Reader = (*Reader)(nil)
 // wrapping ErrFormat, when r does not hold a HAR document.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries}
-	hr.pool.poison = opts.PoisonReleased
+	hr.pool.Poison = opts.PoisonReleased
 	hr.hpool.poison = opts.PoisonReleased
 	for i := range hr.states {
 		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceaudit/traceaudit/internal/bodypool"
 	"github.com/traceaudit/traceaudit/model"
 )
 
@@ -94,6 +95,7 @@ type testSink struct {
 func (s *testSink) exchange(f finished)        { s.exs = append(s.exs, f) }
 func (s *testSink) note(n model.Note)          { s.notes = append(s.notes, n) }
 func (s *testSink) limits() model.Limits       { return fuzzLimits.WithDefaults() }
+func (s *testSink) bodyPool() *bodypool.Pool   { return nil }
 func (s *testSink) decrypter() StreamDecrypter { return nil }
 func (s *testSink) skipBody() func(string) bool {
 	if s.skip {

@@ -576,7 +576,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		start := offset(sd, br)
 		m := markAt(sd.marks, start)
 		line := firstLine(br, &lineBuf)
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame)}
+		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), Bodies: c.s.out.bodyPool()}
 		req, err := o.ReadRequest(br)
 		sd.msgFrame = 0
 		if err != nil {
@@ -919,7 +919,7 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if p != nil {
 			method = p.ex.Request.Method
 		}
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard}
+		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard, Bodies: c.s.out.bodyPool()}
 		if sr := c.s.out.skipResponse(); sr != nil {
 			var req *model.Request
 			if p != nil {

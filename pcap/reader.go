@@ -14,6 +14,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/reassembly"
 
+	"github.com/traceaudit/traceaudit/internal/bodypool"
 	"github.com/traceaudit/traceaudit/model"
 )
 
@@ -41,6 +42,10 @@ type Options struct {
 	// true skips the body as SkipBody does. HTTP/2 asks it only for
 	// requests that ended without a body.
 	SkipResponse func(req *model.Request, resp *model.Response) bool
+	// PoisonReleased overwrites the body buffers handed back with
+	// Release before they are reused (tests: a caller still reading a
+	// released body reads garbage).
+	PoisonReleased bool
 }
 
 const (
@@ -103,6 +108,10 @@ type Reader struct {
 	dropped map[model.NoteKind]int // notes past maxNotes, by kind
 	done    bool
 	fills   []fill // holes to fill after the current packet
+
+	// bodies keeps the body buffers handed back with Release for the
+	// HTTP/1 bodies read later.
+	bodies bodypool.Pool
 }
 
 // NewReader starts reading a capture (pcap, pcapng or a Windows ETL
@@ -125,6 +134,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 
 		parkAbove: parkAbove,
 	}
+	rd.bodies.Poison = opts.PoisonReleased
 	pool := reassembly.NewStreamPool(&streamFactory{r: rd})
 	rd.asm = reassembly.NewAssembler(pool)
 	// Out-of-order data kept per connection and in total (pages of ~1.9 KB).
@@ -168,6 +178,28 @@ func (r *Reader) limits() model.Limits { return r.lim }
 func (r *Reader) decrypter() StreamDecrypter { return r.opts.Decrypter }
 
 func (r *Reader) skipBody() func(string) bool { return r.opts.SkipBody }
+
+func (r *Reader) bodyPool() *bodypool.Pool { return &r.bodies }
+
+// Release hands back the body buffers of an exchange this reader
+// returned, for later bodies to reuse, and sets its bodies' Data to nil.
+// On the worst capture (65,000 exchanges, each answered with a ~4 KB HTML
+// page) reading the pages into new buffers was ~190 MB allocated per
+// scan. The caller must hold no other reference to the buffers: nothing
+// it keeps (events, strings, copies of the exchange) may share their
+// bytes. Safe from any goroutine, also while Next runs; a reader nobody
+// hands back to allocates as before.
+func (r *Reader) Release(ex *model.Exchange) {
+	if ex == nil {
+		return
+	}
+	r.bodies.Put(ex.Request.Body.Data)
+	ex.Request.Body.Data = nil
+	if ex.Response != nil {
+		r.bodies.Put(ex.Response.Body.Data)
+		ex.Response.Body.Data = nil
+	}
+}
 
 func (r *Reader) skipResponse() func(*model.Request, *model.Response) bool {
 	return r.opts.SkipResponse
@@ -232,6 +264,7 @@ func (r *Reader) Next() (*model.Exchange, error) {
 			}
 		}
 		if r.done {
+			r.bodies.Close() // no body is read after this
 			return nil, io.EOF
 		}
 		r.step()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/traceaudit/traceaudit/internal/bodypool"
 	"github.com/traceaudit/traceaudit/internal/httpwire"
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -18,6 +19,8 @@ type sink interface {
 	limits() model.Limits
 	decrypter() StreamDecrypter
 	skipBody() func(mimeType string) bool
+	// bodyPool gives HTTP/1 bodies their buffers (nil: new ones).
+	bodyPool() *bodypool.Pool
 	skipResponse() func(req *model.Request, resp *model.Response) bool
 	// crowded tells that idle parsers should park.
 	crowded() bool

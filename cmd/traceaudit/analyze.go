@@ -290,8 +290,10 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	// kept exchanges no body). Not on the reference path of the tests,
 	// which compare the two.
 	var rel bodyReleaser
+	var hrel headerReleaser
 	if !env.keepAllExchanges {
 		rel, _ = r.(bodyReleaser)
+		hrel, _ = r.(headerReleaser)
 	}
 	var events eventChunks
 	defer func() {
@@ -348,11 +350,13 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		// exchange: what it keeps are copies of fields (trim and the
 		// rules' compact exchange make new lists).
 		var reqHeaders, respHeaders model.Headers
-		if rel != nil {
+		if hrel != nil {
 			reqHeaders = ex.Request.Headers
 			if ex.Response != nil {
 				respHeaders = ex.Response.Headers
 			}
+		}
+		if rel != nil {
 			rel.Release(ex) // sets the bodies' Data to nil
 		}
 		if runRules || o.caseMode {
@@ -367,8 +371,8 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			}
 			ret.add(&kept, ex, evs)
 		}
-		if rel != nil {
-			rel.ReleaseHeaders(reqHeaders, respHeaders)
+		if hrel != nil {
+			hrel.ReleaseHeaders(reqHeaders, respHeaders)
 		}
 	}
 	return kept, untimed

@@ -37,13 +37,13 @@ func loadKeyMaterial(paths []string) (*keyMaterial, error) {
 // newCaptureReader reads a pcap or pcapng, decrypting TLS with the key logs
 // given and the secrets embedded in the capture (Decryption Secrets Blocks,
 // key log lines in a section comment).
-func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (model.Reader, error) {
+func newCaptureReader(oi *openedInput, o *options, env environment, keys *keyMaterial) (model.Reader, error) {
 	kl, notes, err := tlsdec.KeysForCapture(oi.file, oi.size, keys.logs...)
 	if err != nil {
 		// Embedded secrets could not be read; the capture itself may still be.
 		notes = append(notes, model.Note{Kind: model.NoteTLSKeys, Message: err.Error()})
 	}
-	opts := pcap.Options{Limits: o.limits(), Name: oi.name}
+	opts := pcap.Options{Limits: o.limits(), Name: oi.name, PoisonReleased: env.poisonBodies}
 	if o.cmd == "scan" || o.cmd == "events" || o.cmd == "exchanges" {
 		// Not for bundle's sanitized copy, which keeps every body.
 		opts.SkipBody = o.skipBody
@@ -59,9 +59,10 @@ func newCaptureReader(oi *openedInput, o *options, keys *keyMaterial) (model.Rea
 	return &notedReader{Reader: r, extra: notes}, nil
 }
 
-// notedReader adds notes found before reading (key material) to a reader's.
+// notedReader adds notes found before reading (key material) to a
+// capture reader's; it is a bodyReleaser as the reader is.
 type notedReader struct {
-	model.Reader
+	*pcap.Reader
 	extra []model.Note
 }
 

@@ -42,8 +42,8 @@ type environment struct {
 	// they can read (see retainer): the slow path, for the test that checks
 	// the two give the same output.
 	keepAllExchanges bool
-	// poisonBodies has the HAR reader overwrite the body buffers handed
-	// back to it (see readExchanges), so that a test comparing with the
+	// poisonBodies has the HAR and capture readers overwrite the body
+	// buffers handed back to them (see readExchanges), so that a test comparing with the
 	// reference path sees any use of a body after it was handed back.
 	poisonBodies bool
 	// wholeBodies decodes every body a reader would decode without

@@ -27,9 +27,10 @@ func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 		stderr:     &errb,
 		getenv:     func(string) string { return "" },
 		isTerminal: func(any) bool { return false },
-		// Every CLI test runs with the HAR reader poisoning the bodies and
-		// header lists handed back to it: golden files and the case tests
-		// fail if any path reads one after handing it back.
+		// Every CLI test runs with the HAR and capture readers poisoning
+		// the bodies (and the HAR reader the header lists) handed back to
+		// them: golden files and the case tests fail if any path reads one
+		// after handing it back.
 		poisonBodies: true,
 	}
 	code := run(args, env)

@@ -15,7 +15,8 @@ import (
 // and the reader's notes are those of reading without it.
 type readAhead struct {
 	src     model.Reader
-	rel     bodyReleaser // src, when it reuses released bodies
+	rel     bodyReleaser   // src, when it reuses released bodies
+	hrel    headerReleaser // src, when it reuses released header lists
 	batches chan aheadBatch
 	stop    chan struct{}
 	done    chan struct{}
@@ -55,6 +56,7 @@ const (
 func newReadAhead(r model.Reader) *readAhead {
 	ra := &readAhead{src: r, batches: make(chan aheadBatch, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	ra.rel, _ = r.(bodyReleaser)
+	ra.hrel, _ = r.(headerReleaser)
 	go ra.run()
 	return ra
 }
@@ -119,10 +121,15 @@ func (ra *readAhead) Next() (*model.Exchange, error) {
 }
 
 // bodyReleaser is a reader that reuses the body buffers of exchanges
-// handed back to it (har.Reader.Release): the caller must keep no
-// reference to them.
+// handed back to it (har.Reader.Release, pcap.Reader.Release): the caller
+// must keep no reference to them.
 type bodyReleaser interface {
 	Release(ex *model.Exchange)
+}
+
+// headerReleaser is a reader that reuses the header lists handed back to
+// it (har.Reader.ReleaseHeaders), on the same terms.
+type headerReleaser interface {
 	ReleaseHeaders(lists ...model.Headers)
 }
 
@@ -137,8 +144,8 @@ func (ra *readAhead) Release(ex *model.Exchange) {
 // ReleaseHeaders hands header lists back to the reader when it reuses
 // them; otherwise it does nothing.
 func (ra *readAhead) ReleaseHeaders(lists ...model.Headers) {
-	if ra.rel != nil {
-		ra.rel.ReleaseHeaders(lists...)
+	if ra.hrel != nil {
+		ra.hrel.ReleaseHeaders(lists...)
 	}
 }
 

@@ -55,7 +55,7 @@ func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) 
 		}
 		return saz.NewReader(oi.file, oi.size, opts)
 	case model.FormatPCAP:
-		return newCaptureReader(oi, o, keys)
+		return newCaptureReader(oi, o, env, keys)
 	}
 	return nil, fmt.Errorf("%w", errUnknownFormat)
 }

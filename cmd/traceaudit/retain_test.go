@@ -59,8 +59,8 @@ func isFile(p string) bool {
 
 // runCLIKeepAll is runCLI, with keepAll on the reference path: the rules get
 // every exchange and the CLI keeps a row for each. With keepAll false, the
-// HAR reader also poisons the body buffers handed
-// back to it for reuse (the reference path hands none back).
+// HAR and capture readers also poison the body buffers handed back to them
+// for reuse (the reference path hands none back).
 func runCLIKeepAll(keepAll bool, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	env := environment{
@@ -82,8 +82,9 @@ func runCLIKeepAll(keepAll bool, args ...string) (int, string, string) {
 // on every trace in the repository. Both paths run the same rules, so the
 // test keeps holding while rules change; a rule that starts reading
 // exchanges the retainer drops fails it. The retained path also hands bodies
-// back to the HAR reader for reuse, poisoned: anything that still reads a
-// body it handed back (an event sharing its bytes) changes the output.
+// back to the HAR and capture readers for reuse, poisoned: anything that
+// still reads a body it handed back (an event sharing its bytes) changes the
+// output.
 func TestRetainedScanIdentical(t *testing.T) {
 	traces := repoTraces(t)
 	// The corpus's redirects, cookies and tokens in URLs mostly sit on

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/traceaudit/traceaudit/internal/bodypool"
 	"github.com/traceaudit/traceaudit/model"
 )
 
@@ -68,6 +69,10 @@ type Options struct {
 	// once that reader's buffer is empty, instead of being copied out to
 	// be thrown away.
 	Discard func(n int64) (int64, error)
+	// Bodies, when set, gives the buffers kept bodies are read into: the
+	// caller hands a message's buffers back to it once nothing refers to
+	// them (pcap.Reader.Release), and later bodies reuse them.
+	Bodies *bodypool.Pool
 }
 
 func (o Options) warnf(format string, args ...any) {
@@ -509,13 +514,24 @@ type rawBody struct {
 	// discard reads past bytes under a bufio.Reader (Options.Discard),
 	// for a skipped body.
 	discard func(int64) (int64, error)
+	pool    *bodypool.Pool // Options.Bodies
 }
 
 func newRawBody(l model.Limits, skip bool, o Options) *rawBody {
 	if skip {
 		return &rawBody{skip: true, discard: o.Discard}
 	}
-	return &rawBody{cap: l.BodyBytes}
+	return &rawBody{cap: l.BodyBytes, pool: o.Bodies}
+}
+
+// grow makes room for n more bytes: the first buffer comes from the pool
+// when there is one.
+func (b *rawBody) grow(n int) {
+	if b.data == nil && b.pool != nil {
+		b.data = b.pool.Get(n)
+		return
+	}
+	b.data = slices.Grow(b.data, n)
 }
 
 // pass reads past up to n bytes of br without copying them (n < 0: to the
@@ -568,7 +584,7 @@ func (b *rawBody) ReadFrom(r io.Reader) (int64, error) {
 		var err error
 		if room := b.cap - int64(len(b.data)); room > 0 {
 			if len(b.data) == cap(b.data) {
-				b.data = slices.Grow(b.data, int(min(room, int64(max(512, len(b.data))))))
+				b.grow(int(min(room, int64(max(512, len(b.data))))))
 			}
 			p := b.data[len(b.data):cap(b.data)]
 			if int64(len(p)) > room {
@@ -606,7 +622,7 @@ func (b *rawBody) readN(r io.Reader, n int64) int64 {
 			// doublings from 4 KiB (a fifth of a SAZ scan's CPU went to
 			// those copies); a hostile declared length still gets no
 			// more than that before its bytes arrive.
-			b.data = slices.Grow(b.data, int(min(keep-got, int64(max(64<<10, len(b.data))))))
+			b.grow(int(min(keep-got, int64(max(64<<10, len(b.data))))))
 		}
 		p := b.data[len(b.data):cap(b.data)]
 		if int64(len(p)) > keep-got {
