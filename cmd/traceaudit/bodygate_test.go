@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/internal/leakcorpus"
@@ -58,21 +57,10 @@ func learntTokenCapture(t *testing.T) string {
 // extractor does need one it was told was skipped (read again whole).
 func TestSkipResponseIdentical(t *testing.T) {
 	traces := append(repoTraces(t), []string{learntTokenCapture(t)})
-	for _, cmd := range [][]string{
+	comparePaths(t, traces, [][]string{
 		{"scan", "-f", "json", "--fail-on", "never"},
 		{"events", "-f", "json"},
-	} {
-		for _, tr := range traces {
-			args := append(append(append([]string{}, cmd...), "--progress", "never"), tr...)
-			codeA, outA, errA := runCLIWhole(false, args...)
-			codeB, outB, errB := runCLIWhole(true, args...)
-			if codeA != codeB || outA != outB || errA != errB {
-				t.Errorf("%s: skipping and whole differ (exit %d vs %d)\nskipping:\n%.2000s\nwhole:\n%.2000s",
-					strings.Join(args, " "), codeA, codeB, outA+errA, outB+errB)
-			}
-		}
-	}
-	t.Logf("%d traces, 2 commands each", len(traces))
+	}, runCLIWhole, "skipping", "whole")
 }
 
 // TestSkipResponseReread: where the extractor reads a body the reader

@@ -105,22 +105,30 @@ func TestRetainedScanIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	traces = append(traces, []string{cust})
-	for _, cmd := range [][]string{
+	comparePaths(t, traces, [][]string{
 		{"scan", "-f", "json", "--fail-on", "never"},
 		{"scan", "-f", "json", "--fail-on", "never", "--no-redact"},
 		{"events", "-f", "json"},
-	} {
+	}, runCLIKeepAll, "retained", "full")
+}
+
+// comparePaths runs every command on every trace through run(false, ...)
+// and run(true, ...), two paths that must give the same exit code and the
+// same bytes, named a and b in failures.
+func comparePaths(t *testing.T, traces, cmds [][]string, run func(bool, ...string) (int, string, string), a, b string) {
+	t.Helper()
+	for _, cmd := range cmds {
 		for _, tr := range traces {
 			args := append(append(append([]string{}, cmd...), "--progress", "never"), tr...)
-			codeA, outA, errA := runCLIKeepAll(false, args...)
-			codeB, outB, errB := runCLIKeepAll(true, args...)
+			codeA, outA, errA := run(false, args...)
+			codeB, outB, errB := run(true, args...)
 			if codeA != codeB || outA != outB || errA != errB {
-				t.Errorf("%s: retained and full paths differ (exit %d vs %d)\nretained:\n%.2000s\nfull:\n%.2000s",
-					strings.Join(args, " "), codeA, codeB, outA+errA, outB+errB)
+				t.Errorf("%s: %s and %s paths differ (exit %d vs %d)\n%s:\n%.2000s\n%s:\n%.2000s",
+					strings.Join(args, " "), a, b, codeA, codeB, a, outA+errA, b, outB+errB)
 			}
 		}
 	}
-	t.Logf("%d traces, 3 commands each", len(traces))
+	t.Logf("%d traces, %d commands each", len(traces), len(cmds))
 }
 
 // TestRetainerKeeps pins which exchanges the rules get whole: those with
