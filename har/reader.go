@@ -119,7 +119,7 @@ var _ model.Reader = (*Reader)(nil)
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries}
 	hr.pool.Poison = opts.PoisonReleased
-	hr.hpool.poison = opts.PoisonReleased
+	hr.hpool.Poison = opts.PoisonReleased
 	for i := range hr.states {
 		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}
 	}

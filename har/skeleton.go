@@ -447,7 +447,7 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 		return false
 	}
 	if count > 0 {
-		*out = pool.get(min(count, limit, maxPresize))
+		*out = pool.Get(min(count, limit, maxPresize))
 	}
 	i++
 	for i < end {

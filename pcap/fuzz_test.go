@@ -92,11 +92,12 @@ type testSink struct {
 	skip  bool
 }
 
-func (s *testSink) exchange(f finished)        { s.exs = append(s.exs, f) }
-func (s *testSink) note(n model.Note)          { s.notes = append(s.notes, n) }
-func (s *testSink) limits() model.Limits       { return fuzzLimits.WithDefaults() }
-func (s *testSink) bodyPool() *bodypool.Pool   { return nil }
-func (s *testSink) decrypter() StreamDecrypter { return nil }
+func (s *testSink) exchange(f finished)              { s.exs = append(s.exs, f) }
+func (s *testSink) note(n model.Note)                { s.notes = append(s.notes, n) }
+func (s *testSink) limits() model.Limits             { return fuzzLimits.WithDefaults() }
+func (s *testSink) bodyPool() *bodypool.Pool         { return nil }
+func (s *testSink) headerPool() *bodypool.HeaderPool { return nil }
+func (s *testSink) decrypter() StreamDecrypter       { return nil }
 func (s *testSink) skipBody() func(string) bool {
 	if s.skip {
 		return func(string) bool { return true }

@@ -135,7 +135,9 @@ func (c *h1Conn) giveUp() {
 		p := c.reqs[first]
 		c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 		p.gone = true
-		p.ex = &model.Exchange{Request: model.Request{Method: p.ex.Request.Method, Proto: p.ex.Request.Proto, Headers: p.ex.Request.Headers}}
+		// A copy of the header list: the emitted exchange's list may be
+		// handed back (Reader.ReleaseHeaders) while this one waits.
+		p.ex = &model.Exchange{Request: model.Request{Method: p.ex.Request.Method, Proto: p.ex.Request.Proto, Headers: slices.Clone(p.ex.Request.Headers)}}
 	}
 	if len(c.reqs) > maxGone && c.reqs[0].gone {
 		c.reqs = c.reqs[1:]
@@ -576,7 +578,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		start := offset(sd, br)
 		m := markAt(sd.marks, start)
 		line := firstLine(br, &lineBuf)
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), Bodies: c.s.out.bodyPool()}
+		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
 		req, err := o.ReadRequest(br)
 		sd.msgFrame = 0
 		if err != nil {
@@ -624,8 +626,12 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			}
 			sd.bodyCut = true
 		}
+		// Read before giveUp: once the exchange is emitted, its header
+		// list may be handed back and reused.
+		upgrade := req.Headers.Has("Upgrade")
+		h2c := upgrade && isUpgrade(req.Headers, "h2c")
 		c.giveUp()
-		if req.Method != "CONNECT" && !req.Headers.Has("Upgrade") {
+		if req.Method != "CONNECT" && !upgrade {
 			continue
 		}
 		// What follows may not be HTTP: wait for the answer.
@@ -636,7 +642,7 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		case req.Method == "CONNECT" && p.status >= 200 && p.status < 300:
 			c.handOver(sd, br) // into the tunnel
 			return
-		case p.status == 101 && isUpgrade(req.Headers, "h2c"):
+		case p.status == 101 && h2c:
 			c.handOver(sd, br)
 			return
 		case p.status == 101:
@@ -919,7 +925,7 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if p != nil {
 			method = p.ex.Request.Method
 		}
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard, Bodies: c.s.out.bodyPool()}
+		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
 		if sr := c.s.out.skipResponse(); sr != nil {
 			var req *model.Request
 			if p != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -11,11 +12,11 @@ import (
 )
 
 // TestReleasedBodiesReused reads every capture in testdata twice: once
-// handing nothing back, once handing each exchange's bodies back
-// (poisoned) right after copying them. The bodies must be the same, and
-// later bodies must be read into buffers handed back: a reused buffer not
-// emptied, or a body still shared with the reader once handed back,
-// changes a body.
+// handing nothing back, once handing each exchange's bodies and header
+// lists back (poisoned) right after copying them. The bodies and headers
+// must be the same, and later ones must be read into buffers and lists
+// handed back: a reused buffer or list not emptied, or one still shared
+// with the reader once handed back, changes a body or a header.
 func TestReleasedBodiesReused(t *testing.T) {
 	var names []string
 	for _, pat := range []string{"*.pcap", "*.pcapng", "*.cap", "*.etl"} {
@@ -32,15 +33,16 @@ func TestReleasedBodiesReused(t *testing.T) {
 		data      []byte
 		size      int64
 		truncated bool
+		headers   model.Headers
 	}
 	bodies := func(ex *model.Exchange) []body {
-		b := []body{{bytes.Clone(ex.Request.Body.Data), ex.Request.Body.Size, ex.Request.Body.Truncated}}
+		b := []body{{bytes.Clone(ex.Request.Body.Data), ex.Request.Body.Size, ex.Request.Body.Truncated, slices.Clone(ex.Request.Headers)}}
 		if ex.Response != nil {
-			b = append(b, body{bytes.Clone(ex.Response.Body.Data), ex.Response.Body.Size, ex.Response.Body.Truncated})
+			b = append(b, body{bytes.Clone(ex.Response.Body.Data), ex.Response.Body.Size, ex.Response.Body.Truncated, slices.Clone(ex.Response.Headers)})
 		}
 		return b
 	}
-	reused, compared := 0, 0
+	reused, reusedLists, compared := 0, 0, 0
 	for _, name := range names {
 		read := func(release bool) [][]body {
 			f, err := os.Open(name)
@@ -53,6 +55,7 @@ func TestReleasedBodiesReused(t *testing.T) {
 				t.Fatal(err)
 			}
 			released := map[*byte]bool{}
+			releasedLists := map[*model.Header]bool{}
 			var out [][]body
 			for {
 				ex, err := r.Next()
@@ -72,7 +75,21 @@ func TestReleasedBodiesReused(t *testing.T) {
 						released[p] = true
 					}
 				}
+				lists := []model.Headers{ex.Request.Headers}
+				if ex.Response != nil {
+					lists = append(lists, ex.Response.Headers)
+				}
+				for _, h := range lists {
+					if cap(h) > 0 {
+						p := unsafe.SliceData(h[:1])
+						if releasedLists[p] {
+							reusedLists++
+						}
+						releasedLists[p] = true
+					}
+				}
 				r.Release(ex)
+				r.ReleaseHeaders(lists...)
 				if ex.Request.Body.Data != nil || (ex.Response != nil && ex.Response.Body.Data != nil) {
 					t.Fatalf("%s: Release left a body's Data", name)
 				}
@@ -90,14 +107,17 @@ func TestReleasedBodiesReused(t *testing.T) {
 					t.Errorf("%s: exchange %d body %d differs when bodies are handed back: %.80q (%d, %v), want %.80q (%d, %v)",
 						name, i, j, g.data, g.size, g.truncated, w.data, w.size, w.truncated)
 				}
+				if !slices.Equal(w.headers, g.headers) {
+					t.Errorf("%s: exchange %d message %d: headers differ when lists are handed back: %q, want %q", name, i, j, g.headers, w.headers)
+				}
 				compared++
 			}
 		}
 	}
-	if reused == 0 {
-		t.Fatalf("no body reused a buffer handed back (%d bodies compared)", compared)
+	if reused == 0 || reusedLists == 0 {
+		t.Fatalf("%d bodies and %d header sections reused what was handed back (%d messages compared)", reused, reusedLists, compared)
 	}
-	t.Logf("%d captures, %d bodies compared, %d read into buffers handed back", len(names), compared, reused)
+	t.Logf("%d captures, %d messages compared, %d bodies read into buffers handed back, %d header sections into lists handed back", len(names), compared, reused, reusedLists)
 }
 
 func respBody(ex *model.Exchange) *model.Body {

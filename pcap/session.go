@@ -19,8 +19,10 @@ type sink interface {
 	limits() model.Limits
 	decrypter() StreamDecrypter
 	skipBody() func(mimeType string) bool
-	// bodyPool gives HTTP/1 bodies their buffers (nil: new ones).
+	// bodyPool gives HTTP/1 bodies their buffers, headerPool their
+	// header sections their lists (nil: new ones).
 	bodyPool() *bodypool.Pool
+	headerPool() *bodypool.HeaderPool
 	skipResponse() func(req *model.Request, resp *model.Response) bool
 	// crowded tells that idle parsers should park.
 	crowded() bool

@@ -60,7 +60,7 @@ func newCaptureReader(oi *openedInput, o *options, env environment, keys *keyMat
 }
 
 // notedReader adds notes found before reading (key material) to a
-// capture reader's; it is a bodyReleaser as the reader is.
+// capture reader's; bodies and header lists go back to the reader.
 type notedReader struct {
 	*pcap.Reader
 	extra []model.Note

@@ -128,7 +128,8 @@ type bodyReleaser interface {
 }
 
 // headerReleaser is a reader that reuses the header lists handed back to
-// it (har.Reader.ReleaseHeaders), on the same terms.
+// it (har.Reader.ReleaseHeaders, pcap.Reader.ReleaseHeaders), on the same
+// terms.
 type headerReleaser interface {
 	ReleaseHeaders(lists ...model.Headers)
 }

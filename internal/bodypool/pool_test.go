@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"unsafe"
+
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // TestBodyPool pins the pool's bookkeeping: a buffer comes back only to a
@@ -81,4 +83,48 @@ func TestPoolClose(t *testing.T) {
 	}
 	var nilPool *Pool
 	nilPool.Close()
+}
+
+// TestHeaderPool pins the header lists' pool: a list comes back only to
+// a request it can hold, released fields are cleared (poisoned in tests),
+// the budget bounds what is kept.
+func TestHeaderPool(t *testing.T) {
+	var p HeaderPool
+	if h := p.Get(9); cap(h) != 9 {
+		t.Fatalf("before any release: cap %d, want 9", cap(h))
+	}
+	h := make(model.Headers, 3, 12) // class 8
+	h[0] = model.Header{Name: "Cookie", Value: "a=1"}
+	p.Put(h, nil)
+	if h[:1][0] != (model.Header{}) {
+		t.Fatal("a released list keeps its fields")
+	}
+	if got := p.Get(9); unsafe.SliceData(got[:1]) == unsafe.SliceData(h[:1]) || cap(got) != 16 {
+		t.Fatalf("a 12-field list handed out for 9 fields, or a new list of cap %d", cap(got))
+	}
+	if got := p.Get(8); unsafe.SliceData(got[:1]) != unsafe.SliceData(h[:1]) || len(got) != 0 {
+		t.Fatal("the kept list was not handed out empty")
+	}
+	if got := p.Get(8); unsafe.SliceData(got[:1]) == unsafe.SliceData(h[:1]) {
+		t.Fatal("a list handed back once was handed out twice")
+	}
+	var q HeaderPool
+	for range 2 * headerPoolMax / headerMaxFields {
+		q.Put(make(model.Headers, 0, headerMaxFields))
+	}
+	q.Put(make(model.Headers, 0, 4*headerMaxFields)) // above the classes: not kept
+	if q.fields > headerPoolMax || len(q.free[headerClasses-1]) != headerPoolMax/headerMaxFields {
+		t.Fatalf("kept %d fields in %d lists, budget %d", q.fields, len(q.free[headerClasses-1]), headerPoolMax)
+	}
+	r := HeaderPool{Poison: true}
+	g := model.Headers{{Name: "Set-Cookie", Value: "s=1"}}
+	r.Put(g)
+	if g[0].Name != PoisonText || g[0].Value != PoisonText {
+		t.Fatalf("poisoning left %+v", g[0])
+	}
+	var nilPool *HeaderPool
+	if got := nilPool.Get(5); cap(got) != 5 {
+		t.Fatal("a nil pool must make lists")
+	}
+	nilPool.Put(g)
 }

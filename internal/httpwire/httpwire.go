@@ -73,6 +73,9 @@ type Options struct {
 	// caller hands a message's buffers back to it once nothing refers to
 	// them (pcap.Reader.Release), and later bodies reuse them.
 	Bodies *bodypool.Pool
+	// Headers, when set, gives the lists header sections are read into,
+	// on the same terms (pcap.Reader.ReleaseHeaders).
+	Headers *bodypool.HeaderPool
 }
 
 func (o Options) warnf(format string, args ...any) {
@@ -418,7 +421,7 @@ func own(s string) string {
 // folding is joined with a space as RFC 9112 section 5.2 allows.
 func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (model.Headers, error) {
 	// Room for a typical header section at once rather than growing from one.
-	h := make(model.Headers, 0, 8)
+	h := o.Headers.Get(8)
 	for n := 1; ; n++ {
 		line, err := readLine(br, budget)
 		if err == io.EOF {
