@@ -90,6 +90,8 @@ type testSink struct {
 	exs   []finished
 	notes []model.Note
 	skip  bool
+	// asked, when set, is the skipResponse function.
+	asked func(*model.Request, *model.Response) bool
 }
 
 func (s *testSink) exchange(f finished)              { s.exs = append(s.exs, f) }
@@ -105,7 +107,7 @@ func (s *testSink) skipBody() func(string) bool {
 	return nil
 }
 func (s *testSink) skipResponse() func(*model.Request, *model.Response) bool {
-	return nil
+	return s.asked
 }
 func (s *testSink) crowded() bool { return true }
 
@@ -117,6 +119,12 @@ func feedStreams(client, server []byte, step int) *testSink {
 
 // feedStreamsTo is feedStreams into out.
 func feedStreamsTo(out *testSink, client, server []byte, step int) *testSink {
+	feedSink(out, client, server, step)
+	return out
+}
+
+// feedSink plays the streams into any sink.
+func feedSink(out sink, client, server []byte, step int) {
 	s := newSession(out, "10.0.0.1:1-10.0.0.2:80", "http", false)
 	if step <= 0 {
 		step = 1
@@ -145,7 +153,6 @@ func feedStreamsTo(out *testSink, client, server []byte, step int) *testSink {
 		}
 	}
 	s.close()
-	return out
 }
 
 // gapMark marks where feedStreams loses bytes.
@@ -172,7 +179,66 @@ func FuzzHTTP1Stream(f *testing.F) {
 			checkBounded(t, fe.ex)
 		}
 		checkSkipSame(t, out, client, server, step)
+		checkReleasedSame(t, out, client, server, step)
 	})
+}
+
+// pooledSink reads bodies and header sections into pools and hands every
+// exchange's bodies and header lists back, poisoned, as soon as it is
+// emitted, after taking its row: stricter than the Reader, whose caller
+// gets an exchange only between packets. A parser still reading what it
+// emitted changes a later row.
+type pooledSink struct {
+	testSink
+	bodies  bodypool.Pool
+	headers bodypool.HeaderPool
+	rows    []string
+}
+
+func (s *pooledSink) bodyPool() *bodypool.Pool         { return &s.bodies }
+func (s *pooledSink) headerPool() *bodypool.HeaderPool { return &s.headers }
+
+func (s *pooledSink) exchange(f finished) {
+	s.rows = append(s.rows, messageRow(f))
+	lists := []model.Headers{f.ex.Request.Headers}
+	s.bodies.Put(f.ex.Request.Body.Data)
+	f.ex.Request.Body.Data = nil
+	if f.ex.Response != nil {
+		lists = append(lists, f.ex.Response.Headers)
+		s.bodies.Put(f.ex.Response.Body.Data)
+		f.ex.Response.Body.Data = nil
+	}
+	s.headers.Put(lists...)
+}
+
+// messageRow is what an exchange's messages say, bodies and headers
+// included.
+func messageRow(f finished) string {
+	ex := f.ex
+	r := fmt.Sprintf("%d %s %s %s %v %q %d %v", f.frame, ex.Request.Method, ex.Request.URL, ex.Request.Headers,
+		ex.Tunnel, ex.Request.Body.Data, ex.Request.Body.Size, ex.Request.Body.Truncated)
+	if ex.Response != nil {
+		r += fmt.Sprintf(" %d %v %q %d %v", ex.Response.Status, ex.Response.Headers, ex.Response.Body.Data,
+			ex.Response.Body.Size, ex.Response.Body.Truncated)
+	}
+	return r
+}
+
+// checkReleasedSame: the same streams read into pools, every exchange
+// handed back as soon as it is emitted, give the same exchanges.
+func checkReleasedSame(t *testing.T, kept *testSink, client, server []byte, step int) {
+	t.Helper()
+	out := &pooledSink{}
+	out.bodies.Poison, out.headers.Poison = true, true
+	feedSink(out, client, server, step)
+	if len(out.rows) != len(kept.exs) {
+		t.Fatalf("step %d: %d exchanges handing them back, %d not", step, len(out.rows), len(kept.exs))
+	}
+	for i, f := range kept.exs {
+		if want := messageRow(f); out.rows[i] != want {
+			t.Fatalf("step %d, exchange %d:\nhanded back %s\nkept        %s", step, i, out.rows[i], want)
+		}
+	}
 }
 
 // checkSkipSame: the same streams read skipping every response body give

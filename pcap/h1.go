@@ -133,11 +133,14 @@ func (c *h1Conn) giveUp() {
 	}
 	if live > maxPipelined && first >= 0 {
 		p := c.reqs[first]
+		// What stays for its late response has a copy of the header
+		// list, made first: the emitted exchange's list may be handed
+		// back (Reader.ReleaseHeaders) and reused.
+		stay := &model.Exchange{Request: model.Request{Method: p.ex.Request.Method, URL: p.ex.Request.URL, Proto: p.ex.Request.Proto,
+			Headers: slices.Clone(p.ex.Request.Headers)}}
 		c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 		p.gone = true
-		// A copy of the header list: the emitted exchange's list may be
-		// handed back (Reader.ReleaseHeaders) while this one waits.
-		p.ex = &model.Exchange{Request: model.Request{Method: p.ex.Request.Method, Proto: p.ex.Request.Proto, Headers: slices.Clone(p.ex.Request.Headers)}}
+		p.ex = stay
 	}
 	if len(c.reqs) > maxGone && c.reqs[0].gone {
 		c.reqs = c.reqs[1:]
@@ -927,11 +930,16 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		}
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
 		if sr := c.s.out.skipResponse(); sr != nil {
-			var req *model.Request
-			if p != nil {
-				req = &p.ex.Request
+			o.SkipResponse = func(resp *model.Response) bool {
+				// p.ex as it is now: while the response's header section
+				// arrived, the request may have been given up and its
+				// exchange emitted (giveUp leaves a copy).
+				var req *model.Request
+				if p != nil {
+					req = &p.ex.Request
+				}
+				return sr(req, resp)
 			}
-			o.SkipResponse = func(resp *model.Response) bool { return sr(req, resp) }
 		}
 		var resp *model.Response
 		var err error

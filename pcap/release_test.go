@@ -2,9 +2,12 @@ package pcap
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -125,4 +128,52 @@ func respBody(ex *model.Exchange) *model.Body {
 		return nil
 	}
 	return &ex.Response.Body
+}
+
+// TestReleasedAtEmission: a burst of 40 pipelined requests, more than
+// maxPipelined, gets its oldest requests reported unanswered before their
+// responses come, and a request with Upgrade waits for its answer. Handing
+// every exchange back as soon as it is emitted (pooledSink, poisoned)
+// changes neither the exchanges nor what the skip decision is asked about
+// the requests, whose header lists the parser must no longer read.
+func TestReleasedAtEmission(t *testing.T) {
+	var client, server strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&client, "GET /r%d HTTP/1.1\r\nHost: a\r\nX-N: %d\r\n\r\n", i, i)
+		fmt.Fprintf(&server, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 600\r\n\r\n%s", strings.Repeat(strconv.Itoa(i%10), 600))
+	}
+	client.WriteString("GET /up HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	server.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x00")
+	asked := func(log *[]string) func(*model.Request, *model.Response) bool {
+		return func(req *model.Request, resp *model.Response) bool {
+			r := "<none>"
+			if req != nil {
+				r = fmt.Sprint(req.Method, " ", req.URL, " ", req.Headers)
+			}
+			*log = append(*log, fmt.Sprint(r, " -> ", resp.Status))
+			return false
+		}
+	}
+	for _, step := range []int{1 << 16, 700, 61} {
+		var keptLog, pooledLog []string
+		kept := &testSink{asked: asked(&keptLog)}
+		feedSink(kept, []byte(client.String()), []byte(server.String()), step)
+		out := &pooledSink{testSink: testSink{asked: asked(&pooledLog)}}
+		out.bodies.Poison, out.headers.Poison = true, true
+		feedSink(out, []byte(client.String()), []byte(server.String()), step)
+		if len(kept.exs) != 41 || !slices.ContainsFunc(kept.notes, func(n model.Note) bool { return n.Kind == model.NoteLate }) && step > 1<<15 {
+			t.Fatalf("step %d: %d exchanges, notes %v: the case no longer gives requests up", step, len(kept.exs), kept.notes)
+		}
+		if len(out.rows) != len(kept.exs) {
+			t.Fatalf("step %d: %d exchanges handing them back, %d not", step, len(out.rows), len(kept.exs))
+		}
+		for i, f := range kept.exs {
+			if want := messageRow(f); out.rows[i] != want {
+				t.Fatalf("step %d, exchange %d:\nhanded back %s\nkept        %s", step, i, out.rows[i], want)
+			}
+		}
+		if !slices.Equal(keptLog, pooledLog) {
+			t.Fatalf("step %d: the skip decision was asked about\n%q\nhanding back, and about\n%q\nnot", step, pooledLog, keptLog)
+		}
+	}
 }
