@@ -24,7 +24,7 @@ type layer string
 
 const (
 	model      layer = "model"     // secret, model, catalog, oauth: the trace model everything shares
-	wire       layer = "httpwire"  // internal/httpwire: HTTP/1 parsing shared by readers
+	wire       layer = "httpwire"  // internal/httpwire, internal/bodypool: HTTP/1 parsing and buffer reuse shared by readers
 	reader     layer = "reader"    // har, saz, pcap and their subpackages
 	ruleLayer  layer = "rules"     // rules: checks over the model
 	ruleTest   layer = "rulestest" // rules/rulestest: fixtures for rule tests
@@ -49,7 +49,7 @@ func layerOf(rel, name string) layer {
 		return command
 	case modelRank(rel) >= 0:
 		return model
-	case rel == "internal/httpwire":
+	case rel == "internal/httpwire", rel == "internal/bodypool":
 		return wire
 	case rel == "rules":
 		return ruleLayer
@@ -108,7 +108,9 @@ func allowed(from layer, fromRel, to string) (bool, string) {
 	case leaf:
 		return false, "a leaf helper imports nothing from the module"
 	case wire:
-		return toLayer == model, "httpwire imports only the model"
+		// httpwire reads bodies into bodypool's buffers.
+		return toLayer == model || fromRel == "internal/httpwire" && to == "internal/bodypool",
+			"httpwire imports only the model and bodypool, bodypool only the model"
 	case reader:
 		if toLayer == reader {
 			if family(to) == family(fromRel) {
