@@ -439,11 +439,9 @@ func mayHoldKey(req *model.Request, u *url.URL, keys []string) bool {
 	return false
 }
 
-// formMayHoldGateKey reports whether url.ParseQuery(s) might hold a gate
-// key (url.ParseQuery splits at '&', and its keys are unescaped: '+' to a
+// formMayHoldKey reports whether url.ParseQuery(s) might hold one of keys
+// (url.ParseQuery splits at '&', and its keys are unescaped: '+' to a
 // space, "%XX" to a byte).
-func formMayHoldGateKey(s string) bool { return formMayHoldKey(s, gateKeys[:]) }
-
 func formMayHoldKey(s string, keys []string) bool {
 	for s != "" {
 		var kv string
