@@ -176,11 +176,88 @@ func writeJSONFile(c *jsonChunks, f *File, depth int) error {
 		if err := c.write([]byte(",\n" + indentOf(depth+1) + `"timeline": `)); err != nil {
 			return err
 		}
-		if err := writeArray(c, f.Timeline, depth, writeValue[TimelineEvent]); err != nil {
+		if err := writeTimeline(c, f.Timeline, depth); err != nil {
 			return err
 		}
 	}
 	return c.write(tail)
+}
+
+// Timelines of at least timelineSplitMin steps are encoded in chunks of
+// timelineChunk steps by two goroutines: with tens of thousands of steps,
+// encoding them was most of what a scan did after reading, on one core.
+const (
+	timelineSplitMin = 2048
+	timelineChunk    = 256
+)
+
+// writeTimeline writes a timeline as writeArray(c, steps, depth,
+// writeValue[TimelineEvent]) does, the same bytes: steps are plain data,
+// each encoded alone, so a chunk of them can be encoded on another
+// goroutine and written in its turn. A second goroutine encodes every
+// other chunk, at most one chunk ahead of the writer.
+func writeTimeline(c *jsonChunks, steps []TimelineEvent, depth int) error {
+	if len(steps) < timelineSplitMin {
+		return writeArray(c, steps, depth, writeValue[TimelineEvent])
+	}
+	chunks := (len(steps) + timelineChunk - 1) / timelineChunk
+	type encoded struct {
+		b   []byte
+		err error
+	}
+	ahead := make(chan encoded, 1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		other := &jsonChunks{}
+		for k := 1; k < chunks; k += 2 {
+			b, err := other.encodeSteps(steps, k, depth)
+			select {
+			case ahead <- encoded{b, err}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for k := 0; k < chunks; k++ {
+		var e encoded
+		if k%2 == 0 {
+			e.b, e.err = c.encodeSteps(steps, k, depth)
+		} else {
+			e = <-ahead
+		}
+		if e.err != nil {
+			return e.err
+		}
+		if err := c.write(e.b); err != nil {
+			return err
+		}
+	}
+	return c.write([]byte("\n" + indentOf(depth+1) + "]"))
+}
+
+// encodeSteps returns chunk k of a timeline as writeArray writes it: each
+// step after its separator ("[" and a new line before the first step,
+// "," and a new line before the others). The result is the caller's.
+func (c *jsonChunks) encodeSteps(steps []TimelineEvent, k, depth int) ([]byte, error) {
+	lead := "\n" + indentOf(depth+2)
+	part := steps[k*timelineChunk : min((k+1)*timelineChunk, len(steps))]
+	var out []byte
+	for i := range part {
+		if k == 0 && i == 0 {
+			out = append(out, "["+lead...)
+		} else {
+			out = append(out, ","+lead...)
+		}
+		b, err := c.encode(&part[i], depth+2)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 // JSONLWriter writes one file object per line. The CLI calls WriteFile as

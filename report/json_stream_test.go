@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -42,6 +44,18 @@ func TestJSONStreamMatchesDocument(t *testing.T) {
 			r.Files = append(r.Files, File{Path: "x.har", Format: "har", Error: "unreadable"})
 			r.Files = append(r.Files, signin.Files...)
 		}),
+		// Timelines long enough to be encoded by two goroutines: at the
+		// threshold, a chunk over it, and an odd number of chunks with a
+		// short last one; steps from both fixtures, hostile text included.
+		"long timeline": variant(signin, func(r *Report) {
+			r.Files[0].Timeline = longTimeline([]*Report{signin, hostile}, timelineSplitMin+5*timelineChunk+37)
+		}),
+		"timeline at the threshold": variant(signin, func(r *Report) {
+			r.Files[0].Timeline = longTimeline([]*Report{signin, hostile}, timelineSplitMin)
+		}),
+		"timeline of whole chunks": variant(signin, func(r *Report) {
+			r.Files[0].Timeline = longTimeline([]*Report{signin, hostile}, timelineSplitMin+timelineChunk)
+		}),
 		"case": variant(signin, func(r *Report) {
 			r.Case = &Case{Merged: true, Inputs: []CaseInput{{Path: "a.har", Format: "har", Lane: "browser"}}}
 		}),
@@ -63,4 +77,52 @@ func TestJSONStreamMatchesDocument(t *testing.T) {
 			}
 		})
 	}
+}
+
+// longTimeline repeats the timeline steps of the reports, in turn, up to n
+// steps, each with its own ref and label so that a chunk written out of
+// place shows.
+func longTimeline(reports []*Report, n int) []TimelineEvent {
+	var steps []TimelineEvent
+	for _, r := range reports {
+		for _, f := range r.Files {
+			steps = append(steps, f.Timeline...)
+		}
+	}
+	out := make([]TimelineEvent, n)
+	for i := range out {
+		out[i] = steps[i%len(steps)]
+		out[i].Ref = fmt.Sprintf("entries[%d]", i)
+		out[i].Label += fmt.Sprintf(" #%d", i)
+	}
+	return out
+}
+
+// TestLongTimelineWriteError: a write failing in the middle of a timeline
+// encoded by two goroutines ends writing with that error (no hang, no
+// goroutine left waiting).
+func TestLongTimelineWriteError(t *testing.T) {
+	signin := readFixture(t, "signin.json")
+	r := *signin
+	r.Files = append([]File(nil), signin.Files...)
+	r.Files[0].Timeline = longTimeline([]*Report{signin}, 3*timelineSplitMin)
+	for _, after := range []int{0, 1000, 300_000, 600_000} {
+		w := &failAfter{left: after}
+		err := JSONWriter{}.Write(w, &r)
+		if !errors.Is(err, errWriteFailed) {
+			t.Errorf("failing after %d bytes: error %v, want %v", after, err, errWriteFailed)
+		}
+	}
+}
+
+var errWriteFailed = errors.New("disk full")
+
+type failAfter struct{ left int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.left {
+		return 0, errWriteFailed
+	}
+	f.left -= len(p)
+	return len(p), nil
 }
