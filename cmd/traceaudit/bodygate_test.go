@@ -11,17 +11,7 @@ import (
 )
 
 func runCLIWhole(whole bool, args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	env := environment{
-		stdin:       bytes.NewReader(nil),
-		stdout:      &out,
-		stderr:      &errb,
-		getenv:      func(string) string { return "" },
-		isTerminal:  func(any) bool { return false },
-		wholeBodies: whole,
-	}
-	code := run(args, env)
-	return code, out.String(), errb.String()
+	return runCLIWith(nil, func(env *environment) { env.wholeBodies = whole }, args...)
 }
 
 // learntTokenCapture is a capture whose second exchange needs its body

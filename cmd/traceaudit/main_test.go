@@ -20,6 +20,19 @@ const samples = "../../testdata/samples"
 // runCLI runs the CLI in-process and returns its exit code and outputs.
 func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIWith(stdin, func(env *environment) {
+		// Every CLI test runs with the HAR and capture readers poisoning
+		// the bodies (and the HAR reader the header lists) handed back to
+		// them: golden files and the case tests fail if any path reads one
+		// after handing it back.
+		env.poisonBodies = true
+	}, args...)
+}
+
+// runCLIWith runs the CLI on args with stdin, no terminal and an empty
+// environment, as edit leaves env, and returns its exit code, standard
+// output and standard error.
+func runCLIWith(stdin []byte, edit func(env *environment), args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	env := environment{
 		stdin:      bytes.NewReader(stdin),
@@ -27,12 +40,8 @@ func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 		stderr:     &errb,
 		getenv:     func(string) string { return "" },
 		isTerminal: func(any) bool { return false },
-		// Every CLI test runs with the HAR and capture readers poisoning
-		// the bodies (and the HAR reader the header lists) handed back to
-		// them: golden files and the case tests fail if any path reads one
-		// after handing it back.
-		poisonBodies: true,
 	}
+	edit(&env)
 	code := run(args, env)
 	return code, out.String(), errb.String()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,18 +61,9 @@ func isFile(p string) bool {
 // HAR and capture readers also poison the body buffers handed back to them
 // for reuse (the reference path hands none back).
 func runCLIKeepAll(keepAll bool, args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	env := environment{
-		stdin:            bytes.NewReader(nil),
-		stdout:           &out,
-		stderr:           &errb,
-		getenv:           func(string) string { return "" },
-		isTerminal:       func(any) bool { return false },
-		keepAllExchanges: keepAll,
-		poisonBodies:     !keepAll,
-	}
-	code := run(args, env)
-	return code, out.String(), errb.String()
+	return runCLIWith(nil, func(env *environment) {
+		env.keepAllExchanges, env.poisonBodies = keepAll, !keepAll
+	}, args...)
 }
 
 // TestRetainedScanIdentical checks that keeping only the exchanges the
