@@ -154,6 +154,11 @@ func (s *scanner) expect(set string) (byte, error) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// scalarByte reports whether c can be part of a JSON number or literal.
+func scalarByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '+' || c == '.'
+}
+
 // scanValue consumes one JSON value. With keep, it is kept in s.buf and
 // s.side (bounded by strCap and valueCap); without, it is only skipped, so a
 // value of any size costs no memory. A clean end of input inside the value
@@ -179,6 +184,11 @@ func (s *scanner) scanValue(keep bool) error {
 		inStr  bool
 		scalar bool // a top-level number or literal is being read
 		need   int
+		// gap: whitespace follows a byte of a number or literal. The
+		// skeleton drops whitespace, so "-\t1" or "2 00" would read as
+		// one number: a second such byte after the gap puts a space in
+		// the skeleton, which its validation refuses, as JSON does.
+		gap bool
 	)
 	checkSize := func() {
 		if s.keep && len(s.buf)+len(s.side) > s.valueCap {
@@ -238,6 +248,14 @@ func (s *scanner) scanValue(keep bool) error {
 			}
 
 			c := chunk[i]
+			if gap && !isSpace(c) {
+				gap = false
+				if s.keep && scalarByte(c) {
+					s.buf = append(s.buf, chunk[run:i]...)
+					s.buf = append(s.buf, ' ')
+					run = i
+				}
+			}
 			if scalar {
 				if isSpace(c) || c == ',' || c == ']' || c == '}' {
 					s.discard(i)
@@ -254,6 +272,7 @@ func (s *scanner) scanValue(keep bool) error {
 			case ' ', '\t', '\n', '\r':
 				if s.keep {
 					s.buf = append(s.buf, chunk[run:i]...)
+					gap = gap || len(s.buf) > 0 && scalarByte(s.buf[len(s.buf)-1])
 				}
 				run = i + 1
 			case '"':
