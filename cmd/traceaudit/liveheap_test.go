@@ -22,20 +22,7 @@ func TestScanLiveHeapFile(t *testing.T) {
 	if path == "" {
 		t.Skip("TRACEAUDIT_BENCH_FILE not set")
 	}
-	o := &options{cmd: "scan", format: "json", failOn: "never", progress: "never"}
-	if err := o.validate("scan"); err != nil {
-		t.Fatal(err)
-	}
-	env := environment{getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }}
-	oi, err := openInput(input{path: path, explicit: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer oi.close()
-	r, err := newReader(oi, o, env, &keyMaterial{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, o, env := openScanReader(t, path)
 	heap := func() float64 {
 		runtime.GC()
 		var ms runtime.MemStats

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/internal/hargen"
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // TestScanMemoryFlatInEntries reads a generated HAR of 100,000 small
@@ -41,20 +42,7 @@ func TestScanMemoryFlatInEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	o := &options{cmd: "scan", format: "json", failOn: "never", progress: "never"}
-	if err := o.validate("scan"); err != nil {
-		t.Fatal(err)
-	}
-	env := environment{getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }}
-	oi, err := openInput(input{path: path, explicit: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer oi.close()
-	r, err := newReader(oi, o, env, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, o, env := openScanReader(t, path)
 
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -95,4 +83,26 @@ func TestScanMemoryFlatInEntries(t *testing.T) {
 	if live > bound {
 		t.Errorf("live heap %d bytes after reading, over the bound of %d: memory grows with entries again", live, bound)
 	}
+}
+
+// openScanReader opens the trace at path with the reader, options and
+// environment scan uses (JSON output, no failing, no progress); the file
+// is closed when the test ends.
+func openScanReader(t *testing.T, path string) (model.Reader, *options, environment) {
+	t.Helper()
+	o := &options{cmd: "scan", format: "json", failOn: "never", progress: "never"}
+	if err := o.validate("scan"); err != nil {
+		t.Fatal(err)
+	}
+	env := environment{getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }}
+	oi, err := openInput(input{path: path, explicit: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(oi.close)
+	r, err := newReader(oi, o, env, &keyMaterial{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, o, env
 }
