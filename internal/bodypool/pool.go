@@ -57,10 +57,7 @@ func (p *Pool) Get(n int) []byte {
 	}
 	c := bits.Len(uint(n-1)) - poolMinShift // the class whose size is ≥ n
 	p.mu.Lock()
-	if l := p.free[c]; len(l) > 0 {
-		b := l[len(l)-1]
-		l[len(l)-1] = nil
-		p.free[c] = l[:len(l)-1]
+	if b, ok := pop(&p.free[c]); ok {
 		p.bytes -= cap(b)
 		delete(p.kept, unsafe.SliceData(b[:1]))
 		p.mu.Unlock()
@@ -161,10 +158,7 @@ func (p *HeaderPool) Get(n int) model.Headers {
 	}
 	c := bits.Len(uint(n - 1))
 	p.mu.Lock()
-	if l := p.free[c]; len(l) > 0 {
-		h := l[len(l)-1]
-		l[len(l)-1] = nil
-		p.free[c] = l[:len(l)-1]
+	if h, ok := pop(&p.free[c]); ok {
 		p.fields -= cap(h)
 		p.mu.Unlock()
 		return h[:0]
@@ -212,4 +206,17 @@ func (p *HeaderPool) Put(lists ...model.Headers) {
 		p.free[c] = append(p.free[c], h[:0])
 		p.fields += size
 	}
+}
+
+// pop takes the last list of a class's free lists, if any, leaving no
+// reference to it behind.
+func pop[L ~[]E, E any](free *[]L) (L, bool) {
+	l := *free
+	if len(l) == 0 {
+		return nil, false
+	}
+	last := l[len(l)-1]
+	l[len(l)-1] = nil
+	*free = l[:len(l)-1]
+	return last, true
 }
