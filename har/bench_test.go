@@ -139,3 +139,38 @@ func BenchmarkReaderFile(b *testing.B) {
 		f.Close()
 	}
 }
+
+// BenchmarkFrameFile frames the entries of the HAR named by
+// TRACEAUDIT_BENCH_FILE without decoding them: the framing goroutine's
+// share of a scan, with frameFast and with the general switch alone.
+func BenchmarkFrameFile(b *testing.B) {
+	path := os.Getenv("TRACEAUDIT_BENCH_FILE")
+	if path == "" {
+		b.Skip("TRACEAUDIT_BENCH_FILE not set")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, slow := range []bool{false, true} {
+		b.Run(map[bool]string{false: "fast", true: "slow"}[slow], func(b *testing.B) {
+			b.SetBytes(fi.Size())
+			for b.Loop() {
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := NewReader(f, Options{SkipBody: model.CarriesNoOAuth})
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.sc.slowFrame = slow
+				for fr := r.frameNext(); fr != nil; fr = r.frameNext() {
+					r.recycle(fr)
+				}
+				r.releaseMapped()
+				f.Close()
+			}
+		})
+	}
+}

@@ -53,7 +53,9 @@ type scanner struct {
 	// Tests: rawOff decodes every long string while framing, rawAll
 	// keeps every one raw that can be.
 	rawOff, rawAll bool
-	noRaw          bool // no more raw strings in this value (settleRaw ran)
+	// slowFrame turns frameFast off (tests compare the two).
+	slowFrame bool
+	noRaw     bool // no more raw strings in this value (settleRaw ran)
 
 	// State of the string being read.
 	keep     bool
@@ -247,6 +249,15 @@ func (s *scanner) scanValue(keep bool) error {
 				break
 			}
 
+			if s.keep && !gap && !scalar && depth > 0 && !s.slowFrame {
+				// The common state, inside a kept container: pass over
+				// punctuation, scalars and short plain strings without
+				// the general switch; anything else is left to it.
+				i, depth = s.frameFast(chunk, i, run, depth)
+				if i == len(chunk) {
+					break
+				}
+			}
 			c := chunk[i]
 			if gap && !isSpace(c) {
 				gap = false
@@ -383,6 +394,82 @@ func (s *scanner) scanValue(keep bool) error {
 		checkSize()
 		s.discard(i)
 	}
+}
+
+// frameClass sorts the bytes frameFast meets outside strings: 0 for those
+// it passes over (punctuation, digits, letters of literals), the others
+// for what it does itself or leaves to scanValue's general switch.
+var frameClass = [256]uint8{
+	'"': 1, '{': 2, '[': 2, '}': 3, ']': 3,
+	' ': 4, '\t': 4, '\n': 4, '\r': 4,
+}
+
+// frameFast is scanValue's loop for the bytes of a kept container at
+// depth > 0, outside strings, with no whitespace gap and no scalar at the
+// top level pending: it passes over bytes that are part of the container
+// as they are (they are copied with the run that starts at run), notes the
+// plain strings of at most sideMax bytes it finds whole in chunk, and
+// counts nesting, which stays above zero and within maxDepth. It returns
+// where it stopped, at a byte the general switch must read (a string it
+// cannot settle, whitespace, a container too deep, the container's end)
+// or at the end of chunk, and the depth there. It reads and decides
+// exactly as the general switch does for the bytes it takes (tests compare
+// the two with slowFrame).
+func (s *scanner) frameFast(chunk []byte, i, run, depth int) (int, int) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes, spaces = '"' * lo, '\\' * lo, 0x20 * lo
+	strs := s.strs
+	base := len(s.buf) - run // where chunk[j] lands in the skeleton: base+j
+	for i < len(chunk) {
+		switch frameClass[chunk[i]] {
+		case 0:
+			i++
+			continue
+		case 1:
+			// A string: plain when a quote comes before any backslash or
+			// control byte, within sideMax bytes.
+			j := i + 1
+			stop := min(len(chunk), j+sideMax+1)
+			for j+8 <= stop {
+				v := binary.LittleEndian.Uint64(chunk[j:])
+				x, y := v^quotes, v^backslashes
+				if m := ((x-lo)&^x | (y-lo)&^y | (v-spaces)&^v) & hi; m != 0 {
+					j += bits.TrailingZeros64(m) / 8
+					goto found
+				}
+				j += 8
+			}
+			for j < stop && chunk[j] != '"' && chunk[j] != '\\' && chunk[j] >= 0x20 {
+				j++
+			}
+		found:
+			if j >= stop || chunk[j] != '"' {
+				s.strs = strs
+				return i, depth
+			}
+			strs = append(strs, strSpan{start: int32(base + i), end: int32(base + j)})
+			i = j + 1
+		case 2:
+			if depth >= s.maxDepth {
+				s.strs = strs
+				return i, depth
+			}
+			depth++
+			i++
+		case 3:
+			if depth <= 1 {
+				s.strs = strs
+				return i, depth
+			}
+			depth--
+			i++
+		default:
+			s.strs = strs
+			return i, depth
+		}
+	}
+	s.strs = strs
+	return i, depth
 }
 
 // longString reads string content from p, unescaping it into side. It
