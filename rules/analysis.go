@@ -174,9 +174,9 @@ func Analyze(in Input, opts Options) *Analysis {
 	// Link in source order whatever order the caller sorted events in
 	// (the CLI lists them by time): within one exchange the request comes
 	// before the answer, and exchanges follow the trace.
-	order := make([]*model.Event, len(in.Events))
-	for i := range in.Events {
-		order[i] = &in.Events[i]
+	order := make([]*model.Event, 0, in.eventCount())
+	for ev := range in.events() {
+		order = append(order, ev)
 	}
 	sort.SliceStable(order, func(i, j int) bool {
 		if order[i].Exchange != order[j].Exchange {

@@ -35,8 +35,7 @@ const loopRemediation = "Cache and reuse tokens, call silent acquisition before 
 func runRequestLoop(p *Pass) {
 	// Provider-detected loops.
 	var detected []*model.Event
-	for i := range p.Events {
-		ev := &p.Events[i]
+	for ev := range p.events() {
 		if ev.Err != nil && classOf(ev) == catalog.ClassLoop {
 			detected = append(detected, ev)
 		}

@@ -153,8 +153,8 @@ func runTraceQuality(p *Pass) {
 // readTogether reports whether the analysis holds several traces of one
 // incident (scan --case): their events say where each was seen.
 func readTogether(a *Analysis) bool {
-	for i := range a.Events {
-		if len(a.Events[i].Vantages()) > 0 {
+	for ev := range a.events() {
+		if len(ev.Vantages()) > 0 {
 			return true
 		}
 	}

@@ -60,8 +60,7 @@ func contextOf(a *Analysis, f *Finding) findingContext {
 		refs[e.Ref] = true
 	}
 	var c findingContext
-	for i := range a.Events {
-		ev := &a.Events[i]
+	for ev := range a.events() {
 		if !refs[ev.Ref] {
 			continue
 		}

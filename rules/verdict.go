@@ -349,7 +349,7 @@ func whyNoSignIn(a *Analysis) string {
 		return fmt.Sprintf("%s carry a sanitizer's placeholder instead of the code or state, so the sign-in cannot be followed; scan the original capture",
 			plural(len(a.Placeholders), "OAuth message", "OAuth messages"))
 	}
-	if len(a.Events) == 0 {
+	if a.eventCount() == 0 {
 		if len(a.Kept) == 0 {
 			return "no HTTP exchange could be read from the trace"
 		}

@@ -79,7 +79,7 @@ func TestScanMemoryFlatInEntries(t *testing.T) {
 	live := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	bound := int64(n)*1408 + int64(entries-n)*16
 	t.Logf("%d entries, %d kept, %d events, %d exchange starts: live heap %.1f MiB (%.0f bytes per kept exchange), bound %.1f MiB",
-		entries, n, len(res.events), len(res.starts), float64(live)/(1<<20), float64(live)/float64(n), float64(bound)/(1<<20))
+		entries, n, res.eventCount(), len(res.starts), float64(live)/(1<<20), float64(live)/float64(n), float64(bound)/(1<<20))
 	if live > bound {
 		t.Errorf("live heap %d bytes after reading, over the bound of %d: memory grows with entries again", live, bound)
 	}
