@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -13,7 +14,7 @@ import (
 // its method, URL and status, and the header fields of the cookie and
 // redirect checks. A trace whose every exchange makes an OAuth event keeps
 // all of them while the rules run (65,000 in issue 18's worst capture):
-// this is 160 bytes where a model.Exchange and its response are 432.
+// this is 128 bytes where a model.Exchange and its response are 432.
 // NewExchange makes one; a rule that starts reading another field of an
 // exchange adds it here (TestExchangeReadsModel and the CLI's
 // TestRetainedScanIdentical compare with the model's answers).
@@ -25,19 +26,41 @@ type Exchange struct {
 
 	Method string
 	URL    string
-	// Instance is model.Exchange.Instance: the app instance that served it.
-	Instance string
 	// Status is the response's status, 0 without a response.
 	Status int
 
-	// fields are the request's Cookie fields (see ExchangeSlab.Keep) and
-	// the response's Set-Cookie and Location fields, as the trace has
-	// them: no name is read on both sides.
-	fields model.Headers
+	// rare holds the app instance and the header fields the rules read,
+	// which most exchanges of a trace with many lack (a capture of 65,000
+	// authorize requests has none): nil then, 32 bytes less each.
+	rare *exchangeRare
 	// Responded: the trace holds a response (model.Exchange.Response).
 	Responded bool
 	Tunnel    bool
 	cookies   bool // model.Exchange.CarriesCookies
+}
+
+type exchangeRare struct {
+	// instance is model.Exchange.Instance: the app instance that served it.
+	instance string
+	// fields are the request's Cookie fields (see ExchangeSlab.Keep) and
+	// the response's Set-Cookie and Location fields, as the trace has
+	// them: no name is read on both sides.
+	fields model.Headers
+}
+
+// Instance is model.Exchange.Instance: the app instance that served it.
+func (x *Exchange) Instance() string {
+	if x.rare == nil {
+		return ""
+	}
+	return x.rare.instance
+}
+
+func (x *Exchange) fields() model.Headers {
+	if x.rare == nil {
+		return nil
+	}
+	return x.rare.fields
 }
 
 // NewExchange copies what the rules read of ex.
@@ -46,9 +69,12 @@ func NewExchange(ex *model.Exchange) Exchange { return newExchange(ex, true) }
 func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	x := Exchange{
 		Index: ex.Index, Ref: ex.Ref, Start: ex.Start, End: ex.End,
-		Method: ex.Request.Method, URL: ex.Request.URL, Instance: ex.Instance,
+		Method: ex.Request.Method, URL: ex.Request.URL,
 		Status: ex.Status(), Responded: ex.Response != nil, Tunnel: ex.Tunnel,
 		cookies: ex.CarriesCookies(),
+	}
+	if ex.Instance != "" {
+		x.rare = &exchangeRare{instance: ex.Instance}
 	}
 	n := 0
 	if requestCookies {
@@ -60,13 +86,17 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	if n == 0 {
 		return x
 	}
-	x.fields = make(model.Headers, 0, n)
+	if x.rare == nil {
+		x.rare = &exchangeRare{}
+	}
+	f := make(model.Headers, 0, n)
 	if requestCookies {
-		x.fields = appendFields(x.fields, ex.Request.Headers, "Cookie")
+		f = appendFields(f, ex.Request.Headers, "Cookie")
 	}
 	if ex.Response != nil {
-		x.fields = appendFields(x.fields, ex.Response.Headers, "Set-Cookie", "Location")
+		f = appendFields(f, ex.Response.Headers, "Set-Cookie", "Location")
 	}
+	x.rare.fields = f
 	return x
 }
 
@@ -109,7 +139,7 @@ func (x *Exchange) Location() *url.URL {
 	if !x.Responded {
 		return nil
 	}
-	return model.ResolveLocation(x.URL, x.fields.Get("Location"))
+	return model.ResolveLocation(x.URL, x.fields().Get("Location"))
 }
 
 // SetCookies is model.Response.SetCookies of the exchange's response.
@@ -117,15 +147,15 @@ func (x *Exchange) SetCookies() []*http.Cookie {
 	if !x.Responded {
 		return nil
 	}
-	return model.ParseSetCookies(x.fields)
+	return model.ParseSetCookies(x.fields())
 }
 
 // Cookies is model.Request.Cookies of the exchange's request; an
 // exchange kept without a callback (ExchangeSlab.Keep) has none.
-func (x *Exchange) Cookies() []*http.Cookie { return model.ParseCookies(x.fields) }
+func (x *Exchange) Cookies() []*http.Cookie { return model.ParseCookies(x.fields()) }
 
 // exchangeChunk exchanges share an allocation of about 64 KiB.
-const exchangeChunk = (64 << 10) / 160
+var exchangeChunk = (64 << 10) / int(unsafe.Sizeof(Exchange{}))
 
 // ExchangeSlab holds compact copies of exchanges, many to an allocation.
 type ExchangeSlab struct {

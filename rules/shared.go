@@ -490,11 +490,11 @@ type InstanceSwitch struct {
 func instanceSwitch(a *Analysis, t *Transaction, cb *model.Event) (InstanceSwitch, bool) {
 	failed, how := callbackFailed(a, cb)
 	cbEx := a.Exchange(cb)
-	if !failed || cbEx == nil || cbEx.Instance == "" || t.Authorize == nil {
+	if !failed || cbEx == nil || cbEx.Instance() == "" || t.Authorize == nil {
 		return InstanceSwitch{}, false
 	}
 	start, set := loginStart(a, t.Authorize)
-	if start == nil || start.Instance == "" || start.Instance == cbEx.Instance {
+	if start == nil || start.Instance() == "" || start.Instance() == cbEx.Instance() {
 		return InstanceSwitch{}, false
 	}
 	_, missing := missingCookies(a, t, cb)
@@ -504,6 +504,6 @@ func instanceSwitch(a *Analysis, t *Transaction, cb *model.Event) (InstanceSwitc
 	if c, ok := a.byCode[cb.Code]; ok && !cb.Code.IsZero() && len(c.Redemptions) > 0 {
 		return InstanceSwitch{}, false // the app got as far as redeeming
 	}
-	return InstanceSwitch{Start: start, From: start.Instance, To: cbEx.Instance, HowRefused: how,
+	return InstanceSwitch{Start: start, From: start.Instance(), To: cbEx.Instance(), HowRefused: how,
 		CookiesSent: len(set) > 0 && a.HasCookies}, true
 }

@@ -42,7 +42,7 @@ type retainer struct {
 
 // keptList is the rules' list of exchanges, nil where one was dropped:
 // model exchanges (full) for the test's reference path and scan --case,
-// what the rules read of them (compact, 160 bytes where an exchange and
+// what the rules read of them (compact, 128 bytes where an exchange and
 // its response are 432) otherwise.
 type keptList struct {
 	full    []*model.Exchange
