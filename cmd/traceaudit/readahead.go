@@ -170,5 +170,5 @@ func (ra *readAhead) close() {
 // would hold it to the end otherwise.
 func (ra *readAhead) release() {
 	ra.close()
-	ra.src, ra.rel = nil, nil
+	ra.src, ra.rel, ra.hrel = nil, nil, nil
 }
