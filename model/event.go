@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"time"
 
 	"github.com/traceaudit/traceaudit/secret"
@@ -398,3 +399,52 @@ func (e *Event) ExpiresIn() int { return e.token().ExpiresIn }
 
 // AllowOrigin is the token response's Access-Control-Allow-Origin.
 func (e *Event) AllowOrigin() string { return e.token().AllowOrigin }
+
+// EachSecret calls add with every secret the event carries: what output
+// must never show raw (secret.Scrubber). An S256 PKCE challenge is not one
+// (reports show it); a plain one is the verifier itself.
+func (e *Event) EachSecret(add func(secret.Secret)) {
+	add(e.State)
+	add(e.Code)
+	if a := e.Authz; a != nil {
+		add(a.Nonce)
+		if !strings.EqualFold(a.CodeChallengeMethod, "S256") {
+			add(a.CodeChallenge)
+		}
+	}
+	if t := e.Token; t != nil {
+		add(t.CodeVerifier)
+		add(t.RefreshToken)
+		add(t.ClientSecret)
+		add(t.Assertion)
+	}
+	if r := e.Rare; r != nil {
+		add(r.AccessToken)
+		add(r.IDToken)
+	}
+}
+
+// Scrubber returns a secret.Scrubber that knows every secret of the events
+// of one or more traces.
+func Scrubber(traces ...[]Event) *secret.Scrubber {
+	s := secret.NewScrubber()
+	n := 0
+	count := func(v secret.Secret) {
+		if v.Len() >= secret.ScrubMin {
+			n++
+		}
+	}
+	for _, events := range traces {
+		for i := range events {
+			events[i].EachSecret(count)
+		}
+	}
+	s.Reserve(n)
+	add := s.Add
+	for _, events := range traces {
+		for i := range events {
+			events[i].EachSecret(add)
+		}
+	}
+	return s
+}

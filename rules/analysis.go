@@ -137,6 +137,29 @@ type Analysis struct {
 	HasCookies bool
 	// txSlab is where newTx makes transactions, many to an allocation.
 	txSlab []Transaction
+	// scrubber is made on first use (Scrubber).
+	scrubber *secret.Scrubber
+}
+
+// Scrubber knows every secret of the trace's events: what findings,
+// remediations and verdicts must never show raw, wherever a rule quoted it
+// from (secret.Scrubber). It is made once, on first use.
+func (a *Analysis) Scrubber() *secret.Scrubber {
+	if a.scrubber == nil {
+		a.scrubber = model.Scrubber(a.Events)
+	}
+	return a.scrubber
+}
+
+// scrubFindings replaces raw secrets in every text of fs.
+func (a *Analysis) scrubFindings(fs []Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	sc := a.Scrubber()
+	for i := range fs {
+		sc.Strings(&fs[i])
+	}
 }
 
 // Analyze links the events of one trace into transactions and code trails.

@@ -42,6 +42,7 @@ func Remediate(a *Analysis, fs []Finding) {
 			f.Remediation = s
 		}
 	}
+	a.scrubFindings(fs)
 }
 
 // findingContext is what the evidence of one finding shows about the

@@ -208,6 +208,10 @@ func Run(a *Analysis, rs []*Rule) []Finding {
 		r.Run(p)
 		out = append(out, p.findings...)
 	}
+	// Rules redact what they quote by name (secret.RedactURL); a value
+	// that sits where no name says so (a state pasted into a redirect URI)
+	// is caught here, before anything reads the findings.
+	a.scrubFindings(out)
 	sortFindings(out)
 	return out
 }

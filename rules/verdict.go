@@ -38,6 +38,14 @@ type Assessment struct {
 // the trace cannot explain (a token request without answer, a refused code
 // with nothing to blame) makes it inconclusive, not clean.
 func Assess(a *Analysis, findings []Finding) Assessment {
+	as := assess(a, findings)
+	if as.Reason != "" {
+		as.Reason = a.Scrubber().String(as.Reason)
+	}
+	return as
+}
+
+func assess(a *Analysis, findings []Finding) Assessment {
 	if s := findingsReason(findings); s != "" {
 		return Assessment{VerdictFindings, s}
 	}

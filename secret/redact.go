@@ -63,12 +63,19 @@ func RedactParam(name, value string) string {
 // table that wraps a long URL cuts a token into pieces the sweep no longer
 // recognises (Cloudflare Access's signed "meta" parameter did), so the URL
 // must already be clean when it is laid out.
-func RedactURL(raw string) string { return secretscan.RedactString(redactURL(raw, 0)) }
+func RedactURL(raw string) string { return secretscan.RedactString(redactURL(raw, 0, nil)) }
+
+// RedactURLCollect is RedactURL that also calls add with each value it
+// fingerprinted by its parameter's name: what a Scrubber needs to catch the
+// same value elsewhere, where no name gives it away.
+func RedactURLCollect(raw string, add func(Secret)) string {
+	return secretscan.RedactString(redactURL(raw, 0, add))
+}
 
 // maxNest bounds URLs and query strings inside parameters inside URLs.
 const maxNest = 4
 
-func redactURL(raw string, depth int) string {
+func redactURL(raw string, depth int, add func(Secret)) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		if i := strings.IndexAny(raw, "?#"); i >= 0 {
@@ -82,11 +89,11 @@ func redactURL(raw string, depth int) string {
 		}
 	}
 	if u.RawQuery != "" {
-		u.RawQuery = redactPairs(u.RawQuery, "&", depth)
+		u.RawQuery = redactPairs(u.RawQuery, "&", depth, add)
 	}
 	frag := u.EscapedFragment()
 	if frag != "" && strings.Contains(frag, "=") {
-		red := redactPairs(frag, "&", depth)
+		red := redactPairs(frag, "&", depth, add)
 		u.Fragment, _ = url.PathUnescape(red)
 		u.RawFragment = red
 	}
@@ -94,7 +101,7 @@ func redactURL(raw string, depth int) string {
 }
 
 // RedactForm redacts an application/x-www-form-urlencoded body the same way.
-func RedactForm(body string) string { return redactPairs(body, "&", 0) }
+func RedactForm(body string) string { return redactPairs(body, "&", 0, nil) }
 
 // redactPairs rewrites k=v pairs in order without re-sorting or re-encoding
 // the ones it leaves alone. A PKCE code_challenge is kept only with the S256
@@ -103,7 +110,7 @@ func RedactForm(body string) string { return redactPairs(body, "&", 0) }
 // A value that is itself a URL with a query or fragment, or a URL-encoded
 // query string (Office's qs=WOPIsrc%3D…%26access_token%3D…), has its own
 // parameters redacted the same way, up to maxNest levels.
-func redactPairs(s, sep string, depth int) string {
+func redactPairs(s, sep string, depth int, add func(Secret)) string {
 	parts := strings.Split(s, sep)
 	plainPKCE := true
 	for _, p := range parts {
@@ -125,15 +132,21 @@ func redactPairs(s, sep string, depth int) string {
 			val = v
 		}
 		red := RedactParam(name, val)
+		if add != nil && IsSecretParam(name) && val != "" {
+			add(New(val))
+		}
 		if plainPKCE && strings.EqualFold(name, "code_challenge") && val != "" {
 			red = Fingerprint(val)
+			if add != nil {
+				add(New(val))
+			}
 		}
 		if red == val && depth < maxNest {
 			switch {
 			case strings.Contains(val, "://") && strings.ContainsAny(val, "?#"):
-				red = redactURL(val, depth+1)
+				red = redactURL(val, depth+1, add)
 			case strings.Contains(val, "=") && strings.Contains(val, "&") && !strings.ContainsAny(val, " <>{}\""):
-				red = redactPairs(val, "&", depth+1)
+				red = redactPairs(val, "&", depth+1, add)
 			}
 		}
 		if red != val {

@@ -56,11 +56,15 @@ func writeCase(results []fileResult, o *options, out *resultWriter) error {
 		return nil
 	}
 	if out.cmd == "events" {
-		return out.out.Listing(caseListing(c, results, merged, o.noRedact))
+		l := caseListing(c, results, merged, o.noRedact)
+		out.scrubber(fileResult{events: c.Events}).Strings(&l)
+		return out.out.Listing(l)
 	}
 	cr := caseResult(c, results, merged, o)
 	out.account(cr)
-	return out.out.File(caseFile(c, cr, o.noRedact))
+	f := caseFile(c, cr, o.noRedact)
+	out.scrubber(cr).Strings(&f)
+	return out.out.File(f)
 }
 
 // caseResult runs the rules on the merged incident.

@@ -66,6 +66,8 @@ func runCompare(args []string, env environment) (int, error) {
 		}
 	}
 	doc := comparisonDoc(traces[0], traces[1], res)
+	// compare always redacts: a value its lists missed goes too.
+	model.Scrubber(traces[0].Events, traces[1].Events).Strings(doc)
 	w, finish, err := openOutput(&o, env)
 	if err != nil {
 		return exitTrouble, err

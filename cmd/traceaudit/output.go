@@ -116,15 +116,36 @@ func newResultWriter(cmd string, o *options, w io.Writer, env environment) (*res
 func (rw *resultWriter) file(r fileResult) error {
 	rw.account(r)
 	if rw.cmd == "scan" {
-		return rw.out.File(reportFile(r, rw.o.noRedact))
+		f := reportFile(r, rw.o.noRedact)
+		rw.scrubber(r).Strings(&f)
+		return rw.out.File(f)
 	}
+	sc := rw.scrubber(r)
 	l := report.Listing{Path: r.path, Format: string(r.format), Error: r.errText(), Notes: reportNotes(r.notes)}
 	if rw.cmd == "events" {
 		l.Events = eventRecords(r, rw.o.noRedact)
 	} else {
-		l.Exchanges = exchangeRecords(r, rw.o.noRedact)
+		// Nothing extracted events here: the values redaction
+		// fingerprints in the URLs are what to look for elsewhere.
+		l.Exchanges = exchangeRecords(r, rw.o.noRedact, sc)
 	}
+	sc.Strings(&l)
 	return rw.out.Listing(l)
+}
+
+// scrubber knows the secrets of r's events, to replace their raw values in
+// every string of what goes to the output (secret.Scrubber.Strings): what
+// redaction by name missed (a state inside a redirect URI, a code in a page
+// title) still leaves as a fingerprint. It is nil, scrubbing nothing, with
+// --no-redact.
+func (rw *resultWriter) scrubber(r fileResult) *secret.Scrubber {
+	switch {
+	case rw.o.noRedact:
+		return nil
+	case r.scan != nil && r.scan.scrubber != nil:
+		return r.scan.scrubber
+	}
+	return model.Scrubber(r.events)
 }
 
 // account counts a result for the summary and the exit code.
@@ -153,12 +174,18 @@ func reportNotes(notes []model.Note) []report.Note {
 	return out
 }
 
-func exchangeRecords(r fileResult, noRedact bool) []report.Exchange {
+// exchangeRecords lists r's exchanges, their URLs redacted unless noRedact;
+// sc learns the values redaction replaced.
+func exchangeRecords(r fileResult, noRedact bool, sc *secret.Scrubber) []report.Exchange {
 	out := make([]report.Exchange, 0, len(r.exchanges))
 	for _, x := range r.exchanges {
+		u := x.URL
+		if !noRedact {
+			u = secret.RedactURLCollect(u, sc.Add)
+		}
 		out = append(out, report.Exchange{
 			File: r.path, Format: string(r.format), Ref: x.Ref, Index: x.Index, Time: report.At(x.Time),
-			Method: x.Method, URL: redactURL(x.URL, noRedact), Status: x.Status, HTTPVersion: x.Proto, Tunnel: x.Tunnel,
+			Method: x.Method, URL: u, Status: x.Status, HTTPVersion: x.Proto, Tunnel: x.Tunnel,
 		})
 	}
 	return out

@@ -18,6 +18,9 @@ import (
 type scanResult struct {
 	findings   []rules.Finding
 	assessment rules.Assessment
+	// scrubber knows the trace's secrets (rules.Analysis.Scrubber), for
+	// the report's other texts.
+	scrubber *secret.Scrubber
 }
 
 func (r fileResult) findingCount() int {
@@ -31,7 +34,7 @@ func runScanRules(in rules.Input, o *options) *scanResult {
 	a := rules.Analyze(in, rules.Options{CodeLifetime: o.codeLifetime})
 	findings := rules.Run(a, rules.All())
 	rules.Remediate(a, findings)
-	return &scanResult{findings: findings, assessment: rules.Assess(a, findings)}
+	return &scanResult{findings: findings, assessment: rules.Assess(a, findings), scrubber: a.Scrubber()}
 }
 
 func ruleInfos() []report.RuleInfo {

@@ -143,6 +143,25 @@ func Exchanges() []Exchange {
 				`</form><script>var accessToken = "` + Marker(40) + `"; window.cfg = {apiKey: '` + Marker(41) + `', user: "` + Email(42) + `"};` +
 				`fetch("/api", {headers: {"Authorization": "Bearer ` + JWT(43) + `"}});</script></body></html>`,
 		},
+		// A sign-in whose values also sit where no parameter name gives
+		// them away: the app pastes the state into its redirect URI's
+		// path, the token request sends another redirect URI (a finding
+		// quotes both), and the provider's error echoes the code.
+		{
+			Method: "GET", URL: "https://login.example.com/common/oauth2/v2.0/authorize?client_id=c-leak&response_type=code&scope=openid" +
+				"&redirect_uri=" + url.QueryEscape("https://app.example/cb/"+Marker(47)) + "&state=" + Marker(47),
+			ReqHeaders: [][2]string{{"Host", "login.example.com"}},
+			Status:     302, RespHeaders: [][2]string{{"Location", "https://app.example/cb/" + Marker(47) + "?code=" + Marker(48) + "&state=" + Marker(47)}},
+		},
+		{
+			Method: "POST", URL: "https://login.example.com/common/oauth2/v2.0/token", ReqMIME: "application/x-www-form-urlencoded",
+			ReqHeaders: [][2]string{{"Host", "login.example.com"}, {"Content-Type", "application/x-www-form-urlencoded"}},
+			ReqBody:    "grant_type=authorization_code&client_id=c-leak&code=" + Marker(48) + "&redirect_uri=" + url.QueryEscape("https://app.example/cb"),
+			Status:     400, RespMIME: "application/json",
+			RespHeaders: [][2]string{{"Content-Type", "application/json"}},
+			RespBody: `{"error":"invalid_grant","error_description":"AADSTS70008: The provided authorization code ` + Marker(48) +
+				` has expired. Trace ID: 0e6c8a4e-2f3b-4c1d-9a7e-5b6d7c8e9f00 Correlation ID: 1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b Timestamp: 2026-01-02 03:04:05Z","error_codes":[70008]}`,
+		},
 	}
 }
 

@@ -1,0 +1,380 @@
+package secret
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// ScrubMin is the shortest value a Scrubber replaces: shorter ones would hit
+// unrelated text, and no code, token or verifier is that short.
+const ScrubMin = 6
+
+// Scrubber replaces the raw values of a trace's secrets with their
+// fingerprints wherever they turn up in output text. It is the last line of
+// defence behind the redaction of named parameters: a value sitting where no
+// list looks (a state pasted into a redirect URI, a code echoed in a page
+// title or an error description) still never reaches a report.
+//
+// A value is found at any position, inside a longer word too: when in doubt
+// a report shows a fingerprint too many, never a secret. A trace can hold
+// 200,000 values and its report tens of megabytes, so each value is indexed
+// by one window of ScrubMin bytes, chosen among a few where values differ
+// (tokens of one issuer share long prefixes, ASP.NET states start alike),
+// and a position of text costs one probe of a bit set of those windows.
+type Scrubber struct {
+	vals []string
+	// off[i] is where vals[i]'s window starts in it; next[i] chains the
+	// values of one window (index+1, 0 ends).
+	off  []int32
+	next []int32
+	// An open-addressing table of windows: key, first value (index+1; 0 is
+	// an empty slot) and how many values share it (saturating).
+	slotKey   []uint64
+	slotHead  []int32
+	slotCount []uint16
+	slotShift uint
+	used      int
+	// bloom has two bits set per window; most positions of a text are
+	// ruled out there without touching the table.
+	bloom      []uint64
+	bloomShift uint
+}
+
+// NewScrubber returns a Scrubber that replaces nothing until values are
+// added.
+func NewScrubber() *Scrubber { return &Scrubber{} }
+
+// Reserve makes room for n more values, sparing regrowth when the number
+// is known.
+func (s *Scrubber) Reserve(n int) {
+	if cap(s.vals)-len(s.vals) < n {
+		s.vals = append(make([]string, 0, len(s.vals)+n), s.vals...)
+		s.off = append(make([]int32, 0, len(s.off)+n), s.off...)
+		s.next = append(make([]int32, 0, len(s.next)+n), s.next...)
+	}
+	if want := 2 * (s.used + n); want > len(s.slotKey) {
+		s.resize(want)
+	}
+}
+
+// dedupeWalk bounds the look for an equal value already recorded: a
+// duplicate left in costs a little memory, a long walk per value costs time.
+const dedupeWalk = 8
+
+// Add records a secret to replace. Empty and short values, values that are
+// already fingerprints and sanitizers' placeholders are left alone.
+func (s *Scrubber) Add(sec Secret) {
+	v := sec.raw
+	if len(v) < ScrubMin || len(v) > 1<<30 || IsFingerprint(v) {
+		return
+	}
+	if 2*(s.used+1) > len(s.slotKey) {
+		s.resize(2 * (s.used + 1))
+	}
+	// The window at the end first: the ends of codes, tokens and states
+	// are their random part.
+	best, bestSlot, bestCount := int32(len(v)-ScrubMin), -1, 0
+	for c, off := range [3]int{len(v) - ScrubMin, 0, (len(v) - ScrubMin) / 2} {
+		slot, found := s.find(packKey(v[off:]))
+		n := 0
+		if found {
+			n = int(s.slotCount[slot])
+			if c == 0 {
+				walked := 0
+				for j := s.slotHead[slot]; j != 0 && walked < dedupeWalk; j = s.next[j-1] {
+					if s.vals[j-1] == v {
+						return
+					}
+					walked++
+				}
+			}
+		}
+		if bestSlot < 0 || n < bestCount {
+			best, bestSlot, bestCount = int32(off), slot, n
+		}
+		if n == 0 {
+			break
+		}
+	}
+	k := packKey(v[best:])
+	if s.slotHead[bestSlot] == 0 {
+		s.slotKey[bestSlot] = k
+		s.used++
+		s.setBloom(k)
+	}
+	s.vals = append(s.vals, v)
+	s.off = append(s.off, best)
+	s.next = append(s.next, s.slotHead[bestSlot])
+	s.slotHead[bestSlot] = int32(len(s.vals))
+	if s.slotCount[bestSlot] < 1<<16-1 {
+		s.slotCount[bestSlot]++
+	}
+}
+
+// find returns the slot of key k, or the empty slot where it would go.
+func (s *Scrubber) find(k uint64) (int, bool) {
+	mask := uint64(len(s.slotKey) - 1)
+	for h := s.home(k); ; h = (h + 1) & mask {
+		if s.slotHead[h] == 0 {
+			return int(h), false
+		}
+		if s.slotKey[h] == k {
+			return int(h), true
+		}
+	}
+}
+
+// Len is the number of values recorded.
+func (s *Scrubber) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.vals)
+}
+
+// resize makes the table at least n slots (a power of two), with a bit
+// set of 16 bits per slot, and places every window again.
+func (s *Scrubber) resize(n int) {
+	size := 64
+	for size < n {
+		size *= 2
+	}
+	oldKey, oldHead, oldCount := s.slotKey, s.slotHead, s.slotCount
+	s.slotKey, s.slotHead, s.slotCount = make([]uint64, size), make([]int32, size), make([]uint16, size)
+	s.slotShift = uint(64 - log2(uint64(size)))
+	// Two bits in 16 per window keep a random position's false hits near
+	// 1.5 %, in a set small enough for the processor's caches.
+	s.bloom = make([]uint64, size/4)
+	s.bloomShift = uint(64 - log2(uint64(len(s.bloom)*64)))
+	for i, head := range oldHead {
+		if head == 0 {
+			continue
+		}
+		slot, _ := s.find(oldKey[i])
+		s.slotKey[slot], s.slotHead[slot], s.slotCount[slot] = oldKey[i], head, oldCount[i]
+		s.setBloom(oldKey[i])
+	}
+}
+
+func log2(n uint64) int {
+	b := 0
+	for n > 1 {
+		n >>= 1
+		b++
+	}
+	return b
+}
+
+func (s *Scrubber) setBloom(k uint64) {
+	a, b := s.bloomBits(k)
+	s.bloom[a/64] |= 1 << (a % 64)
+	s.bloom[b/64] |= 1 << (b % 64)
+}
+
+func (s *Scrubber) bloomBits(k uint64) (uint64, uint64) {
+	h := k * 0x9E3779B97F4A7C15
+	return h >> s.bloomShift, (h << 24) >> s.bloomShift
+}
+
+// packKey packs the first ScrubMin bytes of v, the first byte lowest.
+func packKey(v string) uint64 {
+	var k uint64
+	for i := ScrubMin - 1; i >= 0; i-- {
+		k = k<<8 | uint64(v[i])
+	}
+	return k
+}
+
+// home is a window's first slot: the top bits of a multiplicative hash,
+// which every byte of the window reaches.
+func (s *Scrubber) home(k uint64) uint64 { return (k * 0xC2B2AE3D27D4EB4F) >> s.slotShift }
+
+// match is one recorded value found in a text.
+type match struct{ start, end int }
+
+// String returns text with every recorded value replaced by its
+// fingerprint: from the left, at each place the longest value that starts
+// there.
+func (s *Scrubber) String(text string) string {
+	if s == nil || len(s.vals) == 0 || len(text) < ScrubMin {
+		return text
+	}
+	var found []match
+	var k uint64
+	for i := 0; i < ScrubMin-1; i++ {
+		k |= uint64(text[i]) << (8 * (i + 1))
+	}
+	for p := 0; p+ScrubMin <= len(text); p++ {
+		// k holds text[p:p+ScrubMin], the first byte lowest.
+		k = k>>8 | uint64(text[p+ScrubMin-1])<<(8*(ScrubMin-1))
+		x, y := s.bloomBits(k)
+		if s.bloom[x/64]&(1<<(x%64)) == 0 || s.bloom[y/64]&(1<<(y%64)) == 0 {
+			continue
+		}
+		slot, ok := s.find(k)
+		if !ok {
+			continue
+		}
+		for j := s.slotHead[slot]; j != 0; j = s.next[j-1] {
+			v := s.vals[j-1]
+			start := p - int(s.off[j-1])
+			// A sanitizer's placeholder ("[REDACTED]") is no secret and
+			// reads better as it is; it is asked here, where values are
+			// few, not for each value added.
+			if start >= 0 && start+len(v) <= len(text) && text[start:start+len(v)] == v && !IsPlaceholder(New(v)) {
+				found = append(found, match{start, start + len(v)})
+			}
+		}
+	}
+	if len(found) == 0 {
+		return text
+	}
+	sort.Slice(found, func(a, b int) bool {
+		if found[a].start != found[b].start {
+			return found[a].start < found[b].start
+		}
+		return found[a].end > found[b].end
+	})
+	var b strings.Builder
+	b.Grow(len(text))
+	last := 0
+	for _, m := range found {
+		if m.start < last {
+			continue
+		}
+		b.WriteString(text[last:m.start])
+		b.WriteString(Fingerprint(text[m.start:m.end]))
+		last = m.end
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// Strings replaces recorded values in every string reachable from v, which
+// must be a pointer: fields of structs, elements of slices and arrays, keys
+// and values of maps, through pointers and interfaces. Walking the whole
+// value rather than chosen fields keeps a field added later from escaping.
+// Only exported fields can be set; Secret's raw value is unexported and
+// formats as its fingerprint anyway. Byte slices are not text.
+func (s *Scrubber) Strings(v any) {
+	if s.Len() == 0 || v == nil {
+		return
+	}
+	w := walker{s: s, fields: map[reflect.Type][]int{}, holds: map[reflect.Type]bool{}}
+	w.walk(reflect.ValueOf(v), 0)
+}
+
+// maxWalkDepth bounds the walk of cyclic or absurdly nested values.
+const maxWalkDepth = 64
+
+// walker remembers, per type, which fields can hold a string, so that a
+// report of 65,000 timeline steps costs a look at their strings only.
+type walker struct {
+	s      *Scrubber
+	fields map[reflect.Type][]int
+	holds  map[reflect.Type]bool
+}
+
+// mayHoldString reports whether a value of t can hold a string the walk
+// can set.
+func (w *walker) mayHoldString(t reflect.Type) bool {
+	if h, ok := w.holds[t]; ok {
+		return h
+	}
+	// A type met again inside itself is taken to hold strings: a walk too
+	// many is cheap, a string missed is a leak.
+	w.holds[t] = true
+	h := false
+	switch t.Kind() {
+	case reflect.String, reflect.Interface:
+		h = true
+	case reflect.Pointer, reflect.Array:
+		h = w.mayHoldString(t.Elem())
+	case reflect.Slice:
+		h = t.Elem().Kind() != reflect.Uint8 && w.mayHoldString(t.Elem())
+	case reflect.Map:
+		h = w.mayHoldString(t.Key()) || w.mayHoldString(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField() && !h; i++ {
+			sf := t.Field(i)
+			h = sf.IsExported() && w.mayHoldString(sf.Type)
+		}
+	}
+	w.holds[t] = h
+	return h
+}
+
+// fieldsOf lists the exported fields of struct type t that can hold a
+// string.
+func (w *walker) fieldsOf(t reflect.Type) []int {
+	if f, ok := w.fields[t]; ok {
+		return f
+	}
+	var f []int
+	for i := 0; i < t.NumField(); i++ {
+		if sf := t.Field(i); sf.IsExported() && w.mayHoldString(sf.Type) {
+			f = append(f, i)
+		}
+	}
+	w.fields[t] = f
+	return f
+}
+
+func (w *walker) walk(v reflect.Value, depth int) {
+	if depth > maxWalkDepth {
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			if t := v.String(); len(t) >= ScrubMin {
+				if u := w.s.String(t); u != t {
+					v.SetString(u)
+				}
+			}
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			w.walk(v.Elem(), depth+1)
+		}
+	case reflect.Struct:
+		for _, i := range w.fieldsOf(v.Type()) {
+			w.walk(v.Field(i), depth+1)
+		}
+	case reflect.Slice, reflect.Array:
+		if !w.mayHoldString(v.Type()) {
+			return
+		}
+		for i := 0; i < v.Len(); i++ {
+			w.walk(v.Index(i), depth+1)
+		}
+	case reflect.Map:
+		if !w.mayHoldString(v.Type()) {
+			return
+		}
+		// Entries are copies: walk each, then put back what changed
+		// (keys too: a map keyed by a URL or a name from the trace).
+		type entry struct{ oldKey, key, val reflect.Value }
+		var changed []entry
+		iter := v.MapRange()
+		for iter.Next() {
+			key := reflect.New(v.Type().Key()).Elem()
+			key.Set(iter.Key())
+			val := reflect.New(v.Type().Elem()).Elem()
+			val.Set(iter.Value())
+			keyBefore, valBefore := key.Interface(), val.Interface()
+			w.walk(key, depth+1)
+			w.walk(val, depth+1)
+			if !reflect.DeepEqual(keyBefore, key.Interface()) || !reflect.DeepEqual(valBefore, val.Interface()) {
+				changed = append(changed, entry{iter.Key(), key, val})
+			}
+		}
+		for _, c := range changed {
+			v.SetMapIndex(c.oldKey, reflect.Value{})
+		}
+		for _, c := range changed {
+			v.SetMapIndex(c.key, c.val)
+		}
+	}
+}

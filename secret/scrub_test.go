@@ -1,0 +1,247 @@
+package secret
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+func scrubberOf(vals ...string) *Scrubber {
+	s := NewScrubber()
+	for _, v := range vals {
+		s.Add(New(v))
+	}
+	return s
+}
+
+func TestScrubberReplacesAnywhere(t *testing.T) {
+	s := scrubberOf("st-exp", "0.AAAAcode1234", "0.AAAAcode1234-longer", "tok_9f8e7d")
+	fp := Fingerprint
+	for _, tc := range []struct{ in, want string }{
+		{"https://app.example/callbackestate=st-exp", "https://app.example/callbackestate=" + fp("st-exp")},
+		{"path /callbackst-exp vs /callback", "path /callback" + fp("st-exp") + " vs /callback"},
+		{"st-exp", fp("st-exp")},
+		{"st-ex", "st-ex"},
+		{"code=0.AAAAcode1234-longer&x=1", "code=" + fp("0.AAAAcode1234-longer") + "&x=1"},
+		{"code=0.AAAAcode1234-long", "code=" + fp("0.AAAAcode1234") + "-long"},
+		{"tok_9f8e7dtok_9f8e7d", fp("tok_9f8e7d") + fp("tok_9f8e7d")},
+		{"nothing secret here at all", "nothing secret here at all"},
+	} {
+		if got := s.String(tc.in); got != tc.want {
+			t.Errorf("String(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestScrubberLeavesShortAndKnownValues(t *testing.T) {
+	s := scrubberOf("abcde", Fingerprint("value123"), "")
+	if s.Len() != 0 {
+		t.Fatalf("Len = %d, want 0: short values and fingerprints are not recorded", s.Len())
+	}
+	s = scrubberOf("abcde", Fingerprint("value123"), "[REDACTED]", "xxxxxxxx", "")
+	in := "abcde " + Fingerprint("value123") + " [REDACTED] xxxxxxxx"
+	if got := s.String(in); got != in {
+		t.Errorf("String changed %q to %q", in, got)
+	}
+	s = NewScrubber()
+	s.Add(New("abcdef"))
+	s.Add(New("abcdef"))
+	if s.Len() != 1 {
+		t.Errorf("Len = %d after adding one value twice, want 1", s.Len())
+	}
+}
+
+type scrubInner struct {
+	Text  string
+	Bytes []byte
+	Sec   Secret
+	hid   string
+}
+
+type scrubOuter struct {
+	Msg    string
+	Ptr    *scrubInner
+	List   []scrubInner
+	Arr    [2]string
+	ByName map[string]string
+	ByKey  map[string]*scrubInner
+	Any    any
+	Named  myString
+}
+
+type myString string
+
+// scrubNode refers to itself before its string.
+type scrubNode struct {
+	Kids []*scrubNode
+	Name string
+}
+
+func TestScrubberStringsWalksEverything(t *testing.T) {
+	const v = "leaked-value-42"
+	s := scrubberOf(v)
+	fp := Fingerprint(v)
+	o := &scrubOuter{
+		Msg:    "a " + v,
+		Ptr:    &scrubInner{Text: v, Bytes: []byte(v), Sec: New(v), hid: v},
+		List:   []scrubInner{{Text: "x" + v}},
+		Arr:    [2]string{"", v + "!"},
+		ByName: map[string]string{"k": v, "key " + v: "plain"},
+		ByKey:  map[string]*scrubInner{"p": {Text: v}},
+		Any:    &scrubInner{Text: v},
+		Named:  myString(v),
+	}
+	s.Strings(o)
+	checks := map[string]string{
+		"Msg": o.Msg, "Ptr.Text": o.Ptr.Text, "List[0].Text": o.List[0].Text, "Arr[1]": o.Arr[1],
+		"ByName[k]": o.ByName["k"], "ByKey[p].Text": o.ByKey["p"].Text, "Any.Text": o.Any.(*scrubInner).Text,
+		"Named": string(o.Named),
+	}
+	for name, got := range checks {
+		if strings.Contains(got, v) || !strings.Contains(got, fp) {
+			t.Errorf("%s = %q: the value was not replaced by %s", name, got, fp)
+		}
+	}
+	if _, ok := o.ByName["key "+fp]; !ok || len(o.ByName) != 2 {
+		t.Errorf("map keys = %v: the key holding the value was not replaced", o.ByName)
+	}
+	tree := &scrubNode{Kids: []*scrubNode{{Name: v}}}
+	s.Strings(tree)
+	if tree.Kids[0].Name != fp {
+		t.Errorf("nested node = %q, want %s", tree.Kids[0].Name, fp)
+	}
+	// Bytes, unexported fields and Secret's own value are not output text.
+	if string(o.Ptr.Bytes) != v || o.Ptr.hid != v || o.Ptr.Sec.Reveal() != v {
+		t.Error("the walk changed bytes, an unexported field or a Secret")
+	}
+}
+
+// naiveScrub is the specification String must match: left to right, at
+// each position the longest recorded value that starts there.
+func naiveScrub(vals []string, text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		best := ""
+		for _, v := range vals {
+			if len(v) >= ScrubMin && !IsFingerprint(v) && !IsPlaceholder(New(v)) && len(v) > len(best) && strings.HasPrefix(text[i:], v) {
+				best = v
+			}
+		}
+		if best == "" {
+			b.WriteByte(text[i])
+			i++
+			continue
+		}
+		b.WriteString(Fingerprint(best))
+		i += len(best)
+	}
+	return b.String()
+}
+
+func FuzzScrubber(f *testing.F) {
+	f.Add("st-exp", "0.AAAAcode", "0.AAAAcode-long", "x 0.AAAAcode-long st-exp st-ex 0.AAAAcode")
+	f.Add("aaaaaa", "aaaaaaa", "", "aaaaaaaaaaaaaaaaaaa")
+	f.Fuzz(func(t *testing.T, a, b, c, text string) {
+		vals := []string{a, b, c}
+		s := scrubberOf(vals...)
+		if got, want := s.String(text), naiveScrub(vals, text); got != want {
+			t.Fatalf("String(%q) = %q, want %q (values %q)", text, got, want, vals)
+		}
+	})
+}
+
+func TestScrubberManyValues(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	var vals []string
+	s := NewScrubber()
+	for i := 0; i < 5000; i++ {
+		v := fmt.Sprintf("%x", r.Uint64())
+		vals = append(vals, v)
+		s.Add(New(v))
+	}
+	text := "a " + vals[17] + " b " + vals[4999] + vals[0] + " c"
+	if got, want := s.String(text), naiveScrub(vals, text); got != want {
+		t.Fatalf("String = %q, want %q", got, want)
+	}
+}
+
+// TestScrubberSharedEnds records values that share long beginnings and
+// ends (tokens of one issuer, padded base64): each must still be found.
+func TestScrubberSharedEnds(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	var vals []string
+	s := NewScrubber()
+	for i := 0; i < 3000; i++ {
+		v := fmt.Sprintf("eyJhbGciOiJSUzI1NiJ9.%08x.c2lnbmF0dXJl==", r.Uint32())
+		if i%3 == 0 {
+			v = fmt.Sprintf("0.AXoA%06d", i) // alike but for their last bytes
+		}
+		vals = append(vals, v)
+		s.Add(New(v))
+	}
+	var tb strings.Builder
+	for i := 0; i < len(vals); i += 97 {
+		fmt.Fprintf(&tb, "x=%s&", vals[i])
+	}
+	text := tb.String()
+	got := s.String(text)
+	if want := naiveScrub(vals, text); got != want {
+		t.Fatalf("String = %q, want %q", got, want)
+	}
+	if strings.Contains(got, "eyJ") || strings.Contains(got, "0.AXoA") {
+		t.Errorf("a value was left: %q", got)
+	}
+}
+
+func TestRedactURLCollect(t *testing.T) {
+	var got []string
+	raw := "https://app.example/cb?state=s1234567&code_challenge=plainverifier&return=https%3A%2F%2Fx.example%2F%3Fcode%3Dc7654321#access_token=at999999&q=1"
+	red := RedactURLCollect(raw, func(s Secret) { got = append(got, s.Reveal()) })
+	if red != RedactURL(raw) {
+		t.Errorf("RedactURLCollect = %q, RedactURL = %q", red, RedactURL(raw))
+	}
+	want := []string{"s1234567", "plainverifier", "c7654321", "at999999"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("collected %q, want %q", got, want)
+	}
+}
+
+// BenchmarkScrubberString scrubs report-like text (URLs with fingerprints)
+// against as many values as a capture of 65,000 sign-ins carries.
+func BenchmarkScrubberString(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	s := NewScrubber()
+	for i := 0; i < 200000; i++ {
+		s.Add(New(fmt.Sprintf("st%016x", r.Uint64())))
+	}
+	var tb strings.Builder
+	for tb.Len() < 1<<20 {
+		fmt.Fprintf(&tb, `{"url":"http://login.example.com/oauth2/v2.0/authorize?client_id=app-%d&response_type=code&state=%s","ref":"frame %d"}`,
+			tb.Len(), Fingerprint(fmt.Sprint(tb.Len())), tb.Len())
+	}
+	text := tb.String()
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if s.String(text) != text {
+			b.Fatal("changed")
+		}
+	}
+}
+
+func BenchmarkScrubberBuild(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	vals := make([]Secret, 200000)
+	for i := range vals {
+		vals[i] = New(fmt.Sprintf("st%016x", r.Uint64()))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := NewScrubber()
+		s.Reserve(len(vals))
+		for _, v := range vals {
+			s.Add(v)
+		}
+	}
+}
