@@ -75,8 +75,11 @@ type Reader struct {
 	opts Options
 	lim  model.Limits
 	src  packetSource
-	dec  *decoder
-	asm  *reassembly.Assembler
+	// pf is src when the records are read ahead (pcap and pcapng files;
+	// an ETL capture is read in place).
+	pf  *prefetchSource
+	dec *decoder
+	asm *reassembly.Assembler
 
 	live map[*tcpStream]struct{}
 	// parkAbove is how many live connections make idle HTTP/1 parsers
@@ -126,8 +129,14 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	var pf *prefetchSource
+	if as, ok := src.(arenaSource); ok {
+		pf = newPrefetch(as, batchArena, batchSlack)
+		src = pf
+	}
 	rd := &Reader{
 		opts:     opts,
+		pf:       pf,
 		lim:      opts.Limits.WithDefaults(),
 		src:      src,
 		dec:      newDecoder(),
@@ -195,6 +204,18 @@ func (r *Reader) headerPool() *bodypool.HeaderPool { return &r.headers }
 // goroutine.
 func (r *Reader) ReleaseHeaders(lists ...model.Headers) {
 	r.headers.Put(lists...)
+}
+
+// Stop ends reading ahead: the records of a pcap or pcapng file are read
+// on a goroutine of their own, a few batches ahead of Next. After Stop
+// that goroutine has ended, so the caller may seek or close the file, and
+// Next must not be called again. Reading to the end (Next returning
+// io.EOF) stops it as well; a caller that stops reading before must call
+// Stop, or the goroutine and its batches (about 1 MiB) stay.
+func (r *Reader) Stop() {
+	if r.pf != nil {
+		r.pf.stop()
+	}
 }
 
 // Release hands back the body buffers of an exchange this reader
@@ -424,6 +445,7 @@ func (r *Reader) finish(err error) {
 	default:
 		tail = append(tail, model.Note{Kind: model.NoteDamaged, Ref: r.byteRef(), Message: r.named(fmt.Sprintf("reading stopped: %v", err))})
 	}
+	r.Stop() // the file is read; its batches go
 	r.asm.FlushAll()
 	// Connections the assembler no longer tracked but never completed.
 	for s := range r.live {

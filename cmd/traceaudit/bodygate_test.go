@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/internal/leakcorpus"
@@ -112,5 +115,51 @@ func TestSkipResponseRereadRare(t *testing.T) {
 	}
 	if traces < 300 || again > traces/100 {
 		t.Errorf("%d of %d traces read again", again, traces)
+	}
+}
+
+// TestSkipResponseRereadLarge: the capture is read again while its first
+// reading still has batches of records read ahead (pcap.Reader.Stop): the
+// second reading sees the whole file, as a reading keeping every body does.
+func TestSkipResponseRereadLarge(t *testing.T) {
+	json := [][2]string{{"Content-Type", "application/json"}}
+	exs := []leakcorpus.Exchange{
+		{Method: "GET", URL: "http://id.example/.well-known/openid-configuration", ReqHeaders: [][2]string{{"Host", "id.example"}},
+			Status: 200, RespHeaders: json,
+			RespBody: `{"issuer":"http://id.example","authorization_endpoint":"http://id.example/a","token_endpoint":"http://app.example/session"}`},
+		{Method: "GET", URL: "http://app.example/session", ReqHeaders: [][2]string{{"Host", "app.example"}},
+			Status: 200, RespHeaders: json,
+			RespBody: `{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed.","error_codes":[54005]}`},
+	}
+	filler := `{"items":"` + strings.Repeat("x", 4000) + `"}`
+	for i := range 1500 {
+		exs = append(exs, leakcorpus.Exchange{Method: "GET", URL: fmt.Sprintf("http://app.example/api/%d", i), ReqHeaders: [][2]string{{"Host", "app.example"}},
+			Status: 200, RespHeaders: json, RespBody: filler})
+	}
+	data, err := leakcorpus.PCAP(exs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 4<<20 {
+		t.Fatalf("capture of %d bytes: too small to be read ahead past", len(data))
+	}
+	p := filepath.Join(t.TempDir(), "learnt-token-large.pcap")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := environment{stdin: bytes.NewReader(nil), getenv: func(string) string { return "" }}
+	res := analyzeInput(input{path: p, explicit: true}, &options{cmd: "events", format: "json"}, env, &keyMaterial{}, "events")
+	whole := analyzeInput(input{path: p, explicit: true}, &options{cmd: "events", format: "json", wholeBodies: true}, env, &keyMaterial{}, "events")
+	if res.err != nil || whole.err != nil {
+		t.Fatal(res.err, whole.err)
+	}
+	if !res.reread {
+		t.Fatal("not read again")
+	}
+	if res.exchangeCount != len(exs) || whole.exchangeCount != len(exs) {
+		t.Errorf("%d and %d exchanges, want %d", res.exchangeCount, whole.exchangeCount, len(exs))
+	}
+	if !reflect.DeepEqual(res.events, whole.events) || !reflect.DeepEqual(res.notes, whole.notes) {
+		t.Errorf("read again: %d events, notes %v; whole: %d events, notes %v", len(res.events), res.notes, len(whole.events), whole.notes)
 	}
 }

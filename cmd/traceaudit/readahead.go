@@ -153,8 +153,15 @@ func (ra *readAhead) ReleaseHeaders(lists ...model.Headers) {
 // Notes are the reader's; call close first, so that the reader is done.
 func (ra *readAhead) Notes() []model.Note { return ra.src.Notes() }
 
-// close stops the goroutine and waits for it: after close the reader and
-// its file are the caller's again.
+// stopper is a reader that reads its file ahead on a goroutine of its own
+// (pcap.Reader.Stop).
+type stopper interface {
+	Stop()
+}
+
+// close stops the goroutine and waits for it, and the reader's own reading
+// ahead: after close the reader and its file are the caller's again (scan
+// seeks the file back to read it again).
 func (ra *readAhead) close() {
 	if ra.closed {
 		return
@@ -163,6 +170,9 @@ func (ra *readAhead) close() {
 	close(ra.stop)
 	<-ra.done
 	ra.cur = aheadBatch{}
+	if s, ok := ra.src.(stopper); ok {
+		s.Stop()
+	}
 }
 
 // release lets the reader (its buffers, a capture's reassembly pages) go
