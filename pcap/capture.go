@@ -45,6 +45,11 @@ type packet struct {
 	ts       time.Time
 	origLen  int
 	frame    int // 1-based, counting every packet record of the file
+	// decoded tells that seg and segOK hold what decoder.decode made of
+	// the packet (a prefetchSource decodes on its own goroutine).
+	decoded bool
+	segOK   bool
+	seg     tcpSegment
 }
 
 // packetSource yields the packets of a capture file in file order. next

@@ -3,6 +3,7 @@ package pcap
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,16 +24,37 @@ type record struct {
 	frame    int
 	off      int64
 	err      string
+	seg      string // the TCP segment decoded, if any
 }
 
-func drain(src packetSource) []record {
+// drain reads src to its end; with dec, each packet is decoded in line
+// unless it comes decoded, and the decoder's notes end the list.
+func drain(src packetSource, dec *decoder) []record {
 	var out []record
 	for {
 		p, err := src.next()
 		if err != nil {
-			return append(out, record{err: err.Error(), off: src.offset()})
+			out = append(out, record{err: err.Error(), off: src.offset()})
+			if dec != nil {
+				for _, n := range dec.notes() {
+					out = append(out, record{err: string(n.Kind) + " " + n.Message})
+				}
+			}
+			return out
 		}
-		out = append(out, record{data: string(p.data), linkType: p.linkType, ts: p.ts, origLen: p.origLen, frame: p.frame, off: src.offset()})
+		rec := record{data: string(p.data), linkType: p.linkType, ts: p.ts, origLen: p.origLen, frame: p.frame, off: src.offset()}
+		if dec != nil {
+			seg, ok := p.seg, p.segOK
+			if !p.decoded {
+				seg, ok = dec.decode(p)
+			}
+			if ok {
+				t := seg.tcp
+				rec.seg = fmt.Sprintf("%v %v %v %d %d %v%v%v%v%v %d %q", seg.netFlow, t.TransportFlow(), t.DataOffset, t.Seq, t.Ack,
+					t.SYN, t.ACK, t.FIN, t.RST, t.PSH, t.Window, t.Payload)
+			}
+		}
+		out = append(out, rec)
 	}
 }
 
@@ -58,7 +80,7 @@ func TestPrefetchSame(t *testing.T) {
 		}
 		inputs[f] = data
 	}
-	arenas := [][2]int{{batchArena, batchSlack}, {8192, 2048}, {700, 100}, {64, 16}}
+	arenas := [][2]int{{batchArena, batchSlack}, {batchArena, batchSlack}, {8192, 2048}, {8192, 2048}, {700, 100}, {64, 16}}
 	n := 0
 	for name, data := range inputs {
 		var gz bytes.Buffer
@@ -74,14 +96,22 @@ func TestPrefetchSame(t *testing.T) {
 			if _, ok := plain.(arenaSource); !ok {
 				continue // ETL
 			}
-			want := drain(plain)
-			for _, a := range arenas {
+			want := drain(plain, nil)
+			plain, _ = openCapture(bytes.NewReader(v))
+			wantDec := drain(plain, newDecoder())
+			for i, a := range arenas {
 				src, err := openCapture(bytes.NewReader(v))
 				if err != nil {
 					t.Fatal(err)
 				}
-				pf := newPrefetch(src.(arenaSource), a[0], a[1])
-				got := drain(pf)
+				// Decoding ahead or not, in turns.
+				var dec *decoder
+				want := want
+				if i%2 == 1 {
+					dec, want = newDecoder(), wantDec
+				}
+				pf := newPrefetch(src.(arenaSource), dec, a[0], a[1])
+				got := drain(pf, dec)
 				pf.stop()
 				if len(got) != len(want) {
 					t.Fatalf("%s %s arena %d: %d records, want %d", name, vname, a[0], len(got), len(want))
@@ -174,7 +204,7 @@ func (s *panicSource) useBuf([]byte) {}
 // TestPrefetchPanic: a panic while reading records reaches the caller of
 // next, after the records before it.
 func TestPrefetchPanic(t *testing.T) {
-	pf := newPrefetch(&panicSource{}, 64, 16)
+	pf := newPrefetch(&panicSource{}, nil, 64, 16)
 	defer pf.stop()
 	for i := 1; i <= 2; i++ {
 		p, err := pf.next()

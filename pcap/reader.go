@@ -129,9 +129,10 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	dec := newDecoder()
 	var pf *prefetchSource
 	if as, ok := src.(arenaSource); ok {
-		pf = newPrefetch(as, batchArena, batchSlack)
+		pf = newPrefetch(as, dec, batchArena, batchSlack)
 		src = pf
 	}
 	rd := &Reader{
@@ -139,7 +140,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		pf:       pf,
 		lim:      opts.Limits.WithDefaults(),
 		src:      src,
-		dec:      newDecoder(),
+		dec:      dec,
 		live:     map[*tcpStream]struct{}{},
 		nextIdle: flushEvery,
 
@@ -391,7 +392,10 @@ func (r *Reader) step() {
 	if !p.ts.IsZero() {
 		r.lastTime = p.ts
 	}
-	seg, ok := r.dec.decode(p)
+	seg, ok := p.seg, p.segOK
+	if !p.decoded {
+		seg, ok = r.dec.decode(p)
+	}
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
 		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, r.context(ci))
