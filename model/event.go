@@ -1,6 +1,7 @@
 package model
 
 import (
+	"iter"
 	"strings"
 	"time"
 
@@ -427,6 +428,20 @@ func (e *Event) EachSecret(add func(secret.Secret)) {
 // Scrubber returns a secret.Scrubber that knows every secret of the events
 // of one or more traces.
 func Scrubber(traces ...[]Event) *secret.Scrubber {
+	return ScrubberOf(func(yield func(*Event) bool) {
+		for _, events := range traces {
+			for i := range events {
+				if !yield(&events[i]) {
+					return
+				}
+			}
+		}
+	})
+}
+
+// ScrubberOf is Scrubber for events yielded one by one (events held in
+// chunks), which it reads twice: to count, then to record.
+func ScrubberOf(events iter.Seq[*Event]) *secret.Scrubber {
 	s := secret.NewScrubber()
 	n := 0
 	count := func(v secret.Secret) {
@@ -434,17 +449,13 @@ func Scrubber(traces ...[]Event) *secret.Scrubber {
 			n++
 		}
 	}
-	for _, events := range traces {
-		for i := range events {
-			events[i].EachSecret(count)
-		}
+	for e := range events {
+		e.EachSecret(count)
 	}
 	s.Reserve(n)
 	add := s.Add
-	for _, events := range traces {
-		for i := range events {
-			events[i].EachSecret(add)
-		}
+	for e := range events {
+		e.EachSecret(add)
 	}
 	return s
 }

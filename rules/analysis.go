@@ -146,7 +146,7 @@ type Analysis struct {
 // from (secret.Scrubber). It is made once, on first use.
 func (a *Analysis) Scrubber() *secret.Scrubber {
 	if a.scrubber == nil {
-		a.scrubber = model.Scrubber(a.Events)
+		a.scrubber = model.ScrubberOf(a.events())
 	}
 	return a.scrubber
 }
