@@ -352,6 +352,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		hrel, _ = r.(headerReleaser)
 	}
 	events := &eventChunks{}
+	var scratch []model.Event
 	defer func() {
 		res.pending = events
 		// scan's rules read the events in their chunks (rules.Input.
@@ -378,7 +379,10 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		}
 		var evs []model.Event
 		if extract {
-			evs = x.Exchange(ex)
+			// One list for every exchange's events: they are copied into
+			// their chunks, and what reads evs below keeps nothing of it.
+			evs = x.AppendExchange(scratch[:0], ex)
+			scratch = evs
 			if x.SkippedBodyRead() && !o.wholeBodies {
 				res.reread = true
 				return keptList{}, false
