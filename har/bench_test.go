@@ -108,8 +108,13 @@ func BenchmarkReaderCorpus(b *testing.B) {
 
 // BenchmarkReaderFile reads the HAR named by TRACEAUDIT_BENCH_FILE as scan
 // does (bodies of scripts, images and fonts skipped), for profiling the
-// reader alone on generated many-entry files.
-func BenchmarkReaderFile(b *testing.B) {
+// reader alone on generated many-entry files. BenchmarkReaderFileSequential
+// decodes on the framing goroutine: its time is the reader's CPU time.
+func BenchmarkReaderFile(b *testing.B) { benchReaderFile(b, false) }
+
+func BenchmarkReaderFileSequential(b *testing.B) { benchReaderFile(b, true) }
+
+func benchReaderFile(b *testing.B, sequential bool) {
 	path := os.Getenv("TRACEAUDIT_BENCH_FILE")
 	if path == "" {
 		b.Skip("TRACEAUDIT_BENCH_FILE not set")
@@ -129,6 +134,7 @@ func BenchmarkReaderFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		r.sequential = sequential
 		for {
 			if _, err := r.Next(); errors.Is(err, io.EOF) {
 				break

@@ -318,7 +318,7 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 		if encoding.Type == gjson.String && strings.EqualFold(encoding.Str, "base64") {
 			// Decode a bounded prefix: 4 base64 characters give 3 bytes.
 			limit := d.limits.BodyBytes/3*4 + 4
-			enc, _, cut := d.f.content(text, limit, d.arena)
+			enc, _, cut := d.content(text, limit)
 			if int64(len(enc)) > limit {
 				enc, cut = enc[:limit], true
 			}
@@ -693,7 +693,7 @@ func (d *decoder) text(v gjson.Result, limit int64) ([]byte, bool) {
 		raw := d.f.side[sp.start:sp.end]
 		return unescapeRaw(d.pool.Get(len(raw)+8), raw), false
 	}
-	data, view, cut := d.f.content(v, limit, d.arena)
+	data, view, cut := d.content(v, limit)
 	if int64(len(data)) > limit {
 		data, cut = data[:limit], true
 	}
@@ -701,6 +701,24 @@ func (d *decoder) text(v gjson.Result, limit int64) ([]byte, bool) {
 		data = append(d.pool.Get(len(data)), data...)
 	}
 	return data, cut
+}
+
+// content is frame.content, except that a short string of the skeleton
+// is not unescaped again: the skeleton's walk did (v.Str), in the same
+// way (FuzzStringDecode), and its text is handed out as a view, cut at
+// limit. The reference decoder (no skeleton) keeps frame.content.
+func (d *decoder) content(v gjson.Result, limit int64) (data []byte, view, cut bool) {
+	if d.sk == nil || v.Type != gjson.String {
+		return d.f.content(v, limit, d.arena)
+	}
+	if _, ok := d.f.spanOf(v); ok {
+		return d.f.content(v, limit, d.arena)
+	}
+	s := v.Str
+	if int64(len(s)) > limit {
+		s, cut = s[:limit], true
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s)), true, cut
 }
 
 // unescapeBounded decodes the content of a JSON string literal (without

@@ -3,6 +3,7 @@ package har
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -24,14 +25,31 @@ import (
 // entry: the decoder copies every string it keeps (frame.str, plainHeader,
 // the interner), as it did with gjson's substrings of the whole skeleton.
 type skeleton struct {
-	b      []byte  // the frame's buffer
-	s      string  // the same bytes, viewed as a string
-	opens  []int32 // offset of every '{' and '[', in order
-	ends   []int32 // offset of the matching '}' or ']'
-	counts []int32 // number of members or elements
-	stack  []int32 // indexes into opens of the containers not closed yet
-	arena  []byte  // unescaped strings of the current skeleton
+	b     []byte      // the frame's buffer
+	s     string      // the same bytes, viewed as a string
+	cs    []container // every object and array, in the order they open
+	arena []byte      // unescaped strings of the current skeleton
+	// quotes[i], for a string whose opening quote is at i, is the offset
+	// of its closing quote shifted left by one, the low bit set when the
+	// string has an escape: reset finds where every string ends, and the
+	// walk that follows reads it here instead of searching again. Only
+	// the entries of strings reset passed are written, and only for a
+	// skeleton of at most quotesMax bytes (useQuotes).
+	quotes    []uint32
+	useQuotes bool
 }
+
+// container is an object or array of the skeleton.
+type container struct {
+	open, end int32 // offsets of its '{' or '[' and of the byte closing it
+	count     int32 // number of members or elements
+	parent    int32 // index in cs of the container it is in, or -1
+}
+
+// quotesMax bounds the skeletons whose string ends are recorded: the
+// table takes four bytes per byte of skeleton, and an entry's skeleton
+// (long strings are in side) is rarely more than a few KiB.
+const quotesMax = 256 << 10
 
 // reset validates buf as gjson.ValidBytes would (the skeleton holds no
 // whitespace outside strings, so none is accepted there) and indexes its
@@ -41,129 +59,170 @@ type skeleton struct {
 // passed over without being read again; any other string is checked here.
 func (k *skeleton) reset(buf []byte, strs []strSpan) bool {
 	k.b, k.s = buf, unsafe.String(unsafe.SliceData(buf), len(buf))
-	k.opens, k.ends, k.counts, k.stack = k.opens[:0], k.ends[:0], k.counts[:0], k.stack[:0]
 	// Views into the arena die with the entry they were made for.
 	k.arena = k.arena[:0]
 	if cap(k.arena) > 1<<20 {
 		k.arena = nil
 	}
 	if len(buf) > 1<<31-1 {
+		k.cs = k.cs[:0]
 		return false
 	}
+	// The index is built in a local and stored once at the end: through
+	// k, every append would store a slice header into the heap. Few
+	// values stay live across the labels below, so that they stay in
+	// registers.
+	cs := k.cs[:0]
+	top := -1    // index in cs of the innermost open container
+	obj := false // whether it is an object
 	s := k.s
 	n := len(s)
 	i := 0
 	next := 0 // the first of strs not passed yet
 	var ok bool
-	// str checks the string whose opening quote is at i and moves i
-	// past its closing quote.
-	str := func() bool {
-		for next < len(strs) && int(strs[next].start) < i {
-			next++
-		}
-		if next < len(strs) {
-			if sp := strs[next]; int(sp.start) == i && int(sp.end) < n && s[sp.end] == '"' {
-				next++
-				i = int(sp.end) + 1
-				return true
-			}
-		}
-		i, _, ok = validStr(buf, i+1)
-		return ok
+	k.useQuotes = n <= quotesMax
+	if k.useQuotes && cap(k.quotes) < n {
+		k.quotes = make([]uint32, n+n/4)
+	}
+	quotes := k.quotes[:cap(k.quotes)]
+	if !k.useQuotes {
+		quotes = nil
 	}
 value:
 	if i >= n {
-		return false
+		goto fail
 	}
-	if len(k.stack) > 0 {
-		k.counts[k.stack[len(k.stack)-1]]++
+	if top >= 0 {
+		cs[top].count++
 	}
 	switch c := s[i]; c {
 	case '{', '[':
-		k.stack = append(k.stack, int32(len(k.opens)))
-		k.opens = append(k.opens, int32(i))
-		k.ends = append(k.ends, 0)
-		k.counts = append(k.counts, 0)
+		cs = append(cs, container{open: int32(i), parent: int32(top)})
+		top = len(cs) - 1
+		obj = c == '{'
 		i++
-		if i < n && (c == '{' && s[i] == '}' || c == '[' && s[i] == ']') {
+		if i < n && (obj && s[i] == '}' || !obj && s[i] == ']') {
 			goto closeIt
 		}
-		if c == '{' {
+		if obj {
 			goto key
 		}
 		goto value
 	case '"':
-		if !str() {
-			return false
+		// The string whose opening quote is at i: passed over when the
+		// scanner listed it as plain, checked otherwise; i moves past
+		// its closing quote. strs lists plain strings in order, and
+		// reset meets every string in order: a listed one is the next
+		// of the list. (An entry that is not leaves the rest of the
+		// list unused: checked here, never wrong.) Written out here and
+		// for member names, not shared: this runs for every string of
+		// every entry, and a shared block costs every live value a
+		// spill.
+		if next < len(strs) && int(strs[next].start) == i && int(strs[next].end) < n && s[strs[next].end] == '"' {
+			e := int(strs[next].end)
+			next++
+			if i < len(quotes) {
+				quotes[i] = uint32(e) << 1
+			}
+			i = e + 1
+		} else {
+			start := i
+			var esc bool
+			if i, esc, ok = validStr(buf, i+1); !ok {
+				goto fail
+			}
+			if start < len(quotes) {
+				quotes[start] = uint32(i-1)<<1 | b2u(esc)
+			}
 		}
+		goto after
 	case 't':
 		if len(s)-i < 4 || s[i:i+4] != "true" {
-			return false
+			goto fail
 		}
 		i += 4
 	case 'f':
 		if len(s)-i < 5 || s[i:i+5] != "false" {
-			return false
+			goto fail
 		}
 		i += 5
 	case 'n':
 		if len(s)-i < 4 || s[i:i+4] != "null" {
-			return false
+			goto fail
 		}
 		i += 4
 	default:
 		if i, ok = validNum(s, i); !ok {
-			return false
+			goto fail
 		}
 	}
 	goto after
 key:
 	if i >= n || s[i] != '"' {
-		return false
+		goto fail
 	}
-	if !str() {
-		return false
+	// The member name at i: see the string case of value.
+	if next < len(strs) && int(strs[next].start) == i && int(strs[next].end) < n && s[strs[next].end] == '"' {
+		e := int(strs[next].end)
+		next++
+		if i < len(quotes) {
+			quotes[i] = uint32(e) << 1
+		}
+		i = e + 1
+	} else {
+		start := i
+		var esc bool
+		if i, esc, ok = validStr(buf, i+1); !ok {
+			goto fail
+		}
+		if start < len(quotes) {
+			quotes[start] = uint32(i-1)<<1 | b2u(esc)
+		}
 	}
 	if i >= n || s[i] != ':' {
-		return false
+		goto fail
 	}
 	i++
 	goto value
 closeIt:
 	// s[i] closes the innermost open container.
-	{
-		top := k.stack[len(k.stack)-1]
-		k.ends[top] = int32(i)
-		k.stack = k.stack[:len(k.stack)-1]
-		i++
+	cs[top].end = int32(i)
+	top = int(cs[top].parent)
+	i++
+	if top < 0 {
+		ok = i == n
+		goto done
 	}
+	obj = s[cs[top].open] == '{'
 after:
-	if len(k.stack) == 0 {
-		return i == n
+	if top < 0 {
+		ok = i == n
+		goto done
 	}
 	if i >= n {
-		return false
+		goto fail
 	}
-	{
-		obj := s[k.opens[k.stack[len(k.stack)-1]]] == '{'
-		switch s[i] {
-		case ',':
-			i++
-			if obj {
-				goto key
-			}
-			goto value
-		case '}':
-			if obj {
-				goto closeIt
-			}
-		case ']':
-			if !obj {
-				goto closeIt
-			}
+	switch s[i] {
+	case ',':
+		i++
+		if obj {
+			goto key
+		}
+		goto value
+	case '}':
+		if obj {
+			goto closeIt
+		}
+	case ']':
+		if !obj {
+			goto closeIt
 		}
 	}
-	return false
+fail:
+	ok = false
+done:
+	k.cs = cs
+	return ok
 }
 
 // validStr checks a string's content from i (after its opening quote) as
@@ -271,17 +330,18 @@ func (k *skeleton) end(off int) int {
 // container returns the offset of the byte that closes the container
 // opening at off, and its number of members or elements.
 func (k *skeleton) container(off int) (int, int) {
-	lo, hi := 0, len(k.opens)
+	cs := k.cs
+	lo, hi := 0, len(cs)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if int(k.opens[m]) < off {
+		if int(cs[m].open) < off {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	if lo < len(k.opens) && int(k.opens[lo]) == off {
-		return int(k.ends[lo]), int(k.counts[lo])
+	if lo < len(cs) && int(cs[lo].open) == off {
+		return int(cs[lo].end), int(cs[lo].count)
 	}
 	return -1, 0 // not a container of this skeleton: not reached on a validated one
 }
@@ -366,13 +426,42 @@ func (k *skeleton) value(i int) (int, gjson.Result) {
 // str reads the (validated) string at i: the offset after it, its raw text
 // and its content, unescaped as gjson does.
 func (k *skeleton) str(i int) (int, string, string) {
-	q, esc := closingQuoteEsc(k.b[i+1:])
-	j := i + 1 + q + 1
+	var j int
+	var esc bool
+	if e := k.quoteAt(i); e >= 0 {
+		j, esc = int(e>>1)+1, e&1 != 0
+	} else {
+		var q int
+		q, esc = closingQuoteEsc(k.b[i+1:])
+		j = i + 1 + q + 1
+	}
 	raw := k.s[i:j]
 	if !esc {
 		return j, raw, raw[1 : len(raw)-1]
 	}
 	return j, raw, k.unescape(raw[1 : len(raw)-1])
+}
+
+// quoteAt returns what reset recorded of the string whose opening quote
+// is at i (see quotes), or -1 when it recorded nothing usable there.
+func (k *skeleton) quoteAt(i int) int64 {
+	if !k.useQuotes || i < 0 || i >= len(k.b) || i >= len(k.quotes) {
+		return -1
+	}
+	e := k.quotes[i]
+	// What reset wrote for this skeleton always passes; anything else
+	// (not reached on a validated skeleton) is searched for instead.
+	if q := int(e >> 1); q <= i || q >= len(k.b) || k.b[q] != '"' {
+		return -1
+	}
+	return int64(e)
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // unescape decodes the content of a valid JSON string as gjson's unescape
@@ -455,6 +544,9 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 		if name, value, next, plain := plainHeaderAt(s, i); plain {
 			more = add(in.str(name), in.str(value))
 			i = next
+		} else if name, value, next, ok := k.headerAt(i); ok {
+			more = add(in.str(name), in.str(value))
+			i = next
 		} else {
 			var h gjson.Result
 			i, h = k.value(i)
@@ -469,6 +561,35 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 		*out = nil // as appending to nil leaves it
 	}
 	return true
+}
+
+// headerAt reads the form of plainHeaderAt with escapes in either string
+// (a quoted user agent or client hint); the texts are unescaped views into
+// the arena. Side references are left to the general path, which resolves
+// them.
+func (k *skeleton) headerAt(i int) (name, value string, next int, ok bool) {
+	const open, mid, ref = `{"name":`, `,"value":`, `"\u0000\u0001`
+	s := k.s
+	if len(s)-i < len(open)+1 || s[i:i+len(open)] != open {
+		return "", "", 0, false
+	}
+	i += len(open)
+	if s[i] != '"' || strings.HasPrefix(s[i:], ref) {
+		return "", "", 0, false
+	}
+	i, _, name = k.str(i)
+	if !strings.HasPrefix(s[i:], mid) {
+		return "", "", 0, false
+	}
+	i += len(mid)
+	if i >= len(s) || s[i] != '"' || strings.HasPrefix(s[i:], ref) {
+		return "", "", 0, false
+	}
+	i, _, value = k.str(i)
+	if i >= len(s) || s[i] != '}' {
+		return "", "", 0, false
+	}
+	return name, value, i + 1, true
 }
 
 // maxPresize bounds a header slice made before its elements are read.

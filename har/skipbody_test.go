@@ -56,3 +56,34 @@ func TestPlainHeaderMatchesGeneralPath(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderAt: the path for headers of the plain form with escapes in
+// their strings unescapes them as the general path does, and declines side
+// references and every other form.
+func TestHeaderAt(t *testing.T) {
+	for _, c := range []struct {
+		raw         string
+		name, value string
+		ok          bool
+	}{
+		{`{"name":"accept","value":"*/*"}`, "accept", "*/*", true},
+		{`{"name":"sec-ch-ua","value":"\"Chromium\";v=\"122\""}`, "sec-ch-ua", `"Chromium";v="122"`, true},
+		{`{"name":"x\u0041","value":"\u00e9\ud83d\ude00\ud83d"}`, "xA", "\u00e9\U0001F600\uFFFD", true},
+		{`{"name":"x","value":"\u0000\u00010"}`, "", "", false},
+		{`{"name":"\u0000\u00010","value":"v"}`, "", "", false},
+		{`{"value":"v","name":"x"}`, "", "", false},
+		{`{"name":"x","value":"v","comment":""}`, "", "", false},
+		{`{"name":"x","value":1}`, "", "", false},
+		{`{"name":1,"value":"v"}`, "", "", false},
+		{`{"name":"x"}`, "", "", false},
+	} {
+		var k skeleton
+		if !k.reset([]byte(c.raw), nil) {
+			t.Fatalf("%s: not valid", c.raw)
+		}
+		name, value, next, ok := k.headerAt(0)
+		if ok != c.ok || name != c.name || value != c.value || ok && next != len(c.raw) {
+			t.Errorf("headerAt(%s) = %q, %q, %d, %v; want %q, %q, %v", c.raw, name, value, next, ok, c.name, c.value, c.ok)
+		}
+	}
+}

@@ -40,6 +40,15 @@ func FuzzStringDecode(f *testing.F) {
 				t.Fatalf("unescapeRaw(%q) = %q, decodeInto %q", content, got[1:], want)
 			}
 		}
+		if end, _, ok := validStr(p, 0); ok && end == len(p) {
+			// A string the skeleton accepts: its walk unescapes it as
+			// unescapeBounded does, invalid UTF-8 and all.
+			var k skeleton
+			short, cut := unescapeBounded(content, int64(len(content))+1)
+			if got := k.unescape(string(content)); cut || got != string(short) {
+				t.Fatalf("skeleton.unescape(%q) = %q, unescapeBounded %q (cut %v)", content, got, short, cut)
+			}
+		}
 		var want string
 		if !utf8.Valid(content) || json.Unmarshal(append(append([]byte{'"'}, content...), '"'), &want) != nil {
 			return
