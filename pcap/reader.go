@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,7 +132,9 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	}
 	dec := newDecoder()
 	var pf *prefetchSource
-	if as, ok := src.(arenaSource); ok {
+	if as, ok := src.(arenaSource); ok && runtime.GOMAXPROCS(0) > 1 {
+		// With one P the goroutines would only take turns: moving the
+		// packets between them then costs without paying.
 		pf = newPrefetch(as, dec, batchArena, batchSlack)
 		src = pf
 	}
