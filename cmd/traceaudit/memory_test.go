@@ -9,22 +9,27 @@ import (
 
 	"github.com/traceaudit/traceaudit/internal/hargen"
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/rules"
 )
 
 // TestScanMemoryFlatInEntries reads a generated HAR of 100,000 small
 // entries (one in ten a token request, so 10,000 exchanges with an event)
 // the way scan does and measures the live heap while everything scan keeps
 // for the rules is still held: the exchanges kept (as what the rules read
-// of them), the rows and the events. The bounds say memory follows the
-// exchanges the rules keep, not the number of entries: at most 1,408 bytes
-// per kept exchange (with its two events, request and response, 280 bytes
-// each plus 128 for what only token requests and responses carry and 96 for
-// what the response carries aside) and 16 bytes per dropped one (its hole
-// in the rules' list). Before the retainer every exchange was kept and this
-// HAR held about 420 MB; after it, about 2.8 KiB per kept exchange with
-// events of 752 bytes, 1.8 KiB with events of 360; measured with the
-// compact rules.Exchange and events of 280 bytes, about 1.2 KiB (11.7 MiB
-// in all).
+// of them), the rows and the events; then again with the rules' analysis
+// made from them as scan makes it, the events still in the chunks reading
+// left them in. The bounds say memory follows the exchanges the rules
+// keep, not the number of entries: at most 1,280 bytes per kept exchange
+// after reading (with its two events, request and response, 280 bytes each
+// plus 128 for what only token requests and responses carry and 96 for
+// what the response carries aside), 1,600 with the analysis (transaction,
+// code trail and redemption), and 16 bytes per dropped one (its hole in the
+// rules' list). Before the retainer every exchange was kept and this HAR
+// held about 420 MB; after it, about 2.8 KiB per kept exchange with events
+// of 752 bytes, 1.8 KiB with events of 360. Measured with the compact
+// rules.Exchange of 128 bytes and events of 280: 11.6 MiB after reading
+// (1,222 bytes per kept exchange, holes included), 14.7 MiB with the
+// analysis (1,539).
 func TestScanMemoryFlatInEntries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes and reads a 170 MB HAR")
@@ -77,11 +82,32 @@ func TestScanMemoryFlatInEntries(t *testing.T) {
 		t.Fatalf("kept %d exchanges, want about %d (the token requests)", n, entries/10)
 	}
 	live := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	bound := int64(n)*1408 + int64(entries-n)*16
+	bound := int64(n)*1280 + int64(entries-n)*16
 	t.Logf("%d entries, %d kept, %d events, %d exchange starts: live heap %.1f MiB (%.0f bytes per kept exchange), bound %.1f MiB",
 		entries, n, res.eventCount(), len(res.starts), float64(live)/(1<<20), float64(live)/float64(n), float64(bound)/(1<<20))
 	if live > bound {
 		t.Errorf("live heap %d bytes after reading, over the bound of %d: memory grows with entries again", live, bound)
+	}
+
+	// scan's rules read the events where reading left them, in chunks:
+	// joined before the rules, every event was held twice at the peak
+	// (issue 18). analyzeInput joins them once the rules are done.
+	if len(res.events) != 0 || res.pending == nil || res.pending.n != res.eventCount() {
+		t.Fatalf("after reading, %d events joined and %d in chunks: scan's events must stay in their chunks until the rules are done",
+			len(res.events), res.eventCount()-len(res.events))
+	}
+	a := rules.Analyze(rules.Input{Kept: exchanges, EventChunks: res.pending.chunks(), Notes: res.notes},
+		rules.Options{CodeLifetime: o.codeLifetime})
+	var analyzed runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&analyzed)
+	runtime.KeepAlive(a)
+	withRules := int64(analyzed.HeapAlloc) - int64(before.HeapAlloc)
+	bound = int64(n)*1600 + int64(entries-n)*16
+	t.Logf("with the rules' analysis (%d transactions, %d codes): live heap %.1f MiB (%.0f bytes per kept exchange), bound %.1f MiB",
+		len(a.Transactions), len(a.Codes), float64(withRules)/(1<<20), float64(withRules)/float64(n), float64(bound)/(1<<20))
+	if withRules > bound {
+		t.Errorf("live heap %d bytes with the analysis, over the bound of %d", withRules, bound)
 	}
 }
 
