@@ -31,10 +31,8 @@ type decoder struct {
 	f         *frame
 	notes     []pendingNote
 	ex        *model.Exchange
-	// exchangeMem and responseMem hold what ex points to: one allocation with
-	// the decoder.
-	exchangeMem model.Exchange
-	responseMem model.Response
+	// mem holds what ex points to (see exchangePool).
+	mem *exchangeMem
 
 	// sk reads the skeleton in one pass; nil reads it with gjson's own
 	// ValidBytes, ParseBytes and ForEach (the reference the tests compare
@@ -117,8 +115,8 @@ func (d *decoder) entry() (*model.Exchange, string) {
 		}
 		e = gjson.ParseBytes(f.buf)
 	}
-	d.exchangeMem = model.Exchange{Index: f.idx, Ref: entryRef(f.idx)}
-	ex := &d.exchangeMem
+	d.mem.ex = model.Exchange{Index: f.idx, Ref: entryRef(f.idx)}
+	ex := &d.mem.ex
 	ref := ex.Ref
 
 	var req, resp, content gjson.Result
@@ -242,8 +240,8 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 }
 
 func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson.Result) {
-	d.responseMem = model.Response{}
-	out := &d.responseMem
+	d.mem.resp = model.Response{}
+	out := &d.mem.resp
 	var content gjson.Result
 	var bad string
 	d.each(resp, func(k, v gjson.Result) bool {

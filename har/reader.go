@@ -42,6 +42,11 @@ type Options struct {
 	// Release before they are reused: for tests of callers, whose output
 	// changes if they still read a body they released.
 	PoisonReleased bool
+	// ReuseExchanges says the caller hands every exchange back with
+	// ReleaseExchange, in order, once done with it: the reader then keeps
+	// track of the exchanges it returns (a few thousand at most) so as to
+	// reuse their memory.
+	ReuseExchanges bool
 
 	// mapping overrides when a file is read through a mapping (tests
 	// compare the ways).
@@ -101,6 +106,9 @@ type Reader struct {
 	// header lists handed back with ReleaseHeaders.
 	pool  bodyPool
 	hpool headerPool
+	// xpool lends the memory of exchanges, reused once handed back with
+	// ReleaseExchange.
+	xpool exchangePool
 	// mapped is the scanner's source when the file is read through a
 	// mapping; unmap unmaps it if the Reader is dropped before the end.
 	mapped *mappedFile
@@ -120,6 +128,8 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr := &Reader{opts: opts, limits: opts.Limits.WithDefaults(), batchMax: batchEntries}
 	hr.pool.Poison = opts.PoisonReleased
 	hr.hpool.Poison = opts.PoisonReleased
+	hr.xpool.poison = opts.PoisonReleased
+	hr.xpool.enabled = opts.ReuseExchanges
 	for i := range hr.states {
 		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}
 	}
@@ -441,14 +451,13 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 				r.addNote(n.Note)
 			}
 			r.recycle(d.f)
-			// A kept exchange keeps its decoder (they share an
-			// allocation), not what the decoder refers to: its frame,
-			// notes, the decoding state and the Reader.
-			ex := d.ex
-			*d = decoder{exchangeMem: d.exchangeMem, responseMem: d.responseMem}
+			ex, mem := d.ex, d.mem
+			*d = decoder{}
 			if ex != nil {
+				r.xpool.lend(mem)
 				return ex, nil
 			}
+			r.xpool.unused(mem)
 		}
 		r.ready, r.readyPos = r.ready[:0], 0
 		if r.sequential {
@@ -565,11 +574,13 @@ func (r *Reader) frameBatch(dst []*frame) []*frame {
 // and touches only the frames, the decoder's state and the read-only
 // settings.
 func (r *Reader) decodeAll(batch []*frame, st decodeState) []*decoder {
-	// The batch's decoders, and the exchanges and responses they make,
-	// in one allocation rather than three an entry.
+	// The batch's decoders in one allocation; the exchanges and responses
+	// they make in memory handed back by the caller, when there is.
 	ds := make([]decoder, len(batch))
+	mems := r.xpool.get(len(batch))
 	out := make([]*decoder, len(batch))
 	for i, f := range batch {
+		ds[i].mem = mems[i]
 		out[i] = r.decodeInto(&ds[i], f, st)
 	}
 	return out
@@ -577,13 +588,13 @@ func (r *Reader) decodeAll(batch []*frame, st decodeState) []*decoder {
 
 // decode runs on a frame only; see decoder.
 func (r *Reader) decode(f *frame, st decodeState) *decoder {
-	return r.decodeInto(new(decoder), f, st)
+	return r.decodeInto(&decoder{mem: r.xpool.get(1)[0]}, f, st)
 }
 
 // decodeInto is decode into d, a zero decoder.
 func (r *Reader) decodeInto(d *decoder, f *frame, st decodeState) *decoder {
 	*d = decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
-		sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool, hpool: &r.hpool}
+		sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool, hpool: &r.hpool, mem: d.mem}
 	if d.arena == nil {
 		d.arena = new([]byte)
 	}

@@ -541,10 +541,7 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 	i++
 	for i < end {
 		var more bool
-		if name, value, next, plain := plainHeaderAt(s, i); plain {
-			more = add(in.str(name), in.str(value))
-			i = next
-		} else if name, value, next, ok := k.headerAt(i); ok {
+		if name, value, next, ok := k.headerAt(i); ok {
 			more = add(in.str(name), in.str(value))
 			i = next
 		} else {
@@ -563,18 +560,19 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 	return true
 }
 
-// headerAt reads the form of plainHeaderAt with escapes in either string
-// (a quoted user agent or client hint); the texts are unescaped views into
-// the arena. Side references are left to the general path, which resolves
-// them.
+// headerAt reads a header of the form nearly every header has,
+// {"name":"…","value":"…"}, in place: the texts are views into the
+// skeleton, or into the arena for a string with escapes (a quoted user
+// agent or client hint). Side references are left to the general path,
+// which resolves them; so is every other form.
 func (k *skeleton) headerAt(i int) (name, value string, next int, ok bool) {
 	const open, mid, ref = `{"name":`, `,"value":`, `"\u0000\u0001`
 	s := k.s
-	if len(s)-i < len(open)+1 || s[i:i+len(open)] != open {
+	if len(s)-i < len(open)+2 || s[i:i+len(open)] != open {
 		return "", "", 0, false
 	}
 	i += len(open)
-	if s[i] != '"' || strings.HasPrefix(s[i:], ref) {
+	if s[i] != '"' || s[i+1] == '\\' && strings.HasPrefix(s[i:], ref) {
 		return "", "", 0, false
 	}
 	i, _, name = k.str(i)
@@ -582,7 +580,7 @@ func (k *skeleton) headerAt(i int) (name, value string, next int, ok bool) {
 		return "", "", 0, false
 	}
 	i += len(mid)
-	if i >= len(s) || s[i] != '"' || strings.HasPrefix(s[i:], ref) {
+	if len(s)-i < 2 || s[i] != '"' || s[i+1] == '\\' && strings.HasPrefix(s[i:], ref) {
 		return "", "", 0, false
 	}
 	i, _, value = k.str(i)
@@ -594,52 +592,3 @@ func (k *skeleton) headerAt(i int) (name, value string, next int, ok bool) {
 
 // maxPresize bounds a header slice made before its elements are read.
 const maxPresize = 256
-
-// plainHeaderAt reads {"name":"…","value":"…"} at i with no escape in
-// either string; the strings are views into s.
-func plainHeaderAt(s string, i int) (name, value string, next int, ok bool) {
-	const open, mid = `{"name":"`, `","value":"`
-	if len(s)-i < len(open) || s[i:i+len(open)] != open {
-		return "", "", 0, false
-	}
-	i += len(open)
-	j := plainEnd(s, i)
-	if j < 0 {
-		return "", "", 0, false
-	}
-	name = s[i:j]
-	i = j
-	if len(s)-i < len(mid) || s[i:i+len(mid)] != mid {
-		return "", "", 0, false
-	}
-	i += len(mid)
-	j = plainEnd(s, i)
-	if j < 0 || len(s)-j < 2 || s[j+1] != '}' {
-		return "", "", 0, false
-	}
-	return name, s[i:j], j + 2, true
-}
-
-// plainEnd returns the offset of the quote ending a string's content that
-// starts at i, or -1 when a backslash comes first.
-func plainEnd(s string, i int) int {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	const quotes, backslashes = '"' * lo, '\\' * lo
-	for ; i+8 <= len(s); i += 8 {
-		v := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
-		x, y := v^quotes, v^backslashes
-		if m := ((x-lo)&^x | (y-lo)&^y) & hi; m != 0 {
-			i += bits.TrailingZeros64(m) / 8
-			break
-		}
-	}
-	for ; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			return i
-		case '\\':
-			return -1
-		}
-	}
-	return -1
-}

@@ -347,9 +347,11 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	// which compare the two.
 	var rel bodyReleaser
 	var hrel headerReleaser
+	var xrel exchangeReleaser
 	if !env.keepAllExchanges {
 		rel, _ = r.(bodyReleaser)
 		hrel, _ = r.(headerReleaser)
+		xrel, _ = r.(exchangeReleaser)
 	}
 	events := &eventChunks{}
 	var scratch []model.Event
@@ -414,6 +416,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		if rel != nil {
 			rel.Release(ex) // sets the bodies' Data to nil
 		}
+		read := ex
 		if runRules || o.caseMode {
 			// Rules read events and exchange metadata, never bodies: drop
 			// them so memory stays bounded by the number of exchanges.
@@ -428,6 +431,11 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		}
 		if hrel != nil {
 			hrel.ReleaseHeaders(reqHeaders, respHeaders)
+		}
+		// And the exchange itself: the retainer kept a copy (hold, the
+		// rules' compact exchange), rows and events copies of fields.
+		if xrel != nil {
+			xrel.ReleaseExchange(read)
 		}
 	}
 	return kept, untimed

@@ -15,8 +15,9 @@ import (
 // and the reader's notes are those of reading without it.
 type readAhead struct {
 	src     model.Reader
-	rel     bodyReleaser   // src, when it reuses released bodies
-	hrel    headerReleaser // src, when it reuses released header lists
+	rel     bodyReleaser     // src, when it reuses released bodies
+	hrel    headerReleaser   // src, when it reuses released header lists
+	xrel    exchangeReleaser // src, when it reuses released exchanges
 	batches chan aheadBatch
 	stop    chan struct{}
 	done    chan struct{}
@@ -57,6 +58,7 @@ func newReadAhead(r model.Reader) *readAhead {
 	ra := &readAhead{src: r, batches: make(chan aheadBatch, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	ra.rel, _ = r.(bodyReleaser)
 	ra.hrel, _ = r.(headerReleaser)
+	ra.xrel, _ = r.(exchangeReleaser)
 	go ra.run()
 	return ra
 }
@@ -147,6 +149,21 @@ func (ra *readAhead) Release(ex *model.Exchange) {
 func (ra *readAhead) ReleaseHeaders(lists ...model.Headers) {
 	if ra.hrel != nil {
 		ra.hrel.ReleaseHeaders(lists...)
+	}
+}
+
+// exchangeReleaser is a reader that reuses the memory of exchanges handed
+// back to it (har.Reader.ReleaseExchange): the caller must keep no
+// reference to the exchange or its response, only copies of their fields.
+type exchangeReleaser interface {
+	ReleaseExchange(ex *model.Exchange)
+}
+
+// ReleaseExchange hands an exchange back to the reader when it reuses
+// them; otherwise it does nothing.
+func (ra *readAhead) ReleaseExchange(ex *model.Exchange) {
+	if ra.xrel != nil {
+		ra.xrel.ReleaseExchange(ex)
 	}
 }
 

@@ -43,8 +43,11 @@ func (o *options) skipResponse() func(req *model.Request, resp *model.Response) 
 func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) (model.Reader, error) {
 	switch oi.format {
 	case model.FormatHAR:
+		// readExchanges hands every exchange back (not on the tests'
+		// reference path, nor for bundle and compare).
+		reuse := (o.cmd == "scan" || o.cmd == "events" || o.cmd == "exchanges") && !env.keepAllExchanges
 		return har.NewReader(oi.file, har.Options{Limits: o.limits(), SideFiles: os.DirFS(oi.dir), Name: oi.name,
-			SkipBody: o.skipBody, PoisonReleased: env.poisonBodies})
+			SkipBody: o.skipBody, PoisonReleased: env.poisonBodies, ReuseExchanges: reuse})
 	case model.FormatSAZ:
 		opts := saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name,
 			MaxMembers: o.members, ArchiveInflateBytes: o.archiveBytes}
