@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 )
 
@@ -42,24 +43,39 @@ type prefetchSource struct {
 // panic.
 type packetBatch struct {
 	pkts   []packet
-	offs   []int64      // the source's offset after each packet
-	tcps   []layers.TCP // the packets' TCP headers (seg.tcp points here)
+	offs   []int64 // the source's offset after each packet
 	arena  []byte
 	err    error
 	errOff int64
 	panic  *sourcePanic
 }
 
-// link points the packets' segments at their TCP headers, once b.tcps
-// no longer grows.
-func (b *packetBatch) link() {
-	j := 0
-	for i := range b.pkts {
-		if b.pkts[i].segOK {
-			b.pkts[i].seg.tcp = &b.tcps[j]
-			j++
-		}
+// decodeAhead decodes p with dec and records the outcome in p. A TCP
+// header the fast path decoded into the decoder's reused layer is kept as
+// where its bytes are in p.data: the reassembling goroutine decodes them
+// again into its own layer (tcpAt). Copying the layer into the batch
+// instead (a ~300-byte struct with pointers per packet, written with
+// barriers while the collector runs) cost more than decoding it again.
+func decodeAhead(dec *decoder, p *packet) {
+	seg, ok := dec.decode(*p)
+	p.decoded, p.segOK = true, ok
+	if !ok {
+		return
 	}
+	p.seg = seg
+	if seg.tcp != &dec.fast.tcp {
+		return // a layer of its own (defragmented, tunnelled, other links)
+	}
+	t := seg.tcp
+	p.seg.tcp = nil
+	p.tcpOff = cap(p.data) - cap(t.Contents)
+	p.tcpLen = len(t.Contents) + len(t.Payload)
+}
+
+// tcpAt decodes the TCP header decodeAhead located into t: the same bytes
+// through the same decoder, so the same layer.
+func tcpAt(p *packet, t *layers.TCP) bool {
+	return t.DecodeFromBytes(p.data[p.tcpOff:p.tcpOff+p.tcpLen], gopacket.NilDecodeFeedback) == nil
 }
 
 // sourcePanic carries a panic of the source to the reading goroutine.
@@ -122,7 +138,6 @@ func (s *prefetchSource) run(src arenaSource, dec *decoder) {
 			if b == nil {
 				b = &packetBatch{}
 			}
-			b.link()
 			b.panic = &sourcePanic{value: p, stack: debug.Stack()}
 			s.send(b)
 		}
@@ -144,7 +159,7 @@ func (s *prefetchSource) run(src arenaSource, dec *decoder) {
 				return
 			}
 		}
-		b.pkts, b.offs, b.tcps = b.pkts[:0], b.offs[:0], b.tcps[:0]
+		b.pkts, b.offs = b.pkts[:0], b.offs[:0]
 		used := 0
 		for len(b.pkts) < batchPackets && len(b.arena)-used >= s.slack {
 			rest := b.arena[used:used:len(b.arena)]
@@ -152,23 +167,11 @@ func (s *prefetchSource) run(src arenaSource, dec *decoder) {
 			p, err := src.next()
 			if err != nil {
 				b.err, b.errOff = err, src.offset()
-				b.link()
 				s.send(b)
 				return
 			}
 			if dec != nil {
-				seg, ok := dec.decode(p)
-				p.decoded, p.segOK = true, ok
-				if ok {
-					// The decoder reuses its layers; the packet's bytes
-					// stay in the batch. Options and Padding are left
-					// out: they share the decoder's arrays, and neither
-					// the assembler nor the streams read them.
-					b.tcps = append(b.tcps, *seg.tcp)
-					t := &b.tcps[len(b.tcps)-1]
-					t.Options, t.Padding = nil, nil
-					p.seg = tcpSegment{netFlow: seg.netFlow}
-				}
+				decodeAhead(dec, &p)
 			}
 			b.pkts = append(b.pkts, p)
 			b.offs = append(b.offs, src.offset())
@@ -177,7 +180,6 @@ func (s *prefetchSource) run(src arenaSource, dec *decoder) {
 				used = len(b.arena) - (c - len(p.data))
 			}
 		}
-		b.link()
 		if !s.send(b) {
 			return
 		}
@@ -209,8 +211,7 @@ func (s *prefetchSource) next() (packet, error) {
 			}
 			s.cur = nil
 			clear(b.pkts) // the packets' buffers of their own go
-			clear(b.tcps)
-			s.free <- b // room for every batch: never blocks
+			s.free <- b   // room for every batch: never blocks
 		}
 		s.cur, s.pos = <-s.full, 0
 	}
