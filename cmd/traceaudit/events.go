@@ -56,9 +56,9 @@ func claims(s secret.Secret) *report.Claims {
 }
 
 func eventRecords(r fileResult, noRedact bool) []report.Event {
-	out := make([]report.Event, 0, len(r.events))
-	for i := range r.events {
-		out = append(out, eventRecord(r.path, r.format, &r.events[i], noRedact))
+	out := make([]report.Event, 0, r.eventCount())
+	for e := range r.eachEvent() {
+		out = append(out, eventRecord(r.path, r.format, e, noRedact))
 	}
 	return out
 }

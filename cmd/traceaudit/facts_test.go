@@ -21,14 +21,14 @@ func TestFacts(t *testing.T) {
 			Error: "invalid_grant", TraceID: "t1", Correlation: "k1",
 			Description: "AADSTS65001: The user or administrator has not consented to use the application with ID 'c1' named 'Contoso HR'."}},
 	}
-	fc := facts(evs, false)
+	fc := facts((&fileResult{events: evs}).eachEvent(), false)
 	if fc == nil || fc.Family != "entra" || fc.Tenant != "contoso.onmicrosoft.com" || !slices.Equal(fc.ClientIDs, []string{"c1"}) ||
 		fc.UserAgent != "Mozilla/5.0 Edg/140" || !fc.Start.Equal(t0) || !fc.End.Equal(t0.Add(2*time.Second)) ||
 		!slices.Equal(fc.RequestIDs, []string{"r1"}) || !slices.Equal(fc.TraceIDs, []string{"t1"}) ||
 		!slices.Equal(fc.CorrelationIDs, []string{"k1"}) || fc.AppName != "Contoso HR" {
 		t.Errorf("facts = %+v", fc)
 	}
-	if facts(nil, false) != nil {
+	if facts((&fileResult{}).eachEvent(), false) != nil {
 		t.Error("facts of a trace without events")
 	}
 }

@@ -37,7 +37,7 @@ type runStats struct {
 
 func (s *runStats) add(r fileResult) {
 	s.exchanges += r.exchangeCount
-	s.events += len(r.events)
+	s.events += r.eventCount()
 	if s.byVerdict == nil {
 		s.byVerdict = map[rules.Verdict]int{}
 	}
@@ -145,7 +145,7 @@ func (rw *resultWriter) scrubber(r fileResult) *secret.Scrubber {
 	case r.scan != nil && r.scan.scrubber != nil:
 		return r.scan.scrubber
 	}
-	return model.Scrubber(r.events)
+	return model.ScrubberOf(r.eachEvent())
 }
 
 // account counts a result for the summary and the exit code.

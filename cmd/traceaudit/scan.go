@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 	"sort"
@@ -56,7 +57,7 @@ func reportFile(r fileResult, noRedact bool) report.File {
 		Path:      r.path,
 		Format:    string(r.format),
 		Exchanges: r.exchangeCount,
-		Events:    len(r.events),
+		Events:    r.eventCount(),
 		Error:     r.errText(),
 	}
 	if len(r.notes) > 0 {
@@ -119,8 +120,8 @@ func reportFile(r fileResult, noRedact bool) report.File {
 		}
 		f.Findings = append(f.Findings, rf)
 	}
-	f.Timeline = timeline(r.events, refFindings, noRedact)
-	f.Facts = facts(r.events, noRedact)
+	f.Timeline = timeline(r.eachEvent(), refFindings, noRedact)
+	f.Facts = facts(r.eachEvent(), noRedact)
 	return f
 }
 
@@ -132,8 +133,13 @@ var appNamedRE = regexp.MustCompile(`\bnamed '([^'\x00-\x1f]{1,100})'`)
 // the provider of the first authorize (or any provider event), the client
 // ids, the browser, the time range and the ids the provider's logs are
 // searched by.
-func facts(events []model.Event, noRedact bool) *report.Facts {
-	if len(events) == 0 {
+func facts(events iter.Seq[*model.Event], noRedact bool) *report.Facts {
+	some := false
+	for range events {
+		some = true
+		break
+	}
+	if !some {
 		return nil
 	}
 	var fc report.Facts
@@ -144,8 +150,7 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 		return append(list, v)
 	}
 	var prov model.Provider
-	for i := range events {
-		e := &events[i]
+	for e := range events {
 		if prov.Family == "" && e.Provider().Family != "" && e.Provider().Family != model.FamilyApp {
 			prov = e.Provider()
 		}
@@ -177,9 +182,9 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 		}
 	}
 	if fc.UserAgent == "" {
-		for i := range events {
-			if events[i].UserAgent() != "" {
-				fc.UserAgent = events[i].UserAgent()
+		for e := range events {
+			if e.UserAgent() != "" {
+				fc.UserAgent = e.UserAgent()
 				break
 			}
 		}
@@ -195,13 +200,13 @@ func facts(events []model.Event, noRedact bool) *report.Facts {
 
 // timeline lays the OAuth steps out for the HTML swimlanes: one lane per tab
 // or connection, each step attributed to the party that acted.
-func timeline(events []model.Event, refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
+func timeline(events iter.Seq[*model.Event], refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
 	// Sized once, and lane titles and labels made once per lane and
 	// endpoint: a capture's 65,000 steps otherwise allocated twice their
 	// size in regrowth and three strings each.
 	n := 0
-	for i := range events {
-		if timelineParty(&events[i]) != "" {
+	for e := range events {
+		if timelineParty(e) != "" {
 			n++
 		}
 	}
@@ -228,14 +233,12 @@ func timeline(events []model.Event, refFindings map[string][]int, noRedact bool)
 	// Only pages the browser navigated are tabs; a HAR's "page" of
 	// server-side requests (an app's own capture) keeps its name.
 	browserPage := map[string]bool{}
-	for i := range events {
-		e := &events[i]
+	for e := range events {
 		if e.Page() != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback || (e.Kind == model.TokenRequest && e.Origin() != "")) {
 			browserPage[e.Page()] = true
 		}
 	}
-	for i := range events {
-		e := &events[i]
+	for e := range events {
 		party := timelineParty(e)
 		if party == "" {
 			continue

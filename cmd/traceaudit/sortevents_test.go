@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,6 +33,66 @@ func TestSortEventsDenseAndSparse(t *testing.T) {
 		}
 		if want := "zdecab"; got != want {
 			t.Errorf("stride %d: order %q, want %q", stride, got, want)
+		}
+	}
+}
+
+// TestEventOrderSameAsSort: the order scan's output reads the events held
+// in chunks in (eventOrder, through eachEvent) is the order sortEvents puts
+// the joined events in, over several chunks, with exchanges out of order,
+// several events to an exchange, dense and sparse indexes, an index
+// without a start and a start missing (source order then).
+func TestEventOrderSameAsSort(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name          string
+		events        int
+		stride        int
+		missing, zero bool
+	}{
+		{"dense", 3*eventChunk + 17, 1, false, false},
+		{"sparse", 2*eventChunk + 5, 1000, false, false},
+		{"one chunk", 40, 1, false, false},
+		{"index without a start", eventChunk + 3, 1, true, false},
+		{"a start missing", eventChunk + 3, 1, false, true},
+	} {
+		var evs []model.Event
+		var starts []exchangeStart
+		for i := 0; i < tc.events; i++ {
+			x := i / 2 * tc.stride // two events to an exchange
+			evs = append(evs, model.Event{Exchange: x, Ref: strconv.Itoa(i)})
+			if i%2 == 0 {
+				// Starts go back and forth in blocks of seven exchanges.
+				at := t0.Add(time.Duration((i/2)%7*1000-(i/2)) * time.Millisecond)
+				if tc.zero && i == 10 {
+					at = time.Time{}
+				}
+				if !(tc.missing && i == 12) {
+					starts = append(starts, exchangeStart{index: x, start: at})
+				}
+			}
+		}
+		c := &eventChunks{}
+		c.add(evs)
+		res := fileResult{pending: c, order: eventOrder(c, starts)}
+		var got []string
+		for e := range res.eachEvent() {
+			got = append(got, e.Ref)
+		}
+		want := slices.Clone(evs)
+		sortEvents(want, starts)
+		var wantRefs []string
+		for _, e := range want {
+			wantRefs = append(wantRefs, e.Ref)
+		}
+		if !slices.Equal(got, wantRefs) {
+			t.Errorf("%s: eachEvent lists %d events in another order than sortEvents:\n%v\n%v", tc.name, len(got), got, wantRefs)
+		}
+		if tc.zero != (res.order == nil) {
+			t.Errorf("%s: order %v, want nil only when a start is missing", tc.name, res.order != nil)
+		}
+		if res.eventCount() != tc.events {
+			t.Errorf("%s: eventCount %d, want %d", tc.name, res.eventCount(), tc.events)
 		}
 	}
 }
