@@ -58,7 +58,7 @@ func TestMemLimit(t *testing.T) {
 	// At least the live heap and its headroom (no back-to-back
 	// collections), at most what the default pacing would let the heap
 	// grow to plus the runtime's own memory.
-	low, high := int64(len(held))*(100+memoryHeadroom)/100, int64(len(held))*2+(32<<20)
+	low, high := int64(len(held))+int64(headroom(uint64(len(held)))), int64(len(held))*2+(32<<20)
 	if got := limit(); got < low || got > high {
 		t.Errorf("limit %d with %d bytes live, want it to follow the live heap: between %d and %d", got, len(held), low, high)
 	}
@@ -81,12 +81,18 @@ func TestMemLimit(t *testing.T) {
 }
 
 // TestFollowLimit: the limit the live heap sets counts the runtime's
-// memory besides the heap, the live heap and its headroom, never under the
-// budget.
+// memory besides the heap, the live heap and its headroom (75 %, at most
+// 24 MiB), never under the budget.
 func TestFollowLimit(t *testing.T) {
 	const mib = 1 << 20
-	if got, want := followLimit(100*mib, 130*mib, 120*mib), int64((10+100+75)*mib+memorySlack); got != want {
-		t.Errorf("followLimit(100 MiB live, 10 MiB besides the heap) = %d, want %d", got, want)
+	if got, want := followLimit(100*mib, 130*mib, 120*mib), int64((10+100+24)*mib+memorySlack); got != want {
+		t.Errorf("followLimit(100 MiB live, 10 MiB besides the heap) = %d, want %d (the headroom capped)", got, want)
+	}
+	if got, want := followLimit(32*mib, 40*mib, 36*mib), int64((4+32+24)*mib+memorySlack); got != want {
+		t.Errorf("followLimit(32 MiB live, 4 MiB besides the heap) = %d, want %d", got, want)
+	}
+	if got, want := followLimit(30*mib, 40*mib, 36*mib), int64(4*mib+30*mib+30*mib*3/4+memorySlack); got != want {
+		t.Errorf("followLimit(30 MiB live, 4 MiB besides the heap) = %d, want %d (75 %% of the live heap)", got, want)
 	}
 	if got := followLimit(1*mib, 20*mib, 30*mib); got != memoryBudget {
 		t.Errorf("followLimit(1 MiB live) = %d, want the budget %d", got, memoryBudget)
