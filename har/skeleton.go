@@ -32,9 +32,11 @@ type skeleton struct {
 	// quotes[i], for a string whose opening quote is at i, is the offset
 	// of its closing quote shifted left by one, the low bit set when the
 	// string has an escape: reset finds where every string ends, and the
-	// walk that follows reads it here instead of searching again. Only
-	// the entries of strings reset passed are written, and only for a
-	// skeleton of at most quotesMax bytes (useQuotes).
+	// walk that follows reads it here instead of searching again. For an
+	// object or array opening at i, it is the offset of the byte closing
+	// it, shifted likewise. Only the entries of values reset passed are
+	// written, and only for a skeleton of at most quotesMax bytes
+	// (useQuotes).
 	quotes    []uint32
 	useQuotes bool
 }
@@ -187,6 +189,9 @@ key:
 closeIt:
 	// s[i] closes the innermost open container.
 	cs[top].end = int32(i)
+	if o := int(cs[top].open); o < len(quotes) {
+		quotes[o] = uint32(i) << 1
+	}
 	top = int(cs[top].parent)
 	i++
 	if top < 0 {
@@ -323,6 +328,13 @@ func (k *skeleton) root() gjson.Result {
 // end returns the offset of the byte that closes the container opening at
 // off.
 func (k *skeleton) end(off int) int {
+	// reset recorded it where the container opens (see quotes): a
+	// container never opens where a string does.
+	if k.useQuotes && off >= 0 && off < len(k.b) && off < len(k.quotes) {
+		if e := int(k.quotes[off] >> 1); e > off && e < len(k.b) && (k.b[e] == '}' || k.b[e] == ']') {
+			return e
+		}
+	}
 	e, _ := k.container(off)
 	return e
 }
