@@ -40,8 +40,8 @@ const memoryBudget = 44 << 20
 //
 // The cap: on that capture 75 % of the 56 MiB live while the rules run was
 // 42 MiB of room the peak filled. 24 MiB brings the peak down by 10 MiB
-// (116 -> 105 MiB of RSS) for 3 more collections than the 21 of a scan,
-// each marking 40-56 MiB; 16 MiB saved 20 MiB for 9 more, about 12 % more
+// (113 -> 103 MiB of RSS) for 3 more collections than the 21 of a scan,
+// each marking 40-56 MiB; 16 MiB saved 19 MiB for 9 more, about 12 % more
 // CPU. Only commands holding more than 32 MiB live meet the cap.
 const (
 	memoryLiftAt      = 28 << 20
