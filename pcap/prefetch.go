@@ -84,8 +84,10 @@ type sourcePanic struct {
 	stack []byte
 }
 
+// String is the panic's value: the reading goroutine's stack (kept for a
+// debugger) would fill a user's error message.
 func (p *sourcePanic) String() string {
-	return fmt.Sprintf("%v (reading packet records: %s)", p.value, p.stack)
+	return fmt.Sprintf("%v (reading packet records)", p.value)
 }
 
 const (

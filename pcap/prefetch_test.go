@@ -221,7 +221,7 @@ func TestPrefetchPanic(t *testing.T) {
 	defer func() {
 		p := recover()
 		sp, ok := p.(*sourcePanic)
-		if !ok || sp.value != "boom" {
+		if !ok || sp.value != "boom" || sp.String() != "boom (reading packet records)" {
 			t.Fatalf("recovered %v", p)
 		}
 	}()
