@@ -71,9 +71,7 @@ func (k *skeleton) reset(buf []byte, strs []strSpan) bool {
 		return false
 	}
 	// The index is built in a local and stored once at the end: through
-	// k, every append would store a slice header into the heap. Few
-	// values stay live across the labels below, so that they stay in
-	// registers.
+	// k, every append would store a slice header into the heap.
 	cs := k.cs[:0]
 	top := -1    // index in cs of the innermost open container
 	obj := false // whether it is an object
@@ -90,137 +88,130 @@ func (k *skeleton) reset(buf []byte, strs []strSpan) bool {
 	if !k.useQuotes {
 		quotes = nil
 	}
-value:
-	if i >= n {
-		goto fail
-	}
-	if top >= 0 {
-		cs[top].count++
-	}
-	switch c := s[i]; c {
-	case '{', '[':
-		cs = append(cs, container{open: int32(i), parent: int32(top)})
-		top = len(cs) - 1
-		obj = c == '{'
-		i++
-		if i < n && (obj && s[i] == '}' || !obj && s[i] == ']') {
-			goto closeIt
-		}
-		if obj {
-			goto key
-		}
-		goto value
-	case '"':
-		// The string whose opening quote is at i: passed over when the
-		// scanner listed it as plain, checked otherwise; i moves past
-		// its closing quote. strs lists plain strings in order, and
-		// reset meets every string in order: a listed one is the next
-		// of the list. (An entry that is not leaves the rest of the
-		// list unused: checked here, never wrong.) Written out here and
-		// for member names, not shared: this runs for every string of
-		// every entry, and a shared block costs every live value a
-		// spill.
-		if next < len(strs) && int(strs[next].start) == i && int(strs[next].end) < n && s[strs[next].end] == '"' {
-			e := int(strs[next].end)
-			next++
-			if i < len(quotes) {
-				quotes[i] = uint32(e) << 1
-			}
-			i = e + 1
-		} else {
-			start := i
-			var esc bool
-			if i, esc, ok = validStr(buf, i+1); !ok {
+	// One loop, a value per turn (after its member name in an object),
+	// then the commas and closing brackets that follow it: a loop keeps
+	// these values in registers, where labels jumped to from several
+	// places spilled every one at each jump.
+	needKey := false
+	for {
+		if needKey {
+			if i >= n || s[i] != '"' {
 				goto fail
 			}
-			if start < len(quotes) {
-				quotes[start] = uint32(i-1)<<1 | b2u(esc)
+			// The member name at i: see the string case below.
+			if next < len(strs) && int(strs[next].start) == i && int(strs[next].end) < n && s[strs[next].end] == '"' {
+				e := int(strs[next].end)
+				next++
+				if i < len(quotes) {
+					quotes[i] = uint32(e) << 1
+				}
+				i = e + 1
+			} else {
+				start := i
+				var esc bool
+				if i, esc, ok = validStr(buf, i+1); !ok {
+					goto fail
+				}
+				if start < len(quotes) {
+					quotes[start] = uint32(i-1)<<1 | b2u(esc)
+				}
+			}
+			if i >= n || s[i] != ':' {
+				goto fail
+			}
+			i++
+		}
+		if i >= n {
+			goto fail
+		}
+		if top >= 0 {
+			cs[top].count++
+		}
+		switch c := s[i]; c {
+		case '{', '[':
+			cs = append(cs, container{open: int32(i), parent: int32(top)})
+			top = len(cs) - 1
+			obj = c == '{'
+			i++
+			if i >= n || !(obj && s[i] == '}' || !obj && s[i] == ']') {
+				needKey = obj
+				continue
+			}
+			// Empty: s[i] closes it, below.
+		case '"':
+			// The string whose opening quote is at i: passed over when
+			// the scanner listed it as plain, checked otherwise; i moves
+			// past its closing quote. strs lists plain strings in order,
+			// and reset meets every string in order: a listed one is the
+			// next of the list. (An entry that is not leaves the rest of
+			// the list unused: checked here, never wrong.) Written out
+			// here and for member names, not shared: this runs for every
+			// string of every entry.
+			if next < len(strs) && int(strs[next].start) == i && int(strs[next].end) < n && s[strs[next].end] == '"' {
+				e := int(strs[next].end)
+				next++
+				if i < len(quotes) {
+					quotes[i] = uint32(e) << 1
+				}
+				i = e + 1
+			} else {
+				start := i
+				var esc bool
+				if i, esc, ok = validStr(buf, i+1); !ok {
+					goto fail
+				}
+				if start < len(quotes) {
+					quotes[start] = uint32(i-1)<<1 | b2u(esc)
+				}
+			}
+		case 't':
+			if len(s)-i < 4 || s[i:i+4] != "true" {
+				goto fail
+			}
+			i += 4
+		case 'f':
+			if len(s)-i < 5 || s[i:i+5] != "false" {
+				goto fail
+			}
+			i += 5
+		case 'n':
+			if len(s)-i < 4 || s[i:i+4] != "null" {
+				goto fail
+			}
+			i += 4
+		default:
+			if i, ok = validNum(s, i); !ok {
+				goto fail
 			}
 		}
-		goto after
-	case 't':
-		if len(s)-i < 4 || s[i:i+4] != "true" {
-			goto fail
-		}
-		i += 4
-	case 'f':
-		if len(s)-i < 5 || s[i:i+5] != "false" {
-			goto fail
-		}
-		i += 5
-	case 'n':
-		if len(s)-i < 4 || s[i:i+4] != "null" {
-			goto fail
-		}
-		i += 4
-	default:
-		if i, ok = validNum(s, i); !ok {
-			goto fail
-		}
-	}
-	goto after
-key:
-	if i >= n || s[i] != '"' {
-		goto fail
-	}
-	// The member name at i: see the string case of value.
-	if next < len(strs) && int(strs[next].start) == i && int(strs[next].end) < n && s[strs[next].end] == '"' {
-		e := int(strs[next].end)
-		next++
-		if i < len(quotes) {
-			quotes[i] = uint32(e) << 1
-		}
-		i = e + 1
-	} else {
-		start := i
-		var esc bool
-		if i, esc, ok = validStr(buf, i+1); !ok {
-			goto fail
-		}
-		if start < len(quotes) {
-			quotes[start] = uint32(i-1)<<1 | b2u(esc)
-		}
-	}
-	if i >= n || s[i] != ':' {
-		goto fail
-	}
-	i++
-	goto value
-closeIt:
-	// s[i] closes the innermost open container.
-	cs[top].end = int32(i)
-	if o := int(cs[top].open); o < len(quotes) {
-		quotes[o] = uint32(i) << 1
-	}
-	top = int(cs[top].parent)
-	i++
-	if top < 0 {
-		ok = i == n
-		goto done
-	}
-	obj = s[cs[top].open] == '{'
-after:
-	if top < 0 {
-		ok = i == n
-		goto done
-	}
-	if i >= n {
-		goto fail
-	}
-	switch s[i] {
-	case ',':
-		i++
-		if obj {
-			goto key
-		}
-		goto value
-	case '}':
-		if obj {
-			goto closeIt
-		}
-	case ']':
-		if !obj {
-			goto closeIt
+		// After a value: closing brackets, then a comma or the end.
+		for {
+			if top < 0 {
+				ok = i == n
+				goto done
+			}
+			if i >= n {
+				goto fail
+			}
+			c := s[i]
+			if c == ',' {
+				i++
+				needKey = obj
+				break
+			}
+			if !(c == '}' && obj || c == ']' && !obj) {
+				goto fail
+			}
+			// s[i] closes the innermost open container.
+			cs[top].end = int32(i)
+			if o := int(cs[top].open); o < len(quotes) {
+				quotes[o] = uint32(i) << 1
+			}
+			top = int(cs[top].parent)
+			i++
+			if top >= 0 {
+				obj = s[cs[top].open] == '{'
+			}
 		}
 	}
 fail:
