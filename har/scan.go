@@ -761,7 +761,17 @@ func (s *scanner) skippedBody() bool {
 		return false
 	}
 	obj := b[bytes.LastIndexByte(b, '{')+1:]
-	k := bytes.LastIndex(obj, []byte(mimeKey))
+	// The last mimeType of the object, found with the vectorized forward
+	// search (bytes.LastIndex hashes every byte of the object).
+	k := -1
+	for from := 0; ; {
+		j := bytes.Index(obj[from:], []byte(mimeKey))
+		if j < 0 {
+			break
+		}
+		k = from + j
+		from = k + 1
+	}
 	if k < 0 {
 		return false
 	}

@@ -429,35 +429,27 @@ func (k *skeleton) value(i int) (int, gjson.Result) {
 // str reads the (validated) string at i: the offset after it, its raw text
 // and its content, unescaped as gjson does.
 func (k *skeleton) str(i int) (int, string, string) {
-	var j int
-	var esc bool
-	if e := k.quoteAt(i); e >= 0 {
-		j, esc = int(e>>1)+1, e&1 != 0
-	} else {
-		var q int
-		q, esc = closingQuoteEsc(k.b[i+1:])
-		j = i + 1 + q + 1
+	s := k.s
+	// Where reset recorded the string ends (see quotes); a record is used
+	// only if it points past the opening at a quote, so a stale one is
+	// never read as valid.
+	if k.useQuotes && uint(i) < uint(len(k.quotes)) {
+		e := k.quotes[i]
+		if q := int(e >> 1); q > i && q < len(s) && s[q] == '"' {
+			raw := s[i : q+1]
+			if e&1 == 0 {
+				return q + 1, raw, raw[1:q-i]
+			}
+			return q + 1, raw, k.unescape(raw[1 : q-i])
+		}
 	}
-	raw := k.s[i:j]
+	q, esc := closingQuoteEsc(k.b[i+1:])
+	j := i + 1 + q + 1
+	raw := s[i:j]
 	if !esc {
 		return j, raw, raw[1 : len(raw)-1]
 	}
 	return j, raw, k.unescape(raw[1 : len(raw)-1])
-}
-
-// quoteAt returns what reset recorded of the string whose opening quote
-// is at i (see quotes), or -1 when it recorded nothing usable there.
-func (k *skeleton) quoteAt(i int) int64 {
-	if !k.useQuotes || i < 0 || i >= len(k.b) || i >= len(k.quotes) {
-		return -1
-	}
-	e := k.quotes[i]
-	// What reset wrote for this skeleton always passes; anything else
-	// (not reached on a validated skeleton) is searched for instead.
-	if q := int(e >> 1); q <= i || q >= len(k.b) || k.b[q] != '"' {
-		return -1
-	}
-	return int64(e)
 }
 
 func b2u(b bool) uint32 {
