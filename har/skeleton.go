@@ -438,7 +438,7 @@ func (k *skeleton) str(i int) (int, string, string) {
 		if q := int(e >> 1); q > i && q < len(s) && s[q] == '"' {
 			raw := s[i : q+1]
 			if e&1 == 0 {
-				return q + 1, raw, raw[1:q-i]
+				return q + 1, raw, raw[1 : q-i]
 			}
 			return q + 1, raw, k.unescape(raw[1 : q-i])
 		}
