@@ -1,8 +1,10 @@
 package har
 
 import (
-	"hash/maphash"
+	"encoding/binary"
+	"math/bits"
 	"strings"
+	"unsafe"
 )
 
 // interner hands out one copy of each short text it has seen: header names
@@ -13,7 +15,6 @@ import (
 // whatever the input: internSlots texts of at most internMaxLen bytes. A
 // nil interner copies every text.
 type interner struct {
-	seed   maphash.Seed
 	slots  [internSlots]string
 	media  map[string]string // mediaType's answers, by its argument
 	protos map[string]string // normalizeProto's
@@ -26,7 +27,7 @@ const (
 )
 
 func newInterner() *interner {
-	return &interner{seed: maphash.MakeSeed(), media: make(map[string]string), protos: make(map[string]string)}
+	return &interner{media: make(map[string]string), protos: make(map[string]string)}
 }
 
 // str returns s or an equal string seen before, never s itself: s may be a
@@ -38,13 +39,50 @@ func (in *interner) str(s string) string {
 	if s == "" {
 		return ""
 	}
-	slot := &in.slots[maphash.String(in.seed, s)&(internSlots-1)]
+	slot := &in.slots[internHash(s)&(internSlots-1)]
 	if *slot == s {
 		return *slot
 	}
 	t := strings.Clone(s)
 	*slot = t
 	return t
+}
+
+// internHash hashes a text of 1 to internMaxLen bytes for its slot, with
+// unaligned loads and no byte loop (wyhash's way of reading short inputs):
+// it runs for every header name and value of every entry, where maphash's
+// call cost more than the lookup. It need not resist crafted collisions:
+// colliding texts only take each other's slot, and a miss costs a copy, as
+// without the interner.
+func internHash(s string) uint64 {
+	const k0, k1 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9
+	q := unsafe.Slice(unsafe.StringData(s), len(s))
+	p, n := q, len(q)
+	var a, b uint64
+	switch {
+	case n >= 8:
+		for len(p) > 16 {
+			hi, lo := bits.Mul64(binary.LittleEndian.Uint64(p)^k0^a, binary.LittleEndian.Uint64(p[8:])^k1)
+			a = hi ^ lo
+			p = p[16:]
+		}
+		if len(p) >= 8 {
+			a ^= binary.LittleEndian.Uint64(p)
+		}
+		b = binary.LittleEndian.Uint64(q[n-8:])
+	case n >= 4:
+		a = uint64(binary.LittleEndian.Uint32(p))
+		b = uint64(binary.LittleEndian.Uint32(p[n-4:]))
+	default:
+		a = uint64(p[0])<<16 | uint64(p[n>>1])<<8 | uint64(p[n-1])
+	}
+	hi, lo := bits.Mul64(a^k1^uint64(n), b^k0)
+	// splitmix64's finalizer: one product alone mixes a one-bit change
+	// (texts differing in a letter) poorly into the low bits, the slot's.
+	h := hi ^ lo
+	h = (h ^ h>>30) * 0xBF58476D1CE4E5B9
+	h = (h ^ h>>27) * 0x94D049BB133111EB
+	return h ^ h>>31
 }
 
 // mediaType is mediaType(v), remembered: parsing a Content-Type allocates,
