@@ -19,7 +19,8 @@ const maxSpooledETL = 1 << 30
 // etlSource yields the frames of a Windows ETL capture (netsh trace
 // capture=yes, pktmon) in etl2pcapng's order and numbering.
 type etlSource struct {
-	r *etl.Reader
+	r   *etl.Reader
+	pkt packet // the one next returns
 }
 
 // openETL opens an ETL capture. whole is the input when it gives random
@@ -53,12 +54,13 @@ func openETL(whole io.Reader, gz bool, rest io.Reader) (*etlSource, error) {
 	return &etlSource{r: r}, nil
 }
 
-func (s *etlSource) next() (packet, error) {
+func (s *etlSource) next() (*packet, error) {
 	fr, err := s.r.Next()
 	if err != nil {
-		return packet{}, err
+		return nil, err
 	}
-	return packet{data: fr.Data, linkType: fr.LinkType, ts: fr.Time, origLen: fr.OrigLen, frame: fr.Number}, nil
+	s.pkt = packet{data: fr.Data, linkType: fr.LinkType, ts: fr.Time, origLen: fr.OrigLen, frame: fr.Number}
+	return &s.pkt, nil
 }
 
 func (s *etlSource) offset() int64 { return 0 }

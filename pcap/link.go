@@ -174,7 +174,7 @@ func nflogPayload(data []byte) (gopacket.Decoder, []byte, bool) {
 
 // decode returns the TCP segment a frame carries, or ok false when it
 // carries none (or only an IP fragment still waiting for the rest).
-func (d *decoder) decode(p packet) (seg tcpSegment, ok bool) {
+func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 	if p.linkType == uint32(layers.LinkTypeEthernet) {
 		if seg, ok, done := d.fast.decode(p.data); done {
 			return seg, ok

@@ -57,7 +57,7 @@ type packetBatch struct {
 // instead (a ~300-byte struct with pointers per packet, written with
 // barriers while the collector runs) cost more than decoding it again.
 func decodeAhead(dec *decoder, p *packet) {
-	seg, ok := dec.decode(*p)
+	seg, ok := dec.decode(p)
 	p.decoded, p.segOK = true, ok
 	if !ok {
 		return
@@ -166,16 +166,17 @@ func (s *prefetchSource) run(src arenaSource, dec *decoder) {
 		for len(b.pkts) < batchPackets && len(b.arena)-used >= s.slack {
 			rest := b.arena[used:used:len(b.arena)]
 			src.useBuf(rest)
-			p, err := src.next()
+			sp, err := src.next()
 			if err != nil {
 				b.err, b.errOff = err, src.offset()
 				s.send(b)
 				return
 			}
+			b.pkts = append(b.pkts, *sp)
+			p := &b.pkts[len(b.pkts)-1]
 			if dec != nil {
-				decodeAhead(dec, &p)
+				decodeAhead(dec, p)
 			}
-			b.pkts = append(b.pkts, p)
 			b.offs = append(b.offs, src.offset())
 			if c := cap(p.data); c > 0 && c <= cap(rest) && &p.data[:c][c-1] == &rest[:cap(rest)][cap(rest)-1] {
 				// In the arena: the next record goes after this one.
@@ -198,10 +199,10 @@ func (s *prefetchSource) send(b *packetBatch) bool {
 	}
 }
 
-func (s *prefetchSource) next() (packet, error) {
+func (s *prefetchSource) next() (*packet, error) {
 	for s.cur == nil || s.pos >= len(s.cur.pkts) {
 		if s.stopped {
-			return packet{}, errPrefetchStopped
+			return nil, errPrefetchStopped
 		}
 		if b := s.cur; b != nil {
 			if b.panic != nil {
@@ -209,7 +210,7 @@ func (s *prefetchSource) next() (packet, error) {
 			}
 			if b.err != nil {
 				s.off = b.errOff
-				return packet{}, b.err
+				return nil, b.err
 			}
 			s.cur = nil
 			clear(b.pkts) // the packets' buffers of their own go
@@ -217,7 +218,7 @@ func (s *prefetchSource) next() (packet, error) {
 		}
 		s.cur, s.pos = <-s.full, 0
 	}
-	p := s.cur.pkts[s.pos]
+	p := &s.cur.pkts[s.pos]
 	s.off = s.cur.offs[s.pos]
 	s.pos++
 	return p, nil

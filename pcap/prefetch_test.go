@@ -52,7 +52,7 @@ func drain(src packetSource, dec *decoder) []record {
 				seg, ok = dec.decode(p)
 			case ok && seg.tcp == nil:
 				seg.tcp = &layers.TCP{}
-				ok = tcpAt(&p, seg.tcp)
+				ok = tcpAt(p, seg.tcp)
 			}
 			if ok {
 				t := seg.tcp
@@ -197,12 +197,12 @@ func TestPrefetchBoundedAndStopped(t *testing.T) {
 // panicSource panics on its third record.
 type panicSource struct{ n int }
 
-func (s *panicSource) next() (packet, error) {
+func (s *panicSource) next() (*packet, error) {
 	s.n++
 	if s.n == 3 {
 		panic("boom")
 	}
-	return packet{data: []byte{1, 2, 3}, frame: s.n}, nil
+	return &packet{data: []byte{1, 2, 3}, frame: s.n}, nil
 }
 func (s *panicSource) offset() int64 { return int64(s.n) }
 func (s *panicSource) useBuf([]byte) {}

@@ -402,7 +402,7 @@ func (r *Reader) step() {
 		seg, ok = r.dec.decode(p)
 	case ok && seg.tcp == nil:
 		seg.tcp = &r.tcp
-		ok = tcpAt(&p, &r.tcp)
+		ok = tcpAt(p, &r.tcp)
 	}
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
