@@ -5,6 +5,7 @@
 //	pcapbench -o customer.pcap -conns 444 -customer
 //	pcapbench -read big.pcap [-skip]
 //	pcapbench -read big.pcap -floor walk|decode|asm
+//	pcapbench -read big.pcap -floor asm -shards 2
 package main
 
 import (
@@ -54,6 +55,7 @@ func main() {
 	read := flag.String("read", "", "read this capture and print its request count")
 	skip := flag.Bool("skip", false, "with -read: skip the bodies scan skips (images, scripts, styles, fonts)")
 	floorStage := flag.String("floor", "", "with -read: only walk the records, decode the layers too, or reassemble too (walk, decode, asm)")
+	shards := flag.Int("shards", 0, "with -floor asm: read and route packets on one goroutine, reassemble on this many (see floorShards)")
 	cfg := capgen.DefaultConfig
 	flag.IntVar(&cfg.Conns, "conns", 2000, "connections")
 	flag.IntVar(&cfg.PerConn, "per-conn", cfg.PerConn, "exchanges per connection")
@@ -62,7 +64,15 @@ func main() {
 	flag.IntVar(&cfg.Concurrent, "concurrent", cfg.Concurrent, "connections open at once, interleaved packet by packet")
 	flag.Parse()
 	if *read != "" && *floorStage != "" {
-		if err := floor(*read, *floorStage); err != nil {
+		run := func() error { return floor(*read, *floorStage) }
+		if *shards > 0 {
+			if *floorStage != "asm" {
+				fmt.Fprintln(os.Stderr, "-shards goes with -floor asm")
+				os.Exit(2)
+			}
+			run = func() error { return floorShards(*read, *shards) }
+		}
+		if err := run(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
