@@ -249,11 +249,15 @@ func (s *scanner) scanValue(keep bool) error {
 				break
 			}
 
+			// long: frameFast stopped at a string with no quote,
+			// backslash or control byte in its first sideMax+1 bytes,
+			// where closingQuoteInfo would find nothing either.
+			long := false
 			if s.keep && !gap && !scalar && depth > 0 && !s.slowFrame {
 				// The common state, inside a kept container: pass over
 				// punctuation, scalars and short plain strings without
 				// the general switch; anything else is left to it.
-				i, depth = s.frameFast(chunk, i, run, depth)
+				i, depth, long = s.frameFast(chunk, i, run, depth)
 				if i == len(chunk) {
 					break
 				}
@@ -292,7 +296,10 @@ func (s *scanner) scanValue(keep bool) error {
 				// from the quote on: when the chunk ends before a short
 				// string does, read more first.
 				rest := chunk[i+1:]
-				end, esc, ctrl := closingQuoteInfo(rest[:min(len(rest), sideMax+1)])
+				end, esc, ctrl := -1, false, false
+				if !long {
+					end, esc, ctrl = closingQuoteInfo(rest[:min(len(rest), sideMax+1)])
+				}
 				if end < 0 && len(rest) <= sideMax && !s.eof {
 					need = sideMax + 2
 					goto refill
@@ -412,10 +419,13 @@ var frameClass = [256]uint8{
 // counts nesting, which stays above zero and within maxDepth. It returns
 // where it stopped, at a byte the general switch must read (a string it
 // cannot settle, whitespace, a container too deep, the container's end)
-// or at the end of chunk, and the depth there. It reads and decides
+// or at the end of chunk, the depth there, and whether it stopped at a
+// string that has no quote, backslash or control byte in its first
+// sideMax+1 bytes (a long one, which the general switch then need not
+// search again). It reads and decides
 // exactly as the general switch does for the bytes it takes (tests compare
 // the two with slowFrame).
-func (s *scanner) frameFast(chunk []byte, i, run, depth int) (int, int) {
+func (s *scanner) frameFast(chunk []byte, i, run, depth int) (int, int, bool) {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	const quotes, backslashes, spaces = '"' * lo, '\\' * lo, 0x20 * lo
 	strs := s.strs
@@ -445,31 +455,33 @@ func (s *scanner) frameFast(chunk []byte, i, run, depth int) (int, int) {
 		found:
 			if j >= stop || chunk[j] != '"' {
 				s.strs = strs
-				return i, depth
+				// Nothing stopped the search in a whole window: the
+				// string is long, and plain that far.
+				return i, depth, j >= stop && stop-(i+1) == sideMax+1
 			}
 			strs = append(strs, strSpan{start: int32(base + i), end: int32(base + j)})
 			i = j + 1
 		case 2:
 			if depth >= s.maxDepth {
 				s.strs = strs
-				return i, depth
+				return i, depth, false
 			}
 			depth++
 			i++
 		case 3:
 			if depth <= 1 {
 				s.strs = strs
-				return i, depth
+				return i, depth, false
 			}
 			depth--
 			i++
 		default:
 			s.strs = strs
-			return i, depth
+			return i, depth, false
 		}
 	}
 	s.strs = strs
-	return i, depth
+	return i, depth, false
 }
 
 // longString reads string content from p, unescaping it into side. It
