@@ -462,9 +462,58 @@ func numOf(v gjson.Result) float64 {
 	if v.Type != gjson.Number || v.Num != 0 {
 		return v.Num
 	}
+	if n, ok := shortDecimal(v.Raw); ok {
+		return n
+	}
 	n, _ := strconv.ParseFloat(v.Raw, 64)
 	return n
 }
+
+// shortDecimal parses what HARs' numbers nearly always are (a status, a
+// size, a time like 115.800): an optional minus, at most 15 digits and at
+// most one point, no exponent. The digits are exact in a float64 and so is
+// the power of ten, so one division gives the correctly rounded value
+// strconv.ParseFloat gives (its own exact fast path); ok is false for
+// anything else, which ParseFloat reads.
+func shortDecimal(raw string) (float64, bool) {
+	i, neg := 0, false
+	if i < len(raw) && raw[i] == '-' {
+		i, neg = 1, true
+	}
+	var mant uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case '0' <= c && c <= '9':
+			if digits == 15 {
+				return 0, false
+			}
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	f := float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+// pow10 holds the powers of ten shortDecimal divides by, all exact.
+var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // first keeps the first value of a member, as gjson's Get would: one
 // ForEach over an object reads every member Get would have searched for,
