@@ -38,19 +38,20 @@ const (
 	freeMax = 4 * batchEntries
 )
 
-// get returns n blocks for a batch: reused ones first, then new ones.
-func (p *exchangePool) get(n int) []*exchangeMem {
-	out := make([]*exchangeMem, n)
+// fill gives each decoder of a batch a block: reused ones first, then
+// new ones.
+func (p *exchangePool) fill(ds []decoder) {
 	p.mu.Lock()
-	k := min(n, len(p.free))
-	copy(out, p.free[len(p.free)-k:])
+	k := min(len(ds), len(p.free))
+	for i := range k {
+		ds[i].mem = p.free[len(p.free)-1-i]
+	}
 	clear(p.free[len(p.free)-k:])
 	p.free = p.free[:len(p.free)-k]
 	p.mu.Unlock()
-	for i := k; i < n; i++ {
-		out[i] = new(exchangeMem)
+	for i := k; i < len(ds); i++ {
+		ds[i].mem = new(exchangeMem)
 	}
-	return out
 }
 
 // lend records that m's exchange is handed out now.

@@ -92,6 +92,11 @@ type Reader struct {
 
 	ready    []*decoder // decoded entries not handed out yet
 	readyPos int
+	// readyBatch holds ready's decoders; once all are handed out (each
+	// zeroed), the batch is spareBatch, which the next batch to decode
+	// reuses rather than allocating its decoders again.
+	readyBatch, spareBatch decodedBatch
+
 	inflight []chan any // batches being decoded, in order
 	spare    []*frame   // frames whose buffers can be reused
 	// spareBytes is the buffer capacity of the spare frames.
@@ -460,6 +465,13 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 			r.xpool.unused(mem)
 		}
 		r.ready, r.readyPos = r.ready[:0], 0
+		if r.readyBatch.ds != nil {
+			// Every decoder of the batch was handed out and zeroed: the
+			// next batch may decode into them (on its goroutine, which
+			// starts after this).
+			r.spareBatch, r.readyBatch = r.readyBatch, decodedBatch{}
+			r.ready = nil
+		}
 		if r.sequential {
 			f := r.frameNext()
 			if f == nil {
@@ -475,7 +487,8 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 			if len(batch) == 0 {
 				break
 			}
-			r.inflight = append(r.inflight, r.decodeAsync(batch, r.state(r.batchSeq)))
+			r.inflight = append(r.inflight, r.decodeAsync(batch, r.state(r.batchSeq), r.spareBatch))
+			r.spareBatch = decodedBatch{}
 			r.batchSeq++
 		}
 		if len(r.inflight) == 0 {
@@ -490,8 +503,8 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 		switch v := (<-done).(type) {
 		case decodePanic:
 			panic(fmt.Sprintf("%v\n(in the HAR decoder goroutine)\n%s", v.value, v.stack))
-		case []*decoder:
-			r.ready = v
+		case decodedBatch:
+			r.ready, r.readyBatch = v.out, v
 		}
 	}
 }
@@ -505,7 +518,7 @@ func (r *Reader) state(seq int) decodeState {
 
 // decodeAsync decodes a batch on a goroutine of its own; the channel
 // receives the decoders or the goroutine's panic.
-func (r *Reader) decodeAsync(batch []*frame, st decodeState) chan any {
+func (r *Reader) decodeAsync(batch []*frame, st decodeState, reuse decodedBatch) chan any {
 	done := make(chan any, 1)
 	go func() {
 		defer func() {
@@ -513,9 +526,15 @@ func (r *Reader) decodeAsync(batch []*frame, st decodeState) chan any {
 				done <- decodePanic{p, debug.Stack()}
 			}
 		}()
-		done <- r.decodeAll(batch, st)
+		done <- r.decodeAll(batch, st, reuse)
 	}()
 	return done
+}
+
+// decodedBatch is a batch's decoders and the list of them handed to Next.
+type decodedBatch struct {
+	ds  []decoder
+	out []*decoder
 }
 
 // decodePanic carries a panic of a decoding goroutine to the caller's,
@@ -573,22 +592,29 @@ func (r *Reader) frameBatch(dst []*frame) []*frame {
 // decodeAll decodes a batch in order; it runs on the decoding goroutine
 // and touches only the frames, the decoder's state and the read-only
 // settings.
-func (r *Reader) decodeAll(batch []*frame, st decodeState) []*decoder {
-	// The batch's decoders in one allocation; the exchanges and responses
-	// they make in memory handed back by the caller, when there is.
-	ds := make([]decoder, len(batch))
-	mems := r.xpool.get(len(batch))
-	out := make([]*decoder, len(batch))
-	for i, f := range batch {
-		ds[i].mem = mems[i]
-		out[i] = r.decodeInto(&ds[i], f, st)
+func (r *Reader) decodeAll(batch []*frame, st decodeState, reuse decodedBatch) decodedBatch {
+	// The batch's decoders in one allocation, an earlier batch's when
+	// there is one (decodeInto sets every field); the exchanges and
+	// responses they make in memory handed back by the caller, when there
+	// is.
+	n := len(batch)
+	b := reuse
+	if cap(b.ds) < n || cap(b.out) < n {
+		b = decodedBatch{ds: make([]decoder, n), out: make([]*decoder, n)}
 	}
-	return out
+	b.ds, b.out = b.ds[:n], b.out[:n]
+	r.xpool.fill(b.ds)
+	for i, f := range batch {
+		b.out[i] = r.decodeInto(&b.ds[i], f, st)
+	}
+	return b
 }
 
 // decode runs on a frame only; see decoder.
 func (r *Reader) decode(f *frame, st decodeState) *decoder {
-	return r.decodeInto(&decoder{mem: r.xpool.get(1)[0]}, f, st)
+	d := make([]decoder, 1)
+	r.xpool.fill(d)
+	return r.decodeInto(&d[0], f, st)
 }
 
 // decodeInto is decode into d, a zero decoder.
