@@ -3,6 +3,7 @@ package oauth
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -27,40 +28,49 @@ func ProviderOf(u *url.URL) model.Provider {
 	host := strings.ToLower(u.Hostname())
 	// Only the first three segments decide here (Keycloak's realm, read
 	// below, needs them all): kept on the stack, as ProviderOf runs on
-	// every exchange of a trace.
+	// every exchange of a trace, and split only for the hosts and paths
+	// that read them (most of a trace's are neither).
 	var head [3]string
-	segs := head[:leadingSegments(u.Path, &head)]
-	p := model.Provider{Family: model.FamilyGeneric, Host: host}
-	first := ""
-	if len(segs) > 0 {
-		first = segs[0]
+	nsegs := -1
+	segments := func() []string {
+		if nsegs < 0 {
+			nsegs = leadingSegments(u.Path, &head)
+		}
+		return head[:nsegs]
 	}
+	first := func() string {
+		if segs := segments(); len(segs) > 0 {
+			return segs[0]
+		}
+		return ""
+	}
+	p := model.Provider{Family: model.FamilyGeneric, Host: host}
 	switch {
 	case host == "login.microsoftonline.com" || host == "login.windows.net" || host == "login.microsoft.com" ||
 		host == "sts.windows.net":
-		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "global", first
+		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "global", first()
 	case host == "login.microsoftonline.us" || host == "login.usgovcloudapi.net":
-		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "usgov", first
+		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "usgov", first()
 	case host == "login.partner.microsoftonline.cn" || host == "login.chinacloudapi.cn":
-		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "china", first
+		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "china", first()
 	case strings.HasSuffix(host, ".b2clogin.com"):
-		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "b2c", "global", first
-		if len(segs) > 1 && !strings.EqualFold(segs[1], "oauth2") && !strings.HasPrefix(segs[1], "v2.0") {
+		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "b2c", "global", first()
+		if segs := segments(); len(segs) > 1 && !strings.EqualFold(segs[1], "oauth2") && !strings.HasPrefix(segs[1], "v2.0") {
 			p.Policy = segs[1]
 		} else if pol := u.Query().Get("p"); pol != "" {
 			p.Policy = pol
 		}
 	case strings.HasSuffix(host, ".ciamlogin.com"):
-		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "ciam", "global", first
+		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "ciam", "global", first()
 	case pathContainsFold(u.Path, "/adfs/"):
 		p.Family, p.Tenant = model.FamilyADFS, host
 	case host == "accounts.google.com" || host == "oauth2.googleapis.com" ||
-		(host == "www.googleapis.com" && first == "oauth2"):
+		(host == "www.googleapis.com" && first() == "oauth2"):
 		p.Family = model.FamilyGoogle
 	case strings.HasSuffix(host, ".okta.com") || strings.HasSuffix(host, ".oktapreview.com") ||
 		strings.HasSuffix(host, ".okta-emea.com") || strings.HasSuffix(host, ".okta-gov.com"):
 		p.Family, p.Tenant = model.FamilyOkta, host
-		p.Variant = oktaAS(segs)
+		p.Variant = oktaAS(segments())
 	case strings.HasSuffix(host, ".auth0.com"):
 		p.Family, p.Tenant = model.FamilyAuth0, host
 	case strings.HasSuffix(host, ".amazoncognito.com"):
@@ -74,9 +84,13 @@ func ProviderOf(u *url.URL) model.Provider {
 			if legacy {
 				p.Variant = "legacy"
 			}
-		} else if as := oktaAS(segs); as != "" && len(segs) > 2 && segs[0] == "oauth2" {
+		} else if strings.Contains(u.Path, "oauth2") { // else no segment "oauth2"
 			// Okta behind a custom domain keeps its /oauth2/{as}/v1/ layout.
-			p.Family, p.Tenant, p.Variant = model.FamilyOkta, host, as
+			if segs := segments(); len(segs) > 2 && segs[0] == "oauth2" {
+				if as := oktaAS(segs); as != "" {
+					p.Family, p.Tenant, p.Variant = model.FamilyOkta, host, as
+				}
+			}
 		}
 	}
 	if p.Family == model.FamilyEntra && p.Variant == "" {
@@ -151,8 +165,19 @@ func leadingSegments(p string, head *[3]string) int {
 // lower-cased copy: the only runes besides A-Z that ToLower maps into ASCII
 // are U+0130 (to 'i') and U+212A (Kelvin, to 'k').
 func pathContainsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	// Most bytes of s are not sub's first in either case: two compares each.
+	f0, f1 := sub[0], sub[0]
+	if 'a' <= f0 && f0 <= 'z' {
+		f1 = f0 - ('a' - 'A')
+	}
 	for i := 0; i+len(sub) <= len(s); i++ {
-		j := 0
+		if c := s[i]; c != f0 && c != f1 {
+			continue
+		}
+		j := 1
 		for ; j < len(sub); j++ {
 			c := s[i+j]
 			if 'A' <= c && c <= 'Z' {
@@ -167,6 +192,24 @@ func pathContainsFold(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+func hasLowerSuffix(s, suffix string) bool {
+	if len(s) < len(suffix) {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				return strings.HasSuffix(strings.ToLower(s), suffix) // ToLower may lengthen s
+			}
+		}
+		return false
+	}
+	tail := s[len(s)-len(suffix):]
+	for i := 0; i < len(tail); i++ {
+		if tail[i] >= utf8.RuneSelf {
+			return strings.HasSuffix(strings.ToLower(s), suffix)
+		}
+	}
+	return strings.EqualFold(tail, suffix)
 }
 
 func pathSegments(p string) []string {
@@ -186,11 +229,15 @@ func RoleOf(u *url.URL, p model.Provider) EndpointRole {
 	if u == nil {
 		return RoleNone
 	}
-	lp := strings.ToLower(strings.TrimSuffix(u.Path, "/"))
-	if strings.HasSuffix(lp, "/.well-known/openid-configuration") ||
-		strings.HasSuffix(lp, "/.well-known/oauth-authorization-server") {
+	path := strings.TrimSuffix(u.Path, "/")
+	if hasLowerSuffix(path, "/.well-known/openid-configuration") ||
+		hasLowerSuffix(path, "/.well-known/oauth-authorization-server") {
 		return RoleDiscovery
 	}
+	if p.Family == model.FamilyGeneric {
+		return RoleNone // no case below: most hosts of a trace
+	}
+	lp := strings.ToLower(path)
 	switch p.Family {
 	case model.FamilyEntra, model.FamilyADFS:
 		switch {

@@ -126,6 +126,103 @@ func (x *Extractor) AppendExchange(dst []model.Event, ex *model.Exchange) []mode
 	if m := strings.ToUpper(ex.Request.Method); m == "OPTIONS" || m == "CONNECT" {
 		return dst // CORS preflights and tunnels carry no OAuth parameters
 	}
+	if x.quiet(ex) {
+		return dst
+	}
+	return x.appendExchange(dst, ex)
+}
+
+// quiet reports, without parsing the URL into a new url.URL, that
+// appendExchange yields no event for ex: most exchanges of a trace (a
+// page's scripts, images, API calls) are on a host that is no provider's
+// and carry none of the gate keys. It may say no wrongly, never yes: it
+// answers only for a URL that simpleURL splits as url.Parse does, and asks
+// what appendExchange asks to yield an event (the provider and role, the
+// endpoints and hosts learnt, the gate keys, a bearer token) with the same
+// functions.
+func (x *Extractor) quiet(ex *model.Exchange) bool {
+	var u url.URL
+	if !simpleURL(ex.Request.URL, &u) {
+		return false
+	}
+	for _, h := range ex.Request.Headers {
+		// As Headers.Has: the length first, as most names differ in it.
+		if len(h.Name) == len("Authorization") && strings.EqualFold(h.Name, "Authorization") {
+			return false
+		}
+	}
+	prov := ProviderOf(&u)
+	if prov.Family != model.FamilyGeneric || RoleOf(&u, prov) != RoleNone {
+		return false
+	}
+	if x.endpointHosts[endpointHost(&u)] {
+		return false
+	}
+	if _, ok := x.idpHosts[strings.ToLower(u.Host)]; ok {
+		return false
+	}
+	return !mayHoldGateKey(&ex.Request, &u)
+}
+
+// simpleURL fills u's Scheme, Host, Path and RawQuery as url.Parse(s)
+// would, for an absolute http or https URL of printable ASCII with a host
+// and without escapes, user info, fragment or IP literal; it reports false
+// (u unusable) for any other. url.Parse itself allocates the URL, on every
+// exchange of a trace.
+func simpleURL(s string, u *url.URL) bool {
+	var rest string
+	switch {
+	case strings.HasPrefix(s, "https://"):
+		u.Scheme, rest = "https", s[len("https://"):]
+	case strings.HasPrefix(s, "http://"):
+		u.Scheme, rest = "http", s[len("http://"):]
+	default:
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if !plainURLByte[rest[i]] {
+			return false
+		}
+	}
+	rest, u.RawQuery, _ = strings.Cut(rest, "?")
+	u.Host, u.Path = rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		u.Host, u.Path = rest[:i], rest[i:]
+	}
+	if u.Host == "" {
+		return false
+	}
+	if i := strings.IndexByte(u.Host, ':'); i >= 0 && !validPort(u.Host[i+1:]) {
+		return false // url.Parse refuses it
+	}
+	return true
+}
+
+// plainURLByte holds the bytes simpleURL accepts: printable ASCII but
+// for escapes, user info, fragment and IP literal.
+var plainURLByte = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = true
+	}
+	for _, c := range "%@#[]\\" {
+		t[c] = false
+	}
+	return t
+}()
+
+// validPort is what url.Parse accepts after a host's colon: digits, or
+// nothing.
+func validPort(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendExchange is AppendExchange past its early returns.
+func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []model.Event {
 	u, err := url.Parse(ex.Request.URL)
 	if err != nil || u.Host == "" {
 		return dst

@@ -48,6 +48,11 @@ func FuzzExtract(f *testing.F) {
 		checkFastPaths(t, ex)
 		// Run twice: the second pass sees endpoints learnt by the first.
 		for i := 0; i < 2; i++ {
+			if x.quiet(ex) {
+				if evs := x.appendExchange(nil, ex); len(evs) > 0 {
+					t.Fatalf("quiet, but the full path yields %d events", len(evs))
+				}
+			}
 			for _, ev := range x.Exchange(ex) {
 				if ev.Code.Len() >= 12 {
 					raw := ev.Code.Reveal()

@@ -1,12 +1,18 @@
 package oauth
 
 import (
+	"bytes"
 	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
 
+	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/internal/hargen"
 	"github.com/traceaudit/traceaudit/model"
 )
 
@@ -20,6 +26,7 @@ func checkFastPaths(t *testing.T, ex *model.Exchange) {
 	if err != nil {
 		return
 	}
+	checkSimpleURL(t, ex.Request.URL)
 	p := requestParams(ex, u)
 	for _, k := range gateKeys {
 		if p.Get(k) != "" && !mayHoldGateKey(&ex.Request, u) {
@@ -107,5 +114,138 @@ func TestLearntEndpointOtherSpelling(t *testing.T) {
 	}
 	if got := kinds(x.Exchange(mkExchange(3, "GET", "https://other.example/x/authz", nil, "", 200, nil, ""))); len(got) != 0 {
 		t.Fatalf("another host matched a learnt endpoint: %v", got)
+	}
+}
+
+// checkSimpleURL asserts that simpleURL, when it accepts s, gives the
+// fields url.Parse gives, and accepts nothing url.Parse refuses.
+func checkSimpleURL(t *testing.T, s string) {
+	t.Helper()
+	var got url.URL
+	if !simpleURL(s, &got) {
+		return
+	}
+	want, err := url.Parse(s)
+	if err != nil {
+		t.Fatalf("simpleURL(%q) accepts what url.Parse refuses: %v", s, err)
+	}
+	if got.Scheme != want.Scheme || got.Host != want.Host || got.Path != want.Path || got.RawQuery != want.RawQuery ||
+		want.Fragment != "" || want.User != nil || want.Opaque != "" {
+		t.Fatalf("simpleURL(%q) = %q %q %q %q, url.Parse gives %q %q %q %q (fragment %q, opaque %q)", s,
+			got.Scheme, got.Host, got.Path, got.RawQuery, want.Scheme, want.Host, want.Path, want.RawQuery, want.Fragment, want.Opaque)
+	}
+}
+
+func TestSimpleURL(t *testing.T) {
+	for _, c := range []struct {
+		url  string
+		want bool
+	}{
+		{"https://cdn.example.com/assets/0/app.js?v=0", true},
+		{"http://cdn.example.com", true},
+		{"https://cdn.example.com:8443/a?b?c=d", true},
+		{"https://cdn.example.com/a?", true},
+		{"HTTPS://cdn.example.com/a", false},
+		{"https://cdn.example.com/a%2Fb", false},
+		{"https://user@cdn.example.com/a", false},
+		{"https://cdn.example.com/a#code=x", false},
+		{"https://[::1]:443/a", false},
+		{"https://cdn.example.com:x/a", false},
+		{"https://a:1:2/a", false},
+		{"https:///a", false},
+		{"https://cdn.example.com/a b", false},
+		{"https://cdn.example.com/é", false},
+		{"https://cdn.example.com/a\\b", false},
+		{"//cdn.example.com/a", false},
+	} {
+		var u url.URL
+		if got := simpleURL(c.url, &u); got != c.want {
+			t.Errorf("simpleURL(%q) = %v, want %v", c.url, got, c.want)
+		}
+		checkSimpleURL(t, c.url)
+	}
+}
+
+// TestQuietYieldsNothing: AppendExchange, which returns early for the
+// exchanges quiet says yield nothing, gives exactly the events of the full
+// path (appendExchange on every exchange), exchange by exchange, on every
+// HAR and capture of the repository's testdata; and the full path yields
+// nothing for any exchange quiet says yes to.
+func TestQuietYieldsNothing(t *testing.T) {
+	var files []string
+	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".har") || strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// And the bench's generated trace: mostly a page's scripts, and token
+	// requests.
+	var gen bytes.Buffer
+	if _, err := hargen.Write(&gen, hargen.ManyEntries(2000)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := har.NewReader(&gen, har.Options{Name: "generated.har"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated, err := model.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet, loud, events := 0, 0, 0
+	for _, p := range append(files, "generated.har") {
+		var exs []*model.Exchange
+		switch {
+		case p == "generated.har":
+			exs = generated
+		case strings.HasSuffix(p, ".har"):
+			exs = readHAR(t, p)
+		default:
+			exs = readCapture(t, p)
+		}
+		fast, full := NewExtractor(), NewExtractor()
+		for i, ex := range exs {
+			checkSimpleURL(t, ex.Request.URL)
+			q := !ex.Tunnel && full.quiet(ex)
+			var want []model.Event
+			if m := strings.ToUpper(ex.Request.Method); !ex.Tunnel && m != "OPTIONS" && m != "CONNECT" {
+				want = full.appendExchange(nil, ex)
+			}
+			if q && len(want) > 0 {
+				t.Fatalf("%s exchange %d (%s %s): quiet, but the full path yields %d events", p, i, ex.Request.Method, ex.Request.URL, len(want))
+			}
+			got := fast.AppendExchange(nil, ex)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s exchange %d (%s %s): AppendExchange gives\n%+v\nthe full path\n%+v", p, i, ex.Request.Method, ex.Request.URL, got, want)
+			}
+			if q {
+				quiet++
+			} else {
+				loud++
+			}
+			events += len(want)
+		}
+	}
+	// The test means something only if both kinds are many.
+	if quiet < 2000 || loud < 500 || events < 500 {
+		t.Errorf("only %d quiet and %d other exchanges, %d events", quiet, loud, events)
+	}
+	t.Logf("%d quiet exchanges, %d others, %d events", quiet, loud, events)
+}
+
+// TestAuthorizationFold: quiet compares a header name's length before
+// strings.EqualFold with "Authorization", which holds that only when no
+// rune outside ASCII folds to one of its letters (as U+212A does to 'k').
+func TestAuthorizationFold(t *testing.T) {
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < 0x80 && strings.ContainsRune("authorizationAUTHORIZATION", f) {
+				t.Fatalf("%U folds to %q: a name of another length may equal Authorization", r, f)
+			}
+		}
 	}
 }
