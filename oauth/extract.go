@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -463,11 +464,14 @@ func cookieNames(h model.Headers) []string {
 // requestParams merges the query with a form or JSON body. Body values win
 // (an authorize POST or a token POST carries its parameters in the body).
 func requestParams(ex *model.Exchange, u *url.URL) url.Values {
+	body := bodyParams(ex.Request.Headers, ex.Request.Body)
+	if u.RawQuery == "" && body != nil {
+		return body // a POST's usual form: no second map to copy it into
+	}
 	q, _ := url.ParseQuery(u.RawQuery)
 	if q == nil {
 		q = url.Values{}
 	}
-	body := bodyParams(ex.Request.Headers, ex.Request.Body)
 	for k, v := range body {
 		q[k] = v
 	}
@@ -566,10 +570,29 @@ func looksLikeForm(b []byte) bool {
 	return strings.Contains(s, "=") && !strings.ContainsAny(s, " \n{<")
 }
 
+// errNotObject is unmarshalObject's error for data that is not a JSON
+// object or null.
+var errNotObject = errors.New("not a JSON object")
+
+// unmarshalObject is json.Unmarshal(data, m), which fails on any JSON
+// text but an object or null, without starting the decoder on data whose
+// first byte past white space starts neither: the pages, forms and binary
+// bodies a token endpoint or a provider may answer.
+func unmarshalObject(data []byte, m *map[string]json.RawMessage) error {
+	i := 0
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		i++
+	}
+	if i == len(data) || data[i] != '{' && data[i] != 'n' {
+		return errNotObject
+	}
+	return json.Unmarshal(data, m)
+}
+
 // jsonParams reads the top-level string and number members of a JSON object.
 func jsonParams(data []byte) url.Values {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) != nil {
+	if unmarshalObject(data, &m) != nil {
 		return nil
 	}
 	out := url.Values{}
@@ -838,7 +861,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	tp.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
 	data := x.respBody(resp)
 	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) == nil {
+	if unmarshalObject(data, &m) == nil {
 		str := func(k string) string {
 			var s string
 			if raw, ok := m[k]; ok && json.Unmarshal(raw, &s) == nil {
@@ -1142,7 +1165,7 @@ func jsonProviderError(m map[string]json.RawMessage) *model.ProviderError {
 // Text counts only when the catalog knows it.
 func bodyError(data []byte, p model.Provider) *model.ProviderError {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) == nil {
+	if unmarshalObject(data, &m) == nil {
 		return jsonProviderError(m)
 	}
 	text := strings.TrimSpace(string(data[:min(len(data), 4096)]))

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,6 +28,10 @@ func checkFastPaths(t *testing.T, ex *model.Exchange) {
 		return
 	}
 	checkSimpleURL(t, ex.Request.URL)
+	checkUnmarshalObject(t, ex.Request.Body.Data)
+	if ex.Response != nil {
+		checkUnmarshalObject(t, ex.Response.Body.Data)
+	}
 	p := requestParams(ex, u)
 	for _, k := range gateKeys {
 		if p.Get(k) != "" && !mayHoldGateKey(&ex.Request, u) {
@@ -247,5 +252,23 @@ func TestAuthorizationFold(t *testing.T) {
 				t.Fatalf("%U folds to %q: a name of another length may equal Authorization", r, f)
 			}
 		}
+	}
+}
+
+// checkUnmarshalObject asserts that unmarshalObject fails exactly when
+// json.Unmarshal does, and reads the same.
+func checkUnmarshalObject(t *testing.T, data []byte) {
+	t.Helper()
+	var got, want map[string]json.RawMessage
+	gotErr, wantErr := unmarshalObject(data, &got), json.Unmarshal(data, &want)
+	if (gotErr == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("unmarshalObject(%q) = %v %v, json.Unmarshal %v %v", data, got, gotErr, want, wantErr)
+	}
+}
+
+func TestUnmarshalObject(t *testing.T) {
+	for _, s := range []string{"", " ", "{}", " \t\r\n{\"a\":1} ", "null", " null", "nul", "[1]", `"x"`, "1", "true",
+		"\ufeff{}", "\f{}", "<html>", "a=b&c=d", "{\"a\":", "n{}", "{} x"} {
+		checkUnmarshalObject(t, []byte(s))
 	}
 }
