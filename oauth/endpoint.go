@@ -25,7 +25,12 @@ func ProviderOf(u *url.URL) model.Provider {
 	if u == nil {
 		return model.Provider{Family: model.FamilyGeneric}
 	}
-	host := strings.ToLower(u.Hostname())
+	return providerOf(u, strings.ToLower(u.Hostname()))
+}
+
+// providerOf is ProviderOf for host = strings.ToLower(u.Hostname()), which
+// the extractor's quiet has at hand.
+func providerOf(u *url.URL, host string) model.Provider {
 	// Only the first three segments decide here (Keycloak's realm, read
 	// below, needs them all): kept on the stack, as ProviderOf runs on
 	// every exchange of a trace, and split only for the hosts and paths

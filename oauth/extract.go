@@ -81,11 +81,15 @@ func endpointKey(u *url.URL) string {
 // endpointHost is the host part of endpointKey: lower case, default port
 // dropped.
 func endpointHost(u *url.URL) string {
-	host := strings.ToLower(u.Host)
+	return endpointHostOf(u.Scheme, strings.ToLower(u.Host))
+}
+
+// endpointHostOf is endpointHost for host = strings.ToLower(u.Host).
+func endpointHostOf(scheme, host string) string {
 	switch {
-	case u.Scheme == "https" && strings.HasSuffix(host, ":443"):
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
 		host = strings.TrimSuffix(host, ":443")
-	case u.Scheme == "http" && strings.HasSuffix(host, ":80"):
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
 		host = strings.TrimSuffix(host, ":80")
 	}
 	return host
@@ -152,14 +156,15 @@ func (x *Extractor) quiet(ex *model.Exchange) bool {
 			return false
 		}
 	}
-	prov := ProviderOf(&u)
+	host, hostname := simpleHost(&u)
+	prov := providerOf(&u, hostname)
 	if prov.Family != model.FamilyGeneric || RoleOf(&u, prov) != RoleNone {
 		return false
 	}
-	if x.endpointHosts[endpointHost(&u)] {
+	if x.endpointHosts[endpointHostOf(u.Scheme, host)] {
 		return false
 	}
-	if _, ok := x.idpHosts[strings.ToLower(u.Host)]; ok {
+	if _, ok := x.idpHosts[host]; ok {
 		return false
 	}
 	return !mayHoldGateKey(&ex.Request, &u)
@@ -197,6 +202,18 @@ func simpleURL(s string, u *url.URL) bool {
 		return false // url.Parse refuses it
 	}
 	return true
+}
+
+// simpleHost returns strings.ToLower(u.Host) and strings.ToLower(u.Hostname())
+// for a u simpleURL filled, lower-casing once: its host is ASCII, with at
+// most one colon, before a port of digits.
+func simpleHost(u *url.URL) (host, hostname string) {
+	host = strings.ToLower(u.Host)
+	hostname = host
+	if i := strings.IndexByte(host, ':'); i >= 0 {
+		hostname = host[:i]
+	}
+	return host, hostname
 }
 
 // plainURLByte holds the bytes simpleURL accepts: printable ASCII but

@@ -139,6 +139,9 @@ func checkSimpleURL(t *testing.T, s string) {
 		t.Fatalf("simpleURL(%q) = %q %q %q %q, url.Parse gives %q %q %q %q (fragment %q, opaque %q)", s,
 			got.Scheme, got.Host, got.Path, got.RawQuery, want.Scheme, want.Host, want.Path, want.RawQuery, want.Fragment, want.Opaque)
 	}
+	if host, hostname := simpleHost(&got); host != strings.ToLower(want.Host) || hostname != strings.ToLower(want.Hostname()) {
+		t.Fatalf("simpleHost(%q) = %q %q, want %q %q", s, host, hostname, strings.ToLower(want.Host), strings.ToLower(want.Hostname()))
+	}
 }
 
 func TestSimpleURL(t *testing.T) {
@@ -149,6 +152,7 @@ func TestSimpleURL(t *testing.T) {
 		{"https://cdn.example.com/assets/0/app.js?v=0", true},
 		{"http://cdn.example.com", true},
 		{"https://cdn.example.com:8443/a?b?c=d", true},
+		{"https://CDN.Example.com:/a", true},
 		{"https://cdn.example.com/a?", true},
 		{"HTTPS://cdn.example.com/a", false},
 		{"https://cdn.example.com/a%2Fb", false},
