@@ -15,16 +15,7 @@ import (
 // those before it alone, exchange by exchange, on every HAR and capture of
 // the repository's testdata.
 func TestAppendExchange(t *testing.T) {
-	var files []string
-	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".har") || strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := repoTraces(t)
 	traces, events := 0, 0
 	for _, p := range files {
 		var exs []*model.Exchange
@@ -62,4 +53,20 @@ func TestAppendExchange(t *testing.T) {
 		t.Errorf("only %d traces and %d events checked", traces, events)
 	}
 	t.Logf("%d traces, %d events", traces, events)
+}
+
+// repoTraces lists every HAR and capture under the repository's testdata.
+func repoTraces(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".har") || strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

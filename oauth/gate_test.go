@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -181,16 +179,7 @@ func TestSimpleURL(t *testing.T) {
 // HAR and capture of the repository's testdata; and the full path yields
 // nothing for any exchange quiet says yes to.
 func TestQuietYieldsNothing(t *testing.T) {
-	var files []string
-	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".har") || strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := repoTraces(t)
 	// And the bench's generated trace: mostly a page's scripts, and token
 	// requests.
 	var gen bytes.Buffer

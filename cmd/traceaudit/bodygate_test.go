@@ -17,23 +17,31 @@ func runCLIWhole(whole bool, args ...string) (int, string, string) {
 	return runCLIWith(nil, func(env *environment) { env.wholeBodies = whole }, args...)
 }
 
+var jsonHeader = [][2]string{{"Content-Type", "application/json"}}
+
+// learntTokenExchanges are a discovery document naming the app's /session
+// as the token endpoint, and a GET there answered with an error the
+// extractor reads only from the body.
+func learntTokenExchanges() []leakcorpus.Exchange {
+	return []leakcorpus.Exchange{
+		{Method: "GET", URL: "http://id.example/.well-known/openid-configuration", ReqHeaders: [][2]string{{"Host", "id.example"}},
+			Status: 200, RespHeaders: jsonHeader,
+			RespBody: `{"issuer":"http://id.example","authorization_endpoint":"http://id.example/a","token_endpoint":"http://app.example/session"}`},
+		{Method: "GET", URL: "http://app.example/session", ReqHeaders: [][2]string{{"Host", "app.example"}},
+			Status: 200, RespHeaders: jsonHeader,
+			RespBody: `{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed.","error_codes":[54005]}`},
+	}
+}
+
 // learntTokenCapture is a capture whose second exchange needs its body
 // although oauth.BodyGate says no: a discovery document names
 // the app's /session as the token endpoint, and a GET there is answered
 // with tokens and an error. A third call's body is not needed.
 func learntTokenCapture(t *testing.T) string {
 	t.Helper()
-	json := [][2]string{{"Content-Type", "application/json"}}
-	data, err := leakcorpus.PCAP([]leakcorpus.Exchange{
-		{Method: "GET", URL: "http://id.example/.well-known/openid-configuration", ReqHeaders: [][2]string{{"Host", "id.example"}},
-			Status: 200, RespHeaders: json,
-			RespBody: `{"issuer":"http://id.example","authorization_endpoint":"http://id.example/a","token_endpoint":"http://app.example/session"}`},
-		{Method: "GET", URL: "http://app.example/session", ReqHeaders: [][2]string{{"Host", "app.example"}},
-			Status: 200, RespHeaders: json,
-			RespBody: `{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed.","error_codes":[54005]}`},
-		{Method: "GET", URL: "http://app.example/api/me", ReqHeaders: [][2]string{{"Host", "app.example"}},
-			Status: 200, RespHeaders: json, RespBody: `{"name":"x"}`},
-	})
+	data, err := leakcorpus.PCAP(append(learntTokenExchanges(), leakcorpus.Exchange{
+		Method: "GET", URL: "http://app.example/api/me", ReqHeaders: [][2]string{{"Host", "app.example"}},
+		Status: 200, RespHeaders: jsonHeader, RespBody: `{"name":"x"}`}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +92,7 @@ func TestSkipResponseReread(t *testing.T) {
 	// A token request and an API call: events, and nothing read again.
 	data, err := leakcorpus.PCAP([]leakcorpus.Exchange{leakcorpus.Exchanges()[1],
 		{Method: "GET", URL: "http://app.example/session", ReqHeaders: [][2]string{{"Host", "app.example"}},
-			Status: 200, RespHeaders: [][2]string{{"Content-Type", "application/json"}}, RespBody: `{"access_token":"x"}`}})
+			Status: 200, RespHeaders: jsonHeader, RespBody: `{"access_token":"x"}`}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,19 +130,11 @@ func TestSkipResponseRereadRare(t *testing.T) {
 // reading still has batches of records read ahead (pcap.Reader.Stop): the
 // second reading sees the whole file, as a reading keeping every body does.
 func TestSkipResponseRereadLarge(t *testing.T) {
-	json := [][2]string{{"Content-Type", "application/json"}}
-	exs := []leakcorpus.Exchange{
-		{Method: "GET", URL: "http://id.example/.well-known/openid-configuration", ReqHeaders: [][2]string{{"Host", "id.example"}},
-			Status: 200, RespHeaders: json,
-			RespBody: `{"issuer":"http://id.example","authorization_endpoint":"http://id.example/a","token_endpoint":"http://app.example/session"}`},
-		{Method: "GET", URL: "http://app.example/session", ReqHeaders: [][2]string{{"Host", "app.example"}},
-			Status: 200, RespHeaders: json,
-			RespBody: `{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed.","error_codes":[54005]}`},
-	}
+	exs := learntTokenExchanges()
 	filler := `{"items":"` + strings.Repeat("x", 4000) + `"}`
 	for i := range 1500 {
 		exs = append(exs, leakcorpus.Exchange{Method: "GET", URL: fmt.Sprintf("http://app.example/api/%d", i), ReqHeaders: [][2]string{{"Host", "app.example"}},
-			Status: 200, RespHeaders: json, RespBody: filler})
+			Status: 200, RespHeaders: jsonHeader, RespBody: filler})
 	}
 	data, err := leakcorpus.PCAP(exs)
 	if err != nil {
