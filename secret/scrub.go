@@ -2,6 +2,7 @@ package secret
 
 import (
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -39,7 +40,22 @@ type Scrubber struct {
 	// ruled out there without touching the table.
 	bloom      []uint64
 	bloomShift uint
+	// crowd holds values whose every candidate window is shared by
+	// crowdAt values already (a hostile trace's values, alike but for a
+	// few bytes): looked up whole, by length, where their first bytes
+	// are, so that a crowded window does not cost a walk of all its
+	// values at each place it turns up. crowdLens are their lengths,
+	// longest first; crowdFirst has a bit per value's first window.
+	crowd      map[string]struct{}
+	crowdLens  []int
+	crowdFirst [1 << 8]uint64
 }
+
+const (
+	crowdAt       = 32
+	crowdLensMax  = 32
+	crowdFirstLog = 14 // bits in crowdFirst: 1 << 14
+)
 
 // NewScrubber returns a Scrubber that replaces nothing until values are
 // added.
@@ -97,6 +113,9 @@ func (s *Scrubber) Add(sec Secret) {
 			break
 		}
 	}
+	if bestCount >= crowdAt && s.addCrowd(v) {
+		return
+	}
 	k := packKey(v[best:])
 	if s.slotHead[bestSlot] == 0 {
 		s.slotKey[bestSlot] = k
@@ -110,6 +129,34 @@ func (s *Scrubber) Add(sec Secret) {
 	if s.slotCount[bestSlot] < 1<<16-1 {
 		s.slotCount[bestSlot]++
 	}
+}
+
+// addCrowd records v among the crowd, unless its length would make too
+// many to look up at each place (it then goes to its window's chain).
+func (s *Scrubber) addCrowd(v string) bool {
+	if _, ok := s.crowd[v]; ok {
+		return true
+	}
+	if !slices.Contains(s.crowdLens, len(v)) {
+		if len(s.crowdLens) >= crowdLensMax {
+			return false
+		}
+		s.crowdLens = append(s.crowdLens, len(v))
+		slices.SortFunc(s.crowdLens, func(a, b int) int { return b - a })
+	}
+	if s.crowd == nil {
+		s.crowd = map[string]struct{}{}
+	}
+	s.crowd[v] = struct{}{}
+	a, b := crowdBits(packKey(v))
+	s.crowdFirst[a/64] |= 1 << (a % 64)
+	s.crowdFirst[b/64] |= 1 << (b % 64)
+	return true
+}
+
+func crowdBits(k uint64) (uint64, uint64) {
+	h := k * 0x9E3779B97F4A7C15
+	return h >> (64 - crowdFirstLog), (h << 24) >> (64 - crowdFirstLog)
 }
 
 // find returns the slot of key k, or the empty slot where it would go.
@@ -130,7 +177,7 @@ func (s *Scrubber) Len() int {
 	if s == nil {
 		return 0
 	}
-	return len(s.vals)
+	return len(s.vals) + len(s.crowd)
 }
 
 // resize makes the table at least n slots (a power of two), with a bit
@@ -197,7 +244,7 @@ type match struct{ start, end int }
 // fingerprint: from the left, at each place the longest value that starts
 // there.
 func (s *Scrubber) String(text string) string {
-	if s == nil || len(s.vals) == 0 || len(text) < ScrubMin {
+	if s.Len() == 0 || len(text) < ScrubMin {
 		return text
 	}
 	var found []match
@@ -208,6 +255,15 @@ func (s *Scrubber) String(text string) string {
 	for p := 0; p+ScrubMin <= len(text); p++ {
 		// k holds text[p:p+ScrubMin], the first byte lowest.
 		k = k>>8 | uint64(text[p+ScrubMin-1])<<(8*(ScrubMin-1))
+		if s.crowd != nil {
+			if a, b := crowdBits(k); s.crowdFirst[a/64]&(1<<(a%64)) != 0 && s.crowdFirst[b/64]&(1<<(b%64)) != 0 {
+				for _, n := range s.crowdLens {
+					if _, ok := s.crowd[text[p:min(p+n, len(text))]]; ok && p+n <= len(text) && !IsPlaceholder(New(text[p:p+n])) {
+						found = append(found, match{p, p + n})
+					}
+				}
+			}
+		}
 		x, y := s.bloomBits(k)
 		if s.bloom[x/64]&(1<<(x%64)) == 0 || s.bloom[y/64]&(1<<(y%64)) == 0 {
 			continue

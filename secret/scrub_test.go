@@ -142,8 +142,18 @@ func naiveScrub(vals []string, text string) string {
 func FuzzScrubber(f *testing.F) {
 	f.Add("st-exp", "0.AAAAcode", "0.AAAAcode-long", "x 0.AAAAcode-long st-exp st-ex 0.AAAAcode")
 	f.Add("aaaaaa", "aaaaaaa", "", "aaaaaaaaaaaaaaaaaaa")
+	f.Add("xAAAAAAAA0001AAAAAAAA", "AAAAAAAA0002AAAAAAAA", "AAAAAAAA0001AAAAAAAA", "AAAAAAAA0001AAAAAAAAAAAAAAAA0002AAAAAAAA")
 	f.Fuzz(func(t *testing.T, a, b, c, text string) {
 		vals := []string{a, b, c}
+		// Forty values alike but for one byte, outside every window
+		// Add may index them by: the crowd's path.
+		if len(a) >= 20 {
+			for i := 0; i < 40; i++ {
+				v := []byte(a)
+				v[7] = byte('0' + i)
+				vals = append(vals, string(v))
+			}
+		}
 		s := scrubberOf(vals...)
 		if got, want := s.String(text), naiveScrub(vals, text); got != want {
 			t.Fatalf("String(%q) = %q, want %q (values %q)", text, got, want, vals)
@@ -194,6 +204,33 @@ func TestScrubberSharedEnds(t *testing.T) {
 	}
 }
 
+// TestScrubberCrowdedWindows records values alike in all the windows a
+// value may be indexed by (a hostile trace's, differing in four bytes
+// none of those windows holds): they go to the crowd, looked up whole,
+// and are all still found.
+func TestScrubberCrowdedWindows(t *testing.T) {
+	var vals []string
+	s := NewScrubber()
+	for i := 0; i < 600; i++ {
+		v := fmt.Sprintf("AAAAAAAA%04xAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", i)
+		vals = append(vals, v)
+		s.Add(New(v))
+	}
+	s.Add(New(vals[599])) // again
+	if len(s.crowd) < 500 || s.Len() != 600 {
+		t.Fatalf("crowd %d, Len %d: alike values were not moved to the crowd, or counted twice", len(s.crowd), s.Len())
+	}
+	var tb strings.Builder
+	for i := 0; i < len(vals); i += 7 {
+		fmt.Fprintf(&tb, "x=%s&AAAAAAAA&", vals[i])
+	}
+	text := tb.String()
+	got := s.String(text)
+	if want := naiveScrub(vals, text); got != want {
+		t.Fatalf("String = %q, want %q", got, want)
+	}
+}
+
 func TestRedactURLCollect(t *testing.T) {
 	var got []string
 	raw := "https://app.example/cb?state=s1234567&code_challenge=plainverifier&return=https%3A%2F%2Fx.example%2F%3Fcode%3Dc7654321#access_token=at999999&q=1"
@@ -227,6 +264,25 @@ func BenchmarkScrubberString(b *testing.B) {
 		if s.String(text) != text {
 			b.Fatal("changed")
 		}
+	}
+}
+
+// BenchmarkScrubberCrowd scrubs a listing-like text holding each of 20,000
+// values alike but for four bytes (a hostile trace's), all indexed by one
+// crowded window without the crowd.
+func BenchmarkScrubberCrowd(b *testing.B) {
+	s := NewScrubber()
+	var tb strings.Builder
+	for i := 0; i < 20000; i++ {
+		v := fmt.Sprintf("AAAAAAAA%04xAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", i)
+		s.Add(New(v))
+		fmt.Fprintf(&tb, `{"redirect_uri":"https://app.example/%s"}`, v)
+	}
+	text := tb.String()
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.String(text)
 	}
 }
 
