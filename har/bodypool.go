@@ -31,14 +31,4 @@ func (r *Reader) ReleaseHeaders(lists ...model.Headers) {
 // keeps (events, strings, copies of the exchange) may share their bytes.
 // The CLI calls it once the exchange's events are extracted. It may be
 // called from any goroutine, also while Next runs.
-func (r *Reader) Release(ex *model.Exchange) {
-	if ex == nil {
-		return
-	}
-	r.pool.Put(ex.Request.Body.Data)
-	ex.Request.Body.Data = nil
-	if ex.Response != nil {
-		r.pool.Put(ex.Response.Body.Data)
-		ex.Response.Body.Data = nil
-	}
-}
+func (r *Reader) Release(ex *model.Exchange) { r.pool.PutExchange(ex) }

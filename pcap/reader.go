@@ -231,17 +231,7 @@ func (r *Reader) Stop() {
 // it keeps (events, strings, copies of the exchange) may share their
 // bytes. Safe from any goroutine, also while Next runs; a reader nobody
 // hands back to allocates as before.
-func (r *Reader) Release(ex *model.Exchange) {
-	if ex == nil {
-		return
-	}
-	r.bodies.Put(ex.Request.Body.Data)
-	ex.Request.Body.Data = nil
-	if ex.Response != nil {
-		r.bodies.Put(ex.Response.Body.Data)
-		ex.Response.Body.Data = nil
-	}
-}
+func (r *Reader) Release(ex *model.Exchange) { r.bodies.PutExchange(ex) }
 
 func (r *Reader) skipResponse() func(*model.Request, *model.Response) bool {
 	return r.opts.SkipResponse

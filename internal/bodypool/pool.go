@@ -71,6 +71,21 @@ func (p *Pool) Get(n int) []byte {
 	return make([]byte, 0, 1<<(c+poolMinShift))
 }
 
+// PutExchange keeps the body buffers of ex (its request's and its
+// response's) for later Gets and sets their Data to nil: what a reader's
+// Release does. The caller guarantees that nothing else refers to them.
+func (p *Pool) PutExchange(ex *model.Exchange) {
+	if ex == nil {
+		return
+	}
+	p.Put(ex.Request.Body.Data)
+	ex.Request.Body.Data = nil
+	if ex.Response != nil {
+		p.Put(ex.Response.Body.Data)
+		ex.Response.Body.Data = nil
+	}
+}
+
 // Put keeps b for a later Get, when it fits a class and the budget. The
 // caller guarantees that nothing refers to b any more.
 func (p *Pool) Put(b []byte) {
