@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"math/bits"
 	"reflect"
 	"slices"
 	"sort"
@@ -189,11 +190,11 @@ func (s *Scrubber) resize(n int) {
 	}
 	oldKey, oldHead, oldCount := s.slotKey, s.slotHead, s.slotCount
 	s.slotKey, s.slotHead, s.slotCount = make([]uint64, size), make([]int32, size), make([]uint16, size)
-	s.slotShift = uint(64 - log2(uint64(size)))
+	s.slotShift = uint(64 - (bits.Len(uint(size)) - 1))
 	// Two bits in 16 per window keep a random position's false hits near
 	// 1.5 %, in a set small enough for the processor's caches.
 	s.bloom = make([]uint64, size/4)
-	s.bloomShift = uint(64 - log2(uint64(len(s.bloom)*64)))
+	s.bloomShift = uint(64 - (bits.Len(uint(len(s.bloom)*64)) - 1))
 	for i, head := range oldHead {
 		if head == 0 {
 			continue
@@ -202,15 +203,6 @@ func (s *Scrubber) resize(n int) {
 		s.slotKey[slot], s.slotHead[slot], s.slotCount[slot] = oldKey[i], head, oldCount[i]
 		s.setBloom(oldKey[i])
 	}
-}
-
-func log2(n uint64) int {
-	b := 0
-	for n > 1 {
-		n >>= 1
-		b++
-	}
-	return b
 }
 
 func (s *Scrubber) setBloom(k uint64) {
