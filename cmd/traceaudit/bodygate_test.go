@@ -127,8 +127,10 @@ func TestSkipResponseRereadRare(t *testing.T) {
 }
 
 // TestSkipResponseRereadLarge: the capture is read again while its first
-// reading still has batches of records read ahead (pcap.Reader.Stop): the
-// second reading sees the whole file, as a reading keeping every body does.
+// reading may still have batches of records read ahead: the second reading
+// sees the whole file, as a reading keeping every body does. (That the
+// first reading's goroutine ends at Stop is pcap's
+// TestPrefetchBoundedAndStopped; this test passes without the CLI's call.)
 func TestSkipResponseRereadLarge(t *testing.T) {
 	exs := learntTokenExchanges()
 	filler := `{"items":"` + strings.Repeat("x", 4000) + `"}`
