@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -387,4 +388,50 @@ func TestMaskEmailsAgreesWithParse(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", s, got, want)
 		}
 	}
+}
+
+// TestOneTimeAndIdentityEngineCredentials: Okta Identity Engine sends the
+// user's password as credentials.passcode (and OTPs the same way), Entra's
+// MFA page sends its one-time code as otc. Those are guessable: a plain
+// SHA-256 of "Summer2026!" or of six digits is reversed by trying them, so
+// they are masked like passwords, never fingerprinted. The Identity
+// Engine's stateHandle resumes the sign-in transaction, as stateToken
+// does, and is fingerprinted. The trace is the third-party Okta HAR with
+// its Classic /api/v1/authn body turned into the Identity Engine's
+// /idp/idx/challenge/answer body, and an Entra ProcessAuth form added.
+func TestOneTimeAndIdentityEngineCredentials(t *testing.T) {
+	data, err := os.ReadFile("../rules/testdata/okta-har-analyzer-sample.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		password    = "Summer2026!"
+		stateHandle = "02aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abcdef"
+	)
+	classic := `{\"username\":\"jane.doe@example.com\",\"password\":\"[REDACTED]\",\"options\":{\"multiOptionalFactorEnroll\":false,\"warnBeforePasswordExpired\":false}}`
+	idx := `{\"credentials\":{\"passcode\":\"` + password + `\"},\"stateHandle\":\"` + stateHandle + `\"}`
+	if !bytes.Contains(data, []byte(classic)) {
+		t.Fatal("the fixture's /api/v1/authn body changed")
+	}
+	data = bytes.Replace(data, []byte(classic), []byte(idx), 1)
+	data = bytes.Replace(data, []byte("https://dev-12345.okta.com/api/v1/authn"), []byte("https://dev-12345.okta.com/idp/idx/challenge/answer"), 1)
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	log := doc["log"].(map[string]any)
+	log["entries"] = append(log["entries"].([]any), map[string]any{
+		"startedDateTime": "2026-11-26T10:00:09Z", "time": 10,
+		"request": map[string]any{"method": "POST", "url": "https://login.microsoftonline.com/common/SAS/ProcessAuth", "httpVersion": "HTTP/1.1",
+			"headers":  []any{},
+			"postData": map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "type=18&otc=739204&pin=8642"}},
+		"response": map[string]any{"status": 200, "httpVersion": "HTTP/1.1", "headers": []any{}, "content": map[string]any{"mimeType": "text/html", "text": ""}},
+	})
+	if data, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	red, _ := redactHAR(t, data, Options{})
+	hex := func(v string) string { return strings.TrimPrefix(secret.Fingerprint(v), "sha256:") }
+	mustNotContain(t, red, password, hex(password), stateHandle, "otc=739204", hex("739204"), "pin=8642", hex("8642"))
+	mustContain(t, red, secret.Fingerprint(stateHandle), "type=18&otc=")
 }

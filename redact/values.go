@@ -33,12 +33,12 @@ var extraSecretParams = map[string]bool{
 	"csrf_token": true, "csrftoken": true, "_csrf": true, "authenticity_token": true,
 	"__requestverificationtoken": true, "requestverificationtoken": true,
 	"x-ms-refreshtokencredential": true, "refreshtokencredential": true,
-	"request": true, "jwt": true, "otc": true, "dssotoken": true, "relaystate": true,
+	"request": true, "jwt": true, "dssotoken": true, "relaystate": true,
 }
 
 // extraMaskedParams complement secret.IsMaskedParam.
 var extraMaskedParams = map[string]bool{
-	"passcode": true, "newpassword": true, "new_password": true, "phone": true,
+	"newpassword": true, "new_password": true, "phone": true,
 	"phonenumber": true, "mobile": true, "displayname": true, "mail": true,
 	"userprincipalname": true, "preferred_username": true, "unique_name": true, "nameid": true,
 	"emailaddress": true, "email_address": true, "signinname": true, "login_name": true,

@@ -17,7 +17,7 @@ var secretParams = map[string]bool{
 	"samlrequest": true, "samlresponse": true, "wresult": true, "token": true,
 	"device_code": true, "user_code": true, "subject_token": true, "actor_token": true,
 	"sig": true, "signature": true, "x-amz-signature": true, "key": true, "api_key": true,
-	"apikey": true, "sessiontoken": true, "session_token": true, "statetoken": true, "passcode": true, "otp": true, "ppft": true, "flowtoken": true, "canary": true, "ctx": true,
+	"apikey": true, "sessiontoken": true, "session_token": true, "statetoken": true, "statehandle": true, "ppft": true, "flowtoken": true, "canary": true, "ctx": true,
 	// One-time credentials of other sign-in protocols that share traces with
 	// OAuth: CAS service tickets (?ticket=ST-…), SAML artifacts, OAuth 1.0a
 	// verifiers and request tokens, Keycloak's login-action session_code.
@@ -29,6 +29,10 @@ var secretParams = map[string]bool{
 var maskedParams = map[string]bool{
 	"password": true, "passwd": true, "pwd": true, "login": true, "loginfmt": true,
 	"login_hint": true, "username": true, "user": true, "email": true, "upn": true,
+	// One-time codes and PINs are few digits, and Okta Identity Engine
+	// sends the password itself as credentials.passcode: a fingerprint of
+	// either is reversed by trying every value.
+	"passcode": true, "otp": true, "otc": true, "totp": true, "pin": true,
 }
 
 // IsSecretParam reports whether a parameter's value is a replayable secret.
