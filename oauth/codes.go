@@ -1,13 +1,23 @@
 package oauth
 
-import "regexp"
+import (
+	"regexp"
+	"sync"
+)
 
-var descCodeRE = regexp.MustCompile(`\b(AADSTS\d{4,9}|AADB2C\d{4,9}|MSIS\d{3,9})\b`)
+var descCodeRE = lazyRegexp(`\b(AADSTS\d{4,9}|AADB2C\d{4,9}|MSIS\d{3,9})\b`)
+
+// lazyRegexp compiles expr the first time the returned function is called:
+// a package-level regexp.MustCompile runs at the start of every command,
+// whether or not the command reads anything it is for.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // codesInText returns the provider codes named in a text, in order, once each.
 func codesInText(s string) []string {
 	var out []string
-	for _, m := range descCodeRE.FindAllString(s, 32) {
+	for _, m := range descCodeRE().FindAllString(s, 32) {
 		out = appendUnique(out, m)
 	}
 	return out

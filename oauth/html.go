@@ -92,15 +92,22 @@ func attr(t xhtml.Token, name string) string {
 	return ""
 }
 
+// The regexps are compiled on first use (lazyRegexp): the three with long
+// bounded repetitions ({0,600}, {0,400}, {1,1000}) compile to programs of
+// thousands of instructions, 2.2 ms and 1 MB at the start of every command,
+// and most runs never meet a page they are for.
 var (
-	reAADMessage   = regexp.MustCompile(`\b((?:AADSTS|AADB2C)\d{4,9}):\s*([^"<\r\n\\]{0,600})`)
-	reMSIS         = regexp.MustCompile(`\b(MSIS\d{3,9})\b:?\s*([^"<\r\n\\]{0,400})`)
-	reRequestID    = regexp.MustCompile(`(?i)(?:request[ -]?id|trace[ -]?id)\s*[:=]\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
-	reCorrelation  = regexp.MustCompile(`(?i)correlation[ -]?id"?\s*[:=]\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
-	reSessionID    = regexp.MustCompile(`"sessionId"\s*:\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"`)
-	reTimestamp    = regexp.MustCompile(`(?i)timestamp"?\s*[:=]\s*"?(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)`)
-	reGoogleError  = regexp.MustCompile(`Error\s+(\d{3})\s*:\s*([a-z_]+)`)
-	reEchoedURI    = regexp.MustCompile(`(?i)redirect URI '([^']{1,1000})'`)
+	reAADMessage  = lazyRegexp(`\b((?:AADSTS|AADB2C)\d{4,9}):\s*([^"<\r\n\\]{0,600})`)
+	reMSIS        = lazyRegexp(`\b(MSIS\d{3,9})\b:?\s*([^"<\r\n\\]{0,400})`)
+	reRequestID   = lazyRegexp(`(?i)(?:request[ -]?id|trace[ -]?id)\s*[:=]\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
+	reCorrelation = lazyRegexp(`(?i)correlation[ -]?id"?\s*[:=]\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
+	reSessionID   = lazyRegexp(`"sessionId"\s*:\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"`)
+	reTimestamp   = lazyRegexp(`(?i)timestamp"?\s*[:=]\s*"?(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)`)
+	reGoogleError = lazyRegexp(`Error\s+(\d{3})\s*:\s*([a-z_]+)`)
+	reEchoedURI   = lazyRegexp(`(?i)redirect URI '([^']{1,1000})'`)
+)
+
+var (
 	htmlErrPhrases = []struct{ match, oauthErr string }{
 		{"callback url mismatch", "unauthorized_client"},
 		{"must be a login redirect uri", "invalid_request"},
@@ -158,15 +165,15 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 	if pe.Error == "" {
 		return nil
 	}
-	if m := reRequestID.FindStringSubmatch(text); m != nil {
+	if m := reRequestID().FindStringSubmatch(text); m != nil {
 		pe.TraceID = m[1]
-	} else if m := reSessionID.FindStringSubmatch(text); m != nil {
+	} else if m := reSessionID().FindStringSubmatch(text); m != nil {
 		pe.TraceID = m[1]
 	}
-	if m := reCorrelation.FindStringSubmatch(text); m != nil {
+	if m := reCorrelation().FindStringSubmatch(text); m != nil {
 		pe.Correlation = m[1]
 	}
-	if m := reTimestamp.FindStringSubmatch(text); m != nil {
+	if m := reTimestamp().FindStringSubmatch(text); m != nil {
 		pe.Timestamp = m[1]
 	}
 	return pe
@@ -270,12 +277,13 @@ func equalFoldASCII(b []byte, lower string) bool {
 	return true
 }
 
-// matchIf runs re only when the cheap precondition holds.
-func matchIf(ok bool, re *regexp.Regexp, text string) []string {
+// matchIf runs re only when the cheap precondition holds (and compiles it
+// only then).
+func matchIf(ok bool, re func() *regexp.Regexp, text string) []string {
 	if !ok {
 		return nil
 	}
-	return re.FindStringSubmatch(text)
+	return re().FindStringSubmatch(text)
 }
 
 // EchoedRedirectURI returns the redirect URI an error message quotes
@@ -284,7 +292,7 @@ func EchoedRedirectURI(pe *model.ProviderError) string {
 	if pe == nil {
 		return ""
 	}
-	if m := reEchoedURI.FindStringSubmatch(pe.Description); m != nil {
+	if m := reEchoedURI().FindStringSubmatch(pe.Description); m != nil {
 		return m[1]
 	}
 	return ""
@@ -303,7 +311,7 @@ func messageMode(mode string) bool {
 
 // rePostMessageField finds the OAuth members of the object such a page
 // posts: {"code":"…","state":"…"} (Auth0) or {'code': '…'} (Okta).
-var rePostMessageField = regexp.MustCompile(`["']?\b(code|state|error|error_description|id_token|access_token)["']?\s*:\s*(?:"((?:[^"\\]|\\.)+)"|'((?:[^'\\]|\\.)+)')`)
+var rePostMessageField = lazyRegexp(`["']?\b(code|state|error|error_description|id_token|access_token)["']?\s*:\s*(?:"((?:[^"\\]|\\.)+)"|'((?:[^'\\]|\\.)+)')`)
 
 // postMessagePage reads the OAuth response a web_message or
 // okta_post_message page posts to the app: the page body is the only place
@@ -314,7 +322,7 @@ func postMessagePage(data []byte) (url.Values, bool) {
 		return nil, false
 	}
 	v := url.Values{}
-	for _, m := range rePostMessageField.FindAllSubmatch(raw, 32) {
+	for _, m := range rePostMessageField().FindAllSubmatch(raw, 32) {
 		val := m[2]
 		if val == nil {
 			val = m[3]

@@ -3,6 +3,7 @@ package oauth
 import (
 	"bytes"
 	"math/rand"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,6 +74,36 @@ func TestIsASCII(t *testing.T) {
 			if isASCII(c) {
 				t.Fatalf("0x80 at %d of %d: ASCII", i, n)
 			}
+		}
+	}
+}
+
+// The regexps compile on first use, so a typo in one would panic while a
+// trace is read instead of at start: compile each here, and check each
+// still finds what it is for.
+func TestLazyRegexps(t *testing.T) {
+	for _, c := range []struct {
+		re   func() *regexp.Regexp
+		text string
+		want string // the first group
+	}{
+		{descCodeRE, "x AADSTS54005: code redeemed", "AADSTS54005"},
+		{reAADMessage, "AADSTS50011: The redirect URI 'https://a/cb' specified", "AADSTS50011"},
+		{reMSIS, "MSIS7012: An error occurred", "MSIS7012"},
+		{reRequestID, `Request Id: 0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f70`, "0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f70"},
+		{reCorrelation, `Correlation ID: 0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f71`, "0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f71"},
+		{reSessionID, `"sessionId":"0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f72"`, "0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f72"},
+		{reTimestamp, `Timestamp: 2024-05-01 10:11:12Z`, "2024-05-01 10:11:12Z"},
+		{reGoogleError, "Error 400: redirect_uri_mismatch", "400"},
+		{reEchoedURI, "The redirect URI 'https://a/cb' specified", "https://a/cb"},
+		{rePostMessageField, `{"code":"abc"}`, "code"},
+	} {
+		m := c.re().FindStringSubmatch(c.text)
+		if len(m) < 2 || m[1] != c.want {
+			t.Errorf("%s on %q: %q, want group %q", c.re(), c.text, m, c.want)
+		}
+		if c.re() != c.re() {
+			t.Errorf("%s compiled twice", c.re())
 		}
 	}
 }
