@@ -41,7 +41,9 @@ for f in "${files[@]}"; do
 		n=$((n + 1))
 		if [ "$a" != "$b" ]; then
 			echo "DIFFERS: $cmd $f"
-			diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 10
+			# diff exits 1 here: under pipefail that would end the script at the
+			# first difference instead of listing them all.
+			diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 10 || true
 			differ=1
 		fi
 	done
