@@ -296,6 +296,15 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Redeem each code once and immediately."},
 	{Match: "no longer valid", Class: ClassCodeInvalid, Meaning: "the code is no longer valid",
 		Remediation: "Redeem each code once and immediately."},
+	// Dex renders the first on its error page, Spring Authorization Server
+	// the second on its authorize error page; Amazon Cognito redirects to
+	// its /error page with the third.
+	{Match: "unregistered redirect_uri", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client",
+		Remediation: "Register the exact redirect URI."},
+	{Match: "oauth 2.0 parameter: redirect_uri", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client",
+		Remediation: "Register the exact redirect URI."},
+	{Match: "redirect_mismatch", Class: ClassRedirectURI, Meaning: "the redirect URI is not one of the app client's allowed callback URLs",
+		Remediation: "Add the exact URI to the app client's allowed callback URLs."},
 	{Match: "redirect_uri_mismatch", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered, or differs from the authorize request",
 		Remediation: "Register the exact redirect URI and send the same value on the token request."},
 	{Match: "incorrect redirect_uri", Class: ClassRedirectURI, Meaning: "the token redirect_uri differs from the authorize one",

@@ -1061,7 +1061,11 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 			return []model.Event{ev}
 		}
 	}
-	if pe := htmlErrorPage(data, base.Provider()); pe != nil {
+	pe := htmlErrorPage(data, base.Provider())
+	if pe == nil && resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
+		pe = pageError(data, base.Provider())
+	}
+	if pe != nil {
 		fillFromHeaders(pe, ex, ev.ServerDate)
 		ev.Kind = model.AuthorizeError
 		ev.RedirectURI = authz.RedirectURI
@@ -1193,6 +1197,32 @@ func bodyError(data []byte, p model.Provider) *model.ProviderError {
 	if name, rest, ok := strings.Cut(text, ":"); ok && isOAuthErrorName(name) {
 		pe.Error, pe.Description = name, strings.TrimSpace(rest)
 	}
+	return textError(pe, text, p)
+}
+
+// pageError reads the error page an authorize endpoint answered with (4xx)
+// when htmlErrorPage does not know its provider's layout: its visible text
+// is read as a plain-text error body is, so only a message the catalog
+// explains makes it an error. The OAuth error is the first error name the
+// page shows ("[invalid_request] …", "error: invalid_request").
+func pageError(data []byte, p model.Provider) *model.ProviderError {
+	text := pageText(data)
+	if text == "" {
+		return nil
+	}
+	pe := &model.ProviderError{Description: text, Codes: codesInText(text)}
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r != '_' && (r < 'a' || r > 'z') }) {
+		if isOAuthErrorName(w) {
+			pe.Error = w
+			break
+		}
+	}
+	return textError(pe, text, p)
+}
+
+// textError completes pe, read from an error's text, and keeps it only when
+// the catalog explains the text.
+func textError(pe *model.ProviderError, text string, p model.Provider) *model.ProviderError {
 	if pe.Error == "" {
 		pe.Error = "invalid_request"
 	}

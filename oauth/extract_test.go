@@ -599,3 +599,29 @@ func TestWebMessageAnswer(t *testing.T) {
 		t.Errorf("jsUnescape = %q", got)
 	}
 }
+
+// TestAuthorizeErrorPageText: an authorize endpoint's 4xx page from a
+// server whose layout htmlErrorPage does not know is read by its visible
+// text, so a message the catalog explains makes an error (Dex's page);
+// a 4xx page saying nothing the catalog knows (a proxy's 403, a script
+// that merely names redirect_uri) does not.
+func TestAuthorizeErrorPageText(t *testing.T) {
+	authz := "https://dex.example/dex/auth?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=s"
+	html := model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
+	evs := NewExtractor().Exchange(mkExchange(0, "GET", authz, nil, "", 400, html,
+		`<html><head><title>dex</title></head><body><div class="theme-panel"><h2 class="theme-heading">Bad Request</h2><p>Unregistered redirect_uri (&#34;https://app/cb&#34;).</p></div></body></html>`))
+	if len(evs) != 2 || evs[1].Kind != model.AuthorizeError {
+		t.Fatalf("dex page: events = %+v", evs)
+	}
+	if info, _ := catalog.Classify(evs[1].Err, ""); info.Class != catalog.ClassRedirectURI || evs[1].Err.Description != `Bad Request Unregistered redirect_uri ("https://app/cb").` {
+		t.Errorf("dex page: class %q, error %+v", info.Class, *evs[1].Err)
+	}
+	for _, page := range []string{
+		`<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>`,
+		`<html><body><p>Something went wrong.</p><script>var e = "the redirect uri was rejected";</script></body></html>`,
+	} {
+		if evs := NewExtractor().Exchange(mkExchange(0, "GET", authz, nil, "", 403, html, page)); len(evs) != 1 {
+			t.Errorf("%q: events = %+v", page, evs)
+		}
+	}
+}

@@ -379,3 +379,58 @@ func unhexDigit(c byte) byte {
 	}
 	return c - '0'
 }
+
+// maxPageText bounds the visible text read from an error page: the message
+// of an error page comes first, as a plain-text error body's does.
+const maxPageText = 4096
+
+// pageText is the visible text of an HTML page: text outside script, style
+// and other non-rendered elements, character references decoded, runs of
+// white space folded to one space, at most maxPageText bytes. It lets an
+// error page an unrecognised server renders ("Unregistered redirect_uri",
+// Spring's "[invalid_request] OAuth 2.0 Parameter: redirect_uri") be read as
+// its plain-text error body would be.
+func pageText(data []byte) string {
+	z := xhtml.NewTokenizer(bytes.NewReader(data[:min(len(data), 1<<20)]))
+	var b strings.Builder
+	skip := 0 // depth inside elements whose text is not shown
+	space := false
+	for n := 0; n < maxHTMLTokens && b.Len() < maxPageText; n++ {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return strings.TrimSpace(b.String())
+		case xhtml.StartTagToken:
+			if name, _ := z.TagName(); hiddenElement(string(name)) {
+				skip++
+			}
+		case xhtml.EndTagToken:
+			if name, _ := z.TagName(); hiddenElement(string(name)) && skip > 0 {
+				skip--
+			}
+		case xhtml.TextToken:
+			if skip > 0 {
+				continue
+			}
+			for _, f := range strings.Fields(html.UnescapeString(string(z.Text()))) {
+				if space {
+					b.WriteByte(' ')
+				}
+				b.WriteString(f)
+				space = true
+			}
+		}
+	}
+	s := b.String()
+	if len(s) > maxPageText {
+		s = s[:maxPageText]
+	}
+	return strings.TrimSpace(s)
+}
+
+func hiddenElement(name string) bool {
+	switch name {
+	case "script", "style", "head", "noscript", "template", "svg":
+		return true
+	}
+	return false
+}
