@@ -641,16 +641,19 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	ev.Kind = model.AuthorizeRequest
 	ev.ClientID = x.strings.get(p.Get("client_id"))
 	ev.RedirectURI = x.strings.get(p.Get("redirect_uri"))
-	ev.State = secret.New(p.Get("state"))
+	// Values are copies or shared copies, not parts of the request's URL:
+	// an event outlives the URL (a capture of 65,000 authorize requests
+	// held every URL, 9 MiB, for their states alone).
+	ev.State = secret.New(strings.Clone(p.Get("state")))
 	ev.Scope = x.strings.get(p.Get("scope"))
-	ev.Resource = p.Get("resource")
-	ev.ResponseMode = p.Get("response_mode")
+	ev.Resource = x.strings.get(p.Get("resource"))
+	ev.ResponseMode = x.strings.get(p.Get("response_mode"))
 	az := model.AuthorizeParams{
-		Nonce:               secret.New(p.Get("nonce")),
-		ResponseType:        p.Get("response_type"),
-		Prompt:              p.Get("prompt"),
-		CodeChallenge:       secret.New(p.Get("code_challenge")),
-		CodeChallengeMethod: p.Get("code_challenge_method"),
+		Nonce:               secret.New(strings.Clone(p.Get("nonce"))),
+		ResponseType:        x.strings.get(p.Get("response_type")),
+		Prompt:              x.strings.get(p.Get("prompt")),
+		CodeChallenge:       secret.New(strings.Clone(p.Get("code_challenge"))),
+		CodeChallengeMethod: x.strings.get(p.Get("code_challenge_method")),
 	}
 	switch {
 	case az == (model.AuthorizeParams{}):
@@ -714,8 +717,8 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 	ev.Kind = model.Callback
 	ev.Prov = x.providers.get(model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())})
 	ev.RedirectURI = x.strings.get(endpointOf(u))
-	ev.Code = secret.New(code)
-	ev.State = secret.New(state)
+	ev.Code = secret.New(strings.Clone(code)) // not parts of the URL, as in authorizeRequest
+	ev.State = secret.New(strings.Clone(state))
 	ev.SetDelivery("query")
 	if ev.Method == "POST" {
 		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {

@@ -8,13 +8,15 @@ import (
 	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Exchange is what the rules read of an exchange: where and when it was,
 // its method, URL and status, and the header fields of the cookie and
 // redirect checks. A trace whose every exchange makes an OAuth event keeps
 // all of them while the rules run (65,000 in issue 18's worst capture):
-// this is 128 bytes where a model.Exchange and its response are 432.
+// this is 144 bytes where a model.Exchange and its response are 432, and
+// the URL is mostly shared with the exchange kept before (see url).
 // NewExchange makes one; a rule that starts reading another field of an
 // exchange adds it here (TestExchangeReadsModel and the CLI's
 // TestRetainedScanIdentical compare with the model's answers).
@@ -25,7 +27,12 @@ type Exchange struct {
 	End   time.Time
 
 	Method string
-	URL    string
+	// The URL (read it with URL) is url followed by urlTail. In a slab
+	// (ExchangeSlab.Keep) url is the start this URL shares with one kept
+	// before it, a part of that one's string, and urlTail a copy of the
+	// rest: the 65,000 authorize URLs of a capture differ in their state
+	// alone, and each held 160 bytes of its own, 9 MiB in all.
+	url, urlTail string
 	// Status is the response's status, 0 without a response.
 	Status int
 
@@ -37,7 +44,22 @@ type Exchange struct {
 	Responded bool
 	Tunnel    bool
 	cookies   bool // model.Exchange.CarriesCookies
+	// mayTokens is secret.MayHaveURLTokens of the URL, asked once here:
+	// the token-in-URL rule asks it of every kept exchange, and the URL
+	// would be put together again for each.
+	mayTokens bool
 }
+
+// URL is the request's URL (model.Request.URL).
+func (x *Exchange) URL() string {
+	if x.urlTail == "" {
+		return x.url
+	}
+	return x.url + x.urlTail
+}
+
+// MayHaveURLTokens is secret.MayHaveURLTokens(x.URL()).
+func (x *Exchange) MayHaveURLTokens() bool { return x.mayTokens }
 
 type exchangeRare struct {
 	// instance is model.Exchange.Instance: the app instance that served it.
@@ -69,9 +91,9 @@ func NewExchange(ex *model.Exchange) Exchange { return newExchange(ex, true) }
 func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	x := Exchange{
 		Index: ex.Index, Ref: ex.Ref, Start: ex.Start, End: ex.End,
-		Method: ex.Request.Method, URL: ex.Request.URL,
+		Method: ex.Request.Method, url: ex.Request.URL,
 		Status: ex.Status(), Responded: ex.Response != nil, Tunnel: ex.Tunnel,
-		cookies: ex.CarriesCookies(),
+		cookies: ex.CarriesCookies(), mayTokens: secret.MayHaveURLTokens(ex.Request.URL),
 	}
 	if ex.Instance != "" {
 		x.rare = &exchangeRare{instance: ex.Instance}
@@ -139,7 +161,7 @@ func (x *Exchange) Location() *url.URL {
 	if !x.Responded {
 		return nil
 	}
-	return model.ResolveLocation(x.URL, x.fields().Get("Location"))
+	return model.ResolveLocation(x.URL(), x.fields().Get("Location"))
 }
 
 // SetCookies is model.Response.SetCookies of the exchange's response.
@@ -160,7 +182,26 @@ var exchangeChunk = (64 << 10) / int(unsafe.Sizeof(Exchange{}))
 // ExchangeSlab holds compact copies of exchanges, many to an allocation.
 type ExchangeSlab struct {
 	slab []Exchange
+	// bases are the last URLs kept whole, replaced in turn: the URLs after
+	// them keep the start they share with the one they share most with as
+	// a part of it (Exchange.url). Several, because requests alternate
+	// between a few clients, endpoints or hosts.
+	bases [urlBases]string
+	next  int
 }
+
+const (
+	urlBases = 8
+	// urlShareMin is the shortest start of a URL kept as a part of a
+	// base: below it the copy of the rest saves too little.
+	urlShareMin = 24
+)
+
+// shares reports whether a URL of n bytes keeps the first k as a part of
+// a base: when they are most of it. Otherwise it becomes a base itself,
+// so that the URLs of another client, whose start is shared in part,
+// share with it.
+func shares(k, n int) bool { return k >= urlShareMin && n-k <= n/4 }
 
 // Keep copies what the rules read of ex, whose events are evs, and returns
 // the copy. The request's cookies are read only where a callback arrived
@@ -184,7 +225,35 @@ func (s *ExchangeSlab) keep(ex *model.Exchange, requestCookies bool) *Exchange {
 		s.slab = make([]Exchange, 0, n)
 	}
 	s.slab = append(s.slab, newExchange(ex, requestCookies))
-	return &s.slab[len(s.slab)-1]
+	x := &s.slab[len(s.slab)-1]
+	u := x.url
+	n, base := 0, ""
+	for _, b := range s.bases {
+		if k := commonPrefix(u, b); k > n {
+			n, base = k, b
+		}
+	}
+	switch {
+	case n == len(u):
+		x.url = base[:n]
+	case shares(n, len(u)):
+		x.url, x.urlTail = base[:n], strings.Clone(u[n:])
+	default:
+		s.bases[s.next] = u
+		s.next = (s.next + 1) % urlBases
+	}
+	return x
+}
+
+// commonPrefix is the length of the longest start a and b share.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
 
 // compact is the rules' view of a list of model exchanges, nil where the

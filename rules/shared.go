@@ -131,7 +131,7 @@ func loginStart(a *Analysis, az *model.Event) (*Exchange, []setCookie) {
 			continue
 		}
 		loc := prev.Location()
-		if loc == nil || !sameRequest(loc, ex.URL, az) {
+		if loc == nil || !sameRequest(loc, ex.URL(), az) {
 			continue
 		}
 		var cs []setCookie

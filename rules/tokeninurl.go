@@ -71,10 +71,11 @@ func reportURLTokens(p *Pass) {
 	byValue := map[secret.Secret]*urlToken{}
 	var order []*urlToken
 	for _, ex := range p.Kept {
-		if ex == nil || ex.Tunnel || !secret.MayHaveURLTokens(ex.URL) {
+		if ex == nil || ex.Tunnel || !ex.MayHaveURLTokens() {
 			continue
 		}
-		for _, tok := range secret.URLTokens(ex.URL) {
+		u := ex.URL()
+		for _, tok := range secret.URLTokens(u) {
 			if tok.In != "query" {
 				continue // browsers do not send fragments; implicit-flow redirects are reported above
 			}
@@ -87,9 +88,9 @@ func reportURLTokens(p *Pass) {
 			if n := len(t.exchanges); n == 0 || t.exchanges[n-1] != ex {
 				t.exchanges = append(t.exchanges, ex)
 			}
-			base, _, _ := strings.Cut(ex.URL, "?")
+			base, _, _ := strings.Cut(u, "?")
 			t.endpoints[base] = true
-			t.wopi = t.wopi || isWOPI(ex.URL)
+			t.wopi = t.wopi || isWOPI(u)
 		}
 	}
 	for _, t := range order {
