@@ -702,7 +702,13 @@ func entryRef(i int) string {
 func (r *Reader) stop(off int64, ref string, err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.note(model.NoteTruncated, ref, "file ends at %s inside log.entries; %d entries read", r.at(off), r.index)
+		if end := r.sc.off; end > off {
+			// Cut inside an entry: off is where the entry began, not where
+			// the file ends.
+			r.note(model.NoteTruncated, ref, "file ends at %s inside log.entries, in the entry that starts at %s; %d entries read", r.at(end), r.at(off), r.index)
+		} else {
+			r.note(model.NoteTruncated, ref, "file ends at %s inside log.entries; %d entries read", r.at(off), r.index)
+		}
 	case errors.Is(err, errInflate):
 		r.note(model.NoteLimit, ref, "decompressed size limit of %d bytes reached at %s; %d entries read", r.limits.InflateBytes, r.at(off), r.index)
 		r.pending[len(r.pending)-1].Limit = model.LimitInflate

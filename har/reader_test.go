@@ -535,7 +535,12 @@ func TestTruncated(t *testing.T) {
 			}
 			notes := r.Notes()
 			if len(notes) != 1 || notes[0].Kind != "truncated" {
-				t.Errorf("notes %v, want one truncated note", notes)
+				t.Fatalf("notes %v, want one truncated note", notes)
+			}
+			// The note says where the file ends, not only where the entry
+			// it cut began.
+			if at := "ends at byte " + strconv.FormatInt(cut, 10) + " "; !strings.Contains(notes[0].Message, at) {
+				t.Errorf("note %q does not say the file %s", notes[0].Message, at)
 			}
 		})
 	}
