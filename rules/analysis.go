@@ -16,37 +16,69 @@ import (
 // linked to it. Authorize is nil when the trace starts after the authorize
 // request (the transaction was inferred from a code or a callback).
 type Transaction struct {
-	ID          int // 1-based, in order of first appearance
-	Authorize   *model.Event
-	Issued      []*model.Event // CodeIssued
-	Callbacks   []*model.Event
-	Redemptions []*Redemption
-	// rare holds what few sign-ins have (read it with Errors and
-	// Continued); nil otherwise: a capture of 65,000 authorize requests
-	// makes as many transactions, and this keeps each at 96 bytes (136
-	// with the two lists in place).
+	ID        int // 1-based, in order of first appearance
+	Authorize *model.Event
+	// rare holds what a sign-in has after its authorize request (read it
+	// with Issued, Callbacks, Redemptions, Errors and Continued); nil
+	// until it has some: a capture of 65,000 authorize requests answered
+	// with pages makes as many transactions, and this keeps each at 24
+	// bytes (96 with the first three lists in place, 136 with all five).
 	rare *txRare
 }
 
+// txRare is what a sign-in has after its authorize request; odd what few
+// have (nil otherwise), so that a sign-in that goes on holds 24 + 80
+// bytes, about what it held with its lists in place.
 type txRare struct {
+	issued, callbacks []*model.Event
+	redemptions       []*Redemption
+	odd               *txOdd
+}
+
+type txOdd struct {
 	errors, continued []*model.Event
+}
+
+// Issued are the sign-in's CodeIssued events.
+func (t *Transaction) Issued() []*model.Event {
+	if t.rare == nil {
+		return nil
+	}
+	return t.rare.issued
+}
+
+// Callbacks are the sign-in's Callback events.
+func (t *Transaction) Callbacks() []*model.Event {
+	if t.rare == nil {
+		return nil
+	}
+	return t.rare.callbacks
+}
+
+// Redemptions are the token requests that redeemed the sign-in's code (or
+// proved its verifier).
+func (t *Transaction) Redemptions() []*Redemption {
+	if t.rare == nil {
+		return nil
+	}
+	return t.rare.redemptions
 }
 
 // Errors are the sign-in's AuthorizeError events.
 func (t *Transaction) Errors() []*model.Event {
-	if t.rare == nil {
+	if t.rare == nil || t.rare.odd == nil {
 		return nil
 	}
-	return t.rare.errors
+	return t.rare.odd.errors
 }
 
 // Continued are later requests to the authorize endpoint with the same
 // state and client before any answer: the same sign-in going on.
 func (t *Transaction) Continued() []*model.Event {
-	if t.rare == nil {
+	if t.rare == nil || t.rare.odd == nil {
 		return nil
 	}
-	return t.rare.continued
+	return t.rare.odd.continued
 }
 
 func (t *Transaction) more() *txRare {
@@ -54,6 +86,13 @@ func (t *Transaction) more() *txRare {
 		t.rare = &txRare{}
 	}
 	return t.rare
+}
+
+func (r *txRare) oddOnes() *txOdd {
+	if r.odd == nil {
+		r.odd = &txOdd{}
+	}
+	return r.odd
 }
 
 // Interactive reports whether the transaction is a user-visible sign-in
@@ -276,10 +315,11 @@ func (a *Analysis) add(ev *model.Event) {
 	switch ev.Kind {
 	case model.AuthorizeRequest:
 		if t, ok := a.byState[ev.State]; ok && !ev.State.IsZero() && t.Authorize != nil &&
-			t.Authorize.ClientID == ev.ClientID && len(t.Issued) == 0 && len(t.Errors()) == 0 && len(t.Callbacks) == 0 {
+			t.Authorize.ClientID == ev.ClientID && len(t.Issued()) == 0 && len(t.Errors()) == 0 && len(t.Callbacks()) == 0 {
 			// The same sign-in going on: a login form posting the authorize
 			// parameters back (fosite, AD FS) or a reload of the authorize URL.
-			t.more().continued = append(t.more().continued, ev)
+			o := t.more().oddOnes()
+			o.continued = append(o.continued, ev)
 			return
 		}
 		t := a.newTx(ev)
@@ -292,10 +332,11 @@ func (a *Analysis) add(ev *model.Event) {
 	case model.CodeIssued, model.AuthorizeError:
 		t := a.txForIssue(ev)
 		if ev.Kind == model.AuthorizeError {
-			t.more().errors = append(t.more().errors, ev)
+			o := t.more().oddOnes()
+			o.errors = append(o.errors, ev)
 			return
 		}
-		t.Issued = append(t.Issued, ev)
+		t.more().issued = append(t.more().issued, ev)
 		if !ev.Code.IsZero() {
 			c := a.trail(ev.Code)
 			if c.Issued == nil {
@@ -324,7 +365,7 @@ func (a *Analysis) add(ev *model.Event) {
 				t = a.newTx(nil)
 			}
 		}
-		t.Callbacks = append(t.Callbacks, ev)
+		t.more().callbacks = append(t.more().callbacks, ev)
 	case model.TokenRequest:
 		r := &Redemption{Request: ev}
 		a.pending[ev.Exchange] = r
@@ -343,7 +384,7 @@ func (a *Analysis) add(ev *model.Event) {
 					t = a.newTx(nil)
 				}
 				r.Tx = t
-				t.Redemptions = append(t.Redemptions, r)
+				t.more().redemptions = append(t.more().redemptions, r)
 				return
 			}
 			c := a.trail(ev.Code)
@@ -355,7 +396,7 @@ func (a *Analysis) add(ev *model.Event) {
 			}
 			r.Tx = c.Tx
 			c.Redemptions = append(c.Redemptions, r)
-			c.Tx.Redemptions = append(c.Tx.Redemptions, r)
+			c.Tx.more().redemptions = append(c.Tx.more().redemptions, r)
 		case ev.GrantType() == "refresh_token":
 			a.Refreshes = append(a.Refreshes, r)
 		default:
@@ -399,7 +440,7 @@ func (a *Analysis) txForIssue(ev *model.Event) *Transaction {
 		}
 		// An answer without state (an error page, Google's /signin/oauth/error)
 		// belongs to the latest unanswered sign-in at the same provider.
-		if ev.State.IsZero() && len(t.Issued) == 0 && len(t.Errors()) == 0 && len(t.Callbacks) == 0 &&
+		if ev.State.IsZero() && len(t.Issued()) == 0 && len(t.Errors()) == 0 && len(t.Callbacks()) == 0 &&
 			(strings.EqualFold(t.Authorize.Provider().Host, ev.Provider().Host) ||
 				t.Authorize.Provider().Family == ev.Provider().Family && ev.Provider().Family != "generic") {
 			return t
@@ -581,12 +622,12 @@ func (t *Transaction) Library() string {
 	if t.Authorize != nil && t.Authorize.Library() != "" {
 		return t.Authorize.Library()
 	}
-	for _, cb := range t.Callbacks {
+	for _, cb := range t.Callbacks() {
 		if cb.Library() != "" {
 			return cb.Library()
 		}
 	}
-	for _, r := range t.Redemptions {
+	for _, r := range t.Redemptions() {
 		if r.Request.Library() != "" {
 			return r.Request.Library()
 		}

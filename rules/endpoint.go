@@ -48,7 +48,7 @@ func runWrongEndpoint(p *Pass) {
 		if az == nil {
 			continue
 		}
-		for _, r := range t.Redemptions {
+		for _, r := range t.Redemptions() {
 			got, want := r.Request.Provider(), az.Provider()
 			if got.Family == "generic" || want.Family == "generic" || got.Family != want.Family {
 				continue // unknown layouts: hosts may legitimately differ (Google)

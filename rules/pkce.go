@@ -136,7 +136,7 @@ func runPKCEMissing(p *Pass) {
 				Remediation: "Use code_challenge_method=S256.",
 			})
 		}
-		for _, r := range t.Redemptions {
+		for _, r := range t.Redemptions() {
 			req := r.Request
 			switch {
 			case !az.CodeChallenge().IsZero() && req.CodeVerifier().IsZero():

@@ -83,7 +83,7 @@ func runTraceQuality(p *Pass) {
 	cookies := p.HasCookies
 	var noCookies, serverSide []*model.Event
 	for _, t := range p.Transactions {
-		for _, cb := range t.Callbacks {
+		for _, cb := range t.Callbacks() {
 			if failed, _ := callbackFailed(p.Analysis, cb); !failed || failureExplained(p.Analysis, t, cb) {
 				continue
 			}

@@ -78,7 +78,7 @@ func runRedirectMismatch(p *Pass) {
 			reported[e] = true
 		}
 		// Token-time comparison.
-		for _, r := range t.Redemptions {
+		for _, r := range t.Redemptions() {
 			if t.Authorize == nil || t.Authorize.RedirectURI == "" {
 				continue
 			}

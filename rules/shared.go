@@ -87,7 +87,7 @@ func allRedemptions(a *Analysis) []*Redemption {
 		out = append(out, c.Redemptions...)
 	}
 	for _, t := range a.Transactions {
-		for _, r := range t.Redemptions {
+		for _, r := range t.Redemptions() {
 			if r.Request.Code.IsZero() {
 				out = append(out, r)
 			}

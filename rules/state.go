@@ -56,7 +56,7 @@ func runStateMismatch(p *Pass) {
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
 			haveAuthz = true
-		} else if len(t.Callbacks) > 0 {
+		} else if len(t.Callbacks()) > 0 {
 			orphans = true
 		}
 	}
@@ -71,7 +71,7 @@ func runStateMismatch(p *Pass) {
 			if t.Authorize != nil {
 				continue
 			}
-			for _, cb := range t.Callbacks {
+			for _, cb := range t.Callbacks() {
 				if cb.State.IsZero() || states[cb.State] {
 					continue
 				}
@@ -142,7 +142,7 @@ type reusedState struct {
 }
 
 func checkTransientCookies(p *Pass, t *Transaction) {
-	for _, cb := range t.Callbacks {
+	for _, cb := range t.Callbacks() {
 		failed, how := callbackFailed(p.Analysis, cb)
 		if !failed {
 			continue
@@ -201,7 +201,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 // than the one that started the sign-in (scan --case with a proxy's
 // backend-side capture): the instances do not share their sign-in state.
 func checkInstanceSwitch(p *Pass, t *Transaction) {
-	for _, cb := range t.Callbacks {
+	for _, cb := range t.Callbacks() {
 		sw, ok := instanceSwitch(p.Analysis, t, cb)
 		if !ok {
 			continue

@@ -110,13 +110,13 @@ const (
 
 // hasProof reports whether a sign-in has what a proof of crossing needs:
 // a callback or a redemption.
-func hasProof(t *Transaction) bool { return len(t.Callbacks)+len(t.Redemptions) > 0 }
+func hasProof(t *Transaction) bool { return len(t.Callbacks())+len(t.Redemptions()) > 0 }
 
 // completedAt is the source position at which a transaction's code came
 // back to the app (its first callback), or -1.
 func completedAt(t *Transaction) int {
-	if len(t.Callbacks) > 0 {
-		return t.Callbacks[0].Exchange
+	if len(t.Callbacks()) > 0 {
+		return t.Callbacks()[0].Exchange
 	}
 	return -1
 }
@@ -205,7 +205,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 	pairs := [][2]*Transaction{{x, y}, {y, x}}
 	// 1. A verifier that proves the other sign-in's challenge.
 	for _, pair := range pairs {
-		for _, r := range pair[0].Redemptions {
+		for _, r := range pair[0].Redemptions() {
 			if r.VerifierTx == pair[1] {
 				return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: r.Request.Code,
 					Evidence: []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("redeems sign-in #%d's code with sign-in #%d's verifier", pair[0].ID, pair[1].ID))},
@@ -217,7 +217,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 	}
 	// 2. A callback whose state belongs to the other sign-in.
 	for _, pair := range pairs {
-		for _, cb := range pair[0].Callbacks {
+		for _, cb := range pair[0].Callbacks() {
 			if !cb.State.IsZero() && !pair[1].Authorize.State.IsZero() && cb.State.Equal(pair[1].Authorize.State) {
 				return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: cb.Code,
 					Evidence: []Evidence{a.Evidence(cb, "callback with the other sign-in's state")},
@@ -266,7 +266,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		}
 	}
 	// 5. The earlier sign-in failing PKCE after the later one began.
-	for _, r := range x.Redemptions {
+	for _, r := range x.Redemptions() {
 		if r.Class() == catalog.ClassPKCE {
 			return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceMedium, Code: r.Request.Code,
 				Evidence: []Evidence{a.RedemptionEvidence(r, "PKCE verification failed")},
@@ -276,7 +276,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		}
 	}
 	// 6. A callback carrying the other sign-in's transient value.
-	for _, cb := range x.Callbacks {
+	for _, cb := range x.Callbacks() {
 		if cb.Exchange < y.Authorize.Exchange {
 			continue
 		}
@@ -300,13 +300,13 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 		refused, other := pair[0], pair[1]
 		d, basis, _ := Elapsed(c.Issued, r.Request)
 		evs := []Evidence{a.RedemptionEvidence(r, fmt.Sprintf("sign-in #%d's code refused", refused.ID))}
-		for _, ev := range other.Issued {
+		for _, ev := range other.Issued() {
 			if !ev.Code.IsZero() {
 				evs = append(evs, a.Evidence(ev, fmt.Sprintf("sign-in #%d's code issued", other.ID)))
 				break
 			}
 		}
-		for _, or := range other.Redemptions {
+		for _, or := range other.Redemptions() {
 			if or.Succeeded() {
 				evs = append(evs, a.RedemptionEvidence(or, fmt.Sprintf("sign-in #%d's redemption succeeded", other.ID)))
 				break
@@ -319,7 +319,7 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 			Codes: trails(c)}, true
 	}
 	// 8. The earlier sign-in's callback failing after the later one began.
-	for _, cb := range x.Callbacks {
+	for _, cb := range x.Callbacks() {
 		if cb.Exchange < y.Authorize.Exchange {
 			continue
 		}
@@ -346,7 +346,7 @@ func trails(cs ...*CodeTrail) []*CodeTrail {
 // unredeemedCode is a code of t delivered to the app and never redeemed
 // in a trace that shows redemptions of t's client.
 func (a *Analysis) unredeemedCode(t *Transaction) *CodeTrail {
-	for _, cb := range t.Callbacks {
+	for _, cb := range t.Callbacks() {
 		if c := a.trailOf(cb.Code); c != nil && len(c.Redemptions) == 0 && len(c.Deliveries) > 0 {
 			return c
 		}
@@ -356,7 +356,7 @@ func (a *Analysis) unredeemedCode(t *Transaction) *CodeTrail {
 
 // codeRedeemedTwice is a code of t redeemed more than once.
 func (a *Analysis) codeRedeemedTwice(t *Transaction) *CodeTrail {
-	for _, r := range t.Redemptions {
+	for _, r := range t.Redemptions() {
 		if c := a.trailOf(r.Request.Code); c != nil && c.Tx == t && len(c.Redemptions) >= 2 {
 			return c
 		}
@@ -369,7 +369,7 @@ func (a *Analysis) codesOf(x, y *Transaction) []*CodeTrail {
 	var out []*CodeTrail
 	seen := map[*CodeTrail]bool{}
 	for _, t := range []*Transaction{x, y} {
-		for _, r := range t.Redemptions {
+		for _, r := range t.Redemptions() {
 			if c := a.trailOf(r.Request.Code); c != nil && !seen[c] {
 				seen[c] = true
 				out = append(out, c)
@@ -384,20 +384,20 @@ func (a *Analysis) codesOf(x, y *Transaction) []*CodeTrail {
 // code was issued, while y's redemption succeeded.
 func (a *Analysis) grantReplaced(x, y *Transaction) (*CodeTrail, *Redemption, bool) {
 	var yIssued *model.Event
-	for _, ev := range y.Issued {
+	for _, ev := range y.Issued() {
 		if !ev.Code.IsZero() {
 			yIssued = ev
 			break
 		}
 	}
 	ySucceeded := false
-	for _, r := range y.Redemptions {
+	for _, r := range y.Redemptions() {
 		ySucceeded = ySucceeded || r.Succeeded()
 	}
 	if yIssued == nil || !ySucceeded {
 		return nil, nil, false
 	}
-	for _, r := range x.Redemptions {
+	for _, r := range x.Redemptions() {
 		c := a.trailOf(r.Request.Code)
 		if c == nil || c.Issued == nil || !r.Failed() || len(c.Redemptions) != 1 || len(c.Deliveries) > 1 ||
 			redirectDiffers(r) || pkceFails(r) || r.VerifierTx != nil && r.VerifierTx != x {

@@ -27,7 +27,7 @@ send access tokens in the Authorization header.`,
 
 func runTokenInURL(p *Pass) {
 	for _, t := range p.Transactions {
-		for _, ci := range t.Issued {
+		for _, ci := range t.Issued() {
 			if ci.AccessToken().IsZero() && ci.IDToken().IsZero() {
 				continue
 			}

@@ -154,7 +154,7 @@ func unexplainedFailure(a *Analysis) string {
 		}
 	}
 	for _, t := range a.Transactions {
-		for _, cb := range t.Callbacks {
+		for _, cb := range t.Callbacks() {
 			if failed, how := callbackFailed(a, cb); failed {
 				s := fmt.Sprintf("the app refused the callback at %s (%s) and the trace cannot tell why", cb.Ref, how)
 				if !cb.Code.IsZero() && !redeemedInTrace(a, cb.Code) {
@@ -163,7 +163,7 @@ func unexplainedFailure(a *Analysis) string {
 				return s
 			}
 		}
-		if t.Interactive() && len(t.Errors()) > 0 && len(t.Issued) == 0 {
+		if t.Interactive() && len(t.Errors()) > 0 && len(t.Issued()) == 0 {
 			e := t.Errors()[0]
 			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it; see the error's explanation (traceaudit explain %s)",
 				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainKey(e))
@@ -182,14 +182,14 @@ func cutBeforeRedemption(a *Analysis) string {
 		return ""
 	}
 	for _, t := range a.Transactions {
-		if len(t.Redemptions) > 0 {
+		if len(t.Redemptions()) > 0 {
 			continue
 		}
-		if len(t.Callbacks) > 0 {
-			return fmt.Sprintf("the trace is cut short (%s) before the redemption: the code reached the app at %s and no token request follows", cut, t.Callbacks[len(t.Callbacks)-1].Ref)
+		if len(t.Callbacks()) > 0 {
+			return fmt.Sprintf("the trace is cut short (%s) before the redemption: the code reached the app at %s and no token request follows", cut, t.Callbacks()[len(t.Callbacks())-1].Ref)
 		}
-		if len(t.Issued) > 0 {
-			return fmt.Sprintf("the trace is cut short (%s) before the redemption: the code issued at %s is neither delivered nor redeemed", cut, t.Issued[len(t.Issued)-1].Ref)
+		if len(t.Issued()) > 0 {
+			return fmt.Sprintf("the trace is cut short (%s) before the redemption: the code issued at %s is neither delivered nor redeemed", cut, t.Issued()[len(t.Issued())-1].Ref)
 		}
 	}
 	return ""
@@ -247,7 +247,7 @@ func completed(a *Analysis) string {
 	var first string
 	for _, t := range a.Transactions {
 		done := false
-		for _, r := range t.Redemptions {
+		for _, r := range t.Redemptions() {
 			if !r.Succeeded() {
 				continue
 			}
@@ -264,7 +264,7 @@ func completed(a *Analysis) string {
 		if done {
 			continue
 		}
-		for _, cb := range t.Callbacks {
+		for _, cb := range t.Callbacks() {
 			if cb.Code.IsZero() || cb.Err != nil {
 				continue
 			}
@@ -367,10 +367,10 @@ func whyNoSignIn(a *Analysis) string {
 	end := ""
 	for _, t := range a.Transactions {
 		switch {
-		case len(t.Callbacks) > 0:
-			end = fmt.Sprintf("the code reached the app at %s but its redemption is not in the trace", t.Callbacks[len(t.Callbacks)-1].Ref)
-		case len(t.Issued) > 0:
-			end = fmt.Sprintf("the code issued at %s is neither delivered nor redeemed in the trace", t.Issued[len(t.Issued)-1].Ref)
+		case len(t.Callbacks()) > 0:
+			end = fmt.Sprintf("the code reached the app at %s but its redemption is not in the trace", t.Callbacks()[len(t.Callbacks())-1].Ref)
+		case len(t.Issued()) > 0:
+			end = fmt.Sprintf("the code issued at %s is neither delivered nor redeemed in the trace", t.Issued()[len(t.Issued())-1].Ref)
 		case t.Authorize != nil && messageRedirect(t.Authorize.RedirectURI):
 			end = fmt.Sprintf("the sign-in started at %s hands its code to the page by postMessage (redirect_uri %q), never in a URL, so the trace cannot show it; look at the app's own request that sends the code to its server",
 				t.Authorize.Ref, secret.RedactURL(t.Authorize.RedirectURI))
