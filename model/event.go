@@ -324,6 +324,11 @@ type AuthorizeParams struct {
 	Prompt              string
 	CodeChallenge       secret.Secret
 	CodeChallengeMethod string
+	// ByReference: the request's parameters were sent by reference
+	// (request_uri: pushed authorization, RFC 9126) or in a request object
+	// the trace cannot read (an encrypted one, RFC 9101), so a state,
+	// nonce or challenge absent from the URL is unknown, not missing.
+	ByReference bool
 }
 
 var noAuthz AuthorizeParams
@@ -349,6 +354,10 @@ func (e *Event) CodeChallenge() secret.Secret { return e.authz().CodeChallenge }
 
 // CodeChallengeMethod is the authorize request's code_challenge_method.
 func (e *Event) CodeChallengeMethod() string { return e.authz().CodeChallengeMethod }
+
+// ParamsByReference reports an authorize request whose parameters the
+// trace does not show (AuthorizeParams.ByReference).
+func (e *Event) ParamsByReference() bool { return e.authz().ByReference }
 
 // TokenParams is what only token requests and responses carry (Event.Token).
 type TokenParams struct {

@@ -637,6 +637,14 @@ func looksLikeAuthorize(u *url.URL, p url.Values) bool {
 }
 
 func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.Event, p url.Values) model.Event {
+	byRef := p.Get("request_uri") != ""
+	if req := p.Get("request"); req != "" {
+		if merged, ok := withRequestObject(p, req); ok {
+			p = merged
+		} else {
+			byRef = true
+		}
+	}
 	ev := base
 	ev.Kind = model.AuthorizeRequest
 	ev.ClientID = x.strings.get(p.Get("client_id"))
@@ -654,6 +662,7 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 		Prompt:              x.strings.get(p.Get("prompt")),
 		CodeChallenge:       secret.New(strings.Clone(p.Get("code_challenge"))),
 		CodeChallengeMethod: x.strings.get(p.Get("code_challenge_method")),
+		ByReference:         byRef,
 	}
 	switch {
 	case az == (model.AuthorizeParams{}):
@@ -678,6 +687,41 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	x.idpHosts[strings.ToLower(u.Host)] = ev.Provider()
 	x.learnRedirect(ev.RedirectURI)
 	return ev
+}
+
+// requestObjectParams are the authorize parameters the extractor reads
+// that a request object (RFC 9101, OIDC Core 6.1) may carry.
+var requestObjectParams = []string{"client_id", "redirect_uri", "state", "scope", "resource", "response_mode",
+	"nonce", "response_type", "prompt", "code_challenge", "code_challenge_method"}
+
+// withRequestObject returns p with the parameters of a signed (readable)
+// request object: the provider takes them from the object, not from the
+// URL, which then often carries no state, nonce or challenge at all. ok is
+// false for an object the trace cannot read (encrypted, or not a JWT).
+func withRequestObject(p url.Values, jwt string) (url.Values, bool) {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 || len(parts[1]) > 64<<10 {
+		return p, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return p, false
+	}
+	var claims map[string]json.RawMessage
+	if unmarshalObject(payload, &claims) != nil {
+		return p, false
+	}
+	out := make(url.Values, len(p)+len(requestObjectParams))
+	for k, v := range p {
+		out[k] = v
+	}
+	for _, name := range requestObjectParams {
+		var v string
+		if raw, ok := claims[name]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+			out.Set(name, v)
+		}
+	}
+	return out, true
 }
 
 // learnRedirect notes the endpoint of a redirect URI an authorize request

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -622,6 +623,37 @@ func TestAuthorizeErrorPageText(t *testing.T) {
 	} {
 		if evs := NewExtractor().Exchange(mkExchange(0, "GET", authz, nil, "", 403, html, page)); len(evs) != 1 {
 			t.Errorf("%q: events = %+v", page, evs)
+		}
+	}
+}
+
+// TestAuthorizeParamsByReference: a signed request object (RFC 9101)
+// carries the authorize parameters the URL lacks, and they are read from
+// it; with a pushed request (request_uri, RFC 9126) or an encrypted object
+// the parameters are unknown, which the event says.
+func TestAuthorizeParamsByReference(t *testing.T) {
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	jws := b64(`{"alg":"RS256"}`) + "." + b64(`{"client_id":"c","redirect_uri":"https://app/cb","state":"st-123456","nonce":"n-123456","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","max_age":0}`) + ".c2ln"
+	base := "https://idp.example/authorize?client_id=c&response_type=code&scope=openid&"
+	for _, tt := range []struct {
+		name, query string
+		byRef       bool
+		state       string
+	}{
+		{"signed request object", "request=" + jws, false, "st-123456"},
+		{"pushed request", "request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Aabc", true, ""},
+		{"encrypted request object", "request=eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d", true, ""},
+	} {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", base+tt.query, nil, "", 200, model.Headers{{Name: "Content-Type", Value: "text/html"}}, "<html>login</html>"))
+		if len(evs) != 1 || evs[0].Kind != model.AuthorizeRequest {
+			t.Fatalf("%s: events = %+v", tt.name, evs)
+		}
+		ev := evs[0]
+		if ev.ParamsByReference() != tt.byRef || ev.State.Reveal() != tt.state {
+			t.Errorf("%s: by reference %v, state %q", tt.name, ev.ParamsByReference(), ev.State.Reveal())
+		}
+		if !tt.byRef && (ev.RedirectURI != "https://app/cb" || ev.Nonce().Reveal() != "n-123456" || ev.CodeChallengeMethod() != "S256" || ev.CodeChallenge().IsZero()) {
+			t.Errorf("%s: request object not read: %+v %+v", tt.name, ev, *ev.Authz)
 		}
 	}
 }

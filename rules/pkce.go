@@ -149,6 +149,8 @@ func runPKCEMissing(p *Pass) {
 					Evidence:    append(evs, red),
 					Remediation: pkceRemediation + " A code obtained by a SPA cannot be redeemed by a server that never had the verifier.",
 				})
+			case az.ParamsByReference() && az.CodeChallenge().IsZero():
+				// The challenge, if any, was sent where the trace cannot see.
 			case az.CodeChallenge().IsZero() && !req.CodeVerifier().IsZero():
 				msg := fmt.Sprintf("the token request at %s sends a code_verifier although the authorize request at %s had no code_challenge (PKCE downgrade)", req.Ref, az.Ref)
 				if r.Succeeded() {
