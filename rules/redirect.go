@@ -78,6 +78,12 @@ func runRedirectMismatch(p *Pass) {
 			reported[e] = true
 		}
 		// Token-time comparison.
+		omittedOK := false // a redemption without redirect_uri succeeded
+		for _, r := range t.Redemptions() {
+			if r.Request.RedirectURI == "" && r.Succeeded() {
+				omittedOK = true
+			}
+		}
 		for _, r := range t.Redemptions() {
 			if t.Authorize == nil || t.Authorize.RedirectURI == "" {
 				continue
@@ -86,7 +92,12 @@ func runRedirectMismatch(p *Pass) {
 			if got == want {
 				continue
 			}
-			if got == "" && !r.Failed() {
+			// An omitted redirect_uri explains a refusal only when nothing
+			// else does: not when the provider names another cause (a
+			// used or expired code, PKCE, client credentials), nor when it
+			// accepted the omission in another redemption of the sign-in
+			// (GitHub does not require it).
+			if got == "" && (!r.Failed() || omittedOK || !omissionMayExplain(r.Class())) {
 				continue
 			}
 			f := Finding{Code: r.Request.Code, Remediation: redirectRemediation, Evidence: []Evidence{
@@ -240,4 +251,11 @@ func firstDiff(a, b string) string {
 		i++
 	}
 	return fmt.Sprintf("byte %d", i)
+}
+
+// omissionMayExplain reports the refusals a missing token redirect_uri can
+// be the cause of: one naming the redirect URI, a bare invalid_grant, or an
+// error the catalog does not know.
+func omissionMayExplain(c catalog.ErrorClass) bool {
+	return c == catalog.ClassRedirectURI || c == catalog.ClassGenericGrant || c == catalog.ClassNone
 }
