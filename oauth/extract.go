@@ -977,6 +977,30 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	if ev.Err == nil && resp.Status >= 400 {
 		ev.Err = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
 	}
+	if ev.Err == nil && resp.Status >= 300 && resp.Status < 400 {
+		// A token endpoint answers with JSON, never a redirect: a gateway
+		// in front of it sent the request to a sign-in page.
+		pe := &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: "a redirect, not a token response"}
+		if loc := resp.Headers.Get("Location"); loc != "" {
+			pe.Description += " to " + stripQuery(loc)
+		}
+		ev.Err = pe
+	}
+	if ev.Err == nil && ev.AccessToken().IsZero() && ev.IDToken().IsZero() && x.isHTML(resp) && len(data) > 0 {
+		// A page is no token response: a proxy, a gateway's sign-in or
+		// block page, or the provider's own page answered instead.
+		pe := htmlErrorPage(data, base.Provider())
+		if pe == nil {
+			pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Codes: codesInText(string(data[:min(len(data), 1<<20)]))}
+			if text := pageText(data); text != "" {
+				pe.Description = "an HTML page, not a token response: " + text[:min(len(text), 200)]
+			} else {
+				pe.Description = "an HTML page, not a token response"
+			}
+		}
+		fillFromHeaders(pe, ex, ev.ServerDate)
+		ev.Err = pe
+	}
 	return ev, true
 }
 

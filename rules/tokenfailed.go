@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -31,6 +32,10 @@ request is in flight; or redeem the code server-side.`,
 func runTokenRequestFailed(p *Pass) {
 	for _, r := range allTokenRequests(p.Analysis) {
 		req := r.Request
+		if pageAnswer(r) {
+			reportPageAnswer(p, r)
+			continue
+		}
 		if r.Response != nil || req.Failure() == "" {
 			continue
 		}
@@ -56,4 +61,39 @@ func runTokenRequestFailed(p *Pass) {
 		}
 		p.Report(f)
 	}
+}
+
+// pageAnswer reports a token request answered, with a success status, by
+// an HTML page the extractor found no provider error in: its error is then
+// only the status ("http_200"), set because a page is no token response.
+func pageAnswer(r *Redemption) bool {
+	resp := r.Response
+	return resp != nil && resp.Status >= 200 && resp.Status < 400 && resp.Err != nil &&
+		resp.Err.Error == "http_"+strconv.Itoa(resp.Status) && len(resp.Err.Codes) == 0
+}
+
+func reportPageAnswer(p *Pass, r *Redemption) {
+	req := r.Request
+	f := Finding{Code: req.Code, Evidence: []Evidence{p.RedemptionEvidence(r, "token request answered by a page")}}
+	if c := p.trailOf(req.Code); c != nil {
+		f.Evidence = append(p.CodeStory(req.Code, f.Evidence), f.Evidence...)
+	}
+	what := "the token request"
+	if req.GrantType() == "refresh_token" {
+		what = "the refresh token request"
+	}
+	answer := fmt.Sprintf("an HTML page (HTTP %d)", r.Response.Status)
+	if r.Response.Status >= 300 {
+		answer = fmt.Sprintf("a redirect (HTTP %d%s)", r.Response.Status, strings.TrimPrefix(r.Response.Err.Description, "a redirect, not a token response"))
+	}
+	f.Message = fmt.Sprintf("%s at %s was answered with %s, not a token response: no tokens were issued; a proxy, a gateway's sign-in or block page, or a wrong token endpoint URL answered instead of the provider's token endpoint",
+		what, req.Ref, answer)
+	if d := strings.TrimPrefix(r.Response.Err.Description, "an HTML page, not a token response: "); d != r.Response.Err.Description {
+		if len(d) > 120 {
+			d = d[:120] + "…"
+		}
+		f.Message += fmt.Sprintf(" (the page says %q)", d)
+	}
+	f.Remediation = "Find what answered in the token endpoint's place: send the token request to the endpoint of the provider's discovery document, and exempt it from TLS inspection, proxy authentication and web gateways; then restart the sign-in."
+	p.Report(f)
 }
