@@ -87,42 +87,10 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		whole.wholeBodies = true
 		o = &whole
 	}
-	r, err := newReader(oi, o, env, keys)
-	if err != nil {
-		res.err = withReadHint(withLimitHint(err), o, oi.file)
+	kept, untimed, o, ok := readInput(oi, in, o, env, keys, cmd, &res)
+	if !ok {
 		return res
 	}
-	ra := newReadAhead(r)
-	defer func() { ra.close() }() // before the file closes, also after a panic
-	kept, untimed := readExchanges(ra, &res, cmd, o, env)
-	ra.close()
-	if res.reread {
-		// Rare: a URL the trace taught to be a token endpoint answered
-		// without a grant in its request. Everything read so far is
-		// dropped and the trace read again keeping every body the
-		// reader would keep without skipResponse.
-		whole := *o
-		whole.wholeBodies = true
-		o = &whole
-		res = fileResult{path: in.path, format: oi.format, reread: true}
-		if _, err := oi.file.Seek(0, io.SeekStart); err != nil {
-			res.err = err
-			return res
-		}
-		if r, err = newReader(oi, o, env, keys); err != nil {
-			res.err = withReadHint(withLimitHint(err), o, oi.file)
-			return res
-		}
-		ra = newReadAhead(r)
-		kept, untimed = readExchanges(ra, &res, cmd, o, env)
-		ra.close()
-	}
-	if res.err != nil {
-		res.joinEvents()
-		return res
-	}
-	res.notes = append(res.notes, r.Notes()...)
-	ra.release()
 	if runRules {
 		// The rules want events in source order, as extracted, and every
 		// note (they count undecryptable connections).
@@ -181,6 +149,53 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 	}
 	res.starts = nil // only ordering needed them
 	return res
+}
+
+// readInput reads the trace oi into res (see readExchanges) and lets its
+// reader go; ok is false when res holds an error and nothing more is to be
+// done; read are the options it was read with (whole bodies after a second
+// reading). Reading is a function of its own so that nothing of its frame
+// holds the reader while the rules run: on a capture of 65,000 sign-ins the
+// reassembly pages and read-ahead buffers (3 MiB) stayed live until
+// analyzeInput returned.
+func readInput(oi *openedInput, in input, o *options, env environment, keys *keyMaterial, cmd string, res *fileResult) (kept keptList, untimed bool, read *options, ok bool) {
+	r, err := newReader(oi, o, env, keys)
+	if err != nil {
+		res.err = withReadHint(withLimitHint(err), o, oi.file)
+		return keptList{}, false, o, false
+	}
+	ra := newReadAhead(r)
+	defer func() { ra.close() }() // before the file closes, also after a panic
+	kept, untimed = readExchanges(ra, res, cmd, o, env)
+	ra.close()
+	if res.reread {
+		// Rare: a URL the trace taught to be a token endpoint answered
+		// without a grant in its request. Everything read so far is
+		// dropped and the trace read again keeping every body the
+		// reader would keep without skipResponse.
+		whole := *o
+		whole.wholeBodies = true
+		o = &whole
+		*res = fileResult{path: in.path, format: oi.format, reread: true}
+		if _, err := oi.file.Seek(0, io.SeekStart); err != nil {
+			res.err = err
+			return keptList{}, false, o, false
+		}
+		if r, err = newReader(oi, o, env, keys); err != nil {
+			res.err = withReadHint(withLimitHint(err), o, oi.file)
+			return keptList{}, false, o, false
+		}
+		ra = newReadAhead(r)
+		kept, untimed = readExchanges(ra, res, cmd, o, env)
+		ra.close()
+	}
+	if res.err != nil {
+		res.joinEvents()
+		return keptList{}, false, o, false
+	}
+	res.notes = append(res.notes, r.Notes()...)
+	ra.release()
+	return kept, untimed, o, true
 }
 
 // eventCount is the number of events read, joined or not.
