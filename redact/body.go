@@ -35,20 +35,40 @@ func kindOf(mt string, data []byte) bodyKind {
 	case strings.HasPrefix(mt, "multipart/") && utf8.Valid(data):
 		// Form fields in parts: the sweep and the scans still apply.
 		return bodyText
-	case mt == "" || mt == "application/octet-stream":
-		if !utf8.Valid(data[:min(len(data), 4096)]) {
-			return bodyBinary
-		}
-		t := bytes.TrimSpace(data)
-		if len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
-			return bodyJSON
-		}
-		if looksForm(t) {
-			return bodyForm
-		}
-		return bodyText
+	case binaryType(mt):
+		return bodyBinary
 	}
-	return bodyBinary
+	// No type, application/octet-stream, or a type not known here (a
+	// vendor's, a mislabelled one): what the body holds decides. Text is
+	// rewritten as text; only bytes that are no text are left as they are,
+	// the sweep's shapes being all that can be looked for in them.
+	if !utf8.Valid(data[:min(len(data), 4096)]) {
+		return bodyBinary
+	}
+	t := bytes.TrimSpace(data)
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+		return bodyJSON
+	}
+	if looksForm(t) {
+		return bodyForm
+	}
+	return bodyText
+}
+
+// binaryType reports the media types whose bodies are binary by nature:
+// images, audio, video, fonts, archives, PDF, protobuf, WebAssembly.
+func binaryType(mt string) bool {
+	for _, p := range []string{"image/", "audio/", "video/", "font/"} {
+		if strings.HasPrefix(mt, p) {
+			return true
+		}
+	}
+	switch mt {
+	case "application/pdf", "application/zip", "application/gzip", "application/x-gzip", "application/wasm",
+		"application/x-protobuf", "application/protobuf", "application/grpc", "application/font-woff":
+		return true
+	}
+	return false
 }
 
 // looksForm mirrors the oauth extractor: an '=' and none of the bytes a form never holds.

@@ -761,8 +761,11 @@ func (r *redactor) harText(mt, text string, b64 bool) string {
 	return base64.StdEncoding.EncodeToString(red)
 }
 
+// mediaType is the type/subtype of a Content-Type value; of a header given
+// twice (joined with ", "), the first.
 func mediaType(v string) string {
 	mt, _, _ := strings.Cut(v, ";")
+	mt, _, _ = strings.Cut(mt, ",")
 	return strings.ToLower(strings.TrimSpace(mt))
 }
 

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -277,5 +279,70 @@ func TestSAZStripBodies(t *testing.T) {
 	}
 	if !strings.Contains(string(got[1].Response.Body.Data), secret.Fingerprint("access-token-0123456")) {
 		t.Errorf("token response body = %q", got[1].Response.Body.Data)
+	}
+}
+
+// TestSAZBodyOfUnknownType: a request body is redacted by what it holds when
+// its Content-Type is not one the rewrite knows: a header given twice (a
+// proxy adds its own, Fiddler keeps both), a vendor type. The copy kept the
+// token request's code and verifier in the clear before: the body counted
+// as binary, and the sweep does not know them by shape. The trace is the
+// lab's double redemption by a browser app (real Chromium and fosite),
+// stored as a SAZ.
+func TestSAZBodyOfUnknownType(t *testing.T) {
+	orig, err := os.ReadFile("../saz/testdata/lab/code-reuse-spa-double-fosite.saz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ct = "content-type: application/x-www-form-urlencoded;charset=UTF-8\r\n"
+	for name, repl := range map[string]string{
+		"repeated": strings.Repeat("content-type: application/x-www-form-urlencoded\r\n", 2),
+		"vendor":   "content-type: application/vnd.example.token-request\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			zr, err := zip.NewReader(bytes.NewReader(orig), int64(len(orig)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			zw := zip.NewWriter(&buf)
+			var secrets []string
+			for _, f := range zr.File {
+				rc, err := f.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasSuffix(f.Name, "_c.txt") && bytes.Contains(data, []byte("grant_type=authorization_code")) {
+					if !bytes.Contains(data, []byte(ct)) {
+						t.Fatalf("%s: no %q", f.Name, ct)
+					}
+					data = bytes.Replace(data, []byte(ct), []byte(repl), 1)
+					_, body, _ := bytes.Cut(data, []byte("\r\n\r\n"))
+					form, err := url.ParseQuery(string(body))
+					if err != nil || form.Get("code") == "" || form.Get("code_verifier") == "" {
+						t.Fatalf("%s: body %q", f.Name, body)
+					}
+					secrets = append(secrets, form.Get("code"), form.Get("code_verifier"))
+				}
+				w, err := zw.Create(f.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.Write(data)
+			}
+			if err := zw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if len(secrets) != 4 {
+				t.Fatalf("%d token requests, want the recording's 2", len(secrets)/2)
+			}
+			red, _ := redactSAZ(t, buf.Bytes(), Options{})
+			mustNotContain(t, unzipAll(t, red), secrets...)
+		})
 	}
 }
