@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -198,7 +199,9 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 	}
 }
 
-var reAttr = regexp.MustCompile(`(?i)\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+var reAttr = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+})
 
 // text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
 // (form_post pages), JSON-like "name":"value" members (the login page's
@@ -394,7 +397,7 @@ func (r *redactor) urls(s string) string {
 
 // inputTag redacts the value attribute of an <input> whose name is secret.
 func (r *redactor) inputTag(tag string) string {
-	attrs := reAttr.FindAllStringSubmatchIndex(tag, -1)
+	attrs := reAttr().FindAllStringSubmatchIndex(tag, -1)
 	name := ""
 	valStart, valEnd := -1, -1
 	for _, a := range attrs {

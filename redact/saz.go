@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/internal/httpwire"
@@ -386,7 +387,7 @@ func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) 
 	return red, true
 }
 
-var reSessionFlag = regexp.MustCompile(`(<SessionFlag\s+N="([^"]*)"\s+V=")([^"]*)(")`)
+var reSessionFlag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(<SessionFlag\s+N="([^"]*)"\s+V=")([^"]*)(")`) })
 
 // sessionMeta reviews the flag values of _m.xml: credentials Fiddler
 // recorded are replaced, URLs and collected secrets redacted. Client and
@@ -396,8 +397,8 @@ func (r *redactor) sessionMeta(data []byte) []byte {
 	if !utf8.Valid(data) {
 		return data
 	}
-	s := reSessionFlag.ReplaceAllStringFunc(string(data), func(m string) string {
-		sub := reSessionFlag.FindStringSubmatch(m)
+	s := reSessionFlag().ReplaceAllStringFunc(string(data), func(m string) string {
+		sub := reSessionFlag().FindStringSubmatch(m)
 		name := strings.ToLower(html.UnescapeString(sub[2]))
 		val := html.UnescapeString(sub[3])
 		var red string

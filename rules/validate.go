@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
-var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`) })
 
 // Validate checks a rule list: unique kebab-case IDs, a lower-case title of at
 // most 60 characters without final period, a non-empty Doc, a known severity
@@ -21,7 +22,7 @@ func Validate(rs []*Rule) error {
 			errs = append(errs, fmt.Errorf("rules: rule %d is nil", i))
 			continue
 		}
-		if !idPattern.MatchString(r.ID) {
+		if !idPattern().MatchString(r.ID) {
 			errs = append(errs, fmt.Errorf("rules: %q: id is not kebab-case", r.ID))
 		}
 		if seen[r.ID] {

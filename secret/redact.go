@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
 )
@@ -169,7 +170,9 @@ func redactPairs(s, sep string, depth int, add func(Secret)) string {
 // emailPattern finds e-mail addresses and UPNs in free text (provider
 // error descriptions quote them: "AADSTS50034: The user account
 // alice@contoso.com does not exist").
-var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+var emailPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+})
 
 // RedactText masks e-mail addresses and UPNs in free text; personal data,
 // masked rather than hashed.
@@ -177,5 +180,5 @@ func RedactText(s string) string {
 	if !strings.Contains(s, "@") {
 		return s
 	}
-	return emailPattern.ReplaceAllString(s, "[redacted-email]")
+	return emailPattern().ReplaceAllString(s, "[redacted-email]")
 }

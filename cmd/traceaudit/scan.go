@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
@@ -127,7 +128,8 @@ func reportFile(r fileResult, noRedact bool) report.File {
 
 // appNamedRE finds the application's display name where Entra's error
 // descriptions give it ("…the application with ID '…' named 'Contoso HR'").
-var appNamedRE = regexp.MustCompile(`\bnamed '([^'\x00-\x1f]{1,100})'`)
+// It is compiled on first use, as oauth's regexps: most traces name no app.
+var appNamedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bnamed '([^'\x00-\x1f]{1,100})'`) })
 
 // facts gathers what a ticket states about the sign-in from the events:
 // the provider of the first authorize (or any provider event), the client
@@ -176,8 +178,12 @@ func facts(events iter.Seq[*model.Event], noRedact bool) *report.Facts {
 		if e.Err != nil {
 			fc.TraceIDs = add(fc.TraceIDs, e.Err.TraceID)
 			fc.CorrelationIDs = add(fc.CorrelationIDs, e.Err.Correlation)
-			if m := appNamedRE.FindStringSubmatch(e.Err.Description); m != nil && fc.AppName == "" {
-				fc.AppName = m[1]
+			// The literal first: the regexp is then compiled only for a
+			// description that may name the app.
+			if fc.AppName == "" && strings.Contains(e.Err.Description, "named '") {
+				if m := appNamedRE().FindStringSubmatch(e.Err.Description); m != nil {
+					fc.AppName = m[1]
+				}
 			}
 		}
 	}
