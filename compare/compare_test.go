@@ -104,7 +104,7 @@ func TestCompareEndpoints(t *testing.T) {
 		bad[i].Prov = &model.Provider{Family: model.FamilyEntra, Variant: "v1", Cloud: "usgov", Tenant: "common"}
 	}
 	bad[0].Endpoint = "https://id.test:8443/auth"
-	bad[0].ResponseMode = "form_post"
+	bad[0].SetResponseMode("form_post")
 	az := *bad[0].Authz
 	az.Prompt = "login"
 	bad[0].Authz = &az

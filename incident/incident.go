@@ -543,11 +543,11 @@ func dateOffset(a []*unit, offA time.Duration, b []*unit) (time.Duration, int, b
 		m := map[string][]time.Duration{}
 		for _, u := range us {
 			for _, ev := range u.events {
-				if ev.ServerDate.IsZero() || ev.Time.IsZero() || ev.Provider().Family == model.FamilyApp || ev.Provider().Host == "" {
+				if ev.ServerDate().IsZero() || ev.Time.IsZero() || ev.Provider().Family == model.FamilyApp || ev.Provider().Host == "" {
 					continue
 				}
 				h := strings.ToLower(ev.Provider().Host)
-				m[h] = append(m[h], ev.ServerDate.Sub(ev.Time.Add(off)))
+				m[h] = append(m[h], ev.ServerDate().Sub(ev.Time.Add(off)))
 			}
 		}
 		return m

@@ -8,8 +8,9 @@ import (
 	"github.com/traceaudit/traceaudit/secret"
 )
 
-// EventKind is one step of an OAuth 2.0 / OpenID Connect sign-in.
-type EventKind int
+// EventKind is one step of an OAuth 2.0 / OpenID Connect sign-in. It is
+// 32 bits so that Event packs it with the server date's nanoseconds.
+type EventKind int32
 
 const (
 	// AuthorizeRequest: the browser asks the authorize endpoint for a code.
@@ -107,15 +108,17 @@ func (e *ProviderError) IsZero() bool {
 // several (an authorize request and the code its response issued).
 type Event struct {
 	Kind EventKind
+	// serverNsec and serverSec are the server date (ServerDate) as
+	// nanoseconds and seconds since the zero time, 0 and 0 for none: 12
+	// bytes where a time.Time is 24, as the date is always UTC.
+	serverNsec int32
 	// Exchange is the source exchange's Index; Ref its contract locator.
 	Exchange int
 	Ref      string
 	// Time is when the step happened: the request start for requests, the
 	// response end (or start) for responses.
-	Time time.Time
-	// ServerDate is the provider's or app's Date header, when present: the
-	// provider's clock, immune to the capture machine's skew.
-	ServerDate time.Time
+	Time      time.Time
+	serverSec int64
 
 	// Prov is the endpoint's provider (read it with Provider); nil when
 	// none was named. Like Context it is shared between events and never
@@ -126,12 +129,10 @@ type Event struct {
 	Method   string
 	Status   int
 
-	ClientID     string
-	RedirectURI  string
-	State        secret.Secret
-	Scope        string
-	Resource     string // Entra v1 "resource"
-	ResponseMode string // as requested: query, fragment, form_post
+	ClientID    string
+	RedirectURI string
+	State       secret.Secret
+	Scope       string
 	// Authz holds the parameters only an authorize request carries (read
 	// them with the methods of the same names); nil on other events.
 	Authz *AuthorizeParams
@@ -154,15 +155,43 @@ type Event struct {
 	Context *RequestContext
 
 	// Rare holds what few events carry (read and set it with the methods
-	// Delivery, AccessToken, IDToken, Failure, Vantages and their Set…);
-	// nil on most. A capture whose every exchange is an authorize request
-	// holds 65,000 events at once. Like Context it is never changed once
-	// set, so copies of an event may share it.
+	// Resource, ResponseMode, Delivery, AccessToken, IDToken, Failure,
+	// Vantages and their Set…); nil on most. A capture whose every exchange
+	// is an authorize request holds 65,000 events at once. Like Context it
+	// is never changed once set, so copies of an event may share it.
 	Rare *EventRare
+}
+
+// zeroUnix is the zero time in Unix seconds: ServerDate is kept as seconds
+// since then, so that the zero time is 0.
+var zeroUnix = time.Time{}.Unix()
+
+// ServerDate is the provider's or app's Date header, when present (the zero
+// time otherwise), in UTC: the provider's clock, immune to the capture
+// machine's skew.
+func (e *Event) ServerDate() time.Time {
+	if e.serverSec == 0 && e.serverNsec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(e.serverSec+zeroUnix, int64(e.serverNsec)).UTC()
+}
+
+// SetServerDate sets ServerDate; t is read as UTC.
+func (e *Event) SetServerDate(t time.Time) {
+	if t.IsZero() {
+		e.serverSec, e.serverNsec = 0, 0
+		return
+	}
+	e.serverSec, e.serverNsec = t.Unix()-zeroUnix, int32(t.Nanosecond())
 }
 
 // EventRare is what few events carry (Event.Rare).
 type EventRare struct {
+	// Resource is an Entra v1 request's "resource"; ResponseMode the
+	// response mode an authorize request asked for (query, fragment,
+	// form_post), and the one a code it issued came back by.
+	Resource     string
+	ResponseMode string
 	// Delivery says how a code or error came back: query, fragment, form_post.
 	Delivery string
 	// Token contents (present/absent), fingerprinted.
@@ -194,10 +223,12 @@ func (e *Event) setRare(set func(r *EventRare)) {
 	r := *old
 	set(&r)
 	switch {
-	case r.Delivery == "" && r.AccessToken.IsZero() && r.IDToken.IsZero() && r.Failure == "" && r.Vantages == nil:
+	case r.Resource == "" && r.ResponseMode == "" && r.Delivery == "" && r.AccessToken.IsZero() && r.IDToken.IsZero() &&
+		r.Failure == "" && r.Vantages == nil:
 		e.Rare = nil
-	case r.Delivery == old.Delivery && r.AccessToken == old.AccessToken && r.IDToken == old.IDToken &&
-		r.Failure == old.Failure && sameSlice(r.Vantages, old.Vantages):
+	case r.Resource == old.Resource && r.ResponseMode == old.ResponseMode && r.Delivery == old.Delivery &&
+		r.AccessToken == old.AccessToken && r.IDToken == old.IDToken && r.Failure == old.Failure &&
+		sameSlice(r.Vantages, old.Vantages):
 		// Nothing changed: keep the one it has.
 	default:
 		e.Rare = &r
@@ -207,6 +238,12 @@ func (e *Event) setRare(set func(r *EventRare)) {
 func sameSlice(a, b []string) bool {
 	return (a == nil) == (b == nil) && len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
+
+// SetResource sets Resource.
+func (e *Event) SetResource(v string) { e.setRare(func(r *EventRare) { r.Resource = v }) }
+
+// SetResponseMode sets ResponseMode.
+func (e *Event) SetResponseMode(v string) { e.setRare(func(r *EventRare) { r.ResponseMode = v }) }
 
 // SetDelivery sets Delivery.
 func (e *Event) SetDelivery(v string) { e.setRare(func(r *EventRare) { r.Delivery = v }) }
@@ -222,6 +259,13 @@ func (e *Event) SetFailure(v string) { e.setRare(func(r *EventRare) { r.Failure 
 
 // SetVantages sets Vantages.
 func (e *Event) SetVantages(v []string) { e.setRare(func(r *EventRare) { r.Vantages = v }) }
+
+// Resource is an Entra v1 request's "resource" parameter.
+func (e *Event) Resource() string { return e.rare().Resource }
+
+// ResponseMode is the response mode as requested: query, fragment,
+// form_post.
+func (e *Event) ResponseMode() string { return e.rare().ResponseMode }
 
 // Delivery says how a code or error came back: query, fragment, form_post.
 func (e *Event) Delivery() string { return e.rare().Delivery }

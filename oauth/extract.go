@@ -402,7 +402,7 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 	})
 	if ex.Response != nil {
 		if d := ex.Response.Headers.Get("Date"); d != "" {
-			ev.ServerDate = x.serverDate(d)
+			ev.SetServerDate(x.serverDate(d))
 		}
 	}
 	return ev
@@ -654,8 +654,8 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	// held every URL, 9 MiB, for their states alone).
 	ev.State = secret.New(strings.Clone(p.Get("state")))
 	ev.Scope = x.strings.get(p.Get("scope"))
-	ev.Resource = x.strings.get(p.Get("resource"))
-	ev.ResponseMode = x.strings.get(p.Get("response_mode"))
+	ev.SetResource(x.strings.get(p.Get("resource")))
+	ev.SetResponseMode(x.strings.get(p.Get("response_mode")))
 	az := model.AuthorizeParams{
 		Nonce:               secret.New(strings.Clone(p.Get("nonce"))),
 		ResponseType:        x.strings.get(p.Get("response_type")),
@@ -845,7 +845,7 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 	tp.RefreshToken = secret.New(p.Get("refresh_token"))
 	ev.ClientID = x.strings.get(p.Get("client_id"))
 	ev.Scope = x.strings.get(p.Get("scope"))
-	ev.Resource = p.Get("resource")
+	ev.SetResource(p.Get("resource"))
 	lib := libraryOf(p, nil)
 	if lib == "" {
 		// MSAL also sends its SKU as headers on token requests.
@@ -948,7 +948,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 			}
 		}
 		if pe := jsonProviderError(m); pe != nil {
-			fillFromHeaders(pe, ex, ev.ServerDate)
+			fillFromHeaders(pe, ex, ev.ServerDate())
 			ev.Err = pe
 		}
 	} else if f := formResponse(resp); f != nil {
@@ -998,7 +998,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 				pe.Description = "an HTML page, not a token response"
 			}
 		}
-		fillFromHeaders(pe, ex, ev.ServerDate)
+		fillFromHeaders(pe, ex, ev.ServerDate())
 		ev.Err = pe
 	}
 	return ev, true
@@ -1051,7 +1051,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	ev.Method = ""
 	x.answerContext(&ev, true)
 	ev.ClientID = authz.ClientID
-	ev.ResponseMode = authz.ResponseMode
+	ev.SetResponseMode(authz.ResponseMode())
 	if resp.Status >= 300 && resp.Status < 400 {
 		loc := resp.Headers.Get("Location")
 		if loc == "" {
@@ -1100,7 +1100,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	if !x.isHTML(resp) {
 		if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 			if pe := bodyError(x.respBody(resp), base.Provider()); pe != nil {
-				fillFromHeaders(pe, ex, ev.ServerDate)
+				fillFromHeaders(pe, ex, ev.ServerDate())
 				ev.Kind = model.AuthorizeError
 				ev.RedirectURI = authz.RedirectURI
 				ev.State = authz.State
@@ -1125,7 +1125,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 			return []model.Event{ev}
 		}
 	}
-	if messageMode(authz.ResponseMode) {
+	if messageMode(authz.ResponseMode()) {
 		if fields, ok := postMessagePage(data); ok {
 			ev.RedirectURI = authz.RedirectURI
 			deliveredInPage(&ev, "post_message", fields)
@@ -1137,7 +1137,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		pe = pageError(data, base.Provider())
 	}
 	if pe != nil {
-		fillFromHeaders(pe, ex, ev.ServerDate)
+		fillFromHeaders(pe, ex, ev.ServerDate())
 		ev.Kind = model.AuthorizeError
 		ev.RedirectURI = authz.RedirectURI
 		ev.State = authz.State

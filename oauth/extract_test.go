@@ -184,7 +184,7 @@ func TestDeliveries(t *testing.T) {
 			t.Fatalf("kinds = %v", got)
 		}
 		ci := evs[1]
-		if ci.Delivery() != "query" || !ci.Code.Equal(secret.New("C/1")) || !ci.State.Equal(secret.New("S1")) || ci.ServerDate.IsZero() {
+		if ci.Delivery() != "query" || !ci.Code.Equal(secret.New("C/1")) || !ci.State.Equal(secret.New("S1")) || ci.ServerDate().IsZero() {
 			t.Errorf("code-issued = %+v", ci)
 		}
 		cb := x.Exchange(mkExchange(1, "GET", "https://app.example/signin-oidc?code=C%2F1&state=S1",

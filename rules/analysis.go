@@ -530,8 +530,8 @@ func Elapsed(from, to *model.Event) (d time.Duration, basis string, ok bool) {
 	if from == nil || to == nil {
 		return 0, "", false
 	}
-	if !from.ServerDate.IsZero() && !to.ServerDate.IsZero() && sameClock(from, to) {
-		d := to.ServerDate.Sub(from.ServerDate)
+	if !from.ServerDate().IsZero() && !to.ServerDate().IsZero() && sameClock(from, to) {
+		d := to.ServerDate().Sub(from.ServerDate())
 		if ct, cok := captureElapsed(from, to); cok && d < 2*time.Second && ct >= 0 {
 			// Date headers tick once a second; short gaps read better
 			// from the capture clock.

@@ -61,7 +61,7 @@ func runRequestLoop(p *Pass) {
 	}
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
-			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI+"|"+t.Authorize.Scope+"|"+t.Authorize.Resource, t.Authorize)
+			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI+"|"+t.Authorize.Scope+"|"+t.Authorize.Resource(), t.Authorize)
 		}
 	}
 	for _, r := range allTokenRequests(p.Analysis) {

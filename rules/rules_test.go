@@ -140,12 +140,15 @@ func TestCodeLifetimeOption(t *testing.T) {
 // app's clock and the provider's are not.
 func TestElapsedClocks(t *testing.T) {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	issued := &model.Event{Time: t0, ServerDate: t0, Prov: &model.Provider{Family: "okta", Host: "dev-1.okta.com"}}
-	token := &model.Event{Time: t0.Add(5 * time.Second), ServerDate: t0.Add(90 * time.Second), Prov: &model.Provider{Family: "okta", Host: "dev-1.okta.com"}}
+	issued := &model.Event{Time: t0, Prov: &model.Provider{Family: "okta", Host: "dev-1.okta.com"}}
+	issued.SetServerDate(t0)
+	token := &model.Event{Time: t0.Add(5 * time.Second), Prov: &model.Provider{Family: "okta", Host: "dev-1.okta.com"}}
+	token.SetServerDate(t0.Add(90 * time.Second))
 	if d, basis, ok := rules.Elapsed(issued, token); !ok || d != 90*time.Second || basis != "provider Date headers" {
 		t.Errorf("provider to provider = %v %q %v", d, basis, ok)
 	}
-	callback := &model.Event{Time: t0.Add(time.Second), ServerDate: t0.Add(-time.Hour), Prov: &model.Provider{Family: "app", Host: "app.example"}}
+	callback := &model.Event{Time: t0.Add(time.Second), Prov: &model.Provider{Family: "app", Host: "app.example"}}
+	callback.SetServerDate(t0.Add(-time.Hour))
 	if d, basis, ok := rules.Elapsed(callback, token); !ok || d != 4*time.Second || basis != "capture clock" {
 		t.Errorf("app to provider = %v %q %v", d, basis, ok)
 	}
