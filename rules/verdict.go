@@ -56,9 +56,61 @@ func assess(a *Analysis, findings []Finding) Assessment {
 		return Assessment{VerdictInconclusive, s}
 	}
 	if s := completed(a); s != "" {
+		if u := unreadProviderConnections(a); u != "" {
+			// What the trace could not read may hold the failure: a
+			// second redemption, a refused refresh.
+			return Assessment{VerdictInconclusive, s + ", but " + u}
+		}
 		return Assessment{VerdictClean, s}
 	}
 	return Assessment{VerdictInconclusive, whyNoSignIn(a)}
+}
+
+// unreadProviderConnections says what of the TLS connections to a host the
+// sign-in's authorize or token requests went to the trace could not read
+// (no key, handshake not captured, records that fail authentication, a
+// tunnel the proxy did not decrypt, bytes lost, secrets missing), or "".
+func unreadProviderConnections(a *Analysis) string {
+	idp := map[string]bool{}
+	for _, t := range a.Transactions {
+		if t.Authorize != nil {
+			idp[t.Authorize.Provider().Host] = true
+		}
+	}
+	for _, r := range allTokenRequests(a) {
+		idp[r.Request.Provider().Host] = true
+	}
+	var hosts, whys []string
+	n := 0
+	for _, note := range a.Notes {
+		switch note.Kind {
+		case model.NoteTLSNoKeys, model.NoteTLSNoHandshake, model.NoteTLSAuthFailed, model.NoteTLSUnsupported, model.NoteTLSNotDecrypted,
+			model.NoteTLSGap, model.NoteTLSPartialKeys:
+		default:
+			continue
+		}
+		if h := strings.ToLower(note.Host); h == "" || !idp[h] {
+			continue
+		}
+		n++
+		hosts = appendHost(hosts, strings.ToLower(note.Host))
+		whys = appendHost(whys, unreadWhy[note.Kind])
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the trace could not read all of its traffic%s (%s): what is missing may hold other token requests or refusals",
+		hostList(hosts), strings.Join(whys, "; "))
+}
+
+var unreadWhy = map[model.NoteKind]string{
+	model.NoteTLSNoKeys:       "no TLS key for a connection",
+	model.NoteTLSNoHandshake:  "a TLS handshake not captured",
+	model.NoteTLSAuthFailed:   "TLS records that fail decryption",
+	model.NoteTLSUnsupported:  "a TLS version or cipher suite not decrypted",
+	model.NoteTLSNotDecrypted: "a tunnel the proxy did not decrypt",
+	model.NoteTLSGap:          "bytes lost from a TLS stream",
+	model.NoteTLSPartialKeys:  "TLS secrets missing from the key log",
 }
 
 // findingsReason names the findings at warning or above, worst first, or

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -362,4 +363,66 @@ func TestTimelineChipNamesTheFindingsCode(t *testing.T) {
 	if chips == 0 || pages == 0 || named["entries[4]"] != "AADSTS54005" {
 		t.Errorf("%d error chips and %d page lanes in the timeline; the finding names %v", chips, pages, named)
 	}
+}
+
+// TestVerdictProviderTrafficUnread: a capture that shows one complete
+// sign-in is not clean when part of its traffic with the provider could
+// not be read: that part may hold the failure. The lab's capture of a code
+// redeemed twice (real Chromium, fosite, tcpdump) with the ServerHello of
+// the connection carrying the second redemption dropped (frame 60), as a
+// capture that lost the packet does: the second redemption cannot be
+// decrypted, the first still shows a complete sign-in.
+func TestVerdictProviderTrafficUnread(t *testing.T) {
+	dir := filepath.Join(labDir, "code-reuse-parallel-fosite")
+	data, err := os.ReadFile(filepath.Join(dir, "capture.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := filepath.Join(t.TempDir(), "lost-packet.pcap")
+	if err := os.WriteFile(dropped, dropPcapFrame(t, data, 60), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, stderr := runCLI(t, nil, "scan", "-f", "json", "--fail-on", "never", "--keylog", filepath.Join(dir, "keys.log"), dropped)
+	var doc struct {
+		Files []struct {
+			Verdict       string `json:"verdict"`
+			VerdictReason string `json:"verdict_reason"`
+			Notes         []struct {
+				Kind string `json:"kind"`
+			} `json:"notes"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Files) != 1 {
+		t.Fatalf("bad output (%v): %s %s", err, out, stderr)
+	}
+	f := doc.Files[0]
+	if len(f.Notes) == 0 || f.Notes[0].Kind != "tls-no-handshake" {
+		t.Fatalf("notes %v: frame 60 is no longer the ServerHello of the second connection", f.Notes)
+	}
+	if f.Verdict != "inconclusive" || !strings.Contains(f.VerdictReason, "1 sign-in completed") ||
+		!strings.Contains(f.VerdictReason, "traffic to auth.fosite.test (a TLS handshake not captured") {
+		t.Errorf("verdict %s: %s", f.Verdict, f.VerdictReason)
+	}
+}
+
+// dropPcapFrame returns a classic little-endian pcap without its n-th
+// (1-based) packet record.
+func dropPcapFrame(t *testing.T, data []byte, n int) []byte {
+	t.Helper()
+	if len(data) < 24 || !bytes.Equal(data[:4], []byte{0xd4, 0xc3, 0xb2, 0xa1}) {
+		t.Fatal("not a little-endian pcap")
+	}
+	out := append([]byte(nil), data[:24]...)
+	for off, i := 24, 1; off+16 <= len(data); i++ {
+		incl := int(binary.LittleEndian.Uint32(data[off+8:]))
+		end := off + 16 + incl
+		if end > len(data) {
+			t.Fatalf("record %d runs past the end", i)
+		}
+		if i != n {
+			out = append(out, data[off:end]...)
+		}
+		off = end
+	}
+	return out
 }

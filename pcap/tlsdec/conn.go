@@ -301,7 +301,14 @@ func (c *Conn) note(kind model.NoteKind, frame int, format string, args ...any) 
 	if c.label != "" {
 		msg = c.label + ": " + msg
 	}
-	c.notes = append(c.notes, model.Note{Kind: kind, Ref: c.ref(frame), Message: msg})
+	n := model.Note{Kind: kind, Ref: c.ref(frame), Message: msg}
+	if c.ch != nil {
+		// Every note of a connection names its server when the
+		// ClientHello said it, so a verdict can tell which hosts' traffic
+		// the trace could not read.
+		n.Host = c.ch.sni
+	}
+	c.notes = append(c.notes, n)
 }
 
 // noteHost names the server of note i, when it exists, so a verdict can
