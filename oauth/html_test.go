@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,6 +105,27 @@ func TestLazyRegexps(t *testing.T) {
 		}
 		if c.re() != c.re() {
 			t.Errorf("%s compiled twice", c.re())
+		}
+	}
+}
+
+// codesInText looks for the codes' literals before running its regexp:
+// it must answer as the regexp alone does.
+func TestCodesInTextLiteralFirst(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	parts := []string{"AADSTS", "AADB2C", "MSIS", "aadsts", "AAD", "MSI", "5", "0054005", "12", " ", "x", ":", "_", "é", "\n"}
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for range rng.Intn(12) {
+			b.WriteString(parts[rng.Intn(len(parts))])
+		}
+		s := b.String()
+		var want []string
+		for _, m := range descCodeRE().FindAllString(s, 32) {
+			want = appendUnique(want, m)
+		}
+		if got := codesInText(s); !slices.Equal(got, want) {
+			t.Fatalf("codesInText(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
