@@ -209,13 +209,15 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 		return "request.postData is not an object"
 	}
 	b := &ex.Request.Body
-	var mimeType, text, params, file gjson.Result
+	var mimeType, text, encoding, params, file gjson.Result
 	d.each(post, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "mimeType":
 			first(&mimeType, v)
 		case "text":
 			first(&text, v)
+		case "encoding":
+			first(&encoding, v)
 		case "params":
 			first(&params, v)
 		case "_file":
@@ -225,6 +227,10 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 	})
 	b.MIMEType = d.intern.mediaType(d.view(mimeType))
 	switch {
+	case text.Type == gjson.String && encoding.Type == gjson.String && strings.EqualFold(encoding.Str, "base64"):
+		// Not in HAR 1.2, but exporters that meet a body which is no text
+		// write it as content is written (browser extensions, HAR libraries).
+		b.Data, b.Truncated = d.base64Text(text)
 	case text.Type == gjson.String:
 		b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
 	case params.IsArray():
@@ -314,14 +320,7 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 	}
 	if text.Type == gjson.String {
 		if encoding.Type == gjson.String && strings.EqualFold(encoding.Str, "base64") {
-			// Decode a bounded prefix: 4 base64 characters give 3 bytes.
-			limit := d.limits.BodyBytes/3*4 + 4
-			enc, _, cut := d.content(text, limit)
-			if int64(len(enc)) > limit {
-				enc, cut = enc[:limit], true
-			}
-			b.Data, b.Truncated = decodeBase64PrefixInto(d.pool.Get(base64.RawStdEncoding.DecodedLen(len(enc))), enc, d.limits.BodyBytes)
-			b.Truncated = b.Truncated || cut
+			b.Data, b.Truncated = d.base64Text(text)
 		} else {
 			b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)
 		}
@@ -333,6 +332,19 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 	if file.Type == gjson.String {
 		d.sideFile(b, ref, d.f.str(file))
 	}
+}
+
+// base64Text decodes a base64 text member, keeping at most
+// Limits.BodyBytes: a bounded prefix is decoded (4 base64 characters give
+// 3 bytes).
+func (d *decoder) base64Text(text gjson.Result) ([]byte, bool) {
+	limit := d.limits.BodyBytes/3*4 + 4
+	enc, _, cut := d.content(text, limit)
+	if int64(len(enc)) > limit {
+		enc, cut = enc[:limit], true
+	}
+	data, truncated := decodeBase64PrefixInto(d.pool.Get(base64.RawStdEncoding.DecodedLen(len(enc))), enc, d.limits.BodyBytes)
+	return data, truncated || cut
 }
 
 func (d *decoder) sideFile(b *model.Body, ref, name string) {

@@ -3,6 +3,7 @@ package har
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -909,4 +910,41 @@ func TestDecodePanicReachesCaller(t *testing.T) {
 	}()
 	r.Next()
 	t.Fatal("Next returned")
+}
+
+// TestPostDataBase64: a request body written in base64 with
+// postData.encoding (outside HAR 1.2, as browser extensions and HAR
+// libraries write a body that is no text, the way content.encoding is
+// written) is decoded: the token request of the third-party Okta sample
+// so stored reads as the original.
+func TestPostDataBase64(t *testing.T) {
+	orig := mustRead(t, "testdata/okta-har-analyzer-sample.har")
+	const form = `grant_type=authorization_code&code=aB3cD4eF5gH6iJ7kL8mN9oP0&redirect_uri=https%3A%2F%2Fmyapp.example.com%2Fcallback&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`
+	quoted := `"text": "` + form + `"`
+	if !bytes.Contains(orig, []byte(quoted)) {
+		t.Fatal("the sample's token request body changed")
+	}
+	enc := bytes.Replace(orig, []byte(quoted), []byte(`"encoding": "base64", "text": "`+base64.StdEncoding.EncodeToString([]byte(form))+`"`), 1)
+	read := func(data []byte) *model.Exchange {
+		r, err := NewReader(bytes.NewReader(data), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := model.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ex := range exs {
+			if strings.HasSuffix(ex.Request.URL, "/v1/token") {
+				return ex
+			}
+		}
+		t.Fatal("no token request")
+		return nil
+	}
+	want := string(read(orig).Request.Body.Data)
+	got := read(enc).Request.Body
+	if want != form || string(got.Data) != form || got.Truncated {
+		t.Errorf("body %q (truncated %v), want the form the plain sample reads (%q)", got.Data, got.Truncated, want)
+	}
 }

@@ -435,3 +435,32 @@ func TestOneTimeAndIdentityEngineCredentials(t *testing.T) {
 	mustNotContain(t, red, password, hex(password), stateHandle, "otc=739204", hex("739204"), "pin=8642", hex("8642"))
 	mustContain(t, red, secret.Fingerprint(stateHandle), "type=18&otc=")
 }
+
+// TestPostDataBase64: a request body stored in base64 (postData.encoding)
+// is decoded, redacted and encoded again; the copy kept the third-party Okta
+// sample's token request, so stored, with its code and verifier before.
+func TestPostDataBase64(t *testing.T) {
+	data, err := os.ReadFile("../rules/testdata/okta-har-analyzer-sample.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const form = `grant_type=authorization_code&code=aB3cD4eF5gH6iJ7kL8mN9oP0&redirect_uri=https%3A%2F%2Fmyapp.example.com%2Fcallback&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`
+	quoted := `"text": "` + form + `"`
+	if !bytes.Contains(data, []byte(quoted)) {
+		t.Fatal("the sample's token request body changed")
+	}
+	data = bytes.Replace(data, []byte(quoted), []byte(`"encoding": "base64", "text": "`+base64.StdEncoding.EncodeToString([]byte(form))+`"`), 1)
+	red, _ := redactHAR(t, data, Options{})
+	exs, _ := readHAR(t, red)
+	var body string
+	for _, ex := range exs {
+		if strings.HasSuffix(ex.Request.URL, "/v1/token") {
+			body = string(ex.Request.Body.Data)
+		}
+	}
+	if body == "" || strings.Contains(body, "aB3cD4eF5gH6iJ7kL8mN9oP0") || strings.Contains(body, "dBjftJeZ4CVP") ||
+		!strings.Contains(body, "code="+url.QueryEscape(secret.Fingerprint("aB3cD4eF5gH6iJ7kL8mN9oP0"))) {
+		t.Errorf("copy's token request body: %q", body)
+	}
+	mustNotContain(t, red, base64.StdEncoding.EncodeToString([]byte(form)))
+}

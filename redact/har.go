@@ -693,9 +693,20 @@ func (r *redactor) harPair(obj gjson.Result, eds *[]edit, fn func(name, value st
 
 func (r *redactor) harPostData(pd gjson.Result, method string, eds *[]edit) {
 	mt := pd.Get("mimeType").String()
+	b64 := strings.EqualFold(pd.Get("encoding").String(), "base64")
 	pd.ForEach(func(k, v gjson.Result) bool {
 		switch {
-		case k.Str == "mimeType":
+		case k.Str == "mimeType" || k.Str == "encoding":
+		case k.Str == "text" && v.Type == gjson.String && b64:
+			// A base64 body (postData.encoding, as content.encoding):
+			// decoded, redacted, encoded again.
+			if data, err := base64.StdEncoding.DecodeString(v.Str); err == nil {
+				if red := r.body(mediaType(mt), data); !bytes.Equal(red, data) {
+					r.setString(v, base64.StdEncoding.EncodeToString(red), eds)
+				}
+			} else {
+				r.setString(v, r.sweep.apply(v.Str), eds)
+			}
 		case k.Str == "text" && v.Type == gjson.String:
 			r.setString(v, string(r.body(mediaType(mt), []byte(v.Str))), eds)
 		case k.Str == "params" && v.IsArray():
