@@ -8,9 +8,10 @@ import (
 )
 
 // TestMemLimit: the trace commands set the soft memory limit only when the
-// user set neither GOMEMLIMIT nor GOGC, let it follow the live heap once
-// that passes memoryLiftAt (after any collection), and give the process
-// its limit back when they end.
+// user set neither GOMEMLIMIT nor GOGC, hold the first collection until
+// firstCollectionAt, let the limit follow the live heap once that passes
+// memoryLiftAt (after any collection), and give the process its limit and
+// GC percent back when they end.
 func TestMemLimit(t *testing.T) {
 	limit := func() int64 { return debug.SetMemoryLimit(-1) } // -1 reads it
 	prev := limit()
@@ -29,18 +30,34 @@ func TestMemLimit(t *testing.T) {
 		m.stop()
 	}
 
+	gcPercent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	prevGC := gcPercent()
 	m := startMemLimit(environment{getenv: func(string) string { return "" }})
-	if got := limit(); got != memoryBudget {
-		t.Fatalf("limit %d, want the budget %d", got, memoryBudget)
+	// Until the first collection: no GC percent, firstCollectionAt.
+	if got := limit(); got != firstCollectionAt {
+		t.Fatalf("limit %d before the first collection, want %d", got, firstCollectionAt)
+	}
+	if got := gcPercent(); got != -1 {
+		t.Fatalf("GC percent %d before the first collection, want -1 (off)", got)
 	}
 	runtime.GC()
 	m.check() // this test's heap is far below the threshold
 	if got := limit(); got != memoryBudget {
 		t.Errorf("limit %d after a check with a small heap, want the budget %d", got, memoryBudget)
 	}
+	if got := gcPercent(); got != prevGC {
+		t.Errorf("GC percent %d after the first collection, want the process's %d back", got, prevGC)
+	}
 	m.stop()
 	if got := limit(); got != prev {
 		t.Errorf("limit %d after stop, want the process's %d back", got, prev)
+	}
+
+	// A command that ends before any collection gives both back.
+	m = startMemLimit(environment{getenv: func(string) string { return "" }})
+	m.stop()
+	if got, gotGC := limit(), gcPercent(); got != prev || gotGC != prevGC {
+		t.Errorf("limit %d and GC percent %d after stop before any collection, want %d and %d", got, gotGC, prev, prevGC)
 	}
 
 	m = startMemLimit(environment{getenv: func(string) string { return "" }})
