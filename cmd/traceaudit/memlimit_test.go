@@ -99,19 +99,45 @@ func TestMemLimit(t *testing.T) {
 
 // TestFollowLimit: the limit the live heap sets counts the runtime's
 // memory besides the heap, the live heap and its headroom (75 %, at most
-// 24 MiB), never under the budget.
+// 24 MiB, less near the target of 48 MiB but never under 25 %), never
+// under the budget.
 func TestFollowLimit(t *testing.T) {
 	const mib = 1 << 20
 	if got, want := followLimit(100*mib, 130*mib, 120*mib), int64((10+100+24)*mib+memorySlack); got != want {
 		t.Errorf("followLimit(100 MiB live, 10 MiB besides the heap) = %d, want %d (the headroom capped)", got, want)
 	}
-	if got, want := followLimit(32*mib, 40*mib, 36*mib), int64((4+32+24)*mib+memorySlack); got != want {
-		t.Errorf("followLimit(32 MiB live, 4 MiB besides the heap) = %d, want %d", got, want)
+	if got, want := followLimit(32*mib, 40*mib, 36*mib), int64((4+32+16)*mib+memorySlack); got != want {
+		t.Errorf("followLimit(32 MiB live, 4 MiB besides the heap) = %d, want %d (up to the target)", got, want)
 	}
-	if got, want := followLimit(30*mib, 40*mib, 36*mib), int64(4*mib+30*mib+30*mib*3/4+memorySlack); got != want {
-		t.Errorf("followLimit(30 MiB live, 4 MiB besides the heap) = %d, want %d (75 %% of the live heap)", got, want)
+	if got, want := followLimit(40*mib, 48*mib, 44*mib), int64((4+40+10)*mib+memorySlack); got != want {
+		t.Errorf("followLimit(40 MiB live, 4 MiB besides the heap) = %d, want %d (25 %% of the live heap)", got, want)
+	}
+	if got, want := followLimit(26*mib, 40*mib, 36*mib), int64(4*mib+26*mib+26*mib*3/4+memorySlack); got != want {
+		t.Errorf("followLimit(26 MiB live, 4 MiB besides the heap) = %d, want %d (75 %% of the live heap)", got, want)
 	}
 	if got := followLimit(1*mib, 20*mib, 30*mib); got != memoryBudget {
 		t.Errorf("followLimit(1 MiB live) = %d, want the budget %d", got, memoryBudget)
+	}
+}
+
+// TestHeadroom: near the target the live heap and its headroom stay
+// within it, the headroom never under a quarter of the live heap nor over
+// three quarters or 24 MiB, and it never grows as the live heap grows past
+// the point where the target starts to bind (so the limit never jumps).
+func TestHeadroom(t *testing.T) {
+	const mib = 1 << 20
+	prev := uint64(0)
+	for live := uint64(0); live <= 200*mib; live += mib / 4 {
+		h := headroom(live)
+		if h > live*3/4 || h > 24*mib || (h < live/4 && h < 24*mib) {
+			t.Errorf("headroom(%.2f MiB) = %.2f MiB, want between 25 %% and 75 %% of it, at most 24 MiB", float64(live)/mib, float64(h)/mib)
+		}
+		if live >= 28*mib && live <= 38*mib && live+h > memoryHeapTarget {
+			t.Errorf("headroom(%.2f MiB) = %.2f MiB: over the target of %d MiB", float64(live)/mib, float64(h)/mib, memoryHeapTarget/mib)
+		}
+		if live+h < prev {
+			t.Errorf("live heap and headroom fall from %.2f to %.2f MiB at %.2f MiB live", float64(prev)/mib, float64(live+h)/mib, float64(live)/mib)
+		}
+		prev = live + h
 	}
 }
