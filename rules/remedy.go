@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/model"
@@ -34,9 +35,10 @@ const (
 // Remediate rewrites the remediation of each finding for its case and adds
 // the proving parameters to its evidence.
 func Remediate(a *Analysis, fs []Finding) {
+	idx := refEvents(a, fs)
 	for i := range fs {
 		f := &fs[i]
-		c := contextOf(a, f)
+		c := contextOf(idx, f)
 		addParams(f, c)
 		if s := caseRemediation(f, c); s != "" {
 			f.Remediation = s
@@ -55,16 +57,51 @@ type findingContext struct {
 	tokenReq  *model.Event
 }
 
-func contextOf(a *Analysis, f *Finding) findingContext {
-	refs := map[string]bool{}
-	for _, e := range f.Evidence {
-		refs[e.Ref] = true
-	}
-	var c findingContext
-	for ev := range a.events() {
-		if !refs[ev.Ref] {
-			continue
+// refEvents lists, for every ref the findings' evidence names, the events
+// behind it with their positions in source order, in one pass over the
+// events: a pass per finding made 10,000 findings over 20,000 events
+// (a HAR whose every token request was answered with a page) take 2.3 s.
+func refEvents(a *Analysis, fs []Finding) map[string][]posEvent {
+	idx := map[string][]posEvent{}
+	for i := range fs {
+		for _, e := range fs[i].Evidence {
+			idx[e.Ref] = nil
 		}
+	}
+	if len(idx) == 0 {
+		return idx
+	}
+	pos := 0
+	for ev := range a.events() {
+		if evs, ok := idx[ev.Ref]; ok {
+			idx[ev.Ref] = append(evs, posEvent{pos, ev})
+		}
+		pos++
+	}
+	return idx
+}
+
+// posEvent is an event and its position in source order.
+type posEvent struct {
+	pos int
+	ev  *model.Event
+}
+
+// contextOf gathers the events behind f's evidence (from refEvents), in
+// source order.
+func contextOf(idx map[string][]posEvent, f *Finding) findingContext {
+	var evs []posEvent
+	seen := map[string]bool{}
+	for _, e := range f.Evidence {
+		if !seen[e.Ref] {
+			seen[e.Ref] = true
+			evs = append(evs, idx[e.Ref]...)
+		}
+	}
+	slices.SortFunc(evs, func(x, y posEvent) int { return x.pos - y.pos })
+	var c findingContext
+	for _, pe := range evs {
+		ev := pe.ev
 		c.events = append(c.events, ev)
 		if c.provider.Family == "" && ev.Provider().Family != "" && ev.Provider().Family != model.FamilyApp {
 			c.provider = ev.Provider()
