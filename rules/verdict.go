@@ -207,6 +207,11 @@ func unexplainedFailure(a *Analysis) string {
 	}
 	for _, t := range a.Transactions {
 		for _, cb := range t.Callbacks() {
+			if cb.Err != nil {
+				// The callback brought the provider's error: the app's
+				// error page follows from it, the error says why.
+				continue
+			}
 			if failed, how := callbackFailed(a, cb); failed {
 				s := fmt.Sprintf("the app refused the callback at %s (%s) and the trace cannot tell why", cb.Ref, how)
 				if !cb.Code.IsZero() && !redeemedInTrace(a, cb.Code) {
@@ -217,8 +222,8 @@ func unexplainedFailure(a *Analysis) string {
 		}
 		if t.Interactive() && len(t.Errors()) > 0 && len(t.Issued()) == 0 {
 			e := t.Errors()[0]
-			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it; see the error's explanation (traceaudit explain %s)",
-				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainKey(e))
+			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it%s",
+				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainSuffix(e))
 		}
 	}
 	return ""
@@ -275,6 +280,22 @@ func errorText(e *model.Event) string {
 		return e.Err.Error
 	}
 	return fmt.Sprintf("HTTP %d", e.Status)
+}
+
+// explainSuffix points to `traceaudit explain` for an error it explains;
+// for one it does not, it quotes the provider's own description instead.
+func explainSuffix(e *model.Event) string {
+	if key := explainKey(e); key != "RULE" && len(ExplainError(key)) > 0 {
+		return fmt.Sprintf("; see the error's explanation (traceaudit explain %s)", key)
+	}
+	if e.Err != nil && e.Err.Description != "" {
+		d := strings.Join(strings.Fields(e.Err.Description), " ")
+		if len(d) > 160 {
+			d = d[:160] + "…"
+		}
+		return fmt.Sprintf(" (the provider says %q)", d)
+	}
+	return ""
 }
 
 func explainKey(e *model.Event) string {
@@ -419,6 +440,12 @@ func whyNoSignIn(a *Analysis) string {
 	end := ""
 	for _, t := range a.Transactions {
 		switch {
+		case len(t.Errors()) > 0 && len(t.Issued()) == 0:
+			// The provider answered with an error (a silent sign-in's
+			// login_required, a denied consent): no code to follow.
+			e := t.Errors()[0]
+			end = fmt.Sprintf("%s answered the sign-in at %s with %s and no sign-in after it completed%s",
+				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainSuffix(e))
 		case len(t.Callbacks()) > 0:
 			end = fmt.Sprintf("the code reached the app at %s but its redemption is not in the trace", t.Callbacks()[len(t.Callbacks())-1].Ref)
 		case len(t.Issued()) > 0:

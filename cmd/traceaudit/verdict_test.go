@@ -426,3 +426,35 @@ func dropPcapFrame(t *testing.T, data []byte, n int) []byte {
 	}
 	return out
 }
+
+// TestVerdictNamesTheProvidersError: when the provider answered a sign-in
+// with an error, the verdict says so, with the provider's words when
+// `traceaudit explain` does not know the error, instead of blaming the
+// app's error page that followed or pointing to an explanation that does
+// not exist. The lab's fosite web-app sign-in turned into a denied one
+// (rules/testdata/denied-access.har), and four silent Entra requests
+// answered login_required (rules/testdata/loop-near-miss.har).
+func TestVerdictNamesTheProvidersError(t *testing.T) {
+	for file, want := range map[string]string{
+		"denied-access.har":  `answered the sign-in at entries[2] with access_denied and no rule explains it (the provider says "The resource owner or authorization server denied the request.`,
+		"loop-near-miss.har": "answered the sign-in at entries[3] with AADSTS50058 login_required and no sign-in after it completed; see the error's explanation (traceaudit explain AADSTS50058)",
+	} {
+		_, out, stderr := runCLI(t, nil, "scan", "-f", "json", "--fail-on", "never", filepath.Join("..", "..", "rules", "testdata", file))
+		var doc struct {
+			Files []struct {
+				Verdict       string `json:"verdict"`
+				VerdictReason string `json:"verdict_reason"`
+			} `json:"files"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Files) != 1 {
+			t.Fatalf("%s: bad output (%v): %s %s", file, err, out, stderr)
+		}
+		if f := doc.Files[0]; f.Verdict != "inconclusive" || !strings.Contains(f.VerdictReason, want) {
+			t.Errorf("%s: verdict %s: %s\nwant it to contain: %s", file, f.Verdict, f.VerdictReason, want)
+		}
+	}
+	// Every error a verdict sends to `traceaudit explain` is one it knows.
+	if code, _, stderr := runCLI(t, nil, "explain", "AADSTS50058"); code != 0 {
+		t.Errorf("explain AADSTS50058: exit %d: %s", code, stderr)
+	}
+}
