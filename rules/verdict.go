@@ -285,7 +285,7 @@ func errorText(e *model.Event) string {
 // explainSuffix points to `traceaudit explain` for an error it explains;
 // for one it does not, it quotes the provider's own description instead.
 func explainSuffix(e *model.Event) string {
-	if key := explainKey(e); key != "RULE" && len(ExplainError(key)) > 0 {
+	if key := explainKey(e); key != "RULE" && explainable(key) {
 		return fmt.Sprintf("; see the error's explanation (traceaudit explain %s)", key)
 	}
 	if e.Err != nil && e.Err.Description != "" {
@@ -296,6 +296,18 @@ func explainSuffix(e *model.Event) string {
 		return fmt.Sprintf(" (the provider says %q)", d)
 	}
 	return ""
+}
+
+// explainable reports the keys `traceaudit explain` finds in the catalog:
+// a code, or an error name or text the catalog classifies (the lookup
+// ExplainError makes; this file may not call it).
+func explainable(key string) bool {
+	if _, ok := catalog.LookupCode(key); ok {
+		return true
+	}
+	name := strings.ToLower(key)
+	_, ok := catalog.Classify(&model.ProviderError{Error: name, Description: name}, "")
+	return ok
 }
 
 func explainKey(e *model.Event) string {
