@@ -79,6 +79,19 @@ func LogSearch(fc *Facts) string {
 	}
 	switch fc.Family {
 	case "entra":
+		if strings.HasPrefix(fc.Provider, "Azure AD B2C") {
+			// B2C user sign-ins are not tied to their application in the
+			// sign-in logs; token issuance is in the B2C audit logs.
+			s := fmt.Sprintf("Azure portal → Azure AD B2C → Activities → Audit logs%s (kept seven days): category B2C, Authentication activities such as \"Issue an id_token to the application\" with application ID %s in the details (the sign-in logs do not tie user sign-ins to B2C applications). For a refused request, trace a custom policy's journey with Application Insights, or give Microsoft support its time", window, orUnknown(client))
+			if by := ids("and Correlation ID", fc.CorrelationIDs); by != "" {
+				s += " " + by
+			}
+			s += "."
+			if fc.Tenant != "" {
+				s += " Tenant: " + fc.Tenant + "."
+			}
+			return s
+		}
 		by := ids("Correlation ID", fc.CorrelationIDs)
 		if by == "" {
 			by = ids("Correlation ID (the client-request-id MSAL sent)", fc.RequestIDs)
@@ -116,6 +129,13 @@ func LogSearch(fc *Facts) string {
 		return fmt.Sprintf("AWS CloudTrail → Event history%s, event source cognito-idp.amazonaws.com, for app client %s.", window, client)
 	}
 	return ""
+}
+
+func orUnknown(client string) string {
+	if client == "" {
+		return "(the app's)"
+	}
+	return client
 }
 
 func orNow(window string) string {

@@ -458,3 +458,32 @@ func TestVerdictNamesTheProvidersError(t *testing.T) {
 		t.Errorf("explain AADSTS50058: exit %d: %s", code, stderr)
 	}
 }
+
+// TestLogSearchB2C: where to look in the provider's logs differs for Azure
+// AD B2C: its user sign-ins are not tied to their application in Entra's
+// sign-in logs; token issuance is in the B2C audit logs. The bundled
+// double-handler sample (the real AADSTS54005 body) with its endpoints
+// moved to a B2C user flow's.
+func TestLogSearchB2C(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/samples/reuse-double-handler.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2c := bytes.ReplaceAll(data, []byte("login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0"),
+		[]byte("contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signupsignin/oauth2/v2.0"))
+	if bytes.Equal(b2c, data) {
+		t.Fatal("the sample's endpoints changed")
+	}
+	path := filepath.Join(t.TempDir(), "b2c.har")
+	if err := os.WriteFile(path, b2c, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, stderr := runCLI(t, nil, "scan", "-f", "markdown", "--fail-on", "never", path)
+	if !strings.Contains(out, "Azure portal → Azure AD B2C → Activities → Audit logs") || strings.Contains(out, "Sign-in logs (User sign-ins") {
+		t.Errorf("B2C ticket does not send to the B2C audit logs:\n%s%s", out, stderr)
+	}
+	_, out, _ = runCLI(t, nil, "scan", "-f", "markdown", "--fail-on", "never", "../../testdata/samples/reuse-double-handler.har")
+	if !strings.Contains(out, "Sign-in logs (User sign-ins") {
+		t.Errorf("Entra ticket lost its sign-in logs search:\n%s", out)
+	}
+}
