@@ -411,12 +411,17 @@ func pageText(data []byte) string {
 			if skip > 0 {
 				continue
 			}
-			for _, f := range strings.Fields(html.UnescapeString(string(z.Text()))) {
+			// Word by word, no further than maxPageText: a page's text
+			// can be one token of most of a MiB, of which the start is kept.
+			for f := range strings.FieldsSeq(html.UnescapeString(string(z.Text()))) {
 				if space {
 					b.WriteByte(' ')
 				}
 				b.WriteString(f)
 				space = true
+				if b.Len() >= maxPageText {
+					break
+				}
 			}
 		}
 	}

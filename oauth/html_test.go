@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"bytes"
+	"html"
 	"math/rand"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/model"
+	xhtml "golang.org/x/net/html"
 )
 
 // containsFoldASCII must answer as bytes.Contains over bytes.ToLower does
@@ -127,5 +129,70 @@ func TestCodesInTextLiteralFirst(t *testing.T) {
 		if got := codesInText(s); !slices.Equal(got, want) {
 			t.Fatalf("codesInText(%q) = %q, want %q", s, got, want)
 		}
+	}
+}
+
+// pageTextAll is pageText as it was: every word of each text token joined,
+// the result cut to maxPageText.
+func pageTextAll(data []byte) string {
+	z := xhtml.NewTokenizer(bytes.NewReader(data[:min(len(data), 1<<20)]))
+	var b strings.Builder
+	skip := 0
+	space := false
+	for n := 0; n < maxHTMLTokens && b.Len() < maxPageText; n++ {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return strings.TrimSpace(b.String())
+		case xhtml.StartTagToken:
+			if name, _ := z.TagName(); hiddenElement(string(name)) {
+				skip++
+			}
+		case xhtml.EndTagToken:
+			if name, _ := z.TagName(); hiddenElement(string(name)) && skip > 0 {
+				skip--
+			}
+		case xhtml.TextToken:
+			if skip > 0 {
+				continue
+			}
+			for _, f := range strings.Fields(html.UnescapeString(string(z.Text()))) {
+				if space {
+					b.WriteByte(' ')
+				}
+				b.WriteString(f)
+				space = true
+			}
+		}
+	}
+	s := b.String()
+	if len(s) > maxPageText {
+		s = s[:maxPageText]
+	}
+	return strings.TrimSpace(s)
+}
+
+// pageText stops at maxPageText inside a text token: it must give what
+// reading every word did, on pages whose text ends before, at and after
+// the bound, in one token or many, with hidden elements, references and
+// Unicode spaces.
+func TestPageTextStopsEarly(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	parts := []string{"word", "Unregistered", "redirect_uri", " ", "  ", "\n", "\t", "\u00a0", "\u2003", "&amp;", "&lt;b&gt;",
+		"&nbsp;", "é", "<p>", "</p>", "<script>x = 1</script>", "<style>p{}</style>", "<head>", "</head>", "<b>", "</b>",
+		"<!-- c -->", "<svg><text>hidden</text></svg>", strings.Repeat("a", 700), strings.Repeat("é ", 300)}
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for range rng.Intn(60) {
+			b.WriteString(parts[rng.Intn(len(parts))])
+		}
+		page := []byte(b.String())
+		if got, want := pageText(page), pageTextAll(page); got != want {
+			t.Fatalf("pageText(%q):\n%q\nwant\n%q", page, got, want)
+		}
+	}
+	// One text token far over the bound, as a generated page's body.
+	long := []byte("<html><body><p>" + strings.Repeat("lorem ipsum é\u2003dolor ", 5000) + "</p></body></html>")
+	if got, want := pageText(long), pageTextAll(long); got != want || len(got) != maxPageText {
+		t.Fatalf("pageText of one long token: %d bytes, want %d bytes equal to reading every word", len(got), len(want))
 	}
 }
