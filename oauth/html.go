@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/model"
 	xhtml "golang.org/x/net/html"
@@ -152,6 +154,7 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 		lt := strings.ToLower(text)
 		for _, ph := range htmlErrPhrases {
 			if i := strings.Index(lt, ph.match); i >= 0 {
+				i = textIndex(text, i)
 				pe.Error = ph.oauthErr
 				end := min(len(text), i+300)
 				if j := strings.IndexAny(text[i:end], "<\"\n"); j > 0 {
@@ -177,6 +180,22 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 		pe.Timestamp = m[1]
 	}
 	return pe
+}
+
+// textIndex maps i, a byte offset in strings.ToLower(text), back to text:
+// lowering changes the length of some runes (the Kelvin sign's three bytes
+// become "k", the two of U+023A become three, an invalid byte becomes
+// U+FFFD), and past one of them an offset in the lowered copy falls
+// elsewhere in text, or beyond its end (slicing text there panicked).
+func textIndex(text string, i int) int {
+	n := 0 // bytes of the lowered copy before text[j]
+	for j, r := range text {
+		if n >= i {
+			return j
+		}
+		n += utf8.RuneLen(unicode.ToLower(r))
+	}
+	return len(text)
 }
 
 // plainPage reports whether b is ASCII without character references or

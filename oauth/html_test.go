@@ -196,3 +196,42 @@ func TestPageTextStopsEarly(t *testing.T) {
 		t.Fatalf("pageText of one long token: %d bytes, want %d bytes equal to reading every word", len(got), len(want))
 	}
 }
+
+// An error phrase after runes that lowering lengthens or shortens is read
+// where it is in the page: its offset in the lowered copy used to slice
+// the page itself, past its end after enough U+023A (a panic), elsewhere
+// after Kelvin signs or invalid bytes.
+func TestHTMLErrorPageLoweredOffsets(t *testing.T) {
+	for _, before := range []string{
+		strings.Repeat("\u023a", 40), // 2 bytes, lowered 3
+		strings.Repeat("\u212a", 40), // 3 bytes, lowered 1
+		strings.Repeat("\xff", 40),   // invalid, lowered to U+FFFD
+		strings.Repeat("\u023a\u212a\xff é", 15),
+		"plain ASCII ",
+	} {
+		page := "<p>" + before + " Callback URL mismatch</p>"
+		pe := htmlErrorPage([]byte(page), model.Provider{})
+		if pe == nil || pe.Description != "Callback URL mismatch" {
+			t.Errorf("%q: %+v, want the description %q", page, pe, "Callback URL mismatch")
+		}
+	}
+}
+
+// textIndex maps the lowered copy's offset of every rune back to the
+// rune's offset in the text.
+func TestTextIndex(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	runes := []string{"a", "A", "\u212a", "\u023a", "\u0130", "é", "É", "\xff", "\xc3", "\ufffd", " ", "ß", "\u1e9e"}
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for range rng.Intn(12) {
+			b.WriteString(runes[rng.Intn(len(runes))])
+		}
+		text := b.String()
+		for j := range text {
+			if got := textIndex(text, len(strings.ToLower(text[:j]))); got != j {
+				t.Fatalf("%q: offset %d of the lowered copy mapped to %d, want %d", text, len(strings.ToLower(text[:j])), got, j)
+			}
+		}
+	}
+}
