@@ -503,7 +503,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	}
 	for _, f := range []struct{ name, g, b string }{
 		{"client_id", ge.ClientID, be.ClientID},
-		{"scope", ge.Scope, be.Scope},
+		{"scope", ge.Scope(), be.Scope()},
 		{"resource", ge.Resource(), be.Resource()},
 		{"response_type", ge.ResponseType(), be.ResponseType()},
 		{"response_mode", ge.ResponseMode(), be.ResponseMode()},

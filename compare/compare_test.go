@@ -44,7 +44,7 @@ func signInEvents(port string, reuse bool, verifier string) []model.Event {
 	ch := secret.New(secret.New("verifier-one-1234567890").S256())
 	ev := []model.Event{
 		{Kind: model.AuthorizeRequest, Exchange: 0, Ref: "entries[0]", Time: t0, Endpoint: "https://id.test/auth", Method: "GET", Status: 302,
-			RedirectURI: redirect, State: secret.New("state-" + port), Authz: &model.AuthorizeParams{CodeChallenge: ch, CodeChallengeMethod: "S256"}, Scope: "openid"},
+			RedirectURI: redirect, State: secret.New("state-" + port), Authz: &model.AuthorizeParams{Scope: "openid", CodeChallenge: ch, CodeChallengeMethod: "S256"}},
 		{Kind: model.CodeIssued, Exchange: 1, Ref: "entries[1]", Time: t0.Add(time.Second), Endpoint: "https://id.test/auth", Status: 302,
 			Code: code, State: secret.New("state-" + port)},
 		{Kind: model.Callback, Exchange: 2, Ref: "entries[2]", Time: t0.Add(1100 * time.Millisecond), Endpoint: redirect, Method: "GET", Status: 302,

@@ -132,7 +132,6 @@ type Event struct {
 	ClientID    string
 	RedirectURI string
 	State       secret.Secret
-	Scope       string
 	// Authz holds the parameters only an authorize request carries (read
 	// them with the methods of the same names); nil on other events.
 	Authz *AuthorizeParams
@@ -363,6 +362,8 @@ func (e *Event) Provider() Provider {
 // AuthorizeParams are the parameters only an authorize request carries
 // (Event.Authz).
 type AuthorizeParams struct {
+	// Scope is the scope asked for (Event.Scope).
+	Scope               string
 	Nonce               secret.Secret
 	ResponseType        string
 	Prompt              string
@@ -376,6 +377,19 @@ type AuthorizeParams struct {
 }
 
 var noAuthz AuthorizeParams
+
+// Scope is the scope an authorize or token request asked for, or a token
+// response granted: it is kept with the parameters only they carry
+// (Authz, Token), not in every event.
+func (e *Event) Scope() string {
+	if e.Authz != nil && e.Authz.Scope != "" {
+		return e.Authz.Scope
+	}
+	if e.Token != nil {
+		return e.Token.Scope
+	}
+	return ""
+}
 
 func (e *Event) authz() *AuthorizeParams {
 	if e.Authz == nil {
@@ -405,6 +419,9 @@ func (e *Event) ParamsByReference() bool { return e.authz().ByReference }
 
 // TokenParams is what only token requests and responses carry (Event.Token).
 type TokenParams struct {
+	// Scope is the scope a token request asked for or its response
+	// granted (Event.Scope).
+	Scope        string
 	GrantType    string
 	CodeVerifier secret.Secret
 	RefreshToken secret.Secret

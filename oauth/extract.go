@@ -653,10 +653,10 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	// an event outlives the URL (a capture of 65,000 authorize requests
 	// held every URL, 9 MiB, for their states alone).
 	ev.State = secret.New(strings.Clone(p.Get("state")))
-	ev.Scope = x.strings.get(p.Get("scope"))
 	ev.SetResource(x.strings.get(p.Get("resource")))
 	ev.SetResponseMode(x.strings.get(p.Get("response_mode")))
 	az := model.AuthorizeParams{
+		Scope:               x.strings.get(p.Get("scope")),
 		Nonce:               secret.New(strings.Clone(p.Get("nonce"))),
 		ResponseType:        x.strings.get(p.Get("response_type")),
 		Prompt:              x.strings.get(p.Get("prompt")),
@@ -844,7 +844,7 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 	tp.CodeVerifier = secret.New(p.Get("code_verifier"))
 	tp.RefreshToken = secret.New(p.Get("refresh_token"))
 	ev.ClientID = x.strings.get(p.Get("client_id"))
-	ev.Scope = x.strings.get(p.Get("scope"))
+	tp.Scope = x.strings.get(p.Get("scope"))
 	ev.SetResource(p.Get("resource"))
 	lib := libraryOf(p, nil)
 	if lib == "" {
@@ -936,7 +936,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		ev.SetAccessToken(secret.New(str("access_token")))
 		ev.SetIDToken(secret.New(str("id_token")))
 		tp.RefreshToken = secret.New(str("refresh_token"))
-		ev.Scope = str("scope")
+		tp.Scope = str("scope")
 		if raw, ok := m["expires_in"]; ok {
 			var n json.Number
 			if json.Unmarshal(raw, &n) == nil {
@@ -956,7 +956,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		ev.SetAccessToken(secret.New(f.Get("access_token")))
 		ev.SetIDToken(secret.New(f.Get("id_token")))
 		tp.RefreshToken = secret.New(f.Get("refresh_token"))
-		ev.Scope = f.Get("scope")
+		tp.Scope = f.Get("scope")
 		if v, err := strconv.Atoi(f.Get("expires_in")); err == nil && v >= 0 {
 			tp.ExpiresIn = v
 		}

@@ -51,7 +51,7 @@ func TestOktaSample(t *testing.T) {
 	}
 	az, cb, tr, resp := evs[0], evs[1], evs[2], evs[3]
 	if az.Provider().Family != "okta" || az.Provider().Variant != "default" || az.ClientID != "0oa3abc123def" ||
-		az.RedirectURI != "https://myapp.example.com/callback" || az.CodeChallengeMethod() != "S256" || az.Scope != "openid profile email" {
+		az.RedirectURI != "https://myapp.example.com/callback" || az.CodeChallengeMethod() != "S256" || az.Scope() != "openid profile email" {
 		t.Errorf("authorize = %+v", az)
 	}
 	if !cb.Code.Equal(tr.Code) || cb.Code.IsZero() || !cb.State.Equal(az.State) {

@@ -61,14 +61,14 @@ func runRequestLoop(p *Pass) {
 	}
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
-			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI+"|"+t.Authorize.Scope+"|"+t.Authorize.Resource(), t.Authorize)
+			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI+"|"+t.Authorize.Scope()+"|"+t.Authorize.Resource(), t.Authorize)
 		}
 	}
 	for _, r := range allTokenRequests(p.Analysis) {
 		if pollPending(r) {
 			continue
 		}
-		add("token|"+r.Request.ClientID+"|"+r.Request.GrantType()+"|"+r.Request.Scope, r.Request)
+		add("token|"+r.Request.ClientID+"|"+r.Request.GrantType()+"|"+r.Request.Scope(), r.Request)
 	}
 	for _, k := range keys {
 		evs := groups[k]
