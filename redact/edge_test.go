@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand"
 	"net/url"
 	"os"
 	"strings"
@@ -463,4 +464,41 @@ func TestPostDataBase64(t *testing.T) {
 		t.Errorf("copy's token request body: %q", body)
 	}
 	mustNotContain(t, red, base64.StdEncoding.EncodeToString([]byte(form)))
+}
+
+// TestRefreshURLAfterLengthChangingRunes: the URL of a Refresh header is
+// redacted wherever "url=" sits after runes whose lower case is longer
+// (U+023A) or shorter (U+212A): the offset of "url=" in a lowered copy cut
+// the value in the wrong place, so the code went out in the clear, or the
+// command panicked.
+func TestRefreshURLAfterLengthChangingRunes(t *testing.T) {
+	const code = "refresh-code-0123456789"
+	for _, pad := range []string{"", strings.Repeat("\u023a", 10), strings.Repeat("\u023a", 40), strings.Repeat("\u023a", 80),
+		strings.Repeat("\u212a", 40), strings.Repeat("\xc8\xba\xe2\x84\xaa", 20)} {
+		data := buildHAR(t, entry{Method: "GET", URL: "https://app.example/page", Status: 200,
+			RespHeaders: [][2]string{{"Refresh", "0; " + pad + " URL=https://app.example/cb?code=" + code + "&state=s"}},
+			RespMIME:    "text/html", RespBody: "<p>ok</p>"})
+		red, _ := redactHAR(t, data, Options{})
+		mustNotContain(t, red, code)
+		mustContain(t, red, pad+" URL=https://app.example/cb?code="+url.QueryEscape(secret.Fingerprint(code)))
+	}
+}
+
+// indexFoldASCII finds "url=" where the lowered copy does, counted in the
+// value itself.
+func TestIndexFoldASCII(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	parts := []string{"u", "U", "r", "R", "l", "L", "=", "url=", "URL=", "Url=", "\u023a", "\u212a", "\u0130", "\xff", "é", " ", "ur"}
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for range rng.Intn(10) {
+			b.WriteString(parts[rng.Intn(len(parts))])
+		}
+		s := b.String()
+		want := strings.Index(strings.ToLower(s), "url=")
+		got := indexFoldASCII(s, "url=")
+		if (got >= 0) != (want >= 0) || got >= 0 && len(strings.ToLower(s[:got])) != want {
+			t.Fatalf("indexFoldASCII(%q) = %d; in the lowered copy %d", s, got, want)
+		}
+	}
 }

@@ -115,6 +115,30 @@ func mimeOf(mt string, h model.Headers) string {
 	return strings.ToLower(strings.TrimSpace(ct))
 }
 
+// indexFoldASCII is the offset in s of the first sub (lower-case ASCII)
+// in any case: where strings.Index(strings.ToLower(s), sub) finds it, for a
+// sub without "k" or "i" (the only ASCII letters a rune outside ASCII
+// lowers to: U+212A and U+0130), but counted in s itself. Lowering
+// changes the length of some runes (U+023A's two bytes become three), and
+// the offset in the lowered copy cut a Refresh header's value in the wrong
+// place: the URL after it went out unredacted, or the command panicked.
+func indexFoldASCII(s, sub string) int {
+next:
+	for i := 0; i+len(sub) <= len(s); i++ {
+		for j := 0; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				continue next
+			}
+		}
+		return i
+	}
+	return -1
+}
+
 // header redacts one header value.
 func (r *redactor) header(name, value string) string {
 	if value == "" {
@@ -136,7 +160,7 @@ func (r *redactor) header(name, value string) string {
 	case "location", "referer", "content-location", "origin", ":path", "x-original-url", "x-rewrite-url":
 		return r.url(value, 0)
 	case "refresh":
-		if i := strings.Index(strings.ToLower(value), "url="); i >= 0 {
+		if i := indexFoldASCII(value, "url="); i >= 0 {
 			return value[:i+4] + r.url(value[i+4:], 0)
 		}
 	}
