@@ -252,6 +252,16 @@ func signIns(events []model.Event) []*signin {
 				s.add(StepAuthorize, e)
 				continue
 			}
+			// Sent by reference, the repeated request shows no state: the
+			// same client's sign-in by reference that has no code yet
+			// goes on.
+			if len(out) > 0 && e.ParamsByReference() && e.State.IsZero() {
+				s := out[len(out)-1]
+				if a := s.first(StepAuthorize); a != nil && a.ParamsByReference() && a.ClientID == e.ClientID && s.first(StepCodeIssued) == nil {
+					s.add(StepAuthorize, e)
+					continue
+				}
+			}
 			newSignin().add(StepAuthorize, e)
 		case model.CodeIssued, model.AuthorizeError:
 			kind := StepCodeIssued
@@ -501,6 +511,15 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	if ge.Method != be.Method && ge.Method != "" && be.Method != "" {
 		add(Difference{Field: "method", Good: ge.Method, Bad: be.Method, Class: Parameter})
 	}
+	// An authorize request that sent its parameters by reference (pushed,
+	// or in an encrypted request object) does not show them: what its URL
+	// lacks is unknown, not absent, and is not compared.
+	gRef, bRef := ge.ParamsByReference(), be.ParamsByReference()
+	if gRef != bRef {
+		add(Difference{Field: "parameters", Good: byReference(gRef), Bad: byReference(bRef), Class: Parameter,
+			Note: "one authorize request sent its parameters by reference (request_uri of a pushed request, or an encrypted request object): those its URL lacks are not compared"})
+	}
+	unknown := func(g, b bool) bool { return (gRef && !g) || (bRef && !b) }
 	for _, f := range []struct{ name, g, b string }{
 		{"client_id", ge.ClientID, be.ClientID},
 		{"scope", ge.Scope(), be.Scope()},
@@ -513,7 +532,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		{"grant_type", ge.GrantType(), be.GrantType()},
 		{"client_auth", ge.ClientAuth(), be.ClientAuth()},
 	} {
-		if f.g != f.b {
+		if f.g != f.b && !unknown(f.g != "", f.b != "") {
 			cl := Parameter
 			if f.name == "client_auth" && invalidClient(b) {
 				cl = Explains
@@ -526,12 +545,12 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		g, b secret.Secret
 	}{{"state", ge.State, be.State}, {"nonce", ge.Nonce(), be.Nonce()}, {"code_challenge", ge.CodeChallenge(), be.CodeChallenge()},
 		{"access_token", ge.AccessToken(), be.AccessToken()}, {"id_token", ge.IDToken(), be.IDToken()}} {
-		if f.g.IsZero() != f.b.IsZero() {
+		if f.g.IsZero() != f.b.IsZero() && !unknown(!f.g.IsZero(), !f.b.IsZero()) {
 			add(Difference{Field: f.name, Good: presence(f.g), Bad: presence(f.b), Class: Parameter})
 		}
 	}
 	if kind == StepAuthorize || kind == StepCallback || kind == StepCodeIssued {
-		if d, ok := redirectDiff(ge.RedirectURI, be.RedirectURI); ok {
+		if d, ok := redirectDiff(ge.RedirectURI, be.RedirectURI); ok && !unknown(ge.RedirectURI != "", be.RedirectURI != "") {
 			if kind == StepAuthorize && refusedAuthorize(b) && d.Class == Parameter {
 				d.Class = Explains
 				d.Note = "the provider refused this sign-in at the authorize step; " + d.Note
@@ -580,6 +599,13 @@ func refusedAuthorize(s *signin) bool {
 	}
 	a := s.first(StepAuthorize)
 	return a != nil && refused(a)
+}
+
+func byReference(ref bool) string {
+	if ref {
+		return "by reference"
+	}
+	return "in the request"
 }
 
 func presence(s secret.Secret) string {

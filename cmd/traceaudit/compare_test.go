@@ -308,3 +308,32 @@ func TestCompareNamesBackChannelGaps(t *testing.T) {
 		t.Errorf("one browser-app run as HAR and as capture: exit %d, first %+v", code, doc.First)
 	}
 }
+
+// TestCompareParametersByReference: an authorize request that sends its
+// parameters by reference (a pushed request's request_uri, RFC 9126) is
+// compared as such, not as one whose redirect_uri, state, nonce and
+// challenge are absent, and the login form that repeats it by reference
+// stays in its sign-in; a signed request object's parameters are read and
+// match. The lab's clean SPA sign-in (real Chromium and fosite) against
+// rules/testdata/par-request-uri-spa.har and jar-request-object-spa.har,
+// the same recording with its parameters pushed or in a request object.
+func TestCompareParametersByReference(t *testing.T) {
+	good := filepath.Join(labDir, "clean-fosite-spa-h2", "trace.har")
+	_, r := runCompareJSON(t, good, "../../rules/testdata/par-request-uri-spa.har")
+	var fields []string
+	for _, st := range r.Steps {
+		if st.Step != "authorize" {
+			continue
+		}
+		for _, d := range st.Differences {
+			fields = append(fields, d.Field)
+		}
+	}
+	if strings.Join(fields, " ") != "parameters parameters" || r.Bad.SignIns != 1 || r.First == nil || r.First.Field != "parameters" {
+		t.Errorf("authorize differences %v, %d sign-ins, first %+v: want the parameters by reference in one sign-in, nothing absent",
+			fields, r.Bad.SignIns, r.First)
+	}
+	if code, r := runCompareJSON(t, good, "../../rules/testdata/jar-request-object-spa.har"); code != 0 || r.First != nil {
+		t.Errorf("signed request object: exit %d, first difference %+v", code, r.First)
+	}
+}
