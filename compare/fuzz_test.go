@@ -39,7 +39,7 @@ func eventsFrom(data []byte) []model.Event {
 			e.Err = &model.ProviderError{Error: "invalid_client"}
 		case 3:
 			e.SetFailure("net::ERR_FAILED")
-			e.Context = &model.RequestContext{Origin: "https://app.test"}
+			e.Context = model.NewContext(model.RequestContext{Origin: "https://app.test"})
 		case 4:
 			e.Token = &model.TokenParams{GrantType: "refresh_token"}
 		}

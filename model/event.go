@@ -151,7 +151,7 @@ type Event struct {
 	// set: the events of one exchange share one, and the extractor gives
 	// equal contexts of different exchanges one copy (most requests of a
 	// trace come from one browser), which keeps an event small.
-	Context *RequestContext
+	Context *Context
 
 	// Rare holds what few events carry (read and set it with the methods
 	// Resource, ResponseMode, Delivery, AccessToken, IDToken, Failure,
@@ -282,8 +282,8 @@ func (e *Event) Failure() string { return e.rare().Failure }
 // change the slice.
 func (e *Event) Vantages() []string { return e.rare().Vantages }
 
-// RequestContext is the request context the rules use, shared between
-// events (see Event.Context): set a new one rather than changing it.
+// RequestContext is the request context the rules use, as one value; an
+// event holds it as a Context.
 type RequestContext struct {
 	Origin    string // Origin header of the request
 	FetchMode string // Sec-Fetch-Mode: "cors" when the browser applies CORS to the answer
@@ -304,33 +304,87 @@ type RequestContext struct {
 	Library string
 }
 
-var noContext RequestContext
+// Context is how events hold a RequestContext (Event.Context), shared
+// between them: set a new one rather than changing it. What names the
+// connection, page, process and request is kept here; the rest, which
+// the requests of one browser share, in Common (nil when all of it is
+// empty; its own Conn, Page, Process and RequestID are empty). A capture
+// of 13,000 connections held 13,000 contexts of 208 bytes that differed
+// in Conn alone; now 80 bytes each and one Common.
+type Context struct {
+	Conn, Page, Process, RequestID string
+	Common                         *RequestContext
+}
 
-func (e *Event) ctx() *RequestContext {
+// NewContext is c as a Context (nil when c is empty), with a Common of its
+// own: the extractor shares Commons between contexts.
+func NewContext(c RequestContext) *Context {
+	x := &Context{Conn: c.Conn, Page: c.Page, Process: c.Process, RequestID: c.RequestID}
+	c.Conn, c.Page, c.Process, c.RequestID = "", "", "", ""
+	if !c.IsZero() {
+		x.Common = &c
+	}
+	if *x == (Context{}) {
+		return nil
+	}
+	return x
+}
+
+// IsZero reports whether c says nothing (no field set, no cookie list).
+func (c *RequestContext) IsZero() bool {
+	return c.Origin == "" && c.FetchMode == "" && c.Forwarded == "" && c.Referer == "" && c.UserAgent == "" &&
+		c.Prefetch == "" && c.Conn == "" && c.Page == "" && c.Process == "" && c.RequestID == "" &&
+		c.CookieNames == nil && c.Library == ""
+}
+
+// Value is the context as one RequestContext (the zero one for nil).
+func (c *Context) Value() RequestContext {
+	if c == nil {
+		return RequestContext{}
+	}
+	var v RequestContext
+	if c.Common != nil {
+		v = *c.Common
+	}
+	v.Conn, v.Page, v.Process, v.RequestID = c.Conn, c.Page, c.Process, c.RequestID
+	return v
+}
+
+var noContext Context
+var noCommon RequestContext
+
+func (e *Event) ctx() *Context {
 	if e.Context == nil {
 		return &noContext
 	}
 	return e.Context
 }
 
+func (e *Event) common() *RequestContext {
+	if e.Context == nil || e.Context.Common == nil {
+		return &noCommon
+	}
+	return e.Context.Common
+}
+
 // Origin is the request's Origin header.
-func (e *Event) Origin() string { return e.ctx().Origin }
+func (e *Event) Origin() string { return e.common().Origin }
 
 // FetchMode is the request's Sec-Fetch-Mode, lower case.
-func (e *Event) FetchMode() string { return e.ctx().FetchMode }
+func (e *Event) FetchMode() string { return e.common().FetchMode }
 
 // Forwarded names the header that shows the request came through a proxy.
-func (e *Event) Forwarded() string { return e.ctx().Forwarded }
+func (e *Event) Forwarded() string { return e.common().Forwarded }
 
 // Referer is the request's Referer without query and fragment.
-func (e *Event) Referer() string { return e.ctx().Referer }
+func (e *Event) Referer() string { return e.common().Referer }
 
 // UserAgent is the request's User-Agent.
-func (e *Event) UserAgent() string { return e.ctx().UserAgent }
+func (e *Event) UserAgent() string { return e.common().UserAgent }
 
 // Prefetch is the header that marked the request a prefetch, e.g.
 // "Sec-Purpose: prefetch".
-func (e *Event) Prefetch() string { return e.ctx().Prefetch }
+func (e *Event) Prefetch() string { return e.common().Prefetch }
 
 // Conn is the exchange's transport connection (Exchange.Conn).
 func (e *Event) Conn() string { return e.ctx().Conn }
@@ -346,10 +400,10 @@ func (e *Event) RequestID() string { return e.ctx().RequestID }
 
 // CookieNames are the names of the cookies the request sent; callers must
 // not change the slice.
-func (e *Event) CookieNames() []string { return e.ctx().CookieNames }
+func (e *Event) CookieNames() []string { return e.common().CookieNames }
 
 // Library is the client library the request reveals, or "".
-func (e *Event) Library() string { return e.ctx().Library }
+func (e *Event) Library() string { return e.common().Library }
 
 // Provider is the endpoint's provider, the zero Provider when none.
 func (e *Event) Provider() Provider {

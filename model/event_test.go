@@ -1,6 +1,7 @@
 package model
 
 import (
+	"reflect"
 	"testing"
 	"time"
 	"unsafe"
@@ -101,5 +102,38 @@ func TestEventRare(t *testing.T) {
 	a.SetDelivery("form_post")
 	if a.Rare != r {
 		t.Error("setting the same value made a new copy")
+	}
+}
+
+// TestContextParts: an event's context in two parts reads back as the one
+// value it was made from, the common part left out when empty; the part of
+// each connection stays small (a capture holds one per connection).
+func TestContextParts(t *testing.T) {
+	full := RequestContext{Origin: "https://app.example", FetchMode: "cors", Forwarded: "Via", Referer: "https://app.example/",
+		UserAgent: "Mozilla/5.0", Prefetch: "Sec-Purpose: prefetch", Conn: "10.0.0.1:1-10.0.0.2:443", Page: "page_1",
+		Process: "chrome:42", RequestID: "r1", CookieNames: []string{"a", "b"}, Library: "MSAL.js 3.0"}
+	for _, c := range []RequestContext{full, {Conn: "c"}, {UserAgent: "ua"}, {CookieNames: []string{}}, {RequestID: "r", Library: "l"}} {
+		x := NewContext(c)
+		if got := x.Value(); !reflect.DeepEqual(got, c) {
+			t.Errorf("NewContext(%+v).Value() = %+v", c, got)
+		}
+		ev := Event{Context: x}
+		if ev.Conn() != c.Conn || ev.UserAgent() != c.UserAgent || ev.RequestID() != c.RequestID || ev.Library() != c.Library ||
+			ev.Origin() != c.Origin || !reflect.DeepEqual(ev.CookieNames(), c.CookieNames) {
+			t.Errorf("event with %+v reads another context", c)
+		}
+	}
+	if x := NewContext(RequestContext{}); x != nil {
+		t.Errorf("empty context made %+v", x)
+	}
+	if x := NewContext(RequestContext{Conn: "c"}); x.Common != nil {
+		t.Errorf("a context naming its connection alone has a common part %+v", x.Common)
+	}
+	var ev Event
+	if ev.UserAgent() != "" || ev.Conn() != "" || ev.Context.Value().Conn != "" {
+		t.Error("an event without context reads one")
+	}
+	if got := unsafe.Sizeof(Context{}); got > 72 {
+		t.Errorf("model.Context is %d bytes, over 72: what requests of one browser share goes in Common", got)
 	}
 }

@@ -55,7 +55,7 @@ func NewExtractor() *Extractor {
 		idpHosts:      map[string]model.Provider{},
 		redirects:     map[string]bool{},
 		redirectURIs:  map[string]bool{},
-		contexts:      contexts{seen: map[contextKey]*model.RequestContext{}},
+		contexts:      contexts{seen: map[contextKey]*model.Context{}, commons: map[contextKey]*model.RequestContext{}},
 		providers:     shared[model.Provider]{seen: map[model.Provider]*model.Provider{}},
 		authzs:        shared[model.AuthorizeParams]{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
 		strings:       strs{seen: map[string]string{}},
@@ -1359,8 +1359,11 @@ func deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
 // model.Event.Context): most requests of a trace come from one browser, and
 // an event points at its context instead of holding a dozen strings.
 type contexts struct {
-	last *model.RequestContext
-	seen map[contextKey]*model.RequestContext
+	last *model.Context
+	seen map[contextKey]*model.Context
+	// commons gives equal common parts (model.Context.Common) one copy:
+	// the contexts of a browser's connections differ in Conn alone.
+	commons map[contextKey]*model.RequestContext
 }
 
 // contextKey is a RequestContext in comparable form.
@@ -1374,15 +1377,14 @@ type contextKey struct {
 const maxContexts = 4096
 
 // get returns the shared copy of c, or nil when c is empty.
-func (cs *contexts) get(c model.RequestContext) *model.RequestContext {
-	k := contextKey{c.Origin, c.FetchMode, c.Forwarded, c.Referer, c.UserAgent, c.Prefetch,
-		c.Conn, c.Page, c.Process, c.RequestID, strings.Join(c.CookieNames, "\x00"), c.Library}
-	if k == (contextKey{}) && c.CookieNames == nil {
+func (cs *contexts) get(c model.RequestContext) *model.Context {
+	if c.IsZero() {
 		return nil
 	}
 	if cs.last != nil && sameContext(cs.last, &c) {
 		return cs.last
 	}
+	k := keyOf(&c)
 	if p, ok := cs.seen[k]; ok && sameContext(p, &c) {
 		cs.last = p
 		return p
@@ -1390,16 +1392,44 @@ func (cs *contexts) get(c model.RequestContext) *model.RequestContext {
 	if len(cs.seen) >= maxContexts {
 		clear(cs.seen)
 	}
-	p := new(model.RequestContext)
-	*p = c
+	p := &model.Context{Conn: c.Conn, Page: c.Page, Process: c.Process, RequestID: c.RequestID}
+	c.Conn, c.Page, c.Process, c.RequestID = "", "", "", ""
+	if !c.IsZero() {
+		ck := keyOf(&c)
+		common, ok := cs.commons[ck]
+		if !ok || !sameValue(common, &c) {
+			if len(cs.commons) >= maxContexts {
+				clear(cs.commons)
+			}
+			common = new(model.RequestContext)
+			*common = c
+			cs.commons[ck] = common
+		}
+		p.Common = common
+	}
 	cs.seen[k] = p
 	cs.last = p
 	return p
 }
 
-// sameContext compares every field, cookie names one by one (a name may
+// keyOf is c in comparable form.
+func keyOf(c *model.RequestContext) contextKey {
+	return contextKey{c.Origin, c.FetchMode, c.Forwarded, c.Referer, c.UserAgent, c.Prefetch,
+		c.Conn, c.Page, c.Process, c.RequestID, strings.Join(c.CookieNames, "\x00"), c.Library}
+}
+
+// sameContext reports whether a holds c.
+func sameContext(a *model.Context, c *model.RequestContext) bool {
+	if a.Conn != c.Conn || a.Page != c.Page || a.Process != c.Process || a.RequestID != c.RequestID {
+		return false
+	}
+	v := a.Value()
+	return sameValue(&v, c)
+}
+
+// sameValue compares every field, cookie names one by one (a name may
 // hold the separator of contextKey).
-func sameContext(a, b *model.RequestContext) bool {
+func sameValue(a, b *model.RequestContext) bool {
 	return a.Origin == b.Origin && a.FetchMode == b.FetchMode && a.Forwarded == b.Forwarded &&
 		a.Referer == b.Referer && a.UserAgent == b.UserAgent && a.Prefetch == b.Prefetch &&
 		a.Conn == b.Conn && a.Page == b.Page && a.Process == b.Process && a.RequestID == b.RequestID &&
@@ -1407,12 +1437,7 @@ func sameContext(a, b *model.RequestContext) bool {
 		(a.CookieNames == nil) == (b.CookieNames == nil)
 }
 
-func contextOf(ev *model.Event) model.RequestContext {
-	if ev.Context == nil {
-		return model.RequestContext{}
-	}
-	return *ev.Context
-}
+func contextOf(ev *model.Event) model.RequestContext { return ev.Context.Value() }
 
 // setLibrary gives ev a context naming lib (the shared one is not changed).
 func (x *Extractor) setLibrary(ev *model.Event, lib string) {
