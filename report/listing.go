@@ -40,48 +40,52 @@ type Exchange struct {
 // Event is the wire form of one OAuth event: secrets rendered as
 // fingerprints (or raw with --no-redact), URLs redacted.
 type Event struct {
-	File                string         `json:"file"`
-	Format              string         `json:"format"`
-	Ref                 string         `json:"ref"`
-	Exchange            int            `json:"exchange"`
-	Time                Time           `json:"time,omitzero"`
-	ServerDate          Time           `json:"server_date,omitzero"`
-	Kind                string         `json:"kind"`
-	Provider            Provider       `json:"provider"`
-	Endpoint            string         `json:"endpoint,omitempty"`
-	Method              string         `json:"method,omitempty"`
-	Status              int            `json:"status,omitempty"`
-	ClientID            string         `json:"client_id,omitempty"`
-	RedirectURI         string         `json:"redirect_uri,omitempty"`
-	State               string         `json:"state,omitempty"`
-	Nonce               string         `json:"nonce,omitempty"`
-	Scope               string         `json:"scope,omitempty"`
-	Resource            string         `json:"resource,omitempty"`
-	ResponseType        string         `json:"response_type,omitempty"`
-	ResponseMode        string         `json:"response_mode,omitempty"`
-	Prompt              string         `json:"prompt,omitempty"`
-	CodeChallenge       string         `json:"code_challenge,omitempty"`
-	CodeChallengeMethod string         `json:"code_challenge_method,omitempty"`
-	Code                string         `json:"code,omitempty"`
-	Delivery            string         `json:"delivery,omitempty"`
-	GrantType           string         `json:"grant_type,omitempty"`
-	CodeVerifier        string         `json:"code_verifier,omitempty"`
-	RefreshToken        string         `json:"refresh_token,omitempty"`
-	ClientAuth          string         `json:"client_auth,omitempty"`
-	ClientSecret        string         `json:"client_secret,omitempty"`
-	Assertion           string         `json:"client_assertion,omitempty"`
-	AccessToken         string         `json:"access_token,omitempty"`
-	IDToken             string         `json:"id_token,omitempty"`
-	IDTokenClaims       *Claims        `json:"id_token_claims,omitempty"`
-	AccessTokenClaims   *Claims        `json:"access_token_claims,omitempty"`
-	ExpiresIn           int            `json:"expires_in,omitempty"`
-	Error               *ProviderError `json:"error,omitempty"`
-	Origin              string         `json:"origin,omitempty"`
-	Prefetch            string         `json:"prefetch,omitempty"`
-	Conn                string         `json:"conn,omitempty"`
-	Page                string         `json:"page,omitempty"`
-	Process             string         `json:"process,omitempty"`
-	RequestID           string         `json:"client_request_id,omitempty"`
+	File                string   `json:"file"`
+	Format              string   `json:"format"`
+	Ref                 string   `json:"ref"`
+	Exchange            int      `json:"exchange"`
+	Time                Time     `json:"time,omitzero"`
+	ServerDate          Time     `json:"server_date,omitzero"`
+	Kind                string   `json:"kind"`
+	Provider            Provider `json:"provider"`
+	Endpoint            string   `json:"endpoint,omitempty"`
+	Method              string   `json:"method,omitempty"`
+	Status              int      `json:"status,omitempty"`
+	ClientID            string   `json:"client_id,omitempty"`
+	RedirectURI         string   `json:"redirect_uri,omitempty"`
+	State               string   `json:"state,omitempty"`
+	Nonce               string   `json:"nonce,omitempty"`
+	Scope               string   `json:"scope,omitempty"`
+	Resource            string   `json:"resource,omitempty"`
+	ResponseType        string   `json:"response_type,omitempty"`
+	ResponseMode        string   `json:"response_mode,omitempty"`
+	Prompt              string   `json:"prompt,omitempty"`
+	CodeChallenge       string   `json:"code_challenge,omitempty"`
+	CodeChallengeMethod string   `json:"code_challenge_method,omitempty"`
+	// ParamsByReference: the authorize request sent its parameters by
+	// reference (request_uri, an encrypted request object): the state,
+	// nonce and challenge its URL lacks are unknown, not missing.
+	ParamsByReference bool           `json:"params_by_reference,omitempty"`
+	Code              string         `json:"code,omitempty"`
+	Delivery          string         `json:"delivery,omitempty"`
+	GrantType         string         `json:"grant_type,omitempty"`
+	CodeVerifier      string         `json:"code_verifier,omitempty"`
+	RefreshToken      string         `json:"refresh_token,omitempty"`
+	ClientAuth        string         `json:"client_auth,omitempty"`
+	ClientSecret      string         `json:"client_secret,omitempty"`
+	Assertion         string         `json:"client_assertion,omitempty"`
+	AccessToken       string         `json:"access_token,omitempty"`
+	IDToken           string         `json:"id_token,omitempty"`
+	IDTokenClaims     *Claims        `json:"id_token_claims,omitempty"`
+	AccessTokenClaims *Claims        `json:"access_token_claims,omitempty"`
+	ExpiresIn         int            `json:"expires_in,omitempty"`
+	Error             *ProviderError `json:"error,omitempty"`
+	Origin            string         `json:"origin,omitempty"`
+	Prefetch          string         `json:"prefetch,omitempty"`
+	Conn              string         `json:"conn,omitempty"`
+	Page              string         `json:"page,omitempty"`
+	Process           string         `json:"process,omitempty"`
+	RequestID         string         `json:"client_request_id,omitempty"`
 }
 
 // Provider is the identity provider family and flavour of an endpoint.
@@ -376,6 +380,9 @@ func eventDetails(e *Event) string {
 	add("redirect_uri", e.RedirectURI)
 	add("state", e.State)
 	add("mode", e.ResponseMode)
+	if e.ParamsByReference {
+		add("params", "by-reference")
+	}
 	if e.CodeChallenge != "" {
 		add("pkce", e.CodeChallengeMethod)
 		if e.CodeChallengeMethod == "" {

@@ -337,3 +337,39 @@ func TestCompareParametersByReference(t *testing.T) {
 		t.Errorf("signed request object: exit %d, first difference %+v", code, r.First)
 	}
 }
+
+// TestEventsSayParametersByReference: `events` marks an authorize request
+// whose parameters were sent by reference, so that its missing state and
+// challenge read as unknown; a signed request object's are shown. The
+// lab's clean SPA sign-in with its parameters pushed, or in a request
+// object (rules/testdata).
+func TestEventsSayParametersByReference(t *testing.T) {
+	for file, want := range map[string]bool{"par-request-uri-spa.har": true, "jar-request-object-spa.har": false} {
+		_, out, stderr := runCLI(t, nil, "events", "-f", "json", "../../rules/testdata/"+file)
+		var doc struct {
+			Files []struct {
+				Events []struct {
+					Kind              string `json:"kind"`
+					State             string `json:"state"`
+					ParamsByReference bool   `json:"params_by_reference"`
+				} `json:"events"`
+			} `json:"files"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Files) != 1 {
+			t.Fatalf("%s: bad output (%v): %s %s", file, err, out, stderr)
+		}
+		n := 0
+		for _, e := range doc.Files[0].Events {
+			if e.Kind != "authorize" {
+				continue
+			}
+			n++
+			if e.ParamsByReference != want || (!want && e.State == "") {
+				t.Errorf("%s: authorize event by reference %v, state %q", file, e.ParamsByReference, e.State)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no authorize event", file)
+		}
+	}
+}
