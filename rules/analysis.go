@@ -190,12 +190,17 @@ func (a *Analysis) Scrubber() *secret.Scrubber {
 	return a.scrubber
 }
 
-// scrubFindings replaces raw secrets in every text of fs.
+// scrubFindings replaces raw secrets in every text of fs, unless the
+// caller does it (DeferScrub).
 func (a *Analysis) scrubFindings(fs []Finding) {
-	if len(fs) == 0 {
+	if len(fs) == 0 || a.DeferScrub {
 		return
 	}
-	sc := a.Scrubber()
+	ScrubFindings(a.Scrubber(), fs)
+}
+
+// ScrubFindings replaces the raw secrets sc knows in every text of fs.
+func ScrubFindings(sc *secret.Scrubber, fs []Finding) {
 	for i := range fs {
 		sc.Strings(&fs[i])
 	}

@@ -92,6 +92,12 @@ type Options struct {
 	// CodeLifetime, when positive, replaces every provider's authorization
 	// code lifetime (the CLI's --code-lifetime).
 	CodeLifetime time.Duration
+	// DeferScrub: Remediate and Assess leave the trace's secret values in
+	// the texts they write, for the caller to replace once it has let the
+	// analysis go (ScrubFindings, Input.Scrubber): the analysis and the
+	// scrubber's table were live at once, the peak of a scan of 65,000
+	// sign-ins.
+	DeferScrub bool
 }
 
 // Input is one trace: its exchanges (source order), the events extracted
@@ -133,6 +139,9 @@ func (in *Input) events() iter.Seq[*model.Event] {
 		}
 	}
 }
+
+// Scrubber knows the secrets of the input's events (see model.ScrubberOf).
+func (in *Input) Scrubber() *secret.Scrubber { return model.ScrubberOf(in.events()) }
 
 // eventCount is the number of events events yields.
 func (in *Input) eventCount() int {

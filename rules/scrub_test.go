@@ -2,8 +2,10 @@ package rules_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -55,5 +57,63 @@ func TestFindingsScrubbed(t *testing.T) {
 		if as := rules.Assess(a, fs); strings.Contains(as.Reason, "st-exp") {
 			t.Errorf("%s: the verdict's reason shows the state: %q", name, as.Reason)
 		}
+	}
+}
+
+// TestDeferScrubSame: findings and verdicts scrubbed by the caller once the
+// analysis is let go (Options.DeferScrub, ScrubFindings, Input.Scrubber, as
+// scan does) are those Remediate and Assess scrub themselves, on every
+// fixture and on the one whose finding quotes a state.
+func TestDeferScrubSame(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "expired-okta-slow.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted := bytes.Replace(data, []byte("%2Fcallback&state=st-exp"), []byte("%2Fcallbackestate=st-exp"), 1)
+	inputs := map[string][]byte{"quoted state": quoted}
+	for _, f := range fixtures(t) {
+		b, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[f] = b
+	}
+	scrubbed := 0
+	for name, b := range inputs {
+		r, err := har.NewReader(bytes.NewReader(b), har.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := model.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := oauth.ExtractAll(exs)
+		in := rules.Input{Exchanges: exs, Events: events}
+
+		a := rules.Analyze(in, rules.Options{})
+		want := rules.Run(a, rules.All())
+		rules.Remediate(a, want)
+		wantAs := rules.Assess(a, want)
+
+		d := rules.Analyze(in, rules.Options{DeferScrub: true})
+		got := rules.Run(d, rules.All())
+		rules.Remediate(d, got)
+		gotAs := rules.Assess(d, got)
+		raw := fmt.Sprint(got, gotAs)
+		sc := in.Scrubber()
+		rules.ScrubFindings(sc, got)
+		if gotAs.Reason != "" {
+			gotAs.Reason = sc.String(gotAs.Reason)
+		}
+		if raw != fmt.Sprint(got, gotAs) {
+			scrubbed++
+		}
+		if !reflect.DeepEqual(got, want) || gotAs != wantAs {
+			t.Errorf("%s: scrubbed by the caller:\n%+v\n%+v\nby the rules:\n%+v\n%+v", name, got, gotAs, want, wantAs)
+		}
+	}
+	if scrubbed == 0 {
+		t.Error("no trace had a secret to scrub in its findings or verdict: the test proves nothing")
 	}
 }

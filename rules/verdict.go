@@ -39,7 +39,7 @@ type Assessment struct {
 // with nothing to blame) makes it inconclusive, not clean.
 func Assess(a *Analysis, findings []Finding) Assessment {
 	as := assess(a, findings)
-	if as.Reason != "" {
+	if as.Reason != "" && !a.DeferScrub {
 		as.Reason = a.Scrubber().String(as.Reason)
 	}
 	return as
