@@ -235,6 +235,57 @@ func (r *fileResult) eachEvent() iter.Seq[*model.Event] {
 	}
 }
 
+// drainEvents yields the events as eachEvent does, and lets each chunk of
+// pending go once every event in it has been yielded: for the last reading
+// of a scan's events (the report's timeline), after which no event may be
+// read. Joined events are yielded as they are.
+func (r *fileResult) drainEvents() iter.Seq[*model.Event] {
+	return func(yield func(*model.Event) bool) {
+		c := r.pending
+		if c == nil || len(r.events) > 0 {
+			for e := range r.eachEvent() {
+				if !yield(e) {
+					return
+				}
+			}
+			return
+		}
+		// left counts the events of each chunk not yet yielded.
+		left := make([]int32, len(c.full)+1)
+		for k := range c.full {
+			left[k] = eventChunk
+		}
+		left[len(c.full)] = int32(len(c.cur))
+		each := func(i int) bool {
+			if !yield(c.at(i)) {
+				return false
+			}
+			k := i / eventChunk
+			if left[k]--; left[k] == 0 {
+				if k < len(c.full) {
+					c.full[k] = nil
+				} else {
+					c.cur = nil
+				}
+			}
+			return true
+		}
+		if r.order == nil {
+			for i := range c.n {
+				if !each(i) {
+					return
+				}
+			}
+			return
+		}
+		for _, i := range r.order {
+			if !each(i) {
+				return
+			}
+		}
+	}
+}
+
 // joinEvents appends the events held in chunks to events.
 func (r *fileResult) joinEvents() {
 	if r.pending == nil {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
@@ -131,8 +132,9 @@ func reportFile(r fileResult, noRedact bool) report.File {
 		}
 		f.Findings = append(f.Findings, rf)
 	}
-	f.Timeline = timeline(r.eachEvent(), refFindings, noRedact)
+	// The timeline comes last: it lets the events go as it reads them.
 	f.Facts = facts(r.eachEvent(), noRedact)
+	f.Timeline = timeline(r.eachEvent(), r.drainEvents(), refFindings, noRedact)
 	return f
 }
 
@@ -215,8 +217,13 @@ func facts(events iter.Seq[*model.Event], noRedact bool) *report.Facts {
 }
 
 // timeline lays the OAuth steps out for the HTML swimlanes: one lane per tab
-// or connection, each step attributed to the party that acted.
-func timeline(events iter.Seq[*model.Event], refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
+// or connection, each step attributed to the party that acted. It reads the
+// events of events twice, then those of last, the same events, which may
+// let them go as it reads them (fileResult.drainEvents): the steps are
+// kept in a compact form (tlStep) until every event is read, so that the
+// events and the report's steps are never whole in memory at once (issue
+// 18: 14 and 12 MiB for a capture's 65,000 events, the peak of the report).
+func timeline(events, last iter.Seq[*model.Event], refFindings map[string][]int, noRedact bool) []report.TimelineEvent {
 	// Sized once, and lane titles and labels made once per lane and
 	// endpoint: a capture's 65,000 steps otherwise allocated twice their
 	// size in regrowth and three strings each.
@@ -229,7 +236,11 @@ func timeline(events iter.Seq[*model.Event], refFindings map[string][]int, noRed
 	if n == 0 {
 		return nil
 	}
-	out := make([]report.TimelineEvent, 0, n)
+	steps := make([]tlStep, 0, n)
+	var lanes [][2]string // lane and its title
+	laneAt := map[[2]string]int32{}
+	var labelList []string
+	var highlights [][]int
 	pageTitle, connTitle := map[string]string{}, map[string]string{}
 	once := func(m map[string]string, prefix, v string) string {
 		t, ok := m[v]
@@ -240,7 +251,7 @@ func timeline(events iter.Seq[*model.Event], refFindings map[string][]int, noRed
 		return t
 	}
 	type labelKey struct{ method, endpoint string }
-	labels := map[labelKey]string{}
+	labels := map[labelKey]int32{}
 	// Browser pages become "Page 1", "Page 2" in order of first use: a page
 	// id means nothing to a reader, so it goes in the lane's tooltip. They
 	// are not called tabs: a HAR page is one top-level navigation, and one
@@ -254,7 +265,7 @@ func timeline(events iter.Seq[*model.Event], refFindings map[string][]int, noRed
 			browserPage[e.Page()] = true
 		}
 	}
-	for e := range events {
+	for e := range last {
 		party := timelineParty(e)
 		if party == "" {
 			continue
@@ -277,28 +288,69 @@ func timeline(events iter.Seq[*model.Event], refFindings map[string][]int, noRed
 		lk := labelKey{e.Method, e.Endpoint}
 		label, ok := labels[lk]
 		if !ok {
-			label = strings.TrimSpace(e.Method + " " + pathOf(e.Endpoint))
+			label = int32(len(labelList))
+			labelList = append(labelList, strings.TrimSpace(e.Method+" "+pathOf(e.Endpoint)))
 			labels[lk] = label
 		}
-		te := report.TimelineEvent{
-			Time: report.At(e.Time), Ref: e.Ref, Kind: e.Kind.String(), Party: party, Lane: lane,
-			Label: label, Code: e.Code.Render(noRedact), Status: e.Status,
+		lt := [2]string{lane, laneTitle}
+		li, ok := laneAt[lt]
+		if !ok {
+			li = int32(len(lanes))
+			lanes = append(lanes, lt)
+			laneAt[lt] = li
 		}
-		te.LaneTitle = laneTitle
+		st := tlStep{at: e.Time, ref: e.Ref, code: e.Code.Render(noRedact), status: e.Status, kind: e.Kind,
+			lane: li, label: label, hl: -1, party: partyIndex(party)}
 		// The chip shows the code the findings name: the most specific one
 		// (AADSTS54005, not its wrapper AADSTS70002).
 		if e.Err != nil {
-			te.ErrorCode = catalog.PrimaryCode(e.Err)
-			if te.ErrorCode == "" {
-				te.ErrorCode = e.Err.Error
+			st.errCode = catalog.PrimaryCode(e.Err)
+			if st.errCode == "" {
+				st.errCode = e.Err.Error
 			}
 		}
 		if idx := refFindings[e.Ref]; len(idx) > 0 {
-			te.Highlight = uniqueInts(idx)
+			st.hl = int32(len(highlights))
+			highlights = append(highlights, uniqueInts(idx))
+		}
+		steps = append(steps, st)
+	}
+	out := make([]report.TimelineEvent, 0, len(steps))
+	for _, st := range steps {
+		te := report.TimelineEvent{
+			Time: report.At(st.at), Ref: st.ref, Kind: st.kind.String(), Party: parties[st.party], Lane: lanes[st.lane][0],
+			LaneTitle: lanes[st.lane][1], Label: labelList[st.label], Code: st.code, Status: st.status, ErrorCode: st.errCode,
+		}
+		if st.hl >= 0 {
+			te.Highlight = highlights[st.hl]
 		}
 		out = append(out, te)
 	}
 	return out
+}
+
+// tlStep is a timeline step while the events are read (see timeline): 104
+// bytes where a report.TimelineEvent is 200, its lane, label and party
+// given by their place in lists of them.
+type tlStep struct {
+	at                 time.Time
+	ref, code, errCode string
+	status             int
+	kind               model.EventKind
+	lane, label, hl    int32 // hl: the highlight's place, -1 for none
+	party              uint8
+}
+
+// parties are the values timelineParty gives, in the order of partyIndex.
+var parties = [...]string{"browser", "provider", "app"}
+
+func partyIndex(p string) uint8 {
+	for i, q := range parties {
+		if q == p {
+			return uint8(i)
+		}
+	}
+	panic("timeline: unknown party " + p)
 }
 
 // timelineParty is who acted in a step the timeline shows, "" for events

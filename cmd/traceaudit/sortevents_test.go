@@ -96,3 +96,48 @@ func TestEventOrderSameAsSort(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainEvents: draining yields the events eachEvent yields, in the same
+// order (as held, or sorted by positions), and lets every chunk go once its
+// events are yielded, the last one included.
+func TestDrainEvents(t *testing.T) {
+	for _, n := range []int{0, 1, eventChunk - 1, eventChunk, 3*eventChunk + 7} {
+		for _, sorted := range []bool{false, true} {
+			c := &eventChunks{}
+			for i := range n {
+				c.add([]model.Event{{Exchange: i, Ref: "frame " + strconv.Itoa(i)}})
+			}
+			r := fileResult{pending: c}
+			if sorted && n > 0 {
+				// Blocks of 100 reversed, in reverse: chunks are let go
+				// out of order.
+				for b := 0; b*100 < n; b++ {
+					lo, hi := b*100, min(n, (b+1)*100)
+					for i := hi - 1; i >= lo; i-- {
+						r.order = append(r.order, i)
+					}
+				}
+				slices.Reverse(r.order)
+			}
+			var want []string
+			for e := range r.eachEvent() {
+				want = append(want, e.Ref)
+			}
+			var got []string
+			for e := range r.drainEvents() {
+				got = append(got, e.Ref)
+			}
+			if !slices.Equal(got, want) || len(got) != n {
+				t.Errorf("%d events, sorted %v: drained %d events in another order than the %d read", n, sorted, len(got), len(want))
+			}
+			for k, ch := range c.full {
+				if ch != nil {
+					t.Errorf("%d events, sorted %v: chunk %d kept after draining", n, sorted, k)
+				}
+			}
+			if c.cur != nil && n > 0 {
+				t.Errorf("%d events, sorted %v: last chunk kept after draining", n, sorted)
+			}
+		}
+	}
+}
