@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"sync"
@@ -28,6 +29,16 @@ func codesInText(s string) []string {
 		out = appendUnique(out, m)
 	}
 	return out
+}
+
+// codesInBytes is codesInText(string(b)) without copying b when it names
+// no code: the body of every HTML page a token endpoint answered was
+// copied (up to a MiB) only to be found to hold none.
+func codesInBytes(b []byte) []string {
+	if !bytes.Contains(b, []byte("AADSTS")) && !bytes.Contains(b, []byte("AADB2C")) && !bytes.Contains(b, []byte("MSIS")) {
+		return nil
+	}
+	return codesInText(string(b))
 }
 
 func appendUnique(list []string, v string) []string {

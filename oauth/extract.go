@@ -967,8 +967,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		// Not JSON (AD FS and proxies answer HTML or text): keep what the
 		// text says.
 		pe := &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
-		text := string(data)
-		pe.Codes = codesInText(text)
+		pe.Codes = codesInBytes(data)
 		if m := htmlErrorPage(data, base.Provider()); m != nil {
 			pe = m
 		}
@@ -991,7 +990,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		// block page, or the provider's own page answered instead.
 		pe := htmlErrorPage(data, base.Provider())
 		if pe == nil {
-			pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Codes: codesInText(string(data[:min(len(data), 1<<20)]))}
+			pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Codes: codesInBytes(data[:min(len(data), 1<<20)])}
 			if text := pageText(data); text != "" {
 				pe.Description = "an HTML page, not a token response: " + text[:min(len(text), 200)]
 			} else {
