@@ -991,8 +991,8 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		pe := htmlErrorPage(data, base.Provider())
 		if pe == nil {
 			pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Codes: codesInBytes(data[:min(len(data), 1<<20)])}
-			if text := pageText(data); text != "" {
-				pe.Description = "an HTML page, not a token response: " + text[:min(len(text), 200)]
+			if text := pageTextPrefix(data, 200); text != "" {
+				pe.Description = "an HTML page, not a token response: " + text
 			} else {
 				pe.Description = "an HTML page, not a token response"
 			}

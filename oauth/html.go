@@ -410,14 +410,35 @@ const maxPageText = 4096
 // Spring's "[invalid_request] OAuth 2.0 Parameter: redirect_uri") be read as
 // its plain-text error body would be.
 func pageText(data []byte) string {
+	s := visibleText(data, maxPageText)
+	if len(s) > maxPageText {
+		s = s[:maxPageText]
+	}
+	return strings.TrimSpace(s)
+}
+
+// pageTextPrefix is pageText(data)[:min(len, n)], for n < maxPageText,
+// with the page read no further than its first n bytes of text: a token
+// endpoint's page is described in 200 bytes, and the tokenizer went on
+// through the page for the 4,096 pageText keeps. The text has no leading
+// space, and only a cut at maxPageText can leave a trailing one, so the
+// prefix is the same.
+func pageTextPrefix(data []byte, n int) string {
+	s := visibleText(data, min(n, maxPageText-1))
+	return s[:min(len(s), n, maxPageText-1)]
+}
+
+// visibleText gathers the words of pageText until it holds at least limit
+// bytes: their first limit bytes are the same whatever limit was.
+func visibleText(data []byte, limit int) string {
 	z := xhtml.NewTokenizer(bytes.NewReader(data[:min(len(data), 1<<20)]))
 	var b strings.Builder
 	skip := 0 // depth inside elements whose text is not shown
 	space := false
-	for n := 0; n < maxHTMLTokens && b.Len() < maxPageText; n++ {
+	for n := 0; n < maxHTMLTokens && b.Len() < limit; n++ {
 		switch z.Next() {
 		case xhtml.ErrorToken:
-			return strings.TrimSpace(b.String())
+			return b.String()
 		case xhtml.StartTagToken:
 			if name, _ := z.TagName(); hiddenElement(string(name)) {
 				skip++
@@ -430,25 +451,21 @@ func pageText(data []byte) string {
 			if skip > 0 {
 				continue
 			}
-			// Word by word, no further than maxPageText: a page's text
-			// can be one token of most of a MiB, of which the start is kept.
+			// Word by word, no further than limit: a page's text can be
+			// one token of most of a MiB, of which the start is kept.
 			for f := range strings.FieldsSeq(html.UnescapeString(string(z.Text()))) {
 				if space {
 					b.WriteByte(' ')
 				}
 				b.WriteString(f)
 				space = true
-				if b.Len() >= maxPageText {
+				if b.Len() >= limit {
 					break
 				}
 			}
 		}
 	}
-	s := b.String()
-	if len(s) > maxPageText {
-		s = s[:maxPageText]
-	}
-	return strings.TrimSpace(s)
+	return b.String()
 }
 
 func hiddenElement(name string) bool {

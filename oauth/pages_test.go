@@ -78,3 +78,27 @@ func TestCodesInBytes(t *testing.T) {
 		}
 	}
 }
+
+// pageTextPrefix gives the start of what reading the page's text up to
+// maxPageText gave, on the real pages and generated ones.
+func TestPageTextPrefix(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	parts := []string{"word", "Unregistered", " ", "  ", "\n", "\u00a0", "\u2003", "&amp;", "&nbsp;", "é", "<p>", "</p>",
+		"<script>x = 1</script>", "<head>", "</head>", "<b>", strings.Repeat("a", 150), strings.Repeat("é ", 100), "\xff", "\xc2\x85"}
+	pages := realPages(t)
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for range rng.Intn(40) {
+			b.WriteString(parts[rng.Intn(len(parts))])
+		}
+		pages = append(pages, []byte(b.String()))
+	}
+	for _, page := range pages {
+		all := pageTextAll(page)
+		for _, n := range []int{1, 2, 199, 200, 201, 1000, maxPageText - 1} {
+			if got, want := pageTextPrefix(page, n), all[:min(len(all), n)]; got != want {
+				t.Fatalf("pageTextPrefix(%q, %d) = %q, want %q", page, n, got, want)
+			}
+		}
+	}
+}
