@@ -151,10 +151,8 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 		pe.Error = m[2]
 		pe.Description = "Error " + m[1] + ": " + m[2]
 	} else {
-		lt := strings.ToLower(text)
 		for _, ph := range htmlErrPhrases {
-			if i := strings.Index(lt, ph.match); i >= 0 {
-				i = textIndex(text, i)
+			if i := foldIndex(text, ph.match); i >= 0 {
 				pe.Error = ph.oauthErr
 				end := min(len(text), i+300)
 				if j := strings.IndexAny(text[i:end], "<\"\n"); j > 0 {
@@ -182,20 +180,84 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 	return pe
 }
 
-// textIndex maps i, a byte offset in strings.ToLower(text), back to text:
-// lowering changes the length of some runes (the Kelvin sign's three bytes
-// become "k", the two of U+023A become three, an invalid byte becomes
-// U+FFFD), and past one of them an offset in the lowered copy falls
-// elsewhere in text, or beyond its end (slicing text there panicked).
-func textIndex(text string, i int) int {
-	n := 0 // bytes of the lowered copy before text[j]
-	for j, r := range text {
-		if n >= i {
-			return j
-		}
-		n += utf8.RuneLen(unicode.ToLower(r))
+// foldIndex is where lower (lower-case ASCII) starts in text, compared as
+// in strings.ToLower(text), -1 when it is not there. Lowering a whole page
+// to look for a phrase cost a copy of it through unicode.ToLower rune by
+// rune (the pages are seldom pure ASCII), a third of a scan's CPU when
+// every token request is answered with a page. Only ASCII letters and two
+// other runes lower to ASCII (U+0130 to 'i', the Kelvin sign to 'k'), so
+// the phrase is a run of runes each lowering to its next byte, starting at
+// an ASCII byte or a lead byte, where a rune of text starts.
+func foldIndex(text, lower string) int {
+	if lower == "" {
+		return 0
 	}
-	return len(text)
+	// The bytes a match can start with, and the next position of each
+	// (-2: not searched yet, -1: none left).
+	var first [3]byte
+	nf := 0
+	c := lower[0]
+	first[nf], nf = c, nf+1
+	if 'a' <= c && c <= 'z' {
+		first[nf], nf = c-('a'-'A'), nf+1
+	}
+	switch c {
+	case 'i':
+		first[nf], nf = 0xc4, nf+1 // U+0130
+	case 'k':
+		first[nf], nf = 0xe2, nf+1 // U+212A
+	}
+	next := [3]int{-2, -2, -2}
+	for from := 0; from < len(text); {
+		i := -1
+		for k := 0; k < nf; k++ {
+			if next[k] != -1 && next[k] < from {
+				next[k] = strings.IndexByte(text[from:], first[k])
+				if next[k] >= 0 {
+					next[k] += from
+				}
+			}
+			if next[k] >= 0 && (i < 0 || next[k] < i) {
+				i = next[k]
+			}
+		}
+		if i < 0 {
+			return -1
+		}
+		if foldPrefix(text[i:], lower) {
+			return i
+		}
+		from = i + 1
+	}
+	return -1
+}
+
+// foldPrefix reports whether text starts with runes lowering to lower's
+// bytes, one rune each.
+func foldPrefix(text, lower string) bool {
+	j := 0
+	for k := 0; k < len(lower); k++ {
+		if j >= len(text) {
+			return false
+		}
+		c := text[j]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[k] {
+				return false
+			}
+			j++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[j:])
+		if unicode.ToLower(r) != rune(lower[k]) {
+			return false
+		}
+		j += size
+	}
+	return true
 }
 
 // plainPage reports whether b is ASCII without character references or

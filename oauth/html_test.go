@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/model"
 	xhtml "golang.org/x/net/html"
@@ -215,6 +217,19 @@ func TestHTMLErrorPageLoweredOffsets(t *testing.T) {
 			t.Errorf("%q: %+v, want the description %q", page, pe, "Callback URL mismatch")
 		}
 	}
+}
+
+// textIndex maps i, a byte offset in strings.ToLower(text), back to text:
+// how htmlErrorPage found a phrase's offset before foldIndex.
+func textIndex(text string, i int) int {
+	n := 0 // bytes of the lowered copy before text[j]
+	for j, r := range text {
+		if n >= i {
+			return j
+		}
+		n += utf8.RuneLen(unicode.ToLower(r))
+	}
+	return len(text)
 }
 
 // textIndex maps the lowered copy's offset of every rune back to the

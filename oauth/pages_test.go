@@ -1,12 +1,15 @@
 package oauth
 
 import (
+	"html"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/model"
@@ -56,6 +59,125 @@ func realPages(t testing.TB) [][]byte {
 		t.Fatalf("%d HTML pages in %d traces, want at least 50", len(pages), len(files))
 	}
 	return pages
+}
+
+// foldIndexBefore is how htmlErrorPage found a phrase before foldIndex:
+// in a lowered copy of the page, the offset mapped back to the page.
+func foldIndexBefore(text, lower string) int {
+	i := strings.Index(strings.ToLower(text), lower)
+	if i < 0 {
+		return -1
+	}
+	return textIndex(text, i)
+}
+
+// foldIndex finds a phrase where lowering the whole text did: among runes
+// that lower to ASCII (U+0130, the Kelvin sign) or change length when
+// lowered (U+023A, invalid bytes), in any case, and on the real pages.
+func TestFoldIndex(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	runes := []string{"a", "A", "i", "I", "k", "K", "l", "L", "\u212a", "\u0130", "\u023a", "é", "\xff", "\xc4", "\xe2\x84",
+		"\ufffd", " ", "ß", "kil", "KIL", "\u212aI", "ki\u0130", "\u0130K"}
+	phrases := []string{"kil", "ik", "l k", "a", "k", "i"}
+	for n := 0; n < 100000; n++ {
+		var b strings.Builder
+		for range rng.Intn(14) {
+			b.WriteString(runes[rng.Intn(len(runes))])
+		}
+		text := b.String()
+		for _, ph := range phrases {
+			if got, want := foldIndex(text, ph), foldIndexBefore(text, ph); got != want {
+				t.Fatalf("foldIndex(%q, %q) = %d, want %d", text, ph, got, want)
+			}
+		}
+	}
+	pages := realPages(t)
+	for _, page := range pages {
+		text := string(page)
+		for _, ph := range htmlErrPhrases {
+			for _, v := range []string{text, text + strings.ToUpper(ph.match), strings.ToUpper(text) + ph.match} {
+				if got, want := foldIndex(v, ph.match), foldIndexBefore(v, ph.match); got != want {
+					t.Fatalf("%q in a page of %d bytes: %d, want %d", ph.match, len(v), got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzFoldIndex(f *testing.F) {
+	f.Add("CALLBAC\u212a URL MISMATCH", "callback url mismatch")
+	f.Add("\u023a\u023a\u0130nvalid parameter: redirect_uri", "invalid parameter: redirect_uri")
+	f.Add("\xff\xc4\xb0\xe2\x84\xaa", "ik")
+	f.Fuzz(func(t *testing.T, text, phrase string) {
+		lower := strings.ToLower(phrase)
+		for i := 0; i < len(lower); i++ {
+			if lower[i] >= utf8.RuneSelf || 'A' <= lower[i] && lower[i] <= 'Z' {
+				return // foldIndex is for lower-case ASCII phrases
+			}
+		}
+		if got, want := foldIndex(text, lower), foldIndexBefore(text, lower); got != want {
+			t.Fatalf("foldIndex(%q, %q) = %d, want %d", text, lower, got, want)
+		}
+	})
+}
+
+// htmlErrorPageBefore is htmlErrorPage's search of the unrecognised
+// servers' phrases before foldIndex.
+func htmlErrorPageBefore(data []byte) (string, string) {
+	text := html.UnescapeString(string(data[:min(len(data), 1<<20)]))
+	text = strings.ReplaceAll(text, `\u0027`, "'")
+	lt := strings.ToLower(text)
+	for _, ph := range htmlErrPhrases {
+		if i := strings.Index(lt, ph.match); i >= 0 {
+			i = textIndex(text, i)
+			end := min(len(text), i+300)
+			if j := strings.IndexAny(text[i:end], "<\"\n"); j > 0 {
+				end = i + j
+			}
+			return ph.oauthErr, strings.TrimSpace(text[i:end])
+		}
+	}
+	return "", ""
+}
+
+// htmlErrorPage reads the phrases of the real pages, and of the real pages
+// with a phrase put in (as it is, upper case, written with a character
+// reference, after runes whose lower case is longer), as it did before.
+func TestHTMLErrorPageFoldedAsBefore(t *testing.T) {
+	pages := realPages(t)
+	variants := func(ph string) []string {
+		up := strings.ToUpper(ph)
+		return []string{ph, up, "&#" + strconv.Itoa(int(up[0])) + ";" + up[1:], strings.ReplaceAll(ph, "'", `\u0027`), strings.ReplaceAll(ph, "'", "&#39;"),
+			strings.ReplaceAll(up, "K", "\u212a"), strings.ReplaceAll(up, "I", "\u0130"), "\u023a\u023a" + ph + "</p>"}
+	}
+	found := 0
+	for _, page := range pages {
+		for _, ph := range htmlErrPhrases {
+			for _, v := range variants(ph.match) {
+				for _, at := range []int{0, len(page) / 2, len(page)} {
+					p := slices.Concat(page[:at], []byte(v), page[at:])
+					wantErr, wantDesc := htmlErrorPageBefore(p)
+					pe := htmlErrorPage(p, model.Provider{})
+					if pe == nil || pe.Codes != nil {
+						// An AADSTS page: read by its code, not a phrase.
+						continue
+					}
+					if pe.Error != wantErr || pe.Description != wantDesc {
+						t.Fatalf("%q put at %d of a page: %q %q, want %q %q", v, at, pe.Error, pe.Description, wantErr, wantDesc)
+					}
+					found++
+				}
+			}
+		}
+		if pe := htmlErrorPage(page, model.Provider{}); pe != nil && pe.Codes == nil {
+			if e, d := htmlErrorPageBefore(page); pe.Error != e || pe.Description != d {
+				t.Fatalf("a real page: %q %q, want %q %q", pe.Error, pe.Description, e, d)
+			}
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("%d phrases found in the pages, want at least 1000", found)
+	}
 }
 
 // codesInBytes answers as codesInText over a copy does.
