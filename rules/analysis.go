@@ -112,6 +112,17 @@ type Redemption struct {
 	// VerifierTx is the transaction whose code_challenge the request's
 	// code_verifier proves (S256 or plain), nil when none matches.
 	VerifierTx *Transaction
+	// classified holds what the catalog says of Response.Err: rules ask a
+	// failed redemption's class again and again, and catalog.Classify
+	// lowers and searches the error's description each time (a tenth of
+	// a scan's CPU with 2,000 failed redemptions).
+	classified *classMemo
+}
+
+type classMemo struct {
+	err  *model.ProviderError // the error it is for
+	info catalog.ErrorInfo
+	ok   bool
 }
 
 // Failed reports whether the provider refused the redemption.
@@ -126,11 +137,22 @@ func (r *Redemption) Succeeded() bool {
 
 // Class is the catalog class of the provider's error, "" on success.
 func (r *Redemption) Class() catalog.ErrorClass {
-	if r.Response == nil || r.Response.Err == nil {
-		return catalog.ClassNone
-	}
-	info, _ := catalog.Classify(r.Response.Err, r.Request.Provider().Family)
+	info, _ := r.classify()
 	return info.Class
+}
+
+// classify is catalog.Classify of the provider's error with the request's
+// provider family, found once per error; false on success.
+func (r *Redemption) classify() (catalog.ErrorInfo, bool) {
+	if r.Response == nil || r.Response.Err == nil {
+		return catalog.ErrorInfo{}, false
+	}
+	if m := r.classified; m != nil && m.err == r.Response.Err {
+		return m.info, m.ok
+	}
+	info, ok := catalog.Classify(r.Response.Err, r.Request.Provider().Family)
+	r.classified = &classMemo{err: r.Response.Err, info: info, ok: ok}
+	return info, ok
 }
 
 // CodeTrail follows one authorization code from issuance to redemption.

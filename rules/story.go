@@ -546,7 +546,7 @@ func unclassified(r *Redemption) bool {
 	if r.Response == nil || r.Response.Err == nil {
 		return false
 	}
-	_, known := catalog.Classify(r.Response.Err, r.Request.Provider().Family)
+	_, known := r.classify()
 	e := r.Response.Err.Error
 	return !known && (e == "invalid_request" || e == "invalid_grant" || e == "invalid_token")
 }
