@@ -163,7 +163,104 @@ func (r *redactor) json(data []byte) ([]byte, bool) {
 	}
 	var eds []edit
 	r.jsonValue(doc, "", method, 0, &eds)
+	if short := shortReplaced(data, eds); len(short) > 0 {
+		eds = echoEdits(doc, eds, short)
+	}
 	return applyEdits(data, eds), true
+}
+
+// echoMin is the shortest replaced value looked for in the rest of its
+// document: shorter ones are digits of a counter as often as a secret.
+const echoMin = 4
+
+// shortReplaced returns the values, too short for the sweep, that the edits
+// replaced whole in data, each with its replacement: a device flow's
+// user_code, a PIN or a one-time code, which the same answer can repeat in
+// words (Entra's device code answer: "… enter the code FGH7KLMN2 to
+// authenticate.").
+func shortReplaced(data []byte, eds []edit) map[string]string {
+	var short map[string]string
+	for _, e := range eds {
+		old := gjson.ParseBytes(data[e.start:e.end]).Str
+		if len(old) < echoMin || len(old) >= sweepMin {
+			continue
+		}
+		if short == nil {
+			short = map[string]string{}
+		}
+		short[old] = gjson.ParseBytes(e.repl).Str
+	}
+	return short
+}
+
+// echoEdits adds to eds the strings of doc that eds leave as they are but
+// that hold one of short as a word, with each such word replaced.
+func echoEdits(doc gjson.Result, eds []edit, short map[string]string) []edit {
+	edited := make(map[int]bool, len(eds))
+	for _, e := range eds {
+		edited[e.start] = true
+	}
+	olds := make([]string, 0, len(short))
+	for old := range short {
+		olds = append(olds, old)
+	}
+	// Longest first, so that a value holding another is replaced whole;
+	// then by value, so that output does not follow map order.
+	sort.Slice(olds, func(i, j int) bool {
+		if len(olds[i]) != len(olds[j]) {
+			return len(olds[i]) > len(olds[j])
+		}
+		return olds[i] < olds[j]
+	})
+	var walk func(v gjson.Result, depth int)
+	walk = func(v gjson.Result, depth int) {
+		switch {
+		case v.Type == gjson.String:
+			if edited[v.Index] {
+				return
+			}
+			s := v.Str
+			for _, old := range olds {
+				s = replaceWord(s, old, short[old])
+			}
+			if s != v.Str {
+				eds = append(eds, edit{v.Index, v.Index + len(v.Raw), jsonString(s)})
+			}
+		case (v.IsObject() || v.IsArray()) && depth < maxJSONDepth:
+			v.ForEach(func(_, x gjson.Result) bool {
+				walk(x, depth+1)
+				return true
+			})
+		}
+	}
+	walk(doc, 0)
+	return eds
+}
+
+// replaceWord replaces old in s where it stands as a word: not next to a
+// letter or digit.
+func replaceWord(s, old, repl string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; ; {
+		j := strings.Index(s[i:], old)
+		if j < 0 {
+			break
+		}
+		at, end := i+j, i+j+len(old)
+		if (at == 0 || !alnum(s[at-1])) && (end == len(s) || !alnum(s[end])) {
+			b.WriteString(s[last:at])
+			b.WriteString(repl)
+			last, i = end, end
+			continue
+		}
+		i = at + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds *[]edit) {

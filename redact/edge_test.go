@@ -502,3 +502,38 @@ func TestIndexFoldASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestDeviceUserCodeMasked: a device flow's user_code is a few letters the
+// user types, so a fingerprint of it is reversed by trying every value; the
+// copy masks it, while the device code itself keeps its fingerprint.
+func TestDeviceUserCodeMasked(t *testing.T) {
+	data, err := os.ReadFile("../rules/testdata/device-code-polling.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const userCode = "FGH7KLMN2"
+	if !bytes.Contains(data, []byte(`\"user_code\": \"`+userCode+`\"`)) {
+		t.Fatal("the fixture's device authorization answer changed")
+	}
+	red, _ := redactHAR(t, data, Options{})
+	mustNotContain(t, red, userCode, strings.TrimPrefix(secret.Fingerprint(userCode), "sha256:"))
+	mustContain(t, red, `\"user_code\": \"`, "enter the code [redacted] to authenticate")
+	if !bytes.Contains(red, []byte(`\"device_code\": \"sha256:`)) {
+		t.Error("the device code lost its fingerprint")
+	}
+}
+
+func TestReplaceWord(t *testing.T) {
+	for _, c := range []struct{ s, old, want string }{
+		{"enter the code FGH7KLMN2 to authenticate.", "FGH7KLMN2", "enter the code X to authenticate."},
+		{"FGH7KLMN2", "FGH7KLMN2", "X"},
+		{"AFGH7KLMN2 FGH7KLMN2B FGH7KLMN2", "FGH7KLMN2", "AFGH7KLMN2 FGH7KLMN2B X"},
+		{"ab-ab-ab", "ab-ab", "X-ab"}, // matches that overlap a replaced one are not replaced
+		{"8642, 86420, (8642)", "8642", "X, 86420, (X)"},
+		{"nothing here", "8642", "nothing here"},
+	} {
+		if got := replaceWord(c.s, c.old, "X"); got != c.want {
+			t.Errorf("replaceWord(%q, %q) = %q, want %q", c.s, c.old, got, c.want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ var secretParams = map[string]bool{
 	"code_verifier": true, "client_secret": true, "client_assertion": true,
 	"assertion": true, "state": true, "nonce": true, "session_state": true,
 	"samlrequest": true, "samlresponse": true, "wresult": true, "token": true,
-	"device_code": true, "user_code": true, "subject_token": true, "actor_token": true,
+	"device_code": true, "subject_token": true, "actor_token": true,
 	"sig": true, "signature": true, "x-amz-signature": true, "key": true, "api_key": true,
 	"apikey": true, "sessiontoken": true, "session_token": true, "statetoken": true, "statehandle": true, "ppft": true, "flowtoken": true, "canary": true, "ctx": true,
 	// One-time credentials of other sign-in protocols that share traces with
@@ -34,6 +34,9 @@ var maskedParams = map[string]bool{
 	// sends the password itself as credentials.passcode: a fingerprint of
 	// either is reversed by trying every value.
 	"passcode": true, "otp": true, "otc": true, "totp": true, "pin": true,
+	// A device flow's user_code is a few letters the user types (RFC 8628
+	// suggests 8 from 20): its fingerprint is reversed as fast.
+	"user_code": true,
 }
 
 // IsSecretParam reports whether a parameter's value is a replayable secret.
