@@ -45,3 +45,13 @@ func TestTransactionSize(t *testing.T) {
 		t.Errorf("Transaction is %d bytes, over 24: put what a sign-in has after its authorize request in txRare", got)
 	}
 }
+
+// TestRedemptionSize: a redemption keeps its error's class in itself (64
+// bytes with the four links); a record beside it with the catalog entry
+// cost 128 bytes more per failed redemption, enough on har-100k's 10,000
+// to lift the memory budget.
+func TestRedemptionSize(t *testing.T) {
+	if got := unsafe.Sizeof(Redemption{}); got > 64 {
+		t.Errorf("Redemption is %d bytes, over 64", got)
+	}
+}

@@ -86,7 +86,7 @@ func runWrongEndpoint(p *Pass) {
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", model.ProviderName(req.Provider()), req.Ref, code)
-		if info, ok := r.classify(); ok {
+		if info, ok := catalog.Classify(r.Response.Err, req.Provider().Family); ok {
 			msg += ": " + info.Meaning
 		}
 		p.Report(Finding{Code: req.Code, Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")},

@@ -233,7 +233,7 @@ func runRefreshExpired(p *Pass) {
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the refresh token at %s (%s)", model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
-		if info, ok := r.classify(); ok && cls != catalog.ClassGenericGrant && cls != catalog.ClassCodeInvalid {
+		if info, ok := catalog.Classify(r.Response.Err, r.Request.Provider().Family); ok && cls != catalog.ClassGenericGrant && cls != catalog.ClassCodeInvalid {
 			msg += ": " + info.Meaning
 		} else {
 			msg += ": the refresh token is expired, revoked or was rotated away"
