@@ -89,7 +89,7 @@ func runStateMismatch(p *Pass) {
 	// protection.
 	// Only the first two sign-ins of a state and their number are
 	// reported: one map entry per state, a record per reused one.
-	first := make(map[secret.Secret]int, len(p.Transactions)) // → position in Transactions
+	var first stateIndex // → position in Transactions of the first
 	reused := map[secret.Secret]*reusedState{}
 	var order []secret.Secret
 	for i, t := range p.Transactions {
@@ -107,9 +107,8 @@ func runStateMismatch(p *Pass) {
 			}
 			continue
 		}
-		f, ok := first[az.State]
-		if !ok {
-			first[az.State] = i
+		f := first.put(p.Transactions, az.State, i, false)
+		if f < 0 {
 			continue
 		}
 		if r := reused[az.State]; r != nil {
