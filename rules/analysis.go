@@ -503,7 +503,7 @@ func (a *Analysis) Evidence(ev *model.Event, note string) Evidence {
 	if ex := a.Exchange(ev); ex != nil {
 		e.URL = secret.RedactURL(ex.URL())
 		if e.Method == "" {
-			e.Method = ex.Method
+			e.Method = ex.Method()
 		}
 		if e.Time.IsZero() {
 			e.Time = ex.Start
@@ -635,7 +635,7 @@ func (a *Analysis) CodeStory(code secret.Secret, have []Evidence) []Evidence {
 // ExchangeEvidence describes an exchange that has no OAuth event (the app's
 // response that started a sign-in, a request with a token in its URL).
 func (a *Analysis) ExchangeEvidence(ex *Exchange, note string) Evidence {
-	e := Evidence{Ref: ex.Ref, Method: ex.Method, URL: secret.RedactURL(ex.URL()), Status: ex.Status, Note: note}
+	e := Evidence{Ref: ex.Ref, Method: ex.Method(), URL: secret.RedactURL(ex.URL()), Status: ex.Status(), Note: note}
 	if !ex.Start.IsZero() {
 		e.Time = ex.Start.UTC()
 	}

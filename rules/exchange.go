@@ -24,30 +24,74 @@ type Exchange struct {
 	Index int
 	Ref   string
 	Start time.Time
-	End   time.Time
+	// end is End as nanoseconds after Start (endSince), or held in rare.
+	end int64
 
-	Method string
 	// The URL (read it with URL) is url followed by urlTail. In a slab
 	// (ExchangeSlab.Keep) url is the start this URL shares with one kept
 	// before it, a part of that one's string, and urlTail a copy of the
 	// rest: the 65,000 authorize URLs of a capture differ in their state
 	// alone, and each held 160 bytes of its own, 9 MiB in all.
 	url, urlTail string
-	// Status is the response's status, 0 without a response.
-	Status int
 
 	// rare holds the app instance and the header fields the rules read,
 	// which most exchanges of a trace with many lack (a capture of 65,000
-	// authorize requests has none): nil then, 32 bytes less each.
+	// authorize requests has none), and what the fields below cannot
+	// hold: nil then, 32 bytes less each.
 	rare *exchangeRare
+	// status is Status when it fits (statusRare otherwise).
+	status int32
+	// method is Method as one of methods, or methodRare.
+	method uint8
 	// Responded: the trace holds a response (model.Exchange.Response).
 	Responded bool
 	Tunnel    bool
-	cookies   bool // model.Exchange.CarriesCookies
-	// mayTokens is secret.MayHaveURLTokens of the URL, asked once here:
-	// the token-in-URL rule asks it of every kept exchange, and the URL
-	// would be put together again for each.
-	mayTokens bool
+	flags     exchangeFlags
+}
+
+// exchangeFlags are an Exchange's own flags, in one byte: the exchange is
+// 104 bytes where Method, Status and End as the model has them made it 144
+// (a capture keeps 65,000).
+type exchangeFlags uint8
+
+const (
+	cookiesFlag   exchangeFlags = 1 << iota // model.Exchange.CarriesCookies
+	mayTokensFlag                           // secret.MayHaveURLTokens of the URL
+	endSince                                // End is Start plus end nanoseconds
+	statusRare                              // Status is rare.status
+)
+
+// methods are the methods an exchange keeps as their position.
+var methods = [...]string{"", "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT"}
+
+// methodRare is the method position of one kept in rare.
+const methodRare = uint8(len(methods))
+
+// Method is the request's method (model.Request.Method).
+func (x *Exchange) Method() string {
+	if x.method == methodRare {
+		return x.rare.method
+	}
+	return methods[x.method]
+}
+
+// Status is the response's status, 0 without a response.
+func (x *Exchange) Status() int {
+	if x.flags&statusRare != 0 {
+		return x.rare.status
+	}
+	return int(x.status)
+}
+
+// End is when the exchange ended (model.Exchange.End).
+func (x *Exchange) End() time.Time {
+	switch {
+	case x.flags&endSince != 0:
+		return x.Start.Add(time.Duration(x.end))
+	case x.rare != nil:
+		return x.rare.end
+	}
+	return time.Time{}
 }
 
 // URL is the request's URL (model.Request.URL).
@@ -59,7 +103,7 @@ func (x *Exchange) URL() string {
 }
 
 // MayHaveURLTokens is secret.MayHaveURLTokens(x.URL()).
-func (x *Exchange) MayHaveURLTokens() bool { return x.mayTokens }
+func (x *Exchange) MayHaveURLTokens() bool { return x.flags&mayTokensFlag != 0 }
 
 type exchangeRare struct {
 	// instance is model.Exchange.Instance: the app instance that served it.
@@ -68,6 +112,11 @@ type exchangeRare struct {
 	// the response's Set-Cookie and Location fields, as the trace has
 	// them: no name is read on both sides.
 	fields model.Headers
+	// method, status and end are Method, Status and End when the
+	// Exchange's own fields cannot hold them.
+	method string
+	status int
+	end    time.Time
 }
 
 // Instance is model.Exchange.Instance: the app instance that served it.
@@ -90,13 +139,50 @@ func NewExchange(ex *model.Exchange) Exchange { return newExchange(ex, true) }
 
 func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	x := Exchange{
-		Index: ex.Index, Ref: ex.Ref, Start: ex.Start, End: ex.End,
-		Method: ex.Request.Method, url: ex.Request.URL,
-		Status: ex.Status(), Responded: ex.Response != nil, Tunnel: ex.Tunnel,
-		cookies: ex.CarriesCookies(), mayTokens: secret.MayHaveURLTokens(ex.Request.URL),
+		Index: ex.Index, Ref: ex.Ref, Start: ex.Start, url: ex.Request.URL,
+		Responded: ex.Response != nil, Tunnel: ex.Tunnel,
+	}
+	rare := func() *exchangeRare {
+		if x.rare == nil {
+			x.rare = &exchangeRare{}
+		}
+		return x.rare
+	}
+	if ex.CarriesCookies() {
+		x.flags |= cookiesFlag
+	}
+	if secret.MayHaveURLTokens(ex.Request.URL) {
+		x.flags |= mayTokensFlag
+	}
+	x.method = methodRare
+	for i, m := range methods {
+		if m == ex.Request.Method {
+			x.method = uint8(i)
+			break
+		}
+	}
+	if x.method == methodRare {
+		rare().method = ex.Request.Method
+	}
+	if st := ex.Status(); int(int32(st)) == st {
+		x.status = int32(st)
+	} else {
+		x.flags |= statusRare
+		rare().status = st
+	}
+	// End is kept as its distance from Start when that gives it back as
+	// it was, location included: the end of a trace's exchange is on the
+	// start's clock.
+	if !ex.End.IsZero() {
+		if d := ex.End.Sub(ex.Start); !ex.Start.IsZero() && ex.Start.Add(d) == ex.End {
+			x.end = int64(d)
+			x.flags |= endSince
+		} else {
+			rare().end = ex.End
+		}
 	}
 	if ex.Instance != "" {
-		x.rare = &exchangeRare{instance: ex.Instance}
+		rare().instance = ex.Instance
 	}
 	n := 0
 	if requestCookies {
@@ -108,9 +194,6 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	if n == 0 {
 		return x
 	}
-	if x.rare == nil {
-		x.rare = &exchangeRare{}
-	}
 	f := make(model.Headers, 0, n)
 	if requestCookies {
 		f = appendFields(f, ex.Request.Headers, "Cookie")
@@ -118,7 +201,7 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	if ex.Response != nil {
 		f = appendFields(f, ex.Response.Headers, "Set-Cookie", "Location")
 	}
-	x.rare.fields = f
+	rare().fields = f
 	return x
 }
 
@@ -151,10 +234,10 @@ func oneOf(name string, names []string) bool {
 }
 
 // Answered is model.Exchange.Answered.
-func (x *Exchange) Answered() bool { return x.Responded && x.Status > 0 }
+func (x *Exchange) Answered() bool { return x.Responded && x.Status() > 0 }
 
 // CarriesCookies is model.Exchange.CarriesCookies.
-func (x *Exchange) CarriesCookies() bool { return x.cookies }
+func (x *Exchange) CarriesCookies() bool { return x.flags&cookiesFlag != 0 }
 
 // Location is model.Exchange.Location.
 func (x *Exchange) Location() *url.URL {

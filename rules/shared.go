@@ -136,7 +136,7 @@ func loginStart(a *Analysis, az *model.Event) (*Exchange, []setCookie) {
 		}
 		var cs []setCookie
 		for _, c := range prev.SetCookies() {
-			if !model.Expired(c, prev.End) {
+			if !model.Expired(c, prev.End()) {
 				cs = append(cs, setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure})
 			}
 		}
@@ -235,7 +235,7 @@ func callbackFailed(a *Analysis, cb *model.Event) (bool, string) {
 	if ex == nil || !ex.Responded {
 		return false, ""
 	}
-	st := ex.Status
+	st := ex.Status()
 	if st >= 400 {
 		return true, fmt.Sprintf("HTTP %d", st)
 	}
@@ -387,8 +387,8 @@ func (a *Analysis) PauseBeforeRedemption(c *CodeTrail, r *Redemption) (Pause, bo
 			others = d
 		}
 	}
-	if ex := a.Exchange(cb); ex != nil && !ex.End.IsZero() && ex.End.Sub(ex.Start) > others && r.Request.Time.After(ex.End) {
-		others = ex.End.Sub(ex.Start)
+	if ex := a.Exchange(cb); ex != nil && !ex.End().IsZero() && ex.End().Sub(ex.Start) > others && r.Request.Time.After(ex.End()) {
+		others = ex.End().Sub(ex.Start)
 	}
 	if others <= 0 || pause < 10*others {
 		return Pause{}, false

@@ -466,8 +466,8 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 			return MechBrowserTwice, "the browser app redeemed the code twice at once (e.g. React StrictMode running the effect twice, or two listeners handling the redirect)"
 		}
 		if len(c.Deliveries) == 1 {
-			if cbEx := a.Exchange(c.Deliveries[0]); cbEx != nil && !cbEx.End.IsZero() &&
-				!q2.Time.IsZero() && q2.Time.Before(cbEx.End) && !q1.Time.Before(cbEx.Start) {
+			if cbEx := a.Exchange(c.Deliveries[0]); cbEx != nil && !cbEx.End().IsZero() &&
+				!q2.Time.IsZero() && q2.Time.Before(cbEx.End()) && !q1.Time.Before(cbEx.Start) {
 				return MechDoubleHandler, "two code-received handlers ran inside the one callback request (e.g. Microsoft.Identity.Web before 2.15.1 applying its options twice, or middleware plus app code both redeeming)" + idwebNote(c)
 			}
 		}
@@ -502,8 +502,8 @@ func (a *Analysis) afterFirstAnswer(c *CodeTrail, d1, d2 *model.Event) (after bo
 		ref string
 	}
 	var answers []answer
-	if ex := a.Exchange(d1); ex != nil && !ex.End.IsZero() && ex.Answered() {
-		answers = append(answers, answer{ex.End, "the first delivery (" + d1.Ref + ")"})
+	if ex := a.Exchange(d1); ex != nil && !ex.End().IsZero() && ex.Answered() {
+		answers = append(answers, answer{ex.End(), "the first delivery (" + d1.Ref + ")"})
 	} else if ex != nil && !ex.Answered() && !ex.Start.IsZero() {
 		// Never answered in the trace: still open when d2 came.
 		return false, "the first delivery (" + d1.Ref + ")", true, true

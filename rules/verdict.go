@@ -356,7 +356,7 @@ func completed(a *Analysis) string {
 			if failed, _ := callbackFailed(a, cb); failed {
 				continue
 			}
-			if ex := a.Exchange(cb); ex == nil || !ex.Responded || ex.Status == 0 {
+			if ex := a.Exchange(cb); ex == nil || !ex.Responded || ex.Status() == 0 {
 				continue
 			}
 			delivered++
