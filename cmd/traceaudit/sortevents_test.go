@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -139,5 +140,14 @@ func TestDrainEvents(t *testing.T) {
 				t.Errorf("%d events, sorted %v: last chunk kept after draining", n, sorted)
 			}
 		}
+	}
+}
+
+// TestEventChunkWholePages: a chunk of events fills whole pages of the
+// heap (8 KiB), so that no chunk holds a part of a page it does not use.
+func TestEventChunkWholePages(t *testing.T) {
+	size := eventChunk * int(unsafe.Sizeof(model.Event{}))
+	if size%8192 != 0 {
+		t.Errorf("a chunk of %d events is %d bytes, %d past a whole number of 8 KiB pages: choose eventChunk so that it fills them", eventChunk, size, size%8192)
 	}
 }
