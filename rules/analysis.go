@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"hash/maphash"
+	"iter"
 	"sort"
 	"strings"
 	"time"
@@ -260,19 +261,23 @@ func Analyze(in Input, opts Options) *Analysis {
 	}
 	// Link in source order whatever order the caller sorted events in
 	// (the CLI lists them by time): within one exchange the request comes
-	// before the answer, and exchanges follow the trace.
-	order := make([]*model.Event, 0, in.eventCount())
-	for ev := range in.events() {
-		order = append(order, ev)
-	}
-	sort.SliceStable(order, func(i, j int) bool {
-		if order[i].Exchange != order[j].Exchange {
-			return order[i].Exchange < order[j].Exchange
+	// before the answer, and exchanges follow the trace. Events that come
+	// so already (a capture's, read in the CLI's chunks) are linked where
+	// they are: a sorted list of the 65,000 events of issue 18's capture
+	// held 0.5 MiB more while the analysis grew.
+	if inSourceOrder(in.events()) {
+		for ev := range in.events() {
+			a.add(ev)
 		}
-		return kindRank[order[i].Kind] < kindRank[order[j].Kind]
-	})
-	for _, ev := range order {
-		a.add(ev)
+	} else {
+		order := make([]*model.Event, 0, in.eventCount())
+		for ev := range in.events() {
+			order = append(order, ev)
+		}
+		sort.SliceStable(order, func(i, j int) bool { return sourceBefore(order[i], order[j]) })
+		for _, ev := range order {
+			a.add(ev)
+		}
 	}
 	a.finish()
 	return a
@@ -288,6 +293,28 @@ func (a *Analysis) finish() {
 		}
 	}
 	a.findCrossings()
+}
+
+// sourceBefore reports whether x comes before y in source order: by
+// exchange, then by kind within one exchange (kindRank).
+func sourceBefore(x, y *model.Event) bool {
+	if x.Exchange != y.Exchange {
+		return x.Exchange < y.Exchange
+	}
+	return kindRank[x.Kind] < kindRank[y.Kind]
+}
+
+// inSourceOrder reports whether evs yields no event that sourceBefore puts
+// before the one yielded before it.
+func inSourceOrder(evs iter.Seq[*model.Event]) bool {
+	var prev *model.Event
+	for ev := range evs {
+		if prev != nil && sourceBefore(ev, prev) {
+			return false
+		}
+		prev = ev
+	}
+	return true
 }
 
 // kindRank orders the events of one exchange: what the client sent, then
