@@ -93,17 +93,25 @@ func writeEntry(w *countWriter, rng *rand.Rand, i int, at time.Time, bodyBytes i
 	fmt.Fprintf(w, `],"queryString":[{"name":"v","value":"%d"}],"cookies":[],"headersSize":-1,"bodySize":0%s},`, i, post)
 
 	body, encoding := makeBody(rng, i, bodyBytes)
+	mimeType, cacheControl, size := "text/html", "max-age=31536000", bodyBytes
+	if method == "POST" {
+		// A token endpoint answers with JSON: an HTML page there is a
+		// failed redemption (a proxy's or gateway's page), which the
+		// rules report.
+		body, encoding = tokenResponse(rng, at), ""
+		mimeType, cacheControl, size = "application/json", "no-store, no-cache", len(body)
+	}
 	text, err := jsonString(body)
 	if err != nil {
 		return err
 	}
 	fmt.Fprint(w, `"response":{"status":200,"statusText":"","httpVersion":"http/2.0","headers":[`)
 	writeHeaders(w, []string{
-		"content-type", "text/html; charset=utf-8", "cache-control", "max-age=31536000",
+		"content-type", mimeType + "; charset=utf-8", "cache-control", cacheControl,
 		"date", at.Format(time.RFC1123), "server", "gen",
 	})
-	fmt.Fprintf(w, `],"cookies":[],"content":{"size":%d,"mimeType":"text/html","compression":0,"text":%s%s},"redirectURL":"","headersSize":-1,"bodySize":%d,"_transferSize":%d,"_error":null},`,
-		bodyBytes, text, encoding, bodyBytes, bodyBytes+300)
+	fmt.Fprintf(w, `],"cookies":[],"content":{"size":%d,"mimeType":%q,"compression":0,"text":%s%s},"redirectURL":"","headersSize":-1,"bodySize":%d,"_transferSize":%d,"_error":null},`,
+		size, mimeType, text, encoding, size, size+300)
 	fmt.Fprintf(w, `"serverIPAddress":"192.0.2.%d","startedDateTime":%q,"time":%.3f,"timings":{"blocked":0.8,"dns":-1,"ssl":-1,"connect":-1,"send":0.1,"wait":20.2,"receive":3.4,"_blocked_queueing":0.5}}`,
 		1+i%200, at.Format(time.RFC3339Nano), 24.5+float64(rng.IntN(1000))/10)
 	return w.err
@@ -134,6 +142,31 @@ func makeBody(rng *rand.Rand, i, n int) (string, string) {
 		b = fmt.Appendf(b, line, k, rng.IntN(1e6), k)
 	}
 	return string(b), ""
+}
+
+// tokenResponse is a token endpoint's answer to an authorization code
+// grant as Entra sends it, about 3.5 KB: a JWT access token and ID token
+// (signed with a 2048-bit key) and an opaque refresh token, all random.
+func tokenResponse(rng *rand.Rand, at time.Time) string {
+	b64 := base64.RawURLEncoding
+	random := func(n int) string {
+		raw := make([]byte, n)
+		for k := range raw {
+			raw[k] = byte(rng.Uint32())
+		}
+		return b64.EncodeToString(raw)
+	}
+	jwt := func(claims string) string {
+		return b64.EncodeToString([]byte(`{"typ":"JWT","alg":"RS256","kid":"gen`+random(6)+`"}`)) + "." +
+			b64.EncodeToString([]byte(claims)) + "." + random(256)
+	}
+	iat := at.Unix()
+	common := fmt.Sprintf(`"iss":"https://login.example.com/6a1c5e2f-0c1b-4d8e-9f3a-2b7c4d5e6f70/v2.0","iat":%d,"nbf":%d,"exp":%d,"sub":%q,"oid":%q,"tid":"6a1c5e2f-0c1b-4d8e-9f3a-2b7c4d5e6f70","uti":%q,"ver":"2.0"`,
+		iat, iat, iat+3599, random(32), random(16), random(16))
+	access := jwt(`{"aud":"00000003-0000-0000-c000-000000000000","scp":"openid profile User.Read","appid":"6731de76-14a6-49ae-97bc-6eba6914391e","name":"Gen User",` + common + `}`)
+	id := jwt(`{"aud":"6731de76-14a6-49ae-97bc-6eba6914391e","nonce":"` + random(12) + `","name":"Gen User",` + common + `}`)
+	return fmt.Sprintf(`{"token_type":"Bearer","scope":"openid profile User.Read","expires_in":3599,"ext_expires_in":3599,"access_token":%q,"refresh_token":%q,"id_token":%q}`,
+		access, "0.A"+random(600), id)
 }
 
 // jsonString quotes s as browsers do: without escaping <, > and &.
