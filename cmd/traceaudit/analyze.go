@@ -159,6 +159,8 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 // reassembly pages and read-ahead buffers (3 MiB) stayed live until
 // analyzeInput returned.
 func readInput(oi *openedInput, in input, o *options, env environment, keys *keyMaterial, cmd string, res *fileResult) (kept keptList, untimed bool, read *options, ok bool) {
+	env.mem.startReading()
+	defer env.mem.doneReading()
 	r, err := newReader(oi, o, env, keys)
 	if err != nil {
 		res.err = withReadHint(withLimitHint(err), o, oi.file)

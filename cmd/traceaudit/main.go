@@ -51,6 +51,9 @@ type environment struct {
 	wholeBodies bool
 	// now is the clock (nil: time.Now); the bundle's manifest records it.
 	now func() time.Time
+	// mem is the trace commands' memory limit (nil: none), told when a
+	// trace is being read.
+	mem *memLimit
 }
 
 // isTerminal reports whether f is a terminal: a character device that

@@ -61,6 +61,10 @@ const (
 	memoryHeadroom    = 75
 	memoryHeadroomMax = 24 << 20
 	memoryHeapTarget  = 48 << 20
+	// memoryHeldTarget is the target once no trace is being read: what
+	// is live then (the events, the rules' analysis, the report) stays
+	// until the end, and the collector runs seldom (see memLimit.reading).
+	memoryHeldTarget  = 40 << 20
 	memoryHeadroomMin = 25
 	// memorySlack is added to the limit for what grows between a
 	// collection and the next besides the heap (stacks, the collector's
@@ -95,6 +99,42 @@ type memLimit struct {
 	// prevGC is the GC percent to restore after it.
 	first  bool
 	prevGC int
+	// reading counts the traces being read (startReading): while one is,
+	// the heap target is memoryHeapTarget, otherwise memoryHeldTarget.
+	// On the 13,000-connection capture the lower target while the rules
+	// run and the report is made brings the peak RSS down by 4 MiB for no
+	// more CPU; while reading it would bring it down by 4 more, but a
+	// capture with big bodies (cap-wide), whose live heap rises and falls
+	// as they pass, then pays 10-20 % more CPU for 5 more collections and
+	// no lower peak.
+	reading int
+}
+
+// startReading says that a trace is being read, until doneReading. A nil
+// memLimit does nothing.
+func (m *memLimit) startReading() {
+	if m != nil {
+		m.mu.Lock()
+		m.reading++
+		m.mu.Unlock()
+	}
+}
+
+// doneReading ends a startReading.
+func (m *memLimit) doneReading() {
+	if m != nil {
+		m.mu.Lock()
+		m.reading--
+		m.mu.Unlock()
+	}
+}
+
+// target is the heap target (see memoryHeldTarget); m.mu is held.
+func (m *memLimit) target() uint64 {
+	if m.reading > 0 {
+		return memoryHeapTarget
+	}
+	return memoryHeldTarget
 }
 
 func startMemLimit(env environment) *memLimit {
@@ -164,7 +204,7 @@ func (m *memLimit) check() bool {
 	if m.over++; m.follow || m.over >= memoryLiftAfter {
 		m.follow = true
 		debug.SetMemoryLimit(followLimit(live, m.live[1].Value.Uint64(),
-			m.live[2].Value.Uint64()+m.live[3].Value.Uint64()+m.live[4].Value.Uint64()+m.live[5].Value.Uint64()))
+			m.live[2].Value.Uint64()+m.live[3].Value.Uint64()+m.live[4].Value.Uint64()+m.live[5].Value.Uint64(), m.target()))
 	}
 	return true
 }
@@ -172,22 +212,22 @@ func (m *memLimit) check() bool {
 // followLimit is the limit for a live heap of live bytes when the runtime
 // holds total bytes, heap of them: the runtime's other memory, the live
 // heap and its headroom, and never under the budget.
-func followLimit(live, total, heap uint64) int64 {
+func followLimit(live, total, heap, target uint64) int64 {
 	other := uint64(0)
 	if total > heap {
 		other = total - heap
 	}
-	return int64(max(other+live+headroom(live)+memorySlack, memoryBudget))
+	return int64(max(other+live+headroom(live, target)+memorySlack, memoryBudget))
 }
 
 // headroom is what the heap may grow by over a live heap of live bytes
 // before the next collection: memoryHeadroom percent of it, at most
-// memoryHeadroomMax, and at most what is left up to memoryHeapTarget
-// unless that is under memoryHeadroomMin percent of it.
-func headroom(live uint64) uint64 {
+// memoryHeadroomMax, and at most what is left up to target (a heap
+// target) unless that is under memoryHeadroomMin percent of it.
+func headroom(live, target uint64) uint64 {
 	room := live * memoryHeadroomMin / 100
-	if live < memoryHeapTarget && memoryHeapTarget-live > room {
-		room = memoryHeapTarget - live
+	if live < target && target-live > room {
+		room = target - live
 	}
 	return min(live*memoryHeadroom/100, memoryHeadroomMax, room)
 }

@@ -76,7 +76,7 @@ func TestMemLimit(t *testing.T) {
 	// At least the live heap and its headroom (no back-to-back
 	// collections), at most what the default pacing would let the heap
 	// grow to plus the runtime's own memory.
-	low, high := int64(len(held))+int64(headroom(uint64(len(held)))), int64(len(held))*2+(32<<20)
+	low, high := int64(len(held))+int64(headroom(uint64(len(held)), memoryHeldTarget)), int64(len(held))*2+(32<<20)
 	if got := limit(); got < low || got > high {
 		t.Errorf("limit %d with %d bytes live, want it to follow the live heap: between %d and %d", got, len(held), low, high)
 	}
@@ -104,41 +104,73 @@ func TestMemLimit(t *testing.T) {
 // under the budget.
 func TestFollowLimit(t *testing.T) {
 	const mib = 1 << 20
-	if got, want := followLimit(100*mib, 130*mib, 120*mib), int64((10+100+24)*mib+memorySlack); got != want {
+	if got, want := followLimit(100*mib, 130*mib, 120*mib, memoryHeapTarget), int64((10+100+24)*mib+memorySlack); got != want {
 		t.Errorf("followLimit(100 MiB live, 10 MiB besides the heap) = %d, want %d (the headroom capped)", got, want)
 	}
-	if got, want := followLimit(32*mib, 40*mib, 36*mib), int64((4+32+16)*mib+memorySlack); got != want {
+	if got, want := followLimit(32*mib, 40*mib, 36*mib, memoryHeapTarget), int64((4+32+16)*mib+memorySlack); got != want {
 		t.Errorf("followLimit(32 MiB live, 4 MiB besides the heap) = %d, want %d (up to the target)", got, want)
 	}
-	if got, want := followLimit(40*mib, 48*mib, 44*mib), int64((4+40+10)*mib+memorySlack); got != want {
+	if got, want := followLimit(40*mib, 48*mib, 44*mib, memoryHeapTarget), int64((4+40+10)*mib+memorySlack); got != want {
 		t.Errorf("followLimit(40 MiB live, 4 MiB besides the heap) = %d, want %d (25 %% of the live heap)", got, want)
 	}
-	if got, want := followLimit(26*mib, 40*mib, 36*mib), int64(4*mib+26*mib+26*mib*3/4+memorySlack); got != want {
+	if got, want := followLimit(26*mib, 40*mib, 36*mib, memoryHeapTarget), int64(4*mib+26*mib+26*mib*3/4+memorySlack); got != want {
 		t.Errorf("followLimit(26 MiB live, 4 MiB besides the heap) = %d, want %d (75 %% of the live heap)", got, want)
 	}
-	if got := followLimit(1*mib, 20*mib, 30*mib); got != memoryBudget {
+	if got, want := followLimit(28*mib, 36*mib, 32*mib, memoryHeldTarget), int64((4+28+12)*mib+memorySlack); got != want {
+		t.Errorf("followLimit(28 MiB live, 4 MiB besides the heap, after reading) = %d, want %d (up to the lower target)", got, want)
+	}
+	if got := followLimit(1*mib, 20*mib, 30*mib, memoryHeapTarget); got != memoryBudget {
 		t.Errorf("followLimit(1 MiB live) = %d, want the budget %d", got, memoryBudget)
 	}
 }
 
-// TestHeadroom: near the target the live heap and its headroom stay
-// within it, the headroom never under a quarter of the live heap nor over
-// three quarters or 24 MiB, and it never grows as the live heap grows past
-// the point where the target starts to bind (so the limit never jumps).
+// TestHeadroom: near the target (while a trace is read and after) the
+// live heap and its headroom stay within it, the headroom never under a
+// quarter of the live heap nor over three quarters or 24 MiB, and it never
+// grows as the live heap grows past the point where the target starts to
+// bind (so the limit never jumps).
 func TestHeadroom(t *testing.T) {
 	const mib = 1 << 20
-	prev := uint64(0)
-	for live := uint64(0); live <= 200*mib; live += mib / 4 {
-		h := headroom(live)
-		if h > live*3/4 || h > 24*mib || (h < live/4 && h < 24*mib) {
-			t.Errorf("headroom(%.2f MiB) = %.2f MiB, want between 25 %% and 75 %% of it, at most 24 MiB", float64(live)/mib, float64(h)/mib)
+	for _, target := range []uint64{memoryHeapTarget, memoryHeldTarget} {
+		prev := uint64(0)
+		for live := uint64(0); live <= 200*mib; live += mib / 4 {
+			h := headroom(live, target)
+			if h > live*3/4 || h > 24*mib || (h < live/4 && h < 24*mib) {
+				t.Errorf("headroom(%.2f MiB) = %.2f MiB, want between 25 %% and 75 %% of it, at most 24 MiB", float64(live)/mib, float64(h)/mib)
+			}
+			if live >= 28*mib && live <= target*4/5 && live+h > target {
+				t.Errorf("headroom(%.2f MiB) = %.2f MiB: over the target of %d MiB", float64(live)/mib, float64(h)/mib, target/mib)
+			}
+			if live+h < prev {
+				t.Errorf("live heap and headroom fall from %.2f to %.2f MiB at %.2f MiB live", float64(prev)/mib, float64(live+h)/mib, float64(live)/mib)
+			}
+			prev = live + h
 		}
-		if live >= 28*mib && live <= 38*mib && live+h > memoryHeapTarget {
-			t.Errorf("headroom(%.2f MiB) = %.2f MiB: over the target of %d MiB", float64(live)/mib, float64(h)/mib, memoryHeapTarget/mib)
-		}
-		if live+h < prev {
-			t.Errorf("live heap and headroom fall from %.2f to %.2f MiB at %.2f MiB live", float64(prev)/mib, float64(live+h)/mib, float64(live)/mib)
-		}
-		prev = live + h
 	}
+	if memoryHeldTarget > memoryHeapTarget {
+		t.Errorf("the target after reading (%d MiB) is over the one while reading (%d MiB)", memoryHeldTarget/mib, memoryHeapTarget/mib)
+	}
+}
+
+// TestTargetWhileReading: the heap target is memoryHeapTarget while any
+// trace is read (files are read concurrently) and memoryHeldTarget
+// otherwise; a command without a limit (nil) is told nothing.
+func TestTargetWhileReading(t *testing.T) {
+	m := &memLimit{}
+	if got := m.target(); got != memoryHeldTarget {
+		t.Errorf("target before reading %d, want %d", got, memoryHeldTarget)
+	}
+	m.startReading()
+	m.startReading()
+	m.doneReading()
+	if got := m.target(); got != memoryHeapTarget {
+		t.Errorf("target while a file is still read %d, want %d", got, memoryHeapTarget)
+	}
+	m.doneReading()
+	if got := m.target(); got != memoryHeldTarget {
+		t.Errorf("target after reading %d, want %d", got, memoryHeldTarget)
+	}
+	var none *memLimit
+	none.startReading()
+	none.doneReading()
 }

@@ -83,6 +83,7 @@ func run(args []string, env environment) int {
 	switch cmd {
 	case "scan", "events", "exchanges":
 		mem := startMemLimit(env)
+		env.mem = mem
 		code, err = runTraceCommand(cmd, rest, env)
 		mem.stop()
 	case "rules":
