@@ -924,30 +924,13 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	resp := ex.Response
 	tp.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
 	data := x.respBody(resp)
-	var m map[string]json.RawMessage
-	if unmarshalObject(data, &m) == nil {
-		str := func(k string) string {
-			var s string
-			if raw, ok := m[k]; ok && json.Unmarshal(raw, &s) == nil {
-				return s
-			}
-			return ""
-		}
-		ev.SetAccessToken(secret.New(str("access_token")))
-		ev.SetIDToken(secret.New(str("id_token")))
-		tp.RefreshToken = secret.New(str("refresh_token"))
-		tp.Scope = str("scope")
-		if raw, ok := m["expires_in"]; ok {
-			var n json.Number
-			if json.Unmarshal(raw, &n) == nil {
-				if v, err := n.Int64(); err == nil && v >= 0 && v < 1<<31 {
-					tp.ExpiresIn = int(v)
-				}
-			} else if v, err := strconv.Atoi(str("expires_in")); err == nil && v >= 0 {
-				tp.ExpiresIn = v
-			}
-		}
-		if pe := jsonProviderError(m); pe != nil {
+	if tj, ok := readTokenJSON(data); ok {
+		ev.SetAccessToken(secret.New(tj.access))
+		ev.SetIDToken(secret.New(tj.id))
+		tp.RefreshToken = secret.New(tj.refresh)
+		tp.Scope = tj.scope
+		tp.ExpiresIn = tj.expiresIn
+		if pe := tj.err; pe != nil {
 			fillFromHeaders(pe, ex, ev.ServerDate())
 			ev.Err = pe
 		}
@@ -1204,43 +1187,60 @@ func fillFromHeaders(pe *model.ProviderError, ex *model.Exchange, date time.Time
 	}
 }
 
-// jsonProviderError reads an OAuth JSON error object (RFC 6749 §5.2 plus
-// the members Entra adds), or returns nil when m carries no error.
-func jsonProviderError(m map[string]json.RawMessage) *model.ProviderError {
-	str := func(k string) string {
-		var s string
-		if raw, ok := m[k]; ok && json.Unmarshal(raw, &s) == nil {
-			return s
-		}
-		return ""
+// tokenJSON is what a token endpoint's JSON answer says.
+type tokenJSON struct {
+	access, id, refresh, scope string
+	expiresIn                  int
+	err                        *model.ProviderError
+}
+
+// readTokenJSON reads a token response; ok is false when data is not a
+// JSON object (nor null), which the form and page readings then try.
+func readTokenJSON(data []byte) (tj tokenJSON, ok bool) {
+	var buf [16]jsonMember
+	o, ok := parseJSONObject(data, buf[:0])
+	if !ok {
+		return tj, false
 	}
-	e := str("error")
-	if e == "" && str("error_description") == "" {
+	tj.access = o.str("access_token")
+	tj.id = o.str("id_token")
+	tj.refresh = o.str("refresh_token")
+	tj.scope = o.str("scope")
+	tj.expiresIn, _ = o.expiresIn()
+	tj.err = jsonProviderError(&o)
+	return tj, true
+}
+
+// jsonProviderError reads an OAuth JSON error object (RFC 6749 §5.2 plus
+// the members Entra adds), or returns nil when o carries no error.
+func jsonProviderError(o *jsonObject) *model.ProviderError {
+	e := o.str("error")
+	if e == "" && o.str("error_description") == "" {
 		return nil
 	}
 	pe := &model.ProviderError{
 		Error:       e,
-		Description: str("error_description"),
-		TraceID:     str("trace_id"),
-		Correlation: str("correlation_id"),
-		Timestamp:   str("timestamp"),
-		URI:         str("error_uri"),
-		Suberror:    str("suberror"),
+		Description: o.str("error_description"),
+		TraceID:     o.str("trace_id"),
+		Correlation: o.str("correlation_id"),
+		Timestamp:   o.str("timestamp"),
+		URI:         o.str("error_uri"),
+		Suberror:    o.str("suberror"),
 	}
-	if raw, ok := m["error_codes"]; ok {
-		var codes []json.RawMessage
-		if json.Unmarshal(raw, &codes) == nil {
-			for i, c := range codes {
-				if i >= 32 {
-					break
-				}
-				var n json.Number
-				var s string
-				if json.Unmarshal(c, &n) == nil {
-					pe.Codes = appendUnique(pe.Codes, numericCode(n.String()))
-				} else if json.Unmarshal(c, &s) == nil && s != "" {
-					pe.Codes = appendUnique(pe.Codes, numericCode(s))
-				}
+	if raw, ok := o.get("error_codes"); ok && len(raw) > 0 && raw[0] == '[' {
+		// Elements as json.Unmarshal reads them into a json.Number, else
+		// into a string; parse checked the text.
+		i := skipJSONSpace(raw, 1)
+		for n := 0; i < len(raw) && raw[i] != ']' && n < 32; n++ {
+			end, _ := skipJSONValue(raw, i)
+			if num, s, ok := jsonNumber(raw[i:end]); ok {
+				pe.Codes = appendUnique(pe.Codes, numericCode(num))
+			} else if s != "" {
+				pe.Codes = appendUnique(pe.Codes, numericCode(s))
+			}
+			i = skipJSONSpace(raw, end)
+			if i < len(raw) && raw[i] == ',' {
+				i = skipJSONSpace(raw, i+1)
 			}
 		}
 	}
@@ -1255,9 +1255,9 @@ func jsonProviderError(m map[string]json.RawMessage) *model.ProviderError {
 // (fosite answers a bad authorize request with JSON, zitadel with text).
 // Text counts only when the catalog knows it.
 func bodyError(data []byte, p model.Provider) *model.ProviderError {
-	var m map[string]json.RawMessage
-	if unmarshalObject(data, &m) == nil {
-		return jsonProviderError(m)
+	var buf [16]jsonMember
+	if o, ok := parseJSONObject(data, buf[:0]); ok {
+		return jsonProviderError(&o)
 	}
 	text := strings.TrimSpace(string(data[:min(len(data), 4096)]))
 	if text == "" || strings.ContainsAny(text[:min(len(text), 64)], "<{") {
