@@ -47,7 +47,8 @@ const memoryBudget = 44 << 20
 //
 // The target: with a live heap near memoryHeapTarget the headroom is what
 // is left up to it, at least memoryHeadroomMin percent of the live heap.
-// The same capture, whose live heap now peaks at 41 MiB while the rules
+// At 48 MiB (44 now, 40 after reading: see memLimit.reading), the same
+// capture, whose live heap then peaked at 41 MiB while the rules
 // run (it was 56), then has 10 MiB of room instead of 24: 88 -> 75 MiB of
 // peak RSS for 6-8 more collections than its 24, most at the end of
 // reading and during the rules, which allocate little. A flat cap of 12
@@ -60,7 +61,7 @@ const (
 	memoryLiftAfter   = 2
 	memoryHeadroom    = 75
 	memoryHeadroomMax = 24 << 20
-	memoryHeapTarget  = 48 << 20
+	memoryHeapTarget  = 44 << 20
 	// memoryHeldTarget is the target once no trace is being read: what
 	// is live then (the events, the rules' analysis, the report) stays
 	// until the end, and the collector runs seldom (see memLimit.reading).
@@ -102,10 +103,11 @@ type memLimit struct {
 	// reading counts the traces being read (startReading): while one is,
 	// the heap target is memoryHeapTarget, otherwise memoryHeldTarget.
 	// On the 13,000-connection capture the lower target while the rules
-	// run and the report is made brings the peak RSS down by 4 MiB for no
-	// more CPU; while reading it would bring it down by 4 more, but a
-	// capture with big bodies (cap-wide), whose live heap rises and falls
-	// as they pass, then pays 10-20 % more CPU for 5 more collections and
+	// run and the report is made brings the peak RSS down by 3 MiB for no
+	// more CPU. While reading, 44 rather than 48 took 3.5 MiB more off it
+	// and off cap-wide (a capture with big bodies, whose live heap rises
+	// and falls as they pass) for 0-3 % more CPU (16 -> 20 collections
+	// there); 40 while reading too cost cap-wide 10-20 % more CPU for
 	// no lower peak.
 	reading int
 }
