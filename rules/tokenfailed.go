@@ -6,26 +6,35 @@ import (
 	"strings"
 )
 
-// TokenRequestFailed: a token request that never got an answer.
+// TokenRequestFailed: a token request that got no token response.
 var TokenRequestFailed = &Rule{
 	ID:       "token-request-failed",
-	Title:    "token request got no answer",
+	Title:    "token request got no token response",
 	Severity: Error,
-	Doc: `Detects a token request the client sent but that never got an answer, as the
-browser recorded it: a HAR entry with status 0 or -1 and the failure text Chrome
-("_error", e.g. net::ERR_FAILED) or Playwright ("_failureText") writes. A
-browser-side token POST fails this way when CORS blocks it (the token endpoint
-does not allow the app's origin, or the preflight is refused), on a network
-error, or when the page navigates away and aborts it; the sign-in then stops
-with no error from the provider at all.
+	Doc: `Detects a token request the client sent that got no token response: either
+no answer at all, as the browser recorded it (a HAR entry with status 0 or -1
+and the failure text Chrome ("_error", e.g. net::ERR_FAILED) or Playwright
+("_failureText") writes), or an answer that is not one: an HTML page with no
+provider error in it, or a redirect, where a token endpoint answers JSON. A
+browser-side token POST fails the first way when CORS blocks it (the token
+endpoint does not allow the app's origin, or the preflight is refused), on a
+network error, or when the page navigates away and aborts it; the second way
+when a proxy's block page, an access gateway's sign-in or a wrong token
+endpoint URL answers in the provider's place. The sign-in then stops with no
+error from the provider at all.
 
-Evidence: the token request, its Origin and the failure text.
+Evidence: the token request, its Origin and the failure text; or the answer's
+status and what it was (the page's visible text, the redirect's target without
+its query).
 
 Remediation: for a browser app, register the redirect URI as a single-page
 application (Entra: platform "spa") or add the app's origin to the provider's
 allowed web origins (Auth0 "Allowed Web Origins", Okta "Trusted Origins" with
 CORS, Keycloak client "Web origins"); do not navigate away while the token
-request is in flight; or redeem the code server-side.`,
+request is in flight; or redeem the code server-side. For a page or a
+redirect, find what answered in the token endpoint's place: let the token
+endpoint through the proxy or exempt it from the gateway's sign-in, or correct
+the token endpoint URL the app is configured with.`,
 	Run: runTokenRequestFailed,
 }
 
