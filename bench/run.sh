@@ -82,8 +82,9 @@ if needed har; then
 	gen_har "$out/har-1x.har" 24
 	gen_har "$out/har-10x.har" 240
 	# Shaped like real HARs: many entries, where per-entry costs show
-	# (20,000 of ~11 KB; 100,000 of ~1.7 KB, one in ten a token request),
-	# and a customer's (a sign-in, then mostly base64 images).
+	# (20,000 of ~11 KB; 100,000 of ~1.7 KB; one in ten a token request
+	# answered with an Entra-shaped token response), and a customer's (a
+	# sign-in, then mostly base64 images).
 	gen_har "$out/har-20k.har" 20000 -body-bytes 9500
 	gen_har "$out/har-100k.har" 100000 -body-bytes 100
 	gen_har "$out/har-customer.har" 2000 -body-kb 30 -customer
@@ -100,7 +101,7 @@ if needed pcap; then
 	inputs+=("$out/cap-1x.pcap" "$out/cap-10x.pcap" "$out/cap-customer.pcap" "$out/cap-wide.pcap")
 fi
 # gen_saz FILE SESSIONS: a HAR of small entries (16 KB bodies, every tenth
-# a token request), converted the way the SAZ lab fixtures are: one session
+# a token request answered with tokens), converted the way the SAZ lab fixtures are: one session
 # per entry.
 gen_saz() {
 	[ -s "$1" ] && return
@@ -130,7 +131,7 @@ measure() {
 	local label=$1 input=$2
 	shift 2
 	local size runs=""
-	size=$(du -sb "$input" | cut -f1)
+	size=$(du -sbL "$input" | cut -f1)
 	for _ in $(seq "$repeat"); do
 		/usr/bin/time -v -o "$out/$label.time" "$@" >"$out/$label.out" 2>"$out/$label.err" || true
 		runs+=$(awk -v label="$label" -v size="$size" '
