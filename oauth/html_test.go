@@ -3,6 +3,7 @@ package oauth
 import (
 	"bytes"
 	"html"
+	"iter"
 	"math/rand"
 	"regexp"
 	"slices"
@@ -117,20 +118,31 @@ func TestLazyRegexps(t *testing.T) {
 // codesInText looks for the codes' literals before running its regexp:
 // it must answer as the regexp alone does.
 func TestCodesInTextLiteralFirst(t *testing.T) {
-	rng := rand.New(rand.NewSource(2))
-	parts := []string{"AADSTS", "AADB2C", "MSIS", "aadsts", "AAD", "MSI", "5", "0054005", "12", " ", "x", ":", "_", "é", "\n"}
-	for n := 0; n < 50000; n++ {
-		var b strings.Builder
-		for range rng.Intn(12) {
-			b.WriteString(parts[rng.Intn(len(parts))])
-		}
-		s := b.String()
+	for s := range codeTexts(2, 50000) {
 		var want []string
 		for _, m := range descCodeRE().FindAllString(s, 32) {
 			want = appendUnique(want, m)
 		}
 		if got := codesInText(s); !slices.Equal(got, want) {
 			t.Fatalf("codesInText(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// codeTexts yields n strings of up to 12 pieces of codes, their prefixes
+// and separators, drawn from a source seeded with seed.
+func codeTexts(seed int64, n int) iter.Seq[string] {
+	parts := []string{"AADSTS", "AADB2C", "MSIS", "aadsts", "AAD", "MSI", "5", "0054005", "12", " ", "x", ":", "_", "é", "\n"}
+	return func(yield func(string) bool) {
+		rng := rand.New(rand.NewSource(seed))
+		for range n {
+			var b strings.Builder
+			for range rng.Intn(12) {
+				b.WriteString(parts[rng.Intn(len(parts))])
+			}
+			if !yield(b.String()) {
+				return
+			}
 		}
 	}
 }

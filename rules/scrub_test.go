@@ -27,15 +27,7 @@ func TestFindingsScrubbed(t *testing.T) {
 		t.Fatal(err)
 	}
 	data = bytes.Replace(data, []byte("%2Fcallback&state=st-exp"), []byte("%2Fcallbackestate=st-exp"), 1)
-	r, err := har.NewReader(bytes.NewReader(data), har.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	exs, err := model.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	events := oauth.ExtractAll(exs)
+	exs, events := readHAREvents(t, data)
 	half := len(events) / 2
 	for name, in := range map[string]rules.Input{
 		"whole":  {Exchanges: exs, Events: events},
@@ -80,15 +72,7 @@ func TestDeferScrubSame(t *testing.T) {
 	}
 	scrubbed := 0
 	for name, b := range inputs {
-		r, err := har.NewReader(bytes.NewReader(b), har.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		exs, err := model.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		events := oauth.ExtractAll(exs)
+		exs, events := readHAREvents(t, b)
 		in := rules.Input{Exchanges: exs, Events: events}
 
 		a := rules.Analyze(in, rules.Options{})
@@ -116,4 +100,18 @@ func TestDeferScrubSame(t *testing.T) {
 	if scrubbed == 0 {
 		t.Error("no trace had a secret to scrub in its findings or verdict: the test proves nothing")
 	}
+}
+
+// readHAREvents reads a HAR document and extracts its OAuth events.
+func readHAREvents(t *testing.T, data []byte) ([]*model.Exchange, []model.Event) {
+	t.Helper()
+	r, err := har.NewReader(bytes.NewReader(data), har.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := model.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exs, oauth.ExtractAll(exs)
 }
