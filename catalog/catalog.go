@@ -321,6 +321,12 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Register the exact redirect URI."},
 	{Match: "'redirect_uri' is not valid", Class: ClassRedirectURI, Meaning: "the redirect_uri is not valid for this client or request",
 		Remediation: "Send a registered redirect_uri, the same on the authorize and token requests."},
+	// node-oidc-provider (under many Node servers) says the first; the
+	// second is how many other servers word it.
+	{Match: "redirect_uri did not match", Class: ClassRedirectURI, Meaning: "the redirect URI is not one the client registered",
+		Remediation: "Register the exact redirect URI and send the same value on the token request."},
+	{Match: "redirect_uri does not match", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered, or differs from the authorize request",
+		Remediation: "Register the exact redirect URI and send the same value on the token request."},
 	{Match: "redirect uri", Class: ClassRedirectURI, Meaning: "the redirect URI was rejected",
 		Remediation: "Register the exact redirect URI and send the same value on the token request."},
 	{Match: "pkce verification failed", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge",
