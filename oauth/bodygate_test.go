@@ -87,7 +87,7 @@ func readCapture(t *testing.T, path string) []*model.Exchange {
 	return exs
 }
 
-func readHAR(t *testing.T, path string) []*model.Exchange {
+func readHAR(t testing.TB, path string) []*model.Exchange {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

@@ -142,7 +142,7 @@ func tokenBodies(t testing.TB) [][]byte {
 	}
 	var out [][]byte
 	for _, f := range files {
-		for _, ex := range readHAR(&testing.T{}, f) {
+		for _, ex := range readHAR(t, f) {
 			if len(ex.Request.Body.Data) > 0 {
 				out = append(out, ex.Request.Body.Data)
 			}

@@ -3,7 +3,6 @@ package oauth
 import (
 	"html"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -11,27 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/model"
 )
-
-func loadHAR(t testing.TB, path string) []*model.Exchange {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := har.NewReader(f, har.Options{Name: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	exs, err := model.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exs
-}
 
 // realPages are the HTML bodies of the repository's real traces (the lab's
 // providers, the rules' fixtures, the samples): login, consent, error,
@@ -48,7 +28,11 @@ func realPages(t testing.TB) [][]byte {
 	}
 	var pages [][]byte
 	for _, f := range files {
-		for _, ex := range loadHAR(t, f) {
+		exs := readHAR(t, f)
+		if len(exs) == 0 {
+			t.Fatalf("%s: no exchanges read", f)
+		}
+		for _, ex := range exs {
 			if r := ex.Response; r != nil && len(r.Body.Data) > 0 &&
 				(strings.Contains(strings.ToLower(r.Body.MIMEType), "html") || r.Body.Data[0] == '<') {
 				pages = append(pages, r.Body.Data)
