@@ -1,0 +1,584 @@
+package main
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traceaudit/traceaudit/internal/leakcorpus"
+)
+
+// The leak hunt: canary secrets planted in shapes and places the first
+// leak corpus (internal/leakcorpus) does not cover — secret names in odd
+// styles at any depth of JSON, arrays and objects under secret names,
+// name/value objects, JSON inside form values and form inside JSON,
+// base64 and base64url JSON and form text, hash-routed fragments, relative
+// URLs in pages, multipart parts, script storage calls, WebSocket frames,
+// HAR-only members — written as HAR, SAZ (plain and with encoded bodies)
+// and a capture, and checked in every output of every command and in
+// redact copies. Each canary is unique and named, so a failure says which
+// place leaked.
+
+// huntPrefix starts every canary; canary n is huntPrefix, three digits
+// and a tail that reads like a key. Canaries are 16 bytes: shorter than
+// the sweep's shapes look for, so that the names and structure must catch
+// them (a short session id or an opaque code is as secret as a long one).
+const huntPrefix = "Cnry"
+
+type hunt struct {
+	places []string
+}
+
+// canary returns a new canary for place.
+func (h *hunt) canary(place string) string {
+	h.places = append(h.places, place)
+	return fmt.Sprintf("%s%03dK7pQ2xW9", huntPrefix, len(h.places))
+}
+
+// place names canary id (its three digits).
+func (h *hunt) place(id string) string {
+	n, err := strconv.Atoi(id)
+	if err != nil || n < 1 || n > len(h.places) {
+		return "?"
+	}
+	return h.places[n-1]
+}
+
+// jwt returns a signed-looking JWT whose claims carry a canary.
+func (h *hunt) jwt(place string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	c := h.canary(place)
+	return enc([]byte(`{"alg":"ES256","typ":"JWT"}`)) + "." +
+		enc([]byte(`{"sub":"u1","sid":"`+c+`","exp":1800000000}`)) + "." + enc([]byte("sig-"+c+"-0123456789"))
+}
+
+// Support must still read these in every output and copy.
+const (
+	huntClientID    = "hunt-client-7f3a"
+	huntRedirect    = "https://app.example/signin-oidc"
+	huntScope       = "openid profile offline_access"
+	huntErrorCode   = "AADSTS70008"
+	huntTraceID     = "6a1c9b1e-0d2f-4e55-8a4c-2b9f7d3e1a00"
+	huntCorrelation = "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"
+	huntTimestamp   = "2026-03-04 05:06:07Z"
+)
+
+// huntExchanges are the exchanges every format carries.
+func (h *hunt) huntExchanges() []leakcorpus.Exchange {
+	b64 := base64.StdEncoding.EncodeToString
+	b64u := base64.RawURLEncoding.EncodeToString
+	state := h.canary("authorize state")
+	code := h.canary("authorization code in the Location")
+	js := [][2]string{{"Content-Type", "application/json"}}
+	form := [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}}
+	host := func(n string) [2]string { return [2]string{"Host", n} }
+	nested := `{"result":{"items":[` +
+		`{"meta":{"Access-Token":"` + h.canary("JSON Access-Token at depth 4") + `"}},` +
+		`{"accessToken":"` + h.canary("JSON accessToken in an array") + `"},` +
+		`{"X-Amz-Security-Token":"` + h.canary("JSON X-Amz-Security-Token") + `"},` +
+		`{"apiKey":"` + h.canary("JSON apiKey") + `"},` +
+		`{"sig":"` + h.canary("JSON sig") + `"},` +
+		`{"SAMLResponse":"` + h.canary("JSON SAMLResponse") + `"},` +
+		`{"client_assertion":"` + h.canary("JSON client_assertion") + `"},` +
+		`{"assertion":"` + h.canary("JSON assertion") + `"},` +
+		`{"id_token_hint":"` + h.canary("JSON id_token_hint") + `"},` +
+		`{"login_hint":"` + h.canary("JSON login_hint (personal: masked)") + `"},` +
+		`{"sessionId":"` + h.canary("JSON sessionId") + `"},` +
+		`{"session_id":"` + h.canary("JSON session_id") + `"},` +
+		`{"refresh_tokens":["` + h.canary("JSON string array under refresh_tokens") + `"]},` +
+		`{"access_token":{"value":"` + h.canary("JSON object under access_token") + `","expires_on":1800000000}},` +
+		`{"name":"client_secret","value":"` + h.canary("JSON name/value object, client_secret") + `"},` +
+		`{"key":"refresh_token","value":"` + h.canary("JSON key/value object, refresh_token") + `"}` +
+		`]}}`
+	return []leakcorpus.Exchange{
+		// A sign-in, for events and findings, and for what must stay
+		// visible: client id, redirect URI, scope, error code and
+		// description, trace and correlation IDs, timestamp.
+		{
+			Method: "GET", URL: "https://login.example.com/common/oauth2/v2.0/authorize?client_id=" + huntClientID + "&response_type=code" +
+				"&scope=" + url.QueryEscape(huntScope) + "&redirect_uri=" + url.QueryEscape(huntRedirect) + "&state=" + state +
+				"&login_hint=" + url.QueryEscape("bob@contoso.example"),
+			ReqHeaders: [][2]string{host("login.example.com")},
+			Status:     302, RespHeaders: [][2]string{{"Location", huntRedirect + "?code=" + code + "&state=" + state}},
+		},
+		{
+			Method: "POST", URL: "https://login.example.com/common/oauth2/v2.0/token", ReqMIME: "application/x-www-form-urlencoded",
+			ReqHeaders: [][2]string{host("login.example.com"), form[0]},
+			ReqBody:    "grant_type=authorization_code&client_id=" + huntClientID + "&code=" + code + "&redirect_uri=" + url.QueryEscape(huntRedirect),
+			Status:     400, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"error":"invalid_grant","error_description":"` + huntErrorCode + `: The provided authorization code or refresh token has expired due to inactivity. Trace ID: ` +
+				huntTraceID + ` Correlation ID: ` + huntCorrelation + ` Timestamp: ` + huntTimestamp + `","error_codes":[70008],"trace_id":"` + huntTraceID +
+				`","correlation_id":"` + huntCorrelation + `"}`,
+		},
+		// Secret names in every style at depth, and values under secret
+		// names that are no strings.
+		{
+			Method: "GET", URL: "https://api.example/v1/config", ReqHeaders: [][2]string{host("api.example")},
+			Status: 200, RespMIME: "application/json", RespHeaders: js, RespBody: nested,
+		},
+		// JSON inside a form value, form inside JSON, base64 and
+		// base64url JSON and form text.
+		{
+			Method: "POST", URL: "https://api.example/v1/relay", ReqMIME: "application/x-www-form-urlencoded",
+			ReqHeaders: [][2]string{host("api.example"), form[0]},
+			ReqBody: "data=" + url.QueryEscape(`{"refresh_token":"`+h.canary("JSON in a form value")+`"}`) +
+				"&blob=" + b64u([]byte(`{"access_token":"`+h.canary("base64url JSON in a form value")+`","typ":"x"}`)) +
+				"&packed=" + url.QueryEscape(b64([]byte("client_id=x&client_secret="+h.canary("base64 form in a form value")))),
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"body":"grant_type=refresh_token&refresh_token=` + h.canary("form in a JSON string") + `&client_id=x",` +
+				`"single":"refresh_token=` + h.canary("one-pair form in a JSON string") + `",` +
+				`"wrapped":"` + b64([]byte(`{"id_token":"`+h.canary("base64 JSON in a JSON string")+`"}`)) + `",` +
+				`"inner":"{\"client_secret\":\"` + h.canary("JSON text in a JSON string") + `\"}"}`,
+		},
+		// Query parameters named like session ids and keys in odd styles,
+		// a hash-routed fragment (SPA), a custom-scheme redirect.
+		{
+			Method: "GET", URL: "https://app.example/portal;jsessionid=" + h.canary("jsessionid path parameter") +
+				"?sessionid=" + h.canary("sessionid query parameter") + "&Access-Token=" + h.canary("Access-Token query parameter") +
+				"&X-Amz-Security-Token=" + h.canary("X-Amz-Security-Token query parameter") + "&apiKey=" + h.canary("apiKey query parameter") +
+				"&client_id=" + huntClientID + "&p=" + b64u([]byte(`{"access_token":"`+h.canary("base64url JSON in a query parameter")+`"}`)) +
+				"&q=" + url.QueryEscape(`{"client_secret":"`+h.canary("JSON in a query parameter")+`"}`),
+			ReqHeaders: [][2]string{host("app.example"), {"Referer", "https://app.example/start?session_id=" + h.canary("session_id in a Referer")}},
+			Status:     302, RespHeaders: [][2]string{{"Location", "https://app.example/#/auth/callback?access_token=" + h.canary("hash-routed fragment access_token") +
+				"&state=" + h.canary("hash-routed fragment state")}},
+		},
+		{
+			Method: "GET", URL: "https://app.example/mobile", ReqHeaders: [][2]string{host("app.example")},
+			Status: 302, RespHeaders: [][2]string{{"Location", "com.example.app:/oauth2redirect#!/cb?code=" + h.canary("custom scheme, #! fragment code")}},
+		},
+		// Credentials in headers of every kind.
+		{
+			Method: "GET", URL: "https://api.example/v1/me",
+			ReqHeaders: [][2]string{host("api.example"), {"Authorization", "DPoP " + h.canary("Authorization DPoP")},
+				{"DPoP", h.jwt("DPoP proof header")}, {"X-Session-Context", h.jwt("JWT in a custom header")},
+				{"x-ms-RefreshTokenCredential", h.canary("x-ms-RefreshTokenCredential")},
+				{"X-Client-Assertion", h.canary("X-Client-Assertion header")}, {"X-Session-Id", h.canary("X-Session-Id header")},
+				{"Cookie", "idt=" + h.jwt("JWT cookie value") + "; sid=" + h.canary("cookie sid")},
+				{"client-request-id", huntCorrelation}},
+			Status: 200, RespMIME: "application/json",
+			RespHeaders: [][2]string{js[0], {"Set-Cookie", "a=1; Path=/, sid=" + h.canary("second cookie of a comma-joined Set-Cookie") + "; HttpOnly"},
+				{"Set-Cookie", `__Host-sess="` + h.canary("quoted Set-Cookie value") + `"; Path=/; Secure; Partitioned; SameSite=None; Priority=High`},
+				{"x-ms-request-id", huntTraceID}},
+			RespBody: `{"ok":true}`,
+		},
+		{
+			Method: "GET", URL: "https://api.example/v1/basic",
+			ReqHeaders: [][2]string{host("api.example"), {"Authorization", "Basic " + b64([]byte(huntClientID+":"+h.canary("Basic client secret")))},
+				{"Proxy-Authorization", "Bearer " + h.canary("Proxy-Authorization Bearer")}},
+			Status: 401, RespHeaders: [][2]string{{"WWW-Authenticate", `Bearer error="invalid_token", error_description="the token expired"`}},
+		},
+		// A multipart body with credential parts.
+		{
+			Method: "POST", URL: "https://login.example.com/t/oauth2/token", ReqMIME: "multipart/form-data; boundary=XyZb",
+			ReqHeaders: [][2]string{host("login.example.com"), {"Content-Type", "multipart/form-data; boundary=XyZb"}},
+			ReqBody: "--XyZb\r\nContent-Disposition: form-data; name=\"client_id\"\r\n\r\n" + huntClientID +
+				"\r\n--XyZb\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\n" + h.canary("multipart client_secret") +
+				"\r\n--XyZb\r\nContent-Disposition: form-data; name=\"refresh_token\"\r\n\r\n" + h.canary("multipart refresh_token") +
+				"\r\n--XyZb--\r\n",
+			Status: 200, RespMIME: "application/json", RespHeaders: js, RespBody: `{"token_type":"Bearer","expires_in":3600}`,
+		},
+		// A form_post page in odd spellings, relative URLs and scripts.
+		{
+			Method: "GET", URL: "https://login.example.com/t/page", ReqHeaders: [][2]string{host("login.example.com")},
+			Status: 200, RespMIME: "text/html", RespHeaders: [][2]string{{"Content-Type", "text/html; charset=utf-8"}},
+			RespBody: `<html><body><form method="post" action="/signin-oidc?session_state=` + h.canary("relative form action session_state") + `">` +
+				`<INPUT TYPE=HIDDEN NAME=code VALUE=` + h.canary("unquoted upper-case hidden input") + `>` +
+				`<input value='` + h.canary("single-quoted hidden input, value first") + `' name='id_token' type='hidden'/>` +
+				`<textarea name="SAMLResponse">` + h.canary("textarea SAMLResponse") + `</textarea>` +
+				`<a href="/continue?access_token=` + h.canary("relative link access_token") + `">go</a></form>` +
+				`<script>localStorage.setItem("refresh_token", "` + h.canary("localStorage.setItem refresh_token") + `");` +
+				`sessionStorage.setItem('msal.idtoken', '` + h.canary("sessionStorage.setItem msal.idtoken") + `');` +
+				"const accessToken = `" + h.canary("template literal accessToken") + "`;" +
+				`var cfg = JSON.parse("{\"client_secret\":\"` + h.canary("escaped JSON in a script string") + `\"}");` +
+				`document.cookie = "sid=` + h.canary("document.cookie sid") + `; path=/";` +
+				`</script></body></html>`,
+		},
+	}
+}
+
+// huntHAR renders the exchanges as a HAR and adds what only a HAR holds:
+// WebSocket frames, comments, initiator stacks, queryString and
+// postData.params arrays, cookies arrays, base64 content, page titles.
+func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
+	t.Helper()
+	raw, err := leakcorpus.HAR(exs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	log := doc["log"].(map[string]any)
+	entries := log["entries"].([]any)
+	b64 := base64.StdEncoding.EncodeToString
+	start := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	extra := map[string]any{
+		"pageref": "page_1", "startedDateTime": start.Add(time.Minute).Format(time.RFC3339Nano), "time": 5,
+		"comment": "user pasted refresh_token=" + h.canary("HAR comment refresh_token=") + " here",
+		"_initiator": map[string]any{"type": "script", "stack": map[string]any{"callFrames": []any{
+			map[string]any{"functionName": "f", "url": "https://app.example/app.js?sessionid=" + h.canary("initiator stack URL sessionid"), "lineNumber": 1},
+		}}},
+		"_webSocketMessages": []any{
+			map[string]any{"type": "send", "time": 1.5, "opcode": 1, "data": `{"type":"auth","access_token":"` + h.canary("WebSocket frame access_token") + `"}`},
+			map[string]any{"type": "receive", "time": 1.6, "opcode": 1, "data": `42["session",{"sessionId":"` + h.canary("WebSocket socket.io sessionId") + `"}]`},
+		},
+		"request": map[string]any{"method": "POST", "url": "https://api.example/ws?v=1", "httpVersion": "HTTP/1.1",
+			"headers": []any{map[string]any{"name": "Host", "value": "api.example"}},
+			"queryString": []any{
+				map[string]any{"name": "v", "value": "1"},
+				map[string]any{"name": "Session-Id", "value": h.canary("queryString array Session-Id")},
+				map[string]any{"name": "client_assertion", "value": h.canary("queryString array client_assertion")},
+			},
+			"cookies": []any{map[string]any{"name": "sid", "value": h.canary("request cookies array")}},
+			"postData": map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "",
+				"params": []any{
+					map[string]any{"name": "client_id", "value": huntClientID},
+					map[string]any{"name": "client_secret", "value": h.canary("postData.params client_secret")},
+					map[string]any{"name": "payload", "value": `{"password":"` + h.canary("postData.params JSON password") + `"}`},
+				}},
+			"headersSize": -1, "bodySize": 0},
+		"response": map[string]any{"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+			"headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}},
+			"cookies": []any{map[string]any{"name": "sid", "value": h.canary("response cookies array"), "httpOnly": true}},
+			"content": map[string]any{"size": 10, "mimeType": "application/json", "encoding": "base64",
+				"text": b64([]byte(`{"data":{"refresh_token":"` + h.canary("base64 content.text refresh_token") + `"}}`))},
+			"redirectURL": "", "headersSize": -1, "bodySize": 10},
+		"cache": map[string]any{}, "timings": map[string]any{"send": 1, "wait": 2, "receive": 2},
+	}
+	log["entries"] = append(entries, extra)
+	log["pages"].([]any)[0].(map[string]any)["title"] = "https://app.example/#/cb?code=" + h.canary("page title hash-routed code")
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(doc); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// huntFiles writes the hunt corpus: HAR, SAZ plain and with encoded
+// bodies, a capture.
+func (h *hunt) huntFiles(t *testing.T) map[string]string {
+	t.Helper()
+	exs := h.huntExchanges()
+	dir := t.TempDir()
+	out := map[string]string{}
+	write := func(name string, data []byte, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = p
+	}
+	write("hunt.har", h.huntHAR(t, exs), nil)
+	s, err := leakcorpus.SAZ(exs, 0, false)
+	write("hunt.saz", s, err)
+	s, err = leakcorpus.SAZ(exs, 0, true)
+	write("hunt-encoded.saz", s, err)
+	p, err := leakcorpus.PCAP(exs)
+	write("hunt.pcap", p, err)
+	return out
+}
+
+var (
+	huntJWTShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}(\.|%(25)*2[Ee])[A-Za-z0-9_-]{4,}`)
+	huntB64Run   = regexp.MustCompile(`[A-Za-z0-9+/_-]{16,}={0,2}`)
+	huntUEscape  = regexp.MustCompile(`\\u00([0-9a-fA-F]{2})`)
+)
+
+// huntLeak is a canary found in output: its place ("" for a JWT shape)
+// and how it was found.
+type huntLeak struct{ place, msg string }
+
+// leaks returns what in data betrays a canary: in the clear, after up to
+// three URL decodings, HTML or JSON unescaping, inside base64 of any
+// alphabet (deflated or not), and JWT shapes. Each names the canary's
+// place and the offset, never the value.
+func (h *hunt) leaks(data []byte) []huntLeak {
+	var out []huntLeak
+	seen := map[string]bool{}
+	// One finding per canary (the first way it was found) and one for
+	// JWT shapes.
+	note := func(key, place, msg string) {
+		if !seen[key] && len(out) < 80 {
+			seen[key] = true
+			out = append(out, huntLeak{place, msg})
+		}
+	}
+	find := func(text, how string, off int) {
+		for k := 0; ; {
+			j := strings.Index(text[k:], huntPrefix)
+			if j < 0 {
+				return
+			}
+			k += j
+			id := text[k+len(huntPrefix) : min(len(text), k+len(huntPrefix)+3)]
+			note(id, h.place(id), fmt.Sprintf("canary %s (%s) %s near byte %d", id, h.place(id), how, off+k))
+			k++
+		}
+	}
+	s := string(data)
+	find(s, "in the clear", 0)
+	if loc := huntJWTShape.FindStringIndex(s); loc != nil {
+		note("jwt", "", fmt.Sprintf("JWT shape at byte %d", loc[0]))
+	}
+	dec := s
+	for round := 1; round <= 3; round++ {
+		if u, err := url.QueryUnescape(dec); err == nil {
+			dec = u
+		} else {
+			dec = leakcorpusLenient(dec)
+		}
+		find(dec, fmt.Sprintf("after %d URL decodings", round), 0)
+	}
+	find(html.UnescapeString(s), "HTML-unescaped", 0)
+	find(huntUEscape.ReplaceAllStringFunc(s, func(m string) string {
+		v, _ := strconv.ParseUint(m[4:], 16, 8)
+		return string(rune(v))
+	}), "JSON-unescaped", 0)
+	for _, text := range []string{s, dec} {
+		for _, loc := range huntB64Run.FindAllStringIndex(text, -1) {
+			run := strings.TrimRight(text[loc[0]:loc[1]], "=")
+			for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+				for skip := 0; skip < 4 && skip < len(run); skip++ {
+					r := run[skip:]
+					raw, err := enc.DecodeString(r[:len(r)/4*4])
+					if err != nil {
+						continue
+					}
+					find(string(raw), "inside base64", loc[0])
+					var inf bytes.Buffer
+					inf.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(raw)), 1<<20))
+					find(inf.String(), "inside deflated base64", loc[0])
+				}
+			}
+		}
+	}
+	return out
+}
+
+func leakcorpusLenient(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		if c == '+' {
+			c = ' '
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// huntRuns are every command × format that reads traces, scan's csv too.
+var huntRuns = append(append([][]string(nil), leakRuns...), []string{"scan", "-f", "csv"}, []string{"compare", "-f", "json"},
+	[]string{"compare", "-f", "table"}, []string{"compare", "-f", "markdown"})
+
+// huntPendingReport and huntPendingCopy are the places whose canaries
+// still leak into reports and into redact copies, known and not yet
+// fixed. A place listed here that no longer leaks fails the test, so that
+// the lists only shrink.
+var (
+	huntPendingReport = map[string]bool{
+		"jsessionid path parameter":            true,
+		"sessionid query parameter":            true,
+		"Access-Token query parameter":         true,
+		"X-Amz-Security-Token query parameter": true,
+		"base64url JSON in a query parameter":  true,
+		"JSON in a query parameter":            true,
+	}
+	huntPendingCopy = map[string]bool{
+		"JSON X-Amz-Security-Token":                  true,
+		"JSON sessionId":                             true,
+		"JSON session_id":                            true,
+		"JSON string array under refresh_tokens":     true,
+		"JSON object under access_token":             true,
+		"JSON name/value object, client_secret":      true,
+		"JSON key/value object, refresh_token":       true,
+		"JSON in a form value":                       true,
+		"base64url JSON in a form value":             true,
+		"base64 form in a form value":                true,
+		"one-pair form in a JSON string":             true,
+		"base64 JSON in a JSON string":               true,
+		"JSON text in a JSON string":                 true,
+		"jsessionid path parameter":                  true,
+		"sessionid query parameter":                  true,
+		"X-Amz-Security-Token query parameter":       true,
+		"base64url JSON in a query parameter":        true,
+		"JSON in a query parameter":                  true,
+		"session_id in a Referer":                    true,
+		"custom scheme, #! fragment code":            true,
+		"X-Client-Assertion header":                  true,
+		"X-Session-Id header":                        true,
+		"second cookie of a comma-joined Set-Cookie": true,
+		"multipart client_secret":                    true,
+		"multipart refresh_token":                    true,
+		"relative form action session_state":         true,
+		"textarea SAMLResponse":                      true,
+		"relative link access_token":                 true,
+		"localStorage.setItem refresh_token":         true,
+		"sessionStorage.setItem msal.idtoken":        true,
+		"template literal accessToken":               true,
+		"escaped JSON in a script string":            true,
+		"document.cookie sid":                        true,
+		"HAR comment refresh_token=":                 true,
+		"initiator stack URL sessionid":              true,
+		"WebSocket frame access_token":               true,
+		"WebSocket socket.io sessionId":              true,
+		"queryString array Session-Id":               true,
+		"postData.params JSON password":              true,
+		"page title hash-routed code":                true,
+	}
+)
+
+// huntCheck reports the leaks of one output, those of pending places
+// aside (counted in seen).
+func huntCheck(t *testing.T, what string, leaks []huntLeak, pending, seen map[string]bool) {
+	t.Helper()
+	for _, l := range leaks {
+		if pending[l.place] {
+			seen[l.place] = true
+			continue
+		}
+		t.Errorf("%s: %s", what, l.msg)
+	}
+}
+
+func huntPendingLeft(t *testing.T, pending, seen map[string]bool) {
+	t.Helper()
+	for _, p := range sortedNames(stringKeys(boolKeys(pending))) {
+		if !seen[p] {
+			t.Errorf("%q no longer leaks: take it off the pending list", p)
+		}
+	}
+}
+
+func boolKeys(m map[string]bool) map[string][]byte {
+	out := map[string][]byte{}
+	for k := range m {
+		out[k] = nil
+	}
+	return out
+}
+
+// TestLeakHunt: no canary survives in any output of any command and format
+// (stdout, stderr and an -o file) over the hunt corpus in every format.
+func TestLeakHunt(t *testing.T) {
+	h := &hunt{}
+	files := h.huntFiles(t)
+	seen := map[string]bool{}
+	for _, name := range sortedNames(files) {
+		path := files[name]
+		for _, args := range huntRuns {
+			a := append(append([]string(nil), args...), "--fail-on", "never", path)
+			if args[0] == "compare" {
+				a = append(append([]string(nil), args...), path, path)
+			}
+			code, stdout, stderr := runCLI(t, nil, a...)
+			what := strings.Join(args, " ") + " " + name
+			if code == exitTrouble {
+				t.Errorf("%s: exit %d", what, code)
+			}
+			huntCheck(t, what, h.leaks([]byte(stdout+stderr)), huntPendingReport, seen)
+		}
+		out := filepath.Join(t.TempDir(), "report.html")
+		runCLI(t, nil, "scan", "-f", "html", "-o", out, path)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		huntCheck(t, "scan -o "+name, h.leaks(data), huntPendingReport, seen)
+	}
+	huntPendingLeft(t, huntPendingReport, seen)
+	// The check can fail: with --no-redact the canaries show.
+	_, stdout, _ := runCLI(t, nil, "exchanges", "-f", "jsonl", "--no-redact", files["hunt.har"])
+	if len(h.leaks([]byte(stdout))) == 0 {
+		t.Error("--no-redact showed no canary: the hunt proves nothing")
+	}
+}
+
+// TestLeakHuntRedact: redact copies of the hunt corpus carry no canary
+// (SAZ members read back and decoded) and still show what support reads.
+func TestLeakHuntRedact(t *testing.T) {
+	h := &hunt{}
+	files := h.huntFiles(t)
+	if orig, err := os.ReadFile(files["hunt.har"]); err != nil || len(h.leaks(orig)) < 40 {
+		t.Fatalf("the hunt corpus hides too few canaries for the check to prove anything (%v)", err)
+	}
+	seen := map[string]bool{}
+	for _, name := range sortedNames(files) {
+		in := files[name]
+		if strings.HasSuffix(name, ".pcap") {
+			continue // redact refuses captures; bundle writes them as HAR
+		}
+		out := filepath.Join(t.TempDir(), "copy-"+name)
+		code, _, stderr := runCLI(t, nil, "redact", in, "-o", out)
+		if code != exitOK {
+			t.Errorf("redact %s: exit %d", name, code)
+			continue
+		}
+		huntCheck(t, "redact "+name+" stderr", h.leaks([]byte(stderr)), huntPendingCopy, seen)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var text []byte
+		if strings.HasSuffix(name, ".saz") {
+			members := sazContents(t, data)
+			for _, m := range sortedNames(stringKeys(members)) {
+				huntCheck(t, "redact "+name+": member "+m, h.leaks(members[m]), huntPendingCopy, seen)
+				text = append(text, members[m]...)
+			}
+		} else {
+			huntCheck(t, "redact "+name, h.leaks(data), huntPendingCopy, seen)
+			text = data
+		}
+		for _, keep := range []string{huntClientID, url.QueryEscape(huntRedirect), huntErrorCode, huntTraceID, huntCorrelation, huntTimestamp,
+			"invalid_grant", "The provided authorization code or refresh token has expired", `error=\"invalid_token\"`, "application/json"} {
+			if !bytes.Contains(text, []byte(keep)) && !bytes.Contains(text, []byte(strings.ReplaceAll(keep, `\"`, `"`))) {
+				t.Errorf("redact %s: the copy lost %q, which support reads", name, keep)
+			}
+		}
+	}
+	huntPendingLeft(t, huntPendingCopy, seen)
+}
+
+// TestLeakHuntKeepsEvidence: scan's report of the hunt corpus still shows
+// what support reads: client id, redirect URI, scope, error code and
+// description, trace and correlation IDs, timestamp.
+func TestLeakHuntKeepsEvidence(t *testing.T) {
+	h := &hunt{}
+	files := h.huntFiles(t)
+	for _, name := range []string{"hunt.har", "hunt.saz", "hunt.pcap"} {
+		_, stdout, stderr := runCLI(t, nil, "scan", "-f", "json", "--fail-on", "never", files[name])
+		_, md, _ := runCLI(t, nil, "scan", "-f", "markdown", "--fail-on", "never", files[name])
+		for _, keep := range []string{huntClientID, huntErrorCode, huntTraceID, huntCorrelation, "invalid_grant"} {
+			if !strings.Contains(stdout, keep) && !strings.Contains(md, keep) {
+				t.Errorf("scan %s: the report lost %q (%s)", name, keep, stderr)
+			}
+		}
+	}
+}
