@@ -172,6 +172,9 @@ func (r *redactor) header(name, value string) string {
 	if secretHeader(lname) {
 		return r.secret(value)
 	}
+	if secret.IsSessionParam(lname) && !secret.KeepSessionValue(value) {
+		return r.secret(value) // X-Session-Id
+	}
 	return r.free(value, 0)
 }
 

@@ -21,6 +21,7 @@ const (
 	classMasked          // personal or guessable: masked
 	classVerifier        // PKCE code_verifier: replaced by a derived verifier
 	classChallenge       // PKCE code_challenge: mapped with the verifiers
+	classSession         // a session id: fingerprinted unless a GUID (a correlation id)
 )
 
 // extraSecretParams complement secret.IsSecretParam with values found in real
@@ -59,29 +60,21 @@ func classify(name string) class {
 		return classSecret
 	case secret.IsMaskedParam(n) || extraMaskedParams[n]:
 		return classMasked
+	case secret.IsSessionParam(n):
+		return classSession
 	}
 	// Names of the families in any naming style (accessToken,
 	// RefreshToken, x-api-key, clientSecret, SAMLAssertion), except the
 	// ones that describe a credential rather than hold it (token_type,
-	// tokenEndpoint, passwordResetPolicy).
-	if secretscan.CredentialName(n) && !describes(n) {
+	// tokenEndpoint, passwordResetPolicy). The name's own case splits its
+	// words.
+	if secret.IsCredentialName(strings.TrimSpace(strings.TrimPrefix(name, "amp;"))) {
 		if strings.Contains(n, "password") || strings.Contains(n, "passwd") {
 			return classMasked
 		}
 		return classSecret
 	}
 	return classKeep
-}
-
-// describes reports names about a credential, whose values are kept.
-func describes(n string) bool {
-	for _, s := range []string{"type", "endpoint", "uri", "url", "expir", "lifetime", "ttl", "length", "method",
-		"format", "policy", "mode", "supported", "enabled", "name", "hint", "count", "version", "alg", "status", "reset", "kind"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return strings.HasSuffix(n, "_in") || strings.HasSuffix(n, "in")
 }
 
 // secretHeader reports header names whose whole value is a credential.
@@ -352,6 +345,11 @@ func (r *redactor) value(name, v, method string, nest int) string {
 		return r.secret(v)
 	case classMasked:
 		return r.mask(v)
+	case classSession:
+		if secret.KeepSessionValue(v) {
+			return v
+		}
+		return r.secret(v)
 	}
 	return r.free(v, nest)
 }

@@ -42,11 +42,148 @@ var maskedParams = map[string]bool{
 // IsSecretParam reports whether a parameter's value is a replayable secret.
 func IsSecretParam(name string) bool { return secretParams[strings.ToLower(name)] }
 
+// sessionNames are session ids by name, compared with case, '-', '_' and
+// '.' ignored: a session id replays the session it names (Java's
+// ;jsessionid=, PHP's PHPSESSID, ASP.NET_SessionId, X-Session-Id).
+var sessionNames = map[string]bool{
+	"sid": true, "sessid": true, "sessionid": true, "jsessionid": true, "phpsessid": true, "aspnetsessionid": true,
+}
+
+// IsSessionParam reports a name of a session id in any naming style
+// (sessionid, session_id, sessionId, X-Session-Id, jsessionid).
+func IsSessionParam(name string) bool {
+	n := normName(name)
+	return sessionNames[n] || strings.HasSuffix(n, "sessionid")
+}
+
+// KeepSessionValue reports a session id value that stays as it is: a
+// GUID, which services that name a header or member so send as a
+// correlation id support reads (Azure's x-ms-client-session-id), not as a
+// credential.
+func KeepSessionValue(v string) bool { return IsGUID(v) }
+
+// IsGUID reports a GUID in its 36-byte text form.
+func IsGUID(v string) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func normName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// IsCredentialName reports a name of the token, secret, password,
+// assertion and api-key families in any naming style (accessToken,
+// Access-Token, X-Amz-Security-Token, clientSecret), except the names that
+// describe a credential rather than hold one (token_type, tokenEndpoint,
+// passwordResetPolicy, expires_in).
+func IsCredentialName(name string) bool {
+	return secretscan.CredentialName(name) && !describesCredential(name)
+}
+
+// describeWords start the words of a name about a credential.
+var describeWords = []string{"type", "endpoint", "uri", "url", "expir", "lifetime", "ttl", "length", "method",
+	"format", "policy", "mode", "supported", "enabled", "name", "hint", "count", "version", "alg", "status", "reset", "kind"}
+
+// describesCredential reports a name one of whose words starts with a
+// describing word. Words are split at '-', '_', '.', spaces and case
+// changes, and a word that holds a credential word is split around it too
+// ("tokenendpoint"), so that the describing word is never matched inside
+// another ("security" holds "uri", "account" holds "count").
+func describesCredential(name string) bool {
+	lower := strings.ToLower(strings.TrimSpace(name))
+	if strings.HasSuffix(lower, "_in") || strings.HasSuffix(lower, "in") {
+		return true // expires_in, expiresIn
+	}
+	for _, w := range nameWords(name) {
+		for _, part := range splitCredWord(w) {
+			for _, d := range describeWords {
+				if strings.HasPrefix(part, d) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// nameWords splits a name into lower-case words.
+func nameWords(name string) []string {
+	var out []string
+	start := 0
+	flush := func(end int) {
+		if end > start {
+			out = append(out, strings.ToLower(name[start:end]))
+		}
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ' || c == '$':
+			flush(i)
+			start = i + 1
+		case c >= 'A' && c <= 'Z' && i > start && name[i-1] >= 'a' && name[i-1] <= 'z':
+			flush(i)
+			start = i
+		}
+	}
+	flush(len(name))
+	return out
+}
+
+// credWordsInNames are the credential words a lower-case word is split
+// around.
+var credWordsInNames = []string{"token", "secret", "password", "passwd", "assertion", "apikey", "credential", "signature", "key"}
+
+func splitCredWord(w string) []string {
+	for _, c := range credWordsInNames {
+		if i := strings.Index(w, c); i >= 0 {
+			parts := []string{c}
+			if i > 0 {
+				parts = append(parts, w[:i])
+			}
+			if rest := w[i+len(c):]; rest != "" {
+				parts = append(parts, rest)
+			}
+			return parts
+		}
+	}
+	return []string{w}
+}
+
 // IsMaskedParam reports whether a parameter's value is personal or a password.
 func IsMaskedParam(name string) bool { return maskedParams[strings.ToLower(name)] }
 
 // RedactParam renders one parameter value for output: a fingerprint for a
-// secret, a mask for a password or user name, the value otherwise.
+// secret (by its name in the lists, as a session id, or as a name of the
+// credential families in any style), a mask for a password or user name,
+// the value otherwise.
 func RedactParam(name, value string) string {
 	switch {
 	case value == "":
@@ -55,6 +192,16 @@ func RedactParam(name, value string) string {
 		return Fingerprint(value)
 	case IsMaskedParam(name):
 		return Mask(value)
+	case IsSessionParam(name):
+		if KeepSessionValue(value) {
+			return value
+		}
+		return Fingerprint(value)
+	case IsCredentialName(name):
+		if strings.Contains(strings.ToLower(name), "passw") {
+			return Mask(value)
+		}
+		return Fingerprint(value)
 	}
 	return value
 }

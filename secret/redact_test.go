@@ -150,3 +150,37 @@ func TestRedactURLFingerprintReadsTheSame(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactParamNames: credential names in any style and session ids are
+// redacted in report URLs; names that describe a credential, and session
+// ids that are GUIDs (correlation ids), stay readable.
+func TestRedactParamNames(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	for _, c := range []struct {
+		name string
+		want bool // redacted
+	}{
+		{"Access-Token", true}, {"accessToken", true}, {"X-Amz-Security-Token", true}, {"clientSecret", true},
+		{"sessionid", true}, {"session_id", true}, {"SessionId", true}, {"jsessionid", true}, {"PHPSESSID", true}, {"sid", true},
+		{"usernameToken", true}, {"accountSecret", true},
+		{"token_type", false}, {"tokenEndpoint", false}, {"tokenendpoint", false}, {"expires_in", false}, {"accessTokenLifetime", false},
+		{"passwordResetPolicy", false}, {"client_id", false}, {"scope", false}, {"redirect_uri", false}, {"error_description", false},
+	} {
+		if got := RedactParam(c.name, v) != v; got != c.want {
+			t.Errorf("RedactParam(%q) redacted %v, want %v", c.name, got, c.want)
+		}
+	}
+	if got := RedactParam("password", v); got != Mask(v) {
+		t.Errorf("password: %q, want the mask", got)
+	}
+	if got := RedactParam("userPassword", v); got != Mask(v) {
+		t.Errorf("userPassword: %q, want the mask", got)
+	}
+	guid := "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"
+	if got := RedactParam("x-ms-client-session-id", guid); got != guid {
+		t.Errorf("a GUID session id (a correlation id) became %q", got)
+	}
+	if got := RedactURL("https://app.example/p?sessionid=" + v + "&Access-Token=" + v + "&client_id=c1"); strings.Contains(got, v) || !strings.Contains(got, "client_id=c1") {
+		t.Errorf("RedactURL: %q", got)
+	}
+}

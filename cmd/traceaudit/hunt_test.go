@@ -403,17 +403,11 @@ var huntRuns = append(append([][]string(nil), leakRuns...), []string{"scan", "-f
 // the lists only shrink.
 var (
 	huntPendingReport = map[string]bool{
-		"jsessionid path parameter":            true,
-		"sessionid query parameter":            true,
-		"Access-Token query parameter":         true,
-		"X-Amz-Security-Token query parameter": true,
-		"base64url JSON in a query parameter":  true,
-		"JSON in a query parameter":            true,
+		"jsessionid path parameter":           true,
+		"base64url JSON in a query parameter": true,
+		"JSON in a query parameter":           true,
 	}
 	huntPendingCopy = map[string]bool{
-		"JSON X-Amz-Security-Token":                  true,
-		"JSON sessionId":                             true,
-		"JSON session_id":                            true,
 		"JSON string array under refresh_tokens":     true,
 		"JSON object under access_token":             true,
 		"JSON name/value object, client_secret":      true,
@@ -425,14 +419,10 @@ var (
 		"base64 JSON in a JSON string":               true,
 		"JSON text in a JSON string":                 true,
 		"jsessionid path parameter":                  true,
-		"sessionid query parameter":                  true,
-		"X-Amz-Security-Token query parameter":       true,
 		"base64url JSON in a query parameter":        true,
 		"JSON in a query parameter":                  true,
-		"session_id in a Referer":                    true,
 		"custom scheme, #! fragment code":            true,
 		"X-Client-Assertion header":                  true,
-		"X-Session-Id header":                        true,
 		"second cookie of a comma-joined Set-Cookie": true,
 		"multipart client_secret":                    true,
 		"multipart refresh_token":                    true,
@@ -445,10 +435,8 @@ var (
 		"escaped JSON in a script string":            true,
 		"document.cookie sid":                        true,
 		"HAR comment refresh_token=":                 true,
-		"initiator stack URL sessionid":              true,
 		"WebSocket frame access_token":               true,
 		"WebSocket socket.io sessionId":              true,
-		"queryString array Session-Id":               true,
 		"postData.params JSON password":              true,
 		"page title hash-routed code":                true,
 	}
