@@ -1079,7 +1079,16 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		}
 		return nil
 	}
+	// Google's error page carries its error in its own URL (authError),
+	// the same in every language and without the page's body.
+	var authErr googleAuthErr
+	if base.Provider().Family == model.FamilyGoogle && strings.Contains(lb.u.RawQuery, "authError=") {
+		authErr = googleAuthError(lb.u.Query().Get("authError"))
+	}
 	if !x.isHTML(resp) {
+		if authErr.name != "" {
+			return []model.Event{pageErrorEvent(ev, withAuthError(nil, authErr), ex, authz)}
+		}
 		if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 			if pe := bodyError(x.respBody(resp), base.Provider()); pe != nil {
 				fillFromHeaders(pe, ex, ev.ServerDate())
@@ -1118,15 +1127,21 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	if pe == nil && resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 		pe = pageError(data, base.Provider())
 	}
-	if pe != nil {
-		fillFromHeaders(pe, ex, ev.ServerDate())
-		ev.Kind = model.AuthorizeError
-		ev.RedirectURI = authz.RedirectURI
-		ev.State = authz.State
-		ev.Err = pe
-		return []model.Event{ev}
+	if pe = withAuthError(pe, authErr); pe != nil {
+		return []model.Event{pageErrorEvent(ev, pe, ex, authz)}
 	}
 	return nil
+}
+
+// pageErrorEvent is the authorize error a provider's page (or its URL)
+// says, for the authorize request authz when the page answered it.
+func pageErrorEvent(ev model.Event, pe *model.ProviderError, ex *model.Exchange, authz model.Event) model.Event {
+	fillFromHeaders(pe, ex, ev.ServerDate())
+	ev.Kind = model.AuthorizeError
+	ev.RedirectURI = authz.RedirectURI
+	ev.State = authz.State
+	ev.Err = pe
+	return ev
 }
 
 // locationParams returns the OAuth parameters of a redirect target, from the
@@ -1281,6 +1296,12 @@ func pageError(data []byte, p model.Provider) *model.ProviderError {
 		return nil
 	}
 	pe := &model.ProviderError{Description: text, Codes: codesInText(text)}
+	// "Error 400: redirect_uri_mismatch" in the page's language names the
+	// error better than the first error name the text happens to show.
+	if _, name := statusErrorName(text); name != "" {
+		pe.Error = name
+		return textError(pe, text, p)
+	}
 	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r != '_' && (r < 'a' || r > 'z') }) {
 		if isOAuthErrorName(w) {
 			pe.Error = w

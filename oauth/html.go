@@ -2,10 +2,12 @@ package oauth
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"html"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -105,7 +107,6 @@ var (
 	reCorrelation = lazyRegexp(`(?i)correlation[ -]?id"?\s*[:=]\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
 	reSessionID   = lazyRegexp(`"sessionId"\s*:\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"`)
 	reTimestamp   = lazyRegexp(`(?i)timestamp"?\s*[:=]\s*"?(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)`)
-	reGoogleError = lazyRegexp(`Error\s+(\d{3})\s*:\s*([a-z_]+)`)
 	reEchoedURI   = lazyRegexp(`(?i)redirect URI '([^']{1,1000})'`)
 )
 
@@ -122,7 +123,7 @@ var (
 
 // htmlErrorPage reads a provider's HTML error page: Entra's page with
 // Request Id / Correlation Id / Timestamp and an AADSTS message, AD FS MSIS
-// codes, Google's "Error 400: redirect_uri_mismatch", and the redirect URI
+// codes, Google's "Error 400: redirect_uri_mismatch" in any language, and the redirect URI
 // pages of Okta, Auth0, Keycloak and Authelia. It returns nil when the page
 // is not a recognised error page.
 func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
@@ -147,9 +148,9 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 		pe.Codes = []string{m[1]}
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
-	} else if m := matchIf(p.Family == model.FamilyGoogle && strings.Contains(text, "Error"), reGoogleError, text); m != nil {
-		pe.Error = m[2]
-		pe.Description = "Error " + m[1] + ": " + m[2]
+	} else if status, name := googleStatusError(p, text); name != "" {
+		pe.Error = name
+		pe.Description = "Error " + status + ": " + name
 	} else {
 		for _, ph := range htmlErrPhrases {
 			if i := foldIndex(text, ph.match); i >= 0 {
@@ -178,6 +179,99 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 		pe.Timestamp = m[1]
 	}
 	return pe
+}
+
+// statusErrorName finds an error page's "Error 400: redirect_uri_mismatch"
+// in any language: Google words it "Fehler 400: …", "Erreur 400 : …",
+// "エラー 400: …" or "错误 400：…" (a full-width colon), and what stays the
+// same is a 4xx or 5xx status, a colon and the error's snake_case name. The
+// word before the status is never read, so no language is needed.
+func statusErrorName(text string) (status, name string) {
+	for i := 0; i < len(text); i++ {
+		var after int
+		switch {
+		case text[i] == ':':
+			after = i + 1
+		case text[i] == 0xef && strings.HasPrefix(text[i:], "\uff1a"):
+			after = i + len("\uff1a")
+		default:
+			continue
+		}
+		if status = statusBefore(text[max(0, i-16):i]); status == "" {
+			continue
+		}
+		if name = errorNameAt(skipSpaces(text[after:])); name != "" {
+			return status, name
+		}
+	}
+	return "", ""
+}
+
+// googleStatusError is statusErrorName on a Google page, nothing on
+// another provider's.
+func googleStatusError(p model.Provider, text string) (status, name string) {
+	if p.Family != model.FamilyGoogle {
+		return "", ""
+	}
+	return statusErrorName(text)
+}
+
+// hasStatusErrorName is statusErrorName's answer on a plain page, without
+// copying it.
+func hasStatusErrorName(b []byte) bool {
+	for from := 0; ; {
+		i := bytes.IndexByte(b[from:], ':')
+		if i < 0 {
+			return false
+		}
+		i += from
+		// A window each side: the status and its spaces before, the name
+		// (at most 64 bytes) after.
+		if statusBefore(string(b[max(0, i-16):i])) != "" && errorNameAt(skipSpaces(string(b[i+1:min(len(b), i+80)]))) != "" {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+// statusBefore is the 4xx or 5xx status that ends s before spaces (a
+// French page puts a no-break space before its colon), "" when none does.
+func statusBefore(s string) string {
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	if len(s) < 3 {
+		return ""
+	}
+	d := s[len(s)-3:]
+	if d[0] != '4' && d[0] != '5' || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9' {
+		return ""
+	}
+	if len(s) > 3 {
+		if c := s[len(s)-4]; c >= '0' && c <= '9' || c == '.' || c == ',' || c == '-' || c == ':' || c == '/' {
+			return "" // part of a longer number, a time or a path
+		}
+	}
+	return d
+}
+
+func skipSpaces(s string) string { return strings.TrimLeftFunc(s, unicode.IsSpace) }
+
+// errorNameAt is the snake_case error name s starts with
+// (redirect_uri_mismatch, invalid_request, deleted_client), "" when s does
+// not start with one: lower-case letters in at least two words, ending where
+// a name cannot go on.
+func errorNameAt(s string) string {
+	n := 0
+	for n < len(s) && n <= 64 && (s[n] >= 'a' && s[n] <= 'z' || s[n] == '_' || n > 0 && s[n] >= '0' && s[n] <= '9') {
+		n++
+	}
+	if n == 0 || n > 64 || n < len(s) && (s[n] >= 'A' && s[n] <= 'Z' || s[n] >= 0x80) {
+		return ""
+	}
+	name := s[:n]
+	if name[0] == '_' || name[n-1] == '_' || !strings.Contains(name, "_") {
+		return ""
+	}
+	return name
 }
 
 // foldIndex is where lower (lower-case ASCII) starts in text, compared as
@@ -275,7 +369,7 @@ func plainPage(b []byte) bool {
 func mayBeErrorPage(b []byte, p model.Provider) bool {
 	if bytes.Contains(b, []byte("AADSTS")) || bytes.Contains(b, []byte("AADB2C")) ||
 		p.Family == model.FamilyADFS && bytes.Contains(b, []byte("MSIS")) ||
-		p.Family == model.FamilyGoogle && bytes.Contains(b, []byte("Error")) {
+		p.Family == model.FamilyGoogle && hasStatusErrorName(b) {
 		return true
 	}
 	for _, ph := range htmlErrPhrases {
@@ -536,4 +630,102 @@ func hiddenElement(name string) bool {
 		return true
 	}
 	return false
+}
+
+// googleAuthErr is what the authError parameter of Google's error page URL
+// says (accounts.google.com/signin/oauth/error?authError=…).
+type googleAuthErr struct {
+	name, desc string
+	status     uint64
+}
+
+// googleAuthError reads an authError parameter: URL-safe base64 of a
+// protobuf message whose field 1 is the error's name, field 2 its
+// description (in English whatever the page's language) and field 4 the
+// HTTP status. The zero value when s is not such a message.
+func googleAuthError(s string) googleAuthErr {
+	s = strings.TrimRight(s, "=")
+	if s == "" || len(s) > 8192 {
+		return googleAuthErr{}
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		if b, err = base64.RawStdEncoding.DecodeString(s); err != nil {
+			return googleAuthErr{}
+		}
+	}
+	var ae googleAuthErr
+	for len(b) > 0 {
+		key, n := binary.Uvarint(b)
+		if n <= 0 {
+			return googleAuthErr{}
+		}
+		b = b[n:]
+		switch key & 7 {
+		case 0:
+			v, n := binary.Uvarint(b)
+			if n <= 0 {
+				return googleAuthErr{}
+			}
+			b = b[n:]
+			if key>>3 == 4 && v >= 400 && v < 600 {
+				ae.status = v
+			}
+		case 2:
+			l, n := binary.Uvarint(b)
+			if n <= 0 || l > uint64(len(b)-n) {
+				return googleAuthErr{}
+			}
+			v := b[n : n+int(l)]
+			b = b[n+int(l):]
+			switch key >> 3 {
+			case 1:
+				ae.name = string(v)
+			case 2:
+				// A text, not a nested message (whose bytes hold
+				// control characters).
+				if utf8.Valid(v) && bytes.IndexFunc(v, unicode.IsControl) < 0 {
+					ae.desc = strings.TrimSpace(string(v[:min(len(v), 300)]))
+				}
+			}
+		case 1:
+			if len(b) < 8 {
+				return googleAuthErr{}
+			}
+			b = b[8:]
+		case 5:
+			if len(b) < 4 {
+				return googleAuthErr{}
+			}
+			b = b[4:]
+		default:
+			return googleAuthErr{}
+		}
+	}
+	if errorNameAt(ae.name) != ae.name && !isOAuthErrorName(ae.name) {
+		return googleAuthErr{}
+	}
+	return ae
+}
+
+// withAuthError completes the error read from Google's page with the one
+// its URL carries: the URL's name is the error whatever the page's
+// language or layout, and its description says what the page may not.
+func withAuthError(page *model.ProviderError, ae googleAuthErr) *model.ProviderError {
+	if ae.name == "" {
+		return page
+	}
+	if page == nil || page.Error != ae.name {
+		if page == nil {
+			page = &model.ProviderError{}
+		}
+		page.Error, page.Description = ae.name, ae.name
+		if ae.status != 0 {
+			page.Description = "Error " + strconv.FormatUint(ae.status, 10) + ": " + ae.name
+		}
+	}
+	if ae.desc != "" {
+		page.Description += " (" + ae.desc + ")"
+	}
+	return page
 }

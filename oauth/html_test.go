@@ -100,7 +100,6 @@ func TestLazyRegexps(t *testing.T) {
 		{reCorrelation, `Correlation ID: 0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f71`, "0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f71"},
 		{reSessionID, `"sessionId":"0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f72"`, "0d6ad1d3-3a7e-4c1f-9f4c-2b3c4d5e6f72"},
 		{reTimestamp, `Timestamp: 2024-05-01 10:11:12Z`, "2024-05-01 10:11:12Z"},
-		{reGoogleError, "Error 400: redirect_uri_mismatch", "400"},
 		{reEchoedURI, "The redirect URI 'https://a/cb' specified", "https://a/cb"},
 		{rePostMessageField, `{"code":"abc"}`, "code"},
 	} {
