@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // bodyKind sorts a body by what its rewrite needs.
@@ -285,15 +286,68 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 			return
 		}
 		isObj := v.IsObject()
+		// What a credential's name holds is credential through and
+		// through: the strings of an array under it
+		// ({"refresh_tokens":["…"]}) and the members of an object under
+		// it ({"access_token":{"value":"…"}}) that do not describe it.
+		holder := name != "" && holdsCredential(name)
+		// A {"name": "client_secret", "value": "…"} object (and "key"
+		// for "name") names its value.
+		pairName := ""
+		if isObj {
+			pairName = pairObjectName(v)
+		}
 		v.ForEach(func(k, x gjson.Result) bool {
 			n := ""
-			if isObj {
+			switch {
+			case isObj && pairName != "" && strings.EqualFold(k.Str, "value"):
+				n = pairName
+			case isObj:
 				n = k.Str
+				if holder && classify(n) == classKeep && !secret.DescribesCredential(n) && !timeName(n) {
+					n = name
+				}
+			case holder:
+				n = name
 			}
 			r.jsonValue(x, n, method, depth+1, eds)
 			return true
 		})
 	}
+}
+
+// holdsCredential reports a name whose value, whatever its shape, is a
+// credential: the token, secret, password, assertion and api-key families
+// in any style, and session ids.
+func holdsCredential(name string) bool {
+	return secret.IsCredentialName(name) || secret.IsSessionParam(name)
+}
+
+// pairObjectName returns the secret name of a {"name": …, "value": …}
+// or {"key": …, "value": …} object, or "".
+func pairObjectName(v gjson.Result) string {
+	var nm string
+	has := false
+	v.ForEach(func(k, x gjson.Result) bool {
+		switch {
+		case strings.EqualFold(k.Str, "value"):
+			has = true
+		case (strings.EqualFold(k.Str, "name") || strings.EqualFold(k.Str, "key")) && x.Type == gjson.String && nm == "":
+			nm = x.Str
+		}
+		return true
+	})
+	if !has || nm == "" || classify(nm) == classKeep {
+		return ""
+	}
+	return nm
+}
+
+// timeName reports a member naming a time, which support reads
+// (createdDateTime, issued_at).
+func timeName(n string) bool {
+	l := strings.ToLower(n)
+	return strings.Contains(l, "time") || strings.Contains(l, "date") || strings.HasSuffix(l, "_at") || strings.HasSuffix(n, "At")
 }
 
 var reAttr = sync.OnceValue(func() *regexp.Regexp {

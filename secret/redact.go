@@ -104,19 +104,19 @@ func normName(name string) string {
 // describe a credential rather than hold one (token_type, tokenEndpoint,
 // passwordResetPolicy, expires_in).
 func IsCredentialName(name string) bool {
-	return secretscan.CredentialName(name) && !describesCredential(name)
+	return secretscan.CredentialName(name) && !DescribesCredential(name)
 }
 
 // describeWords start the words of a name about a credential.
 var describeWords = []string{"type", "endpoint", "uri", "url", "expir", "lifetime", "ttl", "length", "method",
 	"format", "policy", "mode", "supported", "enabled", "name", "hint", "count", "version", "alg", "status", "reset", "kind"}
 
-// describesCredential reports a name one of whose words starts with a
+// DescribesCredential reports a name one of whose words starts with a
 // describing word. Words are split at '-', '_', '.', spaces and case
 // changes, and a word that holds a credential word is split around it too
 // ("tokenendpoint"), so that the describing word is never matched inside
 // another ("security" holds "uri", "account" holds "count").
-func describesCredential(name string) bool {
+func DescribesCredential(name string) bool {
 	lower := strings.ToLower(strings.TrimSpace(name))
 	if strings.HasSuffix(lower, "_in") || strings.HasSuffix(lower, "in") {
 		return true // expires_in, expiresIn

@@ -98,7 +98,8 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 		`{"sessionId":"` + h.canary("JSON sessionId") + `"},` +
 		`{"session_id":"` + h.canary("JSON session_id") + `"},` +
 		`{"refresh_tokens":["` + h.canary("JSON string array under refresh_tokens") + `"]},` +
-		`{"access_token":{"value":"` + h.canary("JSON object under access_token") + `","expires_on":1800000000}},` +
+		`{"access_token":{"value":"` + h.canary("JSON object under access_token") + `","expires_on":1800000000,` +
+		`"tokenType":"pop","createdDateTime":"2026-03-04T05:06:07Z"}},` +
 		`{"name":"client_secret","value":"` + h.canary("JSON name/value object, client_secret") + `"},` +
 		`{"key":"refresh_token","value":"` + h.canary("JSON key/value object, refresh_token") + `"}` +
 		`]}}`
@@ -408,10 +409,6 @@ var (
 		"JSON in a query parameter":           true,
 	}
 	huntPendingCopy = map[string]bool{
-		"JSON string array under refresh_tokens":     true,
-		"JSON object under access_token":             true,
-		"JSON name/value object, client_secret":      true,
-		"JSON key/value object, refresh_token":       true,
 		"JSON in a form value":                       true,
 		"base64url JSON in a form value":             true,
 		"base64 form in a form value":                true,
@@ -545,7 +542,9 @@ func TestLeakHuntRedact(t *testing.T) {
 			text = data
 		}
 		for _, keep := range []string{huntClientID, url.QueryEscape(huntRedirect), huntErrorCode, huntTraceID, huntCorrelation, huntTimestamp,
-			"invalid_grant", "The provided authorization code or refresh token has expired", `error=\"invalid_token\"`, "application/json"} {
+			"invalid_grant", "The provided authorization code or refresh token has expired", `error=\"invalid_token\"`, "application/json",
+			// Members about a credential, under its name, stay.
+			`\"tokenType\":\"pop\"`, `\"createdDateTime\":\"2026-03-04T05:06:07Z\"`} {
 			if !bytes.Contains(text, []byte(keep)) && !bytes.Contains(text, []byte(strings.ReplaceAll(keep, `\"`, `"`))) {
 				t.Errorf("redact %s: the copy lost %q, which support reads", name, keep)
 			}
