@@ -299,6 +299,11 @@ var errorCatalog = []ErrorInfo{
 	// Dex renders the first on its error page, Spring Authorization Server
 	// the second on its authorize error page; Amazon Cognito redirects to
 	// its /error page with the third.
+	// IdentityServer (Duende, IdentityServer4) answers an unregistered or
+	// malformed redirect URI with unauthorized_client or invalid_request
+	// and this description.
+	{Match: "invalid redirect_uri", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client, or is not a valid absolute URI",
+		Remediation: "Register the exact redirect URI for the client (IdentityServer: the client's RedirectUris), or fix the app to send the registered value."},
 	{Match: "unregistered redirect_uri", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client",
 		Remediation: "Register the exact redirect URI."},
 	{Match: "oauth 2.0 parameter: redirect_uri", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered for the client",

@@ -782,7 +782,7 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 func providerErrorFromParams(p url.Values) *model.ProviderError {
 	pe := &model.ProviderError{
 		Error:       p.Get("error"),
-		Description: p.Get("error_description"),
+		Description: withCause(p.Get("error_description"), p.Get("error_hint"), p.Get("error_debug")),
 		URI:         p.Get("error_uri"),
 		TraceID:     p.Get("trace_id"),
 		Correlation: p.Get("correlation_id"),
@@ -797,6 +797,37 @@ func providerErrorFromParams(p url.Values) *model.ProviderError {
 	}
 	fillFromDescription(pe)
 	return pe
+}
+
+// withCause completes an error's description with the cause ORY Hydra
+// (and fosite's legacy error format) sends beside it: error_hint says what
+// was wrong ("The 'redirect_uri' parameter does not match any of the OAuth
+// 2.0 Client's pre-registered redirect urls.") where error_description
+// only repeats RFC 6749's sentence for the error, and error_debug (a
+// server in debug mode) the internal reason. A cause the description
+// already holds (modern fosite merges the hint into it) is not repeated.
+func withCause(desc, hint, debug string) string {
+	if hint = strings.TrimSpace(hint); hint != "" && !strings.Contains(desc, hint) {
+		switch {
+		case desc == "":
+			desc = hint
+		case strings.HasSuffix(desc, ".") || strings.HasSuffix(desc, ":"):
+			desc += " " + hint
+		default:
+			desc += ". " + hint
+		}
+	}
+	if debug = strings.TrimSpace(debug); debug != "" && !strings.Contains(desc, debug) {
+		if len(debug) > 300 {
+			debug = debug[:300] + "…"
+		}
+		if desc == "" {
+			desc = "debug: " + debug
+		} else {
+			desc += " (debug: " + debug + ")"
+		}
+	}
+	return desc
 }
 
 func numericCode(c string) string {
@@ -1127,6 +1158,9 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	if pe == nil && resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 		pe = pageError(data, base.Provider())
 	}
+	if pe == nil && strings.Contains(lb.u.RawQuery, "errorId=") && lb.u.Query().Get("errorId") != "" {
+		pe = errorIDPage(data)
+	}
 	if pe = withAuthError(pe, authErr); pe != nil {
 		return []model.Event{pageErrorEvent(ev, pe, ex, authz)}
 	}
@@ -1235,7 +1269,7 @@ func jsonProviderError(o *jsonObject) *model.ProviderError {
 	}
 	pe := &model.ProviderError{
 		Error:       e,
-		Description: o.str("error_description"),
+		Description: withCause(o.str("error_description"), o.str("error_hint"), o.str("error_debug")),
 		TraceID:     o.str("trace_id"),
 		Correlation: o.str("correlation_id"),
 		Timestamp:   o.str("timestamp"),

@@ -729,3 +729,62 @@ func withAuthError(page *model.ProviderError, ae googleAuthErr) *model.ProviderE
 	}
 	return page
 }
+
+// errorIDPage reads the error page IdentityServer (Duende, IdentityServer4)
+// sends the browser to when it cannot redirect an error to the app
+// (/home/error?errorId=…: the id is an opaque key to a message kept on the
+// server). The page shows the OAuth error, then its description (only
+// while the server runs in development) and the request id its log files
+// the error under. nil when the page names no OAuth error.
+func errorIDPage(data []byte) *model.ProviderError {
+	text := pageText(data)
+	i, name := firstErrorName(text)
+	if name == "" {
+		return nil
+	}
+	pe := &model.ProviderError{Error: name}
+	rest := text[i+len(name):]
+	if j := foldIndex(rest, "request id"); j >= 0 {
+		id := strings.TrimLeft(rest[j+len("request id"):], ": ")
+		if k := strings.IndexFunc(id, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(":._|-", r))
+		}); k >= 0 {
+			id = id[:k]
+		}
+		if len(id) <= 100 {
+			pe.TraceID = id
+		}
+		rest = rest[:j]
+	}
+	rest = strings.TrimSpace(strings.TrimLeft(rest, " .:"))
+	if len(rest) > 300 {
+		rest = rest[:300]
+	}
+	pe.Description = rest
+	return pe
+}
+
+// firstErrorName is the first RFC 6749 / OIDC error name a text shows, as a
+// word, and where it starts; "" when there is none.
+func firstErrorName(text string) (int, string) {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if !(c >= 'a' && c <= 'z' || c == '_') {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && (text[j] >= 'a' && text[j] <= 'z' || text[j] == '_') {
+			j++
+		}
+		if isOAuthErrorName(text[i:j]) && (i == 0 || !isWordByte(text[i-1])) && (j == len(text) || !isWordByte(text[j])) {
+			return i, text[i:j]
+		}
+		i = j
+	}
+	return -1, ""
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
