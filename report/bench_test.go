@@ -69,3 +69,28 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*countingWriter)(nil)
+
+// BenchmarkTimelineJSON measures the json writer on one file with a
+// 20,000-step timeline, the shape of a scan of a 100,000-entry HAR with
+// 10,000 sign-ins: go test ./report -run '^$' -bench TimelineJSON
+func BenchmarkTimelineJSON(b *testing.B) {
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 111e6, time.UTC)
+	r := &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "traceaudit", Version: "bench"}}
+	f := File{Path: "har-100k.har", Format: "har", Exchanges: 100000, Events: 20000}
+	for s := range 20000 {
+		f.Timeline = append(f.Timeline, TimelineEvent{
+			Time: At(t0.Add(time.Duration(s) * 370100 * time.Microsecond)), Ref: fmt.Sprintf("entries[%d]", s*5+3),
+			Kind: "token-request", Party: "app", Lane: "page_1", LaneTitle: "page id page_1",
+			Label: "POST /oauth2/v2.0/token", Code: fmt.Sprintf("sha256:%012x", s), Status: 200, Highlight: []int{0},
+		})
+	}
+	r.Files = append(r.Files, f)
+	Finalize(r)
+	var n countingWriter
+	for b.Loop() {
+		if err := (JSONWriter{}).Write(&n, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "bytes/report")
+}

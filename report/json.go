@@ -39,6 +39,8 @@ type jsonChunks struct {
 	// encs holds one encoder per depth: an encoder keeps its indentation
 	// buffer between values.
 	encs []*json.Encoder
+	// step is writeStep's buffer.
+	step []byte
 }
 
 // encode returns v indented as if it stood at depth levels of nesting
@@ -192,7 +194,8 @@ const (
 )
 
 // writeTimeline writes a timeline as writeArray(c, steps, depth,
-// writeValue[TimelineEvent]) does, the same bytes: steps are plain data,
+// writeValue[TimelineEvent]) does, the same bytes (each step through
+// appendStep): steps are plain data,
 // each encoded alone, so a chunk of them can be encoded on another
 // goroutine and written in its turn. A second goroutine encodes every
 // other chunk, at most one chunk ahead of the writer. The chunks' buffers
@@ -201,7 +204,7 @@ const (
 // that capture allocated.
 func writeTimeline(c *jsonChunks, steps []TimelineEvent, depth int) error {
 	if len(steps) < timelineSplitMin {
-		return writeArray(c, steps, depth, writeValue[TimelineEvent])
+		return writeArray(c, steps, depth, writeStep)
 	}
 	chunks := (len(steps) + timelineChunk - 1) / timelineChunk
 	type encoded struct {
@@ -271,13 +274,16 @@ func (c *jsonChunks) encodeSteps(out []byte, steps []TimelineEvent, k, depth int
 		} else {
 			out = append(out, ","+lead...)
 		}
-		b, err := c.encode(&part[i], depth+2)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b...)
+		out = appendStep(out, &part[i], depth+2)
 	}
 	return out, nil
+}
+
+// writeStep writes one timeline step encoded at depth, as
+// writeValue[TimelineEvent] does.
+func writeStep(c *jsonChunks, v *TimelineEvent, depth int) error {
+	c.step = appendStep(c.step[:0], v, depth)
+	return c.write(c.step)
 }
 
 // JSONLWriter writes one file object per line. The CLI calls WriteFile as

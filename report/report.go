@@ -318,14 +318,19 @@ func (t Time) String() string {
 	if t.IsZero() {
 		return ""
 	}
+	return string(t.appendText(make([]byte, 0, len("2006-01-02T15:04:05.000000000Z"))))
+}
+
+// appendText appends what String returns for a time that is not zero.
+func (t Time) appendText(b []byte) []byte {
 	u := t.UTC()
 	switch ns := u.Nanosecond(); {
 	case ns%int(time.Millisecond) == 0:
-		return u.Format("2006-01-02T15:04:05.000Z")
+		return u.AppendFormat(b, "2006-01-02T15:04:05.000Z")
 	case ns%int(time.Microsecond) == 0:
-		return u.Format("2006-01-02T15:04:05.000000Z")
+		return u.AppendFormat(b, "2006-01-02T15:04:05.000000Z")
 	}
-	return u.Format("2006-01-02T15:04:05.000000000Z")
+	return u.AppendFormat(b, "2006-01-02T15:04:05.000000000Z")
 }
 
 // MarshalJSON writes the contract form.
