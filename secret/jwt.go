@@ -33,9 +33,10 @@ const maxJWT = 64 << 10
 
 // Claims decodes the value as a JWT (JWS compact form) and returns its
 // non-identifying claims; ok is false when it is not a JWT (opaque tokens,
-// encrypted JWE).
+// encrypted JWE). It panics on a compacted token (Compact), which keeps no
+// claims: only outputs that show none compact.
 func (s Secret) Claims() (TokenClaims, bool) {
-	raw := s.raw
+	raw := s.mustValue("Claims")
 	if len(raw) > maxJWT || strings.Count(raw, ".") != 2 {
 		return TokenClaims{}, false
 	}

@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"crypto/sha256"
 	"math/bits"
 	"reflect"
 	"slices"
@@ -25,6 +26,9 @@ const ScrubMin = 6
 // (tokens of one issuer share long prefixes, ASP.NET states start alike),
 // and a position of text costs one probe of a bit set of those windows.
 type Scrubber struct {
+	// vals are the values as Secret holds them (Secret.raw): the raw
+	// value, or a compacted token (Compact), which is verified by its
+	// SHA-256 where its window and ends match.
 	vals []string
 	// off[i] is where vals[i]'s window starts in it; next[i] chains the
 	// values of one window (index+1, 0 ends).
@@ -50,6 +54,10 @@ type Scrubber struct {
 	crowd      map[string]struct{}
 	crowdLens  []int
 	crowdFirst [1 << 8]uint64
+	// crowdSums are the crowd's compacted tokens, by SHA-256 of the
+	// value; crowdSumLens their lengths.
+	crowdSums    map[string]struct{}
+	crowdSumLens []int
 }
 
 const (
@@ -82,25 +90,45 @@ const dedupeWalk = 8
 // Add records a secret to replace. Empty and short values, values that are
 // already fingerprints and sanitizers' placeholders are left alone.
 func (s *Scrubber) Add(sec Secret) {
-	v := sec.raw
-	if len(v) < ScrubMin || len(v) > 1<<30 || IsFingerprint(v) {
-		return
+	// window(off) is the value's ScrubMin bytes at off, among the
+	// candidates: the end first (the ends of codes, tokens and states
+	// are their random part), then the start, then the middle; of a
+	// compacted token, whose middle is not kept, more of its end.
+	var window func(off int) uint64
+	var cands []int
+	var candBuf [5]int
+	c, compact := sec.compact()
+	if compact {
+		n := c.n
+		window = func(off int) uint64 {
+			if off == 0 {
+				return packKey(c.head)
+			}
+			return packKey(c.tail[off-(n-compactTail):])
+		}
+		cands = append(candBuf[:0], n-ScrubMin, 0, n-2*ScrubMin, n-3*ScrubMin, n-4*ScrubMin)
+	} else {
+		v, _ := sec.value()
+		if len(v) < ScrubMin || len(v) > 1<<30 || IsFingerprint(v) {
+			return
+		}
+		window = func(off int) uint64 { return packKey(v[off:]) }
+		cands = append(candBuf[:0], len(v)-ScrubMin, 0, (len(v)-ScrubMin)/2)
 	}
+	stored := sec.raw
 	if 2*(s.used+1) > len(s.slotKey) {
 		s.resize(2 * (s.used + 1))
 	}
-	// The window at the end first: the ends of codes, tokens and states
-	// are their random part.
-	best, bestSlot, bestCount := int32(len(v)-ScrubMin), -1, 0
-	for c, off := range [3]int{len(v) - ScrubMin, 0, (len(v) - ScrubMin) / 2} {
-		slot, found := s.find(packKey(v[off:]))
+	best, bestSlot, bestCount := int32(cands[0]), -1, 0
+	for i, off := range cands {
+		slot, found := s.find(window(off))
 		n := 0
 		if found {
 			n = int(s.slotCount[slot])
-			if c == 0 {
+			if i == 0 {
 				walked := 0
 				for j := s.slotHead[slot]; j != 0 && walked < dedupeWalk; j = s.next[j-1] {
-					if s.vals[j-1] == v {
+					if s.vals[j-1] == stored {
 						return
 					}
 					walked++
@@ -114,16 +142,21 @@ func (s *Scrubber) Add(sec Secret) {
 			break
 		}
 	}
-	if bestCount >= crowdAt && s.addCrowd(v) {
-		return
+	if bestCount >= crowdAt {
+		if compact && s.addCrowdSum(c) {
+			return
+		}
+		if v, ok := sec.value(); ok && s.addCrowd(v) {
+			return
+		}
 	}
-	k := packKey(v[best:])
+	k := window(int(best))
 	if s.slotHead[bestSlot] == 0 {
 		s.slotKey[bestSlot] = k
 		s.used++
 		s.setBloom(k)
 	}
-	s.vals = append(s.vals, v)
+	s.vals = append(s.vals, stored)
 	s.off = append(s.off, best)
 	s.next = append(s.next, s.slotHead[bestSlot])
 	s.slotHead[bestSlot] = int32(len(s.vals))
@@ -155,6 +188,28 @@ func (s *Scrubber) addCrowd(v string) bool {
 	return true
 }
 
+// addCrowdSum is addCrowd for a compacted token.
+func (s *Scrubber) addCrowdSum(c compacted) bool {
+	if _, ok := s.crowdSums[c.sum]; ok {
+		return true
+	}
+	if !slices.Contains(s.crowdSumLens, c.n) {
+		if len(s.crowdSumLens) >= crowdLensMax {
+			return false
+		}
+		s.crowdSumLens = append(s.crowdSumLens, c.n)
+		slices.SortFunc(s.crowdSumLens, func(a, b int) int { return b - a })
+	}
+	if s.crowdSums == nil {
+		s.crowdSums = map[string]struct{}{}
+	}
+	s.crowdSums[c.sum] = struct{}{}
+	a, b := crowdBits(packKey(c.head))
+	s.crowdFirst[a/64] |= 1 << (a % 64)
+	s.crowdFirst[b/64] |= 1 << (b % 64)
+	return true
+}
+
 func crowdBits(k uint64) (uint64, uint64) {
 	h := k * 0x9E3779B97F4A7C15
 	return h >> (64 - crowdFirstLog), (h << 24) >> (64 - crowdFirstLog)
@@ -178,7 +233,7 @@ func (s *Scrubber) Len() int {
 	if s == nil {
 		return 0
 	}
-	return len(s.vals) + len(s.crowd)
+	return len(s.vals) + len(s.crowd) + len(s.crowdSums)
 }
 
 // resize makes the table at least n slots (a power of two), with a bit
@@ -240,6 +295,7 @@ func (s *Scrubber) String(text string) string {
 		return text
 	}
 	var found []match
+	var sum spanSum
 	var k uint64
 	for i := 0; i < ScrubMin-1; i++ {
 		k |= uint64(text[i]) << (8 * (i + 1))
@@ -247,10 +303,18 @@ func (s *Scrubber) String(text string) string {
 	for p := 0; p+ScrubMin <= len(text); p++ {
 		// k holds text[p:p+ScrubMin], the first byte lowest.
 		k = k>>8 | uint64(text[p+ScrubMin-1])<<(8*(ScrubMin-1))
-		if s.crowd != nil {
+		if s.crowd != nil || s.crowdSums != nil {
 			if a, b := crowdBits(k); s.crowdFirst[a/64]&(1<<(a%64)) != 0 && s.crowdFirst[b/64]&(1<<(b%64)) != 0 {
 				for _, n := range s.crowdLens {
-					if _, ok := s.crowd[text[p:min(p+n, len(text))]]; ok && p+n <= len(text) && !IsPlaceholder(New(text[p:p+n])) {
+					if _, ok := s.crowd[text[p:min(p+n, len(text))]]; ok && p+n <= len(text) && !isPlaceholder(text[p:p+n]) {
+						found = append(found, match{p, p + n})
+					}
+				}
+				for _, n := range s.crowdSumLens {
+					if p+n > len(text) {
+						continue
+					}
+					if _, ok := s.crowdSums[sum.of(text, p, n)]; ok {
 						found = append(found, match{p, p + n})
 					}
 				}
@@ -265,12 +329,22 @@ func (s *Scrubber) String(text string) string {
 			continue
 		}
 		for j := s.slotHead[slot]; j != 0; j = s.next[j-1] {
-			v := s.vals[j-1]
+			e := Secret{raw: s.vals[j-1]}
 			start := p - int(s.off[j-1])
+			v, ok := e.value()
+			if !ok {
+				// A compacted token: its ends, then SHA-256 of the span.
+				c, _ := e.compact()
+				if start >= 0 && start+c.n <= len(text) && text[start:start+compactHead] == c.head &&
+					text[start+c.n-compactTail:start+c.n] == c.tail && sum.of(text, start, c.n) == c.sum {
+					found = append(found, match{start, start + c.n})
+				}
+				continue
+			}
 			// A sanitizer's placeholder ("[REDACTED]") is no secret and
 			// reads better as it is; it is asked here, where values are
 			// few, not for each value added.
-			if start >= 0 && start+len(v) <= len(text) && text[start:start+len(v)] == v && !IsPlaceholder(New(v)) {
+			if start >= 0 && start+len(v) <= len(text) && text[start:start+len(v)] == v && !isPlaceholder(v) {
 				found = append(found, match{start, start + len(v)})
 			}
 		}
@@ -297,6 +371,22 @@ func (s *Scrubber) String(text string) string {
 	}
 	b.WriteString(text[last:])
 	return b.String()
+}
+
+// spanSum remembers the last span of a text it hashed: the values of one
+// window that share their length are checked against one hash.
+type spanSum struct {
+	start, n int
+	sum      string
+}
+
+// of is SHA-256 of text[start:start+n], as a string of 32 bytes.
+func (h *spanSum) of(text string, start, n int) string {
+	if h.sum == "" || h.start != start || h.n != n {
+		b := sha256.Sum256([]byte(text[start : start+n]))
+		h.start, h.n, h.sum = start, n, string(b[:])
+	}
+	return h.sum
 }
 
 // Strings replaces recorded values in every string reachable from v, which

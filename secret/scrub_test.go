@@ -143,6 +143,9 @@ func FuzzScrubber(f *testing.F) {
 	f.Add("st-exp", "0.AAAAcode", "0.AAAAcode-long", "x 0.AAAAcode-long st-exp st-ex 0.AAAAcode")
 	f.Add("aaaaaa", "aaaaaaa", "", "aaaaaaaaaaaaaaaaaaa")
 	f.Add("xAAAAAAAA0001AAAAAAAA", "AAAAAAAA0002AAAAAAAA", "AAAAAAAA0001AAAAAAAA", "AAAAAAAA0001AAAAAAAAAAAAAAAA0002AAAAAAAA")
+	long := strings.Repeat("eyJ0eXAiOiJKV1Qi", 9)
+	f.Add(long+"sig1", long+"sig22", "st-exp", "a "+long+"sig1"+long+"sig22 "+long+"sig2 st-exp")
+	f.Add(long+"0123456789", "", "", long+"0123456789"+long)
 	f.Fuzz(func(t *testing.T, a, b, c, text string) {
 		vals := []string{a, b, c}
 		// Forty values alike but for one byte, outside every window
@@ -155,8 +158,17 @@ func FuzzScrubber(f *testing.F) {
 			}
 		}
 		s := scrubberOf(vals...)
-		if got, want := s.String(text), naiveScrub(vals, text); got != want {
+		want := naiveScrub(vals, text)
+		if got := s.String(text); got != want {
 			t.Fatalf("String(%q) = %q, want %q (values %q)", text, got, want, vals)
+		}
+		// The same values compacted where Compact compacts them.
+		cs := NewScrubber()
+		for _, v := range vals {
+			cs.Add(Compact(v))
+		}
+		if got := cs.String(text); got != want {
+			t.Fatalf("compacted: String(%q) = %q, want %q (values %q)", text, got, want, vals)
 		}
 	})
 }
