@@ -44,6 +44,27 @@ type Extractor struct {
 	// skippedRead is set once a response body the reader skipped was
 	// read (see SkippedBodyRead).
 	skippedRead bool
+	// compactTokens: access, ID and refresh tokens are kept compacted
+	// (CompactTokens).
+	compactTokens bool
+}
+
+// CompactTokens makes the events keep access, ID and refresh tokens as
+// secret.Compact keeps them: their fingerprint, length and what finds them
+// in output, not their values (a few KiB each, which a trace of thousands
+// of sign-ins otherwise holds until its report is written). Only a caller
+// whose output is redacted and shows no JWT claims may ask (scan without
+// --no-redact): the values and claims can no longer be read.
+func (x *Extractor) CompactTokens() { x.compactTokens = true }
+
+// tokenSecret wraps a token's value, compacted when CompactTokens asked.
+// Every token goes through it, so that one value is held one way and
+// equal tokens of different events stay ==.
+func (x *Extractor) tokenSecret(v string) secret.Secret {
+	if x.compactTokens {
+		return secret.Compact(v)
+	}
+	return secret.New(v)
 }
 
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
@@ -314,7 +335,7 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		if tok := bearerToken(ex.Request.Headers.Get("Authorization")); tok != "" {
 			ev := lb.get()
 			ev.Kind = model.APICall
-			ev.SetAccessToken(secret.New(tok))
+			ev.SetAccessToken(x.tokenSecret(tok))
 			out = append(out, ev)
 		}
 	}
@@ -770,7 +791,7 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 		}
 	}
 	if t := p.Get("id_token"); t != "" {
-		ev.SetIDToken(secret.New(t))
+		ev.SetIDToken(x.tokenSecret(t))
 	}
 	x.setLibrary(&ev, libraryOf(nil, ev.CookieNames()))
 	if errStr != "" {
@@ -873,7 +894,7 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 	}
 	ev.RedirectURI = x.strings.get(p.Get("redirect_uri"))
 	tp.CodeVerifier = secret.New(p.Get("code_verifier"))
-	tp.RefreshToken = secret.New(p.Get("refresh_token"))
+	tp.RefreshToken = x.tokenSecret(p.Get("refresh_token"))
 	ev.ClientID = x.strings.get(p.Get("client_id"))
 	tp.Scope = x.strings.get(p.Get("scope"))
 	ev.SetResource(p.Get("resource"))
@@ -956,9 +977,9 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	tp.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
 	data := x.respBody(resp)
 	if tj, ok := readTokenJSON(data); ok {
-		ev.SetAccessToken(secret.New(tj.access))
-		ev.SetIDToken(secret.New(tj.id))
-		tp.RefreshToken = secret.New(tj.refresh)
+		ev.SetAccessToken(x.tokenSecret(tj.access))
+		ev.SetIDToken(x.tokenSecret(tj.id))
+		tp.RefreshToken = x.tokenSecret(tj.refresh)
 		tp.Scope = tj.scope
 		tp.ExpiresIn = tj.expiresIn
 		if pe := tj.err; pe != nil {
@@ -967,9 +988,9 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		}
 	} else if f := formResponse(resp); f != nil {
 		// GitHub answers form-encoded unless asked for JSON.
-		ev.SetAccessToken(secret.New(f.Get("access_token")))
-		ev.SetIDToken(secret.New(f.Get("id_token")))
-		tp.RefreshToken = secret.New(f.Get("refresh_token"))
+		ev.SetAccessToken(x.tokenSecret(f.Get("access_token")))
+		ev.SetIDToken(x.tokenSecret(f.Get("id_token")))
+		tp.RefreshToken = x.tokenSecret(f.Get("refresh_token"))
 		tp.Scope = f.Get("scope")
 		if v, err := strconv.Atoi(f.Get("expires_in")); err == nil && v >= 0 {
 			tp.ExpiresIn = v
@@ -1094,8 +1115,8 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		case p.Get("code") != "":
 			ev.Kind = model.CodeIssued
 			ev.Code = secret.New(p.Get("code"))
-			ev.SetAccessToken(secret.New(p.Get("access_token")))
-			ev.SetIDToken(secret.New(p.Get("id_token")))
+			ev.SetAccessToken(x.tokenSecret(p.Get("access_token")))
+			ev.SetIDToken(x.tokenSecret(p.Get("id_token")))
 			return []model.Event{ev}
 		case p.Get("error") != "":
 			ev.Kind = model.AuthorizeError
@@ -1104,8 +1125,8 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		case p.Get("access_token") != "" || p.Get("id_token") != "":
 			// Implicit flow: tokens in the front channel, no code.
 			ev.Kind = model.CodeIssued
-			ev.SetAccessToken(secret.New(p.Get("access_token")))
-			ev.SetIDToken(secret.New(p.Get("id_token")))
+			ev.SetAccessToken(x.tokenSecret(p.Get("access_token")))
+			ev.SetIDToken(x.tokenSecret(p.Get("id_token")))
 			return []model.Event{ev}
 		}
 		return nil
@@ -1143,14 +1164,14 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 				}
 			}
 			ev.RedirectURI = action
-			deliveredInPage(&ev, "form_post", fields)
+			x.deliveredInPage(&ev, "form_post", fields)
 			return []model.Event{ev}
 		}
 	}
 	if messageMode(authz.ResponseMode()) {
 		if fields, ok := postMessagePage(data); ok {
 			ev.RedirectURI = authz.RedirectURI
-			deliveredInPage(&ev, "post_message", fields)
+			x.deliveredInPage(&ev, "post_message", fields)
 			return []model.Event{ev}
 		}
 	}
@@ -1395,7 +1416,7 @@ func isDeviceGrant(g string) bool {
 // deliveredInPage fills ev from the parameters an answer page hands to the
 // app (form_post's hidden inputs, a post_message script): the code and
 // tokens it issues, or the provider's error.
-func deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
+func (x *Extractor) deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
 	ev.State = secret.New(fields.Get("state"))
 	ev.SetDelivery(delivery)
 	if fields.Get("error") != "" {
@@ -1405,8 +1426,8 @@ func deliveredInPage(ev *model.Event, delivery string, fields url.Values) {
 	}
 	ev.Kind = model.CodeIssued
 	ev.Code = secret.New(fields.Get("code"))
-	ev.SetIDToken(secret.New(fields.Get("id_token")))
-	ev.SetAccessToken(secret.New(fields.Get("access_token")))
+	ev.SetIDToken(x.tokenSecret(fields.Get("id_token")))
+	ev.SetAccessToken(x.tokenSecret(fields.Get("access_token")))
 }
 
 // contexts gives equal request contexts one shared copy (see

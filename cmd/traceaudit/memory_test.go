@@ -10,6 +10,7 @@ import (
 	"github.com/traceaudit/traceaudit/internal/hargen"
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // TestScanMemoryFlatInEntries reads a generated HAR of 100,000 small
@@ -20,16 +21,19 @@ import (
 // events; then again with the rules' analysis made from them as scan makes
 // it, the events still in the chunks reading left them in. The bounds say
 // memory follows the exchanges the rules keep, not the number of entries:
-// the tokens the responses carry (kept whole: 26 MiB here, ~2.7 KB per
-// response), and besides them at most 1,536 bytes per kept exchange after
-// reading (with its two events, request and response, 216 bytes each plus
-// the token request's and response's parameters and what is kept aside),
-// 1,856 with the analysis (transaction, code trail and redemption), and 16
-// bytes per dropped one (its hole in the rules' list). Before the retainer
-// every exchange was kept and this HAR held about 420 MB. Measured when the
-// generated token answers became JSON (they were random text/html bodies,
-// which since 04796b6 are failed redemptions carrying the page's text):
-// 1,417 and 1,775 bytes per kept exchange besides the tokens.
+// at most 1,536 bytes per kept exchange after reading (with its two events,
+// request and response, 216 bytes each plus the token request's and
+// response's parameters and what is kept aside, and the response's three
+// tokens, compacted as scan keeps them: 80 bytes each whatever their
+// length), 1,920 with the analysis (transaction, code trail and
+// redemption), and 16 bytes per dropped one (its hole in the rules' list).
+// Before the retainer every exchange was kept and this HAR held about 420
+// MB. When the generated token answers became JSON the tokens were kept
+// whole (26 MiB here, ~2.7 KB per response) and counted apart: 1,417 and
+// 1,775 bytes per kept exchange besides them (what the whole tokens took
+// beyond their lengths counted in those). Compacted (secret.Compact) they are counted
+// in: 1,423 and 1,781 bytes per kept exchange with them, 13.6 and 17.0 MiB;
+// tokens kept whole again add ~2,700 bytes per kept exchange.
 func TestScanMemoryFlatInEntries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes and reads a 170 MB HAR")
@@ -81,20 +85,30 @@ func TestScanMemoryFlatInEntries(t *testing.T) {
 	if n < entries/10 || n > entries/10+10 {
 		t.Fatalf("kept %d exchanges, want about %d (the token requests)", n, entries/10)
 	}
-	// The tokens the token responses carry are kept whole (the rules read
-	// their claims, the output scrubber looks for them): they are what the
-	// trace holds, not a cost per entry, and count apart.
-	var tokens int64
+	// The tokens the token responses carry count in: scan keeps them
+	// compacted (the value's length is what they would take whole).
+	var tokens, whole int64
 	for _, chunk := range res.pending.chunks() {
 		for i := range chunk {
 			ev := &chunk[i]
-			tokens += int64(ev.AccessToken().Len() + ev.IDToken().Len() + ev.RefreshToken().Len())
+			for _, s := range []secret.Secret{ev.AccessToken(), ev.IDToken(), ev.RefreshToken()} {
+				if !s.IsZero() {
+					tokens++
+					whole += int64(s.Len())
+				}
+				if s.Len() >= secret.CompactMin && !s.IsCompact() {
+					t.Fatalf("event %d of %s kept a token of %d bytes whole", ev.Exchange, ev.Kind, s.Len())
+				}
+			}
 		}
 	}
+	if tokens < int64(n) {
+		t.Fatalf("%d tokens for %d kept exchanges: the generated token responses lost their tokens", tokens, n)
+	}
 	live := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	bound := tokens + int64(n)*1536 + int64(entries-n)*16
-	t.Logf("%d entries, %d kept, %d events, %d exchange starts, %.1f MiB of tokens: live heap %.1f MiB (%.0f bytes per kept exchange besides its tokens), bound %.1f MiB",
-		entries, n, res.eventCount(), len(res.starts), float64(tokens)/(1<<20), float64(live)/(1<<20), float64(live-tokens)/float64(n), float64(bound)/(1<<20))
+	bound := int64(n)*1536 + int64(entries-n)*16
+	t.Logf("%d entries, %d kept, %d events, %d exchange starts, %d tokens (%.1f MiB whole): live heap %.1f MiB (%.0f bytes per kept exchange), bound %.1f MiB",
+		entries, n, res.eventCount(), len(res.starts), tokens, float64(whole)/(1<<20), float64(live)/(1<<20), float64(live)/float64(n), float64(bound)/(1<<20))
 	if live > bound {
 		t.Errorf("live heap %d bytes after reading, over the bound of %d: memory grows with entries again", live, bound)
 	}
@@ -113,9 +127,9 @@ func TestScanMemoryFlatInEntries(t *testing.T) {
 	runtime.ReadMemStats(&analyzed)
 	runtime.KeepAlive(a)
 	withRules := int64(analyzed.HeapAlloc) - int64(before.HeapAlloc)
-	bound = tokens + int64(n)*1856 + int64(entries-n)*16
-	t.Logf("with the rules' analysis (%d transactions, %d codes): live heap %.1f MiB (%.0f bytes per kept exchange besides its tokens), bound %.1f MiB",
-		len(a.Transactions), len(a.Codes), float64(withRules)/(1<<20), float64(withRules-tokens)/float64(n), float64(bound)/(1<<20))
+	bound = int64(n)*1920 + int64(entries-n)*16
+	t.Logf("with the rules' analysis (%d transactions, %d codes): live heap %.1f MiB (%.0f bytes per kept exchange), bound %.1f MiB",
+		len(a.Transactions), len(a.Codes), float64(withRules)/(1<<20), float64(withRules)/float64(n), float64(bound)/(1<<20))
 	if withRules > bound {
 		t.Errorf("live heap %d bytes with the analysis, over the bound of %d", withRules, bound)
 	}
