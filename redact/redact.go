@@ -55,7 +55,10 @@ type redactor struct {
 	challenges map[string]string // S256(verifier) -> S256(stand-in)
 	sweep      *sweeper
 	collecting bool // first pass: learn values, output is discarded
-	stats      *Stats
+	// decoding counts the documents inside values being redacted (JSON
+	// in a JSON string, base64 of a form), to bound the nesting.
+	decoding int
+	stats    *Stats
 	// outOffset and entryStarts locate HAR entries in the copy, to name
 	// where a leak was found.
 	outOffset   func() int64

@@ -1,13 +1,16 @@
 package redact
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/secret"
 )
@@ -363,14 +366,187 @@ func (r *redactor) free(v string, nest int) string {
 		return r.secret(v)
 	case looksURL(v):
 		return r.url(v, nest)
+	}
+	if nest < maxNest && r.decoding < maxNest {
+		if red, ok := r.encoded(v, nest); ok {
+			return red
+		}
+	}
+	switch {
 	case nest < maxNest && looksQuery(v):
 		// A URL-encoded query string inside a parameter (Office's
 		// qs=WOPIsrc%3D…%26access_token%3D…): its own parameters are
 		// redacted by name, at any depth.
 		v = r.pairs(v, nest+1)
+	case nest < maxNest && strings.IndexByte(v, '=') > 0:
+		// One pair ("refresh_token=…" in a JSON string), or pairs among
+		// words (a HAR comment: "pasted refresh_token=… here").
+		v = r.wordPairs(v, nest)
 	}
 	return r.sweep.apply(r.shapes(maskEmails(v)))
 }
+
+// encoded redacts a value that is a document of its own: JSON text (a
+// WebSocket frame, a JSON string holding JSON, socket.io's `42[…]`), or
+// base64 or base64url of JSON or of a form body, re-encoded the same way.
+// ok is false when v is none of those; the result is v itself when
+// nothing in it was secret.
+func (r *redactor) encoded(v string, nest int) (string, bool) {
+	r.decoding++
+	defer func() { r.decoding-- }()
+	t := strings.TrimSpace(v)
+	if t == "" {
+		return v, false
+	}
+	// JSON, after the digits of a socket.io packet type.
+	j := strings.TrimLeft(t, "0123456789")
+	if j != "" && (j[0] == '{' || j[0] == '[') && (len(j) == len(t) || len(t)-len(j) <= 4) {
+		if gjson.Valid(j) {
+			out, _ := r.json([]byte(j))
+			if string(out) == j {
+				return v, true
+			}
+			lead := v[:strings.Index(v, j)]
+			return lead + string(out) + v[len(lead)+len(j):], true
+		}
+		return v, false
+	}
+	if len(t) < 16 || len(t) != len(v) {
+		return v, false
+	}
+	enc := base64Of(v)
+	if enc == nil {
+		return v, false
+	}
+	data, err := enc.DecodeString(v)
+	if err != nil || !utf8.Valid(data) {
+		return v, false
+	}
+	d := bytes.TrimSpace(data)
+	var red []byte
+	switch {
+	case len(d) > 0 && (d[0] == '{' || d[0] == '[') && gjson.ValidBytes(d):
+		red, _ = r.json(data)
+	case looksForm(d):
+		if p := r.pairs(string(data), nest+1); p != string(data) {
+			red = []byte(p)
+		}
+	default:
+		return v, false
+	}
+	if red == nil || bytes.Equal(red, data) {
+		return v, true
+	}
+	return enc.EncodeToString(red), true
+}
+
+// base64Of returns the encoding v is written in: standard or URL
+// alphabet, padded or not; nil when v is not base64 of whole bytes.
+func base64Of(v string) *base64.Encoding {
+	std, url := false, false
+	pad := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '=':
+			pad++
+			if pad > 2 {
+				return nil
+			}
+			continue
+		case pad > 0:
+			return nil
+		case c == '+' || c == '/':
+			std = true
+		case c == '-' || c == '_':
+			url = true
+		case !alnum(c):
+			return nil
+		}
+	}
+	if std && url {
+		return nil
+	}
+	if pad > 0 {
+		if len(v)%4 != 0 {
+			return nil
+		}
+		if url {
+			return base64.URLEncoding
+		}
+		return base64.StdEncoding
+	}
+	if len(v)%4 == 1 {
+		return nil
+	}
+	if url {
+		return base64.RawURLEncoding
+	}
+	if len(v)%4 == 0 {
+		return base64.StdEncoding
+	}
+	return base64.RawStdEncoding
+}
+
+// wordPairs redacts name=value pairs that stand as words of a text, or
+// as the whole value, when their name is secret.
+func (r *redactor) wordPairs(v string, nest int) string {
+	if !strings.ContainsAny(v, " \t\n") {
+		if !pairWord(v) {
+			return v
+		}
+		return r.pairs(v, nest+1)
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(v); {
+		for i < len(v) && isSpace(v[i]) {
+			i++
+		}
+		start := i
+		for i < len(v) && !isSpace(v[i]) {
+			i++
+		}
+		w := v[start:i]
+		if !pairWord(w) {
+			continue
+		}
+		if red := r.pairs(w, nest+1); red != w {
+			b.WriteString(v[last:start])
+			b.WriteString(red)
+			last = i
+		}
+	}
+	if last == 0 {
+		return v
+	}
+	b.WriteString(v[last:])
+	return b.String()
+}
+
+// pairWord reports a word that starts with a plain name and "=", holds
+// no quotes or markup, and names a secret.
+func pairWord(w string) bool {
+	eq := strings.IndexByte(w, '=')
+	if eq <= 0 || strings.ContainsAny(w, "<>{}\"'") {
+		return false
+	}
+	for i := 0; i < eq; i++ {
+		if c := w[i]; !alnum(c) && c != '_' && c != '-' && c != '.' && c != '$' && c != '[' && c != ']' {
+			return false
+		}
+	}
+	// Only words that name a secret are rewritten: the others stay
+	// byte for byte.
+	for _, p := range strings.Split(w, "&") {
+		if k, _, ok := strings.Cut(p, "="); ok && classify(unescape(k)) != classKeep {
+			return true
+		}
+	}
+	return false
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // looksQuery reports a value that reads as name=value pairs joined by '&'.
 func looksQuery(v string) bool {

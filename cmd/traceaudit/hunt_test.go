@@ -409,15 +409,7 @@ var (
 		"JSON in a query parameter":           true,
 	}
 	huntPendingCopy = map[string]bool{
-		"JSON in a form value":                       true,
-		"base64url JSON in a form value":             true,
-		"base64 form in a form value":                true,
-		"one-pair form in a JSON string":             true,
-		"base64 JSON in a JSON string":               true,
-		"JSON text in a JSON string":                 true,
 		"jsessionid path parameter":                  true,
-		"base64url JSON in a query parameter":        true,
-		"JSON in a query parameter":                  true,
 		"custom scheme, #! fragment code":            true,
 		"X-Client-Assertion header":                  true,
 		"second cookie of a comma-joined Set-Cookie": true,
@@ -431,10 +423,6 @@ var (
 		"template literal accessToken":               true,
 		"escaped JSON in a script string":            true,
 		"document.cookie sid":                        true,
-		"HAR comment refresh_token=":                 true,
-		"WebSocket frame access_token":               true,
-		"WebSocket socket.io sessionId":              true,
-		"postData.params JSON password":              true,
 		"page title hash-routed code":                true,
 	}
 )
