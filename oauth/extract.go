@@ -47,6 +47,15 @@ type Extractor struct {
 	// compactTokens: access, ID and refresh tokens are kept compacted
 	// (CompactTokens).
 	compactTokens bool
+	// fragments are the codes a provider redirected to the app in the
+	// URL's fragment (response_mode=fragment), by the redirect target
+	// without the fragment (fragmentKey), until the browser loads it.
+	fragments map[string]fragmentCode
+}
+
+// fragmentCode is what a redirect's fragment delivered to the app.
+type fragmentCode struct {
+	code, state, idToken secret.Secret
 }
 
 // CompactTokens makes the events keep access, ID and refresh tokens as
@@ -188,6 +197,11 @@ func (x *Extractor) quiet(ex *model.Exchange) bool {
 	if _, ok := x.idpHosts[host]; ok {
 		return false
 	}
+	if len(x.fragments) > 0 {
+		if _, ok := x.fragments[fragmentKey(&u)]; ok {
+			return false
+		}
+	}
 	return !mayHoldGateKey(&ex.Request, &u)
 }
 
@@ -325,8 +339,33 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		out = append(out, x.providerAnswer(ex, &lb, ev)...)
 		return out
 	}
-	if cb, ok := x.callback(ex, u, &lb, params, prov, role); ok {
+	if cb, ok := x.callback(ex, u, &lb, params, prov, role, "query"); ok {
+		x.takeFragment(u)
 		return append(out, cb)
+	}
+	// A callback whose code is in the URL's fragment: a HAR often keeps
+	// the fragment of the page's URL; on the wire (a capture) it is never
+	// sent, and the load of the redirect's target is the delivery.
+	if fp := fragmentParams(u); fp != nil {
+		if cb, ok := x.callback(ex, u, &lb, fp, prov, role, "fragment"); ok {
+			x.takeFragment(u)
+			return append(out, cb)
+		}
+	}
+	if len(x.fragments) > 0 && strings.EqualFold(ex.Request.Method, "GET") {
+		if fc, ok := x.takeFragment(u); ok {
+			ev := lb.get()
+			ev.Kind = model.Callback
+			ev.Prov = x.providers.get(model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())})
+			ev.RedirectURI = x.strings.get(endpointOf(u))
+			ev.Code, ev.State = fc.code, fc.state
+			ev.SetDelivery("fragment")
+			if !fc.idToken.IsZero() {
+				ev.SetIDToken(fc.idToken)
+			}
+			x.setLibrary(&ev, libraryOf(nil, ev.CookieNames()))
+			return append(out, ev)
+		}
 	}
 	if x.isIdPHost(u, prov) {
 		out = append(out, x.providerAnswer(ex, &lb, model.Event{})...)
@@ -761,8 +800,56 @@ func (x *Extractor) learnRedirect(uri string) {
 	}
 }
 
-// callback recognises the app's redirect URI receiving a code or an error.
-func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url.Values, prov model.Provider, role EndpointRole) (model.Event, bool) {
+// fragmentKey is the key of a redirect target in Extractor.fragments: the
+// URL without its fragment, the host in lower case.
+func fragmentKey(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + u.Path + "?" + u.RawQuery
+}
+
+// noteFragment remembers a code a redirect delivered in its target's
+// fragment, for the load of that target (the browser keeps the fragment,
+// and a capture never shows it).
+func (x *Extractor) noteFragment(target *url.URL, fc fragmentCode) {
+	if x.fragments == nil {
+		x.fragments = map[string]fragmentCode{}
+	} else if len(x.fragments) >= maxContexts {
+		clear(x.fragments)
+	}
+	x.fragments[fragmentKey(target)] = fc
+}
+
+// takeFragment returns and forgets the code a redirect delivered to u in
+// its fragment. Only the first load of the target counts: a later one
+// (a reload, a link back to the page) may no longer carry the fragment,
+// which an app usually clears once it has read it.
+func (x *Extractor) takeFragment(u *url.URL) (fragmentCode, bool) {
+	if len(x.fragments) == 0 {
+		return fragmentCode{}, false
+	}
+	k := fragmentKey(u)
+	fc, ok := x.fragments[k]
+	if ok {
+		delete(x.fragments, k)
+	}
+	return fc, ok
+}
+
+// fragmentParams are the OAuth parameters of a URL's fragment (a HAR's
+// request URL may keep it), nil when it carries no code or error.
+func fragmentParams(u *url.URL) url.Values {
+	if u.Fragment == "" {
+		return nil
+	}
+	p, _ := locationParams(&url.URL{Fragment: u.Fragment})
+	if p.Get("code") == "" && p.Get("error") == "" {
+		return nil
+	}
+	return p
+}
+
+// callback recognises the app's redirect URI receiving a code or an error;
+// delivery says where the URL holds them (query, or fragment).
+func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url.Values, prov model.Provider, role EndpointRole, delivery string) (model.Event, bool) {
 	if role != RoleNone {
 		return model.Event{}, false
 	}
@@ -784,8 +871,8 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 	ev.RedirectURI = x.strings.get(endpointOf(u))
 	ev.Code = secret.New(strings.Clone(code)) // not parts of the URL, as in authorizeRequest
 	ev.State = secret.New(strings.Clone(state))
-	ev.SetDelivery("query")
-	if ev.Method == "POST" {
+	ev.SetDelivery(delivery)
+	if ev.Method == "POST" && delivery == "query" {
 		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {
 			ev.SetDelivery("form_post")
 		}
@@ -1117,6 +1204,9 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 			ev.Code = secret.New(p.Get("code"))
 			ev.SetAccessToken(x.tokenSecret(p.Get("access_token")))
 			ev.SetIDToken(x.tokenSecret(p.Get("id_token")))
+			if delivery == "fragment" {
+				x.noteFragment(lu, fragmentCode{code: ev.Code, state: ev.State, idToken: x.tokenSecret(p.Get("id_token"))})
+			}
 			return []model.Event{ev}
 		case p.Get("error") != "":
 			ev.Kind = model.AuthorizeError

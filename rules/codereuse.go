@@ -81,6 +81,9 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	}
 	for i, d := range c.Deliveries {
 		note := ordinal(i) + " delivery to the app"
+		if d.Delivery() == "fragment" {
+			note += " (in the URL's fragment)"
+		}
 		if d.Prefetch() != "" {
 			note += " (prefetch: " + d.Prefetch() + ")"
 		}
