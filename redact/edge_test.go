@@ -537,3 +537,14 @@ func TestReplaceWord(t *testing.T) {
 		}
 	}
 }
+
+// TestCommaJoinedSetCookie: each cookie of a Set-Cookie joined with
+// commas is masked; an Expires date's comma splits nothing.
+func TestCommaJoinedSetCookie(t *testing.T) {
+	r := newRedactor(Options{})
+	got := r.header("Set-Cookie", "a=first-cookie-value; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/, sid=second-cookie-value; HttpOnly,theme=dark")
+	want := "a=[redacted]; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/, sid=[redacted]; HttpOnly,theme=[redacted]"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -231,8 +231,51 @@ func (r *redactor) cookieHeader(v string) string {
 }
 
 // setCookie masks the value and keeps the name and every attribute
-// (SameSite, Secure, Path, Domain, Expires, Max-Age), which rules read.
+// (SameSite, Secure, Path, Domain, Expires, Max-Age), which rules read. A
+// header that joins several cookies with commas ("a=1; Path=/, sid=…")
+// has each one masked.
 func (r *redactor) setCookie(v string) string {
+	parts := splitSetCookies(v)
+	if len(parts) == 1 {
+		return r.oneSetCookie(v)
+	}
+	for i, p := range parts {
+		parts[i] = r.oneSetCookie(p)
+	}
+	return strings.Join(parts, ",")
+}
+
+// cookieAttrs are the Set-Cookie attribute names.
+var cookieAttrs = map[string]bool{"expires": true, "max-age": true, "domain": true, "path": true, "secure": true,
+	"httponly": true, "samesite": true, "priority": true, "partitioned": true, "version": true, "comment": true}
+
+// splitSetCookies splits a Set-Cookie value at the commas that start
+// another cookie: a name (a token, no attribute's) and "=" follow. The
+// comma of an Expires date ("Wed, 21 Oct 2026 …") is followed by a date,
+// which holds spaces, and does not split.
+func splitSetCookies(v string) []string {
+	var out []string
+	last := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] != ',' {
+			continue
+		}
+		rest := strings.TrimLeft(v[i+1:], " \t")
+		eq := strings.IndexByte(rest, '=')
+		if eq <= 0 {
+			continue
+		}
+		name := rest[:eq]
+		if strings.ContainsAny(name, " \t;,\"") || cookieAttrs[strings.ToLower(name)] {
+			continue
+		}
+		out = append(out, v[last:i])
+		last = i + 1
+	}
+	return append(out, v[last:])
+}
+
+func (r *redactor) oneSetCookie(v string) string {
 	first, attrs, _ := strings.Cut(v, ";")
 	name, val, ok := strings.Cut(first, "=")
 	if !ok {

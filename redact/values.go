@@ -82,7 +82,7 @@ func classify(name string) class {
 
 // secretHeader reports header names whose whole value is a credential.
 func secretHeader(lname string) bool {
-	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "x-csrf", "x-xsrf",
+	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "assertion", "x-csrf", "x-xsrf",
 		"subscription-key", "access-key", "session-key", "private-key"} {
 		if strings.Contains(lname, s) {
 			return true
@@ -206,6 +206,7 @@ const maxNest = 4
 // relative) and masks a userinfo password, leaving every other byte as it
 // was.
 func (r *redactor) url(raw string, nest int) string {
+	raw = secret.PathParams(raw, func(name, value string) string { return r.value(name, value, "", nest) })
 	end := strings.IndexAny(raw, "?#")
 	if end < 0 {
 		end = len(raw)
@@ -232,8 +233,11 @@ func (r *redactor) url(raw string, nest int) string {
 		f := rest[1:]
 		if strings.Contains(f, "=") {
 			// A fragment read as parameters: the browser's part of the
-			// redirect in response_mode=fragment (may start with "/" or "!").
-			b.WriteString(r.pairs(f, nest+1))
+			// redirect in response_mode=fragment (may start with "/" or
+			// "!"), after a single-page app's route ("#/callback?code=…").
+			route, params := secret.HashRoute(f)
+			b.WriteString(route)
+			b.WriteString(r.pairs(params, nest+1))
 		} else {
 			b.WriteString(r.sweep.apply(f))
 		}

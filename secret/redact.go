@@ -231,6 +231,13 @@ func RedactURLCollect(raw string, add func(Secret)) string {
 const maxNest = 4
 
 func redactURL(raw string, depth int, add func(Secret)) string {
+	raw = PathParams(raw, func(name, value string) string {
+		red := RedactParam(name, value)
+		if red != value && add != nil && !IsMaskedParam(name) {
+			add(New(value))
+		}
+		return red
+	})
 	u, err := url.Parse(raw)
 	if err != nil {
 		if i := strings.IndexAny(raw, "?#"); i >= 0 {
@@ -248,11 +255,87 @@ func redactURL(raw string, depth int, add func(Secret)) string {
 	}
 	frag := u.EscapedFragment()
 	if frag != "" && strings.Contains(frag, "=") {
-		red := redactPairs(frag, "&", depth, add)
+		// A hash-routed fragment ("#/callback?code=…", "#!/cb?…") has
+		// its parameters after the route.
+		route, pairs := HashRoute(frag)
+		red := route + redactPairs(pairs, "&", depth, add)
 		u.Fragment, _ = url.PathUnescape(red)
 		u.RawFragment = red
 	}
 	return u.String()
+}
+
+// HashRoute splits a fragment read as parameters into a single-page app's
+// route ("/callback?", "!/cb?") and the parameters after it; a fragment
+// without a route is all parameters.
+func HashRoute(frag string) (route, params string) {
+	q := strings.IndexByte(frag, '?')
+	if q < 0 {
+		return "", frag
+	}
+	if eq := strings.IndexByte(frag, '='); eq >= 0 && eq < q {
+		return "", frag
+	}
+	return frag[:q+1], frag[q+1:]
+}
+
+// PathParams rewrites the ";name=value" parameters of a URL's path (Java's
+// ;jsessionid=…, a matrix parameter) with fn, leaving every other byte as
+// it was. The query and fragment are not looked at.
+func PathParams(raw string, fn func(name, value string) string) string {
+	end := strings.IndexAny(raw, "?#")
+	if end < 0 {
+		end = len(raw)
+	}
+	head := raw[:end]
+	if strings.IndexByte(head, ';') < 0 {
+		return raw
+	}
+	path := 0
+	if i := strings.Index(head, "://"); i >= 0 {
+		path = i + 3
+		if j := strings.IndexByte(head[path:], '/'); j >= 0 {
+			path += j
+		} else {
+			return raw
+		}
+	}
+	var b strings.Builder
+	last := path
+	b.WriteString(head[:path])
+	for i := path; i < len(head); i++ {
+		if head[i] != ';' {
+			continue
+		}
+		seg := head[i+1:]
+		if k := strings.IndexAny(seg, ";/"); k >= 0 {
+			seg = seg[:k]
+		}
+		name, value, ok := strings.Cut(seg, "=")
+		if !ok || value == "" {
+			continue
+		}
+		dv := value
+		if u, err := url.PathUnescape(value); err == nil {
+			dv = u
+		}
+		red := fn(name, dv)
+		if red == dv {
+			continue
+		}
+		if !IsFingerprint(red) {
+			red = url.PathEscape(red)
+		}
+		start := i + 1 + len(name) + 1
+		b.WriteString(head[last:start])
+		b.WriteString(red)
+		last = start + len(value)
+	}
+	if last == path {
+		return raw
+	}
+	b.WriteString(head[last:])
+	return b.String() + raw[end:]
 }
 
 // RedactForm redacts an application/x-www-form-urlencoded body the same way.

@@ -184,3 +184,21 @@ func TestRedactParamNames(t *testing.T) {
 		t.Errorf("RedactURL: %q", got)
 	}
 }
+
+// TestRedactURLPathAndRoute: a session id in the path (;jsessionid=) and
+// parameters after a single-page app's route in the fragment are
+// redacted; other path parameters and the route stay.
+func TestRedactURLPathAndRoute(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	for _, c := range []struct{ in, want string }{
+		{"https://app.example/a;jsessionid=" + v + "?x=1", "https://app.example/a;jsessionid=" + Fingerprint(v) + "?x=1"},
+		{"https://app.example/a;v=2/b;jsessionid=" + v, "https://app.example/a;v=2/b;jsessionid=" + Fingerprint(v)},
+		{"https://app.example/#/cb?code=" + v + "&x=1", "https://app.example/#/cb?code=" + Fingerprint(v) + "&x=1"},
+		{"myapp:/r#!/cb?code=" + v, "myapp:/r#!/cb?code=" + Fingerprint(v)},
+		{"https://app.example/p;v=2?a=b#x=1", "https://app.example/p;v=2?a=b#x=1"},
+	} {
+		if got := RedactURL(c.in); got != c.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

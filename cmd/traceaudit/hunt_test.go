@@ -404,26 +404,20 @@ var huntRuns = append(append([][]string(nil), leakRuns...), []string{"scan", "-f
 // the lists only shrink.
 var (
 	huntPendingReport = map[string]bool{
-		"jsessionid path parameter":           true,
 		"base64url JSON in a query parameter": true,
 		"JSON in a query parameter":           true,
 	}
 	huntPendingCopy = map[string]bool{
-		"jsessionid path parameter":                  true,
-		"custom scheme, #! fragment code":            true,
-		"X-Client-Assertion header":                  true,
-		"second cookie of a comma-joined Set-Cookie": true,
-		"multipart client_secret":                    true,
-		"multipart refresh_token":                    true,
-		"relative form action session_state":         true,
-		"textarea SAMLResponse":                      true,
-		"relative link access_token":                 true,
-		"localStorage.setItem refresh_token":         true,
-		"sessionStorage.setItem msal.idtoken":        true,
-		"template literal accessToken":               true,
-		"escaped JSON in a script string":            true,
-		"document.cookie sid":                        true,
-		"page title hash-routed code":                true,
+		"multipart client_secret":             true,
+		"multipart refresh_token":             true,
+		"relative form action session_state":  true,
+		"textarea SAMLResponse":               true,
+		"relative link access_token":          true,
+		"localStorage.setItem refresh_token":  true,
+		"sessionStorage.setItem msal.idtoken": true,
+		"template literal accessToken":        true,
+		"escaped JSON in a script string":     true,
+		"document.cookie sid":                 true,
 	}
 )
 
