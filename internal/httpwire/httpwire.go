@@ -162,20 +162,36 @@ func (o Options) ReadRequest(br *bufio.Reader) (*model.Request, error) {
 // either. HEAD, 204 and 304 responses have no body; a response without
 // Content-Length or chunked framing runs to the end of br.
 func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*model.Response, error) {
+	resp, body, err := o.ReadResponseHead(br, requestMethod)
+	if err != nil || !body.On() {
+		return resp, err
+	}
+	if resp.Body, err = body.Finish(br); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// ReadResponseHead is ReadResponse up to the body: it reads the final
+// response's start line and header section and returns what reads its
+// body (Body.On false when it has none: the response is then whole).
+// The pcap reader lets a Content-Length body's bytes arrive without a
+// parser waiting for them (see BodyReader.Write).
+func (o Options) ReadResponseHead(br *bufio.Reader, requestMethod string) (*model.Response, BodyReader, error) {
 	l := o.Limits.WithDefaults()
 	for {
 		budget := l.HeaderBytes
 		line, err := readStartLine(br, &budget)
 		if err != nil {
-			return nil, err
+			return nil, BodyReader{}, err
 		}
 		resp, err := parseStatusLine(line)
 		if err != nil {
-			return nil, err
+			return nil, BodyReader{}, err
 		}
 		resp.Headers, err = readHeaders(br, &budget, l.HeaderCount, o)
 		if err != nil {
-			return nil, err
+			return nil, BodyReader{}, err
 		}
 		if resp.Status >= 100 && resp.Status < 200 && resp.Status != 101 {
 			continue
@@ -186,28 +202,105 @@ func (o Options) ReadResponse(br *bufio.Reader, requestMethod string) (*model.Re
 				o.SkipResponse(resp)
 			}
 			resp.Body.Size = 0
-			return resp, nil
+			return resp, BodyReader{}, nil
 		}
 		te, cl, err := framing(resp.Headers)
 		if err != nil {
 			o.warnf("response body read to the end of the stream: %v", err)
-			err = nil
 		}
 		skip := o.SkipBody != nil && o.SkipBody(resp.Body.MIMEType) || o.SkipResponse != nil && o.SkipResponse(resp)
+		b := BodyReader{h: &resp.Headers, o: o, l: l, skip: skip, kind: bodyToEOF}
 		switch {
 		case te:
-			resp.Body, err = readChunked(br, &resp.Headers, o, l, skip)
+			b.kind = bodyChunked
 		case cl >= 0:
-			resp.Body, err = readFixed(br, cl, resp.Headers, o, l, skip)
-		default:
-			resp.Body, err = readToEOF(br, resp.Headers, o, l, skip)
+			b.kind, b.n, b.left = bodyFixed, cl, cl
 		}
-		if err != nil {
-			return nil, err
-		}
-		resp.Body.MIMEType = mimeType(resp.Headers.Get("Content-Type"))
-		return resp, nil
+		return resp, b, nil
 	}
+}
+
+const (
+	bodyNone = iota
+	bodyChunked
+	bodyFixed
+	bodyToEOF
+)
+
+// BodyReader reads the body of a message whose header section was read
+// (ReadResponseHead).
+type BodyReader struct {
+	kind int
+	h    *model.Headers
+	o    Options
+	l    model.Limits
+	skip bool
+	// A Content-Length body: its length, the bytes still to come, and
+	// what was kept of those taken so far (rbOK once made). Held here
+	// rather than behind a pointer, which would cost an allocation per
+	// body.
+	n, left int64
+	rb      rawBody
+	rbOK    bool
+}
+
+// On tells that the message has a body to read.
+func (b *BodyReader) On() bool { return b.kind != bodyNone }
+
+// Need is how many more bytes a Content-Length body takes; 0 for a body
+// of another framing, which only Finish reads.
+func (b *BodyReader) Need() int64 {
+	if b.kind != bodyFixed {
+		return 0
+	}
+	return b.left
+}
+
+func (b *BodyReader) raw() *rawBody {
+	if !b.rbOK {
+		b.rb, b.rbOK = makeRawBody(b.l, b.skip, b.o), true
+	}
+	return &b.rb
+}
+
+// Write takes the next bytes of a Content-Length body that arrived
+// without a reader, at most Need of them, as Finish would have read them
+// (the same bytes kept, the same buffers). It returns how many it took.
+func (b *BodyReader) Write(p []byte) int {
+	k := int(min(int64(len(p)), b.Need()))
+	if k == 0 {
+		return 0
+	}
+	rb := b.raw()
+	rb.take(p[:k], b.left)
+	b.left -= int64(k)
+	return k
+}
+
+// Finish reads the rest of the body from br and returns it, as
+// ReadResponse would have.
+func (b *BodyReader) Finish(br *bufio.Reader) (model.Body, error) {
+	var body model.Body
+	var err error
+	switch b.kind {
+	case bodyChunked:
+		body, err = readChunked(br, b.h, b.o, b.l, b.skip)
+	case bodyFixed:
+		rb := b.raw()
+		got := b.n - b.left + rb.readN(br, b.left)
+		b.left = 0
+		if got < b.n {
+			b.o.warnf("body cut short: %d of %d bytes", got, b.n)
+		}
+		body = rb.finish(*b.h, got < b.n, b.o, b.l)
+	default:
+		body, err = readToEOF(br, *b.h, b.o, b.l, b.skip)
+	}
+	if err != nil {
+		return model.Body{}, err
+	}
+	body.MIMEType = mimeType(b.h.Get("Content-Type"))
+	return body, nil
 }
 
 func responseHasBody(method string, status int) bool {
@@ -521,10 +614,15 @@ type rawBody struct {
 }
 
 func newRawBody(l model.Limits, skip bool, o Options) *rawBody {
+	rb := makeRawBody(l, skip, o)
+	return &rb
+}
+
+func makeRawBody(l model.Limits, skip bool, o Options) rawBody {
 	if skip {
-		return &rawBody{skip: true, discard: o.Discard}
+		return rawBody{skip: true, discard: o.Discard}
 	}
-	return &rawBody{cap: l.BodyBytes, pool: o.Bodies}
+	return rawBody{cap: l.BodyBytes, pool: o.Bodies}
 }
 
 // grow makes room for n more bytes: the first buffer comes from the pool
@@ -609,6 +707,22 @@ func (b *rawBody) ReadFrom(r io.Reader) (int64, error) {
 		if err != nil {
 			return total, err
 		}
+	}
+}
+
+// take adds p, the next bytes of a body of which left (at least len(p))
+// are still to come, as readN would have read them: the first cap bytes
+// kept, the buffer grown as readN grows it.
+func (b *rawBody) take(p []byte, left int64) {
+	b.size += int64(len(p))
+	keep := min(left, b.cap-int64(len(b.data)))
+	for len(p) > 0 && keep > 0 {
+		if len(b.data) == cap(b.data) {
+			b.grow(int(min(keep, int64(max(64<<10, len(b.data))))))
+		}
+		n := int(min(int64(len(p)), keep, int64(cap(b.data)-len(b.data))))
+		b.data = append(b.data, p[:n]...)
+		p, keep = p[n:], keep-int64(n)
 	}
 }
 
