@@ -90,6 +90,8 @@ type testSink struct {
 	exs   []finished
 	notes []model.Note
 	skip  bool
+	// roomy makes crowded false: parsers then never park.
+	roomy bool
 	// asked, when set, is the skipResponse function.
 	asked func(*model.Request, *model.Response) bool
 }
@@ -109,7 +111,7 @@ func (s *testSink) skipBody() func(string) bool {
 func (s *testSink) skipResponse() func(*model.Request, *model.Response) bool {
 	return s.asked
 }
-func (s *testSink) crowded() bool { return true }
+func (s *testSink) crowded() bool { return !s.roomy }
 
 // feedStreams plays client and server bytes into a session in slices of
 // the given size, alternating sides, one frame per slice.
@@ -180,6 +182,7 @@ func FuzzHTTP1Stream(f *testing.F) {
 		}
 		checkSkipSame(t, out, client, server, step)
 		checkReleasedSame(t, out, client, server, step)
+		checkParkSame(t, out, client, server, step)
 	})
 }
 
@@ -269,6 +272,53 @@ func checkSkipSame(t *testing.T, kept *testSink, client, server []byte, step int
 	b := slices.DeleteFunc(slices.Clone(skipped.notes), decodeOnly)
 	if fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Fatalf("step %d: notes differ\nkept    %v\nskipped %v", step, a, b)
+	}
+}
+
+// checkParkSame: parsers that never park (a capture with few connections
+// open) read the same exchanges and notes as parsers that park between
+// messages and inside bodies (parkBody).
+func checkParkSame(t *testing.T, parked *testSink, client, server []byte, step int) {
+	t.Helper()
+	stay := feedStreamsTo(&testSink{roomy: true}, client, server, step)
+	if len(stay.exs) != len(parked.exs) {
+		t.Fatalf("step %d: %d exchanges parking, %d not", step, len(parked.exs), len(stay.exs))
+	}
+	for i, f := range stay.exs {
+		if a, b := messageRow(f)+fmt.Sprint(f.ex.Start, f.ex.End, f.ex.Ref), messageRow(parked.exs[i])+fmt.Sprint(parked.exs[i].ex.Start, parked.exs[i].ex.End, parked.exs[i].ex.Ref); a != b {
+			at := 0
+			for at < min(len(a), len(b)) && a[at] == b[at] {
+				at++
+			}
+			from := max(0, at-100)
+			t.Fatalf("step %d, exchange %d, from byte %d of its row:\nstaying %.300s\nparking %.300s", step, i, from, a[from:], b[from:])
+		}
+	}
+	if a, b := fmt.Sprint(stay.notes), fmt.Sprint(parked.notes); a != b {
+		t.Fatalf("step %d: notes differ\nstaying %v\nparking %v", step, a, b)
+	}
+}
+
+// TestParkBodySame: responses whose bodies arrive in many segments, cut
+// by lost bytes, by the end of the stream, or followed by the next
+// response in the same segment, read alike whether their parsers park
+// inside the bodies or stay.
+func TestParkBodySame(t *testing.T) {
+	body := strings.Repeat("0123456789abcdef", 600) // 9,600 bytes
+	client := []byte("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: a\r\n\r\nGET /4 HTTP/1.1\r\nHost: a\r\n\r\n")
+	for name, server := range map[string]string{
+		"whole":          "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+		"inside fixed":   "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body[:5000] + gapMark + body[5100:] + "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body,
+		"cut at the end": "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body[:3000],
+		"gzip":           "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9600\r\n\r\n" + body,
+	} {
+		for _, step := range []int{1, 7, 100, 1448, 20000} {
+			parked := feedStreams(client, []byte(server), step)
+			if len(parked.exs) == 0 {
+				t.Fatalf("%s, step %d: no exchange", name, step)
+			}
+			t.Run(fmt.Sprint(name, step), func(t *testing.T) { checkParkSame(t, parked, client, []byte(server), step) })
+		}
 	}
 }
 

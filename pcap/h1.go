@@ -183,12 +183,53 @@ type h1Side struct {
 	parked bool
 	next   func() (struct{}, bool)
 	stop   func()
+	// fr is what the parsers read from (reader); body is a response
+	// parked inside its body (parkBody).
+	fr   *feedReader
+	body *srvMsg
 }
 
 // idle tells that the parser is between two messages and nothing waits
 // to be read: it parks when many connections are open.
 func (sd *h1Side) idle(br *bufio.Reader) bool {
 	return br.Buffered() == 0 && len(sd.buf) == 0 && !sd.eofSeen && !sd.atGap() && sd.c.s.out.crowded()
+}
+
+// reader is the side's feedReader, for a parser starting with yield:
+// one per side, so that what a parked message holds of it (the Discard of
+// its body's options) serves the parser that finishes it.
+func (sd *h1Side) reader(yield func(struct{}) bool) *feedReader {
+	if sd.fr == nil {
+		sd.fr = &feedReader{sd: sd}
+	}
+	sd.fr.yield = yield
+	return sd.fr
+}
+
+// parkBody lets the parser return while the bytes of a Content-Length
+// body are still to come, when many connections are open
+// (sink.crowded): the response waits in sd.body, feed hands its bytes to
+// the body's reader, and a parser starts again once they are all there
+// or anything else arrives (lost bytes, the end). A parser waiting inside
+// a body held a goroutine stack and a buffered reader, ~8 KiB: on 3,000
+// connections open at once, each in the middle of a response, 24 MiB.
+// It reports whether the parser must return.
+func (sd *h1Side) parkBody(br *bufio.Reader, m *srvMsg) bool {
+	need := m.body.Need()
+	if need == 0 || !sd.c.s.out.crowded() || sd.eofSeen || sd.resync || len(sd.gaps) > 0 ||
+		int64(br.Buffered()+len(sd.buf)) >= need {
+		return false
+	}
+	if n := br.Buffered(); n > 0 {
+		b, _ := br.Peek(n)
+		m.body.Write(b)
+		_, _ = br.Discard(n)
+	}
+	sd.drop(m.body.Write(sd.buf))
+	sd.body = new(srvMsg)
+	*sd.body = *m
+	sd.parked = true
+	return true
 }
 
 // gapRec is bytes lost at stream offset at, n of them, before frame.
@@ -904,56 +945,86 @@ func (c *h1Conn) responseLost(p *h1Pending, unpaired bool) {
 	c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 }
 
+// srvMsg is a response being read, with what serverLoop decided as it
+// began: kept in h1Side.body while its body's bytes arrive without a
+// parser (parkBody).
+type srvMsg struct {
+	frame   int
+	start   int64
+	p       *h1Pending
+	verdict decision
+	method  string
+	resp    *model.Response
+	body    httpwire.BodyReader
+}
+
 func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
-	fr := &feedReader{sd: sd, yield: yield}
+	fr := sd.reader(yield)
 	br := newBufReader(fr)
 	defer release(br)
 	lim := c.s.out.limits()
 	for {
-		if sd.idle(br) {
-			sd.parked = true
-			return
-		}
-		frame, _, ok := sd.startMessage(&br, fr)
-		if !ok {
-			return
-		}
-		// The request's method decides whether a body follows (HEAD).
-		if !sd.wait(yield, func() bool { return len(c.reqs) > 0 }) {
-			return
-		}
-		start := offset(sd, br)
-		p, verdict := c.owner(start, markAt(sd.marks, start).ack, frame)
-		method := ""
-		if p != nil {
-			method = p.ex.Request.Method
-		}
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
-		if sr := c.s.out.skipResponse(); sr != nil {
-			o.SkipResponse = func(resp *model.Response) bool {
-				// p.ex as it is now: while the response's header section
-				// arrived, the request may have been given up and its
-				// exchange emitted (giveUp leaves a copy).
-				var req *model.Request
-				if p != nil {
-					req = &p.ex.Request
-				}
-				return sr(req, resp)
-			}
-		}
-		var resp *model.Response
+		var m srvMsg
 		var err error
-		if head, _ := br.Peek(5); p != nil && p.ex.Request.Proto == "HTTP/0.9" && string(head) != "HTTP/" {
-			// An HTTP/0.9 answer is the bare body up to the close.
-			b := httpwire.NewBodyBuilder(o)
-			_, err = io.Copy(b, br)
-			resp = &model.Response{Proto: "HTTP/0.9", Body: b.Body(nil, errors.Is(err, errGap))}
-			if errors.Is(err, errGap) {
-				err = nil
+		if sd.body != nil {
+			// Back for a body whose bytes arrived while parked.
+			m, sd.body = *sd.body, nil
+			if m.resp.Body, err = m.body.Finish(br); err != nil {
+				m.resp = nil
 			}
 		} else {
-			resp, err = o.ReadResponse(br, method)
+			if sd.idle(br) {
+				sd.parked = true
+				return
+			}
+			frame, _, ok := sd.startMessage(&br, fr)
+			if !ok {
+				return
+			}
+			// The request's method decides whether a body follows (HEAD).
+			if !sd.wait(yield, func() bool { return len(c.reqs) > 0 }) {
+				return
+			}
+			start := offset(sd, br)
+			p, verdict := c.owner(start, markAt(sd.marks, start).ack, frame)
+			m = srvMsg{frame: frame, start: start, p: p, verdict: verdict}
+			if p != nil {
+				m.method = p.ex.Request.Method
+			}
+			o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
+			if sr := c.s.out.skipResponse(); sr != nil {
+				o.SkipResponse = func(resp *model.Response) bool {
+					// p.ex as it is now: while the response's header section
+					// arrived, the request may have been given up and its
+					// exchange emitted (giveUp leaves a copy).
+					var req *model.Request
+					if p != nil {
+						req = &p.ex.Request
+					}
+					return sr(req, resp)
+				}
+			}
+			if head, _ := br.Peek(5); p != nil && p.ex.Request.Proto == "HTTP/0.9" && string(head) != "HTTP/" {
+				// An HTTP/0.9 answer is the bare body up to the close.
+				b := httpwire.NewBodyBuilder(o)
+				_, err = io.Copy(b, br)
+				m.resp = &model.Response{Proto: "HTTP/0.9", Body: b.Body(nil, errors.Is(err, errGap))}
+				if errors.Is(err, errGap) {
+					err = nil
+				}
+			} else {
+				m.resp, m.body, err = o.ReadResponseHead(br, m.method)
+				if err == nil && m.body.On() {
+					if sd.parkBody(br, &m) {
+						return
+					}
+					if m.resp.Body, err = m.body.Finish(br); err != nil {
+						m.resp = nil
+					}
+				}
+			}
 		}
+		frame, start, p, verdict, method, resp := m.frame, m.start, m.p, m.verdict, m.method, m.resp
 		sd.msgFrame = 0
 		if err != nil {
 			if errors.Is(err, errStopped) {
@@ -1126,6 +1197,22 @@ func (c *h1Conn) feed(dir Dir, data []byte, frame int, t time.Time) {
 			return
 		}
 	}
+	if sd.body != nil && len(sd.buf) == 0 {
+		// A parked response's body (parkBody): its bytes go to it, up to
+		// lost ones; the parser starts again once it has them all.
+		k := int64(len(data))
+		if len(sd.gaps) > 0 {
+			k = min(k, sd.gaps[0].at-sd.read)
+		}
+		n := sd.body.body.Write(data[:k])
+		data = data[n:]
+		sd.read += int64(n)
+		if len(data) == 0 && sd.body.body.Need() > 0 {
+			c.pump()
+			c.keep(sd)
+			return
+		}
+	}
 	if len(sd.buf) > 0 {
 		if !sd.bufOwned {
 			sd.buf = append([]byte(nil), sd.buf...)
@@ -1167,7 +1254,7 @@ func (c *h1Conn) resume(sd *h1Side) {
 		return
 	}
 	if sd.next == nil {
-		if len(sd.buf) == 0 && !sd.eofSeen && !sd.atGap() {
+		if len(sd.buf) == 0 && !sd.eofSeen && !sd.atGap() && (sd.body == nil || sd.body.body.Need() > 0) {
 			return // parked, and still nothing to read
 		}
 		loop := sd.loop
