@@ -430,7 +430,14 @@ func (d *decoder) headers(v gjson.Result, field, ref string) (model.Headers, str
 		}
 		return add(name, value)
 	}
-	if d.sk == nil || !d.sk.headers(v, d.intern, d.limits.HeaderCount, d.hpool, &out, add, general) {
+	var memo *headerMemo
+	if d.sk != nil {
+		memo = &d.sk.memo[0]
+		if field != "request.headers" {
+			memo = &d.sk.memo[1]
+		}
+	}
+	if d.sk == nil || !d.sk.headers(v, d.intern, d.limits.HeaderCount, d.hpool, &out, memo, add, general) {
 		d.each(v, func(_, h gjson.Result) bool { return general(h) })
 	}
 	if limited != "" {

@@ -39,7 +39,29 @@ type skeleton struct {
 	// (useQuotes).
 	quotes    []uint32
 	useQuotes bool
+	// memo holds the request's and the response's headers of the last
+	// entry read with this skeleton (see headerMemo).
+	memo [2]headerMemo
 }
+
+// headerMemo remembers a header list as headers read it, element by
+// element: the element's bytes in the skeleton and the name and value read
+// from them. Consecutive entries of a HAR repeat most headers at the same
+// places (a browser writes the same user agent, client hints, accept
+// lists and the like in the same order for every request of a page), and
+// an element whose bytes are those of the element at the same place last
+// time has the same name and value: they are taken from here instead of
+// being read and interned again. What it holds is bounded: memoFields
+// elements of at most memoFieldBytes.
+type headerMemo struct {
+	raw [][]byte
+	hs  []model.Header
+}
+
+const (
+	memoFields     = 64
+	memoFieldBytes = 512
+)
 
 // container is an object or array of the skeleton.
 type container struct {
@@ -520,7 +542,7 @@ func hexRune(s string) rune {
 // general; it presizes *out to the number of elements (at most limit, the
 // most headers kept), from pool.
 // false means v is not an array of this skeleton and nothing was read.
-func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *headerPool, out *model.Headers, add func(name, value string) bool, general func(gjson.Result) bool) bool {
+func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *headerPool, out *model.Headers, memo *headerMemo, add func(name, value string) bool, general func(gjson.Result) bool) bool {
 	s := k.s
 	i := v.Index
 	if !v.IsArray() || i < 0 || i >= len(s) || unsafe.StringData(v.Raw) != unsafe.StringData(s[i:]) {
@@ -534,12 +556,26 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 		*out = pool.Get(min(count, limit, maxPresize))
 	}
 	i++
-	for i < end {
+	for n := 0; i < end; n++ {
 		var more bool
+		if memo != nil && n < len(memo.raw) && s[i] == '{' {
+			// The element as it was at this place in the last list.
+			if e := k.end(i); e > i && string(memo.raw[n]) == s[i:e+1] {
+				h := memo.hs[n]
+				if !add(h.Name, h.Value) {
+					break
+				}
+				i = e + 2 // past the element and the comma, or past the end
+				continue
+			}
+		}
 		if name, value, next, ok := k.headerAt(i); ok {
-			more = add(in.str(name), in.str(value))
+			name, value = in.str(name), in.str(value)
+			more = add(name, value)
+			memo.keep(n, k.b[i:next], name, value)
 			i = next
 		} else {
+			memo.forget(n)
 			var h gjson.Result
 			i, h = k.value(i)
 			more = general(h)
@@ -553,6 +589,32 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 		*out = nil // as appending to nil leaves it
 	}
 	return true
+}
+
+// keep remembers the element at place n of the list being read: its bytes
+// and what they were read as. A nil memo keeps nothing.
+func (m *headerMemo) keep(n int, raw []byte, name, value string) {
+	if m == nil || n >= memoFields {
+		return
+	}
+	for len(m.raw) <= n {
+		m.raw, m.hs = append(m.raw, nil), append(m.hs, model.Header{})
+	}
+	if len(raw) > memoFieldBytes {
+		m.forget(n)
+		return
+	}
+	m.raw[n] = append(m.raw[n][:0], raw...)
+	m.hs[n] = model.Header{Name: name, Value: value}
+}
+
+// forget drops what the memo holds at place n: the element there was read
+// by the general path, which the memo does not stand for.
+func (m *headerMemo) forget(n int) {
+	if m != nil && n < len(m.raw) {
+		m.raw[n] = m.raw[n][:0]
+		m.hs[n] = model.Header{}
+	}
 }
 
 // headerAt reads a header of the form nearly every header has,

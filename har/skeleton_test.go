@@ -277,3 +277,78 @@ func TestScannerStrs(t *testing.T) {
 	}
 	compareValues(t, &k, k.root(), gjson.Parse(valid))
 }
+
+// TestHeaderMemo reads entries whose header lists repeat with changes, as
+// consecutive entries of a HAR do: the same lists, a value changed at the
+// same length, headers swapped, added or dropped, escaped texts, a side
+// reference, a non-plain element and a list cut by the header limits. The
+// remembered elements must give what reading each entry anew gives (the
+// reference decoder has no memo), and the memo must have been used.
+func TestHeaderMemo(t *testing.T) {
+	long := strings.Repeat("v", 600)
+	lists := []string{
+		`[{"name":"accept","value":"*/*"},{"name":"user-agent","value":"UA 1"},{"name":"x","value":"aaaa"}]`,
+		`[{"name":"accept","value":"*/*"},{"name":"user-agent","value":"UA 1"},{"name":"x","value":"aaaa"}]`,
+		`[{"name":"accept","value":"*/*"},{"name":"user-agent","value":"UA 1"},{"name":"x","value":"bbbb"}]`,
+		`[{"name":"user-agent","value":"UA 1"},{"name":"accept","value":"*/*"},{"name":"x","value":"bbbb"}]`,
+		`[{"name":"accept","value":"*/*"}]`,
+		`[{"name":"accept","value":"*/*"},{"name":"sec-ch-ua","value":"\"Chromium\";v=\"122\""},{"name":"a\u0041","value":"\u00e9"}]`,
+		`[{"name":"accept","value":"*/*"},{"name":"sec-ch-ua","value":"\"Chromium\";v=\"123\""},{"name":"a\u0041","value":"\u00e9"}]`,
+		`[{"name":"accept","value":"*/*"},{"value":"UA 1","name":"user-agent"},{"name":"x","value":"` + long + `"}]`,
+		`[{"name":"accept","value":"*/*"},{"value":"UA 1","name":"user-agent"},{"name":"x","value":"` + long + `"}]`,
+		`[{"name":"accept","value":"*/*"},{"name":"user-agent","value":"UA 1"},{"name":"x","value":"` + long[:100] + `"}]`,
+		`[{"name":"a","value":"1"},{"name":"b","value":"2"},{"name":"c","value":"3"},{"name":"d","value":"4"},{"name":"e","value":"5"}]`,
+		`[{"name":"a","value":"1"},{"name":"b","value":"2"},{"name":"c","value":"3"},{"name":"d","value":"4"},{"name":"e","value":"6"}]`,
+		`[{"name":"accept","value":"*/*"},{"name":"user-agent","value":"UA 1"},{"name":"x","value":"aaaa"}]`,
+	}
+	var doc strings.Builder
+	doc.WriteString(`{"log":{"entries":[`)
+	for i, h := range lists {
+		if i > 0 {
+			doc.WriteString(",")
+		}
+		doc.WriteString(`{"request":{"method":"GET","url":"https://a.example/","headers":` + h + `},"response":{"status":200,"headers":` + h + `}}`)
+	}
+	doc.WriteString(`]}}`)
+	for _, limits := range []model.Limits{{}, {HeaderCount: 4}, {HeaderBytes: 40}} {
+		if n := readBoth(t, "memo", []byte(doc.String()), Options{Limits: limits}); n != len(lists) {
+			t.Fatalf("%d exchanges, want %d", n, len(lists))
+		}
+	}
+	// The memo is used: reading the second entry finds its elements there.
+	r, err := NewReader(strings.NewReader(doc.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sequential = true
+	st := r.state(0)
+	for range 2 {
+		if _, err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := st.sk.memo[0]; len(m.raw) != 3 || string(m.raw[2]) != `{"name":"x","value":"aaaa"}` || m.hs[2] != (model.Header{Name: "x", Value: "aaaa"}) {
+		t.Fatalf("request memo after two entries: %q %q", m.raw, m.hs)
+	}
+}
+
+// FuzzHeaderMemo reads entries with the header lists a, b and a again
+// (requests and responses) with the memo and without, which must agree.
+func FuzzHeaderMemo(f *testing.F) {
+	f.Add(`[{"name":"a","value":"1"},{"name":"b","value":"2"}]`, `[{"name":"a","value":"1"},{"name":"b","value":"3"}]`)
+	f.Add(`[{"name":"a","value":"\"1\""}]`, `[{"value":"1","name":"a"},{"name":"a","value":"1"}]`)
+	f.Add(`[{"name":"a","value":"1"},2,{"name":"b"}]`, `[{"name":"a","value":"1"},{"name":"b","value":null}]`)
+	limits := model.Limits{BodyBytes: 512, InflateBytes: 1 << 20, HeaderBytes: 256, HeaderCount: 8, JSONDepth: 32}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var doc strings.Builder
+		doc.WriteString(`{"log":{"entries":[`)
+		for i, h := range []string{a, b, a, a} {
+			if i > 0 {
+				doc.WriteString(",")
+			}
+			doc.WriteString(`{"request":{"method":"GET","url":"u","headers":` + h + `},"response":{"status":200,"headers":` + h + `}}`)
+		}
+		doc.WriteString(`]}}`)
+		readBoth(t, "fuzz", []byte(doc.String()), Options{Limits: limits})
+	})
+}
