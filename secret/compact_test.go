@@ -163,7 +163,7 @@ func TestScrubberFindsCompacted(t *testing.T) {
 	if got := comp.String(altered); got != altered {
 		t.Errorf("a value altered in its middle was replaced: %q", got)
 	}
-	checkNaiveCompact(t, comp, vals, 13, "x=%s&")
+	checkNaiveCompact(t, comp, vals, 41, "x=%s&")
 }
 
 // TestScrubberCompactedCrowd: compacted tokens alike in every window Add
@@ -252,4 +252,49 @@ func FuzzMayBePlaceholder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScrubberCompactedHashBudget: a hostile text full of spans whose ends
+// and length match a compacted token's but whose middles differ (each
+// would be hashed to be told apart) costs a bounded amount of hashing, and
+// past the budget such spans are replaced unhashed: a fingerprint too
+// many, never the token. Both on a window's chain and in the crowd.
+func TestScrubberCompactedHashBudget(t *testing.T) {
+	const block = "HHHHHHHH"
+	// Tokens whose kept ends are blocks, their middles not: every eighth
+	// position of a text of blocks is a candidate of each length.
+	tok := func(i int) string {
+		return block + fmt.Sprintf("%01952d", i) + strings.Repeat(block, 5)
+	}
+	text := strings.Repeat(block, 100_000)
+	for _, n := range []int{1, 100} {
+		s := NewScrubber()
+		var vals []string
+		for i := 0; i < n; i++ {
+			vals = append(vals, tok(i))
+			s.Add(Compact(vals[i]))
+		}
+		if n > 1 && len(s.crowdSums) == 0 {
+			t.Fatalf("%d alike tokens, none in the crowd", n)
+		}
+		out, spent := s.scrub(text)
+		budget := 64*len(text) + 4<<20
+		if spent > budget+len(vals[0]) {
+			t.Errorf("%d tokens: hashed %d bytes, over the budget of %d", n, spent, budget)
+		}
+		if spent < budget {
+			t.Errorf("%d tokens: hashed %d bytes: the text did not reach the budget, the test proves nothing", n, spent)
+		}
+		if out == text {
+			t.Errorf("%d tokens: past the budget, spans with a token's ends were left", n)
+		}
+		// A text of the true tokens is scrubbed as ever.
+		var tb strings.Builder
+		for _, v := range vals {
+			tb.WriteString("x=" + v + "&")
+		}
+		if got, want := s.String(tb.String()), naiveScrub(vals, tb.String()); got != want {
+			t.Errorf("%d tokens: String = %.200q, want %.200q", n, got, want)
+		}
+	}
 }

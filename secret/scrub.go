@@ -55,9 +55,25 @@ type Scrubber struct {
 	crowdLens  []int
 	crowdFirst [1 << 8]uint64
 	// crowdSums are the crowd's compacted tokens, by SHA-256 of the
-	// value; crowdSumLens their lengths.
+	// value; crowdEnds their lengths and ends (endsKey), which a span
+	// must match before it is hashed; crowdSumLens their lengths.
 	crowdSums    map[string]struct{}
+	crowdEnds    map[endsKey]struct{}
 	crowdSumLens []int
+}
+
+// endsKey is a compacted token's length and kept ends.
+type endsKey struct {
+	n    int
+	head [compactHead]byte
+	tail [compactTail]byte
+}
+
+func endsOf(n int, head, tail string) endsKey {
+	k := endsKey{n: n}
+	copy(k.head[:], head)
+	copy(k.tail[:], tail)
+	return k
 }
 
 const (
@@ -201,9 +217,10 @@ func (s *Scrubber) addCrowdSum(c compacted) bool {
 		slices.SortFunc(s.crowdSumLens, func(a, b int) int { return b - a })
 	}
 	if s.crowdSums == nil {
-		s.crowdSums = map[string]struct{}{}
+		s.crowdSums, s.crowdEnds = map[string]struct{}{}, map[endsKey]struct{}{}
 	}
 	s.crowdSums[c.sum] = struct{}{}
+	s.crowdEnds[endsOf(c.n, c.head, c.tail)] = struct{}{}
 	a, b := crowdBits(packKey(c.head))
 	s.crowdFirst[a/64] |= 1 << (a % 64)
 	s.crowdFirst[b/64] |= 1 << (b % 64)
@@ -291,11 +308,24 @@ type match struct{ start, end int }
 // fingerprint: from the left, at each place the longest value that starts
 // there.
 func (s *Scrubber) String(text string) string {
+	out, _ := s.scrub(text)
+	return out
+}
+
+// scrub is String, also saying how many bytes it hashed to verify
+// compacted tokens.
+func (s *Scrubber) scrub(text string) (string, int) {
 	if s.Len() == 0 || len(text) < ScrubMin {
-		return text
+		return text, 0
 	}
 	var found []match
-	var sum spanSum
+	// A span whose ends match a compacted token's is hashed to know it.
+	// Many spans alike in their ends but not their middles are only a
+	// hostile trace's (or runs of one byte), and past a budget of hashing
+	// (64 times the text and 4 MiB: ~40 ms per MiB of text) such a span
+	// is taken for the token unhashed: a fingerprint too many, never a
+	// secret.
+	sum := spanSum{budget: 64*len(text) + 4<<20}
 	var k uint64
 	for i := 0; i < ScrubMin-1; i++ {
 		k |= uint64(text[i]) << (8 * (i + 1))
@@ -311,10 +341,15 @@ func (s *Scrubber) String(text string) string {
 					}
 				}
 				for _, n := range s.crowdSumLens {
-					if p+n > len(text) {
+					if p+n > len(text) || n < compactHead+compactTail {
 						continue
 					}
-					if _, ok := s.crowdSums[sum.of(text, p, n)]; ok {
+					if _, ok := s.crowdEnds[endsOf(n, text[p:p+compactHead], text[p+n-compactTail:p+n])]; !ok {
+						continue
+					}
+					if sum.over() {
+						found = appendMatch(found, match{p, p + n})
+					} else if _, ok := s.crowdSums[sum.of(text, p, n)]; ok {
 						found = append(found, match{p, p + n})
 					}
 				}
@@ -336,8 +371,8 @@ func (s *Scrubber) String(text string) string {
 				// A compacted token: its ends, then SHA-256 of the span.
 				c, _ := e.compact()
 				if start >= 0 && start+c.n <= len(text) && text[start:start+compactHead] == c.head &&
-					text[start+c.n-compactTail:start+c.n] == c.tail && sum.of(text, start, c.n) == c.sum {
-					found = append(found, match{start, start + c.n})
+					text[start+c.n-compactTail:start+c.n] == c.tail && (sum.over() || sum.of(text, start, c.n) == c.sum) {
+					found = appendMatch(found, match{start, start + c.n})
 				}
 				continue
 			}
@@ -350,7 +385,7 @@ func (s *Scrubber) String(text string) string {
 		}
 	}
 	if len(found) == 0 {
-		return text
+		return text, sum.spent
 	}
 	sort.Slice(found, func(a, b int) bool {
 		if found[a].start != found[b].start {
@@ -370,7 +405,16 @@ func (s *Scrubber) String(text string) string {
 		last = m.end
 	}
 	b.WriteString(text[last:])
-	return b.String()
+	return b.String(), sum.spent
+}
+
+// appendMatch appends m unless it is the last match found: compacted
+// tokens of one window and length taken unhashed all match one span.
+func appendMatch(found []match, m match) []match {
+	if n := len(found); n > 0 && found[n-1] == m {
+		return found
+	}
+	return append(found, m)
 }
 
 // spanSum remembers the last span of a text it hashed: the values of one
@@ -378,13 +422,19 @@ func (s *Scrubber) String(text string) string {
 type spanSum struct {
 	start, n int
 	sum      string
+	// spent is how many bytes were hashed, of budget.
+	spent, budget int
 }
+
+// over reports the budget spent.
+func (h *spanSum) over() bool { return h.spent > h.budget }
 
 // of is SHA-256 of text[start:start+n], as a string of 32 bytes.
 func (h *spanSum) of(text string, start, n int) string {
 	if h.sum == "" || h.start != start || h.n != n {
 		b := sha256.Sum256([]byte(text[start : start+n]))
 		h.start, h.n, h.sum = start, n, string(b[:])
+		h.spent += n
 	}
 	return h.sum
 }
