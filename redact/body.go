@@ -106,7 +106,10 @@ func (r *redactor) body(mt string, data []byte) []byte {
 		return []byte(r.text(string(data)))
 	case bodyText:
 		s := string(data)
-		if red := r.text(s); red != s {
+		if strings.HasPrefix(strings.ToLower(mt), "multipart/") {
+			s = r.multipart(s)
+		}
+		if red := r.text(s); red != string(data) {
 			return []byte(red)
 		}
 	}
@@ -361,9 +364,223 @@ var reAttr = sync.OnceValue(func() *regexp.Regexp {
 // it cost a hundred times more.
 func (r *redactor) text(s string) string {
 	s = r.inputTags(s)
+	s = r.textareas(s)
 	s = r.jsonPairs(s)
+	s = r.callPairs(s)
 	s = r.urls(s)
+	s = r.relativeURLs(s)
 	return r.sweep.apply(r.shapes(maskEmails(s)))
+}
+
+// textareas rewrites the content of every <textarea name=…> whose name is
+// secret (a SAML POST binding's page may carry the message there).
+func (r *redactor) textareas(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := indexFoldASCII(s[i:], "<textarea")
+		if j < 0 {
+			break
+		}
+		i += j
+		end := strings.IndexByte(s[i:], '>')
+		if end < 0 {
+			break
+		}
+		tag := s[i : i+end+1]
+		i += end + 1
+		closeAt := indexFoldASCII(s[i:], "</textarea")
+		if closeAt < 0 {
+			break
+		}
+		name := ""
+		for _, a := range reAttr().FindAllStringSubmatch(tag, -1) {
+			if strings.EqualFold(a[1], "name") {
+				name = html.UnescapeString(a[2] + a[3] + a[4])
+				break
+			}
+		}
+		content := html.UnescapeString(s[i : i+closeAt])
+		red := r.value(name, content, "", 0)
+		if name != "" && red != content {
+			b.WriteString(s[last:i])
+			b.WriteString(html.EscapeString(red))
+			last = i + closeAt
+		}
+		i += closeAt
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// callPairs rewrites the value of a call given a secret name and a value
+// as its first two arguments: localStorage.setItem("refresh_token", "…"),
+// headers.set('Authorization', '…'), form.append("client_secret", "…").
+func (r *redactor) callPairs(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '(')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		p := skipBlank(s, i)
+		if p >= len(s) || (s[p] != '"' && s[p] != '\'' && s[p] != '`') {
+			continue
+		}
+		q := s[p]
+		k := strings.IndexByte(s[p+1:min(len(s), p+1+64)], q)
+		if k < 0 {
+			continue
+		}
+		name := s[p+1 : p+1+k]
+		c := skipBlank(s, p+2+k)
+		if c >= len(s) || s[c] != ',' {
+			continue
+		}
+		v := skipBlank(s, c+1)
+		if v >= len(s) || (s[v] != '"' && s[v] != '\'' && s[v] != '`') {
+			continue
+		}
+		cl := classify(name)
+		if cl == classKeep && !strings.EqualFold(name, "authorization") {
+			continue
+		}
+		vq := s[v]
+		var vEnd int
+		if vq == '"' {
+			vEnd = stringEnd([]byte(s[v+1:min(len(s), v+1+(1<<20))]), 0) + v + 1
+		} else {
+			e := strings.IndexByte(s[v+1:min(len(s), v+1+(1<<20))], vq)
+			if e < 0 {
+				continue
+			}
+			vEnd = v + 1 + e
+		}
+		if vEnd >= len(s) || s[vEnd] != vq {
+			continue
+		}
+		val := s[v+1 : vEnd]
+		if vq == '"' {
+			if err := json.Unmarshal([]byte(`"`+val+`"`), &val); err != nil {
+				val = s[v+1 : vEnd]
+			}
+		}
+		var red string
+		if cl == classKeep {
+			red = r.authorization(val)
+		} else {
+			red = r.value(name, val, "", 0)
+		}
+		if red != val {
+			b.WriteString(s[last : v+1])
+			b.WriteString(quoteAs(red, vq, false))
+			last = vEnd
+		}
+		i = vEnd + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func skipBlank(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// relativeURLs rewrites quoted relative URLs with a query or fragment (a
+// form's action="/signin-oidc?…", href="/continue?…", fetch("/api?…")).
+func (r *redactor) relativeURLs(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+2 < len(s); i++ {
+		q := s[i]
+		if (q != '"' && q != '\'') || (s[i+1] != '/' && s[i+1] != '?') {
+			continue
+		}
+		end := strings.IndexByte(s[i+1:min(len(s), i+1+(64<<10))], q)
+		if end < 0 {
+			continue
+		}
+		u := s[i+1 : i+1+end]
+		if !strings.ContainsAny(u, "?#") || !strings.Contains(u, "=") || strings.ContainsAny(u, " \t\n<>") {
+			continue
+		}
+		if red := r.url(u, 0); red != u {
+			b.WriteString(s[last : i+1])
+			b.WriteString(red)
+			last = i + 1 + end
+		}
+		i += end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// multipart rewrites the values of form-data parts named as secrets.
+func (r *redactor) multipart(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := indexFoldASCII(s[i:], "content-disposition:")
+		if j < 0 {
+			break
+		}
+		i += j
+		eol := strings.IndexByte(s[i:], '\n')
+		if eol < 0 {
+			break
+		}
+		line := s[i : i+eol]
+		name := ""
+		if k := indexFoldASCII(line, "name="); k >= 0 && (k == 0 || !alnum(line[k-1])) {
+			name = strings.Trim(strings.TrimSpace(strings.Split(line[k+5:], ";")[0]), `"`)
+		}
+		body := strings.Index(s[i:], "\r\n\r\n")
+		sepLen := 4
+		if nn := strings.Index(s[i:], "\n\n"); nn >= 0 && (body < 0 || nn < body) {
+			body, sepLen = nn, 2
+		}
+		if body < 0 {
+			break
+		}
+		start := i + body + sepLen
+		end := strings.Index(s[start:], "\n--")
+		if end < 0 {
+			break
+		}
+		end += start
+		if end > start && s[end-1] == '\r' {
+			end--
+		}
+		i = end
+		if name == "" || strings.Contains(strings.ToLower(line), "filename=") {
+			continue
+		}
+		val := s[start:end]
+		if red := r.value(name, val, "", 0); red != val {
+			b.WriteString(s[last:start])
+			b.WriteString(red)
+			last = end
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // inputTags rewrites every <input ...> tag.
@@ -426,7 +643,10 @@ func (r *redactor) jsonPairs(s string) string {
 		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 			v++
 		}
-		if v >= len(s) || (s[v] != '"' && s[v] != '\'') {
+		// A JSON text inside a script's string writes its quotes
+		// escaped: {\"client_secret\":\"…\"}.
+		escaped := v+1 < len(s) && s[v] == '\\' && s[v+1] == '"'
+		if v >= len(s) || (s[v] != '"' && s[v] != '\'' && s[v] != '`' && !escaped) {
 			continue
 		}
 		name, ok := nameBefore(s, sep)
@@ -434,22 +654,31 @@ func (r *redactor) jsonPairs(s string) string {
 			continue
 		}
 		quote := s[v]
+		open := v + 1 // where the value starts
 		var vEnd int
-		if quote == '"' {
+		switch {
+		case escaped:
+			open = v + 2
+			k := strings.Index(s[open:min(len(s), open+(1<<20))], `\"`)
+			if k < 0 {
+				continue
+			}
+			vEnd = open + k
+		case quote == '"':
 			vEnd = stringEnd([]byte(s[v+1:min(len(s), v+1+(1<<20))]), 0) + v + 1
-		} else {
-			k := strings.IndexByte(s[v+1:min(len(s), v+1+(1<<20))], '\'')
+		default: // ' or a template literal's `
+			k := strings.IndexByte(s[v+1:min(len(s), v+1+(1<<20))], quote)
 			if k < 0 {
 				continue
 			}
 			vEnd = v + 1 + k
 		}
-		if vEnd >= len(s) || s[vEnd] != quote {
+		if vEnd >= len(s) || (!escaped && s[vEnd] != quote) {
 			continue
 		}
-		rawVal := s[v+1 : vEnd]
+		rawVal := s[open:vEnd]
 		val := rawVal
-		if quote == '"' {
+		if quote == '"' && !escaped {
 			if err := json.Unmarshal([]byte(`"`+rawVal+`"`), &val); err != nil {
 				val = rawVal
 			}
@@ -459,13 +688,8 @@ func (r *redactor) jsonPairs(s string) string {
 			i = vEnd + 1
 			continue
 		}
-		b.WriteString(s[last : v+1])
-		if quote == '"' {
-			enc := jsonString(red)
-			b.Write(enc[1 : len(enc)-1])
-		} else {
-			b.WriteString(strings.ReplaceAll(red, "'", `\'`))
-		}
+		b.WriteString(s[last:open])
+		b.WriteString(quoteAs(red, quote, escaped))
 		last = vEnd
 		i = vEnd + 1
 	}
@@ -476,9 +700,28 @@ func (r *redactor) jsonPairs(s string) string {
 	return b.String()
 }
 
+// quoteAs writes a redacted value inside the quotes it replaces: a JSON
+// string's escapes for '"' (once more for a JSON text inside a string),
+// an escaped quote for '\”.
+func quoteAs(red string, quote byte, escaped bool) string {
+	switch {
+	case quote == '"' || escaped:
+		enc := jsonString(red)
+		inner := string(enc[1 : len(enc)-1])
+		if escaped {
+			inner = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(inner)
+		}
+		return inner
+	case quote == '\'':
+		return strings.ReplaceAll(red, "'", `\'`)
+	}
+	return strings.ReplaceAll(red, "`", "\\`")
+}
+
 // nameBefore returns the name before the separator at sep: a quoted name
-// ("name" or 'name', at most 64 bytes) or a bare identifier, the last
-// segment of a dotted one (window.cfg.token).
+// ("name" or 'name', at most 64 bytes, or \"name\" in a JSON text inside a
+// string) or a bare identifier, the last segment of a dotted one
+// (window.cfg.token).
 func nameBefore(s string, sep int) (string, bool) {
 	k := sep - 1
 	for k >= 0 && (s[k] == ' ' || s[k] == '\t') {
@@ -486,6 +729,14 @@ func nameBefore(s string, sep int) (string, bool) {
 	}
 	if k <= 0 {
 		return "", false
+	}
+	if s[k] == '"' && s[k-1] == '\\' {
+		from := max(0, k-1-64)
+		open := strings.LastIndex(s[from:k-1], `\"`)
+		if open < 0 {
+			return "", false
+		}
+		return s[from+open+2 : k-1], true
 	}
 	if q := s[k]; q == '"' || q == '\'' {
 		from := max(0, k-64)

@@ -548,3 +548,33 @@ func TestCommaJoinedSetCookie(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// TestPageAndScriptShapes: secrets in a page's relative URLs, textareas,
+// storage calls, template literals, JSON text inside script strings,
+// document.cookie and multipart parts are redacted; the same shapes
+// without a secret stay byte for byte.
+func TestPageAndScriptShapes(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	page := `<form action="/cb?session_state=` + v + `&x=1"><a href='/p?theme=dark'>a</a>` +
+		`<textarea name="SAMLResponse">` + v + `</textarea><textarea name="note">hello</textarea></form>` +
+		`<script>localStorage.setItem("refresh_token", "` + v + `");localStorage.setItem("theme", "dark");` +
+		"const accessToken = `" + v + "`;" + `var c = JSON.parse("{\"client_secret\":\"` + v + `\",\"client_id\":\"c1\"}");` +
+		`document.cookie = "sid=` + v + `; path=/";var t = {Cookies:"Cookies"};</script>`
+	got := r.text(page)
+	if strings.Contains(got, v) {
+		t.Errorf("a secret survived: %s", got)
+	}
+	for _, keep := range []string{`href='/p?theme=dark'`, `<textarea name="note">hello</textarea>`, `setItem("theme", "dark")`,
+		`\"client_id\":\"c1\"`, `; path=/"`, `{Cookies:"Cookies"}`, `&x=1"`} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %q: %s", keep, got)
+		}
+	}
+	mp := "--b\r\nContent-Disposition: form-data; name=\"client_id\"\r\n\r\nc1\r\n--b\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\n" + v +
+		"\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nplain text\r\n--b--\r\n"
+	red := string(r.body("multipart/form-data", []byte(mp)))
+	if strings.Contains(red, v) || !strings.Contains(red, "\r\n\r\nc1\r\n") || !strings.Contains(red, "plain text") {
+		t.Errorf("multipart: %q", red)
+	}
+}

@@ -230,6 +230,26 @@ func (r *redactor) cookieHeader(v string) string {
 	return strings.Join(parts, ";")
 }
 
+// cookieText masks the cookie values of a text that holds cookies (a
+// Cookie header echoed in JSON, a document.cookie assignment), keeping
+// their names and the attributes of a cookie being set; a text without
+// "=" is a free value.
+func (r *redactor) cookieText(v string) string {
+	if strings.IndexByte(v, '=') < 0 {
+		return r.free(v, 0)
+	}
+	parts := strings.Split(v, ";")
+	for i, p := range parts {
+		name, val, ok := strings.Cut(p, "=")
+		if !ok || cookieAttrs[strings.ToLower(strings.TrimSpace(name))] {
+			continue
+		}
+		lead := val[:len(val)-len(strings.TrimLeft(val, " "))]
+		parts[i] = r.sweep.apply(name) + "=" + lead + r.mask(strings.TrimSpace(val))
+	}
+	return strings.Join(parts, ";")
+}
+
 // setCookie masks the value and keeps the name and every attribute
 // (SameSite, Secure, Path, Domain, Expires, Max-Age), which rules read. A
 // header that joins several cookies with commas ("a=1; Path=/, sid=…")

@@ -25,6 +25,7 @@ const (
 	classVerifier        // PKCE code_verifier: replaced by a derived verifier
 	classChallenge       // PKCE code_challenge: mapped with the verifiers
 	classSession         // a session id: fingerprinted unless a GUID (a correlation id)
+	classCookie          // cookies as text (a Cookie header echoed in JSON, document.cookie): values masked
 )
 
 // extraSecretParams complement secret.IsSecretParam with values found in real
@@ -65,6 +66,8 @@ func classify(name string) class {
 		return classMasked
 	case secret.IsSessionParam(n):
 		return classSession
+	case n == "cookie" || n == "set-cookie":
+		return classCookie
 	}
 	// Names of the families in any naming style (accessToken,
 	// RefreshToken, x-api-key, clientSecret, SAMLAssertion), except the
@@ -357,6 +360,8 @@ func (r *redactor) value(name, v, method string, nest int) string {
 			return v
 		}
 		return r.secret(v)
+	case classCookie:
+		return r.cookieText(v)
 	}
 	return r.free(v, nest)
 }
