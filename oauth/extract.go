@@ -44,7 +44,7 @@ type Extractor struct {
 	// skippedRead is set once a response body the reader skipped was
 	// read (see SkippedBodyRead).
 	skippedRead bool
-	// compactTokens: access, ID and refresh tokens are kept compacted
+	// compactTokens: tokens and client assertions are kept compacted
 	// (CompactTokens).
 	compactTokens bool
 	// fragments are the codes a provider redirected to the app in the
@@ -58,10 +58,11 @@ type fragmentCode struct {
 	code, state, idToken secret.Secret
 }
 
-// CompactTokens makes the events keep access, ID and refresh tokens as
-// secret.Compact keeps them: their fingerprint, length and what finds them
-// in output, not their values (a few KiB each, which a trace of thousands
-// of sign-ins otherwise holds until its report is written). Only a caller
+// CompactTokens makes the events keep access, ID and refresh tokens and
+// client assertions as secret.Compact keeps them: their fingerprint, length
+// and what finds them in output, not their values (a few KiB each, which a
+// trace of thousands of sign-ins otherwise holds until its report is
+// written). Only a caller
 // whose output is redacted and shows no JWT claims may ask (scan without
 // --no-redact): the values and claims can no longer be read.
 func (x *Extractor) CompactTokens() { x.compactTokens = true }
@@ -1002,7 +1003,7 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 		} else {
 			tp.ClientAuth = "assertion"
 		}
-		tp.Assertion = secret.New(a)
+		tp.Assertion = x.tokenSecret(a) // a JWT, read as the tokens are
 	}
 	if id, secretValue, ok := basicAuth(ex.Request.Headers.Get("Authorization")); ok {
 		if tp.ClientAuth == "none" {

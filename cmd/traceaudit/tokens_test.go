@@ -133,3 +133,41 @@ func TestCompactedTokensScrubbed(t *testing.T) {
 		t.Error("events --no-redact: no token response with an access token")
 	}
 }
+
+// TestCompactedAssertionReplay: a client assertion (a JWT scan keeps
+// compacted) sent in two token requests is still found replayed: compacted
+// alike, the two are one map key. The finding names its fingerprint, and
+// its raw value is nowhere in the output.
+func TestCompactedAssertionReplay(t *testing.T) {
+	enc := base64.RawURLEncoding.EncodeToString
+	assertion := enc([]byte(`{"alg":"RS256","typ":"JWT","x5t":"abc"}`)) + "." +
+		enc([]byte(`{"aud":"https://login.microsoftonline.com/t1/oauth2/v2.0/token","iss":"c1","sub":"c1","jti":"`+strings.Repeat("j", 40)+`","exp":1800000000}`)) +
+		"." + enc([]byte(strings.Repeat("signature", 12)))
+	if len(assertion) < secret.CompactMin {
+		t.Fatalf("assertion of %d bytes: scan would keep it whole", len(assertion))
+	}
+	form := [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}}
+	body := "grant_type=client_credentials&client_id=c1&scope=api%3A%2F%2Fapp%2F.default" +
+		"&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" + assertion
+	var exs []leakcorpus.Exchange
+	for i := 0; i < 2; i++ {
+		exs = append(exs, leakcorpus.Exchange{Method: "POST", URL: "https://login.microsoftonline.com/t1/oauth2/v2.0/token",
+			ReqHeaders: form, ReqMIME: form[0][1], ReqBody: body, Status: 400, RespMIME: "application/json",
+			RespBody: `{"error":"invalid_client","error_description":"AADSTS700027: Client assertion contains an invalid signature.","error_codes":[700027]}`})
+	}
+	data, err := leakcorpus.HAR(exs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "assertion.har")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stdout, stderr := runCLI(t, nil, "scan", "-f", "json", "--fail-on", "never", "--progress", "never", path)
+	if !strings.Contains(stdout, "the same client_assertion "+secret.Fingerprint(assertion)+" was sent at") {
+		t.Errorf("scan: no replayed assertion finding naming its fingerprint:\n%s%s", stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, assertion) {
+		t.Error("scan: the raw assertion is in the output")
+	}
+}
