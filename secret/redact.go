@@ -1,10 +1,12 @@
 package secret
 
 import (
+	"encoding/base64"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
 )
@@ -338,6 +340,78 @@ func PathParams(raw string, fn func(name, value string) string) string {
 	return b.String() + raw[end:]
 }
 
+// holdsNamedSecret reports a parameter value that is JSON text, or base64
+// or base64url of JSON text or of a form body, in which a member or
+// parameter named as a secret has a value.
+func holdsNamedSecret(v string) bool {
+	t := strings.TrimSpace(v)
+	if len(t) < 8 {
+		return false
+	}
+	if t[0] != '{' && t[0] != '[' {
+		dec, ok := decodeBase64Text(t)
+		if !ok {
+			return false
+		}
+		t = strings.TrimSpace(dec)
+		if t == "" {
+			return false
+		}
+		if t[0] != '{' && t[0] != '[' {
+			for _, p := range strings.Split(t, "&") {
+				if k, val, ok := strings.Cut(p, "="); ok && val != "" && namesSecret(k) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	// Member names: each string followed by ':' (JSON is not parsed: a
+	// report only needs to know whether to hide the whole value).
+	for i := 0; i < len(t); i++ {
+		if t[i] != '"' {
+			continue
+		}
+		end := strings.IndexByte(t[i+1:], '"')
+		if end < 0 {
+			return false
+		}
+		name := t[i+1 : i+1+end]
+		i += 1 + end
+		j := i + 1
+		for j < len(t) && (t[j] == ' ' || t[j] == '\t') {
+			j++
+		}
+		if j < len(t) && t[j] == ':' && namesSecret(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func namesSecret(name string) bool {
+	return IsSecretParam(name) || IsMaskedParam(name) || IsSessionParam(name) || IsCredentialName(name)
+}
+
+// decodeBase64Text decodes v as base64 or base64url, padded or not, to
+// UTF-8 text.
+func decodeBase64Text(v string) (string, bool) {
+	if len(v) > 1<<16 {
+		return "", false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_' || c == '=') {
+			return "", false
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.StdEncoding} {
+		if b, err := enc.DecodeString(v); err == nil && utf8.Valid(b) {
+			return string(b), true
+		}
+	}
+	return "", false
+}
+
 // RedactForm redacts an application/x-www-form-urlencoded body the same way.
 func RedactForm(body string) string { return redactPairs(body, "&", 0, nil) }
 
@@ -385,6 +459,14 @@ func redactPairs(s, sep string, depth int, add func(Secret)) string {
 				red = redactURL(val, depth+1, add)
 			case strings.Contains(val, "=") && strings.Contains(val, "&") && !strings.ContainsAny(val, " <>{}\""):
 				red = redactPairs(val, "&", depth+1, add)
+			case holdsNamedSecret(val):
+				// JSON text or base64 of JSON or a form that names a
+				// secret inside: a report shows the parameter's
+				// fingerprint (a copy redacts inside it).
+				red = Fingerprint(val)
+				if add != nil {
+					add(New(val))
+				}
 			}
 		}
 		if red != val {

@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"testing"
@@ -199,6 +200,35 @@ func TestRedactURLPathAndRoute(t *testing.T) {
 	} {
 		if got := RedactURL(c.in); got != c.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestRedactURLEncodedDocuments: a parameter holding JSON text, or base64
+// of JSON or of a form, that names a secret is fingerprinted whole in a
+// report; one that names none stays.
+func TestRedactURLEncodedDocuments(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	b64u := base64.RawURLEncoding.EncodeToString
+	for _, c := range []struct {
+		val    string
+		redact bool
+	}{
+		{`{"access_token":"` + v + `"}`, true},
+		{`[{"client_secret": "` + v + `"}]`, true},
+		{b64u([]byte(`{"refresh_token":"` + v + `"}`)), true},
+		{base64.StdEncoding.EncodeToString([]byte("client_id=x&client_secret=" + v)), true},
+		{`{"theme":"dark","lang":"en"}`, false},
+		{b64u([]byte(`{"returnUrl":"/home"}`)), false},
+		{"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", false}, // an S256 challenge
+	} {
+		u := "https://app.example/p?x=" + url.QueryEscape(c.val) + "&client_id=c1"
+		got := RedactURL(u)
+		if redacted := !strings.Contains(got, url.QueryEscape(c.val)); redacted != c.redact || !strings.Contains(got, "client_id=c1") {
+			t.Errorf("RedactURL(%q) = %q, want redacted %v", u, got, c.redact)
+		}
+		if strings.Contains(got, v) {
+			t.Errorf("%q leaked", got)
 		}
 	}
 }

@@ -103,7 +103,26 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 		`{"name":"client_secret","value":"` + h.canary("JSON name/value object, client_secret") + `"},` +
 		`{"key":"refresh_token","value":"` + h.canary("JSON key/value object, refresh_token") + `"}` +
 		`]}}`
+	// Tokens the extractor reads, echoed where no name gives them away:
+	// the value layer must find them, raw and URL-encoded, compacted
+	// (long) or not.
+	refresh := h.canary("refresh token, echoed URL-encoded") + "/r+t=="
+	access := h.canary("long opaque access token, echoed") + "/a+b" + strings.Repeat("Zq8", 100)
+	refresh2 := h.canary("new refresh token, echoed in an error") + "R2x9"
 	return []leakcorpus.Exchange{
+		{
+			Method: "POST", URL: "https://login.example.com/common/oauth2/v2.0/token", ReqMIME: "application/x-www-form-urlencoded",
+			ReqHeaders: [][2]string{host("login.example.com"), form[0]},
+			ReqBody:    "grant_type=refresh_token&client_id=" + huntClientID + "&refresh_token=" + url.QueryEscape(refresh),
+			Status:     200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"token_type":"Bearer","access_token":"` + access + `","refresh_token":"` + refresh2 + `","expires_in":3599}`,
+		},
+		{
+			Method: "GET", URL: "https://api.example/v2/items?t=" + url.QueryEscape(access) + "&r=" + url.QueryEscape(refresh),
+			ReqHeaders: [][2]string{host("api.example")},
+			Status:     401, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"error":"invalid_grant","error_description":"token ` + access + ` was revoked; use ` + refresh2 + ` instead"}`,
+		},
 		// A sign-in, for events and findings, and for what must stay
 		// visible: client id, redirect URI, scope, error code and
 		// description, trace and correlation IDs, timestamp.
@@ -404,8 +423,11 @@ var huntRuns = append(append([][]string(nil), leakRuns...), []string{"scan", "-f
 // the lists only shrink.
 var (
 	huntPendingReport = map[string]bool{
-		"base64url JSON in a query parameter": true,
-		"JSON in a query parameter":           true,
+		// exchanges reads no response body and extracts no events: a
+		// token echoed in a later URL under a name that says nothing
+		// (?t=, ?r=) is known to no layer there. scan and events find it.
+		"refresh token, echoed URL-encoded": true,
+		"long opaque access token, echoed":  true,
 	}
 	huntPendingCopy = map[string]bool{}
 )
