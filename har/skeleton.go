@@ -3,6 +3,7 @@ package har
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -42,7 +43,34 @@ type skeleton struct {
 	// memo holds the request's and the response's headers of the last
 	// entry read with this skeleton (see headerMemo).
 	memo [2]headerMemo
+	// hits are the header arrays of the current skeleton that reset found
+	// in the memo (see arrayMemo), in order.
+	hits []arrayHit
 }
+
+// arrayMemo is a whole header array as headers read it: its bytes in the
+// skeleton, its number of elements and the headers read from them, every
+// element read (none left to the general path, none dropped by the
+// limits). A later entry whose array after a "headers" member name has
+// the same bytes is neither validated nor read again: those bytes are a
+// valid array (JSON's grammar does not depend on what is around a value)
+// that reads as these headers.
+type arrayMemo struct {
+	raw   []byte
+	count int
+	hs    []model.Header // never changed once made: hits refer to it
+}
+
+// arrayHit is a header array reset found in the memo: where it opens and
+// what it reads as.
+type arrayHit struct {
+	open  int
+	count int
+	hs    []model.Header
+}
+
+// arrayMemoBytes bounds the arrays remembered.
+const arrayMemoBytes = 8 << 10
 
 // headerMemo remembers a header list as headers read it, element by
 // element: the element's bytes in the skeleton and the name and value read
@@ -56,6 +84,10 @@ type skeleton struct {
 type headerMemo struct {
 	raw [][]byte
 	hs  []model.Header
+	// arr holds the last two distinct whole arrays read (see arrayMemo):
+	// a HAR's requests alternate between a few lists (a page's GETs, an
+	// API's POSTs).
+	arr [2]arrayMemo
 }
 
 const (
@@ -110,12 +142,16 @@ func (k *skeleton) reset(buf []byte, strs []strSpan) bool {
 	if !k.useQuotes {
 		quotes = nil
 	}
+	k.hits = k.hits[:0]
 	// One loop, a value per turn (after its member name in an object),
 	// then the commas and closing brackets that follow it: a loop keeps
 	// these values in registers, where labels jumped to from several
 	// places spilled every one at each jump.
 	needKey := false
 	for {
+		// headersKey: the value is a member named "headers" (see
+		// arrayMemo).
+		headersKey := false
 		if needKey {
 			if i >= n || s[i] != '"' {
 				goto fail
@@ -127,6 +163,7 @@ func (k *skeleton) reset(buf []byte, strs []strSpan) bool {
 				if i < len(quotes) {
 					quotes[i] = uint32(e) << 1
 				}
+				headersKey = e-i == 8 && s[i+1:e] == "headers"
 				i = e + 1
 			} else {
 				start := i
@@ -151,6 +188,23 @@ func (k *skeleton) reset(buf []byte, strs []strSpan) bool {
 		}
 		switch c := s[i]; c {
 		case '{', '[':
+			if headersKey && c == '[' && quotes != nil {
+				if h, ok := k.arrayAt(i); ok {
+					// A header array read before: recorded as a
+					// container whose inside is not indexed (the
+					// records there are cleared, so that nothing reads
+					// a stale one), its strings passed.
+					e := i + len(h) - 1
+					cs = append(cs, container{open: int32(i), end: int32(e), count: int32(k.hits[len(k.hits)-1].count), parent: int32(top)})
+					quotes[i] = uint32(e) << 1
+					clear(quotes[i+1 : e+1])
+					for next < len(strs) && int(strs[next].start) < e {
+						next++
+					}
+					i = e + 1
+					break
+				}
+			}
 			cs = append(cs, container{open: int32(i), parent: int32(top)})
 			top = len(cs) - 1
 			obj = c == '{'
@@ -241,6 +295,36 @@ fail:
 done:
 	k.cs = cs
 	return ok
+}
+
+// arrayAt looks for the bytes at i (an array's opening bracket) among the
+// remembered header arrays; on a match it records the hit and returns the
+// remembered bytes.
+func (k *skeleton) arrayAt(i int) ([]byte, bool) {
+	rest := k.s[i:]
+	for w := range k.memo {
+		for j := range k.memo[w].arr {
+			a := &k.memo[w].arr[j]
+			if len(a.raw) > 0 && len(a.raw) <= len(rest) && rest[:len(a.raw)] == string(a.raw) {
+				k.hits = append(k.hits, arrayHit{open: i, count: a.count, hs: a.hs})
+				return a.raw, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// keepArray remembers the header array raw, all of whose count elements
+// were read as hs (which it copies).
+func (m *headerMemo) keepArray(raw []byte, count int, hs model.Headers) {
+	if m == nil || len(raw) > arrayMemoBytes || string(m.arr[0].raw) == string(raw) {
+		return
+	}
+	// The older one goes; its bytes are reused, its headers are not (a
+	// hit of this entry may still refer to them).
+	old := m.arr[1].raw
+	m.arr[1] = m.arr[0]
+	m.arr[0] = arrayMemo{raw: append(old[:0], raw...), count: count, hs: slices.Clone([]model.Header(hs))}
 }
 
 // validStr checks a string's content from i (after its opening quote) as
@@ -555,6 +639,22 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 	if count > 0 {
 		*out = pool.Get(min(count, limit, maxPresize))
 	}
+	for _, h := range k.hits {
+		if h.open == i {
+			// Read before, in an earlier entry: the same calls of add.
+			for _, f := range h.hs {
+				if !add(f.Name, f.Value) {
+					break
+				}
+			}
+			if len(*out) == 0 {
+				*out = nil
+			}
+			return true
+		}
+	}
+	open := i
+	whole := true // every element read by headerAt or the memo, none dropped
 	i++
 	for n := 0; i < end; n++ {
 		var more bool
@@ -563,6 +663,7 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 			if e := k.end(i); e > i && string(memo.raw[n]) == s[i:e+1] {
 				h := memo.hs[n]
 				if !add(h.Name, h.Value) {
+					whole = false
 					break
 				}
 				i = e + 2 // past the element and the comma, or past the end
@@ -576,14 +677,19 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 			i = next
 		} else {
 			memo.forget(n)
+			whole = false
 			var h gjson.Result
 			i, h = k.value(i)
 			more = general(h)
 		}
 		if !more {
+			whole = false
 			break
 		}
 		i++ // the comma, or past the end
+	}
+	if whole && len(*out) == count {
+		memo.keepArray(k.b[open:end+1], count, *out)
 	}
 	if len(*out) == 0 {
 		*out = nil // as appending to nil leaves it

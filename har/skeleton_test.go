@@ -330,10 +330,35 @@ func TestHeaderMemo(t *testing.T) {
 	if m := st.sk.memo[0]; len(m.raw) != 3 || string(m.raw[2]) != `{"name":"x","value":"aaaa"}` || m.hs[2] != (model.Header{Name: "x", Value: "aaaa"}) {
 		t.Fatalf("request memo after two entries: %q %q", m.raw, m.hs)
 	}
+	// The second entry's arrays were the first's: found whole (request
+	// and response), and read as the first's.
+	if len(st.sk.hits) != 2 || len(st.sk.hits[0].hs) != 3 || st.sk.hits[0].hs[1] != (model.Header{Name: "user-agent", Value: "UA 1"}) {
+		t.Fatalf("array hits of the second entry: %+v", st.sk.hits)
+	}
+}
+
+// TestHeaderArrayMemoElsewhere: an array remembered as a request's headers
+// that comes again under another "headers" member (one the decoder does not
+// read, or one it reads through the general path) or as another member's
+// value is read as without the memo, and so is the entry around it.
+func TestHeaderArrayMemoElsewhere(t *testing.T) {
+	h := `[{"name":"accept","value":"*/*"},{"name":"x","value":"\"q\""}]`
+	entries := []string{
+		`{"request":{"method":"GET","url":"u","headers":` + h + `},"response":{"status":200,"headers":` + h + `}}`,
+		`{"_initiator":{"headers":` + h + `,"stack":{"headers":` + h + `}},"request":{"method":"GET","url":"u","headers":` + h + `,"queryString":` + h + `},"response":{"status":200,"headers":[]}}`,
+		`{"request":{"method":"POST","url":"u","headers":` + h + `,"postData":{"mimeType":"x","params":` + h + `,"headers":` + h + `}},"response":{"status":200,"headers":` + h + `,"content":{"headers":` + h + `,"text":"t"}}}`,
+		`{"request":{"method":"GET","url":"u","headers":` + h + `,"headers":` + h + `},"response":{"status":200,"headers":` + h + `x}}`,
+		`{"request":{"method":"GET","url":"u","headers":` + h + `},"response":null}`,
+	}
+	doc := `{"log":{"entries":[` + strings.Join(entries, ",") + `]}}`
+	for _, limits := range []model.Limits{{}, {HeaderCount: 1}} {
+		readBoth(t, "elsewhere", []byte(doc), Options{Limits: limits})
+	}
 }
 
 // FuzzHeaderMemo reads entries with the header lists a, b and a again
-// (requests and responses) with the memo and without, which must agree.
+// (requests and responses, and under members not read as headers) with
+// the memos and without, which must agree.
 func FuzzHeaderMemo(f *testing.F) {
 	f.Add(`[{"name":"a","value":"1"},{"name":"b","value":"2"}]`, `[{"name":"a","value":"1"},{"name":"b","value":"3"}]`)
 	f.Add(`[{"name":"a","value":"\"1\""}]`, `[{"value":"1","name":"a"},{"name":"a","value":"1"}]`)
@@ -342,9 +367,15 @@ func FuzzHeaderMemo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b string) {
 		var doc strings.Builder
 		doc.WriteString(`{"log":{"entries":[`)
-		for i, h := range []string{a, b, a, a} {
+		for i, h := range []string{a, b, a, a, b} {
 			if i > 0 {
 				doc.WriteString(",")
+			}
+			if i == 3 {
+				// The array again, under members the decoder does not
+				// read as headers.
+				doc.WriteString(`{"_x":{"headers":` + a + `},"request":{"method":"GET","url":"u","queryString":` + b + `,"headers":` + b + `,"headers":` + h + `},"response":{"status":200,"headers":` + h + `}}`)
+				continue
 			}
 			doc.WriteString(`{"request":{"method":"GET","url":"u","headers":` + h + `},"response":{"status":200,"headers":` + h + `}}`)
 		}
