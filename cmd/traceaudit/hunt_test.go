@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
 	"github.com/traceaudit/traceaudit/internal/leakcorpus"
 )
 
@@ -314,7 +317,55 @@ func (h *hunt) huntFiles(t *testing.T) map[string]string {
 	write("hunt-encoded.saz", s, err)
 	p, err := leakcorpus.PCAP(exs)
 	write("hunt.pcap", p, err)
+	write("hunt-h2c.pcap", h.huntH2C(t), nil)
 	return out
+}
+
+// huntH2C is a cleartext HTTP/2 capture (prior knowledge) whose header
+// blocks (HPACK) and bodies carry canaries: a callback whose path holds a
+// code and a session id, credential headers, a hash-routed Location, a
+// token request and its answer.
+func (h *hunt) huntH2C(t *testing.T) []byte {
+	t.Helper()
+	var cli, srv bytes.Buffer
+	cli.WriteString(http2.ClientPreface)
+	cf, sf := http2.NewFramer(&cli, nil), http2.NewFramer(&srv, nil)
+	cf.WriteSettings()
+	sf.WriteSettings()
+	sf.WriteSettingsAck()
+	cf.WriteSettingsAck()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	block := func(fields ...string) []byte {
+		hb.Reset()
+		for i := 0; i+1 < len(fields); i += 2 {
+			enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+		}
+		return append([]byte(nil), hb.Bytes()...)
+	}
+	code := h.canary("h2 :path code")
+	cf.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, EndHeaders: true, EndStream: true, BlockFragment: block(
+		":method", "GET", ":scheme", "http", ":authority", "app.example",
+		":path", "/signin-oidc;jsessionid="+h.canary("h2 :path jsessionid")+"?code="+code+"&state="+h.canary("h2 :path state")+"&sid="+h.canary("h2 :path sid"),
+		"authorization", "Bearer "+h.canary("h2 authorization Bearer"), "cookie", "sid="+h.canary("h2 cookie"),
+		"x-session-id", h.canary("h2 x-session-id"), "referer", "https://app.example/p?session_id="+h.canary("h2 referer session_id"))})
+	sf.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, EndHeaders: true, EndStream: true, BlockFragment: block(
+		":status", "302", "location", "https://app.example/#/done?access_token="+h.canary("h2 location hash-routed access_token"),
+		"set-cookie", "sess="+h.canary("h2 set-cookie")+"; Path=/; Secure; HttpOnly")})
+	form := "grant_type=authorization_code&client_id=" + huntClientID + "&code=" + code + "&client_secret=" + h.canary("h2 body client_secret")
+	cf.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, EndHeaders: true, BlockFragment: block(
+		":method", "POST", ":scheme", "http", ":authority", "login.example.com", ":path", "/common/oauth2/v2.0/token",
+		"content-type", "application/x-www-form-urlencoded", "content-length", strconv.Itoa(len(form)))})
+	cf.WriteData(3, true, []byte(form))
+	resp := `{"token_type":"Bearer","access_token":"` + h.canary("h2 access_token") + `","refresh_token":"` + h.canary("h2 refresh_token") + `","expires_in":3599}`
+	sf.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, EndHeaders: true, BlockFragment: block(
+		":status", "200", "content-type", "application/json", "content-length", strconv.Itoa(len(resp)))})
+	sf.WriteData(3, true, []byte(resp))
+	data, err := leakcorpus.TCPCapture([][]byte{cli.Bytes()}, [][]byte{srv.Bytes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 var (
@@ -491,10 +542,13 @@ func TestLeakHunt(t *testing.T) {
 		huntCheck(t, "scan -o "+name, h.leaks(data), huntPendingReport, seen)
 	}
 	huntPendingLeft(t, huntPendingReport, seen)
-	// The check can fail: with --no-redact the canaries show.
-	_, stdout, _ := runCLI(t, nil, "exchanges", "-f", "jsonl", "--no-redact", files["hunt.har"])
-	if len(h.leaks([]byte(stdout))) == 0 {
-		t.Error("--no-redact showed no canary: the hunt proves nothing")
+	// The check can fail: with --no-redact the canaries show, in every
+	// file (each was read).
+	for _, name := range sortedNames(files) {
+		_, stdout, _ := runCLI(t, nil, "events", "-f", "jsonl", "--no-redact", files[name])
+		if len(h.leaks([]byte(stdout))) < 3 {
+			t.Errorf("%s: --no-redact showed %d canaries: the hunt proves nothing there", name, len(h.leaks([]byte(stdout))))
+		}
 	}
 }
 
@@ -540,6 +594,31 @@ func TestLeakHuntRedact(t *testing.T) {
 			`\"tokenType\":\"pop\"`, `\"createdDateTime\":\"2026-03-04T05:06:07Z\"`} {
 			if !bytes.Contains(text, []byte(keep)) && !bytes.Contains(text, []byte(strings.ReplaceAll(keep, `\"`, `"`))) {
 				t.Errorf("redact %s: the copy lost %q, which support reads", name, keep)
+			}
+		}
+	}
+	// bundle: every member of the zip (reports, the copies, a capture's
+	// copy as a HAR, the manifest), members of a copied SAZ too.
+	for _, name := range sortedNames(files) {
+		out := filepath.Join(t.TempDir(), "case.zip")
+		code, stdout, stderr := runCLI(t, nil, "bundle", "--fail-on", "never", files[name], "-o", out)
+		if code != exitOK {
+			t.Errorf("bundle %s: exit %d", name, code)
+			continue
+		}
+		huntCheck(t, "bundle "+name+" output", h.leaks([]byte(stdout+stderr)), huntPendingCopy, seen)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := sazContents(t, data)
+		for _, m := range sortedNames(stringKeys(members)) {
+			huntCheck(t, "bundle "+name+": "+m, h.leaks(members[m]), huntPendingCopy, seen)
+			if strings.HasSuffix(m, ".saz") {
+				inner := sazContents(t, members[m])
+				for _, im := range sortedNames(stringKeys(inner)) {
+					huntCheck(t, "bundle "+name+": "+m+": "+im, h.leaks(inner[im]), huntPendingCopy, seen)
+				}
 			}
 		}
 	}

@@ -289,7 +289,12 @@ func timeline(events, last iter.Seq[*model.Event], refFindings map[string][]int,
 		label, ok := labels[lk]
 		if !ok {
 			label = int32(len(labelList))
-			labelList = append(labelList, strings.TrimSpace(e.Method+" "+pathOf(e.Endpoint)))
+			path := pathOf(e.Endpoint)
+			if !noRedact {
+				// A session id in the path (;jsessionid=…).
+				path = secret.PathParams(path, secret.RedactParam)
+			}
+			labelList = append(labelList, strings.TrimSpace(e.Method+" "+path))
 			labels[lk] = label
 		}
 		lt := [2]string{lane, laneTitle}

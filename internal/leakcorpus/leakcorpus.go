@@ -474,25 +474,37 @@ func aesEncrypt(password string, plain []byte) ([]byte, error) {
 // PCAP renders the exchanges as a plaintext HTTP/1.1 capture, one TCP
 // connection per exchange.
 func PCAP(exs []Exchange) ([]byte, error) {
+	var client, server [][]byte
+	for _, ex := range exs {
+		client = append(client, request(ex))
+		server = append(server, response(ex, ""))
+	}
+	return TCPCapture(client, server)
+}
+
+// TCPCapture renders a capture of one TCP connection to port 80 per pair
+// of payloads: the client's bytes, then the server's, each cut into
+// segments.
+func TCPCapture(client, server [][]byte) ([]byte, error) {
 	var buf bytes.Buffer
 	pw := pcapgo.NewWriter(&buf)
 	if err := pw.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
 		return nil, err
 	}
 	t := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	server := net.IPv4(10, 0, 0, 1).To4()
+	serverIP := net.IPv4(10, 0, 0, 1).To4()
 	sb := gopacket.NewSerializeBuffer()
-	for i, ex := range exs {
-		client := net.IPv4(10, 1, 0, byte(i+1)).To4()
+	for i := range client {
+		clientIP := net.IPv4(10, 1, byte(i>>8), byte(i+1)).To4()
 		port := layers.TCPPort(40000 + i)
 		seqC, seqS := uint32(1000), uint32(5000)
 		send := func(fromClient bool, tcp layers.TCP, payload []byte) error {
 			t = t.Add(time.Millisecond)
-			ip := layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: client, DstIP: server}
+			ip := layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: clientIP, DstIP: serverIP}
 			tcp.SrcPort, tcp.DstPort = port, 80
 			tcp.Seq, tcp.Ack = seqC, seqS
 			if !fromClient {
-				ip.SrcIP, ip.DstIP = server, client
+				ip.SrcIP, ip.DstIP = serverIP, clientIP
 				tcp.SrcPort, tcp.DstPort = 80, port
 				tcp.Seq, tcp.Ack = seqS, seqC
 			}
@@ -517,36 +529,21 @@ func PCAP(exs []Exchange) ([]byte, error) {
 			}
 			return pw.WritePacket(gopacket.CaptureInfo{Timestamp: t, CaptureLength: len(data), Length: len(data)}, data)
 		}
-		steps := []struct {
+		type step struct {
 			client bool
 			tcp    layers.TCP
 			data   []byte
-		}{
-			{true, layers.TCP{SYN: true}, nil}, {false, layers.TCP{SYN: true, ACK: true}, nil}, {true, layers.TCP{ACK: true}, nil},
 		}
-		for _, seg := range segments(request(ex)) {
-			steps = append(steps, struct {
-				client bool
-				tcp    layers.TCP
-				data   []byte
-			}{true, layers.TCP{PSH: true, ACK: true}, seg})
+		steps := []step{{true, layers.TCP{SYN: true}, nil}, {false, layers.TCP{SYN: true, ACK: true}, nil}, {true, layers.TCP{ACK: true}, nil}}
+		for _, seg := range segments(client[i]) {
+			steps = append(steps, step{true, layers.TCP{PSH: true, ACK: true}, seg})
 		}
-		for _, seg := range segments(response(ex, "")) {
-			steps = append(steps, struct {
-				client bool
-				tcp    layers.TCP
-				data   []byte
-			}{false, layers.TCP{PSH: true, ACK: true}, seg})
+		if i < len(server) {
+			for _, seg := range segments(server[i]) {
+				steps = append(steps, step{false, layers.TCP{PSH: true, ACK: true}, seg})
+			}
 		}
-		steps = append(steps, struct {
-			client bool
-			tcp    layers.TCP
-			data   []byte
-		}{true, layers.TCP{FIN: true, ACK: true}, nil}, struct {
-			client bool
-			tcp    layers.TCP
-			data   []byte
-		}{false, layers.TCP{FIN: true, ACK: true}, nil})
+		steps = append(steps, step{true, layers.TCP{FIN: true, ACK: true}, nil}, step{false, layers.TCP{FIN: true, ACK: true}, nil})
 		for _, s := range steps {
 			if err := send(s.client, s.tcp, s.data); err != nil {
 				return nil, err
