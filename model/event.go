@@ -199,6 +199,13 @@ type EventRare struct {
 	// Failure is why the request got no answer, when the client recorded
 	// it (Exchange.Failure: a CORS block, a network error, an abort).
 	Failure string
+	// Solicited marks a callback the trace ties to OAuth by itself: its
+	// redirect URI or state went out in an authorize request (sent, or in
+	// the app's redirect to one), or its URL carries parameters only an
+	// OAuth response has (iss, session_state, client_info, an openid
+	// scope). A link with code= and state= and none of this may be any
+	// link (an e-mail verification, an app's own page).
+	Solicited bool
 	// Vantages lists where the step was seen when several traces of one
 	// incident are read together (scan --case): "browser", "server",
 	// "proxy", sorted; nil for a single trace. A callback the server side
@@ -223,11 +230,11 @@ func (e *Event) setRare(set func(r *EventRare)) {
 	set(&r)
 	switch {
 	case r.Resource == "" && r.ResponseMode == "" && r.Delivery == "" && r.AccessToken.IsZero() && r.IDToken.IsZero() &&
-		r.Failure == "" && r.Vantages == nil:
+		r.Failure == "" && r.Vantages == nil && !r.Solicited:
 		e.Rare = nil
 	case r.Resource == old.Resource && r.ResponseMode == old.ResponseMode && r.Delivery == old.Delivery &&
 		r.AccessToken == old.AccessToken && r.IDToken == old.IDToken && r.Failure == old.Failure &&
-		sameSlice(r.Vantages, old.Vantages):
+		r.Solicited == old.Solicited && sameSlice(r.Vantages, old.Vantages):
 		// Nothing changed: keep the one it has.
 	default:
 		e.Rare = &r
@@ -246,6 +253,13 @@ func (e *Event) SetResponseMode(v string) { e.setRare(func(r *EventRare) { r.Res
 
 // SetDelivery sets Delivery.
 func (e *Event) SetDelivery(v string) { e.setRare(func(r *EventRare) { r.Delivery = v }) }
+
+// SetSolicited sets Solicited.
+func (e *Event) SetSolicited(v bool) { e.setRare(func(r *EventRare) { r.Solicited = v }) }
+
+// Solicited reports a callback the trace ties to OAuth by itself (see
+// EventRare.Solicited).
+func (e *Event) Solicited() bool { return e.rare().Solicited }
 
 // SetAccessToken sets AccessToken.
 func (e *Event) SetAccessToken(v secret.Secret) { e.setRare(func(r *EventRare) { r.AccessToken = v }) }

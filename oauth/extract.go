@@ -51,6 +51,10 @@ type Extractor struct {
 	// URL's fragment (response_mode=fragment), by the redirect target
 	// without the fragment (fragmentKey), until the browser loads it.
 	fragments map[string]fragmentCode
+	// solicited are the redirect URI keys (endpointKey) and states of
+	// authorize requests the app redirected the browser to, which the
+	// trace may not show being sent (a capture on the app's side).
+	solicited map[string]bool
 }
 
 // fragmentCode is what a redirect's fragment delivered to the app.
@@ -161,6 +165,9 @@ func (x *Extractor) AppendExchange(dst []model.Event, ex *model.Exchange) []mode
 	}
 	if m := strings.ToUpper(ex.Request.Method); m == "OPTIONS" || m == "CONNECT" {
 		return dst // CORS preflights and tunnels carry no OAuth parameters
+	}
+	if redirectsToAuthorize(ex) {
+		x.noteSolicited(ex) // a redirect yields no event: it may be quiet
 	}
 	if x.quiet(ex) {
 		return dst
@@ -309,6 +316,9 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		params = requestParams(ex, u)
 	}
 
+	if role == RoleNone && redirectsToAuthorize(ex) {
+		x.noteSolicited(ex)
+	}
 	out := dst
 	switch {
 	case role == RoleDiscovery:
@@ -801,6 +811,64 @@ func (x *Extractor) learnRedirect(uri string) {
 	}
 }
 
+// redirectsToAuthorize reports, cheaply, a redirect whose target may be an
+// authorize request (it names a client and a redirect URI): the app
+// sending the browser to sign in.
+func redirectsToAuthorize(ex *model.Exchange) bool {
+	r := ex.Response
+	if r == nil || r.Status < 300 || r.Status >= 400 {
+		return false
+	}
+	loc := r.Headers.Get("Location")
+	return strings.Contains(loc, "client_id=") && strings.Contains(loc, "redirect_uri=")
+}
+
+// noteSolicited remembers the redirect URI and state of the authorize
+// request an app's redirect sends the browser to: a capture on the app's
+// side shows that redirect and the callbacks, not the request to the
+// provider.
+func (x *Extractor) noteSolicited(ex *model.Exchange) {
+	lu, err := url.Parse(ex.Response.Headers.Get("Location"))
+	if err != nil {
+		return
+	}
+	if reqURL, err := url.Parse(ex.Request.URL); err == nil {
+		lu = reqURL.ResolveReference(lu)
+	}
+	q := lu.Query()
+	if !looksLikeAuthorize(lu, q) && RoleOf(lu, ProviderOf(lu)) != RoleAuthorize {
+		return
+	}
+	if x.solicited == nil {
+		x.solicited = map[string]bool{}
+	} else if len(x.solicited) >= maxContexts {
+		clear(x.solicited)
+	}
+	if ru, err := url.Parse(q.Get("redirect_uri")); err == nil && ru.Host != "" {
+		x.solicited["uri "+endpointKey(ru)] = true
+	}
+	if st := q.Get("state"); st != "" {
+		x.solicited["state "+st] = true
+	}
+}
+
+// solicitedCallback reports whether the trace ties a callback to OAuth by
+// itself (see model.EventRare.Solicited).
+func (x *Extractor) solicitedCallback(u *url.URL, p url.Values) bool {
+	if x.redirects[endpointKey(u)] || x.solicited["uri "+endpointKey(u)] || x.solicited["state "+p.Get("state")] {
+		return true
+	}
+	if p.Get("iss") != "" || p.Get("session_state") != "" || p.Get("client_info") != "" || p.Get("id_token") != "" {
+		return true
+	}
+	for _, s := range strings.Fields(p.Get("scope")) {
+		if s == "openid" {
+			return true
+		}
+	}
+	return false
+}
+
 // fragmentKey is the key of a redirect target in Extractor.fragments: the
 // URL without its fragment, the host in lower case.
 func fragmentKey(u *url.URL) string {
@@ -873,6 +941,9 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 	ev.Code = secret.New(strings.Clone(code)) // not parts of the URL, as in authorizeRequest
 	ev.State = secret.New(strings.Clone(state))
 	ev.SetDelivery(delivery)
+	if x.solicitedCallback(u, p) {
+		ev.SetSolicited(true)
+	}
 	if ev.Method == "POST" && delivery == "query" {
 		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {
 			ev.SetDelivery("form_post")

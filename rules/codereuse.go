@@ -67,7 +67,7 @@ func runCodeReuse(p *Pass) {
 				invalidAfterEarlier = true
 			}
 		}
-		if len(c.Redemptions) < 2 && len(c.Deliveries) < 2 && !reusedAnswer {
+		if len(c.Redemptions) < 2 && (len(c.Deliveries) < 2 || !oauthDelivered(p.Analysis, c)) && !reusedAnswer {
 			continue
 		}
 		reportReuse(p, c, reusedAnswer || invalidAfterEarlier)

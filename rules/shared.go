@@ -10,6 +10,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/secret"
 )
 
@@ -506,4 +507,40 @@ func instanceSwitch(a *Analysis, t *Transaction, cb *model.Event) (InstanceSwitc
 	}
 	return InstanceSwitch{Start: start, From: start.Instance(), To: cbEx.Instance(), HowRefused: how,
 		CookiesSent: len(set) > 0 && a.HasCookies}, true
+}
+
+// oauthDelivered reports whether the trace ties a code's deliveries to an
+// OAuth sign-in: any link with code= and state= makes a callback, and one
+// loaded twice (a reload of an app page, an e-mail verification link) is
+// no reused authorization code unless the provider issued the code, an
+// authorize request started the sign-in (its state, or its redirect URI
+// before the delivery, or the app's redirect to that authorize request), a
+// token request redeemed it, or a delivery came the way only OAuth sends a
+// code (a form_post page, a fragment, a postMessage, with an ID token or
+// parameters only an OAuth response has, or from a known provider's page).
+func oauthDelivered(a *Analysis, c *CodeTrail) bool {
+	if c.Issued != nil || len(c.Redemptions) > 0 || c.Tx != nil && c.Tx.Authorize != nil {
+		return true
+	}
+	for _, d := range c.Deliveries {
+		switch d.Delivery() {
+		case "form_post", "fragment", "post_message":
+			return true
+		}
+		if !d.IDToken().IsZero() || d.Solicited() {
+			return true
+		}
+		// Sent on from a known provider's page (a HAR that starts after
+		// the authorize request still shows where the redirect came from).
+		if ref, err := url.Parse(d.Referer()); err == nil && ref.Host != "" && oauth.ProviderOf(ref).Family != model.FamilyGeneric {
+			return true
+		}
+	}
+	first := c.Deliveries[0]
+	for _, t := range a.Transactions {
+		if az := t.Authorize; az != nil && az.RedirectURI != "" && strings.EqualFold(az.RedirectURI, first.RedirectURI) && !az.Time.After(first.Time) {
+			return true
+		}
+	}
+	return false
 }

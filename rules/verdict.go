@@ -323,6 +323,24 @@ func explainKey(e *model.Event) string {
 	return "RULE"
 }
 
+// strayLinksOnly is the first event's ref when every event of the trace is
+// a callback that nothing ties to OAuth (see oauthDelivered), "" otherwise.
+func strayLinksOnly(a *Analysis) string {
+	first := ""
+	for ev := range a.events() {
+		if ev.Kind != model.Callback || ev.Code.IsZero() {
+			return ""
+		}
+		if c := a.trailOf(ev.Code); c == nil || oauthDelivered(a, c) {
+			return ""
+		}
+		if first == "" {
+			first = ev.Ref
+		}
+	}
+	return first
+}
+
 // completed describes the completed sign-ins, or "" when there is none: a
 // code redeemed for tokens, a code the app's callback accepted (the
 // redemption happened server-side, out of this trace), or tokens from a
@@ -352,6 +370,9 @@ func completed(a *Analysis) string {
 		for _, cb := range t.Callbacks() {
 			if cb.Code.IsZero() || cb.Err != nil {
 				continue
+			}
+			if c := a.trailOf(cb.Code); c == nil || !oauthDelivered(a, c) {
+				continue // a link with code= and state=, not a sign-in's callback
 			}
 			if failed, _ := callbackFailed(a, cb); failed {
 				continue
@@ -447,6 +468,10 @@ func whyNoSignIn(a *Analysis) string {
 			return "no HTTP exchange could be read from the trace"
 		}
 		return fmt.Sprintf("no OAuth traffic in %s (no authorize, callback or token request)", plural(len(a.Kept), "exchange", "exchanges"))
+	}
+	if ref := strayLinksOnly(a); ref != "" {
+		return fmt.Sprintf("no OAuth sign-in in %s: the only URLs with code and state parameters (first at %s) are tied to no authorize request, provider answer or token request, so they may be any link (an e-mail verification, an app's own page)",
+			plural(len(a.Kept), "exchange", "exchanges"), ref)
 	}
 	// The last step the trace shows, to say where it stops.
 	end := ""
