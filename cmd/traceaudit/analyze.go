@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,11 +10,13 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // exchangeRow is what the CLI keeps of an exchange once its events are
@@ -62,6 +65,12 @@ type fileResult struct {
 	// for the rules and the events in source order.
 	kept      []*model.Exchange
 	srcEvents []model.Event
+	// bodySecrets are the secrets the exchanges listing's request bodies
+	// carry by name (a token request's code_verifier, client_secret,
+	// code): the listing shows no body, but the values may come back
+	// where no name gives them away (a URL's other parameter, a path), and
+	// without events nothing else tells the scrubber about them.
+	bodySecrets []secret.Secret
 }
 
 // analyzeInput reads one trace, extracts its OAuth events and, when scanning,
@@ -479,6 +488,28 @@ func sortExchanges(rows []exchangeRow) {
 	})
 }
 
+// maxBodySecrets bounds what appendBodySecrets keeps of one trace.
+const maxBodySecrets = 4096
+
+// appendBodySecrets appends the secrets a form-encoded request body carries
+// by name (what secret.RedactURLCollect fingerprints in a query), for the
+// scrubber of a listing that shows no events.
+func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret {
+	b := req.Body.Data
+	if len(b) == 0 || len(dst) >= maxBodySecrets || bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") {
+		return dst
+	}
+	if mt := strings.ToLower(req.Body.MIMEType + " " + req.Headers.Get("Content-Type")); strings.TrimSpace(mt) != "" && !strings.Contains(mt, "x-www-form-urlencoded") {
+		return dst
+	}
+	secret.RedactURLCollect("http://body.invalid/?"+string(b[:min(len(b), 1<<20)]), func(v secret.Secret) {
+		if len(dst) < maxBodySecrets {
+			dst = append(dst, v)
+		}
+	})
+	return dst
+}
+
 func firstFrames(stack []byte) string {
 	const max = 2048
 	if len(stack) > max {
@@ -558,6 +589,9 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		}
 		res.exchangeCount++
 		untimed = untimed || ex.Start.IsZero()
+		if !extract && !o.noRedact {
+			res.bodySecrets = appendBodySecrets(res.bodySecrets, &ex.Request)
+		}
 		switch {
 		case allRows:
 			res.exchanges = append(res.exchanges, exchangeRow{

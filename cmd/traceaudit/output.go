@@ -145,7 +145,11 @@ func (rw *resultWriter) scrubber(r fileResult) *secret.Scrubber {
 	case r.scan != nil && r.scan.scrubber != nil:
 		return r.scan.scrubber
 	}
-	return model.ScrubberOf(r.eachEvent())
+	sc := model.ScrubberOf(r.eachEvent())
+	for _, v := range r.bodySecrets {
+		sc.Add(v)
+	}
+	return sc
 }
 
 // account counts a result for the summary and the exit code.
