@@ -122,13 +122,28 @@ func (m *memLimit) startReading() {
 	}
 }
 
-// doneReading ends a startReading.
+// doneReading ends a startReading. When the last trace is read and the
+// limit follows the live heap, the limit is set for memoryHeldTarget at
+// once, from what the last collection found: until the next collection
+// the heap grew towards the reading target while the rules began, and on
+// the 13,000-connection capture that moment was the peak (the heap at 42
+// MiB when the first collection of the rules ran, 41 at the next).
 func (m *memLimit) doneReading() {
 	if m != nil {
 		m.mu.Lock()
 		m.reading--
+		if m.reading == 0 && m.on && m.follow {
+			debug.SetMemoryLimit(m.followed())
+		}
 		m.mu.Unlock()
 	}
+}
+
+// followed is the limit that follows the live heap as the last collection
+// found it (m.live), for the current target; m.mu is held.
+func (m *memLimit) followed() int64 {
+	return followLimit(m.live[0].Value.Uint64(), m.live[1].Value.Uint64(),
+		m.live[2].Value.Uint64()+m.live[3].Value.Uint64()+m.live[4].Value.Uint64()+m.live[5].Value.Uint64(), m.target())
 }
 
 // target is the heap target (see memoryHeldTarget); m.mu is held.
@@ -205,8 +220,7 @@ func (m *memLimit) check() bool {
 	}
 	if m.over++; m.follow || m.over >= memoryLiftAfter {
 		m.follow = true
-		debug.SetMemoryLimit(followLimit(live, m.live[1].Value.Uint64(),
-			m.live[2].Value.Uint64()+m.live[3].Value.Uint64()+m.live[4].Value.Uint64()+m.live[5].Value.Uint64(), m.target()))
+		debug.SetMemoryLimit(m.followed())
 	}
 	return true
 }

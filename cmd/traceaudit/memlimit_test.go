@@ -175,3 +175,51 @@ func TestTargetWhileReading(t *testing.T) {
 	none.startReading()
 	none.doneReading()
 }
+
+// TestLimitWhenReadingEnds: once the last trace is read, a limit that
+// follows the live heap is set for memoryHeldTarget at once, not at the
+// next collection (until then the rules' first allocations grew the heap
+// towards the reading target).
+func TestLimitWhenReadingEnds(t *testing.T) {
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+	prev := limit()
+	m := startMemLimit(environment{getenv: func(string) string { return "" }})
+	defer func() {
+		m.stop()
+		if got := limit(); got != prev {
+			t.Errorf("limit %d after stop, want %d", got, prev)
+		}
+	}()
+	m.startReading()
+	// 30 MiB live: over memoryLiftAt, and its headroom is 14 MiB up to
+	// the reading target, 10 up to the held one.
+	held := make([]byte, 30<<20)
+	for i := range held {
+		held[i] = 1
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		m.mu.Lock()
+		follow := m.follow
+		m.mu.Unlock()
+		if follow || time.Now().After(deadline) {
+			break
+		}
+	}
+	reading := limit()
+	m.doneReading()
+	after := limit()
+	m.mu.Lock()
+	want := m.followed()
+	live := m.live[0].Value.Uint64()
+	m.mu.Unlock()
+	if after != want || after >= reading {
+		t.Errorf("limit %d while reading, %d once read with %d bytes live, want %d, lower", reading, after, live, want)
+	}
+	if d := headroom(live, memoryHeapTarget) - headroom(live, memoryHeldTarget); d > 0 && uint64(reading-after) < d/2 {
+		t.Errorf("the limit came down by %d once read, the targets' headrooms differ by %d", reading-after, d)
+	}
+	runtime.KeepAlive(held)
+}
