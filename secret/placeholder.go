@@ -1,6 +1,9 @@
 package secret
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // placeholders are values HAR sanitizers and people put in place of codes and
 // tokens: Chrome and Firefox sanitized exports, Cloudflare's and Google's
@@ -89,29 +92,23 @@ func mayBePlaceholder(v string) bool {
 func containsRedacted(t string) bool {
 	const w = "redacted"
 	for q := len(w) - 1; q < len(t); q += len(w) {
-		var at [2]int
-		n := 0
-		switch t[q] | 0x20 {
-		case 'r':
-			at, n = [2]int{0}, 1
-		case 'e':
-			at, n = [2]int{1, 6}, 2
-		case 'd':
-			at, n = [2]int{2, 7}, 2
-		case 'a':
-			at, n = [2]int{3}, 1
-		case 'c':
-			at, n = [2]int{4}, 1
-		case 't':
-			at, n = [2]int{5}, 1
-		}
-		for _, k := range at[:n] {
-			if s := q - k; s >= 0 && hasPrefixFold(t[s:], w) {
+		for at := redactedAt[t[q]]; at != 0; at &= at - 1 {
+			if s := q - bits.TrailingZeros8(at); s >= 0 && hasPrefixFold(t[s:], w) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// redactedAt has bit k set for a byte that is "redacted"[k] in either case.
+var redactedAt = [256]uint8{
+	'r': 1 << 0, 'R': 1 << 0,
+	'e': 1<<1 | 1<<6, 'E': 1<<1 | 1<<6,
+	'd': 1<<2 | 1<<7, 'D': 1<<2 | 1<<7,
+	'a': 1 << 3, 'A': 1 << 3,
+	'c': 1 << 4, 'C': 1 << 4,
+	't': 1 << 5, 'T': 1 << 5,
 }
 
 // hasPrefixFold reports whether s starts with lower, an ASCII lower-case

@@ -432,7 +432,7 @@ func (h *spanSum) over() bool { return h.spent > h.budget }
 // of is SHA-256 of text[start:start+n], as a string of 32 bytes.
 func (h *spanSum) of(text string, start, n int) string {
 	if h.sum == "" || h.start != start || h.n != n {
-		b := sha256.Sum256([]byte(text[start : start+n]))
+		b := sha256.Sum256(readOnlyBytes(text[start : start+n]))
 		h.start, h.n, h.sum = start, n, string(b[:])
 		h.spent += n
 	}
