@@ -106,8 +106,14 @@ func (r *redactor) body(mt string, data []byte) []byte {
 		return []byte(r.text(string(data)))
 	case bodyText:
 		s := string(data)
-		if strings.HasPrefix(strings.ToLower(mt), "multipart/") {
+		lmt := strings.ToLower(mt)
+		switch {
+		case strings.HasPrefix(lmt, "multipart/"):
 			s = r.multipart(s)
+		case lmt == "text/plain" && looksForm(bytes.TrimSpace(data)):
+			// A form sent as text/plain, which spares a cross-origin
+			// preflight.
+			s = r.pairs(s, 0)
 		}
 		if red := r.text(s); red != string(data) {
 			return []byte(red)
@@ -269,6 +275,19 @@ func replaceWord(s, old, repl string) string {
 
 func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds *[]edit) {
 	switch {
+	case v.Type == gjson.Number && name != "" && (classify(name) == classMasked || holdsCredential(name)):
+		// A one-time code, PIN or session id sent as a number
+		// ({"otp":482913}); a nested "code" (an API's error code) and
+		// the names of the lists that are not credentials keep theirs.
+		var red string
+		if classify(name) == classMasked {
+			red = r.mask(v.Raw)
+		} else {
+			red = r.secret(v.Raw)
+		}
+		if red != v.Raw {
+			*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})
+		}
 	case v.Type == gjson.String:
 		var red string
 		switch {

@@ -578,3 +578,32 @@ func TestPageAndScriptShapes(t *testing.T) {
 		t.Errorf("multipart: %q", red)
 	}
 }
+
+// TestNumbersProtocolsPlainForms: a one-time code or session id sent as a
+// JSON number is redacted, an error code or a lifetime is not; tokens in
+// Sec-WebSocket-Protocol are fingerprinted and protocol names stay; a form
+// sent as text/plain is redacted as a form.
+func TestNumbersProtocolsPlainForms(t *testing.T) {
+	r := newRedactor(Options{})
+	got := string(r.body("application/json", []byte(`{"code":400,"otp":482913,"sessionId":99887766,"expires_in":3600,"error":{"code":70008}}`)))
+	want := `{"code":400,"otp":"[redacted]","sessionId":"` + secret.Fingerprint("99887766") + `","expires_in":3600,"error":{"code":70008}}`
+	if got != want {
+		t.Errorf("numbers:\n got  %s\n want %s", got, want)
+	}
+	const tok = "Qx7Lp2Vw9Kz3Tn5R"
+	ws := r.header("Sec-WebSocket-Protocol", "graphql-ws, access_token, "+tok)
+	if ws != "graphql-ws, access_token, "+secret.Fingerprint(tok) {
+		t.Errorf("Sec-WebSocket-Protocol: %q", ws)
+	}
+	k8s := r.header("Sec-WebSocket-Protocol", "base64url.bearer.authorization.k8s.io."+tok+", v4.channel.k8s.io")
+	if k8s != "base64url.bearer.authorization.k8s.io."+secret.Fingerprint(tok)+", v4.channel.k8s.io" {
+		t.Errorf("k8s subprotocol: %q", k8s)
+	}
+	form := string(r.body("text/plain", []byte("client_id=c1&client_secret="+tok)))
+	if form != "client_id=c1&client_secret="+url.QueryEscape(secret.Fingerprint(tok)) {
+		t.Errorf("text/plain form: %q", form)
+	}
+	if prose := "see the docs at https://x.example"; string(r.body("text/plain", []byte(prose))) != prose {
+		t.Error("prose changed")
+	}
+}

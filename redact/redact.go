@@ -166,6 +166,8 @@ func (r *redactor) header(name, value string) string {
 		if i := indexFoldASCII(value, "url="); i >= 0 {
 			return value[:i+4] + r.url(value[i+4:], 0)
 		}
+	case "sec-websocket-protocol":
+		return r.wsProtocols(value)
 	}
 	if strings.HasSuffix(lname, "-auth") || strings.Contains(lname, "-auth-") || strings.HasPrefix(lname, "auth-") ||
 		strings.Contains(lname, "authorization") {
@@ -179,6 +181,36 @@ func (r *redactor) header(name, value string) string {
 		return r.secret(value) // X-Session-Id
 	}
 	return r.free(value, 0)
+}
+
+// k8sBearer prefixes a Kubernetes API token sent as a WebSocket
+// subprotocol.
+const k8sBearer = "base64url.bearer.authorization.k8s.io."
+
+// wsProtocols redacts tokens browsers send as WebSocket subprotocols,
+// since a WebSocket cannot carry an Authorization header: the item after
+// one named as a credential ("access_token, <token>") and Kubernetes'
+// base64url.bearer.authorization.k8s.io.<token>. Protocol names stay.
+func (r *redactor) wsProtocols(v string) string {
+	items := strings.Split(v, ",")
+	prevCred := false
+	for i, it := range items {
+		t := strings.TrimSpace(it)
+		lead := it[:len(it)-len(strings.TrimLeft(it, " \t"))]
+		switch {
+		case prevCred && t != "":
+			items[i] = lead + r.secret(t)
+			prevCred = false
+			continue
+		case strings.HasPrefix(strings.ToLower(t), k8sBearer) && len(t) > len(k8sBearer):
+			items[i] = lead + t[:len(k8sBearer)] + r.secret(t[len(k8sBearer):])
+		default:
+			items[i] = lead + r.free(t, 0)
+		}
+		l := strings.ToLower(t)
+		prevCred = classify(t) != classKeep || l == "bearer" || l == "authorization"
+	}
+	return strings.Join(items, ",")
 }
 
 // authorization keeps the scheme and fingerprints the credential. HTTP Basic

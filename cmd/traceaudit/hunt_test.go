@@ -67,6 +67,9 @@ func (h *hunt) jwt(place string) string {
 		enc([]byte(`{"sub":"u1","sid":"`+c+`","exp":1800000000}`)) + "." + enc([]byte("sig-"+c+"-0123456789"))
 }
 
+// huntNumber is a one-time code sent as a JSON number, looked for as it is.
+const huntNumber = "731905824613"
+
 // Support must still read these in every output and copy.
 const (
 	huntClientID    = "hunt-client-7f3a"
@@ -201,6 +204,23 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 			ReqHeaders: [][2]string{host("api.example"), {"Authorization", "Basic " + b64([]byte(huntClientID+":"+h.canary("Basic client secret")))},
 				{"Proxy-Authorization", "Bearer " + h.canary("Proxy-Authorization Bearer")}},
 			Status: 401, RespHeaders: [][2]string{{"WWW-Authenticate", `Bearer error="invalid_token", error_description="the token expired"`}},
+		},
+		// A form sent as text/plain (no CORS preflight), tokens carried
+		// in Sec-WebSocket-Protocol, a one-time code and a PIN as JSON
+		// numbers.
+		{
+			Method: "POST", URL: "https://login.example.com/t/oauth2/token", ReqMIME: "text/plain",
+			ReqHeaders: [][2]string{host("login.example.com"), {"Content-Type", "text/plain;charset=UTF-8"}},
+			ReqBody:    "grant_type=client_credentials&client_id=" + huntClientID + "&client_secret=" + h.canary("form body sent as text/plain"),
+			Status:     200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"otp":` + huntNumber + `,"pin":4921,"token_type":"Bearer","expires_in":3600}`,
+		},
+		{
+			Method: "GET", URL: "https://rt.example/socket",
+			ReqHeaders: [][2]string{host("rt.example"), {"Upgrade", "websocket"},
+				{"Sec-WebSocket-Protocol", "access_token, " + h.canary("Sec-WebSocket-Protocol after access_token")},
+				{"Sec-WebSocket-Protocol", "base64url.bearer.authorization.k8s.io." + base64.RawURLEncoding.EncodeToString([]byte(h.canary("Sec-WebSocket-Protocol k8s bearer"))) + ", v4.channel.k8s.io"}},
+			Status: 101, RespHeaders: [][2]string{{"Upgrade", "websocket"}, {"Sec-WebSocket-Protocol", "v4.channel.k8s.io"}},
 		},
 		// A multipart body with credential parts.
 		{
@@ -407,6 +427,9 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 	}
 	s := string(data)
 	find(s, "in the clear", 0)
+	if k := strings.Index(s, huntNumber); k >= 0 {
+		note("number", "JSON number under otp", fmt.Sprintf("the one-time code sent as a JSON number near byte %d", k))
+	}
 	if loc := huntJWTShape.FindStringIndex(s); loc != nil {
 		note("jwt", "", fmt.Sprintf("JWT shape at byte %d", loc[0]))
 	}
