@@ -268,6 +268,12 @@ type Note struct {
 	// Host is the server a connection's note concerns (TLS server name,
 	// tunnel target), when known, so a verdict can name it.
 	Host string
+	// Conn is the transport connection a note concerns, as Exchange.Conn
+	// names it, when the trace knows it: a note without Host (a TLS
+	// connection whose ClientHello was not captured, bytes lost from a
+	// plain HTTP stream) is tied to a server through the exchanges of the
+	// same connection.
+	Conn string
 }
 
 // Reader is what every trace reader offers: Next returns exchanges in source

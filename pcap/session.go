@@ -153,7 +153,7 @@ func (s *session) note(kind model.NoteKind, frame int, format string, args ...an
 
 // noteLimit is note for damage caused by a configurable bound (l), if any.
 func (s *session) noteLimit(l model.Limit, kind model.NoteKind, frame int, format string, args ...any) {
-	s.out.note(model.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + s.conn + ": " + fmt.Sprintf(format, args...), Limit: l})
+	s.out.note(model.Note{Kind: kind, Ref: frameRef(frame), Message: "tcp " + s.conn + ": " + fmt.Sprintf(format, args...), Limit: l, Conn: s.conn})
 }
 
 func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
@@ -287,6 +287,7 @@ func (s *session) collectH2() {
 		s.out.exchange(f)
 	}
 	for _, n := range s.h2.Notes() {
+		n.Conn = s.conn
 		s.out.note(n)
 	}
 }
@@ -445,7 +446,7 @@ func (t *tlsState) close() {
 		if name == "" {
 			name = "an unnamed server"
 		}
-		t.s.out.note(model.Note{Kind: model.NoteTLSNoKeys, Ref: frameRef(t.first), Host: t.sni, Message: fmt.Sprintf(
+		t.s.out.note(model.Note{Kind: model.NoteTLSNoKeys, Ref: frameRef(t.first), Host: t.sni, Conn: t.s.conn, Message: fmt.Sprintf(
 			"tcp %s: TLS to %s not decrypted (no key log): %d bytes client→server, %d bytes server→client",
 			t.s.conn, name, t.bytes[ClientToServer], t.bytes[ServerToClient])})
 		return
@@ -454,6 +455,7 @@ func (t *tlsState) close() {
 	t.drain()
 	t.inner.close()
 	for _, n := range t.conn.Notes() {
+		n.Conn = t.s.conn
 		t.s.out.note(n)
 	}
 }

@@ -61,6 +61,9 @@ func assess(a *Analysis, findings []Finding) Assessment {
 			// second redemption, a refused refresh.
 			return Assessment{VerdictInconclusive, s + ", but " + u}
 		}
+		if u := unnamedUnread(a); u != "" {
+			return Assessment{VerdictClean, s + "; note: " + u}
+		}
 		return Assessment{VerdictClean, s}
 	}
 	return Assessment{VerdictInconclusive, whyNoSignIn(a)}
@@ -70,37 +73,116 @@ func assess(a *Analysis, findings []Finding) Assessment {
 // sign-in's authorize or token requests went to the trace could not read
 // (no key, handshake not captured, records that fail authentication, a
 // tunnel the proxy did not decrypt, bytes lost, secrets missing), or "".
+//
+// A note names its server when the ClientHello did. One that names none
+// (the capture began after the handshake; bytes lost from a plain HTTP
+// stream) is the provider's when it is about a connection the sign-in's
+// own requests used: the same connection is the same server. A connection
+// of its own to the same server address (IP and port) as the provider's
+// is very likely the provider's too, but a shared front end serves other
+// hosts at one address, so it is named as such; and of one that shares
+// nothing the trace cannot tell whose it was, which the answer says
+// rather than calling the sign-in clean unawares (noteUnnamed).
 func unreadProviderConnections(a *Analysis) string {
 	idp := map[string]bool{}
+	conns := map[string]string{}   // connection → provider host, from the sign-in's requests
+	servers := map[string]string{} // server address of those connections → provider host
+	learn := func(ev *model.Event) {
+		host := ev.Provider().Host
+		idp[host] = true
+		if c := ev.Conn(); c != "" && host != "" {
+			conns[c] = host
+			if srv := serverAddr(c); srv != "" {
+				servers[srv] = host
+			}
+		}
+	}
 	for _, t := range a.Transactions {
 		if t.Authorize != nil {
-			idp[t.Authorize.Provider().Host] = true
+			learn(t.Authorize)
 		}
 	}
 	for _, r := range allTokenRequests(a) {
-		idp[r.Request.Provider().Host] = true
+		learn(r.Request)
 	}
-	var hosts, whys []string
+	var hosts, whys, shared []string
 	n := 0
 	for _, note := range a.Notes {
 		switch note.Kind {
 		case model.NoteTLSNoKeys, model.NoteTLSNoHandshake, model.NoteTLSAuthFailed, model.NoteTLSUnsupported, model.NoteTLSNotDecrypted,
-			model.NoteTLSGap, model.NoteTLSPartialKeys:
+			model.NoteTLSGap, model.NoteTLSPartialKeys, model.NoteGap:
 		default:
 			continue
 		}
-		if h := strings.ToLower(note.Host); h == "" || !idp[h] {
+		h := strings.ToLower(note.Host)
+		if h == "" && note.Conn != "" {
+			if ph, ok := conns[note.Conn]; ok {
+				h = ph
+			} else if ph, ok := servers[serverAddr(note.Conn)]; ok && note.Kind != model.NoteGap {
+				shared = appendHost(shared, ph)
+				h = ph
+			}
+		}
+		if h == "" || !idp[h] {
 			continue
 		}
 		n++
-		hosts = appendHost(hosts, strings.ToLower(note.Host))
-		whys = appendHost(whys, unreadWhy[note.Kind])
+		hosts = appendHost(hosts, h)
+		why := unreadWhy[note.Kind]
+		if note.Host == "" && note.Kind != model.NoteGap {
+			if _, same := conns[note.Conn]; !same {
+				why += ", on a connection without a server name to the same address as " + h
+			}
+		}
+		whys = appendHost(whys, why)
 	}
 	if n == 0 {
 		return ""
 	}
 	return fmt.Sprintf("the trace could not read all of its traffic%s (%s): what is missing may hold other token requests or refusals",
 		hostList(hosts), strings.Join(whys, "; "))
+}
+
+// unnamedUnread says what TLS connections the trace could not read name no
+// server and share no address with the sign-in's requests, or "": the
+// trace cannot tell whether they were the provider's.
+func unnamedUnread(a *Analysis) string {
+	known := map[string]bool{}
+	for ev := range a.events() {
+		if c := ev.Conn(); c != "" {
+			known[c] = true
+			known[serverAddr(c)] = true
+		}
+	}
+	var conns []string
+	for _, note := range a.Notes {
+		switch note.Kind {
+		case model.NoteTLSNoKeys, model.NoteTLSNoHandshake, model.NoteTLSAuthFailed, model.NoteTLSUnsupported, model.NoteTLSGap, model.NoteTLSPartialKeys:
+		default:
+			continue
+		}
+		if note.Host != "" || note.Conn == "" || known[note.Conn] || known[serverAddr(note.Conn)] {
+			continue
+		}
+		conns = appendHost(conns, note.Conn)
+	}
+	switch len(conns) {
+	case 0:
+		return ""
+	case 1:
+		return "1 TLS connection the trace could not read names no server (none in what was captured of it) and shares no address with the sign-in's requests, so the trace cannot tell whether it was the provider's"
+	}
+	return fmt.Sprintf("%d TLS connections the trace could not read name no server (none in what was captured of them) and share no address with the sign-in's requests, so the trace cannot tell whether they were the provider's", len(conns))
+}
+
+// serverAddr is the server side of a connection named as Exchange.Conn
+// names it ("client:port-server:port"), "" when it is not so named.
+func serverAddr(conn string) string {
+	_, srv, ok := strings.Cut(conn, "-")
+	if !ok || !strings.Contains(srv, ":") {
+		return ""
+	}
+	return srv
 }
 
 var unreadWhy = map[model.NoteKind]string{
@@ -111,6 +193,7 @@ var unreadWhy = map[model.NoteKind]string{
 	model.NoteTLSNotDecrypted: "a tunnel the proxy did not decrypt",
 	model.NoteTLSGap:          "bytes lost from a TLS stream",
 	model.NoteTLSPartialKeys:  "TLS secrets missing from the key log",
+	model.NoteGap:             "bytes lost from the capture",
 }
 
 // findingsReason names the findings at warning or above, worst first, or
