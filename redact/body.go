@@ -383,12 +383,118 @@ var reAttr = sync.OnceValue(func() *regexp.Regexp {
 // it cost a hundred times more.
 func (r *redactor) text(s string) string {
 	s = r.inputTags(s)
+	s = r.xmlElements(s)
 	s = r.textareas(s)
 	s = r.jsonPairs(s)
 	s = r.callPairs(s)
 	s = r.urls(s)
 	s = r.relativeURLs(s)
 	return r.sweep.apply(r.shapes(maskEmails(s)))
+}
+
+// xmlSecretElement reports an XML element whose content is a credential
+// or personal, by its local name: WS-Security's Password, Username and
+// BinarySecurityToken, WS-Trust's RequestedSecurityToken, SAML's
+// Assertion. Names of the OAuth lists that HTML also uses for other things
+// (<code>, <state>) are not looked at.
+func xmlSecretElement(local string) bool {
+	return classify(local) == classMasked || holdsCredential(local)
+}
+
+// xmlSecretName is xmlSecretElement remembered per name: a page repeats
+// a few tag names thousands of times.
+func (r *redactor) xmlSecretName(local string) bool {
+	if v, ok := r.xmlNames[local]; ok {
+		return v
+	}
+	v := xmlSecretElement(local)
+	if r.xmlNames == nil {
+		r.xmlNames = map[string]bool{}
+	}
+	if len(r.xmlNames) < 4096 {
+		r.xmlNames[strings.Clone(local)] = v // not a slice of the body
+	}
+	return v
+}
+
+// xmlTokenHolders are elements whose element content is a security
+// token, fingerprinted whole: WS-Trust's RequestedSecurityToken and
+// RequestedProofToken, SAML's Assertion and EncryptedAssertion. Others
+// named like tokens (RequestSecurityTokenResponse) are looked into.
+var xmlTokenHolders = map[string]bool{"requestedsecuritytoken": true, "requestedprooftoken": true, "assertion": true,
+	"encryptedassertion": true, "binarysecuritytoken": true}
+
+// xmlElements rewrites the content of XML elements named as secrets: a
+// text content by its name (masked or fingerprinted), an element content
+// (a SAML assertion inside RequestedSecurityToken) fingerprinted whole
+// when the element holds a token (xmlTokenHolders).
+func (r *redactor) xmlElements(s string) string {
+	if !strings.Contains(s, "</") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		n := i
+		for n < len(s) && (alnum(s[n]) || s[n] == ':' || s[n] == '_' || s[n] == '-' || s[n] == '.') {
+			n++
+		}
+		if n == i || n >= len(s) {
+			continue
+		}
+		full := s[i:n]
+		local := full[strings.LastIndexByte(full, ':')+1:]
+		if local == "" || !r.xmlSecretName(local) {
+			continue
+		}
+		gt := strings.IndexByte(s[n:], '>')
+		if gt < 0 {
+			break
+		}
+		open := n + gt
+		if s[open-1] == '/' {
+			continue // empty element
+		}
+		start := open + 1
+		closeTag := "</" + full + ">"
+		k := strings.Index(s[start:min(len(s), start+(1<<20))], closeTag)
+		if k < 0 {
+			continue
+		}
+		end := start + k
+		content := s[start:end]
+		var red string
+		if strings.IndexByte(content, '<') >= 0 {
+			if !xmlTokenHolders[strings.ToLower(local)] {
+				continue // its elements are looked at one by one
+			}
+			red = r.secret(content)
+		} else {
+			val := html.UnescapeString(content)
+			red = r.value(local, val, "", 0)
+			if red == val {
+				red = content
+			} else {
+				red = html.EscapeString(red)
+			}
+		}
+		if red != content {
+			b.WriteString(s[last:start])
+			b.WriteString(red)
+			last = end
+		}
+		i = end + len(closeTag)
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // textareas rewrites the content of every <textarea name=…> whose name is

@@ -222,6 +222,25 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 				{"Sec-WebSocket-Protocol", "base64url.bearer.authorization.k8s.io." + base64.RawURLEncoding.EncodeToString([]byte(h.canary("Sec-WebSocket-Protocol k8s bearer"))) + ", v4.channel.k8s.io"}},
 			Status: 101, RespHeaders: [][2]string{{"Upgrade", "websocket"}, {"Sec-WebSocket-Protocol", "v4.channel.k8s.io"}},
 		},
+		// WS-Trust (ADFS usernamemixed, as Office clients call it): a
+		// SOAP request with a user name and password, an answer whose
+		// RequestedSecurityToken holds a SAML assertion, and a
+		// BinarySecurityToken.
+		{
+			Method: "POST", URL: "https://adfs.example/adfs/services/trust/13/usernamemixed", ReqMIME: "application/soap+xml",
+			ReqHeaders: [][2]string{host("adfs.example"), {"Content-Type", "application/soap+xml; charset=utf-8"}},
+			ReqBody: `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><o:Security><o:UsernameToken u:Id="uuid-1">` +
+				`<o:Username>` + h.canary("WS-Trust Username (personal: masked)") + `</o:Username><o:Password>` + h.canary("WS-Trust Password") + `</o:Password>` +
+				`</o:UsernameToken><o:BinarySecurityToken ValueType="x">` + h.canary("WS-Trust BinarySecurityToken") + `</o:BinarySecurityToken></o:Security></s:Header>` +
+				`<s:Body><trust:RequestSecurityToken><wsp:AppliesTo><a:EndpointReference><a:Address>urn:federation:MicrosoftOnline</a:Address></a:EndpointReference></wsp:AppliesTo></trust:RequestSecurityToken></s:Body></s:Envelope>`,
+			Status: 200, RespMIME: "application/soap+xml", RespHeaders: [][2]string{{"Content-Type", "application/soap+xml; charset=utf-8"}},
+			RespBody: `<s:Envelope><s:Body><trust:RequestSecurityTokenResponseCollection><trust:RequestSecurityTokenResponse>` +
+				`<trust:Lifetime><wsu:Created>2026-03-04T05:06:07Z</wsu:Created></trust:Lifetime>` +
+				`<trust:RequestedSecurityToken><saml:Assertion MajorVersion="1" AssertionID="_` + h.canary("SAML AssertionID in RequestedSecurityToken") + `">` +
+				`<saml:AttributeStatement><saml:Attribute AttributeName="UPN"><saml:AttributeValue>` + h.canary("SAML attribute in RequestedSecurityToken") +
+				`</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></trust:RequestedSecurityToken>` +
+				`</trust:RequestSecurityTokenResponse></trust:RequestSecurityTokenResponseCollection></s:Body></s:Envelope>`,
+		},
 		// A multipart body with credential parts.
 		{
 			Method: "POST", URL: "https://login.example.com/t/oauth2/token", ReqMIME: "multipart/form-data; boundary=XyZb",
@@ -614,7 +633,8 @@ func TestLeakHuntRedact(t *testing.T) {
 		for _, keep := range []string{huntClientID, url.QueryEscape(huntRedirect), huntErrorCode, huntTraceID, huntCorrelation, huntTimestamp,
 			"invalid_grant", "The provided authorization code or refresh token has expired", `error=\"invalid_token\"`, "application/json",
 			// Members about a credential, under its name, stay.
-			`\"tokenType\":\"pop\"`, `\"createdDateTime\":\"2026-03-04T05:06:07Z\"`} {
+			`\"tokenType\":\"pop\"`, `\"createdDateTime\":\"2026-03-04T05:06:07Z\"`,
+			"urn:federation:MicrosoftOnline", "<wsu:Created>2026-03-04T05:06:07Z</wsu:Created>"} {
 			if !bytes.Contains(text, []byte(keep)) && !bytes.Contains(text, []byte(strings.ReplaceAll(keep, `\"`, `"`))) {
 				t.Errorf("redact %s: the copy lost %q, which support reads", name, keep)
 			}
