@@ -508,7 +508,10 @@ func leakcorpusLenient(s string) string {
 
 // huntRuns are every command × format that reads traces, scan's csv too.
 var huntRuns = append(append([][]string(nil), leakRuns...), []string{"scan", "-f", "csv"}, []string{"compare", "-f", "json"},
-	[]string{"compare", "-f", "table"}, []string{"compare", "-f", "markdown"})
+	[]string{"compare", "-f", "table"}, []string{"compare", "-f", "markdown"},
+	// --case keeps tokens whole and lists events with their JWT claims.
+	[]string{"scan", "--case", "-f", "json"}, []string{"scan", "--case", "-f", "markdown"}, []string{"scan", "--case", "-f", "html"},
+	[]string{"events", "--case", "-f", "json"}, []string{"events", "--case", "-f", "table"})
 
 // huntPendingReport and huntPendingCopy are the places whose canaries
 // still leak into reports and into redact copies, known and not yet
