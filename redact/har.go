@@ -16,6 +16,7 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/har"
+	"github.com/traceaudit/traceaudit/internal/httpwire"
 	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -764,6 +765,17 @@ func (r *redactor) harText(mt, text string, b64 bool) string {
 	}
 	if err != nil {
 		return r.sweep.apply(text)
+	}
+	if len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b {
+		// Stored still gzip-compressed (some proxies' exports, though
+		// HAR text is decoded content): redacted decompressed, written
+		// decompressed when that changed it, as a copy's SAZ bodies are.
+		if dec, truncated, err := httpwire.DecodeContent("gzip", data, r.limits.InflateBytes); err == nil && !truncated {
+			if red := r.body(mt, dec); !bytes.Equal(red, dec) {
+				return base64.StdEncoding.EncodeToString(red)
+			}
+			return text
+		}
 	}
 	red := r.body(mt, data)
 	if bytes.Equal(red, data) {

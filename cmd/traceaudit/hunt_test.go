@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -320,7 +321,24 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 			"redirectURL": "", "headersSize": -1, "bodySize": 10},
 		"cache": map[string]any{}, "timings": map[string]any{"send": 1, "wait": 2, "receive": 2},
 	}
-	log["entries"] = append(entries, extra)
+	// A body stored still compressed (some proxies' exports): base64 of
+	// gzip, with its Content-Encoding.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"access_token":"` + h.canary("gzip body stored in content.text") + `","token_type":"Bearer"}`))
+	zw.Close()
+	gzEntry := map[string]any{
+		"pageref": "page_1", "startedDateTime": start.Add(2 * time.Minute).Format(time.RFC3339Nano), "time": 5,
+		"request": map[string]any{"method": "GET", "url": "https://api.example/gz", "httpVersion": "HTTP/1.1",
+			"headers": []any{map[string]any{"name": "Host", "value": "api.example"}}, "queryString": []any{}, "cookies": []any{},
+			"headersSize": -1, "bodySize": 0},
+		"response": map[string]any{"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+			"headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}, map[string]any{"name": "Content-Encoding", "value": "gzip"}},
+			"cookies": []any{}, "content": map[string]any{"size": gz.Len(), "mimeType": "application/json", "encoding": "base64", "text": b64(gz.Bytes())},
+			"redirectURL": "", "headersSize": -1, "bodySize": gz.Len()},
+		"cache": map[string]any{}, "timings": map[string]any{"send": 1, "wait": 2, "receive": 2},
+	}
+	log["entries"] = append(entries, extra, gzEntry)
 	log["pages"].([]any)[0].(map[string]any)["title"] = "https://app.example/#/cb?code=" + h.canary("page title hash-routed code")
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -480,6 +498,11 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 					var inf bytes.Buffer
 					inf.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(raw)), 1<<20))
 					find(inf.String(), "inside deflated base64", loc[0])
+					if zr, err := gzip.NewReader(bytes.NewReader(raw)); err == nil {
+						var gz bytes.Buffer
+						gz.ReadFrom(io.LimitReader(zr, 1<<20))
+						find(gz.String(), "inside gzip in base64", loc[0])
+					}
 				}
 			}
 		}
