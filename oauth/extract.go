@@ -51,6 +51,9 @@ type Extractor struct {
 	// URL's fragment (response_mode=fragment), by the redirect target
 	// without the fragment (fragmentKey), until the browser loads it.
 	fragments map[string]fragmentCode
+	// fragmentHosts counts the entries of fragments by their target's
+	// host (lower case): quiet builds a key only for an exchange to one.
+	fragmentHosts map[string]int
 	// solicited are the redirect URI keys (endpointKey) and states of
 	// authorize requests the app redirected the browser to, which the
 	// trace may not show being sent (a capture on the app's side).
@@ -205,7 +208,7 @@ func (x *Extractor) quiet(ex *model.Exchange) bool {
 	if _, ok := x.idpHosts[host]; ok {
 		return false
 	}
-	if len(x.fragments) > 0 {
+	if x.fragmentHosts[host] > 0 {
 		if _, ok := x.fragments[fragmentKey(&u)]; ok {
 			return false
 		}
@@ -880,11 +883,16 @@ func fragmentKey(u *url.URL) string {
 // and a capture never shows it).
 func (x *Extractor) noteFragment(target *url.URL, fc fragmentCode) {
 	if x.fragments == nil {
-		x.fragments = map[string]fragmentCode{}
+		x.fragments, x.fragmentHosts = map[string]fragmentCode{}, map[string]int{}
 	} else if len(x.fragments) >= maxContexts {
 		clear(x.fragments)
+		clear(x.fragmentHosts)
 	}
-	x.fragments[fragmentKey(target)] = fc
+	k := fragmentKey(target)
+	if _, ok := x.fragments[k]; !ok {
+		x.fragmentHosts[strings.ToLower(target.Host)]++
+	}
+	x.fragments[k] = fc
 }
 
 // takeFragment returns and forgets the code a redirect delivered to u in
@@ -899,6 +907,11 @@ func (x *Extractor) takeFragment(u *url.URL) (fragmentCode, bool) {
 	fc, ok := x.fragments[k]
 	if ok {
 		delete(x.fragments, k)
+		if h := strings.ToLower(u.Host); x.fragmentHosts[h] > 1 {
+			x.fragmentHosts[h]--
+		} else {
+			delete(x.fragmentHosts, h)
+		}
 	}
 	return fc, ok
 }
