@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -491,18 +492,41 @@ func sortExchanges(rows []exchangeRow) {
 // maxBodySecrets bounds what appendBodySecrets keeps of one trace.
 const maxBodySecrets = 4096
 
-// appendBodySecrets appends the secrets a form-encoded request body carries
-// by name (what secret.RedactURLCollect fingerprints in a query), for the
-// scrubber of a listing that shows no events.
+// appendBodySecrets appends the secrets a request body carries by name: in
+// a form-encoded body what secret.RedactURLCollect fingerprints in a
+// query, in a JSON object its top-level string members of secret names
+// (an app's token request sent as JSON), for the scrubber of a listing
+// that shows no events.
 func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret {
 	b := req.Body.Data
-	if len(b) == 0 || len(dst) >= maxBodySecrets || bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") {
+	if len(b) == 0 || len(dst) >= maxBodySecrets {
 		return dst
 	}
-	if mt := strings.ToLower(req.Body.MIMEType + " " + req.Headers.Get("Content-Type")); strings.TrimSpace(mt) != "" && !strings.Contains(mt, "x-www-form-urlencoded") {
+	b = b[:min(len(b), 1<<20)]
+	mt := strings.ToLower(req.Body.MIMEType + " " + req.Headers.Get("Content-Type"))
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(t, &m) != nil {
+			return dst
+		}
+		names := make([]string, 0, len(m))
+		for k := range m {
+			names = append(names, k)
+		}
+		sort.Strings(names) // the scrubber's order does not matter; keep it stable anyway
+		for _, k := range names {
+			var v string
+			if (secret.IsSecretParam(k) || secret.IsCredentialName(k)) && json.Unmarshal(m[k], &v) == nil && v != "" && len(dst) < maxBodySecrets {
+				dst = append(dst, secret.New(v))
+			}
+		}
 		return dst
 	}
-	secret.RedactURLCollect("http://body.invalid/?"+string(b[:min(len(b), 1<<20)]), func(v secret.Secret) {
+	if bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") ||
+		strings.TrimSpace(mt) != "" && !strings.Contains(mt, "x-www-form-urlencoded") {
+		return dst
+	}
+	secret.RedactURLCollect("http://body.invalid/?"+string(b), func(v secret.Secret) {
 		if len(dst) < maxBodySecrets {
 			dst = append(dst, v)
 		}

@@ -19,6 +19,7 @@ import (
 func TestExchangesScrubBodySecrets(t *testing.T) {
 	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-listing-A6"
 	const clientSecret = "Zq8~hT3pL0vN5xR2wK7yB4cJ9mF6dG1s"
+	const jsonVerifier = "Jm3kT9pQ2wE7rY5uI1oP8aS4dF6gH0jKlZxCvBnM-json-body-A6"
 	entry := func(method, url, body string) map[string]any {
 		e := map[string]any{
 			"startedDateTime": "2026-11-26T10:00:00.000Z", "time": 10,
@@ -29,7 +30,11 @@ func TestExchangesScrubBodySecrets(t *testing.T) {
 			"cache": map[string]any{}, "timings": map[string]any{"send": 1, "wait": 8, "receive": 1},
 		}
 		if body != "" {
-			e["request"].(map[string]any)["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": body}
+			mt := "application/x-www-form-urlencoded"
+			if strings.HasPrefix(body, "{") {
+				mt = "application/json"
+			}
+			e["request"].(map[string]any)["postData"] = map[string]any{"mimeType": mt, "text": body}
 		}
 		return e
 	}
@@ -38,6 +43,10 @@ func TestExchangesScrubBodySecrets(t *testing.T) {
 			"grant_type=authorization_code&code=C0de-for-the-listing-test&redirect_uri=https%3A%2F%2Fapp.example.org%2Fcb&client_id=web&client_secret="+clientSecret+"&code_verifier="+verifier),
 		entry("GET", "https://app.example.org/log?msg="+verifier+"&other="+clientSecret, ""),
 		entry("GET", "https://app.example.org/debug/"+verifier, ""),
+		// An app's token request sent as JSON.
+		entry("POST", "https://id.example.org/oauth2/token",
+			`{"grant_type":"authorization_code","code":"C0de-for-the-json-request","client_id":"spa","code_verifier":"`+jsonVerifier+`"}`),
+		entry("GET", "https://app.example.org/log?v="+jsonVerifier, ""),
 	}}}
 	data, err := json.Marshal(har)
 	if err != nil {
@@ -52,7 +61,7 @@ func TestExchangesScrubBodySecrets(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", format, code, errOut)
 		}
-		for _, raw := range []string{verifier, clientSecret} {
+		for _, raw := range []string{verifier, clientSecret, jsonVerifier} {
 			if strings.Contains(out+errOut, raw) {
 				t.Errorf("%s: a raw secret of the token request's body is listed:\n%s", format, out)
 			}
