@@ -299,10 +299,10 @@ func checkParkSame(t *testing.T, parked *testSink, client, server []byte, step i
 	}
 }
 
-// TestParkBodySame: responses whose bodies arrive in many segments, cut
-// by lost bytes, by the end of the stream, or followed by the next
-// response in the same segment, read alike whether their parsers park
-// inside the bodies or stay.
+// TestParkBodySame: responses whose bodies (Content-Length or chunked)
+// arrive in many segments, cut by lost bytes, by the end of the stream,
+// or followed by the next response in the same segment, read alike
+// whether their parsers park inside the bodies or stay.
 func TestParkBodySame(t *testing.T) {
 	body := strings.Repeat("0123456789abcdef", 600) // 9,600 bytes
 	client := []byte("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: a\r\n\r\nGET /4 HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -311,6 +311,11 @@ func TestParkBodySame(t *testing.T) {
 		"inside fixed":   "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body[:5000] + gapMark + body[5100:] + "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body,
 		"cut at the end": "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body + "HTTP/1.1 200 OK\r\nContent-Length: 9600\r\n\r\n" + body[:3000],
 		"gzip":           "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9600\r\n\r\n" + body,
+		"chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n" + body[:4096] + "\r\n3; x=y\r\nabc\r\n" + fmt.Sprintf("%x", 5504) + "\r\n" + body[:5504] +
+			"\r\n0\r\nTrailer-Field: z\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2580\r\n" + body + "\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		"inside chunk": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2580\r\n" + body[:7000] + gapMark + body[7100:] + "\r\n0\r\n\r\n" +
+			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2580\r\n" + body + "\r\n0\r\n\r\n",
+		"chunk cut at the end": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2580\r\n" + body + "\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2580\r\n" + body[:3000],
 	} {
 		for _, step := range []int{1, 7, 100, 1448, 20000} {
 			parked := feedStreams(client, []byte(server), step)

@@ -207,17 +207,15 @@ func (sd *h1Side) reader(yield func(struct{}) bool) *feedReader {
 }
 
 // parkBody lets the parser return while the bytes of a Content-Length
-// body are still to come, when many connections are open
-// (sink.crowded): the response waits in sd.body, feed hands its bytes to
-// the body's reader, and a parser starts again once they are all there
-// or anything else arrives (lost bytes, the end). A parser waiting inside
+// body, or of a chunk of a chunked one, are still to come, when many
+// connections are open (sink.crowded): the response waits in sd.body,
+// feed hands its bytes to the body's reader, and a parser starts again
+// once they are all there or anything else arrives (lost bytes, the end). A parser waiting inside
 // a body held a goroutine stack and a buffered reader, ~8 KiB: on 3,000
 // connections open at once, each in the middle of a response, 24 MiB.
 // It reports whether the parser must return.
 func (sd *h1Side) parkBody(br *bufio.Reader, m *srvMsg) bool {
-	need := m.body.Need()
-	if need == 0 || !sd.c.s.out.crowded() || sd.eofSeen || sd.resync || len(sd.gaps) > 0 ||
-		int64(br.Buffered()+len(sd.buf)) >= need {
+	if !sd.mayPark(br, m.body.Need()) {
 		return false
 	}
 	if n := br.Buffered(); n > 0 {
@@ -230,6 +228,37 @@ func (sd *h1Side) parkBody(br *bufio.Reader, m *srvMsg) bool {
 	*sd.body = *m
 	sd.parked = true
 	return true
+}
+
+// mayPark tells whether a parser that waits for need more body bytes
+// should park (parkBody): many connections are open, nothing but bytes
+// is awaited (no end, no lost bytes, no resynchronization), and what is
+// buffered falls short.
+func (sd *h1Side) mayPark(br *bufio.Reader, need int64) bool {
+	return need > 0 && sd.c.s.out.crowded() && !sd.eofSeen && !sd.resync && len(sd.gaps) == 0 &&
+		int64(br.Buffered()+len(sd.buf)) < need
+}
+
+// readBody reads m's body into m.resp (nil, err set, when it fails), or
+// parks the parser inside it (parkBody): true then. A chunked body is
+// parked before a chunk's data, and read on from there.
+func (sd *h1Side) readBody(br *bufio.Reader, m *srvMsg, err *error) bool {
+	pause := func(size int64) bool { return sd.mayPark(br, size) }
+	for {
+		if sd.parkBody(br, m) {
+			return true
+		}
+		body, paused, e := m.body.Read(br, pause)
+		if paused {
+			continue
+		}
+		if e != nil {
+			m.resp, *err = nil, e
+		} else {
+			m.resp.Body = body
+		}
+		return false
+	}
 }
 
 // gapRec is bytes lost at stream offset at, n of them, before frame.
@@ -969,8 +998,8 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		if sd.body != nil {
 			// Back for a body whose bytes arrived while parked.
 			m, sd.body = *sd.body, nil
-			if m.resp.Body, err = m.body.Finish(br); err != nil {
-				m.resp = nil
+			if sd.readBody(br, &m, &err) {
+				return
 			}
 		} else {
 			if sd.idle(br) {
@@ -1014,13 +1043,8 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 				}
 			} else {
 				m.resp, m.body, err = o.ReadResponseHead(br, m.method)
-				if err == nil && m.body.On() {
-					if sd.parkBody(br, &m) {
-						return
-					}
-					if m.resp.Body, err = m.body.Finish(br); err != nil {
-						m.resp = nil
-					}
+				if err == nil && m.body.On() && sd.readBody(br, &m, &err) {
+					return
 				}
 			}
 		}

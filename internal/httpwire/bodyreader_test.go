@@ -15,9 +15,10 @@ import (
 )
 
 // readWriting reads every response in src as readAllFrom does, but hands
-// up to take bytes of each Content-Length body to BodyReader.Write first
-// (as the pcap reader does with bytes that arrive while no parser waits),
-// then reads the rest with Finish. caps are the kept bodies' buffer sizes.
+// up to take bytes of each Content-Length body, and of each chunk of a
+// chunked one (Read pausing before every chunk), to BodyReader.Write
+// first, as the pcap reader does with bytes that arrive while no parser
+// waits, then reads on with Read. caps are the kept bodies' buffer sizes.
 func readWriting(src *piecesReader, method string, l model.Limits, skip bool, take int) (reading, []int) {
 	var r reading
 	var caps []int
@@ -29,20 +30,31 @@ func readWriting(src *piecesReader, method string, l model.Limits, skip bool, ta
 	for range 100 {
 		resp, body, err := o.ReadResponseHead(br, method)
 		if err == nil && body.On() {
-			// In pieces: the bytes a capture delivers packet by packet.
-			for left := take; left > 0 && body.Need() > 0; {
-				b, _ := br.Peek(max(1, min(br.Buffered(), left, 5)))
-				if len(b) == 0 {
-					break
+			// In pieces: the bytes a capture delivers packet by packet,
+			// before the body and before each chunk of a chunked one.
+			write := func() {
+				for left := take; left > 0 && body.Need() > 0; {
+					b, _ := br.Peek(max(1, min(br.Buffered(), left, 5)))
+					if len(b) == 0 {
+						break
+					}
+					n := body.Write(b)
+					if n == 0 {
+						break
+					}
+					_, _ = br.Discard(n)
+					left -= n
 				}
-				n := body.Write(b)
-				if n == 0 {
-					break
-				}
-				_, _ = br.Discard(n)
-				left -= n
 			}
-			resp.Body, err = body.Finish(br)
+			write()
+			for {
+				var paused bool
+				resp.Body, paused, err = body.Read(br, func(int64) bool { return take > 0 })
+				if !paused {
+					break
+				}
+				write()
+			}
 		}
 		if err != nil {
 			r.err = err
@@ -93,11 +105,15 @@ func TestBodyReaderWrite(t *testing.T) {
 	}
 	gzBody := gz(big)
 	cases := map[string]string{
-		"sequence":   seq.String(),
-		"big":        "HTTP/1.1 200 OK\r\nContent-Length: 4800\r\n\r\n" + big,
-		"cut":        "HTTP/1.1 200 OK\r\nContent-Length: 9000\r\n\r\n" + big,
-		"gzip":       fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s", len(gzBody), gzBody),
-		"chunked":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		"sequence": seq.String(),
+		"big":      "HTTP/1.1 200 OK\r\nContent-Length: 4800\r\n\r\n" + big,
+		"cut":      "HTTP/1.1 200 OK\r\nContent-Length: 9000\r\n\r\n" + big,
+		"gzip":     fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s", len(gzBody), gzBody),
+		"chunked":  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		"chunks": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + "12c\r\n" + big[:300] + "\r\n3; ext=1\r\nabc\r\n\r\n" +
+			"7d0\r\n" + big[:2000] + "\r\n0\r\nTrailer-Field: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+		"chunk cut":  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n" + big[:1000],
+		"chunk bad":  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcdzz\r\nxyz\r\n",
 		"to the end": "HTTP/1.0 200 OK\r\n\r\n" + big,
 		"empty":      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
 	}

@@ -242,15 +242,23 @@ type BodyReader struct {
 	n, left int64
 	rb      rawBody
 	rbOK    bool
+	// A chunked body: inChunk when Read paused before a chunk's data
+	// (left is then what is still to come of it); budget is what is
+	// left of the header size limit for its chunk-size lines and
+	// trailers (set once started).
+	inChunk bool
+	started bool
+	budget  int64
 }
 
 // On tells that the message has a body to read.
 func (b *BodyReader) On() bool { return b.kind != bodyNone }
 
-// Need is how many more bytes a Content-Length body takes; 0 for a body
-// of another framing, which only Finish reads.
+// Need is how many more bytes a Content-Length body takes, or the chunk
+// a chunked body's Read paused before; 0 otherwise: those bytes are only
+// read by Finish and Read.
 func (b *BodyReader) Need() int64 {
-	if b.kind != bodyFixed {
+	if b.kind != bodyFixed && !b.inChunk {
 		return 0
 	}
 	return b.left
@@ -263,9 +271,10 @@ func (b *BodyReader) raw() *rawBody {
 	return &b.rb
 }
 
-// Write takes the next bytes of a Content-Length body that arrived
-// without a reader, at most Need of them, as Finish would have read them
-// (the same bytes kept, the same buffers). It returns how many it took.
+// Write takes the next bytes of a Content-Length body, or of the chunk a
+// chunked body paused before, that arrived without a reader: at most
+// Need of them, as Finish would have read them (the same bytes kept, the
+// same buffers). It returns how many it took.
 func (b *BodyReader) Write(p []byte) int {
 	k := int(min(int64(len(p)), b.Need()))
 	if k == 0 {
@@ -280,11 +289,20 @@ func (b *BodyReader) Write(p []byte) int {
 // Finish reads the rest of the body from br and returns it, as
 // ReadResponse would have.
 func (b *BodyReader) Finish(br *bufio.Reader) (model.Body, error) {
-	var body model.Body
-	var err error
+	body, _, err := b.Read(br, nil)
+	return body, err
+}
+
+// Read is Finish, but a chunked body stops before a chunk's data when
+// pause, asked with the chunk's size, says so: paused is then true, Need
+// tells what is still to come of the chunk, and Write and a later Read or
+// Finish go on from there.
+func (b *BodyReader) Read(br *bufio.Reader, pause func(size int64) bool) (body model.Body, paused bool, err error) {
 	switch b.kind {
 	case bodyChunked:
-		body, err = readChunked(br, b.h, b.o, b.l, b.skip)
+		if body, paused, err = b.chunked(br, pause); paused {
+			return model.Body{}, true, nil
+		}
 	case bodyFixed:
 		rb := b.raw()
 		got := b.n - b.left + rb.readN(br, b.left)
@@ -297,10 +315,10 @@ func (b *BodyReader) Finish(br *bufio.Reader) (model.Body, error) {
 		body, err = readToEOF(br, *b.h, b.o, b.l, b.skip)
 	}
 	if err != nil {
-		return model.Body{}, err
+		return model.Body{}, false, err
 	}
 	body.MIMEType = mimeType(b.h.Get("Content-Type"))
-	return body, nil
+	return body, false, nil
 }
 
 func responseHasBody(method string, status int) bool {
@@ -857,47 +875,69 @@ func parseChunkSize(b []byte) (uint64, bool) {
 // readChunked reads a chunked body and its trailer fields, which are
 // appended to h after the header fields.
 func readChunked(br *bufio.Reader, h *model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
-	rb := newRawBody(l, skip, o)
-	budget := l.HeaderBytes
+	b := BodyReader{kind: bodyChunked, h: h, o: o, l: l, skip: skip}
+	body, _, err := b.chunked(br, nil)
+	return body, err
+}
+
+// chunked reads a chunked body from where b stands (see Read).
+func (b *BodyReader) chunked(br *bufio.Reader, pause func(int64) bool) (model.Body, bool, error) {
+	rb, h, o, l := b.raw(), b.h, b.o, b.l
+	if !b.started {
+		b.budget, b.started = l.HeaderBytes, true
+	}
 	for {
-		line, err := readLine(br, &budget)
-		if err != nil && (!errors.Is(err, ErrMalformed) || errors.Is(err, io.ErrUnexpectedEOF)) {
-			o.warnf("chunked body cut short after %d bytes", rb.size)
-			return rb.finish(*h, true, o, l), nil
-		}
-		if err != nil {
-			return model.Body{}, err
-		}
-		sizeText, _, _ := bytes.Cut(line, []byte(";"))
-		sizeText = bytes.TrimSpace(sizeText)
-		if len(sizeText) == 0 && len(line) == 0 {
-			continue // tolerate a stray empty line between chunks
-		}
-		size, ok := parseChunkSize(sizeText)
-		if !ok {
-			// The framing is lost: keep the body so far, cut.
-			o.warnf("invalid chunk size after %d body bytes; body cut", rb.size)
-			return rb.finish(*h, true, o, l), nil
-		}
-		if size == 0 {
-			trailers, err := readHeaders(br, &budget, l.HeaderCount-len(*h), o)
-			if err != nil {
-				if errors.Is(err, io.ErrUnexpectedEOF) {
-					// A missing final CRLF still ends the body.
-					return rb.finish(*h, false, o, l), nil
-				}
-				return model.Body{}, err
+		var size uint64
+		if b.inChunk {
+			// Back inside the chunk Read paused before.
+			b.inChunk = false
+			size = uint64(b.left)
+		} else {
+			line, err := readLine(br, &b.budget)
+			if err != nil && (!errors.Is(err, ErrMalformed) || errors.Is(err, io.ErrUnexpectedEOF)) {
+				o.warnf("chunked body cut short after %d bytes", rb.size)
+				return rb.finish(*h, true, o, l), false, nil
 			}
-			*h = append(*h, trailers...)
-			return rb.finish(*h, false, o, l), nil
+			if err != nil {
+				return model.Body{}, false, err
+			}
+			sizeText, _, _ := bytes.Cut(line, []byte(";"))
+			sizeText = bytes.TrimSpace(sizeText)
+			if len(sizeText) == 0 && len(line) == 0 {
+				continue // tolerate a stray empty line between chunks
+			}
+			var ok bool
+			size, ok = parseChunkSize(sizeText)
+			if !ok {
+				// The framing is lost: keep the body so far, cut.
+				o.warnf("invalid chunk size after %d body bytes; body cut", rb.size)
+				return rb.finish(*h, true, o, l), false, nil
+			}
+			if size == 0 {
+				trailers, err := readHeaders(br, &b.budget, l.HeaderCount-len(*h), o)
+				if err != nil {
+					if errors.Is(err, io.ErrUnexpectedEOF) {
+						// A missing final CRLF still ends the body.
+						return rb.finish(*h, false, o, l), false, nil
+					}
+					return model.Body{}, false, err
+				}
+				*h = append(*h, trailers...)
+				return rb.finish(*h, false, o, l), false, nil
+			}
+			if pause != nil && pause(int64(size)) {
+				b.inChunk, b.left = true, int64(size)
+				return model.Body{}, true, nil
+			}
 		}
 		got := rb.readN(br, int64(size))
+		b.left = 0
 		if got < int64(size) {
 			o.warnf("chunked body cut short after %d bytes", rb.size)
-			return rb.finish(*h, true, o, l), nil
+			return rb.finish(*h, true, o, l), false, nil
 		}
 		// The CRLF that ends the chunk data.
 		// An error here shows again on the next chunk-size line.
-		_, _ = readLine(br, &budget)
+		_, _ = readLine(br, &b.budget)
 	}
 }
