@@ -26,6 +26,7 @@ const (
 	classChallenge       // PKCE code_challenge: mapped with the verifiers
 	classSession         // a session id: fingerprinted unless a GUID (a correlation id)
 	classCookie          // cookies as text (a Cookie header echoed in JSON, document.cookie): values masked
+	classAuth            // an Authorization value as text: the scheme kept, the credential fingerprinted whole
 )
 
 // extraSecretParams complement secret.IsSecretParam with values found in real
@@ -68,6 +69,8 @@ func classify(name string) class {
 		return classSession
 	case n == "cookie" || n == "set-cookie":
 		return classCookie
+	case n == "authorization" || n == "proxy-authorization":
+		return classAuth
 	}
 	// Names of the families in any naming style (accessToken,
 	// RefreshToken, x-api-key, clientSecret, SAMLAssertion), except the
@@ -362,6 +365,16 @@ func (r *redactor) value(name, v, method string, nest int) string {
 		return r.secret(v)
 	case classCookie:
 		return r.cookieText(v)
+	case classAuth:
+		// Echoed as text (a request logged in JSON): the credential is
+		// fingerprinted whole, a Basic one too, whose user name the
+		// header alone keeps.
+		trimmed := strings.TrimLeft(v, " \t")
+		scheme, cred, ok := strings.Cut(trimmed, " ")
+		if !ok {
+			return r.secret(v)
+		}
+		return v[:len(v)-len(trimmed)] + scheme + " " + r.secret(strings.TrimLeft(cred, " "))
 	}
 	return r.free(v, nest)
 }

@@ -108,7 +108,9 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 		`{"access_token":{"value":"` + h.canary("JSON object under access_token") + `","expires_on":1800000000,` +
 		`"tokenType":"pop","createdDateTime":"2026-03-04T05:06:07Z"}},` +
 		`{"name":"client_secret","value":"` + h.canary("JSON name/value object, client_secret") + `"},` +
-		`{"key":"refresh_token","value":"` + h.canary("JSON key/value object, refresh_token") + `"}` +
+		`{"key":"refresh_token","value":"` + h.canary("JSON key/value object, refresh_token") + `"},` +
+		`{"request":{"headers":{"Authorization":"Bearer ` + h.canary("JSON Authorization member, short Bearer") + `",` +
+		`"Proxy-Authorization":"Basic ` + base64.StdEncoding.EncodeToString([]byte("svc:"+h.canary("JSON Proxy-Authorization member, Basic"))) + `"}}}` +
 		`]}}`
 	// Tokens the extractor reads, echoed where no name gives them away:
 	// the value layer must find them, raw and URL-encoded, compacted
