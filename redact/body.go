@@ -623,13 +623,15 @@ func skipBlank(s string, i int) int {
 }
 
 // relativeURLs rewrites quoted relative URLs with a query or fragment (a
-// form's action="/signin-oidc?…", href="/continue?…", fetch("/api?…")).
+// form's action="/signin-oidc?…", href="callback?…", fetch("/api?…"), a
+// meta refresh's content="0;url=/cb?…"): a quoted string without spaces
+// that holds "?" or "#" and "=". Only parameters named as secrets change.
 func (r *redactor) relativeURLs(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+2 < len(s); i++ {
 		q := s[i]
-		if (q != '"' && q != '\'') || (s[i+1] != '/' && s[i+1] != '?') {
+		if (q != '"' && q != '\'') || s[i+1] == ' ' || s[i+1] == q {
 			continue
 		}
 		end := strings.IndexByte(s[i+1:min(len(s), i+1+(64<<10))], q)
@@ -638,6 +640,7 @@ func (r *redactor) relativeURLs(s string) string {
 		}
 		u := s[i+1 : i+1+end]
 		if !strings.ContainsAny(u, "?#") || !strings.Contains(u, "=") || strings.ContainsAny(u, " \t\n<>") {
+			i += end // past the closing quote: quotes pair up
 			continue
 		}
 		if red := r.url(u, 0); red != u {
