@@ -3,7 +3,6 @@ package har
 import (
 	"encoding/binary"
 	"math/bits"
-	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -315,16 +314,24 @@ func (k *skeleton) arrayAt(i int) ([]byte, bool) {
 }
 
 // keepArray remembers the header array raw, all of whose count elements
-// were read as hs (which it copies).
-func (m *headerMemo) keepArray(raw []byte, count int, hs model.Headers) {
+// were read as hs (which it copies), in place of the older of the two
+// remembered. Its memory is reused, so that remembering lists that do not
+// repeat (most of a real HAR's) allocates nothing once warm; but not the
+// headers when a hit of the current entry (hits) still refers to them.
+func (m *headerMemo) keepArray(raw []byte, count int, hs model.Headers, hits []arrayHit) {
 	if m == nil || len(raw) > arrayMemoBytes || string(m.arr[0].raw) == string(raw) {
 		return
 	}
-	// The older one goes; its bytes are reused, its headers are not (a
-	// hit of this entry may still refer to them).
-	old := m.arr[1].raw
+	old := m.arr[1]
+	keep := old.hs[:0]
+	for _, h := range hits {
+		if cap(h.hs) > 0 && cap(keep) > 0 && &h.hs[:1][0] == &keep[:1][0] {
+			keep = nil
+			break
+		}
+	}
 	m.arr[1] = m.arr[0]
-	m.arr[0] = arrayMemo{raw: append(old[:0], raw...), count: count, hs: slices.Clone([]model.Header(hs))}
+	m.arr[0] = arrayMemo{raw: append(old.raw[:0], raw...), count: count, hs: append(keep, hs...)}
 }
 
 // validStr checks a string's content from i (after its opening quote) as
@@ -689,7 +696,7 @@ func (k *skeleton) headers(v gjson.Result, in *interner, limit int, pool *header
 		i++ // the comma, or past the end
 	}
 	if whole && len(*out) == count {
-		memo.keepArray(k.b[open:end+1], count, *out)
+		memo.keepArray(k.b[open:end+1], count, *out, k.hits)
 	}
 	if len(*out) == 0 {
 		*out = nil // as appending to nil leaves it

@@ -354,6 +354,18 @@ func TestHeaderArrayMemoElsewhere(t *testing.T) {
 	for _, limits := range []model.Limits{{}, {HeaderCount: 1}} {
 		readBoth(t, "elsewhere", []byte(doc), Options{Limits: limits})
 	}
+	// A response whose array is a request list remembered second (a1),
+	// in an entry whose new request list takes that memory's place: the
+	// response must still read as a1, whose headers are not reused.
+	list := func(v string) string {
+		return `[{"name":"a","value":"` + v + `"},{"name":"b","value":"` + v + `"},{"name":"c","value":"` + v + `"}]`
+	}
+	entry := func(req, resp string) string {
+		return `{"request":{"method":"GET","url":"u","headers":` + req + `},"response":{"status":200,"headers":` + resp + `}}`
+	}
+	a1, a2, x, r := list("1"), list("2"), list("x"), list("r")
+	doc = `{"log":{"entries":[` + strings.Join([]string{entry(a1, r), entry(a2, r), entry(x, a1), entry(a1, a2)}, ",") + `]}}`
+	readBoth(t, "evicted while a hit refers to it", []byte(doc), Options{})
 }
 
 // FuzzHeaderMemo reads entries with the header lists a, b and a again
