@@ -2,6 +2,7 @@ package secret
 
 import (
 	"encoding/base64"
+	"math"
 	"net/url"
 	"regexp"
 	"strings"
@@ -340,6 +341,54 @@ func PathParams(raw string, fn func(name, value string) string) string {
 	return b.String() + raw[end:]
 }
 
+// keepOpaque are parameters whose long random-looking values are no
+// secret and are read as evidence: a PKCE S256 challenge is a hash, a
+// client id names the app, an error or request id is looked up.
+var keepOpaque = map[string]bool{"code_challenge": true, "client_id": true, "redirect_uri": true, "request_uri": true,
+	"scope": true, "resource": true, "audience": true, "client-request-id": true, "correlation_id": true, "trace_id": true,
+	// IdentityServer's error page names its error by a protected id
+	// support looks up.
+	"errorid": true, "error_id": true, "request_id": true, "requestid": true}
+
+// opaqueTokenMin is the shortest value opaqueToken takes for a token.
+const opaqueTokenMin = 32
+
+// opaqueToken reports a parameter value shaped like a token or key: at
+// least opaqueTokenMin bytes of the base64 and token alphabets only,
+// letters and digits mixed, 4 bits of entropy per byte or more, neither a
+// GUID nor a fingerprint, and not under a name whose value is evidence.
+func opaqueToken(name, v string) bool {
+	if len(v) < opaqueTokenMin || len(v) > 1<<16 || keepOpaque[strings.ToLower(name)] || IsFingerprint(v) || IsGUID(v) {
+		return false
+	}
+	var counts [256]int
+	letter, digit := false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case c == '-' || c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=':
+		default:
+			return false
+		}
+		counts[c]++
+	}
+	if !letter || !digit {
+		return false
+	}
+	h, n := 0.0, float64(len(v))
+	for _, k := range counts {
+		if k > 0 {
+			p := float64(k) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h >= 4.0
+}
+
 // holdsNamedSecret reports a parameter value that is JSON text, or base64
 // or base64url of JSON text or of a form body, in which a member or
 // parameter named as a secret has a value.
@@ -459,6 +508,15 @@ func redactPairs(s, sep string, depth int, add func(Secret)) string {
 				red = redactURL(val, depth+1, add)
 			case strings.Contains(val, "=") && strings.Contains(val, "&") && !strings.ContainsAny(val, " <>{}\""):
 				red = redactPairs(val, "&", depth+1, add)
+			case opaqueToken(name, val):
+				// A value no name gives away but shaped like a token
+				// (an access token echoed as ?t=…): a report cannot
+				// know every token the trace issued (exchanges reads no
+				// response body), so it fails closed on the shape.
+				red = Fingerprint(val)
+				if add != nil {
+					add(New(val))
+				}
 			case holdsNamedSecret(val):
 				// JSON text or base64 of JSON or a form that names a
 				// secret inside: a report shows the parameter's

@@ -220,7 +220,6 @@ func TestRedactURLEncodedDocuments(t *testing.T) {
 		{base64.StdEncoding.EncodeToString([]byte("client_id=x&client_secret=" + v)), true},
 		{`{"theme":"dark","lang":"en"}`, false},
 		{b64u([]byte(`{"returnUrl":"/home"}`)), false},
-		{"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", false}, // an S256 challenge
 	} {
 		u := "https://app.example/p?x=" + url.QueryEscape(c.val) + "&client_id=c1"
 		got := RedactURL(u)
@@ -229,6 +228,30 @@ func TestRedactURLEncodedDocuments(t *testing.T) {
 		}
 		if strings.Contains(got, v) {
 			t.Errorf("%q leaked", got)
+		}
+	}
+}
+
+// TestRedactURLOpaqueTokens: a value shaped like a token is fingerprinted
+// whatever its name; a PKCE S256 challenge, a client id, a GUID and
+// readable values stay.
+func TestRedactURLOpaqueTokens(t *testing.T) {
+	const tok = "Qx7Lp2Vw9Kz3Tn5R-a8bYc1dZe4fGh6iJk0mNoP"
+	for _, c := range []struct {
+		query  string
+		redact bool
+	}{
+		{"t=" + tok, true},
+		{"t=" + url.QueryEscape(tok+"/+x=="), true},
+		{"code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", false},
+		{"client_id=" + tok, false},
+		{"cid=0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f", false},
+		{"q=" + url.QueryEscape("a sentence that is long enough to count 1 2 3"), false},
+		{"v=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", false},
+	} {
+		u := "https://app.example/p?" + c.query
+		if got := RedactURL(u); (got != u) != c.redact {
+			t.Errorf("RedactURL(%q) = %q, want redacted %v", u, got, c.redact)
 		}
 	}
 }
