@@ -295,7 +295,13 @@ func (r *redactor) pairs(s string, nest int) string {
 			continue
 		}
 		val := unescape(v)
-		red := r.value(unescape(k), val, method, nest)
+		name := unescape(k)
+		red := r.value(name, val, method, nest)
+		if red == val && classify(name) == classKeep && secret.OpaqueToken(strings.TrimPrefix(name, "amp;"), val) {
+			// Shaped like a token under a name that says nothing, as
+			// reports fail closed on it.
+			red = r.secret(val)
+		}
 		if red != val {
 			parts[i] = k + "=" + reescape(v, red)
 			changed = true

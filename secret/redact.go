@@ -350,14 +350,14 @@ var keepOpaque = map[string]bool{"code_challenge": true, "client_id": true, "red
 	// support looks up.
 	"errorid": true, "error_id": true, "request_id": true, "requestid": true}
 
-// opaqueTokenMin is the shortest value opaqueToken takes for a token.
+// opaqueTokenMin is the shortest value OpaqueToken takes for a token.
 const opaqueTokenMin = 32
 
-// opaqueToken reports a parameter value shaped like a token or key: at
+// OpaqueToken reports a parameter value shaped like a token or key: at
 // least opaqueTokenMin bytes of the base64 and token alphabets only,
 // letters and digits mixed, 4 bits of entropy per byte or more, neither a
 // GUID nor a fingerprint, and not under a name whose value is evidence.
-func opaqueToken(name, v string) bool {
+func OpaqueToken(name, v string) bool {
 	if len(v) < opaqueTokenMin || len(v) > 1<<16 || keepOpaque[strings.ToLower(name)] || IsFingerprint(v) || IsGUID(v) {
 		return false
 	}
@@ -508,7 +508,7 @@ func redactPairs(s, sep string, depth int, add func(Secret)) string {
 				red = redactURL(val, depth+1, add)
 			case strings.Contains(val, "=") && strings.Contains(val, "&") && !strings.ContainsAny(val, " <>{}\""):
 				red = redactPairs(val, "&", depth+1, add)
-			case opaqueToken(name, val):
+			case OpaqueToken(name, val):
 				// A value no name gives away but shaped like a token
 				// (an access token echoed as ?t=…): a report cannot
 				// know every token the trace issued (exchanges reads no
