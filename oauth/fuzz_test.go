@@ -30,6 +30,8 @@ func FuzzExtract(f *testing.F) {
 		`{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a","token_endpoint":"https://id.example/t"}`, uint8(3))
 	f.Add("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=c&response_type=code", "", "",
 		"<html>Request Id: 2b3a6d8f-1c2d-4e5f-8a9b-0c1d2e3f4a5b AADSTS50011: The redirect URI 'x' specified</html>", uint8(4))
+	f.Add("https://sso.example/realms/demo/protocol/openid-connect/auth?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb", "", "",
+		`<div id="kc-error-message"><p class="instruction">Ung&uuml;ltiger Parameter: redirect_uri</p></div>`, uint8(65))
 	f.Fuzz(func(t *testing.T, rawURL, reqBody, location, respBody string, mode uint8) {
 		x := NewExtractor()
 		methods := []string{"GET", "POST"}

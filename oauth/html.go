@@ -163,6 +163,12 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 				break
 			}
 		}
+		if pe.Error == "" {
+			if msg := keycloakRedirectURIError(text); msg != "" {
+				pe.Error = "invalid_request"
+				pe.Description = msg + " (" + keycloakInvalidRedirect + ")"
+			}
+		}
 	}
 	if pe.Error == "" {
 		return nil
@@ -369,7 +375,8 @@ func plainPage(b []byte) bool {
 func mayBeErrorPage(b []byte, p model.Provider) bool {
 	if bytes.Contains(b, []byte("AADSTS")) || bytes.Contains(b, []byte("AADB2C")) ||
 		p.Family == model.FamilyADFS && bytes.Contains(b, []byte("MSIS")) ||
-		p.Family == model.FamilyGoogle && hasStatusErrorName(b) {
+		p.Family == model.FamilyGoogle && hasStatusErrorName(b) ||
+		bytes.Contains(b, []byte(keycloakErrorID)) {
 		return true
 	}
 	for _, ph := range htmlErrPhrases {
@@ -787,4 +794,90 @@ func firstErrorName(text string) (int, string) {
 
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// Keycloak's error page (login theme error.ftl, inherited by keycloak.v2
+// and most custom themes) shows its message in an element with this id,
+// in the realm's or the browser's language.
+const keycloakErrorID = "kc-error-message"
+
+// keycloakInvalidRedirect is the English message (invalidParameterMessage
+// of the theme's messages_en.properties with redirect_uri) the catalog
+// classifies.
+const keycloakInvalidRedirect = "Invalid parameter: redirect_uri"
+
+// maxKeycloakMessage bounds how much of the page after the element's id is
+// read: the message is the element's first paragraph.
+const maxKeycloakMessage = 2048
+
+// keycloakRedirectURIError is the message of a Keycloak error page that
+// names the redirect_uri parameter, as the page words it, "" when the page
+// is not Keycloak's or its message does not name it. Keycloak rejects a
+// redirect URI at authorize time with invalidParameterMessage and the
+// parameter's name ("Ungültiger Parameter: redirect_uri", "Paramètre
+// invalide : redirect_uri", "無効なパラメーターです: redirect_uri"): the
+// words are translated, the parameter's name never is, so the page is read
+// in any language by its element id and the name.
+func keycloakRedirectURIError(text string) string {
+	i := strings.Index(text, keycloakErrorID)
+	if i < 0 || i < 4 || !strings.HasSuffix(strings.TrimRight(text[i-4:i], `"'`), "id=") {
+		return ""
+	}
+	rest := text[i+len(keycloakErrorID):]
+	rest = rest[:min(len(rest), maxKeycloakMessage)]
+	j := strings.IndexByte(rest, '>')
+	if j < 0 {
+		return ""
+	}
+	rest = rest[j+1:]
+	if k := strings.Index(rest, "</div"); k >= 0 {
+		rest = rest[:k]
+	}
+	msg := tagsToSpaces(rest)
+	if !hasWord(msg, "redirect_uri") {
+		return ""
+	}
+	if len(msg) > 300 {
+		msg = msg[:300]
+		for len(msg) > 0 && !utf8.ValidString(msg) {
+			msg = msg[:len(msg)-1]
+		}
+	}
+	return msg
+}
+
+// tagsToSpaces is s with its tags replaced by spaces and runs of white
+// space folded to one: the text of a short piece of HTML.
+func tagsToSpaces(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+			b.WriteByte(' ')
+		case r == '>' && in:
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// hasWord reports whether w occurs in s as a whole word (no letter, digit
+// or underscore on either side).
+func hasWord(s, w string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(w)
+		if (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end])) {
+			return true
+		}
+		from = i + 1
+	}
 }

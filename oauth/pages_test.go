@@ -154,7 +154,13 @@ func TestHTMLErrorPageFoldedAsBefore(t *testing.T) {
 			}
 		}
 		if pe := htmlErrorPage(page, model.Provider{}); pe != nil && pe.Codes == nil {
-			if e, d := htmlErrorPageBefore(page); pe.Error != e || pe.Description != d {
+			e, d := htmlErrorPageBefore(page)
+			if e == "" && keycloakRedirectURIError(html.UnescapeString(string(page))) != "" {
+				// Keycloak's page in another language: read since by its
+				// element and the parameter's name (TestKeycloakErrorPageAnyLanguage).
+				continue
+			}
+			if pe.Error != e || pe.Description != d {
 				t.Fatalf("a real page: %q %q, want %q %q", pe.Error, pe.Description, e, d)
 			}
 		}

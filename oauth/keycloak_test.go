@@ -1,0 +1,102 @@
+package oauth
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/catalog"
+	"github.com/traceaudit/traceaudit/model"
+)
+
+// keycloakErrorPage is Keycloak's error page as its base login theme
+// renders it (template.ftl around error.ftl): the message sits in the
+// element with id kc-error-message, in the page's language.
+func keycloakErrorPage(lang, title, message string) string {
+	return `<!DOCTYPE html>
+<html class="login-pf" lang="` + lang + `">
+<head>
+    <meta charset="utf-8">
+    <title>` + title + `</title>
+    <link rel="icon" href="/resources/1x2y3/login/keycloak/img/favicon.ico" />
+</head>
+<body class="">
+<div class="login-pf-page">
+    <div id="kc-header" class="login-pf-page-header"><div id="kc-header-wrapper" class="">demo</div></div>
+    <div class="card-pf">
+        <header class="login-pf-header"><h1 id="kc-page-title">` + title + `</h1></header>
+        <div id="kc-content"><div id="kc-content-wrapper">
+        <div id="kc-error-message">
+            <p class="instruction">` + message + `</p>
+            <p><a id="backToApplication" href="https://app.example.test/">&laquo; back</a></p>
+        </div>
+        </div></div>
+    </div>
+</div>
+</body>
+</html>`
+}
+
+// Keycloak rejects a redirect URI with invalidParameterMessage and the
+// parameter's name. The messages are those of the theme's message bundles
+// (keycloak/keycloak themes/src/main/resources/theme/base/login/messages/
+// messages_en.properties, and resources-community/…/messages_de, _fr and
+// _zh_CN.properties: "Ungültiger Parameter: {0}", "Paramètre invalide :
+// {0}", "无效的参数 : {0}"); the page writes them with character
+// references as kcSanitize leaves them. Every language gives the
+// redirect-URI error the English page gives.
+func TestKeycloakErrorPageAnyLanguage(t *testing.T) {
+	const authorize = "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S"
+	for _, c := range []struct{ lang, title, msg, shown string }{
+		{"en", "We are sorry...", "Invalid parameter: redirect_uri", "Invalid parameter: redirect_uri"},
+		{"de", "Es tut uns leid...", "Ung&uuml;ltiger Parameter: redirect_uri", "Ungültiger Parameter: redirect_uri"},
+		{"fr", "Nous sommes d&eacute;sol&eacute;s...", "Param&egrave;tre invalide : redirect_uri", "Paramètre invalide : redirect_uri"},
+		{"zh-CN", "很抱歉...", "无效的参数 : redirect_uri", "无效的参数 : redirect_uri"},
+		{"de", "Es tut uns leid...", "Ungültiger Parameter:redirect_uri", "Ungültiger Parameter:redirect_uri"},
+	} {
+		page := keycloakErrorPage(c.lang, c.title, c.msg)
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", 400,
+			model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, page))
+		if len(evs) != 2 || evs[1].Kind != model.AuthorizeError || evs[1].Err == nil {
+			t.Errorf("%s: events = %+v", c.lang, evs)
+			continue
+		}
+		pe := evs[1].Err
+		if pe.Error != "invalid_request" || !strings.HasPrefix(pe.Description, c.shown) {
+			t.Errorf("%s: error %q %q, want invalid_request and the page's words %q", c.lang, pe.Error, pe.Description, c.shown)
+		}
+		if info, _ := catalog.Classify(pe, model.FamilyKeycloak); info.Class != catalog.ClassRedirectURI {
+			t.Errorf("%s: class %v, want the redirect URI's", c.lang, info.Class)
+		}
+	}
+}
+
+// Only the message of Keycloak's error element is read, and only when it
+// names redirect_uri as a word.
+func TestKeycloakErrorPageNotRedirect(t *testing.T) {
+	for name, page := range map[string]string{
+		"another parameter": keycloakErrorPage("fr", "x", "Param&egrave;tre invalide : response_type"),
+		"client not found":  keycloakErrorPage("de", "x", "Client nicht gefunden."),
+		"longer name":       keycloakErrorPage("de", "x", "Ungültiger Parameter: redirect_uri_extra"),
+		"outside the element": `<div id="kc-error-message"><p class="instruction">Client nicht gefunden.</p></div>` +
+			`<div>redirect_uri</div>`,
+		"not the id":   `<div class="kc-error-message-box"><p>Ungültiger Parameter: redirect_uri</p></div>`,
+		"no tag end":   `<div id="kc-error-message`,
+		"id at start":  `kc-error-message"><p>Ungültiger Parameter: redirect_uri</p>`,
+		"login page":   `<html><form id="kc-form-login" action="/realms/demo/login-actions/authenticate?redirect_uri=x"></form></html>`,
+		"text element": `<p>Ungültiger Parameter: redirect_uri</p>`,
+	} {
+		if pe := htmlErrorPage([]byte(page), model.Provider{Family: model.FamilyKeycloak}); pe != nil {
+			t.Errorf("%s: read as an error page: %+v", name, pe)
+		}
+	}
+	// The message is bounded, and cut on a rune boundary.
+	long := keycloakErrorPage("de", "x", strings.Repeat("ü", maxKeycloakMessage/2)+" redirect_uri")
+	if pe := htmlErrorPage([]byte(long), model.Provider{}); pe != nil {
+		t.Errorf("a message past the bound read: %+v", pe)
+	}
+	long = keycloakErrorPage("de", "x", "redirect_uri "+strings.Repeat("ü", 400))
+	pe := htmlErrorPage([]byte(long), model.Provider{})
+	if pe == nil || len(pe.Description) > 300+len(" ("+keycloakInvalidRedirect+")") || !strings.HasSuffix(pe.Description, "ü ("+keycloakInvalidRedirect+")") {
+		t.Errorf("a long message: %+v", pe)
+	}
+}
