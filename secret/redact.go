@@ -299,9 +299,9 @@ func PathParams(raw string, fn func(name, value string) string) string {
 		path = i + 3
 		if j := strings.IndexByte(head[path:], '/'); j >= 0 {
 			path += j
-		} else {
-			return raw
 		}
+		// Without a path, the authority is looked at too: a ';' there
+		// is damage, and a secret after it is still one.
 	}
 	var b strings.Builder
 	last := path
