@@ -32,6 +32,8 @@ func FuzzExtract(f *testing.F) {
 		"<html>Request Id: 2b3a6d8f-1c2d-4e5f-8a9b-0c1d2e3f4a5b AADSTS50011: The redirect URI 'x' specified</html>", uint8(4))
 	f.Add("https://sso.example/realms/demo/protocol/openid-connect/auth?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb", "", "",
 		`<div id="kc-error-message"><p class="instruction">Ung&uuml;ltiger Parameter: redirect_uri</p></div>`, uint8(65))
+	f.Add("https://dev-1.okta.com/oauth2/v1/authorize?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb", "", "",
+		`<p>Der Parameter &#39;redirect_uri&#39; muss: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1#tab-general</p>`, uint8(65))
 	f.Fuzz(func(t *testing.T, rawURL, reqBody, location, respBody string, mode uint8) {
 		x := NewExtractor()
 		methods := []string{"GET", "POST"}

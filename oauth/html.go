@@ -167,6 +167,9 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 			if msg := keycloakRedirectURIError(text); msg != "" {
 				pe.Error = "invalid_request"
 				pe.Description = msg + " (" + keycloakInvalidRedirect + ")"
+			} else if msg := oktaRedirectURIError(text); msg != "" {
+				pe.Error = "invalid_request"
+				pe.Description = msg + " (" + oktaLoginRedirect + ")"
 			}
 		}
 	}
@@ -376,7 +379,7 @@ func mayBeErrorPage(b []byte, p model.Provider) bool {
 	if bytes.Contains(b, []byte("AADSTS")) || bytes.Contains(b, []byte("AADB2C")) ||
 		p.Family == model.FamilyADFS && bytes.Contains(b, []byte("MSIS")) ||
 		p.Family == model.FamilyGoogle && hasStatusErrorName(b) ||
-		bytes.Contains(b, []byte(keycloakErrorID)) {
+		bytes.Contains(b, []byte(keycloakErrorID)) || bytes.Contains(b, []byte(oktaAppSettings)) {
 		return true
 	}
 	for _, ph := range htmlErrPhrases {
@@ -880,4 +883,49 @@ func hasWord(s, w string) bool {
 		}
 		from = i + 1
 	}
+}
+
+// oktaAppSettings is the path of the admin console's page of an OIDC app
+// that Okta's error page links to when it refuses a redirect URI ("…must
+// be a Login redirect URI in the client app settings:
+// https://{org}-admin.okta.com/admin/app/oidc_client/instance/{appId}#tab-general"):
+// the General tab is where the sign-in redirect URIs are registered.
+const oktaAppSettings = "/admin/app/oidc_client/instance/"
+
+// oktaLoginRedirect is the English message's words the catalog classifies.
+const oktaLoginRedirect = "must be a Login redirect URI"
+
+// oktaRedirectURIError is the sentence of an Okta error page that links to
+// the app's General settings and names the redirect_uri parameter, as the
+// page words it, "" when the page has no such sentence. The link and the
+// parameter's name stay the same in every language the page is shown in;
+// the sentence is read back from the link to the tag before it, at most
+// 400 bytes.
+func oktaRedirectURIError(text string) string {
+	k := strings.Index(text, oktaAppSettings)
+	if k < 0 {
+		return ""
+	}
+	end := k + len(oktaAppSettings)
+	t := strings.Index(text[end:min(len(text), end+64)], "#tab-general")
+	if t < 0 {
+		return ""
+	}
+	end += t + len("#tab-general")
+	start := max(0, k-400)
+	if j := strings.LastIndexByte(text[start:k], '>'); j >= 0 {
+		start += j + 1
+	}
+	msg := tagsToSpaces(text[start:end])
+	if !hasWord(msg, "redirect_uri") {
+		return ""
+	}
+	if len(msg) > 300 {
+		msg = msg[len(msg)-300:]
+	}
+	// A start cut inside a rune (at the 400-byte window or the 300 kept).
+	for len(msg) > 0 && !utf8.RuneStart(msg[0]) {
+		msg = msg[1:]
+	}
+	return msg
 }
