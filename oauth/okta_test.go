@@ -53,9 +53,9 @@ func TestOktaErrorPageAnyLanguage(t *testing.T) {
 // The link alone, or the parameter's name alone, is no redirect URI error.
 func TestOktaErrorPageNotRedirect(t *testing.T) {
 	for name, page := range map[string]string{
-		"another parameter": oktaErrorPage("de", "Der Parameter &#39;response_type&#39; ist ungültig: "),
-		"no tab":            `<p>redirect_uri: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1</p>`,
-		"tab too far":       `<p>redirect_uri: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1` + strings.Repeat("x", 80) + `#tab-general</p>`,
+		"another parameter":       oktaErrorPage("de", "Der Parameter &#39;response_type&#39; ist ungültig: "),
+		"no tab":                  `<p>redirect_uri: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1</p>`,
+		"tab too far":             `<p>redirect_uri: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1` + strings.Repeat("x", 80) + `#tab-general</p>`,
 		"name in another element": `<p>redirect_uri</p><p>Fehler: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1#tab-general</p>`,
 		"name before the window":  `<p>redirect_uri ` + strings.Repeat("ü", 250) + ` https://x/admin/app/oidc_client/instance/0oa1#tab-general</p>`,
 		"no link":                 `<p>Der Parameter &#39;redirect_uri&#39; muss …</p>`,
