@@ -387,20 +387,40 @@ func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) 
 	return red, true
 }
 
-var reSessionFlag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(<SessionFlag\s+N="([^"]*)"\s+V=")([^"]*)(")`) })
+var (
+	reSessionFlag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)<SessionFlag\b[^>]*>`) })
+	reFlagAttr    = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b([NV])\s*=\s*(?:"([^"]*)"|'([^']*)')`)
+	})
+)
 
 // sessionMeta reviews the flag values of _m.xml: credentials Fiddler
 // recorded are replaced, URLs and collected secrets redacted. Client and
 // server addresses, process names and timers stay: rules and support need
-// them.
+// them. Flags are read in any attribute order and quoting, as other tools
+// write them.
 func (r *redactor) sessionMeta(data []byte) []byte {
 	if !utf8.Valid(data) {
 		return data
 	}
-	s := reSessionFlag().ReplaceAllStringFunc(string(data), func(m string) string {
-		sub := reSessionFlag().FindStringSubmatch(m)
-		name := strings.ToLower(html.UnescapeString(sub[2]))
-		val := html.UnescapeString(sub[3])
+	s := reSessionFlag().ReplaceAllStringFunc(string(data), func(tag string) string {
+		name, vs, ve := "", -1, -1
+		for _, a := range reFlagAttr().FindAllStringSubmatchIndex(tag, -1) {
+			s, e := a[4], a[5]
+			if s < 0 {
+				s, e = a[6], a[7]
+			}
+			switch tag[a[2]:a[3]] {
+			case "N":
+				name = strings.ToLower(html.UnescapeString(tag[s:e]))
+			case "V":
+				vs, ve = s, e
+			}
+		}
+		if vs < 0 {
+			return tag
+		}
+		val := html.UnescapeString(tag[vs:ve])
 		var red string
 		switch {
 		case strings.Contains(name, "password") || strings.Contains(name, "cookie"):
@@ -411,9 +431,9 @@ func (r *redactor) sessionMeta(data []byte) []byte {
 			red = r.free(val, 0)
 		}
 		if red == val {
-			return m
+			return tag
 		}
-		return sub[1] + html.EscapeString(red) + sub[4]
+		return tag[:vs] + html.EscapeString(red) + tag[ve:]
 	})
 	return []byte(r.sweep.apply(s))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
@@ -388,10 +389,59 @@ func (h *hunt) huntFiles(t *testing.T) map[string]string {
 	write("hunt.saz", s, err)
 	s, err = leakcorpus.SAZ(exs, 0, true)
 	write("hunt-encoded.saz", s, err)
+	write("hunt-meta.saz", h.huntSAZMeta(t, exs), nil)
 	p, err := leakcorpus.PCAP(exs)
 	write("hunt.pcap", p, err)
 	write("hunt-h2c.pcap", h.huntH2C(t), nil)
 	return out
+}
+
+// huntSAZMeta is the plain SAZ whose first session's _m.xml writes its
+// flags as other tools do (value before name, single quotes, a flag
+// element spelt in lower case) and whose archive carries a WebSocket
+// message log.
+func (h *hunt) huntSAZMeta(t *testing.T, exs []leakcorpus.Exchange) []byte {
+	t.Helper()
+	data, err := leakcorpus.SAZ(exs, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if f.Name == "raw/1_m.xml" {
+			b = []byte(`<?xml version="1.0" encoding="utf-8"?>
+<Session SID="1" BitFlags="0">
+  <SessionTimers ClientConnected="2026-01-02T03:04:01.0000000Z" ClientBeginRequest="2026-01-02T03:04:01.0010000Z" ClientDoneResponse="2026-01-02T03:04:01.0200000Z" />
+  <SessionFlags>
+    <SessionFlag V="Bearer ` + h.canary("_m.xml flag, value before name") + `" N="x-custom-auth" />
+    <SessionFlag N='x-token' V='` + h.canary("_m.xml flag, single quotes") + `' />
+    <SessionFlag N="ui-comments" V="client_secret=` + h.canary("_m.xml comment client_secret=") + `" />
+  </SessionFlags>
+</Session>`)
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(b)
+	}
+	w, _ := zw.Create("raw/1_w.txt")
+	w.Write([]byte("Request-Length: 60\r\nID: 1\r\n\r\n{\"type\":\"auth\",\"token\":\"" + h.canary("SAZ WebSocket log token") + "\"}\r\n"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // huntH2C is a cleartext HTTP/2 capture (prior knowledge) whose header
