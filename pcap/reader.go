@@ -108,6 +108,8 @@ type Reader struct {
 	snapped  int
 	lastTime time.Time
 	nextIdle int
+	// live1 is the packet the assembler is given, while it is.
+	live1 livePacket
 
 	notes   []model.Note
 	dropped map[model.NoteKind]int // notes past maxNotes, by kind
@@ -396,7 +398,9 @@ func (r *Reader) step() {
 	}
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
+		r.live1 = livePacket{payload: seg.tcp.Payload, ts: p.ts, frame: p.frame}
 		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, r.context(ci))
+		r.live1 = livePacket{}
 		if len(r.fills) > 0 {
 			r.fillHoles(seg, ci)
 		}
