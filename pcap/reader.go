@@ -89,6 +89,7 @@ type Reader struct {
 	// thousands costs memory.
 	parkAbove int
 	ctxs      []asmContext // see context
+	spare     *asmContext
 	sessions  int
 	ignored   int
 
@@ -242,8 +243,15 @@ func (r *Reader) skipResponse() func(*model.Request, *model.Response) bool {
 // context hands out a packet's assembler context from a slab of
 // ctxSlab: the assembler keeps the ones of out-of-order packets with their
 // pages, so each needs its own, and one allocation per packet was a
-// tenth of the reader's. A kept one pins at most its slab.
+// tenth of the reader's. A kept one pins at most its slab. The context of
+// a packet the assembler delivered at once, which it does not keep, is
+// used again (spare).
 func (r *Reader) context(ci gopacket.CaptureInfo) *asmContext {
+	if c := r.spare; c != nil {
+		r.spare = nil
+		c.ts, c.frame = ci.Timestamp, ci.InterfaceIndex
+		return c
+	}
 	if len(r.ctxs) == 0 {
 		r.ctxs = make([]asmContext, ctxSlab)
 	}
@@ -399,7 +407,13 @@ func (r *Reader) step() {
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
 		r.live1 = livePacket{payload: seg.tcp.Payload, ts: p.ts, frame: p.frame}
-		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, r.context(ci))
+		ctx := r.context(ci)
+		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, ctx)
+		if r.live1.delivered {
+			// Handed to the stream whole, not queued in pages: the
+			// assembler keeps no reference to ctx.
+			r.spare = ctx
+		}
 		r.live1 = livePacket{}
 		if len(r.fills) > 0 {
 			r.fillHoles(seg, ci)

@@ -212,6 +212,7 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 				// known without asking the assembler (a tenth of the
 				// reassembling goroutine's time went to asking).
 				ci = gopacket.CaptureInfo{Timestamp: s.r.live1.ts, InterfaceIndex: s.r.live1.frame}
+				s.r.live1.delivered = true
 			} else {
 				ci = captureInfo(sg, off, ci)
 			}
@@ -324,6 +325,8 @@ type livePacket struct {
 	payload []byte
 	ts      time.Time
 	frame   int
+	// delivered: a stream was handed the payload alone (one chunk).
+	delivered bool
 }
 
 // is reports whether data is a part of the packet's payload.
