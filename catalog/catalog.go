@@ -228,6 +228,12 @@ var errorCatalog = []ErrorInfo{
 	// AD FS.
 	{Code: "MSIS9612", Class: ClassCodeInvalid, Meaning: "the authorization code is invalid (already used, expired or altered)",
 		Remediation: "Redeem each code once and immediately."},
+	// AD FS words its error page in the browser's language; the code
+	// stays, so the code, not the text, classifies it.
+	{Code: "MSIS9224", Class: ClassRedirectURI, Meaning: "the redirect_uri is not a redirect URI registered for the client identifier",
+		Remediation: "Add the exact URI to the redirect URIs of the client (application group) in AD FS, or fix the app to send a registered one."},
+	{Code: "MSIS9223", Class: ClassTenant, Meaning: "no client is registered in AD FS with this client identifier",
+		Remediation: "Check the client_id against the application group's client identifier in AD FS."},
 	{Code: "MSIS9622", Class: ClassClientAuth, Meaning: "client authentication failed: the credential the client sent is not valid for this AD FS application group",
 		Remediation: "Send the client secret or certificate registered for the server application in AD FS; check it has not expired."},
 
