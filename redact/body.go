@@ -624,23 +624,40 @@ func skipBlank(s string, i int) int {
 
 // relativeURLs rewrites quoted relative URLs with a query or fragment (a
 // form's action="/signin-oidc?…", href="callback?…", fetch("/api?…"), a
-// meta refresh's content="0;url=/cb?…"): a quoted string without spaces
-// that holds "?" or "#" and "=". Only parameters named as secrets change.
+// meta refresh's content="0;url=/cb?…", an unquoted href=/resume?…): a
+// quoted string without spaces, or an unquoted attribute value starting
+// with "/", that holds "?" or "#" and "=". Only parameters named as
+// secrets change.
 func (r *redactor) relativeURLs(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+2 < len(s); i++ {
 		q := s[i]
-		if (q != '"' && q != '\'') || s[i+1] == ' ' || s[i+1] == q {
+		var end int
+		switch {
+		case q == '=' && s[i+1] == '/' && i > 0 && alnum(s[i-1]):
+			// An unquoted attribute value (href=/resume?…>).
+			end = strings.IndexAny(s[i+1:min(len(s), i+1+(64<<10))], " \t\r\n>\"'")
+			if end < 0 {
+				continue
+			}
+		case (q != '"' && q != '\'') || s[i+1] == ' ' || s[i+1] == q:
 			continue
-		}
-		end := strings.IndexByte(s[i+1:min(len(s), i+1+(64<<10))], q)
-		if end < 0 {
-			continue
+		default:
+			end = strings.IndexByte(s[i+1:min(len(s), i+1+(64<<10))], q)
+			if end < 0 {
+				continue
+			}
 		}
 		u := s[i+1 : i+1+end]
+		// The next look starts after the closing quote (or at the byte
+		// that ended an unquoted value): quotes pair up.
+		next := i + end
+		if q != '=' {
+			next++
+		}
 		if !strings.ContainsAny(u, "?#") || !strings.Contains(u, "=") || strings.ContainsAny(u, " \t\n<>") {
-			i += end // past the closing quote: quotes pair up
+			i = next
 			continue
 		}
 		if red := r.url(u, 0); red != u {
@@ -648,7 +665,7 @@ func (r *redactor) relativeURLs(s string) string {
 			b.WriteString(red)
 			last = i + 1 + end
 		}
-		i += end
+		i = next
 	}
 	if last == 0 {
 		return s

@@ -607,3 +607,18 @@ func TestNumbersProtocolsPlainForms(t *testing.T) {
 		t.Error("prose changed")
 	}
 }
+
+// TestRelativeURLQuotesPair: an unquoted href and quoted attributes after
+// it are all rewritten; a quote ending one value never starts the next.
+func TestRelativeURLQuotesPair(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	got := r.relativeURLs(`<a href=/resume?session_state=` + v + `&amp;y=2>y</a><form method="post" action="/cb?session_state=` + v + `">` +
+		`<meta content="0;url=/cb?code=` + v + `"><a title='it' href='cb?id_token_hint=` + v + `'>`)
+	if strings.Contains(got, v) {
+		t.Errorf("a secret survived: %s", got)
+	}
+	if !strings.Contains(got, `method="post"`) || !strings.Contains(got, `&amp;y=2>`) || !strings.Contains(got, `title='it'`) {
+		t.Errorf("changed more than the secrets: %s", got)
+	}
+}

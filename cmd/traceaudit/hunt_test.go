@@ -273,6 +273,7 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 			Status: 200, RespMIME: "text/html", RespHeaders: [][2]string{{"Content-Type", "text/html; charset=utf-8"}},
 			RespBody: `<html><head><meta http-equiv="refresh" content="0;url=/signin-oidc?code=` + h.canary("meta refresh relative URL code") + `"></head>` +
 				`<body><a href="callback?id_token_hint=` + h.canary("relative link without a slash, id_token_hint") + `&amp;x=1">x</a>` +
+				`<a href=/resume?session_state=` + h.canary("unquoted href session_state") + `&amp;y=2>y</a>` +
 				`<form method="post" action="/signin-oidc?session_state=` + h.canary("relative form action session_state") + `">` +
 				`<INPUT TYPE=HIDDEN NAME=code VALUE=` + h.canary("unquoted upper-case hidden input") + `>` +
 				`<input value='` + h.canary("single-quoted hidden input, value first") + `' name='id_token' type='hidden'/>` +
