@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -144,6 +145,13 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 		pe.Codes = codesInText(text)
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
 		pe.Error = "authorize_error"
+		if m[1] == "AADSTS50011" && EchoedRedirectURI(pe) == "" {
+			// A translation quoting the URI in double quotes, where the
+			// message as read stopped.
+			if full := aadFullMessage(text, m[1]); quotedURI(full) != "" {
+				pe.Description = full
+			}
+		}
 	} else if m := matchIf(p.Family == model.FamilyADFS && strings.Contains(text, "MSIS"), reMSIS, text); m != nil {
 		pe.Codes = []string{m[1]}
 		pe.Description = strings.TrimSpace(m[1] + ": " + strings.TrimSpace(m[2]))
@@ -480,7 +488,60 @@ func EchoedRedirectURI(pe *model.ProviderError) string {
 	if m := reEchoedURI().FindStringSubmatch(pe.Description); m != nil {
 		return m[1]
 	}
+	if slices.Contains(pe.Codes, "AADSTS50011") {
+		return quotedURI(pe.Description)
+	}
 	return ""
+}
+
+// uriQuotes pairs the quotation marks Entra's translations of AADSTS50011
+// put around the redirect URI (English 'x', Spanish "x" or “x”, German
+// „x“, French « x », Japanese 「x」) with their closing marks.
+var uriQuotes = []struct{ open, close string }{
+	{"'", "'"}, {`"`, `"`}, {"‘", "’"}, {"“", "”"}, {"„", "“"},
+	{"«", "»"}, {"「", "」"},
+}
+
+// quotedURI is the first quoted absolute URI of a message, "" when there
+// is none: Entra words AADSTS50011 in the page's language ("La dirección
+// de respuesta "https://contoso.com" no coincide…"), and the URI it quotes
+// is the one quoted text with a scheme (the application's id is a GUID).
+func quotedURI(msg string) string {
+	msg = msg[:min(len(msg), 2000)]
+	best, bestAt := "", len(msg)
+	for _, q := range uriQuotes {
+		for from := 0; from < bestAt; {
+			i := strings.Index(msg[from:], q.open)
+			if i < 0 || from+i >= bestAt {
+				break
+			}
+			i += from + len(q.open)
+			from = i
+			v := strings.TrimSpace(msg[i:])
+			j := strings.Index(v, q.close)
+			if j <= 0 || j > 1000 {
+				continue
+			}
+			v = strings.TrimSpace(v[:j])
+			if k := strings.Index(v, "://"); k > 0 && !strings.ContainsAny(v, " \t\n") && isScheme(v[:k]) {
+				best, bestAt = v, i
+				break
+			}
+		}
+	}
+	return best
+}
+
+// isScheme reports whether s is a URI scheme (RFC 3986: a letter, then
+// letters, digits, "+", "-" or ".").
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // messageMode reports the response modes whose answer is a page that hands
@@ -926,6 +987,32 @@ func oktaRedirectURIError(text string) string {
 	// A start cut inside a rune (at the 400-byte window or the 300 kept).
 	for len(msg) > 0 && !utf8.RuneStart(msg[0]) {
 		msg = msg[1:]
+	}
+	return msg
+}
+
+// aadFullMessage is the message of code in an Entra page read to its end
+// whatever quotation marks it holds: up to a tag, a line end, or the end of
+// the JSON string it is in ($Config's strServiceExceptionMessage), with
+// the string's escapes undone; at most 600 bytes.
+func aadFullMessage(text, code string) string {
+	i := strings.Index(text, code+":")
+	if i < 0 {
+		return ""
+	}
+	w := text[i:min(len(text), i+1000)]
+	end := len(w)
+	for _, stop := range []string{"<", "\r", "\n", `",`, `"}`} {
+		if j := strings.Index(w, stop); j >= 0 && j < end {
+			end = j
+		}
+	}
+	msg := strings.TrimSpace(jsUnescape(w[:end]))
+	if len(msg) > 600 {
+		msg = msg[:600]
+		for len(msg) > 0 && !utf8.ValidString(msg) {
+			msg = msg[:len(msg)-1]
+		}
 	}
 	return msg
 }
