@@ -400,6 +400,11 @@ func (r *redactor) free(v string, nest int) string {
 			return red
 		}
 	}
+	if strings.ContainsAny(v, "\"'`") && strings.ContainsAny(v, ":=") {
+		// Quoted pairs in free text: a GraphQL query's arguments
+		// (login(password: "…")), a script or config in a string.
+		v = r.jsonPairs(v)
+	}
 	switch {
 	case nest < maxNest && looksQuery(v):
 		// A URL-encoded query string inside a parameter (Office's

@@ -257,6 +257,15 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 				`</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></trust:RequestedSecurityToken>` +
 				`</trust:RequestSecurityTokenResponse></trust:RequestSecurityTokenResponseCollection></s:Body></s:Envelope>`,
 		},
+		// GraphQL: credentials as arguments inside the query text.
+		{
+			Method: "POST", URL: "https://api.example/graphql", ReqMIME: "application/json",
+			ReqHeaders: [][2]string{host("api.example"), js[0]},
+			ReqBody: `{"operationName":"Login","query":"mutation Login { login(username: \"bob\", password: \"` + h.canary("GraphQL password argument") +
+				`\") { token } }","variables":{"refreshToken":"` + h.canary("GraphQL variables refreshToken") + `"}}`,
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"data":{"login":{"token":"` + h.canary("GraphQL answer token") + `"}}}`,
+		},
 		// A multipart body with credential parts.
 		{
 			Method: "POST", URL: "https://login.example.com/t/oauth2/token", ReqMIME: "multipart/form-data; boundary=XyZb",
