@@ -275,12 +275,12 @@ func replaceWord(s, old, repl string) string {
 
 func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds *[]edit) {
 	switch {
-	case v.Type == gjson.Number && name != "" && (classify(name) == classMasked || holdsCredential(name)):
+	case v.Type == gjson.Number && name != "" && (r.class(name) == classMasked || r.holds(name)):
 		// A one-time code, PIN or session id sent as a number
 		// ({"otp":482913}); a nested "code" (an API's error code) and
 		// the names of the lists that are not credentials keep theirs.
 		var red string
-		if classify(name) == classMasked {
+		if r.class(name) == classMasked {
 			red = r.mask(v.Raw)
 		} else {
 			red = r.secret(v.Raw)
@@ -312,7 +312,7 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 		// through: the strings of an array under it
 		// ({"refresh_tokens":["…"]}) and the members of an object under
 		// it ({"access_token":{"value":"…"}}) that do not describe it.
-		holder := name != "" && holdsCredential(name)
+		holder := name != "" && r.holds(name)
 		// A {"name": "client_secret", "value": "…"} object (and "key"
 		// for "name") names its value.
 		pairName := ""
@@ -326,7 +326,7 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 				n = pairName
 			case isObj:
 				n = k.Str
-				if holder && classify(n) == classKeep && !secret.DescribesCredential(n) && !timeName(n) {
+				if holder && r.class(n) == classKeep && !secret.DescribesCredential(n) && !timeName(n) {
 					n = name
 				}
 			case holder:
@@ -399,6 +399,37 @@ func (r *redactor) text(s string) string {
 // (<code>, <state>) are not looked at.
 func xmlSecretElement(local string) bool {
 	return classify(local) == classMasked || holdsCredential(local)
+}
+
+// class is classify remembered per name: pages and scripts repeat a
+// few names (jQuery("div"), "id": …) thousands of times.
+func (r *redactor) class(name string) class {
+	if c, ok := r.classes[name]; ok {
+		return c
+	}
+	c := classify(name)
+	if r.classes == nil {
+		r.classes = map[string]class{}
+	}
+	if len(r.classes) < 4096 {
+		r.classes[strings.Clone(name)] = c // not a slice of the body
+	}
+	return c
+}
+
+// holds is holdsCredential remembered per name.
+func (r *redactor) holds(name string) bool {
+	if v, ok := r.holders[name]; ok {
+		return v
+	}
+	v := holdsCredential(name)
+	if r.holders == nil {
+		r.holders = map[string]bool{}
+	}
+	if len(r.holders) < 4096 {
+		r.holders[strings.Clone(name)] = v
+	}
+	return v
 }
 
 // xmlSecretName is xmlSecretElement remembered per name: a page repeats
@@ -503,7 +534,7 @@ func (r *redactor) textareas(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
-		j := indexFoldASCII(s[i:], "<textarea")
+		j := indexTag(s[i:], "<textarea")
 		if j < 0 {
 			break
 		}
@@ -541,6 +572,22 @@ func (r *redactor) textareas(s string) string {
 	return b.String()
 }
 
+// indexTag is the offset of tag ("<name", lower case) in s in any case,
+// or -1: a look at each '<', which pages hold far fewer of than bytes.
+func indexTag(s, tag string) int {
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+len(tag) <= len(s) && strings.EqualFold(s[i:i+len(tag)], tag) {
+			return i
+		}
+		i++
+	}
+}
+
 // callPairs rewrites the value of a call given a secret name and a value
 // as its first two arguments: localStorage.setItem("refresh_token", "…"),
 // headers.set('Authorization', '…'), form.append("client_secret", "…").
@@ -571,7 +618,7 @@ func (r *redactor) callPairs(s string) string {
 		if v >= len(s) || (s[v] != '"' && s[v] != '\'' && s[v] != '`') {
 			continue
 		}
-		cl := classify(name)
+		cl := r.class(name)
 		if cl == classKeep && !strings.EqualFold(name, "authorization") {
 			continue
 		}
@@ -660,6 +707,10 @@ func (r *redactor) relativeURLs(s string) string {
 			i = next
 			continue
 		}
+		if !r.mayHoldSecret(u) {
+			i = next
+			continue
+		}
 		if red := r.url(u, 0); red != u {
 			b.WriteString(s[last : i+1])
 			b.WriteString(red)
@@ -672,6 +723,25 @@ func (r *redactor) relativeURLs(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// mayHoldSecret reports whether r.url could change u: a parameter (of
+// the query, fragment or path) whose name is not kept, a value long
+// enough for the sweep or the shapes, or an e-mail address. Pages hold thousands of relative
+// URLs with short, plain parameters (?v=3, ?page=2); rewriting each one
+// cost a copy of a page a third more time.
+func (r *redactor) mayHoldSecret(u string) bool {
+	for _, p := range strings.FieldsFunc(u, func(c rune) bool { return c == '&' || c == ';' || c == '?' || c == '#' }) {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		if len(v) >= sweepMin || strings.Contains(v, "@") || strings.Contains(v, "%40") ||
+			r.class(strings.TrimPrefix(k, "amp;")) != classKeep || (k != unescape(k) && r.class(unescape(k)) != classKeep) {
+			return true
+		}
+	}
+	return false
 }
 
 // multipart rewrites the values of form-data parts named as secrets.
@@ -795,7 +865,7 @@ func (r *redactor) jsonPairs(s string) string {
 			continue
 		}
 		name, ok := nameBefore(s, sep)
-		if !ok || classify(name) == classKeep {
+		if !ok || r.class(name) == classKeep {
 			continue
 		}
 		quote := s[v]

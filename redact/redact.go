@@ -58,8 +58,11 @@ type redactor struct {
 	// decoding counts the documents inside values being redacted (JSON
 	// in a JSON string, base64 of a form), to bound the nesting.
 	decoding int
-	// xmlNames remembers which XML element names are secret.
+	// xmlNames remembers which XML element names are secret, classes
+	// the class of names met in text.
 	xmlNames map[string]bool
+	classes  map[string]class
+	holders  map[string]bool
 	stats    *Stats
 	// outOffset and entryStarts locate HAR entries in the copy, to name
 	// where a leak was found.

@@ -297,7 +297,7 @@ func (r *redactor) pairs(s string, nest int) string {
 		val := unescape(v)
 		name := unescape(k)
 		red := r.value(name, val, method, nest)
-		if red == val && classify(name) == classKeep && secret.OpaqueToken(strings.TrimPrefix(name, "amp;"), val) {
+		if red == val && r.class(name) == classKeep && secret.OpaqueToken(strings.TrimPrefix(name, "amp;"), val) {
 			// Shaped like a token under a name that says nothing, as
 			// reports fail closed on it.
 			red = r.secret(val)
@@ -349,7 +349,7 @@ func (r *redactor) value(name, v, method string, nest int) string {
 	if v == "" {
 		return v
 	}
-	switch classify(name) {
+	switch r.class(name) {
 	case classVerifier:
 		return r.verifier(v)
 	case classChallenge:

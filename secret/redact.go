@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"bytes"
 	"encoding/base64"
 	"math"
 	"net/url"
@@ -55,8 +56,24 @@ var sessionNames = map[string]bool{
 // IsSessionParam reports a name of a session id in any naming style
 // (sessionid, session_id, sessionId, X-Session-Id, jsessionid).
 func IsSessionParam(name string) bool {
-	n := normName(name)
-	return sessionNames[n] || strings.HasSuffix(n, "sessionid")
+	var buf [64]byte
+	n := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return false // no session id's name is that long
+		}
+		buf[n] = c
+		n++
+	}
+	norm := buf[:n]
+	return sessionNames[string(norm)] || bytes.HasSuffix(norm, []byte("sessionid"))
 }
 
 // KeepSessionValue reports a session id value that stays as it is: a
@@ -84,21 +101,6 @@ func IsGUID(v string) bool {
 		}
 	}
 	return true
-}
-
-func normName(name string) string {
-	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '-' || c == '_' || c == '.' || c == ' ':
-			continue
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // IsCredentialName reports a name of the token, secret, password,
