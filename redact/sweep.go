@@ -1,6 +1,10 @@
 package redact
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/traceaudit/traceaudit/secret"
+)
 
 // sweeper replaces secret values collected in the first pass wherever they
 // turn up in text the structured rewrite does not understand (a script that
@@ -40,7 +44,7 @@ func (s *sweeper) add(v, repl string) {
 			return
 		}
 	}
-	if isGUID(v) || looksURL(v) {
+	if secret.IsGUID(v) || looksURL(v) {
 		return
 	}
 	key := v[:sweepPrefix]
@@ -55,26 +59,6 @@ func (s *sweeper) add(v, repl string) {
 	s.vals = append(s.vals, v)
 	s.repl = append(s.repl, repl)
 	s.bytes += len(v)
-}
-
-func isGUID(v string) bool {
-	if len(v) != 36 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func alnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
