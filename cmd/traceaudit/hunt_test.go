@@ -551,7 +551,7 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 		if u, err := url.QueryUnescape(dec); err == nil {
 			dec = u
 		} else {
-			dec = leakcorpusLenient(dec)
+			dec = leakcorpus.LenientUnescape(dec)
 		}
 		find(dec, fmt.Sprintf("after %d URL decodings", round), 0)
 	}
@@ -584,25 +584,6 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 		}
 	}
 	return out
-}
-
-func leakcorpusLenient(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '%' && i+2 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 2
-				continue
-			}
-		}
-		if c == '+' {
-			c = ' '
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // huntRuns are every command × format that reads traces, scan's csv too.

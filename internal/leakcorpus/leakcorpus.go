@@ -605,7 +605,7 @@ func Leaks(data []byte) []string {
 		if u, err := url.QueryUnescape(dec); err == nil {
 			dec = u
 		} else {
-			dec = lenientUnescape(dec)
+			dec = LenientUnescape(dec)
 		}
 		markerIn(dec, fmt.Sprintf("after %d URL decodings", round), 0)
 	}
@@ -629,8 +629,10 @@ func Leaks(data []byte) []string {
 	return out
 }
 
-// lenientUnescape decodes %XX escapes and '+' and leaves malformed ones.
-func lenientUnescape(s string) string {
+// LenientUnescape decodes %XX escapes and '+' and leaves malformed ones
+// (what url.QueryUnescape refuses), for leak finders that must see
+// through a half-escaped text.
+func LenientUnescape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
