@@ -766,11 +766,11 @@ func (r *redactor) harText(mt, text string, b64 bool) string {
 	if err != nil {
 		return r.sweep.apply(text)
 	}
-	if len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b {
-		// Stored still gzip-compressed (some proxies' exports, though
-		// HAR text is decoded content): redacted decompressed, written
+	if coding := storedCoding(data); coding != "" {
+		// Stored still compressed (some proxies' exports, though HAR
+		// text is decoded content): redacted decompressed, written
 		// decompressed when that changed it, as a copy's SAZ bodies are.
-		if dec, truncated, err := httpwire.DecodeContent("gzip", data, r.limits.InflateBytes); err == nil && !truncated {
+		if dec, truncated, err := httpwire.DecodeContent(coding, data, r.limits.InflateBytes); err == nil && !truncated {
 			if red := r.body(mt, dec); !bytes.Equal(red, dec) {
 				return base64.StdEncoding.EncodeToString(red)
 			}
@@ -818,4 +818,22 @@ func (r *redactor) decompress(in io.Reader) (io.Reader, error) {
 		out.Discard(3)
 	}
 	return out, nil
+}
+
+// storedCoding names the compression a body's bytes start with, when they
+// carry a signature: gzip's, zstd's frame magic, or a zlib header (a
+// deflate method byte and a check that 31 divides). Brotli and raw
+// deflate have none; a body of theirs is read as it is.
+func storedCoding(data []byte) string {
+	switch {
+	case len(data) < 4:
+		return ""
+	case data[0] == 0x1f && data[1] == 0x8b:
+		return "gzip"
+	case data[0] == 0x28 && data[1] == 0xb5 && data[2] == 0x2f && data[3] == 0xfd:
+		return "zstd"
+	case data[0]&0x0f == 8 && data[0]>>4 <= 7 && (uint16(data[0])<<8|uint16(data[1]))%31 == 0 && data[1]&0x20 == 0:
+		return "deflate"
+	}
+	return ""
 }
