@@ -582,8 +582,21 @@ func (sc *scratch) credentialAt(b []byte, i int) (Match, bool) {
 	if nameEnd-start < 3 || !credName(b[start:nameEnd]) {
 		return Match{}, false
 	}
+	if !mixed(dec) || entropy(dec) < minEntropy {
+		// A generated password may hold '#', '?' or '|', but so does
+		// what follows a token in a URL ("…&t=K3k8…?####"): a run of
+		// them lowers the whole's entropy under the bar while the
+		// token68 core before them is a credential of its own.
+		core := sc.dec
+		coreEnd := run(b, p, token68Class, &core)
+		sc.dec = core[:0]
+		if coreEnd >= end || len(core) < minCredVal || !mixed(core) || entropy(core) < minEntropy {
+			return Match{}, false
+		}
+		end, dec = coreEnd, core
+	}
 	v := string(dec)
-	if isPlaceholder(v) || !mixed(dec) || entropy(dec) < minEntropy {
+	if isPlaceholder(v) {
 		return Match{}, false
 	}
 	kind := Credential
