@@ -55,18 +55,30 @@ func TestAppendExchange(t *testing.T) {
 	t.Logf("%d traces, %d events", traces, events)
 }
 
-// repoTraces lists every HAR and capture under the repository's testdata.
-func repoTraces(t *testing.T) []string {
+// repoTraces lists every HAR and capture under the repository's testdata,
+// and under the other folders given (relative to the repository).
+func repoTraces(t *testing.T, more ...string) []string {
 	t.Helper()
 	var files []string
-	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".har") || strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
-			files = append(files, p)
+	for _, root := range append([]string{"testdata"}, more...) {
+		err := filepath.WalkDir(filepath.Join("..", root), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".har") || strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
+				files = append(files, p)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return files
+}
+
+// readTrace reads a HAR or a capture that repoTraces listed.
+func readTrace(t *testing.T, path string) []*model.Exchange {
+	t.Helper()
+	if strings.HasSuffix(path, ".har") {
+		return readHAR(t, path)
+	}
+	return readCapture(t, path)
 }

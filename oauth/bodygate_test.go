@@ -2,9 +2,7 @@ package oauth
 
 import (
 	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/har"
@@ -106,27 +104,9 @@ func readHAR(t testing.TB, path string) []*model.Exchange {
 // repository's testdata (samples, the lab's sign-ins on fosite, zitadel,
 // Keycloak and others, third-party traces).
 func TestResponseBodyGate(t *testing.T) {
-	var files []string
-	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	traces, skipped, withBody := 0, 0, 0
-	for _, p := range files {
-		var exs []*model.Exchange
-		switch {
-		case strings.HasSuffix(p, ".har"):
-			exs = readHAR(t, p)
-		case strings.HasSuffix(p, ".pcap"), strings.HasSuffix(p, ".pcapng"):
-			exs = readCapture(t, p)
-		default:
-			continue
-		}
+	for _, p := range repoTraces(t) {
+		exs := readTrace(t, p)
 		if len(exs) == 0 {
 			continue
 		}

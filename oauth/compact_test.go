@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -18,24 +17,10 @@ import (
 // when long and read the same (equal to the raw value, same fingerprint and
 // length), and no other secret is compacted.
 func TestCompactTokensSameEvents(t *testing.T) {
-	var files []string
-	for _, root := range []string{filepath.Join("..", "testdata"), filepath.Join("..", "rules", "testdata")} {
-		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && !strings.Contains(p, "fuzz") {
-				files = append(files, p)
-			}
-			return err
-		})
-	}
+	files := repoTraces(t, filepath.Join("rules", "testdata"))
 	traces, compacted := 0, 0
 	for _, p := range files {
-		var exs []*model.Exchange
-		switch {
-		case strings.HasSuffix(p, ".har"):
-			exs = readHAR(t, p)
-		case strings.HasSuffix(p, ".pcap"), strings.HasSuffix(p, ".pcapng"):
-			exs = readCapture(t, p)
-		}
+		exs := readTrace(t, p)
 		if len(exs) == 0 {
 			continue
 		}

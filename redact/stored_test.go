@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -17,28 +18,25 @@ import (
 // redacted decompressed: the token it holds leaves the copy, what support
 // reads of it stays, and the copy's body is the decompressed JSON.
 func TestHARStoredCompressed(t *testing.T) {
+	// writer compresses b through an io.WriteCloser of one coding.
+	writer := func(b []byte, w func(io.Writer) io.WriteCloser) []byte {
+		var buf bytes.Buffer
+		zw := w(&buf)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
 	compress := map[string]func([]byte) []byte{
-		"gzip": func(b []byte) []byte {
-			var buf bytes.Buffer
-			w := gzip.NewWriter(&buf)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
-		},
-		"zlib": func(b []byte) []byte {
-			var buf bytes.Buffer
-			w := zlib.NewWriter(&buf)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
-		},
+		"gzip": func(b []byte) []byte { return writer(b, func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }) },
+		"zlib": func(b []byte) []byte { return writer(b, func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) }) },
 		"zstd": func(b []byte) []byte {
-			w, err := zstd.NewWriter(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
-			return w.EncodeAll(b, nil)
+			return writer(b, func(w io.Writer) io.WriteCloser {
+				zw, err := zstd.NewWriter(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return zw
+			})
 		},
 	}
 	for _, name := range []string{"gzip", "zlib", "zstd"} {

@@ -241,7 +241,7 @@ func checkNaive(t *testing.T, s *Scrubber, vals []string, step int, format strin
 	text := tb.String()
 	got := s.String(text)
 	if want := naiveScrub(vals, text); got != want {
-		t.Fatalf("String = %q, want %q", got, want)
+		t.Fatalf("String = %.300q, want %.300q", got, want)
 	}
 	return got
 }
