@@ -84,6 +84,20 @@ func (x *Extractor) tokenSecret(v string) secret.Secret {
 	return secret.New(v)
 }
 
+// tokenSecretView is tokenSecret of v, a view into a body that the secret
+// must not keep: a compacted token keeps nothing of it (its hash and ends
+// are copies), any other secret keeps a copy. Compacting the view saves a
+// copy of every token of a token response (a third of what a scan of the
+// 100,000-entry bench HAR allocated).
+func (x *Extractor) tokenSecretView(v string) secret.Secret {
+	if x.compactTokens {
+		if s := secret.Compact(v); s.IsCompact() {
+			return s
+		}
+	}
+	return x.tokenSecret(strings.Clone(v))
+}
+
 // NewExtractor returns an Extractor that knows nothing about the trace yet.
 func NewExtractor() *Extractor {
 	return &Extractor{
@@ -1149,9 +1163,9 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	tp.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
 	data := x.respBody(resp)
 	if tj, ok := readTokenJSON(data); ok {
-		ev.SetAccessToken(x.tokenSecret(tj.access))
-		ev.SetIDToken(x.tokenSecret(tj.id))
-		tp.RefreshToken = x.tokenSecret(tj.refresh)
+		ev.SetAccessToken(x.tokenSecretView(tj.access))
+		ev.SetIDToken(x.tokenSecretView(tj.id))
+		tp.RefreshToken = x.tokenSecretView(tj.refresh)
 		tp.Scope = tj.scope
 		tp.ExpiresIn = tj.expiresIn
 		if pe := tj.err; pe != nil {
@@ -1432,7 +1446,8 @@ func fillFromHeaders(pe *model.ProviderError, ex *model.Exchange, date time.Time
 	}
 }
 
-// tokenJSON is what a token endpoint's JSON answer says.
+// tokenJSON is what a token endpoint's JSON answer says. access, id and
+// refresh may be views into the text read (see tokenSecretView).
 type tokenJSON struct {
 	access, id, refresh, scope string
 	expiresIn                  int
@@ -1447,9 +1462,9 @@ func readTokenJSON(data []byte) (tj tokenJSON, ok bool) {
 	if !ok {
 		return tj, false
 	}
-	tj.access = o.str("access_token")
-	tj.id = o.str("id_token")
-	tj.refresh = o.str("refresh_token")
+	tj.access = o.view("access_token")
+	tj.id = o.view("id_token")
+	tj.refresh = o.view("refresh_token")
 	tj.scope = o.str("scope")
 	tj.expiresIn, _ = o.expiresIn()
 	tj.err = jsonProviderError(&o)

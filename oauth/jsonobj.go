@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // jsonObject holds the top-level members of a JSON object as spans of the
@@ -32,46 +33,50 @@ const jsonMaxDepth = 10000
 // array on its stack: a jsonObject holding its own array would be on the
 // heap); ok is false when json.Unmarshal into a map would fail.
 func parseJSONObject(data []byte, buf []jsonMember) (o jsonObject, ok bool) {
-	o.members = buf[:0]
-	return o, o.parse(data)
+	o.members, ok = parseMembers(data, buf[:0])
+	return o, ok
 }
 
-func (o *jsonObject) parse(data []byte) bool {
+// parseMembers appends the members of the object data holds to members.
+// It is not a method storing into a jsonObject: a slice stored through a
+// pointer escapes, and with it the caller's array (a token response's
+// 1.2 KB of members allocated for each answer read).
+func parseMembers(data []byte, members []jsonMember) ([]jsonMember, bool) {
 	i := skipJSONSpace(data, 0)
 	if i == len(data) {
-		return false
+		return members, false
 	}
 	switch data[i] {
 	case 'n':
 		if !hasLiteral(data, i, "null") {
-			return false
+			return members, false
 		}
-		return skipJSONSpace(data, i+4) == len(data)
+		return members, skipJSONSpace(data, i+4) == len(data)
 	case '{':
 	default:
-		return false
+		return members, false
 	}
 	i = skipJSONSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return skipJSONSpace(data, i+1) == len(data)
+		return members, skipJSONSpace(data, i+1) == len(data)
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return false
+			return members, false
 		}
 		end, plain, ok := scanJSONString(data, i)
 		if !ok {
-			return false
+			return members, false
 		}
 		mb := jsonMember{key: data[i:end]}
 		if !plain {
 			if mb.dec, ok = unmarshalString(mb.key); !ok {
-				return false
+				return members, false
 			}
 		}
 		i = skipJSONSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return false
+			return members, false
 		}
 		i = skipJSONSpace(data, i+1)
 		if i < len(data) && data[i] == '"' {
@@ -80,21 +85,21 @@ func (o *jsonObject) parse(data []byte) bool {
 			end, ok = skipJSONValue(data, i)
 		}
 		if !ok {
-			return false
+			return members, false
 		}
 		mb.val = data[i:end]
-		o.members = append(o.members, mb)
+		members = append(members, mb)
 		i = skipJSONSpace(data, end)
 		if i >= len(data) {
-			return false
+			return members, false
 		}
 		switch data[i] {
 		case ',':
 			i = skipJSONSpace(data, i+1)
 		case '}':
-			return skipJSONSpace(data, i+1) == len(data)
+			return members, skipJSONSpace(data, i+1) == len(data)
 		default:
-			return false
+			return members, false
 		}
 	}
 }
@@ -126,6 +131,22 @@ func (o *jsonObject) str(k string) string {
 		if m := &o.members[j]; m.name() == k {
 			if m.plain {
 				return string(m.val[1 : len(m.val)-1])
+			}
+			s, _ := jsonString(m.val)
+			return s
+		}
+	}
+	return ""
+}
+
+// view is str without a copy for a plain string: its text in the parsed
+// data, valid while the data is; any other value is str's own.
+func (o *jsonObject) view(k string) string {
+	for j := len(o.members) - 1; j >= 0; j-- {
+		if m := &o.members[j]; m.name() == k {
+			if m.plain {
+				v := m.val[1 : len(m.val)-1]
+				return unsafe.String(unsafe.SliceData(v), len(v))
 			}
 			s, _ := jsonString(m.val)
 			return s
