@@ -584,16 +584,21 @@ func (sc *scratch) credentialAt(b []byte, i int) (Match, bool) {
 	}
 	if !mixed(dec) || entropy(dec) < minEntropy {
 		// A generated password may hold '#', '?' or '|', but so does
-		// what follows a token in a URL ("…&t=K3k8…?####"): a run of
+		// what follows a token in a URL ("…&t=K3k8…?####"), and filler
+		// of one token68 byte may follow it ("…sig=+++++"): a run of
 		// them lowers the whole's entropy under the bar while the
-		// token68 core before them is a credential of its own.
+		// token68 core before them is a credential of its own. The core
+		// is judged without a run of one repeated byte at either end,
+		// inner runs counted as one byte; the match and its fingerprint
+		// are the core's.
 		core := sc.dec
-		coreEnd := run(b, p, token68Class, &core)
+		run(b, p, token68Class, &core)
 		sc.dec = core[:0]
-		if coreEnd >= end || len(core) < minCredVal || !mixed(core) || entropy(core) < minEntropy {
+		lead, keep := trimRepeats(core)
+		if !credCore(core[lead:keep]) {
 			return Match{}, false
 		}
-		end, dec = coreEnd, core
+		p, end, dec = rawOffset(b, p, lead), rawOffset(b, p, keep), core[lead:keep]
 	}
 	v := string(dec)
 	if isPlaceholder(v) {
@@ -604,6 +609,80 @@ func (sc *scratch) credentialAt(b []byte, i int) (Match, bool) {
 		kind = JWT
 	}
 	return Match{Start: p, End: end, Kind: kind, Value: v}, true
+}
+
+// credCore reports a value a credential's: long enough, letters and
+// digits, entropy over the bar.
+func credCore(v []byte) bool {
+	return len(v) >= minCredVal && mixed(v) && entropyRunsOnce(v) >= minEntropy
+}
+
+// minRepeat is the shortest run of one byte trimRepeats and
+// entropyRunsOnce treat as filler: "==" ends base64, "aaa" is rare in a
+// token.
+const minRepeat = 3
+
+// trimRepeats returns v's core, v[lead:keep], without a run of one repeated
+// byte (minRepeat or more) at its start or its end.
+func trimRepeats(v []byte) (lead, keep int) {
+	keep = len(v)
+	if n := repeatRun(v, 0, 1); n >= minRepeat {
+		lead = n
+	}
+	if n := repeatRun(v, len(v)-1, -1); n >= minRepeat && keep-n > lead {
+		keep -= n
+	}
+	return lead, keep
+}
+
+// repeatRun counts the bytes equal to v[i] from i in direction step.
+func repeatRun(v []byte, i, step int) int {
+	if i < 0 || i >= len(v) {
+		return 0
+	}
+	n := 0
+	for j := i; j >= 0 && j < len(v) && v[j] == v[i]; j += step {
+		n++
+	}
+	return n
+}
+
+// entropyRunsOnce is the entropy of v with each run of one repeated byte
+// (minRepeat or more) counted as one byte: filler inside a value does not
+// hide the token around it.
+func entropyRunsOnce(v []byte) float64 {
+	var counts [256]int
+	n := 0
+	for i := 0; i < len(v); {
+		j := i + 1
+		for j < len(v) && v[j] == v[i] {
+			j++
+		}
+		if j-i >= minRepeat {
+			counts[v[i]]++
+			n++
+		} else {
+			counts[v[i]] += j - i
+			n += j - i
+		}
+		i = j
+	}
+	return entropyOf(&counts, n)
+}
+
+// rawOffset is where in b the k-th decoded byte of the run read from p
+// starts (percent-escapes count as one decoded byte).
+func rawOffset(b []byte, p, k int) int {
+	for ; k > 0 && p < len(b); k-- {
+		if b[p] == '%' {
+			if _, n, _, ok := pct(b, p); ok {
+				p += n
+				continue
+			}
+		}
+		p++
+	}
+	return p
 }
 
 // isPlaceholder reports values already redacted.
@@ -632,7 +711,11 @@ func entropy(v []byte) float64 {
 	for _, c := range v {
 		counts[c]++
 	}
-	h, n := 0.0, float64(len(v))
+	return entropyOf(&counts, len(v))
+}
+
+func entropyOf(counts *[256]int, total int) float64 {
+	h, n := 0.0, float64(total)
 	for _, k := range counts {
 		if k > 0 {
 			p := float64(k) / n
