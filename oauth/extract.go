@@ -69,9 +69,10 @@ type fragmentCode struct {
 // client assertions as secret.Compact keeps them: their fingerprint, length
 // and what finds them in output, not their values (a few KiB each, which a
 // trace of thousands of sign-ins otherwise holds until its report is
-// written). Only a caller
-// whose output is redacted and shows no JWT claims may ask (scan without
-// --no-redact): the values and claims can no longer be read.
+// written). Only a caller whose output shows neither the tokens' values
+// nor their JWT claims may ask (scan, with or without --no-redact: its
+// report shows no token; not scan --case): the values and claims can no
+// longer be read.
 func (x *Extractor) CompactTokens() { x.compactTokens = true }
 
 // tokenSecret wraps a token's value, compacted when CompactTokens asked.

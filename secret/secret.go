@@ -18,8 +18,8 @@ import (
 // the user asked for --no-redact. Equality (==, Equal) still works on the raw
 // value, which the rules need to follow one code across requests.
 //
-// A long token can be held compacted (Compact): what is read of it without
-// --no-redact, not the value. See Compact for what that keeps.
+// A long token can be held compacted (Compact): what scan's report reads of
+// it, not the value. See Compact for what that keeps.
 type Secret struct {
 	// raw is the value, except when its first byte is 0: then the second
 	// byte says what follows, tagEscaped (a value that starts with a NUL
@@ -67,8 +67,9 @@ const (
 //
 // What it cannot give is the value: Reveal, S256 and Claims panic on a
 // compacted Secret, and Render shows its fingerprint even with noRedact.
-// So only a caller whose output is redacted and shows no claims compacts
-// (scan, without --no-redact). Values shorter than CompactMin and
+// So only a caller whose output shows neither the value nor its claims
+// compacts: scan, whose report shows no token even with --no-redact (its
+// findings are scrubbed either way), but not scan --case. Values shorter than CompactMin and
 // sanitizers' placeholders are kept as New keeps them, so that a value is
 // compacted or not by itself alone, and equal values stay ==.
 func Compact(raw string) Secret {
@@ -219,7 +220,7 @@ func (s Secret) Reveal() string { return s.mustValue("Reveal") }
 
 // Render returns the fingerprint, or the raw value when noRedact is set. A
 // compacted token has no raw value and renders as its fingerprint either
-// way: nothing compacts under --no-redact.
+// way: nothing that renders a token with noRedact compacts (see Compact).
 func (s Secret) Render(noRedact bool) string {
 	if v, ok := s.value(); ok && noRedact {
 		return v

@@ -39,17 +39,23 @@ type fileResult struct {
 	path   string
 	format model.Format
 	// exchanges are the rows the output needs: every exchange for the
-	// exchanges listing (and with --no-redact, whose evidence shows raw
-	// URLs); for scan and events only those that produced an event, which
-	// is all that ordering events needs, so memory does not grow with the
-	// number of exchanges. exchangeCount counts them all.
+	// exchanges listing (and for events --no-redact and scan --case
+	// --no-redact); none for scan, whose rules keep the exchanges that
+	// ordering events needs, so memory does not grow with the number of
+	// exchanges. exchangeCount counts them all.
 	exchanges     []exchangeRow
 	exchangeCount int
 	// starts are, when exchanges holds only some rows (scan and events
 	// without --no-redact), when each exchange with an event began: all
 	// that ordering events needs, in a quarter of a row.
 	starts []exchangeStart
-	events []model.Event
+	// rawURLs are, for scan --no-redact, the rows of the exchanges kept
+	// for the rules, in source order: the only ones a finding's evidence
+	// can name (see rules.Evidence), whose raw URLs it shows. Every row
+	// was kept for them before: 100,000 rows (22 MiB) for a HAR of
+	// 100,000 entries holding 10,000 sign-ins.
+	rawURLs []exchangeRow
+	events  []model.Event
 	// pending holds the events, in chunks, while scan's rules run (see
 	// readExchanges), and for scan's output after them, in the order of
 	// order: positions in pending (eventChunks.at), nil for as held.
@@ -116,6 +122,12 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)
+	if !untimed {
+		// Ordered as the rows of every exchange were (sortExchanges
+		// leaves source order when one has no time), so that a Ref
+		// two exchanges share names the one it named before.
+		sortExchanges(res.rawURLs)
+	}
 	var starts []exchangeStart
 	if !untimed {
 		// Events are ordered by their exchanges' times only when every
@@ -551,16 +563,22 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	// The exchanges listing needs no OAuth events: skip extraction.
 	extract := cmd != "exchanges"
 	x := oauth.NewExtractor()
-	if runRules && !o.noRedact && !o.caseMode {
-		// scan's redacted report reads of a token its fingerprint, its
-		// length, whether it equals another, and the scrubber's clues
-		// to find it in text: the 10,000 sign-ins of the 100,000-entry
-		// bench HAR held 26 MiB of tokens otherwise. --no-redact prints
-		// them raw, and --case lists events with their JWT claims.
+	if runRules && !o.caseMode {
+		// scan's report reads of a token its fingerprint, its length,
+		// whether it equals another, and the scrubber's clues to find
+		// it in text: the 10,000 sign-ins of the 100,000-entry bench
+		// HAR held 26 MiB of tokens otherwise. With --no-redact too:
+		// scan's report shows no token (its findings are scrubbed
+		// either way, its timeline shows codes only); --case lists
+		// events with their JWT claims.
 		x.CompactTokens()
 	}
 	ret := retainer{all: env.keepAllExchanges, whole: o.caseMode}
-	allRows := cmd == "exchanges" || o.noRedact || env.keepAllExchanges
+	// scan --no-redact shows the raw URLs of its findings' evidence,
+	// which names exchanges the retainer keeps only: their rows are
+	// kept (rawURLs), not every exchange's.
+	keptRows := runRules && o.noRedact && !o.caseMode && !env.keepAllExchanges
+	allRows := cmd == "exchanges" || (o.noRedact && !keptRows) || env.keepAllExchanges
 	// Bodies are handed back to the reader for reuse once events are
 	// extracted: nothing below keeps them (events hold copies, rows and
 	// kept exchanges no body). Not on the reference path of the tests,
@@ -649,6 +667,8 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			}
 			if !ret.keep(ex, len(evs)) {
 				ex = nil // a hole keeps the positions the rules count in
+			} else if keptRows {
+				res.rawURLs = append(res.rawURLs, exchangeRow{Index: ex.Index, Ref: ex.Ref, Time: ex.Start, URL: ex.Request.URL})
 			}
 			ret.add(&kept, ex, evs)
 		}

@@ -15,7 +15,8 @@ import (
 // analysis (transactions and code trails on top), each after a collection,
 // as HeapAlloc. With TRACEAUDIT_HEAP_PROFILE set it writes a heap profile
 // taken after the analysis there, for `go tool pprof -sample_index
-// inuse_space`. A profile of BenchmarkCLIFile shows the end of the run,
+// inuse_space`; with TRACEAUDIT_NO_REDACT set, it reads the file as scan
+// --no-redact does. A profile of BenchmarkCLIFile shows the end of the run,
 // when all of it is gone.
 func TestScanLiveHeapFile(t *testing.T) {
 	path := os.Getenv("TRACEAUDIT_BENCH_FILE")
@@ -23,6 +24,8 @@ func TestScanLiveHeapFile(t *testing.T) {
 		t.Skip("TRACEAUDIT_BENCH_FILE not set")
 	}
 	r, o, env := openScanReader(t, path)
+	// With TRACEAUDIT_NO_REDACT set, as scan --no-redact reads it.
+	o.noRedact = os.Getenv("TRACEAUDIT_NO_REDACT") != ""
 	heap := func() float64 {
 		runtime.GC()
 		var ms runtime.MemStats

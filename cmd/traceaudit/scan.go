@@ -92,6 +92,9 @@ func reportFile(r fileResult, noRedact bool) report.File {
 		for _, x := range r.exchanges {
 			rawURL[x.Ref] = x.URL
 		}
+		for _, x := range r.rawURLs {
+			rawURL[x.Ref] = x.URL
+		}
 	}
 	refFindings := map[string][]int{}
 	for i, fd := range r.scan.findings {
