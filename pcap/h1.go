@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -181,8 +180,7 @@ type h1Side struct {
 	// again costs a few allocations.
 	loop   func(*h1Side, func(struct{}) bool)
 	parked bool
-	next   func() (struct{}, bool)
-	stop   func()
+	co     *parserCo // running the parser, nil when none runs
 	// fr is what the parsers read from (reader); body is a response
 	// parked inside its body (parkBody).
 	fr   *feedReader
@@ -1277,15 +1275,16 @@ func (c *h1Conn) resume(sd *h1Side) {
 	if sd.done {
 		return
 	}
-	if sd.next == nil {
+	if sd.co == nil {
 		if len(sd.buf) == 0 && !sd.eofSeen && !sd.atGap() && (sd.body == nil || sd.body.body.Need() > 0) {
 			return // parked, and still nothing to read
 		}
 		loop := sd.loop
-		sd.next, sd.stop = iter.Pull(func(yield func(struct{}) bool) { loop(sd, yield) })
+		sd.co = c.s.out.coroutines().start(func(yield func(struct{}) bool) { loop(sd, yield) })
 	}
-	if _, ok := sd.next(); !ok {
-		sd.next, sd.stop = nil, nil
+	if !sd.co.resume() {
+		c.s.out.coroutines().put(sd.co)
+		sd.co = nil
 		if sd.parked {
 			sd.parked = false
 			return
@@ -1374,8 +1373,10 @@ func (c *h1Conn) close() {
 	}
 	for _, sd := range c.sides {
 		if !sd.done {
-			if sd.stop != nil {
-				sd.stop()
+			if sd.co != nil {
+				sd.co.halt()
+				c.s.out.coroutines().put(sd.co)
+				sd.co = nil
 			}
 			sd.done = true
 		}

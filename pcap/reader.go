@@ -122,6 +122,10 @@ type Reader struct {
 	// ReleaseHeaders for later HTTP/1 header sections.
 	bodies  bodypool.Pool
 	headers bodypool.HeaderPool
+	// coros are the HTTP/1 parsers' coroutines waiting for a parser;
+	// freshCoroutines gives each parser a new one instead (tests).
+	coros           coPool
+	freshCoroutines bool
 }
 
 // NewReader starts reading a capture (pcap, pcapng or a Windows ETL
@@ -224,6 +228,7 @@ func (r *Reader) Stop() {
 	if r.pf != nil {
 		r.pf.stop()
 	}
+	r.coros.close()
 }
 
 // Release hands back the body buffers of an exchange this reader
@@ -264,6 +269,13 @@ func (r *Reader) context(ci gopacket.CaptureInfo) *asmContext {
 const ctxSlab = 16
 
 func (r *Reader) crowded() bool { return len(r.live) > r.parkAbove }
+
+func (r *Reader) coroutines() *coPool {
+	if r.freshCoroutines {
+		return nil
+	}
+	return &r.coros
+}
 
 // Notes returns the notes gathered so far, ordered by frame.
 func (r *Reader) Notes() []model.Note {
@@ -471,6 +483,7 @@ func (r *Reader) finish(err error) {
 	for s := range r.live {
 		s.ReassemblyComplete(nil)
 	}
+	r.coros.close() // no parser starts after this
 	if es, ok := r.src.(*etlSource); ok {
 		for _, n := range es.fileNotes() {
 			tail = append(tail, model.Note{Kind: n.Kind, Message: r.named(n.Message)})

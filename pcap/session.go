@@ -26,6 +26,9 @@ type sink interface {
 	skipResponse() func(req *model.Request, resp *model.Response) bool
 	// crowded tells that idle parsers should park.
 	crowded() bool
+	// coroutines keeps the HTTP/1 parsers' coroutines for later
+	// parsers (nil: a new one for each).
+	coroutines() *coPool
 }
 
 type sessionMode int
