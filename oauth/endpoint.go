@@ -54,17 +54,19 @@ func providerOf(u *url.URL, host string) model.Provider {
 	case host == "login.microsoftonline.com" || host == "login.windows.net" || host == "login.microsoft.com" ||
 		host == "sts.windows.net":
 		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "global", first()
+		if strings.EqualFold(p.Tenant, "te") {
+			// B2C's endpoints on the Entra host (login.microsoftonline.com/te/{tenant}/{policy}/…),
+			// before b2clogin.com.
+			p.Variant = "b2c"
+			p.Tenant, p.Policy = b2cTenantPolicy(u, segments())
+		}
 	case host == "login.microsoftonline.us" || host == "login.usgovcloudapi.net":
 		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "usgov", first()
 	case host == "login.partner.microsoftonline.cn" || host == "login.chinacloudapi.cn":
 		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "china", first()
 	case strings.HasSuffix(host, ".b2clogin.com"):
-		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "b2c", "global", first()
-		if segs := segments(); len(segs) > 1 && !strings.EqualFold(segs[1], "oauth2") && !strings.HasPrefix(segs[1], "v2.0") {
-			p.Policy = segs[1]
-		} else if pol := u.Query().Get("p"); pol != "" {
-			p.Policy = pol
-		}
+		p.Family, p.Variant, p.Cloud = model.FamilyEntra, "b2c", "global"
+		p.Tenant, p.Policy = b2cTenantPolicy(u, segments())
 	case strings.HasSuffix(host, ".ciamlogin.com"):
 		p.Family, p.Variant, p.Cloud, p.Tenant = model.FamilyEntra, "ciam", "global", first()
 	case pathContainsFold(u.Path, "/adfs/"):
@@ -95,6 +97,12 @@ func providerOf(u *url.URL, host string) model.Provider {
 				if as := oktaAS(segs); as != "" {
 					p.Family, p.Tenant, p.Variant = model.FamilyOkta, host, as
 				}
+			} else if b2cPath(u.Path) {
+				// B2C behind a custom domain (login.contoso.com/{tenant}/B2C_1_…/oauth2/v2.0/…,
+				// or ?p=B2C_1_…): the policy's prefix is B2C's own.
+				if tenant, policy := b2cTenantPolicy(u, segs); isB2CPolicy(policy) {
+					p.Family, p.Variant, p.Tenant, p.Policy = model.FamilyEntra, "b2c", tenant, policy
+				}
 			}
 		}
 	}
@@ -108,6 +116,39 @@ func providerOf(u *url.URL, host string) model.Provider {
 		}
 	}
 	return p
+}
+
+// b2cTenantPolicy reads a B2C endpoint's tenant and policy from the
+// path's first segments ({tenant}/{policy}/oauth2/v2.0/…), after the
+// "tfp" (MSAL's B2C authorities: {host}/tfp/{tenant}/{policy}/) or "te"
+// segment that some B2C paths start with, or the policy from ?p= when the
+// path has none.
+func b2cTenantPolicy(u *url.URL, segs []string) (tenant, policy string) {
+	if len(segs) > 0 && (strings.EqualFold(segs[0], "tfp") || strings.EqualFold(segs[0], "te")) {
+		segs = segs[1:]
+	}
+	if len(segs) > 0 {
+		tenant = segs[0]
+	}
+	if len(segs) > 1 && !strings.EqualFold(segs[1], "oauth2") && !strings.HasPrefix(segs[1], "v2.0") &&
+		!strings.HasPrefix(segs[1], ".well-known") {
+		return tenant, segs[1]
+	}
+	if strings.Contains(u.RawQuery, "p=") {
+		policy = u.Query().Get("p")
+	}
+	return tenant, policy
+}
+
+// isB2CPolicy reports a B2C policy name: user flows are named B2C_1_…,
+// custom policies B2C_1A_… (any case).
+func isB2CPolicy(s string) bool {
+	return len(s) > len("b2c_1_") && strings.EqualFold(s[:len("b2c_1")], "b2c_1")
+}
+
+// b2cPath reports a path of B2C's OAuth 2.0 endpoints (…/oauth2/v2.0/…).
+func b2cPath(path string) bool {
+	return pathContainsFold(path, "/oauth2/v2.0/")
 }
 
 // oktaAS returns "org" for /oauth2/v1/… and the authorization server id for

@@ -150,6 +150,19 @@ func TestProviderOf(t *testing.T) {
 		{"https://login.partner.microsoftonline.cn/t/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "v2", Cloud: "china", Tenant: "t", Host: "login.partner.microsoftonline.cn"}, RoleAuthorize},
 		{"https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "b2c", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "contoso.b2clogin.com", Policy: "B2C_1_signin"}, RoleAuthorize},
 		{"https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/token?p=B2C_1_signin", model.Provider{Family: "entra", Variant: "b2c", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "contoso.b2clogin.com", Policy: "B2C_1_signin"}, RoleToken},
+		// MSAL's B2C authorities put "tfp" before the tenant
+		// (WithB2CAuthority("https://{host}/tfp/{tenant}/{policy}")); B2C's
+		// older endpoints on the Entra host put "te" there.
+		{"https://contoso.b2clogin.com/tfp/contoso.onmicrosoft.com/B2C_1_susi/oauth2/v2.0/token", model.Provider{Family: "entra", Variant: "b2c", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "contoso.b2clogin.com", Policy: "B2C_1_susi"}, RoleToken},
+		{"https://login.microsoftonline.com/te/contoso.onmicrosoft.com/b2c_1_signin/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "b2c", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "login.microsoftonline.com", Policy: "b2c_1_signin"}, RoleAuthorize},
+		// B2C behind a custom domain: known by its policy's prefix, in the
+		// path or in ?p=.
+		{"https://login.contoso.com/contoso.onmicrosoft.com/B2C_1A_signup_signin/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "b2c", Tenant: "contoso.onmicrosoft.com", Host: "login.contoso.com", Policy: "B2C_1A_signup_signin"}, RoleAuthorize},
+		{"https://login.contoso.com/8d1f0cbd-4b5e-4a3f-9c1e-2f6a7b8c9d0e/oauth2/v2.0/token?p=b2c_1_susi", model.Provider{Family: "entra", Variant: "b2c", Tenant: "8d1f0cbd-4b5e-4a3f-9c1e-2f6a7b8c9d0e", Host: "login.contoso.com", Policy: "b2c_1_susi"}, RoleToken},
+		// Not B2C: a policy-like segment without B2C's prefix, or B2C's
+		// prefix outside an /oauth2/v2.0/ path.
+		{"https://login.contoso.com/contoso/signin/oauth2/v2.0/authorize", model.Provider{Family: "generic", Host: "login.contoso.com"}, RoleNone},
+		{"https://idp.example.net/b2c_1_x/oauth2/authorize", model.Provider{Family: "generic", Host: "idp.example.net"}, RoleNone},
 		{"https://contoso.ciamlogin.com/0000-1111/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "ciam", Cloud: "global", Tenant: "0000-1111", Host: "contoso.ciamlogin.com"}, RoleAuthorize},
 		{"https://sts.contoso.com/adfs/oauth2/token", model.Provider{Family: "adfs", Tenant: "sts.contoso.com", Host: "sts.contoso.com"}, RoleToken},
 		{"https://accounts.google.com/o/oauth2/v2/auth", model.Provider{Family: "google", Host: "accounts.google.com"}, RoleAuthorize},
