@@ -1537,6 +1537,11 @@ func bodyError(data []byte, p model.Provider) *model.ProviderError {
 // explains makes it an error. The OAuth error is the first error name the
 // page shows ("[invalid_request] …", "error: invalid_request").
 func pageError(data []byte, p model.Provider) *model.ProviderError {
+	if p.Family == model.FamilyKeycloak {
+		if msg := keycloakPageMessage(data); msg != "" {
+			return &model.ProviderError{Error: "invalid_request", Description: msg + " (" + keycloakInvalidRedirect + ")"}
+		}
+	}
 	text := pageText(data)
 	if text == "" {
 		return nil

@@ -910,6 +910,73 @@ func keycloakRedirectURIError(text string) string {
 	return msg
 }
 
+// reKCSummary finds the message of the kcContext object a Keycloakify
+// theme's page declares in a script (window.kcContext = {…, "message":
+// {"summary": "…", "type": "error"}, "pageId": "error.ftl", …}): the page
+// is drawn in the browser from it, so no element holds the message.
+var reKCSummary = lazyRegexp(`["']?\bsummary["']?\s*:\s*"((?:[^"\\\r\n]|\\.){1,600})"`)
+
+// keycloakPageMessage is the message of a page a Keycloak server answered
+// an authorize request with (4xx) that names the redirect_uri parameter,
+// whatever the theme: themes other than Keycloak's own put the message in
+// elements of their choosing (a class kc-error-message, an alert, a plain
+// paragraph), so the message is the first text of the page outside
+// scripts and styles that names redirect_uri as a word ("Ungültiger
+// Parameter: redirect_uri"), else the summary of a Keycloakify page's
+// kcContext. "" when neither names it.
+func keycloakPageMessage(data []byte) string {
+	data = data[:min(len(data), 1<<20)]
+	if !bytes.Contains(data, []byte("redirect_uri")) {
+		return ""
+	}
+	z := xhtml.NewTokenizer(bytes.NewReader(data))
+	skip := 0
+	for n := 0; n < maxHTMLTokens; n++ {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			break
+		}
+		switch tt {
+		case xhtml.StartTagToken:
+			if name, _ := z.TagName(); hiddenElement(string(name)) {
+				skip++
+			}
+		case xhtml.EndTagToken:
+			if name, _ := z.TagName(); hiddenElement(string(name)) && skip > 0 {
+				skip--
+			}
+		case xhtml.TextToken:
+			if skip > 0 {
+				continue
+			}
+			raw := z.Text()
+			if !bytes.Contains(raw, []byte("redirect_uri")) {
+				continue
+			}
+			if msg := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " "); hasWord(msg, "redirect_uri") {
+				return clipMessage(msg)
+			}
+		}
+	}
+	for _, m := range reKCSummary().FindAllSubmatch(data, 8) {
+		if msg := strings.Join(strings.Fields(jsUnescape(string(m[1]))), " "); hasWord(msg, "redirect_uri") {
+			return clipMessage(html.UnescapeString(msg))
+		}
+	}
+	return ""
+}
+
+// clipMessage cuts a message to 300 bytes on a rune boundary.
+func clipMessage(msg string) string {
+	if len(msg) > 300 {
+		msg = msg[:300]
+		for len(msg) > 0 && !utf8.ValidString(msg) {
+			msg = msg[:len(msg)-1]
+		}
+	}
+	return msg
+}
+
 // tagsToSpaces is s with its tags replaced by spaces and runs of white
 // space folded to one: the text of a short piece of HTML.
 func tagsToSpaces(s string) string {

@@ -100,3 +100,86 @@ func TestKeycloakErrorPageNotRedirect(t *testing.T) {
 		t.Errorf("a long message: %+v", pe)
 	}
 }
+
+// Themes other than Keycloak's own put the message where they like: a
+// FreeMarker theme in an alert or an element with a class of that name
+// (no id), a Keycloakify theme nowhere in the HTML at all, since the page
+// is drawn in the browser from the kcContext object its script declares.
+// Each shape is the server's answer to an authorize request with an
+// unregistered redirect URI (HTTP 400, German words as Keycloak's
+// messages_de.properties has them); the answer is the redirect-URI error
+// whatever the layout.
+func TestKeycloakErrorPageAnyTheme(t *testing.T) {
+	const authorize = "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S"
+	for name, page := range map[string]string{
+		"alert": `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Es tut uns leid...</title>
+<link rel="stylesheet" href="/resources/1x2y3/login/acme/css/login.css"></head>
+<body><nav class="site-header"><span class="site-header-brand">Acme</span></nav>
+<div class="kc-main"><div class="kc-card"><h1 class="kc-card-title">Es tut uns leid...</h1>
+<div class="alert alert-error">
+    Ung&uuml;ltiger Parameter: redirect_uri
+</div></div></div></body></html>`,
+		"class, not id": `<!DOCTYPE html><html lang="de"><head><title>Fehler</title></head><body class="login-page">
+<div class="login-container"><div class="kc-error-message" aria-live="polite">
+<h1>Es tut uns leid...</h1><p>Ungültiger Parameter: redirect_uri</p></div></div></body></html>`,
+		"keycloakify": `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Acme</title>
+<script>
+    window.kcContext = {
+        "url": {"loginAction": "", "resourcesPath": "/resources/1x2y3/login/acme", "loginUrl": "/realms/demo/protocol/openid-connect/auth?client_id=web-app"},
+        "realm": {"name": "demo", "displayName": "Demo", "internationalizationEnabled": true},
+        "locale": {"currentLanguageTag": "de"},
+        "message": {
+            "summary": "Ung\u00fcltiger Parameter: redirect_uri",
+            "type": "error"
+        },
+        "pageId": "error.ftl",
+        "keycloakifyVersion": "10.0.0"
+    };
+</script>
+<script type="module" src="/resources/1x2y3/login/acme/dist/assets/index-4f2a.js"></script>
+</head><body><div id="root"></div></body></html>`,
+	} {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", 400,
+			model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, page))
+		if len(evs) != 2 || evs[1].Kind != model.AuthorizeError || evs[1].Err == nil {
+			t.Errorf("%s: events = %+v", name, evs)
+			continue
+		}
+		pe := evs[1].Err
+		if pe.Error != "invalid_request" || !strings.HasPrefix(pe.Description, "Ungültiger Parameter: redirect_uri") {
+			t.Errorf("%s: error %q %q, want invalid_request and the page's words", name, pe.Error, pe.Description)
+		}
+		if info, _ := catalog.Classify(pe, model.FamilyKeycloak); info.Class != catalog.ClassRedirectURI {
+			t.Errorf("%s: class %v, want the redirect URI's", name, info.Class)
+		}
+	}
+}
+
+// A theme's page is read so only on Keycloak's authorize endpoint, when it
+// refused the request (4xx), and only for a message that names
+// redirect_uri as a word outside scripts.
+func TestKeycloakErrorPageAnyThemeNotRedirect(t *testing.T) {
+	const kc = "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S"
+	const other = "https://idp.example.test/authorize?client_id=web-app&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S"
+	alert := `<html><body><div class="alert alert-error">Ungültiger Parameter: redirect_uri</div></body></html>`
+	for name, c := range map[string]struct {
+		url    string
+		status int
+		page   string
+	}{
+		"another parameter": {kc, 400, `<html><body><div class="alert alert-error">Ungültiger Parameter: response_type</div></body></html>`},
+		"longer name":       {kc, 400, `<html><body><div class="alert">Ungültiger Parameter: redirect_uri_extra</div></body></html>`},
+		"only in a script":  {kc, 400, `<html><head><script>var redirect_uri = "x";</script></head><body><p>Client nicht gefunden.</p></body></html>`},
+		"another summary":   {kc, 400, `<html><head><script>window.kcContext = {"message": {"summary": "Client nicht gefunden.", "type": "error"}, "pageId": "error.ftl", "url": {"loginUrl": "/auth?redirect_uri=x"}};</script></head><body></body></html>`},
+		"a login page":      {kc, 200, alert},
+		"another provider":  {other, 400, alert},
+	} {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", c.url, nil, "", c.status,
+			model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, c.page))
+		for _, ev := range evs {
+			if ev.Kind == model.AuthorizeError && ev.Err != nil && strings.Contains(ev.Err.Description, "redirect_uri") {
+				t.Errorf("%s: read as a redirect URI error: %+v", name, ev.Err)
+			}
+		}
+	}
+}
