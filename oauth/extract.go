@@ -1423,6 +1423,10 @@ func (x *Extractor) isHTML(r *model.Response) bool {
 	return len(data) > 0 && strings.Contains(strings.ToLower(string(data[:min(len(data), 512)])), "<html")
 }
 
+// providerRequestIDHeaders name the response headers that carry a
+// provider's own request id, in the order they are tried.
+var providerRequestIDHeaders = []string{"x-okta-request-id", "x-auth0-requestid", "x-amz-cognito-request-id"}
+
 // fillFromHeaders completes an error's escalation fields from the response
 // headers when the body lacks them: Entra sends the request id (the "Trace
 // ID" / "Request Id") as x-ms-request-id and echoes the client's
@@ -1434,6 +1438,16 @@ func fillFromHeaders(pe *model.ProviderError, ex *model.Exchange, date time.Time
 	h := ex.Response.Headers
 	if pe.TraceID == "" {
 		pe.TraceID = h.Get("x-ms-request-id")
+	}
+	// The request id each provider's support and logs search by, sent as
+	// a header of every answer: Okta's System Log (debugData.requestId),
+	// Auth0's tenant logs, Cognito's support. Without it a finding on
+	// these providers carried no id to escalate with.
+	for _, name := range providerRequestIDHeaders {
+		if pe.TraceID != "" {
+			break
+		}
+		pe.TraceID = h.Get(name)
 	}
 	if pe.Correlation == "" {
 		if v := h.Get("client-request-id"); v != "" {

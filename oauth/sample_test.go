@@ -71,3 +71,35 @@ func TestOktaSample(t *testing.T) {
 		t.Errorf("token response = %+v", resp)
 	}
 }
+
+// TestProviderRequestIDHeader: Okta, Auth0 and Cognito answer with their
+// own request id header (X-Okta-Request-Id, which Okta's System Log files
+// the request under as debugData.requestId; X-Auth0-RequestId;
+// x-amz-cognito-request-id), and a refused token request's error carries
+// it, with the answer's Date as its timestamp, as Entra's x-ms-request-id
+// is carried. The sign-in is the third-party Okta sample with its token
+// endpoint's answer turned into a refusal; the ids are in the formats
+// these providers send.
+func TestProviderRequestIDHeader(t *testing.T) {
+	for _, c := range []struct{ header, id string }{
+		{"X-Okta-Request-Id", "reqd-hLExFwQJ2ZEpocgBDeaA"},
+		{"X-Auth0-RequestId", "c629c3e05e0881e81315"},
+		{"x-amz-cognito-request-id", "d9f2fad1-8c33-4217-94f1-394549a8df97"},
+	} {
+		exs := loadSample(t, "../testdata/samples/okta-har-analyzer-sample.har")
+		resp := exs[5].Response
+		resp.Status = 400
+		resp.Headers = model.Headers{{Name: "Date", Value: "Mon, 15 Jan 2024 10:30:05 GMT"},
+			{Name: "Content-Type", Value: "application/json"}, {Name: c.header, Value: c.id}}
+		resp.Body.MIMEType = "application/json"
+		resp.Body.Data = []byte(`{"error":"invalid_grant","error_description":"PKCE verification failed."}`)
+		evs := oauth.ExtractAll(exs)
+		last := evs[len(evs)-1]
+		if last.Kind != model.TokenResponse || last.Err == nil {
+			t.Fatalf("%s: last event %+v", c.header, last)
+		}
+		if last.Err.TraceID != c.id || last.Err.Timestamp != "2024-01-15 10:30:05Z" {
+			t.Errorf("%s: trace id %q at %q, want %q at the answer's date", c.header, last.Err.TraceID, last.Err.Timestamp, c.id)
+		}
+	}
+}
