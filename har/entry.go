@@ -80,6 +80,15 @@ func (d *decoder) each(v gjson.Result, fn func(key, value gjson.Result) bool) {
 	v.ForEach(fn)
 }
 
+// members walks an object's members, each one's value read only when fn
+// asks (see skeleton.members).
+func (d *decoder) members(v gjson.Result, fn func(key string, f field) bool) {
+	if d.sk != nil && d.sk.members(v, fn) {
+		return
+	}
+	d.each(v, func(k, val gjson.Result) bool { return fn(k.Str, field{ref: &val}) })
+}
+
 // pendingNote is a note made while decoding; once marks the note about
 // missing side files, which the Reader records only for the first entry.
 type pendingNote struct {
@@ -123,24 +132,24 @@ func (d *decoder) entry() (*model.Exchange, string) {
 	var hasResp bool
 	var elapsed gjson.Result
 	var bad string
-	d.each(e, func(k, v gjson.Result) bool {
-		switch k.Str {
+	d.members(e, func(k string, f field) bool {
+		switch k {
 		case "request":
-			req = v
+			req = f.value()
 		case "response":
-			resp, hasResp = v, true
+			resp, hasResp = f.value(), true
 		case "startedDateTime":
-			if v.Type == gjson.String {
+			if v := f.value(); v.Type == gjson.String {
 				ex.Start = parseTime(d.view(v))
 			}
 		case "time":
-			elapsed = v
+			elapsed = f.value()
 		case "connection":
-			ex.Conn = d.istr(v)
+			ex.Conn = d.istr(f.value())
 		case "pageref":
-			ex.Page = d.istr(v)
+			ex.Page = d.istr(f.value())
 		case "comment":
-			ex.Comment = d.f.str(v)
+			ex.Comment = d.f.str(f.value())
 		}
 		return true
 	})
@@ -168,26 +177,28 @@ func (d *decoder) entry() (*model.Exchange, string) {
 func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 	var post, bodySize gjson.Result
 	var bad string
-	d.each(req, func(k, v gjson.Result) bool {
-		switch k.Str {
+	d.members(req, func(k string, f field) bool {
+		switch k {
 		case "method":
+			v := f.value()
 			if v.Type != gjson.String {
 				bad = "request.method is not a string"
 			}
 			ex.Request.Method = d.istr(v)
 		case "url":
+			v := f.value()
 			if v.Type != gjson.String {
 				bad = "request.url is not a string"
 			}
 			ex.Request.URL = d.f.str(v)
 		case "httpVersion":
-			ex.Request.Proto = d.intern.proto(d.view(v))
+			ex.Request.Proto = d.intern.proto(d.view(f.value()))
 		case "headers":
-			ex.Request.Headers, bad = d.headers(v, "request.headers", ex.Ref)
+			ex.Request.Headers, bad = d.headers(f.value(), "request.headers", ex.Ref)
 		case "postData":
-			post = v
+			post = f.value()
 		case "bodySize":
-			bodySize = v
+			bodySize = f.value()
 		}
 		return bad == ""
 	})
@@ -210,18 +221,18 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 	}
 	b := &ex.Request.Body
 	var mimeType, text, encoding, params, file gjson.Result
-	d.each(post, func(k, v gjson.Result) bool {
-		switch k.Str {
+	d.members(post, func(k string, f field) bool {
+		switch k {
 		case "mimeType":
-			first(&mimeType, v)
+			firstField(&mimeType, f)
 		case "text":
-			first(&text, v)
+			firstField(&text, f)
 		case "encoding":
-			first(&encoding, v)
+			firstField(&encoding, f)
 		case "params":
-			first(&params, v)
+			firstField(&params, f)
 		case "_file":
-			first(&file, v)
+			firstField(&file, f)
 		}
 		return true
 	})
@@ -250,9 +261,10 @@ func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson
 	out := &d.mem.resp
 	var content gjson.Result
 	var bad string
-	d.each(resp, func(k, v gjson.Result) bool {
-		switch k.Str {
+	d.members(resp, func(k string, f field) bool {
+		switch k {
 		case "status":
+			v := f.value()
 			n := numOf(v)
 			switch {
 			case v.Type == gjson.Number && n >= 0 && n < 1000:
@@ -265,17 +277,17 @@ func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson
 			}
 		case "_failureText", "_error":
 			// Playwright and Chrome say why a request got no answer.
-			if v.Type == gjson.String {
+			if v := f.value(); v.Type == gjson.String {
 				ex.Failure = boundText(d.f.str(v), 200)
 			}
 		case "statusText":
-			out.StatusText = d.istr(v)
+			out.StatusText = d.istr(f.value())
 		case "httpVersion":
-			out.Proto = d.intern.proto(d.view(v))
+			out.Proto = d.intern.proto(d.view(f.value()))
 		case "headers":
-			out.Headers, bad = d.headers(v, "response.headers", ex.Ref)
+			out.Headers, bad = d.headers(f.value(), "response.headers", ex.Ref)
 		case "content":
-			content = v
+			content = f.value()
 		}
 		return bad == ""
 	})
@@ -295,18 +307,18 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 		return
 	}
 	var size, mimeType, text, encoding, file gjson.Result
-	d.each(content, func(k, v gjson.Result) bool {
-		switch k.Str {
+	d.members(content, func(k string, f field) bool {
+		switch k {
 		case "size":
-			first(&size, v)
+			firstField(&size, f)
 		case "mimeType":
-			first(&mimeType, v)
+			firstField(&mimeType, f)
 		case "text":
-			first(&text, v)
+			firstField(&text, f)
 		case "encoding":
-			first(&encoding, v)
+			firstField(&encoding, f)
 		case "_file":
-			first(&file, v)
+			firstField(&file, f)
 		}
 		return true
 	})
@@ -540,6 +552,13 @@ var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e
 func first(dst *gjson.Result, v gjson.Result) {
 	if !dst.Exists() {
 		*dst = v
+	}
+}
+
+// firstField is first for a member's value, read only when kept.
+func firstField(dst *gjson.Result, f field) {
+	if !dst.Exists() {
+		*dst = f.value()
 	}
 }
 

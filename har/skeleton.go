@@ -511,6 +511,90 @@ func (k *skeleton) each(v gjson.Result, fn func(key, value gjson.Result) bool) {
 	}
 }
 
+// members calls fn for each member of the object v, a value this skeleton
+// returned, with its name and its value as a field, which reads the value
+// only when asked: the decoders read 4 to 8 of an entry's, a request's or a
+// response's 9 to 13 members, and reading the others (a number parsed again,
+// a short body with escapes unescaped once more, a result of ten words
+// built and copied) was a quarter of walking them. false means v is not an
+// object of this skeleton and nothing was walked.
+func (k *skeleton) members(v gjson.Result, fn func(key string, f field) bool) bool {
+	s := k.s
+	i := v.Index
+	if v.Type != gjson.JSON || i < 0 || i >= len(s) || s[i] != '{' || len(v.Raw) == 0 || unsafe.StringData(v.Raw) != unsafe.StringData(s[i:]) {
+		return false
+	}
+	end := k.end(i)
+	if end < 0 {
+		return false
+	}
+	i++
+	for i < end {
+		var key string
+		i, _, key = k.str(i)
+		i++ // the colon
+		at := i
+		i = k.skip(i)
+		if !fn(key, field{sk: k, at: at}) {
+			return true
+		}
+		if i < end {
+			i++ // the comma
+		}
+	}
+	return true
+}
+
+// skip returns the offset after the value at i, as value does, without
+// reading it.
+func (k *skeleton) skip(i int) int {
+	s := k.s
+	switch s[i] {
+	case '{', '[':
+		return k.end(i) + 1
+	case '"':
+		if k.useQuotes && uint(i) < uint(len(k.quotes)) {
+			if q := int(k.quotes[i] >> 1); q > i && q < len(s) && s[q] == '"' {
+				return q + 1
+			}
+		}
+		q, _ := closingQuoteEsc(k.b[i+1:])
+		return i + 1 + q + 1
+	case 't', 'n':
+		return i + 4
+	case 'f':
+		return i + 5
+	}
+	// A number reset validated: it ends at the first byte that cannot be
+	// part of one (a comma or a closing bracket).
+	j := i + 1
+	for j < len(s) && numByte[s[j]] {
+		j++
+	}
+	return j
+}
+
+// numByte is true for the bytes of a JSON number.
+var numByte = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true,
+	'8': true, '9': true, '.': true, 'e': true, 'E': true, '+': true, '-': true}
+
+// field is a member's value as members hands it: read by value, when
+// wanted. ref holds the value itself on the reference path.
+type field struct {
+	sk  *skeleton
+	at  int
+	ref *gjson.Result
+}
+
+// value reads the member's value.
+func (f field) value() gjson.Result {
+	if f.ref != nil {
+		return *f.ref
+	}
+	_, r := f.sk.value(f.at)
+	return r
+}
+
 // value reads the value at i and returns the offset after it.
 func (k *skeleton) value(i int) (int, gjson.Result) {
 	s := k.s
