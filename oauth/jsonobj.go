@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -255,6 +256,17 @@ func hasLiteral(data []byte, i int, lit string) bool {
 func scanJSONString(data []byte, i int) (end int, plain, ok bool) {
 	plain = true
 	for i++; i < len(data); i++ {
+		// Eight plain bytes at a time (a token response is mostly the
+		// long plain strings of its tokens): none is a quote, a
+		// backslash, a control byte or a byte beyond ASCII.
+		for i+8 <= len(data) {
+			v := binary.LittleEndian.Uint64(data[i:])
+			x, y := v^quotes8, v^backslashes8
+			if ((x-lo8)&^x|(y-lo8)&^y|(v-spaces8)|v)&hi8 != 0 {
+				break
+			}
+			i += 8
+		}
 		for i < len(data) && jsonPlainByte[data[i]] {
 			i++
 		}
@@ -293,6 +305,16 @@ func scanJSONString(data []byte, i int) (end int, plain, ok bool) {
 	}
 	return 0, false, false
 }
+
+// Constants of the eight-bytes-at-a-time test of scanJSONString: a byte
+// of v is a quote, a backslash or below 0x20 when the byte of x, y or v
+// less lo8 borrows into its high bit; v's own high bit is a byte beyond
+// ASCII. (A borrow only runs on past a byte that already matched.)
+const (
+	lo8, hi8                     = 0x0101010101010101, 0x8080808080808080
+	quotes8, backslashes8        = '"' * lo8, '\\' * lo8
+	spaces8               uint64 = 0x20 * lo8
+)
 
 // jsonPlainByte is true for the bytes a string holds as they are: not
 // '"', '\\', a control byte or a byte beyond ASCII.
