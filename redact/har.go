@@ -275,6 +275,7 @@ func (r *redactor) harTail(fr *framer, out *harWriter, stack []byte) error {
 			raw = repairStrings(raw)
 		}
 		if gjson.ValidBytes(raw) {
+			r.entryRef = ref
 			out.raw(r.harEntry(raw))
 		} else {
 			// The reader skips it with a note; null keeps the index of
@@ -661,7 +662,7 @@ func (r *redactor) harMessage(msg gjson.Result, eds *[]edit) {
 			}
 		case "content":
 			if v.IsObject() {
-				r.harContent(v, eds)
+				r.harContent(v, contentEncoding(msg.Get("headers")), eds)
 				return true
 			}
 		}
@@ -725,14 +726,14 @@ func (r *redactor) harPostData(pd gjson.Result, method string, eds *[]edit) {
 // harContent rewrites response.content: text bodies are redacted (decoded
 // from base64 and encoded again when content.encoding says so), and under
 // StripBodies non-OAuth bodies are replaced.
-func (r *redactor) harContent(c gjson.Result, eds *[]edit) {
+func (r *redactor) harContent(c gjson.Result, ce string, eds *[]edit) {
 	mt := mediaType(c.Get("mimeType").String())
 	b64 := strings.EqualFold(c.Get("encoding").String(), "base64")
 	c.ForEach(func(k, v gjson.Result) bool {
 		switch {
 		case k.Str == "mimeType" || k.Str == "encoding":
 		case k.Str == "text" && v.Type == gjson.String:
-			r.setString(v, r.harText(mt, v.Str, b64), eds)
+			r.setString(v, r.harText(mt, ce, v.Str, b64), eds)
 		default:
 			r.walkGeneric(v, 3, eds)
 		}
@@ -740,7 +741,23 @@ func (r *redactor) harContent(c gjson.Result, eds *[]edit) {
 	})
 }
 
-func (r *redactor) harText(mt, text string, b64 bool) string {
+// contentEncoding is the Content-Encoding of a HAR headers array ("" when
+// none).
+func contentEncoding(headers gjson.Result) string {
+	ce := ""
+	if headers.IsArray() {
+		headers.ForEach(func(_, h gjson.Result) bool {
+			if strings.EqualFold(h.Get("name").String(), "Content-Encoding") {
+				ce = h.Get("value").String()
+				return false
+			}
+			return true
+		})
+	}
+	return ce
+}
+
+func (r *redactor) harText(mt, ce, text string, b64 bool) string {
 	if text == "" {
 		return text
 	}
@@ -766,16 +783,29 @@ func (r *redactor) harText(mt, text string, b64 bool) string {
 	if err != nil {
 		return r.sweep.apply(text)
 	}
-	if coding := storedCoding(data); coding != "" {
+	switch dec, coding, st := r.stored(mt, ce, data); st {
+	case storedDecoded:
 		// Stored still compressed (some proxies' exports, though HAR
 		// text is decoded content): redacted decompressed, written
-		// decompressed when that changed it, as a copy's SAZ bodies are.
-		if dec, truncated, err := httpwire.DecodeContent(coding, data, r.limits.InflateBytes); err == nil && !truncated {
-			if red := r.body(mt, dec); !bytes.Equal(red, dec) {
-				return base64.StdEncoding.EncodeToString(red)
-			}
-			return text
+		// decompressed when that changed it, as a copy's SAZ bodies are,
+		// or when the sweep's shapes find something in it (which the
+		// copy's guard then sees instead of compressed bytes).
+		if red := r.body(mt, dec); !bytes.Equal(red, dec) {
+			return base64.StdEncoding.EncodeToString(red)
 		}
+		if _, found := secretscan.First(dec); found {
+			return base64.StdEncoding.EncodeToString(dec)
+		}
+		return text
+	case storedOpaque:
+		// Compressed and not decodable here: what it holds cannot be
+		// redacted, so it is not copied.
+		r.count()
+		if r.stats != nil {
+			r.stats.Notes = append(r.stats.Notes, model.Note{Kind: model.NoteDamaged, Ref: r.entryRef,
+				Message: fmt.Sprintf("a body stored %s-compressed could not be decoded; it was replaced by a note", coding)})
+		}
+		return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf(opaqueBody, coding)))
 	}
 	red := r.body(mt, data)
 	if bytes.Equal(red, data) {
@@ -818,6 +848,72 @@ func (r *redactor) decompress(in io.Reader) (io.Reader, error) {
 		out.Discard(3)
 	}
 	return out, nil
+}
+
+// opaqueBody replaces a body stored compressed that could not be decoded.
+const opaqueBody = "[body removed by traceaudit redact: stored %s-compressed and not decodable]"
+
+// What stored found of a body.
+const (
+	storedPlain   = iota // not stored compressed, as far as can be told
+	storedDecoded        // stored compressed, and decoded whole
+	storedOpaque         // stored compressed, and not decodable whole
+)
+
+// stored tells whether a HAR body's bytes are stored still compressed and
+// decodes them, bounded by Limits.InflateBytes. A gzip, zstd or zlib body
+// says so by its signature; brotli and raw deflate have none, so a body of
+// theirs is known by the response's Content-Encoding (ce) when its bytes
+// are no text (browsers store decoded text under that header too), or,
+// without the header, by bytes that are no text under a textual media type
+// and that decode whole as one of them. Compressed bytes (signature or
+// header) that do not decode whole are opaque: the caller must not copy
+// them.
+func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string, st int) {
+	if coding = storedCoding(data); coding != "" {
+		if dec, truncated, err := httpwire.DecodeContent(coding, data, r.limits.InflateBytes); err == nil && !truncated {
+			return dec, coding, storedDecoded
+		}
+		if coding == "deflate" {
+			// A zlib header is two bytes any binary body may start with.
+			return nil, "", storedPlain
+		}
+		return nil, coding, storedOpaque
+	}
+	if len(data) < 4 || !binaryBytes(data) {
+		return nil, "", storedPlain
+	}
+	if c := strings.ToLower(strings.TrimSpace(ce)); c != "" && c != "identity" {
+		if dec, truncated, err := httpwire.DecodeContent(c, data, r.limits.InflateBytes); err == nil && !truncated {
+			return dec, c, storedDecoded
+		}
+		return nil, c, storedOpaque
+	}
+	if mt == "" || mt == "application/octet-stream" || kindOf(mt, nil) == bodyBinary {
+		return nil, "", storedPlain
+	}
+	for _, c := range []string{"br", "deflate"} {
+		if dec, truncated, err := httpwire.DecodeContent(c, data, r.limits.InflateBytes); err == nil && !truncated && !binaryBytes(dec) {
+			return dec, c, storedDecoded
+		}
+	}
+	return nil, "", storedPlain
+}
+
+// binaryBytes reports bytes that are no text in any 8-bit or UTF-8
+// charset: a NUL or other control bytes (tab, newlines, form feed and
+// escape aside) among the first 512.
+func binaryBytes(b []byte) bool {
+	ctl := 0
+	for _, c := range b[:min(len(b), 512)] {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b {
+			if c == 0 {
+				return true
+			}
+			ctl++
+		}
+	}
+	return ctl > 0 && ctl*32 >= min(len(b), 512)
 }
 
 // storedCoding names the compression a body's bytes start with, when they

@@ -68,6 +68,8 @@ type redactor struct {
 	// where a leak was found.
 	outOffset   func() int64
 	entryStarts []int64
+	// entryRef names the HAR entry being rewritten, for notes.
+	entryRef string
 }
 
 func newRedactor(opts Options) *redactor {
@@ -112,7 +114,13 @@ func (r *redactor) collect(ex *model.Exchange) {
 	for _, h := range ex.Response.Headers {
 		r.header(h.Name, h.Value)
 	}
-	r.body(mimeOf(ex.Response.Body.MIMEType, ex.Response.Headers), ex.Response.Body.Data)
+	mt, data := mimeOf(ex.Response.Body.MIMEType, ex.Response.Headers), ex.Response.Body.Data
+	// A body stored still compressed is learnt from decompressed, as the
+	// rewrite reads it.
+	if dec, _, st := r.stored(mt, ex.Response.Headers.Get("Content-Encoding"), data); st == storedDecoded {
+		data = dec
+	}
+	r.body(mt, data)
 }
 
 func mimeOf(mt string, h model.Headers) string {
