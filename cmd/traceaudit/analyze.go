@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
@@ -72,11 +73,12 @@ type fileResult struct {
 	// for the rules and the events in source order.
 	kept      []*model.Exchange
 	srcEvents []model.Event
-	// bodySecrets are the secrets the exchanges listing's request bodies
-	// carry by name (a token request's code_verifier, client_secret,
-	// code): the listing shows no body, but the values may come back
-	// where no name gives them away (a URL's other parameter, a path), and
-	// without events nothing else tells the scrubber about them.
+	// bodySecrets are the secrets the exchanges and events listings'
+	// exchanges carry or issue by name (a token request's code_verifier,
+	// client_secret, code; a Bearer credential; a token an answer issues,
+	// see appendExchangeSecrets): the listing shows no body, but the
+	// values may come back where no name gives them away (a URL's other
+	// parameter, a path), and the events do not know them all.
 	bodySecrets []secret.Secret
 }
 
@@ -546,6 +548,98 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret 
 	return dst
 }
 
+// appendExchangeSecrets appends the secrets an exchange carries or issues
+// by name (appendBodySecrets, appendHeaderSecrets, appendIssuedSecrets), for
+// the scrubber of a listing whose events do not know them all: a token an
+// API issues in its JSON answer is no event's, yet it comes back in a path
+// an api-call event shows.
+func appendExchangeSecrets(dst []secret.Secret, ex *model.Exchange) []secret.Secret {
+	dst = appendBodySecrets(dst, &ex.Request)
+	dst = appendHeaderSecrets(dst, ex.Request.Headers)
+	if ex.Response != nil {
+		dst = appendIssuedSecrets(dst, ex.Response)
+	}
+	return dst
+}
+
+// appendHeaderSecrets appends the credentials a request's headers carry:
+// an Authorization (or Proxy-Authorization) credential after its scheme,
+// and the value of a header named like a credential (X-Api-Key).
+func appendHeaderSecrets(dst []secret.Secret, h model.Headers) []secret.Secret {
+	for _, f := range h {
+		if len(dst) >= maxBodySecrets {
+			break
+		}
+		v := strings.TrimSpace(f.Value)
+		switch {
+		case strings.EqualFold(f.Name, "Authorization") || strings.EqualFold(f.Name, "Proxy-Authorization"):
+			if _, cred, ok := strings.Cut(v, " "); ok {
+				v = strings.TrimSpace(cred)
+			}
+		case !secret.IsCredentialName(f.Name):
+			continue
+		}
+		if v != "" {
+			dst = append(dst, secret.New(v))
+		}
+	}
+	return dst
+}
+
+// maxIssuedDepth bounds the walk of an answer's JSON for issued secrets.
+const maxIssuedDepth = 16
+
+// appendIssuedSecrets appends the secrets an answer issues by name: in a
+// JSON body the strings under credential names (access_token,
+// refresh_token, sessionToken, client_secret…) at any depth, in a
+// form-encoded one (a token answer written as a form) what
+// secret.RedactURLCollect fingerprints. A token is sent back later where
+// no name tells it is one (a path, another parameter), and the listing,
+// which extracts no events, knows it only from here.
+func appendIssuedSecrets(dst []secret.Secret, resp *model.Response) []secret.Secret {
+	b := resp.Body.Data
+	if len(b) == 0 || len(dst) >= maxBodySecrets {
+		return dst
+	}
+	b = b[:min(len(b), 1<<20)]
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		if !gjson.ValidBytes(t) {
+			return dst
+		}
+		var walk func(v gjson.Result, name string, depth int)
+		walk = func(v gjson.Result, name string, depth int) {
+			switch {
+			case len(dst) >= maxBodySecrets:
+			case v.Type == gjson.String:
+				if name != "" && v.Str != "" && secret.IsCredentialName(name) {
+					dst = append(dst, secret.New(v.Str))
+				}
+			case (v.IsObject() || v.IsArray()) && depth < maxIssuedDepth:
+				obj := v.IsObject()
+				v.ForEach(func(k, x gjson.Result) bool {
+					n := name // an array's strings are named by its holder
+					if obj {
+						n = k.Str
+					}
+					walk(x, n, depth+1)
+					return len(dst) < maxBodySecrets
+				})
+			}
+		}
+		walk(gjson.ParseBytes(t), "", 0)
+		return dst
+	}
+	if bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") {
+		return dst
+	}
+	secret.RedactURLCollect("http://body.invalid/?"+string(b), func(v secret.Secret) {
+		if len(dst) < maxBodySecrets {
+			dst = append(dst, v)
+		}
+	})
+	return dst
+}
+
 func firstFrames(stack []byte) string {
 	const max = 2048
 	if len(stack) > max {
@@ -631,8 +725,8 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		}
 		res.exchangeCount++
 		untimed = untimed || ex.Start.IsZero()
-		if !extract && !o.noRedact {
-			res.bodySecrets = appendBodySecrets(res.bodySecrets, &ex.Request)
+		if !runRules && !o.noRedact {
+			res.bodySecrets = appendExchangeSecrets(res.bodySecrets, ex)
 		}
 		switch {
 		case allRows:

@@ -69,7 +69,10 @@ func TestSkipResponseIdentical(t *testing.T) {
 // body; elsewhere it is read once.
 func TestSkipResponseReread(t *testing.T) {
 	env := environment{stdin: bytes.NewReader(nil), getenv: func(string) string { return "" }}
-	o := &options{cmd: "events", format: "json"}
+	// --no-redact: the redacted listing reads JSON answers anyway, for
+	// the secrets they issue (appendIssuedSecrets); the gate decides the
+	// rest.
+	o := &options{cmd: "events", format: "json", noRedact: true}
 	res := analyzeInput(input{path: learntTokenCapture(t), explicit: true}, o, env, &keyMaterial{}, "events")
 	if res.err != nil {
 		t.Fatal(res.err)
@@ -150,8 +153,9 @@ func TestSkipResponseRereadLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := environment{stdin: bytes.NewReader(nil), getenv: func(string) string { return "" }}
-	res := analyzeInput(input{path: p, explicit: true}, &options{cmd: "events", format: "json"}, env, &keyMaterial{}, "events")
-	whole := analyzeInput(input{path: p, explicit: true}, &options{cmd: "events", format: "json", wholeBodies: true}, env, &keyMaterial{}, "events")
+	// --no-redact, as in TestSkipResponseReread.
+	res := analyzeInput(input{path: p, explicit: true}, &options{cmd: "events", format: "json", noRedact: true}, env, &keyMaterial{}, "events")
+	whole := analyzeInput(input{path: p, explicit: true}, &options{cmd: "events", format: "json", noRedact: true, wholeBodies: true}, env, &keyMaterial{}, "events")
 	if res.err != nil || whole.err != nil {
 		t.Fatal(res.err, whole.err)
 	}

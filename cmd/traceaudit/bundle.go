@@ -351,7 +351,7 @@ func incidentVerifiers(inputs []input, o *options, env environment, keys *keyMat
 	seen := map[string]bool{}
 	var out []string
 	for _, in := range inputs {
-		t, _, err := readTrace(in, o, env, keys)
+		t, _, err := readTrace(in, o, env, keys, nil)
 		if err != nil {
 			continue // reported when its copy is made
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/report"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // runCompare aligns the sign-ins of a working trace with those of a
@@ -49,8 +50,9 @@ func runCompare(args []string, env environment) (int, error) {
 		return exitTrouble, err
 	}
 	var traces [2]compare.Trace
+	var issued []secret.Secret
 	for i, p := range fs.Args() {
-		t, notes, err := readTrace(input{path: p, explicit: true}, &o, env, keys)
+		t, notes, err := readTrace(input{path: p, explicit: true}, &o, env, keys, &issued)
 		if err != nil {
 			return exitTrouble, fmt.Errorf("%s: %w", p, err)
 		}
@@ -67,7 +69,11 @@ func runCompare(args []string, env environment) (int, error) {
 	}
 	doc := comparisonDoc(traces[0], traces[1], res)
 	// compare always redacts: a value its lists missed goes too.
-	model.Scrubber(traces[0].Events, traces[1].Events).Strings(doc)
+	sc := model.Scrubber(traces[0].Events, traces[1].Events)
+	for _, v := range issued {
+		sc.Add(v)
+	}
+	sc.Strings(doc)
 	w, finish, err := openOutput(&o, env)
 	if err != nil {
 		return exitTrouble, err
@@ -97,7 +103,9 @@ func contains(list []string, s string) bool {
 // readTrace reads one trace whole for compare and bundle: its events and
 // its exchanges without bodies (cookies and URLs are read from headers).
 // A panic below is this file's error.
-func readTrace(in input, o *options, env environment, keys *keyMaterial) (t compare.Trace, notes []model.Note, err error) {
+// issued, when not nil, gets the secrets its exchanges carry or issue by
+// name, for the scrubber (appendExchangeSecrets).
+func readTrace(in input, o *options, env environment, keys *keyMaterial, issued *[]secret.Secret) (t compare.Trace, notes []model.Note, err error) {
 	t.File = in.path
 	defer func() {
 		if p := recover(); p != nil {
@@ -128,6 +136,9 @@ func readTrace(in input, o *options, env environment, keys *keyMaterial) (t comp
 			break
 		}
 		t.Events = append(t.Events, x.Exchange(ex)...)
+		if issued != nil {
+			*issued = appendExchangeSecrets(*issued, ex)
+		}
 		ex.Request.Body.Data = nil
 		if ex.Response != nil {
 			ex.Response.Body.Data = nil

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/traceaudit/traceaudit/har"
 	"github.com/traceaudit/traceaudit/model"
@@ -15,10 +16,22 @@ func (o *options) limits() model.Limits {
 		HeaderCount: o.headerLimit, JSONDepth: o.jsonDepth}.WithDefaults()
 }
 
-// skipBody says which response bodies not to decode: none is needed to
-// list exchanges, and no analysis reads scripts, images or fonts.
+// skipBody says which response bodies not to decode: no analysis reads
+// scripts, images or fonts, and the exchanges listing reads only the
+// answers that can issue a secret by name (JSON, forms, plain text; see
+// appendIssuedSecrets), none with --no-redact.
 func (o *options) skipBody(mimeType string) bool {
-	return o.cmd == "exchanges" || model.CarriesNoOAuth(mimeType)
+	if o.cmd == "exchanges" {
+		return o.noRedact || !mayIssueSecrets(mimeType)
+	}
+	return model.CarriesNoOAuth(mimeType)
+}
+
+// mayIssueSecrets reports the media types a token or session answer comes
+// in.
+func mayIssueSecrets(mimeType string) bool {
+	mt := strings.ToLower(mimeType)
+	return mt == "" || strings.Contains(mt, "json") || strings.Contains(mt, "x-www-form-urlencoded") || strings.HasPrefix(mt, "text/plain")
 }
 
 // skipResponse says, for scan and events, which other response bodies not
@@ -34,8 +47,19 @@ func (o *options) skipResponse() func(req *model.Request, resp *model.Response) 
 		return nil
 	}
 	g := oauth.NewBodyGate()
+	harvest := o.cmd == "events" && !o.noRedact
 	return func(req *model.Request, resp *model.Response) bool {
-		return !g.MayMatter(req, resp)
+		skip := !g.MayMatter(req, resp)
+		if skip && harvest && resp != nil {
+			// The listing's scrubber learns what answers issue
+			// (appendIssuedSecrets).
+			mt := resp.Body.MIMEType
+			if mt == "" {
+				mt = resp.Headers.Get("Content-Type")
+			}
+			skip = !mayIssueSecrets(mt)
+		}
+		return skip
 	}
 }
 
