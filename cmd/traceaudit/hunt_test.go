@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
@@ -131,6 +132,11 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 	refresh := h.canary("refresh token, echoed URL-encoded") + "/r+t" + huntRandom("r", 24) + "=="
 	access := h.canary("long opaque access token, echoed") + "/a+b" + huntRandom("a", 300)
 	refresh2 := h.canary("new refresh token, echoed in an error") + "R2x9"
+	issuedPath := h.canary("short access_token issued by an API, sent back in a path")
+	issuedQuery := h.canary("short refresh_token issued by an API, sent back in a query")
+	issuedForm := h.canary("short sessionToken issued by an API, sent back in a form field")
+	issuedBearer := h.canary("short apiToken issued by an API, sent back as Bearer")
+	issuedKey := h.canary("short refreshToken issued by an API, cached as a JSON key")
 	return []leakcorpus.Exchange{
 		{
 			Method: "POST", URL: "https://login.example.com/common/oauth2/v2.0/token", ReqMIME: "application/x-www-form-urlencoded",
@@ -144,6 +150,27 @@ func (h *hunt) huntExchanges() []leakcorpus.Exchange {
 			ReqHeaders: [][2]string{host("api.example")},
 			Status:     401, RespMIME: "application/json", RespHeaders: js,
 			RespBody: `{"error":"invalid_grant","error_description":"token ` + access + ` was revoked; use ` + refresh2 + ` instead"}`,
+		},
+		// Short opaque tokens an API issues in its JSON answer (not a
+		// token endpoint's), sent back later where no name gives them
+		// away: a path segment, a query parameter, a form field, a
+		// Bearer header; and a refresh token cached as a JSON object's
+		// key.
+		{
+			Method: "POST", URL: "https://api.example/v1/session", ReqMIME: "application/json",
+			ReqHeaders: [][2]string{host("api.example"), js[0]}, ReqBody: `{"device":"web"}`,
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"session":{"access_token":"` + issuedPath + `","refresh_token":"` + issuedQuery + `"},"sessionToken":"` + issuedForm +
+				`","apiToken":"` + issuedBearer + `","offline":{"refreshToken":"` + issuedKey + `"},"expires_in":3600}`,
+		},
+		{
+			Method: "POST", URL: "https://api.example/v1/files/" + issuedPath + "/content?v=" + issuedQuery, ReqMIME: "application/x-www-form-urlencoded",
+			ReqHeaders: [][2]string{host("api.example"), form[0], {"Authorization", "Bearer " + issuedBearer}},
+			ReqBody:    "note=" + issuedForm + "&x=1",
+			Status:     200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"cache":{"` + issuedKey + `":{"expires_on":1800000000,"scopes":["openid"]}},` +
+				`"refresh_tokens":{"` + h.canary("JSON key under refresh_tokens") + `":{"expires_on":1800000000}},` +
+				`"store":{"` + h.canary("token-shaped JSON key under a neutral name") + "/r+T" + huntRandom("k", 40) + `":{"expires_on":1800000000}}}`,
 		},
 		// A sign-in, for events and findings, and for what must stay
 		// visible: client id, redirect URI, scope, error code and
@@ -365,7 +392,36 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 			"redirectURL": "", "headersSize": -1, "bodySize": gz.Len()},
 		"cache": map[string]any{}, "timings": map[string]any{"send": 1, "wait": 2, "receive": 2},
 	}
-	log["entries"] = append(entries, extra, gzEntry)
+	// Bodies stored still compressed with brotli and raw deflate, which
+	// carry no signature: known by Content-Encoding, or by bytes that are
+	// no text under a JSON type.
+	storedEntry := func(ce string, data []byte, minute time.Duration) map[string]any {
+		e := map[string]any{}
+		b, _ := json.Marshal(gzEntry)
+		json.Unmarshal(b, &e)
+		resp := e["response"].(map[string]any)
+		headers := []any{map[string]any{"name": "Content-Type", "value": "application/json"}}
+		if ce != "" {
+			headers = append(headers, map[string]any{"name": "Content-Encoding", "value": ce})
+		}
+		resp["headers"] = headers
+		resp["content"] = map[string]any{"size": len(data), "mimeType": "application/json", "encoding": "base64", "text": b64(data)}
+		e["startedDateTime"] = start.Add(minute).Format(time.RFC3339Nano)
+		return e
+	}
+	var br, fl bytes.Buffer
+	bw := brotli.NewWriterLevel(&br, 5)
+	bw.Write([]byte(`{"access_token":"` + h.canary("brotli body stored in content.text") + `","token_type":"Bearer","scope":"` + strings.Repeat(huntScope+" ", 8) + `"}`))
+	bw.Close()
+	fw, _ := flate.NewWriter(&fl, 6)
+	fw.Write([]byte(`{"refresh_token":"` + h.canary("raw deflate body stored in content.text") + `","token_type":"Bearer","scope":"` + strings.Repeat(huntScope+" ", 8) + `"}`))
+	fw.Close()
+	var br2 bytes.Buffer
+	bw = brotli.NewWriterLevel(&br2, 5)
+	bw.Write([]byte(`{"id_token":"` + h.canary("brotli body stored without Content-Encoding") + `","token_type":"Bearer","scope":"` + strings.Repeat(huntScope+" ", 8) + `"}`))
+	bw.Close()
+	log["entries"] = append(entries, extra, gzEntry, storedEntry("br", br.Bytes(), 3*time.Minute),
+		storedEntry("deflate", fl.Bytes(), 4*time.Minute), storedEntry("", br2.Bytes(), 5*time.Minute))
 	log["pages"].([]any)[0].(map[string]any)["title"] = "https://app.example/#/cb?code=" + h.canary("page title hash-routed code")
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -574,6 +630,9 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 					var inf bytes.Buffer
 					inf.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(raw)), 1<<20))
 					find(inf.String(), "inside deflated base64", loc[0])
+					var br bytes.Buffer
+					br.ReadFrom(io.LimitReader(brotli.NewReader(bytes.NewReader(raw)), 1<<20))
+					find(br.String(), "inside brotli in base64", loc[0])
 					if zr, err := gzip.NewReader(bytes.NewReader(raw)); err == nil {
 						var gz bytes.Buffer
 						gz.ReadFrom(io.LimitReader(zr, 1<<20))
