@@ -37,6 +37,8 @@ type decoder struct {
 	unsupported map[uint32]int
 	ip6         map[string]*ip6Pending
 	ip6Frags    int // IPv6 fragments given up on
+	// dns holds what the capture's DNS answers name.
+	dns dnsNames
 }
 
 func newDecoder() *decoder {
@@ -62,10 +64,14 @@ type fastPath struct {
 	// quic counts UDP packets to or from port 443: QUIC, which carries
 	// HTTP/3 that this reader cannot see into.
 	quic int
+	// dnsReply is the payload of the last frame decoded when it is a UDP
+	// datagram from port 53, else nil.
+	dnsReply []byte
 }
 
 // decode reports done when it decided the frame: seg is valid when ok.
 func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
+	f.dnsReply = nil
 	f.parser.DecodeLayers(data, &f.decoded) // errors leave a prefix decoded
 	var netFlow gopacket.Flow
 	haveNet := false
@@ -89,6 +95,9 @@ func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
 			}
 			if f.udp.DstPort == 443 || f.udp.SrcPort == 443 {
 				f.quic++
+			}
+			if f.udp.SrcPort == 53 && haveNet {
+				f.dnsReply = f.udp.Payload
 			}
 			return seg, false, true
 		}
@@ -177,6 +186,9 @@ func nflogPayload(data []byte) (gopacket.Decoder, []byte, bool) {
 func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 	if p.linkType == uint32(layers.LinkTypeEthernet) {
 		if seg, ok, done := d.fast.decode(p.data); done {
+			if d.fast.dnsReply != nil {
+				d.dns.record(d.fast.dnsReply, p.frame)
+			}
 			return seg, ok
 		}
 	}
@@ -221,6 +233,9 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 		case *layers.UDP:
 			if l.DstPort == 443 || l.SrcPort == 443 {
 				d.fast.quic++
+			}
+			if l.SrcPort == 53 && haveNet {
+				d.dns.record(l.Payload, p.frame)
 			}
 		}
 	}

@@ -280,6 +280,10 @@ func (r *Reader) coroutines() *coPool {
 // Notes returns the notes gathered so far, ordered by frame.
 func (r *Reader) Notes() []model.Note {
 	out := slices.Clone(r.notes)
+	if r.done {
+		// The decoder is this goroutine's once reading has ended.
+		r.dec.dns.nameNotes(out)
+	}
 	slices.SortStableFunc(out, func(a, b model.Note) int {
 		if d := refFrame(a.Ref) - refFrame(b.Ref); d != 0 {
 			return d

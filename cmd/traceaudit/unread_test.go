@@ -13,7 +13,8 @@ import (
 // HTTP stream) counts as the provider's when it is about a connection the
 // sign-in's requests used (sound: one connection, one server) or one to
 // the provider's address (said as such); one that shares nothing leaves
-// the sign-in clean, with a note that the trace cannot tell.
+// the sign-in clean, with a note that the trace cannot tell, unless the
+// capture's DNS answers name its address.
 func TestUnreadConnectionsWithoutServerName(t *testing.T) {
 	dir := filepath.Join("testdata", "unread")
 	for _, c := range []struct {
@@ -23,6 +24,11 @@ func TestUnreadConnectionsWithoutServerName(t *testing.T) {
 		{"gap-provider-conn.pcap", "inconclusive", []string{"could not read all of its traffic to id.zitadel.test (bytes lost from the capture)"}},
 		{"tls-no-hello-same-server.pcap", "inconclusive", []string{"traffic to auth.fosite.test (a TLS handshake not captured, on a connection without a server name to the same address as auth.fosite.test)"}},
 		{"tls-no-hello-other-server.pcap", "clean", []string{"1 sign-in completed", "1 TLS connection the trace could not read names no server", "cannot tell whether it was the provider's"}},
+		// The capture's DNS answer names the address of that connection:
+		// the provider's, so its traffic is missing; an address two
+		// answers give two names stays unnamed.
+		{"tls-no-hello-dns-named.pcap", "inconclusive", []string{"could not read all of its traffic to auth.fosite.test (a TLS handshake not captured)"}},
+		{"tls-no-hello-dns-shared.pcap", "clean", []string{"1 TLS connection the trace could not read names no server", "cannot tell whether it was the provider's"}},
 	} {
 		_, out, errOut := runCLI(t, nil, "scan", "-f", "json", "--fail-on", "never", "--keylog", filepath.Join(dir, "keys.log"), filepath.Join(dir, c.file))
 		var doc struct {
