@@ -178,6 +178,9 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 			} else if msg := oktaRedirectURIError(text); msg != "" {
 				pe.Error = "invalid_request"
 				pe.Description = msg + " (" + oktaLoginRedirect + ")"
+			} else if msg := auth0RedirectURIError(text); msg != "" {
+				pe.Error = "unauthorized_client"
+				pe.Description = msg + " (" + auth0CallbackMismatch + ")"
 			}
 		}
 	}
@@ -387,7 +390,8 @@ func mayBeErrorPage(b []byte, p model.Provider) bool {
 	if bytes.Contains(b, []byte("AADSTS")) || bytes.Contains(b, []byte("AADB2C")) ||
 		p.Family == model.FamilyADFS && bytes.Contains(b, []byte("MSIS")) ||
 		p.Family == model.FamilyGoogle && hasStatusErrorName(b) ||
-		bytes.Contains(b, []byte(keycloakErrorID)) || bytes.Contains(b, []byte(oktaAppSettings)) {
+		bytes.Contains(b, []byte(keycloakErrorID)) || bytes.Contains(b, []byte(oktaAppSettings)) ||
+		bytes.Contains(b, []byte(auth0AppSettings)) {
 		return true
 	}
 	for _, ph := range htmlErrPhrases {
@@ -1056,6 +1060,62 @@ func oktaRedirectURIError(text string) string {
 		msg = msg[1:]
 	}
 	return msg
+}
+
+// auth0AppSettings is the Auth0 Dashboard's page of an application that
+// Auth0's error page links to when it refuses a redirect URI ("Please go
+// to the Application Settings page",
+// https://manage.auth0.com/#/applications/{clientId}/settings): where the
+// Allowed Callback URLs are.
+const auth0AppSettings = "manage.auth0.com/#/applications/"
+
+// auth0CallbackMismatch is the English message's words the catalog
+// classifies.
+const auth0CallbackMismatch = "Callback URL mismatch"
+
+// auth0RedirectURIError is what an Auth0 error page that links to the
+// application's settings says of the redirect_uri parameter, as the page
+// words it: the text of the 600 bytes before the link, when it names
+// redirect_uri as a word ("The provided redirect_uri is not in the list
+// of allowed callback URLs"); "" when the page has no such link or text.
+// Auth0 shows its error page in the language the sign-in asked for
+// (ui_locales); the link and the parameter's name stay the same.
+func auth0RedirectURIError(text string) string {
+	k := strings.Index(text, auth0AppSettings)
+	if k < 0 {
+		return ""
+	}
+	end := k + len(auth0AppSettings)
+	if !strings.Contains(text[end:min(len(text), end+80)], "/settings") {
+		return ""
+	}
+	start := max(0, k-600)
+	for start < k && !utf8.RuneStart(text[start]) {
+		start++
+	}
+	msg := tagsToSpaces(text[start:k])
+	// A cut inside a tag leaves its tail: start after the first '>'.
+	if i := strings.IndexByte(text[start:k], '>'); i >= 0 && strings.IndexByte(text[start:start+i], '<') < 0 {
+		msg = tagsToSpaces(text[start+i+1 : k])
+	}
+	i := strings.LastIndex(msg, "redirect_uri")
+	if i < 0 || !hasWord(msg, "redirect_uri") {
+		return ""
+	}
+	// The sentence naming the parameter: from the end of the one before.
+	from := 0
+	if j := strings.LastIndexAny(msg[:i], ".!?。"); j >= 0 {
+		from = j + 1
+		for from < len(msg) && !utf8.RuneStart(msg[from]) {
+			from++
+		}
+	}
+	to := len(msg)
+	if j := strings.IndexAny(msg[i:], ".!?。"); j >= 0 {
+		_, size := utf8.DecodeRuneInString(msg[i+j:])
+		to = i + j + size
+	}
+	return clipMessage(strings.TrimSpace(msg[from:to]))
 }
 
 // aadFullMessage is the message of code in an Entra page read to its end
