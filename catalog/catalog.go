@@ -76,6 +76,8 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Reauthenticate interactively."},
 	{Code: "AADSTS70043", Class: ClassRefreshExpired, Meaning: "the refresh token expired under a Conditional Access sign-in frequency policy",
 		Remediation: "Reauthenticate interactively."},
+	{Code: "AADSTS70019", Class: ClassFlowExpired, Meaning: "the device code expired: the user did not finish signing in on the verification page (microsoft.com/devicelogin) within its lifetime (15 minutes)",
+		Remediation: "Start a new device code sign-in and have the user enter the new code promptly."},
 	{Code: "AADSTS50089", Class: ClassFlowExpired, Meaning: "the sign-in flow token expired (the user took too long)",
 		Remediation: "Restart the sign-in."},
 	{Code: "AADSTS50148", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge of the authorization request",

@@ -38,6 +38,19 @@ func TestDeviceCodePolling(t *testing.T) {
 	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "still waiting") || !strings.Contains(got.Reason, last) {
 		t.Errorf("cut before approval: verdict = %s (%s), want inconclusive naming %s", got.Verdict, got.Reason, last)
 	}
+	// The user never finished: the last poll is answered expired_token
+	// (AADSTS70019) instead of tokens. The verdict says the device code
+	// expired, not that the refusal cannot be explained.
+	exs := fx.Exchanges[:len(fx.Exchanges)-1]
+	expired := *exs[len(exs)-1]
+	resp := *expired.Response
+	resp.Body.Data = []byte(`{"error":"expired_token","error_description":"AADSTS70019: Verification code expired.\r\nTrace ID: 5b9c1f5e-8d3a-4f0e-9a61-2c7d4e8f1a00\r\nCorrelation ID: 0f3d2c1b-4a59-4e68-8b7a-6c5d4e3f2a10\r\nTimestamp: 2016-10-19 17:40:12Z","error_codes":[70019],"timestamp":"2016-10-19 17:40:12Z","trace_id":"5b9c1f5e-8d3a-4f0e-9a61-2c7d4e8f1a00","correlation_id":"0f3d2c1b-4a59-4e68-8b7a-6c5d4e3f2a10"}`)
+	expired.Response = &resp
+	exs = append(exs[:len(exs)-1:len(exs)-1], &expired)
+	got, _ = assess(exs)
+	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "AADSTS70019") || !strings.Contains(got.Reason, "device code expired") {
+		t.Errorf("device code expired: verdict = %s (%s), want the code's meaning", got.Verdict, got.Reason)
+	}
 }
 
 // TestGooglePopupNoCallback: Google's popup code flow (redirect_uri
