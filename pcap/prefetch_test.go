@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/gopacket/layers"
-
 	"github.com/traceaudit/traceaudit/pcap/internal/capgen"
 )
 
@@ -47,17 +45,13 @@ func drain(src packetSource, dec *decoder) []record {
 		rec := record{data: string(p.data), linkType: p.linkType, ts: p.ts, origLen: p.origLen, frame: p.frame, off: src.offset()}
 		if dec != nil {
 			seg, ok := p.seg, p.segOK
-			switch {
-			case !p.decoded:
+			if !p.decoded {
 				seg, ok = dec.decode(p)
-			case ok && seg.tcp == nil:
-				seg.tcp = &layers.TCP{}
-				ok = tcpAt(p, seg.tcp)
 			}
 			if ok {
 				t := seg.tcp
-				rec.seg = fmt.Sprintf("%v %v %v %d %d %v%v%v%v%v %d %q", seg.netFlow, t.TransportFlow(), t.DataOffset, t.Seq, t.Ack,
-					t.SYN, t.ACK, t.FIN, t.RST, t.PSH, t.Window, t.Payload)
+				rec.seg = fmt.Sprintf("%v %v %v %d %d %v%v%v%v%v%v%v%v%v %d %d %d %v %q %q %q", seg.netFlow, t.TransportFlow(), t.DataOffset, t.Seq, t.Ack,
+					t.SYN, t.ACK, t.FIN, t.RST, t.PSH, t.URG, t.ECE, t.CWR, t.NS, t.Window, t.Checksum, t.Urgent, t.Options, t.Padding, t.Contents, t.Payload)
 			}
 		}
 		out = append(out, rec)
