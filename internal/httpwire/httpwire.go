@@ -568,8 +568,23 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (mode
 		}
 		// Name and value share one copy of the line.
 		field := string(line)
-		h = append(h, model.Header{Name: field[:colon], Value: strings.Trim(field[colon+1:], " \t")})
+		h = append(h, model.Header{Name: field[:colon], Value: trimOWS(field[colon+1:])})
 	}
+}
+
+// trimOWS is strings.Trim(s, " \t"): the optional whitespace around a
+// field value (RFC 9110 section 5.6.3). strings.Trim builds its byte set
+// at each call: ~0.6 ms of the ~30 ms the goroutine that reassembles and
+// parses a customer-like capture takes, the one that bounds the scan.
+func trimOWS(s string) string {
+	i, j := 0, len(s)
+	for i < j && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	for j > i && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	return s[i:j]
 }
 
 // badLength marks a Content-Length that cannot be trusted: a request then
