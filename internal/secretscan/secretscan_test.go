@@ -133,3 +133,45 @@ func TestGuardAcrossWrites(t *testing.T) {
 		t.Fatal("the token was passed on")
 	}
 }
+
+// TestWriterHalves: a write of splitMin bytes or more, redacted in two
+// halves at once, gives what Redact gives of the whole, wherever the
+// secrets and the line breaks ("\n", "\r\n", a lone "\r") fall around the
+// cut.
+func TestWriterHalves(t *testing.T) {
+	tok := jwt(`{"sub":"carol"}`)
+	shapes := []string{
+		`"url": "https://a/cb?code=x&access_token=` + tok + `"`,
+		`"authorization": "Bearer Zk2pL9mN4rT6vW1yB3dF5hJ7Q8xAbCdEf"`,
+		`{"client_secret":"Qw3rTy7uIo9pAs1dFg5hJk2lZx8cVb4n"}`,
+		`CLIENT_RANDOM 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff`,
+		`plain text with nothing secret in it, only words`,
+	}
+	breaks := []string{"\n", "\r\n", "\r"}
+	for lines := 0; lines < 60; lines += 7 {
+		var in strings.Builder
+		for in.Len() < splitMin+3000 {
+			n := in.Len()
+			in.WriteString(strings.Repeat("x", n%97))
+			in.WriteString(shapes[(n/7+lines)%len(shapes)])
+			in.WriteString(breaks[(n/3)%len(breaks)])
+		}
+		whole := []byte(in.String())
+		want := Redact(whole)
+		if bytes.Equal(want, whole) {
+			t.Fatal("nothing redacted: the test shows nothing")
+		}
+		var out bytes.Buffer
+		w := NewWriter(&out)
+		w.Write(whole)
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("lines %d: the writer's output differs from Redact of the whole", lines)
+		}
+		if strings.Contains(out.String(), tok) {
+			t.Fatal("the token survived")
+		}
+	}
+}

@@ -66,8 +66,38 @@ func (s *Writer) emit(b []byte) {
 	if s.err != nil {
 		return
 	}
+	if len(b) >= splitMin {
+		// Two halves, cut at a line break, redacted at once: the sweep of
+		// a report comes after the trace is read, when the other core has
+		// little to do (26 ms of the 100,000-entry bench HAR's 6.5 MB
+		// report, a twentieth of its scan). No shape spans a line break,
+		// so the halves redact as the whole does.
+		if i := bytes.IndexAny(b[len(b)/2:], "\n\r"); i >= 0 {
+			cut := len(b)/2 + i + 1
+			var first []byte
+			var failed any
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				defer func() { failed = recover() }()
+				first = Redact(b[:cut])
+			}()
+			second := Redact(b[cut:])
+			<-done
+			if failed != nil {
+				panic(failed)
+			}
+			if _, s.err = s.w.Write(first); s.err == nil {
+				_, s.err = s.w.Write(second)
+			}
+			return
+		}
+	}
 	_, s.err = s.w.Write(Redact(b))
 }
+
+// splitMin is the size of the output emit redacts in two halves at once.
+const splitMin = 32 << 10
 
 // Guard checks what is written through it and refuses at the first
 // secret-shaped string: Write returns a *LeakError and nothing more is
