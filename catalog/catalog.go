@@ -33,6 +33,7 @@ const (
 	ClassAccess          ErrorClass = "access"           // user not allowed / not found / blocked
 	ClassResponseType    ErrorClass = "response-type"    // response_type/mode not enabled
 	ClassGenericGrant    ErrorClass = "invalid-grant"    // bare invalid_grant with nothing more specific
+	ClassUserAction      ErrorClass = "user-action"      // the user left the flow (cancelled, asked for a password reset)
 	ClassUnknownProvider ErrorClass = "unknown"
 )
 
@@ -223,6 +224,12 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Start an interactive sign-in."},
 	{Code: "AADB2C90077", Class: ClassInteraction, Meaning: "no session for a prompt=none request",
 		Remediation: "Fall back to an interactive request."},
+	// B2C hands these user choices back to the app as access_denied: the
+	// app must handle them, or the user sees an error page.
+	{Code: "AADB2C90118", Class: ClassUserAction, Meaning: "the user chose \"Forgot your password?\" on a sign-up or sign-in user flow without self-service password reset: Azure AD B2C hands that choice back to the app",
+		Remediation: "Catch AADB2C90118 in the app and start the password reset user flow (or custom policy) with a new authorize request, or switch to a sign-up or sign-in user flow with self-service password reset enabled, which handles it itself."},
+	{Code: "AADB2C90091", Class: ClassUserAction, Meaning: "the user cancelled the user flow (the Cancel button of a B2C page)",
+		Remediation: "Handle this answer in the app: take the user back to a page from which the sign-in can start again, instead of showing an error."},
 	{Code: "AADB2C90085", Class: ClassTenant, Meaning: "internal error, typically the policy is missing from the token request",
 		Remediation: "Put the policy in the token endpoint path or as ?p=."},
 	{Code: "AADB2C90088", Class: ClassTenant, Meaning: "the grant (code or refresh token) was not issued for this endpoint: it was issued under another user flow or custom policy",

@@ -164,6 +164,8 @@ func classCauses(c catalog.ErrorClass) []string {
 		return []string{"the request is missing a parameter or uses one the client is not configured for"}
 	case catalog.ClassAccess:
 		return []string{"the user is not assigned to the app, blocked or unknown in this tenant"}
+	case catalog.ClassUserAction:
+		return []string{"the user cancelled, or chose a step (a password reset) the app has to start itself"}
 	case catalog.ClassWrapper:
 		return []string{"it wraps a more specific code: look for the other code in the same answer"}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
@@ -87,5 +88,31 @@ func TestVerdictGivesTheProviderReason(t *testing.T) {
 	got := rules.Assess(a, rules.Run(a, rules.All()))
 	if strings.Contains(got.Reason, "cannot explain") || !strings.Contains(got.Reason, "password is wrong") || !strings.Contains(got.Reason, "explain AADSTS50126") {
 		t.Errorf("verdict = %s (%s), want the catalog's meaning of AADSTS50126", got.Verdict, got.Reason)
+	}
+}
+
+// TestB2CUserAction: Azure AD B2C answers "Forgot your password?" on a
+// user flow without self-service password reset with access_denied
+// AADB2C90118, which the app must turn into a password reset sign-in. The
+// verdict sent the user to the provider's words; it now points to the
+// code's explanation, which says what the app must do.
+func TestB2CUserAction(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "b2c-forgot-password.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
+	a := rules.Analyze(in, rules.Options{})
+	fs := rules.Run(a, rules.All())
+	for _, f := range fs {
+		t.Errorf("finding on a B2C password reset choice: %s %s", f.RuleID, f.Message)
+	}
+	got := rules.Assess(a, fs)
+	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "traceaudit explain AADB2C90118") {
+		t.Errorf("verdict = %s (%s), want the code's explanation", got.Verdict, got.Reason)
+	}
+	info, ok := catalog.LookupCode("AADB2C90118")
+	if !ok || info.Class != catalog.ClassUserAction || !strings.Contains(info.Remediation, "password reset user flow") {
+		t.Errorf("catalog entry = %+v, %v", info, ok)
 	}
 }
