@@ -257,7 +257,7 @@ func signIns(events []model.Event) []*signin {
 			// goes on.
 			if len(out) > 0 && e.ParamsByReference() && e.State.IsZero() {
 				s := out[len(out)-1]
-				if a := s.first(StepAuthorize); a != nil && a.ParamsByReference() && a.ClientID == e.ClientID && s.first(StepCodeIssued) == nil {
+				if a := s.first(StepAuthorize); a != nil && a.ParamsByReference() && a.ClientID() == e.ClientID() && s.first(StepCodeIssued) == nil {
 					s.add(StepAuthorize, e)
 					continue
 				}
@@ -428,7 +428,7 @@ func indexExchanges(xs []*model.Exchange) map[int]*model.Exchange {
 }
 
 func (c *comparer) point(e *model.Event, xs map[int]*model.Exchange) *Point {
-	p := &Point{Ref: e.Ref, Time: e.Time, Method: e.Method, URL: e.Endpoint, Status: e.Status, ErrorCode: errorCode(e)}
+	p := &Point{Ref: e.Ref, Time: e.Time, Method: e.Method(), URL: e.Endpoint(), Status: e.Status, ErrorCode: errorCode(e)}
 	if x := xs[e.Exchange]; x != nil {
 		p.URL = secret.RedactURL(x.Request.URL)
 		if p.Method == "" {
@@ -508,8 +508,8 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		add(Difference{Field: "error_code", Good: gc, Bad: bc, Class: cl, Note: errorNote(be)})
 	}
 	ds = append(ds, c.diffEndpoint(ge, be)...)
-	if ge.Method != be.Method && ge.Method != "" && be.Method != "" {
-		add(Difference{Field: "method", Good: ge.Method, Bad: be.Method, Class: Parameter})
+	if ge.Method() != be.Method() && ge.Method() != "" && be.Method() != "" {
+		add(Difference{Field: "method", Good: ge.Method(), Bad: be.Method(), Class: Parameter})
 	}
 	// An authorize request that sent its parameters by reference (pushed,
 	// or in an encrypted request object) does not show them: what its URL
@@ -521,7 +521,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	}
 	unknown := func(g, b bool) bool { return (gRef && !g) || (bRef && !b) }
 	for _, f := range []struct{ name, g, b string }{
-		{"client_id", ge.ClientID, be.ClientID},
+		{"client_id", ge.ClientID(), be.ClientID()},
 		{"scope", ge.Scope(), be.Scope()},
 		{"resource", ge.Resource(), be.Resource()},
 		{"response_type", ge.ResponseType(), be.ResponseType()},
@@ -550,7 +550,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		}
 	}
 	if kind == StepAuthorize || kind == StepCallback || kind == StepCodeIssued {
-		if d, ok := redirectDiff(ge.RedirectURI, be.RedirectURI); ok && !unknown(ge.RedirectURI != "", be.RedirectURI != "") {
+		if d, ok := redirectDiff(ge.RedirectURI(), be.RedirectURI()); ok && !unknown(ge.RedirectURI() != "", be.RedirectURI() != "") {
 			if kind == StepAuthorize && refusedAuthorize(b) && d.Class == Parameter {
 				d.Class = Explains
 				d.Note = "the provider refused this sign-in at the authorize step; " + d.Note
@@ -668,11 +668,11 @@ func (c *comparer) diffEndpoint(ge, be *model.Event) []Difference {
 			ds = append(ds, Difference{Field: f.name, Good: f.g, Bad: f.b, Class: Parameter})
 		}
 	}
-	gu, gerr := url.Parse(ge.Endpoint)
-	bu, berr := url.Parse(be.Endpoint)
+	gu, gerr := url.Parse(ge.Endpoint())
+	bu, berr := url.Parse(be.Endpoint())
 	if gerr != nil || berr != nil {
-		if ge.Endpoint != be.Endpoint {
-			ds = append(ds, Difference{Field: "endpoint", Good: ge.Endpoint, Bad: be.Endpoint, Class: Parameter})
+		if ge.Endpoint() != be.Endpoint() {
+			ds = append(ds, Difference{Field: "endpoint", Good: ge.Endpoint(), Bad: be.Endpoint(), Class: Parameter})
 		}
 		return ds
 	}
@@ -750,11 +750,11 @@ func (c *comparer) diffRedemption(i, n int, g, b *signin, ge, be *model.Event) [
 	switch {
 	case bknown && !bok && (!gknown || gok):
 		auth := b.first(StepAuthorize)
-		ds = append(ds, Difference{Field: "redirect_uri", Good: ge.RedirectURI, Bad: be.RedirectURI, Class: Explains,
+		ds = append(ds, Difference{Field: "redirect_uri", Good: ge.RedirectURI(), Bad: be.RedirectURI(), Class: Explains,
 			Note: "the failing trace's token request sends a redirect_uri that is not its authorize request's (" +
-				auth.RedirectURI + "); " + ByteDiff(auth.RedirectURI, be.RedirectURI)})
+				auth.RedirectURI() + "); " + ByteDiff(auth.RedirectURI(), be.RedirectURI())})
 	default:
-		if d, ok := redirectDiff(ge.RedirectURI, be.RedirectURI); ok {
+		if d, ok := redirectDiff(ge.RedirectURI(), be.RedirectURI()); ok {
 			ds = append(ds, d)
 		}
 	}
@@ -791,10 +791,10 @@ func redirectMatches(s *signin, tr *model.Event) (ok, known bool) {
 		return false, false
 	}
 	a := s.first(StepAuthorize)
-	if a == nil || a.RedirectURI == "" || tr.RedirectURI == "" {
+	if a == nil || a.RedirectURI() == "" || tr.RedirectURI() == "" {
 		return false, false
 	}
-	return a.RedirectURI == tr.RedirectURI, true
+	return a.RedirectURI() == tr.RedirectURI(), true
 }
 
 type verifier struct {

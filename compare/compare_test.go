@@ -43,22 +43,20 @@ func signInEvents(port string, reuse bool, verifier string) []model.Event {
 	code := secret.New("code-" + port)
 	ch := secret.New(secret.New("verifier-one-1234567890").S256())
 	ev := []model.Event{
-		{Kind: model.AuthorizeRequest, Exchange: 0, Ref: "entries[0]", Time: t0, Endpoint: "https://id.test/auth", Method: "GET", Status: 302,
-			RedirectURI: redirect, State: secret.New("state-" + port), Authz: &model.AuthorizeParams{Scope: "openid", CodeChallenge: ch, CodeChallengeMethod: "S256"}},
-		{Kind: model.CodeIssued, Exchange: 1, Ref: "entries[1]", Time: t0.Add(time.Second), Endpoint: "https://id.test/auth", Status: 302,
+		{Kind: model.AuthorizeRequest, Exchange: 0, Ref: "entries[0]", Time: t0, Target: &model.Target{Endpoint: "https://id.test/auth", Method: "GET", RedirectURI: redirect}, Status: 302, State: secret.New("state-" + port), Authz: &model.AuthorizeParams{Scope: "openid", CodeChallenge: ch, CodeChallengeMethod: "S256"}},
+		{Kind: model.CodeIssued, Exchange: 1, Ref: "entries[1]", Time: t0.Add(time.Second), Target: &model.Target{Endpoint: "https://id.test/auth"}, Status: 302,
 			Code: code, State: secret.New("state-" + port)},
-		{Kind: model.Callback, Exchange: 2, Ref: "entries[2]", Time: t0.Add(1100 * time.Millisecond), Endpoint: redirect, Method: "GET", Status: 302,
+		{Kind: model.Callback, Exchange: 2, Ref: "entries[2]", Time: t0.Add(1100 * time.Millisecond), Target: &model.Target{Endpoint: redirect, Method: "GET"}, Status: 302,
 			Code: code, State: secret.New("state-" + port)},
-		{Kind: model.TokenRequest, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1200 * time.Millisecond), Endpoint: "https://id.test/token", Method: "POST",
-			Status: 200, Code: code, RedirectURI: redirect, Token: &model.TokenParams{GrantType: "authorization_code", CodeVerifier: secret.New(verifier)}},
-		{Kind: model.TokenResponse, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1300 * time.Millisecond), Endpoint: "https://id.test/token", Status: 200,
+		{Kind: model.TokenRequest, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1200 * time.Millisecond), Target: &model.Target{Endpoint: "https://id.test/token", Method: "POST", RedirectURI: redirect},
+			Status: 200, Code: code, Token: &model.TokenParams{GrantType: "authorization_code", CodeVerifier: secret.New(verifier)}},
+		{Kind: model.TokenResponse, Exchange: 3, Ref: "entries[3]", Time: t0.Add(1300 * time.Millisecond), Target: &model.Target{Endpoint: "https://id.test/token"}, Status: 200,
 			Rare: &model.EventRare{AccessToken: secret.New("at")}},
 	}
 	if reuse {
 		ev = append(ev,
-			model.Event{Kind: model.TokenRequest, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3 * time.Second), Endpoint: "https://id.test/token",
-				Method: "POST", Status: 400, Code: code, RedirectURI: redirect, Token: &model.TokenParams{GrantType: "authorization_code", CodeVerifier: secret.New(verifier)}},
-			model.Event{Kind: model.TokenResponse, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3100 * time.Millisecond), Endpoint: "https://id.test/token",
+			model.Event{Kind: model.TokenRequest, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3 * time.Second), Target: &model.Target{Endpoint: "https://id.test/token", Method: "POST", RedirectURI: redirect}, Status: 400, Code: code, Token: &model.TokenParams{GrantType: "authorization_code", CodeVerifier: secret.New(verifier)}},
+			model.Event{Kind: model.TokenResponse, Exchange: 4, Ref: "entries[4]", Time: t0.Add(3100 * time.Millisecond), Target: &model.Target{Endpoint: "https://id.test/token"},
 				Status: 400, Err: &model.ProviderError{Error: "invalid_grant"}})
 	}
 	return ev
@@ -103,7 +101,7 @@ func TestCompareEndpoints(t *testing.T) {
 		good[i].Prov = &model.Provider{Family: model.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com"}
 		bad[i].Prov = &model.Provider{Family: model.FamilyEntra, Variant: "v1", Cloud: "usgov", Tenant: "common"}
 	}
-	bad[0].Endpoint = "https://id.test:8443/auth"
+	bad[0].SetEndpoint("https://id.test:8443/auth")
 	bad[0].SetResponseMode("form_post")
 	az := *bad[0].Authz
 	az.Prompt = "login"

@@ -27,9 +27,9 @@ func eventsFrom(data []byte) []model.Event {
 			Status:   []int{0, 200, 302, 400, 401, 502}[int(b[3])%6],
 			Code:     secret.New(pick(b[4])),
 			State:    secret.New(pick(b[5])),
-			Endpoint: pick(b[6]),
+			Target:   &model.Target{Endpoint: pick(b[6])},
 		}
-		e.RedirectURI = pick(b[7])
+		e.SetRedirectURI(pick(b[7]))
 		switch b[7] % 5 {
 		case 0:
 			e.Token = &model.TokenParams{CodeVerifier: secret.New(pick(b[4]))}

@@ -235,10 +235,10 @@ func identify(u *unit) (keys, corr []string) {
 	}
 	for _, ev := range u.events {
 		if method == "" {
-			method = ev.Method
+			method = ev.Method()
 		}
 		if path == "" {
-			path = pathQuery(ev.Endpoint)
+			path = pathQuery(ev.Endpoint())
 		}
 		switch ev.Kind {
 		case model.AuthorizeRequest, model.Callback, model.TokenRequest, model.APICall:
@@ -301,7 +301,7 @@ func laneOf(t Trace) string {
 			authorize = true
 		case model.Callback:
 			callbacks = true
-			if u, err := url.Parse(ev.Endpoint); err == nil {
+			if u, err := url.Parse(ev.Endpoint()); err == nil {
 				appHosts[strings.ToLower(u.Hostname())] = true
 			}
 		}

@@ -22,7 +22,7 @@ func callbacks(path string, format model.Format, n int, skew time.Duration, dela
 			Request: model.Request{Method: "GET", URL: u}, Response: &model.Response{Status: 302}}
 		tr.Exchanges = append(tr.Exchanges, ex)
 		tr.Events = append(tr.Events, model.Event{Kind: model.Callback, Exchange: k, Ref: ex.Ref, Time: at,
-			Method: "GET", Endpoint: "https://app.example/callback", Status: 302,
+			Target: &model.Target{Method: "GET", Endpoint: "https://app.example/callback"}, Status: 302,
 			Code: secret.New(fmt.Sprintf("c%d", k)), State: secret.New(fmt.Sprintf("s%d", k))})
 	}
 	return tr
@@ -105,8 +105,7 @@ func sameCallbacks(path string, n int, skew time.Duration) Trace {
 		ex := &model.Exchange{Index: k, Ref: fmt.Sprintf("frame %d", k+1), Start: at, End: at,
 			Request: model.Request{Method: "GET", URL: "https://app.example/callback?code=c&state=s"}, Response: &model.Response{Status: 400}}
 		tr.Exchanges = append(tr.Exchanges, ex)
-		tr.Events = append(tr.Events, model.Event{Kind: model.Callback, Exchange: k, Ref: ex.Ref, Time: at, Method: "GET",
-			Endpoint: "https://app.example/callback", Code: secret.New("c"), State: secret.New("s")})
+		tr.Events = append(tr.Events, model.Event{Kind: model.Callback, Exchange: k, Ref: ex.Ref, Time: at, Target: &model.Target{Method: "GET", Endpoint: "https://app.example/callback"}, Code: secret.New("c"), State: secret.New("s")})
 	}
 	return tr
 }

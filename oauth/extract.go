@@ -35,6 +35,7 @@ type Extractor struct {
 	contexts      contexts
 	providers     shared[model.Provider]
 	authzs        shared[model.AuthorizeParams]
+	targets       shared[model.Target]
 	strings       strs
 	// The last Date header read and what it parsed to: responses of one
 	// second share it, and a value http.ParseTime refuses costs three
@@ -111,6 +112,7 @@ func NewExtractor() *Extractor {
 		contexts:      contexts{seen: map[contextKey]*model.Context{}, commons: map[contextKey]*model.RequestContext{}},
 		providers:     shared[model.Provider]{seen: map[model.Provider]*model.Provider{}},
 		authzs:        shared[model.AuthorizeParams]{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
+		targets:       shared[model.Target]{seen: map[model.Target]*model.Target{}},
 		strings:       strs{seen: map[string]string{}},
 	}
 }
@@ -190,7 +192,16 @@ func (x *Extractor) AppendExchange(dst []model.Event, ex *model.Exchange) []mode
 	if x.quiet(ex) {
 		return dst
 	}
-	return x.appendExchange(dst, ex)
+	n := len(dst)
+	dst = x.appendExchange(dst, ex)
+	// Equal targets share one copy (see model.Event.Target): the Set…
+	// methods that filled them made copies of their own.
+	for i := n; i < len(dst); i++ {
+		if t := dst[i].Target; t != nil {
+			dst[i].Target = x.targets.get(*t)
+		}
+	}
+	return dst
 }
 
 // quiet reports, without parsing the URL into a new url.URL, that
@@ -386,7 +397,7 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 			ev := lb.get()
 			ev.Kind = model.Callback
 			ev.Prov = x.providers.get(model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())})
-			ev.RedirectURI = x.strings.get(endpointOf(u))
+			ev.SetRedirectURI(x.strings.get(endpointOf(u)))
 			ev.Code, ev.State = fc.code, fc.state
 			ev.SetDelivery("fragment")
 			if !fc.idToken.IsZero() {
@@ -469,8 +480,7 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		Ref:      ex.Ref,
 		Time:     ex.Start,
 		Prov:     x.providers.get(p),
-		Endpoint: x.strings.get(endpointOf(u)),
-		Method:   strings.ToUpper(ex.Request.Method),
+		Target:   x.targets.get(model.Target{Endpoint: x.strings.get(endpointOf(u)), Method: strings.ToUpper(ex.Request.Method)}),
 		Status:   ex.Status(),
 	}
 	if ex.Failure != "" {
@@ -736,8 +746,8 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	}
 	ev := base
 	ev.Kind = model.AuthorizeRequest
-	ev.ClientID = x.strings.get(p.Get("client_id"))
-	ev.RedirectURI = x.strings.get(p.Get("redirect_uri"))
+	ev.SetClientID(x.strings.get(p.Get("client_id")))
+	ev.SetRedirectURI(x.strings.get(p.Get("redirect_uri")))
 	// Values are copies or shared copies, not parts of the request's URL:
 	// an event outlives the URL (a capture of 65,000 authorize requests
 	// held every URL, 9 MiB, for their states alone).
@@ -774,7 +784,7 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	}
 	x.learnAuthorize(u, ev.Provider())
 	x.idpHosts[strings.ToLower(u.Host)] = ev.Provider()
-	x.learnRedirect(ev.RedirectURI)
+	x.learnRedirect(ev.RedirectURI())
 	return ev
 }
 
@@ -965,14 +975,14 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 	ev := lb.get()
 	ev.Kind = model.Callback
 	ev.Prov = x.providers.get(model.Provider{Family: model.FamilyApp, Host: strings.ToLower(u.Hostname())})
-	ev.RedirectURI = x.strings.get(endpointOf(u))
+	ev.SetRedirectURI(x.strings.get(endpointOf(u)))
 	ev.Code = secret.New(strings.Clone(code)) // not parts of the URL, as in authorizeRequest
 	ev.State = secret.New(strings.Clone(state))
 	ev.SetDelivery(delivery)
 	if x.solicitedCallback(u, p) {
 		ev.SetSolicited(true)
 	}
-	if ev.Method == "POST" && delivery == "query" {
+	if ev.Method() == "POST" && delivery == "query" {
 		if bp := bodyParams(ex.Request.Headers, ex.Request.Body); bp.Get("code") != "" || bp.Get("error") != "" {
 			ev.SetDelivery("form_post")
 		}
@@ -1079,10 +1089,10 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 	if !isDeviceGrant(tp.GrantType) {
 		ev.Code = secret.New(p.Get("code"))
 	}
-	ev.RedirectURI = x.strings.get(p.Get("redirect_uri"))
+	ev.SetRedirectURI(x.strings.get(p.Get("redirect_uri")))
 	tp.CodeVerifier = secret.New(p.Get("code_verifier"))
 	tp.RefreshToken = x.tokenSecret(p.Get("refresh_token"))
-	ev.ClientID = x.strings.get(p.Get("client_id"))
+	ev.SetClientID(x.strings.get(p.Get("client_id")))
 	tp.Scope = x.strings.get(p.Get("scope"))
 	ev.SetResource(p.Get("resource"))
 	lib := libraryOf(p, nil)
@@ -1111,8 +1121,8 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 			tp.ClientAuth += "+basic"
 		}
 		tp.ClientSecret = secret.New(secretValue)
-		if ev.ClientID == "" {
-			ev.ClientID = id
+		if ev.ClientID() == "" {
+			ev.SetClientID(id)
 		}
 	}
 	if ev.Provider().Family == model.FamilyEntra && ev.Provider().Variant == "b2c" && ev.Provider().Policy == "" {
@@ -1158,7 +1168,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	tp := new(model.TokenParams)
 	ev.Token = tp
 	ev.Time = responseTime(ex)
-	ev.Method = ""
+	ev.SetMethod("")
 	x.answerContext(&ev, false)
 	resp := ex.Response
 	tp.AllowOrigin = resp.Headers.Get("Access-Control-Allow-Origin")
@@ -1269,9 +1279,9 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	base := lb.get()
 	ev := base
 	ev.Time = responseTime(ex)
-	ev.Method = ""
+	ev.SetMethod("")
 	x.answerContext(&ev, true)
-	ev.ClientID = authz.ClientID
+	ev.SetClientID(authz.ClientID())
 	ev.SetResponseMode(authz.ResponseMode())
 	if resp.Status >= 300 && resp.Status < 400 {
 		loc := resp.Headers.Get("Location")
@@ -1292,10 +1302,10 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		if !x.redirects[endpointKey(lu)] && authz.Kind == 0 && p.Get("state") == "" {
 			return nil
 		}
-		if authz.RedirectURI != "" && !strings.EqualFold(endpointOf(lu), authz.RedirectURI) && p.Get("code") == "" && p.Get("error") == "" {
+		if authz.RedirectURI() != "" && !strings.EqualFold(endpointOf(lu), authz.RedirectURI()) && p.Get("code") == "" && p.Get("error") == "" {
 			return nil
 		}
-		ev.RedirectURI = endpointOf(lu)
+		ev.SetRedirectURI(endpointOf(lu))
 		ev.State = secret.New(p.Get("state"))
 		ev.SetDelivery(delivery)
 		switch {
@@ -1335,7 +1345,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 			if pe := bodyError(x.respBody(resp), base.Provider()); pe != nil {
 				fillFromHeaders(pe, ex, ev.ServerDate())
 				ev.Kind = model.AuthorizeError
-				ev.RedirectURI = authz.RedirectURI
+				ev.SetRedirectURI(authz.RedirectURI())
 				ev.State = authz.State
 				ev.Err = pe
 				return []model.Event{ev}
@@ -1353,14 +1363,14 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 					action = endpointOf(reqURL.ResolveReference(au))
 				}
 			}
-			ev.RedirectURI = action
+			ev.SetRedirectURI(action)
 			x.deliveredInPage(&ev, "form_post", fields)
 			return []model.Event{ev}
 		}
 	}
 	if messageMode(authz.ResponseMode()) {
 		if fields, ok := postMessagePage(data); ok {
-			ev.RedirectURI = authz.RedirectURI
+			ev.SetRedirectURI(authz.RedirectURI())
 			x.deliveredInPage(&ev, "post_message", fields)
 			return []model.Event{ev}
 		}
@@ -1383,7 +1393,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 func pageErrorEvent(ev model.Event, pe *model.ProviderError, ex *model.Exchange, authz model.Event) model.Event {
 	fillFromHeaders(pe, ex, ev.ServerDate())
 	ev.Kind = model.AuthorizeError
-	ev.RedirectURI = authz.RedirectURI
+	ev.SetRedirectURI(authz.RedirectURI())
 	ev.State = authz.State
 	ev.Err = pe
 	return ev

@@ -224,7 +224,7 @@ func TestDeliveries(t *testing.T) {
 		evs := x.Exchange(mkExchange(1, "POST", "https://login.microsoftonline.com/common/login", nil, "login=a&passwd=b", 200,
 			model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}, page))
 		if len(evs) != 1 || evs[0].Kind != model.CodeIssued || evs[0].Delivery() != "form_post" || !evs[0].Code.Equal(secret.New("C3&x")) ||
-			evs[0].RedirectURI != "https://app.example/signin-oidc" {
+			evs[0].RedirectURI() != "https://app.example/signin-oidc" {
 			t.Fatalf("events = %+v", evs)
 		}
 		cb := x.Exchange(mkExchange(2, "POST", "https://app.example/signin-oidc", model.Headers{{Name: "Origin", Value: "https://login.microsoftonline.com"}},
@@ -307,8 +307,8 @@ func TestDiscoveryTeachesEndpoints(t *testing.T) {
 	if got := kinds(evs); !equalStrings(got, []string{"token-request", "token-response"}) {
 		t.Fatalf("token kinds = %v", got)
 	}
-	if evs[0].ClientAuth() != "basic" || evs[0].ClientID != "c:1" || !evs[0].ClientSecret().Equal(secret.New("s&ecret")) {
-		t.Errorf("client auth = %q %q %s", evs[0].ClientAuth(), evs[0].ClientID, evs[0].ClientSecret())
+	if evs[0].ClientAuth() != "basic" || evs[0].ClientID() != "c:1" || !evs[0].ClientSecret().Equal(secret.New("s&ecret")) {
+		t.Errorf("client auth = %q %q %s", evs[0].ClientAuth(), evs[0].ClientID(), evs[0].ClientSecret())
 	}
 	if evs[1].AccessToken().IsZero() || evs[1].RefreshToken().IsZero() || evs[1].ExpiresIn() != 3600 || evs[1].Err != nil {
 		t.Errorf("token response = %+v", evs[1])
@@ -665,7 +665,7 @@ func TestAuthorizeParamsByReference(t *testing.T) {
 		if ev.ParamsByReference() != tt.byRef || ev.State.Reveal() != tt.state {
 			t.Errorf("%s: by reference %v, state %q", tt.name, ev.ParamsByReference(), ev.State.Reveal())
 		}
-		if !tt.byRef && (ev.RedirectURI != "https://app/cb" || ev.Nonce().Reveal() != "n-123456" || ev.CodeChallengeMethod() != "S256" || ev.CodeChallenge().IsZero()) {
+		if !tt.byRef && (ev.RedirectURI() != "https://app/cb" || ev.Nonce().Reveal() != "n-123456" || ev.CodeChallengeMethod() != "S256" || ev.CodeChallenge().IsZero()) {
 			t.Errorf("%s: request object not read: %+v %+v", tt.name, ev, *ev.Authz)
 		}
 	}

@@ -32,7 +32,7 @@ func TestFragmentDelivery(t *testing.T) {
 		evs = x.Exchange(mkExchange(1, "GET", c.load, nil, "", 200, html, "<html></html>"))
 		if len(evs) != 1 || evs[0].Kind != model.Callback || evs[0].Delivery() != "fragment" ||
 			!evs[0].Code.Equal(secret.New("C0de-0f-the-fragment-123")) || !evs[0].State.Equal(secret.New("S1")) ||
-			!strings.EqualFold(evs[0].RedirectURI, "https://app.example.org/spa/") {
+			!strings.EqualFold(evs[0].RedirectURI(), "https://app.example.org/spa/") {
 			t.Errorf("%s: load of the target: %+v", c.name, evs)
 		}
 		// A reload without the fragment: no second delivery.

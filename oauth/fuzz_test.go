@@ -60,7 +60,7 @@ func FuzzExtract(f *testing.F) {
 			for _, ev := range x.Exchange(ex) {
 				if ev.Code.Len() >= 12 {
 					raw := ev.Code.Reveal()
-					for _, s := range []string{ev.Endpoint, ev.RedirectURI, ev.Ref, ev.Referer(), ev.Scope(), ev.ClientID} {
+					for _, s := range []string{ev.Endpoint(), ev.RedirectURI(), ev.Ref, ev.Referer(), ev.Scope(), ev.ClientID()} {
 						if strings.Contains(s, raw) && !strings.Contains(rawURL, raw) && !bytes.Contains([]byte(location), []byte(raw)) {
 							t.Fatalf("raw code in a plain field %q", s)
 						}

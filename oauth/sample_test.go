@@ -50,8 +50,8 @@ func TestOktaSample(t *testing.T) {
 		}
 	}
 	az, cb, tr, resp := evs[0], evs[1], evs[2], evs[3]
-	if az.Provider().Family != "okta" || az.Provider().Variant != "default" || az.ClientID != "0oa3abc123def" ||
-		az.RedirectURI != "https://myapp.example.com/callback" || az.CodeChallengeMethod() != "S256" || az.Scope() != "openid profile email" {
+	if az.Provider().Family != "okta" || az.Provider().Variant != "default" || az.ClientID() != "0oa3abc123def" ||
+		az.RedirectURI() != "https://myapp.example.com/callback" || az.CodeChallengeMethod() != "S256" || az.Scope() != "openid profile email" {
 		t.Errorf("authorize = %+v", az)
 	}
 	if !cb.Code.Equal(tr.Code) || cb.Code.IsZero() || !cb.State.Equal(az.State) {
@@ -64,7 +64,7 @@ func TestOktaSample(t *testing.T) {
 	// The sample's Basic credentials name "0aa3abc123def" (sic, not the
 	// authorize client_id "0oa3…"): the token request has no client_id in
 	// its body, so the Basic user is its client id.
-	if tr.GrantType() != "authorization_code" || tr.ClientAuth() != "basic" || tr.ClientID != "0aa3abc123def" || tr.RedirectURI != az.RedirectURI {
+	if tr.GrantType() != "authorization_code" || tr.ClientAuth() != "basic" || tr.ClientID() != "0aa3abc123def" || tr.RedirectURI() != az.RedirectURI() {
 		t.Errorf("token request = %+v", tr)
 	}
 	if resp.Err != nil || resp.AccessToken().IsZero() || resp.IDToken().IsZero() || resp.ExpiresIn() != 3600 {

@@ -367,7 +367,7 @@ func (a *Analysis) add(ev *model.Event) {
 	switch ev.Kind {
 	case model.AuthorizeRequest:
 		if t := a.byStateOr(ev.State, nil); t != nil && t.Authorize != nil &&
-			t.Authorize.ClientID == ev.ClientID && len(t.Issued()) == 0 && len(t.Errors()) == 0 && len(t.Callbacks()) == 0 {
+			t.Authorize.ClientID() == ev.ClientID() && len(t.Issued()) == 0 && len(t.Errors()) == 0 && len(t.Callbacks()) == 0 {
 			// The same sign-in going on: a login form posting the authorize
 			// parameters back (fosite, AD FS) or a reload of the authorize URL.
 			o := t.more().oddOnes()
@@ -526,7 +526,7 @@ func (a *Analysis) exchangeAt(index int) (ex *Exchange, pos int, ok bool) {
 // Evidence describes an event for a finding, with the provider error's
 // escalation fields when there is one.
 func (a *Analysis) Evidence(ev *model.Event, note string) Evidence {
-	e := Evidence{Ref: ev.Ref, Time: ev.Time, Method: ev.Method, Status: ev.Status, Note: note}
+	e := Evidence{Ref: ev.Ref, Time: ev.Time, Method: ev.Method(), Status: ev.Status, Note: note}
 	if ex := a.Exchange(ev); ex != nil {
 		e.URL = secret.RedactURL(ex.URL())
 		if e.Method == "" {
@@ -535,8 +535,8 @@ func (a *Analysis) Evidence(ev *model.Event, note string) Evidence {
 		if e.Time.IsZero() {
 			e.Time = ex.Start
 		}
-	} else if ev.Endpoint != "" {
-		e.URL = secret.RedactURL(ev.Endpoint)
+	} else if ev.Endpoint() != "" {
+		e.URL = secret.RedactURL(ev.Endpoint())
 	}
 	if !e.Time.IsZero() {
 		e.Time = e.Time.UTC()

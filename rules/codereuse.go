@@ -164,7 +164,7 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 		if lost := firstLost(c.Redemptions); lost != nil {
 			if call := p.RefusedUse(won, lost); call != nil {
 				fmt.Fprintf(&msg, "; what the user saw: the app's next call with the access token the winning redemption obtained (%s %s) was refused with HTTP %d, consistent with %s revoking the grant after the second redemption",
-					call.Method, call.Ref, call.Status, model.ProviderName(lost.Request.Provider()))
+					call.Method(), call.Ref, call.Status, model.ProviderName(lost.Request.Provider()))
 				f.Evidence = append(f.Evidence, p.Evidence(call, "API call with the winning token refused"))
 			} else if lost.Request.Provider().Family == model.FamilyKeycloak {
 				// Not visible in the trace, but what the user meets next.

@@ -21,7 +21,7 @@ func TestCrossingCandidatesWithoutProof(t *testing.T) {
 		a := &Analysis{}
 		txs := make([]*Transaction, maxRaceCandidates+2)
 		for i := range txs {
-			az := &model.Event{Kind: model.AuthorizeRequest, Exchange: i, ClientID: "c", State: secret.New(fmt.Sprintf("state-%d", i))}
+			az := &model.Event{Kind: model.AuthorizeRequest, Exchange: i, Target: &model.Target{ClientID: "c"}, State: secret.New(fmt.Sprintf("state-%d", i))}
 			txs[i] = &Transaction{ID: i + 1, Authorize: az}
 		}
 		req := &model.Event{Kind: model.TokenRequest, Exchange: 1000, Ref: "frame 1000"}

@@ -74,7 +74,7 @@ func runWrongEndpoint(p *Pass) {
 			continue
 		}
 		req := r.Request
-		if req.Method == "GET" {
+		if req.Method() == "GET" {
 			p.Report(Finding{Severity: Info,
 				Message:     fmt.Sprintf("the token endpoint was requested with GET at %s (a back button, bookmark or pasted URL); token requests must be POSTs, and this one is harmless", req.Ref),
 				Evidence:    []Evidence{p.RedemptionEvidence(r, "GET on the token endpoint")},

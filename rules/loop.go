@@ -61,14 +61,14 @@ func runRequestLoop(p *Pass) {
 	}
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
-			add("authorize|"+t.Authorize.ClientID+"|"+t.Authorize.RedirectURI+"|"+t.Authorize.Scope()+"|"+t.Authorize.Resource(), t.Authorize)
+			add("authorize|"+t.Authorize.ClientID()+"|"+t.Authorize.RedirectURI()+"|"+t.Authorize.Scope()+"|"+t.Authorize.Resource(), t.Authorize)
 		}
 	}
 	for _, r := range allTokenRequests(p.Analysis) {
 		if pollPending(r) {
 			continue
 		}
-		add("token|"+r.Request.ClientID+"|"+r.Request.GrantType()+"|"+r.Request.Scope(), r.Request)
+		add("token|"+r.Request.ClientID()+"|"+r.Request.GrantType()+"|"+r.Request.Scope(), r.Request)
 	}
 	for _, k := range keys {
 		evs := groups[k]
@@ -96,7 +96,7 @@ func runRequestLoop(p *Pass) {
 			}
 			f := Finding{Remediation: loopRemediation,
 				Message: fmt.Sprintf("%d %s for client %s within %s (%s to %s): the app is looping instead of reusing tokens",
-					len(run), what, orUnknownClient(run[0].ClientID), fmtDuration(d), run[0].Ref, run[len(run)-1].Ref)}
+					len(run), what, orUnknownClient(run[0].ClientID()), fmtDuration(d), run[0].Ref, run[len(run)-1].Ref)}
 			for _, ev := range []*model.Event{run[0], run[1], run[len(run)-1]} {
 				f.Evidence = append(f.Evidence, p.Evidence(ev, "repeated request"))
 			}

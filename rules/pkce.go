@@ -163,7 +163,7 @@ func runPKCEMissing(p *Pass) {
 			case az.CodeChallenge().IsZero() && req.ClientAuth() == "none" && r.Succeeded():
 				p.Report(Finding{Code: req.Code,
 					Message: fmt.Sprintf("public client %s (no client credential) used the authorization code flow without PKCE (%s, %s); RFC 9700 requires PKCE for public clients",
-						az.ClientID, az.Ref, req.Ref),
+						az.ClientID(), az.Ref, req.Ref),
 					Evidence:    []Evidence{p.Evidence(az, "authorize request without challenge"), p.RedemptionEvidence(r, "token request without credential")},
 					Remediation: "Generate a fresh verifier per sign-in and send its S256 challenge on the authorize request.",
 				})

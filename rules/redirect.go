@@ -50,7 +50,7 @@ func runRedirectMismatch(p *Pass) {
 			sent := ""
 			f := Finding{Remediation: redirectRemediation}
 			if t.Authorize != nil {
-				sent = t.Authorize.RedirectURI
+				sent = t.Authorize.RedirectURI()
 				if t.Authorize.Exchange != e.Exchange {
 					f.Evidence = append(f.Evidence, p.Evidence(t.Authorize, "authorize request"))
 				}
@@ -80,15 +80,15 @@ func runRedirectMismatch(p *Pass) {
 		// Token-time comparison.
 		omittedOK := false // a redemption without redirect_uri succeeded
 		for _, r := range t.Redemptions() {
-			if r.Request.RedirectURI == "" && r.Succeeded() {
+			if r.Request.RedirectURI() == "" && r.Succeeded() {
 				omittedOK = true
 			}
 		}
 		for _, r := range t.Redemptions() {
-			if t.Authorize == nil || t.Authorize.RedirectURI == "" {
+			if t.Authorize == nil || t.Authorize.RedirectURI() == "" {
 				continue
 			}
-			want, got := t.Authorize.RedirectURI, r.Request.RedirectURI
+			want, got := t.Authorize.RedirectURI(), r.Request.RedirectURI()
 			if got == want {
 				continue
 			}
@@ -104,7 +104,7 @@ func runRedirectMismatch(p *Pass) {
 				p.Evidence(t.Authorize, "authorize request"),
 			}}
 			if c, ok := p.byCode[r.Request.Code]; ok && c.Issued != nil && c.Issued.Exchange != t.Authorize.Exchange {
-				f.Evidence = append(f.Evidence, p.Evidence(c.Issued, "code issued to "+c.Issued.RedirectURI))
+				f.Evidence = append(f.Evidence, p.Evidence(c.Issued, "code issued to "+c.Issued.RedirectURI()))
 			}
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request"))
 			if got == "" {
@@ -137,7 +137,7 @@ func runRedirectMismatch(p *Pass) {
 			}
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, "token request refused"))
 			f.Message = fmt.Sprintf("%s refused the token request's redirect_uri %q (%s)",
-				model.ProviderName(r.Request.Provider()), secret.RedactURL(r.Request.RedirectURI), p.RedemptionEvidence(r, "").ErrorCode)
+				model.ProviderName(r.Request.Provider()), secret.RedactURL(r.Request.RedirectURI()), p.RedemptionEvidence(r, "").ErrorCode)
 			if r.Tx == nil || r.Tx.Authorize == nil {
 				f.Message += "; the authorize request is not in the trace, so the two values cannot be compared"
 			}
@@ -154,8 +154,8 @@ func providerOf(t *Transaction, e *model.Event) model.Provider {
 }
 
 func clientOf(t *Transaction) string {
-	if t != nil && t.Authorize != nil && t.Authorize.ClientID != "" {
-		return t.Authorize.ClientID
+	if t != nil && t.Authorize != nil && t.Authorize.ClientID() != "" {
+		return t.Authorize.ClientID()
 	}
 	return "(unknown client)"
 }

@@ -106,8 +106,8 @@ func contextOf(idx map[string][]posEvent, f *Finding) findingContext {
 		if c.provider.Family == "" && ev.Provider().Family != "" && ev.Provider().Family != model.FamilyApp {
 			c.provider = ev.Provider()
 		}
-		if c.client == "" && ev.ClientID != "" {
-			c.client = ev.ClientID
+		if c.client == "" && ev.ClientID() != "" {
+			c.client = ev.ClientID()
 		}
 		switch ev.Kind {
 		case model.AuthorizeRequest:
@@ -146,8 +146,8 @@ func addParams(f *Finding, c findingContext) {
 func provingParam(rule string, ev *model.Event) string {
 	switch rule {
 	case "redirect-uri-mismatch":
-		if (ev.Kind == model.AuthorizeRequest || ev.Kind == model.TokenRequest) && ev.RedirectURI != "" {
-			return "redirect_uri=" + secret.RedactURL(ev.RedirectURI)
+		if (ev.Kind == model.AuthorizeRequest || ev.Kind == model.TokenRequest) && ev.RedirectURI() != "" {
+			return "redirect_uri=" + secret.RedactURL(ev.RedirectURI())
 		}
 		if ev.Kind == model.TokenRequest {
 			return "redirect_uri absent"
@@ -190,10 +190,10 @@ func caseRemediation(f *Finding, c findingContext) string {
 func redirectRemedy(f *Finding, c findingContext) string {
 	var authURI, tokenURI string
 	if c.authorize != nil {
-		authURI = c.authorize.RedirectURI
+		authURI = c.authorize.RedirectURI()
 	}
 	if c.tokenReq != nil {
-		tokenURI = c.tokenReq.RedirectURI
+		tokenURI = c.tokenReq.RedirectURI()
 	}
 	rejectedAtAuthorize := false
 	for _, e := range f.Evidence {

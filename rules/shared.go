@@ -32,8 +32,8 @@ func issuedEvent(c *CodeTrail) (*model.Event, string) {
 
 func redirectDiffers(r *Redemption) bool {
 	t := r.Tx
-	return t != nil && t.Authorize != nil && t.Authorize.RedirectURI != "" && r.Request.RedirectURI != "" &&
-		t.Authorize.RedirectURI != r.Request.RedirectURI
+	return t != nil && t.Authorize != nil && t.Authorize.RedirectURI() != "" && r.Request.RedirectURI() != "" &&
+		t.Authorize.RedirectURI() != r.Request.RedirectURI()
 }
 
 // pkceFails reports a verifier that does not prove the code's challenge (or
@@ -74,7 +74,7 @@ func overlapped(a *Analysis, t *Transaction, cb *model.Event) bool {
 		return false
 	}
 	for _, o := range a.Transactions {
-		if o != t && o.Interactive() && o.Authorize.ClientID == t.Authorize.ClientID &&
+		if o != t && o.Interactive() && o.Authorize.ClientID() == t.Authorize.ClientID() &&
 			o.Authorize.Exchange > t.Authorize.Exchange && o.Authorize.Exchange < cb.Exchange {
 			return true
 		}
@@ -415,7 +415,7 @@ type CORSBlock struct {
 // is not a CORS block.
 func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 	req := r.Request
-	if req.Origin() == "" || req.Origin() == "null" || sameOrigin(req.Origin(), req.Endpoint) {
+	if req.Origin() == "" || req.Origin() == "null" || sameOrigin(req.Origin(), req.Endpoint()) {
 		return CORSBlock{}, false
 	}
 	if r.Response == nil {
@@ -538,7 +538,7 @@ func oauthDelivered(a *Analysis, c *CodeTrail) bool {
 	}
 	first := c.Deliveries[0]
 	for _, t := range a.Transactions {
-		if az := t.Authorize; az != nil && az.RedirectURI != "" && strings.EqualFold(az.RedirectURI, first.RedirectURI) && !az.Time.After(first.Time) {
+		if az := t.Authorize; az != nil && az.RedirectURI() != "" && strings.EqualFold(az.RedirectURI(), first.RedirectURI()) && !az.Time.After(first.Time) {
 			return true
 		}
 	}

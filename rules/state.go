@@ -98,7 +98,7 @@ func runStateMismatch(p *Pass) {
 			continue
 		}
 		if az.State.IsZero() {
-			if strings.Contains(az.ResponseType(), "code") && az.Nonce().IsZero() && az.CodeChallenge().IsZero() && !messageRedirect(az.RedirectURI) &&
+			if strings.Contains(az.ResponseType(), "code") && az.Nonce().IsZero() && az.CodeChallenge().IsZero() && !messageRedirect(az.RedirectURI()) &&
 				!az.ParamsByReference() {
 				p.Report(Finding{Severity: Warning,
 					Message:     fmt.Sprintf("the authorize request at %s sends neither state, nonce nor a PKCE challenge: nothing protects the callback against CSRF", az.Ref),

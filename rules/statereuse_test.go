@@ -19,9 +19,7 @@ func TestStateReusedBySignIns(t *testing.T) {
 	add := func(state, client, nonce string) {
 		i := len(evs)
 		evs = append(evs, model.Event{Kind: model.AuthorizeRequest, Exchange: i, Ref: "entries[" + string(rune('0'+i)) + "]",
-			Time: t0.Add(time.Duration(i) * time.Second), Prov: prov, Method: "GET",
-			Endpoint: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
-			ClientID: client, RedirectURI: "https://app.example/cb", State: secret.New(state),
+			Time: t0.Add(time.Duration(i) * time.Second), Prov: prov, Target: &model.Target{Method: "GET", Endpoint: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize", ClientID: client, RedirectURI: "https://app.example/cb"}, State: secret.New(state),
 			Authz: &model.AuthorizeParams{ResponseType: "code", Nonce: secret.New(nonce)}})
 	}
 	add("S", "c1", "n0")

@@ -133,7 +133,7 @@ func (a *Analysis) findCrossings() {
 		if !t.Interactive() {
 			continue
 		}
-		id := t.Authorize.ClientID
+		id := t.Authorize.ClientID()
 		if _, ok := byClient[id]; !ok {
 			clients = append(clients, id)
 		}

@@ -48,7 +48,7 @@ func runTabRace(p *Pass) {
 		}
 		f.Evidence = append(f.Evidence, x.Evidence...)
 		f.Message = fmt.Sprintf("two sign-ins for client %s overlapped in one browser (%s and %s) and crossed: %s",
-			a.Authorize.ClientID, a.Authorize.Ref, b.Authorize.Ref, x.Why)
+			a.Authorize.ClientID(), a.Authorize.Ref, b.Authorize.Ref, x.Why)
 		if note := raceLibraryNote(a.Library()); note != "" && x.Mechanism == MechMultiTab {
 			f.Message += "; " + note
 		}

@@ -21,9 +21,7 @@ func BenchmarkTabRaceUnfinished(b *testing.B) {
 			Request: model.Request{Method: "GET", URL: "https://idp.example/authorize"}}
 		in.Exchanges = append(in.Exchanges, ex)
 		in.Events = append(in.Events, model.Event{
-			Kind: model.AuthorizeRequest, Exchange: i, Ref: ex.Ref, Time: ex.Start, Method: "GET",
-			Endpoint: "https://idp.example/authorize", ClientID: "app", Authz: &model.AuthorizeParams{ResponseType: "code"},
-			RedirectURI: "https://app.example/cb", State: secret.New(fmt.Sprintf("state-%d", i)),
+			Kind: model.AuthorizeRequest, Exchange: i, Ref: ex.Ref, Time: ex.Start, Target: &model.Target{Method: "GET", Endpoint: "https://idp.example/authorize", ClientID: "app", RedirectURI: "https://app.example/cb"}, Authz: &model.AuthorizeParams{ResponseType: "code"}, State: secret.New(fmt.Sprintf("state-%d", i)),
 		})
 	}
 	b.ResetTimer()

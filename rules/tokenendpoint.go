@@ -57,7 +57,7 @@ func runSPACrossOrigin(p *Pass) {
 				origin = "(the Origin header is not in the trace)"
 			}
 			f.Message = fmt.Sprintf("browser JavaScript at %s redeemed the code cross-origin at %s (%s), but the redirect URI %q is not registered as a Single-Page Application",
-				origin, req.Ref, code, secret.RedactURL(req.RedirectURI))
+				origin, req.Ref, code, secret.RedactURL(req.RedirectURI()))
 			f.Remediation = "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."
 		}
 		p.Report(f)
@@ -140,7 +140,7 @@ func runClientAuthFailed(p *Pass) {
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the credentials of client %s at %s (%s); the client authenticated with %s",
-			model.ProviderName(req.Provider()), orUnknownClient(req.ClientID), req.Ref, code, authName(req.ClientAuth()))
+			model.ProviderName(req.Provider()), orUnknownClient(req.ClientID()), req.Ref, code, authName(req.ClientAuth()))
 		if strings.Contains(req.ClientAuth(), "+") {
 			msg += "; it sent more than one credential"
 		}
@@ -268,7 +268,7 @@ func runSecretInBrowser(p *Pass) {
 		}
 		p.Report(Finding{
 			Message: fmt.Sprintf("browser JavaScript at %s sent client %s's secret %s to the token endpoint at %s (%s): a secret in a web page is readable by every user, so this client cannot be confidential",
-				req.Origin(), orUnknownClient(req.ClientID), req.ClientSecret(), req.Ref, authName(req.ClientAuth())),
+				req.Origin(), orUnknownClient(req.ClientID()), req.ClientSecret(), req.Ref, authName(req.ClientAuth())),
 			Evidence:    []Evidence{p.RedemptionEvidence(r, "client secret sent from a browser")},
 			Remediation: "Remove the secret from the browser app and rotate it; register the app as a public client (SPA) using PKCE, or redeem codes on a backend."})
 		return // one finding per trace: every later request repeats it

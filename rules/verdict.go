@@ -254,7 +254,7 @@ func unexplainedFailure(a *Analysis) string {
 				continue
 			}
 			for _, o := range reqs[i+1:] {
-				if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType() == r.Request.GrantType() {
+				if o.Request.ClientID() == r.Request.ClientID() && o.Request.GrantType() == r.Request.GrantType() {
 					r = o
 				}
 			}
@@ -570,9 +570,9 @@ func whyNoSignIn(a *Analysis) string {
 			end = fmt.Sprintf("the code reached the app at %s but its redemption is not in the trace", t.Callbacks()[len(t.Callbacks())-1].Ref)
 		case len(t.Issued()) > 0:
 			end = fmt.Sprintf("the code issued at %s is neither delivered nor redeemed in the trace", t.Issued()[len(t.Issued())-1].Ref)
-		case t.Authorize != nil && messageRedirect(t.Authorize.RedirectURI):
+		case t.Authorize != nil && messageRedirect(t.Authorize.RedirectURI()):
 			end = fmt.Sprintf("the sign-in started at %s hands its code to the page by postMessage (redirect_uri %q), never in a URL, so the trace cannot show it; look at the app's own request that sends the code to its server",
-				t.Authorize.Ref, secret.RedactURL(t.Authorize.RedirectURI))
+				t.Authorize.Ref, secret.RedactURL(t.Authorize.RedirectURI()))
 		case t.Authorize != nil:
 			end = fmt.Sprintf("the sign-in started at %s but the trace shows no code", t.Authorize.Ref)
 		}
@@ -620,7 +620,7 @@ func hostList(hosts []string) string {
 // got a final answer (tokens or a refusal other than "keep polling").
 func pollAnswered(later []*Redemption, r *Redemption) bool {
 	for _, o := range later {
-		if o.Request.ClientID == r.Request.ClientID && o.Request.GrantType() == r.Request.GrantType() &&
+		if o.Request.ClientID() == r.Request.ClientID() && o.Request.GrantType() == r.Request.GrantType() &&
 			o.Response != nil && !pollPending(o) {
 			return true
 		}

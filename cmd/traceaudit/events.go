@@ -24,8 +24,8 @@ func eventRecord(file string, format model.Format, e *model.Event, noRedact bool
 	return report.Event{
 		File: file, Format: string(format), Ref: e.Ref, Exchange: e.Exchange,
 		Time: report.At(e.Time), ServerDate: report.At(e.ServerDate()), Kind: e.Kind.String(),
-		Provider: reportProvider(e.Provider()), Endpoint: redactURL(e.Endpoint, noRedact), Method: e.Method, Status: e.Status,
-		ClientID: e.ClientID, RedirectURI: redactURL(e.RedirectURI, noRedact), State: e.State.Render(noRedact),
+		Provider: reportProvider(e.Provider()), Endpoint: redactURL(e.Endpoint(), noRedact), Method: e.Method(), Status: e.Status,
+		ClientID: e.ClientID(), RedirectURI: redactURL(e.RedirectURI(), noRedact), State: e.State.Render(noRedact),
 		Nonce: e.Nonce().Render(noRedact), Scope: e.Scope(), Resource: e.Resource(),
 		ResponseType: e.ResponseType(), ResponseMode: e.ResponseMode(), Prompt: e.Prompt(),
 		CodeChallenge: e.CodeChallenge().Render(noRedact), CodeChallengeMethod: e.CodeChallengeMethod(),

@@ -15,7 +15,7 @@ func TestFacts(t *testing.T) {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	entra := model.Provider{Family: model.FamilyEntra, Variant: "v2", Cloud: "global", Tenant: "contoso.onmicrosoft.com", Host: "login.microsoftonline.com"}
 	evs := []model.Event{
-		{Kind: model.AuthorizeRequest, Time: t0, Prov: &entra, ClientID: "c1", Context: model.NewContext(model.RequestContext{UserAgent: "Mozilla/5.0 Edg/140", RequestID: "r1"})},
+		{Kind: model.AuthorizeRequest, Time: t0, Prov: &entra, Target: &model.Target{ClientID: "c1"}, Context: model.NewContext(model.RequestContext{UserAgent: "Mozilla/5.0 Edg/140", RequestID: "r1"})},
 		{Kind: model.Callback, Time: t0.Add(time.Second), Prov: &model.Provider{Family: model.FamilyApp}},
 		{Kind: model.TokenResponse, Time: t0.Add(2 * time.Second), Prov: &entra, Err: &model.ProviderError{
 			Error: "invalid_grant", TraceID: "t1", Correlation: "k1",

@@ -174,7 +174,7 @@ func facts(events iter.Seq[*model.Event], noRedact bool) *report.Facts {
 		if e.Kind == model.AuthorizeRequest && e.Provider().Family != "" && (prov.Tenant == "" || e.Provider().Tenant != "") && fc.ClientIDs == nil {
 			prov = e.Provider()
 		}
-		fc.ClientIDs = add(fc.ClientIDs, e.ClientID)
+		fc.ClientIDs = add(fc.ClientIDs, e.ClientID())
 		if fc.UserAgent == "" && e.Origin() == "" && e.UserAgent() != "" && (e.Kind == model.AuthorizeRequest || e.Kind == model.Callback) {
 			fc.UserAgent = e.UserAgent()
 		}
@@ -288,16 +288,16 @@ func timeline(events, last iter.Seq[*model.Event], refFindings map[string][]int,
 		if lane == "" {
 			lane, laneTitle = "trace", ""
 		}
-		lk := labelKey{e.Method, e.Endpoint}
+		lk := labelKey{e.Method(), e.Endpoint()}
 		label, ok := labels[lk]
 		if !ok {
 			label = int32(len(labelList))
-			path := pathOf(e.Endpoint)
+			path := pathOf(e.Endpoint())
 			if !noRedact {
 				// A session id in the path (;jsessionid=…).
 				path = secret.PathParams(path, secret.RedactParam)
 			}
-			labelList = append(labelList, strings.TrimSpace(e.Method+" "+path))
+			labelList = append(labelList, strings.TrimSpace(e.Method()+" "+path))
 			labels[lk] = label
 		}
 		lt := [2]string{lane, laneTitle}
