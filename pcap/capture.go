@@ -46,11 +46,13 @@ type packet struct {
 	origLen  int
 	frame    int // 1-based, counting every packet record of the file
 	// decoded tells that seg and segOK hold what decoder.decode made of
-	// the packet (a prefetchSource decodes on its own goroutine, see
+	// the packet (a prefetchSource decodes on its own goroutine); when
+	// seg.tcp is nil, the TCP header is p.data[tcpOff:tcpOff+tcpLen] (see
 	// decodeAhead).
-	decoded bool
-	segOK   bool
-	seg     tcpSegment
+	decoded        bool
+	segOK          bool
+	seg            tcpSegment
+	tcpOff, tcpLen int
 }
 
 // packetSource yields the packets of a capture file in file order. next

@@ -42,11 +42,7 @@ type prefetchSource struct {
 // the error that ended reading (io.EOF at a clean end) or the source's
 // panic.
 type packetBatch struct {
-	pkts []packet
-	// tcps holds the TCP layers of pkts decoded ahead, by index, in
-	// chunks of tcpChunk made as needed and kept for the batch's next
-	// use (packets point into them, so they never move).
-	tcps   [][]layers.TCP
+	pkts   []packet
 	offs   []int64 // the source's offset after each packet
 	arena  []byte
 	err    error
@@ -55,14 +51,12 @@ type packetBatch struct {
 }
 
 // decodeAhead decodes p with dec and records the outcome in p. A TCP
-// header the fast path decoded into the decoder's reused layer is decoded
-// again into tcp, the batch's layer for p, which the reassembling
-// goroutine then uses as it is. It used to decode the header again itself
-// (~1.5 ms of its ~35 per scan of the customer-like capture, the goroutine
-// that bounds a scan on two cores, where this one has time to spare). The
-// decoder's layer is not copied instead: its Options point into its own
-// array.
-func decodeAhead(dec *decoder, p *packet, tcp *layers.TCP) {
+// header the fast path decoded into the decoder's reused layer is kept as
+// where its bytes are in p.data: the reassembling goroutine decodes them
+// again into its own layer (tcpAt). Copying the layer into the batch
+// instead (a ~300-byte struct with pointers per packet, written with
+// barriers while the collector runs) cost more than decoding it again.
+func decodeAhead(dec *decoder, p *packet) {
 	seg, ok := dec.decode(p)
 	p.decoded, p.segOK = true, ok
 	if !ok {
@@ -72,30 +66,16 @@ func decodeAhead(dec *decoder, p *packet, tcp *layers.TCP) {
 	if seg.tcp != &dec.fast.tcp {
 		return // a layer of its own (defragmented, tunnelled, other links)
 	}
-	// The same bytes through the same decoder: the same layer.
 	t := seg.tcp
-	off := cap(p.data) - cap(t.Contents)
-	if tcp.DecodeFromBytes(p.data[off:off+len(t.Contents)+len(t.Payload)], gopacket.NilDecodeFeedback) != nil {
-		// Cannot be: these bytes were just decoded.
-		p.segOK = false
-		return
-	}
-	p.seg.tcp = tcp
+	p.seg.tcp = nil
+	p.tcpOff = cap(p.data) - cap(t.Contents)
+	p.tcpLen = len(t.Contents) + len(t.Payload)
 }
 
-// tcpChunk is how many TCP layers (320 bytes each) a batch makes at
-// once: a batch of full-size packets holds ~170, one of small ones up to
-// batchPackets.
-const tcpChunk = 64
-
-// tcpSlot is the layer of the batch's packet i; i is at most one past the
-// last slot asked for.
-func (b *packetBatch) tcpSlot(i int) *layers.TCP {
-	c := i / tcpChunk
-	if c == len(b.tcps) {
-		b.tcps = append(b.tcps, make([]layers.TCP, tcpChunk))
-	}
-	return &b.tcps[c][i%tcpChunk]
+// tcpAt decodes the TCP header decodeAhead located into t: the same bytes
+// through the same decoder, so the same layer.
+func tcpAt(p *packet, t *layers.TCP) bool {
+	return t.DecodeFromBytes(p.data[p.tcpOff:p.tcpOff+p.tcpLen], gopacket.NilDecodeFeedback) == nil
 }
 
 // sourcePanic carries a panic of the source to the reading goroutine.
@@ -195,7 +175,7 @@ func (s *prefetchSource) run(src arenaSource, dec *decoder) {
 			b.pkts = append(b.pkts, *sp)
 			p := &b.pkts[len(b.pkts)-1]
 			if dec != nil {
-				decodeAhead(dec, p, b.tcpSlot(len(b.pkts)-1))
+				decodeAhead(dec, p)
 			}
 			b.offs = append(b.offs, src.offset())
 			if c := cap(p.data); c > 0 && c <= cap(rest) && &p.data[:c][c-1] == &rest[:cap(rest)][cap(rest)-1] {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/gopacket/layers"
+
 	"github.com/traceaudit/traceaudit/pcap/internal/capgen"
 )
 
@@ -45,8 +47,12 @@ func drain(src packetSource, dec *decoder) []record {
 		rec := record{data: string(p.data), linkType: p.linkType, ts: p.ts, origLen: p.origLen, frame: p.frame, off: src.offset()}
 		if dec != nil {
 			seg, ok := p.seg, p.segOK
-			if !p.decoded {
+			switch {
+			case !p.decoded:
 				seg, ok = dec.decode(p)
+			case ok && seg.tcp == nil:
+				seg.tcp = &layers.TCP{}
+				ok = tcpAt(p, seg.tcp)
 			}
 			if ok {
 				t := seg.tcp

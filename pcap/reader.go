@@ -80,6 +80,7 @@ type Reader struct {
 	// an ETL capture is read in place).
 	pf  *prefetchSource
 	dec *decoder
+	tcp layers.TCP // the TCP header of a packet decoded ahead (tcpAt)
 	asm *reassembly.Assembler
 
 	live map[*tcpStream]struct{}
@@ -412,8 +413,12 @@ func (r *Reader) step() {
 		r.lastTime = p.ts
 	}
 	seg, ok := p.seg, p.segOK
-	if !p.decoded {
+	switch {
+	case !p.decoded:
 		seg, ok = r.dec.decode(p)
+	case ok && seg.tcp == nil:
+		seg.tcp = &r.tcp
+		ok = tcpAt(p, &r.tcp)
 	}
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
