@@ -179,6 +179,8 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Check the resource URI or the scope's application ID URI, and that the resource application exists (or is consented) in the tenant."},
 	{Code: "AADSTS700022", Class: ClassScope, Meaning: "the scope is not valid (for example several resources, or .default mixed with other scopes)",
 		Remediation: "Request the scopes of one resource per request."},
+	{Code: "AADSTS650056", Class: ClassScope, Meaning: "misconfigured application: its registration lists no permission for the resource the sign-in asks for, or the permission has no consent",
+		Remediation: "Add the permissions the sign-in requests to the app registration (API permissions) and grant consent, or request only the permissions it lists."},
 	{Code: "AADSTS650052", Class: ClassScope, Meaning: "the application needs access to a service the tenant has not subscribed to or enabled",
 		Remediation: "Have an administrator enable the service (or its service principal) in the tenant, or drop that permission."},
 	{Code: "AADSTS700051", Class: ClassResponseType, Meaning: "response_type token is not enabled for the application",
@@ -373,6 +375,18 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Start an interactive sign-in."},
 	{Match: "client request loop", Class: ClassLoop, Meaning: "the server detected a client request loop",
 		Remediation: "Cache and reuse tokens; stop the loop."},
+	// Sign-ins a provider refused for who the user is or what the app
+	// asked, as Okta and Auth0 word them in error_description.
+	{Match: "not assigned to the client application", Class: ClassAccess, Meaning: "the user is not assigned to the application",
+		Remediation: "Assign the user, or a group of theirs, to the application (Okta Admin Console: Applications, the app, Assignments)."},
+	{Match: "user is blocked", Class: ClassAccess, Meaning: "the user is blocked (by an administrator, or by brute-force protection after failed sign-ins)",
+		Remediation: "Unblock the user in the provider's user management (Auth0 Dashboard: User Management, Users, the user), or wait for the brute-force block to end."},
+	{Match: "service not found", Family: model.FamilyAuth0, Class: ClassScope, Meaning: "the audience the sign-in asked for names no API registered in the tenant",
+		Remediation: "Send as audience the identifier of an API registered in the tenant (Auth0 Dashboard: Applications, APIs), or leave audience out."},
+	// Keycloak redirects temporarily_unavailable with this description when
+	// the login page's authentication session is gone.
+	{Match: "authentication_expired", Family: model.FamilyKeycloak, Class: ClassFlowExpired, Meaning: "the authentication session of the sign-in page expired: the user took longer than the realm's login timeout, or sent a login page left open after signing in elsewhere (another tab, the back button)",
+		Remediation: "Start the sign-in again from the app; raise the realm's Login timeout (Realm settings: Sessions) if users need longer."},
 	// Last: zitadel's bare "invalid code" would shadow longer texts.
 	{Match: "invalid code", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
 		Remediation: "Redeem each code once and immediately."},

@@ -116,3 +116,31 @@ func TestB2CUserAction(t *testing.T) {
 		t.Errorf("catalog entry = %+v, %v", info, ok)
 	}
 }
+
+// TestDescriptionExplained: a provider's refusal known by its words, not a
+// code (Okta's user not assigned to the app, Keycloak's expired
+// authentication session), is explained in the verdict: what it means and
+// what to do, after the provider's own words.
+func TestDescriptionExplained(t *testing.T) {
+	for file, says := range map[string][]string{
+		"okta-not-assigned.har":               {`"User is not assigned to the client application."`, "the user is not assigned to the application; assign the user"},
+		"keycloak-authentication-expired.har": {`"authentication_expired"`, "the authentication session of the sign-in page expired", "Login timeout"},
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
+		a := rules.Analyze(in, rules.Options{})
+		fs := rules.Run(a, rules.All())
+		for _, f := range fs {
+			t.Errorf("%s: finding %s %s", file, f.RuleID, f.Message)
+		}
+		got := rules.Assess(a, fs)
+		for _, s := range says {
+			if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, s) {
+				t.Errorf("%s: verdict = %s (%s), want it to say %q", file, got.Verdict, got.Reason, s)
+			}
+		}
+	}
+}

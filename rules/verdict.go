@@ -376,9 +376,24 @@ func explainSuffix(e *model.Event) string {
 		if len(d) > 160 {
 			d = d[:160] + "…"
 		}
-		return fmt.Sprintf(" (the provider says %q)", d)
+		s := fmt.Sprintf(" (the provider says %q)", d)
+		// A description the catalog knows by its words (no code, an error
+		// name explain does not know) is explained here.
+		if info, ok := catalog.Classify(e.Err, e.Provider().Family); ok && info.Code == "" && info.Match != "" {
+			s += ": " + info.Meaning + "; " + lowerFirst(info.Remediation)
+		}
+		return s
 	}
 	return ""
+}
+
+// lowerFirst is s with its first letter in lower case when it is ASCII,
+// to continue a sentence with it.
+func lowerFirst(s string) string {
+	if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
 }
 
 // explainable reports the keys `traceaudit explain` finds in the catalog:
