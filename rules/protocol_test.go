@@ -144,3 +144,34 @@ func TestDescriptionExplained(t *testing.T) {
 		}
 	}
 }
+
+// TestCORSRemedyByProvider: a token request CORS blocked is remedied at
+// the provider the trace names (Okta's Trusted Origins, the realm's
+// client Web origins in Keycloak), not with every provider's setting; an
+// unknown server gets them all.
+func TestCORSRemedyByProvider(t *testing.T) {
+	for file, c := range map[string]struct{ has, hasNot string }{
+		"token-cors-blocked-okta.har":     {"Okta Admin Console → Security → API → Trusted Origins", "Entra"},
+		"token-cors-blocked-keycloak.har": {"realm acme → Clients → client rp-spa → Settings → Web origins", "Okta"},
+		"token-cors-blocked.har":          {`Okta "Trusted Origins" with CORS, Keycloak client "Web origins"`, "Admin Console"},
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := rules.Check(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
+		found := false
+		for _, f := range fs {
+			if f.RuleID != rules.SPACrossOrigin.ID {
+				continue
+			}
+			found = true
+			if !strings.Contains(f.Remediation, c.has) || strings.Contains(f.Remediation, c.hasNot) {
+				t.Errorf("%s: remediation %q, want %q and not %q", file, f.Remediation, c.has, c.hasNot)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s finding in %+v", file, rules.SPACrossOrigin.ID, fs)
+		}
+	}
+}

@@ -88,8 +88,42 @@ func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
 	if r.Succeeded() {
 		f.Message += "; the provider did issue tokens (the code is now spent), but the app never received them"
 	}
-	f.Remediation = "Let the token endpoint answer this origin: register the redirect URI as a single-page application (Entra: platform \"spa\", which enables CORS on the token endpoint) or add the app's origin to the provider's allowed web origins (Auth0 \"Allowed Web Origins\", Okta \"Trusted Origins\" with CORS, Keycloak client \"Web origins\"); or redeem the code server-side with a Web-platform redirect URI. Do not retry with the same code: start a new sign-in."
+	f.Remediation = corsRemedy(req.Provider(), req.ClientID(), req.Origin())
 	p.Report(f)
+}
+
+// corsRemedy says where the provider of a token request blocked by CORS
+// is told to answer the app's origin: the provider's own setting when the
+// trace names the provider, every provider's otherwise.
+func corsRemedy(p model.Provider, client, origin string) string {
+	const tail = " Do not retry with the same code: start a new sign-in."
+	o := "the app's origin"
+	if origin != "" {
+		o = fmt.Sprintf("the app's origin %q", origin)
+	}
+	cl := "the client"
+	if client != "" {
+		cl = "client " + client
+	}
+	switch p.Family {
+	case model.FamilyEntra:
+		return fmt.Sprintf("Register the redirect URI of %s under the Single-page application platform (type spa), which makes the token endpoint answer %s with CORS; or redeem the code server-side with a Web-platform redirect URI.", cl, o) + tail
+	case model.FamilyOkta:
+		return fmt.Sprintf("Okta Admin Console → Security → API → Trusted Origins → add %s with CORS enabled; or redeem the code server-side.", o) + tail
+	case model.FamilyAuth0:
+		return fmt.Sprintf("Auth0 Dashboard → Applications → Applications → the application of %s → Settings → Allowed Web Origins → add %s; or redeem the code server-side.", cl, o) + tail
+	case model.FamilyKeycloak:
+		realm := "the realm"
+		if p.Tenant != "" {
+			realm = "realm " + p.Tenant
+		}
+		return fmt.Sprintf("Keycloak Admin Console → %s → Clients → %s → Settings → Web origins → add %s (or + for the origins of its valid redirect URIs); or redeem the code server-side.", realm, cl, o) + tail
+	case model.FamilyGoogle:
+		return fmt.Sprintf("Google Cloud console → APIs & Services → Credentials → OAuth 2.0 Client IDs → %s → Authorized JavaScript origins → add %s; or redeem the code server-side.", cl, o) + tail
+	case model.FamilyADFS:
+		return fmt.Sprintf("AD FS 2019 and later answer cross-origin token requests once CORS is on: Set-AdfsResponseHeaders -EnableCORS $true -CORSTrustedOrigins with %s; or redeem the code server-side.", o) + tail
+	}
+	return "Let the token endpoint answer this origin: register the redirect URI as a single-page application (Entra: platform \"spa\", which enables CORS on the token endpoint) or add the app's origin to the provider's allowed web origins (Auth0 \"Allowed Web Origins\", Okta \"Trusted Origins\" with CORS, Keycloak client \"Web origins\"); or redeem the code server-side with a Web-platform redirect URI." + tail
 }
 
 // ClientAuthFailed: the token endpoint refused the client's credentials.
