@@ -251,8 +251,7 @@ func echoEdits(doc gjson.Result, eds []edit, short map[string]string) []edit {
 // replaceWord replaces old in s where it stands as a word: not next to a
 // letter or digit.
 func replaceWord(s, old, repl string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; ; {
 		j := strings.Index(s[i:], old)
 		if j < 0 {
@@ -260,18 +259,13 @@ func replaceWord(s, old, repl string) string {
 		}
 		at, end := i+j, i+j+len(old)
 		if (at == 0 || !alnum(s[at-1])) && (end == len(s) || !alnum(s[end])) {
-			b.WriteString(s[last:at])
-			b.WriteString(repl)
-			last, i = end, end
+			sp.replace(at, end, repl)
+			i = end
 			continue
 		}
 		i = at + 1
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds *[]edit) {
@@ -556,8 +550,7 @@ func (r *redactor) xmlElements(s string) string {
 	if !strings.Contains(s, "</") {
 		return s
 	}
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '<')
 		if j < 0 {
@@ -608,24 +601,17 @@ func (r *redactor) xmlElements(s string) string {
 			}
 		}
 		if red != content {
-			b.WriteString(s[last:start])
-			b.WriteString(red)
-			last = end
+			sp.replace(start, end, red)
 		}
 		i = end + len(closeTag)
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 // textareas rewrites the content of every <textarea name=…> whose name is
 // secret (a SAML POST binding's page may carry the message there).
 func (r *redactor) textareas(s string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := indexTag(s[i:], "<textarea")
 		if j < 0 {
@@ -652,17 +638,11 @@ func (r *redactor) textareas(s string) string {
 		content := html.UnescapeString(s[i : i+closeAt])
 		red := r.value(name, content, "", 0)
 		if name != "" && red != content {
-			b.WriteString(s[last:i])
-			b.WriteString(html.EscapeString(red))
-			last = i + closeAt
+			sp.replace(i, i+closeAt, html.EscapeString(red))
 		}
 		i += closeAt
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 // indexTag is the offset of tag ("<name", lower case) in s in any case,
@@ -685,8 +665,7 @@ func indexTag(s, tag string) int {
 // as its first two arguments: localStorage.setItem("refresh_token", "…"),
 // headers.set('Authorization', '…'), form.append("client_secret", "…").
 func (r *redactor) callPairs(s string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '(')
 		if j < 0 {
@@ -742,17 +721,11 @@ func (r *redactor) callPairs(s string) string {
 			red = r.value(name, val, "", 0)
 		}
 		if red != val {
-			b.WriteString(s[last : v+1])
-			b.WriteString(quoteAs(red, vq, false))
-			last = vEnd
+			sp.replace(v+1, vEnd, quoteAs(red, vq, false))
 		}
 		i = vEnd + 1
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 func skipBlank(s string, i int) int {
@@ -769,8 +742,7 @@ func skipBlank(s string, i int) int {
 // with "/", that holds "?" or "#" and "=". Only parameters named as
 // secrets change.
 func (r *redactor) relativeURLs(s string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i+2 < len(s); i++ {
 		q := s[i]
 		var end int
@@ -805,17 +777,11 @@ func (r *redactor) relativeURLs(s string) string {
 			continue
 		}
 		if red := r.url(u, 0); red != u {
-			b.WriteString(s[last : i+1])
-			b.WriteString(red)
-			last = i + 1 + end
+			sp.replace(i+1, i+1+end, red)
 		}
 		i = next
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 // mayHoldSecret reports whether r.url could change u: a parameter (of
@@ -839,8 +805,7 @@ func (r *redactor) mayHoldSecret(u string) bool {
 
 // multipart rewrites the values of form-data parts named as secrets.
 func (r *redactor) multipart(s string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := indexFoldASCII(s[i:], "content-disposition:")
 		if j < 0 {
@@ -879,22 +844,15 @@ func (r *redactor) multipart(s string) string {
 		}
 		val := s[start:end]
 		if red := r.value(name, val, "", 0); red != val {
-			b.WriteString(s[last:start])
-			b.WriteString(red)
-			last = end
+			sp.replace(start, end, red)
 		}
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 // inputTags rewrites every <input ...> tag.
 func (r *redactor) inputTags(s string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '<')
 		if j < 0 {
@@ -911,17 +869,11 @@ func (r *redactor) inputTags(s string) string {
 		}
 		tag := s[i : i+end+1]
 		if red := r.inputTag(tag); red != tag {
-			b.WriteString(s[last:i])
-			b.WriteString(red)
-			last = i + len(tag)
+			sp.replace(i, i+len(tag), red)
 		}
 		i += len(tag)
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 // jsonPairs rewrites name-value pairs whose name is secret, in any text:
@@ -930,8 +882,7 @@ func (r *redactor) inputTags(s string) string {
 // window.cfg.token='…'). The name may be double-quoted, single-quoted or
 // bare; the value must be a quoted string.
 func (r *redactor) jsonPairs(s string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := strings.IndexAny(s[i:], ":=")
 		if j < 0 {
@@ -996,16 +947,10 @@ func (r *redactor) jsonPairs(s string) string {
 			i = vEnd + 1
 			continue
 		}
-		b.WriteString(s[last:open])
-		b.WriteString(quoteAs(red, quote, escaped))
-		last = vEnd
+		sp.replace(open, vEnd, quoteAs(red, quote, escaped))
 		i = vEnd + 1
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 // quoteAs writes a redacted value inside the quotes it replaces: a JSON
@@ -1071,8 +1016,7 @@ func urlEnd(c byte) bool {
 
 // urls rewrites every http(s) URL in free text.
 func (r *redactor) urls(s string) string {
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := strings.Index(s[i:], "http")
 		if j < 0 {
@@ -1091,18 +1035,12 @@ func (r *redactor) urls(s string) string {
 		u := s[i:end]
 		if strings.ContainsAny(u, "?#@") {
 			if red := r.url(u, 0); red != u {
-				b.WriteString(s[last:i])
-				b.WriteString(red)
-				last = end
+				sp.replace(i, end, red)
 			}
 		}
 		i = end
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 // inputTag redacts the value attribute of an <input> whose name is secret.

@@ -69,8 +69,7 @@ func (s *sweeper) apply(text string) string {
 	if s == nil || len(s.vals) == 0 || len(text) < sweepMin {
 		return text
 	}
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: text}
 	for i := 0; i+sweepMin <= len(text); i++ {
 		if i > 0 && alnum(text[i-1]) {
 			continue
@@ -92,17 +91,8 @@ func (s *sweeper) apply(text string) string {
 		if best < 0 {
 			continue
 		}
-		if b.Len() == 0 {
-			b.Grow(len(text))
-		}
-		b.WriteString(text[last:i])
-		b.WriteString(s.repl[best])
+		sp.replace(i, i+len(s.vals[best]), s.repl[best])
 		i += len(s.vals[best]) - 1
-		last = i + 1
 	}
-	if last == 0 {
-		return text
-	}
-	b.WriteString(text[last:])
-	return b.String()
+	return sp.result()
 }

@@ -530,8 +530,7 @@ func (r *redactor) wordPairs(v string, nest int) string {
 		}
 		return r.pairs(v, nest+1)
 	}
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: v}
 	for i := 0; i < len(v); {
 		for i < len(v) && isSpace(v[i]) {
 			i++
@@ -545,16 +544,10 @@ func (r *redactor) wordPairs(v string, nest int) string {
 			continue
 		}
 		if red := r.pairs(w, nest+1); red != w {
-			b.WriteString(v[last:start])
-			b.WriteString(red)
-			last = i
+			sp.replace(start, i, red)
 		}
 	}
-	if last == 0 {
-		return v
-	}
-	b.WriteString(v[last:])
-	return b.String()
+	return sp.result()
 }
 
 // pairWord reports a word that starts with a plain name and "=", holds
@@ -678,8 +671,7 @@ func maskEmails(s string) string {
 	if strings.IndexByte(s, '@') < 0 {
 		return s
 	}
-	var b strings.Builder
-	last := 0
+	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '@')
 		if j < 0 {
@@ -688,7 +680,7 @@ func maskEmails(s string) string {
 		at := i + j
 		i = at + 1
 		l := at
-		for l > last && emailLocal(s[l-1]) {
+		for l > sp.last && emailLocal(s[l-1]) {
 			l--
 		}
 		if l == at {
@@ -702,16 +694,10 @@ func maskEmails(s string) string {
 		if n < 0 {
 			continue
 		}
-		b.WriteString(s[last:l])
-		b.WriteString("[redacted-email]")
-		last = at + 1 + n
-		i = last
+		sp.replace(l, at+1+n, "[redacted-email]")
+		i = sp.last
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.result()
 }
 
 func emailLocal(c byte) bool { return alnum(c) || strings.IndexByte("._%+'-", c) >= 0 }
