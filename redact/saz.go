@@ -372,7 +372,13 @@ func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) 
 				r.stats.Stripped++
 				return []byte(strippedBody), true
 			}
-			return nil, false // undecodable: binary as far as we can tell
+			if len(dec) == 0 {
+				return nil, false // undecodable: binary as far as we can tell
+			}
+			// A stream cut short or damaged after its start: what
+			// decodes of it may hold a secret, which a lenient decoder
+			// recovers from the coded bytes, so the decoded part is
+			// written, redacted, in their place.
 		}
 		data = dec
 	}
