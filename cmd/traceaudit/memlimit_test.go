@@ -192,12 +192,12 @@ func TestLimitWhenReadingEnds(t *testing.T) {
 		}
 	}()
 	m.startReading()
-	// 30 MiB live: over memoryLiftAt, and its headroom is 14 MiB up to
-	// the reading target, 10 up to the held one. What earlier tests of the
+	// 32 MiB live: over memoryLiftAt, and its headroom is 12 MiB up to
+	// the reading target, 8 up to the held one. What earlier tests of the
 	// package left live counts: with 8 MiB more both headrooms were the
 	// floor (a quarter of the live heap) and the limit had no reason to
 	// come down.
-	held := make([]byte, max(30<<20-liveHeap(), 1<<20))
+	held := make([]byte, max(32<<20-liveHeap(), 1<<20))
 	for i := range held {
 		held[i] = 1
 	}
