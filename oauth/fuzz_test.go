@@ -34,6 +34,12 @@ func FuzzExtract(f *testing.F) {
 		`<div id="kc-error-message"><p class="instruction">Ung&uuml;ltiger Parameter: redirect_uri</p></div>`, uint8(65))
 	f.Add("https://dev-1.okta.com/oauth2/v1/authorize?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb", "", "",
 		`<p>Der Parameter &#39;redirect_uri&#39; muss: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1#tab-general</p>`, uint8(65))
+	// Keycloak pages of other themes (a Keycloakify page's kcContext),
+	// Auth0's page in another language.
+	f.Add("https://sso.example/realms/demo/protocol/openid-connect/auth?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb", "", "",
+		`<script>window.kcContext = {"message": {"summary": "Ung\u00fcltiger Parameter: redirect_uri", "type": "error"}, "pageId": "error.ftl"};</script>`, uint8(65))
+	f.Add("https://acme.eu.auth0.com/authorize?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb", "", "",
+		`<p>Die angegebene redirect_uri ist nicht erlaubt.</p><p><a href="https://manage.auth0.com/#/applications/c/settings">x</a></p>`, uint8(65))
 	f.Fuzz(func(t *testing.T, rawURL, reqBody, location, respBody string, mode uint8) {
 		x := NewExtractor()
 		methods := []string{"GET", "POST"}
