@@ -192,6 +192,9 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 	} else if m := reSessionID().FindStringSubmatch(text); m != nil {
 		pe.TraceID = m[1]
 	}
+	if pe.TraceID == "" && p.Family == model.FamilyADFS {
+		pe.TraceID = adfsActivityID(text)
+	}
 	if m := reCorrelation().FindStringSubmatch(text); m != nil {
 		pe.Correlation = m[1]
 	}
@@ -199,6 +202,21 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 		pe.Timestamp = m[1]
 	}
 	return pe
+}
+
+// reGUID finds a GUID.
+var reGUID = lazyRegexp(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`)
+
+// adfsActivityID is the Activity ID AD FS's error page shows first in its
+// error details (the id its admin event logs file the request under), ""
+// when the page has none. The label is in the browser's language ("ID
+// d'activité", "Aktivitäts-ID"); the element's id is not.
+func adfsActivityID(text string) string {
+	i := strings.Index(text, "errorDetails")
+	if i < 0 {
+		return ""
+	}
+	return reGUID().FindString(text[i:min(len(text), i+2000)])
 }
 
 // statusErrorName finds an error page's "Error 400: redirect_uri_mismatch"
