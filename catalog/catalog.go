@@ -383,6 +383,10 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Unblock the user in the provider's user management (Auth0 Dashboard: User Management, Users, the user), or wait for the brute-force block to end."},
 	{Match: "service not found", Family: model.FamilyAuth0, Class: ClassScope, Meaning: "the audience the sign-in asked for names no API registered in the tenant",
 		Remediation: "Send as audience the identifier of an API registered in the tenant (Auth0 Dashboard: Applications, APIs), or leave audience out."},
+	// Keycloak's error page when the authorize request names a client the
+	// realm does not have.
+	{Match: "client not found", Family: model.FamilyKeycloak, Class: ClassTenant, Meaning: "no client with this client_id exists in the realm (a wrong realm in the URL, or the client id of another realm or environment)",
+		Remediation: "Check the client_id and the realm of the authorize URL against the realm's Clients list in the Keycloak Admin Console."},
 	// Keycloak redirects temporarily_unavailable with this description when
 	// the login page's authentication session is gone.
 	{Match: "authentication_expired", Family: model.FamilyKeycloak, Class: ClassFlowExpired, Meaning: "the authentication session of the sign-in page expired: the user took longer than the realm's login timeout, or sent a login page left open after signing in elsewhere (another tab, the back button)",

@@ -1378,6 +1378,14 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	pe := htmlErrorPage(data, base.Provider())
 	if pe == nil && resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 		pe = pageError(data, base.Provider())
+		if pe == nil && base.Provider().Family == model.FamilyKeycloak {
+			// Keycloak refused the request with its error page: its
+			// message, whatever it says, is the refusal ("Client not
+			// found.", in the page's language).
+			if msg := keycloakErrorMessage(data); msg != "" {
+				pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: msg}
+			}
+		}
 	}
 	if pe == nil && strings.Contains(lb.u.RawQuery, "errorId=") && lb.u.Query().Get("errorId") != "" {
 		pe = errorIDPage(data)

@@ -988,6 +988,67 @@ func keycloakPageMessage(data []byte) string {
 	return ""
 }
 
+// keycloakErrorMessage is the message of a Keycloak error page, whatever
+// it says: the text of the element whose id or class is kc-error-message
+// (Keycloak's themes and those derived from them), else the summary of a
+// Keycloakify page's kcContext. "" when the page has neither.
+func keycloakErrorMessage(data []byte) string {
+	data = data[:min(len(data), 1<<20)]
+	if bytes.Contains(data, []byte(keycloakErrorID)) {
+		z := xhtml.NewTokenizer(bytes.NewReader(data))
+		var b strings.Builder
+		depth, skip := 0, 0 // inside the element; inside a hidden one
+		for n := 0; n < maxHTMLTokens && b.Len() < 600; n++ {
+			tt := z.Next()
+			if tt == xhtml.ErrorToken {
+				break
+			}
+			switch tt {
+			case xhtml.StartTagToken:
+				name, hasAttr := z.TagName()
+				if depth > 0 {
+					depth++
+					if hiddenElement(string(name)) {
+						skip++
+					}
+					continue
+				}
+				for hasAttr {
+					var k, v []byte
+					k, v, hasAttr = z.TagAttr()
+					if (string(k) == "id" || string(k) == "class") && slices.Contains(strings.Fields(string(v)), keycloakErrorID) {
+						depth = 1
+						break
+					}
+				}
+			case xhtml.EndTagToken:
+				if depth > 0 {
+					if name, _ := z.TagName(); hiddenElement(string(name)) && skip > 0 {
+						skip--
+					}
+					if depth--; depth == 0 {
+						return clipMessage(strings.Join(strings.Fields(b.String()), " "))
+					}
+				}
+			case xhtml.TextToken:
+				if depth > 0 && skip == 0 {
+					b.WriteString(html.UnescapeString(string(z.Text())))
+					b.WriteByte(' ')
+				}
+			}
+		}
+		if msg := strings.Join(strings.Fields(b.String()), " "); msg != "" {
+			return clipMessage(msg)
+		}
+	}
+	if bytes.Contains(data, []byte("kcContext")) {
+		if m := reKCSummary().FindSubmatch(data); m != nil {
+			return clipMessage(html.UnescapeString(strings.Join(strings.Fields(jsUnescape(string(m[1]))), " ")))
+		}
+	}
+	return ""
+}
+
 // clipMessage cuts a message to 300 bytes on a rune boundary.
 func clipMessage(msg string) string {
 	if len(msg) > 300 {

@@ -183,3 +183,46 @@ func TestKeycloakErrorPageAnyThemeNotRedirect(t *testing.T) {
 		}
 	}
 }
+
+// Any refusal Keycloak's error page shows is the authorize request's
+// error, in the page's words: "Client not found." (clientNotFoundMessage,
+// "Client nicht gefunden." in messages_de.properties) tells a wrong realm
+// or client id, and the verdict used to say only that the trace shows no
+// code. The message is read from the element of Keycloak's own themes
+// (id or class kc-error-message) or a Keycloakify page's kcContext.
+func TestKeycloakErrorPageAnyMessage(t *testing.T) {
+	const authorize = "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S"
+	for name, c := range map[string]struct {
+		page, shown string
+	}{
+		"base theme": {keycloakErrorPage("de", "Es tut uns leid...", "Client nicht gefunden."), "Client nicht gefunden."},
+		"class":      {`<html><body><div class="login-container"><div class="kc-error-message" aria-live="polite"><h1>Fehler</h1><p>Client nicht gefunden.</p></div></div></body></html>`, "Fehler Client nicht gefunden."},
+		"keycloakify": {`<html><head><script>window.kcContext = {"message": {"summary": "Client nicht gefunden.", "type": "error"}, "pageId": "error.ftl"};</script></head><body><div id="root"></div></body></html>`,
+			"Client nicht gefunden."},
+		"english": {keycloakErrorPage("en", "We are sorry...", "Client not found."), "Client not found."},
+	} {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", 400,
+			model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, c.page))
+		if len(evs) != 2 || evs[1].Kind != model.AuthorizeError || evs[1].Err == nil {
+			t.Errorf("%s: events = %+v", name, evs)
+			continue
+		}
+		if pe := evs[1].Err; !strings.Contains(pe.Description, c.shown) {
+			t.Errorf("%s: error %q %q, want the page's words %q", name, pe.Error, pe.Description, c.shown)
+		}
+	}
+	// In English the catalog knows the words: the client is not in the realm.
+	evs := NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", 400,
+		model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, keycloakErrorPage("en", "We are sorry...", "Client not found.")))
+	if info, _ := catalog.Classify(evs[len(evs)-1].Err, model.FamilyKeycloak); info.Class != catalog.ClassTenant {
+		t.Errorf("Client not found.: class %v, want the tenant's (wrong realm or client)", info.Class)
+	}
+	// A 200 page (a login page) with that element is no refusal.
+	evs = NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", 200,
+		model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, keycloakErrorPage("de", "Anmelden", "Ungültiger Benutzername oder Passwort.")))
+	for _, ev := range evs {
+		if ev.Kind == model.AuthorizeError {
+			t.Errorf("a login page read as a refusal: %+v", ev.Err)
+		}
+	}
+}

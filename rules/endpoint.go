@@ -99,8 +99,12 @@ func runWrongEndpoint(p *Pass) {
 				continue
 			}
 			info, _ := catalog.Classify(e.Err, e.Provider().Family)
+			code := catalog.PrimaryCode(e.Err)
+			if code == "" {
+				code = e.Err.Error // a provider without codes (Keycloak's page)
+			}
 			p.Report(Finding{
-				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", model.ProviderName(e.Provider()), e.Ref, catalog.PrimaryCode(e.Err), info.Meaning),
+				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", model.ProviderName(e.Provider()), e.Ref, code, info.Meaning),
 				Evidence:    []Evidence{p.Evidence(e, "authorize error")},
 				Remediation: "Check the client_id, the tenant in the authority URL and the cloud host the app is registered in."})
 		}
