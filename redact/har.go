@@ -784,6 +784,14 @@ func (r *redactor) harText(mt, ce, text string, b64 bool) string {
 		return r.sweep.apply(text)
 	}
 	switch dec, coding, st := r.stored(mt, ce, data); st {
+	case storedPartial:
+		// Never the coded bytes: a lenient decoder reads in them what
+		// was cut.
+		if r.stats != nil {
+			r.stats.Notes = append(r.stats.Notes, model.Note{Kind: model.NoteDamaged, Ref: r.entryRef,
+				Message: fmt.Sprintf("a body stored %s-compressed decodes only in part; that part was written", coding)})
+		}
+		return base64.StdEncoding.EncodeToString(r.body(mt, dec))
 	case storedDecoded:
 		// Stored still compressed (some proxies' exports, though HAR
 		// text is decoded content): redacted decompressed, written
@@ -857,6 +865,7 @@ const opaqueBody = "[body removed by traceaudit redact: stored %s-compressed and
 const (
 	storedPlain   = iota // not stored compressed, as far as can be told
 	storedDecoded        // stored compressed, and decoded whole
+	storedPartial        // stored compressed, cut or damaged: what decodes, cut (cutTail)
 	storedOpaque         // stored compressed, and not decodable whole
 )
 
@@ -867,12 +876,12 @@ const (
 // are no text (browsers store decoded text under that header too), or,
 // without the header, by bytes that are no text under a textual media type
 // and that decode whole as one of them. Compressed bytes (signature or
-// header) that do not decode whole are opaque: the caller must not copy
+// header) of which no text decodes are opaque: the caller must not copy
 // them.
 func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string, st int) {
 	if coding = storedCoding(data); coding != "" {
-		if dec, truncated, err := httpwire.DecodeContent(coding, data, r.limits.InflateBytes); err == nil && !truncated {
-			return dec, coding, storedDecoded
+		if dec, st := r.decodeStored(coding, data); st != storedOpaque {
+			return dec, coding, st
 		}
 		if coding == "deflate" {
 			// A zlib header is two bytes any binary body may start with.
@@ -884,8 +893,8 @@ func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string
 		return nil, "", storedPlain
 	}
 	if c := strings.ToLower(strings.TrimSpace(ce)); c != "" && c != "identity" {
-		if dec, truncated, err := httpwire.DecodeContent(c, data, r.limits.InflateBytes); err == nil && !truncated {
-			return dec, c, storedDecoded
+		if dec, st := r.decodeStored(c, data); st != storedOpaque {
+			return dec, c, st
 		}
 		return nil, c, storedOpaque
 	}
@@ -898,6 +907,29 @@ func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string
 		}
 	}
 	return nil, "", storedPlain
+}
+
+// decodeStored decodes a body stored compressed with coding: whole, or,
+// cut short or damaged after its start, the part that decodes when it is
+// text (what any lenient decoder reads of the coded bytes, and what support
+// reads of them).
+func (r *redactor) decodeStored(coding string, data []byte) ([]byte, int) {
+	dec, truncated, err := httpwire.DecodeContent(coding, data, r.limits.InflateBytes)
+	if err == nil && !truncated {
+		return dec, storedDecoded
+	}
+	if dec = cutTail(dec); len(dec) > 0 && !binaryBytes(dec) {
+		return dec, storedPartial
+	}
+	return nil, storedOpaque
+}
+
+// cutTail drops what follows the last delimiter of a body cut short: the
+// value being written when the stream was cut ("…refresh_token":"0.AXk),
+// which no name or shape may tell a part of a secret, and which is one.
+func cutTail(b []byte) []byte {
+	i := bytes.LastIndexAny(b, "\"'&,;= \t\r\n<>(){}[]|")
+	return b[:i+1]
 }
 
 // binaryBytes reports bytes that are no text in any 8-bit or UTF-8

@@ -117,7 +117,7 @@ func (r *redactor) collect(ex *model.Exchange) {
 	mt, data := mimeOf(ex.Response.Body.MIMEType, ex.Response.Headers), ex.Response.Body.Data
 	// A body stored still compressed is learnt from decompressed, as the
 	// rewrite reads it.
-	if dec, _, st := r.stored(mt, ex.Response.Headers.Get("Content-Encoding"), data); st == storedDecoded {
+	if dec, _, st := r.stored(mt, ex.Response.Headers.Get("Content-Encoding"), data); st == storedDecoded || st == storedPartial {
 		data = dec
 	}
 	r.body(mt, data)

@@ -377,8 +377,10 @@ func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) 
 			}
 			// A stream cut short or damaged after its start: what
 			// decodes of it may hold a secret, which a lenient decoder
-			// recovers from the coded bytes, so the decoded part is
-			// written, redacted, in their place.
+			// recovers from the coded bytes, so the decoded part, its
+			// cut value dropped (cutTail), is written redacted in their
+			// place.
+			return r.body(mt, cutTail(dec)), true
 		}
 		data = dec
 	}

@@ -38,7 +38,13 @@ func TestSAZCutCompressedBody(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write([]byte(body))
 	zw.Close()
-	cut := gz.Bytes()[:gz.Len()*2/3]
+	for _, cut := range [][]byte{gz.Bytes()[:gz.Len()*2/3], cutInside(t, gz.Bytes(), access)} {
+		sazCutCheck(t, orig, cut, access)
+	}
+}
+
+func sazCutCheck(t *testing.T, orig, cut []byte, access string) {
+	t.Helper()
 	zr, _ := zip.NewReader(bytes.NewReader(orig), int64(len(orig)))
 	var in bytes.Buffer
 	w := zip.NewWriter(&in)
@@ -66,7 +72,7 @@ func TestSAZCutCompressedBody(t *testing.T) {
 		t.Fatal("no raw/1_s.txt")
 	}
 	out, _ := redactSAZ(t, in.Bytes(), Options{})
-	zr, err = zip.NewReader(bytes.NewReader(out), int64(len(out)))
+	zr, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +91,10 @@ func TestSAZCutCompressedBody(t *testing.T) {
 				lenient.ReadFrom(zr)
 			}
 		}
-		if bytes.Contains(data, []byte(access)) || bytes.Contains(lenient.Bytes(), []byte(access)) {
-			t.Errorf("the copy's cut body still yields the access token")
+		if bytes.Contains(data, []byte(access[:8])) || bytes.Contains(lenient.Bytes(), []byte(access[:8])) {
+			t.Errorf("the copy's cut body still yields the access token or a part of it")
 		}
-		if !bytes.Contains(data, []byte(`"token_type":"Bearer"`)) {
+		if !bytes.Contains(data, []byte(`{"access_token":"`)) {
 			t.Errorf("the copy's body is not the decoded part, redacted")
 		}
 		return

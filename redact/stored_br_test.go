@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"os"
@@ -44,11 +45,22 @@ func TestHARStoredBrotliDeflate(t *testing.T) {
 		return buf.Bytes()
 	}
 	garbage := append(brotliOf([]byte(body))[:20], 0, 1, 2, 3, 0xff, 0xfe)
+	gzipOf := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
 	cases := []struct {
 		name, ce string
 		stored   []byte
 		opaque   bool
 	}{
+		// Cut inside the refresh token: what decodes ends with a part of
+		// it, which must not be copied either.
+		{"gzip cut inside the token", "gzip", cutInside(t, gzipOf([]byte(body)), rt), false},
+		{"raw deflate cut inside the token", "deflate", cutInside(t, deflateOf([]byte(body)), rt), false},
 		{"br", "br", brotliOf([]byte(body)), false},
 		{"raw deflate", "deflate", deflateOf([]byte(body)), false},
 		{"br without Content-Encoding", "", brotliOf([]byte(body)), false},
@@ -80,7 +92,7 @@ func TestHARStoredBrotliDeflate(t *testing.T) {
 			b, _ := json.Marshal(entries[1])
 			json.Unmarshal(b, &later)
 			later["request"].(map[string]any)["url"] = "https://myapp.example.com/api/renew?v=" + rt
-			if c.opaque {
+			if c.opaque || strings.Contains(c.name, "cut") {
 				later["request"].(map[string]any)["url"] = "https://myapp.example.com/api/renew"
 			}
 			doc["log"].(map[string]any)["entries"] = append(entries, later)
@@ -89,8 +101,8 @@ func TestHARStoredBrotliDeflate(t *testing.T) {
 				t.Fatal("the planted body holds the token as it is: the test would prove nothing")
 			}
 			out, st := redactHAR(t, in, Options{})
-			if bytes.Contains(out, []byte(rt)) {
-				t.Errorf("the copy holds the refresh token")
+			if bytes.Contains(out, []byte(rt[:8])) {
+				t.Errorf("the copy holds the refresh token or a part of it")
 			}
 			var got struct {
 				Log struct {
@@ -120,6 +132,12 @@ func TestHARStoredBrotliDeflate(t *testing.T) {
 				}
 				return
 			}
+			if strings.Contains(c.name, "cut") {
+				if !strings.HasPrefix(string(text), `{"token_type":"Bearer","expires_in":3600,"refresh_token":"`) {
+					t.Errorf("the copy's body is not the part that decodes: %q", text)
+				}
+				return
+			}
 			if !strings.Contains(string(text), `"token_type":"Bearer"`) || !strings.Contains(string(text), `"scope":"openid profile email"`) {
 				t.Errorf("the copy's body is not the decompressed JSON with what support reads: %q", text)
 			}
@@ -133,4 +151,25 @@ func TestHARStoredBrotliDeflate(t *testing.T) {
 	if !bytes.Contains(out, []byte(`Okta Login Page`)) {
 		t.Errorf("a plain body was changed")
 	}
+}
+
+// cutInside returns the longest head of a compressed stream whose part that
+// decodes (as a lenient decoder reads it) ends inside secret.
+func cutInside(t *testing.T, stored []byte, secret string) []byte {
+	t.Helper()
+	for k := len(stored) - 1; k > 0; k-- {
+		var dec bytes.Buffer
+		if stored[0] == 0x1f {
+			if zr, err := gzip.NewReader(bytes.NewReader(stored[:k])); err == nil {
+				dec.ReadFrom(zr)
+			}
+		} else {
+			dec.ReadFrom(flate.NewReader(bytes.NewReader(stored[:k])))
+		}
+		if bytes.Contains(dec.Bytes(), []byte(secret[:8])) && !bytes.Contains(dec.Bytes(), []byte(secret)) {
+			return stored[:k]
+		}
+	}
+	t.Fatal("no head of the stream decodes to a part of the secret")
+	return nil
 }
