@@ -50,12 +50,11 @@ type fileResult struct {
 	// without --no-redact), when each exchange with an event began: all
 	// that ordering events needs, in a quarter of a row.
 	starts []exchangeStart
-	// rawURLs are, for scan --no-redact, the rows of the exchanges kept
-	// for the rules, in source order: the only ones a finding's evidence
-	// can name (see rules.Evidence), whose raw URLs it shows. Every row
-	// was kept for them before: 100,000 rows (22 MiB) for a HAR of
-	// 100,000 entries holding 10,000 sign-ins.
-	rawURLs []exchangeRow
+	// rawURLs are, for scan --no-redact, the raw URLs its findings'
+	// evidence shows, by Ref (see evidenceURLs). Every exchange's row was
+	// kept for them before: 100,000 rows (22 MiB) for a HAR of 100,000
+	// entries holding 10,000 sign-ins, 65,000 for a capture of as many.
+	rawURLs map[string]string
 	events  []model.Event
 	// pending holds the events, in chunks, while scan's rules run (see
 	// readExchanges), and for scan's output after them, in the order of
@@ -118,18 +117,15 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		}
 		res.scan = runScanRules(in, o)
 		tlsHint(&res, o)
+		if evidenceRowsOnly(cmd, o, env) {
+			res.rawURLs = evidenceURLs(res.scan.findings, kept.compact, untimed)
+		}
 	}
 	if o.caseMode {
 		res.kept, res.srcEvents = kept.full, slices.Clone(res.events)
 	}
 	res.notes = finishNotes(res.notes)
 	sortExchanges(res.exchanges)
-	if !untimed {
-		// Ordered as the rows of every exchange were (sortExchanges
-		// leaves source order when one has no time), so that a Ref
-		// two exchanges share names the one it named before.
-		sortExchanges(res.rawURLs)
-	}
 	var starts []exchangeStart
 	if !untimed {
 		// Events are ordered by their exchanges' times only when every
@@ -648,6 +644,46 @@ func firstFrames(stack []byte) string {
 	return string(stack)
 }
 
+// evidenceRowsOnly reports whether scan --no-redact keeps no row of its
+// own: the raw URLs its findings' evidence shows are taken from the
+// exchanges the rules keep (evidenceURLs), the only ones evidence names.
+// Not with --case, nor on the tests' reference path, which keep every
+// exchange.
+func evidenceRowsOnly(cmd string, o *options, env environment) bool {
+	return cmd == "scan" && o.noRedact && !o.caseMode && !env.keepAllExchanges
+}
+
+// evidenceURLs is, by Ref, the raw URL of each kept exchange the findings'
+// evidence names, as the rows of every exchange gave it: for a Ref two
+// exchanges share, the later in time (then in Index), or in source order
+// when some exchange has no time (see sortExchanges).
+func evidenceURLs(findings []rules.Finding, kept []*rules.Exchange, untimed bool) map[string]string {
+	refs := map[string]bool{}
+	for _, fd := range findings {
+		for _, e := range fd.Evidence {
+			refs[e.Ref] = true
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	last := map[string]*rules.Exchange{}
+	for _, x := range kept {
+		if x == nil || !refs[x.Ref] {
+			continue
+		}
+		if p, ok := last[x.Ref]; ok && !untimed && (x.Start.Before(p.Start) || (x.Start.Equal(p.Start) && x.Index < p.Index)) {
+			continue
+		}
+		last[x.Ref] = x
+	}
+	out := make(map[string]string, len(last))
+	for ref, x := range last {
+		out[ref] = x.URL()
+	}
+	return out
+}
+
 // readExchanges reads every exchange of r into res (event rows, events,
 // count) and returns the exchanges kept for the rules (only for scan;
 // nil where one was dropped, see retainer) and whether some exchange had no
@@ -668,11 +704,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		x.CompactTokens()
 	}
 	ret := retainer{all: env.keepAllExchanges, whole: o.caseMode}
-	// scan --no-redact shows the raw URLs of its findings' evidence,
-	// which names exchanges the retainer keeps only: their rows are
-	// kept (rawURLs), not every exchange's.
-	keptRows := runRules && o.noRedact && !o.caseMode && !env.keepAllExchanges
-	allRows := cmd == "exchanges" || (o.noRedact && !keptRows) || env.keepAllExchanges
+	allRows := cmd == "exchanges" || (o.noRedact && !evidenceRowsOnly(cmd, o, env)) || env.keepAllExchanges
 	// Bodies are handed back to the reader for reuse once events are
 	// extracted: nothing below keeps them (events hold copies, rows and
 	// kept exchanges no body). Not on the reference path of the tests,
@@ -761,8 +793,6 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			}
 			if !ret.keep(ex, len(evs)) {
 				ex = nil // a hole keeps the positions the rules count in
-			} else if keptRows {
-				res.rawURLs = append(res.rawURLs, exchangeRow{Index: ex.Index, Ref: ex.Ref, Time: ex.Start, URL: ex.Request.URL})
 			}
 			ret.add(&kept, ex, evs)
 		}

@@ -37,9 +37,9 @@ import (
 // events share their targets (model.Target), 56 bytes fewer each: 1,304
 // and 1,662 bytes, bounds 1,408 and 1,760, which events grown back by as
 // much fail; the test also fails when equal targets are held apart. It reads
-// the file again as scan --no-redact does, which keeps the same and the
-// kept exchanges' rows (their raw URLs for the evidence, ~155 bytes each
-// measured, bound 192 more): 1,462 bytes per kept exchange after reading.
+// the file again as scan --no-redact does, which keeps the same: no row
+// (the raw URLs its evidence shows come from the kept exchanges) and
+// tokens compacted (its report shows none).
 func TestScanMemoryFlatInEntries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes and reads a 170 MB HAR")
@@ -58,10 +58,9 @@ func TestScanMemoryFlatInEntries(t *testing.T) {
 	}
 
 	// scan --no-redact keeps what scan keeps (its report shows no token,
-	// its evidence the raw URLs of kept exchanges only) and the rows of
-	// the kept exchanges beside: their raw URLs. Before the seventh round
-	// it kept every token whole and every exchange's row, and peaked at
-	// 107 MiB on the 100,000-entry bench HAR.
+	// its evidence the raw URLs of kept exchanges only). Before the
+	// seventh round it kept every token whole and every exchange's row,
+	// and peaked at 107 MiB on the 100,000-entry bench HAR.
 	for _, noRedact := range []bool{false, true} {
 		name := "scan"
 		if noRedact {
@@ -142,19 +141,14 @@ func scanMemoryFlat(t *testing.T, path string, entries int, noRedact bool) {
 	if len(ptrs) != len(vals) {
 		t.Errorf("%d targets held for %d distinct ones: equal targets are no longer shared", len(ptrs), len(vals))
 	}
-	// Rows: none but the kept exchanges' with --no-redact (their raw
-	// URLs for the evidence), none without.
-	if len(res.exchanges) != 0 || (noRedact && len(res.rawURLs) != n) || (!noRedact && len(res.rawURLs) != 0) {
+	// No rows, with --no-redact either: its evidence's raw URLs come from
+	// the kept exchanges once the rules are done (evidenceURLs).
+	if len(res.exchanges) != 0 || len(res.rawURLs) != 0 {
 		t.Fatalf("kept %d rows and %d raw URLs for %d kept exchanges (no-redact %v): rows grow with entries again",
 			len(res.exchanges), len(res.rawURLs), n, noRedact)
 	}
-	// What a kept exchange's row and raw URL take with --no-redact.
-	rowBytes := int64(0)
-	if noRedact {
-		rowBytes = 192
-	}
 	live := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	bound := int64(n)*(1408+rowBytes) + int64(entries-n)*16
+	bound := int64(n)*1408 + int64(entries-n)*16
 	t.Logf("%d entries, %d kept, %d events, %d exchange starts, %d tokens (%.1f MiB whole): live heap %.1f MiB (%.0f bytes per kept exchange), bound %.1f MiB",
 		entries, n, res.eventCount(), len(res.starts), tokens, float64(whole)/(1<<20), float64(live)/(1<<20), float64(live)/float64(n), float64(bound)/(1<<20))
 	if live > bound {
@@ -175,7 +169,7 @@ func scanMemoryFlat(t *testing.T, path string, entries int, noRedact bool) {
 	runtime.ReadMemStats(&analyzed)
 	runtime.KeepAlive(a)
 	withRules := int64(analyzed.HeapAlloc) - int64(before.HeapAlloc)
-	bound = int64(n)*(1760+rowBytes) + int64(entries-n)*16
+	bound = int64(n)*1760 + int64(entries-n)*16
 	t.Logf("with the rules' analysis (%d transactions, %d codes): live heap %.1f MiB (%.0f bytes per kept exchange), bound %.1f MiB",
 		len(a.Transactions), len(a.Codes), float64(withRules)/(1<<20), float64(withRules)/float64(n), float64(bound)/(1<<20))
 	if withRules > bound {

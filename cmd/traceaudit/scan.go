@@ -93,8 +93,8 @@ func reportFile(r fileResult, noRedact bool) report.File {
 		for _, x := range r.exchanges {
 			rawURL[x.Ref] = x.URL
 		}
-		for _, x := range r.rawURLs {
-			rawURL[x.Ref] = x.URL
+		for ref, u := range r.rawURLs {
+			rawURL[ref] = u
 		}
 	}
 	refFindings := map[string][]int{}
