@@ -28,6 +28,7 @@ func FuzzReadRequest(f *testing.F) {
 				}
 				return
 			}
+			checkFieldIs(t, req.Headers)
 			if int64(len(req.Body.Data)) > fuzzLimits.BodyBytes {
 				t.Fatalf("kept %d body bytes", len(req.Body.Data))
 			}
@@ -50,6 +51,7 @@ func FuzzReadResponse(f *testing.F) {
 				}
 				return
 			}
+			checkFieldIs(t, resp.Headers)
 			if int64(len(resp.Body.Data)) > fuzzLimits.BodyBytes {
 				t.Fatalf("kept %d body bytes", len(resp.Body.Data))
 			}
