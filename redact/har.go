@@ -562,7 +562,15 @@ func (r *redactor) walkGeneric(v gjson.Result, depth int, eds *[]edit) {
 		if depth >= maxJSONDepth {
 			return
 		}
-		v.ForEach(func(_, x gjson.Result) bool {
+		obj := v.IsObject()
+		v.ForEach(func(k, x gjson.Result) bool {
+			if obj {
+				// An exporter's extra member may hold a token cache
+				// (a storage dump) keyed by the tokens.
+				if red := r.jsonKey(k.Str, false); red != k.Str {
+					*eds = append(*eds, edit{k.Index, k.Index + len(k.Raw), jsonString(red)})
+				}
+			}
 			r.walkGeneric(x, depth+1, eds)
 			return true
 		})

@@ -342,12 +342,21 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 	entries := log["entries"].([]any)
 	b64 := base64.StdEncoding.EncodeToString
 	start := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	issuedStorageKey := h.canary("refresh token sent in a form body, a key of a HAR extra member")
 	extra := map[string]any{
 		"pageref": "page_1", "startedDateTime": start.Add(time.Minute).Format(time.RFC3339Nano), "time": 5,
 		"comment": "user pasted refresh_token=" + h.canary("HAR comment refresh_token=") + " here",
 		"_initiator": map[string]any{"type": "script", "stack": map[string]any{"callFrames": []any{
 			map[string]any{"functionName": "f", "url": "https://app.example/app.js?sessionid=" + h.canary("initiator stack URL sessionid"), "lineNumber": 1},
 		}}},
+		// An exporter's storage dump keyed by tokens: one the trace
+		// issued, one shaped like a token.
+		"_localStorage": map[string]any{
+			"msal.cache": map[string]any{
+				issuedStorageKey: map[string]any{"expiresOn": "1800000000"},
+				h.canary("token-shaped key of a HAR extra member") + "/s+T" + huntRandom("s", 40): map[string]any{"scopes": "openid"},
+			},
+		},
 		"_webSocketMessages": []any{
 			map[string]any{"type": "send", "time": 1.5, "opcode": 1, "data": `{"type":"auth","access_token":"` + h.canary("WebSocket frame access_token") + `"}`},
 			map[string]any{"type": "receive", "time": 1.6, "opcode": 1, "data": `42["session",{"sessionId":"` + h.canary("WebSocket socket.io sessionId") + `"}]`},
@@ -360,10 +369,11 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 				map[string]any{"name": "client_assertion", "value": h.canary("queryString array client_assertion")},
 			},
 			"cookies": []any{map[string]any{"name": "sid", "value": h.canary("request cookies array")}},
-			"postData": map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "",
+			"postData": map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "client_id=" + huntClientID + "&refresh_token=" + issuedStorageKey,
 				"params": []any{
 					map[string]any{"name": "client_id", "value": huntClientID},
 					map[string]any{"name": "client_secret", "value": h.canary("postData.params client_secret")},
+					map[string]any{"name": "refresh_token", "value": issuedStorageKey},
 					map[string]any{"name": "payload", "value": `{"password":"` + h.canary("postData.params JSON password") + `"}`},
 				}},
 			"headersSize": -1, "bodySize": 0},
