@@ -1386,6 +1386,15 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 				pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: msg}
 			}
 		}
+		if pe == nil && resp.Status != 401 && resp.Status != 407 {
+			// The server refused the authorize request with a page
+			// nothing above knows (another provider's layout or language,
+			// a gateway's block page): a refusal all the same, in the
+			// page's words; the trace did not merely stop before a code.
+			// 401 and 407 challenge the browser (Windows authentication,
+			// a proxy), which answers them.
+			pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: pageTextPrefix(data, 200)}
+		}
 	}
 	if pe == nil && strings.Contains(lb.u.RawQuery, "errorId=") && lb.u.Query().Get("errorId") != "" {
 		pe = errorIDPage(data)

@@ -616,9 +616,10 @@ func TestWebMessageAnswer(t *testing.T) {
 
 // TestAuthorizeErrorPageText: an authorize endpoint's 4xx page from a
 // server whose layout htmlErrorPage does not know is read by its visible
-// text, so a message the catalog explains makes an error (Dex's page);
-// a 4xx page saying nothing the catalog knows (a proxy's 403, a script
-// that merely names redirect_uri) does not.
+// text, so a message the catalog explains makes an error of its class
+// (Dex's page); a 4xx page saying nothing the catalog knows (a proxy's
+// 403, a script that merely names redirect_uri) is a refusal of no class,
+// in the page's visible words (http_403), never a redirect URI error.
 func TestAuthorizeErrorPageText(t *testing.T) {
 	authz := "https://dex.example/dex/auth?client_id=c&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=s"
 	html := model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
@@ -630,12 +631,17 @@ func TestAuthorizeErrorPageText(t *testing.T) {
 	if info, _ := catalog.Classify(evs[1].Err, ""); info.Class != catalog.ClassRedirectURI || evs[1].Err.Description != `Bad Request Unregistered redirect_uri ("https://app/cb").` {
 		t.Errorf("dex page: class %q, error %+v", info.Class, *evs[1].Err)
 	}
-	for _, page := range []string{
-		`<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>`,
-		`<html><body><p>Something went wrong.</p><script>var e = "the redirect uri was rejected";</script></body></html>`,
+	for page, words := range map[string]string{
+		`<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>`: "403 Forbidden nginx",
+		`<html><body><p>Something went wrong.</p><script>var e = "the redirect uri was rejected";</script></body></html>`:                      "Something went wrong.",
 	} {
-		if evs := NewExtractor().Exchange(mkExchange(0, "GET", authz, nil, "", 403, html, page)); len(evs) != 1 {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authz, nil, "", 403, html, page))
+		if len(evs) != 2 || evs[1].Kind != model.AuthorizeError || evs[1].Err.Error != "http_403" || evs[1].Err.Description != words {
 			t.Errorf("%q: events = %+v", page, evs)
+			continue
+		}
+		if info, ok := catalog.Classify(evs[1].Err, ""); ok {
+			t.Errorf("%q: classified %q", page, info.Class)
 		}
 	}
 }

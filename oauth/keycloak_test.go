@@ -155,9 +155,10 @@ func TestKeycloakErrorPageAnyTheme(t *testing.T) {
 	}
 }
 
-// A theme's page is read so only on Keycloak's authorize endpoint, when it
-// refused the request (4xx), and only for a message that names
-// redirect_uri as a word outside scripts.
+// A theme's page is read as the redirect URI's error only on Keycloak's
+// authorize endpoint, when it refused the request (4xx), and only for a
+// message that names redirect_uri as a word outside scripts (other
+// refusals keep their words, of no class).
 func TestKeycloakErrorPageAnyThemeNotRedirect(t *testing.T) {
 	const kc = "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S"
 	const other = "https://idp.example.test/authorize?client_id=web-app&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb&state=S"
@@ -177,7 +178,10 @@ func TestKeycloakErrorPageAnyThemeNotRedirect(t *testing.T) {
 		evs := NewExtractor().Exchange(mkExchange(0, "GET", c.url, nil, "", c.status,
 			model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, c.page))
 		for _, ev := range evs {
-			if ev.Kind == model.AuthorizeError && ev.Err != nil && strings.Contains(ev.Err.Description, "redirect_uri") {
+			if ev.Kind != model.AuthorizeError || ev.Err == nil {
+				continue
+			}
+			if info, _ := catalog.Classify(ev.Err, ev.Provider().Family); info.Class == catalog.ClassRedirectURI {
 				t.Errorf("%s: read as a redirect URI error: %+v", name, ev.Err)
 			}
 		}

@@ -208,3 +208,42 @@ func TestPageTextPrefix(t *testing.T) {
 		}
 	}
 }
+
+// An authorize request refused with a page no reader knows (another
+// provider's layout or language, a gateway's block page, a server error)
+// is an authorize error in the page's words, with the status as its
+// error: the verdict used to say the trace showed no code, as if it had
+// been cut short. A 401 or 407 challenge (Windows authentication at AD
+// FS, a proxy) is no refusal: the browser answers it.
+func TestAuthorizeRefusedWithUnknownPage(t *testing.T) {
+	const authorize = "https://dev-1.okta.com/oauth2/default/v1/authorize?client_id=0oa1&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=S"
+	html := model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
+	for _, c := range []struct {
+		status     int
+		page, says string
+	}{
+		{400, `<html><head><title>dev-1 - Error</title></head><body><h2>400</h2><p class="error-message">Ihre Anfrage hat zu einem Fehler geführt. Der Parameter &#39;response_type&#39; ist ungültig.</p></body></html>`,
+			"Der Parameter 'response_type' ist ungültig."},
+		{403, `<html><head><title>403 Forbidden</title></head><body><h1>Access Denied</h1><p>Request blocked. Reference #18.4f2c1ab8</p></body></html>`,
+			"Access Denied Request blocked. Reference #18.4f2c1ab8"},
+		{500, `<html><body><h1>Sorry, there was an error</h1></body></html>`, "Sorry, there was an error"},
+	} {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", c.status, html, c.page))
+		if len(evs) != 2 || evs[1].Kind != model.AuthorizeError || evs[1].Err == nil {
+			t.Errorf("%d: events = %+v", c.status, evs)
+			continue
+		}
+		pe := evs[1].Err
+		if pe.Error != "http_"+strconv.Itoa(c.status) || !strings.Contains(pe.Description, c.says) {
+			t.Errorf("%d: error %q %q, want http_%d and %q", c.status, pe.Error, pe.Description, c.status, c.says)
+		}
+	}
+	for _, status := range []int{401, 407, 200} {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", status, html, `<html><body>Sign in</body></html>`))
+		for _, ev := range evs {
+			if ev.Kind == model.AuthorizeError {
+				t.Errorf("%d: read as a refusal: %+v", status, ev.Err)
+			}
+		}
+	}
+}
