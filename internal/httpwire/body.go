@@ -1,6 +1,8 @@
 package httpwire
 
 import (
+	"strings"
+
 	"github.com/traceaudit/traceaudit/model"
 )
 
@@ -30,7 +32,9 @@ func (b *BodyBuilder) Write(p []byte) (int, error) { return b.raw.Write(p) }
 // Body returns the body undone from the Content-Encoding in h. cut tells
 // that the body did not arrive whole.
 func (b *BodyBuilder) Body(h model.Headers, cut bool) model.Body {
-	body := b.raw.finish(h, cut, b.o, b.l)
+	// HTTP/2 header names are not checked as tokens: model.Headers' own
+	// lookup, not contentEncoding.
+	body := b.raw.finish(strings.Join(h.Values("Content-Encoding"), ","), cut, b.o, b.l)
 	body.MIMEType = mimeType(h.Get("Content-Type"))
 	return body
 }

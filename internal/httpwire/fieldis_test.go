@@ -22,7 +22,7 @@ func TestTokenMask(t *testing.T) {
 }
 
 // lookedUp are the names httpwire looks for with fieldIs.
-var lookedUp = []string{"Host", "Content-Type", "Transfer-Encoding", "Content-Length"}
+var lookedUp = []string{"Host", "Content-Type", "Transfer-Encoding", "Content-Length", "Content-Encoding"}
 
 // checkFieldIs fails when fieldIs and strings.EqualFold disagree on a name
 // of h for a name looked up.
@@ -64,5 +64,21 @@ func TestFieldIsOnReadNames(t *testing.T) {
 	// The case fieldIs leaves out is real: a long s folds onto "s".
 	if name := "Tran\u017ffer-Encoding"; !strings.EqualFold(name, "Transfer-Encoding") || len(name) == len("Transfer-Encoding") {
 		t.Fatalf("%q should fold onto Transfer-Encoding at another length", name)
+	}
+}
+
+// TestContentEncoding: contentEncoding is the Values of Content-Encoding
+// joined with commas, as finish read it before.
+func TestContentEncoding(t *testing.T) {
+	for _, h := range []model.Headers{
+		nil,
+		{{Name: "Host", Value: "a"}},
+		{{Name: "content-encoding", Value: "gzip"}},
+		{{Name: "Content-Encoding", Value: "gzip"}, {Name: "X", Value: "y"}, {Name: "CONTENT-ENCODING", Value: " br"}},
+		{{Name: "Content-Encoding", Value: ""}, {Name: "Content-Encoding", Value: ""}},
+	} {
+		if got, want := contentEncoding(h), strings.Join(h.Values("Content-Encoding"), ","); got != want {
+			t.Errorf("contentEncoding(%q) = %q, want %q", h, got, want)
+		}
 	}
 }

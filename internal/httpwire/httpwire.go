@@ -310,7 +310,7 @@ func (b *BodyReader) Read(br *bufio.Reader, pause func(size int64) bool) (body m
 		if got < b.n {
 			b.o.warnf("body cut short: %d of %d bytes", got, b.n)
 		}
-		body = rb.finish(*b.h, got < b.n, b.o, b.l)
+		body = rb.finish(contentEncoding(*b.h), got < b.n, b.o, b.l)
 	default:
 		body, err = readToEOF(br, *b.h, b.o, b.l, b.skip)
 	}
@@ -612,6 +612,24 @@ func field(h model.Headers, name string) string {
 	return ""
 }
 
+// contentEncoding is the Content-Encoding of a header section read by
+// readHeaders, its fields joined with commas (see fieldIs): looked up for
+// every body, with strings.EqualFold on every field's name.
+func contentEncoding(h model.Headers) string {
+	enc, n := "", 0
+	for _, f := range h {
+		if fieldIs(f.Name, "Content-Encoding") {
+			if n == 0 {
+				enc = f.Value
+			} else {
+				enc += "," + f.Value
+			}
+			n++
+		}
+	}
+	return enc
+}
+
 // badLength marks a Content-Length that cannot be trusted: a request then
 // has no body and a response runs to the end of the stream.
 const badLength = -2
@@ -827,8 +845,9 @@ func (b *rawBody) readN(r io.Reader, n int64) int64 {
 
 // finish decodes the kept bytes. cut tells that the body on the wire ended
 // before its declared end.
-func (b *rawBody) finish(h model.Headers, cut bool, o Options, l model.Limits) model.Body {
-	enc := strings.Join(h.Values("Content-Encoding"), ",")
+// finish is the body undone from enc, its Content-Encoding (the fields
+// joined with commas).
+func (b *rawBody) finish(enc string, cut bool, o Options, l model.Limits) model.Body {
 	if b.skip {
 		// The one decoding problem told without decoding.
 		if b.size > 0 && !isIdentity(enc) {
@@ -863,7 +882,7 @@ func readFixed(br *bufio.Reader, n int64, h model.Headers, o Options, l model.Li
 	if got < n {
 		o.warnf("body cut short: %d of %d bytes", got, n)
 	}
-	return rb.finish(h, got < n, o, l), nil
+	return rb.finish(contentEncoding(h), got < n, o, l), nil
 }
 
 func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits, skip bool) (model.Body, error) {
@@ -882,7 +901,7 @@ func readToEOF(br *bufio.Reader, h model.Headers, o Options, l model.Limits, ski
 	if err != nil {
 		o.warnf("body cut short after %d bytes", rb.size)
 	}
-	return rb.finish(h, err != nil, o, l), nil
+	return rb.finish(contentEncoding(h), err != nil, o, l), nil
 }
 
 // parseChunkSize reads hex digits as strconv.ParseUint(s, 16, 63) does,
@@ -936,7 +955,7 @@ func (b *BodyReader) chunked(br *bufio.Reader, pause func(int64) bool) (model.Bo
 			line, err := readLine(br, &b.budget)
 			if err != nil && (!errors.Is(err, ErrMalformed) || errors.Is(err, io.ErrUnexpectedEOF)) {
 				o.warnf("chunked body cut short after %d bytes", rb.size)
-				return rb.finish(*h, true, o, l), false, nil
+				return rb.finish(contentEncoding(*h), true, o, l), false, nil
 			}
 			if err != nil {
 				return model.Body{}, false, err
@@ -951,19 +970,19 @@ func (b *BodyReader) chunked(br *bufio.Reader, pause func(int64) bool) (model.Bo
 			if !ok {
 				// The framing is lost: keep the body so far, cut.
 				o.warnf("invalid chunk size after %d body bytes; body cut", rb.size)
-				return rb.finish(*h, true, o, l), false, nil
+				return rb.finish(contentEncoding(*h), true, o, l), false, nil
 			}
 			if size == 0 {
 				trailers, err := readHeaders(br, &b.budget, l.HeaderCount-len(*h), o)
 				if err != nil {
 					if errors.Is(err, io.ErrUnexpectedEOF) {
 						// A missing final CRLF still ends the body.
-						return rb.finish(*h, false, o, l), false, nil
+						return rb.finish(contentEncoding(*h), false, o, l), false, nil
 					}
 					return model.Body{}, false, err
 				}
 				*h = append(*h, trailers...)
-				return rb.finish(*h, false, o, l), false, nil
+				return rb.finish(contentEncoding(*h), false, o, l), false, nil
 			}
 			if pause != nil && pause(int64(size)) {
 				b.inChunk, b.left = true, int64(size)
@@ -974,7 +993,7 @@ func (b *BodyReader) chunked(br *bufio.Reader, pause func(int64) bool) (model.Bo
 		b.left = 0
 		if got < int64(size) {
 			o.warnf("chunked body cut short after %d bytes", rb.size)
-			return rb.finish(*h, true, o, l), false, nil
+			return rb.finish(contentEncoding(*h), true, o, l), false, nil
 		}
 		// The CRLF that ends the chunk data.
 		// An error here shows again on the next chunk-size line.
