@@ -617,18 +617,16 @@ func (c *h1Conn) malformed(frame int, dir Dir, err error, sd *h1Side) {
 	}
 }
 
-func (c *h1Conn) warn(frame int) func(string) {
-	return func(msg string) {
-		c.notes++
-		if c.notes > maxConnNotes {
-			return
-		}
-		kind := model.NoteMalformed
-		if strings.Contains(msg, "cut") {
-			kind = model.NoteTruncated
-		}
-		c.s.note(kind, frame, "%s", msg)
+func (c *h1Conn) warnAt(frame int, msg string) {
+	c.notes++
+	if c.notes > maxConnNotes {
+		return
 	}
+	kind := model.NoteMalformed
+	if strings.Contains(msg, "cut") {
+		kind = model.NoteTruncated
+	}
+	c.s.note(kind, frame, "%s", msg)
 }
 
 func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
@@ -637,6 +635,11 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 	defer release(br)
 	lim := c.s.out.limits()
 	var lineBuf [256]byte // the request line being read, kept in case it fails
+	// The options' Warn is made once per parser run, not per message (a
+	// tenth of the allocations of a capture scan were such functions): it
+	// reads the frame of the message being read from warnFrame.
+	var warnFrame int
+	warn := func(msg string) { c.warnAt(warnFrame, msg) }
 	for {
 		if sd.idle(br) {
 			sd.parked = true
@@ -649,7 +652,8 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		start := offset(sd, br)
 		m := markAt(sd.marks, start)
 		line := firstLine(br, &lineBuf)
-		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
+		warnFrame = frame
+		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: warn, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
 		req, err := o.ReadRequest(br)
 		sd.msgFrame = 0
 		if err != nil {
@@ -990,6 +994,29 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 	br := newBufReader(fr)
 	defer release(br)
 	lim := c.s.out.limits()
+	// The options' functions are made once per parser run, not per
+	// message (see clientLoop): they read the message being read from
+	// cur. A response parked in its body keeps the functions of the run
+	// that read its head, whose cur no later message changes.
+	var cur struct {
+		frame int
+		p     *h1Pending
+	}
+	warn := func(msg string) { c.warnAt(cur.frame, msg) }
+	discard := fr.discard
+	var skipResponse func(*model.Response) bool
+	if sr := c.s.out.skipResponse(); sr != nil {
+		skipResponse = func(resp *model.Response) bool {
+			// p.ex as it is now: while the response's header section
+			// arrived, the request may have been given up and its
+			// exchange emitted (giveUp leaves a copy).
+			var req *model.Request
+			if cur.p != nil {
+				req = &cur.p.ex.Request
+			}
+			return sr(req, resp)
+		}
+	}
 	for {
 		var m srvMsg
 		var err error
@@ -1018,19 +1045,9 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 			if p != nil {
 				m.method = p.ex.Request.Method
 			}
-			o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: c.warn(frame), SkipBody: c.s.out.skipBody(), Discard: fr.discard, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
-			if sr := c.s.out.skipResponse(); sr != nil {
-				o.SkipResponse = func(resp *model.Response) bool {
-					// p.ex as it is now: while the response's header section
-					// arrived, the request may have been given up and its
-					// exchange emitted (giveUp leaves a copy).
-					var req *model.Request
-					if p != nil {
-						req = &p.ex.Request
-					}
-					return sr(req, resp)
-				}
-			}
+			cur.frame, cur.p = frame, p
+			o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: warn, SkipBody: c.s.out.skipBody(), Discard: discard,
+				SkipResponse: skipResponse, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
 			if head, _ := br.Peek(5); p != nil && p.ex.Request.Proto == "HTTP/0.9" && string(head) != "HTTP/" {
 				// An HTTP/0.9 answer is the bare body up to the close.
 				b := httpwire.NewBodyBuilder(o)
