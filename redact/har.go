@@ -884,15 +884,18 @@ const (
 // are no text (browsers store decoded text under that header too), or,
 // without the header, by bytes that are no text under a textual media type
 // and that decode whole as one of them. Compressed bytes (signature or
-// header) of which no text decodes are opaque: the caller must not copy
-// them.
+// header) of which no text decodes are opaque, under a type an OAuth
+// message or page can travel in (oauthBody): the caller must not copy them.
+// Under a binary type (gRPC-web, a download) they stay as they were.
 func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string, st int) {
 	if coding = storedCoding(data); coding != "" {
 		if dec, st := r.decodeStored(coding, data); st != storedOpaque {
 			return dec, coding, st
 		}
-		if coding == "deflate" {
-			// A zlib header is two bytes any binary body may start with.
+		if coding == "deflate" || !oauthBody(mt) {
+			// A zlib header is two bytes any binary body may start
+			// with; a body of a binary type (a download, protobuf) is
+			// not read as text anyway, and stays as it was.
 			return nil, "", storedPlain
 		}
 		return nil, coding, storedOpaque
@@ -903,6 +906,9 @@ func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string
 	if c := strings.ToLower(strings.TrimSpace(ce)); c != "" && c != "identity" {
 		if dec, st := r.decodeStored(c, data); st != storedOpaque {
 			return dec, c, st
+		}
+		if !oauthBody(mt) {
+			return nil, "", storedPlain // as a signature's, above
 		}
 		return nil, c, storedOpaque
 	}
