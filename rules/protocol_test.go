@@ -125,6 +125,8 @@ func TestDescriptionExplained(t *testing.T) {
 	for file, says := range map[string][]string{
 		"okta-not-assigned.har":               {`"User is not assigned to the client application."`, "the user is not assigned to the application; assign the user"},
 		"keycloak-authentication-expired.har": {`"authentication_expired"`, "the authentication session of the sign-in page expired", "Login timeout"},
+		// A bare access_denied (Google, Keycloak when the user declines).
+		"google-access-denied.har": {"access_denied without a description: the user declined the consent or cancelled the sign-in"},
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {

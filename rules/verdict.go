@@ -384,6 +384,10 @@ func explainSuffix(e *model.Event) string {
 		}
 		return s
 	}
+	if e.Err != nil && e.Err.Error == "access_denied" {
+		// Google and Keycloak send it bare when the user declines.
+		return " (access_denied without a description: the user declined the consent or cancelled the sign-in, or a policy of the provider denied it; the provider's sign-in logs tell which)"
+	}
 	return ""
 }
 
