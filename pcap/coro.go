@@ -8,9 +8,9 @@ import "iter"
 // by copying as the parser went deep (bufio, httpwire's header and body
 // readers): on the customer-like capture 888 coroutines, whose stack
 // growth was ~4 % of a scan's CPU, all of it on the reassembling
-// goroutine that bounds the scan; a capture with many connections open,
-// whose parsers park and start again between messages, made one per
-// message (48,000 for 12,000 exchanges).
+// goroutine that bounds the scan. With many connections open, where
+// parsers park between messages, each still gets a coroutine of its own
+// (see Reader.coroutines).
 type parserCo struct {
 	next func() (struct{}, bool)
 	stop func()
