@@ -251,6 +251,13 @@ var errorCatalog = []ErrorInfo{
 	// Message-matched entries: providers without codes. Specific texts come
 	// first: ory/fosite appends a specific hint to one generic description,
 	// and zitadel's "invalid code" is a prefix of its PKCE messages.
+
+	// Keycloak's error page when the authorize request lacks a parameter
+	// (the oauth reader appends "(Missing parameter: name)" to the page's
+	// words in any language). Before the redirect_uri entries: a missing
+	// redirect_uri is sent, not registered.
+	{Match: "missing parameter: ", Family: model.FamilyKeycloak, Class: ClassMalformed, Meaning: "the authorize request lacks a parameter Keycloak requires (the message names it)",
+		Remediation: "Send the parameter the message names on the authorize request (a missing redirect_uri is sent by the app, not registered in Keycloak)."},
 	{Match: "pkce code challenge did not match", Class: ClassPKCE, Meaning: "the code_verifier does not match the code_challenge",
 		Remediation: "Send the exact verifier generated for this authorization request."},
 	{Match: "code challenge was absent from the authorization request", Class: ClassPKCE, Meaning: "a code_verifier was sent but the authorize request had no code_challenge",

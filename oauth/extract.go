@@ -1375,7 +1375,16 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 			return []model.Event{ev}
 		}
 	}
-	pe := htmlErrorPage(data, base.Provider())
+	var pe *model.ProviderError
+	if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest && base.Provider().Family == model.FamilyKeycloak {
+		// A parameter the request lacks, named as Keycloak names an
+		// invalid one: read before the redirect URI readers, which would
+		// take "…: redirect_uri" for an unregistered URI.
+		pe = keycloakMissingParameter(data, requestParams(ex, lb.u))
+	}
+	if pe == nil {
+		pe = htmlErrorPage(data, base.Provider())
+	}
 	if pe == nil && resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 		pe = pageError(data, base.Provider())
 		if pe == nil && base.Provider().Family == model.FamilyKeycloak {

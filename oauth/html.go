@@ -1222,3 +1222,70 @@ func aadFullMessage(text, code string) string {
 	}
 	return msg
 }
+
+// keycloakMissingParam is the English message Keycloak's theme gives a
+// parameter the authorize request lacks (missingParameterMessage of
+// messages_en.properties, "Missing parameters: {0}"; "Missing parameter:
+// {0}" in older releases), the one the catalog classifies.
+const keycloakMissingParam = "Missing parameter: "
+
+// keycloakAuthorizeParams are the authorize request's parameters a
+// Keycloak message can name: the word after its colon is one of them, not
+// any word a translated message happens to end with.
+var keycloakAuthorizeParams = []string{
+	"acr_values", "claims", "client_id", "code_challenge", "code_challenge_method",
+	"display", "id_token_hint", "login_hint", "max_age", "nonce", "prompt",
+	"redirect_uri", "request", "request_uri", "response_mode", "response_type",
+	"scope", "state", "ui_locales",
+}
+
+// keycloakNamedParam is the parameter a Keycloak message names the way
+// its bundles word invalidParameterMessage and missingParameterMessage in
+// every language: the parameter's name right after a colon ("Paramètres
+// manquants : redirect_uri", "缺少参数：redirect_uri"), whatever follows it
+// (the base theme's element also holds the link back to the application).
+// "" when no colon is followed by an authorize parameter's name.
+func keycloakNamedParam(msg string) string {
+	for rest := msg; ; {
+		i, size := strings.IndexByte(rest, ':'), 1
+		if j := strings.Index(rest, "："); j >= 0 && (i < 0 || j < i) {
+			i, size = j, len("：")
+		}
+		if i < 0 {
+			return ""
+		}
+		rest = rest[i+size:]
+		word, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		if word = strings.TrimRight(word, ".,;"); slices.Contains(keycloakAuthorizeParams, word) {
+			return word
+		}
+	}
+}
+
+// keycloakMissingParameter reads a Keycloak error page (any theme, any
+// language) refusing an authorize request for a parameter it lacks: the
+// page's message names the parameter after its colon, and either the
+// request sent no value for it (what the trace shows, whatever the words;
+// Keycloak also refuses a missing redirect_uri with invalidParameterMessage)
+// or the message is the English missingParameterMessage. The error is
+// invalid_request, described by the page's words followed by "(Missing
+// parameter: name)" so the catalog classifies it: the fix is to send the
+// parameter, not to register a redirect URI. nil when the page is not such
+// a refusal. A request carrying its parameters in a request object
+// (request, request_uri) may hold the parameter there, so only the words
+// count for it.
+func keycloakMissingParameter(data []byte, params url.Values) *model.ProviderError {
+	msg := keycloakErrorMessage(data)
+	if msg == "" {
+		msg = keycloakPageMessage(data)
+	}
+	name := keycloakNamedParam(msg)
+	if name == "" {
+		return nil
+	}
+	sent := params.Get(name) != "" || params.Get("request") != "" || params.Get("request_uri") != ""
+	if sent && foldIndex(msg, "missing parameter") < 0 {
+		return nil
+	}
+	return &model.ProviderError{Error: "invalid_request", Description: msg + " (" + keycloakMissingParam + name + ")"}
+}

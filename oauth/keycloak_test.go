@@ -230,3 +230,78 @@ func TestKeycloakErrorPageAnyMessage(t *testing.T) {
 		}
 	}
 }
+
+// Keycloak refuses an authorize request lacking a parameter with
+// missingParameterMessage and the parameter's name ("Missing parameters:
+// {0}" in keycloak/keycloak themes/src/main/resources/theme/base/login/
+// messages/messages_en.properties, "Missing parameter: {0}" in older
+// releases, "Paramètres manquants : {0}" in resources-community/…/
+// messages_fr.properties), and a missing redirect_uri of an OIDC request
+// with invalidParameterMessage as well. The page is the one of the rules
+// fixture keycloak-redirect-error-page-fr.har (the base theme's error.ftl)
+// with those messages: the fix is to send the parameter, so the error is
+// a malformed request naming it, never the redirect URI's class.
+func TestKeycloakMissingParameter(t *testing.T) {
+	const noRedirect = "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&response_type=code&scope=openid%20email&state=kc-state-2"
+	const withRedirect = noRedirect + "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb"
+	for _, c := range []struct{ name, url, lang, msg, param string }{
+		{"fr, the fixture's words", noRedirect, "fr", "Param&egrave;tres manquants : redirect_uri", "redirect_uri"},
+		{"en", noRedirect, "en", "Missing parameters: redirect_uri", "redirect_uri"},
+		{"en, older release", noRedirect, "en", "Missing parameter: redirect_uri", "redirect_uri"},
+		{"invalidParameterMessage, none sent", noRedirect, "de", "Ung&uuml;ltiger Parameter: redirect_uri", "redirect_uri"},
+		{"empty value", noRedirect + "&redirect_uri=", "fr", "Param&egrave;tre invalide : redirect_uri", "redirect_uri"},
+		{"another parameter, by the words", withRedirect, "en", "Missing parameters: response_type", "response_type"},
+		{"another parameter, none sent", "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb", "zh-CN", "缺少参数：response_type", "response_type"},
+	} {
+		page := keycloakErrorPage(c.lang, "x", c.msg)
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", c.url, nil, "", 400,
+			model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, page))
+		if len(evs) != 2 || evs[1].Kind != model.AuthorizeError || evs[1].Err == nil {
+			t.Errorf("%s: events = %+v", c.name, evs)
+			continue
+		}
+		pe := evs[1].Err
+		if pe.Error != "invalid_request" || !strings.HasSuffix(pe.Description, "(Missing parameter: "+c.param+")") {
+			t.Errorf("%s: error %q %q, want invalid_request naming the missing %s", c.name, pe.Error, pe.Description, c.param)
+		}
+		info, _ := catalog.Classify(pe, model.FamilyKeycloak)
+		if info.Class != catalog.ClassMalformed || !strings.Contains(info.Remediation, "Send the parameter") {
+			t.Errorf("%s: class %v (%q), want a malformed request whose remedy sends the parameter", c.name, info.Class, info.Remediation)
+		}
+	}
+}
+
+// A redirect URI the request sent and Keycloak refused stays the redirect
+// URI's error, as does one a request object (request=) may carry; a
+// message whose last word after a colon is no authorize parameter names
+// nothing missing.
+func TestKeycloakMissingParameterNot(t *testing.T) {
+	const base = "https://sso.example.test/realms/demo/protocol/openid-connect/auth?client_id=web-app&response_type=code&scope=openid&state=S"
+	for _, c := range []struct {
+		name, url, msg string
+		class          catalog.ErrorClass
+	}{
+		{"sent and refused", base + "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb", "Param&egrave;tre invalide : redirect_uri", catalog.ClassRedirectURI},
+		{"in a request object", base + "&request=eyJhbGciOiJub25lIn0.eyJyZWRpcmVjdF91cmkiOiJ4In0.", "Ung&uuml;ltiger Parameter: redirect_uri", catalog.ClassRedirectURI},
+		{"not a parameter", base + "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb", "Client not found.", catalog.ClassTenant},
+	} {
+		page := keycloakErrorPage("fr", "x", c.msg)
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", c.url, nil, "", 400,
+			model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, page))
+		if len(evs) != 2 || evs[1].Err == nil {
+			t.Errorf("%s: events = %+v", c.name, evs)
+			continue
+		}
+		if strings.Contains(evs[1].Err.Description, keycloakMissingParam) {
+			t.Errorf("%s: %q read as a missing parameter", c.name, evs[1].Err.Description)
+		}
+		if info, _ := catalog.Classify(evs[1].Err, model.FamilyKeycloak); info.Class != c.class {
+			t.Errorf("%s: class %v, want %v", c.name, info.Class, c.class)
+		}
+	}
+	for _, msg := range []string{"Erreur : inconnu", "Missing parameters: redirect_uri_extra", "no colon redirect_uri"} {
+		if got := keycloakNamedParam(msg); got != "" {
+			t.Errorf("keycloakNamedParam(%q) = %q, want none", msg, got)
+		}
+	}
+}
