@@ -56,8 +56,11 @@ func TestCoPool(t *testing.T) {
 	}
 	var p coPool
 	a := p.start(parser("a", 2))
-	if !a.resume() || !a.resume() {
-		t.Fatal("parser a returned before its end")
+	// resume has effects: each call is a step of the parser.
+	for i := 0; i < 2; i++ {
+		if !a.resume() {
+			t.Fatalf("parser a returned at its step %d, before its end", i+1)
+		}
 	}
 	if a.resume() {
 		t.Fatal("parser a did not return")
@@ -76,8 +79,13 @@ func TestCoPool(t *testing.T) {
 	if e != b {
 		t.Fatal("the coroutine of a halted parser was not used again")
 	}
-	if !e.resume() || !e.resume() || e.resume() {
-		t.Fatal("parser e, after a halted one, did not suspend twice and return")
+	for i := 0; i < 2; i++ {
+		if !e.resume() {
+			t.Fatalf("parser e, after a halted one, returned at its step %d", i+1)
+		}
+	}
+	if e.resume() {
+		t.Fatal("parser e, after a halted one, did not return after two steps")
 	}
 	p.put(e)
 	c := p.start(func(func(struct{}) bool) { panic("parser c") })
