@@ -462,3 +462,63 @@ func TestCaptureEndsInsideMessage(t *testing.T) {
 		}
 	}
 }
+
+// answersByRequest maps each answered request (method and URL) to its
+// response's status and header section.
+func answersByRequest(exs []*model.Exchange) map[string]string {
+	m := map[string]string{}
+	for _, ex := range exs {
+		if ex.Response != nil {
+			m[ex.Request.Method+" "+ex.Request.URL] = fmt.Sprint(ex.Response.Status, ex.Response.Headers)
+		}
+	}
+	return m
+}
+
+// TestResponseCapturedBeforeRequest rewrites real captures so that a
+// connection's first response bytes reach the reader before any of its
+// request bytes: segments captured out of order (pipelined-requests.pcap
+// with frames 4 and 5 swapped), or a capture begun mid-connection whose
+// first request follows lost bytes, so that reassembly delivers it only
+// after the server's answer (zero-length-bodies-with-drops.pcap without its
+// first 17 packets). Those response bytes were dropped as answering a
+// request the capture missed, and every later response went to the
+// request before its own. The response's ACK tells: it acknowledged the
+// request that comes later. Dropping the request instead (frame 4) must
+// leave its response unpaired, not give it to the next request.
+func TestResponseCapturedBeforeRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		edit   func([]rawPacket) []rawPacket
+		answer int // answered requests expected
+	}{
+		{"pipelined-requests.pcap", func(p []rawPacket) []rawPacket {
+			p = append([]rawPacket(nil), p...)
+			p[3], p[4] = p[4], p[3]
+			return p
+		}, 5},
+		{"pipelined-requests.pcap", func(p []rawPacket) []rawPacket {
+			return append(append([]rawPacket(nil), p[:3]...), p[4:]...)
+		}, 4},
+		{"zeek/zero-length-bodies-with-drops.pcap", func(p []rawPacket) []rawPacket { return p[17:] }, 4},
+	} {
+		pkts := loadPackets(t, tc.name)
+		base, _ := readBytes(t, writePcap(t, pkts, false))
+		want := answersByRequest(base)
+		exs, notes := readBytes(t, writePcap(t, tc.edit(pkts), false))
+		got := answersByRequest(exs)
+		if len(got) != tc.answer {
+			t.Errorf("%s: %d requests answered, want %d", tc.name, len(got), tc.answer)
+		}
+		for req, resp := range got {
+			if want[req] != resp {
+				t.Errorf("%s: %.80s got another request's response %.60s", tc.name, req, resp)
+			}
+		}
+		if t.Failed() {
+			for _, n := range notes {
+				t.Logf("%s %s %s", n.Kind, n.Ref, n.Message)
+			}
+		}
+	}
+}

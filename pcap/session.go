@@ -66,6 +66,13 @@ type session struct {
 	tunnel   *session     // what a CONNECT tunnel carries
 	tunneled bool         // this session is the inside of a tunnel
 	held     []earlyChunk // a first client line naming HTTP that is no request line
+	// ahead holds server bytes captured before any client byte that
+	// acknowledge client bytes: the request they answer may come later in
+	// the capture (segments captured out of order), and only then does it
+	// show whether it did. Contiguous, at most maxEarly bytes.
+	ahead    []earlyChunk
+	aheadLen int
+	noAhead  bool // server bytes were dropped: hold no more
 	// seg describes the bytes being fed when they come straight from TCP
 	// (not from TLS or a tunnel): their stream offset and what the packet
 	// acknowledged of the other direction.
@@ -171,6 +178,8 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 			if len(s.early) > 0 || s.tunneled && s.earlyLen < maxEarly {
 				s.early = append(s.early, earlyChunk{dir: dir, data: bytes.Clone(data), frame: frame, t: t, seg: s.seg})
 				s.earlyLen += len(data)
+			} else if !s.tunneled && len(s.held) == 0 {
+				s.holdAhead(data, frame, t)
 			}
 			if len(s.held) > 0 && len(s.early) == 0 && looksLikeResponse(data) {
 				// The server answered a request line HTTP/1 could not
@@ -244,6 +253,8 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 	}
 	early := s.early
 	s.early, s.earlyLen = nil, 0
+	ahead := s.ahead
+	s.ahead, s.aheadLen, s.noAhead = nil, 0, true
 	switch {
 	case bytes.HasPrefix(head, []byte(h2Preface)):
 		s.mode = modeH2
@@ -255,6 +266,7 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 	case looksLikeRequest(head):
 		s.mode = modeHTTP1
 		s.h1 = newH1Conn(s)
+		early = append(answering(ahead, early[0].seg), early...)
 	default:
 		if s.tries == 0 && badRequestLine(head) {
 			// Held until the server shows whether it took this for
@@ -275,6 +287,44 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 		s.feed(c.dir, c.data, c.frame, c.t)
 	}
 	s.seg = seg
+}
+
+// holdAhead keeps server bytes that came before any client byte when they
+// acknowledge client bytes (see session.ahead); other server bytes there
+// answer requests the capture lost, and are dropped as before.
+func (s *session) holdAhead(data []byte, frame int, t time.Time) {
+	if s.noAhead {
+		return
+	}
+	seg := s.seg
+	contiguous := len(s.ahead) == 0 || func() bool {
+		last := s.ahead[len(s.ahead)-1]
+		return last.seg.off+int64(len(last.data)) == seg.off
+	}()
+	if !seg.ok || seg.ack <= 0 || !contiguous || s.aheadLen+len(data) > maxEarly {
+		// Bytes the parser will never see: anything held would be
+		// followed by a hole it could not tell.
+		s.ahead, s.aheadLen, s.noAhead = nil, 0, true
+		return
+	}
+	s.ahead = append(s.ahead, earlyChunk{dir: ServerToClient, data: bytes.Clone(data), frame: frame, t: t, seg: seg})
+	s.aheadLen += len(data)
+}
+
+// answering is the server bytes held ahead that answer client bytes from
+// first on, the client's first bytes in the capture: from the first chunk
+// whose packet acknowledged client bytes past first's offset. Those before
+// answer requests the capture lost.
+func answering(ahead []earlyChunk, first segInfo) []earlyChunk {
+	if !first.ok {
+		return nil
+	}
+	for i, c := range ahead {
+		if c.seg.ack > first.off {
+			return ahead[i:]
+		}
+	}
+	return nil
 }
 
 type earlyChunk struct {
