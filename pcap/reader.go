@@ -116,6 +116,7 @@ type Reader struct {
 	dropped map[model.NoteKind]int // notes past maxNotes, by kind
 	done    bool
 	fills   []fill // holes to fill after the current packet
+	again   bool   // the current packet was refused until they are filled
 
 	// bodies keeps the body buffers handed back with Release for the
 	// HTTP/1 bodies read later, headers the header lists handed back with
@@ -439,6 +440,16 @@ func (r *Reader) step() {
 		r.live1 = livePacket{}
 		if len(r.fills) > 0 {
 			r.fillHoles(seg, ci)
+		}
+		if r.again {
+			r.again = false
+			r.live1 = livePacket{payload: seg.tcp.Payload, ts: p.ts, frame: p.frame}
+			ctx := r.context(ci)
+			r.asm.AssembleWithContext(seg.netFlow, seg.tcp, ctx)
+			if r.live1.delivered {
+				r.spare = ctx
+			}
+			r.live1 = livePacket{}
 		}
 	}
 	if r.packets >= r.nextIdle {

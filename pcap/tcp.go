@@ -135,16 +135,22 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 		}
 	}
 	if tcp.ACK {
-		s.acks[d][s.nAcks[d]%ackRing] = ackRec{frame: int32(frameOf(ci)), ack: tcp.Ack}
-		s.nAcks[d]++
 		// The other side holds data past a hole that this packet
 		// acknowledges: the hole's bytes reached the receiver but not
-		// the capture, so waiting for them is pointless.
+		// the capture, so waiting for them is pointless. The packet
+		// itself is refused and given again once the hole is filled:
+		// what it carries answers the bytes after the hole (a response
+		// to the request that follows a lost segment), and must not
+		// reach the parsers before them.
 		o := 1 - d
 		if s.baseOK[o] && s.ahead[o] > s.pos[o] && s.ahead[o]-s.pos[o] <= maxFill && s.unwrap(o, tcp.Ack) >= s.ahead[o] {
 			s.r.fills = append(s.r.fills, fill{s: s, dir: o, seq: s.base[o] + uint32(s.pos[o]), n: int(s.ahead[o] - s.pos[o])})
 			s.ahead[o] = -1
+			s.r.again = true
+			return false
 		}
+		s.acks[d][s.nAcks[d]%ackRing] = ackRec{frame: int32(frameOf(ci)), ack: tcp.Ack}
+		s.nAcks[d]++
 	}
 	return true
 }
