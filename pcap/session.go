@@ -77,6 +77,19 @@ type session struct {
 	// (not from TLS or a tunnel): their stream offset and what the packet
 	// acknowledged of the other direction.
 	seg segInfo
+	// wire is, for the plaintext of a TLS connection (seg not ok), the
+	// TCP packet whose record gave it: its offset and ACK place the
+	// plaintext among the other side's bytes (see holdAhead).
+	wire segInfo
+}
+
+// wireInfo is where the bytes being fed came from on the wire: seg, or
+// for TLS plaintext the packet that completed their record.
+func (s *session) wireInfo() segInfo {
+	if s.seg.ok {
+		return s.seg
+	}
+	return s.wire
 }
 
 // segInfo places fed bytes in their TCP stream: off is the stream offset
@@ -240,7 +253,7 @@ func undecided(b []byte) bool {
 // detect recognizes the protocol from the client's first bytes, holding
 // back a few tiny segments until they can tell.
 func (s *session) detect(data []byte, frame int, t time.Time) {
-	s.early = append(s.early, earlyChunk{dir: ClientToServer, data: bytes.Clone(data), frame: frame, t: t, seg: s.seg})
+	s.early = append(s.early, earlyChunk{dir: ClientToServer, data: bytes.Clone(data), frame: frame, t: t, seg: s.seg, wire: s.wireInfo()})
 	s.earlyLen += len(data)
 	head := make([]byte, 0, 64)
 	for _, c := range s.early {
@@ -266,7 +279,7 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 	case looksLikeRequest(head):
 		s.mode = modeHTTP1
 		s.h1 = newH1Conn(s)
-		early = append(answering(ahead, early[0].seg), early...)
+		early = append(answering(ahead, early[0].wire), early...)
 	default:
 		if s.tries == 0 && badRequestLine(head) {
 			// Held until the server shows whether it took this for
@@ -296,31 +309,31 @@ func (s *session) holdAhead(data []byte, frame int, t time.Time) {
 	if s.noAhead {
 		return
 	}
-	seg := s.seg
-	contiguous := len(s.ahead) == 0 || func() bool {
+	seg, wire := s.seg, s.wireInfo()
+	contiguous := len(s.ahead) == 0 || !seg.ok || func() bool {
 		last := s.ahead[len(s.ahead)-1]
 		return last.seg.off+int64(len(last.data)) == seg.off
 	}()
-	if !seg.ok || seg.ack <= 0 || !contiguous || s.aheadLen+len(data) > maxEarly {
+	if !wire.ok || wire.ack <= 0 || !contiguous || s.aheadLen+len(data) > maxEarly {
 		// Bytes the parser will never see: anything held would be
 		// followed by a hole it could not tell.
 		s.ahead, s.aheadLen, s.noAhead = nil, 0, true
 		return
 	}
-	s.ahead = append(s.ahead, earlyChunk{dir: ServerToClient, data: bytes.Clone(data), frame: frame, t: t, seg: seg})
+	s.ahead = append(s.ahead, earlyChunk{dir: ServerToClient, data: bytes.Clone(data), frame: frame, t: t, seg: seg, wire: wire})
 	s.aheadLen += len(data)
 }
 
 // answering is the server bytes held ahead that answer client bytes from
-// first on, the client's first bytes in the capture: from the first chunk
-// whose packet acknowledged client bytes past first's offset. Those before
-// answer requests the capture lost.
+// first on, the client's first bytes in the capture (their packet on the
+// wire): from the first chunk whose packet acknowledged client bytes past
+// first's offset. Those before answer requests the capture lost.
 func answering(ahead []earlyChunk, first segInfo) []earlyChunk {
 	if !first.ok {
 		return nil
 	}
 	for i, c := range ahead {
-		if c.seg.ack > first.off {
+		if c.wire.ack > first.off {
 			return ahead[i:]
 		}
 	}
@@ -333,6 +346,7 @@ type earlyChunk struct {
 	frame int
 	t     time.Time
 	seg   segInfo
+	wire  segInfo
 }
 
 func (s *session) collectH2() {
@@ -348,6 +362,11 @@ func (s *session) collectH2() {
 // gap tells that n bytes of one side were lost before frame (0 when
 // unknown), the first packet after them.
 func (s *session) gap(dir Dir, n int, frame int) {
+	if s.mode == modeDetect && dir == ServerToClient {
+		// What is held ahead would be followed by a hole the parser
+		// could not tell (plaintext of TLS has no offsets to show it).
+		s.ahead, s.aheadLen, s.noAhead = nil, 0, true
+	}
 	switch s.mode {
 	case modeHTTP1:
 		s.h1.gap(dir, n, frame)
@@ -477,7 +496,9 @@ func (t *tlsState) drain() {
 		if p.Dir == ClientToServer {
 			t.pendingClient = 0
 		}
+		t.inner.wire = t.s.seg
 		t.inner.feed(p.Dir, p.Data, p.Frame, p.Time)
+		t.inner.wire = segInfo{}
 	}
 }
 

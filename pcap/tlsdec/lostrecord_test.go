@@ -7,11 +7,17 @@ import (
 	"os"
 	"testing"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
 )
+
+type rawFrame struct {
+	ci   gopacket.CaptureInfo
+	data []byte
+}
 
 // TestLostRequestRecord reads the lab's fosite sign-in (TLS 1.3,
 // HTTP/1.1 keep-alive) without frame 9, the TLS record of GET /login on
@@ -23,6 +29,11 @@ import (
 // /callback were dropped as answering requests not captured, /callback
 // got /home's 200 and /home none. Every request must keep its own
 // response.
+//
+// The same capture with frame 9 captured after frame 11, /login's 302
+// (out of order): the 302 came before any plaintext of the client and was
+// dropped the same way. Its packet acknowledged the request record
+// captured after it, which tells that it answers it.
 func TestLostRequestRecord(t *testing.T) {
 	raw, err := os.ReadFile("testdata/lab-clean-fosite-http1-tls.pcap")
 	if err != nil {
@@ -32,14 +43,8 @@ func TestLostRequestRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var all, cut bytes.Buffer
-	wa, wc := pcapgo.NewWriterNanos(&all), pcapgo.NewWriterNanos(&cut)
-	for _, w := range []*pcapgo.Writer{wa, wc} {
-		if err := w.WriteFileHeader(262144, r.LinkType()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for frame := 1; ; frame++ {
+	var frames []rawFrame
+	for {
 		data, ci, err := r.ReadPacketData()
 		if err == io.EOF {
 			break
@@ -47,18 +52,23 @@ func TestLostRequestRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := wa.WritePacket(ci, data); err != nil {
+		frames = append(frames, rawFrame{ci, bytes.Clone(data)})
+	}
+	if f := frames[8]; !bytes.Contains(f.data, []byte{0x17, 0x03, 0x03}) || f.ci.CaptureLength < 700 {
+		t.Fatalf("frame 9 is not the application data record of GET /login (%d bytes)", f.ci.CaptureLength)
+	}
+	write := func(fs []rawFrame) []byte {
+		var buf bytes.Buffer
+		w := pcapgo.NewWriterNanos(&buf)
+		if err := w.WriteFileHeader(262144, r.LinkType()); err != nil {
 			t.Fatal(err)
 		}
-		if frame == 9 {
-			if !bytes.Contains(data, []byte{0x17, 0x03, 0x03}) || ci.CaptureLength < 700 {
-				t.Fatalf("frame 9 is not the application data record of GET /login (%d bytes)", ci.CaptureLength)
+		for _, f := range fs {
+			if err := w.WritePacket(f.ci, f.data); err != nil {
+				t.Fatal(err)
 			}
-			continue
 		}
-		if err := wc.WritePacket(ci, data); err != nil {
-			t.Fatal(err)
-		}
+		return buf.Bytes()
 	}
 	kf, err := os.Open("testdata/lab-clean-fosite-http1-tls.keys")
 	if err != nil {
@@ -86,27 +96,39 @@ func TestLostRequestRecord(t *testing.T) {
 		}
 		return fmt.Sprint(ex.Response.Status, ex.Response.Headers)
 	}
-	base, _ := read(all.Bytes())
+	base, _ := read(write(frames))
 	want := map[string]string{}
 	for _, ex := range base {
 		want[ex.Request.Method+" "+ex.Request.URL] = answer(ex)
 	}
-	exs, notes := read(cut.Bytes())
-	if len(exs) != len(base)-1 {
-		t.Errorf("%d exchanges, want %d (all but /login)", len(exs), len(base)-1)
-	}
-	for _, ex := range exs {
-		key := ex.Request.Method + " " + ex.Request.URL
-		if got := answer(ex); got != want[key] {
-			t.Errorf("%s %.60s: response %.80s, want %.80s", ex.Ref, key, got, want[key])
+	late := append(append(append(append([]rawFrame(nil), frames[:8]...), frames[9:11]...), frames[8]), frames[11:]...)
+	for _, tc := range []struct {
+		name    string
+		frames  []rawFrame
+		n       int
+		gapNote string // a gap note's frame, "" for none
+	}{
+		{"frame 9 lost", append(append([]rawFrame(nil), frames[:8]...), frames[9:]...), len(base) - 1, "frame 46"},
+		{"frame 9 after 11", late, len(base), ""},
+	} {
+		exs, notes := read(write(tc.frames))
+		if len(exs) != tc.n {
+			t.Errorf("%s: %d exchanges, want %d", tc.name, len(exs), tc.n)
+		}
+		for _, ex := range exs {
+			key := ex.Request.Method + " " + ex.Request.URL
+			if got := answer(ex); got != want[key] {
+				t.Errorf("%s: %s %.60s: response %.80s, want %.80s", tc.name, ex.Ref, key, got, want[key])
+			}
+		}
+		gap := ""
+		for _, n := range notes {
+			if n.Kind == model.NoteGap && gap == "" {
+				gap = n.Ref
+			}
+		}
+		if gap != tc.gapNote {
+			t.Errorf("%s: first gap note at %q, want %q: %v", tc.name, gap, tc.gapNote, notes)
 		}
 	}
-	gap := false
-	for _, n := range notes {
-		gap = gap || n.Kind == model.NoteGap && n.Ref == "frame 46"
-	}
-	if !gap {
-		t.Errorf("no gap note names frame 46 (frame 47 of the capture): %v", notes)
-	}
 }
-
