@@ -404,6 +404,20 @@ type lowHeap []lowEntry
 
 func (h lowHeap) Less(i, j int) bool { return h[i].frame < h[j].frame }
 
+// assemble hands p's segment to the assembler, its payload known to the
+// streams as the live packet while it goes.
+func (r *Reader) assemble(seg *tcpSegment, ci gopacket.CaptureInfo, p *packet) {
+	r.live1 = livePacket{payload: seg.tcp.Payload, ts: p.ts, frame: p.frame}
+	ctx := r.context(ci)
+	r.asm.AssembleWithContext(seg.netFlow, seg.tcp, ctx)
+	if r.live1.delivered {
+		// Handed to the stream whole, not queued in pages: the
+		// assembler keeps no reference to ctx.
+		r.spare = ctx
+	}
+	r.live1 = livePacket{}
+}
+
 // step reads and processes one packet, or finishes at the end of input.
 func (r *Reader) step() {
 	p, err := r.src.next()
@@ -429,27 +443,13 @@ func (r *Reader) step() {
 	}
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
-		r.live1 = livePacket{payload: seg.tcp.Payload, ts: p.ts, frame: p.frame}
-		ctx := r.context(ci)
-		r.asm.AssembleWithContext(seg.netFlow, seg.tcp, ctx)
-		if r.live1.delivered {
-			// Handed to the stream whole, not queued in pages: the
-			// assembler keeps no reference to ctx.
-			r.spare = ctx
-		}
-		r.live1 = livePacket{}
+		r.assemble(&seg, ci, p)
 		if len(r.fills) > 0 {
 			r.fillHoles(seg, ci)
 		}
 		if r.again {
 			r.again = false
-			r.live1 = livePacket{payload: seg.tcp.Payload, ts: p.ts, frame: p.frame}
-			ctx := r.context(ci)
-			r.asm.AssembleWithContext(seg.netFlow, seg.tcp, ctx)
-			if r.live1.delivered {
-				r.spare = ctx
-			}
-			r.live1 = livePacket{}
+			r.assemble(&seg, ci, p)
 		}
 	}
 	if r.packets >= r.nextIdle {
