@@ -122,6 +122,9 @@ type strictHAR struct {
 			} `json:"request"`
 			Response *struct {
 				Status  int `json:"status"`
+				Headers []struct {
+					Name *string `json:"name"`
+				} `json:"headers"`
 				Content *struct {
 					Text     *string `json:"text"`
 					Encoding string  `json:"encoding"`
@@ -170,10 +173,18 @@ func compareWithOracle(t *testing.T, data []byte) {
 			e.Response != nil && (e.Response.Status < 0 || e.Response.Status >= 1000) || len(e.Request.Headers) > 1000 {
 			return
 		}
-		// HAR requires a header's name; the reader skips an entry without one.
+		// HAR requires a header's name; the reader skips an entry without
+		// one, in the request's headers or the response's.
 		for _, h := range e.Request.Headers {
 			if h.Name == nil {
 				return
+			}
+		}
+		if e.Response != nil {
+			for _, h := range e.Response.Headers {
+				if h.Name == nil {
+					return
+				}
 			}
 		}
 	}
