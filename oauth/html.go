@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"html"
+	"iter"
 	"net/url"
 	"regexp"
 	"slices"
@@ -680,41 +681,55 @@ func pageTextPrefix(data []byte, n int) string {
 // visibleText gathers the words of pageText until it holds at least limit
 // bytes: their first limit bytes are the same whatever limit was.
 func visibleText(data []byte, limit int) string {
-	z := xhtml.NewTokenizer(bytes.NewReader(data[:min(len(data), 1<<20)]))
 	var b strings.Builder
-	skip := 0 // depth inside elements whose text is not shown
 	space := false
-	for n := 0; n < maxHTMLTokens && b.Len() < limit; n++ {
-		switch z.Next() {
-		case xhtml.ErrorToken:
-			return b.String()
-		case xhtml.StartTagToken:
-			if name, _ := z.TagName(); hiddenElement(string(name)) {
-				skip++
+	for raw := range visibleTextTokens(data) {
+		// Word by word, no further than limit: a page's text can be
+		// one token of most of a MiB, of which the start is kept.
+		for f := range strings.FieldsSeq(html.UnescapeString(string(raw))) {
+			if space {
+				b.WriteByte(' ')
 			}
-		case xhtml.EndTagToken:
-			if name, _ := z.TagName(); hiddenElement(string(name)) && skip > 0 {
-				skip--
+			b.WriteString(f)
+			space = true
+			if b.Len() >= limit {
+				break
 			}
-		case xhtml.TextToken:
-			if skip > 0 {
-				continue
-			}
-			// Word by word, no further than limit: a page's text can be
-			// one token of most of a MiB, of which the start is kept.
-			for f := range strings.FieldsSeq(html.UnescapeString(string(z.Text()))) {
-				if space {
-					b.WriteByte(' ')
+		}
+		if b.Len() >= limit {
+			break
+		}
+	}
+	return b.String()
+}
+
+// visibleTextTokens yields the raw text tokens of a page's first MiB that
+// are outside script, style and other non-rendered elements, reading at
+// most maxHTMLTokens tokens. A token's bytes are valid until the next one
+// is asked for.
+func visibleTextTokens(data []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		z := xhtml.NewTokenizer(bytes.NewReader(data[:min(len(data), 1<<20)]))
+		skip := 0 // depth inside elements whose text is not shown
+		for n := 0; n < maxHTMLTokens; n++ {
+			switch z.Next() {
+			case xhtml.ErrorToken:
+				return
+			case xhtml.StartTagToken:
+				if name, _ := z.TagName(); hiddenElement(string(name)) {
+					skip++
 				}
-				b.WriteString(f)
-				space = true
-				if b.Len() >= limit {
-					break
+			case xhtml.EndTagToken:
+				if name, _ := z.TagName(); hiddenElement(string(name)) && skip > 0 {
+					skip--
+				}
+			case xhtml.TextToken:
+				if skip == 0 && !yield(z.Text()) {
+					return
 				}
 			}
 		}
 	}
-	return b.String()
 }
 
 func hiddenElement(name string) bool {
@@ -951,33 +966,12 @@ func keycloakPageMessage(data []byte) string {
 	if !bytes.Contains(data, []byte("redirect_uri")) {
 		return ""
 	}
-	z := xhtml.NewTokenizer(bytes.NewReader(data))
-	skip := 0
-	for n := 0; n < maxHTMLTokens; n++ {
-		tt := z.Next()
-		if tt == xhtml.ErrorToken {
-			break
+	for raw := range visibleTextTokens(data) {
+		if !bytes.Contains(raw, []byte("redirect_uri")) {
+			continue
 		}
-		switch tt {
-		case xhtml.StartTagToken:
-			if name, _ := z.TagName(); hiddenElement(string(name)) {
-				skip++
-			}
-		case xhtml.EndTagToken:
-			if name, _ := z.TagName(); hiddenElement(string(name)) && skip > 0 {
-				skip--
-			}
-		case xhtml.TextToken:
-			if skip > 0 {
-				continue
-			}
-			raw := z.Text()
-			if !bytes.Contains(raw, []byte("redirect_uri")) {
-				continue
-			}
-			if msg := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " "); hasWord(msg, "redirect_uri") {
-				return clipMessage(msg)
-			}
+		if msg := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " "); hasWord(msg, "redirect_uri") {
+			return clipMessage(msg)
 		}
 	}
 	for _, m := range reKCSummary().FindAllSubmatch(data, 8) {
