@@ -11,6 +11,14 @@ import (
 	"github.com/traceaudit/traceaudit/rules"
 )
 
+// assess runs every rule over exs and the events extracted from them, as
+// scan does: the verdict and the findings.
+func assess(exs []*model.Exchange) (rules.Assessment, []rules.Finding) {
+	a := rules.Analyze(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs)}, rules.Options{})
+	fs := rules.Run(a, rules.All())
+	return rules.Assess(a, fs), fs
+}
+
 // TestDeviceCodePolling: a device code client polls the token endpoint and
 // is answered authorization_pending until the user approves. That is the
 // protocol, not a loop, and not a refusal: the trace is clean once a poll
@@ -19,12 +27,6 @@ func TestDeviceCodePolling(t *testing.T) {
 	fx, err := fixture(filepath.Join("testdata", "device-code-polling.har"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	assess := func(exs []*model.Exchange) (rules.Assessment, []rules.Finding) {
-		in := rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs)}
-		a := rules.Analyze(in, rules.Options{})
-		fs := rules.Run(a, rules.All())
-		return rules.Assess(a, fs), fs
 	}
 	got, fs := assess(fx.Exchanges)
 	for _, f := range fs {
@@ -63,13 +65,10 @@ func TestGooglePopupNoCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
-	a := rules.Analyze(in, rules.Options{})
-	fs := rules.Run(a, rules.All())
+	got, fs := assess(fx.Exchanges)
 	for _, f := range fs {
 		t.Errorf("finding on a Google popup sign-in: %s %s", f.RuleID, f.Message)
 	}
-	got := rules.Assess(a, fs)
 	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "postMessage") {
 		t.Errorf("verdict = %s (%s), want inconclusive saying the code goes by postMessage", got.Verdict, got.Reason)
 	}
@@ -84,8 +83,7 @@ func TestVerdictGivesTheProviderReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
-	got := rules.Assess(a, rules.Run(a, rules.All()))
+	got, _ := assess(fx.Exchanges)
 	if strings.Contains(got.Reason, "cannot explain") || !strings.Contains(got.Reason, "password is wrong") || !strings.Contains(got.Reason, "explain AADSTS50126") {
 		t.Errorf("verdict = %s (%s), want the catalog's meaning of AADSTS50126", got.Verdict, got.Reason)
 	}
@@ -101,13 +99,10 @@ func TestB2CUserAction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
-	a := rules.Analyze(in, rules.Options{})
-	fs := rules.Run(a, rules.All())
+	got, fs := assess(fx.Exchanges)
 	for _, f := range fs {
 		t.Errorf("finding on a B2C password reset choice: %s %s", f.RuleID, f.Message)
 	}
-	got := rules.Assess(a, fs)
 	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "traceaudit explain AADB2C90118") {
 		t.Errorf("verdict = %s (%s), want the code's explanation", got.Verdict, got.Reason)
 	}
@@ -132,13 +127,10 @@ func TestDescriptionExplained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}
-		a := rules.Analyze(in, rules.Options{})
-		fs := rules.Run(a, rules.All())
+		got, fs := assess(fx.Exchanges)
 		for _, f := range fs {
 			t.Errorf("%s: finding %s %s", file, f.RuleID, f.Message)
 		}
-		got := rules.Assess(a, fs)
 		for _, s := range says {
 			if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, s) {
 				t.Errorf("%s: verdict = %s (%s), want it to say %q", file, got.Verdict, got.Reason, s)
