@@ -549,11 +549,28 @@ var emailPattern = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 })
 
-// RedactText masks e-mail addresses and UPNs in free text; personal data,
-// masked rather than hashed.
+// textPairPattern finds name=value pairs in free text: a page a gateway or
+// server answers with can echo the request ("Cookie sid=…", "password=…"),
+// and its words are quoted as a provider error's description.
+var textPairPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b([A-Za-z][A-Za-z0-9_.-]{0,63})=("?)([^\s"'&;,<>]+)`)
+})
+
+// RedactText masks e-mail addresses and UPNs in free text (personal data,
+// masked rather than hashed), and the value of each name=value pair whose
+// name says it holds a secret, as RedactParam does in a query.
 func RedactText(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
+	if strings.Contains(s, "@") {
+		s = emailPattern().ReplaceAllString(s, "[redacted-email]")
 	}
-	return emailPattern().ReplaceAllString(s, "[redacted-email]")
+	if strings.Contains(s, "=") {
+		s = textPairPattern().ReplaceAllStringFunc(s, func(pair string) string {
+			m := textPairPattern().FindStringSubmatch(pair)
+			if r := RedactParam(m[1], m[3]); r != m[3] {
+				return m[1] + "=" + m[2] + r
+			}
+			return pair
+		})
+	}
+	return s
 }

@@ -277,3 +277,25 @@ func FuzzRedactURL(f *testing.F) {
 		}
 	})
 }
+
+// TestRedactTextPairs: a page quoted as a provider error's description can
+// echo the request's credentials as name=value pairs; their values are
+// redacted as in a query, other pairs and prose are left as they are, and
+// redacting again changes nothing.
+func TestRedactTextPairs(t *testing.T) {
+	in := `Request blocked. Cookie sid=Xk29fjQ8LmZpT4wq; password="Hunter2Secret!" client_secret=Qw3rTy7uIo9pAs1d error=invalid_request AADSTS50011: the redirect URI https://app/cb?x=1 does not match`
+	got := RedactText(in)
+	for _, raw := range []string{"Xk29fjQ8LmZpT4wq", "Hunter2Secret", "Qw3rTy7uIo9pAs1d"} {
+		if strings.Contains(got, raw) {
+			t.Errorf("%q left in %q", raw, got)
+		}
+	}
+	for _, kept := range []string{"error=invalid_request", "AADSTS50011: the redirect URI https://app/cb?x=1 does not match", "Request blocked. Cookie sid="} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("%q lost from %q", kept, got)
+		}
+	}
+	if again := RedactText(got); again != got {
+		t.Errorf("redacting again: %q, was %q", again, got)
+	}
+}
