@@ -378,14 +378,14 @@ func TestRefusesSurvivingSecret(t *testing.T) {
 }
 
 // TestMaskEmailsAgreesWithParse: the hand-written masker gives what
-// secret.RedactText's regular expression gives.
+// secret.MaskEmails's regular expression gives.
 func TestMaskEmailsAgreesWithParse(t *testing.T) {
 	for _, s := range []string{
 		"", "no at sign", "alice@contoso.com", "AADSTS50034: The user account alice.b+x@sub.contoso.co.uk does not exist.",
 		"a@b.com-x", "x@y", "@contoso.com", "bob@localhost", "two: a@b.io, c_d@e-f.org.", "weird a@b..com c@.com d@e.c",
 		"o'neil@contoso.com", "mail%40x.com user%40contoso.com", "a@b.c0m q@r.com2", "x@@y.com", "loginfmt=alice@contoso.example&x=1",
 	} {
-		if got, want := maskEmails(s), secret.RedactText(s); got != want {
+		if got, want := maskEmails(s), secret.MaskEmails(s); got != want {
 			t.Errorf("%q: got %q, want %q", s, got, want)
 		}
 	}

@@ -664,7 +664,7 @@ func (r *redactor) challenge(c, method string) string {
 // maxVerifiers bounds the verifier map of one trace.
 const maxVerifiers = 1 << 16
 
-// maskEmails masks e-mail addresses and UPNs as secret.RedactText does
+// maskEmails masks e-mail addresses and UPNs as secret.MaskEmails does
 // ([redacted-email]), by hand: bodies run to megabytes and the regular
 // expression cost most of a copy's time on them.
 func maskEmails(s string) string {

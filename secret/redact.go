@@ -549,6 +549,15 @@ var emailPattern = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 })
 
+// MaskEmails masks e-mail addresses and UPNs in free text: personal data,
+// masked rather than hashed.
+func MaskEmails(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return emailPattern().ReplaceAllString(s, "[redacted-email]")
+}
+
 // textPairPattern finds name=value pairs in free text: a page a gateway or
 // server answers with can echo the request ("Cookie sid=…", "password=…"),
 // and its words are quoted as a provider error's description.
@@ -560,9 +569,7 @@ var textPairPattern = sync.OnceValue(func() *regexp.Regexp {
 // masked rather than hashed), and the value of each name=value pair whose
 // name says it holds a secret, as RedactParam does in a query.
 func RedactText(s string) string {
-	if strings.Contains(s, "@") {
-		s = emailPattern().ReplaceAllString(s, "[redacted-email]")
-	}
+	s = MaskEmails(s)
 	if strings.Contains(s, "=") {
 		s = textPairPattern().ReplaceAllStringFunc(s, func(pair string) string {
 			m := textPairPattern().FindStringSubmatch(pair)
