@@ -303,6 +303,33 @@ func TestEntryBound(t *testing.T) {
 	mustNotContain(t, red, "next-code-0123456", strings.Repeat("x", 100))
 }
 
+// TestMalformedEscapeInLongString: the HAR reader sets a string of more
+// than 256 bytes aside and reads a malformed \u in it leniently (the
+// backslash dropped), so it keeps the entry; the copy must keep it too, as
+// valid JSON, or it loses an exchange the input had (found by
+// FuzzRedactHAR: a \u00 followed by DEL in a long authorize URL).
+func TestMalformedEscapeInLongString(t *testing.T) {
+	long := "https://login.example.com/authorize?client_id=app&ui_locales=BADESCAPE&code=c0de-0123456789abcdef&pad=" + strings.Repeat("p", 300)
+	data := buildHAR(t,
+		entry{Method: "GET", URL: long, Status: 302},
+		entry{Method: "GET", URL: "https://a.example.com/next", Status: 200},
+	)
+	data = bytes.Replace(data, []byte("BADESCAPE"), []byte("\\u00\x7fz"), 1)
+	in, notes := readHAR(t, data)
+	if len(in) != 2 || damaged(notes) {
+		t.Fatalf("input reads as %d exchanges with notes %+v; the test wants the reader to keep both", len(in), notes)
+	}
+	red, st := redactHAR(t, data, Options{})
+	exs, _ := readHAR(t, red)
+	if len(exs) != 2 {
+		t.Fatalf("copy holds %d exchanges, want 2 (notes %+v)", len(exs), st.Notes)
+	}
+	if got := exs[0].Request.URL; !strings.Contains(got, "ui_locales=u00") {
+		t.Errorf("copy's URL = %q, want the malformed escape read as the reader reads it (u00…)", got)
+	}
+	mustNotContain(t, red, "c0de-0123456789abcdef")
+}
+
 // TestNestedAndStyledSecrets: the places issue 13 found secrets surviving
 // a copy — a token URL-encoded inside another parameter (Office WOPI
 // qs=…%26access_token%3D…), a Bearer credential in a custom header, JSON

@@ -373,10 +373,14 @@ func repairStrings(raw []byte) []byte {
 				i++
 			}
 		case c == '\\':
-			if i+1 < len(raw) && strings.IndexByte(`"\\/bfnrtu`, raw[i+1]) >= 0 {
+			switch {
+			case i+1 < len(raw) && raw[i+1] == 'u' && !hex4At(raw, i+2):
+				// The reader drops the backslash of a malformed \u and
+				// reads on from the u; so does the copy.
+			case i+1 < len(raw) && strings.IndexByte(`"\\/bfnrtu`, raw[i+1]) >= 0:
 				out = append(out, c, raw[i+1])
 				i++
-			} else {
+			default:
 				out = append(out, '\\', '\\')
 			}
 		case c < 0x20:
@@ -386,6 +390,19 @@ func repairStrings(raw []byte) []byte {
 		}
 	}
 	return out
+}
+
+// hex4At reports whether raw holds four hex digits at i.
+func hex4At(raw []byte, i int) bool {
+	if len(raw)-i < 4 {
+		return false
+	}
+	for _, c := range raw[i : i+4] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // stringEnd returns the index of the quote that ends the string literal
