@@ -390,6 +390,18 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Unblock the user in the provider's user management (Auth0 Dashboard: User Management, Users, the user), or wait for the brute-force block to end."},
 	{Match: "service not found", Family: model.FamilyAuth0, Class: ClassScope, Meaning: "the audience the sign-in asked for names no API registered in the tenant",
 		Remediation: "Send as audience the identifier of an API registered in the tenant (Auth0 Dashboard: Applications, APIs), or leave audience out."},
+	// Okta's own words, in error_description or on its error page
+	// ("Error Code: … Description: …").
+	{Match: "requested feature is not enabled in this environment", Family: model.FamilyOkta, Class: ClassTenant, Meaning: "the Okta org does not have a feature the request needs: most often API Access Management, without which a custom authorization server (/oauth2/default/v1/… or /oauth2/{id}/v1/…) cannot be used",
+		Remediation: "Use the org authorization server (issuer https://{your org}, endpoints /oauth2/v1/authorize and /oauth2/v1/token) in the app's configuration, or have the org's API Access Management (or the named feature) enabled by Okta; then sign in again."},
+	{Match: "invalid value for 'client_id' parameter", Family: model.FamilyOkta, Class: ClassTenant, Meaning: "no application with this client_id exists in this Okta org (the client id of another org, of a preview org, or of a deleted or deactivated app)",
+		Remediation: "Compare the authorize request's client_id with the app's Client ID in the Okta Admin Console of the org the URL names (Applications, the app, General, Client Credentials), and that the app is active."},
+	{Match: "authorization server id is invalid", Family: model.FamilyOkta, Class: ClassTenant, Meaning: "the authorization server in the URL (/oauth2/{id}/v1/…) does not exist in this Okta org",
+		Remediation: "Use the issuer of an authorization server of this org (Okta Admin Console: Security, API, Authorization Servers: its Issuer URI), or the org authorization server (/oauth2/v1/…)."},
+	{Match: "policy evaluation failed for this request", Family: model.FamilyOkta, Class: ClassAccess, Meaning: "no access policy rule of the authorization server allows this request: the client is not assigned to a policy, or no rule allows its grant type, this user or group, or the scopes requested",
+		Remediation: "In the Okta Admin Console (Security, API, Authorization Servers, the server, Access Policies) assign a policy to this client and add a rule allowing the grant type the app uses (Authorization Code), the user's group and the requested scopes."},
+	{Match: "one or more scopes are not configured for the authorization server resource", Family: model.FamilyOkta, Class: ClassScope, Meaning: "a requested scope is not defined on this authorization server",
+		Remediation: "Add the scope to the authorization server (Okta Admin Console: Security, API, Authorization Servers, the server, Scopes) or stop requesting it."},
 	// Keycloak's error page when the authorize request names a client the
 	// realm does not have.
 	{Match: "client not found", Family: model.FamilyKeycloak, Class: ClassTenant, Meaning: "no client with this client_id exists in the realm (a wrong realm in the URL, or the client id of another realm or environment)",

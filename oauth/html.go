@@ -132,6 +132,11 @@ func htmlErrorPage(data []byte, p model.Provider) *model.ProviderError {
 	if len(data) == 0 {
 		return nil
 	}
+	if p.Family == model.FamilyOkta {
+		if pe := oktaErrorCodePage(data); pe != nil {
+			return pe
+		}
+	}
 	if head := data[:min(len(data), 1<<20)]; plainPage(head) && !mayBeErrorPage(head, p) {
 		return nil
 	}
@@ -1282,4 +1287,72 @@ func keycloakMissingParameter(data []byte, params url.Values) *model.ProviderErr
 		return nil
 	}
 	return &model.ProviderError{Error: "invalid_request", Description: msg + " (" + keycloakMissingParam + name + ")"}
+}
+
+// oktaErrorCodePage reads the error page Okta renders when it cannot
+// redirect an authorize request's error to the app ("Identity Provider:
+// Unknown", "Error Code: server_error", "Description: The requested feature
+// is not enabled in this environment."): the OAuth error is what follows
+// "Error Code:", the description what follows "Description:". Without
+// this the page was one http_400 quoting all of its text, so the catalog
+// never saw the provider's description by itself. Nil when the page shows
+// no OAuth error name after the label.
+func oktaErrorCodePage(data []byte) *model.ProviderError {
+	const codeLabel, descLabel = "error code:", "description:"
+	if !containsFoldASCII(data[:min(len(data), 1<<20)], codeLabel) {
+		return nil
+	}
+	var name, desc string
+	want := "" // the label whose value is the next token
+	n := 0
+	for raw := range visibleTextTokens(data) {
+		if n++; n > 400 {
+			break
+		}
+		t := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " ")
+		if t == "" {
+			continue
+		}
+		switch {
+		case want == codeLabel:
+			name, want = errorNameAt(t), ""
+			continue
+		case want == descLabel:
+			desc, want = t, ""
+			continue
+		}
+		for _, label := range []string{codeLabel, descLabel} {
+			i := foldIndex(t, label)
+			if i < 0 {
+				continue
+			}
+			rest := strings.TrimSpace(t[i+len(label):])
+			if label == codeLabel {
+				// The description can share the element ("Error Code:
+				// x Description: y").
+				if j := foldIndex(rest, descLabel); j >= 0 {
+					desc = strings.TrimSpace(rest[j+len(descLabel):])
+					rest = strings.TrimSpace(rest[:j])
+				}
+			}
+			switch {
+			case rest == "":
+				want = label
+			case label == codeLabel:
+				name = errorNameAt(rest)
+			default:
+				desc = rest
+			}
+		}
+		if name != "" && desc != "" {
+			break
+		}
+	}
+	if !isOAuthErrorName(name) {
+		return nil
+	}
+	if len(desc) > 300 {
+		desc = strings.ToValidUTF8(desc[:300], "") // a cut inside a rune
+	}
+	return &model.ProviderError{Error: name, Description: desc}
 }

@@ -86,11 +86,13 @@ func runWrongEndpoint(p *Pass) {
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", model.ProviderName(req.Provider()), req.Ref, code)
+		remedy := "Use the tenant-specific endpoint for single-tenant apps, the same tenant path as the authorize request, and the cloud the app is registered in."
 		if info, ok := catalog.Classify(r.Response.Err, req.Provider().Family); ok {
 			msg += ": " + info.Meaning
+			remedy = providerRemedy(info, remedy)
 		}
 		p.Report(Finding{Code: req.Code, Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")},
-			Remediation: "Use the tenant-specific endpoint for single-tenant apps, the same tenant path as the authorize request, and the cloud the app is registered in."})
+			Remediation: remedy})
 	}
 	// Authorize-time tenant and cloud errors.
 	for _, t := range p.Transactions {
@@ -106,9 +108,21 @@ func runWrongEndpoint(p *Pass) {
 			p.Report(Finding{
 				Message:     fmt.Sprintf("%s refused the sign-in at %s (%s): %s", model.ProviderName(e.Provider()), e.Ref, code, info.Meaning),
 				Evidence:    []Evidence{p.Evidence(e, "authorize error")},
-				Remediation: "Check the client_id, the tenant in the authority URL and the cloud host the app is registered in."})
+				Remediation: providerRemedy(info, "Check the client_id, the tenant in the authority URL and the cloud host the app is registered in.")})
 		}
 	}
+}
+
+// providerRemedy is the remediation of an error the catalog knows by a
+// provider's own words (Okta's "feature is not enabled", Keycloak's "Client
+// not found."): it names that provider's setting, where the rule's own
+// text is written for Entra's tenants and clouds. Errors known by a code
+// keep the rule's text.
+func providerRemedy(info catalog.ErrorInfo, ruleText string) string {
+	if info.Code == "" && info.Match != "" && info.Remediation != "" {
+		return info.Remediation
+	}
+	return ruleText
 }
 
 // InteractionRequired: silent requests that need the user.

@@ -122,6 +122,10 @@ func TestDescriptionExplained(t *testing.T) {
 		"keycloak-authentication-expired.har": {`"authentication_expired"`, "the authentication session of the sign-in page expired", "Login timeout"},
 		// A bare access_denied (Google, Keycloak when the user declines).
 		"google-access-denied.har": {"access_denied without a description: the user declined the consent or cancelled the sign-in"},
+		// Okta's words, explained even when the error name (invalid_scope)
+		// has an explanation of its own, which says less.
+		"okta-policy-evaluation-failed.har": {`"Policy evaluation failed for this request, please check the policy configurations."`, "Authorization Servers, the server, Access Policies"},
+		"okta-scope-not-configured.har":     {`"One or more scopes are not configured for the authorization server resource."`, "Authorization Servers, the server, Scopes"},
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -166,6 +170,27 @@ func TestCORSRemedyByProvider(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no %s finding in %+v", file, rules.SPACrossOrigin.ID, fs)
+		}
+	}
+}
+
+// TestWrongEndpointRemedyByProvider: a sign-in refused for where it was
+// sent, known by the provider's own words, is remedied at that provider's
+// setting (the Okta org's authorization server, the Keycloak realm's
+// clients), not with the rule's text for Entra tenants and clouds.
+func TestWrongEndpointRemedyByProvider(t *testing.T) {
+	for file, want := range map[string]string{
+		"okta-feature-not-enabled.har":  "Use the org authorization server (issuer https://{your org}, endpoints /oauth2/v1/authorize and /oauth2/v1/token)",
+		"okta-error-code-page.har":      "Applications, the app, General, Client Credentials",
+		"keycloak-client-not-found.har": "realm's Clients list in the Keycloak Admin Console",
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, fs := assess(fx.Exchanges)
+		if len(fs) != 1 || fs[0].RuleID != rules.WrongEndpoint.ID || !strings.Contains(fs[0].Remediation, want) || strings.Contains(fs[0].Remediation, "cloud host") {
+			t.Errorf("%s: findings %+v, want one %s remedied with %q", file, fs, rules.WrongEndpoint.ID, want)
 		}
 	}
 }

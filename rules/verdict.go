@@ -368,15 +368,19 @@ func errorText(e *model.Event) string {
 // explainSuffix points to `traceaudit explain` for an error it explains;
 // for one it does not, it quotes the provider's own description instead.
 func explainSuffix(e *model.Event) string {
+	// A description the catalog knows by a provider's own words says more
+	// than the bare error name's explanation (Okta's invalid_scope names
+	// the authorization server's scopes).
+	if e.Err != nil && e.Err.Description != "" && catalog.PrimaryCode(e.Err) == "" {
+		if info, ok := catalog.Classify(e.Err, e.Provider().Family); ok && info.Code == "" && info.Match != "" {
+			return fmt.Sprintf(" (the provider says %q): %s; %s", shortDescription(e.Err.Description), info.Meaning, lowerFirst(info.Remediation))
+		}
+	}
 	if key := explainKey(e); key != "RULE" && explainable(key) {
 		return fmt.Sprintf("; see the error's explanation (traceaudit explain %s)", key)
 	}
 	if e.Err != nil && e.Err.Description != "" {
-		d := strings.Join(strings.Fields(e.Err.Description), " ")
-		if len(d) > 160 {
-			d = d[:160] + "…"
-		}
-		s := fmt.Sprintf(" (the provider says %q)", d)
+		s := fmt.Sprintf(" (the provider says %q)", shortDescription(e.Err.Description))
 		// A description the catalog knows by its words (no code, an error
 		// name explain does not know) is explained here.
 		if info, ok := catalog.Classify(e.Err, e.Provider().Family); ok && info.Code == "" && info.Match != "" {
@@ -389,6 +393,16 @@ func explainSuffix(e *model.Event) string {
 		return " (access_denied without a description: the user declined the consent or cancelled the sign-in, or a policy of the provider denied it; the provider's sign-in logs tell which)"
 	}
 	return ""
+}
+
+// shortDescription is a provider's description on one line, cut at 160
+// bytes.
+func shortDescription(desc string) string {
+	d := strings.Join(strings.Fields(desc), " ")
+	if len(d) > 160 {
+		d = d[:160] + "…"
+	}
+	return d
 }
 
 // lowerFirst is s with its first letter in lower case when it is ASCII,
