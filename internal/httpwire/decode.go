@@ -44,6 +44,12 @@ func DecodeContent(contentEncoding string, body []byte, limit int64) (decoded []
 	if limit <= 0 {
 		limit = 1
 	}
+	// A chain with a coding we cannot undo cannot be decoded whole: say
+	// so before decoding any of it, which is also what a reader skipping
+	// the body (unknownCoding) says, whatever the other codings hold.
+	if err := unknownCoding(contentEncoding); err != nil {
+		return body, false, err
+	}
 	codings := strings.Split(contentEncoding, ",")
 	decoded = body
 	for i := len(codings) - 1; i >= 0; i-- {
