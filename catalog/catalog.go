@@ -32,6 +32,7 @@ const (
 	ClassScope           ErrorClass = "scope"            // invalid or missing scope
 	ClassAccess          ErrorClass = "access"           // user not allowed / not found / blocked
 	ClassResponseType    ErrorClass = "response-type"    // response_type/mode not enabled
+	ClassGrantType       ErrorClass = "grant-type"       // the client may not use this grant (unauthorized_client)
 	ClassGenericGrant    ErrorClass = "invalid-grant"    // bare invalid_grant with nothing more specific
 	ClassUserAction      ErrorClass = "user-action"      // the user left the flow (cancelled, asked for a password reset)
 	ClassUnknownProvider ErrorClass = "unknown"
@@ -386,6 +387,10 @@ var errorCatalog = []ErrorInfo{
 	// asked, as Okta and Auth0 word them in error_description.
 	{Match: "not assigned to the client application", Class: ClassAccess, Meaning: "the user is not assigned to the application",
 		Remediation: "Assign the user, or a group of theirs, to the application (Okta Admin Console: Applications, the app, Assignments)."},
+	// RFC 6749's unauthorized_client: the client is not allowed this grant
+	// (or, at the authorize endpoint, this response type); Auth0 says which.
+	{Match: "not allowed for the client", Family: model.FamilyAuth0, Class: ClassGrantType, Meaning: "the application is not allowed to use this grant type",
+		Remediation: "Enable the grant the app uses (Authorization Code, Refresh Token) for the application: Auth0 Dashboard, Applications, the app, Settings, Advanced Settings, Grant Types."},
 	{Match: "user is blocked", Class: ClassAccess, Meaning: "the user is blocked (by an administrator, or by brute-force protection after failed sign-ins)",
 		Remediation: "Unblock the user in the provider's user management (Auth0 Dashboard: User Management, Users, the user), or wait for the brute-force block to end."},
 	{Match: "service not found", Family: model.FamilyAuth0, Class: ClassScope, Meaning: "the audience the sign-in asked for names no API registered in the tenant",
@@ -413,6 +418,32 @@ var errorCatalog = []ErrorInfo{
 	// Last: zitadel's bare "invalid code" would shadow longer texts.
 	{Match: "invalid code", Class: ClassCodeInvalid, Meaning: "the code is invalid, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
+}
+
+// grantTypeInfo explains a bare unauthorized_client: where the provider
+// of family lists the grants and response types a client may use, or
+// every provider's setting when the family is not known.
+func grantTypeInfo(family model.Family) ErrorInfo {
+	e := ErrorInfo{Class: ClassGrantType, Meaning: "the client is not allowed to use this grant type (at the authorize endpoint: this response type)"}
+	const allow = "Allow the grant the app uses (authorization code, refresh token) or its response type for this client"
+	switch family {
+	case model.FamilyAuth0:
+		e.Remediation = allow + ": Auth0 Dashboard, Applications, the app, Settings, Advanced Settings, Grant Types."
+	case model.FamilyCognito:
+		e.Remediation = allow + ": Amazon Cognito console, the user pool, App integration, the app client, Hosted UI: OAuth 2.0 grant types (Authorization code grant), with the client's OAuth flows enabled."
+	case model.FamilyOkta:
+		e.Remediation = allow + ": Okta Admin Console, Applications, the app, General, Grant type; and a rule of the authorization server's access policy allowing it."
+	case model.FamilyKeycloak:
+		e.Remediation = allow + ": Keycloak Admin Console, the realm, Clients, the client, Settings, Capability config (Standard flow for the code grant)."
+	case model.FamilyGoogle:
+		e.Meaning += "; at Google's token endpoint also a refresh token issued to another client"
+		e.Remediation = "Send the refresh token with the client id and secret it was issued to; a client of another type (web, installed, TV) cannot use this grant."
+	case model.FamilyEntra, model.FamilyADFS:
+		e.Remediation = allow + ": the app registration (Entra: Authentication, the platform of the redirect URI; AD FS: the application group's client type)."
+	default:
+		e.Remediation = allow + " in the provider's app settings (Auth0: Advanced Settings, Grant Types; Amazon Cognito: the app client's OAuth 2.0 grant types; Okta: the app's Grant type; Keycloak: the client's Capability config; PingFederate: Applications, OAuth, Clients, Allowed Grant Types), or have the app use a grant the client is registered for."
+	}
+	return e
 }
 
 // Catalog returns a copy of the error catalog, in lookup order.
@@ -458,9 +489,13 @@ func Classify(pe *model.ProviderError, family model.Family) (ErrorInfo, bool) {
 		}
 	}
 	switch pe.Error {
-	case "invalid_client", "unauthorized_client":
+	case "invalid_client":
 		return ErrorInfo{Class: ClassClientAuth, Meaning: "the client failed to authenticate",
 			Remediation: "Send exactly one valid client credential; public clients send none."}, true
+	case "unauthorized_client":
+		// Not a credential problem (RFC 6749 §4.1.2.1, §5.2): the client
+		// authenticated, or was known, but is not allowed what it asked.
+		return grantTypeInfo(family), true
 	case "invalid_grant":
 		return ErrorInfo{Class: ClassGenericGrant, Meaning: "invalid_grant: the code (or refresh token) is invalid, expired, already used, or was issued for another redirect URI or client",
 			Remediation: "Compare the redemption with its authorize request (redirect_uri, PKCE, timing, reuse)."}, true

@@ -160,6 +160,9 @@ func classCauses(c catalog.ErrorClass) []string {
 		return []string{"the app requests tokens again and again instead of caching them"}
 	case catalog.ClassFlowExpired:
 		return []string{"the user stayed on the sign-in page too long"}
+	case catalog.ClassGrantType:
+		return []string{"the client's registration does not allow the grant (authorization code, refresh token) or response type the app uses",
+			"the app sends another client's id (a copy of another app's configuration, another environment)"}
 	case catalog.ClassMalformed, catalog.ClassResponseType, catalog.ClassScope:
 		return []string{"the request is missing a parameter or uses one the client is not configured for"}
 	case catalog.ClassAccess:

@@ -194,3 +194,33 @@ func TestWrongEndpointRemedyByProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestUnauthorizedClientIsNotCredentials: unauthorized_client at the token
+// endpoint means the client may not use the grant (RFC 6749 §5.2), not
+// that its credentials are wrong: no client-auth-failed finding telling to
+// rotate secrets ("authenticated with no credential" for a public client
+// that needs none), and a verdict naming where the provider lists the
+// client's grant types.
+func TestUnauthorizedClientIsNotCredentials(t *testing.T) {
+	for file, want := range map[string]string{
+		"token-unauthorized-client-auth0.har":   "Auth0 Dashboard, Applications, the app, Settings, Advanced Settings, Grant Types",
+		"token-unauthorized-client-cognito.har": "OAuth 2.0 grant types (Authorization code grant)",
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, fs := assess(fx.Exchanges)
+		for _, f := range fs {
+			t.Errorf("%s: finding %s %s", file, f.RuleID, f.Message)
+		}
+		if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "not allowed to use this grant type") || !strings.Contains(got.Reason, want) {
+			t.Errorf("%s: verdict = %s (%s), want the grant type explained with %q", file, got.Verdict, got.Reason, want)
+		}
+	}
+	// Another provider's setting is not named for a known provider.
+	info, _ := catalog.Classify(&model.ProviderError{Error: "unauthorized_client"}, model.FamilyCognito)
+	if info.Class != catalog.ClassGrantType || strings.Contains(info.Remediation, "Auth0") {
+		t.Errorf("Cognito's unauthorized_client: %+v", info)
+	}
+}

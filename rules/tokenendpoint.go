@@ -131,14 +131,16 @@ var ClientAuthFailed = &Rule{
 	ID:       "client-auth-failed",
 	Title:    "client authentication failed at the token endpoint",
 	Severity: Error,
-	Doc: `Detects a token request refused for its client credentials: error invalid_client
-or unauthorized_client, HTTP 401, Entra AADSTS7000215 (invalid secret — often the
+	Doc: `Detects a token request refused for its client credentials: error invalid_client,
+HTTP 401, Entra AADSTS7000215 (invalid secret — often the
 secret's ID sent instead of its value), AADSTS7000222 (expired secret),
 AADSTS7000218 (no credential from a confidential client), AADSTS700025 (a public
 client sent one), AADSTS700027/50012 (assertion or certificate), B2C
 AADB2C90079/90081/90084. It also flags requests that send two credentials
 (secret and assertion, or body and Basic) and a client assertion replayed in two
-requests (JWT jti reuse on retry).
+requests (JWT jti reuse on retry). unauthorized_client is not reported: the
+client is known but may not use the grant (RFC 6749 §5.2), which the verdict
+explains with the provider's setting.
 
 Remediation: use the secret value (not its ID), rotate expired credentials, send
 exactly one credential type, send none from public clients (SPA, native), and

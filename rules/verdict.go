@@ -282,6 +282,11 @@ func unexplainedFailure(a *Analysis) string {
 				if info, ok := catalog.Classify(r.Response.Err, r.Response.Provider().Family); ok && info.Code != "" && info.Class != catalog.ClassGenericGrant {
 					return fmt.Sprintf("%s refused the token request at %s (%s): %s; see traceaudit explain %s",
 						model.ProviderName(r.Request.Provider()), r.Request.Ref, code, info.Meaning, info.Code)
+				} else if ok && info.Class == catalog.ClassGrantType {
+					// unauthorized_client: the client's registration, which
+					// no rule reads, is the explanation.
+					return fmt.Sprintf("%s refused the token request at %s (%s): %s; %s",
+						model.ProviderName(r.Request.Provider()), r.Request.Ref, code, info.Meaning, lowerFirst(info.Remediation))
 				}
 			}
 			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
