@@ -407,6 +407,10 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "In the Okta Admin Console (Security, API, Authorization Servers, the server, Access Policies) assign a policy to this client and add a rule allowing the grant type the app uses (Authorization Code), the user's group and the requested scopes."},
 	{Match: "one or more scopes are not configured for the authorization server resource", Family: model.FamilyOkta, Class: ClassScope, Meaning: "a requested scope is not defined on this authorization server",
 		Remediation: "Add the scope to the authorization server (Okta Admin Console: Security, API, Authorization Servers, the server, Scopes) or stop requesting it."},
+	// PingFederate refuses an authorize request naming a client it does not
+	// have with a 400 and these words (its troubleshooting guide).
+	{Match: "unknown or invalid client_id", Family: model.FamilyPing, Class: ClassTenant, Meaning: "no OAuth client with this client_id is configured in PingFederate",
+		Remediation: "Compare the authorize request's client_id with the clients of PingFederate's administrative console (Applications, OAuth, Clients), and replicate the configuration to every node of the cluster after adding it."},
 	// Keycloak's error page when the authorize request names a client the
 	// realm does not have.
 	{Match: "client not found", Family: model.FamilyKeycloak, Class: ClassTenant, Meaning: "no client with this client_id exists in the realm (a wrong realm in the URL, or the client id of another realm or environment)",

@@ -71,6 +71,8 @@ const (
 	FamilyCognito  Family = "cognito"
 	FamilyGitHub   Family = "github"
 	FamilyKeycloak Family = "keycloak"
+	FamilyPing     Family = "ping" // PingFederate (Variant ""), PingOne (Variant "pingone")
+	FamilyOneLogin Family = "onelogin"
 	FamilyGeneric  Family = "generic" // an endpoint recognised by its OAuth parameters only
 	FamilyApp      Family = "app"     // the relying party (callback, its own API)
 )

@@ -51,6 +51,7 @@ func ProviderName(p Provider) string {
 	names := map[Family]string{
 		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
 		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
+		FamilyPing: "PingFederate", FamilyOneLogin: "OneLogin",
 	}
 	n, ok := names[p.Family]
 	if !ok {
@@ -65,6 +66,8 @@ func ProviderName(p Provider) string {
 		n = "Azure AD B2C"
 	case "ciam":
 		n = "Microsoft Entra External ID"
+	case "pingone":
+		n = "PingOne"
 	case "v1", "v2":
 		n += " (" + p.Variant + ")"
 	}

@@ -84,6 +84,11 @@ func providerOf(u *url.URL, host string) model.Provider {
 		p.Family, p.Tenant = model.FamilyCognito, host
 	case host == "github.com":
 		p.Family = model.FamilyGitHub
+	case strings.HasSuffix(host, ".onelogin.com"):
+		p.Family, p.Tenant = model.FamilyOneLogin, host
+	case isPingOneHost(host):
+		// auth.pingone.{com,eu,asia,ca,com.au}/{environment id}/as/…
+		p.Family, p.Variant, p.Tenant = model.FamilyPing, "pingone", first()
 	}
 	if p.Family == model.FamilyGeneric {
 		if realm, legacy, ok := keycloakRealmOf(u.Path); ok {
@@ -91,6 +96,13 @@ func providerOf(u *url.URL, host string) model.Provider {
 			if legacy {
 				p.Variant = "legacy"
 			}
+		} else if pingFederatePath(u.Path) {
+			// PingFederate's endpoints keep their names behind any host
+			// and port (sso.example.com:9031/as/authorization.oauth2).
+			p.Family, p.Tenant = model.FamilyPing, host
+		} else if strings.Contains(u.Path, "/oidc/2/") {
+			// OneLogin behind a custom domain keeps its /oidc/2/ layout.
+			p.Family, p.Tenant = model.FamilyOneLogin, host
 		} else if strings.Contains(u.Path, "oauth2") { // else no segment "oauth2"
 			// Okta behind a custom domain keeps its /oauth2/{as}/v1/ layout.
 			if segs := segments(); len(segs) > 2 && segs[0] == "oauth2" {
@@ -116,6 +128,26 @@ func providerOf(u *url.URL, host string) model.Provider {
 		}
 	}
 	return p
+}
+
+// isPingOneHost reports PingOne's authentication hosts in its regions
+// (auth.pingone.com, .eu, .asia, .ca, .com.au).
+func isPingOneHost(host string) bool {
+	rest, ok := strings.CutPrefix(host, "auth.pingone.")
+	if !ok {
+		return false
+	}
+	switch rest {
+	case "com", "eu", "asia", "ca", "com.au":
+		return true
+	}
+	return false
+}
+
+// pingFederatePath reports a path of PingFederate's OAuth endpoints
+// (/as/authorization.oauth2, /as/token.oauth2, …).
+func pingFederatePath(path string) bool {
+	return strings.Contains(path, "/as/") && strings.HasSuffix(path, ".oauth2")
 }
 
 // b2cTenantPolicy reads a B2C endpoint's tenant and policy from the
@@ -325,6 +357,20 @@ func RoleOf(u *url.URL, p model.Provider) EndpointRole {
 		case "/oauth2/authorize", "/login":
 			return RoleAuthorize
 		case "/oauth2/token":
+			return RoleToken
+		}
+	case model.FamilyPing:
+		switch {
+		case strings.HasSuffix(lp, "/as/authorization.oauth2"), p.Variant == "pingone" && strings.HasSuffix(lp, "/as/authorize"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/as/token.oauth2"), p.Variant == "pingone" && strings.HasSuffix(lp, "/as/token"):
+			return RoleToken
+		}
+	case model.FamilyOneLogin:
+		switch {
+		case strings.HasSuffix(lp, "/oidc/2/auth"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/oidc/2/token"):
 			return RoleToken
 		}
 	case "github":

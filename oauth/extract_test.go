@@ -173,6 +173,15 @@ func TestProviderOf(t *testing.T) {
 		{"https://kc.example.org/realms/demo/protocol/openid-connect/auth", model.Provider{Family: "keycloak", Tenant: "demo", Host: "kc.example.org"}, RoleAuthorize},
 		{"https://kc.example.org/auth/realms/demo/protocol/openid-connect/token", model.Provider{Family: "keycloak", Variant: "legacy", Tenant: "demo", Host: "kc.example.org"}, RoleToken},
 		{"https://idp.example.net/oauth2/authorize", model.Provider{Family: "generic", Host: "idp.example.net"}, RoleNone},
+		// PingFederate's endpoint names behind any host and port, PingOne's
+		// regional hosts with the environment id, OneLogin's /oidc/2/.
+		{"https://sso.example.com:9031/as/authorization.oauth2", model.Provider{Family: "ping", Tenant: "sso.example.com", Host: "sso.example.com"}, RoleAuthorize},
+		{"https://auth.connect.example.nl:8443/as/token.oauth2", model.Provider{Family: "ping", Tenant: "auth.connect.example.nl", Host: "auth.connect.example.nl"}, RoleToken},
+		{"https://auth.pingone.eu/3f0a1b2c-0000-4000-8000-0123456789ab/as/authorize", model.Provider{Family: "ping", Variant: "pingone", Tenant: "3f0a1b2c-0000-4000-8000-0123456789ab", Host: "auth.pingone.eu"}, RoleAuthorize},
+		{"https://auth.pingone.com/3f0a1b2c-0000-4000-8000-0123456789ab/as/token", model.Provider{Family: "ping", Variant: "pingone", Tenant: "3f0a1b2c-0000-4000-8000-0123456789ab", Host: "auth.pingone.com"}, RoleToken},
+		{"https://acme.onelogin.com/oidc/2/auth", model.Provider{Family: "onelogin", Tenant: "acme.onelogin.com", Host: "acme.onelogin.com"}, RoleAuthorize},
+		{"https://login.acme.com/oidc/2/token", model.Provider{Family: "onelogin", Tenant: "login.acme.com", Host: "login.acme.com"}, RoleToken},
+		{"https://idp.example.net/as/authorize", model.Provider{Family: "generic", Host: "idp.example.net"}, RoleNone},
 	}
 	for _, tt := range tests {
 		u, _ := url.Parse(tt.url)

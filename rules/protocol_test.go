@@ -180,9 +180,10 @@ func TestCORSRemedyByProvider(t *testing.T) {
 // clients), not with the rule's text for Entra tenants and clouds.
 func TestWrongEndpointRemedyByProvider(t *testing.T) {
 	for file, want := range map[string]string{
-		"okta-feature-not-enabled.har":  "Use the org authorization server (issuer https://{your org}, endpoints /oauth2/v1/authorize and /oauth2/v1/token)",
-		"okta-error-code-page.har":      "Applications, the app, General, Client Credentials",
-		"keycloak-client-not-found.har": "realm's Clients list in the Keycloak Admin Console",
+		"okta-feature-not-enabled.har":    "Use the org authorization server (issuer https://{your org}, endpoints /oauth2/v1/authorize and /oauth2/v1/token)",
+		"okta-error-code-page.har":        "Applications, the app, General, Client Credentials",
+		"keycloak-client-not-found.har":   "realm's Clients list in the Keycloak Admin Console",
+		"pingfederate-unknown-client.har": "PingFederate's administrative console (Applications, OAuth, Clients)",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -222,5 +223,23 @@ func TestUnauthorizedClientIsNotCredentials(t *testing.T) {
 	info, _ := catalog.Classify(&model.ProviderError{Error: "unauthorized_client"}, model.FamilyCognito)
 	if info.Class != catalog.ClassGrantType || strings.Contains(info.Remediation, "Auth0") {
 		t.Errorf("Cognito's unauthorized_client: %+v", info)
+	}
+}
+
+// TestPingFederateRedirectRemedy: PingFederate, recognised by its endpoint
+// names behind the customer's own host and port, is named in the finding
+// and its console's setting in the remediation (before: "the authorization
+// server sso.acme.com" and "Register … at the authorization server").
+func TestPingFederateRedirectRemedy(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "pingfederate-redirect-mismatch.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
+	fs := rules.Run(a, rules.All())
+	rules.Remediate(a, fs) // as scan does
+	const want = "PingFederate administrative console → Applications → OAuth → Clients → client rp-web → Redirection URIs → add exactly"
+	if len(fs) != 1 || fs[0].RuleID != rules.RedirectURIMismatch.ID || !strings.HasPrefix(fs[0].Message, "PingFederate rejected") || !strings.Contains(fs[0].Remediation, want) {
+		t.Errorf("findings %+v, want one %s naming PingFederate and %q", fs, rules.RedirectURIMismatch.ID, want)
 	}
 }

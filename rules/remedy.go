@@ -268,6 +268,13 @@ func registration(p model.Provider, client, uri string) string {
 		return fmt.Sprintf("AD FS Management → Application Groups → the group of %s → the application → Redirect URI → add %s.", cl, exact)
 	case model.FamilyCognito:
 		return fmt.Sprintf("Amazon Cognito console → User pools → the pool → App integration → App clients → %s → Hosted UI → Allowed callback URLs → add %s.", cl, exact)
+	case model.FamilyPing:
+		if p.Variant == "pingone" {
+			return fmt.Sprintf("PingOne admin console → Applications → Applications → the application of %s → Configuration → Redirect URIs → add %s.", cl, exact)
+		}
+		return fmt.Sprintf("PingFederate administrative console → Applications → OAuth → Clients → %s → Redirection URIs → add %s, then replicate the configuration to every node of the cluster.", cl, exact)
+	case model.FamilyOneLogin:
+		return fmt.Sprintf("OneLogin administration → Applications → the OpenID Connect app of %s → Configuration → Redirect URIs → add %s.", cl, exact)
 	}
 	return fmt.Sprintf("Register %s as a redirect URI of %s at the authorization server.", exact, cl)
 }
