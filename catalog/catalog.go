@@ -407,6 +407,23 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "In the Okta Admin Console (Security, API, Authorization Servers, the server, Access Policies) assign a policy to this client and add a rule allowing the grant type the app uses (Authorization Code), the user's group and the requested scopes."},
 	{Match: "one or more scopes are not configured for the authorization server resource", Family: model.FamilyOkta, Class: ClassScope, Meaning: "a requested scope is not defined on this authorization server",
 		Remediation: "Add the scope to the authorization server (Okta Admin Console: Security, API, Authorization Servers, the server, Scopes) or stop requesting it."},
+	// Google's error page names its error ("Error 403: org_internal") in
+	// every language; the names below are those of its account help's
+	// error code list and its app audience settings.
+	{Match: "disallowed_useragent", Family: model.FamilyGoogle, Class: ClassAccess, Meaning: "Google refuses sign-in inside an embedded browser (a WebView or in-app browser of a mobile or desktop app): only a real browser may load its sign-in",
+		Remediation: "Open the sign-in in the system browser (Android Custom Tabs, iOS ASWebAuthenticationSession, the desktop's default browser with a loopback redirect URI), as the AppAuth libraries do; never load accounts.google.com in a WebView."},
+	{Match: "org_internal", Family: model.FamilyGoogle, Class: ClassAccess, Meaning: "the OAuth client's project is Internal: only accounts of its Google Cloud organization may sign in, and this account is outside it",
+		Remediation: "Sign in with an account of the project's organization, or make the app External (Google Cloud console: Google Auth Platform or OAuth consent screen, Audience, User type) and publish it or add the account as a test user."},
+	{Match: "admin_policy_enforced", Family: model.FamilyGoogle, Class: ClassAccess, Meaning: "the Google Workspace administrator of this account does not allow the app, or some of the scopes it asks for",
+		Remediation: "The account's Workspace administrator must trust the app or allow its scopes (Admin console: Security, Access and data control, API controls, Manage third-party app access); or sign in with another account, or ask for fewer scopes."},
+	{Match: "access_not_configured", Family: model.FamilyGoogle, Class: ClassAccess, Meaning: "a Google Workspace for Education administrator has not configured access for this app",
+		Remediation: "The Workspace administrator must configure the app's access (Admin console: Security, Access and data control, API controls) for the users who need it."},
+	{Match: "error 403: access_denied", Family: model.FamilyGoogle, Class: ClassAccess, Meaning: "Google blocked the sign-in: most often the app is in Testing publishing status and this account is not one of its test users (the page says the app has not completed Google's verification process)",
+		Remediation: "Add the account to the app's test users (Google Cloud console: Google Auth Platform or OAuth consent screen, Audience, Test users), or publish the app, with verification if it asks for sensitive scopes."},
+	{Match: "deleted_client", Family: model.FamilyGoogle, Class: ClassTenant, Meaning: "the OAuth client was deleted from its Google Cloud project",
+		Remediation: "Restore the client (Google Cloud console: APIs & Services, Credentials, deleted credentials can be restored for 30 days) or create a new one and deploy its client id."},
+	{Match: "error 401: invalid_client", Family: model.FamilyGoogle, Class: ClassTenant, Meaning: "Google found no OAuth client with this client id (a typo, a truncated id, or the id of another project)",
+		Remediation: "Compare the authorize request's client_id with the OAuth 2.0 Client IDs of the project (Google Cloud console: APIs & Services, Credentials)."},
 	// PingFederate refuses an authorize request naming a client it does not
 	// have with a 400 and these words (its troubleshooting guide).
 	{Match: "unknown or invalid client_id", Family: model.FamilyPing, Class: ClassTenant, Meaning: "no OAuth client with this client_id is configured in PingFederate",

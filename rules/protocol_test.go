@@ -126,6 +126,9 @@ func TestDescriptionExplained(t *testing.T) {
 		// has an explanation of its own, which says less.
 		"okta-policy-evaluation-failed.har": {`"Policy evaluation failed for this request, please check the policy configurations."`, "Authorization Servers, the server, Access Policies"},
 		"okta-scope-not-configured.har":     {`"One or more scopes are not configured for the authorization server resource."`, "Authorization Servers, the server, Scopes"},
+		// Google's error names, on its page in any language.
+		"google-org-internal.har":            {`"Error 403: org_internal"`, "only accounts of its Google Cloud organization may sign in", "User type"},
+		"google-disallowed-useragent-de.har": {`"Error 403: disallowed_useragent"`, "embedded browser", "open the sign-in in the system browser"},
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -184,6 +187,7 @@ func TestWrongEndpointRemedyByProvider(t *testing.T) {
 		"okta-error-code-page.har":        "Applications, the app, General, Client Credentials",
 		"keycloak-client-not-found.har":   "realm's Clients list in the Keycloak Admin Console",
 		"pingfederate-unknown-client.har": "PingFederate's administrative console (Applications, OAuth, Clients)",
+		"google-deleted-client.har":       "deleted credentials can be restored for 30 days",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
