@@ -475,6 +475,9 @@ func (b *lazyBase) get() model.Event {
 // base fills the fields every event of the exchange shares.
 func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model.Event {
 	h := ex.Request.Headers
+	if p.Family == model.FamilyGeneric && ex.Response != nil {
+		p = providerByHeader(p, ex.Response.Headers)
+	}
 	ev := model.Event{
 		Exchange: ex.Index,
 		Ref:      ex.Ref,
@@ -1457,6 +1460,23 @@ func (x *Extractor) isHTML(r *model.Response) bool {
 	}
 	data := x.respBody(r)
 	return len(data) > 0 && strings.Contains(strings.ToLower(string(data[:min(len(data), 512)])), "<html")
+}
+
+// providerByHeader is p, an endpoint ProviderOf could not place (a custom
+// domain: login.example.com/authorize), as the provider its answer's own
+// request id header names: Auth0 and Amazon Cognito answer on a
+// customer's domain with the paths of any RFC 6749 server, and only their
+// X-Auth0-RequestId and x-amz-cognito-request-id say who answered. The
+// family decides a code's lifetime (Cognito's 5 minutes) and where a
+// remediation sends the customer (the Auth0 Dashboard).
+func providerByHeader(p model.Provider, h model.Headers) model.Provider {
+	switch {
+	case h.Get("x-auth0-requestid") != "":
+		p.Family, p.Tenant = model.FamilyAuth0, p.Host
+	case h.Get("x-amz-cognito-request-id") != "":
+		p.Family, p.Tenant = model.FamilyCognito, p.Host
+	}
+	return p
 }
 
 // providerRequestIDHeaders name the response headers that carry a

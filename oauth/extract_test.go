@@ -685,3 +685,34 @@ func TestAuthorizeParamsByReference(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderByResponseHeader: Auth0 and Amazon Cognito on a customer's
+// domain (login.example.com/authorize, auth.example.com/oauth2/authorize)
+// have the paths of any RFC 6749 server; their own request id header says
+// who answered, for the authorize request and for the token request on the
+// same host after it. A proxy's X-Request-Id says nothing.
+func TestProviderByResponseHeader(t *testing.T) {
+	for _, c := range []struct {
+		header, host, authz, token string
+		want                       model.Family
+	}{
+		{"X-Auth0-RequestId", "login.example.com", "/authorize", "/oauth/token", model.FamilyAuth0},
+		{"x-amz-cognito-request-id", "auth.example.com", "/oauth2/authorize", "/oauth2/token", model.FamilyCognito},
+		{"X-Request-Id", "idp.example.com", "/authorize", "/oauth/token", model.FamilyGeneric},
+	} {
+		x := NewExtractor()
+		hs := model.Headers{{Name: "Content-Type", Value: "text/html"}, {Name: c.header, Value: "c629c3e05e0881e81315"}}
+		az := x.Exchange(mkExchange(0, "GET", "https://"+c.host+c.authz+"?client_id=C&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=S", nil, "", 200, hs, "<html>sign in</html>"))
+		tok := x.Exchange(mkExchange(1, "POST", "https://"+c.host+c.token, nil, "grant_type=authorization_code&code=abc&client_id=C&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb", 400,
+			model.Headers{{Name: "Content-Type", Value: "application/json"}}, `{"error":"invalid_grant"}`))
+		if len(az) == 0 || len(tok) == 0 {
+			t.Fatalf("%s: events %+v %+v", c.header, az, tok)
+		}
+		if got := az[0].Provider(); got.Family != c.want || c.want != model.FamilyGeneric && got.Tenant != c.host {
+			t.Errorf("%s: authorize provider %+v, want %s", c.header, got, c.want)
+		}
+		if got := tok[0].Provider(); got.Family != c.want {
+			t.Errorf("%s: token provider %+v, want %s", c.header, got, c.want)
+		}
+	}
+}

@@ -230,20 +230,25 @@ func TestUnauthorizedClientIsNotCredentials(t *testing.T) {
 	}
 }
 
-// TestPingFederateRedirectRemedy: PingFederate, recognised by its endpoint
-// names behind the customer's own host and port, is named in the finding
-// and its console's setting in the remediation (before: "the authorization
-// server sso.acme.com" and "Register … at the authorization server").
-func TestPingFederateRedirectRemedy(t *testing.T) {
-	fx, err := fixture(filepath.Join("testdata", "pingfederate-redirect-mismatch.har"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
-	fs := rules.Run(a, rules.All())
-	rules.Remediate(a, fs) // as scan does
-	const want = "PingFederate administrative console → Applications → OAuth → Clients → client rp-web → Redirection URIs → add exactly"
-	if len(fs) != 1 || fs[0].RuleID != rules.RedirectURIMismatch.ID || !strings.HasPrefix(fs[0].Message, "PingFederate rejected") || !strings.Contains(fs[0].Remediation, want) {
-		t.Errorf("findings %+v, want one %s naming PingFederate and %q", fs, rules.RedirectURIMismatch.ID, want)
+// TestRedirectRemedyByProvider: PingFederate, recognised by its endpoint
+// names behind the customer's own host and port, and Auth0 on a custom
+// domain, recognised by its X-Auth0-RequestId answer, are named in the
+// finding and their console's setting in the remediation (before: "the
+// authorization server HOST" and "Register … at the authorization server").
+func TestRedirectRemedyByProvider(t *testing.T) {
+	for file, c := range map[string]struct{ name, want string }{
+		"pingfederate-redirect-mismatch.har":        {"PingFederate", "PingFederate administrative console → Applications → OAuth → Clients → client rp-web → Redirection URIs → add exactly"},
+		"auth0-custom-domain-callback-mismatch.har": {"Auth0", "Auth0 Dashboard → Applications → Applications → the application of client rp-web → Settings → Allowed Callback URLs → add exactly"},
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
+		fs := rules.Run(a, rules.All())
+		rules.Remediate(a, fs) // as scan does
+		if len(fs) != 1 || fs[0].RuleID != rules.RedirectURIMismatch.ID || !strings.HasPrefix(fs[0].Message, c.name+" rejected") || !strings.Contains(fs[0].Remediation, c.want) {
+			t.Errorf("%s: findings %+v, want one %s naming %s and %q", file, fs, rules.RedirectURIMismatch.ID, c.name, c.want)
+		}
 	}
 }
