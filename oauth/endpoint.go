@@ -114,6 +114,10 @@ func providerOf(u *url.URL, host string) model.Provider {
 				// or ?p=B2C_1_…): the policy's prefix is B2C's own.
 				if tenant, policy := b2cTenantPolicy(u, segs); isB2CPolicy(policy) {
 					p.Family, p.Variant, p.Tenant, p.Policy = model.FamilyEntra, "b2c", tenant, policy
+				} else if len(segs) > 2 && segs[1] == "oauth2" && strings.HasPrefix(segs[2], "v2.0") && isEntraTenant(segs[0]) {
+					// Entra External ID behind a custom URL domain
+					// (login.contoso.com/{tenant id}/oauth2/v2.0/…).
+					p.Family, p.Variant, p.Tenant = model.FamilyEntra, "ciam", segs[0]
 				}
 			}
 		}
@@ -170,6 +174,29 @@ func b2cTenantPolicy(u *url.URL, segs []string) (tenant, policy string) {
 		policy = u.Query().Get("p")
 	}
 	return tenant, policy
+}
+
+// isEntraTenant reports a tenant segment only Entra puts in its paths: a
+// tenant id (a GUID) or a {name}.onmicrosoft.com domain.
+func isEntraTenant(s string) bool {
+	if hasLowerSuffix(s, ".onmicrosoft.com") {
+		return true
+	}
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return false
+		}
+	}
+	return true
 }
 
 // isB2CPolicy reports a B2C policy name: user flows are named B2C_1_…,

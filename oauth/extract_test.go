@@ -163,6 +163,11 @@ func TestProviderOf(t *testing.T) {
 		// prefix outside an /oauth2/v2.0/ path.
 		{"https://login.contoso.com/contoso/signin/oauth2/v2.0/authorize", model.Provider{Family: "generic", Host: "login.contoso.com"}, RoleNone},
 		{"https://idp.example.net/b2c_1_x/oauth2/authorize", model.Provider{Family: "generic", Host: "idp.example.net"}, RoleNone},
+		// External ID behind a custom URL domain: a tenant id or
+		// onmicrosoft.com domain before /oauth2/v2.0/.
+		{"https://login.contoso.com/8d1f0cbd-4b5e-4a3f-9c1e-2f6a7b8c9d0e/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "ciam", Tenant: "8d1f0cbd-4b5e-4a3f-9c1e-2f6a7b8c9d0e", Host: "login.contoso.com"}, RoleAuthorize},
+		{"https://login.contoso.com/contoso.onmicrosoft.com/oauth2/v2.0/token", model.Provider{Family: "entra", Variant: "ciam", Tenant: "contoso.onmicrosoft.com", Host: "login.contoso.com"}, RoleToken},
+		{"https://login.contoso.com/8d1f0cbd-4b5e-4a3f-9c1e-2f6a7b8c9d0e-x/oauth2/v2.0/authorize", model.Provider{Family: "generic", Host: "login.contoso.com"}, RoleNone},
 		{"https://contoso.ciamlogin.com/0000-1111/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "ciam", Cloud: "global", Tenant: "0000-1111", Host: "contoso.ciamlogin.com"}, RoleAuthorize},
 		{"https://sts.contoso.com/adfs/oauth2/token", model.Provider{Family: "adfs", Tenant: "sts.contoso.com", Host: "sts.contoso.com"}, RoleToken},
 		{"https://accounts.google.com/o/oauth2/v2/auth", model.Provider{Family: "google", Host: "accounts.google.com"}, RoleAuthorize},
