@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
@@ -84,21 +85,28 @@ type Reader struct {
 	done     error // how reading ended: io.EOF, or the error to return
 
 	// states are the decoding goroutines' own: batch n is decoded with
-	// states[n%decodeDepth], after batch n-decodeDepth was.
+	// states[n%decodeDepth], after batch n-decodeDepth was (see free).
 	states   [decodeDepth]decodeState
-	batchSeq int
+	batchSeq int // batches framed, counted by the framing goroutine
 	// reference decodes with gjson alone (tests compare the two).
 	reference bool
 
 	ready    []*decoder // decoded entries not handed out yet
 	readyPos int
 	// readyBatch holds ready's decoders; once all are handed out (each
-	// zeroed), the batch is spareBatch, which the next batch to decode
+	// zeroed), the batch is pipe.spare, which the next batch to decode
 	// reuses rather than allocating its decoders again.
-	readyBatch, spareBatch decodedBatch
+	readyBatch decodedBatch
 
-	inflight []chan any // batches being decoded, in order
-	spare    []*frame   // frames whose buffers can be reused
+	// pipe hands the framing goroutine's batches to Next (see frameLoop).
+	pipe pipe
+	// free[i] holds a token while states[i] is not decoding a batch.
+	free [decodeDepth]chan struct{}
+
+	// spareMu guards spare and spareBytes: Next recycles frames, the
+	// framing goroutine takes them.
+	spareMu sync.Mutex
+	spare   []*frame // frames whose buffers can be reused
 	// spareBytes is the buffer capacity of the spare frames.
 	spareBytes int
 	// Tests change these: batchMax bounds the entries of a batch (0: the
@@ -137,7 +145,10 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	hr.xpool.enabled = opts.ReuseExchanges
 	for i := range hr.states {
 		hr.states[i] = decodeState{sk: &skeleton{}, intern: newInterner(), arena: new([]byte)}
+		hr.free[i] = make(chan struct{}, 1)
+		hr.free[i] <- struct{}{}
 	}
+	hr.pipe.cond.L = &hr.pipe.mu
 	// Where the file stands now: the scanner's start in the file, for
 	// reading it through a mapping.
 	base := int64(-1)
@@ -411,10 +422,11 @@ func (r *Reader) addNote(n model.Note) {
 // A batch of entries ends at batchEntries entries or batchBytes of
 // framed bytes, whichever comes first: enough that handing a batch to a
 // decoding goroutine costs little next to decoding it, few enough that the
-// batches in flight (one handed out, decodeDepth decoded, one framed) stay
-// small.
+// batches in flight (one handed out, queueDepth queued, one framed) stay
+// small. 32 rather than 64 entries since framing runs ahead on a goroutine
+// of its own: the same peak RSS as before on the 100,000-entry HAR.
 const (
-	batchEntries = 64
+	batchEntries = 32
 	batchBytes   = 1 << 20
 	decodeDepth  = 2
 )
@@ -430,14 +442,17 @@ type decodeState struct {
 // the start of log.entries ends reading with a note rather than an error;
 // an I/O failure of the source is returned as an error.
 //
-// Next works in batches: up to decodeDepth batches of entries are decoded
-// on goroutines of their own while this one frames the next, so that on two
-// cores scanning and decoding overlap with whatever the caller does with
-// the exchanges. Notes are merged in entry order, so the result is the
-// same as reading one entry at a time. A decoding goroutine touches only
-// its batch's frames and its own state, and ends on its own.
+// Next works in batches: a goroutine of the reader's own frames entries
+// (frameLoop), up to queueDepth batches ahead of the caller, and hands
+// each batch to a goroutine that decodes it while the next is framed, so
+// that on two cores framing, decoding and whatever the caller does with
+// the exchanges overlap, and the caller's pace never holds up framing.
+// Notes are merged in entry order, so the result is the same as reading
+// one entry at a time. A decoding goroutine touches only its batch's
+// frames and its own state, and ends on its own; the framing goroutine
+// ends when framing does, when queueDepth batches wait, or at Stop.
 func (r *Reader) Next() (ex *model.Exchange, err error) {
-	if r.mapped != nil {
+	if r.sequential && r.mapped != nil {
 		defer r.guardFault(&ex, &err, debug.SetPanicOnFault(true))
 	}
 	for {
@@ -455,7 +470,9 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 				}
 				r.addNote(n.Note)
 			}
-			r.recycle(d.f)
+			if r.sequential {
+				r.recycle(d.f)
+			}
 			ex, mem := d.ex, d.mem
 			*d = decoder{}
 			if ex != nil {
@@ -469,7 +486,8 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 			// Every decoder of the batch was handed out and zeroed: the
 			// next batch may decode into them (on its goroutine, which
 			// starts after this).
-			r.spareBatch, r.readyBatch = r.readyBatch, decodedBatch{}
+			r.pipe.giveSpare(r.readyBatch)
+			r.readyBatch = decodedBatch{}
 			r.ready = nil
 		}
 		if r.sequential {
@@ -482,29 +500,182 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 			r.ready = append(r.ready, r.decode(f, r.state(0)))
 			continue
 		}
-		for len(r.inflight) < decodeDepth {
-			batch := r.frameBatch(nil)
-			if len(batch) == 0 {
-				break
+		done := r.nextBatch()
+		if done == nil {
+			if p := r.pipe.panicked; p != nil {
+				panic(fmt.Sprintf("%v\n(in the HAR framing goroutine)\n%s", p.value, p.stack))
 			}
-			r.inflight = append(r.inflight, r.decodeAsync(batch, r.state(r.batchSeq), r.spareBatch))
-			r.spareBatch = decodedBatch{}
-			r.batchSeq++
-		}
-		if len(r.inflight) == 0 {
+			if r.done == nil {
+				// Stopped before the end.
+				return nil, errStopped
+			}
 			// Framing notes come only when framing ends: after every
 			// entry's own.
-			r.releaseMapped()
 			r.flushNotes()
 			return nil, r.done
 		}
-		done := r.inflight[0]
-		r.inflight = r.inflight[1:]
 		switch v := (<-done).(type) {
 		case decodePanic:
 			panic(fmt.Sprintf("%v\n(in the HAR decoder goroutine)\n%s", v.value, v.stack))
 		case decodedBatch:
 			r.ready, r.readyBatch = v.out, v
+		}
+	}
+}
+
+// queueDepth and queueBytes bound the batches framed ahead of the caller
+// (being decoded or decoded, not handed out yet): by number, and by framed
+// bytes, so that entries with large bodies do not keep more of them in
+// flight (and out of the caches) than reading one batch while another is
+// decoded needs.
+const (
+	queueDepth = 3
+	queueBytes = batchBytes
+)
+
+// pipe is what the framing goroutine and Next share, under mu: the
+// batches framed and handed to decoding goroutines, in order, and how
+// framing stands. Everything else the framing goroutine touches (the
+// scanner, the framing notes, r.done, the mapping) is Next's again once
+// ended is set, or while running is false.
+type pipe struct {
+	mu   sync.Mutex
+	cond sync.Cond // signalled when queue, running or ended change
+	// queue holds each batch's channel, which receives its decoders (or
+	// the decoding goroutine's panic), and its framed bytes; queued is
+	// their sum.
+	queue   []queued
+	queued  int
+	running bool // a framing goroutine runs
+	ended   bool // framing ended: r.done and r.pending are final
+	stopped bool // Stop was called: no framing goroutine starts again
+	// spare is a decoded batch all handed out, whose decoders the next
+	// batch to decode reuses.
+	spare    decodedBatch
+	panicked *decodePanic // the framing goroutine's panic
+}
+
+// queued is a batch of the queue: the channel that receives its
+// decoders, and its framed bytes.
+type queued struct {
+	done chan any
+	size int
+}
+
+func (p *pipe) giveSpare(b decodedBatch) {
+	p.mu.Lock()
+	p.spare = b
+	p.mu.Unlock()
+}
+
+// nextBatch returns the channel of the next batch framed, starting the
+// framing goroutine when none runs; nil once framing ended and every
+// batch was taken.
+func (r *Reader) nextBatch() chan any {
+	p := &r.pipe
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.queue) == 0 {
+		if p.ended || p.stopped {
+			return nil
+		}
+		r.startFraming()
+		p.cond.Wait()
+	}
+	q := p.queue[0]
+	p.queue[0] = queued{}
+	p.queue = p.queue[1:]
+	p.queued -= q.size
+	if len(p.queue) == 0 {
+		p.queue = p.queue[:0:0]
+	}
+	// Room in the queue again: frame on.
+	r.startFraming()
+	return q.done
+}
+
+// startFraming starts the framing goroutine unless it runs, framing
+// ended, or Stop was called; r.pipe.mu is held.
+func (r *Reader) startFraming() {
+	p := &r.pipe
+	if p.running || p.ended || p.stopped {
+		return
+	}
+	p.running = true
+	go r.frameLoop()
+}
+
+var errStopped = errors.New("har: Next called after Stop")
+
+// Stop ends the framing goroutine and waits for it: after Stop the
+// Reader's source (the file it reads, its position) is the caller's again.
+// The batches being decoded finish on their own. Next must not be called
+// after Stop.
+func (r *Reader) Stop() {
+	p := &r.pipe
+	p.mu.Lock()
+	p.stopped = true
+	for p.running {
+		p.cond.Wait()
+	}
+	p.mu.Unlock()
+}
+
+// frameLoop is the framing goroutine: it frames batch after batch and
+// hands each to a decoding goroutine, until framing ends, queueDepth
+// batches wait in the queue, or Stop was called. A fault reading a mapped
+// file that changed (see guardFault) ends reading with an error; any
+// other panic is carried to Next.
+func (r *Reader) frameLoop() {
+	p := &r.pipe
+	defer func() {
+		v := recover()
+		if v != nil {
+			if _, fault := v.(interface{ Addr() uintptr }); fault && r.mapped != nil {
+				r.done = r.posError(r.sc.off, "", fmt.Errorf("the file changed while it was read (%v)", v))
+				r.releaseMapped()
+			} else {
+				p.panicked = &decodePanic{v, debug.Stack()}
+			}
+		}
+		p.mu.Lock()
+		if v != nil {
+			p.ended = true
+		}
+		p.running = false
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	}()
+	if r.mapped != nil {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	}
+	for {
+		batch, size := r.frameBatch(nil)
+		if len(batch) == 0 {
+			r.releaseMapped()
+			p.mu.Lock()
+			p.ended = true
+			p.mu.Unlock()
+			return
+		}
+		// Batch n is decoded with states[n%decodeDepth] once batch
+		// n-decodeDepth is.
+		k := r.batchSeq % decodeDepth
+		<-r.free[k]
+		p.mu.Lock()
+		reuse := p.spare
+		p.spare = decodedBatch{}
+		p.mu.Unlock()
+		done := r.decodeAsync(batch, r.state(r.batchSeq), reuse, r.free[k])
+		r.batchSeq++
+		p.mu.Lock()
+		p.queue = append(p.queue, queued{done, size})
+		p.queued += size
+		p.cond.Broadcast()
+		full := len(p.queue) >= queueDepth || p.queued >= queueBytes || p.stopped
+		p.mu.Unlock()
+		if full {
+			return
 		}
 	}
 }
@@ -517,16 +688,20 @@ func (r *Reader) state(seq int) decodeState {
 }
 
 // decodeAsync decodes a batch on a goroutine of its own; the channel
-// receives the decoders or the goroutine's panic.
-func (r *Reader) decodeAsync(batch []*frame, st decodeState, reuse decodedBatch) chan any {
+// receives the decoders or the goroutine's panic. free receives a token
+// once the state is no longer in use.
+func (r *Reader) decodeAsync(batch []*frame, st decodeState, reuse decodedBatch, free chan struct{}) chan any {
 	done := make(chan any, 1)
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
+				free <- struct{}{}
 				done <- decodePanic{p, debug.Stack()}
 			}
 		}()
-		done <- r.decodeAll(batch, st, reuse)
+		b := r.decodeAll(batch, st, reuse)
+		free <- struct{}{}
+		done <- b
 	}()
 	return done
 }
@@ -548,6 +723,12 @@ type decodePanic struct {
 // there are up to three batches of frames in flight, and entries with large
 // bodies must not leave every kept frame holding their capacity.
 func (r *Reader) recycle(f *frame) {
+	r.spareMu.Lock()
+	r.recycleLocked(f)
+	r.spareMu.Unlock()
+}
+
+func (r *Reader) recycleLocked(f *frame) {
 	size := frameCap(f)
 	if len(r.spare) < 3*batchEntries && r.spareBytes+size <= spareBudget {
 		r.spare = append(r.spare, f)
@@ -555,8 +736,20 @@ func (r *Reader) recycle(f *frame) {
 	}
 }
 
+// recycleBatch recycles the frames of a decoded batch, under one lock.
+func (r *Reader) recycleBatch(batch []*frame) {
+	r.spareMu.Lock()
+	for i, f := range batch {
+		r.recycleLocked(f)
+		batch[i] = nil
+	}
+	r.spareMu.Unlock()
+}
+
 // spareFrame returns a kept frame, or a new one.
 func (r *Reader) spareFrame() *frame {
+	r.spareMu.Lock()
+	defer r.spareMu.Unlock()
 	n := len(r.spare)
 	if n == 0 {
 		return &frame{}
@@ -575,9 +768,9 @@ func frameCap(f *frame) int {
 // spareBudget bounds the buffer capacity of the frames kept for reuse.
 const spareBudget = 8 << 20
 
-// frameBatch frames the next batch of entries into dst.
-func (r *Reader) frameBatch(dst []*frame) []*frame {
-	size := 0
+// frameBatch frames the next batch of entries into dst; size is their
+// framed bytes.
+func (r *Reader) frameBatch(dst []*frame) (_ []*frame, size int) {
 	for len(dst) < max(r.batchMax, 1) && size < batchBytes {
 		f := r.frameNext()
 		if f == nil {
@@ -586,7 +779,7 @@ func (r *Reader) frameBatch(dst []*frame) []*frame {
 		dst = append(dst, f)
 		size += len(f.buf) + len(f.side)
 	}
-	return dst
+	return dst, size
 }
 
 // decodeAll decodes a batch in order; it runs on the decoding goroutine
@@ -606,7 +799,12 @@ func (r *Reader) decodeAll(batch []*frame, st decodeState, reuse decodedBatch) d
 	r.xpool.fill(b.ds)
 	for i, f := range batch {
 		b.out[i] = r.decodeInto(&b.ds[i], f, st)
+		b.ds[i].f = nil
 	}
+	// What an exchange keeps is copied out of its frame (views of the
+	// frame die with decoding): the frames can be framed into again,
+	// while the batch waits to be handed out.
+	r.recycleBatch(batch)
 	return b
 }
 

@@ -116,7 +116,8 @@ func (r *Reader) releaseMapped() {
 
 // guardFault turns a fault reading the mapping (the file shrank while it
 // was read) into the reader's error instead of a crash of the process; it
-// runs deferred in Next.
+// runs deferred in Next when Next frames (sequential; frameLoop guards the
+// framing goroutine).
 func (r *Reader) guardFault(ex **model.Exchange, err *error, prev bool) {
 	debug.SetPanicOnFault(prev)
 	p := recover()
@@ -130,7 +131,7 @@ func (r *Reader) guardFault(ex **model.Exchange, err *error, prev bool) {
 	r.releaseMapped()
 	// Nothing more is handed out: the batches being decoded finish on
 	// their own.
-	r.ready, r.readyPos, r.inflight = nil, 0, nil
+	r.ready, r.readyPos = nil, 0
 	*ex, *err = nil, r.done
 }
 
