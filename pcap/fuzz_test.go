@@ -173,6 +173,12 @@ func FuzzHTTP1Stream(f *testing.F) {
 	f.Add([]byte("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"+gapMark+"GET /4 HTTP/1.1\r\nHost: a\r\n\r\n"),
 		[]byte("HTTP/1.1 200 OK\r\nContent-Le"+gapMark+"ody of 1\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nbody 2HTTP/1.1 404 Gone\r\nContent-Length: 1\r\n\r\n3HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n4"), 11)
 	f.Add([]byte("GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n"+h2Preface), []byte("HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"), 5)
+	// Client streams whose start was lost (TestCaptureBeginsInsideRequest):
+	// inside the request line, inside the header section.
+	f.Add([]byte(gapMark+"ET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"),
+		[]byte(gapMark+"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 404 Not Found\r\nContent-Length: 1\r\n\r\nB"), 1400)
+	f.Add([]byte(gapMark+"/a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nokOST /c HTTP/1.1\r\n\r\n"),
+		[]byte(gapMark+"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 40)
 	f.Fuzz(func(t *testing.T, client, server []byte, step int) {
 		if step < 1 || step > 4096 {
 			step = 1 + step&1023
@@ -181,10 +187,39 @@ func FuzzHTTP1Stream(f *testing.F) {
 		for _, fe := range out.exs {
 			checkBounded(t, fe.ex)
 		}
+		if bytes.HasPrefix(client, []byte(gapMark)) {
+			checkFirstRequestReal(t, out)
+		}
 		checkSkipSame(t, out, client, server, step)
 		checkReleasedSame(t, out, client, server, step)
 		checkParkSame(t, out, client, server, step)
 	})
+}
+
+// checkFirstRequestReal: of a client stream whose start was lost, the
+// first HTTP/1 request read is a request, not the rest of one: its method
+// is an upper-case token of three characters or more that is not the end
+// of a method HTTP knows ("ET", "OST", "/a", "ed.css" came of the rest of
+// a request line).
+func checkFirstRequestReal(t *testing.T, out *testSink) {
+	t.Helper()
+	var first *finished
+	for i, f := range out.exs {
+		if f.ex.Request.Proto != "HTTP/2" && (first == nil || f.frame < first.frame) {
+			first = &out.exs[i]
+		}
+	}
+	if first == nil {
+		return
+	}
+	m := first.ex.Request.Method
+	ok := len(m) >= 3 && !methodTail([]byte(m))
+	for _, c := range []byte(m) {
+		ok = ok && (c >= 'A' && c <= 'Z' || c == '_' || c == '-')
+	}
+	if !ok {
+		t.Fatalf("after lost bytes, %s read a request with method %q (URL %q) from the rest of one", first.ex.Ref, m, first.ex.Request.URL)
+	}
 }
 
 // pooledSink reads bodies and header sections into pools and hands every

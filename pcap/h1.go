@@ -157,6 +157,9 @@ type h1Side struct {
 	gaps     []gapRec
 	eofSeen  bool
 	resync   bool // after a gap or garbage: wait for a message start
+	// cutStart: the side's first bytes may be inside a message (its
+	// start was not captured); resync is set to find the first start.
+	cutStart bool
 	noFirst  bool // resync: buf[0] is where a message failed, not a start
 	bodyCut  bool // the last message was cut by the gap ahead, already accounted
 	// tcp tells that offsets are the TCP stream's, lost bytes counted
@@ -307,8 +310,15 @@ func (f *feedReader) wait() error {
 		if sd.atGap() {
 			return errGap
 		}
-		if sd.resync && len(sd.buf) > 0 && sd.findStart() {
-			sd.resync = false
+		if sd.resync && len(sd.buf) > 0 {
+			from := sd.read
+			found := sd.findStart()
+			if sd.cutStart && sd.read > from {
+				sd.c.startSkipped(sd, from)
+			}
+			if found {
+				sd.resync, sd.cutStart = false, false
+			}
 		}
 		if len(sd.buf) > 0 && !sd.resync {
 			return nil
@@ -510,7 +520,24 @@ func startLineOK(line []byte, dir Dir) bool {
 			return false
 		}
 	}
-	return bytes.IndexByte(line[sp+1:last], ' ') < 0
+	return bytes.IndexByte(line[sp+1:last], ' ') < 0 && !methodTail(line[:sp])
+}
+
+// methodTail reports whether m, a request line's first token, is no
+// method HTTP knows but the end of one ("OST", "ET", "ATCH"): where a
+// message start is looked for after lost bytes, such a line is the rest of
+// a request whose first bytes were lost, not a request.
+func methodTail(m []byte) bool {
+	if len(m) == 0 || httpMethods[string(m)] {
+		return false
+	}
+	tail := string(m)
+	for known := range httpMethods {
+		if len(known) > len(tail) && strings.HasSuffix(known, tail) {
+			return true
+		}
+	}
+	return false
 }
 
 // wait suspends the coroutine until cond holds, the other side is done or
@@ -814,6 +841,25 @@ func (c *h1Conn) habits(p *h1Pending) {
 	case p.ack > c.lastEnd:
 		c.unwitnessed++
 	}
+}
+
+// startSkipped tells that the server's first bytes from off on were
+// skipped as the end of a response whose start was not captured: which
+// waiting request it answered is decided as after lost bytes (owner).
+func (c *h1Conn) startSkipped(sd *h1Side, off int64) {
+	if sd.dir != ServerToClient {
+		return
+	}
+	sd.cutStart = false
+	frame, _ := lookupMark(sd.marks, off)
+	if c.gapFrame == 0 {
+		c.gapFrame = frame
+	}
+	c.notes++
+	if c.notes <= maxConnNotes {
+		c.s.note(model.NoteGap, frame, "the server→client stream begins inside a response whose start was not captured: its bytes up to the next response are skipped")
+	}
+	c.serverLost(off, false)
 }
 
 // lostBetween tells that bytes the side lost at off began between two
@@ -1338,6 +1384,7 @@ func (c *h1Conn) gap(dir Dir, n int, frame int) {
 	if sd.done {
 		return
 	}
+	sd.cutStart = false // what follows is after lost bytes, not at the start
 	before := 0
 	if len(sd.marks) > 0 {
 		before, _ = lookupMark(sd.marks, sd.total-1)

@@ -461,12 +461,20 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 	}
 	if st.reqBody != nil {
 		ex.Request.Body = st.reqBody.Body(st.req.Headers, cut && !st.reqEnded)
+	} else if cut && !st.reqEnded {
+		// A body was announced (no END_STREAM on the headers) and none
+		// of it was read: lost with bytes the capture missed, or cut by
+		// the stream's end.
+		ex.Request.Body.Truncated = true
 	}
 	ex.Request.Body.MIMEType = mimeOf(st.req.Headers)
 	if st.resp != nil {
 		ex.Response = st.resp
 		if st.respBody != nil {
 			ex.Response.Body = st.respBody.Body(st.resp.Headers, cut)
+		} else if cut {
+			// The headers did not end the stream and no DATA was read.
+			ex.Response.Body.Truncated = true
 		}
 		ex.Response.Body.MIMEType = mimeOf(st.resp.Headers)
 		ex.Response.StatusText = ""

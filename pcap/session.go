@@ -3,6 +3,7 @@ package pcap
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,51 @@ type session struct {
 	// TCP packet whose record gave it: its offset and ACK place the
 	// plaintext among the other side's bytes (see holdAhead).
 	wire segInfo
+	// cut tells, by direction, that bytes before the first ones fed were
+	// not captured (a capture begun mid-connection, bytes lost at the
+	// start): the client's first bytes may be the end of a request.
+	cut [2]bool
+	// srvDropped: server bytes were dropped while the protocol was not
+	// known, so the next ones may begin inside a response.
+	srvDropped bool
+	// frag is the end of a request whose start the capture missed,
+	// skipped while looking for the next request (skipClient).
+	frag *fragment
+	gaps int // lost-byte notes while the protocol was not known
+	// orphan is the frame of the first status line the server sent while
+	// the protocol was not known (orphanStatus its code): a connection
+	// that never shows a request still carried HTTP.
+	orphan       int
+	orphanStatus string
+}
+
+// firstLineOf is b's first line without its CRLF, "" when b holds none.
+func firstLineOf(b []byte) []byte {
+	i := bytes.IndexByte(b[:min(len(b), 8192)], '\n')
+	if i < 0 {
+		return nil
+	}
+	return bytes.TrimSuffix(b[:i], []byte("\r"))
+}
+
+// carriedHTTP tells that a connection whose protocol was never settled
+// showed HTTP all the same: the end of a request, or a response, whose
+// counterpart the capture missed (noted at close).
+func (s *session) carriedHTTP() bool {
+	return s.frag != nil && s.frag.http || s.orphan > 0
+}
+
+// fragment is what a session skipped of a client stream that began
+// inside a request: never read as a request, since its method and target
+// were not captured.
+type fragment struct {
+	frame int   // the first packet of the skipped bytes
+	n     int64 // bytes skipped
+	// answered: server bytes came (and were dropped) after the skipped
+	// bytes' end: the missed request's response, most likely.
+	answered bool
+	// http: the skipped bytes named HTTP (a version, a header field).
+	http bool
 }
 
 // wireInfo is where the bytes being fed came from on the wire: seg, or
@@ -185,6 +231,9 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 	}
 	if s.mode == modeDetect {
 		if dir == ServerToClient {
+			if s.orphan == 0 && startLineOK(firstLineOf(data), ServerToClient) {
+				s.orphan, s.orphanStatus = frame, string(data[9:12])
+			}
 			// Hold server bytes while client bytes wait for the protocol
 			// to show, or at the start of a tunnel, where the two sides'
 			// first bytes reach us in either order.
@@ -273,23 +322,75 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 		s.mode = modeH2
 		s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
 		s.h2.SkipBody, s.h2.SkipResponse = s.out.skipBody(), s.out.skipResponse()
+		early = s.afterClient(early, ahead)
 	case !s.inTLS && looksLikeTLS(head):
 		s.mode = modeTLS
 		s.tls = newTLSState(s)
-	case looksLikeRequest(head):
-		s.mode = modeHTTP1
-		s.h1 = newH1Conn(s)
-		early = append(answering(ahead, early[0].wire), early...)
+		early = s.afterClient(early, ahead)
+	case looksLikeRequest(head) && !(s.cut[ClientToServer] && methodTail(head[:max(0, bytes.IndexByte(head, ' '))])):
+		kept := answering(ahead, early[0].wire)
+		if len(kept) < len(ahead) {
+			s.dropServer()
+		}
+		early = append(kept, early...)
+		s.startHTTP1(early)
 	default:
-		if s.tries == 0 && badRequestLine(head) {
+		if len(ahead) > 0 {
+			s.dropServer()
+		}
+		if s.cut[ClientToServer] {
+			// The client stream's start was not captured: these bytes
+			// end a request whose method and target are lost. Skip to
+			// the next request rather than read them as one.
+			i, v := requestStart(head)
+			if j, w := tlsStart(head); w != startNo && (v == startNo || j < i) {
+				// A TLS connection caught mid-record: from the next
+				// record on it is TLS, whose layer says what it could
+				// not read.
+				early = s.skipClient(early, j, head)
+				s.frag = nil
+				if w == startYes {
+					s.mode = modeTLS
+					s.tls = newTLSState(s)
+					break
+				}
+				for _, c := range early {
+					s.earlyLen += len(c.data)
+				}
+				s.early = early
+				return
+			}
+			early = s.skipClient(early, i, head)
+			switch v {
+			case startYes:
+				s.startHTTP1(early)
+			case startMore:
+				for _, c := range early {
+					s.earlyLen += len(c.data)
+				}
+				s.early = early
+			}
+			if v == startYes {
+				break
+			}
+		} else if s.tries == 0 && badRequestLine(head) {
 			// Held until the server shows whether it took this for
 			// HTTP (a status line in answer).
 			s.held = early
+		} else {
+			for _, c := range early {
+				if c.dir == ServerToClient {
+					s.dropServer()
+				}
+			}
 		}
 		s.tries++
-		if s.tries >= detectTries {
+		// A client stream that began inside a request may need more
+		// segments to reach the next one (a long body): its bound is in
+		// bytes.
+		if s.tries >= detectTries && (s.frag == nil || s.frag.n >= maxEarly) {
 			s.mode = modeIgnore
-			s.held = nil
+			s.held, s.early, s.earlyLen = nil, nil, 0
 		}
 		return
 	}
@@ -302,11 +403,180 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 	s.seg = seg
 }
 
+// afterClient places the server bytes held ahead that answer the
+// client's first bytes (answering) after those, where the capture would
+// have shown them: TLS needs the ServerHello after the ClientHello, HTTP/2
+// reads each side on its own.
+func (s *session) afterClient(early, ahead []earlyChunk) []earlyChunk {
+	kept := answering(ahead, early[0].wire)
+	if len(kept) < len(ahead) {
+		s.dropServer()
+	}
+	if len(kept) == 0 {
+		return early
+	}
+	i := 0
+	for i < len(early) && early[i].dir == ClientToServer {
+		i++
+	}
+	return slices.Concat(early[:i], kept, early[i:])
+}
+
+// startHTTP1 makes the connection HTTP/1, early being the chunks it will
+// be fed first (the client's from a request start). After a skipped
+// fragment (skipClient) its request is a placeholder for the responses,
+// unless they were seen (and dropped) already.
+func (s *session) startHTTP1(early []earlyChunk) {
+	s.mode = modeHTTP1
+	s.h1 = newH1Conn(s)
+	if s.srvDropped || s.cut[ServerToClient] {
+		// The server's next bytes may be inside a response.
+		sd := s.h1.sides[ServerToClient]
+		sd.resync, sd.cutStart = true, true
+	}
+	f := s.frag
+	if f == nil {
+		return
+	}
+	first := 0
+	var off int64
+	for _, c := range early {
+		if c.dir == ClientToServer {
+			first, off = c.frame, c.seg.off
+			break
+		}
+	}
+	s.note(model.NoteGap, f.frame, "the capture begins inside a request whose start it missed: %d bytes skipped, not read as a request; reading resumes at the request at frame %d", f.n, first)
+	if !f.answered {
+		c := s.h1
+		c.cliUnsure, c.cliFrom, c.cliExact, c.cliCertain = true, off-f.n, false, true
+	}
+	s.frag = nil
+}
+
+// requestStart finds where in b, the client's first bytes, the first
+// request after the first line starts: at a line start, a request line
+// and a well-formed header section (startYes), or the beginning of one
+// (startMore); startNo when none does, i then len(b).
+func requestStart(b []byte) (int, startVerdict) {
+	for i := bytes.IndexByte(b, '\n') + 1; i > 0 && i < len(b); {
+		if v := plausibleStart(b[i:], ClientToServer, false); v != startNo {
+			return i, v
+		}
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return len(b), startNo
+}
+
+// tlsStart finds where in b, the client's first bytes, the first TLS
+// record header is: a record type, version 3.1 to 3.3 and a legal
+// length, whose record ends where b does or is followed by another such
+// header (startYes), or ends past b (startMore); startNo when none is.
+func tlsStart(b []byte) (int, startVerdict) {
+	plausible := func(h []byte) (int, bool) {
+		n := int(h[3])<<8 | int(h[4])
+		return n, h[0] >= 0x14 && h[0] <= 0x17 && h[1] == 3 && h[2] >= 1 && h[2] <= 3 && n > 0 && n <= 1<<14+2048
+	}
+	for i := 0; i+5 <= len(b); i++ {
+		n, ok := plausible(b[i:])
+		if !ok {
+			continue
+		}
+		switch next := i + 5 + n; {
+		case next > len(b):
+			return i, startMore
+		case next == len(b):
+			return i, startYes
+		case next+5 <= len(b):
+			if _, ok := plausible(b[next:]); ok {
+				return i, startYes
+			}
+		}
+	}
+	return len(b), startNo
+}
+
+// skipClient drops the first n client bytes of early, the end of a
+// request whose start the capture missed (head is every client byte of
+// early), and the server bytes among them; it records them in s.frag and
+// returns what is left.
+func (s *session) skipClient(early []earlyChunk, n int, head []byte) []earlyChunk {
+	if n == 0 {
+		return early
+	}
+	f := s.frag
+	if f == nil {
+		f = &fragment{}
+		s.frag = f
+	}
+	f.http = f.http || namesHTTP(head[:n])
+	for len(early) > 0 {
+		c := &early[0]
+		if c.dir == ServerToClient {
+			s.dropServer()
+			early = early[1:]
+			continue
+		}
+		if n == 0 {
+			break
+		}
+		if f.frame == 0 {
+			f.frame = c.frame
+		}
+		f.answered = false
+		k := min(n, len(c.data))
+		f.n += int64(k)
+		n -= k
+		if k == len(c.data) {
+			early = early[1:]
+			continue
+		}
+		c.data = c.data[k:]
+		if c.seg.ok {
+			c.seg.off += int64(k)
+		}
+	}
+	return early
+}
+
+// dropServer records that server bytes were dropped before the protocol
+// was known; after a skipped fragment they answer it.
+func (s *session) dropServer() {
+	s.srvDropped = true
+	if s.frag != nil {
+		s.frag.answered = true
+	}
+}
+
+// namesHTTP reports whether b, bytes a session skipped, shows HTTP: a
+// version, or a header field line ending in CRLF.
+func namesHTTP(b []byte) bool {
+	if bytes.Contains(b, []byte("HTTP/1.")) {
+		return true
+	}
+	for len(b) > 0 {
+		line, rest, ok := bytes.Cut(b, []byte("\r\n"))
+		if !ok {
+			return false
+		}
+		if colon := bytes.IndexByte(line, ':'); colon > 0 && colon+1 < len(line) && line[colon+1] == ' ' && !bytes.ContainsFunc(line[:colon], func(r rune) bool { return r > 0x7f || !isTokenByte(byte(r)) }) {
+			return true
+		}
+		b = rest
+	}
+	return false
+}
+
 // holdAhead keeps server bytes that came before any client byte when they
 // acknowledge client bytes (see session.ahead); other server bytes there
 // answer requests the capture lost, and are dropped as before.
 func (s *session) holdAhead(data []byte, frame int, t time.Time) {
 	if s.noAhead {
+		s.dropServer()
 		return
 	}
 	seg, wire := s.seg, s.wireInfo()
@@ -318,6 +588,7 @@ func (s *session) holdAhead(data []byte, frame int, t time.Time) {
 		// Bytes the parser will never see: anything held would be
 		// followed by a hole it could not tell.
 		s.ahead, s.aheadLen, s.noAhead = nil, 0, true
+		s.dropServer()
 		return
 	}
 	s.ahead = append(s.ahead, earlyChunk{dir: ServerToClient, data: bytes.Clone(data), frame: frame, t: t, seg: seg, wire: wire})
@@ -365,9 +636,18 @@ func (s *session) gap(dir Dir, n int, frame int) {
 	if s.mode == modeDetect && dir == ServerToClient {
 		// What is held ahead would be followed by a hole the parser
 		// could not tell (plaintext of TLS has no offsets to show it).
+		if len(s.ahead) > 0 {
+			s.dropServer()
+		}
 		s.ahead, s.aheadLen, s.noAhead = nil, 0, true
 	}
 	switch s.mode {
+	case modeDetect:
+		s.cut[dir] = true
+		// (Inside TLS, the TLS layer said so.)
+		if s.gaps++; !s.inTLS && s.gaps <= maxConnNotes {
+			s.note(model.NoteGap, frame, "%d bytes lost in the %v stream before this frame", n, dir)
+		}
 	case modeHTTP1:
 		s.h1.gap(dir, n, frame)
 	case modeH2:
@@ -377,6 +657,21 @@ func (s *session) gap(dir Dir, n int, frame int) {
 		s.tls.gap(dir, n, frame)
 	case modeTunnel:
 		s.tunnel.gap(dir, n, frame)
+	}
+}
+
+// startCut tells that the capture missed the start of one side's stream
+// (it began mid-connection): its first bytes may be inside a message.
+func (s *session) startCut(dir Dir) {
+	switch s.mode {
+	case modeDetect:
+		s.cut[dir] = true
+	case modeHTTP1:
+		if sd := s.h1.sides[dir]; len(sd.marks) == 0 && len(sd.gaps) == 0 {
+			sd.resync, sd.cutStart = true, true
+		}
+	case modeTunnel:
+		s.tunnel.startCut(dir)
 	}
 }
 
@@ -393,6 +688,12 @@ func (s *session) eof(dir Dir) {
 func (s *session) close() {
 	if s.h1 != nil {
 		s.h1.close()
+	}
+	if f := s.frag; f != nil && f.http {
+		s.note(model.NoteGap, f.frame, "the capture begins inside a request whose start it missed: %d bytes skipped, not read as a request; no request starts after them", f.n)
+	}
+	if (s.mode == modeDetect || s.mode == modeIgnore) && s.orphan > 0 {
+		s.note(model.NoteOrphan, s.orphan, "response %s without a request in the capture", s.orphanStatus)
 	}
 	switch s.mode {
 	case modeH2:

@@ -64,6 +64,13 @@ type tcpStream struct {
 	// ahead is the lowest stream offset of data seen past a hole in each
 	// direction (the assembler holds it back), -1 when none.
 	ahead [2]int64
+	// noStart tells which directions began without a SYN (their start
+	// was not captured) before the session was made, probe which began so
+	// with a packet without payload: a keep-alive probe's sequence number
+	// is one below the next byte, so a 1-byte hole after it is no loss.
+	noStart, probe [2]bool
+	// fin tells which directions sent a FIN.
+	fin [2]bool
 	// For Reader.computeWatermark: the session's lowest frame when last
 	// asked (0: none), its version, whether the stream was fed or closed
 	// since, and whether it is closed.
@@ -77,6 +84,10 @@ type tcpStream struct {
 // shows its bytes were sent but not captured (larger holes wait for the
 // assembler's own limits).
 const maxFill = 256 << 10
+
+// maxTailLoss bounds the lost bytes at a stream's end that ACKs alone
+// show (larger: a bogus acknowledgment number, most likely).
+const maxTailLoss = 64 << 20
 
 // fillBytes is the stand-in payload of a filled hole; never written.
 var fillBytes = make([]byte, maxFill)
@@ -111,8 +122,14 @@ func asmIndex(d reassembly.TCPFlowDirection) int {
 
 func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
 	if nextSeq < 0 && !tcp.SYN {
-		// The capture began mid-connection: start at this segment.
+		// The capture began mid-connection: start at this segment. Its
+		// first bytes may be inside a message.
 		*start = true
+		if s.sess != nil {
+			s.sess.startCut(s.role(asmIndex(dir)))
+		} else {
+			s.noStart[asmIndex(dir)] = true
+		}
 	}
 	if tcp.SYN && !tcp.ACK && s.clientDir < 0 {
 		s.clientDir = asmIndex(dir)
@@ -128,9 +145,15 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 		if tcp.SYN {
 			s.base[d]++
 		}
+		s.probe[d] = !tcp.SYN && len(tcp.Payload) == 0
 	}
-	if s.baseOK[d] && len(tcp.Payload) > 0 && nextSeq >= 0 {
-		if off := s.unwrap(d, tcp.Seq); off > s.pos[d] && (s.ahead[d] <= s.pos[d] || off < s.ahead[d]) {
+	// A FIN past a hole shows its bytes were sent too (the last
+	// response, say, when the capture missed it), unless the hole is the
+	// byte a keep-alive probe at the start of the capture stood below.
+	if s.baseOK[d] && nextSeq >= 0 && (len(tcp.Payload) > 0 || tcp.FIN) {
+		s.fin[d] = s.fin[d] || tcp.FIN
+		if off := s.unwrap(d, tcp.Seq); off > s.pos[d] && (s.ahead[d] <= s.pos[d] || off < s.ahead[d]) &&
+			!(off == 1 && s.pos[d] == 0 && s.probe[d] && len(tcp.Payload) == 0) {
 			s.ahead[d] = off
 		}
 	}
@@ -191,6 +214,9 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 	dir, _, end, skip := sg.Info()
 	length, _ := sg.Lengths()
 	d := asmIndex(dir)
+	if skip == 1 && s.pos[d] == 0 && s.probe[d] {
+		skip, s.pos[d] = 0, 1 // after a keep-alive probe: nothing was lost
+	}
 	if skip > 0 {
 		if s.sess != nil {
 			var ci gopacket.CaptureInfo
@@ -205,6 +231,11 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 		data := sg.Fetch(length)
 		if s.sess == nil {
 			s.decide(d, data)
+			for e, no := range s.noStart {
+				if no || e == d && skip > 0 {
+					s.sess.startCut(s.role(e))
+				}
+			}
 		}
 		// Feed packet by packet so that each byte keeps its frame. Most
 		// calls carry one packet (one chunk: every offset has its
@@ -226,6 +257,11 @@ func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 			n := length - off
 			if !single {
 				n = s.runLength(sg, off, length, frame)
+			}
+			if frame == fillFrame && n == 1 && s.pos[d] == 0 && s.probe[d] {
+				s.pos[d]++ // after a keep-alive probe: nothing was lost
+				off++
+				continue
 			}
 			if frame == fillFrame {
 				// Bytes sent but not captured.
@@ -315,8 +351,34 @@ func (s *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	s.r.touch(s)
 	s.closed = true
 	if s.sess != nil {
+		for d := range 2 {
+			// The other side's last acknowledgment is past the last
+			// bytes captured (and their FIN): the end of the stream was
+			// sent but not captured, the last response, say.
+			o := 1 - d
+			if s.nAcks[o] == 0 || !s.baseOK[d] {
+				continue
+			}
+			last := s.acks[o][(s.nAcks[o]-1)%ackRing]
+			for i := 2; i <= min(s.nAcks[o], ackRing); i++ {
+				// The first of the recent packets to acknowledge as much.
+				if r := s.acks[o][(s.nAcks[o]-i)%ackRing]; r.ack == last.ack {
+					last.frame = r.frame
+				} else {
+					break
+				}
+			}
+			n := s.unwrap(d, last.ack) - s.pos[d]
+			if s.fin[d] {
+				n--
+			}
+			if n > 0 && n <= maxTailLoss {
+				s.sess.gap(s.role(d), int(n), int(last.frame))
+				s.pos[d] += n
+			}
+		}
 		s.sess.close()
-		if s.sess.mode == modeIgnore || s.sess.mode == modeDetect {
+		if (s.sess.mode == modeIgnore || s.sess.mode == modeDetect) && !s.sess.carriedHTTP() {
 			s.r.ignored++
 		}
 	}

@@ -464,10 +464,15 @@ func (c *Conn) record(h *half, rec record) {
 		return
 	}
 	switch {
-	case typ == recordAppData && h.dir == ClientToServer && c.ch != nil && (c.sh == nil || c.awaitEE || c.awaitKeys):
+	case h.dir == ClientToServer && c.ch != nil && (c.sh == nil || typ == recordAppData && (c.awaitEE || c.awaitKeys)):
 		// Encrypted data before the ServerHello is 0-RTT early data: it is
 		// held until the ServerHello says how to decrypt it and the
-		// EncryptedExtensions whether the server accepted it.
+		// EncryptedExtensions whether the server accepted it. So are a
+		// TLS 1.2 client's ChangeCipherSpec and Finished that the capture
+		// shows before the ServerHello (the two directions' packets
+		// captured out of order): without the ServerHello they are
+		// neither read nor known to start encryption, and every later
+		// client record would be skipped.
 		if h.queuedBytes+len(rec.payload) > maxQueued {
 			h.skippedB += int64(len(rec.payload))
 			return
