@@ -415,6 +415,14 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 			ev := lb.get()
 			ev.Kind = model.APICall
 			ev.SetAccessToken(x.tokenSecret(tok))
+			if r := ex.Response; r != nil && (r.Status == 401 || r.Status == 403) {
+				// A resource server (or the userinfo endpoint) says why it
+				// refused the token in its challenge (RFC 6750 §3).
+				if pe := wwwAuthenticateError(r.Headers); pe != nil {
+					fillFromHeaders(pe, ex, ev.ServerDate())
+					ev.Err = pe
+				}
+			}
 			out = append(out, ev)
 		}
 	}
@@ -1211,6 +1219,14 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 	if ev.Err == nil && resp.Status >= 400 {
 		ev.Err = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status)}
 	}
+	if pe := ev.Err; pe != nil && pe.Description == "" && len(pe.Codes) == 0 && strings.HasPrefix(pe.Error, "http_") {
+		// The body said nothing: the error may be in the challenge
+		// (RFC 6749 §5.2 answers failed client authentication with
+		// WWW-Authenticate; some servers put the error there alone).
+		if w := wwwAuthenticateError(resp.Headers); w != nil {
+			pe.Error, pe.Description = w.Error, w.Description
+		}
+	}
 	if ev.Err == nil && resp.Status >= 300 && resp.Status < 400 {
 		// A token endpoint answers with JSON, never a redirect: a gateway
 		// in front of it sent the request to a sign-in page.
@@ -1460,6 +1476,43 @@ func (x *Extractor) isHTML(r *model.Response) bool {
 	}
 	data := x.respBody(r)
 	return len(data) > 0 && strings.Contains(strings.ToLower(string(data[:min(len(data), 512)])), "<html")
+}
+
+// reAuthParam finds the error and error_description parameters of a
+// WWW-Authenticate challenge, quoted or as a bare token.
+var reAuthParam = lazyRegexp(`(?i)(?:^|[\s,])(error|error_description)\s*=\s*(?:"((?:[^"\\]|\\.){0,400})"|([^\s,"]{1,100}))`)
+
+// wwwAuthenticateError is the error a WWW-Authenticate challenge carries
+// (Bearer error="invalid_token", error_description="The access token
+// expired", RFC 6750 §3), or nil when it names none.
+func wwwAuthenticateError(h model.Headers) *model.ProviderError {
+	v := h.Get("WWW-Authenticate")
+	if v == "" || !strings.Contains(strings.ToLower(v[:min(len(v), 2048)]), "error") {
+		return nil
+	}
+	v = v[:min(len(v), 2048)]
+	pe := &model.ProviderError{}
+	for _, m := range reAuthParam().FindAllStringSubmatch(v, 8) {
+		val := m[2]
+		if val == "" {
+			val = m[3]
+		}
+		val = strings.ReplaceAll(val, `\"`, `"`)
+		switch strings.ToLower(m[1]) {
+		case "error":
+			if pe.Error == "" {
+				pe.Error = val
+			}
+		case "error_description":
+			if pe.Description == "" {
+				pe.Description = val
+			}
+		}
+	}
+	if pe.Error == "" {
+		return nil
+	}
+	return pe
 }
 
 // providerByHeader is p, an endpoint ProviderOf could not place (a custom

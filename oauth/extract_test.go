@@ -721,3 +721,39 @@ func TestProviderByResponseHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestChallengeError: an API (or userinfo) refusal says why in its
+// WWW-Authenticate challenge (RFC 6750 §3's example: Bearer
+// realm="example", error="invalid_token", error_description="The access
+// token expired"); a token endpoint's body-less refusal may too.
+func TestChallengeError(t *testing.T) {
+	for h, want := range map[string][2]string{
+		`Bearer realm="example", error="invalid_token", error_description="The access token expired"`: {"invalid_token", "The access token expired"},
+		`Bearer error=insufficient_scope, scope="read"`:                                               {"insufficient_scope", ""},
+		`Bearer realm="example"`:                             {"", ""},
+		`Basic realm="x", error_description="no error name"`: {"", ""},
+		`Bearer myerror="x", error="invalid_token"`:          {"invalid_token", ""},
+	} {
+		x := NewExtractor()
+		evs := x.Exchange(mkExchange(0, "GET", "https://api.example.com/me", model.Headers{{Name: "Authorization", Value: "Bearer abc.def.ghi"}}, "", 401,
+			model.Headers{{Name: "WWW-Authenticate", Value: h}}, ""))
+		if len(evs) != 1 || evs[0].Kind != model.APICall {
+			t.Fatalf("%s: events %+v", h, evs)
+		}
+		var got [2]string
+		if evs[0].Err != nil {
+			got = [2]string{evs[0].Err.Error, evs[0].Err.Description}
+		}
+		if got != want {
+			t.Errorf("%s: read %q, want %q", h, got, want)
+		}
+	}
+	// A token endpoint's 400 with an empty body and the error in its
+	// challenge.
+	evs := NewExtractor().Exchange(mkExchange(0, "POST", "https://idp.example.net/connect/token", nil,
+		"grant_type=authorization_code&code=abc&client_id=C", 400,
+		model.Headers{{Name: "WWW-Authenticate", Value: `Bearer error="invalid_request", error_description="The code_verifier is missing"`}}, ""))
+	if len(evs) != 2 || evs[1].Err == nil || evs[1].Err.Error != "invalid_request" || evs[1].Err.Description != "The code_verifier is missing" {
+		t.Errorf("token endpoint challenge: %+v", evs)
+	}
+}

@@ -252,3 +252,37 @@ func TestRedirectRemedyByProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedTokenUse: tokens issued and the first call presenting the
+// access token refused (the provider's real 401 with its RFC 6750
+// challenge) is no completed sign-in for the user: the verdict is not
+// clean and names the call and the challenge's error.
+func TestRefusedTokenUse(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "api-refused-after-signin.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, fs := assess(fx.Exchanges)
+	for _, f := range fs {
+		t.Errorf("finding %s %s", f.RuleID, f.Message)
+	}
+	if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, "was refused with HTTP 401 (invalid_token)") || !strings.Contains(got.Reason, "entries[5]") {
+		t.Errorf("verdict = %s (%s), want inconclusive naming the refused call", got.Verdict, got.Reason)
+	}
+	// Accepted first: a later refusal is the token's end of life, not a
+	// failed sign-in.
+	exs := append([]*model.Exchange(nil), fx.Exchanges...)
+	ok := *exs[5]
+	resp := *ok.Response
+	resp.Status, resp.Headers = 200, nil
+	ok.Response = &resp
+	exs = append(exs[:5:5], append([]*model.Exchange{&ok}, exs[5:]...)...)
+	for i, ex := range exs {
+		c := *ex
+		c.Index = i
+		exs[i] = &c
+	}
+	if got, _ := assess(exs); got.Verdict != rules.VerdictClean {
+		t.Errorf("accepted then refused: verdict = %s (%s), want clean", got.Verdict, got.Reason)
+	}
+}

@@ -56,6 +56,11 @@ func assess(a *Analysis, findings []Finding) Assessment {
 		return Assessment{VerdictInconclusive, s}
 	}
 	if s := completed(a); s != "" {
+		if u := refusedTokenUse(a); u != "" {
+			// The tokens were issued, but what the app did with them
+			// failed: the sign-in the user saw did not complete.
+			return Assessment{VerdictInconclusive, s + ", but " + u}
+		}
 		if u := unreadProviderConnections(a); u != "" {
 			// What the trace could not read may hold the failure: a
 			// second redemption, a refused refresh.
@@ -67,6 +72,48 @@ func assess(a *Analysis, findings []Finding) Assessment {
 		return Assessment{VerdictClean, s}
 	}
 	return Assessment{VerdictInconclusive, whyNoSignIn(a)}
+}
+
+// refusedTokenUse says which API call (the userinfo endpoint, the app's
+// own API) refused an access token the provider had just issued, when the
+// first call presenting it was answered 401 or 403, or "". A later refusal
+// after an accepted call can be the token's end of life; the first one
+// means the token was never accepted (its audience, issuer, scopes or
+// lifetime against the API's clock), which a customer sees as a failed
+// sign-in though the provider's part succeeded.
+func refusedTokenUse(a *Analysis) string {
+	for _, r := range allTokenRequests(a) {
+		if !r.Succeeded() || r.Response.AccessToken().IsZero() {
+			continue
+		}
+		for _, call := range a.APICalls {
+			if call.Exchange <= r.Request.Exchange || !call.AccessToken().Equal(r.Response.AccessToken()) {
+				continue
+			}
+			if call.Status != 401 && call.Status != 403 {
+				break
+			}
+			s := fmt.Sprintf("the first call presenting the access token issued at %s, %s %s at %s, was refused with HTTP %d",
+				r.Response.Ref, call.Method(), stripQueryOf(call.Endpoint()), call.Ref, call.Status)
+			if call.Err != nil && call.Err.Error != "" {
+				s += " (" + call.Err.Error
+				if call.Err.Description != "" {
+					s += fmt.Sprintf(": %q", shortDescription(call.Err.Description))
+				}
+				s += ")"
+			}
+			return s + ": the token was issued but not accepted; compare its audience, issuer and scopes with what that API expects, and the clocks of the API and the provider (a token refused as expired right after issue)"
+		}
+	}
+	return ""
+}
+
+// stripQueryOf is an endpoint without its query.
+func stripQueryOf(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // unreadProviderConnections says what of the TLS connections to a host the
