@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"html"
-	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -341,88 +340,17 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 
 // jsonKey redacts an object's member name that is a secret: a value the
 // trace uses as a secret elsewhere (the sweep), a JWT, or a token by its
-// shape (tokenKey). Under a credential's name (holder) a shorter key is a
-// token too ({"refresh_tokens":{"<token>":{…}}}).
+// shape (secret.TokenKey, which the listings' scrubber asks too). Under a
+// credential's name (holder) a shorter key is a token too
+// ({"refresh_tokens":{"<token>":{…}}}).
 func (r *redactor) jsonKey(k string, holder bool) string {
-	if len(k) < minKeyToken || isPlaceholder(k) {
+	if len(k) < sweepShortMin || isPlaceholder(k) {
 		return k
 	}
-	if looksJWT(k) || tokenKey(k, holder) {
+	if secret.TokenKey(k, holder) {
 		return r.secret(k)
 	}
 	return r.sweep.apply(k)
-}
-
-// Shortest keys tokenKey takes for a token: under a credential's name, and
-// anywhere.
-const (
-	minKeyToken    = 12
-	minKeyTokenAny = 24
-)
-
-// tokenKey reports a member name shaped like a token: one unbroken run of
-// token68 bytes with letters and digits (both cases, when no credential's
-// name holds it: hex hashes and ids in one case are keys of their own) and
-// an entropy over secretscan's bar, not a GUID, a URL or a composite of
-// words (MSAL's "<account>-login.windows.net-refreshtoken-<client>--"
-// cache keys name a token, they hold none).
-func tokenKey(k string, holder bool) bool {
-	if len(k) < minKeyToken || len(k) > 16<<10 || !holder && len(k) < minKeyTokenAny || secret.IsGUID(k) || looksURL(k) {
-		return false
-	}
-	var lower, upper, digit bool
-	for i := 0; i < len(k); i++ {
-		switch c := k[i]; {
-		case c >= 'a' && c <= 'z':
-			lower = true
-		case c >= 'A' && c <= 'Z':
-			upper = true
-		case c >= '0' && c <= '9':
-			digit = true
-		case strings.IndexByte("-_.~+/=", c) >= 0:
-		default:
-			return false
-		}
-	}
-	if !digit || !lower && !upper || !holder && !(lower && upper) || compositeKey(k) {
-		return false
-	}
-	return shannon(k) >= 3.0
-}
-
-// compositeKey reports a key of three or more parts joined by '-' or '.'
-// one of which is a lower-case word of four letters or more.
-func compositeKey(k string) bool {
-	parts := strings.FieldsFunc(k, func(c rune) bool { return c == '-' || c == '.' })
-	if len(parts) < 3 {
-		return false
-	}
-	for _, p := range parts {
-		word := len(p) >= 4
-		for i := 0; i < len(p) && word; i++ {
-			word = p[i] >= 'a' && p[i] <= 'z'
-		}
-		if word {
-			return true
-		}
-	}
-	return false
-}
-
-// shannon is the entropy of s in bits per byte.
-func shannon(s string) float64 {
-	var counts [256]int
-	for i := 0; i < len(s); i++ {
-		counts[s[i]]++
-	}
-	h, n := 0.0, float64(len(s))
-	for _, c := range counts {
-		if c > 0 {
-			p := float64(c) / n
-			h -= p * math.Log2(p)
-		}
-	}
-	return h
 }
 
 // holdsCredential reports a name whose value, whatever its shape, is a

@@ -15,8 +15,14 @@
 // Redaction takes two passes: the first reads the trace with the format's
 // reader to collect verifiers and every secret value; the second rewrites the
 // trace, then sweeps each rewritten text for collected secrets that appeared
-// somewhere unexpected (a script, an initiator stack, a page title).
-// Everything else stays byte for byte as it was.
+// somewhere unexpected (a script, an initiator stack, a page title): a
+// value of 12 bytes or more (also URL-encoded) wherever it starts after a
+// byte that is not a letter or digit, a shorter one (6 to 11 bytes) only as
+// a whole word and when it reads as a token (secret.TokenLike), so that a
+// short word, number, date or locale a cookie or secret's name once held
+// is not replaced all over the copy. Cookie values (quoted ones without
+// their quotes) are learnt as secrets are. Everything else stays byte for
+// byte as it was.
 //
 // HAR copies (HAR) are streamed: memory depends on the largest entry, not on
 // the file; a compressed HAR is written uncompressed. SAZ copies (SAZ) are a

@@ -173,25 +173,8 @@ func s256(v string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// looksJWT reports a compact JWS or JWE: base64url segments joined by dots,
-// the first one a JSON object ("eyJ").
-func looksJWT(v string) bool {
-	if len(v) < 24 || !strings.HasPrefix(v, "eyJ") {
-		return false
-	}
-	dots := 0
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '.':
-			dots++
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '=':
-		default:
-			return false
-		}
-	}
-	return dots == 2 || dots == 4
-}
+// looksJWT reports a compact JWS or JWE (secret.LooksJWT).
+func looksJWT(v string) bool { return secret.LooksJWT(v) }
 
 // looksURL reports an absolute http(s) URL or an origin-form target with a
 // query.
@@ -614,6 +597,10 @@ func (r *redactor) mask(v string) string {
 		return v
 	}
 	r.learn(v, masked)
+	if n := len(v); n > 2 && v[0] == '"' && v[n-1] == '"' {
+		// A quoted cookie value (sid="…") is echoed without its quotes.
+		r.learn(v[1:n-1], masked)
+	}
 	r.count()
 	return masked
 }
