@@ -154,6 +154,18 @@ func (s Secret) Equal(o Secret) bool {
 	}
 }
 
+// MayHold reports, without hashing, whether s may hold v: the same value,
+// or for a compacted token the same length and kept ends. It is for
+// skipping work on a value already known; a caller that must be sure asks
+// Equal.
+func (s Secret) MayHold(v string) bool {
+	if c, ok := s.compact(); ok {
+		return len(v) == c.n && v[:compactHead] == c.head && v[len(v)-compactTail:] == c.tail
+	}
+	w, _ := s.value()
+	return w == v && v != ""
+}
+
 // matches reports whether v is the value c was made from.
 func (c compacted) matches(v string) bool {
 	if len(v) != c.n || v[:compactHead] != c.head || v[len(v)-compactTail:] != c.tail {

@@ -13,8 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 
-	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
@@ -72,13 +72,14 @@ type fileResult struct {
 	// for the rules and the events in source order.
 	kept      []*model.Exchange
 	srcEvents []model.Event
-	// bodySecrets are the secrets the exchanges and events listings'
-	// exchanges carry or issue by name (a token request's code_verifier,
-	// client_secret, code; a Bearer credential; a token an answer issues,
-	// see appendExchangeSecrets): the listing shows no body, but the
-	// values may come back where no name gives them away (a URL's other
-	// parameter, a path), and the events do not know them all.
-	bodySecrets []secret.Secret
+	// bodySecrets are the secrets the exchanges carry or issue by name (a
+	// token request's code_verifier, client_secret, code; a Bearer
+	// credential; a session cookie; a token an answer issues, or keys a
+	// cache by; see appendExchangeSecrets), learnt unless --no-redact: no
+	// output shows a body, but the values come back where no name gives
+	// them away (a URL's other parameter, a path, an error text), and the
+	// events do not know them all.
+	bodySecrets secretSet
 }
 
 // analyzeInput reads one trace, extracts its OAuth events and, when scanning,
@@ -115,7 +116,7 @@ func analyzeInput(in input, o *options, env environment, keys *keyMaterial, cmd 
 		if res.pending != nil {
 			in.Events, in.EventChunks = nil, res.pending.chunks()
 		}
-		res.scan = runScanRules(in, o)
+		res.scan = runScanRules(in, o, res.bodySecrets.secrets())
 		tlsHint(&res, o)
 		if evidenceRowsOnly(cmd, o, env) {
 			res.rawURLs = evidenceURLs(res.scan.findings, kept.compact, untimed)
@@ -536,7 +537,9 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret 
 		strings.TrimSpace(mt) != "" && !strings.Contains(mt, "x-www-form-urlencoded") {
 		return dst
 	}
-	secret.RedactURLCollect("http://body.invalid/?"+string(b), func(v secret.Secret) {
+	// Read in place: what add keeps is cloned by its set (secretSet.addAll)
+	// before the body goes back to its pool.
+	secret.CollectForm(unsafe.String(&b[0], len(b)), func(v secret.Secret) {
 		if len(dst) < maxBodySecrets {
 			dst = append(dst, v)
 		}
@@ -549,30 +552,76 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret 
 // the scrubber of a listing whose events do not know them all: a token an
 // API issues in its JSON answer is no event's, yet it comes back in a path
 // an api-call event shows.
-func appendExchangeSecrets(dst []secret.Secret, ex *model.Exchange) []secret.Secret {
+func appendExchangeSecrets(dst []secret.Secret, ex *model.Exchange, nc nameCache) []secret.Secret {
 	dst = appendBodySecrets(dst, &ex.Request)
-	dst = appendHeaderSecrets(dst, ex.Request.Headers)
+	dst = appendHeaderSecrets(dst, ex.Request.Headers, nc)
 	if ex.Response != nil {
-		dst = appendIssuedSecrets(dst, ex.Response)
+		dst = appendCookieSecrets(dst, ex.Response.Headers)
+		dst = appendIssuedSecrets(dst, ex.Response, nc)
 	}
 	return dst
 }
 
+// appendCookieSecrets appends the values of the cookies a response sets
+// (Set-Cookie) or a request sends (Cookie) that read as tokens
+// (secret.TokenLike): a session cookie's value comes back where no name
+// says it is one (a page, a redirect URL's parameter, an error text), and
+// the listings show those. Short values, words, numbers, dates, hosts and
+// GUIDs ("1", "en-US", "1705315800") are not learnt, or they would be
+// fingerprinted wherever they occur. Attributes (Domain, Path, Expires)
+// are not cookies.
+func appendCookieSecrets(dst []secret.Secret, h model.Headers) []secret.Secret {
+	for _, f := range h {
+		set := strings.EqualFold(f.Name, "Set-Cookie") || strings.EqualFold(f.Name, "Set-Cookie2")
+		if !set && !strings.EqualFold(f.Name, "Cookie") {
+			continue
+		}
+		// Browsers' HAR exports join several Set-Cookie lines with
+		// newlines, and some servers several cookies with commas; a
+		// comma inside an Expires date leaves no pair to read.
+		for _, part := range strings.FieldsFunc(f.Value, func(c rune) bool { return c == ';' || c == '\n' || set && c == ',' }) {
+			if len(dst) >= maxBodySecrets {
+				return dst
+			}
+			name, v, ok := strings.Cut(part, "=")
+			if !ok || set && cookieAttr[strings.ToLower(strings.TrimSpace(name))] {
+				continue
+			}
+			v = strings.TrimSpace(v)
+			if n := len(v); n > 2 && v[0] == '"' && v[n-1] == '"' {
+				v = v[1 : n-1]
+			}
+			if secret.TokenLike(v) {
+				dst = append(dst, secret.New(v))
+			}
+		}
+	}
+	return dst
+}
+
+// cookieAttr are the Set-Cookie attribute names.
+var cookieAttr = map[string]bool{"expires": true, "max-age": true, "domain": true, "path": true, "secure": true,
+	"httponly": true, "samesite": true, "priority": true, "partitioned": true, "version": true, "comment": true}
+
 // appendHeaderSecrets appends the credentials a request's headers carry:
 // an Authorization (or Proxy-Authorization) credential after its scheme,
-// and the value of a header named like a credential (X-Api-Key).
-func appendHeaderSecrets(dst []secret.Secret, h model.Headers) []secret.Secret {
-	for _, f := range h {
+// the value of a header named like a credential (X-Api-Key), and the
+// cookies that read as tokens (appendCookieSecrets).
+func appendHeaderSecrets(dst []secret.Secret, h model.Headers, nc nameCache) []secret.Secret {
+	for i, f := range h {
 		if len(dst) >= maxBodySecrets {
 			break
 		}
 		v := strings.TrimSpace(f.Value)
 		switch {
+		case strings.EqualFold(f.Name, "Cookie"):
+			dst = appendCookieSecrets(dst, h[i:i+1])
+			continue
 		case strings.EqualFold(f.Name, "Authorization") || strings.EqualFold(f.Name, "Proxy-Authorization"):
 			if _, cred, ok := strings.Cut(v, " "); ok {
 				v = strings.TrimSpace(cred)
 			}
-		case !secret.IsCredentialName(f.Name):
+		case !nc.credential(f.Name):
 			continue
 		}
 		if v != "" {
@@ -582,9 +631,6 @@ func appendHeaderSecrets(dst []secret.Secret, h model.Headers) []secret.Secret {
 	return dst
 }
 
-// maxIssuedDepth bounds the walk of an answer's JSON for issued secrets.
-const maxIssuedDepth = 16
-
 // appendIssuedSecrets appends the secrets an answer issues by name: in a
 // JSON body the strings under credential names (access_token,
 // refresh_token, sessionToken, client_secret…) at any depth, in a
@@ -592,48 +638,40 @@ const maxIssuedDepth = 16
 // secret.RedactURLCollect fingerprints. A token is sent back later where
 // no name tells it is one (a path, another parameter), and the listing,
 // which extracts no events, knows it only from here.
-func appendIssuedSecrets(dst []secret.Secret, resp *model.Response) []secret.Secret {
+func appendIssuedSecrets(dst []secret.Secret, resp *model.Response, nc nameCache) []secret.Secret {
 	b := resp.Body.Data
 	if len(b) == 0 || len(dst) >= maxBodySecrets {
 		return dst
 	}
 	b = b[:min(len(b), 1<<20)]
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		if !gjson.ValidBytes(t) {
-			return dst
-		}
-		var walk func(v gjson.Result, name string, depth int)
-		walk = func(v gjson.Result, name string, depth int) {
-			switch {
-			case len(dst) >= maxBodySecrets:
-			case v.Type == gjson.String:
-				if name != "" && v.Str != "" && secret.IsCredentialName(name) {
-					dst = append(dst, secret.New(v.Str))
-				}
-			case (v.IsObject() || v.IsArray()) && depth < maxIssuedDepth:
-				obj := v.IsObject()
-				v.ForEach(func(k, x gjson.Result) bool {
-					n := name // an array's strings are named by its holder
-					if obj {
-						n = k.Str
-					}
-					walk(x, n, depth+1)
-					return len(dst) < maxBodySecrets
-				})
-			}
-		}
-		walk(gjson.ParseBytes(t), "", 0)
+		return appendJSONSecrets(dst, t, nc)
+	}
+	if !formAnswer(resp) || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") || bytes.IndexByte(b, '=') < 0 {
 		return dst
 	}
-	if bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") {
-		return dst
-	}
-	secret.RedactURLCollect("http://body.invalid/?"+string(b), func(v secret.Secret) {
+	// Read in place: what add keeps is cloned by its set (secretSet.addAll)
+	// before the body goes back to its pool.
+	secret.CollectForm(unsafe.String(&b[0], len(b)), func(v secret.Secret) {
 		if len(dst) < maxBodySecrets {
 			dst = append(dst, v)
 		}
 	})
 	return dst
+}
+
+// formAnswer reports an answer whose type lets it be a form (GitHub's
+// token endpoint answers application/x-www-form-urlencoded, others
+// text/plain or no type): not an image, script or font, whose base64 and
+// padding read as pairs too and cost scan more than its rules.
+func formAnswer(resp *model.Response) bool {
+	mt := strings.ToLower(resp.Body.MIMEType)
+	if mt == "" {
+		mt = strings.ToLower(resp.Headers.Get("Content-Type"))
+	}
+	mt, _, _ = strings.Cut(mt, ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "" || strings.Contains(mt, "form-urlencoded") || mt == "text/plain" || mt == "application/octet-stream"
 }
 
 func firstFrames(stack []byte) string {
@@ -757,8 +795,8 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		}
 		res.exchangeCount++
 		untimed = untimed || ex.Start.IsZero()
-		if !runRules && !o.noRedact {
-			res.bodySecrets = appendExchangeSecrets(res.bodySecrets, ex)
+		if !o.noRedact {
+			res.bodySecrets.addExchange(ex, evs)
 		}
 		switch {
 		case allRows:

@@ -57,7 +57,11 @@ func writeCase(results []fileResult, o *options, out *resultWriter) error {
 	}
 	if out.cmd == "events" {
 		l := caseListing(c, results, merged, o.noRedact)
-		out.scrubber(fileResult{events: c.Events}).Strings(&l)
+		all := fileResult{events: c.Events}
+		for _, r := range results {
+			all.bodySecrets.addAll(r.bodySecrets.secrets())
+		}
+		out.scrubber(all).Strings(&l)
 		return out.out.Listing(l)
 	}
 	cr := caseResult(c, results, merged, o)
@@ -77,12 +81,14 @@ func caseResult(c *incident.Case, results []fileResult, merged map[string]bool, 
 		}
 	}
 	count := 0
+	var res fileResult
 	for _, r := range results {
 		if !merged[r.path] {
 			continue
 		}
 		paths = append(paths, r.path)
 		count += r.exchangeCount
+		res.bodySecrets.addAll(r.bodySecrets.secrets())
 		for _, n := range r.notes {
 			// The rules count a trace's notes (undecrypted connections);
 			// the reader named the file they are about.
@@ -93,14 +99,14 @@ func caseResult(c *incident.Case, results []fileResult, merged map[string]bool, 
 	for _, a := range c.Traces {
 		count -= a.Duplicates
 	}
-	res := fileResult{path: strings.Join(paths, " + "), format: report.FormatCase, exchangeCount: count, events: c.Events, notes: notes}
+	res.path, res.format, res.exchangeCount, res.events, res.notes = strings.Join(paths, " + "), report.FormatCase, count, c.Events, notes
 	for _, ex := range c.Exchanges {
 		res.exchanges = append(res.exchanges, exchangeRow{
 			Index: ex.Index, Ref: ex.Ref, Time: ex.Start, Method: ex.Request.Method,
 			URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,
 		})
 	}
-	res.scan = runScanRules(rules.Input{Exchanges: c.Exchanges, Events: c.Events, Notes: notes}, o)
+	res.scan = runScanRules(rules.Input{Exchanges: c.Exchanges, Events: c.Events, Notes: notes}, o, res.bodySecrets.secrets())
 	return res
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/report"
-	"github.com/traceaudit/traceaudit/secret"
 )
 
 // runCompare aligns the sign-ins of a working trace with those of a
@@ -50,7 +49,7 @@ func runCompare(args []string, env environment) (int, error) {
 		return exitTrouble, err
 	}
 	var traces [2]compare.Trace
-	var issued []secret.Secret
+	var issued secretSet
 	for i, p := range fs.Args() {
 		t, notes, err := readTrace(input{path: p, explicit: true}, &o, env, keys, &issued)
 		if err != nil {
@@ -70,7 +69,7 @@ func runCompare(args []string, env environment) (int, error) {
 	doc := comparisonDoc(traces[0], traces[1], res)
 	// compare always redacts: a value its lists missed goes too.
 	sc := model.Scrubber(traces[0].Events, traces[1].Events)
-	for _, v := range issued {
+	for _, v := range issued.secrets() {
 		sc.Add(v)
 	}
 	sc.Strings(doc)
@@ -105,7 +104,7 @@ func contains(list []string, s string) bool {
 // A panic below is this file's error.
 // issued, when not nil, gets the secrets its exchanges carry or issue by
 // name, for the scrubber (appendExchangeSecrets).
-func readTrace(in input, o *options, env environment, keys *keyMaterial, issued *[]secret.Secret) (t compare.Trace, notes []model.Note, err error) {
+func readTrace(in input, o *options, env environment, keys *keyMaterial, issued *secretSet) (t compare.Trace, notes []model.Note, err error) {
 	t.File = in.path
 	defer func() {
 		if p := recover(); p != nil {
@@ -137,7 +136,7 @@ func readTrace(in input, o *options, env environment, keys *keyMaterial, issued 
 		}
 		t.Events = append(t.Events, x.Exchange(ex)...)
 		if issued != nil {
-			*issued = appendExchangeSecrets(*issued, ex)
+			issued.addExchange(ex, nil)
 		}
 		ex.Request.Body.Data = nil
 		if ex.Response != nil {

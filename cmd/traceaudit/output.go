@@ -146,7 +146,7 @@ func (rw *resultWriter) scrubber(r fileResult) *secret.Scrubber {
 		return r.scan.scrubber
 	}
 	sc := model.ScrubberOf(r.eachEvent())
-	for _, v := range r.bodySecrets {
+	for _, v := range r.bodySecrets.secrets() {
 		sc.Add(v)
 	}
 	return sc

@@ -34,7 +34,10 @@ func (r fileResult) findingCount() int {
 	return len(r.scan.findings)
 }
 
-func runScanRules(in rules.Input, o *options) *scanResult {
+// runScanRules runs the rules on in. The scrubber of the findings and the
+// report knows the events' secrets and, unless --no-redact, body: the
+// secrets the exchanges carry or issue by name (fileResult.bodySecrets).
+func runScanRules(in rules.Input, o *options, body []secret.Secret) *scanResult {
 	a := rules.Analyze(in, rules.Options{CodeLifetime: o.codeLifetime, DeferScrub: true})
 	findings := rules.Run(a, rules.All())
 	rules.Remediate(a, findings)
@@ -44,6 +47,12 @@ func runScanRules(in rules.Input, o *options) *scanResult {
 	// for the 65,000 states of issue 18's capture) were live at once, the
 	// peak of a scan.
 	sc := in.Scrubber()
+	if !o.noRedact {
+		sc.Reserve(len(body))
+		for _, v := range body {
+			sc.Add(v)
+		}
+	}
 	rules.ScrubFindings(sc, findings)
 	if as.Reason != "" {
 		as.Reason = sc.String(as.Reason)

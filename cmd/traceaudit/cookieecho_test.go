@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// plantOktaEchoes returns the repository's copy of a real third-party HAR
+// of an Okta code + PKCE flow (testdata/samples/okta-har-analyzer-
+// sample.har, provenance in testdata/samples/PROVENANCE.md) with values
+// of its own cookies echoed where no name says they are secrets: the
+// token endpoint answering with a gateway's page and a refused callback's
+// error_description quoting the Set-Cookie sid (newsessiontoken456) and
+// the cache key below, and a later request
+// whose innocuous parameters carry the Cookie idx (sessioncookie123) and
+// app_session (existing123, 11 bytes) values. The /api/v1/authn answer
+// gets a token cache keyed by an opaque token (no name holds it), and a
+// request sends ordinary cookie values (en-US, true, a timestamp) that are
+// echoed too and must stay readable.
+func plantOktaEchoes(t *testing.T, key string) string {
+	t.Helper()
+	orig, err := os.ReadFile("../../testdata/samples/okta-har-analyzer-sample.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"sid=newsessiontoken456;", "idx=sessioncookie123", "app_session=existing123"} {
+		if !strings.Contains(string(orig), c) {
+			t.Fatalf("the sample no longer carries the cookie %s", c)
+		}
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(orig, &doc); err != nil {
+		t.Fatal(err)
+	}
+	entries := doc["log"].(map[string]any)["entries"].([]any)
+	authn := entries[2].(map[string]any)["response"].(map[string]any)["content"].(map[string]any)
+	authn["text"] = strings.Replace(authn["text"].(string), `"status":"SUCCESS"`, `"status":"SUCCESS","cache":{"`+key+`":{"expires_on":1705315800}}`, 1)
+	// The token endpoint answers with a gateway's page quoting them.
+	resp := entries[5].(map[string]any)["response"].(map[string]any)
+	resp["content"] = map[string]any{"mimeType": "text/html", "text": "<html><body><h1>Access blocked</h1><p>Session newsessiontoken456 of " + key +
+		" was refused by the gateway.</p></body></html>"}
+	clone := func(i int, url string, cookie string) map[string]any {
+		e := map[string]any{}
+		b, _ := json.Marshal(entries[i])
+		json.Unmarshal(b, &e)
+		req := e["request"].(map[string]any)
+		req["url"], req["queryString"] = url, []any{}
+		req["headers"] = []any{map[string]any{"name": "Cookie", "value": cookie}}
+		return e
+	}
+	doc["log"].(map[string]any)["entries"] = append(entries,
+		clone(4, "https://myapp.example.com/callback?error=access_denied&error_description=session+newsessiontoken456+and+"+key+"+refused&state=xyzstate",
+			"app_session=existing123; locale=en-US; consent=true; ts=1705315800"),
+		clone(1, "https://myapp.example.com/home?ref=sessioncookie123&a=existing123&k="+key+"&lang=en-US&c=true&t=1705315800",
+			"idx=sessioncookie123; locale=en-US; consent=true; ts=1705315800"))
+	data, _ := json.Marshal(doc)
+	path := filepath.Join(t.TempDir(), "echo.har")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOutputsScrubCookieEchoes: a cookie's value (request Cookie,
+// response Set-Cookie) that comes back without its name, and a token a
+// JSON answer uses as an object's key, are fingerprinted in every output
+// of scan, events, exchanges and compare, as the sanitized copy sweeps
+// them; ordinary cookie values (en-US, true, a timestamp) stay as they
+// are, and --no-redact shows everything.
+func TestOutputsScrubCookieEchoes(t *testing.T) {
+	const key = "Zk8Pq2Lm5Rt9Wx3Yb7Nc4Vd6Hs1J" // a cache key: a token by its shape
+	path := plantOktaEchoes(t, key)
+	secrets := []string{"newsessiontoken456", "sessioncookie123", "existing123", key}
+	var runs [][]string
+	for _, f := range []string{"table", "json", "jsonl", "sarif", "markdown", "html", "csv"} {
+		runs = append(runs, []string{"scan", "-f", f, "--fail-on", "never", path})
+	}
+	for _, f := range []string{"table", "json", "jsonl"} {
+		runs = append(runs, []string{"events", "-f", f, path}, []string{"exchanges", "-f", f, path})
+	}
+	runs = append(runs, []string{"compare", "-f", "json", path, path})
+	for _, args := range runs {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code == exitTrouble {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		for _, v := range secrets {
+			if strings.Contains(out+errOut, v) {
+				t.Errorf("%v: %s… is shown raw", args[:3], v[:6])
+			}
+		}
+	}
+	// The echoes are shown (so the checks above can fail), the ordinary
+	// values kept.
+	for _, args := range [][]string{{"exchanges", "-f", "jsonl", path}, {"events", "-f", "jsonl", path}, {"scan", "-f", "json", "--fail-on", "never", path}} {
+		_, out, _ := runCLI(t, nil, append([]string{args[0], "--no-redact"}, args[1:]...)...)
+		for _, v := range secrets {
+			if args[0] != "exchanges" && (v == "sessioncookie123" || v == "existing123") {
+				continue // not in a URL or a text this output shows
+			}
+			if !strings.Contains(out, v) {
+				t.Errorf("%v --no-redact does not show %s…: the check proves nothing", args[:1], v[:6])
+			}
+		}
+	}
+	_, out, _ := runCLI(t, nil, "exchanges", "-f", "jsonl", path)
+	if !strings.Contains(out, "lang=en-US&c=true&t=1705315800") {
+		t.Error("ordinary cookie values echoed in a URL are no longer readable")
+	}
+}

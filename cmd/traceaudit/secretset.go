@@ -1,0 +1,129 @@
+package main
+
+import (
+	"hash/maphash"
+	"strings"
+
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/secret"
+)
+
+// secretSet holds the distinct secrets the exchanges of one trace carry or
+// issue by name (appendExchangeSecrets), for the scrubber of its output. A
+// session cookie or a Bearer token comes back in every request: kept once,
+// and cloned, so that the set neither grows with the number of exchanges
+// nor pins the bodies and header sections the values were read from.
+type secretSet struct {
+	seen    map[setKey]struct{}
+	list    []secret.Secret
+	bytes   int
+	scratch []secret.Secret
+	names   nameCache
+}
+
+// nameCache remembers secret.IsCredentialName of the header names and
+// JSON members met: a trace repeats a few hundred of them in every
+// exchange, and asking anew cost a scan of 100,000 entries 6 % of its CPU.
+type nameCache map[string]bool
+
+// maxNames bounds a nameCache; names past it are asked each time.
+const maxNames = 4096
+
+func (c nameCache) credential(name string) bool {
+	if v, ok := c[name]; ok {
+		return v
+	}
+	v := secret.IsCredentialName(name)
+	if c != nil && len(c) < maxNames {
+		c[strings.Clone(name)] = v
+	}
+	return v
+}
+
+// Bounds of one trace's set: past them, further values are not learnt
+// (the scrubber still knows the events' secrets).
+const (
+	maxSetSecrets = 1 << 16
+	maxSetBytes   = 16 << 20
+)
+
+// addExchange adds the secrets ex carries or issues by name, except the
+// values evs, the events extracted from it, hold already (the scrubber
+// learns those from the events: keeping and compacting them again cost a
+// scan of 10,000 sign-ins 5 % of its CPU).
+func (s *secretSet) addExchange(ex *model.Exchange, evs []model.Event) {
+	if s.names == nil {
+		s.names = nameCache{}
+	}
+	s.scratch = appendExchangeSecrets(s.scratch[:0], ex, s.names)
+	if len(evs) > 0 {
+		known := s.scratch[:0]
+		for _, v := range s.scratch {
+			if !heldBy(evs, v) {
+				known = append(known, v)
+			}
+		}
+		s.scratch = known
+	}
+	s.addAll(s.scratch)
+	clear(s.scratch) // holds no value past the call
+}
+
+// heldBy reports a value one of evs holds (secret.Secret.MayHold).
+func heldBy(evs []model.Event, v secret.Secret) bool {
+	if v.IsCompact() {
+		return false
+	}
+	raw, held := v.Reveal(), false
+	for i := range evs {
+		evs[i].EachSecret(func(s secret.Secret) { held = held || s.MayHold(raw) })
+	}
+	return held
+}
+
+// addAll adds vs, each once. A value of secret.CompactMin bytes or more
+// (an access token a token answer issued and every later request sends) is
+// kept compacted, as scan keeps the events' tokens: the scrubber finds it
+// as well, in 70 bytes.
+func (s *secretSet) addAll(vs []secret.Secret) {
+	for _, v := range vs {
+		if v.IsCompact() || v.Len() < secret.ScrubMin || len(s.list) >= maxSetSecrets {
+			continue
+		}
+		raw := v.Reveal()
+		k := setKey{maphash.String(setSeed, raw), len(raw)}
+		if _, ok := s.seen[k]; ok {
+			continue
+		}
+		kept, n := secret.Compact(raw), 70
+		if !kept.IsCompact() {
+			kept, n = secret.New(strings.Clone(raw)), len(raw)
+		}
+		if s.bytes+n > maxSetBytes {
+			continue
+		}
+		if s.seen == nil {
+			s.seen = map[setKey]struct{}{}
+		}
+		s.seen[k] = struct{}{}
+		s.list = append(s.list, kept)
+		s.bytes += n
+	}
+}
+
+// setKey tells values apart by a 64-bit hash and their length, so that
+// the set holds no copy of a value for the lookup.
+type setKey struct {
+	h uint64
+	n int
+}
+
+var setSeed = maphash.MakeSeed()
+
+// secrets returns the set's secrets in the order first met.
+func (s *secretSet) secrets() []secret.Secret {
+	if s == nil {
+		return nil
+	}
+	return s.list
+}
