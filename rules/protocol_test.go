@@ -286,3 +286,34 @@ func TestRefusedTokenUse(t *testing.T) {
 		t.Errorf("accepted then refused: verdict = %s (%s), want clean", got.Verdict, got.Reason)
 	}
 }
+
+// TestClientAuthRemedyByProvider: a refused client credential is remedied
+// where the provider keeps it (Okta's Client Credentials, the Keycloak
+// client's Credentials tab), not with Entra's "the secret value, not its
+// ID", which only Entra's console makes a trap; Entra keeps it.
+func TestClientAuthRemedyByProvider(t *testing.T) {
+	for file, want := range map[string]string{
+		"client-auth-okta.har":     "Okta Admin Console → Applications → the app → General → Client Credentials",
+		"client-auth-keycloak.har": "Keycloak Admin Console → the realm → Clients → the client → Credentials",
+		"client-secret-id.har":     "not its ID",
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, fs := assess(fx.Exchanges)
+		found := false
+		for _, f := range fs {
+			if f.RuleID != rules.ClientAuthFailed.ID {
+				continue
+			}
+			found = true
+			if !strings.Contains(f.Remediation, want) || want != "not its ID" && strings.Contains(f.Remediation, "not its ID") {
+				t.Errorf("%s: remediation %q, want %q", file, f.Remediation, want)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s finding in %+v", file, rules.ClientAuthFailed.ID, fs)
+		}
+	}
+}

@@ -184,8 +184,39 @@ func runClientAuthFailed(p *Pass) {
 			msg += "; " + info.Meaning
 		}
 		p.Report(Finding{Code: req.Code, Message: msg,
-			Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")}, Remediation: clientAuthRemediation})
+			Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")}, Remediation: clientAuthRemedy(req.Provider())})
 	}
+}
+
+// clientAuthRemedy is the remediation of a refused client credential at
+// provider p: where that provider keeps the client's secret and its
+// authentication method. "The secret value, not its ID" is Entra's own
+// trap (AADSTS7000215); Entra and servers the trace cannot name keep the
+// general text.
+func clientAuthRemedy(p model.Provider) string {
+	const base = "Send the client's current credential, exactly one of the type the client is registered for (rotate an expired secret; build a new client assertion for every request); a public client (SPA, native) sends none"
+	switch p.Family {
+	case model.FamilyOkta:
+		return base + ": Okta Admin Console → Applications → the app → General → Client Credentials (the client secret and the Client authentication method; Require PKCE with no secret for a SPA)."
+	case model.FamilyAuth0:
+		return base + ": Auth0 Dashboard → Applications → the application → Settings → Client Secret, and Credentials → Authentication Method (None for a SPA)."
+	case model.FamilyKeycloak:
+		return base + ": Keycloak Admin Console → the realm → Clients → the client → Credentials (the secret; Client authentication off for a public client)."
+	case model.FamilyCognito:
+		return base + ": Amazon Cognito console → the user pool → App integration → the app client (its client secret; a client created without one must send none)."
+	case model.FamilyGoogle:
+		return base + ": Google Cloud console → APIs & Services → Credentials → the OAuth 2.0 client (its client secret; the secret of another client or a deleted one fails)."
+	case model.FamilyPing:
+		if p.Variant == "pingone" {
+			return base + ": PingOne admin console → Applications → the application → Configuration (Token Endpoint Authentication Method and the client secret)."
+		}
+		return base + ": PingFederate administrative console → Applications → OAuth → Clients → the client → Client Authentication (and replicate the configuration to every node)."
+	case model.FamilyOneLogin:
+		return base + ": OneLogin administration → Applications → the app → SSO (the client secret and the Token Endpoint authentication method)."
+	case model.FamilyADFS:
+		return base + ": AD FS Management → Application Groups → the group → the server application → Configure client credentials."
+	}
+	return clientAuthRemediation
 }
 
 func authName(a string) string {
