@@ -51,6 +51,7 @@ type packet struct {
 	// decodeAhead).
 	decoded        bool
 	segOK          bool
+	dns            bool // decoding it recorded a DNS answer (decoder.dns)
 	seg            tcpSegment
 	tcpOff, tcpLen int
 }

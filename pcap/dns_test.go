@@ -1,6 +1,7 @@
 package pcap
 
 import (
+	"bytes"
 	"encoding/hex"
 	"net/netip"
 	"strings"
@@ -87,18 +88,26 @@ func TestDNSNamesNotes(t *testing.T) {
 		{Kind: model.NoteTLSNoKeys, Conn: "192.0.2.2:33584-198.51.100.7:443", Message: "m"},
 		{Kind: model.NoteGap, Conn: "[2001:db8::2]:33585-[2001:db8::80]:443", Message: "m"},
 	}
-	d.nameNotes(notes)
+	d.nameNotes(notes, nil)
 	if notes[0].Host != "proxy.golang.org" || !strings.Contains(notes[0].Message, "the DNS answer at frame 2") {
 		t.Errorf("named note = %+v", notes[0])
 	}
 	if notes[1].Host != "sni.example" || notes[1].Message != "m" || notes[2].Host != "" || notes[3].Host != "" {
 		t.Errorf("notes changed: %+v", notes[1:])
 	}
+	// An address two names share names nothing, and the note says which
+	// names and why; unless the capture's other connections to it named
+	// one of them (an SNI, a Host header).
 	d.record(dnsAnswerDeb, 5)
 	notes[0].Host, notes[0].Message = "", "m"
-	d.nameNotes(notes)
-	if notes[0].Host != "" || notes[0].Message != "m" {
-		t.Errorf("an address of two names named the note: %+v", notes[0])
+	d.nameNotes(notes, nil)
+	if notes[0].Host != "" || notes[0].Message != "m (the server is not named: the DNS answers give this address 2 names (proxy.golang.org at frame 2, deb.debian.org at frame 5), and which one this connection used cannot be told)" {
+		t.Errorf("an address of two names: %+v", notes[0])
+	}
+	notes[0].Host, notes[0].Message = "", "m"
+	d.nameNotes(notes, map[netip.Addr][]string{netip.MustParseAddr("203.0.113.80"): {"sni.example", "deb.debian.org"}})
+	if notes[0].Host != "deb.debian.org" || !strings.Contains(notes[0].Message, "deb.debian.org is the one the capture's other connections to it named") {
+		t.Errorf("an address of two names, one named by another connection: %+v", notes[0])
 	}
 }
 
@@ -121,3 +130,85 @@ func FuzzDNSAnswers(f *testing.F) {
 		}
 	})
 }
+
+// TestDNSOverTCP reads dns-tcp-tls.pcap (recorded here: dig +tcp asking
+// dnsmasq for login.example.test and static.example.test on one TCP
+// connection, both 127.0.0.1, and over UDP for app.example.test; then
+// curl to https://127.0.0.1:18443, no SNI, and to login.example.test
+// there, SNI login.example.test, without keys). Answers over TCP were not
+// read, so the first connection's server stayed unnamed. Both names give
+// the address; the second connection named login.example.test, so that is
+// the first's too. Without frame 9 (static's answer) the one name names
+// it; without the second connection nothing tells, and the note says so.
+func TestDNSOverTCP(t *testing.T) {
+	pkts := loadPackets(t, "dns-tcp-tls.pcap")
+	const conn = "127.0.0.1:50968-127.0.0.1:18443"
+	noteOf := func(notes []model.Note) *model.Note {
+		for i, n := range notes {
+			if n.Conn == conn && n.Kind == model.NoteTLSNoKeys {
+				return &notes[i]
+			}
+		}
+		t.Fatalf("no tls-no-keys note for %s:\n%s", conn, notesText(notes))
+		return nil
+	}
+	var secondConn []int
+	for i := 33; i < 53; i++ { // frames 34-53: port 50974
+		secondConn = append(secondConn, i+1)
+	}
+	for _, tc := range []struct {
+		name       string
+		pkts       []rawPacket
+		host, text string
+	}{
+		{"as captured", pkts, "login.example.test", "(the server is login.example.test: the DNS answers give this address 2 names (login.example.test at frame 6, static.example.test at frame 9), and login.example.test is the one the capture's other connections to it named)"},
+		{"without frame 9", without(pkts, 9), "login.example.test", "(the server is login.example.test: the DNS answer at frame 6 gives it this address)"},
+		{"without the SNI connection", without(pkts, secondConn...), "", "(the server is not named: the DNS answers give this address 2 names (login.example.test at frame 6, static.example.test at frame 9), and which one this connection used cannot be told)"},
+	} {
+		_, notes := readBytes(t, writePcap(t, tc.pkts, false))
+		n := noteOf(notes)
+		if n.Host != tc.host || !strings.HasSuffix(n.Message, tc.text) {
+			t.Errorf("%s: host %q, message %q; want %q and a message ending %q", tc.name, n.Host, n.Message, tc.host, tc.text)
+		}
+	}
+}
+
+// FuzzDNSStream frames arbitrary DNS-over-TCP streams: fed in pieces of
+// any size it hands out the same messages as fed whole, each one the
+// bytes after its two-byte length, back to back from the stream's start.
+func FuzzDNSStream(f *testing.F) {
+	f.Add(append([]byte{0, byte(len(dnsAnswerGo))}, dnsAnswerGo...), 1)
+	f.Add(append(append([]byte{0, byte(len(dnsAnswerGo))}, dnsAnswerGo...), append([]byte{0, byte(len(dnsAnswerDeb))}, dnsAnswerDeb...)...), 7)
+	f.Add([]byte{0xff, 0xff, 1, 2, 3}, 2)
+	f.Fuzz(func(t *testing.T, stream []byte, step int) {
+		if step < 1 {
+			step = 1 + (-step)&63
+		}
+		var whole, split msgs
+		(&dnsStream{}).feed(stream, 1, &whole)
+		s := &dnsStream{}
+		for i := 0; i < len(stream); i += step {
+			s.feed(stream[i:min(len(stream), i+step)], 1+i/step, &split)
+		}
+		if len(whole.got) != len(split.got) {
+			t.Fatalf("%d messages whole, %d in pieces of %d", len(whole.got), len(split.got), step)
+		}
+		off := 0
+		for i, m := range whole.got {
+			if !bytes.Equal(m, split.got[i]) {
+				t.Fatalf("message %d differs in pieces", i)
+			}
+			if off+2+len(m) > len(stream) || int(stream[off])<<8|int(stream[off+1]) != len(m) || !bytes.Equal(stream[off+2:off+2+len(m)], m) {
+				t.Fatalf("message %d is not the stream's at byte %d", i, off)
+			}
+			off += 2 + len(m)
+		}
+		if len(stream)-off >= 2 && len(stream)-off-2 >= int(stream[off])<<8|int(stream[off+1]) {
+			t.Fatalf("a whole message at byte %d not handed out", off)
+		}
+	})
+}
+
+type msgs struct{ got [][]byte }
+
+func (m *msgs) dnsAnswer(b []byte, _ int) { m.got = append(m.got, bytes.Clone(b)) }

@@ -111,8 +111,9 @@ func (s *testSink) skipBody() func(string) bool {
 func (s *testSink) skipResponse() func(*model.Request, *model.Response) bool {
 	return s.asked
 }
-func (s *testSink) crowded() bool       { return !s.roomy }
-func (s *testSink) coroutines() *coPool { return nil }
+func (s *testSink) crowded() bool         { return !s.roomy }
+func (s *testSink) coroutines() *coPool   { return nil }
+func (s *testSink) dnsAnswer([]byte, int) {}
 
 // feedStreams plays client and server bytes into a session in slices of
 // the given size, alternating sides, one frame per slice.

@@ -188,6 +188,7 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 		if seg, ok, done := d.fast.decode(p.data); done {
 			if d.fast.dnsReply != nil {
 				d.dns.record(d.fast.dnsReply, p.frame)
+				p.dns = true
 			}
 			return seg, ok
 		}
@@ -236,6 +237,7 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 			}
 			if l.SrcPort == 53 && haveNet {
 				d.dns.record(l.Payload, p.frame)
+				p.dns = true
 			}
 		}
 	}

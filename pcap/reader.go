@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strconv"
@@ -114,9 +116,20 @@ type Reader struct {
 
 	notes   []model.Note
 	dropped map[model.NoteKind]int // notes past maxNotes, by kind
-	done    bool
-	fills   []fill // holes to fill after the current packet
-	again   bool   // the current packet was refused until they are filled
+	// tcpDNS holds what DNS answers read over TCP name (dec.dns those
+	// over UDP); hosts the host names exchanges gave each server
+	// address, hostConns the connections that gave theirs (the first
+	// maxDNSAddrs), lastConn the connection of the last exchange.
+	tcpDNS    dnsNames
+	hosts     map[netip.Addr][]string
+	hostConns map[string]struct{}
+	lastConn  string
+	// sawDNS: a DNS answer came (in packet order): only then do
+	// exchanges' host names matter (dnsNames.nameNotes).
+	sawDNS bool
+	done   bool
+	fills  []fill // holes to fill after the current packet
+	again  bool   // the current packet was refused until they are filled
 
 	// bodies keeps the body buffers handed back with Release for the
 	// HTTP/1 bodies read later, headers the header lists handed back with
@@ -171,6 +184,17 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 // sink methods for sessions.
 
 func (r *Reader) exchange(f finished) {
+	if c := f.ex.Conn; r.sawDNS && c != r.lastConn && c != "" {
+		// Once per connection: its first exchange names its server.
+		r.lastConn = c
+		if _, seen := r.hostConns[c]; !seen && len(r.hostConns) < maxDNSAddrs {
+			if r.hostConns == nil {
+				r.hostConns = map[string]struct{}{}
+			}
+			r.hostConns[c] = struct{}{}
+			r.nameServer(c, hostOf(f.ex.Request.URL))
+		}
+	}
 	heapPush(&r.held, heldExchange{finished: f, seq: r.seq})
 	r.seq++
 	r.heldBytes += keptBytes(f.ex)
@@ -182,6 +206,63 @@ func keptBytes(ex *model.Exchange) int64 {
 		n += int64(len(ex.Response.Body.Data))
 	}
 	return n
+}
+
+func (r *Reader) dnsAnswer(msg []byte, frame int) {
+	r.tcpDNS.record(msg, frame)
+	r.sawDNS = true
+}
+
+// nameServer records that a connection's traffic named its server host
+// (a Host header, an SNI), for an address several DNS names share
+// (dnsNames.nameNotes).
+func (r *Reader) nameServer(conn, host string) {
+	if host == "" || !validHostName(host) {
+		return
+	}
+	a, ok := serverAddrOf(conn)
+	if !ok || slices.Contains(r.hosts[a], host) {
+		return
+	}
+	if r.hosts == nil {
+		r.hosts = map[netip.Addr][]string{}
+	}
+	if len(r.hosts) < maxDNSAddrs && len(r.hosts[a]) < maxDNSNames {
+		r.hosts[a] = append(r.hosts[a], host)
+	}
+}
+
+// serverNames is hosts with the servers notes name (a TLS connection's
+// SNI).
+func (r *Reader) serverNames(notes []model.Note) map[netip.Addr][]string {
+	for _, n := range notes {
+		if n.Host != "" && n.Conn != "" {
+			r.nameServer(n.Conn, strings.ToLower(n.Host))
+		}
+	}
+	return r.hosts
+}
+
+// hostOf is the lower-case host name of an absolute URL, "" when it has
+// none or an IP address.
+func hostOf(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if h, _, err := net.SplitHostPort(rest); err == nil {
+		rest = h
+	}
+	if _, err := netip.ParseAddr(rest); err == nil || strings.HasPrefix(rest, "[") {
+		return ""
+	}
+	return strings.ToLower(rest)
 }
 
 // maxNotes bounds the notes kept; later ones are only counted by kind.
@@ -289,7 +370,13 @@ func (r *Reader) Notes() []model.Note {
 	out := slices.Clone(r.notes)
 	if r.done {
 		// The decoder is this goroutine's once reading has ended.
-		r.dec.dns.nameNotes(out)
+		names := &r.dec.dns
+		if len(r.tcpDNS.byAddr) > 0 {
+			names = &dnsNames{}
+			names.merge(&r.dec.dns)
+			names.merge(&r.tcpDNS)
+		}
+		names.nameNotes(out, r.serverNames(out))
 	}
 	slices.SortStableFunc(out, func(a, b model.Note) int {
 		if d := refFrame(a.Ref) - refFrame(b.Ref); d != 0 {
@@ -441,6 +528,7 @@ func (r *Reader) step() {
 		seg.tcp = &r.tcp
 		ok = tcpAt(p, &r.tcp)
 	}
+	r.sawDNS = r.sawDNS || p.dns
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
 		r.assemble(&seg, ci, p)

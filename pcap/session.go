@@ -30,6 +30,8 @@ type sink interface {
 	// coroutines keeps the HTTP/1 parsers' coroutines for later
 	// parsers (nil: a new one for each).
 	coroutines() *coPool
+	// dnsAnswer takes a DNS message read from a DNS-over-TCP stream.
+	dnsAnswer(msg []byte, frame int)
 }
 
 type sessionMode int
@@ -41,6 +43,7 @@ const (
 	modeTLS
 	modeIgnore
 	modeTunnel
+	modeDNS // DNS over TCP: the server's answers name addresses
 )
 
 // detectTries is how many client chunks may pass before a connection that
@@ -63,6 +66,7 @@ type session struct {
 	earlyLen int
 	h1       *h1Conn
 	h2       *H2Conn
+	dns      *dnsStream
 	tls      *tlsState
 	tunnel   *session     // what a CONNECT tunnel carries
 	tunneled bool         // this session is the inside of a tunnel
@@ -276,6 +280,10 @@ func (s *session) feed(dir Dir, data []byte, frame int, t time.Time) {
 		s.tls.feed(dir, data, frame, t)
 	case modeTunnel:
 		s.tunnel.feed(dir, data, frame, t)
+	case modeDNS:
+		if dir == ServerToClient {
+			s.dns.feed(data, frame, s.out)
+		}
 	}
 }
 
@@ -642,6 +650,10 @@ func (s *session) gap(dir Dir, n int, frame int) {
 		s.ahead, s.aheadLen, s.noAhead = nil, 0, true
 	}
 	switch s.mode {
+	case modeDNS:
+		if dir == ServerToClient {
+			s.dns.dead = true // its framing is lost
+		}
 	case modeDetect:
 		s.cut[dir] = true
 		// (Inside TLS, the TLS layer said so.)

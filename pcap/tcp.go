@@ -338,6 +338,10 @@ func (s *tcpStream) decide(d int, data []byte) {
 	conn := s.ends[s.clientDir] + "-" + s.ends[1-s.clientDir]
 	s.sess = newSession(s.r, conn, "http", false)
 	s.r.sessions++
+	if s.ports[1-s.clientDir] == 53 {
+		// DNS over TCP: its answers name addresses (dnsNames).
+		s.sess.mode, s.sess.dns = modeDNS, &dnsStream{}
+	}
 }
 
 func (s *tcpStream) role(d int) Dir {
@@ -378,7 +382,7 @@ func (s *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 			}
 		}
 		s.sess.close()
-		if (s.sess.mode == modeIgnore || s.sess.mode == modeDetect) && !s.sess.carriedHTTP() {
+		if (s.sess.mode == modeIgnore || s.sess.mode == modeDetect || s.sess.mode == modeDNS) && !s.sess.carriedHTTP() {
 			s.r.ignored++
 		}
 	}
