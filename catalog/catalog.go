@@ -432,6 +432,10 @@ var errorCatalog = []ErrorInfo{
 	// realm does not have.
 	{Match: "client not found", Family: model.FamilyKeycloak, Class: ClassTenant, Meaning: "no client with this client_id exists in the realm (a wrong realm in the URL, or the client id of another realm or environment)",
 		Remediation: "Check the client_id and the realm of the authorize URL against the realm's Clients list in the Keycloak Admin Console."},
+	// Keycloak's sign-in page (cookieNotFoundMessage) when the login form
+	// comes back without the authentication session's cookie.
+	{Match: "cookie not found. please make sure cookies are enabled", Family: model.FamilyKeycloak, Class: ClassFlowExpired, Meaning: "Keycloak's sign-in page came back without its authentication session cookie (AUTH_SESSION_ID): the browser blocked or dropped it (a sign-in inside a third-party iframe, cookies disabled), the login form was sent to another host name than the authorize request, or the session was gone",
+		Remediation: "Open the sign-in top-level, not in an iframe of another site; use one host name for Keycloak in the app's authority and in the pages Keycloak renders (its hostname setting behind a proxy); let the browser keep Keycloak's cookies; then start the sign-in again from the app."},
 	// Keycloak redirects temporarily_unavailable with this description when
 	// the login page's authentication session is gone.
 	{Match: "authentication_expired", Family: model.FamilyKeycloak, Class: ClassFlowExpired, Meaning: "the authentication session of the sign-in page expired: the user took longer than the realm's login timeout, or sent a login page left open after signing in elsewhere (another tab, the back button)",

@@ -129,6 +129,7 @@ func TestDescriptionExplained(t *testing.T) {
 		// Google's error names, on its page in any language.
 		"google-org-internal.har":            {`"Error 403: org_internal"`, "only accounts of its Google Cloud organization may sign in", "User type"},
 		"google-disallowed-useragent-de.har": {`"Error 403: disallowed_useragent"`, "embedded browser", "open the sign-in in the system browser"},
+		"keycloak-cookie-not-found.har":      {`"Cookie not found. Please make sure cookies are enabled in your browser."`, "without its authentication session cookie", "one host name for Keycloak"},
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
