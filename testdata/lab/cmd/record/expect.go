@@ -353,6 +353,9 @@ func (s *session) expectations() (*expectation, error) {
 		}
 	}
 	v := versions()
+	if sc.Provider == "oidcprovider" {
+		nodeVersions(v)
+	}
 	clientType := "confidential (client_secret, back-channel token request)"
 	clientID := s.op.ClientID
 	if strings.Contains(sc.Name, "spa") {
@@ -383,7 +386,7 @@ func (s *session) expectations() (*expectation, error) {
 	for _, o := range obs {
 		exp.Events = append(exp.Events, *o)
 	}
-	if sc.Provider == "fosite" || sc.Provider == "gooauth2" {
+	if sc.Provider == "fosite" || sc.Provider == "gooauth2" || sc.Provider == "oidcprovider" {
 		// the lab's own log lines around fosite: fingerprints only, no secrets
 		for _, l := range strings.Split(strings.TrimSpace(s.opLog.String()), "\n") {
 			if l != "" {

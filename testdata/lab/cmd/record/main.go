@@ -1,12 +1,14 @@
 // Command record is traceaudit's fixture lab: it runs real OpenID providers
-// (zitadel/oidc's example OP, ory/fosite and go-oauth2/oauth2), a relying
-// party with switchable defects (alone or as two instances behind nginx) and
-// a headless Chromium on loopback, captures every scenario as a
-// HAR (from CDP events), a pcap (tcpdump), a TLS key log and a pcapng with
-// the keys embedded, and writes the findings the traces must produce.
+// (zitadel/oidc's example OP, ory/fosite, go-oauth2/oauth2 and, on Node.js,
+// panva's oidc-provider), a relying party with switchable defects (alone or
+// as two instances behind nginx) and a headless Chromium on loopback,
+// captures every scenario as a HAR (from CDP events), a pcap (tcpdump), a
+// TLS key log and a pcapng with the keys embedded, and writes the findings
+// the traces must produce.
 //
 // Run it through testdata/lab/record.sh (needs root for tcpdump, chromium,
-// tcpdump, editcap and tshark). It is never run in CI.
+// tcpdump, editcap and tshark; node and npm for oidc-provider). It is never
+// run in CI.
 package main
 
 import (
@@ -76,6 +78,15 @@ func main() {
 			if _, err := exec.LookPath(tool); err != nil {
 				log.Fatalf("record: %s not found (for %s): apt-get install -y %s", tool, s.Name, tool)
 			}
+		}
+	}
+	for _, s := range all {
+		if s.Provider == "oidcprovider" && (len(want) == 0 || want[s.Name]) {
+			// the pinned oidc-provider (package-lock.json), once per run
+			if err := ensureNodeModules(context.Background()); err != nil {
+				log.Fatalf("record: %v (needs node and npm)", err)
+			}
+			break
 		}
 	}
 	failed := 0
@@ -280,6 +291,8 @@ func (s *session) run(ctx context.Context) error {
 		s.op, err = newFosite(s.opEP.Origin(), redirects, sc.Fosite, opLog)
 	case "gooauth2":
 		s.op, err = newGoOAuth2(s.opEP.Origin(), s.rpEP.Origin(), sc.GoOAuth2, opLog)
+	case "oidcprovider":
+		s.op = newOIDCProvider(s.opEP.Origin(), redirects, sc.OIDCProvider, opLog)
 	default:
 		err = fmt.Errorf("unknown provider %q", sc.Provider)
 	}
@@ -294,7 +307,15 @@ func (s *session) run(ctx context.Context) error {
 	expand := strings.NewReplacer("{rp}", s.rpEP.Origin(), "{rp-port}", fmt.Sprint(s.rpEP.Port))
 	s.rp.defects.TokenRedirectURI = expand.Replace(sc.Defects.TokenRedirectURI)
 	s.rp.defects.AuthorizeRedirectURI = expand.Replace(sc.Defects.AuthorizeRedirectURI)
-	s.opEP.serve(s.op.handler, cert, keyLog)
+	stopOP := func() {}
+	if s.op.external != nil {
+		if stopOP, err = s.op.external(ctx, s.opEP, cert, s.work); err != nil {
+			return err
+		}
+		defer stopOP()
+	} else {
+		s.opEP.serve(s.op.handler, cert, keyLog)
+	}
 	var proxy reverseProxy
 	if sc.Proxy {
 		for i, inst := range s.instances {
@@ -332,6 +353,7 @@ func (s *session) run(ctx context.Context) error {
 		inst.close()
 	}
 	s.rpEP.close()
+	stopOP()
 	s.opEP.close()
 	for _, d := range dumps {
 		if err := d.stop(); err != nil {
@@ -349,6 +371,10 @@ func (s *session) run(ctx context.Context) error {
 	serverKeys.Close()
 	rpKeys.Close()
 	sources := []string{chromeKeys, serverKeys.Name()}
+	if s.op.external != nil && sc.OPTLS {
+		// the Node.js provider's own key log
+		sources = append(sources, filepath.Join(s.work, "keys-node.log"))
+	}
 	if sc.serverSide() {
 		// the browser side has the browser's keys only
 		sources = []string{chromeKeys}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -47,6 +49,10 @@ type provider struct {
 	CodeLifetime    time.Duration
 	RefreshLifetime time.Duration
 	handler         http.Handler
+	// external, when set, runs the provider as a process of its own
+	// (oidc-provider on Node.js) on the endpoint's socket instead of
+	// handler; it returns the function that stops it.
+	external func(ctx context.Context, ep *endpoint, cert tls.Certificate, work string) (func(), error)
 }
 
 func randomHex(n int) string {

@@ -19,6 +19,8 @@ func (s *session) readme(exp *expectation) string {
 		b.WriteString(" (its `example/server/exampleop` OP and in-memory `storage`, used as a library; login form from the example).\n")
 	case "gooauth2":
 		b.WriteString(" (its `manage` manager with the buntdb in-memory token store, its in-memory client store and its `server` authorize and token handlers; an OAuth 2.0 server, so no ID token; the login form, the token endpoint's CORS headers and the store's log lines are the lab's).\n")
+	case "oidcprovider":
+		fmt.Fprintf(&b, " (panva's certified OpenID provider from npm, installed by `npm ci` from `testdata/lab/package-lock.json`, run on Node.js %s by `testdata/lab/oidcprovider/server.mjs`: the lab's two clients, `ttl.AuthorizationCode` %s, its in-memory adapter; the interaction handler that shows the login form and grants consent is the lab's, oidc-provider ships no production login page; every endpoint, error answer and CORS header is oidc-provider's own).\n", exp.Versions["node"], s.op.CodeLifetime)
 	default:
 		b.WriteString(" (composed with `compose.ComposeAllEnabled` and its in-memory `storage.MemoryStore`; the login form is the lab's, fosite has none).\n")
 	}

@@ -21,10 +21,12 @@ type scenario struct {
 	OPHost   string
 	Fosite   fositeOptions
 	GoOAuth2 gooauth2Options
-	Defects  rpDefects
-	SPA      spaDefects
-	Refresh  bool
-	Drive    func(context.Context, *session) error
+	// OIDCProvider tunes panva's oidc-provider (Provider "oidcprovider").
+	OIDCProvider oidcProviderOptions
+	Defects      rpDefects
+	SPA          spaDefects
+	Refresh      bool
+	Drive        func(context.Context, *session) error
 	// Rules the traces must produce; every other rule must not fire,
 	// except those in Allow.
 	Rules  []string
@@ -74,6 +76,8 @@ func (s *scenario) opHost() string {
 		return "id.zitadel.test"
 	case "gooauth2":
 		return "auth.go-oauth2.test"
+	case "oidcprovider":
+		return "auth.oidc-provider.test"
 	}
 	return "auth.fosite.test"
 }
@@ -686,6 +690,96 @@ func scenarios() []*scenario {
 			Provider: "gooauth2", OPTLS: true, RPTLS: true, HTTP2: true, Proxy: true, ProxyKind: "haproxy",
 			Defects: rpDefects{SlowFirstCallback: 4 * time.Second},
 			Drive:   driveServerFailing("token endpoint answered 401"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "proxy-retry"},
+		},
+		{
+			Name: "clean-oidcprovider-h2", Summary: "clean confidential code flow with PKCE, panva's oidc-provider (Node.js), HTTPS, HTTP/2, back-channel token exchange",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveServerClean,
+		},
+		{
+			Name: "clean-oidcprovider-spa-h2", Summary: "clean browser-app flow with oidc-provider: public client (PKCE required by its default), token request by fetch with oidc-provider's own CORS headers, HTTP/2",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveSPA("token 200 ok", "done"),
+		},
+		{
+			Name: "code-reuse-reload-oidcprovider", Summary: "server-side app: the RP renders the signed-in page at the callback URL; the user reloads it, the RP redeems the code again on the back channel and oidc-provider answers its generic 400 invalid_grant \"grant request is invalid\" (and revokes the grant)",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RenderAtCallback: true},
+			Drive: driveReload, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "code-reuse-reload-spa-oidcprovider", Summary: "browser app: the exchange succeeds but the app leaves the callback URL in the address bar; the user reloads, the app redeems the code again by fetch and oidc-provider answers 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true},
+			Drive: driveSPAReload("token 200 ok", "token 400 invalid_grant"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "code-reuse-double-handler-oidcprovider", Summary: "the RP's code-received handler runs twice: two back-channel redemptions of one code; oidc-provider refuses the second with 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemTwice: true},
+			Drive: driveServerClean, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "double-handler"},
+		},
+		{
+			Name: "code-reuse-spa-double-oidcprovider", Summary: "the browser app exchanges the code twice (effects run twice, as React StrictMode does); oidc-provider serves one fetch and refuses the other with 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{Double: true},
+			Drive: driveSPA("token 200 ok", "token 400 invalid_grant"), Rules: []string{"code-reuse"},
+		},
+		{
+			Name: "redirect-uri-mismatch-token-oidcprovider", Summary: "the RP adds a trailing slash to redirect_uri at the token endpoint; oidc-provider answers 400 invalid_grant \"grant request is invalid\" (its detail, logged only: redirect_uri mismatch)",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{TokenRedirectURI: "{rp}/callback/"},
+			Drive: driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
+			Name: "pkce-mismatch-spa-oidcprovider", Summary: "the browser app generates a new verifier at token time instead of reusing the stored one; oidc-provider answers 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{WrongVerifier: true},
+			Drive: driveSPA("token 400 invalid_grant"), Rules: []string{"pkce-mismatch"},
+		},
+		{
+			Name: "pkce-missing-oidcprovider", Summary: "the authorize request carries a code_challenge but the RP's token request omits code_verifier; oidc-provider refuses",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{OmitVerifier: true},
+			Drive: driveServerFailing("token endpoint answered 400"), Rules: []string{"pkce-missing"},
+		},
+		{
+			Name: "code-expired-oidcprovider", Summary: "the RP holds the code 65 s before redeeming it (a queued job); oidc-provider keeps its default 60 s ttl.AuthorizationCode and answers 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RedeemDelay: 65 * time.Second},
+			Drive: driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"code-expired"},
+		},
+		{
+			Name: "code-expired-interstitial-spa-oidcprovider", Summary: "oidc-provider configured with a 5 s ttl.AuthorizationCode; the browser app shows an interstitial for 8 s between the callback and the redemption; oidc-provider answers 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{CodeLifetime: 5 * time.Second},
+			SPA: spaDefects{RedeemDelayMS: 8000}, Drive: driveSPA("token 400 invalid_grant"), Rules: []string{"code-expired"},
+			Mechanism: map[string]string{"code-expired": "short-lifetime"},
+		},
+		{
+			Name: "client-auth-failed-oidcprovider", Summary: "the RP sends a wrong client secret (the secret's ID pasted instead of its value); oidc-provider refuses with invalid_client",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{WrongSecret: true},
+			Drive: driveServerFailing("invalid_client"), Rules: []string{"client-auth-failed"},
+		},
+		{
+			Name: "redirect-uri-mismatch-authorize-oidcprovider", Summary: "the RP sends redirect_uri /signin-oidc, which is not registered; oidc-provider refuses at the authorize endpoint with its own error page",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{AuthorizeRedirectURI: "{rp}/signin-oidc"},
+			Drive: driveAuthorizeError("redirect_uri"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
+			Name: "multi-tab-pkce-spa-oidcprovider", Summary: "two tabs of the browser app start a sign-in; the verifier sits under one localStorage key, so tab A's fetch sends tab B's verifier; oidc-provider answers 400 invalid_grant \"grant request is invalid\"; tab B succeeds",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true},
+			Drive: driveTwoTabs("/spa/", "token 400 invalid_grant", "token 200 ok"), Rules: []string{"multi-tab-race"}, Allow: []string{"pkce-mismatch"},
+		},
+		{
+			Name: "code-reuse-reload-spa-api-401-oidcprovider", Summary: "browser app: the exchange succeeds, the app calls oidc-provider's userinfo endpoint with its access token (200); the user reloads the callback URL, the app redeems the code again, oidc-provider answers 400 invalid_grant \"grant request is invalid\" and revokes the grant, and the app's next userinfo call with the same access token gets 401: what the user saw",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true, CallAPI: true},
+			Drive: driveSPAReload("api 200", "api 401"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "clean-oidcprovider-form-post", Summary: "clean confidential flow with response_mode=form_post: oidc-provider answers with its own auto-submitting form, the browser POSTs the code to the callback (cookies SameSite=None; Secure)",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{FormPost: true, CookieSameSite: "None"},
+			Drive: driveServerClean,
+		},
+		{
+			Name: "multi-tab-shared-slot-spa-oidcprovider", Summary: "two tabs of the browser app sign in at once; the callback route hands the code to the app through one localStorage slot (and one verifier key), so both tabs redeem tab B's code: one succeeds, oidc-provider refuses the other with 400 invalid_grant \"grant request is invalid\", and tab A's code is never redeemed",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{SharedStorage: true, SharedCodeSlot: true, SlotDelayMS: 3000},
+			Drive: driveTwoTabsSlot("token 200 ok", "token 400 invalid_grant"), Rules: []string{"multi-tab-race", "code-reuse"},
+			Mechanism: map[string]string{"multi-tab-race": "multi-tab: shared storage slot", "code-reuse": "multi-tab"},
+		},
+		{
+			Name: "code-reuse-parallel-oidcprovider", Summary: "the RP sends two token requests for one code at the same moment (retry/race); oidc-provider serves one and refuses the other with 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, Defects: rpDefects{RedeemParallel: true},
+			Drive: driveServerClean, Rules: []string{"code-reuse"},
 		},
 	}
 }
