@@ -33,6 +33,8 @@ func TestMechanisms(t *testing.T) {
 		{"multitab-state-cookie.har", "multi-tab-race", rules.MechMultiTab},
 		{"multitab-grant-replaced.har", "multi-tab-race", rules.MechGrantReplaced},
 		{"expired-short-lifetime.har", "code-expired", rules.MechShortLifetime},
+		// the provider slow to refuse: its answer time is not the app's step
+		{"expired-short-lifetime-slow-refusal.har", "code-expired", rules.MechShortLifetime},
 		{"expired-aadsts70008-early.har", "code-expired", rules.MechIssuedEarlier},
 		{"expired-aadsts70008.har", "code-expired", rules.MechSlowRedemption},
 	}
