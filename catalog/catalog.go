@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"strings"
+	"time"
 
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -52,6 +53,11 @@ type ErrorInfo struct {
 	Class       ErrorClass
 	Meaning     string
 	Remediation string
+	// Lifetime, for an entry whose text is one server software's own
+	// wording, is that software's default authorization code lifetime
+	// (zero otherwise): the words name the server when its host, run by
+	// anyone, cannot.
+	Lifetime model.CodeLifetime
 }
 
 // errorCatalog is ordered: code entries first, then message entries from
@@ -351,6 +357,15 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Register the exact redirect URI."},
 	{Match: "'redirect_uri' is not valid", Class: ClassRedirectURI, Meaning: "the redirect_uri is not valid for this client or request",
 		Remediation: "Send a registered redirect_uri, the same on the authorize and token requests."},
+	// panva's node oidc-provider answers a reused, expired, redirect_uri-
+	// or PKCE-mismatched code alike, the cause only in its server log
+	// (error_detail): the class stays generic, the rules weigh the trace's
+	// evidence; its default code lifetime (ttl.AuthorizationCode, recorded
+	// on 9.13.3 in the fixture lab) is what the timing is measured against.
+	{Match: "grant request is invalid", Class: ClassGenericGrant, Meaning: "oidc-provider refused the code or refresh token: already used, expired, a redirect_uri or PKCE verifier that does not match the authorize request, or another client's; it answers all of these alike and names the cause only in its server log (error_detail)",
+		Remediation: "Compare the redemption with its authorize request (reuse, redirect_uri, PKCE verifier, timing); oidc-provider's grant.error event on the server names the cause.",
+		Lifetime: model.CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
+			Source: "oidc-provider, recognised by its \"grant request is invalid\", keeps codes 60 seconds by default (ttl.AuthorizationCode)"}},
 	// node-oidc-provider (under many Node servers) says the first; the
 	// second is how many other servers word it.
 	{Match: "redirect_uri did not match", Class: ClassRedirectURI, Meaning: "the redirect URI is not one the client registered",

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
@@ -29,5 +30,23 @@ func TestRedirectWordings(t *testing.T) {
 	info, _ := catalog.Classify(&model.ProviderError{Error: "invalid_grant", Description: "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."}, "")
 	if info.Class == catalog.ClassRedirectURI {
 		t.Errorf("RFC 6749's invalid_grant text: class %q, want the generic one", info.Class)
+	}
+}
+
+// TestOIDCProviderGenericGrant: oidc-provider's "grant request is invalid"
+// answers a reused, expired and mismatched code alike: it stays the generic
+// class (the rules weigh the trace's evidence) and carries the server's
+// default code lifetime, which only its wording can name.
+func TestOIDCProviderGenericGrant(t *testing.T) {
+	info, ok := catalog.Classify(&model.ProviderError{Error: "invalid_grant", Description: "grant request is invalid"}, model.FamilyGeneric)
+	if !ok || info.Class != catalog.ClassGenericGrant {
+		t.Errorf("class %q, want %q", info.Class, catalog.ClassGenericGrant)
+	}
+	if info.Lifetime.Expired != 60*time.Second || info.Lifetime.Source == "" {
+		t.Errorf("lifetime %+v, want oidc-provider's default 60 s", info.Lifetime)
+	}
+	// Other wordings carry no lifetime of their own.
+	if info, _ := catalog.Classify(&model.ProviderError{Error: "invalid_grant"}, model.FamilyGeneric); info.Lifetime.Expired != 0 {
+		t.Errorf("bare invalid_grant: lifetime %+v", info.Lifetime)
 	}
 }

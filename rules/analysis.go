@@ -574,6 +574,21 @@ func (a *Analysis) Lifetime(p model.Provider) model.CodeLifetime {
 	return l
 }
 
+// RedemptionLifetime is the code lifetime a redemption is judged against:
+// the --code-lifetime override; else, when the host names no provider
+// family but the refusal is in the words of a server whose default lifetime
+// is known (oidc-provider's "grant request is invalid"), that server's; else
+// the provider family's.
+func (a *Analysis) RedemptionLifetime(r *Redemption) model.CodeLifetime {
+	p := r.Request.Provider()
+	if a.CodeLifetime == 0 && r.Response != nil && r.Response.Err != nil && (p.Family == model.FamilyGeneric || p.Family == "") {
+		if info, ok := catalog.Classify(r.Response.Err, p.Family); ok && info.Lifetime.Expired > 0 {
+			return info.Lifetime
+		}
+	}
+	return a.Lifetime(p)
+}
+
 // Elapsed measures from one event to another. It prefers the Date headers
 // when both come from the same party (the provider's own clock, immune to
 // capture skew, at one-second resolution), else the capture times. ok is

@@ -52,7 +52,7 @@ func runCodeExpired(p *Pass) {
 }
 
 func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
-	life := p.Lifetime(r.Request.Provider())
+	life := p.RedemptionLifetime(r)
 	from, fromRole := issuedEvent(c)
 	delay, basis, known := Elapsed(from, r.Request)
 	cls := r.Class()

@@ -134,7 +134,7 @@ func runTraceQuality(p *Pass) {
 				if _, paused := p.PauseBeforeRedemption(c, r); paused || p.CrossingOf(c) != nil {
 					continue // code-expired or multi-tab-race names the likely cause
 				}
-				if d <= p.Lifetime(r.Request.Provider()).Suspicious && len(c.Deliveries) <= 1 && !redirectDiffers(r) && !pkceFails(r) {
+				if d <= p.RedemptionLifetime(r).Suspicious && len(c.Deliveries) <= 1 && !redirectDiffers(r) && !pkceFails(r) {
 					p.Report(Finding{Code: c.Code,
 						Message: fmt.Sprintf("%s refused the code at %s (%s) only %s after issue, and nothing in the trace explains it (one delivery, one redemption, same redirect_uri, PKCE consistent): another component may have redeemed it out of sight, or it was altered in transit",
 							model.ProviderName(r.Request.Provider()), r.Request.Ref, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(d)),

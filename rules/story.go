@@ -411,7 +411,7 @@ func (a *Analysis) grantReplaced(x, y *Transaction) (*CodeTrail, *Redemption, bo
 			}
 		}
 		if c.Issued.Exchange < yIssued.Exchange && r.Request.Exchange > yIssued.Exchange {
-			if d, _, ok := Elapsed(c.Issued, r.Request); ok && d > a.Lifetime(r.Request.Provider()).Suspicious {
+			if d, _, ok := Elapsed(c.Issued, r.Request); ok && d > a.RedemptionLifetime(r).Suspicious {
 				continue // old enough for expiry to explain it
 			}
 			return c, r, true
