@@ -1665,6 +1665,9 @@ func pageError(data []byte, p model.Provider) *model.ProviderError {
 			return &model.ProviderError{Error: "invalid_request", Description: msg + " (" + keycloakInvalidRedirect + ")"}
 		}
 	}
+	if pe := labelledErrorPage(data); pe != nil {
+		return pe
+	}
 	text := pageText(data)
 	if text == "" {
 		return nil

@@ -1356,3 +1356,80 @@ func oktaErrorCodePage(data []byte) *model.ProviderError {
 	}
 	return &model.ProviderError{Error: name, Description: desc}
 }
+
+// labelledErrorPage reads an error page that shows the OAuth error's
+// parameters as labelled lines, "error: invalid_redirect_uri" and
+// "error_description: redirect_uri did not match any of the client's
+// registered redirect_uris", as panva's oidc-provider renders an authorize
+// error it cannot send back to the app (its default renderError, each
+// parameter as <strong>name</strong>: value). Without this the page was
+// read for the first standard error name in its text (none: oidc-provider's
+// invalid_redirect_uri is RFC 7591's) and became invalid_request described
+// by the whole page. Nil unless the page labels an error name.
+func labelledErrorPage(data []byte) *model.ProviderError {
+	const errLabel, descLabel = "error", "error_description"
+	if !containsFoldASCII(data[:min(len(data), 1<<20)], descLabel) {
+		return nil
+	}
+	var name, desc string
+	want, colon := "", false // the label whose value comes next; whether its colon does too
+	n := 0
+	for raw := range visibleTextTokens(data) {
+		if n++; n > 400 {
+			break
+		}
+		t := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " ")
+		if t == "" {
+			continue
+		}
+		if want != "" {
+			label := want
+			want = ""
+			v, hasColon := strings.CutPrefix(t, ":")
+			if hasColon || !colon {
+				if v = strings.TrimSpace(v); label == errLabel && name == "" {
+					name = v
+				} else if label == descLabel && desc == "" {
+					desc = v
+				}
+				continue
+			}
+		}
+		label, rest, found := strings.Cut(t, ":")
+		label = strings.ToLower(strings.TrimSpace(label))
+		if label != errLabel && label != descLabel {
+			continue
+		}
+		switch rest = strings.TrimSpace(rest); {
+		case !found:
+			want, colon = label, true
+		case rest == "":
+			want, colon = label, false
+		case label == errLabel && name == "":
+			name = rest
+		case label == descLabel && desc == "":
+			desc = rest
+		}
+	}
+	if !errorNameToken(name) {
+		return nil
+	}
+	if len(desc) > 300 {
+		desc = strings.ToValidUTF8(desc[:300], "") // a cut inside a rune
+	}
+	return &model.ProviderError{Error: name, Description: desc}
+}
+
+// errorNameToken reports an OAuth-style error name: lower case letters,
+// digits and underscores ("invalid_redirect_uri", "invalid_client").
+func errorNameToken(s string) bool {
+	if len(s) < 3 || len(s) > 64 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '_' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
