@@ -365,6 +365,9 @@ func (sc *scratch) authAt(b []byte, i int) (Match, bool) {
 	default:
 		return Match{}, false
 	}
+	if inWord(b, i) {
+		return Match{}, false
+	}
 	for _, s := range schemes {
 		if i+len(s.name) >= len(b) || !equalFold(b[i:i+len(s.name)], s.name) {
 			continue
@@ -411,6 +414,29 @@ func (sc *scratch) authAt(b []byte, i int) (Match, bool) {
 		return Match{Start: p, End: end, Kind: AuthScheme, Value: string(dec)}, true
 	}
 	return Match{}, false
+}
+
+// inWord reports whether b[i] continues a word or a base64 run rather than
+// starting one: a scheme's name there is no scheme ("…c0nTLM+GZR…" in a
+// random base64 body made redact refuse a clean copy of a HAR). The end of
+// an escape ("%20Bearer", "\\nBearer", "\\u0020Bearer") starts a word.
+func inWord(b []byte, i int) bool {
+	if i == 0 {
+		return false
+	}
+	c := b[i-1]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+		return false
+	}
+	switch {
+	case i >= 3 && b[i-3] == '%' && isHex(b[i-2]) && isHex(c):
+		return false
+	case i >= 2 && b[i-2] == '\\':
+		return false
+	case i >= 6 && b[i-6] == '\\' && b[i-5] == 'u':
+		return false
+	}
+	return true
 }
 
 func equalFold(b []byte, lower string) bool {
