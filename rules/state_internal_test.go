@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/secret"
@@ -24,5 +26,17 @@ func TestCookieName(t *testing.T) {
 		if strings.Contains(got, az.State.Reveal()) {
 			t.Errorf("cookieName(%q) shows the state", tt.in)
 		}
+	}
+}
+
+// TestFmtDurationExtremes: the most negative duration (two times of a
+// hostile trace ~292 years apart) printed by recursing on its negation,
+// which overflows to itself: FuzzCheck found the stack overflow.
+func TestFmtDurationExtremes(t *testing.T) {
+	if got := fmtDuration(math.MinInt64); !strings.HasPrefix(got, "-") {
+		t.Errorf("fmtDuration(MinInt64) = %q", got)
+	}
+	if got := fmtDuration(-1500 * time.Millisecond); got != "-1.5s" {
+		t.Errorf("fmtDuration(-1.5s) = %q", got)
 	}
 }
