@@ -111,3 +111,58 @@ func TestOutputsScrubCookieEchoes(t *testing.T) {
 		t.Error("ordinary cookie values echoed in a URL are no longer readable")
 	}
 }
+
+// TestOutputsScrubURLEncodedCookieEchoes: a cookie value holding '/' or
+// '+' (Google's APISID, base64 session cookies) that comes back
+// URL-encoded, here in the error_description of a token endpoint's JSON
+// answer, which the events show as sent, is fingerprinted in every output
+// as the sanitized copy sweeps it (redact learns the encoded form too).
+func TestOutputsScrubURLEncodedCookieEchoes(t *testing.T) {
+	const cookie = "Zq8Xk2/Lm9+Pw7Rt4Vb6Nc1Hy3Jd5Fg0"
+	const encoded = "Zq8Xk2%2FLm9%2BPw7Rt4Vb6Nc1Hy3Jd5Fg0"
+	orig, err := os.ReadFile("../../testdata/samples/okta-har-analyzer-sample.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(orig, &doc); err != nil {
+		t.Fatal(err)
+	}
+	entries := doc["log"].(map[string]any)["entries"].([]any)
+	tok := entries[5].(map[string]any)
+	req := tok["request"].(map[string]any)
+	if !strings.Contains(req["url"].(string), "/token") {
+		t.Fatalf("entries[5] is no longer the token request: %s", req["url"])
+	}
+	req["headers"] = append(req["headers"].([]any), map[string]any{"name": "Cookie", "value": "APISID=" + cookie})
+	resp := tok["response"].(map[string]any)
+	resp["status"] = 400
+	resp["content"] = map[string]any{"mimeType": "application/json",
+		"text": `{"error":"invalid_grant","error_description":"session ` + encoded + ` expired"}`}
+	data, _ := json.Marshal(doc)
+	path := filepath.Join(t.TempDir(), "echo.har")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var runs [][]string
+	for _, f := range []string{"json", "markdown"} {
+		runs = append(runs, []string{"scan", "-f", f, "--fail-on", "never", path})
+	}
+	for _, f := range []string{"table", "json", "jsonl"} {
+		runs = append(runs, []string{"events", "-f", f, path}, []string{"exchanges", "-f", f, path})
+	}
+	runs = append(runs, []string{"compare", "-f", "json", path, path})
+	for _, args := range runs {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code == exitTrouble {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		if strings.Contains(out+errOut, encoded) || strings.Contains(out+errOut, cookie) {
+			t.Errorf("%v: the cookie value is shown raw", args[:3])
+		}
+	}
+	_, out, _ := runCLI(t, nil, "events", "--no-redact", "-f", "json", path)
+	if !strings.Contains(out, encoded) {
+		t.Error("events --no-redact does not show the encoded echo: the check proves nothing")
+	}
+}
