@@ -3,6 +3,7 @@ package secret
 import (
 	"crypto/sha256"
 	"math/bits"
+	"net/url"
 	"reflect"
 	"slices"
 	"sort"
@@ -105,7 +106,28 @@ const dedupeWalk = 8
 
 // Add records a secret to replace. Empty and short values, values that are
 // already fingerprints and sanitizers' placeholders are left alone.
+//
+// A value that URL encoding changes (a Google code "4/0AX…", a base64
+// cookie with '/' or '+', a client secret) is recorded URL-encoded too,
+// once and twice: an error text, a page or a redirect's return URL quotes
+// it so, where the raw value is not found.
 func (s *Scrubber) Add(sec Secret) {
+	s.add(sec)
+	if v, ok := sec.value(); ok && len(v) >= ScrubMin && len(v) <= maxEscaped && !strings.Contains(v, "%") &&
+		!IsFingerprint(v) && !isPlaceholder(v) {
+		if esc := url.QueryEscape(v); esc != v {
+			s.add(New(esc))
+			s.add(New(url.QueryEscape(esc)))
+		}
+	}
+}
+
+// maxEscaped bounds the values also recorded URL-encoded: codes, states,
+// cookies and client secrets are shorter; a longer token is kept
+// compacted (Compact), with no raw value to encode.
+const maxEscaped = CompactMin - 1
+
+func (s *Scrubber) add(sec Secret) {
 	// window(off) is the value's ScrubMin bytes at off, among the
 	// candidates: the end first (the ends of codes, tokens and states
 	// are their random part), then the start, then the middle; of a

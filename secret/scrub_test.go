@@ -3,6 +3,8 @@ package secret
 import (
 	"fmt"
 	"math/rand"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -118,8 +120,10 @@ func TestScrubberStringsWalksEverything(t *testing.T) {
 }
 
 // naiveScrub is the specification String must match: left to right, at
-// each position the longest recorded value that starts there.
+// each position the longest recorded value (or URL-encoded form Add
+// records, withEscapes) that starts there.
 func naiveScrub(vals []string, text string) string {
+	vals = withEscapes(vals)
 	var b strings.Builder
 	for i := 0; i < len(text); {
 		best := ""
@@ -137,6 +141,19 @@ func naiveScrub(vals []string, text string) string {
 		i += len(best)
 	}
 	return b.String()
+}
+
+// withEscapes is vals with the URL-encoded forms Scrubber.Add records too.
+func withEscapes(vals []string) []string {
+	out := slices.Clone(vals)
+	for _, v := range vals {
+		if len(v) >= ScrubMin && len(v) < CompactMin && !strings.Contains(v, "%") && !IsFingerprint(v) && !isPlaceholder(v) {
+			if esc := url.QueryEscape(v); esc != v {
+				out = append(out, esc, url.QueryEscape(esc))
+			}
+		}
+	}
+	return out
 }
 
 func FuzzScrubber(f *testing.F) {
@@ -314,5 +331,36 @@ func BenchmarkScrubberBuild(b *testing.B) {
 		for _, v := range vals {
 			s.Add(v)
 		}
+	}
+}
+
+// TestScrubberURLEncodedEchoes: a value that URL encoding changes is found
+// encoded once (an error_description quoting a Google code) and twice (a
+// return URL carried in a parameter), and what encoding leaves alone is
+// not recorded again.
+func TestScrubberURLEncodedEchoes(t *testing.T) {
+	code := "4/0AX4XfWh-google-code-1"
+	s := NewScrubber()
+	s.Add(New(code))
+	s.Add(New("plainvalue123"))
+	n := s.Len()
+	for _, text := range []string{
+		"Bad code 4%2F0AX4XfWh-google-code-1 given",
+		"/err?msg=code+4%252F0AX4XfWh-google-code-1+failed",
+		"raw 4/0AX4XfWh-google-code-1",
+	} {
+		out := s.String(text)
+		if strings.Contains(out, "0AX4XfWh-google-code-1") {
+			t.Errorf("%q: the code is left in %q", text, out)
+		}
+		if !strings.Contains(out, "sha256:") {
+			t.Errorf("%q: no fingerprint in %q", text, out)
+		}
+	}
+	if n != 4 {
+		t.Errorf("recorded %d values, want 4 (the code raw, encoded once and twice, the plain value)", n)
+	}
+	if got := s.String("sha256%3A0123 [REDACTED] plainvalue12"); got != "sha256%3A0123 [REDACTED] plainvalue12" {
+		t.Errorf("text without a value changed: %q", got)
 	}
 }

@@ -166,3 +166,60 @@ func TestOutputsScrubURLEncodedCookieEchoes(t *testing.T) {
 		t.Error("events --no-redact does not show the encoded echo: the check proves nothing")
 	}
 }
+
+// TestOutputsScrubURLEncodedCodeEchoes: a Google authorization code
+// ("4/0AX…", rules/testdata/pkce-verifier-missing.har) quoted URL-encoded
+// in the token endpoint's error_description and twice encoded in a later
+// request's return URL is fingerprinted in every output.
+func TestOutputsScrubURLEncodedCodeEchoes(t *testing.T) {
+	const code = "0AX4XfWh-google-code-1" // after "4/"
+	orig, err := os.ReadFile("../../rules/testdata/pkce-verifier-missing.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(orig), "code=4%2F"+code) {
+		t.Fatal("the trace no longer carries the Google code")
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(orig, &doc); err != nil {
+		t.Fatal(err)
+	}
+	entries := doc["log"].(map[string]any)["entries"].([]any)
+	resp := entries[2].(map[string]any)["response"].(map[string]any)
+	resp["content"] = map[string]any{"mimeType": "application/json",
+		"text": `{"error":"invalid_grant","error_description":"Bad code 4%2F` + code + ` given"}`}
+	e := map[string]any{}
+	b, _ := json.Marshal(entries[1])
+	json.Unmarshal(b, &e)
+	e["request"].(map[string]any)["url"] = "http://localhost:5173/error?msg=code+4%252F" + code + "+failed"
+	e["request"].(map[string]any)["queryString"] = []any{}
+	doc["log"].(map[string]any)["entries"] = append(entries, e)
+	data, _ := json.Marshal(doc)
+	path := filepath.Join(t.TempDir(), "echo.har")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var runs [][]string
+	for _, f := range []string{"json", "markdown"} {
+		runs = append(runs, []string{"scan", "-f", f, "--fail-on", "never", path})
+	}
+	for _, f := range []string{"table", "json", "jsonl"} {
+		runs = append(runs, []string{"events", "-f", f, path}, []string{"exchanges", "-f", f, path})
+	}
+	runs = append(runs, []string{"compare", "-f", "json", path, path})
+	for _, args := range runs {
+		code1, out, errOut := runCLI(t, nil, args...)
+		if code1 == exitTrouble {
+			t.Fatalf("%v: exit %d: %s", args, code1, errOut)
+		}
+		if strings.Contains(out+errOut, code) {
+			t.Errorf("%v: the code is shown raw", args[:3])
+		}
+	}
+	for _, args := range [][]string{{"events", "--no-redact", "-f", "json", path}, {"exchanges", "--no-redact", "-f", "json", path}} {
+		if _, out, _ := runCLI(t, nil, args...); !strings.Contains(out, code) {
+			t.Errorf("%v does not show the echo: the check proves nothing", args[:2])
+		}
+	}
+}
+

@@ -2,7 +2,6 @@ package main
 
 import (
 	"hash/maphash"
-	"net/url"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/model"
@@ -86,45 +85,30 @@ func heldBy(evs []model.Event, v secret.Secret) bool {
 // (an access token a token answer issued and every later request sends) is
 // kept compacted, as scan keeps the events' tokens: the scrubber finds it
 // as well, in 70 bytes.
-//
-// A value that URL encoding changes (a cookie's base64 with '/' or '+') is
-// added URL-encoded too: a page, a redirect or an error text quotes it so,
-// and the sanitized copy sweeps that form as well (redact's sweeper).
 func (s *secretSet) addAll(vs []secret.Secret) {
 	for _, v := range vs {
-		if v.IsCompact() || v.Len() < secret.ScrubMin {
+		if v.IsCompact() || v.Len() < secret.ScrubMin || len(s.list) >= maxSetSecrets {
 			continue
 		}
 		raw := v.Reveal()
-		s.addRaw(raw)
-		if esc := url.QueryEscape(raw); esc != raw && !strings.Contains(raw, "%") {
-			s.addRaw(esc)
+		k := setKey{maphash.String(setSeed, raw), len(raw)}
+		if _, ok := s.seen[k]; ok {
+			continue
 		}
+		kept, n := secret.Compact(raw), 70
+		if !kept.IsCompact() {
+			kept, n = secret.New(strings.Clone(raw)), len(raw)
+		}
+		if s.bytes+n > maxSetBytes {
+			continue
+		}
+		if s.seen == nil {
+			s.seen = map[setKey]struct{}{}
+		}
+		s.seen[k] = struct{}{}
+		s.list = append(s.list, kept)
+		s.bytes += n
 	}
-}
-
-// addRaw adds raw unless the set holds it or is full.
-func (s *secretSet) addRaw(raw string) {
-	if len(s.list) >= maxSetSecrets {
-		return
-	}
-	k := setKey{maphash.String(setSeed, raw), len(raw)}
-	if _, ok := s.seen[k]; ok {
-		return
-	}
-	kept, n := secret.Compact(raw), 70
-	if !kept.IsCompact() {
-		kept, n = secret.New(strings.Clone(raw)), len(raw)
-	}
-	if s.bytes+n > maxSetBytes {
-		return
-	}
-	if s.seen == nil {
-		s.seen = map[setKey]struct{}{}
-	}
-	s.seen[k] = struct{}{}
-	s.list = append(s.list, kept)
-	s.bytes += n
 }
 
 // setKey tells values apart by a 64-bit hash and their length, so that
