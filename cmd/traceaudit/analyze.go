@@ -506,9 +506,11 @@ const maxBodySecrets = 4096
 // appendBodySecrets appends the secrets a request body carries by name: in
 // a form-encoded body what secret.RedactURLCollect fingerprints in a
 // query, in a JSON object its top-level string members of secret names
-// (an app's token request sent as JSON), for the scrubber of a listing
-// that shows no events.
-func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret {
+// (an app's token request sent as JSON) and the strings under credential
+// names at any depth (appendJSONSecrets: Okta's {"credentials":
+// {"passcode": …}}, a login's {"user": {"password": …}}), for the
+// scrubber of a listing that shows no events.
+func appendBodySecrets(dst []secret.Secret, req *model.Request, nc nameCache) []secret.Secret {
 	b := req.Body.Data
 	if len(b) == 0 || len(dst) >= maxBodySecrets {
 		return dst
@@ -516,6 +518,7 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret 
 	b = b[:min(len(b), 1<<20)]
 	mt := strings.ToLower(req.Body.MIMEType + " " + req.Headers.Get("Content-Type"))
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		dst = appendJSONSecrets(dst, t, nc)
 		var m map[string]json.RawMessage
 		if json.Unmarshal(t, &m) != nil {
 			return dst
@@ -553,7 +556,7 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request) []secret.Secret 
 // API issues in its JSON answer is no event's, yet it comes back in a path
 // an api-call event shows.
 func appendExchangeSecrets(dst []secret.Secret, ex *model.Exchange, nc nameCache) []secret.Secret {
-	dst = appendBodySecrets(dst, &ex.Request)
+	dst = appendBodySecrets(dst, &ex.Request, nc)
 	dst = appendHeaderSecrets(dst, ex.Request.Headers, nc)
 	if ex.Response != nil {
 		dst = appendCookieSecrets(dst, ex.Response.Headers)

@@ -223,3 +223,53 @@ func TestOutputsScrubURLEncodedCodeEchoes(t *testing.T) {
 	}
 }
 
+// TestOutputsScrubNestedBodyCredentials: a credential a request sends
+// nested in its JSON body ({"user": {"password": …}}, here in the Okta
+// sample's /api/v1/authn request) and that a later request's URL echoes
+// is fingerprinted in the listings, which know it only from the body.
+func TestOutputsScrubNestedBodyCredentials(t *testing.T) {
+	const pass = "Hunter2Pass9Word"
+	orig, err := os.ReadFile("../../testdata/samples/okta-har-analyzer-sample.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(orig, &doc); err != nil {
+		t.Fatal(err)
+	}
+	entries := doc["log"].(map[string]any)["entries"].([]any)
+	req := entries[2].(map[string]any)["request"].(map[string]any)
+	if !strings.HasSuffix(req["url"].(string), "/api/v1/authn") {
+		t.Fatalf("entries[2] is no longer the authn request: %s", req["url"])
+	}
+	req["postData"] = map[string]any{"mimeType": "application/json",
+		"text": `{"user":{"username":"jane.doe@example.com","password":"` + pass + `"}}`}
+	e := map[string]any{}
+	b, _ := json.Marshal(entries[1])
+	json.Unmarshal(b, &e)
+	e["request"].(map[string]any)["url"] = "https://myapp.example.com/home?hint=" + pass
+	e["request"].(map[string]any)["queryString"] = []any{}
+	doc["log"].(map[string]any)["entries"] = append(entries, e)
+	data, _ := json.Marshal(doc)
+	path := filepath.Join(t.TempDir(), "nested.har")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"table", "json", "jsonl"} {
+		for _, cmd := range []string{"events", "exchanges"} {
+			code, out, errOut := runCLI(t, nil, cmd, "-f", f, path)
+			if code == exitTrouble {
+				t.Fatalf("%s -f %s: exit %d: %s", cmd, f, code, errOut)
+			}
+			if strings.Contains(out+errOut, pass) {
+				t.Errorf("%s -f %s: the password is shown raw", cmd, f)
+			}
+		}
+	}
+	if code, out, _ := runCLI(t, nil, "scan", "-f", "json", "--fail-on", "never", path); code == exitTrouble || strings.Contains(out, pass) {
+		t.Errorf("scan: exit %d or the password is shown raw", code)
+	}
+	if _, out, _ := runCLI(t, nil, "exchanges", "--no-redact", "-f", "json", path); !strings.Contains(out, pass) {
+		t.Error("exchanges --no-redact does not show the echo: the check proves nothing")
+	}
+}
