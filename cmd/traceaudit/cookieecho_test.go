@@ -273,3 +273,52 @@ func TestOutputsScrubNestedBodyCredentials(t *testing.T) {
 		t.Error("exchanges --no-redact does not show the echo: the check proves nothing")
 	}
 }
+
+// TestCaseScrubsLongIssuedTokens: events --case and scan --case merge the
+// files' sets of secrets the exchanges issue; a token of
+// secret.CompactMin bytes or more is kept compacted there, and the merge
+// dropped those, so a long session token an answer issued (the Okta
+// sample's authn sessionToken, lengthened) and a token endpoint's
+// error_description quoted reached the merged events raw.
+func TestCaseScrubsLongIssuedTokens(t *testing.T) {
+	long := "20111abc" + strings.Repeat("Xk2Lm9Pw7Rt4Vb6Nc1Hy3Jd5Fg0QqWwEe", 5)
+	orig, err := os.ReadFile("../../testdata/samples/okta-har-analyzer-sample.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(orig), `sessionToken\":\"20111abc123def456ghi789`) {
+		t.Fatal("the sample no longer carries its session token")
+	}
+	planted := strings.Replace(string(orig), "20111abc123def456ghi789", long, -1)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(planted), &doc); err != nil {
+		t.Fatal(err)
+	}
+	entries := doc["log"].(map[string]any)["entries"].([]any)
+	resp := entries[5].(map[string]any)["response"].(map[string]any)
+	resp["status"] = 400
+	resp["content"] = map[string]any{"mimeType": "application/json",
+		"text": `{"error":"invalid_grant","error_description":"session ` + long + ` expired"}`}
+	data, _ := json.Marshal(doc)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.har"), filepath.Join(dir, "b.har")
+	if err := os.WriteFile(a, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"events", "--case", "-f", "json", a, b}, {"events", "--case", "-f", "jsonl", a, b},
+		{"scan", "--case", "-f", "json", "--fail-on", "never", a, b}} {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code == exitTrouble {
+			t.Fatalf("%v: exit %d: %s", args[:4], code, errOut)
+		}
+		if strings.Contains(out+errOut, long[8:40]) {
+			t.Errorf("%v: the long token is shown raw", args[:4])
+		}
+	}
+	if _, out, _ := runCLI(t, nil, "events", "--case", "--no-redact", "-f", "json", a, b); !strings.Contains(out, long) {
+		t.Error("events --case --no-redact does not show the token: the check proves nothing")
+	}
+}

@@ -87,7 +87,17 @@ func heldBy(evs []model.Event, v secret.Secret) bool {
 // as well, in 70 bytes.
 func (s *secretSet) addAll(vs []secret.Secret) {
 	for _, v := range vs {
-		if v.IsCompact() || v.Len() < secret.ScrubMin || len(s.list) >= maxSetSecrets {
+		if v.Len() < secret.ScrubMin || len(s.list) >= maxSetSecrets {
+			continue
+		}
+		if v.IsCompact() {
+			// Another set's token, kept compacted (scan --case and events
+			// --case merge the files' sets): kept as it is, within the
+			// bounds; the scrubber drops a duplicate.
+			if s.bytes+70 <= maxSetBytes {
+				s.list = append(s.list, v)
+				s.bytes += 70
+			}
 			continue
 		}
 		raw := v.Reveal()
