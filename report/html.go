@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"html/template"
 	"io"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -410,6 +411,9 @@ func sameDay(events []TimelineEvent) string {
 
 func formatDelta(d time.Duration) string {
 	if d < 0 {
+		if d == math.MinInt64 {
+			d++ // -d overflows to itself (times ~292 years apart); one ns less says the same
+		}
 		return "-" + formatDelta(-d)
 	}
 	if d < time.Minute {
