@@ -414,7 +414,7 @@ func formatDelta(d time.Duration) string {
 		if d == math.MinInt64 {
 			d++ // -d overflows to itself (times ~292 years apart); one ns less says the same
 		}
-		return "-" + formatDelta(-d)
+		return "-" + strings.TrimPrefix(formatDelta(-d), "+")
 	}
 	if d < time.Minute {
 		return fmt.Sprintf("+%.3f s", d.Seconds())
