@@ -708,6 +708,23 @@ func visibleText(data []byte, limit int) string {
 	return b.String()
 }
 
+// labelTokens yields the first 400 shown text tokens of a page, entities
+// decoded and white space folded, skipping empty ones: what the readers of
+// pages that label their values ("Error Code:", "error_description:") walk.
+func labelTokens(data []byte) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		n := 0
+		for raw := range visibleTextTokens(data) {
+			if n++; n > 400 {
+				return
+			}
+			if t := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " "); t != "" && !yield(t) {
+				return
+			}
+		}
+	}
+}
+
 // visibleTextTokens yields the raw text tokens of a page's first MiB that
 // are outside script, style and other non-rendered elements, reading at
 // most maxHTMLTokens tokens. A token's bytes are valid until the next one
@@ -1304,15 +1321,7 @@ func oktaErrorCodePage(data []byte) *model.ProviderError {
 	}
 	var name, desc string
 	want := "" // the label whose value is the next token
-	n := 0
-	for raw := range visibleTextTokens(data) {
-		if n++; n > 400 {
-			break
-		}
-		t := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " ")
-		if t == "" {
-			continue
-		}
+	for t := range labelTokens(data) {
 		switch {
 		case want == codeLabel:
 			name, want = errorNameAt(t), ""
@@ -1373,15 +1382,7 @@ func labelledErrorPage(data []byte) *model.ProviderError {
 	}
 	var name, desc string
 	want, colon := "", false // the label whose value comes next; whether its colon does too
-	n := 0
-	for raw := range visibleTextTokens(data) {
-		if n++; n > 400 {
-			break
-		}
-		t := strings.Join(strings.Fields(html.UnescapeString(string(raw))), " ")
-		if t == "" {
-			continue
-		}
+	for t := range labelTokens(data) {
 		if want != "" {
 			label := want
 			want = ""
