@@ -8,6 +8,59 @@ import (
 	"testing"
 )
 
+// writeHAR writes doc as a HAR in a test directory and returns its path.
+func writeHAR(t *testing.T, doc map[string]any, name string) string {
+	t.Helper()
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// cloneEntry is a deep copy of a HAR entry decoded into maps.
+func cloneEntry(entry any) map[string]any {
+	e := map[string]any{}
+	b, _ := json.Marshal(entry)
+	json.Unmarshal(b, &e)
+	return e
+}
+
+// listingRuns are the commands whose outputs must not show a trace's
+// secrets: scan in each of scanFormats, events and exchanges in table,
+// json and jsonl, and compare.
+func listingRuns(path string, scanFormats ...string) [][]string {
+	var runs [][]string
+	for _, f := range scanFormats {
+		runs = append(runs, []string{"scan", "-f", f, "--fail-on", "never", path})
+	}
+	for _, f := range []string{"table", "json", "jsonl"} {
+		runs = append(runs, []string{"events", "-f", f, path}, []string{"exchanges", "-f", f, path})
+	}
+	return append(runs, []string{"compare", "-f", "json", path, path})
+}
+
+// assertNotShown runs each command and fails when its output (or error
+// stream) holds one of raws.
+func assertNotShown(t *testing.T, runs [][]string, raws ...string) {
+	t.Helper()
+	for _, args := range runs {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code == exitTrouble {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		for _, v := range raws {
+			if strings.Contains(out+errOut, v) {
+				t.Errorf("%v: %s… is shown raw", args[:3], v[:min(6, len(v))])
+			}
+		}
+	}
+}
+
 // plantOktaEchoes returns the repository's copy of a real third-party HAR
 // of an Okta code + PKCE flow (testdata/samples/okta-har-analyzer-
 // sample.har, provenance in testdata/samples/PROVENANCE.md) with values
@@ -43,9 +96,7 @@ func plantOktaEchoes(t *testing.T, key string) string {
 	resp["content"] = map[string]any{"mimeType": "text/html", "text": "<html><body><h1>Access blocked</h1><p>Session newsessiontoken456 of " + key +
 		" was refused by the gateway.</p></body></html>"}
 	clone := func(i int, url string, cookie string) map[string]any {
-		e := map[string]any{}
-		b, _ := json.Marshal(entries[i])
-		json.Unmarshal(b, &e)
+		e := cloneEntry(entries[i])
 		req := e["request"].(map[string]any)
 		req["url"], req["queryString"] = url, []any{}
 		req["headers"] = []any{map[string]any{"name": "Cookie", "value": cookie}}
@@ -56,12 +107,7 @@ func plantOktaEchoes(t *testing.T, key string) string {
 			"app_session=existing123; locale=en-US; consent=true; ts=1705315800"),
 		clone(1, "https://myapp.example.com/home?ref=sessioncookie123&a=existing123&k="+key+"&lang=en-US&c=true&t=1705315800",
 			"idx=sessioncookie123; locale=en-US; consent=true; ts=1705315800"))
-	data, _ := json.Marshal(doc)
-	path := filepath.Join(t.TempDir(), "echo.har")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeHAR(t, doc, "echo.har")
 }
 
 // TestOutputsScrubCookieEchoes: a cookie's value (request Cookie,
@@ -74,25 +120,7 @@ func TestOutputsScrubCookieEchoes(t *testing.T) {
 	const key = "Zk8Pq2Lm5Rt9Wx3Yb7Nc4Vd6Hs1J" // a cache key: a token by its shape
 	path := plantOktaEchoes(t, key)
 	secrets := []string{"newsessiontoken456", "sessioncookie123", "existing123", key}
-	var runs [][]string
-	for _, f := range []string{"table", "json", "jsonl", "sarif", "markdown", "html", "csv"} {
-		runs = append(runs, []string{"scan", "-f", f, "--fail-on", "never", path})
-	}
-	for _, f := range []string{"table", "json", "jsonl"} {
-		runs = append(runs, []string{"events", "-f", f, path}, []string{"exchanges", "-f", f, path})
-	}
-	runs = append(runs, []string{"compare", "-f", "json", path, path})
-	for _, args := range runs {
-		code, out, errOut := runCLI(t, nil, args...)
-		if code == exitTrouble {
-			t.Fatalf("%v: exit %d: %s", args, code, errOut)
-		}
-		for _, v := range secrets {
-			if strings.Contains(out+errOut, v) {
-				t.Errorf("%v: %s… is shown raw", args[:3], v[:6])
-			}
-		}
-	}
+	assertNotShown(t, listingRuns(path, "table", "json", "jsonl", "sarif", "markdown", "html", "csv"), secrets...)
 	// The echoes are shown (so the checks above can fail), the ordinary
 	// values kept.
 	for _, args := range [][]string{{"exchanges", "-f", "jsonl", path}, {"events", "-f", "jsonl", path}, {"scan", "-f", "json", "--fail-on", "never", path}} {
@@ -139,28 +167,8 @@ func TestOutputsScrubURLEncodedCookieEchoes(t *testing.T) {
 	resp["status"] = 400
 	resp["content"] = map[string]any{"mimeType": "application/json",
 		"text": `{"error":"invalid_grant","error_description":"session ` + encoded + ` expired"}`}
-	data, _ := json.Marshal(doc)
-	path := filepath.Join(t.TempDir(), "echo.har")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var runs [][]string
-	for _, f := range []string{"json", "markdown"} {
-		runs = append(runs, []string{"scan", "-f", f, "--fail-on", "never", path})
-	}
-	for _, f := range []string{"table", "json", "jsonl"} {
-		runs = append(runs, []string{"events", "-f", f, path}, []string{"exchanges", "-f", f, path})
-	}
-	runs = append(runs, []string{"compare", "-f", "json", path, path})
-	for _, args := range runs {
-		code, out, errOut := runCLI(t, nil, args...)
-		if code == exitTrouble {
-			t.Fatalf("%v: exit %d: %s", args, code, errOut)
-		}
-		if strings.Contains(out+errOut, encoded) || strings.Contains(out+errOut, cookie) {
-			t.Errorf("%v: the cookie value is shown raw", args[:3])
-		}
-	}
+	path := writeHAR(t, doc, "echo.har")
+	assertNotShown(t, listingRuns(path, "json", "markdown"), encoded, cookie)
 	_, out, _ := runCLI(t, nil, "events", "--no-redact", "-f", "json", path)
 	if !strings.Contains(out, encoded) {
 		t.Error("events --no-redact does not show the encoded echo: the check proves nothing")
@@ -188,34 +196,12 @@ func TestOutputsScrubURLEncodedCodeEchoes(t *testing.T) {
 	resp := entries[2].(map[string]any)["response"].(map[string]any)
 	resp["content"] = map[string]any{"mimeType": "application/json",
 		"text": `{"error":"invalid_grant","error_description":"Bad code 4%2F` + code + ` given"}`}
-	e := map[string]any{}
-	b, _ := json.Marshal(entries[1])
-	json.Unmarshal(b, &e)
+	e := cloneEntry(entries[1])
 	e["request"].(map[string]any)["url"] = "http://localhost:5173/error?msg=code+4%252F" + code + "+failed"
 	e["request"].(map[string]any)["queryString"] = []any{}
 	doc["log"].(map[string]any)["entries"] = append(entries, e)
-	data, _ := json.Marshal(doc)
-	path := filepath.Join(t.TempDir(), "echo.har")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var runs [][]string
-	for _, f := range []string{"json", "markdown"} {
-		runs = append(runs, []string{"scan", "-f", f, "--fail-on", "never", path})
-	}
-	for _, f := range []string{"table", "json", "jsonl"} {
-		runs = append(runs, []string{"events", "-f", f, path}, []string{"exchanges", "-f", f, path})
-	}
-	runs = append(runs, []string{"compare", "-f", "json", path, path})
-	for _, args := range runs {
-		code1, out, errOut := runCLI(t, nil, args...)
-		if code1 == exitTrouble {
-			t.Fatalf("%v: exit %d: %s", args, code1, errOut)
-		}
-		if strings.Contains(out+errOut, code) {
-			t.Errorf("%v: the code is shown raw", args[:3])
-		}
-	}
+	path := writeHAR(t, doc, "echo.har")
+	assertNotShown(t, listingRuns(path, "json", "markdown"), code)
 	for _, args := range [][]string{{"events", "--no-redact", "-f", "json", path}, {"exchanges", "--no-redact", "-f", "json", path}} {
 		if _, out, _ := runCLI(t, nil, args...); !strings.Contains(out, code) {
 			t.Errorf("%v does not show the echo: the check proves nothing", args[:2])
@@ -244,17 +230,11 @@ func TestOutputsScrubNestedBodyCredentials(t *testing.T) {
 	}
 	req["postData"] = map[string]any{"mimeType": "application/json",
 		"text": `{"user":{"username":"jane.doe@example.com","password":"` + pass + `"}}`}
-	e := map[string]any{}
-	b, _ := json.Marshal(entries[1])
-	json.Unmarshal(b, &e)
+	e := cloneEntry(entries[1])
 	e["request"].(map[string]any)["url"] = "https://myapp.example.com/home?hint=" + pass
 	e["request"].(map[string]any)["queryString"] = []any{}
 	doc["log"].(map[string]any)["entries"] = append(entries, e)
-	data, _ := json.Marshal(doc)
-	path := filepath.Join(t.TempDir(), "nested.har")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := writeHAR(t, doc, "nested.har")
 	for _, f := range []string{"table", "json", "jsonl"} {
 		for _, cmd := range []string{"events", "exchanges"} {
 			code, out, errOut := runCLI(t, nil, cmd, "-f", f, path)
