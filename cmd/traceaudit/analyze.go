@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -518,23 +517,7 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request, nc nameCache) []
 	b = b[:min(len(b), 1<<20)]
 	mt := strings.ToLower(req.Body.MIMEType + " " + req.Headers.Get("Content-Type"))
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		dst = appendJSONSecrets(dst, t, nc)
-		var m map[string]json.RawMessage
-		if json.Unmarshal(t, &m) != nil {
-			return dst
-		}
-		names := make([]string, 0, len(m))
-		for k := range m {
-			names = append(names, k)
-		}
-		sort.Strings(names) // the scrubber's order does not matter; keep it stable anyway
-		for _, k := range names {
-			var v string
-			if (secret.IsSecretParam(k) || secret.IsCredentialName(k)) && json.Unmarshal(m[k], &v) == nil && v != "" && len(dst) < maxBodySecrets {
-				dst = append(dst, secret.New(v))
-			}
-		}
-		return dst
+		return appendJSONSecrets(dst, t, nc, true)
 	}
 	if bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") ||
 		strings.TrimSpace(mt) != "" && !strings.Contains(mt, "x-www-form-urlencoded") {
@@ -648,7 +631,7 @@ func appendIssuedSecrets(dst []secret.Secret, resp *model.Response, nc nameCache
 	}
 	b = b[:min(len(b), 1<<20)]
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		return appendJSONSecrets(dst, t, nc)
+		return appendJSONSecrets(dst, t, nc, false)
 	}
 	if !formAnswer(resp) || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") || bytes.IndexByte(b, '=') < 0 {
 		return dst

@@ -26,8 +26,10 @@ const maxIssuedDepth = 16
 // only a string with escapes is decoded (as gjson decodes it). A document
 // cut short or broken is read as far as it goes: a token in a body cut at
 // --limit-body is still learnt. What it appends may share t's bytes (the
-// caller clones what it keeps).
-func appendJSONSecrets(dst []secret.Secret, t []byte, nc nameCache) []secret.Secret {
+// caller clones what it keeps). With topParams, a top-level member named as
+// an OAuth parameter a request sends (code, state, code_verifier:
+// secret.IsSecretParam) is learnt too, as a JSON request body carries them.
+func appendJSONSecrets(dst []secret.Secret, t []byte, nc nameCache, topParams bool) []secret.Secret {
 	// One entry per open container, the innermost last: whether it is an
 	// object, the name that holds it, whether that name is a credential's,
 	// and the object's last member name.
@@ -92,7 +94,7 @@ func appendJSONSecrets(dst []secret.Secret, t []byte, nc nameCache) []secret.Sec
 			if top.obj {
 				name = top.lastKey
 			}
-			if name != "" && s != "" && nc.credential(name) {
+			if name != "" && s != "" && (nc.credential(name) || topParams && depth == 1 && top.obj && secret.IsSecretParam(name)) {
 				dst = append(dst, secret.New(s))
 			}
 		}

@@ -63,13 +63,13 @@ var jsonSecretSeeds = []string{
 // maxIssuedDepth), and reads a document cut short as far as it goes.
 func TestJSONSecrets(t *testing.T) {
 	for _, s := range jsonSecretSeeds {
-		got, want := reveal(appendJSONSecrets(nil, []byte(s), nameCache{})), walkJSONSecrets([]byte(s))
+		got, want := reveal(appendJSONSecrets(nil, []byte(s), nameCache{}, false)), walkJSONSecrets([]byte(s))
 		if !slices.Equal(got, want) {
 			t.Errorf("%s:\n got %q\nwant %q", s, got, want)
 		}
 	}
 	cut := `{"token_type":"Bearer","access_token":"at-cut-0123456789","refresh_token":"rt-cut-01`
-	if got := reveal(appendJSONSecrets(nil, []byte(cut), nil)); !slices.Equal(got, []string{"at-cut-0123456789"}) {
+	if got := reveal(appendJSONSecrets(nil, []byte(cut), nil, false)); !slices.Equal(got, []string{"at-cut-0123456789"}) {
 		t.Errorf("a body cut short: got %q", got)
 	}
 }
@@ -82,7 +82,7 @@ func FuzzJSONSecrets(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := reveal(appendJSONSecrets(nil, []byte(s), nameCache{}))
+		got := reveal(appendJSONSecrets(nil, []byte(s), nameCache{}, false))
 		if !gjson.Valid(s) || strings.TrimSpace(s) == "" {
 			return
 		}
@@ -93,4 +93,17 @@ func FuzzJSONSecrets(f *testing.F) {
 			t.Fatalf("%q:\n got %q\nwant %q", s, got, want)
 		}
 	})
+}
+
+// TestJSONSecretsTopParams: a request's JSON body learns its top-level
+// OAuth parameters (an app's token request sent as JSON), not the same
+// names nested deeper nor in an answer.
+func TestJSONSecretsTopParams(t *testing.T) {
+	body := `{"grant_type":"authorization_code","code":"c0de-0123456789","code_verifier":"v3r-0123456789","app":{"state":"st-0123456789"},"refresh_token":"rt-0123456789"}`
+	if got, want := reveal(appendJSONSecrets(nil, []byte(body), nameCache{}, true)), []string{"c0de-0123456789", "v3r-0123456789", "rt-0123456789"}; !slices.Equal(got, want) {
+		t.Errorf("request body: %q, want %q", got, want)
+	}
+	if got, want := reveal(appendJSONSecrets(nil, []byte(body), nameCache{}, false)), []string{"rt-0123456789"}; !slices.Equal(got, want) {
+		t.Errorf("answer: %q, want %q", got, want)
+	}
 }
