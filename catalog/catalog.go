@@ -254,6 +254,26 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Check the client_id against the application group's client identifier in AD FS."},
 	{Code: "MSIS9622", Class: ClassClientAuth, Meaning: "client authentication failed: the credential the client sent is not valid for this AD FS application group",
 		Remediation: "Send the client secret or certificate registered for the server application in AD FS; check it has not expired."},
+	// AD FS's token endpoint and error redirects, in the words its answers
+	// carry (error_description): MSIS9607, MSIS9602 and MSIS9659 as a
+	// .NET AD FS client quotes its token endpoint's 400 bodies; MSIS9605
+	// in an error redirect to a native client; MSIS9321 on AD FS's error
+	// page (snok/django-auth-adfs#31); MSIS9615 in AD FS's developer
+	// scenarios documentation; MSIS7065 on its error page.
+	{Code: "MSIS9607", Class: ClassTenant, Meaning: "AD FS has no client registered with this client_id (\"No registered client is found with this identifier.\"): the client id of another application group, AD FS farm or environment, or a typo",
+		Remediation: "Compare the client_id the app sends with the Client Identifier of its application in AD FS (AD FS Management → Application Groups → the group → the server or native application; Get-AdfsServerApplication, Get-AdfsNativeClientApplication) on the AD FS farm the app's authority names."},
+	{Code: "MSIS9602", Class: ClassScope, Meaning: "the resource parameter names no Web API or relying party registered in AD FS (\"can not find a registered resource with the specified identifier\")",
+		Remediation: "Send as resource an identifier of the Web API in the application group, character for character (scheme, host, trailing slash), or add the identifier the app sends to the Web API (AD FS Management → Application Groups → the group → the Web API → Identifiers)."},
+	{Code: "MSIS9605", Class: ClassScope, Meaning: "the client is not allowed to access the requested resource: AD FS has no permission of this client to the Web API (or relying party) the resource parameter names",
+		Remediation: "Permit the client on the Web API: AD FS Management → Application Groups → the group → the Web API → Client Permissions (add the client application with the scopes it asks for, openid at least), or Grant-AdfsApplicationPermission -ClientRoleIdentifier <client id> -ServerRoleIdentifier <resource identifier> -ScopeNames openid."},
+	{Code: "MSIS9321", Class: ClassScope, Meaning: "the client is forbidden to access the resource the request names: AD FS has no permission of this client to that relying party or Web API",
+		Remediation: "Permit the client on the resource: Grant-AdfsApplicationPermission -ClientRoleIdentifier <client id> -ServerRoleIdentifier <resource identifier> (AD FS 2016 and later: the Web API's Client Permissions in its application group), and send as resource the identifier the permission names."},
+	{Code: "MSIS9615", Class: ClassRefreshExpired, Meaning: "the refresh token has expired (AD FS's refresh token lifetime follows its single sign-on settings)",
+		Remediation: "Start an interactive sign-in (ADAL and MSAL do so themselves on this answer); the lifetime is AD FS's single sign-on setting (Set-AdfsProperties -SsoLifetime, PersistentSsoLifetimeMins for Keep me signed in and registered devices)."},
+	{Code: "MSIS9659", Class: ClassAccess, Meaning: "the user name or password sent with the password grant is wrong",
+		Remediation: "Check the account's user name (UPN) and password; better, stop collecting passwords in the app (the password grant) and sign in with the authorization code flow."},
+	{Code: "MSIS7065", Class: ClassTenant, Meaning: "AD FS serves nothing at this URL (\"no registered protocol handlers on path\"): a wrong path (a typo, a segment too many or too few), an endpoint that is disabled, or a method the endpoint does not serve (a browser GET of /adfs/oauth2/token)",
+		Remediation: "Use the endpoints AD FS's discovery document names (https://{AD FS host}/adfs/.well-known/openid-configuration: /adfs/oauth2/authorize/, and /adfs/oauth2/token/ by POST only); check the endpoint is enabled (Get-AdfsEndpoint)."},
 
 	// Message-matched entries: providers without codes. Specific texts come
 	// first: ory/fosite appends a specific hint to one generic description,

@@ -1025,6 +1025,15 @@ func providerErrorFromParams(p url.Values) *model.ProviderError {
 		pe.Codes = appendUnique(pe.Codes, c)
 	}
 	fillFromDescription(pe)
+	if pe.TraceID == "" && pe.Correlation == "" {
+		// AD FS's error redirect carries no trace_id: it appends the
+		// request's client-request-id, the Activity ID its event logs
+		// (Admin event 364, the audit events) file the request under
+		// ("…&error_description=MSIS9605%3a+The+client+is+not+allowed+
+		// to+access+the+requested+resource.&state=…&client-request-id=
+		// 80f15800-e242-4022-fe39-0080000000ed").
+		pe.TraceID = p.Get("client-request-id")
+	}
 	return pe
 }
 

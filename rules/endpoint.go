@@ -88,8 +88,13 @@ func runWrongEndpoint(p *Pass) {
 		msg := fmt.Sprintf("%s refused the token request at %s (%s) because of the tenant, cloud or policy it was sent to", model.ProviderName(req.Provider()), req.Ref, code)
 		remedy := "Use the tenant-specific endpoint for single-tenant apps, the same tenant path as the authorize request, and the cloud the app is registered in."
 		if info, ok := catalog.Classify(r.Response.Err, req.Provider().Family); ok {
+			if own := providerRemedy(info, ""); own != "" {
+				// The provider's own words or code (AD FS's unknown
+				// client_id) say what was wrong: not a tenant or cloud.
+				msg = fmt.Sprintf("%s refused the token request at %s (%s)", model.ProviderName(req.Provider()), req.Ref, code)
+				remedy = own
+			}
 			msg += ": " + info.Meaning
-			remedy = providerRemedy(info, remedy)
 		}
 		p.Report(Finding{Code: req.Code, Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")},
 			Remediation: remedy})
@@ -116,10 +121,12 @@ func runWrongEndpoint(p *Pass) {
 // providerRemedy is the remediation of an error the catalog knows by a
 // provider's own words (Okta's "feature is not enabled", Keycloak's "Client
 // not found."): it names that provider's setting, where the rule's own
-// text is written for Entra's tenants and clouds. Errors known by a code
-// keep the rule's text.
+// text is written for Entra's tenants and clouds. So are AD FS's MSIS
+// codes, whose remedies are at AD FS (its application groups, endpoints):
+// an unknown client_id is not a tenant or cloud to change. Entra's and
+// B2C's codes keep the rule's text.
 func providerRemedy(info catalog.ErrorInfo, ruleText string) string {
-	if info.Code == "" && info.Match != "" && info.Remediation != "" {
+	if info.Remediation != "" && (info.Code == "" && info.Match != "" || strings.HasPrefix(info.Code, "MSIS")) {
 		return info.Remediation
 	}
 	return ruleText

@@ -189,6 +189,9 @@ func TestWrongEndpointRemedyByProvider(t *testing.T) {
 		"keycloak-client-not-found.har":   "realm's Clients list in the Keycloak Admin Console",
 		"pingfederate-unknown-client.har": "PingFederate's administrative console (Applications, OAuth, Clients)",
 		"google-deleted-client.har":       "deleted credentials can be restored for 30 days",
+		// AD FS's MSIS9607 (its words quoted by a .NET AD FS client):
+		// an unknown client_id, not a tenant or cloud to change.
+		"adfs-token-unknown-client.har": "Client Identifier of its application in AD FS",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -294,9 +297,10 @@ func TestRefusedTokenUse(t *testing.T) {
 // ID", which only Entra's console makes a trap; Entra keeps it.
 func TestClientAuthRemedyByProvider(t *testing.T) {
 	for file, want := range map[string]string{
-		"client-auth-okta.har":     "Okta Admin Console → Applications → the app → General → Client Credentials",
-		"client-auth-keycloak.har": "Keycloak Admin Console → the realm → Clients → the client → Credentials",
-		"client-secret-id.har":     "not its ID",
+		"client-auth-okta.har":          "Okta Admin Console → Applications → the app → General → Client Credentials",
+		"client-auth-keycloak.har":      "Keycloak Admin Console → the realm → Clients → the client → Credentials",
+		"client-secret-id.har":          "not its ID",
+		"adfs-client-auth-msis9622.har": "AD FS Management → Application Groups → the group → the server application → Configure client credentials",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -315,6 +319,29 @@ func TestClientAuthRemedyByProvider(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no %s finding in %+v", file, rules.ClientAuthFailed.ID, fs)
+		}
+	}
+}
+
+// TestADFSRefusalVerdict: AD FS refusing the sign-in with a code the
+// catalog knows (MSIS9605, a client without permission on the Web API the
+// resource names, as AD FS redirects it to a native client in a public
+// log) is explained in the verdict with its remedy at AD FS and its
+// Activity ID (the redirect's client-request-id) as the trace id, where it
+// said "no rule explains it" and only pointed to traceaudit explain.
+func TestADFSRefusalVerdict(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "adfs-msis9605-redirect.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, fs := assess(fx.Exchanges)
+	for _, f := range fs {
+		t.Errorf("finding %s %s", f.RuleID, f.Message)
+	}
+	for _, want := range []string{"AD FS answered the sign-in at entries[1] with MSIS9605 access_denied: ", "not allowed to access the requested resource",
+		"Client Permissions", "trace id 80f15800-e242-4022-fe39-0080000000ed"} {
+		if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, want) {
+			t.Errorf("verdict = %s (%s), want inconclusive with %q", got.Verdict, got.Reason, want)
 		}
 	}
 }

@@ -357,6 +357,9 @@ func unexplainedFailure(a *Analysis) string {
 		}
 		if t.Interactive() && len(t.Errors()) > 0 && len(t.Issued()) == 0 {
 			e := t.Errors()[0]
+			if s := knownRefusal(e); s != "" {
+				return s
+			}
 			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it%s",
 				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainSuffix(e))
 		}
@@ -415,6 +418,29 @@ func errorText(e *model.Event) string {
 		return e.Err.Error
 	}
 	return fmt.Sprintf("HTTP %d", e.Status)
+}
+
+// knownRefusal explains an authorize error whose code the catalog knows by
+// itself, as the verdict explains such a refused token request: what it
+// means, what to do, and the id the provider's logs file it under (AD FS's
+// MSIS9605 on a client without permission on the resource, with its
+// Activity ID). "" for errors known by their name or words only, or not
+// at all.
+func knownRefusal(e *model.Event) string {
+	if e.Err == nil {
+		return ""
+	}
+	info, ok := catalog.Classify(e.Err, e.Provider().Family)
+	if !ok || info.Code == "" || info.Class == catalog.ClassGenericGrant || info.Class == catalog.ClassWrapper {
+		return ""
+	}
+	name := model.ProviderName(e.Provider())
+	s := fmt.Sprintf("%s answered the sign-in at %s with %s: %s; %s", name, e.Ref, errorText(e),
+		info.Meaning, strings.TrimSuffix(lowerFirst(info.Remediation), "."))
+	if id := e.Err.TraceID; id != "" {
+		s += fmt.Sprintf("; %s's logs file the request under trace id %s", name, id)
+	}
+	return s + " (traceaudit explain " + info.Code + ")"
 }
 
 // explainSuffix points to `traceaudit explain` for an error it explains;
