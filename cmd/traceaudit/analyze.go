@@ -515,12 +515,13 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request, nc nameCache) []
 		return dst
 	}
 	b = b[:min(len(b), 1<<20)]
-	mt := strings.ToLower(req.Body.MIMEType + " " + req.Headers.Get("Content-Type"))
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+	if t := trimLeftSpace(b); len(t) > 0 && t[0] == '{' {
 		return appendJSONSecrets(dst, t, nc, true)
 	}
-	if bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") ||
-		strings.TrimSpace(mt) != "" && !strings.Contains(mt, "x-www-form-urlencoded") {
+	if bytes.IndexByte(b, '=') < 0 || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") {
+		return dst
+	}
+	if mt := strings.ToLower(req.Body.MIMEType + " " + req.Headers.Get("Content-Type")); strings.TrimSpace(mt) != "" && !strings.Contains(mt, "x-www-form-urlencoded") {
 		return dst
 	}
 	// Read in place: what add keeps is cloned by its set (secretSet.addAll)
@@ -533,6 +534,15 @@ func appendBodySecrets(dst []secret.Secret, req *model.Request, nc nameCache) []
 	return dst
 }
 
+// trimLeftSpace is bytes.TrimLeft(b, " \t\r\n") (JSON's white space),
+// without building the set of those bytes on every call.
+func trimLeftSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
+}
+
 // appendExchangeSecrets appends the secrets an exchange carries or issues
 // by name (appendBodySecrets, appendHeaderSecrets, appendIssuedSecrets), for
 // the scrubber of a listing whose events do not know them all: a token an
@@ -542,7 +552,7 @@ func appendExchangeSecrets(dst []secret.Secret, ex *model.Exchange, nc nameCache
 	dst = appendBodySecrets(dst, &ex.Request, nc)
 	dst = appendHeaderSecrets(dst, ex.Request.Headers, nc)
 	if ex.Response != nil {
-		dst = appendCookieSecrets(dst, ex.Response.Headers)
+		dst = appendCookieSecrets(dst, ex.Response.Headers, nc)
 		dst = appendIssuedSecrets(dst, ex.Response, nc)
 	}
 	return dst
@@ -556,33 +566,45 @@ func appendExchangeSecrets(dst []secret.Secret, ex *model.Exchange, nc nameCache
 // GUIDs ("1", "en-US", "1705315800") are not learnt, or they would be
 // fingerprinted wherever they occur. Attributes (Domain, Path, Expires)
 // are not cookies.
-func appendCookieSecrets(dst []secret.Secret, h model.Headers) []secret.Secret {
+func appendCookieSecrets(dst []secret.Secret, h model.Headers, nc nameCache) []secret.Secret {
 	for _, f := range h {
-		set := strings.EqualFold(f.Name, "Set-Cookie") || strings.EqualFold(f.Name, "Set-Cookie2")
-		if !set && !strings.EqualFold(f.Name, "Cookie") {
+		k := nc.kind(f.Name)
+		set := k&nameSetCookie != 0
+		if !set && k&nameCookie == 0 {
 			continue
 		}
-		// Browsers' HAR exports join several Set-Cookie lines with
-		// newlines, and some servers several cookies with commas; a
-		// comma inside an Expires date leaves no pair to read.
-		for _, part := range strings.FieldsFunc(f.Value, func(c rune) bool { return c == ';' || c == '\n' || set && c == ',' }) {
-			if len(dst) >= maxBodySecrets {
-				return dst
-			}
-			name, v, ok := strings.Cut(part, "=")
-			if !ok || set && cookieAttr[strings.ToLower(strings.TrimSpace(name))] {
-				continue
-			}
-			v = strings.TrimSpace(v)
-			if n := len(v); n > 2 && v[0] == '"' && v[n-1] == '"' {
-				v = v[1 : n-1]
-			}
-			if secret.TokenLike(v) {
-				dst = append(dst, secret.New(v))
-			}
+		var ok bool
+		if dst, ok = appendCookieValues(dst, f.Value, set); !ok {
+			return dst
 		}
 	}
 	return dst
+}
+
+// appendCookieValues appends the values of the cookies a Set-Cookie (set)
+// or Cookie field's value holds that read as tokens (see
+// appendCookieSecrets); false when dst is full.
+func appendCookieValues(dst []secret.Secret, value string, set bool) ([]secret.Secret, bool) {
+	// Browsers' HAR exports join several Set-Cookie lines with
+	// newlines, and some servers several cookies with commas; a
+	// comma inside an Expires date leaves no pair to read.
+	for _, part := range strings.FieldsFunc(value, func(c rune) bool { return c == ';' || c == '\n' || set && c == ',' }) {
+		if len(dst) >= maxBodySecrets {
+			return dst, false
+		}
+		name, v, ok := strings.Cut(part, "=")
+		if !ok || set && cookieAttr[strings.ToLower(strings.TrimSpace(name))] {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if n := len(v); n > 2 && v[0] == '"' && v[n-1] == '"' {
+			v = v[1 : n-1]
+		}
+		if secret.TokenLike(v) {
+			dst = append(dst, secret.New(v))
+		}
+	}
+	return dst, true
 }
 
 // cookieAttr are the Set-Cookie attribute names.
@@ -594,21 +616,23 @@ var cookieAttr = map[string]bool{"expires": true, "max-age": true, "domain": tru
 // the value of a header named like a credential (X-Api-Key), and the
 // cookies that read as tokens (appendCookieSecrets).
 func appendHeaderSecrets(dst []secret.Secret, h model.Headers, nc nameCache) []secret.Secret {
-	for i, f := range h {
+	for _, f := range h {
 		if len(dst) >= maxBodySecrets {
 			break
 		}
-		v := strings.TrimSpace(f.Value)
+		k := nc.kind(f.Name)
 		switch {
-		case strings.EqualFold(f.Name, "Cookie"):
-			dst = appendCookieSecrets(dst, h[i:i+1])
+		case k&nameCookie != 0:
+			dst, _ = appendCookieValues(dst, f.Value, false)
 			continue
-		case strings.EqualFold(f.Name, "Authorization") || strings.EqualFold(f.Name, "Proxy-Authorization"):
+		case k&(nameAuthorization|nameCredential) == 0:
+			continue
+		}
+		v := strings.TrimSpace(f.Value)
+		if k&nameAuthorization != 0 {
 			if _, cred, ok := strings.Cut(v, " "); ok {
 				v = strings.TrimSpace(cred)
 			}
-		case !nc.credential(f.Name):
-			continue
 		}
 		if v != "" {
 			dst = append(dst, secret.New(v))
@@ -630,7 +654,7 @@ func appendIssuedSecrets(dst []secret.Secret, resp *model.Response, nc nameCache
 		return dst
 	}
 	b = b[:min(len(b), 1<<20)]
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+	if t := trimLeftSpace(b); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 		return appendJSONSecrets(dst, t, nc, false)
 	}
 	if !formAnswer(resp) || bytes.ContainsAny(b[:min(len(b), 512)], "{<\n ") || bytes.IndexByte(b, '=') < 0 {
@@ -743,6 +767,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	}
 	events := &eventChunks{}
 	var scratch []model.Event
+	lists := make([]model.Headers, 2) // hrel's argument
 	defer func() {
 		res.pending = events
 		// scan's rules read the events in their chunks (rules.Input.
@@ -821,7 +846,12 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			ret.add(&kept, ex, evs)
 		}
 		if hrel != nil {
-			hrel.ReleaseHeaders(reqHeaders, respHeaders)
+			// Through a list made once: the two lists passed as
+			// arguments to the interface's variadic method were a new
+			// list on the heap for every exchange.
+			lists[0], lists[1] = reqHeaders, respHeaders
+			hrel.ReleaseHeaders(lists...)
+			lists[0], lists[1] = nil, nil
 		}
 		// And the exchange itself: the retainer kept a copy (hold, the
 		// rules' compact exchange), rows and events copies of fields.

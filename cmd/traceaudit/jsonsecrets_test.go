@@ -69,7 +69,7 @@ func TestJSONSecrets(t *testing.T) {
 		}
 	}
 	cut := `{"token_type":"Bearer","access_token":"at-cut-0123456789","refresh_token":"rt-cut-01`
-	if got := reveal(appendJSONSecrets(nil, []byte(cut), nil, false)); !slices.Equal(got, []string{"at-cut-0123456789"}) {
+	if got := reveal(appendJSONSecrets(nil, []byte(cut), nameCache{}, false)); !slices.Equal(got, []string{"at-cut-0123456789"}) {
 		t.Errorf("a body cut short: got %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"hash/maphash"
 	"strings"
+	"unsafe"
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/secret"
@@ -21,24 +22,99 @@ type secretSet struct {
 	names   nameCache
 }
 
-// nameCache remembers secret.IsCredentialName of the header names and
-// JSON members met: a trace repeats a few hundred of them in every
-// exchange, and asking anew cost a scan of 100,000 entries 6 % of its CPU.
-type nameCache map[string]bool
+// nameCache remembers what the header names and JSON members met are to
+// the learning of secrets (nameKind): a trace repeats a few hundred of
+// them in every exchange, and asking anew cost a scan of 100,000 entries
+// 6 % of its CPU, then comparing each header name with Cookie,
+// Authorization and Proxy-Authorization (strings.EqualFold) another 2 %.
+// The zero nameCache remembers nothing (newNameCache's does).
+type nameCache struct {
+	kinds map[string]nameEntry
+	// front holds recent entries by where the name's bytes lie: a
+	// reader hands out the same copy of a header name in exchange after
+	// exchange (har's interner), which one comparison finds there without
+	// hashing the name for kinds, 2 % of a scan's instructions.
+	front *[nameFront]nameEntry
+}
+
+// nameEntry is a name (a copy the cache owns) and its kind.
+type nameEntry struct {
+	name string
+	kind nameKind
+}
+
+// nameFront is the number of entries of a nameCache's front (a power of
+// two).
+const nameFront = 256
+
+func newNameCache() nameCache {
+	return nameCache{kinds: map[string]nameEntry{}, front: new([nameFront]nameEntry)}
+}
+
+// nameKind is what a name is to appendExchangeSecrets, as strings.EqualFold
+// and secret.IsCredentialName tell it (Unicode folding included: "Coo\u212Aie",
+// with a Kelvin sign, is a Cookie), one bit each.
+type nameKind uint8
+
+const (
+	nameCredential    nameKind = 1 << iota // secret.IsCredentialName
+	nameCookie                             // Cookie
+	nameSetCookie                          // Set-Cookie or Set-Cookie2
+	nameAuthorization                      // Authorization or Proxy-Authorization
+)
+
+// kindOf tells what name is, asking each question anew.
+func kindOf(name string) nameKind {
+	var k nameKind
+	if secret.IsCredentialName(name) {
+		k |= nameCredential
+	}
+	if strings.EqualFold(name, "Cookie") {
+		k |= nameCookie
+	}
+	if strings.EqualFold(name, "Set-Cookie") || strings.EqualFold(name, "Set-Cookie2") {
+		k |= nameSetCookie
+	}
+	if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
+		k |= nameAuthorization
+	}
+	return k
+}
 
 // maxNames bounds a nameCache; names past it are asked each time.
 const maxNames = 4096
 
-func (c nameCache) credential(name string) bool {
-	if v, ok := c[name]; ok {
-		return v
+// kind is kindOf(name), remembered. The front's entry is compared with
+// name by its text, so that a name whose bytes lie where another's did
+// (one read from a body since reused) is not taken for it.
+func (c nameCache) kind(name string) nameKind {
+	var slot *nameEntry
+	if c.front != nil && name != "" {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(name)))
+		slot = &c.front[(p>>4^p>>12^uintptr(len(name)))&(nameFront-1)]
+		if slot.name == name {
+			return slot.kind
+		}
 	}
-	v := secret.IsCredentialName(name)
-	if c != nil && len(c) < maxNames {
-		c[strings.Clone(name)] = v
+	if e, ok := c.kinds[name]; ok {
+		if slot != nil {
+			*slot = e
+		}
+		return e.kind
 	}
-	return v
+	k := kindOf(name)
+	if c.kinds != nil && len(c.kinds) < maxNames {
+		e := nameEntry{name: strings.Clone(name), kind: k}
+		c.kinds[e.name] = e
+		if slot != nil {
+			*slot = e
+		}
+	}
+	return k
 }
+
+// credential is secret.IsCredentialName(name), remembered.
+func (c nameCache) credential(name string) bool { return c.kind(name)&nameCredential != 0 }
 
 // Bounds of one trace's set: past them, further values are not learnt
 // (the scrubber still knows the events' secrets).
@@ -52,8 +128,8 @@ const (
 // learns those from the events: keeping and compacting them again cost a
 // scan of 10,000 sign-ins 5 % of its CPU).
 func (s *secretSet) addExchange(ex *model.Exchange, evs []model.Event) {
-	if s.names == nil {
-		s.names = nameCache{}
+	if s.names.kinds == nil {
+		s.names = newNameCache()
 	}
 	s.scratch = appendExchangeSecrets(s.scratch[:0], ex, s.names)
 	if len(evs) > 0 {
