@@ -211,6 +211,10 @@ type EventRare struct {
 	// scope). A link with code= and state= and none of this may be any
 	// link (an e-mail verification, an app's own page).
 	Solicited bool
+	// Refusal is how the app's sign-in library refused a callback, in the
+	// words its answer showed (its page, or the error its redirect named);
+	// nil when the answer says nothing a library is known to say.
+	Refusal *AppRefusal
 	// Vantages lists where the step was seen when several traces of one
 	// incident are read together (scan --case): "browser", "server",
 	// "proxy", sorted; nil for a single trace. A callback the server side
@@ -306,11 +310,11 @@ func (e *Event) setRare(set func(r *EventRare)) {
 	set(&r)
 	switch {
 	case r.Resource == "" && r.ResponseMode == "" && r.Delivery == "" && r.AccessToken.IsZero() && r.IDToken.IsZero() &&
-		r.Failure == "" && r.Vantages == nil && !r.Solicited:
+		r.Failure == "" && r.Vantages == nil && !r.Solicited && r.Refusal == nil:
 		e.Rare = nil
 	case r.Resource == old.Resource && r.ResponseMode == old.ResponseMode && r.Delivery == old.Delivery &&
 		r.AccessToken == old.AccessToken && r.IDToken == old.IDToken && r.Failure == old.Failure &&
-		r.Solicited == old.Solicited && sameSlice(r.Vantages, old.Vantages):
+		r.Solicited == old.Solicited && sameSlice(r.Vantages, old.Vantages) && r.Refusal == old.Refusal:
 		// Nothing changed: keep the one it has.
 	default:
 		e.Rare = &r
@@ -345,6 +349,13 @@ func (e *Event) SetIDToken(v secret.Secret) { e.setRare(func(r *EventRare) { r.I
 
 // SetFailure sets Failure.
 func (e *Event) SetFailure(v string) { e.setRare(func(r *EventRare) { r.Failure = v }) }
+
+// SetRefusal sets Refusal.
+func (e *Event) SetRefusal(v *AppRefusal) { e.setRare(func(r *EventRare) { r.Refusal = v }) }
+
+// Refusal is how the app's sign-in library refused the callback, nil when
+// its answer did not say.
+func (e *Event) Refusal() *AppRefusal { return e.rare().Refusal }
 
 // SetVantages sets Vantages.
 func (e *Event) SetVantages(v []string) { e.setRare(func(r *EventRare) { r.Vantages = v }) }
@@ -672,4 +683,40 @@ func ScrubberOf(events iter.Seq[*Event]) *secret.Scrubber {
 		e.EachSecret(add)
 	}
 	return s
+}
+
+// RefusalCause is what an app's refusal of a callback says went wrong.
+type RefusalCause string
+
+// The causes of AppRefusal.
+const (
+	// RefusalState: the app found no sign-in state of its own for the
+	// callback: the transient state, correlation or PKCE cookie (or the
+	// session that held it) did not come back ("Correlation failed.",
+	// authorization_request_not_found, "Unable to find a valid CSRF
+	// token").
+	RefusalState RefusalCause = "state"
+	// RefusalNonce: the nonce the app kept for the sign-in is missing
+	// (IDX21323).
+	RefusalNonce RefusalCause = "nonce"
+	// RefusalKeys: the state came back but the app could not decrypt it:
+	// another instance, or a restart, with other data protection keys
+	// ("Unable to unprotect the message.State.").
+	RefusalKeys RefusalCause = "keys"
+	// RefusalRedemption: the app's own redemption of the code (or the
+	// token validation after it) failed ("Failed to obtain access token",
+	// "Message contains error: 'invalid_grant'").
+	RefusalRedemption RefusalCause = "redemption"
+	// RefusalUnknown: the library names no cause to the browser (Auth.js's
+	// error=Configuration, Spring Security's /login?error).
+	RefusalUnknown RefusalCause = "unknown"
+)
+
+// AppRefusal is how the app's sign-in library refused a callback, as its
+// answer showed it. None of its fields is secret: Words is a known
+// phrase of the library, never the page's other text.
+type AppRefusal struct {
+	Library string       // "ASP.NET Core OpenID Connect handler", "Auth.js / NextAuth.js"
+	Words   string       // the library's words as the answer showed them: "Correlation failed."
+	Cause   RefusalCause // what they say went wrong
 }

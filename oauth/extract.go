@@ -1005,6 +1005,15 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 	if errStr != "" {
 		ev.Err = providerErrorFromParams(p)
 	}
+	if r := ex.Response; r != nil && r.Status >= 300 {
+		var data []byte
+		if r.Status >= 400 {
+			data = x.respBody(r)
+		}
+		if rf := appRefusal(ex, u, data); rf != nil {
+			ev.SetRefusal(rf)
+		}
+	}
 	return ev, true
 }
 

@@ -1,8 +1,11 @@
 package oauth
 
 import (
+	"html"
 	"net/url"
 	"strings"
+
+	"github.com/traceaudit/traceaudit/model"
 )
 
 // librarySKUs maps MSAL/Microsoft.IdentityModel x-client-SKU values (prefix,
@@ -64,3 +67,108 @@ func libraryOf(p url.Values, cookies []string) string {
 // LibraryOfCookies names the framework that a set of cookie names reveals
 // (".AspNetCore.Correlation.*" → the ASP.NET Core handler), or "".
 func LibraryOfCookies(names []string) string { return libraryOf(nil, names) }
+
+// refusalPhrases are what app sign-in libraries say when they refuse a
+// callback, found in the page of an answer with an error status; the first
+// that matches wins, so longer or more telling phrases come first. match
+// is lower case; words is the phrase as the library writes it, the only
+// text of the page a refusal carries.
+var refusalPhrases = []struct {
+	match, words, library string
+	cause                 model.RefusalCause
+}{
+	// ASP.NET Core (RemoteAuthenticationHandler, OpenIdConnectHandler,
+	// OAuthHandler), on its developer exception page or an app's error
+	// page quoting the exception.
+	{"unable to unprotect the message.state", "Unable to unprotect the message.State.", "ASP.NET Core OpenID Connect handler", model.RefusalKeys},
+	{"correlation failed.", "Correlation failed.", "ASP.NET Core authentication handler", model.RefusalState},
+	{"the oauth state was missing or invalid", "The oauth state was missing or invalid.", "ASP.NET Core OAuth handler", model.RefusalState},
+	{"idx21323", "IDX21323: RequireNonce is 'True'. OpenIdConnectProtocolValidationContext.Nonce was null", "ASP.NET Core OpenID Connect handler (Microsoft.IdentityModel)", model.RefusalNonce},
+	// Spring Security's OAuth2LoginAuthenticationFilter and
+	// OAuth2AuthorizationCodeAuthenticationProvider error codes, as a
+	// failure page or an app's error handler shows them.
+	{"authorization_request_not_found", "authorization_request_not_found", "Spring Security OAuth2 Login", model.RefusalState},
+	{"invalid_state_parameter", "invalid_state_parameter", "Spring Security OAuth2 Login", model.RefusalState},
+	// oauth2-proxy's 403 page at /oauth2/callback.
+	{"unable to find a valid csrf token", "Unable to find a valid CSRF token.", "oauth2-proxy", model.RefusalState},
+	{"csrf token mismatch", "CSRF token mismatch", "oauth2-proxy", model.RefusalState},
+	// Auth.js / NextAuth.js (its server log's words; a custom error page
+	// may show them).
+	{"pkce code_verifier cookie was missing", "PKCE code_verifier cookie was missing.", "Auth.js / NextAuth.js", model.RefusalState},
+	{"state cookie was missing", "State cookie was missing.", "Auth.js / NextAuth.js", model.RefusalState},
+	// passport-oauth2 (and strategies built on it), Express's error page.
+	{"unable to verify authorization request state", "Unable to verify authorization request state.", "Passport.js (passport-oauth2)", model.RefusalState},
+	{"failed to obtain access token", "Failed to obtain access token", "Passport.js (passport-oauth2)", model.RefusalRedemption},
+	// openid-client (express-openid-connect, NextAuth.js 4).
+	{"checks.state argument is missing", "checks.state argument is missing", "openid-client", model.RefusalState},
+	// openid-client's RPError, MSAL Python's auth code flow ("state
+	// mismatch: … vs …"), many others.
+	{"state mismatch", "state mismatch", "", model.RefusalState},
+}
+
+// authJSErrors are the error names Auth.js / NextAuth.js redirect the
+// browser with when its callback fails (pages.error or /api/auth/error):
+// its server log holds the cause ("State cookie was missing.", a failed
+// token request), the browser gets only the name.
+var authJSErrors = map[string]bool{
+	"OAuthCallback": true, "OAuthCallbackError": true, "Callback": true, "CallbackRouteError": true,
+	"Configuration": true, "InvalidCheck": true, "OAuthSignin": true,
+}
+
+// appRefusal reads how the app's sign-in library refused a callback from
+// its answer: the error its redirect names (Auth.js's error=OAuthCallback,
+// Spring Security's /login?error) or a known phrase of a library on the
+// page of an error status. nil when the answer says nothing known. A 200
+// page is not read: a SPA's callback page carries its library's code and
+// with it every error message.
+func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
+	r := ex.Response
+	if r == nil {
+		return nil
+	}
+	if r.Status >= 300 && r.Status < 400 {
+		loc := r.Headers.Get("Location")
+		if loc == "" {
+			return nil
+		}
+		lu, err := u.Parse(loc)
+		if err != nil {
+			return nil
+		}
+		path := strings.ToLower(u.Path)
+		if strings.Contains(path, "/api/auth/callback/") || strings.Contains(path, "/auth/callback/") && strings.Contains(strings.ToLower(lu.Path), "/auth/") {
+			if e := lu.Query().Get("error"); authJSErrors[e] {
+				return &model.AppRefusal{Library: "Auth.js / NextAuth.js", Words: "error=" + e, Cause: model.RefusalUnknown}
+			}
+		}
+		if strings.Contains(path, "/login/oauth2/code/") && strings.HasSuffix(strings.ToLower(lu.Path), "/login") && lu.Query().Has("error") {
+			return &model.AppRefusal{Library: "Spring Security OAuth2 Login", Words: "redirected to /login?error", Cause: model.RefusalUnknown}
+		}
+		return nil
+	}
+	if r.Status < 400 || len(data) == 0 {
+		return nil
+	}
+	head := data[:min(len(data), 256<<10)]
+	for _, ph := range refusalPhrases {
+		if containsFoldASCII(head, ph.match) {
+			return &model.AppRefusal{Library: ph.library, Words: ph.words, Cause: ph.cause}
+		}
+	}
+	if containsFoldASCII(head, "message contains error: ") {
+		// The OpenID Connect handler quoting the provider's answer to its
+		// own redemption (OpenIdConnectProtocolException), its quotes
+		// escaped on the developer exception page: the error's name,
+		// never its description.
+		text := html.UnescapeString(string(head))
+		i := foldIndex(text, "message contains error: '")
+		if i < 0 {
+			return nil
+		}
+		rest := text[i+len("message contains error: '"):]
+		if j := strings.IndexByte(rest, '\''); j > 0 && j <= 40 && isOAuthErrorName(rest[:j]) {
+			return &model.AppRefusal{Library: "ASP.NET Core OpenID Connect handler", Words: "Message contains error: '" + rest[:j] + "'", Cause: model.RefusalRedemption}
+		}
+	}
+	return nil
+}

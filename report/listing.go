@@ -86,6 +86,16 @@ type Event struct {
 	Page              string         `json:"page,omitempty"`
 	Process           string         `json:"process,omitempty"`
 	RequestID         string         `json:"client_request_id,omitempty"`
+	// Refusal is how the app's sign-in library refused a callback, in its
+	// known words ("Correlation failed.", error=OAuthCallback).
+	Refusal *AppRefusal `json:"app_refusal,omitempty"`
+}
+
+// AppRefusal is how the app's sign-in library refused a callback.
+type AppRefusal struct {
+	Library string `json:"library,omitempty"`
+	Words   string `json:"words"`
+	Cause   string `json:"cause"`
 }
 
 // Provider is the identity provider family and flavour of an endpoint.

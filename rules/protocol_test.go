@@ -345,3 +345,43 @@ func TestADFSRefusalVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestCallbackRefusedInLibraryWords: a callback the app's sign-in library
+// refused in its own words is read by them when the trace cannot show the
+// cookies (a sanitized HAR export has none): state-mismatch names the
+// library's words and is remedied in its terms, where the verdict said
+// "the trace cannot tell why". Libraries that name no cause to the browser
+// (Auth.js's error=OAuthCallback, Spring Security's /login?error) and an
+// app whose own redemption failed are named in the verdict with where the
+// cause is.
+func TestCallbackRefusedInLibraryWords(t *testing.T) {
+	for file, want := range map[string]string{
+		"state-correlation-failed-no-cookies.har": "SameSite=None; Secure, which the handler sets only over HTTPS",
+		"state-unprotect-aspnet.har":              "one data protection key ring",
+		"state-oauth2-proxy-csrf.har":             "_oauth2_proxy_csrf cookie",
+		"state-spring-request-not-found.har":      "Spring Session",
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, fs := assess(fx.Exchanges)
+		if len(fs) != 1 || fs[0].RuleID != rules.StateMismatch.ID || !strings.Contains(fs[0].Remediation, want) {
+			t.Errorf("%s: findings %+v, want one %s remedied with %q", file, fs, rules.StateMismatch.ID, want)
+		}
+	}
+	for file, want := range map[string]string{
+		"callback-authjs-oauthcallback.har":  `"State cookie was missing."`,
+		"callback-spring-login-error.har":    "most often it is authorization_request_not_found",
+		"callback-passport-token-failed.har": "says its own redemption of the code failed",
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := assess(fx.Exchanges)
+		if got.Verdict != rules.VerdictInconclusive || !strings.Contains(got.Reason, want) {
+			t.Errorf("%s: verdict = %s (%s), want %q", file, got.Verdict, got.Reason, want)
+		}
+	}
+}

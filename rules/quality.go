@@ -189,7 +189,7 @@ func codeUnredeemed(a *Analysis, code secret.Secret) bool {
 // code was delivered more than once, a redemption of it was refused, or
 // another sign-in for the client started in between (multi-tab-race).
 func failureExplained(a *Analysis, t *Transaction, cb *model.Event) bool {
-	if cb.Err != nil {
+	if cb.Err != nil || refusalLost(cb) {
 		return true
 	}
 	if _, missing := missingCookies(a, t, cb); len(missing) > 0 || overlapped(a, t, cb) {

@@ -232,6 +232,35 @@ func sameRequest(target *url.URL, requested string, az *model.Event) bool {
 // callbackFailed reports whether the app refused a callback: an error
 // status, a redirect to an error page or straight back to sign-in.
 func callbackFailed(a *Analysis, cb *model.Event) (bool, string) {
+	failed, how := callbackAnswer(a, cb)
+	if r := cb.Refusal(); failed && r != nil {
+		how += ", " + refusalWords(r)
+	}
+	return failed, how
+}
+
+// refusalWords quotes an app library's refusal: `the ASP.NET Core
+// authentication handler says "Correlation failed."`.
+func refusalWords(r *model.AppRefusal) string {
+	who := "the app"
+	if r.Library != "" {
+		who = r.Library
+	}
+	if r.Cause == model.RefusalUnknown {
+		// Its words are the redirect the answer already names.
+		return who + "'s error redirect, which names no cause"
+	}
+	return fmt.Sprintf("%s says %q", who, r.Words)
+}
+
+// refusalLost reports a callback its app refused with words saying it
+// lost or could not read the sign-in's state (cookie, session, keys).
+func refusalLost(cb *model.Event) bool {
+	r := cb.Refusal()
+	return r != nil && (r.Cause == model.RefusalState || r.Cause == model.RefusalNonce || r.Cause == model.RefusalKeys)
+}
+
+func callbackAnswer(a *Analysis, cb *model.Event) (bool, string) {
 	ex := a.Exchange(cb)
 	if ex == nil || !ex.Responded {
 		return false, ""

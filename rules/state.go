@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/secret"
 )
@@ -29,7 +30,14 @@ protection), and code-flow authorize requests with neither state, nonce nor PKCE
 With scan --case and a capture of a proxy's backend side, it names a callback
 refused by another app instance than the one that started the sign-in while the
 browser sent every cookie back: the instances do not share their sign-in state
-(data protection keys, session store).
+(data protection keys, session store). When the trace cannot show the cookies (a
+HAR exported without them, a trace that starts after the sign-in did), it reads
+the refusal in the app library's own words on its answer: ASP.NET Core's
+"Correlation failed." and "Unable to unprotect the message.State." (data
+protection keys another instance or a restart does not have), Spring Security's
+authorization_request_not_found, oauth2-proxy's "Unable to find a valid CSRF
+token", Passport's and openid-client's state errors, and remedies it in that
+library's terms.
 
 Remediation: set transient cookies with SameSite=None; Secure when the callback
 is a cross-site form_post (or use response_mode=query), key them per transaction,
@@ -48,6 +56,9 @@ func runStateMismatch(p *Pass) {
 			checkTransientCookies(p, t)
 		}
 		checkInstanceSwitch(p, t)
+	}
+	for _, t := range p.Transactions {
+		checkRefusalWords(p, t, cookiesKept)
 	}
 	// Callbacks whose state matches no sign-in, that failed. The states
 	// are gathered only when there are such callbacks (a capture of 65,000
@@ -220,4 +231,86 @@ func checkInstanceSwitch(p *Pass, t *Transaction) {
 			Evidence:    evs,
 			Remediation: "Share the sign-in state between the app's instances: one data protection key ring for all of them (ASP.NET Core: PersistKeysTo… shared storage and the same SetApplicationName; other stacks: the same cookie encryption/signing secret) and a shared session store (Redis, SQL) instead of in-memory sessions; or keep a sign-in on one instance (sticky sessions) until its callback completes."})
 	}
+}
+
+// checkRefusalWords reports a callback the app's sign-in library refused
+// in words saying it lost the sign-in's state ("Correlation failed.",
+// authorization_request_not_found, "Unable to find a valid CSRF token",
+// "Unable to unprotect the message.State.") when the trace's cookies do not
+// show it already: a HAR exported without cookies, a trace that starts
+// after the sign-in did, state the app kept server-side.
+func checkRefusalWords(p *Pass, t *Transaction, cookiesKept bool) {
+	for _, cb := range t.Callbacks() {
+		if !refusalLost(cb) || cb.Err != nil || overlapped(p.Analysis, t, cb) {
+			continue // the provider's error, or multi-tab-race, says why
+		}
+		failed, how := callbackFailed(p.Analysis, cb)
+		if !failed {
+			continue
+		}
+		if t.Authorize != nil {
+			if _, missing := missingCookies(p.Analysis, t, cb); cookiesKept && len(missing) > 0 {
+				continue // checkTransientCookies names the cookies
+			}
+			if _, ok := instanceSwitch(p.Analysis, t, cb); ok {
+				continue // checkInstanceSwitch names the instances
+			}
+		}
+		r := cb.Refusal()
+		lib := r.Library
+		if lib == "" {
+			lib = t.Library()
+		}
+		what := "the app found no sign-in state of its own for the callback: the transient cookie it set when the sign-in started (state, correlation or PKCE verifier), or the session that held it, did not come back with the callback"
+		switch r.Cause {
+		case model.RefusalKeys:
+			what = "the callback brought back the state the app protected when the sign-in started, and the app could not decrypt it: the callback reached an app instance (or the app restarted) whose data protection keys are not the ones that protected it, or another authentication handler on the same callback path took it"
+		case model.RefusalNonce:
+			what = "the app found no nonce of its own for the ID token: the nonce cookie it set when the sign-in started did not come back with the callback"
+		}
+		seen := ""
+		switch {
+		case r.Cause == model.RefusalKeys:
+		case !cookiesKept:
+			seen = "; the trace has no cookies (a sanitized export), so it cannot show which cookie was missing or why"
+		case t.Authorize == nil:
+			seen = "; the trace starts after the sign-in did, so it cannot show the cookies set then"
+		default:
+			seen = "; the callback sent back every cookie the trace shows the app setting, so the state was lost on the app's side (a session another instance does not hold, or one that expired) or set outside the trace"
+		}
+		var evs []Evidence
+		if t.Authorize != nil {
+			evs = append(evs, p.Evidence(t.Authorize, "authorize request"))
+		}
+		cbEv := p.Evidence(cb, "callback refused by the app")
+		evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
+		evs = append(evs, cbEv)
+		p.Report(Finding{Code: cb.Code, Confidence: ConfidenceMedium,
+			Message:     fmt.Sprintf("the app refused the callback at %s (%s): %s%s", cb.Ref, how, what, seen),
+			Evidence:    evs,
+			Remediation: refusalRemedy(lib, r.Cause)})
+	}
+}
+
+// refusalRemedy is what to change for a callback refused for lost state,
+// in the terms of the library that refused it.
+func refusalRemedy(lib string, cause model.RefusalCause) string {
+	if cause == model.RefusalKeys {
+		return "Give every instance of the app one data protection key ring that survives restarts (ASP.NET Core: PersistKeysTo… on shared storage and the same SetApplicationName), and each authentication handler its own callback path; or keep a sign-in on one instance (sticky sessions) until its callback completes."
+	}
+	switch {
+	case strings.HasPrefix(lib, "ASP.NET Core"), strings.HasPrefix(lib, "Microsoft.Identity.Web"):
+		return "Have the .AspNetCore.Correlation and .AspNetCore.OpenIdConnect.Nonce cookies come back with the provider's redirect: for a form_post callback they must be SameSite=None; Secure, which the handler sets only over HTTPS (behind a TLS-terminating proxy, UseForwardedHeaders so it sees the scheme), on the host and path of the callback; share the data protection key ring between instances; and in OnRemoteFailure send the user to a fresh sign-in instead of an error page (a sign-in page left open past the cookies' 15 minutes, the back button, a second tab)."
+	case strings.HasPrefix(lib, "Spring Security"):
+		return "Keep the session that saved the authorization request for the callback: a session store every instance shares (Spring Session) or sticky sessions, a session cookie the browser sends on the provider's redirect back (the host name the sign-in started on; SameSite Lax, not Strict), and no SessionCreationPolicy.STATELESS without a cookie-based AuthorizationRequestRepository."
+	case strings.HasPrefix(lib, "oauth2-proxy"):
+		return "Have the _oauth2_proxy_csrf cookie come back to /oauth2/callback: the browser must use the host the redirect URL names (cookie-domain; cookie-secure behind TLS), cookie-samesite lax rather than strict, the sign-in finished within cookie-csrf-expire (15 minutes by default), and cookie-csrf-per-request for sign-ins in several tabs."
+	case strings.HasPrefix(lib, "Auth.js"), strings.HasPrefix(lib, "NextAuth.js"):
+		return "Have Auth.js's state and PKCE cookies (authjs.state, authjs.pkce.code_verifier; next-auth.* in NextAuth.js 4) come back with the callback: AUTH_URL or NEXTAUTH_URL must be the URL users browse (the callback's host and scheme), every instance the same AUTH_SECRET, and one sign-in with a provider at a time in a browser."
+	case strings.HasPrefix(lib, "Passport.js"):
+		return "passport-oauth2 keeps the state in the session: use a session store every instance shares (not express-session's MemoryStore) and a session cookie the browser sends on the provider's redirect back (sameSite 'lax'; secure with app.set('trust proxy') behind TLS), on the host the sign-in started on."
+	case strings.HasPrefix(lib, "openid-client"), strings.HasPrefix(lib, "express-openid-connect"):
+		return "Have the auth_verification cookie come back with the callback: one host name for the start and the callback, SameSite=None; Secure for a form_post callback, and the same secret on every instance."
+	}
+	return "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), keep sign-in state where every app instance reads it, key it per transaction, and restart sign-in once on a mismatch."
 }

@@ -349,6 +349,9 @@ func unexplainedFailure(a *Analysis) string {
 			}
 			if failed, how := callbackFailed(a, cb); failed {
 				s := fmt.Sprintf("the app refused the callback at %s (%s) and the trace cannot tell why", cb.Ref, how)
+				if hint := refusalHint(cb.Refusal()); hint != "" {
+					s += "; " + hint
+				}
 				if !cb.Code.IsZero() && !redeemedInTrace(a, cb.Code) {
 					s += "; no redemption of its code is in the trace (the app refused it first, or redeemed it server-side out of sight): add the app server's capture (scan --case with both traces) or its log"
 				}
@@ -418,6 +421,26 @@ func errorText(e *model.Event) string {
 		return e.Err.Error
 	}
 	return fmt.Sprintf("HTTP %d", e.Status)
+}
+
+// refusalHint says where the cause of a callback refusal is when the app's
+// library names none to the browser: Auth.js's error=OAuthCallback and
+// Spring Security's /login?error, and an app whose own redemption failed.
+func refusalHint(r *model.AppRefusal) string {
+	if r == nil {
+		return ""
+	}
+	switch {
+	case r.Cause == model.RefusalRedemption:
+		return fmt.Sprintf("%s says its own redemption of the code failed (%q): the provider's answer to it is in the app's log or the app server's capture", r.Library, r.Words)
+	case r.Cause != model.RefusalUnknown:
+		return ""
+	case strings.HasPrefix(r.Library, "Auth.js"):
+		return "Auth.js names the cause only in its server log (OAUTH_CALLBACK_ERROR, InvalidCheck): most often \"State cookie was missing.\" or \"PKCE code_verifier cookie was missing.\" (the cookies it set at the sign-in's start did not come back: AUTH_URL or NEXTAUTH_URL not the URL users browse, another AUTH_SECRET on another instance, a second sign-in in another tab), otherwise the provider's answer to its token request"
+	case strings.HasPrefix(r.Library, "Spring Security"):
+		return "Spring Security's failure redirect names no cause; most often it is authorization_request_not_found (the session that saved the authorization request did not come back: another instance without a shared session store, a session cookie not sent on the provider's redirect, the back button or a second tab), which its log and the message of the /login?error page give"
+	}
+	return ""
 }
 
 // knownRefusal explains an authorize error whose code the catalog knows by

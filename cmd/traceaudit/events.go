@@ -37,7 +37,15 @@ func eventRecord(file string, format model.Format, e *model.Event, noRedact bool
 		IDToken: e.IDToken().Render(noRedact), ExpiresIn: e.ExpiresIn(), Error: redactError(e.Err, noRedact),
 		Origin: e.Origin(), Prefetch: e.Prefetch(), Conn: e.Conn(), Page: e.Page(), Process: e.Process(),
 		RequestID: e.RequestID(), IDTokenClaims: claims(e.IDToken()), AccessTokenClaims: claims(e.AccessToken()),
+		Refusal: appRefusal(e.Refusal()),
 	}
+}
+
+func appRefusal(r *model.AppRefusal) *report.AppRefusal {
+	if r == nil {
+		return nil
+	}
+	return &report.AppRefusal{Library: r.Library, Words: r.Words, Cause: string(r.Cause)}
 }
 
 func reportProvider(p model.Provider) report.Provider {

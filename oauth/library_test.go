@@ -1,0 +1,93 @@
+package oauth
+
+import (
+	"testing"
+
+	"github.com/traceaudit/traceaudit/model"
+)
+
+// TestAppRefusal: how the common sign-in libraries refuse a callback, from
+// what reaches the wire: the page of an error status, or the error their
+// redirect names. The words are each library's own:
+//   - ASP.NET Core: "Correlation failed." (RemoteAuthenticationHandler),
+//     "Unable to unprotect the message.State." (OpenIdConnectHandler's
+//     Resources.MessageStateIsInvalid, quoted in Duende's data protection
+//     guide), "IDX21323: RequireNonce is '…'" (Microsoft.IdentityModel),
+//     "Message contains error: 'invalid_grant'" (OpenIdConnectProtocolException);
+//   - Spring Security: the OAuth2Error codes authorization_request_not_found
+//     (OAuth2LoginAuthenticationFilter) and invalid_state_parameter, and its
+//     default failure redirect to /login?error from /login/oauth2/code/{id};
+//   - oauth2-proxy: "Login Failed: Unable to find a valid CSRF token. Please
+//     try again." on its 403 page (asserted by keboola's oauth2-proxy tests);
+//   - Auth.js / NextAuth.js: /api/auth/callback/{provider} redirecting with
+//     error=OAuthCallback (v4) or error=Configuration (v5, which hides an
+//     InvalidCheck such as "PKCE code_verifier cookie was missing.");
+//   - Passport.js: "Unable to verify authorization request state." and
+//     InternalOAuthError "Failed to obtain access token" (passport-oauth2);
+//   - openid-client: "checks.state argument is missing"; "state mismatch"
+//     (openid-client's RPError, MSAL Python's auth code flow).
+func TestAppRefusal(t *testing.T) {
+	const cb = "https://app.example.com/signin-oidc"
+	html := model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
+	loc := func(l string) model.Headers { return model.Headers{{Name: "Location", Value: l}} }
+	for _, c := range []struct {
+		name      string
+		url       string
+		status    int
+		headers   model.Headers
+		body      string
+		lib, word string
+		cause     model.RefusalCause
+	}{
+		{"aspnet correlation", cb, 500, html, "<h1>An unhandled exception occurred while processing the request.</h1><div class=\"titleerror\">AuthenticationFailureException: Correlation failed.</div>",
+			"ASP.NET Core authentication handler", "Correlation failed.", model.RefusalState},
+		{"aspnet unprotect", cb, 500, html, "<div>Exception: Unable to unprotect the message.State.</div>",
+			"ASP.NET Core OpenID Connect handler", "Unable to unprotect the message.State.", model.RefusalKeys},
+		{"aspnet nonce", cb, 500, html, "SecurityTokenInvalidNonceException: IDX21323: RequireNonce is '[PII of type 'System.Boolean' is hidden]'. OpenIdConnectProtocolValidationContext.Nonce was null",
+			"ASP.NET Core OpenID Connect handler (Microsoft.IdentityModel)", "", model.RefusalNonce},
+		{"aspnet redemption", cb, 500, html, "OpenIdConnectProtocolException: Message contains error: &#x27;invalid_grant&#x27;, error_description: &#x27;AADSTS54005&#x27;",
+			"ASP.NET Core OpenID Connect handler", "Message contains error: 'invalid_grant'", model.RefusalRedemption}, // the developer exception page escapes the quotes
+		{"aspnet redemption plain", cb, 500, html, "OpenIdConnectProtocolException: Message contains error: 'invalid_grant', error_description: 'AADSTS54005: OAuth2 Authorization code was already redeemed'",
+			"ASP.NET Core OpenID Connect handler", "Message contains error: 'invalid_grant'", model.RefusalRedemption},
+		{"spring code", "https://portal.example.com/login/oauth2/code/okta", 401, model.Headers{{Name: "Content-Type", Value: "application/json"}}, `{"error":"authorization_request_not_found"}`,
+			"Spring Security OAuth2 Login", "authorization_request_not_found", model.RefusalState},
+		{"spring redirect", "https://portal.example.com/login/oauth2/code/okta", 302, loc("/login?error"), "",
+			"Spring Security OAuth2 Login", "redirected to /login?error", model.RefusalUnknown},
+		{"oauth2-proxy", "https://grafana.example.com/oauth2/callback", 403, html, "<p>Login Failed: Unable to find a valid CSRF token. Please try again.</p>",
+			"oauth2-proxy", "Unable to find a valid CSRF token.", model.RefusalState},
+		{"authjs v4", "https://next.example.com/api/auth/callback/google", 302, loc("/api/auth/error?error=OAuthCallback"), "",
+			"Auth.js / NextAuth.js", "error=OAuthCallback", model.RefusalUnknown},
+		{"authjs v5", "https://next.example.com/api/auth/callback/github", 302, loc("https://next.example.com/api/auth/error?error=Configuration"), "",
+			"Auth.js / NextAuth.js", "error=Configuration", model.RefusalUnknown},
+		{"passport state", "https://express.example.com/auth/callback", 403, html, "Unable to verify authorization request state.",
+			"Passport.js (passport-oauth2)", "Unable to verify authorization request state.", model.RefusalState},
+		{"passport token", "https://express.example.com/auth/callback", 500, html, "InternalOAuthError: Failed to obtain access token",
+			"Passport.js (passport-oauth2)", "Failed to obtain access token", model.RefusalRedemption},
+		{"openid-client", "https://express.example.com/callback", 400, html, "BadRequestError: checks.state argument is missing",
+			"openid-client", "checks.state argument is missing", model.RefusalState},
+		{"msal python", "https://flask.example.com/getAToken", 500, html, "ValueError: state mismatch: XyZ vs AbC",
+			"", "state mismatch", model.RefusalState},
+		// Not refusals: a SPA's callback page carries its library's
+		// messages in its script; a redirect to the app's home.
+		{"spa page", cb, 200, html, "<script>throw new Error('state mismatch')</script>", "", "", ""},
+		{"home", "https://next.example.com/api/auth/callback/google", 302, loc("/"), "", "", "", ""},
+		{"plain 500", cb, 500, html, "<h1>Error.</h1><p>An error occurred while processing your request.</p>", "", "", ""},
+	} {
+		u := c.url + "?code=c0de-" + c.name + "&state=st-1"
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", u, nil, "", c.status, c.headers, c.body))
+		if len(evs) != 1 || evs[0].Kind != model.Callback {
+			t.Errorf("%s: events %v", c.name, kinds(evs))
+			continue
+		}
+		r := evs[0].Refusal()
+		if c.cause == "" {
+			if r != nil {
+				t.Errorf("%s: refusal %+v, want none", c.name, r)
+			}
+			continue
+		}
+		if r == nil || r.Library != c.lib || r.Cause != c.cause || c.word != "" && r.Words != c.word {
+			t.Errorf("%s: refusal %+v, want %s %q (%s)", c.name, r, c.lib, c.word, c.cause)
+		}
+	}
+}
