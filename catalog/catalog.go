@@ -321,6 +321,15 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Store the newest refresh token after every refresh; serialize refreshes across tabs and processes."},
 	{Match: "refresh token is malformed or not valid", Class: ClassRefreshExpired, Meaning: "the refresh token is unknown to the provider (revoked, rotated away, or altered)",
 		Remediation: "Start an interactive sign-in; store the newest refresh token after every refresh."},
+	// Auth0 answers an unknown refresh token (revoked, expired, or with
+	// rotation an already-rotated one, whose reuse revokes the family)
+	// with 403 invalid_grant and these words; Keycloak (TokenManager) a
+	// refresh token used more often than its realm's Refresh Token Max
+	// Reuse allows while Revoke Refresh Token is on.
+	{Match: "unknown or invalid refresh token", Class: ClassRefreshExpired, Meaning: "the provider does not know this refresh token: it expired (inactivity or absolute lifetime) or was revoked, or, with refresh token rotation, it was already rotated and its reuse made the provider revoke every refresh token of its family (Auth0's reuse detection)",
+		Remediation: "Start an interactive sign-in; with rotation, store the refresh token every refresh returns and use only the newest, one refresh at a time across tabs (auth0-spa-js: one client instance, cacheLocation shared by the tabs); check the application's refresh token expiration (Auth0 Dashboard: Applications, the app, Settings, Refresh Token Rotation and Refresh Token Expiration)."},
+	{Match: "maximum allowed refresh token reuse exceeded", Class: ClassRefreshExpired, Meaning: "a refresh token was used again after the realm's allowed reuses (Revoke Refresh Token on, Refresh Token Max Reuse 0 by default): two tabs or processes refreshed with one token, or the client kept an old one; Keycloak may end the session with it",
+		Remediation: "Use the refresh token every refresh returns and only the newest, one refresh at a time across tabs and processes; or turn Revoke Refresh Token off or raise Refresh Token Max Reuse (Keycloak Admin Console: Realm settings, Tokens)."},
 	{Match: "concurrent requests using the same token", Class: ClassRefreshExpired, Meaning: "two refreshes raced on one refresh token",
 		Remediation: "Serialize refreshes across tabs and processes."},
 	{Match: "authorize code expired", Class: ClassCodeExpired, Meaning: "the authorization code expired",

@@ -385,3 +385,36 @@ func TestCallbackRefusedInLibraryWords(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshRefusalTold: a refused refresh is told apart from a refused
+// redemption of the sign-in's code and explained in its provider's terms.
+// Google's bare invalid_grant ("Bad Request") on a refresh, after the code
+// was redeemed, is refresh-token-expired with Google's ends of a refresh
+// token (it does not rotate), not a code the provider refused; Auth0's
+// "Unknown or invalid refresh token." (its 403 on a refresh token it does
+// not know: expired, revoked, or reused after rotation, quoted in public
+// auth0-spa-js users' code) and Keycloak's "Maximum allowed refresh token
+// reuse exceeded" (its TokenManager) are known by their words.
+func TestRefreshRefusalTold(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "refresh-google-bad-request.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fs := assess(fx.Exchanges)
+	if len(fs) != 1 || fs[0].RuleID != rules.RefreshTokenExpired.ID || !strings.Contains(fs[0].Remediation, "Testing publishing status") {
+		t.Errorf("Google refresh: findings %+v, want one %s with Google's ends of a refresh token", fs, rules.RefreshTokenExpired.ID)
+	}
+	// Auth0's refusal alone, without the rotation the trace showed.
+	fx, err = fixture(filepath.Join("testdata", "refresh-auth0-rotation-reuse.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fs = assess(fx.Exchanges[2:])
+	if len(fs) != 1 || fs[0].RuleID != rules.RefreshTokenExpired.ID || !strings.Contains(fs[0].Message, "Auth0 refused the refresh token at entries[2] (invalid_grant): the provider does not know this refresh token") {
+		t.Errorf("Auth0 refresh: findings %+v", fs)
+	}
+	info, _ := catalog.Classify(&model.ProviderError{Error: "invalid_grant", Description: "Maximum allowed refresh token reuse exceeded"}, model.FamilyKeycloak)
+	if info.Class != catalog.ClassRefreshExpired || !strings.Contains(info.Remediation, "Refresh Token Max Reuse") {
+		t.Errorf("Keycloak's refresh token reuse: %+v", info)
+	}
+}

@@ -305,8 +305,15 @@ func runRefreshExpired(p *Pass) {
 		} else {
 			msg += ": the refresh token is expired, revoked or was rotated away"
 		}
+		remedy := "Expected lifecycle event: start an interactive sign-in; store the newest refresh token after every refresh; serialize refreshes across tabs/processes."
+		if r.Request.Provider().Family == model.FamilyGoogle {
+			// Google does not rotate refresh tokens: its bare invalid_grant
+			// ("Bad Request") on a refresh is one of the ends of life its
+			// OAuth documentation lists.
+			remedy = "Start an interactive sign-in (with access_type=offline and prompt=consent for a new refresh token). Google ends a refresh token when the user revokes the app's access, when the password changes (for Gmail scopes), after six months unused, after 7 days for an app in Testing publishing status, or when the account holds more than 100 refresh tokens for the client (the oldest goes): keep one refresh token per user and reuse it."
+		}
 		p.Report(Finding{Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "refresh refused")},
-			Remediation: "Expected lifecycle event: start an interactive sign-in; store the newest refresh token after every refresh; serialize refreshes across tabs/processes."})
+			Remediation: remedy})
 	}
 }
 
