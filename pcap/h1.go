@@ -679,6 +679,12 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		start := offset(sd, br)
 		m := markAt(sd.marks, start)
 		line := firstLine(br, &lineBuf)
+		if string(line) == h2Preface[:14] && prefaceAt(br) {
+			// "PRI * HTTP/2.0": HTTP/2 from here on, whose switch the
+			// capture did not show.
+			c.prefaceSwitch(sd, br, nil)
+			return
+		}
 		warnFrame = frame
 		o := httpwire.Options{Limits: lim, Scheme: c.s.scheme, Warn: warn, Bodies: c.s.out.bodyPool(), Headers: c.s.out.headerPool()}
 		req, err := o.ReadRequest(br)
@@ -736,8 +742,14 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 		if req.Method != "CONNECT" && !upgrade {
 			continue
 		}
-		// What follows may not be HTTP: wait for the answer.
-		if !sd.wait(yield, func() bool { return p.answered }) {
+		// What follows may not be HTTP: wait for the answer. A client
+		// that sends the HTTP/2 preface got a 101 the capture lost.
+		preface := func() bool { return h2c && !p.answered && c.clientPreface(sd, br) }
+		if !sd.wait(yield, func() bool { return p.answered || preface() }) {
+			return
+		}
+		if preface() {
+			c.prefaceSwitch(sd, br, p)
 			return
 		}
 		switch {
@@ -751,6 +763,60 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			return // another protocol (WebSocket, ...)
 		}
 	}
+}
+
+// prefaceAt tells whether the client's next bytes are the HTTP/2
+// connection preface.
+func prefaceAt(br *bufio.Reader) bool {
+	b, _ := br.Peek(min(br.Buffered(), len(h2Preface)))
+	if len(b) < 4 || string(b[:4]) != h2Preface[:4] {
+		return false
+	}
+	if len(b) < len(h2Preface) {
+		b, _ = br.Peek(len(h2Preface))
+	}
+	return string(b) == h2Preface
+}
+
+// clientPreface tells whether the client bytes not read yet (buffered in
+// br, then in sd.buf) are the whole HTTP/2 connection preface.
+func (c *h1Conn) clientPreface(sd *h1Side, br *bufio.Reader) bool {
+	b, _ := br.Peek(min(br.Buffered(), len(h2Preface)))
+	if !strings.HasPrefix(h2Preface, string(b)) {
+		return false
+	}
+	rest := len(h2Preface) - len(b)
+	if int64(rest) > sd.untilGap() {
+		return false
+	}
+	return string(sd.buf[:rest]) == h2Preface[len(b):]
+}
+
+// prefaceSwitch continues the connection as HTTP/2 when the client sent
+// the connection preface without the capture showing why: the 101 that
+// accepted up's "Upgrade: h2c" was lost (up then becomes stream 1), or
+// the upgrade as a whole (up nil). The server's bytes HTTP/1 passed over
+// are gone: its side is read from the next frame header that can be
+// trusted.
+func (c *h1Conn) prefaceSwitch(sd *h1Side, br *bufio.Reader, up *h1Pending) {
+	at, _ := lookupMark(sd.marks, offset(sd, br))
+	var h2 *H2Conn
+	if up != nil {
+		c.reqs = slices.DeleteFunc(c.reqs, func(p *h1Pending) bool { return p == up })
+		h2 = c.s.switchToH2(&up.ex.Request, up.frame, up.ex.Start)
+		c.s.note(model.NoteGap, at, "the capture holds no answer to the h2c upgrade request at frame %d, but the client sent the HTTP/2 connection preface at frame %d: the connection is read as HTTP/2 from there, the upgraded request being stream 1", up.frame, at)
+	} else {
+		h2 = c.s.switchToH2(nil, 0, time.Time{})
+		c.s.note(model.NoteGap, at, "the client sent the HTTP/2 connection preface at frame %d without an upgrade the capture shows: the connection is read as HTTP/2 from there", at)
+	}
+	srv := &h2.side[ServerToClient]
+	srv.resync, srv.fresh = true, true
+	c.switched = true
+	if o := c.sides[ServerToClient]; len(o.buf) > 0 && len(o.gaps) == 0 {
+		c.forward(o, o.buf, o.read)
+		o.buf = nil
+	}
+	c.handOver(sd, br)
 }
 
 // firstLine copies the start of the message's first line as buffered

@@ -3,6 +3,8 @@ package pcap
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,6 +31,9 @@ const (
 	h2MaxKept = 16 << 20
 	// h2MaxTable bounds the HPACK dynamic table a SETTINGS frame may allow.
 	h2MaxTable = 1 << 20
+	// h2FreshTable is the table size assumed after lost bytes when no
+	// SETTINGS frame was seen (Chrome allows 64 KiB).
+	h2FreshTable = 64 << 10
 	// h2MaxErrors is how many bad frames a connection may have before the
 	// parse gives up on it.
 	h2MaxErrors = 10
@@ -59,6 +64,13 @@ type H2Conn struct {
 	closing      bool
 	dead         bool
 	tooMany      bool
+	// undecodable counts header blocks that could not be decoded after
+	// lost bytes, orphans responses whose request's headers were never
+	// read; headerNotes bounds the notes for the former.
+	undecodable int
+	orphans     int
+	orphanFrame int
+	headerNotes int
 }
 
 // finished is a complete exchange and the frame where its request began.
@@ -82,10 +94,28 @@ type h2Side struct {
 	blockPush  bool
 	blockFrame int
 	blockTime  time.Time
-	// lost is set once bytes of this direction were lost: its HPACK
-	// state is gone, so nothing more of it is read.
+	// lost is set once bytes of this direction were lost (lostFrame the
+	// first packet after them). Reading goes on at the next frame header
+	// that can be trusted (resync); header blocks are then decoded with a
+	// fresh HPACK table (fresh), and one that refers to entries made before
+	// the loss is noted as undecodable, never guessed.
 	lost      bool
 	lostFrame int
+	resync    bool
+	fresh     bool
+	// maxFrame is the SETTINGS_MAX_FRAME_SIZE the peer allows this side's
+	// frames, 0 for the default; tableMax the HPACK table size allowed
+	// this side's decoder, 0 for the default.
+	maxFrame uint32
+	tableMax uint32
+	// skipped counts bytes passed over while resynchronizing.
+	skipped int64
+	// skip is what is left of a frame whose middle was lost
+	// (lostInFrame), to pass over before the next frame; skipID and
+	// skipEnd its stream and whether it ended that stream (a DATA frame).
+	skip    int64
+	skipID  uint32
+	skipEnd bool
 }
 
 type h2Stream struct {
@@ -102,6 +132,13 @@ type h2Stream struct {
 	respDone bool // the response ended before its request was seen
 	reserved int64
 	skip     bool // count the response body without keeping it (skipResponse)
+	// cut[dir]: bytes that direction sent may have been lost while the
+	// stream was open, so its body is marked truncated.
+	cut [2]bool
+	// noHeaders: the request's header block could not be decoded (HPACK
+	// state lost with bytes the capture missed): not an exchange.
+	noHeaders bool
+	first     int // the frame where the stream was first seen
 }
 
 // stream returns the state of a stream, starting it when new. A response
@@ -122,7 +159,7 @@ func (c *H2Conn) stream(id uint32, frame int) *h2Stream {
 		}
 		return nil
 	}
-	st := &h2Stream{id: id}
+	st := &h2Stream{id: id, first: frame}
 	c.streams[id] = st
 	return st
 }
@@ -143,14 +180,43 @@ func (c *H2Conn) newBody(st *h2Stream) *httpwire.BodyBuilder {
 func NewH2Conn(conn, scheme string, l model.Limits) *H2Conn {
 	c := &H2Conn{conn: conn, scheme: scheme, limits: l.WithDefaults(), streams: map[uint32]*h2Stream{}}
 	for i := range c.side {
-		s := &c.side[i]
-		s.dec = hpack.NewDecoder(4096, nil)
-		s.dec.SetMaxStringLength(int(c.limits.HeaderBytes))
-		s.fr = http2.NewFramer(nil, &s.frameBuf)
-		s.fr.SetMaxReadFrameSize(h2MaxFrame)
+		c.resetSide(&c.side[i])
 	}
 	c.side[ClientToServer].preface = true
 	return c
+}
+
+// resetSide gives a side a new HPACK decoder and framer: at the start, or
+// after lost bytes, when nothing of the old state can be trusted.
+func (c *H2Conn) resetSide(s *h2Side) {
+	s.dec = hpack.NewDecoder(4096, nil)
+	if size := s.tableMax; size > 0 || s.fresh {
+		// A table at least as large as the encoder's keeps at least the
+		// entries the encoder may refer to, at the same indexes (newest
+		// first): after lost bytes, when the size the peer allowed may
+		// not have been seen, as large as browsers allow.
+		if s.fresh {
+			size = max(size, h2FreshTable)
+		}
+		s.dec.SetAllowedMaxDynamicTableSize(size)
+		s.dec.SetMaxDynamicTableSize(size)
+	}
+	s.dec.SetMaxStringLength(int(c.limits.HeaderBytes))
+	s.fr = http2.NewFramer(nil, &s.frameBuf)
+	s.fr.SetMaxReadFrameSize(h2MaxFrame)
+	s.block, s.blockID = s.block[:0], 0
+}
+
+// midStream starts the parser on a connection whose beginning the capture
+// missed: no preface, and each side read from its first frame header that
+// can be trusted, with the HPACK state unknown.
+func (c *H2Conn) midStream(frame int) {
+	c.note(model.NoteGap, frame, "the capture begins inside an HTTP/2 connection (no connection preface): frames are read from the first frame header that can be trusted; header blocks that refer to HPACK state set before the capture cannot be decoded")
+	for i := range c.side {
+		s := &c.side[i]
+		s.preface, s.resync, s.fresh = false, true, true
+		c.resetSide(s)
+	}
 }
 
 // upgraded starts the connection after an HTTP/1.1 "Upgrade: h2c" request,
@@ -167,7 +233,7 @@ func (c *H2Conn) note(kind model.NoteKind, frame int, format string, args ...any
 // Feed adds the next bytes one side sent.
 func (c *H2Conn) Feed(dir Dir, data []byte, frame int, t time.Time) {
 	s := &c.side[dir]
-	if c.dead || s.lost || len(data) == 0 {
+	if c.dead || len(data) == 0 {
 		return
 	}
 	s.marks = append(s.marks, mark{off: s.base + int64(len(s.buf)), frame: frame, t: t})
@@ -181,17 +247,23 @@ func (c *H2Conn) Gap(dir Dir, n int) { c.gapAt(dir, n, 0) }
 
 // gapAt is Gap with the frame of the first packet after the lost bytes
 // (0 when unknown). Each direction has its own HPACK context: the other
-// one goes on (a server→client gap keeps the requests that follow, not
-// their responses). Streams open or opened later lose the rest of what
-// that direction sends; Close counts them.
+// one goes on. This one goes on at the next frame header that can be
+// trusted (resync), with a fresh HPACK table: a header block that refers
+// to entries made before the loss is noted, not guessed. Streams open at
+// the gap may have lost bytes of that direction: their bodies are marked
+// truncated.
 func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 	s := &c.side[dir]
-	if c.dead || s.lost {
+	if c.dead {
 		return
 	}
 	before, _ := lookupMark(s.marks, s.base+int64(len(s.buf))-1)
 	open := 0
 	for _, st := range c.streams {
+		if dir == ClientToServer && st.reqEnded {
+			continue
+		}
+		st.cut[dir] = true
 		if st.haveReq {
 			open++
 		}
@@ -204,9 +276,60 @@ func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 	if dir == ClientToServer {
 		what = "requests"
 	}
-	c.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s; its HPACK state is lost, so its frames are not read from here on: the %s of %s and of later ones are missing", n, dir, where, what, count(open, "open stream"))
-	s.lost, s.lostFrame = true, cmp.Or(frame, before)
+	cut := "no open stream's " + what[:len(what)-1] + " is cut"
+	if open > 0 {
+		cut = fmt.Sprintf("the %s of %s may be cut", what, count(open, "open stream"))
+	}
+	if !s.lost {
+		s.lost, s.lostFrame = true, cmp.Or(frame, before)
+	}
+	if c.lostInFrame(dir, n, cmp.Or(frame, before), where) {
+		return
+	}
+	c.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s: %s; reading goes on at the next frame header that can be trusted, and header blocks that refer to HPACK state set in the lost bytes cannot be decoded", n, dir, where, cut)
 	s.buf, s.marks = nil, nil
+	s.preface = false
+	s.resync, s.fresh = true, true
+	c.resetSide(s)
+}
+
+// lostInFrame handles n bytes lost inside the frame being read, whose
+// header was read: where the next frame starts is known. Lost inside a
+// DATA frame, only that stream's body is cut and the HPACK state is
+// intact; inside a frame of a header block, that block is lost and the
+// state with it. It reports false when the loss reaches past the frame
+// (or its header was not read).
+func (c *H2Conn) lostInFrame(dir Dir, n, frame int, where string) bool {
+	s := &c.side[dir]
+	if s.resync || s.preface || s.skip > 0 || len(s.buf) < 9 {
+		return false
+	}
+	length := int(s.buf[0])<<16 | int(s.buf[1])<<8 | int(s.buf[2])
+	rest := 9 + length - len(s.buf)
+	if rest <= 0 || n > rest || length > h2MaxFrame {
+		return false
+	}
+	typ, flags := http2.FrameType(s.buf[3]), http2.Flags(s.buf[4])
+	id := binary.BigEndian.Uint32(s.buf[5:]) & (1<<31 - 1)
+	s.base += int64(len(s.buf))
+	s.buf, s.marks = nil, nil
+	s.skip = int64(rest - n)
+	switch typ {
+	case http2.FrameData:
+		if st := c.streams[id]; st != nil {
+			st.cut[dir] = true
+		}
+		s.skipID, s.skipEnd = id, flags.Has(http2.FlagDataEndStream)
+		c.note(model.NoteGap, frame, "%d bytes lost in the %v stream%s inside a DATA frame of stream %d: its body is cut; reading goes on where the frame ends", n, dir, where, id)
+	case http2.FrameHeaders, http2.FrameContinuation, http2.FramePushPromise:
+		c.note(model.NoteGap, frame, "%d bytes lost in the %v stream%s inside a header block of stream %d: reading goes on where the frame ends, and header blocks that refer to HPACK state set in the lost block cannot be decoded", n, dir, where, id)
+		s.resync, s.fresh = true, true
+		c.resetSide(s)
+	default:
+		c.note(model.NoteGap, frame, "%d bytes lost in the %v stream%s inside a %v frame: reading goes on where it ends", n, dir, where, typ)
+		s.resync = true
+	}
+	return true
 }
 
 func (c *H2Conn) stop() {
@@ -231,6 +354,12 @@ func (c *H2Conn) parse(dir Dir) {
 		}
 		c.consume(s, len(h2Preface))
 		s.preface = false
+	}
+	if s.skip > 0 && !c.passFrame(dir) {
+		return
+	}
+	if s.resync && !c.resync(dir) {
+		return
 	}
 	for !c.dead && len(s.buf) >= 9 {
 		length := int(s.buf[0])<<16 | int(s.buf[1])<<8 | int(s.buf[2])
@@ -259,6 +388,126 @@ func (c *H2Conn) parse(dir Dir) {
 			c.consume(s, 9+length)
 		}
 	}
+}
+
+// passFrame passes over the rest of a frame whose middle was lost and
+// reports whether it is behind; a DATA frame that ended its stream ends
+// it here.
+func (c *H2Conn) passFrame(dir Dir) bool {
+	s := &c.side[dir]
+	k := min(s.skip, int64(len(s.buf)))
+	_, t := lookupMark(s.marks, s.base+k-1)
+	c.consume(s, int(k))
+	if s.skip -= k; s.skip > 0 {
+		return false
+	}
+	if id, end := s.skipID, s.skipEnd; end {
+		s.skipID, s.skipEnd = 0, false
+		if st := c.streams[id]; st != nil {
+			if dir == ClientToServer {
+				st.reqEnded = true
+			} else {
+				st.end = t
+				c.finish(st, false)
+			}
+		}
+	}
+	return true
+}
+
+// resync drops a side's bytes up to the first frame header that can be
+// trusted (see h2FrameStart) and reports whether one was found; otherwise
+// it keeps what may still become one.
+func (c *H2Conn) resync(dir Dir) bool {
+	s := &c.side[dir]
+	i, v := h2FrameStart(s.buf, dir, s.maxFrame)
+	if i > 0 {
+		s.skipped += int64(i)
+		c.consume(s, i)
+	}
+	if v != startYes {
+		return false
+	}
+	s.resync = false
+	frame, _ := lookupMark(s.marks, s.base)
+	if s.lost {
+		c.note(model.NoteGap, frame, "the %v stream is read again from frame %d (%d bytes passed over to reach a frame header)", dir, frame, s.skipped)
+	}
+	s.skipped = 0
+	if s.buf[3] == byte(http2.FrameContinuation) {
+		// The rest of a header block whose start was lost.
+		c.consume(s, 9+(int(s.buf[0])<<16|int(s.buf[1])<<8|int(s.buf[2])))
+	}
+	return true
+}
+
+// h2DefaultMaxFrame is SETTINGS_MAX_FRAME_SIZE's initial value.
+const h2DefaultMaxFrame = 16384
+
+// h2HeaderOK tells whether h, 9 bytes, is a frame header dir may send:
+// a length within maxFrame (the default when 0), a type RFC 9113 defines
+// with flags it allows, a stream id of the right parity (streams clients
+// open are odd) and a length the type allows.
+func h2HeaderOK(h []byte, dir Dir, maxFrame uint32) (int, bool) {
+	n := int(h[0])<<16 | int(h[1])<<8 | int(h[2])
+	if maxFrame == 0 {
+		maxFrame = h2DefaultMaxFrame
+	}
+	if n > int(min(maxFrame, h2MaxFrame)) || h[5]&0x80 != 0 {
+		return n, false
+	}
+	typ, flags := http2.FrameType(h[3]), h[4]
+	id := uint32(h[5])<<24 | uint32(h[6])<<16 | uint32(h[7])<<8 | uint32(h[8])
+	odd := id&1 == 1
+	client := dir == ClientToServer
+	switch typ {
+	case http2.FrameData:
+		return n, id != 0 && flags&^0x09 == 0 && (odd || !client)
+	case http2.FrameHeaders:
+		return n, id != 0 && flags&^0x2d == 0 && (odd || !client)
+	case http2.FramePriority:
+		return n, id != 0 && flags == 0 && n == 5
+	case http2.FrameRSTStream:
+		return n, id != 0 && flags == 0 && n == 4
+	case http2.FrameSettings:
+		return n, id == 0 && flags&^0x01 == 0 && n%6 == 0 && (flags == 0 || n == 0)
+	case http2.FramePushPromise:
+		return n, !client && odd && flags&^0x0c == 0 && n >= 4
+	case http2.FramePing:
+		return n, id == 0 && flags&^0x01 == 0 && n == 8
+	case http2.FrameGoAway:
+		return n, id == 0 && flags == 0 && n >= 8
+	case http2.FrameWindowUpdate:
+		return n, flags == 0 && n == 4
+	case http2.FrameContinuation:
+		return n, id != 0 && flags&^0x04 == 0 && (odd || !client)
+	}
+	return n, false
+}
+
+// h2FrameStart finds in b, bytes of one side read from an unknown point,
+// the first frame header that can be trusted: a header h2HeaderOK accepts
+// whose frame ends where b does or is followed by another such header
+// (startYes). startMore: the first candidate needs more bytes to tell;
+// startNo: none, i then the bytes that can be dropped.
+func h2FrameStart(b []byte, dir Dir, maxFrame uint32) (int, startVerdict) {
+	for i := 0; i+9 <= len(b); i++ {
+		n, ok := h2HeaderOK(b[i:], dir, maxFrame)
+		if !ok {
+			continue
+		}
+		switch next := i + 9 + n; {
+		case next == len(b):
+			return i, startYes
+		case next+9 <= len(b):
+			if _, ok := h2HeaderOK(b[next:], dir, maxFrame); ok {
+				return i, startYes
+			}
+		default:
+			return i, startMore
+		}
+	}
+	return max(0, len(b)-8), startNo
 }
 
 // consume drops n parsed bytes and the marks no longer needed.
@@ -338,7 +587,12 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 	case *http2.SettingsFrame:
 		if v, ok := f.Value(http2.SettingHeaderTableSize); ok && !f.IsAck() {
 			// Our peer's encoder may now use a table this large.
+			c.side[1-dir].tableMax = min(v, h2MaxTable)
 			c.side[1-dir].dec.SetAllowedMaxDynamicTableSize(min(v, h2MaxTable))
+		}
+		if v, ok := f.Value(http2.SettingMaxFrameSize); ok && !f.IsAck() {
+			// The largest frame the peer may send from now on.
+			c.side[1-dir].maxFrame = v
 		}
 	}
 }
@@ -348,6 +602,15 @@ func (c *H2Conn) headers(dir Dir) {
 	s := &c.side[dir]
 	fields, err := s.dec.DecodeFull(s.block)
 	s.block = s.block[:0]
+	var de hpack.DecodingError
+	if err != nil && s.fresh && errors.As(err, &de) {
+		// After lost bytes: the block refers to HPACK state the capture
+		// missed (or the loss left the table behind). Its fields are not
+		// guessed; the table starts again empty, as the entries this
+		// block added are unknown.
+		c.undecodableBlock(dir, s)
+		return
+	}
 	if err != nil {
 		c.note(model.NoteMalformed, s.blockFrame, "undecodable header block on stream %d: %v; parsing stops", s.blockID, err)
 		c.stop()
@@ -404,6 +667,47 @@ func (c *H2Conn) headers(dir Dir) {
 	}
 }
 
+// maxHeaderNotes bounds the notes about undecodable header blocks of one
+// connection; Close counts the rest.
+const maxHeaderNotes = 5
+
+// undecodableBlock records a header block that could not be decoded after
+// lost bytes: a request's stream is not an exchange (its method and URL
+// are unknown), a response's exchange has no response.
+func (c *H2Conn) undecodableBlock(dir Dir, s *h2Side) {
+	id, frame, end := s.blockID, s.blockFrame, s.blockEnd
+	c.resetSide(s)
+	c.undecodable++
+	if c.headerNotes < maxHeaderNotes {
+		c.headerNotes++
+		what := "response"
+		if dir == ClientToServer {
+			what = "request"
+		}
+		c.note(model.NoteGap, frame, "%s headers of stream %d could not be decoded: they refer to HPACK state set in bytes the capture lost (frame %d on); not guessed", what, id, s.lostFrame)
+	}
+	if s.blockPush {
+		return
+	}
+	st := c.stream(id, frame)
+	if st == nil {
+		return
+	}
+	if dir == ClientToServer {
+		if !st.haveReq {
+			st.noHeaders = true
+		}
+		if end {
+			st.reqEnded = true
+		}
+		return
+	}
+	st.end = s.blockTime
+	if end {
+		c.finish(st, true)
+	}
+}
+
 func headerList(fields []hpack.HeaderField) model.Headers {
 	h := make(model.Headers, 0, len(fields))
 	for _, f := range fields {
@@ -450,7 +754,14 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 	delete(c.streams, st.id)
 	c.kept -= st.reserved
 	if !st.haveReq {
-		return // a response whose request the capture missed
+		// A response whose request the capture missed (lost bytes, or
+		// its header block could not be decoded).
+		if st.resp != nil || st.noHeaders {
+			if c.orphans++; c.orphanFrame == 0 || st.first < c.orphanFrame {
+				c.orphanFrame = st.first
+			}
+		}
+		return
 	}
 	ex := &model.Exchange{
 		Ref:     frameRef(st.frame),
@@ -459,9 +770,10 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 		Request: st.req,
 		Conn:    c.conn,
 	}
+	reqCut := cut && !st.reqEnded || st.cut[ClientToServer]
 	if st.reqBody != nil {
-		ex.Request.Body = st.reqBody.Body(st.req.Headers, cut && !st.reqEnded)
-	} else if cut && !st.reqEnded {
+		ex.Request.Body = st.reqBody.Body(st.req.Headers, reqCut)
+	} else if reqCut && !st.reqEnded {
 		// A body was announced (no END_STREAM on the headers) and none
 		// of it was read: lost with bytes the capture missed, or cut by
 		// the stream's end.
@@ -470,8 +782,9 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 	ex.Request.Body.MIMEType = mimeOf(st.req.Headers)
 	if st.resp != nil {
 		ex.Response = st.resp
+		respCut := cut || st.cut[ServerToClient]
 		if st.respBody != nil {
-			ex.Response.Body = st.respBody.Body(st.resp.Headers, cut)
+			ex.Response.Body = st.respBody.Body(st.resp.Headers, respCut)
 		} else if cut {
 			// The headers did not end the stream and no DATA was read.
 			ex.Response.Body.Truncated = true
@@ -511,6 +824,12 @@ func (c *H2Conn) Close() {
 	}
 	for _, id := range ids {
 		c.finish(c.streams[id], true)
+	}
+	if n := c.undecodable - c.headerNotes; n > 0 {
+		c.note(model.NoteGap, cmp.Or(c.side[ClientToServer].lostFrame, c.side[ServerToClient].lostFrame), "%s more could not be decoded after lost bytes", count(n, "header block"))
+	}
+	if c.orphans > 0 {
+		c.note(model.NoteGap, c.orphanFrame, "%s answered without a request the capture shows (its header block was lost or could not be decoded)", count(c.orphans, "stream"))
 	}
 	c.stop()
 }

@@ -142,13 +142,17 @@ func newH2Conn(t *testing.T) *H2Conn {
 
 // TestH2GapOneDirection loses server bytes after stream 1's response:
 // the requests that follow are still read (the client's HPACK context is
-// intact), their responses are not, and the notes say so with frames.
+// intact); of their responses, the one whose header block was lost has
+// none, the one whose block refers to an HPACK entry made in the lost
+// bytes is noted as undecodable (not guessed), and the one whose block
+// needs no such entry is read; the notes say so with frames.
 func TestH2GapOneDirection(t *testing.T) {
 	cl, sv := newH2Writer(), newH2Writer()
 	cl.buf.WriteString(h2Preface)
 	cl.fr.WriteSettings()
 	sv.fr.WriteSettings()
 	cl.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "login.example.com", ":path", "/authorize")
+	cl.headers(3, true, ":method", "GET", ":scheme", "https", ":authority", "login.example.com", ":path", "/userinfo")
 	sv.headers(1, true, ":status", "200")
 	c := NewH2Conn("c", "https", fuzzLimits)
 	t0 := time.Unix(1700000000, 0)
@@ -156,9 +160,13 @@ func TestH2GapOneDirection(t *testing.T) {
 	c.Feed(ServerToClient, bytes.Clone(sv.buf.Bytes()), 2, t0)
 	cl.buf.Reset()
 	sv.buf.Reset()
-	c.gapAt(ServerToClient, 500, 4)
-	cl.headers(3, true, ":method", "POST", ":scheme", "https", ":authority", "login.example.com", ":path", "/token")
-	sv.headers(3, true, ":status", "400") // after the gap: not readable
+	sv.headers(3, true, ":status", "200", "x-trace", "t1") // lost: adds x-trace to the table
+	c.gapAt(ServerToClient, sv.buf.Len(), 4)
+	sv.buf.Reset()
+	cl.headers(5, true, ":method", "POST", ":scheme", "https", ":authority", "login.example.com", ":path", "/token")
+	cl.headers(7, true, ":method", "GET", ":scheme", "https", ":authority", "login.example.com", ":path", "/logout")
+	sv.headers(5, true, ":status", "400", "x-trace", "t1") // refers to the lost entry
+	sv.headers(7, true, ":status", "302")                  // static table only
 	c.Feed(ClientToServer, bytes.Clone(cl.buf.Bytes()), 3, t0)
 	c.Feed(ServerToClient, bytes.Clone(sv.buf.Bytes()), 4, t0)
 	c.Close()
@@ -170,7 +178,8 @@ func TestH2GapOneDirection(t *testing.T) {
 		}
 		got[f.ex.Request.URL] = st
 	}
-	want := map[string]int{"https://login.example.com/authorize": 200, "https://login.example.com/token": 0}
+	want := map[string]int{"https://login.example.com/authorize": 200, "https://login.example.com/userinfo": 0,
+		"https://login.example.com/token": 0, "https://login.example.com/logout": 302}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("exchanges (-want +got):\n%s", diff)
 	}
@@ -182,7 +191,9 @@ func TestH2GapOneDirection(t *testing.T) {
 		}
 	}
 	joined := strings.Join(msgs, "\n")
-	for _, s := range []string{"frame 4 tcp c: http2: 500 bytes lost in the server→client stream after frame 2", "1 stream left without a response"} {
+	for _, s := range []string{"frame 4 tcp c: http2: 20 bytes lost in the server→client stream after frame 2",
+		"frame 4 tcp c: http2: response headers of stream 5 could not be decoded",
+		"1 stream left without a response"} {
 		if !strings.Contains(joined, s) {
 			t.Errorf("notes lack %q:\n%s", s, joined)
 		}

@@ -368,6 +368,17 @@ func (s *session) detect(data []byte, frame int, t time.Time) {
 				s.early = early
 				return
 			}
+			if k, h := h2FrameStart(head, ClientToServer, 0); v == startNo && h == startYes {
+				// HTTP/2 frames of a connection whose preface the capture
+				// missed (it began late, or lost the bytes).
+				early = s.skipClient(early, k, head)
+				s.frag = nil
+				s.mode = modeH2
+				s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
+				s.h2.SkipBody, s.h2.SkipResponse = s.out.skipBody(), s.out.skipResponse()
+				s.h2.midStream(early[0].frame)
+				break
+			}
 			early = s.skipClient(early, i, head)
 			switch v {
 			case startYes:
@@ -745,12 +756,15 @@ func (s *session) switchToTunnel() {
 // maxEarly bounds the bytes held back before the protocol is known.
 const maxEarly = 64 << 10
 
-// switchToH2 continues an HTTP/1.1 connection upgraded to h2c.
+// switchToH2 continues an HTTP/1.1 connection upgraded to h2c (req, the
+// upgraded request, nil when the capture did not show it).
 func (s *session) switchToH2(req *model.Request, frame int, start time.Time) *H2Conn {
 	s.mode = modeH2
 	s.h2 = NewH2Conn(s.conn, s.scheme, s.out.limits())
 	s.h2.SkipBody, s.h2.SkipResponse = s.out.skipBody(), s.out.skipResponse()
-	s.h2.upgraded(req, frame, start)
+	if req != nil {
+		s.h2.upgraded(req, frame, start)
+	}
 	return s.h2
 }
 
