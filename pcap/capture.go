@@ -236,6 +236,19 @@ type ngInterface struct {
 // ngSource walks pcapng blocks itself: several sections, each with its own
 // byte order and interfaces, per-interface time resolution, EPB, SPB and
 // the obsolete Packet Block; other blocks are skipped.
+// multiLinkFlag marks, in a packet's link type, a packet of a pcapng file
+// that declared more than one interface before it: it may be in the
+// capture twice (see dedup). Link types use 28 bits at most.
+const multiLinkFlag = 1 << 31
+
+// multiLink is the flag for a section with n interfaces.
+func multiLink(n int) uint32 {
+	if n > 1 {
+		return multiLinkFlag
+	}
+	return 0
+}
+
 type ngSource struct {
 	r      *countingReader
 	order  binary.ByteOrder
@@ -336,7 +349,7 @@ func (s *ngSource) next() (*packet, error) {
 			}
 			in := s.ifaces[iface]
 			s.frame++
-			s.pkt = packet{data: b[20 : 20+capLen], linkType: in.linkType, ts: in.time(ts), origLen: int(origLen), frame: s.frame}
+			s.pkt = packet{data: b[20 : 20+capLen], linkType: in.linkType | multiLink(len(s.ifaces)), ts: in.time(ts), origLen: int(origLen), frame: s.frame}
 			return &s.pkt, nil
 		case blockSPB:
 			if len(b) < 4 || len(s.ifaces) == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/ip4defrag"
@@ -37,8 +38,19 @@ type decoder struct {
 	unsupported map[uint32]int
 	ip6         map[string]*ip6Pending
 	ip6Frags    int // IPv6 fragments given up on
+	// ip4 tracks the IPv4 datagrams the defragmenter holds, to bound
+	// them (ip4defrag keeps every incomplete one until told to drop the
+	// old): ip4Bytes their fragments' bytes, ip4Lost the datagrams given
+	// up on, ip4Seen the fragments met.
+	ip4      map[ip4Key]time.Time
+	ip4Bytes int
+	ip4Lost  int
+	ip4Seen  int
 	// dns holds what the capture's DNS answers name.
 	dns dnsNames
+	// dups drops the second copy of packets a capture on several
+	// interfaces holds twice.
+	dups dedup
 }
 
 func newDecoder() *decoder {
@@ -193,11 +205,41 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 			return seg, ok
 		}
 	}
-	dec, data, known := firstLayer(p.linkType, p.data)
+	// A packet of a capture on several interfaces, or of Linux's "any"
+	// (cooked), may be a copy of one already read.
+	lt := p.linkType &^ multiLinkFlag
+	multi := lt != p.linkType || cooked(lt)
+	if lt == uint32(layers.LinkTypeEthernet) {
+		if seg, ok, done := d.fast.decode(p.data); done {
+			d.fastDNS(p)
+			return seg, ok && !(multi && d.dups.duplicate(&seg, p.ts))
+		}
+	}
+	dec, data, known := firstLayer(lt, p.data)
 	if !known {
-		d.unsupported[p.linkType]++
+		d.unsupported[lt]++
 		return seg, false
 	}
+	seg, ok = d.decodeFrom(p, dec, data, 0)
+	return seg, ok && !(multi && d.dups.duplicate(&seg, p.ts))
+}
+
+// fastDNS records the DNS answer the fast path found, if any.
+func (d *decoder) fastDNS(p *packet) {
+	if d.fast.dnsReply != nil {
+		d.dns.record(d.fast.dnsReply, p.frame)
+		p.dns = true
+	}
+}
+
+// maxTunnels bounds the encapsulations decodeFrom undoes itself (ERSPAN
+// types I and III) inside one frame.
+const maxTunnels = 4
+
+// decodeFrom decodes data, a frame's content from the layer dec on, with
+// gopacket, undoing the encapsulations gopacket does not know (depth of
+// them already undone).
+func (d *decoder) decodeFrom(p *packet, dec gopacket.Decoder, data []byte, depth int) (seg tcpSegment, ok bool) {
 	pkt := gopacket.NewPacket(data, dec, gopacket.DecodeOptions{NoCopy: true})
 	// Take the innermost IP layer (VXLAN and other tunnels nest them).
 	var netFlow gopacket.Flow
@@ -205,10 +247,17 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 	var haveNet bool
 	for _, l := range pkt.Layers() {
 		switch l := l.(type) {
+		case *layers.GRE:
+			if inner, idec, ok := erspanInner(l); ok {
+				if depth >= maxTunnels {
+					return seg, false
+				}
+				return d.decodeFrom(p, idec, inner, depth+1)
+			}
 		case *layers.IPv4:
 			netFlow, haveNet, tcp = l.NetworkFlow(), true, nil
 			if l.Flags&layers.IPv4MoreFragments != 0 || l.FragOffset != 0 {
-				return d.defragment(l)
+				return d.defragment(l, p.ts)
 			}
 		case *layers.IPv6:
 			netFlow, haveNet, tcp = l.NetworkFlow(), true, nil
@@ -245,6 +294,48 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 		return seg, false
 	}
 	return tcpSegment{netFlow: netFlow, tcp: tcp}, true
+}
+
+// GRE protocol types of ERSPAN (Cisco's encapsulated port mirroring).
+const (
+	greERSPAN   = 0x88be // type I (no sequence number) and type II
+	greERSPAN3  = 0x22eb // type III
+	erspan3Len  = 12
+	erspan3Plat = 8 // the optional platform-specific subheader
+)
+
+// erspanInner finds the mirrored frame in a GRE packet of ERSPAN type I
+// or III, which gopacket does not decode (it reads every 0x88be packet as
+// type II, whose 8-byte header type I does not have): type I carries the
+// frame right after a GRE header without a sequence number; type III has
+// a 12-byte header, an optional 8-byte subheader and a frame type
+// (Ethernet, or an IP packet).
+func erspanInner(g *layers.GRE) ([]byte, gopacket.Decoder, bool) {
+	switch {
+	case g.Protocol == greERSPAN && !g.SeqPresent:
+		return g.Payload, layers.LayerTypeEthernet, true
+	case g.Protocol == greERSPAN3:
+		b := g.Payload
+		if len(b) < erspan3Len || b[0]>>4 != 2 {
+			return nil, nil, false
+		}
+		w := binary.BigEndian.Uint32(b[8:])
+		n := erspan3Len
+		if w&1 != 0 {
+			n += erspan3Plat
+		}
+		if len(b) < n {
+			return nil, nil, false
+		}
+		switch (w >> 10) & 0x1f {
+		case 0:
+			return b[n:], layers.LayerTypeEthernet, true
+		case 2:
+			dec, data, ok := ipByVersion(b[n:])
+			return data, dec, ok
+		}
+	}
+	return nil, nil, false
 }
 
 // IPv6 fragments wait here until their datagram is whole (gopacket has no
@@ -330,12 +421,66 @@ func (d *decoder) defragment6(netFlow gopacket.Flow, f *layers.IPv6Fragment, fra
 	return tcpSegment{netFlow: pd.netFlow, tcp: t}, true
 }
 
-func (d *decoder) defragment(ip *layers.IPv4) (tcpSegment, bool) {
+// IPv4 datagrams waiting for fragments are bounded like IPv6 ones: at
+// most ip4MaxPending of them and ip4MaxBytes of fragments (past either,
+// all are dropped), each dropped when ip4MaxAge of capture time passed
+// without a fragment of it.
+const (
+	ip4MaxPending = 1024
+	ip4MaxBytes   = 16 << 20
+	ip4MaxAge     = 30 * time.Second
+	ip4AgeEvery   = 256 // fragments between two checks of the ages
+)
+
+type ip4Key struct {
+	src, dst [4]byte
+	id       uint16
+	proto    layers.IPProtocol
+}
+
+func (d *decoder) defragment(ip *layers.IPv4, ts time.Time) (tcpSegment, bool) {
+	if d.ip4 == nil {
+		d.ip4 = map[ip4Key]time.Time{}
+	}
+	var k ip4Key
+	copy(k.src[:], ip.SrcIP.To4())
+	copy(k.dst[:], ip.DstIP.To4())
+	k.id, k.proto = ip.Id, ip.Protocol
+	if d.ip4Seen++; d.ip4Seen%ip4AgeEvery == 0 {
+		cutoff := ts.Add(-ip4MaxAge)
+		d.defrag.DiscardOlderThan(cutoff)
+		for key, last := range d.ip4 {
+			if last.Before(cutoff) {
+				delete(d.ip4, key)
+				d.ip4Lost++
+			}
+		}
+	}
+	if _, ok := d.ip4[k]; !ok && len(d.ip4) >= ip4MaxPending || d.ip4Bytes > ip4MaxBytes {
+		d.ip4Lost += len(d.ip4)
+		clear(d.ip4)
+		d.ip4Bytes = 0
+		d.defrag = ip4defrag.NewIPv4Defragmenter()
+	}
 	// The defragmenter keeps fragment payloads; the frame buffer is reused.
 	cp := *ip
 	cp.Payload = append([]byte(nil), ip.Payload...)
-	whole, err := d.defrag.DefragIPv4(&cp)
-	if err != nil || whole == nil || whole.Protocol != layers.IPProtocolTCP {
+	d.ip4[k] = ts
+	d.ip4Bytes += len(cp.Payload)
+	whole, err := d.defrag.DefragIPv4WithTimestamp(&cp, ts)
+	if err != nil {
+		// A fragment the defragmenter refuses (too many, past 64 KiB):
+		// its datagram is dropped.
+		delete(d.ip4, k)
+		d.ip4Lost++
+		return tcpSegment{}, false
+	}
+	if whole == nil {
+		return tcpSegment{}, false
+	}
+	delete(d.ip4, k)
+	d.ip4Bytes = max(0, d.ip4Bytes-len(whole.Payload))
+	if whole.Protocol != layers.IPProtocolTCP {
 		return tcpSegment{}, false
 	}
 	t := &layers.TCP{}
@@ -351,8 +496,14 @@ func (d *decoder) notes() []model.Note {
 	for _, lt := range sortedKeys(d.unsupported) {
 		out = append(out, model.Note{Kind: model.NoteUnsupported, Message: fmt.Sprintf("%d frames with unsupported link type %d skipped", d.unsupported[lt], lt)})
 	}
+	if d.dups.dropped > 0 {
+		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: fmt.Sprintf("%d TCP packets captured twice (on more than one interface) read once", d.dups.dropped)})
+	}
 	if d.fast.quic > 0 {
 		out = append(out, model.Note{Kind: model.NoteQUIC, Message: fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})
+	}
+	if n := d.ip4Lost + len(d.ip4); n > 0 {
+		out = append(out, model.Note{Kind: model.NoteUnsupported, Message: fmt.Sprintf("%d IPv4 datagrams could not be reassembled from their fragments", n)})
 	}
 	if n := d.ip6Frags + len(d.ip6); n > 0 {
 		out = append(out, model.Note{Kind: model.NoteUnsupported, Message: fmt.Sprintf("%d IPv6 datagrams could not be reassembled from their fragments", n)})

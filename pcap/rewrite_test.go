@@ -48,7 +48,7 @@ func loadPackets(t *testing.T, name string) []rawPacket {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, rawPacket{data: bytes.Clone(p.data), ts: p.ts, origLen: p.origLen, linkType: p.linkType})
+		out = append(out, rawPacket{data: bytes.Clone(p.data), ts: p.ts, origLen: p.origLen, linkType: p.linkType &^ multiLinkFlag})
 	}
 }
 
