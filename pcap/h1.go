@@ -1477,7 +1477,14 @@ func (c *h1Conn) gap(dir Dir, n int, frame int) {
 		if before > 0 {
 			after = fmt.Sprintf(" (after frame %d)", before)
 		}
-		c.s.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
+		if before > 0 && (frame == 0 || frame == before) {
+			// No later packet of the stream: the bytes after this
+			// frame's (its own end, cut by the snap length, or the
+			// segments after it) were not captured.
+			c.s.note(model.NoteGap, before, "%d bytes lost in the %v stream after this frame", n, dir)
+		} else {
+			c.s.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
+		}
 	}
 }
 

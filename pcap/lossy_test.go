@@ -158,7 +158,7 @@ func TestLostBytesNoted(t *testing.T) {
 			"orphan frame 5 tcp 127.0.0.1:54890-127.0.0.1:80: response 200 without a request in the capture"}, false},
 		{"zeek/x-gzip.pcap", 6, []string{"gap frame 6 tcp 127.0.0.1:54890-127.0.0.1:80: 124 bytes lost in the server→client stream before this frame",
 			"1 request unanswered after 124 bytes lost at frame 6"}, false},
-		{"pipelined-requests.pcap", 45, []string{"gap frame 44 tcp 192.168.1.104:1673-63.245.209.11:80: 362 bytes lost in the server→client stream before this frame",
+		{"pipelined-requests.pcap", 45, []string{"gap frame 44 tcp 192.168.1.104:1673-63.245.209.11:80: 362 bytes lost in the server→client stream after this frame",
 			"truncated frame 21 tcp 192.168.1.104:1673-63.245.209.11:80: body cut short: 27217 of 27579 bytes"}, false},
 	} {
 		_, notes := readBytes(t, writePcap(t, without(loadPackets(t, tc.name), tc.drop), false))
