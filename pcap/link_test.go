@@ -313,3 +313,26 @@ func TestPPPoEOverQinQ(t *testing.T) {
 		t.Errorf("no note of the TLS connection to xp.apple.com: %v", notes)
 	}
 }
+
+// TestIPv6HopByHop reads Zeek's ipv6-http-atomic-frag.pcap, whose packets
+// carry destination options and fragment headers, with each destination
+// options header made a hop-by-hop options header (the same format: only
+// the IPv6 next-header field changes): the same requests are read.
+func TestIPv6HopByHop(t *testing.T) {
+	pkts := loadPackets(t, "zeek/ipv6-http-atomic-frag.pcap")
+	base, _ := readBytes(t, writePcap(t, pkts, false))
+	changed := 0
+	var out []rawPacket
+	for _, p := range pkts {
+		d := bytes.Clone(p.data)
+		if be16(d[12:]) == 0x86dd && d[14+6] == 60 {
+			d[14+6] = 0
+			changed++
+		}
+		out = append(out, rawPacket{data: d, ts: p.ts, origLen: p.origLen, linkType: p.linkType})
+	}
+	exs, notes := readBytes(t, writePcap(t, out, false))
+	if changed == 0 || len(base) == 0 || strings.Join(summary(exs), "\n") != strings.Join(summary(base), "\n") {
+		t.Errorf("%d headers changed; got %v, want %v; notes %v", changed, summary(exs), summary(base), notes)
+	}
+}
