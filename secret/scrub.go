@@ -340,7 +340,6 @@ func (s *Scrubber) scrub(text string) (string, int) {
 	if s.Len() == 0 || len(text) < ScrubMin {
 		return text, 0
 	}
-	var found []match
 	// A span whose ends match a compacted token's is hashed to know it.
 	// Many spans alike in their ends but not their middles are only a
 	// hostile trace's (or runs of one byte), and past a budget of hashing
@@ -348,6 +347,121 @@ func (s *Scrubber) scrub(text string) (string, int) {
 	// is taken for the token unhashed: a fingerprint too many, never a
 	// secret.
 	sum := spanSum{budget: 64*len(text) + 4<<20}
+	found := s.matches(text, &sum, nil)
+	found = s.escapedMatches(text, &sum, found)
+	if len(found) == 0 {
+		return text, sum.spent
+	}
+	sort.Slice(found, func(a, b int) bool {
+		if found[a].start != found[b].start {
+			return found[a].start < found[b].start
+		}
+		return found[a].end > found[b].end
+	})
+	var b strings.Builder
+	b.Grow(len(text))
+	last := 0
+	for _, m := range found {
+		if m.start < last {
+			continue
+		}
+		b.WriteString(text[last:m.start])
+		b.WriteString(Fingerprint(text[m.start:m.end]))
+		last = m.end
+	}
+	b.WriteString(text[last:])
+	return b.String(), sum.spent
+}
+
+// maxUnescape is how many layers of percent-encoding escapedMatches
+// takes off: a token in a return URL carried in another URL's parameter
+// is encoded twice, once more when that URL is itself a parameter.
+const maxUnescape = 3
+
+// escapedMatches appends the recorded values found in text once its %XX
+// escapes are decoded, once and up to maxUnescape times, as spans of
+// text: a token URL-encoded inside another URL's parameter, or by an
+// encoder that writes lower-case hex (%2f), which the encoded forms Add
+// records do not match, nor any form of a compacted token. A span covers
+// the escapes of the value's first to last byte.
+func (s *Scrubber) escapedMatches(text string, sum *spanSum, found []match) []match {
+	cur := text
+	var pos []int32 // pos[i]: where cur[i] starts in text; nil is the identity
+	for layer := 0; layer < maxUnescape && hasEscape(cur); layer++ {
+		dec, dpos := unescapeMap(cur, pos)
+		if len(dec) < ScrubMin {
+			break
+		}
+		for _, m := range s.matches(dec, sum, nil) {
+			found = append(found, match{int(dpos[m.start]), int(dpos[m.end])})
+		}
+		cur, pos = dec, dpos
+	}
+	return found
+}
+
+// hasEscape reports a %XX escape in t.
+func hasEscape(t string) bool {
+	for i := strings.IndexByte(t, '%'); i >= 0 && i+2 < len(t); {
+		if isHexDigit(t[i+1]) && isHexDigit(t[i+2]) {
+			return true
+		}
+		j := strings.IndexByte(t[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// unescapeMap decodes t's %XX escapes (either case; '+' stays, as no
+// token holds a space) and returns, for each decoded byte and one past
+// the last, where it starts in the original text: in t itself, or through
+// outer, the map of the layer t was decoded from.
+func unescapeMap(t string, outer []int32) (string, []int32) {
+	dec := make([]byte, 0, len(t))
+	pos := make([]int32, 0, len(t)+1)
+	at := func(i int) int32 {
+		if outer != nil {
+			return outer[i]
+		}
+		return int32(i)
+	}
+	for i := 0; i < len(t); {
+		pos = append(pos, at(i))
+		if t[i] == '%' && i+2 < len(t) && isHexDigit(t[i+1]) && isHexDigit(t[i+2]) {
+			dec = append(dec, hexVal(t[i+1])<<4|hexVal(t[i+2]))
+			i += 3
+			continue
+		}
+		dec = append(dec, t[i])
+		i++
+	}
+	pos = append(pos, at(len(t)))
+	return string(dec), pos
+}
+
+// matches appends every place of text where a recorded value is, at each
+// position all the values that start there.
+func (s *Scrubber) matches(text string, sum *spanSum, found []match) []match {
+	if len(text) < ScrubMin {
+		return found
+	}
 	var k uint64
 	for i := 0; i < ScrubMin-1; i++ {
 		k |= uint64(text[i]) << (8 * (i + 1))
@@ -406,28 +520,7 @@ func (s *Scrubber) scrub(text string) (string, int) {
 			}
 		}
 	}
-	if len(found) == 0 {
-		return text, sum.spent
-	}
-	sort.Slice(found, func(a, b int) bool {
-		if found[a].start != found[b].start {
-			return found[a].start < found[b].start
-		}
-		return found[a].end > found[b].end
-	})
-	var b strings.Builder
-	b.Grow(len(text))
-	last := 0
-	for _, m := range found {
-		if m.start < last {
-			continue
-		}
-		b.WriteString(text[last:m.start])
-		b.WriteString(Fingerprint(text[m.start:m.end]))
-		last = m.end
-	}
-	b.WriteString(text[last:])
-	return b.String(), sum.spent
+	return found
 }
 
 // appendMatch appends m unless it is the last match found: compacted

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/rand"
 	"net/url"
+	"regexp"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -121,25 +124,77 @@ func TestScrubberStringsWalksEverything(t *testing.T) {
 
 // naiveScrub is the specification String must match: left to right, at
 // each position the longest recorded value (or URL-encoded form Add
-// records, withEscapes) that starts there.
+// records, withEscapes) that starts there, in the text or in the text with
+// its %XX escapes (either case) decoded once, twice or three times, where
+// a value found covers the escapes of its first to last byte.
 func naiveScrub(vals []string, text string) string {
-	vals = withEscapes(vals)
-	var b strings.Builder
-	for i := 0; i < len(text); {
+	var kept []string
+	for _, v := range withEscapes(vals) {
+		if len(v) >= ScrubMin && !IsFingerprint(v) && !IsPlaceholder(New(v)) {
+			kept = append(kept, v)
+		}
+	}
+	type span struct{ start, end int }
+	var spans []span
+	longest := func(t string, i int) string {
 		best := ""
-		for _, v := range vals {
-			if len(v) >= ScrubMin && !IsFingerprint(v) && !IsPlaceholder(New(v)) && len(v) > len(best) && strings.HasPrefix(text[i:], v) {
+		for _, v := range kept {
+			if len(v) > len(best) && strings.HasPrefix(t[i:], v) {
 				best = v
 			}
 		}
-		if best == "" {
-			b.WriteByte(text[i])
+		return best
+	}
+	// Layer 0 is the text; pos maps a layer's byte to the text's.
+	cur := text
+	pos := make([]int, len(text)+1)
+	for i := range pos {
+		pos[i] = i
+	}
+	for layer := 0; layer <= 3; layer++ {
+		for i := 0; i < len(cur); i++ {
+			if v := longest(cur, i); v != "" {
+				spans = append(spans, span{pos[i], pos[i+len(v)]})
+			}
+		}
+		var dec []byte
+		var dpos []int
+		escaped := false
+		for i := 0; i < len(cur); {
+			dpos = append(dpos, pos[i])
+			if cur[i] == '%' && i+2 < len(cur) {
+				if b, err := strconv.ParseUint(cur[i+1:i+3], 16, 8); err == nil && cur[i+1] != '+' && cur[i+1] != '-' {
+					dec = append(dec, byte(b))
+					i += 3
+					escaped = true
+					continue
+				}
+			}
+			dec = append(dec, cur[i])
 			i++
+		}
+		if !escaped {
+			break
+		}
+		cur, pos = string(dec), append(dpos, pos[len(cur)])
+	}
+	sort.SliceStable(spans, func(a, b int) bool {
+		if spans[a].start != spans[b].start {
+			return spans[a].start < spans[b].start
+		}
+		return spans[a].end > spans[b].end
+	})
+	var b strings.Builder
+	last := 0
+	for _, m := range spans {
+		if m.start < last {
 			continue
 		}
-		b.WriteString(Fingerprint(best))
-		i += len(best)
+		b.WriteString(text[last:m.start])
+		b.WriteString(Fingerprint(text[m.start:m.end]))
+		last = m.end
 	}
+	b.WriteString(text[last:])
 	return b.String()
 }
 
@@ -163,6 +218,8 @@ func FuzzScrubber(f *testing.F) {
 	long := strings.Repeat("eyJ0eXAiOiJKV1Qi", 9)
 	f.Add(long+"sig1", long+"sig22", "st-exp", "a "+long+"sig1"+long+"sig22 "+long+"sig2 st-exp")
 	f.Add(long+"0123456789", "", "", long+"0123456789"+long)
+	// Encoded once, twice, in lower-case hex, long and short.
+	f.Add(long+"/+=tail", "4/0AX+y=", "", "a="+url.QueryEscape(url.QueryEscape(long+"/+=tail"))+"&b=4%2f0AX%2by%3d&c=%25252F")
 	f.Fuzz(func(t *testing.T, a, b, c, text string) {
 		vals := []string{a, b, c}
 		// Forty values alike but for one byte, outside every window
@@ -362,5 +419,37 @@ func TestScrubberURLEncodedEchoes(t *testing.T) {
 	}
 	if got := s.String("sha256%3A0123 [REDACTED] plainvalue12"); got != "sha256%3A0123 [REDACTED] plainvalue12" {
 		t.Errorf("text without a value changed: %q", got)
+	}
+}
+
+// TestScrubberEscaped: a value is found URL-encoded in lower-case hex, and
+// a long (compacted) token encoded once and twice inside another URL's
+// parameter, where the encoded forms Add records are of neither.
+func TestScrubberEscaped(t *testing.T) {
+	long := "rt/" + strings.Repeat("Ab3+xY9/", 30) + "=="
+	short := "4/0AXq+z="
+	for _, compact := range []bool{false, true} {
+		s := NewScrubber()
+		if compact {
+			s.Add(Compact(long))
+		} else {
+			s.Add(New(long))
+		}
+		s.Add(New(short))
+		lowerHex := func(v string) string {
+			return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(v, strings.ToLower)
+		}
+		lower := lowerHex(url.QueryEscape(short))
+		text := "https://app.example/login?returnUrl=" + url.QueryEscape("https://app.example/cb?t="+url.QueryEscape(long)) +
+			"&n=" + lowerHex(url.QueryEscape(long)) + "&s=" + lower + "&keep=%2Fhome%2f"
+		got := s.String(text)
+		for _, leak := range []string{"Ab3", lower} {
+			if strings.Contains(got, leak) {
+				t.Errorf("compact=%v: %q still holds %q", compact, got, leak)
+			}
+		}
+		if !strings.Contains(got, "&s="+Fingerprint(lower)+"&keep=%2Fhome%2f") {
+			t.Errorf("compact=%v: %q: the lower-case escape is not fingerprinted as written, or its neighbours changed", compact, got)
+		}
 	}
 }
