@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"mime"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -175,7 +176,7 @@ func (d *decoder) entry() (*model.Exchange, string) {
 }
 
 func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
-	var post, bodySize gjson.Result
+	var post, bodySize, cookies gjson.Result
 	var bad string
 	d.members(req, func(k string, f field) bool {
 		switch k {
@@ -199,12 +200,15 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 			post = f.value()
 		case "bodySize":
 			bodySize = f.value()
+		case "cookies":
+			cookies = f.value()
 		}
 		return bad == ""
 	})
 	if bad != "" {
 		return bad
 	}
+	ex.Request.Headers = d.arrayCookies(ex.Request.Headers, cookies, false)
 	if ex.Request.Method == "" || ex.Request.URL == "" {
 		return "request has no method or url"
 	}
@@ -259,7 +263,7 @@ func (d *decoder) request(ex *model.Exchange, req gjson.Result) string {
 func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson.Result) {
 	d.mem.resp = model.Response{}
 	out := &d.mem.resp
-	var content gjson.Result
+	var content, cookies gjson.Result
 	var bad string
 	d.members(resp, func(k string, f field) bool {
 		switch k {
@@ -288,12 +292,15 @@ func (d *decoder) response(ex *model.Exchange, resp gjson.Result) (string, gjson
 			out.Headers, bad = d.headers(f.value(), "response.headers", ex.Ref)
 		case "content":
 			content = f.value()
+		case "cookies":
+			cookies = f.value()
 		}
 		return bad == ""
 	})
 	if bad != "" {
 		return bad, content
 	}
+	out.Headers = d.arrayCookies(out.Headers, cookies, true)
 	ex.Response = out
 	return "", content
 }
@@ -389,6 +396,102 @@ func (d *decoder) sideFile(b *model.Body, ref, name string) {
 	} else if !b.Truncated && b.Size < 0 {
 		b.Size = int64(len(data))
 	}
+}
+
+// arrayCookies adds to h the cookies of a HAR cookies array that no
+// Cookie (set false) or Set-Cookie (set true) field of h carries: Firefox,
+// sanitizers and some HAR libraries write the cookies array without the
+// header, or with the header's values replaced, and a cookie given only
+// there is still what the browser sent or was sent. The request's missing
+// cookies become one Cookie field; each missing cookie of a response one
+// Set-Cookie field, with the attributes the array gives. A cookie whose
+// value some field of h holds already (a browser's HAR, which gives both)
+// adds nothing.
+func (d *decoder) arrayCookies(h model.Headers, arr gjson.Result, set bool) model.Headers {
+	if !arr.IsArray() || len(h) >= d.limits.HeaderCount {
+		return h
+	}
+	header := "Cookie"
+	if set {
+		header = "Set-Cookie"
+	}
+	var b strings.Builder
+	d.each(arr, func(_, c gjson.Result) bool {
+		if !c.IsObject() {
+			return true
+		}
+		var name, value, path, domain, expires, sameSite gjson.Result
+		httpOnly, secure := false, false
+		d.each(c, func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "name":
+				first(&name, v)
+			case "value":
+				first(&value, v)
+			case "path":
+				first(&path, v)
+			case "domain":
+				first(&domain, v)
+			case "expires":
+				first(&expires, v)
+			case "sameSite":
+				first(&sameSite, v)
+			case "httpOnly":
+				httpOnly = v.Type == gjson.True
+			case "secure":
+				secure = v.Type == gjson.True
+			}
+			return true
+		})
+		n, v := d.view(name), d.view(value)
+		if name.Type != gjson.String || v == "" || carries(h, header, v) {
+			return true
+		}
+		if int64(b.Len()) > d.limits.HeaderBytes {
+			return false
+		}
+		if !set {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(n + "=" + v)
+			return true
+		}
+		b.Reset()
+		b.WriteString(n + "=" + v)
+		for _, a := range [...]struct{ name, v string }{{"Path", d.view(path)}, {"Domain", d.view(domain)}, {"SameSite", d.view(sameSite)}} {
+			if a.v != "" && !strings.ContainsAny(a.v, ";\r\n") {
+				b.WriteString("; " + a.name + "=" + a.v)
+			}
+		}
+		if t := parseTime(d.view(expires)); !t.IsZero() {
+			b.WriteString("; Expires=" + t.UTC().Format(http.TimeFormat))
+		}
+		if secure {
+			b.WriteString("; Secure")
+		}
+		if httpOnly {
+			b.WriteString("; HttpOnly")
+		}
+		if len(h) < d.limits.HeaderCount {
+			h = append(h, model.Header{Name: header, Value: b.String()})
+		}
+		return true
+	})
+	if !set && b.Len() > 0 {
+		h = append(h, model.Header{Name: header, Value: b.String()})
+	}
+	return h
+}
+
+// carries reports a field named name in h whose value holds v.
+func carries(h model.Headers, name, v string) bool {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) && strings.Contains(f.Value, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // headers reads a HAR name/value list in order within the header limits.
