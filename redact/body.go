@@ -114,12 +114,36 @@ func (r *redactor) body(mt string, data []byte) []byte {
 			// A form sent as text/plain, which spares a cross-origin
 			// preflight.
 			s = r.pairs(s, 0)
+		case lmt == "text/event-stream":
+			s = r.eventStream(s)
+		default:
+			// A STOMP frame or an HTTP message logged as text.
+			if red, ok := r.headerBlock(s, 0); ok {
+				s = red
+			}
 		}
 		if red := r.text(s); red != string(data) {
 			return []byte(red)
 		}
 	}
 	return data
+}
+
+// eventStream redacts the data of each event of a server-sent event
+// stream as a value of its own (JSON, a name=value pair, a token).
+func (r *redactor) eventStream(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "data:"); ok {
+			cr := ""
+			if strings.HasSuffix(rest, "\r") {
+				rest, cr = rest[:len(rest)-1], "\r"
+			}
+			lead := rest[:len(rest)-len(strings.TrimLeft(rest, " "))]
+			lines[i] = "data:" + lead + r.free(rest[len(lead):], 0) + cr
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // maxJSONDepth bounds the walk of a JSON body; deeper values are left to the
@@ -388,7 +412,7 @@ func timeName(n string) bool {
 }
 
 var reAttr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	return regexp.MustCompile(`(?i)\b(name|value|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 })
 
 // text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
@@ -778,7 +802,9 @@ func (r *redactor) multipart(s string) string {
 	return sp.result()
 }
 
-// inputTags rewrites every <input ...> tag.
+// inputTags rewrites every <input ...> tag, and every <meta ...> tag whose
+// name says its content is a secret (<meta name="csrf-token" content="…">,
+// as Rails and Laravel pages carry their anti-forgery token).
 func (r *redactor) inputTags(s string) string {
 	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
@@ -787,7 +813,9 @@ func (r *redactor) inputTags(s string) string {
 			break
 		}
 		i += j
-		if i+6 > len(s) || !strings.EqualFold(s[i+1:i+6], "input") || (i+6 < len(s) && alnum(s[i+6])) {
+		input := i+6 <= len(s) && strings.EqualFold(s[i+1:i+6], "input") && (i+6 == len(s) || !alnum(s[i+6]))
+		meta := !input && i+5 <= len(s) && strings.EqualFold(s[i+1:i+5], "meta") && (i+5 == len(s) || !alnum(s[i+5]))
+		if !input && !meta {
 			i++
 			continue
 		}
@@ -796,7 +824,11 @@ func (r *redactor) inputTags(s string) string {
 			break
 		}
 		tag := s[i : i+end+1]
-		if red := r.inputTag(tag); red != tag {
+		valueAttr := "value"
+		if meta {
+			valueAttr = "content"
+		}
+		if red := r.inputTag(tag, valueAttr, meta); red != tag {
 			sp.replace(i, i+len(tag), red)
 		}
 		i += len(tag)
@@ -971,8 +1003,10 @@ func (r *redactor) urls(s string) string {
 	return sp.result()
 }
 
-// inputTag redacts the value attribute of an <input> whose name is secret.
-func (r *redactor) inputTag(tag string) string {
+// inputTag redacts the valueAttr attribute of an <input> whose name is
+// secret; with named, only of a tag whose name is of a class to redact
+// (a <meta>'s content otherwise stays as it is).
+func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 	attrs := reAttr().FindAllStringSubmatchIndex(tag, -1)
 	name := ""
 	valStart, valEnd := -1, -1
@@ -993,13 +1027,13 @@ func (r *redactor) inputTag(tag string) string {
 			if name == "" {
 				name = html.UnescapeString(tag[s:e])
 			}
-		case "value":
+		case valueAttr:
 			if valStart < 0 {
 				valStart, valEnd = s, e
 			}
 		}
 	}
-	if valStart < 0 {
+	if valStart < 0 || named && r.class(name) == classKeep {
 		return tag
 	}
 	val := html.UnescapeString(tag[valStart:valEnd])

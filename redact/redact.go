@@ -181,13 +181,17 @@ func (r *redactor) header(name, value string) string {
 		}
 	case "sec-websocket-protocol":
 		return r.wsProtocols(value)
+	case "authentication-info", "proxy-authentication-info":
+		// Digest's rspauth proves the password; nextnonce is the next
+		// request's challenge.
+		return r.secret(value)
 	}
 	if strings.HasSuffix(lname, "-auth") || strings.Contains(lname, "-auth-") || strings.HasPrefix(lname, "auth-") ||
 		strings.Contains(lname, "authorization") {
 		// A custom header carrying a credential (X-Custom-Auth: Bearer …).
 		return r.authorization(value)
 	}
-	if secretHeader(lname) {
+	if secretHeader(lname) || secret.IsSecretParam(lname) {
 		return r.secret(value)
 	}
 	if secret.IsSessionParam(lname) && !secret.KeepSessionValue(value) {

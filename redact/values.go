@@ -40,6 +40,9 @@ var extraSecretParams = map[string]bool{
 	"__requestverificationtoken": true, "requestverificationtoken": true,
 	"x-ms-refreshtokencredential": true, "refreshtokencredential": true,
 	"request": true, "jwt": true, "dssotoken": true, "relaystate": true,
+	// A pushed authorization request's handle; a request_uri that is a
+	// URL stays (classSecret keeps URLs).
+	"request_uri": true,
 }
 
 // extraMaskedParams complement secret.IsMaskedParam.
@@ -383,6 +386,14 @@ func (r *redactor) free(v string, nest int) string {
 			return red
 		}
 	}
+	if nest < maxNest {
+		if red, ok := r.headerBlock(v, nest); ok {
+			return red
+		}
+		if red, ok := r.escaped(v, nest); ok {
+			return red
+		}
+	}
 	if strings.ContainsAny(v, "\"'`") && strings.ContainsAny(v, ":=") {
 		// Quoted pairs in free text: a GraphQL query's arguments
 		// (login(password: "…")), a script or config in a string.
@@ -400,6 +411,108 @@ func (r *redactor) free(v string, nest int) string {
 		v = r.wordPairs(v, nest)
 	}
 	return r.sweep.apply(r.shapes(maskEmails(v)))
+}
+
+// escaped redacts a value URL-encoded once more than its place needs (a
+// return URL carried twice-encoded in a query, whose own parameters are
+// then no pairs to read): decoded, redacted as free text, and encoded
+// again when that changed it. ok is false when v holds no escape that
+// decodes to a URL or a name=value pair, or that holds pairs already (a
+// query in a parameter is read as one where it is).
+func (r *redactor) escaped(v string, nest int) (string, bool) {
+	if strings.IndexByte(v, '%') < 0 || strings.ContainsAny(v, " \"<>=&") {
+		return v, false
+	}
+	dec, err := url.QueryUnescape(v)
+	if err != nil || dec == v || !strings.Contains(dec, "=") && !looksURL(dec) {
+		return v, false
+	}
+	red := r.free(dec, nest+1)
+	if red == dec {
+		return v, false
+	}
+	return url.QueryEscape(red), true
+}
+
+// headerBlock redacts a text that is a message with a header block: a
+// STOMP frame sent over a WebSocket (CONNECT, then login: and passcode:
+// or an Authorization: line), or an HTTP request or answer logged as text.
+// The first line is a command (upper-case letters) or an HTTP request or
+// status line; the lines after it up to a blank one are name:value fields,
+// redacted as headers are or by their names; what follows is redacted as
+// free text. ok is false when v is no such message.
+func (r *redactor) headerBlock(v string, nest int) (string, bool) {
+	nl := strings.IndexByte(v, '\n')
+	if nl < 0 || !messageStart(strings.TrimSuffix(v[:nl], "\r")) {
+		return v, false
+	}
+	var b strings.Builder
+	b.WriteString(v[:nl+1])
+	rest := v[nl+1:]
+	fields := 0
+	for rest != "" {
+		line, tail, more := strings.Cut(rest, "\n")
+		cr := ""
+		if strings.HasSuffix(line, "\r") {
+			line, cr = line[:len(line)-1], "\r"
+		}
+		if line == "" {
+			// The body, less a STOMP frame's closing NUL.
+			b.WriteString(cr + "\n")
+			body := strings.TrimRight(tail, "\x00\r\n")
+			b.WriteString(r.free(body, nest+1) + tail[len(body):])
+			return b.String(), fields > 0
+		}
+		name, val, ok := strings.Cut(line, ":")
+		if !ok || !fieldName(name) {
+			return v, false
+		}
+		fields++
+		if classify(name) != classKeep {
+			val = r.value(name, val, "", nest+1)
+		} else {
+			val = r.header(name, val)
+		}
+		b.WriteString(name + ":" + val + cr)
+		if more {
+			b.WriteByte('\n')
+		}
+		rest = tail
+	}
+	return b.String(), fields > 0
+}
+
+// messageStart reports the first line of a STOMP frame (its command) or of
+// an HTTP message.
+func messageStart(l string) bool {
+	if strings.HasPrefix(l, "HTTP/") {
+		return true
+	}
+	cmd, target, ok := strings.Cut(l, " ")
+	if len(cmd) < 3 || len(cmd) > 16 {
+		return false
+	}
+	for i := 0; i < len(cmd); i++ {
+		if cmd[i] < 'A' || cmd[i] > 'Z' {
+			return false
+		}
+	}
+	return !ok || strings.Contains(target, " HTTP/")
+}
+
+// fieldName reports a header field name (RFC 9110's token, less the
+// characters no real name holds).
+func fieldName(n string) bool {
+	if n == "" || len(n) > 128 {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // encoded redacts a value that is a document of its own: JSON text (a

@@ -27,6 +27,12 @@ var secretParams = map[string]bool{
 	// OAuth: CAS service tickets (?ticket=ST-…), SAML artifacts, OAuth 1.0a
 	// verifiers and request tokens, Keycloak's login-action session_code.
 	"ticket": true, "samlart": true, "oauth_verifier": true, "oauth_token": true, "session_code": true,
+	// Handles of grants and sign-in APIs that stand for a sign-in in
+	// progress: Okta Identity Engine's interaction handle and code, CIBA's
+	// auth_req_id and login_hint_token, Keycloak's tab_id (with
+	// session_code, it resumes the login), Cognito's SRP public values.
+	"interaction_handle": true, "interactionhandle": true, "interaction_code": true, "auth_req_id": true,
+	"login_hint_token": true, "tab_id": true, "srp_a": true, "srp_b": true,
 }
 
 // maskedParams hold low-entropy personal or guessable values: masked, never
@@ -41,6 +47,9 @@ var maskedParams = map[string]bool{
 	// A device flow's user_code is a few letters the user types (RFC 8628
 	// suggests 8 from 20): its fingerprint is reversed as fast.
 	"user_code": true,
+	// Entra's MFA call sends the one-time code as AdditionalAuthData;
+	// Okta Identity Engine's identifier and a logout_hint are user names.
+	"additionalauthdata": true, "identifier": true, "logout_hint": true,
 }
 
 // IsSecretParam reports whether a parameter's value is a replayable secret.
@@ -193,7 +202,7 @@ func RedactParam(name, value string) string {
 	switch {
 	case value == "":
 		return value
-	case IsSecretParam(name):
+	case IsSecretParam(name) || requestHandle(name, value):
 		return Fingerprint(value)
 	case IsMaskedParam(name):
 		return Mask(value)
@@ -209,6 +218,15 @@ func RedactParam(name, value string) string {
 		return Fingerprint(value)
 	}
 	return value
+}
+
+// requestHandle reports a request_uri that is no URL: the one-time handle
+// a pushed authorization request (PAR, RFC 9126) issues, which replays the
+// pushed request until it expires ("urn:ietf:params:oauth:request_uri:…").
+// A request_uri that is a URL names where a request object is published,
+// and stays as evidence.
+func requestHandle(name, value string) bool {
+	return strings.EqualFold(name, "request_uri") && !strings.Contains(value, "://")
 }
 
 // RedactURL replaces secret values in a URL's query and fragment with their
@@ -533,7 +551,7 @@ func redactPairs(s, sep string, depth int, add func(Secret), collectOnly bool) s
 		}
 		if !changed && depth < maxNest {
 			switch {
-			case strings.Contains(val, "://") && strings.ContainsAny(val, "?#"):
+			case relativeURL(val) || strings.Contains(val, "://") && strings.ContainsAny(val, "?#"):
 				red = redactURL(val, depth+1, add)
 			case strings.Contains(val, "=") && strings.Contains(val, "&") && !strings.ContainsAny(val, " <>{}\""):
 				red = redactPairs(val, "&", depth+1, add, collectOnly)
@@ -554,6 +572,14 @@ func redactPairs(s, sep string, depth int, add func(Secret), collectOnly bool) s
 				if add != nil {
 					add(New(val))
 				}
+			case strings.Contains(val, "%") && !strings.Contains(val, "&"):
+				// Encoded once more (a return URL carried
+				// twice-encoded): its decoded form is read the same way
+				// under the same name, and written back encoded.
+				pre := url.QueryEscape(name) + "="
+				if sub := redactPairs(pre+val, "&", depth+1, add, collectOnly); !collectOnly && strings.HasPrefix(sub, pre) {
+					red = sub[len(pre):]
+				}
 			}
 		}
 		if red != val && !collectOnly {
@@ -570,6 +596,15 @@ func redactPairs(s, sep string, depth int, add func(Secret), collectOnly bool) s
 		return ""
 	}
 	return strings.Join(parts, sep)
+}
+
+// relativeURL reports a relative URL with a query or fragment whose
+// parameters follow the path ("/signin-oidc?code=…", "cb#id_token=…"):
+// a return URL kept as a parameter.
+func relativeURL(v string) bool {
+	q := strings.IndexAny(v, "?#")
+	eq := strings.IndexByte(v, '=')
+	return q > 0 && eq > q && !strings.Contains(v, "://") && !strings.ContainsAny(v[:q], " =&<>\"{}")
 }
 
 // paramChanges reports whether RedactParam(name, value) differs from

@@ -299,3 +299,44 @@ func TestRedactTextPairs(t *testing.T) {
 		t.Errorf("redacting again: %q, was %q", again, got)
 	}
 }
+
+// TestRedactParamSignInHandles: handles of sign-ins in progress are
+// fingerprinted, an MFA code and a user name masked; a request_uri that
+// is a URL stays.
+func TestRedactParamSignInHandles(t *testing.T) {
+	for _, c := range []struct{ name, value, want string }{
+		{"request_uri", "urn:ietf:params:oauth:request_uri:bwc4JK-ESC0w8acc", Fingerprint("urn:ietf:params:oauth:request_uri:bwc4JK-ESC0w8acc")},
+		{"request_uri", "https://app.example/req/1.jwt", "https://app.example/req/1.jwt"},
+		{"interactionHandle", "idx-handle-0123", Fingerprint("idx-handle-0123")},
+		{"interaction_code", "idx-code-0123", Fingerprint("idx-code-0123")},
+		{"auth_req_id", "ciba-0123", Fingerprint("ciba-0123")},
+		{"login_hint_token", "lht-0123", Fingerprint("lht-0123")},
+		{"tab_id", "Xy1zAbC2dEf", Fingerprint("Xy1zAbC2dEf")},
+		{"AdditionalAuthData", "912345", Mask("912345")},
+		{"identifier", "bob.smith", Mask("bob.smith")},
+		{"logout_hint", "bob@contoso.example", Mask("bob@contoso.example")},
+		{"client_id", "web-app", "web-app"},
+	} {
+		if got := RedactParam(c.name, c.value); got != c.want {
+			t.Errorf("RedactParam(%q, %q) = %q, want %q", c.name, c.value, got, c.want)
+		}
+	}
+}
+
+// TestRedactURLReturnURLs: a code in a relative return URL and an ID token
+// in a return URL encoded twice are fingerprinted in a report's URL; the
+// return URL's path stays.
+func TestRedactURLReturnURLs(t *testing.T) {
+	q := url.QueryEscape
+	raw := "https://app.example/login?returnUrl=" + q("/signin-oidc?code=c0de-in-return-url&x=1") +
+		"&ru2=" + q(q("https://app.example/cb#id_token=id-t0ken-twice-encoded"))
+	got := RedactURL(raw)
+	for _, leak := range []string{"c0de-in-return-url", "id-t0ken-twice-encoded"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("RedactURL kept %q: %s", leak, got)
+		}
+	}
+	if !strings.Contains(got, "returnUrl=%2Fsignin-oidc%3Fcode%3Dsha256") || !strings.Contains(got, "app.example%252Fcb") {
+		t.Errorf("RedactURL lost the return URLs' shape: %s", got)
+	}
+}

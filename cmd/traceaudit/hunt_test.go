@@ -432,6 +432,7 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 	bw.Close()
 	log["entries"] = append(entries, extra, gzEntry, storedEntry("br", br.Bytes(), 3*time.Minute),
 		storedEntry("deflate", fl.Bytes(), 4*time.Minute), storedEntry("", br2.Bytes(), 5*time.Minute))
+	log["entries"] = append(log["entries"].([]any), h.huntWireHAREntries(start.Add(6*time.Minute))...)
 	log["pages"].([]any)[0].(map[string]any)["title"] = "https://app.example/#/cb?code=" + h.canary("page title hash-routed code")
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -447,7 +448,7 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 // bodies, a capture.
 func (h *hunt) huntFiles(t *testing.T) map[string]string {
 	t.Helper()
-	exs := h.huntExchanges()
+	exs := append(h.huntExchanges(), h.huntWireExchanges()...)
 	dir := t.TempDir()
 	out := map[string]string{}
 	write := func(name string, data []byte, err error) {
