@@ -41,7 +41,7 @@ const provider = new Provider(cfg.issuer, {
     Grant: 86400,
     Interaction: 3600,
     Session: 86400,
-    RefreshToken: 86400,
+    RefreshToken: cfg.refreshTTL || 86400,
   },
   features: { devInteractions: { enabled: false } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -24,6 +24,11 @@ import (
 type oidcProviderOptions struct {
 	// CodeLifetime is ttl.AuthorizationCode (oidc-provider's default: 60 s).
 	CodeLifetime time.Duration
+	// RefreshLifetime is ttl.RefreshToken (the lab's default: 24 h).
+	RefreshLifetime time.Duration
+	// OfflineConsent has the RP send prompt=consent, without which
+	// oidc-provider grants no offline_access and so no refresh token.
+	OfflineConsent bool
 }
 
 // oidcProviderDir is the lab's Node.js part, relative to the lab module
@@ -44,6 +49,9 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 	if opts.CodeLifetime == 0 {
 		opts.CodeLifetime = 60 * time.Second
 	}
+	if opts.RefreshLifetime == 0 {
+		opts.RefreshLifetime = 24 * time.Hour
+	}
 	secret := randomHex(16)
 	password := randomHex(8)
 	p := &provider{
@@ -61,14 +69,18 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 		Password:       password,
 		CodeLifetime:   opts.CodeLifetime,
 		// oidc-provider's ttl.RefreshToken as server.mjs sets it
-		RefreshLifetime: 24 * time.Hour,
+		RefreshLifetime: opts.RefreshLifetime,
+	}
+	if opts.OfflineConsent {
+		p.OfflinePrompt = "consent"
 	}
 	grants := []string{"authorization_code", "refresh_token"}
 	config := map[string]any{
-		"issuer":   issuer,
-		"codeTTL":  int(opts.CodeLifetime.Seconds()),
-		"user":     p.Username,
-		"password": password,
+		"issuer":     issuer,
+		"codeTTL":    int(opts.CodeLifetime.Seconds()),
+		"refreshTTL": int(opts.RefreshLifetime.Seconds()),
+		"user":       p.Username,
+		"password":   password,
 		"clients": []map[string]any{
 			{"client_id": "rp-web", "client_secret": secret, "redirect_uris": redirectURIs, "token_endpoint_auth_method": "client_secret_post",
 				"grant_types": grants, "response_types": []string{"code"}},

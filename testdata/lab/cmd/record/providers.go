@@ -48,7 +48,12 @@ type provider struct {
 	// has none (zitadel's example storage never expires codes).
 	CodeLifetime    time.Duration
 	RefreshLifetime time.Duration
-	handler         http.Handler
+	// OfflinePrompt is the prompt the RP's authorize request sends so that
+	// the provider grants offline_access (a refresh token): oidc-provider
+	// drops offline_access without prompt=consent, as OpenID Connect Core
+	// §11 lets it. "" for the providers that need none.
+	OfflinePrompt string
+	handler       http.Handler
 	// external, when set, runs the provider as a process of its own
 	// (oidc-provider on Node.js) on the endpoint's socket instead of
 	// handler; it returns the function that stops it.

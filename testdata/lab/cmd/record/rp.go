@@ -271,6 +271,9 @@ func (p *rp) login(w http.ResponseWriter, r *http.Request) {
 	if p.defects.FormPost {
 		q.Set("response_mode", "form_post")
 	}
+	if p.op.OfflinePrompt != "" {
+		q.Set("prompt", p.op.OfflinePrompt)
+	}
 	http.Redirect(w, r, p.op.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
 }
 

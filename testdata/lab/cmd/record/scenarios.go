@@ -486,6 +486,11 @@ func scenarios() []*scenario {
 			Drive: driveRefresh(3*time.Second, "invalid_grant"), Rules: []string{"refresh-token-expired"},
 		},
 		{
+			Name: "refresh-expired-oidcprovider", Summary: "clean sign-in with oidc-provider, then a refresh after the refresh token's lifetime (ttl.RefreshToken configured to 2 s; the RP asks prompt=consent, without which oidc-provider grants no offline_access); oidc-provider refuses with its generic 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Refresh: true, OIDCProvider: oidcProviderOptions{RefreshLifetime: 2 * time.Second, OfflineConsent: true},
+			Drive: driveRefresh(3*time.Second, "invalid_grant"), Rules: []string{"refresh-token-expired"},
+		},
+		{
 			Name: "refresh-zitadel", Summary: "clean sign-in with zitadel, then the RP redeems its refresh token on the back channel",
 			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Refresh: true,
 			Drive: driveRefresh(0, "tokens refreshed"),
