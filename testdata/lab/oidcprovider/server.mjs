@@ -44,6 +44,10 @@ const provider = new Provider(cfg.issuer, {
     RefreshToken: cfg.refreshTTL || 86400,
   },
   features: { devInteractions: { enabled: false } },
+  // A deployment whose CORS configuration allows no origin of the browser
+  // app (the recorder's NoCORS); otherwise oidc-provider's default, which
+  // allows a public client the origins of its redirect URIs.
+  ...(cfg.noCORS ? { clientBasedCORS: () => false } : {}),
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(ctx, id) {
     return { accountId: id, async claims() { return { sub: id, name: 'Alice (lab user)' }; } };

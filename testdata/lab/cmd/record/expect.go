@@ -515,6 +515,9 @@ func describeDefects(sc *scenario) []string {
 	if sc.GoOAuth2.NoCORS || sc.Fosite.NoCORS {
 		d = append(d, "the provider's token endpoint sends no CORS headers (provider configuration, not an app defect)")
 	}
+	if sc.OIDCProvider.NoCORS {
+		d = append(d, "oidc-provider's clientBasedCORS allows no origin of the browser app (provider configuration, not an app defect)")
+	}
 	if d == nil {
 		d = []string{}
 	}

@@ -29,6 +29,10 @@ type oidcProviderOptions struct {
 	// OfflineConsent has the RP send prompt=consent, without which
 	// oidc-provider grants no offline_access and so no refresh token.
 	OfflineConsent bool
+	// NoCORS configures clientBasedCORS to allow no origin: oidc-provider
+	// then refuses the browser app's token request (400 invalid_request
+	// "origin … not allowed for client") without CORS headers.
+	NoCORS bool
 }
 
 // oidcProviderDir is the lab's Node.js part, relative to the lab module
@@ -79,6 +83,7 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 		"issuer":     issuer,
 		"codeTTL":    int(opts.CodeLifetime.Seconds()),
 		"refreshTTL": int(opts.RefreshLifetime.Seconds()),
+		"noCORS":     opts.NoCORS,
 		"user":       p.Username,
 		"password":   password,
 		"clients": []map[string]any{

@@ -613,6 +613,11 @@ func scenarios() []*scenario {
 			Drive: driveSPA("exception"), Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
 		},
 		{
+			Name: "cors-blocked-token-spa-oidcprovider", Summary: "browser app whose origin oidc-provider's clientBasedCORS does not allow: oidc-provider refuses the token request (400 invalid_request \"origin … not allowed for client: rp-spa\") without CORS headers, and Chrome withholds even that answer from the page (failed request, no status)",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{NoCORS: true},
+			Drive: driveSPA("exception"), Rules: []string{"spa-cross-origin"}, Mechanism: map[string]string{"spa-cross-origin": "cors-blocked"},
+		},
+		{
 			Name: "code-reuse-reload-server-capture-fosite", Summary: "server-side app, two traces of one incident: the RP renders the signed-in page at the callback URL, the user reloads it and the RP redeems the code again; the browser's HAR and capture show the two callbacks, only the app server's capture shows the two back-channel redemptions and fosite's refusal",
 			Provider: "fosite", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{RenderAtCallback: true}, ServerCapture: true,
 			Drive: driveReload, Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
