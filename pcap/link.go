@@ -102,8 +102,8 @@ func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
 			}
 			return tcpSegment{netFlow: netFlow, tcp: &f.tcp}, true, true
 		case layers.LayerTypeUDP:
-			if f.udp.DstPort == 4789 || f.udp.SrcPort == 4789 {
-				return seg, false, false // VXLAN: the slow path follows it
+			if f.udp.DstPort == 4789 || f.udp.SrcPort == 4789 || f.udp.DstPort == 6081 || f.udp.SrcPort == 6081 {
+				return seg, false, false // VXLAN, Geneve: the slow path follows them
 			}
 			if f.udp.DstPort == 443 || f.udp.SrcPort == 443 {
 				f.quic++

@@ -240,26 +240,32 @@ func TestWiFi(t *testing.T) {
 	}
 }
 
-// TestERSPAN carries get.pcap's Ethernet frames in the outer headers of
+// TestMirrorTunnels carries get.pcap's Ethernet frames in the outer headers of
 // the first frame of Zeek's erspanI.pcap, erspanII.pcap and
 // erspanIII.pcap (Ethernet, IPv4, GRE and the ERSPAN header of each
 // type, copied as captured; the outer IPv4 length set to the new size):
 // mirrored traffic as a Cisco switch or a cloud's packet mirroring sends
-// it. The captures themselves mirror only ICMP. gopacket reads types I
-// and III wrong or not at all: the exchange was lost.
-func TestERSPAN(t *testing.T) {
+// it; and of geneve.pcap (UDP 6081 with an 8-byte option, as AWS's
+// Gateway Load Balancer sends traffic to appliances). The captures
+// themselves carry only ICMP. gopacket reads ERSPAN types I and III wrong
+// or not at all, and the fast path dropped Geneve's UDP: the exchange was
+// lost.
+func TestMirrorTunnels(t *testing.T) {
 	pkts := loadPackets(t, "get.pcap")
 	base, _ := readBytes(t, writePcap(t, pkts, false))
 	for _, c := range []struct {
 		file  string
 		inner int // where the mirrored frame starts
-	}{{"zeek/erspanI.pcap", 38}, {"zeek/erspanII.pcap", 50}, {"zeek/erspanIII.pcap", 54}} {
+	}{{"zeek/erspanI.pcap", 38}, {"zeek/erspanII.pcap", 50}, {"zeek/erspanIII.pcap", 54}, {"zeek/geneve.pcap", 58}} {
 		t.Run(c.file, func(t *testing.T) {
 			outer := loadPackets(t, c.file)[0].data[:c.inner]
 			var out []rawPacket
 			for _, p := range pkts {
 				d := append(bytes.Clone(outer), p.data...)
 				binary.BigEndian.PutUint16(d[16:], uint16(len(d)-14))
+				if d[14+9] == 17 { // UDP: its length too (the checksum is 0)
+					binary.BigEndian.PutUint16(d[38:], uint16(len(d)-34))
+				}
 				out = append(out, rawPacket{data: d, ts: p.ts, origLen: len(d), linkType: 1})
 			}
 			exs, notes := readBytes(t, writePcap(t, out, false))
