@@ -41,7 +41,7 @@ func URLTokens(raw string) []URLToken {
 // Authorize URLs carry escapes (redirect_uri) but rarely those; a capture
 // can hold 65,000 of them (FuzzMayHaveURLTokens).
 func MayHaveURLTokens(raw string) bool {
-	i := strings.IndexAny(raw, "?#")
+	i := queryStart(raw)
 	if i < 0 {
 		return false
 	}
@@ -67,6 +67,22 @@ func MayHaveURLTokens(raw string) bool {
 		j += 1 + k
 	}
 	return false
+}
+
+// queryStart is strings.IndexAny(raw, "?#"), with two searches for one
+// byte, which run a word at a time: IndexAny tests each byte against the
+// set, ~600 instructions for a URL of 65 bytes, on every exchange of a
+// trace (the retainer asks MayHaveURLTokens of each).
+func queryStart(raw string) int {
+	i := strings.IndexByte(raw, '?')
+	end := i
+	if end < 0 {
+		end = len(raw)
+	}
+	if j := strings.IndexByte(raw[:end], '#'); j >= 0 {
+		return j
+	}
+	return i
 }
 
 // containsToken is strings.Contains(strings.ToLower(s), "token") without

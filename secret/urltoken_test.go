@@ -26,6 +26,9 @@ func FuzzMayHaveURLTokens(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
+		if got, want := queryStart(raw), strings.IndexAny(raw, "?#"); got != want {
+			t.Errorf("queryStart(%q) = %d, IndexAny says %d", raw, got, want)
+		}
 		if got, want := containsToken(raw), strings.Contains(strings.ToLower(raw), "token"); got != want {
 			t.Errorf("containsToken(%q) = %v, lowering says %v", raw, got, want)
 		}
@@ -72,6 +75,17 @@ func TestURLTokensThroughEscapes(t *testing.T) {
 		}
 		if !MayHaveURLTokens(raw) {
 			t.Errorf("MayHaveURLTokens(%q) = false", raw)
+		}
+	}
+}
+
+// TestQueryStart: where the query or fragment starts, as strings.IndexAny
+// finds it.
+func TestQueryStart(t *testing.T) {
+	for _, s := range []string{"", "?", "#", "a?b#c", "a#b?c", "https://h/p", "https://h/p?q=1", "https://h/p#f",
+		"https://h/p#f?x", "https://h/p?q#f", "??", "##", "\u00e9?\u00e9", "x#"} {
+		if got, want := queryStart(s), strings.IndexAny(s, "?#"); got != want {
+			t.Errorf("queryStart(%q) = %d, want %d", s, got, want)
 		}
 	}
 }
