@@ -258,6 +258,22 @@ func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 		return
 	}
 	before, _ := lookupMark(s.marks, s.base+int64(len(s.buf))-1)
+	where := ""
+	if before > 0 {
+		where = fmt.Sprintf(" after frame %d", before)
+	}
+	what := "responses"
+	if dir == ClientToServer {
+		what = "requests"
+	}
+	if !s.lost {
+		s.lost, s.lostFrame = true, cmp.Or(frame, before)
+	}
+	if c.lostInFrame(dir, n, cmp.Or(frame, before), where) {
+		return
+	}
+	// What the lost bytes held is unknown: any stream open in this
+	// direction may have lost DATA.
 	open := 0
 	for _, st := range c.streams {
 		if dir == ClientToServer && st.reqEnded {
@@ -268,23 +284,9 @@ func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 			open++
 		}
 	}
-	where := ""
-	if before > 0 {
-		where = fmt.Sprintf(" after frame %d", before)
-	}
-	what := "responses"
-	if dir == ClientToServer {
-		what = "requests"
-	}
 	cut := "no open stream's " + what[:len(what)-1] + " is cut"
 	if open > 0 {
 		cut = fmt.Sprintf("the %s of %s may be cut", what, count(open, "open stream"))
-	}
-	if !s.lost {
-		s.lost, s.lostFrame = true, cmp.Or(frame, before)
-	}
-	if c.lostInFrame(dir, n, cmp.Or(frame, before), where) {
-		return
 	}
 	c.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s: %s; reading goes on at the next frame header that can be trusted, and header blocks that refer to HPACK state set in the lost bytes cannot be decoded", n, dir, where, cut)
 	s.buf, s.marks = nil, nil
@@ -311,12 +313,17 @@ func (c *H2Conn) lostInFrame(dir Dir, n, frame int, where string) bool {
 	}
 	typ, flags := http2.FrameType(s.buf[3]), http2.Flags(s.buf[4])
 	id := binary.BigEndian.Uint32(s.buf[5:]) & (1<<31 - 1)
+	payload := s.buf[9:]
 	s.base += int64(len(s.buf))
 	s.buf, s.marks = nil, nil
 	s.skip = int64(rest - n)
 	switch typ {
 	case http2.FrameData:
 		if st := c.streams[id]; st != nil {
+			if flags&http2.FlagDataPadded == 0 && !st.cut[dir] {
+				// What came of the frame before the loss is kept.
+				c.bodyData(dir, st, payload)
+			}
 			st.cut[dir] = true
 		}
 		s.skipID, s.skipEnd = id, flags.Has(http2.FlagDataEndStream)
@@ -557,22 +564,16 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		if st == nil {
 			return
 		}
+		if !st.cut[dir] {
+			// After bytes lost from a body, the rest is not kept: a body
+			// with a hole inside would read as another.
+			c.bodyData(dir, st, f.Data())
+		}
 		if dir == ClientToServer {
-			if st.reqBody == nil {
-				st.reqBody = c.newBody(st)
-			}
-			st.reqBody.Write(f.Data())
 			if f.StreamEnded() {
 				st.reqEnded = true
 			}
 		} else {
-			if st.respBody == nil {
-				st.respBody = c.newBody(st)
-				if st.skip {
-					st.respBody.Skip()
-				}
-			}
-			st.respBody.Write(f.Data())
 			st.end = t
 			if f.StreamEnded() {
 				c.finish(st, false)
@@ -665,6 +666,24 @@ func (c *H2Conn) headers(dir Dir) {
 	if s.blockEnd {
 		c.finish(st, false)
 	}
+}
+
+// bodyData adds DATA to the body of a stream's message in direction dir.
+func (c *H2Conn) bodyData(dir Dir, st *h2Stream, data []byte) {
+	if dir == ClientToServer {
+		if st.reqBody == nil {
+			st.reqBody = c.newBody(st)
+		}
+		st.reqBody.Write(data)
+		return
+	}
+	if st.respBody == nil {
+		st.respBody = c.newBody(st)
+		if st.skip {
+			st.respBody.Skip()
+		}
+	}
+	st.respBody.Write(data)
 }
 
 // maxHeaderNotes bounds the notes about undecodable header blocks of one
@@ -785,7 +804,7 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 		respCut := cut || st.cut[ServerToClient]
 		if st.respBody != nil {
 			ex.Response.Body = st.respBody.Body(st.resp.Headers, respCut)
-		} else if cut {
+		} else if respCut {
 			// The headers did not end the stream and no DATA was read.
 			ex.Response.Body.Truncated = true
 		}

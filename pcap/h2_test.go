@@ -3,6 +3,7 @@ package pcap
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +238,52 @@ func TestH2SkipBody(t *testing.T) {
 		if string(me.Data) != `{"sub":"1"}` {
 			t.Errorf("skip %v: JSON body %q", skip, me.Data)
 		}
+	}
+}
+
+// TestH2LossInsideOneStream loses 20 bytes inside a DATA frame of stream
+// 1 while stream 3 is open too: only stream 1's body is cut (kept up to
+// the hole, nothing after it), stream 3's is whole, and the header block
+// after the loss decodes with the HPACK state kept.
+func TestH2LossInsideOneStream(t *testing.T) {
+	cl, sv := newH2Writer(), newH2Writer()
+	cl.buf.WriteString(h2Preface)
+	cl.fr.WriteSettings()
+	cl.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "app.example", ":path", "/a")
+	cl.headers(3, true, ":method", "GET", ":scheme", "https", ":authority", "app.example", ":path", "/b")
+	cl.headers(5, true, ":method", "GET", ":scheme", "https", ":authority", "app.example", ":path", "/c")
+	sv.fr.WriteSettings()
+	sv.headers(1, false, ":status", "200", "x-served", "edge-1")
+	sv.headers(3, false, ":status", "200", "x-served", "edge-1")
+	sv.fr.WriteData(1, false, []byte(strings.Repeat("0123456789", 10)))
+	c := NewH2Conn("c", "https", fuzzLimits)
+	t0 := time.Unix(1700000000, 0)
+	c.Feed(ClientToServer, bytes.Clone(cl.buf.Bytes()), 1, t0)
+	b := sv.buf.Bytes()
+	c.Feed(ServerToClient, bytes.Clone(b[:len(b)-60]), 2, t0) // the frame's header and 40 bytes
+	c.gapAt(ServerToClient, 20, 3)
+	c.Feed(ServerToClient, bytes.Clone(b[len(b)-40:]), 3, t0)
+	sv.buf.Reset()
+	sv.fr.WriteData(3, true, []byte("bbb"))
+	sv.fr.WriteData(1, true, []byte("tail"))
+	sv.headers(5, true, ":status", "204", "x-served", "edge-1") // refers to the table
+	c.Feed(ServerToClient, bytes.Clone(sv.buf.Bytes()), 4, t0)
+	c.Close()
+	got := map[string]string{}
+	for _, f := range c.takeDone() {
+		r := f.ex.Response
+		if r == nil {
+			got[f.ex.Request.URL] = "no response"
+			continue
+		}
+		got[f.ex.Request.URL] = fmt.Sprintf("%d %q %v %s", r.Status, r.Body.Data, r.Body.Truncated, r.Headers.Get("x-served"))
+	}
+	want := map[string]string{
+		"https://app.example/a": `200 "0123456789012345678901234567890123456789" true edge-1`,
+		"https://app.example/b": `200 "bbb" false edge-1`,
+		"https://app.example/c": `204 "" false edge-1`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("exchanges (-want +got):\n%s\nnotes %v", diff, c.Notes())
 	}
 }
