@@ -418,3 +418,24 @@ func TestRefreshRefusalTold(t *testing.T) {
 		t.Errorf("Keycloak's refresh token reuse: %+v", info)
 	}
 }
+
+// TestCORSRefusedByOIDCProvider: oidc-provider refuses a token request from
+// an origin its clientBasedCORS does not allow, itself and without CORS
+// headers (the lab's real recording, cors-blocked-token-spa-oidcprovider):
+// in the capture, where its answer is readable, spa-cross-origin says the
+// code was not redeemed and remedies it in oidc-provider's terms instead of
+// listing every provider's CORS setting.
+func TestCORSRefusedByOIDCProvider(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "lab", "scenarios", "cors-blocked-token-spa-oidcprovider")
+	exs, _ := loadLabPCAP(t, dir)
+	_, fs := assess(exs)
+	if len(fs) != 1 || fs[0].RuleID != rules.SPACrossOrigin.ID || !strings.Contains(fs[0].Message, "the code was not redeemed") ||
+		!strings.Contains(fs[0].Remediation, "oidc-provider's clientBasedCORS") || strings.Contains(fs[0].Remediation, "Okta") {
+		t.Errorf("capture: findings %+v, want one %s remedied at oidc-provider's clientBasedCORS", fs, rules.SPACrossOrigin.ID)
+	}
+	// The HAR shows no answer: the general remedy stays.
+	exs, _ = loadLabHAR(t, dir)
+	if _, fs := assess(exs); len(fs) != 1 || strings.Contains(fs[0].Remediation, "clientBasedCORS") {
+		t.Errorf("HAR: findings %+v", fs)
+	}
+}

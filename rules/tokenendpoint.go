@@ -89,7 +89,24 @@ func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
 		f.Message += "; the provider did issue tokens (the code is now spent), but the app never received them"
 	}
 	f.Remediation = corsRemedy(req.Provider(), req.ClientID(), req.Origin())
+	if r.Response != nil && r.Response.Err != nil && strings.Contains(r.Response.Err.Description, " not allowed for client") {
+		// oidc-provider's own refusal of the origin (its clientBasedCORS
+		// helper said no; lib/shared/cors.js: "origin … not allowed for
+		// client: …"), which it sends without CORS headers: the code was
+		// not redeemed.
+		f.Message += fmt.Sprintf("; the server refused the origin itself (%q): oidc-provider's clientBasedCORS does not allow it, and the code was not redeemed", shortText(r.Response.Err.Description))
+		f.Remediation = fmt.Sprintf("Allow the app's origin %q for client %s in oidc-provider's clientBasedCORS helper (its default allows a public client only the origins of its redirect URIs; a confidential client none), or redeem the code server-side. Start a new sign-in after the change.", req.Origin(), orUnknownClient(req.ClientID()))
+	}
 	p.Report(f)
+}
+
+// shortText is s on one line, cut at 160 bytes.
+func shortText(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
 }
 
 // corsRemedy says where the provider of a token request blocked by CORS
