@@ -60,7 +60,7 @@ func classify(name string) class {
 	switch {
 	case n == "":
 		return classKeep
-	case n == "code_verifier":
+	case n == "code_verifier" || n == "codeverifier":
 		return classVerifier
 	case n == "code_challenge":
 		return classChallenge

@@ -33,6 +33,11 @@ var secretParams = map[string]bool{
 	// session_code, it resumes the login), Cognito's SRP public values.
 	"interaction_handle": true, "interactionhandle": true, "interaction_code": true, "auth_req_id": true,
 	"login_hint_token": true, "tab_id": true, "srp_a": true, "srp_b": true,
+	// A PKCE verifier in camel case (a JSON body), an ID token hint (a JWT,
+	// found by shape too), SAML's RelayState (like state, it may embed a
+	// return URL or app data), Okta's okta_key (it resumes an authorize
+	// request from a fromURI).
+	"codeverifier": true, "id_token_hint": true, "relaystate": true, "okta_key": true,
 }
 
 // maskedParams hold low-entropy personal or guessable values: masked, never
@@ -52,8 +57,57 @@ var maskedParams = map[string]bool{
 	"additionalauthdata": true, "identifier": true, "logout_hint": true,
 }
 
-// IsSecretParam reports whether a parameter's value is a replayable secret.
-func IsSecretParam(name string) bool { return secretParams[strings.ToLower(name)] }
+// IsSecretParam reports whether a parameter's value is a replayable secret:
+// by the list, or a code named by its use (authCode, oobCode, device_code).
+func IsSecretParam(name string) bool {
+	l := strings.ToLower(name)
+	return secretParams[l] || strings.Contains(l, "code") && codeName(name) == codeSecret
+}
+
+// Codes named by their use: the one-time codes a user types (a few
+// digits; masked, as a fingerprint of one is reversed by trying every
+// value) and the codes an app passes on (authorization codes, Firebase's
+// oobCode, invitation codes; fingerprinted).
+const (
+	codeOther = iota
+	codeMasked
+	codeSecret
+)
+
+var (
+	typedCodeWords = map[string]bool{"verification": true, "verify": true, "mfa": true, "sms": true, "email": true, "recovery": true,
+		"backup": true, "otp": true, "totp": true, "hotp": true, "onetime": true, "one": true, "confirmation": true, "confirm": true,
+		"twofactor": true, "2fa": true, "tfa": true, "security": true, "pin": true, "activation": true, "reset": true, "login": true,
+		"signin": true, "phone": true, "text": true, "voice": true, "passcode": true, "mobile": true}
+	passedCodeWords = map[string]bool{"auth": true, "authorization": true, "authz": true, "oob": true, "access": true, "device": true,
+		"invite": true, "invitation": true, "session": true, "exchange": true, "magic": true, "interaction": true, "grant": true}
+)
+
+// codeName classifies a name one of whose words is "code" by the words
+// beside it (otpCode, sms_code, code_2fa, authCode, oobCode); a name of
+// no such use (error_code, country_code, code_challenge) is codeOther.
+func codeName(name string) int {
+	words := nameWords(name)
+	hasCode, kind := false, codeOther
+	for _, w := range words {
+		if p, ok := strings.CutSuffix(w, "code"); ok && p != "" && (typedCodeWords[p] || passedCodeWords[p]) {
+			// One word, as a lower-cased name has it ("otpcode").
+			hasCode, w = true, p
+		}
+		switch {
+		case w == "code" || w == "codes":
+			hasCode = true
+		case typedCodeWords[w]:
+			kind = codeMasked
+		case passedCodeWords[w] && kind == codeOther:
+			kind = codeSecret
+		}
+	}
+	if !hasCode {
+		return codeOther
+	}
+	return kind
+}
 
 // sessionNames are session ids by name, compared with case, '-', '_' and
 // '.' ignored: a session id replays the session it names (Java's
@@ -117,8 +171,25 @@ func IsGUID(v string) bool {
 // Access-Token, X-Amz-Security-Token, clientSecret), except the names that
 // describe a credential rather than hold one (token_type, tokenEndpoint,
 // passwordResetPolicy, expires_in).
+//
+// A name whose last word is a credential's (reset_token, login_hint_token,
+// passwordResetToken) holds one whatever the words before it say.
 func IsCredentialName(name string) bool {
-	return secretscan.CredentialName(name) && !DescribesCredential(name)
+	if !secretscan.CredentialName(name) {
+		return false
+	}
+	if !DescribesCredential(name) {
+		return true
+	}
+	words := nameWords(name)
+	if len(words) < 2 {
+		return false
+	}
+	switch last := words[len(words)-1]; last {
+	case "token", "secret", "password", "passwd", "assertion", "apikey", "credential", "credentials":
+		return !strings.HasSuffix(strings.ToLower(strings.TrimSpace(name)), "in")
+	}
+	return false
 }
 
 // describeWords start the words of a name about a credential.
@@ -191,8 +262,12 @@ func splitCredWord(w string) []string {
 	return []string{w}
 }
 
-// IsMaskedParam reports whether a parameter's value is personal or a password.
-func IsMaskedParam(name string) bool { return maskedParams[strings.ToLower(name)] }
+// IsMaskedParam reports whether a parameter's value is personal, a
+// password or a one-time code a user types (otpCode, sms_code).
+func IsMaskedParam(name string) bool {
+	l := strings.ToLower(name)
+	return maskedParams[l] || strings.Contains(l, "code") && codeName(name) == codeMasked
+}
 
 // RedactParam renders one parameter value for output: a fingerprint for a
 // secret (by its name in the lists, as a session id, or as a name of the

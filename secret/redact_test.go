@@ -340,3 +340,24 @@ func TestRedactURLReturnURLs(t *testing.T) {
 		t.Errorf("RedactURL lost the return URLs' shape: %s", got)
 	}
 }
+
+// TestRedactParamCodesByUse: a code named by its use is masked when a user
+// types it and fingerprinted when an app passes it on; codes of no such
+// use stay. A name ending in a credential's word holds one whatever the
+// words before it say.
+func TestRedactParamCodesByUse(t *testing.T) {
+	const v = "Vv9xK2pQ7rT4"
+	for name, want := range map[string]string{
+		"otpCode": Mask(v), "sms_code": Mask(v), "verification_code": Mask(v), "code_2fa": Mask(v), "emailcode": Mask(v),
+		"recovery_code": Mask(v), "securityCode": Mask(v),
+		"oobCode": Fingerprint(v), "authCode": Fingerprint(v), "auth_code": Fingerprint(v), "invitation_code": Fingerprint(v),
+		"reset_token": Fingerprint(v), "passwordResetToken": Mask(v), "codeVerifier": Fingerprint(v), "RelayState": Fingerprint(v),
+		"okta_key": Fingerprint(v), "id_token_hint": Fingerprint(v),
+		"error_code": v, "country_code": v, "code_challenge_method": v, "token_type": v, "tokenEndpoint": v, "expires_in": v,
+		"passwordResetPolicy": v, "token_type_hint": v,
+	} {
+		if got := RedactParam(name, v); got != want {
+			t.Errorf("RedactParam(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -373,6 +373,24 @@ func (h *hunt) huntWireExchanges() []leakcorpus.Exchange {
 			RespBody: "event: token\ndata: {\"access_token\":\"" + h.canary("server-sent event JSON access_token") + "\",\"expires_in\":3600}\n\n" +
 				"event: session\ndata: sessionId=" + h.canary("server-sent event sessionId pair") + "\n\n",
 		},
+		// Codes named by their use, a Rails form's bracketed names, a
+		// reset token, a camel-case verifier, RelayState and Okta's
+		// okta_key in a fromURI.
+		{
+			Method: "GET", URL: "https://app.example/__/auth/action?mode=resetPassword&oobCode=" + h.canary("Firebase oobCode") +
+				"&verification_code=" + h.canary("verification_code query parameter") + "&reset_token=" + h.canary("reset_token query parameter") +
+				"&RelayState=" + h.canary("RelayState query parameter") + "&fromURI=" + q("/oauth2/v1/authorize/redirect?okta_key="+h.canary("okta_key in a fromURI")),
+			ReqHeaders: [][2]string{host("app.example")}, Status: 302, RespHeaders: [][2]string{{"Location", "https://app.example/"}},
+		},
+		{
+			Method: "POST", URL: "https://app.example/users/sign_in?authCode=" + h.canary("authCode query parameter"), ReqMIME: "application/x-www-form-urlencoded",
+			ReqHeaders: [][2]string{host("app.example"), form[0]},
+			ReqBody: "user%5Bemail%5D=" + q("bob@contoso.example") + "&user%5Bpassword%5D=" + h.canary("Rails user[password]") +
+				"&mfa_code=" + h.canary("mfa_code form field") + "&authenticity_token=" + h.canary("Rails authenticity_token"),
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"otpCode":"` + h.canary("otpCode JSON member") + `","smsCode":"` + h.canary("smsCode JSON member") + `","codeVerifier":"` +
+				h.canary("codeVerifier JSON member") + `","error_code":"E_MFA_REQUIRED"}`,
+		},
 		// An MSAL.js token cache served as JSON (a debug endpoint, a
 		// cache sync): keys name the kind, the token is under "secret".
 		{
