@@ -192,6 +192,11 @@ func TestWrongEndpointRemedyByProvider(t *testing.T) {
 		// AD FS's MSIS9607 (its words quoted by a .NET AD FS client):
 		// an unknown client_id, not a tenant or cloud to change.
 		"adfs-token-unknown-client.har": "Client Identifier of its application in AD FS",
+		// MSIS9223 on AD FS's error page, in the words a public write-up
+		// quotes ("The received 'client_id' is invalid as no registered
+		// client was found with this client identifier."): before, Entra's
+		// tenant and cloud text.
+		"adfs-unknown-client-page.har": "application group's client identifier in AD FS",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
