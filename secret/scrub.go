@@ -1,7 +1,6 @@
 package secret
 
 import (
-	"crypto/sha256"
 	"math/bits"
 	"net/url"
 	"reflect"
@@ -28,8 +27,8 @@ const ScrubMin = 6
 // and a position of text costs one probe of a bit set of those windows.
 type Scrubber struct {
 	// vals are the values as Secret holds them (Secret.raw): the raw
-	// value, or a compacted token (Compact), which is verified by its
-	// SHA-256 where its window and ends match.
+	// value, or a compacted token (Compact), which is found by its
+	// length and kept ends (see matches).
 	vals []string
 	// off[i] is where vals[i]'s window starts in it; next[i] chains the
 	// values of one window (index+1, 0 ends).
@@ -56,8 +55,9 @@ type Scrubber struct {
 	crowdLens  []int
 	crowdFirst [1 << 8]uint64
 	// crowdSums are the crowd's compacted tokens, by SHA-256 of the
-	// value; crowdEnds their lengths and ends (endsKey), which a span
-	// must match before it is hashed; crowdSumLens their lengths.
+	// value (one entry per token); crowdEnds their lengths and ends
+	// (endsKey), which is what a span must match; crowdSumLens their
+	// lengths.
 	crowdSums    map[string]struct{}
 	crowdEnds    map[endsKey]struct{}
 	crowdSumLens []int
@@ -328,29 +328,17 @@ type match struct{ start, end int }
 
 // String returns text with every recorded value replaced by its
 // fingerprint: from the left, at each place the longest value that starts
-// there.
+// there. A span is replaced by its own fingerprint, so a span taken for a
+// compacted token by its length and ends alone (see matches) shows its
+// own, not the token's.
 func (s *Scrubber) String(text string) string {
-	out, _ := s.scrub(text)
-	return out
-}
-
-// scrub is String, also saying how many bytes it hashed to verify
-// compacted tokens.
-func (s *Scrubber) scrub(text string) (string, int) {
 	if s.Len() == 0 || len(text) < ScrubMin {
-		return text, 0
+		return text
 	}
-	// A span whose ends match a compacted token's is hashed to know it.
-	// Many spans alike in their ends but not their middles are only a
-	// hostile trace's (or runs of one byte), and past a budget of hashing
-	// (64 times the text and 4 MiB: ~40 ms per MiB of text) such a span
-	// is taken for the token unhashed: a fingerprint too many, never a
-	// secret.
-	sum := spanSum{budget: 64*len(text) + 4<<20}
-	found := s.matches(text, &sum, nil)
-	found = s.escapedMatches(text, &sum, found)
+	found := s.matches(text, nil)
+	found = s.escapedMatches(text, found)
 	if len(found) == 0 {
-		return text, sum.spent
+		return text
 	}
 	sort.Slice(found, func(a, b int) bool {
 		if found[a].start != found[b].start {
@@ -370,7 +358,7 @@ func (s *Scrubber) scrub(text string) (string, int) {
 		last = m.end
 	}
 	b.WriteString(text[last:])
-	return b.String(), sum.spent
+	return b.String()
 }
 
 // maxUnescape is how many layers of percent-encoding escapedMatches
@@ -384,7 +372,7 @@ const maxUnescape = 3
 // encoder that writes lower-case hex (%2f), which the encoded forms Add
 // records do not match, nor any form of a compacted token. A span covers
 // the escapes of the value's first to last byte.
-func (s *Scrubber) escapedMatches(text string, sum *spanSum, found []match) []match {
+func (s *Scrubber) escapedMatches(text string, found []match) []match {
 	cur := text
 	var pos []int32 // pos[i]: where cur[i] starts in text; nil is the identity
 	for layer := 0; layer < maxUnescape && hasEscape(cur); layer++ {
@@ -392,7 +380,7 @@ func (s *Scrubber) escapedMatches(text string, sum *spanSum, found []match) []ma
 		if len(dec) < ScrubMin {
 			break
 		}
-		for _, m := range s.matches(dec, sum, nil) {
+		for _, m := range s.matches(dec, nil) {
 			found = append(found, match{int(dpos[m.start]), int(dpos[m.end])})
 		}
 		cur, pos = dec, dpos
@@ -458,7 +446,17 @@ func unescapeMap(t string, outer []int32) (string, []int32) {
 
 // matches appends every place of text where a recorded value is, at each
 // position all the values that start there.
-func (s *Scrubber) matches(text string, sum *spanSum, found []match) []match {
+//
+// A compacted token is found by its length and kept ends, unhashed: a
+// span that has them is taken for a secret whatever its middle. The span
+// may be another value than the token (a token answer's other member, the
+// same length and ends but for its middle), which the learning of a
+// trace's secrets skips as held already by the event that holds the token
+// compacted (Secret.MayHold compares no more), and which verifying the
+// token's SHA-256 here let through raw. Only a value of 128 bytes or more
+// sharing 32 bytes of a token's ends at its distance is taken so: a
+// fingerprint too many, never a secret.
+func (s *Scrubber) matches(text string, found []match) []match {
 	if len(text) < ScrubMin {
 		return found
 	}
@@ -480,12 +478,7 @@ func (s *Scrubber) matches(text string, sum *spanSum, found []match) []match {
 					if p+n > len(text) || n < compactHead+compactTail {
 						continue
 					}
-					if _, ok := s.crowdEnds[endsOf(n, text[p:p+compactHead], text[p+n-compactTail:p+n])]; !ok {
-						continue
-					}
-					if sum.over() {
-						found = appendMatch(found, match{p, p + n})
-					} else if _, ok := s.crowdSums[sum.of(text, p, n)]; ok {
+					if _, ok := s.crowdEnds[endsOf(n, text[p:p+compactHead], text[p+n-compactTail:p+n])]; ok {
 						found = append(found, match{p, p + n})
 					}
 				}
@@ -504,10 +497,10 @@ func (s *Scrubber) matches(text string, sum *spanSum, found []match) []match {
 			start := p - int(s.off[j-1])
 			v, ok := e.value()
 			if !ok {
-				// A compacted token: its ends, then SHA-256 of the span.
+				// A compacted token: its length and ends.
 				c, _ := e.compact()
 				if start >= 0 && start+c.n <= len(text) && text[start:start+compactHead] == c.head &&
-					text[start+c.n-compactTail:start+c.n] == c.tail && (sum.over() || sum.of(text, start, c.n) == c.sum) {
+					text[start+c.n-compactTail:start+c.n] == c.tail {
 					found = appendMatch(found, match{start, start + c.n})
 				}
 				continue
@@ -524,34 +517,12 @@ func (s *Scrubber) matches(text string, sum *spanSum, found []match) []match {
 }
 
 // appendMatch appends m unless it is the last match found: compacted
-// tokens of one window and length taken unhashed all match one span.
+// tokens of one window, length and ends all match one span.
 func appendMatch(found []match, m match) []match {
 	if n := len(found); n > 0 && found[n-1] == m {
 		return found
 	}
 	return append(found, m)
-}
-
-// spanSum remembers the last span of a text it hashed: the values of one
-// window that share their length are checked against one hash.
-type spanSum struct {
-	start, n int
-	sum      string
-	// spent is how many bytes were hashed, of budget.
-	spent, budget int
-}
-
-// over reports the budget spent.
-func (h *spanSum) over() bool { return h.spent > h.budget }
-
-// of is SHA-256 of text[start:start+n], as a string of 32 bytes.
-func (h *spanSum) of(text string, start, n int) string {
-	if h.sum == "" || h.start != start || h.n != n {
-		b := sha256.Sum256(readOnlyBytes(text[start : start+n]))
-		h.start, h.n, h.sum = start, n, string(b[:])
-		h.spent += n
-	}
-	return h.sum
 }
 
 // Strings replaces recorded values in every string reachable from v, which

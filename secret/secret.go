@@ -60,10 +60,11 @@ const (
 
 // Compact wraps a long token as what is read of it when output is redacted:
 // its fingerprint, its length, equality with other values, and enough for
-// a Scrubber to find and verify the value in output text (its first and last
-// bytes, and SHA-256 of the whole). A token response's access, ID and
-// refresh tokens are a few KiB each, and a trace of thousands of sign-ins
-// otherwise holds them all until the report is written.
+// a Scrubber to find the value in output text (its length, first and last
+// bytes: the Scrubber takes every span that has them for a secret). A
+// token response's access, ID and refresh tokens are a few KiB each, and a
+// trace of thousands of sign-ins otherwise holds them all until the report
+// is written.
 //
 // What it cannot give is the value: Reveal, S256 and Claims panic on a
 // compacted Secret, and Render shows its fingerprint even with noRedact.
@@ -157,7 +158,8 @@ func (s Secret) Equal(o Secret) bool {
 // MayHold reports, without hashing, whether s may hold v: the same value,
 // or for a compacted token the same length and kept ends. It is for
 // skipping work on a value already known; a caller that must be sure asks
-// Equal.
+// Equal. A Scrubber that has s masks every v that s MayHold, so skipping v
+// there leaves nothing raw.
 func (s Secret) MayHold(v string) bool {
 	if c, ok := s.compact(); ok {
 		return len(v) == c.n && v[:compactHead] == c.head && v[len(v)-compactTail:] == c.tail

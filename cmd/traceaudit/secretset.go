@@ -150,7 +150,10 @@ func (s *secretSet) addExchange(ex *model.Exchange, evs []model.Event) {
 	clear(s.scratch) // holds no value past the call
 }
 
-// heldBy reports a value one of evs holds (secret.Secret.MayHold).
+// heldBy reports a value one of evs holds (secret.Secret.MayHold). For an
+// event's compacted token that is its length and ends only, so v may be
+// another value alike but for its middle: the scrubber, which learns the
+// token from the event, masks every span with those ends all the same.
 func heldBy(evs []model.Event, v secret.Secret) bool {
 	if v.IsCompact() {
 		return false
