@@ -503,6 +503,10 @@ func (e *Event) RequestID() string { return e.ctx().RequestID }
 // not change the slice.
 func (e *Event) CookieNames() []string { return e.common().CookieNames }
 
+// SentCookies reports whether the request carried a Cookie header with at
+// least one cookie.
+func (e *Event) SentCookies() bool { return len(e.common().CookieNames) > 0 }
+
 // Library is the client library the request reveals, or "".
 func (e *Event) Library() string { return e.common().Library }
 
@@ -529,7 +533,47 @@ type AuthorizeParams struct {
 	// the trace cannot read (an encrypted one, RFC 9101), so a state,
 	// nonce or challenge absent from the URL is unknown, not missing.
 	ByReference bool
+	// Dest is where the browser said the answer would load (its
+	// Sec-Fetch-Dest header): a top-level document, or a frame, as a
+	// library's silent renewal in a hidden iframe is.
+	Dest FetchDest
+	// SetCookie: the provider's answer to the request set cookies
+	// (Set-Cookie headers), its session's among them when it signed the
+	// user in.
+	SetCookie bool
 }
+
+// FetchDest is a request's Sec-Fetch-Dest as far as the rules need it;
+// one byte, as the authorize parameters are kept per request.
+type FetchDest uint8
+
+// The destinations kept: DestUnknown when the request did not say
+// (an older browser, a client that is no browser, a capture without the
+// header).
+const (
+	DestUnknown  FetchDest = iota
+	DestDocument           // Sec-Fetch-Dest: document (a top-level navigation)
+	DestFrame              // Sec-Fetch-Dest: iframe or frame
+)
+
+// FetchDestOf reads a Sec-Fetch-Dest header's value.
+func FetchDestOf(v string) FetchDest {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "document":
+		return DestDocument
+	case "iframe", "frame":
+		return DestFrame
+	}
+	return DestUnknown
+}
+
+// Dest is where the authorize request's answer was to load
+// (Sec-Fetch-Dest), DestUnknown when the request did not say.
+func (e *Event) Dest() FetchDest { return e.authz().Dest }
+
+// AnswerSetCookie reports whether the answer to the authorize request set
+// cookies.
+func (e *Event) AnswerSetCookie() bool { return e.authz().SetCookie }
 
 var noAuthz AuthorizeParams
 

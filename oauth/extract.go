@@ -773,6 +773,8 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 		CodeChallenge:       secret.New(strings.Clone(p.Get("code_challenge"))),
 		CodeChallengeMethod: x.strings.get(p.Get("code_challenge_method")),
 		ByReference:         byRef,
+		Dest:                model.FetchDestOf(ex.Request.Headers.Get("Sec-Fetch-Dest")),
+		SetCookie:           ex.Response != nil && ex.Response.Headers.Get("Set-Cookie") != "",
 	}
 	switch {
 	case az == (model.AuthorizeParams{}):

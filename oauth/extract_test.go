@@ -757,3 +757,35 @@ func TestChallengeError(t *testing.T) {
 		t.Errorf("token endpoint challenge: %+v", evs)
 	}
 }
+
+// TestAuthorizeFrameAndCookies: an authorize request keeps where its answer
+// loads (Sec-Fetch-Dest: a silent renewal's hidden iframe, a top-level
+// document), whether it sent cookies (their names, never values) and
+// whether its answer set some: what shows a browser kept the provider's
+// session cookies out of a third-party frame.
+func TestAuthorizeFrameAndCookies(t *testing.T) {
+	u := "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=c&response_type=code&scope=openid&prompt=none&redirect_uri=https%3A%2F%2Fapp%2F"
+	loc := model.Headers{{Name: "Location", Value: "https://app/#error=login_required&state=s"}}
+	for _, tt := range []struct {
+		name      string
+		req       model.Headers
+		resp      model.Headers
+		dest      model.FetchDest
+		sent, set bool
+	}{
+		{"iframe without cookies", model.Headers{{Name: "Sec-Fetch-Dest", Value: "iframe"}}, loc, model.DestFrame, false, false},
+		{"top-level with cookies", model.Headers{{Name: "Sec-Fetch-Dest", Value: "document"}, {Name: "Cookie", Value: "ESTSAUTH=v1; buid=v2"}},
+			append(model.Headers{{Name: "Set-Cookie", Value: "fpc=v3; path=/"}}, loc...), model.DestDocument, true, true},
+		{"no header", nil, loc, model.DestUnknown, false, false},
+		{"empty cookie header", model.Headers{{Name: "Sec-Fetch-Dest", Value: "Frame"}, {Name: "Cookie", Value: ""}}, loc, model.DestFrame, false, false},
+	} {
+		evs := NewExtractor().Exchange(mkExchange(0, "GET", u, tt.req, "", 302, tt.resp, ""))
+		if len(evs) == 0 || evs[0].Kind != model.AuthorizeRequest {
+			t.Fatalf("%s: events = %+v", tt.name, evs)
+		}
+		ev := evs[0]
+		if ev.Dest() != tt.dest || ev.SentCookies() != tt.sent || ev.AnswerSetCookie() != tt.set {
+			t.Errorf("%s: dest %d, sent cookies %v, answer set cookies %v; want %d, %v, %v", tt.name, ev.Dest(), ev.SentCookies(), ev.AnswerSetCookie(), tt.dest, tt.sent, tt.set)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/catalog"
@@ -150,15 +152,25 @@ grant admin consent or assign the user; satisfy MFA or Conditional Access.`,
 	Run: runInteractionRequired,
 }
 
+// runInteractionRequired reports one finding per answer kind. A hidden
+// iframe's silent renewal the trace proves third-party cookie blocking
+// failed (thirdPartyCookieBlock) is reported apart, with that cause and its
+// remedies; its Doc is left as it was, as scan's JSON carries every rule's
+// help and a change to it would change every report.
 func runInteractionRequired(p *Pass) {
 	type hit struct {
 		ev   *model.Event
 		code string
 	}
 	var hits []hit
+	var blocked []cookieBlock
 	for _, t := range p.Transactions {
 		for _, e := range t.Errors() {
 			if classOf(e) == catalog.ClassInteraction {
+				if b, ok := thirdPartyCookieBlock(p, t, e); ok {
+					blocked = append(blocked, b)
+					continue
+				}
 				code := catalog.PrimaryCode(e.Err)
 				if code == "" {
 					code = e.Err.Error
@@ -172,6 +184,7 @@ func runInteractionRequired(p *Pass) {
 			hits = append(hits, hit{r.Response, p.RedemptionEvidence(r, "").ErrorCode})
 		}
 	}
+	reportCookieBlocks(p, blocked)
 	if len(hits) == 0 {
 		return
 	}
@@ -198,4 +211,99 @@ func runInteractionRequired(p *Pass) {
 		}
 		p.Report(f)
 	}
+}
+
+// cookieBlock is a silent renewal in a frame whose provider session
+// cookies the browser kept back: the frame's request, its answer, and the
+// earlier top-level request that shows the cookies existed.
+type cookieBlock struct {
+	req, answer, top *model.Event
+	code             string
+}
+
+// thirdPartyCookieBlock reports whether the trace proves that the silent
+// renewal t answered with e failed for blocked third-party cookies: t's
+// authorize request asked prompt=none and loaded in a frame
+// (Sec-Fetch-Dest), e is login_required or interaction_required, and an
+// earlier top-level (not framed) request to the same provider host sent
+// cookies none of which the frame's request sent, or had cookies set
+// while the frame's request sent none. A trace whose cookies were removed
+// (a sanitized HAR export) shows none anywhere, and proves nothing.
+func thirdPartyCookieBlock(p *Pass, t *Transaction, e *model.Event) (cookieBlock, bool) {
+	a := t.Authorize
+	if a == nil || a.Prompt() != "none" || a.Dest() != model.DestFrame || e.Err == nil {
+		return cookieBlock{}, false
+	}
+	if code := e.Err.Error; code != "login_required" && code != "interaction_required" {
+		return cookieBlock{}, false
+	}
+	host := hostOfURL(a.Endpoint())
+	if host == "" {
+		return cookieBlock{}, false
+	}
+	sent := a.CookieNames()
+	for _, o := range p.Transactions {
+		top := o.Authorize
+		if top == nil || top == a || top.Dest() == model.DestFrame || !top.Time.Before(a.Time) ||
+			!strings.EqualFold(hostOfURL(top.Endpoint()), host) {
+			continue
+		}
+		if names := top.CookieNames(); len(names) > 0 && !sharesAny(names, sent) ||
+			top.AnswerSetCookie() && len(sent) == 0 {
+			code := catalog.PrimaryCode(e.Err)
+			if code == "" {
+				code = e.Err.Error
+			}
+			return cookieBlock{req: a, answer: e, top: top, code: code}, true
+		}
+	}
+	return cookieBlock{}, false
+}
+
+func hostOfURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+func sharesAny(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportCookieBlocks reports the silent renewals third-party cookie
+// blocking failed: one finding for all of them (a renewal loop repeats the
+// same), with the first three as evidence and the top-level request that
+// shows the session existed.
+func reportCookieBlocks(p *Pass, bs []cookieBlock) {
+	if len(bs) == 0 {
+		return
+	}
+	first := bs[0]
+	why := "sent cookies"
+	if len(first.top.CookieNames()) == 0 {
+		why = "had cookies set"
+	}
+	f := Finding{
+		Message: fmt.Sprintf("%s answered %d silent renewal(s) in a hidden iframe with %s (first at %s) because the provider's session cookies were not sent in the third-party context: the frame's request (prompt=none, Sec-Fetch-Dest: iframe) carried none of them while the top-level request at %s %s; the browser blocks third-party cookies (Safari ITP, Firefox ETP, Chrome's third-party cookie phase-out, Edge strict)",
+			model.ProviderName(first.req.Provider()), len(bs), first.code, first.answer.Ref, first.top.Ref, why),
+		Remediation: "Renew with refresh tokens instead of the hidden iframe (MSAL.js 2 or later, auth code + PKCE with a refresh token in the SPA; oidc-client-ts and the Auth0 SPA SDK can use refresh tokens too), serve the provider from a custom domain on the app's site so its cookies are first-party, or ask users to allow third-party cookies for the provider.",
+	}
+	f.Evidence = append(f.Evidence, p.Evidence(first.top, "top-level request with the provider's cookies"))
+	for i, b := range bs {
+		if i == 3 {
+			break
+		}
+		if b.req.Ref != b.answer.Ref {
+			f.Evidence = append(f.Evidence, p.Evidence(b.req, "silent renewal in an iframe, sent without the provider's cookies"))
+		}
+		f.Evidence = append(f.Evidence, p.Evidence(b.answer, "silent renewal in an iframe without the provider's cookies: needs interaction"))
+	}
+	p.Report(f)
 }
