@@ -29,30 +29,6 @@ const (
 	classAuth            // an Authorization value as text: the scheme kept, the credential fingerprinted whole
 )
 
-// extraSecretParams complement secret.IsSecretParam with values found in real
-// sign-in traces: ID token hints, Entra's client_info (user and tenant object
-// ids), session nonces, the login page's $Config members (sFT, sCtx,
-// apiCanary), anti-forgery tokens and SAML artifacts.
-var extraSecretParams = map[string]bool{
-	"id_token_hint": true, "logout_token": true, "sso_nonce": true, "client_info": true,
-	"sft": true, "sctx": true, "apicanary": true, "samlart": true, "wctx": true,
-	"csrf_token": true, "csrftoken": true, "_csrf": true, "authenticity_token": true,
-	"__requestverificationtoken": true, "requestverificationtoken": true,
-	"x-ms-refreshtokencredential": true, "refreshtokencredential": true,
-	"request": true, "jwt": true, "dssotoken": true, "relaystate": true,
-	// A pushed authorization request's handle; a request_uri that is a
-	// URL stays (classSecret keeps URLs).
-	"request_uri": true,
-}
-
-// extraMaskedParams complement secret.IsMaskedParam.
-var extraMaskedParams = map[string]bool{
-	"newpassword": true, "new_password": true, "phone": true,
-	"phonenumber": true, "mobile": true, "displayname": true, "mail": true,
-	"userprincipalname": true, "preferred_username": true, "unique_name": true, "nameid": true,
-	"emailaddress": true, "email_address": true, "signinname": true, "login_name": true,
-}
-
 // classify names a parameter, JSON member, form field or cookie-like name.
 // HTML pages write & as &amp;, which leaves "amp;" in front of names.
 func classify(name string) class {
@@ -64,9 +40,12 @@ func classify(name string) class {
 		return classVerifier
 	case n == "code_challenge":
 		return classChallenge
-	case secret.IsSecretParam(n) || extraSecretParams[n]:
+	case secret.IsSecretParam(n) || n == "request_uri":
+		// A pushed authorization request's handle; a request_uri that
+		// is a URL stays (classSecret keeps URLs, as secret.RedactParam
+		// does).
 		return classSecret
-	case secret.IsMaskedParam(n) || extraMaskedParams[n]:
+	case secret.IsMaskedParam(n):
 		return classMasked
 	case secret.IsSessionParam(n):
 		return classSession
@@ -89,16 +68,10 @@ func classify(name string) class {
 	return classKeep
 }
 
-// secretHeader reports header names whose whole value is a credential.
-func secretHeader(lname string) bool {
-	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "assertion", "x-csrf", "x-xsrf",
-		"subscription-key", "access-key", "session-key", "private-key"} {
-		if strings.Contains(lname, s) {
-			return true
-		}
-	}
-	return false
-}
+// secretHeader reports header names whose whole value is a credential
+// (secret.IsSecretHeader: the CLI learns the same headers' values for the
+// report scrubber).
+func secretHeader(lname string) bool { return secret.IsSecretHeader(lname) }
 
 const masked = "[redacted]"
 

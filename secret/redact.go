@@ -38,6 +38,25 @@ var secretParams = map[string]bool{
 	// return URL or app data), Okta's okta_key (it resumes an authorize
 	// request from a fromURI).
 	"codeverifier": true, "id_token_hint": true, "relaystate": true, "okta_key": true,
+	// Found in real sign-in traces (these were redact's own list, so a
+	// report showed raw what a redact copy fingerprinted): logout tokens,
+	// session nonces, Entra's client_info (the user's and tenant's object
+	// ids), the login page's $Config members (sFT, sCtx, apiCanary),
+	// WS-Federation's wctx, anti-forgery tokens, a JAR request object
+	// (RFC 9101 "request", a JWT or JWE), a jwt parameter, Entra's
+	// refresh token credential and Citrix's dssotoken.
+	"logout_token": true, "sso_nonce": true, "client_info": true, "sft": true, "sctx": true, "apicanary": true, "wctx": true,
+	"csrf_token": true, "csrftoken": true, "_csrf": true, "authenticity_token": true,
+	"__requestverificationtoken": true, "requestverificationtoken": true,
+	"x-ms-refreshtokencredential": true, "refreshtokencredential": true,
+	"request": true, "jwt": true, "dssotoken": true,
+	// Clerk's development-browser JWT, sent as a query parameter on
+	// redirects and as a cookie.
+	"__clerk_db_jwt": true,
+	// A WebAuthn assertion's per-use proofs: the signature (above) over
+	// authenticatorData and clientDataJSON (which carries the server's
+	// challenge, a nonce).
+	"authenticatordata": true, "clientdatajson": true,
 }
 
 // maskedParams hold low-entropy personal or guessable values: masked, never
@@ -55,6 +74,16 @@ var maskedParams = map[string]bool{
 	// Entra's MFA call sends the one-time code as AdditionalAuthData;
 	// Okta Identity Engine's identifier and a logout_hint are user names.
 	"additionalauthdata": true, "identifier": true, "logout_hint": true,
+	// Personal values found in real sign-in traces (redact's own list
+	// before): phone numbers, display and principal names, e-mail
+	// addresses, SAML's NameID, a new password.
+	"newpassword": true, "new_password": true, "phone": true,
+	"phonenumber": true, "mobile": true, "displayname": true, "mail": true,
+	"userprincipalname": true, "preferred_username": true, "unique_name": true, "nameid": true,
+	"emailaddress": true, "email_address": true, "signinname": true, "login_name": true,
+	// A WebAuthn assertion's userHandle names the user (the relying
+	// party's user id).
+	"userhandle": true,
 }
 
 // IsSecretParam reports whether a parameter's value is a replayable secret:
@@ -260,6 +289,25 @@ func splitCredWord(w string) []string {
 		}
 	}
 	return []string{w}
+}
+
+// secretHeaderWords are words of header names whose whole value is a
+// credential (X-Api-Key, Ocp-Apim-Subscription-Key, X-CSRF, X-XSRF-Token,
+// X-Session-Key), matched in the lower-cased name.
+var secretHeaderWords = []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "assertion", "x-csrf", "x-xsrf",
+	"subscription-key", "access-key", "session-key", "private-key"}
+
+// IsSecretHeader reports a header name whose whole value is a credential:
+// a redact copy masks it, and the CLI learns its value for the report
+// scrubber.
+func IsSecretHeader(name string) bool {
+	l := strings.ToLower(name)
+	for _, s := range secretHeaderWords {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsMaskedParam reports whether a parameter's value is personal, a

@@ -625,7 +625,7 @@ func appendHeaderSecrets(dst []secret.Secret, h model.Headers, nc nameCache) []s
 		case k&nameCookie != 0:
 			dst, _ = appendCookieValues(dst, f.Value, false)
 			continue
-		case k&(nameAuthorization|nameCredential) == 0:
+		case k&(nameAuthorization|nameCredential|nameSecretHeader) == 0:
 			continue
 		}
 		v := strings.TrimSpace(f.Value)

@@ -391,6 +391,36 @@ func (h *hunt) huntWireExchanges() []leakcorpus.Exchange {
 			RespBody: `{"otpCode":"` + h.canary("otpCode JSON member") + `","smsCode":"` + h.canary("smsCode JSON member") + `","codeVerifier":"` +
 				h.canary("codeVerifier JSON member") + `","error_code":"E_MFA_REQUIRED"}`,
 		},
+		// Names only redact's own lists held: a JAR request object, a
+		// jwt and WS-Federation's wctx in a query, Entra's login page
+		// values (sFT, sCtx, apiCanary, client_info) and a CSRF field in
+		// a form; Clerk's development-browser JWT as a query parameter
+		// and a cookie; a WebAuthn assertion post (per-use proofs and the
+		// user's handle).
+		{
+			Method: "GET", URL: "https://login.example/authorize?client_id=app1&request=" + h.canary("JAR request parameter") +
+				"&jwt=" + h.canary("jwt query parameter") + "&wctx=" + h.canary("WS-Federation wctx") + "&sso_nonce=" + h.canary("sso_nonce query parameter") +
+				"&__clerk_db_jwt=" + h.canary("Clerk __clerk_db_jwt query parameter"),
+			ReqHeaders: [][2]string{host("login.example"), {"Cookie", "__clerk_db_jwt=" + h.canary("Clerk __clerk_db_jwt cookie")},
+				{"X-Session-Key", h.canary("X-Session-Key header")}, {"X-CSRF", h.canary("X-CSRF header")}},
+			Status: 302, RespHeaders: [][2]string{{"Location", "https://app.example/"}},
+		},
+		{
+			Method: "POST", URL: "https://login.example/common/login", ReqMIME: "application/x-www-form-urlencoded",
+			ReqHeaders: [][2]string{host("login.example"), form[0]},
+			ReqBody: "login=" + q("bob@contoso.example") + "&sFT=" + h.canary("Entra sFT form field") + "&sCtx=" + h.canary("Entra sCtx form field") +
+				"&apiCanary=" + h.canary("Entra apiCanary form field") + "&client_info=" + h.canary("Entra client_info form field") +
+				"&_csrf=" + h.canary("_csrf form field") + "&phone=" + h.canary("phone form field"),
+			Status: 200, RespMIME: "application/json", RespHeaders: js, RespBody: `{"ok":true}`,
+		},
+		{
+			Method: "POST", URL: "https://app.example/v1/webauthn/assertion", ReqMIME: "application/json",
+			ReqHeaders: [][2]string{host("app.example"), {"Content-Type", "application/json"}},
+			ReqBody: `{"id":"AbCdEf012","type":"public-key","response":{"authenticatorData":"` + h.canary("WebAuthn authenticatorData") +
+				`","clientDataJSON":"` + h.canary("WebAuthn clientDataJSON") + `","signature":"` + h.canary("WebAuthn signature") +
+				`","userHandle":"` + h.canary("WebAuthn userHandle") + `"}}`,
+			Status: 200, RespMIME: "application/json", RespHeaders: js, RespBody: `{"verified":true}`,
+		},
 		// An MSAL.js token cache served as JSON (a debug endpoint, a
 		// cache sync): keys name the kind, the token is under "secret".
 		{

@@ -66,6 +66,7 @@ const (
 	nameCookie                             // Cookie
 	nameSetCookie                          // Set-Cookie or Set-Cookie2
 	nameAuthorization                      // Authorization or Proxy-Authorization
+	nameSecretHeader                       // secret.IsSecretHeader (X-CSRF, X-Session-Key)
 )
 
 // kindOf tells what name is, asking each question anew.
@@ -73,6 +74,9 @@ func kindOf(name string) nameKind {
 	var k nameKind
 	if secret.IsCredentialName(name) {
 		k |= nameCredential
+	}
+	if secret.IsSecretHeader(name) {
+		k |= nameSecretHeader
 	}
 	if strings.EqualFold(name, "Cookie") {
 		k |= nameCookie
