@@ -145,18 +145,23 @@ account_selection_required, or Entra AADSTS50058 (no session), AADSTS65001
 (consent), AADSTS50076/50079 (MFA), B2C AADB2C90077. These are expected answers: the app must
 fall back to an interactive request. Third-party-cookie blocking (Safari ITP,
 Brave, Chrome's tracking protection) makes every silent iframe renewal answer
-login_required.
+login_required; when the trace proves it (an iframe's prompt=none request,
+Sec-Fetch-Dest: iframe, sent none of the provider's session cookies that a
+top-level request to the same host carried or received), the finding says so
+and gives that cause's remedies.
 
 Remediation: fall back to an interactive (top-level redirect or popup) request;
-grant admin consent or assign the user; satisfy MFA or Conditional Access.`,
+grant admin consent or assign the user; satisfy MFA or Conditional Access. For
+blocked third-party cookies: renew with refresh tokens (authorization code with
+PKCE) instead of the hidden iframe, serve the provider from a custom domain on the
+app's site, or allow the provider's cookies.`,
 	Run: runInteractionRequired,
 }
 
 // runInteractionRequired reports one finding per answer kind. A hidden
 // iframe's silent renewal the trace proves third-party cookie blocking
 // failed (thirdPartyCookieBlock) is reported apart, with that cause and its
-// remedies; its Doc is left as it was, as scan's JSON carries every rule's
-// help and a change to it would change every report.
+// remedies.
 func runInteractionRequired(p *Pass) {
 	type hit struct {
 		ev   *model.Event
