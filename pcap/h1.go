@@ -1177,6 +1177,13 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 		}
 		frame, start, p, verdict, method, resp := m.frame, m.start, m.p, m.verdict, m.method, m.resp
 		sd.msgFrame = 0
+		if p != nil && c.switched && (len(c.reqs) == 0 || c.reqs[0] != p) {
+			// While this answer was read, the client's HTTP/2 preface
+			// switched the connection (prefaceSwitch: an h2c upgrade
+			// whose 101 the capture lost): p is stream 1 there, and
+			// HTTP/1 reads no more of this side.
+			return
+		}
 		if err != nil {
 			if errors.Is(err, errStopped) {
 				return
