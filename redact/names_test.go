@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,12 +48,7 @@ func sourceNames(t *testing.T) []string {
 			return true
 		})
 	}
-	out := make([]string, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // sampleNames returns the query, form and JSON member names of the
@@ -100,12 +96,7 @@ func sampleNames(t *testing.T) []string {
 			return true
 		})
 	}
-	out := make([]string, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // TestSecretNamesAgree: a name whose value a redact copy masks or
