@@ -144,6 +144,13 @@ func TestCompareLabFirstDifference(t *testing.T) {
 					}
 				case strings.HasPrefix(bad, "pkce-"):
 					check("token-request", "code_verifier")
+				case strings.HasPrefix(bad, "silent-renew"):
+					// the prompt=none renewal refused in the frame is a
+					// second authorize the working flow does not have
+					check("authorize", "signin")
+					if f.SignIn != 2 || f.Class != "extra-step" {
+						t.Errorf("sign-in %d class %s, want the extra sign-in 2", f.SignIn, f.Class)
+					}
 				case strings.HasPrefix(bad, "state-mismatch"), strings.HasPrefix(bad, "cors-blocked"),
 					strings.HasPrefix(bad, "client-auth"), strings.HasPrefix(bad, "refresh-"):
 					if f.Class == "cosmetic" {

@@ -31,7 +31,14 @@ const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(6).toStr
 const provider = new Provider(cfg.issuer, {
   clients: cfg.clients,
   jwks: { keys: [jwk] },
-  cookies: { keys: [randomBytes(32).toString('hex')] },
+  // A deployment whose session cookie is sent in third-party frames too
+  // (the recorder's SessionSameSiteNone: SameSite=None; oidc-provider adds
+  // Secure over TLS), as a silent renewal in a hidden iframe needs;
+  // otherwise oidc-provider's default, SameSite=Lax.
+  cookies: {
+    keys: [randomBytes(32).toString('hex')],
+    ...(cfg.sessionSameSiteNone ? { long: { httpOnly: true, sameSite: 'none' } } : {}),
+  },
   claims: { openid: ['sub'], profile: ['name'] },
   scopes: ['openid', 'offline_access', 'profile'],
   ttl: {

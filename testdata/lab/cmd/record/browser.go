@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,7 +26,7 @@ type chromium struct {
 	tabs    int
 }
 
-func launchChromium(ctx context.Context, profileDir, keyLog string) (*chromium, error) {
+func launchChromium(ctx context.Context, profileDir, keyLog, thirdParty string) (*chromium, error) {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath("/usr/bin/chromium"),
 		chromedp.Flag("headless", true),
@@ -42,6 +45,11 @@ func launchChromium(ctx context.Context, profileDir, keyLog string) (*chromium, 
 		chromedp.Env("SSLKEYLOGFILE=" + keyLog),
 		chromedp.WindowSize(1024, 768),
 	}
+	if thirdParty != "" {
+		if err := writeCookiePrefs(profileDir, thirdParty); err != nil {
+			return nil, err
+		}
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	first, cancelFirst := chromedp.NewContext(alloc)
 	c := &chromium{alloc: alloc, first: first, har: newHARRecorder()}
@@ -53,6 +61,37 @@ func launchChromium(ctx context.Context, profileDir, keyLog string) (*chromium, 
 	}
 	c.version = strings.TrimPrefix(strings.TrimPrefix(v.Product, "HeadlessChrome/"), "Chrome/")
 	return c, nil
+}
+
+// writeCookiePrefs sets the profile's third-party cookie setting before
+// Chromium starts, as a user sets it in chrome://settings/cookies: "allow"
+// or "block" (the profile preference profile.cookie_controls_mode, 0 or 1).
+// Left unset, this headless Chromium 156 blocked the provider's
+// SameSite=None cookie in a cross-site iframe (CDP blockedReasons
+// UserPreferences).
+func writeCookiePrefs(profileDir, thirdParty string) error {
+	mode, ok := map[string]int{"allow": 0, "block": 1}[thirdParty]
+	if !ok {
+		return fmt.Errorf("third-party cookies %q: want allow or block", thirdParty)
+	}
+	dir := filepath.Join(profileDir, "Default")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	b, err := json.Marshal(map[string]any{"profile": map[string]any{"cookie_controls_mode": mode}})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "Preferences"), b, 0o600)
+}
+
+// thirdPartyCookiesSetting says writeCookiePrefs's setting in words, for
+// the scenario's README and expect.json.
+func thirdPartyCookiesSetting(thirdParty string) string {
+	if thirdParty == "block" {
+		return "Chromium's profile preference profile.cookie_controls_mode 1 (Block third-party cookies)"
+	}
+	return "Chromium's profile preference profile.cookie_controls_mode 0 (Allow third-party cookies)"
 }
 
 // tab returns a recorded tab: the first call reuses the initial tab, later

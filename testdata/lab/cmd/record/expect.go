@@ -15,11 +15,11 @@ import (
 
 // allRules are the rule IDs an expectation speaks about.
 var allRules = []string{"code-reuse", "redirect-uri-mismatch", "code-expired", "multi-tab-race", "pkce-mismatch",
-	"pkce-missing", "state-mismatch", "refresh-token-expired", "client-auth-failed", "spa-cross-origin"}
+	"pkce-missing", "state-mismatch", "refresh-token-expired", "client-auth-failed", "spa-cross-origin", "interaction-required"}
 
 // laterRules joined allRules after scenarios were recorded without them:
 // an older expect.json may leave them out of must_not.
-var laterRules = []string{"spa-cross-origin"}
+var laterRules = []string{"spa-cross-origin", "interaction-required"}
 
 // observation is one OAuth step seen in the traces, with where to find it.
 type observation struct {
@@ -50,6 +50,13 @@ type observation struct {
 	BrowserError string `json:"browser_error,omitempty"`
 	// AccessToken is the fingerprint of the bearer token of an api-call.
 	AccessToken string `json:"access_token,omitempty"`
+	// Prompt, SecFetchDest and CookiesSent (names only) of an authorize
+	// request: a silent renewal is prompt=none in a frame (iframe).
+	Prompt       string   `json:"prompt,omitempty"`
+	SecFetchDest string   `json:"sec_fetch_dest,omitempty"`
+	CookiesSent  []string `json:"cookies_sent,omitempty"`
+	// SetsCookies are the names of the cookies the answer set.
+	SetsCookies []string `json:"sets_cookies,omitempty"`
 
 	rawCode, rawVerifier, rawRefresh, path string
 }
@@ -168,6 +175,23 @@ func (s *session) observe() []*observation {
 			o.Kind, o.State, o.Challenge, o.RedirectURI = "authorize", q.Get("state"), q.Get("code_challenge"), q.Get("redirect_uri")
 			if e.Response.Status >= 400 {
 				o.Error, o.Description = errorOf(e.Response.Content.Text)
+			}
+			// an error sent back to the redirect URI (prompt=none's
+			// login_required)
+			if lu, err := url.Parse(e.Response.RedirectURL); err == nil && e.Response.RedirectURL != "" && lu.Query().Get("error") != "" {
+				o.Error, o.Description = lu.Query().Get("error"), lu.Query().Get("error_description")
+			}
+			o.Prompt = q.Get("prompt")
+			for _, h := range e.Request.Headers {
+				if strings.EqualFold(h.Name, "sec-fetch-dest") {
+					o.SecFetchDest = h.Value
+				}
+			}
+			for _, c := range e.Request.Cookies {
+				o.CookiesSent = append(o.CookiesSent, c.Name)
+			}
+			for _, c := range e.Response.Cookies {
+				o.SetsCookies = append(o.SetsCookies, c.Name)
 			}
 			obs = append(obs, o)
 		case base == s.op.AuthorizeURL && e.Request.Method == "POST":
@@ -423,6 +447,37 @@ func (s *session) expectations() (*expectation, error) {
 		exp.Notes = append(exp.Notes, fmt.Sprintf("sign-in #1's code (%s) was issued %.1f s before sign-in #2's (%s) and redeemed %.1f s after it; %s accepted both",
 			issued[0].Code, issued[1].Time.Sub(issued[0].Time).Seconds(), issued[1].Code, firstRedeemed.Time.Sub(issued[1].Time).Seconds(), s.op.Name))
 	}
+	if sc.SPA.SilentRenew {
+		// the recording is kept only when the browser did what the
+		// scenario says: the frame's request sent the provider's session
+		// cookie when third-party cookies were allowed, and none of the
+		// provider's cookies when they were blocked
+		var silent *observation
+		for _, o := range byKind(obs, "authorize") {
+			if o.Prompt == "none" {
+				silent = o
+			}
+		}
+		switch {
+		case silent == nil:
+			return nil, fmt.Errorf("silent renewal: no prompt=none authorize request in the HAR")
+		case silent.SecFetchDest != "iframe":
+			return nil, fmt.Errorf("silent renewal %s: Sec-Fetch-Dest %q, want iframe", silent.HAR, silent.SecFetchDest)
+		case sc.ThirdPartyCookies == "block" && len(silent.CookiesSent) > 0:
+			return nil, fmt.Errorf("silent renewal %s: third-party cookies blocked, yet it sent %v", silent.HAR, silent.CookiesSent)
+		case sc.ThirdPartyCookies != "block" && !slices.Contains(silent.CookiesSent, "_session"):
+			return nil, fmt.Errorf("silent renewal %s: third-party cookies allowed, yet it sent no _session cookie (sent %v)", silent.HAR, silent.CookiesSent)
+		}
+		sent := "none of the provider's cookies"
+		if len(silent.CookiesSent) > 0 {
+			sent = "the cookies " + strings.Join(silent.CookiesSent, ", ")
+		}
+		answer := "a code"
+		if silent.Error != "" {
+			answer = silent.Error
+		}
+		exp.Notes = append(exp.Notes, fmt.Sprintf("the silent renewal %s (prompt=none, Sec-Fetch-Dest: %s) sent %s; %s answered %s", silent.HAR, silent.SecFetchDest, sent, s.op.Name, answer))
+	}
 	if len(sc.Rules) == 0 {
 		// a clean flow: every token request must have succeeded
 		for _, o := range obs {
@@ -514,6 +569,15 @@ func describeDefects(sc *scenario) []string {
 	}
 	if sc.GoOAuth2.NoCORS || sc.Fosite.NoCORS {
 		d = append(d, "the provider's token endpoint sends no CORS headers (provider configuration, not an app defect)")
+	}
+	if sc.SPA.SilentRenew {
+		d = append(d, "browser app renews silently after sign-in: authorize with prompt=none in a hidden iframe, the callback handed to the app by postMessage, the code redeemed by fetch (not a defect)")
+	}
+	if sc.OIDCProvider.SessionSameSiteNone {
+		d = append(d, "oidc-provider's session cookie (cookies.long) is SameSite=None, Secure, so it may be sent in a third-party frame (provider configuration, not a defect)")
+	}
+	if sc.ThirdPartyCookies != "" {
+		d = append(d, "third-party cookies set to "+sc.ThirdPartyCookies+" in the browser: "+thirdPartyCookiesSetting(sc.ThirdPartyCookies)+" (the user's setting, not an app defect)")
 	}
 	if sc.OIDCProvider.NoCORS {
 		d = append(d, "oidc-provider's clientBasedCORS allows no origin of the browser app (provider configuration, not an app defect)")
@@ -765,6 +829,48 @@ func derive(rule string, s *session, obs []*observation) (*finding, error) {
 		}
 		f.Detail = detail
 		return f, nil
+	case "interaction-required":
+		// a silent renewal in a frame answered login_required, sent
+		// without the session cookie an earlier top-level sign-in at the
+		// same provider had set
+		for _, a := range byKind(obs, "authorize") {
+			if a.Prompt != "none" || a.SecFetchDest != "iframe" || (a.Error != "login_required" && a.Error != "interaction_required") {
+				continue
+			}
+			var top *observation
+			for _, o := range obs {
+				if o.Kind == "authorize" && o.SecFetchDest != "iframe" && o.Time.Before(a.Time) && top == nil {
+					top = o
+				}
+			}
+			session := ""
+			for i, e := range s.har.Log.Entries {
+				for _, c := range e.Response.Cookies {
+					if c.Name == "_session" && session == "" && strings.HasPrefix(e.Request.URL, s.op.Issuer) && parseTime(e.StartedDateTime).Before(a.Time) {
+						session = fmt.Sprintf("entries[%d]", i)
+					}
+				}
+			}
+			if top == nil || session == "" {
+				return nil, fmt.Errorf("silent renewal %s: no earlier top-level authorize or no session cookie set", a.HAR)
+			}
+			if slices.Contains(a.CookiesSent, "_session") {
+				return nil, fmt.Errorf("silent renewal %s sent the session cookie: no third-party cookie block", a.HAR)
+			}
+			f := &finding{Rule: rule, Evidence: []evidence{ev(top), ev(a)}}
+			answer := ""
+			for _, l := range strings.Split(s.opLog.String(), "\n") {
+				if strings.Contains(l, "authorize rejected") && strings.Contains(l, a.Error) {
+					answer = "; the provider logged: " + stripPaths(strings.TrimSpace(l))
+				}
+			}
+			f.Detail = map[string]any{"session_cookie_set": session, "silent_cookies_sent": a.CookiesSent, "sec_fetch_dest": a.SecFetchDest, "prompt": a.Prompt,
+				"third_party_cookies": thirdPartyCookiesSetting(s.scenario.ThirdPartyCookies)}
+			f.DerivedFrom = fmt.Sprintf("the top-level sign-in at %s got oidc-provider's session cookie (_session set at %s); the silent renewal in the hidden iframe (prompt=none, Sec-Fetch-Dest: iframe) sent none of the provider's cookies and was answered %s%s",
+				s.op.Issuer, session, a.Error, answer)
+			return f, nil
+		}
+		return nil, fmt.Errorf("no silent renewal answered login_required")
 	case "spa-cross-origin":
 		for _, t := range tokens {
 			if t.Channel != "browser" || t.BrowserError == "" {

@@ -335,7 +335,7 @@ func (s *session) run(ctx context.Context) error {
 	}
 
 	chromeKeys := filepath.Join(s.work, "keys-chromium.log")
-	s.chrome, err = launchChromium(ctx, filepath.Join(s.work, "profile"), chromeKeys)
+	s.chrome, err = launchChromium(ctx, filepath.Join(s.work, "profile"), chromeKeys, sc.ThirdPartyCookies)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,11 @@ type oidcProviderOptions struct {
 	// then refuses the browser app's token request (400 invalid_request
 	// "origin … not allowed for client") without CORS headers.
 	NoCORS bool
+	// SessionSameSiteNone sets its session cookie (cookies.long) SameSite=None
+	// (Secure over TLS) instead of its default Lax, so the browser may send
+	// it in a third-party frame: a silent renewal in a hidden iframe on the
+	// app's site.
+	SessionSameSiteNone bool
 }
 
 // oidcProviderDir is the lab's Node.js part, relative to the lab module
@@ -80,12 +85,13 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 	}
 	grants := []string{"authorization_code", "refresh_token"}
 	config := map[string]any{
-		"issuer":     issuer,
-		"codeTTL":    int(opts.CodeLifetime.Seconds()),
-		"refreshTTL": int(opts.RefreshLifetime.Seconds()),
-		"noCORS":     opts.NoCORS,
-		"user":       p.Username,
-		"password":   password,
+		"issuer":              issuer,
+		"codeTTL":             int(opts.CodeLifetime.Seconds()),
+		"refreshTTL":          int(opts.RefreshLifetime.Seconds()),
+		"noCORS":              opts.NoCORS,
+		"sessionSameSiteNone": opts.SessionSameSiteNone,
+		"user":                p.Username,
+		"password":            password,
 		"clients": []map[string]any{
 			{"client_id": "rp-web", "client_secret": secret, "redirect_uris": redirectURIs, "token_endpoint_auth_method": "client_secret_post",
 				"grant_types": grants, "response_types": []string{"code"}},

@@ -97,6 +97,11 @@ type spaDefects struct {
 	// localStorage and, after every exchange, calls the provider's API with
 	// the token it holds (what the user's next page does).
 	CallAPI bool `json:"callApi"`
+	// SilentRenew, after a successful sign-in, renews silently the way
+	// MSAL.js, oidc-client-ts and the Auth0 SPA SDK do: an authorize
+	// request with prompt=none in a hidden iframe, its callback handed to
+	// the app by postMessage, a code redeemed by fetch.
+	SilentRenew bool `json:"silentRenew"`
 }
 
 // rpLogEntry is one back-channel token exchange or one RP decision. It is
@@ -574,6 +579,7 @@ async function callback() {
     out("api " + r.status);
   }
   if (!cfg.defects.keepCallbackUrl) history.replaceState(null, "", "/spa/");
+  if (cfg.defects.silentRenew) await silentRenew();
   if (cfg.defects.refresh && rt) {
     await new Promise((res) => setTimeout(res, cfg.defects.refreshDelayMs));
     const r = await token({grant_type: "refresh_token", refresh_token: rt, client_id: cfg.clientId});
@@ -581,5 +587,38 @@ async function callback() {
   }
   out("done");
 }
-(location.pathname.endsWith("/callback") ? callback() : start()).catch((e) => { out("exception " + e); out("done"); });
+// silentRenew asks the provider for a new code without interaction:
+// prompt=none in a hidden iframe, which ends on the callback route; that
+// page, seeing it is framed, hands its query to the app (below).
+async function silentRenew() {
+  const state = random(16), verifier = random(32);
+  const q = new URLSearchParams({client_id: cfg.clientId, response_type: "code", scope: "openid profile",
+    redirect_uri: cfg.redirectUri, state: state, nonce: random(16), code_challenge: await challenge(verifier),
+    code_challenge_method: "S256", prompt: "none"});
+  const got = new Promise((res) => {
+    const t = setTimeout(() => res(null), 15000);
+    window.addEventListener("message", (m) => {
+      if (m.origin !== location.origin || typeof m.data !== "string") return;
+      clearTimeout(t);
+      res(new URLSearchParams(m.data));
+    });
+  });
+  const f = document.createElement("iframe");
+  f.style.display = "none";
+  f.src = cfg.authorize + "?" + q.toString();
+  document.body.appendChild(f);
+  const r = await got;
+  f.remove();
+  if (!r) { out("silent timeout"); return; }
+  if (r.get("state") !== state) { out("silent state mismatch"); return; }
+  if (r.get("error")) { out("silent error " + r.get("error")); return; }
+  const t = await token({grant_type: "authorization_code", code: r.get("code"), redirect_uri: cfg.redirectUri, client_id: cfg.clientId, code_verifier: verifier});
+  out("silent token " + t.status + " " + (t.body.error || "ok"));
+}
+if (window.top !== window) {
+  // the silent renewal's callback in the hidden iframe
+  window.parent.postMessage(location.search, location.origin);
+} else {
+  (location.pathname.endsWith("/callback") ? callback() : start()).catch((e) => { out("exception " + e); out("done"); });
+}
 </script></body></html>`))

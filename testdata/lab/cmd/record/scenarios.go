@@ -55,6 +55,10 @@ type scenario struct {
 	// Overlap: the recording is kept only if the first sign-in's code was
 	// issued before the second's and redeemed after it.
 	Overlap bool
+	// ThirdPartyCookies sets Chromium's third-party cookie setting in its
+	// fresh profile: allow or block (writeCookiePrefs); empty leaves
+	// Chromium's default.
+	ThirdPartyCookies string
 }
 
 func (s *scenario) serverSide() bool { return s.ServerCapture || s.Proxy }
@@ -774,6 +778,17 @@ func scenarios() []*scenario {
 			Name: "code-reuse-reload-spa-api-401-oidcprovider", Summary: "browser app: the exchange succeeds, the app calls oidc-provider's userinfo endpoint with its access token (200); the user reloads the callback URL, the app redeems the code again, oidc-provider answers 400 invalid_grant \"grant request is invalid\" and revokes the grant, and the app's next userinfo call with the same access token gets 401: what the user saw",
 			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{KeepCallbackURL: true, CallAPI: true},
 			Drive: driveSPAReload("api 200", "api 401"), Rules: []string{"code-reuse"}, Mechanism: map[string]string{"code-reuse": "reload"},
+		},
+		{
+			Name: "silent-renew-iframe-spa-oidcprovider", Summary: "browser app signed in at oidc-provider (another site) renews silently: an authorize request with prompt=none in a hidden iframe; Chromium sends oidc-provider's session cookie (SameSite=None; Secure) in the third-party frame and oidc-provider answers with a code, redeemed by fetch: a clean silent renewal",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{SessionSameSiteNone: true}, SPA: spaDefects{SilentRenew: true},
+			ThirdPartyCookies: "allow", Drive: driveSPA("token 200 ok", "silent token 200 ok", "done"),
+		},
+		{
+			Name: "silent-renew-iframe-3p-cookies-blocked-spa-oidcprovider", Summary: "the same browser app and provider with Chromium blocking third-party cookies: the hidden iframe's prompt=none request goes without oidc-provider's session cookie, which the top-level sign-in had set, and oidc-provider answers login_required",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{SessionSameSiteNone: true}, SPA: spaDefects{SilentRenew: true},
+			ThirdPartyCookies: "block",
+			Drive:             driveSPA("token 200 ok", "silent error login_required", "done"), Rules: []string{"interaction-required"},
 		},
 		{
 			Name: "clean-oidcprovider-form-post", Summary: "clean confidential flow with response_mode=form_post: oidc-provider answers with its own auto-submitting form, the browser POSTs the code to the callback (cookies SameSite=None; Secure)",
