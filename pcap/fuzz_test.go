@@ -180,6 +180,10 @@ func FuzzHTTP1Stream(f *testing.F) {
 		[]byte(gapMark+"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 404 Not Found\r\nContent-Length: 1\r\n\r\nB"), 1400)
 	f.Add([]byte(gapMark+"/a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nokOST /c HTTP/1.1\r\n\r\n"),
 		[]byte(gapMark+"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 40)
+	// A snap length cutting every request's and response's header section
+	// after its first line (TestSnapLengthCutRequests).
+	f.Add([]byte("GET /authorize?client_id=a HTTP/1.1\r\nHost: h\r\nUser-Ag"+gapMark+"GET /callback?code=c&state=s HTTP/1.1\r\nHo"+gapMark+"GET /home HTTP/1.1\r\n"+gapMark),
+		[]byte("HTTP/1.1 302 Found\r\nLocation: /lo"+gapMark+"HTTP/1.1 302 Found\r\n"+gapMark+"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1400)
 	// h2c whose 101 was lost (TestH2CUpgradeAnswerLost), and HTTP/2
 	// caught mid-connection (TestH2CBeginsMidConnection).
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"+h2Preface+

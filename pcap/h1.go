@@ -389,10 +389,16 @@ func (sd *h1Side) drop(n int) {
 func (sd *h1Side) findStart() bool {
 	limit := int(sd.untilGap())
 	final := sd.eofSeen || limit < len(sd.buf)
+	// Bytes lost right after b: a request they cut is a start too.
+	cut := sd.dir == ClientToServer && len(sd.gaps) > 0 && sd.gaps[0].at == sd.read+int64(limit)
 	b := sd.buf[:limit]
 	for i := 0; i < len(b); {
 		if (i > 0 || !sd.noFirst) && (i == 0 || b[i-1] == '\n') {
-			switch plausibleStart(b[i:], sd.dir, final) {
+			v := plausibleStart(b[i:], sd.dir, final)
+			if v != startYes && cut && cutRequestStart(b[i:]) {
+				v = startYes
+			}
+			switch v {
 			case startYes:
 				sd.drop(i)
 				sd.noFirst = false
@@ -471,6 +477,40 @@ func plausibleStart(b []byte, dir Dir, final bool) startVerdict {
 			}
 		}
 		i += j + 1
+	}
+}
+
+// cutRequestStart tells whether b, client bytes that lost bytes follow,
+// is the start of a request they cut: a whole request line, then header
+// field lines well-formed as far as they were captured, with no end of the
+// header section (plausibleStart judges a whole one). The clientLoop keeps
+// such a request (cutRequest).
+func cutRequestStart(b []byte) bool {
+	nl := bytes.IndexByte(b[:min(len(b), 8192)], '\n')
+	if nl < 0 || !startLineOK(bytes.TrimSuffix(b[:nl], []byte("\r")), ClientToServer) || len(b)-nl > maxResyncHeader {
+		return false
+	}
+	for rest := b[nl+1:]; ; {
+		j := bytes.IndexByte(rest, '\n')
+		if j < 0 {
+			return true // the line the lost bytes cut, or none
+		}
+		f := bytes.TrimSuffix(rest[:j], []byte("\r"))
+		if len(f) == 0 {
+			return false
+		}
+		if f[0] != ' ' && f[0] != '\t' {
+			colon := bytes.IndexByte(f, ':')
+			if colon <= 0 {
+				return false
+			}
+			for _, c := range f[:colon] {
+				if !isTokenByte(c) {
+					return false
+				}
+			}
+		}
+		rest = rest[j+1:]
 	}
 }
 
@@ -694,6 +734,15 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 				return
 			}
 			gapCut := errors.Is(err, errGap) || sd.atGap()
+			var cut *httpwire.CutError
+			if gapCut && errors.As(err, &cut) && sd.atGap() {
+				// Its request line was captured whole: kept as an
+				// exchange with what was read, said cut.
+				c.lostRequests(sd, start)
+				c.cutRequest(sd, cut.Request, frame, t, start, m.ack)
+				sd.afterGap(&br, fr, true)
+				continue
+			}
 			c.malformed(frame, sd.dir, err, sd)
 			c.lostRequests(sd, start)
 			if gapCut {
@@ -763,6 +812,32 @@ func (c *h1Conn) clientLoop(sd *h1Side, yield func(struct{}) bool) {
 			return // another protocol (WebSocket, ...)
 		}
 	}
+}
+
+// cutRequest keeps a request whose header section bytes lost in the
+// capture cut (a snap length shorter than the packets, or lost segments)
+// after its whole request line: an exchange with its method, URL and the
+// field lines read whole, noted at its frame as cut. It waits for its
+// response like any request. Where it ended is not known: a request
+// beginning after the lost bytes may follow others lost with them, as
+// after lost bytes between two messages, but none surely began there.
+func (c *h1Conn) cutRequest(sd *h1Side, req *model.Request, frame int, t time.Time, start, ack int64) {
+	if strings.HasPrefix(req.URL, "/") {
+		_, server, _ := strings.Cut(c.s.conn, "-")
+		req.URL = c.s.scheme + "://" + server + req.URL
+	}
+	// Told for each such request, not within maxConnNotes: a snap length
+	// cuts every request of a connection, and this note is the only
+	// mark on the exchange that its headers are not all there.
+	c.notes++
+	c.s.note(model.NoteGap, frame, "request cut by bytes lost in the capture after its request line and %s: kept as an exchange without the rest of its header section and any body", count(len(req.Headers), "whole header field"))
+	p := &h1Pending{frame: frame, ack: ack, start: start, ex: &model.Exchange{Ref: frameRef(frame), Start: t, Conn: c.s.conn, Request: *req}}
+	c.habits(p)
+	c.reqs = append(c.reqs, p)
+	if !c.cliUnsure {
+		c.cliUnsure, c.cliFrom, c.cliExact = true, sd.read, false
+	}
+	c.giveUp()
 }
 
 // prefaceAt tells whether the client's next bytes are the HTTP/2
@@ -1492,6 +1567,16 @@ func (c *h1Conn) gap(dir Dir, n int, frame int) {
 		} else {
 			c.s.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
 		}
+	}
+	if dir == ClientToServer {
+		// The client's parser learns of the loss now, not at its next
+		// bytes: a request the lost bytes cut (cutRequest), or lost with
+		// them, takes its place in the queue before the server bytes
+		// that follow the loss (which the capture shows after it) are
+		// paired.
+		c.resume(sd)
+		c.pump()
+		c.keep(sd)
 	}
 }
 

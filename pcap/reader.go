@@ -106,9 +106,12 @@ type Reader struct {
 	touched []*tcpStream
 	lows    lowHeap
 
-	frame    int
-	packets  int
-	snapped  int
+	frame   int
+	packets int
+	snapped int
+	// snapCut is how many bytes the snap length cut from the packet
+	// being assembled (tcpStream.Accept), 0 when none.
+	snapCut  int
 	lastTime time.Time
 	nextIdle int
 	// live1 is the packet the assembler is given, while it is.
@@ -531,6 +534,7 @@ func (r *Reader) step() {
 	r.sawDNS = r.sawDNS || p.dns
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
+		r.snapCut = max(p.origLen-len(p.data), 0)
 		r.assemble(&seg, ci, p)
 		if len(r.fills) > 0 {
 			r.fillHoles(seg, ci)

@@ -92,6 +92,10 @@ const maxTailLoss = 64 << 20
 // fillBytes is the stand-in payload of a filled hole; never written.
 var fillBytes = make([]byte, maxFill)
 
+// maxSnapped bounds the bytes a snap length is taken to have cut from one
+// packet (an IP packet's largest payload).
+const maxSnapped = 1 << 16
+
 // fillFrame marks the stand-in bytes in the assembler's capture info.
 const fillFrame = -1
 
@@ -155,6 +159,16 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 		if off := s.unwrap(d, tcp.Seq); off > s.pos[d] && (s.ahead[d] <= s.pos[d] || off < s.ahead[d]) &&
 			!(off == 1 && s.pos[d] == 0 && s.probe[d] && len(tcp.Payload) == 0) {
 			s.ahead[d] = off
+		}
+	}
+	if cut := s.r.snapCut; cut > 0 && cut <= maxSnapped && len(tcp.Payload) > 0 && s.baseOK[d] && nextSeq >= 0 {
+		// The snap length cut this segment: the bytes it carried past
+		// the capture were sent, and once the other side acknowledges
+		// them they are lost bytes (a hole to fill, as below), reported
+		// before its answer is read rather than at this side's next
+		// segment.
+		if end := s.unwrap(d, tcp.Seq) + int64(len(tcp.Payload)+cut); end > s.pos[d] && (s.ahead[d] <= s.pos[d] || end < s.ahead[d]) {
+			s.ahead[d] = end
 		}
 	}
 	if tcp.ACK {

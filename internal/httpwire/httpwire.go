@@ -19,6 +19,7 @@ package httpwire
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -84,6 +85,24 @@ func (o Options) warnf(format string, args ...any) {
 	}
 }
 
+// CutError is what Options.ReadRequest returns when the reader under its
+// bufio.Reader fails (an error other than io.EOF) after a whole request
+// line, inside the header section: Request holds the method, the URL (made
+// absolute as ReadRequest does, when the Host field was read whole) and the
+// version, and Headers the fields whose lines were read whole before the
+// failure, nothing of the line it cut. Its body is not known: Body is zero.
+// Err is the reader's error, which Unwrap returns.
+type CutError struct {
+	Request *model.Request
+	Err     error
+}
+
+func (e *CutError) Error() string {
+	return fmt.Sprintf("request header section cut after %d whole field lines: %v", len(e.Request.Headers), e.Err)
+}
+
+func (e *CutError) Unwrap() error { return e.Err }
+
 // ReadRequest reads one request with the "http" scheme. See Options.ReadRequest.
 func ReadRequest(br *bufio.Reader, l model.Limits) (*model.Request, error) {
 	return Options{Limits: l}.ReadRequest(br)
@@ -125,7 +144,18 @@ func (o Options) ReadRequest(br *bufio.Reader) (*model.Request, error) {
 		// An HTTP/0.9 request has no header section; some clients still
 		// send one after a version-less line.
 		if proto != "HTTP/0.9" || !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, err
+			if errors.Is(err, ErrMalformed) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, err
+			}
+			// br's reader failed inside the header section (bytes lost
+			// in a capture): the request line and the fields read whole
+			// before it are what is known of the request.
+			if len(req.Headers) == 0 {
+				req.Headers = nil
+			}
+			scheme := cmp.Or(o.Scheme, "http")
+			req.URL = requestURL(method, target, scheme, field(req.Headers, "Host"))
+			return nil, &CutError{Request: req, Err: err}
 		}
 		req.Headers = nil
 	}
@@ -542,7 +572,12 @@ func readHeaders(br *bufio.Reader, budget *int64, maxCount int, o Options) (mode
 			return nil, fmt.Errorf("%w: message cut short in its header section: %w", ErrMalformed, io.ErrUnexpectedEOF)
 		}
 		if err != nil {
-			return nil, err
+			if errors.Is(err, ErrMalformed) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, err
+			}
+			// The reader failed: the fields read whole so far go with
+			// the error (ReadRequest's CutError).
+			return h, err
 		}
 		if len(line) == 0 {
 			if len(h) == 0 {
