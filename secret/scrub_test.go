@@ -137,10 +137,13 @@ func naiveScrubCompact(vals []string, text string) string { return naiveScrubAs(
 func naiveScrubAs(vals []string, text string, compacted bool) string {
 	var kept []string
 	var byEnds []bool // kept[i] is found by its length and ends
-	for _, v := range withEscapes(vals) {
+	for i, v := range withEscapes(vals) {
 		if len(v) >= ScrubMin && !IsFingerprint(v) && !IsPlaceholder(New(v)) {
 			kept = append(kept, v)
-			byEnds = append(byEnds, compacted && Compact(v).IsCompact())
+			// An encoded form (i past vals) is of a value too short to
+			// be compacted, found exactly however long the encoding
+			// made it.
+			byEnds = append(byEnds, compacted && i < len(vals) && Compact(v).IsCompact())
 		}
 	}
 	type span struct{ start, end int }
