@@ -391,7 +391,7 @@ func (s *Scrubber) escapedMatches(text string, found []match) []match {
 // hasEscape reports a %XX escape in t.
 func hasEscape(t string) bool {
 	for i := strings.IndexByte(t, '%'); i >= 0 && i+2 < len(t); {
-		if isHexDigit(t[i+1]) && isHexDigit(t[i+2]) {
+		if _, ok := escapeAt(t, i); ok {
 			return true
 		}
 		j := strings.IndexByte(t[i+1:], '%')
@@ -403,18 +403,14 @@ func hasEscape(t string) bool {
 	return false
 }
 
-func isHexDigit(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
+// escapeAt decodes the %XX escape at t[i], in either case, if one is there.
+func escapeAt(t string, i int) (byte, bool) {
+	if t[i] != '%' || i+2 >= len(t) {
+		return 0, false
 	}
-	return c - '0'
+	hi, okHi := unhex(t[i+1])
+	lo, okLo := unhex(t[i+2])
+	return hi<<4 | lo, okHi && okLo
 }
 
 // unescapeMap decodes t's %XX escapes (either case; '+' stays, as no
@@ -432,8 +428,8 @@ func unescapeMap(t string, outer []int32) (string, []int32) {
 	}
 	for i := 0; i < len(t); {
 		pos = append(pos, at(i))
-		if t[i] == '%' && i+2 < len(t) && isHexDigit(t[i+1]) && isHexDigit(t[i+2]) {
-			dec = append(dec, hexVal(t[i+1])<<4|hexVal(t[i+2]))
+		if c, ok := escapeAt(t, i); ok {
+			dec = append(dec, c)
 			i += 3
 			continue
 		}
