@@ -279,6 +279,15 @@ var errorCatalog = []ErrorInfo{
 	// first: ory/fosite appends a specific hint to one generic description,
 	// and zitadel's "invalid code" is a prefix of its PKCE messages.
 
+	// GitHub's token endpoint (github.com/login/oauth/access_token, and
+	// GitHub Enterprise Server's) answers its refusals with HTTP 200, the
+	// error in the body (form-encoded, or JSON when asked), in these names
+	// (its "Troubleshooting OAuth app access token request errors").
+	{Match: "bad_verification_code", Class: ClassCodeInvalid, Meaning: "GitHub refused the code: it is incorrect, expired (GitHub codes live 10 minutes), already redeemed, or was issued to another OAuth app; GitHub answers all of these alike, with HTTP 200",
+		Remediation: "Redeem each code once, as soon as the callback arrives, with the client_id of the app that requested it; a reload of the callback or a second handler must not redeem it again; restart the sign-in for a new code."},
+	{Match: "incorrect_client_credentials", Class: ClassClientAuth, Meaning: "GitHub did not accept the client_id and client_secret of the token request: a wrong, deleted or regenerated client secret, the secret of another app, or a client_id GitHub does not have (it answers with HTTP 200)",
+		Remediation: "Send the app's Client ID and a current client secret: GitHub → Settings (or the organization's settings) → Developer settings → OAuth Apps or GitHub Apps → the app → Client secrets (GitHub shows a secret once: generate a new one if it was lost, and deploy it)."},
+
 	// Keycloak's error page when the authorize request lacks a parameter
 	// (the oauth reader appends "(Missing parameter: name)" to the page's
 	// words in any language). Before the redirect_uri entries: a missing

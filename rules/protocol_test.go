@@ -248,6 +248,8 @@ func TestRedirectRemedyByProvider(t *testing.T) {
 	for file, c := range map[string]struct{ name, want string }{
 		"pingfederate-redirect-mismatch.har":        {"PingFederate", "PingFederate administrative console → Applications → OAuth → Clients → client rp-web → Redirection URIs → add exactly"},
 		"auth0-custom-domain-callback-mismatch.har": {"Auth0", "Auth0 Dashboard → Applications → Applications → the application of client rp-web → Settings → Allowed Callback URLs → add exactly"},
+		// GitHub's error redirect to the app's registered callback URL.
+		"github-authorize-redirect-mismatch.har": {"GitHub", "Developer settings → OAuth Apps or GitHub Apps → the app of client Iv1.8a61f9b3a7aba766 → Authorization callback URL"},
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -306,6 +308,9 @@ func TestClientAuthRemedyByProvider(t *testing.T) {
 		"client-auth-keycloak.har":      "Keycloak Admin Console → the realm → Clients → the client → Credentials",
 		"client-secret-id.har":          "not its ID",
 		"adfs-client-auth-msis9622.har": "AD FS Management → Application Groups → the group → the server application → Configure client credentials",
+		// GitHub answers a wrong client secret with HTTP 200 and
+		// incorrect_client_credentials (before: an inconclusive verdict).
+		"github-incorrect-client-credentials.har": "Developer settings → OAuth Apps or GitHub Apps → the app → Client ID and Client secrets",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {

@@ -273,6 +273,8 @@ func registration(p model.Provider, client, uri string) string {
 			return fmt.Sprintf("PingOne admin console → Applications → Applications → the application of %s → Configuration → Redirect URIs → add %s.", cl, exact)
 		}
 		return fmt.Sprintf("PingFederate administrative console → Applications → OAuth → Clients → %s → Redirection URIs → add %s, then replicate the configuration to every node of the cluster.", cl, exact)
+	case model.FamilyGitHub:
+		return fmt.Sprintf("GitHub → Settings (the organization's settings for an app it owns) → Developer settings → OAuth Apps or GitHub Apps → the app of %s → Authorization callback URL (a GitHub App lists up to 10 Callback URLs): GitHub accepts a redirect_uri whose host and port equal the callback URL's and whose path is the callback URL's path or below it; make it cover %s, or send no redirect_uri at all, on the authorize and the token request alike, to use the registered one.", cl, exact)
 	case model.FamilyOneLogin:
 		return fmt.Sprintf("OneLogin administration → Applications → the OpenID Connect app of %s → Configuration → Redirect URIs → add %s.", cl, exact)
 	}

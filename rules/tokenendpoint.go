@@ -232,6 +232,8 @@ func clientAuthRemedy(p model.Provider) string {
 		return base + ": OneLogin administration → Applications → the app → SSO (the client secret and the Token Endpoint authentication method)."
 	case model.FamilyADFS:
 		return base + ": AD FS Management → Application Groups → the group → the server application → Configure client credentials."
+	case model.FamilyGitHub:
+		return base + ": GitHub → Settings (the organization's settings for an app it owns) → Developer settings → OAuth Apps or GitHub Apps → the app → Client ID and Client secrets (GitHub shows a secret once: generate a new one, deploy it, then delete the old one)."
 	}
 	return clientAuthRemediation
 }
