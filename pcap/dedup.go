@@ -2,8 +2,13 @@ package pcap
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/maphash"
+	"strings"
 	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
 )
 
 // A capture taken on several interfaces at once (a pcapng file with more
@@ -12,32 +17,73 @@ import (
 // the bridge, on the loopback and on "any". The copies need not be near
 // each other in the file (dumpcap writes each interface's packets in
 // batches), and a copy met after its connection closed would start a new
-// connection without a beginning. dedup recognizes a copy by its IP
-// addresses, its whole TCP header (sequence and acknowledgment numbers,
-// flags, window, checksum and options such as timestamps, which a
-// retransmission changes) and its payload's length and first bytes,
-// within dupWindow of the first copy's time.
+// connection without a beginning.
+//
+// dedup recognizes a copy by its TCP header but for the ports and the
+// checksum (sequence and acknowledgment numbers, flags, window, options
+// such as timestamps, which a retransmission changes) and its payload's
+// length and first bytes:
+//
+//   - on the same connection (same addresses and ports), with the same
+//     checksum, within dupWindow of the first copy's time: the packet seen
+//     on two interfaces unchanged;
+//   - on another connection whose addresses differ, within natWindow: the
+//     packet seen before and after a network address translation (a NAT
+//     router, a load balancer, a container bridge's masquerade), which
+//     rewrites addresses, ports and checksums but keeps the sequence
+//     numbers and the payload. From then on that whole connection, both
+//     ways, is a copy of the first one and is dropped: the two copies of
+//     its packets come first in either order (a request is seen inside
+//     first, its answer outside first), and keeping the first copy of
+//     each packet would split the connection in two.
+//
+// Two genuine connections do not match: a browser reload, a proxy's retry
+// or a double submit sends the same bytes on a new connection, with
+// sequence numbers of its own (random initial sequence numbers), or later
+// on the same connection, at other sequence numbers. Captures of one
+// interface are not checked, so synthetic traffic whose connections all
+// start at the same sequence number is not taken for copies there.
 type dedup struct {
 	seed    maphash.Seed
 	seen    map[uint64]int32 // fingerprint -> slot in ring
 	ring    []dupSlot
 	next    int
-	dropped int
+	dropped int // packets seen twice unchanged
+	// copies marks connections (directional address and port hashes,
+	// both directions) found to be a translated copy of another.
+	copies map[uint64]struct{}
+	// natPackets counts the packets dropped as translated copies,
+	// natConns the connections; natPairs names the first few.
+	natPackets int
+	natConns   int
+	natPairs   []string
 }
 
 type dupSlot struct {
-	key  uint64
-	ts   time.Time
-	used bool
+	key   uint64
+	flow  uint64 // directional hash of addresses and ports
+	ts    time.Time
+	net   gopacket.Flow // the packet's addresses
+	ports [2]uint16
+	sum   uint16 // TCP checksum
+	used  bool
 }
 
 const (
-	// dupSlots bounds the fingerprints kept (about 1 MiB).
+	// dupSlots bounds the fingerprints kept (about 3.5 MiB).
 	dupSlots = 1 << 15
-	// dupWindow is how far apart in time two copies may be.
+	// dupWindow is how far apart in time two unchanged copies may be.
 	dupWindow = 2 * time.Second
+	// natWindow is how far apart in time a packet and its translated
+	// copy may be: a router forwards in microseconds to milliseconds.
+	natWindow = 250 * time.Millisecond
 	// dupPayload is how many payload bytes the fingerprint covers.
 	dupPayload = 64
+	// maxCopies bounds the connections marked as copies; past it the
+	// marks are forgotten, and a copy's next packet marks it again.
+	maxCopies = 1 << 14
+	// natNamed is how many pairs of connections the note names.
+	natNamed = 3
 )
 
 // cooked tells whether a link type is Linux cooked capture (v1 or v2),
@@ -46,28 +92,63 @@ func cooked(linkType uint32) bool {
 	return linkType == 113 || linkType == linkTypeSLL2
 }
 
+// flowHash hashes a packet's addresses and ports, from src to dst.
+func (d *dedup) flowHash(src, dst []byte, sport, dport uint16) uint64 {
+	var h maphash.Hash
+	h.SetSeed(d.seed)
+	h.Write(src)
+	h.Write(dst)
+	var p [4]byte
+	binary.BigEndian.PutUint16(p[0:], sport)
+	binary.BigEndian.PutUint16(p[2:], dport)
+	h.Write(p[:])
+	return h.Sum64()
+}
+
 // duplicate reports whether seg, from a packet at ts, copies one seen
-// shortly before; it remembers seg otherwise.
+// shortly before, or belongs to a connection found to be a translated
+// copy; it remembers seg otherwise.
 func (d *dedup) duplicate(seg *tcpSegment, ts time.Time) bool {
 	if d.seen == nil {
 		d.seed = maphash.MakeSeed()
 		d.seen = make(map[uint64]int32, 1024)
 		d.ring = make([]dupSlot, dupSlots)
+		d.copies = map[uint64]struct{}{}
+	}
+	t := seg.tcp
+	src, dst := seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw()
+	flow := d.flowHash(src, dst, uint16(t.SrcPort), uint16(t.DstPort))
+	if _, ok := d.copies[flow]; ok {
+		if !t.SYN || t.ACK {
+			d.natPackets++
+			return true
+		}
+		// A new connection on the copy's addresses and ports: it is
+		// a copy again only if its own packets say so.
+		delete(d.copies, flow)
+		delete(d.copies, d.flowHash(dst, src, uint16(t.DstPort), uint16(t.SrcPort)))
 	}
 	var h maphash.Hash
 	h.SetSeed(d.seed)
-	h.Write(seg.netFlow.Src().Raw())
-	h.Write(seg.netFlow.Dst().Raw())
-	h.Write(seg.tcp.Contents)
+	if len(t.Contents) >= 20 {
+		h.Write(t.Contents[4:16])  // sequence, acknowledgment, offset, flags, window
+		h.Write(t.Contents[18:20]) // urgent pointer
+		h.Write(t.Contents[20:])   // options
+	}
 	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(seg.tcp.Payload)))
+	binary.BigEndian.PutUint32(n[:], uint32(len(t.Payload)))
 	h.Write(n[:])
-	h.Write(seg.tcp.Payload[:min(len(seg.tcp.Payload), dupPayload)])
+	h.Write(t.Payload[:min(len(t.Payload), dupPayload)])
 	key := h.Sum64()
 	if i, ok := d.seen[key]; ok {
 		if s := d.ring[i]; s.key == key && s.used {
-			if dt := ts.Sub(s.ts); dt <= dupWindow && dt >= -dupWindow {
+			dt := ts.Sub(s.ts)
+			switch {
+			case s.flow == flow && s.sum == t.Checksum && dt <= dupWindow && dt >= -dupWindow:
 				d.dropped++
+				return true
+			case s.flow != flow && s.net != seg.netFlow && dt <= natWindow && dt >= -natWindow:
+				d.markCopy(seg, flow, s)
 				return true
 			}
 		}
@@ -76,8 +157,45 @@ func (d *dedup) duplicate(seg *tcpSegment, ts time.Time) bool {
 	if old.used && d.seen[old.key] == int32(d.next) {
 		delete(d.seen, old.key)
 	}
-	*old = dupSlot{key: key, ts: ts, used: true}
+	*old = dupSlot{key: key, flow: flow, ts: ts, net: seg.netFlow, ports: [2]uint16{uint16(t.SrcPort), uint16(t.DstPort)}, sum: t.Checksum, used: true}
 	d.seen[key] = int32(d.next)
 	d.next = (d.next + 1) % dupSlots
 	return false
+}
+
+// markCopy records seg's connection, both ways, as a translated copy of
+// the one s was seen on.
+func (d *dedup) markCopy(seg *tcpSegment, flow uint64, s dupSlot) {
+	t := seg.tcp
+	src, dst := seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw()
+	if len(d.copies) >= 2*maxCopies {
+		clear(d.copies)
+	}
+	d.copies[flow] = struct{}{}
+	d.copies[d.flowHash(dst, src, uint16(t.DstPort), uint16(t.SrcPort))] = struct{}{}
+	d.natPackets++
+	d.natConns++
+	if len(d.natPairs) < natNamed {
+		port := layers.NewTCPPortEndpoint
+		d.natPairs = append(d.natPairs, fmt.Sprintf("%s -> %s read, %s -> %s dropped",
+			endpoint(s.net.Src(), port(layers.TCPPort(s.ports[0]))), endpoint(s.net.Dst(), port(layers.TCPPort(s.ports[1]))),
+			endpoint(seg.netFlow.Src(), port(t.SrcPort)), endpoint(seg.netFlow.Dst(), port(t.DstPort))))
+	}
+}
+
+// natNote says which connections were read once as translated copies.
+func (d *dedup) natNote() string {
+	if d.natConns == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d TCP connections captured a second time with other addresses and ports (before and after address translation: a NAT router, a load balancer, a container bridge), recognized by the same sequence numbers and payload within %v; each read once, as first seen, %d packets of the copies dropped", d.natConns, natWindow, d.natPackets)
+	if len(d.natPairs) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(d.natPairs, "; "))
+		if d.natConns > len(d.natPairs) {
+			b.WriteString("; …")
+		}
+	}
+	return b.String()
 }

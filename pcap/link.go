@@ -499,6 +499,9 @@ func (d *decoder) notes() []model.Note {
 	if d.dups.dropped > 0 {
 		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: fmt.Sprintf("%d TCP packets captured twice (on more than one interface) read once", d.dups.dropped)})
 	}
+	if msg := d.dups.natNote(); msg != "" {
+		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: msg})
+	}
 	if d.fast.quic > 0 {
 		out = append(out, model.Note{Kind: model.NoteQUIC, Message: fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})
 	}
