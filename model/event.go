@@ -533,6 +533,12 @@ type AuthorizeParams struct {
 	// the trace cannot read (an encrypted one, RFC 9101), so a state,
 	// nonce or challenge absent from the URL is unknown, not missing.
 	ByReference bool
+	// Pushed is the ref of the pushed authorization request (RFC 9126)
+	// that sent this request's parameters: the request itself carried
+	// only client_id and the request_uri its push was answered with, and
+	// the parameters here are the pushed ones. "" for a request that
+	// carried its parameters itself.
+	Pushed string
 	// Dest is where the browser said the answer would load (its
 	// Sec-Fetch-Dest header): a top-level document, or a frame, as a
 	// library's silent renewal in a hidden iframe is.
@@ -615,6 +621,10 @@ func (e *Event) CodeChallengeMethod() string { return e.authz().CodeChallengeMet
 // ParamsByReference reports an authorize request whose parameters the
 // trace does not show (AuthorizeParams.ByReference).
 func (e *Event) ParamsByReference() bool { return e.authz().ByReference }
+
+// PushedRef is the ref of the pushed authorization request whose
+// parameters the authorize request named (AuthorizeParams.Pushed).
+func (e *Event) PushedRef() string { return e.authz().Pushed }
 
 // TokenParams is what only token requests and responses carry (Event.Token).
 type TokenParams struct {

@@ -59,6 +59,22 @@ type Extractor struct {
 	// authorize requests the app redirected the browser to, which the
 	// trace may not show being sent (a capture on the app's side).
 	solicited map[string]bool
+	// pushed are the parameters of pushed authorization requests (RFC
+	// 9126) until the authorize request that names them: by the
+	// request_uri the push was answered with ("uri " + it), or, when the
+	// trace lost that answer (a HAR whose page navigated on before the
+	// browser kept the fetch's body), by the host and client_id the next
+	// authorize request of the client shows ("client " + host + " " + id).
+	pushed map[string]pushedRequest
+}
+
+// pushedRequest is what a pushed authorization request sent.
+type pushedRequest struct {
+	params url.Values // the authorize parameters (requestObjectParams) it pushed
+	ref    string     // its exchange's Ref
+	// byRef: the push held a request object the trace cannot read
+	// (encrypted), so what it lacks is unknown, not missing.
+	byRef bool
 }
 
 // fragmentCode is what a redirect's fragment delivered to the app.
@@ -372,6 +388,10 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		if resp, ok := x.tokenResponse(ex, lb.get()); ok {
 			out = append(out, resp)
 		}
+		return out
+	case method == "POST" && x.pushAuthorization(ex, u, params):
+		// A pushed authorization request (RFC 9126): no step of its own,
+		// the authorize request that names it is the sign-in's.
 		return out
 	case role == RoleAuthorize || looksLikeAuthorize(u, params) && !signInUIStep(u, prov):
 		ev := x.authorizeRequest(ex, u, lb.get(), params)
@@ -738,16 +758,105 @@ func jsonParams(data []byte) url.Values {
 }
 
 // looksLikeAuthorize recognises an RFC 6749 authorize request on an unknown
-// server by its parameters.
+// server by its parameters. One that sends them by reference carries
+// client_id and request_uri (a pushed request, RFC 9126) or request (a
+// request object, RFC 9101) alone: only an authorization request has
+// either.
 func looksLikeAuthorize(u *url.URL, p url.Values) bool {
-	if p.Get("client_id") == "" || p.Get("response_type") == "" {
+	if p.Get("client_id") == "" {
 		return false
+	}
+	if p.Get("response_type") == "" {
+		return p.Get("request_uri") != "" || p.Get("request") != ""
 	}
 	return genericAuthorizePath(u.Path) || p.Get("redirect_uri") != "" || p.Get("scope") != ""
 }
 
+// pushAuthorization recognises a pushed authorization request (RFC 9126
+// §2) by its pattern: a POST of an authorize request's parameters (or a
+// request object) answered 201 Created, or 2xx with a request_uri, and
+// keeps its parameters for the authorize request that names it. It
+// reports false for any other exchange, and for a push that failed or got
+// no answer: that one is read as the authorize request it tried to be,
+// with its refusal (a pushed redirect_uri the server does not accept is
+// refused at the push).
+func (x *Extractor) pushAuthorization(ex *model.Exchange, u *url.URL, p url.Values) bool {
+	r := ex.Response
+	if r == nil || r.Status < 200 || r.Status >= 300 || p.Get("client_id") == "" || p.Get("grant_type") != "" ||
+		(p.Get("response_type") == "" && p.Get("request") == "") {
+		return false
+	}
+	var answer struct {
+		RequestURI string `json:"request_uri"`
+	}
+	data := x.respBody(r)
+	if bytes.Contains(data, []byte(`"request_uri"`)) {
+		_ = json.Unmarshal(data, &answer)
+	}
+	if answer.RequestURI == "" && (r.Status != http.StatusCreated || len(data) > 0 && x.isHTML(r)) {
+		return false
+	}
+	pr := pushedRequest{ref: ex.Ref}
+	if ro := p.Get("request"); ro != "" {
+		merged, ok := withRequestObject(p, ro)
+		p, pr.byRef = merged, !ok
+	}
+	pr.params = make(url.Values, len(requestObjectParams))
+	for _, name := range requestObjectParams {
+		if v := p.Get(name); v != "" {
+			pr.params[name] = []string{v}
+		}
+	}
+	if x.pushed == nil {
+		x.pushed = map[string]pushedRequest{}
+	} else if len(x.pushed) >= maxContexts {
+		clear(x.pushed)
+	}
+	if answer.RequestURI != "" {
+		x.pushed["uri "+answer.RequestURI] = pr
+	} else {
+		x.pushed["client "+strings.ToLower(u.Host)+" "+p.Get("client_id")] = pr
+	}
+	return true
+}
+
+// takePushed returns the pushed request an authorize request to u names
+// by requestURI, for the client clientID: the one answered with that
+// request_uri (kept: a reload names it again, and the provider refuses
+// it), else the client's latest push on that host whose answer the trace
+// lost (taken: the next push sends the next sign-in's).
+func (x *Extractor) takePushed(u *url.URL, requestURI, clientID string) (pushedRequest, bool) {
+	if len(x.pushed) == 0 {
+		return pushedRequest{}, false
+	}
+	if pr, ok := x.pushed["uri "+requestURI]; ok {
+		return pr, true
+	}
+	k := "client " + strings.ToLower(u.Host) + " " + clientID
+	pr, ok := x.pushed[k]
+	if ok {
+		delete(x.pushed, k)
+	}
+	return pr, ok
+}
+
 func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.Event, p url.Values) model.Event {
 	byRef := p.Get("request_uri") != ""
+	var pushedRef string
+	if byRef {
+		if pr, ok := x.takePushed(u, p.Get("request_uri"), p.Get("client_id")); ok {
+			// The provider takes the pushed parameters, not the URL's
+			// (RFC 9126 §4): they are the request's.
+			merged := make(url.Values, len(p)+len(pr.params))
+			for k, v := range p {
+				merged[k] = v
+			}
+			for k, v := range pr.params {
+				merged[k] = v
+			}
+			p, byRef, pushedRef = merged, pr.byRef, pr.ref
+		}
+	}
 	if req := p.Get("request"); req != "" {
 		if merged, ok := withRequestObject(p, req); ok {
 			p = merged
@@ -773,6 +882,7 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 		CodeChallenge:       secret.New(strings.Clone(p.Get("code_challenge"))),
 		CodeChallengeMethod: x.strings.get(p.Get("code_challenge_method")),
 		ByReference:         byRef,
+		Pushed:              pushedRef,
 		Dest:                model.FetchDestOf(ex.Request.Headers.Get("Sec-Fetch-Dest")),
 		SetCookie:           ex.Response != nil && ex.Response.Headers.Get("Set-Cookie") != "",
 	}

@@ -65,7 +65,10 @@ type Event struct {
 	// ParamsByReference: the authorize request sent its parameters by
 	// reference (request_uri, an encrypted request object): the state,
 	// nonce and challenge its URL lacks are unknown, not missing.
-	ParamsByReference bool           `json:"params_by_reference,omitempty"`
+	ParamsByReference bool `json:"params_by_reference,omitempty"`
+	// PushedRef locates the pushed authorization request (RFC 9126) whose
+	// parameters the authorize request named by its request_uri.
+	PushedRef         string         `json:"pushed_ref,omitempty"`
 	Code              string         `json:"code,omitempty"`
 	Delivery          string         `json:"delivery,omitempty"`
 	GrantType         string         `json:"grant_type,omitempty"`
@@ -393,6 +396,7 @@ func eventDetails(e *Event) string {
 	if e.ParamsByReference {
 		add("params", "by-reference")
 	}
+	add("pushed", e.PushedRef)
 	if e.CodeChallenge != "" {
 		add("pkce", e.CodeChallengeMethod)
 		if e.CodeChallengeMethod == "" {

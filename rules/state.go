@@ -63,15 +63,20 @@ func runStateMismatch(p *Pass) {
 	// Callbacks whose state matches no sign-in, that failed. The states
 	// are gathered only when there are such callbacks (a capture of 65,000
 	// authorize requests has none).
-	haveAuthz, orphans := false, false
+	// An authorize request that sent its parameters by reference (the
+	// request_uri of a push the trace lacks, a request object it cannot
+	// read) sent a state the trace does not know: a callback's state may
+	// be its, so none is said to match no sign-in.
+	haveAuthz, orphans, unknownState := false, false, false
 	for _, t := range p.Transactions {
 		if t.Authorize != nil {
 			haveAuthz = true
+			unknownState = unknownState || t.Authorize.ParamsByReference() && t.Authorize.State.IsZero()
 		} else if len(t.Callbacks()) > 0 {
 			orphans = true
 		}
 	}
-	if haveAuthz && orphans {
+	if haveAuthz && orphans && !unknownState {
 		states := map[secret.Secret]bool{}
 		for _, t := range p.Transactions {
 			if t.Authorize != nil {

@@ -50,7 +50,10 @@ const provider = new Provider(cfg.issuer, {
     Session: 86400,
     RefreshToken: cfg.refreshTTL || 86400,
   },
-  features: { devInteractions: { enabled: false } },
+  // Pushed authorization requests (RFC 9126) are oidc-provider's default
+  // (features.pushedAuthorizationRequests, at /request); request objects
+  // (JAR, RFC 9101) only when the recorder asks (cfg.requestObjects).
+  features: { devInteractions: { enabled: false }, ...(cfg.requestObjects ? { requestObjects: { enabled: true } } : {}) },
   // A deployment whose CORS configuration allows no origin of the browser
   // app (the recorder's NoCORS); otherwise oidc-provider's default, which
   // allows a public client the origins of its redirect URIs.

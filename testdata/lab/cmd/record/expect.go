@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -162,10 +163,29 @@ func fp(v string) string {
 func (s *session) observe() []*observation {
 	var obs []*observation
 	callbackPrefixes := s.registered
+	// pushed: the parameters the browser app pushed (RFC 9126), by the
+	// request_uri the provider answered with
+	pushed := map[string]url.Values{}
 	for i, e := range s.har.Log.Entries {
 		ref := fmt.Sprintf("entries[%d]", i)
 		u, _ := url.Parse(e.Request.URL)
 		q := u.Query()
+		if e.Request.Method == "GET" {
+			// an authorize request by reference: its parameters are the
+			// pushed ones (PAR) or a request object's claims (JAR)
+			if p, ok := pushed[q.Get("request_uri")]; ok && q.Get("request_uri") != "" {
+				q = p
+			} else if p, ok := pushed[tabOfPage(s, e.Pageref)+" "+q.Get("client_id")]; ok && q.Get("request_uri") != "" {
+				// the HAR lost the push's answer (the page navigated
+				// before Chrome handed its body over, as DevTools' own
+				// export loses it): the app's next authorize request in
+				// the tab is the one it pushed for
+				q = p
+				delete(pushed, tabOfPage(s, e.Pageref)+" "+q.Get("client_id"))
+			} else if ro := q.Get("request"); ro != "" {
+				q = requestObjectClaims(ro)
+			}
+		}
 		o := &observation{Channel: "browser", HAR: ref, Time: parseTime(e.StartedDateTime), Method: e.Request.Method,
 			URL: redactQuery(e.Request.URL), Status: e.Response.Status, path: requestURI(e.Request.URL), Tab: tabOfPage(s, e.Pageref),
 			BrowserError: e.Response.Error}
@@ -194,6 +214,18 @@ func (s *session) observe() []*observation {
 				o.SetsCookies = append(o.SetsCookies, c.Name)
 			}
 			obs = append(obs, o)
+		case s.op.PARURL != "" && base == s.op.PARURL && e.Request.Method == "POST" && e.Request.PostData != nil:
+			// a pushed authorization request: no step of its own, its
+			// parameters are the authorize request's that names it
+			var body struct {
+				RequestURI string `json:"request_uri"`
+			}
+			f, _ := url.ParseQuery(e.Request.PostData.Text)
+			if json.Unmarshal([]byte(e.Response.Content.Text), &body) == nil && body.RequestURI != "" {
+				pushed[body.RequestURI] = f
+			} else if e.Response.Status == 201 {
+				pushed[o.Tab+" "+f.Get("client_id")] = f
+			}
 		case base == s.op.AuthorizeURL && e.Request.Method == "POST":
 			// a login form posted back to the authorize endpoint (fosite):
 			// not an OAuth step of its own, but it can issue the code
@@ -284,6 +316,30 @@ func (s *session) observe() []*observation {
 	s.captureRefs(serverSeen, s.wireServer, func(o *observation, ref string) { o.ServerPCAP = ref })
 	sort.SliceStable(obs, func(i, j int) bool { return obs[i].Time.Before(obs[j].Time) })
 	return obs
+}
+
+// requestObjectClaims are the string claims of a request object (JAR,
+// RFC 9101) as parameters; the lab's are signed, never encrypted.
+func requestObjectClaims(jwt string) url.Values {
+	out := url.Values{}
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return out
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return out
+	}
+	var claims map[string]any
+	if json.Unmarshal(b, &claims) != nil {
+		return out
+	}
+	for k, v := range claims {
+		if s, ok := v.(string); ok {
+			out.Set(k, s)
+		}
+	}
+	return out
 }
 
 // captureRefs gives each observation the frame of a capture where tshark
@@ -523,6 +579,12 @@ func describeDefects(sc *scenario) []string {
 	}
 	if sc.Defects.FormPost {
 		d = append(d, "asks for response_mode=form_post (not a defect)")
+	}
+	if sc.SPA.PAR {
+		d = append(d, "browser app pushes its authorize parameters by fetch (PAR, RFC 9126) and sends the browser to the authorize endpoint with client_id and request_uri alone (not a defect)")
+	}
+	if sc.Defects.RequestObject {
+		d = append(d, "sends its authorize parameters in a request object (JAR, RFC 9101: HS256 with the client secret), the URL carrying client_id and request alone (not a defect)")
 	}
 	if sc.Defects.CallbackPath != "" {
 		d = append(d, "redirect URI path "+sc.Defects.CallbackPath+" (not a defect)")

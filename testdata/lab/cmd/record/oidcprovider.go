@@ -38,6 +38,10 @@ type oidcProviderOptions struct {
 	// it in a third-party frame: a silent renewal in a hidden iframe on the
 	// app's site.
 	SessionSameSiteNone bool
+	// RequestObjects enables features.requestObjects (JAR, RFC 9101) and
+	// registers the confidential client's request objects as HS256 signed
+	// with its secret.
+	RequestObjects bool
 }
 
 // oidcProviderDir is the lab's Node.js part, relative to the lab module
@@ -64,11 +68,14 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 	secret := randomHex(16)
 	password := randomHex(8)
 	p := &provider{
-		Name:           "oidc-provider",
-		Module:         "oidc-provider",
-		Issuer:         issuer,
-		AuthorizeURL:   issuer + "/auth",
-		TokenURL:       issuer + "/token",
+		Name:         "oidc-provider",
+		Module:       "oidc-provider",
+		Issuer:       issuer,
+		AuthorizeURL: issuer + "/auth",
+		TokenURL:     issuer + "/token",
+		// oidc-provider's pushed authorization request endpoint
+		// (features.pushedAuthorizationRequests, enabled by default)
+		PARURL:         issuer + "/request",
 		APIURL:         issuer + "/me",
 		ClientID:       "rp-web",
 		ClientSecret:   secret,
@@ -84,17 +91,22 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 		p.OfflinePrompt = "consent"
 	}
 	grants := []string{"authorization_code", "refresh_token"}
+	webClient := map[string]any{"client_id": "rp-web", "client_secret": secret, "redirect_uris": redirectURIs,
+		"token_endpoint_auth_method": "client_secret_post", "grant_types": grants, "response_types": []string{"code"}}
+	if opts.RequestObjects {
+		webClient["request_object_signing_alg"] = "HS256"
+	}
 	config := map[string]any{
 		"issuer":              issuer,
 		"codeTTL":             int(opts.CodeLifetime.Seconds()),
 		"refreshTTL":          int(opts.RefreshLifetime.Seconds()),
 		"noCORS":              opts.NoCORS,
 		"sessionSameSiteNone": opts.SessionSameSiteNone,
+		"requestObjects":      opts.RequestObjects,
 		"user":                p.Username,
 		"password":            password,
 		"clients": []map[string]any{
-			{"client_id": "rp-web", "client_secret": secret, "redirect_uris": redirectURIs, "token_endpoint_auth_method": "client_secret_post",
-				"grant_types": grants, "response_types": []string{"code"}},
+			webClient,
 			{"client_id": "rp-spa", "token_endpoint_auth_method": "none", "redirect_uris": redirectURIs,
 				"grant_types": grants, "response_types": []string{"code"}},
 		},

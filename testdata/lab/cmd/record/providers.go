@@ -33,6 +33,9 @@ type provider struct {
 	Issuer       string
 	AuthorizeURL string
 	TokenURL     string
+	// PARURL is the pushed authorization request endpoint (RFC 9126), ""
+	// when the scenario's provider offers none to the lab.
+	PARURL string
 	// APIURL is a resource on the provider's host that accepts the access
 	// token (the provider's own validation decides).
 	APIURL string

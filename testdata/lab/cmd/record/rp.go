@@ -73,6 +73,10 @@ type rpDefects struct {
 	// instance's own (ASP.NET data protection keys not shared between
 	// instances): an instance cannot read another one's cookie.
 	InstanceKeys bool
+	// RequestObject sends the authorize parameters in a request object
+	// (JAR, RFC 9101: an HS256 JWT signed with the client secret), the URL
+	// carrying only client_id and request.
+	RequestObject bool
 }
 
 // spaDefects switch the browser app's mistakes.
@@ -102,6 +106,10 @@ type spaDefects struct {
 	// request with prompt=none in a hidden iframe, its callback handed to
 	// the app by postMessage, a code redeemed by fetch.
 	SilentRenew bool `json:"silentRenew"`
+	// PAR pushes the authorize parameters by fetch to the provider's pushed
+	// authorization request endpoint (RFC 9126) and sends the browser to
+	// the authorize endpoint with client_id and the request_uri it got.
+	PAR bool `json:"par"`
 }
 
 // rpLogEntry is one back-channel token exchange or one RP decision. It is
@@ -279,7 +287,26 @@ func (p *rp) login(w http.ResponseWriter, r *http.Request) {
 	if p.op.OfflinePrompt != "" {
 		q.Set("prompt", p.op.OfflinePrompt)
 	}
+	if p.defects.RequestObject {
+		q = url.Values{"client_id": {p.op.ClientID}, "request": {p.requestObject(q)}}
+	}
 	http.Redirect(w, r, p.op.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
+}
+
+// requestObject signs the authorize parameters as a request object (RFC
+// 9101 §4: iss the client, aud the issuer), HS256 with the client secret.
+func (p *rp) requestObject(q url.Values) string {
+	claims := map[string]any{"iss": p.op.ClientID, "aud": p.op.Issuer, "iat": time.Now().Unix(),
+		"exp": time.Now().Add(5 * time.Minute).Unix(), "jti": b64(12)}
+	for k := range q {
+		claims[k] = q.Get(k)
+	}
+	header, _ := json.Marshal(map[string]string{"alg": "HS256", "typ": "oauth-authz-req+jwt"})
+	payload, _ := json.Marshal(claims)
+	signing := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
+	mac := hmac.New(sha256.New, []byte(p.op.ClientSecret))
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func cookie(r *http.Request, name string) string {
@@ -510,6 +537,7 @@ func (p *rp) spaPage(w http.ResponseWriter, r *http.Request) {
 	cfg := map[string]any{
 		"authorize":   p.op.AuthorizeURL,
 		"token":       p.op.TokenURL,
+		"par":         p.op.PARURL,
 		"clientId":    p.op.PublicClientID,
 		"redirectUri": p.origin + "/spa/callback",
 		"scope":       "openid profile offline_access",
@@ -543,6 +571,13 @@ async function start() {
   const q = new URLSearchParams({client_id: cfg.clientId, response_type: "code", scope: cfg.scope,
     redirect_uri: cfg.redirectUri, state: state, nonce: random(16), code_challenge: await challenge(verifier),
     code_challenge_method: "S256"});
+  if (cfg.defects.par) {
+    const r = await fetch(cfg.par, {method: "POST", body: q});
+    const j = await r.json();
+    if (!j.request_uri) { out("par " + r.status + " " + (j.error || "no request_uri")); out("done"); return; }
+    location.assign(cfg.authorize + "?" + new URLSearchParams({client_id: cfg.clientId, request_uri: j.request_uri}).toString());
+    return;
+  }
   location.assign(cfg.authorize + "?" + q.toString());
 }
 async function token(params) {

@@ -791,6 +791,31 @@ func scenarios() []*scenario {
 			Drive:             driveSPA("token 200 ok", "silent error login_required", "done"), Rules: []string{"interaction-required"},
 		},
 		{
+			Name: "clean-par-spa-oidcprovider", Summary: "clean browser-app flow with a pushed authorization request (RFC 9126, oidc-provider's default /request endpoint): the app POSTs its parameters (redirect_uri, state, code_challenge) by fetch, oidc-provider answers 201 with a request_uri, the browser goes to /auth with only client_id and request_uri; token request by fetch",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{PAR: true}, Drive: driveSPA("token 200 ok", "done"),
+		},
+		{
+			Name: "pkce-mismatch-par-spa-oidcprovider", Summary: "browser app with a pushed authorization request (the code_challenge only in the pushed body, the authorize URL carries client_id and request_uri alone) that generates a new verifier at token time; oidc-provider answers 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{PAR: true, WrongVerifier: true},
+			Drive: driveSPA("token 400 invalid_grant"), Rules: []string{"pkce-mismatch"},
+		},
+		{
+			Name: "multi-tab-pkce-par-spa-oidcprovider", Summary: "two tabs of the browser app sign in with pushed authorization requests (state and challenge only in the pushed bodies); the verifier sits under one localStorage key, so tab A's fetch sends tab B's verifier; oidc-provider answers 400 invalid_grant \"grant request is invalid\"; tab B succeeds",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, SPA: spaDefects{PAR: true, SharedStorage: true},
+			Drive: driveTwoTabs("/spa/", "token 400 invalid_grant", "token 200 ok"), Rules: []string{"multi-tab-race"}, Allow: []string{"pkce-mismatch"},
+		},
+		{
+			Name: "clean-jar-oidcprovider", Summary: "clean confidential flow whose authorize parameters travel in a request object (JAR, RFC 9101: an HS256 JWT signed with the client secret, oidc-provider's features.requestObjects): the URL carries only client_id and request",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{RequestObjects: true},
+			Defects: rpDefects{RequestObject: true}, Drive: driveServerClean,
+		},
+		{
+			Name: "redirect-uri-mismatch-token-jar-oidcprovider", Summary: "the RP sends its authorize parameters in a request object (JAR; redirect_uri only in the JWT's claims) and adds a trailing slash to redirect_uri at the token endpoint; oidc-provider answers 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{RequestObjects: true},
+			Defects: rpDefects{RequestObject: true, TokenRedirectURI: "{rp}/callback/"},
+			Drive:   driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
 			Name: "clean-oidcprovider-form-post", Summary: "clean confidential flow with response_mode=form_post: oidc-provider answers with its own auto-submitting form, the browser POSTs the code to the callback (cookies SameSite=None; Secure)",
 			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{FormPost: true, CookieSameSite: "None"},
 			Drive: driveServerClean,
