@@ -19,7 +19,9 @@ import (
 // grant_type or code among the request's parameters; a discovery document
 // a known discovery endpoint; an answer to an authorize request is read
 // when it is a page (HTML, or untyped and sniffed), or an error (4xx,
-// 5xx); another answer from a provider's host only when it is a page.
+// 5xx); another answer from a provider's host only when it is a page; the
+// page an app's failure redirect of a callback leads to (Spring
+// Security's /login?error).
 // The endpoints and hosts that the Extractor learns from the trace (from
 // authorize and token requests, and discovery documents) BodyGate learns
 // from the requests alone, errring towards more: a host that was asked
@@ -86,6 +88,13 @@ func (g *BodyGate) MayMatter(req *model.Request, resp *model.Response) bool {
 	}
 	if resp == nil {
 		return false
+	}
+	if resp.Status >= 300 && resp.Status < 400 && springCallbackPath(u) {
+		// A callback's failure redirect: the Extractor reads the page it
+		// leads to (Extractor.failurePages).
+		if lu, err := u.Parse(resp.Headers.Get("Location")); err == nil && springFailureTarget(u, lu) {
+			g.learn(g.endpoints, endpointKey(lu))
+		}
 	}
 	mt := resp.Body.MIMEType
 	if mt == "" {

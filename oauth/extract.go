@@ -66,6 +66,12 @@ type Extractor struct {
 	// browser kept the fetch's body), by the host and client_id the next
 	// authorize request of the client shows ("client " + host + " " + id).
 	pushed map[string]pushedRequest
+	// failurePages are the pages an app's sign-in library sent the
+	// browser to after refusing a callback without saying why (Spring
+	// Security's /login?error), by their URL (failurePageKey), with the
+	// callback's refusal, which the page's words complete when the
+	// browser loads it. Bounded by maxFailurePages.
+	failurePages map[string]failurePage
 }
 
 // pushedRequest is what a pushed authorization request sent.
@@ -76,6 +82,17 @@ type pushedRequest struct {
 	// (encrypted), so what it lacks is unknown, not missing.
 	byRef bool
 }
+
+// failurePage is a refusal waiting for the page that names its cause.
+type failurePage struct {
+	refusal *model.AppRefusal
+	// callbackErr: the callback carried the provider's error.
+	callbackErr bool
+}
+
+// maxFailurePages bounds Extractor.failurePages: a trace of many refused
+// callbacks whose pages were never loaded keeps that many.
+const maxFailurePages = 256
 
 // fragmentCode is what a redirect's fragment delivered to the app.
 type fragmentCode struct {
@@ -204,6 +221,9 @@ func (x *Extractor) AppendExchange(dst []model.Event, ex *model.Exchange) []mode
 	}
 	if redirectsToAuthorize(ex) {
 		x.noteSolicited(ex) // a redirect yields no event: it may be quiet
+	}
+	if len(x.failurePages) > 0 {
+		x.failurePage(ex)
 	}
 	if x.quiet(ex) {
 		return dst
@@ -1124,6 +1144,9 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 		}
 		if rf := appRefusal(ex, u, data); rf != nil {
 			ev.SetRefusal(rf)
+			if rf.Library == springLogin && rf.Cause == model.RefusalUnknown {
+				x.awaitFailurePage(u, r.Headers.Get("Location"), failurePage{refusal: rf, callbackErr: errStr != ""})
+			}
 		}
 	}
 	return ev, true
@@ -2031,4 +2054,50 @@ func (ss *strs) get(v string) string {
 	}
 	ss.seen[v] = v
 	return v
+}
+
+// failurePageKey keys a page's URL for failurePages: scheme, host (lower
+// case, default port dropped), path and query, without fragment.
+func failurePageKey(u *url.URL) string {
+	return endpointKey(u) + "?" + u.RawQuery
+}
+
+// awaitFailurePage notes that the callback at u, refused with fp's
+// refusal, sent the browser to loc, the page that names its cause.
+func (x *Extractor) awaitFailurePage(u *url.URL, loc string, fp failurePage) {
+	lu, err := u.Parse(loc)
+	if err != nil || len(x.failurePages) >= maxFailurePages {
+		return
+	}
+	if x.failurePages == nil {
+		x.failurePages = map[string]failurePage{}
+	}
+	x.failurePages[failurePageKey(lu)] = fp
+}
+
+// failurePage completes a callback's refusal with the words of the page
+// its library sent the browser to (see failurePages), when ex loads it:
+// the refusal already given to the callback's event is filled in, so the
+// event names the cause. A page loaded again finds nothing to complete.
+func (x *Extractor) failurePage(ex *model.Exchange) {
+	if !strings.EqualFold(ex.Request.Method, "GET") {
+		return
+	}
+	u, err := url.Parse(ex.Request.URL)
+	if err != nil {
+		return
+	}
+	key := failurePageKey(u)
+	fp, ok := x.failurePages[key]
+	if !ok {
+		return
+	}
+	delete(x.failurePages, key)
+	r := ex.Response
+	if r == nil || r.Status != 200 || !x.isHTML(r) {
+		return
+	}
+	if rf := springPageRefusal(x.respBody(r), fp.callbackErr); rf != nil {
+		*fp.refusal = *rf
+	}
 }

@@ -77,3 +77,26 @@ func FuzzExtract(f *testing.F) {
 		_ = secret.RedactURL(rawURL)
 	})
 }
+
+// FuzzSpringFailurePage: the reader of Spring Security's /login?error page
+// never panics, and what it keeps of a page is a bracketed code the page
+// shows, one Spring gives or an OAuth error name, never other text.
+func FuzzSpringFailurePage(f *testing.F) {
+	f.Add(springLoginPage("[authorization_request_not_found] "), false)
+	f.Add(springLoginPage("[invalid_token_response] An error occurred while attempting to retrieve the OAuth 2.0 Access Token Response: 401 Unauthorized: [no body]"), false)
+	f.Add(springLoginPage("[invalid_grant] Code not valid"), true)
+	f.Add("[[[]]][invalid_nonce", false)
+	f.Fuzz(func(t *testing.T, page string, callbackErr bool) {
+		r := springPageRefusal([]byte(page), callbackErr)
+		if r == nil {
+			return
+		}
+		code := strings.TrimSuffix(strings.TrimPrefix(r.Words, "["), "]")
+		if "["+code+"]" != r.Words || !strings.Contains(page, r.Words) || r.Library != springLogin {
+			t.Fatalf("refusal %+v from %q", r, page)
+		}
+		if _, known := springCodes[code]; !known && (!isOAuthErrorName(code) || callbackErr) {
+			t.Fatalf("refusal %+v: not a code Spring gives", r)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"html"
 	"net/url"
 	"strings"
@@ -141,8 +142,8 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 				return &model.AppRefusal{Library: "Auth.js / NextAuth.js", Words: "error=" + e, Cause: model.RefusalUnknown}
 			}
 		}
-		if strings.Contains(path, "/login/oauth2/code/") && strings.HasSuffix(strings.ToLower(lu.Path), "/login") && lu.Query().Has("error") {
-			return &model.AppRefusal{Library: "Spring Security OAuth2 Login", Words: "redirected to /login?error", Cause: model.RefusalUnknown}
+		if springFailureTarget(u, lu) {
+			return &model.AppRefusal{Library: springLogin, Words: "redirected to /login?error", Cause: model.RefusalUnknown}
 		}
 		return nil
 	}
@@ -168,6 +169,74 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 		rest := text[i+len("message contains error: '"):]
 		if j := strings.IndexByte(rest, '\''); j > 0 && j <= 40 && isOAuthErrorName(rest[:j]) {
 			return &model.AppRefusal{Library: "ASP.NET Core OpenID Connect handler", Words: "Message contains error: '" + rest[:j] + "'", Cause: model.RefusalRedemption}
+		}
+	}
+	return nil
+}
+
+const springLogin = "Spring Security OAuth2 Login"
+
+// springFailureTarget reports Spring Security's failure redirect of a
+// callback: its OAuth2LoginAuthenticationFilter's path
+// /login/oauth2/code/{registrationId} (u) redirected to /login?error
+// (target), DefaultLoginPageGeneratingFilter's failure URL.
+func springFailureTarget(u, target *url.URL) bool {
+	return springCallbackPath(u) && strings.HasSuffix(strings.ToLower(target.Path), "/login") && target.Query().Has("error")
+}
+
+// springCallbackPath reports the path of Spring Security's OAuth 2.0
+// Login callback, /login/oauth2/code/{registrationId}.
+func springCallbackPath(u *url.URL) bool {
+	return strings.Contains(strings.ToLower(u.Path), "/login/oauth2/code/")
+}
+
+// springCodes are the error codes Spring Security's OAuth 2.0 Login gives
+// a refused callback (OAuth2LoginAuthenticationFilter,
+// OAuth2AuthorizationCodeAuthenticationProvider,
+// OidcAuthorizationCodeAuthenticationProvider, its token response and
+// user info clients), by what they say went wrong. Its failure handler
+// keeps the exception, whose message is OAuth2Error.toString(): the code
+// in brackets, then the description ("[authorization_request_not_found] ").
+var springCodes = map[string]model.RefusalCause{
+	"authorization_request_not_found": model.RefusalState,
+	"invalid_state_parameter":         model.RefusalState,
+	"invalid_nonce":                   model.RefusalNonce,
+	"invalid_token_response":          model.RefusalRedemption,
+	"invalid_id_token":                model.RefusalRedemption,
+	"missing_signature_verifier":      model.RefusalRedemption,
+	"invalid_user_info_response":      model.RefusalRedemption,
+}
+
+// springPageRefusal reads the refusal the page of Spring Security's
+// failure redirect shows: its generated login page (and a custom one
+// showing SPRING_SECURITY_LAST_EXCEPTION's message) writes the
+// exception's message in an alert, "[invalid_state_parameter] ". Only the
+// bracketed code is kept, never the description after it (a token
+// response client quotes the provider's answer there). A provider's OAuth
+// error name is the app's own redemption refused ("[invalid_grant] …")
+// unless the callback brought the provider's error itself
+// (callbackErr), which its event already carries. nil when the page shows
+// no code Spring gives.
+func springPageRefusal(data []byte, callbackErr bool) *model.AppRefusal {
+	head := data[:min(len(data), 64<<10)]
+	for from := 0; from < len(head); {
+		i := bytes.IndexByte(head[from:], '[')
+		if i < 0 {
+			return nil
+		}
+		i += from + 1
+		from = i
+		j := bytes.IndexByte(head[i:min(len(head), i+48)], ']')
+		if j <= 0 {
+			continue
+		}
+		code := string(head[i : i+j])
+		cause, ok := springCodes[code]
+		if !ok && isOAuthErrorName(code) && !callbackErr {
+			cause, ok = model.RefusalRedemption, true
+		}
+		if ok {
+			return &model.AppRefusal{Library: springLogin, Words: "[" + code + "]", Cause: cause}
 		}
 	}
 	return nil

@@ -91,3 +91,90 @@ func TestAppRefusal(t *testing.T) {
 		}
 	}
 }
+
+// springLoginPage is the page Spring Security's DefaultLoginPageGeneratingFilter
+// writes at /login?error for an app with OAuth 2.0 Login only, its error
+// alert holding the message of the exception that refused the callback
+// (OAuth2Error.toString(): "[code] description"); the style block left out.
+func springLoginPage(alert string) string {
+	return "<!DOCTYPE html>\n<html lang=\"en\">\n  <head>\n    <meta charset=\"utf-8\">\n    <title>Please sign in</title>\n  </head>\n  <body>\n     <div class=\"content\">\n" +
+		"<h2>Login with OAuth 2.0</h2><div class=\"alert alert-danger\" role=\"alert\">" + alert + "</div><table class=\"table table-striped\">\n" +
+		" <tr><td><a href=\"/oauth2/authorization/okta\">okta</a></td></tr>\n</table>\n</div>\n</body></html>"
+}
+
+// TestSpringFailurePage: Spring Security's failure redirect of a callback
+// names no cause; the /login?error page the browser loads next does, and
+// the callback's refusal is completed with its code (only the code: the
+// description after it may quote the provider's answer).
+func TestSpringFailurePage(t *testing.T) {
+	const cbURL = "https://portal.example.com/login/oauth2/code/okta?code=okta-code-1&state=st-1"
+	html := model.Headers{{Name: "Content-Type", Value: "text/html;charset=UTF-8"}}
+	for _, c := range []struct {
+		name     string
+		cbURL    string
+		status   int // of the page
+		method   string
+		alert    string
+		words    string
+		cause    model.RefusalCause
+		loadedAt int // the page's index; -1 not loaded
+	}{
+		{"state", cbURL, 200, "GET", "[authorization_request_not_found] ", "[authorization_request_not_found]", model.RefusalState, 1},
+		{"state parameter", cbURL, 200, "GET", "[invalid_state_parameter] ", "[invalid_state_parameter]", model.RefusalState, 1},
+		{"nonce", cbURL, 200, "GET", "[invalid_nonce] ", "[invalid_nonce]", model.RefusalNonce, 1},
+		{"token response", cbURL, 200, "GET", "[invalid_token_response] An error occurred while attempting to retrieve the OAuth 2.0 Access Token Response: 401 Unauthorized: [no body]",
+			"[invalid_token_response]", model.RefusalRedemption, 1},
+		{"id token", cbURL, 200, "GET", "[invalid_id_token] The ID Token contains invalid claims: {iat=2026-11-26T10:10:00Z}", "[invalid_id_token]", model.RefusalRedemption, 1},
+		{"provider error on redemption", cbURL, 200, "GET", "[invalid_grant] Code not valid", "[invalid_grant]", model.RefusalRedemption, 1},
+		// The provider's error on the callback itself: its event carries it.
+		{"provider error on callback", "https://portal.example.com/login/oauth2/code/okta?error=access_denied&state=st-1", 200, "GET", "[access_denied] User denied access",
+			"redirected to /login?error", model.RefusalUnknown, 1},
+		// Not the page's words: another message, another status, a
+		// POST, the page loaded after another exchange (still read), or
+		// never loaded.
+		{"invalid credentials", cbURL, 200, "GET", "Invalid credentials", "redirected to /login?error", model.RefusalUnknown, 1},
+		{"unknown code", cbURL, 200, "GET", "[some_custom_code] ", "redirected to /login?error", model.RefusalUnknown, 1},
+		{"page 500", cbURL, 500, "GET", "[authorization_request_not_found] ", "redirected to /login?error", model.RefusalUnknown, 1},
+		{"post", cbURL, 200, "POST", "[authorization_request_not_found] ", "redirected to /login?error", model.RefusalUnknown, 1},
+		{"later", cbURL, 200, "GET", "[authorization_request_not_found] ", "[authorization_request_not_found]", model.RefusalState, 2},
+		{"not loaded", cbURL, 200, "GET", "[authorization_request_not_found] ", "redirected to /login?error", model.RefusalUnknown, -1},
+	} {
+		x := NewExtractor()
+		evs := x.Exchange(mkExchange(0, "GET", c.cbURL, nil, "", 302, model.Headers{{Name: "Location", Value: "/login?error"}}, ""))
+		if len(evs) != 1 || evs[0].Refusal() == nil {
+			t.Fatalf("%s: callback events %+v", c.name, evs)
+		}
+		page := mkExchange(c.loadedAt, c.method, "https://portal.example.com/login?error", nil, "", c.status, html, springLoginPage(c.alert))
+		switch c.loadedAt {
+		case 1:
+			x.Exchange(page)
+		case 2:
+			x.Exchange(mkExchange(1, "GET", "https://portal.example.com/favicon.ico", nil, "", 404, nil, ""))
+			x.Exchange(page)
+		}
+		got := *evs[0].Refusal()
+		if want := (model.AppRefusal{Library: "Spring Security OAuth2 Login", Words: c.words, Cause: c.cause}); got != want {
+			t.Errorf("%s: refusal %+v, want %+v", c.name, got, want)
+		}
+	}
+	// A page loaded again, or for a callback it does not follow, changes
+	// nothing more.
+	x := NewExtractor()
+	evs := x.Exchange(mkExchange(0, "GET", cbURL, nil, "", 302, model.Headers{{Name: "Location", Value: "https://portal.example.com/login?error"}}, ""))
+	x.Exchange(mkExchange(1, "GET", "https://portal.example.com/login?error", nil, "", 200, html, springLoginPage("[authorization_request_not_found] ")))
+	x.Exchange(mkExchange(2, "GET", "https://portal.example.com/login?error", nil, "", 200, html, springLoginPage("[invalid_nonce] ")))
+	if r := evs[0].Refusal(); r.Words != "[authorization_request_not_found]" {
+		t.Errorf("page loaded twice: refusal %+v", r)
+	}
+	// The body gate keeps the page's body for the Extractor.
+	g := NewBodyGate()
+	cb := mkExchange(0, "GET", cbURL, nil, "", 302, model.Headers{{Name: "Location", Value: "/login?error"}}, "")
+	g.MayMatter(&cb.Request, cb.Response)
+	pg := mkExchange(1, "GET", "https://portal.example.com/login?error", nil, "", 200, html, "")
+	if !g.MayMatter(&pg.Request, pg.Response) {
+		t.Error("the body gate skips the failure page's body")
+	}
+	if other := mkExchange(2, "GET", "https://portal.example.com/about", nil, "", 200, html, ""); g.MayMatter(&other.Request, other.Response) {
+		t.Error("the body gate keeps another page of the app")
+	}
+}

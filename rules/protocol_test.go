@@ -370,6 +370,9 @@ func TestCallbackRefusedInLibraryWords(t *testing.T) {
 		"state-unprotect-aspnet.har":              "one data protection key ring",
 		"state-oauth2-proxy-csrf.har":             "_oauth2_proxy_csrf cookie",
 		"state-spring-request-not-found.har":      "Spring Session",
+		// Spring's failure redirect names no cause; the /login?error
+		// page the browser loads after it does.
+		"callback-spring-login-error-page.har": "Spring Session",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -384,6 +387,9 @@ func TestCallbackRefusedInLibraryWords(t *testing.T) {
 		"callback-authjs-oauthcallback.har":  `"State cookie was missing."`,
 		"callback-spring-login-error.har":    "most often it is authorization_request_not_found",
 		"callback-passport-token-failed.har": "says its own redemption of the code failed",
+		// The /login?error page's alert: the code, never the provider's
+		// answer Spring quotes after it.
+		"callback-spring-login-error-page-token.har": `Spring Security OAuth2 Login says its own redemption of the code failed ("[invalid_token_response]")`,
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {

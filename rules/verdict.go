@@ -431,6 +431,8 @@ func refusalHint(r *model.AppRefusal) string {
 		return ""
 	}
 	switch {
+	case r.Cause == model.RefusalRedemption && r.Words == "[invalid_id_token]":
+		return fmt.Sprintf("%s says it refused the ID token of its own redemption (%q): the provider issued it, and the app's validation rejected its signature, issuer, audience or times: compare the app's issuer-uri and jwk-set-uri with the provider's discovery document, and the app server's clock with the provider's (its log names the claim)", r.Library, r.Words)
 	case r.Cause == model.RefusalRedemption:
 		return fmt.Sprintf("%s says its own redemption of the code failed (%q): the provider's answer to it is in the app's log or the app server's capture", r.Library, r.Words)
 	case r.Cause != model.RefusalUnknown:
