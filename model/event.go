@@ -73,8 +73,12 @@ const (
 	FamilyKeycloak Family = "keycloak"
 	FamilyPing     Family = "ping" // PingFederate (Variant ""), PingOne (Variant "pingone")
 	FamilyOneLogin Family = "onelogin"
-	FamilyGeneric  Family = "generic" // an endpoint recognised by its OAuth parameters only
-	FamilyApp      Family = "app"     // the relying party (callback, its own API)
+	// FamilyForgeRock: ForgeRock Access Management (AM), also behind
+	// ForgeRock Identity Cloud (PingOne Advanced Identity Cloud).
+	FamilyForgeRock  Family = "forgerock"
+	FamilySalesforce Family = "salesforce"
+	FamilyGeneric    Family = "generic" // an endpoint recognised by its OAuth parameters only
+	FamilyApp        Family = "app"     // the relying party (callback, its own API)
 )
 
 // Provider identifies the identity provider family and flavour of an

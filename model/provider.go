@@ -51,7 +51,7 @@ func ProviderName(p Provider) string {
 	names := map[Family]string{
 		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
 		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
-		FamilyPing: "PingFederate", FamilyOneLogin: "OneLogin",
+		FamilyPing: "PingFederate", FamilyOneLogin: "OneLogin", FamilyForgeRock: "ForgeRock AM", FamilySalesforce: "Salesforce",
 	}
 	n, ok := names[p.Family]
 	if !ok {

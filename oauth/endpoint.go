@@ -64,6 +64,9 @@ func providerOf(u *url.URL, host string) model.Provider {
 		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "usgov", first()
 	case host == "login.partner.microsoftonline.cn" || host == "login.chinacloudapi.cn":
 		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "china", first()
+	case host == "login.microsoftonline.de":
+		// Microsoft Cloud Deutschland (closed in 2021; its traces remain).
+		p.Family, p.Cloud, p.Tenant = model.FamilyEntra, "germany", first()
 	case strings.HasSuffix(host, ".b2clogin.com"):
 		p.Family, p.Variant, p.Cloud = model.FamilyEntra, "b2c", "global"
 		p.Tenant, p.Policy = b2cTenantPolicy(u, segments())
@@ -89,9 +92,17 @@ func providerOf(u *url.URL, host string) model.Provider {
 	case isPingOneHost(host):
 		// auth.pingone.{com,eu,asia,ca,com.au}/{environment id}/as/…
 		p.Family, p.Variant, p.Tenant = model.FamilyPing, "pingone", first()
+	case strings.HasSuffix(host, ".forgeblocks.com") || strings.HasSuffix(host, ".id.forgerock.io"):
+		// ForgeRock Identity Cloud: AM at openam-{tenant}.forgeblocks.com/am/oauth2/{realm}/…
+		p.Family, p.Tenant = model.FamilyForgeRock, forgeRockRealm(u.Path)
 	}
 	if p.Family == model.FamilyGeneric {
-		if realm, legacy, ok := keycloakRealmOf(u.Path); ok {
+		if strings.Contains(u.Path, "/oauth2/realms/") && forgeRockRealm(u.Path) != "" {
+			// ForgeRock AM's realm paths (…/oauth2/realms/root/realms/{sub}/authorize,
+			// …/access_token) behind any host; read before Keycloak's, whose
+			// …/realms/{realm}/.well-known/ they end like.
+			p.Family, p.Tenant = model.FamilyForgeRock, forgeRockRealm(u.Path)
+		} else if realm, legacy, ok := keycloakRealmOf(u.Path); ok {
 			p.Family, p.Tenant = model.FamilyKeycloak, realm
 			if legacy {
 				p.Variant = "legacy"
@@ -109,6 +120,11 @@ func providerOf(u *url.URL, host string) model.Provider {
 				if as := oktaAS(segs); as != "" {
 					p.Family, p.Tenant, p.Variant = model.FamilyOkta, host, as
 				}
+			} else if salesforcePath(u.Path) {
+				// Salesforce's endpoints keep their layout behind My Domain,
+				// Experience Cloud sites and custom domains
+				// (…/services/oauth2/authorize, …/services/oauth2/token).
+				p.Family, p.Tenant = model.FamilySalesforce, host
 			} else if b2cPath(u.Path) {
 				// B2C behind a custom domain (login.contoso.com/{tenant}/B2C_1_…/oauth2/v2.0/…,
 				// or ?p=B2C_1_…): the policy's prefix is B2C's own.
@@ -152,6 +168,38 @@ func isPingOneHost(host string) bool {
 // (/as/authorization.oauth2, /as/token.oauth2, …).
 func pingFederatePath(path string) bool {
 	return strings.Contains(path, "/as/") && strings.HasSuffix(path, ".oauth2")
+}
+
+// salesforcePath reports a path of Salesforce's OAuth endpoints
+// (/services/oauth2/authorize, /services/oauth2/token, an Experience Cloud
+// site's /{site}/services/oauth2/…).
+func salesforcePath(path string) bool {
+	return strings.Contains(path, "/services/oauth2/")
+}
+
+// forgeRockRealm is the realm of a ForgeRock AM OAuth path: the last
+// realm of …/oauth2/realms/root/realms/{sub}/… ("root" for the top
+// realm), or the alias of …/oauth2/{alias}/… in ForgeRock Identity
+// Cloud; "" for a path with neither.
+func forgeRockRealm(path string) string {
+	_, rest, ok := strings.Cut(path, "/oauth2/")
+	if !ok {
+		return ""
+	}
+	segs := strings.Split(rest, "/")
+	realm := ""
+	i := 0
+	for ; i+1 < len(segs) && segs[i] == "realms"; i += 2 {
+		realm = segs[i+1]
+	}
+	if realm == "" && len(segs) > 1 && segs[0] != "" && !strings.HasPrefix(segs[0], ".") {
+		switch segs[0] {
+		case "authorize", "access_token", "par", "device", "introspect", "token", "userinfo", "connect":
+		default:
+			realm = segs[0]
+		}
+	}
+	return realm
 }
 
 // b2cTenantPolicy reads a B2C endpoint's tenant and policy from the
@@ -405,6 +453,20 @@ func RoleOf(u *url.URL, p model.Provider) EndpointRole {
 		case "/login/oauth/authorize":
 			return RoleAuthorize
 		case "/login/oauth/access_token":
+			return RoleToken
+		}
+	case model.FamilyForgeRock:
+		switch {
+		case strings.HasSuffix(lp, "/authorize"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/access_token"):
+			return RoleToken
+		}
+	case model.FamilySalesforce:
+		switch {
+		case strings.HasSuffix(lp, "/services/oauth2/authorize"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/services/oauth2/token"):
 			return RoleToken
 		}
 	}

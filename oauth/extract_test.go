@@ -187,6 +187,24 @@ func TestProviderOf(t *testing.T) {
 		{"https://acme.onelogin.com/oidc/2/auth", model.Provider{Family: "onelogin", Tenant: "acme.onelogin.com", Host: "acme.onelogin.com"}, RoleAuthorize},
 		{"https://login.acme.com/oidc/2/token", model.Provider{Family: "onelogin", Tenant: "login.acme.com", Host: "login.acme.com"}, RoleToken},
 		{"https://idp.example.net/as/authorize", model.Provider{Family: "generic", Host: "idp.example.net"}, RoleNone},
+		// Microsoft Cloud Deutschland's host (MSAL's AzureCloudInstance.AzureGermany).
+		{"https://login.microsoftonline.de/contoso.onmicrosoft.de/oauth2/token", model.Provider{Family: "entra", Variant: "v1", Cloud: "germany", Tenant: "contoso.onmicrosoft.de", Host: "login.microsoftonline.de"}, RoleToken},
+		// ForgeRock AM's realm paths (its OAuth 2.0 guide's endpoint list):
+		// the last realm names the tenant. Its discovery ends like
+		// Keycloak's /realms/{realm}/.well-known/ and was read as Keycloak's.
+		{"https://am.example.com/openam/oauth2/realms/root/realms/alpha/authorize", model.Provider{Family: "forgerock", Tenant: "alpha", Host: "am.example.com"}, RoleAuthorize},
+		{"https://am.example.com/openam/oauth2/realms/root/realms/alpha/access_token", model.Provider{Family: "forgerock", Tenant: "alpha", Host: "am.example.com"}, RoleToken},
+		{"https://am.example.com/openam/oauth2/realms/root/realms/alpha/.well-known/openid-configuration", model.Provider{Family: "forgerock", Tenant: "alpha", Host: "am.example.com"}, RoleDiscovery},
+		{"https://am.example.com/am/oauth2/realms/root/authorize", model.Provider{Family: "forgerock", Tenant: "root", Host: "am.example.com"}, RoleAuthorize},
+		// ForgeRock Identity Cloud: a realm alias after /am/oauth2/.
+		{"https://openam-acme.forgeblocks.com/am/oauth2/alpha/access_token", model.Provider{Family: "forgerock", Tenant: "alpha", Host: "openam-acme.forgeblocks.com"}, RoleToken},
+		// Salesforce: login hosts, My Domain, and its layout on any host.
+		{"https://login.salesforce.com/services/oauth2/authorize", model.Provider{Family: "salesforce", Tenant: "login.salesforce.com", Host: "login.salesforce.com"}, RoleAuthorize},
+		{"https://acme.my.salesforce.com/services/oauth2/token", model.Provider{Family: "salesforce", Tenant: "acme.my.salesforce.com", Host: "acme.my.salesforce.com"}, RoleToken},
+		{"https://acme.my.site.com/partners/services/oauth2/authorize", model.Provider{Family: "salesforce", Tenant: "acme.my.site.com", Host: "acme.my.site.com"}, RoleAuthorize},
+		// Okta behind a custom domain stays Okta: an AS id after /oauth2/
+		// is no ForgeRock realm alias off ForgeRock's hosts.
+		{"https://login.acme.com/oauth2/default/v1/authorize", model.Provider{Family: "okta", Variant: "default", Tenant: "login.acme.com", Host: "login.acme.com"}, RoleAuthorize},
 	}
 	for _, tt := range tests {
 		u, _ := url.Parse(tt.url)
