@@ -393,7 +393,7 @@ func pairObjectName(v gjson.Result) string {
 		switch {
 		case strings.EqualFold(k.Str, "value"):
 			has = true
-		case (strings.EqualFold(k.Str, "name") || strings.EqualFold(k.Str, "key")) && x.Type == gjson.String && nm == "":
+		case (strings.EqualFold(k.Str, "name") || strings.EqualFold(k.Str, "key") || strings.EqualFold(k.Str, "keyName")) && x.Type == gjson.String && nm == "":
 			nm = x.Str
 		}
 		return true
@@ -412,7 +412,7 @@ func timeName(n string) bool {
 }
 
 var reAttr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\b(name|value|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	return regexp.MustCompile(`(?i)\b(name|value|content|type)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 })
 
 // text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
@@ -975,7 +975,10 @@ func urlEnd(c byte) bool {
 }
 
 // urls rewrites every http(s) URL in free text.
-func (r *redactor) urls(s string) string {
+func (r *redactor) urls(s string) string { return r.urlsIn(s, 0) }
+
+// urlsIn is urls for a text nest levels inside a URL or value.
+func (r *redactor) urlsIn(s string, nest int) string {
 	sp := replaceSpans{s: s}
 	for i := 0; i < len(s); {
 		j := strings.Index(s[i:], "http")
@@ -994,7 +997,7 @@ func (r *redactor) urls(s string) string {
 		}
 		u := s[i:end]
 		if strings.ContainsAny(u, "?#@") {
-			if red := r.url(u, 0); red != u {
+			if red := r.url(u, nest); red != u {
 				sp.replace(i, end, red)
 			}
 		}
@@ -1009,6 +1012,7 @@ func (r *redactor) urls(s string) string {
 func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 	attrs := reAttr().FindAllStringSubmatchIndex(tag, -1)
 	name := ""
+	password := false
 	valStart, valEnd := -1, -1
 	for _, a := range attrs {
 		key := strings.ToLower(tag[a[2]:a[3]])
@@ -1023,6 +1027,10 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 			continue
 		}
 		switch key {
+		case "type":
+			// A password field's value is a password whatever its name
+			// (a form shown again after a failed sign-in).
+			password = !named && strings.EqualFold(tag[s:e], "password")
 		case "name":
 			if name == "" {
 				name = html.UnescapeString(tag[s:e])
@@ -1038,6 +1046,9 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 	}
 	val := html.UnescapeString(tag[valStart:valEnd])
 	red := r.value(name, val, "", 0)
+	if password && red == val {
+		red = r.mask(val)
+	}
 	if red == val {
 		return tag
 	}

@@ -235,11 +235,34 @@ func (r *redactor) userinfo(head string) string {
 // pairs rewrites name=value pairs separated by '&' in order, re-encoding
 // only the values it changes. The code_challenge_method of the same set
 // decides how a code_challenge maps.
-func (r *redactor) pairs(s string, nest int) string {
+func (r *redactor) pairs(s string, nest int) string { return r.pairsSep(s, "&", nest) }
+
+// semicolonPairs splits a raw value at its first ';' when name=value pairs
+// follow it (secret's rule for reports).
+func semicolonPairs(v string) (head, tail string, ok bool) {
+	i := strings.IndexByte(v, ';')
+	if i < 0 {
+		return "", "", false
+	}
+	tail = v[i+1:]
+	eq := strings.IndexByte(tail, '=')
+	if eq <= 0 {
+		return "", "", false
+	}
+	for j := 0; j < eq; j++ {
+		if c := tail[j]; !alnum(c) && strings.IndexByte("_.-$[]% ", c) < 0 {
+			return "", "", false
+		}
+	}
+	return v[:i], tail, true
+}
+
+// pairsSep is pairs with the pairs separated by sep.
+func (r *redactor) pairsSep(s, sep string, nest int) string {
 	if s == "" {
 		return s
 	}
-	parts := strings.Split(s, "&")
+	parts := strings.Split(s, sep)
 	method := ""
 	for _, p := range parts {
 		k, v, _ := strings.Cut(p, "=")
@@ -250,6 +273,17 @@ func (r *redactor) pairs(s string, nest int) string {
 	changed := false
 	for i, p := range parts {
 		k, v, ok := strings.Cut(p, "=")
+		if !ok && nest < maxNest && (strings.Contains(p, "%3D") || strings.Contains(p, "%3d")) {
+			// Pairs encoded whole ("?code%3D…%26state%3D…"): read as a
+			// server that decodes once more would.
+			if dec := unescape(p); dec != p && strings.IndexByte(dec, '=') > 0 {
+				if red := r.pairs(dec, nest+1); red != dec {
+					parts[i] = secret.EscapePairs(red)
+					changed = true
+				}
+			}
+			continue
+		}
 		if !ok || v == "" {
 			continue
 		}
@@ -261,6 +295,19 @@ func (r *redactor) pairs(s string, nest int) string {
 			// reports fail closed on it.
 			red = r.secret(val)
 		}
+		if red == val && r.class(name) == classKeep && nest < maxNest {
+			if head, tail, ok := semicolonPairs(v); ok {
+				// Pairs after a ';' in a value whose name says nothing
+				// ("x=1;code=…", a connection string's
+				// "https;AccountName=…;AccountKey=…"): servers that split
+				// at ';' read them as parameters (as reports do).
+				if sub := r.pairsSep(tail, ";", nest+1); sub != tail {
+					parts[i] = k + "=" + head + ";" + sub
+					changed = true
+					continue
+				}
+			}
+		}
 		if red != val {
 			parts[i] = k + "=" + reescape(v, red)
 			changed = true
@@ -269,7 +316,7 @@ func (r *redactor) pairs(s string, nest int) string {
 	if !changed {
 		return s
 	}
-	return strings.Join(parts, "&")
+	return strings.Join(parts, sep)
 }
 
 // reescape query-escapes red, a redacted value, the way raw was written:
@@ -366,6 +413,11 @@ func (r *redactor) free(v string, nest int) string {
 		if red, ok := r.escaped(v, nest); ok {
 			return red
 		}
+	}
+	if nest < maxNest && strings.Contains(v, "://") {
+		// URLs inside text: a Link header's <…>, an error message that
+		// quotes the URL it refused.
+		v = r.urlsIn(v, nest+1)
 	}
 	if strings.ContainsAny(v, "\"'`") && strings.ContainsAny(v, ":=") {
 		// Quoted pairs in free text: a GraphQL query's arguments
@@ -594,10 +646,7 @@ func base64Of(v string) *base64.Encoding {
 // as the whole value, when their name is secret.
 func (r *redactor) wordPairs(v string, nest int) string {
 	if !strings.ContainsAny(v, " \t\n") {
-		if !pairWord(v) {
-			return v
-		}
-		return r.pairs(v, nest+1)
+		return r.wordPair(v, nest)
 	}
 	sp := replaceSpans{s: v}
 	for i := 0; i < len(v); {
@@ -609,14 +658,29 @@ func (r *redactor) wordPairs(v string, nest int) string {
 			i++
 		}
 		w := v[start:i]
-		if !pairWord(w) {
-			continue
-		}
-		if red := r.pairs(w, nest+1); red != w {
+		if red := r.wordPair(w, nest); red != w {
 			sp.replace(start, i, red)
 		}
 	}
 	return sp.result()
+}
+
+// wordPair redacts one word of pairs: joined by '&' (or ';'), or options
+// after a host joined by ',' as a Redis connection string writes them
+// ("cache.example:6380,password=…,ssl=True").
+func (r *redactor) wordPair(w string, nest int) string {
+	if pairWord(w) {
+		return r.pairs(w, nest+1)
+	}
+	if strings.IndexByte(w, ',') < 0 || strings.ContainsAny(w, "<>{}\"'") {
+		return w
+	}
+	for _, p := range strings.Split(w, ",") {
+		if pairWord(p) {
+			return r.pairsSep(w, ",", nest+1)
+		}
+	}
+	return w
 }
 
 // pairWord reports a word that starts with a plain name and "=", holds
@@ -633,7 +697,7 @@ func pairWord(w string) bool {
 	}
 	// Only words that name a secret are rewritten: the others stay
 	// byte for byte.
-	for _, p := range strings.Split(w, "&") {
+	for _, p := range strings.FieldsFunc(w, func(c rune) bool { return c == '&' || c == ';' }) {
 		if k, _, ok := strings.Cut(p, "="); ok && classify(unescape(k)) != classKeep {
 			return true
 		}

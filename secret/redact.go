@@ -57,6 +57,9 @@ var secretParams = map[string]bool{
 	// authenticatorData and clientDataJSON (which carries the server's
 	// challenge, a nonce).
 	"authenticatordata": true, "clientdatajson": true,
+	// Firebase's REST APIs take an ID token or a database secret as
+	// ?auth=, and Pusher's private channels a signature as "auth".
+	"auth": true,
 }
 
 // maskedParams hold low-entropy personal or guessable values: masked, never
@@ -84,6 +87,9 @@ var maskedParams = map[string]bool{
 	// A WebAuthn assertion's userHandle names the user (the relying
 	// party's user id).
 	"userhandle": true,
+	// Passwords under short names (Drupal's and many login forms' pass,
+	// pw) and passphrases.
+	"pass": true, "pw": true, "passphrase": true,
 }
 
 // IsSecretParam reports whether a parameter's value is a replayable secret:
@@ -205,7 +211,7 @@ func IsGUID(v string) bool {
 // passwordResetToken) holds one whatever the words before it say.
 func IsCredentialName(name string) bool {
 	if !secretscan.CredentialName(name) {
-		return false
+		return KeyName(name)
 	}
 	if !DescribesCredential(name) {
 		return true
@@ -297,6 +303,62 @@ func splitCredWord(w string) []string {
 var secretHeaderWords = []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "assertion", "x-csrf", "x-xsrf",
 	"subscription-key", "access-key", "session-key", "private-key"}
 
+// keyQualifiers are the words that make a key a secret one when they come
+// right before "key" or "keys" ending a name: Azure's account, primary,
+// secondary and master keys (storage, Service Bus, Cosmos DB, Cognitive
+// Services and Search answer listKeys with them), a function app's
+// function, system and master keys (x-functions-key), shared, signing,
+// encryption, client, session, admin, license and application keys
+// (X-Auth-Key, X-Master-Key, DD-Application-Key). A public, partition,
+// sort, cache or idempotency key is none.
+var keyQualifiers = []string{"account", "primary", "secondary", "master", "readonly", "function", "functions", "system",
+	"shared", "signing", "encryption", "client", "session", "admin", "license", "application", "app", "auth", "storage", "secret"}
+
+// KeyName reports a name of a secret key in any naming style: a name whose
+// last word is "key" or "keys" after a qualifier of keyQualifiers
+// (primaryKey, AccountKey, x-functions-key, primaryReadonlyMasterKey), or
+// Azure's key1 and key2. It allocates nothing: names are compared
+// lower-cased with '-', '_', '.' and spaces removed.
+func KeyName(name string) bool {
+	var buf [64]byte
+	n := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return false
+		}
+		buf[n] = c
+		n++
+	}
+	norm := buf[:n]
+	if len(norm) >= 4 && string(norm[:3]) == "key" {
+		digits := true
+		for _, c := range norm[3:] {
+			digits = digits && c >= '0' && c <= '9'
+		}
+		if digits {
+			return true // key1, key2
+		}
+	}
+	norm = bytes.TrimSuffix(norm, []byte("s"))
+	if !bytes.HasSuffix(norm, []byte("key")) {
+		return false
+	}
+	before := norm[:len(norm)-3]
+	for _, q := range keyQualifiers {
+		if bytes.HasSuffix(before, []byte(q)) {
+			return true
+		}
+	}
+	return false
+}
+
 // IsSecretHeader reports a header name whose whole value is a credential:
 // a redact copy masks it, and the CLI learns its value for the report
 // scrubber.
@@ -307,7 +369,7 @@ func IsSecretHeader(name string) bool {
 			return true
 		}
 	}
-	return false
+	return KeyName(name)
 }
 
 // IsMaskedParam reports whether a parameter's value is personal, a
@@ -639,6 +701,13 @@ func redactPairs(s, sep string, depth int, add func(Secret), collectOnly bool) s
 	for i, p := range parts {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
+			if dec, yes := encodedPairs(p); yes && depth < maxNest {
+				// Pairs encoded whole ("?code%3D…%26state%3D…"): read
+				// as a server that decodes once more would.
+				if sub := redactPairs(dec, "&", depth+1, add, collectOnly); !collectOnly && sub != dec {
+					parts[i] = EscapePairs(sub)
+				}
+			}
 			continue
 		}
 		name, err := url.QueryUnescape(k)
@@ -673,6 +742,23 @@ func redactPairs(s, sep string, depth int, add func(Secret), collectOnly bool) s
 			}
 		}
 		if !changed && depth < maxNest {
+			if head, tail, ok := semicolonPairs(v); ok {
+				// Pairs after a ';' in a value whose name says nothing
+				// ("x=1;code=…"): servers that split a query at ';' too
+				// (Python's parse_qs did until 3.9.2) read them as
+				// parameters; the value's own part stays as it was.
+				sub := redactPairs(tail, ";", depth+1, add, collectOnly)
+				if collectOnly {
+					// Whether the pairs change decides, as below, whether
+					// the value is read any further.
+					if redactPairs(tail, ";", depth+1, nil, false) != tail {
+						continue
+					}
+				} else if sub != tail {
+					parts[i] = k + "=" + head + ";" + sub
+					continue
+				}
+			}
 			switch {
 			case relativeURL(val) || strings.Contains(val, "://") && strings.ContainsAny(val, "?#"):
 				red = redactURL(val, depth+1, add)
@@ -719,6 +805,48 @@ func redactPairs(s, sep string, depth int, add func(Secret), collectOnly bool) s
 		return ""
 	}
 	return strings.Join(parts, sep)
+}
+
+// encodedPairs decodes a query part without '=' whose escapes hold one
+// ("code%3D…%26state%3D…"); ok is false for any other part.
+func encodedPairs(p string) (string, bool) {
+	if !strings.Contains(p, "%3D") && !strings.Contains(p, "%3d") {
+		return "", false
+	}
+	dec, err := url.QueryUnescape(p)
+	if err != nil || strings.IndexByte(dec, '=') <= 0 {
+		return "", false
+	}
+	return dec, true
+}
+
+// EscapePairs query-escapes pairs written back whole, ':' left as it is so
+// that a fingerprint reads "sha256:…" there too.
+func EscapePairs(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(url.QueryEscape(s), "%3A", ":"), "%3a", ":")
+}
+
+// semicolonPairs splits a parameter's raw value at its first ';' when
+// what follows reads as name=value pairs: a name of letters, digits and
+// "_.-$[]" right after the ';', then '='. ok is false otherwise (a scope
+// list "a;b", a value with no ';').
+func semicolonPairs(v string) (head, tail string, ok bool) {
+	i := strings.IndexByte(v, ';')
+	if i < 0 {
+		return "", "", false
+	}
+	tail = v[i+1:]
+	eq := strings.IndexByte(tail, '=')
+	if eq <= 0 {
+		return "", "", false
+	}
+	for j := 0; j < eq; j++ {
+		c := tail[j]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-$[]%", c) >= 0) {
+			return "", "", false
+		}
+	}
+	return v[:i], tail, true
 }
 
 // relativeURL reports a relative URL with a query or fragment whose

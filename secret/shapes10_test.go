@@ -1,0 +1,68 @@
+package secret
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestKeyName: a key named as a secret one in any style (Azure's listKeys
+// answers, a function app's keys, x-functions-key) is a credential; a
+// public, partition or idempotency key, a name about a key and a bare
+// "key" are not (a bare key= is a parameter of the lists, not of this rule).
+func TestKeyName(t *testing.T) {
+	for _, n := range []string{"primaryKey", "secondaryKey", "AccountKey", "masterKey", "primaryReadonlyMasterKey", "x-functions-key",
+		"X-Master-Key", "X-Client-Key", "functionKeys", "systemKeys", "key1", "KEY2", "shared_key", "signing-key", "DD-Application-Key"} {
+		if !KeyName(n) || !IsCredentialName(n) {
+			t.Errorf("%s: KeyName %v, IsCredentialName %v, want both", n, KeyName(n), IsCredentialName(n))
+		}
+	}
+	for _, n := range []string{"key", "keys", "publicKey", "partitionKey", "Sec-WebSocket-Key", "Idempotency-Key", "keyName", "keyId",
+		"sortKey", "monkey", "key1x", "primaryKeyName", "cacheKey", strings.Repeat("a", 80) + "masterkey"} {
+		if KeyName(n) {
+			t.Errorf("%s: KeyName true", n)
+		}
+	}
+	if !IsSecretHeader("x-functions-key") || IsSecretHeader("Sec-WebSocket-Key") {
+		t.Error("IsSecretHeader: x-functions-key must be secret, Sec-WebSocket-Key not")
+	}
+}
+
+// TestShortPasswordNamesAndAuth: pass, pw and passphrase are masked;
+// Firebase's ?auth= is fingerprinted.
+func TestShortPasswordNamesAndAuth(t *testing.T) {
+	for _, n := range []string{"pass", "PW", "passphrase"} {
+		if got := RedactParam(n, "hunter2"); got != "[redacted]" {
+			t.Errorf("RedactParam(%s) = %q", n, got)
+		}
+	}
+	if got := RedactParam("auth", "eyJtok"); got != Fingerprint("eyJtok") {
+		t.Errorf("RedactParam(auth) = %q", got)
+	}
+}
+
+// TestRedactURLSemicolonAndEncodedPairs: pairs after a ';' in a value
+// whose name says nothing, and pairs encoded whole, are read as
+// parameters; the value before the ';', other parameters and a list
+// joined by ';' stay as they were, and a secret's whole value is still
+// fingerprinted whole.
+func TestRedactURLSemicolonAndEncodedPairs(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	for _, tc := range []struct{ in, want string }{
+		{"https://a.example/cb?x=1;code=" + v + "&y=2", "https://a.example/cb?x=1;code=" + Fingerprint(v) + "&y=2"},
+		{"https://a.example/cb?x=1;a=2;Password=" + v, "https://a.example/cb?x=1;a=2;Password=%5Bredacted%5D"},
+		{"https://a.example/cb?scope=a;b&x=1", "https://a.example/cb?scope=a;b&x=1"},
+		{"https://a.example/cb?x=a;b=1", "https://a.example/cb?x=a;b=1"},
+		{"https://a.example/cb?state=abc;def=1", "https://a.example/cb?state=" + Fingerprint("abc;def=1")},
+		{"https://a.example/cb?code%3D" + v + "%26state%3Dx", "https://a.example/cb?code%3D" + Fingerprint(v) + "%26state%3D" + Fingerprint("x")},
+		{"https://a.example/cb?note%3Dhello", "https://a.example/cb?note%3Dhello"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q)\n got  %q\n want %q", tc.in, got, tc.want)
+		}
+	}
+	var got []string
+	CollectForm("x=1;code="+v+"&y=2", func(s Secret) { got = append(got, s.Reveal()) })
+	if len(got) != 1 || got[0] != v {
+		t.Errorf("CollectForm after ';': %q", got)
+	}
+}
