@@ -389,13 +389,13 @@ func (sd *h1Side) drop(n int) {
 func (sd *h1Side) findStart() bool {
 	limit := int(sd.untilGap())
 	final := sd.eofSeen || limit < len(sd.buf)
-	// Bytes lost right after b: a request they cut is a start too.
-	cut := sd.dir == ClientToServer && len(sd.gaps) > 0 && sd.gaps[0].at == sd.read+int64(limit)
+	// Bytes lost right after b: a message they cut is a start too.
+	cut := len(sd.gaps) > 0 && sd.gaps[0].at == sd.read+int64(limit)
 	b := sd.buf[:limit]
 	for i := 0; i < len(b); {
 		if (i > 0 || !sd.noFirst) && (i == 0 || b[i-1] == '\n') {
 			v := plausibleStart(b[i:], sd.dir, final)
-			if v != startYes && cut && cutRequestStart(b[i:]) {
+			if v != startYes && cut && cutStart(b[i:], sd.dir) {
 				v = startYes
 			}
 			switch v {
@@ -480,14 +480,15 @@ func plausibleStart(b []byte, dir Dir, final bool) startVerdict {
 	}
 }
 
-// cutRequestStart tells whether b, client bytes that lost bytes follow,
-// is the start of a request they cut: a whole request line, then header
-// field lines well-formed as far as they were captured, with no end of the
-// header section (plausibleStart judges a whole one). The clientLoop keeps
-// such a request (cutRequest).
-func cutRequestStart(b []byte) bool {
+// cutStart tells whether b, bytes of dir that lost bytes follow, is the
+// start of a message they cut: a whole request or status line, then
+// header field lines well-formed as far as they were captured, with no end
+// of the header section (plausibleStart judges a whole one). The
+// clientLoop keeps such a request (cutRequest), the serverLoop such a
+// response (cutResponse).
+func cutStart(b []byte, dir Dir) bool {
 	nl := bytes.IndexByte(b[:min(len(b), 8192)], '\n')
-	if nl < 0 || !startLineOK(bytes.TrimSuffix(b[:nl], []byte("\r")), ClientToServer) || len(b)-nl > maxResyncHeader {
+	if nl < 0 || !startLineOK(bytes.TrimSuffix(b[:nl], []byte("\r")), dir) || len(b)-nl > maxResyncHeader {
 		return false
 	}
 	for rest := b[nl+1:]; ; {
@@ -1163,6 +1164,28 @@ func (c *h1Conn) responseLost(p *h1Pending, unpaired bool) {
 	c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
 }
 
+// cutResponse keeps a response whose header section bytes lost in the
+// capture cut (a snap length shorter than the packets, or lost segments)
+// after its whole status line, as p's answer: its status, reason and the
+// field lines read whole, noted at its frame as cut, so that a redirect
+// whose Location was cut still counts as the request's answer. Its body
+// and where it ended are not known: the server stream from its start is
+// left unsure, as after any loss.
+func (c *h1Conn) cutResponse(sd *h1Side, p *h1Pending, resp *model.Response, frame int, end int64) {
+	p.answered, p.status = true, resp.Status
+	// Told for each such response, not within maxConnNotes: a snap
+	// length cuts every response of a connection, and this note is the
+	// only mark on the exchange that its headers are not all there.
+	c.notes++
+	c.s.note(model.NoteGap, frame, "response %d cut by bytes lost in the capture after its status line and %s: kept as the answer to the request at frame %d without the rest of its header section and any body", resp.Status, count(len(resp.Headers), "whole header field"), p.frame)
+	p.ex.End = p.ex.Start
+	if _, t := lookupMark(sd.marks, end-1); !t.IsZero() {
+		p.ex.End = t
+	}
+	p.ex.Response = resp
+	c.s.out.exchange(finished{ex: p.ex, frame: p.frame})
+}
+
 // srvMsg is a response being read, with what serverLoop decided as it
 // began: kept in h1Side.body while its body's bytes arrive without a
 // parser (parkBody).
@@ -1264,6 +1287,16 @@ func (c *h1Conn) serverLoop(sd *h1Side, yield func(struct{}) bool) {
 				return
 			}
 			gapCut := errors.Is(err, errGap) || sd.atGap()
+			var cut *httpwire.CutError
+			if gapCut && p != nil && !sd.eofSeen && !p.gone && errors.As(err, &cut) && cut.Response != nil && sd.atGap() {
+				// Its status line was captured whole: it answers its
+				// request, kept with what was read, said cut.
+				c.reqs = c.reqs[1:]
+				c.cutResponse(sd, p, cut.Response, frame, offset(sd, br))
+				c.serverLost(start, false)
+				sd.afterGap(&br, fr, true)
+				continue
+			}
 			c.malformed(frame, sd.dir, err, sd)
 			if p != nil && !sd.eofSeen {
 				// The response was there: its request is answered by
@@ -1568,16 +1601,16 @@ func (c *h1Conn) gap(dir Dir, n int, frame int) {
 			c.s.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream before this frame%s", n, dir, after)
 		}
 	}
-	if dir == ClientToServer {
-		// The client's parser learns of the loss now, not at its next
-		// bytes: a request the lost bytes cut (cutRequest), or lost with
-		// them, takes its place in the queue before the server bytes
-		// that follow the loss (which the capture shows after it) are
-		// paired.
-		c.resume(sd)
-		c.pump()
-		c.keep(sd)
-	}
+	// The parser learns of the loss now, not at its next bytes: a
+	// request the lost bytes cut (cutRequest), or lost with them,
+	// takes its place in the queue before the server bytes that
+	// follow the loss (which the capture shows after it) are
+	// paired; a response they cut (cutResponse) answers its request
+	// before the client's next request is queued (which would
+	// otherwise look pipelined).
+	c.resume(sd)
+	c.pump()
+	c.keep(sd)
 }
 
 func (c *h1Conn) eof(dir Dir) {

@@ -77,3 +77,57 @@ func TestReadRequestCut(t *testing.T) {
 		t.Errorf("request cut by io.EOF: %v", err)
 	}
 }
+
+// A reader failing inside a final response's header section after a whole
+// status line gives a CutError holding the status line and the fields read
+// whole, nothing of the line it cut (a redirect whose Location was cut is
+// still a 302); one failing inside the status line, inside an interim 1xx
+// response's header section, or a response cut by io.EOF, gives none.
+func TestReadResponseCut(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		want      *model.Response
+	}{
+		{"inside Location", "HTTP/1.1 302 Found\r\nContent-Type: text/html; charset=utf-8\r\nLocation: http://app.test:8080/callback?code=c0",
+			&model.Response{Proto: "HTTP/1.1", Status: 302, StatusText: "Found",
+				Headers: model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}}},
+		{"right after the status line", "HTTP/1.1 200 OK\r\n",
+			&model.Response{Proto: "HTTP/1.1", Status: 200, StatusText: "OK"}},
+		{"after a whole interim response", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 Bad Request\r\nCache-Control: no-store\r\nCont",
+			&model.Response{Proto: "HTTP/1.1", Status: 400, StatusText: "Bad Request",
+				Headers: model.Headers{{Name: "Cache-Control", Value: "no-store"}}}},
+		{"inside an interim response", "HTTP/1.1 100 Continue\r\nX-A: b\r\n", nil},
+		{"inside the status line", "HTTP/1.1 30", nil},
+	} {
+		resp, _, err := Options{}.ReadResponseHead(bufio.NewReader(&failAfter{s: tc.raw, err: errLost}), "GET")
+		if resp != nil || !errors.Is(err, errLost) {
+			t.Errorf("%s: %v, %v; want no response and the reader's error", tc.name, resp, err)
+		}
+		var cut *CutError
+		if !errors.As(err, &cut) {
+			if tc.want != nil {
+				t.Errorf("%s: %v is no CutError", tc.name, err)
+			}
+			continue
+		}
+		if tc.want == nil {
+			t.Errorf("%s: CutError %+v, want none", tc.name, cut.Response)
+			continue
+		}
+		if cut.Request != nil {
+			t.Errorf("%s: CutError with a request %+v", tc.name, cut.Request)
+		}
+		if diff := cmp.Diff(tc.want, cut.Response); diff != "" {
+			t.Errorf("%s: response differs (-want +got):\n%s", tc.name, diff)
+		}
+		if strings.Contains(err.Error(), "c0") || strings.Contains(err.Error(), "app.test") {
+			t.Errorf("%s: error %q carries the response's text", tc.name, err)
+		}
+	}
+	// Cut by the end of the input: malformed, as before.
+	_, _, err := Options{}.ReadResponseHead(bufio.NewReader(strings.NewReader("HTTP/1.1 302 Found\r\nLocation: /a\r\n")), "GET")
+	var cut *CutError
+	if !errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &cut) {
+		t.Errorf("response cut by io.EOF: %v", err)
+	}
+}

@@ -85,19 +85,26 @@ func (o Options) warnf(format string, args ...any) {
 	}
 }
 
-// CutError is what Options.ReadRequest returns when the reader under its
-// bufio.Reader fails (an error other than io.EOF) after a whole request
-// line, inside the header section: Request holds the method, the URL (made
-// absolute as ReadRequest does, when the Host field was read whole) and the
-// version, and Headers the fields whose lines were read whole before the
-// failure, nothing of the line it cut. Its body is not known: Body is zero.
-// Err is the reader's error, which Unwrap returns.
+// CutError is what Options.ReadRequest and Options.ReadResponseHead return
+// when the reader under their bufio.Reader fails (an error other than
+// io.EOF) after a whole request or status line, inside the header section.
+// For a request, Request holds the method, the URL (made absolute as
+// ReadRequest does, when the Host field was read whole) and the version;
+// for a response, Response holds the version, the status and the reason
+// (a final response: an interim 1xx one cut gives no CutError). Their
+// Headers are the fields whose lines were read whole before the failure,
+// nothing of the line it cut. The body is not known: Body is zero. Err is
+// the reader's error, which Unwrap returns.
 type CutError struct {
-	Request *model.Request
-	Err     error
+	Request  *model.Request
+	Response *model.Response
+	Err      error
 }
 
 func (e *CutError) Error() string {
+	if e.Response != nil {
+		return fmt.Sprintf("response header section cut after %d whole field lines: %v", len(e.Response.Headers), e.Err)
+	}
 	return fmt.Sprintf("request header section cut after %d whole field lines: %v", len(e.Request.Headers), e.Err)
 }
 
@@ -221,7 +228,16 @@ func (o Options) ReadResponseHead(br *bufio.Reader, requestMethod string) (*mode
 		}
 		resp.Headers, err = readHeaders(br, &budget, l.HeaderCount, o)
 		if err != nil {
-			return nil, BodyReader{}, err
+			if errors.Is(err, ErrMalformed) || errors.Is(err, io.ErrUnexpectedEOF) || resp.Status >= 100 && resp.Status < 200 && resp.Status != 101 {
+				return nil, BodyReader{}, err
+			}
+			// br's reader failed inside the header section (bytes lost
+			// in a capture): the status line and the fields read whole
+			// before it are what is known of the response.
+			if len(resp.Headers) == 0 {
+				resp.Headers = nil
+			}
+			return nil, BodyReader{}, &CutError{Response: resp, Err: err}
 		}
 		if resp.Status >= 100 && resp.Status < 200 && resp.Status != 101 {
 			continue
