@@ -1548,7 +1548,12 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		}
 	}
 	var pe *model.ProviderError
-	if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest && base.Provider().Family == model.FamilyKeycloak {
+	// An error status refuses the authorize request; a page of another
+	// status does when it is marked as its provider's error page (served
+	// with 200 by some versions and by proxies in front of them).
+	refused := authz.Kind == model.AuthorizeRequest &&
+		(resp.Status >= 400 || resp.Status < 300 && errorPageMarked(data, base.Provider()))
+	if refused && base.Provider().Family == model.FamilyKeycloak {
 		// A parameter the request lacks, named as Keycloak names an
 		// invalid one: read before the redirect URI readers, which would
 		// take "…: redirect_uri" for an unregistered URI.
@@ -1557,7 +1562,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	if pe == nil {
 		pe = htmlErrorPage(data, base.Provider())
 	}
-	if pe == nil && resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
+	if pe == nil && refused {
 		pe = pageError(data, base.Provider())
 		if pe == nil && base.Provider().Family == model.FamilyKeycloak {
 			// Keycloak refused the request with its error page: its
@@ -1567,7 +1572,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 				pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: msg}
 			}
 		}
-		if pe == nil && resp.Status != 401 && resp.Status != 407 {
+		if pe == nil && resp.Status >= 400 && resp.Status != 401 && resp.Status != 407 {
 			// The server refused the authorize request with a page
 			// nothing above knows (another provider's layout or language,
 			// a gateway's block page): a refusal all the same, in the

@@ -1434,3 +1434,35 @@ func errorNameToken(s string) bool {
 	}
 	return true
 }
+
+// errorPageMarks are what only a provider's error page shows, never its
+// sign-in, consent or account pages: an answer to an authorize request
+// bearing one is a refusal whatever its status, and is read as an error
+// status's page is (pageError, Keycloak's message). Most of these pages
+// come with 400, but a page served with 200 (a provider version, a theme,
+// a proxy that rewrites the status) refuses the sign-in all the same.
+// Family "" marks any provider's page. mark is lower-case ASCII, found
+// case-insensitively; why says whose page shows it.
+var errorPageMarks = []struct {
+	family    model.Family
+	mark, why string
+}{
+	{model.FamilyKeycloak, `id="` + keycloakErrorID + `"`, "Keycloak's error.ftl, every theme deriving from base"},
+	{model.FamilyKeycloak, `"error.ftl"`, "a Keycloakify page's kcContext pageId"},
+	{model.FamilyPing, "redirect uri mismatch", "PingFederate's message for a redirect URI its client does not list"},
+	{model.FamilyPing, "unknown or invalid client_id", "PingFederate's message for a client it does not have"},
+	{"", "unregistered redirect_uri", "Dex's error page (server/oauth2.go)"},
+	{"", "oauth 2.0 parameter: redirect_uri", "Spring Authorization Server's error"},
+}
+
+// errorPageMarked reports whether page bears one of errorPageMarks of
+// provider p's family, or of any provider's.
+func errorPageMarked(page []byte, p model.Provider) bool {
+	head := page[:min(len(page), 1<<20)]
+	for _, m := range errorPageMarks {
+		if (m.family == "" || m.family == p.Family) && containsFoldASCII(head, m.mark) {
+			return true
+		}
+	}
+	return false
+}

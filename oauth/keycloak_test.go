@@ -221,9 +221,22 @@ func TestKeycloakErrorPageAnyMessage(t *testing.T) {
 	if info, _ := catalog.Classify(evs[len(evs)-1].Err, model.FamilyKeycloak); info.Class != catalog.ClassTenant {
 		t.Errorf("Client not found.: class %v, want the tenant's (wrong realm or client)", info.Class)
 	}
-	// A 200 page (a login page) with that element is no refusal.
+	// The error template's page served with 200 refuses the request all
+	// the same: only error.ftl has the kc-error-message element (the
+	// login page shows its own errors beside its form).
 	evs = NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", 200,
-		model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, keycloakErrorPage("de", "Anmelden", "Ungültiger Benutzername oder Passwort.")))
+		model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, keycloakErrorPage("de", "Es tut uns leid...", "Client nicht gefunden.")))
+	if len(evs) != 2 || evs[1].Kind != model.AuthorizeError || evs[1].Err == nil || !strings.Contains(evs[1].Err.Description, "Client nicht gefunden.") {
+		t.Errorf("error page served with 200: events = %+v", evs)
+	}
+	// A 200 login page showing a sign-in error beside its form (the
+	// keycloak.v2 theme's input-error, the base theme's kc-feedback-text)
+	// is no refusal of the authorize request.
+	login := `<html lang="de"><head><title>Anmeldung bei demo</title></head><body><div id="kc-content"><form id="kc-form-login" action="https://sso.example.test/realms/demo/login-actions/authenticate?session_code=x" method="post">` +
+		`<input id="username" name="username" aria-invalid="true"><span id="input-error" class="pf-v5-c-helper-text__item-text" aria-live="polite">Ungültiger Benutzername oder Passwort.</span>` +
+		`<span class="kc-feedback-text">Ungültiger Benutzername oder Passwort.</span></form></div></body></html>`
+	evs = NewExtractor().Exchange(mkExchange(0, "GET", authorize, nil, "", 200,
+		model.Headers{{Name: "Content-Type", Value: "text/html;charset=utf-8"}}, login))
 	for _, ev := range evs {
 		if ev.Kind == model.AuthorizeError {
 			t.Errorf("a login page read as a refusal: %+v", ev.Err)

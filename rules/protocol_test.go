@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -453,5 +454,70 @@ func TestCORSRefusedByOIDCProvider(t *testing.T) {
 	exs, _ = loadLabHAR(t, dir)
 	if _, fs := assess(exs); len(fs) != 1 || strings.Contains(fs[0].Remediation, "clientBasedCORS") {
 		t.Errorf("HAR: findings %+v", fs)
+	}
+}
+
+// servedWith200 is exs with the answers of status from served with 200
+// instead, on copies; the other exchanges are shared.
+func servedWith200(exs []*model.Exchange, from int) (out []*model.Exchange, changed int) {
+	for _, ex := range exs {
+		if ex.Response != nil && ex.Response.Status == from {
+			c, r := *ex, *ex.Response
+			r.Status = 200
+			c.Response = &r
+			ex = &c
+			changed++
+		}
+		out = append(out, ex)
+	}
+	return out, changed
+}
+
+// TestErrorPageServedWith200: a provider's error page refusing the
+// authorize request is a refusal whatever its status: served with 200
+// (by some versions, themes, or a proxy that rewrites the status), the
+// pages of PingFederate, Keycloak's error.ftl, Dex and Spring Authorization
+// Server give the finding they give with their real 400 (before: an
+// inconclusive "the sign-in started … but" verdict, as the page of a
+// sign-in in progress). A 200 page without its provider's error-page mark
+// is not one.
+func TestErrorPageServedWith200(t *testing.T) {
+	for _, file := range []string{
+		"pingfederate-redirect-mismatch.har", "pingfederate-unknown-client.har", "keycloak-client-not-found.har",
+		"redirect-page-dex.har", "redirect-page-spring.har",
+	} {
+		fx, err := fixture(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want := assess(fx.Exchanges)
+		exs, changed := servedWith200(fx.Exchanges, 400)
+		if changed != 1 || len(want) != 1 {
+			t.Fatalf("%s: %d answers of 400, findings %+v: not the fixture this test is for", file, changed, want)
+		}
+		_, got := assess(exs)
+		if len(got) != 1 || got[0].RuleID != want[0].RuleID || got[0].Message != want[0].Message {
+			t.Errorf("%s served with 200: findings %+v, want %s %q", file, got, want[0].RuleID, want[0].Message)
+		}
+	}
+	// Keycloak's page without its error template's element: a page of
+	// the sign-in, not a refusal.
+	fx, err := fixture(filepath.Join("testdata", "keycloak-client-not-found.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, _ := servedWith200(fx.Exchanges, 400)
+	for i, ex := range exs {
+		if ex.Response != nil && bytes.Contains(ex.Response.Body.Data, []byte(`id="kc-error-message"`)) {
+			c, r := *ex, *ex.Response
+			r.Body.Data = bytes.ReplaceAll(r.Body.Data, []byte(`id="kc-error-message"`), []byte(`id="kc-content"`))
+			c.Response = &r
+			exs[i] = &c
+		}
+	}
+	for _, ev := range oauth.ExtractAll(exs) {
+		if ev.Kind == model.AuthorizeError {
+			t.Errorf("unmarked Keycloak page served with 200: authorize error %+v", ev.Err)
+		}
 	}
 }
