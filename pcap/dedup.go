@@ -199,3 +199,64 @@ func (d *dedup) natNote() string {
 	}
 	return b.String()
 }
+
+// fragCopies recognizes an IP fragment captured twice (on two interfaces,
+// or on the two ports of a bridge by tcpdump -i any, the copies one after
+// the other): the same addresses, identification, offset, flags and
+// payload within dupWindow. The second copy carries nothing new; given to
+// the reassembly after its datagram was complete, it began a datagram that
+// never completed and was counted as lost. IP does not resend a fragment:
+// a datagram sent again (a TCP retransmission) has an identification of
+// its own, and one reusing an identification holds other bytes.
+type fragCopies struct {
+	seed    maphash.Seed
+	seen    map[uint64]int32 // fingerprint -> slot in ring
+	ring    []fragSlot
+	next    int
+	dropped int
+}
+
+type fragSlot struct {
+	key  uint64
+	ts   time.Time
+	used bool
+}
+
+// fragSlots bounds the fragment fingerprints kept (about 128 KiB).
+const fragSlots = 1 << 12
+
+// duplicate reports whether the fragment whose identifying header bytes
+// are hdr (addresses, identification, offset and flags, protocol) and
+// whose payload is payload, captured at ts, copies one seen shortly
+// before; it remembers it otherwise.
+func (f *fragCopies) duplicate(hdr []byte, payload []byte, ts time.Time) bool {
+	if f.seen == nil {
+		f.seed = maphash.MakeSeed()
+		f.seen = make(map[uint64]int32, 64)
+		f.ring = make([]fragSlot, fragSlots)
+	}
+	var h maphash.Hash
+	h.SetSeed(f.seed)
+	h.Write(hdr)
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(payload)))
+	h.Write(n[:])
+	h.Write(payload)
+	key := h.Sum64()
+	if i, ok := f.seen[key]; ok {
+		if s := f.ring[i]; s.key == key && s.used {
+			if dt := ts.Sub(s.ts); dt <= dupWindow && dt >= -dupWindow {
+				f.dropped++
+				return true
+			}
+		}
+	}
+	old := &f.ring[f.next]
+	if old.used && f.seen[old.key] == int32(f.next) {
+		delete(f.seen, old.key)
+	}
+	*old = fragSlot{key: key, ts: ts, used: true}
+	f.seen[key] = int32(f.next)
+	f.next = (f.next + 1) % fragSlots
+	return false
+}

@@ -49,8 +49,9 @@ type decoder struct {
 	// dns holds what the capture's DNS answers name.
 	dns dnsNames
 	// dups drops the second copy of packets a capture on several
-	// interfaces holds twice.
-	dups dedup
+	// interfaces holds twice; fragDups that of IP fragments.
+	dups     dedup
+	fragDups fragCopies
 }
 
 func newDecoder() *decoder {
@@ -263,7 +264,7 @@ func (d *decoder) decodeFrom(p *packet, dec gopacket.Decoder, data []byte, depth
 			netFlow, haveNet, tcp = l.NetworkFlow(), true, nil
 		case *layers.IPv6Fragment:
 			if l.FragmentOffset != 0 || l.MoreFragments {
-				return d.defragment6(netFlow, l, p.frame)
+				return d.defragment6(netFlow, l, p.frame, p.ts)
 			}
 			// An atomic fragment (RFC 6946) holds the whole datagram.
 			if l.NextHeader == layers.IPProtocolTCP {
@@ -356,9 +357,18 @@ type ip6Pending struct {
 	netFlow gopacket.Flow
 }
 
-func (d *decoder) defragment6(netFlow gopacket.Flow, f *layers.IPv6Fragment, frame int) (tcpSegment, bool) {
+func (d *decoder) defragment6(netFlow gopacket.Flow, f *layers.IPv6Fragment, frame int, ts time.Time) (tcpSegment, bool) {
 	if d.ip6 == nil {
 		d.ip6 = map[string]*ip6Pending{}
+	}
+	var hdr [40]byte // addresses, then the fragment header
+	copy(hdr[:16], netFlow.Src().Raw())
+	copy(hdr[16:32], netFlow.Dst().Raw())
+	if len(f.Contents) >= 8 {
+		copy(hdr[32:], f.Contents[:8])
+	}
+	if d.fragDups.duplicate(hdr[:], f.Payload, ts) {
+		return tcpSegment{}, false
 	}
 	key := netFlow.String() + "/" + strconv.FormatUint(uint64(f.Identification), 10)
 	pd := d.ip6[key]
@@ -446,6 +456,15 @@ func (d *decoder) defragment(ip *layers.IPv4, ts time.Time) (tcpSegment, bool) {
 	copy(k.src[:], ip.SrcIP.To4())
 	copy(k.dst[:], ip.DstIP.To4())
 	k.id, k.proto = ip.Id, ip.Protocol
+	var hdr [13]byte // addresses, identification, flags and offset, protocol
+	copy(hdr[:4], k.src[:])
+	copy(hdr[4:8], k.dst[:])
+	binary.BigEndian.PutUint16(hdr[8:], ip.Id)
+	binary.BigEndian.PutUint16(hdr[10:], uint16(ip.Flags)<<13|ip.FragOffset)
+	hdr[12] = byte(ip.Protocol)
+	if d.fragDups.duplicate(hdr[:], ip.Payload, ts) {
+		return tcpSegment{}, false
+	}
 	if d.ip4Seen++; d.ip4Seen%ip4AgeEvery == 0 {
 		cutoff := ts.Add(-ip4MaxAge)
 		d.defrag.DiscardOlderThan(cutoff)
@@ -501,6 +520,9 @@ func (d *decoder) notes() []model.Note {
 	}
 	if msg := d.dups.natNote(); msg != "" {
 		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: msg})
+	}
+	if d.fragDups.dropped > 0 {
+		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: fmt.Sprintf("%d IP fragments captured twice read once", d.fragDups.dropped)})
 	}
 	if d.fast.quic > 0 {
 		out = append(out, model.Note{Kind: model.NoteQUIC, Message: fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})

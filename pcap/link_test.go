@@ -111,31 +111,38 @@ func TestIPv4Fragments(t *testing.T) {
 			out = append(out, p)
 			continue
 		}
-		ip := p.data[14:]
-		ihl := int(ip[0]&0x0f) * 4
-		total := int(be16(ip[2:]))
-		payload := ip[ihl:total]
-		cut := 64 // a multiple of 8
-		for k, part := range [][]byte{payload[:cut], payload[cut:]} {
-			h := bytes.Clone(ip[:ihl])
-			binary.BigEndian.PutUint16(h[2:], uint16(ihl+len(part)))
-			off := uint16(0)
-			if k == 1 {
-				off = uint16(cut / 8)
-			} else {
-				off |= 0x2000 // more fragments
-			}
-			binary.BigEndian.PutUint16(h[6:], off)
-			h[10], h[11] = 0, 0
-			data := append(bytes.Clone(p.data[:14]), append(h, part...)...)
-			out = append(out, rawPacket{data: data, ts: p.ts, origLen: len(data), linkType: p.linkType})
-		}
+		out = append(out, splitIPv4(p, 64)...)
 	}
 	exs, notes := readBytes(t, writePcap(t, out, false))
 	// The request is reassembled in the second fragment: frame 5.
 	if len(exs) != 1 || exs[0].Ref != "frame 5" || exs[0].Request.URL != "http://bro.org/download/CHANGES.bro-aux.txt" || exs[0].Response == nil {
 		t.Errorf("got %v; notes %v", summary(exs), notes)
 	}
+}
+
+// splitIPv4 splits an Ethernet frame's IPv4 packet into two fragments, the
+// first carrying cut bytes of its payload (a multiple of 8).
+func splitIPv4(p rawPacket, cut int) []rawPacket {
+	ip := p.data[14:]
+	ihl := int(ip[0]&0x0f) * 4
+	total := int(be16(ip[2:]))
+	payload := ip[ihl:total]
+	var out []rawPacket
+	for k, part := range [][]byte{payload[:cut], payload[cut:]} {
+		h := bytes.Clone(ip[:ihl])
+		binary.BigEndian.PutUint16(h[2:], uint16(ihl+len(part)))
+		off := uint16(0)
+		if k == 1 {
+			off = uint16(cut / 8)
+		} else {
+			off |= 0x2000 // more fragments
+		}
+		binary.BigEndian.PutUint16(h[6:], off)
+		h[10], h[11] = 0, 0
+		data := append(bytes.Clone(p.data[:14]), append(h, part...)...)
+		out = append(out, rawPacket{data: data, ts: p.ts, origLen: len(data), linkType: p.linkType})
+	}
+	return out
 }
 
 func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
