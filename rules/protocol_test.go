@@ -521,3 +521,40 @@ func TestErrorPageServedWith200(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectRefusedAtTokenWithAuthorize: a token call's redirect_uri
+// refused (GitHub's 200 redirect_uri_mismatch) with its authorize request
+// in the trace is remedied by what that request sent, where the
+// remediation said "The authorize request is not in this trace": nothing
+// (GitHub then sends the code to the app's registered callback URL, and
+// the token call must name none or the same), or the same value, which
+// the provider accepted when it issued the code.
+func TestRedirectRefusedAtTokenWithAuthorize(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "github-token-redirect-uri-not-at-authorize.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	remedied := func(exs []*model.Exchange) rules.Finding {
+		a := rules.Analyze(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs)}, rules.Options{})
+		fs := rules.Run(a, rules.All())
+		rules.Remediate(a, fs)
+		if len(fs) != 1 || fs[0].RuleID != rules.RedirectURIMismatch.ID {
+			t.Fatalf("findings %+v, want one %s", fs, rules.RedirectURIMismatch.ID)
+		}
+		return fs[0]
+	}
+	f := remedied(fx.Exchanges)
+	if !strings.Contains(f.Remediation, "The authorize request at entries[0] sent no redirect_uri") || strings.Contains(f.Remediation, "not in this trace") ||
+		f.Mechanism != rules.MechRedirectTokenDiffers {
+		t.Errorf("authorize without redirect_uri: %s %q", f.Mechanism, f.Remediation)
+	}
+	// The same value on both calls.
+	exs := append([]*model.Exchange(nil), fx.Exchanges...)
+	az := *exs[0]
+	az.Request.URL += "&redirect_uri=https%3A%2F%2Fapp.example.com%2Fauth%2Fgithub%2Fcallback"
+	exs[0] = &az
+	f = remedied(exs)
+	if !strings.Contains(f.Remediation, "sent the same value and the provider issued the code for it") || strings.Contains(f.Remediation, "not in this trace") {
+		t.Errorf("same redirect_uri on both calls: %q", f.Remediation)
+	}
+}

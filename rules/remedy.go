@@ -121,6 +121,17 @@ func contextOf(idx map[string][]posEvent, f *Finding) findingContext {
 	return c
 }
 
+// issued reports whether the finding's evidence shows the provider issuing
+// a code.
+func (c findingContext) issued() bool {
+	for _, ev := range c.events {
+		if ev.Kind == model.CodeIssued {
+			return true
+		}
+	}
+	return false
+}
+
 // addParams shows, on each evidence row, the parameter the finding turns
 // on: the redirect_uri of the authorize and token requests, the code, the
 // PKCE verifier, the state.
@@ -225,6 +236,21 @@ func redirectRemedy(f *Finding, c findingContext) string {
 		}
 		return fmt.Sprintf("The authorize request sent %q and the token call %q. The fix lives in the app's token call, not in the registration (the provider accepted the first URI when the sign-in started): send on the token request exactly the redirect_uri of the authorize request — keep it with the state, or build both from one setting.",
 			secret.RedactURL(authURI), secret.RedactURL(tokenURI))
+	case c.tokenReq != nil && c.authorize != nil && authURI == "":
+		// The provider sent the code to the client's registered redirect
+		// URI (GitHub's default callback URL); the token call named
+		// another.
+		setMech(f, MechRedirectTokenDiffers)
+		return fmt.Sprintf("The authorize request at %s sent no redirect_uri, so the provider sent the code to the redirect URI registered for the client, and the token call sent %q, which it refused. The fix lives in the app: send the same redirect_uri on both calls, or on neither; if %q is the one the app should use, send it on the authorize request too and register it. %s",
+			c.authorize.Ref, secret.RedactURL(tokenURI), secret.RedactURL(tokenURI), registration(c.provider, c.client, tokenURI))
+	case c.tokenReq != nil && c.authorize != nil && authURI == tokenURI:
+		setMech(f, MechRedirectRefusedAtToken)
+		if !c.issued() {
+			return fmt.Sprintf("The provider refused the token call's redirect_uri %q, the value the authorize request at %s sent too; the trace does not show the provider issuing the code for it. If this value is what the app uses, register it. %s",
+				secret.RedactURL(tokenURI), c.authorize.Ref, registration(c.provider, c.client, tokenURI))
+		}
+		return fmt.Sprintf("The provider refused the token call's redirect_uri %q, although the authorize request at %s sent the same value and the provider issued the code for it: the value is registered for the client that started the sign-in. Compare the token call's client_id with the authorize request's (another app's registration does not list it), check that the code redeemed is the one this sign-in issued, and that the registration did not change in between. %s",
+			secret.RedactURL(tokenURI), c.authorize.Ref, registration(c.provider, c.client, tokenURI))
 	case c.tokenReq != nil:
 		setMech(f, MechRedirectRefusedAtToken)
 		return fmt.Sprintf("The provider refused the token call's redirect_uri %q. The authorize request is not in this trace: if it sent another value, send that one on the token call; if this value is what the app uses, register it. %s",
