@@ -413,6 +413,11 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		// A pushed authorization request (RFC 9126): no step of its own,
 		// the authorize request that names it is the sign-in's.
 		return out
+	case method == "POST" && x.interactRequest(ex, params):
+		// Okta's interaction code flow starts with /v1/interact, which
+		// takes the authorize request's parameters and answers a handle:
+		// the sign-in's authorize request.
+		return append(out, x.authorizeRequest(ex, u, lb.get(), params))
 	case role == RoleAuthorize || looksLikeAuthorize(u, params) && !signInUIStep(u, prov):
 		ev := x.authorizeRequest(ex, u, lb.get(), params)
 		out = append(out, ev)
@@ -840,6 +845,47 @@ func (x *Extractor) pushAuthorization(ex *model.Exchange, u *url.URL, p url.Valu
 	return true
 }
 
+// interactRequest recognises the start of Okta's interaction code flow
+// (Identity Engine's /v1/interact, OAuth 2.0 with IDX): a POST of the
+// authorize parameters (client_id with a PKCE challenge or a redirect_uri,
+// no response_type) answered with an interaction_handle. Its code, the
+// interaction code, comes back in an IDX answer (idxInteractionCode) and
+// is redeemed with grant_type=interaction_code.
+func (x *Extractor) interactRequest(ex *model.Exchange, p url.Values) bool {
+	r := ex.Response
+	if r == nil || r.Status < 200 || r.Status >= 300 || p.Get("client_id") == "" || p.Get("response_type") != "" ||
+		p.Get("grant_type") != "" || (p.Get("code_challenge") == "" && p.Get("redirect_uri") == "") {
+		return false
+	}
+	return bytes.Contains(x.respBody(r), []byte(`"interaction_handle"`))
+}
+
+// idxInteractionCode is the interaction code an IDX answer hands the
+// client when the sign-in succeeded (its successWithInteractionCode form,
+// whose interaction_code field holds it), or "".
+func idxInteractionCode(data []byte) string {
+	if !bytes.Contains(data, []byte(`"successWithInteractionCode"`)) {
+		return ""
+	}
+	var doc struct {
+		Success struct {
+			Value []struct {
+				Name  string `json:"name"`
+				Value string `json:"value"`
+			} `json:"value"`
+		} `json:"successWithInteractionCode"`
+	}
+	if unmarshalObject(data, new(map[string]json.RawMessage)) != nil || json.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	for _, f := range doc.Success.Value {
+		if f.Name == "interaction_code" {
+			return f.Value
+		}
+	}
+	return ""
+}
+
 // takePushed returns the pushed request an authorize request to u names
 // by requestURI, for the client clientID: the one answered with that
 // request_uri (kept: a reload names it again, and the provider refuses
@@ -1251,7 +1297,14 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 	// (grant_type=device_code): it is not an authorization code, and its
 	// polls must not read as one code redeemed again and again.
 	if !isDeviceGrant(tp.GrantType) {
-		ev.Code = secret.New(p.Get("code"))
+		c := p.Get("code")
+		if c == "" && tp.GrantType == "interaction_code" {
+			// Okta's interaction code grant redeems the code an IDX
+			// answer handed over, with the verifier of /v1/interact's
+			// challenge: an authorization code by another name.
+			c = p.Get("interaction_code")
+		}
+		ev.Code = secret.New(c)
 	}
 	ev.SetRedirectURI(x.strings.get(p.Get("redirect_uri")))
 	tp.CodeVerifier = secret.New(p.Get("code_verifier"))
@@ -1512,6 +1565,16 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	if !x.isHTML(resp) {
 		if authErr.name != "" {
 			return []model.Event{pageErrorEvent(ev, withAuthError(nil, authErr), ex, authz)}
+		}
+		if resp.Status >= 200 && resp.Status < 300 {
+			if c := idxInteractionCode(x.respBody(resp)); c != "" {
+				// The IDX answer that ends an interaction code flow hands
+				// the code to the client in its JSON.
+				ev.Kind = model.CodeIssued
+				ev.Code = secret.New(c)
+				ev.SetDelivery("idx")
+				return []model.Event{ev}
+			}
 		}
 		if resp.Status >= 400 && authz.Kind == model.AuthorizeRequest {
 			if pe := bodyError(x.respBody(resp), base.Provider()); pe != nil {

@@ -430,7 +430,10 @@ func (a *Analysis) add(ev *model.Event) {
 			}
 		}
 		switch {
-		case ev.GrantType() == "authorization_code" || (!ev.Code.IsZero() && ev.GrantType() == ""):
+		case ev.GrantType() == "authorization_code" || ev.GrantType() == "interaction_code" || (!ev.Code.IsZero() && ev.GrantType() == ""):
+			// Okta's interaction_code grant redeems a code as
+			// authorization_code does (oauth reads the interaction code as
+			// the event's code).
 			if ev.Code.IsZero() {
 				t := r.VerifierTx
 				if t == nil {

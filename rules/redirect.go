@@ -85,7 +85,9 @@ func runRedirectMismatch(p *Pass) {
 			}
 		}
 		for _, r := range t.Redemptions() {
-			if t.Authorize == nil || t.Authorize.RedirectURI() == "" {
+			if t.Authorize == nil || t.Authorize.RedirectURI() == "" || r.Request.GrantType() == "interaction_code" {
+				// Okta's interaction_code grant takes no redirect_uri: the
+				// client sent it to /v1/interact alone.
 				continue
 			}
 			want, got := t.Authorize.RedirectURI(), r.Request.RedirectURI()
