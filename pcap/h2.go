@@ -71,6 +71,13 @@ type H2Conn struct {
 	orphans     int
 	orphanFrame int
 	headerNotes int
+	// lastClient is the highest stream the client opened with a HEADERS
+	// frame; noPush that the client's SETTINGS disabled server push.
+	lastClient uint32
+	noPush     bool
+	// unanswered counts requests whose stream ended without a response
+	// header block.
+	unanswered int
 }
 
 // finished is a complete exchange and the frame where its request began.
@@ -103,6 +110,18 @@ type h2Side struct {
 	lostFrame int
 	resync    bool
 	fresh     bool
+	// oldDec is the decoder as it was before the last loss, kept while
+	// the lost bytes may have held no header block (gapAt); the first
+	// header block read after the loss decides (keepHPACK) whether it
+	// goes on with it (oldFresh its fresh), or with the fresh one.
+	oldDec   *hpack.Decoder
+	oldFresh bool
+	// oldUnanswered is the connection's unanswered at the loss, oldFrame
+	// the loss's frame.
+	oldUnanswered int
+	oldFrame      int
+	// blockOpen: a header block has begun and awaits CONTINUATION.
+	blockOpen bool
 	// maxFrame is the SETTINGS_MAX_FRAME_SIZE the peer allows this side's
 	// frames, 0 for the default; tableMax the HPACK table size allowed
 	// this side's decoder, 0 for the default.
@@ -204,7 +223,8 @@ func (c *H2Conn) resetSide(s *h2Side) {
 	s.dec.SetMaxStringLength(int(c.limits.HeaderBytes))
 	s.fr = http2.NewFramer(nil, &s.frameBuf)
 	s.fr.SetMaxReadFrameSize(h2MaxFrame)
-	s.block, s.blockID = s.block[:0], 0
+	s.block, s.blockID, s.blockOpen = s.block[:0], 0, false
+	s.oldDec = nil
 }
 
 // midStream starts the parser on a connection whose beginning the capture
@@ -289,10 +309,74 @@ func (c *H2Conn) gapAt(dir Dir, n int, frame int) {
 		cut = fmt.Sprintf("the %s of %s may be cut", what, count(open, "open stream"))
 	}
 	c.note(model.NoteGap, cmp.Or(frame, before), "%d bytes lost in the %v stream%s: %s; reading goes on at the next frame header that can be trusted, and header blocks that refer to HPACK state set in the lost bytes cannot be decoded", n, dir, where, cut)
+	old, oldFresh, inBlock := s.dec, s.fresh, s.blockOpen
 	s.buf, s.marks = nil, nil
 	s.preface = false
 	s.resync, s.fresh = true, true
 	c.resetSide(s)
+	if !inBlock && old != nil {
+		// The lost bytes began between two header blocks: they may
+		// have held none, and the first block after them tells
+		// (keepHPACK).
+		s.oldDec, s.oldFresh, s.oldUnanswered, s.oldFrame = old, oldFresh, c.unanswered, cmp.Or(frame, before)
+		if dir == ServerToClient {
+			for _, st := range c.streams {
+				if st.haveReq && st.resp == nil {
+					// Its response's header block may have been lost.
+					s.oldDec = nil
+				}
+			}
+		}
+	}
+}
+
+// keepHPACK decides, at the first header block of dir read after lost
+// bytes that began between two header blocks, whether the lost bytes
+// held no header block, so that the HPACK state from before them still
+// holds and the block is decoded with it; otherwise the fresh table
+// stays, and blocks that refer to older entries are noted undecodable.
+// Known to hold none:
+//
+//   - requests: the block opens the stream after the last one the client
+//     opened (stream ids grow: a request lost in between would have taken
+//     that id) and no request was open at the loss (its trailers could
+//     have been lost);
+//   - responses: no response was awaited at the loss (its header block,
+//     or a 1xx one, could have been lost), every stream then open has
+//     ended since without a header block (with a DATA frame, or reset: no
+//     trailers lost), no stream ended unanswered since, no stream but
+//     this block's is open, and the client disabled server push (no
+//     PUSH_PROMISE lost).
+func (c *H2Conn) keepHPACK(dir Dir, s *h2Side) {
+	old, oldFresh := s.oldDec, s.oldFresh
+	s.oldDec = nil
+	if s.blockPush {
+		return
+	}
+	why := ""
+	if dir == ClientToServer {
+		if s.blockID != c.lastClient+2 || c.lastClient == 0 {
+			return
+		}
+		for _, st := range c.streams {
+			if st.haveReq && !st.reqEnded {
+				return
+			}
+		}
+		why = fmt.Sprintf("stream %d follows the last stream opened, %d, and no request was open", s.blockID, c.lastClient)
+	} else {
+		if !c.noPush || c.unanswered != s.oldUnanswered {
+			return
+		}
+		for id := range c.streams {
+			if id != s.blockID {
+				return
+			}
+		}
+		why = "no response was awaited then, the streams open then ended without another, no other stream is open, and the client disabled server push"
+	}
+	s.dec, s.fresh = old, oldFresh
+	c.note(model.NoteGap, s.blockFrame, "the %v stream's HPACK state from before the bytes lost at frame %d still holds: they held no header block (%s)", dir, s.oldFrame, why)
 }
 
 // lostInFrame handles n bytes lost inside the frame being read, whose
@@ -444,6 +528,7 @@ func (c *H2Conn) resync(dir Dir) bool {
 	if s.buf[3] == byte(http2.FrameContinuation) {
 		// The rest of a header block whose start was lost.
 		c.consume(s, 9+(int(s.buf[0])<<16|int(s.buf[1])<<8|int(s.buf[2])))
+		s.oldDec = nil
 	}
 	return true
 }
@@ -537,6 +622,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 	case *http2.HeadersFrame:
 		s.block = append(s.block[:0], f.HeaderBlockFragment()...)
 		s.blockID, s.blockEnd, s.blockPush, s.blockFrame, s.blockTime = f.StreamID, f.StreamEnded(), false, frame, t
+		s.blockOpen = !f.HeadersEnded()
 		if f.HeadersEnded() {
 			c.headers(dir)
 		}
@@ -545,6 +631,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 		// a client asked for.
 		s.block = append(s.block[:0], f.HeaderBlockFragment()...)
 		s.blockID, s.blockPush = f.StreamID, true
+		s.blockOpen = !f.HeadersEnded()
 		if f.HeadersEnded() {
 			c.headers(dir)
 		}
@@ -556,6 +643,7 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 			return
 		}
 		s.block = append(s.block, f.HeaderBlockFragment()...)
+		s.blockOpen = !f.HeadersEnded()
 		if f.HeadersEnded() {
 			c.headers(dir)
 		}
@@ -590,6 +678,12 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 			// Our peer's encoder may now use a table this large.
 			c.side[1-dir].tableMax = min(v, h2MaxTable)
 			c.side[1-dir].dec.SetAllowedMaxDynamicTableSize(min(v, h2MaxTable))
+			if old := c.side[1-dir].oldDec; old != nil {
+				old.SetAllowedMaxDynamicTableSize(min(v, h2MaxTable))
+			}
+		}
+		if v, ok := f.Value(http2.SettingEnablePush); ok && v == 0 && dir == ClientToServer && !f.IsAck() {
+			c.noPush = true
 		}
 		if v, ok := f.Value(http2.SettingMaxFrameSize); ok && !f.IsAck() {
 			// The largest frame the peer may send from now on.
@@ -601,6 +695,13 @@ func (c *H2Conn) frame(dir Dir, f http2.Frame, frame int, t time.Time) {
 // headers decodes a complete header block.
 func (c *H2Conn) headers(dir Dir) {
 	s := &c.side[dir]
+	s.blockOpen = false
+	if s.oldDec != nil {
+		c.keepHPACK(dir, s)
+	}
+	if dir == ClientToServer && !s.blockPush && s.blockID > c.lastClient && s.blockID&1 == 1 {
+		c.lastClient = s.blockID
+	}
 	fields, err := s.dec.DecodeFull(s.block)
 	s.block = s.block[:0]
 	var de hpack.DecodingError
@@ -772,6 +873,9 @@ func (c *H2Conn) finish(st *h2Stream, cut bool) {
 	}
 	delete(c.streams, st.id)
 	c.kept -= st.reserved
+	if st.haveReq && st.resp == nil {
+		c.unanswered++
+	}
 	if !st.haveReq {
 		// A response whose request the capture missed (lost bytes, or
 		// its header block could not be decoded).

@@ -155,16 +155,26 @@ func TestH2LossInsideData(t *testing.T) {
 	}
 }
 
-// TestH2ResyncAfterLoss drops whole packets of h2streams.pcap. Frame 30
-// is a DATA frame of the fourth response: what the lost bytes held cannot
-// be known, so the server→client stream is read again from the next frame
-// header that can be trusted, and response header blocks that refer to
-// HPACK entries made before the loss are noted as undecodable, not
-// guessed (Go's server indexes content-type in its first response). Frame
-// 22 is the third request's HEADERS: the requests after it refer to
-// entries of the first one (user-agent), so they are noted too, and their
-// responses, read, counted as answering requests the capture does not
-// show. Before, either direction was not read at all after the loss.
+// TestH2ResyncAfterLoss drops whole packets of h2streams.pcap. What lost
+// bytes held is not known, so the stream is read again from the next frame
+// header that can be trusted, and header blocks that refer to HPACK
+// entries made before the loss are noted as undecodable, not guessed,
+// unless the frames read after the loss show that it held no header block
+// (keepHPACK). Frame 30 is a DATA frame of the fourth response, the only
+// stream open: that stream went on to end with a DATA frame, no other
+// response was awaited and the client disabled server push, so the HPACK
+// state still holds and the four responses after it are read (before,
+// Go's server indexing content-type in its first response made them
+// undecodable). Frame 35 holds only the client's WINDOW_UPDATE frames: the
+// next request opens stream 9, the one after 7, with no request open, and
+// the requests after it, which refer to entries of the first one
+// (user-agent), are read (before, they were undecodable). Frame 22 is the
+// third request's HEADERS: the next request opens stream 7, not 5, so the
+// requests after it are noted undecodable, and their responses, read,
+// counted as answering requests the capture does not show. Frame 41 is the
+// fifth response's HEADERS, awaited when it was lost: the responses after
+// it stay undecodable. Before 550e8ba, either direction was not read at
+// all after the loss.
 func TestH2ResyncAfterLoss(t *testing.T) {
 	pkts := loadPackets(t, "h2streams.pcap")
 	all := h2Rows(readOnly(t, pkts))
@@ -182,9 +192,13 @@ func TestH2ResyncAfterLoss(t *testing.T) {
 	}{
 		"server DATA frame lost": {30, append(append(append([]h2Row{}, all[:3]...),
 			h2Row{Method: "GET", URL: all[3].URL, Proto: "HTTP/2", Status: 200, RespBody: all[3].RespBody, Truncated: true}),
-			append(noResp(all[4:8]...), all[8:]...)...),
+			all[4:]...),
 			[]string{"frame 30 tcp 127.0.0.1:45828-127.0.0.1:18081: http2: the server→client stream is read again from frame 30",
-				"response headers of stream 9 could not be decoded: they refer to HPACK state set in bytes the capture lost (frame 30 on); not guessed"}},
+				"frame 40 tcp 127.0.0.1:45828-127.0.0.1:18081: http2: the server→client stream's HPACK state from before the bytes lost at frame 30 still holds: they held no header block"}},
+		"client WINDOW_UPDATE lost": {35, all,
+			[]string{"frame 39 tcp 127.0.0.1:45828-127.0.0.1:18081: http2: the client→server stream's HPACK state from before the bytes lost at frame 35 still holds: they held no header block (stream 9 follows the last stream opened, 7, and no request was open)"}},
+		"server HEADERS lost": {41, append(append(append([]h2Row{}, all[:4]...), noResp(all[4:8]...)...), all[8:]...),
+			[]string{"response headers of stream 11 could not be decoded: they refer to HPACK state set in bytes the capture lost (frame 41 on); not guessed"}},
 		"client HEADERS lost": {22, append(append([]h2Row{}, all[:2]...), all[8:]...),
 			[]string{"request headers of stream 7 could not be decoded", "6 streams answered without a request the capture shows"}},
 	} {
@@ -199,6 +213,9 @@ func TestH2ResyncAfterLoss(t *testing.T) {
 				if !strings.Contains(text, n) {
 					t.Errorf("notes lack %q:\n%s", n, text)
 				}
+			}
+			if kept := strings.Contains(text, "still holds"); kept != strings.Contains(strings.Join(c.notes, "\n"), "still holds") {
+				t.Errorf("HPACK state kept: %v, want %v", kept, !kept)
 			}
 		})
 	}
