@@ -1183,9 +1183,9 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 	if errStr != "" {
 		ev.Err = providerErrorFromParams(p)
 	}
-	if r := ex.Response; r != nil && r.Status >= 300 {
+	if r := ex.Response; r != nil && r.Status >= 200 && r.Status != 204 {
 		var data []byte
-		if r.Status >= 400 {
+		if r.Status >= 400 || r.Status < 300 && code != "" && errStr == "" && x.isHTML(r) {
 			data = x.respBody(r)
 		}
 		if rf := appRefusal(ex, u, data); rf != nil {

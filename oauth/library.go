@@ -107,6 +107,32 @@ var refusalPhrases = []struct {
 	{"state mismatch", "state mismatch", "", model.RefusalState},
 }
 
+// callbackFailurePages are the pages server-side sign-in libraries render at the
+// callback URL itself, with 200, when they refuse it: the page names no
+// cause (the library logs it). Unlike refusalPhrases these are read on a
+// 200 page, so each is a sentence of the library's own failure template,
+// which no sign-in page or app bundle carries. match is lower case.
+var callbackFailurePages = []struct {
+	match, words, library string
+}{
+	// django-allauth's socialaccount/authentication_error.html
+	// (render_authentication_error, no status: 200); the first is its
+	// wording since 0.55, the second before.
+	{"an error occurred while attempting to login via your third-party account", "Third-Party Login Failure", "django-allauth"},
+	{"an error occurred while attempting to login via your social network account", "Social Network Login Failure", "django-allauth"},
+}
+
+// failurePageRefusal is the refusal a library's failure page (see
+// callbackFailurePages) rendered at the callback says, nil when page is none.
+func failurePageRefusal(page []byte) *model.AppRefusal {
+	for _, fp := range callbackFailurePages {
+		if containsFoldASCII(page, fp.match) {
+			return &model.AppRefusal{Library: fp.library, Words: fp.words, Cause: model.RefusalUnknown}
+		}
+	}
+	return nil
+}
+
 // authJSErrors are the error names Auth.js / NextAuth.js redirect the
 // browser with when its callback fails (pages.error or /api/auth/error):
 // its server log holds the cause ("State cookie was missing.", a failed
@@ -118,10 +144,11 @@ var authJSErrors = map[string]bool{
 
 // appRefusal reads how the app's sign-in library refused a callback from
 // its answer: the error its redirect names (Auth.js's error=OAuthCallback,
-// Spring Security's /login?error) or a known phrase of a library on the
-// page of an error status. nil when the answer says nothing known. A 200
-// page is not read: a SPA's callback page carries its library's code and
-// with it every error message.
+// Spring Security's /login?error), a known phrase of a library on the
+// page of an error status, or a library's failure page at the callback
+// (callbackFailurePages). nil when the answer says nothing known. Other 200 pages
+// are not read: a SPA's callback page carries its library's code and with
+// it every error message.
 func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 	r := ex.Response
 	if r == nil {
@@ -146,6 +173,9 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 			return &model.AppRefusal{Library: springLogin, Words: "redirected to /login?error", Cause: model.RefusalUnknown}
 		}
 		return nil
+	}
+	if r.Status < 300 && len(data) > 0 {
+		return failurePageRefusal(data[:min(len(data), 256<<10)])
 	}
 	if r.Status < 400 || len(data) == 0 {
 		return nil

@@ -67,9 +67,20 @@ func TestAppRefusal(t *testing.T) {
 			"openid-client", "checks.state argument is missing", model.RefusalState},
 		{"msal python", "https://flask.example.com/getAToken", 500, html, "ValueError: state mismatch: XyZ vs AbC",
 			"", "state mismatch", model.RefusalState},
+		// django-allauth's failure page, rendered at the callback with 200
+		// (socialaccount/authentication_error.html, in its wording since
+		// 0.55 and before).
+		{"allauth", "https://django.example.com/accounts/github/login/callback/", 200, html,
+			"<title>\n    Third-Party Login Failure\n</title><h1>\n        Third-Party Login Failure\n    </h1><p>\n        An error occurred while attempting to login via your third-party account.\n    </p>",
+			"django-allauth", "Third-Party Login Failure", model.RefusalUnknown},
+		{"allauth before 0.55", "https://django.example.com/accounts/google/login/callback/", 200, html,
+			"<h1>Social Network Login Failure</h1><p>An error occurred while attempting to login via your social network account.</p>",
+			"django-allauth", "Social Network Login Failure", model.RefusalUnknown},
 		// Not refusals: a SPA's callback page carries its library's
-		// messages in its script; a redirect to the app's home.
+		// messages in its script; a redirect to the app's home; a 200
+		// page with a library's error words that is not its failure page.
 		{"spa page", cb, 200, html, "<script>throw new Error('state mismatch')</script>", "", "", ""},
+		{"200 correlation", cb, 200, html, "<div>Correlation failed.</div>", "", "", ""},
 		{"home", "https://next.example.com/api/auth/callback/google", 302, loc("/"), "", "", "", ""},
 		{"plain 500", cb, 500, html, "<h1>Error.</h1><p>An error occurred while processing your request.</p>", "", "", ""},
 	} {

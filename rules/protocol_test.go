@@ -391,6 +391,9 @@ func TestCallbackRefusedInLibraryWords(t *testing.T) {
 		// The /login?error page's alert: the code, never the provider's
 		// answer Spring quotes after it.
 		"callback-spring-login-error-page-token.har": `Spring Security OAuth2 Login says its own redemption of the code failed ("[invalid_token_response]")`,
+		// django-allauth's failure page, rendered at the callback with
+		// 200 (before: a clean verdict).
+		"callback-allauth-failure-page.har": "SocialAccountAdapter.on_authentication_error",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {

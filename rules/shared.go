@@ -247,6 +247,10 @@ func refusalWords(r *model.AppRefusal) string {
 		who = r.Library
 	}
 	if r.Cause == model.RefusalUnknown {
+		if !strings.HasPrefix(r.Words, "error=") && !strings.HasPrefix(r.Words, "redirected") {
+			// A failure page in the library's words, naming no cause.
+			return fmt.Sprintf("%s's page says %q and names no cause", who, r.Words)
+		}
 		// Its words are the redirect the answer already names.
 		return who + "'s error redirect, which names no cause"
 	}
@@ -268,6 +272,11 @@ func callbackAnswer(a *Analysis, cb *model.Event) (bool, string) {
 	st := ex.Status()
 	if st >= 400 {
 		return true, fmt.Sprintf("HTTP %d", st)
+	}
+	if st < 300 && cb.Refusal() != nil {
+		// A library's failure page at the callback itself (django-allauth
+		// renders "Third-Party Login Failure" with 200).
+		return true, fmt.Sprintf("an HTTP %d failure page", st)
 	}
 	if st >= 300 && st < 400 {
 		lu := ex.Location()

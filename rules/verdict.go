@@ -439,6 +439,8 @@ func refusalHint(r *model.AppRefusal) string {
 		return ""
 	case strings.HasPrefix(r.Library, "Auth.js"):
 		return "Auth.js names the cause only in its server log (OAUTH_CALLBACK_ERROR, InvalidCheck): most often \"State cookie was missing.\" or \"PKCE code_verifier cookie was missing.\" (the cookies it set at the sign-in's start did not come back: AUTH_URL or NEXTAUTH_URL not the URL users browse, another AUTH_SECRET on another instance, a second sign-in in another tab), otherwise the provider's answer to its token request"
+	case strings.HasPrefix(r.Library, "django-allauth"):
+		return "django-allauth names the cause only to its adapter (SocialAccountAdapter.on_authentication_error: the AuthError and the exception) and its log: most often a state it cannot find in the session (PermissionDenied: the session cookie did not come back with the callback, another instance without a shared session store, the callback loaded again after it completed), otherwise the provider's error or the provider's answer to its own token request (a wrong client secret, a callback URL that does not match the app's settings); log them in on_authentication_error to see which"
 	case strings.HasPrefix(r.Library, "Spring Security"):
 		return "Spring Security's failure redirect names no cause; most often it is authorization_request_not_found (the session that saved the authorization request did not come back: another instance without a shared session store, a session cookie not sent on the provider's redirect, the back button or a second tab), which its log and the message of the /login?error page give"
 	}
