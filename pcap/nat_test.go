@@ -127,3 +127,35 @@ func toCooked(t *testing.T, pkts []rawPacket) []rawPacket {
 	}
 	return out
 }
+
+// TestContainerBridgeCopies reads docker-bridge-any.pcap, tcpdump -i any
+// on a host that gives a container the network Docker does (a veth on the
+// bridge docker0, masqueraded on the uplink): each packet is in it three
+// times, on the veth, on docker0 with the same addresses, and translated
+// on the uplink. The translated copies made the callback and the token
+// request count twice (code-reuse: "redeemed 2 times"). Each exchange is
+// read once, as from the veth alone, and two notes count the copies.
+func TestContainerBridgeCopies(t *testing.T) {
+	exs, notes := readFile(t, "docker-bridge-any.pcap", Options{})
+	var veth []rawPacket
+	for _, p := range loadPackets(t, "docker-bridge-any.pcap") {
+		// SLL2: the interface index at bytes 4-8; the container's veth,
+		// the bridge port, is 30 in this capture (tshark -e sll.ifindex).
+		if p.linkType == linkTypeSLL2 && len(p.data) >= 8 && binary.BigEndian.Uint32(p.data[4:]) == 30 {
+			veth = append(veth, p)
+		}
+	}
+	want, _ := readBytes(t, writePcapBigEndian(veth))
+	if len(want) != 3 {
+		t.Fatalf("%d exchanges on the veth alone, want 3", len(want))
+	}
+	if diff := cmp.Diff(h2Rows(want), h2Rows(exs)); diff != "" {
+		t.Errorf("exchanges differ from the veth's (-want +got):\n%s", diff)
+	}
+	text := notesText(notes)
+	if len(notes) != 2 || !strings.Contains(text, "3 TCP connections captured a second time with other addresses and ports") ||
+		!strings.Contains(text, "172.17.0.2:56098 -> 192.0.2.80:80 read, 192.0.2.10:56098 -> 192.0.2.80:80 dropped") ||
+		!strings.Contains(text, "34 TCP packets captured twice (on more than one interface) read once") {
+		t.Errorf("notes:\n%s", text)
+	}
+}
