@@ -90,7 +90,7 @@ func (s *sweeper) addLong(v, repl string) {
 }
 
 func (s *sweeper) addShort(v, repl string) {
-	if !secret.TokenLike(v) {
+	if !secret.TokenLike(v) && !userCodeLike(v) {
 		return
 	}
 	if _, ok := s.short[v]; ok {
@@ -106,6 +106,26 @@ func (s *sweeper) addShort(v, repl string) {
 	s.vals = append(s.vals, v)
 	s.repl = append(s.repl, repl)
 	s.bytes += len(v)
+}
+
+// userCodeLike reports a device flow's user code in the shape RFC 8628
+// §6.1 suggests: upper-case letters (its base-20 set) and digits in two
+// groups a hyphen splits ("WDJB-MJHT"). TokenLike wants a digit in a value
+// this short; oidc-provider's user codes, letters alone, have none, and
+// its confirmation page shows the code the user typed.
+func userCodeLike(v string) bool {
+	n, dash := 0, 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			n++
+		case c == '-' && i > 0 && i < len(v)-1:
+			dash++
+		default:
+			return false
+		}
+	}
+	return n >= 6 && dash == 1
 }
 
 func alnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

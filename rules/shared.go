@@ -502,6 +502,17 @@ func pollPending(r *Redemption) bool {
 	return false
 }
 
+// pollGrant reports a grant whose client polls the token endpoint until the
+// user approves elsewhere: the device authorization grant (RFC 8628; ADAL
+// v1 names it device_code) and OpenID CIBA.
+func pollGrant(g string) bool {
+	switch g {
+	case "urn:ietf:params:oauth:grant-type:device_code", "device_code", "urn:openid:params:grant-type:ciba":
+		return true
+	}
+	return false
+}
+
 // messageRedirect reports a redirect_uri that is not a callback URL at all:
 // Google's popup code flows hand the code to the opener page by
 // postMessage (Google Identity Services' "storagerelay://…", gapi.auth2's

@@ -336,6 +336,13 @@ func unexplainedFailure(a *Analysis) string {
 						model.ProviderName(r.Request.Provider()), r.Request.Ref, code, info.Meaning, lowerFirst(info.Remediation))
 				}
 			}
+			if r.Response.Err != nil && r.Response.Err.Error == "expired_token" && pollGrant(r.Request.GrantType()) {
+				// RFC 8628 §3.5 (and CIBA), where the provider's own code
+				// says no more: the device code expired while the client
+				// polled; the user did not approve in time.
+				return fmt.Sprintf("%s refused the token request at %s (%s): the device code expired before the user approved the sign-in on the verification page; the device client must start a new device authorization",
+					model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
+			}
 			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
 				model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
 		}

@@ -49,11 +49,18 @@ const provider = new Provider(cfg.issuer, {
     Interaction: 3600,
     Session: 86400,
     RefreshToken: cfg.refreshTTL || 86400,
+    DeviceCode: cfg.deviceCodeTTL || 600,
   },
   // Pushed authorization requests (RFC 9126) are oidc-provider's default
   // (features.pushedAuthorizationRequests, at /request); request objects
   // (JAR, RFC 9101) only when the recorder asks (cfg.requestObjects).
-  features: { devInteractions: { enabled: false }, ...(cfg.requestObjects ? { requestObjects: { enabled: true } } : {}) },
+  // The device authorization grant (RFC 8628) only when the recorder asks
+  // (cfg.deviceFlow), with oidc-provider's own user code pages.
+  features: {
+    devInteractions: { enabled: false },
+    ...(cfg.requestObjects ? { requestObjects: { enabled: true } } : {}),
+    ...(cfg.deviceFlow ? { deviceFlow: { enabled: true } } : {}),
+  },
   // A deployment whose CORS configuration allows no origin of the browser
   // app (the recorder's NoCORS); otherwise oidc-provider's default, which
   // allows a public client the origins of its redirect URIs.

@@ -534,10 +534,36 @@ func (s *session) expectations() (*expectation, error) {
 		}
 		exp.Notes = append(exp.Notes, fmt.Sprintf("the silent renewal %s (prompt=none, Sec-Fetch-Dest: %s) sent %s; %s answered %s", silent.HAR, silent.SecFetchDest, sent, s.op.Name, answer))
 	}
-	if len(sc.Rules) == 0 {
-		// a clean flow: every token request must have succeeded
+	if sc.OIDCProvider.DeviceFlow {
+		var polls, pending int
+		for _, o := range byKind(obs, "token-request") {
+			if strings.HasSuffix(o.Grant, "device_code") {
+				polls++
+				if o.Error == "authorization_pending" {
+					pending++
+				}
+			}
+		}
+		if pending == 0 {
+			return nil, fmt.Errorf("device flow: no poll was answered authorization_pending (%d polls)", polls)
+		}
+		exp.Notes = append(exp.Notes, fmt.Sprintf("the device client polled the token endpoint %d times; %s answered %d of them 400 authorization_pending", polls, s.op.Name, pending))
+	}
+	expired := false
+	if sc.OIDCProvider.DeviceCodeLifetime > 0 {
+		// the story is the expiry: the last poll is refused expired_token,
+		// and no rule is about it (the user did not finish in time)
+		tokens := byKind(obs, "token-request")
+		if len(tokens) == 0 || tokens[len(tokens)-1].Error != "expired_token" {
+			return nil, fmt.Errorf("device flow: the last poll was not refused expired_token")
+		}
+		expired = true
+	}
+	if len(sc.Rules) == 0 && !expired {
+		// a clean flow: every token request must have succeeded, but for
+		// a device client's polls told to keep polling (RFC 8628 §3.5)
 		for _, o := range obs {
-			if o.Kind == "token-request" && o.Status != 200 {
+			if o.Kind == "token-request" && o.Status != 200 && !(o.Error == "authorization_pending" || o.Error == "slow_down") {
 				return nil, fmt.Errorf("clean scenario has a failed token request: %d %s", o.Status, o.Error)
 			}
 		}
@@ -579,6 +605,12 @@ func describeDefects(sc *scenario) []string {
 	}
 	if sc.Defects.FormPost {
 		d = append(d, "asks for response_mode=form_post (not a defect)")
+	}
+	if sc.OIDCProvider.DeviceFlow {
+		d = append(d, "a device client (rp-device, public) runs the device authorization grant on the back channel and polls the token endpoint every interval the provider names (not a defect)")
+	}
+	if sc.OIDCProvider.DeviceCodeLifetime > 0 {
+		d = append(d, fmt.Sprintf("oidc-provider's ttl.DeviceCode is %s and the user never confirms the code (provider configuration and the user's doing, not an app defect)", sc.OIDCProvider.DeviceCodeLifetime))
 	}
 	if sc.SPA.PAR {
 		d = append(d, "browser app pushes its authorize parameters by fetch (PAR, RFC 9126) and sends the browser to the authorize endpoint with client_id and request_uri alone (not a defect)")

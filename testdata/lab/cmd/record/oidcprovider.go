@@ -42,6 +42,12 @@ type oidcProviderOptions struct {
 	// registers the confidential client's request objects as HS256 signed
 	// with its secret.
 	RequestObjects bool
+	// DeviceFlow enables features.deviceFlow (RFC 8628) and registers the
+	// lab's device client rp-device (public, device_code grant);
+	// DeviceCodeLifetime is its ttl.DeviceCode (oidc-provider's default:
+	// 10 minutes).
+	DeviceFlow         bool
+	DeviceCodeLifetime time.Duration
 }
 
 // oidcProviderDir is the lab's Node.js part, relative to the lab module
@@ -75,7 +81,9 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 		TokenURL:     issuer + "/token",
 		// oidc-provider's pushed authorization request endpoint
 		// (features.pushedAuthorizationRequests, enabled by default)
-		PARURL:         issuer + "/request",
+		PARURL: issuer + "/request",
+		// its device authorization endpoint (features.deviceFlow)
+		DeviceURL:      issuer + "/device/auth",
 		APIURL:         issuer + "/me",
 		ClientID:       "rp-web",
 		ClientSecret:   secret,
@@ -103,6 +111,8 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 		"noCORS":              opts.NoCORS,
 		"sessionSameSiteNone": opts.SessionSameSiteNone,
 		"requestObjects":      opts.RequestObjects,
+		"deviceFlow":          opts.DeviceFlow,
+		"deviceCodeTTL":       int(opts.DeviceCodeLifetime.Seconds()),
 		"user":                p.Username,
 		"password":            password,
 		"clients": []map[string]any{
@@ -110,6 +120,11 @@ func newOIDCProvider(issuer string, redirectURIs []string, opts oidcProviderOpti
 			{"client_id": "rp-spa", "token_endpoint_auth_method": "none", "redirect_uris": redirectURIs,
 				"grant_types": grants, "response_types": []string{"code"}},
 		},
+	}
+	if opts.DeviceFlow {
+		config["clients"] = append(config["clients"].([]map[string]any), map[string]any{"client_id": "rp-device",
+			"token_endpoint_auth_method": "none", "grant_types": []string{"urn:ietf:params:oauth:grant-type:device_code", "refresh_token"},
+			"response_types": []string{}, "redirect_uris": []string{}})
 	}
 	p.external = func(ctx context.Context, ep *endpoint, cert tls.Certificate, work string) (func(), error) {
 		return startOIDCProvider(ctx, ep, cert, work, config, log)

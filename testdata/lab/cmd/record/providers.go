@@ -36,6 +36,9 @@ type provider struct {
 	// PARURL is the pushed authorization request endpoint (RFC 9126), ""
 	// when the scenario's provider offers none to the lab.
 	PARURL string
+	// DeviceURL is the device authorization endpoint (RFC 8628), "" when
+	// the scenario's provider offers none to the lab.
+	DeviceURL string
 	// APIURL is a resource on the provider's host that accepts the access
 	// token (the provider's own validation decides).
 	APIURL string

@@ -657,3 +657,75 @@ if (window.top !== window) {
   (location.pathname.endsWith("/callback") ? callback() : start()).catch((e) => { out("exception " + e); out("done"); });
 }
 </script></body></html>`))
+
+// deviceAuthorization is the device authorization endpoint's answer (RFC
+// 8628 §3.2).
+type deviceAuthorization struct {
+	DeviceCode              string `json:"device_code"`
+	UserCode                string `json:"user_code"`
+	VerificationURIComplete string `json:"verification_uri_complete"`
+	ExpiresIn               int    `json:"expires_in"`
+	Interval                int    `json:"interval"`
+}
+
+// devicePost posts form as the lab's device client (public: client_id in
+// the body, no secret) and reads the JSON answer into v.
+func (p *rp) devicePost(endpoint string, form url.Values, v any) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "traceaudit-lab-rp/1 (Go net/http; device client)")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, json.Unmarshal(body, v)
+}
+
+// deviceStart asks the provider for a device code and a user code, as a TV
+// or CLI app does (RFC 8628 §3.1).
+func (p *rp) deviceStart() (deviceAuthorization, error) {
+	var d deviceAuthorization
+	started := time.Now().UTC()
+	status, err := p.devicePost(p.op.DeviceURL, url.Values{"client_id": {"rp-device"}, "scope": {"openid profile"}}, &d)
+	p.record(rpLogEntry{Event: "device-authorization", Handler: "device", Started: started, Time: time.Now().UTC(), Status: status})
+	if err != nil || status != http.StatusOK || d.DeviceCode == "" {
+		return d, fmt.Errorf("device authorization: status %d: %v", status, err)
+	}
+	return d, nil
+}
+
+// devicePoll polls the token endpoint with the device code every interval
+// (RFC 8628 §3.4) until the provider answers anything but
+// authorization_pending or slow_down, or until stop; it logs every poll.
+func (p *rp) devicePoll(d deviceAuthorization, stop time.Duration) rpLogEntry {
+	interval := time.Duration(max(d.Interval, 1)) * time.Second
+	deadline := time.Now().Add(stop)
+	for {
+		time.Sleep(interval)
+		e := rpLogEntry{Event: "token-request", Handler: "device-poll", Grant: "urn:ietf:params:oauth:grant-type:device_code", Started: time.Now().UTC()}
+		var tr struct {
+			Error        string `json:"error"`
+			Description  string `json:"error_description"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		status, err := p.devicePost(p.op.TokenURL, url.Values{"grant_type": {e.Grant}, "device_code": {d.DeviceCode}, "client_id": {"rp-device"}}, &tr)
+		e.Time, e.Status, e.Error, e.Description, e.IssuedRT = time.Now().UTC(), status, tr.Error, tr.Description, tr.RefreshToken
+		if err != nil && status == 0 {
+			e.Error = "transport: " + err.Error()
+		}
+		p.record(e)
+		switch {
+		case tr.Error == "slow_down":
+			interval += 5 * time.Second
+		case tr.Error == "authorization_pending" && time.Now().Before(deadline):
+		default:
+			return e
+		}
+	}
+}

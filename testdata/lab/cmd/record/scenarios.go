@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -816,6 +817,16 @@ func scenarios() []*scenario {
 			Drive:   driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
 		},
 		{
+			Name: "clean-device-oidcprovider", Summary: "device authorization grant (RFC 8628) with oidc-provider: the RP, as a device without a browser, gets a user code from /device/auth and polls /token every 5 s (400 authorization_pending) while the user opens the verification URI in Chromium, confirms the code on oidc-provider's own page and signs in; the next poll gets the tokens",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{DeviceFlow: true},
+			Drive: driveDevice(true, "device token 200 ok"),
+		},
+		{
+			Name: "device-code-expired-oidcprovider", Summary: "device authorization grant with oidc-provider's ttl.DeviceCode set to 12 s: the user opens the verification URI but never confirms; the RP's polls get 400 authorization_pending until oidc-provider answers 400 expired_token \"device code is expired\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{DeviceFlow: true, DeviceCodeLifetime: 12 * time.Second},
+			Drive: driveDevice(false, "device token 400 expired_token"),
+		},
+		{
 			Name: "clean-oidcprovider-form-post", Summary: "clean confidential flow with response_mode=form_post: oidc-provider answers with its own auto-submitting form, the browser POSTs the code to the callback (cookies SameSite=None; Secure)",
 			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{FormPost: true, CookieSameSite: "None"},
 			Drive: driveServerClean,
@@ -831,5 +842,53 @@ func scenarios() []*scenario {
 			Provider: "oidcprovider", OPTLS: true, RPTLS: true, Defects: rpDefects{RedeemParallel: true},
 			Drive: driveServerClean, Rules: []string{"code-reuse"},
 		},
+	}
+}
+
+// driveDevice runs the device authorization grant (RFC 8628): the RP, as a
+// device with no browser, gets a user code and polls the token endpoint;
+// the user opens the verification URI in the browser, confirms the code on
+// oidc-provider's own page and signs in. approve false: the user never
+// does, and the device code expires while the RP polls.
+func driveDevice(approve bool, want string) func(context.Context, *session) error {
+	return func(ctx context.Context, s *session) error {
+		d, err := s.rp.deviceStart()
+		if err != nil {
+			return err
+		}
+		done := make(chan rpLogEntry, 1)
+		go func() { done <- s.rp.devicePoll(d, 90*time.Second) }()
+		tab, err := s.chrome.tab()
+		if err != nil {
+			return err
+		}
+		if err := navigate(tab, d.VerificationURIComplete); err != nil {
+			return err
+		}
+		if approve {
+			// oidc-provider's confirmation page: "Continue" submits its
+			// form (user_code, xsrf, confirm=yes). Submitted by script:
+			// the page's stylesheet imports a web font from a host the lab
+			// maps to loopback, which keeps the page from rendering, so its
+			// button is never "visible" to chromedp.
+			submitted := false
+			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !submitted; time.Sleep(300 * time.Millisecond) {
+				res, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => { const f = document.getElementById("op.deviceConfirmForm"); if (!f) return ""; f.submit(); return "ok"; })()`))
+				submitted = err == nil && res == "ok"
+			}
+			if !submitted {
+				return fmt.Errorf("oidc-provider's device confirmation page did not show")
+			}
+			if err := signIn(tab, s.op); err != nil {
+				return err
+			}
+		}
+		select {
+		case e := <-done:
+			s.results = append(s.results, fmt.Sprintf("device token %d %s", e.Status, cmp.Or(e.Error, "ok")))
+		case <-time.After(100 * time.Second):
+			return fmt.Errorf("device polling did not end")
+		}
+		return expectResults(s, want)
 	}
 }
