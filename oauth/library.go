@@ -169,6 +169,9 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 				return &model.AppRefusal{Library: "Auth.js / NextAuth.js", Words: "error=" + e, Cause: model.RefusalUnknown}
 			}
 		}
+		if rf := omniAuthFailure(u, lu); rf != nil {
+			return rf
+		}
 		if springFailureTarget(u, lu) {
 			return &model.AppRefusal{Library: springLogin, Words: "redirected to /login?error", Cause: model.RefusalUnknown}
 		}
@@ -270,4 +273,43 @@ func springPageRefusal(data []byte, callbackErr bool) *model.AppRefusal {
 		}
 	}
 	return nil
+}
+
+// omniAuthCauses are the failure types OmniAuth's OAuth 2.0 strategy
+// (omniauth-oauth2's callback_phase) names in its failure redirect, by
+// what they say went wrong: csrf_detected when the callback's state is
+// not the one its session kept, the others when its own token request
+// failed (OAuth2::Error, a timeout, a connection that failed).
+var omniAuthCauses = map[string]model.RefusalCause{
+	"csrf_detected":       model.RefusalState,
+	"invalid_credentials": model.RefusalRedemption,
+	"timeout":             model.RefusalRedemption,
+	"failed_to_connect":   model.RefusalRedemption,
+}
+
+// omniAuthFailure reads OmniAuth's failure redirect: its FailureEndpoint
+// sends a refused callback ({path_prefix}/{strategy}/callback, /auth by
+// default, /users/auth under Devise's routes) to
+// {path_prefix}/failure?message={type}&strategy={name}. nil for another
+// redirect. A type it does not name a cause by (the provider's error
+// name, which the callback's own error carries) is an unknown cause.
+func omniAuthFailure(u, target *url.URL) *model.AppRefusal {
+	cb, tp := strings.ToLower(u.Path), strings.ToLower(target.Path)
+	if !strings.HasSuffix(strings.TrimSuffix(cb, "/"), "/callback") || !strings.Contains(cb, "/auth/") || !strings.HasSuffix(tp, "/auth/failure") {
+		return nil
+	}
+	msg := target.Query().Get("message")
+	if msg == "" || len(msg) > 64 {
+		return nil
+	}
+	cause, ok := omniAuthCauses[msg]
+	if !ok {
+		if !isOAuthErrorName(msg) {
+			// Another strategy's own type: not quoted, it could be
+			// anything.
+			return &model.AppRefusal{Library: "OmniAuth", Words: "redirected to /auth/failure", Cause: model.RefusalUnknown}
+		}
+		cause = model.RefusalUnknown
+	}
+	return &model.AppRefusal{Library: "OmniAuth", Words: "message=" + msg, Cause: cause}
 }

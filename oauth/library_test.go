@@ -67,6 +67,17 @@ func TestAppRefusal(t *testing.T) {
 			"openid-client", "checks.state argument is missing", model.RefusalState},
 		{"msal python", "https://flask.example.com/getAToken", 500, html, "ValueError: state mismatch: XyZ vs AbC",
 			"", "state mismatch", model.RefusalState},
+		// OmniAuth's FailureEndpoint redirect, with the types
+		// omniauth-oauth2's callback_phase fails with; under Devise's
+		// routes too; another strategy's type is not quoted.
+		{"omniauth csrf", "https://rails.example.com/auth/github/callback", 302, loc("/auth/failure?message=csrf_detected&strategy=github"), "",
+			"OmniAuth", "message=csrf_detected", model.RefusalState},
+		{"omniauth token", "https://rails.example.com/users/auth/github/callback", 302, loc("https://rails.example.com/users/auth/failure?message=invalid_credentials&strategy=github"), "",
+			"OmniAuth", "message=invalid_credentials", model.RefusalRedemption},
+		{"omniauth timeout", "https://rails.example.com/auth/okta/callback", 302, loc("/auth/failure?message=timeout&origin=https%3A%2F%2Frails.example.com%2F&strategy=okta"), "",
+			"OmniAuth", "message=timeout", model.RefusalRedemption},
+		{"omniauth other", "https://rails.example.com/auth/okta/callback", 302, loc("/auth/failure?message=user_blocked_by_rule_42&strategy=okta"), "",
+			"OmniAuth", "redirected to /auth/failure", model.RefusalUnknown},
 		// django-allauth's failure page, rendered at the callback with 200
 		// (socialaccount/authentication_error.html, in its wording since
 		// 0.55 and before).
@@ -82,6 +93,7 @@ func TestAppRefusal(t *testing.T) {
 		{"spa page", cb, 200, html, "<script>throw new Error('state mismatch')</script>", "", "", ""},
 		{"200 correlation", cb, 200, html, "<div>Correlation failed.</div>", "", "", ""},
 		{"home", "https://next.example.com/api/auth/callback/google", 302, loc("/"), "", "", "", ""},
+		{"failure path elsewhere", "https://rails.example.com/sessions/callback", 302, loc("/auth/failure?message=csrf_detected"), "", "", "", ""},
 		{"plain 500", cb, 500, html, "<h1>Error.</h1><p>An error occurred while processing your request.</p>", "", "", ""},
 	} {
 		u := c.url + "?code=c0de-" + c.name + "&state=st-1"

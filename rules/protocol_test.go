@@ -374,6 +374,8 @@ func TestCallbackRefusedInLibraryWords(t *testing.T) {
 		// Spring's failure redirect names no cause; the /login?error
 		// page the browser loads after it does.
 		"callback-spring-login-error-page.har": "Spring Session",
+		// OmniAuth's failure redirect (before: a clean verdict).
+		"callback-omniauth-csrf-detected.har": `session["omniauth.state"]`,
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {
@@ -393,7 +395,8 @@ func TestCallbackRefusedInLibraryWords(t *testing.T) {
 		"callback-spring-login-error-page-token.har": `Spring Security OAuth2 Login says its own redemption of the code failed ("[invalid_token_response]")`,
 		// django-allauth's failure page, rendered at the callback with
 		// 200 (before: a clean verdict).
-		"callback-allauth-failure-page.har": "SocialAccountAdapter.on_authentication_error",
+		"callback-allauth-failure-page.har":         "SocialAccountAdapter.on_authentication_error",
+		"callback-omniauth-invalid-credentials.har": `OmniAuth says its own redemption of the code failed ("message=invalid_credentials")`,
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {

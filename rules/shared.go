@@ -247,7 +247,7 @@ func refusalWords(r *model.AppRefusal) string {
 		who = r.Library
 	}
 	if r.Cause == model.RefusalUnknown {
-		if !strings.HasPrefix(r.Words, "error=") && !strings.HasPrefix(r.Words, "redirected") {
+		if !strings.HasPrefix(r.Words, "error=") && !strings.HasPrefix(r.Words, "message=") && !strings.HasPrefix(r.Words, "redirected") {
 			// A failure page in the library's words, naming no cause.
 			return fmt.Sprintf("%s's page says %q and names no cause", who, r.Words)
 		}
@@ -289,6 +289,11 @@ func callbackAnswer(a *Analysis, cb *model.Event) (bool, string) {
 		}
 		if q := lu.Query(); q.Get("client_id") != "" && q.Get("response_type") != "" {
 			return true, "redirected straight back to the authorize endpoint"
+		}
+		if cb.Refusal() != nil {
+			// A library's failure redirect the extractor knows by its
+			// target (OmniAuth's /auth/failure?message=…).
+			return true, "redirected to " + secret.RedactURL(lu.String())
 		}
 	}
 	return false, ""
