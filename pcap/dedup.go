@@ -57,7 +57,28 @@ type dedup struct {
 	natPackets int
 	natConns   int
 	natPairs   []string
+	natBySYN   bool // some found by their SYN alone (single)
+	// syns: in a capture of one interface, the recent opening SYNs by
+	// what a translation keeps of them (single).
+	syns map[synKey]synSeen
 }
+
+// synKey is what an address translation keeps of a SYN: its sequence
+// number, its timestamp value and its window.
+type synKey struct {
+	seq, tsval uint32
+	win        uint16
+}
+
+type synSeen struct {
+	ts    time.Time
+	net   gopacket.Flow
+	ports [2]uint16
+}
+
+// maxSyns bounds the SYNs single keeps; past it, those older than
+// natWindow go (all of them if that is not enough).
+const maxSyns = 4096
 
 type dupSlot struct {
 	key   uint64
@@ -110,23 +131,15 @@ func (d *dedup) flowHash(src, dst []byte, sport, dport uint16) uint64 {
 // copy; it remembers seg otherwise.
 func (d *dedup) duplicate(seg *tcpSegment, ts time.Time) bool {
 	if d.seen == nil {
-		d.seed = maphash.MakeSeed()
+		d.init()
 		d.seen = make(map[uint64]int32, 1024)
 		d.ring = make([]dupSlot, dupSlots)
-		d.copies = map[uint64]struct{}{}
 	}
 	t := seg.tcp
 	src, dst := seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw()
 	flow := d.flowHash(src, dst, uint16(t.SrcPort), uint16(t.DstPort))
-	if _, ok := d.copies[flow]; ok {
-		if !t.SYN || t.ACK {
-			d.natPackets++
-			return true
-		}
-		// A new connection on the copy's addresses and ports: it is
-		// a copy again only if its own packets say so.
-		delete(d.copies, flow)
-		delete(d.copies, d.flowHash(dst, src, uint16(t.DstPort), uint16(t.SrcPort)))
+	if d.copyOf(seg, flow) {
+		return true
 	}
 	var h maphash.Hash
 	h.SetSeed(d.seed)
@@ -163,6 +176,83 @@ func (d *dedup) duplicate(seg *tcpSegment, ts time.Time) bool {
 	return false
 }
 
+// init makes the seed and the marks.
+func (d *dedup) init() {
+	if d.copies == nil {
+		d.seed = maphash.MakeSeed()
+		d.copies = map[uint64]struct{}{}
+	}
+}
+
+// copyOf reports whether seg, of the connection whose hash is flow,
+// belongs to one marked as a translated copy; a SYN opening a new
+// connection on its addresses and ports ends the mark (it is a copy again
+// only if its own packets say so).
+func (d *dedup) copyOf(seg *tcpSegment, flow uint64) bool {
+	if _, ok := d.copies[flow]; !ok {
+		return false
+	}
+	t := seg.tcp
+	if !t.SYN || t.ACK {
+		d.natPackets++
+		return true
+	}
+	delete(d.copies, flow)
+	delete(d.copies, d.flowHash(seg.netFlow.Dst().Raw(), seg.netFlow.Src().Raw(), uint16(t.DstPort), uint16(t.SrcPort)))
+	return false
+}
+
+// single looks, in a capture of one interface, for connections captured
+// twice around an address translation: a mirror port that copies both
+// sides of a NAT router or a load balancer. Only opening SYNs are
+// compared, by sequence number, TCP timestamp value and window, between
+// other addresses within natWindow; a SYN without a timestamp option is
+// not (synthetic traffic that opens every connection at the same sequence
+// number has none). Its caller passes only SYNs, and every packet once a
+// connection was marked: a capture without copies pays one test a packet.
+func (d *dedup) single(seg *tcpSegment, ts time.Time) bool {
+	t := seg.tcp
+	if len(d.copies) > 0 && d.copyOf(seg, d.flowHash(seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw(), uint16(t.SrcPort), uint16(t.DstPort))) {
+		return true
+	}
+	if !t.SYN || t.ACK {
+		return false
+	}
+	var k synKey
+	for _, o := range t.Options {
+		if o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8 {
+			k.tsval = binary.BigEndian.Uint32(o.OptionData)
+		}
+	}
+	if k.tsval == 0 {
+		return false
+	}
+	k.seq, k.win = t.Seq, t.Window
+	if s, ok := d.syns[k]; ok && s.net != seg.netFlow {
+		if dt := ts.Sub(s.ts); dt <= natWindow && dt >= -natWindow {
+			d.init()
+			d.natBySYN = true
+			d.markCopy(seg, d.flowHash(seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw(), uint16(t.SrcPort), uint16(t.DstPort)), dupSlot{net: s.net, ports: s.ports})
+			return true
+		}
+	}
+	if d.syns == nil {
+		d.syns = map[synKey]synSeen{}
+	}
+	if len(d.syns) >= maxSyns {
+		for key, s := range d.syns {
+			if ts.Sub(s.ts) > natWindow {
+				delete(d.syns, key)
+			}
+		}
+		if len(d.syns) >= maxSyns {
+			clear(d.syns)
+		}
+	}
+	d.syns[k] = synSeen{ts: ts, net: seg.netFlow, ports: [2]uint16{uint16(t.SrcPort), uint16(t.DstPort)}}
+	return false
+}
+
 // markCopy records seg's connection, both ways, as a translated copy of
 // the one s was seen on.
 func (d *dedup) markCopy(seg *tcpSegment, flow uint64, s dupSlot) {
@@ -189,7 +279,11 @@ func (d *dedup) natNote() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d TCP connections captured a second time with other addresses and ports (before and after address translation: a NAT router, a load balancer, a container bridge), recognized by the same sequence numbers and payload within %v; each read once, as first seen, %d packets of the copies dropped", d.natConns, natWindow, d.natPackets)
+	how := "the same sequence numbers and payload"
+	if d.natBySYN {
+		how = "the same opening SYN (sequence number, TCP timestamp, window)"
+	}
+	fmt.Fprintf(&b, "%d TCP connections captured a second time with other addresses and ports (before and after address translation: a NAT router, a load balancer, a container bridge), recognized by %s within %v; each read once, as first seen, %d packets of the copies dropped", d.natConns, how, natWindow, d.natPackets)
 	if len(d.natPairs) > 0 {
 		b.WriteString(": ")
 		b.WriteString(strings.Join(d.natPairs, "; "))

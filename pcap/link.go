@@ -203,7 +203,9 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 				d.dns.record(d.fast.dnsReply, p.frame)
 				p.dns = true
 			}
-			return seg, ok
+			// A mirror port may see a connection on both sides of a
+			// NAT (dedup.single).
+			return seg, ok && !((seg.tcp.SYN || len(d.dups.copies) > 0) && d.dups.single(&seg, p.ts))
 		}
 	}
 	// A packet of a capture on several interfaces, or of Linux's "any"
@@ -222,7 +224,13 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 		return seg, false
 	}
 	seg, ok = d.decodeFrom(p, dec, data, 0)
-	return seg, ok && !(multi && d.dups.duplicate(&seg, p.ts))
+	if !ok {
+		return seg, false
+	}
+	if multi {
+		return seg, !d.dups.duplicate(&seg, p.ts)
+	}
+	return seg, !((seg.tcp.SYN || len(d.dups.copies) > 0) && d.dups.single(&seg, p.ts))
 }
 
 // fastDNS records the DNS answer the fast path found, if any.

@@ -159,3 +159,33 @@ func TestContainerBridgeCopies(t *testing.T) {
 		t.Errorf("notes:\n%s", text)
 	}
 }
+
+// TestTranslatedCopiesMirrorPort reads nat-span.pcap, the same router's
+// two interfaces mirrored to one Ethernet interface, as a switch's SPAN
+// port does: a capture of one interface, so packets are not compared, but
+// each connection's SYN is seen on both sides with the same sequence
+// number, TCP timestamp and window. Main read each connection twice
+// (code-reuse: "redeemed 2 times"); it is read once, as from the inside
+// packets alone, and the note says how the copies were recognized.
+func TestTranslatedCopiesMirrorPort(t *testing.T) {
+	exs, notes := readFile(t, "nat-span.pcap", Options{})
+	var inside []rawPacket
+	for _, p := range loadPackets(t, "nat-span.pcap") {
+		// IPv4 in Ethernet with both addresses in 192.168.77.0/24.
+		if len(p.data) >= 34 && p.data[12] == 8 && p.data[13] == 0 && string(p.data[26:29]) == "\xc0\xa8\x4d" && string(p.data[30:33]) == "\xc0\xa8\x4d" {
+			inside = append(inside, p)
+		}
+	}
+	want, _ := readBytes(t, writePcap(t, inside, false))
+	if len(want) != 3 {
+		t.Fatalf("%d exchanges inside, want 3", len(want))
+	}
+	if diff := cmp.Diff(h2Rows(want), h2Rows(exs)); diff != "" {
+		t.Errorf("exchanges differ from the inside packets' (-want +got):\n%s", diff)
+	}
+	text := notesText(notes)
+	if len(notes) != 1 || !strings.Contains(text, "3 TCP connections captured a second time with other addresses and ports") ||
+		!strings.Contains(text, "recognized by the same opening SYN (sequence number, TCP timestamp, window) within 250ms") {
+		t.Errorf("notes:\n%s", text)
+	}
+}

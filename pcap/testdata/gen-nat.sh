@@ -1,11 +1,11 @@
 #!/bin/bash
-# Records nat-any.pcap (sh gen-nat.sh any nat-any.pcap) and nat-two-if.pcapng
-# (sh gen-nat.sh twoif nat-two-if.pcapng): curl 7.88.1 in one network namespace
+# Records nat-any.pcap (sh gen-nat.sh any nat-any.pcap), nat-two-if.pcapng
+# (sh gen-nat.sh twoif nat-two-if.pcapng) and nat-span.pcap (sh gen-nat.sh span nat-span.pcap): curl 7.88.1 in one network namespace
 # reaches python3 http.server in another through a third that routes between them
 # with nftables DNAT (192.168.77.1:8080 -> 203.0.113.80:80) and "masquerade random"
 # (source 192.168.77.2 -> 203.0.113.1, a random port); the router namespace is
-# captured by tcpdump 4.99.3 -i any (Linux cooked v2) or by dumpcap 4.0.17 on its two
-# veth interfaces. Needs root, iproute2, nftables. Values are made up.
+# captured by tcpdump 4.99.3 -i any (Linux cooked v2), by dumpcap 4.0.17 on its two
+# veth interfaces, or by tcpdump on a mirror of both. Needs root, iproute2, nftables. Values are made up.
 set -ux
 here=$(pwd)
 mode=$1 out=$2
@@ -30,6 +30,16 @@ ip netns exec s10 python3 "$here/gen-nat-server.py" & srv=$!
 sleep 1
 if [ "$mode" = any ]; then
   ip netns exec r10 tcpdump -i any -s 0 -w $out -U & cap=$!
+elif [ "$mode" = span ]; then
+  # A mirror port: what enters or leaves either router interface is copied (tc, u32 match-all,
+  # mirred) to a veth, whose peer tcpdump captures (one Ethernet interface).
+  ip -n r10 link add span0 type veth peer name span1; ip -n r10 link set span0 up; ip -n r10 link set span1 up
+  for i in vri vro; do
+    ip netns exec r10 tc qdisc add dev $i clsact
+    ip netns exec r10 tc filter add dev $i ingress u32 match u32 0 0 action mirred egress mirror dev span0
+    ip netns exec r10 tc filter add dev $i egress u32 match u32 0 0 action mirred egress mirror dev span0
+  done
+  ip netns exec r10 tcpdump -i span1 -s 0 -w $out -U & cap=$!
 else
   ip netns exec r10 dumpcap -q -i vri -i vro -w $out & cap=$!
 fi
