@@ -333,9 +333,9 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 		holder := name != "" && r.holds(name)
 		// A {"name": "client_secret", "value": "…"} object (and "key"
 		// for "name") names its value.
-		pairName := ""
+		pairName, store := "", false
 		if isObj {
-			pairName = pairObjectName(v)
+			pairName, store = pairObjectName(v)
 		}
 		v.ForEach(func(k, x gjson.Result) bool {
 			if isObj {
@@ -348,6 +348,8 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 			switch {
 			case isObj && pairName != "" && strings.EqualFold(k.Str, "value"):
 				n = pairName
+			case store && (strings.EqualFold(k.Str, "value") || strings.EqualFold(k.Str, "payload")):
+				n = "secret" // what a secret store answers with
 			case isObj:
 				n = k.Str
 				if holder && r.class(n) == classKeep && !secret.DescribesCredential(n) && !timeName(n) {
@@ -385,11 +387,17 @@ func holdsCredential(name string) bool {
 }
 
 // pairObjectName returns the secret name of a {"name": …, "value": …}
-// or {"key": …, "value": …} object, or "".
-func pairObjectName(v gjson.Result) string {
-	var nm string
+// or {"key": …, "value": …} object, or "". A secret store's answer names
+// its value by its id or name instead: Key Vault's {"value": …, "id":
+// "https://….vault.azure.net/secrets/…"}, Google Secret Manager's
+// {"name": "projects/…/secrets/…", "payload": {"data": …}}; for those
+// store is true.
+func pairObjectName(v gjson.Result) (nm string, store bool) {
 	has := false
 	v.ForEach(func(k, x gjson.Result) bool {
+		if x.Type == gjson.String && (strings.EqualFold(k.Str, "id") || strings.EqualFold(k.Str, "name")) && strings.Contains(x.Str, "/secrets/") {
+			store = true
+		}
 		switch {
 		case strings.EqualFold(k.Str, "value"):
 			has = true
@@ -399,9 +407,9 @@ func pairObjectName(v gjson.Result) string {
 		return true
 	})
 	if !has || nm == "" || classify(nm) == classKeep {
-		return ""
+		return "", store
 	}
-	return nm
+	return nm, store
 }
 
 // timeName reports a member naming a time, which support reads
@@ -421,6 +429,9 @@ var reAttr = sync.OnceValue(func() *regexp.Regexp {
 // bodies run to megabytes of script, and regular expressions over all of
 // it cost a hundred times more.
 func (r *redactor) text(s string) string {
+	if strings.Contains(s, "PRIVATE KEY-----") {
+		s = r.privateKeys(s)
+	}
 	s = r.inputTags(s)
 	s = r.xmlElements(s)
 	s = r.textareas(s)
@@ -967,6 +978,50 @@ func nameBefore(s string, sep int) (string, bool) {
 		return "", false
 	}
 	return s[k+1 : end], true
+}
+
+// privateKeys fingerprints what each PEM private key block holds
+// ("-----BEGIN RSA PRIVATE KEY-----", PKCS #8, EC, OpenSSH, PGP), keeping
+// its armor lines; a block with no END line is fingerprinted to the end
+// of the text.
+func (r *redactor) privateKeys(s string) string {
+	const begin, dashes = "-----BEGIN ", "-----"
+	sp := replaceSpans{s: s}
+	for i := 0; i < len(s); {
+		b := strings.Index(s[i:], begin)
+		if b < 0 {
+			break
+		}
+		b += i + len(begin)
+		e := strings.Index(s[b:min(len(s), b+64)], dashes)
+		if e < 0 {
+			i = b
+			continue
+		}
+		label := s[b : b+e]
+		if !strings.Contains(label, "PRIVATE KEY") || strings.ContainsAny(label, "\r\n") {
+			// Not a key's armor line, or no armor line at all: the
+			// search goes on right after this BEGIN, so that a block
+			// starting inside what was taken for a label is still found.
+			i = b
+			continue
+		}
+		start := b + e + len(dashes)
+		i = start
+		stop := len(s)
+		if end := strings.Index(s[start:], "-----END "); end >= 0 {
+			stop = start + end
+		}
+		body := s[start:stop]
+		inner := strings.Trim(body, " \t\r\n")
+		if inner == "" {
+			continue
+		}
+		lead := strings.Index(body, inner)
+		sp.replace(start+lead, start+lead+len(inner), r.secret(inner))
+		i = stop
+	}
+	return sp.result()
 }
 
 // urlEnd reports bytes that end a URL in free text.

@@ -64,3 +64,54 @@ func TestHeadersURLsAndPasswordFields(t *testing.T) {
 		t.Errorf("password field: %s", page)
 	}
 }
+
+// TestSecretStoresAndPrivateKeys: a secret store's answer loses its value
+// (Key Vault's "value" beside a /secrets/ id, Google Secret Manager's
+// payload) and keeps its id and attributes; a PEM private key loses what
+// its armor holds, in JSON and in text; a publish profile's userPWD and
+// names ending in pass or Pwd are masked (the user name is, as ever).
+func TestSecretStoresAndPrivateKeys(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	kv := string(r.body("application/json", []byte(`{"value":"`+v+`1","id":"https://kv.vault.azure.net/secrets/db/1","attributes":{"enabled":true}}`)))
+	gsm := string(r.body("application/json", []byte(`{"name":"projects/1/secrets/db/versions/3","payload":{"data":"`+v+`2"}}`)))
+	plain := string(r.body("application/json", []byte(`{"value":"`+v+`3","id":"https://kv.vault.azure.net/keys/k/1"}`)))
+	pem := string(r.body("application/json", []byte(`{"pem":"-----BEGIN PRIVATE KEY-----\nMIIEv`+v+`4\n-----END PRIVATE KEY-----\n","db_pass":"`+v+`5"}`)))
+	text := string(r.body("text/plain", []byte("key:\n-----BEGIN EC PRIVATE KEY-----\nMHcC"+v+"6\n-----END EC PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nMIIB"+v+"7\n-----END CERTIFICATE-----\n")))
+	xml := string(r.body("application/xml", []byte(`<publishProfile userName="$app" userPWD="`+v+`8" publishUrl="app.example:443"/>`)))
+	for _, out := range []string{kv, gsm, pem, text, xml} {
+		for _, i := range []string{"1", "2", "4", "5", "6", "8"} {
+			if strings.Contains(out, v+i) {
+				t.Errorf("secret %s survived: %s", i, out)
+			}
+		}
+	}
+	for _, c := range []struct{ out, keep string }{{kv, `"id":"https://kv.vault.azure.net/secrets/db/1"`}, {kv, `"enabled":true`},
+		{gsm, `"name":"projects/1/secrets/db/versions/3"`}, {plain, v + "3"}, {pem, "-----BEGIN PRIVATE KEY-----\\n"}, {pem, "\\n-----END PRIVATE KEY-----"},
+		{text, "-----BEGIN EC PRIVATE KEY-----\n"}, {text, "MIIB" + v + "7"}, {xml, `publishUrl="app.example:443"`}} {
+		if !strings.Contains(c.out, c.keep) {
+			t.Errorf("lost %q: %s", c.keep, c.out)
+		}
+	}
+}
+
+// FuzzPrivateKeys: privateKeys never panics, changes no text that holds no
+// private key block, and a key planted after any text never survives.
+func FuzzPrivateKeys(f *testing.F) {
+	for _, s := range []string{"", "-----BEGIN PRIVATE KEY-----", "-----BEGIN -----END ", "a-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----b",
+		"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQ\n-----END"} {
+		f.Add(s)
+	}
+	const marker = "Mk7Qz2Wv9Rx4Tb8Yn5"
+	f.Fuzz(func(t *testing.T, s string) {
+		r := newRedactor(Options{})
+		got := r.privateKeys(s)
+		if !strings.Contains(s, "PRIVATE KEY") && got != s {
+			t.Fatalf("privateKeys(%q) = %q: changed a text without a key", s, got)
+		}
+		planted := s + "\n-----BEGIN PRIVATE KEY-----\n" + marker + "\n-----END PRIVATE KEY-----\n"
+		if out := r.privateKeys(planted); strings.Contains(out, marker) {
+			t.Fatalf("privateKeys(%q) = %q: the key survived", planted, out)
+		}
+	})
+}

@@ -59,8 +59,8 @@ func classify(name string) class {
 	// ones that describe a credential rather than hold it (token_type,
 	// tokenEndpoint, passwordResetPolicy). The name's own case splits its
 	// words.
-	if secret.IsCredentialName(strings.TrimSpace(strings.TrimPrefix(name, "amp;"))) {
-		if strings.Contains(n, "password") || strings.Contains(n, "passwd") {
+	if trimmed := strings.TrimSpace(strings.TrimPrefix(name, "amp;")); secret.IsCredentialName(trimmed) {
+		if strings.Contains(n, "password") || strings.Contains(n, "passwd") || secret.PasswordName(trimmed) {
 			return classMasked
 		}
 		return classSecret
@@ -413,6 +413,9 @@ func (r *redactor) free(v string, nest int) string {
 		if red, ok := r.escaped(v, nest); ok {
 			return red
 		}
+	}
+	if strings.Contains(v, "PRIVATE KEY-----") {
+		v = r.privateKeys(v)
 	}
 	if nest < maxNest && strings.Contains(v, "://") {
 		// URLs inside text: a Link header's <…>, an error message that

@@ -211,7 +211,7 @@ func IsGUID(v string) bool {
 // passwordResetToken) holds one whatever the words before it say.
 func IsCredentialName(name string) bool {
 	if !secretscan.CredentialName(name) {
-		return KeyName(name)
+		return KeyName(name) || PasswordName(name)
 	}
 	if !DescribesCredential(name) {
 		return true
@@ -303,6 +303,26 @@ func splitCredWord(w string) []string {
 var secretHeaderWords = []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "assertion", "x-csrf", "x-xsrf",
 	"subscription-key", "access-key", "session-key", "private-key"}
 
+// PasswordName reports a name whose last word is "pass" or "pwd" (db_pass,
+// smtpPwd, a publish profile's userPWD): a password, masked. The word must
+// stand alone: bypass and compass are none.
+func PasswordName(name string) bool {
+	n := len(name)
+	if n < 4 {
+		return false
+	}
+	l4 := strings.ToLower(name[n-4:])
+	if l4 != "pass" && l4[1:] != "pwd" {
+		return false
+	}
+	words := nameWords(name)
+	if len(words) < 2 {
+		return false
+	}
+	last := words[len(words)-1]
+	return last == "pass" || last == "pwd"
+}
+
 // keyQualifiers are the words that make a key a secret one when they come
 // right before "key" or "keys" ending a name: Azure's account, primary,
 // secondary and master keys (storage, Service Bus, Cosmos DB, Cognitive
@@ -376,7 +396,7 @@ func IsSecretHeader(name string) bool {
 // password or a one-time code a user types (otpCode, sms_code).
 func IsMaskedParam(name string) bool {
 	l := strings.ToLower(name)
-	return maskedParams[l] || strings.Contains(l, "code") && codeName(name) == codeMasked
+	return maskedParams[l] || strings.Contains(l, "code") && codeName(name) == codeMasked || PasswordName(name)
 }
 
 // RedactParam renders one parameter value for output: a fingerprint for a

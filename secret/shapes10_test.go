@@ -66,3 +66,18 @@ func TestRedactURLSemicolonAndEncodedPairs(t *testing.T) {
 		t.Errorf("CollectForm after ';': %q", got)
 	}
 }
+
+// TestPasswordName: a name whose last word is pass or pwd is a password,
+// masked; bypass, compass and a bare pwd's neighbours are not.
+func TestPasswordName(t *testing.T) {
+	for _, n := range []string{"db_pass", "smtpPwd", "userPWD", "SSL-Pass", "mysql.pwd"} {
+		if !PasswordName(n) || !IsMaskedParam(n) || RedactParam(n, "hunter2") != "[redacted]" {
+			t.Errorf("%s: PasswordName %v, IsMaskedParam %v, RedactParam %q", n, PasswordName(n), IsMaskedParam(n), RedactParam(n, "hunter2"))
+		}
+	}
+	for _, n := range []string{"bypass", "compass", "passport", "pwdless", "pass_through_mode", "pwd"} {
+		if PasswordName(n) {
+			t.Errorf("%s: PasswordName true", n)
+		}
+	}
+}
