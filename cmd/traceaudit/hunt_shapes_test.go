@@ -217,6 +217,47 @@ func (h *hunt) huntShapeExchanges() []leakcorpus.Exchange {
 			ReqHeaders: [][2]string{host("management.azure.com")}, Status: 200, RespMIME: "application/json", RespHeaders: js,
 			RespBody: `{"primaryMasterKey":"` + h.canary("ARM Cosmos primaryMasterKey") + `","primaryReadonlyMasterKey":"` + h.canary("ARM Cosmos primaryReadonlyMasterKey") + `"}`,
 		},
+		// Secret stores answering with a secret under a name that says
+		// nothing: Key Vault's {"value", "id": …/secrets/…} (the portal's
+		// "Show Secret Value"), Google Secret Manager's payload.data, AWS
+		// Secrets Manager's SecretString; a publish profile's userPWD
+		// attribute; passwords under names ending in pass or Pwd; PEM
+		// private keys in JSON and in text.
+		{
+			Method: "GET", URL: "https://kv1.vault.azure.net/secrets/dbpw/0a1b2c3d?api-version=7.4",
+			ReqHeaders: [][2]string{host("kv1.vault.azure.net")}, Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"value":"` + h.canary("Key Vault secret value") + `","contentType":"text/plain","id":"https://kv1.vault.azure.net/secrets/dbpw/0a1b2c3d",` +
+				`"attributes":{"enabled":true,"created":1772600767,"updated":1772600767,"recoveryLevel":"Recoverable+Purgeable"},"tags":{}}`,
+		},
+		{
+			Method: "GET", URL: "https://secretmanager.googleapis.com/v1/projects/p1/secrets/db/versions/latest:access",
+			ReqHeaders: [][2]string{host("secretmanager.googleapis.com")}, Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"name":"projects/123/secrets/db/versions/3","payload":{"data":"` + b64([]byte(h.canary("Google Secret Manager payload.data"))) + `","dataCrc32c":"2730491232"}}`,
+		},
+		{
+			Method: "POST", URL: "https://secretsmanager.us-east-1.amazonaws.com/", ReqMIME: "application/x-amz-json-1.1",
+			ReqHeaders: [][2]string{host("secretsmanager.us-east-1.amazonaws.com"), {"X-Amz-Target", "secretsmanager.GetSecretValue"}},
+			ReqBody:    `{"SecretId":"prod/db"}`, Status: 200, RespMIME: "application/x-amz-json-1.1", RespHeaders: [][2]string{{"Content-Type", "application/x-amz-json-1.1"}},
+			RespBody: `{"ARN":"arn:aws:secretsmanager:us-east-1:1:secret:prod/db-AbCdEf","Name":"prod/db","SecretString":"{\"username\":\"bob\",\"password\":\"` +
+				h.canary("AWS SecretString password") + `\"}","VersionId":"` + huntTraceID + `"}`,
+		},
+		{
+			Method: "POST", URL: "https://management.azure.com/subscriptions/s1/resourceGroups/g/providers/Microsoft.Web/sites/app/publishxml?api-version=2022-03-01",
+			ReqHeaders: [][2]string{host("management.azure.com")}, Status: 200, RespMIME: "application/xml", RespHeaders: [][2]string{{"Content-Type", "application/xml"}},
+			RespBody: `<publishData><publishProfile profileName="app - Web Deploy" publishMethod="MSDeploy" publishUrl="app.scm.azurewebsites.net:443" msdeploySite="app" ` +
+				`userName="$app" userPWD="` + h.canary("publish profile userPWD") + `" destinationAppUrl="https://app.azurewebsites.net" webSystem="WebSites"></publishProfile></publishData>`,
+		},
+		{
+			Method: "GET", URL: "https://api.example/v1/settings", ReqHeaders: [][2]string{host("api.example")},
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"db_pass":"` + h.canary("JSON db_pass") + `","smtpPwd":"` + h.canary("JSON smtpPwd") + `","bypass":false,` +
+				`"signing":{"pem":"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC` + h.canary("PEM private key in JSON") + `\nAbCdEfGh\n-----END PRIVATE KEY-----\n"}}`,
+		},
+		{
+			Method: "GET", URL: "https://api.example/v1/key.pem", ReqHeaders: [][2]string{host("api.example")},
+			Status: 200, RespMIME: "application/x-pem-file", RespHeaders: [][2]string{{"Content-Type", "application/x-pem-file"}},
+			RespBody: "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA" + h.canary("PEM RSA private key in a body") + "\nZz9y\n-----END RSA PRIVATE KEY-----\n",
+		},
 		// Redirect answers whose body repeats the Location: Express's
 		// text, ASP.NET's "Object moved" page; an API error quoting the
 		// URL it refused.
