@@ -49,3 +49,33 @@ func TestLabDeviceFlow(t *testing.T) {
 		}
 	}
 }
+
+// TestLabOtherGrants reads a sign-in recorded with zitadel/oidc's example
+// OP followed by the app's back-channel client_credentials and token
+// exchange (RFC 8693) requests, both answered with tokens: they are token
+// requests of their grants, neither a redemption of a code nor a refresh,
+// and no rule reads them as one (the trace is clean).
+func TestLabOtherGrants(t *testing.T) {
+	exs, notes := loadLabPCAP(t, labDir+"/clean-grants-zitadel")
+	events := oauth.ExtractAll(exs)
+	a := rules.Analyze(rules.Input{Exchanges: exs, Events: events, Notes: notes}, rules.Options{})
+	var grants []string
+	for _, r := range a.OtherGrants {
+		grants = append(grants, r.Request.GrantType())
+		if !r.Request.Code.IsZero() || !r.Succeeded() {
+			t.Errorf("%s at %s: code %v, succeeded %v", r.Request.GrantType(), r.Request.Ref, !r.Request.Code.IsZero(), r.Succeeded())
+		}
+	}
+	if want := []string{"client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"}; strings.Join(grants, " ") != strings.Join(want, " ") {
+		t.Errorf("other grants %q, want %q", grants, want)
+	}
+	fs := rules.Run(a, rules.All())
+	for _, f := range fs {
+		if f.Severity >= rules.Warning {
+			t.Errorf("finding %s %s", f.RuleID, f.Message)
+		}
+	}
+	if got := rules.Assess(a, fs); got.Verdict != rules.VerdictClean {
+		t.Errorf("verdict %s (%s), want clean", got.Verdict, got.Reason)
+	}
+}

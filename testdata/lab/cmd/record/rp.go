@@ -122,6 +122,7 @@ type rpLogEntry struct {
 	Code        string    `json:"-"`
 	Refresh     string    `json:"-"` // refresh token sent (refresh grant)
 	IssuedRT    string    `json:"-"` // refresh token the provider returned
+	IssuedAT    string    `json:"-"` // access token the provider returned
 	RedirectURI string    `json:"redirect_uri,omitempty"`
 	Verifier    string    `json:"-"`
 	State       string    `json:"-"`
@@ -525,9 +526,66 @@ func (p *rp) tokenRequest(form url.Values, handler string) rpLogEntry {
 		Error        string `json:"error"`
 		Description  string `json:"error_description"`
 		RefreshToken string `json:"refresh_token"`
+		AccessToken  string `json:"access_token"`
 	}
 	_ = json.Unmarshal(body, &tr)
-	e.Error, e.Description, e.IssuedRT = tr.Error, tr.Description, tr.RefreshToken
+	e.Error, e.Description, e.IssuedRT, e.IssuedAT = tr.Error, tr.Description, tr.RefreshToken, tr.AccessToken
+	return e
+}
+
+// serviceGrants runs, after a sign-in, the token requests of other grants a
+// server-side app makes on the back channel: client_credentials as the
+// provider's service user (zitadel's example storage: sid1, its published
+// example secret), and a token exchange (RFC 8693) of the signed-in user's
+// access token for a new one, the app acting for the user (subject and
+// actor token the same). It returns the log entries.
+func (p *rp) serviceGrants(serviceID, serviceSecret string) []rpLogEntry {
+	var at string
+	for _, e := range p.entries() {
+		if e.Event == "token-request" && e.Grant == "authorization_code" && e.IssuedAT != "" {
+			at = e.IssuedAT
+		}
+	}
+	var out []rpLogEntry
+	cc := p.basicTokenRequest(url.Values{"grant_type": {"client_credentials"}, "scope": {"openid"}}, serviceID, serviceSecret, "client-credentials")
+	p.record(cc)
+	out = append(out, cc)
+	const atType = "urn:ietf:params:oauth:token-type:access_token"
+	tx := p.basicTokenRequest(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:token-exchange"},
+		"subject_token": {at}, "subject_token_type": {atType}, "actor_token": {at}, "actor_token_type": {atType},
+		"requested_token_type": {atType}, "scope": {"openid"}}, p.op.ClientID, p.op.ClientSecret, "token-exchange")
+	p.record(tx)
+	return append(out, tx)
+}
+
+// basicTokenRequest posts form to the token endpoint with HTTP Basic
+// client credentials id and secret.
+func (p *rp) basicTokenRequest(form url.Values, id, secret, handler string) rpLogEntry {
+	e := rpLogEntry{Event: "token-request", Handler: handler, Grant: form.Get("grant_type"), Started: time.Now().UTC()}
+	req, err := http.NewRequest(http.MethodPost, p.op.TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		e.Error = err.Error()
+		return e
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "traceaudit-lab-rp/1 (Go net/http)")
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	resp, err := p.client.Do(req)
+	e.Time = time.Now().UTC()
+	if err != nil {
+		e.Error = "transport: " + err.Error()
+		return e
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	e.Status = resp.StatusCode
+	var tr struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal(body, &tr)
+	e.Error, e.Description = tr.Error, tr.Description
 	return e
 }
 

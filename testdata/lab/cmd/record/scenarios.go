@@ -827,6 +827,10 @@ func scenarios() []*scenario {
 			Drive: driveDevice(false, "device token 400 expired_token"),
 		},
 		{
+			Name: "clean-grants-zitadel", Summary: "clean confidential sign-in with zitadel/oidc's example OP, then the app's back-channel token requests of other grants: client_credentials as the example storage's service user, and a token exchange (RFC 8693) of the user's access token for a new one (subject and actor token the same); zitadel answers each with tokens",
+			Provider: "zitadel", OPTLS: true, RPTLS: true, HTTP2: true, Drive: driveServiceGrants,
+		},
+		{
 			Name: "clean-oidcprovider-form-post", Summary: "clean confidential flow with response_mode=form_post: oidc-provider answers with its own auto-submitting form, the browser POSTs the code to the callback (cookies SameSite=None; Secure)",
 			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{FormPost: true, CookieSameSite: "None"},
 			Drive: driveServerClean,
@@ -891,4 +895,17 @@ func driveDevice(approve bool, want string) func(context.Context, *session) erro
 		}
 		return expectResults(s, want)
 	}
+}
+
+// driveServiceGrants signs in, then has the app make the back-channel token
+// requests of other grants (client credentials, token exchange) that a
+// support trace shows beside the sign-in.
+func driveServiceGrants(ctx context.Context, s *session) error {
+	if err := serverSignIn(ctx, s); err != nil {
+		return err
+	}
+	for _, e := range s.rp.serviceGrants("sid1", "verysecret") {
+		s.results = append(s.results, fmt.Sprintf("%s %d %s", e.Handler, e.Status, cmp.Or(e.Error, "ok")))
+	}
+	return expectResults(s, "signed in", "client-credentials 200 ok", "token-exchange 200 ok")
 }
