@@ -500,6 +500,17 @@ func mergeProvider(seen, learnt model.Provider) model.Provider {
 	return seen
 }
 
+// servedAuthorize reports whether the host of rawURL served an authorize
+// request this Extractor read (idpHosts).
+func (x *Extractor) servedAuthorize(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	_, ok := x.idpHosts[strings.ToLower(u.Host)]
+	return ok
+}
+
 func (x *Extractor) isIdPHost(u *url.URL, p model.Provider) bool {
 	if p.Family != model.FamilyGeneric {
 		return true
@@ -1566,7 +1577,11 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		if authErr.name != "" {
 			return []model.Event{pageErrorEvent(ev, withAuthError(nil, authErr), ex, authz)}
 		}
-		if resp.Status >= 200 && resp.Status < 300 {
+		if resp.Status >= 200 && resp.Status < 300 && x.servedAuthorize(ex.Request.URL) {
+			// Only where a sign-in started (/v1/interact names client_id,
+			// so BodyGate keeps that host's bodies too): reading every 2xx
+			// answer of a provider's host would read bodies the gate
+			// skipped, and the scan would read the trace again whole.
 			if c := idxInteractionCode(x.respBody(resp)); c != "" {
 				// The IDX answer that ends an interaction code flow hands
 				// the code to the client in its JSON.
