@@ -115,3 +115,19 @@ func FuzzPrivateKeys(f *testing.F) {
 		}
 	})
 }
+
+// TestOneTimePathAndUserNameInCopies: the copy hides a one-time link's
+// path token and a URL's user name alone as reports do.
+func TestOneTimePathAndUserNameInCopies(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	if got := r.header("Location", "https://a.example/auth/magic-link/"+v+"/confirm?x=1"); got != "https://a.example/auth/magic-link/"+secret.Fingerprint(v)+"/confirm?x=1" {
+		t.Errorf("magic link: %q", got)
+	}
+	if got := r.header("Location", "https://"+v+"@git.example/o/r.git"); got != "https://%5Bredacted%5D@git.example/o/r.git" {
+		t.Errorf("user name: %q", got)
+	}
+	if got := r.header("Location", "https://a.example/invite/accept"); got != "https://a.example/invite/accept" {
+		t.Errorf("a word after invite changed: %q", got)
+	}
+}

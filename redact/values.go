@@ -171,6 +171,7 @@ const maxNest = 4
 // relative) and masks a userinfo password, leaving every other byte as it
 // was.
 func (r *redactor) url(raw string, nest int) string {
+	raw = secret.OneTimePath(raw, r.secret)
 	raw = secret.PathParams(raw, func(name, value string) string { return r.value(name, value, "", nest) })
 	end := strings.IndexAny(raw, "?#")
 	if end < 0 {
@@ -226,7 +227,13 @@ func (r *redactor) userinfo(head string) string {
 	}
 	user, _, hasPass := strings.Cut(auth[:at], ":")
 	if !hasPass {
-		return r.sweep.apply(head)
+		if user == "" || user == url.QueryEscape(masked) {
+			return r.sweep.apply(head)
+		}
+		// A user name alone may be a token (git over HTTPS takes one
+		// there); a user name is masked anyway.
+		r.count()
+		return head[:i+3] + url.QueryEscape(masked) + head[i+3+at:]
 	}
 	r.count()
 	return head[:i+3] + user + ":" + url.QueryEscape(masked) + head[i+3+at:]

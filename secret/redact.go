@@ -459,6 +459,12 @@ func RedactURLCollect(raw string, add func(Secret)) string {
 const maxNest = 4
 
 func redactURL(raw string, depth int, add func(Secret)) string {
+	raw = OneTimePath(raw, func(seg string) string {
+		if add != nil {
+			add(New(seg))
+		}
+		return Fingerprint(seg)
+	})
 	raw = PathParams(raw, func(name, value string) string {
 		red := RedactParam(name, value)
 		if red != value && add != nil && !IsMaskedParam(name) {
@@ -476,6 +482,10 @@ func redactURL(raw string, depth int, add func(Secret)) string {
 	if u.User != nil {
 		if _, ok := u.User.Password(); ok {
 			u.User = url.UserPassword(u.User.Username(), "[redacted]")
+		} else if u.User.Username() != "" {
+			// A user name alone may be a token (git over HTTPS takes
+			// one there); a user name is masked anyway.
+			u.User = url.User("[redacted]")
 		}
 	}
 	if u.RawQuery != "" {
@@ -564,6 +574,127 @@ func PathParams(raw string, fn func(name, value string) string) string {
 	}
 	b.WriteString(head[last:])
 	return b.String() + raw[end:]
+}
+
+// oneTimeWords are path segments after which a one-time link carries its
+// token as a segment of its own ("/reset-password/<token>",
+// "/auth/magic-link/<token>", Django's "/reset/<uid>/<token>/"),
+// compared with case, '-' and '_' ignored.
+var oneTimeWords = []string{"reset", "resetpassword", "passwordreset", "magic", "magiclink", "magiclogin", "invite", "invitation",
+	"invitations", "confirm", "confirmemail", "emailconfirm", "confirmation", "verify", "verifyemail", "emailverification",
+	"activate", "activation"}
+
+// OneTimePath rewrites with fn the path segments of raw that hold a
+// one-time link's token: of the two segments after one of oneTimeWords,
+// each shaped like a token (8 bytes or more of letters, digits and
+// "-_.~=%", a digit and a letter among them). Everything else, the query
+// and fragment included, is left byte for byte.
+func OneTimePath(raw string, fn func(seg string) string) string {
+	end := strings.IndexAny(raw, "?#")
+	if end < 0 {
+		end = len(raw)
+	}
+	path := 0
+	if i := strings.Index(raw[:end], "://"); i >= 0 && scheme(raw[:i]) {
+		path = i + 3
+		j := strings.IndexByte(raw[path:end], '/')
+		if j < 0 {
+			return raw
+		}
+		path += j
+	}
+	var b strings.Builder
+	last, after := 0, 0
+	for i := path; i < end; {
+		if raw[i] != '/' {
+			i++
+			continue
+		}
+		s := i + 1
+		e := s
+		for e < end && raw[e] != '/' {
+			e++
+		}
+		seg := raw[s:e]
+		i = e
+		switch {
+		case oneTimeWord(seg):
+			after = 2
+		case after > 0:
+			after--
+			if pathToken(seg) {
+				if red := fn(seg); red != seg {
+					b.WriteString(raw[last:s])
+					b.WriteString(red)
+					last = e
+				}
+			}
+		}
+	}
+	if last == 0 {
+		return raw
+	}
+	b.WriteString(raw[last:])
+	return b.String()
+}
+
+// scheme reports a URL scheme (RFC 3986: a letter, then letters, digits,
+// '+', '-', '.').
+func scheme(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func oneTimeWord(seg string) bool {
+	if len(seg) < 5 || len(seg) > 24 {
+		return false
+	}
+	var buf [24]byte
+	n := 0
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c == '-' || c == '_':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	for _, w := range oneTimeWords {
+		if string(buf[:n]) == w {
+			return true
+		}
+	}
+	return false
+}
+
+// pathToken reports a path segment shaped like a token.
+func pathToken(seg string) bool {
+	if len(seg) < 8 || IsFingerprint(seg) {
+		return false
+	}
+	letter, digit := false, false
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case strings.IndexByte("-_.~=%", c) < 0:
+			return false
+		}
+	}
+	return letter && digit
 }
 
 // keepOpaque are parameters whose long random-looking values are no

@@ -81,3 +81,54 @@ func TestPasswordName(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTimePathAndUserName: a one-time link's token in a path segment
+// (after reset-password, magic-link, invite; Django's reset/<uid>/<token>)
+// and a URL's user name alone are hidden; words, ids too short or without
+// a digit, the segment two after, and the query stay.
+func TestOneTimePathAndUserName(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	fp := Fingerprint(v)
+	for _, tc := range []struct{ in, want string }{
+		{"https://a.example/reset-password/" + v + "?x=1", "https://a.example/reset-password/" + fp + "?x=1"},
+		{"https://a.example/auth/Magic_Link/" + v + "/confirm", "https://a.example/auth/Magic_Link/" + fp + "/confirm"},
+		{"https://a.example/reset/MQ/" + v + "/", "https://a.example/reset/MQ/" + fp + "/"},
+		{"/invite/" + v, "/invite/" + fp},
+		{"https://a.example/confirm/email/settings/" + v, "https://a.example/confirm/email/settings/" + v},
+		{"https://a.example/api/verify/abcdefghij", "https://a.example/api/verify/abcdefghij"},
+		{"https://a.example/factors/f1/verify", "https://a.example/factors/f1/verify"},
+		{"https://" + v + "@git.example/o/r.git", "https://%5Bredacted%5D@git.example/o/r.git"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q)\n got  %q\n want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzOneTimePath: OneTimePath never panics, leaves the query and
+// fragment as they were, and a token planted after reset-password at the
+// end of any path never survives.
+func FuzzOneTimePath(f *testing.F) {
+	for _, s := range []string{"", "https://a.example", "https://a.example/reset/x", "/invite//", "//reset/12345678a", "http://x/verify/a1?b#c/reset/a1b2c3d4e5"} {
+		f.Add(s)
+	}
+	const marker = "Mk7Qz2Wv9Rx4Tb8Yn5"
+	f.Fuzz(func(t *testing.T, raw string) {
+		fn := func(seg string) string { return Fingerprint(seg) }
+		got := OneTimePath(raw, fn)
+		if i := strings.IndexAny(raw, "?#"); i >= 0 && !strings.HasSuffix(got, raw[i:]) {
+			t.Fatalf("OneTimePath(%q) = %q: the query or fragment changed", raw, got)
+		}
+		if strings.ContainsAny(raw, "?#") {
+			return
+		}
+		// After a scheme's authority the planted segments start the path
+		// only when the authority ends before them.
+		planted := strings.TrimSuffix(raw, "/") + "/reset-password/" + marker
+		if i := strings.Index(raw, "://"); i < 0 || !scheme(raw[:i]) || strings.Contains(raw[i+3:], "/") {
+			if out := OneTimePath(planted, fn); strings.Contains(out, marker) {
+				t.Fatalf("OneTimePath(%q) = %q: the token survived", planted, out)
+			}
+		}
+	})
+}
