@@ -40,6 +40,7 @@ func (h *hunt) huntShapeExchanges() []leakcorpus.Exchange {
 	xmlEsc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace
 
 	ctx := h.canary("Entra $Config urlResetPassword ctx, JSON-escaped URL") + huntRandom("cx10", 20)
+	echoed := h.canary("refreshToken in a JSON request, echoed in the error")
 	return []leakcorpus.Exchange{
 		// Entra's sign-in page: $Config with URLs whose '&' JSON writes
 		// as \u0026, and hidden inputs of the flow.
@@ -257,6 +258,27 @@ func (h *hunt) huntShapeExchanges() []leakcorpus.Exchange {
 			Method: "GET", URL: "https://api.example/v1/key.pem", ReqHeaders: [][2]string{host("api.example")},
 			Status: 200, RespMIME: "application/x-pem-file", RespHeaders: [][2]string{{"Content-Type", "application/x-pem-file"}},
 			RespBody: "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA" + h.canary("PEM RSA private key in a body") + "\nZz9y\n-----END RSA PRIVATE KEY-----\n",
+		},
+		// Credentials a URL carries outside its query: a one-time link's
+		// token as the path segment after what it is for (a password
+		// reset, a magic link, an invitation, an e-mail confirmation),
+		// and a token as a URL's user name (git over HTTPS).
+		{
+			Method: "GET", URL: "https://app.example/reset-password/" + h.canary("path segment after reset-password"),
+			ReqHeaders: [][2]string{host("app.example")},
+			Status:     302, RespHeaders: [][2]string{{"Location", "https://app.example/auth/magic-link/" + h.canary("path segment after magic-link") + "/confirm"}},
+		},
+		{
+			Method: "GET", URL: "https://app.example/invite/" + h.canary("path segment after invite") + "?x=1",
+			ReqHeaders: [][2]string{host("app.example"), {"Referer", "https://app.example/confirm-email/" + h.canary("path segment after confirm-email") + "/"}},
+			Status:     302, RespHeaders: [][2]string{{"Location", "https://" + h.canary("token as a URL's user name") + "@git.example/org/repo.git"}},
+		},
+		{
+			Method: "POST", URL: "https://api.example/oauth/token", ReqMIME: "application/json",
+			ReqHeaders: [][2]string{host("api.example"), js[0]},
+			ReqBody:    `{"grantType":"refresh_token","refreshToken":"` + echoed + `"}`,
+			Status:     400, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"error":"invalid_grant","error_description":"Invalid refresh token: ` + echoed + `"}`,
 		},
 		// Redirect answers whose body repeats the Location: Express's
 		// text, ASP.NET's "Object moved" page; an API error quoting the
