@@ -57,6 +57,10 @@ type Event struct {
 	Description  string    `json:"error_description,omitempty"`
 	Handler      string    `json:"rp_handler,omitempty"`
 	BrowserError string    `json:"browser_error,omitempty"`
+	// Pushed is "back-channel" for an authorize request whose parameters
+	// the server app pushed (PAR, RFC 9126): the HAR, which lacks the back
+	// channel, shows them by reference only (no state to compare).
+	Pushed string `json:"pushed,omitempty"`
 }
 
 // Finding is a finding a correct scan of the scenario gives.

@@ -31,7 +31,11 @@ type observation struct {
 	PCAP    string `json:"pcap,omitempty"` // frame N in capture.pcap / capture-dsb.pcapng
 	// ServerPCAP is frame N in capture-server.pcap / capture-server-dsb.pcapng
 	// (scenarios with a server-side capture).
-	ServerPCAP  string    `json:"server_pcap,omitempty"`
+	ServerPCAP string `json:"server_pcap,omitempty"`
+	// Pushed is "back-channel" for an authorize request whose parameters
+	// the server app pushed (PAR): the HAR, which lacks the back channel,
+	// shows them by reference only.
+	Pushed      string    `json:"pushed,omitempty"`
 	Time        time.Time `json:"time"`
 	Method      string    `json:"method"`
 	URL         string    `json:"url"` // secrets in the query replaced by fingerprints
@@ -166,6 +170,14 @@ func (s *session) observe() []*observation {
 	// pushed: the parameters the browser app pushed (RFC 9126), by the
 	// request_uri the provider answered with
 	pushed := map[string]url.Values{}
+	for _, l := range s.rp.entries() {
+		if l.Event == "par" && l.URI != "" {
+			// what the server app pushed on the back channel (its log:
+			// state, redirect_uri, and the challenge in Verifier)
+			pushed[l.URI] = url.Values{"state": {l.State}, "redirect_uri": {l.RedirectURI}, "code_challenge": {l.Verifier},
+				"pushed": {"back-channel"}}
+		}
+	}
 	for i, e := range s.har.Log.Entries {
 		ref := fmt.Sprintf("entries[%d]", i)
 		u, _ := url.Parse(e.Request.URL)
@@ -201,7 +213,7 @@ func (s *session) observe() []*observation {
 			if lu, err := url.Parse(e.Response.RedirectURL); err == nil && e.Response.RedirectURL != "" && lu.Query().Get("error") != "" {
 				o.Error, o.Description = lu.Query().Get("error"), lu.Query().Get("error_description")
 			}
-			o.Prompt = q.Get("prompt")
+			o.Prompt, o.Pushed = q.Get("prompt"), q.Get("pushed")
 			for _, h := range e.Request.Headers {
 				if strings.EqualFold(h.Name, "sec-fetch-dest") {
 					o.SecFetchDest = h.Value
@@ -614,6 +626,9 @@ func describeDefects(sc *scenario) []string {
 	}
 	if sc.SPA.PAR {
 		d = append(d, "browser app pushes its authorize parameters by fetch (PAR, RFC 9126) and sends the browser to the authorize endpoint with client_id and request_uri alone (not a defect)")
+	}
+	if sc.Defects.PAR {
+		d = append(d, "pushes its authorize parameters on the back channel (PAR, RFC 9126, with its client secret) and sends the browser to the authorize endpoint with client_id and request_uri alone (not a defect)")
 	}
 	if sc.Defects.RequestObject {
 		d = append(d, "sends its authorize parameters in a request object (JAR, RFC 9101: HS256 with the client secret), the URL carrying client_id and request alone (not a defect)")

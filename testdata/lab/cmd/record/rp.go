@@ -77,6 +77,11 @@ type rpDefects struct {
 	// (JAR, RFC 9101: an HS256 JWT signed with the client secret), the URL
 	// carrying only client_id and request.
 	RequestObject bool
+	// PAR pushes the authorize parameters to the provider's pushed
+	// authorization request endpoint on the back channel (RFC 9126) and
+	// sends the browser to the authorize endpoint with client_id and the
+	// request_uri it got (not a defect).
+	PAR bool
 }
 
 // spaDefects switch the browser app's mistakes.
@@ -291,7 +296,52 @@ func (p *rp) login(w http.ResponseWriter, r *http.Request) {
 	if p.defects.RequestObject {
 		q = url.Values{"client_id": {p.op.ClientID}, "request": {p.requestObject(q)}}
 	}
+	if p.defects.PAR {
+		uri, err := p.push(q)
+		if err != nil {
+			writePage(w, http.StatusBadGateway, "Sign-in failed", "pushed authorization request: "+err.Error())
+			return
+		}
+		q = url.Values{"client_id": {p.op.ClientID}, "request_uri": {uri}}
+	}
 	http.Redirect(w, r, p.op.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
+}
+
+// push sends the authorize parameters to the provider's pushed
+// authorization request endpoint on the back channel (RFC 9126 §2.1, with
+// the client's credentials as at the token endpoint) and returns the
+// request_uri it answers; the RP's log keeps what it pushed.
+func (p *rp) push(q url.Values) (string, error) {
+	form := url.Values{}
+	for k, v := range q {
+		form[k] = v
+	}
+	form.Set("client_secret", p.op.ClientSecret)
+	req, err := http.NewRequest(http.MethodPost, p.op.PARURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "traceaudit-lab-rp/1 (Go net/http)")
+	e := rpLogEntry{Event: "par", Handler: "login", Started: time.Now().UTC(), State: q.Get("state"), RedirectURI: q.Get("redirect_uri"), Verifier: q.Get("code_challenge")}
+	resp, err := p.client.Do(req)
+	e.Time = time.Now().UTC()
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var ans struct {
+		RequestURI string `json:"request_uri"`
+		Error      string `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ans)
+	e.Status, e.Error, e.URI = resp.StatusCode, ans.Error, ans.RequestURI
+	p.record(e)
+	if ans.RequestURI == "" {
+		return "", fmt.Errorf("%d %s", resp.StatusCode, ans.Error)
+	}
+	return ans.RequestURI, nil
 }
 
 // requestObject signs the authorize parameters as a request object (RFC

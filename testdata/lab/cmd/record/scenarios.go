@@ -806,6 +806,15 @@ func scenarios() []*scenario {
 			Drive: driveTwoTabs("/spa/", "token 400 invalid_grant", "token 200 ok"), Rules: []string{"multi-tab-race"}, Allow: []string{"pkce-mismatch"},
 		},
 		{
+			Name: "clean-par-oidcprovider", Summary: "clean confidential flow whose server app pushes its authorize parameters on the back channel (PAR, RFC 9126, oidc-provider's /request, client secret in the body): the browser's HAR shows only client_id and request_uri at /auth; the capture shows the push and its answer",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{PAR: true}, Drive: driveServerClean,
+		},
+		{
+			Name: "redirect-uri-mismatch-token-par-oidcprovider", Summary: "the server app pushes its authorize parameters on the back channel (redirect_uri only in the pushed body) and adds a trailing slash to redirect_uri at the token endpoint; oidc-provider answers 400 invalid_grant \"grant request is invalid\"",
+			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, Defects: rpDefects{PAR: true, TokenRedirectURI: "{rp}/callback/"},
+			Drive: driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
+		},
+		{
 			Name: "clean-jar-oidcprovider", Summary: "clean confidential flow whose authorize parameters travel in a request object (JAR, RFC 9101: an HS256 JWT signed with the client secret, oidc-provider's features.requestObjects): the URL carries only client_id and request",
 			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, OIDCProvider: oidcProviderOptions{RequestObjects: true},
 			Defects: rpDefects{RequestObject: true}, Drive: driveServerClean,
