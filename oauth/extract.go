@@ -66,6 +66,11 @@ type Extractor struct {
 	// browser kept the fetch's body), by the host and client_id the next
 	// authorize request of the client shows ("client " + host + " " + id).
 	pushed map[string]pushedRequest
+	// unclaimed are pushes no authorize request can name any more (a
+	// later push of the client took their place), for Flush.
+	unclaimed []model.Event
+	// heldBack: the last exchange was a push whose event Flush may give.
+	heldBack bool
 	// failurePages are the pages an app's sign-in library sent the
 	// browser to after refusing a callback without saying why (Spring
 	// Security's /login?error), by their URL (failurePageKey), with the
@@ -81,6 +86,12 @@ type pushedRequest struct {
 	// byRef: the push held a request object the trace cannot read
 	// (encrypted), so what it lacks is unknown, not missing.
 	byRef bool
+	// ev is the push read as the authorize request it stands for, which
+	// Flush gives when no authorize request of the trace named it: a
+	// capture of the app server's side holds its back-channel push and
+	// not the browser's request. claimed: an authorize request named it.
+	ev      model.Event
+	claimed bool
 }
 
 // failurePage is a refusal waiting for the page that names its cause.
@@ -157,7 +168,7 @@ func ExtractAll(exchanges []*model.Exchange) []model.Event {
 	for _, ex := range exchanges {
 		out = append(out, x.Exchange(ex)...)
 	}
-	return out
+	return x.Flush(out)
 }
 
 // endpointKey normalises a URL to compare endpoints: lower-case scheme and
@@ -213,6 +224,7 @@ func (x *Extractor) Exchange(ex *model.Exchange) []model.Event {
 // for every exchange (the CLI: a capture of 65,000 authorize requests
 // otherwise allocated a list of 288 bytes for each).
 func (x *Extractor) AppendExchange(dst []model.Event, ex *model.Exchange) []model.Event {
+	x.heldBack = false
 	if ex == nil || ex.Tunnel {
 		return dst
 	}
@@ -409,7 +421,7 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 			out = append(out, resp)
 		}
 		return out
-	case method == "POST" && x.pushAuthorization(ex, u, params):
+	case method == "POST" && x.pushAuthorization(ex, u, &lb, params):
 		// A pushed authorization request (RFC 9126): no step of its own,
 		// the authorize request that names it is the sign-in's.
 		return out
@@ -816,7 +828,7 @@ func looksLikeAuthorize(u *url.URL, p url.Values) bool {
 // no answer: that one is read as the authorize request it tried to be,
 // with its refusal (a pushed redirect_uri the server does not accept is
 // refused at the push).
-func (x *Extractor) pushAuthorization(ex *model.Exchange, u *url.URL, p url.Values) bool {
+func (x *Extractor) pushAuthorization(ex *model.Exchange, u *url.URL, lb *lazyBase, p url.Values) bool {
 	r := ex.Response
 	if r == nil || r.Status < 200 || r.Status >= 300 || p.Get("client_id") == "" || p.Get("grant_type") != "" ||
 		(p.Get("response_type") == "" && p.Get("request") == "") {
@@ -832,7 +844,7 @@ func (x *Extractor) pushAuthorization(ex *model.Exchange, u *url.URL, p url.Valu
 	if answer.RequestURI == "" && (r.Status != http.StatusCreated || len(data) > 0 && x.isHTML(r)) {
 		return false
 	}
-	pr := pushedRequest{ref: ex.Ref}
+	pr := pushedRequest{ref: ex.Ref, ev: x.authorizeRequest(ex, u, lb.get(), p)}
 	if ro := p.Get("request"); ro != "" {
 		merged, ok := withRequestObject(p, ro)
 		p, pr.byRef = merged, !ok
@@ -846,14 +858,54 @@ func (x *Extractor) pushAuthorization(ex *model.Exchange, u *url.URL, p url.Valu
 	if x.pushed == nil {
 		x.pushed = map[string]pushedRequest{}
 	} else if len(x.pushed) >= maxContexts {
+		for _, old := range x.pushed {
+			if !old.claimed {
+				x.unclaimed = append(x.unclaimed, old.ev)
+			}
+		}
 		clear(x.pushed)
 	}
-	if answer.RequestURI != "" {
-		x.pushed["uri "+answer.RequestURI] = pr
-	} else {
-		x.pushed["client "+strings.ToLower(u.Host)+" "+p.Get("client_id")] = pr
+	k := "uri " + answer.RequestURI
+	if answer.RequestURI == "" {
+		k = "client " + strings.ToLower(u.Host) + " " + p.Get("client_id")
 	}
+	if old, ok := x.pushed[k]; ok && !old.claimed {
+		x.unclaimed = append(x.unclaimed, old.ev)
+	}
+	x.pushed[k] = pr
+	x.heldBack = true
 	return true
+}
+
+// HeldBack reports that the exchange AppendExchange was last given yielded
+// no event yet but may give one at Flush: a pushed authorization request,
+// read as the sign-in's authorize request only if no authorize request of
+// the trace names it. A caller that keeps only the exchanges with events
+// keeps this one too.
+func (x *Extractor) HeldBack() bool { return x.heldBack }
+
+// Flush appends the events only the trace's end decides, in source order:
+// the pushed authorization requests no authorize request named, each read
+// as the authorize request it stands for (a capture of the app server's
+// side holds the push, not the browser's request). Call it once, after the
+// last exchange; the extractor forgets them.
+func (x *Extractor) Flush(dst []model.Event) []model.Event {
+	n := len(dst)
+	dst = append(dst, x.unclaimed...)
+	for _, pr := range x.pushed {
+		if !pr.claimed {
+			dst = append(dst, pr.ev)
+		}
+	}
+	flushed := dst[n:]
+	slices.SortStableFunc(flushed, func(a, b model.Event) int { return a.Exchange - b.Exchange })
+	for i := range flushed {
+		if t := flushed[i].Target; t != nil {
+			flushed[i].Target = x.targets.get(*t)
+		}
+	}
+	x.pushed, x.unclaimed = nil, nil
+	return dst
 }
 
 // interactRequest recognises the start of Okta's interaction code flow
@@ -907,6 +959,10 @@ func (x *Extractor) takePushed(u *url.URL, requestURI, clientID string) (pushedR
 		return pushedRequest{}, false
 	}
 	if pr, ok := x.pushed["uri "+requestURI]; ok {
+		if !pr.claimed {
+			pr.claimed = true
+			x.pushed["uri "+requestURI] = pr
+		}
 		return pr, true
 	}
 	k := "client " + strings.ToLower(u.Host) + " " + clientID

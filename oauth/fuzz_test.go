@@ -74,6 +74,11 @@ func FuzzExtract(f *testing.F) {
 				}
 			}
 		}
+		for _, ev := range x.Flush(nil) {
+			if ev.Kind != model.AuthorizeRequest {
+				t.Fatalf("flush gave a %s event", ev.Kind)
+			}
+		}
 		_ = secret.RedactURL(rawURL)
 	})
 }

@@ -121,11 +121,56 @@ func TestPushRefused(t *testing.T) {
 	if evs[0].RedirectURI() != "https://app.rp.test/signin-oidc" || evs[1].Err == nil || evs[1].Err.Error != "invalid_redirect_uri" {
 		t.Errorf("redirect %q, error %+v", evs[0].RedirectURI(), evs[1].Err)
 	}
-	// The same push accepted: no event of its own.
+	// The same push accepted: no event of its own while an authorize
+	// request may still name it (held back), and at the trace's end,
+	// none having named it, the sign-in's authorize request.
 	ex = mkExchange(0, "POST", "https://auth.oidc-provider.test/request", model.Headers{{Name: "Content-Type", Value: "application/x-www-form-urlencoded"}}, body,
 		201, model.Headers{{Name: "Content-Type", Value: "application/json; charset=utf-8"}},
 		`{"expires_in":60,"request_uri":"urn:ietf:params:oauth:request_uri:x1"}`)
-	if evs := ExtractAll([]*model.Exchange{ex}); len(evs) != 0 {
-		t.Errorf("accepted push gave events %v", kinds(evs))
+	x := NewExtractor()
+	if evs := x.Exchange(ex); len(evs) != 0 || !x.HeldBack() {
+		t.Errorf("accepted push gave events %v, held back %v", kinds(evs), x.HeldBack())
+	}
+	evs = x.Flush(nil)
+	if got := kinds(evs); !equalStrings(got, []string{"authorize"}) || evs[0].Ref != ex.Ref || evs[0].Method() != "POST" ||
+		evs[0].RedirectURI() != "https://app.rp.test/signin-oidc" {
+		t.Errorf("flushed %v", got)
+	}
+	if evs := x.Flush(nil); len(evs) != 0 {
+		t.Errorf("second flush gave %v", kinds(evs))
+	}
+}
+
+// TestPushWithoutAuthorizeLab: the server app's back-channel push recorded
+// with oidc-provider, in a capture without the browser's authorize request
+// (as the app server's own capture is): the push is the sign-in's
+// authorize request, so the token request's redirect_uri is compared with
+// the pushed one. With the browser's request in the capture, that request
+// is the sign-in's and the push none.
+func TestPushWithoutAuthorizeLab(t *testing.T) {
+	exs := readCapture(t, "../testdata/lab/scenarios/redirect-uri-mismatch-token-par-oidcprovider/capture-dsb.pcapng")
+	pushed := pushes(t, exs)
+	if len(pushed) != 1 {
+		t.Fatalf("%d pushes", len(pushed))
+	}
+	authorizeAt := func(exs []*model.Exchange) []string {
+		var refs []string
+		for _, ev := range ExtractAll(exs) {
+			if ev.Kind == model.AuthorizeRequest {
+				refs = append(refs, ev.Ref)
+			}
+		}
+		return refs
+	}
+	var pushRef string
+	for ref := range pushed {
+		pushRef = ref
+	}
+	if got := authorizeAt(exs); len(got) != 1 || got[0] == pushRef {
+		t.Errorf("with the browser's request: authorize at %v, want one, not the push at %s", got, pushRef)
+	}
+	server := slices.DeleteFunc(slices.Clone(exs), func(ex *model.Exchange) bool { return strings.Contains(ex.Request.URL, "request_uri=") })
+	if got := authorizeAt(server); len(got) != 1 || got[0] != pushRef {
+		t.Errorf("without it: authorize at %v, want the push at %s", got, pushRef)
 	}
 }

@@ -2,9 +2,11 @@ package rules_test
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
 )
@@ -44,5 +46,26 @@ func TestStateByReferenceNoOrphan(t *testing.T) {
 				t.Errorf("readable %v: %s", readable, f.Message)
 			}
 		}
+	}
+}
+
+// TestPushOnlyRedirectMismatch: the server app's back-channel push
+// recorded with oidc-provider, in its capture without the browser's
+// authorize request (as the app server's own capture is, which holds the
+// push, the callback and the redemption): the push is the sign-in's
+// authorize request, and the token request's redirect_uri, with a
+// trailing slash the pushed one lacks, is redirect-uri-mismatch.
+func TestPushOnlyRedirectMismatch(t *testing.T) {
+	exs, notes := loadLabPCAP(t, labDir+"/redirect-uri-mismatch-token-par-oidcprovider")
+	exs = slices.DeleteFunc(exs, func(ex *model.Exchange) bool { return strings.Contains(ex.Request.URL, "request_uri=") })
+	events := oauth.ExtractAll(exs)
+	var got []string
+	for _, f := range rules.Check(rules.Input{Exchanges: exs, Events: events, Notes: notes}, rules.Options{}) {
+		if f.Severity >= rules.Warning {
+			got = append(got, f.RuleID)
+		}
+	}
+	if len(got) != 1 || got[0] != "redirect-uri-mismatch" {
+		t.Errorf("findings %v, want redirect-uri-mismatch", got)
 	}
 }

@@ -793,6 +793,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			break
 		}
 		var evs []model.Event
+		held := 0 // a pushed authorization request whose event Flush may give
 		if extract {
 			// One list for every exchange's events: they are copied into
 			// their chunks, and what reads evs below keeps nothing of it.
@@ -803,6 +804,9 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 				return keptList{}, false
 			}
 			events.add(evs)
+			if x.HeldBack() {
+				held = 1
+			}
 		}
 		res.exchangeCount++
 		untimed = untimed || ex.Start.IsZero()
@@ -815,7 +819,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 				Index: ex.Index, Ref: ex.Ref, Time: ex.Start, Method: ex.Request.Method,
 				URL: ex.Request.URL, Status: ex.Status(), Proto: ex.Request.Proto, Tunnel: ex.Tunnel,
 			})
-		case len(evs) > 0 && !runRules && !o.caseMode:
+		case len(evs)+held > 0 && !runRules && !o.caseMode:
 			// With the rules, the exchange is kept and gives its start.
 			res.starts = append(res.starts, exchangeStart{index: ex.Index, start: ex.Start})
 		}
@@ -840,7 +844,7 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 			if ex.Response != nil {
 				ex.Response.Body.Data = nil
 			}
-			if !ret.keep(ex, len(evs)) {
+			if !ret.keep(ex, len(evs)+held) {
 				ex = nil // a hole keeps the positions the rules count in
 			}
 			ret.add(&kept, ex, evs)
@@ -857,6 +861,14 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		// rules' compact exchange), rows and events copies of fields.
 		if xrel != nil {
 			xrel.ReleaseExchange(read)
+		}
+	}
+	if extract {
+		// What only the trace's end decides: the pushed authorization
+		// requests no authorize request named (their exchanges were kept:
+		// HeldBack above).
+		if evs := x.Flush(scratch[:0]); len(evs) > 0 {
+			events.add(evs)
 		}
 	}
 	return kept, untimed

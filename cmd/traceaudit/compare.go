@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/compare"
@@ -143,6 +144,13 @@ func readTrace(in input, o *options, env environment, keys *keyMaterial, issued 
 			ex.Response.Body.Data = nil
 		}
 		t.Exchanges = append(t.Exchanges, ex)
+	}
+	// Pushed authorization requests no authorize request named, put
+	// where they were sent.
+	n := len(t.Events)
+	t.Events = x.Flush(t.Events)
+	if len(t.Events) > n {
+		slices.SortStableFunc(t.Events, func(a, b model.Event) int { return a.Exchange - b.Exchange })
 	}
 	notes = append(notes, r.Notes()...)
 	if len(t.Exchanges) == 0 && len(notes) == 0 {
