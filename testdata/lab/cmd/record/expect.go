@@ -1143,6 +1143,7 @@ func caseOf(sc *scenario, exp *expectation) *caseSpec {
 		lane, holds = "proxy", "the proxy host's backend side: every request nginx passed to an app instance (plain HTTP) and the instances' back-channel calls to the provider (keys: keys-server.log, the instances')"
 	}
 	c := &caseSpec{
+		Pending: sc.CasePending,
 		Inputs: []caseInput{
 			{File: "trace.har", Lane: "browser", Holds: "the browser's requests (Chrome DevTools Protocol)"},
 			{File: "capture-server-dsb.pcapng", Lane: lane, Holds: holds, SameAs: "capture-server.pcap with keys-server.log"},
