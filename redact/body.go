@@ -436,6 +436,7 @@ func (r *redactor) text(s string) string {
 	s = r.xmlElements(s)
 	s = r.textareas(s)
 	s = r.jsonPairs(s)
+	s = r.fieldLines(s)
 	s = r.callPairs(s)
 	s = r.urls(s)
 	s = r.relativeURLs(s)
@@ -978,6 +979,67 @@ func nameBefore(s string, sep int) (string, bool) {
 		return "", false
 	}
 	return s[k+1 : end], true
+}
+
+// fieldLines redacts "Name: value" lines of a text whose name is secret:
+// an error page that prints the request's headers (Authorization: Bearer
+// …, Cookie: …, X-Api-Key: …) or a configuration (client_secret: …). The
+// value runs to the end of the line or a '<'; a quoted value is
+// jsonPairs', and a value holding code punctuation ("password: pwd(),")
+// is a script's, not a field's.
+func (r *redactor) fieldLines(s string) string {
+	sp := replaceSpans{s: s}
+	for ls := 0; ls < len(s); {
+		le := strings.IndexByte(s[ls:], '\n')
+		if le < 0 {
+			le = len(s)
+		} else {
+			le += ls
+		}
+		line := ls
+		ls = le + 1
+		p := line
+		for p < le && (s[p] == ' ' || s[p] == '\t') {
+			p++
+		}
+		n := p
+		for n < le && n-p <= 64 && (alnum(s[n]) || s[n] == '_' || s[n] == '-' || s[n] == '.') {
+			n++
+		}
+		if n == p || n >= le || s[n] != ':' {
+			continue
+		}
+		name := s[p:n]
+		c := r.class(name)
+		if c == classKeep {
+			continue
+		}
+		v := n + 1
+		for v < le && (s[v] == ' ' || s[v] == '\t') {
+			v++
+		}
+		ve := le
+		if k := strings.IndexByte(s[v:le], '<'); k >= 0 {
+			ve = v + k
+		}
+		for ve > v && (s[ve-1] == '\r' || s[ve-1] == ' ') {
+			ve--
+		}
+		val := s[v:ve]
+		if val == "" || strings.IndexByte("\"'`{[", val[0]) >= 0 {
+			continue
+		}
+		if c != classCookie && c != classAuth && strings.ContainsAny(val, "(),;{}[] ") ||
+			c == classSession && strings.IndexAny(val, "0123456789") < 0 {
+			// Fiddler's summary of a TLS ClientHello writes "SessionID:
+			// empty": a session id holds digits.
+			continue
+		}
+		if red := r.value(name, val, "", 0); red != val {
+			sp.replace(v, ve, red)
+		}
+	}
+	return sp.result()
 }
 
 // privateKeys fingerprints what each PEM private key block holds

@@ -131,3 +131,45 @@ func TestOneTimePathAndUserNameInCopies(t *testing.T) {
 		t.Errorf("a word after invite changed: %q", got)
 	}
 }
+
+// TestFieldLines: an error page that prints the request's headers and a
+// configuration as "Name: value" lines loses their credentials; other
+// lines, a script's object members, quoted values and Fiddler's
+// "SessionID: empty" stay.
+func TestFieldLines(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	in := "<pre>Host: app.example\nAuthorization: Bearer " + v + "1\r\nCookie: sid=" + v + "2; a=1\nX-Api-Key: " + v + "3</pre>\n" +
+		"  client_secret: " + v + "4\n  password: " + v + "5\nSessionID: empty\n  password: pwd.value(),\nmode: fast\n"
+	got := r.fieldLines(in)
+	for _, i := range []string{"1", "2", "3", "4", "5"} {
+		if strings.Contains(got, v+i) {
+			t.Errorf("secret %s survived: %q", i, got)
+		}
+	}
+	for _, keep := range []string{"Host: app.example\n", "Authorization: Bearer ", "</pre>\n", "SessionID: empty\n", "  password: pwd.value(),\n", "mode: fast\n", "\r\nCookie: sid="} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %q: %q", keep, got)
+		}
+	}
+}
+
+// FuzzFieldLines: fieldLines never panics, changes no text without a
+// ':', and an Authorization line planted after any text never keeps its
+// credential.
+func FuzzFieldLines(f *testing.F) {
+	for _, s := range []string{"", "a: b", "\n\n:", "Authorization:", "Cookie: a=1;b\r\n", "password:  <x"} {
+		f.Add(s)
+	}
+	const marker = "Mk7Qz2Wv9Rx4Tb8Yn5"
+	f.Fuzz(func(t *testing.T, s string) {
+		r := newRedactor(Options{})
+		if got := r.fieldLines(s); !strings.Contains(s, ":") && got != s {
+			t.Fatalf("fieldLines(%q) = %q: changed a text without a field", s, got)
+		}
+		planted := s + "\nAuthorization: Bearer " + marker + "\n"
+		if out := r.fieldLines(planted); strings.Contains(out, marker) {
+			t.Fatalf("fieldLines(%q) = %q: the credential survived", planted, out)
+		}
+	})
+}
