@@ -280,6 +280,31 @@ func (h *hunt) huntShapeExchanges() []leakcorpus.Exchange {
 			Status:     400, RespMIME: "application/json", RespHeaders: js,
 			RespBody: `{"error":"invalid_grant","error_description":"Invalid refresh token: ` + echoed + `"}`,
 		},
+		// JSON behind an anti-XSSI prefix (Google's ")]}'", "while(1);"),
+		// JSON lines, and an error page that prints the request's headers
+		// and a config as "name: value" lines.
+		{
+			Method: "POST", URL: "https://accounts.example/_/signin/token", ReqHeaders: [][2]string{host("accounts.example")},
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: ")]}'\n" + `{"access_token":"` + h.canary("JSON after )]}' access_token") + `","id_token":"` + h.canary("JSON after )]}' id_token") + `"}`,
+		},
+		{
+			Method: "GET", URL: "https://api.example/v1/feed", ReqHeaders: [][2]string{host("api.example")},
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: "while(1);" + `{"session":{"refresh_token":"` + h.canary("JSON after while(1); refresh_token") + `"}}`,
+		},
+		{
+			Method: "GET", URL: "https://api.example/v1/stream", ReqHeaders: [][2]string{host("api.example")},
+			Status: 200, RespMIME: "application/x-ndjson", RespHeaders: [][2]string{{"Content-Type", "application/x-ndjson"}},
+			RespBody: `{"type":"token","access_token":"` + h.canary("NDJSON line 1 access_token") + `"}` + "\n" + `{"type":"key","client_secret":"` + h.canary("NDJSON line 2 client_secret") + `"}` + "\n",
+		},
+		{
+			Method: "GET", URL: "https://app.example/debug", ReqHeaders: [][2]string{host("app.example")},
+			Status: 500, RespMIME: "text/html", RespHeaders: html,
+			RespBody: "<html><body><h1>500</h1><pre>Request headers:\nHost: app.example\nAuthorization: Bearer " + h.canary("error page echo, Authorization: Bearer") +
+				"\nCookie: sid=" + h.canary("error page echo, Cookie sid") + "\nX-Api-Key: " + h.canary("error page echo, X-Api-Key") +
+				"\n\nConfig:\n  client_secret: " + h.canary("YAML-like client_secret line") + "\n  password: " + h.canary("YAML-like password line") + "\n</pre></body></html>",
+		},
 		// Redirect answers whose body repeats the Location: Express's
 		// text, ASP.NET's "Object moved" page; an API error quoting the
 		// URL it refused.
