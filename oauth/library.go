@@ -102,6 +102,15 @@ var refusalPhrases = []struct {
 	{"failed to obtain access token", "Failed to obtain access token", "Passport.js (passport-oauth2)", model.RefusalRedemption},
 	// openid-client (express-openid-connect, NextAuth.js 4).
 	{"checks.state argument is missing", "checks.state argument is missing", "openid-client", model.RefusalState},
+	// express-openid-connect 3 (openid-client 6, built on oauth4webapi),
+	// as Express's default error page shows them, HTML-escaped: its
+	// transaction cookie (auth_verification unless renamed) missing at
+	// the callback, the state check, and oauth4webapi's ResponseBodyError
+	// for the provider refusing the app's own redemption.
+	{"cookie not found. ensure the login flow is initiated through the sdk", "cookie not found. Ensure the login flow is initiated through the SDK's login route before the callback is processed.", "express-openid-connect", model.RefusalState},
+	{"unexpected &quot;state&quot; response parameter value", `unexpected "state" response parameter value`, "openid-client", model.RefusalState},
+	{`unexpected "state" response parameter value`, `unexpected "state" response parameter value`, "openid-client", model.RefusalState},
+	{"server responded with an error in the response body", "server responded with an error in the response body", "openid-client", model.RefusalRedemption},
 	// openid-client's RPError, MSAL Python's auth code flow ("state
 	// mismatch: … vs …"), many others.
 	{"state mismatch", "state mismatch", "", model.RefusalState},

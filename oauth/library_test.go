@@ -65,6 +65,16 @@ func TestAppRefusal(t *testing.T) {
 			"Passport.js (passport-oauth2)", "Failed to obtain access token", model.RefusalRedemption},
 		{"openid-client", "https://express.example.com/callback", 400, html, "BadRequestError: checks.state argument is missing",
 			"openid-client", "checks.state argument is missing", model.RefusalState},
+		// express-openid-connect 3.4.0 on Express 4's default error page
+		// (finalhandler, NODE_ENV unset), as recorded in
+		// rules/testdata/eoc-lost-cookie.pcap and eoc-two-tabs.pcap; the
+		// state check's words as oauth4webapi writes them.
+		{"eoc cookie lost", "http://localhost:4702/callback", 400, html, "<pre>BadRequestError: &quot;auth_verification&quot; cookie not found. Ensure the login flow is initiated through the SDK&#39;s login route before the callback is processed.</pre>",
+			"express-openid-connect", "cookie not found. Ensure the login flow is initiated through the SDK's login route before the callback is processed.", model.RefusalState},
+		{"eoc state", "http://localhost:4702/callback", 400, html, "<pre>BadRequestError: unexpected &quot;state&quot; response parameter value</pre>",
+			"openid-client", `unexpected "state" response parameter value`, model.RefusalState},
+		{"eoc token", "http://localhost:4702/callback", 400, html, "<pre>BadRequestError: server responded with an error in the response body</pre>",
+			"openid-client", "server responded with an error in the response body", model.RefusalRedemption},
 		{"msal python", "https://flask.example.com/getAToken", 500, html, "ValueError: state mismatch: XyZ vs AbC",
 			"", "state mismatch", model.RefusalState},
 		// OmniAuth's FailureEndpoint redirect, with the types

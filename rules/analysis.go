@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"iter"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -189,8 +190,13 @@ type Analysis struct {
 	byState stateIndex // the latest transaction of each authorize state
 	byCode  map[secret.Secret]*CodeTrail
 	byChall map[string]*Transaction
-	pending map[int]*Redemption
-	pos     map[int]int // exchange Index → position in Kept
+	// sharedState lists, by state, the sign-ins begun with one state while
+	// an earlier one with it was open (nil when none did); ambiguous are
+	// the codes given to one of them by guess (sharedOpen).
+	sharedState map[string][]*Transaction
+	ambiguous   []*CodeTrail
+	pending     map[int]*Redemption
+	pos         map[int]int // exchange Index → position in Kept
 	// Crossings are the overlapping sign-ins that interfered, with proof.
 	Crossings  []*Crossing
 	crossingOf map[*CodeTrail]*Crossing
@@ -367,23 +373,34 @@ func (a *Analysis) add(ev *model.Event) {
 	}
 	switch ev.Kind {
 	case model.AuthorizeRequest:
-		if t := a.byStateOr(ev.State, nil); t != nil && t.Authorize != nil &&
-			t.Authorize.ClientID() == ev.ClientID() && len(t.Issued()) == 0 && len(t.Errors()) == 0 && len(t.Callbacks()) == 0 {
+		prev := a.byStateOr(ev.State, nil)
+		open := prev != nil && prev.Authorize != nil && prev.Authorize.ClientID() == ev.ClientID() && prev.open()
+		if open && ev.CodeChallenge().Equal(prev.Authorize.CodeChallenge()) && ev.Nonce().Equal(prev.Authorize.Nonce()) {
 			// The same sign-in going on: a login form posting the authorize
 			// parameters back (fosite, AD FS) or a reload of the authorize URL.
-			o := t.more().oddOnes()
+			o := prev.more().oddOnes()
 			o.continued = append(o.continued, ev)
 			return
 		}
 		t := a.newTx(ev)
 		if !ev.State.IsZero() {
+			if open {
+				// Another sign-in with the same state and a challenge or
+				// nonce of its own (express-openid-connect's state is the
+				// return URL, the same in every tab): which of them a code
+				// issued with that state belongs to is open (sharedOpen).
+				a.shareState(ev.State, prev, t)
+			}
 			a.byState.put(a.Transactions, ev.State, t.ID-1, true)
 		}
 		if !ev.CodeChallenge().IsZero() {
 			a.byChall[ev.CodeChallenge().Reveal()] = t
 		}
 	case model.CodeIssued, model.AuthorizeError:
-		t := a.txForIssue(ev)
+		t, shared := a.sharedOpen(ev.State)
+		if t == nil {
+			t = a.txForIssue(ev)
+		}
 		if ev.Kind == model.AuthorizeError {
 			o := t.more().oddOnes()
 			o.errors = append(o.errors, ev)
@@ -397,6 +414,9 @@ func (a *Analysis) add(ev *model.Event) {
 			}
 			if c.Tx == nil {
 				c.Tx = t
+				if shared {
+					a.ambiguous = append(a.ambiguous, c)
+				}
 			}
 		}
 	case model.Callback:
@@ -463,6 +483,7 @@ func (a *Analysis) add(ev *model.Event) {
 	case model.TokenResponse:
 		if r, ok := a.pending[ev.Exchange]; ok && r.Response == nil {
 			r.Response = ev
+			a.settleShared(r)
 			return
 		}
 		a.Orphans = append(a.Orphans, ev)
@@ -477,6 +498,78 @@ func (a *Analysis) byStateOr(s secret.Secret, def *Transaction) *Transaction {
 		return a.Transactions[i]
 	}
 	return def
+}
+
+// open reports whether a sign-in has had no answer yet: no code, error or
+// callback.
+func (t *Transaction) open() bool {
+	return len(t.Issued()) == 0 && len(t.Errors()) == 0 && len(t.Callbacks()) == 0
+}
+
+// shareState notes that sign-in t began with the state of prev, a sign-in
+// still open.
+func (a *Analysis) shareState(s secret.Secret, prev, t *Transaction) {
+	if a.sharedState == nil {
+		a.sharedState = map[string][]*Transaction{}
+	}
+	k := s.Reveal()
+	if ts := a.sharedState[k]; len(ts) > 0 && ts[len(ts)-1] == prev {
+		a.sharedState[k] = append(ts, t)
+		return
+	}
+	a.sharedState[k] = []*Transaction{prev, t}
+}
+
+// sharedOpen is, for a state that several open sign-ins began with, the
+// earliest of them still open, and true; nil and false otherwise. The
+// provider's answer names only the state, so the first is a guess that
+// settleShared corrects when a redemption proves otherwise.
+func (a *Analysis) sharedOpen(s secret.Secret) (*Transaction, bool) {
+	if a.sharedState == nil || s.IsZero() {
+		return nil, false
+	}
+	for _, t := range a.sharedState[s.Reveal()] {
+		if t.open() {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// settleShared moves a code whose sign-in was guessed among several with
+// one state (sharedOpen) to the sign-in whose challenge its redemption's
+// verifier proves, when the provider accepted that redemption: the code
+// was that sign-in's. A refused one leaves the guess, and with it the
+// crossing the refusal shows.
+func (a *Analysis) settleShared(r *Redemption) {
+	if len(a.ambiguous) == 0 || r.VerifierTx == nil || !r.Succeeded() {
+		return
+	}
+	i := slices.IndexFunc(a.ambiguous, func(c *CodeTrail) bool { return c.Code.Equal(r.Request.Code) })
+	if i < 0 {
+		return
+	}
+	c := a.ambiguous[i]
+	from, to := c.Tx, r.VerifierTx
+	if from == to || from.Authorize == nil || !from.Authorize.State.Equal(to.Authorize.State) {
+		return
+	}
+	a.ambiguous = slices.Delete(a.ambiguous, i, i+1)
+	if fr := from.rare; fr != nil {
+		fr.issued = slices.DeleteFunc(fr.issued, func(ev *model.Event) bool { return ev == c.Issued })
+		fr.callbacks = slices.DeleteFunc(fr.callbacks, func(ev *model.Event) bool { return slices.Contains(c.Deliveries, ev) })
+		fr.redemptions = slices.DeleteFunc(fr.redemptions, func(x *Redemption) bool { return slices.Contains(c.Redemptions, x) })
+	}
+	tr := to.more()
+	if c.Issued != nil {
+		tr.issued = append(tr.issued, c.Issued)
+	}
+	tr.callbacks = append(tr.callbacks, c.Deliveries...)
+	tr.redemptions = append(tr.redemptions, c.Redemptions...)
+	for _, x := range c.Redemptions {
+		x.Tx = to
+	}
+	c.Tx = to
 }
 
 // txForIssue links a provider answer to its authorize request: by state,

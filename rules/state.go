@@ -142,6 +142,16 @@ func runStateMismatch(p *Pass) {
 		if a.Nonce().Equal(b.Nonce()) && a.CodeChallenge().Equal(b.CodeChallenge()) {
 			continue // the same request sent again (reload), not a new sign-in
 		}
+		if a.CodeChallengeMethod() == "S256" && b.CodeChallengeMethod() == "S256" && !a.CodeChallenge().IsZero() && !b.CodeChallenge().IsZero() {
+			// A state that carries only the app's return URL
+			// (express-openid-connect's), each sign-in with a PKCE
+			// challenge of its own: PKCE is the CSRF protection.
+			p.Report(Finding{Severity: Info,
+				Message:     fmt.Sprintf("%d different sign-ins (%s, %s) send the same state %s: their own S256 PKCE challenges protect the callback against CSRF where the provider enforces PKCE (RFC 9700 section 4.7.1), but callbacks of different sign-ins cannot be told apart by their state", r.n, a.Ref, b.Ref, s),
+				Evidence:    []Evidence{p.Evidence(a, "first use of the state"), p.Evidence(b, "same state, different sign-in")},
+				Remediation: "Nothing is needed for CSRF while the provider enforces PKCE; a fresh state per sign-in lets the app tell its sign-ins apart."})
+			continue
+		}
 		p.Report(Finding{Severity: Warning,
 			Message:     fmt.Sprintf("%d different sign-ins (%s, %s) send the same state %s: a constant state gives no CSRF protection and makes callbacks of different sign-ins indistinguishable", r.n, a.Ref, b.Ref, s),
 			Evidence:    []Evidence{p.Evidence(a, "first use of the state"), p.Evidence(b, "same state, different sign-in")},

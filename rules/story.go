@@ -165,8 +165,9 @@ func (a *Analysis) findCrossings() {
 				if at, bt := x.Authorize.Time, y.Authorize.Time; !at.IsZero() && !bt.IsZero() && bt.Sub(at) > maxRaceWindow {
 					break
 				}
-				if x.Authorize.State.Equal(y.Authorize.State) && !x.Authorize.State.IsZero() {
-					continue
+				if x.Authorize.State.Equal(y.Authorize.State) && !x.Authorize.State.IsZero() &&
+					x.Authorize.CodeChallenge().Equal(y.Authorize.CodeChallenge()) {
+					continue // one sign-in sent twice; two share a state only with challenges of their own
 				}
 				if done := completedAt(x); done >= 0 && done < y.Authorize.Exchange {
 					break // x finished before y (and every later sign-in) started: sequential
@@ -218,7 +219,8 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 	// 2. A callback whose state belongs to the other sign-in.
 	for _, pair := range pairs {
 		for _, cb := range pair[0].Callbacks() {
-			if !cb.State.IsZero() && !pair[1].Authorize.State.IsZero() && cb.State.Equal(pair[1].Authorize.State) {
+			if !cb.State.IsZero() && !pair[1].Authorize.State.IsZero() && cb.State.Equal(pair[1].Authorize.State) &&
+				!pair[0].Authorize.State.Equal(pair[1].Authorize.State) { // a state both sent proves nothing
 				return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: cb.Code,
 					Evidence: []Evidence{a.Evidence(cb, "callback with the other sign-in's state")},
 					Why:      fmt.Sprintf("the callback at %s carries sign-in #%d's code but sign-in #%d's state", cb.Ref, pair[0].ID, pair[1].ID),

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 )
 
 // MultiTabRace: overlapping sign-ins in one browser that cross.
@@ -49,6 +50,21 @@ func runTabRace(p *Pass) {
 		f.Evidence = append(f.Evidence, x.Evidence...)
 		f.Message = fmt.Sprintf("two sign-ins for client %s overlapped in one browser (%s and %s) and crossed: %s",
 			a.Authorize.ClientID(), a.Authorize.Ref, b.Authorize.Ref, x.Why)
+		if c := p.trailOf(x.Code); c != nil {
+			// The app's refusal of the crossed code's callback, in its
+			// library's words when the page names them.
+			for _, cb := range c.Deliveries {
+				if cb.Refusal() == nil {
+					continue
+				}
+				if failed, how := callbackFailed(p.Analysis, cb); failed {
+					if !strings.Contains(f.Message, how) { // the proof may quote it already
+						f.Message += fmt.Sprintf("; the app refused the callback at %s (%s)", cb.Ref, how)
+					}
+					break
+				}
+			}
+		}
 		if note := raceLibraryNote(a.Library()); note != "" && x.Mechanism == MechMultiTab {
 			f.Message += "; " + note
 		}
