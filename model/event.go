@@ -543,6 +543,13 @@ type AuthorizeParams struct {
 	// the parameters here are the pushed ones. "" for a request that
 	// carried its parameters itself.
 	Pushed string
+	// RequestURI is the request_uri of a pushed authorization request
+	// (RFC 9126): the one its answer named, on the push read as the
+	// authorize request, and the one the authorize request sent. It ties
+	// the two when they come from different traces (scan --case: the app
+	// server's capture holds the push, the browser's HAR the request). A
+	// one-time handle, secret.
+	RequestURI secret.Secret
 	// Dest is where the browser said the answer would load (its
 	// Sec-Fetch-Dest header): a top-level document, or a frame, as a
 	// library's silent renewal in a hidden iframe is.
@@ -626,6 +633,10 @@ func (e *Event) CodeChallengeMethod() string { return e.authz().CodeChallengeMet
 // trace does not show (AuthorizeParams.ByReference).
 func (e *Event) ParamsByReference() bool { return e.authz().ByReference }
 
+// RequestURI is the request_uri that ties an authorize request to its
+// push (AuthorizeParams.RequestURI).
+func (e *Event) RequestURI() secret.Secret { return e.authz().RequestURI }
+
 // PushedRef is the ref of the pushed authorization request whose
 // parameters the authorize request named (AuthorizeParams.Pushed).
 func (e *Event) PushedRef() string { return e.authz().Pushed }
@@ -692,6 +703,7 @@ func (e *Event) EachSecret(add func(secret.Secret)) {
 	add(e.Code)
 	if a := e.Authz; a != nil {
 		add(a.Nonce)
+		add(a.RequestURI)
 		if !strings.EqualFold(a.CodeChallengeMethod, "S256") {
 			add(a.CodeChallenge)
 		}

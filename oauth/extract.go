@@ -845,6 +845,13 @@ func (x *Extractor) pushAuthorization(ex *model.Exchange, u *url.URL, lb *lazyBa
 		return false
 	}
 	pr := pushedRequest{ref: ex.Ref, ev: x.authorizeRequest(ex, u, lb.get(), p)}
+	if answer.RequestURI != "" && pr.ev.Authz != nil {
+		// The push read as the authorize request carries the request_uri
+		// its answer named, which the browser's request sends.
+		az := *pr.ev.Authz
+		az.RequestURI = secret.New(answer.RequestURI)
+		pr.ev.Authz = &az
+	}
 	if ro := p.Get("request"); ro != "" {
 		merged, ok := withRequestObject(p, ro)
 		p, pr.byRef = merged, !ok
@@ -1016,6 +1023,7 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 		CodeChallengeMethod: x.strings.get(p.Get("code_challenge_method")),
 		ByReference:         byRef,
 		Pushed:              pushedRef,
+		RequestURI:          secret.New(strings.Clone(p.Get("request_uri"))),
 		Dest:                model.FetchDestOf(ex.Request.Headers.Get("Sec-Fetch-Dest")),
 		SetCookie:           ex.Response != nil && ex.Response.Headers.Get("Set-Cookie") != "",
 	}

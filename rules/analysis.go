@@ -195,8 +195,12 @@ type Analysis struct {
 	// the codes given to one of them by guess (sharedOpen).
 	sharedState map[string][]*Transaction
 	ambiguous   []*CodeTrail
-	pending     map[int]*Redemption
-	pos         map[int]int // exchange Index → position in Kept
+	// byReqURI holds the transaction of each request_uri an authorize
+	// request carried (a push read as one, the browser's request naming
+	// it), to tie the two when they come from different traces.
+	byReqURI map[secret.Secret]*Transaction
+	pending  map[int]*Redemption
+	pos      map[int]int // exchange Index → position in Kept
 	// Crossings are the overlapping sign-ins that interfered, with proof.
 	Crossings  []*Crossing
 	crossingOf map[*CodeTrail]*Crossing
@@ -373,6 +377,9 @@ func (a *Analysis) add(ev *model.Event) {
 	}
 	switch ev.Kind {
 	case model.AuthorizeRequest:
+		if a.tiePush(ev) {
+			return
+		}
 		prev := a.byStateOr(ev.State, nil)
 		open := prev != nil && prev.Authorize != nil && prev.Authorize.ClientID() == ev.ClientID() && prev.open()
 		if open && ev.CodeChallenge().Equal(prev.Authorize.CodeChallenge()) && ev.Nonce().Equal(prev.Authorize.Nonce()) {
@@ -383,6 +390,12 @@ func (a *Analysis) add(ev *model.Event) {
 			return
 		}
 		t := a.newTx(ev)
+		if ru := ev.RequestURI(); !ru.IsZero() {
+			if a.byReqURI == nil {
+				a.byReqURI = map[secret.Secret]*Transaction{}
+			}
+			a.byReqURI[ru] = t
+		}
 		if !ev.State.IsZero() {
 			if open {
 				// Another sign-in with the same state and a challenge or
@@ -488,6 +501,60 @@ func (a *Analysis) add(ev *model.Event) {
 		}
 		a.Orphans = append(a.Orphans, ev)
 	}
+}
+
+// tiePush links an authorize request to the sign-in of the pushed
+// authorization request (RFC 9126) it names by request_uri, when the two
+// came from different traces (scan --case: the app server's capture holds
+// the push, read as the authorize request; the browser's trace the request,
+// by reference): one sign-in, not two. The browser's request becomes the
+// sign-in's authorize request with the pushed parameters (a copy: the
+// event is not changed), the push a continuation. It reports whether ev
+// was tied.
+func (a *Analysis) tiePush(ev *model.Event) bool {
+	ru := ev.RequestURI()
+	if ru.IsZero() || a.byReqURI == nil {
+		return false
+	}
+	t, ok := a.byReqURI[ru]
+	if !ok || t.Authorize == nil || t.Authorize == ev {
+		return false
+	}
+	// One of the two is the push read as the authorize request (its
+	// parameters known), the other the browser's request by reference;
+	// the clocks of two traces may put either first. Two requests by
+	// reference (a login form posting the request_uri back) are left as
+	// they were.
+	var push, req *model.Event
+	switch {
+	case !t.Authorize.ParamsByReference() && ev.ParamsByReference():
+		push, req = t.Authorize, ev
+	case t.Authorize.ParamsByReference() && !ev.ParamsByReference():
+		push, req = ev, t.Authorize
+	default:
+		return false
+	}
+	if push.PushedRef() != "" || req.PushedRef() != "" || push.Authz == nil {
+		return false // within one trace the extractor merged them already
+	}
+	c := *req
+	az := *push.Authz
+	az.Dest, az.SetCookie, az.Pushed = req.Dest(), req.AnswerSetCookie(), push.Ref
+	c.Authz = &az
+	c.State = push.State
+	c.SetClientID(push.ClientID())
+	c.SetRedirectURI(push.RedirectURI())
+	c.SetResponseMode(push.ResponseMode())
+	t.Authorize = &c
+	o := t.more().oddOnes()
+	o.continued = append(o.continued, push)
+	if !c.State.IsZero() {
+		a.byState.put(a.Transactions, c.State, t.ID-1, true)
+	}
+	if !c.CodeChallenge().IsZero() {
+		a.byChall[c.CodeChallenge().Reveal()] = t
+	}
+	return true
 }
 
 func (a *Analysis) byStateOr(s secret.Secret, def *Transaction) *Transaction {

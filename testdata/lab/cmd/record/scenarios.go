@@ -820,8 +820,7 @@ func scenarios() []*scenario {
 		{
 			Name: "redirect-uri-mismatch-token-par-server-capture-oidcprovider", Summary: "the server app pushes its authorize parameters on the back channel (PAR) and adds a trailing slash to redirect_uri at the token endpoint, recorded as two machines see it: the browser's HAR and capture show /auth with client_id and request_uri alone, the app server's capture holds the push, the callback it received and its refused redemption",
 			Provider: "oidcprovider", OPTLS: true, RPTLS: true, HTTP2: true, ServerCapture: true, Defects: rpDefects{PAR: true, TokenRedirectURI: "{rp}/callback/"},
-			CasePending: "scan --case: the browser's authorize request (by reference) and the server's push are read as two sign-ins (a false multi-tab-race) until events carry the request_uri that ties them",
-			Drive:       driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
+			Drive: driveServerFailing("token endpoint answered 400 invalid_grant"), Rules: []string{"redirect-uri-mismatch"},
 		},
 		{
 			Name: "clean-jar-oidcprovider", Summary: "clean confidential flow whose authorize parameters travel in a request object (JAR, RFC 9101: an HS256 JWT signed with the client secret, oidc-provider's features.requestObjects): the URL carries only client_id and request",
