@@ -1030,7 +1030,7 @@ func (r *redactor) fieldLines(s string) string {
 			continue
 		}
 		if c != classCookie && c != classAuth && strings.ContainsAny(val, "(),;{}[] ") ||
-			c == classSession && strings.IndexAny(val, "0123456789") < 0 {
+			c == classSession && !strings.ContainsAny(val, "0123456789") {
 			// Fiddler's summary of a TLS ClientHello writes "SessionID:
 			// empty": a session id holds digits.
 			continue

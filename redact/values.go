@@ -244,26 +244,6 @@ func (r *redactor) userinfo(head string) string {
 // decides how a code_challenge maps.
 func (r *redactor) pairs(s string, nest int) string { return r.pairsSep(s, "&", nest) }
 
-// semicolonPairs splits a raw value at its first ';' when name=value pairs
-// follow it (secret's rule for reports).
-func semicolonPairs(v string) (head, tail string, ok bool) {
-	i := strings.IndexByte(v, ';')
-	if i < 0 {
-		return "", "", false
-	}
-	tail = v[i+1:]
-	eq := strings.IndexByte(tail, '=')
-	if eq <= 0 {
-		return "", "", false
-	}
-	for j := 0; j < eq; j++ {
-		if c := tail[j]; !alnum(c) && strings.IndexByte("_.-$[]% ", c) < 0 {
-			return "", "", false
-		}
-	}
-	return v[:i], tail, true
-}
-
 // pairsSep is pairs with the pairs separated by sep.
 func (r *redactor) pairsSep(s, sep string, nest int) string {
 	if s == "" {
@@ -303,7 +283,7 @@ func (r *redactor) pairsSep(s, sep string, nest int) string {
 			red = r.secret(val)
 		}
 		if red == val && r.class(name) == classKeep && nest < maxNest {
-			if head, tail, ok := semicolonPairs(v); ok {
+			if head, tail, ok := secret.SemicolonPairs(v); ok {
 				// Pairs after a ';' in a value whose name says nothing
 				// ("x=1;code=…", a connection string's
 				// "https;AccountName=…;AccountKey=…"): servers that split

@@ -155,6 +155,17 @@ var sessionNames = map[string]bool{
 // (sessionid, session_id, sessionId, X-Session-Id, jsessionid).
 func IsSessionParam(name string) bool {
 	var buf [64]byte
+	norm, ok := compactName(name, &buf)
+	if !ok {
+		return false // no session id's name is that long
+	}
+	return sessionNames[string(norm)] || bytes.HasSuffix(norm, []byte("sessionid"))
+}
+
+// compactName writes name into buf lower-cased, without '-', '_', '.' and
+// spaces, so that one comparison covers every naming style (session_id,
+// sessionId, X-Session-Id). ok is false for a name longer than buf.
+func compactName(name string, buf *[64]byte) (norm []byte, ok bool) {
 	n := 0
 	for i := 0; i < len(name); i++ {
 		c := name[i]
@@ -165,13 +176,12 @@ func IsSessionParam(name string) bool {
 			c += 'a' - 'A'
 		}
 		if n == len(buf) {
-			return false // no session id's name is that long
+			return nil, false
 		}
 		buf[n] = c
 		n++
 	}
-	norm := buf[:n]
-	return sessionNames[string(norm)] || bytes.HasSuffix(norm, []byte("sessionid"))
+	return buf[:n], true
 }
 
 // KeepSessionValue reports a session id value that stays as it is: a
@@ -341,22 +351,10 @@ var keyQualifiers = []string{"account", "primary", "secondary", "master", "reado
 // lower-cased with '-', '_', '.' and spaces removed.
 func KeyName(name string) bool {
 	var buf [64]byte
-	n := 0
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '-' || c == '_' || c == '.' || c == ' ':
-			continue
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		}
-		if n == len(buf) {
-			return false
-		}
-		buf[n] = c
-		n++
+	norm, ok := compactName(name, &buf)
+	if !ok {
+		return false
 	}
-	norm := buf[:n]
 	if len(norm) >= 4 && string(norm[:3]) == "key" {
 		digits := true
 		for _, c := range norm[3:] {
@@ -893,7 +891,7 @@ func redactPairs(s, sep string, depth int, add func(Secret), collectOnly bool) s
 			}
 		}
 		if !changed && depth < maxNest {
-			if head, tail, ok := semicolonPairs(v); ok {
+			if head, tail, ok := SemicolonPairs(v); ok {
 				// Pairs after a ';' in a value whose name says nothing
 				// ("x=1;code=…"): servers that split a query at ';' too
 				// (Python's parse_qs did until 3.9.2) read them as
@@ -977,11 +975,12 @@ func EscapePairs(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(url.QueryEscape(s), "%3A", ":"), "%3a", ":")
 }
 
-// semicolonPairs splits a parameter's raw value at its first ';' when
-// what follows reads as name=value pairs: a name of letters, digits and
-// "_.-$[]" right after the ';', then '='. ok is false otherwise (a scope
-// list "a;b", a value with no ';').
-func semicolonPairs(v string) (head, tail string, ok bool) {
+// SemicolonPairs splits a parameter's raw value at its first ';' when
+// what follows reads as name=value pairs: a name of letters, digits, spaces
+// and "_.-$[]%" right after the ';', then '=' ("x=1; code=…" as a cookie
+// writes it). ok is false otherwise (a scope list "a;b", a value with no
+// ';'). Reports and redact's copies split values by it alike.
+func SemicolonPairs(v string) (head, tail string, ok bool) {
 	i := strings.IndexByte(v, ';')
 	if i < 0 {
 		return "", "", false
@@ -993,7 +992,7 @@ func semicolonPairs(v string) (head, tail string, ok bool) {
 	}
 	for j := 0; j < eq; j++ {
 		c := tail[j]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-$[]%", c) >= 0) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-$[]% ", c) >= 0) {
 			return "", "", false
 		}
 	}
