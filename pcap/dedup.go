@@ -45,10 +45,8 @@ import (
 // start at the same sequence number is not taken for copies there.
 type dedup struct {
 	seed    maphash.Seed
-	seen    map[uint64]int32 // fingerprint -> slot in ring
-	ring    []dupSlot
-	next    int
-	dropped int // packets seen twice unchanged
+	recent  recentRing[dupSlot] // fingerprints of the last dupSlots packets
+	dropped int                 // packets seen twice unchanged
 	// copies marks connections (directional address and port hashes,
 	// both directions) found to be a translated copy of another.
 	copies map[uint64]struct{}
@@ -81,13 +79,11 @@ type synSeen struct {
 const maxSyns = 4096
 
 type dupSlot struct {
-	key   uint64
 	flow  uint64 // directional hash of addresses and ports
 	ts    time.Time
 	net   gopacket.Flow // the packet's addresses
 	ports [2]uint16
 	sum   uint16 // TCP checksum
-	used  bool
 }
 
 const (
@@ -130,10 +126,9 @@ func (d *dedup) flowHash(src, dst []byte, sport, dport uint16) uint64 {
 // shortly before, or belongs to a connection found to be a translated
 // copy; it remembers seg otherwise.
 func (d *dedup) duplicate(seg *tcpSegment, ts time.Time) bool {
-	if d.seen == nil {
+	if d.recent.seen == nil {
 		d.init()
-		d.seen = make(map[uint64]int32, 1024)
-		d.ring = make([]dupSlot, dupSlots)
+		d.recent = newRecentRing[dupSlot](dupSlots, 1024)
 	}
 	t := seg.tcp
 	src, dst := seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw()
@@ -153,26 +148,18 @@ func (d *dedup) duplicate(seg *tcpSegment, ts time.Time) bool {
 	h.Write(n[:])
 	h.Write(t.Payload[:min(len(t.Payload), dupPayload)])
 	key := h.Sum64()
-	if i, ok := d.seen[key]; ok {
-		if s := d.ring[i]; s.key == key && s.used {
-			dt := ts.Sub(s.ts)
-			switch {
-			case s.flow == flow && s.sum == t.Checksum && dt <= dupWindow && dt >= -dupWindow:
-				d.dropped++
-				return true
-			case s.flow != flow && s.net != seg.netFlow && dt <= natWindow && dt >= -natWindow:
-				d.markCopy(seg, flow, s)
-				return true
-			}
+	if s, ok := d.recent.find(key); ok {
+		dt := ts.Sub(s.ts)
+		switch {
+		case s.flow == flow && s.sum == t.Checksum && dt <= dupWindow && dt >= -dupWindow:
+			d.dropped++
+			return true
+		case s.flow != flow && s.net != seg.netFlow && dt <= natWindow && dt >= -natWindow:
+			d.markCopy(seg, flow, *s)
+			return true
 		}
 	}
-	old := &d.ring[d.next]
-	if old.used && d.seen[old.key] == int32(d.next) {
-		delete(d.seen, old.key)
-	}
-	*old = dupSlot{key: key, flow: flow, ts: ts, net: seg.netFlow, ports: [2]uint16{uint16(t.SrcPort), uint16(t.DstPort)}, sum: t.Checksum, used: true}
-	d.seen[key] = int32(d.next)
-	d.next = (d.next + 1) % dupSlots
+	d.recent.add(key, dupSlot{flow: flow, ts: ts, net: seg.netFlow, ports: [2]uint16{uint16(t.SrcPort), uint16(t.DstPort)}, sum: t.Checksum})
 	return false
 }
 
@@ -304,16 +291,8 @@ func (d *dedup) natNote() string {
 // its own, and one reusing an identification holds other bytes.
 type fragCopies struct {
 	seed    maphash.Seed
-	seen    map[uint64]int32 // fingerprint -> slot in ring
-	ring    []fragSlot
-	next    int
+	recent  recentRing[time.Time] // when each of the last fragSlots fragments was captured
 	dropped int
-}
-
-type fragSlot struct {
-	key  uint64
-	ts   time.Time
-	used bool
 }
 
 // fragSlots bounds the fragment fingerprints kept (about 128 KiB).
@@ -324,10 +303,9 @@ const fragSlots = 1 << 12
 // whose payload is payload, captured at ts, copies one seen shortly
 // before; it remembers it otherwise.
 func (f *fragCopies) duplicate(hdr []byte, payload []byte, ts time.Time) bool {
-	if f.seen == nil {
+	if f.recent.seen == nil {
 		f.seed = maphash.MakeSeed()
-		f.seen = make(map[uint64]int32, 64)
-		f.ring = make([]fragSlot, fragSlots)
+		f.recent = newRecentRing[time.Time](fragSlots, 64)
 	}
 	var h maphash.Hash
 	h.SetSeed(f.seed)
@@ -337,20 +315,55 @@ func (f *fragCopies) duplicate(hdr []byte, payload []byte, ts time.Time) bool {
 	h.Write(n[:])
 	h.Write(payload)
 	key := h.Sum64()
-	if i, ok := f.seen[key]; ok {
-		if s := f.ring[i]; s.key == key && s.used {
-			if dt := ts.Sub(s.ts); dt <= dupWindow && dt >= -dupWindow {
-				f.dropped++
-				return true
-			}
+	if seen, ok := f.recent.find(key); ok {
+		if dt := ts.Sub(*seen); dt <= dupWindow && dt >= -dupWindow {
+			f.dropped++
+			return true
 		}
 	}
-	old := &f.ring[f.next]
-	if old.used && f.seen[old.key] == int32(f.next) {
-		delete(f.seen, old.key)
-	}
-	*old = fragSlot{key: key, ts: ts, used: true}
-	f.seen[key] = int32(f.next)
-	f.next = (f.next + 1) % fragSlots
+	f.recent.add(key, ts)
 	return false
+}
+
+// recentRing remembers the last len(ring) fingerprints added, each with
+// its value, the oldest replaced first: what the packet and fragment
+// copies are compared against, in bounded memory.
+type recentRing[T any] struct {
+	seen map[uint64]int32 // fingerprint -> slot in ring
+	ring []recentSlot[T]
+	next int
+}
+
+type recentSlot[T any] struct {
+	key  uint64
+	val  T
+	used bool
+}
+
+func newRecentRing[T any](slots, hint int) recentRing[T] {
+	return recentRing[T]{seen: make(map[uint64]int32, hint), ring: make([]recentSlot[T], slots)}
+}
+
+// find returns the value kept with key, if key is among the last ones added.
+func (r *recentRing[T]) find(key uint64) (*T, bool) {
+	i, ok := r.seen[key]
+	if !ok {
+		return nil, false
+	}
+	s := &r.ring[i]
+	if s.key != key || !s.used {
+		return nil, false
+	}
+	return &s.val, true
+}
+
+// add keeps key with val in place of the oldest fingerprint.
+func (r *recentRing[T]) add(key uint64, val T) {
+	old := &r.ring[r.next]
+	if old.used && r.seen[old.key] == int32(r.next) {
+		delete(r.seen, old.key)
+	}
+	*old = recentSlot[T]{key: key, val: val, used: true}
+	r.seen[key] = int32(r.next)
+	r.next = (r.next + 1) % len(r.ring)
 }
