@@ -119,6 +119,9 @@ type Reader struct {
 
 	notes   []model.Note
 	dropped map[model.NoteKind]int // notes past maxNotes, by kind
+	// relay finds the exchanges a byte-copying relay on the capture host
+	// made a second time (relay.go).
+	relay relayCopies
 	// tcpDNS holds what DNS answers read over TCP name (dec.dns those
 	// over UDP); hosts the host names exchanges gave each server
 	// address, hostConns the connections that gave theirs (the first
@@ -370,7 +373,7 @@ func (r *Reader) coroutines() *coPool {
 
 // Notes returns the notes gathered so far, ordered by frame.
 func (r *Reader) Notes() []model.Note {
-	out := slices.Clone(r.notes)
+	out := slices.Concat(r.notes, r.relay.notes())
 	if r.done {
 		// The decoder is this goroutine's once reading has ended.
 		names := &r.dec.dns
@@ -403,6 +406,15 @@ func (r *Reader) Next() (*model.Exchange, error) {
 			if r.done || top < r.watermark || len(r.held) > maxHeld || r.heldBytes > maxHeldBytes {
 				h := heapPop(&r.held)
 				r.heldBytes -= keptBytes(h.ex)
+				if r.relay.copied(h.ex, h.frame) {
+					r.bodies.PutExchange(h.ex)
+					if h.ex.Response != nil {
+						r.headers.Put(h.ex.Request.Headers, h.ex.Response.Headers)
+					} else {
+						r.headers.Put(h.ex.Request.Headers)
+					}
+					continue
+				}
 				h.ex.Index = r.emitted
 				r.emitted++
 				if es, ok := r.src.(*etlSource); ok && h.ex.Process == "" {

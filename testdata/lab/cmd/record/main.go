@@ -39,10 +39,26 @@ func main() {
 	list := flag.Bool("list", false, "list the scenarios and exit")
 	reindex := flag.Bool("reindex", false, "only rewrite the index from the recorded scenarios")
 	flag.BoolVar(&keepWork, "keep", false, "keep each scenario's scratch directory (for debugging)")
+	var sf serveFlags
+	serveMode := flag.Bool("serve", false, "only run fosite and the server-side RP on fixed ports until SIGTERM (see serve.go)")
+	flag.IntVar(&sf.opPort, "op-port", 0, "-serve: the provider's port")
+	flag.IntVar(&sf.rpPort, "rp-port", 0, "-serve: the RP's port")
+	flag.IntVar(&sf.opPublic, "op-public", 0, "-serve: the port in the issuer (a relay's)")
+	flag.IntVar(&sf.rpPublic, "rp-public", 0, "-serve: the port in the redirect URI (a relay's)")
+	flag.BoolVar(&sf.opTLS, "op-tls", false, "-serve: the provider serves HTTPS")
+	flag.StringVar(&sf.keyLog, "keylog", "", "-serve: the TLS key log to append to")
+	flag.StringVar(&sf.info, "info", "", "-serve: where to write the provider's user, password and URLs (JSON)")
+	flag.BoolVar(&sf.redeemTwice, "redeem-twice", false, "-serve: the RP redeems each code twice")
 	flag.Parse()
 	// zitadel's exampleop calls slog.SetDefault, which also captures the
 	// standard logger: report through a logger of our own.
 	log := log.New(os.Stderr, "", 0)
+	if *serveMode {
+		if err := serve(sf); err != nil {
+			log.Fatalf("record: serve: %v", err)
+		}
+		return
+	}
 	all := scenarios()
 	if *list {
 		for _, s := range all {

@@ -1,0 +1,286 @@
+package pcap
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"strings"
+	"time"
+
+	"github.com/traceaudit/traceaudit/model"
+)
+
+// A capture taken on a host that runs a byte-copying relay (socat,
+// HAProxy or nginx in TCP mode, docker-proxy, kubectl port-forward,
+// ssh -L) holds each request twice: on the client's connection to the
+// relay and on the relay's own connection to the server, with other
+// ports, sequence numbers and timing, and the same bytes (for TLS passed
+// through, the same TLS session and so the same plaintext). Packet copies
+// (dedup) cannot see it: the relay's connection is a TCP connection of
+// its own. Read twice, one token request looked redeemed twice and one
+// authorize request like a loop.
+//
+// relayCopies reads such a request once, as first seen, when the reader
+// hands out exchanges (in the order their requests began). An exchange is
+// a relayed copy of an earlier one when:
+//
+//   - its request is the same: method, URL but for its scheme (a relay
+//     that ends TLS passes the same bytes on in the clear), version,
+//     every header line in order, the body and its size (a fingerprint);
+//     and so is its response (status line, header lines, body), which
+//     the relay copied the other way. A reverse proxy that retries a
+//     request on another server after an error or a timeout (a known
+//     cause of a code redeemed twice) sends the same request twice, but
+//     the first attempt's answer is missing or another one; an exchange
+//     without a response is never taken for a copy;
+//   - it began at most relayWindow after the earlier one, on another
+//     connection to another server address or port (a relay listens on
+//     one and connects to another; a double click, a reload or a retry
+//     goes to the same server again);
+//   - the earlier one has no copy yet (a relay forwards each request
+//     once: two identical requests on two connections to the relay, as a
+//     double click sends, each find their own copy);
+//   - connections keep their roles: once a connection's requests were
+//     found copies of another's, its later requests can be copies of that
+//     connection's only, and requests on a connection that has a copy are
+//     never taken for copies of it; once a relay was seen forwarding
+//     from one server address to another, a request to the first is never
+//     taken for a copy of one to the second (the client's second request
+//     is not a copy of the relay's copy of its first).
+//
+// Copies are candidates themselves, so a chain of relays reads once too.
+// Memory is bounded: the fingerprints of the last relaySlots requests,
+// and at most maxRelayConns connections and relay directions remembered.
+// Per exchange, one hash of its request and a lookup; nothing per packet.
+type relayCopies struct {
+	seed maphash.Seed
+	ring []relayCand
+	byFP map[uint64]int64 // fingerprint -> seq of its latest candidate
+	seq  int64            // candidates added so far
+	// copyOf maps a copy's connection to its original's, hasCopy an
+	// original's connection to its copy's; edges holds the relays seen
+	// as "original's server -> copy's server".
+	copyOf, hasCopy map[string]string
+	edges           map[[2]string]struct{}
+	// conns describes the copied connections for the notes, in order.
+	conns   []*relayConn
+	byConn  map[string]*relayConn
+	dropped int // exchanges dropped as copies
+	uncited int // copied connections past maxRelayNotes
+}
+
+// relayCand is one exchange a later one may copy.
+type relayCand struct {
+	fp     uint64 // the request's fingerprint
+	resp   uint64 // the response's, 0 when none
+	seq    int64  // 1-based; 0: empty slot
+	prev   int64  // seq of the previous candidate with fp, 0 when none
+	conn   string
+	server string
+	start  time.Time
+	frame  int
+	copied bool
+}
+
+// relayConn is a connection found to copy another.
+type relayConn struct {
+	copy, orig string
+	first      int      // frame of its first copied request
+	pairs      []string // "frame N copies frame M", the first few
+	n          int
+}
+
+const (
+	// relayWindow is how long after its original a copy's request may
+	// begin: a relay on the capture host forwards in microseconds, but
+	// one that connects to its server only when the client's first bytes
+	// came waits for that connection's handshake.
+	relayWindow = time.Second
+	// relaySlots bounds the requests remembered (about 400 KiB).
+	relaySlots = 4096
+	// relayWalk bounds the candidates of one fingerprint looked at.
+	relayWalk = 16
+	// maxRelayConns bounds the connections and directions remembered;
+	// past it they are forgotten and learned again.
+	maxRelayConns = 1 << 14
+	// maxRelayNotes bounds the copied connections the notes name,
+	// relayPairs the frame pairs each names.
+	maxRelayNotes = 16
+	relayPairs    = 8
+)
+
+// fingerprints hash what a relay copies of ex: its request (fp), and its
+// response (resp, 0 when it has none).
+func (c *relayCopies) fingerprints(ex *model.Exchange) (fp, resp uint64) {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	var n [8]byte
+	str := func(s string) {
+		binary.BigEndian.PutUint32(n[:4], uint32(len(s)))
+		h.Write(n[:4])
+		h.WriteString(s)
+	}
+	msg := func(hs model.Headers, b *model.Body) uint64 {
+		for _, hd := range hs {
+			str(hd.Name)
+			str(hd.Value)
+		}
+		binary.BigEndian.PutUint64(n[:], uint64(b.Size))
+		h.Write(n[:])
+		h.Write(b.Data)
+		return h.Sum64() | 1
+	}
+	rq := &ex.Request
+	u := rq.URL
+	if _, rest, ok := strings.Cut(u, "://"); ok {
+		u = rest
+	}
+	str(rq.Method)
+	str(u)
+	str(rq.Proto)
+	fp = msg(rq.Headers, &rq.Body)
+	if rs := ex.Response; rs != nil {
+		h.Reset()
+		binary.BigEndian.PutUint32(n[:4], uint32(rs.Status))
+		h.Write(n[:4])
+		str(rs.StatusText)
+		str(rs.Proto)
+		resp = msg(rs.Headers, &rs.Body)
+	}
+	return fp, resp
+}
+
+// serverOf is the server end of a connection "client:port-server:port".
+func serverOf(conn string) string {
+	_, srv, _ := strings.Cut(conn, "-")
+	return srv
+}
+
+// copied reports whether ex, of a request that began at frame, is a
+// relayed copy of an exchange handed out before; it remembers ex either
+// way.
+func (c *relayCopies) copied(ex *model.Exchange, frame int) bool {
+	if ex.Conn == "" || ex.Start.IsZero() {
+		return false
+	}
+	if c.byFP == nil {
+		c.seed = maphash.MakeSeed()
+		c.ring = make([]relayCand, relaySlots)
+		c.byFP = make(map[uint64]int64, 256)
+		c.copyOf, c.hasCopy = map[string]string{}, map[string]string{}
+		c.edges = map[[2]string]struct{}{}
+		c.byConn = map[string]*relayConn{}
+	}
+	fp, resp := c.fingerprints(ex)
+	server := serverOf(ex.Conn)
+	orig := c.find(fp, resp, ex, server)
+	if orig != nil {
+		orig.copied = true
+		c.learn(orig, ex, server, frame)
+	}
+	c.add(relayCand{fp: fp, resp: resp, conn: ex.Conn, server: server, start: ex.Start, frame: frame})
+	return orig != nil
+}
+
+// find is the candidate ex copies, nil when none.
+func (c *relayCopies) find(fp, resp uint64, ex *model.Exchange, server string) *relayCand {
+	seq, ok := c.byFP[fp]
+	if !ok {
+		return nil
+	}
+	origConn, isCopy := c.copyOf[ex.Conn]
+	copyConn := c.hasCopy[ex.Conn]
+	for range relayWalk {
+		if seq == 0 {
+			return nil
+		}
+		cand := &c.ring[(seq-1)%relaySlots]
+		if cand.seq != seq || cand.fp != fp {
+			return nil // overwritten: older ones are too
+		}
+		seq = cand.prev
+		dt := ex.Start.Sub(cand.start)
+		if dt > relayWindow {
+			return nil // older ones are older still
+		}
+		switch {
+		case cand.copied, dt < 0, cand.conn == ex.Conn, cand.server == server, resp == 0 || cand.resp != resp:
+			continue
+		case isCopy && cand.conn != origConn:
+			continue
+		case copyConn != "" && cand.conn == copyConn:
+			continue
+		}
+		if other, ok := c.hasCopy[cand.conn]; ok && other != ex.Conn {
+			continue // its connection's copy is another one
+		}
+		if _, ok := c.edges[[2]string{server, cand.server}]; ok {
+			continue // the relay forwards the other way
+		}
+		return cand
+	}
+	return nil
+}
+
+// learn records that ex, at frame, copies orig.
+func (c *relayCopies) learn(orig *relayCand, ex *model.Exchange, server string, frame int) {
+	c.dropped++
+	if len(c.copyOf) >= maxRelayConns {
+		clear(c.copyOf)
+		clear(c.hasCopy)
+	}
+	c.copyOf[ex.Conn] = orig.conn
+	c.hasCopy[orig.conn] = ex.Conn
+	if len(c.edges) >= maxRelayConns {
+		clear(c.edges)
+	}
+	c.edges[[2]string{orig.server, server}] = struct{}{}
+	rc := c.byConn[ex.Conn]
+	if rc == nil || rc.orig != orig.conn {
+		if len(c.conns) >= maxRelayNotes {
+			c.uncited++
+			return
+		}
+		rc = &relayConn{copy: ex.Conn, orig: orig.conn, first: frame}
+		c.conns = append(c.conns, rc)
+		c.byConn[ex.Conn] = rc
+	}
+	rc.n++
+	if len(rc.pairs) < relayPairs {
+		rc.pairs = append(rc.pairs, fmt.Sprintf("frame %d copies frame %d", frame, orig.frame))
+	}
+}
+
+// add remembers a candidate in place of the oldest.
+func (c *relayCopies) add(cand relayCand) {
+	c.seq++
+	cand.seq = c.seq
+	cand.prev = c.byFP[cand.fp]
+	slot := &c.ring[(c.seq-1)%relaySlots]
+	if slot.seq != 0 && c.byFP[slot.fp] == slot.seq {
+		delete(c.byFP, slot.fp)
+	}
+	*slot = cand
+	c.byFP[cand.fp] = cand.seq
+}
+
+// notes says which connections were read once as relayed copies.
+func (c *relayCopies) notes() []model.Note {
+	var out []model.Note
+	for _, rc := range c.conns {
+		more, what := "", "request"
+		if rc.n > len(rc.pairs) {
+			more = ", …"
+		}
+		if rc.n > 1 {
+			what = "requests"
+		}
+		out = append(out, model.Note{Kind: model.NoteDuplicate, Ref: frameRef(rc.first), Conn: rc.copy, Message: fmt.Sprintf(
+			"tcp %s: %d %s relayed from tcp %s (a byte-copying relay between them: socat, HAProxy or nginx in TCP mode, docker-proxy, kubectl port-forward, ssh -L), the same bytes each within %v, read once, as first seen: %s%s",
+			rc.copy, rc.n, what, rc.orig, relayWindow, strings.Join(rc.pairs, ", "), more)})
+	}
+	if c.uncited > 0 {
+		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: fmt.Sprintf("%d more requests relayed from another connection read once", c.uncited)})
+	}
+	return out
+}

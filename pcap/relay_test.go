@@ -1,0 +1,125 @@
+package pcap
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/traceaudit/traceaudit/model"
+)
+
+// relayRows is each exchange's method, path, status and server port.
+func relayRows(exs []*model.Exchange) []string {
+	var out []string
+	for _, ex := range exs {
+		path, _, _ := strings.Cut(target(ex.Request.URL), "?")
+		status := 0
+		if ex.Response != nil {
+			status = ex.Response.Status
+		}
+		_, port, _ := strings.Cut(serverOf(ex.Conn), ":")
+		out = append(out, fmt.Sprintf("%s %s %d :%s", ex.Request.Method, path, status, port))
+	}
+	return out
+}
+
+// relayNotes are the notes that name relayed copies.
+func relayNotes(notes []model.Note) []string {
+	var out []string
+	for _, n := range notes {
+		if n.Kind == model.NoteDuplicate && strings.Contains(n.Message, "relayed from") {
+			out = append(out, n.Ref+" "+n.Message)
+		}
+	}
+	return out
+}
+
+// TestRelayCopies reads real sign-ins (the lab's fosite and its RP, curl
+// as the browser; gen-relay.sh) captured on a host whose relay listens on
+// 18080 and 18443 and copies bytes to the RP on 19080 and the provider on
+// 19443: socat, and HAProxy in TCP mode. Every request was in the capture
+// twice, on the client's connection and on the relay's, and main read ten
+// exchanges (a code redeemed twice, from one token request) where there
+// were five. Each is read once, as the client sent it (to the relay's
+// ports), with a note per copied connection naming both frames.
+func TestRelayCopies(t *testing.T) {
+	exs, notes := readFile(t, "relay-socat.pcap", Options{})
+	want := []string{
+		"GET /login 302 :18080",
+		"GET /oauth2/auth 200 :18443",
+		"POST /oauth2/auth 303 :18443",
+		"GET /callback 302 :18080",
+		"POST /oauth2/token 200 :18443",
+	}
+	if diff := cmp.Diff(want, relayRows(exs)); diff != "" {
+		t.Errorf("exchanges (-want +got):\n%s", diff)
+	}
+	got := relayNotes(notes)
+	if len(got) != 5 || !strings.HasPrefix(got[0], "frame 9 tcp 127.0.0.1:49952-127.0.0.1:19080: 1 request relayed from tcp 127.0.0.1:59086-127.0.0.1:18080") ||
+		!strings.HasSuffix(got[4], "frame 79 copies frame 74") {
+		t.Errorf("relay notes:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// TestRelayDoubleClickKept reads the same sign-in through HAProxy in TCP
+// mode with the callback requested twice 40 ms apart (a double click): the
+// RP redeemed the code twice on one keep-alive connection and fosite
+// refused the second. The relay's copies go, the two callbacks and the
+// two redemptions stay: the exchanges are those of the same sign-in
+// recorded without a relay (relay-none-double.pcap), on the relay's
+// ports. On main the capture read fourteen exchanges, four redemptions.
+func TestRelayDoubleClickKept(t *testing.T) {
+	exs, notes := readFile(t, "relay-haproxy-double.pcap", Options{})
+	direct, _ := readFile(t, "relay-none-double.pcap", Options{})
+	want := relayRows(direct)
+	for i, r := range want {
+		r = strings.Replace(r, ":19080", ":18080", 1)
+		want[i] = strings.Replace(r, ":19443", ":18443", 1)
+	}
+	if diff := cmp.Diff(want, relayRows(exs)); diff != "" {
+		t.Errorf("exchanges (-want: the direct recording's +got):\n%s", diff)
+	}
+	var tokens []string
+	for _, r := range relayRows(exs) {
+		if strings.HasPrefix(r, "POST /oauth2/token") || strings.HasPrefix(r, "GET /callback") {
+			tokens = append(tokens, r)
+		}
+	}
+	if diff := cmp.Diff([]string{"GET /callback 302 :18080", "POST /oauth2/token 200 :18443", "GET /callback 502 :18080", "POST /oauth2/token 400 :18443"}, tokens); diff != "" {
+		t.Errorf("callbacks and redemptions (-want +got):\n%s", diff)
+	}
+	if got := relayNotes(notes); len(got) != 6 {
+		t.Errorf("%d relay notes, want 6 (one per relayed connection):\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+// TestRelayCopyWithoutAnswerKept drops frame 81 of relay-socat.pcap, the
+// provider's 200 to the relay's copy of the token request: what is left
+// looks like a reverse proxy's first attempt that got no answer before it
+// retried (a second delivery, a known cause of a code redeemed twice),
+// and is kept as a request of its own.
+func TestRelayCopyWithoutAnswerKept(t *testing.T) {
+	var pkts []rawPacket
+	for i, p := range loadPackets(t, "relay-socat.pcap") {
+		if i+1 != 81 {
+			pkts = append(pkts, p)
+		}
+	}
+	exs, notes := readBytes(t, writePcapBigEndian(pkts))
+	want := []string{
+		"GET /login 302 :18080",
+		"GET /oauth2/auth 200 :18443",
+		"POST /oauth2/auth 303 :18443",
+		"GET /callback 302 :18080",
+		"POST /oauth2/token 200 :18443",
+		"POST /oauth2/token 0 :19443",
+	}
+	if diff := cmp.Diff(want, relayRows(exs)); diff != "" {
+		t.Errorf("exchanges (-want +got):\n%s", diff)
+	}
+	if got := relayNotes(notes); len(got) != 4 {
+		t.Errorf("%d relay notes, want 4:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Records a real sign-in through a byte-copying relay on loopback, captured by
+# tcpdump on lo: every request once on client -> relay and once on relay -> server.
+#   bash gen-relay.sh RELAY TLS DOUBLE OUT
+# RELAY: socat | haproxy | nginx (nginx stream module) | none
+# TLS:   tls (the provider serves HTTPS, the relay passes it through) | plain
+# DOUBLE: double (the callback requested twice, 40 ms apart, as a double click
+#         does: the RP redeems the code twice) | once
+# OUT: the capture; OUT's name with .keys.log holds the TLS key log (curl's and
+#      the provider's and RP client's).
+# The provider is the lab's ory/fosite and its server-side RP (testdata/lab,
+# record -serve); the client is curl. Needs root, tcpdump, socat, haproxy, nginx
+# with libnginx-mod-stream, and Go for the lab recorder.
+set -eu
+relay=$1 tls=$2 double=$3 out=$4
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+(cd "$here/../../testdata/lab" && go build -o "$work/record" ./cmd/record)
+keys=${out%.*}.keys.log
+rm -f "$keys"
+: >"$keys"
+opb=19443 rpb=19080 opf=18443 rpf=18080
+if [ "$relay" = none ]; then opf=$opb rpf=$rpb; fi
+scheme=http
+[ "$tls" = tls ] && scheme=https
+case $relay in
+socat)
+	socat TCP-LISTEN:$opf,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:$opb &
+	socat TCP-LISTEN:$rpf,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:$rpb &
+	;;
+haproxy)
+	cat >"$work/haproxy.cfg" <<EOF
+global
+	log stderr format raw local0 info
+defaults
+	mode tcp
+	timeout connect 2s
+	timeout client 10s
+	timeout server 10s
+listen op
+	bind 127.0.0.1:$opf
+	server op 127.0.0.1:$opb
+listen rp
+	bind 127.0.0.1:$rpf
+	server rp 127.0.0.1:$rpb
+EOF
+	haproxy -db -f "$work/haproxy.cfg" &
+	;;
+nginx)
+	cat >"$work/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+pid $work/nginx.pid;
+error_log stderr;
+events {}
+stream {
+	server { listen 127.0.0.1:$opf; proxy_pass 127.0.0.1:$opb; }
+	server { listen 127.0.0.1:$rpf; proxy_pass 127.0.0.1:$rpb; }
+}
+EOF
+	nginx -c "$work/nginx.conf" -e stderr &
+	;;
+none) ;;
+esac
+tlsflag=
+[ "$tls" = tls ] && tlsflag=-op-tls
+"$work/record" -serve -op-port $opb -rp-port $rpb -op-public $opf -rp-public $rpf $tlsflag \
+	-keylog "$keys" -info "$work/info.json" 2>"$work/serve.log" &
+for _ in $(seq 50); do [ -s "$work/info.json" ] && break; sleep 0.2; done
+tcpdump -i lo -U -w "$out" "tcp port $opf or tcp port $opb or tcp port $rpf or tcp port $rpb" 2>"$work/tcpdump.log" &
+dump=$!
+sleep 1
+j() { python3 -c "import json,sys; print(json.load(open('$work/info.json'))['$1'])"; }
+export SSLKEYLOGFILE=$keys
+c="curl -sS -k --connect-to ::127.0.0.1: -o /dev/null"
+auth=$($c -c "$work/jar" -w '%{redirect_url}' "$(j rp)/login")
+$c -b "$work/jar" "$auth"
+cb=$($c -b "$work/jar" -w '%{redirect_url}' --data-urlencode "username=$(j username)" --data-urlencode "password=$(j password)" "$auth")
+case $cb in *code=*) ;; *) echo "no code: $cb" >&2; exit 1 ;; esac
+if [ "$double" = double ]; then
+	$c -b "$work/jar" "$cb" &
+	sleep 0.04
+	$c -b "$work/jar" "$cb"
+	wait %%
+else
+	$c -b "$work/jar" "$cb"
+fi
+sleep 1
+kill $dump
+wait $dump || true
+cat "$work/tcpdump.log" >&2
+grep -E "token (issued|rejected)" "$work/serve.log" >&2 || true
