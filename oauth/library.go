@@ -5,6 +5,9 @@ import (
 	"html"
 	"net/url"
 	"strings"
+	"unicode"
+
+	xhtml "golang.org/x/net/html"
 
 	"github.com/traceaudit/traceaudit/model"
 )
@@ -132,8 +135,14 @@ var callbackFailurePages = []struct {
 }
 
 // failurePageRefusal is the refusal a library's failure page (see
-// callbackFailurePages) rendered at the callback says, nil when page is none.
-func failurePageRefusal(page []byte) *model.AppRefusal {
+// callbackFailurePages, allauthFailurePage) rendered at the callback u
+// says, nil when page is none.
+func failurePageRefusal(u *url.URL, page []byte) *model.AppRefusal {
+	if allauthCallback(u) {
+		if words, ok := allauthFailurePage(page); ok {
+			return &model.AppRefusal{Library: "django-allauth", Words: words, Cause: model.RefusalUnknown}
+		}
+	}
 	for _, fp := range callbackFailurePages {
 		if containsFoldASCII(page, fp.match) {
 			return &model.AppRefusal{Library: fp.library, Words: fp.words, Cause: model.RefusalUnknown}
@@ -187,12 +196,18 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 		return nil
 	}
 	if r.Status < 300 && len(data) > 0 {
-		return failurePageRefusal(data[:min(len(data), 256<<10)])
+		return failurePageRefusal(u, data[:min(len(data), 256<<10)])
 	}
 	if r.Status < 400 || len(data) == 0 {
 		return nil
 	}
 	head := data[:min(len(data), 256<<10)]
+	if r.Status == 401 && allauthCallback(u) {
+		// django-allauth since 65.14 renders its failure page with 401.
+		if rf := failurePageRefusal(u, head); rf != nil {
+			return rf
+		}
+	}
 	for _, ph := range refusalPhrases {
 		if containsFoldASCII(head, ph.match) {
 			return &model.AppRefusal{Library: ph.library, Words: ph.words, Cause: ph.cause}
@@ -321,4 +336,99 @@ func omniAuthFailure(u, target *url.URL) *model.AppRefusal {
 		cause = model.RefusalUnknown
 	}
 	return &model.AppRefusal{Library: "OmniAuth", Words: "message=" + msg, Cause: cause}
+}
+
+// allauthCallback reports the path of django-allauth's callback for an
+// OAuth 2.0 or OpenID Connect provider: its default_urlpatterns mount
+// "login/callback/" under the provider's id (openid_connect under
+// "oidc/{id}/"), below the app's prefix (accounts/ in its docs).
+func allauthCallback(u *url.URL) bool {
+	return strings.HasSuffix(strings.ToLower(u.Path), "/login/callback/")
+}
+
+// allauthFailurePage reads django-allauth's failure page in whichever
+// language it was rendered, by its template rather than its words:
+// socialaccount/authentication_error.html puts one translated title in the
+// head_title block (the page's <title>, which a site's base template may
+// wrap with its name) and the same in its <h1>, followed by a <p>, and
+// nothing else; allauth renders it at the callback itself (200 until
+// 65.13, 401 since 65.14). A page that moves on by itself (a meta refresh
+// or a form it submits: an interstitial) is not it. It returns the title as
+// the page shows it, only when that is a short phrase of words (no digits,
+// no addresses, so no page text that could be data reaches a report).
+func allauthFailurePage(page []byte) (string, bool) {
+	z := xhtml.NewTokenizer(bytes.NewReader(page[:min(len(page), 64<<10)]))
+	var title, h1 strings.Builder
+	in, pAfter := "", false
+	for n := 0; n < maxHTMLTokens; n++ {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			break
+		}
+		name, hasAttr := z.TagName()
+		tag := string(name)
+		switch tt {
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			switch tag {
+			case "title":
+				if title.Len() == 0 {
+					in = "title"
+				}
+			case "h1":
+				if h1.Len() > 0 {
+					return "", false // one heading only
+				}
+				in = "h1"
+			case "p":
+				pAfter = pAfter || h1.Len() > 0
+			case "meta":
+				for hasAttr {
+					var k, v []byte
+					k, v, hasAttr = z.TagAttr()
+					if string(k) == "http-equiv" && strings.EqualFold(string(v), "refresh") {
+						return "", false
+					}
+				}
+			case "script":
+				if in == "" {
+					z.Next()
+					if bytes.Contains(z.Text(), []byte(".submit()")) {
+						return "", false
+					}
+				}
+			}
+		case xhtml.EndTagToken:
+			if tag == in {
+				in = ""
+			}
+		case xhtml.TextToken:
+			switch in {
+			case "title":
+				title.Write(z.Text())
+			case "h1":
+				h1.Write(z.Text())
+			}
+		}
+	}
+	head := strings.Join(strings.Fields(html.UnescapeString(h1.String())), " ")
+	whole := strings.Join(strings.Fields(html.UnescapeString(title.String())), " ")
+	if !pAfter || !phraseOfWords(head) || !strings.Contains(whole, head) {
+		return "", false
+	}
+	return head, true
+}
+
+// phraseOfWords reports a heading of 2 to 80 characters made of letters
+// (any script), marks, spaces and a sentence's punctuation.
+func phraseOfWords(s string) bool {
+	n := 0
+	for _, r := range s {
+		n++
+		switch {
+		case unicode.IsLetter(r), unicode.IsMark(r), r == ' ', r == '.', r == ',', r == '\'', r == '-', r == '!', r == '\u2019':
+		default:
+			return false
+		}
+	}
+	return n >= 2 && n <= 80
 }

@@ -362,6 +362,8 @@ func raceRemedy(f *Finding) string {
 	}
 	msg := strings.ToLower(f.Message)
 	switch {
+	case strings.Contains(msg, "django-allauth's page"):
+		return "django-allauth before 0.62 keeps one pending sign-in per session (session[\"socialaccount_state\"]): the second tab's sign-in replaced the first's, so the first callback was refused with its failure page. Upgrade django-allauth to 0.62 or later, which keeps up to 10 pending sign-ins per session (socialaccount_states); until then, when the adapter's authentication_error (on_authentication_error since 0.62) gets a PermissionDenied, send the user to a fresh sign-in once instead of the failure page."
 	case strings.Contains(msg, "cookie"):
 		return "Two sign-ins in one browser shared one transient cookie (one storage slot for the state, nonce or verifier): the later sign-in overwrote the earlier one's. Name the transient cookie per transaction (suffix it with the state, as ASP.NET's .AspNetCore.Correlation.<state> does) and expire it after use; on a state mismatch restart the sign-in once instead of showing an error."
 	case strings.Contains(msg, "verifier"):

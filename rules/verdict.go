@@ -365,16 +365,37 @@ func unexplainedFailure(a *Analysis) string {
 				return s
 			}
 		}
-		if t.Interactive() && len(t.Errors()) > 0 && len(t.Issued()) == 0 {
-			e := t.Errors()[0]
+		if t.Interactive() && len(t.Issued()) == 0 && (len(t.Errors()) > 0 || refusedBack(t) != nil) {
+			e := refusedBack(t)
+			if len(t.Errors()) > 0 {
+				e = t.Errors()[0]
+			}
 			if s := knownRefusal(e); s != "" {
 				return s
+			}
+			if len(t.Errors()) == 0 {
+				// Only the callback shows the provider's answer.
+				return fmt.Sprintf("%s sent the sign-in started at %s back to the app at %s with %s, no code, and no rule explains it%s",
+					model.ProviderName(t.Authorize.Provider()), t.Authorize.Ref, e.Ref, errorText(e), explainSuffix(e))
 			}
 			return fmt.Sprintf("%s answered the sign-in at %s with %s and no rule explains it%s",
 				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainSuffix(e))
 		}
 	}
 	return ""
+}
+
+// refusedBack is the first callback of a sign-in that brought the
+// provider's error and no code, nil when none did: the provider's refusal
+// when its own answer is not in the trace (oidc-provider answers a denied
+// interaction from /auth/{uid}, not the authorize request's path).
+func refusedBack(t *Transaction) *model.Event {
+	for _, cb := range t.Callbacks() {
+		if cb.Err != nil && cb.Code.IsZero() {
+			return cb
+		}
+	}
+	return nil
 }
 
 // cutBeforeRedemption reports a trace that ends early (a truncated HAR, a
