@@ -221,7 +221,7 @@ func IsGUID(v string) bool {
 // passwordResetToken) holds one whatever the words before it say.
 func IsCredentialName(name string) bool {
 	if !secretscan.CredentialName(name) {
-		return KeyName(name) || PasswordName(name)
+		return KeyName(name) || PasswordName(name) || accessorName(name)
 	}
 	if !DescribesCredential(name) {
 		return true
@@ -313,16 +313,16 @@ func splitCredWord(w string) []string {
 var secretHeaderWords = []string{"token", "secret", "password", "api-key", "apikey", "credential", "signature", "assertion", "x-csrf", "x-xsrf",
 	"subscription-key", "access-key", "session-key", "private-key"}
 
-// PasswordName reports a name whose last word is "pass" or "pwd" (db_pass,
-// smtpPwd, a publish profile's userPWD): a password, masked. The word must
-// stand alone: bypass and compass are none.
+// PasswordName reports a name whose last word is "pass", "pwd" or "pw"
+// (db_pass, smtpPwd, a publish profile's userPWD, PHP's PHP_AUTH_PW): a
+// password, masked. The word must stand alone: bypass and compass are none.
 func PasswordName(name string) bool {
 	n := len(name)
 	if n < 4 {
 		return false
 	}
 	l4 := strings.ToLower(name[n-4:])
-	if l4 != "pass" && l4[1:] != "pwd" {
+	if l4 != "pass" && l4[1:] != "pwd" && l4[2:] != "pw" {
 		return false
 	}
 	words := nameWords(name)
@@ -330,7 +330,19 @@ func PasswordName(name string) bool {
 		return false
 	}
 	last := words[len(words)-1]
-	return last == "pass" || last == "pwd"
+	return last == "pass" || last == "pwd" || last == "pw"
+}
+
+// accessorName reports a name whose last word is "accessor" (HashiCorp
+// Vault's accessor, wrapped_accessor, secret_id_accessor): a handle that
+// looks up, renews and revokes the token it names, which Vault's own audit
+// log hashes.
+func accessorName(name string) bool {
+	if len(name) < 8 || !strings.EqualFold(name[len(name)-8:], "accessor") {
+		return false
+	}
+	words := nameWords(name)
+	return len(words) > 0 && words[len(words)-1] == "accessor"
 }
 
 // keyQualifiers are the words that make a key a secret one when they come
@@ -582,11 +594,18 @@ var oneTimeWords = []string{"reset", "resetpassword", "passwordreset", "magic", 
 	"invitations", "confirm", "confirmemail", "emailconfirm", "confirmation", "verify", "verifyemail", "emailverification",
 	"activate", "activation"}
 
+// sessionPathWords are path segments after which a REST API or a
+// WebDriver server names a session by its id ("/v2/sessions/<id>",
+// "/session/<id>/url"): the id replays the session as a cookie's would.
+var sessionPathWords = []string{"session", "sessions"}
+
 // OneTimePath rewrites with fn the path segments of raw that hold a
-// one-time link's token: of the two segments after one of oneTimeWords,
-// each shaped like a token (8 bytes or more of letters, digits and
-// "-_.~=%", a digit and a letter among them). Everything else, the query
-// and fragment included, is left byte for byte.
+// one-time link's token or a session's id: of the two segments after one
+// of oneTimeWords, and of the one segment after one of sessionPathWords
+// (a GUID there stays, as a session id's GUID does everywhere:
+// KeepSessionValue), each shaped like a token (8 bytes or more of letters,
+// digits and "-_.~=%", a digit and a letter among them). Everything else,
+// the query and fragment included, is left byte for byte.
 func OneTimePath(raw string, fn func(seg string) string) string {
 	end := strings.IndexAny(raw, "?#")
 	if end < 0 {
@@ -602,7 +621,7 @@ func OneTimePath(raw string, fn func(seg string) string) string {
 		path += j
 	}
 	var b strings.Builder
-	last, after := 0, 0
+	last, after, session := 0, 0, false
 	for i := path; i < end; {
 		if raw[i] != '/' {
 			i++
@@ -616,11 +635,13 @@ func OneTimePath(raw string, fn func(seg string) string) string {
 		seg := raw[s:e]
 		i = e
 		switch {
-		case oneTimeWord(seg):
-			after = 2
+		case pathWord(seg, oneTimeWords):
+			after, session = 2, false
+		case pathWord(seg, sessionPathWords):
+			after, session = 1, true
 		case after > 0:
 			after--
-			if pathToken(seg) {
+			if pathToken(seg) && !(session && KeepSessionValue(seg)) {
 				if red := fn(seg); red != seg {
 					b.WriteString(raw[last:s])
 					b.WriteString(red)
@@ -650,7 +671,9 @@ func scheme(s string) bool {
 	return true
 }
 
-func oneTimeWord(seg string) bool {
+// pathWord reports a segment that is one of words, compared with case,
+// '-' and '_' ignored.
+func pathWord(seg string, words []string) bool {
 	if len(seg) < 5 || len(seg) > 24 {
 		return false
 	}
@@ -667,7 +690,7 @@ func oneTimeWord(seg string) bool {
 		buf[n] = c
 		n++
 	}
-	for _, w := range oneTimeWords {
+	for _, w := range words {
 		if string(buf[:n]) == w {
 			return true
 		}

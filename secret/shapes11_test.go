@@ -1,0 +1,48 @@
+package secret
+
+import "testing"
+
+// TestSessionPath: a session's id as the path segment after "session" or
+// "sessions" (a REST session resource, a WebDriver session) is hidden in
+// reports' URLs; a GUID there stays, as a session id's GUID does
+// everywhere, and so do words, dates, the segment after the id and the
+// query.
+func TestSessionPath(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	fp := Fingerprint(v)
+	for _, tc := range []struct{ in, want string }{
+		{"https://a.example/v2/sessions/" + v, "https://a.example/v2/sessions/" + fp},
+		{"http://127.0.0.1:4444/session/" + v + "/url?x=1", "http://127.0.0.1:4444/session/" + fp + "/url?x=1"},
+		{"https://a.example/Sessions/" + v + "/" + v, "https://a.example/Sessions/" + fp + "/" + v},
+		{"https://a.example/sessions/0bc6d4d8-5b6d-4e2a-9a2f-0d8b2b2c8e61", "https://a.example/sessions/0bc6d4d8-5b6d-4e2a-9a2f-0d8b2b2c8e61"},
+		{"https://a.example/sessions/current", "https://a.example/sessions/current"},
+		{"https://a.example/sessions/2026-03-04", "https://a.example/sessions/2026-03-04"},
+		{"https://a.example/api/session", "https://a.example/api/session"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q)\n got  %q\n want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestPwAndAccessorNames: names ending in the word "pw" are passwords
+// (PHP's PHP_AUTH_PW) and names ending in "accessor" credentials (Vault's
+// accessor, wrapped_accessor); words that only end in those letters are
+// neither.
+func TestPwAndAccessorNames(t *testing.T) {
+	for _, n := range []string{"PHP_AUTH_PW", "db_pw", "adminPw"} {
+		if !PasswordName(n) || !IsCredentialName(n) {
+			t.Errorf("%s: not a password's name", n)
+		}
+	}
+	for _, n := range []string{"accessor", "wrapped_accessor", "secret_id_accessor", "tokenAccessor"} {
+		if !IsCredentialName(n) {
+			t.Errorf("%s: not a credential's name", n)
+		}
+	}
+	for _, n := range []string{"pw", "npw", "cpw", "accessors_list", "predecessor", "PHP_AUTH_USER"} {
+		if PasswordName(n) || IsCredentialName(n) {
+			t.Errorf("%s: read as a credential's name", n)
+		}
+	}
+}
