@@ -130,17 +130,32 @@ func (r *redactor) body(mt string, data []byte) []byte {
 }
 
 // eventStream redacts the data of each event of a server-sent event
-// stream as a value of its own (JSON, a name=value pair, a token).
+// stream as a value of its own (JSON, a name=value pair, a token), or as
+// the value of its event's name when that names a secret ("event: token").
 func (r *redactor) eventStream(s string) string {
 	lines := strings.Split(s, "\n")
+	event := ""
 	for i, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			event = "" // an event ends at a blank line
+			continue
+		}
+		if rest, ok := strings.CutPrefix(l, "event:"); ok {
+			event = strings.TrimSpace(rest)
+			continue
+		}
 		if rest, ok := strings.CutPrefix(l, "data:"); ok {
 			cr := ""
 			if strings.HasSuffix(rest, "\r") {
 				rest, cr = rest[:len(rest)-1], "\r"
 			}
 			lead := rest[:len(rest)-len(strings.TrimLeft(rest, " "))]
-			lines[i] = "data:" + lead + r.free(rest[len(lead):], 0) + cr
+			v := rest[len(lead):]
+			red := r.free(v, 0)
+			if event != "" && r.class(event) != classKeep && red == v {
+				red = r.value(event, v, "", 0)
+			}
+			lines[i] = "data:" + lead + red + cr
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -196,7 +211,11 @@ func (r *redactor) json(data []byte) ([]byte, bool) {
 		method = doc.Get("code_challenge_method").String()
 	}
 	var eds []edit
-	r.jsonValue(doc, "", method, 0, &eds)
+	sc := scopePlain
+	if r.storeRequest == storeAll {
+		sc = scopeStore
+	}
+	r.jsonValue(doc, "", method, 0, sc, &eds)
 	if short := shortReplaced(data, eds); len(short) > 0 {
 		eds = echoEdits(doc, eds, short)
 	}
@@ -291,8 +310,36 @@ func replaceWord(s, old, repl string) string {
 	return sp.result()
 }
 
-func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds *[]edit) {
+// scope is what a JSON value's place makes of it beyond its name.
+type scope uint8
+
+const (
+	scopePlain scope = iota
+	// scopeParams: GraphQL's variables, an operation's parameters, read
+	// as a form's are: a "code" there is a code at any depth.
+	scopeParams
+	// scopeStore: what a secret store holds, answers or is given (Key
+	// Vault's value, a Vault answer's data, a Kubernetes Secret's data):
+	// every string and number is a secret, whatever its member's name.
+	scopeStore
+	// scopeVaultKV: a Vault KV version 2 answer's data, whose data is
+	// the secret and whose metadata (times, version) is not.
+	scopeVaultKV
+)
+
+func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc scope, eds *[]edit) {
 	switch {
+	case sc == scopeStore && (v.Type == gjson.String || v.Type == gjson.Number):
+		raw := v.Str
+		if v.Type == gjson.Number {
+			raw = v.Raw
+		}
+		if raw == "" || isPlaceholder(raw) {
+			return
+		}
+		if red := r.secret(raw); red != raw {
+			*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})
+		}
 	case v.Type == gjson.Number && name != "" && (r.class(name) == classMasked || r.holds(name)):
 		// A one-time code, PIN or session id sent as a number
 		// ({"otp":482913}); a nested "code" (an API's error code) and
@@ -309,7 +356,7 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 	case v.Type == gjson.String:
 		var red string
 		switch {
-		case name == "" || depth > 1 && strings.EqualFold(name, "code"):
+		case name == "" || depth > 1 && sc != scopeParams && strings.EqualFold(name, "code"):
 			// A nested "code" is an API error code (Graph's
 			// {"error":{"code":"InvalidAuthenticationToken"}}), evidence
 			// to keep; oauth reads OAuth parameters from the top level
@@ -334,8 +381,10 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 		// A {"name": "client_secret", "value": "…"} object (and "key"
 		// for "name") names its value.
 		pairName, store := "", false
-		if isObj {
+		var stored func(k string, x gjson.Result) scope
+		if isObj && sc != scopeStore {
 			pairName, store = pairObjectName(v)
+			stored = storeMembers(v, depth, r.storeRequest)
 		}
 		v.ForEach(func(k, x gjson.Result) bool {
 			if isObj {
@@ -344,24 +393,144 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, eds
 					*eds = append(*eds, edit{k.Index, k.Index + len(k.Raw), jsonString(red)})
 				}
 			}
-			n := ""
+			n, xsc := "", sc
 			switch {
+			case sc == scopeStore:
+			case sc == scopeVaultKV:
+				if k.Str == "data" {
+					xsc = scopeStore
+				} else {
+					xsc = scopePlain
+				}
+				n = k.Str
 			case isObj && pairName != "" && strings.EqualFold(k.Str, "value"):
 				n = pairName
 			case store && (strings.EqualFold(k.Str, "value") || strings.EqualFold(k.Str, "payload")):
-				n = "secret" // what a secret store answers with
+				xsc = scopeStore // what a secret store answers with
 			case isObj:
 				n = k.Str
 				if holder && r.class(n) == classKeep && !secret.DescribesCredential(n) && !timeName(n) {
 					n = name
+				} else if strings.EqualFold(n, "id") && sessionHolder(name) {
+					// {"session": {"id": "…"}}: the session's id.
+					n = "session_id"
+				}
+				if stored != nil {
+					xsc = stored(k.Str, x)
+				}
+				if xsc == sc && strings.EqualFold(k.Str, "variables") && x.IsObject() {
+					xsc = scopeParams
 				}
 			case holder:
 				n = name
 			}
-			r.jsonValue(x, n, method, depth+1, eds)
+			r.jsonValue(x, n, method, depth+1, xsc, eds)
 			return true
 		})
 	}
+}
+
+// sessionHolder reports a member name of an object that describes a
+// session ({"session": {"id": …, "expires": …}}), whose id is the
+// session's.
+func sessionHolder(name string) bool {
+	return strings.EqualFold(name, "session") || strings.EqualFold(name, "userSession") || strings.EqualFold(name, "user_session")
+}
+
+// storeKind is what a request to a secret store gives it: nothing known,
+// the members that hold a secret's value (a PUT to Key Vault's
+// /secrets/<name>: {"value": …}; Secret Manager's addVersion: {"payload":
+// …}), or the whole body (a request bearing a Vault token: a KV write's
+// data, a database's connection password, a policy).
+type storeKind uint8
+
+const (
+	storeNone storeKind = iota
+	storeValue
+	storeAll
+)
+
+// storeRequestKind tells what a request to rawURL, bearing a Vault token
+// or not, gives a secret store.
+func storeRequestKind(rawURL string, vaultToken bool) storeKind {
+	if vaultToken {
+		return storeAll
+	}
+	path := rawURL
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	if i := strings.Index(path, "://"); i >= 0 {
+		if j := strings.IndexByte(path[i+3:], '/'); j >= 0 {
+			path = path[i+3+j:]
+		} else {
+			path = ""
+		}
+	}
+	// A segment "secrets" followed by a name: Key Vault's
+	// /secrets/<name>, Secret Manager's /secrets/<id>:addVersion,
+	// Kubernetes' /namespaces/<ns>/secrets/<name>.
+	i := strings.Index(path, "/secrets/")
+	if i >= 0 && len(path) > i+len("/secrets/") {
+		return storeValue
+	}
+	return storeNone
+}
+
+// storeMembers returns, for an object at depth, the scope each member
+// takes when the object is a secret store's: Vault's answer (request_id,
+// lease_duration, renewable, data: data is the secret, or its data for KV
+// version 2), a Kubernetes Secret (data and stringData), the top level of
+// a request giving a secret store its value (store). Nil when the object
+// is none of those.
+func storeMembers(v gjson.Result, depth int, store storeKind) func(k string, x gjson.Result) scope {
+	if depth == 0 && store == storeValue {
+		return func(k string, x gjson.Result) scope {
+			switch strings.ToLower(k) {
+			case "value", "payload", "data", "stringdata":
+				return scopeStore
+			}
+			return scopePlain
+		}
+	}
+	// One pass over the members.
+	var lease, renewable, kube, data bool
+	v.ForEach(func(k, x gjson.Result) bool {
+		switch k.Str {
+		case "lease_duration":
+			lease = true
+		case "renewable":
+			renewable = true
+		case "data", "stringData":
+			data = data || x.IsObject()
+		case "kind":
+			kube = kube || x.Type == gjson.String && x.Str == "Secret"
+		case "type":
+			kube = kube || x.Type == gjson.String && (x.Str == "Opaque" || strings.HasPrefix(x.Str, "kubernetes.io/") ||
+				strings.HasPrefix(x.Str, "bootstrap.kubernetes.io/") || strings.HasPrefix(x.Str, "helm.sh/release"))
+		}
+		return true
+	})
+	switch {
+	case depth == 0 && lease && renewable:
+		return func(k string, x gjson.Result) scope {
+			if k != "data" {
+				return scopePlain
+			}
+			if x.Get("data").Exists() && x.Get("metadata").IsObject() {
+				return scopeVaultKV
+			}
+			return scopeStore
+		}
+	case kube && data:
+		return func(k string, x gjson.Result) scope {
+			if k == "data" || k == "stringData" {
+				return scopeStore
+			}
+			return scopePlain
+		}
+	}
+	return nil
 }
 
 // jsonKey redacts an object's member name that is a secret: a value the
@@ -420,7 +589,7 @@ func timeName(n string) bool {
 }
 
 var reAttr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\b(name|value|content|type)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	return regexp.MustCompile(`(?i)\b(name|value|content|type|http-equiv)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 })
 
 // text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
@@ -436,6 +605,7 @@ func (r *redactor) text(s string) string {
 	s = r.xmlElements(s)
 	s = r.textareas(s)
 	s = r.jsonPairs(s)
+	s = r.labelCells(s)
 	s = r.fieldLines(s)
 	s = r.callPairs(s)
 	s = r.urls(s)
@@ -446,10 +616,11 @@ func (r *redactor) text(s string) string {
 // xmlSecretElement reports an XML element whose content is a credential
 // or personal, by its local name: WS-Security's Password, Username and
 // BinarySecurityToken, WS-Trust's RequestedSecurityToken, SAML's
-// Assertion. Names of the OAuth lists that HTML also uses for other things
+// Assertion and Artifact (the one-time handle an ArtifactResolve
+// redeems). Names of the OAuth lists that HTML also uses for other things
 // (<code>, <state>) are not looked at.
 func xmlSecretElement(local string) bool {
-	return classify(local) == classMasked || holdsCredential(local)
+	return classify(local) == classMasked || holdsCredential(local) || strings.EqualFold(local, "Artifact")
 }
 
 // class is classify remembered per name: pages and scripts repeat a
@@ -557,7 +728,11 @@ func (r *redactor) xmlElements(s string) string {
 			red = r.secret(content)
 		} else {
 			val := html.UnescapeString(content)
-			red = r.value(local, val, "", 0)
+			name := local
+			if strings.EqualFold(local, "Artifact") {
+				name = "SAMLart" // as the artifact binding's parameter
+			}
+			red = r.value(name, val, "", 0)
 			if red == val {
 				red = content
 			} else {
@@ -981,12 +1156,16 @@ func nameBefore(s string, sep int) (string, bool) {
 	return s[k+1 : end], true
 }
 
-// fieldLines redacts "Name: value" lines of a text whose name is secret:
-// an error page that prints the request's headers (Authorization: Bearer
-// …, Cookie: …, X-Api-Key: …) or a configuration (client_secret: …). The
-// value runs to the end of the line or a '<'; a quoted value is
-// jsonPairs', and a value holding code punctuation ("password: pwd(),")
-// is a script's, not a field's.
+// fieldLines redacts the lines of a text that give a secret's name and
+// its value: "Name: value" (an error page that prints the request's
+// headers, Authorization: Bearer …, Cookie: …, or a configuration,
+// client_secret: …), "NAME=value" (a .env file, an environment dump),
+// print_r's "[NAME] => value" and var_dump's "["NAME"]=>" whose value
+// (string(16) "…") is on the next line; names as labelName reads them
+// ($_SERVER['HTTP_AUTHORIZATION'], PHP_AUTH_PW). The value runs to the
+// end of the line or a '<'; a quoted value is jsonPairs', and a value
+// holding code punctuation ("password: pwd(),") is a script's, not a
+// field's.
 func (r *redactor) fieldLines(s string) string {
 	sp := replaceSpans{s: s}
 	for ls := 0; ls < len(s); {
@@ -1002,21 +1181,32 @@ func (r *redactor) fieldLines(s string) string {
 		for p < le && (s[p] == ' ' || s[p] == '\t') {
 			p++
 		}
-		n := p
-		for n < le && n-p <= 64 && (alnum(s[n]) || s[n] == '_' || s[n] == '-' || s[n] == '.') {
-			n++
+		if strings.HasPrefix(s[p:le], "export ") {
+			p += len("export ")
 		}
-		if n == p || n >= le || s[n] != ':' {
+		name, v, sep, ok := lineName(s, p, le)
+		if !ok {
 			continue
 		}
-		name := s[p:n]
-		c := r.class(name)
-		if c == classKeep {
+		label, cookie := labelName(name)
+		c := r.class(label)
+		if c == classKeep && !cookie {
 			continue
 		}
-		v := n + 1
 		for v < le && (s[v] == ' ' || s[v] == '\t') {
 			v++
+		}
+		if sep == "=>" && strings.TrimRight(s[v:le], "\r ") == "" && ls < len(s) {
+			// var_dump: the value is the next line's string(N) "…".
+			v, le = varDumpString(s, ls)
+			if v < 0 {
+				continue
+			}
+			ls = le + 1
+			if red := r.labelled(label, cookie, s[v:le]); red != s[v:le] {
+				sp.replace(v, le, red)
+			}
+			continue
 		}
 		ve := le
 		if k := strings.IndexByte(s[v:le], '<'); k >= 0 {
@@ -1026,7 +1216,7 @@ func (r *redactor) fieldLines(s string) string {
 			ve--
 		}
 		val := s[v:ve]
-		if val == "" || strings.IndexByte("\"'`{[", val[0]) >= 0 {
+		if val == "" || strings.IndexByte("\"'`{[", val[0]) >= 0 || sep == "=" && strings.IndexByte(val, '&') >= 0 {
 			continue
 		}
 		if c != classCookie && c != classAuth && strings.ContainsAny(val, "(),;{}[] ") ||
@@ -1035,11 +1225,321 @@ func (r *redactor) fieldLines(s string) string {
 			// empty": a session id holds digits.
 			continue
 		}
-		if red := r.value(name, val, "", 0); red != val {
+		if red := r.labelled(label, cookie, val); red != val {
 			sp.replace(v, ve, red)
 		}
 	}
 	return sp.result()
+}
+
+// lineName reads the name that starts a line at p (before le): "name:",
+// "NAME=", "[NAME] =>" or "["NAME"]=>" ('>' also as "&gt;"). It returns
+// the name, where the value starts and the separator (":", "=" or "=>").
+func lineName(s string, p, le int) (name string, v int, sep string, ok bool) {
+	if p < le && s[p] == '[' {
+		// print_r and var_dump.
+		q := p + 1
+		quoted := q < le && s[q] == '"'
+		if quoted {
+			q++
+		}
+		n := q
+		for n < le && n-q <= 64 && (alnum(s[n]) || strings.IndexByte("_-.$'[]", s[n]) >= 0) && !(s[n] == ']' && !quoted) {
+			n++
+		}
+		e := n
+		if quoted {
+			if n >= le || s[n] != '"' {
+				return "", 0, "", false
+			}
+			e++
+		}
+		if e >= le || s[e] != ']' || n == q {
+			return "", 0, "", false
+		}
+		rest := strings.TrimLeft(s[e+1:le], " ")
+		after := le - len(rest)
+		switch {
+		case strings.HasPrefix(rest, "=>"):
+			return s[q:n], after + 2, "=>", true
+		case strings.HasPrefix(rest, "=&gt;"):
+			return s[q:n], after + 5, "=>", true
+		}
+		return "", 0, "", false
+	}
+	n := p
+	for n < le && n-p <= 64 && (alnum(s[n]) || s[n] == '_' || s[n] == '-' || s[n] == '.') {
+		n++
+	}
+	if n == p || n >= le {
+		return "", 0, "", false
+	}
+	switch s[n] {
+	case ':':
+		return s[p:n], n + 1, ":", true
+	case '=':
+		if n-p < 2 || n+1 < le && s[n+1] == '=' {
+			return "", 0, "", false
+		}
+		return s[p:n], n + 1, "=", true
+	}
+	return "", 0, "", false
+}
+
+// varDumpString finds the quoted text of a var_dump line, 'string(16)
+// "…"' (quotes also as "&quot;"), at line start ls: its bounds, or -1.
+func varDumpString(s string, ls int) (start, end int) {
+	le := strings.IndexByte(s[ls:], '\n')
+	if le < 0 {
+		le = len(s)
+	} else {
+		le += ls
+	}
+	line := strings.TrimRight(s[ls:le], "\r ")
+	t := strings.TrimLeft(line, " \t")
+	off := ls + len(line) - len(t)
+	if !strings.HasPrefix(t, "string(") {
+		return -1, -1
+	}
+	k := strings.IndexByte(t, ')')
+	if k < 0 {
+		return -1, -1
+	}
+	q := strings.TrimLeft(t[k+1:], " ")
+	qs := off + len(t) - len(q)
+	for _, quote := range []string{`"`, "&quot;"} {
+		if len(q) >= 2*len(quote) && strings.HasPrefix(q, quote) && strings.HasSuffix(q, quote) {
+			return qs + len(quote), qs + len(q) - len(quote)
+		}
+	}
+	return -1, -1
+}
+
+// labelName reads what a page or a dump prints as a value's label as the
+// name its value goes by: PHP's $_SERVER['NAME'], $_ENV['NAME'] and
+// $_COOKIE['NAME'] (whose value is a cookie's: cookie is true), CGI's
+// HTTP_AUTHORIZATION, HTTP_COOKIE and HTTP_X_API_KEY (the request's
+// headers), a label's trailing ':' and spaces ("Client secret:").
+func labelName(l string) (name string, cookie bool) {
+	l = strings.TrimSpace(l)
+	l = strings.TrimSpace(strings.TrimSuffix(l, ":"))
+	if strings.HasPrefix(l, "$_") {
+		if i := strings.IndexByte(l, '['); i > 0 && strings.HasSuffix(l, "]") {
+			cookie = l[2:i] == "COOKIE"
+			l = strings.Trim(l[i+1:len(l)-1], `'"`)
+		}
+	}
+	if len(l) > 5 && strings.HasPrefix(l, "HTTP_") && !cookie {
+		l = strings.ReplaceAll(l[5:], "_", "-")
+	}
+	return l, cookie
+}
+
+// labelled redacts val, printed beside label (labelName's name and
+// cookie): a cookie's value is masked, others go by their name.
+func (r *redactor) labelled(label string, cookie bool, val string) string {
+	if cookie {
+		return r.mask(val)
+	}
+	return r.value(label, val, "", 0)
+}
+
+// labelCells redacts the cells of an HTML table, and the definitions of a
+// definition list, that follow a cell or term labelling a secret:
+// phpinfo()'s "$_SERVER['HTTP_AUTHORIZATION']", "PHP_AUTH_PW" and
+// environment rows, a debug page's request META ("HTTP_COOKIE", its value
+// a quoted repr in a <pre>), a settings page's "Client secret" or "API
+// key". A label is a header cell, a term or the first cell of its row (a
+// header row written with <td> then loses its second cell: in doubt, the
+// cell is hidden). The value is the text of the cells after the label in
+// its row (phpinfo prints a local and a master value), inside any <pre>,
+// <code> or <span>, less quotes around it.
+func (r *redactor) labelCells(s string) string {
+	if !strings.Contains(s, "</t") && !strings.Contains(s, "</d") {
+		return s
+	}
+	sp := replaceSpans{s: s}
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		tag := cellTag(s, i)
+		if tag == "" || tag == "dd" || tag == "td" && !rowStart(s, i) {
+			// A label is a header cell, a term, or the first cell of
+			// its row: a value cell is never read as one.
+			i++
+			continue
+		}
+		open := strings.IndexByte(s[i:], '>')
+		if open < 0 {
+			break
+		}
+		cs := i + open + 1
+		ce := closeTag(s, cs, tag, 512)
+		if ce < 0 {
+			i = cs
+			continue
+		}
+		label, cookie := labelName(html.UnescapeString(stripTags(s[cs:ce])))
+		i = ce
+		if label == "" || len(label) > 64 || !cookie && r.class(label) == classKeep {
+			continue
+		}
+		// The cells after the label: <td> after a <td> or <th>, <dd>
+		// after a <dt>.
+		want := "td"
+		if tag == "dt" {
+			want = "dd"
+		}
+		k := i + len("</") + len(tag)
+		if g := strings.IndexByte(s[i:], '>'); g >= 0 {
+			k = i + g + 1
+		}
+		for {
+			for k < len(s) && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n') {
+				k++
+			}
+			if cellTag(s, k) != want {
+				break
+			}
+			g := strings.IndexByte(s[k:], '>')
+			if g < 0 {
+				break
+			}
+			vs := k + g + 1
+			ve := closeTag(s, vs, want, 1<<16)
+			if ve < 0 {
+				break
+			}
+			if a, b, ok := cellText(s, vs, ve); ok {
+				val := html.UnescapeString(s[a:b])
+				if red := r.labelled(label, cookie, val); red != val {
+					sp.replace(a, b, escapeText(red))
+				}
+			}
+			k = ve
+			if g := strings.IndexByte(s[k:], '>'); g >= 0 {
+				k += g + 1
+			}
+		}
+		i = k
+	}
+	return sp.result()
+}
+
+// rowStart reports a cell at i that starts its row: only spaces between it
+// and the <tr> before.
+func rowStart(s string, i int) bool {
+	k := i
+	for k > 0 && (s[k-1] == ' ' || s[k-1] == '\t' || s[k-1] == '\r' || s[k-1] == '\n') {
+		k--
+	}
+	if k == 0 || s[k-1] != '>' {
+		return false
+	}
+	lt := strings.LastIndexByte(s[max(0, k-256):k], '<')
+	if lt < 0 {
+		return false
+	}
+	lt += max(0, k-256)
+	return lt+3 < k && strings.EqualFold(s[lt+1:lt+3], "tr") && !alnum(s[lt+3])
+}
+
+// cellTag returns "td", "th", "dt" or "dd" when a start tag of that name
+// begins at i, "" otherwise.
+func cellTag(s string, i int) string {
+	if i+3 >= len(s) || s[i] != '<' || alnum(s[i+3]) {
+		return ""
+	}
+	switch t := strings.ToLower(s[i+1 : i+3]); t {
+	case "td", "th", "dt", "dd":
+		return t
+	}
+	return ""
+}
+
+// closeTag finds the end tag of tag ("</td") after cs within limit bytes,
+// or the start of a next cell or row that ends it implicitly: its index,
+// or -1 (also when a nested table comes first).
+func closeTag(s string, cs int, tag string, limit int) int {
+	end := min(len(s), cs+limit)
+	for k := cs; k < end; k++ {
+		if s[k] != '<' {
+			continue
+		}
+		if k+2+len(tag) <= len(s) && s[k+1] == '/' && strings.EqualFold(s[k+2:k+2+len(tag)], tag) {
+			return k
+		}
+		if cellTag(s, k) != "" || k+3 <= len(s) && strings.EqualFold(s[k+1:k+3], "tr") || k+6 <= len(s) && strings.EqualFold(s[k+1:k+6], "table") {
+			if k+6 <= len(s) && strings.EqualFold(s[k+1:k+6], "table") {
+				return -1
+			}
+			return k
+		}
+	}
+	return -1
+}
+
+// stripTags drops the tags of a short piece of markup.
+func stripTags(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '<':
+			in = true
+		case c == '>':
+			in = false
+		case !in:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// cellText returns the bounds of a cell's text in s[vs:ve]: after tags
+// and spaces that open it, before the next tag, less spaces and quotes
+// (', ", &#x27;, &#39;, &quot;) around it.
+func cellText(s string, vs, ve int) (a, b int, ok bool) {
+	a = vs
+	for a < ve {
+		switch {
+		case s[a] == ' ' || s[a] == '\t' || s[a] == '\r' || s[a] == '\n':
+			a++
+		case s[a] == '<':
+			g := strings.IndexByte(s[a:ve], '>')
+			if g < 0 {
+				return 0, 0, false
+			}
+			a += g + 1
+		default:
+			b = a
+			for b < ve && s[b] != '<' {
+				b++
+			}
+			for b > a && (s[b-1] == ' ' || s[b-1] == '\t' || s[b-1] == '\r' || s[b-1] == '\n') {
+				b--
+			}
+			for _, q := range []string{"&#x27;", "&#39;", "&quot;", "'", `"`} {
+				if b-a >= 2*len(q) && strings.HasPrefix(s[a:b], q) && strings.HasSuffix(s[a:b], q) {
+					a, b = a+len(q), b-len(q)
+					break
+				}
+			}
+			return a, b, a < b
+		}
+	}
+	return 0, 0, false
+}
+
+// escapeText writes a redacted value back into markup.
+func escapeText(v string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(v)
 }
 
 // privateKeys fingerprints what each PEM private key block holds
@@ -1150,6 +1650,12 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 			password = !named && strings.EqualFold(tag[s:e], "password")
 		case "name":
 			if name == "" {
+				name = html.UnescapeString(tag[s:e])
+			}
+		case "http-equiv":
+			// <meta http-equiv="Set-Cookie" content="sid=…">: the
+			// content is that header's value.
+			if named && name == "" {
 				name = html.UnescapeString(tag[s:e])
 			}
 		case valueAttr:

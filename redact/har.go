@@ -649,6 +649,15 @@ func (r *redactor) setString(v gjson.Result, red string, eds *[]edit) {
 // harMessage rewrites a request or response object.
 func (r *redactor) harMessage(msg gjson.Result, eds *[]edit) {
 	method := challengeMethod(msg)
+	if msg.Get("method").Exists() {
+		vault := false
+		msg.Get("headers").ForEach(func(_, h gjson.Result) bool {
+			vault = vault || strings.EqualFold(h.Get("name").String(), "X-Vault-Token")
+			return !vault
+		})
+		r.storeRequest = storeRequestKind(msg.Get("url").String(), vault)
+		defer func() { r.storeRequest = storeNone }()
+	}
 	msg.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "url", "redirectURL":

@@ -70,6 +70,9 @@ type redactor struct {
 	entryStarts []int64
 	// entryRef names the HAR entry being rewritten, for notes.
 	entryRef string
+	// storeRequest is what the request being rewritten gives a secret
+	// store (storeRequestKind), storeNone for an answer.
+	storeRequest storeKind
 }
 
 func newRedactor(opts Options) *redactor {
@@ -107,7 +110,9 @@ func (r *redactor) collect(ex *model.Exchange) {
 	for _, h := range ex.Request.Headers {
 		r.header(h.Name, h.Value)
 	}
+	r.storeRequest = storeRequestKind(ex.Request.URL, ex.Request.Headers.Get("X-Vault-Token") != "")
 	r.body(mimeOf(ex.Request.Body.MIMEType, ex.Request.Headers), ex.Request.Body.Data)
+	r.storeRequest = storeNone
 	if ex.Response == nil {
 		return
 	}

@@ -216,7 +216,18 @@ func (r *redactor) message(data []byte, request bool) []byte {
 		return []byte(strings.Join(lines, "\n"))
 	}
 	body, trailer := r.frame(fields, rest)
+	if request {
+		target, vault := "", false
+		if f := strings.Fields(lines[0]); len(f) >= 2 {
+			target = f[1]
+		}
+		for _, f := range fields {
+			vault = vault || strings.EqualFold(f.name, "X-Vault-Token")
+		}
+		r.storeRequest = storeRequestKind(target, vault)
+	}
 	out, changed := r.messageBody(fields, body, request)
+	r.storeRequest = storeNone
 	sep := string(data[headEnd : headEnd+sepLen])
 	var b bytes.Buffer
 	if changed {

@@ -155,16 +155,17 @@ func TestFieldLines(t *testing.T) {
 }
 
 // FuzzFieldLines: fieldLines never panics, changes no text without a
-// ':', and an Authorization line planted after any text never keeps its
-// credential.
+// ':' or '=', and an Authorization line planted after any text never
+// keeps its credential.
 func FuzzFieldLines(f *testing.F) {
-	for _, s := range []string{"", "a: b", "\n\n:", "Authorization:", "Cookie: a=1;b\r\n", "password:  <x"} {
+	for _, s := range []string{"", "a: b", "\n\n:", "Authorization:", "Cookie: a=1;b\r\n", "password:  <x", "DB_PASSWORD=x1y2z3",
+		"[PHP_AUTH_PW] => a1", "[\"DB_PASSWORD\"]=>\n  string(2) \"a1\"", "[\"x\"]=&gt;\n", "export A_TOKEN=b"} {
 		f.Add(s)
 	}
 	const marker = "Mk7Qz2Wv9Rx4Tb8Yn5"
 	f.Fuzz(func(t *testing.T, s string) {
 		r := newRedactor(Options{})
-		if got := r.fieldLines(s); !strings.Contains(s, ":") && got != s {
+		if got := r.fieldLines(s); !strings.ContainsAny(s, ":=") && got != s {
 			t.Fatalf("fieldLines(%q) = %q: changed a text without a field", s, got)
 		}
 		planted := s + "\nAuthorization: Bearer " + marker + "\n"

@@ -434,6 +434,7 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 		storedEntry("deflate", fl.Bytes(), 4*time.Minute), storedEntry("", br2.Bytes(), 5*time.Minute))
 	log["entries"] = append(log["entries"].([]any), h.huntWireHAREntries(start.Add(6*time.Minute))...)
 	log["entries"] = append(log["entries"].([]any), h.huntShapeHAREntries(start.Add(7*time.Minute))...)
+	log["entries"] = append(log["entries"].([]any), h.huntStoreHAREntries(start.Add(8*time.Minute))...)
 	log["pages"].([]any)[0].(map[string]any)["title"] = "https://app.example/#/cb?code=" + h.canary("page title hash-routed code")
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -449,7 +450,7 @@ func (h *hunt) huntHAR(t *testing.T, exs []leakcorpus.Exchange) []byte {
 // bodies, a capture.
 func (h *hunt) huntFiles(t *testing.T) map[string]string {
 	t.Helper()
-	exs := append(append(h.huntExchanges(), h.huntWireExchanges()...), h.huntShapeExchanges()...)
+	exs := append(append(append(h.huntExchanges(), h.huntWireExchanges()...), h.huntShapeExchanges()...), h.huntStoreExchanges()...)
 	dir := t.TempDir()
 	out := map[string]string{}
 	write := func(name string, data []byte, err error) {
