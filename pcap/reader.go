@@ -214,6 +214,11 @@ func keptBytes(ex *model.Exchange) int64 {
 	return n
 }
 
+// relayedHello is relayCopies.hello (helloSink).
+func (r *Reader) relayedHello(conn string, rec []byte, frame int, ts time.Time) string {
+	return r.relay.hello(conn, rec, frame, ts)
+}
+
 func (r *Reader) dnsAnswer(msg []byte, frame int) {
 	r.tcpDNS.record(msg, frame)
 	r.sawDNS = true

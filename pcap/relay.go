@@ -67,6 +67,13 @@ type relayCopies struct {
 	byConn  map[string]*relayConn
 	dropped int // exchanges dropped as copies
 	uncited int // copied connections past maxRelayNotes
+	// hellos are the recent ClientHello records by fingerprint (hello).
+	hellos map[uint64]helloSeen
+}
+
+type helloSeen struct {
+	conn, server string
+	ts           time.Time
 }
 
 // relayCand is one exchange a later one may copy.
@@ -106,7 +113,9 @@ const (
 	// maxRelayNotes bounds the copied connections the notes name,
 	// relayPairs the frame pairs each names.
 	maxRelayNotes = 16
-	relayPairs    = 8
+	// maxHellos bounds the ClientHello fingerprints kept.
+	maxHellos  = 4096
+	relayPairs = 8
 )
 
 // fingerprints hash what a relay copies of ex: its request (fp), and its
@@ -164,12 +173,7 @@ func (c *relayCopies) copied(ex *model.Exchange, frame int) bool {
 		return false
 	}
 	if c.byFP == nil {
-		c.seed = maphash.MakeSeed()
-		c.ring = make([]relayCand, relaySlots)
-		c.byFP = make(map[uint64]int64, 256)
-		c.copyOf, c.hasCopy = map[string]string{}, map[string]string{}
-		c.edges = map[[2]string]struct{}{}
-		c.byConn = map[string]*relayConn{}
+		c.init()
 	}
 	fp, resp := c.fingerprints(ex)
 	server := serverOf(ex.Conn)
@@ -180,6 +184,49 @@ func (c *relayCopies) copied(ex *model.Exchange, frame int) bool {
 	}
 	c.add(relayCand{fp: fp, resp: resp, conn: ex.Conn, server: server, start: ex.Start, frame: frame})
 	return orig != nil
+}
+
+func (c *relayCopies) init() {
+	c.seed = maphash.MakeSeed()
+	c.ring = make([]relayCand, relaySlots)
+	c.byFP = make(map[uint64]int64, 256)
+	c.copyOf, c.hasCopy = map[string]string{}, map[string]string{}
+	c.edges = map[[2]string]struct{}{}
+	c.byConn = map[string]*relayConn{}
+	c.hellos = map[uint64]helloSeen{}
+}
+
+// hello takes the ClientHello record rec that opened the TLS connection
+// conn at frame, at ts, and returns the connection whose ClientHello was
+// the same bytes, begun at most relayWindow before on another connection
+// to another server ("" when none): a relay's copy of the same TLS
+// session. A ClientHello holds 32 random bytes of its own, so a genuine
+// second connection never repeats one (a resumed session's too). At most
+// maxHellos are kept, those older than relayWindow dropped first.
+func (c *relayCopies) hello(conn string, rec []byte, frame int, ts time.Time) string {
+	if c.byFP == nil {
+		c.init()
+	}
+	key := maphash.Bytes(c.seed, rec)
+	server := serverOf(conn)
+	orig := ""
+	if s, ok := c.hellos[key]; ok && s.conn != conn && s.server != server {
+		if dt := ts.Sub(s.ts); dt >= 0 && dt <= relayWindow {
+			orig = s.conn
+		}
+	}
+	if len(c.hellos) >= maxHellos {
+		for k, s := range c.hellos {
+			if ts.Sub(s.ts) > relayWindow {
+				delete(c.hellos, k)
+			}
+		}
+		if len(c.hellos) >= maxHellos {
+			clear(c.hellos)
+		}
+	}
+	c.hellos[key] = helloSeen{conn: conn, server: server, ts: ts}
+	return orig
 }
 
 // find is the candidate ex copies, nil when none.

@@ -123,3 +123,31 @@ func TestRelayCopyWithoutAnswerKept(t *testing.T) {
 		t.Errorf("%d relay notes, want 4:\n%s", len(got), strings.Join(got, "\n"))
 	}
 }
+
+// TestRelayTLSNotDecryptedOnce reads relay-nginx-tls.pcapng without its
+// keys: nginx's stream module passed each TLS connection through, so each
+// session was in the capture twice and main noted six connections not
+// decrypted (and scan counted six) where the client made three. The
+// relay's connection repeats its client's ClientHello byte for byte (32
+// random bytes no other connection has): it is noted once as relayed,
+// naming the connection whose note counts.
+func TestRelayTLSNotDecryptedOnce(t *testing.T) {
+	_, notes := readFile(t, "relay-nginx-tls.pcapng", Options{})
+	var noKeys, relayed []string
+	for _, n := range notes {
+		switch {
+		case n.Kind == model.NoteTLSNoKeys:
+			noKeys = append(noKeys, n.Conn)
+		case n.Kind == model.NoteDuplicate && strings.Contains(n.Message, "(the same ClientHello"):
+			relayed = append(relayed, n.Message)
+		}
+	}
+	if len(noKeys) != 3 || len(relayed) != 3 {
+		t.Fatalf("tls-no-keys on %q, relayed TLS notes %q; want 3 and 3", noKeys, relayed)
+	}
+	for i, c := range noKeys {
+		if !strings.HasSuffix(c, ":18443") || !strings.Contains(relayed[i], ":19443: TLS to auth.fosite.test relayed from tcp "+c+" ") {
+			t.Errorf("connection %s not decrypted; relayed note %q", c, relayed[i])
+		}
+	}
+}

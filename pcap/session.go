@@ -2,6 +2,7 @@ package pcap
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -782,6 +783,16 @@ type tlsState struct {
 	// pendingClient is the first frame of client bytes fed since the last
 	// client plaintext came out, 0 when none: a request may start there.
 	pendingClient int
+	// relayOf is the connection whose ClientHello this one's repeats byte
+	// for byte (a byte-copying relay's connection: relayCopies.hello), ""
+	// when none: the same TLS session, whose missing keys are said once.
+	relayOf string
+}
+
+// helloSink is the sink that recognizes a TLS connection a relay copied
+// by its ClientHello (Reader).
+type helloSink interface {
+	relayedHello(conn string, rec []byte, frame int, ts time.Time) string
 }
 
 func newTLSState(s *session) *tlsState {
@@ -804,6 +815,11 @@ func (t *tlsState) feed(dir Dir, data []byte, frame int, ts time.Time) {
 	if dir == ClientToServer && !t.sniDone {
 		t.hello = append(t.hello, data[:min(len(data), maxHello-len(t.hello))]...)
 		t.sni, t.sniDone = clientHelloSNI(t.hello)
+		if hs, ok := t.s.out.(helloSink); ok && t.sniDone && len(t.hello) >= 6 && t.hello[0] == 0x16 && t.hello[5] == 1 {
+			if n := 5 + int(t.hello[3])<<8 | int(t.hello[4]); n <= len(t.hello) {
+				t.relayOf = hs.relayedHello(t.s.conn, t.hello[:n], t.first, ts)
+			}
+		}
 		if t.sniDone || len(t.hello) >= maxHello {
 			t.sniDone, t.hello = true, nil
 		}
@@ -847,6 +863,10 @@ func (t *tlsState) close() {
 		if name == "" {
 			name = "an unnamed server"
 		}
+		if t.relayOf != "" {
+			t.s.out.note(t.relayNote(name))
+			return
+		}
 		t.s.out.note(model.Note{Kind: model.NoteTLSNoKeys, Ref: frameRef(t.first), Host: t.sni, Conn: t.s.conn, Message: fmt.Sprintf(
 			"tcp %s: TLS to %s not decrypted (no key log): %d bytes client→server, %d bytes server→client",
 			t.s.conn, name, t.bytes[ClientToServer], t.bytes[ServerToClient])})
@@ -857,8 +877,19 @@ func (t *tlsState) close() {
 	t.inner.close()
 	for _, n := range t.conn.Notes() {
 		n.Conn = t.s.conn
+		if n.Kind == model.NoteTLSNoKeys && t.relayOf != "" {
+			n = t.relayNote(cmp.Or(t.sni, "an unnamed server"))
+		}
 		t.s.out.note(n)
 	}
+}
+
+// relayNote says that a connection a relay copied, whose TLS session is
+// another connection's, is not decrypted: that connection's note counts.
+func (t *tlsState) relayNote(name string) model.Note {
+	return model.Note{Kind: model.NoteDuplicate, Ref: frameRef(t.first), Conn: t.s.conn, Message: fmt.Sprintf(
+		"tcp %s: TLS to %s relayed from tcp %s (the same ClientHello within %v: a byte-copying relay between them), the same session, not decrypted either: %d bytes client→server, %d bytes server→client",
+		t.s.conn, name, t.relayOf, relayWindow, t.bytes[ClientToServer], t.bytes[ServerToClient])}
 }
 
 func (t *tlsState) lowest() int {

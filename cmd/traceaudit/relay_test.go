@@ -8,9 +8,9 @@ import (
 )
 
 // Captures taken on a host whose byte-copying relay (socat, nginx's stream
-// module) passes TLS through to the provider and forwards plain HTTP to
-// the RP hold every request twice (pcap/testdata/gen-relay.sh; the key logs
-// are in the pcapng files). One sign-in read as "code redeemed 2 times"
+// module) passes TLS through to the provider, or ends it and opens its
+// own, and forwards plain HTTP to the RP hold every request twice
+// (pcap/testdata/gen-relay.sh; the key logs are in the pcapng files). One sign-in read as "code redeemed 2 times"
 // from its one token request and the relay's copy; read once, it is clean.
 // A callback really requested twice (a double click) still makes a
 // code-reuse finding of two redemptions, not four.
@@ -43,6 +43,11 @@ func TestRelayCopiesCodeReuse(t *testing.T) {
 	}
 	if v, n, fs := scan("relay-nginx-tls.pcapng"); v != "clean" || n != 5 || len(fs) != 0 {
 		t.Errorf("relay-nginx-tls.pcapng: verdict %s, %d exchanges, findings %+v; want clean, 5, none", v, n, fs)
+	}
+	// nginx ending the client's TLS and opening its own to the provider:
+	// two TLS sessions, the same plaintext
+	if v, n, fs := scan("relay-nginx-term.pcapng"); v != "clean" || n != 5 || len(fs) != 0 {
+		t.Errorf("relay-nginx-term.pcapng: verdict %s, %d exchanges, findings %+v; want clean, 5, none", v, n, fs)
 	}
 	if v, n, fs := scan("relay-socat.pcap"); v != "clean" || n != 5 || len(fs) != 0 {
 		t.Errorf("relay-socat.pcap: verdict %s, %d exchanges, findings %+v; want clean, 5, none", v, n, fs)

@@ -2,7 +2,8 @@
 # Records a real sign-in through a byte-copying relay on loopback, captured by
 # tcpdump on lo: every request once on client -> relay and once on relay -> server.
 #   bash gen-relay.sh RELAY TLS DOUBLE OUT
-# RELAY: socat | haproxy | nginx (nginx stream module) | none
+# RELAY: socat | haproxy | nginx (nginx stream module) | nginx-term (the stream
+#        module ending TLS and opening its own to the provider; with tls) | none
 # TLS:   tls (the provider serves HTTPS, the relay passes it through) | plain
 # DOUBLE: double (the callback requested twice, 40 ms apart, as a double click
 #         does: the RP redeems the code twice) | once
@@ -24,6 +25,11 @@ opb=19443 rpb=19080 opf=18443 rpf=18080
 if [ "$relay" = none ]; then opf=$opb rpf=$rpb; fi
 scheme=http
 [ "$tls" = tls ] && scheme=https
+tlsflag=
+[ "$tls" = tls ] && tlsflag=-op-tls
+"$work/record" -serve -op-port $opb -rp-port $rpb -op-public $opf -rp-public $rpf $tlsflag \
+	-keylog "$keys" -info "$work/info.json" -cert-out "$work/cert.pem" 2>"$work/serve.log" &
+for _ in $(seq 50); do [ -s "$work/info.json" ] && break; sleep 0.2; done
 case $relay in
 socat)
 	socat TCP-LISTEN:$opf,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:$opb &
@@ -61,13 +67,27 @@ stream {
 EOF
 	nginx -c "$work/nginx.conf" -e stderr &
 	;;
+nginx-term)
+	# ends the client's TLS with the provider's certificate and opens a TLS
+	# connection of its own to the provider (proxy_ssl): the same plaintext
+	# in two TLS sessions
+	cat >"$work/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+pid $work/nginx.pid;
+error_log stderr;
+events {}
+stream {
+	server { listen 127.0.0.1:$opf ssl; ssl_certificate $work/cert.pem; ssl_certificate_key $work/cert.pem;
+		proxy_pass 127.0.0.1:$opb; proxy_ssl on; }
+	server { listen 127.0.0.1:$rpf; proxy_pass 127.0.0.1:$rpb; }
+}
+EOF
+	nginx -c "$work/nginx.conf" -e stderr &
+	;;
 none) ;;
 esac
-tlsflag=
-[ "$tls" = tls ] && tlsflag=-op-tls
-"$work/record" -serve -op-port $opb -rp-port $rpb -op-public $opf -rp-public $rpf $tlsflag \
-	-keylog "$keys" -info "$work/info.json" 2>"$work/serve.log" &
-for _ in $(seq 50); do [ -s "$work/info.json" ] && break; sleep 0.2; done
+sleep 0.5
 tcpdump -i lo -U -w "$out" "tcp port $opf or tcp port $opb or tcp port $rpf or tcp port $rpb" 2>"$work/tcpdump.log" &
 dump=$!
 sleep 1

@@ -49,6 +49,7 @@ func main() {
 	flag.StringVar(&sf.keyLog, "keylog", "", "-serve: the TLS key log to append to")
 	flag.StringVar(&sf.info, "info", "", "-serve: where to write the provider's user, password and URLs (JSON)")
 	flag.BoolVar(&sf.redeemTwice, "redeem-twice", false, "-serve: the RP redeems each code twice")
+	flag.StringVar(&sf.certOut, "cert-out", "", "-serve: where to write the run's certificate and key (PEM) for a TLS-terminating relay")
 	flag.Parse()
 	// zitadel's exampleop calls slog.SetDefault, which also captures the
 	// standard logger: report through a logger of our own.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"os"
@@ -20,6 +22,7 @@ type serveFlags struct {
 	opPublic, rpPublic int // the ports in the issuer and redirect URI
 	opTLS              bool
 	keyLog, info       string
+	certOut            string // where to write the certificate and key (PEM)
 	redeemTwice        bool
 }
 
@@ -37,6 +40,18 @@ func serve(f serveFlags) error {
 	cert, pool, err := newCert([]string{"auth.fosite.test", "app.localhost"})
 	if err != nil {
 		return err
+	}
+	if f.certOut != "" {
+		// a TLS-terminating relay presents the same certificate
+		der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+		if err != nil {
+			return fmt.Errorf("key: %w", err)
+		}
+		pemOut := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}),
+			pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})...)
+		if err := os.WriteFile(f.certOut, pemOut, 0o600); err != nil {
+			return fmt.Errorf("certificate: %w", err)
+		}
 	}
 	scheme := "http"
 	if f.opTLS {
