@@ -56,16 +56,19 @@ type dedup struct {
 	natConns   int
 	natPairs   []string
 	natBySYN   bool // some found by their SYN alone (single)
+	natNoTS    bool // some of those by a SYN without a timestamp
 	// syns: in a capture of one interface, the recent opening SYNs by
 	// what a translation keeps of them (single).
 	syns map[synKey]synSeen
 }
 
 // synKey is what an address translation keeps of a SYN: its sequence
-// number, its timestamp value and its window.
+// number, its timestamp value and its window; for a SYN without a
+// timestamp, a hash of its options (opts, 0 otherwise).
 type synKey struct {
 	seq, tsval uint32
 	win        uint16
+	opts       uint64
 }
 
 type synSeen struct {
@@ -193,10 +196,15 @@ func (d *dedup) copyOf(seg *tcpSegment, flow uint64) bool {
 // twice around an address translation: a mirror port that copies both
 // sides of a NAT router or a load balancer. Only opening SYNs are
 // compared, by sequence number, TCP timestamp value and window, between
-// other addresses within natWindow; a SYN without a timestamp option is
-// not (synthetic traffic that opens every connection at the same sequence
-// number has none). Its caller passes only SYNs, and every packet once a
-// connection was marked: a capture without copies pays one test a packet.
+// other addresses within natWindow. A SYN without a timestamp option (a
+// Windows client's, by default) is compared by sequence number, window
+// and its option bytes when it carries an MSS option, as every real
+// stack's SYN does: 32 random bits of initial sequence number that two
+// genuine connections within natWindow do not share. Synthetic traffic
+// that opens every connection at the same sequence number sends SYNs
+// without options, which are not compared. Its caller passes only SYNs,
+// and every packet once a connection was marked: a capture without
+// copies pays one test a packet.
 func (d *dedup) single(seg *tcpSegment, ts time.Time) bool {
 	t := seg.tcp
 	if len(d.copies) > 0 && d.copyOf(seg, d.flowHash(seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw(), uint16(t.SrcPort), uint16(t.DstPort))) {
@@ -206,19 +214,32 @@ func (d *dedup) single(seg *tcpSegment, ts time.Time) bool {
 		return false
 	}
 	var k synKey
+	mss := false
 	for _, o := range t.Options {
-		if o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8 {
+		switch {
+		case o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8:
 			k.tsval = binary.BigEndian.Uint32(o.OptionData)
+		case o.OptionType == layers.TCPOptionKindMSS:
+			mss = true
 		}
 	}
 	if k.tsval == 0 {
-		return false
+		if !mss || len(t.Contents) <= 20 {
+			return false
+		}
+		// FNV-1a of the option bytes, never 0
+		k.opts = 14695981039346656037
+		for _, b := range t.Contents[20:] {
+			k.opts = (k.opts ^ uint64(b)) * 1099511628211
+		}
+		k.opts |= 1
 	}
 	k.seq, k.win = t.Seq, t.Window
 	if s, ok := d.syns[k]; ok && s.net != seg.netFlow {
 		if dt := ts.Sub(s.ts); dt <= natWindow && dt >= -natWindow {
 			d.init()
 			d.natBySYN = true
+			d.natNoTS = d.natNoTS || k.tsval == 0
 			d.markCopy(seg, d.flowHash(seg.netFlow.Src().Raw(), seg.netFlow.Dst().Raw(), uint16(t.SrcPort), uint16(t.DstPort)), dupSlot{net: s.net, ports: s.ports})
 			return true
 		}
@@ -269,6 +290,9 @@ func (d *dedup) natNote() string {
 	how := "the same sequence numbers and payload"
 	if d.natBySYN {
 		how = "the same opening SYN (sequence number, TCP timestamp, window)"
+		if d.natNoTS {
+			how = "the same opening SYN (sequence number, window, and its TCP timestamp or, without one, its options)"
+		}
 	}
 	fmt.Fprintf(&b, "%d TCP connections captured a second time with other addresses and ports (before and after address translation: a NAT router, a load balancer, a container bridge), recognized by %s within %v; each read once, as first seen, %d packets of the copies dropped", d.natConns, how, natWindow, d.natPackets)
 	if len(d.natPairs) > 0 {

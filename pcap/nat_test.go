@@ -189,3 +189,43 @@ func TestTranslatedCopiesMirrorPort(t *testing.T) {
 		t.Errorf("notes:\n%s", text)
 	}
 }
+
+// TestTranslatedCopiesMirrorPortNoTimestamps reads nat-span-snat.pcap: the
+// mirror port of nat-span.pcap on a router that only masquerades (the
+// client reaches the server's own address, as behind a home or office
+// router) and a client without TCP timestamps (Windows' default;
+// net.ipv4.tcp_timestamps=0 in its namespace). Each connection was read
+// twice (twelve exchanges, "redeemed 8 times"): 7ce3ac3 compared only SYNs
+// with a timestamp, and the copies go to the same server, so a0fd5b3's
+// exchange fingerprints do not take them either. Recognized by the SYN's
+// sequence number, window and options, each is read once, as from the
+// inside packets; the token request curl sent again on the same
+// connection and on new ones stays four requests.
+func TestTranslatedCopiesMirrorPortNoTimestamps(t *testing.T) {
+	exs, notes := readFile(t, "nat-span-snat.pcap", Options{})
+	var inside []rawPacket
+	for _, p := range loadPackets(t, "nat-span-snat.pcap") {
+		// IPv4 in Ethernet from or to the client, 192.168.77.2.
+		if len(p.data) >= 34 && p.data[12] == 8 && p.data[13] == 0 && (string(p.data[26:30]) == "\xc0\xa8\x4d\x02" || string(p.data[30:34]) == "\xc0\xa8\x4d\x02") {
+			inside = append(inside, p)
+		}
+	}
+	want, _ := readBytes(t, writePcap(t, inside, false))
+	if len(want) != 6 {
+		t.Fatalf("%d exchanges inside, want 6", len(want))
+	}
+	if diff := cmp.Diff(h2Rows(want), h2Rows(exs)); diff != "" {
+		t.Errorf("exchanges differ from the inside packets' (-want +got):\n%s", diff)
+	}
+	posts := 0
+	for _, ex := range exs {
+		if ex.Request.Method == "POST" {
+			posts++
+		}
+	}
+	text := notesText(notes)
+	if posts != 4 || len(notes) != 1 || !strings.Contains(text, "5 TCP connections captured a second time with other addresses and ports") ||
+		!strings.Contains(text, "recognized by the same opening SYN (sequence number, window, and its TCP timestamp or, without one, its options) within 250ms") {
+		t.Errorf("%d token requests, want 4; notes:\n%s", posts, text)
+	}
+}

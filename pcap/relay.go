@@ -48,6 +48,10 @@ import (
 //     taken for a copy of one to the second (the client's second request
 //     is not a copy of the relay's copy of its first).
 //
+// The same holds for a connection captured before and after an address
+// translation that sent it to another server and rewrote its sequence
+// numbers, which packet copies (dedup) cannot see either.
+//
 // Copies are candidates themselves, so a chain of relays reads once too.
 // Memory is bounded: the fingerprints of the last relaySlots requests,
 // and at most maxRelayConns connections and relay directions remembered.
@@ -323,11 +327,11 @@ func (c *relayCopies) notes() []model.Note {
 			what = "requests"
 		}
 		out = append(out, model.Note{Kind: model.NoteDuplicate, Ref: frameRef(rc.first), Conn: rc.copy, Message: fmt.Sprintf(
-			"tcp %s: %d %s relayed from tcp %s (a byte-copying relay between them: socat, HAProxy or nginx in TCP mode, docker-proxy, kubectl port-forward, ssh -L), the same bytes each within %v, read once, as first seen: %s%s",
+			"tcp %s: %d %s copied from tcp %s, the same request and response bytes each within %v on a connection to another server (a byte-copying relay between them: socat, HAProxy or nginx in TCP mode, docker-proxy, kubectl port-forward, ssh -L; or an address translation that rewrote sequence numbers, captured on both sides), read once, as first seen: %s%s",
 			rc.copy, rc.n, what, rc.orig, relayWindow, strings.Join(rc.pairs, ", "), more)})
 	}
 	if c.uncited > 0 {
-		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: fmt.Sprintf("%d more requests relayed from another connection read once", c.uncited)})
+		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: fmt.Sprintf("%d more requests copied from another connection read once", c.uncited)})
 	}
 	return out
 }

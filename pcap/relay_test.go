@@ -1,6 +1,8 @@
 package pcap
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -29,7 +31,7 @@ func relayRows(exs []*model.Exchange) []string {
 func relayNotes(notes []model.Note) []string {
 	var out []string
 	for _, n := range notes {
-		if n.Kind == model.NoteDuplicate && strings.Contains(n.Message, "relayed from") {
+		if n.Kind == model.NoteDuplicate && strings.Contains(n.Message, "copied from tcp") {
 			out = append(out, n.Ref+" "+n.Message)
 		}
 	}
@@ -57,7 +59,7 @@ func TestRelayCopies(t *testing.T) {
 		t.Errorf("exchanges (-want +got):\n%s", diff)
 	}
 	got := relayNotes(notes)
-	if len(got) != 5 || !strings.HasPrefix(got[0], "frame 9 tcp 127.0.0.1:49952-127.0.0.1:19080: 1 request relayed from tcp 127.0.0.1:59086-127.0.0.1:18080") ||
+	if len(got) != 5 || !strings.HasPrefix(got[0], "frame 9 tcp 127.0.0.1:49952-127.0.0.1:19080: 1 request copied from tcp 127.0.0.1:59086-127.0.0.1:18080, the same request and response bytes each within 1s") ||
 		!strings.HasSuffix(got[4], "frame 79 copies frame 74") {
 		t.Errorf("relay notes:\n%s", strings.Join(got, "\n"))
 	}
@@ -149,5 +151,61 @@ func TestRelayTLSNotDecryptedOnce(t *testing.T) {
 		if !strings.HasSuffix(c, ":18443") || !strings.Contains(relayed[i], ":19443: TLS to auth.fosite.test relayed from tcp "+c+" ") {
 			t.Errorf("connection %s not decrypted; relayed note %q", c, relayed[i])
 		}
+	}
+}
+
+// modulated rewrites the IPv4 TCP packets in Ethernet from addr with
+// their sequence numbers moved by delta, and those to addr with their
+// acknowledgment numbers moved back, as a NAT that rewrites sequence
+// numbers (pf's "modulate state", a firewall's sequence randomization)
+// does on its outside; checksums are not fixed (not read).
+func modulated(t *testing.T, pkts []rawPacket, addr string, delta uint32) []rawPacket {
+	t.Helper()
+	out := make([]rawPacket, 0, len(pkts))
+	for _, p := range pkts {
+		d := bytes.Clone(p.data)
+		if len(d) >= 34 && d[12] == 8 && d[13] == 0 && d[23] == 6 {
+			tcp := 14 + int(d[14]&0x0f)*4
+			if len(d) >= tcp+20 {
+				if string(d[26:30]) == addr {
+					binary.BigEndian.PutUint32(d[tcp+4:], binary.BigEndian.Uint32(d[tcp+4:])+delta)
+				}
+				if string(d[30:34]) == addr && d[tcp+13]&0x10 != 0 {
+					binary.BigEndian.PutUint32(d[tcp+8:], binary.BigEndian.Uint32(d[tcp+8:])-delta)
+				}
+			}
+		}
+		p.data = d
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestMirrorPortSequenceRewritten reads nat-span.pcap (a mirror port that
+// copies both sides of a NAT router into one Ethernet capture) with the
+// outside's sequence numbers rewritten, as a NAT that modulates them
+// would: 7ce3ac3 recognized the copies by their SYN's sequence number and
+// timestamp, and each connection was read twice. The translation sends
+// the client's 192.168.77.1:8080 to 203.0.113.80:80, so each exchange's
+// copy is on a connection to another server, with the same request and
+// response bytes: read once (a0fd5b3's fingerprints), as from the inside.
+func TestMirrorPortSequenceRewritten(t *testing.T) {
+	pkts := modulated(t, loadPackets(t, "nat-span.pcap"), "\xcb\x00\x71\x01", 0x9e3779b9)
+	exs, notes := readBytes(t, writePcap(t, pkts, false))
+	var inside []rawPacket
+	for _, p := range pkts {
+		if len(p.data) >= 34 && p.data[12] == 8 && p.data[13] == 0 && string(p.data[26:29]) == "\xc0\xa8\x4d" && string(p.data[30:33]) == "\xc0\xa8\x4d" {
+			inside = append(inside, p)
+		}
+	}
+	want, _ := readBytes(t, writePcap(t, inside, false))
+	if len(want) != 3 {
+		t.Fatalf("%d exchanges inside, want 3", len(want))
+	}
+	if diff := cmp.Diff(h2Rows(want), h2Rows(exs)); diff != "" {
+		t.Errorf("exchanges differ from the inside packets' (-want +got):\n%s", diff)
+	}
+	if got := relayNotes(notes); len(got) != 3 || len(notes) != 3 {
+		t.Errorf("notes:\n%s", notesText(notes))
 	}
 }

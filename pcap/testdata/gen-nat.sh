@@ -5,7 +5,9 @@
 # with nftables DNAT (192.168.77.1:8080 -> 203.0.113.80:80) and "masquerade random"
 # (source 192.168.77.2 -> 203.0.113.1, a random port); the router namespace is
 # captured by tcpdump 4.99.3 -i any (Linux cooked v2), by dumpcap 4.0.17 on its two
-# veth interfaces, or by tcpdump on a mirror of both. Needs root, iproute2, nftables. Values are made up.
+# veth interfaces, or by tcpdump on a mirror of both. nat-span-snat.pcap (sh gen-nat.sh span-snat
+# nat-span-snat.pcap): the mirror, the router masquerading only (curl reaches 203.0.113.80:80), the
+# client namespace without TCP timestamps. Needs root, iproute2, nftables. Values are made up.
 set -ux
 here=$(pwd)
 mode=$1 out=$2
@@ -20,17 +22,31 @@ ip -n s10 addr add 203.0.113.80/24 dev vs; ip -n s10 link set vs up; ip -n s10 l
 ip -n c10 route add default via 192.168.77.1
 ip -n s10 route add default via 203.0.113.1
 ip netns exec r10 sysctl -qw net.ipv4.ip_forward=1
+base=http://192.168.77.1:8080
+if [ "$mode" = span-snat ]; then
+  # Source translation alone (the client reaches the server's own address, as behind a home or
+  # office router), and a client stack without TCP timestamps (Windows' default).
+  base=http://203.0.113.80
+  ip netns exec c10 sysctl -qw net.ipv4.tcp_timestamps=0
+  ip netns exec r10 nft -f - <<'NFT'
+table ip nat {
+  chain pre { type nat hook prerouting priority dstnat; }
+  chain post { type nat hook postrouting priority srcnat; oifname "vro" masquerade random; }
+}
+NFT
+else
 ip netns exec r10 nft -f - <<'NFT'
 table ip nat {
   chain pre { type nat hook prerouting priority dstnat; iifname "vri" tcp dport 8080 dnat to 203.0.113.80:80; }
   chain post { type nat hook postrouting priority srcnat; oifname "vro" masquerade random; }
 }
 NFT
+fi
 ip netns exec s10 python3 "$here/gen-nat-server.py" & srv=$!
 sleep 1
 if [ "$mode" = any ]; then
   ip netns exec r10 tcpdump -i any -s 0 -w $out -U & cap=$!
-elif [ "$mode" = span ]; then
+elif [ "$mode" = span ] || [ "$mode" = span-snat ]; then
   # A mirror port: what enters or leaves either router interface is copied (tc, u32 match-all,
   # mirred) to a veth, whose peer tcpdump captures (one Ethernet interface).
   ip -n r10 link add span0 type veth peer name span1; ip -n r10 link set span0 up; ip -n r10 link set span1 up
@@ -45,9 +61,15 @@ else
 fi
 sleep 2
 C="ip netns exec c10 curl -sS -o /dev/null -w %{http_code}\n"
-$C "http://192.168.77.1:8080/authorize?response_type=code&client_id=nat-demo&redirect_uri=http%3A%2F%2F192.168.77.1%3A8080%2Fcallback&state=af0ifjsldkj&scope=openid"
-$C "http://192.168.77.1:8080/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj"
-$C -u nat-demo:s3cr3t-nat -d grant_type=authorization_code -d code=SplxlOBeZQQYbYS6WxSbIA -d redirect_uri=http%3A%2F%2F192.168.77.1%3A8080%2Fcallback http://192.168.77.1:8080/token
+$C "$base/authorize?response_type=code&client_id=nat-demo&redirect_uri=http%3A%2F%2F192.168.77.1%3A8080%2Fcallback&state=af0ifjsldkj&scope=openid"
+$C "$base/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj"
+$C -u nat-demo:s3cr3t-nat -d grant_type=authorization_code -d code=SplxlOBeZQQYbYS6WxSbIA -d redirect_uri=http%3A%2F%2F192.168.77.1%3A8080%2Fcallback $base/token
+if [ "$mode" = span-snat ]; then
+  # Genuine repeats: the token request again on the same connection, then on a new one.
+  T="-u nat-demo:s3cr3t-nat -d grant_type=authorization_code -d code=SplxlOBeZQQYbYS6WxSbIA -d redirect_uri=http%3A%2F%2F192.168.77.1%3A8080%2Fcallback $base/token"
+  ip netns exec c10 curl -sS -o /dev/null -o /dev/null $T --next $T
+  $C $T
+fi
 if [ "$mode" = any ]; then
   # Genuine repeats that must stay two requests: the same token request sent again on the same
   # connection (curl --next) and then on a new connection, bytes identical to the first.
