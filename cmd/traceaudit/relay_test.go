@@ -52,7 +52,20 @@ func TestRelayCopiesCodeReuse(t *testing.T) {
 	if v, n, fs := scan("relay-socat.pcap"); v != "clean" || n != 5 || len(fs) != 0 {
 		t.Errorf("relay-socat.pcap: verdict %s, %d exchanges, findings %+v; want clean, 5, none", v, n, fs)
 	}
-	v, n, fs := scan("relay-socat-tls-double.pcapng")
+	// HTTP/2 through the relay (the provider's endpoints, the RP's two
+	// redemptions on one connection): main read 14 exchanges, 4 redemptions
+	v, n, fs := scan("relay-socat-h2-double.pcapng")
+	var h2reuse []string
+	for _, x := range fs {
+		if x.Rule == "code-reuse" {
+			h2reuse = append(h2reuse, x.Message)
+		}
+	}
+	if v != "findings" || n != 7 || len(h2reuse) != 1 || !strings.HasPrefix(h2reuse[0], "authorization code sha256:0ec31e2cc056 was redeemed 2 times; the redemption at frame 133 won") ||
+		!strings.Contains(h2reuse[0], "frame 150 was refused with invalid_grant") {
+		t.Errorf("relay-socat-h2-double.pcapng: verdict %s, %d exchanges, code-reuse %q", v, n, h2reuse)
+	}
+	v, n, fs = scan("relay-socat-tls-double.pcapng")
 	var reuse []string
 	for _, x := range fs {
 		switch x.Rule {

@@ -4,7 +4,8 @@
 #   bash gen-relay.sh RELAY TLS DOUBLE OUT
 # RELAY: socat | haproxy | nginx (nginx stream module) | nginx-term (the stream
 #        module ending TLS and opening its own to the provider; with tls) | none
-# TLS:   tls (the provider serves HTTPS, the relay passes it through) | plain
+# TLS:   tls (the provider serves HTTPS, the relay passes it through) | h2 (the same,
+#        HTTP/2 by ALPN for curl and the RP) | plain
 # DOUBLE: double (the callback requested twice, 40 ms apart, as a double click
 #         does: the RP redeems the code twice) | once
 # OUT: the capture; OUT's name with .keys.log holds the TLS key log (curl's and
@@ -23,10 +24,9 @@ rm -f "$keys"
 : >"$keys"
 opb=19443 rpb=19080 opf=18443 rpf=18080
 if [ "$relay" = none ]; then opf=$opb rpf=$rpb; fi
-scheme=http
-[ "$tls" = tls ] && scheme=https
 tlsflag=
 [ "$tls" = tls ] && tlsflag=-op-tls
+[ "$tls" = h2 ] && tlsflag="-op-tls -op-h2"
 "$work/record" -serve -op-port $opb -rp-port $rpb -op-public $opf -rp-public $rpf $tlsflag \
 	-keylog "$keys" -info "$work/info.json" -cert-out "$work/cert.pem" 2>"$work/serve.log" &
 for _ in $(seq 50); do [ -s "$work/info.json" ] && break; sleep 0.2; done

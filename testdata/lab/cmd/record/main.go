@@ -46,6 +46,7 @@ func main() {
 	flag.IntVar(&sf.opPublic, "op-public", 0, "-serve: the port in the issuer (a relay's)")
 	flag.IntVar(&sf.rpPublic, "rp-public", 0, "-serve: the port in the redirect URI (a relay's)")
 	flag.BoolVar(&sf.opTLS, "op-tls", false, "-serve: the provider serves HTTPS")
+	flag.BoolVar(&sf.opH2, "op-h2", false, "-serve: the provider offers HTTP/2 (with -op-tls) and the RP's client uses it")
 	flag.StringVar(&sf.keyLog, "keylog", "", "-serve: the TLS key log to append to")
 	flag.StringVar(&sf.info, "info", "", "-serve: where to write the provider's user, password and URLs (JSON)")
 	flag.BoolVar(&sf.redeemTwice, "redeem-twice", false, "-serve: the RP redeems each code twice")

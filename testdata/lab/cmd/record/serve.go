@@ -18,9 +18,9 @@ import (
 // captures of pcap/testdata/gen-relay.sh). The public ports are the ones
 // clients use (a relay's); the RP sends its back-channel calls there too.
 type serveFlags struct {
-	opPort, rpPort     int // where the provider and the RP listen
-	opPublic, rpPublic int // the ports in the issuer and redirect URI
-	opTLS              bool
+	opPort, rpPort     int  // where the provider and the RP listen
+	opPublic, rpPublic int  // the ports in the issuer and redirect URI
+	opTLS, opH2        bool // HTTPS; HTTP/2 offered by ALPN and used by the RP
 	keyLog, info       string
 	certOut            string // where to write the certificate and key (PEM)
 	redeemTwice        bool
@@ -71,9 +71,9 @@ func serve(f serveFlags) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	opEp := &endpoint{Host: "auth.fosite.test", Port: f.opPort, TLS: f.opTLS, ln: opLn, closed: make(chan struct{})}
+	opEp := &endpoint{Host: "auth.fosite.test", Port: f.opPort, TLS: f.opTLS, HTTP2: f.opTLS && f.opH2, ln: opLn, closed: make(chan struct{})}
 	rpEp := &endpoint{Host: "app.localhost", Port: f.rpPort, ln: rpLn, closed: make(chan struct{})}
-	p := newRP(rpOrigin, op, rpDefects{RedeemTwice: f.redeemTwice}, spaDefects{}, backChannelClient(pool, keyLog, false, ""))
+	p := newRP(rpOrigin, op, rpDefects{RedeemTwice: f.redeemTwice}, spaDefects{}, backChannelClient(pool, keyLog, f.opH2, ""))
 	opEp.serve(op.handler, cert, keyLog)
 	rpEp.serve(p.handler(), cert, keyLog)
 	defer opEp.close()
