@@ -288,6 +288,16 @@ var errorCatalog = []ErrorInfo{
 	{Match: "incorrect_client_credentials", Class: ClassClientAuth, Meaning: "GitHub did not accept the client_id and client_secret of the token request: a wrong, deleted or regenerated client secret, the secret of another app, or a client_id GitHub does not have (it answers with HTTP 200)",
 		Remediation: "Send the app's Client ID and a current client secret: GitHub → Settings (or the organization's settings) → Developer settings → OAuth Apps or GitHub Apps → the app → Client secrets (GitHub shows a secret once: generate a new one if it was lost, and deploy it)."},
 
+	// RFC 9126 §2.2 and RFC 9101 §7: the request_uri an authorize request
+	// names is unknown, expired or spent. A pushed request is for one
+	// authorize request (oidc-provider consumes it; Keycloak, Authlete and
+	// others alike) and lives seconds to a minute, so a reload, the back
+	// button or a bookmark of the authorize URL sends a spent one. Before
+	// the "already used" entries: no code is involved (oidc-provider says
+	// "request_uri is invalid, expired, or was already used").
+	{Match: "invalid_request_uri", Class: ClassFlowExpired, Meaning: "the request_uri of the authorize request (a pushed authorization request, RFC 9126, or a request object by reference) is unknown to the provider, expired or already used: a pushed request serves one authorize request and expires within about a minute",
+		Remediation: "Push a new authorization request for every sign-in and send the browser to the authorize endpoint at once; a reload, the back button or a bookmarked authorize URL sends a spent request_uri, so start such a sign-in again from the app's login route (which pushes anew), and check the app server's clock and the provider's request_uri lifetime if the push and the authorize request are seconds apart."},
+
 	// Keycloak's error page when the authorize request lacks a parameter
 	// (the oauth reader appends "(Missing parameter: name)" to the page's
 	// words in any language). Before the redirect_uri entries: a missing

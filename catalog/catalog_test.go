@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -48,5 +49,15 @@ func TestOIDCProviderGenericGrant(t *testing.T) {
 	// Other wordings carry no lifetime of their own.
 	if info, _ := catalog.Classify(&model.ProviderError{Error: "invalid_grant"}, model.FamilyGeneric); info.Lifetime.Expired != 0 {
 		t.Errorf("bare invalid_grant: lifetime %+v", info.Lifetime)
+	}
+}
+
+// TestInvalidRequestURI: oidc-provider's refusal of a spent pushed request
+// (its words, as rules/testdata/par-discovery-reused.har recorded them)
+// is about the request_uri, not a code its "already used" would suggest.
+func TestInvalidRequestURI(t *testing.T) {
+	info, ok := catalog.Classify(&model.ProviderError{Error: "invalid_request_uri", Description: "request_uri is invalid, expired, or was already used"}, model.FamilyGeneric)
+	if !ok || info.Class != catalog.ClassFlowExpired || !strings.Contains(info.Remediation, "Push a new authorization request") {
+		t.Errorf("info %+v, want %q with the push's remedy", info, catalog.ClassFlowExpired)
 	}
 }

@@ -159,7 +159,7 @@ func classCauses(c catalog.ErrorClass) []string {
 	case catalog.ClassLoop:
 		return []string{"the app requests tokens again and again instead of caching them"}
 	case catalog.ClassFlowExpired:
-		return []string{"the user stayed on the sign-in page too long"}
+		return []string{"the user stayed on the sign-in page too long", "a pushed authorization request's request_uri was sent again (a reload, the back button) or after its lifetime"}
 	case catalog.ClassGrantType:
 		return []string{"the client's registration does not allow the grant (authorization code, refresh token) or response type the app uses",
 			"the app sends another client's id (a copy of another app's configuration, another environment)"}

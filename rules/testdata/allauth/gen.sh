@@ -13,7 +13,7 @@ here=$(pwd)
 work=$(mktemp -d)
 app=
 trap '[ -n "$app" ] && kill "$app" 2>/dev/null; rm -rf "$work"' EXIT
-cp package.json package-lock.json rec.mjs "$work/"
+cp package.json package-lock.json rec.mjs cdphar.mjs "$work/"
 cp -r project "$work/project"
 (cd "$work" && npm ci --no-audit --no-fund >/dev/null)
 runs=${*:-two-tabs:de two-tabs:fr two-tabs:es two-tabs:pt-br two-tabs:ru reload:ja denied:de code:ja}
