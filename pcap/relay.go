@@ -107,7 +107,7 @@ const (
 	// one that connects to its server only when the client's first bytes
 	// came waits for that connection's handshake.
 	relayWindow = time.Second
-	// relaySlots bounds the requests remembered (about 400 KiB).
+	// relaySlots bounds the exchanges remembered (about 400 KiB at most).
 	relaySlots = 4096
 	// relayWalk bounds the candidates of one fingerprint looked at.
 	relayWalk = 16
@@ -192,7 +192,7 @@ func (c *relayCopies) copied(ex *model.Exchange, frame int) bool {
 
 func (c *relayCopies) init() {
 	c.seed = maphash.MakeSeed()
-	c.ring = make([]relayCand, relaySlots)
+	c.ring = make([]relayCand, 0, 64)
 	c.byFP = make(map[uint64]int64, 256)
 	c.copyOf, c.hasCopy = map[string]string{}, map[string]string{}
 	c.edges = map[[2]string]struct{}{}
@@ -245,7 +245,11 @@ func (c *relayCopies) find(fp, resp uint64, ex *model.Exchange, server string) *
 		if seq == 0 {
 			return nil
 		}
-		cand := &c.ring[(seq-1)%relaySlots]
+		i := (seq - 1) % relaySlots
+		if i >= int64(len(c.ring)) {
+			return nil
+		}
+		cand := &c.ring[i]
 		if cand.seq != seq || cand.fp != fp {
 			return nil // overwritten: older ones are too
 		}
@@ -307,7 +311,12 @@ func (c *relayCopies) add(cand relayCand) {
 	c.seq++
 	cand.seq = c.seq
 	cand.prev = c.byFP[cand.fp]
-	slot := &c.ring[(c.seq-1)%relaySlots]
+	i := (c.seq - 1) % relaySlots
+	if i == int64(len(c.ring)) {
+		// grown as exchanges come, up to relaySlots
+		c.ring = append(c.ring, relayCand{})
+	}
+	slot := &c.ring[i]
 	if slot.seq != 0 && c.byFP[slot.fp] == slot.seq {
 		delete(c.byFP, slot.fp)
 	}

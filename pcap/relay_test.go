@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -207,5 +208,35 @@ func TestMirrorPortSequenceRewritten(t *testing.T) {
 	}
 	if got := relayNotes(notes); len(got) != 3 || len(notes) != 3 {
 		t.Errorf("notes:\n%s", notesText(notes))
+	}
+}
+
+// TestRelayCopiesBounded hands relayCopies 50,000 exchanges with the same
+// request and response, each on a connection of its own to one of seven
+// servers, 10 µs apart (hostile input: every one is a candidate for every
+// later one): what it keeps stays within its bounds and the notes are
+// capped.
+func TestRelayCopiesBounded(t *testing.T) {
+	var c relayCopies
+	start := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	dropped := 0
+	for i := range 50000 {
+		ex := &model.Exchange{
+			Start:    start.Add(time.Duration(i) * 10 * time.Microsecond),
+			Conn:     fmt.Sprintf("10.0.%d.%d:%d-10.1.0.%d:80", i>>16&0xff, i>>8&0xff, 1024+i&0xff, i%7),
+			Request:  model.Request{Method: "GET", URL: "http://a.test/", Proto: "HTTP/1.1"},
+			Response: &model.Response{Status: 200, Proto: "HTTP/1.1"},
+		}
+		if c.copied(ex, i+1) {
+			dropped++
+		}
+	}
+	if len(c.ring) > relaySlots || len(c.byFP) > relaySlots || len(c.copyOf) > maxRelayConns || len(c.hasCopy) > maxRelayConns ||
+		len(c.edges) > maxRelayConns || len(c.conns) > maxRelayNotes {
+		t.Errorf("kept %d candidates, %d fingerprints, %d/%d connection marks, %d directions, %d noted connections",
+			len(c.ring), len(c.byFP), len(c.copyOf), len(c.hasCopy), len(c.edges), len(c.conns))
+	}
+	if n := len(c.notes()); dropped == 0 || n > maxRelayNotes+1 {
+		t.Errorf("%d dropped, %d notes", dropped, n)
 	}
 }
