@@ -52,31 +52,29 @@ func TestRelayCopiesCodeReuse(t *testing.T) {
 	if v, n, fs := scan("relay-socat.pcap"); v != "clean" || n != 5 || len(fs) != 0 {
 		t.Errorf("relay-socat.pcap: verdict %s, %d exchanges, findings %+v; want clean, 5, none", v, n, fs)
 	}
-	// HTTP/2 through the relay (the provider's endpoints, the RP's two
-	// redemptions on one connection): main read 14 exchanges, 4 redemptions
-	v, n, fs := scan("relay-socat-h2-double.pcapng")
-	var h2reuse []string
-	for _, x := range fs {
-		if x.Rule == "code-reuse" {
-			h2reuse = append(h2reuse, x.Message)
+	// A double click through the relay: main read 14 exchanges and 4
+	// redemptions.
+	for _, c := range []struct{ name, prefix, refused string }{
+		// TLS passed through by socat
+		{"relay-socat-tls-double.pcapng", "duplicate-navigation: authorization code sha256:e36aa72173df was redeemed 2 times; the redemption at frame 111 won, the second came 43ms after the first", "frame 141"},
+		// HTTP/2 (the provider's endpoints; the RP's two redemptions on one connection)
+		{"relay-socat-h2-double.pcapng", "duplicate-navigation: authorization code sha256:0ec31e2cc056 was redeemed 2 times; the redemption at frame 133 won", "frame 150"},
+		// ssh -L (sshd's connections to the servers)
+		{"relay-ssh-tls-double.pcapng", "duplicate-navigation: authorization code sha256:91024d636ab2 was redeemed 2 times; the redemption at frame 106 won", "frame 133"},
+	} {
+		v, n, fs := scan(c.name)
+		var reuse []string
+		for _, x := range fs {
+			switch x.Rule {
+			case "code-reuse":
+				reuse = append(reuse, x.Mechanism+": "+x.Message)
+			case "request-loop":
+				t.Errorf("%s: request-loop from the copies: %s", c.name, x.Message)
+			}
 		}
-	}
-	if v != "findings" || n != 7 || len(h2reuse) != 1 || !strings.HasPrefix(h2reuse[0], "authorization code sha256:0ec31e2cc056 was redeemed 2 times; the redemption at frame 133 won") ||
-		!strings.Contains(h2reuse[0], "frame 150 was refused with invalid_grant") {
-		t.Errorf("relay-socat-h2-double.pcapng: verdict %s, %d exchanges, code-reuse %q", v, n, h2reuse)
-	}
-	v, n, fs = scan("relay-socat-tls-double.pcapng")
-	var reuse []string
-	for _, x := range fs {
-		switch x.Rule {
-		case "code-reuse":
-			reuse = append(reuse, x.Mechanism+": "+x.Message)
-		case "request-loop":
-			t.Errorf("request-loop from the copies: %s", x.Message)
+		if v != "findings" || n != 7 || len(reuse) != 1 || !strings.HasPrefix(reuse[0], c.prefix) ||
+			!strings.Contains(reuse[0], c.refused+" was refused with invalid_grant") {
+			t.Errorf("%s: verdict %s, %d exchanges, code-reuse %q", c.name, v, n, reuse)
 		}
-	}
-	if v != "findings" || n != 7 || len(reuse) != 1 || !strings.HasPrefix(reuse[0], "duplicate-navigation: authorization code sha256:e36aa72173df was redeemed 2 times; the redemption at frame 111 won, the second came 43ms after the first") ||
-		!strings.Contains(reuse[0], "frame 141 was refused with invalid_grant") {
-		t.Errorf("relay-socat-tls-double.pcapng: verdict %s, %d exchanges, code-reuse %q", v, n, reuse)
 	}
 }

@@ -3,7 +3,8 @@
 # tcpdump on lo: every request once on client -> relay and once on relay -> server.
 #   bash gen-relay.sh RELAY TLS DOUBLE OUT
 # RELAY: socat | haproxy | nginx (nginx stream module) | nginx-term (the stream
-#        module ending TLS and opening its own to the provider; with tls) | none
+#        module ending TLS and opening its own to the provider; with tls) | ssh (ssh -L
+#        through sshd on 127.0.0.1:2222) | none
 # TLS:   tls (the provider serves HTTPS, the relay passes it through) | h2 (the same,
 #        HTTP/2 by ALPN for curl and the RP) | plain
 # DOUBLE: double (the callback requested twice, 40 ms apart, as a double click
@@ -84,6 +85,27 @@ stream {
 }
 EOF
 	nginx -c "$work/nginx.conf" -e stderr &
+	;;
+ssh)
+	# ssh -L: the client's connection ends at ssh, whose channel (encrypted, on port 2222)
+	# sshd turns into its own connection to the server
+	mkdir -p /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$work/host"
+	ssh-keygen -q -t ed25519 -N '' -f "$work/user"
+	cp "$work/user.pub" "$work/authorized_keys"
+	cat >"$work/sshd_config" <<EOF
+ListenAddress 127.0.0.1:2222
+HostKey $work/host
+AuthorizedKeysFile $work/authorized_keys
+PermitRootLogin prohibit-password
+StrictModes no
+PidFile $work/sshd.pid
+EOF
+	/usr/sbin/sshd -D -f "$work/sshd_config" &
+	sleep 0.5
+	ssh -N -p 2222 -i "$work/user" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes \
+		-L 127.0.0.1:$opf:127.0.0.1:$opb -L 127.0.0.1:$rpf:127.0.0.1:$rpb root@127.0.0.1 &
+	sleep 1
 	;;
 none) ;;
 esac
