@@ -41,6 +41,7 @@ var cookieLibraries = []struct{ prefix, name string }{
 	{"wos-auth-verifier", "WorkOS AuthKit"},
 	{"oauth2_proxy", "oauth2-proxy"},
 	{"_oauth2_proxy", "oauth2-proxy"},
+	{"mod_auth_openidc_", "mod_auth_openidc"},
 }
 
 // libraryOf names the client library a request reveals, or "".
@@ -96,6 +97,14 @@ var refusalPhrases = []struct {
 	// oauth2-proxy's 403 page at /oauth2/callback.
 	{"unable to find a valid csrf token", "Unable to find a valid CSRF token.", "oauth2-proxy", model.RefusalState},
 	{"csrf token mismatch", "CSRF token mismatch", "oauth2-proxy", model.RefusalState},
+	// oauth2-proxy's 500 page: its error page hides the cause of an
+	// internal error (a refused redemption, a failed user info call)
+	// behind this sentence; its log holds the cause.
+	{"oops! something went wrong. for more information contact your server administrator", "Oops! Something went wrong. For more information contact your server administrator.", "oauth2-proxy", model.RefusalRedemption},
+	// mod_auth_openidc's error page (oidc_util_html_send_error) when its
+	// own redemption of the code failed; 2.4.12 sends it with 200 (see
+	// callbackFailurePages), others with an error status.
+	{"openid connect provider error: error in handling response type", "OpenID Connect Provider error: Error in handling response type.", "mod_auth_openidc", model.RefusalRedemption},
 	// Auth.js / NextAuth.js (its server log's words; a custom error page
 	// may show them).
 	{"pkce code_verifier cookie was missing", "PKCE code_verifier cookie was missing.", "Auth.js / NextAuth.js", model.RefusalState},
@@ -126,12 +135,17 @@ var refusalPhrases = []struct {
 // which no sign-in page or app bundle carries. match is lower case.
 var callbackFailurePages = []struct {
 	match, words, library string
+	cause                 model.RefusalCause
 }{
 	// django-allauth's socialaccount/authentication_error.html
 	// (render_authentication_error, no status: 200); the first is its
 	// wording since 0.55, the second before.
-	{"an error occurred while attempting to login via your third-party account", "Third-Party Login Failure", "django-allauth"},
-	{"an error occurred while attempting to login via your social network account", "Social Network Login Failure", "django-allauth"},
+	{"an error occurred while attempting to login via your third-party account", "Third-Party Login Failure", "django-allauth", model.RefusalUnknown},
+	{"an error occurred while attempting to login via your social network account", "Social Network Login Failure", "django-allauth", model.RefusalUnknown},
+	// mod_auth_openidc 2.4.12's error page at its OIDCRedirectURI
+	// ("<p>Error: <pre>…</pre></p>", answered 200) when its redemption of
+	// the code failed: the provider's error is in Apache's error log.
+	{"<p>error: <pre>openid connect provider error: error in handling response type", "OpenID Connect Provider error: Error in handling response type.", "mod_auth_openidc", model.RefusalRedemption},
 }
 
 // failurePageRefusal is the refusal a library's failure page (see
@@ -145,7 +159,7 @@ func failurePageRefusal(u *url.URL, page []byte) *model.AppRefusal {
 	}
 	for _, fp := range callbackFailurePages {
 		if containsFoldASCII(page, fp.match) {
-			return &model.AppRefusal{Library: fp.library, Words: fp.words, Cause: model.RefusalUnknown}
+			return &model.AppRefusal{Library: fp.library, Words: fp.words, Cause: fp.cause}
 		}
 	}
 	return nil

@@ -67,8 +67,8 @@ func runCodeReuse(p *Pass) {
 				invalidAfterEarlier = true
 			}
 		}
-		if len(c.Redemptions) < 2 && (len(c.Deliveries) < 2 || !oauthDelivered(p.Analysis, c)) && !reusedAnswer {
-			continue
+		if len(c.Redemptions)-authRetries(c.Redemptions) < 2 && (len(c.Deliveries) < 2 || !oauthDelivered(p.Analysis, c)) && !reusedAnswer {
+			continue // a redemption retried with another client authentication is client-auth-failed's
 		}
 		reportReuse(p, c, reusedAnswer || invalidAfterEarlier)
 	}
@@ -177,6 +177,18 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 		// Delivered twice but nothing visibly broke: worth fixing, not an outage.
 		f.Severity = Warning
 	}
+	if p.CrossingOf(c) == nil && p.replayUnredeemed(c) {
+		// The app side's own trace shows the code redeemed once: the
+		// replay reached an app that had consumed the sign-in's state.
+		f.Confidence = ConfidenceHigh
+		if deliveryFailed(p, c.Deliveries[1:]) {
+			f.Severity = Warning // an error page for a user already signed in
+			f.Remediation = replayRefusedRemedy(c)
+		} else {
+			f.Severity = Info
+			f.Remediation = "Nothing to fix: the app recognised the replayed callback and sent the browser on without redeeming the code again. Users who reach the callback URL from a bookmark or their history should be sent to the app's own pages instead."
+		}
+	}
 	p.Report(f)
 }
 
@@ -197,4 +209,21 @@ func firstLost(rs []*Redemption) *Redemption {
 		}
 	}
 	return nil
+}
+
+// replayRefusedRemedy is the advice for a callback loaded again after its
+// sign-in completed and refused by the app without a second redemption:
+// the user is signed in and saw an error page.
+func replayRefusedRemedy(c *CodeTrail) string {
+	lib := ""
+	if c.Tx != nil {
+		lib = c.Tx.Library()
+	}
+	switch {
+	case strings.HasPrefix(lib, "oauth2-proxy"):
+		return "Nothing is broken but the page: oauth2-proxy clears its _oauth2_proxy_csrf cookie when it handles a callback and refuses the same callback again (403 \"Unable to find a valid CSRF token\"), and the first callback had already set the _oauth2_proxy session cookie. Keep users off /oauth2/callback (no bookmarks or links to it; the back button returns there after a sign-in); a custom error page (--custom-templates-dir) can send them to the app's start page."
+	case strings.HasPrefix(lib, "mod_auth_openidc"):
+		return "Nothing is broken but the page: mod_auth_openidc deletes the sign-in's mod_auth_openidc_state_ cookie when it handles the callback, so the same callback loaded again finds no state. Keep users off the OIDCRedirectURI (no bookmarks or links to it), and set OIDCDefaultURL so that such a callback lands on a page of the app instead of an error."
+	}
+	return "Nothing is broken but the page: the first callback signed the user in and consumed the sign-in's state, so the app refused the same callback loaded again. Treat a callback whose state was already consumed as \"already signed in\" (redirect into the app) instead of showing an error, and keep users off the callback URL (after processing it, redirect to a clean URL)."
 }

@@ -335,6 +335,9 @@ func schemeOnly(a, b string) bool {
 }
 
 func reuseRemedy(f *Finding) string {
+	if strings.Contains(f.Message, "the app did not redeem the code again") {
+		return "" // the rule's advice is for the app that recognised the replay
+	}
 	switch f.Mechanism {
 	case MechReload:
 		return "The callback URL was loaded again after the code had been redeemed (reload, back button, restored tab). After processing the callback, remove code and state from the URL — in a SPA history.replaceState(null, \"\", location.pathname), on a server a 302 redirect to a clean URL — and treat a callback whose state was already consumed as \"already signed in\" (redirect into the app) instead of redeeming the code again."
@@ -364,6 +367,8 @@ func raceRemedy(f *Finding) string {
 	switch {
 	case strings.Contains(msg, "django-allauth's page"):
 		return "django-allauth before 0.62 keeps one pending sign-in per session (session[\"socialaccount_state\"]): the second tab's sign-in replaced the first's, so the first callback was refused with its failure page. Upgrade django-allauth to 0.62 or later, which keeps up to 10 pending sign-ins per session (socialaccount_states); until then, when the adapter's authentication_error (on_authentication_error since 0.62) gets a PermissionDenied, send the user to a fresh sign-in once instead of the failure page."
+	case strings.Contains(msg, "oauth2-proxy says"):
+		return "oauth2-proxy keeps one _oauth2_proxy_csrf cookie per browser by default, so every sign-in it starts replaces the one before: another tab's, or one started by any unauthenticated request it sends to the provider (the browser's /favicon.ico, a script or an image of the protected site). Set --cookie-csrf-per-request=true (a CSRF cookie per sign-in, named after its state; --cookie-csrf-per-request-limit bounds them) and exempt requests that need no sign-in (--skip-auth-route for /favicon.ico and static assets)."
 	case strings.Contains(msg, "cookie"):
 		return "Two sign-ins in one browser shared one transient cookie (one storage slot for the state, nonce or verifier): the later sign-in overwrote the earlier one's. Name the transient cookie per transaction (suffix it with the state, as ASP.NET's .AspNetCore.Correlation.<state> does) and expire it after use; on a state mismatch restart the sign-in once instead of showing an error."
 	case strings.Contains(msg, "verifier"):

@@ -597,3 +597,53 @@ func oauthDelivered(a *Analysis, c *CodeTrail) bool {
 	}
 	return false
 }
+
+// replayOfCompleted reports a callback delivering again a code whose
+// earlier delivery the app had answered without failing before this one
+// came: that callback consumed the sign-in's state (its transient cookies
+// cleared), so a state the app no longer finds is the replay's story
+// (code-reuse), not a lost cookie.
+func replayOfCompleted(a *Analysis, cb *model.Event) bool {
+	if cb.Code.IsZero() {
+		return false
+	}
+	c := a.trailOf(cb.Code)
+	if c == nil {
+		return false
+	}
+	for _, d := range c.Deliveries {
+		if d == cb || d.Exchange == cb.Exchange {
+			break
+		}
+		x := a.Exchange(d)
+		if x == nil || !x.Answered() || x.End().IsZero() || cb.Time.IsZero() || cb.Time.Before(x.End()) {
+			continue
+		}
+		if failed, _ := callbackFailed(a, d); !failed {
+			return true
+		}
+	}
+	return false
+}
+
+// authRetries counts the redemptions that repeat the one before them with
+// another client authentication method after the provider refused its
+// credentials: the client library's fallback (golang.org/x/oauth2's
+// auto-detected auth style tries HTTP Basic, then the secret in the body),
+// not a second use of the code, which a refused client never consumed.
+func authRetries(rs []*Redemption) int {
+	n := 0
+	for i := 1; i < len(rs); i++ {
+		if authRetry(rs[i-1], rs[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// authRetry reports whether r repeats prev, refused for its client
+// credentials, with another client authentication method.
+func authRetry(prev, r *Redemption) bool {
+	return prev.Failed() && prev.Class() == catalog.ClassClientAuth &&
+		prev.Request.ClientAuth() != r.Request.ClientAuth() && prev.Request.ClientID() == r.Request.ClientID()
+}

@@ -170,7 +170,7 @@ type reusedState struct {
 func checkTransientCookies(p *Pass, t *Transaction) {
 	for _, cb := range t.Callbacks() {
 		failed, how := callbackFailed(p.Analysis, cb)
-		if !failed {
+		if !failed || replayOfCompleted(p.Analysis, cb) {
 			continue
 		}
 		start, missing := missingCookies(p.Analysis, t, cb)
@@ -197,6 +197,9 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		default:
 			if d, _, ok := Elapsed(t.Authorize, cb); ok && d > 15*time.Minute {
 				why = fmt.Sprintf("the sign-in took %s, longer than such correlation cookies usually live (ASP.NET Core: 15 minutes)", fmtDuration(d))
+			} else if strings.HasPrefix(c.name, "mod_auth_openidc_state_") {
+				// Named after the state: no other sign-in replaces it.
+				why = "mod_auth_openidc names its state cookie after the sign-in's state, so another tab's sign-in does not replace it: it was dropped (expired after OIDCStateTimeout, 300 seconds by default; deleted to stay within OIDCStateMaxNumberOfCookies; blocked by the browser) or set for another host than the OIDCRedirectURI's"
 			}
 		}
 		startEv := p.ExchangeEvidence(start, "sign-in started; transient cookies set")
@@ -215,11 +218,16 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		if note := raceLibraryNote(lib); note != "" && !strings.HasPrefix(note, "MSAL") {
 			why += "; " + note
 		}
+		remedy := "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), key them per transaction, and restart sign-in once on a mismatch."
+		if strings.HasPrefix(lib, "mod_auth_openidc") || strings.HasPrefix(lib, "oauth2-proxy") {
+			// An app in front of the app: its own settings are the fix.
+			remedy = refusalRemedy(lib, model.RefusalState)
+		}
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",
 				cb.Ref, how, strings.Join(names, ", "), start.Ref, why),
 			Evidence:    evs,
-			Remediation: "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), key them per transaction, and restart sign-in once on a mismatch."})
+			Remediation: remedy})
 	}
 }
 
@@ -256,8 +264,8 @@ func checkInstanceSwitch(p *Pass, t *Transaction) {
 // after the sign-in did, state the app kept server-side.
 func checkRefusalWords(p *Pass, t *Transaction, cookiesKept bool) {
 	for _, cb := range t.Callbacks() {
-		if !refusalLost(cb) || cb.Err != nil || overlapped(p.Analysis, t, cb) {
-			continue // the provider's error, or multi-tab-race, says why
+		if !refusalLost(cb) || cb.Err != nil || overlapped(p.Analysis, t, cb) || replayOfCompleted(p.Analysis, cb) {
+			continue // the provider's error, multi-tab-race or code-reuse says why
 		}
 		failed, how := callbackFailed(p.Analysis, cb)
 		if !failed {
@@ -320,6 +328,8 @@ func refusalRemedy(lib string, cause model.RefusalCause) string {
 		return "Keep the session that saved the authorization request for the callback: a session store every instance shares (Spring Session) or sticky sessions, a session cookie the browser sends on the provider's redirect back (the host name the sign-in started on; SameSite Lax, not Strict), and no SessionCreationPolicy.STATELESS without a cookie-based AuthorizationRequestRepository."
 	case strings.HasPrefix(lib, "OmniAuth"):
 		return "OmniAuth keeps the state in the Rack session (session[\"omniauth.state\"]), which must come back with the provider's redirect: the host name the sign-in started on, a session cookie with SameSite=Lax (not Strict) and Secure behind TLS (the proxy's X-Forwarded-Proto), one session store every instance reads (a cookie store with the same secret_key_base on every instance, or Redis or the database), and one sign-in at a time per browser (a second tab replaces the state)."
+	case strings.HasPrefix(lib, "mod_auth_openidc"):
+		return "Have the mod_auth_openidc_state_<state> cookie come back to the OIDCRedirectURI: users must browse the host and scheme the OIDCRedirectURI names (OIDCCookieDomain when they differ), finish the sign-in within OIDCStateTimeout (300 seconds by default), and not start more sign-ins at once than OIDCStateMaxNumberOfCookies allows; and set OIDCDefaultURL so a callback without its state lands on a page that starts a new sign-in instead of Apache's 400 Bad Request."
 	case strings.HasPrefix(lib, "oauth2-proxy"):
 		return "Have the _oauth2_proxy_csrf cookie come back to /oauth2/callback: the browser must use the host the redirect URL names (cookie-domain; cookie-secure behind TLS), cookie-samesite lax rather than strict, the sign-in finished within cookie-csrf-expire (15 minutes by default), and cookie-csrf-per-request for sign-ins in several tabs."
 	case strings.HasPrefix(lib, "Auth.js"), strings.HasPrefix(lib, "NextAuth.js"):

@@ -446,6 +446,8 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 			return MechProxyRetry, fmt.Sprintf("the callback reached the app through a proxy (%s) and was delivered again at %s while %s was still unanswered: the proxy or load balancer retried the request (a read timeout shorter than the app's callback, retries of non-idempotent requests) and a second instance redeemed the code again", via, d2.Ref, ref)
 		case known && after && formPost:
 			return MechReload, fmt.Sprintf("the form_post page was posted again at %s after %s had been answered (reload or back button re-posting it), and the app redeemed the code again", d2.Ref, ref)
+		case known && after && a.replayUnredeemed(c):
+			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app did not redeem the code again: %s", d2.Ref, ref, a.replayAnswer(c, d2))
 		case known && after:
 			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app redeemed the code again", d2.Ref, ref)
 		case known && formPost:
@@ -551,4 +553,50 @@ func unclassified(r *Redemption) bool {
 	_, known := r.classify()
 	e := r.Response.Err.Error
 	return !known && (e == "invalid_request" || e == "invalid_grant" || e == "invalid_token")
+}
+
+// replayUnredeemed reports a code the app redeemed once, inside its first
+// delivery, and delivered again after that delivery was answered, with no
+// token request for it after: the trace is the app side's own (it holds the
+// app's back-channel redemption, sent after the callback arrived and
+// answered before the app answered the callback), so a second redemption
+// would be in it too. The later deliveries met an app that had consumed
+// the sign-in's state.
+func (a *Analysis) replayUnredeemed(c *CodeTrail) bool {
+	if len(c.Redemptions) != 1 || len(c.Deliveries) < 2 {
+		return false
+	}
+	r, d1 := c.Redemptions[0], c.Deliveries[0]
+	x1 := a.Exchange(d1)
+	if x1 == nil || !x1.Answered() || x1.End().IsZero() || r.Response == nil || !r.Succeeded() || r.Request.Origin() != "" ||
+		r.Request.Time.Before(x1.Start) || r.Response.Time.IsZero() || x1.End().Before(r.Response.Time) {
+		return false
+	}
+	for _, d := range c.Deliveries[1:] {
+		if x := a.Exchange(d); x == nil || !x.Answered() || d.Time.Before(x1.End()) {
+			return false
+		}
+	}
+	return true
+}
+
+// replayAnswer says how the app answered a delivery of a code it had
+// already redeemed (replayUnredeemed): refused in its library's words,
+// or sent on into the app.
+func (a *Analysis) replayAnswer(c *CodeTrail, d *model.Event) string {
+	lib := "the app"
+	if c.Tx != nil && c.Tx.Library() != "" {
+		lib = c.Tx.Library()
+	}
+	if failed, how := callbackFailed(a, d); failed {
+		return fmt.Sprintf("the app refused it at %s (%s) without a token request, since the first callback had consumed the sign-in's state; the first callback had signed the user in", d.Ref, how)
+	}
+	to := ""
+	if x := a.Exchange(d); x != nil {
+		if lu := x.Location(); lu != nil {
+			to = " to " + secret.RedactURL(lu.String())
+		}
+		return fmt.Sprintf("%s answered it at %s with HTTP %d%s without a token request: it recognised the callback of a sign-in it had completed", lib, d.Ref, x.Status(), to)
+	}
+	return lib + " answered it without a token request"
 }

@@ -169,7 +169,17 @@ const clientAuthRemediation = "Use the secret value (not its ID), rotate expired
 
 func runClientAuthFailed(p *Pass) {
 	assertions := map[secret.Secret]*Redemption{}
-	for _, r := range allTokenRequests(p.Analysis) {
+	all := allTokenRequests(p.Analysis)
+	retried := map[*Redemption]*Redemption{} // a refused request → its retry with another method
+	retry := map[*Redemption]bool{}
+	for _, c := range p.Codes {
+		for i := 1; i < len(c.Redemptions); i++ {
+			if prev, r := c.Redemptions[i-1], c.Redemptions[i]; authRetry(prev, r) && !retry[prev] {
+				retried[prev], retry[r] = r, true
+			}
+		}
+	}
+	for _, r := range all {
 		req := r.Request
 		if !req.Assertion().IsZero() {
 			if first, ok := assertions[req.Assertion()]; ok {
@@ -188,8 +198,8 @@ func runClientAuthFailed(p *Pass) {
 		// otherwise (fosite answers expired codes and tokens with 401).
 		refused := cls == catalog.ClassClientAuth ||
 			(r.Response != nil && r.Response.Status == 401 && (cls == catalog.ClassNone || cls == catalog.ClassUnknownProvider))
-		if !refused {
-			continue
+		if !refused || retry[r] {
+			continue // a retry is told with the request it repeats
 		}
 		code := p.RedemptionEvidence(r, "").ErrorCode
 		msg := fmt.Sprintf("%s refused the credentials of client %s at %s (%s); the client authenticated with %s",
@@ -197,12 +207,66 @@ func runClientAuthFailed(p *Pass) {
 		if strings.Contains(req.ClientAuth(), "+") {
 			msg += "; it sent more than one credential"
 		}
+		evs := []Evidence{p.RedemptionEvidence(r, "token request refused")}
+		var sev Severity
+		if again := retried[r]; again != nil {
+			how := "refused again"
+			if c := p.RedemptionEvidence(again, "").ErrorCode; c != "" {
+				how += " (" + c + ")"
+			}
+			why := "so the secret itself, not the method, is what the provider refused"
+			if !again.Failed() {
+				how, why = "accepted", "so the client is registered for the other method"
+				sev = Info // the sign-in went on: one wasted request
+			}
+			msg += fmt.Sprintf(", then retried the same code at %s with %s, %s: its library falls back to the other method after a refusal (golang.org/x/oauth2's auto-detected auth style does), %s",
+				again.Request.Ref, authName(again.Request.ClientAuth()), how, why)
+			evs = append(evs, p.RedemptionEvidence(again, "retried with another client authentication"))
+		}
 		if info, ok := catalog.LookupCode(code); ok {
 			msg += "; " + info.Meaning
 		}
-		p.Report(Finding{Code: req.Code, Message: msg,
-			Evidence: []Evidence{p.RedemptionEvidence(r, "token request refused")}, Remediation: clientAuthRemedy(req.Provider())})
+		if cb := refusedCallbackOf(p.Analysis, r); cb != nil {
+			_, how := callbackFailed(p.Analysis, cb)
+			msg += fmt.Sprintf("; the app answered the callback at %s (%s)", cb.Ref, how)
+			evs = append(evs, p.Evidence(cb, "callback the app refused"))
+		}
+		p.Report(Finding{Code: req.Code, Message: msg, Evidence: evs, Severity: sev,
+			Remediation: appCredentialRemedy(r.Tx) + clientAuthRemedy(req.Provider())})
 	}
+}
+
+// refusedCallbackOf is the callback that delivered r's code when the app
+// answered it with a failure in its library's words, nil otherwise.
+func refusedCallbackOf(a *Analysis, r *Redemption) *model.Event {
+	c := a.trailOf(r.Request.Code)
+	if c == nil {
+		return nil
+	}
+	for _, d := range c.Deliveries {
+		if d.Exchange > r.Request.Exchange || d.Refusal() == nil {
+			continue
+		}
+		if failed, _ := callbackFailed(a, d); failed {
+			return d
+		}
+	}
+	return nil
+}
+
+// appCredentialRemedy names where a relying party the trace recognises
+// keeps its client secret, "" for others.
+func appCredentialRemedy(t *Transaction) string {
+	if t == nil {
+		return ""
+	}
+	switch lib := t.Library(); {
+	case strings.HasPrefix(lib, "mod_auth_openidc"):
+		return "The app is Apache's mod_auth_openidc: set OIDCClientSecret to the client's current secret (and OIDCProviderTokenEndpointAuth to the method the client is registered for), then reload Apache. "
+	case strings.HasPrefix(lib, "oauth2-proxy"):
+		return "The app is oauth2-proxy: set --client-secret (client_secret in its configuration file, OAUTH2_PROXY_CLIENT_SECRET, or --client-secret-file) to the client's current secret, then restart it. "
+	}
+	return ""
 }
 
 // clientAuthRemedy is the remediation of a refused client credential at
