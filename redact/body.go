@@ -386,7 +386,13 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 			pairName, store = pairObjectName(v)
 			stored = storeMembers(v, depth, r.storeRequest)
 		}
+		var named []string
+		if !isObj && sc != scopeStore {
+			named = arrayNames(v)
+		}
+		idx := -1
 		v.ForEach(func(k, x gjson.Result) bool {
+			idx++
 			if isObj {
 				// A token cache keys its entries by the token itself.
 				if red := r.jsonKey(k.Str, holder); red != k.Str {
@@ -423,11 +429,93 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 				}
 			case holder:
 				n = name
+			case idx < len(named) && named[idx] != "":
+				n = named[idx]
 			}
 			r.jsonValue(x, n, method, depth+1, xsc, eds)
 			return true
 		})
 	}
+}
+
+// arrayNames returns, for an array of strings that pairs names with
+// values, the name of each value element ("" for the others): a command
+// line's flag naming a secret and the argument after it ("--api-key",
+// "…"), and Node's rawHeaders (["Host", "…", "Cookie", "…"]: names at
+// even places, a common header among them). Nil for other arrays.
+func arrayNames(v gjson.Result) []string {
+	// Most arrays are neither: looked at without a copy first.
+	n, flag, first := 0, false, false
+	v.ForEach(func(_, x gjson.Result) bool {
+		if n == 0 {
+			first = x.Type == gjson.String && headerToken(x.Str)
+		}
+		flag = flag || x.Type == gjson.String && len(x.Str) >= 3 && x.Str[0] == '-'
+		n++
+		return true
+	})
+	if n < 2 || !flag && !(first && n%2 == 0) {
+		return nil
+	}
+	var elems []string
+	strs := true
+	v.ForEach(func(_, x gjson.Result) bool {
+		if x.Type != gjson.String || len(elems) == 1024 {
+			strs = false
+			return false
+		}
+		elems = append(elems, x.Str)
+		return true
+	})
+	if !strs || len(elems) < 2 {
+		return nil
+	}
+	var names []string
+	set := func(i int, n string) {
+		if names == nil {
+			names = make([]string, len(elems))
+		}
+		names[i] = n
+	}
+	if len(elems)%2 == 0 {
+		headers, common := true, false
+		for i := 0; i < len(elems) && headers; i += 2 {
+			headers = headerToken(elems[i])
+			switch strings.ToLower(elems[i]) {
+			case "host", "user-agent", "accept", "content-type", "connection":
+				common = true
+			}
+		}
+		if headers && common {
+			for i := 1; i < len(elems); i += 2 {
+				set(i, elems[i-1])
+			}
+			return names
+		}
+	}
+	for i := 0; i+1 < len(elems); i++ {
+		f := elems[i]
+		if len(f) < 3 || f[0] != '-' || strings.IndexByte(f, '=') >= 0 || strings.HasPrefix(elems[i+1], "-") {
+			continue
+		}
+		if flag := strings.TrimLeft(f, "-"); classify(flag) != classKeep {
+			set(i+1, flag)
+		}
+	}
+	return names
+}
+
+// headerToken reports a string that may be a header's name.
+func headerToken(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !alnum(s[i]) && s[i] != '-' && s[i] != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // sessionHolder reports a member name of an object that describes a
@@ -589,7 +677,7 @@ func timeName(n string) bool {
 }
 
 var reAttr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\b(name|value|content|type|http-equiv)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	return regexp.MustCompile(`(?i)\b(name|value|content|type|http-equiv|key)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 })
 
 // text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
@@ -1000,9 +1088,14 @@ func (r *redactor) inputTags(s string) string {
 			break
 		}
 		i += j
-		input := i+6 <= len(s) && strings.EqualFold(s[i+1:i+6], "input") && (i+6 == len(s) || !alnum(s[i+6]))
-		meta := !input && i+5 <= len(s) && strings.EqualFold(s[i+1:i+5], "meta") && (i+5 == len(s) || !alnum(s[i+5]))
-		if !input && !meta {
+		input := tagAt(s, i, "input")
+		meta := !input && tagAt(s, i, "meta")
+		// A configuration's name/value elements: .NET's <add key="…"
+		// value="…"/> (web.config's appSettings), Spring's and Ant's
+		// <property name="…" value="…"/>, <param>, <entry>, <parameter>.
+		setting := !input && !meta && (tagAt(s, i, "add") || tagAt(s, i, "property") || tagAt(s, i, "param") ||
+			tagAt(s, i, "entry") || tagAt(s, i, "parameter"))
+		if !input && !meta && !setting {
 			i++
 			continue
 		}
@@ -1015,12 +1108,18 @@ func (r *redactor) inputTags(s string) string {
 		if meta {
 			valueAttr = "content"
 		}
-		if red := r.inputTag(tag, valueAttr, meta); red != tag {
+		if red := r.inputTag(tag, valueAttr, meta || setting); red != tag {
 			sp.replace(i, i+len(tag), red)
 		}
 		i += len(tag)
 	}
 	return sp.result()
+}
+
+// tagAt reports a start tag named name (any case) at i.
+func tagAt(s string, i int, name string) bool {
+	e := i + 1 + len(name)
+	return e <= len(s) && s[i] == '<' && strings.EqualFold(s[i+1:e], name) && (e == len(s) || !alnum(s[e]) && s[e] != ':' && s[e] != '-')
 }
 
 // jsonPairs rewrites name-value pairs whose name is secret, in any text:
@@ -1037,15 +1136,23 @@ func (r *redactor) jsonPairs(s string) string {
 		}
 		sep := i + j
 		i = sep + 1
+		v := sep + 1
 		if s[sep] == '=' {
-			// Not a comparison or an arrow.
-			if sep > 0 && strings.IndexByte("=!<>", s[sep-1]) >= 0 || sep+1 < len(s) && (s[sep+1] == '=' || s[sep+1] == '>') {
-				continue
+			switch {
+			case strings.HasPrefix(s[v:], ">"), strings.HasPrefix(s[v:], "&gt;"):
+				// Ruby's and PHP's arrow ("password"=>"…", also
+				// HTML-escaped), which a JavaScript arrow function's
+				// parameter before a string rarely is.
+				v = sep + 2
+				if s[v-1] != '>' {
+					v = sep + 5
+				}
+			case sep > 0 && strings.IndexByte("=!<>", s[sep-1]) >= 0 || sep+1 < len(s) && s[sep+1] == '=':
+				continue // a comparison
 			}
 		}
 		// The value's opening quote first: it rules out most separators
 		// of a script before the name is looked at.
-		v := sep + 1
 		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 			v++
 		}
@@ -1056,8 +1163,21 @@ func (r *redactor) jsonPairs(s string) string {
 			continue
 		}
 		name, ok := nameBefore(s, sep)
-		if !ok || r.class(name) == classKeep {
+		if !ok {
 			continue
+		}
+		// A dump's names ('HTTP_AUTHORIZATION': …) as labelName reads
+		// them; a connection string's attribute or member is read for
+		// its pairs (connectionString="…;Password=…").
+		if strings.EqualFold(name, "key") && inSettingTag(s, sep) {
+			continue // <add key="…": the setting's name (inputTag)
+		}
+		label, cookie := labelName(name)
+		conn := false
+		if r.class(label) == classKeep && !cookie {
+			if conn = connectionName(label); !conn {
+				continue
+			}
 		}
 		quote := s[v]
 		open := v + 1 // where the value starts
@@ -1089,7 +1209,12 @@ func (r *redactor) jsonPairs(s string) string {
 				val = rawVal
 			}
 		}
-		red := r.value(name, val, "", 0)
+		var red string
+		if conn {
+			red = r.free(val, 0)
+		} else {
+			red = r.labelled(label, cookie, val)
+		}
 		if red == val {
 			i = vEnd + 1
 			continue
@@ -1098,6 +1223,25 @@ func (r *redactor) jsonPairs(s string) string {
 		i = vEnd + 1
 	}
 	return sp.result()
+}
+
+// inSettingTag reports an attribute at i inside a configuration's
+// name/value element (<add key="…" value="…"/>, <entry key=…>).
+func inSettingTag(s string, i int) bool {
+	from := max(0, i-512)
+	lt := strings.LastIndexByte(s[from:i], '<')
+	if lt < 0 || strings.IndexByte(s[from+lt:i], '>') >= 0 {
+		return false
+	}
+	return tagAt(s, from+lt, "add") || tagAt(s, from+lt, "entry")
+}
+
+// connectionName reports a name of a connection string
+// (connectionString, ConnectionString, connection_string).
+func connectionName(name string) bool {
+	n := len(name)
+	return n >= 16 && strings.EqualFold(strings.ReplaceAll(name[n-16:], "_", ""), "connectionstring") ||
+		n >= 17 && strings.EqualFold(strings.ReplaceAll(name[n-17:], "_", ""), "connectionstring")
 }
 
 // quoteAs writes a redacted value inside the quotes it replaces: a JSON
@@ -1267,6 +1411,15 @@ func lineName(s string, p, le int) (name string, v int, sep string, ok bool) {
 		}
 		return "", 0, "", false
 	}
+	if strings.HasPrefix(s[p:le], "//") {
+		// An .npmrc's registry-scoped setting:
+		// //registry.example/:_authToken=…
+		k := strings.Index(s[p:le], ":_")
+		if k < 0 {
+			return "", 0, "", false
+		}
+		p += k + 1
+	}
 	n := p
 	for n < le && n-p <= 64 && (alnum(s[n]) || s[n] == '_' || s[n] == '-' || s[n] == '.') {
 		n++
@@ -1274,14 +1427,24 @@ func lineName(s string, p, le int) (name string, v int, sep string, ok bool) {
 	if n == p || n >= le {
 		return "", 0, "", false
 	}
-	switch s[n] {
-	case ':':
-		return s[p:n], n + 1, ":", true
-	case '=':
-		if n-p < 2 || n+1 < le && s[n+1] == '=' {
+	name = s[p:n]
+	if s[n] == ' ' || s[n] == '\t' {
+		// An INI file's "password = …": spaces before an '=' only.
+		for n < le && (s[n] == ' ' || s[n] == '\t') {
+			n++
+		}
+		if n >= le || s[n] != '=' {
 			return "", 0, "", false
 		}
-		return s[p:n], n + 1, "=", true
+	}
+	switch s[n] {
+	case ':':
+		return name, n + 1, ":", true
+	case '=':
+		if len(name) < 2 || n+1 < le && s[n+1] == '=' {
+			return "", 0, "", false
+		}
+		return name, n + 1, "=", true
 	}
 	return "", 0, "", false
 }
@@ -1319,7 +1482,8 @@ func varDumpString(s string, ls int) (start, end int) {
 // name its value goes by: PHP's $_SERVER['NAME'], $_ENV['NAME'] and
 // $_COOKIE['NAME'] (whose value is a cookie's: cookie is true), CGI's
 // HTTP_AUTHORIZATION, HTTP_COOKIE and HTTP_X_API_KEY (the request's
-// headers), a label's trailing ':' and spaces ("Client secret:").
+// headers), an .npmrc's _auth, a label's trailing ':' and spaces ("Client
+// secret:").
 func labelName(l string) (name string, cookie bool) {
 	l = strings.TrimSpace(l)
 	l = strings.TrimSpace(strings.TrimSuffix(l, ":"))
@@ -1328,6 +1492,10 @@ func labelName(l string) (name string, cookie bool) {
 			cookie = l[2:i] == "COOKIE"
 			l = strings.Trim(l[i+1:len(l)-1], `'"`)
 		}
+	}
+	// An .npmrc's _auth and _authToken.
+	for len(l) > 1 && l[0] == '_' && l[1] != '_' && strings.HasPrefix(strings.ToLower(l), "_auth") {
+		l = l[1:]
 	}
 	if len(l) > 5 && strings.HasPrefix(l, "HTTP_") && !cookie {
 		l = strings.ReplaceAll(l[5:], "_", "-")
@@ -1651,6 +1819,13 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 		case "name":
 			if name == "" {
 				name = html.UnescapeString(tag[s:e])
+			}
+		case "key":
+			// <add key="ida:ClientSecret" value="…"/>: the setting's
+			// name after its prefix.
+			if named && name == "" {
+				name = html.UnescapeString(tag[s:e])
+				name = name[strings.LastIndexByte(name, ':')+1:]
 			}
 		case "http-equiv":
 			// <meta http-equiv="Set-Cookie" content="sid=…">: the

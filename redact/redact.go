@@ -192,8 +192,9 @@ func (r *redactor) header(name, value string) string {
 		return r.secret(value)
 	}
 	if strings.HasSuffix(lname, "-auth") || strings.Contains(lname, "-auth-") || strings.HasPrefix(lname, "auth-") ||
-		strings.Contains(lname, "authorization") {
-		// A custom header carrying a credential (X-Custom-Auth: Bearer …).
+		strings.Contains(lname, "authorization") || strings.HasSuffix(lname, "authentication") {
+		// A custom header carrying a credential (X-Custom-Auth: Bearer
+		// …), and Authentication, which some APIs take for Authorization.
 		return r.authorization(value)
 	}
 	if secretHeader(lname) || secret.IsSecretParam(lname) {

@@ -154,3 +154,40 @@ func FuzzLabelCells(f *testing.F) {
 		}
 	})
 }
+
+// TestConfigurationShapes: configuration served or echoed as text loses
+// its secrets and keeps the rest: web.config's appSettings and connection
+// strings, Spring's properties, INI and .npmrc lines, a kubeconfig's key
+// data, a command line's flag and Node's rawHeaders in JSON, Ruby's and
+// Python's reprs.
+func TestConfigurationShapes(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	xml := `<appSettings><add key="ida:ClientId" value="app-1"/><add key="ida:ClientSecret" value="` + v + `1"/></appSettings>` +
+		`<connectionStrings><add name="Db" connectionString="Server=db.example;Database=app;Password=` + v + `2;" /></connectionStrings>` +
+		`<property name="password" value="` + v + `3"/><property name="url" value="jdbc:h2:mem"/>`
+	text := "[db]\nhost = db.example\npassword = " + v + "4\n//registry.example/:_authToken=" + v + "5\n_auth=" + v + "6\n" +
+		"    client-key-data: " + v + "7\n    client-certificate-data: LS0tCERT\n" +
+		`<pre>{"locale"=&gt;"en", "password"=&gt;"` + v + `8"}</pre><pre>{'HTTP_AUTHORIZATION': 'Token ` + v + `9'}</pre>`
+	got := r.text(xml + text)
+	if strings.Contains(got, v) {
+		t.Errorf("a secret survived: %s", got)
+	}
+	for _, keep := range []string{`<add key="ida:ClientId" value="app-1"/>`, "Server=db.example;Database=app;", `<property name="url" value="jdbc:h2:mem"/>`,
+		"host = db.example", "client-certificate-data: LS0tCERT", `"locale"=&gt;"en"`, "'Token sha256:"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %q: %s", keep, got)
+		}
+	}
+	js := `{"cmdline":["/usr/bin/app","--api-key","` + v + `a","-v","--log-level","debug"],"raw":["Host","app.example","Cookie","sid=` + v + `b","X-Api-Key","` + v + `c"],` +
+		`"grant_types_supported":["authorization_code","refresh_token","password"],"required":["password","username"]}`
+	got = string(r.body("application/json", []byte(js)))
+	if strings.Contains(got, v) {
+		t.Errorf("a secret survived: %s", got)
+	}
+	for _, keep := range []string{`"--log-level","debug"`, `"Host","app.example"`, `["authorization_code","refresh_token","password"]`, `["password","username"]`} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %q: %s", keep, got)
+		}
+	}
+}

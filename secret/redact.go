@@ -60,6 +60,9 @@ var secretParams = map[string]bool{
 	// Firebase's REST APIs take an ID token or a database secret as
 	// ?auth=, and Pusher's private channels a signature as "auth".
 	"auth": true,
+	// A request's HMAC signature (Shopify's app install and proxy
+	// requests: ?hmac=…&shop=…), like sig and signature.
+	"hmac": true,
 }
 
 // maskedParams hold low-entropy personal or guessable values: masked, never
@@ -357,8 +360,9 @@ var keyQualifiers = []string{"account", "primary", "secondary", "master", "reado
 	"shared", "signing", "encryption", "client", "session", "admin", "license", "application", "app", "auth", "storage", "secret"}
 
 // KeyName reports a name of a secret key in any naming style: a name whose
-// last word is "key" or "keys" after a qualifier of keyQualifiers
-// (primaryKey, AccountKey, x-functions-key, primaryReadonlyMasterKey), or
+// last word is "key" or "keys" (or "key" then "data": client-key-data)
+// after a qualifier of keyQualifiers (primaryKey, AccountKey,
+// x-functions-key, primaryReadonlyMasterKey), or
 // Azure's key1 and key2. It allocates nothing: names are compared
 // lower-cased with '-', '_', '.' and spaces removed.
 func KeyName(name string) bool {
@@ -376,6 +380,8 @@ func KeyName(name string) bool {
 			return true // key1, key2
 		}
 	}
+	// A key's bytes under its name (a kubeconfig's client-key-data).
+	norm = bytes.TrimSuffix(norm, []byte("data"))
 	norm = bytes.TrimSuffix(norm, []byte("s"))
 	if !bytes.HasSuffix(norm, []byte("key")) {
 		return false

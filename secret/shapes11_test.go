@@ -1,6 +1,9 @@
 package secret
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestSessionPath: a session's id as the path segment after "session" or
 // "sessions" (a REST session resource, a WebDriver session) is hidden in
@@ -43,6 +46,26 @@ func TestPwAndAccessorNames(t *testing.T) {
 	for _, n := range []string{"pw", "npw", "cpw", "accessors_list", "predecessor", "PHP_AUTH_USER"} {
 		if PasswordName(n) || IsCredentialName(n) {
 			t.Errorf("%s: read as a credential's name", n)
+		}
+	}
+}
+
+// TestHmacAndKeyData: a request's hmac parameter is a secret, and a
+// secret key's bytes under "<qualifier>-key-data" (a kubeconfig's
+// client-key-data) too; a certificate's or a public key's data is not.
+func TestHmacAndKeyData(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	if got := RedactURL("https://app.example/install?hmac=" + v + "&shop=s.example"); strings.Contains(got, v) || !strings.HasSuffix(got, "&shop=s.example") {
+		t.Errorf("hmac: %s", got)
+	}
+	for _, n := range []string{"client-key-data", "clientKeyData", "signing_key_data"} {
+		if !KeyName(n) {
+			t.Errorf("%s: not a key's name", n)
+		}
+	}
+	for _, n := range []string{"client-certificate-data", "publicKeyData", "keydata"} {
+		if KeyName(n) {
+			t.Errorf("%s: read as a secret key's name", n)
 		}
 	}
 }

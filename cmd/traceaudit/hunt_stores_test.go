@@ -272,6 +272,53 @@ func (h *hunt) huntStoreExchanges() []leakcorpus.Exchange {
 			RespBody: `<html><body><p>Clone with <code>git clone https://oauth2:` + h.canary("URL password in page text") + `@git.example/org/repo.git</code></p>` +
 				`<meta http-equiv="Set-Cookie" content="sid=` + h.canary("meta http-equiv Set-Cookie") + `; path=/"></body></html>`,
 		},
+		// Configuration served or echoed as text: a web.config's
+		// appSettings and connection strings, Spring's properties and
+		// actuator, an INI file, an .npmrc, a kubeconfig, a command line
+		// in JSON, Node's rawHeaders, Ruby and Python reprs, Werkzeug's
+		// debugger.
+		{
+			Method: "GET", URL: "https://app.example/web.config",
+			ReqHeaders: [][2]string{host("app.example")}, Status: 200, RespMIME: "application/xml", RespHeaders: [][2]string{{"Content-Type", "application/xml"}},
+			RespBody: `<?xml version="1.0"?><configuration><appSettings><add key="ida:ClientId" value="` + huntClientID + `"/>` +
+				`<add key="ida:ClientSecret" value="` + h.canary("web.config appSettings ClientSecret") + `"/><add key="StorageKey" value="` + h.canary("web.config appSettings StorageKey") + `"/></appSettings>` +
+				`<connectionStrings><add name="Db" connectionString="Server=db.example;Database=app;User Id=app;Password=` + h.canary("web.config connectionString Password") + `;" providerName="System.Data.SqlClient"/></connectionStrings>` +
+				`<beans><property name="password" value="` + h.canary("Spring XML property password") + `"/></beans></configuration>`,
+		},
+		{
+			Method: "GET", URL: "https://app.example/config.ini",
+			ReqHeaders: [][2]string{host("app.example")}, Status: 200, RespMIME: "text/plain", RespHeaders: [][2]string{{"Content-Type", "text/plain"}},
+			RespBody: "[database]\nhost = db.example\npassword = " + h.canary("INI password with spaces") + "\n\n[api]\napi_key = " + h.canary("INI api_key with spaces") +
+				"\nspring.datasource.password=" + h.canary("Java properties dotted password") + "\n" +
+				"//registry.npmjs.org/:_authToken=" + h.canary(".npmrc _authToken") + "\n_auth=" + b64([]byte("bob:"+h.canary(".npmrc _auth base64"))) + "\n" +
+				"users:\n- name: admin\n  user:\n    client-key-data: " + b64([]byte("-----BEGIN EC PRIVATE KEY-----\n"+h.canary("kubeconfig client-key-data")+"\n-----END EC PRIVATE KEY-----\n")) +
+				"\n    token: " + h.canary("kubeconfig user token") + "\n",
+		},
+		{
+			Method: "GET", URL: "https://app.example/debug/vars",
+			ReqHeaders: [][2]string{host("app.example")}, Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"cmdline":["/usr/bin/app","--client-secret=` + h.canary("command line --client-secret=") + `","--api-key","` + h.canary("command line --api-key, next argument") + `","-v"],` +
+				`"rawHeaders":["Host","app.example","Cookie","sid=` + h.canary("Node rawHeaders Cookie") + `","X-Api-Key","` + h.canary("Node rawHeaders X-Api-Key") + `"],` +
+				`"propertySources":[{"name":"systemEnvironment","properties":{"SPRING_DATASOURCE_PASSWORD":{"value":"` + h.canary("actuator env property value") + `","origin":"System Environment Property"},` +
+				`"spring.datasource.url":{"value":"jdbc:postgresql://db.example/app?user=app&password=` + h.canary("actuator JDBC URL password") + `"}}}]}`,
+		},
+		{
+			Method: "GET", URL: "https://app.example/rails-error",
+			ReqHeaders: [][2]string{host("app.example")}, Status: 500, RespMIME: "text/html", RespHeaders: html,
+			RespBody: `<html><body><h2>Request</h2><pre>{"authenticity_token"=&gt;"` + h.canary("Rails params authenticity_token") + `", "user"=&gt;{"email"=&gt;"bob@contoso.example", "password"=&gt;"` +
+				h.canary("Rails params password") + `"}}</pre><pre>{'HTTP_AUTHORIZATION': 'Token ` + h.canary("Python dict repr HTTP_AUTHORIZATION") + `', 'api_key': '` + h.canary("Python dict repr api_key") + `'}</pre>` +
+				`<script>var CONSOLE_MODE = false, EVALEX = true, EVALEX_TRUSTED = false, SECRET = "` + h.canary("Werkzeug debugger SECRET") + `";</script></body></html>`,
+		},
+		// Headers of no credential word that carry one, and query
+		// parameters.
+		{
+			Method: "GET", URL: "https://maps.example/api/geocode/json?address=x&key=AIzaSyD" + h.canary("Google API key in key=") + "mX-a7eZSW0jk&hmac=" + h.canary("Shopify hmac query parameter") + "&shop=s.example",
+			ReqHeaders: [][2]string{host("maps.example"), {"Authentication", h.canary("Authentication header")}, {"X-Auth", h.canary("X-Auth header")},
+				{"X-Parse-Session-Token", h.canary("X-Parse-Session-Token header")}, {"apikey", h.canary("apikey header (Kong, Supabase)")}},
+			Status: 200, RespMIME: "application/xml", RespHeaders: [][2]string{{"Content-Type", "text/xml"}},
+			RespBody: `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>` + h.canary("STS XML SecretAccessKey") +
+				`</SecretAccessKey><SessionToken>` + h.canary("STS XML SessionToken") + `</SessionToken><Expiration>2026-03-04T06:06:07Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
+		},
 		// Server-sent events whose data is not JSON under a credential's
 		// name.
 		{
