@@ -36,10 +36,13 @@ import (
 //   - it began at most relayWindow after the earlier one, on another
 //     connection to another server address or port (a relay listens on
 //     one and connects to another; a double click, a reload or a retry
-//     goes to the same server again);
-//   - the earlier one has no copy yet (a relay forwards each request
-//     once: two identical requests on two connections to the relay, as a
-//     double click sends, each find their own copy);
+//     goes to the same server again). The earlier one in time is the
+//     original; the one first in the file is kept: a capture of several
+//     interfaces written in batches (dumpcap) may hold the relay's side
+//     first;
+//   - neither is paired yet (a relay forwards each request once: two
+//     identical requests on two connections to the relay, as a double
+//     click sends, each find their own copy);
 //   - connections keep their roles: once a connection's requests were
 //     found copies of another's, its later requests can be copies of that
 //     connection's only, and requests on a connection that has a copy are
@@ -55,7 +58,8 @@ import (
 // Copies are candidates themselves, so a chain of relays reads once too.
 // Memory is bounded: the fingerprints of the last relaySlots requests,
 // and at most maxRelayConns connections and relay directions remembered.
-// Per exchange, one hash of its request and a lookup; nothing per packet.
+// Per exchange, one hash of its request and response and a lookup of at
+// most relayWalk candidates; nothing per packet.
 type relayCopies struct {
 	seed maphash.Seed
 	ring []relayCand
@@ -90,14 +94,16 @@ type relayCand struct {
 	server string
 	start  time.Time
 	frame  int
-	copied bool
+	// hasCopy and isCopy: paired with another exchange as its original,
+	// as its copy (a relay in a chain is both)
+	hasCopy, isCopy bool
 }
 
 // relayConn is a connection found to copy another.
 type relayConn struct {
 	copy, orig string
 	first      int      // frame of its first copied request
-	pairs      []string // "frame N copies frame M", the first few
+	pairs      []string // "frame N read, frame M dropped", the first few
 	n          int
 }
 
@@ -169,9 +175,10 @@ func serverOf(conn string) string {
 	return srv
 }
 
-// copied reports whether ex, of a request that began at frame, is a
-// relayed copy of an exchange handed out before; it remembers ex either
-// way.
+// copied reports whether ex, of a request that began at frame, repeats
+// an exchange handed out before, as its relayed copy or (in a file that
+// holds the relay's side first) its original: then it is not handed out.
+// It remembers ex either way.
 func (c *relayCopies) copied(ex *model.Exchange, frame int) bool {
 	if ex.Conn == "" || ex.Start.IsZero() {
 		return false
@@ -180,14 +187,19 @@ func (c *relayCopies) copied(ex *model.Exchange, frame int) bool {
 		c.init()
 	}
 	fp, resp := c.fingerprints(ex)
-	server := serverOf(ex.Conn)
-	orig := c.find(fp, resp, ex, server)
-	if orig != nil {
-		orig.copied = true
-		c.learn(orig, ex, server, frame)
+	e := relayCand{fp: fp, resp: resp, conn: ex.Conn, server: serverOf(ex.Conn), start: ex.Start, frame: frame}
+	other, isCopy := c.find(&e)
+	switch {
+	case other == nil:
+	case isCopy:
+		other.hasCopy, e.isCopy = true, true
+		c.learn(other, &e, frame, other.frame)
+	default:
+		other.isCopy, e.hasCopy = true, true
+		c.learn(&e, other, frame, other.frame)
 	}
-	c.add(relayCand{fp: fp, resp: resp, conn: ex.Conn, server: server, start: ex.Start, frame: frame})
-	return orig != nil
+	c.add(e)
+	return other != nil
 }
 
 func (c *relayCopies) init() {
@@ -215,7 +227,9 @@ func (c *relayCopies) hello(conn string, rec []byte, frame int, ts time.Time) st
 	server := serverOf(conn)
 	orig := ""
 	if s, ok := c.hellos[key]; ok && s.conn != conn && s.server != server {
-		if dt := ts.Sub(s.ts); dt >= 0 && dt <= relayWindow {
+		// (either order: a capture of several interfaces may hold the
+		// relay's side first)
+		if dt := ts.Sub(s.ts); dt >= -relayWindow && dt <= relayWindow {
 			orig = s.conn
 		}
 	}
@@ -233,76 +247,92 @@ func (c *relayCopies) hello(conn string, rec []byte, frame int, ts time.Time) st
 	return orig
 }
 
-// find is the candidate ex copies, nil when none.
-func (c *relayCopies) find(fp, resp uint64, ex *model.Exchange, server string) *relayCand {
-	seq, ok := c.byFP[fp]
-	if !ok {
-		return nil
+// find is the exchange handed out before that e repeats, nil when none,
+// and whether e is its copy (began after it) or its original: in a
+// capture of several interfaces written in batches (dumpcap), the
+// relay's side of a request may come first in the file.
+func (c *relayCopies) find(e *relayCand) (*relayCand, bool) {
+	seq, ok := c.byFP[e.fp]
+	if !ok || e.resp == 0 {
+		return nil, false
 	}
-	origConn, isCopy := c.copyOf[ex.Conn]
-	copyConn := c.hasCopy[ex.Conn]
 	for range relayWalk {
 		if seq == 0 {
-			return nil
+			return nil, false
 		}
 		i := (seq - 1) % relaySlots
 		if i >= int64(len(c.ring)) {
-			return nil
+			return nil, false
 		}
 		cand := &c.ring[i]
-		if cand.seq != seq || cand.fp != fp {
-			return nil // overwritten: older ones are too
+		if cand.seq != seq || cand.fp != e.fp {
+			return nil, false // overwritten: older ones are too
 		}
 		seq = cand.prev
-		dt := ex.Start.Sub(cand.start)
+		dt := e.start.Sub(cand.start)
 		if dt > relayWindow {
-			return nil // older ones are older still
+			return nil, false // older ones are older still
 		}
-		switch {
-		case cand.copied, dt < 0, cand.conn == ex.Conn, cand.server == server, resp == 0 || cand.resp != resp:
-			continue
-		case isCopy && cand.conn != origConn:
-			continue
-		case copyConn != "" && cand.conn == copyConn:
+		if dt < -relayWindow || cand.conn == e.conn || cand.server == e.server || cand.resp != e.resp {
 			continue
 		}
-		if other, ok := c.hasCopy[cand.conn]; ok && other != ex.Conn {
-			continue // its connection's copy is another one
+		orig, cp := cand, e
+		if dt < 0 {
+			orig, cp = e, cand
 		}
-		if _, ok := c.edges[[2]string{server, cand.server}]; ok {
-			continue // the relay forwards the other way
+		if c.pairs(orig, cp) {
+			return cand, dt >= 0
 		}
-		return cand
 	}
-	return nil
+	return nil, false
 }
 
-// learn records that ex, at frame, copies orig.
-func (c *relayCopies) learn(orig *relayCand, ex *model.Exchange, server string, frame int) {
+// pairs tells whether cp may be a copy of orig by what is known of their
+// exchanges and connections.
+func (c *relayCopies) pairs(orig, cp *relayCand) bool {
+	if orig.hasCopy || cp.isCopy {
+		return false // a relay forwards each request once
+	}
+	if o, ok := c.copyOf[cp.conn]; ok && o != orig.conn {
+		return false // cp's connection copies another one
+	}
+	if k, ok := c.hasCopy[orig.conn]; ok && k != cp.conn {
+		return false // orig's connection's copy is another one
+	}
+	if c.copyOf[orig.conn] == cp.conn {
+		return false // the other way round
+	}
+	_, reverse := c.edges[[2]string{cp.server, orig.server}]
+	return !reverse // the relay forwards the other way
+}
+
+// learn records that cp copies orig; the exchange at frame dropped is
+// read once as the one at frame read.
+func (c *relayCopies) learn(orig, cp *relayCand, dropped, read int) {
 	c.dropped++
 	if len(c.copyOf) >= maxRelayConns {
 		clear(c.copyOf)
 		clear(c.hasCopy)
 	}
-	c.copyOf[ex.Conn] = orig.conn
-	c.hasCopy[orig.conn] = ex.Conn
+	c.copyOf[cp.conn] = orig.conn
+	c.hasCopy[orig.conn] = cp.conn
 	if len(c.edges) >= maxRelayConns {
 		clear(c.edges)
 	}
-	c.edges[[2]string{orig.server, server}] = struct{}{}
-	rc := c.byConn[ex.Conn]
+	c.edges[[2]string{orig.server, cp.server}] = struct{}{}
+	rc := c.byConn[cp.conn]
 	if rc == nil || rc.orig != orig.conn {
 		if len(c.conns) >= maxRelayNotes {
 			c.uncited++
 			return
 		}
-		rc = &relayConn{copy: ex.Conn, orig: orig.conn, first: frame}
+		rc = &relayConn{copy: cp.conn, orig: orig.conn, first: dropped}
 		c.conns = append(c.conns, rc)
-		c.byConn[ex.Conn] = rc
+		c.byConn[cp.conn] = rc
 	}
 	rc.n++
 	if len(rc.pairs) < relayPairs {
-		rc.pairs = append(rc.pairs, fmt.Sprintf("frame %d copies frame %d", frame, orig.frame))
+		rc.pairs = append(rc.pairs, fmt.Sprintf("frame %d read, frame %d dropped", read, dropped))
 	}
 }
 

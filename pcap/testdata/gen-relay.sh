@@ -2,7 +2,7 @@
 # Records a real sign-in through a byte-copying relay on loopback, captured by
 # tcpdump on lo: every request once on client -> relay and once on relay -> server.
 #   bash gen-relay.sh RELAY TLS DOUBLE OUT
-# RELAY: socat | haproxy | nginx (nginx stream module) | nginx-term (the stream
+# RELAY: socat | socat-twoif (curl in a network namespace, dumpcap on the veth and lo) | haproxy | nginx (nginx stream module) | nginx-term (the stream
 #        module ending TLS and opening its own to the provider; with tls) | ssh (ssh -L
 #        through sshd on 127.0.0.1:2222) | none
 # TLS:   tls (the provider serves HTTPS, the relay passes it through) | h2 (the same,
@@ -31,7 +31,27 @@ tlsflag=
 "$work/record" -serve -op-port $opb -rp-port $rpb -op-public $opf -rp-public $rpf $tlsflag \
 	-keylog "$keys" -info "$work/info.json" -cert-out "$work/cert.pem" 2>"$work/serve.log" &
 for _ in $(seq 50); do [ -s "$work/info.json" ] && break; sleep 0.2; done
+# socat-twoif: curl in a network namespace reaches socat over a veth pair, and dumpcap
+# captures the veth and lo at once (a pcapng file with two interfaces).
+to=127.0.0.1
+if [ "$relay" = socat-twoif ]; then
+	ip netns del c20 2>/dev/null || true
+	ip netns add c20
+	ip link add vh20 type veth peer name vc20
+	ip link set vc20 netns c20
+	ip addr add 10.77.0.1/24 dev vh20
+	ip link set vh20 up
+	ip -n c20 addr add 10.77.0.2/24 dev vc20
+	ip -n c20 link set vc20 up
+	ip -n c20 link set lo up
+	trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; ip netns del c20; rm -rf "$work"' EXIT
+	to=10.77.0.1
+fi
 case $relay in
+socat-twoif)
+	socat TCP-LISTEN:$opf,reuseaddr,fork TCP:127.0.0.1:$opb &
+	socat TCP-LISTEN:$rpf,reuseaddr,fork TCP:127.0.0.1:$rpb &
+	;;
 socat)
 	socat TCP-LISTEN:$opf,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:$opb &
 	socat TCP-LISTEN:$rpf,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:$rpb &
@@ -110,12 +130,18 @@ EOF
 none) ;;
 esac
 sleep 0.5
-tcpdump -i lo -U -w "$out" "tcp port $opf or tcp port $opb or tcp port $rpf or tcp port $rpb" 2>"$work/tcpdump.log" &
+filter="tcp port $opf or tcp port $opb or tcp port $rpf or tcp port $rpb"
+if [ "$relay" = socat-twoif ]; then
+	dumpcap -q -i vh20 -i lo -f "$filter" -w "$out" 2>"$work/tcpdump.log" &
+else
+	tcpdump -i lo -U -w "$out" "$filter" 2>"$work/tcpdump.log" &
+fi
 dump=$!
 sleep 1
 j() { python3 -c "import json,sys; print(json.load(open('$work/info.json'))['$1'])"; }
 export SSLKEYLOGFILE=$keys
-c="curl -sS -k --connect-to ::127.0.0.1: -o /dev/null"
+c="curl -sS -k --connect-to ::$to: -o /dev/null"
+[ "$relay" = socat-twoif ] && c="ip netns exec c20 $c"
 auth=$($c -c "$work/jar" -w '%{redirect_url}' "$(j rp)/login")
 $c -b "$work/jar" "$auth"
 cb=$($c -b "$work/jar" -w '%{redirect_url}' --data-urlencode "username=$(j username)" --data-urlencode "password=$(j password)" "$auth")
