@@ -110,10 +110,17 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 	}
 
 	var msg strings.Builder
-	n := len(c.Redemptions)
+	n := len(c.Redemptions) - authRetries(c.Redemptions)
 	switch {
 	case n >= 2:
 		fmt.Fprintf(&msg, "authorization code %s was redeemed %d times", c.Code, n)
+		for i := 1; i < len(c.Redemptions); i++ {
+			if prev, r := c.Redemptions[i-1], c.Redemptions[i]; authRetry(prev, r) {
+				fmt.Fprintf(&msg, " (%s repeats the refused %s with %s: its client library's fallback, golang.org/x/oauth2's auto-detected auth style, not another use)",
+					r.Request.Ref, prev.Request.Ref, authName(r.Request.ClientAuth()))
+				break
+			}
+		}
 		if won != nil {
 			fmt.Fprintf(&msg, "; the redemption at %s won", won.Request.Ref)
 		} else {

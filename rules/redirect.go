@@ -73,6 +73,9 @@ func runRedirectMismatch(p *Pass) {
 				}
 			}
 			msg += "; it is not registered for client " + clientOf(t)
+			if rp := rpSending(p.Analysis, t); rp != "" {
+				msg += "; " + rp
+			}
 			f.Message = msg
 			p.Report(f)
 			reported[e] = true
@@ -260,4 +263,28 @@ func firstDiff(a, b string) string {
 // error the catalog does not know.
 func omissionMayExplain(c catalog.ErrorClass) bool {
 	return c == catalog.ClassRedirectURI || c == catalog.ClassGenericGrant || c == catalog.ClassNone
+}
+
+// rpSending says which relying party in front of the app sent the sign-in
+// and where its redirect URI comes from, when the cookies its start set
+// name one (mod_auth_openidc, oauth2-proxy); "" otherwise.
+func rpSending(a *Analysis, t *Transaction) string {
+	if t.Authorize == nil {
+		return ""
+	}
+	start, set := loginStart(a, t.Authorize)
+	if start == nil {
+		return ""
+	}
+	var names []string
+	for _, c := range set {
+		names = append(names, c.name)
+	}
+	switch lib := oauth.LibraryOfCookies(names); {
+	case strings.HasPrefix(lib, "mod_auth_openidc"):
+		return fmt.Sprintf("the sign-in was started by Apache's mod_auth_openidc (its state cookie set at %s), which sends its OIDCRedirectURI", start.Ref)
+	case strings.HasPrefix(lib, "oauth2-proxy"):
+		return fmt.Sprintf("the sign-in was started by oauth2-proxy (its CSRF cookie set at %s), which sends its --redirect-url (without one, /oauth2/callback on the host the browser asked)", start.Ref)
+	}
+	return ""
 }

@@ -217,6 +217,12 @@ func redirectRemedy(f *Finding, c findingContext) string {
 		setMech(f, MechRedirectNotRegistered)
 		s := "The provider refused the redirect URI when the sign-in started: the fix lives in the app registration, not in the token call. " +
 			registration(c.provider, c.client, authURI)
+		switch {
+		case strings.Contains(f.Message, "which sends its OIDCRedirectURI"):
+			s += " Or, when the URI registered is the right one, set OIDCRedirectURI in the Apache configuration to it (a path inside a location with AuthType openid-connect: mod_auth_openidc answers it itself) and reload Apache."
+		case strings.Contains(f.Message, "which sends its --redirect-url"):
+			s += " Or, when the URI registered is the right one, set oauth2-proxy's --redirect-url (redirect_url, OAUTH2_PROXY_REDIRECT_URL) to it, ending in its callback path /oauth2/callback (under --proxy-prefix), and restart it."
+		}
 		if isHTTPOnNonLoopback(authURI) {
 			setMech(f, MechRedirectProxyScheme)
 			s = fmt.Sprintf("The app sent %q, an http:// URI on a public host: it builds its redirect URI from the request it sees behind a TLS-terminating proxy (load balancer, App Service, ingress), which arrives as http. Register nothing new; make the app see https: %s. Only if http is really intended: %s",

@@ -76,7 +76,9 @@ func TestModAuthOpenIDCRecorded(t *testing.T) {
 			"mod_auth_openidc names its state cookie after the sign-in's state"},
 		remedy: []string{"OIDCStateTimeout", "OIDCDefaultURL"}}})
 	checkRecorded(t, "modoidc-redirect-mismatch.pcap", []rpWant{{rule: rules.RedirectURIMismatch.ID, severity: rules.Error,
-		message: []string{`rejected the redirect URI "http://localhost:4712/redirect_uri" at authorize time (invalid_redirect_uri)`}}})
+		message: []string{`rejected the redirect URI "http://localhost:4712/redirect_uri" at authorize time (invalid_redirect_uri)`,
+			"the sign-in was started by Apache's mod_auth_openidc (its state cookie set at frame 14), which sends its OIDCRedirectURI"},
+		remedy: []string{`Register exactly "http://localhost:4712/redirect_uri"`, "set OIDCRedirectURI"}}})
 	// A wrong OIDCClientSecret: the provider's invalid_client, and the
 	// module's own error page, answered 200.
 	checkRecorded(t, "modoidc-wrong-secret.pcap", []rpWant{{rule: rules.ClientAuthFailed.ID, severity: rules.Error,
@@ -97,7 +99,7 @@ func TestOAuth2ProxyRecorded(t *testing.T) {
 		message: []string{`the app did not redeem the code again: the app refused it at frame 74 (HTTP 403, oauth2-proxy says "Unable to find a valid CSRF token.") without a token request`},
 		remedy:  []string{"oauth2-proxy clears its _oauth2_proxy_csrf cookie"}}})
 	checkRecorded(t, "o2p-double-callback.pcap", []rpWant{{rule: rules.CodeReuse.ID, severity: rules.Error,
-		message: []string{"the redemption at frame 53 won", "frame 60 was refused with invalid_grant",
+		message: []string{"redeemed 2 times (frame 71 repeats the refused frame 60 with a client_secret in the body", "the redemption at frame 53 won", "frame 60 was refused with invalid_grant",
 			"requested again at frame 51 before the first delivery (frame 49) was answered", "(GET frame 67) was refused with HTTP 401"}}})
 	checkRecorded(t, "o2p-lost-state.pcap", []rpWant{{rule: rules.StateMismatch.ID, severity: rules.Error,
 		message: []string{`the app refused the callback at frame 47 (HTTP 403, oauth2-proxy says "Unable to find a valid CSRF token."): the request lacks the cookie(s) _oauth2_proxy_csrf`},
@@ -108,9 +110,13 @@ func TestOAuth2ProxyRecorded(t *testing.T) {
 	race := rpWant{rule: rules.MultiTabRace.ID, severity: rules.Error,
 		message: []string{`failed (HTTP 403, oauth2-proxy says "Unable to find a valid CSRF token.")`},
 		remedy:  []string{"--cookie-csrf-per-request=true", "--skip-auth-route"}}
-	checkRecorded(t, "o2p-two-tabs.pcap", []rpWant{race, race})
+	favicon := race
+	favicon.message = append([]string{"sign-in #3 was not a user's: the app answered the browser's request for /favicon.ico at frame 75"}, race.message...)
+	checkRecorded(t, "o2p-two-tabs.pcap", []rpWant{race, favicon})
 	checkRecorded(t, "o2p-redirect-mismatch.pcap", []rpWant{{rule: rules.RedirectURIMismatch.ID, severity: rules.Error,
-		message: []string{`rejected the redirect URI "http://localhost:4713/oauth2/callback2" at authorize time`}}})
+		message: []string{`rejected the redirect URI "http://localhost:4713/oauth2/callback2" at authorize time`,
+			"the sign-in was started by oauth2-proxy (its CSRF cookie set at frame 18), which sends its --redirect-url"},
+		remedy: []string{`Register exactly "http://localhost:4713/oauth2/callback2"`, "set oauth2-proxy's --redirect-url"}}})
 	// A wrong --client-secret: golang.org/x/oauth2 retries the refused
 	// redemption with the secret in the body; one finding, no reuse.
 	checkRecorded(t, "o2p-wrong-secret.pcap", []rpWant{{rule: rules.ClientAuthFailed.ID, severity: rules.Error,

@@ -641,9 +641,34 @@ func authRetries(rs []*Redemption) int {
 	return n
 }
 
-// authRetry reports whether r repeats prev, refused for its client
-// credentials, with another client authentication method.
+// authRetry reports whether r repeats prev, refused, with another client
+// authentication method once prev's refusal had come back:
+// golang.org/x/oauth2 does so after any refusal until it has learnt the
+// provider's method (AuthStyleAutoDetect), so a code refused as already
+// used is sent a third time too.
 func authRetry(prev, r *Redemption) bool {
-	return prev.Failed() && prev.Class() == catalog.ClassClientAuth &&
-		prev.Request.ClientAuth() != r.Request.ClientAuth() && prev.Request.ClientID() == r.Request.ClientID()
+	if !prev.Failed() || prev.Request.ClientAuth() == r.Request.ClientAuth() || prev.Request.ClientID() != r.Request.ClientID() {
+		return false
+	}
+	if prev.Class() == catalog.ClassClientAuth {
+		return true
+	}
+	// Another refusal: only a retry sent right after it came back.
+	at, sent := prev.Response.Time, r.Request.Time
+	return !at.IsZero() && !sent.IsZero() && !sent.Before(at) && sent.Sub(at) < time.Second
+}
+
+// authName names a client authentication method for a message.
+func authName(a string) string {
+	switch a {
+	case "none", "":
+		return "no credential"
+	case "secret":
+		return "a client_secret in the body"
+	case "basic":
+		return "HTTP Basic"
+	case "assertion":
+		return "a client_assertion"
+	}
+	return a
 }

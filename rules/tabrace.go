@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -68,6 +69,31 @@ func runTabRace(p *Pass) {
 		if note := raceLibraryNote(a.Library()); note != "" && x.Mechanism == MechMultiTab {
 			f.Message += "; " + note
 		}
+		if start, _ := loginStart(p.Analysis, b.Authorize); start != nil {
+			if res := subresource(start.URL()); res != "" {
+				// No tab: the page's own resource met the sign-in.
+				f.Message += fmt.Sprintf("; sign-in #%d was not a user's: the app answered the browser's request for %s at %s, a resource of a page rather than a page, with a redirect to sign in", b.ID, res, start.Ref)
+				f.Evidence = append(f.Evidence, p.ExchangeEvidence(start, fmt.Sprintf("sign-in #%d started by a resource request", b.ID)))
+			}
+		}
 		p.Report(f)
 	}
+}
+
+// subresource is the path of a URL that names a resource of a page (an
+// icon, an image, a style sheet, a script, a font) rather than a page,
+// "" otherwise: a sign-in such a request starts is the browser's, not a
+// user's.
+func subresource(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	path := strings.ToLower(u.Path)
+	for _, ext := range []string{".ico", ".png", ".gif", ".jpg", ".jpeg", ".svg", ".webp", ".css", ".js", ".mjs", ".woff", ".woff2", ".ttf", ".map"} {
+		if strings.HasSuffix(path, ext) {
+			return u.Path
+		}
+	}
+	return ""
 }

@@ -302,20 +302,6 @@ func clientAuthRemedy(p model.Provider) string {
 	return clientAuthRemediation
 }
 
-func authName(a string) string {
-	switch a {
-	case "none", "":
-		return "no credential"
-	case "secret":
-		return "a client_secret in the body"
-	case "basic":
-		return "HTTP Basic"
-	case "assertion":
-		return "a client_assertion"
-	}
-	return a
-}
-
 // RefreshTokenExpired: a refresh grant refused as expired or revoked.
 var RefreshTokenExpired = &Rule{
 	ID:       "refresh-token-expired",
