@@ -1034,7 +1034,8 @@ func minus(a, b []string) []string {
 // ".AspNetCore.Correlation.<id>"), which is a secret and would make every
 // pair of runs differ. The trace's own state and nonce values become "*";
 // so does the rest of a name from the first segment (split at "_", "-",
-// ".") that holds a digit, when that rest is 16 bytes or more.
+// ".") of 8 bytes or more that holds a digit, when that rest is 16 bytes or
+// more (a word such as oauth2-proxy's "_oauth2_proxy_csrf" stays).
 func cookieName(name string, known *strings.Replacer) string {
 	if known != nil {
 		name = known.Replace(name)
@@ -1048,7 +1049,7 @@ func cookieName(name string, known *strings.Replacer) string {
 		if j := strings.IndexAny(rest, "_-."); j >= 0 {
 			seg = rest[:j]
 		}
-		if len(rest) >= 16 && strings.ContainsAny(seg, "0123456789") {
+		if len(rest) >= 16 && len(seg) >= 8 && strings.ContainsAny(seg, "0123456789") {
 			return name[:i] + "*"
 		}
 	}

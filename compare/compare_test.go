@@ -28,6 +28,11 @@ func TestCookieNameHidesPerSignInValues(t *testing.T) {
 		{".AspNetCore.Correlation.Fq3kJ9x0aLQ2mZ7rTt1u", ".AspNetCore.Correlation.*"},
 		{"rp_session", "rp_session"},
 		{"JSESSIONID", "JSESSIONID"},
+		// oauth2-proxy's cookies (o2p-*.pcap in rules/testdata): "oauth2"
+		// holds a digit and is no per-sign-in value.
+		{"_oauth2_proxy_csrf", "_oauth2_proxy_csrf"},
+		{"_oauth2_proxy_0", "_oauth2_proxy_0"},
+		{"_oauth2_proxy_7f3kQ9x0aLQ2mZ7r_csrf", "_oauth2_proxy_*"},
 	} {
 		if got := cookieName(c.in, known); got != c.want {
 			t.Errorf("cookieName(%q) = %q, want %q", c.in, got, c.want)
