@@ -359,7 +359,12 @@ func (e *Event) SetRefusal(v *AppRefusal) { e.setRare(func(r *EventRare) { r.Ref
 
 // Refusal is how the app's sign-in library refused the callback, nil when
 // its answer did not say.
-func (e *Event) Refusal() *AppRefusal { return e.rare().Refusal }
+func (e *Event) Refusal() *AppRefusal {
+	if r := e.rare().Refusal; r != nil && !r.Pending {
+		return r
+	}
+	return nil
+}
 
 // SetVantages sets Vantages.
 func (e *Event) SetVantages(v []string) { e.setRare(func(r *EventRare) { r.Vantages = v }) }
@@ -789,4 +794,8 @@ type AppRefusal struct {
 	Library string       // "ASP.NET Core OpenID Connect handler", "Auth.js / NextAuth.js"
 	Words   string       // the library's words as the answer showed them: "Correlation failed."
 	Cause   RefusalCause // what they say went wrong
+	// Pending: the callback's redirect may be a refusal that only the page
+	// it leads to tells (Devise's flash after an OmniAuth failure); until
+	// the extractor reads that page and fills this in, Refusal reports nil.
+	Pending bool
 }

@@ -98,3 +98,48 @@ func TestAllauthFailurePageNotOthers(t *testing.T) {
 		t.Errorf("wrapped title: refusal %+v", r)
 	}
 }
+
+// TestDeviseFlash: Devise's OmniAuth failure flash on the page its failure
+// redirect leads to, as the recorded app's layout escapes it, completes
+// the callback's refusal; a page with no such flash (a completed sign-in's
+// "Successfully authenticated from Labop account.") or a page never loaded
+// leaves the callback unrefused.
+func TestDeviseFlash(t *testing.T) {
+	html := model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
+	loc := func(l string) model.Headers { return model.Headers{{Name: "Location", Value: l}} }
+	const cb = "http://localhost:4882/users/auth/labop/callback?code=c0de&state=st"
+	page := func(alert string) string {
+		return `<!DOCTYPE html><html><head><title>Devise lab</title></head><body><p class="notice"></p><p class="alert">` + alert + `</p><h2>Log in</h2></body></html>`
+	}
+	for _, c := range []struct {
+		name, target, body string
+		load               bool
+		lib, words         string
+		cause              model.RefusalCause
+	}{
+		{"csrf", "http://localhost:4882/users/sign_in", page("Could not authenticate you from Labop because &quot;Csrf detected&quot;."), true, "OmniAuth (Devise)", "Csrf detected", model.RefusalState},
+		{"redemption", "http://localhost:4882/users/sign_in", page("Could not authenticate you from Labop because &quot;Invalid credentials&quot;."), true, "OmniAuth (Devise)", "Invalid credentials", model.RefusalRedemption},
+		{"provider text", "http://localhost:4882/users/sign_in", page("Could not authenticate you from Labop because &quot;User alice@example.com is blocked&quot;."), true, "OmniAuth (Devise)", "Could not authenticate you", model.RefusalUnknown},
+		{"success", "http://localhost:4882/", page("Successfully authenticated from Labop account."), true, "", "", ""},
+		{"never loaded", "http://localhost:4882/users/sign_in", "", false, "", "", ""},
+	} {
+		x := NewExtractor()
+		evs := x.Exchange(mkExchange(0, "GET", cb, nil, "", 302, loc(c.target), ""))
+		if c.load {
+			x.Exchange(mkExchange(1, "GET", c.target, nil, "", 200, html, c.body))
+		}
+		if len(evs) != 1 {
+			t.Fatalf("%s: %d events", c.name, len(evs))
+		}
+		r := evs[0].Refusal()
+		if c.lib == "" {
+			if r != nil {
+				t.Errorf("%s: refusal %+v, want none", c.name, r)
+			}
+			continue
+		}
+		if r == nil || r.Library != c.lib || r.Words != c.words || r.Cause != c.cause {
+			t.Errorf("%s: refusal %+v, want %s %q (%s)", c.name, r, c.lib, c.words, c.cause)
+		}
+	}
+}

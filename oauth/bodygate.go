@@ -89,10 +89,10 @@ func (g *BodyGate) MayMatter(req *model.Request, resp *model.Response) bool {
 	if resp == nil {
 		return false
 	}
-	if resp.Status >= 300 && resp.Status < 400 && springCallbackPath(u) {
+	if resp.Status >= 300 && resp.Status < 400 && (springCallbackPath(u) || omniAuthCallback(u)) {
 		// A callback's failure redirect: the Extractor reads the page it
 		// leads to (Extractor.failurePages).
-		if lu, err := u.Parse(resp.Headers.Get("Location")); err == nil && springFailureTarget(u, lu) {
+		if lu, err := u.Parse(resp.Headers.Get("Location")); err == nil && (springFailureTarget(u, lu) || deviseFailureTarget(u, lu)) {
 			g.learn(g.endpoints, endpointKey(lu))
 		}
 	}

@@ -99,6 +99,9 @@ type failurePage struct {
 	refusal *model.AppRefusal
 	// callbackErr: the callback carried the provider's error.
 	callbackErr bool
+	// devise: the page may show Devise's OmniAuth failure flash; the
+	// refusal is pending until it does.
+	devise bool
 }
 
 // maxFailurePages bounds Extractor.failurePages: a trace of many refused
@@ -1268,6 +1271,13 @@ func (x *Extractor) callback(ex *model.Exchange, u *url.URL, lb *lazyBase, p url
 			if rf.Library == springLogin && rf.Cause == model.RefusalUnknown {
 				x.awaitFailurePage(u, r.Headers.Get("Location"), failurePage{refusal: rf, callbackErr: errStr != ""})
 			}
+		} else if r.Status >= 300 && r.Status < 400 && omniAuthCallback(u) {
+			// Perhaps Devise's failure redirect: the page it leads to says.
+			if lu, err := u.Parse(r.Headers.Get("Location")); err == nil && deviseFailureTarget(u, lu) {
+				rf := &model.AppRefusal{Pending: true}
+				ev.SetRefusal(rf)
+				x.awaitFailurePage(u, lu.String(), failurePage{refusal: rf, callbackErr: errStr != "", devise: true})
+			}
 		}
 	}
 	return ev, true
@@ -2242,6 +2252,12 @@ func (x *Extractor) failurePage(ex *model.Exchange) {
 	delete(x.failurePages, key)
 	r := ex.Response
 	if r == nil || r.Status != 200 || !x.isHTML(r) {
+		return
+	}
+	if fp.devise {
+		if rf := deviseFlashRefusal(x.respBody(r)); rf != nil {
+			*fp.refusal = *rf
+		}
 		return
 	}
 	if rf := springPageRefusal(x.respBody(r), fp.callbackErr); rf != nil {

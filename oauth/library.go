@@ -332,8 +332,7 @@ var omniAuthCauses = map[string]model.RefusalCause{
 // redirect. A type it does not name a cause by (the provider's error
 // name, which the callback's own error carries) is an unknown cause.
 func omniAuthFailure(u, target *url.URL) *model.AppRefusal {
-	cb, tp := strings.ToLower(u.Path), strings.ToLower(target.Path)
-	if !strings.HasSuffix(strings.TrimSuffix(cb, "/"), "/callback") || !strings.Contains(cb, "/auth/") || !strings.HasSuffix(tp, "/auth/failure") {
+	if !omniAuthCallback(u) || !omniAuthFailurePath(target) {
 		return nil
 	}
 	msg := target.Query().Get("message")
@@ -445,4 +444,66 @@ func phraseOfWords(s string) bool {
 		}
 	}
 	return n >= 2 && n <= 80
+}
+
+// omniAuthCallback reports the path of an OmniAuth callback,
+// {path_prefix}/{strategy}/callback (/auth by default, /users/auth under
+// Devise's routes).
+func omniAuthCallback(u *url.URL) bool {
+	cb := strings.ToLower(u.Path)
+	return strings.HasSuffix(strings.TrimSuffix(cb, "/"), "/callback") && strings.Contains(cb, "/auth/")
+}
+
+// omniAuthFailurePath reports OmniAuth's own failure endpoint,
+// {path_prefix}/failure.
+func omniAuthFailurePath(target *url.URL) bool {
+	return strings.HasSuffix(strings.ToLower(target.Path), "/auth/failure")
+}
+
+// deviseFailureTarget reports a redirect of an OmniAuth callback that
+// Devise's failure action may have sent: Devise answers a failed OmniAuth
+// callback itself (Devise::OmniauthCallbacksController#failure: a flash
+// alert, then a redirect to after_omniauth_failure_path_for, its sign-in
+// page unless the app says otherwise), not with OmniAuth's /auth/failure.
+// Its success redirect looks the same; only the page's flash tells them
+// apart (deviseFlashRefusal).
+func deviseFailureTarget(u, target *url.URL) bool {
+	return omniAuthCallback(u) && !omniAuthFailurePath(target) && strings.EqualFold(u.Host, target.Host)
+}
+
+// deviseFlash is Devise's flash after a failed OmniAuth callback, its
+// devise.omniauth_callbacks.failure message in config/locales/en.yml:
+// 'Could not authenticate you from %{kind} because "%{reason}".', reason
+// being the failure's type or the provider's error reason, humanized
+// (failure_message: "csrf_detected" -> "Csrf detected").
+const deviseFlash = "Could not authenticate you from "
+
+// deviseFlashRefusal reads Devise's failure flash on the page a callback's
+// redirect led to (an app's layout shows flash[:alert], as Devise's README
+// asks), nil when the page has none. The reason is quoted only when it is
+// one of OmniAuth's own failure types (omniAuthCauses): otherwise it is the
+// provider's error text, which the callback's own error carries, and the
+// refusal names no cause.
+func deviseFlashRefusal(page []byte) *model.AppRefusal {
+	text := pageText(page)
+	i := strings.Index(text, deviseFlash)
+	if i < 0 {
+		return nil
+	}
+	rest := text[i+len(deviseFlash):]
+	j := strings.Index(rest, ` because "`)
+	if j <= 0 || j > 64 {
+		return nil
+	}
+	reason := rest[j+len(` because "`):]
+	k := strings.Index(reason, `".`)
+	if k <= 0 || k > 200 {
+		return nil
+	}
+	reason = reason[:k]
+	typ := strings.ToLower(strings.ReplaceAll(reason, " ", "_"))
+	if cause, ok := omniAuthCauses[typ]; ok {
+		return &model.AppRefusal{Library: "OmniAuth (Devise)", Words: reason, Cause: cause}
+	}
+	return &model.AppRefusal{Library: "OmniAuth (Devise)", Words: "Could not authenticate you", Cause: model.RefusalUnknown}
 }
