@@ -429,6 +429,8 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 				}
 			case holder:
 				n = name
+			case name != "" && r.class(name) == classMasked:
+				n = name // a list of one-time codes (recovery_codes)
 			case idx < len(named) && named[idx] != "":
 				n = named[idx]
 			}
@@ -566,7 +568,8 @@ func storeRequestKind(rawURL string, vaultToken bool) storeKind {
 }
 
 // storeMembers returns, for an object at depth, the scope each member
-// takes when the object is a secret store's: Vault's answer (request_id,
+// takes when the object is a secret store's or a key: a JSON Web Key's
+// private members, Vault's answer (request_id,
 // lease_duration, renewable, data: data is the secret, or its data for KV
 // version 2), a Kubernetes Secret (data and stringData), the top level of
 // a request giving a secret store its value (store). Nil when the object
@@ -582,9 +585,11 @@ func storeMembers(v gjson.Result, depth int, store storeKind) func(k string, x g
 		}
 	}
 	// One pass over the members.
-	var lease, renewable, kube, data bool
+	var lease, renewable, kube, data, jwk bool
 	v.ForEach(func(k, x gjson.Result) bool {
 		switch k.Str {
+		case "kty":
+			jwk = x.Type == gjson.String
 		case "lease_duration":
 			lease = true
 		case "renewable":
@@ -600,6 +605,16 @@ func storeMembers(v gjson.Result, depth int, store storeKind) func(k string, x g
 		return true
 	})
 	switch {
+	case jwk:
+		// A JSON Web Key's private members (RFC 7518: RSA's d, p, q,
+		// dp, dq, qi and oth, EC's and OKP's d, a symmetric key's k).
+		return func(k string, x gjson.Result) scope {
+			switch k {
+			case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
+				return scopeStore
+			}
+			return scopePlain
+		}
 	case depth == 0 && lease && renewable:
 		return func(k string, x gjson.Result) scope {
 			if k != "data" {
@@ -1312,6 +1327,11 @@ func nameBefore(s string, sep int) (string, bool) {
 // field's.
 func (r *redactor) fieldLines(s string) string {
 	sp := replaceSpans{s: s}
+	// A Kubernetes Secret written as YAML (server-side apply, kubectl's
+	// output): the lines under its data and stringData hold secrets
+	// whatever their names; store is the indent of that key, -1 outside.
+	yamlSecret := strings.Contains(s, "kind: Secret")
+	store := -1
 	for ls := 0; ls < len(s); {
 		le := strings.IndexByte(s[ls:], '\n')
 		if le < 0 {
@@ -1327,6 +1347,29 @@ func (r *redactor) fieldLines(s string) string {
 		}
 		if strings.HasPrefix(s[p:le], "export ") {
 			p += len("export ")
+		}
+		if yamlSecret {
+			indent := p - line
+			key := strings.TrimRight(s[p:le], "\r ")
+			switch {
+			case key == "data:" || key == "stringData:":
+				store = indent
+				continue
+			case store >= 0 && indent > store && key != "":
+				// "name: value", or a line of a block scalar's
+				// ("name: |" then the value's lines, indented).
+				v := p
+				if k := strings.Index(key, ": "); k > 0 {
+					v = p + k + 2
+				}
+				ve := p + len(key)
+				if val := s[v:ve]; val != "|" && val != ">" && val != "|-" && val != ">-" && !isPlaceholder(val) {
+					sp.replace(v, ve, r.secret(val))
+				}
+				continue
+			case key != "":
+				store = -1
+			}
 		}
 		name, v, sep, ok := lineName(s, p, le)
 		if !ok {

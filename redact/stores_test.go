@@ -191,3 +191,28 @@ func TestConfigurationShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysAndCodeLists: a JSON Web Key's private members, one-time code
+// lists and a Kubernetes Secret as YAML lose their values; a JWK's public
+// members, the Secret's metadata and the YAML after its data stay.
+func TestKeysAndCodeLists(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	got := string(r.body("application/json", []byte(`{"keys":[{"kty":"RSA","kid":"k1","n":"0vx7ago","e":"AQAB","d":"`+v+`1","qi":"`+v+`2"},{"kty":"oct","k":"`+v+`3"}],`+
+		`"recovery_codes":["`+v+`4"],"scopes":["openid"]}`)))
+	for _, keep := range []string{`"kid":"k1"`, `"n":"0vx7ago"`, `"e":"AQAB"`, `"scopes":["openid"]`} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %s: %s", keep, got)
+		}
+	}
+	yaml := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  dsn: " + v + "5\n  cert: |\n    " + v + "6\n    " + v + "7\ntype: Opaque\n"
+	got += r.text(yaml)
+	if strings.Contains(got, v) {
+		t.Errorf("a secret survived: %s", got)
+	}
+	for _, keep := range []string{"metadata:\n  name: app\n", "  cert: |\n", "type: Opaque\n"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %q: %s", keep, got)
+		}
+	}
+}

@@ -128,8 +128,13 @@ func codeName(name string) int {
 	words := nameWords(name)
 	hasCode, kind := false, codeOther
 	for _, w := range words {
-		if p, ok := strings.CutSuffix(w, "code"); ok && p != "" && (typedCodeWords[p] || passedCodeWords[p]) {
-			// One word, as a lower-cased name has it ("otpcode").
+		p, ok := strings.CutSuffix(w, "code")
+		if !ok {
+			p, ok = strings.CutSuffix(w, "codes")
+		}
+		if ok && p != "" && (typedCodeWords[p] || passedCodeWords[p]) {
+			// One word, as a lower-cased name has it ("otpcode",
+			// "backupcodes").
 			hasCode, w = true, p
 		}
 		switch {
@@ -605,11 +610,17 @@ var oneTimeWords = []string{"reset", "resetpassword", "passwordreset", "magic", 
 // "/session/<id>/url"): the id replays the session as a cookie's would.
 var sessionPathWords = []string{"session", "sessions"}
 
+// webhookPathWords are path segments after which a webhook URL carries its
+// secret ("/api/webhooks/<id>/<token>"); on a host named hooks.… (Slack's,
+// Zapier's) every segment shaped like a token is one.
+var webhookPathWords = []string{"webhook", "webhooks"}
+
 // OneTimePath rewrites with fn the path segments of raw that hold a
-// one-time link's token or a session's id: of the two segments after one
-// of oneTimeWords, and of the one segment after one of sessionPathWords
-// (a GUID there stays, as a session id's GUID does everywhere:
-// KeepSessionValue), each shaped like a token (8 bytes or more of letters,
+// one-time link's token, a session's id or a webhook's secret: of the two
+// segments after one of oneTimeWords or webhookPathWords, of the one
+// segment after one of sessionPathWords (a GUID there stays, as a session
+// id's GUID does everywhere: KeepSessionValue), and of every segment on a
+// hooks.… host, each shaped like a token (8 bytes or more of letters,
 // digits and "-_.~=%", a digit and a letter among them). Everything else,
 // the query and fragment included, is left byte for byte.
 func OneTimePath(raw string, fn func(seg string) string) string {
@@ -618,16 +629,21 @@ func OneTimePath(raw string, fn func(seg string) string) string {
 		end = len(raw)
 	}
 	path := 0
+	hooks := false
 	if i := strings.Index(raw[:end], "://"); i >= 0 && scheme(raw[:i]) {
 		path = i + 3
 		j := strings.IndexByte(raw[path:end], '/')
 		if j < 0 {
 			return raw
 		}
+		hooks = j > 6 && strings.EqualFold(raw[path:path+6], "hooks.")
 		path += j
 	}
 	var b strings.Builder
 	last, after, session := 0, 0, false
+	if hooks {
+		after = 1 << 30
+	}
 	for i := path; i < end; {
 		if raw[i] != '/' {
 			i++
@@ -645,6 +661,8 @@ func OneTimePath(raw string, fn func(seg string) string) string {
 			after, session = 2, false
 		case pathWord(seg, sessionPathWords):
 			after, session = 1, true
+		case pathWord(seg, webhookPathWords):
+			after, session = 2, false
 		case after > 0:
 			after--
 			if pathToken(seg) && !(session && KeepSessionValue(seg)) {

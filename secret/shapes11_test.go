@@ -69,3 +69,19 @@ func TestHmacAndKeyData(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookPaths: a webhook's token after "webhooks" and every token
+// segment on a hooks.… host are hidden; ids of digits stay.
+func TestWebhookPaths(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	fp := Fingerprint(v)
+	for _, tc := range []struct{ in, want string }{
+		{"https://d.example/api/webhooks/1234567890123/" + v, "https://d.example/api/webhooks/1234567890123/" + fp},
+		{"https://hooks.slack.com/services/T024BE7LD/" + v, "https://hooks.slack.com/services/" + Fingerprint("T024BE7LD") + "/" + fp},
+		{"https://a.example/docs/webhooks/setup", "https://a.example/docs/webhooks/setup"},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q)\n got  %q\n want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -319,6 +319,42 @@ func (h *hunt) huntStoreExchanges() []leakcorpus.Exchange {
 			RespBody: `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>` + h.canary("STS XML SecretAccessKey") +
 				`</SecretAccessKey><SessionToken>` + h.canary("STS XML SessionToken") + `</SessionToken><Expiration>2026-03-04T06:06:07Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
 		},
+		// Keys and one-time secrets under names of no credential word: a
+		// private JWK (RSA's d, p, q…, a symmetric key's k), a private
+		// key's bytes, TOTP secrets in an otpauth URL, recovery codes,
+		// webhook URLs whose path is the secret, a Kubernetes Secret sent
+		// as YAML (server-side apply).
+		{
+			Method: "GET", URL: "https://op.example/admin/keys",
+			ReqHeaders: [][2]string{host("op.example")}, Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB",` +
+				`"d":"` + h.canary("private JWK d") + `","p":"` + h.canary("private JWK p") + `","q":"` + h.canary("private JWK q") + `","dp":"` + h.canary("private JWK dp") + `","dq":"` + h.canary("private JWK dq") +
+				`","qi":"` + h.canary("private JWK qi") + `"},{"kty":"oct","kid":"h1","alg":"HS256","k":"` + h.canary("symmetric JWK k") + `"},` +
+				`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","d":"` + h.canary("private OKP JWK d") + `"}],` +
+				`"privateKey":"` + h.canary("privateKey member, base64 DER") + `","private_key_hex":"` + h.canary("private_key_hex member") + `"}`,
+		},
+		{
+			Method: "POST", URL: "https://app.example/api/mfa/totp", ReqHeaders: [][2]string{host("app.example")},
+			Status: 200, RespMIME: "application/json", RespHeaders: js,
+			RespBody: `{"uri":"otpauth://totp/Example:bob?secret=` + h.canary("otpauth URL secret") + `&issuer=Example","recovery_codes":["` + h.canary("recovery code 1") + `","` + h.canary("recovery code 2") + `"],` +
+				`"backupCodes":["` + h.canary("backupCodes element") + `"]}`,
+		},
+		{
+			Method: "POST", URL: "https://hooks.slack.com/services/T024BE7LD/B08QWERTY1/" + h.canary("Slack webhook path token"), ReqMIME: "application/json",
+			ReqHeaders: [][2]string{host("hooks.slack.com"), js[0]}, ReqBody: `{"text":"deploy done"}`, Status: 200,
+			RespMIME: "text/plain", RespHeaders: [][2]string{{"Content-Type", "text/plain"}}, RespBody: "ok",
+		},
+		{
+			Method: "POST", URL: "https://discord.example/api/webhooks/1234567890123456789/" + h.canary("Discord webhook path token"), ReqMIME: "application/json",
+			ReqHeaders: [][2]string{host("discord.example"), js[0]}, ReqBody: `{"content":"hi"}`, Status: 204,
+		},
+		{
+			Method: "PATCH", URL: "https://k8s.example:6443/api/v1/namespaces/prod/secrets/app?fieldManager=kubectl", ReqMIME: "application/apply-patch+yaml",
+			ReqHeaders: [][2]string{host("k8s.example:6443"), {"Content-Type", "application/apply-patch+yaml"}},
+			ReqBody: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\n  namespace: prod\ntype: Opaque\ndata:\n  dsn: " + b64([]byte(h.canary("YAML Secret data, base64"))) +
+				"\nstringData:\n  webhook: " + h.canary("YAML Secret stringData") + "\n",
+			Status: 200, RespMIME: "application/json", RespHeaders: js, RespBody: `{"kind":"Secret","metadata":{"name":"app"},"type":"Opaque"}`,
+		},
 		// Server-sent events whose data is not JSON under a credential's
 		// name.
 		{
