@@ -782,6 +782,11 @@ const (
 	// token validation after it) failed ("Failed to obtain access token",
 	// "Message contains error: 'invalid_grant'").
 	RefusalRedemption RefusalCause = "redemption"
+	// RefusalRegistration: the app found the sign-in's state but has no
+	// client configuration for it: Spring Security's
+	// client_registration_not_found (the saved authorization request
+	// names a registration id its ClientRegistrationRepository lacks).
+	RefusalRegistration RefusalCause = "registration"
 	// RefusalUnknown: the library names no cause to the browser (Auth.js's
 	// error=Configuration, Spring Security's /login?error).
 	RefusalUnknown RefusalCause = "unknown"

@@ -271,11 +271,15 @@ func springCallbackPath(u *url.URL) bool {
 var springCodes = map[string]model.RefusalCause{
 	"authorization_request_not_found": model.RefusalState,
 	"invalid_state_parameter":         model.RefusalState,
-	"invalid_nonce":                   model.RefusalNonce,
-	"invalid_token_response":          model.RefusalRedemption,
-	"invalid_id_token":                model.RefusalRedemption,
-	"missing_signature_verifier":      model.RefusalRedemption,
-	"invalid_user_info_response":      model.RefusalRedemption,
+	// The authorization request was found, but not the registration its
+	// registration_id attribute names ("Client Registration not found
+	// with Id: …", OAuth2LoginAuthenticationFilter.attemptAuthentication).
+	"client_registration_not_found": model.RefusalRegistration,
+	"invalid_nonce":                 model.RefusalNonce,
+	"invalid_token_response":        model.RefusalRedemption,
+	"invalid_id_token":              model.RefusalRedemption,
+	"missing_signature_verifier":    model.RefusalRedemption,
+	"invalid_user_info_response":    model.RefusalRedemption,
 }
 
 // springPageRefusal reads the refusal the page of Spring Security's

@@ -397,6 +397,10 @@ func TestCallbackRefusedInLibraryWords(t *testing.T) {
 		// 200 (before: a clean verdict).
 		"callback-allauth-failure-page.har":         "SocialAccountAdapter.on_authentication_error",
 		"callback-omniauth-invalid-credentials.har": `OmniAuth says its own redemption of the code failed ("message=invalid_credentials")`,
+		// Spring found the saved authorization request but not the
+		// registration it names (before: "most often it is
+		// authorization_request_not_found").
+		"callback-spring-client-registration-not-found.har": "no client registration with the registration id it names",
 	} {
 		fx, err := fixture(filepath.Join("testdata", file))
 		if err != nil {

@@ -463,6 +463,8 @@ func refusalHint(r *model.AppRefusal) string {
 		return fmt.Sprintf("%s says it refused the ID token of its own redemption (%q): the provider issued it, and the app's validation rejected its signature, issuer, audience or times: compare the app's issuer-uri and jwk-set-uri with the provider's discovery document, and the app server's clock with the provider's (its log names the claim)", r.Library, r.Words)
 	case r.Cause == model.RefusalRedemption:
 		return fmt.Sprintf("%s says its own redemption of the code failed (%q): the provider's answer to it is in the app's log or the app server's capture", r.Library, r.Words)
+	case r.Cause == model.RefusalRegistration:
+		return fmt.Sprintf("%s says (%q) that it found the sign-in's saved authorization request but no client registration with the registration id it names: the instance that received the callback runs other spring.security.oauth2.client.registration.* settings than the one that started the sign-in (a rolling deployment, another profile, instances sharing a session store but not their configuration), or the registration was renamed or removed in between; give every instance the same registrations and have the user sign in again", r.Library, r.Words)
 	case r.Cause != model.RefusalUnknown:
 		return ""
 	case strings.HasPrefix(r.Library, "Auth.js"):
