@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	// First, before gopacket/layers' init fills its tables: see the package.
+	_ "github.com/traceaudit/traceaudit/internal/hugebss"
 	"github.com/traceaudit/traceaudit/report"
 )
 

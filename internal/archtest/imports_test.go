@@ -32,7 +32,7 @@ const (
 	sanitizer  layer = "redact"    // redact: sanitized copies of HAR and SAZ
 	comparer   layer = "compare"   // compare: a working trace's sign-ins against a failing one's
 	incidentL  layer = "incident"  // incident: several traces of one incident merged (scan --case)
-	leaf       layer = "leaf"      // self-contained helpers (secretscan, labexpect)
+	leaf       layer = "leaf"      // self-contained helpers (secretscan, labexpect, hugebss)
 	generator  layer = "generator" // test-data generators
 	command    layer = "command"   // package main: the CLI and internal tools
 	unassigned layer = "unassigned"
@@ -63,7 +63,7 @@ func layerOf(rel, name string) layer {
 		return comparer
 	case rel == "incident":
 		return incidentL
-	case rel == "internal/secretscan", rel == "internal/archtest", rel == "internal/labexpect":
+	case rel == "internal/secretscan", rel == "internal/archtest", rel == "internal/labexpect", rel == "internal/hugebss":
 		return leaf
 	case strings.Contains(rel, "internal/") && (strings.HasSuffix(rel, "gen") || strings.Contains(rel, "hostile") ||
 		strings.Contains(rel, "leakcorpus") || strings.Contains(rel, "har2saz")):

@@ -1,0 +1,145 @@
+// Package hugebss asks Linux to back the program's zero-initialised data
+// (its bss) with transparent huge pages before other packages' init
+// functions write to it.
+//
+// gopacket/layers fills ~7 MB of 65,536-entry tables in its init: in 4 KiB
+// pages that is ~1,800 page faults, ~2 ms of every traceaudit start, a
+// twentieth of a small capture's scan. Where transparent huge pages are in
+// "madvise" mode (the kernel's default and many distributions'), advising the
+// bss turns them into a few 2 MiB faults. Where the mode is "never", or
+// anything here fails, the pages stay small and nothing else changes.
+//
+// This only helps if it runs before layers' init. Go initialises, among the
+// packages whose imports are initialised, the first by import path; this
+// package imports only syscall, so it is ready as soon as syscall
+// is, long before layers (which needs fmt, reflect and more). The package's
+// test checks the order in the built command.
+package hugebss
+
+import "syscall"
+
+func init() { adviseBSS() }
+
+const hugePage = 2 << 20
+
+// adviseBSS finds the bss in /proc/self/maps, the first anonymous writable
+// mapping after the executable's own mappings, and advises its 2 MiB-aligned
+// interior. The bss's untouched parts (crypto's 32 MiB FIPS DRBG buffer among
+// them) stay unbacked: huge pages, like small ones, are faulted in on first
+// touch.
+func adviseBSS() {
+	var buf [16 << 10]byte
+	maps := readMaps(buf[:])
+	sawExecutable := false
+	for len(maps) > 0 {
+		var line []byte
+		line, maps = cutLine(maps)
+		lo, hi, perm, path, ok := parseMapsLine(line)
+		if !ok {
+			return
+		}
+		if len(path) > 0 && path[0] == '/' {
+			sawExecutable = true
+			continue
+		}
+		if !sawExecutable {
+			continue
+		}
+		if len(path) == 0 && perm == "rw-p" {
+			begin := (lo + hugePage - 1) &^ (hugePage - 1)
+			end := hi &^ (hugePage - 1)
+			if begin < end {
+				// By address, as the kernel takes it (a slice over memory Go
+				// does not own would need unsafe). An error is ignored on
+				// purpose: small pages are the fallback.
+				_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, begin, end-begin, syscall.MADV_HUGEPAGE)
+			}
+		}
+		return
+	}
+}
+
+// readMaps reads the start of /proc/self/maps into buf. The executable's
+// mappings and its bss are the first lines, so a truncated read is enough.
+func readMaps(buf []byte) []byte {
+	fd, err := syscall.Open("/proc/self/maps", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer syscall.Close(fd)
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
+		if m <= 0 || err != nil {
+			break
+		}
+		n += m
+	}
+	return buf[:n]
+}
+
+func cutLine(b []byte) (line, rest []byte) {
+	for i, c := range b {
+		if c == '\n' {
+			return b[:i], b[i+1:]
+		}
+	}
+	return b, nil
+}
+
+// parseMapsLine reads "lo-hi perms offset dev inode path" (path may be
+// empty). A line cut short by readMaps' buffer is not ok.
+func parseMapsLine(line []byte) (lo, hi uintptr, perm string, path []byte, ok bool) {
+	fields := make([][]byte, 0, 6)
+	for len(fields) < 5 {
+		for len(line) > 0 && line[0] == ' ' {
+			line = line[1:]
+		}
+		i := 0
+		for i < len(line) && line[i] != ' ' {
+			i++
+		}
+		if i == 0 {
+			return 0, 0, "", nil, false
+		}
+		fields = append(fields, line[:i])
+		line = line[i:]
+	}
+	for len(line) > 0 && line[0] == ' ' {
+		line = line[1:]
+	}
+	dash := -1
+	for i, c := range fields[0] {
+		if c == '-' {
+			dash = i
+			break
+		}
+	}
+	if dash < 0 || len(fields[1]) != 4 {
+		return 0, 0, "", nil, false
+	}
+	lo, ok1 := parseHex(fields[0][:dash])
+	hi, ok2 := parseHex(fields[0][dash+1:])
+	if !ok1 || !ok2 || hi <= lo {
+		return 0, 0, "", nil, false
+	}
+	return lo, hi, string(fields[1]), line, true
+}
+
+func parseHex(b []byte) (uintptr, bool) {
+	if len(b) == 0 || len(b) > 16 {
+		return 0, false
+	}
+	var v uintptr
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | uintptr(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | uintptr(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
+}

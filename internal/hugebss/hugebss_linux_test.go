@@ -1,0 +1,112 @@
+package hugebss
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// ballast gives this test binary a bss with a 2 MiB-aligned interior, as
+// traceaudit's has (gopacket/layers' tables).
+var ballast [6 << 20]byte
+
+func TestParseMapsLine(t *testing.T) {
+	cases := []struct {
+		line   string
+		lo, hi uintptr
+		perm   string
+		path   string
+		wantOK bool
+	}{
+		{"00400000-004ab000 r-xp 00000000 fe:00 10003131                           /usr/bin/traceaudit", 0x400000, 0x4ab000, "r-xp", "/usr/bin/traceaudit", true},
+		{"00599000-005cf000 rw-p 00000000 00:00 0 ", 0x599000, 0x5cf000, "rw-p", "", true},
+		{"00599000-005cf000 rw-p 00000000 00:00 0", 0x599000, 0x5cf000, "rw-p", "", true},
+		{"7ffd1a2b3000-7ffd1a2d4000 rw-p 00000000 00:00 0                          [stack]", 0x7ffd1a2b3000, 0x7ffd1a2d4000, "rw-p", "[stack]", true},
+		{"00400000-004ab000 r-xp 00000000 fe:00 1 /opt/my tools/traceaudit", 0x400000, 0x4ab000, "r-xp", "/opt/my tools/traceaudit", true},
+		{"00400000-004ab000 r-xp 0000", 0, 0, "", "", false},                // cut by the read buffer
+		{"004ab000-00400000 r-xp 00000000 fe:00 1 /x", 0, 0, "", "", false}, // end before start
+		{"0040zz00-004ab000 r-xp 00000000 fe:00 1 /x", 0, 0, "", "", false},
+		{"", 0, 0, "", "", false},
+	}
+	for _, c := range cases {
+		lo, hi, perm, path, ok := parseMapsLine([]byte(c.line))
+		if ok != c.wantOK || lo != c.lo || hi != c.hi || perm != c.perm || string(path) != c.path {
+			t.Errorf("parseMapsLine(%q) = %#x, %#x, %q, %q, %v; want %#x, %#x, %q, %q, %v",
+				c.line, lo, hi, perm, path, ok, c.lo, c.hi, c.perm, c.path, c.wantOK)
+		}
+	}
+}
+
+// TestBSSAdvised checks that init advised the mapping holding the bss:
+// /proc/self/smaps lists it with the "hg" (MADV_HUGEPAGE) flag.
+func TestBSSAdvised(t *testing.T) {
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatalf("reading smaps: %v", err)
+	}
+	addr := uintptr(unsafe.Pointer(&ballast[len(ballast)/2]))
+	var inRange bool
+	var found bool
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		if lo, hi, _, _, ok := parseMapsLine([]byte(line)); ok {
+			inRange = lo <= addr && addr < hi
+			continue
+		}
+		if inRange && strings.HasPrefix(line, "VmFlags:") {
+			found = true
+			if !strings.Contains(line, " hg") {
+				t.Errorf("the bss mapping around the ballast is not advised for huge pages: %s", line)
+			}
+			break
+		}
+	}
+	if !found {
+		t.Fatalf("no mapping of /proc/self/smaps holds the ballast at %#x", addr)
+	}
+	runtime.KeepAlive(&ballast)
+}
+
+// TestInitOrder checks, in the built command, that this package's init runs
+// before gopacket/layers': after it, advising the bss would be too late.
+func TestInitOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds cmd/traceaudit")
+	}
+	bin := filepath.Join(t.TempDir(), "traceaudit")
+	build := exec.Command("go", "build", "-o", bin, "github.com/traceaudit/traceaudit/cmd/traceaudit")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("traceaudit version: %v\n%s", err, stderr.Bytes())
+	}
+	order := map[string]int{}
+	for i, line := range strings.Split(stderr.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "init" {
+			if _, seen := order[f[1]]; !seen {
+				order[f[1]] = i
+			}
+		}
+	}
+	ours, ok1 := order["github.com/traceaudit/traceaudit/internal/hugebss"]
+	layers, ok2 := order["github.com/google/gopacket/layers"]
+	if !ok1 || !ok2 {
+		t.Fatalf("inittrace lacks hugebss (%v) or gopacket/layers (%v):\n%s", ok1, ok2, stderr.Bytes())
+	}
+	if ours > layers {
+		t.Errorf("hugebss initialises after gopacket/layers (lines %d, %d of the init trace)", ours, layers)
+	}
+}
