@@ -61,10 +61,11 @@ import (
 // Per exchange, one hash of its request and response and a lookup of at
 // most relayWalk candidates; nothing per packet.
 type relayCopies struct {
-	seed maphash.Seed
-	ring []relayCand
-	byFP map[uint64]int64 // fingerprint -> seq of its latest candidate
-	seq  int64            // candidates added so far
+	seed    maphash.Seed
+	scratch []byte // fingerprints' buffer, kept between exchanges
+	ring    []relayCand
+	byFP    map[uint64]int64 // fingerprint -> seq of its latest candidate
+	seq     int64            // candidates added so far
 	// copyOf maps a copy's connection to its original's, hasCopy an
 	// original's connection to its copy's; edges holds the relays seen
 	// as "original's server -> copy's server".
@@ -131,42 +132,48 @@ const (
 // fingerprints hash what a relay copies of ex: its request (fp), and its
 // response (resp, 0 when it has none).
 func (c *relayCopies) fingerprints(ex *model.Exchange) (fp, resp uint64) {
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	var n [8]byte
-	str := func(s string) {
-		binary.BigEndian.PutUint32(n[:4], uint32(len(s)))
-		h.Write(n[:4])
-		h.WriteString(s)
-	}
-	msg := func(hs model.Headers, b *model.Body) uint64 {
+	// One buffer hashed at once: a Write per field (two per header) cost
+	// the customer-like capture scan 2.5 % of its instructions. A body is
+	// hashed where it is and only its hash copied.
+	b := c.scratch[:0]
+	msg := func(hs model.Headers, body *model.Body) uint64 {
 		for _, hd := range hs {
-			str(hd.Name)
-			str(hd.Value)
+			b = appendField(b, hd.Name)
+			b = appendField(b, hd.Value)
 		}
-		binary.BigEndian.PutUint64(n[:], uint64(b.Size))
-		h.Write(n[:])
-		h.Write(b.Data)
-		return h.Sum64() | 1
+		b = binary.BigEndian.AppendUint64(b, uint64(body.Size))
+		b = binary.BigEndian.AppendUint64(b, maphash.Bytes(c.seed, body.Data))
+		return maphash.Bytes(c.seed, b) | 1
 	}
 	rq := &ex.Request
 	u := rq.URL
 	if _, rest, ok := strings.Cut(u, "://"); ok {
 		u = rest
 	}
-	str(rq.Method)
-	str(u)
-	str(rq.Proto)
+	b = appendField(b, rq.Method)
+	b = appendField(b, u)
+	b = appendField(b, rq.Proto)
 	fp = msg(rq.Headers, &rq.Body)
 	if rs := ex.Response; rs != nil {
-		h.Reset()
-		binary.BigEndian.PutUint32(n[:4], uint32(rs.Status))
-		h.Write(n[:4])
-		str(rs.StatusText)
-		str(rs.Proto)
+		b = binary.BigEndian.AppendUint32(b[:0], uint32(rs.Status))
+		b = appendField(b, rs.StatusText)
+		b = appendField(b, rs.Proto)
 		resp = msg(rs.Headers, &rs.Body)
 	}
+	if cap(b) <= maxRelayScratch {
+		c.scratch = b[:0]
+	}
 	return fp, resp
+}
+
+// maxRelayScratch bounds the buffer fingerprints keeps between exchanges.
+const maxRelayScratch = 64 << 10
+
+// appendField appends s with its length first, so that fields cannot run
+// into each other.
+func appendField(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
 }
 
 // serverOf is the server end of a connection "client:port-server:port".
