@@ -184,6 +184,15 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 		// Delivered twice but nothing visibly broke: worth fixing, not an outage.
 		f.Severity = Warning
 	}
+	if p.CrossingOf(c) == nil && len(c.Redemptions) == 0 && len(c.Deliveries) >= 2 && strings.Contains(f.Message, "the first callback had completed the sign-in and consumed its state") {
+		// A browser's trace: the replay was refused for the state the
+		// first callback consumed; the user was signed in.
+		f.Severity, f.Confidence, f.Remediation = Warning, ConfidenceMedium, replayRefusedRemedy(c)
+	}
+	if p.CrossingOf(c) == nil && len(c.Redemptions) == 0 && strings.Contains(f.Message, "mod_auth_openidc answered it as the first") {
+		f.Severity, f.Confidence = Info, ConfidenceMedium
+		f.Remediation = "Nothing to fix: mod_auth_openidc recognises a callback of a sign-in its session already holds and sends the browser on without redeeming the code again. Users who reach the callback URL from a bookmark or their history should be sent to the app's own pages instead."
+	}
 	if p.CrossingOf(c) == nil && p.replayUnredeemed(c) {
 		// The app side's own trace shows the code redeemed once: the
 		// replay reached an app that had consumed the sign-in's state.

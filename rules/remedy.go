@@ -341,7 +341,8 @@ func schemeOnly(a, b string) bool {
 }
 
 func reuseRemedy(f *Finding) string {
-	if strings.Contains(f.Message, "the app did not redeem the code again") {
+	if strings.Contains(f.Message, "the app did not redeem the code again") || strings.Contains(f.Message, "consumed its state, so the app most likely refused it") ||
+		strings.Contains(f.Message, "mod_auth_openidc answered it as the first") {
 		return "" // the rule's advice is for the app that recognised the replay
 	}
 	switch f.Mechanism {

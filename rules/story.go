@@ -448,6 +448,8 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 			return MechReload, fmt.Sprintf("the form_post page was posted again at %s after %s had been answered (reload or back button re-posting it), and the app redeemed the code again", d2.Ref, ref)
 		case known && after && a.replayUnredeemed(c):
 			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app did not redeem the code again: %s", d2.Ref, ref, a.replayAnswer(c, d2))
+		case known && after && len(c.Redemptions) == 0 && replayOfCompleted(a, d2) && a.replayUnseen(c, d1, d2) != "":
+			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab): %s", d2.Ref, ref, a.replayUnseen(c, d1, d2))
 		case known && after:
 			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app redeemed the code again", d2.Ref, ref)
 		case known && formPost:
@@ -599,4 +601,26 @@ func (a *Analysis) replayAnswer(c *CodeTrail, d *model.Event) string {
 		return fmt.Sprintf("%s answered it at %s with HTTP %d%s without a token request: it recognised the callback of a sign-in it had completed", lib, d.Ref, x.Status(), to)
 	}
 	return lib + " answered it without a token request"
+}
+
+// replayUnseen says how the app answered a callback loaded again after
+// the first delivery completed the sign-in, in a trace without the app's
+// redemptions (a browser's HAR), when its answer tells: refused in words
+// saying it found no state of the sign-in (the first had consumed it, and
+// an app checks its state before it redeems), or sent on as the first was
+// by mod_auth_openidc (which does so without a token request when its
+// session holds the sign-in's state). "" when the answer does not tell.
+func (a *Analysis) replayUnseen(c *CodeTrail, d1, d2 *model.Event) string {
+	if failed, how := callbackFailed(a, d2); failed {
+		if r := d2.Refusal(); r == nil || r.Cause != model.RefusalState {
+			return ""
+		}
+		return fmt.Sprintf("the app refused it (%s); the first callback had completed the sign-in and consumed its state, so the app most likely refused it before any redemption (its redemptions are server-side, not in this trace)", how)
+	}
+	x1, x2 := a.Exchange(d1), a.Exchange(d2)
+	if c.Tx == nil || !strings.HasPrefix(c.Tx.Library(), "mod_auth_openidc") ||
+		x1 == nil || x2 == nil || x1.Location() == nil || x2.Location() == nil || x1.Location().String() != x2.Location().String() {
+		return ""
+	}
+	return fmt.Sprintf("mod_auth_openidc answered it as the first, with a redirect to %s: it does so without a token request when its session already holds the sign-in's state (its browser-back detection)", secret.RedactURL(x2.Location().String()))
 }

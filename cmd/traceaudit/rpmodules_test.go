@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -8,6 +9,36 @@ import (
 	"strings"
 	"testing"
 )
+
+// harCookieLines are a HAR's Cookie and Set-Cookie header values as the
+// header lines a capture carries.
+func harCookieLines(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var doc struct {
+		Log struct {
+			Entries []struct {
+				Request struct {
+					Headers []struct{ Name, Value string }
+				}
+				Response struct {
+					Headers []struct{ Name, Value string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, e := range doc.Log.Entries {
+		for _, h := range append(e.Request.Headers, e.Response.Headers...) {
+			if strings.EqualFold(h.Name, "cookie") || strings.EqualFold(h.Name, "set-cookie") {
+				out = append(out, "Cookie: "+h.Value+"\r\n"...)
+			}
+		}
+	}
+	return out
+}
 
 // rpCookieValues are the values of the relying party's own cookies
 // (mod_auth_openidc's state and session cookies, oauth2-proxy's session
@@ -34,14 +65,20 @@ func rpCookieValues(t *testing.T, capture []byte) []string {
 
 // TestRPModuleCookiesNeverRaw: the session and state cookies of
 // mod_auth_openidc and oauth2-proxy, in their real recordings
-// (rules/testdata/modoidc-*.pcap, o2p-*.pcap), appear in no report format,
-// no events or exchanges listing and no member of a bundle (whose trace
-// copy is redact's HAR of the capture).
+// (rules/testdata/modoidc-*, o2p-*: captures and the browser's HARs),
+// appear in no report format, no events or exchanges listing, no member of
+// a bundle (whose trace copy is redact's HAR of a capture) and no redact
+// copy of a HAR, which scans as the original does.
 func TestRPModuleCookiesNeverRaw(t *testing.T) {
 	files, err := filepath.Glob("../../rules/testdata/*.pcap")
 	if err != nil {
 		t.Fatal(err)
 	}
+	hars, err := filepath.Glob("../../rules/testdata/*.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, hars...)
 	n := 0
 	for _, f := range files {
 		base := filepath.Base(f)
@@ -51,6 +88,10 @@ func TestRPModuleCookiesNeverRaw(t *testing.T) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
+		}
+		isHAR := strings.HasSuffix(base, ".har")
+		if isHAR {
+			raw = harCookieLines(t, raw)
 		}
 		values := rpCookieValues(t, raw)
 		if len(values) == 0 {
@@ -68,6 +109,24 @@ func TestRPModuleCookiesNeverRaw(t *testing.T) {
 		zipPath := filepath.Join(t.TempDir(), "case.zip")
 		if code, stderr := runBundleCLI(t, bundleClock, f, "-o", zipPath); code > 1 {
 			t.Fatalf("%s: bundle exit %d: %s", base, code, stderr)
+		}
+		if isHAR {
+			// redact's own copy of the browser's HAR.
+			copyPath := filepath.Join(t.TempDir(), "copy.har")
+			if code, _, stderr := runCLI(t, nil, "redact", f, "-o", copyPath); code != 0 {
+				t.Fatalf("%s: redact exit %d: %s", base, code, stderr)
+			}
+			copied, err := os.ReadFile(copyPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outputs["redact"] = string(copied)
+			// The copy still tells what the original does.
+			_, orig, _ := runCLI(t, nil, "scan", "-f", "csv", f)
+			_, red, _ := runCLI(t, nil, "scan", "-f", "csv", copyPath)
+			if strings.ReplaceAll(red, copyPath, f) != orig {
+				t.Errorf("%s: the redacted copy scans otherwise:\n%s\nwant\n%s", base, red, orig)
+			}
 		}
 		names, members := readZip(t, zipPath)
 		for _, name := range names {

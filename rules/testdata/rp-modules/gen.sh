@@ -8,6 +8,8 @@
 # lo. Needs root (tcpdump, Apache), node 20 or later with npm, Go, chromium,
 # apache2 and libapache2-mod-auth-openidc. Run from this directory:
 #   sudo ./gen.sh [RP:STORY...]     e.g. ./gen.sh modoidc:clean o2p:two-tabs
+# RP:STORY+har records the browser's HAR (../RP-STORY.har) in a run of its own
+# instead of the capture; without arguments, the captures of every story.
 # Secrets are test-only values.
 set -eu
 here=$(pwd)
@@ -27,6 +29,13 @@ for rp in modoidc o2p; do
 done
 for rs in ${*:-$all}; do
   rp=${rs%%:*} s=${rs#*:}
+  if [ "${s%+har}" != "$s" ]; then
+    # RP:STORY+har: the browser's HAR of a run of its own (no capture).
+    s=${s%+har}
+    (cd "$work" && HAR="$work/$rp-$s.har" node --experimental-websocket --stack-trace-limit=0 rec.mjs "$rp" "$s")
+    cp "$work/$rp-$s.har" "$here/../$rp-$s.har"
+    continue
+  fi
   tcpdump -i lo -s 0 -U -w "$work/$rp-$s.pcap" 'tcp port 4711 or tcp port 4712 or tcp port 4713' 2>/dev/null & cap=$!
   sleep 1
   (cd "$work" && node --experimental-websocket --stack-trace-limit=0 rec.mjs "$rp" "$s")
@@ -34,4 +43,4 @@ for rs in ${*:-$all}; do
   kill "$cap"; wait "$cap" || true; cap=
   cp "$work/$rp-$s.pcap" "$here/../$rp-$s.pcap"
 done
-ls -l "$here"/../modoidc-*.pcap "$here"/../o2p-*.pcap 2>/dev/null || true
+ls -l "$here"/../modoidc-*.* "$here"/../o2p-*.* 2>/dev/null || true

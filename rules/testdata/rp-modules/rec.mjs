@@ -10,7 +10,8 @@
 //   o2p      oauth2-proxy v7 (its binary from $O2P), at http://localhost:4713,
 //            provider oidc, callback /oauth2/callback, upstream static://200
 //
-// Usage: node --experimental-websocket rec.mjs RP STORY
+// Usage: [HAR=FILE] node --experimental-websocket rec.mjs RP STORY
+// (with HAR, the browser's side is also written to FILE as HAR 1.2)
 //   clean            sign in once
 //   replay           sign in, then load the callback URL again (the browser's
 //                    back button or a bookmarked callback)
@@ -167,6 +168,79 @@ for (let i = 0; i < 100 && !port; i++) {
 }
 if (!port) throw new Error('chromium did not start');
 
+// --- the HAR (HAR=FILE): the browser's side, as DevTools' export holds
+// it: each request and redirect hop with the headers Chromium sent and
+// received (cookies included, from the ExtraInfo events) and the bodies ---
+const har = process.env.HAR ? { entries: [], hops: new Map(), reqX: new Map(), respX: new Map(), bodies: [] } : null;
+const nv = (o) => Object.entries(o || {}).flatMap(([name, v]) => String(v).split('\n').map((value) => ({ name, value })));
+const proto = (p) => (p ? p.toUpperCase().replace(/^H2$/, 'HTTP/2.0') : 'HTTP/1.1');
+function recordHAR(send, on) {
+  const push = (m, id, v) => m.set(id, [...(m.get(id) || []), v]);
+  const respond = (e, r, ts) => {
+    Object.assign(e.response, { status: r.status, statusText: r.statusText || '', httpVersion: proto(r.protocol), headers: nv(r.headers) });
+    e.response.content.mimeType = r.mimeType || '';
+    const loc = Object.entries(r.headers || {}).find(([k]) => k.toLowerCase() === 'location');
+    e.response.redirectURL = loc ? String(loc[1]) : '';
+    e.time = Math.max(0, (ts - e._ts) * 1000);
+  };
+  on('Network.requestWillBeSent', (p) => {
+    if (!/^https?:/.test(p.request.url)) return;
+    const hops = har.hops.get(p.requestId) || [];
+    if (p.redirectResponse && hops.length) respond(hops[hops.length - 1], p.redirectResponse, p.timestamp);
+    const u = new URL(p.request.url);
+    const e = {
+      _ts: p.timestamp, startedDateTime: new Date(p.wallTime * 1000).toISOString(), time: 0,
+      request: { method: p.request.method, url: p.request.url, httpVersion: 'HTTP/1.1', headers: nv(p.request.headers),
+        queryString: [...u.searchParams].map(([name, value]) => ({ name, value })), cookies: [], headersSize: -1,
+        bodySize: p.request.postData ? Buffer.byteLength(p.request.postData) : 0 },
+      response: { status: 0, statusText: '', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: '' }, redirectURL: '', headersSize: -1, bodySize: -1 },
+      cache: {}, timings: { send: 0, wait: 0, receive: 0 },
+    };
+    if (p.request.postData) {
+      const ct = Object.entries(p.request.headers).find(([k]) => k.toLowerCase() === 'content-type');
+      e.request.postData = { mimeType: ct ? ct[1] : '', text: p.request.postData };
+    }
+    har.hops.set(p.requestId, [...hops, e]);
+    har.entries.push(e);
+  });
+  on('Network.requestWillBeSentExtraInfo', (p) => push(har.reqX, p.requestId, p.headers));
+  on('Network.responseReceivedExtraInfo', (p) => push(har.respX, p.requestId, p.headers));
+  on('Network.responseReceived', (p) => {
+    const hops = har.hops.get(p.requestId);
+    if (hops) respond(hops[hops.length - 1], p.response, p.timestamp);
+  });
+  on('Network.loadingFinished', (p) => {
+    const hops = har.hops.get(p.requestId);
+    if (!hops) return;
+    const e = hops[hops.length - 1];
+    e.response.bodySize = p.encodedDataLength;
+    har.bodies.push(send('Network.getResponseBody', { requestId: p.requestId }).then((b) => {
+      e.response.content.size = b.base64Encoded ? Buffer.from(b.body, 'base64').length : Buffer.byteLength(b.body);
+      e.response.content.text = b.body;
+      if (b.base64Encoded) e.response.content.encoding = 'base64';
+    }, () => {}));
+  });
+  on('Network.loadingFailed', (p) => {
+    const hops = har.hops.get(p.requestId);
+    if (hops) hops[hops.length - 1]._error = p.errorText;
+  });
+}
+
+// writeHAR pairs each hop with the headers Chromium put on the wire (the
+// ExtraInfo events come one per hop, in order) and writes HAR 1.2.
+async function writeHAR(file) {
+  await Promise.all(har.bodies);
+  for (const [id, hops] of har.hops) {
+    const rq = har.reqX.get(id) || [], rs = har.respX.get(id) || [];
+    hops.forEach((e, i) => {
+      if (rq.length === hops.length) e.request.headers = nv(rq[i]);
+      if (rs.length === hops.length && e.response.status) e.response.headers = nv(rs[i]);
+    });
+  }
+  const entries = har.entries.sort((x, y) => x._ts - y._ts).map(({ _ts, ...e }) => e);
+  writeFileSync(file, JSON.stringify({ log: { version: '1.2', creator: { name: 'traceaudit rules/testdata/rp-modules/rec.mjs', version: '1' }, pages: [], entries } }, null, 1) + '\n');
+}
+
 async function tab() {
   const t = await (await fetch(`http://127.0.0.1:${port}/json/new?about:blank`, { method: 'PUT' })).json();
   const ws = new WebSocket(t.webSocketDebuggerUrl);
@@ -177,7 +251,7 @@ async function tab() {
   ws.onmessage = (e) => {
     const m = JSON.parse(e.data);
     if (m.id && pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); }
-    if (m.method && handlers.has(m.method)) handlers.get(m.method)(m.params);
+    for (const f of handlers.get(m.method) || []) f(m.params);
   };
   const send = (method, params = {}) => new Promise((r, j) => {
     const n = ++id;
@@ -199,7 +273,12 @@ async function tab() {
     await send('Network.enable');
     await send('Network.setBlockedURLs', { urls: ['*/oauth2/static/*'] });
   }
-  return { send, evaluate, waitFor, on: (m, f) => handlers.set(m, f), close: () => ws.close() };
+  const on = (m, f) => handlers.set(m, [...(handlers.get(m) || []), f]);
+  if (har) {
+    recordHAR(send, on);
+    await send('Network.enable');
+  }
+  return { send, evaluate, waitFor, on, close: () => ws.close() };
 }
 
 const atLoginForm = `location.pathname.startsWith('/interaction/') && !!document.getElementById('username')`;
@@ -300,6 +379,7 @@ try {
 } catch (e) {
   if (e !== null) console.error(e);
 } finally {
+  if (har && ok) await writeHAR(process.env.HAR);
   const exited = new Promise((r) => chrome.once('exit', r));
   chrome.kill();
   await Promise.race([exited, sleep(3000)]);
