@@ -709,6 +709,7 @@ func (r *redactor) text(s string) string {
 	s = r.textareas(s)
 	s = r.jsonPairs(s)
 	s = r.labelCells(s)
+	s = r.columnCells(s)
 	s = r.fieldLines(s)
 	s = r.callPairs(s)
 	s = r.urls(s)
@@ -1636,6 +1637,87 @@ func (r *redactor) labelCells(s string) string {
 			}
 		}
 		i = k
+	}
+	return sp.result()
+}
+
+// columnCells redacts the cells of an HTML table's columns whose header
+// names a secret: a header row of <th> cells only ("Name | API key |
+// Created") labels the cells at the same places in the rows after it, up
+// to the table's end (an admin page listing keys, a token list). Spans
+// are not counted; a nested table starts over.
+func (r *redactor) columnCells(s string) string {
+	if !strings.Contains(s, "<th") && !strings.Contains(s, "<TH") {
+		return s
+	}
+	sp := replaceSpans{s: s}
+	var cols []string   // the labels of the current table's header row
+	var secret []bool   // which of them name a secret
+	var header []string // the <th> cells of the row being read
+	col, tds := 0, 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		switch {
+		case tagAt(s, i, "table") || strings.HasPrefix(s[i:], "</table") || strings.HasPrefix(s[i:], "</TABLE"):
+			cols, secret = nil, nil
+		case tagAt(s, i, "tr"):
+			header, col, tds = header[:0], 0, 0
+		case strings.HasPrefix(s[i:], "</tr") || strings.HasPrefix(s[i:], "</TR"):
+			if len(header) > 0 && tds == 0 {
+				cols = append(cols[:0], header...)
+				secret = secret[:0]
+				any := false
+				for _, c := range cols {
+					label, cookie := labelName(c)
+					sec := cookie || label != "" && len(label) <= 64 && r.class(label) != classKeep
+					secret = append(secret, sec)
+					any = any || sec
+				}
+				if !any {
+					cols, secret = nil, nil
+				}
+			}
+		case cellTag(s, i) == "th":
+			if g := strings.IndexByte(s[i:], '>'); g >= 0 {
+				cs := i + g + 1
+				if ce := closeTag(s, cs, "th", 512); ce >= 0 && len(header) < 64 {
+					header = append(header, html.UnescapeString(stripTags(s[cs:ce])))
+					i = ce
+					continue
+				}
+			}
+			header = append(header, "")
+		case cellTag(s, i) == "td":
+			tds++
+			c := col
+			col++
+			if c >= len(secret) || !secret[c] {
+				break
+			}
+			g := strings.IndexByte(s[i:], '>')
+			if g < 0 {
+				break
+			}
+			vs := i + g + 1
+			ve := closeTag(s, vs, "td", 1<<16)
+			if ve < 0 {
+				break
+			}
+			if a, b, ok := cellText(s, vs, ve); ok {
+				label, cookie := labelName(cols[c])
+				val := html.UnescapeString(s[a:b])
+				if red := r.labelled(label, cookie, val); red != val {
+					sp.replace(a, b, escapeText(red))
+				}
+			}
+			i = ve
+			continue
+		}
+		i++
 	}
 	return sp.result()
 }

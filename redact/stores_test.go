@@ -135,8 +135,9 @@ func TestEventNamesAndMetaHeaders(t *testing.T) {
 	}
 }
 
-// FuzzLabelCells: labelCells never panics, changes no text without a
-// cell, and a phpinfo() row planted after any text never keeps its value.
+// FuzzLabelCells: labelCells and columnCells never panic, change no text
+// without a cell (a header cell), and a phpinfo() row or a column under an
+// "API key" header planted after any text never keeps its value.
 func FuzzLabelCells(f *testing.F) {
 	for _, s := range []string{"", "<td>", "<tr><td>password</td><td>", "<dt>Client secret</dt><dd><pre>'x'</pre>", "<table><tr><td>a</td></tr>",
 		"<th>API key</th><td><td><td>", "</td></th></dt></dd>"} {
@@ -151,6 +152,13 @@ func FuzzLabelCells(f *testing.F) {
 		planted := s + "\n</table><table><tr><td class=\"e\">DB_PASSWORD </td><td class=\"v\">" + marker + " </td></tr></table>"
 		if out := r.labelCells(planted); strings.Contains(out, marker) {
 			t.Fatalf("labelCells(%q) = %q: the value survived", planted, out)
+		}
+		if got := r.columnCells(s); !strings.Contains(strings.ToLower(s), "<th") && got != s {
+			t.Fatalf("columnCells(%q) = %q: changed a text without a header cell", s, got)
+		}
+		planted = s + "\n</table><table><tr><th>Name</th><th>API key</th></tr><tr><td>a</td><td>" + marker + "</td></tr></table>"
+		if out := r.columnCells(planted); strings.Contains(out, marker) {
+			t.Fatalf("columnCells(%q) = %q: the value survived", planted, out)
 		}
 	})
 }
@@ -211,6 +219,27 @@ func TestKeysAndCodeLists(t *testing.T) {
 		t.Errorf("a secret survived: %s", got)
 	}
 	for _, keep := range []string{"metadata:\n  name: app\n", "  cert: |\n", "type: Opaque\n"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %q: %s", keep, got)
+		}
+	}
+}
+
+// TestColumnCells: the cells under a header naming a secret lose their
+// value in every row of the table; the other columns, a table whose
+// header names none and the next table stay.
+func TestColumnCells(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	page := `<table><thead><tr><th>Name</th><th>Token</th><th>Created</th></tr></thead><tbody>` +
+		`<tr><td>ci</td><td><code>` + v + `1</code></td><td>2026-03-04</td></tr><tr><td>cd</td><td>` + v + `2</td><td>2026-03-05</td></tr></tbody></table>` +
+		`<table><tr><td>x1</td><td>keep-me-2026</td></tr></table>` +
+		`<table><tr><th>Host</th><th>Status</th></tr><tr><td>a.example</td><td>up</td></tr></table>`
+	got := r.text(page)
+	if strings.Contains(got, v) {
+		t.Errorf("a token survived: %s", got)
+	}
+	for _, keep := range []string{"<td>ci</td>", "<td>2026-03-04</td>", "<td>cd</td>", "<td>keep-me-2026</td>", "<td>a.example</td><td>up</td>", "<th>Token</th>"} {
 		if !strings.Contains(got, keep) {
 			t.Errorf("lost %q: %s", keep, got)
 		}

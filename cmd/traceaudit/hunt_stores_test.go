@@ -355,6 +355,16 @@ func (h *hunt) huntStoreExchanges() []leakcorpus.Exchange {
 				"\nstringData:\n  webhook: " + h.canary("YAML Secret stringData") + "\n",
 			Status: 200, RespMIME: "application/json", RespHeaders: js, RespBody: `{"kind":"Secret","metadata":{"name":"app"},"type":"Opaque"}`,
 		},
+		// An admin page listing credentials in a table whose header row
+		// names the columns.
+		{
+			Method: "GET", URL: "https://app.example/admin/api-keys",
+			ReqHeaders: [][2]string{host("app.example")}, Status: 200, RespMIME: "text/html", RespHeaders: html,
+			RespBody: `<html><body><table class="keys"><thead><tr><th>Name</th><th>API key</th><th>Created</th></tr></thead><tbody>` +
+				`<tr><td>ci</td><td><code>` + h.canary("table column under an API key header, row 1") + `</code></td><td>2026-03-04</td></tr>` +
+				`<tr><td>deploy</td><td>` + h.canary("table column under an API key header, row 2") + `</td><td>2026-03-05</td></tr></tbody></table>` +
+				`<table><tr><th>App</th><th>Client ID</th><th>Client secret</th></tr><tr><td>web</td><td>` + huntClientID + `</td><td>` + h.canary("table column under a Client secret header") + `</td></tr></table></body></html>`,
+		},
 		// Server-sent events whose data is not JSON under a credential's
 		// name.
 		{
