@@ -35,7 +35,18 @@ func TestAllauthRecorded(t *testing.T) {
 			t.Errorf("%s: verdict %s, findings %+v", file, got.Verdict, fs)
 		}
 	}
-	fx, err := fixture(filepath.Join("testdata", "allauth-denied-de.har"))
+	// The session cookie lost before the callback: state-mismatch shows
+	// the cookie missing, and the remedy is allauth's session's (before:
+	// the generic one about SameSite=None cookies for a form_post).
+	fx, err := fixture(filepath.Join("testdata", "allauth-lost-session-fr.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, fs := assess(fx.Exchanges); len(fs) != 1 || fs[0].RuleID != rules.StateMismatch.ID ||
+		!strings.Contains(fs[0].Remediation, `SESSION_COOKIE_SAMESITE "Lax"`) {
+		t.Errorf("lost session: findings %+v", fs)
+	}
+	fx, err = fixture(filepath.Join("testdata", "allauth-denied-de.har"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -222,6 +222,10 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		if strings.HasPrefix(lib, "mod_auth_openidc") || strings.HasPrefix(lib, "oauth2-proxy") {
 			// An app in front of the app: its own settings are the fix.
 			remedy = refusalRemedy(lib, model.RefusalState)
+		} else if r := cb.Refusal(); r != nil && (strings.HasPrefix(r.Library, "django-allauth") || strings.HasPrefix(r.Library, "OmniAuth")) {
+			// The library that refused keeps the state in the app's
+			// session: its session cookie is the one to bring back.
+			remedy = refusalRemedy(r.Library, model.RefusalState)
 		}
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",
@@ -326,6 +330,8 @@ func refusalRemedy(lib string, cause model.RefusalCause) string {
 		return "Have the .AspNetCore.Correlation and .AspNetCore.OpenIdConnect.Nonce cookies come back with the provider's redirect: for a form_post callback they must be SameSite=None; Secure, which the handler sets only over HTTPS (behind a TLS-terminating proxy, UseForwardedHeaders so it sees the scheme), on the host and path of the callback; share the data protection key ring between instances; and in OnRemoteFailure send the user to a fresh sign-in instead of an error page (a sign-in page left open past the cookies' 15 minutes, the back button, a second tab)."
 	case strings.HasPrefix(lib, "Spring Security"):
 		return "Keep the session that saved the authorization request for the callback: a session store every instance shares (Spring Session) or sticky sessions, a session cookie the browser sends on the provider's redirect back (the host name the sign-in started on; SameSite Lax, not Strict), and no SessionCreationPolicy.STATELESS without a cookie-based AuthorizationRequestRepository."
+	case strings.HasPrefix(lib, "django-allauth"):
+		return "django-allauth keeps the sign-in's state in the Django session (socialaccount_state; socialaccount_states since 0.62), so the session cookie (SESSION_COOKIE_NAME, sessionid by default) must come back with the provider's redirect: the host name the sign-in started on, SESSION_COOKIE_SAMESITE \"Lax\" (not \"Strict\"), SESSION_COOKIE_SECURE only where the site is served over HTTPS (SECURE_PROXY_SSL_HEADER behind a TLS-terminating proxy), a session engine every instance reads (the database or a shared cache, not local memory) and the same SECRET_KEY on every instance; a session that expires or is flushed between the sign-in's start and its callback (SESSION_COOKIE_AGE, a logout in another tab) loses the state too."
 	case strings.HasPrefix(lib, "OmniAuth"):
 		return "OmniAuth keeps the state in the Rack session (session[\"omniauth.state\"]), which must come back with the provider's redirect: the host name the sign-in started on, a session cookie with SameSite=Lax (not Strict) and Secure behind TLS (the proxy's X-Forwarded-Proto), one session store every instance reads (a cookie store with the same secret_key_base on every instance, or Redis or the database), and one sign-in at a time per browser (a second tab replaces the state)."
 	case strings.HasPrefix(lib, "mod_auth_openidc"):

@@ -16,7 +16,7 @@ trap '[ -n "$app" ] && kill "$app" 2>/dev/null; rm -rf "$work"' EXIT
 cp package.json package-lock.json rec.mjs cdphar.mjs "$work/"
 cp -r project "$work/project"
 (cd "$work" && npm ci --no-audit --no-fund >/dev/null)
-runs=${*:-two-tabs:de two-tabs:fr two-tabs:es two-tabs:pt-br two-tabs:ru reload:ja denied:de code:ja}
+runs=${*:-two-tabs:de two-tabs:fr two-tabs:es two-tabs:pt-br two-tabs:ru reload:ja lost-session:fr denied:de code:ja}
 for r in $runs; do
   story=${r%%:*} lang=${r#*:}
   export LAB_DB="$work/db-$story-$lang.sqlite3" LAB_LANGUAGE=en-us

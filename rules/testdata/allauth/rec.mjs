@@ -13,6 +13,9 @@
 //               in tab A: allauth refuses A's callback (PermissionDenied)
 //   reload      sign in, then load the callback URL again (its state is gone
 //               from the session): allauth refuses it
+//   lost-session the app's session cookie is deleted (as a browser dropping
+//               it would) before the user signs in: allauth finds no state
+//               in the new session and refuses the callback
 //   denied      the user refuses at the provider: error=access_denied, which
 //               allauth answers with its "login cancelled" redirect
 // Prints what the browser saw; exits non-zero when the story did not happen.
@@ -21,7 +24,7 @@ import Provider from 'oidc-provider';
 import { browser, sleep } from './cdphar.mjs';
 
 const [story, acceptLanguage, out] = process.argv.slice(2);
-if (!['two-tabs', 'reload', 'denied'].includes(story) || !acceptLanguage || !out) throw new Error('usage: rec.mjs STORY ACCEPT_LANGUAGE OUT.har');
+if (!['two-tabs', 'reload', 'lost-session', 'denied'].includes(story) || !acceptLanguage || !out) throw new Error('usage: rec.mjs STORY ACCEPT_LANGUAGE OUT.har');
 const OP = 'http://127.0.0.1:4861';
 const APP = 'http://localhost:4862';
 const CALLBACK = `${APP}/accounts/labop/login/callback/`;
@@ -101,9 +104,12 @@ try {
     await b.send('Page.navigate', { url: `${APP}/accounts/labop/login/` });
     await b.waitFor(atLoginForm, 'the login form in tab B');
   }
+  if (story === 'lost-session') {
+    await a.send('Network.deleteCookies', { name: 'sessionid', domain: 'localhost' });
+  }
   await sleep(300);
   await submit(a, story === 'denied');
-  if (story === 'two-tabs') {
+  if (story === 'two-tabs' || story === 'lost-session') {
     await a.waitFor(atFailurePage, 'the refused callback');
   } else if (story === 'reload') {
     await a.waitFor(`location.pathname === '/' && !!document.getElementById('who')`, 'the signed-in home page');
@@ -121,7 +127,8 @@ try {
   // browser showed as the page's title.
   const title = await a.evaluate('document.title');
   const want = story === 'two-tabs' ? `want multi-tab-race ${JSON.stringify(`django-allauth's page says "${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`)}`
-    : story === 'reload' ? 'want code-reuse "delivered to the app 2 times"' : '';
+    : story === 'reload' ? 'want code-reuse "delivered to the app 2 times"'
+      : story === 'lost-session' ? 'want state-mismatch "lacks the cookie\\\\(s\\\\) sessionid"' : '';
   await sleep(500);
   const har = await chromium.har('traceaudit rules/testdata/allauth/rec.mjs');
   const last = har.log.entries.findLast((e) => e.request.url.startsWith(CALLBACK));
