@@ -179,6 +179,19 @@ func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {
 			}
 		}
 	}
+	if n >= 2 {
+		// What the user saw of a lost redemption: the app's own words on
+		// the callback it failed.
+		for _, d := range c.Deliveries {
+			if d.Refusal() == nil {
+				continue
+			}
+			if failed, how := callbackFailed(p.Analysis, d); failed && !strings.Contains(msg.String(), how) {
+				fmt.Fprintf(&msg, "; the app answered the callback at %s with its error (%s)", d.Ref, how) // the delivery is evidence already
+				break
+			}
+		}
+	}
 	f.Message = msg.String()
 	if n < 2 && len(c.Deliveries) >= 2 && !providerSaysReused && !anyFailed(c.Redemptions) && !deliveryFailed(p, c.Deliveries[1:]) {
 		// Delivered twice but nothing visibly broke: worth fixing, not an outage.

@@ -69,7 +69,8 @@ func TestModAuthOpenIDCRecorded(t *testing.T) {
 	// redeem, the provider refuses the second and revokes the grant.
 	checkRecorded(t, "modoidc-double-callback.pcap", []rpWant{{rule: rules.CodeReuse.ID, severity: rules.Error,
 		message: []string{"was redeemed 2 times; the redemption at frame 58 won", "frame 63 was refused with invalid_grant",
-			"requested again at frame 53 before the first delivery (frame 51) was answered", "(GET frame 90) was refused with HTTP 401"}}})
+			"requested again at frame 53 before the first delivery (frame 51) was answered", "(GET frame 90) was refused with HTTP 401",
+			`the app answered the callback at frame 51 with its error (an HTTP 200 failure page, mod_auth_openidc says "OpenID Connect Provider error: Error in handling response type.")`}}})
 	// The state cookie dropped before the callback: Apache's plain 400.
 	checkRecorded(t, "modoidc-lost-state.pcap", []rpWant{{rule: rules.StateMismatch.ID, severity: rules.Error,
 		message: []string{"the app refused the callback at frame 54 (HTTP 400): the request lacks the cookie(s) mod_auth_openidc_state_<sha256:",
@@ -100,7 +101,8 @@ func TestOAuth2ProxyRecorded(t *testing.T) {
 		remedy:  []string{"oauth2-proxy clears its _oauth2_proxy_csrf cookie"}}})
 	checkRecorded(t, "o2p-double-callback.pcap", []rpWant{{rule: rules.CodeReuse.ID, severity: rules.Error,
 		message: []string{"redeemed 2 times (frame 71 repeats the refused frame 60 with a client_secret in the body", "the redemption at frame 53 won", "frame 60 was refused with invalid_grant",
-			"requested again at frame 51 before the first delivery (frame 49) was answered", "(GET frame 67) was refused with HTTP 401"}}})
+			"requested again at frame 51 before the first delivery (frame 49) was answered", "(GET frame 67) was refused with HTTP 401",
+			`the app answered the callback at frame 49 with its error (HTTP 500, oauth2-proxy says "Oops! Something went wrong.`}}})
 	checkRecorded(t, "o2p-lost-state.pcap", []rpWant{{rule: rules.StateMismatch.ID, severity: rules.Error,
 		message: []string{`the app refused the callback at frame 47 (HTTP 403, oauth2-proxy says "Unable to find a valid CSRF token."): the request lacks the cookie(s) _oauth2_proxy_csrf`},
 		remedy:  []string{"cookie-csrf-expire"}}})
