@@ -365,6 +365,17 @@ func (h *hunt) huntStoreExchanges() []leakcorpus.Exchange {
 				`<tr><td>deploy</td><td>` + h.canary("table column under an API key header, row 2") + `</td><td>2026-03-05</td></tr></tbody></table>` +
 				`<table><tr><th>App</th><th>Client ID</th><th>Client secret</th></tr><tr><td>web</td><td>` + huntClientID + `</td><td>` + h.canary("table column under a Client secret header") + `</td></tr></table></body></html>`,
 		},
+		// Multipart bodies: a part named without quotes, an uploaded .env
+		// file, GraphQL's multipart request (operations JSON).
+		{
+			Method: "POST", URL: "https://app.example/upload2", ReqMIME: "multipart/form-data; boundary=ZZ",
+			ReqHeaders: [][2]string{host("app.example"), {"Content-Type", "multipart/form-data; boundary=ZZ"}},
+			ReqBody: "--ZZ\r\nContent-Disposition: form-data; name=password\r\n\r\n" + h.canary("multipart unquoted name password") +
+				"\r\n--ZZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\".env\"\r\nContent-Type: text/plain\r\n\r\nAPP_ENV=prod\nDB_PASSWORD=" + h.canary("multipart uploaded .env DB_PASSWORD") +
+				"\n\r\n--ZZ\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + `{"query":"mutation($t: String!){verify(token: $t)}","variables":{"t":"x","token":"` + h.canary("GraphQL multipart operations variables.token") + `"}}` +
+				"\r\n--ZZ--\r\n",
+			Status: 200,
+		},
 		// Server-sent events whose data is not JSON under a credential's
 		// name.
 		{
