@@ -247,16 +247,7 @@ func (d *dedup) single(seg *tcpSegment, ts time.Time) bool {
 	if d.syns == nil {
 		d.syns = map[synKey]synSeen{}
 	}
-	if len(d.syns) >= maxSyns {
-		for key, s := range d.syns {
-			if ts.Sub(s.ts) > natWindow {
-				delete(d.syns, key)
-			}
-		}
-		if len(d.syns) >= maxSyns {
-			clear(d.syns)
-		}
-	}
+	pruneStale(d.syns, maxSyns, ts, natWindow, func(s synSeen) time.Time { return s.ts })
 	d.syns[k] = synSeen{ts: ts, net: seg.netFlow, ports: [2]uint16{uint16(t.SrcPort), uint16(t.DstPort)}}
 	return false
 }
@@ -390,4 +381,21 @@ func (r *recentRing[T]) add(key uint64, val T) {
 	*old = recentSlot[T]{key: key, val: val, used: true}
 	r.seen[key] = int32(r.next)
 	r.next = (r.next + 1) % len(r.ring)
+}
+
+// pruneStale bounds a map of recent sightings: once it holds max entries,
+// those seen more than window before ts go, and all of them if that is not
+// enough.
+func pruneStale[K comparable, V any](m map[K]V, max int, ts time.Time, window time.Duration, seenAt func(V) time.Time) {
+	if len(m) < max {
+		return
+	}
+	for k, v := range m {
+		if ts.Sub(seenAt(v)) > window {
+			delete(m, k)
+		}
+	}
+	if len(m) >= max {
+		clear(m)
+	}
 }

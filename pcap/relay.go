@@ -240,16 +240,7 @@ func (c *relayCopies) hello(conn string, rec []byte, frame int, ts time.Time) st
 			orig = s.conn
 		}
 	}
-	if len(c.hellos) >= maxHellos {
-		for k, s := range c.hellos {
-			if ts.Sub(s.ts) > relayWindow {
-				delete(c.hellos, k)
-			}
-		}
-		if len(c.hellos) >= maxHellos {
-			clear(c.hellos)
-		}
-	}
+	pruneStale(c.hellos, maxHellos, ts, relayWindow, func(s helloSeen) time.Time { return s.ts })
 	c.hellos[key] = helloSeen{conn: conn, server: server, ts: ts}
 	return orig
 }
