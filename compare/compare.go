@@ -482,8 +482,13 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 		return []Difference{c.extra(kind, i, n, b, be)}
 	case be == nil:
 		note := fmt.Sprintf("the failing trace has no %s here (%s in the working trace)", describe(kind, n), ge.Ref)
-		if backChannel(kind, g, ge) && !anyStep(c.bs, StepTokenRequest) {
-			note += "; it is a back-channel call (no Origin), which a browser trace cannot show: add the app server's capture"
+		if backChannel(kind, g, ge) {
+			if cb := b.first(StepCallback); cb != nil && refused(cb) {
+				// Nothing to redeem: the capture is not missing it.
+				note += fmt.Sprintf("; the app refused the failing trace's callback (%s) before redeeming a code", cb.Ref)
+			} else if !anyStep(c.bs, StepTokenRequest) {
+				note += "; it is a back-channel call (no Origin), which a browser trace cannot show: add the app server's capture"
+			}
 		}
 		return []Difference{{Field: "step", Good: "present", Bad: "missing", Class: MissingStep, Note: note}}
 	}

@@ -385,3 +385,20 @@ func TestEventsSayParametersByReference(t *testing.T) {
 		}
 	}
 }
+
+// A callback the app refused is why the failing trace has no redemption: on
+// captures of the real mod_auth_openidc (rules/testdata/modoidc-*.pcap, whose
+// server-side calls are in the capture), compare must say so rather than ask
+// for the app server's capture.
+func TestCompareRefusedCallbackExplainsMissingRedemption(t *testing.T) {
+	_, out, stderr := runCLI(t, nil, "compare", "../../rules/testdata/modoidc-clean.pcap", "../../rules/testdata/modoidc-lost-state.pcap")
+	if !strings.Contains(out, "token-request") {
+		t.Fatalf("no token-request difference:\n%s\n%s", out, stderr)
+	}
+	if strings.Contains(out, "add the app server's capture") {
+		t.Errorf("asks for the app server's capture of a sign-in whose callback was refused:\n%s", out)
+	}
+	if !strings.Contains(out, "the app refused the failing trace's callback (frame 54) before redeeming a code") {
+		t.Errorf("does not explain the missing redemption by the refused callback:\n%s", out)
+	}
+}
