@@ -621,8 +621,10 @@ var webhookPathWords = []string{"webhook", "webhooks"}
 // segment after one of sessionPathWords (a GUID there stays, as a session
 // id's GUID does everywhere: KeepSessionValue), and of every segment on a
 // hooks.… host, each shaped like a token (8 bytes or more of letters,
-// digits and "-_.~=%", a digit and a letter among them). Everything else,
-// the query and fragment included, is left byte for byte.
+// digits and "-_.~=%", a digit and a letter among them), and a bot API's
+// token carried as "bot<id>:<secret>" (Telegram's), from its id on.
+// Everything else, the query and fragment included, is left byte for
+// byte.
 func OneTimePath(raw string, fn func(seg string) string) string {
 	end := strings.IndexAny(raw, "?#")
 	if end < 0 {
@@ -657,6 +659,12 @@ func OneTimePath(raw string, fn func(seg string) string) string {
 		seg := raw[s:e]
 		i = e
 		switch {
+		case botToken(seg):
+			if red := fn(seg[3:]); red != seg[3:] {
+				b.WriteString(raw[last : s+3])
+				b.WriteString(red)
+				last = e
+			}
 		case pathWord(seg, oneTimeWords):
 			after, session = 2, false
 		case pathWord(seg, sessionPathWords):
@@ -720,6 +728,25 @@ func pathWord(seg string, words []string) bool {
 		}
 	}
 	return false
+}
+
+// botToken reports a segment "bot<id>:<secret>", a bot API's token in its
+// URL path (Telegram's "bot123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"): an
+// id of digits, then a token-shaped secret of 20 bytes or more.
+func botToken(seg string) bool {
+	if len(seg) < 3+1+1+20 || !strings.EqualFold(seg[:3], "bot") {
+		return false
+	}
+	id, sec, ok := strings.Cut(seg[3:], ":")
+	if !ok || id == "" || len(sec) < 20 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return pathToken(sec)
 }
 
 // pathToken reports a path segment shaped like a token.
