@@ -147,6 +147,15 @@ func (s *signin) first(kind string) *model.Event {
 	return nil
 }
 
+// callback is the sign-in's first callback, nil when it has none or there
+// is no sign-in (a failing trace with fewer sign-ins than the working one).
+func (s *signin) callback() *model.Event {
+	if s == nil {
+		return nil
+	}
+	return s.first(StepCallback)
+}
+
 func (s *signin) add(kind string, e *model.Event) {
 	s.steps[kind] = append(s.steps[kind], e)
 	if s.start.IsZero() || (!e.Time.IsZero() && e.Time.Before(s.start)) {
@@ -483,7 +492,7 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	case be == nil:
 		note := fmt.Sprintf("the failing trace has no %s here (%s in the working trace)", describe(kind, n), ge.Ref)
 		if backChannel(kind, g, ge) {
-			if cb := b.first(StepCallback); cb != nil && refused(cb) {
+			if cb := b.callback(); cb != nil && refused(cb) {
 				// Nothing to redeem: the capture is not missing it.
 				note += fmt.Sprintf("; the app refused the failing trace's callback (%s) before redeeming a code", cb.Ref)
 			} else if !anyStep(c.bs, StepTokenRequest) {
