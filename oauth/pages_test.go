@@ -129,6 +129,17 @@ func htmlErrorPageBefore(data []byte) (string, string) {
 // reference, after runes whose lower case is longer), as it did before.
 func TestHTMLErrorPageFoldedAsBefore(t *testing.T) {
 	pages := realPages(t)
+	minFound := 1000
+	if testing.Short() {
+		// Every page × phrase × variant × place grows with the recordings:
+		// 111 s under CI's race run. -short (the race run) takes every
+		// fourth page; the plain run keeps them all.
+		short := pages[:0:0]
+		for i := 0; i < len(pages); i += 4 {
+			short = append(short, pages[i])
+		}
+		pages, minFound = short, 250
+	}
 	variants := func(ph string) []string {
 		up := strings.ToUpper(ph)
 		return []string{ph, up, "&#" + strconv.Itoa(int(up[0])) + ";" + up[1:], strings.ReplaceAll(ph, "'", `\u0027`), strings.ReplaceAll(ph, "'", "&#39;"),
@@ -166,8 +177,8 @@ func TestHTMLErrorPageFoldedAsBefore(t *testing.T) {
 			}
 		}
 	}
-	if found < 1000 {
-		t.Fatalf("%d phrases found in the pages, want at least 1000", found)
+	if found < minFound {
+		t.Fatalf("%d phrases found in the pages, want at least %d", found, minFound)
 	}
 }
 
