@@ -73,6 +73,39 @@ func libraryOf(p url.Values, cookies []string) string {
 // (".AspNetCore.Correlation.*" → the ASP.NET Core handler), or "".
 func LibraryOfCookies(names []string) string { return libraryOf(nil, names) }
 
+// LibraryOfCookie names the framework a cookie's name and value reveal
+// together, where the name alone is too common to: Flask's default session
+// cookie, "session" holding an itsdangerous-signed value (flaskSigned).
+// "" otherwise. The value is looked at, never kept or shown.
+func LibraryOfCookie(name, value string) string {
+	if name == "session" && flaskSigned(value) {
+		return "Flask"
+	}
+	return ""
+}
+
+// flaskSigned reports the shape of a value Flask's session interface signs
+// with itsdangerous (URLSafeTimedSerializer): a base64url payload ("."
+// first when zlib-compressed), a base64url timestamp of 4 bytes (6
+// characters) and a base64url HMAC-SHA1 signature (27; 43 for SHA-256),
+// separated by dots.
+func flaskSigned(v string) bool {
+	v = strings.TrimPrefix(v, ".")
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 || len(parts[0]) < 4 || len(parts[1]) != 6 || len(parts[2]) != 27 && len(parts[2]) != 43 {
+		return false
+	}
+	for _, p := range parts {
+		for i := 0; i < len(p); i++ {
+			c := p[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // refusalPhrases are what app sign-in libraries say when they refuse a
 // callback, found in the page of an answer with an error status; the first
 // that matches wins, so longer or more telling phrases come first. match
@@ -123,6 +156,17 @@ var refusalPhrases = []struct {
 	{"unexpected &quot;state&quot; response parameter value", `unexpected "state" response parameter value`, "openid-client", model.RefusalState},
 	{`unexpected "state" response parameter value`, `unexpected "state" response parameter value`, "openid-client", model.RefusalState},
 	{"server responded with an error in the response body", "server responded with an error in the response body", "openid-client", model.RefusalRedemption},
+	// Authlib's client integrations (Flask, Django, Starlette) raise
+	// MismatchingStateError when the session holds no entry for the
+	// callback's state (_state_{name}_{state}: the session cookie did not
+	// come back, or the callback was handled before and the entry
+	// removed), before any redemption; an unhandled exception on
+	// Werkzeug's debugger page, or an app's page quoting it.
+	{"csrf warning! state not equal in request and response", "mismatching_state: CSRF Warning! State not equal in request and response.", "Authlib", model.RefusalState},
+	// Werkzeug's InternalServerError page, which Flask answers an
+	// unhandled exception with outside debug mode: it names no cause (the
+	// exception is in the app's log), and only says the app failed.
+	{"the server encountered an internal error and was unable to complete your request. either the server is overloaded or there is an error in the application", "Internal Server Error", "Flask", model.RefusalUnknown},
 	// openid-client's RPError, MSAL Python's auth code flow ("state
 	// mismatch: … vs …"), many others.
 	{"state mismatch", "state mismatch", "", model.RefusalState},
@@ -226,6 +270,9 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 		if containsFoldASCII(head, ph.match) {
 			return &model.AppRefusal{Library: ph.library, Words: ph.words, Cause: ph.cause}
 		}
+	}
+	if rf := authlibOAuthError(head, u.Query().Get("error")); rf != nil {
+		return rf
 	}
 	if containsFoldASCII(head, "message contains error: ") {
 		// The OpenID Connect handler quoting the provider's answer to its
@@ -510,4 +557,30 @@ func deviseFlashRefusal(page []byte) *model.AppRefusal {
 		return &model.AppRefusal{Library: "OmniAuth (Devise)", Words: reason, Cause: cause}
 	}
 	return &model.AppRefusal{Library: "OmniAuth (Devise)", Words: "Could not authenticate you", Cause: model.RefusalUnknown}
+}
+
+// authlibOAuthError reads Authlib's OAuthError on an error page
+// (Werkzeug's debugger writes "authlib.integrations.base_client.errors.
+// OAuthError: invalid_client: client authentication failed"): the
+// provider's error answering the app's own token request, which
+// authorize_access_token raises. Only the error's name is quoted, never
+// the provider's description after it. nil when the page has none, or when
+// it is the callback's own error (callbackErr, error=access_denied)
+// re-raised, which the callback's event already carries.
+func authlibOAuthError(page []byte, callbackErr string) *model.AppRefusal {
+	const mark = "authlib.integrations.base_client.errors.oautherror: "
+	if !containsFoldASCII(page, mark) {
+		return nil
+	}
+	text := string(page)
+	i := foldIndex(text, mark)
+	if i < 0 {
+		return nil
+	}
+	rest := text[i+len(mark):]
+	j := strings.IndexByte(rest, ':')
+	if j <= 0 || j > 40 || !isOAuthErrorName(rest[:j]) || rest[:j] == callbackErr {
+		return nil
+	}
+	return &model.AppRefusal{Library: "Authlib", Words: "OAuthError: " + rest[:j], Cause: model.RefusalRedemption}
 }

@@ -97,6 +97,21 @@ func TestAppRefusal(t *testing.T) {
 		{"allauth before 0.55", "https://django.example.com/accounts/google/login/callback/", 200, html,
 			"<h1>Social Network Login Failure</h1><p>An error occurred while attempting to login via your social network account.</p>",
 			"django-allauth", "Social Network Login Failure", model.RefusalUnknown},
+		// Authlib 1.2's exceptions on Werkzeug's debugger page (its
+		// title and errormsg), as recorded in rules/testdata/authlib-*.har:
+		// only the OAuth error's name is quoted. Flask's plain 500 page
+		// names no cause.
+		{"authlib state", "http://localhost:4922/auth", 500, html,
+			"<title>authlib.integrations.base_client.errors.MismatchingStateError: mismatching_state: CSRF Warning! State not equal in request and response.\n // Werkzeug Debugger</title>",
+			"Authlib", "mismatching_state: CSRF Warning! State not equal in request and response.", model.RefusalState},
+		{"authlib token", "http://localhost:4922/auth", 500, html,
+			"<p class=\"errormsg\">authlib.integrations.base_client.errors.OAuthError: invalid_client: client authentication failed\n</p>",
+			"Authlib", "OAuthError: invalid_client", model.RefusalRedemption},
+		{"authlib other words", "http://localhost:4922/auth", 500, html,
+			"authlib.integrations.base_client.errors.OAuthError: not_an_oauth_error: whatever", "", "", ""},
+		{"flask 500", "http://localhost:4922/auth", 500, html,
+			"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n",
+			"Flask", "Internal Server Error", model.RefusalUnknown},
 		// Not refusals: a SPA's callback page carries its library's
 		// messages in its script; a redirect to the app's home; a 200
 		// page with a library's error words that is not its failure page.
@@ -209,5 +224,38 @@ func TestSpringFailurePage(t *testing.T) {
 	}
 	if other := mkExchange(2, "GET", "https://portal.example.com/about", nil, "", 200, html, ""); g.MayMatter(&other.Request, other.Response) {
 		t.Error("the body gate keeps another page of the app")
+	}
+}
+
+// TestAuthlibReraisedCallbackError: Authlib raises the callback's own
+// error (error=access_denied) as an OAuthError; that is the provider's
+// answer the callback carries, not the app's redemption failing.
+func TestAuthlibReraisedCallbackError(t *testing.T) {
+	html := model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}
+	u := "http://localhost:4922/auth?error=access_denied&error_description=End-User+aborted+interaction&state=st-1"
+	evs := NewExtractor().Exchange(mkExchange(0, "GET", u, nil, "", 500, html,
+		"<p class=\"errormsg\">authlib.integrations.base_client.errors.OAuthError: access_denied: End-User aborted interaction\n</p>"))
+	if len(evs) != 1 || evs[0].Kind != model.Callback || evs[0].Err == nil || evs[0].Refusal() != nil {
+		t.Fatalf("events %v, refusal %+v", kinds(evs), evs[0].Refusal())
+	}
+}
+
+// TestLibraryOfCookie: Flask's session cookie is known by its name and its
+// itsdangerous-signed value (the value below is the shape of the one
+// recorded in rules/testdata/authlib-*.har, its payload made up); the same
+// name with another value, or another name, is no one's.
+func TestLibraryOfCookie(t *testing.T) {
+	for _, c := range []struct{ name, value, want string }{
+		{"session", ".eJyrVkrOz0nNzVeyUkrOL0lVslLKS8xNVbJSKi1OLVKqBQBoIgkE.axUJ-w.woje9nggPB_uRAAAAAAAAAAAAAA", "Flask"},
+		{"session", "eyJ1c2VyIjoiYWxpY2UifQ.axUJ-w.woje9nggPB_uRAAAAAAAAAAAAAA", "Flask"},
+		{"session", "eyJ1c2VyIjoiYWxpY2UifQ.axUJ-w.woje9nggPB_uRAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "Flask"},
+		{"session", "s%3AQWxhZGRpbg.abcdef.woje9nggPB_uRAAAAAAAAAAAAAA", ""}, // express-session's s: prefix
+		{"session", "eyJ1c2VyIjoiYWxpY2UifQ.axUJ-w", ""},
+		{"session", "0123456789abcdef", ""},
+		{"sessionid", "eyJ1c2VyIjoiYWxpY2UifQ.axUJ-w.woje9nggPB_uRAAAAAAAAAAAAAA", ""},
+	} {
+		if got := LibraryOfCookie(c.name, c.value); got != c.want {
+			t.Errorf("%s=%s: %q, want %q", c.name, c.value, got, c.want)
+		}
 	}
 }

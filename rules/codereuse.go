@@ -246,9 +246,13 @@ func firstLost(rs []*Redemption) *Redemption {
 func replayRefusedRemedy(c *CodeTrail) string {
 	lib := ""
 	if c.Tx != nil {
-		lib = c.Tx.Library()
+		if lib = c.Tx.Library(); lib == "" {
+			lib = c.Tx.refusingLibrary()
+		}
 	}
 	switch {
+	case strings.HasPrefix(lib, "Authlib"):
+		return "Nothing is broken but the page: Authlib removes the sign-in's state from the session (_state_{name}_{state}) when authorize_access_token handles the callback, so the same callback loaded again raises MismatchingStateError before any token request. Catch authlib.integrations.base_client.errors.MismatchingStateError (an OAuthError) in the callback view and redirect a user the session already holds into the app, anyone else to a fresh sign-in; and after a sign-in redirect to a clean URL, as the app does."
 	case strings.HasPrefix(lib, "oauth2-proxy"):
 		return "Nothing is broken but the page: oauth2-proxy clears its _oauth2_proxy_csrf cookie when it handles a callback and refuses the same callback again (403 \"Unable to find a valid CSRF token\"), and the first callback had already set the _oauth2_proxy session cookie. Keep users off /oauth2/callback (no bookmarks or links to it; the back button returns there after a sign-in); a custom error page (--custom-templates-dir) can send them to the app's start page."
 	case strings.HasPrefix(lib, "mod_auth_openidc"):

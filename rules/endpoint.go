@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -263,14 +262,6 @@ func thirdPartyCookieBlock(p *Pass, t *Transaction, e *model.Event) (cookieBlock
 		}
 	}
 	return cookieBlock{}, false
-}
-
-func hostOfURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return ""
-	}
-	return u.Host
 }
 
 func sharesAny(a, b []string) bool {

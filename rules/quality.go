@@ -5,7 +5,6 @@ import (
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
-	"github.com/traceaudit/traceaudit/secret"
 )
 
 // TraceQuality: what the trace lacks for a rule to decide.
@@ -175,22 +174,13 @@ func outOfSightRemediation(a *Analysis, r *Redemption) string {
 	return "Add the browser's HAR of the same sign-in (a reload or a second callback shows there) and the capture of any other app instance, and read them with this trace as one incident: traceaudit scan --case BROWSER.har THIS-TRACE;" + logs
 }
 
-func codeUnredeemed(a *Analysis, code secret.Secret) bool {
-	for _, c := range a.Codes {
-		if c.Code.Equal(code) {
-			return len(c.Redemptions) == 0
-		}
-	}
-	return true
-}
-
 // failureExplained reports whether the trace itself explains a failed
 // callback: it carried an error, it lacked the app's transient cookies, its
 // code was delivered more than once, a redemption of it was refused, or
 // another sign-in for the client started in between (multi-tab-race).
 func failureExplained(a *Analysis, t *Transaction, cb *model.Event) bool {
-	if cb.Err != nil || refusalLost(cb) {
-		return true
+	if cb.Err != nil || refusalLost(cb) || refusalClientAuth(cb) && !cb.Code.IsZero() && codeUnredeemed(a, cb.Code) {
+		return true // refusalClientAuth: client-auth-failed reads the app's words
 	}
 	if _, missing := missingCookies(a, t, cb); len(missing) > 0 || overlapped(a, t, cb) {
 		return true

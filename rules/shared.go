@@ -110,6 +110,8 @@ type setCookie struct {
 	name     string
 	sameSite string // lax, strict, none, or "" when unset
 	secure   bool
+	lib      string // the framework its value's shape names (oauth.LibraryOfCookie), or ""
+	size     int    // bytes of its name and value
 }
 
 var sameSiteNames = map[http.SameSite]string{http.SameSiteLaxMode: "lax", http.SameSiteStrictMode: "strict", http.SameSiteNoneMode: "none"}
@@ -138,7 +140,7 @@ func loginStart(a *Analysis, az *model.Event) (*Exchange, []setCookie) {
 		var cs []setCookie
 		for _, c := range prev.SetCookies() {
 			if !model.Expired(c, prev.End()) {
-				cs = append(cs, setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure})
+				cs = append(cs, setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure, lib: oauth.LibraryOfCookie(c.Name, c.Value), size: len(c.Name) + 1 + len(c.Value)})
 			}
 		}
 		return prev, cs
@@ -255,6 +257,24 @@ func refusalWords(r *model.AppRefusal) string {
 		return who + "'s error redirect, which names no cause"
 	}
 	return fmt.Sprintf("%s says %q", who, r.Words)
+}
+
+// refusalClientAuth reports a callback its app refused quoting the
+// provider's invalid_client answer to the app's own redemption.
+func refusalClientAuth(cb *model.Event) bool {
+	r := cb.Refusal()
+	return r != nil && r.Cause == model.RefusalRedemption && strings.HasSuffix(r.Words, ": invalid_client")
+}
+
+// refusingLibrary names the library that refused one of the
+// transaction's callbacks in its own words, "" when none did.
+func (t *Transaction) refusingLibrary() string {
+	for _, cb := range t.Callbacks() {
+		if r := cb.Refusal(); r != nil && r.Library != "" {
+			return r.Library
+		}
+	}
+	return ""
 }
 
 // refusalLost reports a callback its app refused with words saying it
@@ -671,4 +691,23 @@ func authName(a string) string {
 		return "a client_assertion"
 	}
 	return a
+}
+
+// hostOfURL is a URL's host and port, "" when it does not parse.
+func hostOfURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// codeUnredeemed reports a code the trace shows no redemption of.
+func codeUnredeemed(a *Analysis, code secret.Secret) bool {
+	for _, c := range a.Codes {
+		if c.Code.Equal(code) {
+			return len(c.Redemptions) == 0
+		}
+	}
+	return true
 }

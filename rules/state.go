@@ -181,6 +181,22 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		for _, c := range missing {
 			names = append(names, cookieName(c.name, t.Authorize))
 		}
+		lib := t.Library()
+		if r := cb.Refusal(); lib == "" && r != nil {
+			lib = r.Library
+		}
+		if lib == "" {
+			var setNames []string
+			for _, c := range missing {
+				setNames = append(setNames, c.name)
+			}
+			lib = oauth.LibraryOfCookies(setNames)
+		}
+		for _, c := range missing {
+			if lib == "" {
+				lib = c.lib // a session cookie known by its value's shape
+			}
+		}
 		why := "the cookie was lost (overwritten by another tab's sign-in, set for another host or path, or dropped by a proxy)"
 		c := missing[0]
 		switch {
@@ -197,6 +213,8 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		default:
 			if d, _, ok := Elapsed(t.Authorize, cb); ok && d > 15*time.Minute {
 				why = fmt.Sprintf("the sign-in took %s, longer than such correlation cookies usually live (ASP.NET Core: 15 minutes)", fmtDuration(d))
+			} else if flaskSession(lib, c) {
+				why = flaskSessionLost(p.Analysis, start, cb, c)
 			} else if strings.HasPrefix(c.name, "mod_auth_openidc_state_") {
 				// Named after the state: no other sign-in replaces it.
 				why = "mod_auth_openidc names its state cookie after the sign-in's state, so another tab's sign-in does not replace it: it was dropped (expired after OIDCStateTimeout, 300 seconds by default; deleted to stay within OIDCStateMaxNumberOfCookies; blocked by the browser) or set for another host than the OIDCRedirectURI's"
@@ -207,14 +225,6 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		cbEv := p.Evidence(cb, "callback without the cookie")
 		evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
 		evs = append(evs, cbEv)
-		lib := t.Library()
-		if lib == "" {
-			var setNames []string
-			for _, c := range missing {
-				setNames = append(setNames, c.name)
-			}
-			lib = oauth.LibraryOfCookies(setNames)
-		}
 		if note := raceLibraryNote(lib); note != "" && !strings.HasPrefix(note, "MSAL") {
 			why += "; " + note
 		}
@@ -222,10 +232,12 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		if strings.HasPrefix(lib, "mod_auth_openidc") || strings.HasPrefix(lib, "oauth2-proxy") {
 			// An app in front of the app: its own settings are the fix.
 			remedy = refusalRemedy(lib, model.RefusalState)
-		} else if r := cb.Refusal(); r != nil && (strings.HasPrefix(r.Library, "django-allauth") || strings.HasPrefix(r.Library, "OmniAuth")) {
+		} else if r := cb.Refusal(); r != nil && (strings.HasPrefix(r.Library, "django-allauth") || strings.HasPrefix(r.Library, "OmniAuth") || strings.HasPrefix(r.Library, "Authlib")) {
 			// The library that refused keeps the state in the app's
 			// session: its session cookie is the one to bring back.
 			remedy = refusalRemedy(r.Library, model.RefusalState)
+		} else if strings.HasPrefix(lib, "Flask") {
+			remedy = refusalRemedy(lib, model.RefusalState)
 		}
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",
@@ -332,6 +344,10 @@ func refusalRemedy(lib string, cause model.RefusalCause) string {
 		return "Keep the session that saved the authorization request for the callback: a session store every instance shares (Spring Session) or sticky sessions, a session cookie the browser sends on the provider's redirect back (the host name the sign-in started on; SameSite Lax, not Strict), and no SessionCreationPolicy.STATELESS without a cookie-based AuthorizationRequestRepository."
 	case strings.HasPrefix(lib, "django-allauth"):
 		return "django-allauth keeps the sign-in's state in the Django session (socialaccount_state; socialaccount_states since 0.62), so the session cookie (SESSION_COOKIE_NAME, sessionid by default) must come back with the provider's redirect: the host name the sign-in started on, SESSION_COOKIE_SAMESITE \"Lax\" (not \"Strict\"), SESSION_COOKIE_SECURE only where the site is served over HTTPS (SECURE_PROXY_SSL_HEADER behind a TLS-terminating proxy), a session engine every instance reads (the database or a shared cache, not local memory) and the same SECRET_KEY on every instance; a session that expires or is flushed between the sign-in's start and its callback (SESSION_COOKIE_AGE, a logout in another tab) loses the state too."
+	case strings.HasPrefix(lib, "Authlib"):
+		return "Authlib keeps each sign-in's state in the web framework's session under a key of its own (_state_{name}_{state}; another tab's sign-in does not replace it), so the session must come back with the provider's redirect. With Flask's default cookie session that is the session cookie (SESSION_COOKIE_NAME, session by default): the host name the sign-in started on (SERVER_NAME, SESSION_COOKIE_DOMAIN), SESSION_COOKIE_SAMESITE \"Lax\" or unset, not \"Strict\", SESSION_COOKIE_SECURE only where the site is served over HTTPS (werkzeug's ProxyFix behind a TLS-terminating proxy), the same SECRET_KEY on every instance and across restarts, and a session under the browsers' 4 KB cookie limit (keep tokens out of it); a cache given to OAuth(app, cache=…) must be one every instance reads. Catch authlib.integrations.base_client.errors.MismatchingStateError (an OAuthError) in the callback view and send the user to a fresh sign-in once instead of a 500 page."
+	case strings.HasPrefix(lib, "Flask"):
+		return "Flask keeps its session, and with it the sign-in's state, in the session cookie itself (signed with SECRET_KEY, not encrypted), so that cookie (SESSION_COOKIE_NAME, session by default) must come back with the provider's redirect: the host name the sign-in started on (SERVER_NAME, SESSION_COOKIE_DOMAIN), SESSION_COOKIE_SAMESITE \"Lax\" or unset, not \"Strict\", SESSION_COOKIE_SECURE only where the site is served over HTTPS (werkzeug's ProxyFix behind a TLS-terminating proxy), the same SECRET_KEY on every instance and across restarts, and a session under the browsers' 4 KB cookie limit (keep tokens out of it). The callback answered a bare error page: the app's log holds the exception (Authlib: MismatchingStateError), which the callback view should catch and answer with a fresh sign-in."
 	case strings.HasPrefix(lib, "OmniAuth"):
 		return "OmniAuth keeps the state in the Rack session (session[\"omniauth.state\"]), which must come back with the provider's redirect: the host name the sign-in started on, a session cookie with SameSite=Lax (not Strict) and Secure behind TLS (the proxy's X-Forwarded-Proto), one session store every instance reads (a cookie store with the same secret_key_base on every instance, or Redis or the database), and one sign-in at a time per browser (a second tab replaces the state)."
 	case strings.HasPrefix(lib, "mod_auth_openidc"):
@@ -346,4 +362,35 @@ func refusalRemedy(lib string, cause model.RefusalCause) string {
 		return "Have the auth_verification cookie come back with the callback: one host name for the start and the callback, SameSite=None; Secure for a form_post callback, and the same secret on every instance."
 	}
 	return "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), keep sign-in state where every app instance reads it, key it per transaction, and restart sign-in once on a mismatch."
+}
+
+// flaskSession reports Flask's session cookie, which holds Authlib's
+// state for a Flask app: the library refused with Authlib's words, or
+// the cookie's value has the shape of Flask's (oauth.LibraryOfCookie).
+func flaskSession(lib string, c setCookie) bool {
+	return c.lib == "Flask" && (strings.HasPrefix(lib, "Flask") || strings.HasPrefix(lib, "Authlib"))
+}
+
+// flaskSessionLost says what the trace shows of a Flask session cookie
+// that did not come back with the callback: no other sign-in replaced it
+// (a second tab's sign-in sends it back with both states in it), and
+// whether the callback went to the host that set it and the cookie was
+// under the 4 KB browsers keep; what remains is the browser's side, which
+// a trace cannot show.
+func flaskSessionLost(a *Analysis, start *Exchange, cb *model.Event, c setCookie) string {
+	why := "Flask keeps the session, and with it the sign-in's state, in the session cookie itself, and another tab's sign-in would have sent it back holding both states, so no other sign-in replaced it"
+	var shown []string
+	if ex := a.Exchange(cb); ex != nil && strings.EqualFold(hostOfURL(start.URL()), hostOfURL(ex.URL())) {
+		shown = append(shown, "the callback went to the host that set it")
+	}
+	if c.size > 4000 {
+		return why + fmt.Sprintf("; it was %d bytes, over the 4 KB browsers keep of a cookie, so the browser dropped it", c.size)
+	}
+	if c.size > 0 {
+		shown = append(shown, fmt.Sprintf("it was %d bytes, under the 4 KB browsers keep", c.size))
+	}
+	if len(shown) > 0 {
+		why += "; " + strings.Join(shown, " and ")
+	}
+	return why + ": the browser deleted or withheld it (cookies cleared, a privacy setting or extension, a browser session that ended), which the trace cannot show"
 }

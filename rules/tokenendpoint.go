@@ -234,6 +234,41 @@ func runClientAuthFailed(p *Pass) {
 		p.Report(Finding{Code: req.Code, Message: msg, Evidence: evs, Severity: sev,
 			Remediation: appCredentialRemedy(r.Tx) + clientAuthRemedy(req.Provider())})
 	}
+	reportRefusedClientAuth(p)
+}
+
+// reportRefusedClientAuth reports a callback the app refused in its
+// library's words quoting invalid_client (Authlib's "OAuthError:
+// invalid_client") when no redemption of its code is in the trace: the
+// provider refused the app's own, server-side token request for its
+// client credentials, which only the app's page shows.
+func reportRefusedClientAuth(p *Pass) {
+	for _, t := range p.Transactions {
+		for _, cb := range t.Callbacks() {
+			if !refusalClientAuth(cb) || cb.Code.IsZero() || !codeUnredeemed(p.Analysis, cb.Code) {
+				continue
+			}
+			failed, how := callbackFailed(p.Analysis, cb)
+			if !failed {
+				continue
+			}
+			var evs []Evidence
+			client, prov := "", model.Provider{}
+			if t.Authorize != nil {
+				evs = append(evs, p.Evidence(t.Authorize, "authorize request"))
+				client, prov = t.Authorize.ClientID(), t.Authorize.Provider()
+			}
+			cbEv := p.Evidence(cb, "callback the app refused")
+			evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
+			evs = append(evs, cbEv)
+			r := cb.Refusal()
+			p.Report(Finding{Code: cb.Code, Confidence: ConfidenceMedium,
+				Message: fmt.Sprintf("the app refused the callback at %s (%s): %s raises the provider's answer to the app's own token request, so the provider refused the credentials of client %s (invalid_client: a wrong, rotated or expired client secret, or another authentication method than the client is registered for); that request is server-side and not in this trace, which cannot show which credential was sent",
+					cb.Ref, how, r.Library, orUnknownClient(client)),
+				Evidence:    evs,
+				Remediation: appCredentialRemedy(t) + clientAuthRemedy(prov)})
+		}
+	}
 }
 
 // refusedCallbackOf is the callback that delivered r's code when the app
@@ -260,7 +295,13 @@ func appCredentialRemedy(t *Transaction) string {
 	if t == nil {
 		return ""
 	}
-	switch lib := t.Library(); {
+	lib := t.Library()
+	if lib == "" {
+		lib = t.refusingLibrary()
+	}
+	switch {
+	case strings.HasPrefix(lib, "Authlib"):
+		return "The app signs in with Authlib: give oauth.register the client's current secret (its client_secret argument, or the {NAME}_CLIENT_SECRET setting of the registered name: Flask's app.config, Django's AUTHLIB_OAUTH_CLIENTS), and client_kwargs={\"token_endpoint_auth_method\": \"client_secret_post\"} when the client is registered for that method (Authlib sends client_secret_basic by default), then restart the app. "
 	case strings.HasPrefix(lib, "mod_auth_openidc"):
 		return "The app is Apache's mod_auth_openidc: set OIDCClientSecret to the client's current secret (and OIDCProviderTokenEndpointAuth to the method the client is registered for), then reload Apache. "
 	case strings.HasPrefix(lib, "oauth2-proxy"):
