@@ -370,14 +370,18 @@ func raceRemedy(f *Finding) string {
 	if f.Mechanism == MechGrantReplaced {
 		return ""
 	}
+	// The library that refused the crossed callback keeps the sign-in's
+	// state in its own way: its remedy first.
+	switch lib := f.refusedBy; {
+	case strings.HasPrefix(lib, "django-allauth"):
+		return "django-allauth before 0.62 keeps one pending sign-in per session (session[\"socialaccount_state\"]): the second tab's sign-in replaced the first's, so the first callback was refused with its failure page. Upgrade django-allauth to 0.62 or later, which keeps up to 10 pending sign-ins per session (socialaccount_states); until then, when the adapter's authentication_error (on_authentication_error since 0.62) gets a PermissionDenied, send the user to a fresh sign-in once instead of the failure page."
+	case strings.HasPrefix(lib, "oauth2-proxy"):
+		return "oauth2-proxy keeps one _oauth2_proxy_csrf cookie per browser by default, so every sign-in it starts replaces the one before: another tab's, or one started by any unauthenticated request it sends to the provider (the browser's /favicon.ico, a script or an image of the protected site). Set --cookie-csrf-per-request=true (a CSRF cookie per sign-in, named after its state; --cookie-csrf-per-request-limit bounds them) and exempt requests that need no sign-in (--skip-auth-route for /favicon.ico and static assets)."
+	case strings.HasPrefix(lib, "OmniAuth"):
+		return "OmniAuth keeps one pending sign-in per session (session[\"omniauth.state\"]): the second tab's sign-in replaced the first's state, so the first callback failed csrf_detected. Start the sign-in from one tab at a time, and on csrf_detected send the user to a fresh sign-in once (Devise: the omniauth callbacks controller's failure action; otherwise OmniAuth.config.on_failure) instead of the failure page; OmniAuth has no setting that keeps several states."
+	}
 	msg := strings.ToLower(f.Message)
 	switch {
-	case strings.Contains(msg, "django-allauth's page"):
-		return "django-allauth before 0.62 keeps one pending sign-in per session (session[\"socialaccount_state\"]): the second tab's sign-in replaced the first's, so the first callback was refused with its failure page. Upgrade django-allauth to 0.62 or later, which keeps up to 10 pending sign-ins per session (socialaccount_states); until then, when the adapter's authentication_error (on_authentication_error since 0.62) gets a PermissionDenied, send the user to a fresh sign-in once instead of the failure page."
-	case strings.Contains(msg, "oauth2-proxy says"):
-		return "oauth2-proxy keeps one _oauth2_proxy_csrf cookie per browser by default, so every sign-in it starts replaces the one before: another tab's, or one started by any unauthenticated request it sends to the provider (the browser's /favicon.ico, a script or an image of the protected site). Set --cookie-csrf-per-request=true (a CSRF cookie per sign-in, named after its state; --cookie-csrf-per-request-limit bounds them) and exempt requests that need no sign-in (--skip-auth-route for /favicon.ico and static assets)."
-	case strings.Contains(msg, "omniauth"):
-		return "OmniAuth keeps one pending sign-in per session (session[\"omniauth.state\"]): the second tab's sign-in replaced the first's state, so the first callback failed csrf_detected. Start the sign-in from one tab at a time, and on csrf_detected send the user to a fresh sign-in once (Devise: the omniauth callbacks controller's failure action; otherwise OmniAuth.config.on_failure) instead of the failure page; OmniAuth has no setting that keeps several states."
 	case strings.Contains(msg, "cookie"):
 		return "Two sign-ins in one browser shared one transient cookie (one storage slot for the state, nonce or verifier): the later sign-in overwrote the earlier one's. Name the transient cookie per transaction (suffix it with the state, as ASP.NET's .AspNetCore.Correlation.<state> does) and expire it after use; on a state mismatch restart the sign-in once instead of showing an error."
 	case strings.Contains(msg, "verifier"):

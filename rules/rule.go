@@ -190,6 +190,10 @@ type Finding struct {
 	// Mechanism is how the incident most likely came about, when the rule
 	// can tell (the message says it in words).
 	Mechanism Mechanism `json:"mechanism,omitempty"`
+	// refusedBy is the app library that refused the callback the finding
+	// turns on (its AppRefusal's Library), for Remediate to remedy in that
+	// library's terms; "" when none or unknown.
+	refusedBy string
 }
 
 // Pass is what a rule sees: the shared analysis and a way to report.

@@ -62,6 +62,7 @@ func runTabRace(p *Pass) {
 					if !strings.Contains(f.Message, how) { // the proof may quote it already
 						f.Message += fmt.Sprintf("; the app refused the callback at %s (%s)", cb.Ref, how)
 					}
+					f.refusedBy = cb.Refusal().Library
 					break
 				}
 			}
