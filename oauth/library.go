@@ -75,11 +75,17 @@ func LibraryOfCookies(names []string) string { return libraryOf(nil, names) }
 
 // LibraryOfCookie names the framework a cookie's name and value reveal
 // together, where the name alone is too common to: Flask's default session
-// cookie, "session" holding an itsdangerous-signed value (flaskSigned).
+// cookie, "session" holding an itsdangerous-signed value (flaskSigned), and
+// express-session's, "connect.sid" holding a signed session id.
 // "" otherwise. The value is looked at, never kept or shown.
 func LibraryOfCookie(name, value string) string {
-	if name == "session" && flaskSigned(value) {
+	switch {
+	case name == "session" && flaskSigned(value):
 		return "Flask"
+	case name == "connect.sid" && strings.HasPrefix(value, "s%3A"):
+		// express-session's default cookie, its session id signed by
+		// cookie-signature ("s:" URL-encoded).
+		return "express-session"
 	}
 	return ""
 }
@@ -167,6 +173,11 @@ var refusalPhrases = []struct {
 	// unhandled exception with outside debug mode: it names no cause (the
 	// exception is in the app's log), and only says the app failed.
 	{"the server encountered an internal error and was unable to complete your request. either the server is overloaded or there is an error in the application", "Internal Server Error", "Flask", model.RefusalUnknown},
+	// openid-client 5's RPError when the callback's state is not the one
+	// the app passed to client.callback (checks.state): "state mismatch,
+	// expected <the app's>, got: <the callback's>"; the states are not
+	// quoted.
+	{"rperror: state mismatch, expected ", "RPError: state mismatch", "openid-client", model.RefusalState},
 	// openid-client's RPError, MSAL Python's auth code flow ("state
 	// mismatch: … vs …"), many others.
 	{"state mismatch", "state mismatch", "", model.RefusalState},
@@ -271,7 +282,7 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 			return &model.AppRefusal{Library: ph.library, Words: ph.words, Cause: ph.cause}
 		}
 	}
-	if rf := authlibOAuthError(head, u.Query().Get("error")); rf != nil {
+	if rf := raisedOAuthError(head, u.Query().Get("error")); rf != nil {
 		return rf
 	}
 	if containsFoldASCII(head, "message contains error: ") {
@@ -559,28 +570,43 @@ func deviseFlashRefusal(page []byte) *model.AppRefusal {
 	return &model.AppRefusal{Library: "OmniAuth (Devise)", Words: "Could not authenticate you", Cause: model.RefusalUnknown}
 }
 
-// authlibOAuthError reads Authlib's OAuthError on an error page
-// (Werkzeug's debugger writes "authlib.integrations.base_client.errors.
-// OAuthError: invalid_client: client authentication failed"): the
-// provider's error answering the app's own token request, which
-// authorize_access_token raises. Only the error's name is quoted, never
-// the provider's description after it. nil when the page has none, or when
-// it is the callback's own error (callbackErr, error=access_denied)
+// raisedErrors are the exceptions client libraries raise with the
+// provider's error answering the app's own token request, as an error page
+// shows them: mark (lower case) is followed by the OAuth error's name and
+// sep, then the provider's description. Authlib's OAuthError, as
+// Werkzeug's debugger writes it ("authlib.integrations.base_client.
+// errors.OAuthError: invalid_client: client authentication failed");
+// openid-client 5's OPError ("OPError: invalid_client (client
+// authentication failed)"), as Express's error page writes it.
+var raisedErrors = []struct {
+	mark, library, words string
+	sep                  byte
+}{
+	{"authlib.integrations.base_client.errors.oautherror: ", "Authlib", "OAuthError: ", ':'},
+	{"operror: ", "openid-client", "OPError: ", ' '},
+}
+
+// raisedOAuthError reads a library's exception holding the provider's
+// error (raisedErrors) on an error page. Only the error's name is quoted,
+// never the provider's description after it. nil when the page has none,
+// or when it is the callback's own error (callbackErr, error=access_denied)
 // re-raised, which the callback's event already carries.
-func authlibOAuthError(page []byte, callbackErr string) *model.AppRefusal {
-	const mark = "authlib.integrations.base_client.errors.oautherror: "
-	if !containsFoldASCII(page, mark) {
-		return nil
+func raisedOAuthError(page []byte, callbackErr string) *model.AppRefusal {
+	for _, re := range raisedErrors {
+		if !containsFoldASCII(page, re.mark) {
+			continue
+		}
+		text := string(page)
+		i := foldIndex(text, re.mark)
+		if i < 0 {
+			continue
+		}
+		rest := text[i+len(re.mark):]
+		j := strings.IndexByte(rest, re.sep)
+		if j <= 0 || j > 40 || !isOAuthErrorName(rest[:j]) || rest[:j] == callbackErr {
+			continue
+		}
+		return &model.AppRefusal{Library: re.library, Words: re.words + rest[:j], Cause: model.RefusalRedemption}
 	}
-	text := string(page)
-	i := foldIndex(text, mark)
-	if i < 0 {
-		return nil
-	}
-	rest := text[i+len(mark):]
-	j := strings.IndexByte(rest, ':')
-	if j <= 0 || j > 40 || !isOAuthErrorName(rest[:j]) || rest[:j] == callbackErr {
-		return nil
-	}
-	return &model.AppRefusal{Library: "Authlib", Words: "OAuthError: " + rest[:j], Cause: model.RefusalRedemption}
+	return nil
 }

@@ -109,6 +109,14 @@ func TestAppRefusal(t *testing.T) {
 			"Authlib", "OAuthError: invalid_client", model.RefusalRedemption},
 		{"authlib other words", "http://localhost:4922/auth", 500, html,
 			"authlib.integrations.base_client.errors.OAuthError: not_an_oauth_error: whatever", "", "", ""},
+		// openid-client 5 on Express's error page, as recorded in
+		// rules/testdata/oidclient-*.har (the states made up here).
+		{"openid-client state", "http://localhost:4932/cb", 500, html,
+			"<pre>RPError: state mismatch, expected qS3GOJ3tfXEHtQK-pXxj2IZBDNfe, got: I5Af_JURhoPv_2mHCNXlXYkEF</pre>",
+			"openid-client", "RPError: state mismatch", model.RefusalState},
+		{"openid-client token", "http://localhost:4932/cb", 500, html, "<pre>OPError: invalid_grant (grant request is invalid)</pre>",
+			"openid-client", "OPError: invalid_grant", model.RefusalRedemption},
+		{"openid-client other", "http://localhost:4932/cb", 500, html, "<pre>OPError: something_else (whatever)</pre>", "", "", ""},
 		{"flask 500", "http://localhost:4922/auth", 500, html,
 			"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n",
 			"Flask", "Internal Server Error", model.RefusalUnknown},
@@ -252,6 +260,8 @@ func TestLibraryOfCookie(t *testing.T) {
 		{"session", "s%3AQWxhZGRpbg.abcdef.woje9nggPB_uRAAAAAAAAAAAAAA", ""}, // express-session's s: prefix
 		{"session", "eyJ1c2VyIjoiYWxpY2UifQ.axUJ-w", ""},
 		{"session", "0123456789abcdef", ""},
+		{"connect.sid", "s%3A9hU2kLq0cZ.b1bmGg1QhG9mE2xQy2j8", "express-session"},
+		{"connect.sid", "9hU2kLq0cZ", ""},
 		{"sessionid", "eyJ1c2VyIjoiYWxpY2UifQ.axUJ-w.woje9nggPB_uRAAAAAAAAAAAAAA", ""},
 	} {
 		if got := LibraryOfCookie(c.name, c.value); got != c.want {

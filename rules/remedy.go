@@ -347,6 +347,9 @@ func reuseRemedy(f *Finding) string {
 	}
 	switch f.Mechanism {
 	case MechReload:
+		if strings.Contains(f.Message, "openid-client says \"OPError: invalid_grant\"") {
+			return "openid-client keeps no record of a callback it handled: the app's session still held the sign-in's state and PKCE verifier, so the callback loaded again passed its checks and the app redeemed the code again, which the provider refused (invalid_grant; some providers then revoke the tokens the first redemption obtained). Delete the state and verifier from the session once client.callback has run (the same callback then fails \"checks.state argument is missing\" before any redemption: redirect a user the session already holds into the app), and after the callback redirect to a clean URL, as the app does."
+		}
 		return "The callback URL was loaded again after the code had been redeemed (reload, back button, restored tab). After processing the callback, remove code and state from the URL — in a SPA history.replaceState(null, \"\", location.pathname), on a server a 302 redirect to a clean URL — and treat a callback whose state was already consumed as \"already signed in\" (redirect into the app) instead of redeeming the code again."
 	case MechDuplicateNavigation, MechFormPostResubmit:
 		return "The callback was requested twice before the first redemption was answered (a double navigation, a form_post page submitted twice, a service worker replaying it). Make the callback idempotent per state: mark the state consumed before redeeming, and let a second request with that state wait for the first or redirect into the app; do not resubmit the form_post page."
@@ -382,6 +385,8 @@ func raceRemedy(f *Finding) string {
 	}
 	msg := strings.ToLower(f.Message)
 	switch {
+	case strings.Contains(msg, "openid-client says \"rperror: state mismatch\""):
+		return "openid-client checks the state (and PKCE verifier) the app passes to client.callback, and the app kept one of each in its session (the framework's session, where openid-client 5's README says to store them), so the second tab's sign-in replaced the first's and the first callback failed \"state mismatch, expected …, got: …\". Keep them per sign-in, keyed by the state (req.session.oidc[state] = { codeVerifier, nonce }), look them up with the state the callback carries, delete the entry once client.callback has run, and on an RPError state mismatch start a fresh sign-in once instead of the error page."
 	case strings.Contains(msg, "cookie"):
 		return "Two sign-ins in one browser shared one transient cookie (one storage slot for the state, nonce or verifier): the later sign-in overwrote the earlier one's. Name the transient cookie per transaction (suffix it with the state, as ASP.NET's .AspNetCore.Correlation.<state> does) and expire it after use; on a state mismatch restart the sign-in once instead of showing an error."
 	case strings.Contains(msg, "verifier"):

@@ -213,8 +213,8 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		default:
 			if d, _, ok := Elapsed(t.Authorize, cb); ok && d > 15*time.Minute {
 				why = fmt.Sprintf("the sign-in took %s, longer than such correlation cookies usually live (ASP.NET Core: 15 minutes)", fmtDuration(d))
-			} else if flaskSession(lib, c) {
-				why = flaskSessionLost(p.Analysis, start, cb, c)
+			} else if sessionCookie(lib, c) {
+				why = sessionCookieLost(p.Analysis, start, cb, c)
 			} else if strings.HasPrefix(c.name, "mod_auth_openidc_state_") {
 				// Named after the state: no other sign-in replaces it.
 				why = "mod_auth_openidc names its state cookie after the sign-in's state, so another tab's sign-in does not replace it: it was dropped (expired after OIDCStateTimeout, 300 seconds by default; deleted to stay within OIDCStateMaxNumberOfCookies; blocked by the browser) or set for another host than the OIDCRedirectURI's"
@@ -238,6 +238,10 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			remedy = refusalRemedy(r.Library, model.RefusalState)
 		} else if strings.HasPrefix(lib, "Flask") {
 			remedy = refusalRemedy(lib, model.RefusalState)
+		} else if c.lib == "express-session" {
+			// The app keeps the state in its session, whichever
+			// library checks it (openid-client used directly).
+			remedy = refusalRemedy(c.lib, model.RefusalState)
 		}
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",
@@ -358,27 +362,40 @@ func refusalRemedy(lib string, cause model.RefusalCause) string {
 		return "Have Auth.js's state and PKCE cookies (authjs.state, authjs.pkce.code_verifier; next-auth.* in NextAuth.js 4) come back with the callback: AUTH_URL or NEXTAUTH_URL must be the URL users browse (the callback's host and scheme), every instance the same AUTH_SECRET, and one sign-in with a provider at a time in a browser."
 	case strings.HasPrefix(lib, "Passport.js"):
 		return "passport-oauth2 keeps the state in the session: use a session store every instance shares (not express-session's MemoryStore) and a session cookie the browser sends on the provider's redirect back (sameSite 'lax'; secure with app.set('trust proxy') behind TLS), on the host the sign-in started on."
+	case strings.HasPrefix(lib, "express-session"):
+		return "The app keeps the sign-in's state (and PKCE verifier) in its express-session session, so the session cookie (connect.sid unless the name option changes it) must come back with the provider's redirect: the host name the sign-in started on, cookie.sameSite 'lax' (not 'strict'), cookie.secure only where the site is served over HTTPS (app.set('trust proxy', 1) behind a TLS-terminating proxy), a cookie.maxAge longer than a sign-in takes, one store every instance reads (connect-redis or another shared store: the default MemoryStore is per process and empties on restart) and the same secret on every instance. When the session has no state, openid-client throws \"checks.state argument is missing\": catch it in the callback route and start a fresh sign-in once instead of the error page."
 	case strings.HasPrefix(lib, "openid-client"), strings.HasPrefix(lib, "express-openid-connect"):
 		return "Have the auth_verification cookie come back with the callback: one host name for the start and the callback, SameSite=None; Secure for a form_post callback, and the same secret on every instance."
 	}
 	return "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), keep sign-in state where every app instance reads it, key it per transaction, and restart sign-in once on a mismatch."
 }
 
-// flaskSession reports Flask's session cookie, which holds Authlib's
-// state for a Flask app: the library refused with Authlib's words, or
-// the cookie's value has the shape of Flask's (oauth.LibraryOfCookie).
-func flaskSession(lib string, c setCookie) bool {
-	return c.lib == "Flask" && (strings.HasPrefix(lib, "Flask") || strings.HasPrefix(lib, "Authlib"))
+// sessionCookie reports the session cookie of a web framework the app
+// kept the sign-in's state in, known by its value's shape
+// (oauth.LibraryOfCookie): Flask's, which holds Authlib's state itself, or
+// express-session's, the id of a server-side session (where an app using
+// openid-client directly keeps its state and PKCE verifier).
+func sessionCookie(lib string, c setCookie) bool {
+	switch c.lib {
+	case "Flask":
+		return strings.HasPrefix(lib, "Flask") || strings.HasPrefix(lib, "Authlib")
+	case "express-session":
+		return true
+	}
+	return false
 }
 
-// flaskSessionLost says what the trace shows of a Flask session cookie
-// that did not come back with the callback: no other sign-in replaced it
-// (a second tab's sign-in sends it back with both states in it), and
+// sessionCookieLost says what the trace shows of a framework's session
+// cookie that did not come back with the callback: no other sign-in
+// replaced it (a second tab's sign-in sends the same cookie back), and
 // whether the callback went to the host that set it and the cookie was
 // under the 4 KB browsers keep; what remains is the browser's side, which
 // a trace cannot show.
-func flaskSessionLost(a *Analysis, start *Exchange, cb *model.Event, c setCookie) string {
+func sessionCookieLost(a *Analysis, start *Exchange, cb *model.Event, c setCookie) string {
 	why := "Flask keeps the session, and with it the sign-in's state, in the session cookie itself, and another tab's sign-in would have sent it back holding both states, so no other sign-in replaced it"
+	if c.lib == "express-session" {
+		why = "express-session keeps the session, and with it the state the app stored for the sign-in, on the server under the id this cookie carries, and another tab's sign-in would have sent the same cookie back, so no other sign-in removed it"
+	}
 	var shown []string
 	if ex := a.Exchange(cb); ex != nil && strings.EqualFold(hostOfURL(start.URL()), hostOfURL(ex.URL())) {
 		shown = append(shown, "the callback went to the host that set it")

@@ -302,6 +302,8 @@ func appCredentialRemedy(t *Transaction) string {
 	switch {
 	case strings.HasPrefix(lib, "Authlib"):
 		return "The app signs in with Authlib: give oauth.register the client's current secret (its client_secret argument, or the {NAME}_CLIENT_SECRET setting of the registered name: Flask's app.config, Django's AUTHLIB_OAUTH_CLIENTS), and client_kwargs={\"token_endpoint_auth_method\": \"client_secret_post\"} when the client is registered for that method (Authlib sends client_secret_basic by default), then restart the app. "
+	case strings.HasPrefix(lib, "openid-client"):
+		return "The app uses openid-client: give its Client the client's current secret (client_secret in new issuer.Client({ … }) in openid-client 5; the ClientSecretBasic or ClientSecretPost given to discovery() in openid-client 6) and the token_endpoint_auth_method the client is registered for (openid-client 5 sends client_secret_basic by default), then restart the app. "
 	case strings.HasPrefix(lib, "mod_auth_openidc"):
 		return "The app is Apache's mod_auth_openidc: set OIDCClientSecret to the client's current secret (and OIDCProviderTokenEndpointAuth to the method the client is registered for), then reload Apache. "
 	case strings.HasPrefix(lib, "oauth2-proxy"):
