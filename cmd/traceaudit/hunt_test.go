@@ -629,12 +629,16 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 		}
 		find(dec, fmt.Sprintf("after %d URL decodings", round), 0)
 	}
+	// A query's '+' is a space to QueryUnescape but base64's own in a
+	// SAML redirect binding: decode once more keeping it.
+	pathDec := leakcorpus.LenientUnescape(strings.ReplaceAll(s, "+", "%2B"))
+	find(pathDec, "after a URL decoding keeping '+'", 0)
 	find(html.UnescapeString(s), "HTML-unescaped", 0)
 	find(huntUEscape.ReplaceAllStringFunc(s, func(m string) string {
 		v, _ := strconv.ParseUint(m[4:], 16, 8)
 		return string(rune(v))
 	}), "JSON-unescaped", 0)
-	for _, text := range []string{s, dec} {
+	for _, text := range []string{s, dec, pathDec} {
 		for _, loc := range huntB64Run.FindAllStringIndex(text, -1) {
 			run := strings.TrimRight(text[loc[0]:loc[1]], "=")
 			for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
