@@ -380,10 +380,11 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 		holder := name != "" && r.holds(name)
 		// A {"name": "client_secret", "value": "…"} object (and "key"
 		// for "name") names its value.
-		pairName, store := "", false
+		pairName, store, pairKey := "", false, false
 		var stored func(k string, x gjson.Result) scope
 		if isObj && sc != scopeStore {
 			pairName, store = pairObjectName(v)
+			pairKey = v.Get("value").Exists() && v.Get("key").Type == gjson.String
 			stored = storeMembers(v, depth, r.storeRequest)
 		}
 		var named []string
@@ -411,6 +412,10 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 				n = k.Str
 			case isObj && pairName != "" && strings.EqualFold(k.Str, "value"):
 				n = pairName
+			case isObj && pairKey && strings.EqualFold(k.Str, "key") && x.Type == gjson.String:
+				// A {"key": …, "value": …} pair's key is the name of
+				// its value (App Configuration's "Db:Password"), which
+				// support reads: free text, not an API key.
 			case store && (strings.EqualFold(k.Str, "value") || strings.EqualFold(k.Str, "payload")):
 				xsc = scopeStore // what a secret store answers with
 			case isObj:
@@ -569,7 +574,8 @@ func storeRequestKind(rawURL string, vaultToken bool) storeKind {
 
 // storeMembers returns, for an object at depth, the scope each member
 // takes when the object is a secret store's or a key: a JSON Web Key's
-// private members, Vault's answer (request_id,
+// private members, an SSM SecureString parameter's Value, a Spring Cloud
+// Config property source read from Vault, Vault's answer (request_id,
 // lease_duration, renewable, data: data is the secret, or its data for KV
 // version 2), a Kubernetes Secret (data and stringData), the top level of
 // a request giving a secret store its value (store). Nil when the object
@@ -585,9 +591,13 @@ func storeMembers(v gjson.Result, depth int, store storeKind) func(k string, x g
 		}
 	}
 	// One pass over the members.
-	var lease, renewable, kube, data, jwk bool
+	var lease, renewable, kube, data, jwk, secure, vaultSource bool
 	v.ForEach(func(k, x gjson.Result) bool {
 		switch k.Str {
+		case "Type":
+			secure = x.Type == gjson.String && x.Str == "SecureString"
+		case "name":
+			vaultSource = x.Type == gjson.String && (strings.HasPrefix(x.Str, "vault:") || strings.HasPrefix(x.Str, "credhub-"))
 		case "kty":
 			jwk = x.Type == gjson.String
 		case "lease_duration":
@@ -605,6 +615,26 @@ func storeMembers(v gjson.Result, depth int, store storeKind) func(k string, x g
 		return true
 	})
 	switch {
+	case secure:
+		// AWS Systems Manager's parameter of type SecureString, read
+		// with its decryption ({"Name": …, "Type": "SecureString",
+		// "Value": …}): the value is the secret whatever the name.
+		return func(k string, x gjson.Result) scope {
+			if k == "Value" {
+				return scopeStore
+			}
+			return scopePlain
+		}
+	case vaultSource:
+		// A Spring Cloud Config server's property source read from
+		// Vault or CredHub ({"name": "vault:app/prod", "source": {…}}):
+		// every property of it is a secret.
+		return func(k string, x gjson.Result) scope {
+			if k == "source" {
+				return scopeStore
+			}
+			return scopePlain
+		}
 	case jwk:
 		// A JSON Web Key's private members (RFC 7518: RSA's d, p, q,
 		// dp, dq, qi and oth, EC's and OKP's d, a symmetric key's k).
@@ -1331,7 +1361,9 @@ func (r *redactor) fieldLines(s string) string {
 	// A Kubernetes Secret written as YAML (server-side apply, kubectl's
 	// output): the lines under its data and stringData hold secrets
 	// whatever their names; store is the indent of that key, -1 outside.
-	yamlSecret := strings.Contains(s, "kind: Secret")
+	// A Vault answer written as YAML (the CLI's -format=yaml, a
+	// configuration server passing it on) reads the same: its data.
+	yamlSecret := strings.Contains(s, "kind: Secret") || strings.Contains(s, "lease_duration:") && strings.Contains(s, "renewable:")
 	store := -1
 	for ls := 0; ls < len(s); {
 		le := strings.IndexByte(s[ls:], '\n')
