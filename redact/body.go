@@ -722,7 +722,7 @@ func timeName(n string) bool {
 }
 
 var reAttr = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\b(name|value|content|type|http-equiv|key)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+	return regexp.MustCompile(`(?i)\b(name|value|content|type|http-equiv|key|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 })
 
 // text rewrites HTML, XML, scripts and plain text: hidden inputs of forms
@@ -738,6 +738,9 @@ func (r *redactor) text(s string) string {
 	s = r.xmlElements(s)
 	s = r.textareas(s)
 	s = r.jsonPairs(s)
+	if strings.Contains(s, "&quot;") || strings.Contains(s, "&#34;") {
+		s = r.escapedPairs(s)
+	}
 	s = r.labelCells(s)
 	s = r.columnCells(s)
 	s = r.fieldLines(s)
@@ -1138,9 +1141,10 @@ func (r *redactor) inputTags(s string) string {
 		meta := !input && tagAt(s, i, "meta")
 		// A configuration's name/value elements: .NET's <add key="…"
 		// value="…"/> (web.config's appSettings), Spring's and Ant's
-		// <property name="…" value="…"/>, <param>, <entry>, <parameter>.
+		// <property name="…" value="…"/>, <param>, <entry>, <parameter>,
+		// an Azure cloud service's <Setting name="…" value="…"/>.
 		setting := !input && !meta && (tagAt(s, i, "add") || tagAt(s, i, "property") || tagAt(s, i, "param") ||
-			tagAt(s, i, "entry") || tagAt(s, i, "parameter"))
+			tagAt(s, i, "entry") || tagAt(s, i, "parameter") || tagAt(s, i, "setting"))
 		if !input && !meta && !setting {
 			i++
 			continue
@@ -1267,6 +1271,88 @@ func (r *redactor) jsonPairs(s string) string {
 		}
 		sp.replace(open, vEnd, quoteAs(red, quote, escaped))
 		i = vEnd + 1
+	}
+	return sp.result()
+}
+
+// escapedPairs rewrites the "name": "value" pairs of JSON that a page
+// prints HTML-escaped (a <pre> of a settings or debug page, Go's
+// html/template writing '"' as &#34;): {&quot;client_secret&quot;:
+// &quot;…&quot;}. The value is redacted by its name as jsonPairs would.
+func (r *redactor) escapedPairs(s string) string {
+	sp := replaceSpans{s: s}
+	quoteAt := func(i int) int { // the length of an escaped quote at i, or 0
+		for _, q := range []string{"&quot;", "&#34;", "&#x22;"} {
+			if strings.HasPrefix(s[i:], q) {
+				return len(q)
+			}
+		}
+		return 0
+	}
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '&')
+		if j < 0 {
+			break
+		}
+		i += j
+		q := quoteAt(i)
+		if q == 0 {
+			i++
+			continue
+		}
+		ns := i + q
+		ne := strings.IndexByte(s[ns:min(len(s), ns+72)], '&')
+		if ne < 0 {
+			i = ns
+			continue
+		}
+		ne += ns
+		q2 := quoteAt(ne)
+		if q2 == 0 || ne == ns || strings.ContainsAny(s[ns:ne], "<>\"' ") {
+			i = ns
+			continue
+		}
+		k := ne + q2
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+			k++
+		}
+		if k >= len(s) || s[k] != ':' {
+			i = ns
+			continue
+		}
+		k++
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+			k++
+		}
+		q3 := quoteAt(k)
+		if q3 == 0 {
+			i = ns
+			continue
+		}
+		vs := k + q3
+		ve := strings.Index(s[vs:min(len(s), vs+(1<<16))], "&")
+		for ve >= 0 && quoteAt(vs+ve) == 0 {
+			n := strings.IndexByte(s[vs+ve+1:min(len(s), vs+(1<<16))], '&')
+			if n < 0 {
+				ve = -1
+				break
+			}
+			ve += n + 1
+		}
+		if ve < 0 || strings.IndexByte(s[vs:vs+ve], '<') >= 0 {
+			i = ns
+			continue
+		}
+		ve += vs
+		label, cookie := labelName(s[ns:ne])
+		i = ve
+		if r.class(label) == classKeep && !cookie {
+			continue
+		}
+		val := html.UnescapeString(s[vs:ve])
+		if red := r.labelled(label, cookie, val); red != val {
+			sp.replace(vs, ve, html.EscapeString(red))
+		}
 	}
 	return sp.result()
 }
@@ -1674,19 +1760,44 @@ func (r *redactor) labelCells(s string) string {
 }
 
 // columnCells redacts the cells of an HTML table's columns whose header
-// names a secret: a header row of <th> cells only ("Name | API key |
-// Created") labels the cells at the same places in the rows after it, up
-// to the table's end (an admin page listing keys, a token list). Spans
-// are not counted; a nested table starts over.
+// names a secret: a header row ("Name | API key | Created") labels the
+// cells at the same places in the rows after it, up to the table's end
+// (an admin page listing keys, a token list). A header row is one of
+// <th> cells only, or a table's first row of <td> cells in a <thead> or
+// whose secret's heading is not its first cell (a label in the first cell
+// is a row's label, which labelCells reads). Cells are placed by their
+// colspan; a cell spanning a secret's column is hidden. A nested table
+// starts over.
 func (r *redactor) columnCells(s string) string {
-	if !strings.Contains(s, "<th") && !strings.Contains(s, "<TH") {
+	if !strings.Contains(s, "<t") && !strings.Contains(s, "<T") {
 		return s
 	}
 	sp := replaceSpans{s: s}
 	var cols []string   // the labels of the current table's header row
 	var secret []bool   // which of them name a secret
 	var header []string // the <th> cells of the row being read
+	var first []string  // the <td> cells' texts of a table's first row
 	col, tds := 0, 0
+	firstRow, inHead := false, false
+	setCols := func(labels []string, tdRow bool) {
+		cols = append(cols[:0], labels...)
+		secret = secret[:0]
+		any := false
+		for k, c := range cols {
+			label, cookie := labelName(c)
+			sec := cookie || label != "" && len(label) <= 64 && r.class(label) != classKeep
+			if tdRow && sec && k == 0 && !inHead {
+				// A row's label and its value, not a header row.
+				cols, secret = nil, nil
+				return
+			}
+			secret = append(secret, sec)
+			any = any || sec
+		}
+		if !any {
+			cols, secret = nil, nil
+		}
+	}
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '<')
 		if j < 0 {
@@ -1694,49 +1805,70 @@ func (r *redactor) columnCells(s string) string {
 		}
 		i += j
 		switch {
-		case tagAt(s, i, "table") || strings.HasPrefix(s[i:], "</table") || strings.HasPrefix(s[i:], "</TABLE"):
+		case tagAt(s, i, "table"):
 			cols, secret = nil, nil
+			firstRow, inHead = true, false
+		case strings.HasPrefix(s[i:], "</table") || strings.HasPrefix(s[i:], "</TABLE"):
+			cols, secret = nil, nil
+			firstRow, inHead = false, false
+		case tagAt(s, i, "thead"):
+			inHead = true
+		case strings.HasPrefix(s[i:], "</thead") || strings.HasPrefix(s[i:], "</THEAD"):
+			inHead = false
 		case tagAt(s, i, "tr"):
-			header, col, tds = header[:0], 0, 0
+			header, first, col, tds = header[:0], first[:0], 0, 0
 		case strings.HasPrefix(s[i:], "</tr") || strings.HasPrefix(s[i:], "</TR"):
-			if len(header) > 0 && tds == 0 {
-				cols = append(cols[:0], header...)
-				secret = secret[:0]
-				any := false
-				for _, c := range cols {
-					label, cookie := labelName(c)
-					sec := cookie || label != "" && len(label) <= 64 && r.class(label) != classKeep
-					secret = append(secret, sec)
-					any = any || sec
-				}
-				if !any {
-					cols, secret = nil, nil
-				}
+			switch {
+			case len(header) > 0 && tds == 0:
+				setCols(header, false)
+			case cols == nil && (firstRow || inHead) && len(header) == 0 && len(first) >= 2 && len(first) == tds:
+				setCols(first, true)
 			}
+			firstRow = false
 		case cellTag(s, i) == "th":
-			if g := strings.IndexByte(s[i:], '>'); g >= 0 {
-				cs := i + g + 1
-				if ce := closeTag(s, cs, "th", 512); ce >= 0 && len(header) < 64 {
-					header = append(header, html.UnescapeString(stripTags(s[cs:ce])))
-					i = ce
-					continue
-				}
-			}
-			header = append(header, "")
-		case cellTag(s, i) == "td":
-			tds++
-			c := col
-			col++
-			if c >= len(secret) || !secret[c] {
-				break
-			}
 			g := strings.IndexByte(s[i:], '>')
 			if g < 0 {
 				break
 			}
+			span := colspan(s[i : i+g])
+			cs := i + g + 1
+			text := ""
+			ce := closeTag(s, cs, "th", 512)
+			if ce >= 0 {
+				text = html.UnescapeString(stripTags(s[cs:ce]))
+			}
+			for k := 0; k < span && len(header) < 64; k++ {
+				header = append(header, text)
+			}
+			if ce >= 0 {
+				i = ce
+				continue
+			}
+		case cellTag(s, i) == "td":
+			tds++
+			g := strings.IndexByte(s[i:], '>')
+			if g < 0 {
+				break
+			}
+			span := colspan(s[i : i+g])
+			c := -1
+			for k := col; k < col+span && k < len(secret); k++ {
+				if secret[k] {
+					c = k
+					break
+				}
+			}
+			col += span
 			vs := i + g + 1
 			ve := closeTag(s, vs, "td", 1<<16)
-			if ve < 0 {
+			if cols == nil && (firstRow || inHead) && ve >= 0 && ve-vs <= 512 && len(first) < 64 {
+				if span != 1 {
+					first = append(first, "") // a spanning cell heads no column alone
+				} else {
+					first = append(first, strings.TrimSpace(html.UnescapeString(stripTags(s[vs:ve]))))
+				}
+			}
+			if c < 0 || ve < 0 {
 				break
 			}
 			if a, b, ok := cellText(s, vs, ve); ok {
@@ -1752,6 +1884,28 @@ func (r *redactor) columnCells(s string) string {
 		i++
 	}
 	return sp.result()
+}
+
+// colspan reads a cell's colspan attribute from its start tag: 1 when
+// there is none or it is not a number of 1 to 64.
+func colspan(tag string) int {
+	k := indexFoldASCII(tag, "colspan")
+	if k < 0 {
+		return 1
+	}
+	v := strings.TrimLeft(tag[k+len("colspan"):], " \t")
+	if !strings.HasPrefix(v, "=") {
+		return 1
+	}
+	v = strings.TrimLeft(v[1:], " \t\"'")
+	n := 0
+	for k := 0; k < len(v) && v[k] >= '0' && v[k] <= '9' && n <= 64; k++ {
+		n = n*10 + int(v[k]-'0')
+	}
+	if n < 1 || n > 64 {
+		return 1
+	}
+	return n
 }
 
 // rowStart reports a cell at i that starts its row: only spaces between it
@@ -1953,7 +2107,7 @@ func (r *redactor) urlsIn(s string, nest int) string {
 // (a <meta>'s content otherwise stays as it is).
 func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 	attrs := reAttr().FindAllStringSubmatchIndex(tag, -1)
-	name := ""
+	name, id := "", ""
 	password := false
 	valStart, valEnd := -1, -1
 	for _, a := range attrs {
@@ -1977,6 +2131,12 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 			if name == "" {
 				name = html.UnescapeString(tag[s:e])
 			}
+		case "id":
+			// An input without a name (a settings page's read-only
+			// field, a label's for=) is named by its id.
+			if !named {
+				id = html.UnescapeString(tag[s:e])
+			}
 		case "key":
 			// <add key="ida:ClientSecret" value="…"/>: the setting's
 			// name after its prefix.
@@ -1996,11 +2156,24 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 			}
 		}
 	}
-	if valStart < 0 || named && r.class(name) == classKeep {
+	if name == "" {
+		name = id
+	}
+	if valStart < 0 {
 		return tag
 	}
 	val := html.UnescapeString(tag[valStart:valEnd])
-	red := r.value(name, val, "", 0)
+	var red string
+	switch {
+	case named && r.class(name) == classKeep && strings.IndexByte(val, ';') >= 0 && strings.IndexByte(val, '=') >= 0:
+		// A setting under a name of no secret whose value is a
+		// connection string ("…;AccountKey=…").
+		red = r.free(val, 0)
+	case named && r.class(name) == classKeep:
+		return tag
+	default:
+		red = r.value(name, val, "", 0)
+	}
 	if password && red == val {
 		red = r.mask(val)
 	}

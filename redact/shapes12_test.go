@@ -48,3 +48,50 @@ func TestStoreShapes12(t *testing.T) {
 		t.Errorf("%q changed: %q", in, got)
 	}
 }
+
+// TestMarkupShapes12: a table whose header row is written with <td>, a
+// row placed by colspan, an input named only by its id, JSON a page
+// prints HTML-escaped, a cloud service's <Setting> elements.
+func TestMarkupShapes12(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	for _, tc := range []struct {
+		in   string
+		keep []string
+	}{
+		{`<table><tr><td>Name</td><td>Client secret</td><td>Created</td></tr><tr><td>app1</td><td>` + v + `</td><td>2026-03-04</td></tr></table>`,
+			[]string{"<td>Name</td><td>Client secret</td><td>Created</td>", "<td>app1</td>", "<td>2026-03-04</td>"}},
+		{`<table><thead><tr><td>Client secret</td><td>Created</td></tr></thead><tr><td>` + v + `</td><td>2026-03-04</td></tr></table>`,
+			[]string{"<td>2026-03-04</td>"}},
+		{`<table><tr><th>Name</th><th>Description</th><th>Client secret</th><th>Expires</th></tr>` +
+			`<tr><td colspan="2">legacy</td><td>` + v + `</td><td>never</td></tr></table>`,
+			[]string{`<td colspan="2">legacy</td>`, "<td>never</td>"}},
+		{`<table><tr><th colspan=2>Client secret</th><th>Expires</th></tr><tr><td>a</td><td>` + v + `</td><td>never</td></tr></table>`,
+			[]string{"<td>never</td>"}},
+		{`<label for="kc-client-secret">Client secret</label><input type="text" id="kc-client-secret" readonly value="` + v + `">` +
+			`<input id="display-name" value="My app">`,
+			[]string{`value="My app"`}},
+		{`<pre>{&quot;client_id&quot;: &quot;app-1&quot;, &quot;client_secret&quot;: &quot;` + v + `&quot;}</pre>` +
+			`<p>{&#34;refresh_token&#34;:&#34;` + v + `&#34;,&#34;scope&#34;:&#34;openid&#34;}</p>`,
+			[]string{"&quot;client_id&quot;: &quot;app-1&quot;", "&quot;client_secret&quot;: &quot;", "&#34;scope&#34;:&#34;openid&#34;"}},
+		{`<Setting name="ClientSecret" value="` + v + `" /><Setting name="Storage" value="DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=` + v + `" />` +
+			`<Setting name="Region" value="westeurope" />`,
+			[]string{`<Setting name="ClientSecret" value="`, "AccountName=acct", `value="westeurope"`}},
+	} {
+		got := r.text(tc.in)
+		if strings.Contains(got, v) {
+			t.Errorf("a secret survived: %s", got)
+		}
+		for _, k := range tc.keep {
+			if !strings.Contains(got, k) {
+				t.Errorf("lost %s: %s", k, got)
+			}
+		}
+	}
+	// A table whose first row is a label and its value (phpinfo's
+	// environment) is no header row: the labels below stay.
+	in := `<table><tr><td class="e">DB_PASSWORD</td><td class="v">` + v + `</td></tr><tr><td class="e">STRIPE_API_KEY</td><td class="v">x</td></tr></table>`
+	if got := r.columnCells(in); !strings.Contains(got, "STRIPE_API_KEY") {
+		t.Errorf("a label row was read as a header row: %s", got)
+	}
+}
