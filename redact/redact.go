@@ -186,6 +186,8 @@ func (r *redactor) header(name, value string) string {
 		}
 	case "sec-websocket-protocol":
 		return r.wsProtocols(value)
+	case "www-authenticate", "proxy-authenticate":
+		return r.authChallenges(value)
 	case "authentication-info", "proxy-authentication-info":
 		// Digest's rspauth proves the password; nextnonce is the next
 		// request's challenge.
@@ -204,6 +206,44 @@ func (r *redactor) header(name, value string) string {
 		return r.secret(value) // X-Session-Id
 	}
 	return r.free(value, 0)
+}
+
+// authChallenges redacts a WWW-Authenticate or Proxy-Authenticate value: the
+// token68 after Negotiate, Kerberos or NTLM is a server's answer in a
+// handshake (SPNEGO's mutual authentication token, a Kerberos AP-REP, an
+// NTLM challenge); the parameters of other schemes (realm, error,
+// error_description, scope) stay for support, read as free text.
+func (r *redactor) authChallenges(v string) string {
+	sp := replaceSpans{s: v}
+	for _, scheme := range []string{"negotiate", "kerberos", "ntlm"} {
+		for i := 0; ; {
+			k := indexFoldASCII(v[i:], scheme)
+			if k < 0 {
+				break
+			}
+			k += i
+			i = k + len(scheme)
+			if k > 0 && (alnum(v[k-1]) || v[k-1] == '-') || i >= len(v) || v[i] != ' ' {
+				continue
+			}
+			ts := i
+			for ts < len(v) && v[ts] == ' ' {
+				ts++
+			}
+			te := ts
+			for te < len(v) && (alnum(v[te]) || strings.IndexByte("+/=._~-", v[te]) >= 0) {
+				te++
+			}
+			if te-ts >= 4 && (te == len(v) || v[te] == ',' || v[te] == ' ') {
+				sp.replace(ts, te, r.secret(v[ts:te]))
+			}
+			i = te
+		}
+	}
+	if out := sp.result(); out != v {
+		return out
+	}
+	return r.free(v, 0)
 }
 
 // k8sBearer prefixes a Kubernetes API token sent as a WebSocket
@@ -275,6 +315,10 @@ func (r *redactor) cookieHeader(v string) string {
 	for i, p := range parts {
 		name, val, ok := strings.Cut(p, "=")
 		if !ok {
+			// A cookie without a name: the part is its value.
+			if t := strings.TrimSpace(p); t != "" {
+				parts[i] = p[:len(p)-len(strings.TrimLeft(p, " "))] + r.mask(t)
+			}
 			continue
 		}
 		// Names stay (rules match them between Set-Cookie and Cookie),
@@ -354,7 +398,19 @@ func (r *redactor) oneSetCookie(v string) string {
 	first, attrs, _ := strings.Cut(v, ";")
 	name, val, ok := strings.Cut(first, "=")
 	if !ok {
-		return v
+		// A cookie without a name ("Set-Cookie: <value>; Path=/"),
+		// which browsers store under the empty name: the text before
+		// the first ';' is its value.
+		core := strings.TrimSpace(first)
+		if core == "" || cookieAttrs[strings.ToLower(core)] {
+			return v
+		}
+		lead := first[:len(first)-len(strings.TrimLeft(first, " "))]
+		out := lead + r.mask(core)
+		if strings.Contains(v, ";") {
+			out += ";" + r.sweep.apply(attrs)
+		}
+		return out
 	}
 	lead := val[:len(val)-len(strings.TrimLeft(val, " "))]
 	core := strings.TrimSpace(val)

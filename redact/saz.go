@@ -208,6 +208,8 @@ func (r *redactor) message(data []byte, request bool) []byte {
 				trail := val[len(lead)+len(trimmed):]
 				fields = append(fields, headerLine{index: i, name: strings.TrimSpace(name), value: trimmed})
 				line = name + ":" + lead + r.header(name, trimmed) + trail
+			} else {
+				line = r.bareLine(line)
 			}
 		}
 		lines[i] = line + cr
@@ -267,6 +269,19 @@ func (r *redactor) message(data []byte, request bool) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// bareLine redacts a header block's line that is no field (no ':'),
+// which the reader skips but the copy keeps: a client's or tool's
+// mangled "Authorization Bearer …" is read as the field its first word
+// names, anything else as free text.
+func (r *redactor) bareLine(line string) string {
+	name, rest, ok := strings.Cut(line, " ")
+	if !ok || !headerToken(name) {
+		return r.free(line, 0)
+	}
+	val := strings.TrimLeft(rest, " \t")
+	return name + " " + rest[:len(rest)-len(val)] + r.header(name, val)
 }
 
 type headerLine struct {

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -93,5 +94,36 @@ func TestMarkupShapes12(t *testing.T) {
 	in := `<table><tr><td class="e">DB_PASSWORD</td><td class="v">` + v + `</td></tr><tr><td class="e">STRIPE_API_KEY</td><td class="v">x</td></tr></table>`
 	if got := r.columnCells(in); !strings.Contains(got, "STRIPE_API_KEY") {
 		t.Errorf("a label row was read as a header row: %s", got)
+	}
+}
+
+// TestWireShapes12: a Kerberos or SPNEGO token in a challenge, S3's
+// customer key, a cookie without a name, a header line without a ':'.
+func TestWireShapes12(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	b64 := base64.StdEncoding.EncodeToString([]byte("\x6f\x81" + v))
+	r := newRedactor(Options{})
+	for _, tc := range []struct{ name, in, keep string }{
+		{"WWW-Authenticate", "Kerberos " + b64, "Kerberos "},
+		{"Proxy-Authenticate", "Negotiate " + b64 + ", NTLM", "Negotiate "},
+		{"WWW-Authenticate", `Bearer realm="api", error="invalid_token", error_description="expired"`, `error="invalid_token", error_description="expired"`},
+		{"x-amz-server-side-encryption-customer-key", b64, ""},
+		{"Set-Cookie", v + "; Path=/; Secure", "; Path=/; Secure"},
+		{"Cookie", v + "; theme=dark", "theme="},
+	} {
+		got := r.header(tc.name, tc.in)
+		if strings.Contains(got, v) || strings.Contains(got, b64) {
+			t.Errorf("%s: a secret survived: %s", tc.name, got)
+		}
+		if !strings.Contains(got, tc.keep) {
+			t.Errorf("%s: lost %q: %s", tc.name, tc.keep, got)
+		}
+	}
+	if got := r.header("WWW-Authenticate", `Basic realm="proxy"`); got != `Basic realm="proxy"` {
+		t.Errorf("a challenge without a token changed: %s", got)
+	}
+	msg := "GET /x HTTP/1.1\r\nHost: a\r\nAuthorization Bearer " + v + "\r\nX-Api-Key " + v + "\r\nmangled line\r\n\r\n"
+	if got := string(r.message([]byte(msg), true)); strings.Contains(got, v) || !strings.Contains(got, "Authorization Bearer sha256:") || !strings.Contains(got, "mangled line") {
+		t.Errorf("a header line without a ':' kept its secret: %q", got)
 	}
 }

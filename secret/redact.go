@@ -359,10 +359,13 @@ func accessorName(name string) bool {
 // Services and Search answer listKeys with them), a function app's
 // function, system and master keys (x-functions-key), shared, signing,
 // encryption, client, session, admin, license and application keys
-// (X-Auth-Key, X-Master-Key, DD-Application-Key). A public, partition,
+// (X-Auth-Key, X-Master-Key, DD-Application-Key), and a customer's key
+// (S3's x-amz-server-side-encryption-customer-key, the AES key itself of
+// SSE-C). A public, partition,
 // sort, cache or idempotency key is none.
 var keyQualifiers = []string{"account", "primary", "secondary", "master", "readonly", "function", "functions", "system",
-	"shared", "signing", "encryption", "client", "session", "admin", "license", "application", "app", "auth", "storage", "secret"}
+	"shared", "signing", "encryption", "client", "session", "admin", "license", "application", "app", "auth", "storage", "secret",
+	"customer"}
 
 // KeyName reports a name of a secret key in any naming style: a name whose
 // last word is "key" or "keys" (or "key" then "data": client-key-data)
