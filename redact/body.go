@@ -2,8 +2,10 @@ package redact
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"html"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -745,6 +747,9 @@ func (r *redactor) text(s string) string {
 	s = r.columnCells(s)
 	s = r.fieldLines(s)
 	s = r.callPairs(s)
+	if strings.Contains(s, "data:") {
+		s = r.dataURLs(s)
+	}
 	s = r.urls(s)
 	s = r.relativeURLs(s)
 	return r.sweep.apply(r.shapes(maskEmails(s)))
@@ -2068,6 +2073,71 @@ func (r *redactor) privateKeys(s string) string {
 // urlEnd reports bytes that end a URL in free text.
 func urlEnd(c byte) bool {
 	return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == '`' || c >= 0x7f
+}
+
+// dataURLs rewrites the payload of every data: URL (RFC 2397) in a text
+// as a body of its media type: a page's download link of a credentials
+// file (data:application/json;base64,…), a text's name=value pairs
+// (data:text/plain,api_key%3D…). A payload redaction leaves as it was
+// stays byte for byte; a changed one is written back in its encoding.
+func (r *redactor) dataURLs(s string) string {
+	sp := replaceSpans{s: s}
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "data:")
+		if j < 0 {
+			break
+		}
+		i += j + len("data:")
+		if i-len("data:") > 0 && alnum(s[i-len("data:")-1]) {
+			continue // a name ending in data ("metadata:")
+		}
+		comma := strings.IndexByte(s[i:min(len(s), i+128)], ',')
+		if comma < 0 {
+			continue
+		}
+		head := s[i : i+comma]
+		if strings.ContainsAny(head, " \t\r\n\"'<>") {
+			continue
+		}
+		ps := i + comma + 1
+		pe := ps
+		for pe < len(s) && !urlEnd(s[pe]) && s[pe] != ')' {
+			pe++
+		}
+		i = pe
+		if pe == ps {
+			continue
+		}
+		mt, params, _ := strings.Cut(head, ";")
+		if mt == "" {
+			mt = "text/plain"
+		}
+		if binaryType(strings.ToLower(mt)) {
+			continue // an inline image or font: nothing a name could give away
+		}
+		payload := s[ps:pe]
+		if strings.HasSuffix(strings.ToLower(params), "base64") || strings.EqualFold(params, "base64") {
+			raw, err := base64.StdEncoding.DecodeString(payload)
+			if err != nil {
+				raw, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(payload, "="))
+			}
+			if err != nil || len(raw) == 0 {
+				continue
+			}
+			if red := r.body(mt, raw); !bytes.Equal(red, raw) {
+				sp.replace(ps, pe, base64.StdEncoding.EncodeToString(red))
+			}
+			continue
+		}
+		text, err := url.PathUnescape(payload)
+		if err != nil {
+			continue
+		}
+		if red := r.body(mt, []byte(text)); string(red) != text {
+			sp.replace(ps, pe, strings.ReplaceAll(url.QueryEscape(string(red)), "+", "%20"))
+		}
+	}
+	return sp.result()
 }
 
 // urls rewrites every http(s) URL in free text.

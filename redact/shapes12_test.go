@@ -127,3 +127,58 @@ func TestWireShapes12(t *testing.T) {
 		t.Errorf("a header line without a ':' kept its secret: %q", got)
 	}
 }
+
+// TestDataURLs: a data: URL's payload is redacted as a body of its type,
+// base64 or percent-encoded; an image's stays as it is.
+func TestDataURLs(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	js := base64.StdEncoding.EncodeToString([]byte(`{"client_id":"app-1","client_secret":"` + v + `"}`))
+	got := r.text(`<a href="data:application/json;base64,` + js + `">x</a><a href="data:,api_key%3D` + v + `">y</a>` +
+		`<img src="data:image/png;base64,iVBORw0KGgo=">metadata:x,y`)
+	if strings.Contains(got, v) || strings.Contains(got, js) {
+		t.Errorf("a secret survived: %s", got)
+	}
+	for _, k := range []string{"data:application/json;base64,", "data:,api_key%3D", "data:image/png;base64,iVBORw0KGgo=", "metadata:x,y"} {
+		if !strings.Contains(got, k) {
+			t.Errorf("lost %s: %s", k, got)
+		}
+	}
+	i := strings.Index(got, "base64,") + len("base64,")
+	dec, err := base64.StdEncoding.DecodeString(got[i : strings.IndexByte(got[i:], '"')+i])
+	if err != nil || !strings.Contains(string(dec), `"client_id":"app-1"`) {
+		t.Errorf("the payload is no longer its JSON: %q (%v)", dec, err)
+	}
+}
+
+// FuzzShapes12: the twelfth round's scanners never panic, leave a text
+// without their marks as it was, and never let a planted value through.
+func FuzzShapes12(f *testing.F) {
+	for _, s := range []string{"", "data:", "data:,", "data:;base64,", "&quot;a&quot;:&quot;", "&#34;x&#34;: &#34;", "<td colspan=", "<th colspan='99999'>",
+		"Negotiate ", "kerberos a,", "<table><tr><td>a</td><td>API key</td></tr>"} {
+		f.Add(s)
+	}
+	const marker = "Mk7Qz2Wv9Rx4Tb8Yn5"
+	f.Fuzz(func(t *testing.T, s string) {
+		r := newRedactor(Options{})
+		if got := r.dataURLs(s); !strings.Contains(s, "data:") && got != s {
+			t.Fatalf("dataURLs(%q) = %q", s, got)
+		}
+		if got := r.escapedPairs(s); !strings.Contains(s, "&") && got != s {
+			t.Fatalf("escapedPairs(%q) = %q", s, got)
+		}
+		r.authChallenges(s)
+		if n := colspan(s); n < 1 || n > 64 {
+			t.Fatalf("colspan(%q) = %d, out of 1 to 64", s, n)
+		}
+		for _, planted := range []string{
+			s + `<a href="data:application/json;base64,` + base64.StdEncoding.EncodeToString([]byte(`{"access_token":"`+marker+`"}`)) + `">`,
+			s + "\n<pre>{&quot;client_secret&quot;:&quot;" + marker + "&quot;}</pre>",
+			s + "\n</table><table><tr><td>Name</td><td>API key</td></tr><tr><td>a</td><td>" + marker + "</td></tr></table>",
+		} {
+			if out := r.text(planted); strings.Contains(out, marker) {
+				t.Fatalf("text(%q) = %q: the value survived", planted, out)
+			}
+		}
+	})
+}
