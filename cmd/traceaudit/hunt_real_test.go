@@ -621,7 +621,16 @@ func TestLeakHuntReal(t *testing.T) {
 	names := sortedNames(files)
 	for _, name := range names {
 		path := files[name]
-		for _, args := range huntRuns {
+		runs := huntRuns
+		switch {
+		case name == "hunt12-encoded.saz":
+			continue // hunt12.saz's exchanges, their bodies encoded: the copies' concern
+		case strings.HasSuffix(name, ".har"):
+			// Every entry is in the SAZ and the capture, which take
+			// every run; a HAR adds its WebSocket messages and members.
+			runs = huntRealHARRuns
+		}
+		for _, args := range runs {
 			a := append(append([]string(nil), args...), "--fail-on", "never", path)
 			if args[0] == "compare" {
 				a = append(append([]string(nil), args...), path, path)
@@ -651,6 +660,11 @@ func TestLeakHuntReal(t *testing.T) {
 // huntRealPendingReport and huntRealPendingCopy are the places whose
 // canaries still leak, known and not yet fixed; a place listed that no
 // longer leaks fails the test.
+// huntRealHARRuns are the runs of each edited HAR: one of each command,
+// and the formats that print most of an exchange.
+var huntRealHARRuns = [][]string{{"scan", "-f", "json"}, {"scan", "--case", "-f", "html"}, {"events", "-f", "jsonl"},
+	{"events", "--case", "-f", "json"}, {"exchanges", "-f", "json"}, {"exchanges", "-f", "table"}, {"compare", "-f", "json"}}
+
 var (
 	huntRealPendingReport = map[string]bool{}
 	huntRealPendingCopy   = map[string]bool{}

@@ -638,9 +638,12 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 		v, _ := strconv.ParseUint(m[4:], 16, 8)
 		return string(rune(v))
 	}), "JSON-unescaped", 0)
-	for _, text := range []string{s, dec, pathDec} {
+	for k, text := range []string{s, dec, pathDec} {
 		for _, loc := range huntB64Run.FindAllStringIndex(text, -1) {
 			run := strings.TrimRight(text[loc[0]:loc[1]], "=")
+			if k == 2 && strings.IndexByte(run, '+') < 0 {
+				continue // decoded as in dec already
+			}
 			for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 				for skip := 0; skip < 4 && skip < len(run); skip++ {
 					r := run[skip:]
