@@ -7,6 +7,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/go-oauth2/oauth2/v4 v4.5.4
 	github.com/ory/fosite v0.49.0
+	github.com/quic-go/quic-go v0.66.0
 	github.com/zitadel/oidc/v3 v3.52.0
 	golang.org/x/crypto v0.57.0
 )
@@ -52,6 +53,7 @@ require (
 	github.com/ory/x v0.0.665 // indirect
 	github.com/pelletier/go-toml/v2 v2.0.9 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
+	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/rs/cors v1.11.1 // indirect
 	github.com/seatgeek/logrus-gelf-formatter v0.0.0-20210414080842-5b05eb8ff761 // indirect
 	github.com/sirupsen/logrus v1.9.3 // indirect

@@ -24,6 +24,15 @@ type serveFlags struct {
 	keyLog, info       string
 	certOut            string // where to write the certificate and key (PEM)
 	redeemTwice        bool
+	// publicHTTPS: clients reach the provider and the RP at
+	// https://auth.fosite.test and https://app.localhost (port 443, a
+	// TLS and QUIC front such as cmd/h3front), while both listen in
+	// plain HTTP on their ports.
+	publicHTTPS bool
+	// renderAtCallback and authorizeRedirectURI are the RP's defects of
+	// the same names (rpDefects).
+	renderAtCallback     bool
+	authorizeRedirectURI string
 }
 
 // serve runs the provider and the RP until SIGINT or SIGTERM. It writes
@@ -59,6 +68,9 @@ func serve(f serveFlags) error {
 	}
 	issuer := scheme + "://auth.fosite.test:" + strconv.Itoa(f.opPublic)
 	rpOrigin := "http://app.localhost:" + strconv.Itoa(f.rpPublic)
+	if f.publicHTTPS {
+		issuer, rpOrigin = "https://auth.fosite.test", "https://app.localhost"
+	}
 	op, err := newFosite(issuer, []string{rpOrigin + "/callback"}, fositeOptions{}, os.Stderr)
 	if err != nil {
 		return err
@@ -73,7 +85,7 @@ func serve(f serveFlags) error {
 	}
 	opEp := &endpoint{Host: "auth.fosite.test", Port: f.opPort, TLS: f.opTLS, HTTP2: f.opTLS && f.opH2, ln: opLn, closed: make(chan struct{})}
 	rpEp := &endpoint{Host: "app.localhost", Port: f.rpPort, ln: rpLn, closed: make(chan struct{})}
-	p := newRP(rpOrigin, op, rpDefects{RedeemTwice: f.redeemTwice}, spaDefects{}, backChannelClient(pool, keyLog, f.opH2, ""))
+	p := newRP(rpOrigin, op, rpDefects{RedeemTwice: f.redeemTwice, RenderAtCallback: f.renderAtCallback, AuthorizeRedirectURI: f.authorizeRedirectURI}, spaDefects{}, backChannelClient(pool, keyLog, f.opH2, ""))
 	opEp.serve(op.handler, cert, keyLog)
 	rpEp.serve(p.handler(), cert, keyLog)
 	defer opEp.close()

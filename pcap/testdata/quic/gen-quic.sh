@@ -1,0 +1,56 @@
+#!/bin/bash
+# Records a real sign-in over QUIC (HTTP/3): headless Chromium, forced onto
+# QUIC for the provider's and the RP's hosts, signs in through the lab's
+# ory/fosite provider and its server-side RP (testdata/lab, record -serve
+# -public-https) behind an HTTP/3 front (testdata/lab/cmd/h3front, quic-go's
+# http3 server; its HTTPS side on TCP carries the RP's back-channel token
+# calls). tcpdump captures lo on port 443 only: the front's plain HTTP to its
+# backends is the lab's, not what a user's machine would capture.
+#   bash gen-quic.sh STORY OUT
+# STORY: clean | reload (the RP renders its signed-in page at the callback
+#        and keeps the transaction; the callback is loaded a second time, the
+#        RP redeems the code again and fosite refuses it) | mismatch (the RP
+#        sends an unregistered redirect_uri at authorize; fosite refuses it)
+# OUT: the capture (pcap); OUT's name with .keys.log holds the key log
+#      (Chromium's and the RP client's), and with -dsb.pcapng the capture with
+#      the key log embedded (editcap --inject-secrets).
+# Needs root, tcpdump, chromium, editcap and Go.
+set -eu
+story=$1 out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+(cd "$here/../../../testdata/lab" && go build -o "$work/record" ./cmd/record && go build -o "$work/h3front" ./cmd/h3front)
+keys=${out%.*}.keys.log
+rm -f "$keys"
+: >"$keys"
+opb=19443 rpb=19080
+defect=
+[ "$story" = reload ] && defect=-render-at-callback
+[ "$story" = mismatch ] && defect="-authorize-redirect-uri https://app.localhost/callback2"
+"$work/record" -serve -op-port $opb -rp-port $rpb -op-public 443 -rp-public 443 -public-https $defect \
+	-keylog "$keys" -info "$work/info.json" -cert-out "$work/cert.pem" 2>"$work/serve.log" &
+for _ in $(seq 50); do [ -s "$work/info.json" ] && break; sleep 0.2; done
+front=
+[ "$story" = qpack ] && front="-qpack-table 4096"
+"$work/h3front" -cert "$work/cert.pem" -spki-out "$work/spki" $front \
+	-routes "auth.fosite.test=127.0.0.1:$opb,app.localhost=127.0.0.1:$rpb" 2>"$work/front.log" &
+for _ in $(seq 50); do [ -s "$work/spki" ] && break; sleep 0.2; done
+sleep 0.5
+tcpdump -i lo -U -w "$out" "udp port 443 or tcp port 443" 2>"$work/tcpdump.log" &
+dump=$!
+sleep 1
+j() { python3 -c "import json,sys; print(json.load(open('$work/info.json'))['$1'])"; }
+drive=
+[ "$story" = reload ] && drive=-reload
+[ "$story" = mismatch ] && drive=-refused
+[ "$story" = qpack ] && drive=-refused
+SSLKEYLOGFILE=$keys "$work/h3front" -drive "$(j rp)/login" -spki "$(cat "$work/spki")" \
+	-quic-hosts "auth.fosite.test:443,app.localhost:443" -user "$(j username)" -password "$(j password)" $drive
+sleep 1
+kill $dump
+wait $dump || true
+cat "$work/tcpdump.log" >&2
+cat "$work/front.log" >&2
+grep -E "token (issued|rejected)" "$work/serve.log" >&2 || true
+editcap --inject-secrets "tls,$keys" "$out" "${out%.*}-dsb.pcapng"

@@ -1,0 +1,263 @@
+// Command h3front records sign-ins over QUIC (HTTP/3) for pcap's tests.
+//
+// Serve mode (the default) is a TLS and QUIC front on 127.0.0.1:443: an
+// HTTP/3 server (github.com/quic-go/quic-go/http3) and an HTTPS server on
+// TCP (for the relying party's back channel) that pass every request on,
+// by host name, to a provider and a relying party listening in plain HTTP
+// (record -serve -public-https). It presents the certificate record
+// -serve -cert-out wrote and writes the SHA-256 of its public key (base64)
+// to -spki-out, for Chromium's --ignore-certificate-errors-spki-list.
+//
+// Drive mode (-drive URL) runs a headless Chromium forced onto QUIC for
+// the front's hosts, with SSLKEYLOGFILE set, through a sign-in: it opens
+// URL (the RP's /login), fills the provider's login form and waits for the
+// callback's page; -reload loads the callback again, as a user pressing
+// reload on it does (the RP then redeems the code a second time).
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/quic-go/quic-go/http3"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:443", "serve: the UDP and TCP address")
+	certFile := flag.String("cert", "", "serve: certificate and key (PEM, as record -serve -cert-out writes)")
+	spkiOut := flag.String("spki-out", "", "serve: where to write the certificate's SPKI hash (base64 SHA-256)")
+	routes := flag.String("routes", "", "serve: host=backend,... (backend host:port, plain HTTP)")
+	keyLog := flag.String("keylog", "", "serve: the front's own TLS key log (optional)")
+	qpackTable := flag.Uint64("qpack-table", 0, "serve: QPACK table capacity to announce (SETTINGS_QPACK_MAX_TABLE_CAPACITY); quic-go's decoder has no dynamic table, so requests using it fail")
+	drive := flag.String("drive", "", "drive: the URL to start the sign-in at")
+	spki := flag.String("spki", "", "drive: the front's SPKI hash")
+	quicHosts := flag.String("quic-hosts", "", "drive: host:port,... Chromium must reach over QUIC")
+	user := flag.String("user", "", "drive: the provider's user name")
+	password := flag.String("password", "", "drive: the provider's password")
+	reload := flag.Bool("reload", false, "drive: load the callback URL a second time after the sign-in")
+	refused := flag.Bool("refused", false, "drive: the provider refuses the authorize request (no login form): wait for its page")
+	flag.Parse()
+	var err error
+	if *drive != "" {
+		err = runDrive(*drive, *spki, *quicHosts, *user, *password, *reload, *refused)
+	} else {
+		err = runServe(*listen, *certFile, *spkiOut, *routes, *keyLog, *qpackTable)
+	}
+	if err != nil {
+		log.Fatalf("h3front: %v", err)
+	}
+}
+
+func runServe(listen, certFile, spkiOut, routes, keyLogPath string, qpackTable uint64) error {
+	cert, err := tls.LoadX509KeyPair(certFile, certFile)
+	if err != nil {
+		return fmt.Errorf("certificate: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("certificate: %w", err)
+	}
+	sum := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
+	if err := os.WriteFile(spkiOut, []byte(base64.StdEncoding.EncodeToString(sum[:])), 0o600); err != nil {
+		return fmt.Errorf("spki: %w", err)
+	}
+	backends := map[string]*url.URL{}
+	for _, r := range strings.Split(routes, ",") {
+		host, backend, ok := strings.Cut(r, "=")
+		if !ok {
+			return fmt.Errorf("route %q: want host=backend", r)
+		}
+		backends[host] = &url.URL{Scheme: "http", Host: backend}
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			host, _, err := net.SplitHostPort(pr.In.Host)
+			if err != nil {
+				host = pr.In.Host
+			}
+			pr.SetURL(backends[host])
+			pr.Out.Host = pr.In.Host // the provider and the RP build URLs from it
+		},
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if backends[host] == nil {
+			http.Error(w, "no such host", http.StatusMisdirectedRequest)
+			return
+		}
+		log.Printf("%s %s %s%s", r.Proto, r.Method, r.Host, r.URL.Path)
+		proxy.ServeHTTP(w, r)
+	})
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}
+	if keyLogPath != "" {
+		kl, err := os.OpenFile(keyLogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("key log: %w", err)
+		}
+		defer kl.Close()
+		tlsConf.KeyLogWriter = kl
+	}
+	h3 := &http3.Server{Addr: listen, Handler: handler, TLSConfig: http3.ConfigureTLSConfig(tlsConf)}
+	if qpackTable > 0 {
+		h3.AdditionalSettings = map[uint64]uint64{0x01: qpackTable, 0x07: 16}
+	}
+	tcp := &http.Server{Addr: listen, Handler: handler, TLSConfig: tlsConf.Clone()}
+	errc := make(chan error, 2)
+	go func() { errc <- h3.ListenAndServe() }()
+	go func() { errc <- tcp.ListenAndServeTLS("", "") }()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case err := <-errc:
+		return err
+	case <-stop:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = tcp.Shutdown(ctx)
+	return h3.Close()
+}
+
+func runDrive(start, spki, quicHosts, user, password string, reload, refused bool) error {
+	keyLog := os.Getenv("SSLKEYLOGFILE")
+	if keyLog == "" {
+		return errors.New("SSLKEYLOGFILE is not set")
+	}
+	profile, err := os.MkdirTemp("", "h3front-profile")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(profile)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath("/usr/bin/chromium"),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("host-resolver-rules", "MAP * 127.0.0.1"),
+		chromedp.Flag("enable-quic", true),
+		chromedp.Flag("origin-to-force-quic-on", quicHosts),
+		chromedp.Flag("ignore-certificate-errors-spki-list", spki),
+		chromedp.Flag("ssl-key-log-file", keyLog),
+		chromedp.UserDataDir(profile),
+		chromedp.Env("SSLKEYLOGFILE=" + keyLog),
+		chromedp.WindowSize(1024, 768),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+	var callback atomic.Value // the first callback URL the tab requested
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && strings.Contains(e.Request.URL, "/callback?") {
+			callback.CompareAndSwap(nil, e.Request.URL)
+		}
+	}); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		return fmt.Errorf("enable network: %w", err)
+	}
+	if refused {
+		if err := chromedp.Do(ctx, chromedp.Navigate(start)); err != nil {
+			return fmt.Errorf("sign-in: %w", err)
+		}
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.host + location.pathname + ": " + document.body.innerText`))
+		if err != nil {
+			return err
+		}
+		log.Printf("refused: %q", clip(text))
+		time.Sleep(500 * time.Millisecond)
+		return nil
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(start),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SetValue(chromedp.ID("username"), user),
+		chromedp.SetValue(chromedp.ID("password"), password),
+		chromedp.Submit(chromedp.ID("password")),
+	); err != nil {
+		return fmt.Errorf("sign-in: %w", err)
+	}
+	text, err := waitRP(ctx)
+	if err != nil {
+		return err
+	}
+	log.Printf("after sign-in: %q", clip(text))
+	if reload {
+		cb, _ := callback.Load().(string)
+		if cb == "" {
+			return errors.New("no callback URL seen")
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(cb)); err != nil {
+			return fmt.Errorf("callback again: %w", err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if text, err = waitRP(ctx); err != nil {
+			return err
+		}
+		log.Printf("after reload: %q", clip(text))
+	}
+	// Let the browser's last acknowledgements and the connections' idle
+	// traffic reach the capture.
+	time.Sleep(500 * time.Millisecond)
+	return nil
+}
+
+// waitRP waits until the tab shows a loaded page of the RP after the
+// provider's redirect and returns where it is and its text.
+func waitRP(ctx context.Context) (string, error) {
+	expr := `(() => {
+  if (location.host !== "app.localhost" || document.readyState !== "complete" || location.pathname === "/login") return "";
+  return location.pathname + ": " + document.body.innerText;
+})()`
+	for range 300 {
+		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		res, err := chromedp.Run(ectx, chromedp.Evaluate[string](expr))
+		cancel()
+		if err == nil && res != "" {
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "", errors.New("the RP's page did not come")
+}
+
+func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
