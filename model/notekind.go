@@ -36,7 +36,7 @@ const (
 	NoteOverlap     NoteKind = "overlap"      // SAZ members share data (zip bomb pattern)
 	NoteNotHTTP     NoteKind = "not-http"     // TCP connections that carried neither HTTP nor TLS
 	NoteUnsupported NoteKind = "unsupported"  // frames of a link type or protocol not analysed
-	NoteQUIC        NoteKind = "quic"         // QUIC (HTTP/3) traffic, not analysed
+	NoteQUIC        NoteKind = "quic"         // QUIC (HTTP/3) traffic not read: no keys, damage
 	NoteReset       NoteKind = "reset"        // an HTTP/2 stream was reset
 	NoteWebSocket   NoteKind = "websocket"    // a WebSocket session: upgrade kept, messages skipped
 	NoteGRPC        NoteKind = "grpc"         // a gRPC session kept as a tunnel

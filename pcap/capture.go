@@ -49,9 +49,13 @@ type packet struct {
 	// the packet (a prefetchSource decodes on its own goroutine); when
 	// seg.tcp is nil, the TCP header is p.data[tcpOff:tcpOff+tcpLen] (see
 	// decodeAhead).
-	decoded        bool
-	segOK          bool
-	dns            bool // decoding it recorded a DNS answer (decoder.dns)
+	decoded bool
+	segOK   bool
+	dns     bool // decoding it recorded a DNS answer (decoder.dns)
+	// quic: the packet is a UDP datagram to or from port 443, whose
+	// header and payload are p.data[tcpOff:tcpOff+tcpLen] and whose
+	// addresses are seg.netFlow (decoder.quicAt).
+	quic           bool
 	seg            tcpSegment
 	tcpOff, tcpLen int
 }

@@ -20,13 +20,18 @@
 // (prior knowledge or "Upgrade: h2c"; H2Conn also serves decrypted h2) and
 // TLS, which a StreamDecrypter (pcap/tlsdec) turns back into either;
 // without one, each TLS connection yields a "tls-no-keys" note naming its
-// server. QUIC (HTTP/3) is only counted in a note.
+// server. UDP datagrams to or from port 443 are read as QUIC (pcap/quic):
+// with a StreamDecrypter that implements QUICKeys (pcap/tlsdec's), its
+// HTTP/3 requests become exchanges as HTTP/2's do (QPACK, the dynamic
+// table included); QUIC connections that stay encrypted are counted, with
+// their servers' names, in a "quic" note.
 //
 // Each Exchange has Ref "frame N", N being Wireshark's 1-based number of
 // the packet that carried the request's first byte (for decrypted TLS, the
-// first byte of the record holding it); Start and End are the times of the
+// first byte of the record holding it; for HTTP/3, the packet holding the
+// first byte of the request's HEADERS frame); Start and End are the times of the
 // packets carrying the request's first and the response's last byte; Conn
-// is the TCP 4-tuple "client:port-server:port". Exchanges come in the
+// is the TCP (for HTTP/3, UDP) 4-tuple "client:port-server:port". Exchanges come in the
 // order their requests began. Body.Size counts body bytes after chunked
 // framing is removed and before content decoding.
 //

@@ -23,7 +23,8 @@ var fuzzLimits = model.Limits{BodyBytes: 1 << 14, InflateBytes: 1 << 16, HeaderB
 func FuzzReader(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.pcap*")
 	zeek, _ := filepath.Glob("testdata/zeek/*.pcap*")
-	files = append(files, zeek...)
+	quic, _ := filepath.Glob("testdata/quic/*.pcap*")
+	files = append(append(files, zeek...), quic...)
 	for _, name := range files {
 		if data, err := os.ReadFile(name); err == nil && len(data) < 64<<10 {
 			f.Add(data)

@@ -75,8 +75,11 @@ type fastPath struct {
 	udp     layers.UDP
 	decoded []gopacket.LayerType
 	// quic counts UDP packets to or from port 443: QUIC, which carries
-	// HTTP/3 that this reader cannot see into.
-	quic int
+	// HTTP/3; quicUDP is the UDP header and payload of the last frame
+	// decoded when it is one of them (else nil), quicFlow its addresses.
+	quic     int
+	quicUDP  []byte
+	quicFlow gopacket.Flow
 	// dnsReply is the payload of the last frame decoded when it is a UDP
 	// datagram from port 53, else nil.
 	dnsReply []byte
@@ -84,7 +87,7 @@ type fastPath struct {
 
 // decode reports done when it decided the frame: seg is valid when ok.
 func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
-	f.dnsReply = nil
+	f.dnsReply, f.quicUDP = nil, nil
 	f.parser.DecodeLayers(data, &f.decoded) // errors leave a prefix decoded
 	var netFlow gopacket.Flow
 	haveNet := false
@@ -106,8 +109,9 @@ func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
 			if f.udp.DstPort == 4789 || f.udp.SrcPort == 4789 || f.udp.DstPort == 6081 || f.udp.SrcPort == 6081 {
 				return seg, false, false // VXLAN, Geneve: the slow path follows them
 			}
-			if f.udp.DstPort == 443 || f.udp.SrcPort == 443 {
+			if (f.udp.DstPort == quicPort || f.udp.SrcPort == quicPort) && haveNet {
 				f.quic++
+				f.quicUDP, f.quicFlow = udpBytes(&f.udp), netFlow
 			}
 			if f.udp.SrcPort == 53 && haveNet {
 				f.dnsReply = f.udp.Payload
@@ -203,6 +207,9 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 				d.dns.record(d.fast.dnsReply, p.frame)
 				p.dns = true
 			}
+			if d.fast.quicUDP != nil {
+				d.quicAt(p, d.fast.quicUDP, d.fast.quicFlow)
+			}
 			// A mirror port may see a connection on both sides of a
 			// NAT (dedup.single).
 			return seg, ok && !((seg.tcp.SYN || len(d.dups.copies) > 0) && d.dups.single(&seg, p.ts))
@@ -233,12 +240,38 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 	return seg, !((seg.tcp.SYN || len(d.dups.copies) > 0) && d.dups.single(&seg, p.ts))
 }
 
-// fastDNS records the DNS answer the fast path found, if any.
+// fastDNS records the DNS answer and the QUIC datagram the fast path
+// found, if any.
 func (d *decoder) fastDNS(p *packet) {
 	if d.fast.dnsReply != nil {
 		d.dns.record(d.fast.dnsReply, p.frame)
 		p.dns = true
 	}
+	if d.fast.quicUDP != nil {
+		d.quicAt(p, d.fast.quicUDP, d.fast.quicFlow)
+	}
+}
+
+// udpBytes is a decoded UDP layer's header and payload, which follow each
+// other in the frame.
+func udpBytes(l *layers.UDP) []byte {
+	if len(l.Contents) != 8 || cap(l.Contents) < 8+len(l.Payload) {
+		return nil
+	}
+	return l.Contents[:8+len(l.Payload)]
+}
+
+// quicAt records in p where the UDP datagram b (a slice of p.data) is, for
+// the reader to read as QUIC (Reader.quicDatagram): its offset and length
+// in tcpOff and tcpLen, its addresses in seg.netFlow.
+func (d *decoder) quicAt(p *packet, b []byte, flow gopacket.Flow) {
+	off := cap(p.data) - cap(b)
+	if len(b) < 8 || off < 0 || off+len(b) > len(p.data) || &p.data[off] != &b[0] {
+		return // not in the frame's buffer (a reassembled datagram)
+	}
+	p.quic = true
+	p.tcpOff, p.tcpLen = off, len(b)
+	p.seg.netFlow = flow
 }
 
 // maxTunnels bounds the encapsulations decodeFrom undoes itself (ERSPAN
@@ -290,8 +323,9 @@ func (d *decoder) decodeFrom(p *packet, dec gopacket.Decoder, data []byte, depth
 			}
 			tcp = l
 		case *layers.UDP:
-			if l.DstPort == 443 || l.SrcPort == 443 {
+			if (l.DstPort == quicPort || l.SrcPort == quicPort) && haveNet {
 				d.fast.quic++
+				d.quicAt(p, udpBytes(l), netFlow)
 			}
 			if l.SrcPort == 53 && haveNet {
 				d.dns.record(l.Payload, p.frame)
@@ -531,9 +565,6 @@ func (d *decoder) notes() []model.Note {
 	}
 	if d.fragDups.dropped > 0 {
 		out = append(out, model.Note{Kind: model.NoteDuplicate, Message: fmt.Sprintf("%d IP fragments captured twice read once", d.fragDups.dropped)})
-	}
-	if d.fast.quic > 0 {
-		out = append(out, model.Note{Kind: model.NoteQUIC, Message: fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed; a browser that signs in over QUIC leaves no HTTP here (start Chrome or Edge with --disable-quic to capture over TCP)", d.fast.quic)})
 	}
 	if n := d.ip4Lost + len(d.ip4); n > 0 {
 		out = append(out, model.Note{Kind: model.NoteUnsupported, Message: fmt.Sprintf("%d IPv4 datagrams could not be reassembled from their fragments", n)})

@@ -119,6 +119,8 @@ type Reader struct {
 
 	notes   []model.Note
 	dropped map[model.NoteKind]int // notes past maxNotes, by kind
+	// quic reads the QUIC datagrams, nil until the first.
+	quic *quicReader
 	// relay finds the exchanges a byte-copying relay on the capture host
 	// made a second time (relay.go).
 	relay relayCopies
@@ -488,6 +490,11 @@ func (r *Reader) computeWatermark() int {
 	if len(r.lows) > 0 && r.lows[0].frame < low {
 		low = r.lows[0].frame
 	}
+	if r.quic != nil {
+		if q := r.quic.lowest(); q > 0 && q < low {
+			low = q
+		}
+	}
 	return low
 }
 
@@ -549,6 +556,9 @@ func (r *Reader) step() {
 		ok = tcpAt(p, &r.tcp)
 	}
 	r.sawDNS = r.sawDNS || p.dns
+	if p.quic {
+		r.quicDatagram(p)
+	}
 	if ok {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
 		r.snapCut = max(p.origLen-len(p.data), 0)
@@ -565,6 +575,9 @@ func (r *Reader) step() {
 		r.nextIdle = r.packets + flushEvery
 		if !r.lastTime.IsZero() {
 			r.asm.FlushCloseOlderThan(r.lastTime.Add(-idleTimeout))
+			if r.quic != nil {
+				r.quic.tr.CloseIdle(r.lastTime.Add(-idleTimeout))
+			}
 		}
 	}
 }
@@ -613,6 +626,9 @@ func (r *Reader) finish(err error) {
 	for s := range r.live {
 		s.ReassemblyComplete(nil)
 	}
+	if r.quic != nil {
+		r.quic.tr.Close()
+	}
 	r.coros.close() // no parser starts after this
 	if es, ok := r.src.(*etlSource); ok {
 		for _, n := range es.fileNotes() {
@@ -621,6 +637,9 @@ func (r *Reader) finish(err error) {
 	}
 	for _, n := range r.dec.notes() {
 		tail = append(tail, model.Note{Kind: n.Kind, Message: r.named(n.Message)})
+	}
+	if msg := quicNote(r.dec.fast.quic, r.quic); msg != "" {
+		tail = append(tail, model.Note{Kind: model.NoteQUIC, Message: r.named(msg)})
 	}
 	if r.snapped > 0 {
 		tail = append(tail, model.Note{Kind: model.NoteTruncated, Message: r.named(fmt.Sprintf("%d packets cut by the capture's snap length; their missing bytes count as lost", r.snapped))})

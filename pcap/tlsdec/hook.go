@@ -6,6 +6,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/pcap"
+	"github.com/traceaudit/traceaudit/pcap/quic"
 )
 
 // StreamDecrypter adapts d to the pcap reader's hook:
@@ -16,6 +17,18 @@ func (d *Decrypter) StreamDecrypter() pcap.StreamDecrypter { return hook{d} }
 type hook struct{ d *Decrypter }
 
 func (h hook) NewConn(label string) pcap.TLSConn { return hookConn{h.d.NewConn(label)} }
+
+var _ pcap.QUICKeys = hook{}
+
+// QUICSecrets gives a QUIC connection the TLS 1.3 secrets the key log
+// holds for its ClientHello's random (Chromium logs QUIC's as TLS's).
+func (h hook) QUICSecrets(random []byte) *quic.Secrets {
+	s := h.d.keys.lookup(random)
+	if s == nil || s.clientHS == nil && s.serverHS == nil && s.clientApp == nil && s.serverApp == nil && s.clientEarly == nil {
+		return nil
+	}
+	return &quic.Secrets{ClientHandshake: s.clientHS, ServerHandshake: s.serverHS, ClientApp: s.clientApp, ServerApp: s.serverApp, ClientEarly: s.clientEarly}
+}
 
 // hookConn is a Conn seen through pcap.TLSConn.
 type hookConn struct{ c *Conn }
