@@ -24,7 +24,8 @@
 // with a StreamDecrypter that implements QUICKeys (pcap/tlsdec's), its
 // HTTP/3 requests become exchanges as HTTP/2's do (QPACK, the dynamic
 // table included); QUIC connections that stay encrypted are counted, with
-// their servers' names, in a "quic" note.
+// their servers' names, in a "quic" note, and each yields a "tls-no-keys"
+// note naming its server as a TLS connection over TCP does.
 //
 // Each Exchange has Ref "frame N", N being Wireshark's 1-based number of
 // the packet that carried the request's first byte (for decrypted TLS, the

@@ -1,6 +1,7 @@
 package pcap
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -106,6 +107,15 @@ func (h quicHandler) Closed(c *quic.Conn) {
 		q.decrypted++
 	}
 	if !s.Keys {
+		// As for TLS over TCP, one note per connection left encrypted,
+		// which the rules count and name by its server.
+		why := "no key log"
+		if q.r.opts.Decrypter != nil {
+			why = "no key log entry for its ClientHello"
+		}
+		q.r.note(model.Note{Kind: model.NoteTLSNoKeys, Ref: frameRef(s.Frame), Host: s.SNI, Conn: s.Label, Message: fmt.Sprintf(
+			"quic %s: QUIC to %s not decrypted (%s): %d packets client→server, %d packets server→client",
+			s.Label, cmp.Or(s.SNI, "an unnamed server"), why, s.Packets[quic.ClientToServer], s.Packets[quic.ServerToClient])})
 		q.noKeys++
 		switch {
 		case s.SNI == "":

@@ -67,8 +67,13 @@ func TestQUICSignIns(t *testing.T) {
 		!strings.Contains(fs[0].Message, `rejected the redirect URI "https://app.localhost/callback2"`) {
 		t.Errorf("mismatch-dsb.pcapng: verdict %s, findings %+v", v, fs)
 	}
-	// Without the key log: the QUIC connections are named.
-	v, _, _, notes := scan(filepath.Join(dir, "reload.pcap"))
+	// Without the key log: the QUIC connections are named, counted with
+	// the TLS connections left encrypted, and the key log next to the
+	// capture is named.
+	v, reason, _, notes := scan(filepath.Join(dir, "reload.pcap"))
+	if !strings.HasPrefix(reason, "7 TLS connections to accounts.google.com, app.localhost, auth.fosite.test and 3 more not decrypted; pass --keylog "+filepath.Join(dir, "reload.keys.log")) {
+		t.Errorf("reload.pcap without keys: verdict reason %q", reason)
+	}
 	var quic []string
 	for _, n := range notes {
 		if strings.HasPrefix(n, "quic: ") {

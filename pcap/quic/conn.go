@@ -93,6 +93,8 @@ type Conn struct {
 	overflow   int // stream bytes dropped past maxBuffered
 	closed     bool
 	done       bool
+	seen       [2]int // packets per direction
+	replaying  bool   // held packets are being opened (counted already)
 }
 
 type pendingPacket struct {
@@ -150,6 +152,9 @@ func (c *Conn) keysFor(dir Dir, ep epoch) *packetKeys {
 func (c *Conn) packet(dir Dir, ep epoch, pkt []byte, pnOff int, frame int, ts time.Time) {
 	if c.done {
 		return
+	}
+	if !c.replaying {
+		c.seen[dir]++
 	}
 	k := c.keysFor(dir, ep)
 	if k == nil {
@@ -251,9 +256,11 @@ func (c *Conn) replay() {
 	held := c.pending
 	c.t.held -= c.pendingLen
 	c.pending, c.pendingLen = nil, 0
+	c.replaying = true
 	for _, p := range held {
 		c.packet(p.dir, p.ep, p.pkt, p.pnOff, p.frame, p.ts)
 	}
+	c.replaying = false
 }
 
 // decodePN recovers a full packet number (RFC 9000 appendix A.3).
@@ -600,8 +607,10 @@ type ConnSummary struct {
 	// Keys: the key log held secrets for the connection; Decrypted: its
 	// 1-RTT packets were opened.
 	Keys, Decrypted bool
-	// NoKeys counts packets not opened for want of secrets.
-	NoKeys int
+	// NoKeys counts packets not opened for want of secrets; Packets
+	// those of each direction the connection had.
+	NoKeys  int
+	Packets [2]int
 	// Problems says what else went wrong, for a note; empty when nothing.
 	Problems []string
 	// ProblemFrame is the frame of the first problem.
@@ -611,7 +620,7 @@ type ConnSummary struct {
 // Summary says what the connection was, for notes.
 func (c *Conn) Summary() ConnSummary {
 	s := ConnSummary{Label: c.Label(), SNI: c.sni, Frame: c.first, Keys: c.secrets != nil, Decrypted: c.packets[epoch1RTT] > 0,
-		NoKeys: c.noKeys[epochHandshake] + c.noKeys[epoch0RTT] + c.noKeys[epoch1RTT]}
+		NoKeys: c.noKeys[epochHandshake] + c.noKeys[epoch0RTT] + c.noKeys[epoch1RTT], Packets: c.seen}
 	add := func(frame int, format string, args ...any) {
 		if s.ProblemFrame == 0 || frame > 0 && frame < s.ProblemFrame {
 			s.ProblemFrame = frame

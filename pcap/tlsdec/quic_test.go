@@ -1,6 +1,7 @@
 package tlsdec_test
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/pcap"
+	"github.com/traceaudit/traceaudit/pcap/tlsdec"
 )
 
 // h3Requests is the HTTP/3 exchanges of a capture as "ref METHOD path
@@ -209,20 +212,90 @@ func TestQPACKDynamicTable(t *testing.T) {
 
 // TestQUICWithoutKeys: without a key log the sign-in's QUIC connections
 // are counted and named (their Initial packets need no secret), and the
-// note says that a key log would let them be read.
+// note says that a key log would let them be read; each is also noted as
+// a TLS connection without keys, for the rules.
 func TestQUICWithoutKeys(t *testing.T) {
 	exs, notes := readCapture(t, "quic/reload.pcap")
 	if got := h3Requests(exs); len(got) != 0 {
 		t.Errorf("HTTP/3 read without keys: %v", got)
 	}
-	var quic []string
+	var quic, conns []string
 	for _, n := range notes {
-		if n.Kind == model.NoteQUIC {
+		switch {
+		case n.Kind == model.NoteQUIC:
 			quic = append(quic, n.Message)
+		case n.Kind == model.NoteTLSNoKeys && strings.HasPrefix(n.Message, "quic "):
+			conns = append(conns, n.Ref+" "+n.Host+" "+n.Conn+": "+n.Message[strings.Index(n.Message, "QUIC to"):])
 		}
+	}
+	// One note per connection too, as for TLS over TCP.
+	if want := []string{
+		"frame 1 app.localhost 127.0.0.1:56710-127.0.0.1:443: QUIC to app.localhost not decrypted (no key log entry for its ClientHello): 16 packets client→server, 12 packets server→client",
+		"frame 61 auth.fosite.test 127.0.0.1:36893-127.0.0.1:443: QUIC to auth.fosite.test not decrypted (no key log entry for its ClientHello): 17 packets client→server, 14 packets server→client",
+	}; !slices.Equal(conns, want) {
+		t.Errorf("connection notes:\n%s\nwant:\n%s", strings.Join(conns, "\n"), strings.Join(want, "\n"))
 	}
 	want := "quic/reload.pcap: 53 UDP packets on port 443 (QUIC, HTTP/3): 2 QUIC connections (to app.localhost, auth.fosite.test) not decrypted: no key log entry for their ClientHello; a key log with their secrets"
 	if len(quic) != 1 || !strings.HasPrefix(quic[0], want) {
 		t.Errorf("quic notes %q", quic)
+	}
+}
+
+// TestQUICSomeKeys: a key log holding the secrets of one of the two QUIC
+// connections (each connection's lines left out in turn): that one is
+// read, the note names the other.
+func TestQUICSomeKeys(t *testing.T) {
+	raw, err := os.ReadFile(fixture("quic/reload.keys.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	randoms := map[string]bool{}
+	for _, l := range lines {
+		randoms[strings.Fields(l)[1]] = true
+	}
+	var got []string
+	for r := range randoms {
+		var kept []string
+		for _, l := range lines {
+			if strings.Fields(l)[1] != r {
+				kept = append(kept, l)
+			}
+		}
+		keys, err := tlsdec.ParseKeyLog(strings.NewReader(strings.Join(kept, "\n")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(fixture("quic/reload.pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := pcap.NewReader(f, pcap.Options{Decrypter: tlsdec.NewDecrypter(keys).StreamDecrypter()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := model.ReadAll(rd)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range rd.Notes() {
+			if n.Kind == model.NoteQUIC {
+				hosts := map[string]bool{}
+				for _, ex := range exs {
+					if ex.Request.Proto == "HTTP/3" {
+						hosts[strings.Split(strings.TrimPrefix(ex.Request.URL, "https://"), "/")[0]] = true
+					}
+				}
+				got = append(got, fmt.Sprintf("%s | read %d", n.Message[strings.Index(n.Message, ": ")+2:strings.Index(n.Message, ";")], len(hosts)))
+			}
+		}
+	}
+	slices.Sort(got)
+	if want := []string{
+		"1 of 2 QUIC connections (to app.localhost) not decrypted: no key log entry for their ClientHello | read 1",
+		"1 of 2 QUIC connections (to auth.fosite.test) not decrypted: no key log entry for their ClientHello | read 1",
+	}; !slices.Equal(got, want) {
+		t.Errorf("quic notes:\n%s", strings.Join(got, "\n"))
 	}
 }
