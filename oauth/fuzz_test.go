@@ -105,3 +105,36 @@ func FuzzSpringFailurePage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSocialAuthMessages: the reader of Django's messages cookie (what
+// social-auth-app-django's middleware leaves there for a refused callback)
+// never panics on any value, inflates no more than maxDjangoMessages, and
+// what it keeps of a message is one of social-core's own phrases.
+func FuzzSocialAuthMessages(f *testing.F) {
+	// The values recorded in rules/testdata/social-*.har: plain and
+	// zlib-compressed payloads.
+	f.Add("W1siX19qc29uX21lc3NhZ2UiLDAsNDAsIlNlc3Npb24gdmFsdWUgc3RhdGUgbWlzc2luZy4iLCJzb2NpYWwtYXV0aCBvaWRjIl1d:1xa7Ga:-QOl729fFdfBiUwyDTbVivYaxGzwZOpv3qKvcwJr9fg", false)
+	f.Add(".eJwVzLEKg0AMANBfCZlPcHDq1sFP6CRypLlQUzSRS_z_2v3xlgVr_YZbPSSCPoJlLNNY8HnlJpbKlOoGZ3e-ATAZyy7tAbO14RXSgd7eUxqopXTiP8eC4ay0D3Q34NoY1_UHJpMmgg:1xa7H4:KbZROoE3UT3WON8-bfu5MIyH5BO501WdCbuTV911yu4", true)
+	f.Add(".eJwLSS0u0TU0MDIAAAxGAl8:a:b", false)
+	f.Add("", false)
+	f.Fuzz(func(t *testing.T, value string, callbackErr bool) {
+		r := &model.Response{Status: 302, Headers: model.Headers{{Name: "Set-Cookie", Value: "messages=" + value + "; Path=/"}}}
+		_ = djangoMessages(value)
+		rf := socialAuthRefusal(r, callbackErr)
+		if rf == nil {
+			return
+		}
+		if rf.Library != socialAuthLibrary {
+			t.Fatalf("refusal %+v", rf)
+		}
+		if rf.Words == "redirected to LOGIN_ERROR_URL" {
+			return
+		}
+		for _, k := range socialAuthMessages {
+			if rf.Words == k.words && rf.Cause == k.cause {
+				return
+			}
+		}
+		t.Fatalf("refusal %+v: not one of social-core's phrases", rf)
+	})
+}

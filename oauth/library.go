@@ -2,7 +2,11 @@ package oauth
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/json"
 	"html"
+	"io"
 	"net/url"
 	"strings"
 	"unicode"
@@ -75,13 +79,16 @@ func LibraryOfCookies(names []string) string { return libraryOf(nil, names) }
 
 // LibraryOfCookie names the framework a cookie's name and value reveal
 // together, where the name alone is too common to: Flask's default session
-// cookie, "session" holding an itsdangerous-signed value (flaskSigned), and
-// express-session's, "connect.sid" holding a signed session id.
+// cookie, "session" holding an itsdangerous-signed value (flaskSigned),
+// Django's, "sessionid" holding a session key, and express-session's,
+// "connect.sid" holding a signed session id.
 // "" otherwise. The value is looked at, never kept or shown.
 func LibraryOfCookie(name, value string) string {
 	switch {
 	case name == "session" && flaskSigned(value):
 		return "Flask"
+	case name == "sessionid" && djangoSessionKey(value):
+		return "Django"
 	case name == "connect.sid" && strings.HasPrefix(value, "s%3A"):
 		// express-session's default cookie, its session id signed by
 		// cookie-signature ("s:" URL-encoded).
@@ -257,6 +264,9 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 			}
 		}
 		if rf := omniAuthFailure(u, lu); rf != nil {
+			return rf
+		}
+		if rf := socialAuthRefusal(r, u.Query().Get("error") != ""); rf != nil {
 			return rf
 		}
 		if springFailureTarget(u, lu) {
@@ -609,4 +619,154 @@ func raisedOAuthError(page []byte, callbackErr string) *model.AppRefusal {
 		return &model.AppRefusal{Library: re.library, Words: re.words + rest[:j], Cause: model.RefusalRedemption}
 	}
 	return nil
+}
+
+// djangoSessionKey reports the shape of a key Django's session backends
+// give a session: 32 characters of lower-case letters and digits.
+func djangoSessionKey(v string) bool {
+	if len(v) != 32 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// socialAuthMessages are the messages of social-core's exceptions
+// (social_core/exceptions.py, 4.x) that social-auth-app-django's
+// SocialAuthExceptionMiddleware stores as a Django message before it
+// redirects a refused callback to LOGIN_ERROR_URL, by what they say went
+// wrong. A message is quoted only as far as these words go: what follows
+// ("Authentication process canceled: <the provider's description>") is
+// not the library's.
+var socialAuthMessages = []struct {
+	words string
+	cause model.RefusalCause
+}{
+	// AuthStateForbidden: the callback's state is not the session's.
+	{"Wrong state parameter given.", model.RefusalState},
+	// AuthStateMissing: the session holds no state (it did not come back).
+	{"Session value state missing.", model.RefusalState},
+	// AuthCanceled: the callback's error (the user cancelled), or, on a
+	// callback with a code, its token request answered HTTP 400
+	// (social_core.utils.handle_http_errors): the app's redemption refused.
+	{"Authentication process canceled", model.RefusalRedemption},
+	// AuthTokenError: the ID token of its redemption failed validation.
+	{"Token error", model.RefusalRedemption},
+	// AuthForbidden: one of its requests answered HTTP 401 (the token
+	// request of a client whose secret is refused), or the app's own
+	// allow-list refused the user: the words do not tell which.
+	{"Your credentials aren't allowed", model.RefusalUnknown},
+	{"Missing needed parameter state", model.RefusalUnknown},
+	{"Authentication failed", model.RefusalUnknown},
+}
+
+// socialAuthLibrary names social-auth-app-django in findings.
+const socialAuthLibrary = "social-auth-app-django"
+
+// socialAuthRefusal reads the refusal social-auth-app-django's exception
+// middleware put in the messages cookie it sets on its redirect of a
+// refused callback (Django's cookie message storage, the default): a
+// message whose extra tags begin "social-auth " (the backend's name
+// follows). nil when the answer sets none, or when it is the callback's
+// own error (callbackErr) re-raised as AuthCanceled.
+func socialAuthRefusal(r *model.Response, callbackErr bool) *model.AppRefusal {
+	for _, c := range r.SetCookies() {
+		if c.Name != "messages" {
+			continue
+		}
+		for _, m := range djangoMessages(c.Value) {
+			if !strings.HasPrefix(m.tags, "social-auth ") {
+				continue
+			}
+			for _, k := range socialAuthMessages {
+				if !strings.HasPrefix(m.text, k.words) {
+					continue
+				}
+				if callbackErr && k.cause == model.RefusalRedemption {
+					return nil // the provider's error the callback carries
+				}
+				return &model.AppRefusal{Library: socialAuthLibrary, Words: k.words, Cause: k.cause}
+			}
+			return &model.AppRefusal{Library: socialAuthLibrary, Words: "redirected to LOGIN_ERROR_URL", Cause: model.RefusalUnknown}
+		}
+	}
+	return nil
+}
+
+// djangoMessage is one message of Django's cookie message storage.
+type djangoMessage struct{ text, tags string }
+
+// maxDjangoMessages bounds what one messages cookie is read for: its
+// value, and its JSON once inflated.
+const maxDjangoMessages = 8 << 10
+
+// djangoMessages decodes the value of Django's messages cookie: a signed
+// base64url payload ("payload:timestamp:signature"; "." first when
+// zlib-compressed) holding a JSON list of ["__json_message", safe, level,
+// message, extra_tags]. The signature is not checked (its key is the
+// app's). nil for anything else; never more than maxDjangoMessages bytes
+// are inflated.
+func djangoMessages(v string) []djangoMessage {
+	v = strings.Trim(v, `"`)
+	if len(v) > maxDjangoMessages {
+		return nil
+	}
+	payload, _, ok := strings.Cut(v, ":")
+	if !ok {
+		return nil
+	}
+	compressed := strings.HasPrefix(payload, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimPrefix(payload, "."), "="))
+	if err != nil {
+		return nil
+	}
+	if compressed {
+		zr, err := zlib.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil
+		}
+		raw, err = io.ReadAll(io.LimitReader(zr, maxDjangoMessages+1))
+		if err != nil || len(raw) > maxDjangoMessages {
+			return nil
+		}
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	var out []djangoMessage
+	for _, item := range list {
+		var fields []any
+		if json.Unmarshal(item, &fields) != nil || len(fields) < 4 || fields[0] != "__json_message" {
+			continue
+		}
+		m := djangoMessage{}
+		m.text, _ = fields[3].(string)
+		if len(fields) > 4 {
+			m.tags, _ = fields[4].(string)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// SocialAuthStart reports the URL layout of social-auth-app-django's
+// sign-in: the app's start at {prefix}login/{backend}/ and its callback,
+// the redirect URI, at {prefix}complete/{backend}/ on the same host, one
+// backend name (social_django.urls).
+func SocialAuthStart(start, redirectURI string) bool {
+	su, err1 := url.Parse(start)
+	ru, err2 := url.Parse(redirectURI)
+	if err1 != nil || err2 != nil || !strings.EqualFold(su.Host, ru.Host) {
+		return false
+	}
+	sp, rp := strings.Split(strings.TrimSuffix(su.Path, "/"), "/"), strings.Split(strings.TrimSuffix(ru.Path, "/"), "/")
+	if len(sp) < 3 || len(rp) < 3 || sp[len(sp)-2] != "login" || rp[len(rp)-2] != "complete" {
+		return false
+	}
+	return sp[len(sp)-1] != "" && sp[len(sp)-1] == rp[len(rp)-1] && strings.Join(sp[:len(sp)-2], "/") == strings.Join(rp[:len(rp)-2], "/")
 }

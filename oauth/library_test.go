@@ -120,6 +120,18 @@ func TestAppRefusal(t *testing.T) {
 		{"flask 500", "http://localhost:4922/auth", 500, html,
 			"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n",
 			"Flask", "Internal Server Error", model.RefusalUnknown},
+		// social-auth-app-django's middleware: a redirect to
+		// LOGIN_ERROR_URL with social-core's message in Django's messages
+		// cookie (the values recorded in rules/testdata/social-*.har).
+		{"social-auth state", "http://localhost:4942/complete/oidc/", 302, model.Headers{{Name: "Location", Value: "/login-error/"},
+			{Name: "Set-Cookie", Value: "messages=W1siX19qc29uX21lc3NhZ2UiLDAsNDAsIlNlc3Npb24gdmFsdWUgc3RhdGUgbWlzc2luZy4iLCJzb2NpYWwtYXV0aCBvaWRjIl1d:1xa7Ga:-QOl729fFdfBiUwyDTbVivYaxGzwZOpv3qKvcwJr9fg; HttpOnly; Path=/; SameSite=Lax"}}, "",
+			"social-auth-app-django", "Session value state missing.", model.RefusalState},
+		{"social-auth forbidden", "http://localhost:4942/complete/oidc/", 302, model.Headers{{Name: "Location", Value: "/login-error/"},
+			{Name: "Set-Cookie", Value: "messages=W1siX19qc29uX21lc3NhZ2UiLDAsNDAsIllvdXIgY3JlZGVudGlhbHMgYXJlbid0IGFsbG93ZWQiLCJzb2NpYWwtYXV0aCBvaWRjIl1d:1xa7FJ:35ltbnyAdV9QXT2mxqOxGrTIzjz89QBZmNn8O8NMDsc; HttpOnly; Path=/; SameSite=Lax"}}, "",
+			"social-auth-app-django", "Your credentials aren't allowed", model.RefusalUnknown},
+		// A message of the app's own (no social-auth tag) is no refusal.
+		{"django message", "http://localhost:4942/complete/oidc/", 302, model.Headers{{Name: "Location", Value: "/"},
+			{Name: "Set-Cookie", Value: "messages=W1siX19qc29uX21lc3NhZ2UiLDAsMjUsIldlbGNvbWUgYmFjayIsIiJdXQ:1xa7Ga:x; Path=/"}}, "", "", "", ""},
 		// Not refusals: a SPA's callback page carries its library's
 		// messages in its script; a redirect to the app's home; a 200
 		// page with a library's error words that is not its failure page.
@@ -262,10 +274,33 @@ func TestLibraryOfCookie(t *testing.T) {
 		{"session", "0123456789abcdef", ""},
 		{"connect.sid", "s%3A9hU2kLq0cZ.b1bmGg1QhG9mE2xQy2j8", "express-session"},
 		{"connect.sid", "9hU2kLq0cZ", ""},
+		{"sessionid", "mwts2pyn0gfutpvuyntw0bf09rivz0uo", "Django"},
+		{"sessionid", "mwts2pyn0gfutpvuyntw0bf09rivz0u", ""},
+		{"sessionid", "MWTS2PYN0GFUTPVUYNTW0BF09RIVZ0UO", ""},
 		{"sessionid", "eyJ1c2VyIjoiYWxpY2UifQ.axUJ-w.woje9nggPB_uRAAAAAAAAAAAAAA", ""},
 	} {
 		if got := LibraryOfCookie(c.name, c.value); got != c.want {
 			t.Errorf("%s=%s: %q, want %q", c.name, c.value, got, c.want)
+		}
+	}
+}
+
+// TestSocialAuthStart: social-auth-app-django's URL layout, its start at
+// login/{backend}/ and its callback at complete/{backend}/ under one prefix.
+func TestSocialAuthStart(t *testing.T) {
+	for _, c := range []struct {
+		start, redirect string
+		want            bool
+	}{
+		{"http://localhost:4942/login/oidc/", "http://localhost:4942/complete/oidc/", true},
+		{"https://app.example.com/auth/login/google-oauth2/?next=/", "https://app.example.com/auth/complete/google-oauth2/", true},
+		{"http://localhost:4942/login/oidc/", "http://localhost:4942/complete/github/", false},
+		{"http://localhost:4942/login/oidc/", "http://other.example.com/complete/oidc/", false},
+		{"http://localhost:4942/a/login/oidc/", "http://localhost:4942/b/complete/oidc/", false},
+		{"http://localhost:4942/login/", "http://localhost:4942/complete/", false},
+	} {
+		if got := SocialAuthStart(c.start, c.redirect); got != c.want {
+			t.Errorf("%s, %s: %v", c.start, c.redirect, got)
 		}
 	}
 }

@@ -347,6 +347,9 @@ func reuseRemedy(f *Finding) string {
 	}
 	switch f.Mechanism {
 	case MechReload:
+		if strings.Contains(f.Message, "social-auth-app-django says \"Authentication process canceled\"") {
+			return "social-core keeps the sign-in's state in the Django session after the sign-in (<backend>_state, reused by the session's next sign-ins), so the callback loaded again passed its state check and the app redeemed the code again, which the provider refused with HTTP 400; social-core reports that as AuthCanceled (\"Authentication process canceled\"), as if the user had cancelled. Keep users off /complete/<backend>/ after a sign-in (the app redirects to SOCIAL_AUTH_LOGIN_REDIRECT_URL already), and make LOGIN_ERROR_URL's page send a user who is signed in into the app instead of showing the error."
+		}
 		if strings.Contains(f.Message, "openid-client says \"OPError: invalid_grant\"") {
 			return "openid-client keeps no record of a callback it handled: the app's session still held the sign-in's state and PKCE verifier, so the callback loaded again passed its checks and the app redeemed the code again, which the provider refused (invalid_grant; some providers then revoke the tokens the first redemption obtained). Delete the state and verifier from the session once client.callback has run (the same callback then fails \"checks.state argument is missing\" before any redemption: redirect a user the session already holds into the app), and after the callback redirect to a clean URL, as the app does."
 		}

@@ -711,3 +711,15 @@ func codeUnredeemed(a *Analysis, code secret.Secret) bool {
 	}
 	return true
 }
+
+// socialAuthStarts reports two sign-ins both started by
+// social-auth-app-django, known by its URL layout (oauth.SocialAuthStart).
+func socialAuthStarts(a *Analysis, az, bz *model.Event) bool {
+	for _, z := range []*model.Event{az, bz} {
+		start, _ := loginStart(a, z)
+		if start == nil || !oauth.SocialAuthStart(start.URL(), z.RedirectURI()) {
+			return false
+		}
+	}
+	return true
+}

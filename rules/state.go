@@ -152,6 +152,15 @@ func runStateMismatch(p *Pass) {
 				Remediation: "Nothing is needed for CSRF while the provider enforces PKCE; a fresh state per sign-in lets the app tell its sign-ins apart."})
 			continue
 		}
+		if socialAuthStarts(p.Analysis, a, b) {
+			// social-core keeps one state per session and reuses it.
+			p.Report(Finding{Severity: Info,
+				Message: fmt.Sprintf("%d different sign-ins (%s, %s) send the same state %s, both started by social-auth-app-django (its /login/<backend>/ and /complete/<backend>/): social-core keeps one state per backend in the Django session and reuses it for every sign-in of that session, which still protects the callback against CSRF (the state is the session's, not a constant; a trace of one browser cannot show that another browser gets another), but callbacks of sign-ins in two tabs cannot be told apart by their state",
+					r.n, a.Ref, b.Ref, s),
+				Evidence:    []Evidence{p.Evidence(a, "first use of the state"), p.Evidence(b, "same state, same session")},
+				Remediation: "Nothing is needed for CSRF: social-core's state is per session. Sign-ins in two tabs both complete (each has its own code and nonce)."})
+			continue
+		}
 		p.Report(Finding{Severity: Warning,
 			Message:     fmt.Sprintf("%d different sign-ins (%s, %s) send the same state %s: a constant state gives no CSRF protection and makes callbacks of different sign-ins indistinguishable", r.n, a.Ref, b.Ref, s),
 			Evidence:    []Evidence{p.Evidence(a, "first use of the state"), p.Evidence(b, "same state, different sign-in")},
@@ -232,7 +241,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		if strings.HasPrefix(lib, "mod_auth_openidc") || strings.HasPrefix(lib, "oauth2-proxy") {
 			// An app in front of the app: its own settings are the fix.
 			remedy = refusalRemedy(lib, model.RefusalState)
-		} else if r := cb.Refusal(); r != nil && (strings.HasPrefix(r.Library, "django-allauth") || strings.HasPrefix(r.Library, "OmniAuth") || strings.HasPrefix(r.Library, "Authlib")) {
+		} else if r := cb.Refusal(); r != nil && (strings.HasPrefix(r.Library, "django-allauth") || strings.HasPrefix(r.Library, "OmniAuth") || strings.HasPrefix(r.Library, "Authlib") || strings.HasPrefix(r.Library, "social-auth")) {
 			// The library that refused keeps the state in the app's
 			// session: its session cookie is the one to bring back.
 			remedy = refusalRemedy(r.Library, model.RefusalState)
@@ -362,6 +371,8 @@ func refusalRemedy(lib string, cause model.RefusalCause) string {
 		return "Have Auth.js's state and PKCE cookies (authjs.state, authjs.pkce.code_verifier; next-auth.* in NextAuth.js 4) come back with the callback: AUTH_URL or NEXTAUTH_URL must be the URL users browse (the callback's host and scheme), every instance the same AUTH_SECRET, and one sign-in with a provider at a time in a browser."
 	case strings.HasPrefix(lib, "Passport.js"):
 		return "passport-oauth2 keeps the state in the session: use a session store every instance shares (not express-session's MemoryStore) and a session cookie the browser sends on the provider's redirect back (sameSite 'lax'; secure with app.set('trust proxy') behind TLS), on the host the sign-in started on."
+	case strings.HasPrefix(lib, "social-auth"):
+		return "social-auth-app-django keeps the sign-in's state in the Django session (<backend>_state), so the session cookie (SESSION_COOKIE_NAME, sessionid by default) must come back with the provider's redirect: the host name the sign-in started on, SESSION_COOKIE_SAMESITE \"Lax\" (not \"Strict\"), SESSION_COOKIE_SECURE only where the site is served over HTTPS (SECURE_PROXY_SSL_HEADER behind a TLS-terminating proxy), a session engine every instance reads (the database or a shared cache, not local memory), the same SECRET_KEY on every instance, and a SESSION_COOKIE_AGE longer than a sign-in takes. Without it social-core raises AuthStateMissing (\"Session value state missing.\"); LOGIN_ERROR_URL's page can offer a fresh sign-in."
 	case strings.HasPrefix(lib, "express-session"):
 		return "The app keeps the sign-in's state (and PKCE verifier) in its express-session session, so the session cookie (connect.sid unless the name option changes it) must come back with the provider's redirect: the host name the sign-in started on, cookie.sameSite 'lax' (not 'strict'), cookie.secure only where the site is served over HTTPS (app.set('trust proxy', 1) behind a TLS-terminating proxy), a cookie.maxAge longer than a sign-in takes, one store every instance reads (connect-redis or another shared store: the default MemoryStore is per process and empties on restart) and the same secret on every instance. When the session has no state, openid-client throws \"checks.state argument is missing\": catch it in the callback route and start a fresh sign-in once instead of the error page."
 	case strings.HasPrefix(lib, "openid-client"), strings.HasPrefix(lib, "express-openid-connect"):
@@ -379,7 +390,7 @@ func sessionCookie(lib string, c setCookie) bool {
 	switch c.lib {
 	case "Flask":
 		return strings.HasPrefix(lib, "Flask") || strings.HasPrefix(lib, "Authlib")
-	case "express-session":
+	case "express-session", "Django":
 		return true
 	}
 	return false
@@ -393,8 +404,11 @@ func sessionCookie(lib string, c setCookie) bool {
 // a trace cannot show.
 func sessionCookieLost(a *Analysis, start *Exchange, cb *model.Event, c setCookie) string {
 	why := "Flask keeps the session, and with it the sign-in's state, in the session cookie itself, and another tab's sign-in would have sent it back holding both states, so no other sign-in replaced it"
-	if c.lib == "express-session" {
+	switch c.lib {
+	case "express-session":
 		why = "express-session keeps the session, and with it the state the app stored for the sign-in, on the server under the id this cookie carries, and another tab's sign-in would have sent the same cookie back, so no other sign-in removed it"
+	case "Django":
+		why = "Django keeps the session, and with it the sign-in's state, on the server under the key this cookie carries, and another tab's sign-in would have sent the same cookie back, so no other sign-in removed it"
 	}
 	var shown []string
 	if ex := a.Exchange(cb); ex != nil && strings.EqualFold(hostOfURL(start.URL()), hostOfURL(ex.URL())) {

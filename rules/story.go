@@ -612,6 +612,10 @@ func (a *Analysis) replayAnswer(c *CodeTrail, d *model.Event) string {
 // session holds the sign-in's state). "" when the answer does not tell.
 func (a *Analysis) replayUnseen(c *CodeTrail, d1, d2 *model.Event) string {
 	if failed, how := callbackFailed(a, d2); failed {
+		if r := d2.Refusal(); r != nil && r.Cause == model.RefusalRedemption && strings.HasPrefix(r.Library, "social-auth") && r.Words == "Authentication process canceled" {
+			// social-core reports a token request answered 400 so.
+			return fmt.Sprintf("the app redeemed the code again and the provider refused it with HTTP 400 (%s: social-core reports any 400 answer to its token request as AuthCanceled, not a user's cancel); the redemptions are server-side, not in this trace", how)
+		}
 		if r := d2.Refusal(); r != nil && r.Cause == model.RefusalRedemption && strings.HasSuffix(r.Words, ": invalid_grant") {
 			// The library raised the provider's answer to its own
 			// redemption: the replay was redeemed, and refused.

@@ -302,6 +302,8 @@ func appCredentialRemedy(t *Transaction) string {
 	switch {
 	case strings.HasPrefix(lib, "Authlib"):
 		return "The app signs in with Authlib: give oauth.register the client's current secret (its client_secret argument, or the {NAME}_CLIENT_SECRET setting of the registered name: Flask's app.config, Django's AUTHLIB_OAUTH_CLIENTS), and client_kwargs={\"token_endpoint_auth_method\": \"client_secret_post\"} when the client is registered for that method (Authlib sends client_secret_basic by default), then restart the app. "
+	case strings.HasPrefix(lib, "social-auth"):
+		return "The app signs in with social-auth-app-django: set SOCIAL_AUTH_<BACKEND>_SECRET (SOCIAL_AUTH_OIDC_SECRET for social-core's generic OpenID Connect backend) to the client's current secret, then restart the app (social-core sends it with HTTP Basic when the provider's discovery document lists client_secret_basic, in the body otherwise); social-core reports the provider's 401 as \"Your credentials aren't allowed\" (AuthForbidden). "
 	case strings.HasPrefix(lib, "openid-client"):
 		return "The app uses openid-client: give its Client the client's current secret (client_secret in new issuer.Client({ … }) in openid-client 5; the ClientSecretBasic or ClientSecretPost given to discovery() in openid-client 6) and the token_endpoint_auth_method the client is registered for (openid-client 5 sends client_secret_basic by default), then restart the app. "
 	case strings.HasPrefix(lib, "mod_auth_openidc"):
