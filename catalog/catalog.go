@@ -373,6 +373,17 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Redeem each code once and immediately."},
 	{Match: "incorrect or expired", Class: ClassCodeInvalid, Meaning: "the code is incorrect, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
+	// Dex (server/handlers.go) answers a code it does not hold, one it
+	// issued to another client and an expired one alike; it deletes a code
+	// when it redeems it and keeps one 30 minutes.
+	{Match: "invalid or expired code parameter", Class: ClassCodeInvalid, Meaning: "Dex does not hold this code for the client: it was already redeemed (Dex deletes a code when it redeems it), it expired (Dex keeps a code 30 minutes), or it was issued to another client",
+		Remediation: "Redeem each code once, in the callback request, with the client it was issued to.",
+		Lifetime: model.CodeLifetime{Expired: 30 * time.Minute, Suspicious: 25 * time.Minute,
+			Source: "Dex, recognised by its \"Invalid or expired code parameter.\", keeps codes 30 minutes (server/handlers.go)"}},
+	// Dex's approval page (oauth2.skipApprovalScreen false, its default):
+	// Cancel posts approval=rejected, answered with its error page, 500.
+	{Match: "approval rejected.", Class: ClassUserAction, Meaning: "the user pressed Cancel on Dex's approval page (\"Grant Access\"): Dex answers with its error page (HTTP 500) and does not send the browser back to the app with access_denied, so the app never learns of it",
+		Remediation: "Nothing is broken if the user meant to cancel: sign in again and press Grant Access. To skip the page, set oauth2.skipApprovalScreen: true in Dex's configuration."},
 	{Match: "no longer valid", Class: ClassCodeInvalid, Meaning: "the code is no longer valid",
 		Remediation: "Redeem each code once and immediately."},
 	// Dex renders the first on its error page, Spring Authorization Server

@@ -77,8 +77,11 @@ const (
 	// ForgeRock Identity Cloud (PingOne Advanced Identity Cloud).
 	FamilyForgeRock  Family = "forgerock"
 	FamilySalesforce Family = "salesforce"
-	FamilyGeneric    Family = "generic" // an endpoint recognised by its OAuth parameters only
-	FamilyApp        Family = "app"     // the relying party (callback, its own API)
+	// FamilyDex: Dex (dexidp/dex), the federating OpenID provider of many
+	// Kubernetes and Argo CD installations.
+	FamilyDex     Family = "dex"
+	FamilyGeneric Family = "generic" // an endpoint recognised by its OAuth parameters only
+	FamilyApp     Family = "app"     // the relying party (callback, its own API)
 )
 
 // Provider identifies the identity provider family and flavour of an

@@ -107,6 +107,10 @@ func providerOf(u *url.URL, host string) model.Provider {
 			if legacy {
 				p.Variant = "legacy"
 			}
+		} else if dexPath(u.Path) {
+			// Dex under its issuer path: /dex (its own examples and Helm
+			// chart), /api/dex (the Dex Argo CD bundles).
+			p.Family, p.Tenant = model.FamilyDex, host
 		} else if pingFederatePath(u.Path) {
 			// PingFederate's endpoints keep their names behind any host
 			// and port (sso.example.com:9031/as/authorization.oauth2).
@@ -148,6 +152,12 @@ func providerOf(u *url.URL, host string) model.Provider {
 		}
 	}
 	return p
+}
+
+// dexPath reports a path under Dex's usual issuer paths: /dex/… (its own
+// examples and Helm chart) and /api/dex/… (the Dex Argo CD bundles).
+func dexPath(path string) bool {
+	return strings.HasPrefix(path, "/dex/") || strings.HasPrefix(path, "/api/dex/")
 }
 
 // isPingOneHost reports PingOne's authentication hosts in its regions
@@ -460,6 +470,15 @@ func RoleOf(u *url.URL, p model.Provider) EndpointRole {
 		case strings.HasSuffix(lp, "/authorize"):
 			return RoleAuthorize
 		case strings.HasSuffix(lp, "/access_token"):
+			return RoleToken
+		}
+	case model.FamilyDex:
+		// The issuer's /auth and /token; /auth/{connector}… carry the
+		// authorize parameters on and are read by them.
+		switch {
+		case strings.HasSuffix(lp, "/dex/auth"):
+			return RoleAuthorize
+		case strings.HasSuffix(lp, "/dex/token"):
 			return RoleToken
 		}
 	case model.FamilySalesforce:

@@ -77,6 +77,11 @@ type Extractor struct {
 	// callback's refusal, which the page's words complete when the
 	// browser loads it. Bounded by maxFailurePages.
 	failurePages map[string]failurePage
+	// lastAuthz is the last authorize request of each provider host (lower
+	// case), for a refusal the provider answers on one of its own pages
+	// that carries no OAuth parameter (Dex's "Approval rejected." at
+	// /approval): the sign-in it ends.
+	lastAuthz map[string]*model.Event
 }
 
 // pushedRequest is what a pushed authorization request sent.
@@ -161,6 +166,7 @@ func NewExtractor() *Extractor {
 		authzs:        shared[model.AuthorizeParams]{seen: map[model.AuthorizeParams]*model.AuthorizeParams{}},
 		targets:       shared[model.Target]{seen: map[model.Target]*model.Target{}},
 		strings:       strs{seen: map[string]string{}},
+		lastAuthz:     map[string]*model.Event{},
 	}
 }
 
@@ -933,6 +939,20 @@ func (x *Extractor) interactRequest(ex *model.Exchange, p url.Values) bool {
 	return bytes.Contains(x.respBody(r), []byte(`"interaction_handle"`))
 }
 
+// jsonOrUntyped reports an answer whose media type is JSON's (IDX answers
+// are application/ion+json or application/json) or not given: a
+// provider's style sheets, images and scripts (Dex's pages load theirs
+// from its host) are not read for an interaction code, which would read
+// bodies BodyGate skipped when their connections reach the reader before
+// the authorize request's.
+func jsonOrUntyped(r *model.Response) bool {
+	mt := r.Body.MIMEType
+	if mt == "" {
+		mt = r.Headers.Get("Content-Type")
+	}
+	return mt == "" || strings.Contains(strings.ToLower(mt), "json")
+}
+
 // idxInteractionCode is the interaction code an IDX answer hands the
 // client when the sign-in succeeded (its successWithInteractionCode form,
 // whose interaction_code field holds it), or "".
@@ -1052,6 +1072,12 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 	x.learnAuthorize(u, ev.Provider())
 	x.idpHosts[strings.ToLower(u.Host)] = ev.Provider()
 	x.learnRedirect(ev.RedirectURI())
+	if last := x.lastAuthz[strings.ToLower(u.Host)]; last == nil || !last.State.Equal(ev.State) || last.Target != ev.Target {
+		// One copy per sign-in, not per request: Dex's connector paths
+		// repeat the authorize request.
+		c := ev
+		x.lastAuthz[strings.ToLower(u.Host)] = &c
+	}
 	return ev
 }
 
@@ -1651,7 +1677,7 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		if authErr.name != "" {
 			return []model.Event{pageErrorEvent(ev, withAuthError(nil, authErr), ex, authz)}
 		}
-		if resp.Status >= 200 && resp.Status < 300 && x.servedAuthorize(ex.Request.URL) {
+		if resp.Status >= 200 && resp.Status < 300 && jsonOrUntyped(resp) && x.servedAuthorize(ex.Request.URL) {
 			// Only where a sign-in started (/v1/interact names client_id,
 			// so BodyGate keeps that host's bodies too): reading every 2xx
 			// answer of a provider's host would read bodies the gate
@@ -1711,6 +1737,19 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 		// take "…: redirect_uri" for an unregistered URI.
 		pe = keycloakMissingParameter(data, requestParams(ex, lb.u))
 	}
+	if pe == nil && refused {
+		if msg := dexPageMessage(data); msg != "" {
+			// Dex's error page, on any host: its message alone, the
+			// page's error type ("Bad Request") left out.
+			if pe = textError(&model.ProviderError{Description: msg}, msg, base.Provider()); pe == nil {
+				pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: msg}
+			}
+			if p := ev.Provider(); p.Family == model.FamilyGeneric {
+				p.Family, p.Tenant = model.FamilyDex, p.Host
+				ev.Prov = x.providers.get(p)
+			}
+		}
+	}
 	if pe == nil {
 		pe = htmlErrorPage(data, base.Provider())
 	}
@@ -1736,6 +1775,22 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	}
 	if pe == nil && strings.Contains(lb.u.RawQuery, "errorId=") && lb.u.Query().Get("errorId") != "" {
 		pe = errorIDPage(data)
+	}
+	if pe == nil && authz.Kind == 0 && resp.Status >= 400 {
+		// Dex refuses a step of its own pages (its approval page's
+		// Cancel: 500 "Approval rejected.") with its error page and never
+		// redirects back: the refusal of the host's last sign-in.
+		if msg := dexPageMessage(data); msg != "" {
+			if az := x.lastAuthz[strings.ToLower(lb.u.Host)]; az != nil {
+				pe = &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: msg}
+				ev.SetClientID(az.ClientID())
+				if p := ev.Provider(); p.Family == model.FamilyGeneric {
+					p.Family, p.Tenant = model.FamilyDex, p.Host
+					ev.Prov = x.providers.get(p)
+				}
+				return []model.Event{pageErrorEvent(ev, pe, ex, *az)}
+			}
+		}
 	}
 	if pe = withAuthError(pe, authErr); pe != nil {
 		return []model.Event{pageErrorEvent(ev, pe, ex, authz)}

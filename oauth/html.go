@@ -1455,6 +1455,37 @@ var errorPageMarks = []struct {
 	{"", "oauth 2.0 parameter: redirect_uri", "Spring Authorization Server's error"},
 }
 
+// dexPageMessage is the message of Dex's error page (web/templates:
+// error.html inside header.html, `<div class="dex-container">` around
+// `<div class="theme-panel"><h2 class="theme-heading">{{ .ErrType }}</h2>
+// <p>{{ .ErrMsg }}</p>`), its ErrMsg; "" for any other page, and for
+// Dex's other pages (login, approval), whose panel holds a form.
+func dexPageMessage(page []byte) string {
+	head := page[:min(len(page), 64<<10)]
+	if !containsFoldASCII(head, `class="dex-container"`) || containsFoldASCII(head, "<form") {
+		return ""
+	}
+	i := bytes.Index(head, []byte(`class="theme-heading"`))
+	if i < 0 {
+		return ""
+	}
+	rest := head[i:]
+	j := bytes.Index(rest, []byte("<p>"))
+	if j < 0 {
+		return ""
+	}
+	rest = rest[j+len("<p>"):]
+	k := bytes.Index(rest, []byte("</p>"))
+	if k < 0 || k > 1024 {
+		return ""
+	}
+	msg := strings.TrimSpace(html.UnescapeString(string(rest[:k])))
+	if msg == "" || !utf8.ValidString(msg) || strings.ContainsAny(msg, "<>") {
+		return ""
+	}
+	return msg
+}
+
 // errorPageMarked reports whether page bears one of errorPageMarks of
 // provider p's family, or of any provider's.
 func errorPageMarked(page []byte, p model.Provider) bool {

@@ -64,7 +64,12 @@ func runRedirectMismatch(p *Pass) {
 			if sent != "" {
 				msg += fmt.Sprintf(" %q", secret.RedactURL(sent))
 			}
-			msg += fmt.Sprintf(" at authorize time (%s)", code)
+			if pv := providerOf(t, e); pv.Family == model.FamilyDex && e.Err.Description != "" && catalog.PrimaryCode(e.Err) == "" {
+				// Dex's page names no error code: its words.
+				msg += fmt.Sprintf(" at authorize time (its error page says %q)", e.Err.Description)
+			} else {
+				msg += fmt.Sprintf(" at authorize time (%s)", code)
+			}
 			if echoed := oauth.EchoedRedirectURI(e.Err); echoed != "" && sent != "" && echoed != sent {
 				msg += "; the error quotes " + fmt.Sprintf("%q", secret.RedactURL(echoed)) + ": " + ExplainURIDiff(sent, echoed)
 			} else if sent != "" {
@@ -75,6 +80,11 @@ func runRedirectMismatch(p *Pass) {
 			msg += "; it is not registered for client " + clientOf(t)
 			if rp := rpSending(p.Analysis, t); rp != "" {
 				msg += "; " + rp
+			} else if note, kubelogin := loopbackSending(p.Analysis, t); note != "" {
+				msg += "; " + note
+				if kubelogin {
+					f.sentBy = "kubelogin"
+				}
 			}
 			f.Message = msg
 			p.Report(f)
@@ -153,7 +163,11 @@ func runRedirectMismatch(p *Pass) {
 
 func providerOf(t *Transaction, e *model.Event) model.Provider {
 	if t != nil && t.Authorize != nil {
-		return t.Authorize.Provider()
+		if p := t.Authorize.Provider(); p.Family != model.FamilyGeneric || e.Provider().Family == model.FamilyGeneric || e.Provider().Family == "" {
+			return p
+		}
+		// The provider's answer named it where its URL did not (Dex's
+		// error page on any host).
 	}
 	return e.Provider()
 }

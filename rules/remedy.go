@@ -222,6 +222,8 @@ func redirectRemedy(f *Finding, c findingContext) string {
 			s += " Or, when the URI registered is the right one, set OIDCRedirectURI in the Apache configuration to it (a path inside a location with AuthType openid-connect: mod_auth_openidc answers it itself) and reload Apache."
 		case strings.Contains(f.Message, "which sends its --redirect-url"):
 			s += " Or, when the URI registered is the right one, set oauth2-proxy's --redirect-url (redirect_url, OAUTH2_PROXY_REDIRECT_URL) to it, ending in its callback path /oauth2/callback (under --proxy-prefix), and restart it."
+		case f.sentBy == "kubelogin":
+			s += " kubelogin's usage documentation asks to register both of its defaults, http://localhost:8000 and http://localhost:18000 (the second is used when port 8000 is taken); or keep kubelogin on the registered one with --listen-address=127.0.0.1:8000 (and --oidc-redirect-url-hostname, or --oidc-redirect-url, when the registration names 127.0.0.1 rather than localhost) in the kubeconfig user's exec args, and run one kubectl sign-in at a time: a second kubelogin started while the first waits for the browser cannot take the port."
 		}
 		if isHTTPOnNonLoopback(authURI) {
 			setMech(f, MechRedirectProxyScheme)
@@ -307,6 +309,16 @@ func registration(p model.Provider, client, uri string) string {
 		return fmt.Sprintf("PingFederate administrative console → Applications → OAuth → Clients → %s → Redirection URIs → add %s, then replicate the configuration to every node of the cluster.", cl, exact)
 	case model.FamilyGitHub:
 		return fmt.Sprintf("GitHub → Settings (the organization's settings for an app it owns) → Developer settings → OAuth Apps or GitHub Apps → the app of %s → Authorization callback URL (a GitHub App lists up to 10 Callback URLs): GitHub accepts a redirect_uri whose host and port equal the callback URL's and whose path is the callback URL's path or below it; make it cover %s, or send no redirect_uri at all, on the authorize and the token request alike, to use the registered one.", cl, exact)
+	case model.FamilyDex:
+		id := "the client's"
+		if client != "" {
+			id = "the one with id: " + client
+		}
+		s := fmt.Sprintf("Dex's configuration (its config.yaml; the Helm chart's config value; Argo CD's dex.config in argocd-cm) → staticClients → %s → redirectURIs → add %s; Dex compares redirect URIs exactly and reads staticClients when it starts, so restart it (a client made through Dex's gRPC API: UpdateClient with the URI added).", id, exact)
+		if isLoopback(uri) {
+			s += " A public client (public: true) that lists no redirectURIs accepts every http://localhost and http://127.0.0.1 port instead."
+		}
+		return s
 	case model.FamilyOneLogin:
 		return fmt.Sprintf("OneLogin administration → Applications → the OpenID Connect app of %s → Configuration → Redirect URIs → add %s.", cl, exact)
 	}

@@ -194,6 +194,10 @@ type Finding struct {
 	// turns on (its AppRefusal's Library), for Remediate to remedy in that
 	// library's terms; "" when none or unknown.
 	refusedBy string
+	// sentBy is the client software the evidence shows sending the
+	// sign-in's request the finding turns on ("kubelogin"), for Remediate;
+	// "" when none is known.
+	sentBy string
 }
 
 // Pass is what a rule sees: the shared analysis and a way to report.

@@ -723,3 +723,68 @@ func socialAuthStarts(a *Analysis, az, bz *model.Event) bool {
 	}
 	return true
 }
+
+// isLoopback reports an http URI on the loopback interface (RFC 8252
+// §7.3): a native app's redirect URI.
+func isLoopback(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	h := u.Hostname()
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
+}
+
+// kubeloginPorts are kubelogin's default --listen-address ports
+// (127.0.0.1:8000, then 127.0.0.1:18000 when the first is taken), which it
+// sends as http://localhost:PORT.
+var kubeloginPorts = map[string]bool{"8000": true, "18000": true}
+
+// loopbackSending says that a native app's loopback listener started the
+// sign-in and sent its own address as the redirect URI (RFC 8252 §7.3):
+// the browser asked it for its page and it redirected to the authorize
+// endpoint, as kubelogin (int128/oauth2cli) does. kubelogin is named when
+// the port is one of its defaults; and when another sign-in of the client
+// was waiting on another loopback port, that one is named: a second
+// instance found the first port taken. "" when the trace does not show it.
+func loopbackSending(a *Analysis, t *Transaction) (note string, kubelogin bool) {
+	if t.Authorize == nil || !isLoopback(t.Authorize.RedirectURI()) {
+		return "", false
+	}
+	start, _ := loginStart(a, t.Authorize)
+	if start == nil {
+		return "", false
+	}
+	su, err1 := url.Parse(start.URL())
+	ru, err2 := url.Parse(t.Authorize.RedirectURI())
+	if err1 != nil || err2 != nil || !strings.EqualFold(su.Host, ru.Host) || ru.Path != "" && ru.Path != "/" {
+		// A web app served on localhost (development) starts its sign-ins
+		// too, with a callback path of its own: only a listener's root is
+		// a native app's.
+		return "", false
+	}
+	note = fmt.Sprintf("a native app's loopback listener at %s started the sign-in (its redirect to the authorize endpoint at %s) and sent its own address", secret.RedactURL("http://"+su.Host), start.Ref)
+	if !kubeloginPorts[ru.Port()] {
+		return note, false
+	}
+	note += fmt.Sprintf(", as kubelogin does: it listens on the first free --listen-address (127.0.0.1:8000, then 127.0.0.1:18000) and sends http://localhost:PORT (port %s here)", ru.Port())
+	// Another sign-in of the client on another loopback port that had not
+	// completed when this one started: the instance that held the port.
+	for _, o := range a.Transactions {
+		oz := o.Authorize
+		if o == t || oz == nil || oz.Exchange >= t.Authorize.Exchange || oz.ClientID() != t.Authorize.ClientID() || !isLoopback(oz.RedirectURI()) {
+			continue
+		}
+		ou, err := url.Parse(oz.RedirectURI())
+		if err != nil || ou.Port() == ru.Port() {
+			continue
+		}
+		if at := completedAt(o); at >= 0 && at < t.Authorize.Exchange {
+			continue
+		}
+		note += fmt.Sprintf("; another sign-in of client %s was waiting on %s (started at %s) when this one started: a second kubelogin (a second kubectl command while the first waited for the browser) found port %s taken and took port %s",
+			t.Authorize.ClientID(), secret.RedactURL(oz.RedirectURI()), oz.Ref, ou.Port(), ru.Port())
+		break
+	}
+	return note, true
+}

@@ -232,7 +232,7 @@ func runClientAuthFailed(p *Pass) {
 			evs = append(evs, p.Evidence(cb, "callback the app refused"))
 		}
 		p.Report(Finding{Code: req.Code, Message: msg, Evidence: evs, Severity: sev,
-			Remediation: appCredentialRemedy(r.Tx) + clientAuthRemedy(req.Provider())})
+			Remediation: appCredentialRemedy(p.Analysis, r.Tx) + clientAuthRemedy(req.Provider())})
 	}
 	reportRefusedClientAuth(p)
 }
@@ -266,7 +266,7 @@ func reportRefusedClientAuth(p *Pass) {
 				Message: fmt.Sprintf("the app refused the callback at %s (%s): %s raises the provider's answer to the app's own token request, so the provider refused the credentials of client %s (invalid_client: a wrong, rotated or expired client secret, or another authentication method than the client is registered for); that request is server-side and not in this trace, which cannot show which credential was sent",
 					cb.Ref, how, r.Library, orUnknownClient(client)),
 				Evidence:    evs,
-				Remediation: appCredentialRemedy(t) + clientAuthRemedy(prov)})
+				Remediation: appCredentialRemedy(p.Analysis, t) + clientAuthRemedy(prov)})
 		}
 	}
 }
@@ -291,9 +291,12 @@ func refusedCallbackOf(a *Analysis, r *Redemption) *model.Event {
 
 // appCredentialRemedy names where a relying party the trace recognises
 // keeps its client secret, "" for others.
-func appCredentialRemedy(t *Transaction) string {
+func appCredentialRemedy(a *Analysis, t *Transaction) string {
 	if t == nil {
 		return ""
+	}
+	if _, kubelogin := loopbackSending(a, t); kubelogin {
+		return "The client is kubelogin on the user's machine (kubectl oidc-login): its secret is the --oidc-client-secret of the kubeconfig user's exec args; set it to the client's current secret there, or register the client as public at the provider and drop the flag. "
 	}
 	lib := t.Library()
 	if lib == "" {
@@ -341,6 +344,8 @@ func clientAuthRemedy(p model.Provider) string {
 		return base + ": OneLogin administration → Applications → the app → SSO (the client secret and the Token Endpoint authentication method)."
 	case model.FamilyADFS:
 		return base + ": AD FS Management → Application Groups → the group → the server application → Configure client credentials."
+	case model.FamilyDex:
+		return base + ": Dex's configuration (config.yaml; the Helm chart's config value; Argo CD's dex.config) → staticClients → the client's entry → secret (or secretEnv, the environment variable holding it), then restart Dex; a client with public: true has no secret and its apps send none."
 	case model.FamilyGitHub:
 		return base + ": GitHub → Settings (the organization's settings for an app it owns) → Developer settings → OAuth Apps or GitHub Apps → the app → Client ID and Client secrets (GitHub shows a secret once: generate a new one, deploy it, then delete the old one)."
 	}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -578,6 +579,23 @@ func explainKey(e *model.Event) string {
 	return "RULE"
 }
 
+// nativeLoopback reports a callback a native app's loopback listener
+// answered with a page (RFC 8252 §7.3: http://localhost:PORT or
+// 127.0.0.1, at its root): such a listener (kubelogin, cloud CLIs)
+// answers the browser before it redeems the code, so its page proves no
+// sign-in completed.
+func nativeLoopback(a *Analysis, cb *model.Event) bool {
+	if !isLoopback(cb.RedirectURI()) {
+		return false
+	}
+	u, err := url.Parse(cb.RedirectURI())
+	if err != nil || u.Path != "" && u.Path != "/" {
+		return false
+	}
+	ex := a.Exchange(cb)
+	return ex != nil && ex.Status() >= 200 && ex.Status() < 300
+}
+
 // strayLinksOnly is the first event's ref when every event of the trace is
 // a callback that nothing ties to OAuth (see oauthDelivered), "" otherwise.
 func strayLinksOnly(a *Analysis) string {
@@ -634,6 +652,9 @@ func completed(a *Analysis) string {
 			}
 			if ex := a.Exchange(cb); ex == nil || !ex.Responded || ex.Status() == 0 {
 				continue
+			}
+			if nativeLoopback(a, cb) {
+				continue // whyNoSignIn says why its answer proves nothing
 			}
 			delivered++
 			if first == "" {
@@ -738,6 +759,10 @@ func whyNoSignIn(a *Analysis) string {
 			e := t.Errors()[0]
 			end = fmt.Sprintf("%s answered the sign-in at %s with %s and no sign-in after it completed%s",
 				model.ProviderName(e.Provider()), e.Ref, errorText(e), explainSuffix(e))
+		case len(t.Callbacks()) > 0 && nativeLoopback(a, t.Callbacks()[len(t.Callbacks())-1]):
+			cb := t.Callbacks()[len(t.Callbacks())-1]
+			end = fmt.Sprintf("the code reached a native app's loopback listener at %s (%s), which answers the browser before it redeems the code (kubelogin, for one, shows \"Authenticated\" whether or not its redemption then succeeds): the redemption is not in the trace; capture the loopback interface and the app's traffic to the provider (tcpdump -i lo plus the provider's port, or -i any), or read the app's own output (kubelogin: -v1)",
+				secret.RedactURL(cb.RedirectURI()), cb.Ref)
 		case len(t.Callbacks()) > 0:
 			end = fmt.Sprintf("the code reached the app at %s but its redemption is not in the trace", t.Callbacks()[len(t.Callbacks())-1].Ref)
 		case len(t.Issued()) > 0:
