@@ -373,6 +373,11 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Redeem each code once and immediately."},
 	{Match: "incorrect or expired", Class: ClassCodeInvalid, Meaning: "the code is incorrect, expired or already used",
 		Remediation: "Redeem each code once and immediately."},
+	// Ory Hydra (v2) keeps the login and consent CSRF values in cookies
+	// named per client (ory_hydra_login_csrf[_dev]_<hash of the client>),
+	// checked when the login or consent app hands the flow back.
+	{Match: "the csrf value from the token does not match the csrf value from the data store", Class: ClassStateMismatch, Meaning: "Ory Hydra refused the sign-in at its login or consent step: the CSRF cookie it set when this sign-in reached it (ory_hydra_login_csrf_…, ory_hydra_consent_csrf_…, one per client in a browser) did not come back with it: another sign-in for the same client in the same browser replaced it, or the browser kept it from Hydra (SameSite, Hydra's public URL on another host or scheme than the one the sign-in started on, a cookie that expired)",
+		Remediation: "Start one sign-in at a time per client in a browser, keep Hydra's public URL on one host and scheme (behind TLS: serve.cookies.same_site_mode and the proxy's X-Forwarded-Proto), and on this error start a fresh sign-in once instead of showing it."},
 	// Dex (server/handlers.go) answers a code it does not hold, one it
 	// issued to another client and an expired one alike; it deletes a code
 	// when it redeems it and keeps one 30 minutes.

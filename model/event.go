@@ -79,7 +79,10 @@ const (
 	FamilySalesforce Family = "salesforce"
 	// FamilyDex: Dex (dexidp/dex), the federating OpenID provider of many
 	// Kubernetes and Argo CD installations.
-	FamilyDex     Family = "dex"
+	FamilyDex Family = "dex"
+	// FamilyHydra: Ory Hydra (self-hosted, and Ory Network's OAuth2), built
+	// on ory/fosite.
+	FamilyHydra   Family = "hydra"
 	FamilyGeneric Family = "generic" // an endpoint recognised by its OAuth parameters only
 	FamilyApp     Family = "app"     // the relying party (callback, its own API)
 )

@@ -52,7 +52,7 @@ func ProviderName(p Provider) string {
 		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
 		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
 		FamilyPing: "PingFederate", FamilyOneLogin: "OneLogin", FamilyForgeRock: "ForgeRock AM", FamilySalesforce: "Salesforce",
-		FamilyDex: "Dex",
+		FamilyDex: "Dex", FamilyHydra: "Ory Hydra",
 	}
 	n, ok := names[p.Family]
 	if !ok {

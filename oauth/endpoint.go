@@ -107,6 +107,10 @@ func providerOf(u *url.URL, host string) model.Provider {
 			if legacy {
 				p.Variant = "legacy"
 			}
+		} else if strings.HasPrefix(u.Path, "/oauth2/fallbacks/") {
+			// Ory Hydra's own pages when URLS_ERROR, URLS_CONSENT… are
+			// not set (/oauth2/fallbacks/error, …/consent, …/logout).
+			p.Family, p.Tenant = model.FamilyHydra, host
 		} else if dexPath(u.Path) {
 			// Dex under its issuer path: /dex (its own examples and Helm
 			// chart), /api/dex (the Dex Argo CD bundles).

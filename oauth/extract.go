@@ -440,6 +440,11 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		// the sign-in's authorize request.
 		return append(out, x.authorizeRequest(ex, u, lb.get(), params))
 	case role == RoleAuthorize || looksLikeAuthorize(u, params) && !signInUIStep(u, prov):
+		if prov.Family == model.FamilyGeneric && hydraAnswer(ex.Response) {
+			// Ory Hydra's paths are fosite's, which other servers share:
+			// its answer names it.
+			lb.prov.Family, lb.prov.Tenant = model.FamilyHydra, lb.prov.Host
+		}
 		ev := x.authorizeRequest(ex, u, lb.get(), params)
 		out = append(out, ev)
 		out = append(out, x.providerAnswer(ex, &lb, ev)...)
@@ -493,6 +498,31 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		}
 	}
 	return out
+}
+
+// hydraAnswer reports an answer to an authorize request that only Ory
+// Hydra gives: a redirect to its login or consent app with the challenge
+// it made (login_challenge=, consent_challenge=), to its own error page
+// (/oauth2/fallbacks/error, URLS_ERROR not set), or its own cookies
+// (ory_hydra_login_csrf…, ory_hydra_consent_csrf…, ory_hydra_session…).
+func hydraAnswer(r *model.Response) bool {
+	if r == nil {
+		return false
+	}
+	for _, h := range r.Headers {
+		switch {
+		case strings.EqualFold(h.Name, "Location"):
+			if strings.Contains(h.Value, "login_challenge=") || strings.Contains(h.Value, "consent_challenge=") ||
+				strings.Contains(h.Value, "/oauth2/fallbacks/error?") {
+				return true
+			}
+		case strings.EqualFold(h.Name, "Set-Cookie"):
+			if strings.HasPrefix(h.Value, "ory_hydra_") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // signInUIStep reports a provider's own sign-in page talking to its

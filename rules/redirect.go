@@ -67,6 +67,10 @@ func runRedirectMismatch(p *Pass) {
 			if pv := providerOf(t, e); pv.Family == model.FamilyDex && e.Err.Description != "" && catalog.PrimaryCode(e.Err) == "" {
 				// Dex's page names no error code: its words.
 				msg += fmt.Sprintf(" at authorize time (its error page says %q)", e.Err.Description)
+			} else if cause := fositeCause(e.Err.Description); pv.Family == model.FamilyHydra && cause != "" {
+				// Hydra's description opens with RFC 6749's sentence:
+				// the cause is what follows.
+				msg += fmt.Sprintf(" at authorize time (%s: %q)", code, cause)
 			} else {
 				msg += fmt.Sprintf(" at authorize time (%s)", code)
 			}

@@ -319,6 +319,16 @@ func registration(p model.Provider, client, uri string) string {
 			s += " A public client (public: true) that lists no redirectURIs accepts every http://localhost and http://127.0.0.1 port instead."
 		}
 		return s
+	case model.FamilyHydra:
+		id := "CLIENT_ID"
+		if client != "" {
+			id = client
+		}
+		v := "URI"
+		if uri != "" {
+			v = secret.RedactURL(uri)
+		}
+		return fmt.Sprintf("Ory Hydra: add %s to the redirect_uris of client %s through its admin API, which keeps the client's other settings: PATCH /admin/clients/%s with [{\"op\": \"add\", \"path\": \"/redirect_uris/-\", \"value\": %q}] (Hydra compares redirect URIs exactly). Not hydra update oauth2-client %s --redirect-uri …: it replaces the whole client, and every setting not given again (its secret, grant types, scopes) falls back to its default. On Ory Network: Console → OAuth2 → Clients → the client → Redirect URIs.", exact, id, id, v, id)
 	case model.FamilyOneLogin:
 		return fmt.Sprintf("OneLogin administration → Applications → the OpenID Connect app of %s → Configuration → Redirect URIs → add %s.", cl, exact)
 	}
@@ -385,8 +395,8 @@ func reuseRemedy(f *Finding) string {
 }
 
 func raceRemedy(f *Finding) string {
-	if f.Mechanism == MechGrantReplaced {
-		return ""
+	if f.Mechanism == MechGrantReplaced || f.providerSlot {
+		return "" // the crossing's own remedy
 	}
 	// The library that refused the crossed callback keeps the sign-in's
 	// state in its own way: its remedy first.

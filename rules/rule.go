@@ -198,6 +198,10 @@ type Finding struct {
 	// sign-in's request the finding turns on ("kubelogin"), for Remediate;
 	// "" when none is known.
 	sentBy string
+	// providerSlot: the crossing the finding tells replaced a cookie of the
+	// provider's own (Crossing.ProviderCookie), whose remedy is the
+	// crossing's.
+	providerSlot bool
 }
 
 // Pass is what a rule sees: the shared analysis and a way to report.

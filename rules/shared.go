@@ -788,3 +788,36 @@ func loopbackSending(a *Analysis, t *Transaction) (note string, kubelogin bool) 
 	}
 	return note, true
 }
+
+// fositeGeneric are RFC 6749's sentences for its errors as ory/fosite (and
+// so Ory Hydra) words them at the head of every error_description; what
+// follows is the cause (its hint, merged into the description since fosite
+// 0.34).
+var fositeGeneric = []string{
+	"The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.",
+	"The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+	"Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method).",
+	"The resource owner or authorization server denied the request.",
+	"The request is not allowed.",
+}
+
+// fositeCause is the cause an ory/fosite error_description gives after
+// RFC 6749's sentence for the error, "" when it gives none.
+func fositeCause(desc string) string {
+	for _, g := range fositeGeneric {
+		if rest, ok := strings.CutPrefix(desc, g); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
+}
+
+// shortDescription is a provider's description on one line, cut at 160
+// bytes.
+func shortDescription(desc string) string {
+	d := strings.Join(strings.Fields(desc), " ")
+	if len(d) > 160 {
+		d = d[:160] + "…"
+	}
+	return d
+}

@@ -84,6 +84,10 @@ type Crossing struct {
 	// Codes are the code trails the crossing explains: code-reuse reports
 	// on them name the crossing instead of a mechanism of their own.
 	Codes []*CodeTrail
+	// ProviderCookie names the provider's own cookie the later sign-in
+	// replaced (the provider refused the earlier one), "" when the app's
+	// state crossed.
+	ProviderCookie string
 }
 
 const raceRemediation = "Two sign-ins were started in parallel in one browser and shared one set of transient state. Key state/nonce/verifier storage per transaction (suffix by state), do not start a login from background or prefetch requests, and on state mismatch restart sign-in once instead of showing an error."
@@ -96,7 +100,34 @@ func (x *Crossing) Remediation() string {
 	if x.Mechanism == MechGrantReplaced {
 		return grantReplacedRemediation
 	}
+	if x.ProviderCookie != "" {
+		s := "The provider, not the app, lost the first sign-in: it keeps one cookie per client in a browser (" + x.ProviderCookie + "), which the second sign-in replaced, so it refused the first at its own step, before the app could use its own state for it. Start one sign-in at a time per client (a lock in shared storage, or no sign-in started by a background or prefetch request), and when the callback brings this error start a fresh sign-in once instead of showing it: the provider's session makes it quick."
+		if x.A != nil && x.A.Authorize != nil && x.A.Authorize.Provider().Family == model.FamilyHydra {
+			s += " Ory Hydra names its login and consent CSRF cookies after the client (ory_hydra_login_csrf_…, ory_hydra_consent_csrf_…); accepting the login with remember: true lets the fresh sign-in skip the login page."
+		}
+		return s
+	}
 	return raceRemediation
+}
+
+// sameProviderCookie is the name of a cookie the provider set when it
+// answered both sign-ins' authorize requests, and the ref of the answer
+// that set it for the first: the provider's one slot for both.
+func (a *Analysis) sameProviderCookie(x, y *Transaction) (name, ref string) {
+	ex, ey := a.Exchange(x.Authorize), a.Exchange(y.Authorize)
+	if ex == nil || ey == nil {
+		return "", ""
+	}
+	later := map[string]bool{}
+	for _, c := range ey.SetCookies() {
+		later[c.Name] = true
+	}
+	for _, c := range ex.SetCookies() {
+		if later[c.Name] {
+			return c.Name, ex.Ref
+		}
+	}
+	return "", ""
 }
 
 // Bounds on the sign-ins one sign-in is compared with, so that a trace of
@@ -276,6 +307,26 @@ func (a *Analysis) crossing(x, y *Transaction) (*Crossing, bool) {
 					x.ID, r.Request.Ref, a.RedemptionEvidence(r, "").ErrorCode, y.ID),
 				Codes: trails(a.trailOf(r.Request.Code))}, true
 		}
+	}
+	// 5b. The provider refused the earlier sign-in at its own step (its
+	// error at the callback says its sign-in cookie did not match) after
+	// the later sign-in's authorize answer replaced the cookie the
+	// provider had set for the earlier one: one cookie per client at the
+	// provider (Ory Hydra's login CSRF cookie).
+	for _, cb := range x.Callbacks() {
+		if cb.Exchange < y.Authorize.Exchange || cb.Err == nil || classOf(cb) != catalog.ClassStateMismatch {
+			continue
+		}
+		name, set := a.sameProviderCookie(x, y)
+		if name == "" {
+			continue
+		}
+		prov := x.Authorize.Provider()
+		return &Crossing{Mechanism: MechMultiTab, Confidence: ConfidenceHigh, Code: cb.Code, ProviderCookie: name,
+			Evidence: []Evidence{a.Evidence(cb, "callback with the provider's refusal")},
+			Why: fmt.Sprintf("sign-in #%d's callback at %s carries %s's error %s (%q): %s refused sign-in #%d itself, because sign-in #%d's authorize request at %s replaced the cookie %s it had set for #%d at %s: it keeps one such cookie per client in a browser",
+				x.ID, cb.Ref, model.ProviderName(prov), cb.Err.Error, shortDescription(cb.Err.Description), model.ProviderName(prov), x.ID, y.ID, y.Authorize.Ref, name, x.ID, set),
+			Codes: trails(a.trailOf(cb.Code))}, true
 	}
 	// 6. A callback carrying the other sign-in's transient value.
 	for _, cb := range x.Callbacks() {

@@ -20,8 +20,12 @@ delivered but never redeemed while the other's is redeemed twice (both tabs
 handed their code over through one shared storage slot), or the first
 sign-in's callback failing (PKCE mismatch AADSTS50148/501481, an app error,
 "state mismatch", "Correlation failed") after the second one overwrote the
-shared transient state (state, nonce, verifier cookies or storage). Captures
-and SAZ files have no tabs: sign-ins are told apart by state, code and PKCE.
+shared transient state (state, nonce, verifier cookies or storage), or the
+provider refusing the first sign-in at its own step (a state-class error at the
+callback) after the second sign-in's authorize answer replaced the cookie the
+provider had set for the first (Ory Hydra's login CSRF cookie, one per client).
+Captures and SAZ files have no tabs: sign-ins are told apart by state, code
+and PKCE.
 
 It also reports a grant replaced by the second sign-in (medium confidence):
 the first sign-in's code, issued before the second's and redeemed after it,
@@ -41,7 +45,7 @@ state mismatch restart sign-in once instead of showing an error.`,
 func runTabRace(p *Pass) {
 	for _, x := range p.Crossings {
 		a, b := x.A, x.B
-		f := Finding{Remediation: x.Remediation(), Confidence: x.Confidence, Code: x.Code, Mechanism: x.Mechanism, Evidence: []Evidence{
+		f := Finding{Remediation: x.Remediation(), Confidence: x.Confidence, Code: x.Code, Mechanism: x.Mechanism, providerSlot: x.ProviderCookie != "", Evidence: []Evidence{
 			p.Evidence(a.Authorize, fmt.Sprintf("sign-in #%d started", a.ID)),
 			p.Evidence(b.Authorize, fmt.Sprintf("sign-in #%d started before #%d completed", b.ID, a.ID)),
 		}}

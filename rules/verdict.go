@@ -535,16 +535,6 @@ func explainSuffix(e *model.Event) string {
 	return ""
 }
 
-// shortDescription is a provider's description on one line, cut at 160
-// bytes.
-func shortDescription(desc string) string {
-	d := strings.Join(strings.Fields(desc), " ")
-	if len(d) > 160 {
-		d = d[:160] + "…"
-	}
-	return d
-}
-
 // lowerFirst is s with its first letter in lower case when it is ASCII,
 // to continue a sentence with it.
 func lowerFirst(s string) string {
