@@ -837,6 +837,13 @@ func headerList(fields []hpack.HeaderField) model.Headers {
 }
 
 func (c *H2Conn) request(fields []hpack.HeaderField) model.Request {
+	return requestOf(fields, c.scheme, "HTTP/2")
+}
+
+// requestOf makes a request from an HTTP/2 or HTTP/3 header section: the
+// pseudo-headers give the URL (Host when :authority is missing, scheme
+// when :scheme is), the other fields the headers.
+func requestOf(fields []hpack.HeaderField, defaultScheme, proto string) model.Request {
 	var method, scheme, authority, path string
 	for _, f := range fields {
 		switch f.Name {
@@ -855,13 +862,13 @@ func (c *H2Conn) request(fields []hpack.HeaderField) model.Request {
 		authority = h.Get("host")
 	}
 	if scheme == "" {
-		scheme = c.scheme
+		scheme = defaultScheme
 	}
 	url := scheme + "://" + authority + path
 	if method == "CONNECT" && path == "" {
 		url = authority
 	}
-	return model.Request{Method: method, URL: url, Proto: "HTTP/2", Headers: h}
+	return model.Request{Method: method, URL: url, Proto: proto, Headers: h}
 }
 
 // finish emits a stream's exchange. cut tells that the stream ended

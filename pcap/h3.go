@@ -546,7 +546,7 @@ func (c *h3Conn) headers(st *h3Stream, dir quic.Dir, fields []hpack.HeaderField,
 		if !st.haveReq {
 			st.haveReq = true
 			st.frame, st.start = frame, t
-			st.req = h3Request(fields)
+			st.req = requestOf(fields, "https", "HTTP/3") // HTTP/3 is https
 		} else {
 			st.req.Headers = append(st.req.Headers, headerList(fields)...) // trailers
 		}
@@ -569,36 +569,6 @@ func (c *h3Conn) headers(st *h3Stream, dir quic.Dir, fields []hpack.HeaderField,
 	st.resp = &model.Response{Status: status, Proto: "HTTP/3", Headers: headerList(fields)}
 	st.respFrame = frame
 	st.skip = c.skipResponse(st)
-}
-
-// h3Request makes a request from its header section; HTTP/3 requests
-// are https.
-func h3Request(fields []hpack.HeaderField) model.Request {
-	var method, scheme, authority, path string
-	for _, f := range fields {
-		switch f.Name {
-		case ":method":
-			method = f.Value
-		case ":scheme":
-			scheme = f.Value
-		case ":authority":
-			authority = f.Value
-		case ":path":
-			path = f.Value
-		}
-	}
-	h := headerList(fields)
-	if authority == "" {
-		authority = h.Get("host")
-	}
-	if scheme == "" {
-		scheme = "https"
-	}
-	url := scheme + "://" + authority + path
-	if method == "CONNECT" && path == "" {
-		url = authority
-	}
-	return model.Request{Method: method, URL: url, Proto: "HTTP/3", Headers: h}
 }
 
 func (c *h3Conn) skipResponse(st *h3Stream) bool {
