@@ -79,7 +79,7 @@ func TestPrefetchSame(t *testing.T) {
 		t.Fatal(err)
 	}
 	inputs := map[string][]byte{"capgen": buf.Bytes()}
-	for _, f := range files {
+	for _, f := range shortSample(files) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -49,7 +49,7 @@ func sortedNames(m map[string]string) []string {
 func checkLeakOutputs(t *testing.T, files map[string]string) {
 	for _, name := range sortedNames(files) {
 		path := files[name]
-		for _, args := range leakRuns {
+		for _, args := range reportRuns(leakRuns) {
 			a := append(append([]string(nil), args...), "--password", leakcorpus.Password, "--fail-on", "never", path)
 			code, stdout, stderr := runCLI(t, nil, a...)
 			if code != exitOK {

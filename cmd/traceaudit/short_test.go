@@ -1,0 +1,41 @@
+package main
+
+import "testing"
+
+// Under -short, which CI's race step passes, the tests that repeat one path
+// over every trace of the repository or over every output format take a
+// sample. The race detector looks for data races, which one pass over each
+// path finds, and it slows these tests several times over (the package took
+// nearly 10 minutes under it on a slow 2-core machine); the plain test step,
+// without -short, still runs every trace and every format.
+
+// shortReportRuns are the runs each file gets under -short: one of each
+// command, in the formats that print most of an exchange.
+var shortReportRuns = [][]string{{"scan", "-f", "json"}, {"scan", "--case", "-f", "html"}, {"events", "-f", "jsonl"},
+	{"events", "--case", "-f", "json"}, {"exchanges", "-f", "json"}, {"exchanges", "-f", "table"}}
+
+// reportRuns is full, or shortReportRuns under -short.
+func reportRuns(full [][]string) [][]string {
+	if testing.Short() {
+		return shortReportRuns
+	}
+	return full
+}
+
+// shortSampleEvery is the step of sampleShort.
+const shortSampleEvery = 6
+
+// sampleShort is items, or under -short every sixth of them and the last
+// (where tests append a trace of their own making).
+func sampleShort[T any](items []T) []T {
+	if !testing.Short() {
+		return items
+	}
+	var out []T
+	for i, it := range items {
+		if i%shortSampleEvery == 0 || i == len(items)-1 {
+			out = append(out, it)
+		}
+	}
+	return out
+}
