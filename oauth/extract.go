@@ -614,7 +614,7 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		Conn:        ex.Conn,
 		Page:        ex.Page,
 		Process:     ex.Process,
-		RequestID:   h.Get("client-request-id"),
+		RequestID:   clientRequestID(h, u),
 		CookieNames: slices.Clip(cookieNames(h)), // shared: appending must copy
 	})
 	if ex.Response != nil {
@@ -623,6 +623,23 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		}
 	}
 	return ev
+}
+
+// clientRequestID is the client-request-id a request carries: MSAL's
+// libraries send it as a header, MSAL.js 5 in the query string of its
+// authorize and token requests. Entra files the request under it
+// (correlation_id). A value longer than a GUID's braces allow is no id.
+func clientRequestID(h model.Headers, u *url.URL) string {
+	if id := h.Get("client-request-id"); id != "" {
+		return id
+	}
+	if u == nil || !strings.Contains(u.RawQuery, "client-request-id=") {
+		return ""
+	}
+	if id := u.Query().Get("client-request-id"); len(id) <= 40 {
+		return strings.Clone(id)
+	}
+	return ""
 }
 
 // serverDate is the time a Date header gives, zero when it is not an HTTP
@@ -1093,7 +1110,11 @@ func (x *Extractor) authorizeRequest(ex *model.Exchange, u *url.URL, base model.
 		*p = az
 		ev.Authz = p
 	}
-	x.setLibrary(&ev, libraryOf(p, ev.CookieNames()))
+	lib := libraryOf(p, ev.CookieNames())
+	if lib == "" && oidcClientTSAuthorize(u.RawQuery) {
+		lib = OIDCClientTS
+	}
+	x.setLibrary(&ev, lib)
 	if ev.Provider().Family == model.FamilyEntra && ev.Provider().Variant == "b2c" && ev.Provider().Policy == "" {
 		pv := ev.Provider()
 		pv.Policy = p.Get("p")
@@ -1458,6 +1479,9 @@ func (x *Extractor) tokenRequest(ex *model.Exchange, u *url.URL, base model.Even
 		// MSAL also sends its SKU as headers on token requests.
 		h := ex.Request.Headers
 		lib = libraryOf(url.Values{"x-client-SKU": {h.Get("x-client-SKU")}, "x-client-ver": {h.Get("x-client-VER")}}, nil)
+	}
+	if lib == "" && oidcClientTSVerifier(p.Get("code_verifier")) {
+		lib = OIDCClientTS
 	}
 	x.setLibrary(&ev, lib)
 	tp.ClientAuth = "none"

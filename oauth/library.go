@@ -770,3 +770,59 @@ func SocialAuthStart(start, redirectURI string) bool {
 	}
 	return sp[len(sp)-1] != "" && sp[len(sp)-1] == rp[len(rp)-1] && strings.Join(sp[:len(sp)-2], "/") == strings.Join(rp[:len(rp)-2], "/")
 }
+
+// OIDCClientTS names oidc-client-ts (the UserManager of react-oidc-context
+// and of many Angular and Vue apps; oidc-client, its predecessor, sends the
+// same) where its requests show it: it makes its state a UUIDv4 written
+// without dashes and its PKCE verifier three of them, and writes its
+// authorize parameters in one order.
+const OIDCClientTS = "oidc-client-ts"
+
+// uuid4Hex reports 32 lower-case hex digits of a version 4, variant 1 UUID
+// (crypto.randomUUID with the dashes removed).
+func uuid4Hex(s string) bool {
+	if len(s) != 32 || s[12] != '4' || !strings.ContainsRune("89ab", rune(s[16])) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// oidcClientTSVerifier reports oidc-client-ts's code_verifier: three
+// UUIDv4s without dashes (CryptoUtils.generateCodeVerifier), 96 characters
+// that a verifier of random bytes in base64url (43 characters, most
+// libraries) never has.
+func oidcClientTSVerifier(v string) bool {
+	return len(v) == 96 && uuid4Hex(v[:32]) && uuid4Hex(v[32:64]) && uuid4Hex(v[64:])
+}
+
+// oidcClientTSAuthorize reports an authorize query written by
+// oidc-client-ts's SigninRequest: client_id, redirect_uri, response_type,
+// scope and state first, in that order (then nonce when asked for,
+// code_challenge and code_challenge_method), its state a UUIDv4 without
+// dashes. The raw query is read for its order only.
+func oidcClientTSAuthorize(rawQuery string) bool {
+	want := []string{"client_id", "redirect_uri", "response_type", "scope", "state"}
+	var state string
+	for i, kv := range strings.SplitN(rawQuery, "&", len(want)+4) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case i < len(want):
+			if k != want[i] {
+				return false
+			}
+			if k == "state" {
+				state = v
+			}
+		case i == len(want) && k == "nonce":
+			continue
+		default:
+			return k == "code_challenge" && uuid4Hex(state)
+		}
+	}
+	return false
+}

@@ -304,3 +304,43 @@ func TestSocialAuthStart(t *testing.T) {
 		}
 	}
 }
+
+// TestOIDCClientTS: oidc-client-ts's wire shape, taken from its recorded
+// requests (rules/testdata/oidcts-*.har): a verifier of three UUIDv4s
+// without dashes, an authorize query in its SigninRequest's order with a
+// UUIDv4 state. Other libraries' verifiers (43 base64url characters) and
+// orders, a verifier of 96 hex digits that is no UUID, and an authorize
+// query with the same order but a state of another shape are not it.
+func TestOIDCClientTS(t *testing.T) {
+	const v = "cf6b27e4a79741989d321f4389a3600e3ed3d7f5a8284eb08caee7b9f2b90d3a39b3bfc4332c4646b2606caff10766c7"
+	if !oidcClientTSVerifier(v) {
+		t.Error("oidc-client-ts's recorded verifier not recognised")
+	}
+	for _, no := range []string{
+		"dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk", // RFC 7636's example
+		"cf6b27e4a79741989d321f4389a3600e3ed3d7f5a8284eb08caee7b9f2b90d3a39b3bfc4332c4646b2606caff10766c",
+		"cf6b27e4a79711989d321f4389a3600e3ed3d7f5a8284eb08caee7b9f2b90d3a39b3bfc4332c4646b2606caff10766c7", // version 1
+		"CF6B27E4A79741989D321F4389A3600E3ED3D7F5A8284EB08CAEE7B9F2B90D3A39B3BFC4332C4646B2606CAFF10766C7",
+	} {
+		if oidcClientTSVerifier(no) {
+			t.Errorf("%s read as oidc-client-ts's verifier", no)
+		}
+	}
+	const q = "client_id=oidc-spa&redirect_uri=http%3A%2F%2Flocalhost%3A4943%2Fcallback.html&response_type=code&scope=openid+profile+offline_access&state=e0ce7998ea524957af3b7f348a92a598&code_challenge=USXJYNxNhg0tOW4ufKQcTkQ7ywezySgkd6Y5PDosZdM&code_challenge_method=S256"
+	for _, yes := range []string{q, q + "&prompt=none",
+		"client_id=a&redirect_uri=b&response_type=code&scope=openid&state=e0ce7998ea524957af3b7f348a92a598&nonce=n&code_challenge=c&code_challenge_method=S256"} {
+		if !oidcClientTSAuthorize(yes) {
+			t.Errorf("%s not read as oidc-client-ts's", yes)
+		}
+	}
+	for _, no := range []string{
+		"client_id=a&redirect_uri=b&response_type=code&scope=openid&state=0ce7998ea524957af3b7f348a92a598e&code_challenge=c",    // no UUIDv4
+		"response_type=code&client_id=a&redirect_uri=b&scope=openid&state=e0ce7998ea524957af3b7f348a92a598&code_challenge=c",    // another order
+		"client_id=a&redirect_uri=b&response_type=code&scope=openid&state=e0ce7998ea524957af3b7f348a92a598&response_mode=query", // no PKCE next
+		"client_id=a&redirect_uri=b&response_type=code&scope=openid&state=e0ce7998ea524957af3b7f348a92a598",
+	} {
+		if oidcClientTSAuthorize(no) {
+			t.Errorf("%s read as oidc-client-ts's", no)
+		}
+	}
+}

@@ -2,11 +2,13 @@ package rules
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 )
 
 // WrongEndpoint: a code redeemed at another tenant, cloud or policy than it
@@ -165,6 +167,8 @@ func runInteractionRequired(p *Pass) {
 	type hit struct {
 		ev   *model.Event
 		code string
+		az   *model.Event // the silent request's authorize request, or nil
+		lib  string       // the client library its transaction names
 	}
 	var hits []hit
 	var blocked []cookieBlock
@@ -179,13 +183,13 @@ func runInteractionRequired(p *Pass) {
 				if code == "" {
 					code = e.Err.Error
 				}
-				hits = append(hits, hit{e, code})
+				hits = append(hits, hit{e, code, t.Authorize, t.Library()})
 			}
 		}
 	}
 	for _, r := range allTokenRequests(p.Analysis) {
 		if r.Class() == catalog.ClassInteraction {
-			hits = append(hits, hit{r.Response, p.RedemptionEvidence(r, "").ErrorCode})
+			hits = append(hits, hit{r.Response, p.RedemptionEvidence(r, "").ErrorCode, nil, r.Request.Library()})
 		}
 	}
 	reportCookieBlocks(p, blocked)
@@ -207,6 +211,10 @@ func runInteractionRequired(p *Pass) {
 		info, _ := catalog.Classify(first.Err, first.Provider().Family)
 		f := Finding{Remediation: "Fall back to an interactive (top-level redirect or popup) request; grant consent or assign the user; satisfy MFA or Conditional Access."}
 		f.Message = fmt.Sprintf("%s answered %d silent request(s) with %s (first at %s): %s", model.ProviderName(first.Provider()), len(hs), code, first.Ref, info.Meaning)
+		if lib, az := hs[0].lib, hs[0].az; az != nil && silentLibraryRemedy(lib, false) != "" && (code == "login_required" || code == "interaction_required" || code == "consent_required") {
+			f.Message += fmt.Sprintf("; %s made it (%s)", lib, silentHow(az))
+			f.Remediation = silentLibraryRemedy(lib, false) + " " + f.Remediation
+		}
 		for i, h := range hs {
 			if i == 3 {
 				break
@@ -286,10 +294,21 @@ func reportCookieBlocks(p *Pass, bs []cookieBlock) {
 	if len(first.top.CookieNames()) == 0 {
 		why = "had cookies set"
 	}
+	because := "the browser blocks third-party cookies (Safari ITP, Firefox ETP, Chrome's third-party cookie phase-out, Edge strict)"
+	remedy := "Renew with refresh tokens instead of the hidden iframe (MSAL.js 2 or later, auth code + PKCE with a refresh token in the SPA; oidc-client-ts and the Auth0 SPA SDK can use refresh tokens too), serve the provider from a custom domain on the app's site so its cookies are first-party, or ask users to allow third-party cookies for the provider."
+	if names := sameSiteSession(p, first.req); len(names) > 0 {
+		// Cookies SameSite=Lax or Strict stay out of a cross-site frame in
+		// every browser: no browser setting explains or fixes it.
+		because = fmt.Sprintf("the provider set them SameSite=Lax or Strict (%s), which no browser sends in a cross-site frame", strings.Join(names, ", "))
+		remedy = "The provider's session cookies are SameSite=Lax or Strict, so its hidden-iframe renewal (prompt=none) cannot work from another site in any browser. Renew with the refresh token instead, serve the provider on the app's site, or have the provider set its session cookies SameSite=None; Secure (browsers blocking third-party cookies still keep those back)."
+	}
+	if lr := silentLibraryRemedy(first.req.Library(), true); lr != "" {
+		remedy += " " + lr
+	}
 	f := Finding{
-		Message: fmt.Sprintf("%s answered %d silent renewal(s) in a hidden iframe with %s (first at %s) because the provider's session cookies were not sent in the third-party context: the frame's request (prompt=none, Sec-Fetch-Dest: iframe) carried none of them while the top-level request at %s %s; the browser blocks third-party cookies (Safari ITP, Firefox ETP, Chrome's third-party cookie phase-out, Edge strict)",
-			model.ProviderName(first.req.Provider()), len(bs), first.code, first.answer.Ref, first.top.Ref, why),
-		Remediation: "Renew with refresh tokens instead of the hidden iframe (MSAL.js 2 or later, auth code + PKCE with a refresh token in the SPA; oidc-client-ts and the Auth0 SPA SDK can use refresh tokens too), serve the provider from a custom domain on the app's site so its cookies are first-party, or ask users to allow third-party cookies for the provider.",
+		Message: fmt.Sprintf("%s answered %d silent renewal(s) in a hidden iframe with %s (first at %s) because the provider's session cookies were not sent in the third-party context: the frame's request (prompt=none, Sec-Fetch-Dest: iframe) carried none of them while the top-level request at %s %s; %s",
+			model.ProviderName(first.req.Provider()), len(bs), first.code, first.answer.Ref, first.top.Ref, why, because),
+		Remediation: remedy,
 	}
 	f.Evidence = append(f.Evidence, p.Evidence(first.top, "top-level request with the provider's cookies"))
 	for i, b := range bs {
@@ -302,4 +321,72 @@ func reportCookieBlocks(p *Pass, bs []cookieBlock) {
 		f.Evidence = append(f.Evidence, p.Evidence(b.answer, "silent renewal in an iframe without the provider's cookies: needs interaction"))
 	}
 	p.Report(f)
+}
+
+// silentHow says how a silent request was made: in a hidden iframe
+// (Sec-Fetch-Dest) with prompt=none, or with prompt=none alone.
+func silentHow(e *model.Event) string {
+	if e.Dest() == model.DestFrame {
+		return "prompt=none in a hidden iframe"
+	}
+	return "prompt=" + e.Prompt()
+}
+
+// silentLibraryRemedy says, in a single-page app library's own API, what
+// to do when its silent renewal needs the user: "" for other libraries.
+// renewal tells a renewal of a sign-in (the user had signed in) from a
+// silent sign-in attempted first.
+func silentLibraryRemedy(lib string, renewal bool) string {
+	switch {
+	case strings.HasPrefix(lib, "MSAL.js"):
+		if renewal {
+			return "MSAL.js renews with the refresh token first and falls back to the hidden iframe only when it has none or the provider refused it; acquireTokenSilent then rejects with InteractionRequiredAuthError (login_required): catch it and call acquireTokenRedirect (or acquireTokenPopup) with the same request."
+		}
+		return "MSAL.js's ssoSilent and acquireTokenSilent reject with InteractionRequiredAuthError (login_required) when the provider has no session it can see: catch it and call loginRedirect or acquireTokenRedirect (or their Popup forms); call ssoSilent only when a session at the provider is likely."
+	case lib == oauth.OIDCClientTS:
+		if renewal {
+			return "oidc-client-ts's signinSilent uses the refresh token when the user has one (ask offline_access, or the provider's equivalent) and the hidden iframe on silent_redirect_uri otherwise; it rejects with an ErrorResponse whose error is login_required: catch it (events.addSilentRenewError with automaticSilentRenew) and call signinRedirect."
+		}
+		return "oidc-client-ts's signinSilent (the hidden iframe on silent_redirect_uri, prompt=none) rejects with an ErrorResponse whose error is login_required when the provider has no session it can see: catch it and call signinRedirect (or signinPopup)."
+	}
+	return ""
+}
+
+// sameSiteSession returns the names of the cookies the provider's host
+// had set, on path /, before the silent request req, when every one of
+// them is SameSite=Lax or Strict (the last Set-Cookie of each name, cookies
+// deleted or expired left out); nil otherwise or when none was set.
+func sameSiteSession(p *Pass, req *model.Event) []string {
+	host := hostOfURL(req.Endpoint())
+	last := map[string]*http.Cookie{}
+	var order []string
+	for _, x := range p.Kept {
+		if x == nil || x.Index >= req.Exchange || !strings.EqualFold(hostOfURL(x.URL()), host) {
+			continue
+		}
+		for _, c := range x.SetCookies() {
+			if c.Path != "" && c.Path != "/" {
+				continue
+			}
+			if _, seen := last[c.Name]; !seen {
+				order = append(order, c.Name)
+			}
+			last[c.Name] = c
+			if model.Expired(c, x.End()) {
+				last[c.Name] = nil
+			}
+		}
+	}
+	var names []string
+	for _, n := range order {
+		c := last[n]
+		if c == nil {
+			continue
+		}
+		if c.SameSite != http.SameSiteLaxMode && c.SameSite != http.SameSiteStrictMode {
+			return nil
+		}
+		names = append(names, n)
+	}
+	return names
 }

@@ -363,6 +363,12 @@ func schemeOnly(a, b string) bool {
 }
 
 func reuseRemedy(f *Finding) string {
+	if strings.Contains(f.Message, "oidc-client-ts removed the sign-in's state from storage") {
+		return "oidc-client-ts handled the callback once and signed the user in; loading its URL again (reload, back button, a bookmarked or restored tab) makes signinRedirectCallback reject with \"No matching state found in storage\". After signinRedirectCallback resolves, take the code and state off the URL (window.history.replaceState(null, \"\", \"/\"), as react-oidc-context's documentation has its onSigninCallback do, or location.replace into the app), and when it rejects so, call userManager.getUser() and send a signed-in user into the app instead of showing the error."
+	}
+	if strings.Contains(f.Message, "and no second token request follows") {
+		return "The single-page app handled the callback once and signed the user in; its URL was loaded again (reload, back button, restored tab). After handling the callback, take code and state off the URL (history.replaceState(null, \"\", location.pathname)), and when the library reports the sign-in's state missing, check whether the user is signed in and send them into the app instead of showing an error."
+	}
 	if strings.Contains(f.Message, "the app did not redeem the code again") || strings.Contains(f.Message, "consumed its state, so the app most likely refused it") ||
 		strings.Contains(f.Message, "mod_auth_openidc answered it as the first") {
 		return "" // the rule's advice is for the app that recognised the replay

@@ -8,6 +8,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/secret"
 )
 
@@ -501,6 +502,8 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app did not redeem the code again: %s", d2.Ref, ref, a.replayAnswer(c, d2))
 		case known && after && len(c.Redemptions) == 0 && replayOfCompleted(a, d2) && a.replayUnseen(c, d1, d2) != "":
 			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab): %s", d2.Ref, ref, a.replayUnseen(c, d1, d2))
+		case known && after && a.browserReplayUnredeemed(c, d1, d2):
+			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and no second token request follows: %s", d2.Ref, ref, browserReplayAnswer(c))
 		case known && after:
 			return MechReload, fmt.Sprintf("the callback URL was loaded again at %s after %s had been answered (reload, back button or a restored tab), and the app redeemed the code again", d2.Ref, ref)
 		case known && formPost:
@@ -631,6 +634,38 @@ func (a *Analysis) replayUnredeemed(c *CodeTrail) bool {
 		}
 	}
 	return true
+}
+
+// browserReplayUnredeemed reports a single-page app's callback loaded again
+// after the sign-in completed: the code's one redemption succeeded and was
+// the browser's own (its Origin header), made after the first delivery and
+// before the second, and the second delivery was answered with no token
+// request for the code after it. A browser's trace holds a browser's
+// redemptions, so a second one would be in it.
+func (a *Analysis) browserReplayUnredeemed(c *CodeTrail, d1, d2 *model.Event) bool {
+	if len(c.Redemptions) != 1 {
+		return false
+	}
+	r := c.Redemptions[0]
+	x2 := a.Exchange(d2)
+	return r.Succeeded() && r.Request.Origin() != "" && x2 != nil && x2.Answered() &&
+		r.Request.Exchange > d1.Exchange && r.Request.Exchange < d2.Exchange
+}
+
+// browserReplayAnswer says what a single-page app does with a callback it
+// already handled, in its library's terms where the trace names it.
+func browserReplayAnswer(c *CodeTrail) string {
+	lib := ""
+	if c.Tx != nil {
+		lib = c.Tx.Library()
+	}
+	switch {
+	case lib == oauth.OIDCClientTS:
+		return "oidc-client-ts removed the sign-in's state from storage when signinRedirectCallback handled the first callback, so on this load it finds none and rejects with \"No matching state found in storage\" before any token request; the first callback had signed the user in"
+	case strings.HasPrefix(lib, "MSAL.js"):
+		return lib + " removed the sign-in's request from storage when handleRedirectPromise handled the first callback, so on this load it makes no token request; the first callback had signed the user in"
+	}
+	return "the app's JavaScript redeems the code (its token request carries an Origin header), and found the sign-in's state consumed by the first callback; the first callback had signed the user in"
 }
 
 // replayAnswer says how the app answered a delivery of a code it had

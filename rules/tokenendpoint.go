@@ -3,9 +3,11 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/secret"
 )
 
@@ -433,9 +435,79 @@ func runRefreshExpired(p *Pass) {
 			// OAuth documentation lists.
 			remedy = "Start an interactive sign-in (with access_type=offline and prompt=consent for a new refresh token). Google ends a refresh token when the user revokes the app's access, when the password changes (for Gmail scopes), after six months unused, after 7 days for an app in Testing publishing status, or when the account holds more than 100 refresh tokens for the client (the oldest goes): keep one refresh token per user and reuse it."
 		}
-		p.Report(Finding{Message: msg, Evidence: []Evidence{p.RedemptionEvidence(r, "refresh refused")},
-			Remediation: remedy})
+		ev := []Evidence{p.RedemptionEvidence(r, "refresh refused")}
+		if lib := browserLibrary(p.Analysis, r); lib != "" {
+			msg += fmt.Sprintf("; %s sent it from the browser (Origin %s)", lib, r.Request.Origin())
+			fb := silentAfter(p.Analysis, r)
+			switch {
+			case strings.HasPrefix(lib, "MSAL.js") && fb != nil:
+				msg += fmt.Sprintf(" and then, as MSAL.js does when a refresh token is refused, renewed silently at %s (prompt=none%s)", fb.Authorize.Ref, inFrame(fb.Authorize))
+				ev = append(ev, p.Evidence(fb.Authorize, "MSAL.js's fallback: a silent renewal"))
+				remedy = "MSAL.js renews with the refresh token first and, when the provider refuses it, with a hidden iframe (prompt=none) on its own; when that needs the user too, acquireTokenSilent rejects with InteractionRequiredAuthError: catch it and call acquireTokenRedirect (or acquireTokenPopup) with the same request. Entra gives single-page apps refresh tokens for 24 hours (AADSTS700084 after), so an interactive sign-in a day is expected where the iframe cannot renew."
+			case strings.HasPrefix(lib, "MSAL.js"):
+				remedy = "MSAL.js renews with the refresh token first and, when the provider refuses it, with a hidden iframe (prompt=none) on its own; when acquireTokenSilent rejects with InteractionRequiredAuthError, call acquireTokenRedirect (or acquireTokenPopup) with the same request. Entra gives single-page apps refresh tokens for 24 hours (AADSTS700084 after)."
+			case lib == oauth.OIDCClientTS && fb == nil:
+				msg += ", and made no other attempt: its signinSilent does not fall back to the iframe when it has a refresh token"
+				remedy = "oidc-client-ts's signinSilent renews with the user's refresh token when it has one and then rejects with the provider's ErrorResponse (invalid_grant) without trying the iframe: catch it (events.addSilentRenewError with automaticSilentRenew), call removeUser() and signinRedirect(). Store the newest refresh token (oidc-client-ts does so itself) and do not run two UserManagers on one user store."
+			}
+		}
+		p.Report(Finding{Message: msg, Evidence: ev, Remediation: remedy})
 	}
+}
+
+// browserLibrary names the single-page app library (MSAL.js,
+// oidc-client-ts) behind a refresh the browser's JavaScript sent (an
+// Origin header): the request's own, else the one the trace's sign-ins
+// name when they name no other. "" otherwise.
+func browserLibrary(a *Analysis, r *Redemption) string {
+	if r.Request.Origin() == "" || r.Request.Origin() == "null" {
+		return ""
+	}
+	spa := func(lib string) bool { return strings.HasPrefix(lib, "MSAL.js") || lib == oauth.OIDCClientTS }
+	if lib := r.Request.Library(); lib != "" {
+		if spa(lib) {
+			return lib
+		}
+		return ""
+	}
+	found := ""
+	for _, t := range a.Transactions {
+		switch lib := t.Library(); {
+		case lib == "":
+		case !spa(lib) || found != "" && found != lib:
+			return ""
+		default:
+			found = lib
+		}
+	}
+	return found
+}
+
+// silentAfter finds the first silent sign-in (prompt=none) that started
+// after refresh r was answered, within a minute: a library's fallback.
+func silentAfter(a *Analysis, r *Redemption) *Transaction {
+	if r.Response == nil {
+		return nil
+	}
+	for _, t := range a.Transactions {
+		az := t.Authorize
+		if az == nil || az.Prompt() != "none" || az.Exchange <= r.Response.Exchange {
+			continue
+		}
+		if d, _, ok := Elapsed(r.Response, az); ok && d > time.Minute {
+			continue
+		}
+		return t
+	}
+	return nil
+}
+
+// inFrame says ", in a hidden iframe" for a request a frame made.
+func inFrame(e *model.Event) string {
+	if e.Dest() == model.DestFrame {
+		return ", in a hidden iframe"
+	}
+	return ""
 }
 
 // SecretInBrowser: a client secret sent by browser JavaScript.

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -343,6 +344,10 @@ func unexplainedFailure(a *Analysis) string {
 				// polled; the user did not approve in time.
 				return fmt.Sprintf("%s refused the token request at %s (%s): the device code expired before the user approved the sign-in on the verification page; the device client must start a new device authorization",
 					model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
+			}
+			if why := scopeBeyondGrant(a, r); why != "" {
+				return fmt.Sprintf("%s refused the refresh at %s (%s%s): %s",
+					model.ProviderName(r.Request.Provider()), r.Request.Ref, code, saysSuffix(r.Response), why)
 			}
 			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
 				model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
@@ -823,4 +828,49 @@ func redeemedInTrace(a *Analysis, code secret.Secret) bool {
 		}
 	}
 	return false
+}
+
+// saysSuffix quotes an error's description: ", the provider says …".
+func saysSuffix(e *model.Event) string {
+	if e == nil || e.Err == nil || e.Err.Description == "" {
+		return ""
+	}
+	return fmt.Sprintf(", the provider says %q", shortDescription(e.Err.Description))
+}
+
+// scopeBeyondGrant explains a refresh refused with invalid_scope that asked
+// for scopes the token answer which issued its refresh token had not
+// granted (RFC 6749 section 6: a refresh may ask for no scope beyond the
+// original grant). "" when the trace does not show that answer or its
+// scope. MSAL.js asks openid, profile and offline_access on every request,
+// so a provider that dropped one of them from the grant refuses its
+// refreshes so.
+func scopeBeyondGrant(a *Analysis, r *Redemption) string {
+	if r.Request.GrantType() != "refresh_token" || r.Response == nil || r.Response.Err == nil ||
+		r.Response.Err.Error != "invalid_scope" || r.Request.RefreshToken().IsZero() || r.Request.Scope() == "" {
+		return ""
+	}
+	for _, o := range allTokenRequests(a) {
+		resp := o.Response
+		if resp == nil || !o.Succeeded() || resp.Exchange >= r.Request.Exchange || !resp.RefreshToken().Equal(r.Request.RefreshToken()) || resp.Scope() == "" {
+			continue
+		}
+		granted := strings.Fields(resp.Scope())
+		var beyond []string
+		for _, sc := range strings.Fields(r.Request.Scope()) {
+			if !slices.Contains(granted, sc) {
+				beyond = append(beyond, sc)
+			}
+		}
+		if len(beyond) == 0 {
+			return ""
+		}
+		s := fmt.Sprintf("it asked for %q, and the token answer at %s that issued this refresh token had granted %q, without %s; a refresh may not ask for more than the grant (RFC 6749 section 6)",
+			r.Request.Scope(), resp.Ref, resp.Scope(), strings.Join(beyond, " "))
+		if lib := r.Request.Library(); strings.HasPrefix(lib, "MSAL.js") {
+			s += fmt.Sprintf("; %s adds openid, profile and offline_access to every request, so a provider that leaves offline_access out of the grant (one that keeps it only with prompt=consent, as node oidc-provider does) refuses its refreshes: have the provider grant offline_access to the app, or sign in with prompt=consent", lib)
+		}
+		return s
+	}
+	return ""
 }

@@ -1,0 +1,61 @@
+// The OpenID provider of the recordings: panva's oidc-provider over https
+// (MSAL.js takes only an https authority) with a login form of its own and
+// consent granted, two public SPA clients (PKCE, no secret), CORS for their
+// origin (oidc-provider's default for public clients), and refresh tokens
+// issued to clients allowed the grant (an SPA policy like Entra's, instead of
+// oidc-provider's default that asks offline_access with prompt=consent).
+// All secrets are test-only values.
+import { createServer } from 'node:https';
+import Provider from 'oidc-provider';
+
+export const USER = 'alice', PASSWORD = 'test-only-password';
+
+export function startProvider({ issuer, port, clients, key, cert, ttl, log = console.log }) {
+  const provider = new Provider(issuer, {
+    clients,
+    ...(ttl ? { ttl } : {}),
+    cookies: { keys: ['test-only-cookie-key-of-the-provider'] },
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    scopes: ['openid', 'offline_access', 'profile'],
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    async issueRefreshToken(ctx, client) { return client.grantTypeAllowed('refresh_token'); },
+    async findAccount(ctx, id) {
+      return { accountId: id, async claims() { return { sub: id, name: 'Alice (test user)', preferred_username: 'alice@example.test' }; } };
+    },
+  });
+  provider.proxy = false;
+  const loginPage = (uid) => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign in</title><link rel="icon" href="data:,"></head>
+<body><form method="POST" action="/interaction/${uid}/login"><input id="username" name="username"><input id="password" name="password" type="password"><button type="submit">Sign in</button></form></body></html>`;
+  provider.use(async (ctx, next) => {
+    const m = /^\/interaction\/([\w-]+)(\/login)?$/.exec(ctx.path);
+    if (!m) return next();
+    ctx.set('Cache-Control', 'no-store');
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    let result;
+    if (details.prompt.name === 'login') {
+      if (!m[2]) { ctx.type = 'html'; ctx.body = loginPage(details.uid); return; }
+      let body = '';
+      for await (const c of ctx.req) body += c;
+      const form = new URLSearchParams(body);
+      if (form.get('username') !== USER || form.get('password') !== PASSWORD) ctx.throw(401);
+      result = { login: { accountId: USER } };
+    } else {
+      const { prompt: { details: missing }, params, session } = details;
+      const grant = details.grantId ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      result = { consent: { grantId: await grant.save() } };
+    }
+    const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(to);
+  });
+  provider.on('authorization_code.saved', () => log('op: code issued'));
+  provider.on('grant.success', (ctx) => log(`op: token issued (${ctx.oidc.params.grant_type})`));
+  provider.on('grant.error', (ctx, err) => log(`op: token refused ${err.error} (${err.error_description})`));
+  provider.on('authorization.error', (ctx, err) => log(`op: authorize refused ${err.error} (${err.error_description})`));
+  return createServer({ key, cert }, provider.callback()).listen(port, '127.0.0.1');
+}
