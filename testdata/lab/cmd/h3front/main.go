@@ -13,9 +13,20 @@
 // URL (the RP's /login), fills the provider's login form and waits for the
 // callback's page; -reload loads the callback again, as a user pressing
 // reload on it does (the RP then redeems the code a second time).
+//
+// For what real captures hold beyond a first 1-RTT connection: -retry makes
+// the server validate every client's address with a Retry packet (quic-go's
+// Transport.VerifySourceAddress), -idle shortens QUIC's idle timeout so
+// that connections end between a driver's steps, and the driver's -warm
+// visits URLs first and waits, so that the sign-in's connections resume
+// the warm-up's TLS sessions and carry their first requests in 0-RTT
+// packets (quic-go's http3 server allows 0-RTT). -rebind-after relays
+// the clients' UDP to the QUIC server (-quic-listen) and moves each client
+// to a new source port mid-connection, as a NAT rebinding does.
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -38,6 +49,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
 )
 
@@ -48,6 +60,10 @@ func main() {
 	routes := flag.String("routes", "", "serve: host=backend,... (backend host:port, plain HTTP)")
 	keyLog := flag.String("keylog", "", "serve: the front's own TLS key log (optional)")
 	qpackTable := flag.Uint64("qpack-table", 0, "serve: QPACK table capacity to announce (SETTINGS_QPACK_MAX_TABLE_CAPACITY); quic-go's decoder has no dynamic table, so requests using it fail")
+	retry := flag.Bool("retry", false, "serve: validate every client's address with a Retry packet first")
+	idle := flag.Duration("idle", 0, "serve: QUIC's idle timeout (0: quic-go's default, 30s)")
+	quicListen := flag.String("quic-listen", "", "serve: where the QUIC server listens when -rebind-after relays -listen's UDP to it")
+	rebindAfter := flag.Int("rebind-after", 0, "serve: relay UDP from -listen to -quic-listen and move each client's flow to a new source port after this many of its datagrams (a NAT rebinding, as the server sees it)")
 	drive := flag.String("drive", "", "drive: the URL to start the sign-in at")
 	spki := flag.String("spki", "", "drive: the front's SPKI hash")
 	quicHosts := flag.String("quic-hosts", "", "drive: host:port,... Chromium must reach over QUIC")
@@ -55,19 +71,24 @@ func main() {
 	password := flag.String("password", "", "drive: the provider's password")
 	reload := flag.Bool("reload", false, "drive: load the callback URL a second time after the sign-in")
 	refused := flag.Bool("refused", false, "drive: the provider refuses the authorize request (no login form): wait for its page")
+	warm := flag.String("warm", "", "drive: URLs,... to visit before the sign-in, then wait -warm-wait (their connections end, the sign-in's resume them)")
+	warmWait := flag.Duration("warm-wait", 0, "drive: how long to wait after -warm")
 	flag.Parse()
 	var err error
 	if *drive != "" {
-		err = runDrive(*drive, *spki, *quicHosts, *user, *password, *reload, *refused)
+		err = runDrive(*drive, *spki, *quicHosts, *user, *password, *reload, *refused, *warm, *warmWait)
 	} else {
-		err = runServe(*listen, *certFile, *spkiOut, *routes, *keyLog, *qpackTable)
+		if *rebindAfter > 0 {
+			go func() { log.Fatalf("h3front: relay: %v", relay(*listen, *quicListen, *rebindAfter)) }()
+		}
+		err = runServe(*listen, *quicListen, *certFile, *spkiOut, *routes, *keyLog, *qpackTable, *retry, *idle)
 	}
 	if err != nil {
 		log.Fatalf("h3front: %v", err)
 	}
 }
 
-func runServe(listen, certFile, spkiOut, routes, keyLogPath string, qpackTable uint64) error {
+func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, qpackTable uint64, retry bool, idle time.Duration) error {
 	cert, err := tls.LoadX509KeyPair(certFile, certFile)
 	if err != nil {
 		return fmt.Errorf("certificate: %w", err)
@@ -119,13 +140,34 @@ func runServe(listen, certFile, spkiOut, routes, keyLogPath string, qpackTable u
 		defer kl.Close()
 		tlsConf.KeyLogWriter = kl
 	}
-	h3 := &http3.Server{Addr: listen, Handler: handler, TLSConfig: http3.ConfigureTLSConfig(tlsConf)}
+	// http3.Server's own default, which a QUICConfig replaces.
+	quicConf := &quic.Config{Allow0RTT: true, MaxIdleTimeout: idle}
+	h3 := &http3.Server{Addr: cmp.Or(quicListen, listen), Handler: handler, TLSConfig: http3.ConfigureTLSConfig(tlsConf), QUICConfig: quicConf}
 	if qpackTable > 0 {
 		h3.AdditionalSettings = map[uint64]uint64{0x01: qpackTable, 0x07: 16}
 	}
 	tcp := &http.Server{Addr: listen, Handler: handler, TLSConfig: tlsConf.Clone()}
 	errc := make(chan error, 2)
-	go func() { errc <- h3.ListenAndServe() }()
+	if retry {
+		// Address validation is the Transport's: serve its listener.
+		addr, err := net.ResolveUDPAddr("udp", h3.Addr)
+		if err != nil {
+			return err
+		}
+		udp, err := net.ListenUDP("udp", addr)
+		if err != nil {
+			return err
+		}
+		tr := &quic.Transport{Conn: udp, VerifySourceAddress: func(net.Addr) bool { return true }}
+		defer tr.Close()
+		ln, err := tr.ListenEarly(http3.ConfigureTLSConfig(tlsConf), quicConf)
+		if err != nil {
+			return err
+		}
+		go func() { errc <- h3.ServeListener(ln) }()
+	} else {
+		go func() { errc <- h3.ListenAndServe() }()
+	}
 	go func() { errc <- tcp.ListenAndServeTLS("", "") }()
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
@@ -140,7 +182,7 @@ func runServe(listen, certFile, spkiOut, routes, keyLogPath string, qpackTable u
 	return h3.Close()
 }
 
-func runDrive(start, spki, quicHosts, user, password string, reload, refused bool) error {
+func runDrive(start, spki, quicHosts, user, password string, reload, refused bool, warm string, warmWait time.Duration) error {
 	keyLog := os.Getenv("SSLKEYLOGFILE")
 	if keyLog == "" {
 		return errors.New("SSLKEYLOGFILE is not set")
@@ -185,6 +227,15 @@ func runDrive(start, spki, quicHosts, user, password string, reload, refused boo
 	}
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		return fmt.Errorf("enable network: %w", err)
+	}
+	if warm != "" {
+		for _, u := range strings.Split(warm, ",") {
+			if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+				return fmt.Errorf("warm-up %s: %w", u, err)
+			}
+			log.Printf("warmed %s", u)
+		}
+		time.Sleep(warmWait)
 	}
 	if refused {
 		if err := chromedp.Do(ctx, chromedp.Navigate(start)); err != nil {
@@ -236,7 +287,7 @@ func runDrive(start, spki, quicHosts, user, password string, reload, refused boo
 // provider's redirect and returns where it is and its text.
 func waitRP(ctx context.Context) (string, error) {
 	expr := `(() => {
-  if (location.host !== "app.localhost" || document.readyState !== "complete" || location.pathname === "/login") return "";
+  if (location.hostname !== "app.localhost" || document.readyState !== "complete" || location.pathname === "/login") return "";
   return location.pathname + ": " + document.body.innerText;
 })()`
 	for range 300 {
@@ -260,4 +311,67 @@ func clip(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// relay passes UDP datagrams between clients at listen and the QUIC
+// server at upstream, each client's through a socket of its own; after a
+// client's first after datagrams it moves that client to a new socket (a
+// new source port), as a NAT that rebinds does: the server sees the same
+// connection IDs from a new address and validates the path (quic-go's
+// PATH_CHALLENGE), the client sees nothing change.
+func relay(listen, upstream string, after int) error {
+	laddr, err := net.ResolveUDPAddr("udp", listen)
+	if err != nil {
+		return err
+	}
+	up, err := net.ResolveUDPAddr("udp", upstream)
+	if err != nil {
+		return err
+	}
+	in, err := net.ListenUDP("udp", laddr)
+	if err != nil {
+		return err
+	}
+	back := func(c *net.UDPConn, client *net.UDPAddr) {
+		b := make([]byte, 65536)
+		for {
+			n, err := c.Read(b)
+			if err != nil {
+				return
+			}
+			_, _ = in.WriteToUDP(b[:n], client)
+		}
+	}
+	type flow struct {
+		conn *net.UDPConn
+		n    int
+	}
+	flows := map[string]*flow{}
+	b := make([]byte, 65536)
+	for {
+		n, client, err := in.ReadFromUDP(b)
+		if err != nil {
+			return err
+		}
+		f := flows[client.String()]
+		if f == nil || f.n == after {
+			c, err := net.DialUDP("udp", nil, up)
+			if err != nil {
+				return err
+			}
+			go back(c, client)
+			if f == nil {
+				f = &flow{}
+				flows[client.String()] = f
+			} else {
+				old := f.conn
+				log.Printf("relay: %s rebound from %s to %s", client, old.LocalAddr(), c.LocalAddr())
+				// Late answers to the old port still reach the client.
+				time.AfterFunc(3*time.Second, func() { old.Close() })
+			}
+			f.conn = c
+		}
+		f.n++
+		_, _ = f.conn.Write(b[:n])
+	}
 }

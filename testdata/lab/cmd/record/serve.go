@@ -70,6 +70,14 @@ func serve(f serveFlags) error {
 	rpOrigin := "http://app.localhost:" + strconv.Itoa(f.rpPublic)
 	if f.publicHTTPS {
 		issuer, rpOrigin = "https://auth.fosite.test", "https://app.localhost"
+		// A front on another port than 443 (QUIC found by its content,
+		// not its port) is named in the URLs.
+		if f.opPublic != 443 {
+			issuer += ":" + strconv.Itoa(f.opPublic)
+		}
+		if f.rpPublic != 443 {
+			rpOrigin += ":" + strconv.Itoa(f.rpPublic)
+		}
 	}
 	op, err := newFosite(issuer, []string{rpOrigin + "/callback"}, fositeOptions{}, os.Stderr)
 	if err != nil {
