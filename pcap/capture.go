@@ -52,12 +52,14 @@ type packet struct {
 	decoded bool
 	segOK   bool
 	dns     bool // decoding it recorded a DNS answer (decoder.dns)
-	// quic: the packet is a UDP datagram to or from port 443, whose
-	// header and payload are p.data[tcpOff:tcpOff+tcpLen] and whose
-	// addresses are seg.netFlow (decoder.quicAt).
-	quic           bool
-	seg            tcpSegment
-	tcpOff, tcpLen int
+	// quic: the packet is a QUIC datagram (to or from port 443, or
+	// another port found by its content: quicEnds), whose header and
+	// payload are p.data[tcpOff:tcpOff+tcpLen], whose addresses are
+	// seg.netFlow and which quicToServer tells the direction of
+	// (decoder.quicAt).
+	quic, quicToServer bool
+	seg                tcpSegment
+	tcpOff, tcpLen     int
 }
 
 // packetSource yields the packets of a capture file in file order. next

@@ -20,7 +20,9 @@
 // (prior knowledge or "Upgrade: h2c"; H2Conn also serves decrypted h2) and
 // TLS, which a StreamDecrypter (pcap/tlsdec) turns back into either;
 // without one, each TLS connection yields a "tls-no-keys" note naming its
-// server. UDP datagrams to or from port 443 are read as QUIC (pcap/quic):
+// server. UDP datagrams to or from port 443 are read as QUIC (pcap/quic),
+// and on any other port those of a server whose client's first Initial
+// packet the capture holds (recognised by its content: quic.ClientInitial):
 // with a StreamDecrypter that implements QUICKeys (pcap/tlsdec's), its
 // HTTP/3 requests become exchanges as HTTP/2's do (QPACK, the dynamic
 // table included); QUIC connections that stay encrypted are counted, with

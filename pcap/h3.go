@@ -1,6 +1,7 @@
 package pcap
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -75,7 +76,10 @@ type h3Conn struct {
 	// orphans counts responses whose request the capture does not show,
 	// orphanFrame the first.
 	orphans, orphanFrame int
-	closing              bool
+	// orphanWhy says why their requests are missing, when known better
+	// than "not captured".
+	orphanWhy string
+	closing   bool
 }
 
 // h3Uni is a unidirectional stream: its type, then what it carries.
@@ -677,7 +681,7 @@ func (c *h3Conn) close() {
 		c.note(model.NoteGap, c.lostFrame, "%s not read: the start of their request stream (its headers) was not captured", count(c.lostHeaders, "HTTP/3 request"))
 	}
 	if c.orphans > 0 {
-		c.note(model.NoteOrphan, c.orphanFrame, "%s without a request in the capture (its packets were not captured)", count(c.orphans, "HTTP/3 response"))
+		c.note(model.NoteOrphan, c.orphanFrame, "%s without a request in the capture (%s)", count(c.orphans, "HTTP/3 response"), cmp.Or(c.orphanWhy, "its packets were not captured"))
 	}
 	if c.badSections > 0 {
 		c.note(model.NoteMalformed, c.badFrame, "%s could not be decoded (%v); their requests or responses are left out", count(c.badSections, "header section"), c.badErr)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/pcap/quic"
 )
 
 // Link types gopacket v1.1.19 does not decode itself.
@@ -76,10 +78,14 @@ type fastPath struct {
 	decoded []gopacket.LayerType
 	// quic counts UDP packets to or from port 443: QUIC, which carries
 	// HTTP/3; quicUDP is the UDP header and payload of the last frame
-	// decoded when it is one of them (else nil), quicFlow its addresses.
-	quic     int
-	quicUDP  []byte
-	quicFlow gopacket.Flow
+	// decoded when it is QUIC (else nil), quicFlow its addresses and
+	// quicToServer its direction.
+	quic         int
+	quicUDP      []byte
+	quicFlow     gopacket.Flow
+	quicToServer bool
+	// ends finds QUIC on the other UDP ports.
+	ends quicEnds
 	// dnsReply is the payload of the last frame decoded when it is a UDP
 	// datagram from port 53, else nil.
 	dnsReply []byte
@@ -109,9 +115,10 @@ func (f *fastPath) decode(data []byte) (seg tcpSegment, ok, done bool) {
 			if f.udp.DstPort == 4789 || f.udp.SrcPort == 4789 || f.udp.DstPort == 6081 || f.udp.SrcPort == 6081 {
 				return seg, false, false // VXLAN, Geneve: the slow path follows them
 			}
-			if (f.udp.DstPort == quicPort || f.udp.SrcPort == quicPort) && haveNet {
-				f.quic++
-				f.quicUDP, f.quicFlow = udpBytes(&f.udp), netFlow
+			if haveNet {
+				if ok, toServer := f.isQUIC(netFlow, &f.udp); ok {
+					f.quicUDP, f.quicFlow, f.quicToServer = udpBytes(&f.udp), netFlow, toServer
+				}
 			}
 			if f.udp.SrcPort == 53 && haveNet {
 				f.dnsReply = f.udp.Payload
@@ -208,7 +215,7 @@ func (d *decoder) decode(p *packet) (seg tcpSegment, ok bool) {
 				p.dns = true
 			}
 			if d.fast.quicUDP != nil {
-				d.quicAt(p, d.fast.quicUDP, d.fast.quicFlow)
+				d.quicAt(p, d.fast.quicUDP, d.fast.quicFlow, d.fast.quicToServer)
 			}
 			// A mirror port may see a connection on both sides of a
 			// NAT (dedup.single).
@@ -248,7 +255,7 @@ func (d *decoder) fastDNS(p *packet) {
 		p.dns = true
 	}
 	if d.fast.quicUDP != nil {
-		d.quicAt(p, d.fast.quicUDP, d.fast.quicFlow)
+		d.quicAt(p, d.fast.quicUDP, d.fast.quicFlow, d.fast.quicToServer)
 	}
 }
 
@@ -261,15 +268,76 @@ func udpBytes(l *layers.UDP) []byte {
 	return l.Contents[:8+len(l.Payload)]
 }
 
+// maxQUICEnds bounds the server endpoints quicEnds remembers.
+const maxQUICEnds = 4096
+
+// quicEnds finds QUIC on UDP ports other than 443 by its content, not its
+// port: a client's first Initial packet (quic.ClientInitial: version 1 or
+// 2, a Destination Connection ID of 8 to 20 bytes, a datagram padded to
+// 1200 bytes) names its server's address and port, whose datagrams both
+// ways are read as QUIC from then on, whatever the client's address
+// (a client that migrated or was rebound by a NAT). The test costs a
+// length comparison for most datagrams and a map lookup once a server is
+// known; another protocol is taken for QUIC only if its datagram is as
+// long and begins as a QUIC Initial does, byte for byte.
+type quicEnds struct {
+	servers map[netip.AddrPort]struct{}
+	// packets counts the datagrams read as QUIC this way; full the
+	// client Initials of servers past maxQUICEnds, not followed.
+	packets, full int
+}
+
+// isQUIC tells whether a UDP datagram is QUIC and whether it goes to the
+// server; datagrams to or from port 443 always are (counted in f.quic).
+func (f *fastPath) isQUIC(netFlow gopacket.Flow, udp *layers.UDP) (ok, toServer bool) {
+	if udp.DstPort == quicPort || udp.SrcPort == quicPort {
+		f.quic++
+		return true, udp.DstPort == quicPort
+	}
+	e := &f.ends
+	initial := quic.ClientInitial(udp.Payload)
+	if !initial && len(e.servers) == 0 {
+		return false, false
+	}
+	src, ok1 := netip.AddrFromSlice(netFlow.Src().Raw())
+	dst, ok2 := netip.AddrFromSlice(netFlow.Dst().Raw())
+	if !ok1 || !ok2 {
+		return false, false
+	}
+	to := netip.AddrPortFrom(dst.Unmap(), uint16(udp.DstPort))
+	if _, known := e.servers[to]; known {
+		e.packets++
+		return true, true
+	}
+	if _, known := e.servers[netip.AddrPortFrom(src.Unmap(), uint16(udp.SrcPort))]; known {
+		e.packets++
+		return true, false
+	}
+	if !initial {
+		return false, false
+	}
+	if len(e.servers) >= maxQUICEnds {
+		e.full++
+		return false, false
+	}
+	if e.servers == nil {
+		e.servers = map[netip.AddrPort]struct{}{}
+	}
+	e.servers[to] = struct{}{}
+	e.packets++
+	return true, true
+}
+
 // quicAt records in p where the UDP datagram b (a slice of p.data) is, for
 // the reader to read as QUIC (Reader.quicDatagram): its offset and length
-// in tcpOff and tcpLen, its addresses in seg.netFlow.
-func (d *decoder) quicAt(p *packet, b []byte, flow gopacket.Flow) {
+// in tcpOff and tcpLen, its addresses in seg.netFlow, toServer its
+// direction.
+func (d *decoder) quicAt(p *packet, b []byte, flow gopacket.Flow, toServer bool) {
 	off := cap(p.data) - cap(b)
 	if len(b) < 8 || off < 0 || off+len(b) > len(p.data) || &p.data[off] != &b[0] {
 		return // not in the frame's buffer (a reassembled datagram)
 	}
-	p.quic = true
+	p.quic, p.quicToServer = true, toServer
 	p.tcpOff, p.tcpLen = off, len(b)
 	p.seg.netFlow = flow
 }
@@ -323,9 +391,10 @@ func (d *decoder) decodeFrom(p *packet, dec gopacket.Decoder, data []byte, depth
 			}
 			tcp = l
 		case *layers.UDP:
-			if (l.DstPort == quicPort || l.SrcPort == quicPort) && haveNet {
-				d.fast.quic++
-				d.quicAt(p, udpBytes(l), netFlow)
+			if haveNet {
+				if ok, toServer := d.fast.isQUIC(netFlow, l); ok {
+					d.quicAt(p, udpBytes(l), netFlow, toServer)
+				}
 			}
 			if l.SrcPort == 53 && haveNet {
 				d.dns.record(l.Payload, p.frame)

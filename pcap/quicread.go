@@ -20,8 +20,8 @@ type QUICKeys interface {
 	QUICSecrets(clientRandom []byte) *quic.Secrets
 }
 
-// quicPort is the UDP port read as QUIC: HTTP/3's. Other UDP traffic
-// costs nothing.
+// quicPort is the UDP port always read as QUIC: HTTP/3's. QUIC on other
+// ports is found by its content (quicEnds).
 const quicPort = 443
 
 // maxQUICNames bounds the server names the QUIC note lists.
@@ -40,10 +40,24 @@ type quicReader struct {
 	unnamed                  int
 	// h3Held is what the connections' HTTP/3 holds (h3MaxHeld).
 	h3Held int
+	// notH3 counts the connections on ports other than 443 that carry
+	// another protocol than HTTP/3 (their ClientHello's ALPN), left
+	// unread; notH3ALPN the first few protocols.
+	notH3     int
+	notH3ALPN []string
 }
 
-// quicDatagram reads a UDP datagram to or from port 443 that the decoder
-// located in p (quicUDP).
+// skip tells that a connection is not read as HTTP/3: found on a port
+// other than 443, it offers only other protocols (DNS over QUIC, SMB, a
+// game's): nothing of a sign-in, and no key log would make it HTTP.
+// On port 443 every connection is read as before.
+func (h quicHandler) skip(c *quic.Conn) bool {
+	not, _ := c.NotHTTP3()
+	return not && c.Server.Port() != quicPort
+}
+
+// quicDatagram reads a QUIC datagram that the decoder located in p
+// (quicAt).
 func (r *Reader) quicDatagram(p *packet) {
 	if p.tcpOff < 0 || p.tcpOff+p.tcpLen > len(p.data) || p.tcpLen < 8 {
 		return
@@ -65,7 +79,7 @@ func (r *Reader) quicDatagram(p *packet) {
 		r.quic = q
 	}
 	a, b := netip.AddrPortFrom(src.Unmap(), sport), netip.AddrPortFrom(dst.Unmap(), dport)
-	if dport == quicPort {
+	if p.quicToServer {
 		r.quic.tr.Datagram(a, b, quic.ClientToServer, udp[8:], p.frame, p.ts)
 	} else {
 		r.quic.tr.Datagram(b, a, quic.ServerToClient, udp[8:], p.frame, p.ts)
@@ -85,23 +99,40 @@ func (h quicHandler) h3(c *quic.Conn) *h3Conn {
 }
 
 func (h quicHandler) Stream(c *quic.Conn, id uint64, dir quic.Dir, data []byte, fin bool, frame int, t time.Time) {
-	h.h3(c).stream(id, dir, data, fin, frame, t)
+	if !h.skip(c) {
+		h.h3(c).stream(id, dir, data, fin, frame, t)
+	}
 }
 
 func (h quicHandler) Gap(c *quic.Conn, id uint64, dir quic.Dir, n uint64, frame int) {
-	h.h3(c).gap(id, dir, n, frame)
+	if !h.skip(c) {
+		h.h3(c).gap(id, dir, n, frame)
+	}
 }
 
 func (h quicHandler) Reset(c *quic.Conn, id uint64, dir quic.Dir, frame int, t time.Time) {
-	h.h3(c).reset(id, dir, t)
+	if !h.skip(c) {
+		h.h3(c).reset(id, dir, t)
+	}
 }
 
 func (h quicHandler) Closed(c *quic.Conn) {
 	q := h.q
-	if hc, ok := c.User.(*h3Conn); ok {
-		hc.close()
+	if h.skip(c) {
+		_, alpn := c.NotHTTP3()
+		q.notH3++
+		if alpn != "" && !slices.Contains(q.notH3ALPN, alpn) && len(q.notH3ALPN) < maxQUICNames {
+			q.notH3ALPN = append(q.notH3ALPN, alpn)
+		}
+		return
 	}
 	s := c.Summary()
+	if hc, ok := c.User.(*h3Conn); ok {
+		if s.EarlyNoKeys > 0 {
+			hc.orphanWhy = "its request was in 0-RTT packets not decrypted"
+		}
+		hc.close()
+	}
 	q.conns++
 	if s.Decrypted {
 		q.decrypted++
@@ -123,6 +154,11 @@ func (h quicHandler) Closed(c *quic.Conn) {
 		case !slices.Contains(q.names, s.SNI) && len(q.names) < maxQUICNames:
 			q.names = append(q.names, s.SNI)
 		}
+	}
+	if s.EarlyNoKeys > 0 {
+		q.r.note(model.Note{Kind: model.NoteTLSEarlyData, Ref: frameRef(s.EarlyFrame), Host: s.SNI, Conn: s.Label, Message: fmt.Sprintf(
+			"quic %s: %s to %s not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for the connection (it holds its other secrets); the requests the client sent in them are missing unless the server refused the early data and the client sent them again",
+			s.Label, count(s.EarlyNoKeys, "0-RTT packet")+" (early data)", cmp.Or(s.SNI, "an unnamed server"))})
 	}
 	if s.SNI != "" {
 		q.r.nameServer(s.Label, strings.ToLower(s.SNI))
@@ -152,15 +188,24 @@ func (q *quicReader) lowest() int {
 }
 
 // quicNote says what of the capture's QUIC traffic was not read: packets
-// is the decoder's count of UDP packets on port 443, q nil when none of
-// them was given to a tracker. "" when everything was read.
-func quicNote(packets int, q *quicReader) string {
-	if packets == 0 {
+// is the decoder's count of UDP packets on port 443, ends what it found
+// on other ports, q nil when none of them was given to a tracker. "" when
+// everything was read.
+func quicNote(packets int, ends quicEnds, q *quicReader) string {
+	if packets == 0 && ends.packets == 0 && ends.full == 0 {
 		return ""
+	}
+	// The wording of captures with QUIC on port 443 only is kept.
+	what := fmt.Sprintf("%d UDP packets on port 443", packets)
+	switch {
+	case ends.packets > 0 && packets > 0:
+		what += fmt.Sprintf(" and %d on other ports", ends.packets)
+	case ends.packets > 0 || ends.full > 0:
+		what = fmt.Sprintf("%d UDP packets on ports other than 443", ends.packets)
 	}
 	const advice = "a key log with their secrets (SSLKEYLOGFILE, passed with --keylog or embedded in the pcapng) lets traceaudit read their HTTP/3; or start Chrome or Edge with --disable-quic to capture over TCP"
 	if q == nil {
-		return fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3) not analysed: no QUIC connection could be read from them", packets)
+		return fmt.Sprintf("%s (QUIC, HTTP/3) not analysed: no QUIC connection could be read from them", what)
 	}
 	cn := q.tr.Counts()
 	var parts []string
@@ -194,8 +239,22 @@ func quicNote(packets int, q *quicReader) string {
 	if cn.Refused > 0 {
 		parts = append(parts, fmt.Sprintf("%d QUIC connections beyond the %d followed at once not read", cn.Refused, 4096))
 	}
+	if q.notH3 > 0 {
+		alpn := ""
+		if len(q.notH3ALPN) > 0 {
+			alpn = " (ALPN " + strings.Join(q.notH3ALPN, ", ") + ")"
+		}
+		verb := "carry"
+		if q.notH3 == 1 {
+			verb = "carries"
+		}
+		parts = append(parts, fmt.Sprintf("%s on ports other than 443 %s another protocol than HTTP/3%s: not read", count(q.notH3, "QUIC connection"), verb, alpn))
+	}
+	if ends.full > 0 {
+		parts = append(parts, fmt.Sprintf("%d client Initial datagrams to servers beyond the %d followed on ports other than 443 not read", ends.full, maxQUICEnds))
+	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d UDP packets on port 443 (QUIC, HTTP/3): %s", packets, strings.Join(parts, "; "))
+	return fmt.Sprintf("%s (QUIC, HTTP/3): %s", what, strings.Join(parts, "; "))
 }

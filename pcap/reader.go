@@ -638,7 +638,7 @@ func (r *Reader) finish(err error) {
 	for _, n := range r.dec.notes() {
 		tail = append(tail, model.Note{Kind: n.Kind, Message: r.named(n.Message)})
 	}
-	if msg := quicNote(r.dec.fast.quic, r.quic); msg != "" {
+	if msg := quicNote(r.dec.fast.quic, r.dec.fast.ends, r.quic); msg != "" {
 		tail = append(tail, model.Note{Kind: model.NoteQUIC, Message: r.named(msg)})
 	}
 	if r.snapped > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,7 +11,8 @@ import (
 // Sign-ins Chromium made over QUIC (HTTP/3), recorded with the browser's
 // key log (pcap/testdata/quic/gen-quic.sh): read end to end, the rules
 // find what they find over TCP, with HTTP/3 frames as evidence. Without
-// the key log the capture says that its sign-in went over QUIC.
+// the key log the capture says that its sign-in went over QUIC. 0-RTT,
+// Retry, a port other than 443 and a NAT rebinding change none of that.
 func TestQUICSignIns(t *testing.T) {
 	type finding struct {
 		Rule, Message, Mechanism string
@@ -44,6 +46,51 @@ func TestQUICSignIns(t *testing.T) {
 	dir := filepath.Join("..", "..", "pcap", "testdata", "quic")
 	if v, _, fs, _ := scan(filepath.Join(dir, "clean-dsb.pcapng")); v != "clean" || len(fs) != 0 {
 		t.Errorf("clean-dsb.pcapng: verdict %s, findings %+v", v, fs)
+	}
+	// The same sign-in with its first requests in 0-RTT packets, behind
+	// a server that sends Retry packets, on UDP port 8443, and with its
+	// connections rebound by a NAT (server on UDP port 4443): the same
+	// verdict and the same OAuth steps, from the same kind of exchanges.
+	signIn := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runCLI(t, nil, append([]string{"events", "-f", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("events %v: exit %d: %s", args, code, errOut)
+		}
+		var doc struct {
+			Files []struct {
+				Events []struct {
+					Kind, Method, Endpoint, Proto string
+					Status                        int
+				} `json:"events"`
+			} `json:"files"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Files) != 1 {
+			t.Fatalf("events %v: %v", args, err)
+		}
+		var steps []string
+		for _, e := range doc.Files[0].Events {
+			path := e.Endpoint[strings.Index(e.Endpoint[len("https://"):], "/")+len("https://"):]
+			steps = append(steps, fmt.Sprintf("%s %s %s %d", e.Kind, e.Method, path, e.Status))
+		}
+		return strings.Join(steps, ", ")
+	}
+	want := signIn(filepath.Join(dir, "clean-dsb.pcapng"))
+	if want != "authorize GET /oauth2/auth 200, authorize POST /oauth2/auth 303, code-issued  /oauth2/auth 303, callback GET /callback 302, token-request POST /oauth2/token 200, token-response  /oauth2/token 200" {
+		t.Errorf("clean-dsb.pcapng: steps %s", want)
+	}
+	for _, c := range [][]string{
+		{filepath.Join(dir, "zerortt.pcap"), "--keylog", filepath.Join(dir, "zerortt.keys.log")},
+		{filepath.Join(dir, "retry.pcap"), "--keylog", filepath.Join(dir, "retry.keys.log")},
+		{filepath.Join(dir, "port8443-dsb.pcapng")},
+		{filepath.Join(dir, "rebind-dsb.pcapng")},
+	} {
+		if v, _, fs, _ := scan(c...); v != "clean" || len(fs) != 0 {
+			t.Errorf("%s: verdict %s, findings %+v", c[0], v, fs)
+		}
+		if got := signIn(c...); got != want {
+			t.Errorf("%s: steps\n%s\nwant\n%s", c[0], got, want)
+		}
 	}
 	// The callback loaded a second time (frame 167): the RP redeemed the
 	// code again (its token calls over TCP, frames 124 and 169).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -58,8 +59,20 @@ type Conn struct {
 	// User is the Handler's, for its state of the connection.
 	User any
 
-	origDCID, initialDCID, retrySCID []byte
-	cids                             [2][][]byte // connection IDs of each side
+	origDCID, initialDCID []byte
+	// retrySCIDs are the connection IDs the server's Retry packets chose
+	// (up to maxRetries): a server may answer each datagram of a
+	// ClientHello split over two with its own Retry, and the client
+	// follows the first it receives, which a capture on a path between
+	// them need not show first.
+	retrySCIDs [][]byte
+	// serverInitial: an Initial packet of the server was read; Retry
+	// packets after it are not the connection's (RFC 9000 section
+	// 17.2.5.2: the client discards them).
+	serverInitial bool
+	cids          [2][][]byte // connection IDs of each side
+	// paths are the other 4-tuples the client sent from (Tracker.migrated).
+	paths []tuple
 
 	initial [2]*packetKeys
 	hs      [2]*packetKeys
@@ -69,6 +82,7 @@ type Conn struct {
 
 	crypto    [2]cryptoBuf // the Initial epoch's CRYPTO data per direction
 	sni, alpn string
+	notH3     bool // the ClientHello offers protocols, HTTP/3 not among them
 	random    []byte
 	suite     *suite
 	secrets   *Secrets
@@ -84,6 +98,7 @@ type Conn struct {
 	// counts for notes
 	packets    [4]int // opened, per epoch
 	noKeys     [4]int // not opened for want of keys, per epoch
+	noKeys1    [4]int // the frame of the first of them
 	authFailed int
 	firstFail  int
 	malformed  int
@@ -113,6 +128,11 @@ func (c *Conn) Label() string { return c.Client.String() + "-" + c.Server.String
 // SNI is the server name the ClientHello named, "" when none (or the
 // ClientHello was not read).
 func (c *Conn) SNI() string { return c.sni }
+
+// NotHTTP3 tells that the ClientHello offers application protocols
+// (ALPN) and HTTP/3 is not among them (DNS over QUIC's "doq", SMB's
+// "smb", …); ALPN names the first offered.
+func (c *Conn) NotHTTP3() (bool, string) { return c.notH3, c.alpn }
 
 // Frame is the frame of the connection's first packet.
 func (c *Conn) Frame() int { return c.first }
@@ -243,12 +263,20 @@ func (c *Conn) open1RTT(dir Dir, phase byte, pn uint64, hdr, payload []byte) ([]
 func (c *Conn) hold(dir Dir, ep epoch, pkt []byte, pnOff int, frame int, ts time.Time) {
 	if c.looked && (c.secrets == nil || c.suite != nil) || len(c.pending) >= maxPending || c.pendingLen+len(pkt) > maxPendingLen ||
 		c.t.held+len(pkt) > maxHeld {
-		c.noKeys[ep]++
+		c.lacked(ep, frame)
 		return
 	}
 	c.pending = append(c.pending, pendingPacket{dir: dir, ep: ep, pkt: bytes.Clone(pkt), pnOff: pnOff, frame: frame, ts: ts})
 	c.pendingLen += len(pkt)
 	c.t.held += len(pkt)
+}
+
+// lacked counts a packet of ep (in frame) not opened for want of keys.
+func (c *Conn) lacked(ep epoch, frame int) {
+	if c.noKeys[ep] == 0 || frame < c.noKeys1[ep] {
+		c.noKeys1[ep] = frame
+	}
+	c.noKeys[ep]++
 }
 
 // replay opens the held packets whose keys are now known.
@@ -488,6 +516,7 @@ func (c *Conn) clientHello(b []byte) {
 		return
 	}
 	c.random, c.sni, c.alpn = h.random, h.sni, h.alpn
+	c.notH3 = h.alpnSeen && !h.h3
 	c.looked = true
 	if c.t.keys != nil {
 		c.secrets = c.t.keys(c.random)
@@ -555,7 +584,7 @@ func suiteForSecret(s []byte) *suite {
 
 func (c *Conn) dropPending() {
 	for _, p := range c.pending {
-		c.noKeys[p.ep]++
+		c.lacked(p.ep, p.frame)
 	}
 	c.t.held -= c.pendingLen
 	c.pending, c.pendingLen = nil, 0
@@ -611,6 +640,12 @@ type ConnSummary struct {
 	// those of each direction the connection had.
 	NoKeys  int
 	Packets [2]int
+	// EarlyNoKeys counts the client's 0-RTT packets not opened because
+	// the key log has the connection's other secrets but not its
+	// CLIENT_EARLY_TRAFFIC_SECRET (EarlyFrame the first of them): the
+	// requests the client sent in them are missing, unless the server
+	// refused its early data and the client sent them again.
+	EarlyNoKeys, EarlyFrame int
 	// Problems says what else went wrong, for a note; empty when nothing.
 	Problems []string
 	// ProblemFrame is the frame of the first problem.
@@ -641,7 +676,14 @@ func (c *Conn) Summary() ConnSummary {
 		if c.suite == nil {
 			add(c.first, "its ServerHello was not captured, so its cipher suite is unknown")
 		}
-		if n := s.NoKeys; n > 0 && len(missing) == 0 && c.suite != nil {
+		n := s.NoKeys
+		if c.secrets.ClientEarly == nil && c.noKeys[epoch0RTT] > 0 {
+			// Said apart (pcap's tls-early-data note): the key log
+			// lacks one secret that a 1-RTT connection never needs.
+			s.EarlyNoKeys, s.EarlyFrame = c.noKeys[epoch0RTT], c.noKeys1[epoch0RTT]
+			n -= s.EarlyNoKeys
+		}
+		if n > 0 && len(missing) == 0 && c.suite != nil {
 			add(c.first, "%d packets could not be opened (keys not known when they came)", n)
 		}
 	}
@@ -692,6 +734,9 @@ func (t *Tracker) Counts() Counts {
 type parsedHello struct {
 	random    []byte
 	sni, alpn string
+	// alpnSeen: the ClientHello offers protocols (ALPN); h3: HTTP/3
+	// among them ("h3", or a draft's "h3-NN").
+	alpnSeen, h3 bool
 }
 
 // parseClientHello reads a ClientHello's body (after the handshake
@@ -739,6 +784,12 @@ func parseClientHello(b []byte) (parsedHello, bool) {
 			if len(data) >= 3 {
 				if l := int(data[2]); 3+l <= len(data) {
 					h.alpn = string(data[3 : 3+l])
+				}
+				h.alpnSeen = true
+				for names := data[2:]; len(names) > 0 && 1+int(names[0]) <= len(names); names = names[1+int(names[0]):] {
+					if name := string(names[1 : 1+int(names[0])]); name == "h3" || strings.HasPrefix(name, "h3-") {
+						h.h3 = true
+					}
 				}
 			}
 		}

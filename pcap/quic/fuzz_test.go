@@ -54,6 +54,10 @@ func FuzzTracker(f *testing.F) {
 	keys := testKeys(f, "../testdata/quic/reload.keys.log")
 	f.Add(fuzzDatagrams(f, "../testdata/quic/reload.pcap", 12))
 	f.Add(fuzzDatagrams(f, "../testdata/quic/reload.pcap", 40))
+	// Retry packets (and the Initials after them), 0-RTT packets; their
+	// key logs are not this target's, so only their Initials open.
+	f.Add(fuzzDatagrams(f, "../testdata/quic/retry.pcap", 30))
+	f.Add(fuzzDatagrams(f, "../testdata/quic/zerortt.pcap", 60))
 	client := netip.MustParseAddrPort("127.0.0.1:56710")
 	other := netip.MustParseAddrPort("127.0.0.1:36893")
 	server := netip.MustParseAddrPort("127.0.0.1:443")

@@ -54,6 +54,8 @@ const (
 	maxBuffered   = 8 << 20   // out-of-order stream bytes held per connection
 	maxHeld       = 64 << 20  // held packets, CRYPTO and out-of-order stream bytes of all connections
 	maxPacket     = 1 << 16   // a UDP datagram holds at most 64 KiB
+	maxRetries    = 4         // Retry packets' connection IDs remembered per connection
+	maxPaths      = 8         // the client's other addresses (migration, NAT rebinding) per connection
 )
 
 type tuple struct{ client, server netip.AddrPort }
@@ -143,10 +145,13 @@ func (t *Tracker) long(tp tuple, dir Dir, b []byte, frame int, ts time.Time) int
 	}
 	typ := b[0] >> 4 & 3
 	if typ == p.retryType {
-		if c := t.find(tp, dir, dcid, true); c != nil && dir == ServerToClient {
-			c.retrySCID = bytes.Clone(scid)
-			t.register(c, scid, ServerToClient)
+		if c := t.find(tp, dir, dcid, false); c != nil && dir == ServerToClient {
 			t.placed = true
+			if !c.serverInitial && len(c.retrySCIDs) < maxRetries && len(scid) > 0 &&
+				!slices.ContainsFunc(c.retrySCIDs, func(x []byte) bool { return bytes.Equal(x, scid) }) {
+				c.retrySCIDs = append(c.retrySCIDs, bytes.Clone(scid))
+				t.register(c, scid, ServerToClient)
+			}
 		}
 		return 0 // a Retry fills its datagram
 	}
@@ -163,7 +168,7 @@ func (t *Tracker) long(tp tuple, dir Dir, b []byte, frame int, ts time.Time) int
 	}
 	pnOff := off + w
 	end := pnOff + int(length)
-	c := t.find(tp, dir, dcid, true)
+	c := t.find(tp, dir, dcid, typ == p.initial && len(dcid) >= 8)
 	if c == nil || c.ver != ver {
 		if dir != ClientToServer || typ != p.initial || len(dcid) < 8 {
 			return end
@@ -183,7 +188,10 @@ func (t *Tracker) long(tp tuple, dir Dir, b []byte, frame int, ts time.Time) int
 	case p.zeroRTT:
 		ep = epoch0RTT
 	case p.initial:
-		if dir == ClientToServer && c.retrySCID != nil && bytes.Equal(dcid, c.retrySCID) && !bytes.Equal(dcid, c.initialDCID) {
+		switch {
+		case dir == ServerToClient:
+			c.serverInitial = true
+		case !bytes.Equal(dcid, c.initialDCID) && slices.ContainsFunc(c.retrySCIDs, func(x []byte) bool { return bytes.Equal(x, dcid) }):
 			// After a Retry, Initial keys come from the DCID it chose.
 			c.setInitialKeys(dcid)
 		}
@@ -249,22 +257,47 @@ func (t *Tracker) findShort(tp tuple, dir Dir, rest []byte) (*Conn, int) {
 			continue
 		}
 		if c := t.byCID[string(rest[:l])]; c != nil {
+			if dir == ClientToServer {
+				t.migrated(c, tp)
+			}
 			return c, l
 		}
 	}
 	return nil, 0
 }
 
+// migrated records that a connection's client now sends from another
+// address or port (a NAT rebinding it, or the client migrating: RFC 9000
+// section 9), so that the server's packets to it, which carry no
+// connection ID when the client chose zero-length ones (as Chromium
+// does), find the connection by the new 4-tuple.
+func (t *Tracker) migrated(c *Conn, tp tuple) {
+	if tp.server != c.Server || len(c.paths) >= maxPaths || slices.Contains(t.byTuple[tp], c) {
+		return
+	}
+	c.paths = append(c.paths, tp)
+	t.byTuple[tp] = append(t.byTuple[tp], c)
+}
+
 // find is the connection a long header packet with this Destination
-// Connection ID belongs to.
-func (t *Tracker) find(tp tuple, dir Dir, dcid []byte, anyTuple bool) *Conn {
+// Connection ID belongs to. A client's packet with an ID not known on a
+// known 4-tuple is that 4-tuple's connection unless it may start one
+// (fresh: an Initial with an ID of 8 bytes or more): quic-go's client
+// moves to a connection ID the server's first 1-RTT packet offered
+// (NEW_CONNECTION_ID) while its Initial and Handshake packets are still
+// being sent, and without keys that frame is not read.
+func (t *Tracker) find(tp tuple, dir Dir, dcid []byte, fresh bool) *Conn {
 	if len(dcid) > 0 {
 		if c := t.byCID[string(dcid)]; c != nil {
 			return c
 		}
 	}
-	if cs := t.byTuple[tp]; len(cs) > 0 && (dir == ServerToClient || len(dcid) == 0) {
-		return cs[len(cs)-1]
+	if cs := t.byTuple[tp]; len(cs) > 0 && (dir == ServerToClient || len(dcid) == 0 || !fresh) {
+		c := cs[len(cs)-1]
+		if dir == ClientToServer && len(dcid) > 0 {
+			t.register(c, dcid, ServerToClient)
+		}
+		return c
 	}
 	return nil
 }
@@ -328,12 +361,13 @@ func (t *Tracker) Close() {
 
 func (t *Tracker) remove(c *Conn) {
 	c.finish()
-	tp := tuple{c.Client, c.Server}
-	cs := slices.DeleteFunc(t.byTuple[tp], func(x *Conn) bool { return x == c })
-	if len(cs) == 0 {
-		delete(t.byTuple, tp)
-	} else {
-		t.byTuple[tp] = cs
+	for _, tp := range append(c.paths, tuple{c.Client, c.Server}) {
+		cs := slices.DeleteFunc(t.byTuple[tp], func(x *Conn) bool { return x == c })
+		if len(cs) == 0 {
+			delete(t.byTuple, tp)
+		} else {
+			t.byTuple[tp] = cs
+		}
 	}
 	if t.byCID[string(c.origDCID)] == c {
 		delete(t.byCID, string(c.origDCID))
@@ -374,3 +408,26 @@ func varint(b []byte) (uint64, int, bool) {
 // Varint is varint for HTTP/3, which encodes its integers the same way:
 // the value, its length, and whether b held it whole.
 func Varint(b []byte) (uint64, int, bool) { return varint(b) }
+
+// minInitialDatagram is what a client pads each datagram carrying an
+// Initial packet to (RFC 9000 section 14.1).
+const minInitialDatagram = 1200
+
+// ClientInitial tells whether a UDP payload begins as a client's first
+// Initial packet does, so that QUIC on a port other than 443 can be found
+// by its content: a long header of version 1 or 2 whose type is Initial,
+// a Destination Connection ID of 8 to 20 bytes (RFC 9000 section 7.2: the
+// client's first is at least 8), a Source Connection ID of at most 20,
+// in a datagram of at least 1200 bytes. The fixed bit is not required
+// (RFC 9287 lets a client clear it). It reads no more than 7+20 bytes.
+func ClientInitial(b []byte) bool {
+	if len(b) < minInitialDatagram || b[0]&0x80 == 0 {
+		return false
+	}
+	p := paramsOf(binary.BigEndian.Uint32(b[1:5]))
+	if p == nil || b[0]>>4&3 != p.initial {
+		return false
+	}
+	dl := int(b[5])
+	return dl >= 8 && dl <= 20 && b[6+dl] <= 20
+}
