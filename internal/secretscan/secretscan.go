@@ -10,7 +10,10 @@
 //   - SSLKEYLOGFILE lines (the secret field);
 //   - long high-entropy values right after a credential-like name
 //     (token, secret, password, assertion, api key, … in any naming style)
-//     and "=", ":" or a percent-encoded "=".
+//     and "=", ":" or a percent-encoded "=";
+//   - tokens a service marks with its own prefix (GitHub's ghp_, GitLab's
+//     glpat-, Slack's xoxb-, Stripe's sk_live_, npm's npm_, Google's AIza,
+//     …) wherever they stand, under any name or none.
 //
 // Reports replace what it finds by the contract fingerprint of the value
 // after URL decoding (Redact, Writer); sanitized copies refuse to be written
@@ -35,6 +38,7 @@ const (
 	AuthScheme Kind = "an authorization credential"
 	KeyLog     Kind = "a TLS key log secret"
 	Credential Kind = "a credential value"
+	Vendor     Kind = "a service's prefixed token"
 )
 
 // Match is one secret-shaped string: bytes [Start, End) of the input, and
@@ -71,8 +75,77 @@ var trigger = func() (t [256]bool) {
 	for _, c := range []byte("eBbNnCSER=:%") {
 		t[c] = true
 	}
+	for _, v := range vendorPrefixes {
+		t[v.prefix[0]] = true
+	}
 	return t
 }()
+
+// vendorPrefixes are the prefixes services put on the secrets they issue,
+// so that scanners know them (GitHub, GitLab, Slack, Stripe, npm, OpenAI,
+// Anthropic, Google API keys, Hugging Face, Shopify, DigitalOcean, PyPI,
+// Grafana, Linear, Brevo, SendGrid), and the fewest bytes of the token
+// alphabet after the prefix that make one. A prefix counts only where a
+// word starts (not inside "task-…"), and the rest must hold letters and
+// digits: "sk-" followed by a CSS class name is no key.
+var vendorPrefixes = []struct {
+	prefix string
+	min    int
+}{
+	{"ghp_", 30}, {"gho_", 30}, {"ghu_", 30}, {"ghs_", 30}, {"ghr_", 30}, {"github_pat_", 40},
+	{"glpat-", 20}, {"glptt-", 20}, {"gldt-", 20}, {"glrt-", 20}, {"glsa_", 32},
+	{"xoxb-", 20}, {"xoxp-", 20}, {"xoxa-", 20}, {"xoxr-", 20}, {"xoxe-", 20}, {"xoxs-", 20}, {"xapp-", 20},
+	{"sk_live_", 20}, {"rk_live_", 20}, {"sk_test_", 20}, {"rk_test_", 20}, {"whsec_", 24},
+	{"npm_", 30}, {"sk-", 40}, {"AIza", 30}, {"hf_", 30},
+	{"shpat_", 32}, {"shpss_", 32}, {"shpca_", 32}, {"shppa_", 32},
+	{"dop_v1_", 60}, {"doo_v1_", 60}, {"dor_v1_", 60}, {"pypi-", 60}, {"lin_api_", 32}, {"xkeysib-", 60},
+	{"SG.", 20},
+}
+
+// vendorSecond holds, per first byte of a prefix, the second bytes that
+// may follow: the scan's cheap test before the prefixes are compared.
+var vendorSecond = func() (t [256]string) {
+	for _, v := range vendorPrefixes {
+		if strings.IndexByte(t[v.prefix[0]], v.prefix[1]) < 0 {
+			t[v.prefix[0]] += v.prefix[1:2]
+		}
+	}
+	return t
+}()
+
+// vendorAt matches a token with a service's prefix at b[i].
+func (sc *scratch) vendorAt(b []byte, i int) (Match, bool) {
+	if inWord(b, i) {
+		return Match{}, false
+	}
+	for _, v := range vendorPrefixes {
+		if !bytes.HasPrefix(b[i:], []byte(v.prefix)) {
+			continue
+		}
+		p := i + len(v.prefix)
+		dec := sc.dec
+		end := run(b, p, b64urlClass, &dec)
+		n := len(dec)
+		if v.prefix == "SG." && end < len(b) && b[end] == '.' {
+			// SendGrid's key is two parts: SG.<id>.<secret>.
+			dec = append(dec, '.')
+			tail := dec[len(dec):]
+			e := run(b, end+1, b64urlClass, &tail)
+			if len(tail) >= 20 {
+				dec = append(dec, tail...)
+				end = e
+			} else {
+				dec = dec[:n]
+			}
+		}
+		sc.dec = dec[:0]
+		if n < v.min || !mixed(dec) || isPlaceholder(string(dec)) {
+			return Match{}, false
+		}
+		return Match{Start: i, End: end, Kind: Vendor, Value: v.prefix + string(dec)}, true
+	}
+	return Match{}, false
+}
 
 // Find returns the secret-shaped strings of b, in order, without overlap
 // (see scan for how overlapping shapes are cut).
@@ -158,6 +231,9 @@ func scan(b []byte, fn func(Match) bool) {
 			}
 		case '=', ':', '%':
 			m, ok = sc.credentialAt(b, i)
+		}
+		if !ok && vendorSecond[c] != "" && strings.IndexByte(vendorSecond[c], next) >= 0 {
+			m, ok = sc.vendorAt(b, i)
 		}
 		if !ok {
 			continue
