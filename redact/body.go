@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -75,6 +76,27 @@ func binaryType(mt string) bool {
 	return false
 }
 
+// unnamedFields reports the media types of serializations whose fields
+// are numbered, not named (gRPC and gRPC-Web, protobuf, MessagePack,
+// CBOR, Thrift, Avro, BSON): a token in them sits under no name the
+// redaction could know it by, so the body is not copied (fail closed).
+// JSON mappings of them ("application/json+protobuf") are JSON.
+func unnamedFields(mt string) bool {
+	mt = strings.ToLower(mt)
+	if mt == "" || strings.Contains(mt, "json") {
+		return false
+	}
+	for _, w := range []string{"grpc", "protobuf", "x-proto", "msgpack", "cbor", "thrift", "avro", "bson"} {
+		if strings.Contains(mt, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// unnamedBody replaces a body of unnamed fields (see unnamedFields).
+const unnamedBody = "[body removed by traceaudit redact: %s holds fields without names, which cannot be redacted]"
+
 // looksForm mirrors the oauth extractor: an '=' and none of the bytes a form never holds.
 func looksForm(b []byte) bool {
 	return bytes.IndexByte(b, '=') >= 0 && !bytes.ContainsAny(b, " \n{<")
@@ -93,6 +115,10 @@ func oauthBody(mt string) bool {
 func (r *redactor) body(mt string, data []byte) []byte {
 	if len(data) == 0 {
 		return data
+	}
+	if unnamedFields(mt) {
+		r.count()
+		return []byte(fmt.Sprintf(unnamedBody, mediaType(mt)))
 	}
 	switch kindOf(mt, data) {
 	case bodyForm:
@@ -747,6 +773,9 @@ func (r *redactor) text(s string) string {
 	s = r.columnCells(s)
 	s = r.fieldLines(s)
 	s = r.callPairs(s)
+	s = r.jsEscaped(s)
+	s = r.entityAttrs(s)
+	s = r.namedTexts(s)
 	if strings.Contains(s, "data:") {
 		s = r.dataURLs(s)
 	}
@@ -1101,6 +1130,17 @@ func (r *redactor) multipart(s string) string {
 		name := ""
 		if k := indexFoldASCII(line, "name="); k >= 0 && (k == 0 || !alnum(line[k-1])) {
 			name = strings.Trim(strings.TrimSpace(strings.Split(line[k+5:], ";")[0]), `"`)
+		} else if k := indexFoldASCII(line, "name*="); k >= 0 && (k == 0 || !alnum(line[k-1])) {
+			// RFC 7578 (after RFC 2231): name*=charset'language'value,
+			// percent-encoded.
+			v := strings.Trim(strings.TrimSpace(strings.Split(line[k+6:], ";")[0]), `"`)
+			if i := strings.LastIndexByte(v, '\''); i >= 0 {
+				v = v[i+1:]
+			}
+			if dec, err := url.PathUnescape(v); err == nil {
+				v = dec
+			}
+			name = v
 		}
 		body := strings.Index(s[i:], "\r\n\r\n")
 		sepLen := 4

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/har"
@@ -570,9 +571,23 @@ func (r *redactor) generic(raw []byte) []byte {
 }
 
 func (r *redactor) walkGeneric(v gjson.Result, depth int, eds *[]edit) {
+	r.walkNamed(v, "", depth, eds)
+}
+
+// walkNamed is walkGeneric under a member's name: what a secret's name
+// holds (an exporter's storage dump, {"refresh_token": …}) is redacted as
+// that secret, whatever its shape; a comment's "Authorization: Bearer …"
+// line is read as that field.
+func (r *redactor) walkNamed(v gjson.Result, name string, depth int, eds *[]edit) {
 	switch {
 	case v.Type == gjson.String:
-		if red := r.free(v.Str, 0); red != v.Str {
+		red := r.free(v.Str, 0)
+		if name != "" {
+			red = r.value(name, v.Str, "", 0)
+		} else if red == v.Str && strings.Contains(v.Str, ":") {
+			red = r.fieldLines(v.Str)
+		}
+		if red != v.Str {
 			*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})
 		}
 	case v.IsObject() || v.IsArray():
@@ -581,14 +596,18 @@ func (r *redactor) walkGeneric(v gjson.Result, depth int, eds *[]edit) {
 		}
 		obj := v.IsObject()
 		v.ForEach(func(k, x gjson.Result) bool {
+			under := name
 			if obj {
 				// An exporter's extra member may hold a token cache
 				// (a storage dump) keyed by the tokens.
 				if red := r.jsonKey(k.Str, false); red != k.Str {
 					*eds = append(*eds, edit{k.Index, k.Index + len(k.Raw), jsonString(red)})
 				}
+				if under == "" && r.class(k.Str) != classKeep {
+					under = k.Str
+				}
 			}
-			r.walkGeneric(x, depth+1, eds)
+			r.walkNamed(x, under, depth+1, eds)
 			return true
 		})
 	}
@@ -611,11 +630,48 @@ func (r *redactor) harEntry(raw []byte) []byte {
 				r.harMessage(v, &eds)
 				return true
 			}
+		case "_webSocketMessages":
+			if v.IsArray() {
+				v.ForEach(func(_, m gjson.Result) bool {
+					if d := m.Get("data"); m.Get("opcode").Int() == 2 && d.Type == gjson.String && binaryMessage(d.Str) {
+						// A binary message (MQTT's CONNECT, a protobuf)
+						// holds fields without names: not copied.
+						r.count()
+						r.setString(d, base64.StdEncoding.EncodeToString([]byte(binaryNote)), &eds)
+						return true
+					}
+					r.walkGeneric(m, 2, &eds)
+					return true
+				})
+				return true
+			}
 		}
 		r.walkGeneric(v, 1, &eds)
 		return true
 	})
 	return applyEdits(raw, eds)
+}
+
+// binaryNote replaces a binary WebSocket message that is no text.
+const binaryNote = "[binary message removed by traceaudit redact: not text, its fields cannot be redacted]"
+
+// binaryMessage reports a HAR WebSocket message's data (base64) that
+// decodes to bytes that are no text: invalid UTF-8, or control bytes
+// other than tabs and line ends. One that does not decode is text.
+func binaryMessage(data string) bool {
+	b, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		return false
+	}
+	if !utf8.Valid(b) {
+		return true
+	}
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return true
+		}
+	}
+	return false
 }
 
 // challengeMethod finds code_challenge_method in a request's URL or form.
@@ -806,6 +862,9 @@ func (r *redactor) harText(mt, ce, text string, b64 bool) string {
 	}
 	if !b64 {
 		return string(r.body(mt, []byte(text)))
+	}
+	if unnamedFields(mt) {
+		return base64.StdEncoding.EncodeToString(r.body(mt, []byte(text)))
 	}
 	if mt != "" && mt != "application/octet-stream" && kindOf(mt, nil) == bodyBinary {
 		return text // an image or font: nothing to redact, not worth decoding

@@ -186,6 +186,8 @@ func (r *redactor) header(name, value string) string {
 		}
 	case "sec-websocket-protocol":
 		return r.wsProtocols(value)
+	case "server-timing":
+		return r.serverTiming(value)
 	case "www-authenticate", "proxy-authenticate":
 		return r.authChallenges(value)
 	case "authentication-info", "proxy-authentication-info":
@@ -206,6 +208,33 @@ func (r *redactor) header(name, value string) string {
 		return r.secret(value) // X-Session-Id
 	}
 	return r.free(value, 0)
+}
+
+// serverTiming redacts the descriptions of a Server-Timing value
+// (`auth;desc="token=…";dur=12`): a server's free text, quoted or not,
+// read as a free value.
+func (r *redactor) serverTiming(v string) string {
+	parts := strings.Split(v, ";")
+	changed := false
+	for i, p := range parts {
+		name, val, ok := strings.Cut(p, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(name), "desc") {
+			continue
+		}
+		q := ""
+		core := strings.TrimSpace(val)
+		if len(core) >= 2 && core[0] == '"' && core[len(core)-1] == '"' {
+			q, core = `"`, core[1:len(core)-1]
+		}
+		if red := r.free(core, 0); red != core {
+			parts[i] = name + "=" + q + red + q
+			changed = true
+		}
+	}
+	if !changed {
+		return r.free(v, 0)
+	}
+	return strings.Join(parts, ";")
 }
 
 // authChallenges redacts a WWW-Authenticate or Proxy-Authenticate value: the
@@ -417,7 +446,36 @@ func (r *redactor) oneSetCookie(v string) string {
 	red := r.mask(core)
 	out := r.sweep.apply(name) + "=" + lead + red
 	if len(attrs) > 0 || strings.Contains(v, ";") {
-		out += ";" + r.sweep.apply(attrs)
+		out += ";" + r.cookieAttrValues(attrs)
 	}
 	return out
+}
+
+// setCookieAttrs are the attribute names of RFC 6265, its drafts' and
+// browsers' (Priority, Partitioned, SameParty) and RFC 2965's, whose values
+// rules read and no secret is in.
+var setCookieAttrs = map[string]bool{"expires": true, "max-age": true, "domain": true, "path": true, "secure": true,
+	"httponly": true, "samesite": true, "priority": true, "partitioned": true, "sameparty": true, "version": true,
+	"comment": true, "commenturl": true, "discard": true, "port": true}
+
+// cookieAttrValues keeps the known attributes of a Set-Cookie and masks
+// the value of any other: a server that appends a second pair after the
+// first ("sid=…; Path=/; session_token=…") sets no attribute by it, and
+// what it holds is not known (fail closed).
+func (r *redactor) cookieAttrValues(attrs string) string {
+	parts := strings.Split(attrs, ";")
+	changed := false
+	for i, a := range parts {
+		name, val, ok := strings.Cut(a, "=")
+		core := strings.TrimSpace(val)
+		if !ok || core == "" || setCookieAttrs[strings.ToLower(strings.TrimSpace(name))] {
+			continue
+		}
+		parts[i] = name + "=" + val[:len(val)-len(strings.TrimLeft(val, " "))] + r.mask(core)
+		changed = true
+	}
+	if !changed {
+		return r.sweep.apply(attrs)
+	}
+	return r.sweep.apply(strings.Join(parts, ";"))
 }

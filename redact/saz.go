@@ -259,7 +259,8 @@ func (r *redactor) message(data []byte, request bool) []byte {
 	} else {
 		b.WriteString(strings.Join(lines, "\n"))
 		b.WriteString(sep)
-		b.Write(body.raw)
+		b.Write(body.raw[:body.trailer])
+		b.WriteString(r.trailerFields(body.raw[body.trailer:]))
 	}
 	if len(trailer) > 0 {
 		if utf8.Valid(trailer) {
@@ -274,14 +275,21 @@ func (r *redactor) message(data []byte, request bool) []byte {
 // bareLine redacts a header block's line that is no field (no ':'),
 // which the reader skips but the copy keeps: a client's or tool's
 // mangled "Authorization Bearer …" is read as the field its first word
-// names, anything else as free text.
+// names, anything else as free text. What follows a name that no rule
+// knows, and that reading it as that field leaves as it was, is masked:
+// no rule reads the line, and an unknown header's value may be a
+// credential of any shape (fail closed).
 func (r *redactor) bareLine(line string) string {
 	name, rest, ok := strings.Cut(line, " ")
 	if !ok || !headerToken(name) {
 		return r.free(line, 0)
 	}
 	val := strings.TrimLeft(rest, " \t")
-	return name + " " + rest[:len(rest)-len(val)] + r.header(name, val)
+	red := r.header(name, val)
+	if red == val && strings.TrimSpace(val) != "" {
+		red = r.mask(val)
+	}
+	return name + " " + rest[:len(rest)-len(val)] + red
 }
 
 type headerLine struct {
@@ -317,6 +325,39 @@ func (r *redactor) requestLine(line string) string {
 type rawBody struct {
 	raw     []byte // the stored bytes, framing included
 	payload []byte // without chunked framing
+	trailer int    // where in raw a chunked body's trailer section starts (len(raw) when none)
+}
+
+// trailerFields redacts a chunked body's trailer section (the fields after
+// the last chunk, up to the empty line) as header fields are: they are
+// fields of the message, sent after the body (a token a server computes
+// while it streams).
+func (r *redactor) trailerFields(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if !utf8.Valid(b) {
+		return string(b)
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, line := range lines {
+		cr := ""
+		if strings.HasSuffix(line, "\r") {
+			line, cr = line[:len(line)-1], "\r"
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if name, val, ok := strings.Cut(line, ":"); ok {
+			lead := val[:len(val)-len(strings.TrimLeft(val, " \t"))]
+			trimmed := strings.TrimSpace(val)
+			line = name + ":" + lead + r.header(name, trimmed) + val[len(lead)+len(trimmed):]
+		} else {
+			line = r.bareLine(line)
+		}
+		lines[i] = line + cr
+	}
+	return strings.Join(lines, "\n")
 }
 
 // frame splits the bytes after the header section into the body and what
@@ -324,54 +365,56 @@ type rawBody struct {
 func (r *redactor) frame(fields []headerLine, rest []byte) (rawBody, []byte) {
 	te := strings.ToLower(fieldValue(fields, "Transfer-Encoding"))
 	if strings.HasSuffix(strings.TrimSpace(te), "chunked") {
-		payload, n, ok := dechunk(rest, r.limits.BodyBytes*16)
+		payload, n, t, ok := dechunk(rest, r.limits.BodyBytes*16)
 		if ok {
-			return rawBody{raw: rest[:n], payload: payload}, rest[n:]
+			return rawBody{raw: rest[:n], payload: payload, trailer: t}, rest[n:]
 		}
-		return rawBody{raw: rest, payload: nil}, nil
+		return rawBody{raw: rest, payload: nil, trailer: len(rest)}, nil
 	}
 	if cl := fieldValue(fields, "Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(strings.TrimSpace(strings.Split(cl, ",")[0]), 10, 64); err == nil && n >= 0 {
 			n = min(n, int64(len(rest)))
-			return rawBody{raw: rest[:n], payload: rest[:n]}, rest[n:]
+			return rawBody{raw: rest[:n], payload: rest[:n], trailer: int(n)}, rest[n:]
 		}
 	}
-	return rawBody{raw: rest, payload: rest}, nil
+	return rawBody{raw: rest, payload: rest, trailer: len(rest)}, nil
 }
 
-// dechunk undoes chunked framing, returning the payload and the bytes the
-// framing used (trailer fields included). ok is false for broken framing.
-func dechunk(b []byte, limit int64) ([]byte, int, bool) {
+// dechunk undoes chunked framing, returning the payload, the bytes the
+// framing used (trailer fields included) and where the trailer section
+// starts. ok is false for broken framing.
+func dechunk(b []byte, limit int64) ([]byte, int, int, bool) {
 	var out []byte
 	pos := 0
 	for {
 		nl := bytes.IndexByte(b[pos:], '\n')
 		if nl < 0 {
-			return nil, 0, false
+			return nil, 0, 0, false
 		}
 		line := strings.TrimSpace(string(b[pos : pos+nl]))
 		line, _, _ = strings.Cut(line, ";")
 		size, err := strconv.ParseInt(strings.TrimSpace(line), 16, 64)
 		if err != nil || size < 0 || size > int64(len(b)) {
-			return nil, 0, false
+			return nil, 0, 0, false
 		}
 		pos += nl + 1
 		if size == 0 {
 			// Trailer fields up to an empty line.
+			trailer := pos
 			for {
 				nl := bytes.IndexByte(b[pos:], '\n')
 				if nl < 0 {
-					return out, len(b), true
+					return out, len(b), trailer, true
 				}
 				empty := len(strings.TrimSpace(string(b[pos:pos+nl]))) == 0
 				pos += nl + 1
 				if empty {
-					return out, pos, true
+					return out, pos, trailer, true
 				}
 			}
 		}
 		if pos+int(size) > len(b) || int64(len(out))+size > limit {
-			return nil, 0, false
+			return nil, 0, 0, false
 		}
 		out = append(out, b[pos:pos+int(size)]...)
 		pos += int(size)

@@ -438,15 +438,31 @@ func (r *redactor) escaped(v string, nest int) (string, bool) {
 	if strings.IndexByte(v, '%') < 0 || strings.ContainsAny(v, " \"<>=&") {
 		return v, false
 	}
-	dec, err := url.QueryUnescape(v)
-	if err != nil || dec == v || !strings.Contains(dec, "=") && !looksURL(dec) {
+	// Decoded as often as it was encoded (a return URL inside a return
+	// URL inside a query is encoded three times), until pairs or a URL
+	// show.
+	dec, levels := v, 0
+	for levels < maxNest-nest {
+		d, err := url.QueryUnescape(dec)
+		if err != nil || d == dec {
+			break
+		}
+		dec, levels = d, levels+1
+		if strings.Contains(dec, "=") || looksURL(dec) || strings.IndexByte(dec, '%') < 0 {
+			break
+		}
+	}
+	if levels == 0 || !strings.Contains(dec, "=") && !looksURL(dec) {
 		return v, false
 	}
-	red := r.free(dec, nest+1)
+	red := r.free(dec, nest+levels)
 	if red == dec {
 		return v, false
 	}
-	return url.QueryEscape(red), true
+	for range levels {
+		red = url.QueryEscape(red)
+	}
+	return red, true
 }
 
 // headerBlock redacts a text that is a message with a header block: a

@@ -116,7 +116,10 @@ var (
 	typedCodeWords = map[string]bool{"verification": true, "verify": true, "mfa": true, "sms": true, "email": true, "recovery": true,
 		"backup": true, "otp": true, "totp": true, "hotp": true, "onetime": true, "one": true, "confirmation": true, "confirm": true,
 		"twofactor": true, "2fa": true, "tfa": true, "security": true, "pin": true, "activation": true, "reset": true, "login": true,
-		"signin": true, "phone": true, "text": true, "voice": true, "passcode": true, "mobile": true}
+		"signin": true, "phone": true, "text": true, "voice": true, "passcode": true, "mobile": true,
+		// A device flow's code the user types, in camelCase (AWS IAM
+		// Identity Center's userCode) as user_code is.
+		"user": true}
 	passedCodeWords = map[string]bool{"auth": true, "authorization": true, "authz": true, "oob": true, "access": true, "device": true,
 		"invite": true, "invitation": true, "session": true, "exchange": true, "magic": true, "interaction": true, "grant": true}
 )
@@ -361,11 +364,12 @@ func accessorName(name string) bool {
 // encryption, client, session, admin, license and application keys
 // (X-Auth-Key, X-Master-Key, DD-Application-Key), and a customer's key
 // (S3's x-amz-server-side-encryption-customer-key, the AES key itself of
-// SSE-C). A public, partition,
-// sort, cache or idempotency key is none.
+// SSE-C), and a second factor's seed and recovery key (a TOTP
+// enrollment's manualEntryKey, otpKey, mfaKey, a recovery key). A public,
+// partition, sort, cache or idempotency key is none.
 var keyQualifiers = []string{"account", "primary", "secondary", "master", "readonly", "function", "functions", "system",
 	"shared", "signing", "encryption", "client", "session", "admin", "license", "application", "app", "auth", "storage", "secret",
-	"customer"}
+	"customer", "manualentry", "otp", "mfa", "2fa", "authenticator", "recovery"}
 
 // KeyName reports a name of a secret key in any naming style: a name whose
 // last word is "key" or "keys" (or "key" then "data": client-key-data)
@@ -420,7 +424,37 @@ func IsSecretHeader(name string) bool {
 // password or a one-time code a user types (otpCode, sms_code).
 func IsMaskedParam(name string) bool {
 	l := strings.ToLower(name)
-	return maskedParams[l] || strings.Contains(l, "code") && codeName(name) == codeMasked || PasswordName(name)
+	return maskedParams[l] || strings.Contains(l, "code") && codeName(name) == codeMasked || PasswordName(name) || foreignPasswordName(name)
+}
+
+// foreignPasswords are "password" in the languages login forms are
+// written in, compacted as compactName does (lower case, no '_', '-',
+// '.' or space): a localized app names its field so (kennwort,
+// contraseña, mot_de_passe, пароль, パスワード).
+var foreignPasswords = []string{
+	"kennwort", "passwort", "contrasena", "contraseña", "senha", "motdepasse", "wachtwoord", "haslo", "hasło", "heslo",
+	"parola", "salasana", "losenord", "lösenord", "passord", "adgangskode", "jelszo", "jelszó", "sifre", "şifre",
+	"katasandi", "matkhau", "mậtkhẩu", "пароль", "密码", "密碼", "パスワード", "비밀번호", "סיסמה", "كلمةالمرور",
+}
+
+// foreignPasswordName reports a name that is or ends with "password" in
+// another language (neues_kennwort, user_senha).
+func foreignPasswordName(name string) bool {
+	if len(name) < 5 || len(name) > 64 {
+		return false
+	}
+	var buf [64]byte
+	norm, ok := compactName(name, &buf)
+	if !ok {
+		return false
+	}
+	l := strings.ToLower(string(norm)) // the letters compactName leaves (Cyrillic, accented)
+	for _, w := range foreignPasswords {
+		if strings.HasSuffix(l, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // RedactParam renders one parameter value for output: a fingerprint for a
@@ -668,6 +702,12 @@ func OneTimePath(raw string, fn func(seg string) string) string {
 				b.WriteString(red)
 				last = e
 			}
+		case casTicket(seg):
+			if red := fn(seg); red != seg {
+				b.WriteString(raw[last:s])
+				b.WriteString(red)
+				last = e
+			}
 		case pathWord(seg, oneTimeWords):
 			after, session = 2, false
 		case pathWord(seg, sessionPathWords):
@@ -690,6 +730,26 @@ func OneTimePath(raw string, fn func(seg string) string) string {
 	}
 	b.WriteString(raw[last:])
 	return b.String()
+}
+
+// casTicket reports a CAS ticket as a path segment: a ticket-granting
+// ticket names the single sign-on session in the CAS REST API's Location
+// (/cas/v1/tickets/TGT-1-…-host), and service and proxy tickets are
+// redeemed as codes are. A ticket is its type, a '-', a serial number, a
+// '-' and a random part.
+func casTicket(seg string) bool {
+	for _, p := range []string{"TGT-", "PGT-", "PGTIOU-", "ST-", "PT-"} {
+		rest, ok := strings.CutPrefix(seg, p)
+		if !ok {
+			continue
+		}
+		n := 0
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		return n > 0 && n < len(rest) && rest[n] == '-' && pathToken(rest[n+1:])
+	}
+	return false
 }
 
 // scheme reports a URL scheme (RFC 3986: a letter, then letters, digits,
