@@ -344,7 +344,22 @@ func (h *hunt) huntRealEdits() []huntEdit {
 // error files.
 func (h *hunt) huntRealFiles(t *testing.T) map[string]string {
 	t.Helper()
-	edits := h.huntRealEdits()
+	return h.huntEditFiles(t, huntRealBases, h.huntRealEdits(), "hunt12", func(s []byte) []byte {
+		// Header lines a client or tool mangled (no ':'), which the
+		// reader skips and a copy keeps.
+		return huntSAZLines(t, s, map[string]string{
+			"raw/1_c.txt": "Authorization Bearer " + h.canary("SAZ request header line without a colon, Authorization"),
+			"raw/1_s.txt": "Set-Cookie sid=" + h.canary("SAZ response header line without a colon, Set-Cookie"),
+		})
+	})
+}
+
+// huntEditFiles edits the recordings bases with edits and writes them as
+// HAR (NAME.TAG.har), the edited entries as a SAZ (TAG.saz, its members
+// edited by saz; TAG-encoded.saz with encoded bodies) and as a capture
+// (TAG.pcap).
+func (h *hunt) huntEditFiles(t *testing.T, bases []string, edits []huntEdit, tag string, saz func([]byte) []byte) map[string]string {
+	t.Helper()
 	dir := t.TempDir()
 	out := map[string]string{}
 	write := func(name string, data []byte, err error) {
@@ -364,7 +379,7 @@ func (h *hunt) huntRealFiles(t *testing.T) map[string]string {
 	}
 	var docs []map[string]any
 	var free, all []slot
-	for _, base := range huntRealBases {
+	for _, base := range bases {
 		raw, err := os.ReadFile(base)
 		if err != nil {
 			t.Fatal(err)
@@ -418,26 +433,25 @@ func (h *hunt) huntRealFiles(t *testing.T) map[string]string {
 		if err := enc.Encode(doc); err != nil {
 			t.Fatal(err)
 		}
-		name := strings.TrimSuffix(filepath.Base(huntRealBases[i]), ".har") + ".hunt12.har"
+		name := strings.TrimSuffix(filepath.Base(bases[i]), ".har")
+		if name == "trace" { // a lab scenario's recording, named by its folder
+			name = filepath.Base(filepath.Dir(bases[i]))
+		}
+		name += "." + tag + ".har"
 		write(name, b.Bytes(), nil)
 		for _, e := range doc["log"].(map[string]any)["entries"].([]any) {
 			exs = append(exs, huntExchange(e.(map[string]any)))
 		}
 	}
 	s, err := leakcorpus.SAZ(exs, 0, false)
-	if err == nil {
-		// Header lines a client or tool mangled (no ':'), which the
-		// reader skips and a copy keeps.
-		s = huntSAZLines(t, s, map[string]string{
-			"raw/1_c.txt": "Authorization Bearer " + h.canary("SAZ request header line without a colon, Authorization"),
-			"raw/1_s.txt": "Set-Cookie sid=" + h.canary("SAZ response header line without a colon, Set-Cookie"),
-		})
+	if err == nil && saz != nil {
+		s = saz(s)
 	}
-	write("hunt12.saz", s, err)
+	write(tag+".saz", s, err)
 	s, err = leakcorpus.SAZ(exs, 0, true)
-	write("hunt12-encoded.saz", s, err)
+	write(tag+"-encoded.saz", s, err)
 	p, err := leakcorpus.PCAP(exs)
-	write("hunt12.pcap", p, err)
+	write(tag+".pcap", p, err)
 	return out
 }
 

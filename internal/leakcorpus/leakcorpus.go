@@ -482,6 +482,17 @@ func PCAP(exs []Exchange) ([]byte, error) {
 	return TCPCapture(client, server)
 }
 
+// PCAPEncoded is PCAP with the response bodies encoded with gzip,
+// deflate, br and zstd in turn, as the SAZ's encoded form.
+func PCAPEncoded(exs []Exchange) ([]byte, error) {
+	var client, server [][]byte
+	for i, ex := range exs {
+		client = append(client, request(ex))
+		server = append(server, response(ex, codings[i%len(codings)]))
+	}
+	return TCPCapture(client, server)
+}
+
 // TCPCapture renders a capture of one TCP connection to port 80 per pair
 // of payloads: the client's bytes, then the server's, each cut into
 // segments.
