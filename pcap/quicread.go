@@ -128,7 +128,7 @@ func (h quicHandler) Closed(c *quic.Conn) {
 	}
 	s := c.Summary()
 	if hc, ok := c.User.(*h3Conn); ok {
-		if s.EarlyNoKeys > 0 {
+		if s.EarlyNoKeys > 0 && !s.EarlyRefused {
 			hc.orphanWhy = "its request was in 0-RTT packets not decrypted"
 		}
 		hc.close()
@@ -155,10 +155,21 @@ func (h quicHandler) Closed(c *quic.Conn) {
 			q.names = append(q.names, s.SNI)
 		}
 	}
-	if s.EarlyNoKeys > 0 {
+	server := cmp.Or(s.SNI, "an unnamed server")
+	switch {
+	case s.EarlyNoKeys > 0 && s.EarlyRefused:
+		q.r.note(model.Note{Kind: model.NoteTLSEarlyData, Ref: frameRef(s.EarlyFrame), Host: s.SNI, Conn: s.Label, Message: fmt.Sprintf(
+			"quic %s: %s to %s not decrypted (the key log has no CLIENT_EARLY_TRAFFIC_SECRET for the connection); the server refused the early data, so the client sent its requests again after the handshake",
+			s.Label, count(s.EarlyNoKeys, "0-RTT packet")+" (early data)", server)})
+	case s.EarlyNoKeys > 0:
 		q.r.note(model.Note{Kind: model.NoteTLSEarlyData, Ref: frameRef(s.EarlyFrame), Host: s.SNI, Conn: s.Label, Message: fmt.Sprintf(
 			"quic %s: %s to %s not decrypted: the key log has no CLIENT_EARLY_TRAFFIC_SECRET for the connection (it holds its other secrets); the requests the client sent in them are missing unless the server refused the early data and the client sent them again",
-			s.Label, count(s.EarlyNoKeys, "0-RTT packet")+" (early data)", cmp.Or(s.SNI, "an unnamed server"))})
+			s.Label, count(s.EarlyNoKeys, "0-RTT packet")+" (early data)", server)})
+	}
+	if s.EarlyRejected > 0 {
+		q.r.note(model.Note{Kind: model.NoteTLSEarlyDataRejected, Ref: frameRef(s.EarlyRejectedFrame), Host: s.SNI, Conn: s.Label, Message: fmt.Sprintf(
+			"quic %s: %s to %s left out: the server refused the early data, so it never read them; the client sent their requests again after the handshake",
+			s.Label, count(s.EarlyRejected, "0-RTT packet")+" (early data)", server)})
 	}
 	if s.SNI != "" {
 		q.r.nameServer(s.Label, strings.ToLower(s.SNI))

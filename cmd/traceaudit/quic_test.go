@@ -47,7 +47,8 @@ func TestQUICSignIns(t *testing.T) {
 	if v, _, fs, _ := scan(filepath.Join(dir, "clean-dsb.pcapng")); v != "clean" || len(fs) != 0 {
 		t.Errorf("clean-dsb.pcapng: verdict %s, findings %+v", v, fs)
 	}
-	// The same sign-in with its first requests in 0-RTT packets, behind
+	// The same sign-in with its first requests in 0-RTT packets (taken by
+	// the server, or refused and sent again), behind
 	// a server that sends Retry packets, on UDP port 8443, and with its
 	// connections rebound by a NAT (server on UDP port 4443): the same
 	// verdict and the same OAuth steps, from the same kind of exchanges.
@@ -81,6 +82,7 @@ func TestQUICSignIns(t *testing.T) {
 	}
 	for _, c := range [][]string{
 		{filepath.Join(dir, "zerortt.pcap"), "--keylog", filepath.Join(dir, "zerortt.keys.log")},
+		{filepath.Join(dir, "zerortt-rejected.pcap"), "--keylog", filepath.Join(dir, "zerortt-rejected.keys.log")},
 		{filepath.Join(dir, "retry.pcap"), "--keylog", filepath.Join(dir, "retry.keys.log")},
 		{filepath.Join(dir, "port8443-dsb.pcapng")},
 		{filepath.Join(dir, "rebind-dsb.pcapng")},

@@ -10,6 +10,13 @@ import (
 	"time"
 )
 
+// The server's answer to a client's 0-RTT data.
+const (
+	earlyUnknown byte = iota
+	earlyAccepted
+	earlyRejected
+)
+
 // Epochs of packet protection.
 type epoch int
 
@@ -80,13 +87,20 @@ type Conn struct {
 	app     [2]appKeys
 	largest [2][3]int64 // largest packet number per direction and space, -1 none
 
-	crypto    [2]cryptoBuf // the Initial epoch's CRYPTO data per direction
-	sni, alpn string
-	notH3     bool // the ClientHello offers protocols, HTTP/3 not among them
-	random    []byte
-	suite     *suite
-	secrets   *Secrets
-	looked    bool // the key log was asked
+	crypto   [2]cryptoBuf // the Initial epoch's CRYPTO data per direction
+	hsCrypto cryptoBuf    // the server's Handshake epoch CRYPTO data, for 0-RTT's answer
+	// earlyState is the server's answer to the client's 0-RTT data:
+	// held until its EncryptedExtensions is read (or the first 1-RTT
+	// packet is opened without it), then opened or left out.
+	earlyState            byte
+	earlyRejected, early1 int  // 0-RTT packets left out as refused, the first's frame
+	replayDue             bool // held packets wait to be opened after the current one
+	sni, alpn             string
+	notH3                 bool // the ClientHello offers protocols, HTTP/3 not among them
+	random                []byte
+	suite                 *suite
+	secrets               *Secrets
+	looked                bool // the key log was asked
 
 	pending    []pendingPacket
 	pendingLen int
@@ -176,6 +190,22 @@ func (c *Conn) packet(dir Dir, ep epoch, pkt []byte, pnOff int, frame int, ts ti
 	if !c.replaying {
 		c.seen[dir]++
 	}
+	if ep == epoch0RTT && c.early != nil {
+		switch c.earlyState {
+		case earlyUnknown:
+			// Opened once the server says it took them: refused, the
+			// client sends their data again in 1-RTT packets, and the
+			// server never read these copies.
+			c.holdEarly(pkt, pnOff, frame, ts)
+			return
+		case earlyRejected:
+			if c.earlyRejected == 0 {
+				c.early1 = frame
+			}
+			c.earlyRejected++
+			return
+		}
+	}
 	k := c.keysFor(dir, ep)
 	if k == nil {
 		c.hold(dir, ep, pkt, pnOff, frame, ts)
@@ -218,11 +248,23 @@ func (c *Conn) packet(dir Dir, ep epoch, pkt []byte, pnOff int, frame int, ts ti
 		return
 	}
 	t.plain = plain[:0]
+	if ep == epoch1RTT && c.earlyState == earlyUnknown && len(c.pending) > 0 {
+		// The server's EncryptedExtensions was not read (its packet
+		// lost): its 0-RTT data is taken as accepted, which it is
+		// unless the client sends the same again.
+		c.decideEarly(earlyAccepted)
+	}
 	if int64(pn) > c.largest[dir][sp] {
 		c.largest[dir][sp] = int64(pn)
 	}
 	c.packets[ep]++
 	c.frames(dir, ep, plain, frame, ts)
+	if c.replayDue {
+		// Held packets are opened after this one's frames are read:
+		// opening them reuses the buffers those frames are in.
+		c.replayDue = false
+		c.replay()
+	}
 	if c.closed {
 		// CONNECTION_CLOSE: nothing more is sent on it; what the peer
 		// still sends is ignored until the connection is dropped.
@@ -269,6 +311,53 @@ func (c *Conn) hold(dir Dir, ep epoch, pkt []byte, pnOff int, frame int, ts time
 	c.pending = append(c.pending, pendingPacket{dir: dir, ep: ep, pkt: bytes.Clone(pkt), pnOff: pnOff, frame: frame, ts: ts})
 	c.pendingLen += len(pkt)
 	c.t.held += len(pkt)
+}
+
+// holdEarly keeps a 0-RTT packet until the server's answer to early
+// data is known, within the bounds of held packets (past them it is
+// opened as if accepted).
+func (c *Conn) holdEarly(pkt []byte, pnOff, frame int, ts time.Time) {
+	if len(c.pending) >= maxPending || c.pendingLen+len(pkt) > maxPendingLen || c.t.held+len(pkt) > maxHeld {
+		c.earlyState, c.replayDue = earlyAccepted, len(c.pending) > 0
+		c.packet(ClientToServer, epoch0RTT, pkt, pnOff, frame, ts)
+		return
+	}
+	c.pending = append(c.pending, pendingPacket{dir: ClientToServer, ep: epoch0RTT, pkt: bytes.Clone(pkt), pnOff: pnOff, frame: frame, ts: ts})
+	c.pendingLen += len(pkt)
+	c.t.held += len(pkt)
+}
+
+// decideEarly records the server's answer to 0-RTT data and opens or
+// leaves out the 0-RTT packets held for it.
+func (c *Conn) decideEarly(state byte) {
+	if c.earlyState != earlyUnknown {
+		return
+	}
+	c.earlyState = state
+	c.replayDue = true
+}
+
+// encryptedExtensions reads the server's EncryptedExtensions: early_data
+// (extension 42) tells that it took the client's 0-RTT data.
+func (c *Conn) encryptedExtensions(b []byte) {
+	state := earlyRejected
+	if len(b) >= 2 {
+		ext := b[2:]
+		if n := int(binary.BigEndian.Uint16(b)); n <= len(ext) {
+			ext = ext[:n]
+		}
+		for len(ext) >= 4 {
+			typ, n := binary.BigEndian.Uint16(ext), int(binary.BigEndian.Uint16(ext[2:]))
+			if 4+n > len(ext) {
+				break
+			}
+			if typ == 42 {
+				state = earlyAccepted
+			}
+			ext = ext[4+n:]
+		}
+	}
+	c.decideEarly(state)
 }
 
 // lacked counts a packet of ep (in frame) not opened for want of keys.
@@ -339,8 +428,13 @@ func (c *Conn) frames(dir Dir, ep epoch, p []byte, frame int, ts time.Time) {
 				err = true
 				break
 			}
-			if ep == epochInitial {
-				c.cryptoData(dir, off, p[:l])
+			switch {
+			case ep == epochInitial:
+				c.cryptoData(&c.crypto[dir], dir, off, p[:l])
+			case ep == epochHandshake && dir == ServerToClient && c.earlyState == earlyUnknown:
+				// Its first message, EncryptedExtensions, says whether
+				// the server took the client's 0-RTT data.
+				c.cryptoData(&c.hsCrypto, dir, off, p[:l])
 			}
 			p = p[l:]
 		case typ == 0x07: // NEW_TOKEN
@@ -456,8 +550,7 @@ type cryptoBuf struct {
 	extra bool // data past maxCrypto was left out
 }
 
-func (c *Conn) cryptoData(dir Dir, off uint64, d []byte) {
-	cb := &c.crypto[dir]
+func (c *Conn) cryptoData(cb *cryptoBuf, dir Dir, off uint64, d []byte) {
 	if cb.done || len(d) == 0 {
 		return
 	}
@@ -495,6 +588,10 @@ func (c *Conn) cryptoData(dir Dir, off uint64, d []byte) {
 	cb.done = true
 	msg := cb.data[:n]
 	switch {
+	case cb == &c.hsCrypto:
+		if msg[0] == 8 {
+			c.encryptedExtensions(msg[4:])
+		}
 	case dir == ClientToServer && msg[0] == 1:
 		c.clientHello(msg[4:])
 	case dir == ServerToClient && msg[0] == 2:
@@ -570,7 +667,7 @@ func (c *Conn) deriveKeys() {
 	}
 	c.hs[0], c.hs[1] = mk(s.ClientHandshake), mk(s.ServerHandshake)
 	c.app[0].cur, c.app[1].cur = mk(s.ClientApp), mk(s.ServerApp)
-	c.replay()
+	c.replayDue = true
 }
 
 // suiteForSecret guesses a suite from a secret's length (0-RTT packets
@@ -596,6 +693,12 @@ func (c *Conn) finish() {
 	if c.done {
 		return
 	}
+	if c.early != nil && c.earlyState == earlyUnknown && len(c.pending) > 0 {
+		// No answer from the server read: its 0-RTT data is taken as
+		// accepted, as when its EncryptedExtensions was lost.
+		c.earlyState = earlyAccepted
+		c.replay()
+	}
 	c.done = true
 	c.dropPending()
 	keys := make([]streamKey, 0, len(c.streams))
@@ -616,6 +719,7 @@ func (c *Conn) finish() {
 	c.buffered = 0
 	c.crypto[0].release(c.t)
 	c.crypto[1].release(c.t)
+	c.hsCrypto.release(c.t)
 	c.t.h.Closed(c)
 }
 
@@ -646,6 +750,13 @@ type ConnSummary struct {
 	// requests the client sent in them are missing, unless the server
 	// refused its early data and the client sent them again.
 	EarlyNoKeys, EarlyFrame int
+	// EarlyRefused: the server refused the client's early data (its
+	// EncryptedExtensions has no early_data), so the client sent it again
+	// after the handshake. EarlyRejected counts the 0-RTT packets left
+	// out for it (EarlyRejectedFrame the first), whose data the server
+	// never read.
+	EarlyRefused                      bool
+	EarlyRejected, EarlyRejectedFrame int
 	// Problems says what else went wrong, for a note; empty when nothing.
 	Problems []string
 	// ProblemFrame is the frame of the first problem.
@@ -655,6 +766,7 @@ type ConnSummary struct {
 // Summary says what the connection was, for notes.
 func (c *Conn) Summary() ConnSummary {
 	s := ConnSummary{Label: c.Label(), SNI: c.sni, Frame: c.first, Keys: c.secrets != nil, Decrypted: c.packets[epoch1RTT] > 0,
+		EarlyRefused: c.earlyState == earlyRejected, EarlyRejected: c.earlyRejected, EarlyRejectedFrame: c.early1,
 		NoKeys: c.noKeys[epochHandshake] + c.noKeys[epoch0RTT] + c.noKeys[epoch1RTT], Packets: c.seen}
 	add := func(frame int, format string, args ...any) {
 		if s.ProblemFrame == 0 || frame > 0 && frame < s.ProblemFrame {

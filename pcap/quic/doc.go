@@ -12,7 +12,13 @@
 // server name (SNI) and random and the ServerHello's cipher suite are
 // always read; Handshake, 0-RTT and 1-RTT packets with the TLS secrets a
 // key log holds for the ClientHello's random (Chromium's SSLKEYLOGFILE
-// logs them as for TLS over TCP), following key updates. CRYPTO and STREAM
+// logs them as for TLS over TCP), following key updates. 0-RTT packets are
+// held until the server's EncryptedExtensions says whether it took the
+// early data: taken, they are opened; refused, they are left out (the
+// server never read them; the client sends their data again in 1-RTT).
+// After a Retry the Initial keys follow the connection ID the client
+// moved to; a client that moved to another address or port (NAT
+// rebinding) stays in its connection. CRYPTO and STREAM
 // frames are reassembled by offset (out of order, duplicated, overlapping);
 // a stream whose data the capture lost is handed over with the gap marked
 // when its connection ends.

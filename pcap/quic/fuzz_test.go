@@ -58,6 +58,7 @@ func FuzzTracker(f *testing.F) {
 	// key logs are not this target's, so only their Initials open.
 	f.Add(fuzzDatagrams(f, "../testdata/quic/retry.pcap", 30))
 	f.Add(fuzzDatagrams(f, "../testdata/quic/zerortt.pcap", 60))
+	f.Add(fuzzDatagrams(f, "../testdata/quic/zerortt-rejected.pcap", 60))
 	client := netip.MustParseAddrPort("127.0.0.1:56710")
 	other := netip.MustParseAddrPort("127.0.0.1:36893")
 	server := netip.MustParseAddrPort("127.0.0.1:443")
@@ -93,6 +94,8 @@ func FuzzFrames(f *testing.F) {
 	f.Add([]byte{0x0f, 0x00, 0x00, 0x03, 'a', 'b', 'c', 0x0e, 0x04, 0x05, 0x02, 'd', 'e'})
 	f.Add([]byte{0x02, 0x05, 0x00, 0x01, 0x00, 0x02, 0x01, 0x18, 0x01, 0x00, 0x04, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x06, 0x00, 0x04, 0x01, 0x00, 0x00, 0x40, 0x1c, 0x00, 0x00, 0x00, 0x04, 0x08, 0x00, 0x01, 'x'})
+	// EncryptedExtensions with early_data (42), then without.
+	f.Add([]byte{0x06, 0x00, 0x0a, 0x08, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x2a, 0x00, 0x00, 0x06, 0x00, 0x0a, 0x08, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rec := newRecorder()
 		tr := NewTracker(nil, rec)
@@ -102,6 +105,9 @@ func FuzzFrames(f *testing.F) {
 		c.frames(ClientToServer, epoch1RTT, data[half:], 2, time.Time{})
 		c.frames(ServerToClient, epochInitial, data[:half], 3, time.Time{})
 		c.frames(ClientToServer, epoch1RTT, data[:half], 4, time.Time{})
+		// The server's Handshake CRYPTO (EncryptedExtensions: the answer
+		// to 0-RTT data).
+		c.frames(ServerToClient, epochHandshake, data[half:], 5, time.Time{})
 		tr.Close()
 		if c.buffered != 0 || tr.held != 0 {
 			t.Fatalf("buffered %d, held %d after Close", c.buffered, tr.held)

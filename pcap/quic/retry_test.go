@@ -151,3 +151,34 @@ func TestClientInitial(t *testing.T) {
 		t.Errorf("zeros recognised")
 	}
 }
+
+// TestEarlyDataAnswerLost: the server's EncryptedExtensions, which says
+// whether it took the client's 0-RTT data, is in its first Handshake
+// packets (zerortt.pcap: frame 143 for app.localhost, 159 for
+// auth.fosite.test). With those lost the 0-RTT packets are held until the
+// first 1-RTT packet opens, then taken as accepted: the requests they
+// carry (frames 141 and 157) are read all the same; with them the answer
+// is read (accepted) and the same comes out.
+func TestEarlyDataAnswerLost(t *testing.T) {
+	keys := testKeys(t, "../testdata/quic/zerortt.keys.log")
+	for _, lost := range []map[int]bool{nil, {143: true, 159: true}} {
+		rec := newRecorder()
+		tr := NewTracker(keys, rec)
+		for _, d := range datagrams(t, "../testdata/quic/zerortt.pcap", 443) {
+			if !lost[d.frame] {
+				tr.Datagram(d.client, d.server, d.dir, d.payload, d.frame, d.ts)
+			}
+		}
+		tr.Close()
+		var firsts []string
+		for k, f := range rec.first {
+			if strings.HasSuffix(k, "/0/0") {
+				firsts = append(firsts, strconv.Itoa(f))
+			}
+		}
+		slices.Sort(firsts)
+		if got := strings.Join(firsts, " "); got != "141 157 56 68" {
+			t.Errorf("lost %v: first request streams begin in frames %s", lost, got)
+		}
+	}
+}

@@ -425,6 +425,90 @@ func TestQUIC0RTT(t *testing.T) {
 	}
 }
 
+// TestQUIC0RTTRefused: the same, the front resuming the sessions but
+// refusing their early data (gen-quic.sh zerortt-rejected, h3front
+// -reject-0rtt): Chromium sends each host's first request in 0-RTT packets
+// (frames 161 and 165, 175 and 177), the server's EncryptedExtensions lacks
+// early_data, and Chromium sends the requests again in 1-RTT packets
+// (frames 166 and 180), which the server answers. Those are the requests
+// read, where tshark finds them; the 0-RTT copies, opened or not, are
+// noted as refused and none is missing.
+func TestQUIC0RTTRefused(t *testing.T) {
+	want := []string{
+		"frame 36 GET https://app.localhost/favicon.ico 404",
+		"frame 81 GET https://auth.fosite.test/favicon.ico 404",
+		"frame 85 GET https://app.localhost/favicon.ico 404",
+		"frame 99 GET https://auth.fosite.test/favicon.ico 404",
+		"frame 166 GET https://app.localhost/login 302",
+		"frame 180 GET https://auth.fosite.test/oauth2/auth 200",
+		"frame 225 POST https://auth.fosite.test/oauth2/auth 303",
+		"frame 231 GET https://app.localhost/callback 302",
+		"frame 252 GET https://app.localhost/home 200",
+	}
+	raw, err := os.ReadFile(fixture("quic/zerortt-rejected.keys.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var noEarly []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(l, "CLIENT_EARLY_TRAFFIC_SECRET ") {
+			noEarly = append(noEarly, l)
+		}
+	}
+	for _, c := range []struct {
+		keys string
+		want []string
+	}{
+		{string(raw), []string{
+			"tls-early-data-rejected frame 161 app.localhost: 2 0-RTT packets (early data) to app.localhost left out: the server refused the early data, so it never read them; the client sent their requests again after the handshake",
+			"tls-early-data-rejected frame 175 auth.fosite.test: 2 0-RTT packets (early data) to auth.fosite.test left out: the server refused the early data, so it never read them; the client sent their requests again after the handshake",
+		}},
+		{strings.Join(noEarly, "\n"), []string{
+			"tls-early-data frame 161 app.localhost: 2 0-RTT packets (early data) to app.localhost not decrypted (the key log has no CLIENT_EARLY_TRAFFIC_SECRET for the connection); the server refused the early data, so the client sent its requests again after the handshake",
+			"tls-early-data frame 175 auth.fosite.test: 2 0-RTT packets (early data) to auth.fosite.test not decrypted (the key log has no CLIENT_EARLY_TRAFFIC_SECRET for the connection); the server refused the early data, so the client sent its requests again after the handshake",
+		}},
+	} {
+		keys, err := tlsdec.ParseKeyLog(strings.NewReader(c.keys))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(fixture("quic/zerortt-rejected.pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := pcap.NewReader(f, pcap.Options{Decrypter: tlsdec.NewDecrypter(keys).StreamDecrypter()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := model.ReadAll(rd)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := h3Requests(exs)
+		if !slices.Equal(got, want) {
+			t.Errorf("HTTP/3 requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		var frames []string
+		for _, g := range got {
+			frames = append(frames, strings.Join(strings.Fields(g)[:2], " "))
+		}
+		if ts := tsharkH3(t, "quic/zerortt-rejected.pcap"); !slices.Equal(frames, ts) {
+			t.Errorf("request frames %v, tshark's %v", frames, ts)
+		}
+		var said []string
+		for _, n := range rd.Notes() {
+			switch n.Kind {
+			case model.NoteTLSEarlyData, model.NoteTLSEarlyDataRejected, model.NoteOrphan, model.NoteQUIC, model.NoteGap:
+				said = append(said, string(n.Kind)+" "+n.Ref+" "+n.Host+": "+n.Message[strings.Index(n.Message, ": ")+2:])
+			}
+		}
+		if !slices.Equal(said, c.want) {
+			t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(said, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
 // TestQPACKDynamicResponses: nghttp3's encoder (Debian 12's ngtcp2-server,
 // gen-quic-ngtcp2.sh) inserts response fields into the dynamic table that
 // Chromium allows (its encoder stream, stream 7: frames 9 and 21) and

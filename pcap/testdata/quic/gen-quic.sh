@@ -15,7 +15,9 @@
 #        | zerortt (the browser visits both hosts first and waits until
 #        their connections idle out (h3front -idle 2s); the sign-in's
 #        connections resume those TLS sessions and send their first
-#        requests in 0-RTT packets) | retry (the front validates every
+#        requests in 0-RTT packets) | zerortt-rejected (the same, the front
+#        resuming the sessions but refusing their 0-RTT data, h3front
+#        -reject-0rtt: Chromium sends those requests again in 1-RTT) | retry (the front validates every
 #        client's address with a Retry packet, h3front -retry) | port8443
 #        (a clean sign-in with the front, issuer and redirect URI on port
 #        8443: QUIC on a port other than 443) | rebind (the front relays
@@ -48,6 +50,7 @@ for _ in $(seq 50); do [ -s "$work/info.json" ] && break; sleep 0.2; done
 front=
 [ "$story" = qpack ] && front="-qpack-table 4096"
 [ "$story" = zerortt ] && front="-idle 2s"
+[ "$story" = zerortt-rejected ] && front="-idle 2s -reject-0rtt"
 [ "$story" = retry ] && front="-retry"
 [ "$story" = rebind ] && front="-quic-listen 127.0.0.1:4443 -rebind-after 8"
 filter="udp port $port or tcp port $port"
@@ -64,7 +67,7 @@ drive=
 [ "$story" = reload ] && drive=-reload
 [ "$story" = mismatch ] && drive=-refused
 [ "$story" = qpack ] && drive=-refused
-[ "$story" = zerortt ] && drive="-warm https://app.localhost/favicon.ico,https://auth.fosite.test/favicon.ico -warm-wait 4s"
+case $story in zerortt*) drive="-warm https://app.localhost/favicon.ico,https://auth.fosite.test/favicon.ico -warm-wait 4s" ;; esac
 SSLKEYLOGFILE=$keys "$work/h3front" -drive "$(j rp)/login" -spki "$(cat "$work/spki")" \
 	-quic-hosts "auth.fosite.test:$port,app.localhost:$port" -user "$(j username)" -password "$(j password)" $drive
 sleep 1

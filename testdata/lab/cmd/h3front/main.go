@@ -28,6 +28,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -61,6 +62,7 @@ func main() {
 	keyLog := flag.String("keylog", "", "serve: the front's own TLS key log (optional)")
 	qpackTable := flag.Uint64("qpack-table", 0, "serve: QPACK table capacity to announce (SETTINGS_QPACK_MAX_TABLE_CAPACITY); quic-go's decoder has no dynamic table, so requests using it fail")
 	retry := flag.Bool("retry", false, "serve: validate every client's address with a Retry packet first")
+	reject0RTT := flag.Bool("reject-0rtt", false, "serve: resume TLS sessions but refuse their 0-RTT data (the client sends it again in 1-RTT)")
 	idle := flag.Duration("idle", 0, "serve: QUIC's idle timeout (0: quic-go's default, 30s)")
 	quicListen := flag.String("quic-listen", "", "serve: where the QUIC server listens when -rebind-after relays -listen's UDP to it")
 	rebindAfter := flag.Int("rebind-after", 0, "serve: relay UDP from -listen to -quic-listen and move each client's flow to a new source port after this many of its datagrams (a NAT rebinding, as the server sees it)")
@@ -81,14 +83,14 @@ func main() {
 		if *rebindAfter > 0 {
 			go func() { log.Fatalf("h3front: relay: %v", relay(*listen, *quicListen, *rebindAfter)) }()
 		}
-		err = runServe(*listen, *quicListen, *certFile, *spkiOut, *routes, *keyLog, *qpackTable, *retry, *idle)
+		err = runServe(*listen, *quicListen, *certFile, *spkiOut, *routes, *keyLog, *qpackTable, *retry, *reject0RTT, *idle)
 	}
 	if err != nil {
 		log.Fatalf("h3front: %v", err)
 	}
 }
 
-func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, qpackTable uint64, retry bool, idle time.Duration) error {
+func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, qpackTable uint64, retry, reject0RTT bool, idle time.Duration) error {
 	cert, err := tls.LoadX509KeyPair(certFile, certFile)
 	if err != nil {
 		return fmt.Errorf("certificate: %w", err)
@@ -132,6 +134,22 @@ func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, 
 		proxy.ServeHTTP(w, r)
 	})
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}
+	if reject0RTT {
+		// One ticket key for this config and the clones quic-go and
+		// net/http make, so that this config decrypts their tickets.
+		var key [32]byte
+		if _, err := rand.Read(key[:]); err != nil {
+			return err
+		}
+		tlsConf.SetSessionTicketKeys([][32]byte{key})
+		tlsConf.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+			ss, err := tlsConf.DecryptTicket(identity, cs)
+			if ss != nil {
+				ss.EarlyData = false // resumed, its early data refused
+			}
+			return ss, err
+		}
+	}
 	if keyLogPath != "" {
 		kl, err := os.OpenFile(keyLogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
