@@ -656,22 +656,26 @@ func (r *redactor) harEntry(raw []byte) []byte {
 const binaryNote = "[binary message removed by traceaudit redact: not text, its fields cannot be redacted]"
 
 // binaryMessage reports a HAR WebSocket message's data (base64) that
-// decodes to bytes that are no text: invalid UTF-8, or control bytes
-// other than tabs and line ends. One that does not decode is text.
+// decodes to bytes that are no text (textBytes). One that does not decode
+// is text.
 func binaryMessage(data string) bool {
 	b, err := base64.StdEncoding.DecodeString(data)
-	if err != nil {
+	return err == nil && !textBytes(b)
+}
+
+// textBytes reports bytes that are text: valid UTF-8 without control
+// bytes but tabs, line ends, form feeds, escapes and the record separator
+// SignalR and Engine.IO end messages with.
+func textBytes(b []byte) bool {
+	if !utf8.Valid(b) {
 		return false
 	}
-	if !utf8.Valid(b) {
-		return true
-	}
 	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return true
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b && c != 0x1e {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // challengeMethod finds code_challenge_method in a request's URL or form.

@@ -158,6 +158,8 @@ func (r *redactor) sazMember(name string, data []byte) []byte {
 		return r.sessionMeta(data)
 	case lname == "[content_types].xml":
 		return data
+	case strings.HasPrefix(lname, "raw/") && strings.HasSuffix(lname, "_w.txt"):
+		return r.wsLog(data)
 	}
 	if !utf8.Valid(data) {
 		return data
@@ -513,4 +515,66 @@ func (r *redactor) sessionMeta(data []byte) []byte {
 		return tag[:vs] + html.EscapeString(red) + tag[ve:]
 	})
 	return []byte(r.sweep.apply(s))
+}
+
+// wsLog rewrites a session's WebSocket messages as Fiddler stores them
+// (raw/N_w.txt): per message, header lines (Request-Length or
+// Response-Length: N, ID, timers), an empty line and N bytes of payload.
+// A text payload is redacted as a free value; a binary one (an MQTT
+// CONNECT's password, a protobuf) holds fields without names and is
+// replaced by a note (fail closed), its length stated anew. What does not
+// parse so is redacted as text, or replaced by a note when it is no text.
+func (r *redactor) wsLog(data []byte) []byte {
+	var out bytes.Buffer
+	rest := data
+	for len(rest) > 0 {
+		headEnd, sepLen := bytes.Index(rest, []byte("\r\n\r\n")), 4
+		if headEnd < 0 {
+			break
+		}
+		n, lengthLine := -1, ""
+		lines := strings.Split(string(rest[:headEnd]), "\r\n")
+		for _, l := range lines {
+			name, val, ok := strings.Cut(l, ":")
+			if ok && (strings.EqualFold(name, "Request-Length") || strings.EqualFold(name, "Response-Length")) {
+				if v, err := strconv.Atoi(strings.TrimSpace(val)); err == nil && v >= 0 && v <= len(rest)-headEnd-sepLen {
+					n, lengthLine = v, l
+				}
+			}
+		}
+		if n < 0 {
+			break
+		}
+		payload := rest[headEnd+sepLen : headEnd+sepLen+n]
+		red := payload
+		if !textBytes(payload) {
+			r.count()
+			red = []byte(binaryNote)
+		} else if t := r.free(string(payload), 0); t != string(payload) {
+			red = []byte(t)
+		}
+		for i, l := range lines {
+			if l == lengthLine {
+				name, _, _ := strings.Cut(l, ":")
+				lines[i] = name + ": " + strconv.Itoa(len(red))
+			}
+		}
+		out.WriteString(strings.Join(lines, "\r\n"))
+		out.WriteString("\r\n\r\n")
+		out.Write(red)
+		rest = rest[headEnd+sepLen+n:]
+		for len(rest) > 0 && (rest[0] == '\r' || rest[0] == '\n') {
+			out.WriteByte(rest[0])
+			rest = rest[1:]
+		}
+	}
+	if len(rest) > 0 {
+		if utf8.Valid(rest) {
+			out.WriteString(r.text(string(rest)))
+		} else {
+			r.count()
+			out.WriteString(binaryNote)
+		}
+	}
+	return out.Bytes()
 }

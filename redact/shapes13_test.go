@@ -3,6 +3,7 @@ package redact
 import (
 	"encoding/base64"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -113,6 +114,13 @@ func TestShapes13Batch2(t *testing.T) {
 		`"_webSocketMessages":[{"type":"send","time":1,"opcode":2,"data":"` + mqtt + `"},{"type":"send","time":2,"opcode":2,"data":"` + text + `"}]}`
 	if got := string(r.harEntry([]byte(ent))); strings.Contains(got, mqtt) || !strings.Contains(got, text) {
 		t.Errorf("binary WebSocket messages: %s", got)
+	}
+	mq := "\x10\x20\x00\x04MQTT\x04\xc2\x00\x3c\x00\x03bob\x00\x10" + v
+	js := `{"access_token":"` + v + `"}`
+	wlog := "Request-Length: " + strconv.Itoa(len(mq)) + "\r\nID: 1\r\n\r\n" + mq + "\r\nResponse-Length: " + strconv.Itoa(len(js)) + "\r\nID: 2\r\n\r\n" + js + "\r\n"
+	if got := string(r.sazMember("raw/7_w.txt", []byte(wlog))); strings.Contains(got, v) || !strings.Contains(got, "Request-Length: "+strconv.Itoa(len(binaryNote))+"\r\nID: 1") ||
+		!strings.Contains(got, `{"access_token":"sha256:`) {
+		t.Errorf("a SAZ's WebSocket log: %q", got)
 	}
 	if got := string(r.body("application/json+protobuf", []byte(`[["`+v+`"]]`))); !strings.Contains(got, v) {
 		t.Errorf("a JSON mapping of protobuf was replaced: %q", got)

@@ -393,6 +393,12 @@ func (h *hunt) hunt13SAZ(t *testing.T, data []byte) []byte {
     <SessionFlag N="x-requestbody" V="grant_type=password&amp;username=bob&amp;password=`+h.canary("_m.xml flag holding a form password")+`" />
   </SessionFlags>
 </Session>`))
+	// Fiddler's log of the session's WebSocket messages: a binary MQTT
+	// CONNECT and a text message.
+	mqtt := hunt13MQTTConnect("c1", "bob", h.canary("SAZ WebSocket log, binary MQTT CONNECT password"))
+	text := `{"op":"auth","access_token":"` + h.canary("SAZ WebSocket log, text message access_token") + `"}`
+	add("raw/901_w.txt", []byte("Request-Length: "+strconv.Itoa(len(mqtt))+"\r\nID: 1\r\nBitFlags: 0\r\n\r\n"+string(mqtt)+"\r\n"+
+		"Response-Length: "+strconv.Itoa(len(text))+"\r\nID: 2\r\nBitFlags: 0\r\n\r\n"+text+"\r\n"))
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
