@@ -48,9 +48,9 @@ func TestQUICSignIns(t *testing.T) {
 		t.Errorf("clean-dsb.pcapng: verdict %s, findings %+v", v, fs)
 	}
 	// The same sign-in with its first requests in 0-RTT packets (taken by
-	// the server, or refused and sent again), behind
-	// a server that sends Retry packets, on UDP port 8443, and with its
-	// connections rebound by a NAT (server on UDP port 4443): the same
+	// the server, or refused and sent again), behind a server that sends
+	// Retry packets, on UDP port 8443, with its connections rebound by a
+	// NAT (server on UDP port 4443), and over QUIC version 2: the same
 	// verdict and the same OAuth steps, from the same kind of exchanges.
 	signIn := func(args ...string) string {
 		t.Helper()
@@ -86,6 +86,7 @@ func TestQUICSignIns(t *testing.T) {
 		{filepath.Join(dir, "retry.pcap"), "--keylog", filepath.Join(dir, "retry.keys.log")},
 		{filepath.Join(dir, "port8443-dsb.pcapng")},
 		{filepath.Join(dir, "rebind-dsb.pcapng")},
+		{filepath.Join(dir, "v2-dsb.pcapng")},
 	} {
 		if v, _, fs, _ := scan(c...); v != "clean" || len(fs) != 0 {
 			t.Errorf("%s: verdict %s, findings %+v", c[0], v, fs)

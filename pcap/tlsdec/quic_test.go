@@ -58,8 +58,8 @@ func tsharkH3(t *testing.T, capture string) []string {
 // its method, URL and status.
 //
 // Also the same sign-in behind a server that validates addresses with
-// Retry packets, one on UDP port 8443, and one whose connections a NAT
-// rebinds.
+// Retry packets, one on UDP port 8443, one whose connections a NAT
+// rebinds, and one over QUIC version 2.
 func TestHTTP3MatchesTshark(t *testing.T) {
 	cases := []struct {
 		capture, keylog string
@@ -122,6 +122,15 @@ func TestHTTP3MatchesTshark(t *testing.T) {
 			"frame 121 POST https://auth.fosite.test/oauth2/auth 303",
 			"frame 130 GET https://app.localhost/callback 302",
 			"frame 151 GET https://app.localhost/home 200",
+		}},
+		// QUIC version 2 (RFC 9369) end to end: its Initial salt, labels
+		// and packet types.
+		{"quic/v2-dsb.pcapng", "", []string{
+			"frame 67 GET https://app.localhost/login 302",
+			"frame 79 GET https://auth.fosite.test/oauth2/auth 200",
+			"frame 123 POST https://auth.fosite.test/oauth2/auth 303",
+			"frame 130 GET https://app.localhost/callback 302",
+			"frame 149 GET https://app.localhost/home 200",
 		}},
 		// The POST's packet after its answer's, the second callback's
 		// request after its answer and the token request it caused.

@@ -24,7 +24,9 @@
 #        UDP 443 to its QUIC server on 4443 and moves each client's flow to
 #        a new source port after its 8th datagram, a NAT rebinding as the
 #        server sees it (h3front -rebind-after); tcpdump captures the
-#        relay's side: udp port 4443 and tcp port 443)
+#        relay's side: udp port 4443 and tcp port 443) | v2 (QUIC version
+#        2, RFC 9369: the front speaks only it, Chromium is started with
+#        --quic-version=RFCv2)
 # OUT: the capture (pcap); OUT's name with .keys.log holds the key log
 #      (Chromium's and the RP client's), and with -dsb.pcapng the capture with
 #      the key log embedded (editcap --inject-secrets).
@@ -52,6 +54,7 @@ front=
 [ "$story" = zerortt ] && front="-idle 2s"
 [ "$story" = zerortt-rejected ] && front="-idle 2s -reject-0rtt"
 [ "$story" = retry ] && front="-retry"
+[ "$story" = v2 ] && front="-v2"
 [ "$story" = rebind ] && front="-quic-listen 127.0.0.1:4443 -rebind-after 8"
 filter="udp port $port or tcp port $port"
 [ "$story" = rebind ] && filter="udp port 4443 or tcp port 443"
@@ -67,6 +70,7 @@ drive=
 [ "$story" = reload ] && drive=-reload
 [ "$story" = mismatch ] && drive=-refused
 [ "$story" = qpack ] && drive=-refused
+[ "$story" = v2 ] && drive=-v2
 case $story in zerortt*) drive="-warm https://app.localhost/favicon.ico,https://auth.fosite.test/favicon.ico -warm-wait 4s" ;; esac
 SSLKEYLOGFILE=$keys "$work/h3front" -drive "$(j rp)/login" -spki "$(cat "$work/spki")" \
 	-quic-hosts "auth.fosite.test:$port,app.localhost:$port" -user "$(j username)" -password "$(j password)" $drive

@@ -62,6 +62,7 @@ func main() {
 	keyLog := flag.String("keylog", "", "serve: the front's own TLS key log (optional)")
 	qpackTable := flag.Uint64("qpack-table", 0, "serve: QPACK table capacity to announce (SETTINGS_QPACK_MAX_TABLE_CAPACITY); quic-go's decoder has no dynamic table, so requests using it fail")
 	retry := flag.Bool("retry", false, "serve: validate every client's address with a Retry packet first")
+	v2 := flag.Bool("v2", false, "serve: QUIC version 2 (RFC 9369) only; drive: Chromium offers version 2 (--quic-version=RFCv2)")
 	reject0RTT := flag.Bool("reject-0rtt", false, "serve: resume TLS sessions but refuse their 0-RTT data (the client sends it again in 1-RTT)")
 	idle := flag.Duration("idle", 0, "serve: QUIC's idle timeout (0: quic-go's default, 30s)")
 	quicListen := flag.String("quic-listen", "", "serve: where the QUIC server listens when -rebind-after relays -listen's UDP to it")
@@ -78,19 +79,19 @@ func main() {
 	flag.Parse()
 	var err error
 	if *drive != "" {
-		err = runDrive(*drive, *spki, *quicHosts, *user, *password, *reload, *refused, *warm, *warmWait)
+		err = runDrive(*drive, *spki, *quicHosts, *user, *password, *reload, *refused, *warm, *warmWait, *v2)
 	} else {
 		if *rebindAfter > 0 {
 			go func() { log.Fatalf("h3front: relay: %v", relay(*listen, *quicListen, *rebindAfter)) }()
 		}
-		err = runServe(*listen, *quicListen, *certFile, *spkiOut, *routes, *keyLog, *qpackTable, *retry, *reject0RTT, *idle)
+		err = runServe(*listen, *quicListen, *certFile, *spkiOut, *routes, *keyLog, *qpackTable, *retry, *reject0RTT, *v2, *idle)
 	}
 	if err != nil {
 		log.Fatalf("h3front: %v", err)
 	}
 }
 
-func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, qpackTable uint64, retry, reject0RTT bool, idle time.Duration) error {
+func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, qpackTable uint64, retry, reject0RTT, v2 bool, idle time.Duration) error {
 	cert, err := tls.LoadX509KeyPair(certFile, certFile)
 	if err != nil {
 		return fmt.Errorf("certificate: %w", err)
@@ -160,6 +161,9 @@ func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, 
 	}
 	// http3.Server's own default, which a QUICConfig replaces.
 	quicConf := &quic.Config{Allow0RTT: true, MaxIdleTimeout: idle}
+	if v2 {
+		quicConf.Versions = []quic.Version{quic.Version2}
+	}
 	h3 := &http3.Server{Addr: cmp.Or(quicListen, listen), Handler: handler, TLSConfig: http3.ConfigureTLSConfig(tlsConf), QUICConfig: quicConf}
 	if qpackTable > 0 {
 		h3.AdditionalSettings = map[uint64]uint64{0x01: qpackTable, 0x07: 16}
@@ -200,7 +204,7 @@ func runServe(listen, quicListen, certFile, spkiOut, routes, keyLogPath string, 
 	return h3.Close()
 }
 
-func runDrive(start, spki, quicHosts, user, password string, reload, refused bool, warm string, warmWait time.Duration) error {
+func runDrive(start, spki, quicHosts, user, password string, reload, refused bool, warm string, warmWait time.Duration, v2 bool) error {
 	keyLog := os.Getenv("SSLKEYLOGFILE")
 	if keyLog == "" {
 		return errors.New("SSLKEYLOGFILE is not set")
@@ -228,6 +232,9 @@ func runDrive(start, spki, quicHosts, user, password string, reload, refused boo
 		chromedp.UserDataDir(profile),
 		chromedp.Env("SSLKEYLOGFILE=" + keyLog),
 		chromedp.WindowSize(1024, 768),
+	}
+	if v2 {
+		opts = append(opts, chromedp.Flag("quic-version", "RFCv2"))
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
