@@ -389,6 +389,9 @@ func reuseRemedy(f *Finding) string {
 	case MechBrowserAndServer:
 		return "The browser's JavaScript and the server both redeemed the code. Choose one: a SPA (PKCE, the browser redeems, redirect URI registered as Single-page application) or a web app (the server redeems with a credential, redirect URI registered as Web), and remove the other path."
 	case MechBrowserTwice:
+		if strings.Contains(f.Message, "signinRedirectCallback ran twice") {
+			return "Call oidc-client-ts's signinRedirectCallback once per page load: it does not guard against a second call while the first is under way, so both read the sign-in's state and redeem its code, and the provider refuses one (and may revoke the tokens the other obtained: RFC 6749 section 4.1.2 lets it, oidc-provider does). Keep the call's promise at module level or behind a useRef flag, as react-oidc-context's AuthProvider does."
+		}
 		return "The browser app redeemed the code twice. Guard the redemption so it runs once per code: React StrictMode runs effects twice in development (use a ref, or call MSAL's handleRedirectPromise once at start-up), and register one redirect listener."
 	case MechPrefetch:
 		return "A prefetch of the callback URL used the code before the user's navigation. Ignore prefetch on the callback: answer 204 without redeeming when the request carries Sec-Purpose: prefetch (or Purpose: prefetch), and keep the callback URL out of speculation rules and link previews."

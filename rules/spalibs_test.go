@@ -14,13 +14,14 @@ import (
 // redirect bridge page, protocolMode OIDC) and oidc-client-ts 3.5.0, each
 // library's own browser build, against oidc-provider over https, in
 // Chromium (testdata/spa-libs/gen.sh): the browser's HARs, with hidden
-// iframes and popups, and for four stories of each the capture with
-// Chromium's TLS keys embedded. MSAL.js names itself (x-client-SKU and
-// x-client-VER); oidc-client-ts by its verifier and its authorize query.
+// iframes and popups, and for five stories of each the capture with
+// Chromium's TLS keys embedded. MSAL.js names itself (x-client-SKU);
+// oidc-client-ts by its verifier and its authorize query.
 //
-// Before: the oidc-client-ts callback loaded again read "and the app
-// redeemed the code again" though no second token request was made (the
-// library found no state and stopped); silent renewals needing the user
+// Before: the oidc-client-ts callback handled twice at once read as any
+// browser app's, with MSAL.js's remedy; the oidc-client-ts callback loaded
+// again read "and the app redeemed the code again" though no second token
+// request was made (the library found no state and stopped); silent renewals needing the user
 // and refused refresh tokens had remedies in no library's terms; a hidden
 // iframe left without the provider's SameSite=Lax session cookies was put
 // down to third-party cookie blocking; MSAL.js's refresh refused for a
@@ -56,6 +57,10 @@ func TestSPALibrariesRecorded(t *testing.T) {
 		// MSAL.js's answer comes in the fragment, which the reopened
 		// bridge page's request does not carry, and it redeems nothing.
 		{"msal-reload.har", "MSAL.js (msal-browser)", "1 sign-in completed"},
+		// handleRedirectPromise called twice at start-up (React 18's
+		// StrictMode effect): MSAL.js 5 returns the first call's promise
+		// to the second, one redemption.
+		{"msal-double-callback.har", "MSAL.js (msal-browser)", "1 sign-in completed"},
 		{"oidcts-clean.har", oauth.OIDCClientTS, "1 sign-in completed"},
 		{"oidcts-popup.har", oauth.OIDCClientTS, "1 sign-in completed"},
 		{"oidcts-refresh.har", oauth.OIDCClientTS, "1 token refresh answered with tokens"},
@@ -99,6 +104,11 @@ func TestSPALibrariesRecorded(t *testing.T) {
 	check("oidcts-reload.har", want{rules.CodeReuse.ID, rules.Warning,
 		[]string{"and no second token request follows: oidc-client-ts removed the sign-in's state from storage when signinRedirectCallback handled the first callback", `"No matching state found in storage"`},
 		[]string{"After signinRedirectCallback resolves", "userManager.getUser()"}})
+	// signinRedirectCallback called twice: two redemptions with the one
+	// verifier 2 ms apart, the provider refuses one.
+	check("oidcts-double-callback.har", want{rules.CodeReuse.ID, rules.Error,
+		[]string{"oidc-client-ts redeemed the code twice at once with the sign-in's one PKCE verifier: signinRedirectCallback ran twice on the callback page", "refused with invalid_grant"},
+		[]string{"Call oidc-client-ts's signinRedirectCallback once per page load", "useRef"}})
 	check("msal-silent-login-required.har", want{rules.InteractionRequired.ID, rules.Info,
 		[]string{"with login_required", "MSAL.js (msal-browser) made it (prompt=none in a hidden iframe)"},
 		[]string{"InteractionRequiredAuthError", "loginRedirect or acquireTokenRedirect"}})
@@ -123,6 +133,10 @@ func TestSPALibrariesRecorded(t *testing.T) {
 	checkRecorded(t, "msal-clean.pcapng", nil)
 	checkRecorded(t, "msal-reload.pcapng", nil)
 	checkRecorded(t, "oidcts-clean.pcapng", nil)
+	checkRecorded(t, "msal-double-callback.pcapng", nil)
+	checkRecorded(t, "oidcts-double-callback.pcapng", []rpWant{{rule: rules.CodeReuse.ID, severity: rules.Error,
+		message: []string{"the redemption at frame 76 won", "frame 77 was refused with invalid_grant", "signinRedirectCallback ran twice"},
+		remedy:  []string{"signinRedirectCallback once per page load"}}})
 	checkRecorded(t, "oidcts-reload.pcapng", []rpWant{{rule: rules.CodeReuse.ID, severity: rules.Warning,
 		message: []string{"one redemption is visible (frame 66)", "loaded again at frame 72", "and no second token request follows: oidc-client-ts removed"},
 		remedy:  []string{"After signinRedirectCallback resolves"}}})

@@ -522,6 +522,10 @@ func (a *Analysis) ReuseStory(c *CodeTrail) (Mechanism, string) {
 			return MechBrowserAndServer, "both browser JavaScript (with an Origin header) and a server (without) redeemed the code; let exactly one party redeem it"
 		case q1.Origin() != "" && q2.Origin() != "" && answered:
 			return MechBrowserTwice, "the browser app redeemed the code again after the first redemption was answered (a second listener handling the redirect, or the callback handler run again)"
+		case q1.Origin() != "" && q2.Origin() != "" && q1.Library() == oauth.OIDCClientTS && q2.Library() == oauth.OIDCClientTS && q1.CodeVerifier().Equal(q2.CodeVerifier()):
+			// Both with the one sign-in's verifier: one page read the
+			// sign-in's state from storage twice before either removed it.
+			return MechBrowserTwice, "oidc-client-ts redeemed the code twice at once with the sign-in's one PKCE verifier: signinRedirectCallback ran twice on the callback page (e.g. a React 18 effect under StrictMode, or two handlers), each reading the sign-in's state from storage before the other removed it"
 		case q1.Origin() != "" && q2.Origin() != "":
 			return MechBrowserTwice, "the browser app redeemed the code twice at once (e.g. React StrictMode running the effect twice, or two listeners handling the redirect)"
 		}

@@ -3,7 +3,9 @@
 // :4943, each library's own browser build from node_modules as the page's
 // script from a static server of its own (CDN, http://127.0.0.1:4944: the
 // capture leaves its port out). redirectOverride configures the app with a
-// redirect URI the client has not registered (the redirect-mismatch story).
+// redirect URI the client has not registered (the redirect-mismatch story);
+// twice makes it handle the sign-in's answer twice, as a React 18 effect
+// does under StrictMode when nothing guards it (the double-callback story).
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,13 +32,14 @@ const sites = {
   },
 };
 
-export function startApp({ site, port, redirectOverride }) {
+export function startApp({ site, port, redirectOverride, twice }) {
   const files = sites[site];
   return createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     const f = files[path];
     if (!f) { res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('Not Found'); return; }
     let body = readFileSync(f.startsWith('/') ? f : join(here, f), 'utf8');
+    if (f.endsWith('.html') && twice) body = body.replace('<head>', '<head><script>window.HANDLE_TWICE = true;</script>');
     if (f.endsWith('.html') && redirectOverride) {
       const v = site === 'msal' ? 'MSAL_REDIRECT_URI' : 'OIDC_REDIRECT_URI';
       body = body.replace('<head>', `<head><script>window.${v} = ${JSON.stringify(redirectOverride)};</script>`);

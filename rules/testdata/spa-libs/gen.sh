@@ -22,8 +22,8 @@ cp -r package.json package-lock.json rec.mjs cdp.mjs provider.mjs app.mjs app "$
 (cd "$work" && npm ci --no-audit --no-fund >/dev/null)
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
-all="msal:clean msal:reload msal:two-tabs msal:redirect-mismatch msal:silent-login-required msal:refresh
-  msal:refresh-expired msal:refresh-invalid-scope msal:popup oidcts:clean oidcts:reload oidcts:two-tabs
+all="msal:clean msal:reload msal:double-callback msal:two-tabs msal:redirect-mismatch msal:silent-login-required msal:refresh
+  msal:refresh-expired msal:refresh-invalid-scope msal:popup oidcts:clean oidcts:reload oidcts:double-callback oidcts:two-tabs
   oidcts:redirect-mismatch oidcts:silent-login-required oidcts:refresh oidcts:refresh-expired oidcts:popup"
 for run in ${*:-$all}; do
   lib=${run%%:*} story=${run#*:}
@@ -37,7 +37,7 @@ for run in ${*:-$all}; do
   kill "$cap"; wait "$cap" || true; cap=
   # The captures kept: the stories whose renewals and refusals travel on
   # the provider's TLS connections.
-  case $story in clean|reload|silent-login-required|refresh-expired)
+  case $story in clean|reload|double-callback|silent-login-required|refresh-expired)
     editcap --inject-secrets "tls,$work/keys.log" "$work/$lib-$story.pcap" "$here/../$lib-$story.pcapng" ;;
   esac
 done

@@ -16,6 +16,10 @@
 //   clean                  loginRedirect / signinRedirect, ending signed in
 //   reload                 a sign-in completes, then its callback URL (with
 //                          the provider's answer) is opened again
+//   double-callback        the app handles the sign-in's answer twice at once
+//                          (handleRedirectPromise / signinRedirectCallback
+//                          called twice, as an unguarded React 18 effect under
+//                          StrictMode does)
 //   two-tabs               sign-ins started in two tabs, finished one after
 //                          the other
 //   redirect-mismatch      the app sends a redirect URI the client has not
@@ -39,7 +43,7 @@ import { browser, sleep } from './cdp.mjs';
 import { startProvider, USER, PASSWORD } from './provider.mjs';
 import { startApp } from './app.mjs';
 
-const stories = ['clean', 'reload', 'two-tabs', 'redirect-mismatch', 'silent-login-required', 'refresh', 'refresh-expired', 'refresh-invalid-scope', 'popup'];
+const stories = ['clean', 'reload', 'double-callback', 'two-tabs', 'redirect-mismatch', 'silent-login-required', 'refresh', 'refresh-expired', 'refresh-invalid-scope', 'popup'];
 const [lib, story, out] = process.argv.slice(2);
 if (!['msal', 'oidcts'].includes(lib) || !stories.includes(story) || !out) throw new Error('usage: rec.mjs msal|oidcts STORY OUT.har');
 const OP = 'https://127.0.0.1:4941';
@@ -63,6 +67,7 @@ const cdnServer = startApp({ site: 'cdn', port: 4944 });
 const appServer = startApp({
   site: lib === 'msal' ? 'msal' : 'oidc', port: lib === 'msal' ? 4942 : 4943,
   redirectOverride: story === 'redirect-mismatch' ? `${APP}/auth/callback` : undefined,
+  twice: story === 'double-callback',
 });
 
 const chromium = await browser({
@@ -100,6 +105,8 @@ function annotate(har) {
       [refreshRefused(), `want refresh-token-expired "${name} sent it from the browser \\\\(Origin ${APP}\\\\) and then, as MSAL\\\\.js does when a refresh token is refused, renewed silently at entries\\\\[[0-9]+\\\\] \\\\(prompt=none, in a hidden iframe\\\\)"`],
       [authorize(true), 'want interaction-required "the provider set them SameSite=Lax or Strict \\\\(_session, _session\\\\.sig\\\\), which no browser sends in a cross-site frame"'],
     ] : [[refreshRefused(), `want refresh-token-expired "${name} sent it from the browser \\\\(Origin ${APP}\\\\), and made no other attempt"`]],
+    'double-callback': lib === 'oidcts' ? [[es.find((e) => e.request.method === 'POST' && e.request.url === `${OP}/token` && e.response.status === 400),
+      'want code-reuse "oidc-client-ts redeemed the code twice at once with the sign-in\'s one PKCE verifier: signinRedirectCallback ran twice"']] : [],
     reload: lib === 'oidcts' ? [[es.findLast((e) => e.request.url.startsWith(`${CALLBACK}?`)),
       'want code-reuse "and no second token request follows: oidc-client-ts removed the sign-in\'s state from storage"']] : [],
   }[story] || [];
@@ -136,7 +143,7 @@ try {
       await b.waitFor(atLoginForm, 'the login form in tab B');
     }
     await signIn(a);
-    await says(a, '/Signed in as/', 'the signed-in app');
+    await says(a, story === 'double-callback' ? '/Signed in as|failed/' : '/Signed in as/', 'the signed-in app');
     if (b) {
       console.log(`browser A: ${await page(a)}`);
       await sleep(300);
