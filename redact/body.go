@@ -408,10 +408,10 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 		holder := name != "" && r.holds(name)
 		// A {"name": "client_secret", "value": "…"} object (and "key"
 		// for "name") names its value.
-		pairName, store, pairKey := "", false, false
+		pairName, pairValue, store, pairKey := "", "", false, false
 		var stored func(k string, x gjson.Result) scope
 		if isObj && sc != scopeStore {
-			pairName, store = pairObjectName(v)
+			pairName, pairValue, store = pairObjectName(v)
 			pairKey = v.Get("value").Exists() && v.Get("key").Type == gjson.String
 			stored = storeMembers(v, depth, r.storeRequest)
 		}
@@ -438,7 +438,7 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 					xsc = scopePlain
 				}
 				n = k.Str
-			case isObj && pairName != "" && strings.EqualFold(k.Str, "value"):
+			case isObj && pairName != "" && k.Str == pairValue:
 				n = pairName
 			case isObj && pairKey && strings.EqualFold(k.Str, "key") && x.Type == gjson.String:
 				// A {"key": …, "value": …} pair's key is the name of
@@ -722,24 +722,55 @@ func holdsCredential(name string) bool {
 // "https://….vault.azure.net/secrets/…"}, Google Secret Manager's
 // {"name": "projects/…/secrets/…", "payload": {"data": …}}; for those
 // store is true.
-func pairObjectName(v gjson.Result) (nm string, store bool) {
-	has := false
+//
+// The pair's members may go by other names: the name's by field, label,
+// k, or a name ending in Key or Name (CloudFormation's ParameterKey, a
+// form builder's fieldName), the value's by v, val, text or a name ending
+// in Value (ParameterValue); valKey is the value member's name.
+func pairObjectName(v gjson.Result) (nm, valKey string, store bool) {
+	named := 0
 	v.ForEach(func(k, x gjson.Result) bool {
 		if x.Type == gjson.String && (strings.EqualFold(k.Str, "id") || strings.EqualFold(k.Str, "name")) && strings.Contains(x.Str, "/secrets/") {
 			store = true
 		}
 		switch {
 		case strings.EqualFold(k.Str, "value"):
-			has = true
-		case (strings.EqualFold(k.Str, "name") || strings.EqualFold(k.Str, "key") || strings.EqualFold(k.Str, "keyName")) && x.Type == gjson.String && nm == "":
-			nm = x.Str
+			valKey = k.Str
+		case valKey == "" && pairValueMember(k.Str):
+			valKey = k.Str
+		case pairNameMember(k.Str) && x.Type == gjson.String:
+			if nm == "" {
+				nm = x.Str
+			}
+			named++
 		}
 		return true
 	})
-	if !has || nm == "" || classify(nm) == classKeep {
-		return "", store
+	if valKey == "" || nm == "" || named > 1 && !strings.EqualFold(valKey, "value") || classify(nm) == classKeep {
+		return "", "", store
 	}
-	return nm, store
+	return nm, valKey, store
+}
+
+// pairNameMember reports a member that names a pair's value.
+func pairNameMember(k string) bool {
+	l := strings.ToLower(k)
+	switch l {
+	case "name", "key", "keyname", "field", "fieldname", "label", "k":
+		return true
+	}
+	return len(l) > 4 && (strings.HasSuffix(l, "key") || strings.HasSuffix(l, "name")) && !strings.Contains(l, "value")
+}
+
+// pairValueMember reports a member that holds a pair's value, when the
+// pair has no "value".
+func pairValueMember(k string) bool {
+	l := strings.ToLower(k)
+	switch l {
+	case "v", "val", "text":
+		return true
+	}
+	return len(l) > 5 && strings.HasSuffix(l, "value")
 }
 
 // timeName reports a member naming a time, which support reads
@@ -776,6 +807,7 @@ func (r *redactor) text(s string) string {
 	s = r.jsEscaped(s)
 	s = r.entityAttrs(s)
 	s = r.namedTexts(s)
+	s = r.plistPairs(s)
 	if strings.Contains(s, "data:") {
 		s = r.dataURLs(s)
 	}

@@ -341,7 +341,7 @@ func htmlEscape(s string, q byte, style map[rune]string) string {
 // authenticator's key is shown to be typed ("MFXW 4ZLU MVZX EZLT"). Text
 // of words (a "password-hint" <div>) stays.
 func (r *redactor) namedTexts(s string) string {
-	if !strings.Contains(s, "id=") && !strings.Contains(s, "class=") {
+	if !strings.Contains(s, "id=") && !strings.Contains(s, "class=") && !strings.Contains(s, "key=") && !strings.Contains(s, "name=") {
 		return s
 	}
 	sp := replaceSpans{s: s}
@@ -361,7 +361,17 @@ func (r *redactor) namedTexts(s string) string {
 		if len(tag) < 3 || !alnum(tag[1]) || len(tag) > 1<<12 {
 			continue
 		}
-		name := ""
+		name, whole := "", false
+		if !htmlTag(tag) {
+			// An XML element named by its key or name attribute (Java's
+			// <entry key="password">, <param name="…">): its text is the
+			// value, whatever its shape.
+			for _, attr := range []string{"key", "name"} {
+				if w := attrOf(tag, attr); w != "" && r.class(w) != classKeep {
+					name, whole = w, true
+				}
+			}
+		}
 		for _, attr := range []string{"id", "class"} {
 			for _, w := range strings.Fields(attrOf(tag, attr)) {
 				// Syntax highlighters (Prism) mark every word of a
@@ -380,7 +390,7 @@ func (r *redactor) namedTexts(s string) string {
 		}
 		text := s[i : i+te]
 		core := strings.TrimSpace(text)
-		if !keyText(core) {
+		if core == "" || !whole && !keyText(core) {
 			continue
 		}
 		if red := r.value(name, core, "", 0); red != core {
@@ -441,4 +451,65 @@ func keyText(t string) bool {
 		}
 	}
 	return true
+}
+
+// htmlTag reports a tag of HTML's own elements, whose name attribute
+// names a control or anchor, not the text that follows.
+func htmlTag(tag string) bool {
+	n := 1
+	for n < len(tag) && alnum(tag[n]) {
+		n++
+	}
+	switch strings.ToLower(tag[1:n]) {
+	case "a", "button", "input", "select", "option", "textarea", "form", "label", "meta", "iframe", "img", "map", "fieldset",
+		"output", "object", "slot", "details", "div", "span", "p", "li", "td", "th", "section", "script", "style", "link":
+		return true
+	}
+	return false
+}
+
+// plistPairs redacts a property list's values by their keys
+// (<key>Password</key><string>…</string>, a configuration profile's
+// payload).
+func (r *redactor) plistPairs(s string) string {
+	if !strings.Contains(s, "<key>") {
+		return s
+	}
+	sp := replaceSpans{s: s}
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "<key>")
+		if j < 0 {
+			break
+		}
+		ks := i + j + len("<key>")
+		ke := strings.Index(s[ks:], "</key>")
+		if ke < 0 || ke > 256 {
+			i = ks
+			continue
+		}
+		name := s[ks : ks+ke]
+		i = ks + ke + len("</key>")
+		if r.class(name) == classKeep {
+			continue
+		}
+		rest := strings.TrimLeft(s[i:], " \t\r\n")
+		for _, el := range []string{"string", "data"} {
+			open, closing := "<"+el+">", "</"+el+">"
+			if !strings.HasPrefix(rest, open) {
+				continue
+			}
+			vs := len(s) - len(rest) + len(open)
+			ve := strings.Index(s[vs:], closing)
+			if ve < 0 {
+				break
+			}
+			val := s[vs : vs+ve]
+			if red := r.value(name, val, "", 0); red != val {
+				sp.replace(vs, vs+ve, red)
+			}
+			i = vs + ve
+			break
+		}
+	}
+	return sp.result()
 }

@@ -126,3 +126,40 @@ func TestShapes13Batch2(t *testing.T) {
 		t.Errorf("a JSON mapping of protobuf was replaced: %q", got)
 	}
 }
+
+// TestShapes13Batch3: a name/value pair under other member names
+// (CloudFormation's ParameterKey/ParameterValue, field/value,
+// label/text), an environment variable's *_KEY, an XML element named by
+// its key or name attribute, a property list's key and string.
+func TestShapes13Batch3(t *testing.T) {
+	const v = "Qx7Lp2Vw9Kz3Tn5R"
+	r := newRedactor(Options{})
+	for _, in := range []string{
+		`{"Parameters":[{"ParameterKey":"DbPassword","ParameterValue":"` + v + `"},{"ParameterKey":"Env","ParameterValue":"prod"}]}`,
+		`{"field":"password","value":"` + v + `"}`,
+		`{"label":"API key","text":"` + v + `"}`,
+		`{"Environment":{"Variables":{"STRIPE_KEY":"` + v + `","SITE_KEY":"6Lc-public","LOG_LEVEL":"debug"}}}`,
+	} {
+		got, _ := r.json([]byte(in))
+		if strings.Contains(string(got), v) {
+			t.Errorf("kept its secret: %s", got)
+		}
+		for _, keep := range []string{`"ParameterValue":"prod"`, `"SITE_KEY":"6Lc-public"`, `"LOG_LEVEL":"debug"`} {
+			if strings.Contains(in, keep) && !strings.Contains(string(got), keep) {
+				t.Errorf("lost %s: %s", keep, got)
+			}
+		}
+	}
+	for _, in := range []string{
+		`<properties><entry key="db.url">jdbc:x</entry><entry key="db.password">` + v + `</entry></properties>`,
+		`<plist><dict><key>PayloadType</key><string>com.apple.wifi.managed</string><key>Password</key><string>` + v + `</string></dict></plist>`,
+	} {
+		got := r.text(in)
+		if strings.Contains(got, v) || !strings.Contains(got, "jdbc:x") && !strings.Contains(got, "com.apple.wifi.managed") {
+			t.Errorf("an XML value named by a key: %s", got)
+		}
+	}
+	if got := r.text(`<button name="password-reset">Reset</button>`); !strings.Contains(got, ">Reset<") {
+		t.Errorf("an HTML control's label changed: %s", got)
+	}
+}

@@ -378,6 +378,9 @@ var keyQualifiers = []string{"account", "primary", "secondary", "master", "reado
 // Azure's key1 and key2. It allocates nothing: names are compared
 // lower-cased with '-', '_', '.' and spaces removed.
 func KeyName(name string) bool {
+	if envKeyName(name) {
+		return true
+	}
 	var buf [64]byte
 	norm, ok := compactName(name, &buf)
 	if !ok {
@@ -405,6 +408,37 @@ func KeyName(name string) bool {
 		}
 	}
 	return false
+}
+
+// publicKeyWords are the words before _KEY in an environment variable's
+// name that make it no secret: a public, publishable or site key (Stripe's
+// and reCAPTCHA's browser keys), a partition, sort, cache, idempotency,
+// hash or primary key of a table.
+var publicKeyWords = map[string]bool{"PUBLIC": true, "PUBLISHABLE": true, "SITE": true, "PARTITION": true, "SORT": true,
+	"CACHE": true, "IDEMPOTENCY": true, "HASH": true, "PRIMARY": true, "FOREIGN": true, "ROUTING": true, "OBJECT": true, "S3": true}
+
+// envKeyName reports an environment variable's name (upper case, words
+// joined by '_') ending in _KEY or _KEYS: by convention a service's key
+// (STRIPE_KEY, OPENAI_KEY, SENDGRID_API_KEY), unless the word before
+// says it is public or a table's.
+func envKeyName(name string) bool {
+	if len(name) < 5 || len(name) > 64 || strings.IndexByte(name, '_') < 0 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	rest, ok := strings.CutSuffix(name, "_KEY")
+	if !ok {
+		rest, ok = strings.CutSuffix(name, "_KEYS")
+	}
+	if !ok || rest == "" {
+		return false
+	}
+	words := strings.Split(rest, "_")
+	return !publicKeyWords[words[len(words)-1]]
 }
 
 // IsSecretHeader reports a header name whose whole value is a credential:

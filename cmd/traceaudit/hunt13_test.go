@@ -291,6 +291,26 @@ func (h *hunt) hunt13Edits() []huntEdit {
 			status:  200, respMIME: "application/grpc-web-text+proto",
 			respBody: b64(hunt13GRPCFrame(hunt13Proto(1, "at-"+h.canary("gRPC-web text answer, protobuf string field")))),
 		},
+		// Batch three: pairs under other member names, an environment
+		// variable's key, XML named by attributes, a property list.
+		{
+			method: "POST", url: "https://cloudformation.us-east-1.amazonaws.com/", reqMIME: "application/x-amz-json-1.0",
+			req:     [][2]string{{"X-Amz-Target", "CloudFormation_20100515.CreateStack"}},
+			reqBody: `{"StackName":"app","Parameters":[{"ParameterKey":"Env","ParameterValue":"prod"},{"ParameterKey":"DbPassword","ParameterValue":"` + h.canary("CloudFormation ParameterValue under DbPassword") + `"}]}`,
+			status:  200, respMIME: "application/json",
+			respBody: `{"FunctionName":"app","Environment":{"Variables":{"STRIPE_KEY":"` + h.canary("Lambda environment STRIPE_KEY") + `","LOG_LEVEL":"debug"}},` +
+				`"form":[{"field":"password","value":"` + h.canary("form builder field/value password") + `"}]}`,
+		},
+		{
+			url: "https://config.example/app.xml", status: 200, respMIME: "application/xml",
+			respBody: `<?xml version="1.0"?><!DOCTYPE properties SYSTEM "http://java.sun.com/dtd/properties.dtd"><properties><entry key="db.url">jdbc:postgresql://db/app</entry>` +
+				`<entry key="db.password">` + h.canary("Java XML properties entry db.password") + `</entry></properties>`,
+		},
+		{
+			url: "https://mdm.example/profiles/wifi.mobileconfig", status: 200, respMIME: "application/x-apple-aspen-config",
+			respBody: `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>PayloadContent</key><array><dict><key>SSID_STR</key><string>corp</string>` +
+				`<key>Password</key><string>` + h.canary("configuration profile plist Password") + `</string></dict></array></dict></plist>`,
+		},
 		{
 			method: "POST", url: "https://api.example/login", reqMIME: "application/json",
 			reqBody: "\ufeff" + `{"user":"bob","password":"` + h.canary("JSON with a byte order mark, password") + `"}`, status: 204,
