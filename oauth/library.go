@@ -56,7 +56,7 @@ func libraryOf(p url.Values, cookies []string) string {
 	if sku := strings.ToLower(p.Get("x-client-SKU")); sku != "" {
 		for _, l := range librarySKUs {
 			if strings.HasPrefix(sku, l.prefix) {
-				if ver := p.Get("x-client-ver"); ver != "" && len(ver) < 40 {
+				if ver := clientVer(p); ver != "" && len(ver) < 40 {
 					return l.name + " " + ver
 				}
 				return l.name
@@ -68,6 +68,17 @@ func libraryOf(p url.Values, cookies []string) string {
 			if strings.HasPrefix(c, l.prefix) {
 				return l.name
 			}
+		}
+	}
+	return ""
+}
+
+// clientVer is the library version next to x-client-SKU, as each MSAL
+// writes its name: MSAL.js sends x-client-VER, MSAL.NET x-client-Ver.
+func clientVer(p url.Values) string {
+	for _, k := range []string{"x-client-ver", "x-client-VER", "x-client-Ver"} {
+		if v := p.Get(k); v != "" {
+			return v
 		}
 	}
 	return ""

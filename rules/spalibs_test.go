@@ -48,19 +48,19 @@ func TestSPALibrariesRecorded(t *testing.T) {
 	for _, tt := range []struct {
 		file, lib, reason string
 	}{
-		{"msal-clean.har", "MSAL.js (msal-browser)", "1 sign-in completed"},
-		{"msal-popup.har", "MSAL.js (msal-browser)", "1 sign-in completed"},
-		{"msal-refresh.har", "MSAL.js (msal-browser)", "1 token refresh answered with tokens"},
+		{"msal-clean.har", "MSAL.js (msal-browser) 5.31.0", "1 sign-in completed"},
+		{"msal-popup.har", "MSAL.js (msal-browser) 5.31.0", "1 sign-in completed"},
+		{"msal-refresh.har", "MSAL.js (msal-browser) 5.31.0", "1 token refresh answered with tokens"},
 		// Two tabs: MSAL.js keeps each tab's sign-in in that tab's
 		// sessionStorage, oidc-client-ts one state per sign-in: no race.
-		{"msal-two-tabs.har", "MSAL.js (msal-browser)", "2 sign-ins completed"},
+		{"msal-two-tabs.har", "MSAL.js (msal-browser) 5.31.0", "2 sign-ins completed"},
 		// MSAL.js's answer comes in the fragment, which the reopened
 		// bridge page's request does not carry, and it redeems nothing.
-		{"msal-reload.har", "MSAL.js (msal-browser)", "1 sign-in completed"},
+		{"msal-reload.har", "MSAL.js (msal-browser) 5.31.0", "1 sign-in completed"},
 		// handleRedirectPromise called twice at start-up (React 18's
 		// StrictMode effect): MSAL.js 5 returns the first call's promise
 		// to the second, one redemption.
-		{"msal-double-callback.har", "MSAL.js (msal-browser)", "1 sign-in completed"},
+		{"msal-double-callback.har", "MSAL.js (msal-browser) 5.31.0", "1 sign-in completed"},
 		{"oidcts-clean.har", oauth.OIDCClientTS, "1 sign-in completed"},
 		{"oidcts-popup.har", oauth.OIDCClientTS, "1 sign-in completed"},
 		{"oidcts-refresh.har", oauth.OIDCClientTS, "1 token refresh answered with tokens"},
@@ -110,7 +110,7 @@ func TestSPALibrariesRecorded(t *testing.T) {
 		[]string{"oidc-client-ts redeemed the code twice at once with the sign-in's one PKCE verifier: signinRedirectCallback ran twice on the callback page", "refused with invalid_grant"},
 		[]string{"Call oidc-client-ts's signinRedirectCallback once per page load", "useRef"}})
 	check("msal-silent-login-required.har", want{rules.InteractionRequired.ID, rules.Info,
-		[]string{"with login_required", "MSAL.js (msal-browser) made it (prompt=none in a hidden iframe)"},
+		[]string{"with login_required", "MSAL.js (msal-browser) 5.31.0 made it (prompt=none in a hidden iframe)"},
 		[]string{"InteractionRequiredAuthError", "loginRedirect or acquireTokenRedirect"}})
 	check("oidcts-silent-login-required.har", want{rules.InteractionRequired.ID, rules.Info,
 		[]string{"with login_required", "oidc-client-ts made it (prompt=none in a hidden iframe)"},
@@ -120,7 +120,7 @@ func TestSPALibrariesRecorded(t *testing.T) {
 			[]string{"the provider set them SameSite=Lax or Strict (_session, _session.sig), which no browser sends in a cross-site frame"},
 			[]string{"SameSite=None; Secure", "acquireTokenSilent then rejects with InteractionRequiredAuthError"}},
 		want{rules.RefreshTokenExpired.ID, rules.Warning,
-			[]string{"(invalid_grant)", "MSAL.js (msal-browser) sent it from the browser (Origin http://localhost:4942) and then, as MSAL.js does when a refresh token is refused, renewed silently at"},
+			[]string{"(invalid_grant)", "MSAL.js (msal-browser) 5.31.0 sent it from the browser (Origin http://localhost:4942) and then, as MSAL.js does when a refresh token is refused, renewed silently at"},
 			[]string{"InteractionRequiredAuthError", "acquireTokenRedirect"}})
 	check("oidcts-refresh-expired.har", want{rules.RefreshTokenExpired.ID, rules.Warning,
 		[]string{"oidc-client-ts sent it from the browser (Origin http://localhost:4943), and made no other attempt"},
@@ -141,7 +141,7 @@ func TestSPALibrariesRecorded(t *testing.T) {
 		message: []string{"one redemption is visible (frame 66)", "loaded again at frame 72", "and no second token request follows: oidc-client-ts removed"},
 		remedy:  []string{"After signinRedirectCallback resolves"}}})
 	checkRecorded(t, "msal-silent-login-required.pcapng", []rpWant{{rule: rules.InteractionRequired.ID, severity: rules.Info,
-		message: []string{"with login_required (first at frame 40)", "MSAL.js (msal-browser) made it (prompt=none in a hidden iframe)"},
+		message: []string{"with login_required (first at frame 40)", "MSAL.js (msal-browser) 5.31.0 made it (prompt=none in a hidden iframe)"},
 		remedy:  []string{"InteractionRequiredAuthError"}}})
 	checkRecorded(t, "oidcts-silent-login-required.pcapng", []rpWant{{rule: rules.InteractionRequired.ID, severity: rules.Info,
 		message: []string{"with login_required (first at frame 40)", "oidc-client-ts made it (prompt=none in a hidden iframe)"},

@@ -96,7 +96,7 @@ function annotate(har) {
   const authorize = (silent) => es.find((e) => e.request.url.startsWith(`${OP}/auth?`) && e.request.url.includes('prompt=none') === silent);
   const refreshRefused = () => es.find((e) => e.request.method === 'POST' && e.request.url.startsWith(`${OP}/token`)
     && e.request.postData?.text.includes('grant_type=refresh_token') && e.response.status === 400);
-  const name = lib === 'msal' ? 'MSAL\\\\.js \\\\(msal-browser\\\\)' : 'oidc-client-ts';
+  const name = lib === 'msal' ? 'MSAL\\\\.js \\\\(msal-browser\\\\) 5\\\\.31\\\\.0' : 'oidc-client-ts';
   const client = lib === 'msal' ? 'msal-spa' : 'oidc-spa';
   const wants = {
     'redirect-mismatch': [[authorize(false), `want redirect-uri-mismatch "not registered for client ${client}"`]],
