@@ -298,6 +298,9 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 			return rf
 		}
 	}
+	if rf := nodeAppRefusal(head, u.Query().Get("error")); rf != nil {
+		return rf
+	}
 	for _, ph := range refusalPhrases {
 		if containsFoldASCII(head, ph.match) {
 			return &model.AppRefusal{Library: ph.library, Words: ph.words, Cause: ph.cause}

@@ -646,6 +646,11 @@ func (a *Analysis) txForIssue(ev *model.Event) *Transaction {
 	if t := a.byStateOr(ev.State, nil); t != nil {
 		return t
 	}
+	if ev.State.IsZero() {
+		if t := a.navigationTx(ev); t != nil {
+			return t
+		}
+	}
 	for i := len(a.Transactions) - 1; i >= 0; i-- {
 		t := a.Transactions[i]
 		if t.Authorize == nil {

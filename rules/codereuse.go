@@ -250,6 +250,9 @@ func replayRefusedRemedy(c *CodeTrail) string {
 			lib = c.Tx.refusingLibrary()
 		}
 	}
+	if s := nodeAppReplayRemedy(lib); s != "" {
+		return s
+	}
 	switch {
 	case strings.HasPrefix(lib, "Authlib"):
 		return "Nothing is broken but the page: Authlib removes the sign-in's state from the session (_state_{name}_{state}) when authorize_access_token handles the callback, so the same callback loaded again raises MismatchingStateError before any token request. Catch authlib.integrations.base_client.errors.MismatchingStateError (an OAuthError) in the callback view and redirect a user the session already holds into the app, anyone else to a fresh sign-in; and after a sign-in redirect to a clean URL, as the app does."

@@ -188,8 +188,15 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	if requestCookies {
 		n = count(ex.Request.Headers, "Cookie")
 	}
+	// A redirect's Referer: the page whose navigation it continues
+	// (navigationTx), kept only beside a Location, which already gives
+	// the exchange its rare part.
+	referer := ex.Response != nil && count(ex.Response.Headers, "Location") > 0
 	if ex.Response != nil {
 		n += count(ex.Response.Headers, "Set-Cookie", "Location")
+	}
+	if referer {
+		n += count(ex.Request.Headers, "Referer")
 	}
 	if n == 0 {
 		return x
@@ -197,6 +204,9 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	f := make(model.Headers, 0, n)
 	if requestCookies {
 		f = appendFields(f, ex.Request.Headers, "Cookie")
+	}
+	if referer {
+		f = appendFields(f, ex.Request.Headers, "Referer")
 	}
 	if ex.Response != nil {
 		f = appendFields(f, ex.Response.Headers, "Set-Cookie", "Location")
@@ -245,6 +255,15 @@ func (x *Exchange) Location() *url.URL {
 		return nil
 	}
 	return model.ResolveLocation(x.URL(), x.fields().Get("Location"))
+}
+
+// Referer is the request's Referer field when the response redirects (has
+// a Location), "" otherwise.
+func (x *Exchange) Referer() string {
+	if !x.Responded {
+		return ""
+	}
+	return x.fields().Get("Referer")
 }
 
 // SetCookies is model.Response.SetCookies of the exchange's response.

@@ -51,7 +51,9 @@ func TestExchangeReadsModel(t *testing.T) {
 			Response: resp(302, "location", "../error?x=1", "SET-COOKIE", "s=1; SameSite=None; Secure", "Set-Cookie", "rp_tx:9=z; Max-Age=0", "Cookie", "c=3")},
 		&model.Exchange{Index: 3, Ref: "frame 3", Request: req("://bad url"), Response: resp(0, "Location", "%zz")},
 		&model.Exchange{Index: 4, Ref: "frame 4", Tunnel: true, Request: req("app.example:443"), Response: resp(200)},
-		&model.Exchange{Index: 5, Ref: "frame 5", Request: req("https://app.example/"), Response: resp(303, "Location", "https://idp.example/authorize?state=s")},
+		&model.Exchange{Index: 5, Ref: "frame 5", Request: req("https://app.example/", "Referer", "https://app.example/start"), Response: resp(303, "Location", "https://idp.example/authorize?state=s")},
+		// A Referer without a redirect is not kept.
+		&model.Exchange{Index: 15, Ref: "frame 15", Request: req("https://app.example/page", "Referer", "https://app.example/"), Response: resp(200, "Referer", "not-read")},
 		// URLs that share their start with the one kept before, in part,
 		// whole, or as the whole of it (ExchangeSlab keeps the start as a
 		// part of that one).
@@ -103,6 +105,12 @@ func TestExchangeReadsModel(t *testing.T) {
 		same("Cookies kept without a callback", cookies(other.Cookies()), "")
 		same("CarriesCookies kept without a callback", other.CarriesCookies(), ex.CarriesCookies())
 		same("Location kept without a callback", other.Location(), ex.Location())
+		referer := ""
+		if ex.Response != nil && ex.Response.Headers.Get("Location") != "" {
+			referer = ex.Request.Headers.Get("Referer")
+		}
+		same("Referer", x.Referer(), referer)
+		same("Referer kept without a callback", other.Referer(), referer)
 		same("SetCookies kept without a callback", cookies(other.SetCookies()), cookies(ex.Response.SetCookies()))
 	}
 	if got := unsafe.Sizeof(rules.Exchange{}); got > 104 {

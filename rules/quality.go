@@ -118,6 +118,8 @@ func runTraceQuality(p *Pass) {
 	if readTogether(p.Analysis) {
 		report(serverSide, "no trace of the case holds a redemption of the code (the app refused the callback before redeeming it, or the server's capture misses its outbound calls), so the provider's answer is unknown",
 			"Check that the server capture holds the app's outbound calls to the token endpoint (with the app's TLS key log), or read the app's log for why it refused the callback.")
+	} else if s := authJSLogRemedy(serverSide); s != "" {
+		report(serverSide, "the code's redemption is not in the trace (the app redeems it server-side), so the provider's answer is unknown", s)
 	} else {
 		report(serverSide, "the code's redemption is not in the trace (the app redeems it server-side), so the provider's answer is unknown",
 			"Add the app server's capture (the callbacks it received and its back-channel calls to the token endpoint: a pcap with the app's TLS key log, or a proxy in front of it) and read both as one incident: traceaudit scan --case THIS-TRACE SERVER-CAPTURE. Or read the app's log for the token endpoint's answer.")

@@ -304,5 +304,5 @@ func rpSending(a *Analysis, t *Transaction) string {
 	case strings.HasPrefix(lib, "oauth2-proxy"):
 		return fmt.Sprintf("the sign-in was started by oauth2-proxy (its CSRF cookie set at %s), which sends its --redirect-url (without one, /oauth2/callback on the host the browser asked)", start.Ref)
 	}
-	return ""
+	return nodeAppSending(t, start, oauth.LibraryOfCookies(names))
 }

@@ -222,6 +222,8 @@ func redirectRemedy(f *Finding, c findingContext) string {
 			s += " Or, when the URI registered is the right one, set OIDCRedirectURI in the Apache configuration to it (a path inside a location with AuthType openid-connect: mod_auth_openidc answers it itself) and reload Apache."
 		case strings.Contains(f.Message, "which sends its --redirect-url"):
 			s += " Or, when the URI registered is the right one, set oauth2-proxy's --redirect-url (redirect_url, OAUTH2_PROXY_REDIRECT_URL) to it, ending in its callback path /oauth2/callback (under --proxy-prefix), and restart it."
+		case nodeAppRedirectRemedy(f.Message) != "":
+			s += nodeAppRedirectRemedy(f.Message)
 		case f.sentBy == "kubelogin":
 			s += " kubelogin's usage documentation asks to register both of its defaults, http://localhost:8000 and http://localhost:18000 (the second is used when port 8000 is taken); or keep kubelogin on the registered one with --listen-address=127.0.0.1:8000 (and --oidc-redirect-url-hostname, or --oidc-redirect-url, when the registration names 127.0.0.1 rather than localhost) in the kubeconfig user's exec args, and run one kubectl sign-in at a time: a second kubelogin started while the first waits for the browser cannot take the port."
 		}
@@ -370,11 +372,15 @@ func reuseRemedy(f *Finding) string {
 		return "The single-page app handled the callback once and signed the user in; its URL was loaded again (reload, back button, restored tab). After handling the callback, take code and state off the URL (history.replaceState(null, \"\", location.pathname)), and when the library reports the sign-in's state missing, check whether the user is signed in and send them into the app instead of showing an error."
 	}
 	if strings.Contains(f.Message, "the app did not redeem the code again") || strings.Contains(f.Message, "consumed its state, so the app most likely refused it") ||
+		strings.Contains(f.Message, "that the sign-in's start set, and this callback came without them") ||
 		strings.Contains(f.Message, "mod_auth_openidc answered it as the first") {
 		return "" // the rule's advice is for the app that recognised the replay
 	}
 	switch f.Mechanism {
 	case MechReload:
+		if s := nodeAppReuseRemedy(f); s != "" {
+			return s
+		}
 		if strings.Contains(f.Message, "social-auth-app-django says \"Authentication process canceled\"") {
 			return "social-core keeps the sign-in's state in the Django session after the sign-in (<backend>_state, reused by the session's next sign-ins), so the callback loaded again passed its state check and the app redeemed the code again, which the provider refused with HTTP 400; social-core reports that as AuthCanceled (\"Authentication process canceled\"), as if the user had cancelled. Keep users off /complete/<backend>/ after a sign-in (the app redirects to SOCIAL_AUTH_LOGIN_REDIRECT_URL already), and make LOGIN_ERROR_URL's page send a user who is signed in into the app instead of showing the error."
 		}
@@ -416,6 +422,9 @@ func raceRemedy(f *Finding) string {
 		return "oauth2-proxy keeps one _oauth2_proxy_csrf cookie per browser by default, so every sign-in it starts replaces the one before: another tab's, or one started by any unauthenticated request it sends to the provider (the browser's /favicon.ico, a script or an image of the protected site). Set --cookie-csrf-per-request=true (a CSRF cookie per sign-in, named after its state; --cookie-csrf-per-request-limit bounds them) and exempt requests that need no sign-in (--skip-auth-route for /favicon.ico and static assets)."
 	case strings.HasPrefix(lib, "OmniAuth"):
 		return "OmniAuth keeps one pending sign-in per session (session[\"omniauth.state\"]): the second tab's sign-in replaced the first's state, so the first callback failed csrf_detected. Start the sign-in from one tab at a time, and on csrf_detected send the user to a fresh sign-in once (Devise: the omniauth callbacks controller's failure action; otherwise OmniAuth.config.on_failure) instead of the failure page; OmniAuth has no setting that keeps several states."
+	}
+	if s := nodeAppRaceRemedy(f); s != "" {
+		return s
 	}
 	msg := strings.ToLower(f.Message)
 	switch {

@@ -386,7 +386,10 @@ func keyedBy(name string, az *model.Event) bool {
 // raceLibraryNote says how a known library behaves with concurrent sign-ins.
 func raceLibraryNote(lib string) string {
 	switch {
-	case strings.HasPrefix(lib, "NextAuth.js"), strings.HasPrefix(lib, "Auth.js"):
+	case strings.HasPrefix(lib, "Auth.js"):
+		// Auth.js 5 (@auth/core): its log's words, not NextAuth.js 4's.
+		return "Auth.js keeps one cookie per check (PKCE verifier, state, nonce) and browser, so concurrent sign-ins with one provider collide (its server log says InvalidCheck, or CallbackRouteError when the provider refused a code redeemed with the other sign-in's verifier)"
+	case strings.HasPrefix(lib, "NextAuth.js"):
 		return lib + " keeps one state and PKCE cookie per provider, so concurrent sign-ins with one provider collide (it reports \"state mismatch\" or \"State cookie was missing\")"
 	case strings.HasPrefix(lib, "ASP.NET Core"), strings.HasPrefix(lib, "Microsoft.Identity.Web"):
 		return "the ASP.NET Core handler reports such a callback as \"Correlation failed.\""

@@ -207,6 +207,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			}
 		}
 		why := "the cookie was lost (overwritten by another tab's sign-in, set for another host or path, or dropped by a proxy)"
+		authJS := false // an Auth.js check cookie, read by authJSCookieLost
 		c := missing[0]
 		switch {
 		case cb.Delivery() == "form_post" && (c.sameSite == "lax" || c.sameSite == "strict" || c.sameSite == ""):
@@ -223,7 +224,9 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			if d, _, ok := Elapsed(t.Authorize, cb); ok && d > 15*time.Minute {
 				why = fmt.Sprintf("the sign-in took %s, longer than such correlation cookies usually live (ASP.NET Core: 15 minutes)", fmtDuration(d))
 			} else if sessionCookie(lib, c) {
-				why = sessionCookieLost(p.Analysis, start, cb, c)
+				why = sessionCookieLost(p.Analysis, start, cb, c) + msalLostSession(cb.Refusal())
+			} else if w := authJSCookieLost(p.Analysis, t, start, cb, c); w != "" {
+				why, authJS = w, true
 			} else if strings.HasPrefix(c.name, "mod_auth_openidc_state_") {
 				// Named after the state: no other sign-in replaces it.
 				why = "mod_auth_openidc names its state cookie after the sign-in's state, so another tab's sign-in does not replace it: it was dropped (expired after OIDCStateTimeout, 300 seconds by default; deleted to stay within OIDCStateMaxNumberOfCookies; blocked by the browser) or set for another host than the OIDCRedirectURI's"
@@ -234,7 +237,7 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		cbEv := p.Evidence(cb, "callback without the cookie")
 		evs = append(evs, p.CodeStory(cb.Code, append(evs, cbEv))...)
 		evs = append(evs, cbEv)
-		if note := raceLibraryNote(lib); note != "" && !strings.HasPrefix(note, "MSAL") {
+		if note := raceLibraryNote(lib); note != "" && !strings.HasPrefix(note, "MSAL") && !authJS {
 			why += "; " + note
 		}
 		remedy := "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), key them per transaction, and restart sign-in once on a mismatch."
@@ -251,6 +254,11 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			// The app keeps the state in its session, whichever
 			// library checks it (openid-client used directly).
 			remedy = refusalRemedy(c.lib, model.RefusalState)
+			if s := expressSessionRemedy(remedy, cb.Refusal()); s != "" {
+				remedy = s
+			}
+		} else if authJS {
+			remedy = authJSLostRemedy
 		}
 		p.Report(Finding{Code: cb.Code,
 			Message: fmt.Sprintf("the app refused the callback at %s (%s): the request lacks the cookie(s) %s that the app set when starting the sign-in at %s; %s",

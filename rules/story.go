@@ -712,6 +712,9 @@ func (a *Analysis) replayUnseen(c *CodeTrail, d1, d2 *model.Event) string {
 			return fmt.Sprintf("the app redeemed the code again and the provider refused it: the app's page quotes the provider's answer (%s); the redemptions are server-side, not in this trace", how)
 		}
 		if r := d2.Refusal(); r == nil || r.Cause != model.RefusalState {
+			if names := a.clearedForReplay(c, d1, d2); names != "" {
+				return fmt.Sprintf("the app refused it (%s); the first callback had completed the sign-in and consumed its state: its answer deleted the cookie(s) %s that the sign-in's start set, and this callback came without them, so the app refused it before any redemption (its redemptions are server-side, not in this trace)", how, names)
+			}
 			return ""
 		}
 		return fmt.Sprintf("the app refused it (%s); the first callback had completed the sign-in and consumed its state, so the app most likely refused it before any redemption (its redemptions are server-side, not in this trace)", how)

@@ -74,6 +74,9 @@ func runTabRace(p *Pass) {
 		if note := raceLibraryNote(a.Library()); note != "" && x.Mechanism == MechMultiTab {
 			f.Message += "; " + note
 		}
+		if s := authJSCrossedCookie(p.Analysis, x); s != "" && x.Mechanism == MechMultiTab {
+			f.Message += "; " + s
+		}
 		if start, _ := loginStart(p.Analysis, b.Authorize); start != nil {
 			if res := subresource(start.URL()); res != "" {
 				// No tab: the page's own resource met the sign-in.

@@ -304,6 +304,9 @@ func appCredentialRemedy(a *Analysis, t *Transaction) string {
 	if lib == "" {
 		lib = t.refusingLibrary()
 	}
+	if s := nodeAppCredentialRemedy(lib); s != "" {
+		return s
+	}
 	switch {
 	case strings.HasPrefix(lib, "Authlib"):
 		return "The app signs in with Authlib: give oauth.register the client's current secret (its client_secret argument, or the {NAME}_CLIENT_SECRET setting of the registered name: Flask's app.config, Django's AUTHLIB_OAUTH_CLIENTS), and client_kwargs={\"token_endpoint_auth_method\": \"client_secret_post\"} when the client is registered for that method (Authlib sends client_secret_basic by default), then restart the app. "

@@ -362,7 +362,11 @@ func unexplainedFailure(a *Analysis) string {
 			}
 			if failed, how := callbackFailed(a, cb); failed {
 				s := fmt.Sprintf("the app refused the callback at %s (%s) and the trace cannot tell why", cb.Ref, how)
-				if hint := refusalHint(cb.Refusal()); hint != "" {
+				hint := authJSChecksCameBack(a, t, cb)
+				if hint == "" {
+					hint = refusalHint(cb.Refusal())
+				}
+				if hint != "" {
 					s += "; " + hint
 				}
 				if !cb.Code.IsZero() && !redeemedInTrace(a, cb.Code) {
