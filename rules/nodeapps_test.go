@@ -80,7 +80,7 @@ func TestMSALNodeRecorded(t *testing.T) {
 	wantOne(t, "msalnode-two-tabs.har", rules.MultiTabRace.ID,
 		[]string{`MSAL Node says "ClientAuthError: state_mismatch"`}, []string{"req.session.authRequests[state]"})
 	wantOne(t, "msalnode-redirect-mismatch.har", rules.RedirectURIMismatch.ID,
-		[]string{"the sign-in was started by MSAL Node (the authorize request's x-client-SKU), which sends the redirectUri of the app's getAuthCodeUrl request"},
+		[]string{"the sign-in was started by MSAL Node 7.2.4 (the authorize request's x-client-SKU), which sends the redirectUri of the app's getAuthCodeUrl request"},
 		[]string{`Register exactly "http://localhost:4952/auth/callback"`, "getAuthCodeUrl and acquireTokenByCode requests that URI as redirectUri"})
 	// The session lost: MSAL checks no state the app's request lacks, and
 	// redeems the code without its verifier.

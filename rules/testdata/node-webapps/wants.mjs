@@ -14,7 +14,7 @@ export const wants = {
     'two-tabs': 'want multi-tab-race "MSAL Node says \\"ClientAuthError: state_mismatch\\""',
     reload: 'want code-reuse "the app redeemed the code again and the provider refused it: .*MSAL Node says \\"ServerError: invalid_grant\\""',
     'bad-secret': 'want client-auth-failed "MSAL Node says \\"ServerError: invalid_client\\"\\\\): MSAL Node raises the provider\'s answer to the app\'s own token request"',
-    'redirect-mismatch': 'want redirect-uri-mismatch "not registered for client msalnode-app; the sign-in was started by MSAL Node \\\\(the authorize request\'s x-client-SKU\\\\)"',
+    'redirect-mismatch': 'want redirect-uri-mismatch "not registered for client msalnode-app; the sign-in was started by MSAL Node 7\\\\.2\\\\.4 \\\\(the authorize request\'s x-client-SKU\\\\)"',
     'lost-session': 'want state-mismatch "lacks the cookie\\\\(s\\\\) connect.sid .*MSAL Node skipped its state check and redeemed the code without the verifier"',
   },
   authjs: {
