@@ -670,11 +670,13 @@ func PathParams(raw string, fn func(name, value string) string) string {
 
 // oneTimeWords are path segments after which a one-time link carries its
 // token as a segment of its own ("/reset-password/<token>",
-// "/auth/magic-link/<token>", Django's "/reset/<uid>/<token>/"),
-// compared with case, '-' and '_' ignored.
+// "/auth/magic-link/<token>", Django's "/reset/<uid>/<token>/", a login
+// link's "/login/<token>", an unsubscribe or approval link's), or an API
+// names a token by itself ("/v1/tokens/<token>/revoke", Vault's
+// "/auth/token/lookup/<token>"), compared with case, '-' and '_' ignored.
 var oneTimeWords = []string{"reset", "resetpassword", "passwordreset", "magic", "magiclink", "magiclogin", "invite", "invitation",
 	"invitations", "confirm", "confirmemail", "emailconfirm", "confirmation", "verify", "verifyemail", "emailverification",
-	"activate", "activation"}
+	"activate", "activation", "login", "signin", "unsubscribe", "onetime", "approve", "token", "tokens"}
 
 // sessionPathWords are path segments after which a REST API or a
 // WebDriver server names a session by its id ("/v2/sessions/<id>",

@@ -98,6 +98,15 @@ func TestOneTimePathAndUserName(t *testing.T) {
 		{"https://a.example/api/verify/abcdefghij", "https://a.example/api/verify/abcdefghij"},
 		{"https://a.example/factors/f1/verify", "https://a.example/factors/f1/verify"},
 		{"https://" + v + "@git.example/o/r.git", "https://%5Bredacted%5D@git.example/o/r.git"},
+		// The thirteenth round: login, unsubscribe and approval links,
+		// a token an API names in its path.
+		{"https://a.example/login/" + v, "https://a.example/login/" + fp},
+		{"https://a.example/signin/email/" + v, "https://a.example/signin/email/" + fp},
+		{"https://a.example/unsubscribe/" + v, "https://a.example/unsubscribe/" + fp},
+		{"https://api.example/v1/tokens/" + v + "/revoke", "https://api.example/v1/tokens/" + fp + "/revoke"},
+		{"https://vault.example/v1/auth/token/lookup/" + v, "https://vault.example/v1/auth/token/lookup/" + fp},
+		{"https://github.com/login/oauth/authorize?client_id=x", "https://github.com/login/oauth/authorize?client_id=x"},
+		{"https://a.example/oauth2/token", "https://a.example/oauth2/token"},
 	} {
 		if got := RedactURL(tc.in); got != tc.want {
 			t.Errorf("RedactURL(%q)\n got  %q\n want %q", tc.in, got, tc.want)

@@ -311,6 +311,14 @@ func (h *hunt) hunt13Edits() []huntEdit {
 			respBody: `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>PayloadContent</key><array><dict><key>SSID_STR</key><string>corp</string>` +
 				`<key>Password</key><string>` + h.canary("configuration profile plist Password") + `</string></dict></array></dict></plist>`,
 		},
+		// Batch four: tokens in paths after login and an API's tokens.
+		{
+			url: "https://app.example/login/" + h.canary("magic login link token in the path") + "x9", status: 302,
+			resp: [][2]string{{"Location", "https://app.example/home"}},
+		},
+		{
+			method: "DELETE", url: "https://api.example/v1/tokens/" + h.canary("API token revoked by its path") + "x9/revoke", status: 204,
+		},
 		{
 			method: "POST", url: "https://api.example/login", reqMIME: "application/json",
 			reqBody: "\ufeff" + `{"user":"bob","password":"` + h.canary("JSON with a byte order mark, password") + `"}`, status: 204,
