@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -569,133 +568,20 @@ var (
 // TestLeakHunt13: no canary of the thirteenth round shows in any output
 // of any command and format.
 func TestLeakHunt13(t *testing.T) {
-	h := &hunt{}
-	files := h.hunt13Files(t)
-	seen := map[string]bool{}
-	names := sortedNames(files)
-	for _, name := range names {
-		path := files[name]
-		runs := huntRuns
-		switch {
-		case name == "hunt13-encoded.saz":
-			continue // hunt13.saz's exchanges, their bodies encoded: the copies' concern
-		case testing.Short() && hunt13ShortSkip(files, name):
-			continue
-		case strings.HasSuffix(name, ".har") || testing.Short():
-			runs = hunt13HARRuns
-		}
-		for _, args := range runs {
-			a := append(append([]string(nil), args...), "--fail-on", "never", path)
-			if args[0] == "compare" {
-				a = append(append([]string(nil), args...), path, path)
-			}
-			code, stdout, stderr := runCLI(t, nil, a...)
-			what := strings.Join(args, " ") + " " + name
-			if code == exitTrouble {
-				t.Errorf("%s: exit %d", what, code)
-			}
-			huntCheck(t, what, h.deepLeaks([]byte(stdout+stderr)), hunt13PendingReport, seen)
-		}
-	}
-	huntPendingLeft(t, hunt13PendingReport, seen)
-	shown := 0
-	for _, name := range names {
-		_, stdout, _ := runCLI(t, nil, "exchanges", "-f", "json", "--no-redact", files[name])
-		shown += len(h.deepLeaks([]byte(stdout)))
-	}
-	if shown < 5 {
-		t.Errorf("--no-redact showed %d canaries of %d: the hunt proves nothing", shown, len(h.places))
-	}
+	hunt13Pass(t).checkOutputs(t)
 }
 
 // TestLeakHunt13Redact: redact's and bundle's copies carry no canary of
 // the thirteenth round, and every placement is in the input.
 func TestLeakHunt13Redact(t *testing.T) {
+	hunt13Pass(t).checkCopies(t)
+}
+
+// hunt13Pass is the thirteenth round's hunt over its edited recordings.
+func hunt13Pass(t *testing.T) huntPass {
 	h := &hunt{}
 	files := h.hunt13Files(t)
-	// Each file and SAZ member on its own: leaks stops at 80 findings.
-	found := map[string]bool{}
-	for _, name := range sortedNames(files) {
-		b, err := os.ReadFile(files[name])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var parts [][]byte
-		switch {
-		case strings.HasSuffix(name, ".har"):
-			parts = append(parts, b)
-		case name == "hunt13.saz":
-			for _, m := range sazContents(t, b) {
-				parts = append(parts, m)
-			}
-		}
-		for _, p := range parts {
-			for _, l := range h.deepLeaks(p) {
-				found[l.place] = true
-			}
-		}
-	}
-	var missing []string
-	for _, p := range h.places {
-		if !found[p] {
-			missing = append(missing, p)
-		}
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		t.Fatalf("the edited recordings do not hold %q: the check proves nothing for them", missing)
-	}
-	seen := map[string]bool{}
-	for _, name := range sortedNames(files) {
-		in := files[name]
-		if testing.Short() && hunt13ShortSkip(files, name) {
-			continue
-		}
-		if !strings.HasSuffix(name, ".pcap") {
-			out := filepath.Join(t.TempDir(), "copy-"+name)
-			code, _, stderr := runCLI(t, nil, "redact", in, "-o", out)
-			if code != exitOK {
-				t.Errorf("redact %s: exit %d: %s", name, code, stderr)
-				continue
-			}
-			huntCheck(t, "redact "+name+" stderr", h.deepLeaks([]byte(stderr)), hunt13PendingCopy, seen)
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasSuffix(name, ".saz") {
-				members := sazContents(t, data)
-				for _, m := range sortedNames(stringKeys(members)) {
-					huntCheck(t, "redact "+name+": member "+m, h.deepLeaks(members[m]), hunt13PendingCopy, seen)
-				}
-			} else {
-				huntCheck(t, "redact "+name, h.deepLeaks(data), hunt13PendingCopy, seen)
-			}
-		}
-		if testing.Short() && (strings.HasSuffix(name, ".har") || name == "hunt13.pcap") {
-			continue // under -short only the SAZ and the encoded capture are bundled
-		}
-		out := filepath.Join(t.TempDir(), "case.zip")
-		code, stdout, stderr := runCLI(t, nil, "bundle", "--fail-on", "never", in, "-o", out)
-		if code != exitOK {
-			t.Errorf("bundle %s: exit %d", name, code)
-			continue
-		}
-		huntCheck(t, "bundle "+name+" output", h.deepLeaks([]byte(stdout+stderr)), hunt13PendingCopy, seen)
-		data, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		members := sazContents(t, data)
-		for _, m := range sortedNames(stringKeys(members)) {
-			huntCheck(t, "bundle "+name+": "+m, h.deepLeaks(members[m]), hunt13PendingCopy, seen)
-			if strings.HasSuffix(m, ".saz") {
-				inner := sazContents(t, members[m])
-				for _, im := range sortedNames(stringKeys(inner)) {
-					huntCheck(t, "bundle "+name+": "+m+": "+im, h.deepLeaks(inner[im]), hunt13PendingCopy, seen)
-				}
-			}
-		}
-	}
-	huntPendingLeft(t, hunt13PendingCopy, seen)
+	return huntPass{h: h, files: files, encoded: "hunt13-encoded.saz", saz: "hunt13.saz", leaks: h.deepLeaks,
+		harRuns: hunt13HARRuns, shortSkip: func(name string) bool { return hunt13ShortSkip(files, name) },
+		pendingReport: hunt13PendingReport, pendingCopy: hunt13PendingCopy}
 }

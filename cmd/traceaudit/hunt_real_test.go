@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -629,59 +628,17 @@ func huntStatus(v any) int {
 // TestLeakHuntReal: no canary of the twelfth round's placements shows in
 // any output of any command and format.
 func TestLeakHuntReal(t *testing.T) {
-	h := &hunt{}
-	files := h.huntRealFiles(t)
-	seen := map[string]bool{}
-	names := sortedNames(files)
-	for _, name := range names {
-		path := files[name]
-		runs := huntRuns
-		switch {
-		case name == "hunt12-encoded.saz":
-			continue // hunt12.saz's exchanges, their bodies encoded: the copies' concern
-		case strings.HasSuffix(name, ".har") || testing.Short():
-			// Every entry is in the SAZ and the capture, which take
-			// every run; a HAR adds its WebSocket messages and members.
-			// Under -short (CI's race run) the SAZ and the capture take
-			// these runs too: one of each command, with the formats that
-			// print most of an exchange, at a third of the cost.
-			runs = huntRealHARRuns
-		}
-		for _, args := range runs {
-			a := append(append([]string(nil), args...), "--fail-on", "never", path)
-			if args[0] == "compare" {
-				a = append(append([]string(nil), args...), path, path)
-			}
-			code, stdout, stderr := runCLI(t, nil, a...)
-			what := strings.Join(args, " ") + " " + name
-			if code == exitTrouble {
-				t.Errorf("%s: exit %d", what, code)
-			}
-			huntCheck(t, what, h.leaks([]byte(stdout+stderr)), huntRealPendingReport, seen)
-		}
-	}
-	huntPendingLeft(t, huntRealPendingReport, seen)
-	// The check can fail: with --no-redact the exchanges list shows the
-	// canaries it prints (those of URLs and Locations; the reports show
-	// no body).
-	shown := 0
-	for _, name := range names {
-		_, stdout, _ := runCLI(t, nil, "exchanges", "-f", "json", "--no-redact", files[name])
-		shown += len(h.leaks([]byte(stdout)))
-	}
-	if shown < 5 {
-		t.Errorf("--no-redact showed %d canaries of %d: the hunt proves nothing", shown, len(h.places))
-	}
+	huntRealPass(t).checkOutputs(t)
 }
 
-// huntRealPendingReport and huntRealPendingCopy are the places whose
-// canaries still leak, known and not yet fixed; a place listed that no
-// longer leaks fails the test.
 // huntRealHARRuns are the runs of each edited HAR: one of each command,
 // and the formats that print most of an exchange.
 var huntRealHARRuns = [][]string{{"scan", "-f", "json"}, {"scan", "--case", "-f", "html"}, {"events", "-f", "jsonl"},
 	{"events", "--case", "-f", "json"}, {"exchanges", "-f", "json"}, {"exchanges", "-f", "table"}, {"compare", "-f", "json"}}
 
+// huntRealPendingReport and huntRealPendingCopy are the places whose
+// canaries still leak, known and not yet fixed; a place listed that no
+// longer leaks fails the test.
 var (
 	huntRealPendingReport = map[string]bool{}
 	huntRealPendingCopy   = map[string]bool{}
@@ -690,90 +647,14 @@ var (
 // TestLeakHuntRealRedact: redact's and bundle's copies of the edited
 // recordings carry no canary, and every placement is in the input.
 func TestLeakHuntRealRedact(t *testing.T) {
+	huntRealPass(t).checkCopies(t)
+}
+
+// huntRealPass is the twelfth round's hunt over its edited recordings.
+func huntRealPass(t *testing.T) huntPass {
 	h := &hunt{}
-	files := h.huntRealFiles(t)
-	var all []byte
-	for _, name := range sortedNames(files) {
-		b, err := os.ReadFile(files[name])
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case strings.HasSuffix(name, ".har"):
-			all = append(all, b...)
-		case name == "hunt12.saz":
-			for _, m := range sazContents(t, b) {
-				all = append(all, m...)
-			}
-		}
-	}
-	found := map[string]bool{}
-	for _, l := range h.leaks(all) {
-		found[l.place] = true
-	}
-	var missing []string
-	for _, p := range h.places {
-		if !found[p] {
-			missing = append(missing, p)
-		}
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		t.Fatalf("the edited recordings do not hold %q: the check proves nothing for them", missing)
-	}
-	seen := map[string]bool{}
-	for _, name := range sortedNames(files) {
-		in := files[name]
-		if !strings.HasSuffix(name, ".pcap") {
-			out := filepath.Join(t.TempDir(), "copy-"+name)
-			code, _, stderr := runCLI(t, nil, "redact", in, "-o", out)
-			if code != exitOK {
-				t.Errorf("redact %s: exit %d: %s", name, code, stderr)
-				continue
-			}
-			huntCheck(t, "redact "+name+" stderr", h.leaks([]byte(stderr)), huntRealPendingCopy, seen)
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasSuffix(name, ".saz") {
-				members := sazContents(t, data)
-				for _, m := range sortedNames(stringKeys(members)) {
-					huntCheck(t, "redact "+name+": member "+m, h.leaks(members[m]), huntRealPendingCopy, seen)
-				}
-			} else {
-				huntCheck(t, "redact "+name, h.leaks(data), huntRealPendingCopy, seen)
-			}
-		}
-		if testing.Short() && strings.HasSuffix(name, ".har") {
-			// A bundle holds the redact copy checked above; under -short
-			// only the SAZ and the capture, which hold every entry, are
-			// bundled.
-			continue
-		}
-		out := filepath.Join(t.TempDir(), "case.zip")
-		code, stdout, stderr := runCLI(t, nil, "bundle", "--fail-on", "never", in, "-o", out)
-		if code != exitOK {
-			t.Errorf("bundle %s: exit %d", name, code)
-			continue
-		}
-		huntCheck(t, "bundle "+name+" output", h.leaks([]byte(stdout+stderr)), huntRealPendingCopy, seen)
-		data, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		members := sazContents(t, data)
-		for _, m := range sortedNames(stringKeys(members)) {
-			huntCheck(t, "bundle "+name+": "+m, h.leaks(members[m]), huntRealPendingCopy, seen)
-			if strings.HasSuffix(m, ".saz") {
-				inner := sazContents(t, members[m])
-				for _, im := range sortedNames(stringKeys(inner)) {
-					huntCheck(t, "bundle "+name+": "+m+": "+im, h.leaks(inner[im]), huntRealPendingCopy, seen)
-				}
-			}
-		}
-	}
-	huntPendingLeft(t, huntRealPendingCopy, seen)
+	return huntPass{h: h, files: h.huntRealFiles(t), encoded: "hunt12-encoded.saz", saz: "hunt12.saz", leaks: h.leaks,
+		harRuns: huntRealHARRuns, pendingReport: huntRealPendingReport, pendingCopy: huntRealPendingCopy}
 }
 
 // TestLeakHuntRealKeepsEvidence: the copies of the edited recordings and

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// huntPass is one round's leak hunt over real recordings edited with its
+// canaries (huntEditFiles): the files, how its canaries are found, and what
+// -short (CI's race run) leaves out. checkOutputs and checkCopies are the
+// two halves every such round runs.
+type huntPass struct {
+	h     *hunt
+	files map[string]string
+	// encoded is the SAZ of another SAZ's exchanges with their bodies
+	// encoded: the copies' concern, no report's.
+	encoded string
+	// saz is the SAZ that holds, with the HARs, every placement.
+	saz   string
+	leaks func([]byte) []huntLeak
+	// harRuns are the runs of each HAR and, under -short, of every file.
+	harRuns [][]string
+	// shortSkip reports the files -short leaves out entirely (nil: none).
+	shortSkip                  func(name string) bool
+	pendingReport, pendingCopy map[string]bool
+}
+
+func (p huntPass) skipShort(name string) bool {
+	return testing.Short() && p.shortSkip != nil && p.shortSkip(name)
+}
+
+// checkOutputs: no canary shows in any output of any command and format,
+// and --no-redact shows some (the check can fail).
+func (p huntPass) checkOutputs(t *testing.T) {
+	t.Helper()
+	seen := map[string]bool{}
+	names := sortedNames(p.files)
+	for _, name := range names {
+		path := p.files[name]
+		runs := huntRuns
+		switch {
+		case name == p.encoded || p.skipShort(name):
+			continue
+		case strings.HasSuffix(name, ".har") || testing.Short():
+			// Every entry is in the SAZ and the capture, which take
+			// every run; a HAR adds its WebSocket messages and members.
+			// Under -short the SAZ and the capture take these runs too.
+			runs = p.harRuns
+		}
+		for _, args := range runs {
+			a := append(append([]string(nil), args...), "--fail-on", "never", path)
+			if args[0] == "compare" {
+				a = append(append([]string(nil), args...), path, path)
+			}
+			code, stdout, stderr := runCLI(t, nil, a...)
+			what := strings.Join(args, " ") + " " + name
+			if code == exitTrouble {
+				t.Errorf("%s: exit %d", what, code)
+			}
+			huntCheck(t, what, p.leaks([]byte(stdout+stderr)), p.pendingReport, seen)
+		}
+	}
+	huntPendingLeft(t, p.pendingReport, seen)
+	// With --no-redact the exchanges list shows the canaries it prints
+	// (those of URLs and Locations; the reports show no body).
+	shown := 0
+	for _, name := range names {
+		_, stdout, _ := runCLI(t, nil, "exchanges", "-f", "json", "--no-redact", p.files[name])
+		shown += len(p.leaks([]byte(stdout)))
+	}
+	if shown < 5 {
+		t.Errorf("--no-redact showed %d canaries of %d: the hunt proves nothing", shown, len(p.h.places))
+	}
+}
+
+// checkCopies: every placement is in the input, and redact's and bundle's
+// copies (SAZ members read back and decoded, members of a bundled SAZ too)
+// carry no canary.
+func (p huntPass) checkCopies(t *testing.T) {
+	t.Helper()
+	// Each file and SAZ member on its own: leaks stops at 80 findings.
+	found := map[string]bool{}
+	for _, name := range sortedNames(p.files) {
+		b, err := os.ReadFile(p.files[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts [][]byte
+		switch {
+		case strings.HasSuffix(name, ".har"):
+			parts = append(parts, b)
+		case name == p.saz:
+			for _, m := range sazContents(t, b) {
+				parts = append(parts, m)
+			}
+		}
+		for _, part := range parts {
+			for _, l := range p.leaks(part) {
+				found[l.place] = true
+			}
+		}
+	}
+	var missing []string
+	for _, place := range p.h.places {
+		if !found[place] {
+			missing = append(missing, place)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		t.Fatalf("the edited recordings do not hold %q: the check proves nothing for them", missing)
+	}
+	seen := map[string]bool{}
+	for _, name := range sortedNames(p.files) {
+		in := p.files[name]
+		if p.skipShort(name) {
+			continue
+		}
+		if !strings.HasSuffix(name, ".pcap") {
+			out := filepath.Join(t.TempDir(), "copy-"+name)
+			code, _, stderr := runCLI(t, nil, "redact", in, "-o", out)
+			if code != exitOK {
+				t.Errorf("redact %s: exit %d: %s", name, code, stderr)
+				continue
+			}
+			huntCheck(t, "redact "+name+" stderr", p.leaks([]byte(stderr)), p.pendingCopy, seen)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(name, ".saz") {
+				members := sazContents(t, data)
+				for _, m := range sortedNames(stringKeys(members)) {
+					huntCheck(t, "redact "+name+": member "+m, p.leaks(members[m]), p.pendingCopy, seen)
+				}
+			} else {
+				huntCheck(t, "redact "+name, p.leaks(data), p.pendingCopy, seen)
+			}
+		}
+		if testing.Short() && strings.HasSuffix(name, ".har") {
+			// A bundle holds the redact copy checked above; under -short
+			// only the SAZ and the captures, which hold every entry, are
+			// bundled.
+			continue
+		}
+		out := filepath.Join(t.TempDir(), "case.zip")
+		code, stdout, stderr := runCLI(t, nil, "bundle", "--fail-on", "never", in, "-o", out)
+		if code != exitOK {
+			t.Errorf("bundle %s: exit %d", name, code)
+			continue
+		}
+		huntCheck(t, "bundle "+name+" output", p.leaks([]byte(stdout+stderr)), p.pendingCopy, seen)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := sazContents(t, data)
+		for _, m := range sortedNames(stringKeys(members)) {
+			huntCheck(t, "bundle "+name+": "+m, p.leaks(members[m]), p.pendingCopy, seen)
+			if strings.HasSuffix(m, ".saz") {
+				inner := sazContents(t, members[m])
+				for _, im := range sortedNames(stringKeys(inner)) {
+					huntCheck(t, "bundle "+name+": "+m+": "+im, p.leaks(inner[im]), p.pendingCopy, seen)
+				}
+			}
+		}
+	}
+	huntPendingLeft(t, p.pendingCopy, seen)
+}
