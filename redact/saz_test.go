@@ -140,9 +140,7 @@ func checkSAZ(t *testing.T, data []byte, password string) {
 	if diff := cmp.Diff(shapes(orig), copyShapes(orig, got)); diff != "" {
 		t.Errorf("exchanges differ (-orig +copy):\n%s", diff)
 	}
-	if diff := cmp.Diff(findings(orig), findings(got)); diff != "" {
-		t.Errorf("findings differ (-orig +copy):\n%s", diff)
-	}
+	checkSameFindings(t, t.Name(), findings(orig), findings(got))
 	if l := leaks(unzipAll(t, red), secretsOf(orig)); len(l) > 0 {
 		t.Errorf("%d secret values survive: %v", len(l), l)
 	}

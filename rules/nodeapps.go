@@ -7,6 +7,7 @@ import (
 
 	"github.com/traceaudit/traceaudit/model"
 	"github.com/traceaudit/traceaudit/oauth"
+	"github.com/traceaudit/traceaudit/secret"
 )
 
 // Node web apps' sign-in libraries read in their own terms: @azure/msal-node
@@ -204,7 +205,9 @@ func authJSChecksCameBack(a *Analysis, t *Transaction, cb *model.Event) string {
 		if !authJSCheckCookie(sc.Name) || model.Expired(sc, start.End()) {
 			continue
 		}
-		if v, ok := sent[sc.Name]; !ok || v != sc.Value {
+		// A sanitized copy's placeholders compare equal whatever the
+		// values were: nothing is shown then.
+		if v, ok := sent[sc.Name]; !ok || v != sc.Value || secret.IsPlaceholder(secret.New(v)) {
 			return ""
 		}
 		names = append(names, sc.Name)
