@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -44,13 +45,26 @@ func chromium(t *testing.T, file string, extra ...string) string {
 		args = append(args, "--dump-dom")
 	}
 	args = append(args, "file://"+file)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	for attempt := 1; ; attempt++ {
+		cmd := exec.CommandContext(ctx, bin, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err == nil {
+			return stdout.String()
+		}
+		// Chromium killed by a signal of its own before it printed the
+		// page (a segmentation fault, once in a clean-clone CI run, on a
+		// page that renders fine before and after) says nothing of the
+		// report: it is started again, twice at most. A timeout or an
+		// exit with a status still fails.
+		var exit *exec.ExitError
+		if attempt < 3 && ctx.Err() == nil && errors.As(err, &exit) && !exit.Exited() {
+			t.Logf("chromium died (%v); starting it again", err)
+			continue
+		}
 		t.Fatalf("chromium: %v\n%s", err, stderr.String())
 	}
-	return stdout.String()
 }
 
 func writeHTMLFile(t *testing.T, r *Report) string {
