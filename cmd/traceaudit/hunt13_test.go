@@ -485,7 +485,6 @@ func (h *hunt) hunt13Files(t *testing.T) map[string]string {
 
 var (
 	hunt13JSEscape = regexp.MustCompile(`\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|/)`)
-	hunt13B64Run   = regexp.MustCompile(`[A-Za-z0-9+/_-]{24,}={0,2}`)
 )
 
 // deepLeaks is leaks, also after JavaScript's escapes are undone and
@@ -518,7 +517,7 @@ func (h *hunt) deepLeaks(data []byte) []huntLeak {
 	var walk func(text string, depth int)
 	walk = func(text string, depth int) {
 		for _, variant := range []string{text, leakcorpus.LenientUnescape(text)} {
-			for _, loc := range hunt13B64Run.FindAllStringIndex(variant, -1) {
+			for _, loc := range huntB64Runs(variant, 24) {
 				run := strings.TrimRight(variant[loc[0]:loc[1]], "=")
 				for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 					for skip := 0; skip < 4; skip++ {

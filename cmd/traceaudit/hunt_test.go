@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,21 @@ const huntPrefix = "Cnry"
 
 type hunt struct {
 	places []string
+	// memo keeps leaks' answers by the digest of what was searched, and
+	// decoded the canaries found inside each base64 run: a hunt searches
+	// the same bodies many times over (every command's output, each copy,
+	// the copies inside a bundle, deepLeaks' decoded layers), and trying
+	// every run as deflate, brotli and gzip was most of a hunt's time.
+	memoMu  sync.Mutex
+	memo    map[[32]byte][]huntLeak
+	runMemo map[[32]byte][]huntRunHit
+}
+
+// huntRunHit is a canary found in a decoded base64 run: its id, how it
+// was found, and where in the decoded text.
+type huntRunHit struct {
+	id, how string
+	at      int
 }
 
 // canary returns a new canary for place.
@@ -577,7 +593,6 @@ func (h *hunt) huntH2C(t *testing.T) []byte {
 
 var (
 	huntJWTShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}(\.|%(25)*2[Ee])[A-Za-z0-9_-]{4,}`)
-	huntB64Run   = regexp.MustCompile(`[A-Za-z0-9+/_-]{16,}={0,2}`)
 	huntUEscape  = regexp.MustCompile(`\\u00([0-9a-fA-F]{2})`)
 )
 
@@ -590,6 +605,30 @@ type huntLeak struct{ place, msg string }
 // alphabet (deflated or not), and JWT shapes. Each names the canary's
 // place and the offset, never the value.
 func (h *hunt) leaks(data []byte) []huntLeak {
+	// The places are part of the key: a canary's place is named by them.
+	d := sha256.New()
+	fmt.Fprintf(d, "%d\n", len(h.places))
+	d.Write(data)
+	var key [32]byte
+	d.Sum(key[:0])
+	h.memoMu.Lock()
+	out, ok := h.memo[key]
+	h.memoMu.Unlock()
+	if ok {
+		return append([]huntLeak(nil), out...)
+	}
+	out = h.searchLeaks(data)
+	h.memoMu.Lock()
+	if h.memo == nil {
+		h.memo = map[[32]byte][]huntLeak{}
+	}
+	h.memo[key] = out
+	h.memoMu.Unlock()
+	return append([]huntLeak(nil), out...)
+}
+
+// searchLeaks is leaks without the memo.
+func (h *hunt) searchLeaks(data []byte) []huntLeak {
 	var out []huntLeak
 	seen := map[string]bool{}
 	// One finding per canary (the first way it was found) and one for
@@ -601,15 +640,8 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 		}
 	}
 	find := func(text, how string, off int) {
-		for k := 0; ; {
-			j := strings.Index(text[k:], huntPrefix)
-			if j < 0 {
-				return
-			}
-			k += j
-			id := text[k+len(huntPrefix) : min(len(text), k+len(huntPrefix)+3)]
-			note(id, h.place(id), fmt.Sprintf("canary %s (%s) %s near byte %d", id, h.place(id), how, off+k))
-			k++
+		for _, hit := range huntFind(text, how) {
+			note(hit.id, h.place(hit.id), fmt.Sprintf("canary %s (%s) %s near byte %d", hit.id, h.place(hit.id), hit.how, off+hit.at))
 		}
 	}
 	s := string(data)
@@ -639,35 +671,104 @@ func (h *hunt) leaks(data []byte) []huntLeak {
 		return string(rune(v))
 	}), "JSON-unescaped", 0)
 	for k, text := range []string{s, dec, pathDec} {
-		for _, loc := range huntB64Run.FindAllStringIndex(text, -1) {
+		for _, loc := range huntB64Runs(text, 16) {
 			run := strings.TrimRight(text[loc[0]:loc[1]], "=")
 			if k == 2 && strings.IndexByte(run, '+') < 0 {
 				continue // decoded as in dec already
 			}
-			for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
-				for skip := 0; skip < 4 && skip < len(run); skip++ {
-					r := run[skip:]
-					raw, err := enc.DecodeString(r[:len(r)/4*4])
-					if err != nil {
-						continue
-					}
-					find(string(raw), "inside base64", loc[0])
-					var inf bytes.Buffer
-					inf.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(raw)), 1<<20))
-					find(inf.String(), "inside deflated base64", loc[0])
-					var br bytes.Buffer
-					br.ReadFrom(io.LimitReader(brotli.NewReader(bytes.NewReader(raw)), 1<<20))
-					find(br.String(), "inside brotli in base64", loc[0])
-					if zr, err := gzip.NewReader(bytes.NewReader(raw)); err == nil {
-						var gz bytes.Buffer
-						gz.ReadFrom(io.LimitReader(zr, 1<<20))
-						find(gz.String(), "inside gzip in base64", loc[0])
-					}
-				}
+			for _, hit := range h.runHits(run) {
+				note(hit.id, h.place(hit.id), fmt.Sprintf("canary %s (%s) %s near byte %d", hit.id, h.place(hit.id), hit.how, loc[0]+hit.at))
 			}
 		}
 	}
 	return out
+}
+
+// huntB64Runs returns where text holds runs of at least min characters of
+// either base64 alphabet, each with up to two '=' after it: what the
+// regular expression [A-Za-z0-9+/_-]{min,}={0,2} finds, in a tenth of
+// the time (the hunts search every output for them).
+func huntB64Runs(text string, min int) [][]int {
+	var locs [][]int
+	for i := 0; i < len(text); {
+		if !huntB64Char(text[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(text) && huntB64Char(text[i]) {
+			i++
+		}
+		if i-start < min {
+			continue
+		}
+		for pad := 0; pad < 2 && i < len(text) && text[i] == '='; pad++ {
+			i++
+		}
+		locs = append(locs, []int{start, i})
+	}
+	return locs
+}
+
+func huntB64Char(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '_' || c == '-'
+}
+
+// huntFind returns the canaries in text, in order, each with how.
+func huntFind(text, how string) []huntRunHit {
+	var hits []huntRunHit
+	for k := 0; ; {
+		j := strings.Index(text[k:], huntPrefix)
+		if j < 0 {
+			return hits
+		}
+		k += j
+		id := text[k+len(huntPrefix) : min(len(text), k+len(huntPrefix)+3)]
+		hits = append(hits, huntRunHit{id: id, how: how, at: k})
+		k++
+	}
+}
+
+// runHits returns the canaries inside a base64 run, read in either
+// alphabet from any of its first four offsets, raw, deflated, brotli- or
+// gzip-compressed, memoized by the run's digest.
+func (h *hunt) runHits(run string) []huntRunHit {
+	key := sha256.Sum256([]byte(run))
+	h.memoMu.Lock()
+	hits, ok := h.runMemo[key]
+	h.memoMu.Unlock()
+	if ok {
+		return hits
+	}
+	hits = []huntRunHit{}
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		for skip := 0; skip < 4 && skip < len(run); skip++ {
+			r := run[skip:]
+			raw, err := enc.DecodeString(r[:len(r)/4*4])
+			if err != nil {
+				continue
+			}
+			hits = append(hits, huntFind(string(raw), "inside base64")...)
+			var inf bytes.Buffer
+			inf.ReadFrom(io.LimitReader(flate.NewReader(bytes.NewReader(raw)), 1<<20))
+			hits = append(hits, huntFind(inf.String(), "inside deflated base64")...)
+			var br bytes.Buffer
+			br.ReadFrom(io.LimitReader(brotli.NewReader(bytes.NewReader(raw)), 1<<20))
+			hits = append(hits, huntFind(br.String(), "inside brotli in base64")...)
+			if zr, err := gzip.NewReader(bytes.NewReader(raw)); err == nil {
+				var gz bytes.Buffer
+				gz.ReadFrom(io.LimitReader(zr, 1<<20))
+				hits = append(hits, huntFind(gz.String(), "inside gzip in base64")...)
+			}
+		}
+	}
+	h.memoMu.Lock()
+	if h.runMemo == nil {
+		h.runMemo = map[[32]byte][]huntRunHit{}
+	}
+	h.runMemo[key] = hits
+	h.memoMu.Unlock()
+	return hits
 }
 
 // huntRuns are every command × format that reads traces, scan's csv too.
