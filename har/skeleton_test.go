@@ -92,7 +92,7 @@ func readBoth(t *testing.T, name string, data []byte, opts Options) int {
 func TestSkeletonMatchesGJSON(t *testing.T) {
 	side := fstest.MapFS{"a.html": {Data: []byte("<p>side</p>")}}
 	small := model.Limits{BodyBytes: 64, HeaderBytes: 256, HeaderCount: 4, JSONDepth: 8}
-	files, entries := 0, 0
+	files, entries, seen := 0, 0, 0
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -108,10 +108,15 @@ func TestSkeletonMatchesGJSON(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		seen++
+		// Under -short (CI's race step, which slows these reads several
+		// times over, and finds a data race in one pass over a path) every
+		// other file is read, every sixth again with small limits.
+		if testing.Short() && seen%2 == 0 {
+			return nil
+		}
 		files++
 		entries += readBoth(t, path, data, Options{SideFiles: side})
-		// Under -short (CI's race step, which slows these reads several
-		// times over) every third file is read again with small limits.
 		if !testing.Short() || files%3 == 0 {
 			readBoth(t, path+" (small limits)", data, Options{Limits: small})
 		}
@@ -120,7 +125,7 @@ func TestSkeletonMatchesGJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if files < 100 || entries < 500 {
+	if files < 100 && !testing.Short() || files < 50 || entries < 300 {
 		t.Fatalf("only %d files, %d entries read", files, entries)
 	}
 	t.Logf("%d files, %d entries", files, entries)

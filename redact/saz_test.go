@@ -197,8 +197,8 @@ func TestSAZFixtures(t *testing.T) {
 // rewrite too.
 func TestSAZFromHAR(t *testing.T) {
 	for i, file := range harFixtures(t) {
-		if testing.Short() && i%4 != 0 {
-			continue // CI's race step, which slows this several times over: a quarter
+		if testing.Short() && i%8 != 0 {
+			continue // CI's race step, which slows this several times over: an eighth
 		}
 		data, err := os.ReadFile(file)
 		if err != nil {

@@ -28,7 +28,12 @@ func TestLabSignIns(t *testing.T) {
 	if len(hars) == 0 {
 		t.Fatal("no lab scenarios")
 	}
-	for _, harPath := range hars {
+	for i, harPath := range hars {
+		if testing.Short() && i%3 != 0 {
+			// CI's race step, which slows each sign-in several times over
+			// and finds a data race in one pass over a path: a third.
+			continue
+		}
 		dir := filepath.Dir(harPath)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			var har struct {
