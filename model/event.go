@@ -793,6 +793,16 @@ const (
 	// client_registration_not_found (the saved authorization request
 	// names a registration id its ClientRegistrationRepository lacks).
 	RefusalRegistration RefusalCause = "registration"
+	// RefusalPolicy: the app redeemed the code and made a session, then
+	// its own authorization refused the user (oauth2-proxy's 403 "You do
+	// not have permission to access this resource." at its callback: an
+	// email domain, group or audience its settings do not allow).
+	RefusalPolicy RefusalCause = "policy"
+	// RefusalGateway: a reverse proxy in front of the app answered the
+	// callback with its own error page (nginx's 502 Bad Gateway): the
+	// app's answer, and the session cookie it set, never reached the
+	// browser.
+	RefusalGateway RefusalCause = "gateway"
 	// RefusalUnknown: the library names no cause to the browser (Auth.js's
 	// error=Configuration, Spring Security's /login?error).
 	RefusalUnknown RefusalCause = "unknown"

@@ -301,6 +301,9 @@ func appRefusal(ex *model.Exchange, u *url.URL, data []byte) *model.AppRefusal {
 	if rf := nodeAppRefusal(head, u.Query().Get("error")); rf != nil {
 		return rf
 	}
+	if rf := proxyCallbackRefusal(r, u, head); rf != nil {
+		return rf
+	}
 	for _, ph := range refusalPhrases {
 		if containsFoldASCII(head, ph.match) {
 			return &model.AppRefusal{Library: ph.library, Words: ph.words, Cause: ph.cause}
@@ -839,4 +842,29 @@ func oidcClientTSAuthorize(rawQuery string) bool {
 		}
 	}
 	return false
+}
+
+// oauth2ProxyDenied is the message oauth2-proxy's error page shows for a
+// 403 without one of its own (pagewriter's default for the status): at
+// its callback only after it redeemed the code and made a session, when
+// its authorization (--email-domain, --allowed-group, an unverified
+// email, an ID token for another audience) refused it.
+const oauth2ProxyDenied = "You do not have permission to access this resource."
+
+// proxyCallbackRefusal reads a callback answer of the proxies that sit in
+// front of an app: oauth2-proxy refusing the signed-in user (its 403 page,
+// known by its sign-in form or footer), and nginx answering with its own
+// 502 page, the upstream's answer lost. nil for any other answer.
+func proxyCallbackRefusal(r *model.Response, u *url.URL, head []byte) *model.AppRefusal {
+	callback := strings.HasSuffix(strings.ToLower(u.Path), "/callback")
+	switch {
+	case !callback:
+		return nil
+	case r.Status == 403 && containsFoldASCII(head, strings.ToLower(oauth2ProxyDenied)) &&
+		(containsFoldASCII(head, "github.com/oauth2-proxy/oauth2-proxy") || containsFoldASCII(head, `action="/oauth2/sign_in"`)):
+		return &model.AppRefusal{Library: "oauth2-proxy", Words: oauth2ProxyDenied, Cause: model.RefusalPolicy}
+	case r.Status == 502 && containsFoldASCII(head, "<title>502 bad gateway</title>") && containsFoldASCII(head, "<center>nginx"):
+		return &model.AppRefusal{Library: "nginx", Words: "502 Bad Gateway", Cause: model.RefusalGateway}
+	}
+	return nil
 }

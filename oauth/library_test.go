@@ -140,6 +140,21 @@ func TestAppRefusal(t *testing.T) {
 		{"home", "https://next.example.com/api/auth/callback/google", 302, loc("/"), "", "", "", ""},
 		{"failure path elsewhere", "https://rails.example.com/sessions/callback", 302, loc("/auth/failure?message=csrf_detected"), "", "", "", ""},
 		{"plain 500", cb, 500, html, "<h1>Error.</h1><p>An error occurred while processing your request.</p>", "", "", ""},
+		// oauth2-proxy 7.15's 403 page after its authorization refused the
+		// signed-in user (rules/testdata/oauth2-proxy/oauth2-proxy-email-domain.har,
+		// trimmed): known by its sign-in form or footer, at its callback only.
+		{"oauth2-proxy denied", "https://app.example.com/oauth2/callback", 403, html, `<div class="status-code">403</div><div class="content">
+          You do not have permission to access this resource.
+        </div><form method="GET" action="/oauth2/sign_in"><input type="hidden" name="rd" value="/"></form>
+    <p>Secured with <a href="https://github.com/oauth2-proxy/oauth2-proxy#oauth2_proxy" class="has-text-grey">OAuth2 Proxy</a> version 7.15.6</p>`,
+			"oauth2-proxy", "You do not have permission to access this resource.", model.RefusalPolicy},
+		{"oauth2-proxy denied elsewhere", "https://app.example.com/oauth2/sign_in", 403, html, `You do not have permission to access this resource.<form method="GET" action="/oauth2/sign_in">`, "", "", ""},
+		{"apache forbidden", "https://app.example.com/oauth2/callback", 403, html, "<h1>Forbidden</h1><p>You don't have permission to access this resource.</p>", "", "", ""},
+		// nginx's own 502 page (1.22, as recorded in
+		// rules/testdata/oauth2-proxy/oauth2-proxy-large-cookie-nginx.har).
+		{"nginx 502", "https://app.example.com/oauth2/callback", 502, html, "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n",
+			"nginx", "502 Bad Gateway", model.RefusalGateway},
+		{"nginx 503", "https://app.example.com/oauth2/callback", 503, html, "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>", "", "", ""},
 	} {
 		u := c.url + "?code=c0de-" + c.name + "&state=st-1"
 		evs := NewExtractor().Exchange(mkExchange(0, "GET", u, nil, "", c.status, c.headers, c.body))

@@ -19,7 +19,7 @@ import (
 func realPages(t testing.TB) [][]byte {
 	t.Helper()
 	var files []string
-	for _, g := range []string{"../testdata/samples/*.har", "../rules/testdata/*.har", "../testdata/lab/scenarios/*/*.har"} {
+	for _, g := range []string{"../testdata/samples/*.har", "../rules/testdata/*.har", "../rules/testdata/oauth2-proxy/*.har", "../testdata/lab/scenarios/*/*.har"} {
 		m, err := filepath.Glob(g)
 		if err != nil {
 			t.Fatal(err)

@@ -20,6 +20,7 @@ func All() []*Rule {
 		WrongEndpoint,
 		InteractionRequired,
 		TokenRequestFailed,
+		SessionNotEstablished,
 		TraceQuality,
 	}
 }

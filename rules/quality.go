@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
@@ -120,6 +121,9 @@ func runTraceQuality(p *Pass) {
 			"Check that the server capture holds the app's outbound calls to the token endpoint (with the app's TLS key log), or read the app's log for why it refused the callback.")
 	} else if s := authJSLogRemedy(serverSide); s != "" {
 		report(serverSide, "the code's redemption is not in the trace (the app redeems it server-side), so the provider's answer is unknown", s)
+	} else if oauth2ProxyFailed(serverSide) {
+		report(serverSide, "the code's redemption is not in the trace (oauth2-proxy redeems it server-side and its 500 page hides the cause), so the provider's answer is unknown",
+			"Read oauth2-proxy's log, where the line \"Error redeeming code during OAuth2 callback\" quotes the provider's answer (\"invalid_client\": --client-secret is not the client's current secret; \"invalid_grant\": the code was used or the --redirect-url differs from the one registered; a TLS or connection error: --oidc-issuer-url unreachable from oauth2-proxy or its CA not trusted, --provider-ca-file); --show-debug-on-error=true puts it on the page. Or add oauth2-proxy's capture with its back channel (the provider's side of its TLS connections) and read both as one incident: traceaudit scan --case THIS-TRACE SERVER-CAPTURE.")
 	} else {
 		report(serverSide, "the code's redemption is not in the trace (the app redeems it server-side), so the provider's answer is unknown",
 			"Add the app server's capture (the callbacks it received and its back-channel calls to the token endpoint: a pcap with the app's TLS key log, or a proxy in front of it) and read both as one incident: traceaudit scan --case THIS-TRACE SERVER-CAPTURE. Or read the app's log for the token endpoint's answer.")
@@ -184,6 +188,9 @@ func failureExplained(a *Analysis, t *Transaction, cb *model.Event) bool {
 	if cb.Err != nil || refusalLost(cb) || refusalClientAuth(cb) && !cb.Code.IsZero() && codeUnredeemed(a, cb.Code) {
 		return true // refusalClientAuth: client-auth-failed reads the app's words
 	}
+	if r := cb.Refusal(); r != nil && (r.Cause == model.RefusalPolicy || r.Cause == model.RefusalGateway) {
+		return true // session-not-established reads them
+	}
 	if _, missing := missingCookies(a, t, cb); len(missing) > 0 || overlapped(a, t, cb) {
 		return true
 	}
@@ -196,6 +203,17 @@ func failureExplained(a *Analysis, t *Transaction, cb *model.Event) bool {
 	for _, c := range a.Codes {
 		if c.Code.Equal(cb.Code) {
 			return len(c.Deliveries) > 1 || anyFailed(c.Redemptions)
+		}
+	}
+	return false
+}
+
+// oauth2ProxyFailed reports a callback oauth2-proxy answered with its 500
+// page, which hides why its own redemption (or user info call) failed.
+func oauth2ProxyFailed(cbs []*model.Event) bool {
+	for _, cb := range cbs {
+		if r := cb.Refusal(); r != nil && strings.HasPrefix(r.Library, "oauth2-proxy") && r.Cause == model.RefusalRedemption {
+			return true
 		}
 	}
 	return false

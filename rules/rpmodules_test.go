@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,7 +22,7 @@ type rpWant struct {
 // in order; nothing else may be reported.
 func checkRecorded(t *testing.T, name string, want []rpWant) {
 	t.Helper()
-	exs, notes := loadLabCapture(t, filepath.Join("testdata", name))
+	exs, notes := loadRecording(t, name)
 	a := rules.Analyze(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs), Notes: notes}, rules.Options{})
 	fs := rules.Run(a, rules.All())
 	rules.Remediate(a, fs) // as scan does

@@ -112,6 +112,13 @@ type setCookie struct {
 	secure   bool
 	lib      string // the framework its value's shape names (oauth.LibraryOfCookie), or ""
 	size     int    // bytes of its name and value
+	// What a browser checks before it keeps the cookie: the Domain
+	// attribute ("" when unset), the URL of the response that set it, and
+	// when it expires (zero when it lives for the browser session).
+	domain  string
+	setURL  string
+	expires time.Time
+	maxAge  int // the Max-Age attribute in seconds, 0 when unset
 }
 
 var sameSiteNames = map[http.SameSite]string{http.SameSiteLaxMode: "lax", http.SameSiteStrictMode: "strict", http.SameSiteNoneMode: "none"}
@@ -140,7 +147,16 @@ func loginStart(a *Analysis, az *model.Event) (*Exchange, []setCookie) {
 		var cs []setCookie
 		for _, c := range prev.SetCookies() {
 			if !model.Expired(c, prev.End()) {
-				cs = append(cs, setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure, lib: oauth.LibraryOfCookie(c.Name, c.Value), size: len(c.Name) + 1 + len(c.Value)})
+				sc := setCookie{name: c.Name, sameSite: sameSiteNames[c.SameSite], secure: c.Secure, lib: oauth.LibraryOfCookie(c.Name, c.Value), size: len(c.Name) + 1 + len(c.Value),
+					domain: c.Domain, setURL: prev.URL(), maxAge: c.MaxAge}
+				// Max-Age wins over Expires (RFC 6265 section 5.3) and
+				// counts from when the browser got the response.
+				if set := prev.End(); c.MaxAge > 0 && !set.IsZero() {
+					sc.expires = set.Add(time.Duration(c.MaxAge) * time.Second)
+				} else if c.MaxAge == 0 && !c.Expires.IsZero() {
+					sc.expires = c.Expires
+				}
+				cs = append(cs, sc)
 			}
 		}
 		return prev, cs

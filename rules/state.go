@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -209,6 +210,8 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 		why := "the cookie was lost (overwritten by another tab's sign-in, set for another host or path, or dropped by a proxy)"
 		authJS := false // an Auth.js check cookie, read by authJSCookieLost
 		c := missing[0]
+		// What the Set-Cookie shows a browser refusing, if anything.
+		refused, refusedWhy := cookieRefused(c, callbackTime(p.Analysis, cb))
 		switch {
 		case cb.Delivery() == "form_post" && (c.sameSite == "lax" || c.sameSite == "strict" || c.sameSite == ""):
 			ss := c.sameSite
@@ -220,6 +223,8 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			why = "the cookie is SameSite=Strict, which browsers do not send on the cross-site redirect back from the provider"
 		case c.sameSite == "none" && !c.secure:
 			why = "the cookie is SameSite=None without Secure, which browsers reject"
+		case refused != "":
+			why = refusedWhy
 		default:
 			if d, _, ok := Elapsed(t.Authorize, cb); ok && d > 15*time.Minute {
 				why = fmt.Sprintf("the sign-in took %s, longer than such correlation cookies usually live (ASP.NET Core: 15 minutes)", fmtDuration(d))
@@ -241,7 +246,10 @@ func checkTransientCookies(p *Pass, t *Transaction) {
 			why += "; " + note
 		}
 		remedy := "Set transient state/nonce/correlation cookies with SameSite=None; Secure when the callback is a cross-site form_post (or use response_mode=query), key them per transaction, and restart sign-in once on a mismatch."
-		if strings.HasPrefix(lib, "mod_auth_openidc") || strings.HasPrefix(lib, "oauth2-proxy") {
+		if refused != "" && why == refusedWhy {
+			// The Set-Cookie shows the cause: its own fix.
+			remedy = cookieRefusedRemedy(lib, refused, c)
+		} else if strings.HasPrefix(lib, "mod_auth_openidc") || strings.HasPrefix(lib, "oauth2-proxy") {
 			// An app in front of the app: its own settings are the fix.
 			remedy = refusalRemedy(lib, model.RefusalState)
 		} else if r := cb.Refusal(); r != nil && (strings.HasPrefix(r.Library, "django-allauth") || strings.HasPrefix(r.Library, "OmniAuth") || strings.HasPrefix(r.Library, "Authlib") || strings.HasPrefix(r.Library, "social-auth")) {
@@ -432,4 +440,80 @@ func sessionCookieLost(a *Analysis, start *Exchange, cb *model.Event, c setCooki
 		why += "; " + strings.Join(shown, " and ")
 	}
 	return why + ": the browser deleted or withheld it (cookies cleared, a privacy setting or extension, a browser session that ended), which the trace cannot show"
+}
+
+// The causes cookieRefused reads in a Set-Cookie.
+const (
+	cookieInsecure = "secure-over-http"
+	cookieDomain   = "domain"
+	cookieExpired  = "expired"
+)
+
+// callbackTime is when the browser sent callback cb (zero when unknown).
+func callbackTime(a *Analysis, cb *model.Event) time.Time {
+	if ex := a.Exchange(cb); ex != nil {
+		return ex.Start
+	}
+	return time.Time{}
+}
+
+// cookieRefused says why a browser did not send a transient cookie back
+// when the Set-Cookie that made it shows the reason: Secure set by a
+// plain-http answer (browsers keep Secure cookies only from secure
+// origins, localhost aside), a Domain attribute the answering host is not
+// in (refused: RFC 6265 section 5.3 step 6), or an expiry that passed
+// before the callback at. kind is one of cookieInsecure, cookieDomain,
+// cookieExpired, "" when the Set-Cookie shows no reason.
+func cookieRefused(c setCookie, at time.Time) (kind, why string) {
+	u, err := url.Parse(c.setURL)
+	if err != nil || u.Host == "" {
+		return "", ""
+	}
+	host := strings.ToLower(u.Hostname())
+	if c.secure && u.Scheme == "http" && !loopbackName(host) {
+		return cookieInsecure, fmt.Sprintf("the cookie is Secure and was set by a plain-http answer (%s://%s): browsers keep Secure cookies only from https pages (localhost aside), so this one was refused and never sent", u.Scheme, u.Host)
+	}
+	if d := strings.TrimPrefix(strings.ToLower(c.domain), "."); d != "" && host != d && !strings.HasSuffix(host, "."+d) {
+		return cookieDomain, fmt.Sprintf("the cookie was set with Domain=%s by %s, a host not in that domain: browsers refuse such a cookie, so it was never sent", c.domain, host)
+	}
+	if !c.expires.IsZero() && !at.IsZero() && at.After(c.expires) {
+		if c.maxAge > 0 {
+			return cookieExpired, fmt.Sprintf("the cookie lived %s (Max-Age=%d) and the callback came %s after it was set: it had expired", fmtDuration(time.Duration(c.maxAge)*time.Second), c.maxAge, fmtDuration(at.Sub(c.expires)+time.Duration(c.maxAge)*time.Second))
+		}
+		return cookieExpired, fmt.Sprintf("the cookie expired at %s (its Expires), %s before the callback", c.expires.UTC().Format("15:04:05 UTC"), fmtDuration(at.Sub(c.expires)))
+	}
+	return "", ""
+}
+
+// loopbackName reports a host browsers treat as a secure origin over plain
+// http (Secure cookies included).
+func loopbackName(host string) bool {
+	host = strings.Trim(host, "[]")
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "::1" || strings.HasPrefix(host, "127.")
+}
+
+// cookieRefusedRemedy is the fix for a transient cookie the browser refused
+// or let expire (cookieRefused), in the terms of the library that set it.
+func cookieRefusedRemedy(lib, kind string, c setCookie) string {
+	host := ""
+	if u, err := url.Parse(c.setURL); err == nil {
+		host = u.Hostname()
+	}
+	if strings.HasPrefix(lib, "oauth2-proxy") {
+		switch kind {
+		case cookieInsecure:
+			return "oauth2-proxy marks its cookies Secure (--cookie-secure=true, its default) and the browser reached it over plain http, so the browser refused its CSRF cookie and every callback fails. Serve it over HTTPS (--https-address with --tls-cert-file and --tls-key-file, or TLS at the ingress or load balancer in front, with --reverse-proxy=true so it reads X-Forwarded-Proto) and make --redirect-url the https URL; only for a plain-http test setup set --cookie-secure=false (cookie_secure = false, OAUTH2_PROXY_COOKIE_SECURE=false)."
+		case cookieDomain:
+			return fmt.Sprintf("oauth2-proxy set its cookies for Domain=%s (its --cookie-domain), which the host the browser uses (%s) is not in, so the browser refused them. Set --cookie-domain to a domain that host is in (several may be given, the most specific first; oauth2-proxy falls back to the last when none matches) or leave it unset for cookies of the host alone, and let --whitelist-domain allow the same domains for the redirect after sign-in.", c.domain, host)
+		case cookieExpired:
+			return fmt.Sprintf("oauth2-proxy's CSRF cookie lives --cookie-csrf-expire (15m by default; here Max-Age=%d) and the user took longer at the provider. Raise --cookie-csrf-expire (cookie_csrf_expire) above the time a sign-in can take (MFA, a password reset), and give the 403 page a way back to a fresh sign-in (--custom-templates-dir).", c.maxAge)
+		}
+	}
+	switch kind {
+	case cookieInsecure:
+		return "Serve the app over HTTPS (behind a TLS-terminating proxy, let it see the scheme: X-Forwarded-Proto), or do not mark its transient sign-in cookies Secure on a plain-http test site."
+	case cookieDomain:
+		return fmt.Sprintf("Set the sign-in cookies' Domain to one the host %s is in, or leave it unset.", host)
+	}
+	return "Give the transient sign-in cookie a lifetime longer than a sign-in can take at the provider, and start a fresh sign-in once when it is gone."
 }

@@ -392,8 +392,17 @@ func runRefreshExpired(p *Pass) {
 		}
 	}
 	raced := map[*Redemption]bool{}
+	// A refused refresh its library sent again at once with the other
+	// client authentication (golang.org/x/oauth2's auto-detected auth
+	// style retries after any refusal): one refresh, not a race.
+	retry := map[*Redemption]*Redemption{}
 	for _, rt := range order {
 		rs := byToken[rt]
+		if len(rs) == 2 && authRetry(rs[0], rs[1]) {
+			retry[rs[0]] = rs[1]
+			raced[rs[1]] = true
+			continue
+		}
 		if len(rs) < 2 || !anyFailed(rs) {
 			continue
 		}
@@ -431,14 +440,27 @@ func runRefreshExpired(p *Pass) {
 		} else {
 			msg += ": the refresh token is expired, revoked or was rotated away"
 		}
+		ev := []Evidence{p.RedemptionEvidence(r, "refresh refused")}
+		if again := retry[r]; again != nil {
+			msg += fmt.Sprintf("; the client sent it again at %s with %s instead of %s, refused again: its library retries a refused request with the other client authentication (golang.org/x/oauth2's auto-detected auth style does), so this is one refresh, not two",
+				again.Request.Ref, authName(again.Request.ClientAuth()), authName(r.Request.ClientAuth()))
+			ev = append(ev, p.RedemptionEvidence(again, "the same refresh, other client authentication"))
+		}
 		remedy := "Expected lifecycle event: start an interactive sign-in; store the newest refresh token after every refresh; serialize refreshes across tabs/processes."
+		if serverLibrary(p.Analysis, r) == "oauth2-proxy" {
+			msg += "; oauth2-proxy refreshes a session older than --cookie-refresh with the refresh token it keeps in the session, and when the provider refuses it clears the session and sends the user to sign in again"
+			if t := signInAfter(p.Analysis, r); t != nil {
+				msg += fmt.Sprintf(" (the new sign-in at %s)", t.Authorize.Ref)
+				ev = append(ev, p.Evidence(t.Authorize, "oauth2-proxy's new sign-in"))
+			}
+			remedy = "Nothing is broken when the provider ended the session on purpose (a logout elsewhere, a password change, an administrator's revocation): the new sign-in oauth2-proxy started is the expected outcome. Otherwise align oauth2-proxy with the provider's refresh-token lifetimes: --cookie-refresh (cookie_refresh) well under the refresh token's idle timeout (Keycloak's SSO Session Idle, Entra's inactivity window), so that each refresh renews it before it lapses, and --cookie-expire (168h by default) no longer than the refresh token's maximum lifetime; oauth2-proxy logs \"Unable to refresh session\" with the provider's error."
+		}
 		if r.Request.Provider().Family == model.FamilyGoogle {
 			// Google does not rotate refresh tokens: its bare invalid_grant
 			// ("Bad Request") on a refresh is one of the ends of life its
 			// OAuth documentation lists.
 			remedy = "Start an interactive sign-in (with access_type=offline and prompt=consent for a new refresh token). Google ends a refresh token when the user revokes the app's access, when the password changes (for Gmail scopes), after six months unused, after 7 days for an app in Testing publishing status, or when the account holds more than 100 refresh tokens for the client (the oldest goes): keep one refresh token per user and reuse it."
 		}
-		ev := []Evidence{p.RedemptionEvidence(r, "refresh refused")}
 		if lib := browserLibrary(p.Analysis, r); lib != "" {
 			msg += fmt.Sprintf("; %s sent it from the browser (Origin %s)", lib, r.Request.Origin())
 			fb := silentAfter(p.Analysis, r)
@@ -484,6 +506,46 @@ func browserLibrary(a *Analysis, r *Redemption) string {
 		}
 	}
 	return found
+}
+
+// serverLibrary names the relying party in front of an app (oauth2-proxy)
+// behind a refresh sent from a server (no Origin), when every sign-in of
+// the trace names that one; "" otherwise.
+func serverLibrary(a *Analysis, r *Redemption) string {
+	if r.Request.Origin() != "" {
+		return ""
+	}
+	found := ""
+	for _, t := range a.Transactions {
+		lib := t.Library()
+		switch {
+		case lib == "":
+		case !strings.HasPrefix(lib, "oauth2-proxy") || found != "" && found != "oauth2-proxy":
+			return ""
+		default:
+			found = "oauth2-proxy"
+		}
+	}
+	return found
+}
+
+// signInAfter finds the first interactive sign-in started after refresh r
+// was answered, within a minute: what the app did next.
+func signInAfter(a *Analysis, r *Redemption) *Transaction {
+	if r.Response == nil {
+		return nil
+	}
+	for _, t := range a.Transactions {
+		az := t.Authorize
+		if az == nil || az.Exchange <= r.Response.Exchange {
+			continue
+		}
+		if d, _, ok := Elapsed(r.Response, az); ok && d > time.Minute {
+			continue
+		}
+		return t
+	}
+	return nil
 }
 
 // silentAfter finds the first silent sign-in (prompt=none) that started

@@ -79,10 +79,18 @@ func TestRPModuleCookiesNeverRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, hars...)
+	// oauth2-proxy over HTTPS (rules/testdata/oauth2-proxy): the HARs, and
+	// the captures of the same runs, whose cookies are those of the HAR
+	// beside each (the capture's own bytes are encrypted).
+	o2p, err := filepath.Glob("../../rules/testdata/oauth2-proxy/oauth2-proxy-*.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, o2p...)
 	n := 0
 	for _, f := range files {
 		base := filepath.Base(f)
-		if !strings.HasPrefix(base, "modoidc-") && !strings.HasPrefix(base, "o2p-") {
+		if !strings.HasPrefix(base, "modoidc-") && !strings.HasPrefix(base, "o2p-") && !strings.HasPrefix(base, "oauth2-proxy-") {
 			continue
 		}
 		raw, err := os.ReadFile(f)
@@ -92,6 +100,12 @@ func TestRPModuleCookiesNeverRaw(t *testing.T) {
 		isHAR := strings.HasSuffix(base, ".har")
 		if isHAR {
 			raw = harCookieLines(t, raw)
+		} else if strings.HasSuffix(base, ".pcapng") && strings.HasPrefix(base, "oauth2-proxy-") {
+			har, err := os.ReadFile(strings.TrimSuffix(f, ".pcapng") + ".har")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = harCookieLines(t, har)
 		}
 		values := rpCookieValues(t, raw)
 		if len(values) == 0 {

@@ -4,25 +4,27 @@
 // origin (oidc-provider's default for public clients), and refresh tokens
 // issued to clients allowed the grant (an SPA policy like Entra's, instead of
 // oidc-provider's default that asks offline_access with prompt=consent).
+// Other recordings (../oauth2-proxy) give the account more claims: claims
+// maps scopes to claim names, account adds claims to alice's.
 // All secrets are test-only values.
 import { createServer } from 'node:https';
 import Provider from 'oidc-provider';
 
 export const USER = 'alice', PASSWORD = 'test-only-password';
 
-export function startProvider({ issuer, port, clients, key, cert, ttl, log = console.log }) {
+export function startProvider({ issuer, port, clients, key, cert, ttl, claims, account = {}, log = console.log }) {
   const provider = new Provider(issuer, {
     clients,
     ...(ttl ? { ttl } : {}),
     cookies: { keys: ['test-only-cookie-key-of-the-provider'] },
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
-    scopes: ['openid', 'offline_access', 'profile'],
+    claims: claims || { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    scopes: ['openid', 'offline_access', ...Object.keys(claims || { profile: 1 }).filter((s) => s !== 'openid')],
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async issueRefreshToken(ctx, client) { return client.grantTypeAllowed('refresh_token'); },
     async findAccount(ctx, id) {
-      return { accountId: id, async claims() { return { sub: id, name: 'Alice (test user)', preferred_username: 'alice@example.test' }; } };
+      return { accountId: id, async claims() { return { sub: id, name: 'Alice (test user)', preferred_username: 'alice@example.test', ...account }; } };
     },
   });
   provider.proxy = false;
