@@ -109,6 +109,9 @@ func TestHostileCorpus(t *testing.T) {
 	cases = append(cases, cuts...)
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
+			// Each case is a process of its own: two at a time (go test's
+			// -parallel) on a machine of two cores.
+			t.Parallel()
 			args := []string{"scan", "-f", "json", "-o", os.DevNull}
 			for _, a := range c.Args {
 				args = append(args, strings.ReplaceAll(a, "DIR", dir))

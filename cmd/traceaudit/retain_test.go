@@ -108,17 +108,26 @@ func TestRetainedScanIdentical(t *testing.T) {
 func comparePaths(t *testing.T, traces, cmds [][]string, run func(bool, ...string) (int, string, string), a, b string) {
 	t.Helper()
 	traces = sampleShort(traces)
-	for _, cmd := range cmds {
+	// The traces run two at a time (go test's -parallel, GOMAXPROCS by
+	// default): each run is a process of its own in all but name (run
+	// takes its whole environment), and this is the longest test of the
+	// package, which go test's other packages have finished waiting for.
+	t.Run("traces", func(t *testing.T) {
 		for _, tr := range traces {
-			args := append(append(append([]string{}, cmd...), "--progress", "never"), tr...)
-			codeA, outA, errA := run(false, args...)
-			codeB, outB, errB := run(true, args...)
-			if codeA != codeB || outA != outB || errA != errB {
-				t.Errorf("%s: %s and %s paths differ (exit %d vs %d)\n%s:\n%.2000s\n%s:\n%.2000s",
-					strings.Join(args, " "), a, b, codeA, codeB, a, outA+errA, b, outB+errB)
-			}
+			t.Run(filepath.Base(tr[0]), func(t *testing.T) {
+				t.Parallel()
+				for _, cmd := range cmds {
+					args := append(append(append([]string{}, cmd...), "--progress", "never"), tr...)
+					codeA, outA, errA := run(false, args...)
+					codeB, outB, errB := run(true, args...)
+					if codeA != codeB || outA != outB || errA != errB {
+						t.Errorf("%s: %s and %s paths differ (exit %d vs %d)\n%s:\n%.2000s\n%s:\n%.2000s",
+							strings.Join(args, " "), a, b, codeA, codeB, a, outA+errA, b, outB+errB)
+					}
+				}
+			})
 		}
-	}
+	})
 	t.Logf("%d traces, %d commands each", len(traces), len(cmds))
 }
 
