@@ -687,6 +687,7 @@ func (c *Case) build(ref int, units [][]*unit) {
 				ex.Page = c.Traces[u.trace].Lane
 			}
 			ex.Instance = instanceOf(u, c.Traces)
+			ex.Trace = u.trace + 1
 			c.Exchanges = append(c.Exchanges, &ex)
 		}
 		for _, ev := range u.events {

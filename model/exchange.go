@@ -155,6 +155,11 @@ type Exchange struct {
 	// behind a proxy), known when a proxy's backend-side capture is read
 	// with the browser's trace (scan --case); "" otherwise.
 	Instance string
+	// Trace numbers the input of a case (scan --case) the exchange was
+	// read from, from 1; 0 outside a case, where every exchange is of one
+	// file. A sanitized copy's masks (secret.MaskOrdinal) are equal for
+	// one value only within one file.
+	Trace int
 	// Tunnel marks CONNECT tunnels and similar non-HTTP-content sessions
 	// that readers keep for completeness but rules ignore.
 	Tunnel bool

@@ -374,7 +374,7 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 		// the names of the lists that are not credentials keep theirs.
 		var red string
 		if r.class(name) == classMasked {
-			red = r.mask(v.Raw)
+			red = r.mask(maskKindOf(name), v.Raw)
 		} else {
 			red = r.secret(v.Raw)
 		}
@@ -1746,7 +1746,7 @@ func labelName(l string) (name string, cookie bool) {
 // cookie): a cookie's value is masked, others go by their name.
 func (r *redactor) labelled(label string, cookie bool, val string) string {
 	if cookie {
-		return r.mask(val)
+		return r.mask(maskCookie, val)
 	}
 	return r.value(label, val, "", 0)
 }
@@ -2317,7 +2317,7 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 		red = r.value(name, val, "", 0)
 	}
 	if password && red == val {
-		red = r.mask(val)
+		red = r.mask(maskPassword, val)
 	}
 	if red == val {
 		return tag

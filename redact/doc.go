@@ -7,7 +7,13 @@
 // in headers, form and JSON bodies, form_post pages. secret.Fingerprint is
 // idempotent, so the copy yields the same fingerprints as the original and a
 // copy of a copy is unchanged. Passwords, user names and cookie values are
-// masked. PKCE stays checkable: every code_verifier is replaced by a valid
+// masked by ordinals: each distinct value of a kind gets the next number of
+// that kind in this copy ("REDACTED-cookie-3", secret.MaskPlaceholder), the
+// same value the same placeholder wherever it appears (Set-Cookie, Cookie,
+// a path, a query, a JSON echo), so that findings read from the equality
+// of cookie values (a check cookie that came back as set, one sign-in's
+// cookie at the other's callback) survive; nothing of the value is shown,
+// not its length nor any function of it. PKCE stays checkable: every code_verifier is replaced by a valid
 // verifier derived from it, and every code_challenge that a verifier of the
 // trace proves is replaced by the challenge of the derived verifier, so S256
 // matches and mismatches survive.

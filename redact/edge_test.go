@@ -193,8 +193,11 @@ func TestCredentialsAndCookies(t *testing.T) {
 	mustNotContain(t, red, jwt, basic, "s3cr3t-client-password", "estsauth-cookie-value", "fpc-cookie-value-1",
 		"session-cookie-value", "second-cookie-value", "api-key-value-0123", "alice%40example.com", "alice@example.com", "hunter2-password",
 		"flow-token-value-0123", "canary-value-0123", "ctx-value-0123")
-	mustContain(t, red, "Bearer "+secret.Fingerprint(jwt), "ESTSAUTH=[redacted]; fpc=[redacted]",
-		"session=[redacted]; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
+	mustContain(t, red, "Bearer "+secret.Fingerprint(jwt), "ESTSAUTH=REDACTED-cookie-1; fpc=REDACTED-cookie-2",
+		"session=REDACTED-cookie-3; Path=/; Secure; HttpOnly; SameSite=None; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
+		"second=REDACTED-cookie-4; Path=/",
+		// One user name, one mask; the password's own kind.
+		"login=REDACTED-value-1&loginfmt=REDACTED-value-1&passwd=REDACTED-password-1",
 		`\"code\":\"InvalidAuthenticationToken\"`, "AADSTS7000215", "0d6f4c7e-1111-2222-3333-444455556666", "5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff", "grant_type=client_credentials")
 	exs, _ := readHAR(t, red)
 	auth := exs[1].Request.Headers.Get("Authorization")
@@ -544,7 +547,8 @@ func TestDeviceUserCodeMasked(t *testing.T) {
 	}
 	red, _ := redactHAR(t, data, Options{})
 	mustNotContain(t, red, userCode, strings.TrimPrefix(secret.Fingerprint(userCode), "sha256:"))
-	mustContain(t, red, `\"user_code\": \"`, "enter the code [redacted] to authenticate")
+	// The code the answer repeats in words has the mask of its user_code.
+	mustContain(t, red, `\"user_code\": \"REDACTED-value-1\"`, "enter the code REDACTED-value-1 to authenticate")
 	if !bytes.Contains(red, []byte(`\"device_code\": \"sha256:`)) {
 		t.Error("the device code lost its fingerprint")
 	}
@@ -570,7 +574,7 @@ func TestReplaceWord(t *testing.T) {
 func TestCommaJoinedSetCookie(t *testing.T) {
 	r := newRedactor(Options{})
 	got := r.header("Set-Cookie", "a=first-cookie-value; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/, sid=second-cookie-value; HttpOnly,theme=dark")
-	want := "a=[redacted]; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/, sid=[redacted]; HttpOnly,theme=[redacted]"
+	want := "a=REDACTED-cookie-1; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/, sid=REDACTED-cookie-2; HttpOnly,theme=REDACTED-cookie-3"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -613,7 +617,7 @@ func TestPageAndScriptShapes(t *testing.T) {
 func TestNumbersProtocolsPlainForms(t *testing.T) {
 	r := newRedactor(Options{})
 	got := string(r.body("application/json", []byte(`{"code":400,"otp":482913,"sessionId":99887766,"expires_in":3600,"error":{"code":70008}}`)))
-	want := `{"code":400,"otp":"[redacted]","sessionId":"` + secret.Fingerprint("99887766") + `","expires_in":3600,"error":{"code":70008}}`
+	want := `{"code":400,"otp":"REDACTED-value-1","sessionId":"` + secret.Fingerprint("99887766") + `","expires_in":3600,"error":{"code":70008}}`
 	if got != want {
 		t.Errorf("numbers:\n got  %s\n want %s", got, want)
 	}

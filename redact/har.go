@@ -736,7 +736,7 @@ func (r *redactor) harMessage(msg gjson.Result, eds *[]edit) {
 		case "cookies":
 			if v.IsArray() {
 				v.ForEach(func(_, c gjson.Result) bool {
-					r.harPair(c, eds, func(_, val string) string { return r.mask(val) })
+					r.harPair(c, eds, func(_, val string) string { return r.mask(maskCookie, val) })
 					return true
 				})
 				return true

@@ -54,6 +54,8 @@ type redactor struct {
 	verifiers  map[string]string // verifier -> stand-in
 	challenges map[string]string // S256(verifier) -> S256(stand-in)
 	sweep      *sweeper
+	// ordinals number the masked values of this copy.
+	ordinals   ordinals
 	collecting bool // first pass: learn values, output is discarded
 	// decoding counts the documents inside values being redacted (JSON
 	// in a JSON string, base64 of a form), to bound the nesting.
@@ -346,14 +348,14 @@ func (r *redactor) cookieHeader(v string) string {
 		if !ok {
 			// A cookie without a name: the part is its value.
 			if t := strings.TrimSpace(p); t != "" {
-				parts[i] = p[:len(p)-len(strings.TrimLeft(p, " "))] + r.mask(t)
+				parts[i] = p[:len(p)-len(strings.TrimLeft(p, " "))] + r.mask(maskCookie, t)
 			}
 			continue
 		}
 		// Names stay (rules match them between Set-Cookie and Cookie),
 		// but some embed the state ("rp_tx_<state>"): the sweep replaces
 		// it the same way everywhere.
-		parts[i] = r.sweep.apply(name) + "=" + r.mask(val)
+		parts[i] = r.sweep.apply(name) + "=" + r.mask(maskCookie, val)
 	}
 	return strings.Join(parts, ";")
 }
@@ -373,7 +375,7 @@ func (r *redactor) cookieText(v string) string {
 			continue
 		}
 		lead := val[:len(val)-len(strings.TrimLeft(val, " "))]
-		parts[i] = r.sweep.apply(name) + "=" + lead + r.mask(strings.TrimSpace(val))
+		parts[i] = r.sweep.apply(name) + "=" + lead + r.mask(maskCookie, strings.TrimSpace(val))
 	}
 	return strings.Join(parts, ";")
 }
@@ -435,7 +437,7 @@ func (r *redactor) oneSetCookie(v string) string {
 			return v
 		}
 		lead := first[:len(first)-len(strings.TrimLeft(first, " "))]
-		out := lead + r.mask(core)
+		out := lead + r.mask(maskCookie, core)
 		if strings.Contains(v, ";") {
 			out += ";" + r.sweep.apply(attrs)
 		}
@@ -443,7 +445,7 @@ func (r *redactor) oneSetCookie(v string) string {
 	}
 	lead := val[:len(val)-len(strings.TrimLeft(val, " "))]
 	core := strings.TrimSpace(val)
-	red := r.mask(core)
+	red := r.mask(maskCookie, core)
 	out := r.sweep.apply(name) + "=" + lead + red
 	if len(attrs) > 0 || strings.Contains(v, ";") {
 		out += ";" + r.cookieAttrValues(attrs)
@@ -471,7 +473,7 @@ func (r *redactor) cookieAttrValues(attrs string) string {
 		if !ok || core == "" || setCookieAttrs[strings.ToLower(strings.TrimSpace(name))] {
 			continue
 		}
-		parts[i] = name + "=" + val[:len(val)-len(strings.TrimLeft(val, " "))] + r.mask(core)
+		parts[i] = name + "=" + val[:len(val)-len(strings.TrimLeft(val, " "))] + r.mask(maskCookie, core)
 		changed = true
 	}
 	if !changed {

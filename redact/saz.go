@@ -289,7 +289,7 @@ func (r *redactor) bareLine(line string) string {
 	val := strings.TrimLeft(rest, " \t")
 	red := r.header(name, val)
 	if red == val && strings.TrimSpace(val) != "" {
-		red = r.mask(val)
+		red = r.mask(maskValue, val)
 	}
 	return name + " " + rest[:len(rest)-len(val)] + red
 }
@@ -503,7 +503,7 @@ func (r *redactor) sessionMeta(data []byte) []byte {
 		var red string
 		switch {
 		case strings.Contains(name, "password") || strings.Contains(name, "cookie"):
-			red = r.mask(val)
+			red = r.mask(maskKindOf(name), val)
 		case strings.Contains(name, "auth") || strings.Contains(name, "cred") || strings.Contains(name, "token"):
 			red = r.secret(val)
 		default:

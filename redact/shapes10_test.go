@@ -124,8 +124,18 @@ func TestOneTimePathAndUserNameInCopies(t *testing.T) {
 	if got := r.header("Location", "https://a.example/auth/magic-link/"+v+"/confirm?x=1"); got != "https://a.example/auth/magic-link/"+secret.Fingerprint(v)+"/confirm?x=1" {
 		t.Errorf("magic link: %q", got)
 	}
-	if got := r.header("Location", "https://"+v+"@git.example/o/r.git"); got != "https://%5Bredacted%5D@git.example/o/r.git" {
+	if got := r.header("Location", "https://"+v+"@git.example/o/r.git"); got != "https://REDACTED-value-1@git.example/o/r.git" {
 		t.Errorf("user name: %q", got)
+	}
+	// A password is masked whatever it reads as, one mask per value.
+	for _, c := range [][2]string{{"https://bob:" + v + "@git.example/", "https://bob:REDACTED-password-1@git.example/"},
+		{"https://eve:secret@git.example/", "https://eve:REDACTED-password-2@git.example/"},
+		{"https://bob:" + url.QueryEscape(v) + "@h.example/", "https://bob:REDACTED-password-1@h.example/"},
+		{"https://bob:%5Bredacted%5D@git.example/", "https://bob:%5Bredacted%5D@git.example/"}, // an older copy's
+		{"https://bob:REDACTED-password-9@git.example/", "https://bob:REDACTED-password-9@git.example/"}} {
+		if got := r.header("Location", c[0]); got != c[1] {
+			t.Errorf("%s: %q, want %q", c[0], got, c[1])
+		}
 	}
 	if got := r.header("Location", "https://a.example/invite/accept"); got != "https://a.example/invite/accept" {
 		t.Errorf("a word after invite changed: %q", got)

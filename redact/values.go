@@ -225,18 +225,33 @@ func (r *redactor) userinfo(head string) string {
 	if at < 0 {
 		return r.sweep.apply(head)
 	}
-	user, _, hasPass := strings.Cut(auth[:at], ":")
+	user, pass, hasPass := strings.Cut(auth[:at], ":")
 	if !hasPass {
-		if user == "" || user == url.QueryEscape(masked) {
-			return r.sweep.apply(head)
-		}
 		// A user name alone may be a token (git over HTTPS takes one
 		// there); a user name is masked anyway.
-		r.count()
-		return head[:i+3] + url.QueryEscape(masked) + head[i+3+at:]
+		red := r.maskEscaped(maskValue, user)
+		if red == user {
+			return r.sweep.apply(head)
+		}
+		return head[:i+3] + red + head[i+3+at:]
 	}
-	r.count()
-	return head[:i+3] + user + ":" + url.QueryEscape(masked) + head[i+3+at:]
+	return head[:i+3] + user + ":" + r.maskEscaped(maskPassword, pass) + head[i+3+at:]
+}
+
+// maskEscaped masks a URL-escaped value (a URL's user name or password) as
+// mask does its decoded value; one that is a placeholder already
+// ("%5Bredacted%5D" of older copies) stays as it is written.
+func (r *redactor) maskEscaped(kind, esc string) string {
+	if esc == "" {
+		return esc
+	}
+	v := unescape(esc)
+	if _, _, ours := secret.MaskOrdinal(v); ours || v == masked {
+		return esc
+	}
+	// Masked even when it reads like a placeholder ("secret"), as
+	// copies always did: the credential must not survive.
+	return url.PathEscape(r.placeholder(kind, v))
 }
 
 // pairs rewrites name=value pairs separated by '&' in order, re-encoding
@@ -356,7 +371,7 @@ func (r *redactor) value(name, v, method string, nest int) string {
 		}
 		return r.secret(v)
 	case classMasked:
-		return r.mask(v)
+		return r.mask(maskKindOf(name), v)
 	case classSession:
 		if secret.KeepSessionValue(v) {
 			return v
@@ -747,18 +762,32 @@ func (r *redactor) secret(v string) string {
 	return fp
 }
 
-// mask hides a personal value.
-func (r *redactor) mask(v string) string {
+// mask hides a personal value, a password or a cookie's value behind the
+// placeholder of its kind and ordinal in this copy (ordinals): equal
+// values stay equal, different ones different, and nothing else of them
+// is shown.
+func (r *redactor) mask(kind, v string) string {
 	if v == "" || isPlaceholder(v) {
 		return v
 	}
-	r.learn(v, masked)
-	if n := len(v); n > 2 && v[0] == '"' && v[n-1] == '"' {
-		// A quoted cookie value (sid="…") is echoed without its quotes.
-		r.learn(v[1:n-1], masked)
+	// A quoted cookie value (sid="…") is the value without its quotes,
+	// and echoed so.
+	if isPlaceholder(unquoted(v)) {
+		return v
+	}
+	return r.placeholder(kind, v)
+}
+
+// placeholder is the mask of v of kind, learnt for the sweep.
+func (r *redactor) placeholder(kind, v string) string {
+	core := unquoted(v)
+	ph := r.ordinals.placeholder(kind, core)
+	r.learn(v, ph)
+	if core != v {
+		r.learn(core, ph)
 	}
 	r.count()
-	return masked
+	return ph
 }
 
 // verifier replaces a PKCE verifier with its derived stand-in and remembers

@@ -33,7 +33,8 @@ func TestSignInHandlesAndHeaderBlocks(t *testing.T) {
 		"kc-code-0123", "kc-tab-4567", "entra-canary-header-0123", "digest-rspauth-0123", "digest-nonce-4567",
 		"stomp-pass-0123", "stomp-bearer-4567", "logged-api-key-0123", "logged-pass-4567")
 	mustContain(t, red, "https://app.example/req/1.jwt", "client_id=web", "5b7a3c1e-aaaa-bbbb-cccc-ddddeeeeffff",
-		`CONNECT\naccept-version:1.2\nhost:rt.example\nlogin:[redacted]\npasscode:[redacted]\nAuthorization:Bearer `+secret.Fingerprint("stomp-bearer-4567"),
+		`CONNECT\naccept-version:1.2\nhost:rt.example\nlogin:REDACTED-value-1\npasscode:REDACTED-value-3\nAuthorization:Bearer `+secret.Fingerprint("stomp-bearer-4567"),
+		`\"identifier\":\"REDACTED-value-1\"`, // bob.smith, as the STOMP frame's login
 		`POST /api/login HTTP/1.1\r\nHost: api.example\r\nX-Api-Key:`, `Content-Type: application/x-www-form-urlencoded\r\n\r\nusername=`)
 }
 

@@ -108,6 +108,9 @@ func (x *Exchange) MayHaveURLTokens() bool { return x.flags&mayTokensFlag != 0 }
 type exchangeRare struct {
 	// instance is model.Exchange.Instance: the app instance that served it.
 	instance string
+	// trace is model.Exchange.Trace: the input of a case it was read
+	// from.
+	trace int
 	// fields are the request's Cookie fields (see ExchangeSlab.Keep) and
 	// the response's Set-Cookie and Location fields, as the trace has
 	// them: no name is read on both sides.
@@ -125,6 +128,16 @@ func (x *Exchange) Instance() string {
 		return ""
 	}
 	return x.rare.instance
+}
+
+// Trace is model.Exchange.Trace, the input of a case the exchange was read
+// from (0 outside a case), for an exchange that carries cookies; 0 for
+// others, whose cookie values no rule compares.
+func (x *Exchange) Trace() int {
+	if x.rare == nil {
+		return 0
+	}
+	return x.rare.trace
 }
 
 func (x *Exchange) fields() model.Headers {
@@ -183,6 +196,12 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	}
 	if ex.Instance != "" {
 		rare().instance = ex.Instance
+	}
+	if ex.Trace != 0 && ex.CarriesCookies() {
+		// Read only to compare cookie values (sameCookieValue): kept
+		// for exchanges with cookies, which keep their fields in rare
+		// anyway.
+		rare().trace = ex.Trace
 	}
 	n := 0
 	if requestCookies {

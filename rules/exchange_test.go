@@ -70,6 +70,9 @@ func TestExchangeReadsModel(t *testing.T) {
 			Request: model.Request{Method: "PROPFIND", URL: "https://app.example/dav"}, Response: resp(207)},
 		&model.Exchange{Index: 13, Ref: "frame 13", End: at, Request: model.Request{URL: "https://app.example/"}, Response: resp(math.MaxInt)},
 		&model.Exchange{Index: 14, Ref: "frame 14", Start: at.Local(), End: at.Local().Add(time.Hour), Request: req("https://app.example/")},
+		// The input of a case: kept for an exchange with cookies.
+		&model.Exchange{Index: 16, Ref: "b.har entries[1]", Trace: 2, Request: req("https://app.example/cb", "Cookie", "a=REDACTED-cookie-1")},
+		&model.Exchange{Index: 17, Ref: "b.har entries[2]", Trace: 2, Request: req("https://app.example/")},
 	)
 	var slab rules.ExchangeSlab
 	callback := []model.Event{{Kind: model.AuthorizeRequest}, {Kind: model.Callback}}
@@ -94,6 +97,11 @@ func TestExchangeReadsModel(t *testing.T) {
 		same("URL kept without a callback", other.URL(), ex.Request.URL)
 		same("MayHaveURLTokens", x.MayHaveURLTokens(), secret.MayHaveURLTokens(ex.Request.URL))
 		same("Instance", x.Instance(), ex.Instance)
+		trace := 0
+		if ex.CarriesCookies() {
+			trace = ex.Trace
+		}
+		same("Trace", x.Trace(), trace)
 		same("Tunnel", x.Tunnel, ex.Tunnel)
 		same("Status", x.Status(), ex.Status())
 		same("Responded", x.Responded, ex.Response != nil)

@@ -205,9 +205,10 @@ func authJSChecksCameBack(a *Analysis, t *Transaction, cb *model.Event) string {
 		if !authJSCheckCookie(sc.Name) || model.Expired(sc, start.End()) {
 			continue
 		}
-		// A sanitized copy's placeholders compare equal whatever the
-		// values were: nothing is shown then.
-		if v, ok := sent[sc.Name]; !ok || v != sc.Value || secret.IsPlaceholder(secret.New(v)) {
+		// A sanitizer's placeholders compare equal whatever the values
+		// were: nothing is shown then, but for a traceaudit copy's
+		// ordinal masks, equal for one value within one file.
+		if v, ok := sent[sc.Name]; !ok || v != sc.Value || secret.IsPlaceholder(secret.New(v)) && !oneFileMask(start, x, v) {
 			return ""
 		}
 		names = append(names, sc.Name)
@@ -217,6 +218,24 @@ func authJSChecksCameBack(a *Analysis, t *Transaction, cb *model.Event) string {
 	}
 	return fmt.Sprintf("Auth.js's check cookie(s) %s, set when the sign-in started at %s, came back with this callback, the code's first delivery, as they were set (not lost, and not replaced by another sign-in): so Auth.js refused it after its checks, in its own token request or its validation of the provider's answer (a client secret the provider refuses, invalid_client; an issuer or ID token that does not match the provider's discovery document), which it logs as CallbackRouteError with the cause ([auth][error], [auth][cause]) and which only the server sees",
 		strings.Join(names, ", "), start.Ref)
+}
+
+// sameFileMasks reports whether cookie values a, read at xa, and b, read at
+// xb, can be compared as strings when either is a traceaudit copy's mask
+// (secret.MaskOrdinal): only when both were read from one file, as copies
+// of different files number their values apart. Values that are no such
+// masks compare as they are.
+func sameFileMasks(xa, xb *Exchange, a, b string) bool {
+	_, _, ma := secret.MaskOrdinal(a)
+	_, _, mb := secret.MaskOrdinal(b)
+	return !ma && !mb || xa.Trace() == xb.Trace()
+}
+
+// oneFileMask reports a traceaudit copy's mask (secret.MaskOrdinal) read at
+// xa and at xb from one file, where it stands for one value.
+func oneFileMask(xa, xb *Exchange, v string) bool {
+	_, _, ok := secret.MaskOrdinal(v)
+	return ok && xa.Trace() == xb.Trace()
 }
 
 // authJSCheckCookie reports the cookies Auth.js (and NextAuth.js 4) keeps
@@ -273,6 +292,9 @@ func authJSCrossedCookie(a *Analysis, x *Crossing) string {
 	for _, sc := range startB.SetCookies() {
 		if !authJSCheckCookie(sc.Name) || setA[sc.Name] == "" || setA[sc.Name] == sc.Value || sent[sc.Name] != sc.Value {
 			continue
+		}
+		if !sameFileMasks(startA, startB, setA[sc.Name], sc.Value) || !sameFileMasks(cbEx, startB, sent[sc.Name], sc.Value) {
+			continue // two copies' masks: equal or not, they say nothing of the values
 		}
 		return fmt.Sprintf("the callback at %s carried the %s cookie sign-in #%d's start set at %s, which replaced the one sign-in #%d's start set at %s",
 			c.Deliveries[0].Ref, sc.Name, x.B.ID, startB.Ref, x.A.ID, startA.Ref)

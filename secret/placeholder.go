@@ -2,6 +2,7 @@ package secret
 
 import (
 	"math/bits"
+	"strconv"
 	"strings"
 )
 
@@ -136,4 +137,47 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// maskPrefix starts the placeholders of traceaudit redact's masks.
+const maskPrefix = "REDACTED-"
+
+// MaskPlaceholder is what a traceaudit redact copy writes in place of the
+// n-th distinct masked value of a kind (cookie, password, value) in that
+// file: "REDACTED-cookie-3". The same value of a kind gets the same
+// placeholder throughout one copy and different values different ones;
+// the number is an ordinal, no function of the value. It is a placeholder
+// (IsPlaceholder), so rules link nothing by it unless they ask MaskOrdinal.
+func MaskPlaceholder(kind string, n int) string {
+	return maskPrefix + kind + "-" + strconv.Itoa(n)
+}
+
+// MaskOrdinal reports whether v is a placeholder MaskPlaceholder writes,
+// and its kind and ordinal. Two equal ones stand for one value only within
+// one copied file: copies of different files number their values apart.
+func MaskOrdinal(v string) (kind string, n int, ok bool) {
+	rest, found := strings.CutPrefix(v, maskPrefix)
+	if !found {
+		return "", 0, false
+	}
+	i := strings.LastIndexByte(rest, '-')
+	if i <= 0 || i == len(rest)-1 || len(rest)-i > 11 || rest[i+1] == '0' {
+		return "", 0, false
+	}
+	kind = rest[:i]
+	for j := 0; j < len(kind); j++ {
+		if kind[j] < 'a' || kind[j] > 'z' {
+			return "", 0, false
+		}
+	}
+	for j := i + 1; j < len(rest); j++ {
+		if rest[j] < '0' || rest[j] > '9' {
+			return "", 0, false
+		}
+	}
+	n, err := strconv.Atoi(rest[i+1:])
+	if err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return kind, n, true
 }
