@@ -378,6 +378,20 @@ var errorCatalog = []ErrorInfo{
 	// checked when the login or consent app hands the flow back.
 	{Match: "the csrf value from the token does not match the csrf value from the data store", Class: ClassStateMismatch, Meaning: "Ory Hydra refused the sign-in at its login or consent step: the CSRF cookie it set when this sign-in reached it (ory_hydra_login_csrf_…, ory_hydra_consent_csrf_…, one per client in a browser) did not come back with it: another sign-in for the same client in the same browser replaced it, or the browser kept it from Hydra (SameSite, Hydra's public URL on another host or scheme than the one the sign-in started on, a cookie that expired)",
 		Remediation: "Start one sign-in at a time per client in a browser, keep Hydra's public URL on one host and scheme (behind TLS: serve.cookies.same_site_mode and the proxy's X-Forwarded-Proto), and on this error start a fresh sign-in once instead of showing it."},
+	// LemonLDAP::NG's portal (its OpenID Connect issuer): refusals of an
+	// authorize request are its error page with the portal error's number
+	// (the extractor names it by its constant, PE_…), Refuse on its
+	// consent page is consent_required, not access_denied.
+	{Match: "pe_unauthorizedurl", Family: model.FamilyLemonLDAP, Class: ClassRedirectURI, Meaning: "LemonLDAP::NG refused the redirect URI (error 108, \"Unauthorized URL\"): it is not one of the relying party's allowed redirection addresses; the portal checks it once the user has signed in and logs \"Redirect URI … not allowed\"",
+		Remediation: "Add the exact redirect URI to the relying party's allowed redirection addresses (LemonLDAP::NG Manager: OpenID Connect Relying Parties, the relying party, Options, Basic, Allowed redirection addresses for login), or fix the app to send a listed one."},
+	{Match: "pe_unknownpartner", Family: model.FamilyLemonLDAP, Class: ClassTenant, Meaning: "LemonLDAP::NG has no relying party with this client_id (error 107, \"This application is not known\")",
+		Remediation: "Declare the relying party in the LemonLDAP::NG Manager (OpenID Connect Relying Parties, its Client ID under Options, Basic), or fix the app's client_id."},
+	{Match: "pe_unauthorizedpartner", Family: model.FamilyLemonLDAP, Class: ClassAccess, Meaning: "LemonLDAP::NG's access rule for this relying party refused the user (error 84, \"You're not authorized to access to this host\")",
+		Remediation: "Grant the user access in the relying party's access rule (LemonLDAP::NG Manager: OpenID Connect Relying Parties, the relying party, Options, Access rule), or sign in with a permitted account."},
+	{Match: "pe_oidc_service_not_allowed", Family: model.FamilyLemonLDAP, Class: ClassAccess, Meaning: "LemonLDAP::NG's OpenID Connect issuer is not allowed for this user (error 90): its issuer use rule refused them",
+		Remediation: "Allow the user in the OpenID Connect issuer's use rule (LemonLDAP::NG Manager: General Parameters, Issuer modules, OpenID Connect, Use rule)."},
+	{Match: "consent not given", Family: model.FamilyLemonLDAP, Class: ClassUserAction, Meaning: "the user pressed Refuse on LemonLDAP::NG's consent page: LemonLDAP::NG sends the app consent_required (\"consent not given\"), where other providers send access_denied; no silent request was involved",
+		Remediation: "Nothing is broken if the user meant to refuse: sign in again and press Accept. For an app the organisation trusts, skip the page: LemonLDAP::NG Manager, OpenID Connect Relying Parties, the relying party, Options, Basic, Bypass consent (oidcRPMetaDataOptionsBypassConsent). The app should show the refusal as such, not as a failure."},
 	// Dex (server/handlers.go) answers a code it does not hold, one it
 	// issued to another client and an expired one alike; it deletes a code
 	// when it redeems it and keeps one 30 minutes.

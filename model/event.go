@@ -82,9 +82,12 @@ const (
 	FamilyDex Family = "dex"
 	// FamilyHydra: Ory Hydra (self-hosted, and Ory Network's OAuth2), built
 	// on ory/fosite.
-	FamilyHydra   Family = "hydra"
-	FamilyGeneric Family = "generic" // an endpoint recognised by its OAuth parameters only
-	FamilyApp     Family = "app"     // the relying party (callback, its own API)
+	FamilyHydra Family = "hydra"
+	// FamilyLemonLDAP: LemonLDAP::NG's portal in its OpenID Connect
+	// provider (issuer) role.
+	FamilyLemonLDAP Family = "lemonldap"
+	FamilyGeneric   Family = "generic" // an endpoint recognised by its OAuth parameters only
+	FamilyApp       Family = "app"     // the relying party (callback, its own API)
 )
 
 // Provider identifies the identity provider family and flavour of an

@@ -38,6 +38,9 @@ func CodeLifetimeOf(p Provider) CodeLifetime {
 	case "github":
 		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
 			Source: "GitHub codes expire after 10 minutes"}
+	case "lemonldap":
+		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
+			Source: "LemonLDAP::NG keeps codes 60 seconds by default: oidcServiceAuthorizationCodeExpiration, which a relying party's Authorization Code expiration option overrides"}
 	case "google", "auth0":
 		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
 			Source: "no documented figure; 60 seconds is unusual, 10 minutes is the RFC 6749 maximum"}
@@ -52,7 +55,7 @@ func ProviderName(p Provider) string {
 		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
 		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
 		FamilyPing: "PingFederate", FamilyOneLogin: "OneLogin", FamilyForgeRock: "ForgeRock AM", FamilySalesforce: "Salesforce",
-		FamilyDex: "Dex", FamilyHydra: "Ory Hydra",
+		FamilyDex: "Dex", FamilyHydra: "Ory Hydra", FamilyLemonLDAP: "LemonLDAP::NG",
 	}
 	n, ok := names[p.Family]
 	if !ok {

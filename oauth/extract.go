@@ -387,6 +387,12 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 	}
 	if learntRole != RoleNone {
 		role, prov = learntRole, mergeProvider(prov, learnt)
+		if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == model.FamilyGeneric {
+			// Endpoints learnt from a discovery document name no
+			// provider when their paths are shared (/oauth2/token):
+			// the host's authorize answer may have named it since.
+			prov = mergeProvider(prov, p)
+		}
 	} else if p, ok := x.idpHosts[strings.ToLower(u.Host)]; ok && prov.Family == model.FamilyGeneric {
 		prov = mergeProvider(prov, p)
 	}
@@ -444,6 +450,9 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 			// Ory Hydra's paths are fosite's, which other servers share:
 			// its answer names it.
 			lb.prov.Family, lb.prov.Tenant = model.FamilyHydra, lb.prov.Host
+		} else if prov.Family == model.FamilyGeneric && lemonldapAnswer(ex.Response) {
+			// So are LemonLDAP::NG's (/oauth2/authorize, /oauth2/token).
+			lb.prov.Family, lb.prov.Tenant = model.FamilyLemonLDAP, lb.prov.Host
 		}
 		ev := x.authorizeRequest(ex, u, lb.get(), params)
 		out = append(out, ev)
@@ -518,6 +527,28 @@ func hydraAnswer(r *model.Response) bool {
 			}
 		case strings.EqualFold(h.Name, "Set-Cookie"):
 			if strings.HasPrefix(h.Value, "ory_hydra_") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lemonldapAnswer reports an answer to an authorize request that only
+// LemonLDAP::NG's portal gives: its session cookies (lemonldap, its default
+// cookieName, and lemonldappdata, the pending request it keeps across the
+// login form) or the authenticated user its handler names
+// (Lm-Remote-User) on the redirect back to the app.
+func lemonldapAnswer(r *model.Response) bool {
+	if r == nil {
+		return false
+	}
+	for _, h := range r.Headers {
+		switch {
+		case strings.EqualFold(h.Name, "Lm-Remote-User"):
+			return true
+		case strings.EqualFold(h.Name, "Set-Cookie"):
+			if strings.HasPrefix(h.Value, "lemonldappdata=") || strings.HasPrefix(h.Value, "lemonldap=") {
 				return true
 			}
 		}
@@ -1800,6 +1831,15 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 			}
 			if p := ev.Provider(); p.Family == model.FamilyGeneric {
 				p.Family, p.Tenant = model.FamilyDex, p.Host
+				ev.Prov = x.providers.get(p)
+			}
+		}
+	}
+	if pe == nil && refused {
+		if pe = lemonldapPageError(data); pe != nil {
+			// LemonLDAP::NG's portal error page (served with 200).
+			if p := ev.Provider(); p.Family == model.FamilyGeneric {
+				p.Family, p.Tenant = model.FamilyLemonLDAP, p.Host
 				ev.Prov = x.providers.get(p)
 			}
 		}

@@ -1453,6 +1453,49 @@ var errorPageMarks = []struct {
 	{model.FamilyPing, "unknown or invalid client_id", "PingFederate's message for a client it does not have"},
 	{"", "unregistered redirect_uri", "Dex's error page (server/oauth2.go)"},
 	{"", "oauth 2.0 parameter: redirect_uri", "Spring Authorization Server's error"},
+	{"", `<div id="errorcontent"`, "LemonLDAP::NG's portal error page (error.tpl), served with 200"},
+}
+
+// lemonldapErrors are the portal errors (Lemonldap::NG::Portal::Main::
+// Constants) its OpenID Connect issuer answers an authorize request with
+// on its error page, with the English message its page shows
+// (static/languages/en.json, PE<number>): the page itself carries the
+// number alone (<span trmsg="108">), translated by the page's script.
+var lemonldapErrors = map[string][2]string{
+	"24":  {"PE_ERROR", "Error"},
+	"37":  {"PE_BADURL", "Bad URL"},
+	"84":  {"PE_UNAUTHORIZEDPARTNER", "You're not authorized to access to this host"},
+	"90":  {"PE_OIDC_SERVICE_NOT_ALLOWED", "OpenID Connect service not allowed"},
+	"107": {"PE_UNKNOWNPARTNER", "This application is not known"},
+	"108": {"PE_UNAUTHORIZEDURL", "Unauthorized URL"},
+}
+
+// lemonldapPageError is the error of LemonLDAP::NG's portal error page
+// (error.tpl: <div id="errorcontent"> around <div class="message
+// message-negative alert"><span trmsg="N">): its constant as the error, its
+// English message as the description; nil for any other page, and for a
+// number the table does not hold.
+func lemonldapPageError(page []byte) *model.ProviderError {
+	head := page[:min(len(page), 64<<10)]
+	i := bytes.Index(head, []byte(`<div id="errorcontent"`))
+	if i < 0 {
+		return nil
+	}
+	rest := head[i:]
+	j := bytes.Index(rest, []byte(`trmsg="`))
+	if j < 0 || j > 1024 {
+		return nil
+	}
+	rest = rest[j+len(`trmsg="`):]
+	k := bytes.IndexByte(rest, '"')
+	if k < 0 || k > 4 {
+		return nil
+	}
+	e, ok := lemonldapErrors[string(rest[:k])]
+	if !ok {
+		return nil
+	}
+	return &model.ProviderError{Error: e[0], Description: e[1]}
 }
 
 // dexPageMessage is the message of Dex's error page (web/templates:

@@ -105,7 +105,11 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 			f.Message = fmt.Sprintf("%s refused authorization code %s with %s %s after it was %s (%s), inside the lifetime this provider usually allows (%s), and nothing else explains the refusal (not reused, same redirect_uri, PKCE consistent); but the app paused %s between the callback at %s and the redemption at %s while its other steps took %s: if this provider is configured with a code lifetime of a few seconds, the code expired during that pause",
 				name, c.Code, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(delay), fromRole, basis, life.Source,
 				fmtDuration(pause.Pause), pause.Callback.Ref, r.Request.Ref, fmtDuration(pause.Others))
-			f.Remediation = fmt.Sprintf("Confirm the provider's configured authorization code lifetime (its client or realm settings) and run again with --code-lifetime set to it; then redeem the code in the callback request itself, before any interstitial page, consent screen or queued job: a pause of %s between callback and redemption is enough to lose a code that lives a few seconds.", fmtDuration(pause.Pause))
+			where := "its client or realm settings"
+			if r.Request.Provider().Family == model.FamilyLemonLDAP {
+				where = "LemonLDAP::NG Manager: OpenID Connect Relying Parties, the relying party, Options, Timeouts, Authorization Code expiration; else General Parameters, Issuer modules, OpenID Connect, Security, Authorization Code expiration"
+			}
+			f.Remediation = fmt.Sprintf("Confirm the provider's configured authorization code lifetime (%s) and run again with --code-lifetime set to it; then redeem the code in the callback request itself, before any interstitial page, consent screen or queued job: a pause of %s between callback and redemption is enough to lose a code that lives a few seconds.", where, fmtDuration(pause.Pause))
 			f.Evidence = append(f.Evidence, p.Evidence(from, "code "+fromRole), p.Evidence(pause.Callback, "code delivered to the app"),
 				p.RedemptionEvidence(r, fmt.Sprintf("redemption %s later", fmtDuration(pause.Pause))))
 			p.Report(f)

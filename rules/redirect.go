@@ -67,6 +67,11 @@ func runRedirectMismatch(p *Pass) {
 			if pv := providerOf(t, e); pv.Family == model.FamilyDex && e.Err.Description != "" && catalog.PrimaryCode(e.Err) == "" {
 				// Dex's page names no error code: its words.
 				msg += fmt.Sprintf(" at authorize time (its error page says %q)", e.Err.Description)
+			} else if pv.Family == model.FamilyLemonLDAP && e.Err.Description != "" && strings.HasPrefix(e.Err.Error, "PE_") {
+				// LemonLDAP::NG's portal page: its message and constant;
+				// it checks the redirect URI only once the user has
+				// signed in, so the refusal follows the login form.
+				msg += fmt.Sprintf(" at authorize time, after the user signed in at its portal (its error page says %q, %s)", e.Err.Description, e.Err.Error)
 			} else if cause := fositeCause(e.Err.Description); pv.Family == model.FamilyHydra && cause != "" {
 				// Hydra's description opens with RFC 6749's sentence:
 				// the cause is what follows.

@@ -331,6 +331,8 @@ func registration(p model.Provider, client, uri string) string {
 			v = secret.RedactURL(uri)
 		}
 		return fmt.Sprintf("Ory Hydra: add %s to the redirect_uris of client %s through its admin API, which keeps the client's other settings: PATCH /admin/clients/%s with [{\"op\": \"add\", \"path\": \"/redirect_uris/-\", \"value\": %q}] (Hydra compares redirect URIs exactly). Not hydra update oauth2-client %s --redirect-uri …: it replaces the whole client, and every setting not given again (its secret, grant types, scopes) falls back to its default. On Ory Network: Console → OAuth2 → Clients → the client → Redirect URIs.", exact, id, id, v, id)
+	case model.FamilyLemonLDAP:
+		return fmt.Sprintf("LemonLDAP::NG Manager → OpenID Connect Relying Parties → the relying party of %s (its Client ID under Options → Basic) → Options → Basic → Allowed redirection addresses for login (oidcRPMetaDataOptionsRedirectUris) → add %s, separated from the others by a space (LemonLDAP::NG compares each exactly), then Save: the portal reloads the new configuration.", cl, exact)
 	case model.FamilyOneLogin:
 		return fmt.Sprintf("OneLogin administration → Applications → the OpenID Connect app of %s → Configuration → Redirect URIs → add %s.", cl, exact)
 	}

@@ -351,6 +351,8 @@ func clientAuthRemedy(p model.Provider) string {
 		return base + ": AD FS Management → Application Groups → the group → the server application → Configure client credentials."
 	case model.FamilyHydra:
 		return base + ": Ory Hydra keeps the client's client_secret (shown once, when the client is created) and its token_endpoint_auth_method (client_secret_basic by default; client_secret_post, private_key_jwt, none): hydra get oauth2-client CLIENT_ID --endpoint ADMIN_URL shows the method; a new secret is set with PATCH /admin/clients/CLIENT_ID ([{\"op\": \"replace\", \"path\": \"/client_secret\", \"value\": …}]), not with hydra update oauth2-client, which replaces the whole client."
+	case model.FamilyLemonLDAP:
+		return base + ": LemonLDAP::NG Manager → OpenID Connect Relying Parties → the relying party → Options → Basic → Client secret (oidcRPMetaDataOptionsClientSecret), then Save; the app sends it with HTTP Basic or in the body, either is accepted, and a relying party with Public client on takes none. The portal logs \"Wrong credentials for\" the relying party on each refusal."
 	case model.FamilyDex:
 		return base + ": Dex's configuration (config.yaml; the Helm chart's config value; Argo CD's dex.config) → staticClients → the client's entry → secret (or secretEnv, the environment variable holding it), then restart Dex; a client with public: true has no secret and its apps send none."
 	case model.FamilyGitHub:
