@@ -144,3 +144,19 @@ func TestSecretNamesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestClassifyCodeNamesAsWritten: a code's use is read from the words of
+// its name, which only the name's case separates; classify once read the
+// lower-cased name alone, so a JSON member otpCode (a typed one-time code)
+// was kept while secret.IsMaskedParam named it (LemonLDAP::NG's portal
+// serves such names in its language file).
+func TestClassifyCodeNamesAsWritten(t *testing.T) {
+	for name, want := range map[string]class{
+		"otpCode": classMasked, "enterTotpCode": classMasked, "totpRegisterCode": classMasked,
+		"authCode": classSecret, "oobCode": classSecret, "errorCode": classKeep, "countryCode": classKeep,
+	} {
+		if got := classify(name); got != want {
+			t.Errorf("classify(%q) = %d, want %d", name, got, want)
+		}
+	}
+}

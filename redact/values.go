@@ -32,7 +32,8 @@ const (
 // classify names a parameter, JSON member, form field or cookie-like name.
 // HTML pages write & as &amp;, which leaves "amp;" in front of names.
 func classify(name string) class {
-	n := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "amp;")))
+	trimmed := strings.TrimSpace(strings.TrimPrefix(name, "amp;"))
+	n := strings.ToLower(trimmed)
 	switch {
 	case n == "":
 		return classKeep
@@ -40,12 +41,15 @@ func classify(name string) class {
 		return classVerifier
 	case n == "code_challenge":
 		return classChallenge
-	case secret.IsSecretParam(n) || n == "request_uri":
+	case secret.IsSecretParam(n) || secret.IsSecretParam(trimmed) || n == "request_uri":
 		// A pushed authorization request's handle; a request_uri that
 		// is a URL stays (classSecret keeps URLs, as secret.RedactParam
 		// does).
 		return classSecret
-	case secret.IsMaskedParam(n):
+	case secret.IsMaskedParam(n) || secret.IsMaskedParam(trimmed):
+		// The name as written too: a code's use is read from its
+		// words, which only its case separates (otpCode, enterTotpCode:
+		// typed one-time codes, masked; "otpcode" has no words).
 		return classMasked
 	case secret.IsSessionParam(n):
 		return classSession
@@ -59,7 +63,7 @@ func classify(name string) class {
 	// ones that describe a credential rather than hold it (token_type,
 	// tokenEndpoint, passwordResetPolicy). The name's own case splits its
 	// words.
-	if trimmed := strings.TrimSpace(strings.TrimPrefix(name, "amp;")); secret.IsCredentialName(trimmed) {
+	if secret.IsCredentialName(trimmed) {
 		if strings.Contains(n, "password") || strings.Contains(n, "passwd") || secret.PasswordName(trimmed) {
 			return classMasked
 		}
