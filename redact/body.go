@@ -133,7 +133,7 @@ func (r *redactor) body(mt string, data []byte) []byte {
 		}
 		return []byte(r.text(string(data)))
 	case bodyText:
-		s := string(data)
+		s := r.qpSections(string(data))
 		lmt := strings.ToLower(mt)
 		switch {
 		case strings.HasPrefix(lmt, "multipart/"):
@@ -153,9 +153,85 @@ func (r *redactor) body(mt string, data []byte) []byte {
 		if red := r.text(s); red != string(data) {
 			return []byte(red)
 		}
+	case bodyBinary:
+		if !binaryType(strings.ToLower(mt)) {
+			// application/octet-stream, no type or a vendor's: bytes
+			// that are no text may still carry text.
+			return r.binaryRuns(data)
+		}
 	}
 	return data
 }
+
+// minRun is the shortest run of text binaryRuns reads: shorter ones hold
+// no name and value.
+const minRun = 8
+
+// binaryRuns redacts the runs of printable ASCII in a body that is no text
+// (application/octet-stream, a vendor's type: a serialization of its own,
+// a blob with a header): a token there sits in such a run, after its name
+// ("access_token=…", "\"refresh_token\":\"…\"") or where the trace sent it
+// elsewhere (the sweep). Each run is read as a free value and as text; one
+// that changed is written redacted in its place, its length changed, the
+// other bytes as they were.
+func (r *redactor) binaryRuns(data []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(data); {
+		if !runByte(data[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(data) && runByte(data[i]) {
+			i++
+		}
+		if i-start < minRun {
+			continue
+		}
+		run := string(data[start:i])
+		red := r.opaqueWords(r.text(r.free(run, 0)))
+		if red == run {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(data))
+		}
+		out = append(out, data[last:start]...)
+		out = append(out, red...)
+		last = i
+	}
+	if out == nil {
+		return data
+	}
+	return append(out, data[last:]...)
+}
+
+// opaqueWords fingerprints the words of a run of text in binary data that
+// are shaped like a token (secret.OpaqueToken): a serializer writes a
+// value apart from its name, a length between them.
+func (r *redactor) opaqueWords(run string) string {
+	sp := replaceSpans{s: run}
+	for i := 0; i < len(run); {
+		if !tokenByte(run[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(run) && tokenByte(run[i]) {
+			i++
+		}
+		if w := run[start:i]; secret.OpaqueToken("", w) {
+			sp.replace(start, i, r.secret(w))
+		}
+	}
+	return sp.result()
+}
+
+func tokenByte(c byte) bool { return alnum(c) || strings.IndexByte("-_.~+/=", c) >= 0 }
+
+// runByte reports the bytes of a run of text in binary data.
+func runByte(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r' }
 
 // eventStream redacts the data of each event of a server-sent event
 // stream as a value of its own (JSON, a name=value pair, a token), or as

@@ -23,6 +23,10 @@ func (r *redactor) jsEscaped(s string) string {
 		return s
 	}
 	sp := replaceSpans{s: s}
+	// from is where the literal around an escape may start: after the
+	// last literal read. Other escapes passed ("\n" before a
+	// "\u003d") do not move it.
+	from := 0
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '\\')
 		if j < 0 {
@@ -33,12 +37,14 @@ func (r *redactor) jsEscaped(s string) string {
 			i = j + 2
 			continue
 		}
-		start, end, ok := jsLiteral(s, j, i)
+		start, end, ok := jsLiteral(s, j, from)
 		if !ok {
 			i = j + 2
+			from = i
 			continue
 		}
 		i = end + 1
+		from = i
 		lit := s[start+1 : end]
 		dec, style, ok := jsUnescape(lit)
 		if !ok || !strings.ContainsAny(dec, "=:{") {
@@ -122,7 +128,7 @@ func jsUnescape(lit string) (string, map[rune]string, bool) {
 			}
 			hex := lit[i+2 : i+2+n]
 			v, err := strconv.ParseUint(hex, 16, 32)
-			if err != nil || v < 0x20 || v >= 0xd800 && v < 0xe000 {
+			if err != nil || v < 0x20 && v != '\n' && v != '\r' && v != '\t' || v >= 0xd800 && v < 0xe000 {
 				return "", nil, false
 			}
 			form := string(e)
@@ -140,8 +146,18 @@ func jsUnescape(lit string) (string, map[rune]string, bool) {
 				style[rune(e)] = `\`
 			}
 			i++
+		case 'n', 'r', 't', 'b', 'f', 'v':
+			// A line break or tab among the escapes (a message of
+			// lines: "…\nrefresh_token\u003d…"): decoded, as the
+			// script reads it, and written back as this escape.
+			c := rune(jsControl[e])
+			if _, seen := style[c]; !seen {
+				style[c] = "c" + string(e)
+			}
+			b.WriteRune(c)
+			i++
 		default:
-			// \n, \t and the rest: a text, not a URL or pairs.
+			// \0, octal and line continuations: not read.
 			return "", nil, false
 		}
 	}
@@ -150,6 +166,9 @@ func jsUnescape(lit string) (string, map[rune]string, bool) {
 	}
 	return b.String(), style, true
 }
+
+// jsControl are the characters of the one-letter escapes jsUnescape reads.
+var jsControl = map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'f': '\f', 'v': '\v'}
 
 // jsEscape writes s as the inside of a literal quoted by q, escaping the
 // characters style names as the literal did, and the quote and backslash
@@ -162,6 +181,13 @@ func jsEscape(s string, q byte, style map[rune]string) string {
 		case ok && form == `\`:
 			b.WriteByte('\\')
 			b.WriteRune(c)
+		case ok && form[0] == 'c':
+			b.WriteByte('\\')
+			b.WriteString(form[1:])
+		case c < 0x20:
+			// A control character no escape of the literal wrote
+			// (none should appear): escaped, never raw in a literal.
+			fmt.Fprintf(&b, "\\u%04x", c)
 		case ok && c < 0x100 && form[0] == 'x':
 			b.WriteString(hexEscape("\\x%02x", form, c))
 		case ok:

@@ -33,6 +33,13 @@ func FuzzRedactHAR(f *testing.F) {
 	f.Add(buildHAR(f, entry{Method: "POST", URL: "https://l.example.com/token?code=c0de-0123456789", ReqMIME: "application/json",
 		ReqBody: `{"code_verifier":"` + verifierA + `","nested":{"refresh_token":"rt-0123456789ab"}}`, Status: 200,
 		RespMIME: "text/html", RespBody: `<input name="code" value="x&amp;y">`}))
+	// The fourteenth round's shapes: a quoted-printable part, a script
+	// literal of \n and \u003D, a binary body with a token.
+	f.Add(buildHAR(f, entry{Method: "POST", URL: "https://l.example.com/token", Status: 200,
+		ReqMIME: "multipart/form-data; boundary=b", ReqBody: "--b\r\nContent-Disposition: form-data; name=\"refresh_token\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nrt-0123=\r\n456789ab=3D\r\n--b--\r\n",
+		RespMIME: "application/octet-stream", RespBase64: true, RespBody: "\x00\xffaccess_token=at-0123456789abcdef\x01"},
+		entry{Method: "GET", URL: "https://app.example/", Status: 200, RespMIME: "text/html",
+			RespBody: `<script>var s = "a\nrefresh_token\u003Drt-0123456789ab\u0026x\u003D1";</script>`}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		limits := model.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
 		var out bytes.Buffer
@@ -109,6 +116,7 @@ func FuzzRedactSAZ(f *testing.F) {
 		f.Fatal("multitab-verifier.har does not read")
 	}
 	f.Add(sazFromExchanges(f, exs))
+	f.Add(chunkExtSAZ(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		limits := model.Limits{BodyBytes: 1 << 16, InflateBytes: 1 << 22}
 		var out bytes.Buffer

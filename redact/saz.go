@@ -261,7 +261,11 @@ func (r *redactor) message(data []byte, request bool) []byte {
 	} else {
 		b.WriteString(strings.Join(lines, "\n"))
 		b.WriteString(sep)
-		b.Write(body.raw[:body.trailer])
+		if body.extended {
+			b.Write(withoutExtensions(body.raw[:body.trailer]))
+		} else {
+			b.Write(body.raw[:body.trailer])
+		}
 		b.WriteString(r.trailerFields(body.raw[body.trailer:]))
 	}
 	if len(trailer) > 0 {
@@ -328,6 +332,14 @@ type rawBody struct {
 	raw     []byte // the stored bytes, framing included
 	payload []byte // without chunked framing
 	trailer int    // where in raw a chunked body's trailer section starts (len(raw) when none)
+	// extended: a chunk-size line carries extensions ("1a;sig=…"),
+	// which a server may put anything in: they are not copied
+	// (withoutExtensions).
+	extended bool
+	// cut: the chunked framing is broken or cut short; payload is what
+	// was read of it, and the body is written decoded whatever redaction
+	// did (the raw framing holds what payload missed).
+	cut bool
 }
 
 // trailerFields redacts a chunked body's trailer section (the fields after
@@ -367,11 +379,14 @@ func (r *redactor) trailerFields(b []byte) string {
 func (r *redactor) frame(fields []headerLine, rest []byte) (rawBody, []byte) {
 	te := strings.ToLower(fieldValue(fields, "Transfer-Encoding"))
 	if strings.HasSuffix(strings.TrimSpace(te), "chunked") {
-		payload, n, t, ok := dechunk(rest, r.limits.BodyBytes*16)
+		payload, n, t, ext, ok := dechunk(rest, r.limits.BodyBytes*16)
 		if ok {
-			return rawBody{raw: rest[:n], payload: payload, trailer: t}, rest[n:]
+			return rawBody{raw: rest[:n], payload: payload, trailer: t, extended: ext}, rest[n:]
 		}
-		return rawBody{raw: rest, payload: nil, trailer: len(rest)}, nil
+		// Framing cut short or broken: what it holds is read as a
+		// lenient reader reads it (the SAZ reader does), and written
+		// decoded (cut).
+		return rawBody{raw: rest, payload: payload, trailer: len(rest), cut: true}, nil
 	}
 	if cl := fieldValue(fields, "Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(strings.TrimSpace(strings.Split(cl, ",")[0]), 10, 64); err == nil && n >= 0 {
@@ -383,21 +398,28 @@ func (r *redactor) frame(fields []headerLine, rest []byte) (rawBody, []byte) {
 }
 
 // dechunk undoes chunked framing, returning the payload, the bytes the
-// framing used (trailer fields included) and where the trailer section
-// starts. ok is false for broken framing.
-func dechunk(b []byte, limit int64) ([]byte, int, int, bool) {
+// framing used (trailer fields included), where the trailer section
+// starts and whether a chunk-size line carried extensions. ok is false for
+// broken or cut framing, the payload then what could be read of it.
+func dechunk(b []byte, limit int64) (payload []byte, n, trailerAt int, extended, ok bool) {
 	var out []byte
 	pos := 0
 	for {
 		nl := bytes.IndexByte(b[pos:], '\n')
 		if nl < 0 {
-			return nil, 0, 0, false
+			return out, 0, 0, extended, false
 		}
 		line := strings.TrimSpace(string(b[pos : pos+nl]))
-		line, _, _ = strings.Cut(line, ";")
+		line, ext, hasExt := strings.Cut(line, ";")
+		extended = extended || hasExt && strings.TrimSpace(ext) != ""
 		size, err := strconv.ParseInt(strings.TrimSpace(line), 16, 64)
 		if err != nil || size < 0 || size > int64(len(b)) {
-			return nil, 0, 0, false
+			if size > int64(len(b)) {
+				// A size past the end: the chunk as far as it goes.
+				tail := b[pos+nl+1:]
+				out = append(out, tail[:max(0, min(int64(len(tail)), limit-int64(len(out))))]...)
+			}
+			return out, 0, 0, extended, false
 		}
 		pos += nl + 1
 		if size == 0 {
@@ -406,17 +428,21 @@ func dechunk(b []byte, limit int64) ([]byte, int, int, bool) {
 			for {
 				nl := bytes.IndexByte(b[pos:], '\n')
 				if nl < 0 {
-					return out, len(b), trailer, true
+					return out, len(b), trailer, extended, true
 				}
 				empty := len(strings.TrimSpace(string(b[pos:pos+nl]))) == 0
 				pos += nl + 1
 				if empty {
-					return out, pos, trailer, true
+					return out, pos, trailer, extended, true
 				}
 			}
 		}
-		if pos+int(size) > len(b) || int64(len(out))+size > limit {
-			return nil, 0, 0, false
+		if int64(len(out))+size > limit {
+			return nil, 0, 0, extended, false
+		}
+		if pos+int(size) > len(b) {
+			// Cut short inside a chunk: the part stored.
+			return append(out, b[pos:]...), 0, 0, extended, false
 		}
 		out = append(out, b[pos:pos+int(size)]...)
 		pos += int(size)
@@ -428,10 +454,53 @@ func dechunk(b []byte, limit int64) ([]byte, int, int, bool) {
 	}
 }
 
+// withoutExtensions is chunked framing (up to its trailer section) with
+// every chunk-size line's extensions left out ("1a;sig=…" becomes "1a"):
+// no reader needs them, and what a server puts there is not known. The
+// chunks' data stay byte for byte; framing dechunk read whole.
+func withoutExtensions(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for pos := 0; pos < len(b); {
+		nl := bytes.IndexByte(b[pos:], '\n')
+		if nl < 0 {
+			return append(out, b[pos:]...)
+		}
+		line := b[pos : pos+nl]
+		size, _, hasExt := bytes.Cut(line, []byte(";"))
+		if hasExt {
+			out = append(out, bytes.TrimRight(size, " \t")...)
+			if bytes.HasSuffix(line, []byte("\r")) {
+				out = append(out, '\r')
+			}
+		} else {
+			out = append(out, line...)
+		}
+		out = append(out, '\n')
+		pos += nl + 1
+		n, err := strconv.ParseInt(strings.TrimSpace(string(size)), 16, 64)
+		if err != nil || n <= 0 || pos+int(n) > len(b) {
+			return append(out, b[pos:]...)
+		}
+		out = append(out, b[pos:pos+int(n)]...)
+		pos += int(n)
+		for _, eol := range []string{"\r\n", "\n"} {
+			if bytes.HasPrefix(b[pos:], []byte(eol)) {
+				out = append(out, eol...)
+				pos += len(eol)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // messageBody redacts a body; changed reports that out (decoded) replaces
 // it.
 func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) ([]byte, bool) {
 	if len(body.payload) == 0 {
+		if body.cut && len(body.raw) > 0 {
+			return []byte{}, true // nothing read of it: nothing copied
+		}
 		return nil, false
 	}
 	mt := mediaType(fieldValue(fields, "Content-Type"))
@@ -460,7 +529,7 @@ func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) 
 		return []byte(strippedBody), true
 	}
 	red := r.body(mt, data)
-	if bytes.Equal(red, data) {
+	if bytes.Equal(red, data) && !body.cut {
 		return nil, false
 	}
 	return red, true

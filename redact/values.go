@@ -760,6 +760,11 @@ func (r *redactor) secret(v string) string {
 	if v == "" || isPlaceholder(v) {
 		return v
 	}
+	if strings.HasPrefix(v, "sha256%3") && secret.IsFingerprint(unescape(v)) {
+		// A fingerprint a pair wrote URL-encoded, read again as it is
+		// written (a NAME=value line).
+		return v
+	}
 	fp := secret.Fingerprint(v)
 	r.learn(v, fp)
 	r.count()
