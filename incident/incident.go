@@ -263,8 +263,14 @@ func identify(u *unit) (keys, corr []string) {
 	return []string{method + " " + path + " " + strings.Join(parts, ";")}, corr
 }
 
-// pathQuery is a URL's path and query, or the input when it is no URL.
+// pathQuery is a URL's path and query, or the input when it is no URL. A
+// sanitized copy's masks count without their ordinals: two copies number
+// one value apart (secret.WithoutMaskOrdinals).
 func pathQuery(raw string) string {
+	return secret.WithoutMaskOrdinals(pathQueryAsIs(raw))
+}
+
+func pathQueryAsIs(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return raw

@@ -181,3 +181,44 @@ func MaskOrdinal(v string) (kind string, n int, ok bool) {
 	}
 	return kind, n, true
 }
+
+// WithoutMaskOrdinals is s with the ordinal of every MaskPlaceholder in it
+// left out ("/interaction/REDACTED-cookie-4" becomes
+// "/interaction/REDACTED-cookie"): what two copies of different files,
+// which number their values apart, have in common where both masked a
+// value, as copies before ordinals wrote them alike.
+func WithoutMaskOrdinals(s string) string {
+	if !strings.Contains(s, maskPrefix) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, maskPrefix)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(maskPrefix)
+		for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || s[end] == '-' || s[end] >= '0' && s[end] <= '9') {
+			end++
+		}
+		tok := s[i:end]
+		// The placeholder is the longest prefix of tok MaskOrdinal reads.
+		cut := -1
+		for j := len(tok); j > len(maskPrefix); j-- {
+			if _, _, ok := MaskOrdinal(tok[:j]); ok {
+				cut = j
+				break
+			}
+		}
+		if cut < 0 {
+			b.WriteString(s[:end])
+			s = s[end:]
+			continue
+		}
+		ph := tok[:cut]
+		b.WriteString(s[:i])
+		b.WriteString(ph[:strings.LastIndexByte(ph, '-')])
+		s = s[i+cut:]
+	}
+}

@@ -28,3 +28,18 @@ func TestIsPlaceholderPublicSanitizers(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutMaskOrdinals(t *testing.T) {
+	for in, want := range map[string]string{
+		"/interaction/REDACTED-cookie-4":                 "/interaction/REDACTED-cookie",
+		"/a/REDACTED-cookie-12/b?x=REDACTED-value-3&y=1": "/a/REDACTED-cookie/b?x=REDACTED-value&y=1",
+		"/a/REDACTED-cookie-4x":                          "/a/REDACTED-cookiex",
+		"/a/REDACTED-cookie-0/REDACTED-/REDACTED--3":     "/a/REDACTED-cookie-0/REDACTED-/REDACTED--3",
+		"no mask, [redacted], sha256:0123456789ab":       "no mask, [redacted], sha256:0123456789ab",
+		"REDACTED-password-1REDACTED-password-22":        "REDACTED-passwordREDACTED-password",
+	} {
+		if got := WithoutMaskOrdinals(in); got != want {
+			t.Errorf("WithoutMaskOrdinals(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

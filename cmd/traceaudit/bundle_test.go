@@ -145,6 +145,10 @@ func TestBundleLab(t *testing.T) {
 		{"state", []string{"state-mismatch-samesite-strict-zitadel/trace.har"}},
 		{"clean", []string{"clean-gooauth2-h2/capture-dsb.pcapng"}},
 		{"reuse-har-and-capture", []string{"code-reuse-reload-gooauth2/trace.har", "code-reuse-reload-gooauth2/capture-dsb.pcapng"}},
+		// oidc-provider keeps its interaction uid in a cookie and in its
+		// paths: each copy masks it with its own ordinal, and the case
+		// still counts an exchange both traces hold once.
+		{"reuse-har-and-capture-masks", []string{"code-reuse-reload-oidcprovider/trace.har", "code-reuse-reload-oidcprovider/capture-dsb.pcapng"}},
 		{"server-capture-case", []string{"code-reuse-reload-server-capture-fosite/trace.har", "code-reuse-reload-server-capture-fosite/capture-server-dsb.pcapng"}},
 	}
 	for _, c := range cases {
