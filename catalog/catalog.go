@@ -392,6 +392,13 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Allow the user in the OpenID Connect issuer's use rule (LemonLDAP::NG Manager: General Parameters, Issuer modules, OpenID Connect, Use rule)."},
 	{Match: "consent not given", Family: model.FamilyLemonLDAP, Class: ClassUserAction, Meaning: "the user pressed Refuse on LemonLDAP::NG's consent page: LemonLDAP::NG sends the app consent_required (\"consent not given\"), where other providers send access_denied; no silent request was involved",
 		Remediation: "Nothing is broken if the user meant to refuse: sign in again and press Accept. For an app the organisation trusts, skip the page: LemonLDAP::NG Manager, OpenID Connect Relying Parties, the relying party, Options, Basic, Bypass consent (oidcRPMetaDataOptionsBypassConsent). The app should show the refusal as such, not as a failure."},
+	// Glewlwyd's OpenID Connect plugin: an authorize request it cannot send
+	// back is answered 403 with no body (the extractor's "403 with no
+	// body"); a code it does not hold for the client, 403 invalid_code.
+	{Match: "403 with no body", Family: model.FamilyGlewlwyd, Class: ClassRedirectURI, Meaning: "Glewlwyd refused the authorize request with 403 and no page: it answers so when the redirect_uri is not one of the client's redirect URIs (exact match), and when the client_id is unknown or disabled, neither of which it can send back to the app",
+		Remediation: "Add the exact redirect URI to the client (Glewlwyd's administration app: Clients, the client, Redirect URIs; or PUT /api/client/{client_id} with its redirect_uri list), and check the client exists and is enabled."},
+	{Match: "invalid_code", Class: ClassCodeInvalid, Meaning: "the code is not one the provider holds for this client: already redeemed, expired, issued for another redirect_uri, or redeemed with a PKCE verifier that does not match (Glewlwyd answers all of them with 403 invalid_code and logs \"Code invalid\")",
+		Remediation: "Redeem each code once, at once, with the redirect_uri and PKCE verifier of its own authorize request."},
 	// Dex (server/handlers.go) answers a code it does not hold, one it
 	// issued to another client and an expired one alike; it deletes a code
 	// when it redeems it and keeps one 30 minutes.
@@ -556,6 +563,13 @@ func grantTypeInfo(family model.Family) ErrorInfo {
 	case model.FamilyGoogle:
 		e.Meaning += "; at Google's token endpoint also a refresh token issued to another client"
 		e.Remediation = "Send the refresh token with the client id and secret it was issued to; a client of another type (web, installed, TV) cannot use this grant."
+	case model.FamilyGlewlwyd:
+		// Glewlwyd answers a client it could not authenticate (a wrong or
+		// missing secret, a token endpoint auth method the client does
+		// not list) with unauthorized_client too, 403.
+		e.Class = ClassClientAuth
+		e.Meaning = "Glewlwyd refused the client at its token endpoint (403 unauthorized_client): it answers so when the client secret is wrong or missing, when the client does not list the authentication method used (token_endpoint_auth_method), and when the client may not use this grant (authorization_type)"
+		e.Remediation = "Send the client's current secret with a method the client lists (Glewlwyd's administration app: Clients, the client: its password, Token endpoint authentication methods, Authorization types: code)."
 	case model.FamilyEntra, model.FamilyADFS:
 		e.Remediation = allow + ": the app registration (Entra: Authentication, the platform of the redirect URI; AD FS: the application group's client type)."
 	default:

@@ -86,8 +86,10 @@ const (
 	// FamilyLemonLDAP: LemonLDAP::NG's portal in its OpenID Connect
 	// provider (issuer) role.
 	FamilyLemonLDAP Family = "lemonldap"
-	FamilyGeneric   Family = "generic" // an endpoint recognised by its OAuth parameters only
-	FamilyApp       Family = "app"     // the relying party (callback, its own API)
+	// FamilyGlewlwyd: Glewlwyd's OpenID Connect plugin (babelouest/glewlwyd).
+	FamilyGlewlwyd Family = "glewlwyd"
+	FamilyGeneric  Family = "generic" // an endpoint recognised by its OAuth parameters only
+	FamilyApp      Family = "app"     // the relying party (callback, its own API)
 )
 
 // Provider identifies the identity provider family and flavour of an

@@ -41,6 +41,9 @@ func CodeLifetimeOf(p Provider) CodeLifetime {
 	case "lemonldap":
 		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
 			Source: "LemonLDAP::NG keeps codes 60 seconds by default: oidcServiceAuthorizationCodeExpiration, which a relying party's Authorization Code expiration option overrides"}
+	case "glewlwyd":
+		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
+			Source: "Glewlwyd's OpenID Connect plugin keeps codes 600 seconds by default: its code-duration"}
 	case "google", "auth0":
 		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
 			Source: "no documented figure; 60 seconds is unusual, 10 minutes is the RFC 6749 maximum"}
@@ -55,7 +58,7 @@ func ProviderName(p Provider) string {
 		FamilyEntra: "Microsoft Entra ID", FamilyADFS: "AD FS", FamilyGoogle: "Google", FamilyOkta: "Okta",
 		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
 		FamilyPing: "PingFederate", FamilyOneLogin: "OneLogin", FamilyForgeRock: "ForgeRock AM", FamilySalesforce: "Salesforce",
-		FamilyDex: "Dex", FamilyHydra: "Ory Hydra", FamilyLemonLDAP: "LemonLDAP::NG",
+		FamilyDex: "Dex", FamilyHydra: "Ory Hydra", FamilyLemonLDAP: "LemonLDAP::NG", FamilyGlewlwyd: "Glewlwyd",
 	}
 	n, ok := names[p.Family]
 	if !ok {

@@ -111,6 +111,10 @@ func providerOf(u *url.URL, host string) model.Provider {
 			// Ory Hydra's own pages when URLS_ERROR, URLS_CONSENT… are
 			// not set (/oauth2/fallbacks/error, …/consent, …/logout).
 			p.Family, p.Tenant = model.FamilyHydra, host
+		} else if glewlwydPath(u.Path) {
+			// Glewlwyd's OpenID Connect plugin under its default API
+			// prefix and plugin name (/api/oidc/auth, /api/oidc/token).
+			p.Family, p.Tenant = model.FamilyGlewlwyd, host
 		} else if dexPath(u.Path) {
 			// Dex under its issuer path: /dex (its own examples and Helm
 			// chart), /api/dex (the Dex Argo CD bundles).
@@ -156,6 +160,21 @@ func providerOf(u *url.URL, host string) model.Provider {
 		}
 	}
 	return p
+}
+
+// glewlwydPath reports a path of Glewlwyd's OpenID Connect endpoints under
+// its default API prefix (api) and plugin instance name (oidc): its
+// authorize endpoint is /auth, not /authorize.
+func glewlwydPath(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/api/oidc/")
+	if !ok {
+		return false
+	}
+	switch strings.TrimSuffix(rest, "/") {
+	case "auth", "token", "userinfo", "jwks", ".well-known/openid-configuration":
+		return true
+	}
+	return false
 }
 
 // dexPath reports a path under Dex's usual issuer paths: /dex/… (its own

@@ -450,6 +450,9 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 			// Ory Hydra's paths are fosite's, which other servers share:
 			// its answer names it.
 			lb.prov.Family, lb.prov.Tenant = model.FamilyHydra, lb.prov.Host
+		} else if prov.Family == model.FamilyGeneric && glewlwydAnswer(ex.Response) {
+			// Glewlwyd under another API prefix or plugin name.
+			lb.prov.Family, lb.prov.Tenant = model.FamilyGlewlwyd, lb.prov.Host
 		} else if prov.Family == model.FamilyGeneric && lemonldapAnswer(ex.Response) {
 			// So are LemonLDAP::NG's (/oauth2/authorize, /oauth2/token).
 			lb.prov.Family, lb.prov.Tenant = model.FamilyLemonLDAP, lb.prov.Host
@@ -527,6 +530,29 @@ func hydraAnswer(r *model.Response) bool {
 			}
 		case strings.EqualFold(h.Name, "Set-Cookie"):
 			if strings.HasPrefix(h.Value, "ory_hydra_") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// glewlwydAnswer reports an answer to an authorize request that only
+// Glewlwyd gives: the redirect to its login app (login.html) with the
+// authorize URL to come back to as callback_url, or its session cookie
+// (GLEWLWYD2_SESSION_ID, its default session_key).
+func glewlwydAnswer(r *model.Response) bool {
+	if r == nil {
+		return false
+	}
+	for _, h := range r.Headers {
+		switch {
+		case strings.EqualFold(h.Name, "Location"):
+			if strings.Contains(h.Value, "login.html?") && strings.Contains(h.Value, "callback_url=") {
+				return true
+			}
+		case strings.EqualFold(h.Name, "Set-Cookie"):
+			if strings.HasPrefix(h.Value, "GLEWLWYD2_SESSION_ID=") {
 				return true
 			}
 		}
@@ -1757,6 +1783,11 @@ func (x *Extractor) providerAnswer(ex *model.Exchange, lb *lazyBase, authz model
 	var authErr googleAuthErr
 	if base.Provider().Family == model.FamilyGoogle && strings.Contains(lb.u.RawQuery, "authError=") {
 		authErr = googleAuthError(lb.u.Query().Get("authError"))
+	}
+	if resp.Status == 403 && authz.Kind == model.AuthorizeRequest && base.Provider().Family == model.FamilyGlewlwyd && len(x.respBody(resp)) == 0 {
+		// Glewlwyd refuses an authorize request it cannot answer at the
+		// app's redirect URI with 403 and nothing else.
+		return []model.Event{pageErrorEvent(ev, &model.ProviderError{Error: "http_403", Description: glewlwydRefusal}, ex, authz)}
 	}
 	if !x.isHTML(resp) {
 		if authErr.name != "" {

@@ -1456,6 +1456,10 @@ var errorPageMarks = []struct {
 	{"", `<div id="errorcontent"`, "LemonLDAP::NG's portal error page (error.tpl), served with 200"},
 }
 
+// glewlwydRefusal describes Glewlwyd's answer to an authorize request it
+// will not send back to the app: 403 with no body (the catalog matches it).
+const glewlwydRefusal = "403 with no body"
+
 // lemonldapErrors are the portal errors (Lemonldap::NG::Portal::Main::
 // Constants) its OpenID Connect issuer answers an authorize request with
 // on its error page, with the English message its page shows

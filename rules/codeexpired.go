@@ -106,7 +106,10 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 				name, c.Code, p.RedemptionEvidence(r, "").ErrorCode, fmtDuration(delay), fromRole, basis, life.Source,
 				fmtDuration(pause.Pause), pause.Callback.Ref, r.Request.Ref, fmtDuration(pause.Others))
 			where := "its client or realm settings"
-			if r.Request.Provider().Family == model.FamilyLemonLDAP {
+			switch r.Request.Provider().Family {
+			case model.FamilyGlewlwyd:
+				where = "Glewlwyd's administration app: Parameters, Plugins, the OpenID Connect plugin, Code duration (code-duration, seconds)"
+			case model.FamilyLemonLDAP:
 				where = "LemonLDAP::NG Manager: OpenID Connect Relying Parties, the relying party, Options, Timeouts, Authorization Code expiration; else General Parameters, Issuer modules, OpenID Connect, Security, Authorization Code expiration"
 			}
 			f.Remediation = fmt.Sprintf("Confirm the provider's configured authorization code lifetime (%s) and run again with --code-lifetime set to it; then redeem the code in the callback request itself, before any interstitial page, consent screen or queued job: a pause of %s between callback and redemption is enough to lose a code that lives a few seconds.", where, fmtDuration(pause.Pause))

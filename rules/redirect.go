@@ -72,6 +72,9 @@ func runRedirectMismatch(p *Pass) {
 				// it checks the redirect URI only once the user has
 				// signed in, so the refusal follows the login form.
 				msg += fmt.Sprintf(" at authorize time, after the user signed in at its portal (its error page says %q, %s)", e.Err.Description, e.Err.Error)
+			} else if pv.Family == model.FamilyGlewlwyd && e.Err.Error == "http_403" {
+				// Glewlwyd's refusal says nothing: what it refuses so.
+				msg += " at authorize time (403 with no body, Glewlwyd's answer to a redirect_uri the client does not list, and to an unknown or disabled client_id)"
 			} else if cause := fositeCause(e.Err.Description); pv.Family == model.FamilyHydra && cause != "" {
 				// Hydra's description opens with RFC 6749's sentence:
 				// the cause is what follows.

@@ -331,6 +331,8 @@ func registration(p model.Provider, client, uri string) string {
 			v = secret.RedactURL(uri)
 		}
 		return fmt.Sprintf("Ory Hydra: add %s to the redirect_uris of client %s through its admin API, which keeps the client's other settings: PATCH /admin/clients/%s with [{\"op\": \"add\", \"path\": \"/redirect_uris/-\", \"value\": %q}] (Hydra compares redirect URIs exactly). Not hydra update oauth2-client %s --redirect-uri …: it replaces the whole client, and every setting not given again (its secret, grant types, scopes) falls back to its default. On Ory Network: Console → OAuth2 → Clients → the client → Redirect URIs.", exact, id, id, v, id)
+	case model.FamilyGlewlwyd:
+		return fmt.Sprintf("Glewlwyd's administration app (its index.html) → Clients → %s → Redirect URIs → add %s (Glewlwyd compares each exactly), then Save; through its API, PUT /api/client/{client_id} with the whole client and the URI added to its redirect_uri list. If the client is not listed or is disabled, Glewlwyd answers the same 403.", cl, exact)
 	case model.FamilyLemonLDAP:
 		return fmt.Sprintf("LemonLDAP::NG Manager → OpenID Connect Relying Parties → the relying party of %s (its Client ID under Options → Basic) → Options → Basic → Allowed redirection addresses for login (oidcRPMetaDataOptionsRedirectUris) → add %s, separated from the others by a space (LemonLDAP::NG compares each exactly), then Save: the portal reloads the new configuration.", cl, exact)
 	case model.FamilyOneLogin:

@@ -351,6 +351,8 @@ func clientAuthRemedy(p model.Provider) string {
 		return base + ": AD FS Management → Application Groups → the group → the server application → Configure client credentials."
 	case model.FamilyHydra:
 		return base + ": Ory Hydra keeps the client's client_secret (shown once, when the client is created) and its token_endpoint_auth_method (client_secret_basic by default; client_secret_post, private_key_jwt, none): hydra get oauth2-client CLIENT_ID --endpoint ADMIN_URL shows the method; a new secret is set with PATCH /admin/clients/CLIENT_ID ([{\"op\": \"replace\", \"path\": \"/client_secret\", \"value\": …}]), not with hydra update oauth2-client, which replaces the whole client."
+	case model.FamilyGlewlwyd:
+		return base + ": Glewlwyd answers a wrong or missing secret with 403 unauthorized_client, not invalid_client; its administration app → Clients → the client: its password (the secret, set anew there; only its hash is kept), Token endpoint authentication methods (client_secret_basic, client_secret_post: the method the app uses must be listed) and Authorization types (code)."
 	case model.FamilyLemonLDAP:
 		return base + ": LemonLDAP::NG Manager → OpenID Connect Relying Parties → the relying party → Options → Basic → Client secret (oidcRPMetaDataOptionsClientSecret), then Save; the app sends it with HTTP Basic or in the body, either is accepted, and a relying party with Public client on takes none. The portal logs \"Wrong credentials for\" the relying party on each refusal."
 	case model.FamilyDex:

@@ -179,6 +179,12 @@ try {
   // nothing of the sign-in and were most of each HAR's size (a portal's
   // jQuery, Bootstrap, icon fonts).
   for (const e of har.log.entries) {
+    // An answer with no body (Glewlwyd's 403 to an unregistered redirect
+    // URI) is shown by Chromium as its own error page, which
+    // Network.getResponseBody then returns: the wire carried nothing.
+    if (e.response.headers.some((h) => h.name.toLowerCase() === 'content-length' && h.value.trim() === '0')) {
+      e.response.content = { size: 0, mimeType: e.response.content.mimeType || '' };
+    }
     if (['script', 'stylesheet', 'image', 'font', 'media'].includes(e._resourceType) || /\.ico$/.test(new URL(e.request.url).pathname)) {
       if (e.response.content.text !== undefined) {
         delete e.response.content.text;
