@@ -33,6 +33,27 @@ const (
 	// Authorization: Bearer header), e.g. userinfo or the app's own API; its
 	// status shows whether the token still worked.
 	APICall
+	// LogoutRequest: the browser asks the provider's end-session endpoint
+	// to end the user's session there (OpenID Connect RP-Initiated Logout
+	// 1.0, or the provider's own shape: Auth0's /v2/logout, Cognito's
+	// /logout). Its Status and Err are the provider's answer. The hint
+	// (id_token_hint) is kept as IDToken, the post-logout redirect URI
+	// (post_logout_redirect_uri, returnTo, logout_uri) as RedirectURI.
+	LogoutRequest
+	// LogoutReturn: the provider, having signed the user out, sends the
+	// browser on (a redirect): to the app's post-logout redirect URI with
+	// the state it was given, or to a page of its own. RedirectURI is where.
+	LogoutReturn
+	// AppLogout: the app's own sign-out URL (…/logout, /signout, …) on the
+	// host of a redirect URI of the trace: what the app did there (its
+	// answer's redirect) says whether the provider was told.
+	AppLogout
+	// FrontChannelLogout: the provider's page loads the app's front-channel
+	// logout URI (OpenID Connect Front-Channel Logout 1.0: iss and sid) in
+	// an iframe; Status and Failure say whether the app got it.
+	FrontChannelLogout
+	// Revocation: a token revocation request (RFC 7009) and its answer.
+	Revocation
 )
 
 var eventKindNames = [...]string{
@@ -44,7 +65,18 @@ var eventKindNames = [...]string{
 	TokenResponse:    "token-response",
 	Discovery:        "discovery",
 	APICall:          "api-call",
+	// Added after the contract's first kinds (cli-contract.md: it only
+	// grows).
+	LogoutRequest:      "logout",
+	LogoutReturn:       "logout-return",
+	AppLogout:          "app-logout",
+	FrontChannelLogout: "frontchannel-logout",
+	Revocation:         "revocation",
 }
+
+// IsSignOut reports the kinds of a sign-out (LogoutRequest to Revocation),
+// which the sign-in rules do not read.
+func (k EventKind) IsSignOut() bool { return k >= LogoutRequest && k <= Revocation }
 
 // String is the kind's stable name, used in JSON output.
 func (k EventKind) String() string {
@@ -235,7 +267,61 @@ type EventRare struct {
 	// "proxy", sorted; nil for a single trace. A callback the server side
 	// saw and the browser's trace lacks was never sent by the browser.
 	Vantages []string
+	// SignOut holds what only sign-out steps carry; nil on other events.
+	SignOut *SignOutParams
 }
+
+// SignOutParams is what only the steps of a sign-out carry
+// (EventRare.SignOut). The hint itself is the event's IDToken.
+type SignOutParams struct {
+	// HintExpiry is the exp claim of the request's id_token_hint, read
+	// when the event was made (a compacted token keeps no claims); zero
+	// when there is no hint or it is no JWT with exp. HintAudience is its
+	// aud (the first), HintUnreadable that a hint was sent that is no JWT.
+	HintExpiry     time.Time
+	HintAudience   string
+	HintUnreadable bool
+	// LogoutHint is logout_hint (a user identifier the app passes on:
+	// personal data, a secret here); UILocales ui_locales.
+	LogoutHint secret.Secret
+	UILocales  string
+	// ReturnParam names the parameter that carried the post-logout
+	// redirect URI: post_logout_redirect_uri, returnTo (Auth0 /v2/logout),
+	// logout_uri (Cognito), redirect_uri (Keycloak before 18, legacy).
+	ReturnParam string
+	// Token is the token a revocation request revoked, TokenTypeHint its
+	// token_type_hint.
+	Token         secret.Secret
+	TokenTypeHint string
+	// Issuer and SID are a front-channel logout request's iss and sid.
+	Issuer, SID string
+	// Dest is where a front-channel logout or logout request loaded
+	// (Sec-Fetch-Dest).
+	Dest FetchDest
+	// To is where an app's sign-out sent the browser (its answer's
+	// Location, resolved), "" when it did not redirect.
+	To string
+	// Page: the provider answered the logout request with a page of its
+	// own (200): a confirmation prompt, or its signed-out page.
+	Page bool
+	// PageTitle is the title of that page, or of the page a LogoutReturn
+	// led to on the provider's host, when it names a sign-out.
+	PageTitle string
+}
+
+// SignOut is what the sign-out step carries (never nil: the zero value
+// for other events).
+func (e *Event) SignOut() *SignOutParams {
+	if r := e.rare().SignOut; r != nil {
+		return r
+	}
+	return &noSignOut
+}
+
+var noSignOut SignOutParams
+
+// SetSignOut sets SignOut (v is kept, not copied: do not change it after).
+func (e *Event) SetSignOut(v *SignOutParams) { e.setRare(func(r *EventRare) { r.SignOut = v }) }
 
 // Target is where an event's request went and for whom (Event.Target).
 type Target struct {
@@ -325,11 +411,12 @@ func (e *Event) setRare(set func(r *EventRare)) {
 	set(&r)
 	switch {
 	case r.Resource == "" && r.ResponseMode == "" && r.Delivery == "" && r.AccessToken.IsZero() && r.IDToken.IsZero() &&
-		r.Failure == "" && r.Vantages == nil && !r.Solicited && r.Refusal == nil:
+		r.Failure == "" && r.Vantages == nil && !r.Solicited && r.Refusal == nil && r.SignOut == nil:
 		e.Rare = nil
 	case r.Resource == old.Resource && r.ResponseMode == old.ResponseMode && r.Delivery == old.Delivery &&
 		r.AccessToken == old.AccessToken && r.IDToken == old.IDToken && r.Failure == old.Failure &&
-		r.Solicited == old.Solicited && sameSlice(r.Vantages, old.Vantages) && r.Refusal == old.Refusal:
+		r.Solicited == old.Solicited && sameSlice(r.Vantages, old.Vantages) && r.Refusal == old.Refusal &&
+		r.SignOut == old.SignOut:
 		// Nothing changed: keep the one it has.
 	default:
 		e.Rare = &r
@@ -733,6 +820,10 @@ func (e *Event) EachSecret(add func(secret.Secret)) {
 	if r := e.Rare; r != nil {
 		add(r.AccessToken)
 		add(r.IDToken)
+		if so := r.SignOut; so != nil {
+			add(so.LogoutHint)
+			add(so.Token)
+		}
 	}
 }
 

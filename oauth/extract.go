@@ -82,6 +82,17 @@ type Extractor struct {
 	// that carries no OAuth parameter (Dex's "Approval rejected." at
 	// /approval): the sign-in it ends.
 	lastAuthz map[string]*model.Event
+	// Sign-out (signout.go): the end-session and revocation endpoints
+	// discovery documents named (endpoint key → provider) and their hosts;
+	// the logout requests whose end a later answer of their host tells, by
+	// host (lower case); the hosts of the redirect URIs learnt, where an
+	// app's own sign-out route is read; the post-logout redirect URIs asked
+	// for (endpoint keys), which are no app sign-out route.
+	endSession, revocation map[string]model.Provider
+	endSessionHosts        map[string]bool
+	logoutPending          map[string]pendingLogout
+	appHosts               map[string]bool
+	postLogoutURIs         map[string]bool
 }
 
 // pushedRequest is what a pushed authorization request sent.
@@ -167,6 +178,9 @@ func NewExtractor() *Extractor {
 		targets:       shared[model.Target]{seen: map[model.Target]*model.Target{}},
 		strings:       strs{seen: map[string]string{}},
 		lastAuthz:     map[string]*model.Event{},
+		endSession:    map[string]model.Provider{}, revocation: map[string]model.Provider{},
+		endSessionHosts: map[string]bool{}, logoutPending: map[string]pendingLogout{},
+		appHosts: map[string]bool{}, postLogoutURIs: map[string]bool{},
 	}
 }
 
@@ -296,7 +310,10 @@ func (x *Extractor) quiet(ex *model.Exchange) bool {
 			return false
 		}
 	}
-	return !mayHoldGateKey(&ex.Request, &u)
+	if x.maySignOut(&ex.Request, &u, host) {
+		return false
+	}
+	return !mayHoldKey(&ex.Request, &u, quietKeys)
 }
 
 // simpleURL fills u's Scheme, Host, Path and RawQuery as url.Parse(s)
@@ -412,6 +429,11 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		x.noteSolicited(ex)
 	}
 	out := dst
+	if role == RoleNone {
+		if evs, ok := x.signOut(out, ex, u, &lb, params, prov); ok {
+			return evs
+		}
+	}
 	switch {
 	case role == RoleDiscovery:
 		if ev, ok := x.discovery(ex, u, lb.get()); ok {
@@ -1237,6 +1259,9 @@ func (x *Extractor) learnRedirect(uri string) {
 	x.redirectURIs[uri] = true
 	if ru, err := url.Parse(uri); err == nil && ru.Host != "" {
 		x.redirects[endpointKey(ru)] = true
+		if len(x.appHosts) < maxContexts {
+			x.appHosts[strings.ToLower(ru.Host)] = true
+		}
 	}
 }
 
@@ -1692,6 +1717,8 @@ func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) 
 		Issuer                string `json:"issuer"`
 		AuthorizationEndpoint string `json:"authorization_endpoint"`
 		TokenEndpoint         string `json:"token_endpoint"`
+		EndSessionEndpoint    string `json:"end_session_endpoint"`
+		RevocationEndpoint    string `json:"revocation_endpoint"`
 	}
 	if json.Unmarshal(x.respBody(ex.Response), &doc) != nil || (doc.AuthorizationEndpoint == "" && doc.TokenEndpoint == "") {
 		return model.Event{}, false
@@ -1709,6 +1736,7 @@ func (x *Extractor) discovery(ex *model.Exchange, u *url.URL, base model.Event) 
 	if tu, err := url.Parse(doc.TokenEndpoint); err == nil && tu.Host != "" {
 		x.learnToken(tu, prov)
 	}
+	x.learnSignOut(doc.EndSessionEndpoint, doc.RevocationEndpoint, prov)
 	ev := base
 	ev.Kind = model.Discovery
 	ev.Prov = x.providers.get(prov)

@@ -27,7 +27,7 @@ import (
 func harFixtures(t testing.TB) []string {
 	t.Helper()
 	var out []string
-	for _, pat := range []string{"rules/testdata/*.har", "rules/testdata/oauth2-proxy/*.har", "har/testdata/*.har", "har/testdata/*.gz", "har/testdata/*.zhar",
+	for _, pat := range []string{"rules/testdata/*.har", "rules/testdata/oauth2-proxy/*.har", "rules/testdata/logout/*.har", "har/testdata/*.har", "har/testdata/*.gz", "har/testdata/*.zhar",
 		"testdata/lab/scenarios/*/trace.har", "testdata/samples/*.har"} {
 		m, err := filepath.Glob(filepath.Join("..", pat))
 		if err != nil {

@@ -92,6 +92,26 @@ type Event struct {
 	// Refusal is how the app's sign-in library refused a callback, in its
 	// known words ("Correlation failed.", error=OAuthCallback).
 	Refusal *AppRefusal `json:"app_refusal,omitempty"`
+	// The sign-out steps' (logout, logout-return, app-logout,
+	// frontchannel-logout, revocation): the logout request's
+	// id_token_hint (a fingerprint) and its claims, where it asked to be
+	// sent back (post_logout_redirect_uri, or the parameter named by
+	// return_param: Auth0's returnTo, Cognito's logout_uri), logout_hint
+	// (a fingerprint), ui_locales; where an app's sign-out sent the
+	// browser (to); the revoked token (a fingerprint) and its hint; a
+	// front-channel logout's iss and sid.
+	IDTokenHint           string  `json:"id_token_hint,omitempty"`
+	IDTokenHintClaims     *Claims `json:"id_token_hint_claims,omitempty"`
+	PostLogoutRedirectURI string  `json:"post_logout_redirect_uri,omitempty"`
+	ReturnParam           string  `json:"return_param,omitempty"`
+	LogoutHint            string  `json:"logout_hint,omitempty"`
+	UILocales             string  `json:"ui_locales,omitempty"`
+	To                    string  `json:"to,omitempty"`
+	PageTitle             string  `json:"page_title,omitempty"`
+	Token                 string  `json:"token,omitempty"`
+	TokenTypeHint         string  `json:"token_type_hint,omitempty"`
+	Issuer                string  `json:"iss,omitempty"`
+	SID                   string  `json:"sid,omitempty"`
 }
 
 // AppRefusal is how the app's sign-in library refused a callback.
@@ -407,6 +427,13 @@ func eventDetails(e *Event) string {
 	add("auth", e.ClientAuth)
 	add("prompt", e.Prompt)
 	add("prefetch", e.Prefetch)
+	add("post_logout_redirect_uri", e.PostLogoutRedirectURI)
+	add("id_token_hint", e.IDTokenHint)
+	add("to", e.To)
+	add("page", e.PageTitle)
+	add("token", e.Token)
+	add("token_type_hint", e.TokenTypeHint)
+	add("sid", e.SID)
 	if e.Error != nil {
 		add("error", e.Error.Error)
 		add("codes", strings.Join(e.Error.Codes, ","))

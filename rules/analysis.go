@@ -333,6 +333,7 @@ func inSourceOrder(evs iter.Seq[*model.Event]) bool {
 var kindRank = map[model.EventKind]int{
 	model.Discovery: 0, model.AuthorizeRequest: 1, model.Callback: 2, model.TokenRequest: 3,
 	model.CodeIssued: 4, model.AuthorizeError: 5, model.TokenResponse: 6, model.APICall: 7,
+	model.LogoutRequest: 8, model.AppLogout: 8, model.FrontChannelLogout: 8, model.Revocation: 8, model.LogoutReturn: 9,
 }
 
 func (a *Analysis) newTx(auth *model.Event) *Transaction {

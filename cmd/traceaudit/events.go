@@ -21,6 +21,9 @@ func redactError(pe *model.ProviderError, noRedact bool) *report.ProviderError {
 // eventRecord is the wire form of a model.Event: secrets rendered as
 // fingerprints (or raw with --no-redact), URLs redacted.
 func eventRecord(file string, format model.Format, e *model.Event, noRedact bool) report.Event {
+	if e.Kind.IsSignOut() {
+		return signOutRecord(file, format, e, noRedact)
+	}
 	return report.Event{
 		File: file, Format: string(format), Ref: e.Ref, Exchange: e.Exchange,
 		Time: report.At(e.Time), ServerDate: report.At(e.ServerDate()), Kind: e.Kind.String(),
@@ -70,4 +73,28 @@ func eventRecords(r fileResult, noRedact bool) []report.Event {
 		out = append(out, eventRecord(r.path, r.format, e, noRedact))
 	}
 	return out
+}
+
+// signOutRecord is eventRecord for a sign-out step: its hint and URIs in
+// fields of their own, so that id_token and redirect_uri keep the meaning
+// they have on sign-in steps.
+func signOutRecord(file string, format model.Format, e *model.Event, noRedact bool) report.Event {
+	so := e.SignOut()
+	r := report.Event{
+		File: file, Format: string(format), Ref: e.Ref, Exchange: e.Exchange,
+		Time: report.At(e.Time), ServerDate: report.At(e.ServerDate()), Kind: e.Kind.String(),
+		Provider: reportProvider(e.Provider()), Endpoint: redactURL(e.Endpoint(), noRedact), Method: e.Method(), Status: e.Status,
+		ClientID: e.ClientID(), State: e.State.Render(noRedact), Error: redactError(e.Err, noRedact),
+		Origin: e.Origin(), Conn: e.Conn(), Page: e.Page(), Process: e.Process(), RequestID: e.RequestID(),
+		IDTokenHint: e.IDToken().Render(noRedact), IDTokenHintClaims: claims(e.IDToken()),
+		ReturnParam: so.ReturnParam, LogoutHint: so.LogoutHint.Render(noRedact), UILocales: so.UILocales,
+		To: redactURL(so.To, noRedact), PageTitle: so.PageTitle, Token: so.Token.Render(noRedact),
+		TokenTypeHint: so.TokenTypeHint, Issuer: so.Issuer, SID: so.SID,
+	}
+	if e.Kind == model.LogoutRequest {
+		r.PostLogoutRedirectURI = redactURL(e.RedirectURI(), noRedact)
+	} else {
+		r.RedirectURI = redactURL(e.RedirectURI(), noRedact)
+	}
+	return r
 }

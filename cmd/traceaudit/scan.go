@@ -392,6 +392,15 @@ func timelineParty(e *model.Event) string {
 			return "browser"
 		}
 		return "app"
+	case model.LogoutRequest, model.AppLogout, model.FrontChannelLogout:
+		return "browser"
+	case model.LogoutReturn:
+		return "provider"
+	case model.Revocation:
+		if e.Origin() != "" {
+			return "browser"
+		}
+		return "app"
 	}
 	return ""
 }
