@@ -21,6 +21,11 @@ func All() []*Rule {
 		InteractionRequired,
 		TokenRequestFailed,
 		SessionNotEstablished,
+		LogoutRedirectMismatch,
+		LogoutIDTokenHint,
+		LogoutNotPropagated,
+		LogoutStateMismatch,
+		FrontChannelLogoutBlocked,
 		TraceQuality,
 	}
 }

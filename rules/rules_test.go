@@ -45,8 +45,14 @@ func fixtures(t *testing.T) []string {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
 	}
+	// The sign-out recordings keep their own directory (logout/gen.sh).
+	logout, err := filepath.Glob(filepath.Join("testdata", "logout", "*.har"))
+	if err != nil || len(logout) == 0 {
+		t.Fatalf("no sign-out fixtures: %v", err)
+	}
+	files = append(files, logout...)
 	for i, f := range files {
-		files[i] = filepath.Base(f)
+		files[i], _ = filepath.Rel("testdata", f)
 	}
 	return files
 }
