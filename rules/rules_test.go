@@ -58,11 +58,7 @@ func fixtures(t *testing.T) []string {
 }
 
 func TestRules(t *testing.T) {
-	for _, r := range rules.All() {
-		t.Run(r.ID, func(t *testing.T) {
-			rulestest.Run(t, loadHAR, "testdata", r, fixtures(t)...)
-		})
-	}
+	rulestest.RunEach(t, loadHAR, "testdata", rules.All(), fixtures(t)...)
 }
 
 // TestEventOrderIndependent: the CLI sorts events by time before the rules
