@@ -80,7 +80,12 @@ func sameFrames(t *testing.T, name string, data []byte) {
 func TestFrameFastSame(t *testing.T) {
 	paths, _ := filepath.Glob("testdata/*.har")
 	paths2, _ := filepath.Glob("testdata/*/*.har")
-	for _, path := range append(paths, paths2...) {
+	for i, path := range append(paths, paths2...) {
+		if testing.Short() && i%3 != 0 {
+			// CI's race step, which slows the framing several times over:
+			// a third of the files; go test ./har frames them all.
+			continue
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
