@@ -98,8 +98,10 @@ func TestCompareLabFirstDifference(t *testing.T) {
 		t.Fatalf("lab: %d clean and %d failing scenarios, want at least 8 and 20", len(clean), len(failing))
 	}
 	pairs := 0
+	// Under -short (CI's race step) every sixth failing scenario is
+	// compared with each clean one; the tests step compares them all.
 	for _, c := range clean {
-		for _, b := range failing {
+		for _, b := range sampleShort(failing) {
 			if providerOf(filepath.Base(c)) != providerOf(filepath.Base(b)) {
 				continue
 			}
@@ -167,8 +169,12 @@ func TestCompareLabFirstDifference(t *testing.T) {
 			})
 		}
 	}
-	if pairs < 60 {
-		t.Errorf("%d pairs compared, want at least 60", pairs)
+	least := 60
+	if testing.Short() {
+		least = 10
+	}
+	if pairs < least {
+		t.Errorf("%d pairs compared, want at least %d", pairs, least)
 	}
 }
 
