@@ -51,6 +51,29 @@ func checkRecorded(t *testing.T, name string, want []rpWant) {
 	}
 }
 
+// checkOneFinding scans a recording with every rule, remedied as scan
+// does: no finding when rule is "", else exactly one of rule whose message
+// holds message and whose remediation holds remedy. It returns the
+// verdict for the caller's own checks.
+func checkOneFinding(t *testing.T, name, rule, message, remedy string) rules.Assessment {
+	t.Helper()
+	exs, notes := loadRecording(t, name)
+	a := rules.Analyze(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs), Notes: notes}, rules.Options{})
+	fs := rules.Run(a, rules.All())
+	rules.Remediate(a, fs)
+	if rule == "" {
+		for _, f := range fs {
+			t.Errorf("%s: unexpected %s %s", name, f.RuleID, f.Message)
+		}
+	} else if len(fs) != 1 || fs[0].RuleID != rule || !strings.Contains(fs[0].Message, message) || !strings.Contains(fs[0].Remediation, remedy) {
+		for _, f := range fs {
+			t.Errorf("%s: %s %s (remedy: %s)", name, f.RuleID, f.Message, f.Remediation)
+		}
+		t.Errorf("%s: want one %s saying %q", name, rule, message)
+	}
+	return rules.Assess(a, fs)
+}
+
 // TestModAuthOpenIDCRecorded reads sign-ins through Apache's
 // mod_auth_openidc 2.4.12 (Debian 12's package) against oidc-provider,
 // recorded on lo with its back channel (testdata/rp-modules/gen.sh).
