@@ -37,6 +37,13 @@
 //   code-expired       the app's callback waits (the module's
 //                      expiredDelay) before redeeming, past the code
 //                      lifetime gen.sh configured
+//   pkce-missing       the app redeems the code without a code_verifier
+//                      (its verifier cookie did not come back)
+//   refresh-reused     after the sign-in the app's /refresh page is
+//                      loaded twice; the app refreshes each time with the
+//                      refresh token of the sign-in, never keeping the one
+//                      a rotating provider returns: the second refresh
+//                      presents a token the first one used up
 // Prints what the browser saw; exits non-zero when the story did not
 // happen.
 import { createServer } from 'node:http';
@@ -46,7 +53,7 @@ import { resolve } from 'node:path';
 import { browser, sleep } from '../allauth/cdphar.mjs';
 import { annotate } from './wants.mjs';
 
-const stories = ['clean', 'code-reuse', 'redirect-mismatch', 'two-tabs', 'denied', 'bad-secret', 'pkce-mismatch', 'code-expired'];
+const stories = ['clean', 'code-reuse', 'redirect-mismatch', 'two-tabs', 'denied', 'bad-secret', 'pkce-mismatch', 'code-expired', 'pkce-missing', 'refresh-reused'];
 const [modPath, story, out] = process.argv.slice(2);
 if (!modPath || !stories.includes(story) || !out) throw new Error('usage: rec.mjs PROVIDER.mjs STORY OUT.har');
 const op = await import(resolve(modPath));
@@ -59,6 +66,9 @@ const discovery = await (await fetch(`${op.issuer.replace(/\/$/, '')}/.well-know
 const page = (title, body) => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head><body>${body}</body></html>`;
 const esc = (s) => String(s).replace(/[<>&"]/g, '');
 const b64 = (b) => b.toString('base64url');
+const basic = `Basic ${Buffer.from(`${encodeURIComponent(op.client.id)}:${encodeURIComponent(SECRET)}`).toString('base64')}`;
+// The refresh token of the sign-in, the only one the app keeps.
+let refreshToken = '';
 const app = createServer(async (req, res) => {
   const u = new URL(req.url, APP);
   const cookies = Object.fromEntries((req.headers.cookie || '').split('; ').filter(Boolean).map((c) => c.split('=')));
@@ -80,10 +90,12 @@ const app = createServer(async (req, res) => {
       return res.end(page('Error', '<h1>Sign-in failed</h1><p>state mismatch</p>'));
     }
     if (story === 'code-expired') await sleep(op.expiredDelay);
+    const form = { grant_type: 'authorization_code', code: u.searchParams.get('code'), redirect_uri: CALLBACK, code_verifier: cookies.app_verifier || '' };
+    if (story === 'pkce-missing') delete form.code_verifier;
     const r = await fetch(discovery.token_endpoint, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${encodeURIComponent(op.client.id)}:${encodeURIComponent(SECRET)}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: u.searchParams.get('code'), redirect_uri: CALLBACK, code_verifier: cookies.app_verifier || '' }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic },
+      body: new URLSearchParams(form),
     });
     const text = await r.text();
     let body = {};
@@ -93,8 +105,26 @@ const app = createServer(async (req, res) => {
       res.writeHead(500, { 'Content-Type': 'text/html' });
       return res.end(page('Error', `<h1>Sign-in failed</h1><p>The token request failed: ${esc(body.error)}: ${esc(body.error_description || '')}</p>`));
     }
+    refreshToken ||= body.refresh_token || '';
     res.writeHead(302, { Location: '/', 'Set-Cookie': 'app_session=test-only-session; Path=/; HttpOnly; SameSite=Lax' });
     return res.end();
+  }
+  if (u.pathname === '/refresh') {
+    const r = await fetch(discovery.token_endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    });
+    const text = await r.text();
+    let body = {};
+    try { body = JSON.parse(text); } catch { body = { error: `HTTP ${r.status}` }; }
+    console.log(`app: refresh request answered ${r.status} ${body.error || ''} ${body.error_description || ''}`);
+    if (!r.ok || !body.access_token) {
+      res.writeHead(500, { 'Content-Type': 'text/html' });
+      return res.end(page('Error', `<h1>Session renewal failed</h1><p>The refresh request failed: ${esc(body.error)}: ${esc(body.error_description || '')}</p>`));
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    return res.end(page('Home', '<p id="who">Signed in.</p><p id="refreshed">Session renewed.</p>'));
   }
   if (u.pathname === '/') {
     res.writeHead(200, { 'Content-Type': 'text/html' });
@@ -119,10 +149,12 @@ try {
   case 'code-reuse':
   case 'bad-secret':
   case 'code-expired':
+  case 'pkce-missing':
+  case 'refresh-reused':
     await a.send('Page.navigate', { url: `${APP}/login` });
     await op.login(a);
     await op.consent(a, 'allow');
-    if (story === 'bad-secret' || story === 'code-expired') {
+    if (story === 'bad-secret' || story === 'code-expired' || story === 'pkce-missing') {
       await a.waitFor(atAppError, 'the app\'s error page', 300);
       console.log(`browser: ${await show(a)}`);
       break;
@@ -133,6 +165,14 @@ try {
       await a.send('Page.navigate', { url: chromium.urls().find((x) => x.startsWith(`${CALLBACK}?`)) });
       await a.waitFor(atAppError, 'the app\'s error page');
       console.log(`browser, callback again: ${await show(a)}`);
+    }
+    if (story === 'refresh-reused') {
+      await a.send('Page.navigate', { url: `${APP}/refresh` });
+      await a.waitFor(`location.href === '${APP}/refresh' && !!document.getElementById('refreshed')`, 'the app\'s renewed page');
+      console.log(`browser, first refresh: ${await show(a)}`);
+      await a.send('Page.navigate', { url: `${APP}/refresh?again` });
+      await a.waitFor(atAppError, 'the app\'s error page');
+      console.log(`browser, second refresh: ${await show(a)}`);
     }
     break;
   case 'redirect-mismatch':

@@ -1,0 +1,57 @@
+package rules_test
+
+import (
+	"testing"
+
+	"github.com/traceaudit/traceaudit/rules"
+)
+
+// TestDjangoOAuthToolkitRecorded reads sign-ins against a real
+// django-oauth-toolkit 1.7.0 (Debian's python3-django-oauth-toolkit,
+// oauthlib 3.2.2, Django 3.2) by a web app, recorded with the app's back
+// channel (testdata/django-oauth-toolkit/gen.sh): its token endpoint
+// answers a reused, expired or wrongly proven code and a used-up refresh
+// token alike, 400 {"error": "invalid_grant"} with no description.
+func TestDjangoOAuthToolkitRecorded(t *testing.T) {
+	checkRecorded(t, "dot-clean.pcap", nil)
+	checkRecorded(t, "dot-bad-secret.pcap", []rpWant{{rule: "client-auth-failed", severity: rules.Error,
+		message: []string{"refused the credentials of client web-app", "(invalid_client)", "HTTP Basic"}}})
+	checkRecorded(t, "dot-code-reuse.pcap", []rpWant{{rule: "code-reuse", severity: rules.Error,
+		message: []string{"was redeemed 2 times", "was refused with invalid_grant", "the callback URL was loaded again"}}})
+	checkRecorded(t, "dot-pkce-mismatch.pcap", []rpWant{{rule: "pkce-mismatch", severity: rules.Error,
+		message: []string{"does not prove the S256 code_challenge", "refused it (invalid_grant)"}}})
+	// The app sent no code_verifier: oauthlib's MissingCodeVerifierError,
+	// 400 invalid_request "Code verifier required.".
+	checkRecorded(t, "dot-pkce-missing.pcap", []rpWant{{rule: "pkce-missing", severity: rules.Error,
+		message: []string{"sends no code_verifier", "refused it (invalid_request)"}}})
+	// The provider keeps codes 2 s (gen.sh); the app waited 5 s.
+	checkRecorded(t, "dot-code-expired.pcap", []rpWant{{rule: "code-expired", severity: rules.Warning,
+		message: []string{"with invalid_grant 5s after it was issued", "the app paused 5s"}}})
+	// The app refreshed twice with the sign-in's refresh token; DOT
+	// rotates refresh tokens (ROTATE_REFRESH_TOKEN) with no grace period.
+	checkRecorded(t, "dot-refresh-reused.pcap", []rpWant{{rule: "refresh-token-expired", severity: rules.Error,
+		message: []string{"was used again at frame", "had rotated it", "the client keeps the old refresh token"}}})
+
+	type want struct {
+		rule, message, remedy string
+	}
+	for name, w := range map[string]want{
+		"dot-clean.har": {},
+		"dot-redirect-mismatch.har": {"redirect-uri-mismatch",
+			`rejected the redirect URI "http://localhost:4967/signin-oidc" at authorize time (invalid_request)`, ""},
+		"dot-code-reuse.har": {"code-reuse", "the callback URL was loaded again", ""},
+		"dot-two-tabs.har":   {"multi-tab-race", "carries cookie app_verifier holding sign-in #2's PKCE verifier", ""},
+		// The refreshes are on the app's back channel: the browser saw a
+		// sign-in and then the app's own error page.
+		"dot-refresh-reused.har": {},
+	} {
+		got := checkOneFinding(t, name, w.rule, w.message, w.remedy)
+		if w.rule == "" && got.Verdict != rules.VerdictClean {
+			t.Errorf("%s: verdict %s (%s)", name, got.Verdict, got.Reason)
+		}
+	}
+	// Cancel on DOT's consent page: access_denied at the callback.
+	if got := checkOneFinding(t, "dot-denied.har", "", "", ""); got.Verdict != rules.VerdictInconclusive {
+		t.Errorf("dot-denied.har: verdict %s (%s)", got.Verdict, got.Reason)
+	}
+}
