@@ -628,6 +628,7 @@ func huntStatus(v any) int {
 // TestLeakHuntReal: no canary of the twelfth round's placements shows in
 // any output of any command and format.
 func TestLeakHuntReal(t *testing.T) {
+	skipShortRepeat(t, "TestLeakHunt")
 	huntRealPass(t).checkOutputs(t)
 }
 
@@ -647,6 +648,7 @@ var (
 // TestLeakHuntRealRedact: redact's and bundle's copies of the edited
 // recordings carry no canary, and every placement is in the input.
 func TestLeakHuntRealRedact(t *testing.T) {
+	skipShortRepeat(t, "TestLeakHuntRedact")
 	huntRealPass(t).checkCopies(t)
 }
 
@@ -664,6 +666,7 @@ func huntRealPass(t *testing.T) huntPass {
 // no secret, a secret store's metadata, the schemes of the credentials
 // hidden, and an ID token's claims of no identity (iss, aud, exp).
 func TestLeakHuntRealKeepsEvidence(t *testing.T) {
+	skipShortRepeat(t, "TestRedactKeepsFindingsAndDropsSecrets")
 	h := &hunt{}
 	files := h.huntRealFiles(t)
 	var all strings.Builder

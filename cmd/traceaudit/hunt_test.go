@@ -956,6 +956,7 @@ func TestLeakHuntRedact(t *testing.T) {
 // what support reads: client id, redirect URI, scope, error code and
 // description, trace and correlation IDs, timestamp.
 func TestLeakHuntKeepsEvidence(t *testing.T) {
+	skipShortRepeat(t, "TestLeakHunt")
 	h := &hunt{}
 	files := h.huntFiles(t)
 	for _, name := range []string{"hunt.har", "hunt.saz", "hunt.pcap"} {

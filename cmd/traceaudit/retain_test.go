@@ -107,7 +107,7 @@ func TestRetainedScanIdentical(t *testing.T) {
 // same bytes, named a and b in failures.
 func comparePaths(t *testing.T, traces, cmds [][]string, run func(bool, ...string) (int, string, string), a, b string) {
 	t.Helper()
-	traces = sampleShort(traces)
+	traces = sampleShortEvery(traces, shortCompareEvery)
 	// The traces run two at a time (go test's -parallel, GOMAXPROCS by
 	// default): each run is a process of its own in all but name (run
 	// takes its whole environment), and this is the longest test of the

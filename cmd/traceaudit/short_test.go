@@ -28,14 +28,38 @@ const shortSampleEvery = 6
 // sampleShort is items, or under -short every sixth of them and the last
 // (where tests append a trace of their own making).
 func sampleShort[T any](items []T) []T {
+	return sampleShortEvery(items, shortSampleEvery)
+}
+
+// shortCompareEvery is the step of the path comparisons (comparePaths):
+// each trace runs every command twice, and the ~140 traces a sixth would
+// keep took a minute and a quarter under the race detector.
+const shortCompareEvery = 18
+
+// sampleShortEvery is items, or under -short one in every and the last.
+func sampleShortEvery[T any](items []T, every int) []T {
 	if !testing.Short() {
 		return items
 	}
 	var out []T
 	for i, it := range items {
-		if i%shortSampleEvery == 0 || i == len(items)-1 {
+		if i%every == 0 || i == len(items)-1 {
 			out = append(out, it)
 		}
 	}
 	return out
+}
+
+// skipShortRepeat skips, under -short, a test whose every run repeats a
+// path other tests take under -short too: the twelfth round's leak hunt,
+// whose canaries differ from the first round's in what the outputs must
+// not show, not in the code that runs (the thirteenth round's keeps its
+// WebSocket and extras HARs under -short), and the checks of what copies
+// and reports keep. The race detector finds a data race in that path once;
+// go test ./... runs the test whole.
+func skipShortRepeat(t *testing.T, samePathAs string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: the same scan, redact and bundle paths as %s, which runs under -short; go test ./... runs this one", samePathAs)
+	}
 }
