@@ -136,36 +136,20 @@ func TestNoRawSecretInAnyOutput(t *testing.T) {
 		{"events", "-f", "table"}, {"events", "-f", "json"}, {"events", "-f", "jsonl"},
 		{"exchanges", "-f", "table"}, {"exchanges", "-f", "json"}, {"exchanges", "-f", "jsonl"},
 	})
+	// Each file's runs are a parallel subtest: two at a time (go test's
+	// -parallel) on a machine of two cores, in the tests step's tail, where
+	// this package runs alone.
 	total := 0
-	for _, f := range hars {
-		secrets := harSecrets(t, f)
-		total += len(secrets)
-		inputs := [][]string{{f}}
-		if capture := filepath.Join(filepath.Dir(f), "capture-dsb.pcapng"); fileExists(capture) {
-			inputs = append(inputs, []string{capture})
+	t.Run("files", func(t *testing.T) {
+		for _, f := range hars {
+			secrets := harSecrets(t, f)
+			total += len(secrets)
+			t.Run(filepath.Base(filepath.Dir(f))+"-"+filepath.Base(f), func(t *testing.T) {
+				t.Parallel()
+				checkNoRawSecret(t, f, secrets, runs)
+			})
 		}
-		for _, in := range inputs {
-			for _, args := range runs {
-				_, stdout, stderr := runCLI(t, nil, append(append([]string(nil), args...), in...)...)
-				for _, s := range secrets {
-					if strings.Contains(stdout, s) || strings.Contains(stderr, s) {
-						t.Errorf("%s %s: raw secret %s… in output", strings.Join(args, " "), in[0], s[:4])
-					}
-				}
-			}
-			out := filepath.Join(t.TempDir(), "report.html")
-			runCLI(t, nil, append([]string{"scan", "-f", "html", "-o", out}, in...)...)
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range secrets {
-				if strings.Contains(string(data), s) {
-					t.Errorf("scan -o %s: raw secret %s… in the file", in[0], s[:4])
-				}
-			}
-		}
-	}
+	})
 	if total == 0 {
 		t.Fatal("the inputs carry no secrets: the test proves nothing")
 	}
@@ -180,6 +164,38 @@ func TestNoRawSecretInAnyOutput(t *testing.T) {
 	}
 	if !found {
 		t.Error("--no-redact printed no secret at all")
+	}
+}
+
+// checkNoRawSecret runs every command of runs, and scan -o into an HTML
+// file, on the HAR f and the lab's capture beside it, and fails on any of
+// secrets in their output.
+func checkNoRawSecret(t *testing.T, f string, secrets []string, runs [][]string) {
+	t.Helper()
+	inputs := [][]string{{f}}
+	if capture := filepath.Join(filepath.Dir(f), "capture-dsb.pcapng"); fileExists(capture) {
+		inputs = append(inputs, []string{capture})
+	}
+	for _, in := range inputs {
+		for _, args := range runs {
+			_, stdout, stderr := runCLI(t, nil, append(append([]string(nil), args...), in...)...)
+			for _, s := range secrets {
+				if strings.Contains(stdout, s) || strings.Contains(stderr, s) {
+					t.Errorf("%s %s: raw secret %s… in output", strings.Join(args, " "), in[0], s[:4])
+				}
+			}
+		}
+		out := filepath.Join(t.TempDir(), "report.html")
+		runCLI(t, nil, append([]string{"scan", "-f", "html", "-o", out}, in...)...)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(data), s) {
+				t.Errorf("scan -o %s: raw secret %s… in the file", in[0], s[:4])
+			}
+		}
 	}
 }
 
