@@ -567,12 +567,14 @@ var (
 // TestLeakHunt13: no canary of the thirteenth round shows in any output
 // of any command and format.
 func TestLeakHunt13(t *testing.T) {
+	t.Parallel() // see huntPass
 	hunt13Pass(t).checkOutputs(t)
 }
 
 // TestLeakHunt13Redact: redact's and bundle's copies carry no canary of
 // the thirteenth round, and every placement is in the input.
 func TestLeakHunt13Redact(t *testing.T) {
+	t.Parallel() // see huntPass
 	hunt13Pass(t).checkCopies(t)
 }
 

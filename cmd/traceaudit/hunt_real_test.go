@@ -628,6 +628,7 @@ func huntStatus(v any) int {
 // TestLeakHuntReal: no canary of the twelfth round's placements shows in
 // any output of any command and format.
 func TestLeakHuntReal(t *testing.T) {
+	t.Parallel() // see huntPass
 	skipShortRepeat(t, "TestLeakHunt")
 	huntRealPass(t).checkOutputs(t)
 }
@@ -648,6 +649,7 @@ var (
 // TestLeakHuntRealRedact: redact's and bundle's copies of the edited
 // recordings carry no canary, and every placement is in the input.
 func TestLeakHuntRealRedact(t *testing.T) {
+	t.Parallel() // see huntPass
 	skipShortRepeat(t, "TestLeakHuntRedact")
 	huntRealPass(t).checkCopies(t)
 }
@@ -666,6 +668,7 @@ func huntRealPass(t *testing.T) huntPass {
 // no secret, a secret store's metadata, the schemes of the credentials
 // hidden, and an ID token's claims of no identity (iss, aud, exp).
 func TestLeakHuntRealKeepsEvidence(t *testing.T) {
+	t.Parallel() // see huntPass
 	skipShortRepeat(t, "TestRedactKeepsFindingsAndDropsSecrets")
 	h := &hunt{}
 	files := h.huntRealFiles(t)

@@ -820,6 +820,7 @@ func boolKeys(m map[string]bool) map[string][]byte {
 // TestLeakHunt: no canary survives in any output of any command and format
 // (stdout, stderr and an -o file) over the hunt corpus in every format.
 func TestLeakHunt(t *testing.T) {
+	t.Parallel() // see huntPass
 	h := &hunt{}
 	files := h.huntFiles(t)
 	seen := map[string]bool{}
@@ -869,6 +870,7 @@ func TestLeakHunt(t *testing.T) {
 // TestLeakHuntRedact: redact copies of the hunt corpus carry no canary
 // (SAZ members read back and decoded) and still show what support reads.
 func TestLeakHuntRedact(t *testing.T) {
+	t.Parallel() // see huntPass
 	h := &hunt{}
 	files := h.huntFiles(t)
 	if orig, err := os.ReadFile(files["hunt.har"]); err != nil || len(h.leaks(orig)) < 40 {
@@ -956,6 +958,7 @@ func TestLeakHuntRedact(t *testing.T) {
 // what support reads: client id, redirect URI, scope, error code and
 // description, trace and correlation IDs, timestamp.
 func TestLeakHuntKeepsEvidence(t *testing.T) {
+	t.Parallel() // see huntPass
 	skipShortRepeat(t, "TestLeakHunt")
 	h := &hunt{}
 	files := h.huntFiles(t)

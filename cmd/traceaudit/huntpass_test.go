@@ -12,6 +12,12 @@ import (
 // canaries (huntEditFiles): the files, how its canaries are found, and what
 // -short (CI's race run) leaves out. checkOutputs and checkCopies are the
 // two halves every such round runs.
+//
+// The leak hunt tests run in parallel with each other: go test runs them,
+// two at a time on two cores, once every sequential test of the package
+// has ended, so no memory measurement shares the machine with them. Each
+// hunt writes its files into temporary folders of its own, guards its memo
+// with its own lock and runs the command with an environment of its own.
 type huntPass struct {
 	h     *hunt
 	files map[string]string
