@@ -86,7 +86,14 @@ func rawDoc(seed uint64, entries int) []byte {
 func TestRawStrings(t *testing.T) {
 	paths, _ := filepath.Glob("testdata/*.har")
 	paths2, _ := filepath.Glob("testdata/*/*.har")
-	for _, path := range append(paths, paths2...) {
+	for i, path := range append(paths, paths2...) {
+		// Under -short (CI's race step, which slows these reads several
+		// times over and finds a data race in one pass over a path) a
+		// third of the files; the generated documents below take every
+		// shape of string.
+		if testing.Short() && i%3 != 0 {
+			continue
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
