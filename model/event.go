@@ -120,8 +120,11 @@ const (
 	FamilyLemonLDAP Family = "lemonldap"
 	// FamilyGlewlwyd: Glewlwyd's OpenID Connect plugin (babelouest/glewlwyd).
 	FamilyGlewlwyd Family = "glewlwyd"
-	FamilyGeneric  Family = "generic" // an endpoint recognised by its OAuth parameters only
-	FamilyApp      Family = "app"     // the relying party (callback, its own API)
+	// FamilyDjangoOAuthToolkit: django-oauth-toolkit (oauth2_provider), the
+	// OAuth 2.0 and OpenID provider of Django sites, built on oauthlib.
+	FamilyDjangoOAuthToolkit Family = "django-oauth-toolkit"
+	FamilyGeneric            Family = "generic" // an endpoint recognised by its OAuth parameters only
+	FamilyApp                Family = "app"     // the relying party (callback, its own API)
 )
 
 // Provider identifies the identity provider family and flavour of an

@@ -44,6 +44,9 @@ func CodeLifetimeOf(p Provider) CodeLifetime {
 	case "glewlwyd":
 		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
 			Source: "Glewlwyd's OpenID Connect plugin keeps codes 600 seconds by default: its code-duration"}
+	case FamilyDjangoOAuthToolkit:
+		return CodeLifetime{Expired: 60 * time.Second, Suspicious: 30 * time.Second,
+			Source: "django-oauth-toolkit keeps codes 60 seconds by default: its AUTHORIZATION_CODE_EXPIRE_SECONDS setting"}
 	case "google", "auth0":
 		return CodeLifetime{Expired: 10 * time.Minute, Suspicious: 60 * time.Second,
 			Source: "no documented figure; 60 seconds is unusual, 10 minutes is the RFC 6749 maximum"}
@@ -59,6 +62,7 @@ func ProviderName(p Provider) string {
 		FamilyAuth0: "Auth0", FamilyKeycloak: "Keycloak", FamilyCognito: "Amazon Cognito", FamilyGitHub: "GitHub",
 		FamilyPing: "PingFederate", FamilyOneLogin: "OneLogin", FamilyForgeRock: "ForgeRock AM", FamilySalesforce: "Salesforce",
 		FamilyDex: "Dex", FamilyHydra: "Ory Hydra", FamilyLemonLDAP: "LemonLDAP::NG", FamilyGlewlwyd: "Glewlwyd",
+		FamilyDjangoOAuthToolkit: "django-oauth-toolkit",
 	}
 	n, ok := names[p.Family]
 	if !ok {

@@ -115,6 +115,10 @@ func providerOf(u *url.URL, host string) model.Provider {
 			// Glewlwyd's OpenID Connect plugin under its default API
 			// prefix and plugin name (/api/oidc/auth, /api/oidc/token).
 			p.Family, p.Tenant = model.FamilyGlewlwyd, host
+		} else if dotPath(u.Path) {
+			// django-oauth-toolkit's URLs where its documentation
+			// includes them (/o/authorize/, /o/token/).
+			p.Family, p.Tenant = model.FamilyDjangoOAuthToolkit, host
 		} else if dexPath(u.Path) {
 			// Dex under its issuer path: /dex (its own examples and Helm
 			// chart), /api/dex (the Dex Argo CD bundles).
@@ -172,6 +176,25 @@ func glewlwydPath(path string) bool {
 	}
 	switch strings.TrimSuffix(rest, "/") {
 	case "auth", "token", "userinfo", "jwks", ".well-known/openid-configuration":
+		return true
+	}
+	return false
+}
+
+// dotPath reports a path of django-oauth-toolkit's endpoints as its
+// documentation and tutorials include oauth2_provider.urls, under "o/"
+// (/o/authorize/, /o/token/), at the site's root or under a prefix: Django
+// URLs with their trailing slash, which no other provider's have there.
+// authentik's /application/o/authorize/ (its own Django views, not
+// oauth2_provider) is not one.
+func dotPath(path string) bool {
+	i := strings.LastIndex(path, "/o/")
+	if i < 0 || strings.HasSuffix(path[:i], "/application") {
+		return false
+	}
+	switch path[i+len("/o/"):] {
+	case "authorize/", "token/", "revoke_token/", "introspect/", "userinfo/", "logout/",
+		".well-known/openid-configuration/", ".well-known/jwks.json":
 		return true
 	}
 	return false

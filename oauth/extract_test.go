@@ -171,6 +171,13 @@ func TestProviderOf(t *testing.T) {
 		{"https://contoso.ciamlogin.com/0000-1111/oauth2/v2.0/authorize", model.Provider{Family: "entra", Variant: "ciam", Cloud: "global", Tenant: "0000-1111", Host: "contoso.ciamlogin.com"}, RoleAuthorize},
 		{"https://sts.contoso.com/adfs/oauth2/token", model.Provider{Family: "adfs", Tenant: "sts.contoso.com", Host: "sts.contoso.com"}, RoleToken},
 		{"https://accounts.google.com/o/oauth2/v2/auth", model.Provider{Family: "google", Host: "accounts.google.com"}, RoleAuthorize},
+		// django-oauth-toolkit where its documentation includes its URLs
+		// (under o/, at the root or a prefix), with Django's trailing
+		// slash; authentik's own /application/o/ views are not it.
+		{"http://127.0.0.1:4966/o/authorize/?client_id=c", model.Provider{Family: "django-oauth-toolkit", Tenant: "127.0.0.1", Host: "127.0.0.1"}, RoleNone},
+		{"https://sso.example.org/api/o/token/", model.Provider{Family: "django-oauth-toolkit", Tenant: "sso.example.org", Host: "sso.example.org"}, RoleNone},
+		{"https://authentik.example.org/application/o/authorize/", model.Provider{Family: "generic", Host: "authentik.example.org"}, RoleNone},
+		{"https://idp.example.org/o/authorize", model.Provider{Family: "generic", Host: "idp.example.org"}, RoleNone},
 		{"https://oauth2.googleapis.com/token", model.Provider{Family: "google", Host: "oauth2.googleapis.com"}, RoleToken},
 		{"https://dev-1.okta.com/oauth2/v1/authorize", model.Provider{Family: "okta", Variant: "org", Tenant: "dev-1.okta.com", Host: "dev-1.okta.com"}, RoleAuthorize},
 		{"https://dev-1.okta.com/oauth2/default/v1/token", model.Provider{Family: "okta", Variant: "default", Tenant: "dev-1.okta.com", Host: "dev-1.okta.com"}, RoleToken},

@@ -107,6 +107,8 @@ func checkExpiry(p *Pass, c *CodeTrail, idx int, r *Redemption) {
 				fmtDuration(pause.Pause), pause.Callback.Ref, r.Request.Ref, fmtDuration(pause.Others))
 			where := "its client or realm settings"
 			switch r.Request.Provider().Family {
+			case model.FamilyDjangoOAuthToolkit:
+				where = "django-oauth-toolkit's AUTHORIZATION_CODE_EXPIRE_SECONDS in the Django site's OAUTH2_PROVIDER settings, 60 by default"
 			case model.FamilyGlewlwyd:
 				where = "Glewlwyd's administration app: Parameters, Plugins, the OpenID Connect plugin, Code duration (code-duration, seconds)"
 			case model.FamilyLemonLDAP:

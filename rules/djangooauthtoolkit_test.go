@@ -3,6 +3,8 @@ package rules_test
 import (
 	"testing"
 
+	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
 )
 
@@ -15,22 +17,26 @@ import (
 func TestDjangoOAuthToolkitRecorded(t *testing.T) {
 	checkRecorded(t, "dot-clean.pcap", nil)
 	checkRecorded(t, "dot-bad-secret.pcap", []rpWant{{rule: "client-auth-failed", severity: rules.Error,
-		message: []string{"refused the credentials of client web-app", "(invalid_client)", "HTTP Basic"}}})
+		message: []string{"django-oauth-toolkit refused the credentials of client web-app", "(invalid_client)", "HTTP Basic"},
+		remedy:  []string{"Django OAuth Toolkit → Applications → the application → Client secret", "the value the admin shows afterwards is the hash"}}})
 	checkRecorded(t, "dot-code-reuse.pcap", []rpWant{{rule: "code-reuse", severity: rules.Error,
 		message: []string{"was redeemed 2 times", "was refused with invalid_grant", "the callback URL was loaded again"}}})
 	checkRecorded(t, "dot-pkce-mismatch.pcap", []rpWant{{rule: "pkce-mismatch", severity: rules.Error,
-		message: []string{"does not prove the S256 code_challenge", "refused it (invalid_grant)"}}})
+		message: []string{"does not prove the S256 code_challenge", "django-oauth-toolkit refused it (invalid_grant)"}}})
 	// The app sent no code_verifier: oauthlib's MissingCodeVerifierError,
 	// 400 invalid_request "Code verifier required.".
 	checkRecorded(t, "dot-pkce-missing.pcap", []rpWant{{rule: "pkce-missing", severity: rules.Error,
-		message: []string{"sends no code_verifier", "refused it (invalid_request)"}}})
+		message: []string{"sends no code_verifier", "django-oauth-toolkit refused it (invalid_request)"}}})
 	// The provider keeps codes 2 s (gen.sh); the app waited 5 s.
 	checkRecorded(t, "dot-code-expired.pcap", []rpWant{{rule: "code-expired", severity: rules.Warning,
-		message: []string{"with invalid_grant 5s after it was issued", "the app paused 5s"}}})
+		message: []string{"django-oauth-toolkit refused authorization code", "with invalid_grant 5s after it was issued",
+			"django-oauth-toolkit keeps codes 60 seconds by default: its AUTHORIZATION_CODE_EXPIRE_SECONDS setting", "the app paused 5s"},
+		remedy: []string{"django-oauth-toolkit's AUTHORIZATION_CODE_EXPIRE_SECONDS in the Django site's OAUTH2_PROVIDER settings, 60 by default"}}})
 	// The app refreshed twice with the sign-in's refresh token; DOT
 	// rotates refresh tokens (ROTATE_REFRESH_TOKEN) with no grace period.
 	checkRecorded(t, "dot-refresh-reused.pcap", []rpWant{{rule: "refresh-token-expired", severity: rules.Error,
-		message: []string{"was used again at frame", "had rotated it", "the client keeps the old refresh token"}}})
+		message: []string{"was used again at frame", "had rotated it", "the client keeps the old refresh token"},
+		remedy:  []string{"django-oauth-toolkit rotates refresh tokens by default (ROTATE_REFRESH_TOKEN)", "REFRESH_TOKEN_GRACE_PERIOD_SECONDS"}}})
 
 	type want struct {
 		rule, message, remedy string
@@ -38,7 +44,8 @@ func TestDjangoOAuthToolkitRecorded(t *testing.T) {
 	for name, w := range map[string]want{
 		"dot-clean.har": {},
 		"dot-redirect-mismatch.har": {"redirect-uri-mismatch",
-			`rejected the redirect URI "http://localhost:4967/signin-oidc" at authorize time (invalid_request)`, ""},
+			`django-oauth-toolkit rejected the redirect URI "http://localhost:4967/signin-oidc" at authorize time (invalid_request)`,
+			`Django OAuth Toolkit → Applications → the application whose Client id is web-app → Redirect uris → add exactly "http://localhost:4967/signin-oidc"`},
 		"dot-code-reuse.har": {"code-reuse", "the callback URL was loaded again", ""},
 		"dot-two-tabs.har":   {"multi-tab-race", "carries cookie app_verifier holding sign-in #2's PKCE verifier", ""},
 		// The refreshes are on the app's back channel: the browser saw a
@@ -53,5 +60,26 @@ func TestDjangoOAuthToolkitRecorded(t *testing.T) {
 	// Cancel on DOT's consent page: access_denied at the callback.
 	if got := checkOneFinding(t, "dot-denied.har", "", "", ""); got.Verdict != rules.VerdictInconclusive {
 		t.Errorf("dot-denied.har: verdict %s (%s)", got.Verdict, got.Reason)
+	}
+}
+
+// TestDjangoOAuthToolkitProvider: django-oauth-toolkit is named by its
+// endpoints where its documentation includes them (/o/authorize/,
+// /o/token/), in the browser's requests and the app's back channel alike.
+func TestDjangoOAuthToolkitProvider(t *testing.T) {
+	exs, _ := loadRecording(t, "dot-refresh-reused.pcap")
+	n := map[model.EventKind]int{}
+	for _, ev := range oauth.ExtractAll(exs) {
+		switch ev.Kind {
+		case model.AuthorizeRequest, model.CodeIssued, model.TokenRequest, model.TokenResponse:
+			n[ev.Kind]++
+			if ev.Provider().Family != model.FamilyDjangoOAuthToolkit {
+				t.Errorf("%s %s: provider %+v", ev.Ref, ev.Kind, ev.Provider())
+			}
+		}
+	}
+	// One sign-in, its redemption and two refreshes.
+	if n[model.AuthorizeRequest] < 1 || n[model.CodeIssued] < 1 || n[model.TokenRequest] != 3 || n[model.TokenResponse] != 3 {
+		t.Errorf("events of the sign-in: %v", n)
 	}
 }

@@ -271,6 +271,14 @@ func redirectRemedy(f *Finding, c findingContext) string {
 
 const forwardedHeaders = "honour X-Forwarded-Proto and X-Forwarded-Host from the proxy (ASP.NET Core: app.UseForwardedHeaders() with ForwardedHeaders.XForwardedProto | XForwardedHost, trusting your proxy's network; Express: app.set('trust proxy', …); Spring Boot: server.forward-headers-strategy=framework; Django: SECURE_PROXY_SSL_HEADER; nginx in front: proxy_set_header X-Forwarded-Proto $scheme)"
 
+// orThe is a client id for a sentence, "the client's" when unknown.
+func orThe(client string) string {
+	if client == "" {
+		return "the client's"
+	}
+	return client
+}
+
 // registration says where the redirect URI is registered at this provider
 // and which exact value to add.
 func registration(p model.Provider, client, uri string) string {
@@ -331,6 +339,12 @@ func registration(p model.Provider, client, uri string) string {
 			v = secret.RedactURL(uri)
 		}
 		return fmt.Sprintf("Ory Hydra: add %s to the redirect_uris of client %s through its admin API, which keeps the client's other settings: PATCH /admin/clients/%s with [{\"op\": \"add\", \"path\": \"/redirect_uris/-\", \"value\": %q}] (Hydra compares redirect URIs exactly). Not hydra update oauth2-client %s --redirect-uri …: it replaces the whole client, and every setting not given again (its secret, grant types, scopes) falls back to its default. On Ory Network: Console → OAuth2 → Clients → the client → Redirect URIs.", exact, id, id, v, id)
+	case model.FamilyDjangoOAuthToolkit:
+		s := fmt.Sprintf("The Django site's admin (/admin/) → Django OAuth Toolkit → Applications → the application whose Client id is %s → Redirect uris → add %s, separated from the others by a space or a new line, then Save (or DOT's own application views under /o/applications/, for the application's owner): django-oauth-toolkit compares scheme, host, port and path exactly, and accepts only the schemes of ALLOWED_REDIRECT_URI_SCHEMES (http and https by default).", orThe(client), exact)
+		if isLoopback(uri) {
+			s += " A redirect URI registered on http://127.0.0.1 or http://[::1] without a port accepts any port (RFC 8252); http://localhost is compared with its port."
+		}
+		return s
 	case model.FamilyGlewlwyd:
 		return fmt.Sprintf("Glewlwyd's administration app (its index.html) → Clients → %s → Redirect URIs → add %s (Glewlwyd compares each exactly), then Save; through its API, PUT /api/client/{client_id} with the whole client and the URI added to its redirect_uri list. If the client is not listed or is disabled, Glewlwyd answers the same 403.", cl, exact)
 	case model.FamilyLemonLDAP:

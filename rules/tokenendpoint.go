@@ -351,6 +351,8 @@ func clientAuthRemedy(p model.Provider) string {
 		return base + ": AD FS Management → Application Groups → the group → the server application → Configure client credentials."
 	case model.FamilyHydra:
 		return base + ": Ory Hydra keeps the client's client_secret (shown once, when the client is created) and its token_endpoint_auth_method (client_secret_basic by default; client_secret_post, private_key_jwt, none): hydra get oauth2-client CLIENT_ID --endpoint ADMIN_URL shows the method; a new secret is set with PATCH /admin/clients/CLIENT_ID ([{\"op\": \"replace\", \"path\": \"/client_secret\", \"value\": …}]), not with hydra update oauth2-client, which replaces the whole client."
+	case model.FamilyDjangoOAuthToolkit:
+		return base + ": the Django site's admin (/admin/) → Django OAuth Toolkit → Applications → the application → Client secret, Client type (confidential; a public client sends none); django-oauth-toolkit takes the secret with HTTP Basic or in the body alike. From its version 2.0 it keeps only a hash of the secret (Hash client secret, on by default): copy the secret when the application is created, as the form shows it before Save; the value the admin shows afterwards is the hash, and an app given the hash is refused with invalid_client."
 	case model.FamilyGlewlwyd:
 		return base + ": Glewlwyd answers a wrong or missing secret with 403 unauthorized_client, not invalid_client; its administration app → Clients → the client: its password (the secret, set anew there; only its hash is kept), Token endpoint authentication methods (client_secret_basic, client_secret_post: the method the app uses must be listed) and Authorization types (code)."
 	case model.FamilyLemonLDAP:
@@ -410,7 +412,7 @@ func runRefreshExpired(p *Pass) {
 		if len(rs) < 2 || !anyFailed(rs) {
 			continue
 		}
-		f := Finding{Severity: Error, Remediation: "Serialize refreshes across tabs and processes and always store the newest refresh token; with rotation a reused refresh token is refused and may revoke the session."}
+		f := Finding{Severity: Error, Remediation: "Serialize refreshes across tabs and processes and always store the newest refresh token; with rotation a reused refresh token is refused and may revoke the session." + refreshRotationAt(rs[0].Request.Provider())}
 		for i, r := range rs {
 			f.Evidence = append(f.Evidence, p.RedemptionEvidence(r, ordinal(i)+" refresh"))
 			raced[r] = true
@@ -422,7 +424,7 @@ func runRefreshExpired(p *Pass) {
 		if rotated && sequential {
 			f.Message = fmt.Sprintf("refresh token %s was used again at %s after the refresh at %s had rotated it (the provider returned a new refresh token), and the reuse failed: the client keeps the old refresh token instead of the newest one",
 				rt, second.Request.Ref, first.Request.Ref)
-			f.Remediation = "Store the refresh token returned by every refresh and use only the newest; providers that rotate refresh tokens refuse (and may revoke the session on) reuse of an old one."
+			f.Remediation = "Store the refresh token returned by every refresh and use only the newest; providers that rotate refresh tokens refuse (and may revoke the session on) reuse of an old one." + refreshRotationAt(first.Request.Provider())
 		} else {
 			f.Message = fmt.Sprintf("refresh token %s was sent %d times (%s and %s) and a refresh failed: two tabs or processes raced on one rotating refresh token",
 				rt, len(rs), first.Request.Ref, second.Request.Ref)
@@ -609,4 +611,14 @@ func runSecretInBrowser(p *Pass) {
 			Remediation: "Remove the secret from the browser app and rotate it; register the app as a public client (SPA) using PKCE, or redeem codes on a backend."})
 		return // one finding per trace: every later request repeats it
 	}
+}
+
+// refreshRotationAt names a provider's own settings for refresh token
+// rotation, to follow a remediation ("" when it has none the rules know).
+func refreshRotationAt(p model.Provider) string {
+	if p.Family == model.FamilyDjangoOAuthToolkit {
+		// oauth2_provider's settings: rotation on, no grace period.
+		return " django-oauth-toolkit rotates refresh tokens by default (ROTATE_REFRESH_TOKEN) and refuses a used one at once with invalid_grant; REFRESH_TOKEN_GRACE_PERIOD_SECONDS in the site's OAUTH2_PROVIDER settings (0 by default) lets a used one be presented again for that many seconds, for clients that refresh concurrently or lose the answer."
+	}
+	return ""
 }
