@@ -453,6 +453,19 @@ var errorCatalog = []ErrorInfo{
 			Source: "oidc-provider, recognised by its \"grant request is invalid\", keeps codes 60 seconds by default (ttl.AuthorizationCode)"}},
 	// node-oidc-provider (under many Node servers) says the first; the
 	// second is how many other servers word it.
+	// oauthlib's own words (oauthlib/oauth2/rfc6749/errors.py), which the
+	// servers built on it answer with: django-oauth-toolkit shows them on
+	// its authorize page (HTTP 400, "Error: invalid_request" and the
+	// description) when it cannot redirect, and in its token endpoint's
+	// JSON.
+	{Match: "mismatching redirect uri", Class: ClassRedirectURI, Meaning: "the redirect_uri is not one of the client's registered redirect URIs (at the authorize endpoint; oauthlib's MismatchingRedirectURIError, which django-oauth-toolkit answers with its error page and no redirect), or differs from the authorize request's (at the token endpoint)",
+		Remediation: "Register the exact redirect URI for the client (django-oauth-toolkit: the Django admin, Django OAuth Toolkit, Applications, the application, Redirect uris) and send the same value on the token request."},
+	{Match: "invalid client_id parameter value", Class: ClassTenant, Meaning: "the provider has no client with this client_id (oauthlib's InvalidClientIdError: a typo, the id of another environment, a deleted application), so it cannot send the error back to the app",
+		Remediation: "Use the client id of an application that exists at this provider (django-oauth-toolkit: the Django admin, Django OAuth Toolkit, Applications, Client id)."},
+	{Match: "code verifier required", Class: ClassPKCE, Meaning: "the token request sent no code_verifier for a code whose authorize request sent a code_challenge, or the provider requires PKCE (oauthlib's MissingCodeVerifierError)",
+		Remediation: "Send the verifier generated for this authorization request with the code; keep it with the sign-in's state until the callback."},
+	{Match: "code challenge required", Class: ClassPKCE, Meaning: "the provider requires PKCE and the authorize request sent no code_challenge (oauthlib's MissingCodeChallengeError; django-oauth-toolkit's PKCE_REQUIRED, on by default from its version 2.0)",
+		Remediation: "Send a code_challenge (S256) with the authorize request and its verifier with the token request; or, for a confidential client that cannot, turn PKCE_REQUIRED off in the site's OAUTH2_PROVIDER settings."},
 	{Match: "redirect_uri did not match", Class: ClassRedirectURI, Meaning: "the redirect URI is not one the client registered",
 		Remediation: "Register the exact redirect URI and send the same value on the token request."},
 	{Match: "redirect_uri does not match", Class: ClassRedirectURI, Meaning: "the redirect URI is not registered, or differs from the authorize request",

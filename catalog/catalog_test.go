@@ -61,3 +61,26 @@ func TestInvalidRequestURI(t *testing.T) {
 		t.Errorf("info %+v, want %q with the push's remedy", info, catalog.ClassFlowExpired)
 	}
 }
+
+// TestOAuthlibWordings: oauthlib's descriptions, as django-oauth-toolkit
+// answers with them (rules/testdata/dot-*), are read for what they say:
+// its redirect URI refusal with its own meaning (no redirect back to the
+// app), a missing verifier as PKCE, an unknown client as one the
+// provider does not have.
+func TestOAuthlibWordings(t *testing.T) {
+	for _, c := range []struct {
+		desc    string
+		class   catalog.ErrorClass
+		meaning string
+	}{
+		{"Mismatching redirect URI.", catalog.ClassRedirectURI, "MismatchingRedirectURIError"},
+		{"Code verifier required.", catalog.ClassPKCE, "sent no code_verifier"},
+		{"Code challenge required.", catalog.ClassPKCE, "sent no code_challenge"},
+		{"Invalid client_id parameter value.", catalog.ClassTenant, "no client with this client_id"},
+	} {
+		info, ok := catalog.Classify(&model.ProviderError{Error: "invalid_request", Description: c.desc}, model.FamilyDjangoOAuthToolkit)
+		if !ok || info.Class != c.class || !strings.Contains(info.Meaning, c.meaning) {
+			t.Errorf("%q: %+v, want class %q meaning %q", c.desc, info, c.class, c.meaning)
+		}
+	}
+}

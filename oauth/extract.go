@@ -2190,6 +2190,11 @@ func pageError(data []byte, p model.Provider) *model.ProviderError {
 	if text == "" {
 		return nil
 	}
+	if p.Family == model.FamilyDjangoOAuthToolkit {
+		if pe := dotPageError(text); pe != nil {
+			return textError(pe, text, p)
+		}
+	}
 	pe := &model.ProviderError{Description: text, Codes: codesInText(text)}
 	// "Error 400: redirect_uri_mismatch" in the page's language names the
 	// error better than the first error name the text happens to show.
@@ -2204,6 +2209,26 @@ func pageError(data []byte, p model.Provider) *model.ProviderError {
 		}
 	}
 	return textError(pe, text, p)
+}
+
+// dotPageError reads django-oauth-toolkit's authorize page when it shows
+// an error it will not send back to the app (its authorize.html: "Error:"
+// and the error's name as the heading, oauthlib's description below it):
+// the description is what follows the name, not the page's whole text.
+func dotPageError(text string) *model.ProviderError {
+	_, rest, ok := strings.Cut(text, "Error: ")
+	if !ok {
+		return nil
+	}
+	name := errorNameAt(rest)
+	if !errorNameToken(name) {
+		return nil
+	}
+	desc := strings.TrimSpace(rest[len(name):])
+	if len(desc) > 300 {
+		desc = strings.ToValidUTF8(desc[:300], "") // a cut inside a rune
+	}
+	return &model.ProviderError{Error: name, Description: desc}
 }
 
 // textError completes pe, read from an error's text, and keeps it only when

@@ -44,7 +44,7 @@ func TestDjangoOAuthToolkitRecorded(t *testing.T) {
 	for name, w := range map[string]want{
 		"dot-clean.har": {},
 		"dot-redirect-mismatch.har": {"redirect-uri-mismatch",
-			`django-oauth-toolkit rejected the redirect URI "http://localhost:4967/signin-oidc" at authorize time (invalid_request)`,
+			`django-oauth-toolkit rejected the redirect URI "http://localhost:4967/signin-oidc" at authorize time, once the user had signed in (its authorize page says "Mismatching redirect URI.", invalid_request, and does not send the browser back to the app)`,
 			`Django OAuth Toolkit → Applications → the application whose Client id is web-app → Redirect uris → add exactly "http://localhost:4967/signin-oidc"`},
 		"dot-code-reuse.har": {"code-reuse", "the callback URL was loaded again", ""},
 		"dot-two-tabs.har":   {"multi-tab-race", "carries cookie app_verifier holding sign-in #2's PKCE verifier", ""},

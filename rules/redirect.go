@@ -72,6 +72,11 @@ func runRedirectMismatch(p *Pass) {
 				// it checks the redirect URI only once the user has
 				// signed in, so the refusal follows the login form.
 				msg += fmt.Sprintf(" at authorize time, after the user signed in at its portal (its error page says %q, %s)", e.Err.Description, e.Err.Error)
+			} else if pv.Family == model.FamilyDjangoOAuthToolkit && e.Err.Description != "" && catalog.PrimaryCode(e.Err) == "" {
+				// django-oauth-toolkit asks the user to sign in before it
+				// reads the request, then shows oauthlib's words on its
+				// authorize page (HTTP 400) and does not redirect.
+				msg += fmt.Sprintf(" at authorize time, once the user had signed in (its authorize page says %q, %s, and does not send the browser back to the app)", e.Err.Description, code)
 			} else if pv.Family == model.FamilyGlewlwyd && e.Err.Error == "http_403" {
 				// Glewlwyd's refusal says nothing: what it refuses so.
 				msg += " at authorize time (403 with no body, Glewlwyd's answer to a redirect_uri the client does not list, and to an unknown or disabled client_id)"
