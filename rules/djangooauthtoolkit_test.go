@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/traceaudit/traceaudit/model"
@@ -57,8 +58,11 @@ func TestDjangoOAuthToolkitRecorded(t *testing.T) {
 			t.Errorf("%s: verdict %s (%s)", name, got.Verdict, got.Reason)
 		}
 	}
-	// Cancel on DOT's consent page: access_denied at the callback.
-	if got := checkOneFinding(t, "dot-denied.har", "", "", ""); got.Verdict != rules.VerdictInconclusive {
+	// Cancel on DOT's consent page: access_denied, bare, at the callback,
+	// which DOT sends for nothing else.
+	if got := checkOneFinding(t, "dot-denied.har", "", "", ""); got.Verdict != rules.VerdictInconclusive ||
+		!strings.Contains(got.Reason, "django-oauth-toolkit sends it only when its consent page's form comes back without its allow field: the user pressed Cancel") ||
+		strings.Contains(got.Reason, "a policy of the provider denied it") {
 		t.Errorf("dot-denied.har: verdict %s (%s)", got.Verdict, got.Reason)
 	}
 }

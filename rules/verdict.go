@@ -537,6 +537,11 @@ func explainSuffix(e *model.Event) string {
 		}
 		return s
 	}
+	if e.Err != nil && e.Err.Error == "access_denied" && e.Provider().Family == model.FamilyDjangoOAuthToolkit {
+		// oauth2_provider's AuthorizationView sends it, bare, for one
+		// reason only: its consent form came back without "allow".
+		return " (access_denied without a description: django-oauth-toolkit sends it only when its consent page's form comes back without its allow field: the user pressed Cancel; nothing is broken if the user meant to refuse: sign in again and press Authorize. To skip the page for an application the site trusts: the application's Skip authorization in the Django admin, or REQUEST_APPROVAL_PROMPT \"auto\" in the site's OAUTH2_PROVIDER settings to ask once per user and scope)"
+	}
 	if e.Err != nil && e.Err.Error == "access_denied" {
 		// Google and Keycloak send it bare when the user declines.
 		return " (access_denied without a description: the user declined the consent or cancelled the sign-in, or a policy of the provider denied it; the provider's sign-in logs tell which)"
