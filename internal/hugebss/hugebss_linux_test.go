@@ -3,11 +3,13 @@ package hugebss
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 )
@@ -112,4 +114,74 @@ func TestInitOrder(t *testing.T) {
 	if ours > layers {
 		t.Errorf("hugebss initialises after gopacket/layers (lines %d, %d of the init trace)", ours, layers)
 	}
+}
+
+// TestCollapseTouched checks that a 2 MiB page already holding a small page
+// becomes one huge page and that an untouched one stays unbacked.
+func TestCollapseTouched(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skipf("a kernel without transparent huge pages: %v", err)
+	}
+	m, err := syscall.Mmap(-1, 0, 3*hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	base := uintptr(unsafe.Pointer(&m[0]))
+	begin := (base + hugePage - 1) &^ (hugePage - 1)
+	region := m[begin-base : begin-base+2*hugePage]
+	if err := syscall.Madvise(region, syscall.MADV_HUGEPAGE); err != nil {
+		t.Skipf("MADV_HUGEPAGE refused: %v", err)
+	}
+	// Touch one small page in the first 2 MiB with the advice off, as the
+	// runtime's writes before init are: the first huge page is then made of
+	// small ones.
+	if err := syscall.Madvise(region[:hugePage], syscall.MADV_NOHUGEPAGE); err != nil {
+		t.Fatal(err)
+	}
+	region[4096] = 1
+	if err := syscall.Madvise(region[:hugePage], syscall.MADV_HUGEPAGE); err != nil {
+		t.Fatal(err)
+	}
+	collapseTouched(begin, begin+2*hugePage)
+	rss, huge := smapsOf(t, begin)
+	if huge == 0 {
+		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, begin, hugePage, madvCollapse); e == syscall.EINVAL || e == syscall.EPERM || e == syscall.EAGAIN {
+			t.Skipf("the kernel refuses MADV_COLLAPSE: %v", e)
+		}
+		t.Fatalf("the touched 2 MiB page was not collapsed: Rss %d kB, AnonHugePages %d kB", rss, huge)
+	}
+	if rss != 2048 || huge != 2048 || region[4096] != 1 {
+		t.Errorf("after collapsing: Rss %d kB, AnonHugePages %d kB, byte %d; want 2048, 2048 (the untouched 2 MiB unbacked), 1",
+			rss, huge, region[4096])
+	}
+}
+
+// smapsOf returns the Rss and AnonHugePages, in kB, of the mapping holding addr.
+func smapsOf(t *testing.T, addr uintptr) (rss, huge int) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatalf("reading smaps: %v", err)
+	}
+	var inRange bool
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		if lo, hi, _, _, ok := parseMapsLine([]byte(line)); ok {
+			inRange = lo <= addr && addr < hi
+			continue
+		}
+		if !inRange {
+			continue
+		}
+		var n int
+		if _, err := fmt.Sscanf(line, "Rss: %d kB", &n); err == nil {
+			rss = n
+		}
+		if _, err := fmt.Sscanf(line, "AnonHugePages: %d kB", &n); err == nil {
+			huge = n
+		}
+	}
+	return rss, huge
 }
