@@ -13,3 +13,5 @@ func mapFile(*os.File, int) ([]byte, error) { return nil, errors.ErrUnsupported 
 func unmapFile([]byte) {}
 
 func dropPages([]byte) {}
+
+func populatePages([]byte) {}

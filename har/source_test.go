@@ -159,3 +159,43 @@ func isPartialError(err error) bool {
 	var pe *model.Error
 	return errors.As(err, &pe)
 }
+
+// TestMappedWindow reads a mapped file by small steps and checks the window
+// of its pages kept resident: mapped in ahead of the scanner (at least a
+// read buffer of them, or up to the end) and given back behind it, never
+// more than mapDropEvery behind plus mapAhead ahead.
+func TestMappedWindow(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("files are mapped on Linux only")
+	}
+	path := filepath.Join(t.TempDir(), "window.har")
+	size := 5<<20 + 123
+	if err := os.WriteFile(path, bytes.Repeat([]byte{' '}, size), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := mapInput(f, 0, 0, true)
+	if m == nil {
+		t.Fatal("not mapped")
+	}
+	defer unmapFile(m.data)
+	for m.pos < size {
+		if want := min(size, m.pos+readBuf); m.populated < want {
+			t.Fatalf("at %d: mapped in up to %d, want at least %d", m.pos, m.populated, want)
+		}
+		if m.populated-m.dropped > mapDropEvery+mapAhead+pageSize {
+			t.Fatalf("at %d: %d bytes kept from %d to %d", m.pos, m.populated-m.dropped, m.dropped, m.populated)
+		}
+		n := min(m.Buffered(), 10007)
+		if _, err := m.Discard(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m.dropped < size-mapDropEvery-pageSize {
+		t.Errorf("at the end, pages before %d given back, want up to %d", m.dropped, size-mapDropEvery)
+	}
+}
