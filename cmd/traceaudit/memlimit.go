@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+
+	"github.com/traceaudit/traceaudit/internal/hugebss"
 )
 
 // Memory budget of the trace commands (issue 18: scan within 64 MiB of peak
@@ -166,6 +168,10 @@ func startMemLimit(env environment) *memLimit {
 	if env.getenv("GOMEMLIMIT") != "" || env.getenv("GOGC") != "" {
 		return m
 	}
+	// The heap in huge pages until the first collection (see
+	// hugebss.AdviseHeap and StopHeap): before the limit, whose accounting
+	// must not see the pages the advice mapped.
+	hugebss.AdviseHeap(debug.SetGCPercent, debug.FreeOSMemory)
 	m.on = true
 	m.prev = debug.SetMemoryLimit(firstCollectionAt)
 	m.prevGC = debug.SetGCPercent(-1)
@@ -207,6 +213,7 @@ func (m *memLimit) check() bool {
 	}
 	if m.first {
 		m.first = false
+		hugebss.StopHeap()
 		debug.SetGCPercent(m.prevGC)
 		debug.SetMemoryLimit(memoryBudget)
 	}

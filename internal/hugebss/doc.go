@@ -4,3 +4,9 @@
 // pages before other packages' init functions write to it; elsewhere it does
 // nothing. See hugebss_linux.go.
 package hugebss
+
+// AdviseHeap does nothing here.
+func AdviseHeap(setGCPercent func(int) int, freeOSMemory func()) {}
+
+// StopHeap does nothing here.
+func StopHeap() {}
