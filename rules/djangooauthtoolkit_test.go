@@ -87,3 +87,29 @@ func TestDjangoOAuthToolkitProvider(t *testing.T) {
 		t.Errorf("events of the sign-in: %v", n)
 	}
 }
+
+// TestDjangoOAuthToolkitElsewhere: django-oauth-toolkit included under
+// /oauth/ rather than its documented /o/ (gen.sh with DOT_PREFIX=oauth/)
+// is named by its consent page (its form "authorizationForm"), and from
+// there on so are the host's later steps, the back channel's token
+// request included; Cancel on that page is read as on the /o/ site.
+func TestDjangoOAuthToolkitElsewhere(t *testing.T) {
+	exs, _ := loadRecording(t, "dot-oauth-clean.pcap")
+	var named []string
+	for _, ev := range oauth.ExtractAll(exs) {
+		if ev.Provider().Family == model.FamilyDjangoOAuthToolkit {
+			named = append(named, ev.Kind.String())
+		}
+	}
+	// The first authorize request is answered by the redirect to Django's
+	// login page, which names no provider.
+	if got, want := strings.Join(named, " "), "authorize authorize code-issued token-request token-response"; got != want {
+		t.Errorf("named events %q, want %q", got, want)
+	}
+	checkRecorded(t, "dot-oauth-clean.pcap", nil)
+	if got := checkOneFinding(t, "dot-oauth-denied.har", "", "", ""); got.Verdict != rules.VerdictInconclusive ||
+		!strings.Contains(got.Reason, "django-oauth-toolkit answered the sign-in at entries[7] with access_denied") ||
+		!strings.Contains(got.Reason, "the user pressed Cancel") {
+		t.Errorf("dot-oauth-denied.har: verdict %s (%s)", got.Verdict, got.Reason)
+	}
+}

@@ -11,7 +11,9 @@
 # browser's requests and the app's back channel). The database is made
 # fresh for each story; the code-expired story's provider keeps codes 2
 # seconds (AUTHORIZATION_CODE_EXPIRE_SECONDS) and its app waits 5 before
-# redeeming. Needs root (tcpdump), apt-get install
+# redeeming. With DOT_PREFIX=oauth/ the site includes oauth2_provider.urls
+# under /oauth/ instead of DOT's documented /o/ (as many sites do) and the
+# files are ../dot-oauth-STORY.*. Needs root (tcpdump), apt-get install
 # python3-django-oauth-toolkit, node 20 or later, chromium, openssl. Run
 # from this directory: ./gen.sh [STORY ...]. Secrets are test-only values.
 set -eu
@@ -25,7 +27,9 @@ cp ../opstories/rec.mjs ../opstories/wants.mjs "$work/run/opstories/"
 cp ../allauth/cdphar.mjs "$work/run/allauth/"
 cp provider.mjs "$work/run/django-oauth-toolkit/"
 openssl genrsa -out "$work/key.pem" 2048 2>/dev/null
-export DOT_KEY="$work/key.pem" DOT_DB="$work/dot.sqlite3"
+export DOT_KEY="$work/key.pem" DOT_DB="$work/dot.sqlite3" DOT_PREFIX=${DOT_PREFIX:-o/}
+out=dot
+[ "$DOT_PREFIX" != o/ ] && out="dot-${DOT_PREFIX%/}"
 for s in ${*:-clean code-reuse redirect-mismatch two-tabs denied bad-secret pkce-mismatch pkce-missing code-expired refresh-reused}; do
   rm -f "$DOT_DB"
   DOT_CODE_TTL=60
@@ -33,10 +37,10 @@ for s in ${*:-clean code-reuse redirect-mismatch two-tabs denied bad-secret pkce
   export DOT_CODE_TTL
   /usr/bin/python3 provider.py setup
   /usr/bin/python3 provider.py runserver 127.0.0.1:4966 --noreload --insecure >"$work/provider.log" 2>&1 & op=$!
-  for i in $(seq 1 60); do curl -fs -o /dev/null http://127.0.0.1:4966/o/.well-known/openid-configuration/ && break; sleep 0.5; done
+  for i in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:4966/${DOT_PREFIX}.well-known/openid-configuration/" && break; sleep 0.5; done
   tcpdump -i lo -s 0 -U -w "$work/dot-$s.pcap" 'tcp port 4966 or tcp port 4967' 2>/dev/null & cap=$!
   sleep 1
-  (cd "$work/run/opstories" && node --experimental-websocket --stack-trace-limit=0 rec.mjs ../django-oauth-toolkit/provider.mjs "$s" "$here/../dot-$s.har") \
+  (cd "$work/run/opstories" && node --experimental-websocket --stack-trace-limit=0 rec.mjs ../django-oauth-toolkit/provider.mjs "$s" "$here/../$out-$s.har") \
     || echo "gen.sh: $s did not happen"
   sleep 1
   kill "$cap"; wait "$cap" || true; cap=
@@ -44,6 +48,6 @@ for s in ${*:-clean code-reuse redirect-mismatch two-tabs denied bad-secret pkce
   grep -E '" [45][0-9][0-9] ' "$work/provider.log" | cut -c1-300 | sed 's/^/provider: /' || true
   # The captures kept: the stories whose cause is on the app's back
   # channel (and the clean sign-in).
-  case $s in clean|code-reuse|bad-secret|pkce-mismatch|pkce-missing|code-expired|refresh-reused) cp "$work/dot-$s.pcap" "$here/../dot-$s.pcap" ;; esac
+  case $s in clean|code-reuse|bad-secret|pkce-mismatch|pkce-missing|code-expired|refresh-reused) cp "$work/dot-$s.pcap" "$here/../$out-$s.pcap" ;; esac
 done
-ls -l "$here"/../dot-*.*
+ls -l "$here/../$out"-*.*

@@ -6,7 +6,8 @@
 import { sleep } from '../allauth/cdphar.mjs';
 
 export const name = 'django-oauth-toolkit';
-export const issuer = 'http://127.0.0.1:4966/o';
+// gen.sh's DOT_PREFIX: where the site includes oauth2_provider.urls.
+export const issuer = `http://127.0.0.1:4966/${(process.env.DOT_PREFIX || 'o/').replace(/\/$/, '')}`;
 export const appPort = 4967;
 export const client = { id: 'web-app', secret: 'test-only-dot-client-secret' };
 export const scope = 'openid profile';

@@ -9,7 +9,8 @@ runserver on http://127.0.0.1:4966.
   python3 provider.py runserver ...  Django's commands
 
 Environment: DOT_DB (the SQLite file), DOT_KEY (the RSA key's PEM file),
-DOT_CODE_TTL (AUTHORIZATION_CODE_EXPIRE_SECONDS, default DOT's 60).
+DOT_CODE_TTL (AUTHORIZATION_CODE_EXPIRE_SECONDS, default DOT's 60),
+DOT_PREFIX (where oauth2_provider.urls is included, default "o/").
 All secrets are test-only values.
 """
 import os
@@ -72,7 +73,7 @@ from django.urls import include, path  # noqa: E402
 
 urlpatterns = [
     path('accounts/login/', LoginView.as_view()),
-    path('o/', include('oauth2_provider.urls', namespace='oauth2_provider')),
+    path(os.environ.get('DOT_PREFIX', 'o/'), include('oauth2_provider.urls', namespace='oauth2_provider')),
 ]
 
 
