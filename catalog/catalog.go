@@ -36,6 +36,9 @@ const (
 	ClassGrantType       ErrorClass = "grant-type"       // the client may not use this grant (unauthorized_client)
 	ClassGenericGrant    ErrorClass = "invalid-grant"    // bare invalid_grant with nothing more specific
 	ClassUserAction      ErrorClass = "user-action"      // the user left the flow (cancelled, asked for a password reset)
+	ClassLogoutRedirect  ErrorClass = "logout-redirect"  // sign-out: the post-logout redirect URI is not registered
+	ClassLogoutHint      ErrorClass = "logout-hint"      // sign-out: id_token_hint missing, expired, of another client or unreadable
+	ClassLogoutSession   ErrorClass = "logout-session"   // sign-out: the session to end is not the provider's (already ended, another account)
 	ClassUnknownProvider ErrorClass = "unknown"
 )
 
@@ -53,6 +56,11 @@ type ErrorInfo struct {
 	Class       ErrorClass
 	Meaning     string
 	Remediation string
+	// Also names rules that report this entry's error besides those of its
+	// class: words a provider uses on its sign-in and its sign-out pages
+	// alike (Keycloak's "Invalid redirect uri") keep the sign-in class the
+	// sign-in rules read, and explain names the sign-out rule too.
+	Also []string
 	// Lifetime, for an entry whose text is one server software's own
 	// wording, is that software's default authorization code lifetime
 	// (zero otherwise): the words name the server when its host, run by
@@ -243,6 +251,19 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Put the policy in the token endpoint path or as ?p=."},
 	{Code: "AADB2C90088", Class: ClassTenant, Meaning: "the grant (code or refresh token) was not issued for this endpoint: it was issued under another user flow or custom policy",
 		Remediation: "Redeem on the token endpoint of the same policy that issued the grant (the policy in the path or ?p= must match the authorize request's)."},
+	// Sign-out (RP-Initiated Logout at /oauth2/v2.0/logout and a B2C
+	// policy's /logout): AADSTS16002 as an Entra sign-out page shows it
+	// (Azure/login#250); AADB2C90272 when the user flow or custom policy
+	// has "Require ID Token in logout requests" on and the request has no
+	// id_token_hint (MicrosoftDocs/azure-docs#34435,
+	// microsoft-authentication-library-for-js#996); AADB2C90208 for an
+	// expired hint (Microsoft Q&A 1184597).
+	{Code: "AADSTS16002", Class: ClassLogoutSession, Meaning: "the sign-out names a user session Microsoft Entra does not have (\"Application requested to sign out of a user session which does not exist\"): the session already ended (another tab or app signed out, it expired), or the request's sid or logout_hint is another account's",
+		Remediation: "Treat the user as signed out: clear the app's session and send the browser to the post-logout page; send the sid or logout_hint (login_hint claim) of the ID token of the current sign-in, not a cached one."},
+	{Code: "AADB2C90272", Class: ClassLogoutHint, Meaning: "the sign-out request has no id_token_hint, and the user flow or custom policy requires one (\"Require ID Token in logout requests\": \"The id_token_hint parameter has not been specified in the request.\")",
+		Remediation: "Send the ID token of the sign-in as id_token_hint on the /logout request (MSAL: logoutRedirect({ idTokenHint }); oidc-client-ts: signoutRedirect with the user loaded), or turn Require ID Token in logout requests off (user flow: Properties, Session behavior; custom policy: SingleSignOn … EnforceIdTokenHintOnLogout)."},
+	{Code: "AADB2C90208", Class: ClassLogoutHint, Meaning: "the id_token_hint has expired (\"The provided id_token_hint parameter is expired. Please provide another token and try again.\")",
+		Remediation: "Send the newest ID token as id_token_hint: renew it (a silent sign-in) before signing out, or start the flow again for a new one."},
 	// AD FS.
 	{Code: "MSIS9612", Class: ClassCodeInvalid, Meaning: "the authorization code is invalid (already used, expired or altered)",
 		Remediation: "Redeem each code once and immediately."},
@@ -298,6 +319,51 @@ var errorCatalog = []ErrorInfo{
 	{Match: "invalid_request_uri", Class: ClassFlowExpired, Meaning: "the request_uri of the authorize request (a pushed authorization request, RFC 9126, or a request object by reference) is unknown to the provider, expired or already used: a pushed request serves one authorize request and expires within about a minute",
 		Remediation: "Push a new authorization request for every sign-in and send the browser to the authorize endpoint at once; a reload, the back button or a bookmarked authorize URL sends a spent request_uri, so start such a sign-in again from the app's login route (which pushes anew), and check the app server's clock and the provider's request_uri lifetime if the push and the authorize request are seconds apart."},
 
+	// Sign-out refusals (OpenID Connect RP-Initiated Logout), in the words
+	// of each provider's end-session endpoint; before the redirect URI
+	// entries, whose words ("redirect URI registered") Microsoft's text
+	// holds too. oidc-provider 9: lib/actions/end_session.js (the first is
+	// recorded in rules/testdata/logout/logout-unregistered.har);
+	// oidc-provider 6 refused a URI without a hint
+	// (panva/node-oidc-provider#630). Okta: its 400 page
+	// (firezone/firezone#1159, Okta's support article "The
+	// post_logout_redirect_uri parameter must be a Logout redirect URI in
+	// the client app settings"). Auth0: /v2/logout's returnTo and
+	// /oidc/logout's post_logout_redirect_uri (auth0/auth0-react#127,
+	// auth0-training/labs-node-create-an-application#35). Microsoft's
+	// consumer and Entra endpoints (manfredsteyer/angular-oauth2-oidc#264).
+	// Keycloak 18 and later (keycloak/keycloak's logout endpoint; s1t5/
+	// mail-archiver#270 quotes its page and its log's reason,
+	// itpropro/nuxt-oidc-auth#62 its refused hint).
+	{Match: "post_logout_redirect_uri not registered", Class: ClassLogoutRedirect, Meaning: "oidc-provider (and servers built on it: Logto, the Solid servers) refused the sign-out: its post_logout_redirect_uri is not one of the client's registered post_logout_redirect_uris (an exact match: scheme, host, port, path, trailing slash)",
+		Remediation: "Add the exact URI the app sends to the client's post_logout_redirect_uris (oidc-provider: the client's metadata; Logto: the application's Post sign-out redirect URIs), or make the app send a registered one."},
+	{Match: "must be a logout redirect uri", Class: ClassLogoutRedirect, Meaning: "Okta refused the sign-out (400 at /v1/logout): its post_logout_redirect_uri is not one of the app's Sign-out redirect URIs (an exact, case-sensitive match, trailing slash included; a relative URI never matches)",
+		Remediation: "Add the exact absolute URI the app sends to the app's Sign-out redirect URIs (Okta Admin Console: Applications, the app, General, Login, Sign-out redirect URIs), or make the app send a listed one."},
+	{Match: "allowed logout urls", Class: ClassLogoutRedirect, Meaning: "Auth0 refused the sign-out: the returnTo (/v2/logout) or post_logout_redirect_uri (/oidc/logout) is not in the Allowed Logout URLs of the application named by client_id, or, without client_id, of the tenant",
+		Remediation: "Add the exact URL the app sends to Allowed Logout URLs (Auth0 Dashboard: Applications, the app, Settings; without client_id in the request: Settings, Advanced, Allowed Logout URLs of the tenant), or send client_id with it."},
+	{Match: "'post_logout_redirect_uri' is not valid", Class: ClassLogoutRedirect, Meaning: "Microsoft refused the sign-out (\"The provided value for the input parameter 'post_logout_redirect_uri' is not valid\"): it is not a redirect URI registered for the app, or the app never signed this user in and asks to sign them out",
+		Remediation: "Register the exact URI as a redirect URI of the app (app registration: Authentication), or send one that is; sign out only a user this app signed in."},
+	{Match: "post_logout_redirect_uri can only be used in combination with id_token_hint", Class: ClassLogoutHint, Meaning: "oidc-provider (6 and earlier) refused a sign-out that sent post_logout_redirect_uri without id_token_hint: it cannot tie the URI to a client (oidc-provider 7 and later drop the URI instead and end on their own page)",
+		Remediation: "Send the ID token of the sign-in as id_token_hint with the post_logout_redirect_uri (openid-client: buildEndSessionUrl with id_token_hint)."},
+	{Match: "client_id does not match the provided id_token_hint", Class: ClassLogoutHint, Meaning: "oidc-provider refused the sign-out: the id_token_hint was issued to another client than the request's client_id",
+		Remediation: "Send the ID token this client received as id_token_hint, and this client's client_id (an app with several clients, or a copied configuration, mixes them)."},
+	{Match: "unrecognized id_token_hint audience", Class: ClassLogoutHint, Meaning: "oidc-provider refused the sign-out (invalid_client): the id_token_hint's audience is no client it knows (a hint from another provider, environment, or a deleted client)",
+		Remediation: "Send the ID token this provider issued to this client as id_token_hint; check the app's issuer and client configuration."},
+	{Match: "could not decode id_token_hint", Class: ClassLogoutHint, Meaning: "oidc-provider refused the sign-out: the id_token_hint is no JWT (an access token, an opaque value, a truncated or twice-encoded token)",
+		Remediation: "Send the ID token itself, unchanged, as id_token_hint (not the access token)."},
+	{Match: "could not validate id_token_hint", Class: ClassLogoutHint, Meaning: "oidc-provider refused the id_token_hint of a sign-out (or of an authorize request): expired beyond what it accepts, signed with a key it no longer has, or otherwise invalid for the client",
+		Remediation: "Send the newest ID token of this client's sign-in as id_token_hint (renew it before signing out); after a key rotation, sign in again for a fresh one."},
+	{Match: "missing parameters: id_token_hint", Family: model.FamilyKeycloak, Class: ClassLogoutHint, Meaning: "Keycloak (18 and later) refused the sign-out: it sent post_logout_redirect_uri with neither id_token_hint nor client_id (its log: \"Either the parameter 'client_id' or the parameter 'id_token_hint' is required when 'post_logout_redirect_uri' is used.\")",
+		Remediation: "Send the ID token of the sign-in as id_token_hint (or at least client_id) with the post_logout_redirect_uri; the client's Valid post logout redirect URIs must hold the URI."},
+	{Match: "invalid parameter: id_token_hint", Family: model.FamilyKeycloak, Class: ClassLogoutHint, Meaning: "Keycloak refused the sign-out's id_token_hint: expired (it checks the hint's exp), issued by another realm or for another client, or no ID token",
+		Remediation: "Send the newest ID token of this client's sign-in as id_token_hint (renew it before signing out), or send client_id instead of an expired hint."},
+	// Keycloak words a refused redirect URI alike on its authorize and its
+	// logout endpoint (its logout log says invalid_redirect_uri:
+	// oidc-wp/openid-connect-generic#472); the sign-in class stays, the
+	// sign-out rule is named too.
+	{Match: "invalid redirect uri", Family: model.FamilyKeycloak, Class: ClassRedirectURI, Also: []string{"logout-redirect-mismatch"},
+		Meaning:     "Keycloak refused the redirect URI: at its authorize endpoint the redirect_uri is not one of the client's Valid redirect URIs; at its logout endpoint (…/protocol/openid-connect/logout) the post_logout_redirect_uri is not one of its Valid post logout redirect URIs (Keycloak 18 and later; \"+\" there takes the Valid redirect URIs)",
+		Remediation: "Add the exact URI to the client's Valid redirect URIs (sign-in) or Valid post logout redirect URIs (sign-out) in the Keycloak Admin Console (Clients, the client, Settings), or make the app send a listed one."},
 	// Keycloak's error page when the authorize request lacks a parameter
 	// (the oauth reader appends "(Missing parameter: name)" to the page's
 	// words in any language). Before the redirect_uri entries: a missing

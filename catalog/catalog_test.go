@@ -84,3 +84,46 @@ func TestOAuthlibWordings(t *testing.T) {
 		}
 	}
 }
+
+// TestSignOutWordings: each provider's words for a refused sign-out, as its
+// end-session endpoint answers (the sources are named beside the entries),
+// take a sign-out class; Keycloak's "Invalid redirect uri", which its
+// authorize endpoint says too, keeps the sign-in class the sign-in rules
+// read and names the sign-out rule besides; a sign-in's redirect URI
+// refusal stays a sign-in one.
+func TestSignOutWordings(t *testing.T) {
+	for _, c := range []struct {
+		family model.Family
+		pe     model.ProviderError
+		want   catalog.ErrorClass
+	}{
+		{model.FamilyGeneric, model.ProviderError{Error: "invalid_request", Description: "post_logout_redirect_uri not registered"}, catalog.ClassLogoutRedirect},
+		{model.FamilyOkta, model.ProviderError{Error: "invalid_request", Description: "The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings: https://dev-1-admin.okta.com/admin/app/oidc_client/instance/0oa1#tab-general"}, catalog.ClassLogoutRedirect},
+		{model.FamilyAuth0, model.ProviderError{Error: "invalid_request", Description: `The "returnTo" querystring parameter "http://mysite.com/users/1234112" is not defined as a valid URL in "Allowed Logout URLs".`}, catalog.ClassLogoutRedirect},
+		{model.FamilyEntra, model.ProviderError{Error: "invalid_request", Description: "The provided value for the input parameter 'post_logout_redirect_uri' is not valid. The expected value is a URI which matches the redirect URI registered for this client application. This error also occurs when an application which has not previously signed the user in attempts to sign the user out."}, catalog.ClassLogoutRedirect},
+		{model.FamilyGeneric, model.ProviderError{Error: "invalid_request", Description: "could not validate id_token_hint"}, catalog.ClassLogoutHint},
+		{model.FamilyGeneric, model.ProviderError{Error: "invalid_request", Description: "could not decode id_token_hint"}, catalog.ClassLogoutHint},
+		{model.FamilyGeneric, model.ProviderError{Error: "invalid_client", Description: "unrecognized id_token_hint audience"}, catalog.ClassLogoutHint},
+		{model.FamilyGeneric, model.ProviderError{Error: "invalid_request", Description: "client_id does not match the provided id_token_hint"}, catalog.ClassLogoutHint},
+		{model.FamilyGeneric, model.ProviderError{Error: "invalid_request", Description: "post_logout_redirect_uri can only be used in combination with id_token_hint"}, catalog.ClassLogoutHint},
+		{model.FamilyKeycloak, model.ProviderError{Error: "invalid_request", Description: "Missing parameters: id_token_hint"}, catalog.ClassLogoutHint},
+		{model.FamilyKeycloak, model.ProviderError{Error: "invalid_request", Description: "Invalid parameter: id_token_hint"}, catalog.ClassLogoutHint},
+		{model.FamilyEntra, model.ProviderError{Error: "invalid_request", Codes: []string{"AADB2C90272"}, Description: "AADB2C90272: The id_token_hint parameter has not been specified in the request. Please provide token and try again."}, catalog.ClassLogoutHint},
+		{model.FamilyEntra, model.ProviderError{Error: "invalid_request", Codes: []string{"AADSTS16002"}, Description: "AADSTS16002: Application requested to sign out of a user session which does not exist."}, catalog.ClassLogoutSession},
+		{model.FamilyKeycloak, model.ProviderError{Error: "invalid_request", Description: "Invalid redirect uri"}, catalog.ClassRedirectURI},
+		{model.FamilyGeneric, model.ProviderError{Error: "invalid_request", Description: "redirect_uri did not match any of the client's registered redirect_uris"}, catalog.ClassRedirectURI},
+	} {
+		info, ok := catalog.Classify(&c.pe, c.family)
+		if !ok || info.Class != c.want {
+			t.Errorf("%s %q: class %q, want %q", c.family, c.pe.Description, info.Class, c.want)
+		}
+	}
+	info, _ := catalog.Classify(&model.ProviderError{Error: "invalid_request", Description: "Invalid redirect uri"}, model.FamilyKeycloak)
+	if len(info.Also) != 1 || info.Also[0] != "logout-redirect-mismatch" {
+		t.Errorf("Keycloak's Invalid redirect uri names %v besides its class's rules, want logout-redirect-mismatch", info.Also)
+	}
+	// Another family's "Invalid redirect uri" is not read as Keycloak's.
+	if info, _ := catalog.Classify(&model.ProviderError{Error: "invalid_request", Description: "Invalid redirect uri"}, model.FamilyOkta); len(info.Also) != 0 {
+		t.Errorf("Okta's Invalid redirect uri read as Keycloak's: %+v", info)
+	}
+}

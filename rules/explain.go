@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/catalog"
@@ -52,7 +53,11 @@ func ExplainError(key string) []ErrorExplanation {
 
 func explanation(key string, info catalog.ErrorInfo, fromMessage bool) ErrorExplanation {
 	e := ErrorExplanation{Key: key, Info: info, Causes: classCauses(info.Class), FromMessage: fromMessage}
-	for _, id := range classRules(info.Class) {
+	if slices.Contains(info.Also, "logout-redirect-mismatch") {
+		// The same words on the provider's sign-out page.
+		e.Causes = append(e.Causes, "at the sign-out: "+classCauses(catalog.ClassLogoutRedirect)[0])
+	}
+	for _, id := range append(classRules(info.Class), info.Also...) {
 		if r := ByID(id); r != nil {
 			e.Rules = append(e.Rules, r)
 		}
@@ -100,6 +105,10 @@ func classRules(c catalog.ErrorClass) []string {
 		return []string{"request-loop"}
 	case catalog.ClassStateMismatch:
 		return []string{"state-mismatch"}
+	case catalog.ClassLogoutRedirect:
+		return []string{"logout-redirect-mismatch"}
+	case catalog.ClassLogoutHint:
+		return []string{"logout-id-token-hint"}
 	}
 	return nil
 }
@@ -171,6 +180,20 @@ func classCauses(c catalog.ErrorClass) []string {
 		return []string{"the user cancelled, or chose a step (a password reset) the app has to start itself"}
 	case catalog.ClassWrapper:
 		return []string{"it wraps a more specific code: look for the other code in the same answer"}
+	case catalog.ClassLogoutRedirect:
+		return []string{
+			"the app sends a post-logout redirect URI that is not registered for the client: a new host, port or path, a trailing slash, http vs https behind a proxy, a relative URI",
+			"the URI is registered as a sign-in redirect URI only (most providers keep sign-out URIs in a list of their own)",
+			"the request names no client (no client_id, no id_token_hint), so the provider checks the URI against a tenant-wide list (Auth0) or cannot check it at all",
+		}
+	case catalog.ClassLogoutHint:
+		return []string{
+			"the app lost the ID token of the sign-in (a new server instance, a session store that does not keep it, a library configured not to expose it) and sends no id_token_hint",
+			"the ID token expired before the user signed out, and the provider refuses an expired hint",
+			"the app sends another token (the access token, another client's or environment's ID token) as the hint",
+		}
+	case catalog.ClassLogoutSession:
+		return []string{"the provider's session had already ended (another tab or app signed out, it expired)", "the sign-out names another account's session (a stale sid or logout_hint)"}
 	}
 	return nil
 }

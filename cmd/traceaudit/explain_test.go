@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -61,5 +62,61 @@ func TestExplainForms(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, nil, "explain", "AADSTS1"); code != exitTrouble {
 		t.Errorf("explain of an unknown code: exit %d, want 2", code)
+	}
+}
+
+// TestExplainSignOut: `traceaudit explain` knows the providers' words for
+// a refused sign-out and names the sign-out rule that reports them. The
+// first key is the description oidc-provider gave in the recorded
+// unregistered sign-out (rules/testdata/logout), as `events` reads it.
+func TestExplainSignOut(t *testing.T) {
+	_, raw, _ := runCLI(t, nil, "events", "-f", "jsonl", "../../rules/testdata/logout/logout-unregistered.har")
+	recorded := ""
+	for _, line := range strings.Split(raw, "\n") {
+		var rec struct {
+			Kind  string `json:"kind"`
+			Error struct {
+				Description string `json:"error_description"`
+			} `json:"error"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Kind == "logout" && rec.Error.Description != "" {
+			recorded = rec.Error.Description
+		}
+	}
+	if recorded == "" {
+		t.Fatalf("the recording's logout request carries no error description:\n%s", raw)
+	}
+	for _, c := range []struct {
+		key, class string
+		rules      []string
+		says       string
+	}{
+		{recorded, "logout-redirect", []string{"logout-redirect-mismatch"}, "post_logout_redirect_uris"},
+		{"The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings", "logout-redirect", []string{"logout-redirect-mismatch"}, "Sign-out redirect URIs"},
+		{`is not defined as a valid URL in "Allowed Logout URLs"`, "logout-redirect", []string{"logout-redirect-mismatch"}, "Allowed Logout URLs"},
+		{"Invalid redirect uri", "redirect-uri", []string{"redirect-uri-mismatch", "logout-redirect-mismatch"}, "Valid post logout redirect URIs"},
+		{"Missing parameters: id_token_hint", "logout-hint", []string{"logout-id-token-hint"}, "client_id"},
+		{"Invalid parameter: id_token_hint", "logout-hint", []string{"logout-id-token-hint"}, "expired"},
+		{"could not validate id_token_hint", "logout-hint", []string{"logout-id-token-hint"}, "renew it"},
+		{"AADB2C90272", "logout-hint", []string{"logout-id-token-hint"}, "Require ID Token in logout requests"},
+		{"90208", "logout-hint", []string{"logout-id-token-hint"}, "expired"},
+		{"AADSTS16002", "logout-session", nil, "Treat the user as signed out"},
+	} {
+		code, out, stderr := runCLI(t, nil, "explain", c.key)
+		if code != exitOK {
+			t.Errorf("explain %q: exit %d: %s", c.key, code, stderr)
+			continue
+		}
+		if !strings.Contains(out, "("+c.class+")") || !strings.Contains(out, c.says) {
+			t.Errorf("explain %q: want class %s and %q:\n%s", c.key, c.class, c.says, out)
+		}
+		for _, id := range c.rules {
+			if !strings.Contains(out, "  - "+id+": ") {
+				t.Errorf("explain %q: rule %s not named:\n%s", c.key, id, out)
+			}
+		}
+		if c.rules == nil && !strings.Contains(out, "No rule reports") {
+			t.Errorf("explain %q: names a rule:\n%s", c.key, out)
+		}
 	}
 }
