@@ -43,10 +43,34 @@ const (
 	StepRefreshRequest  = "refresh-request"
 	StepRefreshResponse = "refresh-response"
 	StepAPICall         = "api-call"
+	// The steps of a sign-out, named as their event kinds, in the order a
+	// sign-out goes through them: the app's own sign-out, a revocation it
+	// sends, the browser at the provider's end-session endpoint, the
+	// front-channel logouts the provider's page loads, the way back.
+	StepAppLogout          = "app-logout"
+	StepRevocation         = "revocation"
+	StepLogout             = "logout"
+	StepFrontChannelLogout = "frontchannel-logout"
+	StepLogoutReturn       = "logout-return"
 )
 
 var stepOrder = []string{StepAuthorize, StepAuthorizeError, StepCodeIssued, StepCallback, StepTokenRequest,
-	StepTokenResponse, StepAPICall, StepRefreshRequest, StepRefreshResponse}
+	StepTokenResponse, StepAPICall, StepRefreshRequest, StepRefreshResponse,
+	StepAppLogout, StepRevocation, StepLogout, StepFrontChannelLogout, StepLogoutReturn}
+
+// signOutSteps are the steps of a sign-out, by event kind.
+var signOutSteps = map[model.EventKind]string{
+	model.AppLogout: StepAppLogout, model.Revocation: StepRevocation, model.LogoutRequest: StepLogout,
+	model.FrontChannelLogout: StepFrontChannelLogout, model.LogoutReturn: StepLogoutReturn,
+}
+
+func isSignOutStep(kind string) bool {
+	switch kind {
+	case StepAppLogout, StepRevocation, StepLogout, StepFrontChannelLogout, StepLogoutReturn:
+		return true
+	}
+	return false
+}
 
 // Class ranks a difference: the lower, the more it explains a failure.
 type Class int
@@ -123,10 +147,16 @@ type First struct {
 
 // Result is a comparison.
 type Result struct {
-	GoodSignIns int
-	BadSignIns  int
-	Steps       []Step
-	First       *First
+	// GoodSignIns and BadSignIns count the sign-ins (groups with a sign-in
+	// step); GoodSignOuts and BadSignOuts the groups with sign-out steps.
+	// A trace of sign-outs only has them in a group of their own, which is
+	// no sign-in.
+	GoodSignIns  int
+	BadSignIns   int
+	GoodSignOuts int
+	BadSignOuts  int
+	Steps        []Step
+	First        *First
 }
 
 // Differs reports whether any difference above cosmetic was found.
@@ -183,13 +213,17 @@ func (s *signin) state() secret.Secret {
 }
 
 // done is when the sign-in finished its first pass: the first token
-// response, else its last event.
+// response, else its last sign-in event (a sign-out that ends it later is
+// no part of it: a second sign-in before that is no overlap).
 func (s *signin) done() time.Time {
 	if r := s.first(StepTokenResponse); r != nil {
 		return r.Time
 	}
 	var last time.Time
-	for _, l := range s.steps {
+	for kind, l := range s.steps {
+		if isSignOutStep(kind) {
+			continue
+		}
 		for _, e := range l {
 			if e.Time.After(last) {
 				last = e.Time
@@ -327,10 +361,64 @@ func signIns(events []model.Event) []*signin {
 				s = last()
 			}
 			s.add(StepAPICall, e)
+		case model.AppLogout, model.Revocation, model.LogoutRequest, model.FrontChannelLogout, model.LogoutReturn:
+			s := byTokens(out, e)
+			if s == nil {
+				s = last()
+			}
+			s.add(signOutSteps[e.Kind], e)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].start.Before(out[j].start) })
 	return out
+}
+
+// byTokens is the sign-in a sign-out step ends by its tokens: the one whose
+// token response issued the logout request's id_token_hint, or the token a
+// revocation revokes. nil when none did (the sign-out then goes with the
+// latest sign-in before it).
+func byTokens(out []*signin, e *model.Event) *signin {
+	hint, tok := e.IDToken(), e.SignOut().Token
+	if hint.IsZero() && tok.IsZero() {
+		return nil
+	}
+	for i := len(out) - 1; i >= 0; i-- {
+		for _, k := range []string{StepTokenResponse, StepRefreshResponse} {
+			for _, r := range out[i].steps[k] {
+				for _, v := range []secret.Secret{r.IDToken(), r.AccessToken(), r.RefreshToken()} {
+					if !v.IsZero() && (v.Equal(hint) || v.Equal(tok)) {
+						return out[i]
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// count is how many groups hold a sign-in step and how many a sign-out
+// step.
+func count(ss []*signin) (signIns, signOuts int) {
+	for _, s := range ss {
+		in, so := false, false
+		for kind, l := range s.steps {
+			if len(l) == 0 {
+				continue
+			}
+			if isSignOutStep(kind) {
+				so = true
+			} else {
+				in = true
+			}
+		}
+		if in {
+			signIns++
+		}
+		if so {
+			signOuts++
+		}
+	}
+	return signIns, signOuts
 }
 
 func isRefresh(e *model.Event) bool {
@@ -345,7 +433,9 @@ func Compare(good, bad Trace) *Result {
 		gx: indexExchanges(good.Exchanges), bx: indexExchanges(bad.Exchanges),
 		gk: secretNames(good.Events), bk: secretNames(bad.Events)}
 	c.badRefused = anyRefusal(bs)
-	res := &Result{GoodSignIns: len(gs), BadSignIns: len(bs)}
+	res := &Result{}
+	res.GoodSignIns, res.GoodSignOuts = count(gs)
+	res.BadSignIns, res.BadSignOuts = count(bs)
 	for i := 0; i < max(len(gs), len(bs)); i++ {
 		var g, b *signin
 		if i < len(gs) {
@@ -499,7 +589,14 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 				note += "; it is a back-channel call (no Origin), which a browser trace cannot show: add the app server's capture"
 			}
 		}
-		return []Difference{{Field: "step", Good: "present", Bad: "missing", Class: MissingStep, Note: note}}
+		cl := MissingStep
+		if note2, explains := missingSignOut(kind, b); note2 != "" {
+			note += "; " + note2
+			if explains {
+				cl = Explains
+			}
+		}
+		return []Difference{{Field: "step", Good: "present", Bad: "missing", Class: cl, Note: note}}
 	}
 	var ds []Difference
 	add := func(d Difference) { ds = append(ds, d) }
@@ -560,6 +657,11 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 	}{{"state", ge.State, be.State}, {"nonce", ge.Nonce(), be.Nonce()}, {"code_challenge", ge.CodeChallenge(), be.CodeChallenge()},
 		{"access_token", ge.AccessToken(), be.AccessToken()}, {"id_token", ge.IDToken(), be.IDToken()}} {
 		if f.g.IsZero() != f.b.IsZero() && !unknown(!f.g.IsZero(), !f.b.IsZero()) {
+			if f.name == "id_token" && kind == StepLogout {
+				// A logout request's ID token is its id_token_hint.
+				add(hintPresence(g, b, ge, be))
+				continue
+			}
 			add(Difference{Field: f.name, Good: presence(f.g), Bad: presence(f.b), Class: Parameter})
 		}
 	}
@@ -571,6 +673,9 @@ func (c *comparer) diffStep(kind string, i, n int, g, b *signin, ge, be *model.E
 			}
 			add(d)
 		}
+	}
+	if isSignOutStep(kind) {
+		ds = append(ds, diffSignOut(kind, b, ge, be)...)
 	}
 	if kind == StepTokenRequest {
 		ds = append(ds, c.diffRedemption(i, n, g, b, ge, be)...)
@@ -946,6 +1051,9 @@ func (c *comparer) diffCookies(kind string, b *signin, ge, be *model.Event) []Di
 		if missing := minus(gn, bn); len(missing) > 0 && refused(be) && !refused(ge) && kind == StepCallback {
 			cl = CookieMissing
 			note = "the app refused a callback that came without " + strings.Join(missing, ", ") + " (SameSite, another instance, or a lost cookie)"
+		} else if kind == StepFrontChannelLogout && len(gn) > 0 && len(bn) == 0 {
+			cl = CookieMissing
+			note = "the provider's page loaded the app's front-channel logout URI without any cookie in the failing trace (the browser kept the app's cookies out of the third-party frame: SameSite, third-party cookies blocked): the app could not find the session to end"
 		}
 		ds = append(ds, Difference{Field: "cookies_sent", Good: strings.Join(gn, " "), Bad: strings.Join(bn, " "), Class: cl, Note: note})
 	}
@@ -1156,4 +1264,133 @@ func anyStep(ss []*signin, kind string) bool {
 		}
 	}
 	return false
+}
+
+// missingSignOut says what a sign-out step the failing trace lacks means,
+// and whether that explains the failure: an app's sign-out that never sent
+// the browser to the provider, where the working trace's did, ended only
+// the app's session (the user is signed straight back in).
+func missingSignOut(kind string, b *signin) (note string, explains bool) {
+	if b == nil {
+		return "", false
+	}
+	switch kind {
+	case StepLogout:
+		if a := b.first(StepAppLogout); a != nil && len(b.steps[StepRevocation]) == 0 {
+			return fmt.Sprintf("the failing trace's sign-out (%s) ended only the app's session: no logout request reached the provider's end-session endpoint, so the provider's session survives and the next sign-in needs no login", a.Ref), true
+		}
+	case StepLogoutReturn:
+		if l := b.first(StepLogout); l != nil && refused(l) {
+			return fmt.Sprintf("the provider refused the failing trace's sign-out (%s) and did not send the browser back", l.Ref), false
+		}
+	}
+	return "", false
+}
+
+// hintPresence compares whether two logout requests sent an id_token_hint.
+// The one the failing trace lacks explains a sign-out the provider refused
+// or completed without sending the browser back to the app.
+func hintPresence(g, b *signin, ge, be *model.Event) Difference {
+	d := Difference{Field: "id_token_hint", Good: presence(ge.IDToken()), Bad: presence(be.IDToken()), Class: Parameter}
+	if be.IDToken().IsZero() && be.ClientID() == "" {
+		switch {
+		case refused(be) && !refused(ge):
+			d.Class = Explains
+			d.Note = "the provider refused the failing trace's sign-out, which sent neither id_token_hint nor client_id"
+		case be.RedirectURI() != "" && returnedElsewhere(b, be) && !returnedElsewhere(g, ge):
+			d.Class = Explains
+			d.Note = "the failing trace's sign-out sent neither id_token_hint nor client_id: the provider could not tie its post-logout redirect URI to a client and did not send the browser back to it"
+		}
+	}
+	return d
+}
+
+// returnedElsewhere reports a logout request whose way back went elsewhere
+// than its post-logout redirect URI.
+func returnedElsewhere(s *signin, l *model.Event) bool {
+	if s == nil {
+		return false
+	}
+	for _, r := range s.steps[StepLogoutReturn] {
+		if r.Time.Before(l.Time) {
+			continue
+		}
+		return withoutQuery(r.RedirectURI()) != withoutQuery(l.RedirectURI())
+	}
+	return false
+}
+
+func withoutQuery(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		return raw[:i]
+	}
+	return raw
+}
+
+// diffSignOut compares what only sign-out steps carry: the post-logout
+// redirect URI (byte for byte, as the provider matches it), the hint's
+// expiry, where the app's sign-out sent the browser, a revocation's token
+// type.
+func diffSignOut(kind string, b *signin, ge, be *model.Event) []Difference {
+	var ds []Difference
+	gs, bs := ge.SignOut(), be.SignOut()
+	switch kind {
+	case StepLogout:
+		if d, ok := redirectDiff(ge.RedirectURI(), be.RedirectURI()); ok {
+			d.Field = nonEmpty(bs.ReturnParam, nonEmpty(gs.ReturnParam, "post_logout_redirect_uri"))
+			if d.Class == Parameter && refused(be) && !refused(ge) {
+				d.Class = Explains
+				d.Note = "the provider refused the failing trace's sign-out; " + d.Note
+			}
+			ds = append(ds, d)
+		} else if gs.ReturnParam != bs.ReturnParam {
+			ds = append(ds, Difference{Field: "return_param", Good: gs.ReturnParam, Bad: bs.ReturnParam, Class: Parameter})
+		}
+		gx, bx := hintExpired(ge), hintExpired(be)
+		if bx != "" && gx == "" {
+			d := Difference{Field: "id_token_hint_exp", Good: "valid", Bad: bx, Class: Parameter}
+			if refused(be) && !refused(ge) {
+				d.Class = Explains
+				d.Note = "the provider refused the failing trace's sign-out, whose id_token_hint had expired"
+			}
+			ds = append(ds, d)
+		}
+	case StepLogoutReturn:
+		if d, ok := redirectDiff(withoutQuery(ge.RedirectURI()), withoutQuery(be.RedirectURI())); ok {
+			d.Field = "return_to"
+			ds = append(ds, d)
+		}
+	case StepAppLogout:
+		if g, bt := withoutQuery(gs.To), withoutQuery(bs.To); g != bt {
+			ds = append(ds, Difference{Field: "signout_to", Good: nonEmpty(secret.RedactURL(g), "(no redirect)"), Bad: nonEmpty(secret.RedactURL(bt), "(no redirect)"), Class: Parameter,
+				Note: "where the app's sign-out sent the browser"})
+		}
+	case StepRevocation:
+		if gs.TokenTypeHint != bs.TokenTypeHint {
+			ds = append(ds, Difference{Field: "token_type_hint", Good: gs.TokenTypeHint, Bad: bs.TokenTypeHint, Class: Parameter})
+		}
+	case StepFrontChannelLogout:
+		if gs.Dest != bs.Dest {
+			ds = append(ds, Difference{Field: "dest", Good: string(gs.Dest), Bad: string(bs.Dest), Class: Parameter})
+		}
+	}
+	return ds
+}
+
+// hintExpired is how long before a logout request its id_token_hint
+// expired (by the provider's Date header, else the capture's clock), ""
+// when it had not or cannot be told.
+func hintExpired(e *model.Event) string {
+	exp := e.SignOut().HintExpiry
+	if exp.IsZero() {
+		return ""
+	}
+	at := e.ServerDate()
+	if at.IsZero() {
+		at = e.Time
+	}
+	if at.IsZero() || !at.After(exp) {
+		return ""
+	}
+	return "expired " + roundDur(at.Sub(exp).Truncate(time.Second)) + " before the request"
 }

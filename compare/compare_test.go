@@ -125,3 +125,77 @@ func TestCompareEndpoints(t *testing.T) {
 		t.Errorf("a port alone is %v, want cosmetic", got["port"])
 	}
 }
+
+// signOutEvents is a sign-in (its token response issuing idToken) and a
+// sign-out after it: the app's /logout, the logout request with that hint
+// (expiring at exp) and the front-channel logout its page loads, with the
+// app's cookie or without.
+func signOutEvents(idToken string, exp time.Time, refused, frameCookie bool) []model.Event {
+	ev := signInEvents("1", false, "verifier-one-1234567890")
+	t0 := ev[len(ev)-1].Time
+	for i := range ev {
+		if ev[i].Kind == model.TokenResponse {
+			ev[i].SetIDToken(secret.New(idToken))
+		}
+	}
+	lo := model.Event{Kind: model.LogoutRequest, Exchange: 11, Ref: "entries[11]", Time: t0.Add(2 * time.Second),
+		Target: &model.Target{Endpoint: "https://id.test/logout", Method: "GET", RedirectURI: "https://app.test/signed-out"}, Status: 302}
+	lo.SetIDToken(secret.New(idToken))
+	lo.SetSignOut(&model.SignOutParams{HintExpiry: exp, ReturnParam: "post_logout_redirect_uri"})
+	if refused {
+		lo.Status = 400
+		lo.Err = &model.ProviderError{Error: "invalid_request", Description: "Invalid parameter: id_token_hint"}
+	}
+	fc := model.Event{Kind: model.FrontChannelLogout, Exchange: 12, Ref: "entries[12]", Time: t0.Add(3 * time.Second),
+		Target: &model.Target{Endpoint: "https://app.test/fc-logout", Method: "GET"}, Status: 200}
+	fc.SetSignOut(&model.SignOutParams{Dest: model.DestFrame, Issuer: "https://id.test", SID: "s1"})
+	if frameCookie {
+		fc.Context = model.NewContext(model.RequestContext{CookieNames: []string{"app_session"}})
+	}
+	return append(ev,
+		model.Event{Kind: model.AppLogout, Exchange: 10, Ref: "entries[10]", Time: t0.Add(time.Second),
+			Target: &model.Target{Endpoint: "https://app.test/logout", Method: "GET"}, Status: 302},
+		lo, fc)
+}
+
+// TestCompareSignOut: sign-out steps are aligned within the sign-in whose
+// ID token their hint is; a hint that had expired where the provider
+// refused the sign-out explains it; a front-channel logout frame without
+// the app's cookie is a missing cookie; identical sign-outs match.
+func TestCompareSignOut(t *testing.T) {
+	t0 := signInEvents("1", false, "verifier-one-1234567890")[0].Time
+	good := Trace{Events: signOutEvents("id-token-good-123456", t0.Add(time.Hour), false, true)}
+	if r := Compare(good, good); r.Differs() || r.GoodSignIns != 1 || r.GoodSignOuts != 1 {
+		t.Errorf("a sign-out against itself: %+v, %d sign-ins, %d sign-outs", r.First, r.GoodSignIns, r.GoodSignOuts)
+	}
+	expired := Compare(good, Trace{Events: signOutEvents("id-token-bad-654321", t0.Add(-time.Hour), true, true)})
+	if f := expired.First; f == nil || f.Step != StepLogout || f.Field != "id_token_hint_exp" || f.Class != Explains {
+		t.Errorf("expired hint: first difference %+v", f)
+	}
+	for _, st := range expired.Steps {
+		if st.Step == StepLogout && st.SignIn != 1 {
+			t.Errorf("the logout request went to sign-in %d, want the one that issued its hint", st.SignIn)
+		}
+		for _, d := range st.Differences {
+			if strings.Contains(d.Good+d.Bad+d.Note, "id-token-") {
+				t.Errorf("a raw ID token in %+v", d)
+			}
+		}
+	}
+	blocked := Compare(good, Trace{Events: signOutEvents("id-token-good-123456", t0.Add(time.Hour), false, false)})
+	if f := blocked.First; f == nil || f.Step != StepFrontChannelLogout || f.Class != CookieMissing {
+		t.Errorf("front-channel without cookies: first difference %+v", f)
+	}
+	// A trace of a sign-out only: its steps form a group that is no
+	// sign-in.
+	var only []model.Event
+	for _, e := range good.Events {
+		if e.Kind.IsSignOut() {
+			only = append(only, e)
+		}
+	}
+	r := Compare(good, Trace{Events: only})
+	if r.BadSignIns != 0 || r.BadSignOuts != 1 {
+		t.Errorf("sign-out only: %d sign-ins, %d sign-outs, want 0 and 1", r.BadSignIns, r.BadSignOuts)
+	}
+}

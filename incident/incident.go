@@ -247,6 +247,12 @@ func identify(u *unit) (keys, corr []string) {
 			if ev.RequestID() != "" {
 				corr = append(corr, "request-id "+ev.RequestID())
 			}
+		case model.LogoutRequest, model.LogoutReturn, model.AppLogout, model.FrontChannelLogout, model.Revocation:
+			// A sign-out's steps name it as a sign-in's do: by their
+			// state, id_token_hint and revoked token, so the same sign-out
+			// in a browser's trace and the app server's aligns the clocks
+			// and counts once.
+			parts = append(parts, fmt.Sprintf("%s|%s|%s|%s", ev.Kind, ev.State, ev.IDToken(), ev.SignOut().Token))
 		}
 		if ev.Err != nil {
 			if ev.Err.Correlation != "" {
@@ -527,7 +533,7 @@ func shareValue(a, b []*unit) bool {
 				}
 			}
 			for _, ev := range u.events {
-				for _, s := range []secret.Secret{ev.Code, ev.State, ev.CodeVerifier(), ev.RefreshToken(), ev.AccessToken(), ev.IDToken()} {
+				for _, s := range []secret.Secret{ev.Code, ev.State, ev.CodeVerifier(), ev.RefreshToken(), ev.AccessToken(), ev.IDToken(), ev.SignOut().Token} {
 					if !s.IsZero() && !secret.IsPlaceholder(s) && f(s.Fingerprint()) {
 						return true
 					}

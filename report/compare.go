@@ -28,6 +28,19 @@ type ComparedTrace struct {
 	File    string `json:"file"`
 	Format  string `json:"format"`
 	SignIns int    `json:"signins"`
+	// SignOuts counts the sign-ins (or, in a trace of sign-outs only, the
+	// group) with sign-out steps; left out when there are none
+	// (extension).
+	SignOuts int `json:"signouts,omitempty"`
+}
+
+// counts is a side's sign-ins, and its sign-outs when it has any.
+func (t ComparedTrace) counts() string {
+	s := plural(t.SignIns, "sign-in")
+	if t.SignOuts > 0 {
+		s += ", " + plural(t.SignOuts, "sign-out")
+	}
+	return s
 }
 
 // ComparedStep is one aligned step.
@@ -133,8 +146,8 @@ func pointText(p *StepPoint) string {
 }
 
 func writeCompareText(w *bufio.Writer, c *Comparison) {
-	fmt.Fprintf(w, "good: %s (%s, %s)\n", oneLine(c.Good.File), c.Good.Format, plural(c.Good.SignIns, "sign-in"))
-	fmt.Fprintf(w, "bad:  %s (%s, %s)\n", oneLine(c.Bad.File), c.Bad.Format, plural(c.Bad.SignIns, "sign-in"))
+	fmt.Fprintf(w, "good: %s (%s, %s)\n", oneLine(c.Good.File), c.Good.Format, c.Good.counts())
+	fmt.Fprintf(w, "bad:  %s (%s, %s)\n", oneLine(c.Bad.File), c.Bad.Format, c.Bad.counts())
 	if c.First == nil || c.Match {
 		fmt.Fprintln(w, "\nThe sign-ins match.")
 	} else {
@@ -168,8 +181,8 @@ func quoteEmpty(s string) string {
 
 func writeCompareMarkdown(w *bufio.Writer, c *Comparison) {
 	fmt.Fprintf(w, "# Comparison of a working and a failing sign-in\n\n")
-	fmt.Fprintf(w, "- Working: %s (%s, %s)\n", mdCode(c.Good.File, false), md(c.Good.Format), plural(c.Good.SignIns, "sign-in"))
-	fmt.Fprintf(w, "- Failing: %s (%s, %s)\n\n", mdCode(c.Bad.File, false), md(c.Bad.Format), plural(c.Bad.SignIns, "sign-in"))
+	fmt.Fprintf(w, "- Working: %s (%s, %s)\n", mdCode(c.Good.File, false), md(c.Good.Format), c.Good.counts())
+	fmt.Fprintf(w, "- Failing: %s (%s, %s)\n\n", mdCode(c.Bad.File, false), md(c.Bad.Format), c.Bad.counts())
 	if c.First == nil || c.Match {
 		fmt.Fprintf(w, "**The sign-ins match.**\n\n")
 	} else {

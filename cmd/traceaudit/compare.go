@@ -63,7 +63,10 @@ func runCompare(args []string, env environment) (int, error) {
 	}
 	res := compare.Compare(traces[0], traces[1])
 	for i, n := range []int{res.GoodSignIns, res.BadSignIns} {
-		if n == 0 {
+		switch {
+		case n == 0 && []int{res.GoodSignOuts, res.BadSignOuts}[i] > 0:
+			fmt.Fprintf(env.stderr, "traceaudit: %s: note: no sign-in found (no authorize, callback or token request); only its sign-out steps are compared\n", report.Line(fs.Arg(i)))
+		case n == 0:
 			fmt.Fprintf(env.stderr, "traceaudit: %s: note: no sign-in found (no authorize, callback or token request); nothing of it to compare\n", report.Line(fs.Arg(i)))
 		}
 	}
@@ -172,8 +175,8 @@ func comparisonDoc(good, bad compare.Trace, res *compare.Result) *report.Compari
 	doc := &report.Comparison{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "traceaudit", Version: version},
-		Good:          report.ComparedTrace{File: good.File, Format: string(good.Format), SignIns: res.GoodSignIns},
-		Bad:           report.ComparedTrace{File: bad.File, Format: string(bad.Format), SignIns: res.BadSignIns},
+		Good:          report.ComparedTrace{File: good.File, Format: string(good.Format), SignIns: res.GoodSignIns, SignOuts: res.GoodSignOuts},
+		Bad:           report.ComparedTrace{File: bad.File, Format: string(bad.Format), SignIns: res.BadSignIns, SignOuts: res.BadSignOuts},
 		Steps:         []report.ComparedStep{},
 		Match:         !res.Differs(),
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -89,5 +90,97 @@ func TestLogoutHintNeverRaw(t *testing.T) {
 	}
 	if hints < 3 {
 		t.Errorf("%d id_token_hint values in the recordings, want those of the clean (HAR and capture) and unregistered stories", hints)
+	}
+}
+
+// TestCompareSignOutRecorded compares the clean sign-out recording with the
+// failing ones (rules/testdata/logout): each first difference is the
+// sign-out's, and says why, where before sign-out steps were not compared
+// at all (the unregistered and missing-hint stories compared equal up to
+// the second sign-in the clean story has).
+func TestCompareSignOutRecorded(t *testing.T) {
+	dir := "../../rules/testdata/logout/"
+	for _, c := range []struct {
+		bad, step, field, class, note string
+	}{
+		{"logout-unregistered.har", "logout", "post_logout_redirect_uri", "explains", "the provider refused the failing trace's sign-out"},
+		{"logout-missing-hint.har", "logout", "id_token_hint", "explains", "neither id_token_hint nor client_id"},
+		{"logout-local-only.har", "logout", "step", "explains", "ended only the app's session"},
+		{"logout-local-only.pcapng", "logout", "step", "explains", "ended only the app's session"},
+	} {
+		code, doc := runCompareJSON(t, dir+"logout-clean.har", dir+c.bad)
+		f := doc.First
+		if code != exitFindings || f == nil || f.Step != c.step || f.SignIn != 1 || f.Field != c.field || f.Class != c.class || !strings.Contains(f.Note, c.note) {
+			t.Errorf("clean vs %s: exit %d, first difference %+v, want %s %s (%s) saying %q", c.bad, code, f, c.step, c.field, c.class, c.note)
+		}
+		var counts struct {
+			Good, Bad struct{ SignOuts int }
+		}
+		_, out, _ := runCLI(t, nil, "compare", "-f", "json", dir+"logout-clean.har", dir+c.bad)
+		if err := json.Unmarshal([]byte(out), &counts); err != nil || counts.Good.SignOuts != 1 || counts.Bad.SignOuts != 1 {
+			t.Errorf("clean vs %s: signouts %d and %d, want 1 each (%v)", c.bad, counts.Good.SignOuts, counts.Bad.SignOuts, err)
+		}
+	}
+	// The unregistered sign-out names the URI the provider refused.
+	_, doc := runCompareJSON(t, dir+"logout-clean.har", dir+"logout-unregistered.har")
+	found := false
+	for _, st := range doc.Steps {
+		for _, d := range st.Differences {
+			if st.Step == "logout" && d.Field == "post_logout_redirect_uri" && d.Good == "http://localhost:4962/signed-out" && d.Bad == "http://localhost:4962/bye" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("clean vs unregistered: no post_logout_redirect_uri difference naming both URIs: %+v", doc.Steps)
+	}
+	// A sign-out against itself matches.
+	if code, doc := runCompareJSON(t, dir+"logout-clean.pcapng", dir+"logout-clean.pcapng"); code != exitOK || !doc.Match {
+		t.Errorf("clean capture against itself: exit %d, first difference %+v", code, doc.First)
+	}
+}
+
+// TestCaseSignOutRecorded: scan --case over a sign-out's HAR and its
+// loopback capture (rules/testdata/logout) aligns the clocks on the
+// sign-out's exchanges too (the app's sign-out, the logout request and the
+// way back are matched by their state and hint as the sign-in's steps are
+// by theirs: 6 and 5 matched exchanges, where the sign-in steps alone gave
+// 3 and 4), and the local-only finding cites each exchange in both copies.
+func TestCaseSignOutRecorded(t *testing.T) {
+	dir := "../../rules/testdata/logout/"
+	for story, want := range map[string]int{"clean": 6, "local-only": 5} {
+		doc := scanCase(t, dir+"logout-"+story+".har", dir+"logout-"+story+".pcapng")
+		if !doc.Case.Merged || len(doc.Files) != 1 || len(doc.Case.Inputs) != 2 {
+			t.Fatalf("%s: not merged: %+v", story, doc.Case)
+		}
+		in := doc.Case.Inputs[1]
+		if in.Basis != "matched exchanges" || in.Matches != want {
+			t.Errorf("%s: capture aligned by %q on %d exchanges, want %d matched", story, in.Basis, in.Matches, want)
+		}
+		fs := doc.Files[0].Findings
+		switch story {
+		case "clean":
+			if len(fs) != 0 || doc.Files[0].Verdict != "clean" {
+				t.Errorf("clean: verdict %s, findings %+v", doc.Files[0].Verdict, fs)
+			}
+		case "local-only":
+			if len(fs) != 1 || fs[0].Rule != "logout-not-propagated" {
+				t.Fatalf("local-only: findings %+v", fs)
+			}
+			var refs []string
+			for _, e := range fs[0].Evidence {
+				refs = append(refs, filepath.Base(e.File)+" "+e.Ref)
+			}
+			for _, r := range []string{"logout-local-only.har entries[9]", "logout-local-only.pcapng frame 87"} {
+				if !slices.Contains(refs, r) {
+					t.Errorf("local-only: the app's sign-out not cited as %s: %v", r, refs)
+				}
+			}
+		}
+	}
+	// events --case lists the sign-out once, not once per copy.
+	_, out, _ := runCLI(t, nil, "events", "--case", "-f", "jsonl", dir+"logout-clean.har", dir+"logout-clean.pcapng")
+	if n := strings.Count(out, `"kind":"logout"`); n != 1 {
+		t.Errorf("events --case: %d logout requests, want 1", n)
 	}
 }
