@@ -208,3 +208,34 @@ func TestHTMLStyleMatchesCSP(t *testing.T) {
 		t.Errorf("the page has more styles than the hashed stylesheet")
 	}
 }
+
+// TestHTMLSignOutKindClasses: each sign-out step kind gets its own style
+// class in the timeline, as the sign-in kinds do; a kind that only begins
+// like one (a trace's text) gets k-other and is shown escaped.
+func TestHTMLSignOutKindClasses(t *testing.T) {
+	t0 := At(time.Date(2026, 12, 6, 13, 42, 0, 0, time.UTC))
+	kinds := []string{"app-logout", "revocation", "logout", "frontchannel-logout", "logout-return", `logout" onmouseover="alert(1)`}
+	var tl []TimelineEvent
+	for _, k := range kinds {
+		tl = append(tl, TimelineEvent{Time: t0, Ref: "entries[1]", Kind: k, Party: "browser", Label: "GET /logout"})
+	}
+	r := &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "traceaudit"},
+		Files: []File{{Path: "signout.har", Format: "har", Timeline: tl, Verdict: VerdictClean}}}
+	var buf bytes.Buffer
+	if err := (HTMLWriter{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, k := range kinds[:5] {
+		if !strings.Contains(out, `<div class="step k-`+k+`"><span class="kind">`+k+`</span>`) {
+			t.Errorf("kind %s not styled as itself", k)
+		}
+		if !strings.Contains(out, ".k-"+k+" {") {
+			t.Errorf("the stylesheet has no rule for .k-%s", k)
+		}
+	}
+	if strings.Count(out, `class="step k-other"`) != 1 || strings.Contains(out, `onmouseover="alert`) {
+		t.Errorf("a look-alike kind is not k-other and escaped")
+	}
+	assertInertHTML(t, buf.Bytes())
+}

@@ -291,9 +291,13 @@ func codeClass(code string) string {
 	return "c" + strconv.Itoa(int(h.Sum32()%8))
 }
 
+// timelineKinds are the step kinds the timeline styles (class k-KIND):
+// a sign-in's, and a sign-out's, whose dashed borders tell them apart.
+// Any other kind is k-other: a class is never made of a trace's text.
 var timelineKinds = map[string]bool{
 	"authorize": true, "code-issued": true, "callback": true,
 	"token-request": true, "token-response": true, "authorize-error": true,
+	"app-logout": true, "logout": true, "logout-return": true, "frontchannel-logout": true, "revocation": true,
 }
 
 var parties = map[string]bool{"browser": true, "app": true, "provider": true}

@@ -256,7 +256,8 @@ type TimelineEvent struct {
 	// File is the trace the step is in (scan --case).
 	File string `json:"file,omitempty"`
 	// Kind is one of authorize, code-issued, callback, token-request,
-	// token-response, authorize-error.
+	// token-response, authorize-error, and a sign-out's app-logout,
+	// logout, logout-return, frontchannel-logout, revocation.
 	Kind string `json:"kind"`
 	// Party is who acted: browser, app or provider.
 	Party string `json:"party,omitempty"`

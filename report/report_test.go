@@ -77,7 +77,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 
 // TestGolden replays recorded reports through every writer.
 func TestGolden(t *testing.T) {
-	fixtures := []string{"signin"}
+	fixtures := []string{"signin", "signout"}
 	for _, fx := range fixtures {
 		r := readFixture(t, fx+".json")
 		for _, wr := range writers() {
