@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/traceaudit/traceaudit/model"
+	"github.com/traceaudit/traceaudit/oauth"
 	"github.com/traceaudit/traceaudit/rules"
 	"github.com/traceaudit/traceaudit/secret"
 )
@@ -253,6 +254,73 @@ func TestLogoutNotPropagatedNearMisses(t *testing.T) {
 	} {
 		if fs := runSignOut(evs, rules.LogoutNotPropagated); len(fs) != 0 {
 			t.Errorf("%s: %+v", name, fs)
+		}
+	}
+}
+
+// signOutSteps reads a recording's sign-out steps and the ID token its
+// sign-in was issued.
+func signOutSteps(t *testing.T, name string) (steps []model.Event, issued secret.Secret) {
+	t.Helper()
+	exs, _ := loadRecording(t, name)
+	for _, ev := range oauth.ExtractAll(exs) {
+		switch {
+		case ev.Kind.IsSignOut():
+			steps = append(steps, ev)
+		case ev.Kind == model.TokenResponse && !ev.IDToken().IsZero():
+			issued = ev.IDToken()
+		}
+	}
+	return steps, issued
+}
+
+// TestSignOutSPARecorded reads oidc-client-ts 3.5.0's signoutRedirect in a
+// real Chromium against oidc-provider 9 (spa-libs/gen.sh, stories signout
+// and signout-revoke), where the sign-out steps were tested only on
+// hand-built inputs: the logout request from the browser with the ID token
+// of the sign-in as id_token_hint and the registered
+// post_logout_redirect_uri, oidc-provider's confirmation page, the way back
+// to the app, no finding; with revokeTokensOnSignout the page's token
+// revocation (RFC 7009: POST from the page, Origin, token_type_hint
+// access_token) answered 200, after which oidc-client-ts rejected the
+// answer's Content-Type and no logout request followed.
+func TestSignOutSPARecorded(t *testing.T) {
+	for _, name := range []string{"oidcts-signout.har", "oidcts-signout.pcapng"} {
+		checkOneFinding(t, name, "", "", "")
+		steps, issued := signOutSteps(t, name)
+		var kinds []string
+		for _, ev := range steps {
+			kinds = append(kinds, ev.Kind.String())
+		}
+		if strings.Join(kinds, " ") != "logout logout-return" {
+			t.Fatalf("%s: sign-out steps %v, want the logout request and the way back", name, kinds)
+		}
+		lo, back := steps[0], steps[1]
+		// The capture holds the token response's body; the HAR does not
+		// (Chromium kept no body of that cross-origin fetch).
+		if lo.IDToken().IsZero() || lo.SignOut().HintAudience != "oidc-spa" || (strings.HasSuffix(name, ".pcapng") && !lo.IDToken().Equal(issued)) {
+			t.Errorf("%s: the logout request's id_token_hint (audience %q) is not the sign-in's ID token", name, lo.SignOut().HintAudience)
+		}
+		if lo.RedirectURI() != "http://localhost:4943/signed-out.html" || lo.SignOut().ReturnParam != "post_logout_redirect_uri" ||
+			!lo.SignOut().Page || lo.SignOut().PageTitle != "Logout Request" || lo.Status != 200 || !lo.State.IsZero() {
+			t.Errorf("%s: logout request %s: redirect %q (%s), page %v %q, status %d, state %v (oidc-client-ts 3.5.0 sends none)",
+				name, lo.Ref, lo.RedirectURI(), lo.SignOut().ReturnParam, lo.SignOut().Page, lo.SignOut().PageTitle, lo.Status, lo.State)
+		}
+		if back.RedirectURI() != "http://localhost:4943/signed-out.html" || back.Status != 303 {
+			t.Errorf("%s: way back %s to %q, status %d", name, back.Ref, back.RedirectURI(), back.Status)
+		}
+	}
+	for _, name := range []string{"oidcts-signout-revoke.har", "oidcts-signout-revoke.pcapng"} {
+		checkOneFinding(t, name, "", "", "")
+		steps, _ := signOutSteps(t, name)
+		if len(steps) != 1 || steps[0].Kind != model.Revocation {
+			t.Fatalf("%s: sign-out steps %+v, want the revocation alone", name, steps)
+		}
+		rv := steps[0]
+		if rv.Method() != "POST" || rv.Origin() != "http://localhost:4943" || rv.SignOut().TokenTypeHint != "access_token" ||
+			rv.SignOut().Token.IsZero() || rv.Status != 200 || rv.Endpoint() != "https://127.0.0.1:4941/token/revocation" {
+			t.Errorf("%s: revocation %s %s %s from %q, hint %q, token zero %v, status %d", name, rv.Ref, rv.Method(), rv.Endpoint(),
+				rv.Origin(), rv.SignOut().TokenTypeHint, rv.SignOut().Token.IsZero(), rv.Status)
 		}
 	}
 }

@@ -5,7 +5,9 @@
 // capture leaves its port out). redirectOverride configures the app with a
 // redirect URI the client has not registered (the redirect-mismatch story);
 // twice makes it handle the sign-in's answer twice, as a React 18 effect
-// does under StrictMode when nothing guards it (the double-callback story).
+// does under StrictMode when nothing guards it (the double-callback story);
+// revokeOnSignout turns oidc-client-ts's revokeTokensOnSignout on (the
+// signout-revoke story).
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,7 +25,7 @@ const sites = {
   },
   oidc: {
     '/': 'app/oidc.html', '/callback.html': 'app/oidc-callback.html', '/silent.html': 'app/oidc-silent.html',
-    '/popup.html': 'app/oidc-popup.html',
+    '/popup.html': 'app/oidc-popup.html', '/signed-out.html': 'app/oidc-signed-out.html',
   },
   cdn: {
     '/msal-browser@5.31.0/msal-browser.min.js': join(msalDir, 'msal-browser.min.js'),
@@ -32,7 +34,7 @@ const sites = {
   },
 };
 
-export function startApp({ site, port, redirectOverride, twice }) {
+export function startApp({ site, port, redirectOverride, twice, revokeOnSignout }) {
   const files = sites[site];
   return createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
@@ -40,6 +42,7 @@ export function startApp({ site, port, redirectOverride, twice }) {
     if (!f) { res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('Not Found'); return; }
     let body = readFileSync(f.startsWith('/') ? f : join(here, f), 'utf8');
     if (f.endsWith('.html') && twice) body = body.replace('<head>', '<head><script>window.HANDLE_TWICE = true;</script>');
+    if (f.endsWith('.html') && revokeOnSignout) body = body.replace('<head>', '<head><script>window.OIDC_REVOKE_ON_SIGNOUT = true;</script>');
     if (f.endsWith('.html') && redirectOverride) {
       const v = site === 'msal' ? 'MSAL_REDIRECT_URI' : 'OIDC_REDIRECT_URI';
       body = body.replace('<head>', `<head><script>window.${v} = ${JSON.stringify(redirectOverride)};</script>`);

@@ -104,6 +104,18 @@ export async function browser({ acceptLanguage = 'en-US,en', args = [], env = {}
           e.response.content = { size: Buffer.byteLength(text), mimeType: e._resp.mimeType || '', text };
         }, () => {}));
       },
+      // A request the page saw fail (a CORS block, a cancelled fetch) or
+      // whose body Chromium did not keep: its answer when one came, else
+      // status 0 with Chromium's reason, as DevTools exports it.
+      'Network.loadingFailed'(p) {
+        const e = live.get(p.requestId);
+        if (!e || e.response) return;
+        if (e._resp) respond(e, e._resp);
+        else e.response = { status: 0, statusText: '', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: '' }, redirectURL: '', headersSize: -1, bodySize: -1, _error: p.errorText || '' };
+        e.time = Math.max(0, Math.round((p.timestamp - e._ts) * 1000));
+        e.timings.wait = e.time;
+        e.comment = `loading failed: ${p.errorText || '?'}${p.blockedReason ? ` (${p.blockedReason})` : ''}${p.corsErrorStatus ? ` (CORS ${p.corsErrorStatus.corsError})` : ''}`;
+      },
       finish() {
         for (const [rid, list] of reqExtra) {
           const hops = entries.filter((e) => e._id === rid && e._mine === mine);

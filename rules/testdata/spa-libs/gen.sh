@@ -24,7 +24,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/ce
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 all="msal:clean msal:reload msal:double-callback msal:two-tabs msal:redirect-mismatch msal:silent-login-required msal:refresh
   msal:refresh-expired msal:refresh-invalid-scope msal:popup oidcts:clean oidcts:reload oidcts:double-callback oidcts:two-tabs
-  oidcts:redirect-mismatch oidcts:silent-login-required oidcts:refresh oidcts:refresh-expired oidcts:popup"
+  oidcts:redirect-mismatch oidcts:silent-login-required oidcts:refresh oidcts:refresh-expired oidcts:popup oidcts:signout oidcts:signout-revoke"
 for run in ${*:-$all}; do
   lib=${run%%:*} story=${run#*:}
   rm -f "$work/keys.log"
@@ -37,7 +37,7 @@ for run in ${*:-$all}; do
   kill "$cap"; wait "$cap" || true; cap=
   # The captures kept: the stories whose renewals and refusals travel on
   # the provider's TLS connections.
-  case $story in clean|reload|double-callback|silent-login-required|refresh-expired)
+  case $story in clean|reload|double-callback|silent-login-required|refresh-expired|signout|signout-revoke)
     editcap --inject-secrets "tls,$work/keys.log" "$work/$lib-$story.pcap" "$here/../$lib-$story.pcapng" ;;
   esac
 done

@@ -12,7 +12,10 @@ import Provider from 'oidc-provider';
 
 export const USER = 'alice', PASSWORD = 'test-only-password';
 
-export function startProvider({ issuer, port, clients, key, cert, ttl, claims, account = {}, log = console.log }) {
+// revocation turns on oidc-provider's token revocation endpoint (RFC 7009,
+// /token/revocation; off by default, and other recordings' discovery
+// documents do not list it).
+export function startProvider({ issuer, port, clients, key, cert, ttl, claims, account = {}, revocation = false, log = console.log }) {
   const provider = new Provider(issuer, {
     clients,
     ...(ttl ? { ttl } : {}),
@@ -20,7 +23,7 @@ export function startProvider({ issuer, port, clients, key, cert, ttl, claims, a
     claims: claims || { openid: ['sub'], profile: ['name', 'preferred_username'] },
     scopes: ['openid', 'offline_access', ...Object.keys(claims || { profile: 1 }).filter((s) => s !== 'openid')],
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: false }, ...(revocation ? { revocation: { enabled: true } } : {}) },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async issueRefreshToken(ctx, client) { return client.grantTypeAllowed('refresh_token'); },
     async findAccount(ctx, id) {
@@ -59,5 +62,9 @@ export function startProvider({ issuer, port, clients, key, cert, ttl, claims, a
   provider.on('grant.success', (ctx) => log(`op: token issued (${ctx.oidc.params.grant_type})`));
   provider.on('grant.error', (ctx, err) => log(`op: token refused ${err.error} (${err.error_description})`));
   provider.on('authorization.error', (ctx, err) => log(`op: authorize refused ${err.error} (${err.error_description})`));
+  provider.on('revocation.success', () => log('op: token revoked'));
+  provider.on('revocation.error', (ctx, err) => log(`op: revocation refused ${err.error} (${err.error_description})`));
+  provider.on('end_session.success', () => log('op: signed out'));
+  provider.on('end_session.error', (ctx, err) => log(`op: sign-out refused ${err.error} (${err.error_description})`));
   return createServer({ key, cert }, provider.callback()).listen(port, '127.0.0.1');
 }

@@ -37,15 +37,28 @@
 //   refresh-expired        as refresh, after the refresh token has expired
 //                          (the provider issues it for 2 s)
 //   popup                  loginPopup / signinPopup
+//   signout                (oidcts) a sign-in, then signoutRedirect: the
+//                          browser goes to the end-session endpoint with
+//                          id_token_hint, state and a registered
+//                          post_logout_redirect_uri, the user confirms on
+//                          oidc-provider's page, the provider sends it back
+//                          and signoutRedirectCallback checks the state
+//   signout-revoke         (oidcts) as signout with revokeTokensOnSignout:
+//                          the page revokes the tokens first at the
+//                          provider's revocation endpoint (turned on for
+//                          both sign-out stories), whose answer (200, no
+//                          body, text/plain) oidc-client-ts 3.5.0 rejects
+//                          ("Invalid response Content-Type"): the browser
+//                          never reaches the end-session endpoint
 // Prints what the pages said; exits non-zero when the story did not happen.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { browser, sleep } from './cdp.mjs';
 import { startProvider, USER, PASSWORD } from './provider.mjs';
 import { startApp } from './app.mjs';
 
-const stories = ['clean', 'reload', 'double-callback', 'two-tabs', 'redirect-mismatch', 'silent-login-required', 'refresh', 'refresh-expired', 'refresh-invalid-scope', 'popup'];
+const stories = ['clean', 'reload', 'double-callback', 'two-tabs', 'redirect-mismatch', 'silent-login-required', 'refresh', 'refresh-expired', 'refresh-invalid-scope', 'popup', 'signout', 'signout-revoke'];
 const [lib, story, out] = process.argv.slice(2);
-if (!['msal', 'oidcts'].includes(lib) || !stories.includes(story) || !out) throw new Error('usage: rec.mjs msal|oidcts STORY OUT.har');
+if (!['msal', 'oidcts'].includes(lib) || !stories.includes(story) || !out || (story.startsWith('signout') && lib !== 'oidcts')) throw new Error('usage: rec.mjs msal|oidcts STORY OUT.har');
 const OP = 'https://127.0.0.1:4941';
 const APP = lib === 'msal' ? 'http://localhost:4942' : 'http://localhost:4943';
 const CALLBACK = lib === 'msal' ? `${APP}/redirect.html` : `${APP}/callback.html`;
@@ -59,15 +72,20 @@ const opServer = startProvider({
   key: readFileSync(process.env.TLS_KEY), cert: readFileSync(process.env.TLS_CERT),
   clients: [
     spa('msal-spa', ['http://localhost:4942/redirect.html']),
-    spa('oidc-spa', ['http://localhost:4943/callback.html', 'http://localhost:4943/silent.html', 'http://localhost:4943/popup.html']),
+    {
+      ...spa('oidc-spa', ['http://localhost:4943/callback.html', 'http://localhost:4943/silent.html', 'http://localhost:4943/popup.html']),
+      ...(story.startsWith('signout') ? { post_logout_redirect_uris: ['http://localhost:4943/signed-out.html'] } : {}),
+    },
   ],
   ttl: story === 'refresh-expired' ? { RefreshToken: 2 } : undefined,
+  revocation: story.startsWith('signout'),
 });
 const cdnServer = startApp({ site: 'cdn', port: 4944 });
 const appServer = startApp({
   site: lib === 'msal' ? 'msal' : 'oidc', port: lib === 'msal' ? 4942 : 4943,
   redirectOverride: story === 'redirect-mismatch' ? `${APP}/auth/callback` : undefined,
   twice: story === 'double-callback',
+  revokeOnSignout: story === 'signout-revoke',
 });
 
 const chromium = await browser({
@@ -158,6 +176,22 @@ try {
       await sleep(500);
       await a.send('Page.navigate', { url: cb });
       await sleep(1500);
+    }
+    if (story === 'signout-revoke') {
+      console.log(`browser: ${await page(a)}`);
+      await sleep(500);
+      await a.evaluate('app.logout(); true');
+      await says(a, '/signoutRedirect failed/', 'the sign-out to fail');
+    }
+    if (story === 'signout') {
+      console.log(`browser: ${await page(a)}`);
+      await sleep(500);
+      await a.evaluate('app.logout(); true');
+      // oidc-provider asks; the user confirms.
+      await a.waitFor(`location.host === '127.0.0.1:4941' && document.readyState === 'complete' && !!document.querySelector('button[name=logout]')`, "the provider's sign-out page");
+      await sleep(300);
+      await a.evaluate(`document.querySelector('button[name=logout]').click(); true`);
+      await a.waitFor(`location.href.startsWith('${APP}/signed-out.html') && /Signed out|failed/.test(${status})`, 'the way back');
     }
     if (story.startsWith('refresh')) {
       console.log(`browser: ${await page(a)}`);
