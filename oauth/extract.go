@@ -478,7 +478,7 @@ func (x *Extractor) appendExchange(dst []model.Event, ex *model.Exchange) []mode
 		} else if prov.Family == model.FamilyGeneric && lemonldapAnswer(ex.Response) {
 			// So are LemonLDAP::NG's (/oauth2/authorize, /oauth2/token).
 			lb.prov.Family, lb.prov.Tenant = model.FamilyLemonLDAP, lb.prov.Host
-		} else if prov.Family == model.FamilyGeneric && dotAnswer(ex.Response, x.respBody(ex.Response)) {
+		} else if prov.Family == model.FamilyGeneric && x.dotAnswer(ex.Response) {
 			// django-oauth-toolkit included elsewhere than o/ (oauth/,
 			// api/oauth/): its consent page names it, and the host's
 			// later steps (the consent's answer, the token endpoint).
@@ -590,8 +590,16 @@ func glewlwydAnswer(r *model.Response) bool {
 // dotAnswer reports django-oauth-toolkit's consent page as the answer to an
 // authorize request: its authorize.html's form, id "authorizationForm"
 // (kept by the sites that restyle the page by extending its template).
-func dotAnswer(r *model.Response, body []byte) bool {
-	return r != nil && r.Status == 200 && bytes.Contains(body[:min(len(body), 1<<20)], []byte(`<form id="authorizationForm"`))
+//
+// An authorize request without an answer (a capture's lost bytes, an
+// aborted navigation) has none; the body is read only for a 200, so that
+// no other answer counts as a read of a body the reader skipped.
+func (x *Extractor) dotAnswer(r *model.Response) bool {
+	if r == nil || r.Status != 200 {
+		return false
+	}
+	body := x.respBody(r)
+	return bytes.Contains(body[:min(len(body), 1<<20)], []byte(`<form id="authorizationForm"`))
 }
 
 // lemonldapAnswer reports an answer to an authorize request that only
