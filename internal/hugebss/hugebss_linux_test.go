@@ -51,21 +51,10 @@ func TestBSSAdvised(t *testing.T) {
 	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
 		t.Skipf("a kernel without transparent huge pages refuses the advice: %v", err)
 	}
-	b, err := os.ReadFile("/proc/self/smaps")
-	if err != nil {
-		t.Fatalf("reading smaps: %v", err)
-	}
 	addr := uintptr(unsafe.Pointer(&ballast[len(ballast)/2]))
-	var inRange bool
 	var found bool
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Text()
-		if lo, hi, _, _, ok := parseMapsLine([]byte(line)); ok {
-			inRange = lo <= addr && addr < hi
-			continue
-		}
-		if inRange && strings.HasPrefix(line, "VmFlags:") {
+	for _, line := range smapsLines(t, addr) {
+		if strings.HasPrefix(line, "VmFlags:") {
 			found = true
 			if !strings.Contains(line, " hg") {
 				t.Errorf("the bss mapping around the ballast is not advised for huge pages: %s", line)
@@ -160,21 +149,7 @@ func TestCollapseTouched(t *testing.T) {
 // smapsOf returns the Rss and AnonHugePages, in kB, of the mapping holding addr.
 func smapsOf(t *testing.T, addr uintptr) (rss, huge int) {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/smaps")
-	if err != nil {
-		t.Fatalf("reading smaps: %v", err)
-	}
-	var inRange bool
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Text()
-		if lo, hi, _, _, ok := parseMapsLine([]byte(line)); ok {
-			inRange = lo <= addr && addr < hi
-			continue
-		}
-		if !inRange {
-			continue
-		}
+	for _, line := range smapsLines(t, addr) {
 		var n int
 		if _, err := fmt.Sscanf(line, "Rss: %d kB", &n); err == nil {
 			rss = n
@@ -184,4 +159,29 @@ func smapsOf(t *testing.T, addr uintptr) (rss, huge int) {
 		}
 	}
 	return rss, huge
+}
+
+// smapsLines returns the lines /proc/self/smaps gives about the mapping
+// holding addr (its fields, without the mapping's own line), none if no
+// mapping holds it.
+func smapsLines(t *testing.T, addr uintptr) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatalf("reading smaps: %v", err)
+	}
+	var lines []string
+	var inRange bool
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		if lo, hi, _, _, ok := parseMapsLine([]byte(line)); ok {
+			inRange = lo <= addr && addr < hi
+			continue
+		}
+		if inRange {
+			lines = append(lines, line)
+		}
+	}
+	return lines
 }
