@@ -1315,16 +1315,9 @@ func returnedElsewhere(s *signin, l *model.Event) bool {
 		if r.Time.Before(l.Time) {
 			continue
 		}
-		return withoutQuery(r.RedirectURI()) != withoutQuery(l.RedirectURI())
+		return model.WithoutQuery(r.RedirectURI()) != model.WithoutQuery(l.RedirectURI())
 	}
 	return false
-}
-
-func withoutQuery(raw string) string {
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		return raw[:i]
-	}
-	return raw
 }
 
 // diffSignOut compares what only sign-out steps carry: the post-logout
@@ -1356,12 +1349,12 @@ func diffSignOut(kind string, b *signin, ge, be *model.Event) []Difference {
 			ds = append(ds, d)
 		}
 	case StepLogoutReturn:
-		if d, ok := redirectDiff(withoutQuery(ge.RedirectURI()), withoutQuery(be.RedirectURI())); ok {
+		if d, ok := redirectDiff(model.WithoutQuery(ge.RedirectURI()), model.WithoutQuery(be.RedirectURI())); ok {
 			d.Field = "return_to"
 			ds = append(ds, d)
 		}
 	case StepAppLogout:
-		if g, bt := withoutQuery(gs.To), withoutQuery(bs.To); g != bt {
+		if g, bt := model.WithoutQuery(gs.To), model.WithoutQuery(bs.To); g != bt {
 			ds = append(ds, Difference{Field: "signout_to", Good: nonEmpty(secret.RedactURL(g), "(no redirect)"), Bad: nonEmpty(secret.RedactURL(bt), "(no redirect)"), Class: Parameter,
 				Note: "where the app's sign-out sent the browser"})
 		}

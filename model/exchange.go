@@ -333,3 +333,12 @@ func ReadAll(r Reader) ([]*Exchange, error) {
 		out = append(out, ex)
 	}
 }
+
+// WithoutQuery is a URL (or a path) without its query and fragment: the
+// endpoint the rules, the extractor and compare match on.
+func WithoutQuery(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		return raw[:i]
+	}
+	return raw
+}

@@ -707,7 +707,7 @@ func (x *Extractor) base(ex *model.Exchange, u *url.URL, p model.Provider) model
 		Origin:      h.Get("Origin"),
 		FetchMode:   strings.ToLower(h.Get("Sec-Fetch-Mode")),
 		Forwarded:   forwardedBy(h),
-		Referer:     stripQuery(h.Get("Referer")),
+		Referer:     model.WithoutQuery(h.Get("Referer")),
 		UserAgent:   h.Get("User-Agent"),
 		Prefetch:    prefetchMarker(h),
 		Conn:        ex.Conn,
@@ -760,13 +760,6 @@ func responseTime(ex *model.Exchange) time.Time {
 		return ex.End
 	}
 	return ex.Start
-}
-
-func stripQuery(s string) string {
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // forwardedBy names the header that shows a request came through a proxy
@@ -1705,7 +1698,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		// in front of it sent the request to a sign-in page.
 		pe := &model.ProviderError{Error: "http_" + strconv.Itoa(resp.Status), Description: "a redirect, not a token response"}
 		if loc := resp.Headers.Get("Location"); loc != "" {
-			pe.Description += " to " + stripQuery(loc)
+			pe.Description += " to " + model.WithoutQuery(loc)
 		}
 		ev.Err = pe
 	}

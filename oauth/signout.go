@@ -358,7 +358,7 @@ func (x *Extractor) logoutRequest(ex *model.Exchange, u *url.URL, lb *lazyBase, 
 	if ev.Err != nil {
 		return out
 	}
-	pl := pendingLogout{path: strings.ToLower(strings.TrimSuffix(u.Path, "/")), returnURI: stripQuery(ret), ev: ev}
+	pl := pendingLogout{path: strings.ToLower(strings.TrimSuffix(u.Path, "/")), returnURI: model.WithoutQuery(ret), ev: ev}
 	if back, ok := x.logoutReturn(ex, lb, pl, true); ok {
 		return append(out, back)
 	}
@@ -373,7 +373,7 @@ func (x *Extractor) logoutRequest(ex *model.Exchange, u *url.URL, lb *lazyBase, 
 
 // sameEndpoint reports that lu is the URI raw without its query.
 func sameEndpoint(lu *url.URL, raw string) bool {
-	return raw != "" && strings.EqualFold(endpointOf(lu), stripQuery(raw))
+	return raw != "" && strings.EqualFold(endpointOf(lu), model.WithoutQuery(raw))
 }
 
 // logoutReturn reads the provider's redirect that ends a sign-out: the

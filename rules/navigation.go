@@ -20,7 +20,7 @@ func (a *Analysis) navigationTx(ev *model.Event) *Transaction {
 	if ex == nil {
 		return nil
 	}
-	page := beforeQuery(ex.Referer())
+	page := model.WithoutQuery(ex.Referer())
 	if page == "" {
 		return nil
 	}
@@ -49,7 +49,7 @@ func (a *Analysis) redirectsTo(az *model.Event, page string) bool {
 			return false
 		}
 		to := loc.String()
-		if beforeQuery(to) == page {
+		if model.WithoutQuery(to) == page {
 			return true
 		}
 		ex = a.nextRequestOf(ex, to)
@@ -70,14 +70,6 @@ func (a *Analysis) nextRequestOf(ex *Exchange, u string) *Exchange {
 		}
 	}
 	return nil
-}
-
-// beforeQuery is u without its query and fragment.
-func beforeQuery(u string) string {
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		return u[:i]
-	}
-	return u
 }
 
 // clearedForReplay names the transient cookies the sign-in's start set

@@ -96,7 +96,7 @@ func refusedTokenUse(a *Analysis) string {
 				break
 			}
 			s := fmt.Sprintf("the first call presenting the access token issued at %s, %s %s at %s, was refused with HTTP %d",
-				r.Response.Ref, call.Method(), stripQueryOf(call.Endpoint()), call.Ref, call.Status)
+				r.Response.Ref, call.Method(), model.WithoutQuery(call.Endpoint()), call.Ref, call.Status)
 			if call.Err != nil && call.Err.Error != "" {
 				s += " (" + call.Err.Error
 				if call.Err.Description != "" {
@@ -108,14 +108,6 @@ func refusedTokenUse(a *Analysis) string {
 		}
 	}
 	return ""
-}
-
-// stripQueryOf is an endpoint without its query.
-func stripQueryOf(s string) string {
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // unreadProviderConnections says what of the TLS connections to a host the
