@@ -64,7 +64,10 @@ func isFluxzyArchive(f *os.File) bool {
 }
 
 // keyLogNextTo lists files in a capture's folder that look like TLS key
-// logs (sslkeylog*, *keylog*, *.keys, *.nss, keys*.log), sorted, at most three. They
+// logs (sslkeylog*, *keylog*, *.keys, *.nss, keys*.log), at most three,
+// the one whose name shares the longest start with the capture's first
+// (a folder of captures often holds one key log per capture:
+// fluxzy-conn9.pcapng beside fluxzy-conn9.nsskeylog), then by name. They
 // are named, never loaded silently: a key log the user did not pass may
 // belong to another capture.
 func keyLogNextTo(path string) []string {
@@ -87,7 +90,21 @@ func keyLogNextTo(path string) []string {
 			out = append(out, joinAsGiven(path, e.Name()))
 		}
 	}
-	sort.Strings(out)
+	capture := strings.ToLower(filepath.Base(path))
+	shared := func(name string) int {
+		name = strings.ToLower(filepath.Base(name))
+		n := 0
+		for n < len(name) && n < len(capture) && name[n] == capture[n] {
+			n++
+		}
+		return n
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if a, b := shared(out[i]), shared(out[j]); a != b {
+			return a > b
+		}
+		return out[i] < out[j]
+	})
 	if len(out) > 3 {
 		out = out[:3]
 	}
@@ -123,8 +140,8 @@ func tlsHint(res *fileResult, o *options) {
 	a := &res.scan.assessment
 	if len(o.keylogs) > 0 {
 		if res.exchangeCount == 0 {
-			a.Reason = fmt.Sprintf("none of the client randoms in the key log(s) given (%s) belongs to a TLS connection of this capture, so %d connections stay encrypted: the key log is from another browser session or machine (set SSLKEYLOGFILE before starting the browser and capture that session)",
-				strings.Join(o.keylogs, ", "), undecrypted)
+			a.Reason = fmt.Sprintf("none of the client randoms in the key log(s) given (%s) belongs to a TLS connection of this capture, so %s encrypted: the key log is from another browser session or machine (set SSLKEYLOGFILE before starting the browser and capture that session)",
+				strings.Join(o.keylogs, ", "), connections(undecrypted))
 		}
 		return
 	}
@@ -136,4 +153,12 @@ func tlsHint(res *fileResult, o *options) {
 			a.Reason += "; " + hint
 		}
 	}
+}
+
+// connections says how many connections stay, verb agreeing.
+func connections(n int) string {
+	if n == 1 {
+		return "1 connection stays"
+	}
+	return fmt.Sprintf("%d connections stay", n)
 }

@@ -225,6 +225,16 @@ func TestMessagesSayWhatToDo(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "inconclusive") || !strings.Contains(out, "pass --keylog sslkeylog.txt") {
 		t.Errorf("key log next to the capture: exit %d: %s %s", code, out, stderr)
 	}
+
+	// A folder of captures, each with its key log (as Fluxzy exports
+	// them): each capture is pointed at its own, not at the first by name.
+	os.Rename("capture.pcap", "zz-session.pcap")
+	os.Rename("sslkeylog.txt", "zz-session.nsskeylog")
+	os.WriteFile("aa-other.nsskeylog", keys, 0o644)
+	code, out, stderr = runCLI(t, nil, "scan", "-f", "csv", "zz-session.pcap")
+	if code != exitOK || !strings.Contains(out, "pass --keylog zz-session.nsskeylog") {
+		t.Errorf("key log named like the capture: exit %d: %s %s", code, out, stderr)
+	}
 }
 
 // TestKeyLogOfAnotherSession: keys that match no connection of the capture
@@ -232,7 +242,7 @@ func TestMessagesSayWhatToDo(t *testing.T) {
 func TestKeyLogOfAnotherSession(t *testing.T) {
 	code, out, stderr := runCLI(t, nil, "scan", "-f", "csv", "--keylog", filepath.Join(labDir, "code-expired-fosite", "keys.log"),
 		filepath.Join(labDir, "clean-fosite-http1-tls", "capture.pcap"))
-	if code != exitOK || !strings.Contains(out, "none of the client randoms in the key log") || strings.Contains(out, "Encrypted Client Hello") {
+	if code != exitOK || !strings.Contains(out, "none of the client randoms in the key log") || !strings.Contains(out, "so 5 connections stay encrypted") || strings.Contains(out, "Encrypted Client Hello") {
 		t.Errorf("exit %d: %s %s", code, out, stderr)
 	}
 }
