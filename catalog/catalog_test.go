@@ -127,3 +127,103 @@ func TestSignOutWordings(t *testing.T) {
 		t.Errorf("Okta's Invalid redirect uri read as Keycloak's: %+v", info)
 	}
 }
+
+// TestCodesUnique: LookupCode returns the first entry with a code, so a
+// second entry with the same code (in any letter case) would never be
+// read; every code entry also names its class, meaning and remedy.
+func TestCodesUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, e := range catalog.Catalog() {
+		if e.Code == "" {
+			continue
+		}
+		key := strings.ToUpper(e.Code)
+		if seen[key] {
+			t.Errorf("code %s is in the catalog twice", e.Code)
+		}
+		seen[key] = true
+		if e.Class == catalog.ClassNone || e.Meaning == "" || e.Remediation == "" {
+			t.Errorf("%s: class %q, meaning %q, remediation %q: want all three", e.Code, e.Class, e.Meaning, e.Remediation)
+		}
+		if e.Meaning != strings.TrimSpace(e.Meaning) || strings.HasSuffix(e.Meaning, ".") {
+			t.Errorf("%s: meaning %q is not a clause (explain adds the full stop)", e.Code, e.Meaning)
+		}
+		if r := e.Remediation; r[0] < 'A' || r[0] > 'Z' || !strings.HasSuffix(r, ".") {
+			t.Errorf("%s: remediation %q is not a sentence", e.Code, r)
+		}
+	}
+}
+
+// TestMicrosoftReferenceCodes: codes of Microsoft's reference lists (Entra's
+// AADSTS list, B2C's AADB2C list; the sources are named beside the
+// entries) are found by LookupCode with the class the rules read them by.
+func TestMicrosoftReferenceCodes(t *testing.T) {
+	for code, want := range map[string]catalog.ErrorClass{
+		"AADSTS90038":   catalog.ClassTenant,      // NationalCloudTenantRedirection
+		"AADSTS900382":  catalog.ClassTenant,      // confidential client in a cross-cloud request
+		"AADSTS90124":   catalog.ClassTenant,      // resource not supported over /common or /consumers
+		"AADSTS50074":   catalog.ClassInteraction, // MFA challenge not passed
+		"AADSTS50078":   catalog.ClassInteraction, // MFA expired
+		"AADSTS50140":   catalog.ClassInteraction, // KmsiInterrupt
+		"AADSTS50199":   catalog.ClassInteraction, // CmsiInterrupt
+		"AADSTS700020":  catalog.ClassInteraction, // InteractionRequired
+		"AADSTS53001":   catalog.ClassAccess,      // DeviceNotDomainJoined
+		"AADSTS530032":  catalog.ClassAccess,      // BlockedByConditionalAccessOnSecurityPolicy
+		"AADSTS500021":  catalog.ClassAccess,      // tenant restrictions
+		"AADSTS90095":   catalog.ClassAccess,      // admin consent workflow
+		"AADSTS500014":  catalog.ClassAccess,      // resource service principal disabled
+		"AADSTS650057":  catalog.ClassScope,       // resource not in the registration
+		"AADSTS700030":  catalog.ClassClientAuth,  // certificate subject not authorized
+		"AADSTS70016":   catalog.ClassPending,     // device code flow: keep polling
+		"AADSTS70018":   catalog.ClassUserAction,  // device code flow: wrong user code
+		"AADSTS500133":  catalog.ClassAssertion,   // on-behalf-of assertion expired
+		"AADSTS50000":   catalog.ClassService,     // TokenIssuanceError
+		"AADSTS16000":   catalog.ClassAccess,      // account not in the tenant
+		"aadsts9002332": catalog.ClassTenant,      // letter case does not matter
+		"AADB2C90057":   catalog.ClassResponseType,
+		"AADB2C90128":   catalog.ClassRefreshExpired,
+		"AADB2C90212":   catalog.ClassFlowExpired,
+		"AADB2C90209":   catalog.ClassLogoutHint,
+	} {
+		e, ok := catalog.LookupCode(code)
+		if !ok || e.Class != want {
+			t.Errorf("LookupCode(%s) = %+v, %v; want class %q", code, e, ok, want)
+		}
+	}
+	// Microsoft's list: AADSTS16000 is an account missing from the tenant
+	// (InteractionRequired), not the account picker's interrupt.
+	if e, _ := catalog.LookupCode("AADSTS16000"); !strings.Contains(e.Meaning, "does not exist in the tenant") {
+		t.Errorf("AADSTS16000: meaning %q", e.Meaning)
+	}
+	// Codes Microsoft's list does not have stay unknown rather than guessed.
+	for _, code := range []string{"AADSTS530002", "AADSTS530003", "AADSTS70020", "AADSTS1003031", "AADSTS1"} {
+		if e, ok := catalog.LookupCode(code); ok {
+			t.Errorf("LookupCode(%s) = %+v, want not found", code, e)
+		}
+	}
+}
+
+// TestClassifyCodeFirst: a code the catalog knows decides the class over
+// the OAuth error name beside it and over words other entries match, and
+// the lookup gives the same answer every time.
+func TestClassifyCodeFirst(t *testing.T) {
+	// The poll answer rules/testdata/device-code-polling.har quotes.
+	pe := &model.ProviderError{Error: "authorization_pending", Codes: []string{"AADSTS70016"},
+		Description: "AADSTS70016: Pending end-user authorization."}
+	for i := 0; i < 3; i++ {
+		info, ok := catalog.Classify(pe, model.FamilyEntra)
+		if !ok || info.Code != "AADSTS70016" || info.Class != catalog.ClassPending {
+			t.Fatalf("pass %d: %+v, want AADSTS70016 pending", i, info)
+		}
+	}
+	// Entra's bad_verification_code is its own code, not GitHub's words.
+	pe = &model.ProviderError{Error: "bad_verification_code", Codes: []string{"AADSTS70018"}}
+	if info, _ := catalog.Classify(pe, model.FamilyEntra); info.Code != "AADSTS70018" || info.Class != catalog.ClassUserAction {
+		t.Errorf("AADSTS70018: %+v", info)
+	}
+	// A wrapper still gives way to the code it wraps.
+	pe = &model.ProviderError{Error: "invalid_grant", Codes: []string{"AADSTS70002", "AADSTS500133"}}
+	if info, _ := catalog.Classify(pe, model.FamilyEntra); info.Code != "AADSTS500133" {
+		t.Errorf("wrapped AADSTS500133: %+v", info)
+	}
+}

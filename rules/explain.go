@@ -177,7 +177,14 @@ func classCauses(c catalog.ErrorClass) []string {
 	case catalog.ClassAccess:
 		return []string{"the user is not assigned to the app, blocked or unknown in this tenant"}
 	case catalog.ClassUserAction:
-		return []string{"the user cancelled, or chose a step (a password reset) the app has to start itself"}
+		return []string{"the user cancelled, or chose a step (a password reset) the app has to start itself", "the user mistyped a code the flow asked for (the device code flow's user code)"}
+	case catalog.ClassPending:
+		return []string{"a device code (or CIBA) client polls the token endpoint until the user finishes signing in elsewhere: each poll before that is answered pending, as the protocol says"}
+	case catalog.ClassAssertion:
+		return []string{"the token the request presents (an on-behalf-of user assertion, a JWT bearer grant, a federated identity provider's ID token) expired before it was used",
+			"it was issued by another issuer or for another audience, or is malformed"}
+	case catalog.ClassService:
+		return []string{"a transient failure or throttling of the provider's service, not the app's request"}
 	case catalog.ClassWrapper:
 		return []string{"it wraps a more specific code: look for the other code in the same answer"}
 	case catalog.ClassLogoutRedirect:

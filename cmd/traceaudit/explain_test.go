@@ -54,6 +54,9 @@ func TestExplainForms(t *testing.T) {
 		"AADSTS54005": "AADSTS54005 (code-reused)", "aadsts54005": "AADSTS54005 (code-reused)", "54005": "AADSTS54005 (code-reused)",
 		"invalid_grant": "invalid_grant (invalid-grant)", "AADB2C90088": "AADB2C90088 (tenant)", "MSIS9622": "MSIS9622 (client-auth)",
 		"code-reuse": "code-reuse (error)",
+		// Microsoft's reference list: a national cloud's tenant, the
+		// device code flow's pending poll.
+		"AADSTS90038": "AADSTS90038 (tenant)", "90038": "AADSTS90038 (tenant)", "AADSTS70016": "AADSTS70016 (pending)",
 	} {
 		code, out, stderr := runCLI(t, nil, "explain", key)
 		if code != exitOK || !strings.HasPrefix(out, want) {
@@ -62,6 +65,14 @@ func TestExplainForms(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, nil, "explain", "AADSTS1"); code != exitTrouble {
 		t.Errorf("explain of an unknown code: exit %d, want 2", code)
+	}
+	// A code Microsoft's list does not name stays unknown.
+	if code, _, _ := runCLI(t, nil, "explain", "AADSTS530003"); code != exitTrouble {
+		t.Errorf("explain AADSTS530003: exit %d, want 2", code)
+	}
+	code, out, _ := runCLI(t, nil, "explain", "AADSTS90038")
+	if code != exitOK || !strings.Contains(out, "national cloud") || !strings.Contains(out, "login.microsoftonline.us") || !strings.Contains(out, "wrong-endpoint") {
+		t.Errorf("explain AADSTS90038: exit %d, want its meaning, remedy and rule:\n%s", code, out)
 	}
 }
 
