@@ -296,6 +296,14 @@ type SignOutParams struct {
 	// token_type_hint.
 	Token         secret.Secret
 	TokenTypeHint string
+	// ContentType and AllowOrigin are the Content-Type and
+	// Access-Control-Allow-Origin of a revocation's answer, as sent ("" for
+	// none, or no answer): RFC 7009 lets a provider answer 200 with any
+	// body, and some browser libraries refuse all but JSON (oidc-client-ts),
+	// while a page reads no answer to a cross-origin request without its
+	// origin (or "*") in AllowOrigin.
+	ContentType string
+	AllowOrigin string
 	// Issuer and SID are a front-channel logout request's iss and sid.
 	Issuer, SID string
 	// Dest is where a front-channel logout or logout request loaded

@@ -449,17 +449,32 @@ func (x *Extractor) revocationRequest(ex *model.Exchange, lb *lazyBase, p url.Va
 	if t := p.Get("token"); t != "" {
 		so.Token = x.tokenSecret(t)
 	}
-	ev.SetSignOut(so)
 	id := p.Get("client_id")
 	if id == "" {
 		id, _, _ = basicAuth(ex.Request.Headers.Get("Authorization"))
 	}
 	ev.SetClientID(x.strings.get(id))
-	if r := ex.Response; r != nil && r.Status >= 400 {
-		ev.Err = x.signOutError(x.respBody(r), r.Status, ev.Provider())
-		fillFromHeaders(ev.Err, ex, ev.ServerDate())
+	if r := ex.Response; r != nil && r.Status > 0 {
+		so.ContentType = x.strings.get(boundHeader(r.Headers.Get("Content-Type")))
+		so.AllowOrigin = x.strings.get(boundHeader(r.Headers.Get("Access-Control-Allow-Origin")))
+		if r.Status >= 400 {
+			ev.Err = x.signOutError(x.respBody(r), r.Status, ev.Provider())
+			fillFromHeaders(ev.Err, ex, ev.ServerDate())
+		}
 	}
+	ev.SetSignOut(so)
 	return ev
+}
+
+// boundHeader is a header's value as a sign-out step keeps it: trimmed, at
+// most 100 bytes of valid UTF-8 (a hostile answer's header is no report's
+// paragraph).
+func boundHeader(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) > 100 {
+		v = v[:100]
+	}
+	return strings.ToValidUTF8(v, "")
 }
 
 // pageTitle is an HTML page's title, its white space folded, at most 120

@@ -153,3 +153,35 @@ func TestSignOutErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRevocationAnswer: a revocation keeps its answer's Content-Type and
+// Access-Control-Allow-Origin (what a browser library refuses, and whether
+// the page could read the answer), bounded; none without an answer.
+func TestRevocationAnswer(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		status      int
+		resp        model.Headers
+		ctype, acao string
+	}{
+		{"oidc-provider's empty answer", 200, model.Headers{{Name: "Content-Type", Value: "text/plain; charset=utf-8"}, {Name: "Access-Control-Allow-Origin", Value: "http://localhost:4943"}},
+			"text/plain; charset=utf-8", "http://localhost:4943"},
+		{"json without CORS", 200, model.Headers{{Name: "Content-Type", Value: " application/json "}}, "application/json", ""},
+		{"no answer", 0, nil, "", ""},
+		{"a hostile header", 200, model.Headers{{Name: "Content-Type", Value: strings.Repeat("x", 500)}}, strings.Repeat("x", 100), ""},
+	} {
+		x := NewExtractor()
+		ex := mkExchange(0, "POST", "https://op.example/token/revocation", model.Headers{{Name: "Origin", Value: "http://localhost:4943"}},
+			"token=opaque-test-only-token&token_type_hint=access_token&client_id=spa", c.status, c.resp, "")
+		if c.status == 0 {
+			ex.Response = nil
+		}
+		evs := x.Exchange(ex)
+		if len(evs) != 1 || evs[0].Kind != model.Revocation {
+			t.Fatalf("%s: kinds %v", c.name, kinds(evs))
+		}
+		if so := evs[0].SignOut(); so.ContentType != c.ctype || so.AllowOrigin != c.acao {
+			t.Errorf("%s: content type %q, allow origin %q; want %q, %q", c.name, so.ContentType, so.AllowOrigin, c.ctype, c.acao)
+		}
+	}
+}

@@ -33,3 +33,30 @@ func TestVerifiersFromAnotherTrace(t *testing.T) {
 		t.Errorf("without the verifier, the challenge changed")
 	}
 }
+
+// TestUUIDVerifierStandIn: oidc-client-ts's verifier (three UUIDv4s without
+// dashes), by which the reader names the library, gets a stand-in of the
+// same shape: derived, not the verifier, the same every time, left alone
+// when redacted again; a verifier of another shape keeps the base64url
+// stand-in.
+func TestUUIDVerifierStandIn(t *testing.T) {
+	const v = "8b3f2c1e9d7a4b6c8e0f1a2b3c4d5e6f" + "0a1b2c3d4e5f4a6b9c7d8e9f0a1b2c3d" + "f0e1d2c3b4a54968a7b6c5d4e3f2a1b0"
+	if !uuidVerifier(v) {
+		t.Fatal("the test verifier is not oidc-client-ts's shape")
+	}
+	got := deriveVerifier(v)
+	if !uuidVerifier(got) || got == v || strings.Contains(got, v[:16]) || got != deriveVerifier(v) {
+		t.Errorf("stand-in %q for %q", got, v)
+	}
+	if !isDerived(got) || deriveVerifier(got) != got {
+		t.Errorf("the stand-in %q is not known as one", got)
+	}
+	if other := deriveVerifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"); uuidVerifier(other) || !isDerived(other) {
+		t.Errorf("a base64url verifier's stand-in %q", other)
+	}
+	// One digit off the shape (version 5 in the second UUID) is no
+	// oidc-client-ts verifier.
+	if uuidVerifier(v[:44] + "5" + v[45:]) {
+		t.Error("a version 5 UUID read as oidc-client-ts's")
+	}
+}

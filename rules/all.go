@@ -26,6 +26,7 @@ func All() []*Rule {
 		LogoutNotPropagated,
 		LogoutStateMismatch,
 		FrontChannelLogoutBlocked,
+		LogoutStoppedAtRevocation,
 		TraceQuality,
 	}
 }

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -123,45 +122,12 @@ or use back-channel logout (the provider calls the app server to server).`,
 	Run: runFrontChannelLogoutBlocked,
 }
 
-// signOutEvents are the trace's sign-out steps in time order.
-func (a *Analysis) signOutEvents() []*model.Event {
-	var out []*model.Event
-	for ev := range a.events() {
-		if ev.Kind.IsSignOut() {
-			out = append(out, ev)
-		}
-	}
-	sortSource(out)
-	return out
-}
-
-// sortSource sorts events into source order (sourceBefore): the events of
-// one exchange by kind, whatever order they came in.
-func sortSource(evs []*model.Event) {
-	sort.SliceStable(evs, func(i, j int) bool { return sourceBefore(evs[i], evs[j]) })
-}
-
 // errText is a provider error's name and description, lower case.
 func errText(pe *model.ProviderError) string {
 	if pe == nil {
 		return ""
 	}
 	return strings.ToLower(pe.Error + " " + pe.Description + " " + strings.Join(pe.Codes, " "))
-}
-
-// quoteErr is the provider's error as a finding quotes it.
-func quoteErr(pe *model.ProviderError) string {
-	d := strings.TrimSpace(secret.RedactText(pe.Description))
-	if len(d) > 200 {
-		d = strings.ToValidUTF8(d[:200], "") + "…"
-	}
-	switch {
-	case pe.Error != "" && d != "":
-		return fmt.Sprintf("%s: %q", pe.Error, d)
-	case d != "":
-		return fmt.Sprintf("%q", d)
-	}
-	return pe.Error
 }
 
 // returnUnregistered reports a refusal that says the post-logout redirect
@@ -242,13 +208,6 @@ func logoutClient(ev *model.Event) string {
 		return ev.ClientID()
 	}
 	return ev.SignOut().HintAudience
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 // Mechanisms of the sign-out rules.
@@ -445,27 +404,6 @@ func runLogoutNotPropagated(p *Pass) {
 		f.Evidence[1].Param = "prompt=" + orDefault(az.Prompt(), "(none sent)")
 		p.Report(f)
 	}
-}
-
-// endSessionOf names a provider's end-session endpoint.
-func endSessionOf(p model.Provider) string {
-	switch p.Family {
-	case model.FamilyEntra:
-		return "https://" + orDefault(p.Host, "login.microsoftonline.com") + "/" + orDefault(p.Tenant, "{tenant}") + "/oauth2/v2.0/logout"
-	case model.FamilyADFS:
-		return "https://" + p.Host + "/adfs/oauth2/logout"
-	case model.FamilyOkta:
-		return "the authorization server's /v1/logout"
-	case model.FamilyAuth0:
-		return "https://" + p.Host + "/oidc/logout (or /v2/logout with returnTo and client_id)"
-	case model.FamilyKeycloak:
-		return "the realm's /protocol/openid-connect/logout"
-	case model.FamilyCognito:
-		return "https://" + p.Host + "/logout?client_id=…&logout_uri=…"
-	case model.FamilyGoogle:
-		return "https://oauth2.googleapis.com/revoke (Google has no end-session endpoint: revoke the token)"
-	}
-	return "the end_session_endpoint of the provider's discovery document"
 }
 
 func runLogoutStateMismatch(p *Pass) {

@@ -311,16 +311,187 @@ func TestSignOutSPARecorded(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"oidcts-signout-revoke.har", "oidcts-signout-revoke.pcapng"} {
-		checkOneFinding(t, name, "", "", "")
+		ref := "entries[16]"
+		if strings.HasSuffix(name, ".pcapng") {
+			ref = "frame "
+		}
+		as := checkOneFinding(t, name, rules.LogoutStoppedAtRevocation.ID,
+			"answered the revocation HTTP 200 with Content-Type \"text/plain; charset=utf-8\", not application/json, and oidc-client-ts refuses",
+			`revokeTokenAdditionalContentTypes: ["text/plain"]`)
+		if as.Verdict != rules.VerdictFindings {
+			t.Errorf("%s: verdict %s (%s)", name, as.Verdict, as.Reason)
+		}
+		fs := recordedFindings(t, name)
+		if len(fs) == 1 {
+			f := fs[0]
+			if f.Severity != rules.Error || f.Mechanism != rules.MechRevokeContentType || f.Confidence != rules.ConfidenceHigh ||
+				!strings.Contains(f.Message, "the page at http://localhost:4943 revoked the access token sha256:") ||
+				!strings.Contains(f.Message, "no logout request to the authorization server 127.0.0.1's end-session endpoint follows") ||
+				!strings.Contains(f.Message, "signoutRedirect awaits the revocation and rejects when it fails") {
+				t.Errorf("%s: %s %s %s: %s", name, f.Severity, f.Mechanism, f.Confidence, f.Message)
+			}
+			if len(f.Evidence) != 2 || !strings.HasPrefix(f.Evidence[0].Ref, ref) || f.Evidence[0].Param != "Content-Type: text/plain; charset=utf-8" ||
+				f.Evidence[0].Status != 200 || f.Evidence[1].Note != "the page's sign-in, sent by oidc-client-ts" || f.Evidence[1].Method != "POST" {
+				t.Errorf("%s: evidence %+v", name, f.Evidence)
+			}
+		}
 		steps, _ := signOutSteps(t, name)
 		if len(steps) != 1 || steps[0].Kind != model.Revocation {
 			t.Fatalf("%s: sign-out steps %+v, want the revocation alone", name, steps)
 		}
 		rv := steps[0]
+		if so := rv.SignOut(); so.ContentType != "text/plain; charset=utf-8" || so.AllowOrigin != "http://localhost:4943" {
+			t.Errorf("%s: revocation answered Content-Type %q, Access-Control-Allow-Origin %q", name, so.ContentType, so.AllowOrigin)
+		}
 		if rv.Method() != "POST" || rv.Origin() != "http://localhost:4943" || rv.SignOut().TokenTypeHint != "access_token" ||
 			rv.SignOut().Token.IsZero() || rv.Status != 200 || rv.Endpoint() != "https://127.0.0.1:4941/token/revocation" {
 			t.Errorf("%s: revocation %s %s %s from %q, hint %q, token zero %v, status %d", name, rv.Ref, rv.Method(), rv.Endpoint(),
 				rv.Origin(), rv.SignOut().TokenTypeHint, rv.SignOut().Token.IsZero(), rv.Status)
+		}
+	}
+}
+
+// recordedFindings runs every rule over a recording.
+func recordedFindings(t *testing.T, name string) []rules.Finding {
+	t.Helper()
+	exs, notes := loadRecording(t, name)
+	a := rules.Analyze(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs), Notes: notes}, rules.Options{})
+	fs := rules.Run(a, rules.All())
+	rules.Remediate(a, fs)
+	return fs
+}
+
+// TestLogoutStoppedAtRevocationEdges changes the recorded sign-out with
+// revokeTokensOnSignout (oidcts-signout-revoke.har) by hand for what the
+// recordings do not hold: the end-session request after the revocation, a
+// revocation from a server, answers oidc-client-ts takes or cannot read, a
+// trace that ends or goes on after the answer, a refresh token revoked at
+// the app's start.
+func TestLogoutStoppedAtRevocationEdges(t *testing.T) {
+	const rev = 16 // the revocation's entry
+	base := func(t *testing.T) []*model.Exchange {
+		exs, _ := loadRecording(t, "oidcts-signout-revoke.har")
+		if len(exs) != rev+1 || !strings.HasSuffix(exs[rev].Request.URL, "/token/revocation") {
+			t.Fatalf("the recording changed: %d exchanges", len(exs))
+		}
+		return exs
+	}
+	setHeader := func(h model.Headers, name, value string) model.Headers {
+		var out model.Headers
+		for _, f := range h {
+			if !strings.EqualFold(f.Name, name) {
+				out = append(out, f)
+			}
+		}
+		if value != "" {
+			out = append(out, model.Header{Name: name, Value: value})
+		}
+		return out
+	}
+	// later appends a GET of the app or provider some time after the last
+	// exchange's end, answered with status.
+	later := func(exs []*model.Exchange, after time.Duration, url string, status int, h model.Headers) []*model.Exchange {
+		last := exs[len(exs)-1]
+		start := last.End.Add(after)
+		ex := &model.Exchange{Index: len(exs), Ref: "entries[" + strconv.Itoa(len(exs)) + "]", Start: start, End: start.Add(50 * time.Millisecond),
+			Request:  model.Request{Method: "GET", URL: url, Headers: model.Headers{{Name: "Sec-Fetch-Dest", Value: "document"}}},
+			Response: &model.Response{Status: status, Headers: h}}
+		return append(exs, ex)
+	}
+	run := func(exs []*model.Exchange) []rules.Finding {
+		a := rules.Analyze(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs)}, rules.Options{})
+		return rules.Run(a, []*rules.Rule{rules.LogoutStoppedAtRevocation})
+	}
+	jsonAnswer := func(exs []*model.Exchange) {
+		exs[rev].Response.Headers = setHeader(exs[rev].Response.Headers, "Content-Type", "application/json; charset=utf-8")
+	}
+	endSession := "https://127.0.0.1:4941/session/end?id_token_hint=" + hintJWT("oidc-spa", time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)) +
+		"&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A4943%2Fsigned-out.html"
+	for _, c := range []struct {
+		name   string
+		change func(t *testing.T) []*model.Exchange
+		mech   rules.Mechanism // "" for no finding
+		sev    rules.Severity
+		says   string
+	}{
+		{"as recorded", base, rules.MechRevokeContentType, rules.Error, "Content-Type \"text/plain; charset=utf-8\""},
+		{"end-session after the refused revocation", func(t *testing.T) []*model.Exchange {
+			return later(base(t), 20*time.Millisecond, endSession, 200, model.Headers{{Name: "Content-Type", Value: "text/html; charset=utf-8"}})
+		}, "", 0, ""},
+		{"from a server: no Origin", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			h := exs[rev].Request.Headers
+			for _, n := range []string{"Origin", "Referer", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest"} {
+				h = setHeader(h, n, "")
+			}
+			exs[rev].Request.Headers = h
+			return later(exs, 5*time.Second, "http://localhost:4943/", 200, nil)
+		}, "", 0, ""},
+		{"JSON answer, the trace ends at it", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			jsonAnswer(exs)
+			return exs
+		}, "", 0, ""},
+		{"JSON answer, the trace goes on only 300 ms", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			jsonAnswer(exs)
+			return later(exs, 300*time.Millisecond, "http://localhost:4943/favicon.ico", 404, nil)
+		}, "", 0, ""},
+		{"JSON answer, the app revokes and stops", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			jsonAnswer(exs)
+			return later(exs, 5*time.Second, "http://localhost:4943/", 200, nil)
+		}, rules.MechRevokeOnly, rules.Warning, "though the trace goes on to entries[17], 5s after the answer; the authorization server 127.0.0.1 accepted the revocation (HTTP 200); the app revoked the token and went no further"},
+		{"no Access-Control-Allow-Origin", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			jsonAnswer(exs)
+			exs[rev].Response.Headers = setHeader(exs[rev].Response.Headers, "Access-Control-Allow-Origin", "")
+			return exs
+		}, rules.MechRevokeCORS, rules.Error, "answered the revocation HTTP 200 without an Access-Control-Allow-Origin header"},
+		{"refused", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			exs[rev].Response.Status = 400
+			exs[rev].Response.Headers = setHeader(exs[rev].Response.Headers, "Content-Type", "application/json")
+			exs[rev].Response.Body = model.Body{Size: 62, Data: []byte(`{"error":"invalid_client","error_description":"client is invalid"}`)}
+			return exs
+		}, rules.MechRevokeError, rules.Error, `refused the revocation with HTTP 400 (invalid_client: "client is invalid")`},
+		{"refresh token revoked at the app's start, then a sign-in", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			rv := exs[rev]
+			rv.Request.Body.Data = []byte(strings.Replace(string(rv.Request.Body.Data), "token_type_hint=access_token", "token_type_hint=refresh_token", 1))
+			jsonAnswer(exs)
+			// The page's start, the revocation, then the sign-in.
+			out := append([]*model.Exchange{exs[0], exs[1], rv}, exs[2:rev]...)
+			shift := rv.End.Sub(exs[2].Start) + time.Second
+			for i, ex := range out {
+				ex.Index, ex.Ref = i, "entries["+strconv.Itoa(i)+"]"
+				if i > 2 {
+					ex.Start, ex.End = ex.Start.Add(shift), ex.End.Add(shift)
+				}
+			}
+			return out
+		}, "", 0, ""},
+		{"refresh token revoked at the app's start, nothing after", func(t *testing.T) []*model.Exchange {
+			exs := base(t)
+			rv := exs[rev]
+			rv.Request.Body.Data = []byte(strings.Replace(string(rv.Request.Body.Data), "token_type_hint=access_token", "token_type_hint=refresh_token", 1))
+			jsonAnswer(exs)
+			out := []*model.Exchange{exs[0], exs[1], rv}
+			for i, ex := range out {
+				ex.Index, ex.Ref = i, "entries["+strconv.Itoa(i)+"]"
+			}
+			return later(out, 5*time.Second, "http://localhost:4943/", 200, nil)
+		}, "", 0, ""},
+	} {
+		fs := run(c.change(t))
+		switch {
+		case c.mech == "" && len(fs) != 0:
+			t.Errorf("%s: unexpected %s", c.name, fs[0].Message)
+		case c.mech != "" && (len(fs) != 1 || fs[0].Mechanism != c.mech || fs[0].Severity != c.sev || !strings.Contains(fs[0].Message, c.says)):
+			for _, f := range fs {
+				t.Logf("%s: %s %s: %s", c.name, f.Mechanism, f.Severity, f.Message)
+			}
+			t.Errorf("%s: want one %s %s saying %q", c.name, c.mech, c.sev, c.says)
 		}
 	}
 }

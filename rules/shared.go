@@ -840,3 +840,64 @@ func shortDescription(desc string) string {
 	}
 	return d
 }
+
+// signOutEvents are the trace's sign-out steps in time order.
+func (a *Analysis) signOutEvents() []*model.Event {
+	var out []*model.Event
+	for ev := range a.events() {
+		if ev.Kind.IsSignOut() {
+			out = append(out, ev)
+		}
+	}
+	sortSource(out)
+	return out
+}
+
+// sortSource sorts events into source order (sourceBefore): the events of
+// one exchange by kind, whatever order they came in.
+func sortSource(evs []*model.Event) {
+	sort.SliceStable(evs, func(i, j int) bool { return sourceBefore(evs[i], evs[j]) })
+}
+
+// quoteErr is the provider's error as a finding quotes it.
+func quoteErr(pe *model.ProviderError) string {
+	d := strings.TrimSpace(secret.RedactText(pe.Description))
+	if len(d) > 200 {
+		d = strings.ToValidUTF8(d[:200], "") + "…"
+	}
+	switch {
+	case pe.Error != "" && d != "":
+		return fmt.Sprintf("%s: %q", pe.Error, d)
+	case d != "":
+		return fmt.Sprintf("%q", d)
+	}
+	return pe.Error
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// endSessionOf names a provider's end-session endpoint.
+func endSessionOf(p model.Provider) string {
+	switch p.Family {
+	case model.FamilyEntra:
+		return "https://" + orDefault(p.Host, "login.microsoftonline.com") + "/" + orDefault(p.Tenant, "{tenant}") + "/oauth2/v2.0/logout"
+	case model.FamilyADFS:
+		return "https://" + p.Host + "/adfs/oauth2/logout"
+	case model.FamilyOkta:
+		return "the authorization server's /v1/logout"
+	case model.FamilyAuth0:
+		return "https://" + p.Host + "/oidc/logout (or /v2/logout with returnTo and client_id)"
+	case model.FamilyKeycloak:
+		return "the realm's /protocol/openid-connect/logout"
+	case model.FamilyCognito:
+		return "https://" + p.Host + "/logout?client_id=…&logout_uri=…"
+	case model.FamilyGoogle:
+		return "https://oauth2.googleapis.com/revoke (Google has no end-session endpoint: revoke the token)"
+	}
+	return "the end_session_endpoint of the provider's discovery document"
+}

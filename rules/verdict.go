@@ -58,6 +58,9 @@ func assess(a *Analysis, findings []Finding) Assessment {
 		return Assessment{VerdictInconclusive, s}
 	}
 	if s := completed(a); s != "" {
+		if so := signOutReached(a); so != "" {
+			s += "; " + so
+		}
 		if u := refusedTokenUse(a); u != "" {
 			// The tokens were issued, but what the app did with them
 			// failed: the sign-in the user saw did not complete.
@@ -72,6 +75,14 @@ func assess(a *Analysis, findings []Finding) Assessment {
 			return Assessment{VerdictClean, s + "; note: " + u}
 		}
 		return Assessment{VerdictClean, s}
+	}
+	if so := signOutReached(a); so != "" {
+		if len(a.Transactions) == 0 && len(allTokenRequests(a)) == 0 && signOutDone(a) {
+			// A trace of the sign-out alone (the ticket is about it):
+			// the provider signed the user out and sent the browser on.
+			return Assessment{VerdictClean, "no sign-in in the trace; " + so}
+		}
+		return Assessment{VerdictInconclusive, whyNoSignIn(a) + "; " + so}
 	}
 	return Assessment{VerdictInconclusive, whyNoSignIn(a)}
 }
@@ -874,4 +885,87 @@ func scopeBeyondGrant(a *Analysis, r *Redemption) string {
 		return s
 	}
 	return ""
+}
+
+// signOutReached says how far the trace's sign-out went, "" when the trace
+// holds none: a verdict on a trace with a sign-out speaks of it, not of the
+// sign-in alone. The last step a sign-out reached tells (a front-channel
+// logout is the provider's echo of one, named only when it is all there
+// is).
+func signOutReached(a *Analysis) string {
+	var steps []*model.Event
+	done := 0
+	for _, ev := range a.signOutEvents() {
+		if ev.Kind == model.LogoutReturn && ev.Err == nil {
+			done++
+		}
+		if ev.Kind != model.FrontChannelLogout {
+			steps = append(steps, ev)
+		}
+	}
+	if len(steps) == 0 {
+		for _, ev := range a.signOutEvents() {
+			return fmt.Sprintf("a front-channel logout reached the app at %s (%s)", ev.Ref, statusText(ev))
+		}
+		return ""
+	}
+	last := steps[len(steps)-1]
+	name := model.ProviderName(last.Provider())
+	switch last.Kind {
+	case model.LogoutReturn:
+		if last.Err != nil {
+			return fmt.Sprintf("the sign-out came back from %s at %s with %s", name, last.Ref, errorText(last))
+		}
+		where := "back to " + secret.RedactURL(last.RedirectURI())
+		if sameHost(last.RedirectURI(), last.Endpoint()) {
+			where = "to its own page " + secret.RedactURL(last.RedirectURI())
+		}
+		s := plural(done, "sign-out", "sign-outs") + " completed: "
+		if done > 1 {
+			s += "the last, "
+		}
+		return s + fmt.Sprintf("%s signed the user out and sent the browser %s at %s", name, where, last.Ref)
+	case model.LogoutRequest:
+		switch so := last.SignOut(); {
+		case last.Err != nil:
+			return fmt.Sprintf("the sign-out at %s was refused by %s (%s)", last.Ref, name, errorText(last))
+		case so.Page && so.PageTitle != "":
+			return fmt.Sprintf("the sign-out reached %s's end-session endpoint at %s, which answered with its page %q; the trace ends before the way back to the app", name, last.Ref, so.PageTitle)
+		}
+		return fmt.Sprintf("the sign-out reached %s's end-session endpoint at %s (%s); the trace ends before the way back to the app", name, last.Ref, statusText(last))
+	case model.Revocation:
+		if last.Provider().Family == model.FamilyGoogle {
+			return fmt.Sprintf("the sign-out revoked the token at %s (%s), as Google signs out", last.Ref, statusText(last))
+		}
+		return fmt.Sprintf("the sign-out revoked a token at %s (%s) and no end-session request follows", last.Ref, statusText(last))
+	case model.AppLogout:
+		if to := last.SignOut().To; to != "" {
+			return fmt.Sprintf("the app's sign-out at %s sent the browser to %s and no request to %s's end-session endpoint follows", last.Ref, secret.RedactURL(to), "the provider")
+		}
+		return fmt.Sprintf("the app's sign-out at %s (%s) and no request to the provider's end-session endpoint follows", last.Ref, statusText(last))
+	}
+	return ""
+}
+
+// signOutDone reports a trace whose last sign-out the provider completed:
+// its redirect after signing the user out, without an error.
+func signOutDone(a *Analysis) bool {
+	var last *model.Event
+	for _, ev := range a.signOutEvents() {
+		if ev.Kind != model.FrontChannelLogout {
+			last = ev
+		}
+	}
+	return last != nil && last.Kind == model.LogoutReturn && last.Err == nil
+}
+
+// statusText is a step's answer as a verdict names it.
+func statusText(ev *model.Event) string {
+	switch {
+	case ev.Status > 0:
+		return fmt.Sprintf("HTTP %d", ev.Status)
+	case ev.Failure() != "":
+		return fmt.Sprintf("failed: %q", ev.Failure())
+	}
+	return "no answer in the trace"
 }

@@ -127,6 +127,8 @@ function annotate(har) {
       'want code-reuse "oidc-client-ts redeemed the code twice at once with the sign-in\'s one PKCE verifier: signinRedirectCallback ran twice"']] : [],
     reload: lib === 'oidcts' ? [[es.findLast((e) => e.request.url.startsWith(`${CALLBACK}?`)),
       'want code-reuse "and no second token request follows: oidc-client-ts removed the sign-in\'s state from storage"']] : [],
+    'signout-revoke': [[es.find((e) => e.request.method === 'POST' && e.request.url === `${OP}/token/revocation`),
+      `want logout-stopped-at-revocation "the page at ${APP} revoked the access token sha256:[0-9a-f]+ at entries\\\\[[0-9]+\\\\] and no logout request .* answered the revocation HTTP 200 with Content-Type .text/plain; charset=utf-8., not application/json, and oidc-client-ts refuses"`]],
   }[story] || [];
   for (const [e, want] of wants) {
     if (!e) throw new Error(`no entry for ${want}`);
