@@ -462,17 +462,3 @@ func runFrontChannelLogoutBlocked(p *Pass) {
 		p.Report(f)
 	}
 }
-
-// sameHost reports two URLs of one host (and port).
-func sameHost(a, b string) bool {
-	host := func(s string) string {
-		if i := strings.Index(s, "://"); i >= 0 {
-			s = s[i+3:]
-		}
-		if i := strings.IndexAny(s, "/?#"); i >= 0 {
-			s = s[:i]
-		}
-		return strings.ToLower(s)
-	}
-	return host(a) != "" && host(a) == host(b)
-}

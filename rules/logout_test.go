@@ -495,3 +495,49 @@ func TestLogoutStoppedAtRevocationEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestSignOutVerdict: a clean verdict on a trace with a sign-out says how
+// far it went, not only that the sign-in completed; a trace of the
+// sign-out alone is clean when the provider sent the browser on, and
+// inconclusive, naming the step it reached, when it ends before that
+// (oidcts-signout.har, cut by hand for the last two).
+func TestSignOutVerdict(t *testing.T) {
+	assess := func(exs []*model.Exchange) rules.Assessment {
+		a := rules.Analyze(rules.Input{Exchanges: exs, Events: oauth.ExtractAll(exs)}, rules.Options{})
+		fs := rules.Run(a, rules.All())
+		if len(fs) != 0 {
+			t.Errorf("unexpected %s: %s", fs[0].RuleID, fs[0].Message)
+		}
+		return rules.Assess(a, fs)
+	}
+	cut := func(from, to int) []*model.Exchange {
+		exs, _ := loadRecording(t, "oidcts-signout.har")
+		if len(exs) != 21 || !strings.Contains(exs[16].Request.URL, "/session/end?") {
+			t.Fatalf("the recording changed: %d exchanges", len(exs))
+		}
+		out := exs[from:to]
+		for i, ex := range out {
+			ex.Index, ex.Ref = i, "entries["+strconv.Itoa(i)+"]"
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		exs     []*model.Exchange
+		verdict rules.Verdict
+		reason  string
+	}{
+		{"as recorded", cut(0, 21), rules.VerdictClean,
+			"1 sign-in completed, tokens issued 5.0 s after authorize; 1 sign-out completed: the authorization server 127.0.0.1 signed the user out and sent the browser back to http://localhost:4943/signed-out.html at entries[18]"},
+		{"the sign-out alone", cut(13, 21), rules.VerdictClean,
+			"no sign-in in the trace; 1 sign-out completed: the authorization server 127.0.0.1 signed the user out and sent the browser back to http://localhost:4943/signed-out.html at entries[5]"},
+		{"the sign-out alone, cut at the provider's page", cut(13, 18), rules.VerdictInconclusive,
+			`; the sign-out reached the authorization server 127.0.0.1's end-session endpoint at entries[3], which answered with its page "Logout Request"; the trace ends before the way back to the app`},
+		{"the sign-in alone", cut(0, 13), rules.VerdictClean, "1 sign-in completed, tokens issued 5.0 s after authorize"},
+	} {
+		got := assess(c.exs)
+		if got.Verdict != c.verdict || !strings.Contains(got.Reason, c.reason) || c.name == "the sign-in alone" && strings.Contains(got.Reason, "sign-out") {
+			t.Errorf("%s: %s (%s), want %s with %q", c.name, got.Verdict, got.Reason, c.verdict, c.reason)
+		}
+	}
+}

@@ -901,3 +901,17 @@ func endSessionOf(p model.Provider) string {
 	}
 	return "the end_session_endpoint of the provider's discovery document"
 }
+
+// sameHost reports two URLs of one host (and port).
+func sameHost(a, b string) bool {
+	host := func(s string) string {
+		if i := strings.Index(s, "://"); i >= 0 {
+			s = s[i+3:]
+		}
+		if i := strings.IndexAny(s, "/?#"); i >= 0 {
+			s = s[:i]
+		}
+		return strings.ToLower(s)
+	}
+	return host(a) != "" && host(a) == host(b)
+}

@@ -940,9 +940,9 @@ func signOutReached(a *Analysis) string {
 		return fmt.Sprintf("the sign-out revoked a token at %s (%s) and no end-session request follows", last.Ref, statusText(last))
 	case model.AppLogout:
 		if to := last.SignOut().To; to != "" {
-			return fmt.Sprintf("the app's sign-out at %s sent the browser to %s and no request to %s's end-session endpoint follows", last.Ref, secret.RedactURL(to), "the provider")
+			return fmt.Sprintf("the app's sign-out at %s sent the browser to %s and no request to the provider's end-session endpoint follows", last.Ref, secret.RedactURL(to))
 		}
-		return fmt.Sprintf("the app's sign-out at %s (%s) and no request to the provider's end-session endpoint follows", last.Ref, statusText(last))
+		return fmt.Sprintf("the app's sign-out at %s answered %s and no request to the provider's end-session endpoint follows", last.Ref, statusText(last))
 	}
 	return ""
 }

@@ -188,3 +188,74 @@ func TestCaseSignOutRecorded(t *testing.T) {
 		t.Errorf("events --case: %d logout requests, want 1", n)
 	}
 }
+
+// TestSignOutStoppedCLI runs what a support engineer runs on the recorded
+// oidc-client-ts sign-outs: scan of the one whose revocation oidc-client-ts
+// refused (exit 1, the finding with its mechanism, evidence and remedy, in
+// JSON and in the ticket), scan of the clean one (a verdict that names the
+// sign-out), the redacted copy of the first (the finding kept), and the
+// rule in rules and explain.
+func TestSignOutStoppedCLI(t *testing.T) {
+	const dir = "../../rules/testdata/"
+	type doc struct {
+		Files []struct {
+			Verdict  string `json:"verdict"`
+			Reason   string `json:"verdict_reason"`
+			Findings []struct {
+				Rule        string `json:"rule"`
+				Message     string `json:"message"`
+				Mechanism   string `json:"mechanism"`
+				Remediation string `json:"remediation"`
+				Evidence    []struct {
+					Ref   string `json:"ref"`
+					Param string `json:"param"`
+				} `json:"evidence"`
+			} `json:"findings"`
+		} `json:"files"`
+	}
+	scan := func(path string) (int, doc) {
+		code, out, errOut := runCLI(t, nil, "scan", "-f", "json", path)
+		var d doc
+		if err := json.Unmarshal([]byte(out), &d); err != nil || len(d.Files) != 1 {
+			t.Fatalf("%s: %v\n%s", path, err, errOut)
+		}
+		return code, d
+	}
+	redacted := filepath.Join(t.TempDir(), "copy.har")
+	if code, _, errOut := runCLI(t, nil, "redact", dir+"oidcts-signout-revoke.har", "-o", redacted); code != exitOK {
+		t.Fatalf("redact: %d %s", code, errOut)
+	}
+	for _, f := range []string{dir + "oidcts-signout-revoke.har", redacted} {
+		code, d := scan(f)
+		file := d.Files[0]
+		if code != exitFindings || file.Verdict != "findings" || len(file.Findings) != 1 {
+			t.Fatalf("%s: exit %d, verdict %s, findings %+v", f, code, file.Verdict, file.Findings)
+		}
+		fd := file.Findings[0]
+		if fd.Rule != "logout-stopped-at-revocation" || fd.Mechanism != "content-type" ||
+			!strings.Contains(fd.Message, `answered the revocation HTTP 200 with Content-Type "text/plain; charset=utf-8", not application/json, and oidc-client-ts refuses`) ||
+			!strings.Contains(fd.Remediation, `revokeTokenAdditionalContentTypes: ["text/plain"]`) {
+			t.Errorf("%s: %+v", f, fd)
+		}
+		if len(fd.Evidence) != 2 || fd.Evidence[0].Ref != "entries[16]" || fd.Evidence[0].Param != "Content-Type: text/plain; charset=utf-8" || fd.Evidence[1].Ref != "entries[12]" {
+			t.Errorf("%s: evidence %+v", f, fd.Evidence)
+		}
+	}
+	_, md, _ := runCLI(t, nil, "scan", "-f", "markdown", dir+"oidcts-signout-revoke.har")
+	if !strings.Contains(md, "logout-stopped-at-revocation") || !strings.Contains(md, "revokeTokenAdditionalContentTypes") {
+		t.Errorf("the ticket does not carry the finding and its remedy:\n%s", md)
+	}
+	for _, f := range []string{"oidcts-signout.har", "oidcts-signout.pcapng"} {
+		code, d := scan(dir + f)
+		if code != exitOK || d.Files[0].Verdict != "clean" ||
+			!strings.Contains(d.Files[0].Reason, "1 sign-out completed: the authorization server 127.0.0.1 signed the user out and sent the browser back to http://localhost:4943/signed-out.html at ") {
+			t.Errorf("%s: exit %d, %s: %s", f, code, d.Files[0].Verdict, d.Files[0].Reason)
+		}
+	}
+	if _, out, _ := runCLI(t, nil, "rules"); !strings.Contains(out, "logout-stopped-at-revocation") {
+		t.Error("rules does not list logout-stopped-at-revocation")
+	}
+	if code, out, _ := runCLI(t, nil, "explain", "logout-stopped-at-revocation"); code != exitOK || !strings.Contains(out, "revokeTokensOnSignout") || !strings.Contains(out, "Access-Control-Allow-Origin") {
+		t.Errorf("explain: exit %d\n%s", code, out)
+	}
+}
