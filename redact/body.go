@@ -120,6 +120,12 @@ func (r *redactor) body(mt string, data []byte) []byte {
 		r.count()
 		return []byte(fmt.Sprintf(unnamedBody, mediaType(mt)))
 	}
+	if red, ok := r.base64Body(mt, data); ok {
+		return red
+	}
+	if red, ok := r.bareToken(mt, data); ok {
+		return red
+	}
 	switch kindOf(mt, data) {
 	case bodyForm:
 		s := string(data)
@@ -161,6 +167,64 @@ func (r *redactor) body(mt string, data []byte) []byte {
 		}
 	}
 	return data
+}
+
+// base64Body redacts a body that is base64 or base64url of JSON or of a
+// form, whole (a serverless function's answer sent base64-encoded under
+// a textual type, a client that encodes what it posts): decoded, redacted
+// and encoded again, as such a value is (encoded). ok is false when the
+// body is no such text.
+func (r *redactor) base64Body(mt string, data []byte) ([]byte, bool) {
+	t := bytes.TrimSpace(data)
+	if len(t) < 16 || binaryType(strings.ToLower(mt)) || base64Of(string(t)) == nil {
+		return nil, false
+	}
+	red, ok := r.encoded(string(t), 0)
+	if !ok || red == string(t) {
+		return nil, false
+	}
+	lead := len(data) - len(bytes.TrimLeft(data, " \t\r\n\f\v"))
+	out := append(append([]byte(nil), data[:lead]...), red...)
+	return append(out, data[lead+len(t):]...), true
+}
+
+// bareToken fingerprints a body that is one token and nothing else, bare
+// or as a JSON string (a metadata service's session token answered as
+// text/plain, an API that answers a token as a JSON string): no name
+// says what it is, so its shape does (secret.OpaqueToken, as a URL
+// parameter's). ok is false when the body is no such word.
+func (r *redactor) bareToken(mt string, data []byte) ([]byte, bool) {
+	t := bytes.TrimSpace(data)
+	if len(t) < 32 || len(t) > 1<<16 || binaryType(strings.ToLower(mt)) || bytes.ContainsAny(t, " \t\r\n") {
+		return nil, false
+	}
+	w := t
+	if len(w) >= 2 && w[0] == '"' && w[len(w)-1] == '"' {
+		w = w[1 : len(w)-1]
+	}
+	if !secret.OpaqueToken("", string(w)) && !hexToken(w) {
+		return nil, false
+	}
+	at := bytes.Index(data, w)
+	return append(append(append([]byte(nil), data[:at]...), r.secret(string(w))...), data[at+len(w):]...), true
+}
+
+// hexToken reports 32 hex digits or more, letters and digits among them:
+// a CSRF or session token written in hex, whose 16 symbols OpaqueToken's
+// entropy bar does not let through.
+func hexToken(w []byte) bool {
+	letter, digit := false, false
+	for _, c := range w {
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F':
+			letter = true
+		default:
+			return false
+		}
+	}
+	return len(w) >= 32 && letter && digit
 }
 
 // minRun is the shortest run of text binaryRuns reads: shorter ones hold

@@ -751,7 +751,7 @@ func (r *redactor) harMessage(msg gjson.Result, eds *[]edit) {
 			}
 		case "postData":
 			if v.IsObject() {
-				r.harPostData(v, method, eds)
+				r.harPostData(v, method, contentEncoding(msg.Get("headers")), eds)
 				return true
 			}
 		case "content":
@@ -787,7 +787,9 @@ func (r *redactor) harPair(obj gjson.Result, eds *[]edit, fn func(name, value st
 	})
 }
 
-func (r *redactor) harPostData(pd gjson.Result, method string, eds *[]edit) {
+// harPostData rewrites request.postData; ce is the request's
+// Content-Encoding.
+func (r *redactor) harPostData(pd gjson.Result, method, ce string, eds *[]edit) {
 	mt := pd.Get("mimeType").String()
 	b64 := strings.EqualFold(pd.Get("encoding").String(), "base64")
 	pd.ForEach(func(k, v gjson.Result) bool {
@@ -795,15 +797,19 @@ func (r *redactor) harPostData(pd gjson.Result, method string, eds *[]edit) {
 		case k.Str == "mimeType" || k.Str == "encoding":
 		case k.Str == "text" && v.Type == gjson.String && b64:
 			// A base64 body (postData.encoding, as content.encoding):
-			// decoded, redacted, encoded again.
+			// decoded (a request body sent compressed too: an SDK's
+			// gzip, a proxy's export of the wire), redacted, encoded
+			// again.
 			if data, err := base64.StdEncoding.DecodeString(v.Str); err == nil {
-				if red := r.body(mediaType(mt), data); !bytes.Equal(red, data) {
-					r.setString(v, base64.StdEncoding.EncodeToString(red), eds)
-				}
+				r.setString(v, r.storedBody(mediaType(mt), ce, v.Str, data), eds)
 			} else {
 				r.setString(v, r.sweep.apply(v.Str), eds)
 			}
 		case k.Str == "text" && v.Type == gjson.String:
+			if red, ok := r.flaglessCoded(mediaType(mt), ce, v.Str); ok {
+				r.setString(v, red, eds)
+				return true
+			}
 			r.setString(v, string(r.body(mediaType(mt), []byte(v.Str))), eds)
 		case k.Str == "params" && v.IsArray():
 			v.ForEach(func(_, p gjson.Result) bool {
@@ -833,6 +839,31 @@ func (r *redactor) harContent(c gjson.Result, ce string, eds *[]edit) {
 		}
 		return true
 	})
+}
+
+// flaglessCoded redacts a request body sent compressed (ce) and stored
+// as base64 without postData.encoding saying so, as a recorder that
+// drops the DevTools protocol's base64Encoded flag writes it (Puppeteer's
+// fetchPostData gives the text alone): decoded, redacted as a stored body
+// is, and written as base64 again. ok is false when the text is no base64
+// of bytes so coded.
+func (r *redactor) flaglessCoded(mt, ce, text string) (string, bool) {
+	if c := strings.ToLower(strings.TrimSpace(ce)); c == "" || c == "identity" {
+		return "", false
+	}
+	t := strings.TrimSpace(text)
+	enc := base64Of(t)
+	if len(t) < 16 || enc == nil {
+		return "", false
+	}
+	data, err := enc.DecodeString(t)
+	if err != nil {
+		return "", false
+	}
+	if _, _, st := r.stored(mt, ce, data); st == storedPlain {
+		return "", false
+	}
+	return r.storedBody(mt, ce, text, data), true
 }
 
 // contentEncoding is the Content-Encoding of a HAR headers array ("" when
@@ -880,6 +911,13 @@ func (r *redactor) harText(mt, ce, text string, b64 bool) string {
 	if err != nil {
 		return r.sweep.apply(text)
 	}
+	return r.storedBody(mt, ce, text, data)
+}
+
+// storedBody redacts a HAR body stored base64 (text, data its bytes) and
+// returns its new text: a body stored still compressed is read decoded
+// (stored), one of which nothing decodes replaced by a note.
+func (r *redactor) storedBody(mt, ce, text string, data []byte) string {
 	switch dec, coding, st := r.stored(mt, ce, data); st {
 	case storedPartial:
 		// Never the coded bytes: a lenient decoder reads in them what
@@ -912,7 +950,9 @@ func (r *redactor) harText(mt, ce, text string, b64 bool) string {
 		}
 		return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf(opaqueBody, coding)))
 	}
-	red := r.body(mt, data)
+	// Bytes that are no UTF-8: UTF-16 text is known by its byte order
+	// mark (the charset parameter is not kept here).
+	red := r.bodyIn(mt, data)
 	if bytes.Equal(red, data) {
 		return text
 	}
@@ -977,6 +1017,32 @@ const (
 // message or page can travel in (oauthBody): the caller must not copy them.
 // Under a binary type (gRPC-web, a download) they stay as they were.
 func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string, st int) {
+	dec, coding, st = r.storedLayer(mt, ce, data)
+	// Bytes decoded whole may be compressed again: an app's gzip under a
+	// proxy's, a label naming one coding of two (a browser undoes the
+	// one its header names and stores the rest). Each layer is read as
+	// a body stored without a header, up to maxLayers; a layer that
+	// does not decode, or one past the last, leaves nothing readable to
+	// redact, so the body is opaque (fail closed).
+	for layer := 1; st == storedDecoded; layer++ {
+		d, c, s := r.storedLayer(mt, "", dec)
+		if s == storedPlain {
+			break
+		}
+		if layer == maxLayers {
+			s = storedOpaque
+		}
+		dec, coding, st = d, c+", "+coding, s
+	}
+	return dec, coding, st
+}
+
+// maxLayers bounds the compression layers stored undoes: browsers and
+// proxies undo one, a misconfigured server stacks two.
+const maxLayers = 4
+
+// storedLayer is stored for one layer of compression.
+func (r *redactor) storedLayer(mt, ce string, data []byte) (dec []byte, coding string, st int) {
 	if coding = storedCoding(data); coding != "" {
 		if dec, st := r.decodeStored(coding, data); st != storedOpaque {
 			return dec, coding, st
@@ -1004,12 +1070,32 @@ func (r *redactor) stored(mt, ce string, data []byte) (dec []byte, coding string
 	if mt == "" || mt == "application/octet-stream" || kindOf(mt, nil) == bodyBinary {
 		return nil, "", storedPlain
 	}
-	for _, c := range []string{"br", "deflate"} {
-		if dec, truncated, err := httpwire.DecodeContent(c, data, r.limits.InflateBytes); err == nil && !truncated && !binaryBytes(dec) {
-			return dec, c, storedDecoded
-		}
+	if dec, c := r.headerless(data, 1); c != "" {
+		return dec, c, storedDecoded
 	}
 	return nil, "", storedPlain
+}
+
+// headerless decodes bytes that no signature names as brotli or raw
+// deflate, whole, when what comes out is text or compressed again
+// (signed, or headerless itself: a body deflated twice), down to
+// maxLayers; c is "" when neither coding does.
+func (r *redactor) headerless(data []byte, depth int) (dec []byte, c string) {
+	for _, c := range []string{"br", "deflate"} {
+		dec, truncated, err := httpwire.DecodeContent(c, data, r.limits.InflateBytes)
+		if err != nil || truncated {
+			continue
+		}
+		if !binaryBytes(dec) || storedCoding(dec) != "" {
+			return dec, c
+		}
+		if depth < maxLayers {
+			if _, inner := r.headerless(dec, depth+1); inner != "" {
+				return dec, c
+			}
+		}
+	}
+	return nil, ""
 }
 
 // decodeStored decodes a body stored compressed with coding: whole, or,

@@ -113,7 +113,7 @@ func (r *redactor) collect(ex *model.Exchange) {
 		r.header(h.Name, h.Value)
 	}
 	r.storeRequest = storeRequestKind(ex.Request.URL, ex.Request.Headers.Get("X-Vault-Token") != "")
-	r.body(mimeOf(ex.Request.Body.MIMEType, ex.Request.Headers), ex.Request.Body.Data)
+	r.collectBody(mimeOf(ex.Request.Body.MIMEType, ex.Request.Headers), ex.Request.Headers, ex.Request.Body.Data)
 	r.storeRequest = storeNone
 	if ex.Response == nil {
 		return
@@ -121,10 +121,13 @@ func (r *redactor) collect(ex *model.Exchange) {
 	for _, h := range ex.Response.Headers {
 		r.header(h.Name, h.Value)
 	}
-	mt, data := mimeOf(ex.Response.Body.MIMEType, ex.Response.Headers), ex.Response.Body.Data
-	// A body stored still compressed is learnt from decompressed, as the
-	// rewrite reads it.
-	if dec, _, st := r.stored(mt, ex.Response.Headers.Get("Content-Encoding"), data); st == storedDecoded || st == storedPartial {
+	r.collectBody(mimeOf(ex.Response.Body.MIMEType, ex.Response.Headers), ex.Response.Headers, ex.Response.Body.Data)
+}
+
+// collectBody learns a body's secrets; one stored still compressed is
+// learnt from decompressed, as the rewrite reads it.
+func (r *redactor) collectBody(mt string, h model.Headers, data []byte) {
+	if dec, _, st := r.stored(mt, h.Get("Content-Encoding"), data); st == storedDecoded || st == storedPartial {
 		data = dec
 	}
 	r.body(mt, data)

@@ -52,6 +52,7 @@ func SAZ(ra io.ReaderAt, size int64, w io.Writer, opts Options) (Stats, error) {
 			st.Notes = append(st.Notes, model.Note{Kind: model.NoteDamaged, Ref: ref,
 				Message: fmt.Sprintf("%s: %v; the part read is written", m.Name, m.Err)})
 		}
+		r.entryRef = ref
 		data := r.sazMember(m.Name, m.Data)
 		if err := r.checkMember(m.Name, data); err != nil {
 			return err
@@ -92,14 +93,11 @@ func (r *redactor) checkMember(name string, data []byte) error {
 		return nil
 	}
 	body, _ := r.frame(fields, rest)
-	payload := body.payload
-	if ce := fieldValue(fields, "Content-Encoding"); ce != "" {
-		dec, _, err := httpwire.DecodeContent(ce, payload, r.limits.InflateBytes)
-		if err != nil {
-			return nil // opaque: nothing readable can leak from it
-		}
-		payload = dec
-	} else if len(body.raw) == len(payload) {
+	payload, _, st := r.payload(fields, body.payload)
+	switch {
+	case st == storedOpaque || st == storedKept:
+		return nil // opaque: nothing readable can leak from it
+	case st == storedPlain && len(body.raw) == len(payload):
 		return nil // checked as written
 	}
 	if m, ok := secretscan.First(payload); ok {
@@ -504,35 +502,96 @@ func (r *redactor) messageBody(fields []headerLine, body rawBody, request bool) 
 		return nil, false
 	}
 	mt := mediaType(fieldValue(fields, "Content-Type"))
-	data := body.payload
-	if ce := fieldValue(fields, "Content-Encoding"); ce != "" {
-		dec, truncated, err := httpwire.DecodeContent(ce, data, r.limits.InflateBytes)
-		if err != nil || truncated {
-			if r.opts.StripBodies && !request && !oauthBody(mt) {
-				r.stats.Stripped++
-				return []byte(strippedBody), true
-			}
-			if len(dec) == 0 {
-				return nil, false // undecodable: binary as far as we can tell
-			}
-			// A stream cut short or damaged after its start: what
-			// decodes of it may hold a secret, which a lenient decoder
-			// recovers from the coded bytes, so the decoded part, its
-			// cut value dropped (cutTail), is written redacted in their
-			// place.
-			return r.body(mt, cutTail(dec)), true
+	data, coding, st := r.payload(fields, body.payload)
+	switch st {
+	case storedPartial:
+		if r.opts.StripBodies && !request && !oauthBody(mt) {
+			r.stats.Stripped++
+			return []byte(strippedBody), true
 		}
-		data = dec
+		// A stream cut short or damaged after its start: what
+		// decodes of it may hold a secret, which a lenient decoder
+		// recovers from the coded bytes, so the decoded part, its
+		// cut value dropped (cutTail), is written redacted in their
+		// place.
+		return r.body(mt, cutTail(data)), true
+	case storedOpaque:
+		if r.opts.StripBodies && !request && !oauthBody(mt) {
+			r.stats.Stripped++
+			return []byte(strippedBody), true
+		}
+		// Compressed, and nothing of it decodes here: what it holds
+		// cannot be redacted, so it is not copied.
+		r.count()
+		r.stats.Notes = append(r.stats.Notes, model.Note{Kind: model.NoteDamaged, Ref: r.entryRef,
+			Message: fmt.Sprintf("a body sent %s-compressed could not be decoded; it was replaced by a note", coding)})
+		return []byte(fmt.Sprintf(opaqueBody, coding)), true
+	case storedKept:
+		return nil, false // undecodable: binary as far as we can tell
 	}
 	if r.opts.StripBodies && !request && !oauthBody(mt) {
 		r.stats.Stripped++
 		return []byte(strippedBody), true
 	}
-	red := r.body(mt, data)
+	red := r.bodyIn(fieldValue(fields, "Content-Type"), data)
 	if bytes.Equal(red, data) && !body.cut {
 		return nil, false
 	}
 	return red, true
+}
+
+// storedKept: a message body whose coding does not decode and that is
+// no text, left as it was.
+const storedKept = storedOpaque + 1
+
+// payload is a SAZ message's body as its reader must read it: the
+// transfer codings other than chunked (Transfer-Encoding: gzip, chunked)
+// and the content codings undone, and then any compression the result
+// still carries (a coding stacked twice, a body compressed without a
+// header saying so), as stored reads a HAR's body. coding names what was
+// undone. st is storedPlain (data is the payload as sent), storedDecoded,
+// storedPartial (a stream cut or damaged after its start: data is what
+// decodes, its cut value not yet dropped), storedOpaque (compressed and
+// not decodable: the body must not be copied) or storedKept. A body that
+// does not decode under the coding its header names but is text (a
+// server's plain answer labelled gzip, a tool's decoded copy that kept
+// the header) is read as the text it is.
+func (r *redactor) payload(fields []headerLine, payload []byte) (data []byte, coding string, st int) {
+	mt := mediaType(fieldValue(fields, "Content-Type"))
+	codings := fieldValue(fields, "Content-Encoding")
+	for c := range strings.SplitSeq(fieldValue(fields, "Transfer-Encoding"), ",") {
+		if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "chunked" && c != "identity" {
+			codings = strings.TrimPrefix(codings+", "+c, ", ")
+		}
+	}
+	if codings == "" {
+		if kindOf(mt, nil) == bodyBinary && mt != "" && mt != "application/octet-stream" {
+			return payload, "", storedPlain // an image or font: nothing to redact
+		}
+		if d, c, s := r.stored(mt, "", payload); s != storedPlain {
+			return d, c, s
+		}
+		return payload, "", storedPlain
+	}
+	dec, truncated, err := httpwire.DecodeContent(codings, payload, r.limits.InflateBytes)
+	switch {
+	case err == nil && !truncated:
+		// Compressed again below the codings named (stored reads one
+		// more layer at least).
+		if d, c, s := r.stored(mt, "", dec); s != storedPlain {
+			return d, c + ", " + codings, s
+		}
+		return dec, codings, storedDecoded
+	case len(dec) > 0:
+		return dec, codings, storedPartial
+	case !binaryBytes(payload):
+		return payload, "", storedPlain
+	}
+	// Another compression than the header names.
+	if d, c, s := r.stored(mt, "", payload); s != storedPlain {
+		return d, c, s
+	}
+	return nil, codings, storedKept
 }
 
 var (

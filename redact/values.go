@@ -2,16 +2,21 @@ package redact
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/tidwall/gjson"
+	"github.com/traceaudit/traceaudit/internal/httpwire"
 	"github.com/traceaudit/traceaudit/internal/secretscan"
 	"github.com/traceaudit/traceaudit/secret"
 )
@@ -662,7 +667,13 @@ func (r *redactor) encoded(v string, nest int) (string, bool) {
 		return v, false
 	}
 	data, err := enc.DecodeString(v)
-	if err != nil || !utf8.Valid(data) {
+	if err != nil {
+		return v, false
+	}
+	if c := storedCoding(data); c != "" {
+		return r.compressedValue(v, enc, c, data, nest)
+	}
+	if !utf8.Valid(data) {
 		return v, false
 	}
 	d := bytes.TrimSpace(data)
@@ -681,6 +692,59 @@ func (r *redactor) encoded(v string, nest int) (string, bool) {
 		return v, true
 	}
 	return enc.EncodeToString(red), true
+}
+
+// compressedValue redacts a value that is base64 of compressed bytes
+// (gzip, zstd or zlib by their signatures: an app's state or payload
+// packed small, "H4sI…"): the text it decompresses to is redacted as a
+// free value and, when that changed it, compressed again the same way and
+// encoded as it was. Compressed bytes of which no text decodes hide what
+// they hold, so the value is fingerprinted whole (fail closed); a zlib
+// header is two bytes any base64 value may start with, and one that does
+// not decode is not read as compressed.
+func (r *redactor) compressedValue(v string, enc *base64.Encoding, coding string, data []byte, nest int) (string, bool) {
+	dec, truncated, err := httpwire.DecodeContent(coding, data, r.limits.InflateBytes)
+	if err != nil || truncated || !utf8.Valid(dec) {
+		if coding == "deflate" {
+			return v, false
+		}
+		return r.secret(v), true
+	}
+	red := r.free(string(dec), nest+1)
+	if red == string(dec) {
+		return v, true
+	}
+	packed, err := compress(coding, []byte(red))
+	if err != nil {
+		return r.secret(v), true
+	}
+	return enc.EncodeToString(packed), true
+}
+
+// compress writes b compressed with coding (gzip, zstd, or deflate as
+// zlib), as compressedValue found it.
+func compress(coding string, b []byte) ([]byte, error) {
+	var z bytes.Buffer
+	var w io.WriteCloser
+	switch coding {
+	case "gzip":
+		w = gzip.NewWriter(&z)
+	case "zstd":
+		zw, err := zstd.NewWriter(&z, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		w = zw
+	default:
+		w = zlib.NewWriter(&z)
+	}
+	if _, err := w.Write(b); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return z.Bytes(), nil
 }
 
 // base64Of returns the encoding v is written in: standard or URL

@@ -59,10 +59,18 @@ type huntEdit struct {
 	respBody         string
 	ws               []any
 	withPrev         bool // in the same recording as the placement before
+	// respStored and reqStored, when set, are the bodies' bytes as a
+	// proxy's export stores them (base64, still coded), under the
+	// Content-Encoding respCE and reqCE.
+	respStored, reqStored []byte
+	respCE, reqCE         string
+	// reqFlagless stores reqStored's base64 without postData.encoding,
+	// as a recorder that drops the protocol's base64Encoded flag does.
+	reqFlagless bool
 }
 
 func (e huntEdit) body() bool {
-	return e.url != "" || e.reqBody != "" || e.respBody != "" || e.ws != nil || e.status != 0
+	return e.url != "" || e.reqBody != "" || e.respBody != "" || e.ws != nil || e.status != 0 || e.respStored != nil || e.reqStored != nil
 }
 
 // huntRealEdits are the twelfth round's placements.
@@ -545,6 +553,23 @@ func huntApply(e map[string]any, ed huntEdit) {
 		}
 		resp["bodySize"] = len(ed.respBody)
 	}
+	if ed.reqStored != nil {
+		drop(req, "content-type", "content-length", "content-encoding")
+		add(req, [][2]string{{"Content-Type", ed.reqMIME}, {"Content-Encoding", ed.reqCE}})
+		req["postData"] = map[string]any{"mimeType": ed.reqMIME, "text": base64.StdEncoding.EncodeToString(ed.reqStored), "encoding": "base64"}
+		if ed.reqFlagless {
+			delete(req["postData"].(map[string]any), "encoding")
+		}
+		req["bodySize"] = len(ed.reqStored)
+	}
+	if ed.respStored != nil {
+		drop(resp, "content-encoding")
+		if ed.respCE != "" {
+			add(resp, [][2]string{{"Content-Encoding", ed.respCE}})
+		}
+		resp["content"] = map[string]any{"size": len(ed.respStored), "mimeType": ed.respMIME,
+			"text": base64.StdEncoding.EncodeToString(ed.respStored), "encoding": "base64"}
+	}
 	add(req, ed.req)
 	add(resp, ed.resp)
 	for _, f := range ed.resp {
@@ -600,6 +625,14 @@ func huntExchange(e map[string]any) leakcorpus.Exchange {
 		Status: huntStatus(resp["status"]), RespHeaders: fields(resp)}
 	if pd, ok := req["postData"].(map[string]any); ok {
 		ex.ReqBody, _ = pd["text"].(string)
+		// A body stored base64 is its bytes on the wire; so is one
+		// stored base64 without the flag saying so (reqFlagless) when
+		// the request names a Content-Encoding.
+		if enc, _ := pd["encoding"].(string); enc == "base64" || hasHeader(req, "Content-Encoding") {
+			if b, err := base64.StdEncoding.DecodeString(ex.ReqBody); err == nil {
+				ex.ReqBody = string(b)
+			}
+		}
 		ex.ReqMIME, _ = pd["mimeType"].(string)
 	}
 	if c, ok := resp["content"].(map[string]any); ok {
@@ -613,6 +646,17 @@ func huntExchange(e map[string]any) leakcorpus.Exchange {
 		ex.RespMIME, _ = c["mimeType"].(string)
 	}
 	return ex
+}
+
+// hasHeader reports whether a HAR message has a header of that name.
+func hasHeader(m map[string]any, name string) bool {
+	list, _ := m["headers"].([]any)
+	for _, f := range list {
+		if n, _ := f.(map[string]any)["name"].(string); strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func huntStatus(v any) int {
