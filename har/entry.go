@@ -34,6 +34,9 @@ type decoder struct {
 	ex        *model.Exchange
 	// mem holds what ex points to (see exchangePool).
 	mem *exchangeMem
+	// deferPages is Options.DeferPages; pend the body it left undecoded.
+	deferPages bool
+	pend       pendingBody
 
 	// sk reads the skeleton in one pass; nil reads it with gjson's own
 	// ValidBytes, ParseBytes and ForEach (the reference the tests compare
@@ -338,7 +341,11 @@ func (d *decoder) responseBody(ex *model.Exchange, ref string, content gjson.Res
 		return
 	}
 	if text.Type == gjson.String {
-		if encoding.Type == gjson.String && strings.EqualFold(encoding.Str, "base64") {
+		b64 := encoding.Type == gjson.String && strings.EqualFold(encoding.Str, "base64")
+		if d.deferBody(b, text, b64) {
+			return
+		}
+		if b64 {
 			b.Data, b.Truncated = d.base64Text(text)
 		} else {
 			b.Data, b.Truncated = d.text(text, d.limits.BodyBytes)

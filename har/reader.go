@@ -48,6 +48,11 @@ type Options struct {
 	// track of the exchanges it returns (a few thousand at most) so as to
 	// reuse their memory.
 	ReuseExchanges bool
+	// DeferPages leaves the text of HTML pages undecoded (the body
+	// skipped) until the caller says, with ResolveBody, whether anybody
+	// reads it: the caller must resolve every exchange Next returns before
+	// reading its response body, in order.
+	DeferPages bool
 
 	// mapping overrides when a file is read through a mapping (tests
 	// compare the ways).
@@ -122,6 +127,10 @@ type Reader struct {
 	// xpool lends the memory of exchanges, reused once handed back with
 	// ReleaseExchange.
 	xpool exchangePool
+	// deferred holds the bodies DeferPages left undecoded in the
+	// exchanges handed out, until ResolveBody.
+	deferred pendingQueue
+	leadBuf  []byte // ResolveBody's scratch
 	// mapped is the scanner's source when the file is read through a
 	// mapping; unmap unmaps it if the Reader is dropped before the end.
 	mapped *mappedFile
@@ -176,10 +185,11 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	// Hand the rest of the stream to the scanner.
 	rest := io.MultiReader(dec.Buffered(), src)
 	hr.sc = &scanner{
-		br:       bufio.NewReaderSize(rest, readBuf),
-		off:      dec.InputOffset(),
-		maxDepth: hr.limits.JSONDepth,
-		skipBody: opts.SkipBody,
+		br:         bufio.NewReaderSize(rest, readBuf),
+		off:        dec.InputOffset(),
+		maxDepth:   hr.limits.JSONDepth,
+		skipBody:   opts.SkipBody,
+		deferPages: opts.DeferPages,
 		// Enough of a base64 or escaped body to decode BodyBytes of it.
 		strCap:   int(min(hr.limits.BodyBytes*2+1024, 1<<30)),
 		valueCap: int(min(hr.limits.BodyBytes*4+hr.limits.HeaderBytes*4+(1<<20), 1<<30)),
@@ -474,6 +484,13 @@ func (r *Reader) Next() (ex *model.Exchange, err error) {
 				r.recycle(d.f)
 			}
 			ex, mem := d.ex, d.mem
+			if d.pend.raw != nil {
+				if ex != nil {
+					r.deferred.push(ex, d.pend)
+				} else {
+					r.pool.Put(d.pend.raw)
+				}
+			}
 			*d = decoder{}
 			if ex != nil {
 				r.xpool.lend(mem)
@@ -818,7 +835,7 @@ func (r *Reader) decode(f *frame, st decodeState) *decoder {
 // decodeInto is decode into d, a zero decoder.
 func (r *Reader) decodeInto(d *decoder, f *frame, st decodeState) *decoder {
 	*d = decoder{limits: r.limits, sideFiles: r.opts.SideFiles, f: f, skipBody: r.opts.SkipBody,
-		sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool, hpool: &r.hpool, mem: d.mem}
+		deferPages: r.opts.DeferPages, sk: st.sk, intern: st.intern, arena: st.arena, pool: &r.pool, hpool: &r.hpool, mem: d.mem}
 	if d.arena == nil {
 		d.arena = new([]byte)
 	}

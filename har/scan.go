@@ -50,6 +50,9 @@ type scanner struct {
 	// the media type's text in the input.
 	skipBody func(string) bool
 	skipMemo map[string]bool
+	// deferPages is Options.DeferPages: the text of an HTML page is kept
+	// raw too, for the caller to decode or not (Reader.ResolveBody).
+	deferPages bool
 	// Tests: rawOff decodes every long string while framing, rawAll
 	// keeps every one raw that can be.
 	rawOff, rawAll bool
@@ -325,10 +328,11 @@ func (s *scanner) scanValue(keep bool) error {
 					s.buf = append(s.buf, chunk[run:i]...)
 					run = i
 				}
-				if s.keep && !s.noRaw && (s.rawAll || s.skippedBody()) {
+				if s.keep && !s.noRaw && (s.rawAll || s.rawBody()) {
 					// Kept raw when the whole string is buffered: the
 					// decoding goroutines unescape it (see rawEnd), or,
-					// as a body nothing reads, nobody does.
+					// as a body nothing reads, nobody does; a deferred
+					// page, whoever needs it.
 					if q := s.rawEnd(rest); q >= 0 {
 						start := len(s.side)
 						s.side = append(s.side, rest[:q]...)
@@ -735,41 +739,31 @@ func (s *scanner) closeString() {
 // comes after the string).
 //
 // This is all the framing goroutine does with a body: find where it ends
-// (a quote is the closing one when an even number of backslashes comes
-// before it) and copy it.
+// (stringEnd) and copy it.
 func (s *scanner) rawEnd(p []byte) int {
 	p = p[:min(len(p), s.strCap+13)]
-	i := 0
-	for {
-		if i = nextQuote(p, i); i < 0 {
-			return -1
-		}
-		n := 0
-		for n < i && p[i-1-n] == '\\' {
-			n++
-		}
-		if n%2 == 0 {
-			break
-		}
-		i++
-	}
-	if i > s.strCap || len(p)-i-1 < 12 {
+	i := stringEnd(p)
+	if i < 0 || i > s.strCap || len(p)-i-1 < 12 {
 		return -1
 	}
 	return i
 }
 
-// skippedBody reports whether the long string starting now is, by the
-// look of the skeleton so far, the text of a content object whose
-// mimeType (given before it) SkipBody leaves out. Such a body is kept raw:
-// not decoded while framing, since nobody reads it. Other bodies are
-// decoded while framing, in the one pass that finds their end: keeping
-// them raw would cost a second pass. The look is a guess, only ever
-// choosing between two ways of keeping the same string.
-func (s *scanner) skippedBody() bool {
+// rawBody reports whether the long string starting now is, by the look
+// of the skeleton so far, the text of a content object whose mimeType
+// (given before it) SkipBody leaves out, or names an HTML page while
+// DeferPages. Such a body is kept raw: not decoded while framing, since
+// nobody reads it, or a page only the caller can tell whether anybody
+// will (most are not: decoding them was a third of the framing
+// goroutine's time on the 20,000-entry bench HAR, the one goroutine a scan
+// of such a file waits for). Other bodies are decoded while framing, in
+// the one pass that finds their end: keeping them raw would cost a
+// second pass. The look is a guess, only ever choosing between two ways
+// of keeping the same string.
+func (s *scanner) rawBody() bool {
 	const key, mimeKey = `"text":`, `"mimeType":"`
 	b := s.buf
-	if s.skipBody == nil || !bytes.HasSuffix(b, []byte(key)) {
+	if s.skipBody == nil && !s.deferPages || !bytes.HasSuffix(b, []byte(key)) {
 		return false
 	}
 	obj := b[bytes.LastIndexByte(b, '{')+1:]
@@ -795,42 +789,14 @@ func (s *scanner) skippedBody() bool {
 	v = v[:e]
 	skip, ok := s.skipMemo[string(v)]
 	if !ok {
-		skip = s.skipBody(mediaType(string(v)))
+		mt := mediaType(string(v))
+		skip = s.skipBody != nil && s.skipBody(mt) || s.deferPages && deferredType(mt)
 		if s.skipMemo == nil || len(s.skipMemo) >= 64 {
 			s.skipMemo = make(map[string]bool)
 		}
 		s.skipMemo[string(v)] = skip
 	}
 	return skip
-}
-
-// nextQuote returns the offset of the first quote in p from i, or -1.
-// Escape-heavy text (HTML) has an escaped quote every few dozen bytes,
-// too close for the vectorized search to pay for its call: words of eight
-// bytes are searched in a register first, and the vectorized search takes
-// over on a long run without quotes (base64).
-func nextQuote(p []byte, i int) int {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	const quotes = '"' * lo
-	for clean := 0; i+8 <= len(p); clean++ {
-		if clean == 4 {
-			if j := bytes.IndexByte(p[i:], '"'); j >= 0 {
-				return i + j
-			}
-			return -1
-		}
-		x := binary.LittleEndian.Uint64(p[i:]) ^ quotes
-		if m := (x - lo) &^ x & hi; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-		i += 8
-	}
-	for ; i < len(p); i++ {
-		if p[i] == '"' {
-			return i
-		}
-	}
-	return -1
 }
 
 // settleRaw unescapes the raw strings of the value being read, so that

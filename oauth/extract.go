@@ -71,6 +71,10 @@ type Extractor struct {
 	unclaimed []model.Event
 	// heldBack: the last exchange was a push whose event Flush may give.
 	heldBack bool
+	// quietEx is the exchange MayReadResponse last judged, quietAns what
+	// quiet said of it: AppendExchange, given it next, need not ask again.
+	quietEx  *model.Exchange
+	quietAns bool
 	// failurePages are the pages an app's sign-in library sent the
 	// browser to after refusing a callback without saying why (Spring
 	// Security's /login?error), by their URL (failurePageKey), with the
@@ -260,7 +264,12 @@ func (x *Extractor) AppendExchange(dst []model.Event, ex *model.Exchange) []mode
 	if len(x.failurePages) > 0 {
 		x.failurePage(ex)
 	}
-	if x.quiet(ex) {
+	q := x.quietAns
+	if x.quietEx != ex {
+		q = x.quiet(ex)
+	}
+	x.quietEx = nil
+	if q {
 		return dst
 	}
 	n := len(dst)
@@ -273,6 +282,30 @@ func (x *Extractor) AppendExchange(dst []model.Event, ex *model.Exchange) []mode
 		}
 	}
 	return dst
+}
+
+// MayReadResponse reports whether AppendExchange, given ex next, may read
+// its response body: false only where it surely does not (a tunnel, a
+// preflight, an exchange quiet says yields nothing while no failure page
+// is awaited), so that a reader may leave that body undecoded. A wrong
+// false is caught: the read of a body left out (model.Body.Skipped) is
+// what SkippedBodyRead reports. Call it right before AppendExchange with
+// the same exchange, which then does not judge it again.
+func (x *Extractor) MayReadResponse(ex *model.Exchange) bool {
+	x.quietEx = nil
+	if ex == nil || ex.Response == nil || ex.Tunnel {
+		return false
+	}
+	if m := strings.ToUpper(ex.Request.Method); m == "OPTIONS" || m == "CONNECT" {
+		return false
+	}
+	if len(x.failurePages) > 0 {
+		return true
+	}
+	// What AppendExchange does before quiet (noteSolicited, failurePage)
+	// changes nothing quiet reads: its answer stands.
+	x.quietEx, x.quietAns = ex, x.quiet(ex)
+	return !x.quietAns
 }
 
 // quiet reports, without parsing the URL into a new url.URL, that

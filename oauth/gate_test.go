@@ -265,3 +265,74 @@ func TestUnmarshalObject(t *testing.T) {
 		checkUnmarshalObject(t, []byte(s))
 	}
 }
+
+// TestMayReadResponse checks, on every trace of the repository and a
+// generated one, that an exchange MayReadResponse says AppendExchange does
+// not read the response body of yields the same events with that body
+// skipped (empty, Skipped set), and that no skipped body is read
+// (SkippedBodyRead); and that such exchanges are most of a trace.
+// Under -short (CI's race step), a third of the files.
+func TestMayReadResponse(t *testing.T) {
+	// The rules' recordings too: their apps' failure pages (Spring
+	// Security's /login?error, Devise's flash) are read on quiet exchanges.
+	files := repoTraces(t, "rules/testdata")
+	var gen bytes.Buffer
+	if _, err := hargen.Write(&gen, hargen.Config{Entries: 2000, BodyBytes: 2000, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := har.NewReader(&gen, har.Options{Name: "generated.har"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated, err := model.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unread, read := 0, 0
+	for k, p := range append(files, "generated.har") {
+		if testing.Short() && k%3 != 0 && p != "generated.har" {
+			continue
+		}
+		var exs []*model.Exchange
+		switch {
+		case p == "generated.har":
+			exs = generated
+		case strings.HasSuffix(p, ".har"):
+			exs = readHAR(t, p)
+		default:
+			exs = readCapture(t, p)
+		}
+		whole, gated := NewExtractor(), NewExtractor()
+		for i, ex := range exs {
+			want := whole.AppendExchange(nil, ex)
+			given := ex
+			if !gated.MayReadResponse(ex) {
+				unread++
+				if ex.Response != nil {
+					cp, resp := *ex, *ex.Response
+					resp.Body = model.Body{Size: resp.Body.Size, Skipped: true, Truncated: true, MIMEType: resp.Body.MIMEType}
+					cp.Response = &resp
+					given = &cp
+					// Asked again of the copy: AppendExchange takes the
+					// answer for the exchange it is given.
+					if gated.MayReadResponse(given) {
+						t.Fatalf("%s exchange %d: MayReadResponse changed its mind", p, i)
+					}
+				}
+			} else {
+				read++
+			}
+			got := gated.AppendExchange(nil, given)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s exchange %d (%s %s): with the body skipped AppendExchange gives\n%+v\nwith it\n%+v", p, i, ex.Request.Method, ex.Request.URL, got, want)
+			}
+			if gated.SkippedBodyRead() {
+				t.Fatalf("%s exchange %d (%s %s): a body MayReadResponse said unread was read", p, i, ex.Request.Method, ex.Request.URL)
+			}
+		}
+	}
+	if unread < 2000 || read < 500 {
+		t.Errorf("only %d exchanges whose body is not read and %d others", unread, read)
+	}
+	t.Logf("%d exchanges whose response body is not read, %d others", unread, read)
+}

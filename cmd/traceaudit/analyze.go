@@ -543,6 +543,15 @@ func trimLeftSpace(b []byte) []byte {
 	return b
 }
 
+// issuedMayRead reports whether appendIssuedSecrets may learn from the
+// body of resp, whose decoded text starts with lead (see
+// har.Reader.ResolveBody): a body that reads as JSON, or a form answer.
+// An empty or blank lead may be either.
+func issuedMayRead(resp *model.Response, lead []byte) bool {
+	t := trimLeftSpace(lead)
+	return len(t) == 0 || t[0] == '{' || t[0] == '[' || formAnswer(resp)
+}
+
 // appendExchangeSecrets appends the secrets an exchange carries or issues
 // by name (appendBodySecrets, appendHeaderSecrets, appendIssuedSecrets), for
 // the scrubber of a listing whose events do not know them all: a token an
@@ -760,6 +769,14 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 	var rel bodyReleaser
 	var hrel headerReleaser
 	var xrel exchangeReleaser
+	resolver, _ := r.(bodyResolver)
+	// A page the reader left undecoded is decoded when the extractor may
+	// read it or the scrubber learn from it (made once: a closure made
+	// for each exchange was an allocation each).
+	var resolving *model.Exchange
+	keepPage := func(lead []byte) bool {
+		return extract && x.MayReadResponse(resolving) || issuedMayRead(resolving.Response, lead)
+	}
 	if !env.keepAllExchanges {
 		rel, _ = r.(bodyReleaser)
 		hrel, _ = r.(headerReleaser)
@@ -794,6 +811,11 @@ func readExchanges(r model.Reader, res *fileResult, cmd string, o *options, env 
 		}
 		var evs []model.Event
 		held := 0 // a pushed authorization request whose event Flush may give
+		if resolver != nil {
+			resolving = ex
+			resolver.ResolveBody(ex, keepPage)
+			resolving = nil
+		}
 		if extract {
 			// One list for every exchange's events: they are copied into
 			// their chunks, and what reads evs below keeps nothing of it.

@@ -18,6 +18,7 @@ type readAhead struct {
 	rel     bodyReleaser     // src, when it reuses released bodies
 	hrel    headerReleaser   // src, when it reuses released header lists
 	xrel    exchangeReleaser // src, when it reuses released exchanges
+	res     bodyResolver     // src, when it leaves bodies undecoded
 	batches chan aheadBatch
 	stop    chan struct{}
 	done    chan struct{}
@@ -59,6 +60,7 @@ func newReadAhead(r model.Reader) *readAhead {
 	ra.rel, _ = r.(bodyReleaser)
 	ra.hrel, _ = r.(headerReleaser)
 	ra.xrel, _ = r.(exchangeReleaser)
+	ra.res, _ = r.(bodyResolver)
 	go ra.run()
 	return ra
 }
@@ -152,6 +154,21 @@ func (ra *readAhead) ReleaseHeaders(lists ...model.Headers) {
 	}
 }
 
+// bodyResolver is a reader that leaves bodies undecoded until the caller
+// says whether it reads them (har.Reader.ResolveBody, Options.DeferPages).
+type bodyResolver interface {
+	ResolveBody(ex *model.Exchange, keep func(lead []byte) bool)
+}
+
+// ResolveBody resolves a body the reader left undecoded (see
+// bodyResolver); otherwise it does nothing. Safe while the reader runs
+// ahead.
+func (ra *readAhead) ResolveBody(ex *model.Exchange, keep func(lead []byte) bool) {
+	if ra.res != nil {
+		ra.res.ResolveBody(ex, keep)
+	}
+}
+
 // exchangeReleaser is a reader that reuses the memory of exchanges handed
 // back to it (har.Reader.ReleaseExchange): the caller must keep no
 // reference to the exchange or its response, only copies of their fields.
@@ -197,5 +214,5 @@ func (ra *readAhead) close() {
 // would hold it to the end otherwise.
 func (ra *readAhead) release() {
 	ra.close()
-	ra.src, ra.rel, ra.hrel = nil, nil, nil
+	ra.src, ra.rel, ra.hrel, ra.res = nil, nil, nil, nil
 }

@@ -70,8 +70,13 @@ func newReader(oi *openedInput, o *options, env environment, keys *keyMaterial) 
 		// readExchanges hands every exchange back (not on the tests'
 		// reference path, nor for bundle and compare).
 		reuse := (o.cmd == "scan" || o.cmd == "events" || o.cmd == "exchanges") && !env.keepAllExchanges
+		// scan's readExchanges resolves the pages it left undecoded
+		// (ResolveBody): most are a site's own, which no analysis reads.
+		// Not on the tests' reference path, which decodes every page, nor
+		// when reading a trace again whole.
+		deferPages := o.cmd == "scan" && !o.wholeBodies && !env.keepAllExchanges
 		return har.NewReader(oi.file, har.Options{Limits: o.limits(), SideFiles: os.DirFS(oi.dir), Name: oi.name,
-			SkipBody: o.skipBody, PoisonReleased: env.poisonBodies, ReuseExchanges: reuse})
+			SkipBody: o.skipBody, PoisonReleased: env.poisonBodies, ReuseExchanges: reuse, DeferPages: deferPages})
 	case model.FormatSAZ:
 		opts := saz.Options{Password: o.password, Limits: o.limits(), Name: oi.name,
 			MaxMembers: o.members, ArchiveInflateBytes: o.archiveBytes}
