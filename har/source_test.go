@@ -118,7 +118,7 @@ func TestMappedTruncated(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := NewReader(f, Options{})
+	r, err := NewReader(f, Options{mapping: mapLarge})
 	if err != nil {
 		t.Fatal(err)
 	}
