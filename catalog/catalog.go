@@ -250,6 +250,8 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Let the user sign in interactively; for Seamless SSO to work again the user needs a fresh Kerberos ticket (sign in to Windows again)."},
 	{Code: "AADSTS9002341", Class: ClassInteraction, Meaning: "the user is required to permit single sign-on for the application and has not granted it",
 		Remediation: "Send the user to an interactive request, whose consent screen lets the user permit single sign-on."},
+	{Code: "AADSTS160021", Class: ClassInteraction, Meaning: "the application requested a user session that does not exist (AppSessionSelectionInvalidSessionNotExist)",
+		Remediation: "Make an interactive request; a silent request (prompt=none, MSAL's ssoSilent) must name the sid or login_hint of a session the user still has."},
 	// Conditional Access, accounts, passwords and devices: no rule decides
 	// these; the verdict gives their meaning.
 	{Code: "AADSTS16003", Class: ClassAccess, Meaning: "the user account has not been added to the resource tenant (SsoUserAccountNotFoundInResourceTenant)",
@@ -380,6 +382,10 @@ var errorCatalog = []ErrorInfo{
 	// protocol, not a failure.
 	{Code: "AADSTS70016", Class: ClassPending, Meaning: "authorization is pending: the user has not finished signing in on the device code flow's verification page yet, and the device keeps polling (AuthorizationPending)",
 		Remediation: "Nothing to fix: the client polls at the interval the device authorization answer gave until the user finishes; if it never completes, check the user opened the verification page and entered the code."},
+	{Code: "AADSTS90119", Class: ClassUserAction, Meaning: "the user code is null or empty (InvalidUserCode)",
+		Remediation: "Have the user enter the code the device shows on the verification page."},
+	{Code: "AADSTS90120", Class: ClassFlowExpired, Meaning: "the device code request was already authorized or declined (InvalidDeviceFlowRequest)",
+		Remediation: "Start a new device code sign-in for a new code; a code serves one sign-in."},
 	{Code: "AADSTS70018", Class: ClassUserAction, Meaning: "invalid verification code: the user typed a wrong user code for the device code flow, so the authorization was not approved (BadVerificationCode)",
 		Remediation: "Have the user enter the code the device shows exactly, or start a new device code sign-in."},
 	// Assertions: a token presented as a grant or in a federation.
@@ -398,6 +404,8 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Retry the request."},
 	{Code: "AADSTS90033", Class: ClassService, Meaning: "the Microsoft Online Directory Service (MSODS) is not available (MsodsServiceUnavailable)",
 		Remediation: "Retry later; if it persists, open a support ticket with the answer's trace ID and correlation ID."},
+	{Code: "AADSTS50088", Class: ClassService, Meaning: "the limit on telecom MFA calls was reached",
+		Remediation: "Try again in a few minutes, or use another multifactor authentication method."},
 	{Code: "AADSTS90055", Class: ClassService, Meaning: "too many incoming requests: the tenant is throttled (TenantThrottlingError)",
 		Remediation: "Reduce the request rate (cache tokens, back off after errors); if the tenant stays blocked, open a support ticket."},
 	// Azure AD B2C.
@@ -527,6 +535,16 @@ var errorCatalog = []ErrorInfo{
 		Remediation: "Send as id_token_hint an ID token this tenant and policy issued."},
 	{Code: "AADB2C90233", Class: ClassLogoutHint, Meaning: "the id_token_hint failed signature validation",
 		Remediation: "Send as id_token_hint the unaltered ID token B2C issued for this sign-in."},
+	{Code: "AADB2C90235", Class: ClassAssertion, Meaning: "the provided id_token is expired",
+		Remediation: "Provide a current ID token (renew it) and try again."},
+	{Code: "AADB2C90237", Class: ClassAssertion, Meaning: "the provided id_token does not contain a valid audience",
+		Remediation: "Provide an ID token issued for an audience the policy accepts (the answer lists the valid values)."},
+	{Code: "AADB2C90238", Class: ClassAssertion, Meaning: "the provided id_token does not contain a valid issuer",
+		Remediation: "Provide an ID token from an issuer the policy accepts (the answer lists the valid values)."},
+	{Code: "AADB2C90239", Class: ClassAssertion, Meaning: "the provided id_token failed signature validation",
+		Remediation: "Provide the unaltered ID token, signed with a key the policy trusts."},
+	{Code: "AADB2C90240", Class: ClassAssertion, Meaning: "the provided id_token is malformed and could not be parsed",
+		Remediation: "Provide the complete ID token (three base64url parts), not truncated or re-encoded."},
 	{Code: "AADB2C90244", Class: ClassService, Meaning: "there are too many requests at this moment (throttling)",
 		Remediation: "Wait and try again; reduce the request rate (cache tokens, back off after errors)."},
 	{Code: "AADB2C90250", Class: ClassTenant, Meaning: "the generic login endpoint is not supported",
@@ -546,6 +564,12 @@ var errorCatalog = []ErrorInfo{
 	// id_token_hint (MicrosoftDocs/azure-docs#34435,
 	// microsoft-authentication-library-for-js#996); AADB2C90208 for an
 	// expired hint (Microsoft Q&A 1184597).
+	// Entra's list (reference-error-codes.md, as above) names two more
+	// sign-out refusals of a session it does not have.
+	{Code: "AADSTS50068", Class: ClassLogoutSession, Meaning: "sign-out failed: the app that initiated it is not a participant in the current session (SignoutInitiatorNotParticipant)",
+		Remediation: "Treat the user as signed out of this app: clear the app's session; sign out from an app the user signed in to in this browser session."},
+	{Code: "AADSTS50070", Class: ClassLogoutSession, Meaning: "sign-out failed: the request's name identifier matches none of the existing sessions (SignoutUnknownSessionIdentifier)",
+		Remediation: "Send the name identifier (and session index) of the current sign-in's assertion, not a cached one; treat the user as signed out if the session already ended."},
 	{Code: "AADSTS16002", Class: ClassLogoutSession, Meaning: "the sign-out names a user session Microsoft Entra does not have (\"Application requested to sign out of a user session which does not exist\"): the session already ended (another tab or app signed out, it expired), or the request's sid or logout_hint is another account's",
 		Remediation: "Treat the user as signed out: clear the app's session and send the browser to the post-logout page; send the sid or logout_hint (login_hint claim) of the ID token of the current sign-in, not a cached one."},
 	{Code: "AADB2C90272", Class: ClassLogoutHint, Meaning: "the sign-out request has no id_token_hint, and the user flow or custom policy requires one (\"Require ID Token in logout requests\": \"The id_token_hint parameter has not been specified in the request.\")",

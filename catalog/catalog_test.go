@@ -179,6 +179,10 @@ func TestMicrosoftReferenceCodes(t *testing.T) {
 		"AADSTS500133":  catalog.ClassAssertion,   // on-behalf-of assertion expired
 		"AADSTS50000":   catalog.ClassService,     // TokenIssuanceError
 		"AADSTS16000":   catalog.ClassAccess,      // account not in the tenant
+		"AADSTS160021":  catalog.ClassInteraction, // silent request naming a session that does not exist
+		"AADSTS50068":   catalog.ClassLogoutSession,
+		"AADSTS90120":   catalog.ClassFlowExpired, // device code already authorized or declined
+		"AADB2C90240":   catalog.ClassAssertion,   // malformed id_token
 		"aadsts9002332": catalog.ClassTenant,      // letter case does not matter
 		"AADB2C90057":   catalog.ClassResponseType,
 		"AADB2C90128":   catalog.ClassRefreshExpired,
