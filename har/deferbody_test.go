@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -98,18 +96,7 @@ func sameDeferred(t *testing.T, name string, data []byte, opts Options) {
 // TestDeferPages reads every HAR of testdata, generated escape-heavy and
 // base64 documents, whole and cut, with DeferPages.
 func TestDeferPages(t *testing.T) {
-	paths, _ := filepath.Glob("testdata/*.har")
-	paths2, _ := filepath.Glob("testdata/*/*.har")
-	for i, path := range append(paths, paths2...) {
-		if testing.Short() && i%3 != 0 {
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameDeferred(t, path, data, Options{})
-	}
+	eachTestdataHAR(t, func(path string, data []byte) { sameDeferred(t, path, data, Options{}) })
 	doc := rawDoc(1, 120)
 	sameDeferred(t, "generated", doc, Options{})
 	small := Options{Limits: model.Limits{BodyBytes: 700, HeaderBytes: 300}}

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -78,18 +76,7 @@ func sameFrames(t *testing.T, name string, data []byte) {
 // hand-made values with frameFast and with the general switch alone: the
 // frames must be the same to the byte.
 func TestFrameFastSame(t *testing.T) {
-	paths, _ := filepath.Glob("testdata/*.har")
-	paths2, _ := filepath.Glob("testdata/*/*.har")
-	for i, path := range append(paths, paths2...) {
-		if testing.Short() && i%3 != 0 {
-			// CI's race step, which slows the framing several times over:
-			// a third of the files; go test ./har frames them all.
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachTestdataHAR(t, func(path string, data []byte) {
 		sameFrames(t, path, data)
 		// The entries alone, as frameNext frames them.
 		if i := bytes.Index(data, []byte(`"entries"`)); i >= 0 {
@@ -97,7 +84,7 @@ func TestFrameFastSame(t *testing.T) {
 				sameFrames(t, path+" entries", data[i+j+1:])
 			}
 		}
-	}
+	})
 	var b bytes.Buffer
 	if _, err := hargen.Write(&b, hargen.ManyEntries(60)); err != nil {
 		t.Fatal(err)

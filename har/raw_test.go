@@ -84,22 +84,7 @@ func rawDoc(seed uint64, entries int) []byte {
 // them while framing did: the same exchanges, the same notes, the same
 // damage positions.
 func TestRawStrings(t *testing.T) {
-	paths, _ := filepath.Glob("testdata/*.har")
-	paths2, _ := filepath.Glob("testdata/*/*.har")
-	for i, path := range append(paths, paths2...) {
-		// Under -short (CI's race step, which slows these reads several
-		// times over and finds a data race in one pass over a path) a
-		// third of the files; the generated documents below take every
-		// shape of string.
-		if testing.Short() && i%3 != 0 {
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameRaw(t, path, data, Options{})
-	}
+	eachTestdataHAR(t, func(path string, data []byte) { sameRaw(t, path, data, Options{}) })
 
 	doc := rawDoc(1, 120)
 	sameRaw(t, "generated", doc, Options{})
@@ -203,5 +188,30 @@ func TestRawSkippedBody(t *testing.T) {
 		if len(s.spans) != 1 || s.spans[0].raw != c.raw {
 			t.Errorf("%.60s: spans %+v, want raw %v", c.in, s.spans, c.raw)
 		}
+	}
+}
+
+// eachTestdataHAR calls fn with every HAR under testdata (one folder deep)
+// and its bytes. Under -short (CI's race step, which slows these reads
+// several times over and finds a data race in one pass over a path) a third
+// of the files; go test ./har reads them all, and the callers' generated
+// documents take every shape of string.
+func eachTestdataHAR(t *testing.T, fn func(path string, data []byte)) {
+	t.Helper()
+	paths, _ := filepath.Glob("testdata/*.har")
+	paths2, _ := filepath.Glob("testdata/*/*.har")
+	all := append(paths, paths2...)
+	if len(all) == 0 {
+		t.Fatal("no HAR under testdata")
+	}
+	for i, path := range all {
+		if testing.Short() && i%3 != 0 {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(path, data)
 	}
 }
