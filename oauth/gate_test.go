@@ -196,15 +196,7 @@ func TestQuietYieldsNothing(t *testing.T) {
 	}
 	quiet, loud, events := 0, 0, 0
 	for _, p := range append(files, "generated.har") {
-		var exs []*model.Exchange
-		switch {
-		case p == "generated.har":
-			exs = generated
-		case strings.HasSuffix(p, ".har"):
-			exs = readHAR(t, p)
-		default:
-			exs = readCapture(t, p)
-		}
+		exs := gateExchanges(t, p, generated)
 		fast, full := NewExtractor(), NewExtractor()
 		for i, ex := range exs {
 			checkSimpleURL(t, ex.Request.URL)
@@ -293,15 +285,7 @@ func TestMayReadResponse(t *testing.T) {
 		if testing.Short() && k%3 != 0 && p != "generated.har" {
 			continue
 		}
-		var exs []*model.Exchange
-		switch {
-		case p == "generated.har":
-			exs = generated
-		case strings.HasSuffix(p, ".har"):
-			exs = readHAR(t, p)
-		default:
-			exs = readCapture(t, p)
-		}
+		exs := gateExchanges(t, p, generated)
 		whole, gated := NewExtractor(), NewExtractor()
 		for i, ex := range exs {
 			want := whole.AppendExchange(nil, ex)
@@ -335,4 +319,18 @@ func TestMayReadResponse(t *testing.T) {
 		t.Errorf("only %d exchanges whose body is not read and %d others", unread, read)
 	}
 	t.Logf("%d exchanges whose response body is not read, %d others", unread, read)
+}
+
+// gateExchanges reads the exchanges of a testdata trace, or generated for
+// "generated.har".
+func gateExchanges(t *testing.T, p string, generated []*model.Exchange) []*model.Exchange {
+	t.Helper()
+	switch {
+	case p == "generated.har":
+		return generated
+	case strings.HasSuffix(p, ".har"):
+		return readHAR(t, p)
+	default:
+		return readCapture(t, p)
+	}
 }
