@@ -50,20 +50,28 @@ func readZip(t *testing.T, path string) ([]string, map[string][]byte) {
 		t.Fatalf("the bundle does not open: %v", err)
 	}
 	defer zr.Close()
+	for _, f := range zr.File {
+		if !f.Modified.Equal(zipTime) && f.Modified.UTC().Format("2006-01-02") != "1980-01-01" {
+			t.Errorf("%s: time %v, want the fixed time", f.Name, f.Modified)
+		}
+	}
+	return zipMembers(t, &zr.Reader)
+}
+
+// zipMembers returns the members of a zip in their order, as stored.
+func zipMembers(t *testing.T, zr *zip.Reader) ([]string, map[string][]byte) {
+	t.Helper()
 	var names []string
 	data := map[string][]byte{}
 	for _, f := range zr.File {
 		rc, err := f.Open()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", f.Name, err)
 		}
 		b, err := io.ReadAll(rc)
 		rc.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", f.Name, err)
-		}
-		if !f.Modified.Equal(zipTime) && f.Modified.UTC().Format("2006-01-02") != "1980-01-01" {
-			t.Errorf("%s: time %v, want the fixed time", f.Name, f.Modified)
 		}
 		names = append(names, f.Name)
 		data[f.Name] = b
