@@ -69,6 +69,12 @@ type ErrorInfo struct {
 	// (zero otherwise): the words name the server when its host, run by
 	// anyone, cannot.
 	Lifetime model.CodeLifetime
+	// Causes, when set, are this code's own usual causes, said instead of
+	// its class's: an interrupt the STS shows in an interactive sign-in
+	// (Keep me signed in, MFA registration) is not a silent request that
+	// found no session, though both reach a silent request as
+	// interaction_required.
+	Causes []string
 }
 
 // errorCatalog is ordered: code entries first, then message entries from
@@ -152,13 +158,16 @@ var errorCatalog = []ErrorInfo{
 	{Code: "AADSTS70011", Class: ClassScope, Meaning: "the scope is invalid", Remediation: "Fix the requested scope."},
 	{Code: "AADSTS28003", Class: ClassScope, Meaning: "the scope is empty", Remediation: "Request at least one scope."},
 	{Code: "AADSTS65001", Class: ClassInteraction, Meaning: "the user or administrator has not consented",
-		Remediation: "Request consent interactively or grant admin consent."},
+		Remediation: "Request consent interactively or grant admin consent.",
+		Causes:      []string{"the app asks for a permission (scope) the user or an administrator has not granted, often one added to the app registration after users consented", "user consent is turned off for the tenant or restricted, so only an administrator can grant it", "a silent request (prompt=none) or a token request on behalf of the user, which cannot show the consent screen"}},
 	{Code: "AADSTS50058", Class: ClassInteraction, Meaning: "no single sign-on session for a silent (prompt=none) request",
 		Remediation: "Fall back to an interactive request."},
 	{Code: "AADSTS50076", Class: ClassInteraction, Meaning: "multi-factor authentication is required",
-		Remediation: "Make an interactive request so the user can complete MFA."},
+		Remediation: "Make an interactive request so the user can complete MFA.",
+		Causes:      []string{"a Conditional Access policy or per-user MFA requires multifactor authentication for this user, app, location or device", "a request that cannot show the MFA challenge: a silent one (prompt=none, a refresh token), the resource owner password grant, or a token request on behalf of the user"}},
 	{Code: "AADSTS50079", Class: ClassInteraction, Meaning: "the user must enroll for multi-factor authentication",
-		Remediation: "Make an interactive request."},
+		Remediation: "Make an interactive request.",
+		Causes:      []string{"the user has not registered the security info (authenticator app, phone) that a policy now requires", "a silent or non-interactive request, which cannot show the registration"}},
 	{Code: "AADSTS50105", Class: ClassAccess, Meaning: "the user is not assigned to the application",
 		Remediation: "Assign the user or group to the application."},
 	{Code: "AADSTS53003", Class: ClassAccess, Meaning: "access was blocked by Conditional Access",
@@ -180,7 +189,8 @@ var errorCatalog = []ErrorInfo{
 	{Code: "AADSTS50057", Class: ClassAccess, Meaning: "the user account is disabled",
 		Remediation: "An administrator must enable the account."},
 	{Code: "AADSTS50158", Class: ClassInteraction, Meaning: "an external security challenge (a third-party MFA or Conditional Access control) was not satisfied",
-		Remediation: "Make an interactive request so the user can complete the challenge."},
+		Remediation: "Make an interactive request so the user can complete the challenge.",
+		Causes:      []string{"a Conditional Access custom control or an external MFA provider was not completed or did not answer", "a silent request, which cannot show the external challenge"}},
 	{Code: "AADSTS53000", Class: ClassAccess, Meaning: "Conditional Access requires a compliant or managed device",
 		Remediation: "Sign in from a compliant, managed device or review the Conditional Access policy in the sign-in logs."},
 	{Code: "AADSTS65004", Class: ClassAccess, Meaning: "the user declined to consent to the application's permissions",
@@ -229,27 +239,37 @@ var errorCatalog = []ErrorInfo{
 	// Interrupts: the STS asks the user for something; a silent request
 	// gets them as interaction_required.
 	{Code: "AADSTS50072", Class: ClassInteraction, Meaning: "the user must enroll for second-factor authentication, interactively (UserStrongAuthEnrollmentRequiredInterrupt)",
-		Remediation: "Make an interactive request so the user can register the security info multifactor authentication needs."},
+		Remediation: "Make an interactive request so the user can register the security info multifactor authentication needs.",
+		Causes:      []string{"the user has not registered the security info multifactor authentication needs, and a policy requires it now", "a silent or non-interactive request, which cannot show the registration"}},
 	{Code: "AADSTS50074", Class: ClassInteraction, Meaning: "strong authentication is required and the user did not pass the MFA challenge (UserStrongAuthClientAuthNRequiredInterrupt)",
-		Remediation: "Make an interactive request so the user can complete the MFA challenge; if it keeps failing, the sign-in log's authentication details name the method that failed."},
+		Remediation: "Make an interactive request so the user can complete the MFA challenge; if it keeps failing, the sign-in log's authentication details name the method that failed.",
+		Causes:      []string{"the user did not pass the MFA challenge (denied, timed out, or the method failed)", "a silent request, which cannot show the challenge"}},
 	{Code: "AADSTS50078", Class: ClassInteraction, Meaning: "the multifactor authentication presented has expired under the administrator's policies: the user must do MFA again for this resource (UserStrongAuthExpired)",
-		Remediation: "Make an interactive request so the user can perform multifactor authentication again."},
+		Remediation: "Make an interactive request so the user can perform multifactor authentication again.",
+		Causes:      []string{"a policy (sign-in frequency, or MFA for this resource) asks for multifactor authentication more recent than the session's", "a refresh token or silent request, which cannot show the challenge"}},
 	{Code: "AADSTS50097", Class: ClassInteraction, Meaning: "device authentication is required (DeviceAuthenticationRequired)",
-		Remediation: "Make an interactive request from a device registered in Microsoft Entra ID, with a browser or broker that can present the device's identity; check the device's registration if it persists."},
+		Remediation: "Make an interactive request from a device registered in Microsoft Entra ID, with a browser or broker that can present the device's identity; check the device's registration if it persists.",
+		Causes:      []string{"a Conditional Access policy requires a registered (hybrid joined, compliant) device and the request carried no device identity", "a browser that cannot present the device's identity: an InPrivate window, a browser without the Windows Accounts extension or Microsoft Single Sign On extension, or an unregistered device"}},
 	{Code: "AADSTS50125", Class: ClassInteraction, Meaning: "the sign-in was interrupted by a password reset or password registration step (PasswordResetRegistrationRequiredInterrupt)",
-		Remediation: "Make an interactive request so the user can complete the password reset or registration."},
+		Remediation: "Make an interactive request so the user can complete the password reset or registration.",
+		Causes:      []string{"the user's password must be reset, or the self-service password reset registration completed, before signing in", "a silent request, which cannot show that step"}},
 	{Code: "AADSTS50140", Class: ClassInteraction, Meaning: "the \"Keep me signed in\" prompt interrupted the sign-in (KmsiInterrupt): an expected step of the sign-in, not a failure",
-		Remediation: "Nothing to fix: the user answers the prompt in an interactive sign-in; a silent request that gets it falls back to an interactive one."},
+		Remediation: "Nothing to fix: the user answers the prompt in an interactive sign-in; a silent request that gets it falls back to an interactive one.",
+		Causes:      []string{"the \"Stay signed in?\" prompt of an interactive sign-in: the user answers it and the sign-in goes on", "a silent request (prompt=none) that reached the prompt, which it cannot show"}},
 	{Code: "AADSTS50168", Class: ClassInteraction, Meaning: "the client can get a single sign-on token through the Windows 10 Accounts extension, but the request carried none or an expired one, so the sign-in was interrupted to fetch it (ChromeBrowserSsoInterruptRequired)",
-		Remediation: "Nothing to fix when the sign-in then completes; otherwise check that the browser's Windows Accounts extension is installed and enabled."},
+		Remediation: "Nothing to fix when the sign-in then completes; otherwise check that the browser's Windows Accounts extension is installed and enabled.",
+		Causes:      []string{"a browser that can do single sign-on through the Windows Accounts extension sent no device token, or an expired one, and is sent to fetch it"}},
 	{Code: "AADSTS50199", Class: ClassInteraction, Meaning: "for security the user must confirm this is the app they meant to sign in to (CmsiInterrupt): shown when a native app requests a token in a system webview with a redirect URI outside the safe list; not a failure",
-		Remediation: "Nothing to fix if the user confirms; to avoid the prompt, use a redirect URI of the safe list (http://, https://, or chrome-extension:// in desktop Chrome)."},
+		Remediation: "Nothing to fix if the user confirms; to avoid the prompt, use a redirect URI of the safe list (http://, https://, or chrome-extension:// in desktop Chrome).",
+		Causes:      []string{"a native app's sign-in in a system web view with a redirect URI outside the safe list (a custom scheme), for which Microsoft Entra ID asks the user to confirm the app"}},
 	{Code: "AADSTS700020", Class: ClassInteraction, Meaning: "the access grant requires interaction (InteractionRequired)",
 		Remediation: "Make an interactive request for the same resource so the user can complete what is required."},
 	{Code: "AADSTS81010", Class: ClassInteraction, Meaning: "Seamless SSO failed because the user's Kerberos ticket has expired or is invalid (DesktopSsoAuthTokenInvalid)",
-		Remediation: "Let the user sign in interactively; for Seamless SSO to work again the user needs a fresh Kerberos ticket (sign in to Windows again)."},
+		Remediation: "Let the user sign in interactively; for Seamless SSO to work again the user needs a fresh Kerberos ticket (sign in to Windows again).",
+		Causes:      []string{"Seamless SSO with an expired or invalid Kerberos ticket (the user signed in to Windows long ago, or the ticket is for another account)", "the Kerberos decryption key of the AZUREADSSOACC computer account rolled over on-premises and not in Microsoft Entra ID"}},
 	{Code: "AADSTS9002341", Class: ClassInteraction, Meaning: "the user is required to permit single sign-on for the application and has not granted it",
-		Remediation: "Send the user to an interactive request, whose consent screen lets the user permit single sign-on."},
+		Remediation: "Send the user to an interactive request, whose consent screen lets the user permit single sign-on.",
+		Causes:      []string{"the application asks the user to permit single sign-on and the user has not yet been asked in an interactive request"}},
 	{Code: "AADSTS160021", Class: ClassInteraction, Meaning: "the application requested a user session that does not exist (AppSessionSelectionInvalidSessionNotExist)",
 		Remediation: "Make an interactive request; a silent request (prompt=none, MSAL's ssoSilent) must name the sid or login_hint of a session the user still has."},
 	// Conditional Access, accounts, passwords and devices: no rule decides
@@ -982,6 +1002,31 @@ func LookupCode(code string) (ErrorInfo, bool) {
 		}
 	}
 	return ErrorInfo{}, false
+}
+
+// CodeReference says, for a provider code the catalog does not list, whose
+// code it is and, as a clause, where that provider explains it. Microsoft numbers its
+// codes in the thousands and adds to them, so a code missing here still
+// gets an engineer to the provider's own words. ok is false for anything
+// not shaped like one of Microsoft's codes (AADSTS, AADB2C, MSIS and
+// digits).
+func CodeReference(code string) (provider, where string, ok bool) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	for _, r := range []struct{ prefix, provider, where string }{
+		// The sign-in service's own lookup page takes the number.
+		{"AADSTS", "Microsoft Entra ID", "Microsoft's lookup page explains it: https://login.microsoftonline.com/error?code=%s"},
+		{"AADB2C", "Azure AD B2C", "Microsoft's list of B2C codes explains it: https://learn.microsoft.com/azure/active-directory-b2c/error-codes"},
+		// AD FS writes the error with its Activity ID, the answer's
+		// client-request-id, in its own event log.
+		{"MSIS", "AD FS", "the AD FS server's Admin event log (Applications and Services Logs, AD FS, Admin) has its details under the answer's Activity ID"},
+	} {
+		num, found := strings.CutPrefix(code, r.prefix)
+		if !found || num == "" || len(num) > 9 || strings.Trim(num, "0123456789") != "" {
+			continue
+		}
+		return r.provider, strings.Replace(r.where, "%s", num, 1), true
+	}
+	return "", "", false
 }
 
 // Classify returns the most specific catalog entry for a provider error:

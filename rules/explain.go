@@ -52,7 +52,11 @@ func ExplainError(key string) []ErrorExplanation {
 }
 
 func explanation(key string, info catalog.ErrorInfo, fromMessage bool) ErrorExplanation {
-	e := ErrorExplanation{Key: key, Info: info, Causes: classCauses(info.Class), FromMessage: fromMessage}
+	causes := info.Causes
+	if len(causes) == 0 {
+		causes = classCauses(info.Class)
+	}
+	e := ErrorExplanation{Key: key, Info: info, Causes: slices.Clone(causes), FromMessage: fromMessage}
 	if slices.Contains(info.Also, "logout-redirect-mismatch") {
 		// The same words on the provider's sign-out page.
 		e.Causes = append(e.Causes, "at the sign-out: "+classCauses(catalog.ClassLogoutRedirect)[0])

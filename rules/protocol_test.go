@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +88,43 @@ func TestVerdictGivesTheProviderReason(t *testing.T) {
 	got, _ := assess(fx.Exchanges)
 	if strings.Contains(got.Reason, "cannot explain") || !strings.Contains(got.Reason, "password is wrong") || !strings.Contains(got.Reason, "explain AADSTS50126") {
 		t.Errorf("verdict = %s (%s), want the catalog's meaning of AADSTS50126", got.Verdict, got.Reason)
+	}
+}
+
+// TestVerdictUnlistedMicrosoftCode: a refusal with an Entra code the
+// catalog does not list (the recorded AADSTS50126 answer renumbered, in
+// its description and error_codes alike) keeps the provider's words and
+// says where Microsoft explains the code, rather than pointing to an
+// explain that knows nothing of it.
+func TestVerdictUnlistedMicrosoftCode(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "ropc-wrong-password.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const unlisted = "59998"
+	if _, ok := catalog.LookupCode("AADSTS" + unlisted); ok {
+		t.Fatalf("AADSTS%s is in the catalog; pick a number it lacks", unlisted)
+	}
+	renumbered := bytes.ReplaceAll(data, []byte("50126"), []byte(unlisted))
+	if bytes.Equal(renumbered, data) {
+		t.Fatal("the recording no longer carries AADSTS50126")
+	}
+	path := filepath.Join(t.TempDir(), "ropc-unlisted.har")
+	if err := os.WriteFile(path, renumbered, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fx, err := fixture(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := assess(fx.Exchanges)
+	for _, want := range []string{"the provider says", "AADSTS" + unlisted + " is not in traceaudit's catalog", "https://login.microsoftonline.com/error?code=" + unlisted} {
+		if !strings.Contains(got.Reason, want) {
+			t.Errorf("verdict = %s (%s), want %q", got.Verdict, got.Reason, want)
+		}
+	}
+	if strings.Contains(got.Reason, "traceaudit explain AADSTS"+unlisted) {
+		t.Errorf("verdict points to an explain that does not know the code: %s", got.Reason)
 	}
 }
 

@@ -352,6 +352,10 @@ func unexplainedFailure(a *Analysis) string {
 				return fmt.Sprintf("%s refused the refresh at %s (%s%s): %s",
 					model.ProviderName(r.Request.Provider()), r.Request.Ref, code, saysSuffix(r.Response), why)
 			}
+			if lookup := unlistedCode(r.Response.Err); lookup != "" {
+				return fmt.Sprintf("%s refused the token request at %s (%s%s); %s; check the provider's logs with its trace and correlation ids",
+					model.ProviderName(r.Request.Provider()), r.Request.Ref, code, saysSuffix(r.Response), lookup)
+			}
 			return fmt.Sprintf("%s refused the token request at %s (%s) and the trace cannot explain why; check the provider's logs with its trace and correlation ids",
 				model.ProviderName(r.Request.Provider()), r.Request.Ref, code)
 		}
@@ -528,9 +532,11 @@ func explainSuffix(e *model.Event) string {
 			return fmt.Sprintf(" (the provider says %q): %s; %s", shortDescription(e.Err.Description), info.Meaning, lowerFirst(info.Remediation))
 		}
 	}
-	if key := explainKey(e); key != "RULE" && explainable(key) {
+	key := explainKey(e)
+	if key != "RULE" && explainable(key) {
 		return fmt.Sprintf("; see the error's explanation (traceaudit explain %s)", key)
 	}
+	lookup := unlistedCode(e.Err)
 	if e.Err != nil && e.Err.Description != "" {
 		s := fmt.Sprintf(" (the provider says %q)", shortDescription(e.Err.Description))
 		// A description the catalog knows by its words (no code, an error
@@ -538,7 +544,13 @@ func explainSuffix(e *model.Event) string {
 		if info, ok := catalog.Classify(e.Err, e.Provider().Family); ok && info.Code == "" && info.Match != "" {
 			s += ": " + info.Meaning + "; " + lowerFirst(info.Remediation)
 		}
+		if lookup != "" {
+			s += "; " + lookup
+		}
 		return s
+	}
+	if lookup != "" {
+		return " (" + lookup + ")"
 	}
 	if e.Err != nil && e.Err.Error == "access_denied" && e.Provider().Family == model.FamilyDjangoOAuthToolkit {
 		// oauth2_provider's AuthorizationView sends it, bare, for one
@@ -843,6 +855,23 @@ func redeemedInTrace(a *Analysis, code secret.Secret) bool {
 }
 
 // saysSuffix quotes an error's description: ", the provider says …".
+// unlistedCode says where Microsoft explains the primary code of pe when
+// the catalog does not list it (Microsoft adds codes every month), "" for
+// any other error.
+func unlistedCode(pe *model.ProviderError) string {
+	c := catalog.PrimaryCode(pe)
+	if c == "" {
+		return ""
+	}
+	if _, listed := catalog.LookupCode(c); listed {
+		return ""
+	}
+	if _, where, ok := catalog.CodeReference(c); ok {
+		return fmt.Sprintf("%s is not in traceaudit's catalog: %s", c, where)
+	}
+	return ""
+}
+
 func saysSuffix(e *model.Event) string {
 	if e == nil || e.Err == nil || e.Err.Description == "" {
 		return ""

@@ -66,13 +66,52 @@ func TestExplainForms(t *testing.T) {
 	if code, _, _ := runCLI(t, nil, "explain", "AADSTS1"); code != exitTrouble {
 		t.Errorf("explain of an unknown code: exit %d, want 2", code)
 	}
-	// A code Microsoft's list does not name stays unknown.
-	if code, _, _ := runCLI(t, nil, "explain", "AADSTS530003"); code != exitTrouble {
-		t.Errorf("explain AADSTS530003: exit %d, want 2", code)
+	// A code Microsoft's list does not name stays unknown, and the answer
+	// says where Microsoft explains it.
+	for key, where := range map[string]string{
+		"AADSTS530003": "https://login.microsoftonline.com/error?code=530003",
+		" aadsts9":     "https://login.microsoftonline.com/error?code=9",
+		"AADB2C99998":  "https://learn.microsoft.com/azure/active-directory-b2c/error-codes",
+		"MSIS7012":     "AD FS server's Admin event log",
+	} {
+		code, out, stderr := runCLI(t, nil, "explain", key)
+		if code != exitTrouble || out != "" || !strings.Contains(stderr, "is not in traceaudit's catalog") || !strings.Contains(stderr, where) {
+			t.Errorf("explain %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", key, code, out, stderr, where)
+		}
+	}
+	// Not a Microsoft code: the rules are listed instead.
+	if code, _, stderr := runCLI(t, nil, "explain", "AADSTS12x"); code != exitTrouble || strings.Contains(stderr, "https://") || !strings.Contains(stderr, "rules are:") {
+		t.Errorf("explain AADSTS12x: exit %d, stderr %q", code, stderr)
 	}
 	code, out, _ := runCLI(t, nil, "explain", "AADSTS90038")
 	if code != exitOK || !strings.Contains(out, "national cloud") || !strings.Contains(out, "login.microsoftonline.us") || !strings.Contains(out, "wrong-endpoint") {
 		t.Errorf("explain AADSTS90038: exit %d, want its meaning, remedy and rule:\n%s", code, out)
+	}
+}
+
+// TestExplainCodeCauses: an interrupt is explained by its own causes, not
+// by its class's silent request that found no session; a code without
+// causes of its own keeps its class's.
+func TestExplainCodeCauses(t *testing.T) {
+	for key, c := range map[string]struct{ want, not string }{
+		"AADSTS50140": {`"Stay signed in?" prompt`, "found no session"},
+		"AADSTS50076": {"Conditional Access policy or per-user MFA", "found no session"},
+		"AADSTS65001": {"has not granted", "found no session"},
+		"AADSTS50058": {"found no session", ""},
+	} {
+		code, out, stderr := runCLI(t, nil, "explain", key)
+		_, causes, _ := strings.Cut(out, "Usual causes:")
+		causes, _, _ = strings.Cut(causes, "Reported by:")
+		if code != exitOK || !strings.Contains(causes, c.want) || (c.not != "" && strings.Contains(causes, c.not)) {
+			t.Errorf("explain %s: exit %d (%s), causes %q: want %q, not %q", key, code, stderr, causes, c.want, c.not)
+		}
+	}
+	for _, e := range catalog.Catalog() {
+		for _, c := range e.Causes {
+			if c == "" || strings.HasSuffix(c, ".") {
+				t.Errorf("%s: cause %q: want a clause without a final period, as the class causes", e.Code, c)
+			}
+		}
 	}
 }
 

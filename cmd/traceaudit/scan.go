@@ -455,6 +455,10 @@ func runExplain(args []string, env environment) (int, error) {
 		return exitOK, report.WriteRuleDoc(env.stdout, ruleInfo(r))
 	}
 	exps := rules.ExplainError(key)
+	if provider, where, ok := catalog.CodeReference(key); ok && len(exps) == 0 {
+		return exitTrouble, fmt.Errorf("explain: %s (%s) is not in traceaudit's catalog; %s. In a trace, the answer's error_description gives the provider's words, and 'traceaudit events' shows it with its trace and correlation ids",
+			strings.ToUpper(strings.TrimSpace(key)), provider, where)
+	}
 	if len(exps) == 0 {
 		var ids []string
 		for _, r := range rules.All() {
