@@ -539,23 +539,7 @@ func (h *hunt) deepLeaks(data []byte) []huntLeak {
 	return out
 }
 
-// hunt13ShortSkip reports the files -short (CI's race run) leaves out:
-// the plain capture (the encoded one holds its exchanges) and the HARs
-// whose every placement is in the SAZ and the captures (those without
-// WebSocket messages or an exporter's members).
-func hunt13ShortSkip(files map[string]string, name string) bool {
-	if name == "hunt13.pcap" {
-		return true
-	}
-	if !strings.HasSuffix(name, ".har") {
-		return false
-	}
-	b, err := os.ReadFile(files[name])
-	return err == nil && !bytes.Contains(b, []byte(`"_webSocketMessages"`)) && !bytes.Contains(b, []byte(`/extras"`))
-}
-
-// hunt13HARRuns are the runs of each edited HAR and, under -short, of
-// the SAZ and the captures.
+// hunt13HARRuns are the runs of each edited HAR.
 var hunt13HARRuns = [][]string{{"scan", "-f", "json"}, {"scan", "--case", "-f", "markdown"}, {"events", "-f", "jsonl"},
 	{"events", "--case", "-f", "json"}, {"exchanges", "-f", "json"}, {"exchanges", "-f", "table"}, {"compare", "-f", "json"}}
 
@@ -567,6 +551,7 @@ var (
 // TestLeakHunt13: no canary of the thirteenth round shows in any output
 // of any command and format.
 func TestLeakHunt13(t *testing.T) {
+	skipShortRepeat(t, "TestLeakHunt")
 	t.Parallel() // see huntPass
 	hunt13Pass(t).checkOutputs(t)
 }
@@ -574,6 +559,7 @@ func TestLeakHunt13(t *testing.T) {
 // TestLeakHunt13Redact: redact's and bundle's copies carry no canary of
 // the thirteenth round, and every placement is in the input.
 func TestLeakHunt13Redact(t *testing.T) {
+	skipShortRepeat(t, "TestLeakHuntRedact")
 	t.Parallel() // see huntPass
 	hunt13Pass(t).checkCopies(t)
 }
@@ -583,6 +569,5 @@ func hunt13Pass(t *testing.T) huntPass {
 	h := &hunt{}
 	files := h.hunt13Files(t)
 	return huntPass{h: h, files: files, encoded: "hunt13-encoded.saz", saz: "hunt13.saz", leaks: h.deepLeaks,
-		harRuns: hunt13HARRuns, shortSkip: func(name string) bool { return hunt13ShortSkip(files, name) },
-		pendingReport: hunt13PendingReport, pendingCopy: hunt13PendingCopy}
+		harRuns: hunt13HARRuns, pendingReport: hunt13PendingReport, pendingCopy: hunt13PendingCopy}
 }

@@ -432,6 +432,7 @@ var (
 // TestLeakHunt16: no canary of the sixteenth round shows in any output of
 // any command and format.
 func TestLeakHunt16(t *testing.T) {
+	skipShortRepeat(t, "TestLeakHunt")
 	t.Parallel() // see huntPass
 	hunt16Pass(t).checkOutputs(t)
 }
@@ -440,6 +441,7 @@ func TestLeakHunt16(t *testing.T) {
 // the sixteenth round, compressed or not, and every placement is in the
 // input.
 func TestLeakHunt16Redact(t *testing.T) {
+	skipShortRepeat(t, "TestLeakHuntRedact")
 	t.Parallel() // see huntPass
 	hunt16Pass(t).checkCopies(t)
 }

@@ -9,9 +9,11 @@ import (
 )
 
 // huntPass is one round's leak hunt over real recordings edited with its
-// canaries (huntEditFiles): the files, how its canaries are found, and what
-// -short (CI's race run) leaves out. checkOutputs and checkCopies are the
-// two halves every such round runs.
+// canaries (huntEditFiles): the files and how its canaries are found.
+// checkOutputs and checkCopies are the two halves every such round runs;
+// under -short (CI's race run) none runs: the rounds' hunts run the scan,
+// redact and bundle paths of the first round's hunt (TestLeakHunt and
+// TestLeakHuntRedact, which run under -short) with other canaries.
 //
 // The leak hunt tests run in parallel with each other: go test runs them,
 // two at a time on two cores, once every sequential test of the package
@@ -27,18 +29,12 @@ type huntPass struct {
 	// saz is the SAZ that holds, with the HARs, every placement.
 	saz   string
 	leaks func([]byte) []huntLeak
-	// harRuns are the runs of each HAR and, under -short, of every file.
-	harRuns [][]string
-	// shortSkip reports the files -short leaves out entirely (nil: none).
-	shortSkip                  func(name string) bool
+	// harRuns are the runs of each HAR.
+	harRuns                    [][]string
 	pendingReport, pendingCopy map[string]bool
 }
 
-func (p huntPass) skipShort(name string) bool {
-	return testing.Short() && (p.shortSkip != nil && p.shortSkip(name) || !huntShortKeeps(name, p.saz))
-}
-
-// huntShortKeeps reports whether a hunt keeps file name under -short
+// huntShortKeeps reports whether the first round's hunt keeps file name under -short
 // (CI's race step): the SAZ that holds the placements (saz) and the
 // captures. The race detector looks for data races in the path, which is
 // the same whatever canaries a file holds; the tests step, without
@@ -57,12 +53,11 @@ func (p huntPass) checkOutputs(t *testing.T) {
 		path := p.files[name]
 		runs := huntRuns
 		switch {
-		case name == p.encoded || p.skipShort(name):
+		case name == p.encoded:
 			continue
-		case strings.HasSuffix(name, ".har") || testing.Short():
+		case strings.HasSuffix(name, ".har"):
 			// Every entry is in the SAZ and the capture, which take
 			// every run; a HAR adds its WebSocket messages and members.
-			// Under -short the SAZ and the capture take these runs too.
 			runs = p.harRuns
 		}
 		for _, args := range runs {
@@ -83,17 +78,10 @@ func (p huntPass) checkOutputs(t *testing.T) {
 	// (those of URLs and Locations; the reports show no body).
 	shown := 0
 	for _, name := range names {
-		if p.skipShort(name) {
-			continue
-		}
 		_, stdout, _ := runCLI(t, nil, "exchanges", "-f", "json", "--no-redact", p.files[name])
 		shown += len(p.leaks([]byte(stdout)))
 	}
-	least := 5
-	if testing.Short() {
-		least = 3 // the SAZ and the captures alone (huntShortKeeps)
-	}
-	if shown < least {
+	if shown < 5 {
 		t.Errorf("--no-redact showed %d canaries of %d: the hunt proves nothing", shown, len(p.h.places))
 	}
 }
@@ -138,9 +126,6 @@ func (p huntPass) checkCopies(t *testing.T) {
 	seen := map[string]bool{}
 	for _, name := range sortedNames(p.files) {
 		in := p.files[name]
-		if p.skipShort(name) {
-			continue
-		}
 		if !strings.HasSuffix(name, ".pcap") && !strings.HasSuffix(name, ".pcapng") {
 			out := filepath.Join(t.TempDir(), "copy-"+name)
 			code, _, stderr := runCLI(t, nil, "redact", in, "-o", out)
@@ -161,12 +146,6 @@ func (p huntPass) checkCopies(t *testing.T) {
 			} else {
 				huntCheck(t, "redact "+name, p.leaks(data), p.pendingCopy, seen)
 			}
-		}
-		if testing.Short() && name == p.saz {
-			// A bundle holds the redact copy checked above; under -short
-			// only the captures, whose copy only a bundle writes, are
-			// bundled.
-			continue
 		}
 		out := filepath.Join(t.TempDir(), "case.zip")
 		code, stdout, stderr := runCLI(t, nil, "bundle", "--fail-on", "never", in, "-o", out)

@@ -51,12 +51,13 @@ func sampleShortEvery[T any](items []T, every int) []T {
 }
 
 // skipShortRepeat skips, under -short, a test whose every run repeats a
-// path other tests take under -short too: the twelfth round's leak hunt,
-// whose canaries differ from the first round's in what the outputs must
-// not show, not in the code that runs (the thirteenth round's keeps its
-// WebSocket and extras HARs under -short), and the checks of what copies
-// and reports keep. The race detector finds a data race in that path once;
-// go test ./... runs the test whole.
+// path other tests take under -short too: the twelfth, thirteenth and
+// sixteenth rounds' leak hunts, whose canaries differ from the first
+// round's in what the outputs and copies must not show, not in the
+// goroutines that run (the readers' own, the read-ahead, the report and
+// redaction writers), and the checks of what copies and reports keep. The
+// race detector finds a data race in that path once; go test ./... runs
+// the test whole.
 func skipShortRepeat(t *testing.T, samePathAs string) {
 	t.Helper()
 	if testing.Short() {
