@@ -26,7 +26,13 @@ func TestLabRulesSameOnSAZ(t *testing.T) {
 		t.Fatal("no lab scenarios")
 	}
 	found := 0
-	for _, harPath := range hars {
+	for i, harPath := range hars {
+		// Under -short (CI's race step) every fourth scenario: the same
+		// reading paths, read several times slower under the detector;
+		// go test ./... compares every scenario.
+		if testing.Short() && i%4 != 0 {
+			continue
+		}
 		dir := filepath.Dir(harPath)
 		if p := labPending(t, dir); p != "" {
 			// the rules cannot yet find the same story without HAR tabs

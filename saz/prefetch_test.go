@@ -147,6 +147,19 @@ func TestFetchAheadSame(t *testing.T) {
 		{"tiny bounds", Options{Password: "traceaudit-PW", ArchiveInflateBytes: 40 << 10,
 			Limits: model.Limits{InflateBytes: 700, BodyBytes: 100, HeaderBytes: 300}}},
 	}
+	// Under -short (CI's race step, which slows these reads several times
+	// over) every fourth input: recordings, cut and damaged copies and the
+	// big members each still meet the inflating goroutines under every
+	// option set; go test ./... reads them all.
+	if testing.Short() {
+		var sample []input
+		for i, in := range inputs {
+			if i%4 == 0 || strings.HasPrefix(in.name, "big members") {
+				sample = append(sample, in)
+			}
+		}
+		inputs = sample
+	}
 	for _, o := range optsets {
 		t.Run(o.name, func(t *testing.T) {
 			for _, in := range inputs {
