@@ -74,11 +74,7 @@ func TestPrefetchSame(t *testing.T) {
 		m, _ := filepath.Glob(filepath.Join("testdata", pat))
 		files = append(files, m...)
 	}
-	var buf bytes.Buffer
-	if _, err := capgen.Write(&buf, capgen.Config{Conns: 30, Concurrent: 5, PerConn: 3, BodyBytes: 20000, SegmentSize: 1400}); err != nil {
-		t.Fatal(err)
-	}
-	inputs := map[string][]byte{"capgen": buf.Bytes()}
+	inputs := map[string][]byte{"capgen": generated(t, shortGen(capgen.Config{Conns: 30, Concurrent: 5, PerConn: 3, BodyBytes: 20000, SegmentSize: 1400}))}
 	for _, f := range shortSample(files) {
 		data, err := os.ReadFile(f)
 		if err != nil {

@@ -1,6 +1,12 @@
 package pcap
 
-import "testing"
+import (
+	"bytes"
+	"sync"
+	"testing"
+
+	"github.com/traceaudit/traceaudit/pcap/internal/capgen"
+)
 
 // shortSample is files, or under -short every sixth of them. CI's race step
 // passes -short: the tests that read every capture of testdata several ways
@@ -18,4 +24,36 @@ func shortSample(files []string) []string {
 		}
 	}
 	return out
+}
+
+// shortGen is cfg, or under -short a third of its connections: writing a
+// generated capture (gzip and brotli bodies) costs more than reading it,
+// several times more under the race detector, and a third of the
+// connections still interleave many at once.
+func shortGen(cfg capgen.Config) capgen.Config {
+	if testing.Short() {
+		cfg.Conns /= 3
+	}
+	return cfg
+}
+
+// generatedCaptures holds each capture generated already, by its
+// configuration.
+var generatedCaptures sync.Map
+
+// generated is capgen's capture for cfg, written once per test binary
+// (capgen is deterministic): TestParkedSame, TestSkipBody, TestSkipResponse
+// and TestCoroutinesReusedSame read the same configurations. Callers must
+// not change the bytes.
+func generated(t testing.TB, cfg capgen.Config) []byte {
+	t.Helper()
+	if b, ok := generatedCaptures.Load(cfg); ok {
+		return b.([]byte)
+	}
+	var buf bytes.Buffer
+	if _, err := capgen.Write(&buf, cfg); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := generatedCaptures.LoadOrStore(cfg, buf.Bytes())
+	return b.([]byte)
 }
