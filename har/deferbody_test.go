@@ -97,18 +97,18 @@ func sameDeferred(t *testing.T, name string, data []byte, opts Options) {
 // base64 documents, whole and cut, with DeferPages.
 func TestDeferPages(t *testing.T) {
 	eachTestdataHAR(t, func(path string, data []byte) { sameDeferred(t, path, data, Options{}) })
-	doc := rawDoc(1, 120)
+	doc := rawDoc(1, shortEntries(120))
 	sameDeferred(t, "generated", doc, Options{})
 	small := Options{Limits: model.Limits{BodyBytes: 700, HeaderBytes: 300}}
 	sameDeferred(t, "generated, small limits", doc, small)
 	skip := Options{SkipBody: model.CarriesNoOAuth}
 	sameDeferred(t, "generated, skipping", doc, skip)
 	rng := rand.New(rand.NewPCG(4, 4))
-	for range 12 {
+	for range shortEntries(12) {
 		n := rng.IntN(len(doc))
 		sameDeferred(t, fmt.Sprintf("generated cut at %d", n), doc[:n], Options{})
 	}
-	for _, cfg := range []hargen.Config{{Entries: 300, BodyBytes: 3000, Seed: 7}, {Entries: 60, BodyBytes: 3000, Seed: 8, Customer: true}} {
+	for _, cfg := range []hargen.Config{{Entries: shortEntries(300), BodyBytes: 3000, Seed: 7}, {Entries: shortEntries(60), BodyBytes: 3000, Seed: 8, Customer: true}} {
 		var gen bytes.Buffer
 		if _, err := hargen.Write(&gen, cfg); err != nil {
 			t.Fatal(err)

@@ -86,7 +86,7 @@ func rawDoc(seed uint64, entries int) []byte {
 func TestRawStrings(t *testing.T) {
 	eachTestdataHAR(t, func(path string, data []byte) { sameRaw(t, path, data, Options{}) })
 
-	doc := rawDoc(1, 120)
+	doc := rawDoc(1, shortEntries(120))
 	sameRaw(t, "generated", doc, Options{})
 	small := Options{Limits: model.Limits{BodyBytes: 700, HeaderBytes: 300}}
 	sameRaw(t, "generated, small limits", doc, small)

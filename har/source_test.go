@@ -59,14 +59,15 @@ func TestMappedSame(t *testing.T) {
 		}
 		return p
 	}
-	for i, cfg := range []hargen.Config{hargen.ManyEntries(3000), {Entries: 300, BodyBytes: 9500, Seed: 3}, {Entries: 100, BodyBytes: 30 << 10, Seed: 2, Customer: true}} {
+	for i, cfg := range []hargen.Config{hargen.ManyEntries(shortEntries(3000)), {Entries: shortEntries(300), BodyBytes: 9500, Seed: 3},
+		{Entries: shortEntries(100), BodyBytes: 30 << 10, Seed: 2, Customer: true}} {
 		var buf bytes.Buffer
 		if _, err := hargen.Write(&buf, cfg); err != nil {
 			t.Fatal(err)
 		}
 		files = append(files, write(fmt.Sprintf("gen%d.har", i), buf.Bytes()))
 	}
-	raw := rawDoc(7, 60)
+	raw := rawDoc(7, shortEntries(60))
 	files = append(files, write("raw.har", raw), write("bom.har", append(append([]byte{}, utf8BOM...), raw...)))
 	offset := write("offset.har", append([]byte("not part of the document"), raw...))
 
