@@ -195,6 +195,9 @@ func (r *redactor) header(name, value string) string {
 		return r.serverTiming(value)
 	case "www-authenticate", "proxy-authenticate":
 		return r.authChallenges(value)
+	case "x-anchormailbox":
+		// MSAL's routing hint: UPN:<user name> or Oid:<object id>@<tenant>.
+		return r.mask(maskValue, value)
 	case "authentication-info", "proxy-authentication-info":
 		// Digest's rspauth proves the password; nextnonce is the next
 		// request's challenge.

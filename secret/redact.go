@@ -93,6 +93,11 @@ var maskedParams = map[string]bool{
 	// Passwords under short names (Drupal's and many login forms' pass,
 	// pw) and passphrases.
 	"pass": true, "pw": true, "passphrase": true,
+	// MSAL's routing hint to Entra's cache service, a parameter of
+	// MSAL.js's authorize and token requests (X-AnchorMailbox=UPN:<the
+	// login hint> or Oid:<the user's object id>@<tenant>) and a header of
+	// MSAL.NET's and msal-node's: the user's name, as login_hint is.
+	"x-anchormailbox": true,
 }
 
 // IsSecretParam reports whether a parameter's value is a replayable secret:
