@@ -769,6 +769,11 @@ type TokenParams struct {
 	ClientSecret secret.Secret
 	Assertion    secret.Secret
 	ExpiresIn    int
+	// RefreshExpiresIn is a token response's refresh_token_expires_in
+	// (seconds; 0 when absent): Entra's for a single-page app's refresh
+	// token, whose lifetime (24 hours from the sign-in) no renewal
+	// extends. MSAL.js does not send a refresh token past it.
+	RefreshExpiresIn int
 	// AllowOrigin is a token response's Access-Control-Allow-Origin: a
 	// browser lets the page read the answer to a cross-origin request only
 	// when it names the request's Origin (or is "*").
@@ -805,6 +810,9 @@ func (e *Event) Assertion() secret.Secret { return e.token().Assertion }
 
 // ExpiresIn is the token response's expires_in.
 func (e *Event) ExpiresIn() int { return e.token().ExpiresIn }
+
+// RefreshExpiresIn is the token response's refresh_token_expires_in.
+func (e *Event) RefreshExpiresIn() int { return e.token().RefreshExpiresIn }
 
 // AllowOrigin is the token response's Access-Control-Allow-Origin.
 func (e *Event) AllowOrigin() string { return e.token().AllowOrigin }

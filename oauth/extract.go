@@ -1689,6 +1689,7 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		tp.RefreshToken = x.tokenSecretView(tj.refresh)
 		tp.Scope = tj.scope
 		tp.ExpiresIn = tj.expiresIn
+		tp.RefreshExpiresIn = tj.refreshExpiresIn
 		if pe := tj.err; pe != nil {
 			fillFromHeaders(pe, ex, ev.ServerDate())
 			ev.Err = pe
@@ -1701,6 +1702,9 @@ func (x *Extractor) tokenResponse(ex *model.Exchange, base model.Event) (model.E
 		tp.Scope = f.Get("scope")
 		if v, err := strconv.Atoi(f.Get("expires_in")); err == nil && v >= 0 {
 			tp.ExpiresIn = v
+		}
+		if v, err := strconv.Atoi(f.Get("refresh_token_expires_in")); err == nil && v >= 0 {
+			tp.RefreshExpiresIn = v
 		}
 		if f.Get("error") != "" {
 			ev.Err = providerErrorFromParams(f)
@@ -2137,9 +2141,9 @@ func fillFromHeaders(pe *model.ProviderError, ex *model.Exchange, date time.Time
 // tokenJSON is what a token endpoint's JSON answer says. access, id and
 // refresh may be views into the text read (see tokenSecretView).
 type tokenJSON struct {
-	access, id, refresh, scope string
-	expiresIn                  int
-	err                        *model.ProviderError
+	access, id, refresh, scope  string
+	expiresIn, refreshExpiresIn int
+	err                         *model.ProviderError
 }
 
 // readTokenJSON reads a token response; ok is false when data is not a
@@ -2155,6 +2159,7 @@ func readTokenJSON(data []byte) (tj tokenJSON, ok bool) {
 	tj.refresh = o.view("refresh_token")
 	tj.scope = o.str("scope")
 	tj.expiresIn, _ = o.expiresIn()
+	tj.refreshExpiresIn, _ = o.seconds("refresh_token_expires_in")
 	tj.err = jsonProviderError(&o)
 	return tj, true
 }

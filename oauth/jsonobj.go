@@ -222,8 +222,12 @@ func isJSONNumber(s string) bool {
 // expiresIn reads expires_in as the JSON reading of a token response did:
 // a number (or a string holding one) in [0, 2^31), else a string Atoi
 // reads as non-negative.
-func (o *jsonObject) expiresIn() (int, bool) {
-	raw, ok := o.get("expires_in")
+func (o *jsonObject) expiresIn() (int, bool) { return o.seconds("expires_in") }
+
+// seconds reads a member holding seconds (expires_in,
+// refresh_token_expires_in) as expiresIn does.
+func (o *jsonObject) seconds(name string) (int, bool) {
+	raw, ok := o.get(name)
 	if !ok {
 		return 0, false
 	}

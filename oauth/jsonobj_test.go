@@ -33,16 +33,23 @@ func readTokenJSONOld(data []byte) (tj tokenJSON, ok bool) {
 	tj.id = str("id_token")
 	tj.refresh = str("refresh_token")
 	tj.scope = str("scope")
-	if raw, ok := m["expires_in"]; ok {
+	seconds := func(k string) int {
+		raw, ok := m[k]
+		if !ok {
+			return 0
+		}
 		var n json.Number
 		if json.Unmarshal(raw, &n) == nil {
 			if v, err := n.Int64(); err == nil && v >= 0 && v < 1<<31 {
-				tj.expiresIn = int(v)
+				return int(v)
 			}
-		} else if v, err := strconv.Atoi(str("expires_in")); err == nil && v >= 0 {
-			tj.expiresIn = v
+		} else if v, err := strconv.Atoi(str(k)); err == nil && v >= 0 {
+			return v
 		}
+		return 0
 	}
+	tj.expiresIn = seconds("expires_in")
+	tj.refreshExpiresIn = seconds("refresh_token_expires_in")
 	tj.err = jsonProviderErrorOld(m)
 	return tj, true
 }
