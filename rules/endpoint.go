@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/traceaudit/traceaudit/catalog"
 	"github.com/traceaudit/traceaudit/model"
@@ -211,9 +212,17 @@ func runInteractionRequired(p *Pass) {
 		info, _ := catalog.Classify(first.Err, first.Provider().Family)
 		f := Finding{Remediation: "Fall back to an interactive (top-level redirect or popup) request; grant consent or assign the user; satisfy MFA or Conditional Access."}
 		f.Message = fmt.Sprintf("%s answered %d silent request(s) with %s (first at %s): %s", model.ProviderName(first.Provider()), len(hs), code, first.Ref, info.Meaning)
-		if lib, az := hs[0].lib, hs[0].az; az != nil && silentLibraryRemedy(lib, false) != "" && (code == "login_required" || code == "interaction_required" || code == "consent_required") {
+		// The OAuth error, not the code: Entra's login_required comes as
+		// AADSTS50058, its interaction_required as AADSTS50076 and others.
+		if lib, az := hs[0].lib, hs[0].az; az != nil && silentLibraryRemedy(lib, false) != "" && silentLibraryError(first.Err.Error) {
 			f.Message += fmt.Sprintf("; %s made it (%s)", lib, silentHow(az))
 			f.Remediation = silentLibraryRemedy(lib, false) + " " + f.Remediation
+		}
+		if az := hs[0].az; az != nil && az.Prompt() == "none" {
+			if x, ok := expiredRefresh(p, az); ok {
+				f.Message += refreshClause(x, hs[0].lib)
+				f.Remediation = refreshExpiredRemedy(hs[0].lib, az.Provider()) + " " + f.Remediation
+			}
 		}
 		for i, h := range hs {
 			if i == 3 {
@@ -231,6 +240,76 @@ func runInteractionRequired(p *Pass) {
 type cookieBlock struct {
 	req, answer, top *model.Event
 	code             string
+}
+
+// rtExpiry is a refresh token a silent renewal stood in for: the token
+// response that issued it with a refresh_token_expires_in, that lifetime,
+// and its age at the renewal.
+type rtExpiry struct {
+	resp      *model.Event
+	life, age time.Duration
+}
+
+// msalRefreshOffset is the part of a refresh token's life MSAL.js keeps
+// back (msal-common's DEFAULT_REFRESH_TOKEN_EXPIRATION_OFFSET_SECONDS): it
+// does not send one with less left, and renews without it.
+const msalRefreshOffset = 300 * time.Second
+
+// expiredRefresh finds the refresh token a silent renewal req was made
+// without: the last token response before req that issued one with a
+// refresh_token_expires_in, for req's client, when no refresh request
+// followed it before req and its lifetime was over at req's time (for
+// MSAL.js, within the 5 minutes it keeps back). Entra gives a single-page
+// app's refresh token 24 hours from the sign-in, which no renewal extends:
+// past them MSAL.js renews only in the hidden iframe.
+func expiredRefresh(p *Pass, req *model.Event) (rtExpiry, bool) {
+	var last *model.Event
+	for _, r := range allTokenRequests(p.Analysis) {
+		if r.Request.Exchange >= req.Exchange {
+			break
+		}
+		if c := req.ClientID(); c != "" && r.Request.ClientID() != "" && r.Request.ClientID() != c {
+			continue
+		}
+		if r.Request.GrantType() == "refresh_token" {
+			last = nil // sent: a refusal is the refresh rules' story
+		}
+		if x := r.Response; x != nil && x.Exchange < req.Exchange && !x.RefreshToken().IsZero() && x.RefreshExpiresIn() > 0 {
+			last = x
+		}
+	}
+	if last == nil || last.Time.IsZero() || req.Time.IsZero() {
+		return rtExpiry{}, false
+	}
+	x := rtExpiry{resp: last, life: time.Duration(last.RefreshExpiresIn()) * time.Second, age: req.Time.Sub(last.Time)}
+	left := x.life - x.age
+	if x.age < 0 || left > 0 && !(strings.HasPrefix(req.Library(), "MSAL.js") && left < msalRefreshOffset) {
+		return rtExpiry{}, false
+	}
+	return x, true
+}
+
+// refreshClause says why a silent renewal was made without the refresh
+// token the trace shows the app had.
+func refreshClause(x rtExpiry, lib string) string {
+	if strings.HasPrefix(lib, "MSAL.js") {
+		return fmt.Sprintf("; %s did not send the refresh token issued at %s: the provider gave it %s (refresh_token_expires_in) and it was %s old, so MSAL.js (which keeps back a refresh token with under 5 minutes left) renewed in the hidden iframe instead",
+			lib, x.resp.Ref, fmtDuration(x.life), fmtDuration(x.age))
+	}
+	return fmt.Sprintf("; the refresh token issued at %s had expired (refresh_token_expires_in %s, issued %s before this renewal)", x.resp.Ref, fmtDuration(x.life), fmtDuration(x.age))
+}
+
+// refreshExpiredRemedy is the remedy for a renewal made in the iframe
+// because the refresh token's fixed lifetime was over.
+func refreshExpiredRemedy(lib string, prov model.Provider) string {
+	r := "The refresh token had reached the end of its lifetime (refresh_token_expires_in): past it the only silent renewal is the hidden iframe, which needs the provider's session cookies. Expect an interactive sign-in when it ends:"
+	if prov.Family == model.FamilyEntra {
+		r = "The refresh token had reached the end of its lifetime (Entra gives a single-page app's refresh token 24 hours from the sign-in, which no renewal extends; one sent after it is refused with AADSTS700084): past it the only silent renewal is the hidden iframe, which needs the provider's session cookies. Expect one interactive sign-in a day:"
+	}
+	if strings.HasPrefix(lib, "MSAL.js") {
+		return r + " catch InteractionRequiredAuthError from acquireTokenSilent and call acquireTokenRedirect (or acquireTokenPopup) with the same request."
+	}
+	return r + " on login_required start an interactive (top-level redirect or popup) sign-in."
 }
 
 // thirdPartyCookieBlock reports whether the trace proves that the silent
@@ -302,13 +381,23 @@ func reportCookieBlocks(p *Pass, bs []cookieBlock) {
 		because = fmt.Sprintf("the provider set them SameSite=Lax or Strict (%s), which no browser sends in a cross-site frame", strings.Join(names, ", "))
 		remedy = "The provider's session cookies are SameSite=Lax or Strict, so its hidden-iframe renewal (prompt=none) cannot work from another site in any browser. Renew with the refresh token instead, serve the provider on the app's site, or have the provider set its session cookies SameSite=None; Secure (browsers blocking third-party cookies still keep those back)."
 	}
-	if lr := silentLibraryRemedy(first.req.Library(), true); lr != "" {
+	lib := first.req.Library()
+	rt, expired := expiredRefresh(p, first.req)
+	if expired {
+		// The refresh token it would have renewed with was over: renewing
+		// with refresh tokens is what failed, not a way out.
+		remedy = refreshExpiredRemedy(lib, first.req.Provider()) + " With third-party cookies blocked the iframe cannot see the session: serve the provider from a custom domain on the app's site, or ask users to allow the provider's cookies."
+	} else if lr := silentLibraryRemedy(lib, true); lr != "" {
 		remedy += " " + lr
 	}
 	f := Finding{
 		Message: fmt.Sprintf("%s answered %d silent renewal(s) in a hidden iframe with %s (first at %s) because the provider's session cookies were not sent in the third-party context: the frame's request (prompt=none, Sec-Fetch-Dest: iframe) carried none of them while the top-level request at %s %s; %s",
 			model.ProviderName(first.req.Provider()), len(bs), first.code, first.answer.Ref, first.top.Ref, why, because),
 		Remediation: remedy,
+	}
+	if expired {
+		f.Message += refreshClause(rt, lib)
+		f.Evidence = append(f.Evidence, p.Evidence(rt.resp, "refresh token issued with refresh_token_expires_in"))
 	}
 	f.Evidence = append(f.Evidence, p.Evidence(first.top, "top-level request with the provider's cookies"))
 	for i, b := range bs {
@@ -321,6 +410,13 @@ func reportCookieBlocks(p *Pass, bs []cookieBlock) {
 		f.Evidence = append(f.Evidence, p.Evidence(b.answer, "silent renewal in an iframe without the provider's cookies: needs interaction"))
 	}
 	p.Report(f)
+}
+
+// silentLibraryError reports the OAuth errors a library's silent call
+// rejects with as its interaction-required error (MSAL.js's
+// InteractionRequiredAuthError, oidc-client-ts's ErrorResponse).
+func silentLibraryError(oauthErr string) bool {
+	return oauthErr == "login_required" || oauthErr == "interaction_required" || oauthErr == "consent_required"
 }
 
 // silentHow says how a silent request was made: in a hidden iframe

@@ -58,12 +58,34 @@ func runSPACrossOrigin(p *Pass) {
 			if origin == "" {
 				origin = "(the Origin header is not in the trace)"
 			}
+			uri := secret.RedactURL(req.RedirectURI())
 			f.Message = fmt.Sprintf("browser JavaScript at %s redeemed the code cross-origin at %s (%s), but the redirect URI %q is not registered as a Single-Page Application",
-				origin, req.Ref, code, secret.RedactURL(req.RedirectURI()))
-			f.Remediation = "Register this redirect URI under the Single-page application platform (type spa), or redeem server-side with a Web-platform redirect URI."
+				origin, req.Ref, code, uri)
+			f.Remediation = spaPlatformRemedy(req, uri)
 		}
 		p.Report(f)
 	}
+}
+
+// spaPlatformRemedy says where to move a redirect URI Entra refused a
+// cross-origin redemption for (AADSTS9002326): the app registration's
+// Authentication page, the URI as the token request sent it. An app whose
+// library redeems only in the browser (MSAL.js, oidc-client-ts) has no
+// server to redeem with a Web-platform URI, so that choice is left out.
+func spaPlatformRemedy(req *model.Event, uri string) string {
+	cl := "the app registration"
+	if c := req.ClientID(); c != "" {
+		cl = "client " + c
+	}
+	where := "this redirect URI"
+	if uri != "" {
+		where = fmt.Sprintf("exactly %q", uri)
+	}
+	move := fmt.Sprintf("Microsoft Entra admin center → Identity → Applications → App registrations → %s → Authentication → remove %s from the Web platform and add it under Single-page application (type spa), which lets the token endpoint redeem its codes cross-origin with PKCE and no secret.", cl, where)
+	if lib := req.Library(); strings.HasPrefix(lib, "MSAL.js") || lib == oauth.OIDCClientTS {
+		return move + fmt.Sprintf(" %s redeems the code in the browser, so the URI must be a Single-page application one; then sign in again.", lib)
+	}
+	return move + " Or, if a server is meant to redeem the code, redeem it there with a Web-platform redirect URI and a client credential."
 }
 
 // reportCORSBlocked: browser JavaScript redeemed the code (or refreshed)

@@ -23,6 +23,11 @@ const sites = {
   msal: {
     '/': 'app/msal.html', '/redirect.html': 'app/msal-redirect.html',
   },
+  // MSAL.js in its default AAD mode against the Entra-shaped provider
+  // (entra.mjs, rec-entra.mjs).
+  'msal-aad': {
+    '/': 'app/msal-aad.html', '/redirect.html': 'app/msal-redirect.html',
+  },
   oidc: {
     '/': 'app/oidc.html', '/callback.html': 'app/oidc-callback.html', '/silent.html': 'app/oidc-silent.html',
     '/popup.html': 'app/oidc-popup.html', '/signed-out.html': 'app/oidc-signed-out.html',
@@ -44,7 +49,7 @@ export function startApp({ site, port, redirectOverride, twice, revokeOnSignout 
     if (f.endsWith('.html') && twice) body = body.replace('<head>', '<head><script>window.HANDLE_TWICE = true;</script>');
     if (f.endsWith('.html') && revokeOnSignout) body = body.replace('<head>', '<head><script>window.OIDC_REVOKE_ON_SIGNOUT = true;</script>');
     if (f.endsWith('.html') && redirectOverride) {
-      const v = site === 'msal' ? 'MSAL_REDIRECT_URI' : 'OIDC_REDIRECT_URI';
+      const v = site.startsWith('msal') ? 'MSAL_REDIRECT_URI' : 'OIDC_REDIRECT_URI';
       body = body.replace('<head>', `<head><script>window.${v} = ${JSON.stringify(redirectOverride)};</script>`);
     }
     res.writeHead(200, f.endsWith('.js')
