@@ -195,14 +195,18 @@ func (r *redactor) base64Body(mt string, data []byte) ([]byte, bool) {
 // parameter's). ok is false when the body is no such word.
 func (r *redactor) bareToken(mt string, data []byte) ([]byte, bool) {
 	t := bytes.TrimSpace(data)
-	if len(t) < 32 || len(t) > 1<<16 || binaryType(strings.ToLower(mt)) || bytes.ContainsAny(t, " \t\r\n") {
+	if len(t) < 12 || len(t) > 1<<16 || binaryType(strings.ToLower(mt)) || bytes.ContainsAny(t, " \t\r\n") {
 		return nil, false
 	}
 	w := t
 	if len(w) >= 2 && w[0] == '"' && w[len(w)-1] == '"' {
 		w = w[1 : len(w)-1]
 	}
-	if !secret.OpaqueToken("", string(w)) && !hexToken(w) {
+	// A short token (an IMDS session token, a CSRF token of 16 bytes)
+	// is as secret as a long one: under OpaqueToken's 32 bytes, a word
+	// with capitals, small letters and digits that is no name
+	// (looseToken) is one.
+	if !secret.OpaqueToken("", string(w)) && !hexToken(w) && !looseToken(string(w)) {
 		return nil, false
 	}
 	at := bytes.Index(data, w)
@@ -937,6 +941,9 @@ func (r *redactor) text(s string) string {
 	s = r.xmlElements(s)
 	s = r.textareas(s)
 	s = r.jsonPairs(s)
+	if strings.Contains(s, ".cookie") {
+		s = r.scriptCookies(s)
+	}
 	if strings.Contains(s, "&quot;") || strings.Contains(s, "&#34;") {
 		s = r.escapedPairs(s)
 	}
@@ -953,6 +960,7 @@ func (r *redactor) text(s string) string {
 	}
 	s = r.urls(s)
 	s = r.relativeURLs(s)
+	s = r.quotedTokens(s)
 	return r.sweep.apply(r.shapes(maskEmails(s)))
 }
 
@@ -2445,6 +2453,9 @@ func (r *redactor) inputTag(tag, valueAttr string, named bool) string {
 		return tag
 	}
 	val := html.UnescapeString(tag[valStart:valEnd])
+	if r.collecting && evidenceName(name) {
+		r.noteEvidence(val)
+	}
 	var red string
 	switch {
 	case named && r.class(name) == classKeep && strings.IndexByte(val, ';') >= 0 && strings.IndexByte(val, '=') >= 0:

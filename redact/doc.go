@@ -27,8 +27,19 @@
 // a whole word and when it reads as a token (secret.TokenLike), so that a
 // short word, number, date or locale a cookie or secret's name once held
 // is not replaced all over the copy. Cookie values (quoted ones without
-// their quotes) are learnt as secrets are. Everything else stays byte for
-// byte as it was.
+// their quotes) are learnt as secrets are.
+//
+// Where no name says what a value is, its shape does (fail closed): in a
+// header no rule knows (a server's Server-Timing description, a custom
+// field), the credential after an authentication scheme and every word
+// shaped like a token; in a page or a script, a quoted string that is one
+// such word; a body that is one. HTTP's own fields and the ids support
+// quotes (request, correlation and trace ids) stay, and a value the trace
+// gives as evidence under its name elsewhere (a client id, a PKCE
+// challenge, a request id) is never replaced by its shape. A body
+// compressed with a coding the copy cannot undo (dcb and dcz, whose
+// dictionary is another response) is replaced by a note. Everything else
+// stays byte for byte as it was.
 //
 // HAR copies (HAR) are streamed: memory depends on the largest entry, not on
 // the file; a compressed HAR is written uncompressed. SAZ copies (SAZ) are a

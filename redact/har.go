@@ -55,7 +55,7 @@ func HAR(in io.ReadSeeker, w io.Writer, opts Options) (Stats, error) {
 		}
 		r.collect(ex)
 	}
-	r.collecting = false
+	r.endCollect()
 	if _, err := in.Seek(start, io.SeekStart); err != nil {
 		return st, fmt.Errorf("redact: %w", err)
 	}
@@ -896,12 +896,14 @@ func (r *redactor) harText(mt, ce, text string, b64 bool) string {
 		return strippedBody
 	}
 	if !b64 {
-		return string(r.body(mt, []byte(text)))
+		// Text in UTF-16 without a mark is valid UTF-8 (NULs and
+		// ASCII), which a capture's HAR writes as it is.
+		return string(r.bodyIn(mt, []byte(text)))
 	}
 	if unnamedFields(mt) {
 		return base64.StdEncoding.EncodeToString(r.body(mt, []byte(text)))
 	}
-	if mt != "" && mt != "application/octet-stream" && kindOf(mt, nil) == bodyBinary {
+	if mt != "" && mt != "application/octet-stream" && kindOf(mt, nil) == bodyBinary && !dictionaryCoded(ce) {
 		return text // an image or font: nothing to redact, not worth decoding
 	}
 	data, err := base64.StdEncoding.DecodeString(text)
@@ -1043,7 +1045,17 @@ const maxLayers = 4
 
 // storedLayer is stored for one layer of compression.
 func (r *redactor) storedLayer(mt, ce string, data []byte) (dec []byte, coding string, st int) {
+	if dictionaryCoded(ce) && !textBytes(data) {
+		// Compressed against a dictionary (an earlier response), which
+		// this copy cannot use: whatever the type, the bytes hide what
+		// they hold, and a decoder given the dictionary, or none when
+		// the stream does not use it, reads it (fail closed).
+		return nil, strings.ToLower(strings.TrimSpace(ce)), storedOpaque
+	}
 	if coding = storedCoding(data); coding != "" {
+		if coding == "dcb" || coding == "dcz" {
+			return nil, coding, storedOpaque
+		}
 		if dec, st := r.decodeStored(coding, data); st != storedOpaque {
 			return dec, coding, st
 		}
@@ -1062,9 +1074,11 @@ func (r *redactor) storedLayer(mt, ce string, data []byte) (dec []byte, coding s
 		if dec, st := r.decodeStored(c, data); st != storedOpaque {
 			return dec, c, st
 		}
-		if !oauthBody(mt) {
+		if !oauthBody(mt) && httpwire.KnownCoding(c) {
 			return nil, "", storedPlain // as a signature's, above
 		}
+		// A coding this copy does not know: the bytes cannot be
+		// read, so they are not copied, whatever the type.
 		return nil, c, storedOpaque
 	}
 	if mt == "" || mt == "application/octet-stream" || kindOf(mt, nil) == bodyBinary {
@@ -1103,6 +1117,9 @@ func (r *redactor) headerless(data []byte, depth int) (dec []byte, c string) {
 // text (what any lenient decoder reads of the coded bytes, and what support
 // reads of them).
 func (r *redactor) decodeStored(coding string, data []byte) ([]byte, int) {
+	if !httpwire.KnownCoding(coding) {
+		return nil, storedOpaque // DecodeContent would give the bytes back
+	}
 	dec, truncated, err := httpwire.DecodeContent(coding, data, r.limits.InflateBytes)
 	if err == nil && !truncated {
 		return dec, storedDecoded
@@ -1151,6 +1168,31 @@ func storedCoding(data []byte) string {
 		return "zstd"
 	case data[0]&0x0f == 8 && data[0]>>4 <= 7 && (uint16(data[0])<<8|uint16(data[1]))%31 == 0 && data[1]&0x20 == 0:
 		return "deflate"
+	case len(data) >= 36 && string(data[:4]) == dcbMagic:
+		return "dcb"
+	case len(data) >= 40 && string(data[:8]) == dczMagic:
+		return "dcz"
 	}
 	return ""
+}
+
+// The headers of dictionary-compressed bodies (RFC 9842): dcb's magic and
+// then the dictionary's SHA-256, dcz's zstd skippable frame holding it.
+const (
+	dcbMagic = "\xff\x44\x43\x42"
+	dczMagic = "\x5e\x2a\x4d\x18\x20\x00\x00\x00"
+)
+
+// dictionaryCoded reports a Content-Encoding chain that names a
+// dictionary-compressed coding (dcb, dcz).
+func dictionaryCoded(ce string) bool {
+	if ce == "" {
+		return false
+	}
+	for c := range strings.SplitSeq(ce, ",") {
+		if c = strings.ToLower(strings.TrimSpace(c)); c == "dcb" || c == "dcz" {
+			return true
+		}
+	}
+	return false
 }

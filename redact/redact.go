@@ -3,6 +3,7 @@ package redact
 import (
 	"encoding/base64"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/model"
@@ -75,6 +76,14 @@ type redactor struct {
 	// storeRequest is what the request being rewritten gives a secret
 	// store (storeRequestKind), storeNone for an answer.
 	storeRequest storeKind
+	// evidence holds the values the trace gives under a name that says
+	// they are evidence (a client id, a PKCE challenge, a request id:
+	// evidenceName), loose the values fingerprinted by their shape alone
+	// (looseSecret): a shape's guess never overrides what a name says,
+	// and the sweep learns a loose value only once the whole trace was
+	// read and it is no evidence anywhere.
+	evidence map[string]bool
+	loose    map[string]bool
 }
 
 func newRedactor(opts Options) *redactor {
@@ -94,6 +103,50 @@ func newRedactor(opts Options) *redactor {
 		}
 	}
 	return r
+}
+
+// endCollect ends the first pass: the values fingerprinted by their
+// shape alone that no name gave as evidence are learnt for the sweep.
+func (r *redactor) endCollect() {
+	vals := make([]string, 0, len(r.loose))
+	for v := range r.loose {
+		if !r.evidence[v] {
+			vals = append(vals, v)
+		}
+	}
+	sort.Strings(vals) // the sweep's bounds keep the first ones
+	for _, v := range vals {
+		r.sweep.add(v, secret.Fingerprint(v))
+	}
+	r.collecting = false
+}
+
+// noteEvidence records v, given under a name that says it is evidence.
+func (r *redactor) noteEvidence(v string) {
+	if r.collecting && v != "" && len(r.evidence) < maxVerifiers {
+		if r.evidence == nil {
+			r.evidence = map[string]bool{}
+		}
+		r.evidence[v] = true
+	}
+}
+
+// looseSecret fingerprints v, a value found by its shape alone (a
+// token-shaped word of a header no rule knows, of a script's string),
+// unless the trace gives it as evidence elsewhere (a client id, a
+// challenge, a request id), which stays.
+func (r *redactor) looseSecret(v string) string {
+	if v == "" || isPlaceholder(v) || r.evidence[v] {
+		return v
+	}
+	if r.collecting && len(r.loose) < maxVerifiers {
+		if r.loose == nil {
+			r.loose = map[string]bool{}
+		}
+		r.loose[v] = true
+	}
+	r.count()
+	return secret.Fingerprint(v)
 }
 
 // learn records a replacement for the sweep. Only the first pass learns:
@@ -166,7 +219,12 @@ next:
 }
 
 // header redacts one header value.
-func (r *redactor) header(name, value string) string {
+func (r *redactor) header(name, value string) string { return r.headerAs(name, value, true) }
+
+// headerAs is header; loose says whether the token-shaped words of a
+// field no name tells the meaning of are fingerprinted (looseTokens), or
+// left to a caller that masks such a value whole (bareLine).
+func (r *redactor) headerAs(name, value string, loose bool) string {
 	if value == "" {
 		return value
 	}
@@ -192,7 +250,11 @@ func (r *redactor) header(name, value string) string {
 	case "sec-websocket-protocol":
 		return r.wsProtocols(value)
 	case "server-timing":
-		return r.serverTiming(value)
+		// Its descriptions are a server's free text (auth;desc="<token>").
+		if !loose {
+			return r.serverTiming(value)
+		}
+		return r.looseTokens(r.serverTiming(value))
 	case "www-authenticate", "proxy-authenticate":
 		return r.authChallenges(value)
 	case "x-anchormailbox":
@@ -215,7 +277,15 @@ func (r *redactor) header(name, value string) string {
 	if secret.IsSessionParam(lname) && !secret.KeepSessionValue(value) {
 		return r.secret(value) // X-Session-Id
 	}
-	return r.free(value, 0)
+	if idHeader(lname) {
+		r.noteEvidence(strings.TrimSpace(value))
+	}
+	if !loose || keptHeader(lname) {
+		return r.free(value, 0)
+	}
+	// A field of a server's or a client's own: whatever its name, a
+	// token in it is one (fail closed).
+	return r.looseTokens(r.free(value, 0))
 }
 
 // serverTiming redacts the descriptions of a Server-Timing value

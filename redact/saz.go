@@ -42,7 +42,7 @@ func SAZ(ra io.ReaderAt, size int64, w io.Writer, opts Options) (Stats, error) {
 		}
 		r.collect(ex)
 	}
-	r.collecting = false
+	r.endCollect()
 	r.stats = &st
 
 	zw := zip.NewWriter(w)
@@ -289,7 +289,7 @@ func (r *redactor) bareLine(line string) string {
 		return r.free(line, 0)
 	}
 	val := strings.TrimLeft(rest, " \t")
-	red := r.header(name, val)
+	red := r.headerAs(name, val, false)
 	if red == val && strings.TrimSpace(val) != "" {
 		red = r.mask(maskValue, val)
 	}
@@ -572,6 +572,16 @@ func (r *redactor) payload(fields []headerLine, payload []byte) (data []byte, co
 			return d, c, s
 		}
 		return payload, "", storedPlain
+	}
+	if !httpwire.KnownCoding(codings) {
+		// A coding this copy does not know (a dictionary's: dcb, dcz;
+		// a vendor's): bytes that are no text cannot be read, so they
+		// are not copied; text is a body sent plain under the label,
+		// read as what decodes of it always was.
+		if textBytes(payload) || !dictionaryCoded(codings) && !binaryBytes(payload) {
+			return payload, codings, storedPartial
+		}
+		return nil, codings, storedOpaque
 	}
 	dec, truncated, err := httpwire.DecodeContent(codings, payload, r.limits.InflateBytes)
 	switch {

@@ -34,7 +34,14 @@ func utf16Text(ct string, data []byte) (text []byte, order byteOrder, bom, ok bo
 				order = binary.LittleEndian
 			}
 		default:
-			return nil, nil, false, false
+			// Neither mark nor charset: text in UTF-16 all the same
+			// when its first characters are ASCII written so (a
+			// service that answers UTF-16 without saying it, a HAR's
+			// base64 of its bytes).
+			var sniffed bool
+			if order, sniffed = sniffUTF16(data); !sniffed {
+				return nil, nil, false, false
+			}
 		}
 	}
 	b := data
@@ -58,6 +65,27 @@ func utf16Text(ct string, data []byte) (text []byte, order byteOrder, bom, ok bo
 		out.WriteRune(c)
 	}
 	return out.Bytes(), order, bom, true
+}
+
+// sniffUTF16 reports bytes whose first characters (up to 256, four at
+// least) are printable ASCII written in UTF-16 without a byte order mark,
+// and in which order: each a byte of text and a zero byte.
+func sniffUTF16(b []byte) (byteOrder, bool) {
+	if len(b) < 8 || len(b)%2 != 0 || (b[0] == 0) == (b[1] == 0) {
+		return nil, false
+	}
+	lo := 0 // the byte of each pair that holds the character
+	var order byteOrder = binary.LittleEndian
+	if b[0] == 0 {
+		lo, order = 1, binary.BigEndian
+	}
+	for i := 0; i+1 < min(len(b), 512); i += 2 {
+		c, z := b[i+lo], b[i+1-lo]
+		if z != 0 || !(c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r') {
+			return nil, false
+		}
+	}
+	return order, true
 }
 
 // encodeUTF16 writes UTF-8 text back as utf16Text read it.

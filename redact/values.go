@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"crypto/sha256"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 	"github.com/tidwall/gjson"
 	"github.com/traceaudit/traceaudit/internal/httpwire"
@@ -74,6 +76,11 @@ func classify(name string) class {
 			return classMasked
 		}
 		return classSecret
+	}
+	if strings.Contains(n, "pass") && strings.Contains(strings.NewReplacer("_", "", "-", "", ".", "").Replace(n), "passcode") {
+		// A passcode in any style (pass_code, one_time_passcode,
+		// STOMP's passcode header): a password, masked.
+		return classMasked
 	}
 	return classKeep
 }
@@ -430,6 +437,9 @@ func (r *redactor) value(name, v, method string, nest int) string {
 	if v == "" {
 		return v
 	}
+	if r.collecting && evidenceName(name) {
+		r.noteEvidence(v)
+	}
 	switch r.class(name) {
 	case classVerifier:
 		return r.verifier(v)
@@ -673,7 +683,12 @@ func (r *redactor) encoded(v string, nest int) (string, bool) {
 	if c := storedCoding(data); c != "" {
 		return r.compressedValue(v, enc, c, data, nest)
 	}
-	if !utf8.Valid(data) {
+	if !utf8.Valid(data) || binaryBytes(data) {
+		// Brotli or raw deflate, which carry no signature: read when
+		// the bytes decode whole to text (headerless), as a body's are.
+		if dec, c := r.headerless(data, maxLayers); c != "" && utf8.Valid(dec) && !binaryBytes(dec) {
+			return r.packedValue(v, enc, c, dec, nest)
+		}
 		return v, false
 	}
 	d := bytes.TrimSpace(data)
@@ -719,6 +734,28 @@ func (r *redactor) compressedValue(v string, enc *base64.Encoding, coding string
 		return r.secret(v), true
 	}
 	return enc.EncodeToString(packed), true
+}
+
+// packedValue redacts a value that is base64 of brotli or raw deflate
+// (coding) of text dec: redacted as a free value and, when that changed
+// it, compressed again the same way and encoded as it was.
+func (r *redactor) packedValue(v string, enc *base64.Encoding, coding string, dec []byte, nest int) (string, bool) {
+	red := r.free(string(dec), nest+1)
+	if red == string(dec) {
+		return v, true
+	}
+	var z bytes.Buffer
+	var w io.WriteCloser
+	if coding == "br" {
+		w = brotli.NewWriter(&z)
+	} else {
+		w, _ = flate.NewWriter(&z, flate.DefaultCompression)
+	}
+	w.Write([]byte(red))
+	if err := w.Close(); err != nil {
+		return r.secret(v), true
+	}
+	return enc.EncodeToString(z.Bytes()), true
 }
 
 // compress writes b compressed with coding (gzip, zstd, or deflate as

@@ -361,6 +361,11 @@ func hunt16Layers(b []byte) []hunt16Layer {
 			if zr, err := zlib.NewReader(bytes.NewReader(b[i:])); err == nil {
 				add(fmt.Sprintf("zlib at byte %d", i), read(zr))
 			}
+		case b[i] == 0xff && b[i+1] == 'D' && b[i+2] == 'C' && b[i+3] == 'B' && i+36 <= len(b):
+			// dcb (RFC 9842): brotli after the dictionary's hash, read
+			// as a decoder does whose stream needs no dictionary (dcz's
+			// zstd frame is found by its own magic above).
+			add(fmt.Sprintf("dcb at byte %d", i), read(brotli.NewReader(bytes.NewReader(b[i+36:]))))
 		}
 	}
 	// Text in UTF-16 (either byte order, either alignment) where a

@@ -85,6 +85,11 @@ func unknownCoding(contentEncoding string) error {
 	return nil
 }
 
+// KnownCoding reports a Content-Encoding DecodeContent can undo: each
+// coding of the chain one it knows. Dictionary-compressed codings (dcb,
+// dcz: RFC 9842) are not, their dictionary being another response.
+func KnownCoding(contentEncoding string) bool { return unknownCoding(contentEncoding) == nil }
+
 func unsupported(coding string) error {
 	return fmt.Errorf("%w: unsupported coding %q", ErrEncoding, coding)
 }
