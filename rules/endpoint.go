@@ -374,19 +374,23 @@ func reportCookieBlocks(p *Pass, bs []cookieBlock) {
 		why = "had cookies set"
 	}
 	because := "the browser blocks third-party cookies (Safari ITP, Firefox ETP, Chrome's third-party cookie phase-out, Edge strict)"
+	// cookies is what lets the iframe see the session, for a renewal that
+	// has no refresh token left to renew with.
+	cookies := "With third-party cookies blocked the iframe cannot see the session: serve the provider from a custom domain on the app's site, or ask users to allow the provider's cookies."
 	remedy := "Renew with refresh tokens instead of the hidden iframe (MSAL.js 2 or later, auth code + PKCE with a refresh token in the SPA; oidc-client-ts and the Auth0 SPA SDK can use refresh tokens too), serve the provider from a custom domain on the app's site so its cookies are first-party, or ask users to allow third-party cookies for the provider."
 	if names := sameSiteSession(p, first.req); len(names) > 0 {
 		// Cookies SameSite=Lax or Strict stay out of a cross-site frame in
 		// every browser: no browser setting explains or fixes it.
 		because = fmt.Sprintf("the provider set them SameSite=Lax or Strict (%s), which no browser sends in a cross-site frame", strings.Join(names, ", "))
 		remedy = "The provider's session cookies are SameSite=Lax or Strict, so its hidden-iframe renewal (prompt=none) cannot work from another site in any browser. Renew with the refresh token instead, serve the provider on the app's site, or have the provider set its session cookies SameSite=None; Secure (browsers blocking third-party cookies still keep those back)."
+		cookies = "The provider's session cookies are SameSite=Lax or Strict, which no browser sends in a cross-site frame: serve the provider on the app's site, or have it set them SameSite=None; Secure."
 	}
 	lib := first.req.Library()
 	rt, expired := expiredRefresh(p, first.req)
 	if expired {
 		// The refresh token it would have renewed with was over: renewing
 		// with refresh tokens is what failed, not a way out.
-		remedy = refreshExpiredRemedy(lib, first.req.Provider()) + " With third-party cookies blocked the iframe cannot see the session: serve the provider from a custom domain on the app's site, or ask users to allow the provider's cookies."
+		remedy = refreshExpiredRemedy(lib, first.req.Provider()) + " " + cookies
 	} else if lr := silentLibraryRemedy(lib, true); lr != "" {
 		remedy += " " + lr
 	}
@@ -395,11 +399,13 @@ func reportCookieBlocks(p *Pass, bs []cookieBlock) {
 			model.ProviderName(first.req.Provider()), len(bs), first.code, first.answer.Ref, first.top.Ref, why, because),
 		Remediation: remedy,
 	}
+	f.Evidence = append(f.Evidence, p.Evidence(first.top, "top-level request with the provider's cookies"))
 	if expired {
 		f.Message += refreshClause(rt, lib)
+		// After the top-level request that started the session, before
+		// the renewal: the evidence in time order.
 		f.Evidence = append(f.Evidence, p.Evidence(rt.resp, "refresh token issued with refresh_token_expires_in"))
 	}
-	f.Evidence = append(f.Evidence, p.Evidence(first.top, "top-level request with the provider's cookies"))
 	for i, b := range bs {
 		if i == 3 {
 			break

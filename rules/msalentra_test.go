@@ -216,3 +216,50 @@ func TestMSALEntraRefresh700084(t *testing.T) {
 		t.Errorf("evidence %+v", f.Evidence)
 	}
 }
+
+// TestMSALEntraRefreshExpiredSameSiteLax: msal-aad-refresh-expired.har
+// with the provider's session cookies set SameSite=Lax (rewritten here, in
+// the test only): the renewal without the refresh token still says why
+// the iframe was needed, and its remedy names the cookies' attribute, not
+// third-party cookie blocking.
+func TestMSALEntraRefreshExpiredSameSiteLax(t *testing.T) {
+	fx, err := fixture(filepath.Join("testdata", "msal-aad-refresh-expired.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lax := 0
+	for _, ex := range fx.Exchanges {
+		if ex.Response == nil {
+			continue
+		}
+		for i, h := range ex.Response.Headers {
+			if strings.EqualFold(h.Name, "Set-Cookie") && strings.Contains(h.Value, "samesite=none") {
+				ex.Response.Headers[i].Value = strings.ReplaceAll(h.Value, "samesite=none", "samesite=lax")
+				lax++
+			}
+		}
+	}
+	if lax == 0 {
+		t.Fatal("no SameSite=None cookie in msal-aad-refresh-expired.har")
+	}
+	a := rules.Analyze(rules.Input{Exchanges: fx.Exchanges, Events: oauth.ExtractAll(fx.Exchanges)}, rules.Options{})
+	fs := rules.Run(a, rules.All())
+	rules.Remediate(a, fs)
+	if len(fs) != 1 || fs[0].RuleID != rules.InteractionRequired.ID {
+		t.Fatalf("findings %+v", fs)
+	}
+	f := fs[0]
+	for _, s := range []string{"SameSite=Lax or Strict (_session, _session.sig)", "did not send the refresh token issued at entries["} {
+		if !strings.Contains(f.Message, s) {
+			t.Errorf("no %q in %s", s, f.Message)
+		}
+	}
+	for _, s := range []string{"AADSTS700084", "set them SameSite=None; Secure"} {
+		if !strings.Contains(f.Remediation, s) {
+			t.Errorf("no %q in the remediation %s", s, f.Remediation)
+		}
+	}
+	if strings.Contains(f.Remediation, "third-party cookies blocked") {
+		t.Errorf("remediation blames third-party cookie blocking: %s", f.Remediation)
+	}
+}
