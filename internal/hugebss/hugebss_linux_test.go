@@ -185,3 +185,65 @@ func smapsLines(t *testing.T, addr uintptr) []string {
 	}
 	return lines
 }
+
+// TestHeadPopulated: the bss's head, before its first 2 MiB boundary, is
+// backed from this package's init on, every page of it (mincore), so the
+// tables the linker put there fault no more; the head of a scratch
+// mapping is backed by populateHead alone.
+func TestHeadPopulated(t *testing.T) {
+	m, err := syscall.Mmap(-1, 0, 1<<20, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	if err := syscall.Madvise(m[:4096], madvPopulateWrite); err != nil {
+		t.Skipf("the kernel refuses MADV_POPULATE_WRITE (Linux 5.14): %v", err)
+	}
+	base := uintptr(unsafe.Pointer(&m[0]))
+	populateHead(base, base+uintptr(len(m)))
+	if n := residentPages(t, base, base+uintptr(len(m))); n != len(m)/4096 {
+		t.Errorf("populateHead backed %d of %d pages", n, len(m)/4096)
+	}
+
+	var buf [16 << 10]byte
+	maps := readMaps(buf[:])
+	sawExecutable := false
+	for len(maps) > 0 {
+		var line []byte
+		line, maps = cutLine(maps)
+		lo, hi, perm, path, ok := parseMapsLine(line)
+		if !ok {
+			t.Fatalf("unreadable line of /proc/self/maps: %q", line)
+		}
+		if len(path) > 0 && path[0] == '/' {
+			sawExecutable = true
+			continue
+		}
+		if !sawExecutable || len(path) != 0 || perm != "rw-p" {
+			continue
+		}
+		end := min((lo+hugePage-1)&^(hugePage-1), hi)
+		if end == lo {
+			t.Skipf("this binary's bss begins on a 2 MiB boundary: no head")
+		}
+		if n := residentPages(t, lo, end); n != int(end-lo)/4096 {
+			t.Errorf("the bss's head [%#x, %#x): %d of %d pages backed", lo, end, n, (end-lo)/4096)
+		}
+		return
+	}
+	t.Fatal("no bss mapping after the executable's in /proc/self/maps")
+}
+
+// residentPages counts the pages of [lo, hi) mincore says are backed.
+func residentPages(t *testing.T, lo, hi uintptr) int {
+	t.Helper()
+	vec := make([]byte, (hi-lo+4095)/4096)
+	if _, _, e := syscall.Syscall(syscall.SYS_MINCORE, lo, hi-lo, uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		t.Fatalf("mincore: %v", e)
+	}
+	n := 0
+	for _, b := range vec {
+		n += int(b & 1)
+	}
+	return n
+}
