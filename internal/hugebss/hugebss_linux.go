@@ -9,8 +9,11 @@
 // bss turns them into a few 2 MiB faults. The one 2 MiB page the runtime
 // already wrote to before this init (its own variables beside the tables) is
 // collapsed into a huge page at once (MADV_COLLAPSE): the advice alone would
-// leave its ~500 faults small. Where the mode is "never", or anything here
-// fails, the pages stay small and nothing else changes.
+// leave its ~500 faults small. The bss's head, before its first 2 MiB
+// boundary, shares that 2 MiB with the executable's data and stays small: it
+// is backed in one call instead (see populateHead). Where the mode is
+// "never", or anything here fails, the pages stay small and nothing else
+// changes.
 //
 // The heap's first 4 MiB are advised the same way at init, and AdviseHeap
 // and StopHeap give a trace command's heap huge pages until its first
