@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"math"
 	"strings"
 
 	"github.com/traceaudit/traceaudit/secret"
@@ -198,7 +197,7 @@ func looseToken(w string) bool {
 			return false
 		}
 	}
-	if !upper || !lower || !digit || wordyName(w) || camelWords(w) || entropy(w) < 3.0 {
+	if !upper || !lower || !digit || wordyName(w) || camelWords(w) || secret.Entropy(w) < 3.0 {
 		return false
 	}
 	return true
@@ -252,22 +251,6 @@ func camelWords(w string) bool {
 		i++
 	}
 	return in*10 >= len(w)*6
-}
-
-// entropy is the Shannon entropy of s in bits per byte.
-func entropy(s string) float64 {
-	var counts [256]int
-	for i := 0; i < len(s); i++ {
-		counts[s[i]]++
-	}
-	h, n := 0.0, float64(len(s))
-	for _, k := range counts {
-		if k > 0 {
-			p := float64(k) / n
-			h -= p * math.Log2(p)
-		}
-	}
-	return h
 }
 
 // evidenceNames are the names, compacted (lower case, no '-', '_', '.'),

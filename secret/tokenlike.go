@@ -110,7 +110,7 @@ func TokenKey(k string, holder bool) bool {
 	if !digit || !lower && !upper || !holder && !(lower && upper) || compositeKey(k) {
 		return false
 	}
-	return shannon(k) >= 3.0
+	return Entropy(k) >= 3.0
 }
 
 // LooksJWT reports a compact JWS or JWE: base64url segments joined by dots,
@@ -160,8 +160,9 @@ func compositeKey(k string) bool {
 	return false
 }
 
-// shannon is the entropy of s in bits per byte.
-func shannon(s string) float64 {
+// Entropy is the Shannon entropy of s in bits per byte: how random a
+// value reads, for telling a token from a name.
+func Entropy(s string) float64 {
 	var counts [256]int
 	for i := 0; i < len(s); i++ {
 		counts[s[i]]++
