@@ -468,33 +468,7 @@ func TestLeakHunt16KeepsEvidence(t *testing.T) {
 	skipShortRepeat(t, "TestLeakHunt16Redact")
 	t.Parallel() // see huntPass
 	h := &hunt{}
-	files := h.hunt16Files(t)
-	var all strings.Builder
-	for _, name := range []string{"dot-clean.hunt16.har", "glewlwyd-clean.hunt16.har", "hunt16.saz"} {
-		out := filepath.Join(t.TempDir(), "copy-"+name)
-		if code, _, stderr := runCLI(t, nil, "redact", files[name], "-o", out); code != exitOK {
-			t.Fatalf("redact %s: exit %d: %s", name, code, stderr)
-		}
-		data, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(name, ".saz") {
-			for _, m := range sortedNames(stringKeys(sazContents(t, data))) {
-				all.Write(sazContents(t, data)[m])
-			}
-			continue
-		}
-		all.Write(data)
-		// HAR bodies are base64: read them decoded.
-		for _, loc := range huntB64Runs(string(data), 24) {
-			if raw, err := base64.StdEncoding.DecodeString(string(data[loc[0]:loc[1]])); err == nil && huntText(raw) {
-				all.Write(raw)
-				all.WriteByte('\n')
-			}
-		}
-	}
-	text := all.String()
+	text := redactedText(t, h.hunt16Files(t), "dot-clean.hunt16.har", "glewlwyd-clean.hunt16.har", "hunt16.saz")
 	for _, keep := range []string{
 		`"token_type":"Bearer","expires_in":3600,"scope":"openid"`, "grant_type=refresh_token&client_id=" + huntClientID,
 		`<form method="post" action="https://app.example/cb">`, `"error":"invalid_grant","error_description":"AADSTS70008: expired"`,
@@ -504,4 +478,37 @@ func TestLeakHunt16KeepsEvidence(t *testing.T) {
 			t.Errorf("the copies lost %q", keep)
 		}
 	}
+}
+
+// redactedText is the text of redact's copies of the named files: a SAZ's
+// members in order, a HAR whole and, since HAR bodies are base64, each
+// base64 run of text decoded after it.
+func redactedText(t *testing.T, files map[string]string, names ...string) string {
+	t.Helper()
+	var all strings.Builder
+	for _, name := range names {
+		out := filepath.Join(t.TempDir(), "copy-"+name)
+		if code, _, stderr := runCLI(t, nil, "redact", files[name], "-o", out); code != exitOK {
+			t.Fatalf("redact %s: exit %d: %s", name, code, stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(name, ".saz") {
+			members := sazContents(t, data)
+			for _, m := range sortedNames(stringKeys(members)) {
+				all.Write(members[m])
+			}
+			continue
+		}
+		all.Write(data)
+		for _, loc := range huntB64Runs(string(data), 24) {
+			if raw, err := base64.StdEncoding.DecodeString(string(data[loc[0]:loc[1]])); err == nil && huntText(raw) {
+				all.Write(raw)
+				all.WriteByte('\n')
+			}
+		}
+	}
+	return all.String()
 }

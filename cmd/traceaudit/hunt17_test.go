@@ -195,32 +195,7 @@ func TestLeakHunt17KeepsEvidence(t *testing.T) {
 	skipShortRepeat(t, "TestLeakHunt17Redact")
 	t.Parallel() // see huntPass
 	h := &hunt{}
-	files := h.hunt17Files(t)
-	var all strings.Builder
-	for _, name := range []string{"lemonldap-clean.hunt17.har", "msal-clean.hunt17.har", "hunt17.saz"} {
-		out := filepath.Join(t.TempDir(), "copy-"+name)
-		if code, _, stderr := runCLI(t, nil, "redact", files[name], "-o", out); code != exitOK {
-			t.Fatalf("redact %s: exit %d: %s", name, code, stderr)
-		}
-		data, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(name, ".saz") {
-			for _, m := range sortedNames(stringKeys(sazContents(t, data))) {
-				all.Write(sazContents(t, data)[m])
-			}
-			continue
-		}
-		all.Write(data)
-		for _, loc := range huntB64Runs(string(data), 24) {
-			if raw, err := base64.StdEncoding.DecodeString(string(data[loc[0]:loc[1]])); err == nil && huntText(raw) {
-				all.Write(raw)
-				all.WriteByte('\n')
-			}
-		}
-	}
-	text := all.String()
+	text := redactedText(t, h.hunt17Files(t), "lemonldap-clean.hunt17.har", "msal-clean.hunt17.har", "hunt17.saz")
 	for _, keep := range []string{
 		hunt17RequestID, hunt17Correlation, `"120-S1AebKTRBxeK/aO+rZOr883ruGk"`, `";dur=12.4`, "cache;desc=hit, app;dur=47, sess;desc=sha256:",
 		"X-Whatever: Bearer sha256:", "v=2; k=sha256:", `document.cookie = "sess=" + "`, `" + "; path=/; secure";`, "document.cookie = `sid=",
