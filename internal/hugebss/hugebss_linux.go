@@ -40,12 +40,30 @@ func init() {
 
 const hugePage = 2 << 20
 
-// adviseBSS finds the bss in /proc/self/maps, the first anonymous writable
-// mapping after the executable's own mappings, and advises its 2 MiB-aligned
+// adviseBSS finds the bss (bssMapping) and advises its 2 MiB-aligned
 // interior. The bss's untouched parts (crypto's 32 MiB FIPS DRBG buffer among
 // them) stay unbacked: huge pages, like small ones, are faulted in on first
 // touch.
 func adviseBSS() {
+	lo, hi, ok := bssMapping()
+	if !ok {
+		return
+	}
+	begin := (lo + hugePage - 1) &^ (hugePage - 1)
+	end := hi &^ (hugePage - 1)
+	if begin < end {
+		// By address, as the kernel takes it (a slice over memory Go does
+		// not own would need unsafe). An error is ignored on purpose: small
+		// pages are the fallback.
+		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, begin, end-begin, syscall.MADV_HUGEPAGE)
+		collapseTouched(begin, end)
+	}
+	populateHead(lo, min(begin, hi))
+}
+
+// bssMapping finds the bss in /proc/self/maps: the mapping after the
+// executable's own, when it is anonymous and writable.
+func bssMapping() (lo, hi uintptr, ok bool) {
 	var buf [16 << 10]byte
 	maps := readMaps(buf[:])
 	sawExecutable := false
@@ -54,7 +72,7 @@ func adviseBSS() {
 		line, maps = cutLine(maps)
 		lo, hi, perm, path, ok := parseMapsLine(line)
 		if !ok {
-			return
+			return 0, 0, false
 		}
 		if len(path) > 0 && path[0] == '/' {
 			sawExecutable = true
@@ -63,20 +81,11 @@ func adviseBSS() {
 		if !sawExecutable {
 			continue
 		}
-		if len(path) == 0 && perm == "rw-p" {
-			begin := (lo + hugePage - 1) &^ (hugePage - 1)
-			end := hi &^ (hugePage - 1)
-			if begin < end {
-				// By address, as the kernel takes it (a slice over memory Go
-				// does not own would need unsafe). An error is ignored on
-				// purpose: small pages are the fallback.
-				_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, begin, end-begin, syscall.MADV_HUGEPAGE)
-				collapseTouched(begin, end)
-			}
-			populateHead(lo, min(begin, hi))
-		}
-		return
+		// The first mapping after the executable's is the bss, or there is
+		// none to advise.
+		return lo, hi, len(path) == 0 && perm == "rw-p"
 	}
+	return 0, 0, false
 }
 
 // madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14).

@@ -205,33 +205,17 @@ func TestHeadPopulated(t *testing.T) {
 		t.Errorf("populateHead backed %d of %d pages", n, len(m)/4096)
 	}
 
-	var buf [16 << 10]byte
-	maps := readMaps(buf[:])
-	sawExecutable := false
-	for len(maps) > 0 {
-		var line []byte
-		line, maps = cutLine(maps)
-		lo, hi, perm, path, ok := parseMapsLine(line)
-		if !ok {
-			t.Fatalf("unreadable line of /proc/self/maps: %q", line)
-		}
-		if len(path) > 0 && path[0] == '/' {
-			sawExecutable = true
-			continue
-		}
-		if !sawExecutable || len(path) != 0 || perm != "rw-p" {
-			continue
-		}
-		end := min((lo+hugePage-1)&^(hugePage-1), hi)
-		if end == lo {
-			t.Skipf("this binary's bss begins on a 2 MiB boundary: no head")
-		}
-		if n := residentPages(t, lo, end); n != int(end-lo)/4096 {
-			t.Errorf("the bss's head [%#x, %#x): %d of %d pages backed", lo, end, n, (end-lo)/4096)
-		}
-		return
+	lo, hi, ok := bssMapping()
+	if !ok {
+		t.Fatal("no bss mapping after the executable's in /proc/self/maps")
 	}
-	t.Fatal("no bss mapping after the executable's in /proc/self/maps")
+	end := min((lo+hugePage-1)&^(hugePage-1), hi)
+	if end == lo {
+		t.Skipf("this binary's bss begins on a 2 MiB boundary: no head")
+	}
+	if n := residentPages(t, lo, end); n != int(end-lo)/4096 {
+		t.Errorf("the bss's head [%#x, %#x): %d of %d pages backed", lo, end, n, (end-lo)/4096)
+	}
 }
 
 // residentPages counts the pages of [lo, hi) mincore says are backed.
