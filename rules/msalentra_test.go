@@ -110,16 +110,7 @@ func TestMSALEntraRecorded(t *testing.T) {
 		if f.RuleID != w.rule || f.Severity != w.severity {
 			t.Errorf("%s: finding is %s %s, want %s %s", file, f.Severity, f.RuleID, w.severity, w.rule)
 		}
-		for _, s := range w.message {
-			if !strings.Contains(f.Message, s) {
-				t.Errorf("%s: %s: no %q in %s", file, f.RuleID, s, f.Message)
-			}
-		}
-		for _, s := range w.remedy {
-			if !strings.Contains(f.Remediation, s) {
-				t.Errorf("%s: %s: no %q in the remediation %s", file, f.RuleID, s, f.Remediation)
-			}
-		}
+		checkFindingSays(t, file, f, w.message, w.remedy)
 		// The evidence of Entra's refusal names its code and the ids an
 		// Entra engineer searches the sign-in logs by.
 		found := false

@@ -38,15 +38,22 @@ func checkRecorded(t *testing.T, name string, want []rpWant) {
 			t.Errorf("%s: finding %d is %s %s, want %s %s: %s", name, i, f.Severity, f.RuleID, w.severity, w.rule, f.Message)
 			continue
 		}
-		for _, s := range w.message {
-			if !strings.Contains(f.Message, s) {
-				t.Errorf("%s: %s: no %q in %s", name, f.RuleID, s, f.Message)
-			}
+		checkFindingSays(t, name, f, w.message, w.remedy)
+	}
+}
+
+// checkFindingSays reports each of message's words f's message lacks and
+// each of remedy's its remediation lacks.
+func checkFindingSays(t *testing.T, name string, f rules.Finding, message, remedy []string) {
+	t.Helper()
+	for _, s := range message {
+		if !strings.Contains(f.Message, s) {
+			t.Errorf("%s: %s: no %q in %s", name, f.RuleID, s, f.Message)
 		}
-		for _, s := range w.remedy {
-			if !strings.Contains(f.Remediation, s) {
-				t.Errorf("%s: %s: no %q in the remediation %s", name, f.RuleID, s, f.Remediation)
-			}
+	}
+	for _, s := range remedy {
+		if !strings.Contains(f.Remediation, s) {
+			t.Errorf("%s: %s: no %q in the remediation %s", name, f.RuleID, s, f.Remediation)
 		}
 	}
 }

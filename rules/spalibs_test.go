@@ -89,16 +89,7 @@ func TestSPALibrariesRecorded(t *testing.T) {
 			if f.RuleID != w.rule || f.Severity != w.severity {
 				t.Errorf("%s: finding %d is %s %s, want %s %s", file, i, f.Severity, f.RuleID, w.severity, w.rule)
 			}
-			for _, s := range w.message {
-				if !strings.Contains(f.Message, s) {
-					t.Errorf("%s: %s: no %q in %s", file, f.RuleID, s, f.Message)
-				}
-			}
-			for _, s := range w.remedy {
-				if !strings.Contains(f.Remediation, s) {
-					t.Errorf("%s: %s: no %q in the remediation %s", file, f.RuleID, s, f.Remediation)
-				}
-			}
+			checkFindingSays(t, file, f, w.message, w.remedy)
 		}
 	}
 	check("oidcts-reload.har", want{rules.CodeReuse.ID, rules.Warning,
