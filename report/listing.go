@@ -68,27 +68,31 @@ type Event struct {
 	ParamsByReference bool `json:"params_by_reference,omitempty"`
 	// PushedRef locates the pushed authorization request (RFC 9126) whose
 	// parameters the authorize request named by its request_uri.
-	PushedRef         string         `json:"pushed_ref,omitempty"`
-	Code              string         `json:"code,omitempty"`
-	Delivery          string         `json:"delivery,omitempty"`
-	GrantType         string         `json:"grant_type,omitempty"`
-	CodeVerifier      string         `json:"code_verifier,omitempty"`
-	RefreshToken      string         `json:"refresh_token,omitempty"`
-	ClientAuth        string         `json:"client_auth,omitempty"`
-	ClientSecret      string         `json:"client_secret,omitempty"`
-	Assertion         string         `json:"client_assertion,omitempty"`
-	AccessToken       string         `json:"access_token,omitempty"`
-	IDToken           string         `json:"id_token,omitempty"`
-	IDTokenClaims     *Claims        `json:"id_token_claims,omitempty"`
-	AccessTokenClaims *Claims        `json:"access_token_claims,omitempty"`
-	ExpiresIn         int            `json:"expires_in,omitempty"`
-	Error             *ProviderError `json:"error,omitempty"`
-	Origin            string         `json:"origin,omitempty"`
-	Prefetch          string         `json:"prefetch,omitempty"`
-	Conn              string         `json:"conn,omitempty"`
-	Page              string         `json:"page,omitempty"`
-	Process           string         `json:"process,omitempty"`
-	RequestID         string         `json:"client_request_id,omitempty"`
+	PushedRef         string  `json:"pushed_ref,omitempty"`
+	Code              string  `json:"code,omitempty"`
+	Delivery          string  `json:"delivery,omitempty"`
+	GrantType         string  `json:"grant_type,omitempty"`
+	CodeVerifier      string  `json:"code_verifier,omitempty"`
+	RefreshToken      string  `json:"refresh_token,omitempty"`
+	ClientAuth        string  `json:"client_auth,omitempty"`
+	ClientSecret      string  `json:"client_secret,omitempty"`
+	Assertion         string  `json:"client_assertion,omitempty"`
+	AccessToken       string  `json:"access_token,omitempty"`
+	IDToken           string  `json:"id_token,omitempty"`
+	IDTokenClaims     *Claims `json:"id_token_claims,omitempty"`
+	AccessTokenClaims *Claims `json:"access_token_claims,omitempty"`
+	ExpiresIn         int     `json:"expires_in,omitempty"`
+	// RefreshExpiresIn is a token answer's refresh_token_expires_in
+	// (Entra's for single-page apps: 24 hours, whatever the sign-in's
+	// session), which says when an SPA must sign in again.
+	RefreshExpiresIn int            `json:"refresh_token_expires_in,omitempty"`
+	Error            *ProviderError `json:"error,omitempty"`
+	Origin           string         `json:"origin,omitempty"`
+	Prefetch         string         `json:"prefetch,omitempty"`
+	Conn             string         `json:"conn,omitempty"`
+	Page             string         `json:"page,omitempty"`
+	Process          string         `json:"process,omitempty"`
+	RequestID        string         `json:"client_request_id,omitempty"`
 	// Refusal is how the app's sign-in library refused a callback, in its
 	// known words ("Correlation failed.", error=OAuthCallback).
 	Refusal *AppRefusal `json:"app_refusal,omitempty"`

@@ -37,7 +37,7 @@ func eventRecord(file string, format model.Format, e *model.Event, noRedact bool
 		CodeVerifier: e.CodeVerifier().Render(noRedact), RefreshToken: e.RefreshToken().Render(noRedact),
 		ClientAuth: e.ClientAuth(), ClientSecret: e.ClientSecret().Render(noRedact),
 		Assertion: e.Assertion().Render(noRedact), AccessToken: e.AccessToken().Render(noRedact),
-		IDToken: e.IDToken().Render(noRedact), ExpiresIn: e.ExpiresIn(), Error: redactError(e.Err, noRedact),
+		IDToken: e.IDToken().Render(noRedact), ExpiresIn: e.ExpiresIn(), RefreshExpiresIn: e.RefreshExpiresIn(), Error: redactError(e.Err, noRedact),
 		Origin: e.Origin(), Prefetch: e.Prefetch(), Conn: e.Conn(), Page: e.Page(), Process: e.Process(),
 		RequestID: e.RequestID(), IDTokenClaims: claims(e.IDToken()), AccessTokenClaims: claims(e.AccessToken()),
 		Refusal: appRefusal(e.Refusal()),

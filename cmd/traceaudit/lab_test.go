@@ -231,6 +231,33 @@ func TestEventsShowTokenClaims(t *testing.T) {
 	}
 }
 
+// A token answer's refresh_token_expires_in (Entra's for single-page apps)
+// reaches events, beside expires_in: it tells when the SPA must sign in
+// again, which the refresh rules read too.
+func TestEventsShowRefreshLifetime(t *testing.T) {
+	_, out, _ := runCLI(t, nil, "events", "-f", "jsonl", "../../rules/testdata/msal-aad-refresh.har")
+	seen := 0
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e struct {
+			Kind             string `json:"kind"`
+			ExpiresIn        int    `json:"expires_in"`
+			RefreshExpiresIn int    `json:"refresh_token_expires_in"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == "token-response" && e.RefreshExpiresIn > 0 {
+			seen++
+			if e.ExpiresIn <= 0 || e.RefreshExpiresIn <= e.ExpiresIn {
+				t.Errorf("expires_in %d, refresh_token_expires_in %d", e.ExpiresIn, e.RefreshExpiresIn)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Errorf("no token answer with refresh_token_expires_in in\n%s", out)
+	}
+}
+
 // labPending is the "pending" field of the lab scenario in dir (see
 // testdata/lab/PENDING.md), "" for any other directory.
 func labPending(t *testing.T, dir string) string {
