@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,9 @@ func floor(name, stage string) error {
 		return err
 	}
 	defer f.Close()
-	r, err := pcapgo.NewReader(f)
+	// Buffered as any reader would be: pcapgo reads a record's header and
+	// data in two calls, which unbuffered are two read(2)s per packet.
+	r, err := pcapgo.NewReader(bufio.NewReaderSize(f, 256<<10))
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
