@@ -83,6 +83,23 @@ func checkBounded(t *testing.T, ex *model.Exchange) {
 	if ex.Ref == "" {
 		t.Fatalf("exchange without ref")
 	}
+	checkHeaders(t, "request", ex.Request.Headers)
+	if ex.Response != nil {
+		checkHeaders(t, "response", ex.Response.Headers)
+	}
+}
+
+// checkHeaders: a message's header fields, trailers included, stay within
+// the limits.
+func checkHeaders(t *testing.T, what string, h model.Headers) {
+	t.Helper()
+	size := 0
+	for _, f := range h {
+		size += len(f.Name) + len(f.Value)
+	}
+	if len(h) > fuzzLimits.HeaderCount || int64(size) > fuzzLimits.HeaderBytes {
+		t.Fatalf("%s kept %d header fields of %d bytes", what, len(h), size)
+	}
 }
 
 // testSink collects what a session emits; with skip, every response

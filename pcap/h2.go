@@ -78,6 +78,8 @@ type H2Conn struct {
 	// unanswered counts requests whose stream ended without a response
 	// header block.
 	unanswered int
+	// fieldsCut: header fields past the limits were dropped (noted once).
+	fieldsCut bool
 }
 
 // finished is a complete exchange and the frame where its request began.
@@ -721,9 +723,6 @@ func (c *H2Conn) headers(dir Dir) {
 	if s.blockPush {
 		return
 	}
-	if len(fields) > c.limits.HeaderCount {
-		fields = fields[:c.limits.HeaderCount]
-	}
 	id := s.blockID
 	st := c.stream(id, s.blockFrame)
 	if st == nil {
@@ -733,9 +732,9 @@ func (c *H2Conn) headers(dir Dir) {
 		if !st.haveReq {
 			st.haveReq = true
 			st.frame, st.start = s.blockFrame, s.blockTime
-			st.req = c.request(fields)
+			st.req = c.request(c.fit(fields, nil, id, s.blockFrame))
 		} else {
-			st.req.Headers = append(st.req.Headers, headerList(fields)...) // trailers
+			st.req.Headers = append(st.req.Headers, headerList(c.fit(fields, st.req.Headers, id, s.blockFrame))...) // trailers
 		}
 		if s.blockEnd {
 			st.reqEnded = true
@@ -747,6 +746,7 @@ func (c *H2Conn) headers(dir Dir) {
 	}
 	st.end = s.blockTime
 	if st.resp == nil {
+		fields = c.fit(fields, nil, id, s.blockFrame)
 		status := 0
 		for _, f := range fields {
 			if f.Name == ":status" {
@@ -762,11 +762,61 @@ func (c *H2Conn) headers(dir Dir) {
 		st.resp = &model.Response{Status: status, StatusText: "", Proto: "HTTP/2", Headers: headerList(fields)}
 		st.skip = c.skipResponse(st)
 	} else {
-		st.resp.Headers = append(st.resp.Headers, headerList(fields)...) // trailers
+		st.resp.Headers = append(st.resp.Headers, headerList(c.fit(fields, st.resp.Headers, id, s.blockFrame))...) // trailers
 	}
 	if s.blockEnd {
 		c.finish(st, false)
 	}
+}
+
+// fit is the part of a header block's fields that a message with the
+// headers have can still take (fitFields); the first cut of the
+// connection is noted.
+func (c *H2Conn) fit(fields []hpack.HeaderField, have model.Headers, id uint32, frame int) []hpack.HeaderField {
+	kept, limit := fitFields(fields, have, c.limits)
+	if limit != "" && !c.fieldsCut {
+		c.fieldsCut = true
+		c.note(model.NoteLimit, frame, "%s", fieldsCutMessage(len(fields)-len(kept), uint64(id), limit, c.limits))
+		c.notes[len(c.notes)-1].Limit = limit
+	}
+	return kept
+}
+
+// fitFields is the part of an HTTP/2 or HTTP/3 header section's fields
+// that fits one message's limits (Limits.HeaderCount fields, and
+// Limits.HeaderBytes bytes of names and values) after the headers it
+// already has: trailer sections count with the first, as chunked trailers
+// do in HTTP/1, so that a stream repeating trailer sections cannot grow a
+// message past them. limit names the bound that cut, "" when all fit.
+func fitFields(fields []hpack.HeaderField, have model.Headers, l model.Limits) ([]hpack.HeaderField, model.Limit) {
+	if len(fields) == 0 {
+		return fields, ""
+	}
+	if len(have) >= l.HeaderCount {
+		return nil, model.LimitHeaders
+	}
+	var size int64
+	for _, h := range have {
+		size += int64(len(h.Name) + len(h.Value))
+	}
+	for i, f := range fields {
+		if len(have)+i >= l.HeaderCount {
+			return fields[:i], model.LimitHeaders
+		}
+		if size += int64(len(f.Name) + len(f.Value)); size > l.HeaderBytes {
+			return fields[:i], model.LimitHeaderBytes
+		}
+	}
+	return fields, ""
+}
+
+// fieldsCutMessage says that n header fields of a stream were dropped.
+func fieldsCutMessage(n int, id uint64, limit model.Limit, l model.Limits) string {
+	bound := fmt.Sprintf("%d header fields", l.HeaderCount)
+	if limit == model.LimitHeaderBytes {
+		bound = fmt.Sprintf("%d bytes of header fields", l.HeaderBytes)
+	}
+	return fmt.Sprintf("stream %d: %d header fields past the message's %s (trailer sections included) dropped; later cuts on this connection are not noted", id, n, bound)
 }
 
 // bodyData adds DATA to the body of a stream's message in direction dir.

@@ -80,6 +80,8 @@ type h3Conn struct {
 	// than "not captured".
 	orphanWhy string
 	closing   bool
+	// fieldsCut: header fields past the limits were dropped (noted once).
+	fieldsCut bool
 }
 
 // h3Uni is a unidirectional stream: its type, then what it carries.
@@ -550,17 +552,18 @@ func (c *h3Conn) headers(st *h3Stream, dir quic.Dir, fields []hpack.HeaderField,
 		if !st.haveReq {
 			st.haveReq = true
 			st.frame, st.start = frame, t
-			st.req = requestOf(fields, "https", "HTTP/3") // HTTP/3 is https
+			st.req = requestOf(c.fit(fields, nil, st.id, frame), "https", "HTTP/3") // HTTP/3 is https
 		} else {
-			st.req.Headers = append(st.req.Headers, headerList(fields)...) // trailers
+			st.req.Headers = append(st.req.Headers, headerList(c.fit(fields, st.req.Headers, st.id, frame))...) // trailers
 		}
 		return
 	}
 	st.end = t
 	if st.resp != nil {
-		st.resp.Headers = append(st.resp.Headers, headerList(fields)...) // trailers
+		st.resp.Headers = append(st.resp.Headers, headerList(c.fit(fields, st.resp.Headers, st.id, frame))...) // trailers
 		return
 	}
+	fields = c.fit(fields, nil, st.id, frame)
 	status := 0
 	for _, f := range fields {
 		if f.Name == ":status" {
@@ -573,6 +576,19 @@ func (c *h3Conn) headers(st *h3Stream, dir quic.Dir, fields []hpack.HeaderField,
 	st.resp = &model.Response{Status: status, Proto: "HTTP/3", Headers: headerList(fields)}
 	st.respFrame = frame
 	st.skip = c.skipResponse(st)
+}
+
+// fit is the part of a field section's fields that a message with the
+// headers have can still take (fitFields); the first cut of the
+// connection is noted.
+func (c *h3Conn) fit(fields []hpack.HeaderField, have model.Headers, id uint64, frame int) []hpack.HeaderField {
+	kept, limit := fitFields(fields, have, c.limits)
+	if limit != "" && !c.fieldsCut {
+		c.fieldsCut = true
+		c.out.note(model.Note{Kind: model.NoteLimit, Limit: limit, Ref: frameRef(frame), Conn: c.conn,
+			Message: "quic " + c.conn + ": " + fieldsCutMessage(len(fields)-len(kept), id, limit, c.limits)})
+	}
+	return kept
 }
 
 func (c *h3Conn) skipResponse(st *h3Stream) bool {
