@@ -268,6 +268,13 @@ func FuzzPCAPWithKeys(f *testing.F) {
 		{"illustrated-tls13-capture.pcap", "illustrated-tls13-keylog.txt"},
 		{"fluxzy-example.com-conn1-dsb.pcapng", ""},
 		{"openssl-tls13.pcapng", "openssl-tls13.keys"},
+		// HTTP/2 behind TLS (a real sign-in: HPACK, DATA, the OAuth
+		// requests) and HTTP/3 behind QUIC with a QPACK dynamic table
+		// (keys in the capture): without them no input reaches h2.go's
+		// frames past the preface, nor quic/, h3.go or qpack.go.
+		{"lab-clean-zitadel-h2.pcap", "lab-clean-zitadel-h2.keys"},
+		{"quic/qpack-dsb.pcapng", ""},
+		{"quic/ngtcp2-dsb.pcapng", ""},
 	} {
 		raw, err := os.ReadFile(fixture(tc.capture))
 		if err != nil {
