@@ -132,7 +132,8 @@ type half struct {
 	bufOff int64 // stream offset of buf[0]
 	segs   []segment
 
-	hs     []byte // handshake bytes not yet parsed into messages
+	hs     []byte // handshake bytes not yet parsed into messages (from hsOff)
+	hsOff  int    // bytes of hs already parsed, while handshake reads them
 	hsSkip int    // bytes of an oversized handshake message still to skip
 
 	encrypted bool         // TLS 1.2: a ChangeCipherSpec was seen
@@ -405,7 +406,7 @@ func (c *Conn) Gap(dir Direction, n int) {
 	}
 	h.bufOff += int64(len(h.buf)) + int64(n)
 	h.buf, h.segs = h.buf[:0], h.segs[:0]
-	h.hs, h.hsSkip = h.hs[:0], 0
+	h.hs, h.hsOff, h.hsSkip = h.hs[:0], 0, 0
 	h.resync, h.afterGap = true, true
 }
 
@@ -632,21 +633,29 @@ func (c *Conn) handshake(h *half, data []byte, frame int) {
 		data = data[n:]
 	}
 	h.hs = append(h.hs, data...)
-	for len(h.hs) >= 4 {
-		typ := h.hs[0]
-		n := int(h.hs[1])<<16 | int(h.hs[2])<<8 | int(h.hs[3])
+	// The messages read are passed over (hsOff) and the rest moved to
+	// the buffer's start once, at the end: moving it after each message
+	// cost a record of 4,096 empty messages 33 MB of copying.
+	for len(h.hs)-h.hsOff >= 4 {
+		p := h.hs[h.hsOff:]
+		typ := p[0]
+		n := int(p[1])<<16 | int(p[2])<<8 | int(p[3])
 		if n > maxHandshakeMsg {
 			// Certificates chains and the like: not needed, not buffered.
-			skip := min(n, len(h.hs)-4)
+			skip := min(n, len(p)-4)
 			h.hsSkip = n - skip
-			h.hs = h.hs[:copy(h.hs, h.hs[4+skip:])]
+			h.hsOff += 4 + skip
 			continue
 		}
-		if len(h.hs) < 4+n {
+		if len(p) < 4+n {
 			break
 		}
-		c.message(h, typ, h.hs[4:4+n], frame)
-		h.hs = h.hs[:copy(h.hs, h.hs[4+n:])]
+		h.hsOff += 4 + n
+		c.message(h, typ, p[4:4+n], frame)
+	}
+	if h.hsOff > 0 {
+		h.hs = h.hs[:copy(h.hs, h.hs[h.hsOff:])]
+		h.hsOff = 0
 	}
 }
 

@@ -393,3 +393,31 @@ func TestTruncatedWhereItEnds(t *testing.T) {
 		t.Fatalf("no tls-truncated note: %+v", c.Notes())
 	}
 }
+
+// TestHandshakeMessagesInOneRecord: handshake messages packed many to a
+// record and split across records are each read once, in order. A record
+// of 4,096 empty messages once cost 33 MB of copying (the rest of the
+// buffer moved after each message); the messages are now passed over and
+// the rest moved once per record.
+func TestHandshakeMessagesInOneRecord(t *testing.T) {
+	random := bytes.Repeat([]byte{0xab}, 32)
+	hello := append([]byte{0x03, 0x03}, random...)
+	hello = append(hello, 0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00) // no session ID, one suite, null compression
+	msg := append([]byte{hsClientHello, 0, 0, byte(len(hello))}, hello...)
+	// Empty messages of a type the reader passes over (HelloRequest),
+	// then the ClientHello, then more empty ones, cut in two at every
+	// byte of the ClientHello.
+	empties := bytes.Repeat([]byte{0, 0, 0, 0}, 1000)
+	stream := append(append(append([]byte{}, empties...), msg...), empties...)
+	record := func(b []byte) []byte {
+		return append([]byte{0x16, 0x03, 0x01, byte(len(b) >> 8), byte(len(b))}, b...)
+	}
+	for cut := len(empties); cut <= len(empties)+len(msg); cut++ {
+		c := NewDecrypter(&KeyLog{}).NewConn("c")
+		c.Feed(ClientToServer, append(record(stream[:cut]), record(stream[cut:])...), 1, time.Unix(1, 0))
+		h := &c.h[ClientToServer]
+		if c.ch == nil || !bytes.Equal(c.ch.random, random) || len(h.hs) != 0 || h.hsOff != 0 {
+			t.Fatalf("cut at %d: hello %+v, %d bytes left (offset %d), notes %v", cut, c.ch, len(h.hs), h.hsOff, c.Notes())
+		}
+	}
+}
