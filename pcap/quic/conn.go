@@ -107,7 +107,8 @@ type Conn struct {
 
 	streams  map[streamKey]*stream
 	ended    map[streamKey]bool // streams that ended (up to maxEnded)
-	buffered int
+	buffered int                // what the streams' held chunks cost (chunk.cost)
+	chunks   uint64             // chunks ever held, for their order (chunk.seq)
 
 	// counts for notes
 	packets    [4]int // opened, per epoch
