@@ -93,6 +93,12 @@ var maskedParams = map[string]bool{
 	// Passwords under short names (Drupal's and many login forms' pass,
 	// pw) and passphrases.
 	"pass": true, "pw": true, "passphrase": true,
+	// The answer to a sign-in's challenge: Cognito's custom challenge
+	// (ChallengeResponses.ANSWER: a code mailed or texted, a magic
+	// link's secret), Okta's security question factor ({"answer": …}).
+	// A name whose last word is "answer" (securityAnswer,
+	// challenge_answer) is one too (answerName).
+	"answer": true,
 	// MSAL's routing hint to Entra's cache service, a parameter of
 	// MSAL.js's authorize and token requests (X-AnchorMailbox=UPN:<the
 	// login hint> or Oid:<the user's object id>@<tenant>) and a header of
@@ -104,7 +110,20 @@ var maskedParams = map[string]bool{
 // by the list, or a code named by its use (authCode, oobCode, device_code).
 func IsSecretParam(name string) bool {
 	l := strings.ToLower(name)
-	return secretParams[l] || strings.Contains(l, "code") && codeName(name) == codeSecret
+	return secretParams[l] || strings.Contains(l, "code") && codeName(name) == codeSecret || verifierName(l, name)
+}
+
+// verifierName reports a name whose last word is "verifier": the secret
+// half of a proof whose other half went ahead (a PKCE code_verifier in any
+// style, OAuth 1.0a's oauth_verifier, auth0-js's co_verifier, which
+// completes its cross-origin login_ticket at /co/verify, an SRP
+// PasswordVerifier). l is name lower-cased.
+func verifierName(l, name string) bool {
+	if !strings.HasSuffix(l, "verifier") {
+		return false
+	}
+	words := nameWords(name)
+	return len(words) > 0 && words[len(words)-1] == "verifier"
 }
 
 // Codes named by their use: the one-time codes a user types (a few
@@ -165,6 +184,12 @@ func codeName(name string) int {
 // ;jsessionid=, PHP's PHPSESSID, ASP.NET_SessionId, X-Session-Id).
 var sessionNames = map[string]bool{
 	"sid": true, "sessid": true, "sessionid": true, "jsessionid": true, "phpsessid": true, "aspnetsessionid": true,
+	// A session handle under the bare name: Cognito's InitiateAuth and
+	// RespondToAuthChallenge answer a challenge with a Session that the
+	// next call (the MFA code, a custom challenge's answer) must send back,
+	// and which stands for the half-done sign-in until it expires; Flask's
+	// and many frameworks' session cookie.
+	"session": true,
 }
 
 // IsSessionParam reports a name of a session id in any naming style
@@ -463,7 +488,27 @@ func IsSecretHeader(name string) bool {
 // password or a one-time code a user types (otpCode, sms_code).
 func IsMaskedParam(name string) bool {
 	l := strings.ToLower(name)
-	return maskedParams[l] || strings.Contains(l, "code") && codeName(name) == codeMasked || PasswordName(name) || foreignPasswordName(name)
+	return maskedParams[l] || strings.Contains(l, "code") && codeName(name) == codeMasked || PasswordName(name) || foreignPasswordName(name) ||
+		answerName(l, name)
+}
+
+// answerName reports a name whose last word is "answer" after a word that
+// makes it a challenge's (security_answer, challengeAnswer,
+// recoveryQuestionAnswer): what a user types to prove who they are. l is
+// name lower-cased.
+func answerName(l, name string) bool {
+	if !strings.HasSuffix(l, "answer") {
+		return false
+	}
+	words := nameWords(name)
+	if len(words) < 2 || words[len(words)-1] != "answer" {
+		return false
+	}
+	switch words[len(words)-2] {
+	case "security", "secret", "challenge", "question", "recovery", "auth", "mfa":
+		return true
+	}
+	return false
 }
 
 // foreignPasswords are "password" in the languages login forms are
