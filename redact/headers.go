@@ -1,7 +1,11 @@
 package redact
 
 import (
+	"bytes"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/traceaudit/traceaudit/secret"
 )
@@ -118,13 +122,38 @@ func (r *redactor) looseTokens(v string) string {
 		case isPlaceholder(w) || isPlaceholder(strings.TrimRight(w, "=")):
 		case scheme && schemeCredential(v, start, i):
 			sp.replace(start, i, r.secret(w))
-		case looseToken(w):
+		case looseToken(w) && !r.plainDocument(w):
 			sp.replace(start, i, r.looseSecret(w))
 		default:
 			prevScheme = i < len(v) && v[i] == ' ' && authScheme(w)
 		}
 	}
 	return sp.result()
+}
+
+// plainDocument reports a word that is base64 or base64url of a JSON
+// document in which neither the names nor looseTokens find anything to
+// redact: an SDK's telemetry header (auth0-js's Auth0-Client,
+// {"name":"auth0.js","version":"10.2.1"}), evidence of the client and its
+// version, as MSAL's x-client-* headers are. A document with anything
+// token-shaped in it is fingerprinted whole, as any token-shaped word is.
+func (r *redactor) plainDocument(w string) bool {
+	enc := base64Of(w)
+	if enc == nil {
+		return false
+	}
+	data, err := enc.DecodeString(w)
+	if err != nil || !utf8.Valid(data) {
+		return false
+	}
+	d := bytes.TrimSpace(data)
+	if len(d) == 0 || d[0] != '{' && d[0] != '[' || !gjson.ValidBytes(d) {
+		return false
+	}
+	if red, _ := r.json(data); !bytes.Equal(red, data) {
+		return false
+	}
+	return r.looseTokens(string(data)) == string(data)
 }
 
 // authScheme reports an authentication scheme's name (authSchemes).

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -47,5 +48,37 @@ func TestLooseHeaderTokens(t *testing.T) {
 	}
 	if got := r.header("X-Whatever", "Bearer "+tok); strings.Contains(got, tok) {
 		t.Errorf("X-Whatever: %s", got)
+	}
+}
+
+// TestLooseHeaderTelemetry: a header that is base64 of a JSON document
+// with nothing secret in it (auth0-js's Auth0-Client, as recorded in
+// cmd/traceaudit/testdata/sdk-wire) stays as evidence of the client;
+// one whose document holds a token-shaped word under a name that says
+// nothing is fingerprinted whole, and a secret's name has its value
+// fingerprinted inside the document.
+func TestLooseHeaderTelemetry(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString
+	b64u := base64.RawURLEncoding.EncodeToString
+	r := newRedactor(Options{})
+	for _, v := range []string{
+		b64([]byte(`{"name":"auth0.js","version":"10.2.1"}`)),
+		b64u([]byte(`{"name":"auth0-spa-js","version":"2.1.3","env":{"react":"18.2.0"}}`)),
+	} {
+		if got := r.header("Auth0-Client", v); got != v {
+			t.Errorf("Auth0-Client %q became %q", v, got)
+		}
+	}
+	// A token-shaped word under a name that says nothing: the whole.
+	v := b64([]byte(`{"name":"sdk","version":"1.0.0","h":"Qx7Lp2Vw9Kz3Tn5RbM4c"}`))
+	if got := r.header("X-Client-Telemetry", v); got != secret.Fingerprint(v) {
+		t.Errorf("%q became %q, want its fingerprint", v, got)
+	}
+	// A secret's name: the document, its secret fingerprinted.
+	for _, doc := range []string{`{"name":"sdk","version":"1.0.0","session":"Qx7Lp2Vw9Kz3Tn5R"}`, `{"name":"sdk","access_token":"abc"}`} {
+		got, _ := base64.StdEncoding.DecodeString(r.header("X-Client-Telemetry", b64([]byte(doc))))
+		if !strings.Contains(string(got), `"name":"sdk"`) || strings.Contains(string(got), "Qx7Lp2Vw9Kz3Tn5R") || strings.Contains(string(got), `"abc"`) {
+			t.Errorf("%s became %s", doc, got)
+		}
 	}
 }

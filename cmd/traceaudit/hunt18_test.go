@@ -174,7 +174,8 @@ func hunt18Pass(t *testing.T) huntPass {
 
 // TestLeakHunt18KeepsEvidence: the copies keep what support reads of the
 // SDKs' calls: Cognito's call names, flows, challenge names, app client id
-// and the user's sub; the SDKs' client headers; Auth0's realm, credential
+// and the user's sub; the SDKs' client headers (auth0-js's base64 one
+// too); Auth0's realm, credential
 // type and co_id; Okta's transaction status and IDX remediation names;
 // Firebase's answer kinds and provider; Supabase's grant types.
 func TestLeakHunt18KeepsEvidence(t *testing.T) {
@@ -188,6 +189,8 @@ func TestLeakHunt18KeepsEvidence(t *testing.T) {
 		"supabase-js/2.119.0", "/auth/v1/token?grant_type=pkce", `"realm":"Username-Password-Authentication"`,
 		`"credential_type":"http://auth0.com/oauth/grant-type/passwordless/otp"`, `"co_id":"Xc9Vb8Nm7Lk6Jh5G"`, `"status":"MFA_REQUIRED"`,
 		`"name":"challenge-authenticator"`, "grant_type=interaction_code", `"kind":"identitytoolkit#VerifyAssertionResponse"`, "&providerId=google.com",
+		// auth0-js's telemetry, base64 of {"name":"auth0.js","version":"10.2.1"}.
+		"Auth0-Client: eyJuYW1lIjoiYXV0aDAuanMiLCJ2ZXJzaW9uIjoiMTAuMi4xIn0=",
 	} {
 		if !strings.Contains(text, keep) {
 			t.Errorf("the copies lost %q", keep)
