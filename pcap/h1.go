@@ -1070,7 +1070,11 @@ func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
 			p.used++
 			return nil, lostReq
 		}
-		if c.minReq > 0 && p.lostBytes < (p.used+1)*c.minReq {
+		// Unless the response's ACK shows the server had received none
+		// of the next request: then it answers one more in the lost
+		// bytes, whatever their size says (two short requests lost
+		// after a long one).
+		if c.minReq > 0 && p.lostBytes < (p.used+1)*c.minReq && !c.notYetReceived(1, ack) {
 			c.reqs = c.reqs[1:]
 			continue
 		}
@@ -1080,6 +1084,11 @@ func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
 		return nil, orphan
 	}
 	if !c.unsure && !c.reqs[0].lost {
+		if c.notYetReceived(0, ack) {
+			// Sent before the server had any of the oldest waiting
+			// request: it answers none of them.
+			return nil, orphan
+		}
 		return c.reqs[0], paired
 	}
 	least := c.lostMin
@@ -1141,6 +1150,13 @@ func (c *h1Conn) owner(at, ack int64, frame int) (*h1Pending, decision) {
 	}
 	c.unsure = false
 	return c.reqs[0], paired
+}
+
+// notYetReceived tells that the waiting request reqs[i] began at or after
+// ack, the client stream offset the server had received when it sent a
+// response: that response cannot answer it. False when either is unknown.
+func (c *h1Conn) notYetReceived(i int, ack int64) bool {
+	return i < len(c.reqs) && ack >= 0 && c.reqs[i].start >= 0 && c.reqs[i].start >= ack
 }
 
 // responseLost ends a request whose response the capture lost.

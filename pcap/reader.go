@@ -563,10 +563,16 @@ func (r *Reader) step() {
 		ci := gopacket.CaptureInfo{Timestamp: p.ts, CaptureLength: len(p.data), Length: p.origLen, InterfaceIndex: p.frame}
 		r.snapCut = max(p.origLen-len(p.data), 0)
 		r.assemble(&seg, ci, p)
-		if len(r.fills) > 0 {
-			r.fillHoles(seg, ci)
-		}
-		if r.again {
+		// A packet refused until holes it acknowledges are filled is
+		// given again; it may then acknowledge the next hole (each
+		// filled once: holeEnds.dropTo), at most maxHoleEnds+1 times.
+		for range maxHoleEnds + 1 {
+			if len(r.fills) > 0 {
+				r.fillHoles(seg, ci)
+			}
+			if !r.again {
+				break
+			}
 			r.again = false
 			r.assemble(&seg, ci, p)
 		}

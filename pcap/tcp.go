@@ -31,7 +31,7 @@ func frameOf(ci gopacket.CaptureInfo) int { return ci.InterfaceIndex }
 type streamFactory struct{ r *Reader }
 
 func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
-	s := &tcpStream{r: f.r, clientDir: -1, ahead: [2]int64{-1, -1}}
+	s := &tcpStream{r: f.r, clientDir: -1}
 	s.ends[0] = endpoint(netFlow.Src(), tcpFlow.Src())
 	s.ends[1] = endpoint(netFlow.Dst(), tcpFlow.Dst())
 	s.ports = [2]int{int(tcp.SrcPort), int(tcp.DstPort)}
@@ -61,9 +61,12 @@ type tcpStream struct {
 	pos    [2]int64
 	acks   [2][ackRing]ackRec
 	nAcks  [2]int
-	// ahead is the lowest stream offset of data seen past a hole in each
-	// direction (the assembler holds it back), -1 when none.
-	ahead [2]int64
+	// ahead holds, per direction, where data resumes past holes: the
+	// offsets of segments seen past a hole (the assembler holds them back)
+	// and the ends of segments the snap length cut. Several at once: two
+	// requests cut by the snap length before the answer that
+	// acknowledges both, each hole filled in turn (see holeEnds).
+	ahead [2]holeEnds
 	// noStart tells which directions began without a SYN (their start
 	// was not captured) before the session was made, probe which began so
 	// with a packet without payload: a keep-alive probe's sequence number
@@ -91,6 +94,63 @@ const maxTailLoss = 64 << 20
 
 // fillBytes is the stand-in payload of a filled hole; never written.
 var fillBytes = make([]byte, maxFill)
+
+// holeEnds is a direction's offsets where data resumes past a hole, the
+// lowest maxHoleEnds of them, unordered.
+type holeEnds struct {
+	off [maxHoleEnds]int64
+	n   int
+}
+
+// maxHoleEnds bounds the holes known ahead of a direction's offset; past
+// it the highest are forgotten, and their holes wait for the assembler's
+// own limits as before.
+const maxHoleEnds = 8
+
+// add records off, keeping the lowest maxHoleEnds.
+func (h *holeEnds) add(off int64) {
+	hi := -1
+	for i, v := range h.off[:h.n] {
+		if v == off {
+			return
+		}
+		if hi < 0 || v > h.off[hi] {
+			hi = i
+		}
+	}
+	if h.n < maxHoleEnds {
+		h.off[h.n] = off
+		h.n++
+	} else if off < h.off[hi] {
+		h.off[hi] = off
+	}
+}
+
+// lowest forgets the offsets the stream reached (pos) and returns the
+// lowest left, -1 when none.
+func (h *holeEnds) lowest(pos int64) int64 {
+	h.dropTo(pos)
+	low := int64(-1)
+	for _, v := range h.off[:h.n] {
+		if low < 0 || v < low {
+			low = v
+		}
+	}
+	return low
+}
+
+// dropTo forgets the offsets up to at: a hole filled up to there is not
+// filled again whatever the assembler made of the stand-in.
+func (h *holeEnds) dropTo(at int64) {
+	k := 0
+	for _, v := range h.off[:h.n] {
+		if v > at {
+			h.off[k] = v
+			k++
+		}
+	}
+	h.n = k
+}
 
 // maxSnapped bounds the bytes a snap length is taken to have cut from one
 // packet (an IP packet's largest payload).
@@ -156,9 +216,9 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 	// byte a keep-alive probe at the start of the capture stood below.
 	if s.baseOK[d] && nextSeq >= 0 && (len(tcp.Payload) > 0 || tcp.FIN) {
 		s.fin[d] = s.fin[d] || tcp.FIN
-		if off := s.unwrap(d, tcp.Seq); off > s.pos[d] && (s.ahead[d] <= s.pos[d] || off < s.ahead[d]) &&
+		if off := s.unwrap(d, tcp.Seq); off > s.pos[d] &&
 			!(off == 1 && s.pos[d] == 0 && s.probe[d] && len(tcp.Payload) == 0) {
-			s.ahead[d] = off
+			s.ahead[d].add(off)
 		}
 	}
 	if cut := s.r.snapCut; cut > 0 && cut <= maxSnapped && len(tcp.Payload) > 0 && s.baseOK[d] && nextSeq >= 0 {
@@ -167,8 +227,8 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 		// them they are lost bytes (a hole to fill, as below), reported
 		// before its answer is read rather than at this side's next
 		// segment.
-		if end := s.unwrap(d, tcp.Seq) + int64(len(tcp.Payload)+cut); end > s.pos[d] && (s.ahead[d] <= s.pos[d] || end < s.ahead[d]) {
-			s.ahead[d] = end
+		if end := s.unwrap(d, tcp.Seq) + int64(len(tcp.Payload)+cut); end > s.pos[d] {
+			s.ahead[d].add(end)
 		}
 	}
 	if tcp.ACK {
@@ -180,9 +240,9 @@ func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 		// to the request that follows a lost segment), and must not
 		// reach the parsers before them.
 		o := 1 - d
-		if s.baseOK[o] && s.ahead[o] > s.pos[o] && s.ahead[o]-s.pos[o] <= maxFill && s.unwrap(o, tcp.Ack) >= s.ahead[o] {
-			s.r.fills = append(s.r.fills, fill{s: s, dir: o, seq: s.base[o] + uint32(s.pos[o]), n: int(s.ahead[o] - s.pos[o])})
-			s.ahead[o] = -1
+		if a := s.ahead[o].lowest(s.pos[o]); s.baseOK[o] && a > s.pos[o] && a-s.pos[o] <= maxFill && s.unwrap(o, tcp.Ack) >= a {
+			s.r.fills = append(s.r.fills, fill{s: s, dir: o, seq: s.base[o] + uint32(s.pos[o]), n: int(a - s.pos[o])})
+			s.ahead[o].dropTo(a)
 			s.r.again = true
 			return false
 		}
