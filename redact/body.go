@@ -512,7 +512,7 @@ func (r *redactor) jsonValue(v gjson.Result, name, method string, depth int, sc 
 		if red := r.secret(raw); red != raw {
 			*eds = append(*eds, edit{v.Index, v.Index + len(v.Raw), jsonString(red)})
 		}
-	case v.Type == gjson.Number && name != "" && (r.class(name) == classMasked || r.holds(name)):
+	case v.Type == gjson.Number && name != "" && (r.class(name) == classMasked || r.holds(name)) && !secret.CredentialTime(name, v.Raw):
 		// A one-time code, PIN or session id sent as a number
 		// ({"otp":482913}); a nested "code" (an API's error code) and
 		// the names of the lists that are not credentials keep theirs.

@@ -440,6 +440,9 @@ func (r *redactor) value(name, v, method string, nest int) string {
 	if r.collecting && evidenceName(name) {
 		r.noteEvidence(v)
 	}
+	if secret.CredentialTime(name, v) {
+		return v
+	}
 	switch r.class(name) {
 	case classVerifier:
 		return r.verifier(v)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/traceaudit/traceaudit/internal/secretscan"
@@ -1291,4 +1292,33 @@ func RedactText(s string) string {
 		})
 	}
 	return s
+}
+
+// CredentialTime reports a time about a credential under a name that says
+// so: its last word a time's (Okta's passwordChanged, Firebase's
+// passwordUpdatedAt, password_changed_at, pwdLastSet) and its value a
+// timestamp (RFC 3339, or seconds or milliseconds since 1970). Support
+// reads it (a password changed after a token was issued revokes it); a
+// credential's name alone would mask it.
+func CredentialTime(name, v string) bool {
+	words := nameWords(name)
+	if len(words) < 2 {
+		return false
+	}
+	switch words[len(words)-1] {
+	case "at", "on", "changed", "updated", "created", "set", "time", "date", "timestamp":
+	default:
+		return false
+	}
+	if len(v) == 10 || len(v) == 13 {
+		digits := true
+		for i := 0; i < len(v); i++ {
+			digits = digits && v[i] >= '0' && v[i] <= '9'
+		}
+		if digits {
+			return true
+		}
+	}
+	_, err := time.Parse(time.RFC3339Nano, v)
+	return err == nil
 }

@@ -28,3 +28,26 @@ func TestRedactParamSDKHandles(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialTime: a time about a credential, under a name whose last
+// word is a time's, is told from the credential.
+func TestCredentialTime(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		want        bool
+	}{
+		{"passwordChanged", "2026-03-01T05:06:07.000Z", true},
+		{"passwordUpdatedAt", "1772600767000", true},
+		{"password_changed_at", "2026-03-01T05:06:07Z", true},
+		{"pwdLastSet", "1772600767", true},
+		{"passwordChanged", "hunter2hunter", false},
+		{"passwordChanged", "177260076", false},
+		{"password", "2026-03-01T05:06:07Z", false},
+		{"newPassword", "1772600767000", false},
+		{"session_token", "1772600767", false},
+	} {
+		if got := CredentialTime(c.name, c.value); got != c.want {
+			t.Errorf("CredentialTime(%q, %q) = %v, want %v", c.name, c.value, got, c.want)
+		}
+	}
+}

@@ -177,6 +177,7 @@ func hunt18Pass(t *testing.T) huntPass {
 // and the user's sub; the SDKs' client headers (auth0-js's base64 one
 // too); Auth0's realm, credential
 // type and co_id; Okta's transaction status and IDX remediation names;
+// when the password last changed;
 // Firebase's answer kinds and provider; Supabase's grant types.
 func TestLeakHunt18KeepsEvidence(t *testing.T) {
 	skipShortRepeat(t, "TestLeakHunt18Redact")
@@ -191,6 +192,8 @@ func TestLeakHunt18KeepsEvidence(t *testing.T) {
 		`"name":"challenge-authenticator"`, "grant_type=interaction_code", `"kind":"identitytoolkit#VerifyAssertionResponse"`, "&providerId=google.com",
 		// auth0-js's telemetry, base64 of {"name":"auth0.js","version":"10.2.1"}.
 		"Auth0-Client: eyJuYW1lIjoiYXV0aDAuanMiLCJ2ZXJzaW9uIjoiMTAuMi4xIn0=",
+		// When the password last changed (Okta's authn, Firebase's lookup).
+		`"passwordChanged":"2026-03-01T05:06:07.000Z"`, `"passwordUpdatedAt":1772600767000`,
 	} {
 		if !strings.Contains(text, keep) {
 			t.Errorf("the copies lost %q", keep)
