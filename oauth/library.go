@@ -604,13 +604,21 @@ func deviseFlashRefusal(page []byte) *model.AppRefusal {
 // Werkzeug's debugger writes it ("authlib.integrations.base_client.
 // errors.OAuthError: invalid_client: client authentication failed");
 // openid-client 5's OPError ("OPError: invalid_client (client
-// authentication failed)"), as Express's error page writes it.
+// authentication failed)"), as Express's error page writes it;
+// golang.org/x/oauth2's RetrieveError since v0.13 (`oauth2:
+// "invalid_client" "invalid client_id / client_secret"`), raw or as Go's
+// html package and html/template escape its quotes (&#34;), as a Go web
+// app's error page quoting err.Error() shows it (quoted without the
+// quotes around the name: "oauth2: invalid_client").
 var raisedErrors = []struct {
 	mark, library, words string
 	sep                  byte
 }{
 	{"authlib.integrations.base_client.errors.oautherror: ", "Authlib", "OAuthError: ", ':'},
 	{"operror: ", "openid-client", "OPError: ", ' '},
+	{`oauth2: "`, "golang.org/x/oauth2", "oauth2: ", '"'},
+	{"oauth2: &#34;", "golang.org/x/oauth2", "oauth2: ", '&'},
+	{"oauth2: &quot;", "golang.org/x/oauth2", "oauth2: ", '&'},
 }
 
 // raisedOAuthError reads a library's exception holding the provider's

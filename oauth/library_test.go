@@ -117,6 +117,14 @@ func TestAppRefusal(t *testing.T) {
 		{"openid-client token", "http://localhost:4932/cb", 500, html, "<pre>OPError: invalid_grant (grant request is invalid)</pre>",
 			"openid-client", "OPError: invalid_grant", model.RefusalRedemption},
 		{"openid-client other", "http://localhost:4932/cb", 500, html, "<pre>OPError: something_else (whatever)</pre>", "", "", ""},
+		// A Go web app's page quoting golang.org/x/oauth2's RetrieveError
+		// (testdata zitadel-web-bad-secret.har), escaped by html.EscapeString.
+		{"x/oauth2 escaped", "http://localhost:4983/auth/callback", 500, html,
+			"<p id=status>Failed to exchange token: oauth2: &#34;invalid_client&#34; &#34;invalid client_id / client_secret&#34;</p>",
+			"golang.org/x/oauth2", "oauth2: invalid_client", model.RefusalRedemption},
+		{"x/oauth2 raw", "http://localhost:4983/auth/callback", 500, model.Headers{{Name: "Content-Type", Value: "text/plain; charset=utf-8"}},
+			`oauth2: "invalid_grant" "invalid code_verifier"`, "golang.org/x/oauth2", "oauth2: invalid_grant", model.RefusalRedemption},
+		{"x/oauth2 other", "http://localhost:4983/auth/callback", 500, html, `oauth2: "not an error name" "x"`, "", "", ""},
 		{"flask 500", "http://localhost:4922/auth", 500, html,
 			"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n",
 			"Flask", "Internal Server Error", model.RefusalUnknown},

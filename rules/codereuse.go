@@ -67,11 +67,23 @@ func runCodeReuse(p *Pass) {
 				invalidAfterEarlier = true
 			}
 		}
-		if len(c.Redemptions)-authRetries(c.Redemptions) < 2 && (len(c.Deliveries) < 2 || !oauthDelivered(p.Analysis, c)) && !reusedAnswer {
+		if len(c.Redemptions)-authRetries(c.Redemptions)-unsentCount(p.Analysis, c.Redemptions) < 2 && (len(c.Deliveries) < 2 || !oauthDelivered(p.Analysis, c)) && !reusedAnswer {
 			continue // a redemption retried with another client authentication is client-auth-failed's
 		}
 		reportReuse(p, c, reusedAnswer || invalidAfterEarlier)
 	}
+}
+
+// unsentCount counts the redemptions a refused CORS preflight kept in the
+// browser: the provider never saw them, so they are no use of the code.
+func unsentCount(a *Analysis, rs []*Redemption) int {
+	n := 0
+	for _, r := range rs {
+		if b, ok := CORSBlocked(a, r); ok && b.Unsent {
+			n++
+		}
+	}
+	return n
 }
 
 func reportReuse(p *Pass, c *CodeTrail, providerSaysReused bool) {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -217,6 +218,16 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	if referer {
 		n += count(ex.Request.Headers, "Referer")
 	}
+	// A CORS preflight keeps what it asked and what it was allowed
+	// (Preflight): a browser that sends no request after a refused
+	// preflight records that request with no Origin and no answer.
+	preflight := IsPreflight(ex)
+	if preflight {
+		n += count(ex.Request.Headers, preflightAsks...)
+		if ex.Response != nil {
+			n += count(ex.Response.Headers, preflightAllows...)
+		}
+	}
 	if n == 0 {
 		return x
 	}
@@ -230,8 +241,107 @@ func newExchange(ex *model.Exchange, requestCookies bool) Exchange {
 	if ex.Response != nil {
 		f = appendFields(f, ex.Response.Headers, "Set-Cookie", "Location")
 	}
+	if preflight {
+		f = appendFields(f, ex.Request.Headers, preflightAsks...)
+		if ex.Response != nil {
+			f = appendFields(f, ex.Response.Headers, preflightAllows...)
+		}
+	}
 	rare().fields = f
 	return x
+}
+
+// preflightAsks are the request fields of a CORS preflight the rules read,
+// preflightAllows its answer's.
+var (
+	preflightAsks   = []string{"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}
+	preflightAllows = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers"}
+)
+
+// PreflightHeaders are the header fields of a CORS preflight the rules
+// read, for a caller that keeps exchanges trimmed to what the rules read.
+func PreflightHeaders() []string {
+	return append(append([]string(nil), preflightAsks...), preflightAllows...)
+}
+
+// IsPreflight reports whether ex is a CORS preflight: an OPTIONS request
+// with Access-Control-Request-Method.
+func IsPreflight(ex *model.Exchange) bool {
+	return strings.EqualFold(ex.Request.Method, "OPTIONS") && ex.Request.Headers.Get("Access-Control-Request-Method") != ""
+}
+
+// Preflight is what a CORS preflight asked and what its answer allowed.
+type Preflight struct {
+	Ref                       string
+	Status                    int
+	Origin, Method, Headers   string // Origin, Access-Control-Request-Method and -Headers
+	AllowOrigin, AllowMethods string // the answer's Access-Control-Allow-Origin and -Methods
+	AllowHeaders              string // the answer's Access-Control-Allow-Headers
+}
+
+// preflight is x as a CORS preflight, false when it is none.
+func (x *Exchange) preflight() (Preflight, bool) {
+	if x.Method() != "OPTIONS" {
+		return Preflight{}, false
+	}
+	h := x.fields()
+	p := Preflight{Ref: x.Ref, Origin: h.Get("Origin"), Method: h.Get("Access-Control-Request-Method"),
+		Headers: h.Get("Access-Control-Request-Headers")}
+	if p.Method == "" {
+		return Preflight{}, false
+	}
+	if x.Answered() {
+		p.Status = x.Status()
+		p.AllowOrigin, p.AllowMethods, p.AllowHeaders = h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Methods"), h.Get("Access-Control-Allow-Headers")
+	}
+	return p, true
+}
+
+// Refusal says why the preflight's answer keeps the browser from sending
+// the request it asked about, "" when it allows it (or has no answer).
+// The Fetch standard's CORS check: an ok status, the origin allowed, every
+// requested header allowed (by name or "*"); the method need not be listed
+// when it is a simple one (GET, HEAD, POST).
+func (p Preflight) Refusal() string {
+	if p.Status == 0 {
+		return ""
+	}
+	if p.Status < 200 || p.Status > 299 {
+		return fmt.Sprintf("the provider answered the preflight HTTP %d, not a success", p.Status)
+	}
+	allowed := map[string]bool{}
+	for _, h := range strings.Split(p.AllowHeaders, ",") {
+		allowed[strings.ToLower(strings.TrimSpace(h))] = true
+	}
+	var refused []string
+	for _, h := range strings.Split(p.Headers, ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" && !allowed[h] && !allowed["*"] {
+			refused = append(refused, h)
+		}
+	}
+	ao := strings.TrimSpace(p.AllowOrigin)
+	switch {
+	case ao == "" && strings.TrimSpace(p.AllowHeaders) == "" && len(refused) > 0:
+		// A server that refuses a preflight answers it without any CORS
+		// field, whichever part it refused (Go's rs/cors, which
+		// zitadel/oidc's OP uses, does).
+		return fmt.Sprintf("the page asked to send the request header %s, and the provider's answer (HTTP %d) carries no CORS field at all (no Access-Control-Allow-Origin, no Access-Control-Allow-Headers): it refused that header or the origin", strings.Join(refused, ", "), p.Status)
+	case ao == "":
+		return fmt.Sprintf("the provider's answer (HTTP %d) has no Access-Control-Allow-Origin", p.Status)
+	case ao != "*" && !strings.EqualFold(ao, p.Origin):
+		return fmt.Sprintf("the provider's answer (HTTP %d) allows the origin %q, not %s", p.Status, ao, p.Origin)
+	case len(refused) > 0:
+		allows := "no Access-Control-Allow-Headers"
+		if strings.TrimSpace(p.AllowHeaders) != "" {
+			allows = fmt.Sprintf("Access-Control-Allow-Headers %q", p.AllowHeaders)
+		}
+		return fmt.Sprintf("the page asked to send the request header %s and the provider's answer (HTTP %d, %s) does not allow it", strings.Join(refused, ", "), p.Status, allows)
+	}
+	m := strings.ToUpper(p.Method)
+	if m != "GET" && m != "HEAD" && m != "POST" && !strings.Contains(strings.ToUpper(p.AllowMethods), m) {
+		return fmt.Sprintf("the provider's answer (HTTP %d) does not allow the method %s", p.Status, m)
+	}
+	return ""
 }
 
 func count(h model.Headers, names ...string) int {

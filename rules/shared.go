@@ -278,8 +278,13 @@ func refusalWords(r *model.AppRefusal) string {
 // refusalClientAuth reports a callback its app refused quoting the
 // provider's invalid_client answer to the app's own redemption.
 func refusalClientAuth(cb *model.Event) bool {
-	r := cb.Refusal()
-	return r != nil && r.Cause == model.RefusalRedemption && strings.HasSuffix(r.Words, ": invalid_client")
+	return refusalNames(cb.Refusal(), "invalid_client")
+}
+
+// refusalNames reports an app's refusal quoting the provider's error name
+// answering its own redemption ("OAuthError: invalid_client").
+func refusalNames(r *model.AppRefusal, name string) bool {
+	return r != nil && r.Cause == model.RefusalRedemption && strings.HasSuffix(r.Words, ": "+name)
 }
 
 // refusingLibrary names the library that refused one of the
@@ -483,6 +488,14 @@ func (a *Analysis) PauseBeforeRedemption(c *CodeTrail, r *Redemption) (Pause, bo
 type CORSBlock struct {
 	How        string
 	Confidence Confidence
+	// Origin is the page's origin: the request's Origin header, or its
+	// preflight's when the browser never sent the request.
+	Origin string
+	// Unsent: a refused preflight kept the browser from sending the
+	// request, so the provider never saw it (the code is not spent);
+	// Refusal is what the preflight's answer did not allow.
+	Unsent  bool
+	Refusal string
 }
 
 // CORSBlocked reports a token request from browser JavaScript whose answer
@@ -494,8 +507,19 @@ type CORSBlock struct {
 // Firefox writes it and as a SAZ imported from such a HAR holds it (low: a
 // network failure looks the same). A failure text naming a network error
 // is not a CORS block.
-func CORSBlocked(r *Redemption) (CORSBlock, bool) {
+//
+// A request whose CORS preflight (an OPTIONS beside it, Preflight) the
+// provider refused was never sent: the browser records it with no answer
+// and, as Chromium does, without the Origin and Sec-Fetch-* fields it
+// would have added on the wire; the preflight names the origin (high).
+func CORSBlocked(a *Analysis, r *Redemption) (CORSBlock, bool) {
 	req := r.Request
+	if r.Response == nil && req.Failure() != "" {
+		if pf, why, ok := a.refusedPreflight(req); ok && !sameOrigin(pf.Origin, req.Endpoint()) {
+			return CORSBlock{How: fmt.Sprintf("its CORS preflight at %s was refused: %s, so the browser never sent the request (it recorded %s)", pf.Ref, why, req.Failure()),
+				Confidence: ConfidenceHigh, Origin: pf.Origin, Unsent: true, Refusal: why}, true
+		}
+	}
 	if req.Origin() == "" || req.Origin() == "null" || sameOrigin(req.Origin(), req.Endpoint()) {
 		return CORSBlock{}, false
 	}
@@ -503,9 +527,9 @@ func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 		f := strings.ToLower(req.Failure())
 		switch {
 		case strings.Contains(f, "err_failed") || strings.Contains(f, "cors") || strings.Contains(f, "access control") || strings.Contains(f, "access-control"):
-			return CORSBlock{How: fmt.Sprintf("the browser recorded the request as failed (%s), as it records a CORS refusal, and the page never saw an answer", req.Failure()), Confidence: ConfidenceMedium}, true
+			return CORSBlock{How: fmt.Sprintf("the browser recorded the request as failed (%s), as it records a CORS refusal, and the page never saw an answer", req.Failure()), Confidence: ConfidenceMedium, Origin: req.Origin()}, true
 		case f == "" && req.FetchMode() == "cors":
-			return CORSBlock{How: "the trace holds no answer and no failure text for this cross-origin fetch, which is how a browser records a CORS refusal (a network failure looks the same; a capture of the wire would tell)", Confidence: ConfidenceLow}, true
+			return CORSBlock{How: "the trace holds no answer and no failure text for this cross-origin fetch, which is how a browser records a CORS refusal (a network failure looks the same; a capture of the wire would tell)", Confidence: ConfidenceLow, Origin: req.Origin()}, true
 		}
 		return CORSBlock{}, false
 	}
@@ -519,9 +543,39 @@ func CORSBlocked(r *Redemption) (CORSBlock, bool) {
 		return CORSBlock{}, false
 	}
 	if resp.AllowOrigin() == "" {
-		return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d without an Access-Control-Allow-Origin header, so the browser withheld the answer from the page", resp.Status), Confidence: ConfidenceHigh}, true
+		return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d without an Access-Control-Allow-Origin header, so the browser withheld the answer from the page", resp.Status), Confidence: ConfidenceHigh, Origin: req.Origin()}, true
 	}
-	return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d with Access-Control-Allow-Origin %q, not the page's origin, so the browser withheld the answer from the page", resp.Status, resp.AllowOrigin()), Confidence: ConfidenceHigh}, true
+	return CORSBlock{How: fmt.Sprintf("the provider answered HTTP %d with Access-Control-Allow-Origin %q, not the page's origin, so the browser withheld the answer from the page", resp.Status, resp.AllowOrigin()), Confidence: ConfidenceHigh, Origin: req.Origin()}, true
+}
+
+// preflightReach is how many exchanges before and after a request
+// refusedPreflight looks for its preflight: a browser sends it right
+// before, and a HAR built from the DevTools protocol lists it right after.
+const preflightReach = 6
+
+// refusedPreflight finds the CORS preflight nearest req (same URL and
+// method) whose answer refuses it, and says why.
+func (a *Analysis) refusedPreflight(req *model.Event) (Preflight, string, bool) {
+	ex, pos, ok := a.exchangeAt(req.Exchange)
+	if !ok || ex == nil {
+		return Preflight{}, "", false
+	}
+	for d := 1; d <= preflightReach; d++ {
+		for _, i := range [2]int{pos + d, pos - d} {
+			if i < 0 || i >= len(a.Kept) || a.Kept[i] == nil || a.Kept[i].URL() != ex.URL() {
+				continue
+			}
+			pf, ok := a.Kept[i].preflight()
+			if !ok || !strings.EqualFold(pf.Method, ex.Method()) || pf.Origin == "" {
+				continue
+			}
+			if why := pf.Refusal(); why != "" {
+				return pf, why, true
+			}
+			return Preflight{}, "", false // the nearest preflight allowed it
+		}
+	}
+	return Preflight{}, "", false
 }
 
 // sameOrigin reports whether an Origin header names the endpoint's origin.

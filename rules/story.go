@@ -706,7 +706,7 @@ func (a *Analysis) replayUnseen(c *CodeTrail, d1, d2 *model.Event) string {
 			// social-core reports a token request answered 400 so.
 			return fmt.Sprintf("the app redeemed the code again and the provider refused it with HTTP 400 (%s: social-core reports any 400 answer to its token request as AuthCanceled, not a user's cancel); the redemptions are server-side, not in this trace", how)
 		}
-		if r := d2.Refusal(); r != nil && r.Cause == model.RefusalRedemption && strings.HasSuffix(r.Words, ": invalid_grant") {
+		if r := d2.Refusal(); refusalNames(r, "invalid_grant") {
 			// The library raised the provider's answer to its own
 			// redemption: the replay was redeemed, and refused.
 			return fmt.Sprintf("the app redeemed the code again and the provider refused it: the app's page quotes the provider's answer (%s); the redemptions are server-side, not in this trace", how)

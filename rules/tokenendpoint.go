@@ -39,9 +39,20 @@ redemption.`,
 }
 
 func runSPACrossOrigin(p *Pass) {
+	unsent := map[*model.Event]bool{} // reported with an earlier attempt
 	for _, r := range allTokenRequests(p.Analysis) {
-		if b, ok := CORSBlocked(r); ok {
-			reportCORSBlocked(p, r, b)
+		if unsent[r.Request] {
+			continue
+		}
+		if b, ok := CORSBlocked(p.Analysis, r); ok {
+			var again []*Redemption
+			if b.Unsent {
+				again = unsentRetries(p.Analysis, r)
+				for _, x := range again {
+					unsent[x.Request] = true
+				}
+			}
+			reportCORSBlocked(p, r, b, again)
 			continue
 		}
 		if r.Class() != catalog.ClassSPACrossOrigin {
@@ -90,7 +101,11 @@ func spaPlatformRemedy(req *model.Event, uri string) string {
 
 // reportCORSBlocked: browser JavaScript redeemed the code (or refreshed)
 // cross-origin and the page could not read the answer.
-func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
+//
+// A request its refused preflight kept unsent is reported once with the
+// app's later attempts of the same grant (again), which the same
+// preflight answer stopped too.
+func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock, again []*Redemption) {
 	req := r.Request
 	f := Finding{Code: req.Code, Mechanism: MechCORSBlocked, Confidence: b.Confidence}
 	if b.Confidence == ConfidenceLow {
@@ -105,14 +120,30 @@ func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
 	if req.GrantType() == "refresh_token" {
 		what = "the refresh token"
 	}
-	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", req.Origin(), what, req.Ref, b.How)
+	f.Message = fmt.Sprintf("browser JavaScript at %s redeemed %s cross-origin at %s and CORS blocked the answer: %s", b.Origin, what, req.Ref, b.How)
 	if b.Confidence == ConfidenceLow {
-		f.Message = fmt.Sprintf("browser JavaScript at %s sent %s cross-origin at %s and got no answer, most likely blocked by CORS: %s", req.Origin(), what, req.Ref, b.How)
+		f.Message = fmt.Sprintf("browser JavaScript at %s sent %s cross-origin at %s and got no answer, most likely blocked by CORS: %s", b.Origin, what, req.Ref, b.How)
 	}
 	if r.Succeeded() {
 		f.Message += "; the provider did issue tokens (the code is now spent), but the app never received them"
 	}
-	f.Remediation = corsRemedy(req.Provider(), req.ClientID(), req.Origin())
+	f.Remediation = corsRemedy(req.Provider(), req.ClientID(), b.Origin)
+	if b.Unsent {
+		f.Message = fmt.Sprintf("browser JavaScript at %s tried to send %s to the token endpoint cross-origin at %s and CORS stopped it before it left the browser: %s", b.Origin, what, req.Ref, b.How)
+		if len(again) > 0 {
+			refs := make([]string, len(again))
+			for i, x := range again {
+				refs[i] = x.Request.Ref
+				f.Evidence = append(f.Evidence, p.RedemptionEvidence(x, "the same request again, stopped by the same preflight answer"))
+			}
+			f.Message += fmt.Sprintf("; the app tried again at %s, stopped the same way", strings.Join(refs, ", "))
+		}
+		f.Message += "; the provider never saw the request"
+		if what == "the code" {
+			f.Message += ", so the code was never redeemed"
+		}
+		f.Remediation = preflightRemedy(req.Provider(), b)
+	}
 	if r.Response != nil && r.Response.Err != nil && strings.Contains(r.Response.Err.Description, " not allowed for client") {
 		// oidc-provider's own refusal of the origin (its clientBasedCORS
 		// helper said no; lib/shared/cors.js: "origin … not allowed for
@@ -122,6 +153,35 @@ func reportCORSBlocked(p *Pass, r *Redemption, b CORSBlock) {
 		f.Remediation = fmt.Sprintf("Allow the app's origin %q for client %s in oidc-provider's clientBasedCORS helper (its default allows a public client only the origins of its redirect URIs; a confidential client none), or redeem the code server-side. Start a new sign-in after the change.", req.Origin(), orUnknownClient(req.ClientID()))
 	}
 	p.Report(f)
+}
+
+// unsentRetries are the token requests after r of the same grant (the
+// same code or refresh token) that a refused preflight also kept unsent:
+// a library retrying a request that failed as a network error does.
+func unsentRetries(a *Analysis, r *Redemption) []*Redemption {
+	var out []*Redemption
+	seen := false
+	for _, x := range allTokenRequests(a) {
+		if x == r {
+			seen = true
+			continue
+		}
+		if !seen || x.Request.Code != r.Request.Code || x.Request.GrantType() != r.Request.GrantType() {
+			continue
+		}
+		if b, ok := CORSBlocked(a, x); ok && b.Unsent {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// preflightRemedy says how to let a token request its preflight's answer
+// refused through: what the answer lacked, where the provider sets it.
+func preflightRemedy(p model.Provider, b CORSBlock) string {
+	return fmt.Sprintf("The provider's answer to the CORS preflight must allow what the page asks, and it did not: %s. "+
+		"Let the token endpoint's CORS policy allow the app's origin %s and every request header the page sends (its allowed headers, Access-Control-Allow-Headers), "+
+		"or make the app stop sending a header the provider does not need. Then start a new sign-in: the code of this one was never redeemed.", b.Refusal, b.Origin)
 }
 
 // shortText is s on one line, cut at 160 bytes.

@@ -48,7 +48,7 @@ func runTokenRequestFailed(p *Pass) {
 		if r.Response != nil || req.Failure() == "" {
 			continue
 		}
-		if _, cors := CORSBlocked(r); cors {
+		if _, cors := CORSBlocked(p.Analysis, r); cors {
 			continue // spa-cross-origin reports it
 		}
 		f := Finding{Code: req.Code, Evidence: []Evidence{p.Evidence(req, "token request without an answer: "+req.Failure())}}

@@ -128,6 +128,10 @@ func (r *retainer) keep(ex *model.Exchange, events int) bool {
 		return true
 	case carriesToken(ex.Request.URL):
 		return true
+	case rules.IsPreflight(ex):
+		// A refused preflight explains a token request the browser
+		// never sent (rules.CORSBlocked); preflights are few.
+		return true
 	}
 	// One exchange with a cookie is enough for "the trace has cookies".
 	if !r.cookie && ex.CarriesCookies() {
@@ -161,7 +165,7 @@ func carriesToken(raw string) bool {
 // ruleHeaders are the header fields the rules read of a kept exchange
 // (through the model's Cookies, SetCookies and Location, and directly); events
 // are extracted before, from the whole exchange.
-var ruleHeaders = []string{"Cookie", "Set-Cookie", "Location"}
+var ruleHeaders = append([]string{"Cookie", "Set-Cookie", "Location"}, rules.PreflightHeaders()...)
 
 // trim drops the header fields no rule reads from a kept exchange, in an
 // exactly sized list: user agents, client hints and the like are most of a

@@ -21,7 +21,7 @@ work=$(mktemp -d)
 chmod 755 "$work"
 cap= op= app=
 trap '[ -n "$cap" ] && kill "$cap" 2>/dev/null; [ -n "$op" ] && kill "$op" 2>/dev/null; [ -n "$app" ] && kill "$app" 2>/dev/null; rm -rf "$work"' EXIT
-cp -r rec.mjs ../spa-libs/cdp.mjs package.json package-lock.json spa op webapp "$work/"
+cp -r rec.mjs wants.mjs ../spa-libs/cdp.mjs package.json package-lock.json spa op webapp "$work/"
 (cd "$work" && npm ci --no-audit --no-fund >/dev/null)
 (cd "$work" && go mod init zitadelrec >/dev/null 2>&1 &&
   go get github.com/zitadel/oidc/v3@v3.52.0 github.com/coreos/go-oidc/v3@v3.21.0 golang.org/x/oauth2@v0.38.0 >/dev/null 2>&1 &&
@@ -51,7 +51,8 @@ for run in ${*:-$all}; do
   tcpdump -i lo -s 0 -U -w "$work/$name-$story.pcap" 'tcp port 4981 or tcp port 4982 or tcp port 4983' 2>/dev/null & cap=$!
   sleep 1
   (cd "$work" && node --experimental-websocket rec.mjs "$name" "$story" "$here/../zitadel-$name-$story.har" 2>&1 |
-    grep -v -E 'ExperimentalWarning|--trace-warnings') || echo "gen.sh: $name $story did not happen"
+    grep -v -E 'ExperimentalWarning|--trace-warnings') &&
+    node wants.mjs "$name" "$story" "$here/../zitadel-$name-$story.har" || echo "gen.sh: $name $story did not happen"
   sleep 1
   kill "$cap"; wait "$cap" || true; cap=
   [ -n "$app" ] && { kill "$app"; wait "$app" || true; app=; }

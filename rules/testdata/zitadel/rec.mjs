@@ -3,7 +3,8 @@
 // and writes what the browser saw as a HAR, for gen.sh (which also captures
 // the loopback with tcpdump). Two apps: a single-page app using Auth0's
 // @auth0/auth0-spa-js 2.27.0 (spa/index.html with the package's own browser
-// build, served here on http://localhost:4982), and a server-side Go web app
+// build from http://127.0.0.1:4984, as from a CDN; the page on
+// http://localhost:4982), and a server-side Go web app
 // using golang.org/x/oauth2 and github.com/coreos/go-oidc/v3 (webapp/,
 // http://localhost:4983, started by gen.sh with the story's faults). A
 // headless Chromium driven over the DevTools protocol (../spa-libs/cdp.mjs:
@@ -61,16 +62,19 @@ const APP = appName === 'spa' ? 'http://localhost:4982' : 'http://localhost:4983
 const CALLBACK = appName === 'spa' ? `${APP}/callback.html` : `${APP}/auth/callback`;
 const USER = 'test-user@127.0.0.1', PASSWORD = 'verysecure';
 
-let spaServer;
+let spaServer, cdnServer;
 if (appName === 'spa') {
   const page = readFileSync('spa/index.html');
   const build = readFileSync('node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js');
+  // The SDK's build comes from another origin, as from a CDN, which the
+  // capture leaves out (its port is not gen.sh's filter).
+  cdnServer = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Access-Control-Allow-Origin': '*' });
+    res.end(build);
+  }).listen(4984, '127.0.0.1');
   spaServer = createServer((req, res) => {
     const path = new URL(req.url, APP).pathname;
-    if (path === '/auth0-spa-js.production.js') {
-      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
-      res.end(build);
-    } else if (['/', '/index.html', '/callback.html', '/auth/callback'].includes(path)) {
+    if (['/', '/index.html', '/callback.html', '/auth/callback'].includes(path)) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(page);
     } else {
@@ -184,5 +188,6 @@ try {
 } finally {
   await chromium.close();
   if (spaServer) spaServer.close();
+  if (cdnServer) cdnServer.close();
   process.exit(ok ? 0 : 1);
 }
