@@ -646,13 +646,10 @@ func (sc *scratch) credentialAt(b []byte, i int) (Match, bool) {
 	} else if p < len(b) && (b[p] == '"' || b[p] == '\'') {
 		p++
 	}
-	dec := sc.dec
-	end := run(b, p, credClass, &dec)
-	sc.dec = dec[:0]
-	if len(dec) < minCredVal {
-		return Match{}, false
-	}
-	// The name: before optional spaces and one quote.
+	// The name: before optional spaces and one quote. It is judged
+	// before the value is read: most separators follow no credential
+	// name, and reading the value first made a run of '=' quadratic (each
+	// '=' read the rest of the run: 4 s for 32 KB).
 	q := i - 1
 	for q >= 0 && b[q] == ' ' {
 		q--
@@ -682,6 +679,12 @@ func (sc *scratch) credentialAt(b []byte, i int) (Match, bool) {
 		}
 	}
 	if nameEnd-start < 3 || !credName(b[start:nameEnd]) {
+		return Match{}, false
+	}
+	dec := sc.dec
+	end := run(b, p, credClass, &dec)
+	sc.dec = dec[:0]
+	if len(dec) < minCredVal {
 		return Match{}, false
 	}
 	if !mixed(dec) || entropy(dec) < minEntropy {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // jwt builds a signed-looking JWT; the signature is arbitrary bytes.
@@ -181,6 +182,24 @@ func TestWriterHalves(t *testing.T) {
 		}
 		if strings.Contains(out.String(), tok) {
 			t.Fatal("the token survived")
+		}
+	}
+}
+
+// TestSeparatorRunsLinear: a run of separators that follow no credential
+// name is read in linear time. credentialAt read the value after each
+// '=' before judging the name, so each '=' of a run read the rest of it:
+// 32 KB of '=' took 4 s, and 256 KB would take minutes. The bound is
+// loose on purpose (the scan now takes about a millisecond).
+func TestSeparatorRunsLinear(t *testing.T) {
+	for _, sep := range []string{"=", "%3D", ":"} {
+		b := []byte(strings.Repeat(sep, 256<<10/len(sep)))
+		start := time.Now()
+		if got := Redact(b); !bytes.Equal(got, b) {
+			t.Errorf("%q run: redacted", sep)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%q run of 256 KB: %v", sep, d)
 		}
 	}
 }
