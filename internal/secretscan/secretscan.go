@@ -261,7 +261,16 @@ func scan(b []byte, fn func(Match) bool) {
 
 // scratch holds the decoding buffer of one scan, so that looking at a
 // position allocates nothing until a match is found.
-type scratch struct{ dec []byte }
+type scratch struct {
+	dec []byte
+	// jwt remembers the last base64url run jwtAt read whole after a
+	// JOSE-like head: from jwtFrom, its first segment ends at jwtEnd, and
+	// a start inside it reads to the same end and the same segments
+	// after, so gives no match scan would keep (jwtAt at jwtFrom gave
+	// none, or gave one to the same end that scan holds).
+	jwtFrom, jwtEnd int
+	jwtRead         bool
+}
 
 // pct reads a percent-escape at b[i] ('%', then "25" once per extra level,
 // then two hex digits) and returns the byte it finally decodes to, its
@@ -331,8 +340,13 @@ var (
 // run reads bytes of class ok, plain or percent-encoded, from b[i], at
 // most maxValue decoded. It returns the end and the decoded value in dec.
 func run(b []byte, i int, ok *byteClass, dec *[]byte) int {
+	return runN(b, i, ok, dec, maxValue)
+}
+
+// runN is run reading at most max decoded bytes.
+func runN(b []byte, i int, ok *byteClass, dec *[]byte, max int) int {
 	d := (*dec)[:0]
-	for i < len(b) && len(d) < maxValue {
+	for i < len(b) && len(d) < max {
 		c := b[i]
 		if ok[c] {
 			d = append(d, c)
@@ -353,16 +367,30 @@ func run(b []byte, i int, ok *byteClass, dec *[]byte) int {
 }
 
 // jwtAt matches a compact JWS or JWE starting at b[i].
+//
+// A long base64url run holds an "ey" every few bytes: reading the run
+// whole at each made 128 KB of "eyJ" take 10 s. The head is judged on
+// its first jsonHeadBytes decoded bytes (all jsonHead looks at), and a
+// run read whole once is not read again from inside it (scratch.jwt).
+// For a run longer than maxValue this may leave out a match that would
+// start after the run's first maxValue bytes; no JOSE header is that
+// long.
 func (sc *scratch) jwtAt(b []byte, i int) (Match, bool) {
 	if i+3 > len(b) || b[i+1] != 'y' || b[i+2] != 'J' {
 		return Match{}, false
 	}
-	dec := sc.dec
-	end := run(b, i, b64urlClass, &dec)
-	defer func() { sc.dec = dec[:0] }()
-	if len(dec) < minJWTHead || !jsonHead(dec) {
+	if sc.jwtRead && i > sc.jwtFrom && i < sc.jwtEnd {
 		return Match{}, false
 	}
+	dec := sc.dec
+	runN(b, i, b64urlClass, &dec, jsonHeadBytes)
+	if len(dec) < minJWTHead || !jsonHead(dec) {
+		sc.dec = dec[:0]
+		return Match{}, false
+	}
+	end := run(b, i, b64urlClass, &dec)
+	defer func() { sc.dec = dec[:0] }()
+	sc.jwtFrom, sc.jwtEnd, sc.jwtRead = i, end, true
 	val := append([]byte(nil), dec...)
 	dots, tail := 0, 0
 	for dots < 4 && end < len(b) {
@@ -396,12 +424,15 @@ func (sc *scratch) jwtAt(b []byte, i int) (Match, bool) {
 	return Match{Start: i, End: end, Kind: JWT, Value: string(val)}, true
 }
 
+// jsonHeadBytes is how much of a first segment jsonHead decodes.
+const jsonHeadBytes = 64
+
 // jsonHead reports a first segment that decodes to printable text, as a
 // JOSE header does ("keyJustification" does not).
 func jsonHead(seg []byte) bool {
 	n := len(seg) / 4 * 4
-	if n > 64 {
-		n = 64
+	if n > jsonHeadBytes {
+		n = jsonHeadBytes
 	}
 	var buf [48]byte
 	k, err := base64.RawURLEncoding.Decode(buf[:], seg[:n])
