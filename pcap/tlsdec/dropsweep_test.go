@@ -3,13 +3,13 @@ package tlsdec
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
@@ -56,50 +56,37 @@ func TestDropEachPacketTLS(t *testing.T) {
 	t.Logf("%d files, %d lossy reads, %d wrong", len(files), total, bad)
 }
 
+// loadFrames reads a classic or pcapng capture's packets (the first
+// interface's only: a capture of several is refused) up to its end or its
+// first damaged record.
 func loadFrames(name string) ([]rawFrame, layers.LinkType, error) {
 	raw, err := os.ReadFile(name)
 	if err != nil {
 		return nil, 0, err
 	}
-	var frames []rawFrame
-	var lt layers.LinkType
-	if len(raw) >= 4 && bytes.Equal(raw[:4], []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
-		r, err := pcapgo.NewNgReader(bytes.NewReader(raw), pcapgo.NgReaderOptions{})
-		if err != nil {
-			return nil, 0, err
-		}
-		lt = r.LinkType()
-		for {
-			data, ci, err := r.ReadPacketData()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return frames, lt, nil
-			}
-			if ci.InterfaceIndex != 0 {
-				return nil, 0, fmt.Errorf("several interfaces")
-			}
-			frames = append(frames, rawFrame{ci, bytes.Clone(data)})
-		}
-		return frames, lt, nil
+	var r interface {
+		ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+		LinkType() layers.LinkType
 	}
-	r, err := pcapgo.NewReader(bytes.NewReader(raw))
+	if bytes.HasPrefix(raw, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+		r, err = pcapgo.NewNgReader(bytes.NewReader(raw), pcapgo.NgReaderOptions{})
+	} else {
+		r, err = pcapgo.NewReader(bytes.NewReader(raw))
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	lt = r.LinkType()
+	var frames []rawFrame
 	for {
 		data, ci, err := r.ReadPacketData()
-		if err == io.EOF {
-			break
-		}
 		if err != nil {
-			break
+			return frames, r.LinkType(), nil
+		}
+		if ci.InterfaceIndex != 0 {
+			return nil, 0, fmt.Errorf("several interfaces")
 		}
 		frames = append(frames, rawFrame{ci, bytes.Clone(data)})
 	}
-	return frames, lt, nil
 }
 
 func sweepKeys(name string) *KeyLog {
