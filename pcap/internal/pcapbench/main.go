@@ -4,7 +4,7 @@
 //	pcapbench -o big.pcap [-conns 2000]
 //	pcapbench -o customer.pcap -conns 444 -customer
 //	pcapbench -read big.pcap [-skip]
-//	pcapbench -read big.pcap -floor walk|decode|asm
+//	pcapbench -read big.pcap -floor start|read|walk|decode|asm
 //	pcapbench -read big.pcap -floor asm -shards 2
 package main
 
@@ -54,7 +54,7 @@ func main() {
 	out := flag.String("o", "big.pcap", "output file")
 	read := flag.String("read", "", "read this capture and print its request count")
 	skip := flag.Bool("skip", false, "with -read: skip the bodies scan skips (images, scripts, styles, fonts)")
-	floorStage := flag.String("floor", "", "with -read: only walk the records, decode the layers too, or reassemble too (walk, decode, asm)")
+	floorStage := flag.String("floor", "", "with -read: only start, read the bytes, walk the records, decode the layers too, or reassemble too (start, read, walk, decode, asm)")
 	shards := flag.Int("shards", 0, "with -floor asm: read and route packets on one goroutine, reassemble on this many (see floorShards)")
 	cfg := capgen.DefaultConfig
 	flag.IntVar(&cfg.Conns, "conns", 2000, "connections")
