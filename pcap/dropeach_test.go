@@ -66,16 +66,10 @@ func foreignAnswers(whole, lossy []*model.Exchange) []string {
 	return bad
 }
 
-// requestKey is a request's method, path and query: a request cut before
-// its Host field is named by the connection's address instead.
+// requestKey is a request's method and target: a request cut before its
+// Host field is named by the connection's address instead.
 func requestKey(ex *model.Exchange) string {
-	u := ex.Request.URL
-	if i := strings.Index(u, "://"); i >= 0 {
-		if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
-			u = u[i+3+j:]
-		}
-	}
-	return ex.Request.Method + " " + u
+	return ex.Request.Method + " " + target(ex.Request.URL)
 }
 
 // TestDropEachPacket reads real plain-HTTP captures once whole and then

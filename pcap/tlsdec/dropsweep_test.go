@@ -232,13 +232,14 @@ func ownAnswer(got string, want map[string]bool) bool {
 	return false
 }
 
-// requestKey is a request's method, path and query: a request cut before
-// its Host field is named by the connection's address instead.
+// requestKey is a request's method and target: a request cut before its
+// Host field is named by the connection's address instead. (pcap's
+// tests' target and tlsdec_test's pathOf are out of this package's reach.)
 func requestKey(ex *model.Exchange) string {
 	u := ex.Request.URL
-	if i := strings.Index(u, "://"); i >= 0 {
-		if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
-			u = u[i+3+j:]
+	if _, rest, ok := strings.Cut(u, "://"); ok {
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			u = rest[j:]
 		}
 	}
 	return ex.Request.Method + " " + u
