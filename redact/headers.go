@@ -213,20 +213,8 @@ func looseToken(w string) bool {
 	if looksJWT(w) || hexToken([]byte(w)) {
 		return true
 	}
-	var upper, lower, digit bool
-	for i := 0; i < len(w); i++ {
-		switch c := w[i]; {
-		case c >= 'a' && c <= 'z':
-			lower = true
-		case c >= 'A' && c <= 'Z':
-			upper = true
-		case c >= '0' && c <= '9':
-			digit = true
-		case !tokenByte(c):
-			return false
-		}
-	}
-	if !upper || !lower || !digit || wordyName(w) || camelWords(w) || secret.Entropy(w) < 3.0 {
+	lower, upper, digit, ok := secret.TokenClasses(w)
+	if !ok || !upper || !lower || !digit || wordyName(w) || camelWords(w) || secret.Entropy(w) < 3.0 {
 		return false
 	}
 	return true

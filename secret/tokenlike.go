@@ -93,9 +93,23 @@ func TokenKey(k string, holder bool) bool {
 	if len(k) > 16<<10 || !holder && len(k) < minKeyTokenAny || looksURLText(k) {
 		return false
 	}
-	var lower, upper, digit bool
-	for i := 0; i < len(k); i++ {
-		switch c := k[i]; {
+	lower, upper, digit, ok := TokenClasses(k)
+	if !ok {
+		return false
+	}
+	if !digit || !lower && !upper || !holder && !(lower && upper) || compositeKey(k) {
+		return false
+	}
+	return Entropy(k) >= 3.0
+}
+
+// TokenClasses reports which of lower-case letters, upper-case letters and
+// digits s holds, and ok when every byte of s is of a token's alphabet
+// (letters, digits and -_.~+/=): the test TokenKey and the redactor's
+// loose-token test both start from.
+func TokenClasses(s string) (lower, upper, digit, ok bool) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
 		case c >= 'a' && c <= 'z':
 			lower = true
 		case c >= 'A' && c <= 'Z':
@@ -104,13 +118,10 @@ func TokenKey(k string, holder bool) bool {
 			digit = true
 		case strings.IndexByte("-_.~+/=", c) >= 0:
 		default:
-			return false
+			return lower, upper, digit, false
 		}
 	}
-	if !digit || !lower && !upper || !holder && !(lower && upper) || compositeKey(k) {
-		return false
-	}
-	return Entropy(k) >= 3.0
+	return lower, upper, digit, true
 }
 
 // LooksJWT reports a compact JWS or JWE: base64url segments joined by dots,
